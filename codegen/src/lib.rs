@@ -1,0 +1,75 @@
+//! Suricate's spec toolchain: `.machine` source -> spanned AST (pest) -> checked, typed IR
+//! -> Rust kernel module (syn/quote/prettyplease) and Markdown reference.
+//!
+//! The entry point for tools and `build.rs` scripts is [`generate`].
+
+pub mod ast;
+mod check;
+pub mod diagnostics;
+pub mod ir;
+mod markdown;
+mod parse;
+mod rust;
+
+pub use diagnostics::{Code, Diagnostic, Diagnostics, Severity};
+
+/// Everything generated from one spec file.
+#[derive(Debug, Clone)]
+pub struct Output {
+    /// One entry per machine, in source order.
+    pub machines: Vec<MachineOutput>,
+    /// Warnings (never errors): the spec generated, but something deserves a look.
+    pub warnings: Diagnostics,
+}
+
+/// The generated artefacts of one machine.
+#[derive(Debug, Clone)]
+pub struct MachineOutput {
+    /// The machine's name as written (`Download`).
+    pub name: String,
+    /// The Rust module name (`download`).
+    pub module: String,
+    /// The module's body: a formatted Rust file, used as `mod download;`.
+    pub rust: String,
+    /// The machine's Markdown reference.
+    pub markdown: String,
+}
+
+impl Output {
+    /// All machines in one Rust file, each as `pub mod <module> { ... }`: what
+    /// `cargo xtask gen SPEC --out FILE` writes.
+    pub fn rust_file(&self, spec_path: &str) -> String {
+        rust::combined_file(spec_path, &self.machines)
+    }
+}
+
+/// Parses and checks `source` (read from `path`, used only in messages and headers).
+/// On success returns the IR and the warnings.
+pub fn check(source: &str, path: &str) -> Result<(ir::Spec, Diagnostics), Diagnostics> {
+    let file = parse::parse(source).map_err(|d| Diagnostics::new(path, source, vec![d]))?;
+    let (spec, diagnostics) = check::check(&file);
+    let diagnostics = Diagnostics::new(path, source, diagnostics);
+    match spec {
+        Some(spec) if !diagnostics.has_errors() => Ok((spec, diagnostics)),
+        _ => Err(diagnostics),
+    }
+}
+
+/// Generates the Rust module and Markdown reference of every machine in `source`.
+///
+/// `path` names the spec in diagnostics and in the generated header; pass it relative to
+/// the workspace root so output does not depend on where it was generated.
+pub fn generate(source: &str, path: &str) -> Result<Output, Diagnostics> {
+    let (spec, warnings) = check(source, path)?;
+    let machines = spec
+        .machines
+        .iter()
+        .map(|m| MachineOutput {
+            name: m.name.clone(),
+            module: rust::module_name(&m.name),
+            rust: rust::generate(m, path),
+            markdown: markdown::generate(m, path),
+        })
+        .collect();
+    Ok(Output { machines, warnings })
+}

@@ -1,0 +1,810 @@
+//! Source text -> spanned AST, with pest.
+
+use crate::ast::*;
+use crate::diagnostics::{Code, Diagnostic};
+use pest::Parser as _;
+use pest::error::{ErrorVariant, InputLocation};
+use pest::iterators::Pair;
+
+#[derive(pest_derive::Parser)]
+#[grammar = "grammar.pest"]
+struct SpecParser;
+
+/// Parses a whole `.machine` file. A syntax error yields one diagnostic at the first
+/// place the parser could not continue.
+pub fn parse(source: &str) -> Result<File, Diagnostic> {
+    // Detailed attempts let errors point at the furthest position reached, not at the
+    // start of the item that failed.
+    pest::set_error_detail(true);
+    let mut pairs = SpecParser::parse(Rule::file, source).map_err(|e| syntax_error(source, e))?;
+    let file = pairs
+        .next()
+        .expect("the `file` rule always yields one pair");
+    let machines = file
+        .into_inner()
+        .filter(|p| p.as_rule() == Rule::machine)
+        .map(machine)
+        .collect();
+    Ok(File { machines })
+}
+
+fn syntax_error(source: &str, e: pest::error::Error<Rule>) -> Diagnostic {
+    let start = match e.location {
+        InputLocation::Pos(p) => p,
+        InputLocation::Span((s, _)) => s,
+    };
+    if let Some(attempts) = e.parse_attempts().filter(|a| a.max_position > start) {
+        let mut expected: Vec<String> = attempts
+            .expected_tokens()
+            .into_iter()
+            .map(|t| t.to_string())
+            // Keep literal tokens; drop whitespace, comments, character ranges and built-ins.
+            .filter(|t| {
+                !t.trim().is_empty()
+                    && !t.starts_with("//")
+                    && t != "BUILTIN_RULE"
+                    && !(t.chars().count() == 4 && t.contains(".."))
+            })
+            .map(|t| format!("`{t}`"))
+            .collect();
+        expected.sort_unstable();
+        expected.dedup();
+        if !expected.is_empty() {
+            let at = attempts.max_position;
+            let what = one_of(&expected);
+            let found = found_text(source, at);
+            return Diagnostic::new(
+                Code::Syntax,
+                Span::new(at, next_token_end(source, at)),
+                format!("syntax error: {what}, found {found}"),
+            )
+            .label(what);
+        }
+    }
+    let end = next_token_end(source, start);
+    let (message, label) = match &e.variant {
+        ErrorVariant::ParsingError { positives, .. } => {
+            let mut expected: Vec<&str> = positives.iter().filter_map(|r| rule_name(*r)).collect();
+            expected.sort_unstable();
+            expected.dedup();
+            let found = found_text(source, start);
+            let expected: Vec<String> = expected.into_iter().map(String::from).collect();
+            let what = if expected.is_empty() {
+                "unexpected input".to_string()
+            } else {
+                one_of(&expected)
+            };
+            (format!("syntax error: {what}, found {found}"), what)
+        }
+        ErrorVariant::CustomError { message } => {
+            (format!("syntax error: {message}"), message.clone())
+        }
+    };
+    Diagnostic::new(Code::Syntax, Span::new(start, end), message).label(label)
+}
+
+/// "expected a, b or c".
+fn one_of(expected: &[String]) -> String {
+    match expected.split_last() {
+        None => "unexpected input".to_string(),
+        Some((only, [])) => format!("expected {only}"),
+        Some((last, rest)) => format!("expected {} or {}", rest.join(", "), last),
+    }
+}
+
+/// The span of the token starting at `pos`, for underlining.
+fn next_token_end(source: &str, pos: usize) -> usize {
+    let rest = &source[pos.min(source.len())..];
+    let mut chars = rest.char_indices();
+    match chars.next() {
+        None => pos,
+        Some((_, c)) if c.is_alphanumeric() || c == '_' => {
+            pos + rest
+                .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+                .unwrap_or(rest.len())
+        }
+        Some((_, c)) => pos + c.len_utf8(),
+    }
+}
+
+fn found_text(source: &str, pos: usize) -> String {
+    let end = next_token_end(source, pos);
+    if end <= pos {
+        "end of file".to_string()
+    } else {
+        format!("`{}`", &source[pos..end])
+    }
+}
+
+/// User-facing names of the rules pest may say it expected; `None` hides a rule.
+fn rule_name(rule: Rule) -> Option<&'static str> {
+    Some(match rule {
+        Rule::EOI => "end of file",
+        Rule::machine => "`machine`",
+        Rule::ident | Rule::name => "an identifier",
+        Rule::doc => "a doc comment",
+        Rule::type_def => "`type`",
+        Rule::enum_def => "`enum`",
+        Rule::struct_def => "`struct`",
+        Rule::phases_def => "`phases`",
+        Rule::initial_def => "`initial`",
+        Rule::terminal_def => "`terminal`",
+        Rule::state_def => "`state`",
+        Rule::input_def => "`input`",
+        Rule::effect_def => "`effect`",
+        Rule::transition_def => "`transition`",
+        Rule::invariant_def => "`invariant`",
+        Rule::field_list => "a field list `{ ... }`",
+        Rule::field_decl | Rule::state_field => "a field",
+        Rule::variant => "a variant name",
+        Rule::phase_list => "a phase list `[...]`",
+        Rule::from_phases | Rule::from_any => "a phase, `[...]` or `*`",
+        Rule::to_phase | Rule::same => "a phase or `same`",
+        Rule::guard => "`guard`",
+        Rule::update => "`update`",
+        Rule::ty | Rule::generic_ty => "a type",
+        Rule::block => "a block `{ ... }`",
+        Rule::if_stmt
+        | Rule::for_stmt
+        | Rule::assign_stmt
+        | Rule::index_assign
+        | Rule::method_stmt => "a statement",
+        Rule::emit_stmt => "`emit`",
+        Rule::assign_op => "`=`, `+=` or `-=`",
+        Rule::binder | Rule::pair_binder => "a variable",
+        Rule::expr
+        | Rule::or_expr
+        | Rule::and_expr
+        | Rule::cmp_expr
+        | Rule::add_expr
+        | Rule::unary_expr
+        | Rule::postfix_expr
+        | Rule::paren
+        | Rule::bool_lit
+        | Rule::none_lit
+        | Rule::some_lit
+        | Rule::old_expr
+        | Rule::self_field
+        | Rule::int_lit
+        | Rule::str_lit
+        | Rule::empty_seq
+        | Rule::empty_set
+        | Rule::path
+        | Rule::struct_lit
+        | Rule::quantifier => "an expression",
+        Rule::op_implies
+        | Rule::op_or
+        | Rule::op_and
+        | Rule::cmp_op
+        | Rule::in_op
+        | Rule::add_op => "an operator",
+        Rule::unary_op => "an expression",
+        Rule::call | Rule::field_access | Rule::index => "`.` or `[`",
+        Rule::args => "arguments",
+        Rule::field_inits | Rule::field_init => "a field initialiser `name: value`",
+        Rule::quant_kind => "`all` or `any`",
+        _ => return None,
+    })
+}
+
+fn span_of(pair: &Pair<Rule>) -> Span {
+    let s = pair.as_span();
+    Span::new(s.start(), s.end())
+}
+
+fn ident(pair: Pair<Rule>) -> Ident {
+    debug_assert!(
+        matches!(pair.as_rule(), Rule::ident | Rule::name),
+        "{:?}",
+        pair.as_rule()
+    );
+    let pair = if pair.as_rule() == Rule::name {
+        pair.into_inner().next().expect("name holds an ident")
+    } else {
+        pair
+    };
+    Ident {
+        name: pair.as_str().to_string(),
+        span: span_of(&pair),
+    }
+}
+
+/// Splits leading doc comments off a pair's children.
+fn docs_and_rest(pair: Pair<Rule>) -> (Vec<String>, Vec<Pair<Rule>>) {
+    let mut doc = Vec::new();
+    let mut rest = Vec::new();
+    for p in pair.into_inner() {
+        if p.as_rule() == Rule::doc && rest.is_empty() {
+            let text = p.as_str().trim_start_matches("///");
+            let text = text.strip_prefix(' ').unwrap_or(text);
+            doc.push(text.trim_end().to_string());
+        } else {
+            rest.push(p);
+        }
+    }
+    (doc, rest)
+}
+
+fn machine(pair: Pair<Rule>) -> Machine {
+    let span = span_of(&pair);
+    let (doc, rest) = docs_and_rest(pair);
+    let mut rest = rest.into_iter();
+    let name = ident(rest.next().expect("machine name"));
+    let items = rest.map(item).collect();
+    Machine {
+        doc,
+        name,
+        span,
+        items,
+    }
+}
+
+fn item(pair: Pair<Rule>) -> Item {
+    let span = span_of(&pair);
+    match pair.as_rule() {
+        Rule::type_def => {
+            let (doc, rest) = docs_and_rest(pair);
+            let mut rest = rest.into_iter();
+            let name = ident(rest.next().expect("type name"));
+            let ty = ty(rest.next().expect("type"));
+            Item::Type(TypeDef { doc, name, ty })
+        }
+        Rule::enum_def => {
+            let (doc, rest) = docs_and_rest(pair);
+            let mut rest = rest.into_iter();
+            let name = ident(rest.next().expect("enum name"));
+            Item::Enum(EnumDef {
+                doc,
+                name,
+                variants: rest.map(variant).collect(),
+            })
+        }
+        Rule::struct_def => {
+            let (doc, rest) = docs_and_rest(pair);
+            let mut rest = rest.into_iter();
+            let name = ident(rest.next().expect("struct name"));
+            let fields = field_list(rest.next().expect("fields"));
+            Item::Struct(StructDef { doc, name, fields })
+        }
+        Rule::phases_def => {
+            let (doc, rest) = docs_and_rest(pair);
+            Item::Phases(PhasesDef {
+                doc,
+                phases: rest.into_iter().map(variant).collect(),
+                span,
+            })
+        }
+        Rule::initial_def => Item::Initial(ident(pair.into_inner().next().expect("initial phase"))),
+        Rule::terminal_def => {
+            let inner = pair.into_inner().next().expect("terminal phases");
+            let phases = match inner.as_rule() {
+                Rule::phase_list => inner.into_inner().map(ident).collect(),
+                _ => vec![ident(inner)],
+            };
+            Item::Terminal(phases, span)
+        }
+        Rule::state_def => Item::State(pair.into_inner().map(state_field).collect(), span),
+        Rule::input_def => Item::Input(message(pair)),
+        Rule::effect_def => Item::Effect(message(pair)),
+        Rule::transition_def => Item::Transition(transition(pair)),
+        Rule::invariant_def => {
+            let (doc, rest) = docs_and_rest(pair);
+            let mut rest = rest.into_iter();
+            let name = ident(rest.next().expect("invariant name"));
+            let expr = expr(rest.next().expect("invariant expr"));
+            Item::Invariant(InvariantDef { doc, name, expr })
+        }
+        r => unreachable!("not an item: {r:?}"),
+    }
+}
+
+fn variant(pair: Pair<Rule>) -> Variant {
+    let (doc, rest) = docs_and_rest(pair);
+    Variant {
+        doc,
+        name: ident(rest.into_iter().next().expect("variant name")),
+    }
+}
+
+fn field_list(pair: Pair<Rule>) -> Vec<FieldDecl> {
+    pair.into_inner()
+        .map(|f| {
+            let (doc, rest) = docs_and_rest(f);
+            let mut rest = rest.into_iter();
+            let name = ident(rest.next().expect("field name"));
+            let ty = ty(rest.next().expect("field type"));
+            FieldDecl { doc, name, ty }
+        })
+        .collect()
+}
+
+fn state_field(pair: Pair<Rule>) -> StateField {
+    let (doc, rest) = docs_and_rest(pair);
+    let mut rest = rest.into_iter();
+    let name = ident(rest.next().expect("field name"));
+    let ty = ty(rest.next().expect("field type"));
+    let default = expr(rest.next().expect("field default"));
+    StateField {
+        doc,
+        name,
+        ty,
+        default,
+    }
+}
+
+fn message(pair: Pair<Rule>) -> MessageDef {
+    let (doc, rest) = docs_and_rest(pair);
+    let mut rest = rest.into_iter();
+    let name = ident(rest.next().expect("message name"));
+    let fields = rest.next().map(field_list).unwrap_or_default();
+    MessageDef { doc, name, fields }
+}
+
+fn transition(pair: Pair<Rule>) -> TransitionDef {
+    let span = span_of(&pair);
+    let (doc, rest) = docs_and_rest(pair);
+    let mut rest = rest.into_iter();
+    let name = ident(rest.next().expect("transition name"));
+    let input = ident(rest.next().expect("input name"));
+    let from_pair = rest
+        .next()
+        .expect("from")
+        .into_inner()
+        .next()
+        .expect("from phases");
+    let from = match from_pair.as_rule() {
+        Rule::from_any => FromPhases::Any(span_of(&from_pair)),
+        Rule::phase_list => FromPhases::List(from_pair.into_inner().map(ident).collect()),
+        _ => FromPhases::List(vec![ident(from_pair)]),
+    };
+    let to_pair = rest
+        .next()
+        .expect("to")
+        .into_inner()
+        .next()
+        .expect("to phase");
+    let to = match to_pair.as_rule() {
+        Rule::same => ToPhase::Same(span_of(&to_pair)),
+        _ => ToPhase::Phase(ident(to_pair)),
+    };
+    let mut guards = Vec::new();
+    let mut update = Vec::new();
+    let mut emits = Vec::new();
+    for p in rest {
+        match p.as_rule() {
+            Rule::guard => {
+                let (doc, rest) = docs_and_rest(p);
+                let mut rest = rest.into_iter();
+                let name = ident(rest.next().expect("guard name"));
+                let expr = expr(rest.next().expect("guard expr"));
+                guards.push(Guard { doc, name, expr });
+            }
+            Rule::update => update = block(p.into_inner().next().expect("update block")),
+            Rule::emit_stmt => emits.push(emit(p)),
+            r => unreachable!("not a transition part: {r:?}"),
+        }
+    }
+    TransitionDef {
+        doc,
+        name,
+        input,
+        from,
+        to,
+        guards,
+        update,
+        emits,
+        span,
+    }
+}
+
+fn ty(pair: Pair<Rule>) -> TypeExpr {
+    let span = span_of(&pair);
+    let inner = pair.into_inner().next().expect("type body");
+    match inner.as_rule() {
+        Rule::generic_ty => {
+            let mut parts = inner.into_inner();
+            let name = ident(parts.next().expect("generic name"));
+            TypeExpr {
+                name,
+                args: parts.map(ty).collect(),
+                span,
+            }
+        }
+        _ => TypeExpr {
+            name: ident(inner),
+            args: Vec::new(),
+            span,
+        },
+    }
+}
+
+fn block(pair: Pair<Rule>) -> Vec<Stmt> {
+    pair.into_inner().map(stmt).collect()
+}
+
+fn stmt(pair: Pair<Rule>) -> Stmt {
+    let span = span_of(&pair);
+    match pair.as_rule() {
+        Rule::assign_stmt => {
+            let mut parts = pair.into_inner();
+            let field = ident(parts.next().expect("field"));
+            let op = match parts.next().expect("op").as_str() {
+                "+=" => AssignOp::Add,
+                "-=" => AssignOp::Sub,
+                _ => AssignOp::Set,
+            };
+            let value = expr(parts.next().expect("value"));
+            Stmt::Assign {
+                field,
+                op,
+                value,
+                span,
+            }
+        }
+        Rule::index_assign => {
+            let mut parts = pair.into_inner();
+            let field = ident(parts.next().expect("field"));
+            let key = expr(parts.next().expect("key"));
+            let value = expr(parts.next().expect("value"));
+            Stmt::IndexAssign {
+                field,
+                key,
+                value,
+                span,
+            }
+        }
+        Rule::method_stmt => {
+            let mut parts = pair.into_inner();
+            let field = ident(parts.next().expect("field"));
+            let method = ident(parts.next().expect("method"));
+            let args = parts.next().expect("args").into_inner().map(expr).collect();
+            Stmt::Call {
+                field,
+                method,
+                args,
+                span,
+            }
+        }
+        Rule::if_stmt => {
+            let mut parts = pair.into_inner();
+            let cond = expr(parts.next().expect("condition"));
+            let then = block(parts.next().expect("then block"));
+            let otherwise = match parts.next() {
+                None => Vec::new(),
+                Some(p) if p.as_rule() == Rule::if_stmt => vec![stmt(p)],
+                Some(p) => block(p),
+            };
+            Stmt::If {
+                cond,
+                then,
+                otherwise,
+                span,
+            }
+        }
+        Rule::for_stmt => {
+            let mut parts = pair.into_inner();
+            let binder = binder(parts.next().expect("binder"));
+            let collection = expr(parts.next().expect("collection"));
+            let body = block(parts.next().expect("body"));
+            Stmt::For {
+                binder,
+                collection,
+                body,
+                span,
+            }
+        }
+        Rule::emit_stmt => Stmt::Emit(emit(pair)),
+        r => unreachable!("not a statement: {r:?}"),
+    }
+}
+
+fn emit(pair: Pair<Rule>) -> Emit {
+    let span = span_of(&pair);
+    let mut parts = pair.into_inner();
+    let effect = ident(parts.next().expect("effect name"));
+    let fields = parts.next().map(field_inits).unwrap_or_default();
+    Emit {
+        effect,
+        fields,
+        span,
+    }
+}
+
+fn field_inits(pair: Pair<Rule>) -> Vec<FieldInit> {
+    pair.into_inner()
+        .map(|p| {
+            let mut parts = p.into_inner();
+            let name = ident(parts.next().expect("field name"));
+            let value = expr(parts.next().expect("field value"));
+            FieldInit { name, value }
+        })
+        .collect()
+}
+
+fn binder(pair: Pair<Rule>) -> Binder {
+    let inner = pair.into_inner().next().expect("binder body");
+    match inner.as_rule() {
+        Rule::pair_binder => {
+            let mut parts = inner.into_inner();
+            let k = ident(parts.next().expect("key binder"));
+            let v = ident(parts.next().expect("value binder"));
+            Binder::Pair(k, v)
+        }
+        _ => Binder::One(ident(inner)),
+    }
+}
+
+fn binary(op: BinOp, lhs: Expr, rhs: Expr) -> Expr {
+    let span = lhs.span.to(rhs.span);
+    Expr {
+        kind: ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)),
+        span,
+    }
+}
+
+fn expr(pair: Pair<Rule>) -> Expr {
+    let span = span_of(&pair);
+    match pair.as_rule() {
+        Rule::expr => {
+            let mut parts = pair.into_inner();
+            let lhs = expr(parts.next().expect("lhs"));
+            match parts.next() {
+                None => lhs,
+                Some(_implies) => binary(BinOp::Implies, lhs, expr(parts.next().expect("rhs"))),
+            }
+        }
+        Rule::or_expr | Rule::and_expr | Rule::add_expr => {
+            let mut parts = pair.into_inner();
+            let mut acc = expr(parts.next().expect("operand"));
+            while let Some(op) = parts.next() {
+                let op = match op.as_str() {
+                    "||" => BinOp::Or,
+                    "&&" => BinOp::And,
+                    "+" => BinOp::Add,
+                    _ => BinOp::Sub,
+                };
+                acc = binary(op, acc, expr(parts.next().expect("operand")));
+            }
+            acc
+        }
+        Rule::cmp_expr => {
+            let mut parts = pair.into_inner();
+            let lhs = expr(parts.next().expect("lhs"));
+            match parts.next() {
+                None => lhs,
+                Some(op) => {
+                    let op = match op.as_str() {
+                        "==" => BinOp::Eq,
+                        "!=" => BinOp::Ne,
+                        "<=" => BinOp::Le,
+                        ">=" => BinOp::Ge,
+                        "<" => BinOp::Lt,
+                        ">" => BinOp::Gt,
+                        _ => BinOp::In,
+                    };
+                    binary(op, lhs, expr(parts.next().expect("rhs")))
+                }
+            }
+        }
+        Rule::unary_expr => {
+            let parts: Vec<_> = pair.into_inner().collect();
+            let (operand, ops) = parts.split_last().expect("operand");
+            let mut acc = expr(operand.clone());
+            for op in ops.iter().rev() {
+                let op_kind = if op.as_str() == "!" {
+                    UnOp::Not
+                } else {
+                    UnOp::Neg
+                };
+                acc = Expr {
+                    span: span_of(op).to(acc.span),
+                    kind: ExprKind::Unary(op_kind, Box::new(acc)),
+                };
+            }
+            acc
+        }
+        Rule::postfix_expr => {
+            let mut parts = pair.into_inner();
+            let mut acc = expr(parts.next().expect("primary"));
+            for p in parts {
+                let end = span_of(&p);
+                let start = acc.span;
+                acc = match p.as_rule() {
+                    Rule::call => {
+                        let mut inner = p.into_inner();
+                        let method = ident(inner.next().expect("method"));
+                        let args = inner.next().expect("args").into_inner().map(expr).collect();
+                        Expr {
+                            kind: ExprKind::Call(Box::new(acc), method, args),
+                            span: start.to(end),
+                        }
+                    }
+                    Rule::field_access => Expr {
+                        kind: ExprKind::Field(
+                            Box::new(acc),
+                            ident(p.into_inner().next().expect("field")),
+                        ),
+                        span: start.to(end),
+                    },
+                    Rule::index => Expr {
+                        kind: ExprKind::Index(
+                            Box::new(acc),
+                            Box::new(expr(p.into_inner().next().expect("key"))),
+                        ),
+                        span: start.to(end),
+                    },
+                    r => unreachable!("not a postfix: {r:?}"),
+                };
+            }
+            acc
+        }
+        Rule::paren => {
+            let inner = expr(pair.into_inner().next().expect("inner"));
+            Expr {
+                kind: inner.kind,
+                span,
+            }
+        }
+        Rule::bool_lit => Expr {
+            kind: ExprKind::Bool(pair.as_str() == "true"),
+            span,
+        },
+        Rule::none_lit => Expr {
+            kind: ExprKind::None,
+            span,
+        },
+        Rule::some_lit => Expr {
+            kind: ExprKind::Some(Box::new(expr(pair.into_inner().next().expect("inner")))),
+            span,
+        },
+        Rule::old_expr => {
+            let field = pair
+                .into_inner()
+                .next()
+                .expect("self field")
+                .into_inner()
+                .next()
+                .expect("field");
+            Expr {
+                kind: ExprKind::Old(ident(field)),
+                span,
+            }
+        }
+        Rule::self_field => Expr {
+            kind: ExprKind::SelfField(ident(pair.into_inner().next().expect("field"))),
+            span,
+        },
+        Rule::int_lit => Expr {
+            // Digits too long for u128 saturate; the checker reports them out of range.
+            kind: ExprKind::Int(pair.as_str().parse().unwrap_or(u128::MAX)),
+            span,
+        },
+        Rule::str_lit => {
+            let raw = pair.into_inner().next().expect("string body").as_str();
+            Expr {
+                kind: ExprKind::Str(unescape(raw)),
+                span,
+            }
+        }
+        Rule::empty_seq => Expr {
+            kind: ExprKind::EmptySeq,
+            span,
+        },
+        Rule::empty_set => Expr {
+            kind: ExprKind::EmptyBraces,
+            span,
+        },
+        Rule::path => {
+            let mut parts = pair.into_inner();
+            let a = ident(parts.next().expect("type"));
+            let b = ident(parts.next().expect("variant"));
+            Expr {
+                kind: ExprKind::Path(a, b),
+                span,
+            }
+        }
+        Rule::struct_lit => {
+            let mut parts = pair.into_inner();
+            let name = ident(parts.next().expect("struct name"));
+            let fields = field_inits(parts.next().expect("fields"));
+            Expr {
+                kind: ExprKind::StructLit(name, fields),
+                span,
+            }
+        }
+        Rule::name => Expr {
+            kind: ExprKind::Name(ident(pair)),
+            span,
+        },
+        Rule::quantifier => {
+            let mut parts = pair.into_inner();
+            let kind = if parts.next().expect("kind").as_str() == "all" {
+                Quantifier::All
+            } else {
+                Quantifier::Any
+            };
+            let binder = binder(parts.next().expect("binder"));
+            let collection = Box::new(expr(parts.next().expect("collection")));
+            let body = Box::new(expr(parts.next().expect("body")));
+            Expr {
+                kind: ExprKind::Quant {
+                    kind,
+                    binder,
+                    collection,
+                    body,
+                },
+                span,
+            }
+        }
+        r => unreachable!("not an expression: {r:?}"),
+    }
+}
+
+fn unescape(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    let mut chars = raw.chars();
+    while let Some(c) = chars.next() {
+        if c == '\\' {
+            match chars.next() {
+                Some('n') => out.push('\n'),
+                Some('t') => out.push('\t'),
+                Some(other) => out.push(other),
+                None => {}
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_the_download_example() {
+        let src = include_str!("../tests/specs/download.machine");
+        let file = parse(src).unwrap_or_else(|d| panic!("{d:?}"));
+        assert_eq!(file.machines.len(), 1);
+        let m = &file.machines[0];
+        assert_eq!(m.name.name, "Download");
+        assert_eq!(m.doc, vec!["Lifecycle of a single download job."]);
+        let transitions = m
+            .items
+            .iter()
+            .filter(|i| matches!(i, Item::Transition(_)))
+            .count();
+        assert_eq!(transitions, 7);
+    }
+
+    #[test]
+    fn syntax_error_points_at_the_offending_token() {
+        let src = "machine M {\n    phases { A }\n    initial A\n}\n";
+        let d = parse(src).unwrap_err();
+        assert_eq!(d.code, Code::Syntax);
+        assert_eq!(&src[d.span.start..d.span.end], "}");
+        assert!(
+            d.message.contains("`;`") || d.message.contains("expected"),
+            "{}",
+            d.message
+        );
+    }
+
+    #[test]
+    fn binary_operators_follow_precedence() {
+        let src = "machine M { invariant i: a || b && c implies d == e + f - g; }";
+        let file = parse(src).unwrap();
+        let Item::Invariant(inv) = &file.machines[0].items[0] else {
+            panic!()
+        };
+        let ExprKind::Binary(BinOp::Implies, lhs, rhs) = &inv.expr.kind else {
+            panic!("{:?}", inv.expr)
+        };
+        assert!(matches!(lhs.kind, ExprKind::Binary(BinOp::Or, _, _)));
+        let ExprKind::Binary(BinOp::Eq, _, sum) = &rhs.kind else {
+            panic!()
+        };
+        assert!(matches!(sum.kind, ExprKind::Binary(BinOp::Sub, _, _)));
+    }
+}

@@ -1,0 +1,1 @@
+//! Kernel modules generated from `spec/*.machine` by `cargo xtask gen`.

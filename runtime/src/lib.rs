@@ -1,0 +1,3 @@
+//! Suricate runtime: generated session kernels plus the tokio shell that runs them.
+
+pub mod generated;

@@ -1,0 +1,1 @@
+//! Generated example kernels, compiled and exercised by the tests in `tests/tests/`.
