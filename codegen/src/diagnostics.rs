@@ -43,6 +43,8 @@ pub enum Code {
     IntOutOfRange,
     /// A statement writing something only transitions may write (`self.phase`).
     ReadOnly,
+    /// A struct that contains itself without a collection in between (infinite size).
+    RecursiveType,
     /// A transition that leaves a terminal phase.
     LeavesTerminal,
     /// A candidate shadowed by an earlier guardless candidate.
@@ -60,7 +62,7 @@ pub enum Code {
 }
 
 impl Code {
-    pub const ALL: [Code; 20] = [
+    pub const ALL: [Code; 21] = [
         Code::Syntax,
         Code::UndefinedName,
         Code::DuplicateName,
@@ -74,6 +76,7 @@ impl Code {
         Code::NonLiteralDefault,
         Code::IntOutOfRange,
         Code::ReadOnly,
+        Code::RecursiveType,
         Code::LeavesTerminal,
         Code::UnreachableCandidate,
         Code::UnestablishedPartial,
@@ -99,6 +102,7 @@ impl Code {
             Code::NonLiteralDefault => "E0206",
             Code::IntOutOfRange => "E0207",
             Code::ReadOnly => "E0208",
+            Code::RecursiveType => "E0209",
             Code::LeavesTerminal => "E0301",
             Code::UnreachableCandidate => "E0302",
             Code::UnestablishedPartial => "E0303",
