@@ -45,7 +45,14 @@ fn syntax_error(source: &str, e: pest::error::Error<Rule>) -> Diagnostic {
                     && t != "BUILTIN_RULE"
                     && !(t.chars().count() == 4 && t.contains(".."))
             })
-            .map(|t| format!("`{t}`"))
+            // `_` is only ever expected as the first character of an identifier.
+            .map(|t| {
+                if t == "_" {
+                    "an identifier".to_string()
+                } else {
+                    format!("`{t}`")
+                }
+            })
             .collect();
         expected.sort_unstable();
         expected.dedup();
@@ -806,5 +813,24 @@ mod tests {
             panic!()
         };
         assert!(matches!(sum.kind, ExprKind::Binary(BinOp::Sub, _, _)));
+    }
+
+    #[test]
+    fn item_keywords_are_contextual_and_whole_words() {
+        let src = "machine M { phases { A } initial A; state { from: u64 = 0, state: u64 = 1 } \
+                   input inputs; effect Changed { from: u64, to: u64 } }";
+        let file = parse(src).unwrap_or_else(|d| panic!("{d:?}"));
+        let m = &file.machines[0];
+        let Item::Input(input) = &m.items[3] else {
+            panic!("{:?}", m.items[3])
+        };
+        assert_eq!(input.name.name, "inputs");
+        assert!(parse("machine M { inputFoo; }").is_err());
+    }
+
+    #[test]
+    fn a_missing_field_name_is_pointed_out() {
+        let d = parse("machine M { effect Changed { : u64 } }").unwrap_err();
+        assert!(d.message.contains("expected a field"), "{}", d.message);
     }
 }

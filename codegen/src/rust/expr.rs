@@ -19,11 +19,24 @@ impl<'m> ExprGen<'m> {
         ExprGen { machine }
     }
 
+    /// A string-typed operand seen through its newtype, for comparing with a literal.
+    fn newtype_inner(&self, e: &Expr) -> TokenStream {
+        let r = self.receiver(e);
+        if self.is_newtype(&e.ty) {
+            quote!(#r.0)
+        } else {
+            self.operand(e)
+        }
+    }
+
     /// Whether values of `ty` are `Copy` in the generated code.
     pub fn is_copy(&self, ty: &Ty) -> bool {
         match ty {
             Ty::Bool | Ty::U64 | Ty::I64 | Ty::Phase | Ty::Enum(_) => true,
-            Ty::Newtype(n) => self.machine.newtype(n).is_some_and(|n| self.is_copy(&n.base)),
+            Ty::Newtype(n) => self
+                .machine
+                .newtype(n)
+                .is_some_and(|n| self.is_copy(&n.base)),
             Ty::Option(inner) => self.is_copy(inner),
             Ty::String | Ty::Struct(_) | Ty::Seq(_) | Ty::Set(_) | Ty::Map(..) => false,
         }
@@ -33,64 +46,91 @@ impl<'m> ExprGen<'m> {
         matches!(ty, Ty::Newtype(_))
     }
 
-    /// An lvalue for `e`, if it denotes stored data rather than a computed value.
-    pub fn place(&self, e: &Expr) -> Option<TokenStream> {
+    /// Where `e`'s data lives, if it denotes stored data rather than a computed value.
+    pub fn place(&self, e: &Expr) -> Option<Place> {
         Some(match &e.kind {
             ExprKind::SelfField(f) => {
                 let f = ident(f);
-                quote!(state.#f)
+                Place::Lvalue(quote!(state.#f))
             }
             ExprKind::Old(f) => {
                 let local = old_local(f);
-                quote!(#local)
+                Place::Lvalue(quote!(#local))
             }
+            // Input fields and loop variables are bound by reference.
             ExprKind::InputField(x) | ExprKind::Var(x) => {
                 let x = ident(x);
-                quote!((*#x))
+                Place::Ref(quote!(#x))
             }
             ExprKind::Field(inner, f) => {
-                let inner = self.place(inner)?;
+                let inner = self.place(inner)?.receiver();
                 let f = ident(f);
-                quote!(#inner.#f)
+                Place::Lvalue(quote!(#inner.#f))
             }
             ExprKind::Coerce(inner) if self.is_newtype(&inner.ty) && !self.is_newtype(&e.ty) => {
-                let inner = self.place(inner)?;
-                quote!(#inner.0)
+                let inner = self.place(inner)?.receiver();
+                Place::Lvalue(quote!(#inner.0))
             }
             ExprKind::Unwrap(inner) => {
-                let inner = self.place(inner)?;
-                quote!((*#inner.as_ref().ok_or(Fault::Absent)?))
+                let inner = self.place(inner)?.receiver();
+                Place::Ref(quote!(#inner.as_ref().ok_or(Fault::Absent)?))
             }
             ExprKind::Index(map, key) => {
-                let map = self.place(map)?;
+                let map = self.place(map)?.receiver();
                 let key = self.borrowed(key);
-                quote!((*#map.get(#key).ok_or(Fault::Absent)?))
+                Place::Ref(quote!(#map.get(#key).ok_or(Fault::Absent)?))
             }
             _ => return None,
         })
     }
 
-    /// An expression usable where `&T`-taking methods or comparison operators need it:
-    /// the place when there is one, else the value.
+    /// A receiver for methods taking `&self` (auto-ref applies): the place, or the value.
+    pub fn receiver(&self, e: &Expr) -> TokenStream {
+        match self.place(e) {
+            Some(p) => p.receiver(),
+            None => self.value(e),
+        }
+    }
+
+    /// An operand of `==`, `<`, ...: an expression of type `T` that is not moved.
     pub fn operand(&self, e: &Expr) -> TokenStream {
-        self.place(e).unwrap_or_else(|| self.value(e))
+        match (&e.kind, self.place(e)) {
+            // Compare against the literal itself rather than an allocated `String`.
+            (ExprKind::Str(s), _) => quote!(#s),
+            (_, Some(Place::Ref(r))) => quote!((*#r)),
+            (_, Some(Place::Lvalue(p))) => p,
+            (_, None) => self.value(e),
+        }
     }
 
     /// `&e`, without cloning a place.
     pub fn borrowed(&self, e: &Expr) -> TokenStream {
         match self.place(e) {
-            Some(p) => quote!(&#p),
+            Some(Place::Ref(r)) => r,
+            Some(Place::Lvalue(p)) => quote!(&#p),
             None => {
-                let v = self.value(e);
+                let v = self.value_top(e);
                 quote!(&#v)
             }
         }
     }
 
+    /// An owned value of `e` without redundant outer parentheses, for positions that
+    /// delimit it anyway (arguments, initialisers, conditions).
+    pub fn value_top(&self, e: &Expr) -> TokenStream {
+        unparen(self.value(e))
+    }
+
     /// An owned value of `e`.
     pub fn value(&self, e: &Expr) -> TokenStream {
-        if let Some(p) = self.place(e) {
-            return if self.is_copy(&e.ty) { p } else { quote!(#p.clone()) };
+        match self.place(e) {
+            Some(Place::Ref(r)) if self.is_copy(&e.ty) => return quote!((*#r)),
+            Some(Place::Lvalue(p)) if self.is_copy(&e.ty) => return p,
+            Some(p) => {
+                let p = p.receiver();
+                return quote!(#p.clone());
+            }
+            None => {}
         }
         match &e.kind {
             ExprKind::Bool(b) => quote!(#b),
@@ -112,7 +152,7 @@ impl<'m> ExprGen<'m> {
             ExprKind::Str(s) => quote!(String::from(#s)),
             ExprKind::None => quote!(None),
             ExprKind::Some(inner) => {
-                let inner = self.value(inner);
+                let inner = self.value_top(inner);
                 quote!(Some(#inner))
             }
             ExprKind::EmptySeq => quote!(VecDeque::new()),
@@ -130,7 +170,7 @@ impl<'m> ExprGen<'m> {
                 let name = ident(name);
                 let fields = fields.iter().map(|(f, v)| {
                     let f = ident(f);
-                    let v = self.value(v);
+                    let v = self.value_top(v);
                     quote!(#f: #v)
                 });
                 quote!(#name { #(#fields),* })
@@ -160,19 +200,19 @@ impl<'m> ExprGen<'m> {
             }
             ExprKind::Binary(op, a, b) => self.binary(*op, a, b, &e.ty),
             ExprKind::Len(c) => {
-                let c = self.operand(c);
+                let c = self.receiver(c);
                 quote!((#c.len() as u64))
             }
             ExprKind::IsEmpty(c) => {
-                let c = self.operand(c);
+                let c = self.receiver(c);
                 quote!(#c.is_empty())
             }
             ExprKind::IsSome(o) => {
-                let o = self.operand(o);
+                let o = self.receiver(o);
                 quote!(#o.is_some())
             }
             ExprKind::IsNone(o) => {
-                let o = self.operand(o);
+                let o = self.receiver(o);
                 quote!(#o.is_none())
             }
             ExprKind::Unwrap(o) => {
@@ -180,18 +220,20 @@ impl<'m> ExprGen<'m> {
                 quote!(#v.ok_or(Fault::Absent)?)
             }
             ExprKind::UnwrapOr(o, d) => {
-                let d = self.value(d);
+                let d = self.value_top(d);
                 match self.place(o) {
-                    Some(p) if self.is_copy(&o.ty) => quote!(#p.unwrap_or(#d)),
-                    Some(p) => quote!(#p.as_ref().cloned().unwrap_or(#d)),
-                    None => {
+                    Some(p) if !self.is_copy(&o.ty) => {
+                        let p = p.receiver();
+                        quote!(#p.clone().unwrap_or(#d))
+                    }
+                    _ => {
                         let v = self.value(o);
                         quote!(#v.unwrap_or(#d))
                     }
                 }
             }
             ExprKind::Get(m, k) => {
-                let m = self.operand(m);
+                let m = self.receiver(m);
                 let k = self.borrowed(k);
                 quote!(#m.get(#k).cloned())
             }
@@ -201,7 +243,7 @@ impl<'m> ExprGen<'m> {
                 quote!(#m.get(#k).cloned().ok_or(Fault::Absent)?)
             }
             ExprKind::Front(q) => {
-                let q = self.operand(q);
+                let q = self.receiver(q);
                 quote!(#q.front().cloned())
             }
             ExprKind::Quant {
@@ -210,16 +252,28 @@ impl<'m> ExprGen<'m> {
                 collection,
                 body,
             } => self.quantifier(*kind, binder, collection, body),
-            ExprKind::SelfField(_) | ExprKind::Old(_) | ExprKind::InputField(_) | ExprKind::Var(_) => {
+            ExprKind::SelfField(_)
+            | ExprKind::Old(_)
+            | ExprKind::InputField(_)
+            | ExprKind::Var(_) => {
                 unreachable!("places are handled above")
             }
         }
     }
 
     /// The value of a `u64`/`i64` or newtype-over-integer expression as its base integer.
-    fn base_value(&self, e: &Expr) -> TokenStream {
-        let v = self.value(e);
-        if self.is_newtype(&e.ty) { quote!(#v.0) } else { v }
+    pub fn base_value(&self, e: &Expr) -> TokenStream {
+        // A base value coerced to a newtype only to be unwrapped again: use it as is.
+        if let ExprKind::Coerce(inner) = &e.kind {
+            if !self.is_newtype(&inner.ty) {
+                return self.value(inner);
+            }
+        }
+        if !self.is_newtype(&e.ty) {
+            return self.value(e);
+        }
+        let r = self.receiver(e);
+        quote!(#r.0)
     }
 
     fn binary(&self, op: BinOp, a: &Expr, b: &Expr, ty: &Ty) -> TokenStream {
@@ -237,9 +291,15 @@ impl<'m> ExprGen<'m> {
                 quote!((!#a || #b))
             }
             // `x == none` reads better (and passes clippy) as `x.is_none()`.
-            BinOp::Eq | BinOp::Ne if matches!(a.kind, ExprKind::None) || matches!(b.kind, ExprKind::None) => {
-                let other = if matches!(a.kind, ExprKind::None) { b } else { a };
-                let other = self.operand(other);
+            BinOp::Eq | BinOp::Ne
+                if matches!(a.kind, ExprKind::None) || matches!(b.kind, ExprKind::None) =>
+            {
+                let other = if matches!(a.kind, ExprKind::None) {
+                    b
+                } else {
+                    a
+                };
+                let other = self.receiver(other);
                 if op == BinOp::Eq {
                     quote!(#other.is_none())
                 } else {
@@ -247,7 +307,28 @@ impl<'m> ExprGen<'m> {
                 }
             }
             BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => {
-                let (a, b) = (self.operand(a), self.operand(b));
+                let empty = |other: &Expr| {
+                    let inner = self.newtype_inner(other);
+                    match op {
+                        BinOp::Eq => Some(quote!(#inner.is_empty())),
+                        BinOp::Ne => Some(quote!((!#inner.is_empty()))),
+                        _ => None,
+                    }
+                };
+                let emptiness = match (string_literal(a), string_literal(b)) {
+                    (Some(""), None) => empty(b),
+                    (None, Some("")) => empty(a),
+                    _ => None,
+                };
+                if let Some(test) = emptiness {
+                    return test;
+                }
+                let (a, b) = match (string_literal(a), string_literal(b)) {
+                    // `name != ""` on a newtype: compare the inner string with the literal.
+                    (Some(lit), None) => (quote!(#lit), self.newtype_inner(b)),
+                    (None, Some(lit)) => (self.newtype_inner(a), quote!(#lit)),
+                    _ => (self.operand(a), self.operand(b)),
+                };
                 let op = match op {
                     BinOp::Eq => quote!(==),
                     BinOp::Ne => quote!(!=),
@@ -265,11 +346,12 @@ impl<'m> ExprGen<'m> {
                 } else {
                     quote!(checked_sub)
                 };
+                let b = unparen(b);
                 wrap_newtype(ty, quote!(#a.#method(#b).ok_or(Fault::Overflow)?))
             }
             BinOp::In => {
                 let elem = self.borrowed(a);
-                let coll = self.operand(b);
+                let coll = self.receiver(b);
                 match &b.ty {
                     Ty::Map(..) => quote!(#coll.contains_key(#elem)),
                     _ => quote!(#coll.contains(#elem)),
@@ -278,34 +360,98 @@ impl<'m> ExprGen<'m> {
         }
     }
 
-    fn quantifier(&self, kind: Quantifier, binder: &Binder, collection: &Expr, body: &Expr) -> TokenStream {
-        let coll = self.operand(collection);
+    fn quantifier(
+        &self,
+        kind: Quantifier,
+        binder: &Binder,
+        collection: &Expr,
+        body: &Expr,
+    ) -> TokenStream {
+        let coll = self.receiver(collection);
         let pattern = binder_pattern(binder);
         let body = self.value(body);
-        // Short-circuits in iteration order, like the spec's semantics; `?` inside the
-        // body still propagates faults, which closures would not allow.
+        // A labelled block short-circuits in iteration order, like the spec's semantics;
+        // `?` inside the body still propagates faults, which closures would not allow.
+        let label = syn::Lifetime::new(
+            &format!("'{}_{}", quant_name(kind), binder_name(binder)),
+            proc_macro2::Span::call_site(),
+        );
         match kind {
-            Quantifier::All => quote!({
-                let mut holds = true;
+            Quantifier::All => quote!(#label: {
                 for #pattern in #coll.iter() {
                     if !#body {
-                        holds = false;
-                        break;
+                        break #label false;
                     }
                 }
-                holds
+                true
             }),
-            Quantifier::Any => quote!({
-                let mut found = false;
+            Quantifier::Any => quote!(#label: {
                 for #pattern in #coll.iter() {
                     if #body {
-                        found = true;
-                        break;
+                        break #label true;
                     }
                 }
-                found
+                false
             }),
         }
+    }
+}
+
+fn quant_name(kind: Quantifier) -> &'static str {
+    match kind {
+        Quantifier::All => "all",
+        Quantifier::Any => "any",
+    }
+}
+
+/// Binder names are unique in scope (the checker forbids shadowing), so labels built
+/// from them never shadow each other.
+fn binder_name(binder: &Binder) -> String {
+    match binder {
+        Binder::One(x) => x.clone(),
+        Binder::Pair(k, v) => format!("{k}_{v}"),
+    }
+}
+
+/// The text of a string literal, possibly coerced to a newtype.
+fn string_literal(e: &Expr) -> Option<&str> {
+    match &e.kind {
+        ExprKind::Str(s) => Some(s),
+        ExprKind::Coerce(inner) => match &inner.kind {
+            ExprKind::Str(s) => Some(s),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Where an expression's data lives.
+pub enum Place {
+    /// An expression of type `&T` (a by-reference binding, a map lookup).
+    Ref(TokenStream),
+    /// An lvalue of type `T` (`state.f`, `x.f`).
+    Lvalue(TokenStream),
+}
+
+impl Place {
+    /// The place as a method receiver or field-access base; auto-deref handles both.
+    pub fn receiver(self) -> TokenStream {
+        match self {
+            Place::Ref(t) | Place::Lvalue(t) => t,
+        }
+    }
+}
+
+/// Strips one pair of parentheses enclosing the whole expression.
+pub fn unparen(ts: TokenStream) -> TokenStream {
+    let mut iter = ts.clone().into_iter();
+    match (iter.next(), iter.next()) {
+        (Some(proc_macro2::TokenTree::Group(g)), None)
+            if g.delimiter() == proc_macro2::Delimiter::Parenthesis =>
+        {
+            g.stream()
+        }
+        _ => ts,
     }
 }
 

@@ -63,7 +63,9 @@ fn collect_writes(stmts: &[Stmt], out: &mut BTreeSet<(String, UndoKind)>) {
             Stmt::PopFront { field } => {
                 out.insert((field.clone(), UndoKind::Popped));
             }
-            Stmt::If { then, otherwise, .. } => {
+            Stmt::If {
+                then, otherwise, ..
+            } => {
                 collect_writes(then, out);
                 collect_writes(otherwise, out);
             }
@@ -89,12 +91,18 @@ fn visit_stmts(stmts: &[Stmt], f: &mut dyn FnMut(&Expr)) {
             }
             Stmt::MapRemove { key, .. } => visit_expr(key, f),
             Stmt::PopFront { .. } | Stmt::Clear { .. } => {}
-            Stmt::If { cond, then, otherwise } => {
+            Stmt::If {
+                cond,
+                then,
+                otherwise,
+            } => {
                 visit_expr(cond, f);
                 visit_stmts(then, f);
                 visit_stmts(otherwise, f);
             }
-            Stmt::For { collection, body, .. } => {
+            Stmt::For {
+                collection, body, ..
+            } => {
                 visit_expr(collection, f);
                 visit_stmts(body, f);
             }
@@ -123,7 +131,10 @@ fn visit_expr(e: &Expr, f: &mut dyn FnMut(&Expr)) {
         | ExprKind::IsNone(a)
         | ExprKind::Unwrap(a)
         | ExprKind::Front(a) => visit_expr(a, f),
-        ExprKind::Binary(_, a, b) | ExprKind::UnwrapOr(a, b) | ExprKind::Get(a, b) | ExprKind::Index(a, b) => {
+        ExprKind::Binary(_, a, b)
+        | ExprKind::UnwrapOr(a, b)
+        | ExprKind::Get(a, b)
+        | ExprKind::Index(a, b) => {
             visit_expr(a, f);
             visit_expr(b, f);
         }
@@ -132,7 +143,9 @@ fn visit_expr(e: &Expr, f: &mut dyn FnMut(&Expr)) {
                 visit_expr(v, f);
             }
         }
-        ExprKind::Quant { collection, body, .. } => {
+        ExprKind::Quant {
+            collection, body, ..
+        } => {
             visit_expr(collection, f);
             visit_expr(body, f);
         }
@@ -168,7 +181,9 @@ fn effects_of(t: &Transition) -> Vec<String> {
         for s in stmts {
             match s {
                 Stmt::Emit(e) if !out.contains(&e.effect) => out.push(e.effect.clone()),
-                Stmt::If { then, otherwise, .. } => {
+                Stmt::If {
+                    then, otherwise, ..
+                } => {
                     walk(then, out);
                     walk(otherwise, out);
                 }
@@ -194,7 +209,10 @@ pub struct KernelGen<'m> {
 
 impl<'m> KernelGen<'m> {
     pub fn new(m: &'m Machine) -> Self {
-        KernelGen { m, gen_: ExprGen::new(m) }
+        KernelGen {
+            m,
+            gen_: ExprGen::new(m),
+        }
     }
 
     pub fn generate(&self) -> TokenStream {
@@ -202,7 +220,12 @@ impl<'m> KernelGen<'m> {
         let info = self.info_table();
         let errors = self.error_types();
         let undo = self.undo();
-        let guards = self.m.transitions.iter().filter(|t| !t.guards.is_empty()).map(|t| self.guard_fn(t));
+        let guards = self
+            .m
+            .transitions
+            .iter()
+            .filter(|t| !t.guards.is_empty())
+            .map(|t| self.guard_fn(t));
         let fires = self.m.transitions.iter().map(|t| self.fire_fn(t));
         let dispatch = self.dispatch();
         let invariants = self.invariants();
@@ -261,6 +284,11 @@ impl<'m> KernelGen<'m> {
                 }
             }
         });
+        let info_body = if self.m.transitions.is_empty() {
+            quote!(match self {})
+        } else {
+            quote!(&TRANSITIONS[self as usize])
+        };
         quote! {
             /// Static description of one transition, for tooling and diagnostics.
             #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -284,7 +312,7 @@ impl<'m> KernelGen<'m> {
             impl TransitionId {
                 /// This transition's static description.
                 pub fn info(self) -> &'static TransitionInfo {
-                    &TRANSITIONS[self as usize]
+                    #info_body
                 }
             }
         }
@@ -381,6 +409,8 @@ impl<'m> KernelGen<'m> {
             impl ::std::error::Error for RollbackError {}
 
             /// Why evaluating a transition stopped part-way.
+            // A spec without arithmetic or partial operations never builds some variants.
+            #[allow(dead_code)]
             #[derive(Debug, Clone, Copy, PartialEq, Eq)]
             enum Fault {
                 Overflow,
@@ -406,7 +436,9 @@ impl<'m> KernelGen<'m> {
         let mut variants = Vec::new();
         let mut arms = Vec::new();
         for (field, kind) in &writes {
-            let Some(decl) = self.m.field(field) else { continue };
+            let Some(decl) = self.m.field(field) else {
+                continue;
+            };
             let v = undo_variant(field, *kind);
             let f = ident(field);
             let (payload, arm) = match (kind, &decl.ty) {
@@ -416,11 +448,17 @@ impl<'m> KernelGen<'m> {
                 }
                 (UndoKind::Inserted, Ty::Set(e)) => {
                     let e = ty(e);
-                    (quote!((#e)), quote!(UndoStep::#v(x) => { state.#f.remove(&x); }))
+                    (
+                        quote!((#e)),
+                        quote!(UndoStep::#v(x) => { state.#f.remove(&x); }),
+                    )
                 }
                 (UndoKind::Removed, Ty::Set(e)) => {
                     let e = ty(e);
-                    (quote!((#e)), quote!(UndoStep::#v(x) => { state.#f.insert(x); }))
+                    (
+                        quote!((#e)),
+                        quote!(UndoStep::#v(x) => { state.#f.insert(x); }),
+                    )
                 }
                 (UndoKind::Entry, Ty::Map(k, val)) => {
                     let (k, val) = (ty(k), ty(val));
@@ -432,10 +470,15 @@ impl<'m> KernelGen<'m> {
                         }),
                     )
                 }
-                (UndoKind::Pushed, Ty::Seq(_)) => (quote!(), quote!(UndoStep::#v => { state.#f.pop_back(); })),
+                (UndoKind::Pushed, Ty::Seq(_)) => {
+                    (quote!(), quote!(UndoStep::#v => { state.#f.pop_back(); }))
+                }
                 (UndoKind::Popped, Ty::Seq(e)) => {
                     let e = ty(e);
-                    (quote!((#e)), quote!(UndoStep::#v(x) => state.#f.push_front(x)))
+                    (
+                        quote!((#e)),
+                        quote!(UndoStep::#v(x) => state.#f.push_front(x)),
+                    )
                 }
                 // The checker only allows these statements on fields of matching types.
                 _ => continue,
@@ -507,18 +550,32 @@ impl<'m> KernelGen<'m> {
     fn guard_fn(&self, t: &Transition) -> TokenStream {
         let name = format_ident!("guards_{}", t.name);
         let reads = Self::guard_reads(t);
-        let state = if reads.state { quote!(state) } else { quote!(_state) };
+        let state = if reads.state {
+            quote!(state)
+        } else {
+            quote!(_state)
+        };
         let params = self.input_params(t, &reads);
         let checks = t.guards.iter().map(|g| {
-            let cond = self.gen_.value(&g.expr);
+            // `guard fresh: !(x in s)` fails when `x in s`: test that directly.
+            let fails = match &g.expr.kind {
+                ExprKind::Not(inner) => self.gen_.value_top(inner),
+                _ => {
+                    let cond = self.gen_.value(&g.expr);
+                    quote!(!#cond)
+                }
+            };
             let gname = &g.name;
             quote! {
-                if !#cond {
+                if #fails {
                     return Ok(Some(#gname));
                 }
             }
         });
-        let doc = format!(" Guards of `{}`: the first that does not hold, if any.", t.name);
+        let doc = format!(
+            " Guards of `{}`: the first that does not hold, if any.",
+            t.name
+        );
         quote! {
             #[doc = #doc]
             fn #name(#state: &State, #(#params),*) -> Result<Option<&'static str>, Fault> {
@@ -555,13 +612,31 @@ impl<'m> KernelGen<'m> {
         let emits = t.emits.iter().map(|e| self.emit(e));
         let uses_undo = !writes.is_empty();
         let uses_effects = !effects_of(t).is_empty();
-        let undo = if uses_undo { quote!(undo) } else { quote!(_undo) };
-        let effects = if uses_effects { quote!(effects) } else { quote!(_effects) };
-        let doc = format!(" Runs the updates and emits of `{}`, recording undo steps.", t.name);
+        let uses_state =
+            uses_undo || reads.state || !reads.olds.is_empty() || !matches!(t.to, Target::Same);
+        let state = if uses_state {
+            quote!(state)
+        } else {
+            quote!(_state)
+        };
+        let undo = if uses_undo {
+            quote!(undo)
+        } else {
+            quote!(_undo)
+        };
+        let effects = if uses_effects {
+            quote!(effects)
+        } else {
+            quote!(_effects)
+        };
+        let doc = format!(
+            " Runs the updates and emits of `{}`, recording undo steps.",
+            t.name
+        );
         quote! {
             #[doc = #doc]
             fn #name(
-                state: &mut State,
+                #state: &mut State,
                 #undo: &mut Vec<UndoStep>,
                 #effects: &mut Vec<Effect>,
                 #(#params),*
@@ -586,11 +661,11 @@ impl<'m> KernelGen<'m> {
             Stmt::Assign { field, value } => {
                 let f = ident(field);
                 let v = undo_variant(field, UndoKind::Replaced);
-                let value = g.value(value);
-                quote! {
+                let value = g.value_top(value);
+                quote! {{
                     let new = #value;
                     undo.push(UndoStep::#v(::std::mem::replace(&mut state.#f, new)));
-                }
+                }}
             }
             Stmt::AddAssign { field, value } | Stmt::SubAssign { field, value } => {
                 let f = ident(field);
@@ -601,74 +676,82 @@ impl<'m> KernelGen<'m> {
                     quote!(checked_sub)
                 };
                 let field_ty = self.m.field(field).map(|d| d.ty.clone()).unwrap_or(Ty::U64);
-                let value = g.value(value);
+                let value = super::expr::unparen(g.base_value(value));
                 let new = match &field_ty {
                     Ty::Newtype(n) => {
                         let n = ident(n);
-                        quote!(#n(state.#f.0.#method(#value.0).ok_or(Fault::Overflow)?))
+                        quote!(#n(state.#f.0.#method(#value).ok_or(Fault::Overflow)?))
                     }
                     _ => quote!(state.#f.#method(#value).ok_or(Fault::Overflow)?),
                 };
-                quote! {
+                quote! {{
                     let new = #new;
                     undo.push(UndoStep::#v(::std::mem::replace(&mut state.#f, new)));
-                }
+                }}
             }
             Stmt::SetInsert { field, value } => {
                 let f = ident(field);
                 let v = undo_variant(field, UndoKind::Inserted);
-                let value = g.value(value);
-                let elem_copy = matches!(&self.m.field(field).map(|d| &d.ty), Some(Ty::Set(e)) if g.is_copy(e));
-                let stored = if elem_copy { quote!(x) } else { quote!(x.clone()) };
-                quote! {
+                let value = g.value_top(value);
+                let elem_copy =
+                    matches!(&self.m.field(field).map(|d| &d.ty), Some(Ty::Set(e)) if g.is_copy(e));
+                let stored = if elem_copy {
+                    quote!(x)
+                } else {
+                    quote!(x.clone())
+                };
+                quote! {{
                     let x = #value;
                     if state.#f.insert(#stored) {
                         undo.push(UndoStep::#v(x));
                     }
-                }
+                }}
             }
             Stmt::SetRemove { field, value } => {
                 let f = ident(field);
                 let v = undo_variant(field, UndoKind::Removed);
-                let value = g.value(value);
-                quote! {
+                let value = g.value_top(value);
+                quote! {{
                     let x = #value;
                     if state.#f.remove(&x) {
                         undo.push(UndoStep::#v(x));
                     }
-                }
+                }}
             }
             Stmt::MapInsert { field, key, value } => {
                 let f = ident(field);
                 let v = undo_variant(field, UndoKind::Entry);
                 let key_copy = matches!(&self.m.field(field).map(|d| &d.ty), Some(Ty::Map(k, _)) if g.is_copy(k));
-                let stored = if key_copy { quote!(k) } else { quote!(k.clone()) };
-                let (key, value) = (g.value(key), g.value(value));
-                quote! {
-                    let k = #key;
-                    let value = #value;
+                let stored = if key_copy {
+                    quote!(k)
+                } else {
+                    quote!(k.clone())
+                };
+                let (key, value) = (g.value_top(key), g.value_top(value));
+                // Key and value are evaluated together, before either local is bound.
+                quote! {{
+                    let (k, value) = (#key, #value);
                     let old = state.#f.insert(#stored, value);
                     undo.push(UndoStep::#v(k, old));
-                }
+                }}
             }
             Stmt::MapRemove { field, key } => {
                 let f = ident(field);
                 let v = undo_variant(field, UndoKind::Entry);
-                let key = g.value(key);
-                quote! {
+                let key = g.value_top(key);
+                quote! {{
                     let k = #key;
                     if let Some(old) = state.#f.remove(&k) {
                         undo.push(UndoStep::#v(k, Some(old)));
                     }
-                }
+                }}
             }
             Stmt::PushBack { field, value } => {
                 let f = ident(field);
                 let v = undo_variant(field, UndoKind::Pushed);
-                let value = g.value(value);
+                let value = g.value_top(value);
                 quote! {
-                    let x = #value;
-                    state.#f.push_back(x);
+                    state.#f.push_back(#value);
                     undo.push(UndoStep::#v);
                 }
             }
@@ -688,8 +771,12 @@ impl<'m> KernelGen<'m> {
                     undo.push(UndoStep::#v(::std::mem::take(&mut state.#f)));
                 }
             }
-            Stmt::If { cond, then, otherwise } => {
-                let cond = g.value(cond);
+            Stmt::If {
+                cond,
+                then,
+                otherwise,
+            } => {
+                let cond = g.value_top(cond);
                 let then = self.stmts(then);
                 if otherwise.is_empty() {
                     quote!(if #cond { #then })
@@ -714,10 +801,11 @@ impl<'m> KernelGen<'m> {
         let g = &self.gen_;
         let mut writes = BTreeSet::new();
         collect_writes(body, &mut writes);
-        let root_written = root_field(collection).is_some_and(|f| writes.iter().any(|(w, _)| w == f));
+        let root_written =
+            root_field(collection).is_some_and(|f| writes.iter().any(|(w, _)| w == f));
         let pattern = binder_pattern(binder);
         let body = self.stmts(body);
-        match g.place(collection) {
+        match g.place(collection).map(|p| p.receiver()) {
             Some(place) if !root_written => quote! {
                 for #pattern in #place.iter() {
                     #body
@@ -726,8 +814,7 @@ impl<'m> KernelGen<'m> {
             _ => {
                 let value = g.value(collection);
                 quote! {
-                    let snapshot: Vec<_> = #value.into_iter().collect();
-                    for #pattern in snapshot.iter() {
+                    for #pattern in #value.into_iter().collect::<Vec<_>>().iter() {
                         #body
                     }
                 }
@@ -742,7 +829,7 @@ impl<'m> KernelGen<'m> {
         }
         let fields = e.fields.iter().map(|(f, v)| {
             let f = ident(f);
-            let v = self.gen_.value(v);
+            let v = self.gen_.value_top(v);
             quote!(#f: #v)
         });
         quote!(effects.push(Effect::#name { #(#fields),* });)
@@ -777,15 +864,23 @@ impl<'m> KernelGen<'m> {
                         r
                     })
                     .collect();
-                let binds = input.fields.iter().zip(&fields).filter(|(f, _)| used.contains(&f.name)).map(|(_, i)| i);
-                quote!(Input::#iv { #(#binds,)* .. })
+                let binds: Vec<_> = input
+                    .fields
+                    .iter()
+                    .zip(&fields)
+                    .filter(|(f, _)| used.contains(&f.name))
+                    .map(|(_, i)| i)
+                    .collect();
+                let rest = (binds.len() < fields.len()).then(|| quote!(..));
+                quote!(Input::#iv { #(#binds,)* #rest })
             };
             let phase_arms = groups.iter().map(|(phases, cands)| {
                 let phases = phases.iter().map(|p| ident(p));
                 let body = self.candidates(cands);
                 quote!(#(Phase::#phases)|* => { #body })
             });
-            let all_handled = groups.iter().map(|(p, _)| p.len()).sum::<usize>() == self.m.phases.len();
+            let all_handled =
+                groups.iter().map(|(p, _)| p.len()).sum::<usize>() == self.m.phases.len();
             if groups.is_empty() {
                 return quote!(#pattern => Err(RejectReason::NotHandled));
             }
@@ -858,8 +953,12 @@ impl<'m> KernelGen<'m> {
             let doc = docs(&inv.doc);
             let mut reads = Reads::default();
             visit_expr(&inv.expr, &mut |e| reads.note(e));
-            let state = if reads.state { quote!(state) } else { quote!(_state) };
-            let body = self.gen_.value(&inv.expr);
+            let state = if reads.state {
+                quote!(state)
+            } else {
+                quote!(_state)
+            };
+            let body = self.gen_.value_top(&inv.expr);
             quote! {
                 #doc
                 fn #name(#state: &State) -> Result<bool, Fault> {
@@ -877,7 +976,11 @@ impl<'m> KernelGen<'m> {
                 }
             }
         });
-        let state = if self.m.invariants.is_empty() { quote!(_state) } else { quote!(state) };
+        let state = if self.m.invariants.is_empty() {
+            quote!(_state)
+        } else {
+            quote!(state)
+        };
         quote! {
             #(#fns)*
 
@@ -898,7 +1001,9 @@ fn same_list(a: &[&Transition], b: &[&Transition]) -> bool {
 fn root_field(e: &Expr) -> Option<&str> {
     match &e.kind {
         ExprKind::SelfField(f) => Some(f),
-        ExprKind::Field(inner, _) | ExprKind::Coerce(inner) | ExprKind::Unwrap(inner) => root_field(inner),
+        ExprKind::Field(inner, _) | ExprKind::Coerce(inner) | ExprKind::Unwrap(inner) => {
+            root_field(inner)
+        }
         ExprKind::Index(map, _) => root_field(map),
         _ => None,
     }

@@ -28,11 +28,42 @@ pub fn generate(machine: &Machine, spec_path: &str) -> String {
         // The tokens come from quote! over checked names, so this is a generator bug;
         // surface it where the user will compile it instead of panicking.
         Err(e) => {
-            let message = format!("suricate-codegen produced invalid Rust for {}: {e}", machine.name);
+            let message = format!(
+                "suricate-codegen produced invalid Rust for {}: {e}",
+                machine.name
+            );
             return format!("{}compile_error!({message:?});\n", header(spec_path));
         }
     };
-    format!("{}{}", header(spec_path), prettyplease::unparse(&file))
+    format!(
+        "{}{}",
+        header(spec_path),
+        space_items(&prettyplease::unparse(&file))
+    )
+}
+
+/// prettyplease puts top-level items back to back; a blank line after each one that
+/// ends at column 0 makes the file (and its snapshot diffs) readable.
+fn space_items(code: &str) -> String {
+    let mut out = String::with_capacity(code.len() + code.len() / 16);
+    let mut lines = code.lines().peekable();
+    while let Some(line) = lines.next() {
+        out.push_str(line);
+        out.push('\n');
+        let ends_item = line == "}"
+            || line == ");"
+            || line == "];"
+            || (!line.starts_with(' ') && line.ends_with(';') && !line.starts_with("use "));
+        let next_is_use = lines.peek().is_some_and(|n| n.starts_with("use "));
+        if lines.peek().is_some_and(|n| !n.is_empty())
+            && (ends_item
+                || (line.starts_with("use ") && !next_is_use)
+                || (line.starts_with("#![") && line.ends_with(']')))
+        {
+            out.push('\n');
+        }
+    }
+    out
 }
 
 /// Several generated modules in one file, each as `pub mod <module> { ... }`.
@@ -54,18 +85,39 @@ pub fn combined_file(spec_path: &str, machines: &[MachineOutput]) -> String {
         }
     }
     match syn::parse2::<syn::File>(quote!(#(#items)*)) {
-        Ok(file) => format!("{}{}", header(spec_path), prettyplease::unparse(&file)),
-        Err(e) => format!("{}compile_error!({:?});\n", header(spec_path), e.to_string()),
+        Ok(file) => format!(
+            "{}{}",
+            header(spec_path),
+            space_items(&prettyplease::unparse(&file))
+        ),
+        Err(e) => format!(
+            "{}compile_error!({:?});\n",
+            header(spec_path),
+            e.to_string()
+        ),
     }
 }
 
 fn module_tokens(m: &Machine, spec_path: &str) -> TokenStream {
     let gen_ = ExprGen::new(m);
-    let mut doc: Vec<String> = m.doc.iter().map(|l| if l.is_empty() { String::new() } else { format!(" {l}") }).collect();
+    let mut doc: Vec<String> = m
+        .doc
+        .iter()
+        .map(|l| {
+            if l.is_empty() {
+                String::new()
+            } else {
+                format!(" {l}")
+            }
+        })
+        .collect();
     if !doc.is_empty() {
         doc.push(String::new());
     }
-    doc.push(format!(" Kernel of machine `{}`, generated from `{spec_path}` by `cargo xtask gen`.", m.name));
+    doc.push(format!(
+        " Kernel of machine `{}`, generated from `{spec_path}` by `cargo xtask gen`.",
+        m.name
+    ));
     let collections = collection_imports(m);
     let newtypes = types::newtypes(m, &gen_);
     let enums = types::enums(m);
@@ -73,14 +125,18 @@ fn module_tokens(m: &Machine, spec_path: &str) -> TokenStream {
     let phase = types::phase(m);
     let state = types::state(m, &gen_);
     let inputs = types::messages("Input", " A typed trigger of the machine.", &m.inputs);
-    let effects = types::messages("Effect", " A typed output, returned as data, never executed by the kernel.", &m.effects);
+    let effects = types::messages(
+        "Effect",
+        " A typed output, returned as data, never executed by the kernel.",
+        &m.effects,
+    );
     let kernel = kernel::KernelGen::new(m).generate();
     quote! {
         #(#![doc = #doc])*
         // Names come from the spec as written; the spec, not Rust style, decides them.
-        #![allow(non_camel_case_types, non_snake_case)]
+        #![allow(non_camel_case_types, non_snake_case, unused_parens)]
         // Generated code mirrors the spec's expressions as written.
-        #![allow(clippy::nonminimal_bool, clippy::bool_comparison, clippy::collapsible_if, clippy::collapsible_else_if)]
+        #![allow(clippy::nonminimal_bool, clippy::bool_comparison, clippy::collapsible_if, clippy::collapsible_else_if, clippy::double_parens, clippy::ptr_arg)]
 
         use serde::{Deserialize, Serialize};
         #collections

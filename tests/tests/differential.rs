@@ -1,0 +1,240 @@
+//! Differential and property tests: the generated kernels of the example specs against
+//! the reference interpreter in `suricate-codegen`, on random input sequences.
+//!
+//! For every sequence: outcomes (which transition fired, or why the input was rejected),
+//! effects and post-states agree; a rejection leaves the state exactly as it was; an
+//! accepted transition leaves every invariant holding; `rollback` of an accepted
+//! transition restores the pre-state.
+
+use proptest::prelude::*;
+use proptest::test_runner::{Config, TestRunner};
+use serde_json::{Value, json};
+use suricate_codegen::interpreter::{Interpreter, Rejected};
+use suricate_codegen::ir::{Machine, Ty};
+
+/// Values drawn from small domains so that guards are hit both ways, plus extremes that
+/// make checked arithmetic overflow.
+fn value_strategy(m: &Machine, ty: &Ty, depth: u32) -> BoxedStrategy<Value> {
+    match ty {
+        Ty::Bool => any::<bool>().prop_map(Value::from).boxed(),
+        Ty::U64 => prop_oneof![8 => 0u64..8, 1 => Just(u64::MAX), 1 => Just(u64::MAX - 1)]
+            .prop_map(Value::from)
+            .boxed(),
+        Ty::I64 => prop_oneof![8 => -3i64..2000, 1 => Just(i64::MAX), 1 => Just(i64::MIN)]
+            .prop_map(Value::from)
+            .boxed(),
+        Ty::String => prop_oneof![Just(""), Just("a"), Just("b"), Just("job-0")]
+            .prop_map(Value::from)
+            .boxed(),
+        Ty::Phase => {
+            let names: Vec<Value> = m
+                .phases
+                .iter()
+                .map(|p| Value::from(p.name.clone()))
+                .collect();
+            proptest::sample::select(names).boxed()
+        }
+        Ty::Newtype(n) => {
+            let base = m.newtype(n).map(|n| n.base.clone()).unwrap_or(Ty::U64);
+            value_strategy(m, &base, depth)
+        }
+        Ty::Enum(e) => {
+            let names: Vec<Value> = m
+                .enum_def(e)
+                .map(|e| {
+                    e.variants
+                        .iter()
+                        .map(|v| Value::from(v.name.clone()))
+                        .collect()
+                })
+                .unwrap_or_default();
+            proptest::sample::select(names).boxed()
+        }
+        Ty::Struct(s) => {
+            let fields: Vec<(String, BoxedStrategy<Value>)> = m
+                .struct_def(s)
+                .map(|s| {
+                    s.fields
+                        .iter()
+                        .map(|f| (f.name.clone(), value_strategy(m, &f.ty, depth + 1)))
+                        .collect()
+                })
+                .unwrap_or_default();
+            object_strategy(fields)
+        }
+        Ty::Option(inner) => {
+            prop_oneof![Just(Value::Null), value_strategy(m, inner, depth + 1)].boxed()
+        }
+        Ty::Seq(inner) => proptest::collection::vec(value_strategy(m, inner, depth + 1), 0..3)
+            .prop_map(Value::from)
+            .boxed(),
+        Ty::Set(inner) => proptest::collection::vec(value_strategy(m, inner, depth + 1), 0..3)
+            .prop_map(|mut v| {
+                v.sort_by_key(|x| x.to_string());
+                v.dedup();
+                Value::from(v)
+            })
+            .boxed(),
+        Ty::Map(_, _) => Just(json!({})).boxed(),
+    }
+}
+
+fn object_strategy(fields: Vec<(String, BoxedStrategy<Value>)>) -> BoxedStrategy<Value> {
+    let (names, strategies): (Vec<String>, Vec<BoxedStrategy<Value>>) = fields.into_iter().unzip();
+    strategies
+        .prop_map(move |values| {
+            let map = names
+                .iter()
+                .cloned()
+                .zip(values)
+                .collect::<serde_json::Map<_, _>>();
+            Value::Object(map)
+        })
+        .boxed()
+}
+
+/// A random input of `m` in serde's externally tagged shape.
+fn input_strategy(m: &Machine) -> BoxedStrategy<Value> {
+    let options: Vec<BoxedStrategy<Value>> = m
+        .inputs
+        .iter()
+        .map(|input| {
+            let name = input.name.clone();
+            if input.fields.is_empty() {
+                Just(Value::from(name)).boxed()
+            } else {
+                let fields = input
+                    .fields
+                    .iter()
+                    .map(|f| (f.name.clone(), value_strategy(m, &f.ty, 0)))
+                    .collect();
+                object_strategy(fields)
+                    .prop_map(move |body| json!({ name.clone(): body }))
+                    .boxed()
+            }
+        })
+        .collect();
+    proptest::strategy::Union::new(options).boxed()
+}
+
+/// The interpreter's rejection in the same shape as the generated one's.
+fn interpreter_reason(r: &Rejected) -> Value {
+    match r {
+        Rejected::NotHandled => json!("NotHandled"),
+        Rejected::GuardsFailed(failed) => json!({ "GuardsFailed": failed }),
+        Rejected::Overflow { transition } => json!({ "Overflow": transition }),
+        Rejected::Absent { transition } => json!({ "Absent": transition }),
+        Rejected::InvariantViolated {
+            transition,
+            invariant,
+        } => {
+            json!({ "InvariantViolated": [transition, invariant] })
+        }
+        Rejected::BadInput(why) => panic!("the input strategy produced an invalid input: {why}"),
+    }
+}
+
+/// Generates a differential test for one generated kernel module.
+macro_rules! differential {
+    ($test:ident, $module:ident, $spec:literal, $machine:literal) => {
+        #[test]
+        fn $test() {
+            use suricate_tests::generated::$module::{Authority, Input, RejectReason};
+
+            let source = include_str!(concat!("../../codegen/tests/specs/", $spec));
+            let (spec, _) = suricate_codegen::check(source, $spec).expect("example spec checks");
+            let machine = spec
+                .machines
+                .iter()
+                .find(|m| m.name == $machine)
+                .expect("machine in spec");
+
+            let generated_reason = |r: &RejectReason| -> Value {
+                match r {
+                    RejectReason::NotHandled => json!("NotHandled"),
+                    RejectReason::GuardsFailed(failed) => json!({
+                        "GuardsFailed": failed
+                            .iter()
+                            .map(|g| (g.transition.name(), g.guard))
+                            .collect::<Vec<_>>()
+                    }),
+                    RejectReason::Overflow { transition } => json!({ "Overflow": transition.name() }),
+                    RejectReason::Absent { transition } => json!({ "Absent": transition.name() }),
+                    RejectReason::InvariantViolated { transition, invariant } => {
+                        json!({ "InvariantViolated": [transition.name(), invariant] })
+                    }
+                }
+            };
+
+            let sequences = proptest::collection::vec((input_strategy(machine), any::<bool>()), 1..40);
+            let mut runner = TestRunner::new(Config { cases: 256, ..Config::default() });
+            runner
+                .run(&sequences, |steps| {
+                    let mut kernel = Authority::new();
+                    let mut reference = Interpreter::new(machine);
+                    for (json_input, roll_back) in steps {
+                        let input: Input = serde_json::from_value(json_input.clone())
+                            .map_err(|e| TestCaseError::fail(format!("bad input {json_input}: {e}")))?;
+                        let before = kernel.state().clone();
+                        let expected = reference.apply(&json_input);
+                        match (kernel.apply(input), expected) {
+                            (Ok(t), Ok(fired)) => {
+                                prop_assert_eq!(t.id.name(), fired.transition.as_str());
+                                prop_assert_eq!(t.from.name(), fired.from.as_str());
+                                prop_assert_eq!(t.to.name(), fired.to.as_str());
+                                prop_assert_eq!(serde_json::to_value(&t.effects).unwrap(), Value::from(fired.effects));
+                                prop_assert!(kernel.check_invariants().is_ok(), "invariant broken after {}", t.id);
+                                if roll_back {
+                                    kernel.rollback(t).expect("latest transition rolls back");
+                                    prop_assert_eq!(kernel.state(), &before);
+                                    // Keep the reference in step with the rolled-back kernel.
+                                    reference = Interpreter::from_state_json(
+                                        machine,
+                                        &serde_json::to_value(kernel.state()).unwrap(),
+                                    )
+                                    .map_err(TestCaseError::fail)?;
+                                }
+                            }
+                            (Err(rejection), Err(rejected)) => {
+                                prop_assert_eq!(generated_reason(&rejection.reason), interpreter_reason(&rejected));
+                                prop_assert_eq!(kernel.state(), &before, "rejection changed the state");
+                            }
+                            (got, want) => {
+                                return Err(TestCaseError::fail(format!(
+                                    "kernel and interpreter disagree on {json_input}: kernel {got:?}, interpreter {want:?}"
+                                )));
+                            }
+                        }
+                        prop_assert_eq!(serde_json::to_value(kernel.state()).unwrap(), reference.state_json());
+                    }
+                    Ok(())
+                })
+                .unwrap_or_else(|e| panic!("{e}"));
+        }
+    };
+}
+
+differential!(
+    download_matches_interpreter,
+    download,
+    "download.machine",
+    "Download"
+);
+differential!(
+    ledger_matches_interpreter,
+    ledger,
+    "ledger.machine",
+    "Ledger"
+);
+differential!(
+    traffic_light_matches_interpreter,
+    traffic_light,
+    "lights.machine",
+    "TrafficLight"
+);
+differential!(
+    counter_matches_interpreter,
+    counter,
+    "lights.machine",
+    "Counter"
+);

@@ -1,0 +1,293 @@
+//! The generated Download kernel (the design doc's example) used from Rust the way a
+//! library consumer would: apply, rejections, atomicity, rollback, preview, restore,
+//! serde and the introspection tables.
+
+use suricate_tests::generated::download::*;
+
+fn start(total: u64) -> Input {
+    Input::Start {
+        job: JobId::from("job-1"),
+        total: Bytes(total),
+    }
+}
+
+fn chunk(offset: u64, len: u64) -> Input {
+    Input::Received {
+        chunk: Chunk { offset, len },
+    }
+}
+
+fn running(total: u64) -> Authority {
+    let mut a = Authority::new();
+    a.apply(start(total)).expect("start fires");
+    a
+}
+
+#[test]
+fn a_download_runs_to_done() {
+    let mut a = Authority::new();
+    assert_eq!(a.phase(), Phase::Idle);
+
+    let t = a.apply(start(30)).expect("start fires");
+    assert_eq!(
+        (t.id, t.from, t.to),
+        (TransitionId::Start, Phase::Idle, Phase::Running)
+    );
+    assert_eq!(
+        t.effects,
+        vec![Effect::Started {
+            job: JobId::from("job-1")
+        }]
+    );
+
+    let t = a.apply(chunk(0, 10)).expect("receive fires");
+    assert_eq!(t.id, TransitionId::Receive);
+    assert_eq!(
+        t.effects,
+        vec![Effect::Progress {
+            received: Bytes(10),
+            total: Bytes(30)
+        }]
+    );
+
+    a.apply(chunk(10, 10)).expect("receive fires");
+    // The last chunk is rejected by `receive` (leaves_more) and taken by `finish`.
+    let t = a.apply(chunk(20, 10)).expect("finish fires");
+    assert_eq!((t.id, t.to), (TransitionId::Finish, Phase::Done));
+    assert_eq!(
+        t.effects,
+        vec![Effect::Finished {
+            job: JobId::from("job-1")
+        }]
+    );
+    assert_eq!(a.state().received, Bytes(30));
+    assert!(a.phase().is_terminal());
+}
+
+#[test]
+fn rejection_names_every_candidates_first_failing_guard() {
+    let mut a = running(30);
+    a.apply(chunk(0, 10)).expect("receive fires");
+    let before = a.state().clone();
+    let r = a.apply(chunk(0, 5)).expect_err("offset 0 was seen");
+    assert_eq!(r.phase, Phase::Running);
+    assert_eq!(r.input, InputKind::Received);
+    assert_eq!(
+        r.reason,
+        RejectReason::GuardsFailed(vec![
+            FailedGuard {
+                transition: TransitionId::Receive,
+                guard: "fresh_offset"
+            },
+            FailedGuard {
+                transition: TransitionId::Finish,
+                guard: "fresh_offset"
+            },
+        ])
+    );
+    assert_eq!(a.state(), &before);
+    assert!(r.to_string().contains("receive: fresh_offset"), "{r}");
+}
+
+#[test]
+fn an_input_without_candidates_is_not_handled() {
+    let mut a = Authority::new();
+    let r = a.apply(Input::Pause).expect_err("idle cannot pause");
+    assert_eq!(r.reason, RejectReason::NotHandled);
+    assert_eq!((r.phase, r.input), (Phase::Idle, InputKind::Pause));
+}
+
+#[test]
+fn overflow_rejects_atomically() {
+    let mut a = running(30);
+    a.apply(chunk(0, 10)).expect("receive fires");
+    let before = a.state().clone();
+    let r = a
+        .apply(chunk(5, u64::MAX))
+        .expect_err("received + len overflows");
+    assert_eq!(
+        r.reason,
+        RejectReason::Overflow {
+            transition: TransitionId::Receive
+        }
+    );
+    assert_eq!(a.state(), &before);
+}
+
+#[test]
+fn guard_failure_falls_through_to_the_next_candidate() {
+    let mut a = running(30);
+    a.apply(Input::Fail {
+        reason: FailReason::Network,
+    })
+    .expect("retry fires");
+    assert_eq!(a.state().retries, 1);
+    assert_eq!(a.state().errors.get(&1), Some(&FailReason::Network));
+    for _ in 0..2 {
+        let t = a
+            .apply(Input::Fail {
+                reason: FailReason::Disk,
+            })
+            .expect("retry fires");
+        assert_eq!(t.id, TransitionId::Retry);
+    }
+    a.apply(chunk(0, 5)).expect("receive fires");
+    a.apply(chunk(5, 5)).expect("receive fires");
+    // Budget exhausted: `retry` fails `budget_left`, `give_up` (no guards) fires.
+    let t = a
+        .apply(Input::Fail {
+            reason: FailReason::Disk,
+        })
+        .expect("give_up fires");
+    assert_eq!((t.id, t.to), (TransitionId::GiveUp, Phase::Failed));
+    assert_eq!(
+        t.effects,
+        vec![
+            Effect::Discarded { offset: 0 },
+            Effect::Discarded { offset: 5 },
+            Effect::GaveUp {
+                reason: FailReason::Disk,
+                retries: 3
+            },
+        ]
+    );
+    assert!(a.state().chunks.is_empty());
+}
+
+#[test]
+fn rollback_restores_the_pre_state_once() {
+    let mut a = running(100);
+    a.apply(chunk(0, 10)).expect("receive fires");
+    let before = a.state().clone();
+    let t = a.apply(chunk(10, 10)).expect("receive fires");
+    let again = t.clone();
+    a.rollback(t).expect("latest transition rolls back");
+    assert_eq!(a.state(), &before);
+    assert_eq!(
+        a.rollback(again),
+        Err(RollbackError::NotLatest {
+            transition: TransitionId::Receive
+        })
+    );
+}
+
+#[test]
+fn only_the_latest_transition_rolls_back() {
+    let mut a = running(100);
+    let first = a.apply(chunk(0, 10)).expect("receive fires");
+    a.apply(chunk(10, 10)).expect("receive fires");
+    assert!(a.rollback(first).is_err());
+    assert_eq!(a.state().received, Bytes(20));
+}
+
+#[test]
+fn rollback_reverts_phase_and_collection_writes() {
+    let mut a = running(100);
+    a.apply(chunk(0, 10)).expect("receive fires");
+    a.apply(Input::Fail {
+        reason: FailReason::Disk,
+    })
+    .expect("retry fires");
+    let mut exhausted = a.clone();
+    for _ in 0..2 {
+        exhausted
+            .apply(Input::Fail {
+                reason: FailReason::Network,
+            })
+            .expect("retry fires");
+    }
+    let before = exhausted.state().clone();
+    let t = exhausted
+        .apply(Input::Fail {
+            reason: FailReason::Disk,
+        })
+        .expect("give_up fires");
+    assert_eq!(exhausted.phase(), Phase::Failed);
+    assert!(exhausted.state().chunks.is_empty());
+    exhausted.rollback(t).expect("latest");
+    assert_eq!(exhausted.state(), &before);
+}
+
+#[test]
+fn preview_does_not_change_anything() {
+    let a = running(30);
+    let before = a.state().clone();
+    let p = a.preview(&chunk(0, 30)).expect("finish would fire");
+    assert_eq!((p.id, p.to), (TransitionId::Finish, Phase::Done));
+    assert_eq!(a.state(), &before);
+    assert_eq!(
+        a.preview(&Input::Resume).expect_err("not paused").reason,
+        RejectReason::NotHandled
+    );
+}
+
+#[test]
+fn from_state_checks_invariants() {
+    let mut state = State::initial();
+    state.received = Bytes(5);
+    let err = Authority::from_state(state.clone()).expect_err("received > total");
+    assert_eq!(err.invariant, "received_within_total");
+    state.total = Bytes(5);
+    state.phase = Phase::Done;
+    let a = Authority::from_state(state).expect("consistent");
+    assert_eq!(a.phase(), Phase::Done);
+}
+
+#[test]
+fn terminal_phase_is_never_left() {
+    let mut a = running(10);
+    a.apply(chunk(0, 10)).expect("finish fires");
+    for input in [start(5), Input::Pause, Input::Resume, chunk(1, 1)] {
+        let r = a.apply(input).expect_err("done handles nothing");
+        assert_eq!(r.reason, RejectReason::NotHandled);
+        assert_eq!(a.phase(), Phase::Done);
+    }
+}
+
+#[test]
+fn state_and_messages_round_trip_through_serde() {
+    let mut a = running(30);
+    a.apply(chunk(0, 10)).expect("receive fires");
+    let json = serde_json::to_value(a.state()).expect("serialises");
+    assert_eq!(json["phase"], "Running");
+    assert_eq!(json["job"], "job-1");
+    assert_eq!(json["chunks"][0]["len"], 10);
+    let back: State = serde_json::from_value(json).expect("deserialises");
+    assert_eq!(&back, a.state());
+    let input: Input = serde_json::from_str(r#"{"Start":{"job":"j","total":3}}"#).expect("input");
+    assert_eq!(
+        input,
+        Input::Start {
+            job: JobId::from("j"),
+            total: Bytes(3)
+        }
+    );
+    assert_eq!(
+        serde_json::to_value(Input::Pause).expect("serialises"),
+        "Pause"
+    );
+}
+
+#[test]
+fn introspection_tables_describe_the_spec() {
+    assert_eq!(TRANSITIONS.len(), TransitionId::ALL.len());
+    for (i, id) in TransitionId::ALL.iter().enumerate() {
+        assert_eq!(TRANSITIONS[i].id, *id);
+        assert_eq!(id.info().name, id.name());
+    }
+    let receive = TransitionId::Receive.info();
+    assert_eq!(receive.input, InputKind::Received);
+    assert_eq!(receive.from, &[Phase::Running]);
+    assert_eq!(receive.to, None);
+    assert_eq!(receive.guards, &["fresh_offset", "leaves_more"]);
+    assert_eq!(receive.effects, &[EffectKind::Progress]);
+    let give_up = TransitionId::GiveUp.info();
+    assert_eq!(give_up.from, &[Phase::Running, Phase::Paused]);
+    assert_eq!(give_up.to, Some(Phase::Failed));
+    assert_eq!(
+        give_up.effects,
+        &[EffectKind::Discarded, EffectKind::GaveUp]
+    );
+    assert_eq!(Phase::INITIAL, Phase::Idle);
+    assert_eq!(Phase::ALL.iter().filter(|p| p.is_terminal()).count(), 2);
+}
