@@ -51,7 +51,10 @@ fn bad_specs_render_their_diagnostics() {
         insta::assert_snapshot!(name, rendered);
         match expected_code(&file) {
             Some(code) => {
-                assert!(codes.contains(&code), "{file}: expected {code:?}, got {codes:?}");
+                assert!(
+                    codes.contains(&code),
+                    "{file}: expected {code:?}, got {codes:?}"
+                );
                 // Each single-problem file shows exactly that problem.
                 assert!(
                     codes.iter().all(|c| *c == code),
@@ -71,7 +74,10 @@ fn bad_specs_render_their_diagnostics() {
                 );
             }
         }
-        assert!(rendered.contains(&format!("{path}:")), "{file}: no file:line:col");
+        assert!(
+            rendered.contains(&format!("{path}:")),
+            "{file}: no file:line:col"
+        );
         assert!(rendered.contains('^'), "{file}: no underline");
     }
 }

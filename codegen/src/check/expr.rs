@@ -217,17 +217,15 @@ impl Checker<'_> {
         } else {
             ("0".to_string(), u64::MAX.to_string())
         };
-        let shown = if text.len() > 24 {
-            format!("{}...", &text[..20])
+        // The parser saturates literals too long for u128: do not echo a number the user
+        // never wrote.
+        let message = if text.trim_start_matches('-') == u128::MAX.to_string() {
+            format!("integer literal does not fit in `{ty}`")
         } else {
-            text.to_string()
+            format!("integer literal `{text}` does not fit in `{ty}`")
         };
-        let d = Diagnostic::new(
-            Code::IntOutOfRange,
-            span,
-            format!("integer literal `{shown}` does not fit in `{ty}`"),
-        )
-        .label(format!("outside {min}..={max}"));
+        let d = Diagnostic::new(Code::IntOutOfRange, span, message)
+            .label(format!("outside {min}..={max}"));
         self.report(d)
     }
 

@@ -155,7 +155,7 @@ impl Checker<'_> {
 
         let mut enums = Vec::new();
         for e in enum_defs {
-            let mut vns = Namespace::new(format!("variant of `{}`", e.name.name));
+            let mut vns = Namespace::new("variant").within(format_args!("enum `{}`", e.name.name));
             for v in &e.variants {
                 self.declare(&mut vns, &v.name);
                 self.check_keyword(&v.name, "variant");
@@ -178,7 +178,7 @@ impl Checker<'_> {
 
         let mut structs = Vec::new();
         for s in struct_defs {
-            let fields = self.field_decls(&s.fields, &format!("field of `{}`", s.name.name));
+            let fields = self.field_decls(&s.fields, &format!("struct `{}`", s.name.name));
             if is_registered(&s.name) {
                 self.env.types.insert(
                     s.name.name.clone(),
@@ -213,9 +213,9 @@ impl Checker<'_> {
     fn field_decls(
         &mut self,
         decls: &[ast::FieldDecl],
-        what: &str,
+        owner: &str,
     ) -> Vec<(String, Vec<String>, Option<Ty>)> {
-        let mut ns = Namespace::new(what);
+        let mut ns = Namespace::new("field").within(owner);
         let mut out = Vec::new();
         for f in decls {
             let fresh = self.declare(&mut ns, &f.name);
@@ -408,7 +408,7 @@ impl Checker<'_> {
         for def in defs {
             let fresh = self.declare(&mut ns, &def.name);
             self.check_keyword(&def.name, what);
-            let fields = self.field_decls(&def.fields, &format!("field of `{}`", def.name.name));
+            let fields = self.field_decls(&def.fields, &format!("{what} `{}`", def.name.name));
             if !fresh {
                 continue;
             }

@@ -60,8 +60,10 @@ pub(crate) fn is_rust_keyword(name: &str) -> bool {
 
 /// One namespace: remembers where each name was first declared.
 pub(crate) struct Namespace {
-    /// What the names are, for messages ("phase", "field of `Chunk`").
+    /// What the names are, for messages ("phase", "field").
     what: String,
+    /// Where the namespace lives, for messages (" in struct `Chunk`"), or empty.
+    owner: String,
     seen: HashMap<String, Span>,
 }
 
@@ -69,8 +71,15 @@ impl Namespace {
     pub fn new(what: impl Into<String>) -> Self {
         Namespace {
             what: what.into(),
+            owner: String::new(),
             seen: HashMap::new(),
         }
+    }
+
+    /// A namespace inside a declaration, e.g. the fields of `struct Chunk`.
+    pub fn within(mut self, owner: impl std::fmt::Display) -> Self {
+        self.owner = format!(" in {owner}");
+        self
     }
 }
 
@@ -81,7 +90,10 @@ impl Checker<'_> {
             let d = Diagnostic::new(
                 Code::DuplicateName,
                 id.span,
-                format!("the {} `{}` is declared twice", ns.what, id.name),
+                format!(
+                    "the {} `{}` is declared twice{}",
+                    ns.what, id.name, ns.owner
+                ),
             )
             .label("declared again here")
             .secondary(*first, "first declared here");

@@ -41,7 +41,8 @@ impl Checker<'_> {
                 }
             }
             let (ir, summary) = self.transition(t);
-            if let Some(summary) = summary {
+            // A duplicate is already an error; it takes no part in candidate analysis.
+            if let (true, Some(summary)) = (fresh, summary) {
                 summaries.push(summary);
             }
             if let (true, Ok(ir)) = (fresh, ir) {
@@ -91,7 +92,7 @@ impl Checker<'_> {
         };
 
         // Guards: each sees the facts of the ones before it.
-        let mut gns = Namespace::new(format!("guard of `{}`", t.name.name));
+        let mut gns = Namespace::new("guard").within(format_args!("transition `{}`", t.name.name));
         let mut guard_scope = Scope::new(input_scope.clone(), OldRule::Forbidden, Place::Guard);
         let mut guards = Vec::new();
         let mut guards_ok = true;
