@@ -1,0 +1,213 @@
+//! Facts that make partial operations (`m[k]`, `o.unwrap()`) safe, and spec-syntax
+//! printing of expressions for messages.
+
+use crate::ast::{self, BinOp, UnOp};
+use crate::ir::{self, ExprKind as K};
+
+/// The top-level `&&`-conjuncts of a checked condition, normalised.
+pub(crate) fn conjuncts(e: &ir::Expr) -> Vec<ir::Expr> {
+    match &e.kind {
+        K::Binary(BinOp::And, l, r) => {
+            let mut out = conjuncts(l);
+            out.extend(conjuncts(r));
+            out
+        }
+        _ => vec![normalize(e)],
+    }
+}
+
+/// `e` without `Coerce` nodes and with every type erased: facts compare the shape of
+/// values, not their newtype wrappers (a literal typed by its base on one side may meet
+/// the same value through a newtype on the other).
+pub(crate) fn normalize(e: &ir::Expr) -> ir::Expr {
+    let b = |x: &ir::Expr| Box::new(normalize(x));
+    let kind = match &e.kind {
+        K::Coerce(inner) => return normalize(inner),
+        K::Some(x) => K::Some(b(x)),
+        K::StructLit { name, fields } => K::StructLit {
+            name: name.clone(),
+            fields: fields
+                .iter()
+                .map(|(n, v)| (n.clone(), normalize(v)))
+                .collect(),
+        },
+        K::Field(x, f) => K::Field(b(x), f.clone()),
+        K::Not(x) => K::Not(b(x)),
+        K::Neg(x) => K::Neg(b(x)),
+        K::Binary(op, l, r) => K::Binary(*op, b(l), b(r)),
+        K::Len(x) => K::Len(b(x)),
+        K::IsEmpty(x) => K::IsEmpty(b(x)),
+        K::IsSome(x) => K::IsSome(b(x)),
+        K::IsNone(x) => K::IsNone(b(x)),
+        K::Unwrap(x) => K::Unwrap(b(x)),
+        K::UnwrapOr(x, y) => K::UnwrapOr(b(x), b(y)),
+        K::Get(x, y) => K::Get(b(x), b(y)),
+        K::Index(x, y) => K::Index(b(x), b(y)),
+        K::Front(x) => K::Front(b(x)),
+        K::Quant {
+            kind,
+            binder,
+            collection,
+            body,
+        } => K::Quant {
+            kind: *kind,
+            binder: binder.clone(),
+            collection: b(collection),
+            body: b(body),
+        },
+        other => other.clone(),
+    };
+    ir::Expr {
+        kind,
+        ty: ir::Ty::Bool,
+    }
+}
+
+/// Whether `needed` (`k in m` or `o != none`) follows from one of `facts`.
+///
+/// Accepted forms: for `k in m`: `k in m`, `m.get(k) != none`, `none != m.get(k)`,
+/// `m.get(k).is_some()`; for `o != none`: `o != none`, `none != o`, `o.is_some()`,
+/// `!o.is_none()`.
+pub(crate) fn established(facts: &[ir::Expr], needed: &ir::Expr) -> bool {
+    let mut forms: Vec<ir::Expr> = vec![needed.clone()];
+    let mk = |kind: K| ir::Expr {
+        kind,
+        ty: ir::Ty::Bool,
+    };
+    let some_forms = |o: &ir::Expr| -> Vec<ir::Expr> {
+        let none = ir::Expr {
+            kind: K::None,
+            ty: o.ty.clone(),
+        };
+        vec![
+            mk(K::Binary(
+                BinOp::Ne,
+                Box::new(o.clone()),
+                Box::new(none.clone()),
+            )),
+            mk(K::Binary(BinOp::Ne, Box::new(none), Box::new(o.clone()))),
+            mk(K::IsSome(Box::new(o.clone()))),
+            mk(K::Not(Box::new(mk(K::IsNone(Box::new(o.clone())))))),
+        ]
+    };
+    match &needed.kind {
+        K::Binary(BinOp::In, key, map) => {
+            let get = ir::Expr {
+                kind: K::Get(map.clone(), key.clone()),
+                ty: ir::Ty::Option(Box::new(ir::Ty::Bool)),
+            };
+            forms.extend(some_forms(&get));
+        }
+        K::Binary(BinOp::Ne, o, _) => forms.extend(some_forms(o)),
+        _ => {}
+    }
+    let forms: Vec<ir::Expr> = forms.iter().map(normalize).collect();
+    facts.iter().any(|f| forms.contains(f))
+}
+
+/// A guard name to suggest for establishing a partial operation.
+pub(crate) fn guard_name_for(e: &ast::Expr) -> String {
+    use ast::ExprKind as A;
+    let base = match &e.kind {
+        A::Call(recv, _, _) => recv,
+        A::Index(map, _) => map,
+        _ => return "established".to_string(),
+    };
+    let last = match &base.kind {
+        A::SelfField(f) | A::Old(f) | A::Name(f) | A::Field(_, f) => Some(f.name.as_str()),
+        _ => None,
+    };
+    match (&e.kind, last) {
+        (A::Index(..), Some(name)) => format!("known_in_{name}"),
+        (_, Some(name)) => format!("has_{name}"),
+        _ => "has_value".to_string(),
+    }
+}
+
+fn precedence(e: &ast::Expr) -> u8 {
+    use ast::ExprKind as A;
+    match &e.kind {
+        A::Binary(op, ..) => match op {
+            BinOp::Implies => 1,
+            BinOp::Or => 2,
+            BinOp::And => 3,
+            BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge | BinOp::In => 4,
+            BinOp::Add | BinOp::Sub => 5,
+        },
+        A::Quant { .. } => 0,
+        A::Unary(..) => 6,
+        _ => 7,
+    }
+}
+
+/// Prints an expression in spec syntax, with the parentheses precedence requires.
+pub(crate) fn show(e: &ast::Expr) -> String {
+    use ast::ExprKind as A;
+    let wrap = |inner: &ast::Expr, min: u8| {
+        let s = show(inner);
+        if precedence(inner) < min {
+            format!("({s})")
+        } else {
+            s
+        }
+    };
+    let fields = |fs: &[ast::FieldInit]| {
+        fs.iter()
+            .map(|f| format!("{}: {}", f.name.name, show(&f.value)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    match &e.kind {
+        A::Bool(b) => b.to_string(),
+        A::Int(v) => v.to_string(),
+        A::Str(s) => format!("{s:?}"),
+        A::None => "none".into(),
+        A::Some(x) => format!("some({})", show(x)),
+        A::EmptySeq => "[]".into(),
+        A::EmptyBraces => "{}".into(),
+        A::Path(a, b) => format!("{}::{}", a.name, b.name),
+        A::StructLit(n, fs) => format!("{} {{ {} }}", n.name, fields(fs)),
+        A::SelfField(f) => format!("self.{}", f.name),
+        A::Old(f) => format!("old(self.{})", f.name),
+        A::Name(n) => n.name.clone(),
+        A::Field(x, f) => format!("{}.{}", wrap(x, 7), f.name),
+        A::Call(x, m, args) => format!(
+            "{}.{}({})",
+            wrap(x, 7),
+            m.name,
+            args.iter().map(show).collect::<Vec<_>>().join(", ")
+        ),
+        A::Index(x, k) => format!("{}[{}]", wrap(x, 7), show(k)),
+        A::Unary(op, x) => {
+            let sym = if *op == UnOp::Not { "!" } else { "-" };
+            format!("{sym}{}", wrap(x, 6))
+        }
+        A::Binary(op, l, r) => {
+            let p = precedence(e);
+            // Comparisons do not chain and `implies` associates to the right.
+            let (lmin, rmin) = match op {
+                BinOp::Implies => (p + 1, p),
+                _ if p == 4 => (p + 1, p + 1),
+                _ => (p, p + 1),
+            };
+            format!("{} {} {}", wrap(l, lmin), op.symbol(), wrap(r, rmin))
+        }
+        A::Quant {
+            kind,
+            binder,
+            collection,
+            body,
+        } => {
+            let k = if *kind == ast::Quantifier::All {
+                "all"
+            } else {
+                "any"
+            };
+            let b = match binder {
+                ast::Binder::One(x) => x.name.clone(),
+                ast::Binder::Pair(a, b) => format!("({}, {})", a.name, b.name),
+            };
+            format!("{k} {b} in {}: {}", wrap(collection, 7), show(body))
+        }
+    }
+}

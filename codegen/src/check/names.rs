@@ -1,0 +1,194 @@
+//! Namespaces, duplicate detection and names the generated Rust cannot use.
+
+use super::Checker;
+use crate::ast::{self, Ident, Span};
+use crate::diagnostics::{Code, Diagnostic};
+use heck::{ToSnakeCase, ToUpperCamelCase};
+use std::collections::HashMap;
+
+/// Rust's strict and reserved keywords (2024 edition), plus `_`.
+const RUST_KEYWORDS: &[&str] = &[
+    "as", "async", "await", "break", "const", "continue", "crate", "dyn", "else", "enum", "extern",
+    "false", "fn", "for", "gen", "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut",
+    "pub", "ref", "return", "self", "Self", "static", "struct", "super", "trait", "true", "try",
+    "type", "unsafe", "use", "where", "while", "abstract", "become", "box", "do", "final", "macro",
+    "override", "priv", "typeof", "unsized", "virtual", "yield", "_",
+];
+
+/// Names the generated module defines or uses unqualified; a user type may not shadow them.
+const GENERATED_NAMES: &[&str] = &[
+    "State",
+    "Phase",
+    "Input",
+    "InputKind",
+    "Effect",
+    "EffectKind",
+    "Transition",
+    "TransitionId",
+    "Rejection",
+    "RejectReason",
+    "FailedGuard",
+    "Fault",
+    "InvariantViolation",
+    "RollbackError",
+    "Authority",
+    "Undo",
+    "UndoStep",
+    "Option",
+    "Some",
+    "None",
+    "Result",
+    "Ok",
+    "Err",
+    "String",
+    "Vec",
+    "VecDeque",
+    "BTreeMap",
+    "BTreeSet",
+    "Box",
+    "Default",
+];
+
+/// Type names the language provides.
+pub(crate) const BUILTIN_TYPES: &[&str] = &[
+    "bool", "u64", "i64", "string", "Phase", "Option", "Seq", "Set", "Map",
+];
+
+pub(crate) fn is_rust_keyword(name: &str) -> bool {
+    RUST_KEYWORDS.contains(&name)
+}
+
+/// One namespace: remembers where each name was first declared.
+pub(crate) struct Namespace {
+    /// What the names are, for messages ("phase", "field").
+    what: String,
+    /// Where the namespace lives, for messages (" in struct `Chunk`"), or empty.
+    owner: String,
+    seen: HashMap<String, Span>,
+}
+
+impl Namespace {
+    pub fn new(what: impl Into<String>) -> Self {
+        Namespace {
+            what: what.into(),
+            owner: String::new(),
+            seen: HashMap::new(),
+        }
+    }
+
+    /// A namespace inside a declaration, e.g. the fields of `struct Chunk`.
+    pub fn within(mut self, owner: impl std::fmt::Display) -> Self {
+        self.owner = format!(" in {owner}");
+        self
+    }
+}
+
+impl Checker<'_> {
+    /// Declares `id` in `ns`; reports E0102 and returns `false` if it is already there.
+    pub(crate) fn declare(&mut self, ns: &mut Namespace, id: &Ident) -> bool {
+        if let Some(first) = ns.seen.get(&id.name) {
+            let d = Diagnostic::new(
+                Code::DuplicateName,
+                id.span,
+                format!(
+                    "the {} `{}` is declared twice{}",
+                    ns.what, id.name, ns.owner
+                ),
+            )
+            .label("declared again here")
+            .secondary(*first, "first declared here");
+            self.report(d);
+            false
+        } else {
+            ns.seen.insert(id.name.clone(), id.span);
+            true
+        }
+    }
+
+    /// Reports E0103 if `id` is a Rust keyword; `what` names the kind of declaration.
+    pub(crate) fn check_keyword(&mut self, id: &Ident, what: &str) -> bool {
+        if is_rust_keyword(&id.name) {
+            let d = Diagnostic::new(
+                Code::ReservedName,
+                id.span,
+                format!("`{}` is a Rust keyword and cannot name a {what}", id.name),
+            )
+            .label("reserved name")
+            .help("choose another name");
+            self.report(d);
+            false
+        } else {
+            true
+        }
+    }
+
+    /// Reports E0103 for a type name that is a keyword or a name the generated code uses.
+    pub(crate) fn check_type_name(&mut self, id: &Ident) -> bool {
+        if !self.check_keyword(id, "type") {
+            return false;
+        }
+        if GENERATED_NAMES.contains(&id.name.as_str()) {
+            let d = Diagnostic::new(
+                Code::ReservedName,
+                id.span,
+                format!(
+                    "`{}` clashes with a name used by the generated Rust code",
+                    id.name
+                ),
+            )
+            .label("reserved name")
+            .help("choose another name for this type");
+            self.report(d);
+            return false;
+        }
+        true
+    }
+}
+
+/// Machines become Rust modules: duplicate names (or names whose module names collide)
+/// and keyword names are errors.
+pub(crate) fn check_machine_names(file: &ast::File, diags: &mut Vec<Diagnostic>) {
+    let mut seen: HashMap<String, &Ident> = HashMap::new();
+    for m in &file.machines {
+        let module = m.name.name.to_snake_case();
+        if is_rust_keyword(&m.name.name) || is_rust_keyword(&module) {
+            diags.push(
+                Diagnostic::new(
+                    Code::ReservedName,
+                    m.name.span,
+                    format!(
+                        "machine `{}` would become the Rust module `{module}`, a keyword",
+                        m.name.name
+                    ),
+                )
+                .label("reserved name")
+                .help("choose another name"),
+            );
+        }
+        match seen.get(&module) {
+            Some(first) => {
+                let message = if first.name == m.name.name {
+                    format!("the machine `{}` is declared twice", m.name.name)
+                } else {
+                    format!(
+                        "machines `{}` and `{}` would both become the Rust module `{module}`",
+                        first.name, m.name.name
+                    )
+                };
+                diags.push(
+                    Diagnostic::new(Code::DuplicateName, m.name.span, message)
+                        .label("declared again here")
+                        .secondary(first.span, "first declared here"),
+                );
+            }
+            None => {
+                seen.insert(module, &m.name);
+            }
+        }
+    }
+}
+
+/// The Rust enum variant a transition name becomes (`give_up` -> `GiveUp`).
+pub(crate) fn transition_variant(name: &str) -> String {
+    name.to_upper_camel_case()
+}

@@ -1,0 +1,291 @@
+//! Update statements and emits.
+
+use super::expr::Scope;
+use super::{Checked, Checker, Reported};
+use crate::ast::{self, AssignOp, Ident};
+use crate::diagnostics::{Code, Diagnostic, did_you_mean};
+use crate::ir::{self, Ty};
+
+/// Statement methods per collection type, for checking and suggestions.
+fn statement_methods(ty: &Ty) -> &'static [&'static str] {
+    match ty {
+        Ty::Set(_) => &["insert", "remove", "clear"],
+        Ty::Map(..) => &["remove", "clear"],
+        Ty::Seq(_) => &["push_back", "pop_front", "clear"],
+        _ => &[],
+    }
+}
+
+impl Checker<'_> {
+    /// Checks a block; every statement is checked even after a failing one.
+    pub(crate) fn block(&mut self, sc: &mut Scope, stmts: &[ast::Stmt]) -> Checked<Vec<ir::Stmt>> {
+        let mut out = Vec::new();
+        let mut failed = false;
+        for s in stmts {
+            match self.stmt(sc, s) {
+                Ok(s) => out.push(s),
+                Err(_) => failed = true,
+            }
+        }
+        if failed { Err(Reported) } else { Ok(out) }
+    }
+
+    /// The type of a state field written by a statement; `self.phase` is read-only.
+    fn target_field(&mut self, field: &Ident) -> Checked<Ty> {
+        if field.name == "phase" {
+            let d = Diagnostic::new(
+                Code::ReadOnly,
+                field.span,
+                "`self.phase` cannot be written in an `update` block",
+            )
+            .label("read-only")
+            .help("the phase changes only through the transition's `-> Phase` target");
+            return Err(self.report(d));
+        }
+        self.self_field(field)
+    }
+
+    fn stmt(&mut self, sc: &mut Scope, s: &ast::Stmt) -> Checked<ir::Stmt> {
+        match s {
+            ast::Stmt::Assign {
+                field, op, value, ..
+            } => {
+                let ty = match self.target_field(field) {
+                    Ok(ty) => ty,
+                    Err(_) => {
+                        // Still look inside the value for its own problems.
+                        if !matches!(
+                            value.kind,
+                            ast::ExprKind::Int(_)
+                                | ast::ExprKind::None
+                                | ast::ExprKind::EmptySeq
+                                | ast::ExprKind::EmptyBraces
+                        ) {
+                            let _ = self.infer(sc, value);
+                        }
+                        return Err(Reported);
+                    }
+                };
+                if *op != AssignOp::Set && !self.env.is_numeric(&ty) {
+                    let sym = if *op == AssignOp::Add { "+=" } else { "-=" };
+                    let d = Diagnostic::new(
+                        Code::BadOperation,
+                        field.span,
+                        format!(
+                            "`{sym}` needs a number, but `self.{}` is `{}`",
+                            field.name,
+                            ty.spec_name()
+                        ),
+                    )
+                    .label(format!("`{}`", ty.spec_name()));
+                    return Err(self.report(d));
+                }
+                let value = self.check_expr(sc, value, &ty)?;
+                let field = field.name.clone();
+                Ok(match op {
+                    AssignOp::Set => ir::Stmt::Assign { field, value },
+                    AssignOp::Add => ir::Stmt::AddAssign { field, value },
+                    AssignOp::Sub => ir::Stmt::SubAssign { field, value },
+                })
+            }
+            ast::Stmt::IndexAssign {
+                field, key, value, ..
+            } => {
+                let ty = self.target_field(field)?;
+                let Ty::Map(k, v) = ty else {
+                    let d = Diagnostic::new(
+                        Code::BadOperation,
+                        field.span,
+                        format!(
+                            "`self.{}[...] = ...` needs a `Map`, but `self.{}` is `{}`",
+                            field.name,
+                            field.name,
+                            ty.spec_name()
+                        ),
+                    )
+                    .label("not a map");
+                    return Err(self.report(d));
+                };
+                let key = self.check_expr(sc, key, &k);
+                let value = self.check_expr(sc, value, &v);
+                Ok(ir::Stmt::MapInsert {
+                    field: field.name.clone(),
+                    key: key?,
+                    value: value?,
+                })
+            }
+            ast::Stmt::Call {
+                field,
+                method,
+                args,
+                ..
+            } => self.method_stmt(sc, field, method, args),
+            ast::Stmt::If {
+                cond,
+                then,
+                otherwise,
+                ..
+            } => {
+                let cond = self.check_expr(sc, cond, &Ty::Bool);
+                let saved = (sc.facts.len(), sc.facts_incomplete);
+                sc.assume(&cond);
+                let then = self.block(sc, then);
+                sc.facts.truncate(saved.0);
+                sc.facts_incomplete = saved.1;
+                let otherwise = self.block(sc, otherwise);
+                Ok(ir::Stmt::If {
+                    cond: cond?,
+                    then: then?,
+                    otherwise: otherwise?,
+                })
+            }
+            ast::Stmt::For {
+                binder,
+                collection,
+                body,
+                ..
+            } => {
+                let coll = self.infer(sc, collection);
+                let (binder_ir, vars) = self.bind(
+                    sc,
+                    binder,
+                    coll.as_ref().ok().map(|c| &c.ty),
+                    collection.span,
+                );
+                let depth = sc.vars.len();
+                sc.vars.extend(vars);
+                let body = self.block(sc, body);
+                sc.vars.truncate(depth);
+                Ok(ir::Stmt::For {
+                    binder: binder_ir?,
+                    collection: coll?,
+                    body: body?,
+                })
+            }
+            ast::Stmt::Emit(e) => Ok(ir::Stmt::Emit(self.emit(sc, e)?)),
+        }
+    }
+
+    fn method_stmt(
+        &mut self,
+        sc: &mut Scope,
+        field: &Ident,
+        method: &Ident,
+        args: &[ast::Expr],
+    ) -> Checked<ir::Stmt> {
+        let ty = self.target_field(field)?;
+        let m = method.name.as_str();
+        let methods = statement_methods(&ty);
+        if !methods.contains(&m) {
+            let mut d = Diagnostic::new(
+                Code::BadOperation,
+                method.span,
+                if methods.is_empty() {
+                    format!(
+                        "`self.{}` is `{}`, which has no update methods",
+                        field.name,
+                        ty.spec_name()
+                    )
+                } else {
+                    format!("`{}` has no update method `{m}`", ty.spec_name())
+                },
+            )
+            .label("unknown method");
+            if let Some(s) = did_you_mean(m, methods.iter().copied()) {
+                d = d.help(format!("did you mean `{s}`?"));
+            } else if !methods.is_empty() {
+                let list: Vec<String> = methods.iter().map(|m| format!("`{m}`")).collect();
+                d = d.help(format!("available here: {}", list.join(", ")));
+            } else if matches!(
+                ty,
+                Ty::Bool | Ty::U64 | Ty::I64 | Ty::String | Ty::Option(_)
+            ) {
+                d = d.help(format!("assign it instead: `self.{} = ...;`", field.name));
+            }
+            return Err(self.report(d));
+        }
+        let arity = match m {
+            "insert" | "remove" | "push_back" => 1,
+            _ => 0,
+        };
+        if args.len() != arity {
+            let d = Diagnostic::new(
+                Code::BadOperation,
+                method.span,
+                format!(
+                    "`{m}` takes {arity} argument{}, {} given",
+                    if arity == 1 { "" } else { "s" },
+                    args.len()
+                ),
+            )
+            .label("wrong number of arguments");
+            return Err(self.report(d));
+        }
+        let f = field.name.clone();
+        Ok(match (&ty, m) {
+            (_, "clear") => ir::Stmt::Clear { field: f },
+            (_, "pop_front") => ir::Stmt::PopFront { field: f },
+            (Ty::Seq(t), _) => ir::Stmt::PushBack {
+                field: f,
+                value: self.check_expr(sc, &args[0], t)?,
+            },
+            (Ty::Set(t), "insert") => ir::Stmt::SetInsert {
+                field: f,
+                value: self.check_expr(sc, &args[0], t)?,
+            },
+            (Ty::Set(t), _) => ir::Stmt::SetRemove {
+                field: f,
+                value: self.check_expr(sc, &args[0], t)?,
+            },
+            (Ty::Map(k, _), _) => ir::Stmt::MapRemove {
+                field: f,
+                key: self.check_expr(sc, &args[0], k)?,
+            },
+            _ => return Err(Reported),
+        })
+    }
+
+    /// `emit Effect { ... };` (top-level or nested).
+    pub(crate) fn emit(&mut self, sc: &mut Scope, e: &ast::Emit) -> Checked<ir::Emit> {
+        self.emitted.insert(e.effect.name.clone());
+        let Some(info) = self.env.effect(&e.effect.name).cloned() else {
+            self.incomplete_effects = true;
+            let names: Vec<String> = self.env.effects.iter().map(|m| m.name.clone()).collect();
+            let mut d = Diagnostic::new(
+                Code::UndefinedName,
+                e.effect.span,
+                format!("unknown effect `{}`", e.effect.name),
+            )
+            .label("not a declared effect");
+            if let Some(s) = did_you_mean(&e.effect.name, names.iter().map(String::as_str)) {
+                d = d.help(format!("did you mean `{s}`?"));
+            }
+            return Err(self.report(d));
+        };
+        if e.fields.is_empty() && !info.fields.is_empty() {
+            let names: Vec<String> = info.fields.iter().map(|(n, _)| format!("`{n}`")).collect();
+            let example: Vec<String> = info
+                .fields
+                .iter()
+                .map(|(n, _)| format!("{n}: ..."))
+                .collect();
+            let d = Diagnostic::new(
+                Code::MissingField,
+                e.effect.span,
+                format!("effect `{}` has fields, but none are given", e.effect.name),
+            )
+            .label(format!("missing {}", names.join(", ")))
+            .help(format!(
+                "write `emit {} {{ {} }};`",
+                e.effect.name,
+                example.join(", ")
+            ));
+            return Err(self.report(d));
+        }
+        let fields = self.field_inits(sc, "effect", &e.effect, &info.fields, &e.fields)?;
+        Ok(ir::Emit {
+            effect: e.effect.name.clone(),
+            fields,
+        })
+    }
+}

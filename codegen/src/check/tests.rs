@@ -1,0 +1,340 @@
+//! Unit tests for the trickier checker rules.
+
+use crate::diagnostics::{Code, Diagnostic};
+use crate::ir::{self, ExprKind as K, Ty};
+
+fn run(src: &str) -> (Option<ir::Spec>, Vec<Diagnostic>) {
+    let file = crate::parse::parse(src).unwrap_or_else(|d| panic!("syntax error: {d:?}"));
+    super::check(&file)
+}
+
+/// Checks `src`, which must be free of errors; returns the only machine.
+fn ok(src: &str) -> ir::Machine {
+    let (spec, diags) = run(src);
+    let errors: Vec<_> = diags
+        .iter()
+        .filter(|d| d.severity() == crate::Severity::Error)
+        .collect();
+    assert!(errors.is_empty(), "unexpected errors: {errors:#?}");
+    spec.expect("IR for an error-free spec").machines.remove(0)
+}
+
+/// The codes reported for `src`, in report order.
+fn codes(src: &str) -> Vec<Code> {
+    run(src).1.iter().map(|d| d.code).collect()
+}
+
+fn diags_with(src: &str, code: Code) -> Vec<Diagnostic> {
+    run(src).1.into_iter().filter(|d| d.code == code).collect()
+}
+
+/// A machine with one input `Go { n: u64, b: Bytes }` and the given extra items.
+fn machine(items: &str) -> String {
+    format!(
+        "machine M {{
+    type Bytes = u64;
+    type Other = u64;
+    phases {{ A, B }}
+    initial A;
+    input Go {{ n: u64, b: Bytes }}
+    {items}
+}}"
+    )
+}
+
+#[test]
+fn download_example_checks_without_diagnostics() {
+    let src = include_str!("../../tests/specs/download.machine");
+    let (spec, diags) = run(src);
+    assert!(diags.is_empty(), "{diags:#?}");
+    let m = &spec.unwrap().machines[0];
+    assert_eq!(m.transitions.len(), 7);
+    assert_eq!(m.transitions[5].from, vec!["Running", "Paused"]);
+}
+
+#[test]
+fn base_typed_operand_is_coerced_to_the_newtype() {
+    let m = ok(&machine(
+        "state { total: Bytes = 0 }
+         transition go on Go from A -> B { guard g: self.total < n + self.total; }",
+    ));
+    let g = &m.transitions[0].guards[0].expr;
+    let K::Binary(ir::BinOp::Lt, l, r) = &g.kind else {
+        panic!("{g:?}")
+    };
+    assert_eq!(l.ty, Ty::Newtype("Bytes".into()));
+    // `n + self.total`: the `u64` side is coerced, the sum is `Bytes`.
+    assert_eq!(r.ty, Ty::Newtype("Bytes".into()));
+    let K::Binary(ir::BinOp::Add, n, total) = &r.kind else {
+        panic!("{r:?}")
+    };
+    assert_eq!(n.ty, Ty::Newtype("Bytes".into()));
+    assert!(matches!(&n.kind, K::Coerce(inner) if inner.kind == K::InputField("n".into())));
+    assert_eq!(total.kind, K::SelfField("total".into()));
+}
+
+#[test]
+fn literal_defaults_take_the_field_type() {
+    let m = ok(&machine(
+        "state { b: Bytes = 7, i: i64 = -3, o: Option<Bytes> = some(1) }
+         transition go on Go from A -> B {}",
+    ));
+    let b = &m.fields[0].default;
+    assert_eq!(b.ty, Ty::Newtype("Bytes".into()));
+    assert!(matches!(&b.kind, K::Coerce(inner) if inner.kind == K::U64(7)));
+    assert_eq!(m.fields[1].default.kind, K::I64(-3));
+    let K::Some(inner) = &m.fields[2].default.kind else {
+        panic!()
+    };
+    assert!(matches!(&inner.kind, K::Coerce(x) if x.kind == K::U64(1)));
+}
+
+#[test]
+fn assigning_a_newtype_to_its_base_coerces_to_the_base() {
+    let m = ok(&machine(
+        "state { plain: u64 = 0 }
+         transition go on Go from A -> B { update { self.plain = b; } }",
+    ));
+    let ir::Stmt::Assign { value, .. } = &m.transitions[0].update[0] else {
+        panic!()
+    };
+    assert_eq!(value.ty, Ty::U64);
+    assert!(matches!(&value.kind, K::Coerce(x) if x.ty == Ty::Newtype("Bytes".into())));
+}
+
+#[test]
+fn different_newtypes_never_mix() {
+    let src = machine(
+        "state { x: Other = 0 }
+         transition go on Go from A -> B { guard g: self.x == b; }",
+    );
+    assert_eq!(codes(&src), vec![Code::NewtypeMix]);
+}
+
+#[test]
+fn star_expands_to_non_terminal_phases_in_declaration_order() {
+    let m = ok("machine M {
+        phases { A, B, C, D }
+        initial A;
+        terminal [B];
+        input Go;
+        transition t on Go from * -> same { guard g: true; }
+        transition u on Go from [D, B, A, D] -> same {}
+    }");
+    assert_eq!(m.transitions[0].from, vec!["A", "C", "D"]);
+    assert_eq!(m.transitions[1].from, vec!["A", "B", "D"]);
+}
+
+#[test]
+fn guardless_candidate_shadows_later_ones_per_phase() {
+    let src = "machine M {
+        phases { A, B, C }
+        initial A;
+        input Go;
+        transition first on Go from [A, B] -> C {}
+        transition second on Go from [B, C] -> A { guard g: true; }
+        transition third on Go from C -> A {}
+    }";
+    let ds = diags_with(src, Code::UnreachableCandidate);
+    assert_eq!(ds.len(), 1, "{ds:#?}");
+    assert!(ds[0].message.contains("`second`") && ds[0].message.contains("`B`"));
+    assert!(!ds[0].message.contains("`C`"));
+    assert_eq!(ds[0].secondary.len(), 1);
+}
+
+#[test]
+fn guards_establish_partial_operations_in_order() {
+    let base = "machine M {
+        phases { A }
+        initial A;
+        state { o: Option<u64> = none, m: Map<u64, u64> = {} }
+        input Go { k: u64 }
+        effect E { v: u64 }
+        transition t on Go from A -> same {
+            GUARDS
+            update { self.o = some(self.m[k]); }
+            emit E { v: self.o.unwrap() };
+        }
+    }";
+    let with = |g: &str| base.replace("GUARDS", g);
+    // Missing facts: both partial operations are reported.
+    assert_eq!(
+        codes(&with("")),
+        vec![Code::UnestablishedPartial, Code::UnestablishedPartial]
+    );
+    // Guard facts flow into updates and emits (any accepted form).
+    assert!(codes(&with("guard a: k in self.m && self.o.is_some();")).is_empty());
+    assert!(
+        codes(&with(
+            "guard a: self.m.get(k) != none; guard b: none != self.o;"
+        ))
+        .is_empty()
+    );
+    // A use inside a guard needs an earlier guard or an earlier conjunct.
+    assert!(
+        codes(&with(
+            "guard a: k in self.m && self.m[k] > 0; guard b: self.o != none;"
+        ))
+        .is_empty()
+    );
+    assert_eq!(
+        codes(&with(
+            "guard a: self.m[k] > 0 && k in self.m; guard b: self.o != none;"
+        )),
+        vec![Code::UnestablishedPartial]
+    );
+}
+
+#[test]
+fn invariants_establish_only_through_implies_and_conjunctions() {
+    let src = |inv: &str| {
+        format!(
+            "machine M {{ phases {{ A }} initial A; state {{ o: Option<u64> = none }}
+             invariant i: {inv}; }}"
+        )
+    };
+    assert!(codes(&src("self.o != none implies self.o.unwrap() > 0")).is_empty());
+    assert!(codes(&src("self.o.is_some() && self.o.unwrap() > 0")).is_empty());
+    let ds = diags_with(&src("self.o.unwrap() > 0"), Code::UnestablishedPartial);
+    assert_eq!(ds.len(), 1);
+    assert!(ds[0].help[0].contains("implies"), "{:?}", ds[0].help);
+}
+
+#[test]
+fn if_condition_establishes_facts_in_the_then_branch_only() {
+    let src = |body: &str| {
+        format!(
+            "machine M {{ phases {{ A }} initial A; state {{ m: Map<u64, u64> = {{}}, x: u64 = 0 }}
+             input Go {{ k: u64 }}
+             transition t on Go from A -> same {{ update {{ {body} }} }} }}"
+        )
+    };
+    assert!(codes(&src("if k in self.m { self.x = self.m[k]; }")).is_empty());
+    assert_eq!(
+        codes(&src("if k in self.m { } else { self.x = self.m[k]; }")),
+        vec![Code::UnestablishedPartial]
+    );
+}
+
+#[test]
+fn recursive_structs_are_reported_once_per_cycle() {
+    let src = "machine M {
+        struct A { b: B }
+        struct B { a: Option<A> }
+        struct C { cs: Seq<C> }
+        struct D { d: Option<Option<D>> }
+        phases { P } initial P;
+    }";
+    let ds = diags_with(src, Code::RecursiveType);
+    let names: Vec<&str> = ds
+        .iter()
+        .map(|d| d.message.split('`').nth(1).unwrap_or_default())
+        .collect();
+    assert_eq!(names, vec!["A", "D"]);
+}
+
+#[test]
+fn one_mistake_is_reported_once() {
+    // The unknown field type does not cascade into errors at every use.
+    let src = "machine M {
+        phases { A } initial A;
+        state { x: Bites = 0 }
+        input Go;
+        transition t on Go from A -> same {
+            guard g: self.x + 1 > 2;
+            update { self.x += 1; }
+        }
+    }";
+    let ds = run(src).1;
+    assert_eq!(ds.len(), 1, "{ds:#?}");
+    assert_eq!(ds[0].code, Code::UndefinedName);
+}
+
+#[test]
+fn every_problem_is_reported_in_one_run() {
+    let src = "machine M {
+        phases { A, B } initial A;
+        state { x: u64 = 0 }
+        input Go { n: u64 }
+        transition t on Go from A -> Bee {
+            guard g: self.y > 0;
+            update { self.phase = Phase::B; self.x = \"s\"; }
+        }
+        invariant i: old(self.x) == 0;
+    }";
+    let mut found = codes(src);
+    found.sort_by_key(|c| c.as_str());
+    assert_eq!(
+        found,
+        vec![
+            Code::UndefinedName,
+            Code::UndefinedName,
+            Code::TypeMismatch,
+            Code::ReadOnly,
+            Code::MisplacedOld,
+        ]
+    );
+}
+
+#[test]
+fn misspelt_names_get_suggestions() {
+    let src = "machine M {
+        phases { Idle, Running } initial Idle;
+        state { count: u64 = 0 }
+        input Go { amount: u64 }
+        transition t on Go from Idel -> Running {
+            guard g: amout > 0 && count > 0;
+        }
+    }";
+    let helps: Vec<String> = run(src).1.into_iter().flat_map(|d| d.help).collect();
+    assert!(
+        helps.contains(&"did you mean `Idle`?".to_string()),
+        "{helps:?}"
+    );
+    assert!(
+        helps.contains(&"did you mean `amount`?".to_string()),
+        "{helps:?}"
+    );
+    assert!(
+        helps.contains(&"did you mean `self.count`?".to_string()),
+        "{helps:?}"
+    );
+}
+
+#[test]
+fn integer_literals_follow_the_expected_type() {
+    let src = |items: &str| format!("machine M {{ phases {{ A }} initial A; {items} }}");
+    assert!(codes(&src("state { x: i64 = -9223372036854775808 }")).is_empty());
+    assert_eq!(
+        codes(&src("state { x: u64 = -1 }")),
+        vec![Code::IntOutOfRange]
+    );
+    assert_eq!(
+        codes(&src("state { x: u64 = 18446744073709551616 }")),
+        vec![Code::IntOutOfRange]
+    );
+    assert_eq!(
+        codes(&src("state { x: i64 = 9223372036854775808 }")),
+        vec![Code::IntOutOfRange]
+    );
+}
+
+#[test]
+fn empty_literals_need_an_expected_type() {
+    let src = "machine M { phases { A } initial A; invariant i: none == none; }";
+    let ds = run(src).1;
+    assert_eq!(ds.len(), 1);
+    assert!(ds[0].message.contains("cannot infer"), "{}", ds[0].message);
+    let m = ok("machine M { phases { A } initial A;
+        state { s: Set<u64> = {}, m: Map<u64, bool> = {} } }");
+    assert_eq!(m.fields[0].default.kind, K::EmptySet);
+    assert_eq!(m.fields[1].default.kind, K::EmptyMap);
+}
+
+#[test]
+fn transition_names_colliding_in_camel_case_are_duplicates() {
+    let src = "machine M { phases { A } initial A; input Go;
+        transition give_up on Go from A -> same { guard g: true; }
+        transition GiveUp on Go from A -> same {} }";
+    assert_eq!(codes(src), vec![Code::DuplicateName]);
+}
