@@ -217,38 +217,124 @@ const NUMBERS: &[&str] = &[
     "0x10",
 ];
 
-/// Applies one random mutation.
+/// Keywords that shape the syntax (type names and literals are not among them).
+const STRUCTURAL: &[&str] = &[
+    "machine",
+    "type",
+    "enum",
+    "struct",
+    "phases",
+    "initial",
+    "terminal",
+    "state",
+    "input",
+    "effect",
+    "transition",
+    "on",
+    "from",
+    "same",
+    "guard",
+    "update",
+    "emit",
+    "invariant",
+    "if",
+    "else",
+    "for",
+    "in",
+    "all",
+    "any",
+    "implies",
+    "self",
+    "old",
+    "some",
+];
+
+/// Operators that can replace each other without breaking the syntax.
+const OPERATORS: &[&str] = &[
+    "==", "!=", "<", "<=", ">", ">=", "+", "-", "&&", "||", "implies", "in", "+=", "-=", "=",
+];
+
+/// The mutations, weighted so that a good share of the results still parse and exercise
+/// the checker and the generators rather than only the parser's error path.
+#[derive(Clone, Copy)]
+enum Mutation {
+    DeleteToken,
+    DuplicateToken,
+    SwapIdents,
+    ReplaceIdent,
+    Truncate,
+    Insert,
+    SwapLines,
+    DeleteLine,
+    DuplicateLine,
+    SwapOperator,
+    ExtremeNumber,
+}
+
+const MUTATIONS: &[(Mutation, usize)] = &[
+    (Mutation::DeleteToken, 1),
+    (Mutation::DuplicateToken, 1),
+    (Mutation::SwapIdents, 3),
+    (Mutation::ReplaceIdent, 4),
+    (Mutation::Truncate, 1),
+    (Mutation::Insert, 2),
+    (Mutation::SwapLines, 1),
+    (Mutation::DeleteLine, 3),
+    (Mutation::DuplicateLine, 1),
+    (Mutation::SwapOperator, 3),
+    (Mutation::ExtremeNumber, 2),
+];
+
+fn pick_mutation(rng: &mut Rng) -> Mutation {
+    let total: usize = MUTATIONS.iter().map(|(_, w)| w).sum();
+    let mut roll = rng.below(total);
+    for (mutation, weight) in MUTATIONS {
+        if roll < *weight {
+            return *mutation;
+        }
+        roll -= weight;
+    }
+    Mutation::DeleteToken
+}
+
+/// Applies one random mutation (possibly none, when the spec has nothing it applies to).
 fn mutate_once(source: &str, rng: &mut Rng) -> String {
     let mut tokens = tokenize(source);
     let solid = positions(
         &tokens,
         &[Kind::Ident, Kind::Number, Kind::Str, Kind::Punct],
     );
-    let idents = positions(&tokens, &[Kind::Ident]);
-    match rng.below(9) {
-        // Delete a token.
-        0 if !solid.is_empty() => {
+    let all_idents = positions(&tokens, &[Kind::Ident]);
+    // Mostly names (and type names), whose replacement keeps the syntax; sometimes any
+    // identifier, keywords included.
+    let idents = if rng.below(5) == 0 {
+        all_idents
+    } else {
+        all_idents
+            .into_iter()
+            .filter(|&i| !STRUCTURAL.contains(&tokens[i].text.as_str()))
+            .collect()
+    };
+    let mut lines: Vec<&str> = source.split('\n').collect();
+    match pick_mutation(rng) {
+        Mutation::DeleteToken if !solid.is_empty() => {
             tokens.remove(*rng.pick(&solid));
         }
-        // Duplicate a token.
-        1 if !solid.is_empty() => {
+        Mutation::DuplicateToken if !solid.is_empty() => {
             let i = *rng.pick(&solid);
             let copy = tokens[i].clone();
             tokens.insert(i, copy);
         }
-        // Swap two identifiers.
-        2 if idents.len() >= 2 => {
+        Mutation::SwapIdents if !idents.is_empty() => {
             let (a, b) = (*rng.pick(&idents), *rng.pick(&idents));
             let text = tokens[a].text.clone();
             tokens[a].text = std::mem::replace(&mut tokens[b].text, text);
         }
-        // Replace an identifier by another one from the file.
-        3 if idents.len() >= 2 => {
+        Mutation::ReplaceIdent if !idents.is_empty() => {
             let (a, b) = (*rng.pick(&idents), *rng.pick(&idents));
             tokens[a].text = tokens[b].text.clone();
         }
-        // Truncate at a random character boundary.
-        4 => {
+        Mutation::Truncate => {
             let cut = source
                 .char_indices()
                 .map(|(i, _)| i)
@@ -256,8 +342,7 @@ fn mutate_once(source: &str, rng: &mut Rng) -> String {
                 .unwrap_or(source.len());
             return source[..cut].to_owned();
         }
-        // Insert a fragment or a random character.
-        5 | 6 => {
+        Mutation::Insert => {
             let at = rng.below(tokens.len() + 1);
             let text = if rng.below(4) == 0 {
                 char::from_u32(rng.below(0x11_0000) as u32)
@@ -274,15 +359,30 @@ fn mutate_once(source: &str, rng: &mut Rng) -> String {
                 },
             );
         }
-        // Swap two lines.
-        7 => {
-            let mut lines: Vec<&str> = source.split('\n').collect();
+        Mutation::SwapLines => {
             let (a, b) = (rng.below(lines.len()), rng.below(lines.len()));
             lines.swap(a, b);
             return lines.join("\n");
         }
-        // Replace a number (or any token) by an extreme number.
-        _ => {
+        Mutation::DeleteLine => {
+            lines.remove(rng.below(lines.len()));
+            return lines.join("\n");
+        }
+        Mutation::DuplicateLine => {
+            let i = rng.below(lines.len());
+            lines.insert(i, lines[i]);
+            return lines.join("\n");
+        }
+        Mutation::SwapOperator => {
+            let operators: Vec<usize> = (0..tokens.len())
+                .filter(|&i| OPERATORS.contains(&tokens[i].text.as_str()))
+                .collect();
+            if !operators.is_empty() {
+                let i = *rng.pick(&operators);
+                tokens[i].text = (*rng.pick(OPERATORS)).to_owned();
+            }
+        }
+        Mutation::ExtremeNumber => {
             let numbers = positions(&tokens, &[Kind::Number]);
             let pool = if numbers.is_empty() { &solid } else { &numbers };
             if !pool.is_empty() {
@@ -290,13 +390,20 @@ fn mutate_once(source: &str, rng: &mut Rng) -> String {
                 tokens[i].text = (*rng.pick(NUMBERS)).to_owned();
             }
         }
+        _ => {}
     }
     join(&tokens)
 }
 
+/// One mutation most of the time, sometimes two or three.
 fn mutate(source: &str, rng: &mut Rng) -> String {
+    let rounds = match rng.below(10) {
+        0..=5 => 1,
+        6..=8 => 2,
+        _ => 3,
+    };
     let mut text = source.to_owned();
-    for _ in 0..=rng.below(3) {
+    for _ in 0..rounds {
         text = mutate_once(&text, rng);
     }
     text
@@ -351,7 +458,15 @@ fn seed_specs() -> Vec<(String, String)> {
 }
 
 fn report(failures: &[(String, String, String)]) -> String {
-    let mut out = format!("{} inputs panicked; the first ones:\n", failures.len());
+    let mut by_message = std::collections::BTreeMap::<&str, usize>::new();
+    for (_, message, _) in failures {
+        *by_message.entry(message.as_str()).or_default() += 1;
+    }
+    let mut out = format!("{} inputs panicked:\n", failures.len());
+    for (message, count) in by_message {
+        out.push_str(&format!("  {count:>5} x {message}\n"));
+    }
+    out.push_str("the first ones:\n");
     for (what, message, source) in failures.iter().take(5) {
         out.push_str(&format!(
             "\n=== {what}\npanic: {message}\n--- source ---\n{source}\n--------------\n"

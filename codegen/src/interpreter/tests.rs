@@ -1273,3 +1273,34 @@ fn map_keys_use_their_string_form() {
         assert!(key_from_string(&machine, text, &ty, "k").is_err(), "{text}");
     }
 }
+
+/// The same scenarios on the checker's IR of the spec file itself.
+#[test]
+fn checked_download() {
+    let (spec, _) = crate::check(
+        include_str!("../../tests/specs/download.machine"),
+        "tests/specs/download.machine",
+    )
+    .unwrap_or_else(|d| panic!("{}", d.render()));
+    let machine = &spec.machines[0];
+    all_download_scenarios(machine);
+    // Independent checks that the hand-built IR is what the checker produces, up to
+    // coercions and docs: same dispatch structure.
+    let hand = download_ir();
+    let shape = |m: &Machine| {
+        m.transitions
+            .iter()
+            .map(|t| {
+                let guards: Vec<&str> = t.guards.iter().map(|g| g.name.as_str()).collect();
+                (
+                    t.name.clone(),
+                    t.input.clone(),
+                    t.from.clone(),
+                    t.to.clone(),
+                    guards.join(","),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(shape(machine), shape(&hand));
+}
