@@ -6,6 +6,8 @@
 pub mod ast;
 mod check;
 pub mod diagnostics;
+#[cfg(feature = "interpreter")]
+pub mod interpreter;
 pub mod ir;
 mod markdown;
 mod parse;
