@@ -6,6 +6,7 @@
 pub mod ast;
 mod check;
 pub mod diagnostics;
+pub mod display;
 pub mod ir;
 mod markdown;
 mod parse;
