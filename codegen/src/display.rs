@@ -364,9 +364,6 @@ mod tests {
     fn e(kind: ExprKind, ty: Ty) -> Expr {
         Expr { kind, ty }
     }
-    fn b(kind: ExprKind) -> Box<Expr> {
-        Box::new(e(kind, Ty::Bool))
-    }
     fn flag(name: &str) -> Expr {
         e(ExprKind::SelfField(name.into()), Ty::Bool)
     }
