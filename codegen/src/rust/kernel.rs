@@ -1,0 +1,1045 @@
+//! Transitions: ids and introspection tables, guard and firing functions, dispatch,
+//! undo log, invariants, rejection types and the `Authority`.
+
+use super::expr::{ExprGen, binder_pattern};
+use super::names::{camel, docs, ident, old_local, ty};
+use super::types::unit_enum;
+use crate::ir::{Binder, Emit, Expr, ExprKind, Machine, Stmt, Target, Transition, Ty};
+use heck::ToUpperCamelCase;
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+use std::collections::BTreeSet;
+
+/// The kinds of undo record a field needs, derived from the statements that write it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum UndoKind {
+    /// Old value of the whole field (assignments, `+=`, `-=`, `clear`).
+    Replaced,
+    /// A set element that was inserted.
+    Inserted,
+    /// A set element that was removed.
+    Removed,
+    /// A map key and its previous value.
+    Entry,
+    /// A sequence element pushed at the back.
+    Pushed,
+    /// A sequence element popped from the front.
+    Popped,
+}
+
+fn undo_variant(field: &str, kind: UndoKind) -> syn::Ident {
+    let field = field.to_upper_camel_case();
+    match kind {
+        UndoKind::Replaced => format_ident!("{}Replaced", field),
+        UndoKind::Inserted => format_ident!("{}Inserted", field),
+        UndoKind::Removed => format_ident!("{}Removed", field),
+        UndoKind::Entry => format_ident!("{}Entry", field),
+        UndoKind::Pushed => format_ident!("{}Pushed", field),
+        UndoKind::Popped => format_ident!("{}Popped", field),
+    }
+}
+
+fn collect_writes(stmts: &[Stmt], out: &mut BTreeSet<(String, UndoKind)>) {
+    for s in stmts {
+        match s {
+            Stmt::Assign { field, .. }
+            | Stmt::AddAssign { field, .. }
+            | Stmt::SubAssign { field, .. }
+            | Stmt::Clear { field } => {
+                out.insert((field.clone(), UndoKind::Replaced));
+            }
+            Stmt::SetInsert { field, .. } => {
+                out.insert((field.clone(), UndoKind::Inserted));
+            }
+            Stmt::SetRemove { field, .. } => {
+                out.insert((field.clone(), UndoKind::Removed));
+            }
+            Stmt::MapInsert { field, .. } | Stmt::MapRemove { field, .. } => {
+                out.insert((field.clone(), UndoKind::Entry));
+            }
+            Stmt::PushBack { field, .. } => {
+                out.insert((field.clone(), UndoKind::Pushed));
+            }
+            Stmt::PopFront { field } => {
+                out.insert((field.clone(), UndoKind::Popped));
+            }
+            Stmt::If { then, otherwise, .. } => {
+                collect_writes(then, out);
+                collect_writes(otherwise, out);
+            }
+            Stmt::For { body, .. } => collect_writes(body, out),
+            Stmt::Emit(_) => {}
+        }
+    }
+}
+
+/// Calls `f` on every expression in `stmts` and `emits`, outermost first.
+fn visit_stmts(stmts: &[Stmt], f: &mut dyn FnMut(&Expr)) {
+    for s in stmts {
+        match s {
+            Stmt::Assign { value, .. }
+            | Stmt::AddAssign { value, .. }
+            | Stmt::SubAssign { value, .. }
+            | Stmt::SetInsert { value, .. }
+            | Stmt::SetRemove { value, .. }
+            | Stmt::PushBack { value, .. } => visit_expr(value, f),
+            Stmt::MapInsert { key, value, .. } => {
+                visit_expr(key, f);
+                visit_expr(value, f);
+            }
+            Stmt::MapRemove { key, .. } => visit_expr(key, f),
+            Stmt::PopFront { .. } | Stmt::Clear { .. } => {}
+            Stmt::If { cond, then, otherwise } => {
+                visit_expr(cond, f);
+                visit_stmts(then, f);
+                visit_stmts(otherwise, f);
+            }
+            Stmt::For { collection, body, .. } => {
+                visit_expr(collection, f);
+                visit_stmts(body, f);
+            }
+            Stmt::Emit(e) => visit_emit(e, f),
+        }
+    }
+}
+
+fn visit_emit(e: &Emit, f: &mut dyn FnMut(&Expr)) {
+    for (_, v) in &e.fields {
+        visit_expr(v, f);
+    }
+}
+
+fn visit_expr(e: &Expr, f: &mut dyn FnMut(&Expr)) {
+    f(e);
+    match &e.kind {
+        ExprKind::Some(a)
+        | ExprKind::Field(a, _)
+        | ExprKind::Coerce(a)
+        | ExprKind::Not(a)
+        | ExprKind::Neg(a)
+        | ExprKind::Len(a)
+        | ExprKind::IsEmpty(a)
+        | ExprKind::IsSome(a)
+        | ExprKind::IsNone(a)
+        | ExprKind::Unwrap(a)
+        | ExprKind::Front(a) => visit_expr(a, f),
+        ExprKind::Binary(_, a, b) | ExprKind::UnwrapOr(a, b) | ExprKind::Get(a, b) | ExprKind::Index(a, b) => {
+            visit_expr(a, f);
+            visit_expr(b, f);
+        }
+        ExprKind::StructLit { fields, .. } => {
+            for (_, v) in fields {
+                visit_expr(v, f);
+            }
+        }
+        ExprKind::Quant { collection, body, .. } => {
+            visit_expr(collection, f);
+            visit_expr(body, f);
+        }
+        _ => {}
+    }
+}
+
+/// What a set of expressions reads: input fields, `old()` fields, and whether `state`.
+#[derive(Default)]
+struct Reads {
+    inputs: BTreeSet<String>,
+    olds: BTreeSet<String>,
+    state: bool,
+}
+
+impl Reads {
+    fn note(&mut self, e: &Expr) {
+        match &e.kind {
+            ExprKind::InputField(x) => {
+                self.inputs.insert(x.clone());
+            }
+            ExprKind::Old(f) => {
+                self.olds.insert(f.clone());
+            }
+            ExprKind::SelfField(_) => self.state = true,
+            _ => {}
+        }
+    }
+}
+
+fn effects_of(t: &Transition) -> Vec<String> {
+    fn walk(stmts: &[Stmt], out: &mut Vec<String>) {
+        for s in stmts {
+            match s {
+                Stmt::Emit(e) if !out.contains(&e.effect) => out.push(e.effect.clone()),
+                Stmt::If { then, otherwise, .. } => {
+                    walk(then, out);
+                    walk(otherwise, out);
+                }
+                Stmt::For { body, .. } => walk(body, out),
+                _ => {}
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(&t.update, &mut out);
+    for e in &t.emits {
+        if !out.contains(&e.effect) {
+            out.push(e.effect.clone());
+        }
+    }
+    out
+}
+
+pub struct KernelGen<'m> {
+    m: &'m Machine,
+    gen_: ExprGen<'m>,
+}
+
+impl<'m> KernelGen<'m> {
+    pub fn new(m: &'m Machine) -> Self {
+        KernelGen { m, gen_: ExprGen::new(m) }
+    }
+
+    pub fn generate(&self) -> TokenStream {
+        let ids = self.transition_ids();
+        let info = self.info_table();
+        let errors = self.error_types();
+        let undo = self.undo();
+        let guards = self.m.transitions.iter().filter(|t| !t.guards.is_empty()).map(|t| self.guard_fn(t));
+        let fires = self.m.transitions.iter().map(|t| self.fire_fn(t));
+        let dispatch = self.dispatch();
+        let invariants = self.invariants();
+        let authority = authority();
+        quote! {
+            #ids
+            #info
+            #errors
+            #undo
+            #(#guards)*
+            #(#fires)*
+            #dispatch
+            #invariants
+            #authority
+        }
+    }
+
+    fn transition_ids(&self) -> TokenStream {
+        let variants: Vec<_> = self
+            .m
+            .transitions
+            .iter()
+            .map(|t| (camel(&t.name), t.name.clone(), docs(&t.doc)))
+            .collect();
+        unit_enum(
+            &format_ident!("TransitionId"),
+            quote!(#[doc = " Names a transition of the spec."]),
+            &variants,
+        )
+    }
+
+    fn info_table(&self) -> TokenStream {
+        let rows = self.m.transitions.iter().map(|t| {
+            let id = camel(&t.name);
+            let name = &t.name;
+            let input = ident(&t.input);
+            let from = t.from.iter().map(|p| ident(p));
+            let to = match &t.to {
+                Target::Same => quote!(None),
+                Target::Phase(p) => {
+                    let p = ident(p);
+                    quote!(Some(Phase::#p))
+                }
+            };
+            let guards = t.guards.iter().map(|g| &g.name);
+            let effects = effects_of(t).into_iter().map(|e| ident(&e));
+            quote! {
+                TransitionInfo {
+                    id: TransitionId::#id,
+                    name: #name,
+                    input: InputKind::#input,
+                    from: &[#(Phase::#from),*],
+                    to: #to,
+                    guards: &[#(#guards),*],
+                    effects: &[#(EffectKind::#effects),*],
+                }
+            }
+        });
+        quote! {
+            /// Static description of one transition, for tooling and diagnostics.
+            #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+            pub struct TransitionInfo {
+                pub id: TransitionId,
+                pub name: &'static str,
+                pub input: InputKind,
+                /// Phases it fires from.
+                pub from: &'static [Phase],
+                /// The phase it leads to; `None` stays in the phase it fired from.
+                pub to: Option<Phase>,
+                /// Guard names, in evaluation order.
+                pub guards: &'static [&'static str],
+                /// Kinds of effect it may emit, in first-emission order.
+                pub effects: &'static [EffectKind],
+            }
+
+            /// Every transition, in declaration (dispatch) order; indexed by `TransitionId as usize`.
+            pub const TRANSITIONS: &[TransitionInfo] = &[#(#rows),*];
+
+            impl TransitionId {
+                /// This transition's static description.
+                pub fn info(self) -> &'static TransitionInfo {
+                    &TRANSITIONS[self as usize]
+                }
+            }
+        }
+    }
+
+    fn error_types(&self) -> TokenStream {
+        quote! {
+            /// Why an input was rejected. A rejected input leaves the state untouched.
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            pub struct Rejection {
+                /// The phase the input arrived in.
+                pub phase: Phase,
+                pub input: InputKind,
+                pub reason: RejectReason,
+            }
+
+            #[derive(Debug, Clone, PartialEq, Eq)]
+            pub enum RejectReason {
+                /// No transition handles this input in this phase.
+                NotHandled,
+                /// Every candidate had a failing guard: one entry per candidate, in dispatch order.
+                GuardsFailed(Vec<FailedGuard>),
+                /// Checked arithmetic overflowed or underflowed.
+                Overflow { transition: TransitionId },
+                /// A partial operation (`m[k]`, `unwrap()`) found no value.
+                Absent { transition: TransitionId },
+                /// The transition would have broken an invariant.
+                InvariantViolated { transition: TransitionId, invariant: &'static str },
+            }
+
+            /// The first guard of a candidate transition that did not hold.
+            #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+            pub struct FailedGuard {
+                pub transition: TransitionId,
+                pub guard: &'static str,
+            }
+
+            impl ::std::fmt::Display for Rejection {
+                fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    write!(f, "input {} rejected in phase {}: ", self.input, self.phase)?;
+                    match &self.reason {
+                        RejectReason::NotHandled => f.write_str("not handled in this phase"),
+                        RejectReason::GuardsFailed(failed) => {
+                            f.write_str("no guard set held (")?;
+                            for (i, g) in failed.iter().enumerate() {
+                                if i > 0 {
+                                    f.write_str(", ")?;
+                                }
+                                write!(f, "{}: {}", g.transition, g.guard)?;
+                            }
+                            f.write_str(")")
+                        }
+                        RejectReason::Overflow { transition } => write!(f, "arithmetic overflow in {transition}"),
+                        RejectReason::Absent { transition } => write!(f, "missing value in {transition}"),
+                        RejectReason::InvariantViolated { transition, invariant } => {
+                            write!(f, "{transition} would violate invariant {invariant}")
+                        }
+                    }
+                }
+            }
+
+            impl ::std::error::Error for Rejection {}
+
+            /// A state that breaks an invariant.
+            #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+            pub struct InvariantViolation {
+                pub invariant: &'static str,
+            }
+
+            impl ::std::fmt::Display for InvariantViolation {
+                fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    write!(f, "invariant {} does not hold", self.invariant)
+                }
+            }
+
+            impl ::std::error::Error for InvariantViolation {}
+
+            /// Only the most recently applied transition can be rolled back, once.
+            #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+            pub enum RollbackError {
+                NotLatest { transition: TransitionId },
+            }
+
+            impl ::std::fmt::Display for RollbackError {
+                fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    match self {
+                        RollbackError::NotLatest { transition } => {
+                            write!(f, "{transition} is not the latest applied transition")
+                        }
+                    }
+                }
+            }
+
+            impl ::std::error::Error for RollbackError {}
+
+            /// Why evaluating a transition stopped part-way.
+            #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+            enum Fault {
+                Overflow,
+                Absent,
+            }
+
+            impl Fault {
+                fn at(self, transition: TransitionId) -> RejectReason {
+                    match self {
+                        Fault::Overflow => RejectReason::Overflow { transition },
+                        Fault::Absent => RejectReason::Absent { transition },
+                    }
+                }
+            }
+        }
+    }
+
+    fn undo(&self) -> TokenStream {
+        let mut writes = BTreeSet::new();
+        for t in &self.m.transitions {
+            collect_writes(&t.update, &mut writes);
+        }
+        let mut variants = Vec::new();
+        let mut arms = Vec::new();
+        for (field, kind) in &writes {
+            let Some(decl) = self.m.field(field) else { continue };
+            let v = undo_variant(field, *kind);
+            let f = ident(field);
+            let (payload, arm) = match (kind, &decl.ty) {
+                (UndoKind::Replaced, t) => {
+                    let t = ty(t);
+                    (quote!((#t)), quote!(UndoStep::#v(old) => state.#f = old))
+                }
+                (UndoKind::Inserted, Ty::Set(e)) => {
+                    let e = ty(e);
+                    (quote!((#e)), quote!(UndoStep::#v(x) => { state.#f.remove(&x); }))
+                }
+                (UndoKind::Removed, Ty::Set(e)) => {
+                    let e = ty(e);
+                    (quote!((#e)), quote!(UndoStep::#v(x) => { state.#f.insert(x); }))
+                }
+                (UndoKind::Entry, Ty::Map(k, val)) => {
+                    let (k, val) = (ty(k), ty(val));
+                    (
+                        quote!((#k, Option<#val>)),
+                        quote!(UndoStep::#v(k, old) => match old {
+                            Some(old) => { state.#f.insert(k, old); }
+                            None => { state.#f.remove(&k); }
+                        }),
+                    )
+                }
+                (UndoKind::Pushed, Ty::Seq(_)) => (quote!(), quote!(UndoStep::#v => { state.#f.pop_back(); })),
+                (UndoKind::Popped, Ty::Seq(e)) => {
+                    let e = ty(e);
+                    (quote!((#e)), quote!(UndoStep::#v(x) => state.#f.push_front(x)))
+                }
+                // The checker only allows these statements on fields of matching types.
+                _ => continue,
+            };
+            variants.push(quote!(#v #payload));
+            arms.push(arm);
+        }
+        quote! {
+            /// One reversible write of a transition. Undo cost is proportional to what the
+            /// transition wrote, never to the size of the state.
+            #[derive(Debug, Clone)]
+            enum UndoStep { #(#variants),* }
+
+            /// Reverts `steps` (most recent first) and restores the phase.
+            fn undo(state: &mut State, phase: Phase, steps: Vec<UndoStep>) {
+                for step in steps.into_iter().rev() {
+                    match step { #(#arms,)* }
+                }
+                state.phase = phase;
+            }
+        }
+    }
+
+    /// Parameters for the input fields an expression set reads, bound by reference.
+    fn input_params(&self, t: &Transition, reads: &Reads) -> Vec<TokenStream> {
+        let Some(input) = self.m.input(&t.input) else {
+            return Vec::new();
+        };
+        input
+            .fields
+            .iter()
+            .filter(|f| reads.inputs.contains(&f.name))
+            .map(|f| {
+                let (name, t) = (ident(&f.name), ty(&f.ty));
+                quote!(#name: &#t)
+            })
+            .collect()
+    }
+
+    fn input_args(&self, t: &Transition, reads: &Reads) -> Vec<syn::Ident> {
+        let Some(input) = self.m.input(&t.input) else {
+            return Vec::new();
+        };
+        input
+            .fields
+            .iter()
+            .filter(|f| reads.inputs.contains(&f.name))
+            .map(|f| ident(&f.name))
+            .collect()
+    }
+
+    fn guard_reads(t: &Transition) -> Reads {
+        let mut reads = Reads::default();
+        for g in &t.guards {
+            visit_expr(&g.expr, &mut |e| reads.note(e));
+        }
+        reads
+    }
+
+    fn fire_reads(t: &Transition) -> Reads {
+        let mut reads = Reads::default();
+        visit_stmts(&t.update, &mut |e| reads.note(e));
+        for e in &t.emits {
+            visit_emit(e, &mut |e| reads.note(e));
+        }
+        reads
+    }
+
+    fn guard_fn(&self, t: &Transition) -> TokenStream {
+        let name = format_ident!("guards_{}", t.name);
+        let reads = Self::guard_reads(t);
+        let state = if reads.state { quote!(state) } else { quote!(_state) };
+        let params = self.input_params(t, &reads);
+        let checks = t.guards.iter().map(|g| {
+            let cond = self.gen_.value(&g.expr);
+            let gname = &g.name;
+            quote! {
+                if !#cond {
+                    return Ok(Some(#gname));
+                }
+            }
+        });
+        let doc = format!(" Guards of `{}`: the first that does not hold, if any.", t.name);
+        quote! {
+            #[doc = #doc]
+            fn #name(#state: &State, #(#params),*) -> Result<Option<&'static str>, Fault> {
+                #(#checks)*
+                Ok(None)
+            }
+        }
+    }
+
+    fn fire_fn(&self, t: &Transition) -> TokenStream {
+        let name = format_ident!("fire_{}", t.name);
+        let reads = Self::fire_reads(t);
+        let params = self.input_params(t, &reads);
+        let mut writes = BTreeSet::new();
+        collect_writes(&t.update, &mut writes);
+        let olds = reads.olds.iter().map(|f| {
+            let local = old_local(f);
+            let field = ident(f);
+            let decl_ty = self.m.field(f).map(|d| &d.ty);
+            if decl_ty.is_some_and(|t| self.gen_.is_copy(t)) {
+                quote!(let #local = state.#field;)
+            } else {
+                quote!(let #local = state.#field.clone();)
+            }
+        });
+        let body = self.stmts(&t.update);
+        let set_phase = match &t.to {
+            Target::Same => quote!(),
+            Target::Phase(p) => {
+                let p = ident(p);
+                quote!(state.phase = Phase::#p;)
+            }
+        };
+        let emits = t.emits.iter().map(|e| self.emit(e));
+        let uses_undo = !writes.is_empty();
+        let uses_effects = !effects_of(t).is_empty();
+        let undo = if uses_undo { quote!(undo) } else { quote!(_undo) };
+        let effects = if uses_effects { quote!(effects) } else { quote!(_effects) };
+        let doc = format!(" Runs the updates and emits of `{}`, recording undo steps.", t.name);
+        quote! {
+            #[doc = #doc]
+            fn #name(
+                state: &mut State,
+                #undo: &mut Vec<UndoStep>,
+                #effects: &mut Vec<Effect>,
+                #(#params),*
+            ) -> Result<(), Fault> {
+                #(#olds)*
+                #body
+                #set_phase
+                #(#emits)*
+                Ok(())
+            }
+        }
+    }
+
+    fn stmts(&self, stmts: &[Stmt]) -> TokenStream {
+        let items = stmts.iter().map(|s| self.stmt(s));
+        quote!(#(#items)*)
+    }
+
+    fn stmt(&self, s: &Stmt) -> TokenStream {
+        let g = &self.gen_;
+        match s {
+            Stmt::Assign { field, value } => {
+                let f = ident(field);
+                let v = undo_variant(field, UndoKind::Replaced);
+                let value = g.value(value);
+                quote! {
+                    let new = #value;
+                    undo.push(UndoStep::#v(::std::mem::replace(&mut state.#f, new)));
+                }
+            }
+            Stmt::AddAssign { field, value } | Stmt::SubAssign { field, value } => {
+                let f = ident(field);
+                let v = undo_variant(field, UndoKind::Replaced);
+                let method = if matches!(s, Stmt::AddAssign { .. }) {
+                    quote!(checked_add)
+                } else {
+                    quote!(checked_sub)
+                };
+                let field_ty = self.m.field(field).map(|d| d.ty.clone()).unwrap_or(Ty::U64);
+                let value = g.value(value);
+                let new = match &field_ty {
+                    Ty::Newtype(n) => {
+                        let n = ident(n);
+                        quote!(#n(state.#f.0.#method(#value.0).ok_or(Fault::Overflow)?))
+                    }
+                    _ => quote!(state.#f.#method(#value).ok_or(Fault::Overflow)?),
+                };
+                quote! {
+                    let new = #new;
+                    undo.push(UndoStep::#v(::std::mem::replace(&mut state.#f, new)));
+                }
+            }
+            Stmt::SetInsert { field, value } => {
+                let f = ident(field);
+                let v = undo_variant(field, UndoKind::Inserted);
+                let value = g.value(value);
+                let elem_copy = matches!(&self.m.field(field).map(|d| &d.ty), Some(Ty::Set(e)) if g.is_copy(e));
+                let stored = if elem_copy { quote!(x) } else { quote!(x.clone()) };
+                quote! {
+                    let x = #value;
+                    if state.#f.insert(#stored) {
+                        undo.push(UndoStep::#v(x));
+                    }
+                }
+            }
+            Stmt::SetRemove { field, value } => {
+                let f = ident(field);
+                let v = undo_variant(field, UndoKind::Removed);
+                let value = g.value(value);
+                quote! {
+                    let x = #value;
+                    if state.#f.remove(&x) {
+                        undo.push(UndoStep::#v(x));
+                    }
+                }
+            }
+            Stmt::MapInsert { field, key, value } => {
+                let f = ident(field);
+                let v = undo_variant(field, UndoKind::Entry);
+                let key_copy = matches!(&self.m.field(field).map(|d| &d.ty), Some(Ty::Map(k, _)) if g.is_copy(k));
+                let stored = if key_copy { quote!(k) } else { quote!(k.clone()) };
+                let (key, value) = (g.value(key), g.value(value));
+                quote! {
+                    let k = #key;
+                    let value = #value;
+                    let old = state.#f.insert(#stored, value);
+                    undo.push(UndoStep::#v(k, old));
+                }
+            }
+            Stmt::MapRemove { field, key } => {
+                let f = ident(field);
+                let v = undo_variant(field, UndoKind::Entry);
+                let key = g.value(key);
+                quote! {
+                    let k = #key;
+                    if let Some(old) = state.#f.remove(&k) {
+                        undo.push(UndoStep::#v(k, Some(old)));
+                    }
+                }
+            }
+            Stmt::PushBack { field, value } => {
+                let f = ident(field);
+                let v = undo_variant(field, UndoKind::Pushed);
+                let value = g.value(value);
+                quote! {
+                    let x = #value;
+                    state.#f.push_back(x);
+                    undo.push(UndoStep::#v);
+                }
+            }
+            Stmt::PopFront { field } => {
+                let f = ident(field);
+                let v = undo_variant(field, UndoKind::Popped);
+                quote! {
+                    if let Some(x) = state.#f.pop_front() {
+                        undo.push(UndoStep::#v(x));
+                    }
+                }
+            }
+            Stmt::Clear { field } => {
+                let f = ident(field);
+                let v = undo_variant(field, UndoKind::Replaced);
+                quote! {
+                    undo.push(UndoStep::#v(::std::mem::take(&mut state.#f)));
+                }
+            }
+            Stmt::If { cond, then, otherwise } => {
+                let cond = g.value(cond);
+                let then = self.stmts(then);
+                if otherwise.is_empty() {
+                    quote!(if #cond { #then })
+                } else {
+                    let otherwise = self.stmts(otherwise);
+                    quote!(if #cond { #then } else { #otherwise })
+                }
+            }
+            Stmt::For {
+                binder,
+                collection,
+                body,
+            } => self.for_loop(binder, collection, body),
+            Stmt::Emit(e) => self.emit(e),
+        }
+    }
+
+    /// Loops run over a snapshot of the collection: when the body writes the field being
+    /// iterated, the elements are cloned first; otherwise the live collection is borrowed
+    /// (the body cannot change it, so that is the same snapshot).
+    fn for_loop(&self, binder: &Binder, collection: &Expr, body: &[Stmt]) -> TokenStream {
+        let g = &self.gen_;
+        let mut writes = BTreeSet::new();
+        collect_writes(body, &mut writes);
+        let root_written = root_field(collection).is_some_and(|f| writes.iter().any(|(w, _)| w == f));
+        let pattern = binder_pattern(binder);
+        let body = self.stmts(body);
+        match g.place(collection) {
+            Some(place) if !root_written => quote! {
+                for #pattern in #place.iter() {
+                    #body
+                }
+            },
+            _ => {
+                let value = g.value(collection);
+                quote! {
+                    let snapshot: Vec<_> = #value.into_iter().collect();
+                    for #pattern in snapshot.iter() {
+                        #body
+                    }
+                }
+            }
+        }
+    }
+
+    fn emit(&self, e: &Emit) -> TokenStream {
+        let name = ident(&e.effect);
+        if e.fields.is_empty() {
+            return quote!(effects.push(Effect::#name););
+        }
+        let fields = e.fields.iter().map(|(f, v)| {
+            let f = ident(f);
+            let v = self.gen_.value(v);
+            quote!(#f: #v)
+        });
+        quote!(effects.push(Effect::#name { #(#fields),* });)
+    }
+
+    /// `match` on (input, phase); per arm the candidates in order.
+    fn dispatch(&self) -> TokenStream {
+        let arms = self.m.inputs.iter().map(|input| {
+            let iv = ident(&input.name);
+            // Group phases whose candidate lists are identical into one arm.
+            let mut groups: Vec<(Vec<&str>, Vec<&Transition>)> = Vec::new();
+            for p in &self.m.phases {
+                let cands: Vec<&Transition> = self.m.candidates(&input.name, &p.name).collect();
+                if cands.is_empty() {
+                    continue;
+                }
+                match groups.iter_mut().find(|(_, c)| same_list(c, &cands)) {
+                    Some((phases, _)) => phases.push(&p.name),
+                    None => groups.push((vec![&p.name], cands)),
+                }
+            }
+            let fields: Vec<_> = input.fields.iter().map(|f| ident(&f.name)).collect();
+            let pattern = if input.fields.is_empty() {
+                quote!(Input::#iv)
+            } else {
+                let used: BTreeSet<String> = groups
+                    .iter()
+                    .flat_map(|(_, c)| c.iter())
+                    .flat_map(|t| {
+                        let mut r = Self::guard_reads(t).inputs;
+                        r.extend(Self::fire_reads(t).inputs);
+                        r
+                    })
+                    .collect();
+                let binds = input.fields.iter().zip(&fields).filter(|(f, _)| used.contains(&f.name)).map(|(_, i)| i);
+                quote!(Input::#iv { #(#binds,)* .. })
+            };
+            let phase_arms = groups.iter().map(|(phases, cands)| {
+                let phases = phases.iter().map(|p| ident(p));
+                let body = self.candidates(cands);
+                quote!(#(Phase::#phases)|* => { #body })
+            });
+            let all_handled = groups.iter().map(|(p, _)| p.len()).sum::<usize>() == self.m.phases.len();
+            if groups.is_empty() {
+                return quote!(#pattern => Err(RejectReason::NotHandled));
+            }
+            let fallback = (!all_handled).then(|| quote!(_ => Err(RejectReason::NotHandled),));
+            quote! {
+                #pattern => match state.phase {
+                    #(#phase_arms)*
+                    #fallback
+                }
+            }
+        });
+        let body = if self.m.inputs.is_empty() {
+            quote!(match *input {})
+        } else {
+            quote!(match input { #(#arms),* })
+        };
+        quote! {
+            /// Picks the first candidate whose guards hold and fires it.
+            fn dispatch(
+                state: &mut State,
+                input: &Input,
+                undo: &mut Vec<UndoStep>,
+                effects: &mut Vec<Effect>,
+            ) -> Result<TransitionId, RejectReason> {
+                #body
+            }
+        }
+    }
+
+    fn candidates(&self, cands: &[&Transition]) -> TokenStream {
+        let mut steps = Vec::new();
+        let mut tail = quote!(Err(RejectReason::GuardsFailed(failed)));
+        let any_guarded = cands.iter().any(|t| !t.guards.is_empty());
+        for t in cands {
+            let id = camel(&t.name);
+            let fire_name = format_ident!("fire_{}", t.name);
+            let fire_args = self.input_args(t, &Self::fire_reads(t));
+            let fire = quote! {
+                #fire_name(state, undo, effects, #(#fire_args),*).map_err(|f| f.at(TransitionId::#id))?;
+                Ok(TransitionId::#id)
+            };
+            if t.guards.is_empty() {
+                // A guardless candidate always fires; the checker rejects any after it.
+                tail = fire;
+                break;
+            }
+            let guard_name = format_ident!("guards_{}", t.name);
+            let guard_args = self.input_args(t, &Self::guard_reads(t));
+            steps.push(quote! {
+                match #guard_name(state, #(#guard_args),*).map_err(|f| f.at(TransitionId::#id))? {
+                    None => {
+                        #fire_name(state, undo, effects, #(#fire_args),*).map_err(|f| f.at(TransitionId::#id))?;
+                        return Ok(TransitionId::#id);
+                    }
+                    Some(guard) => failed.push(FailedGuard { transition: TransitionId::#id, guard }),
+                }
+            });
+        }
+        let failed = any_guarded.then(|| quote!(let mut failed = Vec::new();));
+        quote! {
+            #failed
+            #(#steps)*
+            #tail
+        }
+    }
+
+    fn invariants(&self) -> TokenStream {
+        let fns = self.m.invariants.iter().map(|inv| {
+            let name = format_ident!("invariant_{}", inv.name);
+            let doc = docs(&inv.doc);
+            let mut reads = Reads::default();
+            visit_expr(&inv.expr, &mut |e| reads.note(e));
+            let state = if reads.state { quote!(state) } else { quote!(_state) };
+            let body = self.gen_.value(&inv.expr);
+            quote! {
+                #doc
+                fn #name(#state: &State) -> Result<bool, Fault> {
+                    Ok(#body)
+                }
+            }
+        });
+        let checks = self.m.invariants.iter().map(|inv| {
+            let name = format_ident!("invariant_{}", inv.name);
+            let n = &inv.name;
+            quote! {
+                // A fault while evaluating an invariant counts as a violation.
+                if #name(state) != Ok(true) {
+                    return Err(InvariantViolation { invariant: #n });
+                }
+            }
+        });
+        let state = if self.m.invariants.is_empty() { quote!(_state) } else { quote!(state) };
+        quote! {
+            #(#fns)*
+
+            /// Checks every invariant, in declaration order.
+            pub fn check_invariants(#state: &State) -> Result<(), InvariantViolation> {
+                #(#checks)*
+                Ok(())
+            }
+        }
+    }
+}
+
+fn same_list(a: &[&Transition], b: &[&Transition]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.name == y.name)
+}
+
+/// The state field an expression reads through, if it is a place rooted at `self.f`.
+fn root_field(e: &Expr) -> Option<&str> {
+    match &e.kind {
+        ExprKind::SelfField(f) => Some(f),
+        ExprKind::Field(inner, _) | ExprKind::Coerce(inner) | ExprKind::Unwrap(inner) => root_field(inner),
+        ExprKind::Index(map, _) => root_field(map),
+        _ => None,
+    }
+}
+
+fn authority() -> TokenStream {
+    quote! {
+        /// The result of applying an input: what fired, and the effects to realise.
+        /// Keep it to roll the transition back if realising the effects fails.
+        #[derive(Debug, Clone)]
+        pub struct Transition {
+            pub id: TransitionId,
+            pub from: Phase,
+            pub to: Phase,
+            /// In emission order.
+            pub effects: Vec<Effect>,
+            token: u64,
+            undo: Vec<UndoStep>,
+        }
+
+        /// What `apply` would do, computed without changing the authority.
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        pub struct Preview {
+            pub id: TransitionId,
+            pub from: Phase,
+            pub to: Phase,
+            pub effects: Vec<Effect>,
+        }
+
+        /// Owns a machine's state; the only way to change it is `apply` (and `rollback`).
+        #[derive(Debug, Clone)]
+        pub struct Authority {
+            state: State,
+            check_invariants: bool,
+            /// Token of the transition `rollback` may still revert.
+            latest: Option<u64>,
+            next_token: u64,
+        }
+
+        impl Default for Authority {
+            fn default() -> Self {
+                Authority::new()
+            }
+        }
+
+        impl Authority {
+            /// A machine in its initial state.
+            pub fn new() -> Authority {
+                Authority {
+                    state: State::initial(),
+                    check_invariants: cfg!(debug_assertions),
+                    latest: None,
+                    next_token: 1,
+                }
+            }
+
+            /// Restores a machine from a state held elsewhere (a store, a snapshot); the
+            /// state must satisfy every invariant.
+            pub fn from_state(state: State) -> Result<Authority, InvariantViolation> {
+                check_invariants(&state)?;
+                Ok(Authority { state, ..Authority::new() })
+            }
+
+            pub fn state(&self) -> &State {
+                &self.state
+            }
+
+            pub fn phase(&self) -> Phase {
+                self.state.phase
+            }
+
+            pub fn into_state(self) -> State {
+                self.state
+            }
+
+            /// Whether `apply` checks invariants after every transition (default: on in
+            /// debug builds, off in release builds).
+            pub fn invariant_checks(&self) -> bool {
+                self.check_invariants
+            }
+
+            pub fn set_invariant_checks(&mut self, on: bool) {
+                self.check_invariants = on;
+            }
+
+            /// Checks every invariant against the current state.
+            pub fn check_invariants(&self) -> Result<(), InvariantViolation> {
+                check_invariants(&self.state)
+            }
+
+            /// Applies `input`: the first candidate whose guards hold fires, atomically.
+            /// On rejection the state is exactly what it was.
+            pub fn apply(&mut self, input: Input) -> Result<Transition, Rejection> {
+                let from = self.state.phase;
+                let mut undo_steps = Vec::new();
+                let mut effects = Vec::new();
+                let fired = dispatch(&mut self.state, &input, &mut undo_steps, &mut effects);
+                let reason = match fired {
+                    Ok(id) => match self.check_invariants.then(|| check_invariants(&self.state)) {
+                        Some(Err(violation)) => RejectReason::InvariantViolated {
+                            transition: id,
+                            invariant: violation.invariant,
+                        },
+                        _ => {
+                            let token = self.next_token;
+                            self.next_token += 1;
+                            self.latest = Some(token);
+                            return Ok(Transition {
+                                id,
+                                from,
+                                to: self.state.phase,
+                                effects,
+                                token,
+                                undo: undo_steps,
+                            });
+                        }
+                    },
+                    Err(reason) => reason,
+                };
+                undo(&mut self.state, from, undo_steps);
+                Err(Rejection { phase: from, input: input.kind(), reason })
+            }
+
+            /// What `apply(input)` would return, without changing anything. Costs a copy
+            /// of the state; to stage cheaply, `apply` and then `rollback`.
+            pub fn preview(&self, input: &Input) -> Result<Preview, Rejection> {
+                let mut scratch = self.clone();
+                let t = scratch.apply(input.clone())?;
+                Ok(Preview { id: t.id, from: t.from, to: t.to, effects: t.effects })
+            }
+
+            /// Reverts the most recently applied transition, at a cost proportional to
+            /// what it wrote. Fails if another transition was applied (or rolled back) since.
+            pub fn rollback(&mut self, transition: Transition) -> Result<(), RollbackError> {
+                if self.latest != Some(transition.token) {
+                    return Err(RollbackError::NotLatest { transition: transition.id });
+                }
+                self.latest = None;
+                undo(&mut self.state, transition.from, transition.undo);
+                Ok(())
+            }
+        }
+    }
+}

@@ -1,0 +1,150 @@
+//! IR -> Rust: one self-contained module per machine, formatted with prettyplease.
+//!
+//! Output is a pure function of the IR and the spec path, so regenerating is
+//! byte-for-byte deterministic.
+
+mod expr;
+mod kernel;
+mod names;
+mod types;
+
+use crate::MachineOutput;
+use crate::ir::{Machine, Ty};
+use expr::ExprGen;
+use proc_macro2::TokenStream;
+use quote::quote;
+
+pub use names::module_name;
+
+/// The first line of every generated Rust file.
+fn header(spec_path: &str) -> String {
+    format!("// @generated from {spec_path} by `cargo xtask gen`; do not edit.\n")
+}
+
+/// The module body for `machine`, as a formatted Rust file.
+pub fn generate(machine: &Machine, spec_path: &str) -> String {
+    let file: syn::File = match syn::parse2(module_tokens(machine, spec_path)) {
+        Ok(file) => file,
+        // The tokens come from quote! over checked names, so this is a generator bug;
+        // surface it where the user will compile it instead of panicking.
+        Err(e) => {
+            let message = format!("suricate-codegen produced invalid Rust for {}: {e}", machine.name);
+            return format!("{}compile_error!({message:?});\n", header(spec_path));
+        }
+    };
+    format!("{}{}", header(spec_path), prettyplease::unparse(&file))
+}
+
+/// Several generated modules in one file, each as `pub mod <module> { ... }`.
+pub fn combined_file(spec_path: &str, machines: &[MachineOutput]) -> String {
+    let mut items = Vec::new();
+    for m in machines {
+        let module = names::ident(&m.module);
+        // Each body is our own prettyplease output; re-parse it to nest it.
+        match syn::parse_file(&m.rust) {
+            Ok(file) => {
+                let attrs = &file.attrs;
+                let body = &file.items;
+                items.push(quote!(pub mod #module { #(#attrs)* #(#body)* }));
+            }
+            Err(e) => {
+                let message = format!("suricate-codegen produced invalid Rust for {}: {e}", m.name);
+                items.push(quote!(compile_error!(#message);));
+            }
+        }
+    }
+    match syn::parse2::<syn::File>(quote!(#(#items)*)) {
+        Ok(file) => format!("{}{}", header(spec_path), prettyplease::unparse(&file)),
+        Err(e) => format!("{}compile_error!({:?});\n", header(spec_path), e.to_string()),
+    }
+}
+
+fn module_tokens(m: &Machine, spec_path: &str) -> TokenStream {
+    let gen_ = ExprGen::new(m);
+    let mut doc: Vec<String> = m.doc.iter().map(|l| if l.is_empty() { String::new() } else { format!(" {l}") }).collect();
+    if !doc.is_empty() {
+        doc.push(String::new());
+    }
+    doc.push(format!(" Kernel of machine `{}`, generated from `{spec_path}` by `cargo xtask gen`.", m.name));
+    let collections = collection_imports(m);
+    let newtypes = types::newtypes(m, &gen_);
+    let enums = types::enums(m);
+    let structs = types::structs(m);
+    let phase = types::phase(m);
+    let state = types::state(m, &gen_);
+    let inputs = types::messages("Input", " A typed trigger of the machine.", &m.inputs);
+    let effects = types::messages("Effect", " A typed output, returned as data, never executed by the kernel.", &m.effects);
+    let kernel = kernel::KernelGen::new(m).generate();
+    quote! {
+        #(#![doc = #doc])*
+        // Names come from the spec as written; the spec, not Rust style, decides them.
+        #![allow(non_camel_case_types, non_snake_case)]
+        // Generated code mirrors the spec's expressions as written.
+        #![allow(clippy::nonminimal_bool, clippy::bool_comparison, clippy::collapsible_if, clippy::collapsible_else_if)]
+
+        use serde::{Deserialize, Serialize};
+        #collections
+
+        #newtypes
+        #enums
+        #structs
+        #phase
+        #state
+        #inputs
+        #effects
+        #kernel
+    }
+}
+
+fn collection_imports(m: &Machine) -> TokenStream {
+    let mut seq = false;
+    let mut set = false;
+    let mut map = false;
+    let mut walk = |t: &Ty| {
+        fn visit(t: &Ty, f: &mut dyn FnMut(&Ty)) {
+            f(t);
+            match t {
+                Ty::Option(i) | Ty::Seq(i) | Ty::Set(i) => visit(i, f),
+                Ty::Map(k, v) => {
+                    visit(k, f);
+                    visit(v, f);
+                }
+                _ => {}
+            }
+        }
+        visit(t, &mut |t| match t {
+            Ty::Seq(_) => seq = true,
+            Ty::Set(_) => set = true,
+            Ty::Map(..) => map = true,
+            _ => {}
+        });
+    };
+    for f in &m.fields {
+        walk(&f.ty);
+    }
+    for s in &m.structs {
+        for f in &s.fields {
+            walk(&f.ty);
+        }
+    }
+    for msg in m.inputs.iter().chain(&m.effects) {
+        for f in &msg.fields {
+            walk(&f.ty);
+        }
+    }
+    let mut names = Vec::new();
+    if map {
+        names.push(quote!(BTreeMap));
+    }
+    if set {
+        names.push(quote!(BTreeSet));
+    }
+    if seq {
+        names.push(quote!(VecDeque));
+    }
+    match names.len() {
+        0 => quote!(),
+        1 => quote!(use std::collections::#(#names)*;),
+        _ => quote!(use std::collections::{#(#names),*};),
+    }
+}

@@ -1,0 +1,229 @@
+//! Declarations of the spec's own types and of `Phase`, `State`, `Input`, `Effect`.
+
+use super::expr::ExprGen;
+use super::names::{docs, ident, ty};
+use crate::ir::{Machine, Message, Ty};
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+pub fn newtypes(m: &Machine, gen_: &ExprGen) -> TokenStream {
+    let items = m.newtypes.iter().map(|n| {
+        let doc = docs(&n.doc);
+        let name = ident(&n.name);
+        let base = ty(&n.base);
+        let copy = gen_.is_copy(&n.base).then(|| quote!(Copy,));
+        let from_str = (n.base == Ty::String).then(|| {
+            quote! {
+                impl From<&str> for #name {
+                    fn from(value: &str) -> Self {
+                        #name(value.to_string())
+                    }
+                }
+            }
+        });
+        quote! {
+            #doc
+            #[derive(Debug, Clone, #copy PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
+            #[serde(transparent)]
+            pub struct #name(pub #base);
+
+            impl From<#base> for #name {
+                fn from(value: #base) -> Self {
+                    #name(value)
+                }
+            }
+
+            #from_str
+
+            impl ::std::fmt::Display for #name {
+                fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    ::std::fmt::Display::fmt(&self.0, f)
+                }
+            }
+        }
+    });
+    quote!(#(#items)*)
+}
+
+/// A fieldless enum with `ALL` and `name()`: used for the spec's enums, `Phase`,
+/// `InputKind`, `EffectKind` and `TransitionId`.
+pub fn unit_enum(name: &syn::Ident, doc: TokenStream, variants: &[(syn::Ident, String, TokenStream)]) -> TokenStream {
+    let count = variants.len();
+    let decls = variants.iter().map(|(v, _, d)| quote!(#d #v));
+    let all = variants.iter().map(|(v, _, _)| quote!(#name::#v));
+    let names = variants.iter().map(|(v, s, _)| quote!(#name::#v => #s));
+    let name_fn = if variants.is_empty() {
+        quote!(match self {})
+    } else {
+        quote!(match self { #(#names),* })
+    };
+    quote! {
+        #doc
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        pub enum #name { #(#decls),* }
+
+        impl #name {
+            /// Every variant, in declaration order.
+            pub const ALL: [#name; #count] = [#(#all),*];
+
+            /// The name as written in the spec.
+            pub fn name(self) -> &'static str {
+                #name_fn
+            }
+        }
+
+        impl ::std::fmt::Display for #name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(self.name())
+            }
+        }
+    }
+}
+
+pub fn enums(m: &Machine) -> TokenStream {
+    let items = m.enums.iter().map(|e| {
+        let variants: Vec<_> = e
+            .variants
+            .iter()
+            .map(|v| (ident(&v.name), v.name.clone(), docs(&v.doc)))
+            .collect();
+        unit_enum(&ident(&e.name), docs(&e.doc), &variants)
+    });
+    quote!(#(#items)*)
+}
+
+pub fn structs(m: &Machine) -> TokenStream {
+    let items = m.structs.iter().map(|s| {
+        let doc = docs(&s.doc);
+        let name = ident(&s.name);
+        let fields = s.fields.iter().map(|f| {
+            let (doc, name, t) = (docs(&f.doc), ident(&f.name), ty(&f.ty));
+            quote!(#doc pub #name: #t)
+        });
+        quote! {
+            #doc
+            #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+            pub struct #name { #(#fields),* }
+        }
+    });
+    quote!(#(#items)*)
+}
+
+pub fn phase(m: &Machine) -> TokenStream {
+    let variants: Vec<_> = m
+        .phases
+        .iter()
+        .map(|p| (ident(&p.name), p.name.clone(), docs(&p.doc)))
+        .collect();
+    let decl = unit_enum(
+        &format_ident!("Phase"),
+        quote!(#[doc = " Coarse lifecycle phase of the machine."]),
+        &variants,
+    );
+    let terminal = m.terminal.iter().map(|p| ident(p));
+    let initial = ident(&m.initial);
+    let is_terminal = if m.terminal.is_empty() {
+        quote!(false)
+    } else {
+        quote!(matches!(self, #(Phase::#terminal)|*))
+    };
+    quote! {
+        #decl
+
+        impl Phase {
+            /// The phase a new machine starts in.
+            pub const INITIAL: Phase = Phase::#initial;
+
+            /// Terminal phases are never left.
+            pub fn is_terminal(self) -> bool {
+                #is_terminal
+            }
+        }
+    }
+}
+
+pub fn state(m: &Machine, gen_: &ExprGen) -> TokenStream {
+    let fields = m.fields.iter().map(|f| {
+        let (doc, name, t) = (docs(&f.doc), ident(&f.name), ty(&f.ty));
+        quote!(#doc pub #name: #t)
+    });
+    let defaults = m.fields.iter().map(|f| {
+        let name = ident(&f.name);
+        let value = gen_.value(&f.default);
+        quote!(#name: #value)
+    });
+    let initial = ident(&m.initial);
+    quote! {
+        /// The machine's whole state: the phase plus every declared field.
+        #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+        pub struct State {
+            /// Written only by transitions.
+            pub phase: Phase,
+            #(#fields),*
+        }
+
+        impl State {
+            /// The declared defaults, in the initial phase.
+            pub fn initial() -> State {
+                State { phase: Phase::#initial, #(#defaults),* }
+            }
+        }
+
+        impl Default for State {
+            fn default() -> Self {
+                State::initial()
+            }
+        }
+    }
+}
+
+/// `Input`/`Effect` enums plus their `*Kind` enums.
+pub fn messages(enum_name: &str, doc: &str, messages: &[Message]) -> TokenStream {
+    let name = ident(enum_name);
+    let kind = format_ident!("{}Kind", enum_name);
+    let variants = messages.iter().map(|msg| {
+        let doc = docs(&msg.doc);
+        let v = ident(&msg.name);
+        if msg.fields.is_empty() {
+            quote!(#doc #v)
+        } else {
+            let fields = msg.fields.iter().map(|f| {
+                let (doc, name, t) = (docs(&f.doc), ident(&f.name), ty(&f.ty));
+                quote!(#doc #name: #t)
+            });
+            quote!(#doc #v { #(#fields),* })
+        }
+    });
+    let kind_arms = messages.iter().map(|msg| {
+        let v = ident(&msg.name);
+        if msg.fields.is_empty() {
+            quote!(#name::#v => #kind::#v)
+        } else {
+            quote!(#name::#v { .. } => #kind::#v)
+        }
+    });
+    let kind_fn = if messages.is_empty() {
+        quote!(match *self {})
+    } else {
+        quote!(match self { #(#kind_arms),* })
+    };
+    let kinds: Vec<_> = messages
+        .iter()
+        .map(|msg| (ident(&msg.name), msg.name.clone(), docs(&msg.doc)))
+        .collect();
+    let kind_doc = format!(" The kind of an [`{enum_name}`], without its data.");
+    let kind_decl = unit_enum(&kind, quote!(#[doc = #kind_doc]), &kinds);
+    quote! {
+        #[doc = #doc]
+        #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+        pub enum #name { #(#variants),* }
+
+        impl #name {
+            pub fn kind(&self) -> #kind {
+                #kind_fn
+            }
+        }
+
+        #kind_decl
+    }
+}
