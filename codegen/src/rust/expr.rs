@@ -23,7 +23,10 @@ impl<'m> ExprGen<'m> {
     pub fn is_copy(&self, ty: &Ty) -> bool {
         match ty {
             Ty::Bool | Ty::U64 | Ty::I64 | Ty::Phase | Ty::Enum(_) => true,
-            Ty::Newtype(n) => self.machine.newtype(n).is_some_and(|n| self.is_copy(&n.base)),
+            Ty::Newtype(n) => self
+                .machine
+                .newtype(n)
+                .is_some_and(|n| self.is_copy(&n.base)),
             Ty::Option(inner) => self.is_copy(inner),
             Ty::String | Ty::Struct(_) | Ty::Seq(_) | Ty::Set(_) | Ty::Map(..) => false,
         }
@@ -90,7 +93,11 @@ impl<'m> ExprGen<'m> {
     /// An owned value of `e`.
     pub fn value(&self, e: &Expr) -> TokenStream {
         if let Some(p) = self.place(e) {
-            return if self.is_copy(&e.ty) { p } else { quote!(#p.clone()) };
+            return if self.is_copy(&e.ty) {
+                p
+            } else {
+                quote!(#p.clone())
+            };
         }
         match &e.kind {
             ExprKind::Bool(b) => quote!(#b),
@@ -210,7 +217,10 @@ impl<'m> ExprGen<'m> {
                 collection,
                 body,
             } => self.quantifier(*kind, binder, collection, body),
-            ExprKind::SelfField(_) | ExprKind::Old(_) | ExprKind::InputField(_) | ExprKind::Var(_) => {
+            ExprKind::SelfField(_)
+            | ExprKind::Old(_)
+            | ExprKind::InputField(_)
+            | ExprKind::Var(_) => {
                 unreachable!("places are handled above")
             }
         }
@@ -219,7 +229,11 @@ impl<'m> ExprGen<'m> {
     /// The value of a `u64`/`i64` or newtype-over-integer expression as its base integer.
     fn base_value(&self, e: &Expr) -> TokenStream {
         let v = self.value(e);
-        if self.is_newtype(&e.ty) { quote!(#v.0) } else { v }
+        if self.is_newtype(&e.ty) {
+            quote!(#v.0)
+        } else {
+            v
+        }
     }
 
     fn binary(&self, op: BinOp, a: &Expr, b: &Expr, ty: &Ty) -> TokenStream {
@@ -237,8 +251,14 @@ impl<'m> ExprGen<'m> {
                 quote!((!#a || #b))
             }
             // `x == none` reads better (and passes clippy) as `x.is_none()`.
-            BinOp::Eq | BinOp::Ne if matches!(a.kind, ExprKind::None) || matches!(b.kind, ExprKind::None) => {
-                let other = if matches!(a.kind, ExprKind::None) { b } else { a };
+            BinOp::Eq | BinOp::Ne
+                if matches!(a.kind, ExprKind::None) || matches!(b.kind, ExprKind::None) =>
+            {
+                let other = if matches!(a.kind, ExprKind::None) {
+                    b
+                } else {
+                    a
+                };
                 let other = self.operand(other);
                 if op == BinOp::Eq {
                     quote!(#other.is_none())
@@ -278,7 +298,13 @@ impl<'m> ExprGen<'m> {
         }
     }
 
-    fn quantifier(&self, kind: Quantifier, binder: &Binder, collection: &Expr, body: &Expr) -> TokenStream {
+    fn quantifier(
+        &self,
+        kind: Quantifier,
+        binder: &Binder,
+        collection: &Expr,
+        body: &Expr,
+    ) -> TokenStream {
         let coll = self.operand(collection);
         let pattern = binder_pattern(binder);
         let body = self.value(body);

@@ -63,7 +63,9 @@ fn collect_writes(stmts: &[Stmt], out: &mut BTreeSet<(String, UndoKind)>) {
             Stmt::PopFront { field } => {
                 out.insert((field.clone(), UndoKind::Popped));
             }
-            Stmt::If { then, otherwise, .. } => {
+            Stmt::If {
+                then, otherwise, ..
+            } => {
                 collect_writes(then, out);
                 collect_writes(otherwise, out);
             }
@@ -89,12 +91,18 @@ fn visit_stmts(stmts: &[Stmt], f: &mut dyn FnMut(&Expr)) {
             }
             Stmt::MapRemove { key, .. } => visit_expr(key, f),
             Stmt::PopFront { .. } | Stmt::Clear { .. } => {}
-            Stmt::If { cond, then, otherwise } => {
+            Stmt::If {
+                cond,
+                then,
+                otherwise,
+            } => {
                 visit_expr(cond, f);
                 visit_stmts(then, f);
                 visit_stmts(otherwise, f);
             }
-            Stmt::For { collection, body, .. } => {
+            Stmt::For {
+                collection, body, ..
+            } => {
                 visit_expr(collection, f);
                 visit_stmts(body, f);
             }
@@ -123,7 +131,10 @@ fn visit_expr(e: &Expr, f: &mut dyn FnMut(&Expr)) {
         | ExprKind::IsNone(a)
         | ExprKind::Unwrap(a)
         | ExprKind::Front(a) => visit_expr(a, f),
-        ExprKind::Binary(_, a, b) | ExprKind::UnwrapOr(a, b) | ExprKind::Get(a, b) | ExprKind::Index(a, b) => {
+        ExprKind::Binary(_, a, b)
+        | ExprKind::UnwrapOr(a, b)
+        | ExprKind::Get(a, b)
+        | ExprKind::Index(a, b) => {
             visit_expr(a, f);
             visit_expr(b, f);
         }
@@ -132,7 +143,9 @@ fn visit_expr(e: &Expr, f: &mut dyn FnMut(&Expr)) {
                 visit_expr(v, f);
             }
         }
-        ExprKind::Quant { collection, body, .. } => {
+        ExprKind::Quant {
+            collection, body, ..
+        } => {
             visit_expr(collection, f);
             visit_expr(body, f);
         }
@@ -168,7 +181,9 @@ fn effects_of(t: &Transition) -> Vec<String> {
         for s in stmts {
             match s {
                 Stmt::Emit(e) if !out.contains(&e.effect) => out.push(e.effect.clone()),
-                Stmt::If { then, otherwise, .. } => {
+                Stmt::If {
+                    then, otherwise, ..
+                } => {
                     walk(then, out);
                     walk(otherwise, out);
                 }
@@ -194,7 +209,10 @@ pub struct KernelGen<'m> {
 
 impl<'m> KernelGen<'m> {
     pub fn new(m: &'m Machine) -> Self {
-        KernelGen { m, gen_: ExprGen::new(m) }
+        KernelGen {
+            m,
+            gen_: ExprGen::new(m),
+        }
     }
 
     pub fn generate(&self) -> TokenStream {
@@ -202,7 +220,12 @@ impl<'m> KernelGen<'m> {
         let info = self.info_table();
         let errors = self.error_types();
         let undo = self.undo();
-        let guards = self.m.transitions.iter().filter(|t| !t.guards.is_empty()).map(|t| self.guard_fn(t));
+        let guards = self
+            .m
+            .transitions
+            .iter()
+            .filter(|t| !t.guards.is_empty())
+            .map(|t| self.guard_fn(t));
         let fires = self.m.transitions.iter().map(|t| self.fire_fn(t));
         let dispatch = self.dispatch();
         let invariants = self.invariants();
@@ -406,7 +429,9 @@ impl<'m> KernelGen<'m> {
         let mut variants = Vec::new();
         let mut arms = Vec::new();
         for (field, kind) in &writes {
-            let Some(decl) = self.m.field(field) else { continue };
+            let Some(decl) = self.m.field(field) else {
+                continue;
+            };
             let v = undo_variant(field, *kind);
             let f = ident(field);
             let (payload, arm) = match (kind, &decl.ty) {
@@ -416,11 +441,17 @@ impl<'m> KernelGen<'m> {
                 }
                 (UndoKind::Inserted, Ty::Set(e)) => {
                     let e = ty(e);
-                    (quote!((#e)), quote!(UndoStep::#v(x) => { state.#f.remove(&x); }))
+                    (
+                        quote!((#e)),
+                        quote!(UndoStep::#v(x) => { state.#f.remove(&x); }),
+                    )
                 }
                 (UndoKind::Removed, Ty::Set(e)) => {
                     let e = ty(e);
-                    (quote!((#e)), quote!(UndoStep::#v(x) => { state.#f.insert(x); }))
+                    (
+                        quote!((#e)),
+                        quote!(UndoStep::#v(x) => { state.#f.insert(x); }),
+                    )
                 }
                 (UndoKind::Entry, Ty::Map(k, val)) => {
                     let (k, val) = (ty(k), ty(val));
@@ -432,10 +463,15 @@ impl<'m> KernelGen<'m> {
                         }),
                     )
                 }
-                (UndoKind::Pushed, Ty::Seq(_)) => (quote!(), quote!(UndoStep::#v => { state.#f.pop_back(); })),
+                (UndoKind::Pushed, Ty::Seq(_)) => {
+                    (quote!(), quote!(UndoStep::#v => { state.#f.pop_back(); }))
+                }
                 (UndoKind::Popped, Ty::Seq(e)) => {
                     let e = ty(e);
-                    (quote!((#e)), quote!(UndoStep::#v(x) => state.#f.push_front(x)))
+                    (
+                        quote!((#e)),
+                        quote!(UndoStep::#v(x) => state.#f.push_front(x)),
+                    )
                 }
                 // The checker only allows these statements on fields of matching types.
                 _ => continue,
@@ -507,7 +543,11 @@ impl<'m> KernelGen<'m> {
     fn guard_fn(&self, t: &Transition) -> TokenStream {
         let name = format_ident!("guards_{}", t.name);
         let reads = Self::guard_reads(t);
-        let state = if reads.state { quote!(state) } else { quote!(_state) };
+        let state = if reads.state {
+            quote!(state)
+        } else {
+            quote!(_state)
+        };
         let params = self.input_params(t, &reads);
         let checks = t.guards.iter().map(|g| {
             let cond = self.gen_.value(&g.expr);
@@ -518,7 +558,10 @@ impl<'m> KernelGen<'m> {
                 }
             }
         });
-        let doc = format!(" Guards of `{}`: the first that does not hold, if any.", t.name);
+        let doc = format!(
+            " Guards of `{}`: the first that does not hold, if any.",
+            t.name
+        );
         quote! {
             #[doc = #doc]
             fn #name(#state: &State, #(#params),*) -> Result<Option<&'static str>, Fault> {
@@ -555,9 +598,20 @@ impl<'m> KernelGen<'m> {
         let emits = t.emits.iter().map(|e| self.emit(e));
         let uses_undo = !writes.is_empty();
         let uses_effects = !effects_of(t).is_empty();
-        let undo = if uses_undo { quote!(undo) } else { quote!(_undo) };
-        let effects = if uses_effects { quote!(effects) } else { quote!(_effects) };
-        let doc = format!(" Runs the updates and emits of `{}`, recording undo steps.", t.name);
+        let undo = if uses_undo {
+            quote!(undo)
+        } else {
+            quote!(_undo)
+        };
+        let effects = if uses_effects {
+            quote!(effects)
+        } else {
+            quote!(_effects)
+        };
+        let doc = format!(
+            " Runs the updates and emits of `{}`, recording undo steps.",
+            t.name
+        );
         quote! {
             #[doc = #doc]
             fn #name(
@@ -618,8 +672,13 @@ impl<'m> KernelGen<'m> {
                 let f = ident(field);
                 let v = undo_variant(field, UndoKind::Inserted);
                 let value = g.value(value);
-                let elem_copy = matches!(&self.m.field(field).map(|d| &d.ty), Some(Ty::Set(e)) if g.is_copy(e));
-                let stored = if elem_copy { quote!(x) } else { quote!(x.clone()) };
+                let elem_copy =
+                    matches!(&self.m.field(field).map(|d| &d.ty), Some(Ty::Set(e)) if g.is_copy(e));
+                let stored = if elem_copy {
+                    quote!(x)
+                } else {
+                    quote!(x.clone())
+                };
                 quote! {
                     let x = #value;
                     if state.#f.insert(#stored) {
@@ -642,7 +701,11 @@ impl<'m> KernelGen<'m> {
                 let f = ident(field);
                 let v = undo_variant(field, UndoKind::Entry);
                 let key_copy = matches!(&self.m.field(field).map(|d| &d.ty), Some(Ty::Map(k, _)) if g.is_copy(k));
-                let stored = if key_copy { quote!(k) } else { quote!(k.clone()) };
+                let stored = if key_copy {
+                    quote!(k)
+                } else {
+                    quote!(k.clone())
+                };
                 let (key, value) = (g.value(key), g.value(value));
                 quote! {
                     let k = #key;
@@ -688,7 +751,11 @@ impl<'m> KernelGen<'m> {
                     undo.push(UndoStep::#v(::std::mem::take(&mut state.#f)));
                 }
             }
-            Stmt::If { cond, then, otherwise } => {
+            Stmt::If {
+                cond,
+                then,
+                otherwise,
+            } => {
                 let cond = g.value(cond);
                 let then = self.stmts(then);
                 if otherwise.is_empty() {
@@ -714,7 +781,8 @@ impl<'m> KernelGen<'m> {
         let g = &self.gen_;
         let mut writes = BTreeSet::new();
         collect_writes(body, &mut writes);
-        let root_written = root_field(collection).is_some_and(|f| writes.iter().any(|(w, _)| w == f));
+        let root_written =
+            root_field(collection).is_some_and(|f| writes.iter().any(|(w, _)| w == f));
         let pattern = binder_pattern(binder);
         let body = self.stmts(body);
         match g.place(collection) {
@@ -777,7 +845,12 @@ impl<'m> KernelGen<'m> {
                         r
                     })
                     .collect();
-                let binds = input.fields.iter().zip(&fields).filter(|(f, _)| used.contains(&f.name)).map(|(_, i)| i);
+                let binds = input
+                    .fields
+                    .iter()
+                    .zip(&fields)
+                    .filter(|(f, _)| used.contains(&f.name))
+                    .map(|(_, i)| i);
                 quote!(Input::#iv { #(#binds,)* .. })
             };
             let phase_arms = groups.iter().map(|(phases, cands)| {
@@ -785,7 +858,8 @@ impl<'m> KernelGen<'m> {
                 let body = self.candidates(cands);
                 quote!(#(Phase::#phases)|* => { #body })
             });
-            let all_handled = groups.iter().map(|(p, _)| p.len()).sum::<usize>() == self.m.phases.len();
+            let all_handled =
+                groups.iter().map(|(p, _)| p.len()).sum::<usize>() == self.m.phases.len();
             if groups.is_empty() {
                 return quote!(#pattern => Err(RejectReason::NotHandled));
             }
@@ -858,7 +932,11 @@ impl<'m> KernelGen<'m> {
             let doc = docs(&inv.doc);
             let mut reads = Reads::default();
             visit_expr(&inv.expr, &mut |e| reads.note(e));
-            let state = if reads.state { quote!(state) } else { quote!(_state) };
+            let state = if reads.state {
+                quote!(state)
+            } else {
+                quote!(_state)
+            };
             let body = self.gen_.value(&inv.expr);
             quote! {
                 #doc
@@ -877,7 +955,11 @@ impl<'m> KernelGen<'m> {
                 }
             }
         });
-        let state = if self.m.invariants.is_empty() { quote!(_state) } else { quote!(state) };
+        let state = if self.m.invariants.is_empty() {
+            quote!(_state)
+        } else {
+            quote!(state)
+        };
         quote! {
             #(#fns)*
 
@@ -898,7 +980,9 @@ fn same_list(a: &[&Transition], b: &[&Transition]) -> bool {
 fn root_field(e: &Expr) -> Option<&str> {
     match &e.kind {
         ExprKind::SelfField(f) => Some(f),
-        ExprKind::Field(inner, _) | ExprKind::Coerce(inner) | ExprKind::Unwrap(inner) => root_field(inner),
+        ExprKind::Field(inner, _) | ExprKind::Coerce(inner) | ExprKind::Unwrap(inner) => {
+            root_field(inner)
+        }
         ExprKind::Index(map, _) => root_field(map),
         _ => None,
     }

@@ -28,7 +28,10 @@ pub fn generate(machine: &Machine, spec_path: &str) -> String {
         // The tokens come from quote! over checked names, so this is a generator bug;
         // surface it where the user will compile it instead of panicking.
         Err(e) => {
-            let message = format!("suricate-codegen produced invalid Rust for {}: {e}", machine.name);
+            let message = format!(
+                "suricate-codegen produced invalid Rust for {}: {e}",
+                machine.name
+            );
             return format!("{}compile_error!({message:?});\n", header(spec_path));
         }
     };
@@ -55,17 +58,34 @@ pub fn combined_file(spec_path: &str, machines: &[MachineOutput]) -> String {
     }
     match syn::parse2::<syn::File>(quote!(#(#items)*)) {
         Ok(file) => format!("{}{}", header(spec_path), prettyplease::unparse(&file)),
-        Err(e) => format!("{}compile_error!({:?});\n", header(spec_path), e.to_string()),
+        Err(e) => format!(
+            "{}compile_error!({:?});\n",
+            header(spec_path),
+            e.to_string()
+        ),
     }
 }
 
 fn module_tokens(m: &Machine, spec_path: &str) -> TokenStream {
     let gen_ = ExprGen::new(m);
-    let mut doc: Vec<String> = m.doc.iter().map(|l| if l.is_empty() { String::new() } else { format!(" {l}") }).collect();
+    let mut doc: Vec<String> = m
+        .doc
+        .iter()
+        .map(|l| {
+            if l.is_empty() {
+                String::new()
+            } else {
+                format!(" {l}")
+            }
+        })
+        .collect();
     if !doc.is_empty() {
         doc.push(String::new());
     }
-    doc.push(format!(" Kernel of machine `{}`, generated from `{spec_path}` by `cargo xtask gen`.", m.name));
+    doc.push(format!(
+        " Kernel of machine `{}`, generated from `{spec_path}` by `cargo xtask gen`.",
+        m.name
+    ));
     let collections = collection_imports(m);
     let newtypes = types::newtypes(m, &gen_);
     let enums = types::enums(m);
@@ -73,7 +93,11 @@ fn module_tokens(m: &Machine, spec_path: &str) -> TokenStream {
     let phase = types::phase(m);
     let state = types::state(m, &gen_);
     let inputs = types::messages("Input", " A typed trigger of the machine.", &m.inputs);
-    let effects = types::messages("Effect", " A typed output, returned as data, never executed by the kernel.", &m.effects);
+    let effects = types::messages(
+        "Effect",
+        " A typed output, returned as data, never executed by the kernel.",
+        &m.effects,
+    );
     let kernel = kernel::KernelGen::new(m).generate();
     quote! {
         #(#![doc = #doc])*

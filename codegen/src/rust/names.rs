@@ -57,8 +57,12 @@ pub fn ty(t: &Ty) -> TokenStream {
 
 /// Doc attributes for doc-comment lines.
 pub fn docs(lines: &[String]) -> TokenStream {
-    let lines = lines
-        .iter()
-        .map(|l| if l.is_empty() { String::new() } else { format!(" {l}") });
+    let lines = lines.iter().map(|l| {
+        if l.is_empty() {
+            String::new()
+        } else {
+            format!(" {l}")
+        }
+    });
     quote!(#(#[doc = #lines])*)
 }

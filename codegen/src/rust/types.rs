@@ -47,7 +47,11 @@ pub fn newtypes(m: &Machine, gen_: &ExprGen) -> TokenStream {
 
 /// A fieldless enum with `ALL` and `name()`: used for the spec's enums, `Phase`,
 /// `InputKind`, `EffectKind` and `TransitionId`.
-pub fn unit_enum(name: &syn::Ident, doc: TokenStream, variants: &[(syn::Ident, String, TokenStream)]) -> TokenStream {
+pub fn unit_enum(
+    name: &syn::Ident,
+    doc: TokenStream,
+    variants: &[(syn::Ident, String, TokenStream)],
+) -> TokenStream {
     let count = variants.len();
     let decls = variants.iter().map(|(v, _, d)| quote!(#d #v));
     let all = variants.iter().map(|(v, _, _)| quote!(#name::#v));
