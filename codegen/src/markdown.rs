@@ -180,12 +180,12 @@ fn transition(out: &mut String, t: &Transition) {
     let _ = writeln!(out, "\n### {}", code(&t.name));
     out.push('\n');
     let to = match &t.to {
-        Target::Same => "stays in the same phase".to_string(),
-        Target::Phase(p) => format!("to {}", code(p)),
+        Target::Same => ", staying in the phase it fired from".to_string(),
+        Target::Phase(p) => format!(" to {}", code(p)),
     };
     let _ = writeln!(
         out,
-        "On {} from {} {to}.",
+        "On {} from {}{to}.",
         code(&t.input),
         list(t.from.iter().map(|p| code(p)))
     );
@@ -673,7 +673,9 @@ mod tests {
         assert!(md.contains("- `not_open`: `!self.open || self.open` — Only once.\n"));
         assert!(md.contains("Update:\n\n```machine\nself.count += 1;\n```\n"));
         assert!(md.contains("Emits, in order:\n\n- `Opened { count: self.count }`\n"));
-        assert!(md.contains("On `Push` from `Open` stays in the same phase.\n\nGuards: none.\n"));
+        assert!(md.contains(
+            "On `Push` from `Open`, staying in the phase it fired from.\n\nGuards: none.\n"
+        ));
         assert!(md.contains("- `counted`: `self.phase == Phase::Open implies self.count > 0`\n"));
     }
 
