@@ -6,6 +6,7 @@
 pub mod ast;
 mod check;
 pub mod diagnostics;
+pub mod display;
 #[cfg(feature = "interpreter")]
 pub mod interpreter;
 pub mod ir;

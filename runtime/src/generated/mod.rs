@@ -1,1 +1,1 @@
-//! Kernel modules generated from `spec/*.machine` by `cargo xtask gen`.
+//! Kernel modules generated from `spec/*.machine` by `cargo xtask gen`; do not edit.

@@ -1,0 +1,35 @@
+//! Snapshot of the Markdown reference of every example spec in `tests/specs/`.
+//!
+//! Review changes with `cargo insta review`; CI never writes snapshots.
+
+use std::fs;
+use std::path::Path;
+
+#[test]
+fn markdown_of_every_example_spec() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/specs");
+    let mut specs: Vec<_> = fs::read_dir(&dir)
+        .expect("tests/specs exists")
+        .map(|entry| entry.expect("readable entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "machine"))
+        .collect();
+    specs.sort();
+    assert!(!specs.is_empty(), "no example specs in {}", dir.display());
+    for spec in specs {
+        let name = spec
+            .file_name()
+            .and_then(|n| n.to_str())
+            .expect("UTF-8 file name");
+        // Workspace-relative, as `cargo xtask gen` passes it.
+        let path = format!("codegen/tests/specs/{name}");
+        let source = fs::read_to_string(&spec).expect("readable spec");
+        let output = suricate_codegen::generate(&source, &path)
+            .unwrap_or_else(|d| panic!("{path} does not check:\n{}", d.render()));
+        for machine in &output.machines {
+            assert!(machine.markdown.starts_with(&format!(
+                "<!-- @generated from {path} by `cargo xtask gen`; do not edit. -->\n"
+            )));
+            insta::assert_snapshot!(format!("markdown_{}", machine.module), machine.markdown);
+        }
+    }
+}

@@ -1,0 +1,96 @@
+//! The ways a task can fail, each with its exit status.
+
+use std::fmt;
+use std::io;
+use std::path::PathBuf;
+
+/// Exit status: the specs or the checked-in files are not what they should be.
+pub const EXIT_FAILED: u8 = 1;
+/// Exit status: the command line was wrong or the file system refused.
+pub const EXIT_USAGE_OR_IO: u8 = 2;
+
+#[derive(Debug)]
+pub enum Error {
+    /// A malformed command line; the message says what is wrong.
+    Usage(String),
+    /// A file-system operation failed.
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        source: io::Error,
+    },
+    /// Some specs have errors; their diagnostics have already been printed.
+    Diagnostics { specs: usize },
+    /// Two machines would be generated into the same module file.
+    ModuleClash {
+        module: String,
+        first: String,
+        second: String,
+    },
+    /// `gen --check` found files that differ from what `gen` would write.
+    OutOfDate { files: usize },
+}
+
+impl Error {
+    pub fn io(action: &'static str, path: impl Into<PathBuf>, source: io::Error) -> Self {
+        Error::Io {
+            action,
+            path: path.into(),
+            source,
+        }
+    }
+
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Error::Usage(_) | Error::Io { .. } => EXIT_USAGE_OR_IO,
+            Error::Diagnostics { .. } | Error::ModuleClash { .. } | Error::OutOfDate { .. } => {
+                EXIT_FAILED
+            }
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Usage(message) => write!(f, "{message} (see `cargo xtask help`)"),
+            Error::Io {
+                action,
+                path,
+                source,
+            } => write!(f, "cannot {action} {}: {source}", path.display()),
+            Error::Diagnostics { specs: 1 } => {
+                write!(f, "1 spec has errors; nothing was written")
+            }
+            Error::Diagnostics { specs } => {
+                write!(f, "{specs} specs have errors; nothing was written")
+            }
+            Error::ModuleClash {
+                module,
+                first,
+                second,
+            } => write!(
+                f,
+                "machines in {first} and {second} both generate module `{module}`; rename one"
+            ),
+            Error::OutOfDate { files: 1 } => {
+                write!(f, "1 generated file is out of date; run `cargo xtask gen`")
+            }
+            Error::OutOfDate { files } => {
+                write!(
+                    f,
+                    "{files} generated files are out of date; run `cargo xtask gen`"
+                )
+            }
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Io { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+}

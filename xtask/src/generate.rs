@@ -1,0 +1,346 @@
+//! `cargo xtask gen`: specs -> checked-in Rust modules and Markdown references.
+
+use crate::error::Error;
+use codespan_reporting::term::termcolor::{ColorChoice, StandardStream};
+use similar::TextDiff;
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::{self, IsTerminal as _};
+use std::path::{Path, PathBuf};
+use suricate_codegen::Diagnostics;
+
+/// A directory of specs and where their generated files go.
+struct Corpus {
+    /// Workspace-relative directory holding `*.machine` files.
+    specs: &'static str,
+    /// Workspace-relative directory of the generated Rust modules (and their `mod.rs`).
+    rust: &'static str,
+    /// Workspace-relative directory of the Markdown references, if this corpus has them.
+    docs: Option<&'static str>,
+    /// The doc comment at the top of the generated `mod.rs`.
+    mod_doc: &'static str,
+}
+
+const CORPORA: [Corpus; 2] = [
+    Corpus {
+        specs: "spec",
+        rust: "runtime/src/generated",
+        docs: Some("docs/machines"),
+        mod_doc: "Kernel modules generated from `spec/*.machine` by `cargo xtask gen`; do not edit.",
+    },
+    Corpus {
+        specs: "codegen/tests/specs",
+        rust: "tests/src/generated",
+        docs: None,
+        mod_doc: "Example kernels generated from `codegen/tests/specs/*.machine` by \
+                  `cargo xtask gen`; do not edit.",
+    },
+];
+
+/// One file `gen` owns, by workspace-relative path (always with `/`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GeneratedFile {
+    pub path: String,
+    pub content: String,
+}
+
+/// Everything `gen` would leave on disk.
+#[derive(Debug, Default)]
+pub struct Plan {
+    /// In a stable order: corpus by corpus, spec by spec, then each `mod.rs`.
+    pub files: Vec<GeneratedFile>,
+    /// Files in the generated directories that no spec produces anymore.
+    pub leftovers: Vec<String>,
+}
+
+/// Generates every spec of the workspace in memory. Diagnostics are printed to stderr;
+/// any error in any spec (all specs are still checked, so all errors are shown) fails
+/// the whole plan so that nothing half-generated is ever written.
+pub fn plan(root: &Path) -> Result<Plan, Error> {
+    ensure_workspace(root)?;
+    let mut plan = Plan::default();
+    let mut failed = 0;
+    for corpus in &CORPORA {
+        // Module name -> the spec that produced it, to catch two machines sharing a file.
+        let mut modules: BTreeMap<String, String> = BTreeMap::new();
+        for spec in spec_files(root, corpus.specs)? {
+            let source = fs::read_to_string(root.join(&spec))
+                .map_err(|e| Error::io("read", root.join(&spec), e))?;
+            let output = match suricate_codegen::generate(&source, &spec) {
+                Ok(output) => output,
+                Err(diagnostics) => {
+                    emit(&diagnostics);
+                    failed += 1;
+                    continue;
+                }
+            };
+            if !output.warnings.is_empty() {
+                emit(&output.warnings);
+            }
+            for machine in output.machines {
+                if machine.module == "mod" {
+                    return Err(Error::ModuleClash {
+                        module: machine.module,
+                        first: spec.clone(),
+                        second: format!("{}/mod.rs", corpus.rust),
+                    });
+                }
+                if let Some(first) = modules.insert(machine.module.clone(), spec.clone()) {
+                    return Err(Error::ModuleClash {
+                        module: machine.module,
+                        first,
+                        second: spec,
+                    });
+                }
+                plan.files.push(GeneratedFile {
+                    path: format!("{}/{}.rs", corpus.rust, machine.module),
+                    content: machine.rust,
+                });
+                if let Some(docs) = corpus.docs {
+                    plan.files.push(GeneratedFile {
+                        path: format!("{docs}/{}.md", machine.module),
+                        content: machine.markdown,
+                    });
+                }
+            }
+        }
+        plan.files.push(GeneratedFile {
+            path: format!("{}/mod.rs", corpus.rust),
+            content: mod_rs(corpus.mod_doc, modules.keys()),
+        });
+    }
+    if failed > 0 {
+        return Err(Error::Diagnostics { specs: failed });
+    }
+    for corpus in &CORPORA {
+        let mut dirs = vec![(corpus.rust, "rs")];
+        dirs.extend(corpus.docs.map(|d| (d, "md")));
+        for (dir, ext) in dirs {
+            for path in files_with_extension(root, dir, ext)? {
+                if !plan.files.iter().any(|f| f.path == path) {
+                    plan.leftovers.push(path);
+                }
+            }
+        }
+    }
+    Ok(plan)
+}
+
+/// `gen`: writes what changed, removes leftovers, prints one line per file touched.
+pub fn write(root: &Path, plan: &Plan) -> Result<(), Error> {
+    let mut unchanged = 0;
+    let mut written = 0;
+    for file in &plan.files {
+        let path = root.join(&file.path);
+        if read_existing(&path)?.as_deref() == Some(file.content.as_str()) {
+            unchanged += 1;
+            continue;
+        }
+        write_file(&path, &file.content)?;
+        println!("wrote {}", file.path);
+        written += 1;
+    }
+    for leftover in &plan.leftovers {
+        let path = root.join(leftover);
+        fs::remove_file(&path).map_err(|e| Error::io("remove", path, e))?;
+        println!("removed {leftover} (no spec produces it anymore)");
+    }
+    println!(
+        "{written} written, {} removed, {unchanged} unchanged",
+        plan.leftovers.len()
+    );
+    Ok(())
+}
+
+/// `gen --check`: prints a unified diff per stale, missing or leftover file.
+pub fn check(root: &Path, plan: &Plan) -> Result<(), Error> {
+    let mut differing = 0;
+    for file in &plan.files {
+        let current = read_existing(&root.join(&file.path))?;
+        if current.as_deref() != Some(file.content.as_str()) {
+            differing += 1;
+            let what = if current.is_some() {
+                "stale"
+            } else {
+                "missing"
+            };
+            println!("{what}: {}", file.path);
+            print_diff(&file.path, current.as_deref().unwrap_or(""), &file.content);
+        }
+    }
+    for leftover in &plan.leftovers {
+        differing += 1;
+        println!("leftover (no spec produces it): {leftover}");
+        let current = read_existing(&root.join(leftover))?.unwrap_or_default();
+        print_diff(leftover, &current, "");
+    }
+    if differing > 0 {
+        return Err(Error::OutOfDate { files: differing });
+    }
+    println!("up to date");
+    Ok(())
+}
+
+/// `gen SPEC --out FILE`: one spec, every machine in it, into one Rust file.
+pub fn generate_one(root: &Path, spec: &Path, out: &Path) -> Result<(), Error> {
+    let source = fs::read_to_string(spec).map_err(|e| Error::io("read", spec, e))?;
+    let spec_path = display_path(root, spec);
+    let output = match suricate_codegen::generate(&source, &spec_path) {
+        Ok(output) => output,
+        Err(diagnostics) => {
+            emit(&diagnostics);
+            return Err(Error::Diagnostics { specs: 1 });
+        }
+    };
+    if !output.warnings.is_empty() {
+        emit(&output.warnings);
+    }
+    write_file(out, &output.rust_file(&spec_path))?;
+    println!("wrote {}", out.display());
+    Ok(())
+}
+
+/// Renders diagnostics to stderr, in colour when it is a terminal.
+pub fn emit(diagnostics: &Diagnostics) {
+    let choice = if io::stderr().is_terminal() {
+        ColorChoice::Auto
+    } else {
+        ColorChoice::Never
+    };
+    let mut stream = StandardStream::stderr(choice);
+    diagnostics.emit(&mut stream);
+}
+
+fn print_diff(path: &str, old: &str, new: &str) {
+    let diff = TextDiff::from_lines(old, new);
+    print!(
+        "{}",
+        diff.unified_diff()
+            .context_radius(3)
+            .header(&format!("a/{path}"), &format!("b/{path}"))
+    );
+}
+
+fn mod_rs<'a>(doc: &str, modules: impl Iterator<Item = &'a String>) -> String {
+    let mut text = format!("//! {doc}\n");
+    let mut first = true;
+    for module in modules {
+        if first {
+            text.push('\n');
+            first = false;
+        }
+        // The module files are prettyplease output; rustfmt would reformat them.
+        text.push_str(&format!("#[rustfmt::skip]\npub mod {module};\n"));
+    }
+    text
+}
+
+/// Refuses to write generated files into a directory that is not a Cargo workspace.
+fn ensure_workspace(root: &Path) -> Result<(), Error> {
+    if root.join("Cargo.toml").is_file() {
+        Ok(())
+    } else {
+        Err(Error::Usage(format!(
+            "{} is not the workspace root (it has no Cargo.toml)",
+            root.display()
+        )))
+    }
+}
+
+/// Workspace-relative paths of the `*.machine` files in `dir`, sorted; none if the
+/// directory does not exist.
+fn spec_files(root: &Path, dir: &str) -> Result<Vec<String>, Error> {
+    files_with_extension(root, dir, "machine")
+}
+
+/// Workspace-relative paths of the regular files in `dir` ending in `.ext`, sorted.
+fn files_with_extension(root: &Path, dir: &str, ext: &str) -> Result<Vec<String>, Error> {
+    let full = root.join(dir);
+    let entries = match fs::read_dir(&full) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(Error::io("list", full, e)),
+    };
+    let mut names = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(|e| Error::io("list", &full, e))?;
+        let path = entry.path();
+        let is_file = entry
+            .file_type()
+            .map_err(|e| Error::io("inspect", &path, e))?
+            .is_file();
+        if is_file
+            && path.extension().is_some_and(|x| x == ext)
+            && let Some(name) = path.file_name().and_then(|n| n.to_str())
+        {
+            names.push(format!("{dir}/{name}"));
+        }
+    }
+    names.sort();
+    Ok(names)
+}
+
+/// The file's current text, or `None` if it does not exist.
+fn read_existing(path: &Path) -> Result<Option<String>, Error> {
+    match fs::read(path) {
+        Ok(bytes) => Ok(Some(String::from_utf8_lossy(&bytes).into_owned())),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(Error::io("read", path, e)),
+    }
+}
+
+fn write_file(path: &Path, content: &str) -> Result<(), Error> {
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        fs::create_dir_all(parent).map_err(|e| Error::io("create directory", parent, e))?;
+    }
+    fs::write(path, content).map_err(|e| Error::io("write", path, e))
+}
+
+/// How a spec outside the generated corpora is named in headers and diagnostics:
+/// workspace-relative when it lies inside the workspace (so output does not depend on
+/// the current directory), otherwise as given.
+fn display_path(root: &Path, spec: &Path) -> String {
+    let relative: Option<PathBuf> = match (fs::canonicalize(root), fs::canonicalize(spec)) {
+        (Ok(root), Ok(spec)) => spec.strip_prefix(&root).ok().map(Path::to_path_buf),
+        _ => None,
+    };
+    match relative {
+        Some(relative) => relative
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy())
+            .collect::<Vec<_>>()
+            .join("/"),
+        None => spec.to_string_lossy().into_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mod_rs_lists_modules() {
+        let modules = ["a".to_string(), "b_c".to_string()];
+        assert_eq!(
+            mod_rs("Doc.", modules.iter()),
+            "//! Doc.\n\n#[rustfmt::skip]\npub mod a;\n#[rustfmt::skip]\npub mod b_c;\n"
+        );
+        assert_eq!(mod_rs("Doc.", [].iter()), "//! Doc.\n");
+    }
+
+    #[test]
+    fn display_path_is_workspace_relative_inside_the_root() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::create_dir_all(dir.path().join("spec")).unwrap();
+        let spec = dir.path().join("spec/a.machine");
+        fs::write(&spec, "").unwrap();
+        assert_eq!(display_path(dir.path(), &spec), "spec/a.machine");
+        let other = tempfile::tempdir().unwrap();
+        let outside = other.path().join("b.machine");
+        fs::write(&outside, "").unwrap();
+        assert_eq!(
+            display_path(dir.path(), &outside),
+            outside.to_string_lossy()
+        );
+    }
+}

@@ -1,0 +1,387 @@
+//! End-to-end tests of the `xtask` binary on a throwaway copy of the workspace layout.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use suricate_codegen::Code;
+
+const DOWNLOAD: &str = include_str!("../../codegen/tests/specs/download.machine");
+
+/// A small second machine for the example corpus.
+const LIGHT: &str = "\
+/// A light switch.
+machine Light {
+    phases { Off, On }
+    initial Off;
+    state { flips: u64 = 0 }
+    input Flip;
+    effect Flipped { flips: u64 }
+    transition switch_on on Flip from Off -> On {
+        guard below: self.flips < 1000;
+        update { self.flips += 1; }
+        emit Flipped { flips: self.flips };
+    }
+    transition switch_off on Flip from On -> Off {
+        emit Flipped { flips: self.flips };
+    }
+}
+";
+
+struct Workspace {
+    dir: tempfile::TempDir,
+}
+
+impl Workspace {
+    /// `Cargo.toml`, `spec/download.machine` and `codegen/tests/specs/light.machine`.
+    fn new() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let ws = Workspace { dir };
+        ws.write("Cargo.toml", "[workspace]\n");
+        ws.write("spec/download.machine", DOWNLOAD);
+        ws.write("codegen/tests/specs/light.machine", LIGHT);
+        ws
+    }
+
+    fn root(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn path(&self, rel: &str) -> PathBuf {
+        self.root().join(rel)
+    }
+
+    fn write(&self, rel: &str, text: &str) {
+        let path = self.path(rel);
+        fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        fs::write(path, text).expect("write");
+    }
+
+    fn read(&self, rel: &str) -> String {
+        fs::read_to_string(self.path(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
+    }
+
+    fn run(&self, args: &[&str]) -> Run {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_xtask"));
+        command.args(args).arg("--root").arg(self.root());
+        command.current_dir(self.root());
+        Run::from(command.output().expect("run xtask"))
+    }
+}
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl From<Output> for Run {
+    fn from(o: Output) -> Self {
+        Run {
+            code: o.status.code().expect("exit code"),
+            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+        }
+    }
+}
+
+impl std::fmt::Debug for Run {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "exit {}\n--- stdout\n{}\n--- stderr\n{}",
+            self.code, self.stdout, self.stderr
+        )
+    }
+}
+
+#[test]
+fn gen_writes_every_generated_file_then_nothing() {
+    let ws = Workspace::new();
+    let run = ws.run(&["gen"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    for file in [
+        "runtime/src/generated/download.rs",
+        "runtime/src/generated/mod.rs",
+        "docs/machines/download.md",
+        "tests/src/generated/light.rs",
+        "tests/src/generated/mod.rs",
+    ] {
+        assert!(
+            run.stdout.contains(&format!("wrote {file}\n")),
+            "{file}: {run:?}"
+        );
+    }
+    assert!(!ws.path("docs/machines/light.md").exists());
+    assert!(
+        ws.read("runtime/src/generated/download.rs")
+            .starts_with("// @generated from spec/download.machine by `cargo xtask gen`")
+    );
+    assert!(
+        ws.read("docs/machines/download.md")
+            .starts_with("<!-- @generated from spec/download.machine by `cargo xtask gen`")
+    );
+    assert!(
+        ws.read("runtime/src/generated/mod.rs")
+            .contains("pub mod download;\n")
+    );
+    assert!(
+        ws.read("tests/src/generated/mod.rs")
+            .contains("pub mod light;\n")
+    );
+
+    let again = ws.run(&["gen"]);
+    assert_eq!(again.code, 0, "{again:?}");
+    assert!(!again.stdout.contains("wrote"), "{again:?}");
+    assert!(
+        again.stdout.contains("0 written, 0 removed, 5 unchanged"),
+        "{again:?}"
+    );
+}
+
+#[test]
+fn check_passes_after_gen_and_fails_with_a_diff_after_an_edit() {
+    let ws = Workspace::new();
+    assert_eq!(ws.run(&["gen"]).code, 0);
+    let check = ws.run(&["gen", "--check"]);
+    assert_eq!(check.code, 0, "{check:?}");
+    assert!(check.stdout.contains("up to date"), "{check:?}");
+
+    ws.write(
+        "spec/download.machine",
+        &DOWNLOAD.replace(
+            "/// Lifecycle of a single download job.",
+            "/// Lifecycle of one download job.",
+        ),
+    );
+    let stale = ws.run(&["gen", "--check"]);
+    assert_eq!(stale.code, 1, "{stale:?}");
+    assert!(
+        stale.stdout.contains("--- a/docs/machines/download.md\n"),
+        "{stale:?}"
+    );
+    assert!(
+        stale.stdout.contains("+++ b/docs/machines/download.md\n"),
+        "{stale:?}"
+    );
+    assert!(
+        stale
+            .stdout
+            .contains("-Lifecycle of a single download job.\n"),
+        "{stale:?}"
+    );
+    assert!(
+        stale.stdout.contains("+Lifecycle of one download job.\n"),
+        "{stale:?}"
+    );
+    assert!(
+        stale.stdout.contains("a/runtime/src/generated/download.rs"),
+        "{stale:?}"
+    );
+    assert!(stale.stderr.contains("out of date"), "{stale:?}");
+    assert!(!stale.stdout.contains("up to date"), "{stale:?}");
+    // Checking never writes.
+    assert!(
+        ws.read("docs/machines/download.md")
+            .contains("a single download")
+    );
+}
+
+#[test]
+fn missing_and_leftover_files_are_reported_and_fixed() {
+    let ws = Workspace::new();
+    assert_eq!(ws.run(&["gen"]).code, 0);
+    fs::remove_file(ws.path("tests/src/generated/light.rs")).unwrap();
+    ws.write("runtime/src/generated/old_machine.rs", "// gone\n");
+    ws.write("docs/machines/old_machine.md", "# Gone\n");
+    ws.write("docs/machines/notes.txt", "not ours\n");
+
+    let check = ws.run(&["gen", "--check"]);
+    assert_eq!(check.code, 1, "{check:?}");
+    assert!(
+        check
+            .stdout
+            .contains("missing: tests/src/generated/light.rs"),
+        "{check:?}"
+    );
+    assert!(
+        check.stdout.contains("+++ b/tests/src/generated/light.rs"),
+        "{check:?}"
+    );
+    assert!(
+        check
+            .stdout
+            .contains("runtime/src/generated/old_machine.rs"),
+        "{check:?}"
+    );
+    assert!(check.stdout.contains("-// gone"), "{check:?}");
+    assert!(
+        check.stderr.contains("3 generated files are out of date"),
+        "{check:?}"
+    );
+
+    let fix = ws.run(&["gen"]);
+    assert_eq!(fix.code, 0, "{fix:?}");
+    assert!(
+        fix.stdout.contains("wrote tests/src/generated/light.rs"),
+        "{fix:?}"
+    );
+    assert!(
+        fix.stdout
+            .contains("removed runtime/src/generated/old_machine.rs"),
+        "{fix:?}"
+    );
+    assert!(!ws.path("docs/machines/old_machine.md").exists());
+    assert!(ws.path("docs/machines/notes.txt").exists());
+    assert_eq!(ws.run(&["gen", "--check"]).code, 0);
+}
+
+#[test]
+fn a_spec_with_errors_is_rendered_and_nothing_is_written() {
+    let ws = Workspace::new();
+    ws.write(
+        "spec/broken.machine",
+        "machine Broken {\n    phases { A }\n    initial B;\n    state {}\n}\n",
+    );
+    let run = ws.run(&["gen"]);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(run.stderr.contains("spec/broken.machine:3:"), "{run:?}");
+    assert!(run.stderr.contains("E0101"), "{run:?}");
+    assert!(run.stderr.contains("initial B;"), "{run:?}");
+    assert!(
+        run.stderr
+            .contains("1 spec has errors; nothing was written"),
+        "{run:?}"
+    );
+    // No colour codes when stderr is not a terminal.
+    assert!(!run.stderr.contains('\u{1b}'), "{run:?}");
+    assert!(!ws.path("runtime/src/generated").exists());
+    assert_eq!(ws.run(&["gen", "--check"]).code, 1);
+}
+
+#[test]
+fn gen_one_spec_to_one_file() {
+    let ws = Workspace::new();
+    let run = ws.run(&["gen", "spec/download.machine", "--out", "out/all.rs"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(run.stdout.contains("wrote out/all.rs"), "{run:?}");
+    let text = ws.read("out/all.rs");
+    assert!(
+        text.starts_with("// @generated from spec/download.machine"),
+        "{text}"
+    );
+    assert!(text.contains("pub mod download {"), "{text}");
+
+    let missing = ws.run(&["gen", "spec/nope.machine", "--out", "out/x.rs"]);
+    assert_eq!(missing.code, 2, "{missing:?}");
+    assert!(missing.stderr.contains("cannot read"), "{missing:?}");
+    assert!(missing.stderr.contains("nope.machine"), "{missing:?}");
+}
+
+#[test]
+fn usage_and_io_errors_exit_2() {
+    let ws = Workspace::new();
+    let help = ws.run(&["help"]);
+    assert_eq!(help.code, 0, "{help:?}");
+    assert!(help.stdout.contains("cargo xtask gen --check") || help.stdout.contains("gen --check"));
+
+    let bad = ws.run(&["frobnicate"]);
+    assert_eq!(bad.code, 2, "{bad:?}");
+    assert!(
+        bad.stderr.contains("unknown command `frobnicate`"),
+        "{bad:?}"
+    );
+    assert!(bad.stderr.contains("Usage:"), "{bad:?}");
+
+    let empty = tempfile::tempdir().unwrap();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_xtask"));
+    command.args(["gen", "--root"]).arg(empty.path());
+    let not_root = Run::from(command.output().unwrap());
+    assert_eq!(not_root.code, 2, "{not_root:?}");
+    assert!(
+        not_root.stderr.contains("not the workspace root"),
+        "{not_root:?}"
+    );
+}
+
+#[test]
+fn synth_output_checks_clean() {
+    let ws = Workspace::new();
+    for (inputs, fields, transitions) in [
+        (1, 0, 1),
+        (3, 1, 2),
+        (5, 7, 20),
+        (40, 30, 120),
+        (300, 150, 800),
+    ] {
+        let args = [
+            "synth".to_string(),
+            "--inputs".into(),
+            inputs.to_string(),
+            "--fields".into(),
+            fields.to_string(),
+            "--transitions".into(),
+            transitions.to_string(),
+            "--out".into(),
+            "synthetic.machine".into(),
+        ];
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let run = ws.run(&args);
+        assert_eq!(run.code, 0, "{run:?}");
+        let text = ws.read("synthetic.machine");
+        let counted = |prefix: &str| {
+            text.lines()
+                .filter(|l| l.trim_start().starts_with(prefix))
+                .count()
+        };
+        assert_eq!(counted("input "), inputs);
+        assert_eq!(counted("transition "), transitions);
+        match suricate_codegen::check(&text, "synthetic.machine") {
+            Ok((spec, warnings)) => {
+                // With fewer transitions than inputs some inputs are necessarily
+                // unhandled; nothing else may be warned about.
+                let expected_unhandled = inputs.saturating_sub(transitions);
+                assert_eq!(
+                    warnings.items.len(),
+                    expected_unhandled,
+                    "{inputs}/{fields}/{transitions}:\n{}",
+                    warnings.render()
+                );
+                assert!(
+                    warnings
+                        .items
+                        .iter()
+                        .all(|w| w.code == Code::UnhandledInput),
+                    "{}",
+                    warnings.render()
+                );
+                let machine = &spec.machines[0];
+                assert_eq!(machine.inputs.len(), inputs);
+                assert_eq!(machine.fields.len(), fields);
+                assert_eq!(machine.transitions.len(), transitions);
+            }
+            Err(d) => panic!("{inputs}/{fields}/{transitions}:\n{}", d.render()),
+        }
+    }
+    // Same parameters, same spec; and stdout without --out.
+    let a = ws.run(&[
+        "synth",
+        "--inputs",
+        "4",
+        "--fields",
+        "5",
+        "--transitions",
+        "9",
+    ]);
+    let b = ws.run(&[
+        "synth",
+        "--inputs",
+        "4",
+        "--fields",
+        "5",
+        "--transitions",
+        "9",
+    ]);
+    assert_eq!(a.code, 0, "{a:?}");
+    assert_eq!(a.stdout, b.stdout);
+    assert!(a.stdout.starts_with("/// Synthetic machine"), "{a:?}");
+}
