@@ -20,12 +20,17 @@ pub fn parse(source: &str) -> Result<File, Diagnostic> {
     let file = pairs
         .next()
         .expect("the `file` rule always yields one pair");
+    check_syntax_depth(&file)?;
     let machines = file
         .into_inner()
         .filter(|p| p.as_rule() == Rule::machine)
         .map(machine)
         .collect();
-    Ok(File { machines })
+    let file = File { machines };
+    match first_too_deep(&file) {
+        Some(span) => Err(too_deep(span)),
+        None => Ok(file),
+    }
 }
 
 fn syntax_error(source: &str, e: pest::error::Error<Rule>) -> Diagnostic {
@@ -39,12 +44,7 @@ fn syntax_error(source: &str, e: pest::error::Error<Rule>) -> Diagnostic {
             .into_iter()
             .map(|t| t.to_string())
             // Keep literal tokens; drop whitespace, comments, character ranges and built-ins.
-            .filter(|t| {
-                !t.trim().is_empty()
-                    && !t.starts_with("//")
-                    && t != "BUILTIN_RULE"
-                    && !(t.chars().count() == 4 && t.contains(".."))
-            })
+            .filter(|t| !is_noise_token(t))
             // `_` is only ever expected as the first character of an identifier.
             .map(|t| {
                 if t == "_" {
@@ -88,6 +88,148 @@ fn syntax_error(source: &str, e: pest::error::Error<Rule>) -> Diagnostic {
         }
     };
     Diagnostic::new(Code::Syntax, Span::new(start, end), message).label(label)
+}
+
+/// How deeply the parse tree may nest (about 40 levels of parentheses, far beyond any
+/// readable spec). Deeper input is refused before the recursive AST conversion, so no
+/// spec can overflow the stack.
+const MAX_SYNTAX_DEPTH: usize = 400;
+
+/// How deeply `if`/`for` blocks may nest.
+pub const MAX_BLOCK_DEPTH: usize = 32;
+
+/// How deeply an expression may nest once parsed. The checker and generator recurse over
+/// expressions; this keeps them well inside a 2 MiB thread stack even in debug builds.
+pub const MAX_EXPR_DEPTH: usize = 64;
+
+fn check_syntax_depth(file: &Pair<Rule>) -> Result<(), Diagnostic> {
+    let mut stack = vec![(file.clone(), 0usize)];
+    while let Some((pair, depth)) = stack.pop() {
+        if depth > MAX_SYNTAX_DEPTH {
+            return Err(too_deep(span_of(&pair)));
+        }
+        stack.extend(pair.into_inner().map(|p| (p, depth + 1)));
+    }
+    Ok(())
+}
+
+fn too_deep(span: Span) -> Diagnostic {
+    Diagnostic::new(Code::Syntax, span, "syntax error: nested too deeply")
+        .label("nested too deeply")
+        .help(format!(
+            "split it up: expressions may nest {MAX_EXPR_DEPTH} levels, `if`/`for` blocks {MAX_BLOCK_DEPTH}"
+        ))
+}
+
+/// Nesting depth of an expression, capped just past `limit` so the walk stays shallow.
+fn expr_depth(e: &Expr, limit: usize) -> usize {
+    if limit == 0 {
+        return 1;
+    }
+    let children: Vec<&Expr> = match &e.kind {
+        ExprKind::Some(a) | ExprKind::Field(a, _) | ExprKind::Unary(_, a) => vec![a],
+        ExprKind::StructLit(_, fields) => fields.iter().map(|f| &f.value).collect(),
+        ExprKind::Call(recv, _, args) => std::iter::once(&**recv).chain(args).collect(),
+        ExprKind::Index(a, b) | ExprKind::Binary(_, a, b) => vec![a, b],
+        ExprKind::Quant {
+            collection, body, ..
+        } => vec![collection, body],
+        _ => Vec::new(),
+    };
+    1 + children
+        .into_iter()
+        .map(|c| expr_depth(c, limit - 1))
+        .max()
+        .unwrap_or(0)
+}
+
+fn block_depth(stmts: &[Stmt]) -> usize {
+    stmts
+        .iter()
+        .map(|s| match s {
+            Stmt::If {
+                then, otherwise, ..
+            } => 1 + block_depth(then).max(block_depth(otherwise)),
+            Stmt::For { body, .. } => 1 + block_depth(body),
+            _ => 0,
+        })
+        .max()
+        .unwrap_or(0)
+}
+
+/// The first expression nested deeper than [`MAX_EXPR_DEPTH`], or update block nested
+/// deeper than [`MAX_BLOCK_DEPTH`], in `file`.
+fn first_too_deep(file: &File) -> Option<Span> {
+    for m in &file.machines {
+        for item in &m.items {
+            if let Item::Transition(t) = item
+                && block_depth(&t.update) > MAX_BLOCK_DEPTH
+            {
+                return Some(t.name.span);
+            }
+        }
+    }
+    let mut found = None;
+    visit_file_exprs(file, &mut |e| {
+        if found.is_none() && expr_depth(e, MAX_EXPR_DEPTH) > MAX_EXPR_DEPTH {
+            found = Some(e.span);
+        }
+    });
+    found
+}
+
+fn visit_file_exprs(file: &File, f: &mut dyn FnMut(&Expr)) {
+    fn stmts(list: &[Stmt], f: &mut dyn FnMut(&Expr)) {
+        for s in list {
+            match s {
+                Stmt::Assign { value, .. } => f(value),
+                Stmt::IndexAssign { key, value, .. } => {
+                    f(key);
+                    f(value);
+                }
+                Stmt::Call { args, .. } => args.iter().for_each(&mut *f),
+                Stmt::If {
+                    cond,
+                    then,
+                    otherwise,
+                    ..
+                } => {
+                    f(cond);
+                    stmts(then, f);
+                    stmts(otherwise, f);
+                }
+                Stmt::For {
+                    collection, body, ..
+                } => {
+                    f(collection);
+                    stmts(body, f);
+                }
+                Stmt::Emit(e) => e.fields.iter().for_each(|i| f(&i.value)),
+            }
+        }
+    }
+    for m in &file.machines {
+        for item in &m.items {
+            match item {
+                Item::State(fields, _) => fields.iter().for_each(|sf| f(&sf.default)),
+                Item::Invariant(inv) => f(&inv.expr),
+                Item::Transition(t) => {
+                    t.guards.iter().for_each(|g| f(&g.expr));
+                    stmts(&t.update, f);
+                    t.emits
+                        .iter()
+                        .for_each(|e| e.fields.iter().for_each(|i| f(&i.value)));
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+/// Whitespace, comments, character ranges and built-ins: not worth listing as expected.
+fn is_noise_token(t: &str) -> bool {
+    let range = t.chars().count() == 4 && t.contains("..");
+    t.trim().is_empty() || t.starts_with("//") || t == "BUILTIN_RULE" || range
 }
 
 /// "expected a, b or c".
@@ -549,7 +691,33 @@ fn binary(op: BinOp, lhs: Expr, rhs: Expr) -> Expr {
     }
 }
 
+/// Precedence levels with a single child add nothing: skip them without recursing, so
+/// the conversion's stack depth follows the expression's real nesting.
+fn skip_pass_through(mut pair: Pair<Rule>) -> Pair<Rule> {
+    loop {
+        let passes = matches!(
+            pair.as_rule(),
+            Rule::expr
+                | Rule::or_expr
+                | Rule::and_expr
+                | Rule::cmp_expr
+                | Rule::add_expr
+                | Rule::unary_expr
+                | Rule::postfix_expr
+        );
+        if !passes {
+            return pair;
+        }
+        let mut inner = pair.clone().into_inner();
+        match (inner.next(), inner.next()) {
+            (Some(only), None) => pair = only,
+            _ => return pair,
+        }
+    }
+}
+
 fn expr(pair: Pair<Rule>) -> Expr {
+    let pair = skip_pass_through(pair);
     let span = span_of(&pair);
     match pair.as_rule() {
         Rule::expr => {

@@ -14,7 +14,7 @@ use suricate_codegen::ir::{Machine, Ty};
 
 /// Values drawn from small domains so that guards are hit both ways, plus extremes that
 /// make checked arithmetic overflow.
-fn value_strategy(m: &Machine, ty: &Ty, depth: u32) -> BoxedStrategy<Value> {
+fn value_strategy(m: &Machine, ty: &Ty) -> BoxedStrategy<Value> {
     match ty {
         Ty::Bool => any::<bool>().prop_map(Value::from).boxed(),
         Ty::U64 => prop_oneof![8 => 0u64..8, 1 => Just(u64::MAX), 1 => Just(u64::MAX - 1)]
@@ -36,7 +36,7 @@ fn value_strategy(m: &Machine, ty: &Ty, depth: u32) -> BoxedStrategy<Value> {
         }
         Ty::Newtype(n) => {
             let base = m.newtype(n).map(|n| n.base.clone()).unwrap_or(Ty::U64);
-            value_strategy(m, &base, depth)
+            value_strategy(m, &base)
         }
         Ty::Enum(e) => {
             let names: Vec<Value> = m
@@ -56,19 +56,17 @@ fn value_strategy(m: &Machine, ty: &Ty, depth: u32) -> BoxedStrategy<Value> {
                 .map(|s| {
                     s.fields
                         .iter()
-                        .map(|f| (f.name.clone(), value_strategy(m, &f.ty, depth + 1)))
+                        .map(|f| (f.name.clone(), value_strategy(m, &f.ty)))
                         .collect()
                 })
                 .unwrap_or_default();
             object_strategy(fields)
         }
-        Ty::Option(inner) => {
-            prop_oneof![Just(Value::Null), value_strategy(m, inner, depth + 1)].boxed()
-        }
-        Ty::Seq(inner) => proptest::collection::vec(value_strategy(m, inner, depth + 1), 0..3)
+        Ty::Option(inner) => prop_oneof![Just(Value::Null), value_strategy(m, inner)].boxed(),
+        Ty::Seq(inner) => proptest::collection::vec(value_strategy(m, inner), 0..3)
             .prop_map(Value::from)
             .boxed(),
-        Ty::Set(inner) => proptest::collection::vec(value_strategy(m, inner, depth + 1), 0..3)
+        Ty::Set(inner) => proptest::collection::vec(value_strategy(m, inner), 0..3)
             .prop_map(|mut v| {
                 v.sort_by_key(|x| x.to_string());
                 v.dedup();
@@ -106,7 +104,7 @@ fn input_strategy(m: &Machine) -> BoxedStrategy<Value> {
                 let fields = input
                     .fields
                     .iter()
-                    .map(|f| (f.name.clone(), value_strategy(m, &f.ty, 0)))
+                    .map(|f| (f.name.clone(), value_strategy(m, &f.ty)))
                     .collect();
                 object_strategy(fields)
                     .prop_map(move |body| json!({ name.clone(): body }))

@@ -990,7 +990,7 @@ impl Checker<'_> {
         };
         let mut ok = true;
         for (i, id) in names.iter().enumerate() {
-            ok &= self.check_keyword(id, "variable");
+            ok &= self.check_local_name(id, "variable");
             let input_field = match &sc.input {
                 InputScope::Fields(f) => f.iter().any(|(n, _)| n == &id.name),
                 _ => false,

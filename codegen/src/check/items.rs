@@ -217,9 +217,15 @@ impl Checker<'_> {
     ) -> Vec<(String, Vec<String>, Option<Ty>)> {
         let mut ns = Namespace::new("field").within(owner);
         let mut out = Vec::new();
+        // Input fields become locals of the generated transition functions.
+        let is_input = owner.starts_with("input ");
         for f in decls {
             let fresh = self.declare(&mut ns, &f.name);
-            self.check_keyword(&f.name, "field");
+            if is_input {
+                self.check_local_name(&f.name, "field");
+            } else {
+                self.check_keyword(&f.name, "field");
+            }
             let ty = self.resolve_ty(&f.ty).ok();
             if fresh {
                 out.push((f.name.name.clone(), f.doc.clone(), ty));

@@ -49,6 +49,10 @@ const GENERATED_NAMES: &[&str] = &[
     "Default",
 ];
 
+/// Parameters and locals of generated transition functions; input fields and loop
+/// variables are bound next to them by name.
+const GENERATED_LOCALS: &[&str] = &["state", "undo", "effects", "input", "failed", "guard"];
+
 /// Type names the language provides.
 pub(crate) const BUILTIN_TYPES: &[&str] = &[
     "bool", "u64", "i64", "string", "Phase", "Option", "Seq", "Set", "Map",
@@ -120,6 +124,32 @@ impl Checker<'_> {
         } else {
             true
         }
+    }
+
+    /// Reports E0103 for an input field or loop variable that would clash with a local of
+    /// the generated transition functions (they are bound by name there).
+    pub(crate) fn check_local_name(&mut self, id: &Ident, what: &str) -> bool {
+        if !self.check_keyword(id, what) {
+            return false;
+        }
+        if GENERATED_LOCALS.contains(&id.name.as_str()) || id.name.starts_with("old_") {
+            let d = Diagnostic::new(
+                Code::ReservedName,
+                id.span,
+                format!(
+                    "`{}` clashes with a local of the generated Rust code",
+                    id.name
+                ),
+            )
+            .label("reserved name")
+            .help(format!(
+                "choose another name for this {what}; reserved: {} and names starting with `old_`",
+                GENERATED_LOCALS.join(", ")
+            ));
+            self.report(d);
+            return false;
+        }
+        true
     }
 
     /// Reports E0103 for a type name that is a keyword or a name the generated code uses.

@@ -264,10 +264,10 @@ impl<'m> ExprGen<'m> {
     /// The value of a `u64`/`i64` or newtype-over-integer expression as its base integer.
     pub fn base_value(&self, e: &Expr) -> TokenStream {
         // A base value coerced to a newtype only to be unwrapped again: use it as is.
-        if let ExprKind::Coerce(inner) = &e.kind {
-            if !self.is_newtype(&inner.ty) {
-                return self.value(inner);
-            }
+        if let ExprKind::Coerce(inner) = &e.kind
+            && !self.is_newtype(&inner.ty)
+        {
+            return self.value(inner);
         }
         if !self.is_newtype(&e.ty) {
             return self.value(e);

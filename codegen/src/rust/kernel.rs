@@ -594,7 +594,11 @@ impl<'m> KernelGen<'m> {
         let olds = reads.olds.iter().map(|f| {
             let local = old_local(f);
             let field = ident(f);
-            let decl_ty = self.m.field(f).map(|d| &d.ty);
+            let decl_ty = if f == "phase" {
+                Some(&Ty::Phase)
+            } else {
+                self.m.field(f).map(|d| &d.ty)
+            };
             if decl_ty.is_some_and(|t| self.gen_.is_copy(t)) {
                 quote!(let #local = state.#field;)
             } else {

@@ -1,0 +1,1133 @@
+// @generated from codegen/tests/specs/download.machine by `cargo xtask gen`; do not edit.
+//! Lifecycle of a single download job.
+//!
+//! Kernel of machine `Download`, generated from `codegen/tests/specs/download.machine` by `cargo xtask gen`.
+#![allow(non_camel_case_types, non_snake_case, unused_parens)]
+
+#![allow(
+    clippy::nonminimal_bool,
+    clippy::bool_comparison,
+    clippy::collapsible_if,
+    clippy::collapsible_else_if,
+    clippy::double_parens,
+    clippy::ptr_arg
+)]
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+
+/// Opaque job identifier.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Default,
+    Serialize,
+    Deserialize
+)]
+#[serde(transparent)]
+pub struct JobId(pub String);
+
+impl From<String> for JobId {
+    fn from(value: String) -> Self {
+        JobId(value)
+    }
+}
+
+impl From<&str> for JobId {
+    fn from(value: &str) -> Self {
+        JobId(value.to_string())
+    }
+}
+
+impl ::std::fmt::Display for JobId {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&self.0, f)
+    }
+}
+
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Default,
+    Serialize,
+    Deserialize
+)]
+#[serde(transparent)]
+pub struct Bytes(pub u64);
+
+impl From<u64> for Bytes {
+    fn from(value: u64) -> Self {
+        Bytes(value)
+    }
+}
+
+impl ::std::fmt::Display for Bytes {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&self.0, f)
+    }
+}
+
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize
+)]
+pub enum FailReason {
+    Network,
+    Disk,
+    Cancelled,
+}
+
+impl FailReason {
+    /// Every variant, in declaration order.
+    pub const ALL: [FailReason; 3usize] = [
+        FailReason::Network,
+        FailReason::Disk,
+        FailReason::Cancelled,
+    ];
+    /// The name as written in the spec.
+    pub fn name(self) -> &'static str {
+        match self {
+            FailReason::Network => "Network",
+            FailReason::Disk => "Disk",
+            FailReason::Cancelled => "Cancelled",
+        }
+    }
+}
+
+impl ::std::fmt::Display for FailReason {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Chunk {
+    pub offset: u64,
+    pub len: u64,
+}
+
+/// Coarse lifecycle phase of the machine.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize
+)]
+pub enum Phase {
+    Idle,
+    Running,
+    Paused,
+    Done,
+    Failed,
+}
+
+impl Phase {
+    /// Every variant, in declaration order.
+    pub const ALL: [Phase; 5usize] = [
+        Phase::Idle,
+        Phase::Running,
+        Phase::Paused,
+        Phase::Done,
+        Phase::Failed,
+    ];
+    /// The name as written in the spec.
+    pub fn name(self) -> &'static str {
+        match self {
+            Phase::Idle => "Idle",
+            Phase::Running => "Running",
+            Phase::Paused => "Paused",
+            Phase::Done => "Done",
+            Phase::Failed => "Failed",
+        }
+    }
+}
+
+impl ::std::fmt::Display for Phase {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl Phase {
+    /// The phase a new machine starts in.
+    pub const INITIAL: Phase = Phase::Idle;
+    /// Terminal phases are never left.
+    pub fn is_terminal(self) -> bool {
+        matches!(self, Phase::Done | Phase::Failed)
+    }
+}
+
+/// The machine's whole state: the phase plus every declared field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct State {
+    /// Written only by transitions.
+    pub phase: Phase,
+    pub job: Option<JobId>,
+    pub received: Bytes,
+    pub total: Bytes,
+    pub retries: u64,
+    pub max_retries: u64,
+    pub chunks: VecDeque<Chunk>,
+    pub seen: BTreeSet<u64>,
+    pub errors: BTreeMap<u64, FailReason>,
+}
+
+impl State {
+    /// The declared defaults, in the initial phase.
+    pub fn initial() -> State {
+        State {
+            phase: Phase::Idle,
+            job: None,
+            received: Bytes(0u64),
+            total: Bytes(0u64),
+            retries: 0u64,
+            max_retries: 3u64,
+            chunks: VecDeque::new(),
+            seen: BTreeSet::new(),
+            errors: BTreeMap::new(),
+        }
+    }
+}
+
+impl Default for State {
+    fn default() -> Self {
+        State::initial()
+    }
+}
+
+/// A typed trigger of the machine.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Input {
+    Start { job: JobId, total: Bytes },
+    Received { chunk: Chunk },
+    Pause,
+    Resume,
+    Fail { reason: FailReason },
+}
+
+impl Input {
+    pub fn kind(&self) -> InputKind {
+        match self {
+            Input::Start { .. } => InputKind::Start,
+            Input::Received { .. } => InputKind::Received,
+            Input::Pause => InputKind::Pause,
+            Input::Resume => InputKind::Resume,
+            Input::Fail { .. } => InputKind::Fail,
+        }
+    }
+}
+
+/// The kind of an [`Input`], without its data.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize
+)]
+pub enum InputKind {
+    Start,
+    Received,
+    Pause,
+    Resume,
+    Fail,
+}
+
+impl InputKind {
+    /// Every variant, in declaration order.
+    pub const ALL: [InputKind; 5usize] = [
+        InputKind::Start,
+        InputKind::Received,
+        InputKind::Pause,
+        InputKind::Resume,
+        InputKind::Fail,
+    ];
+    /// The name as written in the spec.
+    pub fn name(self) -> &'static str {
+        match self {
+            InputKind::Start => "Start",
+            InputKind::Received => "Received",
+            InputKind::Pause => "Pause",
+            InputKind::Resume => "Resume",
+            InputKind::Fail => "Fail",
+        }
+    }
+}
+
+impl ::std::fmt::Display for InputKind {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A typed output, returned as data, never executed by the kernel.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Effect {
+    Started { job: JobId },
+    Progress { received: Bytes, total: Bytes },
+    Finished { job: JobId },
+    GaveUp { reason: FailReason, retries: u64 },
+    Discarded { offset: u64 },
+}
+
+impl Effect {
+    pub fn kind(&self) -> EffectKind {
+        match self {
+            Effect::Started { .. } => EffectKind::Started,
+            Effect::Progress { .. } => EffectKind::Progress,
+            Effect::Finished { .. } => EffectKind::Finished,
+            Effect::GaveUp { .. } => EffectKind::GaveUp,
+            Effect::Discarded { .. } => EffectKind::Discarded,
+        }
+    }
+}
+
+/// The kind of an [`Effect`], without its data.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize
+)]
+pub enum EffectKind {
+    Started,
+    Progress,
+    Finished,
+    GaveUp,
+    Discarded,
+}
+
+impl EffectKind {
+    /// Every variant, in declaration order.
+    pub const ALL: [EffectKind; 5usize] = [
+        EffectKind::Started,
+        EffectKind::Progress,
+        EffectKind::Finished,
+        EffectKind::GaveUp,
+        EffectKind::Discarded,
+    ];
+    /// The name as written in the spec.
+    pub fn name(self) -> &'static str {
+        match self {
+            EffectKind::Started => "Started",
+            EffectKind::Progress => "Progress",
+            EffectKind::Finished => "Finished",
+            EffectKind::GaveUp => "GaveUp",
+            EffectKind::Discarded => "Discarded",
+        }
+    }
+}
+
+impl ::std::fmt::Display for EffectKind {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Names a transition of the spec.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize
+)]
+pub enum TransitionId {
+    Start,
+    Receive,
+    /// The last chunk completes the job (`receive` above has rejected it, so this
+    /// candidate is tried next).
+    Finish,
+    Pause,
+    Resume,
+    Retry,
+    GiveUp,
+}
+
+impl TransitionId {
+    /// Every variant, in declaration order.
+    pub const ALL: [TransitionId; 7usize] = [
+        TransitionId::Start,
+        TransitionId::Receive,
+        TransitionId::Finish,
+        TransitionId::Pause,
+        TransitionId::Resume,
+        TransitionId::Retry,
+        TransitionId::GiveUp,
+    ];
+    /// The name as written in the spec.
+    pub fn name(self) -> &'static str {
+        match self {
+            TransitionId::Start => "start",
+            TransitionId::Receive => "receive",
+            TransitionId::Finish => "finish",
+            TransitionId::Pause => "pause",
+            TransitionId::Resume => "resume",
+            TransitionId::Retry => "retry",
+            TransitionId::GiveUp => "give_up",
+        }
+    }
+}
+
+impl ::std::fmt::Display for TransitionId {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Static description of one transition, for tooling and diagnostics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TransitionInfo {
+    pub id: TransitionId,
+    pub name: &'static str,
+    pub input: InputKind,
+    /// Phases it fires from.
+    pub from: &'static [Phase],
+    /// The phase it leads to; `None` stays in the phase it fired from.
+    pub to: Option<Phase>,
+    /// Guard names, in evaluation order.
+    pub guards: &'static [&'static str],
+    /// Kinds of effect it may emit, in first-emission order.
+    pub effects: &'static [EffectKind],
+}
+
+/// Every transition, in declaration (dispatch) order; indexed by `TransitionId as usize`.
+pub const TRANSITIONS: &[TransitionInfo] = &[
+    TransitionInfo {
+        id: TransitionId::Start,
+        name: "start",
+        input: InputKind::Start,
+        from: &[Phase::Idle],
+        to: Some(Phase::Running),
+        guards: &["positive_total"],
+        effects: &[EffectKind::Started],
+    },
+    TransitionInfo {
+        id: TransitionId::Receive,
+        name: "receive",
+        input: InputKind::Received,
+        from: &[Phase::Running],
+        to: None,
+        guards: &["fresh_offset", "leaves_more"],
+        effects: &[EffectKind::Progress],
+    },
+    TransitionInfo {
+        id: TransitionId::Finish,
+        name: "finish",
+        input: InputKind::Received,
+        from: &[Phase::Running],
+        to: Some(Phase::Done),
+        guards: &["fresh_offset", "completes", "has_job"],
+        effects: &[EffectKind::Finished],
+    },
+    TransitionInfo {
+        id: TransitionId::Pause,
+        name: "pause",
+        input: InputKind::Pause,
+        from: &[Phase::Running],
+        to: Some(Phase::Paused),
+        guards: &[],
+        effects: &[],
+    },
+    TransitionInfo {
+        id: TransitionId::Resume,
+        name: "resume",
+        input: InputKind::Resume,
+        from: &[Phase::Paused],
+        to: Some(Phase::Running),
+        guards: &[],
+        effects: &[],
+    },
+    TransitionInfo {
+        id: TransitionId::Retry,
+        name: "retry",
+        input: InputKind::Fail,
+        from: &[Phase::Running, Phase::Paused],
+        to: Some(Phase::Running),
+        guards: &["budget_left"],
+        effects: &[],
+    },
+    TransitionInfo {
+        id: TransitionId::GiveUp,
+        name: "give_up",
+        input: InputKind::Fail,
+        from: &[Phase::Running, Phase::Paused],
+        to: Some(Phase::Failed),
+        guards: &[],
+        effects: &[EffectKind::Discarded, EffectKind::GaveUp],
+    },
+];
+
+impl TransitionId {
+    /// This transition's static description.
+    pub fn info(self) -> &'static TransitionInfo {
+        &TRANSITIONS[self as usize]
+    }
+}
+
+/// Why an input was rejected. A rejected input leaves the state untouched.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejection {
+    /// The phase the input arrived in.
+    pub phase: Phase,
+    pub input: InputKind,
+    pub reason: RejectReason,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RejectReason {
+    /// No transition handles this input in this phase.
+    NotHandled,
+    /// Every candidate had a failing guard: one entry per candidate, in dispatch order.
+    GuardsFailed(Vec<FailedGuard>),
+    /// Checked arithmetic overflowed or underflowed.
+    Overflow { transition: TransitionId },
+    /// A partial operation (`m[k]`, `unwrap()`) found no value.
+    Absent { transition: TransitionId },
+    /// The transition would have broken an invariant.
+    InvariantViolated { transition: TransitionId, invariant: &'static str },
+}
+
+/// The first guard of a candidate transition that did not hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FailedGuard {
+    pub transition: TransitionId,
+    pub guard: &'static str,
+}
+
+impl ::std::fmt::Display for Rejection {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        write!(f, "input {} rejected in phase {}: ", self.input, self.phase)?;
+        match &self.reason {
+            RejectReason::NotHandled => f.write_str("not handled in this phase"),
+            RejectReason::GuardsFailed(failed) => {
+                f.write_str("no guard set held (")?;
+                for (i, g) in failed.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{}: {}", g.transition, g.guard)?;
+                }
+                f.write_str(")")
+            }
+            RejectReason::Overflow { transition } => {
+                write!(f, "arithmetic overflow in {transition}")
+            }
+            RejectReason::Absent { transition } => {
+                write!(f, "missing value in {transition}")
+            }
+            RejectReason::InvariantViolated { transition, invariant } => {
+                write!(f, "{transition} would violate invariant {invariant}")
+            }
+        }
+    }
+}
+
+impl ::std::error::Error for Rejection {}
+/// A state that breaks an invariant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InvariantViolation {
+    pub invariant: &'static str,
+}
+
+impl ::std::fmt::Display for InvariantViolation {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        write!(f, "invariant {} does not hold", self.invariant)
+    }
+}
+
+impl ::std::error::Error for InvariantViolation {}
+/// Only the most recently applied transition can be rolled back, once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RollbackError {
+    NotLatest { transition: TransitionId },
+}
+
+impl ::std::fmt::Display for RollbackError {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        match self {
+            RollbackError::NotLatest { transition } => {
+                write!(f, "{transition} is not the latest applied transition")
+            }
+        }
+    }
+}
+
+impl ::std::error::Error for RollbackError {}
+/// Why evaluating a transition stopped part-way.
+#[allow(dead_code)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Fault {
+    Overflow,
+    Absent,
+}
+
+impl Fault {
+    fn at(self, transition: TransitionId) -> RejectReason {
+        match self {
+            Fault::Overflow => {
+                RejectReason::Overflow {
+                    transition,
+                }
+            }
+            Fault::Absent => RejectReason::Absent { transition },
+        }
+    }
+}
+
+/// One reversible write of a transition. Undo cost is proportional to what the
+/// transition wrote, never to the size of the state.
+#[derive(Debug, Clone)]
+enum UndoStep {
+    ChunksReplaced(VecDeque<Chunk>),
+    ChunksPushed,
+    ErrorsEntry(u64, Option<FailReason>),
+    JobReplaced(Option<JobId>),
+    ReceivedReplaced(Bytes),
+    RetriesReplaced(u64),
+    SeenInserted(u64),
+    TotalReplaced(Bytes),
+}
+
+/// Reverts `steps` (most recent first) and restores the phase.
+fn undo(state: &mut State, phase: Phase, steps: Vec<UndoStep>) {
+    for step in steps.into_iter().rev() {
+        match step {
+            UndoStep::ChunksReplaced(old) => state.chunks = old,
+            UndoStep::ChunksPushed => {
+                state.chunks.pop_back();
+            }
+            UndoStep::ErrorsEntry(k, old) => {
+                match old {
+                    Some(old) => {
+                        state.errors.insert(k, old);
+                    }
+                    None => {
+                        state.errors.remove(&k);
+                    }
+                }
+            }
+            UndoStep::JobReplaced(old) => state.job = old,
+            UndoStep::ReceivedReplaced(old) => state.received = old,
+            UndoStep::RetriesReplaced(old) => state.retries = old,
+            UndoStep::SeenInserted(x) => {
+                state.seen.remove(&x);
+            }
+            UndoStep::TotalReplaced(old) => state.total = old,
+        }
+    }
+    state.phase = phase;
+}
+
+/// Guards of `start`: the first that does not hold, if any.
+fn guards_start(_state: &State, total: &Bytes) -> Result<Option<&'static str>, Fault> {
+    if !((*total) > Bytes(0u64)) {
+        return Ok(Some("positive_total"));
+    }
+    Ok(None)
+}
+
+/// Guards of `receive`: the first that does not hold, if any.
+fn guards_receive(state: &State, chunk: &Chunk) -> Result<Option<&'static str>, Fault> {
+    if state.seen.contains(&chunk.offset) {
+        return Ok(Some("fresh_offset"));
+    }
+    if !(Bytes(state.received.0.checked_add(chunk.len).ok_or(Fault::Overflow)?)
+        < state.total)
+    {
+        return Ok(Some("leaves_more"));
+    }
+    Ok(None)
+}
+
+/// Guards of `finish`: the first that does not hold, if any.
+fn guards_finish(state: &State, chunk: &Chunk) -> Result<Option<&'static str>, Fault> {
+    if state.seen.contains(&chunk.offset) {
+        return Ok(Some("fresh_offset"));
+    }
+    if !(Bytes(state.received.0.checked_add(chunk.len).ok_or(Fault::Overflow)?)
+        == state.total)
+    {
+        return Ok(Some("completes"));
+    }
+    if !state.job.is_some() {
+        return Ok(Some("has_job"));
+    }
+    Ok(None)
+}
+
+/// Guards of `retry`: the first that does not hold, if any.
+fn guards_retry(state: &State) -> Result<Option<&'static str>, Fault> {
+    if !(state.retries < state.max_retries) {
+        return Ok(Some("budget_left"));
+    }
+    Ok(None)
+}
+
+/// Runs the updates and emits of `start`, recording undo steps.
+fn fire_start(
+    state: &mut State,
+    undo: &mut Vec<UndoStep>,
+    effects: &mut Vec<Effect>,
+    job: &JobId,
+    total: &Bytes,
+) -> Result<(), Fault> {
+    {
+        let new = Some(job.clone());
+        undo.push(UndoStep::JobReplaced(::std::mem::replace(&mut state.job, new)));
+    }
+    {
+        let new = *total;
+        undo.push(UndoStep::TotalReplaced(::std::mem::replace(&mut state.total, new)));
+    }
+    state.phase = Phase::Running;
+    effects
+        .push(Effect::Started {
+            job: job.clone(),
+        });
+    Ok(())
+}
+
+/// Runs the updates and emits of `receive`, recording undo steps.
+fn fire_receive(
+    state: &mut State,
+    undo: &mut Vec<UndoStep>,
+    effects: &mut Vec<Effect>,
+    chunk: &Chunk,
+) -> Result<(), Fault> {
+    {
+        let x = chunk.offset;
+        if state.seen.insert(x) {
+            undo.push(UndoStep::SeenInserted(x));
+        }
+    }
+    state.chunks.push_back(chunk.clone());
+    undo.push(UndoStep::ChunksPushed);
+    {
+        let new = Bytes(state.received.0.checked_add(chunk.len).ok_or(Fault::Overflow)?);
+        undo.push(
+            UndoStep::ReceivedReplaced(::std::mem::replace(&mut state.received, new)),
+        );
+    }
+    effects
+        .push(Effect::Progress {
+            received: state.received,
+            total: state.total,
+        });
+    Ok(())
+}
+
+/// Runs the updates and emits of `finish`, recording undo steps.
+fn fire_finish(
+    state: &mut State,
+    undo: &mut Vec<UndoStep>,
+    effects: &mut Vec<Effect>,
+    chunk: &Chunk,
+) -> Result<(), Fault> {
+    {
+        let new = Bytes(state.received.0.checked_add(chunk.len).ok_or(Fault::Overflow)?);
+        undo.push(
+            UndoStep::ReceivedReplaced(::std::mem::replace(&mut state.received, new)),
+        );
+    }
+    state.phase = Phase::Done;
+    effects
+        .push(Effect::Finished {
+            job: state.job.as_ref().ok_or(Fault::Absent)?.clone(),
+        });
+    Ok(())
+}
+
+/// Runs the updates and emits of `pause`, recording undo steps.
+fn fire_pause(
+    state: &mut State,
+    _undo: &mut Vec<UndoStep>,
+    _effects: &mut Vec<Effect>,
+) -> Result<(), Fault> {
+    state.phase = Phase::Paused;
+    Ok(())
+}
+
+/// Runs the updates and emits of `resume`, recording undo steps.
+fn fire_resume(
+    state: &mut State,
+    _undo: &mut Vec<UndoStep>,
+    _effects: &mut Vec<Effect>,
+) -> Result<(), Fault> {
+    state.phase = Phase::Running;
+    Ok(())
+}
+
+/// Runs the updates and emits of `retry`, recording undo steps.
+fn fire_retry(
+    state: &mut State,
+    undo: &mut Vec<UndoStep>,
+    _effects: &mut Vec<Effect>,
+    reason: &FailReason,
+) -> Result<(), Fault> {
+    {
+        let new = state.retries.checked_add(1u64).ok_or(Fault::Overflow)?;
+        undo.push(
+            UndoStep::RetriesReplaced(::std::mem::replace(&mut state.retries, new)),
+        );
+    }
+    {
+        let (k, value) = (state.retries, *reason);
+        let old = state.errors.insert(k, value);
+        undo.push(UndoStep::ErrorsEntry(k, old));
+    }
+    state.phase = Phase::Running;
+    Ok(())
+}
+
+/// Runs the updates and emits of `give_up`, recording undo steps.
+fn fire_give_up(
+    state: &mut State,
+    undo: &mut Vec<UndoStep>,
+    effects: &mut Vec<Effect>,
+    reason: &FailReason,
+) -> Result<(), Fault> {
+    for c in state.chunks.iter() {
+        effects
+            .push(Effect::Discarded {
+                offset: c.offset,
+            });
+    }
+    undo.push(UndoStep::ChunksReplaced(::std::mem::take(&mut state.chunks)));
+    state.phase = Phase::Failed;
+    effects
+        .push(Effect::GaveUp {
+            reason: *reason,
+            retries: state.retries,
+        });
+    Ok(())
+}
+
+/// Picks the first candidate whose guards hold and fires it.
+fn dispatch(
+    state: &mut State,
+    input: &Input,
+    undo: &mut Vec<UndoStep>,
+    effects: &mut Vec<Effect>,
+) -> Result<TransitionId, RejectReason> {
+    match input {
+        Input::Start { job, total } => {
+            match state.phase {
+                Phase::Idle => {
+                    let mut failed = Vec::new();
+                    match guards_start(state, total)
+                        .map_err(|f| f.at(TransitionId::Start))?
+                    {
+                        None => {
+                            fire_start(state, undo, effects, job, total)
+                                .map_err(|f| f.at(TransitionId::Start))?;
+                            return Ok(TransitionId::Start);
+                        }
+                        Some(guard) => {
+                            failed
+                                .push(FailedGuard {
+                                    transition: TransitionId::Start,
+                                    guard,
+                                })
+                        }
+                    }
+                    Err(RejectReason::GuardsFailed(failed))
+                }
+                _ => Err(RejectReason::NotHandled),
+            }
+        }
+        Input::Received { chunk } => {
+            match state.phase {
+                Phase::Running => {
+                    let mut failed = Vec::new();
+                    match guards_receive(state, chunk)
+                        .map_err(|f| f.at(TransitionId::Receive))?
+                    {
+                        None => {
+                            fire_receive(state, undo, effects, chunk)
+                                .map_err(|f| f.at(TransitionId::Receive))?;
+                            return Ok(TransitionId::Receive);
+                        }
+                        Some(guard) => {
+                            failed
+                                .push(FailedGuard {
+                                    transition: TransitionId::Receive,
+                                    guard,
+                                })
+                        }
+                    }
+                    match guards_finish(state, chunk)
+                        .map_err(|f| f.at(TransitionId::Finish))?
+                    {
+                        None => {
+                            fire_finish(state, undo, effects, chunk)
+                                .map_err(|f| f.at(TransitionId::Finish))?;
+                            return Ok(TransitionId::Finish);
+                        }
+                        Some(guard) => {
+                            failed
+                                .push(FailedGuard {
+                                    transition: TransitionId::Finish,
+                                    guard,
+                                })
+                        }
+                    }
+                    Err(RejectReason::GuardsFailed(failed))
+                }
+                _ => Err(RejectReason::NotHandled),
+            }
+        }
+        Input::Pause => {
+            match state.phase {
+                Phase::Running => {
+                    fire_pause(state, undo, effects)
+                        .map_err(|f| f.at(TransitionId::Pause))?;
+                    Ok(TransitionId::Pause)
+                }
+                _ => Err(RejectReason::NotHandled),
+            }
+        }
+        Input::Resume => {
+            match state.phase {
+                Phase::Paused => {
+                    fire_resume(state, undo, effects)
+                        .map_err(|f| f.at(TransitionId::Resume))?;
+                    Ok(TransitionId::Resume)
+                }
+                _ => Err(RejectReason::NotHandled),
+            }
+        }
+        Input::Fail { reason } => {
+            match state.phase {
+                Phase::Running | Phase::Paused => {
+                    let mut failed = Vec::new();
+                    match guards_retry(state).map_err(|f| f.at(TransitionId::Retry))? {
+                        None => {
+                            fire_retry(state, undo, effects, reason)
+                                .map_err(|f| f.at(TransitionId::Retry))?;
+                            return Ok(TransitionId::Retry);
+                        }
+                        Some(guard) => {
+                            failed
+                                .push(FailedGuard {
+                                    transition: TransitionId::Retry,
+                                    guard,
+                                })
+                        }
+                    }
+                    fire_give_up(state, undo, effects, reason)
+                        .map_err(|f| f.at(TransitionId::GiveUp))?;
+                    Ok(TransitionId::GiveUp)
+                }
+                _ => Err(RejectReason::NotHandled),
+            }
+        }
+    }
+}
+
+fn invariant_received_within_total(state: &State) -> Result<bool, Fault> {
+    Ok(state.received <= state.total)
+}
+
+fn invariant_done_means_complete(state: &State) -> Result<bool, Fault> {
+    Ok(!(state.phase == Phase::Done) || (state.received == state.total))
+}
+
+/// Checks every invariant, in declaration order.
+pub fn check_invariants(state: &State) -> Result<(), InvariantViolation> {
+    if invariant_received_within_total(state) != Ok(true) {
+        return Err(InvariantViolation {
+            invariant: "received_within_total",
+        });
+    }
+    if invariant_done_means_complete(state) != Ok(true) {
+        return Err(InvariantViolation {
+            invariant: "done_means_complete",
+        });
+    }
+    Ok(())
+}
+
+/// The result of applying an input: what fired, and the effects to realise.
+/// Keep it to roll the transition back if realising the effects fails.
+#[derive(Debug, Clone)]
+pub struct Transition {
+    pub id: TransitionId,
+    pub from: Phase,
+    pub to: Phase,
+    /// In emission order.
+    pub effects: Vec<Effect>,
+    token: u64,
+    undo: Vec<UndoStep>,
+}
+
+/// What `apply` would do, computed without changing the authority.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Preview {
+    pub id: TransitionId,
+    pub from: Phase,
+    pub to: Phase,
+    pub effects: Vec<Effect>,
+}
+
+/// Owns a machine's state; the only way to change it is `apply` (and `rollback`).
+#[derive(Debug, Clone)]
+pub struct Authority {
+    state: State,
+    check_invariants: bool,
+    /// Token of the transition `rollback` may still revert.
+    latest: Option<u64>,
+    next_token: u64,
+}
+
+impl Default for Authority {
+    fn default() -> Self {
+        Authority::new()
+    }
+}
+
+impl Authority {
+    /// A machine in its initial state.
+    pub fn new() -> Authority {
+        Authority {
+            state: State::initial(),
+            check_invariants: cfg!(debug_assertions),
+            latest: None,
+            next_token: 1,
+        }
+    }
+    /// Restores a machine from a state held elsewhere (a store, a snapshot); the
+    /// state must satisfy every invariant.
+    pub fn from_state(state: State) -> Result<Authority, InvariantViolation> {
+        check_invariants(&state)?;
+        Ok(Authority {
+            state,
+            ..Authority::new()
+        })
+    }
+    pub fn state(&self) -> &State {
+        &self.state
+    }
+    pub fn phase(&self) -> Phase {
+        self.state.phase
+    }
+    pub fn into_state(self) -> State {
+        self.state
+    }
+    /// Whether `apply` checks invariants after every transition (default: on in
+    /// debug builds, off in release builds).
+    pub fn invariant_checks(&self) -> bool {
+        self.check_invariants
+    }
+    pub fn set_invariant_checks(&mut self, on: bool) {
+        self.check_invariants = on;
+    }
+    /// Checks every invariant against the current state.
+    pub fn check_invariants(&self) -> Result<(), InvariantViolation> {
+        check_invariants(&self.state)
+    }
+    /// Applies `input`: the first candidate whose guards hold fires, atomically.
+    /// On rejection the state is exactly what it was.
+    pub fn apply(&mut self, input: Input) -> Result<Transition, Rejection> {
+        let from = self.state.phase;
+        let mut undo_steps = Vec::new();
+        let mut effects = Vec::new();
+        let fired = dispatch(&mut self.state, &input, &mut undo_steps, &mut effects);
+        let reason = match fired {
+            Ok(id) => {
+                match self.check_invariants.then(|| check_invariants(&self.state)) {
+                    Some(Err(violation)) => {
+                        RejectReason::InvariantViolated {
+                            transition: id,
+                            invariant: violation.invariant,
+                        }
+                    }
+                    _ => {
+                        let token = self.next_token;
+                        self.next_token += 1;
+                        self.latest = Some(token);
+                        return Ok(Transition {
+                            id,
+                            from,
+                            to: self.state.phase,
+                            effects,
+                            token,
+                            undo: undo_steps,
+                        });
+                    }
+                }
+            }
+            Err(reason) => reason,
+        };
+        undo(&mut self.state, from, undo_steps);
+        Err(Rejection {
+            phase: from,
+            input: input.kind(),
+            reason,
+        })
+    }
+    /// What `apply(input)` would return, without changing anything. Costs a copy
+    /// of the state; to stage cheaply, `apply` and then `rollback`.
+    pub fn preview(&self, input: &Input) -> Result<Preview, Rejection> {
+        let mut scratch = self.clone();
+        let t = scratch.apply(input.clone())?;
+        Ok(Preview {
+            id: t.id,
+            from: t.from,
+            to: t.to,
+            effects: t.effects,
+        })
+    }
+    /// Reverts the most recently applied transition, at a cost proportional to
+    /// what it wrote. Fails if another transition was applied (or rolled back) since.
+    pub fn rollback(&mut self, transition: Transition) -> Result<(), RollbackError> {
+        if self.latest != Some(transition.token) {
+            return Err(RollbackError::NotLatest {
+                transition: transition.id,
+            });
+        }
+        self.latest = None;
+        undo(&mut self.state, transition.from, transition.undo);
+        Ok(())
+    }
+}

@@ -1,0 +1,1805 @@
+// @generated from codegen/tests/specs/ledger.machine by `cargo xtask gen`; do not edit.
+//! A small account ledger: every construct of the language in one machine.
+//!
+//! Used by the generator snapshots and by the differential test against the
+//! reference interpreter.
+//!
+//! Kernel of machine `Ledger`, generated from `codegen/tests/specs/ledger.machine` by `cargo xtask gen`.
+#![allow(non_camel_case_types, non_snake_case, unused_parens)]
+
+#![allow(
+    clippy::nonminimal_bool,
+    clippy::bool_comparison,
+    clippy::collapsible_if,
+    clippy::collapsible_else_if,
+    clippy::double_parens,
+    clippy::ptr_arg
+)]
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+
+/// Who owns an account.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Default,
+    Serialize,
+    Deserialize
+)]
+#[serde(transparent)]
+pub struct Owner(pub String);
+
+impl From<String> for Owner {
+    fn from(value: String) -> Self {
+        Owner(value)
+    }
+}
+
+impl From<&str> for Owner {
+    fn from(value: &str) -> Self {
+        Owner(value.to_string())
+    }
+}
+
+impl ::std::fmt::Display for Owner {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&self.0, f)
+    }
+}
+
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Default,
+    Serialize,
+    Deserialize
+)]
+#[serde(transparent)]
+pub struct Cents(pub i64);
+
+impl From<i64> for Cents {
+    fn from(value: i64) -> Self {
+        Cents(value)
+    }
+}
+
+impl ::std::fmt::Display for Cents {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&self.0, f)
+    }
+}
+
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Default,
+    Serialize,
+    Deserialize
+)]
+#[serde(transparent)]
+pub struct Seqno(pub u64);
+
+impl From<u64> for Seqno {
+    fn from(value: u64) -> Self {
+        Seqno(value)
+    }
+}
+
+impl ::std::fmt::Display for Seqno {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&self.0, f)
+    }
+}
+
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Default,
+    Serialize,
+    Deserialize
+)]
+#[serde(transparent)]
+pub struct Flag(pub bool);
+
+impl From<bool> for Flag {
+    fn from(value: bool) -> Self {
+        Flag(value)
+    }
+}
+
+impl ::std::fmt::Display for Flag {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&self.0, f)
+    }
+}
+
+/// Kinds of entry.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize
+)]
+pub enum Kind {
+    Credit,
+    Debit,
+    Fee,
+}
+
+impl Kind {
+    /// Every variant, in declaration order.
+    pub const ALL: [Kind; 3usize] = [Kind::Credit, Kind::Debit, Kind::Fee];
+    /// The name as written in the spec.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Credit => "Credit",
+            Kind::Debit => "Debit",
+            Kind::Fee => "Fee",
+        }
+    }
+}
+
+impl ::std::fmt::Display for Kind {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// One booked entry.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Entry {
+    pub kind: Kind,
+    pub amount: Cents,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Hold {
+    pub id: u64,
+    pub entry: Entry,
+}
+
+/// Coarse lifecycle phase of the machine.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize
+)]
+pub enum Phase {
+    /// Not yet opened.
+    Closed,
+    Open,
+    Frozen,
+    /// Never left again.
+    Archived,
+}
+
+impl Phase {
+    /// Every variant, in declaration order.
+    pub const ALL: [Phase; 4usize] = [
+        Phase::Closed,
+        Phase::Open,
+        Phase::Frozen,
+        Phase::Archived,
+    ];
+    /// The name as written in the spec.
+    pub fn name(self) -> &'static str {
+        match self {
+            Phase::Closed => "Closed",
+            Phase::Open => "Open",
+            Phase::Frozen => "Frozen",
+            Phase::Archived => "Archived",
+        }
+    }
+}
+
+impl ::std::fmt::Display for Phase {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl Phase {
+    /// The phase a new machine starts in.
+    pub const INITIAL: Phase = Phase::Closed;
+    /// Terminal phases are never left.
+    pub fn is_terminal(self) -> bool {
+        matches!(self, Phase::Archived)
+    }
+}
+
+/// The machine's whole state: the phase plus every declared field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct State {
+    /// Written only by transitions.
+    pub phase: Phase,
+    pub owner: Option<Owner>,
+    pub balance: Cents,
+    pub limit: i64,
+    pub next: Seqno,
+    pub audited: Flag,
+    pub strict: bool,
+    pub label: String,
+    pub last_kind: Kind,
+    pub first: Entry,
+    pub frozen_from: Phase,
+    pub entries: VecDeque<Entry>,
+    pub seen: BTreeSet<u64>,
+    pub holds: BTreeMap<u64, Hold>,
+    pub tags: BTreeMap<String, u64>,
+    pub pending: VecDeque<u64>,
+}
+
+impl State {
+    /// The declared defaults, in the initial phase.
+    pub fn initial() -> State {
+        State {
+            phase: Phase::Closed,
+            owner: None,
+            balance: Cents(0i64),
+            limit: (-100i64),
+            next: Seqno(1u64),
+            audited: Flag(false),
+            strict: true,
+            label: String::from("ledger"),
+            last_kind: Kind::Credit,
+            first: Entry {
+                kind: Kind::Credit,
+                amount: Cents(0i64),
+                note: None,
+            },
+            frozen_from: Phase::Closed,
+            entries: VecDeque::new(),
+            seen: BTreeSet::new(),
+            holds: BTreeMap::new(),
+            tags: BTreeMap::new(),
+            pending: VecDeque::new(),
+        }
+    }
+}
+
+impl Default for State {
+    fn default() -> Self {
+        State::initial()
+    }
+}
+
+/// A typed trigger of the machine.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Input {
+    /// Opens the account for an owner.
+    Open { owner: Owner, strict: bool },
+    Book { id: u64, kind: Kind, amount: Cents, note: Option<String> },
+    HoldFunds { id: u64, amount: Cents },
+    Release { id: u64 },
+    Tag { name: String, weight: u64 },
+    Untag { name: String },
+    Freeze,
+    Thaw,
+    Audit,
+    Sweep,
+    Archive,
+}
+
+impl Input {
+    pub fn kind(&self) -> InputKind {
+        match self {
+            Input::Open { .. } => InputKind::Open,
+            Input::Book { .. } => InputKind::Book,
+            Input::HoldFunds { .. } => InputKind::HoldFunds,
+            Input::Release { .. } => InputKind::Release,
+            Input::Tag { .. } => InputKind::Tag,
+            Input::Untag { .. } => InputKind::Untag,
+            Input::Freeze => InputKind::Freeze,
+            Input::Thaw => InputKind::Thaw,
+            Input::Audit => InputKind::Audit,
+            Input::Sweep => InputKind::Sweep,
+            Input::Archive => InputKind::Archive,
+        }
+    }
+}
+
+/// The kind of an [`Input`], without its data.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize
+)]
+pub enum InputKind {
+    /// Opens the account for an owner.
+    Open,
+    Book,
+    HoldFunds,
+    Release,
+    Tag,
+    Untag,
+    Freeze,
+    Thaw,
+    Audit,
+    Sweep,
+    Archive,
+}
+
+impl InputKind {
+    /// Every variant, in declaration order.
+    pub const ALL: [InputKind; 11usize] = [
+        InputKind::Open,
+        InputKind::Book,
+        InputKind::HoldFunds,
+        InputKind::Release,
+        InputKind::Tag,
+        InputKind::Untag,
+        InputKind::Freeze,
+        InputKind::Thaw,
+        InputKind::Audit,
+        InputKind::Sweep,
+        InputKind::Archive,
+    ];
+    /// The name as written in the spec.
+    pub fn name(self) -> &'static str {
+        match self {
+            InputKind::Open => "Open",
+            InputKind::Book => "Book",
+            InputKind::HoldFunds => "HoldFunds",
+            InputKind::Release => "Release",
+            InputKind::Tag => "Tag",
+            InputKind::Untag => "Untag",
+            InputKind::Freeze => "Freeze",
+            InputKind::Thaw => "Thaw",
+            InputKind::Audit => "Audit",
+            InputKind::Sweep => "Sweep",
+            InputKind::Archive => "Archive",
+        }
+    }
+}
+
+impl ::std::fmt::Display for InputKind {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A typed output, returned as data, never executed by the kernel.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Effect {
+    Opened { owner: Owner },
+    Booked { id: u64, balance: Cents, previous: Cents },
+    Held { id: u64, amount: Cents },
+    Released { id: u64 },
+    Tagged { name: String, total: u64 },
+    Swept { id: u64 },
+    Audited { entries: u64, holds: u64, owner: Owner },
+    Alarm,
+}
+
+impl Effect {
+    pub fn kind(&self) -> EffectKind {
+        match self {
+            Effect::Opened { .. } => EffectKind::Opened,
+            Effect::Booked { .. } => EffectKind::Booked,
+            Effect::Held { .. } => EffectKind::Held,
+            Effect::Released { .. } => EffectKind::Released,
+            Effect::Tagged { .. } => EffectKind::Tagged,
+            Effect::Swept { .. } => EffectKind::Swept,
+            Effect::Audited { .. } => EffectKind::Audited,
+            Effect::Alarm => EffectKind::Alarm,
+        }
+    }
+}
+
+/// The kind of an [`Effect`], without its data.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize
+)]
+pub enum EffectKind {
+    Opened,
+    Booked,
+    Held,
+    Released,
+    Tagged,
+    Swept,
+    Audited,
+    Alarm,
+}
+
+impl EffectKind {
+    /// Every variant, in declaration order.
+    pub const ALL: [EffectKind; 8usize] = [
+        EffectKind::Opened,
+        EffectKind::Booked,
+        EffectKind::Held,
+        EffectKind::Released,
+        EffectKind::Tagged,
+        EffectKind::Swept,
+        EffectKind::Audited,
+        EffectKind::Alarm,
+    ];
+    /// The name as written in the spec.
+    pub fn name(self) -> &'static str {
+        match self {
+            EffectKind::Opened => "Opened",
+            EffectKind::Booked => "Booked",
+            EffectKind::Held => "Held",
+            EffectKind::Released => "Released",
+            EffectKind::Tagged => "Tagged",
+            EffectKind::Swept => "Swept",
+            EffectKind::Audited => "Audited",
+            EffectKind::Alarm => "Alarm",
+        }
+    }
+}
+
+impl ::std::fmt::Display for EffectKind {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Names a transition of the spec.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize
+)]
+pub enum TransitionId {
+    Open,
+    Book,
+    Hold,
+    Release,
+    Tag,
+    Untag,
+    Freeze,
+    Thaw,
+    Audit,
+    Sweep,
+    Archive,
+    /// Late archive requests are acknowledged without change.
+    ArchiveAgain,
+}
+
+impl TransitionId {
+    /// Every variant, in declaration order.
+    pub const ALL: [TransitionId; 12usize] = [
+        TransitionId::Open,
+        TransitionId::Book,
+        TransitionId::Hold,
+        TransitionId::Release,
+        TransitionId::Tag,
+        TransitionId::Untag,
+        TransitionId::Freeze,
+        TransitionId::Thaw,
+        TransitionId::Audit,
+        TransitionId::Sweep,
+        TransitionId::Archive,
+        TransitionId::ArchiveAgain,
+    ];
+    /// The name as written in the spec.
+    pub fn name(self) -> &'static str {
+        match self {
+            TransitionId::Open => "open",
+            TransitionId::Book => "book",
+            TransitionId::Hold => "hold",
+            TransitionId::Release => "release",
+            TransitionId::Tag => "tag",
+            TransitionId::Untag => "untag",
+            TransitionId::Freeze => "freeze",
+            TransitionId::Thaw => "thaw",
+            TransitionId::Audit => "audit",
+            TransitionId::Sweep => "sweep",
+            TransitionId::Archive => "archive",
+            TransitionId::ArchiveAgain => "archive_again",
+        }
+    }
+}
+
+impl ::std::fmt::Display for TransitionId {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Static description of one transition, for tooling and diagnostics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TransitionInfo {
+    pub id: TransitionId,
+    pub name: &'static str,
+    pub input: InputKind,
+    /// Phases it fires from.
+    pub from: &'static [Phase],
+    /// The phase it leads to; `None` stays in the phase it fired from.
+    pub to: Option<Phase>,
+    /// Guard names, in evaluation order.
+    pub guards: &'static [&'static str],
+    /// Kinds of effect it may emit, in first-emission order.
+    pub effects: &'static [EffectKind],
+}
+
+/// Every transition, in declaration (dispatch) order; indexed by `TransitionId as usize`.
+pub const TRANSITIONS: &[TransitionInfo] = &[
+    TransitionInfo {
+        id: TransitionId::Open,
+        name: "open",
+        input: InputKind::Open,
+        from: &[Phase::Closed],
+        to: Some(Phase::Open),
+        guards: &["named"],
+        effects: &[EffectKind::Opened],
+    },
+    TransitionInfo {
+        id: TransitionId::Book,
+        name: "book",
+        input: InputKind::Book,
+        from: &[Phase::Open],
+        to: None,
+        guards: &["fresh", "within_limit", "positive", "sane"],
+        effects: &[EffectKind::Booked],
+    },
+    TransitionInfo {
+        id: TransitionId::Hold,
+        name: "hold",
+        input: InputKind::HoldFunds,
+        from: &[Phase::Open],
+        to: None,
+        guards: &["new_hold", "covered"],
+        effects: &[EffectKind::Held],
+    },
+    TransitionInfo {
+        id: TransitionId::Release,
+        name: "release",
+        input: InputKind::Release,
+        from: &[Phase::Open, Phase::Frozen],
+        to: None,
+        guards: &["known"],
+        effects: &[EffectKind::Released],
+    },
+    TransitionInfo {
+        id: TransitionId::Tag,
+        name: "tag",
+        input: InputKind::Tag,
+        from: &[Phase::Closed, Phase::Open, Phase::Frozen],
+        to: None,
+        guards: &["short"],
+        effects: &[EffectKind::Tagged],
+    },
+    TransitionInfo {
+        id: TransitionId::Untag,
+        name: "untag",
+        input: InputKind::Untag,
+        from: &[Phase::Closed, Phase::Open, Phase::Frozen],
+        to: None,
+        guards: &[],
+        effects: &[],
+    },
+    TransitionInfo {
+        id: TransitionId::Freeze,
+        name: "freeze",
+        input: InputKind::Freeze,
+        from: &[Phase::Open],
+        to: Some(Phase::Frozen),
+        guards: &["no_pending_alarm"],
+        effects: &[],
+    },
+    TransitionInfo {
+        id: TransitionId::Thaw,
+        name: "thaw",
+        input: InputKind::Thaw,
+        from: &[Phase::Frozen],
+        to: Some(Phase::Open),
+        guards: &["was_open"],
+        effects: &[],
+    },
+    TransitionInfo {
+        id: TransitionId::Audit,
+        name: "audit",
+        input: InputKind::Audit,
+        from: &[Phase::Open, Phase::Frozen],
+        to: None,
+        guards: &["has_owner", "consistent", "any_credit"],
+        effects: &[EffectKind::Alarm, EffectKind::Audited],
+    },
+    TransitionInfo {
+        id: TransitionId::Sweep,
+        name: "sweep",
+        input: InputKind::Sweep,
+        from: &[Phase::Open, Phase::Frozen],
+        to: None,
+        guards: &["something_pending"],
+        effects: &[EffectKind::Swept],
+    },
+    TransitionInfo {
+        id: TransitionId::Archive,
+        name: "archive",
+        input: InputKind::Archive,
+        from: &[Phase::Closed, Phase::Open, Phase::Frozen],
+        to: Some(Phase::Archived),
+        guards: &["settled"],
+        effects: &[],
+    },
+    TransitionInfo {
+        id: TransitionId::ArchiveAgain,
+        name: "archive_again",
+        input: InputKind::Archive,
+        from: &[Phase::Archived],
+        to: None,
+        guards: &[],
+        effects: &[],
+    },
+];
+
+impl TransitionId {
+    /// This transition's static description.
+    pub fn info(self) -> &'static TransitionInfo {
+        &TRANSITIONS[self as usize]
+    }
+}
+
+/// Why an input was rejected. A rejected input leaves the state untouched.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejection {
+    /// The phase the input arrived in.
+    pub phase: Phase,
+    pub input: InputKind,
+    pub reason: RejectReason,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RejectReason {
+    /// No transition handles this input in this phase.
+    NotHandled,
+    /// Every candidate had a failing guard: one entry per candidate, in dispatch order.
+    GuardsFailed(Vec<FailedGuard>),
+    /// Checked arithmetic overflowed or underflowed.
+    Overflow { transition: TransitionId },
+    /// A partial operation (`m[k]`, `unwrap()`) found no value.
+    Absent { transition: TransitionId },
+    /// The transition would have broken an invariant.
+    InvariantViolated { transition: TransitionId, invariant: &'static str },
+}
+
+/// The first guard of a candidate transition that did not hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FailedGuard {
+    pub transition: TransitionId,
+    pub guard: &'static str,
+}
+
+impl ::std::fmt::Display for Rejection {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        write!(f, "input {} rejected in phase {}: ", self.input, self.phase)?;
+        match &self.reason {
+            RejectReason::NotHandled => f.write_str("not handled in this phase"),
+            RejectReason::GuardsFailed(failed) => {
+                f.write_str("no guard set held (")?;
+                for (i, g) in failed.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{}: {}", g.transition, g.guard)?;
+                }
+                f.write_str(")")
+            }
+            RejectReason::Overflow { transition } => {
+                write!(f, "arithmetic overflow in {transition}")
+            }
+            RejectReason::Absent { transition } => {
+                write!(f, "missing value in {transition}")
+            }
+            RejectReason::InvariantViolated { transition, invariant } => {
+                write!(f, "{transition} would violate invariant {invariant}")
+            }
+        }
+    }
+}
+
+impl ::std::error::Error for Rejection {}
+/// A state that breaks an invariant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InvariantViolation {
+    pub invariant: &'static str,
+}
+
+impl ::std::fmt::Display for InvariantViolation {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        write!(f, "invariant {} does not hold", self.invariant)
+    }
+}
+
+impl ::std::error::Error for InvariantViolation {}
+/// Only the most recently applied transition can be rolled back, once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RollbackError {
+    NotLatest { transition: TransitionId },
+}
+
+impl ::std::fmt::Display for RollbackError {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        match self {
+            RollbackError::NotLatest { transition } => {
+                write!(f, "{transition} is not the latest applied transition")
+            }
+        }
+    }
+}
+
+impl ::std::error::Error for RollbackError {}
+/// Why evaluating a transition stopped part-way.
+#[allow(dead_code)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Fault {
+    Overflow,
+    Absent,
+}
+
+impl Fault {
+    fn at(self, transition: TransitionId) -> RejectReason {
+        match self {
+            Fault::Overflow => {
+                RejectReason::Overflow {
+                    transition,
+                }
+            }
+            Fault::Absent => RejectReason::Absent { transition },
+        }
+    }
+}
+
+/// One reversible write of a transition. Undo cost is proportional to what the
+/// transition wrote, never to the size of the state.
+#[derive(Debug, Clone)]
+enum UndoStep {
+    AuditedReplaced(Flag),
+    BalanceReplaced(Cents),
+    EntriesReplaced(VecDeque<Entry>),
+    EntriesPushed,
+    FirstReplaced(Entry),
+    FrozenFromReplaced(Phase),
+    HoldsEntry(u64, Option<Hold>),
+    LastKindReplaced(Kind),
+    NextReplaced(Seqno),
+    OwnerReplaced(Option<Owner>),
+    PendingPushed,
+    PendingPopped(u64),
+    SeenReplaced(BTreeSet<u64>),
+    SeenInserted(u64),
+    SeenRemoved(u64),
+    StrictReplaced(bool),
+    TagsReplaced(BTreeMap<String, u64>),
+    TagsEntry(String, Option<u64>),
+}
+
+/// Reverts `steps` (most recent first) and restores the phase.
+fn undo(state: &mut State, phase: Phase, steps: Vec<UndoStep>) {
+    for step in steps.into_iter().rev() {
+        match step {
+            UndoStep::AuditedReplaced(old) => state.audited = old,
+            UndoStep::BalanceReplaced(old) => state.balance = old,
+            UndoStep::EntriesReplaced(old) => state.entries = old,
+            UndoStep::EntriesPushed => {
+                state.entries.pop_back();
+            }
+            UndoStep::FirstReplaced(old) => state.first = old,
+            UndoStep::FrozenFromReplaced(old) => state.frozen_from = old,
+            UndoStep::HoldsEntry(k, old) => {
+                match old {
+                    Some(old) => {
+                        state.holds.insert(k, old);
+                    }
+                    None => {
+                        state.holds.remove(&k);
+                    }
+                }
+            }
+            UndoStep::LastKindReplaced(old) => state.last_kind = old,
+            UndoStep::NextReplaced(old) => state.next = old,
+            UndoStep::OwnerReplaced(old) => state.owner = old,
+            UndoStep::PendingPushed => {
+                state.pending.pop_back();
+            }
+            UndoStep::PendingPopped(x) => state.pending.push_front(x),
+            UndoStep::SeenReplaced(old) => state.seen = old,
+            UndoStep::SeenInserted(x) => {
+                state.seen.remove(&x);
+            }
+            UndoStep::SeenRemoved(x) => {
+                state.seen.insert(x);
+            }
+            UndoStep::StrictReplaced(old) => state.strict = old,
+            UndoStep::TagsReplaced(old) => state.tags = old,
+            UndoStep::TagsEntry(k, old) => {
+                match old {
+                    Some(old) => {
+                        state.tags.insert(k, old);
+                    }
+                    None => {
+                        state.tags.remove(&k);
+                    }
+                }
+            }
+        }
+    }
+    state.phase = phase;
+}
+
+/// Guards of `open`: the first that does not hold, if any.
+fn guards_open(_state: &State, owner: &Owner) -> Result<Option<&'static str>, Fault> {
+    if !(!owner.0.is_empty()) {
+        return Ok(Some("named"));
+    }
+    Ok(None)
+}
+
+/// Guards of `book`: the first that does not hold, if any.
+fn guards_book(
+    state: &State,
+    id: &u64,
+    kind: &Kind,
+    amount: &Cents,
+) -> Result<Option<&'static str>, Fault> {
+    if state.seen.contains(id) {
+        return Ok(Some("fresh"));
+    }
+    if !(((*kind) == Kind::Credit)
+        || (Cents(state.balance.0.checked_sub(amount.0).ok_or(Fault::Overflow)?)
+            >= Cents(state.limit)))
+    {
+        return Ok(Some("within_limit"));
+    }
+    if !((*amount) > Cents(0i64)) {
+        return Ok(Some("positive"));
+    }
+    if !((Cents(amount.0.checked_neg().ok_or(Fault::Overflow)?) < Cents(0i64))
+        && (!'any_s: {
+            for s in state.seen.iter() {
+                if ((*s) == (*id)) {
+                    break 'any_s true;
+                }
+            }
+            false
+        }))
+    {
+        return Ok(Some("sane"));
+    }
+    Ok(None)
+}
+
+/// Guards of `hold`: the first that does not hold, if any.
+fn guards_hold(
+    state: &State,
+    id: &u64,
+    amount: &Cents,
+) -> Result<Option<&'static str>, Fault> {
+    if state.holds.contains_key(id) {
+        return Ok(Some("new_hold"));
+    }
+    if !((state.balance >= (*amount)) && ((*amount) > Cents(0i64))) {
+        return Ok(Some("covered"));
+    }
+    Ok(None)
+}
+
+/// Guards of `release`: the first that does not hold, if any.
+fn guards_release(state: &State, id: &u64) -> Result<Option<&'static str>, Fault> {
+    if !state.holds.contains_key(id) {
+        return Ok(Some("known"));
+    }
+    Ok(None)
+}
+
+/// Guards of `tag`: the first that does not hold, if any.
+fn guards_tag(state: &State, name: &String) -> Result<Option<&'static str>, Fault> {
+    if !((!(*name).is_empty())
+        && (!(state.tags.contains_key(name)
+            && ((*state.tags.get(name).ok_or(Fault::Absent)?) > 5u64))))
+    {
+        return Ok(Some("short"));
+    }
+    Ok(None)
+}
+
+/// Guards of `freeze`: the first that does not hold, if any.
+fn guards_freeze(state: &State) -> Result<Option<&'static str>, Fault> {
+    if !(state.pending.is_empty() || (state.pending.front().cloned() != Some(0u64))) {
+        return Ok(Some("no_pending_alarm"));
+    }
+    Ok(None)
+}
+
+/// Guards of `thaw`: the first that does not hold, if any.
+fn guards_thaw(state: &State) -> Result<Option<&'static str>, Fault> {
+    if !(state.frozen_from == Phase::Open) {
+        return Ok(Some("was_open"));
+    }
+    Ok(None)
+}
+
+/// Guards of `audit`: the first that does not hold, if any.
+fn guards_audit(state: &State) -> Result<Option<&'static str>, Fault> {
+    if !state.owner.is_some() {
+        return Ok(Some("has_owner"));
+    }
+    if !'all_id_h: {
+        for (id, h) in state.holds.iter() {
+            if !((h.id == (*id)) && (h.entry.amount > Cents(0i64))) {
+                break 'all_id_h false;
+            }
+        }
+        true
+    } {
+        return Ok(Some("consistent"));
+    }
+    if !(state.entries.is_empty()
+        || 'any_e: {
+            for e in state.entries.iter() {
+                if (e.kind == Kind::Credit) {
+                    break 'any_e true;
+                }
+            }
+            false
+        })
+    {
+        return Ok(Some("any_credit"));
+    }
+    Ok(None)
+}
+
+/// Guards of `sweep`: the first that does not hold, if any.
+fn guards_sweep(state: &State) -> Result<Option<&'static str>, Fault> {
+    if state.pending.is_empty() {
+        return Ok(Some("something_pending"));
+    }
+    Ok(None)
+}
+
+/// Guards of `archive`: the first that does not hold, if any.
+fn guards_archive(state: &State) -> Result<Option<&'static str>, Fault> {
+    if !state.holds.is_empty() {
+        return Ok(Some("settled"));
+    }
+    Ok(None)
+}
+
+/// Runs the updates and emits of `open`, recording undo steps.
+fn fire_open(
+    state: &mut State,
+    undo: &mut Vec<UndoStep>,
+    effects: &mut Vec<Effect>,
+    owner: &Owner,
+    strict: &bool,
+) -> Result<(), Fault> {
+    {
+        let new = Some(owner.clone());
+        undo.push(UndoStep::OwnerReplaced(::std::mem::replace(&mut state.owner, new)));
+    }
+    {
+        let new = *strict;
+        undo.push(UndoStep::StrictReplaced(::std::mem::replace(&mut state.strict, new)));
+    }
+    state.phase = Phase::Open;
+    effects
+        .push(Effect::Opened {
+            owner: owner.clone(),
+        });
+    Ok(())
+}
+
+/// Runs the updates and emits of `book`, recording undo steps.
+fn fire_book(
+    state: &mut State,
+    undo: &mut Vec<UndoStep>,
+    effects: &mut Vec<Effect>,
+    id: &u64,
+    kind: &Kind,
+    amount: &Cents,
+    note: &Option<String>,
+) -> Result<(), Fault> {
+    let old_balance = state.balance;
+    let old_next = state.next;
+    {
+        let x = *id;
+        if state.seen.insert(x) {
+            undo.push(UndoStep::SeenInserted(x));
+        }
+    }
+    if (*kind) == Kind::Credit {
+        {
+            let new = Cents(
+                state.balance.0.checked_add(amount.0).ok_or(Fault::Overflow)?,
+            );
+            undo.push(
+                UndoStep::BalanceReplaced(::std::mem::replace(&mut state.balance, new)),
+            );
+        }
+    } else {
+        {
+            let new = Cents(
+                state.balance.0.checked_sub(amount.0).ok_or(Fault::Overflow)?,
+            );
+            undo.push(
+                UndoStep::BalanceReplaced(::std::mem::replace(&mut state.balance, new)),
+            );
+        }
+    }
+    state
+        .entries
+        .push_back(Entry {
+            kind: *kind,
+            amount: *amount,
+            note: note.clone(),
+        });
+    undo.push(UndoStep::EntriesPushed);
+    {
+        let new = *kind;
+        undo.push(
+            UndoStep::LastKindReplaced(::std::mem::replace(&mut state.last_kind, new)),
+        );
+    }
+    {
+        let new = Seqno(state.next.0.checked_add(1u64).ok_or(Fault::Overflow)?);
+        undo.push(UndoStep::NextReplaced(::std::mem::replace(&mut state.next, new)));
+    }
+    if state.next > Seqno(old_next.0.checked_add(100u64).ok_or(Fault::Overflow)?) {
+        {
+            let new = Flag(false);
+            undo.push(
+                UndoStep::AuditedReplaced(::std::mem::replace(&mut state.audited, new)),
+            );
+        }
+    } else {
+        if state.strict {
+            {
+                let new = Flag(false);
+                undo.push(
+                    UndoStep::AuditedReplaced(
+                        ::std::mem::replace(&mut state.audited, new),
+                    ),
+                );
+            }
+        }
+    }
+    if (state.entries.len() as u64) == 1u64 {
+        {
+            let new = Entry {
+                kind: *kind,
+                amount: *amount,
+                note: None,
+            };
+            undo.push(
+                UndoStep::FirstReplaced(::std::mem::replace(&mut state.first, new)),
+            );
+        }
+    }
+    effects
+        .push(Effect::Booked {
+            id: *id,
+            balance: state.balance,
+            previous: old_balance,
+        });
+    Ok(())
+}
+
+/// Runs the updates and emits of `hold`, recording undo steps.
+fn fire_hold(
+    state: &mut State,
+    undo: &mut Vec<UndoStep>,
+    effects: &mut Vec<Effect>,
+    id: &u64,
+    amount: &Cents,
+) -> Result<(), Fault> {
+    {
+        let (k, value) = (
+            *id,
+            Hold {
+                id: *id,
+                entry: Entry {
+                    kind: Kind::Debit,
+                    amount: *amount,
+                    note: Some(String::from("hold")),
+                },
+            },
+        );
+        let old = state.holds.insert(k, value);
+        undo.push(UndoStep::HoldsEntry(k, old));
+    }
+    {
+        let new = Cents(state.balance.0.checked_sub(amount.0).ok_or(Fault::Overflow)?);
+        undo.push(
+            UndoStep::BalanceReplaced(::std::mem::replace(&mut state.balance, new)),
+        );
+    }
+    state.pending.push_back(*id);
+    undo.push(UndoStep::PendingPushed);
+    effects
+        .push(Effect::Held {
+            id: *id,
+            amount: *amount,
+        });
+    Ok(())
+}
+
+/// Runs the updates and emits of `release`, recording undo steps.
+fn fire_release(
+    state: &mut State,
+    undo: &mut Vec<UndoStep>,
+    effects: &mut Vec<Effect>,
+    id: &u64,
+) -> Result<(), Fault> {
+    {
+        let new = Cents(
+            state
+                .balance
+                .0
+                .checked_add(state.holds.get(id).ok_or(Fault::Absent)?.entry.amount.0)
+                .ok_or(Fault::Overflow)?,
+        );
+        undo.push(
+            UndoStep::BalanceReplaced(::std::mem::replace(&mut state.balance, new)),
+        );
+    }
+    {
+        let k = *id;
+        if let Some(old) = state.holds.remove(&k) {
+            undo.push(UndoStep::HoldsEntry(k, Some(old)));
+        }
+    }
+    effects.push(Effect::Released { id: *id });
+    Ok(())
+}
+
+/// Runs the updates and emits of `tag`, recording undo steps.
+fn fire_tag(
+    state: &mut State,
+    undo: &mut Vec<UndoStep>,
+    effects: &mut Vec<Effect>,
+    name: &String,
+    weight: &u64,
+) -> Result<(), Fault> {
+    {
+        let (k, value) = (
+            name.clone(),
+            state
+                .tags
+                .get(name)
+                .cloned()
+                .unwrap_or(0u64)
+                .checked_add(*weight)
+                .ok_or(Fault::Overflow)?,
+        );
+        let old = state.tags.insert(k.clone(), value);
+        undo.push(UndoStep::TagsEntry(k, old));
+    }
+    effects
+        .push(Effect::Tagged {
+            name: name.clone(),
+            total: state.tags.get(name).cloned().unwrap_or(0u64),
+        });
+    Ok(())
+}
+
+/// Runs the updates and emits of `untag`, recording undo steps.
+fn fire_untag(
+    state: &mut State,
+    undo: &mut Vec<UndoStep>,
+    _effects: &mut Vec<Effect>,
+    name: &String,
+) -> Result<(), Fault> {
+    {
+        let k = name.clone();
+        if let Some(old) = state.tags.remove(&k) {
+            undo.push(UndoStep::TagsEntry(k, Some(old)));
+        }
+    }
+    Ok(())
+}
+
+/// Runs the updates and emits of `freeze`, recording undo steps.
+fn fire_freeze(
+    state: &mut State,
+    undo: &mut Vec<UndoStep>,
+    _effects: &mut Vec<Effect>,
+) -> Result<(), Fault> {
+    {
+        let new = state.phase;
+        undo.push(
+            UndoStep::FrozenFromReplaced(
+                ::std::mem::replace(&mut state.frozen_from, new),
+            ),
+        );
+    }
+    state.phase = Phase::Frozen;
+    Ok(())
+}
+
+/// Runs the updates and emits of `thaw`, recording undo steps.
+fn fire_thaw(
+    state: &mut State,
+    _undo: &mut Vec<UndoStep>,
+    _effects: &mut Vec<Effect>,
+) -> Result<(), Fault> {
+    state.phase = Phase::Open;
+    Ok(())
+}
+
+/// Runs the updates and emits of `audit`, recording undo steps.
+fn fire_audit(
+    state: &mut State,
+    undo: &mut Vec<UndoStep>,
+    effects: &mut Vec<Effect>,
+) -> Result<(), Fault> {
+    {
+        let new = Flag(true);
+        undo.push(
+            UndoStep::AuditedReplaced(::std::mem::replace(&mut state.audited, new)),
+        );
+    }
+    for e in state.entries.iter() {
+        if e.note.is_none() && (e.amount > Cents(1000i64)) {
+            effects.push(Effect::Alarm);
+        }
+    }
+    effects
+        .push(Effect::Audited {
+            entries: state.entries.len() as u64,
+            holds: state.holds.len() as u64,
+            owner: state.owner.as_ref().ok_or(Fault::Absent)?.clone(),
+        });
+    Ok(())
+}
+
+/// Runs the updates and emits of `sweep`, recording undo steps.
+fn fire_sweep(
+    state: &mut State,
+    undo: &mut Vec<UndoStep>,
+    effects: &mut Vec<Effect>,
+) -> Result<(), Fault> {
+    for (id, h) in state.holds.clone().into_iter().collect::<Vec<_>>().iter() {
+        if h.entry.amount > Cents(50i64) {
+            {
+                let k = *id;
+                if let Some(old) = state.holds.remove(&k) {
+                    undo.push(UndoStep::HoldsEntry(k, Some(old)));
+                }
+            }
+            effects.push(Effect::Swept { id: *id });
+        }
+    }
+    for p in state.pending.iter() {
+        {
+            let x = *p;
+            if state.seen.remove(&x) {
+                undo.push(UndoStep::SeenRemoved(x));
+            }
+        }
+    }
+    if let Some(x) = state.pending.pop_front() {
+        undo.push(UndoStep::PendingPopped(x));
+    }
+    undo.push(UndoStep::TagsReplaced(::std::mem::take(&mut state.tags)));
+    Ok(())
+}
+
+/// Runs the updates and emits of `archive`, recording undo steps.
+fn fire_archive(
+    state: &mut State,
+    undo: &mut Vec<UndoStep>,
+    _effects: &mut Vec<Effect>,
+) -> Result<(), Fault> {
+    undo.push(UndoStep::EntriesReplaced(::std::mem::take(&mut state.entries)));
+    undo.push(UndoStep::SeenReplaced(::std::mem::take(&mut state.seen)));
+    state.phase = Phase::Archived;
+    Ok(())
+}
+
+/// Runs the updates and emits of `archive_again`, recording undo steps.
+fn fire_archive_again(
+    _state: &mut State,
+    _undo: &mut Vec<UndoStep>,
+    _effects: &mut Vec<Effect>,
+) -> Result<(), Fault> {
+    Ok(())
+}
+
+/// Picks the first candidate whose guards hold and fires it.
+fn dispatch(
+    state: &mut State,
+    input: &Input,
+    undo: &mut Vec<UndoStep>,
+    effects: &mut Vec<Effect>,
+) -> Result<TransitionId, RejectReason> {
+    match input {
+        Input::Open { owner, strict } => {
+            match state.phase {
+                Phase::Closed => {
+                    let mut failed = Vec::new();
+                    match guards_open(state, owner)
+                        .map_err(|f| f.at(TransitionId::Open))?
+                    {
+                        None => {
+                            fire_open(state, undo, effects, owner, strict)
+                                .map_err(|f| f.at(TransitionId::Open))?;
+                            return Ok(TransitionId::Open);
+                        }
+                        Some(guard) => {
+                            failed
+                                .push(FailedGuard {
+                                    transition: TransitionId::Open,
+                                    guard,
+                                })
+                        }
+                    }
+                    Err(RejectReason::GuardsFailed(failed))
+                }
+                _ => Err(RejectReason::NotHandled),
+            }
+        }
+        Input::Book { id, kind, amount, note } => {
+            match state.phase {
+                Phase::Open => {
+                    let mut failed = Vec::new();
+                    match guards_book(state, id, kind, amount)
+                        .map_err(|f| f.at(TransitionId::Book))?
+                    {
+                        None => {
+                            fire_book(state, undo, effects, id, kind, amount, note)
+                                .map_err(|f| f.at(TransitionId::Book))?;
+                            return Ok(TransitionId::Book);
+                        }
+                        Some(guard) => {
+                            failed
+                                .push(FailedGuard {
+                                    transition: TransitionId::Book,
+                                    guard,
+                                })
+                        }
+                    }
+                    Err(RejectReason::GuardsFailed(failed))
+                }
+                _ => Err(RejectReason::NotHandled),
+            }
+        }
+        Input::HoldFunds { id, amount } => {
+            match state.phase {
+                Phase::Open => {
+                    let mut failed = Vec::new();
+                    match guards_hold(state, id, amount)
+                        .map_err(|f| f.at(TransitionId::Hold))?
+                    {
+                        None => {
+                            fire_hold(state, undo, effects, id, amount)
+                                .map_err(|f| f.at(TransitionId::Hold))?;
+                            return Ok(TransitionId::Hold);
+                        }
+                        Some(guard) => {
+                            failed
+                                .push(FailedGuard {
+                                    transition: TransitionId::Hold,
+                                    guard,
+                                })
+                        }
+                    }
+                    Err(RejectReason::GuardsFailed(failed))
+                }
+                _ => Err(RejectReason::NotHandled),
+            }
+        }
+        Input::Release { id } => {
+            match state.phase {
+                Phase::Open | Phase::Frozen => {
+                    let mut failed = Vec::new();
+                    match guards_release(state, id)
+                        .map_err(|f| f.at(TransitionId::Release))?
+                    {
+                        None => {
+                            fire_release(state, undo, effects, id)
+                                .map_err(|f| f.at(TransitionId::Release))?;
+                            return Ok(TransitionId::Release);
+                        }
+                        Some(guard) => {
+                            failed
+                                .push(FailedGuard {
+                                    transition: TransitionId::Release,
+                                    guard,
+                                })
+                        }
+                    }
+                    Err(RejectReason::GuardsFailed(failed))
+                }
+                _ => Err(RejectReason::NotHandled),
+            }
+        }
+        Input::Tag { name, weight } => {
+            match state.phase {
+                Phase::Closed | Phase::Open | Phase::Frozen => {
+                    let mut failed = Vec::new();
+                    match guards_tag(state, name).map_err(|f| f.at(TransitionId::Tag))? {
+                        None => {
+                            fire_tag(state, undo, effects, name, weight)
+                                .map_err(|f| f.at(TransitionId::Tag))?;
+                            return Ok(TransitionId::Tag);
+                        }
+                        Some(guard) => {
+                            failed
+                                .push(FailedGuard {
+                                    transition: TransitionId::Tag,
+                                    guard,
+                                })
+                        }
+                    }
+                    Err(RejectReason::GuardsFailed(failed))
+                }
+                _ => Err(RejectReason::NotHandled),
+            }
+        }
+        Input::Untag { name } => {
+            match state.phase {
+                Phase::Closed | Phase::Open | Phase::Frozen => {
+                    fire_untag(state, undo, effects, name)
+                        .map_err(|f| f.at(TransitionId::Untag))?;
+                    Ok(TransitionId::Untag)
+                }
+                _ => Err(RejectReason::NotHandled),
+            }
+        }
+        Input::Freeze => {
+            match state.phase {
+                Phase::Open => {
+                    let mut failed = Vec::new();
+                    match guards_freeze(state).map_err(|f| f.at(TransitionId::Freeze))? {
+                        None => {
+                            fire_freeze(state, undo, effects)
+                                .map_err(|f| f.at(TransitionId::Freeze))?;
+                            return Ok(TransitionId::Freeze);
+                        }
+                        Some(guard) => {
+                            failed
+                                .push(FailedGuard {
+                                    transition: TransitionId::Freeze,
+                                    guard,
+                                })
+                        }
+                    }
+                    Err(RejectReason::GuardsFailed(failed))
+                }
+                _ => Err(RejectReason::NotHandled),
+            }
+        }
+        Input::Thaw => {
+            match state.phase {
+                Phase::Frozen => {
+                    let mut failed = Vec::new();
+                    match guards_thaw(state).map_err(|f| f.at(TransitionId::Thaw))? {
+                        None => {
+                            fire_thaw(state, undo, effects)
+                                .map_err(|f| f.at(TransitionId::Thaw))?;
+                            return Ok(TransitionId::Thaw);
+                        }
+                        Some(guard) => {
+                            failed
+                                .push(FailedGuard {
+                                    transition: TransitionId::Thaw,
+                                    guard,
+                                })
+                        }
+                    }
+                    Err(RejectReason::GuardsFailed(failed))
+                }
+                _ => Err(RejectReason::NotHandled),
+            }
+        }
+        Input::Audit => {
+            match state.phase {
+                Phase::Open | Phase::Frozen => {
+                    let mut failed = Vec::new();
+                    match guards_audit(state).map_err(|f| f.at(TransitionId::Audit))? {
+                        None => {
+                            fire_audit(state, undo, effects)
+                                .map_err(|f| f.at(TransitionId::Audit))?;
+                            return Ok(TransitionId::Audit);
+                        }
+                        Some(guard) => {
+                            failed
+                                .push(FailedGuard {
+                                    transition: TransitionId::Audit,
+                                    guard,
+                                })
+                        }
+                    }
+                    Err(RejectReason::GuardsFailed(failed))
+                }
+                _ => Err(RejectReason::NotHandled),
+            }
+        }
+        Input::Sweep => {
+            match state.phase {
+                Phase::Open | Phase::Frozen => {
+                    let mut failed = Vec::new();
+                    match guards_sweep(state).map_err(|f| f.at(TransitionId::Sweep))? {
+                        None => {
+                            fire_sweep(state, undo, effects)
+                                .map_err(|f| f.at(TransitionId::Sweep))?;
+                            return Ok(TransitionId::Sweep);
+                        }
+                        Some(guard) => {
+                            failed
+                                .push(FailedGuard {
+                                    transition: TransitionId::Sweep,
+                                    guard,
+                                })
+                        }
+                    }
+                    Err(RejectReason::GuardsFailed(failed))
+                }
+                _ => Err(RejectReason::NotHandled),
+            }
+        }
+        Input::Archive => {
+            match state.phase {
+                Phase::Closed | Phase::Open | Phase::Frozen => {
+                    let mut failed = Vec::new();
+                    match guards_archive(state).map_err(|f| f.at(TransitionId::Archive))?
+                    {
+                        None => {
+                            fire_archive(state, undo, effects)
+                                .map_err(|f| f.at(TransitionId::Archive))?;
+                            return Ok(TransitionId::Archive);
+                        }
+                        Some(guard) => {
+                            failed
+                                .push(FailedGuard {
+                                    transition: TransitionId::Archive,
+                                    guard,
+                                })
+                        }
+                    }
+                    Err(RejectReason::GuardsFailed(failed))
+                }
+                Phase::Archived => {
+                    fire_archive_again(state, undo, effects)
+                        .map_err(|f| f.at(TransitionId::ArchiveAgain))?;
+                    Ok(TransitionId::ArchiveAgain)
+                }
+            }
+        }
+    }
+}
+
+fn invariant_above_limit(state: &State) -> Result<bool, Fault> {
+    Ok(state.balance >= Cents(state.limit))
+}
+
+fn invariant_open_has_owner(state: &State) -> Result<bool, Fault> {
+    Ok(!(state.phase == Phase::Open) || state.owner.is_some())
+}
+
+fn invariant_holds_are_pending(state: &State) -> Result<bool, Fault> {
+    Ok('all_id_h: {
+        for (id, h) in state.holds.iter() {
+            if !(state.pending.contains(id) || (h.entry.amount > Cents(0i64))) {
+                break 'all_id_h false;
+            }
+        }
+        true
+    })
+}
+
+/// Checks every invariant, in declaration order.
+pub fn check_invariants(state: &State) -> Result<(), InvariantViolation> {
+    if invariant_above_limit(state) != Ok(true) {
+        return Err(InvariantViolation {
+            invariant: "above_limit",
+        });
+    }
+    if invariant_open_has_owner(state) != Ok(true) {
+        return Err(InvariantViolation {
+            invariant: "open_has_owner",
+        });
+    }
+    if invariant_holds_are_pending(state) != Ok(true) {
+        return Err(InvariantViolation {
+            invariant: "holds_are_pending",
+        });
+    }
+    Ok(())
+}
+
+/// The result of applying an input: what fired, and the effects to realise.
+/// Keep it to roll the transition back if realising the effects fails.
+#[derive(Debug, Clone)]
+pub struct Transition {
+    pub id: TransitionId,
+    pub from: Phase,
+    pub to: Phase,
+    /// In emission order.
+    pub effects: Vec<Effect>,
+    token: u64,
+    undo: Vec<UndoStep>,
+}
+
+/// What `apply` would do, computed without changing the authority.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Preview {
+    pub id: TransitionId,
+    pub from: Phase,
+    pub to: Phase,
+    pub effects: Vec<Effect>,
+}
+
+/// Owns a machine's state; the only way to change it is `apply` (and `rollback`).
+#[derive(Debug, Clone)]
+pub struct Authority {
+    state: State,
+    check_invariants: bool,
+    /// Token of the transition `rollback` may still revert.
+    latest: Option<u64>,
+    next_token: u64,
+}
+
+impl Default for Authority {
+    fn default() -> Self {
+        Authority::new()
+    }
+}
+
+impl Authority {
+    /// A machine in its initial state.
+    pub fn new() -> Authority {
+        Authority {
+            state: State::initial(),
+            check_invariants: cfg!(debug_assertions),
+            latest: None,
+            next_token: 1,
+        }
+    }
+    /// Restores a machine from a state held elsewhere (a store, a snapshot); the
+    /// state must satisfy every invariant.
+    pub fn from_state(state: State) -> Result<Authority, InvariantViolation> {
+        check_invariants(&state)?;
+        Ok(Authority {
+            state,
+            ..Authority::new()
+        })
+    }
+    pub fn state(&self) -> &State {
+        &self.state
+    }
+    pub fn phase(&self) -> Phase {
+        self.state.phase
+    }
+    pub fn into_state(self) -> State {
+        self.state
+    }
+    /// Whether `apply` checks invariants after every transition (default: on in
+    /// debug builds, off in release builds).
+    pub fn invariant_checks(&self) -> bool {
+        self.check_invariants
+    }
+    pub fn set_invariant_checks(&mut self, on: bool) {
+        self.check_invariants = on;
+    }
+    /// Checks every invariant against the current state.
+    pub fn check_invariants(&self) -> Result<(), InvariantViolation> {
+        check_invariants(&self.state)
+    }
+    /// Applies `input`: the first candidate whose guards hold fires, atomically.
+    /// On rejection the state is exactly what it was.
+    pub fn apply(&mut self, input: Input) -> Result<Transition, Rejection> {
+        let from = self.state.phase;
+        let mut undo_steps = Vec::new();
+        let mut effects = Vec::new();
+        let fired = dispatch(&mut self.state, &input, &mut undo_steps, &mut effects);
+        let reason = match fired {
+            Ok(id) => {
+                match self.check_invariants.then(|| check_invariants(&self.state)) {
+                    Some(Err(violation)) => {
+                        RejectReason::InvariantViolated {
+                            transition: id,
+                            invariant: violation.invariant,
+                        }
+                    }
+                    _ => {
+                        let token = self.next_token;
+                        self.next_token += 1;
+                        self.latest = Some(token);
+                        return Ok(Transition {
+                            id,
+                            from,
+                            to: self.state.phase,
+                            effects,
+                            token,
+                            undo: undo_steps,
+                        });
+                    }
+                }
+            }
+            Err(reason) => reason,
+        };
+        undo(&mut self.state, from, undo_steps);
+        Err(Rejection {
+            phase: from,
+            input: input.kind(),
+            reason,
+        })
+    }
+    /// What `apply(input)` would return, without changing anything. Costs a copy
+    /// of the state; to stage cheaply, `apply` and then `rollback`.
+    pub fn preview(&self, input: &Input) -> Result<Preview, Rejection> {
+        let mut scratch = self.clone();
+        let t = scratch.apply(input.clone())?;
+        Ok(Preview {
+            id: t.id,
+            from: t.from,
+            to: t.to,
+            effects: t.effects,
+        })
+    }
+    /// Reverts the most recently applied transition, at a cost proportional to
+    /// what it wrote. Fails if another transition was applied (or rolled back) since.
+    pub fn rollback(&mut self, transition: Transition) -> Result<(), RollbackError> {
+        if self.latest != Some(transition.token) {
+            return Err(RollbackError::NotLatest {
+                transition: transition.id,
+            });
+        }
+        self.latest = None;
+        undo(&mut self.state, transition.from, transition.undo);
+        Ok(())
+    }
+}

@@ -1,0 +1,755 @@
+// @generated from codegen/tests/specs/lights.machine by `cargo xtask gen`; do not edit.
+//! A traffic light cycling through its colours.
+//!
+//! Kernel of machine `TrafficLight`, generated from `codegen/tests/specs/lights.machine` by `cargo xtask gen`.
+#![allow(non_camel_case_types, non_snake_case, unused_parens)]
+
+#![allow(
+    clippy::nonminimal_bool,
+    clippy::bool_comparison,
+    clippy::collapsible_if,
+    clippy::collapsible_else_if,
+    clippy::double_parens,
+    clippy::ptr_arg
+)]
+use serde::{Deserialize, Serialize};
+
+/// Coarse lifecycle phase of the machine.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize
+)]
+pub enum Phase {
+    Red,
+    Green,
+    Yellow,
+    Off,
+}
+
+impl Phase {
+    /// Every variant, in declaration order.
+    pub const ALL: [Phase; 4usize] = [
+        Phase::Red,
+        Phase::Green,
+        Phase::Yellow,
+        Phase::Off,
+    ];
+    /// The name as written in the spec.
+    pub fn name(self) -> &'static str {
+        match self {
+            Phase::Red => "Red",
+            Phase::Green => "Green",
+            Phase::Yellow => "Yellow",
+            Phase::Off => "Off",
+        }
+    }
+}
+
+impl ::std::fmt::Display for Phase {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl Phase {
+    /// The phase a new machine starts in.
+    pub const INITIAL: Phase = Phase::Off;
+    /// Terminal phases are never left.
+    pub fn is_terminal(self) -> bool {
+        false
+    }
+}
+
+/// The machine's whole state: the phase plus every declared field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct State {
+    /// Written only by transitions.
+    pub phase: Phase,
+    pub cycles: u64,
+    pub max_cycles: u64,
+}
+
+impl State {
+    /// The declared defaults, in the initial phase.
+    pub fn initial() -> State {
+        State {
+            phase: Phase::Off,
+            cycles: 0u64,
+            max_cycles: 3u64,
+        }
+    }
+}
+
+impl Default for State {
+    fn default() -> Self {
+        State::initial()
+    }
+}
+
+/// A typed trigger of the machine.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Input {
+    Tick,
+    PowerOff,
+}
+
+impl Input {
+    pub fn kind(&self) -> InputKind {
+        match self {
+            Input::Tick => InputKind::Tick,
+            Input::PowerOff => InputKind::PowerOff,
+        }
+    }
+}
+
+/// The kind of an [`Input`], without its data.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize
+)]
+pub enum InputKind {
+    Tick,
+    PowerOff,
+}
+
+impl InputKind {
+    /// Every variant, in declaration order.
+    pub const ALL: [InputKind; 2usize] = [InputKind::Tick, InputKind::PowerOff];
+    /// The name as written in the spec.
+    pub fn name(self) -> &'static str {
+        match self {
+            InputKind::Tick => "Tick",
+            InputKind::PowerOff => "PowerOff",
+        }
+    }
+}
+
+impl ::std::fmt::Display for InputKind {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A typed output, returned as data, never executed by the kernel.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Effect {
+    Show { phase: Phase },
+    Exhausted,
+}
+
+impl Effect {
+    pub fn kind(&self) -> EffectKind {
+        match self {
+            Effect::Show { .. } => EffectKind::Show,
+            Effect::Exhausted => EffectKind::Exhausted,
+        }
+    }
+}
+
+/// The kind of an [`Effect`], without its data.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize
+)]
+pub enum EffectKind {
+    Show,
+    Exhausted,
+}
+
+impl EffectKind {
+    /// Every variant, in declaration order.
+    pub const ALL: [EffectKind; 2usize] = [EffectKind::Show, EffectKind::Exhausted];
+    /// The name as written in the spec.
+    pub fn name(self) -> &'static str {
+        match self {
+            EffectKind::Show => "Show",
+            EffectKind::Exhausted => "Exhausted",
+        }
+    }
+}
+
+impl ::std::fmt::Display for EffectKind {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Names a transition of the spec.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize
+)]
+pub enum TransitionId {
+    PowerOn,
+    Go,
+    StayRed,
+    Slow,
+    Stop,
+    PowerOff,
+}
+
+impl TransitionId {
+    /// Every variant, in declaration order.
+    pub const ALL: [TransitionId; 6usize] = [
+        TransitionId::PowerOn,
+        TransitionId::Go,
+        TransitionId::StayRed,
+        TransitionId::Slow,
+        TransitionId::Stop,
+        TransitionId::PowerOff,
+    ];
+    /// The name as written in the spec.
+    pub fn name(self) -> &'static str {
+        match self {
+            TransitionId::PowerOn => "power_on",
+            TransitionId::Go => "go",
+            TransitionId::StayRed => "stay_red",
+            TransitionId::Slow => "slow",
+            TransitionId::Stop => "stop",
+            TransitionId::PowerOff => "power_off",
+        }
+    }
+}
+
+impl ::std::fmt::Display for TransitionId {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Static description of one transition, for tooling and diagnostics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TransitionInfo {
+    pub id: TransitionId,
+    pub name: &'static str,
+    pub input: InputKind,
+    /// Phases it fires from.
+    pub from: &'static [Phase],
+    /// The phase it leads to; `None` stays in the phase it fired from.
+    pub to: Option<Phase>,
+    /// Guard names, in evaluation order.
+    pub guards: &'static [&'static str],
+    /// Kinds of effect it may emit, in first-emission order.
+    pub effects: &'static [EffectKind],
+}
+
+/// Every transition, in declaration (dispatch) order; indexed by `TransitionId as usize`.
+pub const TRANSITIONS: &[TransitionInfo] = &[
+    TransitionInfo {
+        id: TransitionId::PowerOn,
+        name: "power_on",
+        input: InputKind::Tick,
+        from: &[Phase::Off],
+        to: Some(Phase::Red),
+        guards: &[],
+        effects: &[EffectKind::Show],
+    },
+    TransitionInfo {
+        id: TransitionId::Go,
+        name: "go",
+        input: InputKind::Tick,
+        from: &[Phase::Red],
+        to: Some(Phase::Green),
+        guards: &["budget"],
+        effects: &[EffectKind::Show],
+    },
+    TransitionInfo {
+        id: TransitionId::StayRed,
+        name: "stay_red",
+        input: InputKind::Tick,
+        from: &[Phase::Red],
+        to: None,
+        guards: &[],
+        effects: &[EffectKind::Exhausted],
+    },
+    TransitionInfo {
+        id: TransitionId::Slow,
+        name: "slow",
+        input: InputKind::Tick,
+        from: &[Phase::Green],
+        to: Some(Phase::Yellow),
+        guards: &[],
+        effects: &[EffectKind::Show],
+    },
+    TransitionInfo {
+        id: TransitionId::Stop,
+        name: "stop",
+        input: InputKind::Tick,
+        from: &[Phase::Yellow],
+        to: Some(Phase::Red),
+        guards: &[],
+        effects: &[EffectKind::Show],
+    },
+    TransitionInfo {
+        id: TransitionId::PowerOff,
+        name: "power_off",
+        input: InputKind::PowerOff,
+        from: &[Phase::Red, Phase::Green, Phase::Yellow, Phase::Off],
+        to: Some(Phase::Off),
+        guards: &[],
+        effects: &[],
+    },
+];
+
+impl TransitionId {
+    /// This transition's static description.
+    pub fn info(self) -> &'static TransitionInfo {
+        &TRANSITIONS[self as usize]
+    }
+}
+
+/// Why an input was rejected. A rejected input leaves the state untouched.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejection {
+    /// The phase the input arrived in.
+    pub phase: Phase,
+    pub input: InputKind,
+    pub reason: RejectReason,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RejectReason {
+    /// No transition handles this input in this phase.
+    NotHandled,
+    /// Every candidate had a failing guard: one entry per candidate, in dispatch order.
+    GuardsFailed(Vec<FailedGuard>),
+    /// Checked arithmetic overflowed or underflowed.
+    Overflow { transition: TransitionId },
+    /// A partial operation (`m[k]`, `unwrap()`) found no value.
+    Absent { transition: TransitionId },
+    /// The transition would have broken an invariant.
+    InvariantViolated { transition: TransitionId, invariant: &'static str },
+}
+
+/// The first guard of a candidate transition that did not hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FailedGuard {
+    pub transition: TransitionId,
+    pub guard: &'static str,
+}
+
+impl ::std::fmt::Display for Rejection {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        write!(f, "input {} rejected in phase {}: ", self.input, self.phase)?;
+        match &self.reason {
+            RejectReason::NotHandled => f.write_str("not handled in this phase"),
+            RejectReason::GuardsFailed(failed) => {
+                f.write_str("no guard set held (")?;
+                for (i, g) in failed.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{}: {}", g.transition, g.guard)?;
+                }
+                f.write_str(")")
+            }
+            RejectReason::Overflow { transition } => {
+                write!(f, "arithmetic overflow in {transition}")
+            }
+            RejectReason::Absent { transition } => {
+                write!(f, "missing value in {transition}")
+            }
+            RejectReason::InvariantViolated { transition, invariant } => {
+                write!(f, "{transition} would violate invariant {invariant}")
+            }
+        }
+    }
+}
+
+impl ::std::error::Error for Rejection {}
+/// A state that breaks an invariant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InvariantViolation {
+    pub invariant: &'static str,
+}
+
+impl ::std::fmt::Display for InvariantViolation {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        write!(f, "invariant {} does not hold", self.invariant)
+    }
+}
+
+impl ::std::error::Error for InvariantViolation {}
+/// Only the most recently applied transition can be rolled back, once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RollbackError {
+    NotLatest { transition: TransitionId },
+}
+
+impl ::std::fmt::Display for RollbackError {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        match self {
+            RollbackError::NotLatest { transition } => {
+                write!(f, "{transition} is not the latest applied transition")
+            }
+        }
+    }
+}
+
+impl ::std::error::Error for RollbackError {}
+/// Why evaluating a transition stopped part-way.
+#[allow(dead_code)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Fault {
+    Overflow,
+    Absent,
+}
+
+impl Fault {
+    fn at(self, transition: TransitionId) -> RejectReason {
+        match self {
+            Fault::Overflow => {
+                RejectReason::Overflow {
+                    transition,
+                }
+            }
+            Fault::Absent => RejectReason::Absent { transition },
+        }
+    }
+}
+
+/// One reversible write of a transition. Undo cost is proportional to what the
+/// transition wrote, never to the size of the state.
+#[derive(Debug, Clone)]
+enum UndoStep {
+    CyclesReplaced(u64),
+}
+
+/// Reverts `steps` (most recent first) and restores the phase.
+fn undo(state: &mut State, phase: Phase, steps: Vec<UndoStep>) {
+    for step in steps.into_iter().rev() {
+        match step {
+            UndoStep::CyclesReplaced(old) => state.cycles = old,
+        }
+    }
+    state.phase = phase;
+}
+
+/// Guards of `go`: the first that does not hold, if any.
+fn guards_go(state: &State) -> Result<Option<&'static str>, Fault> {
+    if !(state.cycles < state.max_cycles) {
+        return Ok(Some("budget"));
+    }
+    Ok(None)
+}
+
+/// Runs the updates and emits of `power_on`, recording undo steps.
+fn fire_power_on(
+    state: &mut State,
+    _undo: &mut Vec<UndoStep>,
+    effects: &mut Vec<Effect>,
+) -> Result<(), Fault> {
+    state.phase = Phase::Red;
+    effects.push(Effect::Show { phase: state.phase });
+    Ok(())
+}
+
+/// Runs the updates and emits of `go`, recording undo steps.
+fn fire_go(
+    state: &mut State,
+    _undo: &mut Vec<UndoStep>,
+    effects: &mut Vec<Effect>,
+) -> Result<(), Fault> {
+    state.phase = Phase::Green;
+    effects.push(Effect::Show { phase: state.phase });
+    Ok(())
+}
+
+/// Runs the updates and emits of `stay_red`, recording undo steps.
+fn fire_stay_red(
+    _state: &mut State,
+    _undo: &mut Vec<UndoStep>,
+    effects: &mut Vec<Effect>,
+) -> Result<(), Fault> {
+    effects.push(Effect::Exhausted);
+    Ok(())
+}
+
+/// Runs the updates and emits of `slow`, recording undo steps.
+fn fire_slow(
+    state: &mut State,
+    _undo: &mut Vec<UndoStep>,
+    effects: &mut Vec<Effect>,
+) -> Result<(), Fault> {
+    state.phase = Phase::Yellow;
+    effects.push(Effect::Show { phase: state.phase });
+    Ok(())
+}
+
+/// Runs the updates and emits of `stop`, recording undo steps.
+fn fire_stop(
+    state: &mut State,
+    undo: &mut Vec<UndoStep>,
+    effects: &mut Vec<Effect>,
+) -> Result<(), Fault> {
+    {
+        let new = state.cycles.checked_add(1u64).ok_or(Fault::Overflow)?;
+        undo.push(UndoStep::CyclesReplaced(::std::mem::replace(&mut state.cycles, new)));
+    }
+    state.phase = Phase::Red;
+    effects.push(Effect::Show { phase: state.phase });
+    Ok(())
+}
+
+/// Runs the updates and emits of `power_off`, recording undo steps.
+fn fire_power_off(
+    state: &mut State,
+    undo: &mut Vec<UndoStep>,
+    _effects: &mut Vec<Effect>,
+) -> Result<(), Fault> {
+    {
+        let new = 0u64;
+        undo.push(UndoStep::CyclesReplaced(::std::mem::replace(&mut state.cycles, new)));
+    }
+    state.phase = Phase::Off;
+    Ok(())
+}
+
+/// Picks the first candidate whose guards hold and fires it.
+fn dispatch(
+    state: &mut State,
+    input: &Input,
+    undo: &mut Vec<UndoStep>,
+    effects: &mut Vec<Effect>,
+) -> Result<TransitionId, RejectReason> {
+    match input {
+        Input::Tick => {
+            match state.phase {
+                Phase::Red => {
+                    let mut failed = Vec::new();
+                    match guards_go(state).map_err(|f| f.at(TransitionId::Go))? {
+                        None => {
+                            fire_go(state, undo, effects)
+                                .map_err(|f| f.at(TransitionId::Go))?;
+                            return Ok(TransitionId::Go);
+                        }
+                        Some(guard) => {
+                            failed
+                                .push(FailedGuard {
+                                    transition: TransitionId::Go,
+                                    guard,
+                                })
+                        }
+                    }
+                    fire_stay_red(state, undo, effects)
+                        .map_err(|f| f.at(TransitionId::StayRed))?;
+                    Ok(TransitionId::StayRed)
+                }
+                Phase::Green => {
+                    fire_slow(state, undo, effects)
+                        .map_err(|f| f.at(TransitionId::Slow))?;
+                    Ok(TransitionId::Slow)
+                }
+                Phase::Yellow => {
+                    fire_stop(state, undo, effects)
+                        .map_err(|f| f.at(TransitionId::Stop))?;
+                    Ok(TransitionId::Stop)
+                }
+                Phase::Off => {
+                    fire_power_on(state, undo, effects)
+                        .map_err(|f| f.at(TransitionId::PowerOn))?;
+                    Ok(TransitionId::PowerOn)
+                }
+            }
+        }
+        Input::PowerOff => {
+            match state.phase {
+                Phase::Red | Phase::Green | Phase::Yellow | Phase::Off => {
+                    fire_power_off(state, undo, effects)
+                        .map_err(|f| f.at(TransitionId::PowerOff))?;
+                    Ok(TransitionId::PowerOff)
+                }
+            }
+        }
+    }
+}
+
+fn invariant_within_budget(state: &State) -> Result<bool, Fault> {
+    Ok(state.cycles <= state.max_cycles)
+}
+
+/// Checks every invariant, in declaration order.
+pub fn check_invariants(state: &State) -> Result<(), InvariantViolation> {
+    if invariant_within_budget(state) != Ok(true) {
+        return Err(InvariantViolation {
+            invariant: "within_budget",
+        });
+    }
+    Ok(())
+}
+
+/// The result of applying an input: what fired, and the effects to realise.
+/// Keep it to roll the transition back if realising the effects fails.
+#[derive(Debug, Clone)]
+pub struct Transition {
+    pub id: TransitionId,
+    pub from: Phase,
+    pub to: Phase,
+    /// In emission order.
+    pub effects: Vec<Effect>,
+    token: u64,
+    undo: Vec<UndoStep>,
+}
+
+/// What `apply` would do, computed without changing the authority.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Preview {
+    pub id: TransitionId,
+    pub from: Phase,
+    pub to: Phase,
+    pub effects: Vec<Effect>,
+}
+
+/// Owns a machine's state; the only way to change it is `apply` (and `rollback`).
+#[derive(Debug, Clone)]
+pub struct Authority {
+    state: State,
+    check_invariants: bool,
+    /// Token of the transition `rollback` may still revert.
+    latest: Option<u64>,
+    next_token: u64,
+}
+
+impl Default for Authority {
+    fn default() -> Self {
+        Authority::new()
+    }
+}
+
+impl Authority {
+    /// A machine in its initial state.
+    pub fn new() -> Authority {
+        Authority {
+            state: State::initial(),
+            check_invariants: cfg!(debug_assertions),
+            latest: None,
+            next_token: 1,
+        }
+    }
+    /// Restores a machine from a state held elsewhere (a store, a snapshot); the
+    /// state must satisfy every invariant.
+    pub fn from_state(state: State) -> Result<Authority, InvariantViolation> {
+        check_invariants(&state)?;
+        Ok(Authority {
+            state,
+            ..Authority::new()
+        })
+    }
+    pub fn state(&self) -> &State {
+        &self.state
+    }
+    pub fn phase(&self) -> Phase {
+        self.state.phase
+    }
+    pub fn into_state(self) -> State {
+        self.state
+    }
+    /// Whether `apply` checks invariants after every transition (default: on in
+    /// debug builds, off in release builds).
+    pub fn invariant_checks(&self) -> bool {
+        self.check_invariants
+    }
+    pub fn set_invariant_checks(&mut self, on: bool) {
+        self.check_invariants = on;
+    }
+    /// Checks every invariant against the current state.
+    pub fn check_invariants(&self) -> Result<(), InvariantViolation> {
+        check_invariants(&self.state)
+    }
+    /// Applies `input`: the first candidate whose guards hold fires, atomically.
+    /// On rejection the state is exactly what it was.
+    pub fn apply(&mut self, input: Input) -> Result<Transition, Rejection> {
+        let from = self.state.phase;
+        let mut undo_steps = Vec::new();
+        let mut effects = Vec::new();
+        let fired = dispatch(&mut self.state, &input, &mut undo_steps, &mut effects);
+        let reason = match fired {
+            Ok(id) => {
+                match self.check_invariants.then(|| check_invariants(&self.state)) {
+                    Some(Err(violation)) => {
+                        RejectReason::InvariantViolated {
+                            transition: id,
+                            invariant: violation.invariant,
+                        }
+                    }
+                    _ => {
+                        let token = self.next_token;
+                        self.next_token += 1;
+                        self.latest = Some(token);
+                        return Ok(Transition {
+                            id,
+                            from,
+                            to: self.state.phase,
+                            effects,
+                            token,
+                            undo: undo_steps,
+                        });
+                    }
+                }
+            }
+            Err(reason) => reason,
+        };
+        undo(&mut self.state, from, undo_steps);
+        Err(Rejection {
+            phase: from,
+            input: input.kind(),
+            reason,
+        })
+    }
+    /// What `apply(input)` would return, without changing anything. Costs a copy
+    /// of the state; to stage cheaply, `apply` and then `rollback`.
+    pub fn preview(&self, input: &Input) -> Result<Preview, Rejection> {
+        let mut scratch = self.clone();
+        let t = scratch.apply(input.clone())?;
+        Ok(Preview {
+            id: t.id,
+            from: t.from,
+            to: t.to,
+            effects: t.effects,
+        })
+    }
+    /// Reverts the most recently applied transition, at a cost proportional to
+    /// what it wrote. Fails if another transition was applied (or rolled back) since.
+    pub fn rollback(&mut self, transition: Transition) -> Result<(), RollbackError> {
+        if self.latest != Some(transition.token) {
+            return Err(RollbackError::NotLatest {
+                transition: transition.id,
+            });
+        }
+        self.latest = None;
+        undo(&mut self.state, transition.from, transition.undo);
+        Ok(())
+    }
+}
