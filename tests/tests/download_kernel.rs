@@ -291,3 +291,13 @@ fn introspection_tables_describe_the_spec() {
     assert_eq!(Phase::INITIAL, Phase::Idle);
     assert_eq!(Phase::ALL.iter().filter(|p| p.is_terminal()).count(), 2);
 }
+
+#[test]
+fn a_rejected_apply_keeps_the_latest_transition_rollbackable() {
+    let mut a = running(100);
+    let before = a.state().clone();
+    let t = a.apply(chunk(0, 10)).expect("receive fires");
+    a.apply(chunk(0, 10)).expect_err("offset seen");
+    a.rollback(t).expect("still the latest accepted transition");
+    assert_eq!(a.state(), &before);
+}

@@ -19,6 +19,9 @@ Commands:
   synth --inputs N --fields N --transitions N [--out FILE]
                             Write a deterministic synthetic spec of that size (to stdout
                             without --out), for benchmarks.
+  check-time [--inputs N --fields N --transitions N]
+                            Time `cargo check` of the kernel generated from a synthetic
+                            spec (default 300 inputs, 150 fields, 800 transitions).
   help                      Print this help.
 
 Options:
@@ -45,6 +48,8 @@ pub enum Command {
         params: synth::Params,
         out: Option<PathBuf>,
     },
+    /// Time `cargo check` of the kernel generated from a synthetic spec.
+    CheckTime { root: PathBuf, params: synth::Params },
 }
 
 /// Parses the arguments after the program name. `default_root` is used without `--root`.
@@ -135,6 +140,19 @@ pub fn parse(args: &[String], default_root: &Path) -> Result<Command, Error> {
             params.validate().map_err(Error::Usage)?;
             Ok(Command::Synth { params, out })
         }
+        "check-time" if rest.is_empty() && !check && out.is_none() => {
+            let [inputs, fields, transitions] = numbers;
+            let params = synth::Params {
+                inputs: inputs.unwrap_or(300),
+                fields: fields.unwrap_or(150),
+                transitions: transitions.unwrap_or(800),
+            };
+            params.validate().map_err(Error::Usage)?;
+            Ok(Command::CheckTime { root, params })
+        }
+        "check-time" => Err(Error::Usage(
+            "`check-time` takes only `--inputs`, `--fields`, `--transitions` and `--root`".into(),
+        )),
         other => Err(Error::Usage(format!("unknown command `{other}`"))),
     }
 }

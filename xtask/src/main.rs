@@ -1,5 +1,6 @@
 //! Workspace tasks: `cargo xtask gen`, `gen --check`, `gen SPEC --out FILE`, `synth`.
 
+mod check_time;
 mod cli;
 mod error;
 mod generate;
@@ -40,6 +41,7 @@ fn run(args: &[String]) -> Result<(), Error> {
             }
         }
         Command::GenOne { root, spec, out } => generate::generate_one(&root, &spec, &out),
+        Command::CheckTime { root, params } => check_time::run(&root, params),
         Command::Synth { params, out } => {
             let text = synth::spec(params);
             match out {

@@ -493,8 +493,10 @@ impl<'m> KernelGen<'m> {
             enum UndoStep { #(#variants),* }
 
             /// Reverts `steps` (most recent first) and restores the phase.
-            fn undo(state: &mut State, phase: Phase, steps: Vec<UndoStep>) {
-                for step in steps.into_iter().rev() {
+            /// Reverts `steps` (most recent first, leaving the buffer empty for reuse) and
+            /// restores the phase.
+            fn undo(state: &mut State, phase: Phase, steps: &mut Vec<UndoStep>) {
+                while let Some(step) = steps.pop() {
                     match step { #(#arms,)* }
                 }
                 state.phase = phase;
@@ -1017,15 +1019,15 @@ fn authority() -> TokenStream {
     quote! {
         /// The result of applying an input: what fired, and the effects to realise.
         /// Keep it to roll the transition back if realising the effects fails.
-        #[derive(Debug, Clone)]
+        #[derive(Debug, Clone, PartialEq, Eq)]
         pub struct Transition {
             pub id: TransitionId,
             pub from: Phase,
             pub to: Phase,
             /// In emission order.
             pub effects: Vec<Effect>,
+            /// Which application this was; `rollback` accepts only the latest.
             token: u64,
-            undo: Vec<UndoStep>,
         }
 
         /// What `apply` would do, computed without changing the authority.
@@ -1045,6 +1047,10 @@ fn authority() -> TokenStream {
             /// Token of the transition `rollback` may still revert.
             latest: Option<u64>,
             next_token: u64,
+            /// Undo log of the latest transition. Two buffers are swapped rather than
+            /// allocated, so a steady stream of `apply` calls does not allocate for undo.
+            undo_log: Vec<UndoStep>,
+            scratch: Vec<UndoStep>,
         }
 
         impl Default for Authority {
@@ -1061,6 +1067,8 @@ fn authority() -> TokenStream {
                     check_invariants: cfg!(debug_assertions),
                     latest: None,
                     next_token: 1,
+                    undo_log: Vec::new(),
+                    scratch: Vec::new(),
                 }
             }
 
@@ -1099,12 +1107,13 @@ fn authority() -> TokenStream {
             }
 
             /// Applies `input`: the first candidate whose guards hold fires, atomically.
-            /// On rejection the state is exactly what it was.
+            /// On rejection the state is exactly what it was, and the latest accepted
+            /// transition can still be rolled back.
             pub fn apply(&mut self, input: Input) -> Result<Transition, Rejection> {
                 let from = self.state.phase;
-                let mut undo_steps = Vec::new();
+                let mut steps = ::std::mem::take(&mut self.scratch);
                 let mut effects = Vec::new();
-                let fired = dispatch(&mut self.state, &input, &mut undo_steps, &mut effects);
+                let fired = dispatch(&mut self.state, &input, &mut steps, &mut effects);
                 let reason = match fired {
                     Ok(id) => match self.check_invariants.then(|| check_invariants(&self.state)) {
                         Some(Err(violation)) => RejectReason::InvariantViolated {
@@ -1112,22 +1121,19 @@ fn authority() -> TokenStream {
                             invariant: violation.invariant,
                         },
                         _ => {
+                            let mut previous = ::std::mem::replace(&mut self.undo_log, steps);
+                            previous.clear();
+                            self.scratch = previous;
                             let token = self.next_token;
                             self.next_token += 1;
                             self.latest = Some(token);
-                            return Ok(Transition {
-                                id,
-                                from,
-                                to: self.state.phase,
-                                effects,
-                                token,
-                                undo: undo_steps,
-                            });
+                            return Ok(Transition { id, from, to: self.state.phase, effects, token });
                         }
                     },
                     Err(reason) => reason,
                 };
-                undo(&mut self.state, from, undo_steps);
+                undo(&mut self.state, from, &mut steps);
+                self.scratch = steps;
                 Err(Rejection { phase: from, input: input.kind(), reason })
             }
 
@@ -1140,13 +1146,14 @@ fn authority() -> TokenStream {
             }
 
             /// Reverts the most recently applied transition, at a cost proportional to
-            /// what it wrote. Fails if another transition was applied (or rolled back) since.
+            /// what it wrote. Fails if another transition was applied since, or if it was
+            /// already rolled back.
             pub fn rollback(&mut self, transition: Transition) -> Result<(), RollbackError> {
                 if self.latest != Some(transition.token) {
                     return Err(RollbackError::NotLatest { transition: transition.id });
                 }
                 self.latest = None;
-                undo(&mut self.state, transition.from, transition.undo);
+                undo(&mut self.state, transition.from, &mut self.undo_log);
                 Ok(())
             }
         }

@@ -448,8 +448,10 @@ enum UndoStep {
 }
 
 /// Reverts `steps` (most recent first) and restores the phase.
-fn undo(state: &mut State, phase: Phase, steps: Vec<UndoStep>) {
-    for step in steps.into_iter().rev() {
+/// Reverts `steps` (most recent first, leaving the buffer empty for reuse) and
+/// restores the phase.
+fn undo(state: &mut State, phase: Phase, steps: &mut Vec<UndoStep>) {
+    while let Some(step) = steps.pop() {
         match step {
             UndoStep::CyclesReplaced(old) => state.cycles = old,
         }
@@ -612,15 +614,15 @@ pub fn check_invariants(state: &State) -> Result<(), InvariantViolation> {
 
 /// The result of applying an input: what fired, and the effects to realise.
 /// Keep it to roll the transition back if realising the effects fails.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Transition {
     pub id: TransitionId,
     pub from: Phase,
     pub to: Phase,
     /// In emission order.
     pub effects: Vec<Effect>,
+    /// Which application this was; `rollback` accepts only the latest.
     token: u64,
-    undo: Vec<UndoStep>,
 }
 
 /// What `apply` would do, computed without changing the authority.
@@ -640,6 +642,10 @@ pub struct Authority {
     /// Token of the transition `rollback` may still revert.
     latest: Option<u64>,
     next_token: u64,
+    /// Undo log of the latest transition. Two buffers are swapped rather than
+    /// allocated, so a steady stream of `apply` calls does not allocate for undo.
+    undo_log: Vec<UndoStep>,
+    scratch: Vec<UndoStep>,
 }
 
 impl Default for Authority {
@@ -656,6 +662,8 @@ impl Authority {
             check_invariants: cfg!(debug_assertions),
             latest: None,
             next_token: 1,
+            undo_log: Vec::new(),
+            scratch: Vec::new(),
         }
     }
     /// Restores a machine from a state held elsewhere (a store, a snapshot); the
@@ -689,12 +697,13 @@ impl Authority {
         check_invariants(&self.state)
     }
     /// Applies `input`: the first candidate whose guards hold fires, atomically.
-    /// On rejection the state is exactly what it was.
+    /// On rejection the state is exactly what it was, and the latest accepted
+    /// transition can still be rolled back.
     pub fn apply(&mut self, input: Input) -> Result<Transition, Rejection> {
         let from = self.state.phase;
-        let mut undo_steps = Vec::new();
+        let mut steps = ::std::mem::take(&mut self.scratch);
         let mut effects = Vec::new();
-        let fired = dispatch(&mut self.state, &input, &mut undo_steps, &mut effects);
+        let fired = dispatch(&mut self.state, &input, &mut steps, &mut effects);
         let reason = match fired {
             Ok(id) => {
                 match self.check_invariants.then(|| check_invariants(&self.state)) {
@@ -705,6 +714,12 @@ impl Authority {
                         }
                     }
                     _ => {
+                        let mut previous = ::std::mem::replace(
+                            &mut self.undo_log,
+                            steps,
+                        );
+                        previous.clear();
+                        self.scratch = previous;
                         let token = self.next_token;
                         self.next_token += 1;
                         self.latest = Some(token);
@@ -714,14 +729,14 @@ impl Authority {
                             to: self.state.phase,
                             effects,
                             token,
-                            undo: undo_steps,
                         });
                     }
                 }
             }
             Err(reason) => reason,
         };
-        undo(&mut self.state, from, undo_steps);
+        undo(&mut self.state, from, &mut steps);
+        self.scratch = steps;
         Err(Rejection {
             phase: from,
             input: input.kind(),
@@ -741,7 +756,8 @@ impl Authority {
         })
     }
     /// Reverts the most recently applied transition, at a cost proportional to
-    /// what it wrote. Fails if another transition was applied (or rolled back) since.
+    /// what it wrote. Fails if another transition was applied since, or if it was
+    /// already rolled back.
     pub fn rollback(&mut self, transition: Transition) -> Result<(), RollbackError> {
         if self.latest != Some(transition.token) {
             return Err(RollbackError::NotLatest {
@@ -749,7 +765,7 @@ impl Authority {
             });
         }
         self.latest = None;
-        undo(&mut self.state, transition.from, transition.undo);
+        undo(&mut self.state, transition.from, &mut self.undo_log);
         Ok(())
     }
 }
