@@ -33,7 +33,9 @@ pub fn run(root: &Path, params: synth::Params) -> Result<(), Error> {
     let dir = root.join("target/check-time");
     let src = dir.join("src");
     std::fs::create_dir_all(&src).map_err(|e| Error::io("create", &src, e))?;
-    let write = |name: &Path, text: &str| std::fs::write(name, text).map_err(|e| Error::io("write", name, e));
+    let write = |name: &Path, text: &str| {
+        std::fs::write(name, text).map_err(|e| Error::io("write", name, e))
+    };
     write(&dir.join("Cargo.toml"), MANIFEST)?;
     // Reuse the workspace's resolved versions so the run stays offline-friendly.
     let lock = root.join("Cargo.lock");
@@ -51,7 +53,10 @@ pub fn run(root: &Path, params: synth::Params) -> Result<(), Error> {
     cargo_check(&dir)?;
     // Touch the generated module so the timed run re-checks it (and only it).
     for m in &output.machines {
-        write(&src.join(format!("{}.rs", m.module)), &format!("{}\n", m.rust))?;
+        write(
+            &src.join(format!("{}.rs", m.module)),
+            &format!("{}\n", m.rust),
+        )?;
     }
     let started = Instant::now();
     cargo_check(&dir)?;
@@ -77,6 +82,9 @@ fn cargo_check(dir: &Path) -> Result<(), Error> {
     if status.success() {
         Ok(())
     } else {
-        Err(Error::Usage(format!("cargo check failed in {}", dir.display())))
+        Err(Error::Usage(format!(
+            "cargo check failed in {}",
+            dir.display()
+        )))
     }
 }

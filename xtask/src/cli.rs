@@ -49,7 +49,10 @@ pub enum Command {
         out: Option<PathBuf>,
     },
     /// Time `cargo check` of the kernel generated from a synthetic spec.
-    CheckTime { root: PathBuf, params: synth::Params },
+    CheckTime {
+        root: PathBuf,
+        params: synth::Params,
+    },
 }
 
 /// Parses the arguments after the program name. `default_root` is used without `--root`.
