@@ -1,0 +1,130 @@
+//! The boundary between the shell's public vocabulary and the generated session kernel:
+//! plain conversions, plus the translation of kernel rejections into typed errors.
+//!
+//! Nothing here decides anything; every decision arrives as a kernel transition or
+//! rejection and is only renamed.
+
+use crate::error::RuntimeError;
+use crate::generated::session as k;
+use crate::input::{InputRejection, RuntimeInput};
+use crate::types::{AbandonReason, Durability, HandlingMode, InputId, InputKind, InputPhase, RunId, SessionId};
+
+pub(crate) fn kind(kind: InputKind) -> k::Kind {
+    match kind {
+        InputKind::Prompt => k::Kind::Prompt,
+        InputKind::PeerMessage => k::Kind::PeerMessage,
+        InputKind::PeerRequest => k::Kind::PeerRequest,
+        InputKind::PeerResponseProgress => k::Kind::PeerResponseProgress,
+        InputKind::PeerResponseTerminal => k::Kind::PeerResponseTerminal,
+        InputKind::ExternalEvent => k::Kind::ExternalEvent,
+        InputKind::Continuation => k::Kind::Continuation,
+        InputKind::Operation => k::Kind::Operation,
+    }
+}
+
+fn lane(handling: HandlingMode) -> k::Lane {
+    match handling {
+        HandlingMode::Queue => k::Lane::Queue,
+        HandlingMode::Steer => k::Lane::Steer,
+    }
+}
+
+fn durability(d: Durability) -> k::Durability {
+    match d {
+        Durability::Durable => k::Durability::Durable,
+        Durability::Ephemeral => k::Durability::Ephemeral,
+        Durability::Derived => k::Durability::Derived,
+    }
+}
+
+pub(crate) fn abandon_reason(r: k::AbandonReason) -> AbandonReason {
+    match r {
+        k::AbandonReason::Retired => AbandonReason::Retired,
+        k::AbandonReason::Reset => AbandonReason::Reset,
+        k::AbandonReason::Stopped => AbandonReason::Stopped,
+        k::AbandonReason::Destroyed => AbandonReason::Destroyed,
+        k::AbandonReason::Cancelled => AbandonReason::Cancelled,
+        k::AbandonReason::MaxAttemptsExhausted => AbandonReason::MaxAttemptsExhausted,
+        k::AbandonReason::Unregistered => AbandonReason::Unregistered,
+    }
+}
+
+pub(crate) fn input_phase(p: k::InputPhase) -> InputPhase {
+    match p {
+        k::InputPhase::Queued => InputPhase::Queued,
+        k::InputPhase::Staged => InputPhase::Staged,
+        k::InputPhase::Applied => InputPhase::Applied,
+        k::InputPhase::Consumed => InputPhase::Consumed,
+        k::InputPhase::Abandoned => InputPhase::Abandoned,
+    }
+}
+
+pub(crate) fn input_id(id: &k::InputId) -> InputId {
+    InputId(id.0.clone())
+}
+
+pub(crate) fn kernel_input_id(id: &InputId) -> k::InputId {
+    k::InputId(id.0.clone())
+}
+
+pub(crate) fn run_id(run: k::RunId) -> RunId {
+    RunId(run.0)
+}
+
+pub(crate) fn kernel_run_id(run: RunId) -> k::RunId {
+    k::RunId(run.0)
+}
+
+/// The kernel's `Accept` for `input`.
+pub(crate) fn accept(input: &RuntimeInput, wake: bool) -> k::Input {
+    k::Input::Accept {
+        id: kernel_input_id(input.id()),
+        kind: kind(input.kind()),
+        lane: lane(input.header.handling),
+        durability: durability(input.header.durability),
+        key: input.idempotency_key().map(k::IdemKey::from),
+        has_request: input.request_id().is_some(),
+        wake,
+    }
+}
+
+/// The error for a kernel rejection of a session-level operation: the phase says why.
+pub(crate) fn phase_error(session: &SessionId, rejection: &k::Rejection) -> RuntimeError {
+    match rejection.phase {
+        k::Phase::Destroyed => RuntimeError::Destroyed(session.clone()),
+        k::Phase::Retired => RuntimeError::Retired(session.clone()),
+        k::Phase::Stopped => RuntimeError::Stopped(session.clone()),
+        phase => RuntimeError::NotReady {
+            session: session.clone(),
+            phase: phase.name(),
+        },
+    }
+}
+
+/// The error for a rejected `Accept`: the session's phase, or the first failing guard of
+/// the candidate that would have admitted this kind of input.
+pub(crate) fn accept_error(session: &SessionId, input: &RuntimeInput, rejection: &k::Rejection) -> RuntimeError {
+    let k::RejectReason::GuardsFailed(failed) = &rejection.reason else {
+        return phase_error(session, rejection);
+    };
+    let admitting = if input.kind() == InputKind::Operation {
+        k::TransitionId::AcceptOperation
+    } else {
+        k::TransitionId::Accept
+    };
+    let guard = failed.iter().find(|g| g.transition == admitting).map(|g| g.guard);
+    let rejection_kind = match guard {
+        Some("has_id") => InputRejection::EmptyId,
+        Some("key_not_empty") => InputRejection::EmptyIdempotencyKey,
+        Some("fresh_id") => InputRejection::DuplicateId,
+        Some("not_retiring") => return RuntimeError::Retiring(session.clone()),
+        Some("prompt_not_derived") => InputRejection::DerivedPrompt,
+        Some("not_derived") => InputRejection::DerivedOperation,
+        Some("response_has_request") => InputRejection::ResponseWithoutRequest,
+        Some("request_has_id") => InputRejection::RequestWithoutId,
+        _ => {
+            return RuntimeError::Kernel(format!("unexpected rejection of accept: {rejection}"));
+        }
+    };
+    RuntimeError::Rejected(rejection_kind)
+}
