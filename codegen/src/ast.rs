@@ -181,6 +181,15 @@ pub enum Stmt {
         value: Expr,
         span: Span,
     },
+    /// `self.m[k].f.g = v;`: a field (through nested struct fields) of a map entry.
+    EntryFieldAssign {
+        field: Ident,
+        key: Expr,
+        /// Struct field names from the entry down to the field written; never empty.
+        path: Vec<Ident>,
+        value: Expr,
+        span: Span,
+    },
     /// `self.f.method(args);`
     Call {
         field: Ident,

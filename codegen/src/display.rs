@@ -308,6 +308,22 @@ fn write_stmt_body(out: &mut String, s: &Stmt, indent: usize) {
             write_expr(out, value, Prec::Top);
             out.push(';');
         }
+        Stmt::MapFieldSet {
+            field,
+            key,
+            path,
+            value,
+        } => {
+            let _ = write!(out, "self.{field}[");
+            write_expr(out, key, Prec::Top);
+            out.push(']');
+            for p in path {
+                let _ = write!(out, ".{p}");
+            }
+            out.push_str(" = ");
+            write_expr(out, value, Prec::Top);
+            out.push(';');
+        }
         Stmt::If {
             cond,
             then,
@@ -723,6 +739,12 @@ mod tests {
                 key: lit(2),
                 value: lit(3),
             },
+            Stmt::MapFieldSet {
+                field: "m".into(),
+                key: lit(2),
+                path: vec!["hold".into(), "amount".into()],
+                value: bin(BinOp::Add, lit(3), lit(4)),
+            },
             Stmt::PopFront { field: "q".into() },
             Stmt::Emit(Emit {
                 effect: "Tick".into(),
@@ -741,6 +763,7 @@ mod tests {
         emit Dropped { key: k };
     }
     self.m[2] = 3;
+    self.m[2].hold.amount = 3 + 4;
     self.q.pop_front();
     emit Tick;
 "#;

@@ -316,6 +316,30 @@ fn field_index(machine: &Machine, name: &str) -> usize {
         .unwrap_or_else(|| malformed(format!("unknown state field `{name}`")))
 }
 
+/// Positions (in declaration order) of the struct fields `path` names inside an entry of
+/// the map field `field`.
+fn entry_path_indices(machine: &Machine, field: &str, path: &[String]) -> Vec<usize> {
+    let mut ty = match &machine.fields[field_index(machine, field)].ty {
+        Ty::Map(_, entry) => (**entry).clone(),
+        other => malformed(format!("entry field write into a {}", other.spec_name())),
+    };
+    let mut indices = Vec::with_capacity(path.len());
+    for name in path {
+        let Ty::Struct(s) = &ty else {
+            malformed(format!(".{name} on a {}", ty.spec_name()))
+        };
+        let def = struct_def(machine, s);
+        let index = def
+            .fields
+            .iter()
+            .position(|f| &f.name == name)
+            .unwrap_or_else(|| malformed(format!("unknown field {s}.{name}")));
+        ty = def.fields[index].ty.clone();
+        indices.push(index);
+    }
+    indices
+}
+
 fn struct_def<'a>(machine: &'a Machine, name: &str) -> &'a ir::Struct {
     machine
         .struct_def(name)
@@ -735,6 +759,29 @@ impl Run<'_> {
                     }
                     other => malformed(format!("map insert into {other:?}")),
                 }
+            }
+            Stmt::MapFieldSet {
+                field,
+                key,
+                path,
+                value,
+            } => {
+                let key = self.eval(key, scope)?;
+                let value = self.eval(value, scope)?;
+                let indices = entry_path_indices(self.machine, field, path);
+                let mut place = match self.field_mut(field) {
+                    Value::Map(entries) => entries.get_mut(&key).ok_or(Fault::Absent)?,
+                    other => malformed(format!("entry field write into {other:?}")),
+                };
+                for index in indices {
+                    place = match place {
+                        Value::Struct(values) => values
+                            .get_mut(index)
+                            .unwrap_or_else(|| malformed(format!("no field {index} in {field}"))),
+                        other => malformed(format!("field {index} of {other:?}")),
+                    };
+                }
+                *place = value;
             }
             Stmt::MapRemove { field, key } => {
                 let key = self.eval(key, scope)?;

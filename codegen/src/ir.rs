@@ -276,6 +276,17 @@ pub enum Stmt {
         key: Expr,
         value: Expr,
     },
+    /// `self.m[k].a.b = v;`: sets a field (through nested struct fields) of an existing
+    /// entry of a map whose values are structs. `key` is evaluated before `value`.
+    /// Partial: an absent key is a fault.
+    MapFieldSet {
+        field: String,
+        key: Expr,
+        /// Struct field names from the entry down to the field written; never empty.
+        path: Vec<String>,
+        /// Typed as the last field of `path`.
+        value: Expr,
+    },
     /// `self.m.remove(k);`
     MapRemove {
         field: String,

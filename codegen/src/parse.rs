@@ -183,7 +183,8 @@ fn visit_file_exprs(file: &File, f: &mut dyn FnMut(&Expr)) {
         for s in list {
             match s {
                 Stmt::Assign { value, .. } => f(value),
-                Stmt::IndexAssign { key, value, .. } => {
+                Stmt::IndexAssign { key, value, .. }
+                | Stmt::EntryFieldAssign { key, value, .. } => {
                     f(key);
                     f(value);
                 }
@@ -297,6 +298,7 @@ fn rule_name(rule: Rule) -> Option<&'static str> {
         | Rule::for_stmt
         | Rule::assign_stmt
         | Rule::index_assign
+        | Rule::entry_assign
         | Rule::method_stmt => "a statement",
         Rule::emit_stmt => "`emit`",
         Rule::assign_op => "`=`, `+=` or `-=`",
@@ -598,6 +600,23 @@ fn stmt(pair: Pair<Rule>) -> Stmt {
             Stmt::IndexAssign {
                 field,
                 key,
+                value,
+                span,
+            }
+        }
+        Rule::entry_assign => {
+            let mut parts = pair.into_inner().peekable();
+            let field = ident(parts.next().expect("field"));
+            let key = expr(parts.next().expect("key"));
+            let mut path = Vec::new();
+            while let Some(p) = parts.next_if(|p| p.as_rule() == Rule::ident) {
+                path.push(ident(p));
+            }
+            let value = expr(parts.next().expect("value"));
+            Stmt::EntryFieldAssign {
+                field,
+                key,
+                path,
                 value,
                 span,
             }

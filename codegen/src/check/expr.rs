@@ -461,7 +461,7 @@ impl Checker<'_> {
     }
 
     /// Infers `e` only for its own diagnostics, when its type no longer matters.
-    fn infer_quiet(&mut self, sc: &mut Scope, e: &ast::Expr) -> Checked<ir::Expr> {
+    pub(crate) fn infer_quiet(&mut self, sc: &mut Scope, e: &ast::Expr) -> Checked<ir::Expr> {
         if wants_context(e) {
             return Err(Reported);
         }
@@ -1064,7 +1064,7 @@ impl Checker<'_> {
     }
 
     /// Reports E0303 unless `fact` (or an equivalent) is established in `sc`.
-    fn require(&mut self, sc: &Scope, e: &ast::Expr, fact: &ir::Expr, fact_text: &str) {
+    pub(crate) fn require(&mut self, sc: &Scope, e: &ast::Expr, fact: &ir::Expr, fact_text: &str) {
         if sc.facts_incomplete || super::establish::established(&sc.facts, fact) {
             return;
         }

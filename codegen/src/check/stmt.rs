@@ -1,8 +1,9 @@
 //! Update statements and emits.
 
+use super::establish::show;
 use super::expr::Scope;
 use super::{Checked, Checker, Reported};
-use crate::ast::{self, AssignOp, Ident};
+use crate::ast::{self, AssignOp, Ident, Span};
 use crate::diagnostics::{Code, Diagnostic, did_you_mean};
 use crate::ir::{self, Ty};
 
@@ -114,6 +115,13 @@ impl Checker<'_> {
                     value: value?,
                 })
             }
+            ast::Stmt::EntryFieldAssign {
+                field,
+                key,
+                path,
+                value,
+                span,
+            } => self.entry_field_assign(sc, field, key, path, value, *span),
             ast::Stmt::Call {
                 field,
                 method,
@@ -164,6 +172,137 @@ impl Checker<'_> {
             }
             ast::Stmt::Emit(e) => Ok(ir::Stmt::Emit(self.emit(sc, e)?)),
         }
+    }
+
+    /// `self.m[k].a.b = v;`: the entry must be established like `self.m[k]` as a value,
+    /// and the path must name struct fields.
+    fn entry_field_assign(
+        &mut self,
+        sc: &mut Scope,
+        field: &Ident,
+        key: &ast::Expr,
+        path: &[Ident],
+        value: &ast::Expr,
+        span: Span,
+    ) -> Checked<ir::Stmt> {
+        let ty = self.target_field(field)?;
+        let Ty::Map(k, v) = ty.clone() else {
+            let d = Diagnostic::new(
+                Code::BadOperation,
+                field.span,
+                format!(
+                    "`self.{}[...].{} = ...` needs a `Map`, but `self.{}` is `{}`",
+                    field.name,
+                    path.first().map_or("", |p| p.name.as_str()),
+                    field.name,
+                    ty.spec_name()
+                ),
+            )
+            .label("not a map");
+            let _ = self.infer_quiet(sc, key);
+            let _ = self.infer_quiet(sc, value);
+            return Err(self.report(d));
+        };
+        let key_ir = self.check_expr(sc, key, &k);
+        if let Ok(key_ir) = &key_ir {
+            let map_ir = ir::Expr {
+                kind: ir::ExprKind::SelfField(field.name.clone()),
+                ty: ty.clone(),
+            };
+            let fact = ir::Expr {
+                kind: ir::ExprKind::Binary(
+                    ast::BinOp::In,
+                    Box::new(key_ir.clone()),
+                    Box::new(map_ir),
+                ),
+                ty: Ty::Bool,
+            };
+            // The entry as an expression, for the message; underlined up to the field written.
+            let end = path.last().map_or(key.span.end, |p| p.span.end);
+            let entry = ast::Expr {
+                kind: ast::ExprKind::Index(
+                    Box::new(ast::Expr {
+                        kind: ast::ExprKind::SelfField(field.clone()),
+                        span: Span::new(span.start, field.span.end),
+                    }),
+                    Box::new(key.clone()),
+                ),
+                span: Span::new(span.start, end),
+            };
+            let fact_text = format!("{} in self.{}", show(key), field.name);
+            self.require(sc, &entry, &fact, &fact_text);
+        }
+        let leaf = self.entry_path(field, &v, path);
+        let value = match &leaf {
+            Ok(leaf) => self.check_expr(sc, value, leaf),
+            Err(_) => {
+                let _ = self.infer_quiet(sc, value);
+                Err(Reported)
+            }
+        };
+        Ok(ir::Stmt::MapFieldSet {
+            field: field.name.clone(),
+            key: key_ir?,
+            path: path.iter().map(|p| p.name.clone()).collect(),
+            value: value?,
+        })
+    }
+
+    /// The type of the field `path` names inside an entry of type `entry` of `self.field`.
+    fn entry_path(&mut self, field: &Ident, entry: &Ty, path: &[Ident]) -> Checked<Ty> {
+        let mut cur = entry.clone();
+        for (i, step) in path.iter().enumerate() {
+            let fields = match &cur {
+                Ty::Struct(s) => self.env.struct_fields(s).map(<[_]>::to_vec),
+                _ => None,
+            };
+            let Some(fields) = fields else {
+                let label = if i == 0 {
+                    format!(
+                        "the entries of `self.{}` are `{}`",
+                        field.name,
+                        cur.spec_name()
+                    )
+                } else {
+                    "field access on a non-struct value".to_string()
+                };
+                let mut d = Diagnostic::new(
+                    Code::BadOperation,
+                    step.span,
+                    format!("`{}` has no fields", cur.spec_name()),
+                )
+                .label(label);
+                if i == 0 {
+                    d = d.help(format!(
+                        "replace the whole entry instead: `self.{}[...] = ...;`",
+                        field.name
+                    ));
+                }
+                return Err(self.report(d));
+            };
+            let Ty::Struct(sname) = &cur else {
+                return Err(Reported);
+            };
+            cur = match fields.iter().find(|(n, _)| n == &step.name) {
+                Some((_, Some(ty))) => ty.clone(),
+                Some((_, None)) => return Err(Reported),
+                None => {
+                    let mut d = Diagnostic::new(
+                        Code::UnknownField,
+                        step.span,
+                        format!("struct `{sname}` has no field `{}`", step.name),
+                    )
+                    .label("unknown field");
+                    if let Some(s) =
+                        did_you_mean(&step.name, fields.iter().map(|(n, _)| n.as_str()))
+                    {
+                        d = d.help(format!("did you mean `{s}`?"));
+                    }
+                    return Err(self.report(d));
+                }
+            };
+        }
+        Ok(cur)
     }
 
     fn method_stmt(

@@ -338,3 +338,138 @@ fn transition_names_colliding_in_camel_case_are_duplicates() {
         transition GiveUp on Go from A -> same {} }";
     assert_eq!(codes(src), vec![Code::DuplicateName]);
 }
+
+/// A machine whose map `jobs` holds structs, with `update { BODY }` on input `Go`.
+fn entry_machine(guards: &str, body: &str) -> String {
+    format!(
+        "machine M {{
+            type Tries = u64;
+            enum Stage {{ Queued, Staged }}
+            struct Limit {{ max: Tries, hard: bool }}
+            struct Job {{ stage: Stage, attempts: Tries, limit: Limit }}
+            phases {{ A }}
+            initial A;
+            state {{ jobs: Map<u64, Job> = {{}}, counts: Map<u64, u64> = {{}}, n: u64 = 0 }}
+            input Go {{ k: u64, t: Tries }}
+            transition t on Go from A -> same {{ {guards} update {{ {body} }} }}
+        }}"
+    )
+}
+
+#[test]
+fn entry_field_assignment_lowers_to_map_field_set() {
+    let m = ok(&entry_machine(
+        "guard known: k in self.jobs;",
+        "self.jobs[k].limit.max = self.jobs[k].attempts + 1;",
+    ));
+    let ir::Stmt::MapFieldSet {
+        field,
+        key,
+        path,
+        value,
+    } = &m.transitions[0].update[0]
+    else {
+        panic!("{:?}", m.transitions[0].update[0])
+    };
+    assert_eq!(field, "jobs");
+    assert_eq!(key.kind, K::InputField("k".into()));
+    assert_eq!(path, &["limit".to_string(), "max".to_string()]);
+    // Typed against the leaf field: `Tries + 1` stays `Tries`.
+    assert_eq!(value.ty, Ty::Newtype("Tries".into()));
+}
+
+#[test]
+fn entry_field_assignment_coerces_the_value_to_the_leaf_type() {
+    let m = ok(&entry_machine(
+        "guard known: k in self.jobs;",
+        "self.jobs[k].attempts = self.n;",
+    ));
+    let ir::Stmt::MapFieldSet { value, .. } = &m.transitions[0].update[0] else {
+        panic!()
+    };
+    assert_eq!(value.ty, Ty::Newtype("Tries".into()));
+    assert!(matches!(&value.kind, K::Coerce(inner) if inner.kind == K::SelfField("n".into())));
+}
+
+#[test]
+fn entry_field_assignment_needs_the_entry_established() {
+    let body = "self.jobs[k].stage = Stage::Staged;";
+    assert_eq!(
+        codes(&entry_machine("", body)),
+        vec![Code::UnestablishedPartial]
+    );
+    assert!(codes(&entry_machine("guard g: self.jobs.get(k).is_some();", body)).is_empty());
+    assert!(
+        codes(&entry_machine(
+            "",
+            &format!("if k in self.jobs {{ {body} }}")
+        ))
+        .is_empty()
+    );
+    assert_eq!(
+        codes(&entry_machine(
+            "",
+            &format!("if k in self.jobs {{ }} else {{ {body} }}")
+        )),
+        vec![Code::UnestablishedPartial]
+    );
+    let ds = diags_with(&entry_machine("", body), Code::UnestablishedPartial);
+    assert_eq!(
+        ds[0].message,
+        "`self.jobs[k]` needs `k in self.jobs`, which is not established"
+    );
+    assert_eq!(
+        ds[0].help,
+        vec!["add a guard such as `guard known_in_jobs: k in self.jobs;`".to_string()]
+    );
+}
+
+#[test]
+fn entry_field_assignment_paths_name_struct_fields() {
+    let guard = "guard known: k in self.jobs;";
+    let ds = diags_with(
+        &entry_machine(guard, "self.jobs[k].atempts = 1;"),
+        Code::UnknownField,
+    );
+    assert_eq!(ds.len(), 1);
+    assert_eq!(ds[0].message, "struct `Job` has no field `atempts`");
+    assert_eq!(ds[0].help, vec!["did you mean `attempts`?".to_string()]);
+    assert_eq!(
+        codes(&entry_machine(guard, "self.jobs[k].limit.maxx = 1;")),
+        vec![Code::UnknownField]
+    );
+    // Through a non-struct field, into a map of non-structs, or on a non-map.
+    assert_eq!(
+        codes(&entry_machine(guard, "self.jobs[k].attempts.x = 1;")),
+        vec![Code::BadOperation]
+    );
+    assert_eq!(
+        codes(&entry_machine(
+            "guard known: k in self.counts;",
+            "self.counts[k].x = 1;"
+        )),
+        vec![Code::BadOperation]
+    );
+    assert_eq!(
+        codes(&entry_machine("", "self.n[k].x = 1;")),
+        vec![Code::BadOperation]
+    );
+    assert_eq!(
+        codes(&entry_machine("", "self.phase[k].x = 1;")),
+        vec![Code::ReadOnly]
+    );
+    // The value is checked against the leaf field; the key against the map's key type.
+    assert_eq!(
+        codes(&entry_machine(guard, "self.jobs[k].limit.hard = 1;")),
+        vec![Code::TypeMismatch]
+    );
+    assert_eq!(
+        codes(&entry_machine("", "self.jobs[true].stage = Stage::Staged;")),
+        vec![Code::TypeMismatch]
+    );
+    // A bad path still reports problems in the value.
+    assert_eq!(
+        codes(&entry_machine(guard, "self.jobs[k].nope = self.missing;")),
+        vec![Code::UnknownField, Code::UndefinedName]
+    );
+}

@@ -1304,3 +1304,94 @@ fn checked_download() {
     };
     assert_eq!(shape(machine), shape(&hand));
 }
+
+/// `self.m[k].a.b = v;` writes one field of an existing entry; an absent entry and a
+/// faulting value both reject with the state untouched.
+#[test]
+fn entry_field_assignment() {
+    let (spec, _) = crate::check(
+        "machine Jobs {
+            type Tries = u64;
+            enum Stage { Queued, Staged }
+            struct Limit { max: Tries, hard: bool }
+            struct Job { stage: Stage, attempts: Tries, limit: Limit }
+            phases { Active }
+            initial Active;
+            state { jobs: Map<u64, Job> = {} }
+            input Add { id: u64 }
+            input Retry { id: u64 }
+            input Cap { id: u64, max: u64 }
+            input Drop { id: u64 }
+            transition add on Add from Active -> same {
+                update {
+                    self.jobs[id] = Job {
+                        stage: Stage::Queued,
+                        attempts: 0,
+                        limit: Limit { max: 3, hard: false },
+                    };
+                }
+            }
+            transition retry on Retry from Active -> same {
+                guard known: id in self.jobs;
+                update {
+                    self.jobs[id].stage = Stage::Staged;
+                    self.jobs[id].attempts = self.jobs[id].attempts + 1;
+                }
+            }
+            transition cap on Cap from Active -> same {
+                update {
+                    if id in self.jobs {
+                        self.jobs[id].limit.max = max;
+                        self.jobs[id].limit.hard = true;
+                    }
+                }
+            }
+            transition drop on Drop from Active -> same {
+                guard known: id in self.jobs;
+                update {
+                    self.jobs.remove(id);
+                    self.jobs[id].attempts = 0;
+                }
+            }
+        }",
+        "jobs.machine",
+    )
+    .unwrap_or_else(|d| panic!("{}", d.render()));
+    let machine = &spec.machines[0];
+    let mut j = Interpreter::new(machine);
+    fired(&mut j, json!({ "Add": { "id": 1 } }));
+    fired(&mut j, json!({ "Add": { "id": 2 } }));
+    fired(&mut j, json!({ "Retry": { "id": 1 } }));
+    fired(&mut j, json!({ "Retry": { "id": 1 } }));
+    fired(&mut j, json!({ "Cap": { "id": 2, "max": 9 } }));
+    // An absent entry under `if k in m` is simply skipped.
+    fired(&mut j, json!({ "Cap": { "id": 7, "max": 9 } }));
+    assert_eq!(
+        j.state_json()["jobs"],
+        json!({
+            "1": { "stage": "Staged", "attempts": 2, "limit": { "max": 3, "hard": false } },
+            "2": { "stage": "Queued", "attempts": 0, "limit": { "max": 9, "hard": true } },
+        })
+    );
+    assert_eq!(
+        rejected(&mut j, json!({ "Retry": { "id": 5 } })),
+        guards_failed(&[("retry", "known")])
+    );
+    // The guard held, but the entry is gone by the time it is written.
+    assert_eq!(
+        rejected(&mut j, json!({ "Drop": { "id": 1 } })),
+        Rejected::Absent {
+            transition: "drop".into()
+        }
+    );
+    // Overflow in the value rejects before anything is written.
+    let mut state = j.state_json();
+    state["jobs"]["1"]["attempts"] = json!(u64::MAX);
+    let mut j = Interpreter::from_state_json(machine, &state).expect("valid state");
+    assert_eq!(
+        rejected(&mut j, json!({ "Retry": { "id": 1 } })),
+        Rejected::Overflow {
+            transition: "retry".into()
+        }
+    );
+}

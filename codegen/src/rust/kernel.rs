@@ -54,7 +54,9 @@ fn collect_writes(stmts: &[Stmt], out: &mut BTreeSet<(String, UndoKind)>) {
             Stmt::SetRemove { field, .. } => {
                 out.insert((field.clone(), UndoKind::Removed));
             }
-            Stmt::MapInsert { field, .. } | Stmt::MapRemove { field, .. } => {
+            Stmt::MapInsert { field, .. }
+            | Stmt::MapFieldSet { field, .. }
+            | Stmt::MapRemove { field, .. } => {
                 out.insert((field.clone(), UndoKind::Entry));
             }
             Stmt::PushBack { field, .. } => {
@@ -85,7 +87,7 @@ fn visit_stmts(stmts: &[Stmt], f: &mut dyn FnMut(&Expr)) {
             | Stmt::SetInsert { value, .. }
             | Stmt::SetRemove { value, .. }
             | Stmt::PushBack { value, .. } => visit_expr(value, f),
-            Stmt::MapInsert { key, value, .. } => {
+            Stmt::MapInsert { key, value, .. } | Stmt::MapFieldSet { key, value, .. } => {
                 visit_expr(key, f);
                 visit_expr(value, f);
             }
@@ -739,6 +741,25 @@ impl<'m> KernelGen<'m> {
                     let (k, value) = (#key, #value);
                     let old = state.#f.insert(#stored, value);
                     undo.push(UndoStep::#v(k, old));
+                }}
+            }
+            Stmt::MapFieldSet {
+                field,
+                key,
+                path,
+                value,
+            } => {
+                let f = ident(field);
+                let v = undo_variant(field, UndoKind::Entry);
+                let path = path.iter().map(|p| ident(p));
+                let (key, value) = (g.value_top(key), g.value_top(value));
+                // The whole entry is saved: undo restores it with one insert, like `m[k] = v`.
+                quote! {{
+                    let (k, value) = (#key, #value);
+                    let entry = state.#f.get_mut(&k).ok_or(Fault::Absent)?;
+                    let old = entry.clone();
+                    entry #(.#path)* = value;
+                    undo.push(UndoStep::#v(k, Some(old)));
                 }}
             }
             Stmt::MapRemove { field, key } => {

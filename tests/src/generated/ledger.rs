@@ -1184,22 +1184,34 @@ fn fire_release(
     effects: &mut Vec<Effect>,
     id: &u64,
 ) -> Result<(), Fault> {
-    {
-        let new = Cents(
-            state
-                .balance
-                .0
-                .checked_add(state.holds.get(id).ok_or(Fault::Absent)?.entry.amount.0)
-                .ok_or(Fault::Overflow)?,
-        );
-        undo.push(
-            UndoStep::BalanceReplaced(::std::mem::replace(&mut state.balance, new)),
-        );
-    }
-    {
-        let k = *id;
-        if let Some(old) = state.holds.remove(&k) {
+    if state.phase == Phase::Frozen {
+        {
+            let (k, value) = (*id, Some(String::from("release requested")));
+            let entry = state.holds.get_mut(&k).ok_or(Fault::Absent)?;
+            let old = entry.clone();
+            entry.entry.note = value;
             undo.push(UndoStep::HoldsEntry(k, Some(old)));
+        }
+    } else {
+        {
+            let new = Cents(
+                state
+                    .balance
+                    .0
+                    .checked_add(
+                        state.holds.get(id).ok_or(Fault::Absent)?.entry.amount.0,
+                    )
+                    .ok_or(Fault::Overflow)?,
+            );
+            undo.push(
+                UndoStep::BalanceReplaced(::std::mem::replace(&mut state.balance, new)),
+            );
+        }
+        {
+            let k = *id;
+            if let Some(old) = state.holds.remove(&k) {
+                undo.push(UndoStep::HoldsEntry(k, Some(old)));
+            }
         }
     }
     effects.push(Effect::Released { id: *id });
@@ -1321,6 +1333,16 @@ fn fire_sweep(
                 }
             }
             effects.push(Effect::Swept { id: *id });
+        } else {
+            if state.holds.contains_key(id) {
+                {
+                    let (k, value) = (*id, Kind::Fee);
+                    let entry = state.holds.get_mut(&k).ok_or(Fault::Absent)?;
+                    let old = entry.clone();
+                    entry.entry.kind = value;
+                    undo.push(UndoStep::HoldsEntry(k, Some(old)));
+                }
+            }
         }
     }
     for p in state.pending.iter() {
