@@ -2,3 +2,5 @@
 
 #[rustfmt::skip]
 pub mod download;
+#[rustfmt::skip]
+pub mod session;

@@ -1,0 +1,3678 @@
+// @generated from spec/session.machine by `cargo xtask gen`; do not edit.
+//! Kernel of one agent session: registration and executor attachment, the lifecycle of
+//! every accepted input, lanes and admission order, runs and their retries, cancellation,
+//! and the control operations (stop, retire, reset, recycle, recover, destroy,
+//! unregister).
+//!
+//! The shell (`suricate-runtime`) owns no semantics: it applies these inputs, realises
+//! the effects (wakes, executor calls, store writes, waiter resolution) and rolls the
+//! kernel back when a mechanical step fails.
+//!
+//! Kernel of machine `Session`, generated from `spec/session.machine` by `cargo xtask gen`.
+#![allow(non_camel_case_types, non_snake_case, unused_parens)]
+
+#![allow(
+    clippy::nonminimal_bool,
+    clippy::bool_comparison,
+    clippy::collapsible_if,
+    clippy::collapsible_else_if,
+    clippy::double_parens,
+    clippy::ptr_arg
+)]
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, VecDeque};
+
+/// Caller-chosen identifier of an input, unique within the session.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Default,
+    Serialize,
+    Deserialize
+)]
+#[serde(transparent)]
+pub struct InputId(pub String);
+
+impl From<String> for InputId {
+    fn from(value: String) -> Self {
+        InputId(value)
+    }
+}
+
+impl From<&str> for InputId {
+    fn from(value: &str) -> Self {
+        InputId(value.to_string())
+    }
+}
+
+impl ::std::fmt::Display for InputId {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&self.0, f)
+    }
+}
+
+/// Identifier of a run, allocated by the kernel, increasing.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Default,
+    Serialize,
+    Deserialize
+)]
+#[serde(transparent)]
+pub struct RunId(pub u64);
+
+impl From<u64> for RunId {
+    fn from(value: u64) -> Self {
+        RunId(value)
+    }
+}
+
+impl ::std::fmt::Display for RunId {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&self.0, f)
+    }
+}
+
+/// Idempotency key: inputs with the same key are one input.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Default,
+    Serialize,
+    Deserialize
+)]
+#[serde(transparent)]
+pub struct IdemKey(pub String);
+
+impl From<String> for IdemKey {
+    fn from(value: String) -> Self {
+        IdemKey(value)
+    }
+}
+
+impl From<&str> for IdemKey {
+    fn from(value: &str) -> Self {
+        IdemKey(value.to_string())
+    }
+}
+
+impl ::std::fmt::Display for IdemKey {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&self.0, f)
+    }
+}
+
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize
+)]
+pub enum Kind {
+    Prompt,
+    PeerMessage,
+    PeerRequest,
+    PeerResponseProgress,
+    PeerResponseTerminal,
+    ExternalEvent,
+    Continuation,
+    /// Consumed on accept; never reaches the executor.
+    Operation,
+}
+
+impl Kind {
+    /// Every variant, in declaration order.
+    pub const ALL: [Kind; 8usize] = [
+        Kind::Prompt,
+        Kind::PeerMessage,
+        Kind::PeerRequest,
+        Kind::PeerResponseProgress,
+        Kind::PeerResponseTerminal,
+        Kind::ExternalEvent,
+        Kind::Continuation,
+        Kind::Operation,
+    ];
+    /// The name as written in the spec.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Prompt => "Prompt",
+            Kind::PeerMessage => "PeerMessage",
+            Kind::PeerRequest => "PeerRequest",
+            Kind::PeerResponseProgress => "PeerResponseProgress",
+            Kind::PeerResponseTerminal => "PeerResponseTerminal",
+            Kind::ExternalEvent => "ExternalEvent",
+            Kind::Continuation => "Continuation",
+            Kind::Operation => "Operation",
+        }
+    }
+}
+
+impl ::std::fmt::Display for Kind {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize
+)]
+pub enum Durability {
+    Durable,
+    Ephemeral,
+    Derived,
+}
+
+impl Durability {
+    /// Every variant, in declaration order.
+    pub const ALL: [Durability; 3usize] = [
+        Durability::Durable,
+        Durability::Ephemeral,
+        Durability::Derived,
+    ];
+    /// The name as written in the spec.
+    pub fn name(self) -> &'static str {
+        match self {
+            Durability::Durable => "Durable",
+            Durability::Ephemeral => "Ephemeral",
+            Durability::Derived => "Derived",
+        }
+    }
+}
+
+impl ::std::fmt::Display for Durability {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Steer inputs run before queued ones.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize
+)]
+pub enum Lane {
+    Queue,
+    Steer,
+}
+
+impl Lane {
+    /// Every variant, in declaration order.
+    pub const ALL: [Lane; 2usize] = [Lane::Queue, Lane::Steer];
+    /// The name as written in the spec.
+    pub fn name(self) -> &'static str {
+        match self {
+            Lane::Queue => "Queue",
+            Lane::Steer => "Steer",
+        }
+    }
+}
+
+impl ::std::fmt::Display for Lane {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize
+)]
+pub enum InputPhase {
+    Queued,
+    Staged,
+    Applied,
+    Consumed,
+    Abandoned,
+}
+
+impl InputPhase {
+    /// Every variant, in declaration order.
+    pub const ALL: [InputPhase; 5usize] = [
+        InputPhase::Queued,
+        InputPhase::Staged,
+        InputPhase::Applied,
+        InputPhase::Consumed,
+        InputPhase::Abandoned,
+    ];
+    /// The name as written in the spec.
+    pub fn name(self) -> &'static str {
+        match self {
+            InputPhase::Queued => "Queued",
+            InputPhase::Staged => "Staged",
+            InputPhase::Applied => "Applied",
+            InputPhase::Consumed => "Consumed",
+            InputPhase::Abandoned => "Abandoned",
+        }
+    }
+}
+
+impl ::std::fmt::Display for InputPhase {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize
+)]
+pub enum AbandonReason {
+    Retired,
+    Reset,
+    Stopped,
+    Destroyed,
+    Cancelled,
+    MaxAttemptsExhausted,
+    Unregistered,
+}
+
+impl AbandonReason {
+    /// Every variant, in declaration order.
+    pub const ALL: [AbandonReason; 7usize] = [
+        AbandonReason::Retired,
+        AbandonReason::Reset,
+        AbandonReason::Stopped,
+        AbandonReason::Destroyed,
+        AbandonReason::Cancelled,
+        AbandonReason::MaxAttemptsExhausted,
+        AbandonReason::Unregistered,
+    ];
+    /// The name as written in the spec.
+    pub fn name(self) -> &'static str {
+        match self {
+            AbandonReason::Retired => "Retired",
+            AbandonReason::Reset => "Reset",
+            AbandonReason::Stopped => "Stopped",
+            AbandonReason::Destroyed => "Destroyed",
+            AbandonReason::Cancelled => "Cancelled",
+            AbandonReason::MaxAttemptsExhausted => "MaxAttemptsExhausted",
+            AbandonReason::Unregistered => "Unregistered",
+        }
+    }
+}
+
+impl ::std::fmt::Display for AbandonReason {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// What the kernel knows about one accepted input.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Record {
+    pub kind: Kind,
+    pub lane: Lane,
+    pub durability: Durability,
+    pub phase: InputPhase,
+    /// Runs this input has been staged into.
+    pub attempts: u64,
+    pub last_run: Option<RunId>,
+    pub reason: Option<AbandonReason>,
+    pub key: Option<IdemKey>,
+}
+
+/// Coarse lifecycle phase of the machine.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize
+)]
+pub enum Phase {
+    /// Created, not registered yet.
+    Initializing,
+    /// Registered without an executor: inputs queue, nothing runs.
+    Idle,
+    /// An executor and its runtime loop are attached; no run in flight.
+    Attached,
+    /// A run is in flight (`run` is set).
+    Running,
+    /// Drained and closed to new input.
+    Retired,
+    /// Stopped: pending work was abandoned; attaching an executor revives it.
+    Stopped,
+    /// Gone for good.
+    Destroyed,
+}
+
+impl Phase {
+    /// Every variant, in declaration order.
+    pub const ALL: [Phase; 7usize] = [
+        Phase::Initializing,
+        Phase::Idle,
+        Phase::Attached,
+        Phase::Running,
+        Phase::Retired,
+        Phase::Stopped,
+        Phase::Destroyed,
+    ];
+    /// The name as written in the spec.
+    pub fn name(self) -> &'static str {
+        match self {
+            Phase::Initializing => "Initializing",
+            Phase::Idle => "Idle",
+            Phase::Attached => "Attached",
+            Phase::Running => "Running",
+            Phase::Retired => "Retired",
+            Phase::Stopped => "Stopped",
+            Phase::Destroyed => "Destroyed",
+        }
+    }
+}
+
+impl ::std::fmt::Display for Phase {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl Phase {
+    /// The phase a new machine starts in.
+    pub const INITIAL: Phase = Phase::Initializing;
+    /// Terminal phases are never left.
+    pub fn is_terminal(self) -> bool {
+        matches!(self, Phase::Destroyed)
+    }
+}
+
+/// The machine's whole state: the phase plus every declared field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct State {
+    /// Written only by transitions.
+    pub phase: Phase,
+    /// Every input accepted since the last reset.
+    pub inputs: BTreeMap<InputId, Record>,
+    /// Admission order of queued inputs per lane.
+    pub queue: VecDeque<InputId>,
+    pub steer: VecDeque<InputId>,
+    /// Idempotency key -> the input that owns it.
+    pub keys: BTreeMap<IdemKey, InputId>,
+    /// The run in flight, while Running.
+    pub run: Option<RunId>,
+    pub next_run: RunId,
+    /// Contributors of the run in flight, in admission order.
+    pub staged: VecDeque<InputId>,
+    /// Scratch flag of batch selection: the batch is complete.
+    pub batch_closed: bool,
+    /// A boundary cancel was already dispatched for the run in flight.
+    pub cancel_dispatched: bool,
+    /// `retire` was asked while work remained: drain, then retire.
+    pub retiring: bool,
+    pub max_attempts: u64,
+}
+
+impl State {
+    /// The declared defaults, in the initial phase.
+    pub fn initial() -> State {
+        State {
+            phase: Phase::Initializing,
+            inputs: BTreeMap::new(),
+            queue: VecDeque::new(),
+            steer: VecDeque::new(),
+            keys: BTreeMap::new(),
+            run: None,
+            next_run: RunId(1u64),
+            staged: VecDeque::new(),
+            batch_closed: false,
+            cancel_dispatched: false,
+            retiring: false,
+            max_attempts: 3u64,
+        }
+    }
+}
+
+impl Default for State {
+    fn default() -> Self {
+        State::initial()
+    }
+}
+
+/// A typed trigger of the machine.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Input {
+    Register,
+    /// An executor is offered; at most one loop exists per session.
+    AttachExecutor,
+    Accept {
+        id: InputId,
+        kind: Kind,
+        lane: Lane,
+        durability: Durability,
+        key: Option<IdemKey>,
+        /// The input carries a peer request id.
+        has_request: bool,
+        /// Wake the runtime loop (false for `accept_without_wake`).
+        wake: bool,
+    },
+    /// Explicit wake after `accept_without_wake`.
+    WakeLoop,
+    /// The loop asks for the next batch.
+    StartRun,
+    /// The executor applied the run.
+    RunApplied { run: RunId },
+    /// The run's results are durable.
+    CommitRun { run: RunId },
+    /// The executor failed generically (or the commit could not be written).
+    FailRun { run: RunId },
+    /// The executor reported the run cancelled.
+    CancelRun { run: RunId },
+    /// The loop found no runnable work.
+    Settle,
+    CancelAfterBoundary,
+    Interrupt { run: RunId },
+    Stop,
+    Retire,
+    Reset,
+    Recycle,
+    Recover,
+    Destroy,
+    Unregister,
+}
+
+impl Input {
+    pub fn kind(&self) -> InputKind {
+        match self {
+            Input::Register => InputKind::Register,
+            Input::AttachExecutor => InputKind::AttachExecutor,
+            Input::Accept { .. } => InputKind::Accept,
+            Input::WakeLoop => InputKind::WakeLoop,
+            Input::StartRun => InputKind::StartRun,
+            Input::RunApplied { .. } => InputKind::RunApplied,
+            Input::CommitRun { .. } => InputKind::CommitRun,
+            Input::FailRun { .. } => InputKind::FailRun,
+            Input::CancelRun { .. } => InputKind::CancelRun,
+            Input::Settle => InputKind::Settle,
+            Input::CancelAfterBoundary => InputKind::CancelAfterBoundary,
+            Input::Interrupt { .. } => InputKind::Interrupt,
+            Input::Stop => InputKind::Stop,
+            Input::Retire => InputKind::Retire,
+            Input::Reset => InputKind::Reset,
+            Input::Recycle => InputKind::Recycle,
+            Input::Recover => InputKind::Recover,
+            Input::Destroy => InputKind::Destroy,
+            Input::Unregister => InputKind::Unregister,
+        }
+    }
+}
+
+/// The kind of an [`Input`], without its data.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize
+)]
+pub enum InputKind {
+    Register,
+    /// An executor is offered; at most one loop exists per session.
+    AttachExecutor,
+    Accept,
+    /// Explicit wake after `accept_without_wake`.
+    WakeLoop,
+    /// The loop asks for the next batch.
+    StartRun,
+    /// The executor applied the run.
+    RunApplied,
+    /// The run's results are durable.
+    CommitRun,
+    /// The executor failed generically (or the commit could not be written).
+    FailRun,
+    /// The executor reported the run cancelled.
+    CancelRun,
+    /// The loop found no runnable work.
+    Settle,
+    CancelAfterBoundary,
+    Interrupt,
+    Stop,
+    Retire,
+    Reset,
+    Recycle,
+    Recover,
+    Destroy,
+    Unregister,
+}
+
+impl InputKind {
+    /// Every variant, in declaration order.
+    pub const ALL: [InputKind; 19usize] = [
+        InputKind::Register,
+        InputKind::AttachExecutor,
+        InputKind::Accept,
+        InputKind::WakeLoop,
+        InputKind::StartRun,
+        InputKind::RunApplied,
+        InputKind::CommitRun,
+        InputKind::FailRun,
+        InputKind::CancelRun,
+        InputKind::Settle,
+        InputKind::CancelAfterBoundary,
+        InputKind::Interrupt,
+        InputKind::Stop,
+        InputKind::Retire,
+        InputKind::Reset,
+        InputKind::Recycle,
+        InputKind::Recover,
+        InputKind::Destroy,
+        InputKind::Unregister,
+    ];
+    /// The name as written in the spec.
+    pub fn name(self) -> &'static str {
+        match self {
+            InputKind::Register => "Register",
+            InputKind::AttachExecutor => "AttachExecutor",
+            InputKind::Accept => "Accept",
+            InputKind::WakeLoop => "WakeLoop",
+            InputKind::StartRun => "StartRun",
+            InputKind::RunApplied => "RunApplied",
+            InputKind::CommitRun => "CommitRun",
+            InputKind::FailRun => "FailRun",
+            InputKind::CancelRun => "CancelRun",
+            InputKind::Settle => "Settle",
+            InputKind::CancelAfterBoundary => "CancelAfterBoundary",
+            InputKind::Interrupt => "Interrupt",
+            InputKind::Stop => "Stop",
+            InputKind::Retire => "Retire",
+            InputKind::Reset => "Reset",
+            InputKind::Recycle => "Recycle",
+            InputKind::Recover => "Recover",
+            InputKind::Destroy => "Destroy",
+            InputKind::Unregister => "Unregister",
+        }
+    }
+}
+
+impl ::std::fmt::Display for InputKind {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A typed output, returned as data, never executed by the kernel.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Effect {
+    Registered,
+    /// Spawn the runtime loop for the offered executor.
+    SpawnLoop,
+    /// Poke the runtime loop.
+    Wake,
+    /// End the runtime loop without calling the executor's stop hook.
+    DetachLoop,
+    /// Call the executor's stop hook (once) and end the runtime loop.
+    StopExecutor,
+    Accepted { input: InputId, lane: Lane },
+    /// Same key as an input still in flight: share its outcome.
+    Joined { input: InputId },
+    /// Same key as an input already terminal.
+    Deduplicated { input: InputId },
+    Consumed { input: InputId, run: Option<RunId> },
+    Abandoned { input: InputId, reason: AbandonReason },
+    /// Put back in its lane after a failed run.
+    Requeued { input: InputId },
+    RunStarted { run: RunId, lane: Lane, inputs: VecDeque<InputId> },
+    RunCommitted { run: RunId },
+    RunFailed { run: RunId },
+    RunCancelled { run: RunId },
+    DispatchBoundaryCancel { run: RunId },
+    InterruptRun { run: RunId },
+    /// Retire with work left: it drains first.
+    Draining { pending: u64 },
+    /// Recycle or recover kept these inputs queued for the next executor.
+    Transferred { input: InputId },
+}
+
+impl Effect {
+    pub fn kind(&self) -> EffectKind {
+        match self {
+            Effect::Registered => EffectKind::Registered,
+            Effect::SpawnLoop => EffectKind::SpawnLoop,
+            Effect::Wake => EffectKind::Wake,
+            Effect::DetachLoop => EffectKind::DetachLoop,
+            Effect::StopExecutor => EffectKind::StopExecutor,
+            Effect::Accepted { .. } => EffectKind::Accepted,
+            Effect::Joined { .. } => EffectKind::Joined,
+            Effect::Deduplicated { .. } => EffectKind::Deduplicated,
+            Effect::Consumed { .. } => EffectKind::Consumed,
+            Effect::Abandoned { .. } => EffectKind::Abandoned,
+            Effect::Requeued { .. } => EffectKind::Requeued,
+            Effect::RunStarted { .. } => EffectKind::RunStarted,
+            Effect::RunCommitted { .. } => EffectKind::RunCommitted,
+            Effect::RunFailed { .. } => EffectKind::RunFailed,
+            Effect::RunCancelled { .. } => EffectKind::RunCancelled,
+            Effect::DispatchBoundaryCancel { .. } => EffectKind::DispatchBoundaryCancel,
+            Effect::InterruptRun { .. } => EffectKind::InterruptRun,
+            Effect::Draining { .. } => EffectKind::Draining,
+            Effect::Transferred { .. } => EffectKind::Transferred,
+        }
+    }
+}
+
+/// The kind of an [`Effect`], without its data.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize
+)]
+pub enum EffectKind {
+    Registered,
+    /// Spawn the runtime loop for the offered executor.
+    SpawnLoop,
+    /// Poke the runtime loop.
+    Wake,
+    /// End the runtime loop without calling the executor's stop hook.
+    DetachLoop,
+    /// Call the executor's stop hook (once) and end the runtime loop.
+    StopExecutor,
+    Accepted,
+    /// Same key as an input still in flight: share its outcome.
+    Joined,
+    /// Same key as an input already terminal.
+    Deduplicated,
+    Consumed,
+    Abandoned,
+    /// Put back in its lane after a failed run.
+    Requeued,
+    RunStarted,
+    RunCommitted,
+    RunFailed,
+    RunCancelled,
+    DispatchBoundaryCancel,
+    InterruptRun,
+    /// Retire with work left: it drains first.
+    Draining,
+    /// Recycle or recover kept these inputs queued for the next executor.
+    Transferred,
+}
+
+impl EffectKind {
+    /// Every variant, in declaration order.
+    pub const ALL: [EffectKind; 19usize] = [
+        EffectKind::Registered,
+        EffectKind::SpawnLoop,
+        EffectKind::Wake,
+        EffectKind::DetachLoop,
+        EffectKind::StopExecutor,
+        EffectKind::Accepted,
+        EffectKind::Joined,
+        EffectKind::Deduplicated,
+        EffectKind::Consumed,
+        EffectKind::Abandoned,
+        EffectKind::Requeued,
+        EffectKind::RunStarted,
+        EffectKind::RunCommitted,
+        EffectKind::RunFailed,
+        EffectKind::RunCancelled,
+        EffectKind::DispatchBoundaryCancel,
+        EffectKind::InterruptRun,
+        EffectKind::Draining,
+        EffectKind::Transferred,
+    ];
+    /// The name as written in the spec.
+    pub fn name(self) -> &'static str {
+        match self {
+            EffectKind::Registered => "Registered",
+            EffectKind::SpawnLoop => "SpawnLoop",
+            EffectKind::Wake => "Wake",
+            EffectKind::DetachLoop => "DetachLoop",
+            EffectKind::StopExecutor => "StopExecutor",
+            EffectKind::Accepted => "Accepted",
+            EffectKind::Joined => "Joined",
+            EffectKind::Deduplicated => "Deduplicated",
+            EffectKind::Consumed => "Consumed",
+            EffectKind::Abandoned => "Abandoned",
+            EffectKind::Requeued => "Requeued",
+            EffectKind::RunStarted => "RunStarted",
+            EffectKind::RunCommitted => "RunCommitted",
+            EffectKind::RunFailed => "RunFailed",
+            EffectKind::RunCancelled => "RunCancelled",
+            EffectKind::DispatchBoundaryCancel => "DispatchBoundaryCancel",
+            EffectKind::InterruptRun => "InterruptRun",
+            EffectKind::Draining => "Draining",
+            EffectKind::Transferred => "Transferred",
+        }
+    }
+}
+
+impl ::std::fmt::Display for EffectKind {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Names a transition of the spec.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize
+)]
+pub enum TransitionId {
+    Register,
+    /// Registering twice is harmless.
+    RegisterAgain,
+    Attach,
+    /// A second executor while one is attached: no second loop.
+    AttachAgain,
+    /// Same key as an input still in flight: the caller joins its outcome.
+    JoinInFlight,
+    /// Same key as an input already terminal: nothing to do, nothing to wait for.
+    DedupeTerminal,
+    /// Operations are consumed on accept and never reach the executor.
+    AcceptOperation,
+    Accept,
+    Wake,
+    /// Without a loop there is nothing to wake; queued work waits for an executor.
+    WakeWithoutLoop,
+    /// Batch selection: the steer lane before the queue lane; admission order; a prompt,
+    /// or an input being retried, runs alone; otherwise the longest prefix of fresh,
+    /// non-prompt inputs runs as one batch.
+    StartSteerRun,
+    StartQueueRun,
+    RunApplied,
+    CommitRun,
+    /// A generic failure: each contributor goes back to the tail of its lane (so a
+    /// failing head never blocks the inputs behind it) until it has had `max_attempts`
+    /// runs; then it is abandoned.
+    FailRun,
+    /// The executor cancelled the run: its contributors are abandoned, not retried.
+    CancelRun,
+    /// A retiring session whose work has drained retires.
+    SettleRetired,
+    /// The first boundary cancel of a run is dispatched.
+    DispatchBoundaryCancel,
+    /// Later cancels of the same run coalesce into the first.
+    CoalesceBoundaryCancel,
+    /// Nothing runs: nothing to cancel, and nothing is remembered for the next run.
+    BoundaryCancelIdle,
+    /// A hard interrupt names the run it means; a stale run id matches nothing.
+    Interrupt,
+    /// Stop with a loop: pending inputs are abandoned and the executor's stop hook runs.
+    Stop,
+    /// Stop without a loop: pending inputs are abandoned; there is no hook to call.
+    StopIdle,
+    /// Stopping twice calls the hook once.
+    StopAgain,
+    /// Without a loop nothing can drain: queued work is abandoned.
+    RetireIdle,
+    /// With a loop and nothing left to do, retire at once.
+    RetireDrained,
+    /// With a loop and work left (or a run in flight): refuse new input, drain, then retire.
+    RetireDraining,
+    RetireAgain,
+    /// Everything pending is abandoned and the session starts over, without an executor.
+    /// Refused while a run is in flight.
+    Reset,
+    /// A fresh start for the executor side: the loop is detached, queued work and its
+    /// waiters stay, in order, for the next executor. Refused while a run is in flight.
+    Recycle,
+    /// After the runtime lost its loop (a crash, a restart): the run in flight is
+    /// forgotten and its contributors go back to the front of their lanes, in order.
+    RecoverRun,
+    Recover,
+    Destroy,
+    /// The session leaves the runtime: pending inputs are abandoned, the loop ends.
+    Unregister,
+}
+
+impl TransitionId {
+    /// Every variant, in declaration order.
+    pub const ALL: [TransitionId; 34usize] = [
+        TransitionId::Register,
+        TransitionId::RegisterAgain,
+        TransitionId::Attach,
+        TransitionId::AttachAgain,
+        TransitionId::JoinInFlight,
+        TransitionId::DedupeTerminal,
+        TransitionId::AcceptOperation,
+        TransitionId::Accept,
+        TransitionId::Wake,
+        TransitionId::WakeWithoutLoop,
+        TransitionId::StartSteerRun,
+        TransitionId::StartQueueRun,
+        TransitionId::RunApplied,
+        TransitionId::CommitRun,
+        TransitionId::FailRun,
+        TransitionId::CancelRun,
+        TransitionId::SettleRetired,
+        TransitionId::DispatchBoundaryCancel,
+        TransitionId::CoalesceBoundaryCancel,
+        TransitionId::BoundaryCancelIdle,
+        TransitionId::Interrupt,
+        TransitionId::Stop,
+        TransitionId::StopIdle,
+        TransitionId::StopAgain,
+        TransitionId::RetireIdle,
+        TransitionId::RetireDrained,
+        TransitionId::RetireDraining,
+        TransitionId::RetireAgain,
+        TransitionId::Reset,
+        TransitionId::Recycle,
+        TransitionId::RecoverRun,
+        TransitionId::Recover,
+        TransitionId::Destroy,
+        TransitionId::Unregister,
+    ];
+    /// The name as written in the spec.
+    pub fn name(self) -> &'static str {
+        match self {
+            TransitionId::Register => "register",
+            TransitionId::RegisterAgain => "register_again",
+            TransitionId::Attach => "attach",
+            TransitionId::AttachAgain => "attach_again",
+            TransitionId::JoinInFlight => "join_in_flight",
+            TransitionId::DedupeTerminal => "dedupe_terminal",
+            TransitionId::AcceptOperation => "accept_operation",
+            TransitionId::Accept => "accept",
+            TransitionId::Wake => "wake",
+            TransitionId::WakeWithoutLoop => "wake_without_loop",
+            TransitionId::StartSteerRun => "start_steer_run",
+            TransitionId::StartQueueRun => "start_queue_run",
+            TransitionId::RunApplied => "run_applied",
+            TransitionId::CommitRun => "commit_run",
+            TransitionId::FailRun => "fail_run",
+            TransitionId::CancelRun => "cancel_run",
+            TransitionId::SettleRetired => "settle_retired",
+            TransitionId::DispatchBoundaryCancel => "dispatch_boundary_cancel",
+            TransitionId::CoalesceBoundaryCancel => "coalesce_boundary_cancel",
+            TransitionId::BoundaryCancelIdle => "boundary_cancel_idle",
+            TransitionId::Interrupt => "interrupt",
+            TransitionId::Stop => "stop",
+            TransitionId::StopIdle => "stop_idle",
+            TransitionId::StopAgain => "stop_again",
+            TransitionId::RetireIdle => "retire_idle",
+            TransitionId::RetireDrained => "retire_drained",
+            TransitionId::RetireDraining => "retire_draining",
+            TransitionId::RetireAgain => "retire_again",
+            TransitionId::Reset => "reset",
+            TransitionId::Recycle => "recycle",
+            TransitionId::RecoverRun => "recover_run",
+            TransitionId::Recover => "recover",
+            TransitionId::Destroy => "destroy",
+            TransitionId::Unregister => "unregister",
+        }
+    }
+}
+
+impl ::std::fmt::Display for TransitionId {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Static description of one transition, for tooling and diagnostics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TransitionInfo {
+    pub id: TransitionId,
+    pub name: &'static str,
+    pub input: InputKind,
+    /// Phases it fires from.
+    pub from: &'static [Phase],
+    /// The phase it leads to; `None` stays in the phase it fired from.
+    pub to: Option<Phase>,
+    /// Guard names, in evaluation order.
+    pub guards: &'static [&'static str],
+    /// Kinds of effect it may emit, in first-emission order.
+    pub effects: &'static [EffectKind],
+}
+
+/// Every transition, in declaration (dispatch) order; indexed by `TransitionId as usize`.
+pub const TRANSITIONS: &[TransitionInfo] = &[
+    TransitionInfo {
+        id: TransitionId::Register,
+        name: "register",
+        input: InputKind::Register,
+        from: &[Phase::Initializing],
+        to: Some(Phase::Idle),
+        guards: &[],
+        effects: &[EffectKind::Registered],
+    },
+    TransitionInfo {
+        id: TransitionId::RegisterAgain,
+        name: "register_again",
+        input: InputKind::Register,
+        from: &[
+            Phase::Idle,
+            Phase::Attached,
+            Phase::Running,
+            Phase::Retired,
+            Phase::Stopped,
+        ],
+        to: None,
+        guards: &[],
+        effects: &[],
+    },
+    TransitionInfo {
+        id: TransitionId::Attach,
+        name: "attach",
+        input: InputKind::AttachExecutor,
+        from: &[Phase::Idle, Phase::Stopped],
+        to: Some(Phase::Attached),
+        guards: &[],
+        effects: &[EffectKind::SpawnLoop],
+    },
+    TransitionInfo {
+        id: TransitionId::AttachAgain,
+        name: "attach_again",
+        input: InputKind::AttachExecutor,
+        from: &[Phase::Attached, Phase::Running],
+        to: None,
+        guards: &[],
+        effects: &[],
+    },
+    TransitionInfo {
+        id: TransitionId::JoinInFlight,
+        name: "join_in_flight",
+        input: InputKind::Accept,
+        from: &[Phase::Idle, Phase::Attached, Phase::Running],
+        to: None,
+        guards: &["keyed", "key_bound", "owner_known", "owner_live"],
+        effects: &[EffectKind::Joined],
+    },
+    TransitionInfo {
+        id: TransitionId::DedupeTerminal,
+        name: "dedupe_terminal",
+        input: InputKind::Accept,
+        from: &[Phase::Idle, Phase::Attached, Phase::Running],
+        to: None,
+        guards: &["keyed", "key_bound"],
+        effects: &[EffectKind::Deduplicated],
+    },
+    TransitionInfo {
+        id: TransitionId::AcceptOperation,
+        name: "accept_operation",
+        input: InputKind::Accept,
+        from: &[Phase::Idle, Phase::Attached, Phase::Running],
+        to: None,
+        guards: &[
+            "is_operation",
+            "has_id",
+            "key_not_empty",
+            "fresh_id",
+            "not_retiring",
+            "not_derived",
+        ],
+        effects: &[EffectKind::Accepted, EffectKind::Consumed],
+    },
+    TransitionInfo {
+        id: TransitionId::Accept,
+        name: "accept",
+        input: InputKind::Accept,
+        from: &[Phase::Idle, Phase::Attached, Phase::Running],
+        to: None,
+        guards: &[
+            "has_id",
+            "key_not_empty",
+            "fresh_id",
+            "not_retiring",
+            "prompt_not_derived",
+            "response_has_request",
+            "request_has_id",
+        ],
+        effects: &[EffectKind::Wake, EffectKind::Accepted],
+    },
+    TransitionInfo {
+        id: TransitionId::Wake,
+        name: "wake",
+        input: InputKind::WakeLoop,
+        from: &[Phase::Attached, Phase::Running],
+        to: None,
+        guards: &[],
+        effects: &[EffectKind::Wake],
+    },
+    TransitionInfo {
+        id: TransitionId::WakeWithoutLoop,
+        name: "wake_without_loop",
+        input: InputKind::WakeLoop,
+        from: &[Phase::Idle, Phase::Retired, Phase::Stopped],
+        to: None,
+        guards: &[],
+        effects: &[],
+    },
+    TransitionInfo {
+        id: TransitionId::StartSteerRun,
+        name: "start_steer_run",
+        input: InputKind::StartRun,
+        from: &[Phase::Attached],
+        to: Some(Phase::Running),
+        guards: &["steer_work"],
+        effects: &[EffectKind::RunStarted],
+    },
+    TransitionInfo {
+        id: TransitionId::StartQueueRun,
+        name: "start_queue_run",
+        input: InputKind::StartRun,
+        from: &[Phase::Attached],
+        to: Some(Phase::Running),
+        guards: &["queue_work"],
+        effects: &[EffectKind::RunStarted],
+    },
+    TransitionInfo {
+        id: TransitionId::RunApplied,
+        name: "run_applied",
+        input: InputKind::RunApplied,
+        from: &[Phase::Running],
+        to: None,
+        guards: &["current_run"],
+        effects: &[],
+    },
+    TransitionInfo {
+        id: TransitionId::CommitRun,
+        name: "commit_run",
+        input: InputKind::CommitRun,
+        from: &[Phase::Running],
+        to: Some(Phase::Attached),
+        guards: &["current_run", "applied"],
+        effects: &[EffectKind::Consumed, EffectKind::RunCommitted],
+    },
+    TransitionInfo {
+        id: TransitionId::FailRun,
+        name: "fail_run",
+        input: InputKind::FailRun,
+        from: &[Phase::Running],
+        to: Some(Phase::Attached),
+        guards: &["current_run"],
+        effects: &[EffectKind::Abandoned, EffectKind::Requeued, EffectKind::RunFailed],
+    },
+    TransitionInfo {
+        id: TransitionId::CancelRun,
+        name: "cancel_run",
+        input: InputKind::CancelRun,
+        from: &[Phase::Running],
+        to: Some(Phase::Attached),
+        guards: &["current_run"],
+        effects: &[EffectKind::Abandoned, EffectKind::RunCancelled],
+    },
+    TransitionInfo {
+        id: TransitionId::SettleRetired,
+        name: "settle_retired",
+        input: InputKind::Settle,
+        from: &[Phase::Attached],
+        to: Some(Phase::Retired),
+        guards: &["retiring", "drained"],
+        effects: &[EffectKind::DetachLoop],
+    },
+    TransitionInfo {
+        id: TransitionId::DispatchBoundaryCancel,
+        name: "dispatch_boundary_cancel",
+        input: InputKind::CancelAfterBoundary,
+        from: &[Phase::Running],
+        to: None,
+        guards: &["has_run", "first_in_run"],
+        effects: &[EffectKind::DispatchBoundaryCancel],
+    },
+    TransitionInfo {
+        id: TransitionId::CoalesceBoundaryCancel,
+        name: "coalesce_boundary_cancel",
+        input: InputKind::CancelAfterBoundary,
+        from: &[Phase::Running],
+        to: None,
+        guards: &[],
+        effects: &[],
+    },
+    TransitionInfo {
+        id: TransitionId::BoundaryCancelIdle,
+        name: "boundary_cancel_idle",
+        input: InputKind::CancelAfterBoundary,
+        from: &[Phase::Idle, Phase::Attached],
+        to: None,
+        guards: &[],
+        effects: &[],
+    },
+    TransitionInfo {
+        id: TransitionId::Interrupt,
+        name: "interrupt",
+        input: InputKind::Interrupt,
+        from: &[Phase::Running],
+        to: None,
+        guards: &["current_run"],
+        effects: &[EffectKind::InterruptRun],
+    },
+    TransitionInfo {
+        id: TransitionId::Stop,
+        name: "stop",
+        input: InputKind::Stop,
+        from: &[Phase::Attached, Phase::Running],
+        to: Some(Phase::Stopped),
+        guards: &[],
+        effects: &[EffectKind::Abandoned, EffectKind::StopExecutor],
+    },
+    TransitionInfo {
+        id: TransitionId::StopIdle,
+        name: "stop_idle",
+        input: InputKind::Stop,
+        from: &[Phase::Idle, Phase::Retired],
+        to: Some(Phase::Stopped),
+        guards: &[],
+        effects: &[EffectKind::Abandoned],
+    },
+    TransitionInfo {
+        id: TransitionId::StopAgain,
+        name: "stop_again",
+        input: InputKind::Stop,
+        from: &[Phase::Stopped],
+        to: None,
+        guards: &[],
+        effects: &[],
+    },
+    TransitionInfo {
+        id: TransitionId::RetireIdle,
+        name: "retire_idle",
+        input: InputKind::Retire,
+        from: &[Phase::Idle],
+        to: Some(Phase::Retired),
+        guards: &[],
+        effects: &[EffectKind::Abandoned],
+    },
+    TransitionInfo {
+        id: TransitionId::RetireDrained,
+        name: "retire_drained",
+        input: InputKind::Retire,
+        from: &[Phase::Attached],
+        to: Some(Phase::Retired),
+        guards: &["drained"],
+        effects: &[EffectKind::DetachLoop],
+    },
+    TransitionInfo {
+        id: TransitionId::RetireDraining,
+        name: "retire_draining",
+        input: InputKind::Retire,
+        from: &[Phase::Attached, Phase::Running],
+        to: None,
+        guards: &[],
+        effects: &[EffectKind::Draining, EffectKind::Wake],
+    },
+    TransitionInfo {
+        id: TransitionId::RetireAgain,
+        name: "retire_again",
+        input: InputKind::Retire,
+        from: &[Phase::Retired],
+        to: None,
+        guards: &[],
+        effects: &[],
+    },
+    TransitionInfo {
+        id: TransitionId::Reset,
+        name: "reset",
+        input: InputKind::Reset,
+        from: &[Phase::Idle, Phase::Attached, Phase::Retired, Phase::Stopped],
+        to: Some(Phase::Idle),
+        guards: &[],
+        effects: &[EffectKind::Abandoned, EffectKind::DetachLoop],
+    },
+    TransitionInfo {
+        id: TransitionId::Recycle,
+        name: "recycle",
+        input: InputKind::Recycle,
+        from: &[Phase::Idle, Phase::Attached],
+        to: Some(Phase::Idle),
+        guards: &[],
+        effects: &[EffectKind::Transferred, EffectKind::DetachLoop],
+    },
+    TransitionInfo {
+        id: TransitionId::RecoverRun,
+        name: "recover_run",
+        input: InputKind::Recover,
+        from: &[Phase::Running],
+        to: Some(Phase::Idle),
+        guards: &[],
+        effects: &[EffectKind::Transferred, EffectKind::DetachLoop],
+    },
+    TransitionInfo {
+        id: TransitionId::Recover,
+        name: "recover",
+        input: InputKind::Recover,
+        from: &[Phase::Idle, Phase::Attached],
+        to: Some(Phase::Idle),
+        guards: &[],
+        effects: &[EffectKind::DetachLoop],
+    },
+    TransitionInfo {
+        id: TransitionId::Destroy,
+        name: "destroy",
+        input: InputKind::Destroy,
+        from: &[
+            Phase::Initializing,
+            Phase::Idle,
+            Phase::Attached,
+            Phase::Running,
+            Phase::Retired,
+            Phase::Stopped,
+        ],
+        to: Some(Phase::Destroyed),
+        guards: &[],
+        effects: &[EffectKind::Abandoned, EffectKind::StopExecutor],
+    },
+    TransitionInfo {
+        id: TransitionId::Unregister,
+        name: "unregister",
+        input: InputKind::Unregister,
+        from: &[
+            Phase::Initializing,
+            Phase::Idle,
+            Phase::Attached,
+            Phase::Running,
+            Phase::Retired,
+            Phase::Stopped,
+        ],
+        to: Some(Phase::Destroyed),
+        guards: &[],
+        effects: &[EffectKind::Abandoned, EffectKind::DetachLoop],
+    },
+];
+
+impl TransitionId {
+    /// This transition's static description.
+    pub fn info(self) -> &'static TransitionInfo {
+        &TRANSITIONS[self as usize]
+    }
+}
+
+/// Why an input was rejected. A rejected input leaves the state untouched.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejection {
+    /// The phase the input arrived in.
+    pub phase: Phase,
+    pub input: InputKind,
+    pub reason: RejectReason,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RejectReason {
+    /// No transition handles this input in this phase.
+    NotHandled,
+    /// Every candidate had a failing guard: one entry per candidate, in dispatch order.
+    GuardsFailed(Vec<FailedGuard>),
+    /// Checked arithmetic overflowed or underflowed.
+    Overflow { transition: TransitionId },
+    /// A partial operation (`m[k]`, `unwrap()`) found no value.
+    Absent { transition: TransitionId },
+    /// The transition would have broken an invariant.
+    InvariantViolated { transition: TransitionId, invariant: &'static str },
+}
+
+/// The first guard of a candidate transition that did not hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FailedGuard {
+    pub transition: TransitionId,
+    pub guard: &'static str,
+}
+
+impl ::std::fmt::Display for Rejection {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        write!(f, "input {} rejected in phase {}: ", self.input, self.phase)?;
+        match &self.reason {
+            RejectReason::NotHandled => f.write_str("not handled in this phase"),
+            RejectReason::GuardsFailed(failed) => {
+                f.write_str("no guard set held (")?;
+                for (i, g) in failed.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{}: {}", g.transition, g.guard)?;
+                }
+                f.write_str(")")
+            }
+            RejectReason::Overflow { transition } => {
+                write!(f, "arithmetic overflow in {transition}")
+            }
+            RejectReason::Absent { transition } => {
+                write!(f, "missing value in {transition}")
+            }
+            RejectReason::InvariantViolated { transition, invariant } => {
+                write!(f, "{transition} would violate invariant {invariant}")
+            }
+        }
+    }
+}
+
+impl ::std::error::Error for Rejection {}
+/// A state that breaks an invariant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InvariantViolation {
+    pub invariant: &'static str,
+}
+
+impl ::std::fmt::Display for InvariantViolation {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        write!(f, "invariant {} does not hold", self.invariant)
+    }
+}
+
+impl ::std::error::Error for InvariantViolation {}
+/// Only the most recently applied transition can be rolled back, once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RollbackError {
+    NotLatest { transition: TransitionId },
+}
+
+impl ::std::fmt::Display for RollbackError {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        match self {
+            RollbackError::NotLatest { transition } => {
+                write!(f, "{transition} is not the latest applied transition")
+            }
+        }
+    }
+}
+
+impl ::std::error::Error for RollbackError {}
+/// Why evaluating a transition stopped part-way.
+#[allow(dead_code)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Fault {
+    Overflow,
+    Absent,
+}
+
+impl Fault {
+    fn at(self, transition: TransitionId) -> RejectReason {
+        match self {
+            Fault::Overflow => {
+                RejectReason::Overflow {
+                    transition,
+                }
+            }
+            Fault::Absent => RejectReason::Absent { transition },
+        }
+    }
+}
+
+/// One reversible write of a transition. Undo cost is proportional to what the
+/// transition wrote, never to the size of the state.
+#[derive(Debug, Clone)]
+enum UndoStep {
+    BatchClosedReplaced(bool),
+    CancelDispatchedReplaced(bool),
+    InputsReplaced(BTreeMap<InputId, Record>),
+    InputsEntry(InputId, Option<Record>),
+    KeysReplaced(BTreeMap<IdemKey, InputId>),
+    KeysEntry(IdemKey, Option<InputId>),
+    NextRunReplaced(RunId),
+    QueueReplaced(VecDeque<InputId>),
+    QueuePushed,
+    QueuePopped(InputId),
+    RetiringReplaced(bool),
+    RunReplaced(Option<RunId>),
+    StagedReplaced(VecDeque<InputId>),
+    StagedPushed,
+    SteerReplaced(VecDeque<InputId>),
+    SteerPushed,
+    SteerPopped(InputId),
+}
+
+/// Reverts `steps` (most recent first) and restores the phase.
+/// Reverts `steps` (most recent first, leaving the buffer empty for reuse) and
+/// restores the phase.
+fn undo(state: &mut State, phase: Phase, steps: &mut Vec<UndoStep>) {
+    while let Some(step) = steps.pop() {
+        match step {
+            UndoStep::BatchClosedReplaced(old) => state.batch_closed = old,
+            UndoStep::CancelDispatchedReplaced(old) => state.cancel_dispatched = old,
+            UndoStep::InputsReplaced(old) => state.inputs = old,
+            UndoStep::InputsEntry(k, old) => {
+                match old {
+                    Some(old) => {
+                        state.inputs.insert(k, old);
+                    }
+                    None => {
+                        state.inputs.remove(&k);
+                    }
+                }
+            }
+            UndoStep::KeysReplaced(old) => state.keys = old,
+            UndoStep::KeysEntry(k, old) => {
+                match old {
+                    Some(old) => {
+                        state.keys.insert(k, old);
+                    }
+                    None => {
+                        state.keys.remove(&k);
+                    }
+                }
+            }
+            UndoStep::NextRunReplaced(old) => state.next_run = old,
+            UndoStep::QueueReplaced(old) => state.queue = old,
+            UndoStep::QueuePushed => {
+                state.queue.pop_back();
+            }
+            UndoStep::QueuePopped(x) => state.queue.push_front(x),
+            UndoStep::RetiringReplaced(old) => state.retiring = old,
+            UndoStep::RunReplaced(old) => state.run = old,
+            UndoStep::StagedReplaced(old) => state.staged = old,
+            UndoStep::StagedPushed => {
+                state.staged.pop_back();
+            }
+            UndoStep::SteerReplaced(old) => state.steer = old,
+            UndoStep::SteerPushed => {
+                state.steer.pop_back();
+            }
+            UndoStep::SteerPopped(x) => state.steer.push_front(x),
+        }
+    }
+    state.phase = phase;
+}
+
+/// Guards of `join_in_flight`: the first that does not hold, if any.
+fn guards_join_in_flight(
+    state: &State,
+    key: &Option<IdemKey>,
+) -> Result<Option<&'static str>, Fault> {
+    if !key.is_some() {
+        return Ok(Some("keyed"));
+    }
+    if !state.keys.contains_key(key.as_ref().ok_or(Fault::Absent)?) {
+        return Ok(Some("key_bound"));
+    }
+    if !state
+        .inputs
+        .contains_key(
+            state.keys.get(key.as_ref().ok_or(Fault::Absent)?).ok_or(Fault::Absent)?,
+        )
+    {
+        return Ok(Some("owner_known"));
+    }
+    if !((state
+        .inputs
+        .get(state.keys.get(key.as_ref().ok_or(Fault::Absent)?).ok_or(Fault::Absent)?)
+        .ok_or(Fault::Absent)?
+        .phase != InputPhase::Consumed)
+        && (state
+            .inputs
+            .get(
+                state.keys.get(key.as_ref().ok_or(Fault::Absent)?).ok_or(Fault::Absent)?,
+            )
+            .ok_or(Fault::Absent)?
+            .phase != InputPhase::Abandoned))
+    {
+        return Ok(Some("owner_live"));
+    }
+    Ok(None)
+}
+
+/// Guards of `dedupe_terminal`: the first that does not hold, if any.
+fn guards_dedupe_terminal(
+    state: &State,
+    key: &Option<IdemKey>,
+) -> Result<Option<&'static str>, Fault> {
+    if !key.is_some() {
+        return Ok(Some("keyed"));
+    }
+    if !state.keys.contains_key(key.as_ref().ok_or(Fault::Absent)?) {
+        return Ok(Some("key_bound"));
+    }
+    Ok(None)
+}
+
+/// Guards of `accept_operation`: the first that does not hold, if any.
+fn guards_accept_operation(
+    state: &State,
+    id: &InputId,
+    kind: &Kind,
+    durability: &Durability,
+    key: &Option<IdemKey>,
+) -> Result<Option<&'static str>, Fault> {
+    if !((*kind) == Kind::Operation) {
+        return Ok(Some("is_operation"));
+    }
+    if !(!id.0.is_empty()) {
+        return Ok(Some("has_id"));
+    }
+    if !((*key) != Some(IdemKey(String::from("")))) {
+        return Ok(Some("key_not_empty"));
+    }
+    if state.inputs.contains_key(id) {
+        return Ok(Some("fresh_id"));
+    }
+    if state.retiring {
+        return Ok(Some("not_retiring"));
+    }
+    if !((*durability) != Durability::Derived) {
+        return Ok(Some("not_derived"));
+    }
+    Ok(None)
+}
+
+/// Guards of `accept`: the first that does not hold, if any.
+fn guards_accept(
+    state: &State,
+    id: &InputId,
+    kind: &Kind,
+    durability: &Durability,
+    key: &Option<IdemKey>,
+    has_request: &bool,
+) -> Result<Option<&'static str>, Fault> {
+    if !(!id.0.is_empty()) {
+        return Ok(Some("has_id"));
+    }
+    if !((*key) != Some(IdemKey(String::from("")))) {
+        return Ok(Some("key_not_empty"));
+    }
+    if state.inputs.contains_key(id) {
+        return Ok(Some("fresh_id"));
+    }
+    if state.retiring {
+        return Ok(Some("not_retiring"));
+    }
+    if ((*kind) == Kind::Prompt) && ((*durability) == Durability::Derived) {
+        return Ok(Some("prompt_not_derived"));
+    }
+    if !((((*kind) != Kind::PeerResponseProgress)
+        && ((*kind) != Kind::PeerResponseTerminal)) || (*has_request))
+    {
+        return Ok(Some("response_has_request"));
+    }
+    if !(((*kind) != Kind::PeerRequest) || (*has_request)) {
+        return Ok(Some("request_has_id"));
+    }
+    Ok(None)
+}
+
+/// Guards of `start_steer_run`: the first that does not hold, if any.
+fn guards_start_steer_run(state: &State) -> Result<Option<&'static str>, Fault> {
+    if state.steer.is_empty() {
+        return Ok(Some("steer_work"));
+    }
+    Ok(None)
+}
+
+/// Guards of `start_queue_run`: the first that does not hold, if any.
+fn guards_start_queue_run(state: &State) -> Result<Option<&'static str>, Fault> {
+    if state.queue.is_empty() {
+        return Ok(Some("queue_work"));
+    }
+    Ok(None)
+}
+
+/// Guards of `run_applied`: the first that does not hold, if any.
+fn guards_run_applied(
+    state: &State,
+    run: &RunId,
+) -> Result<Option<&'static str>, Fault> {
+    if !(state.run == Some(*run)) {
+        return Ok(Some("current_run"));
+    }
+    Ok(None)
+}
+
+/// Guards of `commit_run`: the first that does not hold, if any.
+fn guards_commit_run(state: &State, run: &RunId) -> Result<Option<&'static str>, Fault> {
+    if !(state.run == Some(*run)) {
+        return Ok(Some("current_run"));
+    }
+    if !'all_c: {
+        for c in state.staged.iter() {
+            if !(state.inputs.contains_key(c)
+                && (state.inputs.get(c).ok_or(Fault::Absent)?.phase
+                    == InputPhase::Applied))
+            {
+                break 'all_c false;
+            }
+        }
+        true
+    } {
+        return Ok(Some("applied"));
+    }
+    Ok(None)
+}
+
+/// Guards of `fail_run`: the first that does not hold, if any.
+fn guards_fail_run(state: &State, run: &RunId) -> Result<Option<&'static str>, Fault> {
+    if !(state.run == Some(*run)) {
+        return Ok(Some("current_run"));
+    }
+    Ok(None)
+}
+
+/// Guards of `cancel_run`: the first that does not hold, if any.
+fn guards_cancel_run(state: &State, run: &RunId) -> Result<Option<&'static str>, Fault> {
+    if !(state.run == Some(*run)) {
+        return Ok(Some("current_run"));
+    }
+    Ok(None)
+}
+
+/// Guards of `settle_retired`: the first that does not hold, if any.
+fn guards_settle_retired(state: &State) -> Result<Option<&'static str>, Fault> {
+    if !state.retiring {
+        return Ok(Some("retiring"));
+    }
+    if !(state.queue.is_empty() && state.steer.is_empty()) {
+        return Ok(Some("drained"));
+    }
+    Ok(None)
+}
+
+/// Guards of `dispatch_boundary_cancel`: the first that does not hold, if any.
+fn guards_dispatch_boundary_cancel(
+    state: &State,
+) -> Result<Option<&'static str>, Fault> {
+    if !state.run.is_some() {
+        return Ok(Some("has_run"));
+    }
+    if state.cancel_dispatched {
+        return Ok(Some("first_in_run"));
+    }
+    Ok(None)
+}
+
+/// Guards of `interrupt`: the first that does not hold, if any.
+fn guards_interrupt(state: &State, run: &RunId) -> Result<Option<&'static str>, Fault> {
+    if !(state.run == Some(*run)) {
+        return Ok(Some("current_run"));
+    }
+    Ok(None)
+}
+
+/// Guards of `retire_drained`: the first that does not hold, if any.
+fn guards_retire_drained(state: &State) -> Result<Option<&'static str>, Fault> {
+    if !(state.queue.is_empty() && state.steer.is_empty()) {
+        return Ok(Some("drained"));
+    }
+    Ok(None)
+}
+
+/// Runs the updates and emits of `register`, recording undo steps.
+fn fire_register(
+    state: &mut State,
+    _undo: &mut Vec<UndoStep>,
+    effects: &mut Vec<Effect>,
+) -> Result<(), Fault> {
+    state.phase = Phase::Idle;
+    effects.push(Effect::Registered);
+    Ok(())
+}
+
+/// Runs the updates and emits of `register_again`, recording undo steps.
+fn fire_register_again(
+    _state: &mut State,
+    _undo: &mut Vec<UndoStep>,
+    _effects: &mut Vec<Effect>,
+) -> Result<(), Fault> {
+    Ok(())
+}
+
+/// Runs the updates and emits of `attach`, recording undo steps.
+fn fire_attach(
+    state: &mut State,
+    _undo: &mut Vec<UndoStep>,
+    effects: &mut Vec<Effect>,
+) -> Result<(), Fault> {
+    state.phase = Phase::Attached;
+    effects.push(Effect::SpawnLoop);
+    Ok(())
+}
+
+/// Runs the updates and emits of `attach_again`, recording undo steps.
+fn fire_attach_again(
+    _state: &mut State,
+    _undo: &mut Vec<UndoStep>,
+    _effects: &mut Vec<Effect>,
+) -> Result<(), Fault> {
+    Ok(())
+}
+
+/// Runs the updates and emits of `join_in_flight`, recording undo steps.
+fn fire_join_in_flight(
+    state: &mut State,
+    _undo: &mut Vec<UndoStep>,
+    effects: &mut Vec<Effect>,
+    key: &Option<IdemKey>,
+) -> Result<(), Fault> {
+    effects
+        .push(Effect::Joined {
+            input: state
+                .keys
+                .get(key.as_ref().ok_or(Fault::Absent)?)
+                .ok_or(Fault::Absent)?
+                .clone(),
+        });
+    Ok(())
+}
+
+/// Runs the updates and emits of `dedupe_terminal`, recording undo steps.
+fn fire_dedupe_terminal(
+    state: &mut State,
+    _undo: &mut Vec<UndoStep>,
+    effects: &mut Vec<Effect>,
+    key: &Option<IdemKey>,
+) -> Result<(), Fault> {
+    effects
+        .push(Effect::Deduplicated {
+            input: state
+                .keys
+                .get(key.as_ref().ok_or(Fault::Absent)?)
+                .ok_or(Fault::Absent)?
+                .clone(),
+        });
+    Ok(())
+}
+
+/// Runs the updates and emits of `accept_operation`, recording undo steps.
+fn fire_accept_operation(
+    state: &mut State,
+    undo: &mut Vec<UndoStep>,
+    effects: &mut Vec<Effect>,
+    id: &InputId,
+    kind: &Kind,
+    lane: &Lane,
+    durability: &Durability,
+    key: &Option<IdemKey>,
+) -> Result<(), Fault> {
+    {
+        let (k, value) = (
+            id.clone(),
+            Record {
+                kind: *kind,
+                lane: *lane,
+                durability: *durability,
+                phase: InputPhase::Consumed,
+                attempts: 0u64,
+                last_run: None,
+                reason: None,
+                key: key.clone(),
+            },
+        );
+        let old = state.inputs.insert(k.clone(), value);
+        undo.push(UndoStep::InputsEntry(k, old));
+    }
+    if key.is_some() {
+        {
+            let (k, value) = (key.as_ref().ok_or(Fault::Absent)?.clone(), id.clone());
+            let old = state.keys.insert(k.clone(), value);
+            undo.push(UndoStep::KeysEntry(k, old));
+        }
+    }
+    effects
+        .push(Effect::Accepted {
+            input: id.clone(),
+            lane: *lane,
+        });
+    effects
+        .push(Effect::Consumed {
+            input: id.clone(),
+            run: None,
+        });
+    Ok(())
+}
+
+/// Runs the updates and emits of `accept`, recording undo steps.
+fn fire_accept(
+    state: &mut State,
+    undo: &mut Vec<UndoStep>,
+    effects: &mut Vec<Effect>,
+    id: &InputId,
+    kind: &Kind,
+    lane: &Lane,
+    durability: &Durability,
+    key: &Option<IdemKey>,
+    wake: &bool,
+) -> Result<(), Fault> {
+    {
+        let (k, value) = (
+            id.clone(),
+            Record {
+                kind: *kind,
+                lane: *lane,
+                durability: *durability,
+                phase: InputPhase::Queued,
+                attempts: 0u64,
+                last_run: None,
+                reason: None,
+                key: key.clone(),
+            },
+        );
+        let old = state.inputs.insert(k.clone(), value);
+        undo.push(UndoStep::InputsEntry(k, old));
+    }
+    if (*lane) == Lane::Steer {
+        state.steer.push_back(id.clone());
+        undo.push(UndoStep::SteerPushed);
+    } else {
+        state.queue.push_back(id.clone());
+        undo.push(UndoStep::QueuePushed);
+    }
+    if key.is_some() {
+        {
+            let (k, value) = (key.as_ref().ok_or(Fault::Absent)?.clone(), id.clone());
+            let old = state.keys.insert(k.clone(), value);
+            undo.push(UndoStep::KeysEntry(k, old));
+        }
+    }
+    if (*wake) && (state.phase != Phase::Idle) {
+        effects.push(Effect::Wake);
+    }
+    effects
+        .push(Effect::Accepted {
+            input: id.clone(),
+            lane: *lane,
+        });
+    Ok(())
+}
+
+/// Runs the updates and emits of `wake`, recording undo steps.
+fn fire_wake(
+    _state: &mut State,
+    _undo: &mut Vec<UndoStep>,
+    effects: &mut Vec<Effect>,
+) -> Result<(), Fault> {
+    effects.push(Effect::Wake);
+    Ok(())
+}
+
+/// Runs the updates and emits of `wake_without_loop`, recording undo steps.
+fn fire_wake_without_loop(
+    _state: &mut State,
+    _undo: &mut Vec<UndoStep>,
+    _effects: &mut Vec<Effect>,
+) -> Result<(), Fault> {
+    Ok(())
+}
+
+/// Runs the updates and emits of `start_steer_run`, recording undo steps.
+fn fire_start_steer_run(
+    state: &mut State,
+    undo: &mut Vec<UndoStep>,
+    effects: &mut Vec<Effect>,
+) -> Result<(), Fault> {
+    let old_next_run = state.next_run;
+    {
+        let new = false;
+        undo.push(
+            UndoStep::BatchClosedReplaced(
+                ::std::mem::replace(&mut state.batch_closed, new),
+            ),
+        );
+    }
+    for s in state.steer.iter() {
+        if (!state.batch_closed) && state.inputs.contains_key(s) {
+            if (state.inputs.get(s).ok_or(Fault::Absent)?.kind == Kind::Prompt)
+                || (state.inputs.get(s).ok_or(Fault::Absent)?.attempts > 0u64)
+            {
+                if state.staged.is_empty() {
+                    state.staged.push_back(s.clone());
+                    undo.push(UndoStep::StagedPushed);
+                }
+                {
+                    let new = true;
+                    undo.push(
+                        UndoStep::BatchClosedReplaced(
+                            ::std::mem::replace(&mut state.batch_closed, new),
+                        ),
+                    );
+                }
+            } else {
+                state.staged.push_back(s.clone());
+                undo.push(UndoStep::StagedPushed);
+            }
+        }
+    }
+    for c in state.staged.iter() {
+        if let Some(x) = state.steer.pop_front() {
+            undo.push(UndoStep::SteerPopped(x));
+        }
+        if state.inputs.contains_key(c) {
+            {
+                let (k, value) = (c.clone(), InputPhase::Staged);
+                let entry = state.inputs.get_mut(&k).ok_or(Fault::Absent)?;
+                let old = entry.clone();
+                entry.phase = value;
+                undo.push(UndoStep::InputsEntry(k, Some(old)));
+            }
+            {
+                let (k, value) = (
+                    c.clone(),
+                    state
+                        .inputs
+                        .get(c)
+                        .ok_or(Fault::Absent)?
+                        .attempts
+                        .checked_add(1u64)
+                        .ok_or(Fault::Overflow)?,
+                );
+                let entry = state.inputs.get_mut(&k).ok_or(Fault::Absent)?;
+                let old = entry.clone();
+                entry.attempts = value;
+                undo.push(UndoStep::InputsEntry(k, Some(old)));
+            }
+            {
+                let (k, value) = (c.clone(), Some(state.next_run));
+                let entry = state.inputs.get_mut(&k).ok_or(Fault::Absent)?;
+                let old = entry.clone();
+                entry.last_run = value;
+                undo.push(UndoStep::InputsEntry(k, Some(old)));
+            }
+        }
+    }
+    {
+        let new = Some(state.next_run);
+        undo.push(UndoStep::RunReplaced(::std::mem::replace(&mut state.run, new)));
+    }
+    {
+        let new = RunId(state.next_run.0.checked_add(1u64).ok_or(Fault::Overflow)?);
+        undo.push(
+            UndoStep::NextRunReplaced(::std::mem::replace(&mut state.next_run, new)),
+        );
+    }
+    {
+        let new = false;
+        undo.push(
+            UndoStep::CancelDispatchedReplaced(
+                ::std::mem::replace(&mut state.cancel_dispatched, new),
+            ),
+        );
+    }
+    state.phase = Phase::Running;
+    effects
+        .push(Effect::RunStarted {
+            run: old_next_run,
+            lane: Lane::Steer,
+            inputs: state.staged.clone(),
+        });
+    Ok(())
+}
+
+/// Runs the updates and emits of `start_queue_run`, recording undo steps.
+fn fire_start_queue_run(
+    state: &mut State,
+    undo: &mut Vec<UndoStep>,
+    effects: &mut Vec<Effect>,
+) -> Result<(), Fault> {
+    let old_next_run = state.next_run;
+    {
+        let new = false;
+        undo.push(
+            UndoStep::BatchClosedReplaced(
+                ::std::mem::replace(&mut state.batch_closed, new),
+            ),
+        );
+    }
+    for q in state.queue.iter() {
+        if (!state.batch_closed) && state.inputs.contains_key(q) {
+            if (state.inputs.get(q).ok_or(Fault::Absent)?.kind == Kind::Prompt)
+                || (state.inputs.get(q).ok_or(Fault::Absent)?.attempts > 0u64)
+            {
+                if state.staged.is_empty() {
+                    state.staged.push_back(q.clone());
+                    undo.push(UndoStep::StagedPushed);
+                }
+                {
+                    let new = true;
+                    undo.push(
+                        UndoStep::BatchClosedReplaced(
+                            ::std::mem::replace(&mut state.batch_closed, new),
+                        ),
+                    );
+                }
+            } else {
+                state.staged.push_back(q.clone());
+                undo.push(UndoStep::StagedPushed);
+            }
+        }
+    }
+    for c in state.staged.iter() {
+        if let Some(x) = state.queue.pop_front() {
+            undo.push(UndoStep::QueuePopped(x));
+        }
+        if state.inputs.contains_key(c) {
+            {
+                let (k, value) = (c.clone(), InputPhase::Staged);
+                let entry = state.inputs.get_mut(&k).ok_or(Fault::Absent)?;
+                let old = entry.clone();
+                entry.phase = value;
+                undo.push(UndoStep::InputsEntry(k, Some(old)));
+            }
+            {
+                let (k, value) = (
+                    c.clone(),
+                    state
+                        .inputs
+                        .get(c)
+                        .ok_or(Fault::Absent)?
+                        .attempts
+                        .checked_add(1u64)
+                        .ok_or(Fault::Overflow)?,
+                );
+                let entry = state.inputs.get_mut(&k).ok_or(Fault::Absent)?;
+                let old = entry.clone();
+                entry.attempts = value;
+                undo.push(UndoStep::InputsEntry(k, Some(old)));
+            }
+            {
+                let (k, value) = (c.clone(), Some(state.next_run));
+                let entry = state.inputs.get_mut(&k).ok_or(Fault::Absent)?;
+                let old = entry.clone();
+                entry.last_run = value;
+                undo.push(UndoStep::InputsEntry(k, Some(old)));
+            }
+        }
+    }
+    {
+        let new = Some(state.next_run);
+        undo.push(UndoStep::RunReplaced(::std::mem::replace(&mut state.run, new)));
+    }
+    {
+        let new = RunId(state.next_run.0.checked_add(1u64).ok_or(Fault::Overflow)?);
+        undo.push(
+            UndoStep::NextRunReplaced(::std::mem::replace(&mut state.next_run, new)),
+        );
+    }
+    {
+        let new = false;
+        undo.push(
+            UndoStep::CancelDispatchedReplaced(
+                ::std::mem::replace(&mut state.cancel_dispatched, new),
+            ),
+        );
+    }
+    state.phase = Phase::Running;
+    effects
+        .push(Effect::RunStarted {
+            run: old_next_run,
+            lane: Lane::Queue,
+            inputs: state.staged.clone(),
+        });
+    Ok(())
+}
+
+/// Runs the updates and emits of `run_applied`, recording undo steps.
+fn fire_run_applied(
+    state: &mut State,
+    undo: &mut Vec<UndoStep>,
+    _effects: &mut Vec<Effect>,
+) -> Result<(), Fault> {
+    for c in state.staged.iter() {
+        if state.inputs.contains_key(c) {
+            {
+                let (k, value) = (c.clone(), InputPhase::Applied);
+                let entry = state.inputs.get_mut(&k).ok_or(Fault::Absent)?;
+                let old = entry.clone();
+                entry.phase = value;
+                undo.push(UndoStep::InputsEntry(k, Some(old)));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Runs the updates and emits of `commit_run`, recording undo steps.
+fn fire_commit_run(
+    state: &mut State,
+    undo: &mut Vec<UndoStep>,
+    effects: &mut Vec<Effect>,
+    run: &RunId,
+) -> Result<(), Fault> {
+    for c in state.staged.iter() {
+        if state.inputs.contains_key(c) {
+            {
+                let (k, value) = (c.clone(), InputPhase::Consumed);
+                let entry = state.inputs.get_mut(&k).ok_or(Fault::Absent)?;
+                let old = entry.clone();
+                entry.phase = value;
+                undo.push(UndoStep::InputsEntry(k, Some(old)));
+            }
+            effects
+                .push(Effect::Consumed {
+                    input: c.clone(),
+                    run: Some(*run),
+                });
+        }
+    }
+    undo.push(UndoStep::StagedReplaced(::std::mem::take(&mut state.staged)));
+    {
+        let new = None;
+        undo.push(UndoStep::RunReplaced(::std::mem::replace(&mut state.run, new)));
+    }
+    state.phase = Phase::Attached;
+    effects.push(Effect::RunCommitted { run: *run });
+    Ok(())
+}
+
+/// Runs the updates and emits of `fail_run`, recording undo steps.
+fn fire_fail_run(
+    state: &mut State,
+    undo: &mut Vec<UndoStep>,
+    effects: &mut Vec<Effect>,
+    run: &RunId,
+) -> Result<(), Fault> {
+    for c in state.staged.iter() {
+        if state.inputs.contains_key(c) {
+            if state.inputs.get(c).ok_or(Fault::Absent)?.attempts >= state.max_attempts {
+                {
+                    let (k, value) = (c.clone(), InputPhase::Abandoned);
+                    let entry = state.inputs.get_mut(&k).ok_or(Fault::Absent)?;
+                    let old = entry.clone();
+                    entry.phase = value;
+                    undo.push(UndoStep::InputsEntry(k, Some(old)));
+                }
+                {
+                    let (k, value) = (
+                        c.clone(),
+                        Some(AbandonReason::MaxAttemptsExhausted),
+                    );
+                    let entry = state.inputs.get_mut(&k).ok_or(Fault::Absent)?;
+                    let old = entry.clone();
+                    entry.reason = value;
+                    undo.push(UndoStep::InputsEntry(k, Some(old)));
+                }
+                effects
+                    .push(Effect::Abandoned {
+                        input: c.clone(),
+                        reason: AbandonReason::MaxAttemptsExhausted,
+                    });
+            } else {
+                {
+                    let (k, value) = (c.clone(), InputPhase::Queued);
+                    let entry = state.inputs.get_mut(&k).ok_or(Fault::Absent)?;
+                    let old = entry.clone();
+                    entry.phase = value;
+                    undo.push(UndoStep::InputsEntry(k, Some(old)));
+                }
+                if state.inputs.get(c).ok_or(Fault::Absent)?.lane == Lane::Steer {
+                    state.steer.push_back(c.clone());
+                    undo.push(UndoStep::SteerPushed);
+                } else {
+                    state.queue.push_back(c.clone());
+                    undo.push(UndoStep::QueuePushed);
+                }
+                effects
+                    .push(Effect::Requeued {
+                        input: c.clone(),
+                    });
+            }
+        }
+    }
+    undo.push(UndoStep::StagedReplaced(::std::mem::take(&mut state.staged)));
+    {
+        let new = None;
+        undo.push(UndoStep::RunReplaced(::std::mem::replace(&mut state.run, new)));
+    }
+    state.phase = Phase::Attached;
+    effects.push(Effect::RunFailed { run: *run });
+    Ok(())
+}
+
+/// Runs the updates and emits of `cancel_run`, recording undo steps.
+fn fire_cancel_run(
+    state: &mut State,
+    undo: &mut Vec<UndoStep>,
+    effects: &mut Vec<Effect>,
+    run: &RunId,
+) -> Result<(), Fault> {
+    for c in state.staged.iter() {
+        if state.inputs.contains_key(c) {
+            {
+                let (k, value) = (c.clone(), InputPhase::Abandoned);
+                let entry = state.inputs.get_mut(&k).ok_or(Fault::Absent)?;
+                let old = entry.clone();
+                entry.phase = value;
+                undo.push(UndoStep::InputsEntry(k, Some(old)));
+            }
+            {
+                let (k, value) = (c.clone(), Some(AbandonReason::Cancelled));
+                let entry = state.inputs.get_mut(&k).ok_or(Fault::Absent)?;
+                let old = entry.clone();
+                entry.reason = value;
+                undo.push(UndoStep::InputsEntry(k, Some(old)));
+            }
+            effects
+                .push(Effect::Abandoned {
+                    input: c.clone(),
+                    reason: AbandonReason::Cancelled,
+                });
+        }
+    }
+    undo.push(UndoStep::StagedReplaced(::std::mem::take(&mut state.staged)));
+    {
+        let new = None;
+        undo.push(UndoStep::RunReplaced(::std::mem::replace(&mut state.run, new)));
+    }
+    state.phase = Phase::Attached;
+    effects.push(Effect::RunCancelled { run: *run });
+    Ok(())
+}
+
+/// Runs the updates and emits of `settle_retired`, recording undo steps.
+fn fire_settle_retired(
+    state: &mut State,
+    undo: &mut Vec<UndoStep>,
+    effects: &mut Vec<Effect>,
+) -> Result<(), Fault> {
+    {
+        let new = false;
+        undo.push(
+            UndoStep::RetiringReplaced(::std::mem::replace(&mut state.retiring, new)),
+        );
+    }
+    state.phase = Phase::Retired;
+    effects.push(Effect::DetachLoop);
+    Ok(())
+}
+
+/// Runs the updates and emits of `dispatch_boundary_cancel`, recording undo steps.
+fn fire_dispatch_boundary_cancel(
+    state: &mut State,
+    undo: &mut Vec<UndoStep>,
+    effects: &mut Vec<Effect>,
+) -> Result<(), Fault> {
+    {
+        let new = true;
+        undo.push(
+            UndoStep::CancelDispatchedReplaced(
+                ::std::mem::replace(&mut state.cancel_dispatched, new),
+            ),
+        );
+    }
+    effects
+        .push(Effect::DispatchBoundaryCancel {
+            run: *state.run.as_ref().ok_or(Fault::Absent)?,
+        });
+    Ok(())
+}
+
+/// Runs the updates and emits of `coalesce_boundary_cancel`, recording undo steps.
+fn fire_coalesce_boundary_cancel(
+    _state: &mut State,
+    _undo: &mut Vec<UndoStep>,
+    _effects: &mut Vec<Effect>,
+) -> Result<(), Fault> {
+    Ok(())
+}
+
+/// Runs the updates and emits of `boundary_cancel_idle`, recording undo steps.
+fn fire_boundary_cancel_idle(
+    _state: &mut State,
+    _undo: &mut Vec<UndoStep>,
+    _effects: &mut Vec<Effect>,
+) -> Result<(), Fault> {
+    Ok(())
+}
+
+/// Runs the updates and emits of `interrupt`, recording undo steps.
+fn fire_interrupt(
+    _state: &mut State,
+    _undo: &mut Vec<UndoStep>,
+    effects: &mut Vec<Effect>,
+    run: &RunId,
+) -> Result<(), Fault> {
+    effects.push(Effect::InterruptRun { run: *run });
+    Ok(())
+}
+
+/// Runs the updates and emits of `stop`, recording undo steps.
+fn fire_stop(
+    state: &mut State,
+    undo: &mut Vec<UndoStep>,
+    effects: &mut Vec<Effect>,
+) -> Result<(), Fault> {
+    for c in state.staged.iter() {
+        if state.inputs.contains_key(c) {
+            {
+                let (k, value) = (c.clone(), InputPhase::Abandoned);
+                let entry = state.inputs.get_mut(&k).ok_or(Fault::Absent)?;
+                let old = entry.clone();
+                entry.phase = value;
+                undo.push(UndoStep::InputsEntry(k, Some(old)));
+            }
+            {
+                let (k, value) = (c.clone(), Some(AbandonReason::Stopped));
+                let entry = state.inputs.get_mut(&k).ok_or(Fault::Absent)?;
+                let old = entry.clone();
+                entry.reason = value;
+                undo.push(UndoStep::InputsEntry(k, Some(old)));
+            }
+            effects
+                .push(Effect::Abandoned {
+                    input: c.clone(),
+                    reason: AbandonReason::Stopped,
+                });
+        }
+    }
+    for s in state.steer.iter() {
+        if state.inputs.contains_key(s) {
+            {
+                let (k, value) = (s.clone(), InputPhase::Abandoned);
+                let entry = state.inputs.get_mut(&k).ok_or(Fault::Absent)?;
+                let old = entry.clone();
+                entry.phase = value;
+                undo.push(UndoStep::InputsEntry(k, Some(old)));
+            }
+            {
+                let (k, value) = (s.clone(), Some(AbandonReason::Stopped));
+                let entry = state.inputs.get_mut(&k).ok_or(Fault::Absent)?;
+                let old = entry.clone();
+                entry.reason = value;
+                undo.push(UndoStep::InputsEntry(k, Some(old)));
+            }
+            effects
+                .push(Effect::Abandoned {
+                    input: s.clone(),
+                    reason: AbandonReason::Stopped,
+                });
+        }
+    }
+    for q in state.queue.iter() {
+        if state.inputs.contains_key(q) {
+            {
+                let (k, value) = (q.clone(), InputPhase::Abandoned);
+                let entry = state.inputs.get_mut(&k).ok_or(Fault::Absent)?;
+                let old = entry.clone();
+                entry.phase = value;
+                undo.push(UndoStep::InputsEntry(k, Some(old)));
+            }
+            {
+                let (k, value) = (q.clone(), Some(AbandonReason::Stopped));
+                let entry = state.inputs.get_mut(&k).ok_or(Fault::Absent)?;
+                let old = entry.clone();
+                entry.reason = value;
+                undo.push(UndoStep::InputsEntry(k, Some(old)));
+            }
+            effects
+                .push(Effect::Abandoned {
+                    input: q.clone(),
+                    reason: AbandonReason::Stopped,
+                });
+        }
+    }
+    undo.push(UndoStep::StagedReplaced(::std::mem::take(&mut state.staged)));
+    undo.push(UndoStep::SteerReplaced(::std::mem::take(&mut state.steer)));
+    undo.push(UndoStep::QueueReplaced(::std::mem::take(&mut state.queue)));
+    {
+        let new = None;
+        undo.push(UndoStep::RunReplaced(::std::mem::replace(&mut state.run, new)));
+    }
+    {
+        let new = false;
+        undo.push(
+            UndoStep::RetiringReplaced(::std::mem::replace(&mut state.retiring, new)),
+        );
+    }
+    state.phase = Phase::Stopped;
+    effects.push(Effect::StopExecutor);
+    Ok(())
+}
+
+/// Runs the updates and emits of `stop_idle`, recording undo steps.
+fn fire_stop_idle(
+    state: &mut State,
+    undo: &mut Vec<UndoStep>,
+    effects: &mut Vec<Effect>,
+) -> Result<(), Fault> {
+    for s in state.steer.iter() {
+        if state.inputs.contains_key(s) {
+            {
+                let (k, value) = (s.clone(), InputPhase::Abandoned);
+                let entry = state.inputs.get_mut(&k).ok_or(Fault::Absent)?;
+                let old = entry.clone();
+                entry.phase = value;
+                undo.push(UndoStep::InputsEntry(k, Some(old)));
+            }
+            {
+                let (k, value) = (s.clone(), Some(AbandonReason::Stopped));
+                let entry = state.inputs.get_mut(&k).ok_or(Fault::Absent)?;
+                let old = entry.clone();
+                entry.reason = value;
+                undo.push(UndoStep::InputsEntry(k, Some(old)));
+            }
+            effects
+                .push(Effect::Abandoned {
+                    input: s.clone(),
+                    reason: AbandonReason::Stopped,
+                });
+        }
+    }
+    for q in state.queue.iter() {
+        if state.inputs.contains_key(q) {
+            {
+                let (k, value) = (q.clone(), InputPhase::Abandoned);
+                let entry = state.inputs.get_mut(&k).ok_or(Fault::Absent)?;
+                let old = entry.clone();
+                entry.phase = value;
+                undo.push(UndoStep::InputsEntry(k, Some(old)));
+            }
+            {
+                let (k, value) = (q.clone(), Some(AbandonReason::Stopped));
+                let entry = state.inputs.get_mut(&k).ok_or(Fault::Absent)?;
+                let old = entry.clone();
+                entry.reason = value;
+                undo.push(UndoStep::InputsEntry(k, Some(old)));
+            }
+            effects
+                .push(Effect::Abandoned {
+                    input: q.clone(),
+                    reason: AbandonReason::Stopped,
+                });
+        }
+    }
+    undo.push(UndoStep::SteerReplaced(::std::mem::take(&mut state.steer)));
+    undo.push(UndoStep::QueueReplaced(::std::mem::take(&mut state.queue)));
+    {
+        let new = false;
+        undo.push(
+            UndoStep::RetiringReplaced(::std::mem::replace(&mut state.retiring, new)),
+        );
+    }
+    state.phase = Phase::Stopped;
+    Ok(())
+}
+
+/// Runs the updates and emits of `stop_again`, recording undo steps.
+fn fire_stop_again(
+    _state: &mut State,
+    _undo: &mut Vec<UndoStep>,
+    _effects: &mut Vec<Effect>,
+) -> Result<(), Fault> {
+    Ok(())
+}
+
+/// Runs the updates and emits of `retire_idle`, recording undo steps.
+fn fire_retire_idle(
+    state: &mut State,
+    undo: &mut Vec<UndoStep>,
+    effects: &mut Vec<Effect>,
+) -> Result<(), Fault> {
+    for s in state.steer.iter() {
+        if state.inputs.contains_key(s) {
+            {
+                let (k, value) = (s.clone(), InputPhase::Abandoned);
+                let entry = state.inputs.get_mut(&k).ok_or(Fault::Absent)?;
+                let old = entry.clone();
+                entry.phase = value;
+                undo.push(UndoStep::InputsEntry(k, Some(old)));
+            }
+            {
+                let (k, value) = (s.clone(), Some(AbandonReason::Retired));
+                let entry = state.inputs.get_mut(&k).ok_or(Fault::Absent)?;
+                let old = entry.clone();
+                entry.reason = value;
+                undo.push(UndoStep::InputsEntry(k, Some(old)));
+            }
+            effects
+                .push(Effect::Abandoned {
+                    input: s.clone(),
+                    reason: AbandonReason::Retired,
+                });
+        }
+    }
+    for q in state.queue.iter() {
+        if state.inputs.contains_key(q) {
+            {
+                let (k, value) = (q.clone(), InputPhase::Abandoned);
+                let entry = state.inputs.get_mut(&k).ok_or(Fault::Absent)?;
+                let old = entry.clone();
+                entry.phase = value;
+                undo.push(UndoStep::InputsEntry(k, Some(old)));
+            }
+            {
+                let (k, value) = (q.clone(), Some(AbandonReason::Retired));
+                let entry = state.inputs.get_mut(&k).ok_or(Fault::Absent)?;
+                let old = entry.clone();
+                entry.reason = value;
+                undo.push(UndoStep::InputsEntry(k, Some(old)));
+            }
+            effects
+                .push(Effect::Abandoned {
+                    input: q.clone(),
+                    reason: AbandonReason::Retired,
+                });
+        }
+    }
+    undo.push(UndoStep::SteerReplaced(::std::mem::take(&mut state.steer)));
+    undo.push(UndoStep::QueueReplaced(::std::mem::take(&mut state.queue)));
+    state.phase = Phase::Retired;
+    Ok(())
+}
+
+/// Runs the updates and emits of `retire_drained`, recording undo steps.
+fn fire_retire_drained(
+    state: &mut State,
+    _undo: &mut Vec<UndoStep>,
+    effects: &mut Vec<Effect>,
+) -> Result<(), Fault> {
+    state.phase = Phase::Retired;
+    effects.push(Effect::DetachLoop);
+    Ok(())
+}
+
+/// Runs the updates and emits of `retire_draining`, recording undo steps.
+fn fire_retire_draining(
+    state: &mut State,
+    undo: &mut Vec<UndoStep>,
+    effects: &mut Vec<Effect>,
+) -> Result<(), Fault> {
+    {
+        let new = true;
+        undo.push(
+            UndoStep::RetiringReplaced(::std::mem::replace(&mut state.retiring, new)),
+        );
+    }
+    effects
+        .push(Effect::Draining {
+            pending: (state.queue.len() as u64)
+                .checked_add(state.steer.len() as u64)
+                .ok_or(Fault::Overflow)?
+                .checked_add(state.staged.len() as u64)
+                .ok_or(Fault::Overflow)?,
+        });
+    effects.push(Effect::Wake);
+    Ok(())
+}
+
+/// Runs the updates and emits of `retire_again`, recording undo steps.
+fn fire_retire_again(
+    _state: &mut State,
+    _undo: &mut Vec<UndoStep>,
+    _effects: &mut Vec<Effect>,
+) -> Result<(), Fault> {
+    Ok(())
+}
+
+/// Runs the updates and emits of `reset`, recording undo steps.
+fn fire_reset(
+    state: &mut State,
+    undo: &mut Vec<UndoStep>,
+    effects: &mut Vec<Effect>,
+) -> Result<(), Fault> {
+    let old_phase = state.phase;
+    for s in state.steer.iter() {
+        if state.inputs.contains_key(s) {
+            effects
+                .push(Effect::Abandoned {
+                    input: s.clone(),
+                    reason: AbandonReason::Reset,
+                });
+        }
+    }
+    for q in state.queue.iter() {
+        if state.inputs.contains_key(q) {
+            effects
+                .push(Effect::Abandoned {
+                    input: q.clone(),
+                    reason: AbandonReason::Reset,
+                });
+        }
+    }
+    undo.push(UndoStep::InputsReplaced(::std::mem::take(&mut state.inputs)));
+    undo.push(UndoStep::KeysReplaced(::std::mem::take(&mut state.keys)));
+    undo.push(UndoStep::SteerReplaced(::std::mem::take(&mut state.steer)));
+    undo.push(UndoStep::QueueReplaced(::std::mem::take(&mut state.queue)));
+    {
+        let new = false;
+        undo.push(
+            UndoStep::RetiringReplaced(::std::mem::replace(&mut state.retiring, new)),
+        );
+    }
+    if old_phase == Phase::Attached {
+        effects.push(Effect::DetachLoop);
+    }
+    state.phase = Phase::Idle;
+    Ok(())
+}
+
+/// Runs the updates and emits of `recycle`, recording undo steps.
+fn fire_recycle(
+    state: &mut State,
+    _undo: &mut Vec<UndoStep>,
+    effects: &mut Vec<Effect>,
+) -> Result<(), Fault> {
+    let old_phase = state.phase;
+    for s in state.steer.iter() {
+        effects
+            .push(Effect::Transferred {
+                input: s.clone(),
+            });
+    }
+    for q in state.queue.iter() {
+        effects
+            .push(Effect::Transferred {
+                input: q.clone(),
+            });
+    }
+    if old_phase == Phase::Attached {
+        effects.push(Effect::DetachLoop);
+    }
+    state.phase = Phase::Idle;
+    Ok(())
+}
+
+/// Runs the updates and emits of `recover_run`, recording undo steps.
+fn fire_recover_run(
+    state: &mut State,
+    undo: &mut Vec<UndoStep>,
+    effects: &mut Vec<Effect>,
+) -> Result<(), Fault> {
+    for c in state.staged.iter() {
+        if state.inputs.contains_key(c) {
+            {
+                let (k, value) = (c.clone(), InputPhase::Queued);
+                let entry = state.inputs.get_mut(&k).ok_or(Fault::Absent)?;
+                let old = entry.clone();
+                entry.phase = value;
+                undo.push(UndoStep::InputsEntry(k, Some(old)));
+            }
+            effects
+                .push(Effect::Transferred {
+                    input: c.clone(),
+                });
+        }
+    }
+    for q in state.queue.iter() {
+        state.staged.push_back(q.clone());
+        undo.push(UndoStep::StagedPushed);
+    }
+    for s in state.steer.iter() {
+        state.staged.push_back(s.clone());
+        undo.push(UndoStep::StagedPushed);
+    }
+    undo.push(UndoStep::QueueReplaced(::std::mem::take(&mut state.queue)));
+    undo.push(UndoStep::SteerReplaced(::std::mem::take(&mut state.steer)));
+    for x in state.staged.iter() {
+        if state.inputs.contains_key(x) {
+            if state.inputs.get(x).ok_or(Fault::Absent)?.lane == Lane::Steer {
+                state.steer.push_back(x.clone());
+                undo.push(UndoStep::SteerPushed);
+            } else {
+                state.queue.push_back(x.clone());
+                undo.push(UndoStep::QueuePushed);
+            }
+        }
+    }
+    undo.push(UndoStep::StagedReplaced(::std::mem::take(&mut state.staged)));
+    {
+        let new = None;
+        undo.push(UndoStep::RunReplaced(::std::mem::replace(&mut state.run, new)));
+    }
+    state.phase = Phase::Idle;
+    effects.push(Effect::DetachLoop);
+    Ok(())
+}
+
+/// Runs the updates and emits of `recover`, recording undo steps.
+fn fire_recover(
+    state: &mut State,
+    _undo: &mut Vec<UndoStep>,
+    effects: &mut Vec<Effect>,
+) -> Result<(), Fault> {
+    let old_phase = state.phase;
+    if old_phase == Phase::Attached {
+        effects.push(Effect::DetachLoop);
+    }
+    state.phase = Phase::Idle;
+    Ok(())
+}
+
+/// Runs the updates and emits of `destroy`, recording undo steps.
+fn fire_destroy(
+    state: &mut State,
+    undo: &mut Vec<UndoStep>,
+    effects: &mut Vec<Effect>,
+) -> Result<(), Fault> {
+    let old_phase = state.phase;
+    for c in state.staged.iter() {
+        effects
+            .push(Effect::Abandoned {
+                input: c.clone(),
+                reason: AbandonReason::Destroyed,
+            });
+    }
+    for s in state.steer.iter() {
+        effects
+            .push(Effect::Abandoned {
+                input: s.clone(),
+                reason: AbandonReason::Destroyed,
+            });
+    }
+    for q in state.queue.iter() {
+        effects
+            .push(Effect::Abandoned {
+                input: q.clone(),
+                reason: AbandonReason::Destroyed,
+            });
+    }
+    if (old_phase == Phase::Attached) || (old_phase == Phase::Running) {
+        effects.push(Effect::StopExecutor);
+    }
+    undo.push(UndoStep::InputsReplaced(::std::mem::take(&mut state.inputs)));
+    undo.push(UndoStep::KeysReplaced(::std::mem::take(&mut state.keys)));
+    undo.push(UndoStep::StagedReplaced(::std::mem::take(&mut state.staged)));
+    undo.push(UndoStep::SteerReplaced(::std::mem::take(&mut state.steer)));
+    undo.push(UndoStep::QueueReplaced(::std::mem::take(&mut state.queue)));
+    {
+        let new = None;
+        undo.push(UndoStep::RunReplaced(::std::mem::replace(&mut state.run, new)));
+    }
+    {
+        let new = false;
+        undo.push(
+            UndoStep::RetiringReplaced(::std::mem::replace(&mut state.retiring, new)),
+        );
+    }
+    state.phase = Phase::Destroyed;
+    Ok(())
+}
+
+/// Runs the updates and emits of `unregister`, recording undo steps.
+fn fire_unregister(
+    state: &mut State,
+    undo: &mut Vec<UndoStep>,
+    effects: &mut Vec<Effect>,
+) -> Result<(), Fault> {
+    let old_phase = state.phase;
+    for c in state.staged.iter() {
+        effects
+            .push(Effect::Abandoned {
+                input: c.clone(),
+                reason: AbandonReason::Unregistered,
+            });
+    }
+    for s in state.steer.iter() {
+        effects
+            .push(Effect::Abandoned {
+                input: s.clone(),
+                reason: AbandonReason::Unregistered,
+            });
+    }
+    for q in state.queue.iter() {
+        effects
+            .push(Effect::Abandoned {
+                input: q.clone(),
+                reason: AbandonReason::Unregistered,
+            });
+    }
+    if (old_phase == Phase::Attached) || (old_phase == Phase::Running) {
+        effects.push(Effect::DetachLoop);
+    }
+    undo.push(UndoStep::InputsReplaced(::std::mem::take(&mut state.inputs)));
+    undo.push(UndoStep::KeysReplaced(::std::mem::take(&mut state.keys)));
+    undo.push(UndoStep::StagedReplaced(::std::mem::take(&mut state.staged)));
+    undo.push(UndoStep::SteerReplaced(::std::mem::take(&mut state.steer)));
+    undo.push(UndoStep::QueueReplaced(::std::mem::take(&mut state.queue)));
+    {
+        let new = None;
+        undo.push(UndoStep::RunReplaced(::std::mem::replace(&mut state.run, new)));
+    }
+    state.phase = Phase::Destroyed;
+    Ok(())
+}
+
+/// Picks the first candidate whose guards hold and fires it.
+fn dispatch(
+    state: &mut State,
+    input: &Input,
+    undo: &mut Vec<UndoStep>,
+    effects: &mut Vec<Effect>,
+) -> Result<TransitionId, RejectReason> {
+    match input {
+        Input::Register => {
+            match state.phase {
+                Phase::Initializing => {
+                    fire_register(state, undo, effects)
+                        .map_err(|f| f.at(TransitionId::Register))?;
+                    Ok(TransitionId::Register)
+                }
+                Phase::Idle
+                | Phase::Attached
+                | Phase::Running
+                | Phase::Retired
+                | Phase::Stopped => {
+                    fire_register_again(state, undo, effects)
+                        .map_err(|f| f.at(TransitionId::RegisterAgain))?;
+                    Ok(TransitionId::RegisterAgain)
+                }
+                _ => Err(RejectReason::NotHandled),
+            }
+        }
+        Input::AttachExecutor => {
+            match state.phase {
+                Phase::Idle | Phase::Stopped => {
+                    fire_attach(state, undo, effects)
+                        .map_err(|f| f.at(TransitionId::Attach))?;
+                    Ok(TransitionId::Attach)
+                }
+                Phase::Attached | Phase::Running => {
+                    fire_attach_again(state, undo, effects)
+                        .map_err(|f| f.at(TransitionId::AttachAgain))?;
+                    Ok(TransitionId::AttachAgain)
+                }
+                _ => Err(RejectReason::NotHandled),
+            }
+        }
+        Input::Accept { id, kind, lane, durability, key, has_request, wake } => {
+            match state.phase {
+                Phase::Idle | Phase::Attached | Phase::Running => {
+                    let mut failed = Vec::new();
+                    match guards_join_in_flight(state, key)
+                        .map_err(|f| f.at(TransitionId::JoinInFlight))?
+                    {
+                        None => {
+                            fire_join_in_flight(state, undo, effects, key)
+                                .map_err(|f| f.at(TransitionId::JoinInFlight))?;
+                            return Ok(TransitionId::JoinInFlight);
+                        }
+                        Some(guard) => {
+                            failed
+                                .push(FailedGuard {
+                                    transition: TransitionId::JoinInFlight,
+                                    guard,
+                                })
+                        }
+                    }
+                    match guards_dedupe_terminal(state, key)
+                        .map_err(|f| f.at(TransitionId::DedupeTerminal))?
+                    {
+                        None => {
+                            fire_dedupe_terminal(state, undo, effects, key)
+                                .map_err(|f| f.at(TransitionId::DedupeTerminal))?;
+                            return Ok(TransitionId::DedupeTerminal);
+                        }
+                        Some(guard) => {
+                            failed
+                                .push(FailedGuard {
+                                    transition: TransitionId::DedupeTerminal,
+                                    guard,
+                                })
+                        }
+                    }
+                    match guards_accept_operation(state, id, kind, durability, key)
+                        .map_err(|f| f.at(TransitionId::AcceptOperation))?
+                    {
+                        None => {
+                            fire_accept_operation(
+                                    state,
+                                    undo,
+                                    effects,
+                                    id,
+                                    kind,
+                                    lane,
+                                    durability,
+                                    key,
+                                )
+                                .map_err(|f| f.at(TransitionId::AcceptOperation))?;
+                            return Ok(TransitionId::AcceptOperation);
+                        }
+                        Some(guard) => {
+                            failed
+                                .push(FailedGuard {
+                                    transition: TransitionId::AcceptOperation,
+                                    guard,
+                                })
+                        }
+                    }
+                    match guards_accept(state, id, kind, durability, key, has_request)
+                        .map_err(|f| f.at(TransitionId::Accept))?
+                    {
+                        None => {
+                            fire_accept(
+                                    state,
+                                    undo,
+                                    effects,
+                                    id,
+                                    kind,
+                                    lane,
+                                    durability,
+                                    key,
+                                    wake,
+                                )
+                                .map_err(|f| f.at(TransitionId::Accept))?;
+                            return Ok(TransitionId::Accept);
+                        }
+                        Some(guard) => {
+                            failed
+                                .push(FailedGuard {
+                                    transition: TransitionId::Accept,
+                                    guard,
+                                })
+                        }
+                    }
+                    Err(RejectReason::GuardsFailed(failed))
+                }
+                _ => Err(RejectReason::NotHandled),
+            }
+        }
+        Input::WakeLoop => {
+            match state.phase {
+                Phase::Idle | Phase::Retired | Phase::Stopped => {
+                    fire_wake_without_loop(state, undo, effects)
+                        .map_err(|f| f.at(TransitionId::WakeWithoutLoop))?;
+                    Ok(TransitionId::WakeWithoutLoop)
+                }
+                Phase::Attached | Phase::Running => {
+                    fire_wake(state, undo, effects)
+                        .map_err(|f| f.at(TransitionId::Wake))?;
+                    Ok(TransitionId::Wake)
+                }
+                _ => Err(RejectReason::NotHandled),
+            }
+        }
+        Input::StartRun => {
+            match state.phase {
+                Phase::Attached => {
+                    let mut failed = Vec::new();
+                    match guards_start_steer_run(state)
+                        .map_err(|f| f.at(TransitionId::StartSteerRun))?
+                    {
+                        None => {
+                            fire_start_steer_run(state, undo, effects)
+                                .map_err(|f| f.at(TransitionId::StartSteerRun))?;
+                            return Ok(TransitionId::StartSteerRun);
+                        }
+                        Some(guard) => {
+                            failed
+                                .push(FailedGuard {
+                                    transition: TransitionId::StartSteerRun,
+                                    guard,
+                                })
+                        }
+                    }
+                    match guards_start_queue_run(state)
+                        .map_err(|f| f.at(TransitionId::StartQueueRun))?
+                    {
+                        None => {
+                            fire_start_queue_run(state, undo, effects)
+                                .map_err(|f| f.at(TransitionId::StartQueueRun))?;
+                            return Ok(TransitionId::StartQueueRun);
+                        }
+                        Some(guard) => {
+                            failed
+                                .push(FailedGuard {
+                                    transition: TransitionId::StartQueueRun,
+                                    guard,
+                                })
+                        }
+                    }
+                    Err(RejectReason::GuardsFailed(failed))
+                }
+                _ => Err(RejectReason::NotHandled),
+            }
+        }
+        Input::RunApplied { run } => {
+            match state.phase {
+                Phase::Running => {
+                    let mut failed = Vec::new();
+                    match guards_run_applied(state, run)
+                        .map_err(|f| f.at(TransitionId::RunApplied))?
+                    {
+                        None => {
+                            fire_run_applied(state, undo, effects)
+                                .map_err(|f| f.at(TransitionId::RunApplied))?;
+                            return Ok(TransitionId::RunApplied);
+                        }
+                        Some(guard) => {
+                            failed
+                                .push(FailedGuard {
+                                    transition: TransitionId::RunApplied,
+                                    guard,
+                                })
+                        }
+                    }
+                    Err(RejectReason::GuardsFailed(failed))
+                }
+                _ => Err(RejectReason::NotHandled),
+            }
+        }
+        Input::CommitRun { run } => {
+            match state.phase {
+                Phase::Running => {
+                    let mut failed = Vec::new();
+                    match guards_commit_run(state, run)
+                        .map_err(|f| f.at(TransitionId::CommitRun))?
+                    {
+                        None => {
+                            fire_commit_run(state, undo, effects, run)
+                                .map_err(|f| f.at(TransitionId::CommitRun))?;
+                            return Ok(TransitionId::CommitRun);
+                        }
+                        Some(guard) => {
+                            failed
+                                .push(FailedGuard {
+                                    transition: TransitionId::CommitRun,
+                                    guard,
+                                })
+                        }
+                    }
+                    Err(RejectReason::GuardsFailed(failed))
+                }
+                _ => Err(RejectReason::NotHandled),
+            }
+        }
+        Input::FailRun { run } => {
+            match state.phase {
+                Phase::Running => {
+                    let mut failed = Vec::new();
+                    match guards_fail_run(state, run)
+                        .map_err(|f| f.at(TransitionId::FailRun))?
+                    {
+                        None => {
+                            fire_fail_run(state, undo, effects, run)
+                                .map_err(|f| f.at(TransitionId::FailRun))?;
+                            return Ok(TransitionId::FailRun);
+                        }
+                        Some(guard) => {
+                            failed
+                                .push(FailedGuard {
+                                    transition: TransitionId::FailRun,
+                                    guard,
+                                })
+                        }
+                    }
+                    Err(RejectReason::GuardsFailed(failed))
+                }
+                _ => Err(RejectReason::NotHandled),
+            }
+        }
+        Input::CancelRun { run } => {
+            match state.phase {
+                Phase::Running => {
+                    let mut failed = Vec::new();
+                    match guards_cancel_run(state, run)
+                        .map_err(|f| f.at(TransitionId::CancelRun))?
+                    {
+                        None => {
+                            fire_cancel_run(state, undo, effects, run)
+                                .map_err(|f| f.at(TransitionId::CancelRun))?;
+                            return Ok(TransitionId::CancelRun);
+                        }
+                        Some(guard) => {
+                            failed
+                                .push(FailedGuard {
+                                    transition: TransitionId::CancelRun,
+                                    guard,
+                                })
+                        }
+                    }
+                    Err(RejectReason::GuardsFailed(failed))
+                }
+                _ => Err(RejectReason::NotHandled),
+            }
+        }
+        Input::Settle => {
+            match state.phase {
+                Phase::Attached => {
+                    let mut failed = Vec::new();
+                    match guards_settle_retired(state)
+                        .map_err(|f| f.at(TransitionId::SettleRetired))?
+                    {
+                        None => {
+                            fire_settle_retired(state, undo, effects)
+                                .map_err(|f| f.at(TransitionId::SettleRetired))?;
+                            return Ok(TransitionId::SettleRetired);
+                        }
+                        Some(guard) => {
+                            failed
+                                .push(FailedGuard {
+                                    transition: TransitionId::SettleRetired,
+                                    guard,
+                                })
+                        }
+                    }
+                    Err(RejectReason::GuardsFailed(failed))
+                }
+                _ => Err(RejectReason::NotHandled),
+            }
+        }
+        Input::CancelAfterBoundary => {
+            match state.phase {
+                Phase::Idle | Phase::Attached => {
+                    fire_boundary_cancel_idle(state, undo, effects)
+                        .map_err(|f| f.at(TransitionId::BoundaryCancelIdle))?;
+                    Ok(TransitionId::BoundaryCancelIdle)
+                }
+                Phase::Running => {
+                    let mut failed = Vec::new();
+                    match guards_dispatch_boundary_cancel(state)
+                        .map_err(|f| f.at(TransitionId::DispatchBoundaryCancel))?
+                    {
+                        None => {
+                            fire_dispatch_boundary_cancel(state, undo, effects)
+                                .map_err(|f| f.at(TransitionId::DispatchBoundaryCancel))?;
+                            return Ok(TransitionId::DispatchBoundaryCancel);
+                        }
+                        Some(guard) => {
+                            failed
+                                .push(FailedGuard {
+                                    transition: TransitionId::DispatchBoundaryCancel,
+                                    guard,
+                                })
+                        }
+                    }
+                    fire_coalesce_boundary_cancel(state, undo, effects)
+                        .map_err(|f| f.at(TransitionId::CoalesceBoundaryCancel))?;
+                    Ok(TransitionId::CoalesceBoundaryCancel)
+                }
+                _ => Err(RejectReason::NotHandled),
+            }
+        }
+        Input::Interrupt { run } => {
+            match state.phase {
+                Phase::Running => {
+                    let mut failed = Vec::new();
+                    match guards_interrupt(state, run)
+                        .map_err(|f| f.at(TransitionId::Interrupt))?
+                    {
+                        None => {
+                            fire_interrupt(state, undo, effects, run)
+                                .map_err(|f| f.at(TransitionId::Interrupt))?;
+                            return Ok(TransitionId::Interrupt);
+                        }
+                        Some(guard) => {
+                            failed
+                                .push(FailedGuard {
+                                    transition: TransitionId::Interrupt,
+                                    guard,
+                                })
+                        }
+                    }
+                    Err(RejectReason::GuardsFailed(failed))
+                }
+                _ => Err(RejectReason::NotHandled),
+            }
+        }
+        Input::Stop => {
+            match state.phase {
+                Phase::Idle | Phase::Retired => {
+                    fire_stop_idle(state, undo, effects)
+                        .map_err(|f| f.at(TransitionId::StopIdle))?;
+                    Ok(TransitionId::StopIdle)
+                }
+                Phase::Attached | Phase::Running => {
+                    fire_stop(state, undo, effects)
+                        .map_err(|f| f.at(TransitionId::Stop))?;
+                    Ok(TransitionId::Stop)
+                }
+                Phase::Stopped => {
+                    fire_stop_again(state, undo, effects)
+                        .map_err(|f| f.at(TransitionId::StopAgain))?;
+                    Ok(TransitionId::StopAgain)
+                }
+                _ => Err(RejectReason::NotHandled),
+            }
+        }
+        Input::Retire => {
+            match state.phase {
+                Phase::Idle => {
+                    fire_retire_idle(state, undo, effects)
+                        .map_err(|f| f.at(TransitionId::RetireIdle))?;
+                    Ok(TransitionId::RetireIdle)
+                }
+                Phase::Attached => {
+                    let mut failed = Vec::new();
+                    match guards_retire_drained(state)
+                        .map_err(|f| f.at(TransitionId::RetireDrained))?
+                    {
+                        None => {
+                            fire_retire_drained(state, undo, effects)
+                                .map_err(|f| f.at(TransitionId::RetireDrained))?;
+                            return Ok(TransitionId::RetireDrained);
+                        }
+                        Some(guard) => {
+                            failed
+                                .push(FailedGuard {
+                                    transition: TransitionId::RetireDrained,
+                                    guard,
+                                })
+                        }
+                    }
+                    fire_retire_draining(state, undo, effects)
+                        .map_err(|f| f.at(TransitionId::RetireDraining))?;
+                    Ok(TransitionId::RetireDraining)
+                }
+                Phase::Running => {
+                    fire_retire_draining(state, undo, effects)
+                        .map_err(|f| f.at(TransitionId::RetireDraining))?;
+                    Ok(TransitionId::RetireDraining)
+                }
+                Phase::Retired => {
+                    fire_retire_again(state, undo, effects)
+                        .map_err(|f| f.at(TransitionId::RetireAgain))?;
+                    Ok(TransitionId::RetireAgain)
+                }
+                _ => Err(RejectReason::NotHandled),
+            }
+        }
+        Input::Reset => {
+            match state.phase {
+                Phase::Idle | Phase::Attached | Phase::Retired | Phase::Stopped => {
+                    fire_reset(state, undo, effects)
+                        .map_err(|f| f.at(TransitionId::Reset))?;
+                    Ok(TransitionId::Reset)
+                }
+                _ => Err(RejectReason::NotHandled),
+            }
+        }
+        Input::Recycle => {
+            match state.phase {
+                Phase::Idle | Phase::Attached => {
+                    fire_recycle(state, undo, effects)
+                        .map_err(|f| f.at(TransitionId::Recycle))?;
+                    Ok(TransitionId::Recycle)
+                }
+                _ => Err(RejectReason::NotHandled),
+            }
+        }
+        Input::Recover => {
+            match state.phase {
+                Phase::Idle | Phase::Attached => {
+                    fire_recover(state, undo, effects)
+                        .map_err(|f| f.at(TransitionId::Recover))?;
+                    Ok(TransitionId::Recover)
+                }
+                Phase::Running => {
+                    fire_recover_run(state, undo, effects)
+                        .map_err(|f| f.at(TransitionId::RecoverRun))?;
+                    Ok(TransitionId::RecoverRun)
+                }
+                _ => Err(RejectReason::NotHandled),
+            }
+        }
+        Input::Destroy => {
+            match state.phase {
+                Phase::Initializing
+                | Phase::Idle
+                | Phase::Attached
+                | Phase::Running
+                | Phase::Retired
+                | Phase::Stopped => {
+                    fire_destroy(state, undo, effects)
+                        .map_err(|f| f.at(TransitionId::Destroy))?;
+                    Ok(TransitionId::Destroy)
+                }
+                _ => Err(RejectReason::NotHandled),
+            }
+        }
+        Input::Unregister => {
+            match state.phase {
+                Phase::Initializing
+                | Phase::Idle
+                | Phase::Attached
+                | Phase::Running
+                | Phase::Retired
+                | Phase::Stopped => {
+                    fire_unregister(state, undo, effects)
+                        .map_err(|f| f.at(TransitionId::Unregister))?;
+                    Ok(TransitionId::Unregister)
+                }
+                _ => Err(RejectReason::NotHandled),
+            }
+        }
+    }
+}
+
+fn invariant_running_has_run(state: &State) -> Result<bool, Fault> {
+    Ok(!(state.phase == Phase::Running) || state.run.is_some())
+}
+
+fn invariant_run_only_while_running(state: &State) -> Result<bool, Fault> {
+    Ok(!state.run.is_some() || (state.phase == Phase::Running))
+}
+
+fn invariant_staged_belong_to_run(state: &State) -> Result<bool, Fault> {
+    Ok('all_c: {
+        for c in state.staged.iter() {
+            if !((state.inputs.contains_key(c)
+                && (state.inputs.get(c).ok_or(Fault::Absent)?.last_run == state.run))
+                && ((state.inputs.get(c).ok_or(Fault::Absent)?.phase
+                    == InputPhase::Staged)
+                    || (state.inputs.get(c).ok_or(Fault::Absent)?.phase
+                        == InputPhase::Applied)))
+            {
+                break 'all_c false;
+            }
+        }
+        true
+    })
+}
+
+fn invariant_queued_are_queued(state: &State) -> Result<bool, Fault> {
+    Ok('all_q: {
+        for q in state.queue.iter() {
+            if !((state.inputs.contains_key(q)
+                && (state.inputs.get(q).ok_or(Fault::Absent)?.phase
+                    == InputPhase::Queued))
+                && (state.inputs.get(q).ok_or(Fault::Absent)?.lane == Lane::Queue))
+            {
+                break 'all_q false;
+            }
+        }
+        true
+    })
+}
+
+fn invariant_steered_are_queued(state: &State) -> Result<bool, Fault> {
+    Ok('all_s: {
+        for s in state.steer.iter() {
+            if !((state.inputs.contains_key(s)
+                && (state.inputs.get(s).ok_or(Fault::Absent)?.phase
+                    == InputPhase::Queued))
+                && (state.inputs.get(s).ok_or(Fault::Absent)?.lane == Lane::Steer))
+            {
+                break 'all_s false;
+            }
+        }
+        true
+    })
+}
+
+fn invariant_keys_point_at_inputs(state: &State) -> Result<bool, Fault> {
+    Ok('all_k_owner: {
+        for (k, owner) in state.keys.iter() {
+            if !state.inputs.contains_key(owner) {
+                break 'all_k_owner false;
+            }
+        }
+        true
+    })
+}
+
+fn invariant_nothing_pending_when_closed(state: &State) -> Result<bool, Fault> {
+    Ok(
+        !(((state.phase == Phase::Stopped) || (state.phase == Phase::Retired))
+            || (state.phase == Phase::Destroyed))
+            || ((state.queue.is_empty() && state.steer.is_empty())
+                && state.staged.is_empty()),
+    )
+}
+
+fn invariant_attempts_bounded(state: &State) -> Result<bool, Fault> {
+    Ok('all_i_r: {
+        for (i, r) in state.inputs.iter() {
+            if !(r.attempts <= state.max_attempts) {
+                break 'all_i_r false;
+            }
+        }
+        true
+    })
+}
+
+fn invariant_retiring_has_loop(state: &State) -> Result<bool, Fault> {
+    Ok(
+        !state.retiring
+            || ((state.phase == Phase::Attached) || (state.phase == Phase::Running)),
+    )
+}
+
+/// Checks every invariant, in declaration order.
+pub fn check_invariants(state: &State) -> Result<(), InvariantViolation> {
+    if invariant_running_has_run(state) != Ok(true) {
+        return Err(InvariantViolation {
+            invariant: "running_has_run",
+        });
+    }
+    if invariant_run_only_while_running(state) != Ok(true) {
+        return Err(InvariantViolation {
+            invariant: "run_only_while_running",
+        });
+    }
+    if invariant_staged_belong_to_run(state) != Ok(true) {
+        return Err(InvariantViolation {
+            invariant: "staged_belong_to_run",
+        });
+    }
+    if invariant_queued_are_queued(state) != Ok(true) {
+        return Err(InvariantViolation {
+            invariant: "queued_are_queued",
+        });
+    }
+    if invariant_steered_are_queued(state) != Ok(true) {
+        return Err(InvariantViolation {
+            invariant: "steered_are_queued",
+        });
+    }
+    if invariant_keys_point_at_inputs(state) != Ok(true) {
+        return Err(InvariantViolation {
+            invariant: "keys_point_at_inputs",
+        });
+    }
+    if invariant_nothing_pending_when_closed(state) != Ok(true) {
+        return Err(InvariantViolation {
+            invariant: "nothing_pending_when_closed",
+        });
+    }
+    if invariant_attempts_bounded(state) != Ok(true) {
+        return Err(InvariantViolation {
+            invariant: "attempts_bounded",
+        });
+    }
+    if invariant_retiring_has_loop(state) != Ok(true) {
+        return Err(InvariantViolation {
+            invariant: "retiring_has_loop",
+        });
+    }
+    Ok(())
+}
+
+/// The result of applying an input: what fired, and the effects to realise.
+/// Keep it to roll the transition back if realising the effects fails.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Transition {
+    pub id: TransitionId,
+    pub from: Phase,
+    pub to: Phase,
+    /// In emission order.
+    pub effects: Vec<Effect>,
+    /// Which application this was; `rollback` accepts only the latest.
+    token: u64,
+}
+
+/// What `apply` would do, computed without changing the authority.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Preview {
+    pub id: TransitionId,
+    pub from: Phase,
+    pub to: Phase,
+    pub effects: Vec<Effect>,
+}
+
+/// Owns a machine's state; the only way to change it is `apply` (and `rollback`).
+#[derive(Debug, Clone)]
+pub struct Authority {
+    state: State,
+    check_invariants: bool,
+    /// Token of the transition `rollback` may still revert.
+    latest: Option<u64>,
+    next_token: u64,
+    /// Undo log of the latest transition. Two buffers are swapped rather than
+    /// allocated, so a steady stream of `apply` calls does not allocate for undo.
+    undo_log: Vec<UndoStep>,
+    scratch: Vec<UndoStep>,
+}
+
+impl Default for Authority {
+    fn default() -> Self {
+        Authority::new()
+    }
+}
+
+impl Authority {
+    /// A machine in its initial state.
+    pub fn new() -> Authority {
+        Authority {
+            state: State::initial(),
+            check_invariants: cfg!(debug_assertions),
+            latest: None,
+            next_token: 1,
+            undo_log: Vec::new(),
+            scratch: Vec::new(),
+        }
+    }
+    /// Restores a machine from a state held elsewhere (a store, a snapshot); the
+    /// state must satisfy every invariant.
+    pub fn from_state(state: State) -> Result<Authority, InvariantViolation> {
+        check_invariants(&state)?;
+        Ok(Authority {
+            state,
+            ..Authority::new()
+        })
+    }
+    pub fn state(&self) -> &State {
+        &self.state
+    }
+    pub fn phase(&self) -> Phase {
+        self.state.phase
+    }
+    pub fn into_state(self) -> State {
+        self.state
+    }
+    /// Whether `apply` checks invariants after every transition (default: on in
+    /// debug builds, off in release builds).
+    pub fn invariant_checks(&self) -> bool {
+        self.check_invariants
+    }
+    pub fn set_invariant_checks(&mut self, on: bool) {
+        self.check_invariants = on;
+    }
+    /// Checks every invariant against the current state.
+    pub fn check_invariants(&self) -> Result<(), InvariantViolation> {
+        check_invariants(&self.state)
+    }
+    /// Applies `input`: the first candidate whose guards hold fires, atomically.
+    /// On rejection the state is exactly what it was, and the latest accepted
+    /// transition can still be rolled back.
+    pub fn apply(&mut self, input: Input) -> Result<Transition, Rejection> {
+        let from = self.state.phase;
+        let mut steps = ::std::mem::take(&mut self.scratch);
+        let mut effects = Vec::new();
+        let fired = dispatch(&mut self.state, &input, &mut steps, &mut effects);
+        let reason = match fired {
+            Ok(id) => {
+                match self.check_invariants.then(|| check_invariants(&self.state)) {
+                    Some(Err(violation)) => {
+                        RejectReason::InvariantViolated {
+                            transition: id,
+                            invariant: violation.invariant,
+                        }
+                    }
+                    _ => {
+                        let mut previous = ::std::mem::replace(
+                            &mut self.undo_log,
+                            steps,
+                        );
+                        previous.clear();
+                        self.scratch = previous;
+                        let token = self.next_token;
+                        self.next_token += 1;
+                        self.latest = Some(token);
+                        return Ok(Transition {
+                            id,
+                            from,
+                            to: self.state.phase,
+                            effects,
+                            token,
+                        });
+                    }
+                }
+            }
+            Err(reason) => reason,
+        };
+        undo(&mut self.state, from, &mut steps);
+        self.scratch = steps;
+        Err(Rejection {
+            phase: from,
+            input: input.kind(),
+            reason,
+        })
+    }
+    /// What `apply(input)` would return, without changing anything. Costs a copy
+    /// of the state; to stage cheaply, `apply` and then `rollback`.
+    pub fn preview(&self, input: &Input) -> Result<Preview, Rejection> {
+        let mut scratch = self.clone();
+        let t = scratch.apply(input.clone())?;
+        Ok(Preview {
+            id: t.id,
+            from: t.from,
+            to: t.to,
+            effects: t.effects,
+        })
+    }
+    /// Reverts the most recently applied transition, at a cost proportional to
+    /// what it wrote. Fails if another transition was applied since, or if it was
+    /// already rolled back.
+    pub fn rollback(&mut self, transition: Transition) -> Result<(), RollbackError> {
+        if self.latest != Some(transition.token) {
+            return Err(RollbackError::NotLatest {
+                transition: transition.id,
+            });
+        }
+        self.latest = None;
+        undo(&mut self.state, transition.from, &mut self.undo_log);
+        Ok(())
+    }
+}
