@@ -1,3 +1,32 @@
 //! Suricate runtime: generated session kernels plus the tokio shell that runs them.
+//!
+//! The shell modules hold the consumer-facing vocabulary (`types`, `input`), the executor
+//! seam (`executor`), completion handles (`completion`), the durable store seam (`store`),
+//! the event stream (`events`) and errors (`error`); `testing` has a scriptable executor.
 
+pub mod completion;
+pub mod error;
+pub mod events;
+pub mod executor;
 pub mod generated;
+pub mod input;
+pub mod store;
+pub mod testing;
+pub mod types;
+
+pub use completion::{CompletionHandle, CompletionOutcome, CompletionRegistry, TerminationReason};
+pub use error::{RuntimeError, RuntimeResult};
+pub use events::{EventBus, EventKind, RunOutcomeKind, RuntimeEvent};
+pub use executor::{
+    BoundaryCancel, Executor, ExecutorError, Interrupt, RunBoundary, RunOutput, RunPrimitive,
+};
+pub use input::{InputBody, InputHeader, InputRejection, RuntimeInput};
+pub use store::{
+    InMemoryStore, RunReceipt, RuntimeStore, StoreError, StoreWrite, StoredInput,
+    StoredInputRecord, StoredSession, TerminalRow, WriteKind,
+};
+pub use testing::{ScriptedExecutor, Step};
+pub use types::{
+    AbandonReason, Durability, HandlingMode, InputId, InputKind, InputPhase, RunId, RuntimePhase,
+    SessionId,
+};

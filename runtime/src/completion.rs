@@ -1,0 +1,298 @@
+//! Completion handles: how a caller of `accept` learns the input's terminal outcome.
+//!
+//! Each handle owns the receiving end of a oneshot channel, so it resolves at most once by
+//! construction; the registry removes an input's senders when it resolves them, so it resolves
+//! at most once per input. Dropping a handle only makes the later send fail, which is ignored.
+//! Dropping the registry (the session went away without telling its waiters) drops the
+//! senders, and the handle reports `RuntimeTerminated { reason: Dropped }` instead of hanging.
+
+use crate::executor::RunOutput;
+use crate::types::{AbandonReason, InputId};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use tokio::sync::oneshot;
+
+/// Why the runtime ended an input's wait without the input running to a decision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum TerminationReason {
+    Stopped,
+    Reset,
+    Destroyed,
+    Unregistered,
+    /// The runtime (or the session's registry) was dropped without resolving the waiter.
+    Dropped,
+}
+
+/// The terminal outcome of one input, shared by every waiter joined on it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum CompletionOutcome {
+    /// The run carrying the input committed.
+    Completed(RunOutput),
+    /// The run was cancelled (boundary cancel, interrupt, or the executor said so).
+    Cancelled,
+    /// The input ended without a commit, e.g. after exhausting its attempts.
+    Abandoned {
+        reason: AbandonReason,
+        error: Option<String>,
+    },
+    /// A control operation (stop, reset, destroy, unregister) ended the session's work.
+    RuntimeTerminated { reason: TerminationReason },
+}
+
+/// Awaitable outcome of one accepted input. Dropping it changes nothing in the runtime.
+#[derive(Debug)]
+#[must_use = "dropping a handle is allowed but discards the outcome"]
+pub struct CompletionHandle {
+    input: InputId,
+    receiver: oneshot::Receiver<CompletionOutcome>,
+}
+
+impl CompletionHandle {
+    /// The input this handle waits for (for a join: the original input's id).
+    pub fn input(&self) -> &InputId {
+        &self.input
+    }
+
+    /// Waits for the terminal outcome (same as awaiting the handle).
+    pub async fn wait(self) -> CompletionOutcome {
+        self.await
+    }
+}
+
+/// Awaiting the handle directly yields the outcome; cancel-safe (polling it again after a
+/// timeout still sees the outcome).
+impl Future for CompletionHandle {
+    type Output = CompletionOutcome;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<CompletionOutcome> {
+        Pin::new(&mut self.receiver).poll(cx).map(|received| {
+            received.unwrap_or(CompletionOutcome::RuntimeTerminated {
+                reason: TerminationReason::Dropped,
+            })
+        })
+    }
+}
+
+/// Per-session waiters, keyed by input id. Not synchronised: the session owns it behind its
+/// own lock, and resolving never awaits (oneshot sends are immediate).
+#[derive(Debug, Default)]
+pub struct CompletionRegistry {
+    waiters: HashMap<InputId, Vec<oneshot::Sender<CompletionOutcome>>>,
+    count: usize,
+}
+
+impl CompletionRegistry {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a waiter for `input`; several waiters on one id (idempotency joins) all receive
+    /// the same outcome.
+    pub fn register(&mut self, input: InputId) -> CompletionHandle {
+        let (sender, receiver) = oneshot::channel();
+        self.waiters.entry(input.clone()).or_default().push(sender);
+        self.count += 1;
+        CompletionHandle { input, receiver }
+    }
+
+    /// Resolves every waiter of `input` with `outcome` and forgets the id. Returns how many
+    /// waiters were registered (dropped handles included); 0 if none, so a second resolve of
+    /// the same id is a harmless no-op.
+    pub fn resolve(&mut self, input: &InputId, outcome: CompletionOutcome) -> usize {
+        let Some(senders) = self.waiters.remove(input) else {
+            return 0;
+        };
+        self.count -= senders.len();
+        let n = senders.len();
+        send_all(senders, &outcome);
+        n
+    }
+
+    /// Resolves every waiter of every input, choosing each input's outcome with `outcome`.
+    /// Returns the number of waiters resolved.
+    pub fn resolve_all(&mut self, mut outcome: impl FnMut(&InputId) -> CompletionOutcome) -> usize {
+        let resolved = self.count;
+        for (input, senders) in self.waiters.drain() {
+            send_all(senders, &outcome(&input));
+        }
+        self.count = 0;
+        resolved
+    }
+
+    /// Resolves every waiter as `RuntimeTerminated { reason }`.
+    pub fn terminate_all(&mut self, reason: TerminationReason) -> usize {
+        self.resolve_all(|_| CompletionOutcome::RuntimeTerminated { reason })
+    }
+
+    /// Number of unresolved waiters (dropped handles included until their input resolves).
+    pub fn pending(&self) -> usize {
+        self.count
+    }
+
+    /// Whether `input` has at least one unresolved waiter.
+    pub fn is_waiting(&self, input: &InputId) -> bool {
+        self.waiters.contains_key(input)
+    }
+}
+
+fn send_all(senders: Vec<oneshot::Sender<CompletionOutcome>>, outcome: &CompletionOutcome) {
+    for sender in senders {
+        // A dropped handle makes this fail; that is the documented "changes nothing".
+        let _ = sender.send(outcome.clone());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn id(s: &str) -> InputId {
+        InputId::from(s)
+    }
+
+    fn done(text: &str) -> CompletionOutcome {
+        CompletionOutcome::Completed(RunOutput::text(text))
+    }
+
+    #[tokio::test]
+    async fn resolves_once_with_the_outcome() {
+        let mut reg = CompletionRegistry::new();
+        let h = reg.register(id("a"));
+        assert_eq!(h.input(), &id("a"));
+        assert_eq!(reg.pending(), 1);
+        assert!(reg.is_waiting(&id("a")));
+        assert_eq!(reg.resolve(&id("a"), done("x")), 1);
+        // The id is forgotten: a second resolve reaches nobody.
+        assert_eq!(reg.resolve(&id("a"), CompletionOutcome::Cancelled), 0);
+        assert_eq!(reg.pending(), 0);
+        assert!(!reg.is_waiting(&id("a")));
+        assert_eq!(h.wait().await, done("x"));
+    }
+
+    #[tokio::test]
+    async fn joins_share_one_outcome() {
+        let mut reg = CompletionRegistry::new();
+        let handles: Vec<_> = (0..5).map(|_| reg.register(id("k"))).collect();
+        assert_eq!(reg.pending(), 5);
+        let outcome = CompletionOutcome::Abandoned {
+            reason: AbandonReason::MaxAttemptsExhausted,
+            error: Some("boom".into()),
+        };
+        assert_eq!(reg.resolve(&id("k"), outcome.clone()), 5);
+        for h in handles {
+            assert_eq!(h.wait().await, outcome);
+        }
+    }
+
+    #[tokio::test]
+    async fn resolving_one_input_leaves_others_waiting() {
+        let mut reg = CompletionRegistry::new();
+        let a = reg.register(id("a"));
+        let mut b = reg.register(id("b"));
+        reg.resolve(&id("a"), CompletionOutcome::Cancelled);
+        assert_eq!(a.wait().await, CompletionOutcome::Cancelled);
+        assert_eq!(reg.pending(), 1);
+        assert!(b.receiver.try_recv().is_err(), "b must still be waiting");
+        reg.resolve(&id("b"), done("b"));
+        assert_eq!(b.wait().await, done("b"));
+    }
+
+    #[tokio::test]
+    async fn dropped_handles_are_harmless() {
+        let mut reg = CompletionRegistry::new();
+        drop(reg.register(id("a")));
+        let kept = reg.register(id("a"));
+        drop(reg.register(id("b")));
+        assert_eq!(reg.pending(), 3);
+        assert_eq!(reg.resolve(&id("a"), done("a")), 2);
+        assert_eq!(kept.wait().await, done("a"));
+        assert_eq!(reg.terminate_all(TerminationReason::Stopped), 1);
+        assert_eq!(reg.pending(), 0);
+    }
+
+    #[tokio::test]
+    async fn resolve_all_picks_per_input_outcomes() {
+        let mut reg = CompletionRegistry::new();
+        let a = reg.register(id("a"));
+        let b1 = reg.register(id("b"));
+        let b2 = reg.register(id("b"));
+        let n = reg.resolve_all(|input| {
+            if input.as_str() == "a" {
+                CompletionOutcome::Cancelled
+            } else {
+                CompletionOutcome::RuntimeTerminated {
+                    reason: TerminationReason::Reset,
+                }
+            }
+        });
+        assert_eq!(n, 3);
+        assert_eq!(reg.pending(), 0);
+        assert_eq!(a.wait().await, CompletionOutcome::Cancelled);
+        let reset = CompletionOutcome::RuntimeTerminated {
+            reason: TerminationReason::Reset,
+        };
+        assert_eq!(b1.wait().await, reset);
+        assert_eq!(b2.wait().await, reset);
+    }
+
+    #[tokio::test]
+    async fn a_timed_out_wait_can_be_resumed() {
+        let mut reg = CompletionRegistry::new();
+        let mut handle = reg.register(id("a"));
+        let early = tokio::time::timeout(std::time::Duration::from_millis(10), &mut handle).await;
+        assert!(early.is_err(), "nothing resolved yet");
+        reg.resolve(&id("a"), CompletionOutcome::Cancelled);
+        assert_eq!(handle.await, CompletionOutcome::Cancelled);
+    }
+
+    #[tokio::test]
+    async fn dropped_registry_terminates_waiters() {
+        let mut reg = CompletionRegistry::new();
+        let a = reg.register(id("a"));
+        let b = reg.register(id("a"));
+        drop(reg);
+        let dropped = CompletionOutcome::RuntimeTerminated {
+            reason: TerminationReason::Dropped,
+        };
+        assert_eq!(a.wait().await, dropped);
+        assert_eq!(b.wait().await, dropped);
+    }
+
+    #[tokio::test]
+    async fn every_waiter_resolves_exactly_once_across_tasks() {
+        use std::sync::{Arc, Mutex};
+        let reg = Arc::new(Mutex::new(CompletionRegistry::new()));
+        let mut handles = Vec::new();
+        for i in 0..200 {
+            let input = id(&format!("i{}", i % 50));
+            handles.push(reg.lock().unwrap().register(input));
+        }
+        let mut resolvers = Vec::new();
+        for t in 0..4 {
+            let reg = reg.clone();
+            resolvers.push(tokio::spawn(async move {
+                let mut sent = 0;
+                for i in 0..50 {
+                    let outcome = done(&format!("t{t}"));
+                    sent += reg.lock().unwrap().resolve(&id(&format!("i{i}")), outcome);
+                    tokio::task::yield_now().await;
+                }
+                sent
+            }));
+        }
+        let mut total = 0;
+        for r in resolvers {
+            total += r.await.unwrap();
+        }
+        assert_eq!(total, 200, "each waiter is counted by exactly one resolver");
+        for h in handles {
+            let outcome = tokio::time::timeout(std::time::Duration::from_secs(5), h.wait())
+                .await
+                .expect("every waiter resolves");
+            assert!(matches!(outcome, CompletionOutcome::Completed(_)));
+        }
+    }
+}

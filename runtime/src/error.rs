@@ -1,0 +1,67 @@
+//! Errors of the runtime's public operations.
+//!
+//! An unknown session and a destroyed one are distinct variants: a caller can re-register the
+//! first but never the second.
+
+use crate::input::InputRejection;
+use crate::store::StoreError;
+use crate::types::{RuntimePhase, SessionId};
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum RuntimeError {
+    #[error("session {0} is not registered")]
+    UnknownSession(SessionId),
+    #[error("session {0} is destroyed")]
+    Destroyed(SessionId),
+    #[error("session {0} is retired and refuses new input")]
+    Retired(SessionId),
+    #[error("session {0} is stopped and refuses new input")]
+    Stopped(SessionId),
+    #[error("session {0} is retiring and refuses new input")]
+    Retiring(SessionId),
+    /// The operation is not possible in the session's current phase (e.g. reset while
+    /// Running, boundary cancel with no loop attached).
+    #[error("session {session} is not ready for this operation (phase {phase})")]
+    NotReady {
+        session: SessionId,
+        phase: RuntimePhase,
+    },
+    #[error("input rejected: {0}")]
+    Rejected(#[from] InputRejection),
+    /// A durable write failed; the kernel was rolled back and nothing happened.
+    #[error("store: {0}")]
+    Store(#[from] StoreError),
+    /// The kernel refused a transition the shell expected to be valid: a shell bug, reported
+    /// instead of panicking.
+    #[error("kernel refused {0}")]
+    Kernel(String),
+}
+
+/// Result alias for runtime operations.
+pub type RuntimeResult<T> = Result<T, RuntimeError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_name_the_session_and_convert() {
+        let e = RuntimeError::NotReady {
+            session: "s1".into(),
+            phase: RuntimePhase::Running,
+        };
+        assert_eq!(
+            e.to_string(),
+            "session s1 is not ready for this operation (phase Running)"
+        );
+        let e: RuntimeError = InputRejection::DerivedPrompt.into();
+        assert_eq!(e, RuntimeError::Rejected(InputRejection::DerivedPrompt));
+        let e: RuntimeError = StoreError::Unavailable("down".into()).into();
+        assert_eq!(e.to_string(), "store: store unavailable: down");
+        assert_eq!(
+            RuntimeError::Destroyed("x".into()).to_string(),
+            "session x is destroyed"
+        );
+    }
+}

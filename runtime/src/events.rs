@@ -1,0 +1,148 @@
+//! Typed event stream for consumers (dashboards, audit logs, tests).
+//!
+//! A broadcast channel: publishing never blocks and never fails the runtime, so it can be done
+//! from inside the loop. A subscriber that falls more than the capacity behind gets
+//! `RecvError::Lagged(n)` and continues with newer events; events are observations, the store
+//! and the kernel remain the truth.
+
+use crate::types::{AbandonReason, InputId, InputKind, InputPhase, RunId, SessionId};
+use serde::{Deserialize, Serialize};
+use tokio::sync::broadcast;
+
+/// Events kept for slow subscribers before they start lagging.
+pub const DEFAULT_EVENT_CAPACITY: usize = 1024;
+
+/// One observation about one session.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RuntimeEvent {
+    pub session: SessionId,
+    pub kind: EventKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum EventKind {
+    /// Published after the input is durable, i.e. when `accept` is about to return Accepted.
+    InputAccepted { input: InputId, kind: InputKind },
+    /// A run was staged and is being handed to the executor.
+    RunStarted { run: RunId, inputs: Vec<InputId> },
+    /// A run ended; for `Committed` its contributors are consumed.
+    RunFinished { run: RunId, outcome: RunOutcomeKind },
+    /// An input reached a terminal phase (Consumed or Abandoned with a reason).
+    InputTerminal {
+        input: InputId,
+        phase: InputPhase,
+        reason: Option<AbandonReason>,
+    },
+}
+
+/// How a run ended, as the runtime acted on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum RunOutcomeKind {
+    Committed,
+    /// Generic executor failure; contributors retried or exhausted.
+    Failed,
+    Cancelled,
+    Stopped,
+}
+
+/// Fan-out of [`RuntimeEvent`]s to any number of subscribers.
+#[derive(Debug, Clone)]
+pub struct EventBus {
+    sender: broadcast::Sender<RuntimeEvent>,
+}
+
+impl Default for EventBus {
+    fn default() -> Self {
+        Self::new(DEFAULT_EVENT_CAPACITY)
+    }
+}
+
+impl EventBus {
+    /// A bus retaining up to `capacity` events per lagging subscriber (at least 1).
+    pub fn new(capacity: usize) -> Self {
+        let (sender, _) = broadcast::channel(capacity.max(1));
+        Self { sender }
+    }
+
+    /// A receiver of every event published from now on.
+    pub fn subscribe(&self) -> broadcast::Receiver<RuntimeEvent> {
+        self.sender.subscribe()
+    }
+
+    /// Whether anyone listens; lets hot paths skip building events nobody reads.
+    pub fn has_subscribers(&self) -> bool {
+        self.sender.receiver_count() > 0
+    }
+
+    /// Publishes to current subscribers; with none, the event is discarded.
+    pub fn publish(&self, session: &SessionId, kind: EventKind) {
+        if self.has_subscribers() {
+            let _ = self.sender.send(RuntimeEvent {
+                session: session.clone(),
+                kind,
+            });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::sync::broadcast::error::{RecvError, TryRecvError};
+
+    fn accepted(i: &str) -> EventKind {
+        EventKind::InputAccepted {
+            input: InputId::from(i),
+            kind: InputKind::Prompt,
+        }
+    }
+
+    #[tokio::test]
+    async fn subscribers_see_events_in_order() {
+        let bus = EventBus::default();
+        assert!(!bus.has_subscribers());
+        // Published with no subscriber: discarded, not an error.
+        bus.publish(&"s".into(), accepted("lost"));
+        let mut a = bus.subscribe();
+        let mut b = bus.subscribe();
+        assert!(bus.has_subscribers());
+        bus.publish(&"s".into(), accepted("1"));
+        bus.publish(
+            &"s".into(),
+            EventKind::RunFinished {
+                run: RunId(1),
+                outcome: RunOutcomeKind::Committed,
+            },
+        );
+        for rx in [&mut a, &mut b] {
+            let first = rx.recv().await.unwrap();
+            assert_eq!(first.session, SessionId::from("s"));
+            assert_eq!(first.kind, accepted("1"));
+            assert!(matches!(
+                rx.recv().await.unwrap().kind,
+                EventKind::RunFinished { .. }
+            ));
+            assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
+        }
+    }
+
+    #[tokio::test]
+    async fn slow_subscriber_lags_without_blocking_publisher() {
+        let bus = EventBus::new(2);
+        let mut rx = bus.subscribe();
+        for i in 0..5 {
+            bus.publish(&"s".into(), accepted(&i.to_string()));
+        }
+        assert_eq!(rx.recv().await, Err(RecvError::Lagged(3)));
+        assert_eq!(rx.recv().await.unwrap().kind, accepted("3"));
+        assert_eq!(rx.recv().await.unwrap().kind, accepted("4"));
+    }
+
+    #[test]
+    fn zero_capacity_is_clamped() {
+        let bus = EventBus::new(0);
+        let mut rx = bus.subscribe();
+        bus.publish(&"s".into(), accepted("x"));
+        assert_eq!(rx.try_recv().unwrap().kind, accepted("x"));
+    }
+}

@@ -1,0 +1,139 @@
+//! The seam a consumer implements to actually run an agent turn.
+//!
+//! The runtime loop calls [`Executor::apply`] once per run, never while holding a kernel lock
+//! or the mutation gate, so an executor may take as long as it needs and may call back into the
+//! runtime (for example to accept a continuation).
+
+use crate::input::RuntimeInput;
+use crate::types::{RunId, SessionId};
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+
+/// How the contributors of a run were selected; a prompt always runs alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum RunBoundary {
+    /// A single prompt.
+    Prompt,
+    /// One or more non-prompt inputs taken together.
+    Batch,
+}
+
+/// One run: the inputs the kernel staged for it, in selection order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunPrimitive {
+    pub session: SessionId,
+    pub run: RunId,
+    pub contributors: Vec<RuntimeInput>,
+    pub boundary: RunBoundary,
+}
+
+/// What a committed run produced; handed to every waiter of its contributors.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct RunOutput {
+    pub text: String,
+    pub data: serde_json::Value,
+}
+
+impl RunOutput {
+    /// Output with text only (`data` is JSON null).
+    pub fn text(text: impl Into<String>) -> Self {
+        Self {
+            text: text.into(),
+            data: serde_json::Value::Null,
+        }
+    }
+}
+
+/// How a run failed; each variant takes a different kernel path.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
+pub enum ExecutorError {
+    /// Generic failure: the contributors are retried up to the attempt limit.
+    #[error("executor failed: {0}")]
+    Failed(String),
+    /// The run was cancelled (boundary cancel or interrupt): contributors are abandoned, not
+    /// retried.
+    #[error("run cancelled")]
+    Cancelled,
+    /// The executor stopped itself: the session takes the stop path.
+    #[error("executor stopped")]
+    Stopped,
+}
+
+/// The consumer's agent. One executor serves one session.
+#[async_trait]
+pub trait Executor: Send + Sync + 'static {
+    /// Runs the staged contributors and returns their output or a typed failure.
+    async fn apply(&self, run: RunPrimitive) -> Result<RunOutput, ExecutorError>;
+
+    /// Called exactly once per `stop` of the session, after the kernel decided to stop.
+    async fn stop(&self);
+
+    /// A live handle asking the current run to end at its next boundary; `None` if the
+    /// executor cannot be cancelled that way (the kernel still records the request).
+    fn boundary_cancel(&self) -> Option<Arc<dyn BoundaryCancel>> {
+        None
+    }
+
+    /// A live handle that hard-interrupts the current run; `None` if unsupported.
+    fn interrupt(&self) -> Option<Arc<dyn Interrupt>> {
+        None
+    }
+}
+
+/// Taken once at attach time so control operations reach a run without going through the
+/// loop, which is busy awaiting `apply`. Must not block.
+pub trait BoundaryCancel: Send + Sync {
+    fn cancel_after_boundary(&self, run: RunId);
+}
+
+/// Taken once at attach time; fenced by run id so a late interrupt cannot hit a newer run.
+/// Must not block.
+pub trait Interrupt: Send + Sync {
+    fn interrupt(&self, run: RunId);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Echo;
+
+    #[async_trait]
+    impl Executor for Echo {
+        async fn apply(&self, run: RunPrimitive) -> Result<RunOutput, ExecutorError> {
+            Ok(RunOutput::text(format!(
+                "{} inputs",
+                run.contributors.len()
+            )))
+        }
+        async fn stop(&self) {}
+    }
+
+    #[tokio::test]
+    async fn default_handles_are_absent_and_trait_is_object_safe() {
+        let exec: Arc<dyn Executor> = Arc::new(Echo);
+        assert!(exec.boundary_cancel().is_none());
+        assert!(exec.interrupt().is_none());
+        let out = exec
+            .apply(RunPrimitive {
+                session: "s".into(),
+                run: RunId(1),
+                contributors: vec![RuntimeInput::prompt("p", "hi")],
+                boundary: RunBoundary::Prompt,
+            })
+            .await
+            .unwrap();
+        assert_eq!(out, RunOutput::text("1 inputs"));
+        exec.stop().await;
+    }
+
+    #[test]
+    fn errors_display() {
+        assert_eq!(
+            ExecutorError::Failed("boom".into()).to_string(),
+            "executor failed: boom"
+        );
+        assert_eq!(ExecutorError::Cancelled.to_string(), "run cancelled");
+    }
+}

@@ -1,0 +1,874 @@
+//! The store seam: every durable fact the shell produces goes through [`RuntimeStore`].
+//!
+//! The shape is transactional so SQL backends fit it directly: the shell hands over one batch
+//! per durable step (accept, stage, run commit, run failure, abandon, lifecycle change) and a
+//! batch applies completely or not at all. The shell writes a batch before it tells anyone the
+//! fact happened, and rolls the kernel back when the write fails.
+//!
+//! Only inputs written by `InputAccepted` are known to the store (the shell skips ephemeral
+//! inputs); a row that names an unknown input, or moves an input in a way its phase does not
+//! allow, is a [`StoreError::Conflict`], which in practice means a shell bug.
+
+use crate::executor::RunOutput;
+use crate::input::RuntimeInput;
+use crate::types::{
+    AbandonReason, HandlingMode, InputId, InputKind, InputPhase, RunId, RuntimePhase, SessionId,
+};
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+use std::collections::{HashMap, HashSet};
+use std::sync::Mutex;
+
+/// An accepted input as persisted: the input itself plus its admission sequence number, which
+/// fixes FIFO order across restarts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoredInput {
+    pub input: RuntimeInput,
+    pub seq: u64,
+}
+
+impl StoredInput {
+    /// Derived from the body rather than stored beside it, so the two cannot disagree.
+    pub fn kind(&self) -> InputKind {
+        self.input.kind()
+    }
+
+    /// The lane the input waits in (and returns to after a failed attempt).
+    pub fn lane(&self) -> HandlingMode {
+        self.input.header.handling
+    }
+}
+
+/// The terminal state of one input.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TerminalRow {
+    pub input: InputId,
+    /// `Consumed` or `Abandoned`; anything else is a conflict.
+    pub phase: InputPhase,
+    pub reason: Option<AbandonReason>,
+    pub error: Option<String>,
+}
+
+impl TerminalRow {
+    pub fn consumed(input: InputId) -> Self {
+        Self {
+            input,
+            phase: InputPhase::Consumed,
+            reason: None,
+            error: None,
+        }
+    }
+
+    pub fn abandoned(input: InputId, reason: AbandonReason, error: Option<String>) -> Self {
+        Self {
+            input,
+            phase: InputPhase::Abandoned,
+            reason: Some(reason),
+            error,
+        }
+    }
+}
+
+/// Proof that a run committed: which inputs it consumed and what it produced.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunReceipt {
+    pub run: RunId,
+    pub inputs: Vec<InputId>,
+    pub output: RunOutput,
+}
+
+/// One durable fact. A batch is a `Vec<StoreWrite>` applied atomically, in order (later
+/// writes may refer to inputs accepted earlier in the same batch).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum StoreWrite {
+    /// Written before `accept` returns Accepted. The input starts Queued.
+    InputAccepted {
+        session: SessionId,
+        input: StoredInput,
+    },
+    /// Queued inputs bound to `run`, written before the executor is called; each binding
+    /// counts one attempt.
+    InputsStaged {
+        session: SessionId,
+        run: RunId,
+        inputs: Vec<InputId>,
+    },
+    /// The single write of a run commit: the receipt and the contributors' terminal rows.
+    RunCommitted {
+        session: SessionId,
+        receipt: RunReceipt,
+        terminal: Vec<TerminalRow>,
+    },
+    /// A run failed: `requeued` inputs go back to Queued (binding cleared, attempts kept),
+    /// `terminal` ones ended (e.g. attempts exhausted, cancelled).
+    RunFailed {
+        session: SessionId,
+        run: RunId,
+        requeued: Vec<InputId>,
+        terminal: Vec<TerminalRow>,
+    },
+    /// Inputs ended outside a run (stop, retire, reset, destroy, operations on accept, ...).
+    InputsTerminal {
+        session: SessionId,
+        rows: Vec<TerminalRow>,
+    },
+    /// The session's kernel phase changed.
+    Lifecycle {
+        session: SessionId,
+        phase: RuntimePhase,
+    },
+    /// The session was unregistered: all its rows go.
+    SessionRemoved { session: SessionId },
+}
+
+/// Discriminant of [`StoreWrite`], for fault injection and counting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum WriteKind {
+    InputAccepted,
+    InputsStaged,
+    RunCommitted,
+    RunFailed,
+    InputsTerminal,
+    Lifecycle,
+    SessionRemoved,
+}
+
+impl StoreWrite {
+    pub fn kind(&self) -> WriteKind {
+        match self {
+            Self::InputAccepted { .. } => WriteKind::InputAccepted,
+            Self::InputsStaged { .. } => WriteKind::InputsStaged,
+            Self::RunCommitted { .. } => WriteKind::RunCommitted,
+            Self::RunFailed { .. } => WriteKind::RunFailed,
+            Self::InputsTerminal { .. } => WriteKind::InputsTerminal,
+            Self::Lifecycle { .. } => WriteKind::Lifecycle,
+            Self::SessionRemoved { .. } => WriteKind::SessionRemoved,
+        }
+    }
+
+    pub fn session(&self) -> &SessionId {
+        match self {
+            Self::InputAccepted { session, .. }
+            | Self::InputsStaged { session, .. }
+            | Self::RunCommitted { session, .. }
+            | Self::RunFailed { session, .. }
+            | Self::InputsTerminal { session, .. }
+            | Self::Lifecycle { session, .. }
+            | Self::SessionRemoved { session } => session,
+        }
+    }
+}
+
+/// One input's persisted state.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoredInputRecord {
+    pub input: StoredInput,
+    pub phase: InputPhase,
+    /// Number of times the input was staged.
+    pub attempts: u32,
+    /// The run it is (or was last) bound to.
+    pub run: Option<RunId>,
+    pub reason: Option<AbandonReason>,
+    pub error: Option<String>,
+}
+
+/// Everything the store holds about one session, as `load` returns it.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct StoredSession {
+    /// Last written lifecycle phase; `None` if none was written yet.
+    pub phase: Option<RuntimePhase>,
+    /// Every stored input, terminal ones included (they keep idempotency keys bound), in
+    /// admission order.
+    pub inputs: Vec<StoredInputRecord>,
+    /// Receipts of committed runs, oldest first.
+    pub runs: Vec<RunReceipt>,
+}
+
+impl StoredSession {
+    pub fn input(&self, id: &InputId) -> Option<&StoredInputRecord> {
+        self.inputs.iter().find(|r| &r.input.input.header.id == id)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StoreError {
+    /// The backend could not be reached or refused the transaction; nothing was written.
+    #[error("store unavailable: {0}")]
+    Unavailable(String),
+    /// The batch contradicts what the store holds; nothing was written.
+    #[error("store conflict: {0}")]
+    Conflict(String),
+    /// Stored data could not be decoded.
+    #[error("store data corrupt: {0}")]
+    Corrupt(String),
+}
+
+/// Durable backend of a runtime. Implementations must apply a batch atomically.
+#[async_trait]
+pub trait RuntimeStore: Send + Sync + 'static {
+    /// Applies the whole batch or nothing.
+    async fn write(&self, batch: Vec<StoreWrite>) -> Result<(), StoreError>;
+
+    /// Everything stored about `session`, or `None` if nothing is.
+    async fn load(&self, session: &SessionId) -> Result<Option<StoredSession>, StoreError>;
+}
+
+#[derive(Debug, Default)]
+struct SessionRecord {
+    phase: Option<RuntimePhase>,
+    inputs: HashMap<InputId, StoredInputRecord>,
+    runs: Vec<RunReceipt>,
+}
+
+impl SessionRecord {
+    fn snapshot(&self) -> StoredSession {
+        let mut inputs: Vec<_> = self.inputs.values().cloned().collect();
+        inputs.sort_by_key(|r| r.input.seq);
+        StoredSession {
+            phase: self.phase,
+            inputs,
+            runs: self.runs.clone(),
+        }
+    }
+
+    fn apply_terminal(&mut self, row: TerminalRow) {
+        if let Some(record) = self.inputs.get_mut(&row.input) {
+            record.phase = row.phase;
+            record.reason = row.reason;
+            record.error = row.error;
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+struct Faults {
+    next_writes: usize,
+    matching: Vec<(WriteKind, usize)>,
+    next_loads: usize,
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    sessions: HashMap<SessionId, SessionRecord>,
+    faults: Faults,
+    committed_batches: usize,
+    failed_batches: usize,
+    writes_by_kind: HashMap<WriteKind, usize>,
+}
+
+/// In-process store: the default backend and the reference for what a durable one must do.
+/// Includes fault injection so tests can check that a failed write leaves no trace.
+#[derive(Debug, Default)]
+pub struct InMemoryStore {
+    inner: Mutex<Inner>,
+}
+
+impl InMemoryStore {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The next `n` non-empty batches fail with `Unavailable` and write nothing.
+    pub fn fail_next_writes(&self, n: usize) {
+        self.lock().faults.next_writes = n;
+    }
+
+    /// The next `n` batches containing a write of `kind` fail with `Unavailable`.
+    pub fn fail_next_matching(&self, kind: WriteKind, n: usize) {
+        let mut inner = self.lock();
+        inner.faults.matching.retain(|(k, _)| *k != kind);
+        if n > 0 {
+            inner.faults.matching.push((kind, n));
+        }
+    }
+
+    /// The next `n` loads fail with `Unavailable`.
+    pub fn fail_next_loads(&self, n: usize) {
+        self.lock().faults.next_loads = n;
+    }
+
+    /// Synchronous view of a session (same as `load`, without fault injection).
+    pub fn session(&self, session: &SessionId) -> Option<StoredSession> {
+        self.lock()
+            .sessions
+            .get(session)
+            .map(SessionRecord::snapshot)
+    }
+
+    pub fn input(&self, session: &SessionId, input: &InputId) -> Option<StoredInputRecord> {
+        self.lock()
+            .sessions
+            .get(session)?
+            .inputs
+            .get(input)
+            .cloned()
+    }
+
+    /// Sessions with stored rows, sorted.
+    pub fn sessions(&self) -> Vec<SessionId> {
+        let mut ids: Vec<_> = self.lock().sessions.keys().cloned().collect();
+        ids.sort();
+        ids
+    }
+
+    /// Batches applied successfully.
+    pub fn committed_batches(&self) -> usize {
+        self.lock().committed_batches
+    }
+
+    /// Batches refused (injected failures and conflicts).
+    pub fn failed_batches(&self) -> usize {
+        self.lock().failed_batches
+    }
+
+    /// Individual writes of `kind` inside successfully applied batches.
+    pub fn writes_of(&self, kind: WriteKind) -> usize {
+        self.lock().writes_by_kind.get(&kind).copied().unwrap_or(0)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        // A panic while holding this lock cannot leave a half-applied batch (validation runs
+        // before any mutation), so a poisoned lock is still consistent.
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+#[async_trait]
+impl RuntimeStore for InMemoryStore {
+    async fn write(&self, batch: Vec<StoreWrite>) -> Result<(), StoreError> {
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let mut inner = self.lock();
+        if let Err(e) = inner
+            .take_fault(&batch)
+            .and_then(|()| inner.validate(&batch))
+        {
+            inner.failed_batches += 1;
+            return Err(e);
+        }
+        inner.committed_batches += 1;
+        for write in batch {
+            *inner.writes_by_kind.entry(write.kind()).or_default() += 1;
+            inner.apply(write);
+        }
+        Ok(())
+    }
+
+    async fn load(&self, session: &SessionId) -> Result<Option<StoredSession>, StoreError> {
+        let mut inner = self.lock();
+        if inner.faults.next_loads > 0 {
+            inner.faults.next_loads -= 1;
+            return Err(StoreError::Unavailable("injected load failure".into()));
+        }
+        Ok(inner.sessions.get(session).map(SessionRecord::snapshot))
+    }
+}
+
+impl Inner {
+    fn take_fault(&mut self, batch: &[StoreWrite]) -> Result<(), StoreError> {
+        if self.faults.next_writes > 0 {
+            self.faults.next_writes -= 1;
+            return Err(StoreError::Unavailable("injected write failure".into()));
+        }
+        let hit = self
+            .faults
+            .matching
+            .iter()
+            .position(|(kind, _)| batch.iter().any(|w| w.kind() == *kind));
+        if let Some(i) = hit {
+            let (kind, remaining) = &mut self.faults.matching[i];
+            let kind = *kind;
+            *remaining -= 1;
+            if *remaining == 0 {
+                self.faults.matching.remove(i);
+            }
+            return Err(StoreError::Unavailable(format!(
+                "injected failure of {kind:?}"
+            )));
+        }
+        Ok(())
+    }
+
+    /// Checks the whole batch against the stored state plus the effects of its own earlier
+    /// writes, without mutating anything; `apply` afterwards cannot fail.
+    fn validate(&self, batch: &[StoreWrite]) -> Result<(), StoreError> {
+        let mut view = PendingView {
+            sessions: &self.sessions,
+            overlay: HashMap::new(),
+            removed: HashSet::new(),
+        };
+        for write in batch {
+            match write {
+                StoreWrite::InputAccepted { session, input } => {
+                    let id = &input.input.header.id;
+                    if view.phase(session, id).is_some() {
+                        return Err(conflict(session, id, "is already stored"));
+                    }
+                    view.set(session, id, InputPhase::Queued);
+                }
+                StoreWrite::InputsStaged {
+                    session, inputs, ..
+                } => {
+                    for id in inputs {
+                        match view.phase(session, id) {
+                            Some(InputPhase::Queued) => view.set(session, id, InputPhase::Staged),
+                            Some(phase) => {
+                                return Err(conflict(
+                                    session,
+                                    id,
+                                    &format!("is {phase}, not Queued"),
+                                ));
+                            }
+                            None => return Err(conflict(session, id, "is not stored")),
+                        }
+                    }
+                }
+                StoreWrite::RunCommitted {
+                    session, terminal, ..
+                } => view.terminal_rows(session, terminal)?,
+                StoreWrite::RunFailed {
+                    session,
+                    requeued,
+                    terminal,
+                    ..
+                } => {
+                    for id in requeued {
+                        view.live(session, id)?;
+                        view.set(session, id, InputPhase::Queued);
+                    }
+                    view.terminal_rows(session, terminal)?;
+                }
+                StoreWrite::InputsTerminal { session, rows } => {
+                    view.terminal_rows(session, rows)?
+                }
+                StoreWrite::Lifecycle { .. } => {}
+                StoreWrite::SessionRemoved { session } => view.remove(session),
+            }
+        }
+        Ok(())
+    }
+
+    fn apply(&mut self, write: StoreWrite) {
+        match write {
+            StoreWrite::InputAccepted { session, input } => {
+                let record = StoredInputRecord {
+                    input,
+                    phase: InputPhase::Queued,
+                    attempts: 0,
+                    run: None,
+                    reason: None,
+                    error: None,
+                };
+                let id = record.input.input.header.id.clone();
+                self.sessions
+                    .entry(session)
+                    .or_default()
+                    .inputs
+                    .insert(id, record);
+            }
+            StoreWrite::InputsStaged {
+                session,
+                run,
+                inputs,
+            } => {
+                let record = self.sessions.entry(session).or_default();
+                for id in inputs {
+                    if let Some(input) = record.inputs.get_mut(&id) {
+                        input.phase = InputPhase::Staged;
+                        input.attempts = input.attempts.saturating_add(1);
+                        input.run = Some(run);
+                    }
+                }
+            }
+            StoreWrite::RunCommitted {
+                session,
+                receipt,
+                terminal,
+            } => {
+                let record = self.sessions.entry(session).or_default();
+                for row in terminal {
+                    record.apply_terminal(row);
+                }
+                record.runs.push(receipt);
+            }
+            StoreWrite::RunFailed {
+                session,
+                requeued,
+                terminal,
+                ..
+            } => {
+                let record = self.sessions.entry(session).or_default();
+                for id in requeued {
+                    if let Some(input) = record.inputs.get_mut(&id) {
+                        input.phase = InputPhase::Queued;
+                    }
+                }
+                for row in terminal {
+                    record.apply_terminal(row);
+                }
+            }
+            StoreWrite::InputsTerminal { session, rows } => {
+                let record = self.sessions.entry(session).or_default();
+                for row in rows {
+                    record.apply_terminal(row);
+                }
+            }
+            StoreWrite::Lifecycle { session, phase } => {
+                self.sessions.entry(session).or_default().phase = Some(phase);
+            }
+            StoreWrite::SessionRemoved { session } => {
+                self.sessions.remove(&session);
+            }
+        }
+    }
+}
+
+/// Stored input phases as they would be after the batch's writes validated so far.
+struct PendingView<'a> {
+    sessions: &'a HashMap<SessionId, SessionRecord>,
+    overlay: HashMap<(SessionId, InputId), InputPhase>,
+    removed: HashSet<SessionId>,
+}
+
+impl PendingView<'_> {
+    fn phase(&self, session: &SessionId, input: &InputId) -> Option<InputPhase> {
+        if let Some(phase) = self.overlay.get(&(session.clone(), input.clone())) {
+            return Some(*phase);
+        }
+        if self.removed.contains(session) {
+            return None;
+        }
+        self.sessions
+            .get(session)
+            .and_then(|s| s.inputs.get(input))
+            .map(|r| r.phase)
+    }
+
+    fn set(&mut self, session: &SessionId, input: &InputId, phase: InputPhase) {
+        self.overlay.insert((session.clone(), input.clone()), phase);
+    }
+
+    fn remove(&mut self, session: &SessionId) {
+        self.overlay.retain(|(s, _), _| s != session);
+        self.removed.insert(session.clone());
+    }
+
+    /// The input exists and is not terminal.
+    fn live(&self, session: &SessionId, input: &InputId) -> Result<(), StoreError> {
+        match self.phase(session, input) {
+            None => Err(conflict(session, input, "is not stored")),
+            Some(phase) if phase.is_terminal() => {
+                Err(conflict(session, input, &format!("is already {phase}")))
+            }
+            Some(_) => Ok(()),
+        }
+    }
+
+    fn terminal_rows(
+        &mut self,
+        session: &SessionId,
+        rows: &[TerminalRow],
+    ) -> Result<(), StoreError> {
+        for row in rows {
+            if !row.phase.is_terminal() {
+                return Err(conflict(
+                    session,
+                    &row.input,
+                    &format!("has a terminal row with non-terminal phase {}", row.phase),
+                ));
+            }
+            self.live(session, &row.input)?;
+            self.set(session, &row.input, row.phase);
+        }
+        Ok(())
+    }
+}
+
+fn conflict(session: &SessionId, input: &InputId, what: &str) -> StoreError {
+    StoreError::Conflict(format!("input {input} of session {session} {what}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sid() -> SessionId {
+        SessionId::from("s")
+    }
+
+    fn accepted(id: &str, seq: u64) -> StoreWrite {
+        StoreWrite::InputAccepted {
+            session: sid(),
+            input: StoredInput {
+                input: RuntimeInput::prompt(id, format!("text {id}")),
+                seq,
+            },
+        }
+    }
+
+    fn staged(run: u64, ids: &[&str]) -> StoreWrite {
+        StoreWrite::InputsStaged {
+            session: sid(),
+            run: RunId(run),
+            inputs: ids.iter().map(|i| InputId::from(*i)).collect(),
+        }
+    }
+
+    fn committed(run: u64, ids: &[&str]) -> StoreWrite {
+        StoreWrite::RunCommitted {
+            session: sid(),
+            receipt: RunReceipt {
+                run: RunId(run),
+                inputs: ids.iter().map(|i| InputId::from(*i)).collect(),
+                output: RunOutput::text("ok"),
+            },
+            terminal: ids
+                .iter()
+                .map(|i| TerminalRow::consumed(InputId::from(*i)))
+                .collect(),
+        }
+    }
+
+    fn phase_of(store: &InMemoryStore, id: &str) -> Option<InputPhase> {
+        store.input(&sid(), &id.into()).map(|r| r.phase)
+    }
+
+    #[tokio::test]
+    async fn lifecycle_of_an_input_through_a_commit() {
+        let store = InMemoryStore::new();
+        store
+            .write(vec![
+                StoreWrite::Lifecycle {
+                    session: sid(),
+                    phase: RuntimePhase::Idle,
+                },
+                accepted("b", 2),
+                accepted("a", 1),
+            ])
+            .await
+            .unwrap();
+        store.write(vec![staged(1, &["a"])]).await.unwrap();
+        let record = store.input(&sid(), &"a".into()).unwrap();
+        assert_eq!(
+            (record.phase, record.attempts, record.run),
+            (InputPhase::Staged, 1, Some(RunId(1)))
+        );
+        store.write(vec![committed(1, &["a"])]).await.unwrap();
+
+        let loaded = store.load(&sid()).await.unwrap().unwrap();
+        assert_eq!(loaded.phase, Some(RuntimePhase::Idle));
+        let order: Vec<_> = loaded
+            .inputs
+            .iter()
+            .map(|r| r.input.input.id().as_str().to_owned())
+            .collect();
+        assert_eq!(order, ["a", "b"], "admission order by seq");
+        assert_eq!(
+            loaded.input(&"a".into()).unwrap().phase,
+            InputPhase::Consumed
+        );
+        assert_eq!(loaded.input(&"b".into()).unwrap().phase, InputPhase::Queued);
+        assert_eq!(loaded.runs.len(), 1);
+        assert_eq!(loaded.runs[0].output, RunOutput::text("ok"));
+        assert_eq!(store.committed_batches(), 3);
+        assert_eq!(store.writes_of(WriteKind::InputAccepted), 2);
+        assert_eq!(store.writes_of(WriteKind::RunCommitted), 1);
+        assert_eq!(store.load(&"other".into()).await.unwrap(), None);
+    }
+
+    #[tokio::test]
+    async fn failed_run_requeues_and_keeps_attempts() {
+        let store = InMemoryStore::new();
+        store
+            .write(vec![accepted("a", 1), accepted("b", 2)])
+            .await
+            .unwrap();
+        store.write(vec![staged(1, &["a", "b"])]).await.unwrap();
+        store
+            .write(vec![StoreWrite::RunFailed {
+                session: sid(),
+                run: RunId(1),
+                requeued: vec!["a".into()],
+                terminal: vec![TerminalRow::abandoned(
+                    "b".into(),
+                    AbandonReason::MaxAttemptsExhausted,
+                    Some("boom".into()),
+                )],
+            }])
+            .await
+            .unwrap();
+        let a = store.input(&sid(), &"a".into()).unwrap();
+        assert_eq!((a.phase, a.attempts), (InputPhase::Queued, 1));
+        let b = store.input(&sid(), &"b".into()).unwrap();
+        assert_eq!(b.phase, InputPhase::Abandoned);
+        assert_eq!(b.reason, Some(AbandonReason::MaxAttemptsExhausted));
+        assert_eq!(b.error.as_deref(), Some("boom"));
+        // A requeued input can be staged again; attempts keep counting.
+        store.write(vec![staged(2, &["a"])]).await.unwrap();
+        assert_eq!(store.input(&sid(), &"a".into()).unwrap().attempts, 2);
+    }
+
+    #[tokio::test]
+    async fn injected_failure_leaves_no_partial_write() {
+        let store = InMemoryStore::new();
+        store.fail_next_writes(1);
+        let err = store
+            .write(vec![accepted("a", 1), accepted("b", 2)])
+            .await
+            .unwrap_err();
+        assert!(matches!(err, StoreError::Unavailable(_)));
+        assert_eq!(store.session(&sid()), None);
+        assert_eq!(store.failed_batches(), 1);
+        assert_eq!(store.writes_of(WriteKind::InputAccepted), 0);
+        // The fault is consumed: the retry goes through.
+        store.write(vec![accepted("a", 1)]).await.unwrap();
+        assert_eq!(phase_of(&store, "a"), Some(InputPhase::Queued));
+    }
+
+    #[tokio::test]
+    async fn matching_fault_hits_only_batches_with_that_kind() {
+        let store = InMemoryStore::new();
+        store.write(vec![accepted("a", 1)]).await.unwrap();
+        store.write(vec![staged(1, &["a"])]).await.unwrap();
+        store.fail_next_matching(WriteKind::RunCommitted, 1);
+        // Unrelated batch passes.
+        store.write(vec![accepted("b", 2)]).await.unwrap();
+        assert!(store.write(vec![committed(1, &["a"])]).await.is_err());
+        assert_eq!(phase_of(&store, "a"), Some(InputPhase::Staged));
+        assert!(store.session(&sid()).unwrap().runs.is_empty());
+        store.write(vec![committed(1, &["a"])]).await.unwrap();
+        assert_eq!(phase_of(&store, "a"), Some(InputPhase::Consumed));
+    }
+
+    #[tokio::test]
+    async fn conflicting_batch_is_rejected_whole() {
+        let store = InMemoryStore::new();
+        store.write(vec![accepted("a", 1)]).await.unwrap();
+        // The first write of the batch is fine, the second re-accepts an existing id.
+        let err = store
+            .write(vec![accepted("b", 2), accepted("a", 3)])
+            .await
+            .unwrap_err();
+        assert!(matches!(err, StoreError::Conflict(_)), "{err}");
+        assert_eq!(phase_of(&store, "b"), None, "no partial write");
+
+        for bad in [
+            staged(1, &["missing"]),
+            staged(1, &["a", "a"]),
+            committed(1, &["missing"]),
+            StoreWrite::InputsTerminal {
+                session: sid(),
+                rows: vec![TerminalRow {
+                    input: "a".into(),
+                    phase: InputPhase::Queued,
+                    reason: None,
+                    error: None,
+                }],
+            },
+        ] {
+            assert!(
+                matches!(
+                    store.write(vec![bad.clone()]).await,
+                    Err(StoreError::Conflict(_))
+                ),
+                "{bad:?}"
+            );
+        }
+        assert_eq!(phase_of(&store, "a"), Some(InputPhase::Queued));
+        assert_eq!(store.input(&sid(), &"a".into()).unwrap().attempts, 0);
+    }
+
+    #[tokio::test]
+    async fn terminal_inputs_never_change_again() {
+        let store = InMemoryStore::new();
+        store
+            .write(vec![
+                accepted("op", 1),
+                StoreWrite::InputsTerminal {
+                    session: sid(),
+                    rows: vec![TerminalRow::consumed("op".into())],
+                },
+            ])
+            .await
+            .expect("a batch may accept and finish an input at once");
+        assert_eq!(phase_of(&store, "op"), Some(InputPhase::Consumed));
+        let abandon = StoreWrite::InputsTerminal {
+            session: sid(),
+            rows: vec![TerminalRow::abandoned(
+                "op".into(),
+                AbandonReason::Stopped,
+                None,
+            )],
+        };
+        assert!(matches!(
+            store.write(vec![abandon]).await,
+            Err(StoreError::Conflict(_))
+        ));
+        assert!(store.write(vec![staged(1, &["op"])]).await.is_err());
+        assert_eq!(phase_of(&store, "op"), Some(InputPhase::Consumed));
+    }
+
+    #[tokio::test]
+    async fn session_removal_is_atomic_with_the_rest_of_the_batch() {
+        let store = InMemoryStore::new();
+        store.write(vec![accepted("a", 1)]).await.unwrap();
+        // Removal then a write naming an input of the removed session: conflict, nothing done.
+        let err = store
+            .write(vec![
+                StoreWrite::SessionRemoved { session: sid() },
+                staged(1, &["a"]),
+            ])
+            .await;
+        assert!(matches!(err, Err(StoreError::Conflict(_))));
+        assert_eq!(phase_of(&store, "a"), Some(InputPhase::Queued));
+        store
+            .write(vec![StoreWrite::SessionRemoved { session: sid() }])
+            .await
+            .unwrap();
+        assert_eq!(store.session(&sid()), None);
+        assert!(store.sessions().is_empty());
+        // The id is free again after removal.
+        store.write(vec![accepted("a", 1)]).await.unwrap();
+        assert_eq!(store.sessions(), vec![sid()]);
+    }
+
+    #[tokio::test]
+    async fn load_faults_and_empty_batches() {
+        let store = InMemoryStore::new();
+        store.fail_next_loads(1);
+        assert!(store.load(&sid()).await.is_err());
+        assert_eq!(store.load(&sid()).await.unwrap(), None);
+        store.fail_next_writes(1);
+        // Empty batches are no-ops and do not consume an injected fault.
+        store.write(Vec::new()).await.unwrap();
+        assert!(store.write(vec![accepted("a", 1)]).await.is_err());
+        assert_eq!(store.committed_batches(), 0);
+    }
+
+    #[tokio::test]
+    async fn store_is_usable_as_a_trait_object_across_tasks() {
+        let store: std::sync::Arc<dyn RuntimeStore> = std::sync::Arc::new(InMemoryStore::new());
+        let mut tasks = Vec::new();
+        for t in 0..4u64 {
+            let store = store.clone();
+            tasks.push(tokio::spawn(async move {
+                for i in 0..25u64 {
+                    let id = format!("t{t}-{i}");
+                    store.write(vec![accepted(&id, t * 100 + i)]).await.unwrap();
+                }
+            }));
+        }
+        for t in tasks {
+            t.await.unwrap();
+        }
+        let loaded = store.load(&sid()).await.unwrap().unwrap();
+        assert_eq!(loaded.inputs.len(), 100);
+        assert!(
+            loaded
+                .inputs
+                .windows(2)
+                .all(|w| w[0].input.seq < w[1].input.seq)
+        );
+    }
+}

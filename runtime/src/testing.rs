@@ -1,0 +1,558 @@
+//! A scriptable [`Executor`] for tests, examples and benchmarks.
+//!
+//! Each `apply` takes the next scripted [`Step`] (or asks the responder when the script is
+//! empty), records the primitive it saw, and acts the step out. A [`Step::Block`] parks the
+//! call until [`ScriptedExecutor::release`] grants a permit, until the run is interrupted or
+//! boundary-cancelled (the call then returns `Cancelled`), or until `stop` is called (it then
+//! returns `Stopped`). Cancels are checked only at block points: a step that does not block
+//! completes as scripted, like a real run that reached its end before the boundary.
+//!
+//! The executor is a cheap handle (`Clone` shares the state), so a test keeps one clone for
+//! inspection and hands another to the runtime.
+
+use crate::executor::{
+    BoundaryCancel, Executor, ExecutorError, Interrupt, RunOutput, RunPrimitive,
+};
+use crate::types::{InputId, RunId};
+use async_trait::async_trait;
+use std::collections::{HashSet, VecDeque};
+use std::fmt;
+use std::sync::{Arc, Mutex, MutexGuard};
+use tokio::sync::Notify;
+
+/// What one `apply` call does.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Step {
+    /// Return `Ok` with output text `"<session>:<run>:<id>,<id>..."` (the contributors' ids).
+    Echo,
+    /// Return this output.
+    Succeed(RunOutput),
+    /// Return `ExecutorError::Failed` with this message.
+    Fail(String),
+    /// Return `ExecutorError::Cancelled`.
+    Cancel,
+    /// Return `ExecutorError::Stopped`.
+    Stop,
+    /// Wait for a release (or a cancel/interrupt/stop of this run), then do the inner step.
+    Block(Box<Step>),
+}
+
+impl Step {
+    /// Shorthand for `Step::Block(Box::new(step))`.
+    pub fn blocked(step: Step) -> Self {
+        Self::Block(Box::new(step))
+    }
+
+    pub fn fail(message: impl Into<String>) -> Self {
+        Self::Fail(message.into())
+    }
+}
+
+type Responder = dyn Fn(&RunPrimitive) -> Step + Send + Sync;
+
+struct State {
+    script: VecDeque<Step>,
+    seen: Vec<RunPrimitive>,
+    stop_calls: usize,
+    interrupts: Vec<RunId>,
+    boundary_cancels: Vec<RunId>,
+    /// Runs whose blocked calls must return `Cancelled`.
+    cancelled_runs: HashSet<RunId>,
+    /// Release permits not yet taken by a blocked call.
+    permits: usize,
+    /// Calls currently parked at a block point.
+    blocked: usize,
+    /// Bumped by every `stop`; a blocked call that saw an older value returns `Stopped`.
+    stop_epoch: u64,
+}
+
+struct Shared {
+    state: Mutex<State>,
+    /// Woken on every state change that a parked call or an observer may wait for.
+    changed: Notify,
+    responder: Box<Responder>,
+    live_handles: bool,
+}
+
+/// Scriptable executor with call recording and live cancel/interrupt handles.
+#[derive(Clone)]
+pub struct ScriptedExecutor {
+    shared: Arc<Shared>,
+}
+
+impl fmt::Debug for ScriptedExecutor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = self.state();
+        f.debug_struct("ScriptedExecutor")
+            .field("calls", &state.seen.len())
+            .field("scripted", &state.script.len())
+            .field("blocked", &state.blocked)
+            .field("stop_calls", &state.stop_calls)
+            .finish()
+    }
+}
+
+impl Default for ScriptedExecutor {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl ScriptedExecutor {
+    /// Echoes every call unless scripted otherwise; offers live handles.
+    pub fn new() -> Self {
+        Self::with_responder(|_| Step::Echo)
+    }
+
+    /// Uses `responder` for every call the script does not cover (e.g. a seeded random
+    /// outcome in a property test).
+    pub fn with_responder(
+        responder: impl Fn(&RunPrimitive) -> Step + Send + Sync + 'static,
+    ) -> Self {
+        Self::build(Box::new(responder), true)
+    }
+
+    /// Like `new`, but `boundary_cancel()` and `interrupt()` return `None`, for testing the
+    /// runtime's behaviour with executors that offer no live handles.
+    pub fn without_live_handles() -> Self {
+        Self::build(Box::new(|_| Step::Echo), false)
+    }
+
+    fn build(responder: Box<Responder>, live_handles: bool) -> Self {
+        Self {
+            shared: Arc::new(Shared {
+                state: Mutex::new(State {
+                    script: VecDeque::new(),
+                    seen: Vec::new(),
+                    stop_calls: 0,
+                    interrupts: Vec::new(),
+                    boundary_cancels: Vec::new(),
+                    cancelled_runs: HashSet::new(),
+                    permits: 0,
+                    blocked: 0,
+                    stop_epoch: 0,
+                }),
+                changed: Notify::new(),
+                responder,
+                live_handles,
+            }),
+        }
+    }
+
+    /// Appends one step to the script.
+    pub fn push(&self, step: Step) -> &Self {
+        self.state().script.push_back(step);
+        self
+    }
+
+    /// Appends several steps to the script.
+    pub fn push_all(&self, steps: impl IntoIterator<Item = Step>) -> &Self {
+        self.state().script.extend(steps);
+        self
+    }
+
+    /// Lets `n` blocked calls (current or future) proceed.
+    pub fn release(&self, n: usize) {
+        self.state().permits += n;
+        self.shared.changed.notify_waiters();
+    }
+
+    /// Lets every currently blocked call proceed.
+    pub fn release_all(&self) {
+        {
+            let mut state = self.state();
+            state.permits = state.permits.max(state.blocked);
+        }
+        self.shared.changed.notify_waiters();
+    }
+
+    /// Number of `apply` calls so far.
+    pub fn calls(&self) -> usize {
+        self.state().seen.len()
+    }
+
+    /// Every primitive seen, in call order.
+    pub fn primitives(&self) -> Vec<RunPrimitive> {
+        self.state().seen.clone()
+    }
+
+    /// Contributor ids of every call, in call order.
+    pub fn batches(&self) -> Vec<Vec<InputId>> {
+        self.state()
+            .seen
+            .iter()
+            .map(|p| p.contributors.iter().map(|c| c.id().clone()).collect())
+            .collect()
+    }
+
+    /// How often `id` was handed to the executor (attempts that reached it).
+    pub fn times_applied(&self, id: &InputId) -> usize {
+        self.state()
+            .seen
+            .iter()
+            .flat_map(|p| &p.contributors)
+            .filter(|c| c.id() == id)
+            .count()
+    }
+
+    pub fn stop_calls(&self) -> usize {
+        self.state().stop_calls
+    }
+
+    /// Runs passed to the interrupt handle, in order.
+    pub fn interrupts(&self) -> Vec<RunId> {
+        self.state().interrupts.clone()
+    }
+
+    /// Runs passed to the boundary-cancel handle, in order.
+    pub fn boundary_cancels(&self) -> Vec<RunId> {
+        self.state().boundary_cancels.clone()
+    }
+
+    /// Calls currently parked at a block point.
+    pub fn blocked(&self) -> usize {
+        self.state().blocked
+    }
+
+    /// Waits until at least `n` calls were made.
+    pub async fn wait_for_calls(&self, n: usize) {
+        self.wait_until(|s| s.seen.len() >= n).await;
+    }
+
+    /// Waits until at least `n` calls are parked at a block point.
+    pub async fn wait_for_blocked(&self, n: usize) {
+        self.wait_until(|s| s.blocked >= n).await;
+    }
+
+    /// Waits until `stop` was called at least `n` times.
+    pub async fn wait_for_stops(&self, n: usize) {
+        self.wait_until(|s| s.stop_calls >= n).await;
+    }
+
+    async fn wait_until(&self, done: impl Fn(&State) -> bool) {
+        loop {
+            // Created before the check: `notify_waiters` reaches a `Notified` from creation on,
+            // so a change between the check and the await is not missed.
+            let notified = self.shared.changed.notified();
+            if done(&self.state()) {
+                return;
+            }
+            notified.await;
+        }
+    }
+
+    fn state(&self) -> MutexGuard<'_, State> {
+        // No code path panics while holding the lock with state half-updated.
+        self.shared.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn cancel_run(&self, run: RunId, record: impl FnOnce(&mut State)) {
+        {
+            let mut state = self.state();
+            record(&mut state);
+            state.cancelled_runs.insert(run);
+        }
+        self.shared.changed.notify_waiters();
+    }
+
+    /// Parks until released (Ok), cancelled or stopped (the error to return).
+    async fn park(&self, run: RunId) -> Result<(), ExecutorError> {
+        let entry_epoch = {
+            let mut state = self.state();
+            state.blocked += 1;
+            state.stop_epoch
+        };
+        self.shared.changed.notify_waiters();
+        let result = loop {
+            let notified = self.shared.changed.notified();
+            {
+                let mut state = self.state();
+                if state.stop_epoch != entry_epoch {
+                    break Err(ExecutorError::Stopped);
+                }
+                if state.cancelled_runs.contains(&run) {
+                    break Err(ExecutorError::Cancelled);
+                }
+                if state.permits > 0 {
+                    state.permits -= 1;
+                    break Ok(());
+                }
+            }
+            notified.await;
+        };
+        self.state().blocked -= 1;
+        self.shared.changed.notify_waiters();
+        result
+    }
+
+    fn act(&self, step: &Step, run: &RunPrimitive) -> Result<RunOutput, ExecutorError> {
+        match step {
+            Step::Echo => Ok(RunOutput::text(echo_text(run))),
+            Step::Succeed(output) => Ok(output.clone()),
+            Step::Fail(message) => Err(ExecutorError::Failed(message.clone())),
+            Step::Cancel => Err(ExecutorError::Cancelled),
+            Step::Stop => Err(ExecutorError::Stopped),
+            // Reached only for nested blocks after the outer one was released.
+            Step::Block(inner) => self.act(inner, run),
+        }
+    }
+}
+
+fn echo_text(run: &RunPrimitive) -> String {
+    let ids: Vec<&str> = run.contributors.iter().map(|c| c.id().as_str()).collect();
+    format!("{}:{}:{}", run.session, run.run.0, ids.join(","))
+}
+
+#[async_trait]
+impl Executor for ScriptedExecutor {
+    async fn apply(&self, run: RunPrimitive) -> Result<RunOutput, ExecutorError> {
+        let step = {
+            let mut state = self.state();
+            state.seen.push(run.clone());
+            state.script.pop_front()
+        };
+        // The responder runs outside the lock so it may inspect this executor.
+        let step = step.unwrap_or_else(|| (self.shared.responder)(&run));
+        self.shared.changed.notify_waiters();
+        let mut step = &step;
+        while let Step::Block(inner) = step {
+            self.park(run.run).await?;
+            step = inner;
+        }
+        self.act(step, &run)
+    }
+
+    async fn stop(&self) {
+        {
+            let mut state = self.state();
+            state.stop_calls += 1;
+            state.stop_epoch += 1;
+        }
+        self.shared.changed.notify_waiters();
+    }
+
+    fn boundary_cancel(&self) -> Option<Arc<dyn BoundaryCancel>> {
+        self.shared
+            .live_handles
+            .then(|| Arc::new(LiveHandle(self.clone())) as Arc<dyn BoundaryCancel>)
+    }
+
+    fn interrupt(&self) -> Option<Arc<dyn Interrupt>> {
+        self.shared
+            .live_handles
+            .then(|| Arc::new(LiveHandle(self.clone())) as Arc<dyn Interrupt>)
+    }
+}
+
+/// The live handles; a separate type so `ScriptedExecutor::interrupt()` stays unambiguous.
+struct LiveHandle(ScriptedExecutor);
+
+impl BoundaryCancel for LiveHandle {
+    fn cancel_after_boundary(&self, run: RunId) {
+        self.0.cancel_run(run, |s| s.boundary_cancels.push(run));
+    }
+}
+
+impl Interrupt for LiveHandle {
+    fn interrupt(&self, run: RunId) {
+        self.0.cancel_run(run, |s| s.interrupts.push(run));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::executor::RunBoundary;
+    use crate::input::RuntimeInput;
+    use std::time::Duration;
+
+    fn primitive(run: u64, ids: &[&str]) -> RunPrimitive {
+        RunPrimitive {
+            session: "s".into(),
+            run: RunId(run),
+            contributors: ids
+                .iter()
+                .map(|i| RuntimeInput::peer_message(*i, "peer", "m"))
+                .collect(),
+            boundary: RunBoundary::Batch,
+        }
+    }
+
+    async fn within<T>(f: impl std::future::Future<Output = T>) -> T {
+        tokio::time::timeout(Duration::from_secs(5), f)
+            .await
+            .expect("did not finish in time")
+    }
+
+    #[tokio::test]
+    async fn follows_the_script_then_the_responder() {
+        let exec = ScriptedExecutor::new();
+        exec.push(Step::fail("boom"))
+            .push(Step::Succeed(RunOutput::text("fixed")))
+            .push_all([Step::Cancel, Step::Stop]);
+        assert_eq!(
+            exec.apply(primitive(1, &["a"])).await,
+            Err(ExecutorError::Failed("boom".into()))
+        );
+        assert_eq!(
+            exec.apply(primitive(2, &["a"])).await,
+            Ok(RunOutput::text("fixed"))
+        );
+        assert_eq!(
+            exec.apply(primitive(3, &["b"])).await,
+            Err(ExecutorError::Cancelled)
+        );
+        assert_eq!(
+            exec.apply(primitive(4, &["c"])).await,
+            Err(ExecutorError::Stopped)
+        );
+        // Script exhausted: echo.
+        assert_eq!(
+            exec.apply(primitive(5, &["d", "e"])).await,
+            Ok(RunOutput::text("s:5:d,e"))
+        );
+        assert_eq!(exec.calls(), 5);
+        assert_eq!(exec.times_applied(&"a".into()), 2);
+        assert_eq!(
+            exec.batches()[4],
+            vec![InputId::from("d"), InputId::from("e")]
+        );
+        assert_eq!(exec.primitives()[2].run, RunId(3));
+    }
+
+    #[tokio::test]
+    async fn responder_decides_unscripted_calls() {
+        let exec = ScriptedExecutor::with_responder(|p| {
+            if p.run.0 % 2 == 0 {
+                Step::fail("even")
+            } else {
+                Step::Echo
+            }
+        });
+        assert!(exec.apply(primitive(1, &["a"])).await.is_ok());
+        assert!(exec.apply(primitive(2, &["a"])).await.is_err());
+    }
+
+    #[tokio::test]
+    async fn blocked_call_waits_for_release() {
+        let exec = ScriptedExecutor::new();
+        exec.push(Step::blocked(Step::Echo));
+        let task = tokio::spawn({
+            let exec = exec.clone();
+            async move { exec.apply(primitive(1, &["a"])).await }
+        });
+        within(exec.wait_for_blocked(1)).await;
+        assert_eq!(exec.calls(), 1);
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        assert!(!task.is_finished(), "must stay parked until released");
+        exec.release(1);
+        assert_eq!(within(task).await.unwrap(), Ok(RunOutput::text("s:1:a")));
+        assert_eq!(exec.blocked(), 0);
+    }
+
+    #[tokio::test]
+    async fn release_before_block_is_kept_as_a_permit() {
+        let exec = ScriptedExecutor::new();
+        exec.release(1);
+        exec.push(Step::blocked(Step::fail("after")));
+        assert_eq!(
+            within(exec.apply(primitive(1, &["a"]))).await,
+            Err(ExecutorError::Failed("after".into()))
+        );
+    }
+
+    #[tokio::test]
+    async fn release_all_frees_every_parked_call() {
+        let exec = ScriptedExecutor::with_responder(|_| Step::blocked(Step::Echo));
+        let tasks: Vec<_> = (1..=3)
+            .map(|run| {
+                let exec = exec.clone();
+                tokio::spawn(async move { exec.apply(primitive(run, &["x"])).await })
+            })
+            .collect();
+        within(exec.wait_for_blocked(3)).await;
+        exec.release_all();
+        for t in tasks {
+            assert!(within(t).await.unwrap().is_ok());
+        }
+    }
+
+    #[tokio::test]
+    async fn interrupt_cancels_only_the_named_run() {
+        let exec = ScriptedExecutor::with_responder(|_| Step::blocked(Step::Echo));
+        let handle = exec.interrupt().expect("live handle");
+        let one = tokio::spawn({
+            let exec = exec.clone();
+            async move { exec.apply(primitive(1, &["a"])).await }
+        });
+        let two = tokio::spawn({
+            let exec = exec.clone();
+            async move { exec.apply(primitive(2, &["b"])).await }
+        });
+        within(exec.wait_for_blocked(2)).await;
+        handle.interrupt(RunId(1));
+        assert_eq!(within(one).await.unwrap(), Err(ExecutorError::Cancelled));
+        assert_eq!(exec.blocked(), 1, "run 2 is still parked");
+        assert_eq!(exec.interrupts(), vec![RunId(1)]);
+        exec.release(1);
+        assert!(within(two).await.unwrap().is_ok());
+    }
+
+    #[tokio::test]
+    async fn boundary_cancel_cancels_a_blocked_run_even_if_sent_first() {
+        let exec = ScriptedExecutor::new();
+        let handle = exec.boundary_cancel().expect("live handle");
+        // Sent before the call reaches its block point: still honoured there.
+        handle.cancel_after_boundary(RunId(7));
+        exec.push(Step::blocked(Step::Echo));
+        assert_eq!(
+            within(exec.apply(primitive(7, &["a"]))).await,
+            Err(ExecutorError::Cancelled)
+        );
+        // A non-blocking step completes as scripted despite the recorded cancel.
+        assert!(exec.apply(primitive(7, &["b"])).await.is_ok());
+        assert_eq!(exec.boundary_cancels(), vec![RunId(7)]);
+        assert!(exec.interrupts().is_empty());
+    }
+
+    #[tokio::test]
+    async fn stop_counts_and_ends_parked_calls() {
+        let exec = ScriptedExecutor::with_responder(|_| Step::blocked(Step::Echo));
+        let task = tokio::spawn({
+            let exec = exec.clone();
+            async move { exec.apply(primitive(1, &["a"])).await }
+        });
+        within(exec.wait_for_blocked(1)).await;
+        exec.stop().await;
+        assert_eq!(within(task).await.unwrap(), Err(ExecutorError::Stopped));
+        assert_eq!(exec.stop_calls(), 1);
+        within(exec.wait_for_stops(1)).await;
+        // Calls after the stop (a revived session) park normally again.
+        let later = tokio::spawn({
+            let exec = exec.clone();
+            async move { exec.apply(primitive(2, &["b"])).await }
+        });
+        within(exec.wait_for_blocked(1)).await;
+        exec.release(1);
+        assert!(within(later).await.unwrap().is_ok());
+        exec.stop().await;
+        assert_eq!(exec.stop_calls(), 2);
+    }
+
+    #[tokio::test]
+    async fn handles_can_be_withheld() {
+        let exec = ScriptedExecutor::without_live_handles();
+        assert!(exec.boundary_cancel().is_none());
+        assert!(exec.interrupt().is_none());
+        assert!(exec.apply(primitive(1, &["a"])).await.is_ok());
+    }
+
+    #[tokio::test]
+    async fn works_as_a_trait_object() {
+        let exec = ScriptedExecutor::new();
+        let dynamic: Arc<dyn Executor> = Arc::new(exec.clone());
+        dynamic.apply(primitive(1, &["a"])).await.unwrap();
+        within(exec.wait_for_calls(1)).await;
+        assert_eq!(exec.calls(), 1);
+    }
+}
