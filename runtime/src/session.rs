@@ -294,6 +294,7 @@ impl Session {
         let mut terminal = Vec::new();
         let mut requeued = Vec::new();
         let mut contributors = Vec::new();
+        let mut transferred = Vec::new();
         let mut run_end = None;
         let mut unregistered = false;
         let durable = |id: &InputId| self.is_durable(id, ctx.accepting);
@@ -350,6 +351,12 @@ impl Session {
                         requeued.push(id);
                     }
                 }
+                k::Effect::Transferred { input } => {
+                    let id = kernel_io::input_id(input);
+                    if durable(&id) {
+                        transferred.push(id);
+                    }
+                }
                 k::Effect::RunCommitted { run } => run_end = Some((kernel_io::run_id(*run), true)),
                 k::Effect::RunFailed { run } | k::Effect::RunCancelled { run } => {
                     run_end = Some((kernel_io::run_id(*run), false))
@@ -383,6 +390,20 @@ impl Session {
                 })
             }
             None => {}
+        }
+        // Recover moves the lost run's contributors from Staged back to Queued; without this
+        // row the store still has them Staged and refuses to stage them again.
+        if !transferred.is_empty() {
+            writes.push(StoreWrite::InputsRequeued {
+                session: session.clone(),
+                inputs: transferred,
+            });
+        }
+        // Reset forgets every input and key in the kernel; the store must forget them too.
+        if t.id == k::TransitionId::Reset {
+            writes.push(StoreWrite::InputsForgotten {
+                session: session.clone(),
+            });
         }
         if unregistered {
             writes.push(StoreWrite::SessionRemoved { session });
