@@ -5,8 +5,8 @@ mod support;
 
 use serde_json::json;
 use std::sync::Arc;
-use suricate_runtime::*;
 use support::*;
+use suricate_runtime::*;
 
 // ---- Registration ----------------------------------------------------------------------
 
@@ -39,7 +39,10 @@ async fn attaching_an_executor_drains_inputs_queued_without_one() {
     settle().await;
     let state = runtime.runtime_state(&s).await.unwrap();
     assert_eq!(state.phase, RuntimePhase::Idle);
-    assert_eq!(state.queued, 3, "inputs queue while no executor is attached");
+    assert_eq!(
+        state.queued, 3,
+        "inputs queue while no executor is attached"
+    );
 
     let exec = ScriptedExecutor::new();
     assert!(
@@ -64,7 +67,9 @@ async fn attaching_an_executor_drains_inputs_queued_without_one() {
             .await
             .unwrap()
     );
-    assert!(is_completed(&outcome(accept(&runtime, &s, prompt("p4")).await).await));
+    assert!(is_completed(
+        &outcome(accept(&runtime, &s, prompt("p4")).await).await
+    ));
     assert_eq!(other.calls(), 0);
     assert_eq!(exec.calls(), 4);
 }
@@ -112,13 +117,19 @@ async fn concurrent_attaches_spawn_exactly_one_loop() {
     }
     let calls: Vec<usize> = executors.iter().map(|e| e.calls()).collect();
     assert_eq!(calls[attached[0]], 5, "the winner runs everything");
-    assert_eq!(calls.iter().sum::<usize>(), 5, "no second loop ran anything");
+    assert_eq!(
+        calls.iter().sum::<usize>(),
+        5,
+        "no second loop ran anything"
+    );
 }
 
 #[tokio::test]
 async fn unregister_removes_the_session_and_its_loop() {
     let (runtime, s, exec) = attached("s").await;
-    assert!(is_completed(&outcome(accept(&runtime, &s, prompt("p1")).await).await));
+    assert!(is_completed(
+        &outcome(accept(&runtime, &s, prompt("p1")).await).await
+    ));
     let report = runtime.unregister_session(&s).await.unwrap();
     assert_eq!(report, ControlReport::default(), "nothing was pending");
     assert!(!runtime.contains_session(&s));
@@ -163,16 +174,25 @@ async fn rejected_inputs_leave_no_trace() {
             prompt("r1").durability(Durability::Derived),
             InputRejection::DerivedPrompt,
         ),
-        (terminal_without_request, InputRejection::ResponseWithoutRequest),
+        (
+            terminal_without_request,
+            InputRejection::ResponseWithoutRequest,
+        ),
         (prompt(""), InputRejection::EmptyId),
-        (prompt("r1").with_key(""), InputRejection::EmptyIdempotencyKey),
+        (
+            prompt("r1").with_key(""),
+            InputRejection::EmptyIdempotencyKey,
+        ),
         (
             RuntimeInput::operation("r1", "compact", json!({})).durability(Durability::Derived),
             InputRejection::DerivedOperation,
         ),
     ];
     for (input, expected) in cases {
-        let err = runtime.accept(&s, input.clone()).await.expect_err(&format!("{input:?}"));
+        let err = runtime
+            .accept(&s, input.clone())
+            .await
+            .expect_err(&format!("{input:?}"));
         assert_eq!(err, RuntimeError::Rejected(expected.clone()), "{input:?}");
         let err = runtime.accept_without_wake(&s, input).await.unwrap_err();
         assert_eq!(err, RuntimeError::Rejected(expected));
@@ -188,7 +208,9 @@ async fn rejected_inputs_leave_no_trace() {
     assert_eq!(exec.calls(), 0);
     assert!(events.try_recv().is_err(), "a rejection publishes nothing");
     // The id is still free.
-    assert!(is_completed(&outcome(accept(&runtime, &s, prompt("r1")).await).await));
+    assert!(is_completed(
+        &outcome(accept(&runtime, &s, prompt("r1")).await).await
+    ));
 
     // A duplicate id is refused and does not disturb the original.
     let err = runtime.accept(&s, msg("r1")).await.unwrap_err();
@@ -201,9 +223,19 @@ async fn rejected_inputs_leave_no_trace() {
 #[tokio::test]
 async fn derived_and_ephemeral_non_prompts_are_accepted() {
     let (runtime, s, exec) = attached("s").await;
-    let a = accept(&runtime, &s, RuntimeInput::continuation("c", "next").durability(Durability::Derived)).await;
+    let a = accept(
+        &runtime,
+        &s,
+        RuntimeInput::continuation("c", "next").durability(Durability::Derived),
+    )
+    .await;
     let b = accept(&runtime, &s, msg("m").durability(Durability::Ephemeral)).await;
-    let c = accept(&runtime, &s, RuntimeInput::peer_request("q", "peer", "r9", "do")).await;
+    let c = accept(
+        &runtime,
+        &s,
+        RuntimeInput::peer_request("q", "peer", "r9", "do"),
+    )
+    .await;
     let d = accept(&runtime, &s, RuntimeInput::peer_response("t", "r9", "done")).await;
     for h in [a, b, c, d] {
         assert!(is_completed(&outcome(h).await));
@@ -260,14 +292,19 @@ async fn same_key_while_queued_joins_too() {
         .ensure_executor(s.clone(), Arc::new(exec.clone()))
         .await
         .unwrap();
-    assert_eq!(outcome(first).await, outcome(join.completion.unwrap()).await);
+    assert_eq!(
+        outcome(first).await,
+        outcome(join.completion.unwrap()).await
+    );
     assert_eq!(exec.batches(), vec![vec![iid("a")]]);
 }
 
 #[tokio::test]
 async fn same_key_after_terminal_is_deduplicated_without_a_handle() {
     let (runtime, s, exec) = attached("s").await;
-    assert!(is_completed(&outcome(accept(&runtime, &s, prompt("a").with_key("k")).await).await));
+    assert!(is_completed(
+        &outcome(accept(&runtime, &s, prompt("a").with_key("k")).await).await
+    ));
     let again = runtime.accept(&s, prompt("b").with_key("k")).await.unwrap();
     assert_eq!(again.outcome, AcceptOutcome::Deduplicated);
     assert!(again.completion.is_none());
@@ -362,7 +399,10 @@ async fn operations_are_consumed_on_accept_and_never_run() {
     let (runtime, s, exec) = attached("s").await;
     let mut events = runtime.subscribe();
     let op = runtime
-        .accept(&s, RuntimeInput::operation("op", "compact", json!({"n": 1})).with_key("ok"))
+        .accept(
+            &s,
+            RuntimeInput::operation("op", "compact", json!({"n": 1})).with_key("ok"),
+        )
         .await
         .unwrap();
     assert_eq!(op.outcome, AcceptOutcome::Accepted);
@@ -383,12 +423,19 @@ async fn operations_are_consumed_on_accept_and_never_run() {
     exec.release(1);
     assert!(is_completed(&outcome(p).await));
     let again = runtime
-        .accept(&s, RuntimeInput::operation("op3", "compact", json!({})).with_key("ok"))
+        .accept(
+            &s,
+            RuntimeInput::operation("op3", "compact", json!({})).with_key("ok"),
+        )
         .await
         .unwrap();
     assert_eq!(again.outcome, AcceptOutcome::Deduplicated);
     settle().await;
-    assert_eq!(exec.batches(), vec![vec![iid("p")]], "operations never reach the executor");
+    assert_eq!(
+        exec.batches(),
+        vec![vec![iid("p")]],
+        "operations never reach the executor"
+    );
     let first = events.recv().await.unwrap();
     assert_eq!(
         first.kind,
@@ -421,7 +468,11 @@ async fn one_wake_drains_all_runnable_work() {
     for h in handles {
         assert!(is_completed(&outcome(h).await));
     }
-    assert_eq!(exec.calls(), 6, "every prompt ran, alone, after a single wake");
+    assert_eq!(
+        exec.calls(),
+        6,
+        "every prompt ran, alone, after a single wake"
+    );
     assert!(
         exec.primitives()
             .iter()
@@ -579,7 +630,9 @@ async fn executor_cancel_abandons_without_retry() {
     assert_eq!(state.abandoned, Some(AbandonReason::Cancelled));
     assert_eq!(state.attempts, 1);
     // The session carries on.
-    assert!(is_completed(&outcome(accept(&runtime, &s, prompt("b")).await).await));
+    assert!(is_completed(
+        &outcome(accept(&runtime, &s, prompt("b")).await).await
+    ));
     assert_eq!(exec.times_applied(&iid("a")), 1, "not retried");
 }
 
@@ -653,7 +706,12 @@ async fn dropping_a_handle_changes_nothing() {
     })
     .await;
     assert_eq!(
-        runtime.input_state(&s, &iid("a")).await.unwrap().unwrap().phase,
+        runtime
+            .input_state(&s, &iid("a"))
+            .await
+            .unwrap()
+            .unwrap()
+            .phase,
         InputPhase::Consumed
     );
     assert_eq!(exec.calls(), 2);

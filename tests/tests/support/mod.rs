@@ -65,10 +65,7 @@ pub fn prompt(id: &str) -> RuntimeInput {
 /// A runtime with an inspectable in-memory store.
 pub fn runtime_with_store() -> (Arc<SessionRuntime>, Arc<InMemoryStore>) {
     let store = Arc::new(InMemoryStore::new());
-    (
-        Arc::new(SessionRuntime::with_store(store.clone())),
-        store,
-    )
+    (Arc::new(SessionRuntime::with_store(store.clone())), store)
 }
 
 /// A runtime with session `s` attached to a fresh scripted executor.
@@ -86,7 +83,11 @@ pub async fn attached(s: &str) -> (Arc<SessionRuntime>, SessionId, ScriptedExecu
 }
 
 /// Accepts and returns the handle, asserting a fresh acceptance.
-pub async fn accept(runtime: &SessionRuntime, s: &SessionId, input: RuntimeInput) -> CompletionHandle {
+pub async fn accept(
+    runtime: &SessionRuntime,
+    s: &SessionId,
+    input: RuntimeInput,
+) -> CompletionHandle {
     let acceptance = runtime.accept(s, input).await.expect("accepted");
     assert_eq!(acceptance.outcome, AcceptOutcome::Accepted);
     acceptance.completion.expect("a handle")
