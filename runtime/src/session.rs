@@ -250,9 +250,10 @@ impl Session {
         input: k::Input,
         ctx: StepContext<'_>,
     ) -> RuntimeResult<Result<Step, k::Rejection>> {
-        let transition = {
+        let (transition, run_before) = {
             let mut kernel = lock(&self.kernel);
-            match kernel.apply(input) {
+            let run_before = kernel.state().run;
+            let applied = match kernel.apply(input) {
                 Ok(t) => {
                     let _span = tracing::debug_span!(
                         "transition",
@@ -269,7 +270,8 @@ impl Session {
                     tracing::debug!(session = %self.id, %rejection, "kernel rejected");
                     return Ok(Err(rejection));
                 }
-            }
+            };
+            (applied, run_before)
         };
         let writes = self.store_writes(&transition, &ctx);
         if !writes.is_empty()
@@ -284,7 +286,9 @@ impl Session {
             tracing::warn!(session = %self.id, error = %e, "store write failed; transition rolled back");
             return Err(RuntimeError::Store(e));
         }
-        Ok(Ok(self.realise(shared, &transition, &ctx)))
+        let step = self.realise(shared, &transition, &ctx);
+        self.publish_run_ended_by_control(shared, &transition, run_before);
+        Ok(Ok(step))
     }
 
     /// The durable facts of a transition, as one atomic batch. Only durable inputs have rows.
@@ -522,6 +526,32 @@ impl Session {
             }
         }
         step
+    }
+
+    /// A run ended by a control operation (stop, destroy, unregister, recover) has no
+    /// commit/fail/cancel effect of its own; subscribers that saw it start must still see
+    /// it finish, so it is reported as `Stopped`.
+    fn publish_run_ended_by_control(
+        &self,
+        shared: &Shared,
+        t: &k::Transition,
+        run_before: Option<k::RunId>,
+    ) {
+        let ended_by_run_effect = t.effects.iter().any(|e| {
+            matches!(
+                e,
+                k::Effect::RunCommitted { .. }
+                    | k::Effect::RunFailed { .. }
+                    | k::Effect::RunCancelled { .. }
+            )
+        });
+        if let Some(run) = run_before
+            && t.from == k::Phase::Running
+            && t.to != k::Phase::Running
+            && !ended_by_run_effect
+        {
+            self.run_finished(shared, run, RunOutcomeKind::Stopped);
+        }
     }
 
     fn run_finished(&self, shared: &Shared, run: k::RunId, outcome: RunOutcomeKind) {
