@@ -19,7 +19,7 @@ use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 use suricate_runtime::{
     CompletionOutcome, Executor, ExecutorError, RunBoundary, RunId, RunOutput, RunPrimitive,
-    RuntimeInput, SessionId, SessionRuntime,
+    RuntimeInput, RuntimeStore, SessionId, SessionRuntime, StoreError, StoreWrite, StoredSession,
 };
 use tokio::sync::{mpsc, oneshot};
 
@@ -77,6 +77,20 @@ impl Executor for Noop {
     async fn stop(&self) {}
 }
 
+/// Accepts every batch and keeps nothing: isolates the cost of the in-memory store.
+struct NullStore;
+
+#[async_trait]
+impl RuntimeStore for NullStore {
+    async fn write(&self, _batch: Vec<StoreWrite>) -> Result<(), StoreError> {
+        Ok(())
+    }
+
+    async fn load(&self, _session: &SessionId) -> Result<Option<StoredSession>, StoreError> {
+        Ok(None)
+    }
+}
+
 /// One queued input of the hand-written loop and where its outcome goes.
 struct Handoff {
     input: RuntimeInput,
@@ -127,6 +141,26 @@ impl HandLoop {
     }
 }
 
+/// What is measured.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    /// `SessionRuntime::new()`: the in-memory store.
+    Runtime,
+    /// `SessionRuntime` with a store that keeps nothing (report pass only).
+    RuntimeNullStore,
+    HandLoop,
+}
+
+impl Kind {
+    fn name(self) -> &'static str {
+        match self {
+            Kind::Runtime => "runtime",
+            Kind::RuntimeNullStore => "runtime (null store)",
+            Kind::HandLoop => "hand_loop",
+        }
+    }
+}
+
 /// Either system, behind one driver interface.
 #[derive(Clone)]
 enum Subject {
@@ -138,10 +172,14 @@ type Pending = std::pin::Pin<Box<dyn std::future::Future<Output = bool> + Send>>
 
 impl Subject {
     /// A fresh system with `n` attached sessions `s0..s{n-1}`.
-    async fn build(runtime: bool, n: usize) -> (Subject, Vec<SessionId>) {
+    async fn build(kind: Kind, n: usize) -> (Subject, Vec<SessionId>) {
         let ids: Vec<SessionId> = (0..n).map(|i| SessionId(format!("s{i}"))).collect();
-        let system = if runtime {
-            let rt = Arc::new(SessionRuntime::new());
+        let system = if kind != Kind::HandLoop {
+            let rt = Arc::new(if kind == Kind::RuntimeNullStore {
+                SessionRuntime::with_store(Arc::new(NullStore))
+            } else {
+                SessionRuntime::new()
+            });
             for id in &ids {
                 rt.ensure_executor(id.clone(), Arc::new(Noop))
                     .await
@@ -281,12 +319,12 @@ impl Shape {
     fn run(
         self,
         rt: &tokio::runtime::Runtime,
-        runtime: bool,
+        kind: Kind,
         units: u64,
         record: bool,
     ) -> (Duration, Latencies) {
         rt.block_on(async move {
-            let (system, ids) = Subject::build(runtime, self.sessions()).await;
+            let (system, ids) = Subject::build(kind, self.sessions()).await;
             let (driven, first) = (system.clone(), ids[0].clone());
             let all = ids.clone();
             // The drivers run as tasks on the workers, like request handlers would.
@@ -322,10 +360,9 @@ fn throughput(c: &mut Criterion) {
         group.throughput(Throughput::Elements(shape.sessions() as u64));
         group.sample_size(20);
         group.measurement_time(Duration::from_secs(6));
-        for runtime in [true, false] {
-            let name = if runtime { "runtime" } else { "hand_loop" };
-            group.bench_function(name, |b| {
-                b.iter_custom(|iters| black_box(shape.run(&rt, runtime, iters, false)).0)
+        for kind in [Kind::Runtime, Kind::HandLoop] {
+            group.bench_function(kind.name(), |b| {
+                b.iter_custom(|iters| black_box(shape.run(&rt, kind, iters, false)).0)
             });
         }
         group.finish();
@@ -345,7 +382,7 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 fn latency_report(rt: &tokio::runtime::Runtime, quick: bool) {
     println!("\nAccept-to-completion latency (no-op executor)");
     println!(
-        "{:<24} {:<10} {:>9} {:>12} {:>10} {:>10}",
+        "{:<24} {:<22} {:>9} {:>12} {:>10} {:>10}",
         "shape", "system", "inputs", "inputs/s", "p50", "p99"
     );
     for shape in [Shape::Sequential, Shape::Pipelined, Shape::Sessions1000] {
@@ -355,15 +392,14 @@ fn latency_report(rt: &tokio::runtime::Runtime, quick: bool) {
             (_, true) => 1_000,
             (_, false) => 100_000,
         };
-        for runtime in [true, false] {
-            let (elapsed, mut latencies) = shape.run(rt, runtime, units, true);
+        for kind in [Kind::Runtime, Kind::RuntimeNullStore, Kind::HandLoop] {
+            let (elapsed, mut latencies) = shape.run(rt, kind, units, true);
             latencies.sort_unstable();
             let inputs = latencies.len();
-            let system = if runtime { "runtime" } else { "hand_loop" };
             println!(
-                "{:<24} {:<10} {:>9} {:>12.0} {:>10.2?} {:>10.2?}",
+                "{:<24} {:<22} {:>9} {:>12.0} {:>10.2?} {:>10.2?}",
                 shape.name(),
-                system,
+                kind.name(),
                 inputs,
                 inputs as f64 / elapsed.as_secs_f64(),
                 percentile(&latencies, 50.0),
@@ -377,32 +413,42 @@ fn live_bytes() -> isize {
     LIVE.load(Ordering::Relaxed)
 }
 
-/// Heap bytes per idle session: registered, executor attached, loop parked.
+/// Heap bytes per idle session (registered, executor attached, loop parked), and heap
+/// retained per completed input by a live session.
 fn memory_report(rt: &tokio::runtime::Runtime, quick: bool) {
     let n = if quick { 100 } else { 10_000 };
+    let inputs: u64 = if quick { 1_000 } else { 100_000 };
+    println!("\nHeap (counting global allocator; {n} idle sessions, {inputs} completed inputs)");
     println!(
-        "\nHeap per idle session (registered, no-op executor attached, loop parked; {n} sessions)"
+        "{:<22} {:>20} {:>26}",
+        "system", "bytes/idle session", "bytes retained/input"
     );
-    for runtime in [true, false] {
-        let bytes = rt.block_on(async move {
+    for kind in [Kind::Runtime, Kind::RuntimeNullStore, Kind::HandLoop] {
+        let (idle, retained) = rt.block_on(async move {
             // Warm-up: tokio's and the allocator's one-off structures are not per session.
-            let (warm, warm_ids) = Subject::build(runtime, 8).await;
+            let (warm, warm_ids) = Subject::build(kind, 8).await;
             warm.shutdown(&warm_ids).await;
             tokio::time::sleep(Duration::from_millis(50)).await;
             let before = live_bytes();
-            let (system, ids) = Subject::build(runtime, n).await;
+            let (system, ids) = Subject::build(kind, n).await;
             // Let every loop task run up to its first park.
             tokio::time::sleep(Duration::from_millis(200)).await;
             let after = live_bytes();
-            black_box((&system, &ids));
             // The ids are the caller's, not the runtime's.
             let ids_bytes: isize = ids.iter().map(|id| id.0.capacity() as isize).sum::<isize>()
                 + (ids.capacity() * std::mem::size_of::<SessionId>()) as isize;
+            let idle = (after - before - ids_bytes) as f64 / n as f64;
+            // Drive one session, then see what it still holds once every input is done.
+            let start = live_bytes();
+            let latencies = sequential(system.clone(), ids[0].clone(), inputs, false).await;
+            drop(latencies);
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            let retained = (live_bytes() - start) as f64 / inputs as f64;
+            black_box(&ids);
             system.shutdown(&ids).await;
-            (after - before - ids_bytes) as f64 / n as f64
+            (idle, retained)
         });
-        let system = if runtime { "runtime" } else { "hand_loop" };
-        println!("{system:<10} {bytes:>10.0} bytes/session");
+        println!("{:<22} {idle:>20.0} {retained:>26.0}", kind.name());
     }
 }
 
