@@ -205,6 +205,11 @@ impl Session {
         lock(&self.attachment).take()
     }
 
+    /// Drops the attachment without asking the kernel: the runtime itself is going away.
+    pub fn detach_loop(&self) {
+        self.detach();
+    }
+
     pub fn wake(&self) {
         if let Some(a) = lock(&self.attachment).as_ref() {
             // Full: a wake is already pending. Closed: the loop is gone. Both are fine.
