@@ -78,10 +78,16 @@ impl EventBus {
 
     /// Publishes to current subscribers; with none, the event is discarded.
     pub fn publish(&self, session: &SessionId, kind: EventKind) {
+        self.publish_with(session, || kind);
+    }
+
+    /// Like `publish`, but builds the event only if someone listens: the hot path (every
+    /// accept, run and terminal input) then allocates nothing for events nobody reads.
+    pub fn publish_with(&self, session: &SessionId, kind: impl FnOnce() -> EventKind) {
         if self.has_subscribers() {
             let _ = self.sender.send(RuntimeEvent {
                 session: session.clone(),
-                kind,
+                kind: kind(),
             });
         }
     }

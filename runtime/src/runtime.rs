@@ -336,3 +336,14 @@ impl SessionRuntime {
         Ok(session.read(Clone::clone))
     }
 }
+
+impl Drop for SessionRuntime {
+    /// Detaches every loop: each exits when it next parks (or after its executor call),
+    /// releasing its session; waiters still pending then resolve as `Dropped`.
+    fn drop(&mut self) {
+        let sessions = self.sessions.get_mut().unwrap_or_else(|p| p.into_inner());
+        for session in sessions.values() {
+            session.detach_loop();
+        }
+    }
+}

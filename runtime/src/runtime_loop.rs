@@ -41,7 +41,7 @@ pub(crate) async fn run_loop(
                         .iter()
                         .map(|i| i.id().clone())
                         .collect();
-                    let result = executor.apply(primitive).instrument(span).await;
+                    let result = apply_isolated(&executor, primitive, span).await;
                     if let Err(ExecutorError::Failed(error)) = &result {
                         session.remember_error(&contributors, error);
                     }
@@ -61,6 +61,23 @@ pub(crate) async fn run_loop(
             tracing::debug!(session = %session.id, epoch, "runtime loop detached");
             return;
         }
+    }
+}
+
+/// Calls the executor in its own task so that a panicking executor fails the run (and is
+/// retried like any failure) instead of killing the loop and stranding the session.
+async fn apply_isolated(
+    executor: &Arc<dyn Executor>,
+    primitive: RunPrimitive,
+    span: tracing::Span,
+) -> Result<RunOutput, ExecutorError> {
+    let executor = executor.clone();
+    match tokio::spawn(async move { executor.apply(primitive).await }.instrument(span)).await {
+        Ok(result) => result,
+        Err(join) if join.is_panic() => Err(ExecutorError::Failed("executor panicked".to_string())),
+        Err(_) => Err(ExecutorError::Failed(
+            "executor task was cancelled".to_string(),
+        )),
     }
 }
 

@@ -205,6 +205,11 @@ impl Session {
         lock(&self.attachment).take()
     }
 
+    /// Drops the attachment without asking the kernel: the runtime itself is going away.
+    pub fn detach_loop(&self) {
+        self.detach();
+    }
+
     pub fn wake(&self) {
         if let Some(a) = lock(&self.attachment).as_ref() {
             // Full: a wake is already pending. Closed: the loop is gone. Both are fine.
@@ -441,13 +446,12 @@ impl Session {
                     step.accepted = true;
                     if let Some(accepting) = ctx.accepting {
                         lock(&self.payloads).insert(kernel_io::input_id(input), accepting.clone());
-                        shared.events.publish(
-                            &self.id,
-                            EventKind::InputAccepted {
+                        shared
+                            .events
+                            .publish_with(&self.id, || EventKind::InputAccepted {
                                 input: kernel_io::input_id(input),
                                 kind: accepting.kind(),
-                            },
-                        );
+                            });
                     }
                 }
                 k::Effect::Joined { input } => step.joined = Some(kernel_io::input_id(input)),
@@ -483,13 +487,12 @@ impl Session {
                 k::Effect::RunStarted { run, inputs, .. } => {
                     let run = kernel_io::run_id(*run);
                     let inputs: Vec<InputId> = inputs.iter().map(kernel_io::input_id).collect();
-                    shared.events.publish(
-                        &self.id,
-                        EventKind::RunStarted {
+                    shared
+                        .events
+                        .publish_with(&self.id, || EventKind::RunStarted {
                             run,
                             inputs: inputs.clone(),
-                        },
-                    );
+                        });
                     step.run_started = Some((run, inputs));
                 }
                 k::Effect::RunCommitted { run } => {
@@ -555,13 +558,12 @@ impl Session {
     }
 
     fn run_finished(&self, shared: &Shared, run: k::RunId, outcome: RunOutcomeKind) {
-        shared.events.publish(
-            &self.id,
-            EventKind::RunFinished {
+        shared
+            .events
+            .publish_with(&self.id, || EventKind::RunFinished {
                 run: kernel_io::run_id(run),
                 outcome,
-            },
-        );
+            });
     }
 
     /// An input reached a terminal phase: tell its waiters, forget its body.
@@ -576,13 +578,12 @@ impl Session {
         lock(&self.completions).resolve(input, outcome);
         lock(&self.payloads).remove(input);
         lock(&self.last_errors).remove(input);
-        shared.events.publish(
-            &self.id,
-            EventKind::InputTerminal {
+        shared
+            .events
+            .publish_with(&self.id, || EventKind::InputTerminal {
                 input: input.clone(),
                 phase,
                 reason,
-            },
-        );
+            });
     }
 }

@@ -43,3 +43,37 @@ async fn prompts_run_and_complete() {
     let state = runtime.runtime_state(&session).await.unwrap();
     assert_eq!(state.phase, RuntimePhase::Attached);
 }
+
+#[tokio::test]
+async fn dropping_the_runtime_ends_its_loops_and_releases_waiters() {
+    let executor = ScriptedExecutor::new();
+    let session = SessionId::from("s1");
+    let runtime = SessionRuntime::new();
+    runtime
+        .ensure_executor(session.clone(), Arc::new(executor.clone()))
+        .await
+        .unwrap();
+    let first = runtime
+        .accept(&session, RuntimeInput::prompt("p1", "hi"))
+        .await
+        .unwrap();
+    tokio::time::timeout(Duration::from_secs(5), first.completion.unwrap())
+        .await
+        .unwrap();
+    // Queued without a wake: the loop stays parked and the waiter pending.
+    let pending = runtime
+        .accept_without_wake(&session, RuntimeInput::prompt("p2", "later"))
+        .await
+        .unwrap();
+    drop(runtime);
+    let outcome = tokio::time::timeout(Duration::from_secs(5), pending.completion.unwrap())
+        .await
+        .expect("the parked loop exits, the session goes, the waiter resolves");
+    assert_eq!(
+        outcome,
+        CompletionOutcome::RuntimeTerminated {
+            reason: TerminationReason::Dropped
+        }
+    );
+    assert_eq!(executor.calls(), 1);
+}
