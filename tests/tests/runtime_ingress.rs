@@ -124,6 +124,34 @@ async fn concurrent_attaches_spawn_exactly_one_loop() {
     );
 }
 
+/// Regression: a session found in the map may still be Initializing (its registration in
+/// flight on another task); attaching to it used to fail with `NotReady { Initializing }`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn attaching_races_with_the_registration_of_a_new_session() {
+    let runtime = Arc::new(SessionRuntime::new());
+    for n in 0..200 {
+        let s = sid(&format!("s{n}"));
+        let tasks: Vec<_> = (0..16)
+            .map(|_| {
+                let runtime = runtime.clone();
+                let s = s.clone();
+                tokio::spawn(async move {
+                    runtime
+                        .ensure_executor(s, Arc::new(ScriptedExecutor::new()))
+                        .await
+                })
+            })
+            .collect();
+        let mut winners = 0;
+        for t in tasks {
+            if within(t).await.unwrap().expect("attach succeeds") {
+                winners += 1;
+            }
+        }
+        assert_eq!(winners, 1);
+    }
+}
+
 #[tokio::test]
 async fn unregister_removes_the_session_and_its_loop() {
     let (runtime, s, exec) = attached("s").await;
