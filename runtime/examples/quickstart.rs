@@ -353,13 +353,14 @@ mod tests {
         assert_eq!(outcome("p6"), stopped);
         assert_eq!(summary.stop.abandoned, 2);
         assert_eq!(summary.final_phase, RuntimePhase::Stopped);
-        // p1, p2 (twice), p3, p4, p5 reached the agent; p6 never did.
+        // p1, p2 (twice), p3, p4, p5 reached the agent; p6 never did. Every run that
+        // started also finished (p5's run, ended by the stop, as `Stopped`).
         assert_eq!(
             summary.events,
             EventCounts {
                 accepted: 6,
                 runs_started: 6,
-                runs_finished: 5,
+                runs_finished: 6,
                 terminal: 6,
             }
         );
