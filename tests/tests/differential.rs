@@ -236,3 +236,15 @@ differential!(
     "lights.machine",
     "Counter"
 );
+differential!(
+    catalog_matches_interpreter,
+    catalog,
+    "edge_cases.machine",
+    "Catalog"
+);
+differential!(
+    beacon_matches_interpreter,
+    beacon,
+    "edge_cases.machine",
+    "Beacon"
+);

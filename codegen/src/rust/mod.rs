@@ -84,7 +84,12 @@ pub fn combined_file(spec_path: &str, machines: &[MachineOutput]) -> String {
             }
         }
     }
-    match syn::parse2::<syn::File>(quote!(#(#items)*)) {
+    // The natural `mod foo;` for `--out src/foo.rs` holding machine `Foo` nests `foo::foo`.
+    let file = quote! {
+        #![allow(clippy::module_inception)]
+        #(#items)*
+    };
+    match syn::parse2::<syn::File>(file) {
         Ok(file) => format!(
             "{}{}",
             header(spec_path),
@@ -137,8 +142,9 @@ fn module_tokens(m: &Machine, spec_path: &str) -> TokenStream {
         #![allow(non_camel_case_types, non_snake_case, unused_parens)]
         // Generated code mirrors the spec's expressions as written.
         #![allow(clippy::nonminimal_bool, clippy::bool_comparison, clippy::collapsible_if, clippy::collapsible_else_if, clippy::double_parens, clippy::ptr_arg)]
+        // All-caps names (`GET`, `HTTP`) are the spec's to choose.
+        #![allow(clippy::upper_case_acronyms)]
 
-        use serde::{Deserialize, Serialize};
         #collections
 
         #newtypes
