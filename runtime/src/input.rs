@@ -247,8 +247,12 @@ pub enum InputRejection {
     EmptyIdempotencyKey,
     #[error("a prompt cannot have derived durability")]
     DerivedPrompt,
-    #[error("a terminal peer response must name its request id")]
-    TerminalResponseWithoutRequest,
+    #[error("a peer response must name the request it answers")]
+    ResponseWithoutRequest,
+    #[error("a peer request must carry its request id")]
+    RequestWithoutId,
+    #[error("an operation cannot have derived durability")]
+    DerivedOperation,
     #[error("an input with this id already exists in the session")]
     DuplicateId,
 }

@@ -7,7 +7,10 @@
 use crate::error::RuntimeError;
 use crate::generated::session as k;
 use crate::input::{InputRejection, RuntimeInput};
-use crate::types::{AbandonReason, Durability, HandlingMode, InputId, InputKind, InputPhase, RunId, SessionId};
+use crate::types::{
+    AbandonReason, Durability, HandlingMode, InputId, InputKind, InputPhase, RunId, RuntimePhase,
+    SessionId,
+};
 
 pub(crate) fn kind(kind: InputKind) -> k::Kind {
     match kind {
@@ -59,6 +62,18 @@ pub(crate) fn input_phase(p: k::InputPhase) -> InputPhase {
     }
 }
 
+pub(crate) fn runtime_phase(p: k::Phase) -> RuntimePhase {
+    match p {
+        k::Phase::Initializing => RuntimePhase::Initializing,
+        k::Phase::Idle => RuntimePhase::Idle,
+        k::Phase::Attached => RuntimePhase::Attached,
+        k::Phase::Running => RuntimePhase::Running,
+        k::Phase::Retired => RuntimePhase::Retired,
+        k::Phase::Stopped => RuntimePhase::Stopped,
+        k::Phase::Destroyed => RuntimePhase::Destroyed,
+    }
+}
+
 pub(crate) fn input_id(id: &k::InputId) -> InputId {
     InputId(id.0.clone())
 }
@@ -96,14 +111,18 @@ pub(crate) fn phase_error(session: &SessionId, rejection: &k::Rejection) -> Runt
         k::Phase::Stopped => RuntimeError::Stopped(session.clone()),
         phase => RuntimeError::NotReady {
             session: session.clone(),
-            phase: phase.name(),
+            phase: runtime_phase(phase),
         },
     }
 }
 
 /// The error for a rejected `Accept`: the session's phase, or the first failing guard of
 /// the candidate that would have admitted this kind of input.
-pub(crate) fn accept_error(session: &SessionId, input: &RuntimeInput, rejection: &k::Rejection) -> RuntimeError {
+pub(crate) fn accept_error(
+    session: &SessionId,
+    input: &RuntimeInput,
+    rejection: &k::Rejection,
+) -> RuntimeError {
     let k::RejectReason::GuardsFailed(failed) = &rejection.reason else {
         return phase_error(session, rejection);
     };
@@ -112,7 +131,10 @@ pub(crate) fn accept_error(session: &SessionId, input: &RuntimeInput, rejection:
     } else {
         k::TransitionId::Accept
     };
-    let guard = failed.iter().find(|g| g.transition == admitting).map(|g| g.guard);
+    let guard = failed
+        .iter()
+        .find(|g| g.transition == admitting)
+        .map(|g| g.guard);
     let rejection_kind = match guard {
         Some("has_id") => InputRejection::EmptyId,
         Some("key_not_empty") => InputRejection::EmptyIdempotencyKey,

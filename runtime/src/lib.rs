@@ -5,11 +5,16 @@
 //! the event stream (`events`) and errors (`error`); `testing` has a scriptable executor.
 
 pub mod completion;
+mod control;
 pub mod error;
 pub mod events;
 pub mod executor;
 pub mod generated;
 pub mod input;
+mod kernel_io;
+mod runtime;
+mod runtime_loop;
+mod session;
 pub mod store;
 pub mod testing;
 pub mod types;
@@ -21,6 +26,8 @@ pub use executor::{
     BoundaryCancel, Executor, ExecutorError, Interrupt, RunBoundary, RunOutput, RunPrimitive,
 };
 pub use input::{InputBody, InputHeader, InputRejection, RuntimeInput};
+pub use runtime::{AcceptOutcome, Acceptance, InputState, RuntimeState, SessionRuntime};
+pub use session::ControlReport;
 pub use store::{
     InMemoryStore, RunReceipt, RuntimeStore, StoreError, StoreWrite, StoredInput,
     StoredInputRecord, StoredSession, TerminalRow, WriteKind,

@@ -134,12 +134,12 @@ fn interpreter_reason(r: &Rejected) -> Value {
 
 /// Generates a differential test for one generated kernel module.
 macro_rules! differential {
-    ($test:ident, $module:ident, $spec:literal, $machine:literal) => {
+    ($test:ident, $($module:ident)::+, $spec:literal, $machine:literal) => {
         #[test]
         fn $test() {
-            use suricate_tests::generated::$module::{Authority, Input, RejectReason};
+            use $($module)::+::{Authority, Input, RejectReason};
 
-            let source = include_str!(concat!("../../codegen/tests/specs/", $spec));
+            let source = include_str!(concat!("../../", $spec));
             let (spec, _) = suricate_codegen::check(source, $spec).expect("example spec checks");
             let machine = spec
                 .machines
@@ -214,37 +214,45 @@ macro_rules! differential {
 
 differential!(
     download_matches_interpreter,
-    download,
-    "download.machine",
+    suricate_tests::generated::download,
+    "codegen/tests/specs/download.machine",
     "Download"
 );
 differential!(
     ledger_matches_interpreter,
-    ledger,
-    "ledger.machine",
+    suricate_tests::generated::ledger,
+    "codegen/tests/specs/ledger.machine",
     "Ledger"
 );
 differential!(
     traffic_light_matches_interpreter,
-    traffic_light,
-    "lights.machine",
+    suricate_tests::generated::traffic_light,
+    "codegen/tests/specs/lights.machine",
     "TrafficLight"
 );
 differential!(
     counter_matches_interpreter,
-    counter,
-    "lights.machine",
+    suricate_tests::generated::counter,
+    "codegen/tests/specs/lights.machine",
     "Counter"
 );
+// The real session kernel: the largest spec, and the one the runtime depends on.
+differential!(
+    session_matches_interpreter,
+    suricate_runtime::generated::session,
+    "spec/session.machine",
+    "Session"
+);
+// Generator regressions (names, string ordering, quantifiers, an empty undo log).
 differential!(
     catalog_matches_interpreter,
-    catalog,
-    "edge_cases.machine",
+    suricate_tests::generated::catalog,
+    "codegen/tests/specs/edge_cases.machine",
     "Catalog"
 );
 differential!(
     beacon_matches_interpreter,
-    beacon,
-    "edge_cases.machine",
+    suricate_tests::generated::beacon,
+    "codegen/tests/specs/edge_cases.machine",
     "Beacon"
 );

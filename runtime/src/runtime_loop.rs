@@ -1,0 +1,234 @@
+//! The runtime loop: one task per attached session. A wake drains every runnable input
+//! (run after run) before the loop parks again, and the loop never parks while the kernel
+//! still has work to start.
+
+use crate::executor::{Executor, ExecutorError, RunBoundary, RunOutput, RunPrimitive};
+use crate::generated::session as k;
+use crate::input::RuntimeInput;
+use crate::kernel_io;
+use crate::session::{Session, Shared, StepContext};
+use crate::types::{InputKind, RunId};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use tokio::sync::mpsc;
+use tracing::Instrument;
+
+/// What the loop does next.
+enum Next {
+    Run(RunPrimitive),
+    /// Nothing runnable: park until woken.
+    Park,
+    /// This loop's attachment is gone (stop, detach, unregister, re-attach): exit.
+    Exit,
+}
+
+pub(crate) async fn run_loop(
+    session: Arc<Session>,
+    shared: Shared,
+    executor: Arc<dyn Executor>,
+    epoch: u64,
+    mut wake: mpsc::Receiver<()>,
+) {
+    tracing::debug!(session = %session.id, epoch, "runtime loop started");
+    loop {
+        loop {
+            match next_run(&session, &shared, epoch).await {
+                Next::Run(primitive) => {
+                    let run = primitive.run;
+                    let span = tracing::info_span!("run", session = %session.id, run = run.0);
+                    let contributors: Vec<_> = primitive
+                        .contributors
+                        .iter()
+                        .map(|i| i.id().clone())
+                        .collect();
+                    let result = apply_isolated(&executor, primitive, span).await;
+                    if let Err(ExecutorError::Failed(error)) = &result {
+                        session.remember_error(&contributors, error);
+                    }
+                    if !finish_run(&session, &shared, epoch, run, result).await {
+                        tracing::debug!(session = %session.id, epoch, "runtime loop exits");
+                        return;
+                    }
+                }
+                Next::Park => break,
+                Next::Exit => {
+                    tracing::debug!(session = %session.id, epoch, "runtime loop exits");
+                    return;
+                }
+            }
+        }
+        if wake.recv().await.is_none() {
+            tracing::debug!(session = %session.id, epoch, "runtime loop detached");
+            return;
+        }
+    }
+}
+
+/// Calls the executor in its own task so that a panicking executor fails the run (and is
+/// retried like any failure) instead of killing the loop and stranding the session.
+async fn apply_isolated(
+    executor: &Arc<dyn Executor>,
+    primitive: RunPrimitive,
+    span: tracing::Span,
+) -> Result<RunOutput, ExecutorError> {
+    let executor = executor.clone();
+    match tokio::spawn(async move { executor.apply(primitive).await }.instrument(span)).await {
+        Ok(result) => result,
+        Err(join) if join.is_panic() => Err(ExecutorError::Failed("executor panicked".to_string())),
+        Err(_) => Err(ExecutorError::Failed(
+            "executor task was cancelled".to_string(),
+        )),
+    }
+}
+
+fn current(session: &Session, epoch: u64) -> bool {
+    session.attached_epoch() == Some(epoch) && !session.closing.load(Ordering::Acquire)
+}
+
+/// Asks the kernel for the next batch; with none, lets a retiring session settle.
+async fn next_run(session: &Arc<Session>, shared: &Shared, epoch: u64) -> Next {
+    let _gate = session.gate.lock().await;
+    if !current(session, epoch) {
+        return Next::Exit;
+    }
+    match session
+        .step(shared, k::Input::StartRun, StepContext::default())
+        .await
+    {
+        Ok(Ok(step)) => match step.run_started {
+            Some((run, inputs)) => {
+                let contributors: Vec<RuntimeInput> =
+                    inputs.iter().filter_map(|i| session.payload(i)).collect();
+                let boundary = match contributors.as_slice() {
+                    [only] if only.kind() == InputKind::Prompt => RunBoundary::Prompt,
+                    _ => RunBoundary::Batch,
+                };
+                Next::Run(RunPrimitive {
+                    session: session.id.clone(),
+                    run,
+                    contributors,
+                    boundary,
+                })
+            }
+            None => Next::Park,
+        },
+        Ok(Err(_no_work)) => {
+            // Nothing to start. A retiring session that has drained retires now.
+            match session
+                .step(shared, k::Input::Settle, StepContext::default())
+                .await
+            {
+                Ok(Ok(_retired)) => Next::Exit,
+                Ok(Err(_)) => Next::Park,
+                Err(e) => {
+                    tracing::warn!(session = %session.id, error = %e, "could not settle");
+                    Next::Park
+                }
+            }
+        }
+        Err(e) => {
+            // Staging could not be made durable; the kernel is unchanged. Park: the next
+            // wake (or accept) tries again.
+            tracing::warn!(session = %session.id, error = %e, "could not start a run");
+            Next::Park
+        }
+    }
+}
+
+/// Hands the executor's result to the kernel. Returns whether the loop goes on.
+async fn finish_run(
+    session: &Arc<Session>,
+    shared: &Shared,
+    epoch: u64,
+    run: RunId,
+    result: Result<RunOutput, ExecutorError>,
+) -> bool {
+    let gate = session.gate.lock().await;
+    if !current(session, epoch) {
+        return false;
+    }
+    let kernel_run = kernel_io::kernel_run_id(run);
+    match result {
+        Ok(output) => {
+            let applied = session
+                .step(
+                    shared,
+                    k::Input::RunApplied { run: kernel_run },
+                    StepContext::default(),
+                )
+                .await;
+            if !matches!(applied, Ok(Ok(_))) {
+                // Stale: the run was ended by a control operation meanwhile.
+                return true;
+            }
+            let ctx = StepContext {
+                output: Some(&output),
+                ..StepContext::default()
+            };
+            match session
+                .step(shared, k::Input::CommitRun { run: kernel_run }, ctx)
+                .await
+            {
+                Ok(_) => true,
+                Err(e) => {
+                    // The commit is not durable: treat the run as failed (it is retried).
+                    let inputs = session
+                        .read(|s| s.staged.iter().map(kernel_io::input_id).collect::<Vec<_>>());
+                    session.remember_error(&inputs, &format!("commit failed: {e}"));
+                    let failed = session
+                        .step(
+                            shared,
+                            k::Input::FailRun { run: kernel_run },
+                            StepContext::default(),
+                        )
+                        .await;
+                    if let Err(e) = failed {
+                        tracing::error!(session = %session.id, error = %e, "could not record a failed commit");
+                    }
+                    true
+                }
+            }
+        }
+        Err(ExecutorError::Failed(_)) => {
+            let failed = session
+                .step(
+                    shared,
+                    k::Input::FailRun { run: kernel_run },
+                    StepContext::default(),
+                )
+                .await;
+            if let Err(e) = failed {
+                tracing::error!(session = %session.id, error = %e, "could not record a failed run");
+            }
+            true
+        }
+        Err(ExecutorError::Cancelled) => {
+            let cancelled = session
+                .step(
+                    shared,
+                    k::Input::CancelRun { run: kernel_run },
+                    StepContext::default(),
+                )
+                .await;
+            if let Err(e) = cancelled {
+                tracing::error!(session = %session.id, error = %e, "could not record a cancelled run");
+            }
+            true
+        }
+        Err(ExecutorError::Stopped) => {
+            // The executor stopped itself: the session takes the stop path.
+            let stopped = session
+                .step(shared, k::Input::Stop, StepContext::default())
+                .await;
+            drop(gate);
+            match stopped {
+                Ok(Ok(mut step)) => step.finish().await,
+                Ok(Err(rejection)) => {
+                    tracing::debug!(session = %session.id, %rejection, "stop after executor stop")
+                }
+                Err(e) => tracing::error!(session = %session.id, error = %e, "could not stop"),
+            }
+            false
+        }
+    }
+}

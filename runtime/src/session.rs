@@ -1,0 +1,537 @@
+//! One session inside the runtime: its kernel authority, mutation gate, attachment, waiters
+//! and input payloads, and the one routine every operation goes through: apply an input to
+//! the kernel, make its durable facts durable (rolling the kernel back if that fails), then
+//! realise its effects.
+
+use crate::completion::{CompletionOutcome, CompletionRegistry, TerminationReason};
+use crate::error::{RuntimeError, RuntimeResult};
+use crate::events::{EventBus, EventKind, RunOutcomeKind};
+use crate::executor::{BoundaryCancel, Executor, Interrupt, RunOutput};
+use crate::generated::session as k;
+use crate::input::RuntimeInput;
+use crate::kernel_io::{self, runtime_phase};
+use crate::store::{RunReceipt, RuntimeStore, StoreWrite, StoredInput, TerminalRow};
+use crate::types::{AbandonReason, Durability, InputId, InputPhase, RunId, SessionId};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use tokio::sync::mpsc;
+
+/// Counts every control operation reports.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ControlReport {
+    /// Inputs that ended without running (Abandoned), waiters told.
+    pub abandoned: usize,
+    /// Inputs left to drain before a retiring session retires.
+    pub drained: usize,
+    /// Inputs kept queued for the next executor (recycle, recover).
+    pub transferred: usize,
+}
+
+/// What the runtime shares with every session and loop.
+#[derive(Clone)]
+pub(crate) struct Shared {
+    pub store: Arc<dyn RuntimeStore>,
+    pub events: EventBus,
+}
+
+/// A live executor attachment: the loop's wake channel and the executor it drives.
+pub(crate) struct Attachment {
+    /// Distinguishes this attachment's loop from earlier ones after a re-attach.
+    pub epoch: u64,
+    pub executor: Arc<dyn Executor>,
+    pub wake: mpsc::Sender<()>,
+}
+
+/// Work that calls into the executor, done after the mutation gate is released.
+pub(crate) enum AfterGate {
+    StopExecutor(Arc<dyn Executor>),
+    BoundaryCancel(Arc<dyn BoundaryCancel>, RunId),
+    Interrupt(Arc<dyn Interrupt>, RunId),
+}
+
+impl AfterGate {
+    pub async fn run(self) {
+        match self {
+            AfterGate::StopExecutor(executor) => executor.stop().await,
+            AfterGate::BoundaryCancel(handle, run) => handle.cancel_after_boundary(run),
+            AfterGate::Interrupt(handle, run) => handle.interrupt(run),
+        }
+    }
+}
+
+/// Extra data some steps need to write rows and resolve waiters.
+#[derive(Default)]
+pub(crate) struct StepContext<'a> {
+    /// The input being accepted (for its durable row).
+    pub accepting: Option<&'a RuntimeInput>,
+    /// The output of the run being committed.
+    pub output: Option<&'a RunOutput>,
+}
+
+/// The realised result of one kernel transition.
+#[derive(Default)]
+pub(crate) struct Step {
+    pub report: ControlReport,
+    pub accepted: bool,
+    pub joined: Option<InputId>,
+    pub deduplicated: Option<InputId>,
+    /// Inputs that reached a terminal phase in this step.
+    pub terminal: Vec<InputId>,
+    pub run_started: Option<(RunId, Vec<InputId>)>,
+    /// A boundary cancel or interrupt was dispatched to the executor.
+    pub dispatched: bool,
+    pub spawn_loop: bool,
+    pub after_gate: Vec<AfterGate>,
+}
+
+impl Step {
+    /// Runs what had to wait for the gate to be released.
+    pub async fn finish(&mut self) {
+        for action in self.after_gate.drain(..) {
+            action.run().await;
+        }
+    }
+}
+
+pub(crate) struct Session {
+    pub id: SessionId,
+    kernel: Mutex<k::Authority>,
+    /// Serialises multi-step operations on this session; never held across an executor call.
+    pub gate: tokio::sync::Mutex<()>,
+    attachment: Mutex<Option<Attachment>>,
+    completions: Mutex<CompletionRegistry>,
+    /// Bodies of accepted, not yet terminal inputs: what the executor is handed.
+    payloads: Mutex<HashMap<InputId, RuntimeInput>>,
+    /// The last executor error of inputs being retried, for their waiters if they give up.
+    last_errors: Mutex<HashMap<InputId, String>>,
+    next_seq: AtomicU64,
+    next_epoch: AtomicU64,
+    /// Set when unregister begins: the loop starts no run after that.
+    pub closing: AtomicBool,
+    /// Concurrent unregister calls share this one result.
+    pub unregistered: tokio::sync::OnceCell<ControlReport>,
+}
+
+/// Locks a std mutex; a poisoned lock is still used, since nothing panics while holding
+/// one and the data stays consistent.
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// What a waiter learns when its input is abandoned for `reason`.
+fn abandoned_outcome(reason: AbandonReason, error: Option<String>) -> CompletionOutcome {
+    match reason {
+        AbandonReason::Cancelled => CompletionOutcome::Cancelled,
+        AbandonReason::Stopped => CompletionOutcome::RuntimeTerminated {
+            reason: TerminationReason::Stopped,
+        },
+        AbandonReason::Reset => CompletionOutcome::RuntimeTerminated {
+            reason: TerminationReason::Reset,
+        },
+        AbandonReason::Destroyed => CompletionOutcome::RuntimeTerminated {
+            reason: TerminationReason::Destroyed,
+        },
+        AbandonReason::Unregistered => CompletionOutcome::RuntimeTerminated {
+            reason: TerminationReason::Unregistered,
+        },
+        AbandonReason::Retired | AbandonReason::MaxAttemptsExhausted => {
+            CompletionOutcome::Abandoned { reason, error }
+        }
+    }
+}
+
+impl Session {
+    pub fn new(id: SessionId) -> Session {
+        Session {
+            id,
+            kernel: Mutex::new(k::Authority::new()),
+            gate: tokio::sync::Mutex::new(()),
+            attachment: Mutex::new(None),
+            completions: Mutex::new(CompletionRegistry::new()),
+            payloads: Mutex::new(HashMap::new()),
+            last_errors: Mutex::new(HashMap::new()),
+            next_seq: AtomicU64::new(1),
+            next_epoch: AtomicU64::new(1),
+            closing: AtomicBool::new(false),
+            unregistered: tokio::sync::OnceCell::new(),
+        }
+    }
+
+    /// Reads the kernel state under its (short, synchronous) lock.
+    pub fn read<R>(&self, f: impl FnOnce(&k::State) -> R) -> R {
+        f(lock(&self.kernel).state())
+    }
+
+    pub fn phase(&self) -> k::Phase {
+        self.read(|s| s.phase)
+    }
+
+    /// `Destroyed` for a destroyed session: every later call on it is that error.
+    pub fn ensure_not_destroyed(&self) -> RuntimeResult<()> {
+        if self.phase() == k::Phase::Destroyed {
+            Err(RuntimeError::Destroyed(self.id.clone()))
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Whether a live loop is attached.
+    pub fn has_executor(&self) -> bool {
+        lock(&self.attachment)
+            .as_ref()
+            .is_some_and(|a| !a.wake.is_closed())
+    }
+
+    /// The current attachment's epoch, if any.
+    pub fn attached_epoch(&self) -> Option<u64> {
+        lock(&self.attachment).as_ref().map(|a| a.epoch)
+    }
+
+    /// Installs a new attachment and returns its epoch and the loop's wake receiver.
+    pub fn attach(&self, executor: Arc<dyn Executor>) -> (u64, mpsc::Receiver<()>) {
+        let epoch = self.next_epoch.fetch_add(1, Ordering::Relaxed);
+        // One slot: a wake while one is pending coalesces into it.
+        let (wake, receiver) = mpsc::channel(1);
+        *lock(&self.attachment) = Some(Attachment {
+            epoch,
+            executor,
+            wake,
+        });
+        (epoch, receiver)
+    }
+
+    fn detach(&self) -> Option<Attachment> {
+        lock(&self.attachment).take()
+    }
+
+    pub fn wake(&self) {
+        if let Some(a) = lock(&self.attachment).as_ref() {
+            // Full: a wake is already pending. Closed: the loop is gone. Both are fine.
+            let _ = a.wake.try_send(());
+        }
+    }
+
+    pub fn payload(&self, input: &InputId) -> Option<RuntimeInput> {
+        lock(&self.payloads).get(input).cloned()
+    }
+
+    pub fn register_waiter(&self, input: InputId) -> crate::completion::CompletionHandle {
+        lock(&self.completions).register(input)
+    }
+
+    pub fn remember_error(&self, inputs: &[InputId], error: &str) {
+        let mut errors = lock(&self.last_errors);
+        for input in inputs {
+            errors.insert(input.clone(), error.to_string());
+        }
+    }
+
+    /// Resolves every remaining waiter (used when the session leaves the runtime).
+    pub fn terminate_waiters(&self, reason: TerminationReason) -> usize {
+        lock(&self.completions).terminate_all(reason)
+    }
+
+    fn is_durable(&self, input: &InputId, accepting: Option<&RuntimeInput>) -> bool {
+        if let Some(a) = accepting.filter(|a| a.id() == input) {
+            return a.header.durability == Durability::Durable;
+        }
+        lock(&self.payloads)
+            .get(input)
+            .is_some_and(|p| p.header.durability == Durability::Durable)
+    }
+
+    /// Applies `input` to the kernel, persists what it made durable, and realises its
+    /// effects. Must be called with the gate held. A kernel rejection is returned as is
+    /// (nothing happened); a failed store write rolls the kernel back and is an error.
+    pub async fn step(
+        &self,
+        shared: &Shared,
+        input: k::Input,
+        ctx: StepContext<'_>,
+    ) -> RuntimeResult<Result<Step, k::Rejection>> {
+        let transition = {
+            let mut kernel = lock(&self.kernel);
+            match kernel.apply(input) {
+                Ok(t) => {
+                    let _span = tracing::debug_span!(
+                        "transition",
+                        session = %self.id,
+                        id = %t.id,
+                        from = %t.from,
+                        to = %t.to
+                    )
+                    .entered();
+                    tracing::debug!(effects = t.effects.len(), "applied");
+                    t
+                }
+                Err(rejection) => {
+                    tracing::debug!(session = %self.id, %rejection, "kernel rejected");
+                    return Ok(Err(rejection));
+                }
+            }
+        };
+        let writes = self.store_writes(&transition, &ctx);
+        if !writes.is_empty()
+            && let Err(e) = shared.store.write(writes).await
+        {
+            // The kernel lock was not held across the write; the gate kept every other
+            // mutation out, so this is still the latest transition.
+            let rolled_back = lock(&self.kernel).rollback(transition);
+            if let Err(bug) = rolled_back {
+                tracing::error!(session = %self.id, %bug, "rollback after a failed store write");
+            }
+            tracing::warn!(session = %self.id, error = %e, "store write failed; transition rolled back");
+            return Err(RuntimeError::Store(e));
+        }
+        Ok(Ok(self.realise(shared, &transition, &ctx)))
+    }
+
+    /// The durable facts of a transition, as one atomic batch. Only durable inputs have rows.
+    fn store_writes(&self, t: &k::Transition, ctx: &StepContext<'_>) -> Vec<StoreWrite> {
+        let session = self.id.clone();
+        let mut writes = Vec::new();
+        let mut terminal = Vec::new();
+        let mut requeued = Vec::new();
+        let mut contributors = Vec::new();
+        let mut run_end = None;
+        let mut unregistered = false;
+        let durable = |id: &InputId| self.is_durable(id, ctx.accepting);
+        for effect in &t.effects {
+            match effect {
+                k::Effect::Accepted { input, .. } => {
+                    let id = kernel_io::input_id(input);
+                    if let Some(accepting) = ctx.accepting.filter(|_| durable(&id)) {
+                        let seq = self.next_seq.fetch_add(1, Ordering::Relaxed);
+                        writes.push(StoreWrite::InputAccepted {
+                            session: session.clone(),
+                            input: StoredInput {
+                                input: accepting.clone(),
+                                seq,
+                            },
+                        });
+                    }
+                }
+                k::Effect::RunStarted { run, inputs, .. } => {
+                    let inputs: Vec<InputId> = inputs
+                        .iter()
+                        .map(kernel_io::input_id)
+                        .filter(|i| durable(i))
+                        .collect();
+                    writes.push(StoreWrite::InputsStaged {
+                        session: session.clone(),
+                        run: kernel_io::run_id(*run),
+                        inputs,
+                    });
+                }
+                k::Effect::Consumed { input, run } => {
+                    let id = kernel_io::input_id(input);
+                    if run.is_some() {
+                        contributors.push(id.clone());
+                    }
+                    if durable(&id) {
+                        terminal.push(TerminalRow::consumed(id));
+                    }
+                }
+                k::Effect::Abandoned { input, reason } => {
+                    let id = kernel_io::input_id(input);
+                    if durable(&id) {
+                        let error = lock(&self.last_errors).get(&id).cloned();
+                        terminal.push(TerminalRow::abandoned(
+                            id,
+                            kernel_io::abandon_reason(*reason),
+                            error,
+                        ));
+                    }
+                }
+                k::Effect::Requeued { input } => {
+                    let id = kernel_io::input_id(input);
+                    if durable(&id) {
+                        requeued.push(id);
+                    }
+                }
+                k::Effect::RunCommitted { run } => run_end = Some((kernel_io::run_id(*run), true)),
+                k::Effect::RunFailed { run } | k::Effect::RunCancelled { run } => {
+                    run_end = Some((kernel_io::run_id(*run), false))
+                }
+                _ => {}
+            }
+        }
+        if t.id == k::TransitionId::Unregister {
+            unregistered = true;
+        }
+        match run_end {
+            Some((run, true)) => writes.push(StoreWrite::RunCommitted {
+                session: session.clone(),
+                receipt: RunReceipt {
+                    run,
+                    inputs: contributors,
+                    output: ctx.output.cloned().unwrap_or_default(),
+                },
+                terminal,
+            }),
+            Some((run, false)) => writes.push(StoreWrite::RunFailed {
+                session: session.clone(),
+                run,
+                requeued,
+                terminal,
+            }),
+            None if !terminal.is_empty() && !unregistered => {
+                writes.push(StoreWrite::InputsTerminal {
+                    session: session.clone(),
+                    rows: terminal,
+                })
+            }
+            None => {}
+        }
+        if unregistered {
+            writes.push(StoreWrite::SessionRemoved { session });
+        } else if t.from != t.to {
+            writes.push(StoreWrite::Lifecycle {
+                session,
+                phase: runtime_phase(t.to),
+            });
+        }
+        writes
+    }
+
+    /// Carries out a transition's effects that do not call the executor; those are
+    /// returned in `Step::after_gate`.
+    fn realise(&self, shared: &Shared, t: &k::Transition, ctx: &StepContext<'_>) -> Step {
+        let mut step = Step::default();
+        for effect in &t.effects {
+            match effect {
+                k::Effect::Registered | k::Effect::Requeued { .. } => {}
+                k::Effect::SpawnLoop => step.spawn_loop = true,
+                k::Effect::Wake => self.wake(),
+                k::Effect::DetachLoop => {
+                    self.detach();
+                }
+                k::Effect::StopExecutor => {
+                    if let Some(a) = self.detach() {
+                        step.after_gate.push(AfterGate::StopExecutor(a.executor));
+                    }
+                }
+                k::Effect::Accepted { input, .. } => {
+                    step.accepted = true;
+                    if let Some(accepting) = ctx.accepting {
+                        lock(&self.payloads).insert(kernel_io::input_id(input), accepting.clone());
+                        shared.events.publish(
+                            &self.id,
+                            EventKind::InputAccepted {
+                                input: kernel_io::input_id(input),
+                                kind: accepting.kind(),
+                            },
+                        );
+                    }
+                }
+                k::Effect::Joined { input } => step.joined = Some(kernel_io::input_id(input)),
+                k::Effect::Deduplicated { input } => {
+                    step.deduplicated = Some(kernel_io::input_id(input))
+                }
+                k::Effect::Consumed { input, .. } => {
+                    let id = kernel_io::input_id(input);
+                    let output = ctx.output.cloned().unwrap_or_default();
+                    self.end_input(
+                        shared,
+                        &id,
+                        InputPhase::Consumed,
+                        None,
+                        CompletionOutcome::Completed(output),
+                    );
+                    step.terminal.push(id);
+                }
+                k::Effect::Abandoned { input, reason } => {
+                    let id = kernel_io::input_id(input);
+                    let reason = kernel_io::abandon_reason(*reason);
+                    let error = lock(&self.last_errors).get(&id).cloned();
+                    self.end_input(
+                        shared,
+                        &id,
+                        InputPhase::Abandoned,
+                        Some(reason),
+                        abandoned_outcome(reason, error),
+                    );
+                    step.report.abandoned += 1;
+                    step.terminal.push(id);
+                }
+                k::Effect::RunStarted { run, inputs, .. } => {
+                    let run = kernel_io::run_id(*run);
+                    let inputs: Vec<InputId> = inputs.iter().map(kernel_io::input_id).collect();
+                    shared.events.publish(
+                        &self.id,
+                        EventKind::RunStarted {
+                            run,
+                            inputs: inputs.clone(),
+                        },
+                    );
+                    step.run_started = Some((run, inputs));
+                }
+                k::Effect::RunCommitted { run } => {
+                    self.run_finished(shared, *run, RunOutcomeKind::Committed)
+                }
+                k::Effect::RunFailed { run } => {
+                    self.run_finished(shared, *run, RunOutcomeKind::Failed)
+                }
+                k::Effect::RunCancelled { run } => {
+                    self.run_finished(shared, *run, RunOutcomeKind::Cancelled)
+                }
+                k::Effect::DispatchBoundaryCancel { run } => {
+                    step.dispatched = true;
+                    let handle = lock(&self.attachment)
+                        .as_ref()
+                        .and_then(|a| a.executor.boundary_cancel());
+                    if let Some(handle) = handle {
+                        step.after_gate
+                            .push(AfterGate::BoundaryCancel(handle, kernel_io::run_id(*run)));
+                    }
+                }
+                k::Effect::InterruptRun { run } => {
+                    step.dispatched = true;
+                    let handle = lock(&self.attachment)
+                        .as_ref()
+                        .and_then(|a| a.executor.interrupt());
+                    if let Some(handle) = handle {
+                        step.after_gate
+                            .push(AfterGate::Interrupt(handle, kernel_io::run_id(*run)));
+                    }
+                }
+                k::Effect::Draining { pending } => step.report.drained += *pending as usize,
+                k::Effect::Transferred { .. } => step.report.transferred += 1,
+            }
+        }
+        step
+    }
+
+    fn run_finished(&self, shared: &Shared, run: k::RunId, outcome: RunOutcomeKind) {
+        shared.events.publish(
+            &self.id,
+            EventKind::RunFinished {
+                run: kernel_io::run_id(run),
+                outcome,
+            },
+        );
+    }
+
+    /// An input reached a terminal phase: tell its waiters, forget its body.
+    fn end_input(
+        &self,
+        shared: &Shared,
+        input: &InputId,
+        phase: InputPhase,
+        reason: Option<AbandonReason>,
+        outcome: CompletionOutcome,
+    ) {
+        lock(&self.completions).resolve(input, outcome);
+        lock(&self.payloads).remove(input);
+        lock(&self.last_errors).remove(input);
+        shared.events.publish(
+            &self.id,
+            EventKind::InputTerminal {
+                input: input.clone(),
+                phase,
+                reason,
+            },
+        );
+    }
+}
