@@ -256,3 +256,9 @@ differential!(
     "codegen/tests/specs/edge_cases.machine",
     "Beacon"
 );
+differential!(
+    tally_matches_interpreter,
+    suricate_tests::generated::tally,
+    "codegen/tests/specs/edge_cases.machine",
+    "Tally"
+);

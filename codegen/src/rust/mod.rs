@@ -142,8 +142,11 @@ fn module_tokens(m: &Machine, spec_path: &str) -> TokenStream {
         #![allow(non_camel_case_types, non_snake_case, unused_parens)]
         // Generated code mirrors the spec's expressions as written.
         #![allow(clippy::nonminimal_bool, clippy::bool_comparison, clippy::collapsible_if, clippy::collapsible_else_if, clippy::double_parens, clippy::ptr_arg)]
-        // All-caps names (`GET`, `HTTP`) are the spec's to choose.
-        #![allow(clippy::upper_case_acronyms)]
+        // All-caps names (`GET`, `HTTP`) and shared suffixes (`StartRequested`,
+        // `StopRequested`; undo records of assigned fields all end in `Replaced`) come
+        // from the spec; guard and firing functions take one parameter per input field
+        // they read.
+        #![allow(clippy::upper_case_acronyms, clippy::enum_variant_names, clippy::too_many_arguments)]
 
         #collections
 

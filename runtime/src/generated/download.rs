@@ -12,8 +12,11 @@
     clippy::double_parens,
     clippy::ptr_arg
 )]
-#![allow(clippy::upper_case_acronyms)]
-
+#![allow(
+    clippy::upper_case_acronyms,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments
+)]
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 /// Opaque job identifier.

@@ -13,4 +13,6 @@ pub mod ledger;
 #[rustfmt::skip]
 pub mod placeholder;
 #[rustfmt::skip]
+pub mod tally;
+#[rustfmt::skip]
 pub mod traffic_light;
