@@ -42,6 +42,8 @@ pub enum RunOutcomeKind {
     /// Generic executor failure; contributors retried or exhausted.
     Failed,
     Cancelled,
+    /// Ended by a control operation (stop, destroy, unregister, recover) or by the executor
+    /// stopping itself; its contributors were abandoned or, for recover, requeued.
     Stopped,
 }
 

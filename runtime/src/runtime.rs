@@ -121,29 +121,47 @@ impl SessionRuntime {
     /// Returns whether it was new. Registering again is harmless; a destroyed session
     /// cannot come back.
     pub async fn register_session(&self, id: SessionId) -> RuntimeResult<bool> {
-        let (session, inserted) = {
-            let mut sessions = self.sessions.write().unwrap_or_else(|p| p.into_inner());
-            match sessions.get(&id) {
-                Some(existing) => (existing.clone(), false),
-                None => {
-                    let session = Arc::new(Session::new(id.clone()));
-                    sessions.insert(id.clone(), session.clone());
-                    (session, true)
+        loop {
+            let (session, inserted) = {
+                let mut sessions = self.sessions.write().unwrap_or_else(|p| p.into_inner());
+                match sessions.get(&id) {
+                    Some(existing) => (existing.clone(), false),
+                    None => {
+                        let session = Arc::new(Session::new(id.clone()));
+                        sessions.insert(id.clone(), session.clone());
+                        (session, true)
+                    }
                 }
+            };
+            let gate = session.gate.lock().await;
+            // The registration that inserted this entry failed its store write and took the
+            // entry out while we waited: start over rather than register an orphan.
+            if !self.lookup(&id).is_some_and(|s| Arc::ptr_eq(&s, &session)) {
+                drop(gate);
+                continue;
             }
-        };
-        let _gate = session.gate.lock().await;
+            return self.register_locked(&id, &session, inserted).await;
+        }
+    }
+
+    /// `register_session` with the session's gate held.
+    async fn register_locked(
+        &self,
+        id: &SessionId,
+        session: &Arc<Session>,
+        inserted: bool,
+    ) -> RuntimeResult<bool> {
         session.ensure_not_destroyed()?;
         match session
             .step(&self.shared, k::Input::Register, StepContext::default())
             .await
         {
             Ok(Ok(_)) => Ok(inserted),
-            Ok(Err(rejection)) => Err(kernel_io::phase_error(&id, &rejection)),
+            Ok(Err(rejection)) => Err(kernel_io::phase_error(id, &rejection)),
             Err(e) => {
                 if inserted {
                     // Nothing durable exists for it: take the half-registered entry back out.
-                    self.remove(&id, &session);
+                    self.remove(id, session);
                 }
                 Err(e)
             }
@@ -159,9 +177,10 @@ impl SessionRuntime {
         id: SessionId,
         executor: Arc<dyn Executor>,
     ) -> RuntimeResult<bool> {
-        if self.lookup(&id).is_none() {
-            self.register_session(id.clone()).await?;
-        }
+        // Always (idempotently) register: a session found in the map may still be
+        // Initializing, its registration in flight on another task, and an Initializing
+        // kernel refuses the attach. Registering waits for that registration to finish.
+        self.register_session(id.clone()).await?;
         let session = self.live_session(&id)?;
         let gate = session.gate.lock().await;
         session.ensure_not_destroyed()?;

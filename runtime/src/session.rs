@@ -255,9 +255,10 @@ impl Session {
         input: k::Input,
         ctx: StepContext<'_>,
     ) -> RuntimeResult<Result<Step, k::Rejection>> {
-        let transition = {
+        let (transition, run_before) = {
             let mut kernel = lock(&self.kernel);
-            match kernel.apply(input) {
+            let run_before = kernel.state().run;
+            let applied = match kernel.apply(input) {
                 Ok(t) => {
                     let _span = tracing::debug_span!(
                         "transition",
@@ -274,7 +275,8 @@ impl Session {
                     tracing::debug!(session = %self.id, %rejection, "kernel rejected");
                     return Ok(Err(rejection));
                 }
-            }
+            };
+            (applied, run_before)
         };
         let writes = self.store_writes(&transition, &ctx);
         if !writes.is_empty()
@@ -289,7 +291,9 @@ impl Session {
             tracing::warn!(session = %self.id, error = %e, "store write failed; transition rolled back");
             return Err(RuntimeError::Store(e));
         }
-        Ok(Ok(self.realise(shared, &transition, &ctx)))
+        let step = self.realise(shared, &transition, &ctx);
+        self.publish_run_ended_by_control(shared, &transition, run_before);
+        Ok(Ok(step))
     }
 
     /// The durable facts of a transition, as one atomic batch. Only durable inputs have rows.
@@ -299,6 +303,7 @@ impl Session {
         let mut terminal = Vec::new();
         let mut requeued = Vec::new();
         let mut contributors = Vec::new();
+        let mut transferred = Vec::new();
         let mut run_end = None;
         let mut unregistered = false;
         let durable = |id: &InputId| self.is_durable(id, ctx.accepting);
@@ -355,6 +360,12 @@ impl Session {
                         requeued.push(id);
                     }
                 }
+                k::Effect::Transferred { input } => {
+                    let id = kernel_io::input_id(input);
+                    if durable(&id) {
+                        transferred.push(id);
+                    }
+                }
                 k::Effect::RunCommitted { run } => run_end = Some((kernel_io::run_id(*run), true)),
                 k::Effect::RunFailed { run } | k::Effect::RunCancelled { run } => {
                     run_end = Some((kernel_io::run_id(*run), false))
@@ -388,6 +399,20 @@ impl Session {
                 })
             }
             None => {}
+        }
+        // Recover moves the lost run's contributors from Staged back to Queued; without this
+        // row the store still has them Staged and refuses to stage them again.
+        if !transferred.is_empty() {
+            writes.push(StoreWrite::InputsRequeued {
+                session: session.clone(),
+                inputs: transferred,
+            });
+        }
+        // Reset forgets every input and key in the kernel; the store must forget them too.
+        if t.id == k::TransitionId::Reset {
+            writes.push(StoreWrite::InputsForgotten {
+                session: session.clone(),
+            });
         }
         if unregistered {
             writes.push(StoreWrite::SessionRemoved { session });
@@ -504,6 +529,32 @@ impl Session {
             }
         }
         step
+    }
+
+    /// A run ended by a control operation (stop, destroy, unregister, recover) has no
+    /// commit/fail/cancel effect of its own; subscribers that saw it start must still see
+    /// it finish, so it is reported as `Stopped`.
+    fn publish_run_ended_by_control(
+        &self,
+        shared: &Shared,
+        t: &k::Transition,
+        run_before: Option<k::RunId>,
+    ) {
+        let ended_by_run_effect = t.effects.iter().any(|e| {
+            matches!(
+                e,
+                k::Effect::RunCommitted { .. }
+                    | k::Effect::RunFailed { .. }
+                    | k::Effect::RunCancelled { .. }
+            )
+        });
+        if let Some(run) = run_before
+            && t.from == k::Phase::Running
+            && t.to != k::Phase::Running
+            && !ended_by_run_effect
+        {
+            self.run_finished(shared, run, RunOutcomeKind::Stopped);
+        }
     }
 
     fn run_finished(&self, shared: &Shared, run: k::RunId, outcome: RunOutcomeKind) {

@@ -107,6 +107,17 @@ pub enum StoreWrite {
         requeued: Vec<InputId>,
         terminal: Vec<TerminalRow>,
     },
+    /// Inputs put back in their lane outside a failed run: `recover` returns the lost run's
+    /// contributors (stored as Staged) to Queued, `recycle` keeps queued work for the next
+    /// executor. Attempts are kept.
+    InputsRequeued {
+        session: SessionId,
+        inputs: Vec<InputId>,
+    },
+    /// `reset`: the kernel forgot every input and idempotency key of the session, so every
+    /// stored input row goes too (otherwise a reused id or key would conflict with, or after
+    /// a restart be bound to, an input the kernel no longer knows). Receipts and phase stay.
+    InputsForgotten { session: SessionId },
     /// Inputs ended outside a run (stop, retire, reset, destroy, operations on accept, ...).
     InputsTerminal {
         session: SessionId,
@@ -128,6 +139,8 @@ pub enum WriteKind {
     InputsStaged,
     RunCommitted,
     RunFailed,
+    InputsRequeued,
+    InputsForgotten,
     InputsTerminal,
     Lifecycle,
     SessionRemoved,
@@ -140,6 +153,8 @@ impl StoreWrite {
             Self::InputsStaged { .. } => WriteKind::InputsStaged,
             Self::RunCommitted { .. } => WriteKind::RunCommitted,
             Self::RunFailed { .. } => WriteKind::RunFailed,
+            Self::InputsRequeued { .. } => WriteKind::InputsRequeued,
+            Self::InputsForgotten { .. } => WriteKind::InputsForgotten,
             Self::InputsTerminal { .. } => WriteKind::InputsTerminal,
             Self::Lifecycle { .. } => WriteKind::Lifecycle,
             Self::SessionRemoved { .. } => WriteKind::SessionRemoved,
@@ -152,6 +167,8 @@ impl StoreWrite {
             | Self::InputsStaged { session, .. }
             | Self::RunCommitted { session, .. }
             | Self::RunFailed { session, .. }
+            | Self::InputsRequeued { session, .. }
+            | Self::InputsForgotten { session }
             | Self::InputsTerminal { session, .. }
             | Self::Lifecycle { session, .. }
             | Self::SessionRemoved { session } => session,
@@ -439,6 +456,14 @@ impl Inner {
                     }
                     view.terminal_rows(session, terminal)?;
                 }
+                StoreWrite::InputsRequeued { session, inputs } => {
+                    for id in inputs {
+                        view.live(session, id)?;
+                        view.set(session, id, InputPhase::Queued);
+                    }
+                }
+                // For input phases, forgetting the inputs is the same as removing the session.
+                StoreWrite::InputsForgotten { session } => view.remove(session),
                 StoreWrite::InputsTerminal { session, rows } => {
                     view.terminal_rows(session, rows)?
                 }
@@ -506,6 +531,19 @@ impl Inner {
                 }
                 for row in terminal {
                     record.apply_terminal(row);
+                }
+            }
+            StoreWrite::InputsRequeued { session, inputs } => {
+                let record = self.sessions.entry(session).or_default();
+                for id in inputs {
+                    if let Some(input) = record.inputs.get_mut(&id) {
+                        input.phase = InputPhase::Queued;
+                    }
+                }
+            }
+            StoreWrite::InputsForgotten { session } => {
+                if let Some(record) = self.sessions.get_mut(&session) {
+                    record.inputs.clear();
                 }
             }
             StoreWrite::InputsTerminal { session, rows } => {
@@ -632,6 +670,42 @@ mod tests {
 
     fn phase_of(store: &InMemoryStore, id: &str) -> Option<InputPhase> {
         store.input(&sid(), &id.into()).map(|r| r.phase)
+    }
+
+    #[tokio::test]
+    async fn requeued_inputs_can_be_staged_again_and_forgotten_ids_reused() {
+        let store = InMemoryStore::new();
+        store
+            .write(vec![accepted("a", 0), accepted("b", 1), staged(1, &["a"])])
+            .await
+            .unwrap();
+        // A lost run (recover): its contributor goes back to Queued and can be staged again.
+        let requeue = StoreWrite::InputsRequeued {
+            session: sid(),
+            inputs: vec!["a".into()],
+        };
+        store.write(vec![requeue]).await.unwrap();
+        assert_eq!(phase_of(&store, "a"), Some(InputPhase::Queued));
+        store.write(vec![staged(2, &["a"])]).await.unwrap();
+        assert_eq!(store.input(&sid(), &"a".into()).unwrap().attempts, 2);
+        store.write(vec![committed(2, &["a"])]).await.unwrap();
+        // A terminal input cannot be requeued.
+        let requeue = StoreWrite::InputsRequeued {
+            session: sid(),
+            inputs: vec!["a".into()],
+        };
+        assert!(matches!(
+            store.write(vec![requeue]).await,
+            Err(StoreError::Conflict(_))
+        ));
+        // Reset: every input row goes, receipts and phase stay, ids can be reused.
+        let forget = StoreWrite::InputsForgotten { session: sid() };
+        store.write(vec![forget, accepted("a", 2)]).await.unwrap();
+        let stored = store.session(&sid()).unwrap();
+        assert_eq!(stored.inputs.len(), 1);
+        assert_eq!(phase_of(&store, "a"), Some(InputPhase::Queued));
+        assert_eq!(phase_of(&store, "b"), None);
+        assert_eq!(stored.runs.len(), 1);
     }
 
     #[tokio::test]

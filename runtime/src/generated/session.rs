@@ -1094,6 +1094,7 @@ pub const TRANSITIONS: &[TransitionInfo] = &[
         from: &[Phase::Idle, Phase::Attached, Phase::Running],
         to: None,
         guards: &[
+            "not_operation",
             "has_id",
             "key_not_empty",
             "fresh_id",
@@ -1635,6 +1636,9 @@ fn guards_accept(
     key: &Option<IdemKey>,
     has_request: &bool,
 ) -> Result<Option<&'static str>, Fault> {
+    if !((*kind) != Kind::Operation) {
+        return Ok(Some("not_operation"));
+    }
     if !(!id.0.is_empty()) {
         return Ok(Some("has_id"));
     }

@@ -1,0 +1,652 @@
+//! Control operations (boundary cancel, interrupt, stop, retire, reset, recycle, recover,
+//! destroy, unregister) and the query surface of the runtime shell.
+
+mod support;
+
+use std::sync::Arc;
+use support::*;
+use suricate_runtime::generated::session as k;
+use suricate_runtime::*;
+
+// ---- Boundary cancel and interrupt ---------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_burst_of_boundary_cancels_dispatches_once() {
+    let (runtime, s, exec) = attached("s").await;
+    exec.push(Step::blocked(Step::Echo));
+    let a = accept(&runtime, &s, prompt("a")).await;
+    exec.wait_for_blocked(1).await;
+    let run = current_run(&runtime, &s).await;
+    let tasks: Vec<_> = (0..12)
+        .map(|_| {
+            let runtime = runtime.clone();
+            let s = s.clone();
+            tokio::spawn(async move { runtime.cancel_after_boundary(&s).await })
+        })
+        .collect();
+    let mut dispatched = 0;
+    for t in tasks {
+        if within(t).await.unwrap().unwrap() {
+            dispatched += 1;
+        }
+    }
+    assert_eq!(dispatched, 1);
+    assert_eq!(outcome(a).await, CompletionOutcome::Cancelled);
+    assert_eq!(exec.boundary_cancels(), vec![run]);
+    // The next run is not affected by the earlier burst.
+    assert!(is_completed(
+        &outcome(accept(&runtime, &s, prompt("b")).await).await
+    ));
+}
+
+#[tokio::test]
+async fn a_boundary_cancel_while_idle_does_not_cancel_the_next_run() {
+    let (runtime, s, exec) = attached("s").await;
+    assert!(!runtime.cancel_after_boundary(&s).await.unwrap());
+    // Also harmless on a session without an executor.
+    let idle = sid("idle");
+    runtime.register_session(idle.clone()).await.unwrap();
+    assert!(!runtime.cancel_after_boundary(&idle).await.unwrap());
+
+    exec.push(Step::blocked(Step::Echo));
+    let a = accept(&runtime, &s, prompt("a")).await;
+    exec.wait_for_blocked(1).await;
+    assert!(exec.boundary_cancels().is_empty());
+    exec.release(1);
+    assert!(is_completed(&outcome(a).await));
+}
+
+#[tokio::test]
+async fn boundary_cancel_without_a_live_handle_is_recorded_but_the_run_completes() {
+    let runtime = SessionRuntime::new();
+    let s = sid("s");
+    let exec = ScriptedExecutor::without_live_handles();
+    runtime
+        .ensure_executor(s.clone(), Arc::new(exec.clone()))
+        .await
+        .unwrap();
+    exec.push(Step::blocked(Step::Echo));
+    let a = accept(&runtime, &s, prompt("a")).await;
+    exec.wait_for_blocked(1).await;
+    assert!(runtime.cancel_after_boundary(&s).await.unwrap());
+    assert!(!runtime.cancel_after_boundary(&s).await.unwrap());
+    exec.release(1);
+    assert!(is_completed(&outcome(a).await));
+}
+
+#[tokio::test]
+async fn interrupt_is_fenced_by_run_id() {
+    let (runtime, s, exec) = attached("s").await;
+    exec.push(Step::blocked(Step::Echo));
+    let a = accept(&runtime, &s, prompt("a")).await;
+    exec.wait_for_blocked(1).await;
+    let run = current_run(&runtime, &s).await;
+    let stale = RunId(run.0 + 7);
+    assert!(!runtime.interrupt(&s, stale).await.unwrap());
+    assert!(!runtime.interrupt(&s, RunId(0)).await.unwrap());
+    assert!(exec.interrupts().is_empty(), "a stale id touches nothing");
+    assert_eq!(exec.blocked(), 1);
+    assert_eq!(runtime.runtime_state(&s).await.unwrap().run, Some(run));
+
+    assert!(runtime.interrupt(&s, run).await.unwrap());
+    assert_eq!(outcome(a).await, CompletionOutcome::Cancelled);
+    assert_eq!(exec.interrupts(), vec![run]);
+    let state = runtime.input_state(&s, &iid("a")).await.unwrap().unwrap();
+    assert_eq!(state.abandoned, Some(AbandonReason::Cancelled));
+
+    // The old id is now stale; a newer run is untouched by it.
+    exec.push(Step::blocked(Step::Echo));
+    let b = accept(&runtime, &s, prompt("b")).await;
+    exec.wait_for_blocked(1).await;
+    assert!(!runtime.interrupt(&s, run).await.unwrap());
+    exec.release(1);
+    assert!(is_completed(&outcome(b).await));
+    assert_eq!(exec.interrupts(), vec![run]);
+}
+
+// ---- Stop --------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn stop_abandons_pending_work_calls_the_hook_once_and_can_be_revived() {
+    let (runtime, s, exec) = attached("s").await;
+    exec.push(Step::blocked(Step::Echo));
+    let a = accept(&runtime, &s, prompt("a")).await;
+    exec.wait_for_blocked(1).await;
+    let b = accept(&runtime, &s, prompt("b")).await;
+    let c = accept(&runtime, &s, msg("c").steer()).await;
+    let report = runtime.stop(&s).await.unwrap();
+    assert_eq!(report.abandoned, 3);
+    let stopped = terminated(TerminationReason::Stopped);
+    for h in [a, b, c] {
+        assert_eq!(outcome(h).await, stopped);
+    }
+    assert_eq!(exec.stop_calls(), 1);
+    assert_eq!(phase(&runtime, &s).await, RuntimePhase::Stopped);
+    assert!(!runtime.has_executor(&s));
+    for id in ["a", "b", "c"] {
+        let st = runtime.input_state(&s, &iid(id)).await.unwrap().unwrap();
+        assert_eq!(st.phase, InputPhase::Abandoned);
+        assert_eq!(st.abandoned, Some(AbandonReason::Stopped));
+    }
+    // Stopping again is harmless and does not call the hook again.
+    assert_eq!(runtime.stop(&s).await.unwrap(), ControlReport::default());
+    settle().await;
+    assert_eq!(exec.stop_calls(), 1);
+    assert_eq!(exec.calls(), 1, "nothing ran after the stop");
+    assert_eq!(
+        runtime.accept(&s, prompt("d")).await.unwrap_err(),
+        RuntimeError::Stopped(s.clone())
+    );
+
+    // Revive with a new executor.
+    let revived = ScriptedExecutor::new();
+    assert!(
+        runtime
+            .ensure_executor(s.clone(), Arc::new(revived.clone()))
+            .await
+            .unwrap()
+    );
+    assert_eq!(phase(&runtime, &s).await, RuntimePhase::Attached);
+    assert!(is_completed(
+        &outcome(accept(&runtime, &s, prompt("d")).await).await
+    ));
+    assert_eq!(revived.batches(), vec![vec![iid("d")]]);
+}
+
+#[tokio::test]
+async fn stop_without_an_executor_abandons_queued_work() {
+    let runtime = SessionRuntime::new();
+    let s = sid("s");
+    runtime.register_session(s.clone()).await.unwrap();
+    let a = accept(&runtime, &s, prompt("a")).await;
+    let report = runtime.stop(&s).await.unwrap();
+    assert_eq!(report.abandoned, 1);
+    assert_eq!(outcome(a).await, terminated(TerminationReason::Stopped));
+    // The same executor may be attached again after a stop.
+    let exec = ScriptedExecutor::new();
+    runtime
+        .ensure_executor(s.clone(), Arc::new(exec.clone()))
+        .await
+        .unwrap();
+    runtime.stop(&s).await.unwrap();
+    assert_eq!(exec.stop_calls(), 1);
+    runtime
+        .ensure_executor(s.clone(), Arc::new(exec.clone()))
+        .await
+        .unwrap();
+    assert!(is_completed(
+        &outcome(accept(&runtime, &s, prompt("b")).await).await
+    ));
+}
+
+// ---- Retire --------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn retire_with_a_loop_drains_then_retires_and_refuses_new_input() {
+    let (runtime, s, exec) = attached("s").await;
+    exec.push(Step::blocked(Step::Echo));
+    let a = accept(&runtime, &s, prompt("a")).await;
+    exec.wait_for_blocked(1).await;
+    let b = accept(&runtime, &s, prompt("b")).await;
+    let c = accept(&runtime, &s, msg("c")).await;
+    let report = runtime.retire(&s).await.unwrap();
+    assert_eq!(report.drained, 3, "the run's contributor plus two queued");
+    assert_eq!(report.abandoned, 0);
+    let state = runtime.runtime_state(&s).await.unwrap();
+    assert!(state.retiring);
+    assert_eq!(
+        state.phase,
+        RuntimePhase::Running,
+        "the run in flight finishes first"
+    );
+    assert_eq!(
+        runtime.accept(&s, prompt("late")).await.unwrap_err(),
+        RuntimeError::Retiring(s.clone())
+    );
+    exec.release(1);
+    for h in [a, b, c] {
+        assert!(is_completed(&outcome(h).await));
+    }
+    eventually("retired", || async {
+        phase(&runtime, &s).await == RuntimePhase::Retired
+    })
+    .await;
+    assert!(!runtime.has_executor(&s));
+    assert_eq!(
+        runtime.accept(&s, prompt("later")).await.unwrap_err(),
+        RuntimeError::Retired(s.clone())
+    );
+    assert_eq!(runtime.input_state(&s, &iid("late")).await.unwrap(), None);
+    assert_eq!(exec.calls(), 3);
+    // Retiring again is harmless; a retired session cannot get an executor.
+    assert_eq!(runtime.retire(&s).await.unwrap(), ControlReport::default());
+    assert_eq!(
+        runtime
+            .ensure_executor(s.clone(), Arc::new(ScriptedExecutor::new()))
+            .await
+            .unwrap_err(),
+        RuntimeError::Retired(s.clone())
+    );
+    assert_eq!(exec.stop_calls(), 0, "retiring is not stopping");
+}
+
+#[tokio::test]
+async fn retire_with_nothing_left_retires_at_once() {
+    let (runtime, s, _exec) = attached("s").await;
+    assert!(is_completed(
+        &outcome(accept(&runtime, &s, prompt("a")).await).await
+    ));
+    settle().await;
+    assert_eq!(runtime.retire(&s).await.unwrap(), ControlReport::default());
+    assert_eq!(phase(&runtime, &s).await, RuntimePhase::Retired);
+    assert!(!runtime.has_executor(&s));
+}
+
+#[tokio::test]
+async fn retire_without_a_loop_abandons_queued_work() {
+    let runtime = SessionRuntime::new();
+    let s = sid("s");
+    runtime.register_session(s.clone()).await.unwrap();
+    let a = accept(&runtime, &s, prompt("a")).await;
+    let b = accept(&runtime, &s, msg("b").steer()).await;
+    let report = runtime.retire(&s).await.unwrap();
+    assert_eq!(report.abandoned, 2);
+    assert_eq!(report.drained, 0);
+    let retired = CompletionOutcome::Abandoned {
+        reason: AbandonReason::Retired,
+        error: None,
+    };
+    assert_eq!(outcome(a).await, retired);
+    assert_eq!(outcome(b).await, retired);
+    assert_eq!(phase(&runtime, &s).await, RuntimePhase::Retired);
+}
+
+// ---- Reset -------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn reset_abandons_everything_and_returns_to_idle() {
+    let (runtime, s, exec) = attached("s").await;
+    assert!(is_completed(
+        &outcome(accept(&runtime, &s, prompt("done").with_key("k")).await).await
+    ));
+    settle().await;
+    let a = accept_quiet(&runtime, &s, prompt("a")).await;
+    let b = accept_quiet(&runtime, &s, msg("b").steer()).await;
+    let report = runtime.reset(&s).await.unwrap();
+    assert_eq!(report.abandoned, 2);
+    let reset = terminated(TerminationReason::Reset);
+    assert_eq!(outcome(a).await, reset);
+    assert_eq!(outcome(b).await, reset);
+    let state = runtime.runtime_state(&s).await.unwrap();
+    assert_eq!(state.phase, RuntimePhase::Idle);
+    assert_eq!(state.queued, 0);
+    assert!(!state.has_executor, "reset detaches the executor");
+    // Every input and key is forgotten.
+    for id in ["done", "a", "b"] {
+        assert_eq!(runtime.input_state(&s, &iid(id)).await.unwrap(), None);
+    }
+    let again = runtime
+        .accept(&s, prompt("done").with_key("k"))
+        .await
+        .unwrap();
+    assert_eq!(again.outcome, AcceptOutcome::Accepted);
+    assert_eq!(exec.stop_calls(), 0);
+    runtime
+        .ensure_executor(s.clone(), Arc::new(exec.clone()))
+        .await
+        .unwrap();
+    assert!(is_completed(&outcome(again.completion.unwrap()).await));
+}
+
+#[tokio::test]
+async fn reset_is_refused_while_a_run_is_in_flight() {
+    let (runtime, s, exec) = attached("s").await;
+    exec.push(Step::blocked(Step::Echo));
+    let a = accept(&runtime, &s, prompt("a")).await;
+    exec.wait_for_blocked(1).await;
+    let b = accept(&runtime, &s, prompt("b")).await;
+    assert_eq!(
+        runtime.reset(&s).await.unwrap_err(),
+        RuntimeError::NotReady {
+            session: s.clone(),
+            phase: RuntimePhase::Running
+        }
+    );
+    // Nothing changed.
+    assert_eq!(
+        runtime.list_active_inputs(&s).await.unwrap(),
+        vec![iid("a"), iid("b")]
+    );
+    exec.release(1);
+    assert!(is_completed(&outcome(a).await));
+    assert!(is_completed(&outcome(b).await));
+}
+
+// ---- Recycle and recover -----------------------------------------------------------------------
+
+#[tokio::test]
+async fn recycle_keeps_queued_work_and_waiters_in_order() {
+    let (runtime, s, exec) = attached("s").await;
+    settle().await;
+    let handles = vec![
+        accept_quiet(&runtime, &s, prompt("a")).await,
+        accept_quiet(&runtime, &s, prompt("b")).await,
+        accept_quiet(&runtime, &s, prompt("c").steer()).await,
+    ];
+    let report = runtime.recycle(&s).await.unwrap();
+    assert_eq!(report.transferred, 3);
+    assert_eq!(report.abandoned, 0);
+    let state = runtime.runtime_state(&s).await.unwrap();
+    assert_eq!((state.phase, state.queued), (RuntimePhase::Idle, 3));
+    assert!(!runtime.has_executor(&s));
+    assert_eq!(exec.stop_calls(), 0);
+    let next = ScriptedExecutor::new();
+    runtime
+        .ensure_executor(s.clone(), Arc::new(next.clone()))
+        .await
+        .unwrap();
+    for h in handles {
+        assert!(is_completed(&outcome(h).await));
+    }
+    assert_eq!(
+        next.batches(),
+        vec![vec![iid("c")], vec![iid("a")], vec![iid("b")]]
+    );
+    assert_eq!(exec.calls(), 0, "the old executor ran nothing");
+}
+
+#[tokio::test]
+async fn recycle_is_refused_while_a_run_is_in_flight() {
+    let (runtime, s, exec) = attached("s").await;
+    exec.push(Step::blocked(Step::Echo));
+    let a = accept(&runtime, &s, prompt("a")).await;
+    exec.wait_for_blocked(1).await;
+    assert!(matches!(
+        runtime.recycle(&s).await.unwrap_err(),
+        RuntimeError::NotReady {
+            phase: RuntimePhase::Running,
+            ..
+        }
+    ));
+    exec.release(1);
+    assert!(is_completed(&outcome(a).await));
+}
+
+#[tokio::test]
+async fn recover_puts_the_lost_run_back_in_front() {
+    let (runtime, s, old) = attached("s").await;
+    old.push(Step::blocked(Step::Echo));
+    let a = accept(&runtime, &s, prompt("a")).await;
+    old.wait_for_blocked(1).await;
+    let b = accept(&runtime, &s, prompt("b")).await;
+    let report = runtime.recover(&s).await.unwrap();
+    assert_eq!(report.transferred, 1, "the run's contributor");
+    let state = runtime.runtime_state(&s).await.unwrap();
+    assert_eq!(
+        (state.phase, state.run, state.queued),
+        (RuntimePhase::Idle, None, 2)
+    );
+    assert_eq!(
+        runtime.list_active_inputs(&s).await.unwrap(),
+        vec![iid("a"), iid("b")]
+    );
+    // The lost run finishing late changes nothing.
+    old.release(1);
+    settle().await;
+    assert_eq!(
+        runtime
+            .input_state(&s, &iid("a"))
+            .await
+            .unwrap()
+            .unwrap()
+            .phase,
+        InputPhase::Queued
+    );
+
+    let next = ScriptedExecutor::new();
+    runtime
+        .ensure_executor(s.clone(), Arc::new(next.clone()))
+        .await
+        .unwrap();
+    assert!(is_completed(&outcome(a).await));
+    assert!(is_completed(&outcome(b).await));
+    assert_eq!(next.batches(), vec![vec![iid("a")], vec![iid("b")]]);
+    let a_state = runtime.input_state(&s, &iid("a")).await.unwrap().unwrap();
+    assert_eq!(a_state.attempts, 2, "the lost run counted as an attempt");
+    // Recover on an idle or attached session only detaches.
+    assert_eq!(runtime.recover(&s).await.unwrap(), ControlReport::default());
+    assert_eq!(phase(&runtime, &s).await, RuntimePhase::Idle);
+}
+
+/// An executor that panics kills the loop task; `recover` is how the session gets going again.
+#[tokio::test]
+async fn recover_after_a_panicking_executor() {
+    struct Panics;
+    #[async_trait::async_trait]
+    impl Executor for Panics {
+        async fn apply(&self, _run: RunPrimitive) -> Result<RunOutput, ExecutorError> {
+            panic!("executor bug (expected by this test)");
+        }
+        async fn stop(&self) {}
+    }
+    let runtime = SessionRuntime::new();
+    let s = sid("s");
+    runtime
+        .ensure_executor(s.clone(), Arc::new(Panics))
+        .await
+        .unwrap();
+    let a = accept(&runtime, &s, prompt("a")).await;
+    eventually("the loop died", || async { !runtime.has_executor(&s) }).await;
+    assert_eq!(phase(&runtime, &s).await, RuntimePhase::Running);
+    assert_eq!(runtime.recover(&s).await.unwrap().transferred, 1);
+    let exec = ScriptedExecutor::new();
+    assert!(
+        runtime
+            .ensure_executor(s.clone(), Arc::new(exec.clone()))
+            .await
+            .unwrap()
+    );
+    assert!(is_completed(&outcome(a).await));
+}
+
+// ---- Destroy and unregister ----------------------------------------------------------------------
+
+#[tokio::test]
+async fn destroy_is_terminal_for_every_later_call() {
+    let (runtime, s, exec) = attached("s").await;
+    exec.push(Step::blocked(Step::Echo));
+    let a = accept(&runtime, &s, prompt("a")).await;
+    exec.wait_for_blocked(1).await;
+    let b = accept(&runtime, &s, prompt("b")).await;
+    let report = runtime.destroy(&s).await.unwrap();
+    assert_eq!(report.abandoned, 2);
+    let destroyed = terminated(TerminationReason::Destroyed);
+    assert_eq!(outcome(a).await, destroyed);
+    assert_eq!(outcome(b).await, destroyed);
+    assert_eq!(exec.stop_calls(), 1, "the executor is stopped");
+    assert!(!runtime.has_executor(&s));
+
+    let err = RuntimeError::Destroyed(s.clone());
+    let exec2: Arc<dyn Executor> = Arc::new(ScriptedExecutor::new());
+    assert_eq!(runtime.accept(&s, prompt("c")).await.unwrap_err(), err);
+    assert_eq!(
+        runtime
+            .accept_without_wake(&s, prompt("c"))
+            .await
+            .unwrap_err(),
+        err
+    );
+    assert_eq!(runtime.wake(&s).await.unwrap_err(), err);
+    assert_eq!(runtime.register_session(s.clone()).await.unwrap_err(), err);
+    assert_eq!(
+        runtime.ensure_executor(s.clone(), exec2).await.unwrap_err(),
+        err
+    );
+    assert_eq!(runtime.runtime_state(&s).await.unwrap_err(), err);
+    assert_eq!(runtime.input_state(&s, &iid("a")).await.unwrap_err(), err);
+    assert_eq!(runtime.list_active_inputs(&s).await.unwrap_err(), err);
+    assert_eq!(runtime.kernel_snapshot(&s).await.unwrap_err(), err);
+    assert_eq!(runtime.cancel_after_boundary(&s).await.unwrap_err(), err);
+    assert_eq!(runtime.interrupt(&s, RunId(1)).await.unwrap_err(), err);
+    assert_eq!(runtime.stop(&s).await.unwrap_err(), err);
+    assert_eq!(runtime.retire(&s).await.unwrap_err(), err);
+    assert_eq!(runtime.reset(&s).await.unwrap_err(), err);
+    assert_eq!(runtime.recycle(&s).await.unwrap_err(), err);
+    assert_eq!(runtime.recover(&s).await.unwrap_err(), err);
+    assert_eq!(runtime.destroy(&s).await.unwrap_err(), err);
+    assert_eq!(runtime.unregister_session(&s).await.unwrap_err(), err);
+    // The released old run changes nothing either.
+    exec.release_all();
+    settle().await;
+    assert_eq!(exec.calls(), 1);
+    assert_eq!(exec.stop_calls(), 1);
+}
+
+#[tokio::test]
+async fn unregister_tells_waiters_and_applies_nothing_queued() {
+    let (runtime, s, exec) = attached("s").await;
+    exec.push(Step::blocked(Step::Echo));
+    let a = accept(&runtime, &s, prompt("a")).await;
+    exec.wait_for_blocked(1).await;
+    let join = runtime
+        .accept(&s, prompt("a2").with_key("k"))
+        .await
+        .unwrap();
+    let b = accept(&runtime, &s, prompt("b")).await;
+    let c = accept(&runtime, &s, msg("c").steer()).await;
+    let report = runtime.unregister_session(&s).await.unwrap();
+    assert_eq!(report.abandoned, 4);
+    let gone = terminated(TerminationReason::Unregistered);
+    for h in [a, b, c, join.completion.unwrap()] {
+        assert_eq!(outcome(h).await, gone);
+    }
+    // The run in flight finishing, or any wake, applies nothing more.
+    exec.release_all();
+    settle().await;
+    assert_eq!(exec.calls(), 1);
+    assert_eq!(
+        exec.stop_calls(),
+        0,
+        "unregister detaches without the stop hook"
+    );
+    assert!(!runtime.contains_session(&s));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_unregister_callers_share_one_result() {
+    let store = PausableStore::new();
+    let runtime = Arc::new(SessionRuntime::with_store(store.clone()));
+    let s = sid("s");
+    runtime.register_session(s.clone()).await.unwrap();
+    let mut handles = Vec::new();
+    for i in 0..3 {
+        handles.push(accept(&runtime, &s, prompt(&format!("p{i}"))).await);
+    }
+    // The first unregister parks inside its store write, holding the session's gate; the
+    // others line up behind it.
+    store.pause();
+    let callers: Vec<_> = (0..8)
+        .map(|_| {
+            let runtime = runtime.clone();
+            let s = s.clone();
+            tokio::spawn(async move { runtime.unregister_session(&s).await })
+        })
+        .collect();
+    eventually("the first unregister is writing", || async {
+        store.waiting() == 1
+    })
+    .await;
+    settle().await;
+    store.resume();
+    let mut reports = Vec::new();
+    for c in callers {
+        reports.push(within(c).await.unwrap().unwrap());
+    }
+    assert!(reports.iter().all(|r| *r == reports[0]), "{reports:?}");
+    assert_eq!(reports[0].abandoned, 3);
+    for h in handles {
+        assert_eq!(
+            outcome(h).await,
+            terminated(TerminationReason::Unregistered)
+        );
+    }
+    assert!(store.inner.session(&s).is_none(), "its rows are gone");
+}
+
+// ---- Queries ----------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn queries_describe_a_running_session() {
+    let (runtime, s, exec) = attached("s").await;
+    exec.push(Step::blocked(Step::Echo));
+    let _a = accept(&runtime, &s, prompt("a")).await;
+    exec.wait_for_blocked(1).await;
+    let run = current_run(&runtime, &s).await;
+    let _b = accept(&runtime, &s, msg("b")).await;
+    let _c = accept(&runtime, &s, msg("c").steer()).await;
+
+    let state = runtime.runtime_state(&s).await.unwrap();
+    assert_eq!(
+        state,
+        RuntimeState {
+            phase: RuntimePhase::Running,
+            run: Some(run),
+            queued: 2,
+            staged: 1,
+            retiring: false,
+            has_executor: true,
+        }
+    );
+    // The run's contributors, then the steer lane, then the queue lane.
+    assert_eq!(
+        runtime.list_active_inputs(&s).await.unwrap(),
+        vec![iid("a"), iid("c"), iid("b")]
+    );
+    assert_eq!(
+        runtime.input_state(&s, &iid("a")).await.unwrap(),
+        Some(InputState {
+            phase: InputPhase::Staged,
+            attempts: 1,
+            last_run: Some(run),
+            abandoned: None
+        })
+    );
+    assert_eq!(
+        runtime.input_state(&s, &iid("b")).await.unwrap(),
+        Some(InputState {
+            phase: InputPhase::Queued,
+            attempts: 0,
+            last_run: None,
+            abandoned: None
+        })
+    );
+    assert_eq!(runtime.input_state(&s, &iid("nope")).await.unwrap(), None);
+    let snapshot = runtime.kernel_snapshot(&s).await.unwrap();
+    assert_eq!(snapshot.phase, k::Phase::Running);
+    assert_eq!(snapshot.run, Some(k::RunId(run.0)));
+    assert_eq!(snapshot.inputs.len(), 3);
+    assert_eq!(snapshot.staged.len(), 1);
+    assert_eq!(snapshot.queue.len(), 1);
+    assert_eq!(snapshot.steer.len(), 1);
+
+    exec.release(1);
+    eventually("all consumed", || async {
+        runtime.list_active_inputs(&s).await.unwrap().is_empty()
+    })
+    .await;
+    let state = runtime.runtime_state(&s).await.unwrap();
+    assert_eq!(
+        (state.phase, state.run, state.queued, state.staged),
+        (RuntimePhase::Attached, None, 0, 0)
+    );
+    let a = runtime.input_state(&s, &iid("a")).await.unwrap().unwrap();
+    assert_eq!((a.phase, a.last_run), (InputPhase::Consumed, Some(run)));
+    // Queries on an unknown session are typed errors.
+    let unknown = sid("unknown");
+    assert_eq!(
+        runtime.runtime_state(&unknown).await.unwrap_err(),
+        RuntimeError::UnknownSession(unknown.clone())
+    );
+    assert!(runtime.list_active_inputs(&unknown).await.is_err());
+    assert!(runtime.kernel_snapshot(&unknown).await.is_err());
+}

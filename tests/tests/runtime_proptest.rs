@@ -1,0 +1,373 @@
+//! Property test: random sequences of shell operations against one session whose executor
+//! picks a random outcome per run. After quiescence every accepted input is either terminal
+//! or active exactly once, and after draining every waiter has resolved exactly once, agreeing
+//! with the kernel's record and with the event stream.
+
+mod support;
+
+use proptest::prelude::*;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use support::*;
+use suricate_runtime::*;
+use tokio::sync::broadcast;
+
+#[derive(Debug, Clone)]
+enum Op {
+    Accept {
+        prompt: bool,
+        steer: bool,
+        key: Option<u8>,
+        wake: bool,
+    },
+    Wake,
+    CancelAfterBoundary,
+    Interrupt {
+        stale: bool,
+    },
+    Stop,
+    Attach,
+    Retire,
+    Reset,
+    Recycle,
+    Recover,
+    Release,
+    Yield,
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        8 => (any::<bool>(), any::<bool>(), proptest::option::weighted(0.3, 0u8..4), prop::bool::weighted(0.8))
+            .prop_map(|(prompt, steer, key, wake)| Op::Accept { prompt, steer, key, wake }),
+        1 => Just(Op::Wake),
+        1 => Just(Op::CancelAfterBoundary),
+        1 => any::<bool>().prop_map(|stale| Op::Interrupt { stale }),
+        1 => Just(Op::Stop),
+        2 => Just(Op::Attach),
+        1 => Just(Op::Retire),
+        1 => Just(Op::Reset),
+        1 => Just(Op::Recycle),
+        1 => Just(Op::Recover),
+        3 => Just(Op::Release),
+        3 => Just(Op::Yield),
+    ]
+}
+
+/// Per-run executor outcomes, picked by run id.
+fn outcome_step(code: u8) -> Step {
+    match code {
+        0..=4 => Step::Echo,
+        5 => Step::fail("random failure"),
+        6 => Step::Cancel,
+        7 | 8 => Step::blocked(Step::Echo),
+        _ => Step::Stop,
+    }
+}
+
+struct Acceptance_ {
+    id: InputId,
+    joined: bool,
+    handle: Option<CompletionHandle>,
+    /// Resets that had happened when it was accepted.
+    epoch: usize,
+}
+
+/// Errors a random operation may legitimately get; anything else is a bug.
+fn expected_error(e: &RuntimeError) -> bool {
+    matches!(
+        e,
+        RuntimeError::Retired(_)
+            | RuntimeError::Stopped(_)
+            | RuntimeError::Retiring(_)
+            | RuntimeError::NotReady { .. }
+    )
+}
+
+fn ok_or_expected<T>(r: RuntimeResult<T>) -> Result<(), TestCaseError> {
+    match r {
+        Ok(_) => Ok(()),
+        Err(e) if expected_error(&e) => Ok(()),
+        Err(e) => Err(TestCaseError::fail(format!("unexpected error: {e:?}"))),
+    }
+}
+
+/// Releases blocked runs until the session stops changing: no run in flight, nothing blocked.
+async fn quiesce(runtime: &SessionRuntime, s: &SessionId, exec: &ScriptedExecutor) {
+    let mut stable = 0;
+    let deadline = tokio::time::Instant::now() + LIMIT;
+    while stable < 3 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "session never quiesced"
+        );
+        exec.release_all();
+        settle_briefly().await;
+        let state = runtime.runtime_state(s).await.unwrap();
+        if state.run.is_none() && exec.blocked() == 0 {
+            stable += 1;
+        } else {
+            stable = 0;
+        }
+    }
+}
+
+async fn settle_briefly() {
+    for _ in 0..10 {
+        tokio::task::yield_now().await;
+    }
+}
+
+async fn run_case(ops: Vec<Op>, outcomes: Vec<u8>) -> Result<(), TestCaseError> {
+    let runtime = Arc::new(SessionRuntime::new());
+    let s = sid("s");
+    let table = outcomes.clone();
+    let exec = ScriptedExecutor::with_responder(move |p| {
+        outcome_step(table[p.run.0 as usize % table.len()])
+    });
+    let mut events = runtime.subscribe();
+    runtime.register_session(s.clone()).await.unwrap();
+    let mut accepted: Vec<Acceptance_> = Vec::new();
+    let mut resets = 0;
+    let mut next_id = 0;
+    for op in ops {
+        let result: Result<(), TestCaseError> = match op {
+            Op::Accept {
+                prompt: is_prompt,
+                steer,
+                key,
+                wake,
+            } => {
+                let id = format!("i{next_id}");
+                next_id += 1;
+                let mut input = if is_prompt { prompt(&id) } else { msg(&id) };
+                if steer {
+                    input = input.steer();
+                }
+                if let Some(k) = key {
+                    input = input.with_key(format!("k{k}"));
+                }
+                let r = if wake {
+                    runtime.accept(&s, input).await
+                } else {
+                    runtime.accept_without_wake(&s, input).await
+                };
+                match r {
+                    Ok(a) => {
+                        let joined = a.outcome == AcceptOutcome::Deduplicated;
+                        accepted.push(Acceptance_ {
+                            id: a
+                                .completion
+                                .as_ref()
+                                .map(|h| h.input().clone())
+                                .unwrap_or_else(|| InputId::from(id.as_str())),
+                            joined,
+                            handle: a.completion,
+                            epoch: resets,
+                        });
+                        Ok(())
+                    }
+                    Err(e) => ok_or_expected::<()>(Err(e)),
+                }
+            }
+            Op::Wake => ok_or_expected(runtime.wake(&s).await),
+            Op::CancelAfterBoundary => ok_or_expected(runtime.cancel_after_boundary(&s).await),
+            Op::Interrupt { stale } => {
+                let run = runtime.runtime_state(&s).await.unwrap().run;
+                let target = match (run, stale) {
+                    (Some(r), false) => r,
+                    (Some(r), true) => RunId(r.0 + 1),
+                    (None, _) => RunId(0),
+                };
+                let dispatched = runtime.interrupt(&s, target).await.unwrap();
+                prop_assert!(!(stale && dispatched), "a stale interrupt dispatched");
+                Ok(())
+            }
+            Op::Stop => ok_or_expected(runtime.stop(&s).await),
+            Op::Attach => ok_or_expected(
+                runtime
+                    .ensure_executor(s.clone(), Arc::new(exec.clone()))
+                    .await,
+            ),
+            Op::Retire => ok_or_expected(runtime.retire(&s).await),
+            Op::Reset => {
+                let r = runtime.reset(&s).await;
+                if r.is_ok() {
+                    resets += 1;
+                }
+                ok_or_expected(r)
+            }
+            Op::Recycle => ok_or_expected(runtime.recycle(&s).await),
+            Op::Recover => ok_or_expected(runtime.recover(&s).await),
+            Op::Release => {
+                exec.release(1);
+                Ok(())
+            }
+            Op::Yield => {
+                settle_briefly().await;
+                Ok(())
+            }
+        };
+        result?;
+    }
+
+    // Quiescence: every accepted input is terminal, or active exactly once.
+    quiesce(&runtime, &s, &exec).await;
+    let active = runtime.list_active_inputs(&s).await.unwrap();
+    let active_set: HashSet<&InputId> = active.iter().collect();
+    prop_assert_eq!(
+        active_set.len(),
+        active.len(),
+        "an input is active twice: {:?}",
+        active
+    );
+    for a in accepted.iter().filter(|a| !a.joined) {
+        match runtime.input_state(&s, &a.id).await.unwrap() {
+            Some(state) => {
+                let terminal = matches!(state.phase, InputPhase::Consumed | InputPhase::Abandoned);
+                prop_assert!(
+                    terminal != active_set.contains(&a.id),
+                    "{} is {:?} and active={}",
+                    a.id,
+                    state,
+                    active_set.contains(&a.id)
+                );
+            }
+            None => prop_assert!(a.epoch < resets, "{} forgotten without a reset", a.id),
+        }
+    }
+    for id in &active {
+        let state = runtime.input_state(&s, id).await.unwrap();
+        prop_assert!(state.is_some(), "active input {} unknown", id);
+    }
+
+    // Drain: give the session a loop again if it can take one, then run everything out.
+    let phase = runtime.runtime_state(&s).await.unwrap().phase;
+    if matches!(phase, RuntimePhase::Idle | RuntimePhase::Stopped) {
+        runtime
+            .ensure_executor(s.clone(), Arc::new(exec.clone()))
+            .await
+            .unwrap();
+    }
+    let deadline = tokio::time::Instant::now() + LIMIT;
+    loop {
+        // Inputs accepted without a wake wait for one.
+        ok_or_expected(runtime.wake(&s).await)?;
+        quiesce(&runtime, &s, &exec).await;
+        if runtime.list_active_inputs(&s).await.unwrap().is_empty() {
+            break;
+        }
+        // An executor `Stop` may have stopped the session again mid-drain.
+        if runtime.runtime_state(&s).await.unwrap().phase == RuntimePhase::Stopped {
+            runtime
+                .ensure_executor(s.clone(), Arc::new(exec.clone()))
+                .await
+                .unwrap();
+        }
+        prop_assert!(tokio::time::Instant::now() < deadline, "never drained");
+    }
+
+    // Every waiter resolved exactly once and agrees with the kernel and the event stream.
+    let mut terminal_events: HashMap<InputId, usize> = HashMap::new();
+    loop {
+        match events.try_recv() {
+            Ok(e) => {
+                if let EventKind::InputTerminal { input, .. } = e.kind {
+                    *terminal_events.entry(input).or_default() += 1;
+                }
+            }
+            Err(broadcast::error::TryRecvError::Empty) => break,
+            Err(e) => return Err(TestCaseError::fail(format!("event stream: {e:?}"))),
+        }
+    }
+    let mut originals: HashMap<InputId, CompletionOutcome> = HashMap::new();
+    let mut joins = Vec::new();
+    for a in accepted {
+        let Some(handle) = a.handle else {
+            prop_assert!(a.joined, "{} accepted without a handle", a.id);
+            continue;
+        };
+        let o = tokio::time::timeout(LIMIT, handle.wait())
+            .await
+            .map_err(|_| TestCaseError::fail(format!("waiter of {} never resolved", a.id)))?;
+        prop_assert!(
+            !matches!(
+                o,
+                CompletionOutcome::RuntimeTerminated {
+                    reason: TerminationReason::Dropped
+                }
+            ),
+            "waiter of {} dropped",
+            a.id
+        );
+        if a.joined {
+            joins.push((a.id, o));
+            continue;
+        }
+        prop_assert_eq!(
+            terminal_events.get(&a.id).copied(),
+            Some(1),
+            "{} terminal events",
+            &a.id
+        );
+        if let Some(state) = runtime.input_state(&s, &a.id).await.unwrap() {
+            let agrees = match &o {
+                CompletionOutcome::Completed(_) => state.phase == InputPhase::Consumed,
+                CompletionOutcome::Cancelled => state.abandoned == Some(AbandonReason::Cancelled),
+                CompletionOutcome::Abandoned { reason, .. } => state.abandoned == Some(*reason),
+                CompletionOutcome::RuntimeTerminated { reason } => {
+                    state.abandoned
+                        == Some(match reason {
+                            TerminationReason::Stopped => AbandonReason::Stopped,
+                            TerminationReason::Reset => AbandonReason::Reset,
+                            TerminationReason::Destroyed => AbandonReason::Destroyed,
+                            TerminationReason::Unregistered => AbandonReason::Unregistered,
+                            TerminationReason::Dropped => unreachable!(),
+                        })
+                }
+            };
+            prop_assert!(
+                agrees,
+                "{}: waiter told {:?}, kernel has {:?}",
+                a.id,
+                o,
+                state
+            );
+        } else {
+            prop_assert!(
+                o == terminated(TerminationReason::Reset) || a.epoch < resets,
+                "{} forgotten but told {:?}",
+                a.id,
+                o
+            );
+        }
+        originals.insert(a.id, o);
+    }
+    for (id, o) in joins {
+        prop_assert_eq!(Some(&o), originals.get(&id), "join of {} disagrees", id);
+    }
+    Ok(())
+}
+
+proptest! {
+    // 48 cases keep the suite fast; PROPTEST_CASES=5000 for a deeper search.
+    #![proptest_config(ProptestConfig {
+        cases: std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(48),
+        ..ProptestConfig::default()
+    })]
+
+    #[test]
+    fn every_input_ends_once_and_every_waiter_resolves_once(
+        ops in prop::collection::vec(op(), 1..40),
+        outcomes in prop::collection::vec(0u8..10, 1..8),
+    ) {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            tokio::time::timeout(LIMIT * 3, run_case(ops, outcomes))
+                .await
+                .map_err(|_| TestCaseError::fail("case did not finish (deadlock?)"))?
+        })?;
+    }
+}

@@ -1,0 +1,529 @@
+//! The store seam, the event stream and the lock discipline of the runtime shell.
+
+mod support;
+
+use std::sync::{Arc, Mutex, OnceLock, Weak};
+use support::*;
+use suricate_runtime::*;
+use tokio::sync::broadcast;
+
+// ---- Store seam --------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn durable_inputs_are_stored_before_accepted_and_others_never() {
+    let (runtime, store) = runtime_with_store();
+    let s = sid("s");
+    runtime.register_session(s.clone()).await.unwrap();
+    let _d = accept(&runtime, &s, prompt("durable").with_key("k")).await;
+    let _e = accept(
+        &runtime,
+        &s,
+        msg("ephemeral").durability(Durability::Ephemeral),
+    )
+    .await;
+    let _g = accept(
+        &runtime,
+        &s,
+        RuntimeInput::continuation("derived", "n").durability(Durability::Derived),
+    )
+    .await;
+    let row = store
+        .input(&s, &iid("durable"))
+        .expect("durable row written");
+    assert_eq!(row.phase, InputPhase::Queued);
+    assert_eq!(row.input.input.idempotency_key(), Some("k"));
+    assert_eq!(row.attempts, 0);
+    assert!(store.input(&s, &iid("ephemeral")).is_none());
+    assert!(store.input(&s, &iid("derived")).is_none());
+    assert_eq!(store.writes_of(WriteKind::InputAccepted), 1);
+    assert_eq!(store.session(&s).unwrap().phase, Some(RuntimePhase::Idle));
+}
+
+#[tokio::test]
+async fn a_failed_store_write_on_accept_leaves_no_trace() {
+    let (runtime, store) = runtime_with_store();
+    let s = sid("s");
+    let exec = ScriptedExecutor::new();
+    runtime
+        .ensure_executor(s.clone(), Arc::new(exec.clone()))
+        .await
+        .unwrap();
+    let mut events = runtime.subscribe();
+    store.fail_next_writes(1);
+    let err = runtime
+        .accept(&s, prompt("a").with_key("k"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, RuntimeError::Store(StoreError::Unavailable(_))),
+        "{err:?}"
+    );
+    // Rolled back: no input, no key, no row, no event, nothing ran.
+    assert_eq!(runtime.input_state(&s, &iid("a")).await.unwrap(), None);
+    assert!(runtime.list_active_inputs(&s).await.unwrap().is_empty());
+    assert!(runtime.kernel_snapshot(&s).await.unwrap().keys.is_empty());
+    assert!(store.input(&s, &iid("a")).is_none());
+    settle().await;
+    assert_eq!(exec.calls(), 0);
+    assert!(events.try_recv().is_err());
+    // Accepting it again works, with the same key, as a fresh input.
+    let again = runtime.accept(&s, prompt("a").with_key("k")).await.unwrap();
+    assert_eq!(again.outcome, AcceptOutcome::Accepted);
+    assert!(is_completed(&outcome(again.completion.unwrap()).await));
+    assert_eq!(exec.calls(), 1);
+}
+
+#[tokio::test]
+async fn a_failed_register_write_leaves_no_session() {
+    let (runtime, store) = runtime_with_store();
+    let s = sid("s");
+    store.fail_next_writes(1);
+    assert!(matches!(
+        runtime.register_session(s.clone()).await.unwrap_err(),
+        RuntimeError::Store(_)
+    ));
+    assert!(!runtime.contains_session(&s));
+    assert!(runtime.register_session(s.clone()).await.unwrap());
+}
+
+#[tokio::test]
+async fn staged_rows_are_written_before_the_executor_runs() {
+    let (runtime, store) = runtime_with_store();
+    let s = sid("s");
+    let exec = ScriptedExecutor::new();
+    runtime
+        .ensure_executor(s.clone(), Arc::new(exec.clone()))
+        .await
+        .unwrap();
+    exec.push(Step::blocked(Step::Echo));
+    let a = accept(&runtime, &s, prompt("a")).await;
+    exec.wait_for_blocked(1).await;
+    let run = exec.primitives()[0].run;
+    let row = store.input(&s, &iid("a")).unwrap();
+    assert_eq!(
+        (row.phase, row.attempts, row.run),
+        (InputPhase::Staged, 1, Some(run))
+    );
+    assert_eq!(
+        store.session(&s).unwrap().phase,
+        Some(RuntimePhase::Running)
+    );
+    exec.release(1);
+    assert!(is_completed(&outcome(a).await));
+    let row = store.input(&s, &iid("a")).unwrap();
+    assert_eq!(row.phase, InputPhase::Consumed);
+}
+
+#[tokio::test]
+async fn each_run_commits_with_one_write_holding_receipt_and_terminal_rows() {
+    let (runtime, store) = runtime_with_store();
+    let s = sid("s");
+    runtime.register_session(s.clone()).await.unwrap();
+    let mut handles = Vec::new();
+    for input in [
+        prompt("p1"),
+        msg("m1"),
+        msg("m2"),
+        msg("e").durability(Durability::Ephemeral),
+        prompt("p2"),
+    ] {
+        handles.push(accept(&runtime, &s, input).await);
+    }
+    let batches_before = store.committed_batches();
+    let exec = ScriptedExecutor::new();
+    runtime
+        .ensure_executor(s.clone(), Arc::new(exec.clone()))
+        .await
+        .unwrap();
+    for h in handles {
+        assert!(is_completed(&outcome(h).await));
+    }
+    assert_eq!(exec.calls(), 3);
+    assert_eq!(
+        store.writes_of(WriteKind::RunCommitted),
+        3,
+        "one commit write per run"
+    );
+    let stored = store.session(&s).unwrap();
+    let receipts: Vec<Vec<InputId>> = stored.runs.iter().map(|r| r.inputs.clone()).collect();
+    assert_eq!(
+        receipts,
+        vec![
+            vec![iid("p1")],
+            vec![iid("m1"), iid("m2"), iid("e")],
+            vec![iid("p2")]
+        ]
+    );
+    assert_eq!(stored.runs[1].output, RunOutput::text("s:2:m1,m2,e"));
+    for id in ["p1", "m1", "m2", "p2"] {
+        assert_eq!(stored.input(&iid(id)).unwrap().phase, InputPhase::Consumed);
+    }
+    assert!(stored.input(&iid("e")).is_none());
+    // Attach + per run: stage and commit; nothing more.
+    assert_eq!(store.committed_batches() - batches_before, 1 + 2 * 3);
+    assert_eq!(stored.phase, Some(RuntimePhase::Attached));
+}
+
+#[tokio::test]
+async fn a_failed_commit_write_retries_the_run() {
+    let (runtime, store) = runtime_with_store();
+    let s = sid("s");
+    let exec = ScriptedExecutor::new();
+    runtime
+        .ensure_executor(s.clone(), Arc::new(exec.clone()))
+        .await
+        .unwrap();
+    settle().await;
+    store.fail_next_matching(WriteKind::RunCommitted, 1);
+    let a = accept(&runtime, &s, prompt("a")).await;
+    assert!(is_completed(&outcome(a).await));
+    assert_eq!(exec.calls(), 2, "the uncommitted run is run again");
+    let st = runtime.input_state(&s, &iid("a")).await.unwrap().unwrap();
+    assert_eq!((st.phase, st.attempts), (InputPhase::Consumed, 2));
+    let row = store.input(&s, &iid("a")).unwrap();
+    assert_eq!((row.phase, row.attempts), (InputPhase::Consumed, 2));
+}
+
+#[tokio::test]
+async fn lifecycle_and_terminal_rows_follow_the_kernel() {
+    let (runtime, store) = runtime_with_store();
+    let s = sid("s");
+    let stored_phase = |store: &InMemoryStore| store.session(&s).and_then(|x| x.phase);
+    runtime.register_session(s.clone()).await.unwrap();
+    assert_eq!(stored_phase(&store), Some(RuntimePhase::Idle));
+    let exec = ScriptedExecutor::with_responder(|_| Step::fail("boom"));
+    runtime
+        .ensure_executor(s.clone(), Arc::new(exec.clone()))
+        .await
+        .unwrap();
+    assert_eq!(stored_phase(&store), Some(RuntimePhase::Attached));
+    let a = accept(&runtime, &s, prompt("a")).await;
+    assert!(matches!(
+        outcome(a).await,
+        CompletionOutcome::Abandoned { .. }
+    ));
+    let row = store.input(&s, &iid("a")).unwrap();
+    assert_eq!(row.phase, InputPhase::Abandoned);
+    assert_eq!(row.reason, Some(AbandonReason::MaxAttemptsExhausted));
+    assert_eq!(row.error.as_deref(), Some("boom"));
+    assert_eq!(row.attempts, 3);
+
+    settle().await;
+    let b = accept_quiet(&runtime, &s, prompt("b")).await;
+    runtime.stop(&s).await.unwrap();
+    assert_eq!(outcome(b).await, terminated(TerminationReason::Stopped));
+    assert_eq!(stored_phase(&store), Some(RuntimePhase::Stopped));
+    assert_eq!(
+        store.input(&s, &iid("b")).unwrap().reason,
+        Some(AbandonReason::Stopped)
+    );
+    // Reset forgets the stored inputs too, so ids can be reused.
+    runtime.reset(&s).await.unwrap();
+    assert_eq!(stored_phase(&store), Some(RuntimePhase::Idle));
+    assert!(store.session(&s).unwrap().inputs.is_empty());
+    let _a = accept(&runtime, &s, prompt("a")).await;
+    runtime.retire(&s).await.unwrap();
+    assert_eq!(stored_phase(&store), Some(RuntimePhase::Retired));
+    runtime.unregister_session(&s).await.unwrap();
+    assert!(
+        store.session(&s).is_none(),
+        "unregister removes the session's rows"
+    );
+    assert!(store.sessions().is_empty());
+}
+
+#[tokio::test]
+async fn recover_requeues_the_stored_rows_of_the_lost_run() {
+    let (runtime, store) = runtime_with_store();
+    let s = sid("s");
+    let old = ScriptedExecutor::new();
+    runtime
+        .ensure_executor(s.clone(), Arc::new(old.clone()))
+        .await
+        .unwrap();
+    old.push(Step::blocked(Step::Echo));
+    let a = accept(&runtime, &s, prompt("a")).await;
+    old.wait_for_blocked(1).await;
+    runtime.recover(&s).await.unwrap();
+    let row = store.input(&s, &iid("a")).unwrap();
+    assert_eq!(row.phase, InputPhase::Queued);
+    assert_eq!(store.session(&s).unwrap().phase, Some(RuntimePhase::Idle));
+    runtime
+        .ensure_executor(s.clone(), Arc::new(ScriptedExecutor::new()))
+        .await
+        .unwrap();
+    assert!(is_completed(&outcome(a).await));
+    assert_eq!(store.input(&s, &iid("a")).unwrap().attempts, 2);
+}
+
+// ---- Events --------------------------------------------------------------------------------------
+
+fn drain(events: &mut broadcast::Receiver<RuntimeEvent>) -> Vec<EventKind> {
+    let mut out = Vec::new();
+    while let Ok(e) = events.try_recv() {
+        out.push(e.kind);
+    }
+    out
+}
+
+#[tokio::test]
+async fn the_event_stream_reports_accept_run_and_terminal_events() {
+    let (runtime, s, exec) = attached("s").await;
+    settle().await;
+    let mut events = runtime.subscribe();
+    assert!(is_completed(
+        &outcome(accept(&runtime, &s, prompt("a")).await).await
+    ));
+    exec.push(Step::fail("boom"));
+    exec.push(Step::Cancel);
+    let b = accept(&runtime, &s, prompt("b")).await;
+    assert_eq!(outcome(b).await, CompletionOutcome::Cancelled);
+    settle().await;
+    let seen = drain(&mut events);
+    let expected = vec![
+        EventKind::InputAccepted {
+            input: iid("a"),
+            kind: InputKind::Prompt,
+        },
+        EventKind::RunStarted {
+            run: RunId(1),
+            inputs: vec![iid("a")],
+        },
+        EventKind::InputTerminal {
+            input: iid("a"),
+            phase: InputPhase::Consumed,
+            reason: None,
+        },
+        EventKind::RunFinished {
+            run: RunId(1),
+            outcome: RunOutcomeKind::Committed,
+        },
+        EventKind::InputAccepted {
+            input: iid("b"),
+            kind: InputKind::Prompt,
+        },
+        EventKind::RunStarted {
+            run: RunId(2),
+            inputs: vec![iid("b")],
+        },
+        EventKind::RunFinished {
+            run: RunId(2),
+            outcome: RunOutcomeKind::Failed,
+        },
+        EventKind::RunStarted {
+            run: RunId(3),
+            inputs: vec![iid("b")],
+        },
+        EventKind::InputTerminal {
+            input: iid("b"),
+            phase: InputPhase::Abandoned,
+            reason: Some(AbandonReason::Cancelled),
+        },
+        EventKind::RunFinished {
+            run: RunId(3),
+            outcome: RunOutcomeKind::Cancelled,
+        },
+    ];
+    assert_eq!(seen, expected);
+}
+
+#[tokio::test]
+async fn a_run_ended_by_stop_is_reported_finished() {
+    let (runtime, s, exec) = attached("s").await;
+    let mut events = runtime.subscribe();
+    exec.push(Step::blocked(Step::Echo));
+    let a = accept(&runtime, &s, prompt("a")).await;
+    exec.wait_for_blocked(1).await;
+    runtime.stop(&s).await.unwrap();
+    assert_eq!(outcome(a).await, terminated(TerminationReason::Stopped));
+    let seen = drain(&mut events);
+    assert!(seen.contains(&EventKind::InputTerminal {
+        input: iid("a"),
+        phase: InputPhase::Abandoned,
+        reason: Some(AbandonReason::Stopped)
+    }));
+    assert_eq!(
+        seen.last(),
+        Some(&EventKind::RunFinished {
+            run: RunId(1),
+            outcome: RunOutcomeKind::Stopped
+        })
+    );
+}
+
+#[tokio::test]
+async fn events_name_their_session() {
+    let runtime = SessionRuntime::new();
+    let mut events = runtime.subscribe();
+    runtime.register_session(sid("x")).await.unwrap();
+    runtime.register_session(sid("y")).await.unwrap();
+    let _x = accept(&runtime, &sid("x"), prompt("a")).await;
+    let _y = accept(&runtime, &sid("y"), prompt("a")).await;
+    let first = events.recv().await.unwrap();
+    let second = events.recv().await.unwrap();
+    assert_eq!((first.session, second.session), (sid("x"), sid("y")));
+}
+
+// ---- Lock discipline ----------------------------------------------------------------------------
+
+/// An executor that calls back into its runtime from inside `apply` and from its stop hook.
+struct Reentrant {
+    runtime: OnceLock<Weak<SessionRuntime>>,
+    seen: Mutex<Vec<String>>,
+}
+
+#[async_trait::async_trait]
+impl Executor for Reentrant {
+    async fn apply(&self, run: RunPrimitive) -> Result<RunOutput, ExecutorError> {
+        let runtime = self
+            .runtime
+            .get()
+            .and_then(Weak::upgrade)
+            .expect("runtime alive");
+        let s = &run.session;
+        let state = runtime
+            .runtime_state(s)
+            .await
+            .map_err(|e| ExecutorError::Failed(e.to_string()))?;
+        let active = runtime.list_active_inputs(s).await.unwrap();
+        let first = run.contributors[0].id().clone();
+        let me = runtime.input_state(s, &first).await.unwrap().unwrap();
+        self.seen.lock().unwrap().push(format!(
+            "{}:{:?}:{}:{:?}",
+            first,
+            state.phase,
+            active.len(),
+            me.phase
+        ));
+        if first.as_str() == "p" {
+            // Schedule a follow-up from inside the run.
+            let follow = runtime
+                .accept(s, RuntimeInput::continuation("c", "follow-up"))
+                .await
+                .map_err(|e| ExecutorError::Failed(e.to_string()))?;
+            assert_eq!(follow.outcome, AcceptOutcome::Accepted);
+            // Boundary cancel of our own run is dispatched to our live handle (none here).
+            assert!(runtime.cancel_after_boundary(s).await.unwrap());
+        }
+        Ok(RunOutput::text(first.as_str()))
+    }
+
+    async fn stop(&self) {
+        if let Some(runtime) = self.runtime.get().and_then(Weak::upgrade) {
+            let state = runtime.runtime_state(&sid("s")).await.unwrap();
+            self.seen
+                .lock()
+                .unwrap()
+                .push(format!("stop:{:?}", state.phase));
+        }
+    }
+}
+
+#[tokio::test]
+async fn an_executor_may_call_back_into_the_runtime() {
+    let runtime = Arc::new(SessionRuntime::new());
+    let s = sid("s");
+    let exec = Arc::new(Reentrant {
+        runtime: OnceLock::new(),
+        seen: Mutex::new(Vec::new()),
+    });
+    exec.runtime.set(Arc::downgrade(&runtime)).ok();
+    runtime
+        .ensure_executor(s.clone(), exec.clone())
+        .await
+        .unwrap();
+    let p = accept(&runtime, &s, prompt("p")).await;
+    assert_eq!(
+        outcome(p).await,
+        CompletionOutcome::Completed(RunOutput::text("p"))
+    );
+    eventually("the follow-up ran", || async {
+        runtime
+            .input_state(&s, &iid("c"))
+            .await
+            .unwrap()
+            .is_some_and(|st| st.phase == InputPhase::Consumed)
+    })
+    .await;
+    within(runtime.stop(&s)).await.unwrap();
+    let seen = exec.seen.lock().unwrap().clone();
+    assert_eq!(
+        seen,
+        vec![
+            "p:Running:1:Staged".to_string(),
+            "c:Running:1:Staged".to_string(),
+            "stop:Stopped".to_string()
+        ]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_blocked_session_does_not_hold_up_another() {
+    let runtime = Arc::new(SessionRuntime::new());
+    let (a, b) = (sid("a"), sid("b"));
+    let slow = ScriptedExecutor::with_responder(|_| Step::blocked(Step::Echo));
+    let fast = ScriptedExecutor::new();
+    runtime
+        .ensure_executor(a.clone(), Arc::new(slow.clone()))
+        .await
+        .unwrap();
+    runtime
+        .ensure_executor(b.clone(), Arc::new(fast.clone()))
+        .await
+        .unwrap();
+    let stuck = accept(&runtime, &a, prompt("x")).await;
+    within(slow.wait_for_blocked(1)).await;
+    // Session b does everything while a's executor is blocked, and a still answers queries
+    // and control operations.
+    within(async {
+        for i in 0..20 {
+            let h = accept(&runtime, &b, prompt(&format!("p{i}"))).await;
+            assert!(is_completed(&h.wait().await));
+        }
+        runtime.stop(&b).await.unwrap();
+        runtime
+            .ensure_executor(b.clone(), Arc::new(fast.clone()))
+            .await
+            .unwrap();
+        assert_eq!(
+            runtime.runtime_state(&a).await.unwrap().phase,
+            RuntimePhase::Running
+        );
+        let _queued = accept(&runtime, &a, prompt("y")).await;
+        assert_eq!(runtime.list_active_inputs(&a).await.unwrap().len(), 2);
+    })
+    .await;
+    assert_eq!(fast.calls(), 20);
+    slow.release_all();
+    assert!(is_completed(&outcome(stuck).await));
+    slow.release(1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_waiting_on_its_store_write_does_not_hold_up_queries_of_others() {
+    let store = PausableStore::new();
+    let runtime = Arc::new(SessionRuntime::with_store(store.clone()));
+    let (a, b) = (sid("a"), sid("b"));
+    runtime.register_session(a.clone()).await.unwrap();
+    runtime.register_session(b.clone()).await.unwrap();
+    store.pause();
+    let pending = tokio::spawn({
+        let runtime = runtime.clone();
+        let a = a.clone();
+        async move { runtime.accept(&a, prompt("x")).await }
+    });
+    eventually("a's write is parked", || async { store.waiting() == 1 }).await;
+    // b's reads and the registry do not wait on a's gate.
+    within(async {
+        assert_eq!(
+            runtime.runtime_state(&b).await.unwrap().phase,
+            RuntimePhase::Idle
+        );
+        assert!(runtime.contains_session(&a));
+        assert!(!runtime.has_executor(&a));
+    })
+    .await;
+    store.resume();
+    let accepted = within(pending).await.unwrap().unwrap();
+    assert_eq!(accepted.outcome, AcceptOutcome::Accepted);
+}

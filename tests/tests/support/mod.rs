@@ -1,0 +1,185 @@
+//! Helpers shared by the runtime integration tests: timeouts, a store that can be paused
+//! (to hold a session's mutation gate from outside), and small constructors.
+//!
+//! Each test binary uses a different subset, hence the `dead_code` allowance.
+#![allow(dead_code)]
+
+use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+use suricate_runtime::*;
+use tokio::sync::watch;
+
+/// Generous bound: anything slower than this in a test is a deadlock, not slowness.
+pub const LIMIT: Duration = Duration::from_secs(10);
+
+/// Awaits `f`, failing the test (instead of hanging it) if it does not finish in time.
+pub async fn within<T>(f: impl Future<Output = T>) -> T {
+    tokio::time::timeout(LIMIT, f)
+        .await
+        .expect("did not finish in time (deadlock?)")
+}
+
+/// Polls `cond` until it holds; fails the test if it never does.
+pub async fn eventually<F, Fut>(what: &str, mut cond: F)
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + LIMIT;
+    while !cond().await {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "never happened: {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+}
+
+/// Gives spawned tasks (the runtime loop) a real chance to run; used to show that something
+/// does NOT happen.
+pub async fn settle() {
+    for _ in 0..20 {
+        tokio::task::yield_now().await;
+    }
+    tokio::time::sleep(Duration::from_millis(20)).await;
+}
+
+pub fn sid(s: &str) -> SessionId {
+    SessionId::from(s)
+}
+
+pub fn iid(s: &str) -> InputId {
+    InputId::from(s)
+}
+
+pub fn msg(id: &str) -> RuntimeInput {
+    RuntimeInput::peer_message(id, "peer", format!("body of {id}"))
+}
+
+pub fn prompt(id: &str) -> RuntimeInput {
+    RuntimeInput::prompt(id, format!("text of {id}"))
+}
+
+/// A runtime with an inspectable in-memory store.
+pub fn runtime_with_store() -> (Arc<SessionRuntime>, Arc<InMemoryStore>) {
+    let store = Arc::new(InMemoryStore::new());
+    (Arc::new(SessionRuntime::with_store(store.clone())), store)
+}
+
+/// A runtime with session `s` attached to a fresh scripted executor.
+pub async fn attached(s: &str) -> (Arc<SessionRuntime>, SessionId, ScriptedExecutor) {
+    let runtime = Arc::new(SessionRuntime::new());
+    let session = sid(s);
+    let exec = ScriptedExecutor::new();
+    assert!(
+        runtime
+            .ensure_executor(session.clone(), Arc::new(exec.clone()))
+            .await
+            .unwrap()
+    );
+    (runtime, session, exec)
+}
+
+/// Accepts and returns the handle, asserting a fresh acceptance.
+pub async fn accept(
+    runtime: &SessionRuntime,
+    s: &SessionId,
+    input: RuntimeInput,
+) -> CompletionHandle {
+    let acceptance = runtime.accept(s, input).await.expect("accepted");
+    assert_eq!(acceptance.outcome, AcceptOutcome::Accepted);
+    acceptance.completion.expect("a handle")
+}
+
+/// Like `accept` without waking the loop.
+pub async fn accept_quiet(
+    runtime: &SessionRuntime,
+    s: &SessionId,
+    input: RuntimeInput,
+) -> CompletionHandle {
+    let acceptance = runtime
+        .accept_without_wake(s, input)
+        .await
+        .expect("accepted");
+    assert_eq!(acceptance.outcome, AcceptOutcome::Accepted);
+    acceptance.completion.expect("a handle")
+}
+
+pub async fn outcome(handle: CompletionHandle) -> CompletionOutcome {
+    within(handle.wait()).await
+}
+
+pub fn is_completed(o: &CompletionOutcome) -> bool {
+    matches!(o, CompletionOutcome::Completed(_))
+}
+
+pub fn terminated(reason: TerminationReason) -> CompletionOutcome {
+    CompletionOutcome::RuntimeTerminated { reason }
+}
+
+pub async fn phase(runtime: &SessionRuntime, s: &SessionId) -> RuntimePhase {
+    runtime.runtime_state(s).await.unwrap().phase
+}
+
+/// The run in flight, waiting for the loop to start one.
+pub async fn current_run(runtime: &SessionRuntime, s: &SessionId) -> RunId {
+    let deadline = tokio::time::Instant::now() + LIMIT;
+    loop {
+        if let Some(run) = runtime.runtime_state(s).await.unwrap().run {
+            return run;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "no run started");
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+}
+
+/// A store that delegates to an [`InMemoryStore`] but can be paused: while paused, every
+/// write waits. A paused write holds the writing session's mutation gate, which lets a test
+/// line up concurrent operations behind it deterministically.
+pub struct PausableStore {
+    pub inner: Arc<InMemoryStore>,
+    paused: watch::Sender<bool>,
+    /// Writes currently waiting for `resume`.
+    pub waiting: AtomicUsize,
+}
+
+impl PausableStore {
+    pub fn new() -> Arc<Self> {
+        Arc::new(Self {
+            inner: Arc::new(InMemoryStore::new()),
+            paused: watch::channel(false).0,
+            waiting: AtomicUsize::new(0),
+        })
+    }
+
+    pub fn pause(&self) {
+        self.paused.send_replace(true);
+    }
+
+    pub fn resume(&self) {
+        self.paused.send_replace(false);
+    }
+
+    pub fn waiting(&self) -> usize {
+        self.waiting.load(Ordering::SeqCst)
+    }
+}
+
+#[async_trait::async_trait]
+impl RuntimeStore for PausableStore {
+    async fn write(&self, batch: Vec<StoreWrite>) -> Result<(), StoreError> {
+        let mut paused = self.paused.subscribe();
+        if *paused.borrow_and_update() {
+            self.waiting.fetch_add(1, Ordering::SeqCst);
+            let _ = paused.wait_for(|p| !*p).await;
+            self.waiting.fetch_sub(1, Ordering::SeqCst);
+        }
+        self.inner.write(batch).await
+    }
+
+    async fn load(&self, session: &SessionId) -> Result<Option<StoredSession>, StoreError> {
+        self.inner.load(session).await
+    }
+}
