@@ -273,18 +273,26 @@ impl fmt::Display for Diagnostics {
 
 impl std::error::Error for Diagnostics {}
 
-/// The closest candidate to a misspelt name, if one is close enough to suggest.
+/// The closest candidate to a misspelt name, if one is close enough to suggest: similar
+/// by Jaro-Winkler, or one edit away (a transposition counts as one edit: Jaro-Winkler
+/// scores `jbo` against `job` low, yet it is the typical slip of a short name). Names
+/// under three characters are too short for one edit to be telling.
 pub fn did_you_mean<'a>(
     name: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<String> {
+    let lower = name.to_lowercase();
     let mut best: Option<(f64, &str)> = None;
     for candidate in candidates {
         if candidate == name {
             continue;
         }
-        let score = strsim::jaro_winkler(&name.to_lowercase(), &candidate.to_lowercase());
-        if score >= 0.8 && best.is_none_or(|(s, c)| score > s || (score == s && candidate < c)) {
+        let other = candidate.to_lowercase();
+        let score = strsim::jaro_winkler(&lower, &other);
+        let one_edit = lower.chars().count() >= 3 && strsim::osa_distance(&lower, &other) <= 1;
+        if (score >= 0.8 || one_edit)
+            && best.is_none_or(|(s, c)| score > s || (score == s && candidate < c))
+        {
             best = Some((score, candidate));
         }
     }

@@ -28,7 +28,7 @@ pub fn parse(source: &str) -> Result<File, Diagnostic> {
         .collect();
     let file = File { machines };
     match first_too_deep(&file) {
-        Some(span) => Err(too_deep(span)),
+        Some(d) => Err(d),
         None => Ok(file),
     }
 }
@@ -98,9 +98,15 @@ const MAX_SYNTAX_DEPTH: usize = 400;
 /// How deeply `if`/`for` blocks may nest.
 pub const MAX_BLOCK_DEPTH: usize = 32;
 
-/// How deeply an expression may nest once parsed. The checker and generator recurse over
-/// expressions; this keeps them well inside a 2 MiB thread stack even in debug builds.
+/// How deeply an expression may nest once parsed (parentheses, operands of different
+/// operators, calls, quantifiers); a chain of one operator such as `a && b && c` counts
+/// as one level.
 pub const MAX_EXPR_DEPTH: usize = 64;
+
+/// How deep an expression tree may be, chains included: the checker and generator
+/// recurse once per operator, and this keeps them well inside a 2 MiB thread stack even
+/// in debug builds.
+pub const MAX_EXPR_TREE_DEPTH: usize = 128;
 
 fn check_syntax_depth(file: &Pair<Rule>) -> Result<(), Diagnostic> {
     let mut stack = vec![(file.clone(), 0usize)];
@@ -121,10 +127,34 @@ fn too_deep(span: Span) -> Diagnostic {
         ))
 }
 
-/// Nesting depth of an expression, capped just past `limit` so the walk stays shallow.
-fn expr_depth(e: &Expr, limit: usize) -> usize {
+fn too_long(span: Span) -> Diagnostic {
+    Diagnostic::new(Code::Syntax, span, "syntax error: expression too long")
+        .label("too many operators in one expression")
+        .help(format!(
+            "split it up, e.g. into several guards: an expression may chain about {MAX_EXPR_TREE_DEPTH} operators"
+        ))
+}
+
+/// Whether `child`, an operand of `parent`, continues a chain of one operator
+/// (`(a && b) && c`, `(x + 1) - 2`, `a implies (b implies c)`): it adds no nesting.
+fn continues_chain(parent: &Expr, child: &Expr, left: bool) -> bool {
+    let (ExprKind::Binary(p, ..), ExprKind::Binary(c, ..)) = (&parent.kind, &child.kind) else {
+        return false;
+    };
+    let additive = |op: &BinOp| matches!(op, BinOp::Add | BinOp::Sub);
+    match p {
+        BinOp::Implies => !left && *c == BinOp::Implies,
+        BinOp::And | BinOp::Or => left && c == p,
+        BinOp::Add | BinOp::Sub => left && additive(c),
+        _ => false,
+    }
+}
+
+/// Tree depth and nesting depth of an expression (see [`MAX_EXPR_DEPTH`]), the walk
+/// capped just past `limit` levels of the tree so it stays shallow.
+fn expr_depth(e: &Expr, limit: usize) -> (usize, usize) {
     if limit == 0 {
-        return 1;
+        return (1, 1);
     }
     let children: Vec<&Expr> = match &e.kind {
         ExprKind::Some(a) | ExprKind::Field(a, _) | ExprKind::Unary(_, a) => vec![a],
@@ -136,11 +166,14 @@ fn expr_depth(e: &Expr, limit: usize) -> usize {
         } => vec![collection, body],
         _ => Vec::new(),
     };
-    1 + children
-        .into_iter()
-        .map(|c| expr_depth(c, limit - 1))
-        .max()
-        .unwrap_or(0)
+    let (mut tree, mut nesting) = (0, 0);
+    for (i, c) in children.into_iter().enumerate() {
+        let (t, n) = expr_depth(c, limit - 1);
+        tree = tree.max(t);
+        let chained = continues_chain(e, c, i == 0);
+        nesting = nesting.max(if chained { n - 1 } else { n });
+    }
+    (1 + tree, 1 + nesting)
 }
 
 fn block_depth(stmts: &[Stmt]) -> usize {
@@ -157,22 +190,29 @@ fn block_depth(stmts: &[Stmt]) -> usize {
         .unwrap_or(0)
 }
 
-/// The first expression nested deeper than [`MAX_EXPR_DEPTH`], or update block nested
-/// deeper than [`MAX_BLOCK_DEPTH`], in `file`.
-fn first_too_deep(file: &File) -> Option<Span> {
+/// The first expression nested deeper than [`MAX_EXPR_DEPTH`] or with a tree deeper than
+/// [`MAX_EXPR_TREE_DEPTH`], or update block nested deeper than [`MAX_BLOCK_DEPTH`], in
+/// `file`.
+fn first_too_deep(file: &File) -> Option<Diagnostic> {
     for m in &file.machines {
         for item in &m.items {
             if let Item::Transition(t) = item
                 && block_depth(&t.update) > MAX_BLOCK_DEPTH
             {
-                return Some(t.name.span);
+                return Some(too_deep(t.name.span));
             }
         }
     }
     let mut found = None;
     visit_file_exprs(file, &mut |e| {
-        if found.is_none() && expr_depth(e, MAX_EXPR_DEPTH) > MAX_EXPR_DEPTH {
-            found = Some(e.span);
+        if found.is_some() {
+            return;
+        }
+        let (tree, nesting) = expr_depth(e, MAX_EXPR_TREE_DEPTH);
+        if nesting > MAX_EXPR_DEPTH {
+            found = Some(too_deep(e.span));
+        } else if tree > MAX_EXPR_TREE_DEPTH {
+            found = Some(too_long(e.span));
         }
     });
     found

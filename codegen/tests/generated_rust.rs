@@ -85,3 +85,116 @@ fn dispatch_is_a_match_on_input_then_phase() {
     assert!(rust.contains("match input {"), "{rust}");
     assert!(rust.contains("match state.phase {"), "{rust}");
 }
+
+/// The Rust of the machine `name` in `specs/edge_cases.machine`.
+fn edge_case(name: &str) -> String {
+    let source = include_str!("specs/edge_cases.machine");
+    let output = suricate_codegen::generate(source, "specs/edge_cases.machine").expect("generates");
+    output
+        .machines
+        .into_iter()
+        .find(|m| m.name == name)
+        .unwrap_or_else(|| panic!("no machine {name}"))
+        .rust
+}
+
+#[test]
+fn strings_are_ordered_against_literals_as_str() {
+    // `String < &str` does not exist; `==` with a literal keeps the direct comparison.
+    let rust = edge_case("Catalog");
+    assert!(
+        rust.contains(r#"fire_add.title.0.as_str() < "n""#),
+        "{rust}"
+    );
+    assert!(
+        rust.contains(r#""a" <= fire_add.title.0.as_str()"#),
+        "{rust}"
+    );
+    assert!(rust.contains(r#"state.floor.as_str() <= "z""#), "{rust}");
+    assert!(
+        rust.contains(r#"t != """#) || rust.contains("is_empty()"),
+        "{rust}"
+    );
+}
+
+#[test]
+fn dispatch_calls_functions_through_paths_input_fields_cannot_shadow() {
+    let rust = edge_case("Catalog");
+    assert!(rust.contains("self::guards_add(state, fire_add)"), "{rust}");
+    assert!(
+        rust.contains("self::fire_add(state, undo, effects, fire_add, guards_add)"),
+        "{rust}"
+    );
+}
+
+#[test]
+fn unused_binders_are_bound_as_underscores() {
+    let rust = edge_case("Catalog");
+    assert!(rust.contains("for (_, v) in state.items.iter()"), "{rust}");
+    assert!(rust.contains("for _ in fire_add.tags.iter()"), "{rust}");
+}
+
+#[test]
+fn quantifier_conditions_are_bound_before_the_if() {
+    let rust = edge_case("Catalog");
+    assert!(rust.contains("let holds = 'all_t: {"), "{rust}");
+    assert!(rust.contains("let holds = 'any_t: {"), "{rust}");
+    assert!(!rust.contains("if 'a"), "{rust}");
+}
+
+#[test]
+fn a_machine_that_writes_nothing_clears_its_undo_log() {
+    let rust = edge_case("Beacon");
+    assert!(rust.contains("steps.clear();"), "{rust}");
+    assert!(!rust.contains("while let Some(step)"), "{rust}");
+}
+
+#[test]
+fn undo_has_one_doc_comment() {
+    let rust = edge_case("Catalog");
+    assert_eq!(rust.matches("/// Reverts `steps`").count(), 1, "{rust}");
+}
+
+#[test]
+fn std_and_serde_items_are_written_with_full_paths() {
+    let rust = edge_case("Catalog");
+    assert!(!rust.contains("use serde"), "{rust}");
+    assert!(
+        rust.contains("::serde::Serialize, ::serde::Deserialize"),
+        "{rust}"
+    );
+    assert!(
+        rust.contains("impl ::std::convert::From<String> for Title"),
+        "{rust}"
+    );
+    assert!(rust.contains("clippy::upper_case_acronyms"), "{rust}");
+}
+
+#[test]
+fn dispatch_without_transitions_marks_its_parameters_unused() {
+    let source = "machine Idle { phases { P } initial P; input Go; input Stop { n: u64 } }";
+    let output = suricate_codegen::generate(source, "idle.machine").expect("generates");
+    let rust = &output.machines[0].rust;
+    assert!(rust.contains("_state: &mut State"), "{rust}");
+    assert!(rust.contains("_undo: &mut Vec<UndoStep>"), "{rust}");
+    assert!(rust.contains("_effects: &mut Vec<Effect>"), "{rust}");
+    // Without inputs `Input` is uninhabited and `apply` ends early.
+    let source = "machine Placeholder { phases { P } initial P; }";
+    let output = suricate_codegen::generate(source, "p.machine").expect("generates");
+    let rust = &output.machines[0].rust;
+    assert!(
+        rust.contains("#[allow(unused_variables)]\n    pub fn apply"),
+        "{rust}"
+    );
+}
+
+#[test]
+fn the_combined_file_allows_a_module_named_like_its_file() {
+    let source = include_str!("specs/edge_cases.machine");
+    let output = suricate_codegen::generate(source, "specs/edge_cases.machine").expect("generates");
+    let combined = output.rust_file("specs/edge_cases.machine");
+    assert!(
+        combined.contains("#![allow(clippy::module_inception)]"),
+        "{combined}"
+    );
+}

@@ -8,6 +8,8 @@ use crate::input::RuntimeInput;
 use crate::kernel_io;
 use crate::session::{Session, Shared, StepContext};
 use crate::types::{InputKind, RunId};
+use futures_util::FutureExt;
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use tokio::sync::mpsc;
@@ -64,20 +66,20 @@ pub(crate) async fn run_loop(
     }
 }
 
-/// Calls the executor in its own task so that a panicking executor fails the run (and is
-/// retried like any failure) instead of killing the loop and stranding the session.
+/// Calls the executor, turning a panic into a failed run (retried like any failure)
+/// instead of killing the loop and stranding the session. The call stays on the loop's
+/// task: no extra task or cross-thread hand-off per run.
 async fn apply_isolated(
     executor: &Arc<dyn Executor>,
     primitive: RunPrimitive,
     span: tracing::Span,
 ) -> Result<RunOutput, ExecutorError> {
-    let executor = executor.clone();
-    match tokio::spawn(async move { executor.apply(primitive).await }.instrument(span)).await {
+    let call = AssertUnwindSafe(executor.apply(primitive))
+        .catch_unwind()
+        .instrument(span);
+    match call.await {
         Ok(result) => result,
-        Err(join) if join.is_panic() => Err(ExecutorError::Failed("executor panicked".to_string())),
-        Err(_) => Err(ExecutorError::Failed(
-            "executor task was cancelled".to_string(),
-        )),
+        Err(_panic) => Err(ExecutorError::Failed("executor panicked".to_string())),
     }
 }
 

@@ -243,3 +243,22 @@ differential!(
     "spec/session.machine",
     "Session"
 );
+// Generator regressions (names, string ordering, quantifiers, an empty undo log).
+differential!(
+    catalog_matches_interpreter,
+    suricate_tests::generated::catalog,
+    "codegen/tests/specs/edge_cases.machine",
+    "Catalog"
+);
+differential!(
+    beacon_matches_interpreter,
+    suricate_tests::generated::beacon,
+    "codegen/tests/specs/edge_cases.machine",
+    "Beacon"
+);
+differential!(
+    tally_matches_interpreter,
+    suricate_tests::generated::tally,
+    "codegen/tests/specs/edge_cases.machine",
+    "Tally"
+);

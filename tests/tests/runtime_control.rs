@@ -418,35 +418,40 @@ async fn recover_puts_the_lost_run_back_in_front() {
     assert_eq!(phase(&runtime, &s).await, RuntimePhase::Idle);
 }
 
-/// An executor that panics kills the loop task; `recover` is how the session gets going again.
+/// An executor that panics fails the run like any generic failure: the input is retried
+/// up to the attempt limit and then abandoned; the loop survives and serves later inputs.
 #[tokio::test]
-async fn recover_after_a_panicking_executor() {
-    struct Panics;
+async fn a_panicking_executor_fails_the_run_and_the_loop_survives() {
+    struct PanicsOnBad;
     #[async_trait::async_trait]
-    impl Executor for Panics {
-        async fn apply(&self, _run: RunPrimitive) -> Result<RunOutput, ExecutorError> {
-            panic!("executor bug (expected by this test)");
+    impl Executor for PanicsOnBad {
+        async fn apply(&self, run: RunPrimitive) -> Result<RunOutput, ExecutorError> {
+            if run.contributors.iter().any(|i| i.id().as_str() == "bad") {
+                panic!("executor bug (expected by this test)");
+            }
+            Ok(RunOutput::text("fine"))
         }
         async fn stop(&self) {}
     }
     let runtime = SessionRuntime::new();
     let s = sid("s");
     runtime
-        .ensure_executor(s.clone(), Arc::new(Panics))
+        .ensure_executor(s.clone(), Arc::new(PanicsOnBad))
         .await
         .unwrap();
-    let a = accept(&runtime, &s, prompt("a")).await;
-    eventually("the loop died", || async { !runtime.has_executor(&s) }).await;
-    assert_eq!(phase(&runtime, &s).await, RuntimePhase::Running);
-    assert_eq!(runtime.recover(&s).await.unwrap().transferred, 1);
-    let exec = ScriptedExecutor::new();
-    assert!(
-        runtime
-            .ensure_executor(s.clone(), Arc::new(exec.clone()))
-            .await
-            .unwrap()
+    let bad = accept(&runtime, &s, prompt("bad")).await;
+    assert_eq!(
+        outcome(bad).await,
+        CompletionOutcome::Abandoned {
+            reason: AbandonReason::MaxAttemptsExhausted,
+            error: Some("executor panicked".to_string()),
+        }
     );
-    assert!(is_completed(&outcome(a).await));
+    assert!(runtime.has_executor(&s), "the loop is still there");
+    let good = accept(&runtime, &s, prompt("good")).await;
+    assert!(is_completed(&outcome(good).await));
+    let bad_state = runtime.input_state(&s, &iid("bad")).await.unwrap().unwrap();
+    assert_eq!(bad_state.attempts, 3);
 }
 
 // ---- Destroy and unregister ----------------------------------------------------------------------

@@ -49,7 +49,8 @@ pub struct GeneratedFile {
 pub struct Plan {
     /// In a stable order: corpus by corpus, spec by spec, then each `mod.rs`.
     pub files: Vec<GeneratedFile>,
-    /// Files in the generated directories that no spec produces anymore.
+    /// Generated files (first line carries `@generated`) in the generated directories
+    /// that no spec produces anymore; hand-written files there are left alone.
     pub leftovers: Vec<String>,
 }
 
@@ -117,7 +118,7 @@ pub fn plan(root: &Path) -> Result<Plan, Error> {
         dirs.extend(corpus.docs.map(|d| (d, "md")));
         for (dir, ext) in dirs {
             for path in files_with_extension(root, dir, ext)? {
-                if !plan.files.iter().any(|f| f.path == path) {
+                if !plan.files.iter().any(|f| f.path == path) && is_generated(&root.join(&path))? {
                     plan.leftovers.push(path);
                 }
             }
@@ -278,6 +279,16 @@ fn files_with_extension(root: &Path, dir: &str, ext: &str) -> Result<Vec<String>
     }
     names.sort();
     Ok(names)
+}
+
+/// Whether the file's first line carries the `@generated` header that every file `gen`
+/// writes has (`// @generated ...` in Rust, `<!-- @generated ... -->` in Markdown).
+fn is_generated(path: &Path) -> Result<bool, Error> {
+    let text = read_existing(path)?.unwrap_or_default();
+    Ok(text
+        .lines()
+        .next()
+        .is_some_and(|l| l.contains("@generated")))
 }
 
 /// The file's current text, or `None` if it does not exist.

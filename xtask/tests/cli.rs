@@ -191,9 +191,18 @@ fn missing_and_leftover_files_are_reported_and_fixed() {
     let ws = Workspace::new();
     assert_eq!(ws.run(&["gen"]).code, 0);
     fs::remove_file(ws.path("tests/src/generated/light.rs")).unwrap();
-    ws.write("runtime/src/generated/old_machine.rs", "// gone\n");
-    ws.write("docs/machines/old_machine.md", "# Gone\n");
+    ws.write(
+        "runtime/src/generated/old_machine.rs",
+        "// @generated from spec/old.machine by `cargo xtask gen`; do not edit.\n// gone\n",
+    );
+    ws.write(
+        "docs/machines/old_machine.md",
+        "<!-- @generated from spec/old.machine by `cargo xtask gen`; do not edit. -->\n# Gone\n",
+    );
     ws.write("docs/machines/notes.txt", "not ours\n");
+    // Hand-written files in the generated directories are never leftovers.
+    ws.write("docs/machines/README.md", "# Machines\n");
+    ws.write("runtime/src/generated/helpers.rs", "//! Hand-written.\n");
 
     let check = ws.run(&["gen", "--check"]);
     assert_eq!(check.code, 1, "{check:?}");
@@ -232,6 +241,8 @@ fn missing_and_leftover_files_are_reported_and_fixed() {
     );
     assert!(!ws.path("docs/machines/old_machine.md").exists());
     assert!(ws.path("docs/machines/notes.txt").exists());
+    assert!(ws.path("docs/machines/README.md").exists());
+    assert!(ws.path("runtime/src/generated/helpers.rs").exists());
     assert_eq!(ws.run(&["gen", "--check"]).code, 0);
 }
 

@@ -20,18 +20,47 @@ pub(crate) fn conjuncts(e: &ir::Expr) -> Vec<ir::Expr> {
 /// values, not their newtype wrappers (a literal typed by its base on one side may meet
 /// the same value through a newtype on the other).
 pub(crate) fn normalize(e: &ir::Expr) -> ir::Expr {
-    let b = |x: &ir::Expr| Box::new(normalize(x));
     let kind = match &e.kind {
         K::Coerce(inner) => return normalize(inner),
+        _ => map_children(e, &mut normalize),
+    };
+    ir::Expr {
+        kind,
+        ty: ir::Ty::Bool,
+    }
+}
+
+/// Guards see the pre-state, so a guard fact about `self.f` also holds for `old(self.f)`
+/// in the body: the copies of `facts` that read `self`, with `old()` reads instead.
+pub(crate) fn pre_state_copies(facts: &[ir::Expr]) -> Vec<ir::Expr> {
+    fn rewrite(e: &ir::Expr) -> ir::Expr {
+        let kind = match &e.kind {
+            K::SelfField(f) => K::Old(f.clone()),
+            _ => map_children(e, &mut rewrite),
+        };
+        ir::Expr {
+            kind,
+            ty: e.ty.clone(),
+        }
+    }
+    facts
+        .iter()
+        .map(rewrite)
+        .filter(|copy| !facts.contains(copy))
+        .collect()
+}
+
+/// `e`'s kind with `f` applied to every direct child expression.
+fn map_children(e: &ir::Expr, f: &mut dyn FnMut(&ir::Expr) -> ir::Expr) -> K {
+    let mut b = |x: &ir::Expr| Box::new(f(x));
+    match &e.kind {
+        K::Coerce(x) => K::Coerce(b(x)),
         K::Some(x) => K::Some(b(x)),
         K::StructLit { name, fields } => K::StructLit {
             name: name.clone(),
-            fields: fields
-                .iter()
-                .map(|(n, v)| (n.clone(), normalize(v)))
-                .collect(),
+            fields: fields.iter().map(|(n, v)| (n.clone(), *b(v))).collect(),
         },
-        K::Field(x, f) => K::Field(b(x), f.clone()),
+        K::Field(x, name) => K::Field(b(x), name.clone()),
         K::Not(x) => K::Not(b(x)),
         K::Neg(x) => K::Neg(b(x)),
         K::Binary(op, l, r) => K::Binary(*op, b(l), b(r)),
@@ -56,10 +85,6 @@ pub(crate) fn normalize(e: &ir::Expr) -> ir::Expr {
             body: b(body),
         },
         other => other.clone(),
-    };
-    ir::Expr {
-        kind,
-        ty: ir::Ty::Bool,
     }
 }
 
@@ -142,6 +167,17 @@ fn precedence(e: &ast::Expr) -> u8 {
 
 /// Prints an expression in spec syntax, with the parentheses precedence requires.
 pub(crate) fn show(e: &ast::Expr) -> String {
+    show_with(e, false)
+}
+
+/// Like [`show`], but `old(self.f)` printed as `self.f`: the same value as a guard sees
+/// it, for suggesting a guard (where `old()` is not allowed).
+pub(crate) fn show_pre_state(e: &ast::Expr) -> String {
+    show_with(e, true)
+}
+
+fn show_with(e: &ast::Expr, pre_state: bool) -> String {
+    let show = |e: &ast::Expr| show_with(e, pre_state);
     use ast::ExprKind as A;
     let wrap = |inner: &ast::Expr, min: u8| {
         let s = show(inner);
@@ -168,6 +204,7 @@ pub(crate) fn show(e: &ast::Expr) -> String {
         A::Path(a, b) => format!("{}::{}", a.name, b.name),
         A::StructLit(n, fs) => format!("{} {{ {} }}", n.name, fields(fs)),
         A::SelfField(f) => format!("self.{}", f.name),
+        A::Old(f) if pre_state => format!("self.{}", f.name),
         A::Old(f) => format!("old(self.{})", f.name),
         A::Name(n) => n.name.clone(),
         A::Field(x, f) => format!("{}.{}", wrap(x, 7), f.name),

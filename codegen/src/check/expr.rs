@@ -102,12 +102,28 @@ fn value_methods(ty: &Ty) -> &'static [&'static str] {
 
 impl Checker<'_> {
     /// Checks `e` against `expected`, inserting a newtype coercion where needed.
+    ///
+    /// Operator chains (`a && b && ...`, `x + 1 + ...`) recurse once per operator, so
+    /// binary operators go straight to [`Self::binary`]: the large frames of the other
+    /// cases stay off the stack of every level (they are kilobytes each in debug builds).
     pub(crate) fn check_expr(
         &mut self,
         sc: &mut Scope,
         e: &ast::Expr,
         expected: &Ty,
     ) -> Checked<ir::Expr> {
+        match &e.kind {
+            ast::ExprKind::Binary(op, l, r) => {
+                let found = self.binary(sc, e, *op, l, r)?;
+                self.coerce(found, expected, e.span)
+            }
+            _ => self.check_other(sc, e, expected),
+        }
+    }
+
+    /// [`Self::check_expr`] for everything but binary operators.
+    #[inline(never)]
+    fn check_other(&mut self, sc: &mut Scope, e: &ast::Expr, expected: &Ty) -> Checked<ir::Expr> {
         use ast::ExprKind as A;
         match (&e.kind, expected) {
             (A::Int(v), _) => {
@@ -280,6 +296,16 @@ impl Checker<'_> {
 
     /// Infers the type of `e` with no expectation.
     pub(crate) fn infer(&mut self, sc: &mut Scope, e: &ast::Expr) -> Checked<ir::Expr> {
+        // Binary operators skip the large frame of the other cases (see `check_expr`).
+        match &e.kind {
+            ast::ExprKind::Binary(op, l, r) => self.binary(sc, e, *op, l, r),
+            _ => self.infer_other(sc, e),
+        }
+    }
+
+    /// [`Self::infer`] for everything but binary operators.
+    #[inline(never)]
+    fn infer_other(&mut self, sc: &mut Scope, e: &ast::Expr) -> Checked<ir::Expr> {
         use ast::ExprKind as A;
         match &e.kind {
             A::Bool(b) => Ok(expr(K::Bool(*b), Ty::Bool)),
@@ -400,7 +426,9 @@ impl Checker<'_> {
                     ),
                     Ty::Bool,
                 );
-                self.require(sc, e, &fact, &format!("{} in {}", show(key), show(map)));
+                self.require(sc, e, &fact, |show| {
+                    format!("{} in {}", show(key), show(map))
+                });
                 Ok(expr(K::Index(Box::new(map_ir), Box::new(key_ir)), *v))
             }
             A::Unary(UnOp::Not, inner) => {
@@ -816,7 +844,7 @@ impl Checker<'_> {
                     ),
                     Ty::Bool,
                 );
-                self.require(sc, whole, &fact, &format!("{} != none", show(recv)));
+                self.require(sc, whole, &fact, |show| format!("{} != none", show(recv)));
                 expr(K::Unwrap(recv_box), *t)
             }
             (Ty::Option(t), _) => {
@@ -1064,10 +1092,20 @@ impl Checker<'_> {
     }
 
     /// Reports E0303 unless `fact` (or an equivalent) is established in `sc`.
-    pub(crate) fn require(&mut self, sc: &Scope, e: &ast::Expr, fact: &ir::Expr, fact_text: &str) {
+    /// `fact_text` prints the fact with the printer it is given.
+    pub(crate) fn require(
+        &mut self,
+        sc: &Scope,
+        e: &ast::Expr,
+        fact: &ir::Expr,
+        fact_text: impl Fn(&dyn Fn(&ast::Expr) -> String) -> String,
+    ) {
         if sc.facts_incomplete || super::establish::established(&sc.facts, fact) {
             return;
         }
+        // A guard cannot use `old()`, and needs none: it sees the pre-state.
+        let guard_text = fact_text(&super::establish::show_pre_state);
+        let fact_text = fact_text(&show);
         let (message, label) = match &e.kind {
             ast::ExprKind::Index(..) => (
                 format!(
@@ -1084,11 +1122,11 @@ impl Checker<'_> {
         let help = match sc.place {
             Place::Invariant => format!("write `{fact_text} implies ...`"),
             Place::Guard => format!(
-                "add a guard such as `guard {}: {fact_text};` before this one",
+                "add a guard such as `guard {}: {guard_text};` before this one",
                 super::establish::guard_name_for(e)
             ),
             _ => format!(
-                "add a guard such as `guard {}: {fact_text};`",
+                "add a guard such as `guard {}: {guard_text};`",
                 super::establish::guard_name_for(e)
             ),
         };

@@ -6,6 +6,8 @@ use super::{Checked, Checker, MessageInfo, Reported, TypeDecl};
 use crate::ast::{self, Ident, Item, Span};
 use crate::diagnostics::{Code, Diagnostic, did_you_mean};
 use crate::ir::{self, Ty};
+use heck::ToUpperCamelCase;
+use std::collections::HashMap;
 
 impl Checker<'_> {
     /// Checks all items of `m`; `None` if something did not resolve.
@@ -158,7 +160,7 @@ impl Checker<'_> {
             let mut vns = Namespace::new("variant").within(format_args!("enum `{}`", e.name.name));
             for v in &e.variants {
                 self.declare(&mut vns, &v.name);
-                self.check_keyword(&v.name, "variant");
+                self.check_variant_name(&v.name, "variant");
             }
             if is_registered(&e.name) {
                 enums.push(ir::Enum {
@@ -255,7 +257,7 @@ impl Checker<'_> {
         let mut out = Vec::new();
         for p in &first.phases {
             let fresh = self.declare(&mut ns, &p.name);
-            self.check_keyword(&p.name, "phase");
+            self.check_variant_name(&p.name, "phase");
             if fresh {
                 out.push(ir::PhaseDecl {
                     name: p.name.name.clone(),
@@ -345,10 +347,32 @@ impl Checker<'_> {
             self.repeated_item("state", kw(*extra), kw(*first_span));
         }
         let mut ns = Namespace::new("state field");
+        // The generated `UndoStep` names its variants after the fields in UpperCamelCase.
+        let mut camel: HashMap<String, &Ident> = HashMap::new();
         // Register every field (with its type) before checking defaults.
         let mut typed = Vec::new();
         for f in first.iter() {
             let fresh = self.declare(&mut ns, &f.name);
+            if fresh {
+                let variant = f.name.name.to_upper_camel_case();
+                if let Some(first) = camel.get(&variant) {
+                    let d = Diagnostic::new(
+                        Code::DuplicateName,
+                        f.name.span,
+                        format!(
+                            "state fields `{}` and `{}` would both become `{variant}` in Rust",
+                            first.name, f.name.name
+                        ),
+                    )
+                    .label("collides in the generated undo log")
+                    .secondary(first.span, "first declared here")
+                    .help("rename one of them");
+                    // Still registered, so its uses do not report it unknown.
+                    self.report(d);
+                } else {
+                    camel.insert(variant, &f.name);
+                }
+            }
             if f.name.name == "phase" {
                 let d = Diagnostic::new(
                     Code::ReservedName,
@@ -413,7 +437,7 @@ impl Checker<'_> {
         let mut out = Vec::new();
         for def in defs {
             let fresh = self.declare(&mut ns, &def.name);
-            self.check_keyword(&def.name, what);
+            self.check_variant_name(&def.name, what);
             let fields = self.field_decls(&def.fields, &format!("{what} `{}`", def.name.name));
             if !fresh {
                 continue;

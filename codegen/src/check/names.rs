@@ -16,6 +16,8 @@ const RUST_KEYWORDS: &[&str] = &[
 ];
 
 /// Names the generated module defines or uses unqualified; a user type may not shadow them.
+/// (Traits and items of `std` and `serde` that are not listed here are written with full
+/// paths in the generated code.)
 const GENERATED_NAMES: &[&str] = &[
     "State",
     "Phase",
@@ -47,11 +49,25 @@ const GENERATED_NAMES: &[&str] = &[
     "BTreeSet",
     "Box",
     "Default",
+    "Preview",
+    "TransitionInfo",
+    "TRANSITIONS",
+    "Serialize",
+    "Deserialize",
+    "From",
+    "usize",
+    "str",
 ];
 
-/// Parameters and locals of generated transition functions; input fields and loop
-/// variables are bound next to them by name.
-const GENERATED_LOCALS: &[&str] = &["state", "undo", "effects", "input", "failed", "guard"];
+/// Variant names of the generated fieldless enums (phases, the spec's enums, inputs and
+/// effects) that would collide with their generated constants `ALL` and `Phase::INITIAL`.
+const GENERATED_CONSTS: &[&str] = &["ALL", "INITIAL"];
+
+/// Parameters and locals of generated transition functions, and the prelude's variants;
+/// input fields and loop variables are bound next to them by name.
+const GENERATED_LOCALS: &[&str] = &[
+    "state", "undo", "effects", "input", "failed", "guard", "holds", "Some", "None", "Ok", "Err",
+];
 
 /// Type names the language provides.
 pub(crate) const BUILTIN_TYPES: &[&str] = &[
@@ -132,6 +148,22 @@ impl Checker<'_> {
         if !self.check_keyword(id, what) {
             return false;
         }
+        // A newtype is a tuple struct, a name in the same namespace as locals; the other
+        // declared types are refused too, so a name never means both a type and a value.
+        if self.env.type_names.contains(&id.name) {
+            let d = Diagnostic::new(
+                Code::ReservedName,
+                id.span,
+                format!(
+                    "`{}` is the name of a declared type and cannot name a {what}",
+                    id.name
+                ),
+            )
+            .label("reserved name")
+            .help(format!("choose another name for this {what}"));
+            self.report(d);
+            return false;
+        }
         if GENERATED_LOCALS.contains(&id.name.as_str()) || id.name.starts_with("old_") {
             let d = Diagnostic::new(
                 Code::ReservedName,
@@ -145,6 +177,32 @@ impl Checker<'_> {
             .help(format!(
                 "choose another name for this {what}; reserved: {} and names starting with `old_`",
                 GENERATED_LOCALS.join(", ")
+            ));
+            self.report(d);
+            return false;
+        }
+        true
+    }
+
+    /// Reports E0103 for a phase, enum variant, input or effect named like a constant
+    /// of the generated enum it becomes a variant of (`ALL`, `INITIAL`).
+    pub(crate) fn check_variant_name(&mut self, id: &Ident, what: &str) -> bool {
+        if !self.check_keyword(id, what) {
+            return false;
+        }
+        if GENERATED_CONSTS.contains(&id.name.as_str()) {
+            let d = Diagnostic::new(
+                Code::ReservedName,
+                id.span,
+                format!(
+                    "`{}` clashes with a constant of the generated Rust enum",
+                    id.name
+                ),
+            )
+            .label("reserved name")
+            .help(format!(
+                "choose another name for this {what}; reserved: {}",
+                GENERATED_CONSTS.join(", ")
             ));
             self.report(d);
             return false;

@@ -1,6 +1,5 @@
 //! Update statements and emits.
 
-use super::establish::show;
 use super::expr::Scope;
 use super::{Checked, Checker, Reported};
 use crate::ast::{self, AssignOp, Ident, Span};
@@ -229,8 +228,9 @@ impl Checker<'_> {
                 ),
                 span: Span::new(span.start, end),
             };
-            let fact_text = format!("{} in self.{}", show(key), field.name);
-            self.require(sc, &entry, &fact, &fact_text);
+            self.require(sc, &entry, &fact, |show| {
+                format!("{} in self.{}", show(key), field.name)
+            });
         }
         let leaf = self.entry_path(field, &v, path);
         let value = match &leaf {

@@ -473,3 +473,81 @@ fn entry_field_assignment_paths_name_struct_fields() {
         vec![Code::UnknownField, Code::UndefinedName]
     );
 }
+
+#[test]
+fn guard_facts_hold_for_old_reads_too() {
+    // Guards see the pre-state, which is what `old()` reads.
+    let src = "machine M {
+        phases { P }
+        initial P;
+        state { x: Option<u64> = none, m: Map<u64, u64> = {} }
+        input Go { k: u64 }
+        effect E { n: u64 }
+        transition a on Go from P -> same {
+            guard has_x: self.x != none;
+            guard known: k in self.m;
+            update { self.x = none; self.m.remove(k); }
+            emit E { n: old(self.x).unwrap() };
+            emit E { n: old(self.m)[k] };
+        }
+    }";
+    ok(src);
+}
+
+#[test]
+fn the_help_for_an_old_read_suggests_a_guard_without_old() {
+    let src = "machine M {
+        phases { P }
+        initial P;
+        state { m: Map<u64, u64> = {} }
+        input Go { k: u64 }
+        effect E { n: u64 }
+        transition a on Go from P -> same { emit E { n: old(self.m)[k] }; }
+    }";
+    let d = diags_with(src, Code::UnestablishedPartial);
+    assert_eq!(d.len(), 1, "{d:#?}");
+    assert_eq!(
+        d[0].help,
+        vec!["add a guard such as `guard known_in_m: k in self.m;`".to_string()]
+    );
+}
+
+#[test]
+fn a_flat_chain_of_one_operator_is_not_nesting() {
+    let and = format!("self.b{}", " && self.b".repeat(100));
+    let sum = format!("self.n{} > 0", " + 1".repeat(100));
+    let src = format!(
+        "machine M {{ phases {{ P }} initial P; state {{ b: bool = true, n: u64 = 0 }} input Go;
+         transition go on Go from P -> same {{ guard g: {and}; guard h: {sum}; }} }}"
+    );
+    ok(&src);
+    // Real nesting is still limited.
+    let deep = format!("{}true{}", "!(".repeat(70), ")".repeat(70));
+    let src = format!("machine M {{ phases {{ P }} initial P; invariant i: {deep}; }}");
+    let err = crate::parse::parse(&src).expect_err("too deep");
+    assert_eq!(err.message, "syntax error: nested too deeply");
+}
+
+#[test]
+fn state_fields_colliding_in_camel_case_are_reported_once() {
+    let src = "machine M { phases { P } initial P; state { a_b: u64 = 0, aB: u64 = 0 }
+        input Go; transition go on Go from P -> same { update { self.aB = 1; } } }";
+    // `aB` stays declared: its use is not reported unknown.
+    assert_eq!(codes(src), vec![Code::DuplicateName]);
+}
+
+#[test]
+fn did_you_mean_accepts_one_edit_in_names_of_three_or_more() {
+    use crate::diagnostics::did_you_mean;
+    assert_eq!(
+        did_you_mean("jbo", ["count", "job", "m"]).as_deref(),
+        Some("job")
+    );
+    assert_eq!(
+        did_you_mean("cuont", ["count", "job"]).as_deref(),
+        Some("count")
+    );
+    // One edit in a one-letter name says nothing.
+    assert_eq!(did_you_mean("x", ["y"]), None);
+    assert_eq!(did_you_mean("jbo", ["total"]), None);
+}

@@ -111,9 +111,11 @@ impl Checker<'_> {
             }
         }
 
-        // Body: every guard's conjuncts hold.
+        // Body: every guard's conjuncts hold, on the pre-state that `old()` reads too.
         let mut body_scope = Scope::new(input_scope, OldRule::Allowed, Place::Body);
+        let old_facts = super::establish::pre_state_copies(&guard_scope.facts);
         body_scope.facts = guard_scope.facts;
+        body_scope.facts.extend(old_facts);
         body_scope.facts_incomplete = guard_scope.facts_incomplete;
         let update = self.block(&mut body_scope, &t.update);
         let mut emits = Vec::new();

@@ -261,6 +261,18 @@ impl<'m> ExprGen<'m> {
         }
     }
 
+    /// `e` as an `if` condition, plus a statement to run before the `if`. A quantifier is
+    /// a labelled block, which clippy rejects as a condition (`blocks_in_conditions`), so
+    /// it is bound to the reserved local `holds` first.
+    pub fn condition(&self, e: &Expr) -> (TokenStream, TokenStream) {
+        if matches!(e.kind, ExprKind::Quant { .. }) {
+            let value = self.value_top(e);
+            (quote!(let holds = #value;), quote!(holds))
+        } else {
+            (quote!(), self.value(e))
+        }
+    }
+
     /// The value of a `u64`/`i64` or newtype-over-integer expression as its base integer.
     pub fn base_value(&self, e: &Expr) -> TokenStream {
         // A base value coerced to a newtype only to be unwrapped again: use it as is.
@@ -323,10 +335,20 @@ impl<'m> ExprGen<'m> {
                 if let Some(test) = emptiness {
                     return test;
                 }
+                // `String` and `&str` compare with `==`/`!=` only; for `<` and friends
+                // the string side is borrowed as `&str` too.
+                let as_str = |e: &Expr| {
+                    let inner = self.newtype_inner(e);
+                    if matches!(op, BinOp::Eq | BinOp::Ne) {
+                        inner
+                    } else {
+                        quote!(#inner.as_str())
+                    }
+                };
                 let (a, b) = match (string_literal(a), string_literal(b)) {
                     // `name != ""` on a newtype: compare the inner string with the literal.
-                    (Some(lit), None) => (quote!(#lit), self.newtype_inner(b)),
-                    (None, Some(lit)) => (self.newtype_inner(a), quote!(#lit)),
+                    (Some(lit), None) => (quote!(#lit), as_str(b)),
+                    (None, Some(lit)) => (as_str(a), quote!(#lit)),
                     _ => (self.operand(a), self.operand(b)),
                 };
                 let op = match op {
@@ -368,8 +390,8 @@ impl<'m> ExprGen<'m> {
         body: &Expr,
     ) -> TokenStream {
         let coll = self.receiver(collection);
-        let pattern = binder_pattern(binder);
-        let body = self.value(body);
+        let pattern = binder_pattern(binder, |x| reads_var(body, x));
+        let (test, body) = self.condition(body);
         // A labelled block short-circuits in iteration order, like the spec's semantics;
         // `?` inside the body still propagates faults, which closures would not allow.
         let label = syn::Lifetime::new(
@@ -379,6 +401,7 @@ impl<'m> ExprGen<'m> {
         match kind {
             Quantifier::All => quote!(#label: {
                 for #pattern in #coll.iter() {
+                    #test
                     if !#body {
                         break #label false;
                     }
@@ -387,6 +410,7 @@ impl<'m> ExprGen<'m> {
             }),
             Quantifier::Any => quote!(#label: {
                 for #pattern in #coll.iter() {
+                    #test
                     if #body {
                         break #label true;
                     }
@@ -466,16 +490,31 @@ fn wrap_newtype(ty: &Ty, body: TokenStream) -> TokenStream {
     }
 }
 
-/// `x` or `(k, v)`; variables are bound by reference.
-pub fn binder_pattern(binder: &Binder) -> TokenStream {
-    match binder {
-        Binder::One(x) => {
+/// `x` or `(k, v)`; variables are bound by reference. A variable `used` says the body
+/// never reads becomes `_` (the language has no `_`, and unused bindings warn in Rust).
+pub fn binder_pattern(binder: &Binder, used: impl Fn(&str) -> bool) -> TokenStream {
+    let name = |x: &str| {
+        if used(x) {
             let x = ident(x);
             quote!(#x)
+        } else {
+            quote!(_)
         }
+    };
+    match binder {
+        Binder::One(x) => name(x),
         Binder::Pair(k, v) => {
-            let (k, v) = (ident(k), ident(v));
+            let (k, v) = (name(k), name(v));
             quote!((#k, #v))
         }
     }
+}
+
+/// Whether `e` reads the loop or quantifier variable `name`.
+pub fn reads_var(e: &Expr, name: &str) -> bool {
+    let mut found = false;
+    super::kernel::visit_expr(e, &mut |e| {
+        found |= matches!(&e.kind, ExprKind::Var(x) if x == name);
+    });
+    found
 }

@@ -119,7 +119,7 @@ fn visit_emit(e: &Emit, f: &mut dyn FnMut(&Expr)) {
     }
 }
 
-fn visit_expr(e: &Expr, f: &mut dyn FnMut(&Expr)) {
+pub(super) fn visit_expr(e: &Expr, f: &mut dyn FnMut(&Expr)) {
     f(e);
     match &e.kind {
         ExprKind::Some(a)
@@ -231,7 +231,7 @@ impl<'m> KernelGen<'m> {
         let fires = self.m.transitions.iter().map(|t| self.fire_fn(t));
         let dispatch = self.dispatch();
         let invariants = self.invariants();
-        let authority = authority();
+        let authority = authority(self.m.inputs.is_empty());
         quote! {
             #ids
             #info
@@ -419,6 +419,8 @@ impl<'m> KernelGen<'m> {
                 Absent,
             }
 
+            // Unused when the machine has no transition.
+            #[allow(dead_code)]
             impl Fault {
                 fn at(self, transition: TransitionId) -> RejectReason {
                     match self {
@@ -488,19 +490,26 @@ impl<'m> KernelGen<'m> {
             variants.push(quote!(#v #payload));
             arms.push(arm);
         }
+        // Without any write there is nothing to revert (and `UndoStep` is uninhabited).
+        let revert = if arms.is_empty() {
+            quote!(steps.clear();)
+        } else {
+            quote! {
+                while let Some(step) = steps.pop() {
+                    match step { #(#arms,)* }
+                }
+            }
+        };
         quote! {
             /// One reversible write of a transition. Undo cost is proportional to what the
             /// transition wrote, never to the size of the state.
             #[derive(Debug, Clone)]
             enum UndoStep { #(#variants),* }
 
-            /// Reverts `steps` (most recent first) and restores the phase.
             /// Reverts `steps` (most recent first, leaving the buffer empty for reuse) and
             /// restores the phase.
             fn undo(state: &mut State, phase: Phase, steps: &mut Vec<UndoStep>) {
-                while let Some(step) = steps.pop() {
-                    match step { #(#arms,)* }
-                }
+                #revert
                 state.phase = phase;
             }
         }
@@ -562,15 +571,19 @@ impl<'m> KernelGen<'m> {
         let params = self.input_params(t, &reads);
         let checks = t.guards.iter().map(|g| {
             // `guard fresh: !(x in s)` fails when `x in s`: test that directly.
-            let fails = match &g.expr.kind {
-                ExprKind::Not(inner) => self.gen_.value_top(inner),
+            let (prelude, fails) = match &g.expr.kind {
+                ExprKind::Not(inner) => {
+                    let (prelude, cond) = self.gen_.condition(inner);
+                    (prelude, super::expr::unparen(cond))
+                }
                 _ => {
                     let cond = self.gen_.value(&g.expr);
-                    quote!(!#cond)
+                    (quote!(), quote!(!#cond))
                 }
             };
             let gname = &g.name;
             quote! {
+                #prelude
                 if #fails {
                     return Ok(Some(#gname));
                 }
@@ -803,13 +816,14 @@ impl<'m> KernelGen<'m> {
                 then,
                 otherwise,
             } => {
-                let cond = g.value_top(cond);
+                let (prelude, cond) = g.condition(cond);
+                let cond = super::expr::unparen(cond);
                 let then = self.stmts(then);
                 if otherwise.is_empty() {
-                    quote!(if #cond { #then })
+                    quote!(#prelude if #cond { #then })
                 } else {
                     let otherwise = self.stmts(otherwise);
-                    quote!(if #cond { #then } else { #otherwise })
+                    quote!(#prelude if #cond { #then } else { #otherwise })
                 }
             }
             Stmt::For {
@@ -830,7 +844,11 @@ impl<'m> KernelGen<'m> {
         collect_writes(body, &mut writes);
         let root_written =
             root_field(collection).is_some_and(|f| writes.iter().any(|(w, _)| w == f));
-        let pattern = binder_pattern(binder);
+        let pattern = binder_pattern(binder, |x| {
+            let mut read = false;
+            visit_stmts(body, &mut |e| read |= super::expr::reads_var(e, x));
+            read
+        });
         let body = self.stmts(body);
         match g.place(collection).map(|p| p.receiver()) {
             Some(place) if !root_written => quote! {
@@ -924,13 +942,25 @@ impl<'m> KernelGen<'m> {
         } else {
             quote!(match input { #(#arms),* })
         };
+        // Without any candidate every input is `NotHandled` and only `input` is read.
+        let fires = self.m.inputs.iter().any(|i| {
+            self.m
+                .phases
+                .iter()
+                .any(|p| self.m.candidates(&i.name, &p.name).next().is_some())
+        });
+        let (state, undo, effects) = if fires {
+            (quote!(state), quote!(undo), quote!(effects))
+        } else {
+            (quote!(_state), quote!(_undo), quote!(_effects))
+        };
         quote! {
             /// Picks the first candidate whose guards hold and fires it.
             fn dispatch(
-                state: &mut State,
+                #state: &mut State,
                 input: &Input,
-                undo: &mut Vec<UndoStep>,
-                effects: &mut Vec<Effect>,
+                #undo: &mut Vec<UndoStep>,
+                #effects: &mut Vec<Effect>,
             ) -> Result<TransitionId, RejectReason> {
                 #body
             }
@@ -943,10 +973,12 @@ impl<'m> KernelGen<'m> {
         let any_guarded = cands.iter().any(|t| !t.guards.is_empty());
         for t in cands {
             let id = camel(&t.name);
+            // Input fields are bound by name here, so the functions are called through
+            // `self::`: a field named `fire_go` cannot shadow the function `fire_go`.
             let fire_name = format_ident!("fire_{}", t.name);
             let fire_args = self.input_args(t, &Self::fire_reads(t));
             let fire = quote! {
-                #fire_name(state, undo, effects, #(#fire_args),*).map_err(|f| f.at(TransitionId::#id))?;
+                self::#fire_name(state, undo, effects, #(#fire_args),*).map_err(|f| f.at(TransitionId::#id))?;
                 Ok(TransitionId::#id)
             };
             if t.guards.is_empty() {
@@ -957,9 +989,9 @@ impl<'m> KernelGen<'m> {
             let guard_name = format_ident!("guards_{}", t.name);
             let guard_args = self.input_args(t, &Self::guard_reads(t));
             steps.push(quote! {
-                match #guard_name(state, #(#guard_args),*).map_err(|f| f.at(TransitionId::#id))? {
+                match self::#guard_name(state, #(#guard_args),*).map_err(|f| f.at(TransitionId::#id))? {
                     None => {
-                        #fire_name(state, undo, effects, #(#fire_args),*).map_err(|f| f.at(TransitionId::#id))?;
+                        self::#fire_name(state, undo, effects, #(#fire_args),*).map_err(|f| f.at(TransitionId::#id))?;
                         return Ok(TransitionId::#id);
                     }
                     Some(guard) => failed.push(FailedGuard { transition: TransitionId::#id, guard }),
@@ -1036,7 +1068,11 @@ fn root_field(e: &Expr) -> Option<&str> {
     }
 }
 
-fn authority() -> TokenStream {
+/// `Authority`; `no_inputs`: the machine declares no input, so `Input` is uninhabited.
+fn authority(no_inputs: bool) -> TokenStream {
+    // Then code after `input.kind()` is unreachable and the bindings it would read are
+    // reported unused.
+    let allow_unused = no_inputs.then(|| quote!(#[allow(unused_variables)]));
     quote! {
         /// The result of applying an input: what fired, and the effects to realise.
         /// Keep it to roll the transition back if realising the effects fails.
@@ -1130,6 +1166,7 @@ fn authority() -> TokenStream {
             /// Applies `input`: the first candidate whose guards hold fires, atomically.
             /// On rejection the state is exactly what it was, and the latest accepted
             /// transition can still be rolled back.
+            #allow_unused
             pub fn apply(&mut self, input: Input) -> Result<Transition, Rejection> {
                 let from = self.state.phase;
                 let mut steps = ::std::mem::take(&mut self.scratch);
@@ -1160,6 +1197,7 @@ fn authority() -> TokenStream {
 
             /// What `apply(input)` would return, without changing anything. Costs a copy
             /// of the state; to stage cheaply, `apply` and then `rollback`.
+            #allow_unused
             pub fn preview(&self, input: &Input) -> Result<Preview, Rejection> {
                 let mut scratch = self.clone();
                 let t = scratch.apply(input.clone())?;

@@ -84,7 +84,12 @@ pub fn combined_file(spec_path: &str, machines: &[MachineOutput]) -> String {
             }
         }
     }
-    match syn::parse2::<syn::File>(quote!(#(#items)*)) {
+    // The natural `mod foo;` for `--out src/foo.rs` holding machine `Foo` nests `foo::foo`.
+    let file = quote! {
+        #![allow(clippy::module_inception)]
+        #(#items)*
+    };
+    match syn::parse2::<syn::File>(file) {
         Ok(file) => format!(
             "{}{}",
             header(spec_path),
@@ -137,8 +142,12 @@ fn module_tokens(m: &Machine, spec_path: &str) -> TokenStream {
         #![allow(non_camel_case_types, non_snake_case, unused_parens)]
         // Generated code mirrors the spec's expressions as written.
         #![allow(clippy::nonminimal_bool, clippy::bool_comparison, clippy::collapsible_if, clippy::collapsible_else_if, clippy::double_parens, clippy::ptr_arg)]
+        // All-caps names (`GET`, `HTTP`) and shared suffixes (`StartRequested`,
+        // `StopRequested`; undo records of assigned fields all end in `Replaced`) come
+        // from the spec; guard and firing functions take one parameter per input field
+        // they read.
+        #![allow(clippy::upper_case_acronyms, clippy::enum_variant_names, clippy::too_many_arguments)]
 
-        use serde::{Deserialize, Serialize};
         #collections
 
         #newtypes

@@ -14,7 +14,7 @@ pub fn newtypes(m: &Machine, gen_: &ExprGen) -> TokenStream {
         let copy = gen_.is_copy(&n.base).then(|| quote!(Copy,));
         let from_str = (n.base == Ty::String).then(|| {
             quote! {
-                impl From<&str> for #name {
+                impl ::std::convert::From<&str> for #name {
                     fn from(value: &str) -> Self {
                         #name(value.to_string())
                     }
@@ -23,11 +23,11 @@ pub fn newtypes(m: &Machine, gen_: &ExprGen) -> TokenStream {
         });
         quote! {
             #doc
-            #[derive(Debug, Clone, #copy PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
+            #[derive(Debug, Clone, #copy PartialEq, Eq, PartialOrd, Ord, Hash, Default, ::serde::Serialize, ::serde::Deserialize)]
             #[serde(transparent)]
             pub struct #name(pub #base);
 
-            impl From<#base> for #name {
+            impl ::std::convert::From<#base> for #name {
                 fn from(value: #base) -> Self {
                     #name(value)
                 }
@@ -63,7 +63,7 @@ pub fn unit_enum(
     };
     quote! {
         #doc
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, ::serde::Serialize, ::serde::Deserialize)]
         pub enum #name { #(#decls),* }
 
         impl #name {
@@ -106,7 +106,7 @@ pub fn structs(m: &Machine) -> TokenStream {
         });
         quote! {
             #doc
-            #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+            #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, ::serde::Serialize, ::serde::Deserialize)]
             pub struct #name { #(#fields),* }
         }
     });
@@ -159,7 +159,7 @@ pub fn state(m: &Machine, gen_: &ExprGen) -> TokenStream {
     let initial = ident(&m.initial);
     quote! {
         /// The machine's whole state: the phase plus every declared field.
-        #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
         pub struct State {
             /// Written only by transitions.
             pub phase: Phase,
@@ -219,7 +219,7 @@ pub fn messages(enum_name: &str, doc: &str, messages: &[Message]) -> TokenStream
     let kind_decl = unit_enum(&kind, quote!(#[doc = #kind_doc]), &kinds);
     quote! {
         #[doc = #doc]
-        #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
         pub enum #name { #(#variants),* }
 
         impl #name {

@@ -19,7 +19,11 @@
     clippy::double_parens,
     clippy::ptr_arg
 )]
-use serde::{Deserialize, Serialize};
+#![allow(
+    clippy::upper_case_acronyms,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments
+)]
 use std::collections::{BTreeMap, VecDeque};
 
 /// Caller-chosen identifier of an input, unique within the session.
@@ -32,19 +36,19 @@ use std::collections::{BTreeMap, VecDeque};
     Ord,
     Hash,
     Default,
-    Serialize,
-    Deserialize
+    ::serde::Serialize,
+    ::serde::Deserialize
 )]
 #[serde(transparent)]
 pub struct InputId(pub String);
 
-impl From<String> for InputId {
+impl ::std::convert::From<String> for InputId {
     fn from(value: String) -> Self {
         InputId(value)
     }
 }
 
-impl From<&str> for InputId {
+impl ::std::convert::From<&str> for InputId {
     fn from(value: &str) -> Self {
         InputId(value.to_string())
     }
@@ -67,13 +71,13 @@ impl ::std::fmt::Display for InputId {
     Ord,
     Hash,
     Default,
-    Serialize,
-    Deserialize
+    ::serde::Serialize,
+    ::serde::Deserialize
 )]
 #[serde(transparent)]
 pub struct RunId(pub u64);
 
-impl From<u64> for RunId {
+impl ::std::convert::From<u64> for RunId {
     fn from(value: u64) -> Self {
         RunId(value)
     }
@@ -95,19 +99,19 @@ impl ::std::fmt::Display for RunId {
     Ord,
     Hash,
     Default,
-    Serialize,
-    Deserialize
+    ::serde::Serialize,
+    ::serde::Deserialize
 )]
 #[serde(transparent)]
 pub struct IdemKey(pub String);
 
-impl From<String> for IdemKey {
+impl ::std::convert::From<String> for IdemKey {
     fn from(value: String) -> Self {
         IdemKey(value)
     }
 }
 
-impl From<&str> for IdemKey {
+impl ::std::convert::From<&str> for IdemKey {
     fn from(value: &str) -> Self {
         IdemKey(value.to_string())
     }
@@ -128,8 +132,8 @@ impl ::std::fmt::Display for IdemKey {
     PartialOrd,
     Ord,
     Hash,
-    Serialize,
-    Deserialize
+    ::serde::Serialize,
+    ::serde::Deserialize
 )]
 pub enum Kind {
     Prompt,
@@ -185,8 +189,8 @@ impl ::std::fmt::Display for Kind {
     PartialOrd,
     Ord,
     Hash,
-    Serialize,
-    Deserialize
+    ::serde::Serialize,
+    ::serde::Deserialize
 )]
 pub enum Durability {
     Durable,
@@ -227,8 +231,8 @@ impl ::std::fmt::Display for Durability {
     PartialOrd,
     Ord,
     Hash,
-    Serialize,
-    Deserialize
+    ::serde::Serialize,
+    ::serde::Deserialize
 )]
 pub enum Lane {
     Queue,
@@ -262,8 +266,8 @@ impl ::std::fmt::Display for Lane {
     PartialOrd,
     Ord,
     Hash,
-    Serialize,
-    Deserialize
+    ::serde::Serialize,
+    ::serde::Deserialize
 )]
 pub enum InputPhase {
     Queued,
@@ -309,8 +313,8 @@ impl ::std::fmt::Display for InputPhase {
     PartialOrd,
     Ord,
     Hash,
-    Serialize,
-    Deserialize
+    ::serde::Serialize,
+    ::serde::Deserialize
 )]
 pub enum AbandonReason {
     Retired,
@@ -354,7 +358,17 @@ impl ::std::fmt::Display for AbandonReason {
 }
 
 /// What the kernel knows about one accepted input.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
 pub struct Record {
     pub kind: Kind,
     pub lane: Lane,
@@ -377,8 +391,8 @@ pub struct Record {
     PartialOrd,
     Ord,
     Hash,
-    Serialize,
-    Deserialize
+    ::serde::Serialize,
+    ::serde::Deserialize
 )]
 pub enum Phase {
     /// Created, not registered yet.
@@ -438,7 +452,7 @@ impl Phase {
 }
 
 /// The machine's whole state: the phase plus every declared field.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct State {
     /// Written only by transitions.
     pub phase: Phase,
@@ -490,7 +504,7 @@ impl Default for State {
 }
 
 /// A typed trigger of the machine.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
 pub enum Input {
     Register,
     /// An executor is offered; at most one loop exists per session.
@@ -567,8 +581,8 @@ impl Input {
     PartialOrd,
     Ord,
     Hash,
-    Serialize,
-    Deserialize
+    ::serde::Serialize,
+    ::serde::Deserialize
 )]
 pub enum InputKind {
     Register,
@@ -656,7 +670,7 @@ impl ::std::fmt::Display for InputKind {
 }
 
 /// A typed output, returned as data, never executed by the kernel.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
 pub enum Effect {
     Registered,
     /// Spawn the runtime loop for the offered executor.
@@ -724,8 +738,8 @@ impl Effect {
     PartialOrd,
     Ord,
     Hash,
-    Serialize,
-    Deserialize
+    ::serde::Serialize,
+    ::serde::Deserialize
 )]
 pub enum EffectKind {
     Registered,
@@ -823,8 +837,8 @@ impl ::std::fmt::Display for EffectKind {
     PartialOrd,
     Ord,
     Hash,
-    Serialize,
-    Deserialize
+    ::serde::Serialize,
+    ::serde::Deserialize
 )]
 pub enum TransitionId {
     Register,
@@ -1445,6 +1459,7 @@ enum Fault {
     Absent,
 }
 
+#[allow(dead_code)]
 impl Fault {
     fn at(self, transition: TransitionId) -> RejectReason {
         match self {
@@ -1481,7 +1496,6 @@ enum UndoStep {
     SteerPopped(InputId),
 }
 
-/// Reverts `steps` (most recent first) and restores the phase.
 /// Reverts `steps` (most recent first, leaving the buffer empty for reuse) and
 /// restores the phase.
 fn undo(state: &mut State, phase: Phase, steps: &mut Vec<UndoStep>) {
@@ -2889,7 +2903,7 @@ fn dispatch(
         Input::Register => {
             match state.phase {
                 Phase::Initializing => {
-                    fire_register(state, undo, effects)
+                    self::fire_register(state, undo, effects)
                         .map_err(|f| f.at(TransitionId::Register))?;
                     Ok(TransitionId::Register)
                 }
@@ -2898,7 +2912,7 @@ fn dispatch(
                 | Phase::Running
                 | Phase::Retired
                 | Phase::Stopped => {
-                    fire_register_again(state, undo, effects)
+                    self::fire_register_again(state, undo, effects)
                         .map_err(|f| f.at(TransitionId::RegisterAgain))?;
                     Ok(TransitionId::RegisterAgain)
                 }
@@ -2908,12 +2922,12 @@ fn dispatch(
         Input::AttachExecutor => {
             match state.phase {
                 Phase::Idle | Phase::Stopped => {
-                    fire_attach(state, undo, effects)
+                    self::fire_attach(state, undo, effects)
                         .map_err(|f| f.at(TransitionId::Attach))?;
                     Ok(TransitionId::Attach)
                 }
                 Phase::Attached | Phase::Running => {
-                    fire_attach_again(state, undo, effects)
+                    self::fire_attach_again(state, undo, effects)
                         .map_err(|f| f.at(TransitionId::AttachAgain))?;
                     Ok(TransitionId::AttachAgain)
                 }
@@ -2924,11 +2938,11 @@ fn dispatch(
             match state.phase {
                 Phase::Idle | Phase::Attached | Phase::Running => {
                     let mut failed = Vec::new();
-                    match guards_join_in_flight(state, key)
+                    match self::guards_join_in_flight(state, key)
                         .map_err(|f| f.at(TransitionId::JoinInFlight))?
                     {
                         None => {
-                            fire_join_in_flight(state, undo, effects, key)
+                            self::fire_join_in_flight(state, undo, effects, key)
                                 .map_err(|f| f.at(TransitionId::JoinInFlight))?;
                             return Ok(TransitionId::JoinInFlight);
                         }
@@ -2940,11 +2954,11 @@ fn dispatch(
                                 })
                         }
                     }
-                    match guards_dedupe_terminal(state, key)
+                    match self::guards_dedupe_terminal(state, key)
                         .map_err(|f| f.at(TransitionId::DedupeTerminal))?
                     {
                         None => {
-                            fire_dedupe_terminal(state, undo, effects, key)
+                            self::fire_dedupe_terminal(state, undo, effects, key)
                                 .map_err(|f| f.at(TransitionId::DedupeTerminal))?;
                             return Ok(TransitionId::DedupeTerminal);
                         }
@@ -2956,11 +2970,11 @@ fn dispatch(
                                 })
                         }
                     }
-                    match guards_accept_operation(state, id, kind, durability, key)
+                    match self::guards_accept_operation(state, id, kind, durability, key)
                         .map_err(|f| f.at(TransitionId::AcceptOperation))?
                     {
                         None => {
-                            fire_accept_operation(
+                            self::fire_accept_operation(
                                     state,
                                     undo,
                                     effects,
@@ -2981,11 +2995,18 @@ fn dispatch(
                                 })
                         }
                     }
-                    match guards_accept(state, id, kind, durability, key, has_request)
+                    match self::guards_accept(
+                            state,
+                            id,
+                            kind,
+                            durability,
+                            key,
+                            has_request,
+                        )
                         .map_err(|f| f.at(TransitionId::Accept))?
                     {
                         None => {
-                            fire_accept(
+                            self::fire_accept(
                                     state,
                                     undo,
                                     effects,
@@ -3015,12 +3036,12 @@ fn dispatch(
         Input::WakeLoop => {
             match state.phase {
                 Phase::Idle | Phase::Retired | Phase::Stopped => {
-                    fire_wake_without_loop(state, undo, effects)
+                    self::fire_wake_without_loop(state, undo, effects)
                         .map_err(|f| f.at(TransitionId::WakeWithoutLoop))?;
                     Ok(TransitionId::WakeWithoutLoop)
                 }
                 Phase::Attached | Phase::Running => {
-                    fire_wake(state, undo, effects)
+                    self::fire_wake(state, undo, effects)
                         .map_err(|f| f.at(TransitionId::Wake))?;
                     Ok(TransitionId::Wake)
                 }
@@ -3031,11 +3052,11 @@ fn dispatch(
             match state.phase {
                 Phase::Attached => {
                     let mut failed = Vec::new();
-                    match guards_start_steer_run(state)
+                    match self::guards_start_steer_run(state)
                         .map_err(|f| f.at(TransitionId::StartSteerRun))?
                     {
                         None => {
-                            fire_start_steer_run(state, undo, effects)
+                            self::fire_start_steer_run(state, undo, effects)
                                 .map_err(|f| f.at(TransitionId::StartSteerRun))?;
                             return Ok(TransitionId::StartSteerRun);
                         }
@@ -3047,11 +3068,11 @@ fn dispatch(
                                 })
                         }
                     }
-                    match guards_start_queue_run(state)
+                    match self::guards_start_queue_run(state)
                         .map_err(|f| f.at(TransitionId::StartQueueRun))?
                     {
                         None => {
-                            fire_start_queue_run(state, undo, effects)
+                            self::fire_start_queue_run(state, undo, effects)
                                 .map_err(|f| f.at(TransitionId::StartQueueRun))?;
                             return Ok(TransitionId::StartQueueRun);
                         }
@@ -3072,11 +3093,11 @@ fn dispatch(
             match state.phase {
                 Phase::Running => {
                     let mut failed = Vec::new();
-                    match guards_run_applied(state, run)
+                    match self::guards_run_applied(state, run)
                         .map_err(|f| f.at(TransitionId::RunApplied))?
                     {
                         None => {
-                            fire_run_applied(state, undo, effects)
+                            self::fire_run_applied(state, undo, effects)
                                 .map_err(|f| f.at(TransitionId::RunApplied))?;
                             return Ok(TransitionId::RunApplied);
                         }
@@ -3097,11 +3118,11 @@ fn dispatch(
             match state.phase {
                 Phase::Running => {
                     let mut failed = Vec::new();
-                    match guards_commit_run(state, run)
+                    match self::guards_commit_run(state, run)
                         .map_err(|f| f.at(TransitionId::CommitRun))?
                     {
                         None => {
-                            fire_commit_run(state, undo, effects, run)
+                            self::fire_commit_run(state, undo, effects, run)
                                 .map_err(|f| f.at(TransitionId::CommitRun))?;
                             return Ok(TransitionId::CommitRun);
                         }
@@ -3122,11 +3143,11 @@ fn dispatch(
             match state.phase {
                 Phase::Running => {
                     let mut failed = Vec::new();
-                    match guards_fail_run(state, run)
+                    match self::guards_fail_run(state, run)
                         .map_err(|f| f.at(TransitionId::FailRun))?
                     {
                         None => {
-                            fire_fail_run(state, undo, effects, run)
+                            self::fire_fail_run(state, undo, effects, run)
                                 .map_err(|f| f.at(TransitionId::FailRun))?;
                             return Ok(TransitionId::FailRun);
                         }
@@ -3147,11 +3168,11 @@ fn dispatch(
             match state.phase {
                 Phase::Running => {
                     let mut failed = Vec::new();
-                    match guards_cancel_run(state, run)
+                    match self::guards_cancel_run(state, run)
                         .map_err(|f| f.at(TransitionId::CancelRun))?
                     {
                         None => {
-                            fire_cancel_run(state, undo, effects, run)
+                            self::fire_cancel_run(state, undo, effects, run)
                                 .map_err(|f| f.at(TransitionId::CancelRun))?;
                             return Ok(TransitionId::CancelRun);
                         }
@@ -3172,11 +3193,11 @@ fn dispatch(
             match state.phase {
                 Phase::Attached => {
                     let mut failed = Vec::new();
-                    match guards_settle_retired(state)
+                    match self::guards_settle_retired(state)
                         .map_err(|f| f.at(TransitionId::SettleRetired))?
                     {
                         None => {
-                            fire_settle_retired(state, undo, effects)
+                            self::fire_settle_retired(state, undo, effects)
                                 .map_err(|f| f.at(TransitionId::SettleRetired))?;
                             return Ok(TransitionId::SettleRetired);
                         }
@@ -3196,17 +3217,17 @@ fn dispatch(
         Input::CancelAfterBoundary => {
             match state.phase {
                 Phase::Idle | Phase::Attached => {
-                    fire_boundary_cancel_idle(state, undo, effects)
+                    self::fire_boundary_cancel_idle(state, undo, effects)
                         .map_err(|f| f.at(TransitionId::BoundaryCancelIdle))?;
                     Ok(TransitionId::BoundaryCancelIdle)
                 }
                 Phase::Running => {
                     let mut failed = Vec::new();
-                    match guards_dispatch_boundary_cancel(state)
+                    match self::guards_dispatch_boundary_cancel(state)
                         .map_err(|f| f.at(TransitionId::DispatchBoundaryCancel))?
                     {
                         None => {
-                            fire_dispatch_boundary_cancel(state, undo, effects)
+                            self::fire_dispatch_boundary_cancel(state, undo, effects)
                                 .map_err(|f| f.at(TransitionId::DispatchBoundaryCancel))?;
                             return Ok(TransitionId::DispatchBoundaryCancel);
                         }
@@ -3218,7 +3239,7 @@ fn dispatch(
                                 })
                         }
                     }
-                    fire_coalesce_boundary_cancel(state, undo, effects)
+                    self::fire_coalesce_boundary_cancel(state, undo, effects)
                         .map_err(|f| f.at(TransitionId::CoalesceBoundaryCancel))?;
                     Ok(TransitionId::CoalesceBoundaryCancel)
                 }
@@ -3229,11 +3250,11 @@ fn dispatch(
             match state.phase {
                 Phase::Running => {
                     let mut failed = Vec::new();
-                    match guards_interrupt(state, run)
+                    match self::guards_interrupt(state, run)
                         .map_err(|f| f.at(TransitionId::Interrupt))?
                     {
                         None => {
-                            fire_interrupt(state, undo, effects, run)
+                            self::fire_interrupt(state, undo, effects, run)
                                 .map_err(|f| f.at(TransitionId::Interrupt))?;
                             return Ok(TransitionId::Interrupt);
                         }
@@ -3253,17 +3274,17 @@ fn dispatch(
         Input::Stop => {
             match state.phase {
                 Phase::Idle | Phase::Retired => {
-                    fire_stop_idle(state, undo, effects)
+                    self::fire_stop_idle(state, undo, effects)
                         .map_err(|f| f.at(TransitionId::StopIdle))?;
                     Ok(TransitionId::StopIdle)
                 }
                 Phase::Attached | Phase::Running => {
-                    fire_stop(state, undo, effects)
+                    self::fire_stop(state, undo, effects)
                         .map_err(|f| f.at(TransitionId::Stop))?;
                     Ok(TransitionId::Stop)
                 }
                 Phase::Stopped => {
-                    fire_stop_again(state, undo, effects)
+                    self::fire_stop_again(state, undo, effects)
                         .map_err(|f| f.at(TransitionId::StopAgain))?;
                     Ok(TransitionId::StopAgain)
                 }
@@ -3273,17 +3294,17 @@ fn dispatch(
         Input::Retire => {
             match state.phase {
                 Phase::Idle => {
-                    fire_retire_idle(state, undo, effects)
+                    self::fire_retire_idle(state, undo, effects)
                         .map_err(|f| f.at(TransitionId::RetireIdle))?;
                     Ok(TransitionId::RetireIdle)
                 }
                 Phase::Attached => {
                     let mut failed = Vec::new();
-                    match guards_retire_drained(state)
+                    match self::guards_retire_drained(state)
                         .map_err(|f| f.at(TransitionId::RetireDrained))?
                     {
                         None => {
-                            fire_retire_drained(state, undo, effects)
+                            self::fire_retire_drained(state, undo, effects)
                                 .map_err(|f| f.at(TransitionId::RetireDrained))?;
                             return Ok(TransitionId::RetireDrained);
                         }
@@ -3295,17 +3316,17 @@ fn dispatch(
                                 })
                         }
                     }
-                    fire_retire_draining(state, undo, effects)
+                    self::fire_retire_draining(state, undo, effects)
                         .map_err(|f| f.at(TransitionId::RetireDraining))?;
                     Ok(TransitionId::RetireDraining)
                 }
                 Phase::Running => {
-                    fire_retire_draining(state, undo, effects)
+                    self::fire_retire_draining(state, undo, effects)
                         .map_err(|f| f.at(TransitionId::RetireDraining))?;
                     Ok(TransitionId::RetireDraining)
                 }
                 Phase::Retired => {
-                    fire_retire_again(state, undo, effects)
+                    self::fire_retire_again(state, undo, effects)
                         .map_err(|f| f.at(TransitionId::RetireAgain))?;
                     Ok(TransitionId::RetireAgain)
                 }
@@ -3315,7 +3336,7 @@ fn dispatch(
         Input::Reset => {
             match state.phase {
                 Phase::Idle | Phase::Attached | Phase::Retired | Phase::Stopped => {
-                    fire_reset(state, undo, effects)
+                    self::fire_reset(state, undo, effects)
                         .map_err(|f| f.at(TransitionId::Reset))?;
                     Ok(TransitionId::Reset)
                 }
@@ -3325,7 +3346,7 @@ fn dispatch(
         Input::Recycle => {
             match state.phase {
                 Phase::Idle | Phase::Attached => {
-                    fire_recycle(state, undo, effects)
+                    self::fire_recycle(state, undo, effects)
                         .map_err(|f| f.at(TransitionId::Recycle))?;
                     Ok(TransitionId::Recycle)
                 }
@@ -3335,12 +3356,12 @@ fn dispatch(
         Input::Recover => {
             match state.phase {
                 Phase::Idle | Phase::Attached => {
-                    fire_recover(state, undo, effects)
+                    self::fire_recover(state, undo, effects)
                         .map_err(|f| f.at(TransitionId::Recover))?;
                     Ok(TransitionId::Recover)
                 }
                 Phase::Running => {
-                    fire_recover_run(state, undo, effects)
+                    self::fire_recover_run(state, undo, effects)
                         .map_err(|f| f.at(TransitionId::RecoverRun))?;
                     Ok(TransitionId::RecoverRun)
                 }
@@ -3355,7 +3376,7 @@ fn dispatch(
                 | Phase::Running
                 | Phase::Retired
                 | Phase::Stopped => {
-                    fire_destroy(state, undo, effects)
+                    self::fire_destroy(state, undo, effects)
                         .map_err(|f| f.at(TransitionId::Destroy))?;
                     Ok(TransitionId::Destroy)
                 }
@@ -3370,7 +3391,7 @@ fn dispatch(
                 | Phase::Running
                 | Phase::Retired
                 | Phase::Stopped => {
-                    fire_unregister(state, undo, effects)
+                    self::fire_unregister(state, undo, effects)
                         .map_err(|f| f.at(TransitionId::Unregister))?;
                     Ok(TransitionId::Unregister)
                 }
@@ -3437,7 +3458,7 @@ fn invariant_steered_are_queued(state: &State) -> Result<bool, Fault> {
 
 fn invariant_keys_point_at_inputs(state: &State) -> Result<bool, Fault> {
     Ok('all_k_owner: {
-        for (k, owner) in state.keys.iter() {
+        for (_, owner) in state.keys.iter() {
             if !state.inputs.contains_key(owner) {
                 break 'all_k_owner false;
             }
@@ -3457,7 +3478,7 @@ fn invariant_nothing_pending_when_closed(state: &State) -> Result<bool, Fault> {
 
 fn invariant_attempts_bounded(state: &State) -> Result<bool, Fault> {
     Ok('all_i_r: {
-        for (i, r) in state.inputs.iter() {
+        for (_, r) in state.inputs.iter() {
             if !(r.attempts <= state.max_attempts) {
                 break 'all_i_r false;
             }

@@ -12,7 +12,11 @@
     clippy::double_parens,
     clippy::ptr_arg
 )]
-use serde::{Deserialize, Serialize};
+#![allow(
+    clippy::upper_case_acronyms,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments
+)]
 use std::collections::VecDeque;
 
 /// Coarse lifecycle phase of the machine.
@@ -25,8 +29,8 @@ use std::collections::VecDeque;
     PartialOrd,
     Ord,
     Hash,
-    Serialize,
-    Deserialize
+    ::serde::Serialize,
+    ::serde::Deserialize
 )]
 pub enum Phase {
     Counting,
@@ -59,7 +63,7 @@ impl Phase {
 }
 
 /// The machine's whole state: the phase plus every declared field.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct State {
     /// Written only by transitions.
     pub phase: Phase,
@@ -85,7 +89,7 @@ impl Default for State {
 }
 
 /// A typed trigger of the machine.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
 pub enum Input {
     Add { n: u64 },
     Sub { n: u64 },
@@ -112,8 +116,8 @@ impl Input {
     PartialOrd,
     Ord,
     Hash,
-    Serialize,
-    Deserialize
+    ::serde::Serialize,
+    ::serde::Deserialize
 )]
 pub enum InputKind {
     Add,
@@ -145,7 +149,7 @@ impl ::std::fmt::Display for InputKind {
 }
 
 /// A typed output, returned as data, never executed by the kernel.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
 pub enum Effect {
     Changed { from: u64, to: u64 },
 }
@@ -168,8 +172,8 @@ impl Effect {
     PartialOrd,
     Ord,
     Hash,
-    Serialize,
-    Deserialize
+    ::serde::Serialize,
+    ::serde::Deserialize
 )]
 pub enum EffectKind {
     Changed,
@@ -202,8 +206,8 @@ impl ::std::fmt::Display for EffectKind {
     PartialOrd,
     Ord,
     Hash,
-    Serialize,
-    Deserialize
+    ::serde::Serialize,
+    ::serde::Deserialize
 )]
 pub enum TransitionId {
     Add,
@@ -385,6 +389,7 @@ enum Fault {
     Absent,
 }
 
+#[allow(dead_code)]
 impl Fault {
     fn at(self, transition: TransitionId) -> RejectReason {
         match self {
@@ -407,7 +412,6 @@ enum UndoStep {
     ValueReplaced(u64),
 }
 
-/// Reverts `steps` (most recent first) and restores the phase.
 /// Reverts `steps` (most recent first, leaving the buffer empty for reuse) and
 /// restores the phase.
 fn undo(state: &mut State, phase: Phase, steps: &mut Vec<UndoStep>) {
@@ -496,7 +500,7 @@ fn dispatch(
         Input::Add { n } => {
             match state.phase {
                 Phase::Counting => {
-                    fire_add(state, undo, effects, n)
+                    self::fire_add(state, undo, effects, n)
                         .map_err(|f| f.at(TransitionId::Add))?;
                     Ok(TransitionId::Add)
                 }
@@ -505,7 +509,7 @@ fn dispatch(
         Input::Sub { n } => {
             match state.phase {
                 Phase::Counting => {
-                    fire_sub(state, undo, effects, n)
+                    self::fire_sub(state, undo, effects, n)
                         .map_err(|f| f.at(TransitionId::Sub))?;
                     Ok(TransitionId::Sub)
                 }
@@ -515,9 +519,11 @@ fn dispatch(
             match state.phase {
                 Phase::Counting => {
                     let mut failed = Vec::new();
-                    match guards_forget(state).map_err(|f| f.at(TransitionId::Forget))? {
+                    match self::guards_forget(state)
+                        .map_err(|f| f.at(TransitionId::Forget))?
+                    {
                         None => {
-                            fire_forget(state, undo, effects)
+                            self::fire_forget(state, undo, effects)
                                 .map_err(|f| f.at(TransitionId::Forget))?;
                             return Ok(TransitionId::Forget);
                         }

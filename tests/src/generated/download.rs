@@ -12,7 +12,11 @@
     clippy::double_parens,
     clippy::ptr_arg
 )]
-use serde::{Deserialize, Serialize};
+#![allow(
+    clippy::upper_case_acronyms,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments
+)]
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 /// Opaque job identifier.
@@ -25,19 +29,19 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
     Ord,
     Hash,
     Default,
-    Serialize,
-    Deserialize
+    ::serde::Serialize,
+    ::serde::Deserialize
 )]
 #[serde(transparent)]
 pub struct JobId(pub String);
 
-impl From<String> for JobId {
+impl ::std::convert::From<String> for JobId {
     fn from(value: String) -> Self {
         JobId(value)
     }
 }
 
-impl From<&str> for JobId {
+impl ::std::convert::From<&str> for JobId {
     fn from(value: &str) -> Self {
         JobId(value.to_string())
     }
@@ -59,13 +63,13 @@ impl ::std::fmt::Display for JobId {
     Ord,
     Hash,
     Default,
-    Serialize,
-    Deserialize
+    ::serde::Serialize,
+    ::serde::Deserialize
 )]
 #[serde(transparent)]
 pub struct Bytes(pub u64);
 
-impl From<u64> for Bytes {
+impl ::std::convert::From<u64> for Bytes {
     fn from(value: u64) -> Self {
         Bytes(value)
     }
@@ -86,8 +90,8 @@ impl ::std::fmt::Display for Bytes {
     PartialOrd,
     Ord,
     Hash,
-    Serialize,
-    Deserialize
+    ::serde::Serialize,
+    ::serde::Deserialize
 )]
 pub enum FailReason {
     Network,
@@ -118,7 +122,17 @@ impl ::std::fmt::Display for FailReason {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
 pub struct Chunk {
     pub offset: u64,
     pub len: u64,
@@ -134,8 +148,8 @@ pub struct Chunk {
     PartialOrd,
     Ord,
     Hash,
-    Serialize,
-    Deserialize
+    ::serde::Serialize,
+    ::serde::Deserialize
 )]
 pub enum Phase {
     Idle,
@@ -182,7 +196,7 @@ impl Phase {
 }
 
 /// The machine's whole state: the phase plus every declared field.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct State {
     /// Written only by transitions.
     pub phase: Phase,
@@ -220,7 +234,7 @@ impl Default for State {
 }
 
 /// A typed trigger of the machine.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
 pub enum Input {
     Start { job: JobId, total: Bytes },
     Received { chunk: Chunk },
@@ -251,8 +265,8 @@ impl Input {
     PartialOrd,
     Ord,
     Hash,
-    Serialize,
-    Deserialize
+    ::serde::Serialize,
+    ::serde::Deserialize
 )]
 pub enum InputKind {
     Start,
@@ -290,7 +304,7 @@ impl ::std::fmt::Display for InputKind {
 }
 
 /// A typed output, returned as data, never executed by the kernel.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
 pub enum Effect {
     Started { job: JobId },
     Progress { received: Bytes, total: Bytes },
@@ -321,8 +335,8 @@ impl Effect {
     PartialOrd,
     Ord,
     Hash,
-    Serialize,
-    Deserialize
+    ::serde::Serialize,
+    ::serde::Deserialize
 )]
 pub enum EffectKind {
     Started,
@@ -369,8 +383,8 @@ impl ::std::fmt::Display for EffectKind {
     PartialOrd,
     Ord,
     Hash,
-    Serialize,
-    Deserialize
+    ::serde::Serialize,
+    ::serde::Deserialize
 )]
 pub enum TransitionId {
     Start,
@@ -602,6 +616,7 @@ enum Fault {
     Absent,
 }
 
+#[allow(dead_code)]
 impl Fault {
     fn at(self, transition: TransitionId) -> RejectReason {
         match self {
@@ -629,7 +644,6 @@ enum UndoStep {
     TotalReplaced(Bytes),
 }
 
-/// Reverts `steps` (most recent first) and restores the phase.
 /// Reverts `steps` (most recent first, leaving the buffer empty for reuse) and
 /// restores the phase.
 fn undo(state: &mut State, phase: Phase, steps: &mut Vec<UndoStep>) {
@@ -857,11 +871,11 @@ fn dispatch(
             match state.phase {
                 Phase::Idle => {
                     let mut failed = Vec::new();
-                    match guards_start(state, total)
+                    match self::guards_start(state, total)
                         .map_err(|f| f.at(TransitionId::Start))?
                     {
                         None => {
-                            fire_start(state, undo, effects, job, total)
+                            self::fire_start(state, undo, effects, job, total)
                                 .map_err(|f| f.at(TransitionId::Start))?;
                             return Ok(TransitionId::Start);
                         }
@@ -882,11 +896,11 @@ fn dispatch(
             match state.phase {
                 Phase::Running => {
                     let mut failed = Vec::new();
-                    match guards_receive(state, chunk)
+                    match self::guards_receive(state, chunk)
                         .map_err(|f| f.at(TransitionId::Receive))?
                     {
                         None => {
-                            fire_receive(state, undo, effects, chunk)
+                            self::fire_receive(state, undo, effects, chunk)
                                 .map_err(|f| f.at(TransitionId::Receive))?;
                             return Ok(TransitionId::Receive);
                         }
@@ -898,11 +912,11 @@ fn dispatch(
                                 })
                         }
                     }
-                    match guards_finish(state, chunk)
+                    match self::guards_finish(state, chunk)
                         .map_err(|f| f.at(TransitionId::Finish))?
                     {
                         None => {
-                            fire_finish(state, undo, effects, chunk)
+                            self::fire_finish(state, undo, effects, chunk)
                                 .map_err(|f| f.at(TransitionId::Finish))?;
                             return Ok(TransitionId::Finish);
                         }
@@ -922,7 +936,7 @@ fn dispatch(
         Input::Pause => {
             match state.phase {
                 Phase::Running => {
-                    fire_pause(state, undo, effects)
+                    self::fire_pause(state, undo, effects)
                         .map_err(|f| f.at(TransitionId::Pause))?;
                     Ok(TransitionId::Pause)
                 }
@@ -932,7 +946,7 @@ fn dispatch(
         Input::Resume => {
             match state.phase {
                 Phase::Paused => {
-                    fire_resume(state, undo, effects)
+                    self::fire_resume(state, undo, effects)
                         .map_err(|f| f.at(TransitionId::Resume))?;
                     Ok(TransitionId::Resume)
                 }
@@ -943,9 +957,11 @@ fn dispatch(
             match state.phase {
                 Phase::Running | Phase::Paused => {
                     let mut failed = Vec::new();
-                    match guards_retry(state).map_err(|f| f.at(TransitionId::Retry))? {
+                    match self::guards_retry(state)
+                        .map_err(|f| f.at(TransitionId::Retry))?
+                    {
                         None => {
-                            fire_retry(state, undo, effects, reason)
+                            self::fire_retry(state, undo, effects, reason)
                                 .map_err(|f| f.at(TransitionId::Retry))?;
                             return Ok(TransitionId::Retry);
                         }
@@ -957,7 +973,7 @@ fn dispatch(
                                 })
                         }
                     }
-                    fire_give_up(state, undo, effects, reason)
+                    self::fire_give_up(state, undo, effects, reason)
                         .map_err(|f| f.at(TransitionId::GiveUp))?;
                     Ok(TransitionId::GiveUp)
                 }

@@ -15,7 +15,11 @@
     clippy::double_parens,
     clippy::ptr_arg
 )]
-use serde::{Deserialize, Serialize};
+#![allow(
+    clippy::upper_case_acronyms,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments
+)]
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 /// Who owns an account.
@@ -28,19 +32,19 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
     Ord,
     Hash,
     Default,
-    Serialize,
-    Deserialize
+    ::serde::Serialize,
+    ::serde::Deserialize
 )]
 #[serde(transparent)]
 pub struct Owner(pub String);
 
-impl From<String> for Owner {
+impl ::std::convert::From<String> for Owner {
     fn from(value: String) -> Self {
         Owner(value)
     }
 }
 
-impl From<&str> for Owner {
+impl ::std::convert::From<&str> for Owner {
     fn from(value: &str) -> Self {
         Owner(value.to_string())
     }
@@ -62,13 +66,13 @@ impl ::std::fmt::Display for Owner {
     Ord,
     Hash,
     Default,
-    Serialize,
-    Deserialize
+    ::serde::Serialize,
+    ::serde::Deserialize
 )]
 #[serde(transparent)]
 pub struct Cents(pub i64);
 
-impl From<i64> for Cents {
+impl ::std::convert::From<i64> for Cents {
     fn from(value: i64) -> Self {
         Cents(value)
     }
@@ -90,13 +94,13 @@ impl ::std::fmt::Display for Cents {
     Ord,
     Hash,
     Default,
-    Serialize,
-    Deserialize
+    ::serde::Serialize,
+    ::serde::Deserialize
 )]
 #[serde(transparent)]
 pub struct Seqno(pub u64);
 
-impl From<u64> for Seqno {
+impl ::std::convert::From<u64> for Seqno {
     fn from(value: u64) -> Self {
         Seqno(value)
     }
@@ -118,13 +122,13 @@ impl ::std::fmt::Display for Seqno {
     Ord,
     Hash,
     Default,
-    Serialize,
-    Deserialize
+    ::serde::Serialize,
+    ::serde::Deserialize
 )]
 #[serde(transparent)]
 pub struct Flag(pub bool);
 
-impl From<bool> for Flag {
+impl ::std::convert::From<bool> for Flag {
     fn from(value: bool) -> Self {
         Flag(value)
     }
@@ -146,8 +150,8 @@ impl ::std::fmt::Display for Flag {
     PartialOrd,
     Ord,
     Hash,
-    Serialize,
-    Deserialize
+    ::serde::Serialize,
+    ::serde::Deserialize
 )]
 pub enum Kind {
     Credit,
@@ -175,14 +179,34 @@ impl ::std::fmt::Display for Kind {
 }
 
 /// One booked entry.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
 pub struct Entry {
     pub kind: Kind,
     pub amount: Cents,
     pub note: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
 pub struct Hold {
     pub id: u64,
     pub entry: Entry,
@@ -198,8 +222,8 @@ pub struct Hold {
     PartialOrd,
     Ord,
     Hash,
-    Serialize,
-    Deserialize
+    ::serde::Serialize,
+    ::serde::Deserialize
 )]
 pub enum Phase {
     /// Not yet opened.
@@ -245,7 +269,7 @@ impl Phase {
 }
 
 /// The machine's whole state: the phase plus every declared field.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct State {
     /// Written only by transitions.
     pub phase: Phase,
@@ -301,7 +325,7 @@ impl Default for State {
 }
 
 /// A typed trigger of the machine.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
 pub enum Input {
     /// Opens the account for an owner.
     Open { owner: Owner, strict: bool },
@@ -345,8 +369,8 @@ impl Input {
     PartialOrd,
     Ord,
     Hash,
-    Serialize,
-    Deserialize
+    ::serde::Serialize,
+    ::serde::Deserialize
 )]
 pub enum InputKind {
     /// Opens the account for an owner.
@@ -403,7 +427,7 @@ impl ::std::fmt::Display for InputKind {
 }
 
 /// A typed output, returned as data, never executed by the kernel.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
 pub enum Effect {
     Opened { owner: Owner },
     Booked { id: u64, balance: Cents, previous: Cents },
@@ -440,8 +464,8 @@ impl Effect {
     PartialOrd,
     Ord,
     Hash,
-    Serialize,
-    Deserialize
+    ::serde::Serialize,
+    ::serde::Deserialize
 )]
 pub enum EffectKind {
     Opened,
@@ -497,8 +521,8 @@ impl ::std::fmt::Display for EffectKind {
     PartialOrd,
     Ord,
     Hash,
-    Serialize,
-    Deserialize
+    ::serde::Serialize,
+    ::serde::Deserialize
 )]
 pub enum TransitionId {
     Open,
@@ -789,6 +813,7 @@ enum Fault {
     Absent,
 }
 
+#[allow(dead_code)]
 impl Fault {
     fn at(self, transition: TransitionId) -> RejectReason {
         match self {
@@ -826,7 +851,6 @@ enum UndoStep {
     TagsEntry(String, Option<u64>),
 }
 
-/// Reverts `steps` (most recent first) and restores the phase.
 /// Reverts `steps` (most recent first, leaving the buffer empty for reuse) and
 /// restores the phase.
 fn undo(state: &mut State, phase: Phase, steps: &mut Vec<UndoStep>) {
@@ -1393,11 +1417,11 @@ fn dispatch(
             match state.phase {
                 Phase::Closed => {
                     let mut failed = Vec::new();
-                    match guards_open(state, owner)
+                    match self::guards_open(state, owner)
                         .map_err(|f| f.at(TransitionId::Open))?
                     {
                         None => {
-                            fire_open(state, undo, effects, owner, strict)
+                            self::fire_open(state, undo, effects, owner, strict)
                                 .map_err(|f| f.at(TransitionId::Open))?;
                             return Ok(TransitionId::Open);
                         }
@@ -1418,11 +1442,11 @@ fn dispatch(
             match state.phase {
                 Phase::Open => {
                     let mut failed = Vec::new();
-                    match guards_book(state, id, kind, amount)
+                    match self::guards_book(state, id, kind, amount)
                         .map_err(|f| f.at(TransitionId::Book))?
                     {
                         None => {
-                            fire_book(state, undo, effects, id, kind, amount, note)
+                            self::fire_book(state, undo, effects, id, kind, amount, note)
                                 .map_err(|f| f.at(TransitionId::Book))?;
                             return Ok(TransitionId::Book);
                         }
@@ -1443,11 +1467,11 @@ fn dispatch(
             match state.phase {
                 Phase::Open => {
                     let mut failed = Vec::new();
-                    match guards_hold(state, id, amount)
+                    match self::guards_hold(state, id, amount)
                         .map_err(|f| f.at(TransitionId::Hold))?
                     {
                         None => {
-                            fire_hold(state, undo, effects, id, amount)
+                            self::fire_hold(state, undo, effects, id, amount)
                                 .map_err(|f| f.at(TransitionId::Hold))?;
                             return Ok(TransitionId::Hold);
                         }
@@ -1468,11 +1492,11 @@ fn dispatch(
             match state.phase {
                 Phase::Open | Phase::Frozen => {
                     let mut failed = Vec::new();
-                    match guards_release(state, id)
+                    match self::guards_release(state, id)
                         .map_err(|f| f.at(TransitionId::Release))?
                     {
                         None => {
-                            fire_release(state, undo, effects, id)
+                            self::fire_release(state, undo, effects, id)
                                 .map_err(|f| f.at(TransitionId::Release))?;
                             return Ok(TransitionId::Release);
                         }
@@ -1493,9 +1517,11 @@ fn dispatch(
             match state.phase {
                 Phase::Closed | Phase::Open | Phase::Frozen => {
                     let mut failed = Vec::new();
-                    match guards_tag(state, name).map_err(|f| f.at(TransitionId::Tag))? {
+                    match self::guards_tag(state, name)
+                        .map_err(|f| f.at(TransitionId::Tag))?
+                    {
                         None => {
-                            fire_tag(state, undo, effects, name, weight)
+                            self::fire_tag(state, undo, effects, name, weight)
                                 .map_err(|f| f.at(TransitionId::Tag))?;
                             return Ok(TransitionId::Tag);
                         }
@@ -1515,7 +1541,7 @@ fn dispatch(
         Input::Untag { name } => {
             match state.phase {
                 Phase::Closed | Phase::Open | Phase::Frozen => {
-                    fire_untag(state, undo, effects, name)
+                    self::fire_untag(state, undo, effects, name)
                         .map_err(|f| f.at(TransitionId::Untag))?;
                     Ok(TransitionId::Untag)
                 }
@@ -1526,9 +1552,11 @@ fn dispatch(
             match state.phase {
                 Phase::Open => {
                     let mut failed = Vec::new();
-                    match guards_freeze(state).map_err(|f| f.at(TransitionId::Freeze))? {
+                    match self::guards_freeze(state)
+                        .map_err(|f| f.at(TransitionId::Freeze))?
+                    {
                         None => {
-                            fire_freeze(state, undo, effects)
+                            self::fire_freeze(state, undo, effects)
                                 .map_err(|f| f.at(TransitionId::Freeze))?;
                             return Ok(TransitionId::Freeze);
                         }
@@ -1549,9 +1577,10 @@ fn dispatch(
             match state.phase {
                 Phase::Frozen => {
                     let mut failed = Vec::new();
-                    match guards_thaw(state).map_err(|f| f.at(TransitionId::Thaw))? {
+                    match self::guards_thaw(state).map_err(|f| f.at(TransitionId::Thaw))?
+                    {
                         None => {
-                            fire_thaw(state, undo, effects)
+                            self::fire_thaw(state, undo, effects)
                                 .map_err(|f| f.at(TransitionId::Thaw))?;
                             return Ok(TransitionId::Thaw);
                         }
@@ -1572,9 +1601,11 @@ fn dispatch(
             match state.phase {
                 Phase::Open | Phase::Frozen => {
                     let mut failed = Vec::new();
-                    match guards_audit(state).map_err(|f| f.at(TransitionId::Audit))? {
+                    match self::guards_audit(state)
+                        .map_err(|f| f.at(TransitionId::Audit))?
+                    {
                         None => {
-                            fire_audit(state, undo, effects)
+                            self::fire_audit(state, undo, effects)
                                 .map_err(|f| f.at(TransitionId::Audit))?;
                             return Ok(TransitionId::Audit);
                         }
@@ -1595,9 +1626,11 @@ fn dispatch(
             match state.phase {
                 Phase::Open | Phase::Frozen => {
                     let mut failed = Vec::new();
-                    match guards_sweep(state).map_err(|f| f.at(TransitionId::Sweep))? {
+                    match self::guards_sweep(state)
+                        .map_err(|f| f.at(TransitionId::Sweep))?
+                    {
                         None => {
-                            fire_sweep(state, undo, effects)
+                            self::fire_sweep(state, undo, effects)
                                 .map_err(|f| f.at(TransitionId::Sweep))?;
                             return Ok(TransitionId::Sweep);
                         }
@@ -1618,10 +1651,11 @@ fn dispatch(
             match state.phase {
                 Phase::Closed | Phase::Open | Phase::Frozen => {
                     let mut failed = Vec::new();
-                    match guards_archive(state).map_err(|f| f.at(TransitionId::Archive))?
+                    match self::guards_archive(state)
+                        .map_err(|f| f.at(TransitionId::Archive))?
                     {
                         None => {
-                            fire_archive(state, undo, effects)
+                            self::fire_archive(state, undo, effects)
                                 .map_err(|f| f.at(TransitionId::Archive))?;
                             return Ok(TransitionId::Archive);
                         }
@@ -1636,7 +1670,7 @@ fn dispatch(
                     Err(RejectReason::GuardsFailed(failed))
                 }
                 Phase::Archived => {
-                    fire_archive_again(state, undo, effects)
+                    self::fire_archive_again(state, undo, effects)
                         .map_err(|f| f.at(TransitionId::ArchiveAgain))?;
                     Ok(TransitionId::ArchiveAgain)
                 }

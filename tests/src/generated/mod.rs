@@ -1,10 +1,18 @@
 //! Example kernels generated from `codegen/tests/specs/*.machine` by `cargo xtask gen`; do not edit.
 
 #[rustfmt::skip]
+pub mod beacon;
+#[rustfmt::skip]
+pub mod catalog;
+#[rustfmt::skip]
 pub mod counter;
 #[rustfmt::skip]
 pub mod download;
 #[rustfmt::skip]
 pub mod ledger;
+#[rustfmt::skip]
+pub mod placeholder;
+#[rustfmt::skip]
+pub mod tally;
 #[rustfmt::skip]
 pub mod traffic_light;

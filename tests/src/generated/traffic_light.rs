@@ -12,8 +12,11 @@
     clippy::double_parens,
     clippy::ptr_arg
 )]
-use serde::{Deserialize, Serialize};
-
+#![allow(
+    clippy::upper_case_acronyms,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments
+)]
 /// Coarse lifecycle phase of the machine.
 #[derive(
     Debug,
@@ -24,8 +27,8 @@ use serde::{Deserialize, Serialize};
     PartialOrd,
     Ord,
     Hash,
-    Serialize,
-    Deserialize
+    ::serde::Serialize,
+    ::serde::Deserialize
 )]
 pub enum Phase {
     Red,
@@ -69,7 +72,7 @@ impl Phase {
 }
 
 /// The machine's whole state: the phase plus every declared field.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct State {
     /// Written only by transitions.
     pub phase: Phase,
@@ -95,7 +98,7 @@ impl Default for State {
 }
 
 /// A typed trigger of the machine.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
 pub enum Input {
     Tick,
     PowerOff,
@@ -120,8 +123,8 @@ impl Input {
     PartialOrd,
     Ord,
     Hash,
-    Serialize,
-    Deserialize
+    ::serde::Serialize,
+    ::serde::Deserialize
 )]
 pub enum InputKind {
     Tick,
@@ -147,7 +150,7 @@ impl ::std::fmt::Display for InputKind {
 }
 
 /// A typed output, returned as data, never executed by the kernel.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
 pub enum Effect {
     Show { phase: Phase },
     Exhausted,
@@ -172,8 +175,8 @@ impl Effect {
     PartialOrd,
     Ord,
     Hash,
-    Serialize,
-    Deserialize
+    ::serde::Serialize,
+    ::serde::Deserialize
 )]
 pub enum EffectKind {
     Show,
@@ -208,8 +211,8 @@ impl ::std::fmt::Display for EffectKind {
     PartialOrd,
     Ord,
     Hash,
-    Serialize,
-    Deserialize
+    ::serde::Serialize,
+    ::serde::Deserialize
 )]
 pub enum TransitionId {
     PowerOn,
@@ -427,6 +430,7 @@ enum Fault {
     Absent,
 }
 
+#[allow(dead_code)]
 impl Fault {
     fn at(self, transition: TransitionId) -> RejectReason {
         match self {
@@ -447,7 +451,6 @@ enum UndoStep {
     CyclesReplaced(u64),
 }
 
-/// Reverts `steps` (most recent first) and restores the phase.
 /// Reverts `steps` (most recent first, leaving the buffer empty for reuse) and
 /// restores the phase.
 fn undo(state: &mut State, phase: Phase, steps: &mut Vec<UndoStep>) {
@@ -551,9 +554,9 @@ fn dispatch(
             match state.phase {
                 Phase::Red => {
                     let mut failed = Vec::new();
-                    match guards_go(state).map_err(|f| f.at(TransitionId::Go))? {
+                    match self::guards_go(state).map_err(|f| f.at(TransitionId::Go))? {
                         None => {
-                            fire_go(state, undo, effects)
+                            self::fire_go(state, undo, effects)
                                 .map_err(|f| f.at(TransitionId::Go))?;
                             return Ok(TransitionId::Go);
                         }
@@ -565,22 +568,22 @@ fn dispatch(
                                 })
                         }
                     }
-                    fire_stay_red(state, undo, effects)
+                    self::fire_stay_red(state, undo, effects)
                         .map_err(|f| f.at(TransitionId::StayRed))?;
                     Ok(TransitionId::StayRed)
                 }
                 Phase::Green => {
-                    fire_slow(state, undo, effects)
+                    self::fire_slow(state, undo, effects)
                         .map_err(|f| f.at(TransitionId::Slow))?;
                     Ok(TransitionId::Slow)
                 }
                 Phase::Yellow => {
-                    fire_stop(state, undo, effects)
+                    self::fire_stop(state, undo, effects)
                         .map_err(|f| f.at(TransitionId::Stop))?;
                     Ok(TransitionId::Stop)
                 }
                 Phase::Off => {
-                    fire_power_on(state, undo, effects)
+                    self::fire_power_on(state, undo, effects)
                         .map_err(|f| f.at(TransitionId::PowerOn))?;
                     Ok(TransitionId::PowerOn)
                 }
@@ -589,7 +592,7 @@ fn dispatch(
         Input::PowerOff => {
             match state.phase {
                 Phase::Red | Phase::Green | Phase::Yellow | Phase::Off => {
-                    fire_power_off(state, undo, effects)
+                    self::fire_power_off(state, undo, effects)
                         .map_err(|f| f.at(TransitionId::PowerOff))?;
                     Ok(TransitionId::PowerOff)
                 }
