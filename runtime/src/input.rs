@@ -247,8 +247,8 @@ pub enum InputRejection {
     EmptyIdempotencyKey,
     #[error("a prompt cannot have derived durability")]
     DerivedPrompt,
-    #[error("a peer response must name the request it answers")]
-    ResponseWithoutRequest,
+    #[error("a terminal peer response must name the request it answers")]
+    TerminalResponseWithoutRequest,
     #[error("a peer request must carry its request id")]
     RequestWithoutId,
     #[error("an operation cannot have derived durability")]

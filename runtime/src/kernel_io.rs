@@ -142,7 +142,7 @@ pub(crate) fn accept_error(
         Some("not_retiring") => return RuntimeError::Retiring(session.clone()),
         Some("prompt_not_derived") => InputRejection::DerivedPrompt,
         Some("not_derived") => InputRejection::DerivedOperation,
-        Some("response_has_request") => InputRejection::ResponseWithoutRequest,
+        Some("terminal_response_has_request") => InputRejection::TerminalResponseWithoutRequest,
         Some("request_has_id") => InputRejection::RequestWithoutId,
         _ => {
             return RuntimeError::Kernel(format!("unexpected rejection of accept: {rejection}"));

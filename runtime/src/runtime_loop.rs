@@ -12,6 +12,7 @@ use futures_util::FutureExt;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
+use std::time::Duration;
 use tokio::sync::mpsc;
 use tracing::Instrument;
 
@@ -20,6 +21,8 @@ enum Next {
     Run(RunPrimitive),
     /// Nothing runnable: park until woken.
     Park,
+    /// The store refused to make the run's start durable: try again after a pause.
+    Retry,
     /// This loop's attachment is gone (stop, detach, unregister, re-attach): exit.
     Exit,
 }
@@ -32,10 +35,16 @@ pub(crate) async fn run_loop(
     mut wake: mpsc::Receiver<()>,
 ) {
     tracing::debug!(session = %session.id, epoch, "runtime loop started");
+    let mut backoff = Backoff::new();
     loop {
         loop {
             match next_run(&session, &shared, epoch).await {
+                Next::Retry => {
+                    backoff.wait().await;
+                    continue;
+                }
                 Next::Run(primitive) => {
+                    backoff.reset();
                     let run = primitive.run;
                     let span = tracing::info_span!("run", session = %session.id, run = run.0);
                     let contributors: Vec<_> = primitive
@@ -83,6 +92,58 @@ async fn apply_isolated(
     }
 }
 
+/// Exponential pause between retries of a store write the loop cannot do without.
+struct Backoff(Duration);
+
+impl Backoff {
+    const FIRST: Duration = Duration::from_millis(10);
+    const MAX: Duration = Duration::from_secs(2);
+
+    fn new() -> Backoff {
+        Backoff(Backoff::FIRST)
+    }
+
+    fn reset(&mut self) {
+        self.0 = Backoff::FIRST;
+    }
+
+    async fn wait(&mut self) {
+        tokio::time::sleep(self.0).await;
+        self.0 = (self.0 * 2).min(Backoff::MAX);
+    }
+}
+
+/// Records the end of a run (`FailRun`, `CancelRun`): the loop cannot go on until the
+/// kernel and the store agree the run is over, so a refused store write is retried after
+/// a pause, with the gate released in between. Returns whether the loop goes on.
+async fn end_run_durably(
+    session: &Arc<Session>,
+    shared: &Shared,
+    epoch: u64,
+    input: k::Input,
+) -> bool {
+    let mut backoff = Backoff::new();
+    loop {
+        {
+            let _gate = session.gate.lock().await;
+            if !current(session, epoch) {
+                return false;
+            }
+            match session
+                .step(shared, input.clone(), StepContext::default())
+                .await
+            {
+                // Applied, or stale because a control operation ended the run meanwhile.
+                Ok(_) => return true,
+                Err(e) => {
+                    tracing::warn!(session = %session.id, error = %e, "could not record the end of a run")
+                }
+            }
+        }
+        backoff.wait().await;
+    }
+}
+
 fn current(session: &Session, epoch: u64) -> bool {
     session.attached_epoch() == Some(epoch) && !session.closing.load(Ordering::Acquire)
 }
@@ -124,15 +185,15 @@ async fn next_run(session: &Arc<Session>, shared: &Shared, epoch: u64) -> Next {
                 Ok(Err(_)) => Next::Park,
                 Err(e) => {
                     tracing::warn!(session = %session.id, error = %e, "could not settle");
-                    Next::Park
+                    Next::Retry
                 }
             }
         }
         Err(e) => {
-            // Staging could not be made durable; the kernel is unchanged. Park: the next
-            // wake (or accept) tries again.
+            // Staging could not be made durable; the kernel is unchanged and the work stays
+            // queued. Retry after a pause rather than wait for the next wake.
             tracing::warn!(session = %session.id, error = %e, "could not start a run");
-            Next::Park
+            Next::Retry
         }
     }
 }
@@ -177,45 +238,36 @@ async fn finish_run(
                     let inputs = session
                         .read(|s| s.staged.iter().map(kernel_io::input_id).collect::<Vec<_>>());
                     session.remember_error(&inputs, &format!("commit failed: {e}"));
-                    let failed = session
-                        .step(
-                            shared,
-                            k::Input::FailRun { run: kernel_run },
-                            StepContext::default(),
-                        )
-                        .await;
-                    if let Err(e) = failed {
-                        tracing::error!(session = %session.id, error = %e, "could not record a failed commit");
-                    }
-                    true
+                    drop(gate);
+                    end_run_durably(
+                        session,
+                        shared,
+                        epoch,
+                        k::Input::FailRun { run: kernel_run },
+                    )
+                    .await
                 }
             }
         }
         Err(ExecutorError::Failed(_)) => {
-            let failed = session
-                .step(
-                    shared,
-                    k::Input::FailRun { run: kernel_run },
-                    StepContext::default(),
-                )
-                .await;
-            if let Err(e) = failed {
-                tracing::error!(session = %session.id, error = %e, "could not record a failed run");
-            }
-            true
+            drop(gate);
+            end_run_durably(
+                session,
+                shared,
+                epoch,
+                k::Input::FailRun { run: kernel_run },
+            )
+            .await
         }
         Err(ExecutorError::Cancelled) => {
-            let cancelled = session
-                .step(
-                    shared,
-                    k::Input::CancelRun { run: kernel_run },
-                    StepContext::default(),
-                )
-                .await;
-            if let Err(e) = cancelled {
-                tracing::error!(session = %session.id, error = %e, "could not record a cancelled run");
-            }
-            true
+            drop(gate);
+            end_run_durably(
+                session,
+                shared,
+                epoch,
+                k::Input::CancelRun { run: kernel_run },
+            )
+            .await
         }
         Err(ExecutorError::Stopped) => {
             // The executor stopped itself: the session takes the stop path.

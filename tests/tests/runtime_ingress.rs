@@ -204,7 +204,7 @@ async fn rejected_inputs_leave_no_trace() {
         ),
         (
             terminal_without_request,
-            InputRejection::ResponseWithoutRequest,
+            InputRejection::TerminalResponseWithoutRequest,
         ),
         (prompt(""), InputRejection::EmptyId),
         (
@@ -271,11 +271,8 @@ async fn derived_and_ephemeral_non_prompts_are_accepted() {
     assert_eq!(exec.times_applied(&iid("c")), 1);
 }
 
-/// The input docs (and issue 3: "a *terminal* peer response without a request id" is
-/// rejected) say a progress response may not know its request. The kernel's
-/// `response_has_request` guard rejects progress responses without one as well.
+/// Only a *terminal* peer response must name its request; a progress update may not know it.
 #[tokio::test]
-#[ignore = "spec/session.machine rejects progress responses without a request id; see report"]
 async fn progress_response_without_request_is_accepted() {
     let (runtime, s, _exec) = attached("s").await;
     let h = accept(&runtime, &s, RuntimeInput::peer_progress("p", None, "50%")).await;

@@ -184,6 +184,49 @@ async fn a_failed_commit_write_retries_the_run() {
     assert_eq!((row.phase, row.attempts), (InputPhase::Consumed, 2));
 }
 
+/// A refused staging write leaves the input queued, and the loop retries on its own: no
+/// second wake (or accept) is needed for the work to run once the store is back.
+#[tokio::test]
+async fn a_failed_staging_write_is_retried_without_a_new_wake() {
+    let (runtime, store) = runtime_with_store();
+    let s = sid("s");
+    let exec = ScriptedExecutor::new();
+    runtime
+        .ensure_executor(s.clone(), Arc::new(exec.clone()))
+        .await
+        .unwrap();
+    settle().await;
+    store.fail_next_matching(WriteKind::InputsStaged, 3);
+    let a = accept(&runtime, &s, prompt("a")).await;
+    assert!(is_completed(&outcome(a).await));
+    assert_eq!(exec.calls(), 1);
+    let st = runtime.input_state(&s, &iid("a")).await.unwrap().unwrap();
+    assert_eq!((st.phase, st.attempts), (InputPhase::Consumed, 1));
+}
+
+/// A generic failure whose `RunFailed` write is refused is recorded once the store is
+/// back; the input is retried and the session does not stay Running.
+#[tokio::test]
+async fn a_refused_failure_record_is_retried() {
+    let (runtime, store) = runtime_with_store();
+    let s = sid("s");
+    let exec = ScriptedExecutor::new();
+    exec.push(Step::fail("flaky"));
+    runtime
+        .ensure_executor(s.clone(), Arc::new(exec.clone()))
+        .await
+        .unwrap();
+    settle().await;
+    store.fail_next_matching(WriteKind::RunFailed, 2);
+    let a = accept(&runtime, &s, prompt("a")).await;
+    assert!(is_completed(&outcome(a).await));
+    assert_eq!(exec.calls(), 2);
+    assert_eq!(
+        runtime.runtime_state(&s).await.unwrap().phase,
+        RuntimePhase::Attached
+    );
+}
+
 #[tokio::test]
 async fn lifecycle_and_terminal_rows_follow_the_kernel() {
     let (runtime, store) = runtime_with_store();

@@ -1100,7 +1100,7 @@ pub const TRANSITIONS: &[TransitionInfo] = &[
             "fresh_id",
             "not_retiring",
             "prompt_not_derived",
-            "response_has_request",
+            "terminal_response_has_request",
             "request_has_id",
         ],
         effects: &[EffectKind::Wake, EffectKind::Accepted],
@@ -1654,10 +1654,8 @@ fn guards_accept(
     if ((*kind) == Kind::Prompt) && ((*durability) == Durability::Derived) {
         return Ok(Some("prompt_not_derived"));
     }
-    if !((((*kind) != Kind::PeerResponseProgress)
-        && ((*kind) != Kind::PeerResponseTerminal)) || (*has_request))
-    {
-        return Ok(Some("response_has_request"));
+    if !(((*kind) != Kind::PeerResponseTerminal) || (*has_request)) {
+        return Ok(Some("terminal_response_has_request"));
     }
     if !(((*kind) != Kind::PeerRequest) || (*has_request)) {
         return Ok(Some("request_has_id"));
