@@ -1,6 +1,4 @@
 //! Kernel modules generated from `spec/*.machine` by `cargo xtask gen`; do not edit.
 
 #[rustfmt::skip]
-pub mod download;
-#[rustfmt::skip]
 pub mod session;
