@@ -288,8 +288,15 @@ impl SessionRuntime {
                 completion: None,
             });
         }
-        let completion = (!step.terminal.contains(input.id()))
-            .then(|| session.register_waiter(input.id().clone()));
+        let completion = if step.terminal.contains(input.id()) {
+            None
+        } else {
+            let handle = session.register_waiter(input.id().clone());
+            if step.accepted {
+                session.keep_payload(input);
+            }
+            Some(handle)
+        };
         Ok(Acceptance {
             outcome: AcceptOutcome::Accepted,
             completion,

@@ -217,6 +217,12 @@ impl Session {
         }
     }
 
+    /// Keeps the body of an input just accepted (and not consumed on accept) for the
+    /// executor. Called by `accept` with the gate still held, so no run can start first.
+    pub fn keep_payload(&self, input: RuntimeInput) {
+        lock(&self.payloads).insert(input.id().clone(), input);
+    }
+
     pub fn payload(&self, input: &InputId) -> Option<RuntimeInput> {
         lock(&self.payloads).get(input).cloned()
     }
@@ -444,8 +450,9 @@ impl Session {
                 }
                 k::Effect::Accepted { input, .. } => {
                     step.accepted = true;
+                    // The caller keeps the body (`keep_payload`): it owns the input, so
+                    // moving it there saves a copy.
                     if let Some(accepting) = ctx.accepting {
-                        lock(&self.payloads).insert(kernel_io::input_id(input), accepting.clone());
                         shared
                             .events
                             .publish_with(&self.id, || EventKind::InputAccepted {
