@@ -238,13 +238,15 @@ pub trait RuntimeStore: Send + Sync + 'static {
 #[derive(Debug, Default)]
 struct SessionRecord {
     phase: Option<RuntimePhase>,
-    inputs: HashMap<InputId, StoredInputRecord>,
+    /// Boxed: the table grows with every accepted input, and a rehash then moves
+    /// pointers instead of whole records.
+    inputs: HashMap<InputId, Box<StoredInputRecord>>,
     runs: Vec<RunReceipt>,
 }
 
 impl SessionRecord {
     fn snapshot(&self) -> StoredSession {
-        let mut inputs: Vec<_> = self.inputs.values().cloned().collect();
+        let mut inputs: Vec<_> = self.inputs.values().map(|r| (**r).clone()).collect();
         inputs.sort_by_key(|r| r.input.seq);
         StoredSession {
             phase: self.phase,
@@ -324,7 +326,7 @@ impl InMemoryStore {
             .get(session)?
             .inputs
             .get(input)
-            .cloned()
+            .map(|r| (**r).clone())
     }
 
     /// Sessions with stored rows, sorted.
@@ -496,7 +498,7 @@ impl Inner {
                     .entry(session)
                     .or_default()
                     .inputs
-                    .insert(id, record);
+                    .insert(id, Box::new(record));
             }
             StoreWrite::InputsStaged {
                 session,
