@@ -67,6 +67,9 @@ pub(crate) struct StepContext<'a> {
     pub accepting: Option<&'a RuntimeInput>,
     /// The output of the run being committed.
     pub output: Option<&'a RunOutput>,
+    /// Leave a `Wake` effect to the caller (`Step::wake`), who wakes the loop once the
+    /// gate is released, so the loop does not wake only to queue on the gate.
+    pub defer_wake: bool,
 }
 
 /// The realised result of one kernel transition.
@@ -82,6 +85,9 @@ pub(crate) struct Step {
     /// A boundary cancel or interrupt was dispatched to the executor.
     pub dispatched: bool,
     pub spawn_loop: bool,
+    /// A deferred `Wake` effect (see `StepContext::defer_wake`): the caller must call
+    /// `Session::wake` after releasing the gate.
+    pub wake: bool,
     pub after_gate: Vec<AfterGate>,
 }
 
@@ -439,6 +445,7 @@ impl Session {
             match effect {
                 k::Effect::Registered | k::Effect::Requeued { .. } => {}
                 k::Effect::SpawnLoop => step.spawn_loop = true,
+                k::Effect::Wake if ctx.defer_wake => step.wake = true,
                 k::Effect::Wake => self.wake(),
                 k::Effect::DetachLoop => {
                     self.detach();
