@@ -261,10 +261,11 @@ impl SessionRuntime {
         wake: bool,
     ) -> RuntimeResult<Acceptance> {
         let session = self.live_session(id)?;
-        let _gate = session.gate.lock().await;
+        let gate = session.gate.lock().await;
         session.ensure_not_destroyed()?;
         let ctx = StepContext {
             accepting: Some(&input),
+            defer_wake: true,
             ..StepContext::default()
         };
         let step = match session
@@ -276,24 +277,38 @@ impl SessionRuntime {
         };
         // Waiters are registered before the gate is released, so the loop (which needs the
         // gate to commit) cannot finish the input before its waiter exists.
-        if let Some(original) = step.joined {
-            return Ok(Acceptance {
+        let acceptance = if let Some(original) = step.joined {
+            Acceptance {
                 outcome: AcceptOutcome::Deduplicated,
                 completion: Some(session.register_waiter(original)),
-            });
-        }
-        if step.deduplicated.is_some() {
-            return Ok(Acceptance {
+            }
+        } else if step.deduplicated.is_some() {
+            Acceptance {
                 outcome: AcceptOutcome::Deduplicated,
                 completion: None,
-            });
+            }
+        } else {
+            let completion = if step.terminal.contains(input.id()) {
+                None
+            } else {
+                let handle = session.register_waiter(input.id().clone());
+                if step.accepted {
+                    session.keep_payload(input);
+                }
+                Some(handle)
+            };
+            Acceptance {
+                outcome: AcceptOutcome::Accepted,
+                completion,
+            }
+        };
+        drop(gate);
+        // The kernel asked for a wake; done now that the gate is free, so the loop can
+        // take it at once instead of waking only to wait for it.
+        if step.wake {
+            session.wake();
         }
-        let completion = (!step.terminal.contains(input.id()))
-            .then(|| session.register_waiter(input.id().clone()));
-        Ok(Acceptance {
-            outcome: AcceptOutcome::Accepted,
-            completion,
-        })
+        Ok(acceptance)
     }
 
     /// The session's phase, run and queue sizes. Reads wait for an operation in progress,

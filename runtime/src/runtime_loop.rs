@@ -7,7 +7,7 @@ use crate::generated::session as k;
 use crate::input::RuntimeInput;
 use crate::kernel_io;
 use crate::session::{Session, Shared, StepContext};
-use crate::types::{InputKind, RunId};
+use crate::types::{InputId, InputKind, RunId};
 use futures_util::FutureExt;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
@@ -18,7 +18,9 @@ use tracing::Instrument;
 
 /// What the loop does next.
 enum Next {
-    Run(RunPrimitive),
+    /// A run to hand the executor, with its contributors' ids (kept for error bookkeeping,
+    /// since the primitive itself moves into the executor).
+    Run(RunPrimitive, Vec<InputId>),
     /// Nothing runnable: park until woken.
     Park,
     /// The store refused to make the run's start durable: try again after a pause.
@@ -37,29 +39,29 @@ pub(crate) async fn run_loop(
     tracing::debug!(session = %session.id, epoch, "runtime loop started");
     let mut backoff = Backoff::new();
     loop {
+        let mut next = next_run(&session, &shared, epoch).await;
         loop {
-            match next_run(&session, &shared, epoch).await {
+            match next {
                 Next::Retry => {
                     backoff.wait().await;
-                    continue;
+                    next = next_run(&session, &shared, epoch).await;
                 }
-                Next::Run(primitive) => {
+                Next::Run(primitive, contributors) => {
                     backoff.reset();
                     let run = primitive.run;
                     let span = tracing::info_span!("run", session = %session.id, run = run.0);
-                    let contributors: Vec<_> = primitive
-                        .contributors
-                        .iter()
-                        .map(|i| i.id().clone())
-                        .collect();
                     let result = apply_isolated(&executor, primitive, span).await;
                     if let Err(ExecutorError::Failed(error)) = &result {
                         session.remember_error(&contributors, error);
                     }
-                    if !finish_run(&session, &shared, epoch, run, result).await {
-                        tracing::debug!(session = %session.id, epoch, "runtime loop exits");
-                        return;
-                    }
+                    next = match finish_run(&session, &shared, epoch, run, result).await {
+                        AfterRun::Next(next) => next,
+                        AfterRun::Continue => next_run(&session, &shared, epoch).await,
+                        AfterRun::Exit => {
+                            tracing::debug!(session = %session.id, epoch, "runtime loop exits");
+                            return;
+                        }
+                    };
                 }
                 Next::Park => break,
                 Next::Exit => {
@@ -151,6 +153,12 @@ fn current(session: &Session, epoch: u64) -> bool {
 /// Asks the kernel for the next batch; with none, lets a retiring session settle.
 async fn next_run(session: &Arc<Session>, shared: &Shared, epoch: u64) -> Next {
     let _gate = session.gate.lock().await;
+    next_run_locked(session, shared, epoch).await
+}
+
+/// `next_run` with the gate already held (right after a commit, so the loop does not
+/// release and retake the gate between two runs).
+async fn next_run_locked(session: &Arc<Session>, shared: &Shared, epoch: u64) -> Next {
     if !current(session, epoch) {
         return Next::Exit;
     }
@@ -166,12 +174,15 @@ async fn next_run(session: &Arc<Session>, shared: &Shared, epoch: u64) -> Next {
                     [only] if only.kind() == InputKind::Prompt => RunBoundary::Prompt,
                     _ => RunBoundary::Batch,
                 };
-                Next::Run(RunPrimitive {
-                    session: session.id.clone(),
-                    run,
-                    contributors,
-                    boundary,
-                })
+                Next::Run(
+                    RunPrimitive {
+                        session: session.id.clone(),
+                        run,
+                        contributors,
+                        boundary,
+                    },
+                    inputs,
+                )
             }
             None => Next::Park,
         },
@@ -198,17 +209,37 @@ async fn next_run(session: &Arc<Session>, shared: &Shared, epoch: u64) -> Next {
     }
 }
 
-/// Hands the executor's result to the kernel. Returns whether the loop goes on.
+/// What the loop does after a run's end was recorded.
+enum AfterRun {
+    /// The next step was already decided under the same gate acquisition.
+    Next(Next),
+    /// Ask for the next run.
+    Continue,
+    Exit,
+}
+
+impl From<bool> for AfterRun {
+    fn from(goes_on: bool) -> AfterRun {
+        if goes_on {
+            AfterRun::Continue
+        } else {
+            AfterRun::Exit
+        }
+    }
+}
+
+/// Hands the executor's result to the kernel and, after a commit, picks the next run
+/// without releasing the gate in between.
 async fn finish_run(
     session: &Arc<Session>,
     shared: &Shared,
     epoch: u64,
     run: RunId,
     result: Result<RunOutput, ExecutorError>,
-) -> bool {
+) -> AfterRun {
     let gate = session.gate.lock().await;
     if !current(session, epoch) {
-        return false;
+        return AfterRun::Exit;
     }
     let kernel_run = kernel_io::kernel_run_id(run);
     match result {
@@ -222,7 +253,7 @@ async fn finish_run(
                 .await;
             if !matches!(applied, Ok(Ok(_))) {
                 // Stale: the run was ended by a control operation meanwhile.
-                return true;
+                return AfterRun::Next(next_run_locked(session, shared, epoch).await);
             }
             let ctx = StepContext {
                 output: Some(&output),
@@ -232,7 +263,7 @@ async fn finish_run(
                 .step(shared, k::Input::CommitRun { run: kernel_run }, ctx)
                 .await
             {
-                Ok(_) => true,
+                Ok(_) => AfterRun::Next(next_run_locked(session, shared, epoch).await),
                 Err(e) => {
                     // The commit is not durable: treat the run as failed (it is retried).
                     let inputs = session
@@ -246,6 +277,7 @@ async fn finish_run(
                         k::Input::FailRun { run: kernel_run },
                     )
                     .await
+                    .into()
                 }
             }
         }
@@ -258,6 +290,7 @@ async fn finish_run(
                 k::Input::FailRun { run: kernel_run },
             )
             .await
+            .into()
         }
         Err(ExecutorError::Cancelled) => {
             drop(gate);
@@ -268,6 +301,7 @@ async fn finish_run(
                 k::Input::CancelRun { run: kernel_run },
             )
             .await
+            .into()
         }
         Err(ExecutorError::Stopped) => {
             // The executor stopped itself: the session takes the stop path.
@@ -282,7 +316,7 @@ async fn finish_run(
                 }
                 Err(e) => tracing::error!(session = %session.id, error = %e, "could not stop"),
             }
-            false
+            AfterRun::Exit
         }
     }
 }

@@ -67,6 +67,9 @@ pub(crate) struct StepContext<'a> {
     pub accepting: Option<&'a RuntimeInput>,
     /// The output of the run being committed.
     pub output: Option<&'a RunOutput>,
+    /// Leave a `Wake` effect to the caller (`Step::wake`), who wakes the loop once the
+    /// gate is released, so the loop does not wake only to queue on the gate.
+    pub defer_wake: bool,
 }
 
 /// The realised result of one kernel transition.
@@ -82,6 +85,9 @@ pub(crate) struct Step {
     /// A boundary cancel or interrupt was dispatched to the executor.
     pub dispatched: bool,
     pub spawn_loop: bool,
+    /// A deferred `Wake` effect (see `StepContext::defer_wake`): the caller must call
+    /// `Session::wake` after releasing the gate.
+    pub wake: bool,
     pub after_gate: Vec<AfterGate>,
 }
 
@@ -215,6 +221,12 @@ impl Session {
             // Full: a wake is already pending. Closed: the loop is gone. Both are fine.
             let _ = a.wake.try_send(());
         }
+    }
+
+    /// Keeps the body of an input just accepted (and not consumed on accept) for the
+    /// executor. Called by `accept` with the gate still held, so no run can start first.
+    pub fn keep_payload(&self, input: RuntimeInput) {
+        lock(&self.payloads).insert(input.id().clone(), input);
     }
 
     pub fn payload(&self, input: &InputId) -> Option<RuntimeInput> {
@@ -433,6 +445,7 @@ impl Session {
             match effect {
                 k::Effect::Registered | k::Effect::Requeued { .. } => {}
                 k::Effect::SpawnLoop => step.spawn_loop = true,
+                k::Effect::Wake if ctx.defer_wake => step.wake = true,
                 k::Effect::Wake => self.wake(),
                 k::Effect::DetachLoop => {
                     self.detach();
@@ -444,8 +457,9 @@ impl Session {
                 }
                 k::Effect::Accepted { input, .. } => {
                     step.accepted = true;
+                    // The caller keeps the body (`keep_payload`): it owns the input, so
+                    // moving it there saves a copy.
                     if let Some(accepting) = ctx.accepting {
-                        lock(&self.payloads).insert(kernel_io::input_id(input), accepting.clone());
                         shared
                             .events
                             .publish_with(&self.id, || EventKind::InputAccepted {

@@ -16,7 +16,7 @@ use crate::types::{
 };
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::Mutex;
 
 /// An accepted input as persisted: the input itself plus its admission sequence number, which
@@ -146,6 +146,11 @@ pub enum WriteKind {
     SessionRemoved,
 }
 
+impl WriteKind {
+    /// Number of kinds.
+    const COUNT: usize = 9;
+}
+
 impl StoreWrite {
     pub fn kind(&self) -> WriteKind {
         match self {
@@ -233,13 +238,15 @@ pub trait RuntimeStore: Send + Sync + 'static {
 #[derive(Debug, Default)]
 struct SessionRecord {
     phase: Option<RuntimePhase>,
-    inputs: HashMap<InputId, StoredInputRecord>,
+    /// Boxed: the table grows with every accepted input, and a rehash then moves
+    /// pointers instead of whole records.
+    inputs: HashMap<InputId, Box<StoredInputRecord>>,
     runs: Vec<RunReceipt>,
 }
 
 impl SessionRecord {
     fn snapshot(&self) -> StoredSession {
-        let mut inputs: Vec<_> = self.inputs.values().cloned().collect();
+        let mut inputs: Vec<_> = self.inputs.values().map(|r| (**r).clone()).collect();
         inputs.sort_by_key(|r| r.input.seq);
         StoredSession {
             phase: self.phase,
@@ -270,7 +277,8 @@ struct Inner {
     faults: Faults,
     committed_batches: usize,
     failed_batches: usize,
-    writes_by_kind: HashMap<WriteKind, usize>,
+    /// Indexed by `WriteKind as usize`: counting must not hash on every write.
+    writes_by_kind: [usize; WriteKind::COUNT],
 }
 
 /// In-process store: the default backend and the reference for what a durable one must do.
@@ -318,7 +326,7 @@ impl InMemoryStore {
             .get(session)?
             .inputs
             .get(input)
-            .cloned()
+            .map(|r| (**r).clone())
     }
 
     /// Sessions with stored rows, sorted.
@@ -340,7 +348,7 @@ impl InMemoryStore {
 
     /// Individual writes of `kind` inside successfully applied batches.
     pub fn writes_of(&self, kind: WriteKind) -> usize {
-        self.lock().writes_by_kind.get(&kind).copied().unwrap_or(0)
+        self.lock().writes_by_kind[kind as usize]
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
@@ -366,7 +374,7 @@ impl RuntimeStore for InMemoryStore {
         }
         inner.committed_batches += 1;
         for write in batch {
-            *inner.writes_by_kind.entry(write.kind()).or_default() += 1;
+            inner.writes_by_kind[write.kind() as usize] += 1;
             inner.apply(write);
         }
         Ok(())
@@ -409,11 +417,11 @@ impl Inner {
 
     /// Checks the whole batch against the stored state plus the effects of its own earlier
     /// writes, without mutating anything; `apply` afterwards cannot fail.
-    fn validate(&self, batch: &[StoreWrite]) -> Result<(), StoreError> {
+    fn validate<'a>(&'a self, batch: &'a [StoreWrite]) -> Result<(), StoreError> {
         let mut view = PendingView {
             sessions: &self.sessions,
-            overlay: HashMap::new(),
-            removed: HashSet::new(),
+            overlay: Overlay::default(),
+            removed: Vec::new(),
         };
         for write in batch {
             match write {
@@ -490,7 +498,7 @@ impl Inner {
                     .entry(session)
                     .or_default()
                     .inputs
-                    .insert(id, record);
+                    .insert(id, Box::new(record));
             }
             StoreWrite::InputsStaged {
                 session,
@@ -563,18 +571,61 @@ impl Inner {
 }
 
 /// Stored input phases as they would be after the batch's writes validated so far.
+/// Keys borrow from the batch: validating a batch clones no id.
 struct PendingView<'a> {
     sessions: &'a HashMap<SessionId, SessionRecord>,
-    overlay: HashMap<(SessionId, InputId), InputPhase>,
-    removed: HashSet<SessionId>,
+    overlay: Overlay<'a>,
+    /// Sessions whose inputs a write in this batch removed (usually none or one).
+    removed: Vec<&'a SessionId>,
 }
 
-impl PendingView<'_> {
-    fn phase(&self, session: &SessionId, input: &InputId) -> Option<InputPhase> {
-        if let Some(phase) = self.overlay.get(&(session.clone(), input.clone())) {
-            return Some(*phase);
+type PendingKey<'a> = (&'a SessionId, &'a InputId);
+
+/// Phases set by the batch so far. A typical batch touches one to three inputs, so they
+/// live in a small vector scanned linearly; a batch touching many (stop, reset) moves them
+/// into a hash map once the vector passes `SMALL`, keeping validation linear in the batch.
+#[derive(Default)]
+struct Overlay<'a> {
+    small: Vec<(PendingKey<'a>, InputPhase)>,
+    large: HashMap<PendingKey<'a>, InputPhase>,
+}
+
+impl<'a> Overlay<'a> {
+    const SMALL: usize = 16;
+
+    fn get(&self, key: PendingKey<'_>) -> Option<InputPhase> {
+        if self.large.is_empty() {
+            self.small.iter().find(|(k, _)| *k == key).map(|(_, p)| *p)
+        } else {
+            self.large.get(&key).copied()
         }
-        if self.removed.contains(session) {
+    }
+
+    fn set(&mut self, key: PendingKey<'a>, phase: InputPhase) {
+        if !self.large.is_empty() {
+            self.large.insert(key, phase);
+        } else if let Some(slot) = self.small.iter_mut().find(|(k, _)| *k == key) {
+            slot.1 = phase;
+        } else if self.small.len() < Self::SMALL {
+            self.small.push((key, phase));
+        } else {
+            self.large.extend(self.small.drain(..));
+            self.large.insert(key, phase);
+        }
+    }
+
+    fn forget_session(&mut self, session: &SessionId) {
+        self.small.retain(|((s, _), _)| *s != session);
+        self.large.retain(|(s, _), _| *s != session);
+    }
+}
+
+impl<'a> PendingView<'a> {
+    fn phase(&self, session: &SessionId, input: &InputId) -> Option<InputPhase> {
+        if let Some(phase) = self.overlay.get((session, input)) {
+            return Some(phase);
+        }
+        if self.removed.contains(&session) {
             return None;
         }
         self.sessions
@@ -583,13 +634,15 @@ impl PendingView<'_> {
             .map(|r| r.phase)
     }
 
-    fn set(&mut self, session: &SessionId, input: &InputId, phase: InputPhase) {
-        self.overlay.insert((session.clone(), input.clone()), phase);
+    fn set(&mut self, session: &'a SessionId, input: &'a InputId, phase: InputPhase) {
+        self.overlay.set((session, input), phase);
     }
 
-    fn remove(&mut self, session: &SessionId) {
-        self.overlay.retain(|(s, _), _| s != session);
-        self.removed.insert(session.clone());
+    fn remove(&mut self, session: &'a SessionId) {
+        self.overlay.forget_session(session);
+        if !self.removed.contains(&session) {
+            self.removed.push(session);
+        }
     }
 
     /// The input exists and is not terminal.
@@ -605,8 +658,8 @@ impl PendingView<'_> {
 
     fn terminal_rows(
         &mut self,
-        session: &SessionId,
-        rows: &[TerminalRow],
+        session: &'a SessionId,
+        rows: &'a [TerminalRow],
     ) -> Result<(), StoreError> {
         for row in rows {
             if !row.phase.is_terminal() {

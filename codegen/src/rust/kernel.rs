@@ -21,6 +21,9 @@ enum UndoKind {
     Removed,
     /// A map key and its previous value.
     Entry,
+    /// A map key and the previous value of one struct field of its entry
+    /// (`self.m[k].f = v`): restoring the field, not the whole entry.
+    Leaf,
     /// A sequence element pushed at the back.
     Pushed,
     /// A sequence element popped from the front.
@@ -34,36 +37,52 @@ fn undo_variant(field: &str, kind: UndoKind) -> syn::Ident {
         UndoKind::Inserted => format_ident!("{}Inserted", field),
         UndoKind::Removed => format_ident!("{}Removed", field),
         UndoKind::Entry => format_ident!("{}Entry", field),
+        UndoKind::Leaf => format_ident!("{}Leaf", field),
         UndoKind::Pushed => format_ident!("{}Pushed", field),
         UndoKind::Popped => format_ident!("{}Popped", field),
     }
 }
 
-fn collect_writes(stmts: &[Stmt], out: &mut BTreeSet<(String, UndoKind)>) {
+/// One kind of undo record: the field written, the kind, and for `Leaf` the struct path.
+type Write = (String, UndoKind, Vec<String>);
+
+/// The variant of a `Leaf` record: the writes of each distinct path get their own, numbered
+/// in the (sorted) order of `writes`.
+fn leaf_variant(writes: &BTreeSet<Write>, field: &str, path: &[String]) -> syn::Ident {
+    let index = writes
+        .iter()
+        .filter(|(f, k, _)| f == field && *k == UndoKind::Leaf)
+        .position(|(_, _, p)| p == path)
+        .unwrap_or(0);
+    format_ident!("{}{}", undo_variant(field, UndoKind::Leaf), index)
+}
+
+fn collect_writes(stmts: &[Stmt], out: &mut BTreeSet<Write>) {
     for s in stmts {
         match s {
             Stmt::Assign { field, .. }
             | Stmt::AddAssign { field, .. }
             | Stmt::SubAssign { field, .. }
             | Stmt::Clear { field } => {
-                out.insert((field.clone(), UndoKind::Replaced));
+                out.insert((field.clone(), UndoKind::Replaced, Vec::new()));
             }
             Stmt::SetInsert { field, .. } => {
-                out.insert((field.clone(), UndoKind::Inserted));
+                out.insert((field.clone(), UndoKind::Inserted, Vec::new()));
             }
             Stmt::SetRemove { field, .. } => {
-                out.insert((field.clone(), UndoKind::Removed));
+                out.insert((field.clone(), UndoKind::Removed, Vec::new()));
             }
-            Stmt::MapInsert { field, .. }
-            | Stmt::MapFieldSet { field, .. }
-            | Stmt::MapRemove { field, .. } => {
-                out.insert((field.clone(), UndoKind::Entry));
+            Stmt::MapInsert { field, .. } | Stmt::MapRemove { field, .. } => {
+                out.insert((field.clone(), UndoKind::Entry, Vec::new()));
+            }
+            Stmt::MapFieldSet { field, path, .. } => {
+                out.insert((field.clone(), UndoKind::Leaf, path.clone()));
             }
             Stmt::PushBack { field, .. } => {
-                out.insert((field.clone(), UndoKind::Pushed));
+                out.insert((field.clone(), UndoKind::Pushed, Vec::new()));
             }
             Stmt::PopFront { field } => {
-                out.insert((field.clone(), UndoKind::Popped));
+                out.insert((field.clone(), UndoKind::Popped, Vec::new()));
             }
             Stmt::If {
                 then, otherwise, ..
@@ -207,14 +226,40 @@ fn effects_of(t: &Transition) -> Vec<String> {
 pub struct KernelGen<'m> {
     m: &'m Machine,
     gen_: ExprGen<'m>,
+    /// Every undo record kind the machine's transitions need.
+    writes: BTreeSet<Write>,
 }
 
 impl<'m> KernelGen<'m> {
     pub fn new(m: &'m Machine) -> Self {
+        let mut writes = BTreeSet::new();
+        for t in &m.transitions {
+            collect_writes(&t.update, &mut writes);
+        }
         KernelGen {
             m,
             gen_: ExprGen::new(m),
+            writes,
         }
+    }
+
+    /// The type of the struct field `path` leads to from a value of type `t`.
+    fn leaf_ty(&self, t: &Ty, path: &[String]) -> Option<Ty> {
+        let mut current = t.clone();
+        for name in path {
+            let Ty::Struct(s) = &current else {
+                return None;
+            };
+            current = self
+                .m
+                .struct_def(s)?
+                .fields
+                .iter()
+                .find(|f| &f.name == name)?
+                .ty
+                .clone();
+        }
+        Some(current)
     }
 
     pub fn generate(&self) -> TokenStream {
@@ -433,17 +478,18 @@ impl<'m> KernelGen<'m> {
     }
 
     fn undo(&self) -> TokenStream {
-        let mut writes = BTreeSet::new();
-        for t in &self.m.transitions {
-            collect_writes(&t.update, &mut writes);
-        }
+        let writes = &self.writes;
         let mut variants = Vec::new();
         let mut arms = Vec::new();
-        for (field, kind) in &writes {
+        for (field, kind, path) in writes {
             let Some(decl) = self.m.field(field) else {
                 continue;
             };
-            let v = undo_variant(field, *kind);
+            let v = if *kind == UndoKind::Leaf {
+                leaf_variant(writes, field, path)
+            } else {
+                undo_variant(field, *kind)
+            };
             let f = ident(field);
             let (payload, arm) = match (kind, &decl.ty) {
                 (UndoKind::Replaced, t) => {
@@ -474,6 +520,23 @@ impl<'m> KernelGen<'m> {
                         }),
                     )
                 }
+                (UndoKind::Leaf, Ty::Map(k, val)) => {
+                    let Some(leaf) = self.leaf_ty(val, path) else {
+                        continue;
+                    };
+                    let (k, leaf) = (ty(k), ty(&leaf));
+                    let members = path.iter().map(|p| ident(p));
+                    (
+                        quote!((#k, #leaf)),
+                        // The entry exists: later writes of this transition that could have
+                        // removed or replaced it were undone first.
+                        quote!(UndoStep::#v(k, old) => {
+                            if let Some(entry) = state.#f.get_mut(&k) {
+                                entry #(.#members)* = old;
+                            }
+                        }),
+                    )
+                }
                 (UndoKind::Pushed, Ty::Seq(_)) => {
                     (quote!(), quote!(UndoStep::#v => { state.#f.pop_back(); }))
                 }
@@ -487,7 +550,12 @@ impl<'m> KernelGen<'m> {
                 // The checker only allows these statements on fields of matching types.
                 _ => continue,
             };
-            variants.push(quote!(#v #payload));
+            if *kind == UndoKind::Leaf {
+                let doc = format!(" Old value of `{field}[k].{}`.", path.join("."));
+                variants.push(quote!(#[doc = #doc] #v #payload));
+            } else {
+                variants.push(quote!(#v #payload));
+            }
             arms.push(arm);
         }
         // Without any write there is nothing to revert (and `UndoStep` is uninhabited).
@@ -763,16 +831,15 @@ impl<'m> KernelGen<'m> {
                 value,
             } => {
                 let f = ident(field);
-                let v = undo_variant(field, UndoKind::Entry);
+                let v = leaf_variant(&self.writes, field, path);
                 let path = path.iter().map(|p| ident(p));
                 let (key, value) = (g.value_top(key), g.value_top(value));
-                // The whole entry is saved: undo restores it with one insert, like `m[k] = v`.
+                // Only the written field's old value is saved (moved out, not cloned).
                 quote! {{
                     let (k, value) = (#key, #value);
                     let entry = state.#f.get_mut(&k).ok_or(Fault::Absent)?;
-                    let old = entry.clone();
-                    entry #(.#path)* = value;
-                    undo.push(UndoStep::#v(k, Some(old)));
+                    let old = ::std::mem::replace(&mut entry #(.#path)*, value);
+                    undo.push(UndoStep::#v(k, old));
                 }}
             }
             Stmt::MapRemove { field, key } => {
@@ -843,7 +910,7 @@ impl<'m> KernelGen<'m> {
         let mut writes = BTreeSet::new();
         collect_writes(body, &mut writes);
         let root_written =
-            root_field(collection).is_some_and(|f| writes.iter().any(|(w, _)| w == f));
+            root_field(collection).is_some_and(|f| writes.iter().any(|(w, _, _)| w == f));
         let pattern = binder_pattern(binder, |x| {
             let mut read = false;
             visit_stmts(body, &mut |e| read |= super::expr::reads_var(e, x));

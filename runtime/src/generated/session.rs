@@ -1481,6 +1481,14 @@ enum UndoStep {
     CancelDispatchedReplaced(bool),
     InputsReplaced(BTreeMap<InputId, Record>),
     InputsEntry(InputId, Option<Record>),
+    /// Old value of `inputs[k].attempts`.
+    InputsLeaf0(InputId, u64),
+    /// Old value of `inputs[k].last_run`.
+    InputsLeaf1(InputId, Option<RunId>),
+    /// Old value of `inputs[k].phase`.
+    InputsLeaf2(InputId, InputPhase),
+    /// Old value of `inputs[k].reason`.
+    InputsLeaf3(InputId, Option<AbandonReason>),
     KeysReplaced(BTreeMap<IdemKey, InputId>),
     KeysEntry(IdemKey, Option<InputId>),
     NextRunReplaced(RunId),
@@ -1512,6 +1520,26 @@ fn undo(state: &mut State, phase: Phase, steps: &mut Vec<UndoStep>) {
                     None => {
                         state.inputs.remove(&k);
                     }
+                }
+            }
+            UndoStep::InputsLeaf0(k, old) => {
+                if let Some(entry) = state.inputs.get_mut(&k) {
+                    entry.attempts = old;
+                }
+            }
+            UndoStep::InputsLeaf1(k, old) => {
+                if let Some(entry) = state.inputs.get_mut(&k) {
+                    entry.last_run = old;
+                }
+            }
+            UndoStep::InputsLeaf2(k, old) => {
+                if let Some(entry) = state.inputs.get_mut(&k) {
+                    entry.phase = old;
+                }
+            }
+            UndoStep::InputsLeaf3(k, old) => {
+                if let Some(entry) = state.inputs.get_mut(&k) {
+                    entry.reason = old;
                 }
             }
             UndoStep::KeysReplaced(old) => state.keys = old,
@@ -2010,9 +2038,8 @@ fn fire_start_steer_run(
             {
                 let (k, value) = (c.clone(), InputPhase::Staged);
                 let entry = state.inputs.get_mut(&k).ok_or(Fault::Absent)?;
-                let old = entry.clone();
-                entry.phase = value;
-                undo.push(UndoStep::InputsEntry(k, Some(old)));
+                let old = ::std::mem::replace(&mut entry.phase, value);
+                undo.push(UndoStep::InputsLeaf2(k, old));
             }
             {
                 let (k, value) = (
@@ -2026,16 +2053,14 @@ fn fire_start_steer_run(
                         .ok_or(Fault::Overflow)?,
                 );
                 let entry = state.inputs.get_mut(&k).ok_or(Fault::Absent)?;
-                let old = entry.clone();
-                entry.attempts = value;
-                undo.push(UndoStep::InputsEntry(k, Some(old)));
+                let old = ::std::mem::replace(&mut entry.attempts, value);
+                undo.push(UndoStep::InputsLeaf0(k, old));
             }
             {
                 let (k, value) = (c.clone(), Some(state.next_run));
                 let entry = state.inputs.get_mut(&k).ok_or(Fault::Absent)?;
-                let old = entry.clone();
-                entry.last_run = value;
-                undo.push(UndoStep::InputsEntry(k, Some(old)));
+                let old = ::std::mem::replace(&mut entry.last_run, value);
+                undo.push(UndoStep::InputsLeaf1(k, old));
             }
         }
     }
@@ -2113,9 +2138,8 @@ fn fire_start_queue_run(
             {
                 let (k, value) = (c.clone(), InputPhase::Staged);
                 let entry = state.inputs.get_mut(&k).ok_or(Fault::Absent)?;
-                let old = entry.clone();
-                entry.phase = value;
-                undo.push(UndoStep::InputsEntry(k, Some(old)));
+                let old = ::std::mem::replace(&mut entry.phase, value);
+                undo.push(UndoStep::InputsLeaf2(k, old));
             }
             {
                 let (k, value) = (
@@ -2129,16 +2153,14 @@ fn fire_start_queue_run(
                         .ok_or(Fault::Overflow)?,
                 );
                 let entry = state.inputs.get_mut(&k).ok_or(Fault::Absent)?;
-                let old = entry.clone();
-                entry.attempts = value;
-                undo.push(UndoStep::InputsEntry(k, Some(old)));
+                let old = ::std::mem::replace(&mut entry.attempts, value);
+                undo.push(UndoStep::InputsLeaf0(k, old));
             }
             {
                 let (k, value) = (c.clone(), Some(state.next_run));
                 let entry = state.inputs.get_mut(&k).ok_or(Fault::Absent)?;
-                let old = entry.clone();
-                entry.last_run = value;
-                undo.push(UndoStep::InputsEntry(k, Some(old)));
+                let old = ::std::mem::replace(&mut entry.last_run, value);
+                undo.push(UndoStep::InputsLeaf1(k, old));
             }
         }
     }
@@ -2181,9 +2203,8 @@ fn fire_run_applied(
             {
                 let (k, value) = (c.clone(), InputPhase::Applied);
                 let entry = state.inputs.get_mut(&k).ok_or(Fault::Absent)?;
-                let old = entry.clone();
-                entry.phase = value;
-                undo.push(UndoStep::InputsEntry(k, Some(old)));
+                let old = ::std::mem::replace(&mut entry.phase, value);
+                undo.push(UndoStep::InputsLeaf2(k, old));
             }
         }
     }
@@ -2202,9 +2223,8 @@ fn fire_commit_run(
             {
                 let (k, value) = (c.clone(), InputPhase::Consumed);
                 let entry = state.inputs.get_mut(&k).ok_or(Fault::Absent)?;
-                let old = entry.clone();
-                entry.phase = value;
-                undo.push(UndoStep::InputsEntry(k, Some(old)));
+                let old = ::std::mem::replace(&mut entry.phase, value);
+                undo.push(UndoStep::InputsLeaf2(k, old));
             }
             effects
                 .push(Effect::Consumed {
@@ -2236,9 +2256,8 @@ fn fire_fail_run(
                 {
                     let (k, value) = (c.clone(), InputPhase::Abandoned);
                     let entry = state.inputs.get_mut(&k).ok_or(Fault::Absent)?;
-                    let old = entry.clone();
-                    entry.phase = value;
-                    undo.push(UndoStep::InputsEntry(k, Some(old)));
+                    let old = ::std::mem::replace(&mut entry.phase, value);
+                    undo.push(UndoStep::InputsLeaf2(k, old));
                 }
                 {
                     let (k, value) = (
@@ -2246,9 +2265,8 @@ fn fire_fail_run(
                         Some(AbandonReason::MaxAttemptsExhausted),
                     );
                     let entry = state.inputs.get_mut(&k).ok_or(Fault::Absent)?;
-                    let old = entry.clone();
-                    entry.reason = value;
-                    undo.push(UndoStep::InputsEntry(k, Some(old)));
+                    let old = ::std::mem::replace(&mut entry.reason, value);
+                    undo.push(UndoStep::InputsLeaf3(k, old));
                 }
                 effects
                     .push(Effect::Abandoned {
@@ -2259,9 +2277,8 @@ fn fire_fail_run(
                 {
                     let (k, value) = (c.clone(), InputPhase::Queued);
                     let entry = state.inputs.get_mut(&k).ok_or(Fault::Absent)?;
-                    let old = entry.clone();
-                    entry.phase = value;
-                    undo.push(UndoStep::InputsEntry(k, Some(old)));
+                    let old = ::std::mem::replace(&mut entry.phase, value);
+                    undo.push(UndoStep::InputsLeaf2(k, old));
                 }
                 if state.inputs.get(c).ok_or(Fault::Absent)?.lane == Lane::Steer {
                     state.steer.push_back(c.clone());
@@ -2299,16 +2316,14 @@ fn fire_cancel_run(
             {
                 let (k, value) = (c.clone(), InputPhase::Abandoned);
                 let entry = state.inputs.get_mut(&k).ok_or(Fault::Absent)?;
-                let old = entry.clone();
-                entry.phase = value;
-                undo.push(UndoStep::InputsEntry(k, Some(old)));
+                let old = ::std::mem::replace(&mut entry.phase, value);
+                undo.push(UndoStep::InputsLeaf2(k, old));
             }
             {
                 let (k, value) = (c.clone(), Some(AbandonReason::Cancelled));
                 let entry = state.inputs.get_mut(&k).ok_or(Fault::Absent)?;
-                let old = entry.clone();
-                entry.reason = value;
-                undo.push(UndoStep::InputsEntry(k, Some(old)));
+                let old = ::std::mem::replace(&mut entry.reason, value);
+                undo.push(UndoStep::InputsLeaf3(k, old));
             }
             effects
                 .push(Effect::Abandoned {
@@ -2405,16 +2420,14 @@ fn fire_stop(
             {
                 let (k, value) = (c.clone(), InputPhase::Abandoned);
                 let entry = state.inputs.get_mut(&k).ok_or(Fault::Absent)?;
-                let old = entry.clone();
-                entry.phase = value;
-                undo.push(UndoStep::InputsEntry(k, Some(old)));
+                let old = ::std::mem::replace(&mut entry.phase, value);
+                undo.push(UndoStep::InputsLeaf2(k, old));
             }
             {
                 let (k, value) = (c.clone(), Some(AbandonReason::Stopped));
                 let entry = state.inputs.get_mut(&k).ok_or(Fault::Absent)?;
-                let old = entry.clone();
-                entry.reason = value;
-                undo.push(UndoStep::InputsEntry(k, Some(old)));
+                let old = ::std::mem::replace(&mut entry.reason, value);
+                undo.push(UndoStep::InputsLeaf3(k, old));
             }
             effects
                 .push(Effect::Abandoned {
@@ -2428,16 +2441,14 @@ fn fire_stop(
             {
                 let (k, value) = (s.clone(), InputPhase::Abandoned);
                 let entry = state.inputs.get_mut(&k).ok_or(Fault::Absent)?;
-                let old = entry.clone();
-                entry.phase = value;
-                undo.push(UndoStep::InputsEntry(k, Some(old)));
+                let old = ::std::mem::replace(&mut entry.phase, value);
+                undo.push(UndoStep::InputsLeaf2(k, old));
             }
             {
                 let (k, value) = (s.clone(), Some(AbandonReason::Stopped));
                 let entry = state.inputs.get_mut(&k).ok_or(Fault::Absent)?;
-                let old = entry.clone();
-                entry.reason = value;
-                undo.push(UndoStep::InputsEntry(k, Some(old)));
+                let old = ::std::mem::replace(&mut entry.reason, value);
+                undo.push(UndoStep::InputsLeaf3(k, old));
             }
             effects
                 .push(Effect::Abandoned {
@@ -2451,16 +2462,14 @@ fn fire_stop(
             {
                 let (k, value) = (q.clone(), InputPhase::Abandoned);
                 let entry = state.inputs.get_mut(&k).ok_or(Fault::Absent)?;
-                let old = entry.clone();
-                entry.phase = value;
-                undo.push(UndoStep::InputsEntry(k, Some(old)));
+                let old = ::std::mem::replace(&mut entry.phase, value);
+                undo.push(UndoStep::InputsLeaf2(k, old));
             }
             {
                 let (k, value) = (q.clone(), Some(AbandonReason::Stopped));
                 let entry = state.inputs.get_mut(&k).ok_or(Fault::Absent)?;
-                let old = entry.clone();
-                entry.reason = value;
-                undo.push(UndoStep::InputsEntry(k, Some(old)));
+                let old = ::std::mem::replace(&mut entry.reason, value);
+                undo.push(UndoStep::InputsLeaf3(k, old));
             }
             effects
                 .push(Effect::Abandoned {
@@ -2498,16 +2507,14 @@ fn fire_stop_idle(
             {
                 let (k, value) = (s.clone(), InputPhase::Abandoned);
                 let entry = state.inputs.get_mut(&k).ok_or(Fault::Absent)?;
-                let old = entry.clone();
-                entry.phase = value;
-                undo.push(UndoStep::InputsEntry(k, Some(old)));
+                let old = ::std::mem::replace(&mut entry.phase, value);
+                undo.push(UndoStep::InputsLeaf2(k, old));
             }
             {
                 let (k, value) = (s.clone(), Some(AbandonReason::Stopped));
                 let entry = state.inputs.get_mut(&k).ok_or(Fault::Absent)?;
-                let old = entry.clone();
-                entry.reason = value;
-                undo.push(UndoStep::InputsEntry(k, Some(old)));
+                let old = ::std::mem::replace(&mut entry.reason, value);
+                undo.push(UndoStep::InputsLeaf3(k, old));
             }
             effects
                 .push(Effect::Abandoned {
@@ -2521,16 +2528,14 @@ fn fire_stop_idle(
             {
                 let (k, value) = (q.clone(), InputPhase::Abandoned);
                 let entry = state.inputs.get_mut(&k).ok_or(Fault::Absent)?;
-                let old = entry.clone();
-                entry.phase = value;
-                undo.push(UndoStep::InputsEntry(k, Some(old)));
+                let old = ::std::mem::replace(&mut entry.phase, value);
+                undo.push(UndoStep::InputsLeaf2(k, old));
             }
             {
                 let (k, value) = (q.clone(), Some(AbandonReason::Stopped));
                 let entry = state.inputs.get_mut(&k).ok_or(Fault::Absent)?;
-                let old = entry.clone();
-                entry.reason = value;
-                undo.push(UndoStep::InputsEntry(k, Some(old)));
+                let old = ::std::mem::replace(&mut entry.reason, value);
+                undo.push(UndoStep::InputsLeaf3(k, old));
             }
             effects
                 .push(Effect::Abandoned {
@@ -2571,16 +2576,14 @@ fn fire_retire_idle(
             {
                 let (k, value) = (s.clone(), InputPhase::Abandoned);
                 let entry = state.inputs.get_mut(&k).ok_or(Fault::Absent)?;
-                let old = entry.clone();
-                entry.phase = value;
-                undo.push(UndoStep::InputsEntry(k, Some(old)));
+                let old = ::std::mem::replace(&mut entry.phase, value);
+                undo.push(UndoStep::InputsLeaf2(k, old));
             }
             {
                 let (k, value) = (s.clone(), Some(AbandonReason::Retired));
                 let entry = state.inputs.get_mut(&k).ok_or(Fault::Absent)?;
-                let old = entry.clone();
-                entry.reason = value;
-                undo.push(UndoStep::InputsEntry(k, Some(old)));
+                let old = ::std::mem::replace(&mut entry.reason, value);
+                undo.push(UndoStep::InputsLeaf3(k, old));
             }
             effects
                 .push(Effect::Abandoned {
@@ -2594,16 +2597,14 @@ fn fire_retire_idle(
             {
                 let (k, value) = (q.clone(), InputPhase::Abandoned);
                 let entry = state.inputs.get_mut(&k).ok_or(Fault::Absent)?;
-                let old = entry.clone();
-                entry.phase = value;
-                undo.push(UndoStep::InputsEntry(k, Some(old)));
+                let old = ::std::mem::replace(&mut entry.phase, value);
+                undo.push(UndoStep::InputsLeaf2(k, old));
             }
             {
                 let (k, value) = (q.clone(), Some(AbandonReason::Retired));
                 let entry = state.inputs.get_mut(&k).ok_or(Fault::Absent)?;
-                let old = entry.clone();
-                entry.reason = value;
-                undo.push(UndoStep::InputsEntry(k, Some(old)));
+                let old = ::std::mem::replace(&mut entry.reason, value);
+                undo.push(UndoStep::InputsLeaf3(k, old));
             }
             effects
                 .push(Effect::Abandoned {
@@ -2741,9 +2742,8 @@ fn fire_recover_run(
             {
                 let (k, value) = (c.clone(), InputPhase::Queued);
                 let entry = state.inputs.get_mut(&k).ok_or(Fault::Absent)?;
-                let old = entry.clone();
-                entry.phase = value;
-                undo.push(UndoStep::InputsEntry(k, Some(old)));
+                let old = ::std::mem::replace(&mut entry.phase, value);
+                undo.push(UndoStep::InputsLeaf2(k, old));
             }
             effects
                 .push(Effect::Transferred {

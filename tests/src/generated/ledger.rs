@@ -838,6 +838,10 @@ enum UndoStep {
     FirstReplaced(Entry),
     FrozenFromReplaced(Phase),
     HoldsEntry(u64, Option<Hold>),
+    /// Old value of `holds[k].entry.kind`.
+    HoldsLeaf0(u64, Kind),
+    /// Old value of `holds[k].entry.note`.
+    HoldsLeaf1(u64, Option<String>),
     LastKindReplaced(Kind),
     NextReplaced(Seqno),
     OwnerReplaced(Option<Owner>),
@@ -872,6 +876,16 @@ fn undo(state: &mut State, phase: Phase, steps: &mut Vec<UndoStep>) {
                     None => {
                         state.holds.remove(&k);
                     }
+                }
+            }
+            UndoStep::HoldsLeaf0(k, old) => {
+                if let Some(entry) = state.holds.get_mut(&k) {
+                    entry.entry.kind = old;
+                }
+            }
+            UndoStep::HoldsLeaf1(k, old) => {
+                if let Some(entry) = state.holds.get_mut(&k) {
+                    entry.entry.note = old;
                 }
             }
             UndoStep::LastKindReplaced(old) => state.last_kind = old,
@@ -1212,9 +1226,8 @@ fn fire_release(
         {
             let (k, value) = (*id, Some(String::from("release requested")));
             let entry = state.holds.get_mut(&k).ok_or(Fault::Absent)?;
-            let old = entry.clone();
-            entry.entry.note = value;
-            undo.push(UndoStep::HoldsEntry(k, Some(old)));
+            let old = ::std::mem::replace(&mut entry.entry.note, value);
+            undo.push(UndoStep::HoldsLeaf1(k, old));
         }
     } else {
         {
@@ -1362,9 +1375,8 @@ fn fire_sweep(
                 {
                     let (k, value) = (*id, Kind::Fee);
                     let entry = state.holds.get_mut(&k).ok_or(Fault::Absent)?;
-                    let old = entry.clone();
-                    entry.entry.kind = value;
-                    undo.push(UndoStep::HoldsEntry(k, Some(old)));
+                    let old = ::std::mem::replace(&mut entry.entry.kind, value);
+                    undo.push(UndoStep::HoldsLeaf0(k, old));
                 }
             }
         }
