@@ -10,7 +10,7 @@ use crate::input::RuntimeInput;
 use crate::kernel_io;
 use crate::kernel_io::runtime_phase;
 use crate::runtime_loop::run_loop;
-use crate::session::{Session, Shared, StepContext};
+use crate::session::{ControlReport, LiveHandles, Session, Shared, StepContext};
 use crate::store::{InMemoryStore, RuntimeStore};
 use crate::types::{AbandonReason, InputId, InputPhase, RunId, RuntimePhase, SessionId};
 use std::collections::HashMap;
@@ -58,38 +58,21 @@ pub struct InputState {
     pub abandoned: Option<AbandonReason>,
 }
 
-/// Runs many agent sessions. Share it with `Arc`; every method takes `&self`.
-pub struct SessionRuntime {
+/// The sessions and what they share; `SessionRuntime` is its public face.
+pub(crate) struct Registry {
     sessions: RwLock<HashMap<SessionId, Arc<Session>>>,
     pub(crate) shared: Shared,
 }
 
-impl Default for SessionRuntime {
-    fn default() -> Self {
-        SessionRuntime::new()
-    }
-}
-
-impl SessionRuntime {
-    /// A runtime with an in-memory store.
-    pub fn new() -> SessionRuntime {
-        SessionRuntime::with_store(Arc::new(InMemoryStore::new()))
-    }
-
-    /// A runtime that writes every durable fact through `store`.
-    pub fn with_store(store: Arc<dyn RuntimeStore>) -> SessionRuntime {
-        SessionRuntime {
+impl Registry {
+    fn with_store(store: Arc<dyn RuntimeStore>) -> Registry {
+        Registry {
             sessions: RwLock::new(HashMap::new()),
             shared: Shared {
                 store,
                 events: EventBus::default(),
             },
         }
-    }
-
-    /// Events of every session: inputs accepted, runs started and finished, inputs terminal.
-    pub fn subscribe(&self) -> broadcast::Receiver<RuntimeEvent> {
-        self.shared.events.subscribe()
     }
 
     fn lookup(&self, id: &SessionId) -> Option<Arc<Session>> {
@@ -103,13 +86,6 @@ impl SessionRuntime {
             .ok_or_else(|| RuntimeError::UnknownSession(id.clone()))
     }
 
-    /// The session, if registered and not destroyed.
-    pub(crate) fn live_session(&self, id: &SessionId) -> RuntimeResult<Arc<Session>> {
-        let session = self.session(id)?;
-        session.ensure_not_destroyed()?;
-        Ok(session)
-    }
-
     pub(crate) fn remove(&self, id: &SessionId, session: &Arc<Session>) {
         let mut sessions = self.sessions.write().unwrap_or_else(|p| p.into_inner());
         if sessions.get(id).is_some_and(|s| Arc::ptr_eq(s, session)) {
@@ -120,7 +96,7 @@ impl SessionRuntime {
     /// Registers a session without an executor: inputs queue until one is attached.
     /// Returns whether it was new. Registering again is harmless; a destroyed session
     /// cannot come back.
-    pub async fn register_session(&self, id: SessionId) -> RuntimeResult<bool> {
+    pub(crate) async fn register_session(&self, id: SessionId) -> RuntimeResult<bool> {
         loop {
             let (session, inserted) = {
                 let mut sessions = self.sessions.write().unwrap_or_else(|p| p.into_inner());
@@ -172,7 +148,7 @@ impl SessionRuntime {
     /// runtime loop; queued inputs start draining at once. With a loop already attached the
     /// offered executor is dropped: concurrent attaches spawn one loop. Returns whether
     /// this call attached. A stopped session is revived this way.
-    pub async fn ensure_executor(
+    pub(crate) async fn ensure_executor(
         &self,
         id: SessionId,
         executor: Arc<dyn Executor>,
@@ -180,8 +156,10 @@ impl SessionRuntime {
         // Always (idempotently) register: a session found in the map may still be
         // Initializing, its registration in flight on another task, and an Initializing
         // kernel refuses the attach. Registering waits for that registration to finish.
+        // Consumer code: called before any lock is held.
+        let handles = LiveHandles::of(executor.as_ref());
         self.register_session(id.clone()).await?;
-        let session = self.live_session(&id)?;
+        let session = self.session(&id)?;
         let gate = session.gate.lock().await;
         session.ensure_not_destroyed()?;
         let step = match session
@@ -198,7 +176,7 @@ impl SessionRuntime {
         if !step.spawn_loop {
             return Ok(false);
         }
-        let (epoch, wake) = session.attach(executor.clone());
+        let (epoch, wake) = session.attach(executor.clone(), handles);
         tokio::spawn(run_loop(
             session.clone(),
             self.shared.clone(),
@@ -210,12 +188,12 @@ impl SessionRuntime {
         Ok(true)
     }
 
-    pub fn contains_session(&self, id: &SessionId) -> bool {
+    pub(crate) fn contains_session(&self, id: &SessionId) -> bool {
         self.lookup(id).is_some()
     }
 
     /// Whether a live runtime loop is attached.
-    pub fn has_executor(&self, id: &SessionId) -> bool {
+    pub(crate) fn has_executor(&self, id: &SessionId) -> bool {
         self.lookup(id).is_some_and(|s| s.has_executor())
     }
 
@@ -224,7 +202,7 @@ impl SessionRuntime {
     /// without a handle when the original is already terminal), or a typed error: a
     /// rejected input, or a session that does not take input (unknown, retired, retiring,
     /// stopped, destroyed). A rejected input leaves no trace.
-    pub async fn accept(
+    pub(crate) async fn accept(
         &self,
         session: &SessionId,
         input: RuntimeInput,
@@ -233,7 +211,7 @@ impl SessionRuntime {
     }
 
     /// Like `accept`, but does not wake the loop; call `wake` when the batch is complete.
-    pub async fn accept_without_wake(
+    pub(crate) async fn accept_without_wake(
         &self,
         session: &SessionId,
         input: RuntimeInput,
@@ -242,8 +220,8 @@ impl SessionRuntime {
     }
 
     /// Wakes the session's loop, e.g. after `accept_without_wake`.
-    pub async fn wake(&self, id: &SessionId) -> RuntimeResult<()> {
-        let session = self.live_session(id)?;
+    pub(crate) async fn wake(&self, id: &SessionId) -> RuntimeResult<()> {
+        let session = self.session(id)?;
         let _gate = session.gate.lock().await;
         match session
             .step(&self.shared, k::Input::WakeLoop, StepContext::default())
@@ -260,7 +238,7 @@ impl SessionRuntime {
         input: RuntimeInput,
         wake: bool,
     ) -> RuntimeResult<Acceptance> {
-        let session = self.live_session(id)?;
+        let session = self.session(id)?;
         let gate = session.gate.lock().await;
         session.ensure_not_destroyed()?;
         let ctx = StepContext {
@@ -313,9 +291,10 @@ impl SessionRuntime {
 
     /// The session's phase, run and queue sizes. Reads wait for an operation in progress,
     /// so they never see a transition that is not durable yet.
-    pub async fn runtime_state(&self, id: &SessionId) -> RuntimeResult<RuntimeState> {
-        let session = self.live_session(id)?;
+    pub(crate) async fn runtime_state(&self, id: &SessionId) -> RuntimeResult<RuntimeState> {
+        let session = self.session(id)?;
         let _gate = session.gate.lock().await;
+        session.ensure_not_destroyed()?;
         let has_executor = session.has_executor();
         Ok(session.read(|s| RuntimeState {
             phase: runtime_phase(s.phase),
@@ -329,13 +308,14 @@ impl SessionRuntime {
 
     /// One input's lifecycle, or `None` if the session never accepted it (or forgot it
     /// on reset).
-    pub async fn input_state(
+    pub(crate) async fn input_state(
         &self,
         id: &SessionId,
         input: &InputId,
     ) -> RuntimeResult<Option<InputState>> {
-        let session = self.live_session(id)?;
+        let session = self.session(id)?;
         let _gate = session.gate.lock().await;
+        session.ensure_not_destroyed()?;
         Ok(session.read(|s| {
             s.inputs
                 .get(&kernel_io::kernel_input_id(input))
@@ -350,9 +330,10 @@ impl SessionRuntime {
 
     /// Non-terminal inputs: the run's contributors, then the steer lane, then the queue
     /// lane, each in admission order.
-    pub async fn list_active_inputs(&self, id: &SessionId) -> RuntimeResult<Vec<InputId>> {
-        let session = self.live_session(id)?;
+    pub(crate) async fn list_active_inputs(&self, id: &SessionId) -> RuntimeResult<Vec<InputId>> {
+        let session = self.session(id)?;
         let _gate = session.gate.lock().await;
+        session.ensure_not_destroyed()?;
         Ok(session.read(|s| {
             s.staged
                 .iter()
@@ -364,14 +345,15 @@ impl SessionRuntime {
     }
 
     /// A copy of the session kernel's whole state, for diagnostics.
-    pub async fn kernel_snapshot(&self, id: &SessionId) -> RuntimeResult<k::State> {
-        let session = self.live_session(id)?;
+    pub(crate) async fn kernel_snapshot(&self, id: &SessionId) -> RuntimeResult<k::State> {
+        let session = self.session(id)?;
         let _gate = session.gate.lock().await;
+        session.ensure_not_destroyed()?;
         Ok(session.read(Clone::clone))
     }
 }
 
-impl Drop for SessionRuntime {
+impl Drop for Registry {
     /// Detaches every loop: each exits when it next parks (or after its executor call),
     /// releasing its session; waiters still pending then resolve as `Dropped`.
     fn drop(&mut self) {
@@ -379,5 +361,208 @@ impl Drop for SessionRuntime {
         for session in sessions.values() {
             session.detach_loop();
         }
+    }
+}
+
+/// Runs many agent sessions. Share it with `Arc`; every method takes `&self`.
+///
+/// Every operation that changes a session runs to completion on its own task: if the
+/// caller stops waiting (a timeout, a dropped future), the kernel transition, its store
+/// write and its effects still finish (or roll back) as one step.
+pub struct SessionRuntime {
+    inner: Arc<Registry>,
+}
+
+impl Default for SessionRuntime {
+    fn default() -> Self {
+        SessionRuntime::new()
+    }
+}
+
+/// Runs `operation` on its own task so that dropping the caller's future cannot cut it in
+/// half; a panic inside it is passed on to the caller.
+async fn detached<T: Send + 'static>(
+    operation: impl Future<Output = RuntimeResult<T>> + Send + 'static,
+) -> RuntimeResult<T> {
+    match tokio::spawn(operation).await {
+        Ok(result) => result,
+        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+        Err(_) => Err(RuntimeError::Kernel(
+            "the tokio runtime shut down during the operation".to_string(),
+        )),
+    }
+}
+
+impl SessionRuntime {
+    /// A runtime with an in-memory store.
+    pub fn new() -> SessionRuntime {
+        SessionRuntime::with_store(Arc::new(InMemoryStore::new()))
+    }
+
+    /// A runtime that writes every durable fact through `store`.
+    pub fn with_store(store: Arc<dyn RuntimeStore>) -> SessionRuntime {
+        SessionRuntime {
+            inner: Arc::new(Registry::with_store(store)),
+        }
+    }
+
+    /// Events of every session: inputs accepted, runs started and finished, inputs terminal.
+    pub fn subscribe(&self) -> broadcast::Receiver<RuntimeEvent> {
+        self.inner.shared.events.subscribe()
+    }
+
+    /// Registers a session without an executor: inputs queue until one is attached.
+    /// Returns whether it was new. Registering again is harmless; a destroyed session
+    /// cannot come back.
+    pub async fn register_session(&self, id: SessionId) -> RuntimeResult<bool> {
+        let inner = self.inner.clone();
+        detached(async move { inner.register_session(id).await }).await
+    }
+
+    /// Attaches `executor` to the session (registering it first if needed) and spawns its
+    /// runtime loop; queued inputs start draining at once. With a loop already attached the
+    /// offered executor is dropped: concurrent attaches spawn one loop. Returns whether
+    /// this call attached. A stopped session is revived this way.
+    pub async fn ensure_executor(
+        &self,
+        id: SessionId,
+        executor: Arc<dyn Executor>,
+    ) -> RuntimeResult<bool> {
+        let inner = self.inner.clone();
+        detached(async move { inner.ensure_executor(id, executor).await }).await
+    }
+
+    /// Whether the session is registered (destroyed sessions stay registered).
+    pub fn contains_session(&self, id: &SessionId) -> bool {
+        self.inner.contains_session(id)
+    }
+
+    /// Whether a live runtime loop is attached.
+    pub fn has_executor(&self, id: &SessionId) -> bool {
+        self.inner.has_executor(id)
+    }
+
+    /// Accepts `input` and wakes the loop. Returns `Accepted` (with a handle that resolves
+    /// when the input is terminal), `Deduplicated` (joined to the in-flight original, or
+    /// without a handle when the original is already terminal), or a typed error: a
+    /// rejected input, or a session that does not take input (unknown, retired, retiring,
+    /// stopped, destroyed). A rejected input leaves no trace.
+    pub async fn accept(
+        &self,
+        session: &SessionId,
+        input: RuntimeInput,
+    ) -> RuntimeResult<Acceptance> {
+        let (inner, session) = (self.inner.clone(), session.clone());
+        detached(async move { inner.accept(&session, input).await }).await
+    }
+
+    /// Like `accept`, but does not wake the loop; call `wake` when the batch is complete.
+    pub async fn accept_without_wake(
+        &self,
+        session: &SessionId,
+        input: RuntimeInput,
+    ) -> RuntimeResult<Acceptance> {
+        let (inner, session) = (self.inner.clone(), session.clone());
+        detached(async move { inner.accept_without_wake(&session, input).await }).await
+    }
+
+    /// Wakes the session's loop, e.g. after `accept_without_wake`.
+    pub async fn wake(&self, id: &SessionId) -> RuntimeResult<()> {
+        let (inner, id) = (self.inner.clone(), id.clone());
+        detached(async move { inner.wake(&id).await }).await
+    }
+
+    /// The session's phase, run and queue sizes. Reads wait for an operation in progress,
+    /// so they never see a transition that is not durable yet.
+    pub async fn runtime_state(&self, id: &SessionId) -> RuntimeResult<RuntimeState> {
+        self.inner.runtime_state(id).await
+    }
+
+    /// One input's lifecycle, or `None` if the session never accepted it (or forgot it
+    /// on reset).
+    pub async fn input_state(
+        &self,
+        id: &SessionId,
+        input: &InputId,
+    ) -> RuntimeResult<Option<InputState>> {
+        self.inner.input_state(id, input).await
+    }
+
+    /// Non-terminal inputs: the run's contributors, then the steer lane, then the queue
+    /// lane, each in admission order.
+    pub async fn list_active_inputs(&self, id: &SessionId) -> RuntimeResult<Vec<InputId>> {
+        self.inner.list_active_inputs(id).await
+    }
+
+    /// A copy of the session kernel's whole state, for diagnostics.
+    pub async fn kernel_snapshot(&self, id: &SessionId) -> RuntimeResult<k::State> {
+        self.inner.kernel_snapshot(id).await
+    }
+
+    /// Asks the executor to end the current run at its next boundary. A burst of calls
+    /// during one run dispatches once; with no run in flight nothing is remembered for the
+    /// next run. Returns whether this call dispatched.
+    pub async fn cancel_after_boundary(&self, id: &SessionId) -> RuntimeResult<bool> {
+        let (inner, id) = (self.inner.clone(), id.clone());
+        detached(async move { inner.cancel_after_boundary(&id).await }).await
+    }
+
+    /// Hard-interrupts run `run`. A stale run id (or no run at all) returns `false` and
+    /// touches nothing.
+    pub async fn interrupt(&self, id: &SessionId, run: RunId) -> RuntimeResult<bool> {
+        let (inner, id) = (self.inner.clone(), id.clone());
+        detached(async move { inner.interrupt(&id, run).await }).await
+    }
+
+    /// Stops the session: every non-terminal input is abandoned (`Stopped`), waiters are
+    /// told, the executor's stop hook runs once, the loop ends. Attaching an executor
+    /// again revives the session.
+    pub async fn stop(&self, id: &SessionId) -> RuntimeResult<ControlReport> {
+        let (inner, id) = (self.inner.clone(), id.clone());
+        detached(async move { inner.stop(&id).await }).await
+    }
+
+    /// Retires the session: new input is refused; with a loop, queued work (and a run in
+    /// flight) drains first; without one, queued work is abandoned (`Retired`).
+    pub async fn retire(&self, id: &SessionId) -> RuntimeResult<ControlReport> {
+        let (inner, id) = (self.inner.clone(), id.clone());
+        detached(async move { inner.retire(&id).await }).await
+    }
+
+    /// Abandons everything (`Reset`), forgets every input and idempotency key, detaches
+    /// the executor and returns the session to Idle. Refused while a run is in flight.
+    pub async fn reset(&self, id: &SessionId) -> RuntimeResult<ControlReport> {
+        let (inner, id) = (self.inner.clone(), id.clone());
+        detached(async move { inner.reset(&id).await }).await
+    }
+
+    /// Detaches the executor but keeps queued work and its waiters, in order, for the next
+    /// executor. Refused while a run is in flight.
+    pub async fn recycle(&self, id: &SessionId) -> RuntimeResult<ControlReport> {
+        let (inner, id) = (self.inner.clone(), id.clone());
+        detached(async move { inner.recycle(&id).await }).await
+    }
+
+    /// Recovers after the loop was lost: the run in flight is forgotten and its
+    /// contributors go back to the front of their lanes; the session is Idle, ready for
+    /// an executor.
+    pub async fn recover(&self, id: &SessionId) -> RuntimeResult<ControlReport> {
+        let (inner, id) = (self.inner.clone(), id.clone());
+        detached(async move { inner.recover(&id).await }).await
+    }
+
+    /// Destroys the session for good: pending inputs are abandoned (`Destroyed`), the
+    /// executor is stopped, and every later call on the session is a `Destroyed` error.
+    pub async fn destroy(&self, id: &SessionId) -> RuntimeResult<ControlReport> {
+        let (inner, id) = (self.inner.clone(), id.clone());
+        detached(async move { inner.destroy(&id).await }).await
+    }
+
+    /// Removes the session from the runtime: pending inputs are abandoned
+    /// (`Unregistered`), waiters told, the executor stopped; no queued input is applied
+    /// after this begins. Concurrent callers share one result.
+    pub async fn unregister_session(&self, id: &SessionId) -> RuntimeResult<ControlReport> {
+        let (inner, id) = (self.inner.clone(), id.clone());
+        detached(async move { inner.unregister_session(&id).await }).await
     }
 }

@@ -6,7 +6,7 @@ use crate::executor::{Executor, ExecutorError, RunBoundary, RunOutput, RunPrimit
 use crate::generated::session as k;
 use crate::input::RuntimeInput;
 use crate::kernel_io;
-use crate::session::{Session, Shared, StepContext};
+use crate::session::{Session, Shared, Step, StepContext};
 use crate::types::{InputId, InputKind, RunId};
 use futures_util::FutureExt;
 use std::panic::AssertUnwindSafe;
@@ -115,28 +115,30 @@ impl Backoff {
     }
 }
 
-/// Records the end of a run (`FailRun`, `CancelRun`): the loop cannot go on until the
-/// kernel and the store agree the run is over, so a refused store write is retried after
-/// a pause, with the gate released in between. Returns whether the loop goes on.
+/// Applies an input that ends a run (`FailRun`, `CancelRun`, `Stop`): the loop cannot go
+/// on until the kernel and the store agree the run is over, so a refused store write is
+/// retried after a pause, with the gate released in between. Returns the realised step
+/// (with its after-gate work still to do), or `None` when this loop is no longer current.
 async fn end_run_durably(
     session: &Arc<Session>,
     shared: &Shared,
     epoch: u64,
     input: k::Input,
-) -> bool {
+) -> Option<Step> {
     let mut backoff = Backoff::new();
     loop {
         {
             let _gate = session.gate.lock().await;
             if !current(session, epoch) {
-                return false;
+                return None;
             }
             match session
                 .step(shared, input.clone(), StepContext::default())
                 .await
             {
-                // Applied, or stale because a control operation ended the run meanwhile.
-                Ok(_) => return true,
+                Ok(Ok(step)) => return Some(step),
+                // Stale: a control operation ended the run meanwhile.
+                Ok(Err(_)) => return Some(Step::default()),
                 Err(e) => {
                     tracing::warn!(session = %session.id, error = %e, "could not record the end of a run")
                 }
@@ -146,8 +148,9 @@ async fn end_run_durably(
     }
 }
 
+/// Whether this loop still belongs to the session's attachment.
 fn current(session: &Session, epoch: u64) -> bool {
-    session.attached_epoch() == Some(epoch) && !session.closing.load(Ordering::Acquire)
+    session.attached_epoch() == Some(epoch)
 }
 
 /// Asks the kernel for the next batch; with none, lets a retiring session settle.
@@ -162,14 +165,27 @@ async fn next_run_locked(session: &Arc<Session>, shared: &Shared, epoch: u64) ->
     if !current(session, epoch) {
         return Next::Exit;
     }
+    // An unregister has begun: start nothing. If it fails, it wakes the loop again.
+    if session.closing.load(Ordering::Acquire) {
+        return Next::Park;
+    }
     match session
         .step(shared, k::Input::StartRun, StepContext::default())
         .await
     {
         Ok(Ok(step)) => match step.run_started {
             Some((run, inputs)) => {
-                let contributors: Vec<RuntimeInput> =
-                    inputs.iter().filter_map(|i| session.payload(i)).collect();
+                let contributors: Vec<RuntimeInput> = inputs
+                    .iter()
+                    .filter_map(|i| {
+                        let payload = session.payload(i);
+                        if payload.is_none() {
+                            // Accept stores the body before it returns; this is a shell bug.
+                            tracing::error!(session = %session.id, input = %i, "staged input has no body");
+                        }
+                        payload
+                    })
+                    .collect();
                 let boundary = match contributors.as_slice() {
                     [only] if only.kind() == InputKind::Prompt => RunBoundary::Prompt,
                     _ => RunBoundary::Batch,
@@ -218,12 +234,12 @@ enum AfterRun {
     Exit,
 }
 
-impl From<bool> for AfterRun {
-    fn from(goes_on: bool) -> AfterRun {
-        if goes_on {
-            AfterRun::Continue
-        } else {
-            AfterRun::Exit
+impl From<Option<Step>> for AfterRun {
+    /// A recorded run end lets the loop go on; `None` means the loop is no longer current.
+    fn from(ended: Option<Step>) -> AfterRun {
+        match ended {
+            Some(_) => AfterRun::Continue,
+            None => AfterRun::Exit,
         }
     }
 }
@@ -304,17 +320,11 @@ async fn finish_run(
             .into()
         }
         Err(ExecutorError::Stopped) => {
-            // The executor stopped itself: the session takes the stop path.
-            let stopped = session
-                .step(shared, k::Input::Stop, StepContext::default())
-                .await;
+            // The executor stopped itself: the session takes the stop path, which must
+            // become durable (retried) or the session would stay attached with no loop.
             drop(gate);
-            match stopped {
-                Ok(Ok(mut step)) => step.finish().await,
-                Ok(Err(rejection)) => {
-                    tracing::debug!(session = %session.id, %rejection, "stop after executor stop")
-                }
-                Err(e) => tracing::error!(session = %session.id, error = %e, "could not stop"),
+            if let Some(mut step) = end_run_durably(session, shared, epoch, k::Input::Stop).await {
+                step.finish().await;
             }
             AfterRun::Exit
         }

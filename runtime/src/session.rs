@@ -40,7 +40,25 @@ pub(crate) struct Attachment {
     /// Distinguishes this attachment's loop from earlier ones after a re-attach.
     pub epoch: u64,
     pub executor: Arc<dyn Executor>,
+    pub handles: LiveHandles,
     pub wake: mpsc::Sender<()>,
+}
+
+/// The executor's live handles, taken once when it is offered (before any lock is held),
+/// so that dispatching a cancel never runs consumer code under the gate.
+#[derive(Default)]
+pub(crate) struct LiveHandles {
+    pub boundary_cancel: Option<Arc<dyn BoundaryCancel>>,
+    pub interrupt: Option<Arc<dyn Interrupt>>,
+}
+
+impl LiveHandles {
+    pub fn of(executor: &dyn Executor) -> LiveHandles {
+        LiveHandles {
+            boundary_cancel: executor.boundary_cancel(),
+            interrupt: executor.interrupt(),
+        }
+    }
 }
 
 /// Work that calls into the executor, done after the mutation gate is released.
@@ -195,13 +213,18 @@ impl Session {
     }
 
     /// Installs a new attachment and returns its epoch and the loop's wake receiver.
-    pub fn attach(&self, executor: Arc<dyn Executor>) -> (u64, mpsc::Receiver<()>) {
+    pub fn attach(
+        &self,
+        executor: Arc<dyn Executor>,
+        handles: LiveHandles,
+    ) -> (u64, mpsc::Receiver<()>) {
         let epoch = self.next_epoch.fetch_add(1, Ordering::Relaxed);
         // One slot: a wake while one is pending coalesces into it.
         let (wake, receiver) = mpsc::channel(1);
         *lock(&self.attachment) = Some(Attachment {
             epoch,
             executor,
+            handles,
             wake,
         });
         (epoch, receiver)
@@ -519,21 +542,21 @@ impl Session {
                     self.run_finished(shared, *run, RunOutcomeKind::Cancelled)
                 }
                 k::Effect::DispatchBoundaryCancel { run } => {
-                    step.dispatched = true;
                     let handle = lock(&self.attachment)
                         .as_ref()
-                        .and_then(|a| a.executor.boundary_cancel());
+                        .and_then(|a| a.handles.boundary_cancel.clone());
                     if let Some(handle) = handle {
+                        step.dispatched = true;
                         step.after_gate
                             .push(AfterGate::BoundaryCancel(handle, kernel_io::run_id(*run)));
                     }
                 }
                 k::Effect::InterruptRun { run } => {
-                    step.dispatched = true;
                     let handle = lock(&self.attachment)
                         .as_ref()
-                        .and_then(|a| a.executor.interrupt());
+                        .and_then(|a| a.handles.interrupt.clone());
                     if let Some(handle) = handle {
+                        step.dispatched = true;
                         step.after_gate
                             .push(AfterGate::Interrupt(handle, kernel_io::run_id(*run)));
                     }

@@ -904,7 +904,8 @@ pub enum TransitionId {
     RecoverRun,
     Recover,
     Destroy,
-    /// The session leaves the runtime: pending inputs are abandoned, the loop ends.
+    /// The session leaves the runtime: pending inputs are abandoned, the executor is
+    /// stopped (ending a run in flight) and the loop ends.
     Unregister,
 }
 
@@ -1351,7 +1352,7 @@ pub const TRANSITIONS: &[TransitionInfo] = &[
         ],
         to: Some(Phase::Destroyed),
         guards: &[],
-        effects: &[EffectKind::Abandoned, EffectKind::DetachLoop],
+        effects: &[EffectKind::Abandoned, EffectKind::StopExecutor],
     },
 ];
 
@@ -2708,10 +2709,16 @@ fn fire_reset(
 /// Runs the updates and emits of `recycle`, recording undo steps.
 fn fire_recycle(
     state: &mut State,
-    _undo: &mut Vec<UndoStep>,
+    undo: &mut Vec<UndoStep>,
     effects: &mut Vec<Effect>,
 ) -> Result<(), Fault> {
     let old_phase = state.phase;
+    {
+        let new = false;
+        undo.push(
+            UndoStep::RetiringReplaced(::std::mem::replace(&mut state.retiring, new)),
+        );
+    }
     for s in state.steer.iter() {
         effects
             .push(Effect::Transferred {
@@ -2737,6 +2744,12 @@ fn fire_recover_run(
     undo: &mut Vec<UndoStep>,
     effects: &mut Vec<Effect>,
 ) -> Result<(), Fault> {
+    {
+        let new = false;
+        undo.push(
+            UndoStep::RetiringReplaced(::std::mem::replace(&mut state.retiring, new)),
+        );
+    }
     for c in state.staged.iter() {
         if state.inputs.contains_key(c) {
             {
@@ -2785,10 +2798,16 @@ fn fire_recover_run(
 /// Runs the updates and emits of `recover`, recording undo steps.
 fn fire_recover(
     state: &mut State,
-    _undo: &mut Vec<UndoStep>,
+    undo: &mut Vec<UndoStep>,
     effects: &mut Vec<Effect>,
 ) -> Result<(), Fault> {
     let old_phase = state.phase;
+    {
+        let new = false;
+        undo.push(
+            UndoStep::RetiringReplaced(::std::mem::replace(&mut state.retiring, new)),
+        );
+    }
     if old_phase == Phase::Attached {
         effects.push(Effect::DetachLoop);
     }
@@ -2875,7 +2894,7 @@ fn fire_unregister(
             });
     }
     if (old_phase == Phase::Attached) || (old_phase == Phase::Running) {
-        effects.push(Effect::DetachLoop);
+        effects.push(Effect::StopExecutor);
     }
     undo.push(UndoStep::InputsReplaced(::std::mem::take(&mut state.inputs)));
     undo.push(UndoStep::KeysReplaced(::std::mem::take(&mut state.keys)));
@@ -2885,6 +2904,12 @@ fn fire_unregister(
     {
         let new = None;
         undo.push(UndoStep::RunReplaced(::std::mem::replace(&mut state.run, new)));
+    }
+    {
+        let new = false;
+        undo.push(
+            UndoStep::RetiringReplaced(::std::mem::replace(&mut state.retiring, new)),
+        );
     }
     state.phase = Phase::Destroyed;
     Ok(())
