@@ -6,7 +6,7 @@ mod support;
 use std::future::Future;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, Weak};
-use std::task::{Context, Poll, Waker};
+use std::task::{Context, Waker};
 use std::time::Duration;
 use support::*;
 use suricate_runtime::*;
@@ -15,7 +15,14 @@ use suricate_runtime::*;
 const CALLER_PATIENCE: Duration = Duration::from_millis(50);
 
 /// A runtime over a pausable store, with session `s` attached to a fresh scripted executor.
-async fn pausable(s: &str) -> (Arc<SessionRuntime>, Arc<PausableStore>, SessionId, ScriptedExecutor) {
+async fn pausable(
+    s: &str,
+) -> (
+    Arc<SessionRuntime>,
+    Arc<PausableStore>,
+    SessionId,
+    ScriptedExecutor,
+) {
     let store = PausableStore::new();
     let runtime = Arc::new(SessionRuntime::with_store(store.clone()));
     let session = sid(s);
@@ -32,8 +39,15 @@ async fn pausable(s: &str) -> (Arc<SessionRuntime>, Arc<PausableStore>, SessionI
 async fn abandon_mid_write<T>(store: &PausableStore, op: impl Future<Output = T>) {
     store.pause();
     let gave_up = tokio::time::timeout(CALLER_PATIENCE, op).await.is_err();
-    assert!(gave_up, "the store was paused: the operation cannot have finished");
-    assert_eq!(store.waiting(), 1, "the operation's write is the one paused");
+    assert!(
+        gave_up,
+        "the store was paused: the operation cannot have finished"
+    );
+    assert_eq!(
+        store.waiting(),
+        1,
+        "the operation's write is the one paused"
+    );
     store.resume();
 }
 
@@ -109,8 +123,16 @@ async fn c1_dropped_control(destroy: bool) {
         (TerminationReason::Stopped, AbandonReason::Stopped)
     };
 
-    assert_eq!(outcome(a).await, terminated(reason), "waiter of the running input");
-    assert_eq!(outcome(b).await, terminated(reason), "waiter of the queued input");
+    assert_eq!(
+        outcome(a).await,
+        terminated(reason),
+        "waiter of the running input"
+    );
+    assert_eq!(
+        outcome(b).await,
+        terminated(reason),
+        "waiter of the queued input"
+    );
     within(exec.wait_for_stops(1)).await;
     assert!(!runtime.has_executor(&s), "the loop was detached");
     if destroy {
@@ -235,7 +257,10 @@ async fn c3_an_executor_stop_is_retried_until_durable() {
     let row = store.input(&s, &iid("a")).expect("durable row");
     assert_eq!(row.phase, InputPhase::Abandoned);
     assert_eq!(row.reason, Some(AbandonReason::Stopped));
-    assert_eq!(store.session(&s).unwrap().phase, Some(RuntimePhase::Stopped));
+    assert_eq!(
+        store.session(&s).unwrap().phase,
+        Some(RuntimePhase::Stopped)
+    );
     assert_eq!(exec.stop_calls(), 1);
 
     // Attaching again revives the session.
@@ -353,7 +378,9 @@ async fn c4_recycle() {
             .unwrap()
     );
     assert!(is_completed(&outcome(a).await));
-    assert!(is_completed(&outcome(b.completion.expect("a handle")).await));
+    assert!(is_completed(
+        &outcome(b.completion.expect("a handle")).await
+    ));
     assert!(is_completed(&outcome(c).await));
 }
 
@@ -379,7 +406,10 @@ impl Probe {
     /// Records `callback`, checking from another thread whether the runtime's locks are
     /// free. A lock held by the calling thread only delays that thread: no deadlock.
     fn record(&self, callback: &'static str) {
-        let free = match (self.runtime.get().and_then(Weak::upgrade), self.session.get()) {
+        let free = match (
+            self.runtime.get().and_then(Weak::upgrade),
+            self.session.get(),
+        ) {
             (Some(runtime), Some(session)) => locks_free(runtime, session.clone()),
             _ => true,
         };
@@ -395,20 +425,26 @@ impl Probe {
     }
 }
 
-/// Whether `has_executor` (the attachment lock) and `runtime_state` (the gate) go through
-/// at once, asked from a fresh thread.
+/// Whether `has_executor` (the attachment lock) and `runtime_state` (the gate) go through,
+/// asked from a fresh thread while the callback waits. Another task may hold the gate for a
+/// moment (the loop), so the query is retried; only a lock that stays held while the
+/// callback runs, i.e. one its caller holds, counts as not free.
 fn locks_free(runtime: Arc<SessionRuntime>, session: SessionId) -> bool {
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let _ = runtime.has_executor(&session);
         let mut query = std::pin::pin!(runtime.runtime_state(&session));
-        let gate_free = matches!(
-            query.as_mut().poll(&mut Context::from_waker(Waker::noop())),
-            Poll::Ready(_)
-        );
-        let _ = tx.send(gate_free);
+        let mut cx = Context::from_waker(Waker::noop());
+        let deadline = std::time::Instant::now() + Duration::from_secs(2);
+        while query.as_mut().poll(&mut cx).is_pending() {
+            if std::time::Instant::now() > deadline {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        let _ = tx.send(());
     });
-    rx.recv_timeout(Duration::from_secs(1)).unwrap_or(false)
+    rx.recv_timeout(Duration::from_secs(1)).is_ok()
 }
 
 /// A scripted executor whose factories, handles and stop hook re-enter the runtime.
@@ -520,7 +556,11 @@ async fn c5_consumer_callbacks_run_outside_the_runtime_locks() {
     assert_eq!(probe.count("BoundaryCancel::cancel_after_boundary"), 1);
     assert_eq!(probe.count("Interrupt::interrupt"), 1);
     assert_eq!(probe.count("Executor::stop"), 1);
-    let under_lock: Vec<_> = probe.calls().into_iter().filter(|(_, free)| !free).collect();
+    let under_lock: Vec<_> = probe
+        .calls()
+        .into_iter()
+        .filter(|(_, free)| !free)
+        .collect();
     assert!(
         under_lock.is_empty(),
         "consumer code called under the gate or the attachment lock: {under_lock:?}"
