@@ -10,9 +10,11 @@ use crate::executor::{BoundaryCancel, Executor, Interrupt, RunOutput};
 use crate::generated::session as k;
 use crate::input::RuntimeInput;
 use crate::kernel_io::{self, runtime_phase};
-use crate::store::{RunReceipt, RuntimeStore, StoreWrite, StoredInput, TerminalRow};
+use crate::store::{RunReceipt, RuntimeStore, StoreError, StoreWrite, StoredInput, TerminalRow};
 use crate::types::{AbandonReason, Durability, InputId, InputPhase, RunId, SessionId};
+use futures_util::FutureExt;
 use std::collections::HashMap;
+use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use tokio::sync::mpsc;
@@ -141,6 +143,20 @@ pub(crate) struct Session {
 /// one and the data stays consistent.
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Writes a batch; a store implementation that panics counts as a failed write, so the
+/// kernel is rolled back instead of left ahead of the store.
+async fn write_guarded(
+    store: &dyn RuntimeStore,
+    writes: Vec<StoreWrite>,
+) -> Result<(), StoreError> {
+    match AssertUnwindSafe(store.write(writes)).catch_unwind().await {
+        Ok(result) => result,
+        Err(_panic) => Err(StoreError::Unavailable(
+            "the store panicked during a write".to_string(),
+        )),
+    }
 }
 
 /// What a waiter learns when its input is abandoned for `reason`.
@@ -315,7 +331,7 @@ impl Session {
         };
         let writes = self.store_writes(&transition, &ctx);
         if !writes.is_empty()
-            && let Err(e) = shared.store.write(writes).await
+            && let Err(e) = write_guarded(shared.store.as_ref(), writes).await
         {
             // The kernel lock was not held across the write; the gate kept every other
             // mutation out, so this is still the latest transition.

@@ -571,3 +571,46 @@ async fn a_session_waiting_on_its_store_write_does_not_hold_up_queries_of_others
     let accepted = within(pending).await.unwrap().unwrap();
     assert_eq!(accepted.outcome, AcceptOutcome::Accepted);
 }
+
+/// A store whose next `InputAccepted` write panics.
+struct PanicsOnce {
+    inner: InMemoryStore,
+    armed: std::sync::atomic::AtomicBool,
+}
+
+#[async_trait::async_trait]
+impl RuntimeStore for PanicsOnce {
+    async fn write(&self, batch: Vec<StoreWrite>) -> Result<(), StoreError> {
+        let accepting = batch.iter().any(|w| w.kind() == WriteKind::InputAccepted);
+        if accepting && self.armed.swap(false, std::sync::atomic::Ordering::SeqCst) {
+            panic!("store bug (expected by this test)");
+        }
+        self.inner.write(batch).await
+    }
+
+    async fn load(&self, session: &SessionId) -> Result<Option<StoredSession>, StoreError> {
+        self.inner.load(session).await
+    }
+}
+
+/// A panicking store write is a failed write: the kernel is rolled back, the caller gets a
+/// typed error, and the same input can be accepted once the store behaves.
+#[tokio::test]
+async fn a_panicking_store_write_rolls_the_kernel_back() {
+    let store = Arc::new(PanicsOnce {
+        inner: InMemoryStore::new(),
+        armed: std::sync::atomic::AtomicBool::new(true),
+    });
+    let runtime = SessionRuntime::with_store(store.clone());
+    let s = sid("s");
+    runtime.register_session(s.clone()).await.unwrap();
+    let err = runtime
+        .accept(&s, prompt("a"))
+        .await
+        .expect_err("the write panicked");
+    assert!(matches!(err, RuntimeError::Store(_)), "{err:?}");
+    assert_eq!(runtime.input_state(&s, &iid("a")).await.unwrap(), None);
+    let again = runtime.accept(&s, prompt("a")).await.unwrap();
+    assert_eq!(again.outcome, AcceptOutcome::Accepted);
+    assert!(store.inner.input(&s, &iid("a")).is_some());
+}
