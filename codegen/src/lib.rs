@@ -49,7 +49,7 @@ impl Output {
 /// Parses and checks `source` (read from `path`, used only in messages and headers).
 /// On success returns the IR and the warnings.
 pub fn check(source: &str, path: &str) -> Result<(ir::Spec, Diagnostics), Diagnostics> {
-    let file = parse::parse(source).map_err(|d| Diagnostics::new(path, source, vec![d]))?;
+    let file = parse::parse_all(source).map_err(|d| Diagnostics::new(path, source, d))?;
     let (spec, diagnostics) = check::check(&file);
     let diagnostics = Diagnostics::new(path, source, diagnostics);
     match spec {

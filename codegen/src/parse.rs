@@ -10,6 +10,118 @@ use pest::iterators::Pair;
 #[grammar = "grammar.pest"]
 struct SpecParser;
 
+/// How many syntax errors one run reports before giving up on the file.
+const MAX_SYNTAX_ERRORS: usize = 20;
+
+/// Item keywords that start a line: where parsing can resume after a broken item.
+const ITEM_STARTS: &[&str] = &[
+    "type",
+    "enum",
+    "struct",
+    "phases",
+    "initial",
+    "terminal",
+    "state",
+    "input",
+    "effect",
+    "transition",
+    "invariant",
+    "machine",
+    "///",
+];
+
+/// Parses a whole file, reporting every syntax error it can find: after an error, the
+/// broken item (from the item line before the error to the next item line) is blanked
+/// out — offsets and line numbers stay as written — and parsing resumes.
+pub fn parse_all(source: &str) -> Result<File, Vec<Diagnostic>> {
+    let mut text = source.to_string();
+    let mut errors: Vec<Diagnostic> = Vec::new();
+    loop {
+        match parse(&text) {
+            Ok(file) if errors.is_empty() => return Ok(file),
+            Ok(_) => return Err(errors),
+            Err(d) => {
+                let at = d.span.start;
+                // No progress (the same error again) or a limit error: stop here.
+                let repeated = errors
+                    .last()
+                    .is_some_and(|e| e.span == d.span && e.message == d.message);
+                if repeated {
+                    return Err(errors);
+                }
+                let resumable = d.code == Code::Syntax && !d.message.contains("nested too deeply");
+                errors.push(d);
+                match recovery_region(&text, at)
+                    .filter(|_| resumable && errors.len() < MAX_SYNTAX_ERRORS)
+                {
+                    Some(region) => blank(&mut text, region),
+                    None => return Err(errors),
+                }
+            }
+        }
+    }
+}
+
+/// Whether the line starting at `start` begins with an item keyword.
+fn starts_item(line: &str) -> bool {
+    let t = line.trim_start();
+    ITEM_STARTS.iter().any(|k| {
+        t.strip_prefix(k).is_some_and(|rest| {
+            *k == "///"
+                || rest.trim().is_empty()
+                || rest.starts_with(|c: char| c.is_whitespace() || c == '{')
+        })
+    })
+}
+
+/// The byte range of the broken item around `at`: from the start of its item line to the
+/// start of the next item line (or the machine's closing brace, which is kept). An error
+/// reported at the very start of an item line belongs to the item before it (typically a
+/// missing `;` or `}`). `None` when there is no item to skip (the error is in a machine
+/// header) or nothing would change.
+fn recovery_region(text: &str, at: usize) -> Option<std::ops::Range<usize>> {
+    let mut lines = Vec::new();
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        lines.push((offset, line));
+        offset += line.len();
+    }
+    let at_line = lines.iter().rposition(|(o, _)| *o <= at)?;
+    let (line_start, line) = lines[at_line];
+    let indent = line.len() - line.trim_start().len();
+    let at_item_start = starts_item(line) && at == line_start + indent;
+    let last_candidate = if at_item_start {
+        at_line.checked_sub(1)?
+    } else {
+        at_line
+    };
+    let from_line = (0..=last_candidate)
+        .rev()
+        .find(|&i| starts_item(lines[i].1))?;
+    if lines[from_line].1.trim_start().starts_with("machine") {
+        return None;
+    }
+    let from = lines[from_line].0;
+    let to = lines[from_line + 1..]
+        .iter()
+        .find(|(_, l)| starts_item(l) || l.trim_end() == "}")
+        .map(|(o, _)| *o)
+        .unwrap_or(text.len());
+    (to > from).then_some(from..to)
+}
+
+/// Replaces everything but newlines in `range` with spaces.
+fn blank(text: &mut String, range: std::ops::Range<usize>) {
+    let blanked: String = text[range.clone()]
+        .chars()
+        .map(|c| if c == '\n' { '\n' } else { ' ' })
+        .collect();
+    // Multi-byte characters become several spaces' worth of one space each; pad so that
+    // every later offset is unchanged.
+    let padded = format!("{blanked:<width$}", width = range.len());
+    text.replace_range(range, &padded);
+}
+
 /// Parses a whole `.machine` file. A syntax error yields one diagnostic at the first
 /// place the parser could not continue.
 pub fn parse(source: &str) -> Result<File, Diagnostic> {
@@ -1059,5 +1171,20 @@ mod tests {
     fn a_missing_field_name_is_pointed_out() {
         let d = parse("machine M { effect Changed { : u64 } }").unwrap_err();
         assert!(d.message.contains("expected a field"), "{}", d.message);
+    }
+
+    #[test]
+    fn recovery_reports_every_broken_item_at_its_own_place() {
+        // The first item is broken around a multi-byte character; the offsets of the
+        // second error must still point into the original text.
+        let src = "machine M {\n    phases { A }\n    initial A;\n    input Né é\n    input Ok;\n    effect E { x: }\n}\n";
+        let errors = parse_all(src).expect_err("two broken items");
+        assert_eq!(errors.len(), 2, "{errors:?}");
+        assert!(
+            src[errors[0].span.start..].starts_with('\u{e9}')
+                || src[errors[0].span.start..].starts_with("input")
+        );
+        assert_eq!(&src[errors[1].span.start..errors[1].span.end], "}");
+        assert!(parse_all("machine M { phases { A } initial A; }").is_ok());
     }
 }
