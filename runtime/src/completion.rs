@@ -79,7 +79,7 @@ impl Future for CompletionHandle {
 /// Per-session waiters, keyed by input id. Not synchronised: the session owns it behind its
 /// own lock, and resolving never awaits (oneshot sends are immediate).
 #[derive(Debug, Default)]
-pub struct CompletionRegistry {
+pub(crate) struct CompletionRegistry {
     waiters: HashMap<InputId, Vec<oneshot::Sender<CompletionOutcome>>>,
     count: usize,
 }
@@ -127,11 +127,13 @@ impl CompletionRegistry {
         self.resolve_all(|_| CompletionOutcome::RuntimeTerminated { reason })
     }
 
+    #[cfg(test)]
     /// Number of unresolved waiters (dropped handles included until their input resolves).
     pub fn pending(&self) -> usize {
         self.count
     }
 
+    #[cfg(test)]
     /// Whether `input` has at least one unresolved waiter.
     pub fn is_waiting(&self, input: &InputId) -> bool {
         self.waiters.contains_key(input)

@@ -49,7 +49,7 @@ pub enum RunOutcomeKind {
 
 /// Fan-out of [`RuntimeEvent`]s to any number of subscribers.
 #[derive(Debug, Clone)]
-pub struct EventBus {
+pub(crate) struct EventBus {
     sender: broadcast::Sender<RuntimeEvent>,
 }
 
@@ -76,6 +76,7 @@ impl EventBus {
         self.sender.receiver_count() > 0
     }
 
+    #[cfg(test)]
     /// Publishes to current subscribers; with none, the event is discarded.
     pub fn publish(&self, session: &SessionId, kind: EventKind) {
         self.publish_with(session, || kind);

@@ -19,9 +19,9 @@ pub mod store;
 pub mod testing;
 pub mod types;
 
-pub use completion::{CompletionHandle, CompletionOutcome, CompletionRegistry, TerminationReason};
+pub use completion::{CompletionHandle, CompletionOutcome, TerminationReason};
 pub use error::{RuntimeError, RuntimeResult};
-pub use events::{EventBus, EventKind, RunOutcomeKind, RuntimeEvent};
+pub use events::{EventKind, RunOutcomeKind, RuntimeEvent};
 pub use executor::{
     BoundaryCancel, Executor, ExecutorError, Interrupt, RunBoundary, RunOutput, RunPrimitive,
 };
