@@ -33,6 +33,10 @@ enum Op {
     Recover,
     Release,
     Yield,
+    /// The store refuses the next `n` writes, whatever they are.
+    StoreFault {
+        n: usize,
+    },
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -50,6 +54,7 @@ fn op() -> impl Strategy<Value = Op> {
         1 => Just(Op::Recover),
         3 => Just(Op::Release),
         3 => Just(Op::Yield),
+        1 => (1usize..3).prop_map(|n| Op::StoreFault { n }),
     ]
 }
 
@@ -80,6 +85,8 @@ fn expected_error(e: &RuntimeError) -> bool {
             | RuntimeError::Stopped(_)
             | RuntimeError::Retiring(_)
             | RuntimeError::NotReady { .. }
+            // An injected store fault: the operation did nothing.
+            | RuntimeError::Store(_)
     )
 }
 
@@ -118,7 +125,8 @@ async fn settle_briefly() {
 }
 
 async fn run_case(ops: Vec<Op>, outcomes: Vec<u8>) -> Result<(), TestCaseError> {
-    let runtime = Arc::new(SessionRuntime::new());
+    let store = Arc::new(InMemoryStore::new());
+    let runtime = Arc::new(SessionRuntime::with_store(store.clone()));
     let s = sid("s");
     let table = outcomes.clone();
     let exec = ScriptedExecutor::with_responder(move |p| {
@@ -198,6 +206,10 @@ async fn run_case(ops: Vec<Op>, outcomes: Vec<u8>) -> Result<(), TestCaseError> 
             }
             Op::Recycle => ok_or_expected(runtime.recycle(&s).await),
             Op::Recover => ok_or_expected(runtime.recover(&s).await),
+            Op::StoreFault { n } => {
+                store.fail_next_writes(n);
+                Ok(())
+            }
             Op::Release => {
                 exec.release(1);
                 Ok(())
@@ -240,7 +252,9 @@ async fn run_case(ops: Vec<Op>, outcomes: Vec<u8>) -> Result<(), TestCaseError> 
         prop_assert!(state.is_some(), "active input {} unknown", id);
     }
 
-    // Drain: give the session a loop again if it can take one, then run everything out.
+    // Drain: the store behaves from here on; give the session a loop again if it can take
+    // one, then run everything out.
+    store.fail_next_writes(0);
     let phase = runtime.runtime_state(&s).await.unwrap().phase;
     if matches!(phase, RuntimePhase::Idle | RuntimePhase::Stopped) {
         runtime
