@@ -87,6 +87,9 @@ fn expected_error(e: &RuntimeError) -> bool {
             | RuntimeError::NotReady { .. }
             // An injected store fault: the operation did nothing.
             | RuntimeError::Store(_)
+            // After the case destroyed or unregistered the session.
+            | RuntimeError::Destroyed(_)
+            | RuntimeError::UnknownSession(_)
     )
 }
 
@@ -124,7 +127,70 @@ async fn settle_briefly() {
     }
 }
 
-async fn run_case(ops: Vec<Op>, outcomes: Vec<u8>) -> Result<(), TestCaseError> {
+/// How a case may end the session after its random operations.
+#[derive(Debug, Clone, Copy)]
+enum Ending {
+    Destroy,
+    Unregister,
+}
+
+/// Ends the session while work may be queued or running: every waiter must still
+/// resolve (never as `Dropped`), and every input must reach exactly one terminal event.
+async fn end_session(
+    runtime: &SessionRuntime,
+    s: &SessionId,
+    exec: &ScriptedExecutor,
+    store: &InMemoryStore,
+    end: Ending,
+    accepted: Vec<Acceptance_>,
+    events: &mut broadcast::Receiver<RuntimeEvent>,
+) -> Result<(), TestCaseError> {
+    store.fail_next_writes(0);
+    let result = match end {
+        Ending::Destroy => runtime.destroy(s).await,
+        Ending::Unregister => runtime.unregister_session(s).await,
+    };
+    ok_or_expected(result)?;
+    exec.release_all();
+    for a in accepted {
+        let Some(handle) = a.handle else { continue };
+        let o = tokio::time::timeout(LIMIT, handle.wait())
+            .await
+            .map_err(|_| TestCaseError::fail(format!("waiter of {} never resolved", a.id)))?;
+        prop_assert!(
+            !matches!(
+                o,
+                CompletionOutcome::RuntimeTerminated {
+                    reason: TerminationReason::Dropped
+                }
+            ),
+            "waiter of {} dropped",
+            a.id
+        );
+    }
+    let mut terminal_events: HashMap<InputId, usize> = HashMap::new();
+    loop {
+        match events.try_recv() {
+            Ok(e) => {
+                if let EventKind::InputTerminal { input, .. } = e.kind {
+                    *terminal_events.entry(input).or_default() += 1;
+                }
+            }
+            Err(broadcast::error::TryRecvError::Empty) => break,
+            Err(e) => return Err(TestCaseError::fail(format!("event stream: {e:?}"))),
+        }
+    }
+    for (id, n) in terminal_events {
+        prop_assert_eq!(n, 1, "{} reached a terminal phase {} times", id, n);
+    }
+    Ok(())
+}
+
+async fn run_case(
+    ops: Vec<Op>,
+    outcomes: Vec<u8>,
+    ending: Option<Ending>,
+) -> Result<(), TestCaseError> {
     let store = Arc::new(InMemoryStore::new());
     let runtime = Arc::new(SessionRuntime::with_store(store.clone()));
     let s = sid("s");
@@ -183,7 +249,9 @@ async fn run_case(ops: Vec<Op>, outcomes: Vec<u8>) -> Result<(), TestCaseError> 
                 let run = runtime.runtime_state(&s).await.unwrap().run;
                 let target = match (run, stale) {
                     (Some(r), false) => r,
-                    (Some(r), true) => RunId(r.0 + 1),
+                    // Run ids start at 1, so 0 is stale whatever the loop does meanwhile
+                    // (the next id could become current before the interrupt lands).
+                    (Some(_), true) => RunId(0),
                     (None, _) => RunId(0),
                 };
                 let dispatched = runtime.interrupt(&s, target).await.unwrap();
@@ -220,6 +288,10 @@ async fn run_case(ops: Vec<Op>, outcomes: Vec<u8>) -> Result<(), TestCaseError> 
             }
         };
         result?;
+    }
+
+    if let Some(end) = ending {
+        return end_session(&runtime, &s, &exec, &store, end, accepted, &mut events).await;
     }
 
     // Quiescence: every accepted input is terminal, or active exactly once.
@@ -373,13 +445,18 @@ proptest! {
     fn every_input_ends_once_and_every_waiter_resolves_once(
         ops in prop::collection::vec(op(), 1..40),
         outcomes in prop::collection::vec(0u8..10, 1..8),
+        ending in prop_oneof![
+            4 => Just(None),
+            1 => Just(Some(Ending::Destroy)),
+            1 => Just(Some(Ending::Unregister)),
+        ],
     ) {
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .unwrap();
         rt.block_on(async move {
-            tokio::time::timeout(LIMIT * 3, run_case(ops, outcomes))
+            tokio::time::timeout(LIMIT * 3, run_case(ops, outcomes, ending))
                 .await
                 .map_err(|_| TestCaseError::fail("case did not finish (deadlock?)"))?
         })?;
