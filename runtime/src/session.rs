@@ -306,10 +306,9 @@ impl Session {
         input: k::Input,
         ctx: StepContext<'_>,
     ) -> RuntimeResult<Result<Step, k::Rejection>> {
-        let (transition, run_before) = {
+        let transition = {
             let mut kernel = lock(&self.kernel);
-            let run_before = kernel.state().run;
-            let applied = match kernel.apply(input) {
+            match kernel.apply(input) {
                 Ok(t) => {
                     let _span = tracing::debug_span!(
                         "transition",
@@ -326,8 +325,7 @@ impl Session {
                     tracing::debug!(session = %self.id, %rejection, "kernel rejected");
                     return Ok(Err(rejection));
                 }
-            };
-            (applied, run_before)
+            }
         };
         let writes = self.store_writes(&transition, &ctx);
         if !writes.is_empty()
@@ -343,7 +341,6 @@ impl Session {
             return Err(RuntimeError::Store(e));
         }
         let step = self.realise(shared, &transition, &ctx);
-        self.publish_run_ended_by_control(shared, &transition, run_before);
         Ok(Ok(step))
     }
 
@@ -357,6 +354,7 @@ impl Session {
         let mut transferred = Vec::new();
         let mut run_end = None;
         let mut unregistered = false;
+        let mut forgotten = false;
         let durable = |id: &InputId| self.is_durable(id, ctx.accepting);
         for effect in &t.effects {
             match effect {
@@ -417,15 +415,14 @@ impl Session {
                         transferred.push(id);
                     }
                 }
+                k::Effect::Removed => unregistered = true,
+                k::Effect::Forgotten => forgotten = true,
                 k::Effect::RunCommitted { run } => run_end = Some((kernel_io::run_id(*run), true)),
                 k::Effect::RunFailed { run } | k::Effect::RunCancelled { run } => {
                     run_end = Some((kernel_io::run_id(*run), false))
                 }
                 _ => {}
             }
-        }
-        if t.id == k::TransitionId::Unregister {
-            unregistered = true;
         }
         match run_end {
             Some((run, true)) => writes.push(StoreWrite::RunCommitted {
@@ -459,8 +456,8 @@ impl Session {
                 inputs: transferred,
             });
         }
-        // Reset forgets every input and key in the kernel; the store must forget them too.
-        if t.id == k::TransitionId::Reset {
+        // The kernel forgot every input and key (reset); the store forgets them too.
+        if forgotten {
             writes.push(StoreWrite::InputsForgotten {
                 session: session.clone(),
             });
@@ -482,7 +479,13 @@ impl Session {
         let mut step = Step::default();
         for effect in &t.effects {
             match effect {
-                k::Effect::Registered | k::Effect::Requeued { .. } => {}
+                k::Effect::Registered
+                | k::Effect::Requeued { .. }
+                | k::Effect::Forgotten
+                | k::Effect::Removed => {}
+                k::Effect::RunStopped { run } => {
+                    self.run_finished(shared, *run, RunOutcomeKind::Stopped)
+                }
                 k::Effect::SpawnLoop => step.spawn_loop = true,
                 k::Effect::Wake if ctx.defer_wake => step.wake = true,
                 k::Effect::Wake => self.wake(),
@@ -582,32 +585,6 @@ impl Session {
             }
         }
         step
-    }
-
-    /// A run ended by a control operation (stop, destroy, unregister, recover) has no
-    /// commit/fail/cancel effect of its own; subscribers that saw it start must still see
-    /// it finish, so it is reported as `Stopped`.
-    fn publish_run_ended_by_control(
-        &self,
-        shared: &Shared,
-        t: &k::Transition,
-        run_before: Option<k::RunId>,
-    ) {
-        let ended_by_run_effect = t.effects.iter().any(|e| {
-            matches!(
-                e,
-                k::Effect::RunCommitted { .. }
-                    | k::Effect::RunFailed { .. }
-                    | k::Effect::RunCancelled { .. }
-            )
-        });
-        if let Some(run) = run_before
-            && t.from == k::Phase::Running
-            && t.to != k::Phase::Running
-            && !ended_by_run_effect
-        {
-            self.run_finished(shared, run, RunOutcomeKind::Stopped);
-        }
     }
 
     fn run_finished(&self, shared: &Shared, run: k::RunId, outcome: RunOutcomeKind) {

@@ -694,6 +694,12 @@ pub enum Effect {
     RunCommitted { run: RunId },
     RunFailed { run: RunId },
     RunCancelled { run: RunId },
+    /// A control operation ended the run in flight (stop, destroy, unregister, recover).
+    RunStopped { run: RunId },
+    /// Reset forgot every input and key: durable records of them go too.
+    Forgotten,
+    /// The session left the runtime: everything durable about it goes.
+    Removed,
     DispatchBoundaryCancel { run: RunId },
     InterruptRun { run: RunId },
     /// Retire with work left: it drains first.
@@ -720,6 +726,9 @@ impl Effect {
             Effect::RunCommitted { .. } => EffectKind::RunCommitted,
             Effect::RunFailed { .. } => EffectKind::RunFailed,
             Effect::RunCancelled { .. } => EffectKind::RunCancelled,
+            Effect::RunStopped { .. } => EffectKind::RunStopped,
+            Effect::Forgotten => EffectKind::Forgotten,
+            Effect::Removed => EffectKind::Removed,
             Effect::DispatchBoundaryCancel { .. } => EffectKind::DispatchBoundaryCancel,
             Effect::InterruptRun { .. } => EffectKind::InterruptRun,
             Effect::Draining { .. } => EffectKind::Draining,
@@ -764,6 +773,12 @@ pub enum EffectKind {
     RunCommitted,
     RunFailed,
     RunCancelled,
+    /// A control operation ended the run in flight (stop, destroy, unregister, recover).
+    RunStopped,
+    /// Reset forgot every input and key: durable records of them go too.
+    Forgotten,
+    /// The session left the runtime: everything durable about it goes.
+    Removed,
     DispatchBoundaryCancel,
     InterruptRun,
     /// Retire with work left: it drains first.
@@ -774,7 +789,7 @@ pub enum EffectKind {
 
 impl EffectKind {
     /// Every variant, in declaration order.
-    pub const ALL: [EffectKind; 19usize] = [
+    pub const ALL: [EffectKind; 22usize] = [
         EffectKind::Registered,
         EffectKind::SpawnLoop,
         EffectKind::Wake,
@@ -790,6 +805,9 @@ impl EffectKind {
         EffectKind::RunCommitted,
         EffectKind::RunFailed,
         EffectKind::RunCancelled,
+        EffectKind::RunStopped,
+        EffectKind::Forgotten,
+        EffectKind::Removed,
         EffectKind::DispatchBoundaryCancel,
         EffectKind::InterruptRun,
         EffectKind::Draining,
@@ -813,6 +831,9 @@ impl EffectKind {
             EffectKind::RunCommitted => "RunCommitted",
             EffectKind::RunFailed => "RunFailed",
             EffectKind::RunCancelled => "RunCancelled",
+            EffectKind::RunStopped => "RunStopped",
+            EffectKind::Forgotten => "Forgotten",
+            EffectKind::Removed => "Removed",
             EffectKind::DispatchBoundaryCancel => "DispatchBoundaryCancel",
             EffectKind::InterruptRun => "InterruptRun",
             EffectKind::Draining => "Draining",
@@ -1230,7 +1251,11 @@ pub const TRANSITIONS: &[TransitionInfo] = &[
         from: &[Phase::Attached, Phase::Running],
         to: Some(Phase::Stopped),
         guards: &[],
-        effects: &[EffectKind::Abandoned, EffectKind::StopExecutor],
+        effects: &[
+            EffectKind::Abandoned,
+            EffectKind::RunStopped,
+            EffectKind::StopExecutor,
+        ],
     },
     TransitionInfo {
         id: TransitionId::StopIdle,
@@ -1293,7 +1318,7 @@ pub const TRANSITIONS: &[TransitionInfo] = &[
         from: &[Phase::Idle, Phase::Attached, Phase::Retired, Phase::Stopped],
         to: Some(Phase::Idle),
         guards: &[],
-        effects: &[EffectKind::Abandoned, EffectKind::DetachLoop],
+        effects: &[EffectKind::Abandoned, EffectKind::Forgotten, EffectKind::DetachLoop],
     },
     TransitionInfo {
         id: TransitionId::Recycle,
@@ -1311,7 +1336,11 @@ pub const TRANSITIONS: &[TransitionInfo] = &[
         from: &[Phase::Running],
         to: Some(Phase::Idle),
         guards: &[],
-        effects: &[EffectKind::Transferred, EffectKind::DetachLoop],
+        effects: &[
+            EffectKind::Transferred,
+            EffectKind::RunStopped,
+            EffectKind::DetachLoop,
+        ],
     },
     TransitionInfo {
         id: TransitionId::Recover,
@@ -1336,7 +1365,11 @@ pub const TRANSITIONS: &[TransitionInfo] = &[
         ],
         to: Some(Phase::Destroyed),
         guards: &[],
-        effects: &[EffectKind::Abandoned, EffectKind::StopExecutor],
+        effects: &[
+            EffectKind::Abandoned,
+            EffectKind::StopExecutor,
+            EffectKind::RunStopped,
+        ],
     },
     TransitionInfo {
         id: TransitionId::Unregister,
@@ -1352,7 +1385,12 @@ pub const TRANSITIONS: &[TransitionInfo] = &[
         ],
         to: Some(Phase::Destroyed),
         guards: &[],
-        effects: &[EffectKind::Abandoned, EffectKind::StopExecutor],
+        effects: &[
+            EffectKind::Abandoned,
+            EffectKind::StopExecutor,
+            EffectKind::RunStopped,
+            EffectKind::Removed,
+        ],
     },
 ];
 
@@ -2482,6 +2520,12 @@ fn fire_stop(
     undo.push(UndoStep::StagedReplaced(::std::mem::take(&mut state.staged)));
     undo.push(UndoStep::SteerReplaced(::std::mem::take(&mut state.steer)));
     undo.push(UndoStep::QueueReplaced(::std::mem::take(&mut state.queue)));
+    if state.run.is_some() {
+        effects
+            .push(Effect::RunStopped {
+                run: *state.run.as_ref().ok_or(Fault::Absent)?,
+            });
+    }
     {
         let new = None;
         undo.push(UndoStep::RunReplaced(::std::mem::replace(&mut state.run, new)));
@@ -2689,6 +2733,7 @@ fn fire_reset(
                 });
         }
     }
+    effects.push(Effect::Forgotten);
     undo.push(UndoStep::InputsReplaced(::std::mem::take(&mut state.inputs)));
     undo.push(UndoStep::KeysReplaced(::std::mem::take(&mut state.keys)));
     undo.push(UndoStep::SteerReplaced(::std::mem::take(&mut state.steer)));
@@ -2786,6 +2831,12 @@ fn fire_recover_run(
         }
     }
     undo.push(UndoStep::StagedReplaced(::std::mem::take(&mut state.staged)));
+    if state.run.is_some() {
+        effects
+            .push(Effect::RunStopped {
+                run: *state.run.as_ref().ok_or(Fault::Absent)?,
+            });
+    }
     {
         let new = None;
         undo.push(UndoStep::RunReplaced(::std::mem::replace(&mut state.run, new)));
@@ -2851,6 +2902,12 @@ fn fire_destroy(
     undo.push(UndoStep::StagedReplaced(::std::mem::take(&mut state.staged)));
     undo.push(UndoStep::SteerReplaced(::std::mem::take(&mut state.steer)));
     undo.push(UndoStep::QueueReplaced(::std::mem::take(&mut state.queue)));
+    if state.run.is_some() {
+        effects
+            .push(Effect::RunStopped {
+                run: *state.run.as_ref().ok_or(Fault::Absent)?,
+            });
+    }
     {
         let new = None;
         undo.push(UndoStep::RunReplaced(::std::mem::replace(&mut state.run, new)));
@@ -2901,6 +2958,12 @@ fn fire_unregister(
     undo.push(UndoStep::StagedReplaced(::std::mem::take(&mut state.staged)));
     undo.push(UndoStep::SteerReplaced(::std::mem::take(&mut state.steer)));
     undo.push(UndoStep::QueueReplaced(::std::mem::take(&mut state.queue)));
+    if state.run.is_some() {
+        effects
+            .push(Effect::RunStopped {
+                run: *state.run.as_ref().ok_or(Fault::Absent)?,
+            });
+    }
     {
         let new = None;
         undo.push(UndoStep::RunReplaced(::std::mem::replace(&mut state.run, new)));
@@ -2912,6 +2975,7 @@ fn fire_unregister(
         );
     }
     state.phase = Phase::Destroyed;
+    effects.push(Effect::Removed);
     Ok(())
 }
 
