@@ -26,7 +26,9 @@ pub use executor::{
     BoundaryCancel, Executor, ExecutorError, Interrupt, RunBoundary, RunOutput, RunPrimitive,
 };
 pub use input::{InputBody, InputHeader, InputRejection, RuntimeInput};
-pub use runtime::{AcceptOutcome, Acceptance, InputState, RuntimeState, SessionRuntime};
+pub use runtime::{
+    AcceptOutcome, Acceptance, InputState, RuntimeOptions, RuntimeState, SessionRuntime,
+};
 pub use session::ControlReport;
 pub use store::{
     InMemoryStore, RunReceipt, RuntimeStore, StoreError, StoreWrite, StoredInput,

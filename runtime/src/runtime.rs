@@ -14,8 +14,33 @@ use crate::session::{ControlReport, LiveHandles, Session, Shared, StepContext};
 use crate::store::{InMemoryStore, RuntimeStore};
 use crate::types::{AbandonReason, InputId, InputPhase, RunId, RuntimePhase, SessionId};
 use std::collections::HashMap;
+use std::num::NonZeroU64;
 use std::sync::{Arc, RwLock};
+use std::task::Poll;
 use tokio::sync::broadcast;
+
+/// Settings shared by every session of a runtime.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RuntimeOptions {
+    /// How many inputs a session remembers. Live inputs are always remembered; past this
+    /// count, each newly accepted input makes the session forget its oldest input if that
+    /// one has finished: `input_state` no longer knows it, its id and idempotency key may
+    /// be used again, and its store row goes. Bounds a long-lived session's memory.
+    pub remembered_inputs: NonZeroU64,
+}
+
+impl RuntimeOptions {
+    /// The default for `remembered_inputs`.
+    pub const DEFAULT_REMEMBERED_INPUTS: NonZeroU64 = NonZeroU64::new(1024).unwrap();
+}
+
+impl Default for RuntimeOptions {
+    fn default() -> Self {
+        RuntimeOptions {
+            remembered_inputs: RuntimeOptions::DEFAULT_REMEMBERED_INPUTS,
+        }
+    }
+}
 
 /// What `accept` did with an input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,16 +87,18 @@ pub struct InputState {
 pub(crate) struct Registry {
     sessions: RwLock<HashMap<SessionId, Arc<Session>>>,
     pub(crate) shared: Shared,
+    options: RuntimeOptions,
 }
 
 impl Registry {
-    fn with_store(store: Arc<dyn RuntimeStore>) -> Registry {
+    fn new(store: Arc<dyn RuntimeStore>, options: RuntimeOptions) -> Registry {
         Registry {
             sessions: RwLock::new(HashMap::new()),
             shared: Shared {
                 store,
                 events: EventBus::default(),
             },
+            options,
         }
     }
 
@@ -129,7 +156,13 @@ impl Registry {
     ) -> RuntimeResult<bool> {
         session.ensure_not_destroyed()?;
         match session
-            .step(&self.shared, k::Input::Register, StepContext::default())
+            .step(
+                &self.shared,
+                k::Input::Register {
+                    remember: self.options.remembered_inputs.get(),
+                },
+                StepContext::default(),
+            )
             .await
         {
             Ok(Ok(_)) => Ok(inserted),
@@ -379,11 +412,22 @@ impl Default for SessionRuntime {
     }
 }
 
-/// Runs `operation` on its own task so that dropping the caller's future cannot cut it in
-/// half; a panic inside it is passed on to the caller.
+/// Runs `operation` so that dropping the caller's future cannot cut it in half.
+///
+/// The operation is polled once on the caller's task; most finish right there (an
+/// uncontended gate, a store that answers at once), with no task spawned. If it has to
+/// wait, it moves to its own task, which the runtime drives to completion whether or not
+/// the caller still waits. Between that first poll and the spawn there is no await, so a
+/// caller that stops waiting either never started the operation or leaves it running on
+/// its task. A panic inside it is passed on to the caller.
 async fn detached<T: Send + 'static>(
     operation: impl Future<Output = RuntimeResult<T>> + Send + 'static,
 ) -> RuntimeResult<T> {
+    let mut operation = Box::pin(operation);
+    let first = std::future::poll_fn(|cx| Poll::Ready(operation.as_mut().poll(cx))).await;
+    if let Poll::Ready(result) = first {
+        return result;
+    }
     match tokio::spawn(operation).await {
         Ok(result) => result,
         Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
@@ -401,8 +445,13 @@ impl SessionRuntime {
 
     /// A runtime that writes every durable fact through `store`.
     pub fn with_store(store: Arc<dyn RuntimeStore>) -> SessionRuntime {
+        SessionRuntime::with_options(store, RuntimeOptions::default())
+    }
+
+    /// A runtime that writes through `store` and applies `options` to every session.
+    pub fn with_options(store: Arc<dyn RuntimeStore>, options: RuntimeOptions) -> SessionRuntime {
         SessionRuntime {
-            inner: Arc::new(Registry::with_store(store)),
+            inner: Arc::new(Registry::new(store, options)),
         }
     }
 
@@ -478,8 +527,8 @@ impl SessionRuntime {
         self.inner.runtime_state(id).await
     }
 
-    /// One input's lifecycle, or `None` if the session never accepted it (or forgot it
-    /// on reset).
+    /// One input's lifecycle, or `None` if the session never accepted it or has forgotten
+    /// it (on reset, or past `RuntimeOptions::remembered_inputs`).
     pub async fn input_state(
         &self,
         id: &SessionId,

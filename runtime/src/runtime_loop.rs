@@ -153,7 +153,7 @@ fn current(session: &Session, epoch: u64) -> bool {
     session.attached_epoch() == Some(epoch)
 }
 
-/// Asks the kernel for the next batch; with none, lets a retiring session settle.
+/// Asks the kernel for the next batch; with none, a retiring session retires.
 async fn next_run(session: &Arc<Session>, shared: &Shared, epoch: u64) -> Next {
     let _gate = session.gate.lock().await;
     next_run_locked(session, shared, epoch).await
@@ -200,26 +200,17 @@ async fn next_run_locked(session: &Arc<Session>, shared: &Shared, epoch: u64) ->
                     inputs,
                 )
             }
-            None => Next::Park,
+            // Nothing to run: park, unless a retiring session just retired (and so
+            // detached this loop).
+            None if current(session, epoch) => Next::Park,
+            None => Next::Exit,
         },
-        Ok(Err(_no_work)) => {
-            // Nothing to start. A retiring session that has drained retires now.
-            match session
-                .step(shared, k::Input::Settle, StepContext::default())
-                .await
-            {
-                Ok(Ok(_retired)) => Next::Exit,
-                Ok(Err(_)) => Next::Park,
-                Err(e) => {
-                    tracing::warn!(session = %session.id, error = %e, "could not settle");
-                    Next::Retry
-                }
-            }
-        }
+        // Not Attached: a control operation owns the session now.
+        Ok(Err(_)) => Next::Park,
         Err(e) => {
             // Staging could not be made durable; the kernel is unchanged and the work stays
             // queued. Retry after a pause rather than wait for the next wake.
-            tracing::warn!(session = %session.id, error = %e, "could not start a run");
+            tracing::warn!(session = %session.id, error = %e, "could not start a run (or retire)");
             Next::Retry
         }
     }

@@ -352,6 +352,7 @@ impl Session {
         let mut requeued = Vec::new();
         let mut contributors = Vec::new();
         let mut transferred = Vec::new();
+        let mut evicted = Vec::new();
         let mut run_end = None;
         let mut unregistered = false;
         let mut forgotten = false;
@@ -415,6 +416,11 @@ impl Session {
                         transferred.push(id);
                     }
                 }
+                k::Effect::Evicted { input, durability } => {
+                    if *durability == k::Durability::Durable {
+                        evicted.push(kernel_io::input_id(input));
+                    }
+                }
                 k::Effect::Removed => unregistered = true,
                 k::Effect::Forgotten => forgotten = true,
                 k::Effect::RunCommitted { run } => run_end = Some((kernel_io::run_id(*run), true)),
@@ -456,6 +462,14 @@ impl Session {
                 inputs: transferred,
             });
         }
+        // Finished inputs the kernel no longer remembers: their rows go too, so that their
+        // ids can be accepted again.
+        if !evicted.is_empty() {
+            writes.push(StoreWrite::InputsEvicted {
+                session: session.clone(),
+                inputs: evicted,
+            });
+        }
         // The kernel forgot every input and key (reset); the store forgets them too.
         if forgotten {
             writes.push(StoreWrite::InputsForgotten {
@@ -482,6 +496,7 @@ impl Session {
                 k::Effect::Registered
                 | k::Effect::Requeued { .. }
                 | k::Effect::Forgotten
+                | k::Effect::Evicted { .. }
                 | k::Effect::Removed => {}
                 k::Effect::RunStopped { run } => {
                     self.run_finished(shared, *run, RunOutcomeKind::Stopped)

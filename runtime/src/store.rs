@@ -118,6 +118,13 @@ pub enum StoreWrite {
     /// stored input row goes too (otherwise a reused id or key would conflict with, or after
     /// a restart be bound to, an input the kernel no longer knows). Receipts and phase stay.
     InputsForgotten { session: SessionId },
+    /// Finished inputs the kernel forgot so that a long-lived session stays bounded (it
+    /// remembers a fixed number of inputs): their rows go, and their ids and idempotency
+    /// keys may be accepted again. Each must be stored and terminal.
+    InputsEvicted {
+        session: SessionId,
+        inputs: Vec<InputId>,
+    },
     /// Inputs ended outside a run (stop, retire, reset, destroy, operations on accept, ...).
     InputsTerminal {
         session: SessionId,
@@ -141,6 +148,7 @@ pub enum WriteKind {
     RunFailed,
     InputsRequeued,
     InputsForgotten,
+    InputsEvicted,
     InputsTerminal,
     Lifecycle,
     SessionRemoved,
@@ -148,7 +156,7 @@ pub enum WriteKind {
 
 impl WriteKind {
     /// Number of kinds.
-    const COUNT: usize = 9;
+    const COUNT: usize = 10;
 }
 
 impl StoreWrite {
@@ -160,6 +168,7 @@ impl StoreWrite {
             Self::RunFailed { .. } => WriteKind::RunFailed,
             Self::InputsRequeued { .. } => WriteKind::InputsRequeued,
             Self::InputsForgotten { .. } => WriteKind::InputsForgotten,
+            Self::InputsEvicted { .. } => WriteKind::InputsEvicted,
             Self::InputsTerminal { .. } => WriteKind::InputsTerminal,
             Self::Lifecycle { .. } => WriteKind::Lifecycle,
             Self::SessionRemoved { .. } => WriteKind::SessionRemoved,
@@ -174,6 +183,7 @@ impl StoreWrite {
             | Self::RunFailed { session, .. }
             | Self::InputsRequeued { session, .. }
             | Self::InputsForgotten { session }
+            | Self::InputsEvicted { session, .. }
             | Self::InputsTerminal { session, .. }
             | Self::Lifecycle { session, .. }
             | Self::SessionRemoved { session } => session,
@@ -472,6 +482,21 @@ impl Inner {
                 }
                 // For input phases, forgetting the inputs is the same as removing the session.
                 StoreWrite::InputsForgotten { session } => view.remove(session),
+                StoreWrite::InputsEvicted { session, inputs } => {
+                    for id in inputs {
+                        match view.phase(session, id) {
+                            Some(phase) if phase.is_terminal() => view.evict(session, id),
+                            Some(phase) => {
+                                return Err(conflict(
+                                    session,
+                                    id,
+                                    &format!("is {phase}, not finished"),
+                                ));
+                            }
+                            None => return Err(conflict(session, id, "is not stored")),
+                        }
+                    }
+                }
                 StoreWrite::InputsTerminal { session, rows } => {
                     view.terminal_rows(session, rows)?
                 }
@@ -554,6 +579,13 @@ impl Inner {
                     record.inputs.clear();
                 }
             }
+            StoreWrite::InputsEvicted { session, inputs } => {
+                if let Some(record) = self.sessions.get_mut(&session) {
+                    for id in &inputs {
+                        record.inputs.remove(id);
+                    }
+                }
+            }
             StoreWrite::InputsTerminal { session, rows } => {
                 let record = self.sessions.entry(session).or_default();
                 for row in rows {
@@ -581,19 +613,19 @@ struct PendingView<'a> {
 
 type PendingKey<'a> = (&'a SessionId, &'a InputId);
 
-/// Phases set by the batch so far. A typical batch touches one to three inputs, so they
+/// Phases set by the batch so far (`None`: evicted by it). A typical batch touches one to three inputs, so they
 /// live in a small vector scanned linearly; a batch touching many (stop, reset) moves them
 /// into a hash map once the vector passes `SMALL`, keeping validation linear in the batch.
 #[derive(Default)]
 struct Overlay<'a> {
-    small: Vec<(PendingKey<'a>, InputPhase)>,
-    large: HashMap<PendingKey<'a>, InputPhase>,
+    small: Vec<(PendingKey<'a>, Option<InputPhase>)>,
+    large: HashMap<PendingKey<'a>, Option<InputPhase>>,
 }
 
 impl<'a> Overlay<'a> {
     const SMALL: usize = 16;
 
-    fn get(&self, key: PendingKey<'_>) -> Option<InputPhase> {
+    fn get(&self, key: PendingKey<'_>) -> Option<Option<InputPhase>> {
         if self.large.is_empty() {
             self.small.iter().find(|(k, _)| *k == key).map(|(_, p)| *p)
         } else {
@@ -601,7 +633,7 @@ impl<'a> Overlay<'a> {
         }
     }
 
-    fn set(&mut self, key: PendingKey<'a>, phase: InputPhase) {
+    fn set(&mut self, key: PendingKey<'a>, phase: Option<InputPhase>) {
         if !self.large.is_empty() {
             self.large.insert(key, phase);
         } else if let Some(slot) = self.small.iter_mut().find(|(k, _)| *k == key) {
@@ -623,7 +655,7 @@ impl<'a> Overlay<'a> {
 impl<'a> PendingView<'a> {
     fn phase(&self, session: &SessionId, input: &InputId) -> Option<InputPhase> {
         if let Some(phase) = self.overlay.get((session, input)) {
-            return Some(phase);
+            return phase;
         }
         if self.removed.contains(&session) {
             return None;
@@ -635,7 +667,11 @@ impl<'a> PendingView<'a> {
     }
 
     fn set(&mut self, session: &'a SessionId, input: &'a InputId, phase: InputPhase) {
-        self.overlay.set((session, input), phase);
+        self.overlay.set((session, input), Some(phase));
+    }
+
+    fn evict(&mut self, session: &'a SessionId, input: &'a InputId) {
+        self.overlay.set((session, input), None);
     }
 
     fn remove(&mut self, session: &'a SessionId) {

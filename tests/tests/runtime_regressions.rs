@@ -335,6 +335,9 @@ async fn c4_recycle() {
             .await
             .unwrap()
     );
+    // Let the new loop make its first pass (and park) first: a loop that starts after `a`
+    // is queued drains it at once.
+    settle().await;
     let a = accept_quiet(&runtime, &s, msg("a")).await;
     // Hold the gate with a paused accept, and queue retire then recycle behind it: the
     // loop, woken by retire, can only take the gate after recycle.

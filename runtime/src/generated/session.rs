@@ -456,8 +456,15 @@ impl Phase {
 pub struct State {
     /// Written only by transitions.
     pub phase: Phase,
-    /// Every input accepted since the last reset.
+    /// The inputs the session remembers: every live one, and finished ones until
+    /// they are forgotten (see `remember`).
     pub inputs: BTreeMap<InputId, Record>,
+    /// The remembered inputs in admission order: the oldest is forgotten first.
+    pub admitted: VecDeque<InputId>,
+    /// How many inputs a session remembers before it starts forgetting the oldest
+    /// finished ones (their state, their id and their idempotency key), so that a
+    /// long-lived session does not grow without bound.
+    pub remember: u64,
     /// Admission order of queued inputs per lane.
     pub queue: VecDeque<InputId>,
     pub steer: VecDeque<InputId>,
@@ -483,6 +490,8 @@ impl State {
         State {
             phase: Phase::Initializing,
             inputs: BTreeMap::new(),
+            admitted: VecDeque::new(),
+            remember: 1024u64,
             queue: VecDeque::new(),
             steer: VecDeque::new(),
             keys: BTreeMap::new(),
@@ -506,7 +515,10 @@ impl Default for State {
 /// A typed trigger of the machine.
 #[derive(Debug, Clone, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
 pub enum Input {
-    Register,
+    Register {
+        /// Inputs to remember (`remember`); at least 1.
+        remember: u64,
+    },
     /// An executor is offered; at most one loop exists per session.
     AttachExecutor,
     Accept {
@@ -532,8 +544,6 @@ pub enum Input {
     FailRun { run: RunId },
     /// The executor reported the run cancelled.
     CancelRun { run: RunId },
-    /// The loop found no runnable work.
-    Settle,
     CancelAfterBoundary,
     Interrupt { run: RunId },
     Stop,
@@ -548,7 +558,7 @@ pub enum Input {
 impl Input {
     pub fn kind(&self) -> InputKind {
         match self {
-            Input::Register => InputKind::Register,
+            Input::Register { .. } => InputKind::Register,
             Input::AttachExecutor => InputKind::AttachExecutor,
             Input::Accept { .. } => InputKind::Accept,
             Input::WakeLoop => InputKind::WakeLoop,
@@ -557,7 +567,6 @@ impl Input {
             Input::CommitRun { .. } => InputKind::CommitRun,
             Input::FailRun { .. } => InputKind::FailRun,
             Input::CancelRun { .. } => InputKind::CancelRun,
-            Input::Settle => InputKind::Settle,
             Input::CancelAfterBoundary => InputKind::CancelAfterBoundary,
             Input::Interrupt { .. } => InputKind::Interrupt,
             Input::Stop => InputKind::Stop,
@@ -601,8 +610,6 @@ pub enum InputKind {
     FailRun,
     /// The executor reported the run cancelled.
     CancelRun,
-    /// The loop found no runnable work.
-    Settle,
     CancelAfterBoundary,
     Interrupt,
     Stop,
@@ -616,7 +623,7 @@ pub enum InputKind {
 
 impl InputKind {
     /// Every variant, in declaration order.
-    pub const ALL: [InputKind; 19usize] = [
+    pub const ALL: [InputKind; 18usize] = [
         InputKind::Register,
         InputKind::AttachExecutor,
         InputKind::Accept,
@@ -626,7 +633,6 @@ impl InputKind {
         InputKind::CommitRun,
         InputKind::FailRun,
         InputKind::CancelRun,
-        InputKind::Settle,
         InputKind::CancelAfterBoundary,
         InputKind::Interrupt,
         InputKind::Stop,
@@ -649,7 +655,6 @@ impl InputKind {
             InputKind::CommitRun => "CommitRun",
             InputKind::FailRun => "FailRun",
             InputKind::CancelRun => "CancelRun",
-            InputKind::Settle => "Settle",
             InputKind::CancelAfterBoundary => "CancelAfterBoundary",
             InputKind::Interrupt => "Interrupt",
             InputKind::Stop => "Stop",
@@ -698,6 +703,9 @@ pub enum Effect {
     RunStopped { run: RunId },
     /// Reset forgot every input and key: durable records of them go too.
     Forgotten,
+    /// A finished input was forgotten to keep the session bounded: its durable record
+    /// goes too, and its id and key may be used again.
+    Evicted { input: InputId, durability: Durability },
     /// The session left the runtime: everything durable about it goes.
     Removed,
     DispatchBoundaryCancel { run: RunId },
@@ -728,6 +736,7 @@ impl Effect {
             Effect::RunCancelled { .. } => EffectKind::RunCancelled,
             Effect::RunStopped { .. } => EffectKind::RunStopped,
             Effect::Forgotten => EffectKind::Forgotten,
+            Effect::Evicted { .. } => EffectKind::Evicted,
             Effect::Removed => EffectKind::Removed,
             Effect::DispatchBoundaryCancel { .. } => EffectKind::DispatchBoundaryCancel,
             Effect::InterruptRun { .. } => EffectKind::InterruptRun,
@@ -777,6 +786,9 @@ pub enum EffectKind {
     RunStopped,
     /// Reset forgot every input and key: durable records of them go too.
     Forgotten,
+    /// A finished input was forgotten to keep the session bounded: its durable record
+    /// goes too, and its id and key may be used again.
+    Evicted,
     /// The session left the runtime: everything durable about it goes.
     Removed,
     DispatchBoundaryCancel,
@@ -789,7 +801,7 @@ pub enum EffectKind {
 
 impl EffectKind {
     /// Every variant, in declaration order.
-    pub const ALL: [EffectKind; 22usize] = [
+    pub const ALL: [EffectKind; 23usize] = [
         EffectKind::Registered,
         EffectKind::SpawnLoop,
         EffectKind::Wake,
@@ -807,6 +819,7 @@ impl EffectKind {
         EffectKind::RunCancelled,
         EffectKind::RunStopped,
         EffectKind::Forgotten,
+        EffectKind::Evicted,
         EffectKind::Removed,
         EffectKind::DispatchBoundaryCancel,
         EffectKind::InterruptRun,
@@ -833,6 +846,7 @@ impl EffectKind {
             EffectKind::RunCancelled => "RunCancelled",
             EffectKind::RunStopped => "RunStopped",
             EffectKind::Forgotten => "Forgotten",
+            EffectKind::Evicted => "Evicted",
             EffectKind::Removed => "Removed",
             EffectKind::DispatchBoundaryCancel => "DispatchBoundaryCancel",
             EffectKind::InterruptRun => "InterruptRun",
@@ -891,8 +905,11 @@ pub enum TransitionId {
     FailRun,
     /// The executor cancelled the run: its contributors are abandoned, not retried.
     CancelRun,
-    /// A retiring session whose work has drained retires.
-    SettleRetired,
+    /// Nothing to run, and a retire is waiting for the work to drain: it has, so the
+    /// session retires.
+    StartNothingRetire,
+    /// Nothing to run: the loop parks until it is woken.
+    StartNothing,
     /// The first boundary cancel of a run is dispatched.
     DispatchBoundaryCancel,
     /// Later cancels of the same run coalesce into the first.
@@ -932,7 +949,7 @@ pub enum TransitionId {
 
 impl TransitionId {
     /// Every variant, in declaration order.
-    pub const ALL: [TransitionId; 34usize] = [
+    pub const ALL: [TransitionId; 35usize] = [
         TransitionId::Register,
         TransitionId::RegisterAgain,
         TransitionId::Attach,
@@ -949,7 +966,8 @@ impl TransitionId {
         TransitionId::CommitRun,
         TransitionId::FailRun,
         TransitionId::CancelRun,
-        TransitionId::SettleRetired,
+        TransitionId::StartNothingRetire,
+        TransitionId::StartNothing,
         TransitionId::DispatchBoundaryCancel,
         TransitionId::CoalesceBoundaryCancel,
         TransitionId::BoundaryCancelIdle,
@@ -987,7 +1005,8 @@ impl TransitionId {
             TransitionId::CommitRun => "commit_run",
             TransitionId::FailRun => "fail_run",
             TransitionId::CancelRun => "cancel_run",
-            TransitionId::SettleRetired => "settle_retired",
+            TransitionId::StartNothingRetire => "start_nothing_retire",
+            TransitionId::StartNothing => "start_nothing",
             TransitionId::DispatchBoundaryCancel => "dispatch_boundary_cancel",
             TransitionId::CoalesceBoundaryCancel => "coalesce_boundary_cancel",
             TransitionId::BoundaryCancelIdle => "boundary_cancel_idle",
@@ -1039,7 +1058,7 @@ pub const TRANSITIONS: &[TransitionInfo] = &[
         input: InputKind::Register,
         from: &[Phase::Initializing],
         to: Some(Phase::Idle),
-        guards: &[],
+        guards: &["remembers_some"],
         effects: &[EffectKind::Registered],
     },
     TransitionInfo {
@@ -1107,7 +1126,7 @@ pub const TRANSITIONS: &[TransitionInfo] = &[
             "not_retiring",
             "not_derived",
         ],
-        effects: &[EffectKind::Accepted, EffectKind::Consumed],
+        effects: &[EffectKind::Evicted, EffectKind::Accepted, EffectKind::Consumed],
     },
     TransitionInfo {
         id: TransitionId::Accept,
@@ -1125,7 +1144,7 @@ pub const TRANSITIONS: &[TransitionInfo] = &[
             "terminal_response_has_request",
             "request_has_id",
         ],
-        effects: &[EffectKind::Wake, EffectKind::Accepted],
+        effects: &[EffectKind::Evicted, EffectKind::Wake, EffectKind::Accepted],
     },
     TransitionInfo {
         id: TransitionId::Wake,
@@ -1200,13 +1219,22 @@ pub const TRANSITIONS: &[TransitionInfo] = &[
         effects: &[EffectKind::Abandoned, EffectKind::RunCancelled],
     },
     TransitionInfo {
-        id: TransitionId::SettleRetired,
-        name: "settle_retired",
-        input: InputKind::Settle,
+        id: TransitionId::StartNothingRetire,
+        name: "start_nothing_retire",
+        input: InputKind::StartRun,
         from: &[Phase::Attached],
         to: Some(Phase::Retired),
-        guards: &["retiring", "drained"],
+        guards: &["retiring"],
         effects: &[EffectKind::DetachLoop],
+    },
+    TransitionInfo {
+        id: TransitionId::StartNothing,
+        name: "start_nothing",
+        input: InputKind::StartRun,
+        from: &[Phase::Attached],
+        to: None,
+        guards: &[],
+        effects: &[],
     },
     TransitionInfo {
         id: TransitionId::DispatchBoundaryCancel,
@@ -1516,6 +1544,9 @@ impl Fault {
 /// transition wrote, never to the size of the state.
 #[derive(Debug, Clone)]
 enum UndoStep {
+    AdmittedReplaced(VecDeque<InputId>),
+    AdmittedPushed,
+    AdmittedPopped(InputId),
     BatchClosedReplaced(bool),
     CancelDispatchedReplaced(bool),
     InputsReplaced(BTreeMap<InputId, Record>),
@@ -1534,6 +1565,7 @@ enum UndoStep {
     QueueReplaced(VecDeque<InputId>),
     QueuePushed,
     QueuePopped(InputId),
+    RememberReplaced(u64),
     RetiringReplaced(bool),
     RunReplaced(Option<RunId>),
     StagedReplaced(VecDeque<InputId>),
@@ -1548,6 +1580,11 @@ enum UndoStep {
 fn undo(state: &mut State, phase: Phase, steps: &mut Vec<UndoStep>) {
     while let Some(step) = steps.pop() {
         match step {
+            UndoStep::AdmittedReplaced(old) => state.admitted = old,
+            UndoStep::AdmittedPushed => {
+                state.admitted.pop_back();
+            }
+            UndoStep::AdmittedPopped(x) => state.admitted.push_front(x),
             UndoStep::BatchClosedReplaced(old) => state.batch_closed = old,
             UndoStep::CancelDispatchedReplaced(old) => state.cancel_dispatched = old,
             UndoStep::InputsReplaced(old) => state.inputs = old,
@@ -1598,6 +1635,7 @@ fn undo(state: &mut State, phase: Phase, steps: &mut Vec<UndoStep>) {
                 state.queue.pop_back();
             }
             UndoStep::QueuePopped(x) => state.queue.push_front(x),
+            UndoStep::RememberReplaced(old) => state.remember = old,
             UndoStep::RetiringReplaced(old) => state.retiring = old,
             UndoStep::RunReplaced(old) => state.run = old,
             UndoStep::StagedReplaced(old) => state.staged = old,
@@ -1612,6 +1650,17 @@ fn undo(state: &mut State, phase: Phase, steps: &mut Vec<UndoStep>) {
         }
     }
     state.phase = phase;
+}
+
+/// Guards of `register`: the first that does not hold, if any.
+fn guards_register(
+    _state: &State,
+    remember: &u64,
+) -> Result<Option<&'static str>, Fault> {
+    if !((*remember) > 0u64) {
+        return Ok(Some("remembers_some"));
+    }
+    Ok(None)
 }
 
 /// Guards of `join_in_flight`: the first that does not hold, if any.
@@ -1794,13 +1843,10 @@ fn guards_cancel_run(state: &State, run: &RunId) -> Result<Option<&'static str>,
     Ok(None)
 }
 
-/// Guards of `settle_retired`: the first that does not hold, if any.
-fn guards_settle_retired(state: &State) -> Result<Option<&'static str>, Fault> {
+/// Guards of `start_nothing_retire`: the first that does not hold, if any.
+fn guards_start_nothing_retire(state: &State) -> Result<Option<&'static str>, Fault> {
     if !state.retiring {
         return Ok(Some("retiring"));
-    }
-    if !(state.queue.is_empty() && state.steer.is_empty()) {
-        return Ok(Some("drained"));
     }
     Ok(None)
 }
@@ -1837,9 +1883,16 @@ fn guards_retire_drained(state: &State) -> Result<Option<&'static str>, Fault> {
 /// Runs the updates and emits of `register`, recording undo steps.
 fn fire_register(
     state: &mut State,
-    _undo: &mut Vec<UndoStep>,
+    undo: &mut Vec<UndoStep>,
     effects: &mut Vec<Effect>,
+    remember: &u64,
 ) -> Result<(), Fault> {
+    {
+        let new = *remember;
+        undo.push(
+            UndoStep::RememberReplaced(::std::mem::replace(&mut state.remember, new)),
+        );
+    }
     state.phase = Phase::Idle;
     effects.push(Effect::Registered);
     Ok(())
@@ -1945,6 +1998,72 @@ fn fire_accept_operation(
             undo.push(UndoStep::KeysEntry(k, old));
         }
     }
+    state.admitted.push_back(id.clone());
+    undo.push(UndoStep::AdmittedPushed);
+    if ((state.admitted.len() as u64) > state.remember)
+        && state.admitted.front().cloned().is_some()
+    {
+        if state
+            .inputs
+            .contains_key(&state.admitted.front().cloned().ok_or(Fault::Absent)?)
+        {
+            if (state
+                .inputs
+                .get(&state.admitted.front().cloned().ok_or(Fault::Absent)?)
+                .ok_or(Fault::Absent)?
+                .phase == InputPhase::Consumed)
+                || (state
+                    .inputs
+                    .get(&state.admitted.front().cloned().ok_or(Fault::Absent)?)
+                    .ok_or(Fault::Absent)?
+                    .phase == InputPhase::Abandoned)
+            {
+                if state
+                    .inputs
+                    .get(&state.admitted.front().cloned().ok_or(Fault::Absent)?)
+                    .ok_or(Fault::Absent)?
+                    .key
+                    .is_some()
+                {
+                    {
+                        let k = state
+                            .inputs
+                            .get(&state.admitted.front().cloned().ok_or(Fault::Absent)?)
+                            .ok_or(Fault::Absent)?
+                            .key
+                            .as_ref()
+                            .ok_or(Fault::Absent)?
+                            .clone();
+                        if let Some(old) = state.keys.remove(&k) {
+                            undo.push(UndoStep::KeysEntry(k, Some(old)));
+                        }
+                    }
+                }
+                effects
+                    .push(Effect::Evicted {
+                        input: state.admitted.front().cloned().ok_or(Fault::Absent)?,
+                        durability: state
+                            .inputs
+                            .get(&state.admitted.front().cloned().ok_or(Fault::Absent)?)
+                            .ok_or(Fault::Absent)?
+                            .durability,
+                    });
+                {
+                    let k = state.admitted.front().cloned().ok_or(Fault::Absent)?;
+                    if let Some(old) = state.inputs.remove(&k) {
+                        undo.push(UndoStep::InputsEntry(k, Some(old)));
+                    }
+                }
+                if let Some(x) = state.admitted.pop_front() {
+                    undo.push(UndoStep::AdmittedPopped(x));
+                }
+            }
+        } else {
+            if let Some(x) = state.admitted.pop_front() {
+                undo.push(UndoStep::AdmittedPopped(x));
+            }
+        }
+    }
     effects
         .push(Effect::Accepted {
             input: id.clone(),
@@ -1999,6 +2118,72 @@ fn fire_accept(
             let (k, value) = (key.as_ref().ok_or(Fault::Absent)?.clone(), id.clone());
             let old = state.keys.insert(k.clone(), value);
             undo.push(UndoStep::KeysEntry(k, old));
+        }
+    }
+    state.admitted.push_back(id.clone());
+    undo.push(UndoStep::AdmittedPushed);
+    if ((state.admitted.len() as u64) > state.remember)
+        && state.admitted.front().cloned().is_some()
+    {
+        if state
+            .inputs
+            .contains_key(&state.admitted.front().cloned().ok_or(Fault::Absent)?)
+        {
+            if (state
+                .inputs
+                .get(&state.admitted.front().cloned().ok_or(Fault::Absent)?)
+                .ok_or(Fault::Absent)?
+                .phase == InputPhase::Consumed)
+                || (state
+                    .inputs
+                    .get(&state.admitted.front().cloned().ok_or(Fault::Absent)?)
+                    .ok_or(Fault::Absent)?
+                    .phase == InputPhase::Abandoned)
+            {
+                if state
+                    .inputs
+                    .get(&state.admitted.front().cloned().ok_or(Fault::Absent)?)
+                    .ok_or(Fault::Absent)?
+                    .key
+                    .is_some()
+                {
+                    {
+                        let k = state
+                            .inputs
+                            .get(&state.admitted.front().cloned().ok_or(Fault::Absent)?)
+                            .ok_or(Fault::Absent)?
+                            .key
+                            .as_ref()
+                            .ok_or(Fault::Absent)?
+                            .clone();
+                        if let Some(old) = state.keys.remove(&k) {
+                            undo.push(UndoStep::KeysEntry(k, Some(old)));
+                        }
+                    }
+                }
+                effects
+                    .push(Effect::Evicted {
+                        input: state.admitted.front().cloned().ok_or(Fault::Absent)?,
+                        durability: state
+                            .inputs
+                            .get(&state.admitted.front().cloned().ok_or(Fault::Absent)?)
+                            .ok_or(Fault::Absent)?
+                            .durability,
+                    });
+                {
+                    let k = state.admitted.front().cloned().ok_or(Fault::Absent)?;
+                    if let Some(old) = state.inputs.remove(&k) {
+                        undo.push(UndoStep::InputsEntry(k, Some(old)));
+                    }
+                }
+                if let Some(x) = state.admitted.pop_front() {
+                    undo.push(UndoStep::AdmittedPopped(x));
+                }
+            }
+        } else {
+            if let Some(x) = state.admitted.pop_front() {
+                undo.push(UndoStep::AdmittedPopped(x));
+            }
         }
     }
     if (*wake) && (state.phase != Phase::Idle) {
@@ -2381,8 +2566,8 @@ fn fire_cancel_run(
     Ok(())
 }
 
-/// Runs the updates and emits of `settle_retired`, recording undo steps.
-fn fire_settle_retired(
+/// Runs the updates and emits of `start_nothing_retire`, recording undo steps.
+fn fire_start_nothing_retire(
     state: &mut State,
     undo: &mut Vec<UndoStep>,
     effects: &mut Vec<Effect>,
@@ -2395,6 +2580,15 @@ fn fire_settle_retired(
     }
     state.phase = Phase::Retired;
     effects.push(Effect::DetachLoop);
+    Ok(())
+}
+
+/// Runs the updates and emits of `start_nothing`, recording undo steps.
+fn fire_start_nothing(
+    _state: &mut State,
+    _undo: &mut Vec<UndoStep>,
+    _effects: &mut Vec<Effect>,
+) -> Result<(), Fault> {
     Ok(())
 }
 
@@ -2735,6 +2929,7 @@ fn fire_reset(
     }
     effects.push(Effect::Forgotten);
     undo.push(UndoStep::InputsReplaced(::std::mem::take(&mut state.inputs)));
+    undo.push(UndoStep::AdmittedReplaced(::std::mem::take(&mut state.admitted)));
     undo.push(UndoStep::KeysReplaced(::std::mem::take(&mut state.keys)));
     undo.push(UndoStep::SteerReplaced(::std::mem::take(&mut state.steer)));
     undo.push(UndoStep::QueueReplaced(::std::mem::take(&mut state.queue)));
@@ -2898,6 +3093,7 @@ fn fire_destroy(
         effects.push(Effect::StopExecutor);
     }
     undo.push(UndoStep::InputsReplaced(::std::mem::take(&mut state.inputs)));
+    undo.push(UndoStep::AdmittedReplaced(::std::mem::take(&mut state.admitted)));
     undo.push(UndoStep::KeysReplaced(::std::mem::take(&mut state.keys)));
     undo.push(UndoStep::StagedReplaced(::std::mem::take(&mut state.staged)));
     undo.push(UndoStep::SteerReplaced(::std::mem::take(&mut state.steer)));
@@ -2954,6 +3150,7 @@ fn fire_unregister(
         effects.push(Effect::StopExecutor);
     }
     undo.push(UndoStep::InputsReplaced(::std::mem::take(&mut state.inputs)));
+    undo.push(UndoStep::AdmittedReplaced(::std::mem::take(&mut state.admitted)));
     undo.push(UndoStep::KeysReplaced(::std::mem::take(&mut state.keys)));
     undo.push(UndoStep::StagedReplaced(::std::mem::take(&mut state.staged)));
     undo.push(UndoStep::SteerReplaced(::std::mem::take(&mut state.steer)));
@@ -2987,12 +3184,27 @@ fn dispatch(
     effects: &mut Vec<Effect>,
 ) -> Result<TransitionId, RejectReason> {
     match input {
-        Input::Register => {
+        Input::Register { remember } => {
             match state.phase {
                 Phase::Initializing => {
-                    self::fire_register(state, undo, effects)
-                        .map_err(|f| f.at(TransitionId::Register))?;
-                    Ok(TransitionId::Register)
+                    let mut failed = Vec::new();
+                    match self::guards_register(state, remember)
+                        .map_err(|f| f.at(TransitionId::Register))?
+                    {
+                        None => {
+                            self::fire_register(state, undo, effects, remember)
+                                .map_err(|f| f.at(TransitionId::Register))?;
+                            return Ok(TransitionId::Register);
+                        }
+                        Some(guard) => {
+                            failed
+                                .push(FailedGuard {
+                                    transition: TransitionId::Register,
+                                    guard,
+                                })
+                        }
+                    }
+                    Err(RejectReason::GuardsFailed(failed))
                 }
                 Phase::Idle
                 | Phase::Attached
@@ -3171,7 +3383,25 @@ fn dispatch(
                                 })
                         }
                     }
-                    Err(RejectReason::GuardsFailed(failed))
+                    match self::guards_start_nothing_retire(state)
+                        .map_err(|f| f.at(TransitionId::StartNothingRetire))?
+                    {
+                        None => {
+                            self::fire_start_nothing_retire(state, undo, effects)
+                                .map_err(|f| f.at(TransitionId::StartNothingRetire))?;
+                            return Ok(TransitionId::StartNothingRetire);
+                        }
+                        Some(guard) => {
+                            failed
+                                .push(FailedGuard {
+                                    transition: TransitionId::StartNothingRetire,
+                                    guard,
+                                })
+                        }
+                    }
+                    self::fire_start_nothing(state, undo, effects)
+                        .map_err(|f| f.at(TransitionId::StartNothing))?;
+                    Ok(TransitionId::StartNothing)
                 }
                 _ => Err(RejectReason::NotHandled),
             }
@@ -3267,31 +3497,6 @@ fn dispatch(
                             failed
                                 .push(FailedGuard {
                                     transition: TransitionId::CancelRun,
-                                    guard,
-                                })
-                        }
-                    }
-                    Err(RejectReason::GuardsFailed(failed))
-                }
-                _ => Err(RejectReason::NotHandled),
-            }
-        }
-        Input::Settle => {
-            match state.phase {
-                Phase::Attached => {
-                    let mut failed = Vec::new();
-                    match self::guards_settle_retired(state)
-                        .map_err(|f| f.at(TransitionId::SettleRetired))?
-                    {
-                        None => {
-                            self::fire_settle_retired(state, undo, effects)
-                                .map_err(|f| f.at(TransitionId::SettleRetired))?;
-                            return Ok(TransitionId::SettleRetired);
-                        }
-                        Some(guard) => {
-                            failed
-                                .push(FailedGuard {
-                                    transition: TransitionId::SettleRetired,
                                     guard,
                                 })
                         }
@@ -3543,6 +3748,10 @@ fn invariant_steered_are_queued(state: &State) -> Result<bool, Fault> {
     })
 }
 
+fn invariant_admitted_are_remembered(state: &State) -> Result<bool, Fault> {
+    Ok((state.admitted.len() as u64) == (state.inputs.len() as u64))
+}
+
 fn invariant_keys_point_at_inputs(state: &State) -> Result<bool, Fault> {
     Ok('all_k_owner: {
         for (_, owner) in state.keys.iter() {
@@ -3606,6 +3815,11 @@ pub fn check_invariants(state: &State) -> Result<(), InvariantViolation> {
     if invariant_steered_are_queued(state) != Ok(true) {
         return Err(InvariantViolation {
             invariant: "steered_are_queued",
+        });
+    }
+    if invariant_admitted_are_remembered(state) != Ok(true) {
+        return Err(InvariantViolation {
+            invariant: "admitted_are_remembered",
         });
     }
     if invariant_keys_point_at_inputs(state) != Ok(true) {
