@@ -11,6 +11,7 @@ use crate::types::{AbandonReason, InputId};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::future::Future;
+use std::hash::Hash;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use tokio::sync::oneshot;
@@ -76,33 +77,44 @@ impl Future for CompletionHandle {
     }
 }
 
-/// Per-session waiters, keyed by input id. Not synchronised: the session owns it behind its
-/// own lock, and resolving never awaits (oneshot sends are immediate).
-#[derive(Debug, Default)]
-pub(crate) struct CompletionRegistry {
-    waiters: HashMap<InputId, Vec<oneshot::Sender<CompletionOutcome>>>,
+/// Per-session waiters, keyed by the input (the session uses the kernel's handles). Not
+/// synchronised: the session owns it behind its own lock, and resolving never awaits
+/// (oneshot sends are immediate).
+#[derive(Debug)]
+pub(crate) struct CompletionRegistry<K> {
+    waiters: HashMap<K, Vec<oneshot::Sender<CompletionOutcome>>>,
     count: usize,
 }
 
-impl CompletionRegistry {
+impl<K> Default for CompletionRegistry<K> {
+    fn default() -> Self {
+        Self {
+            waiters: HashMap::new(),
+            count: 0,
+        }
+    }
+}
+
+impl<K: Hash + Eq> CompletionRegistry<K> {
+    #[cfg(test)]
     pub fn new() -> Self {
         Self::default()
     }
 
-    /// Adds a waiter for `input`; several waiters on one id (idempotency joins) all receive
-    /// the same outcome.
-    pub fn register(&mut self, input: InputId) -> CompletionHandle {
+    /// Adds a waiter for the input `key` (whose id is `input`); several waiters on one
+    /// input (idempotency joins) all receive the same outcome.
+    pub fn register(&mut self, key: K, input: InputId) -> CompletionHandle {
         let (sender, receiver) = oneshot::channel();
-        self.waiters.entry(input.clone()).or_default().push(sender);
+        self.waiters.entry(key).or_default().push(sender);
         self.count += 1;
         CompletionHandle { input, receiver }
     }
 
-    /// Resolves every waiter of `input` with `outcome` and forgets the id. Returns how many
+    /// Resolves every waiter of `key` with `outcome` and forgets it. Returns how many
     /// waiters were registered (dropped handles included); 0 if none, so a second resolve of
-    /// the same id is a harmless no-op.
-    pub fn resolve(&mut self, input: &InputId, outcome: CompletionOutcome) -> usize {
-        let Some(senders) = self.waiters.remove(input) else {
+    /// the same input is a harmless no-op.
+    pub fn resolve(&mut self, key: &K, outcome: CompletionOutcome) -> usize {
+        let Some(senders) = self.waiters.remove(key) else {
             return 0;
         };
         self.count -= senders.len();
@@ -113,7 +125,7 @@ impl CompletionRegistry {
 
     /// Resolves every waiter of every input, choosing each input's outcome with `outcome`.
     /// Returns the number of waiters resolved.
-    pub fn resolve_all(&mut self, mut outcome: impl FnMut(&InputId) -> CompletionOutcome) -> usize {
+    pub fn resolve_all(&mut self, mut outcome: impl FnMut(&K) -> CompletionOutcome) -> usize {
         let resolved = self.count;
         for (input, senders) in self.waiters.drain() {
             send_all(senders, &outcome(&input));
@@ -123,6 +135,7 @@ impl CompletionRegistry {
     }
 
     /// Resolves every waiter as `RuntimeTerminated { reason }`.
+    #[cfg(test)]
     pub fn terminate_all(&mut self, reason: TerminationReason) -> usize {
         self.resolve_all(|_| CompletionOutcome::RuntimeTerminated { reason })
     }
@@ -135,8 +148,8 @@ impl CompletionRegistry {
 
     #[cfg(test)]
     /// Whether `input` has at least one unresolved waiter.
-    pub fn is_waiting(&self, input: &InputId) -> bool {
-        self.waiters.contains_key(input)
+    pub fn is_waiting(&self, key: &K) -> bool {
+        self.waiters.contains_key(key)
     }
 }
 
@@ -162,7 +175,7 @@ mod tests {
     #[tokio::test]
     async fn resolves_once_with_the_outcome() {
         let mut reg = CompletionRegistry::new();
-        let h = reg.register(id("a"));
+        let h = reg.register(id("a"), id("a"));
         assert_eq!(h.input(), &id("a"));
         assert_eq!(reg.pending(), 1);
         assert!(reg.is_waiting(&id("a")));
@@ -177,7 +190,7 @@ mod tests {
     #[tokio::test]
     async fn joins_share_one_outcome() {
         let mut reg = CompletionRegistry::new();
-        let handles: Vec<_> = (0..5).map(|_| reg.register(id("k"))).collect();
+        let handles: Vec<_> = (0..5).map(|_| reg.register(id("k"), id("k"))).collect();
         assert_eq!(reg.pending(), 5);
         let outcome = CompletionOutcome::Abandoned {
             reason: AbandonReason::MaxAttemptsExhausted,
@@ -192,8 +205,8 @@ mod tests {
     #[tokio::test]
     async fn resolving_one_input_leaves_others_waiting() {
         let mut reg = CompletionRegistry::new();
-        let a = reg.register(id("a"));
-        let mut b = reg.register(id("b"));
+        let a = reg.register(id("a"), id("a"));
+        let mut b = reg.register(id("b"), id("b"));
         reg.resolve(&id("a"), CompletionOutcome::Cancelled);
         assert_eq!(a.wait().await, CompletionOutcome::Cancelled);
         assert_eq!(reg.pending(), 1);
@@ -205,9 +218,9 @@ mod tests {
     #[tokio::test]
     async fn dropped_handles_are_harmless() {
         let mut reg = CompletionRegistry::new();
-        drop(reg.register(id("a")));
-        let kept = reg.register(id("a"));
-        drop(reg.register(id("b")));
+        drop(reg.register(id("a"), id("a")));
+        let kept = reg.register(id("a"), id("a"));
+        drop(reg.register(id("b"), id("b")));
         assert_eq!(reg.pending(), 3);
         assert_eq!(reg.resolve(&id("a"), done("a")), 2);
         assert_eq!(kept.wait().await, done("a"));
@@ -218,9 +231,9 @@ mod tests {
     #[tokio::test]
     async fn resolve_all_picks_per_input_outcomes() {
         let mut reg = CompletionRegistry::new();
-        let a = reg.register(id("a"));
-        let b1 = reg.register(id("b"));
-        let b2 = reg.register(id("b"));
+        let a = reg.register(id("a"), id("a"));
+        let b1 = reg.register(id("b"), id("b"));
+        let b2 = reg.register(id("b"), id("b"));
         let n = reg.resolve_all(|input| {
             if input.as_str() == "a" {
                 CompletionOutcome::Cancelled
@@ -243,7 +256,7 @@ mod tests {
     #[tokio::test]
     async fn a_timed_out_wait_can_be_resumed() {
         let mut reg = CompletionRegistry::new();
-        let mut handle = reg.register(id("a"));
+        let mut handle = reg.register(id("a"), id("a"));
         let early = tokio::time::timeout(std::time::Duration::from_millis(10), &mut handle).await;
         assert!(early.is_err(), "nothing resolved yet");
         reg.resolve(&id("a"), CompletionOutcome::Cancelled);
@@ -253,8 +266,8 @@ mod tests {
     #[tokio::test]
     async fn dropped_registry_terminates_waiters() {
         let mut reg = CompletionRegistry::new();
-        let a = reg.register(id("a"));
-        let b = reg.register(id("a"));
+        let a = reg.register(id("a"), id("a"));
+        let b = reg.register(id("a"), id("a"));
         drop(reg);
         let dropped = CompletionOutcome::RuntimeTerminated {
             reason: TerminationReason::Dropped,
@@ -270,7 +283,7 @@ mod tests {
         let mut handles = Vec::new();
         for i in 0..200 {
             let input = id(&format!("i{}", i % 50));
-            handles.push(reg.lock().unwrap().register(input));
+            handles.push(reg.lock().unwrap().register(input.clone(), input));
         }
         let mut resolvers = Vec::new();
         for t in 0..4 {

@@ -8,8 +8,7 @@ use crate::error::RuntimeError;
 use crate::generated::session as k;
 use crate::input::{InputRejection, RuntimeInput};
 use crate::types::{
-    AbandonReason, Durability, HandlingMode, InputId, InputKind, InputPhase, RunId, RuntimePhase,
-    SessionId,
+    AbandonReason, Durability, HandlingMode, InputKind, InputPhase, RunId, RuntimePhase, SessionId,
 };
 
 pub(crate) fn kind(kind: InputKind) -> k::Kind {
@@ -74,14 +73,6 @@ pub(crate) fn runtime_phase(p: k::Phase) -> RuntimePhase {
     }
 }
 
-pub(crate) fn input_id(id: &k::InputId) -> InputId {
-    InputId(id.0.clone())
-}
-
-pub(crate) fn kernel_input_id(id: &InputId) -> k::InputId {
-    k::InputId(id.0.clone())
-}
-
 pub(crate) fn run_id(run: k::RunId) -> RunId {
     RunId(run.0)
 }
@@ -90,10 +81,11 @@ pub(crate) fn kernel_run_id(run: RunId) -> k::RunId {
     k::RunId(run.0)
 }
 
-/// The kernel's `Accept` for `input`.
-pub(crate) fn accept(input: &RuntimeInput, wake: bool) -> k::Input {
+/// The kernel's `Accept` for `input`, whose id has the kernel handle `handle`.
+pub(crate) fn accept(input: &RuntimeInput, handle: u64, wake: bool) -> k::Input {
     k::Input::Accept {
-        id: kernel_input_id(input.id()),
+        id: k::InputId(handle),
+        named: !input.id().as_str().is_empty(),
         kind: kind(input.kind()),
         lane: lane(input.header.handling),
         durability: durability(input.header.durability),

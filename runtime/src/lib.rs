@@ -12,6 +12,7 @@ pub mod executor;
 pub mod generated;
 pub mod input;
 mod kernel_io;
+mod ledger;
 mod runtime;
 mod runtime_loop;
 mod session;

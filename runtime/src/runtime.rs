@@ -274,18 +274,34 @@ impl Registry {
         let session = self.session(id)?;
         let gate = session.gate.lock().await;
         session.ensure_not_destroyed()?;
+        let (handle, fresh) = session.reserve(&input);
         let ctx = StepContext {
             accepting: Some(&input),
             defer_wake: true,
             ..StepContext::default()
         };
         let step = match session
-            .step(&self.shared, kernel_io::accept(&input, wake), ctx)
-            .await?
+            .step(&self.shared, kernel_io::accept(&input, handle, wake), ctx)
+            .await
         {
-            Ok(step) => step,
-            Err(rejection) => return Err(kernel_io::accept_error(id, &input, &rejection)),
+            Ok(Ok(step)) => step,
+            Ok(Err(rejection)) => {
+                if fresh {
+                    session.release(handle);
+                }
+                return Err(kernel_io::accept_error(id, &input, &rejection));
+            }
+            Err(e) => {
+                if fresh {
+                    session.release(handle);
+                }
+                return Err(e);
+            }
         };
+        if fresh && !step.accepted {
+            // Joined or deduplicated: the kernel did not admit this id.
+            session.release(handle);
+        }
         // Waiters are registered before the gate is released, so the loop (which needs the
         // gate to commit) cannot finish the input before its waiter exists.
         let acceptance = if let Some(original) = step.joined {
@@ -299,14 +315,14 @@ impl Registry {
                 completion: None,
             }
         } else {
-            let completion = if step.terminal.contains(input.id()) {
+            let completion = if step.terminal.contains(&handle) {
                 None
             } else {
-                let handle = session.register_waiter(input.id().clone());
+                let completion = session.register_waiter(handle);
                 if step.accepted {
-                    session.keep_payload(input);
+                    session.keep_payload(handle, input);
                 }
-                Some(handle)
+                Some(completion)
             };
             Acceptance {
                 outcome: AcceptOutcome::Accepted,
@@ -349,15 +365,16 @@ impl Registry {
         let session = self.session(id)?;
         let _gate = session.gate.lock().await;
         session.ensure_not_destroyed()?;
+        let Some(handle) = session.handle(input) else {
+            return Ok(None);
+        };
         Ok(session.read(|s| {
-            s.inputs
-                .get(&kernel_io::kernel_input_id(input))
-                .map(|r| InputState {
-                    phase: kernel_io::input_phase(r.phase),
-                    attempts: r.attempts,
-                    last_run: r.last_run.map(kernel_io::run_id),
-                    abandoned: r.reason.map(kernel_io::abandon_reason),
-                })
+            s.inputs.get(&k::InputId(handle)).map(|r| InputState {
+                phase: kernel_io::input_phase(r.phase),
+                attempts: r.attempts,
+                last_run: r.last_run.map(kernel_io::run_id),
+                abandoned: r.reason.map(kernel_io::abandon_reason),
+            })
         }))
     }
 
@@ -367,14 +384,15 @@ impl Registry {
         let session = self.session(id)?;
         let _gate = session.gate.lock().await;
         session.ensure_not_destroyed()?;
-        Ok(session.read(|s| {
+        let handles: Vec<k::InputId> = session.read(|s| {
             s.staged
                 .iter()
                 .chain(&s.steer)
                 .chain(&s.queue)
-                .map(kernel_io::input_id)
+                .copied()
                 .collect()
-        }))
+        });
+        Ok(session.ids(&handles))
     }
 
     /// A copy of the session kernel's whole state, for diagnostics.

@@ -4,10 +4,9 @@
 
 use crate::executor::{Executor, ExecutorError, RunBoundary, RunOutput, RunPrimitive};
 use crate::generated::session as k;
-use crate::input::RuntimeInput;
 use crate::kernel_io;
 use crate::session::{Session, Shared, Step, StepContext};
-use crate::types::{InputId, InputKind, RunId};
+use crate::types::{InputKind, RunId};
 use futures_util::FutureExt;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
@@ -20,7 +19,7 @@ use tracing::Instrument;
 enum Next {
     /// A run to hand the executor, with its contributors' ids (kept for error bookkeeping,
     /// since the primitive itself moves into the executor).
-    Run(RunPrimitive, Vec<InputId>),
+    Run(RunPrimitive, Vec<u64>),
     /// Nothing runnable: park until woken.
     Park,
     /// The store refused to make the run's start durable: try again after a pause.
@@ -175,17 +174,7 @@ async fn next_run_locked(session: &Arc<Session>, shared: &Shared, epoch: u64) ->
     {
         Ok(Ok(step)) => match step.run_started {
             Some((run, inputs)) => {
-                let contributors: Vec<RuntimeInput> = inputs
-                    .iter()
-                    .filter_map(|i| {
-                        let payload = session.payload(i);
-                        if payload.is_none() {
-                            // Accept stores the body before it returns; this is a shell bug.
-                            tracing::error!(session = %session.id, input = %i, "staged input has no body");
-                        }
-                        payload
-                    })
-                    .collect();
+                let contributors = session.payloads(&inputs);
                 let boundary = match contributors.as_slice() {
                     [only] if only.kind() == InputKind::Prompt => RunBoundary::Prompt,
                     _ => RunBoundary::Batch,
@@ -273,8 +262,7 @@ async fn finish_run(
                 Ok(_) => AfterRun::Next(next_run_locked(session, shared, epoch).await),
                 Err(e) => {
                     // The commit is not durable: treat the run as failed (it is retried).
-                    let inputs = session
-                        .read(|s| s.staged.iter().map(kernel_io::input_id).collect::<Vec<_>>());
+                    let inputs = session.read(|s| s.staged.iter().map(|i| i.0).collect::<Vec<_>>());
                     session.remember_error(&inputs, &format!("commit failed: {e}"));
                     drop(gate);
                     end_run_durably(

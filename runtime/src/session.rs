@@ -1,19 +1,19 @@
-//! One session inside the runtime: its kernel authority, mutation gate, attachment, waiters
-//! and input payloads, and the one routine every operation goes through: apply an input to
+//! One session inside the runtime: its kernel authority, mutation gate, attachment and
+//! ledger (input ids, bodies, waiters), and the one routine every operation goes through: apply an input to
 //! the kernel, make its durable facts durable (rolling the kernel back if that fails), then
 //! realise its effects.
 
-use crate::completion::{CompletionOutcome, CompletionRegistry, TerminationReason};
+use crate::completion::{CompletionHandle, CompletionOutcome, TerminationReason};
 use crate::error::{RuntimeError, RuntimeResult};
 use crate::events::{EventBus, EventKind, RunOutcomeKind};
 use crate::executor::{BoundaryCancel, Executor, Interrupt, RunOutput};
 use crate::generated::session as k;
 use crate::input::RuntimeInput;
 use crate::kernel_io::{self, runtime_phase};
+use crate::ledger::Ledger;
 use crate::store::{RunReceipt, RuntimeStore, StoreError, StoreWrite, StoredInput, TerminalRow};
-use crate::types::{AbandonReason, Durability, InputId, InputPhase, RunId, SessionId};
+use crate::types::{AbandonReason, InputId, InputPhase, RunId, SessionId};
 use futures_util::FutureExt;
-use std::collections::HashMap;
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -97,11 +97,12 @@ pub(crate) struct StepContext<'a> {
 pub(crate) struct Step {
     pub report: ControlReport,
     pub accepted: bool,
-    pub joined: Option<InputId>,
-    pub deduplicated: Option<InputId>,
+    /// Kernel handles of inputs (see `Ledger`).
+    pub joined: Option<u64>,
+    pub deduplicated: Option<u64>,
     /// Inputs that reached a terminal phase in this step.
-    pub terminal: Vec<InputId>,
-    pub run_started: Option<(RunId, Vec<InputId>)>,
+    pub terminal: Vec<u64>,
+    pub run_started: Option<(RunId, Vec<u64>)>,
     /// A boundary cancel or interrupt was dispatched to the executor.
     pub dispatched: bool,
     pub spawn_loop: bool,
@@ -126,11 +127,8 @@ pub(crate) struct Session {
     /// Serialises multi-step operations on this session; never held across an executor call.
     pub gate: tokio::sync::Mutex<()>,
     attachment: Mutex<Option<Attachment>>,
-    completions: Mutex<CompletionRegistry>,
-    /// Bodies of accepted, not yet terminal inputs: what the executor is handed.
-    payloads: Mutex<HashMap<InputId, RuntimeInput>>,
-    /// The last executor error of inputs being retried, for their waiters if they give up.
-    last_errors: Mutex<HashMap<InputId, String>>,
+    /// Ids, bodies, last errors and waiters of the inputs the kernel remembers.
+    ledger: Mutex<Ledger>,
     next_seq: AtomicU64,
     next_epoch: AtomicU64,
     /// Set when unregister begins: the loop starts no run after that.
@@ -188,9 +186,7 @@ impl Session {
             kernel: Mutex::new(k::Authority::new()),
             gate: tokio::sync::Mutex::new(()),
             attachment: Mutex::new(None),
-            completions: Mutex::new(CompletionRegistry::new()),
-            payloads: Mutex::new(HashMap::new()),
-            last_errors: Mutex::new(HashMap::new()),
+            ledger: Mutex::new(Ledger::default()),
             next_seq: AtomicU64::new(1),
             next_epoch: AtomicU64::new(1),
             closing: AtomicBool::new(false),
@@ -262,39 +258,64 @@ impl Session {
         }
     }
 
+    /// The kernel handle for the input being accepted (see `Ledger::reserve`), and whether
+    /// it is fresh. Called with the gate held.
+    pub fn reserve(&self, input: &RuntimeInput) -> (u64, bool) {
+        lock(&self.ledger).reserve(input)
+    }
+
+    /// Drops a fresh handle the kernel did not admit.
+    pub fn release(&self, handle: u64) {
+        lock(&self.ledger).release(handle);
+    }
+
+    /// The handle of a remembered input id.
+    pub fn handle(&self, id: &InputId) -> Option<u64> {
+        lock(&self.ledger).handle(id)
+    }
+
+    /// The caller's ids behind kernel handles.
+    pub fn ids<'h>(&self, handles: impl IntoIterator<Item = &'h k::InputId>) -> Vec<InputId> {
+        let ledger = lock(&self.ledger);
+        handles.into_iter().map(|h| ledger.id(h.0)).collect()
+    }
+
     /// Keeps the body of an input just accepted (and not consumed on accept) for the
     /// executor. Called by `accept` with the gate still held, so no run can start first.
-    pub fn keep_payload(&self, input: RuntimeInput) {
-        lock(&self.payloads).insert(input.id().clone(), input);
+    pub fn keep_payload(&self, handle: u64, input: RuntimeInput) {
+        lock(&self.ledger).keep_payload(handle, input);
     }
 
-    pub fn payload(&self, input: &InputId) -> Option<RuntimeInput> {
-        lock(&self.payloads).get(input).cloned()
+    /// Copies of the bodies of `handles`, for the executor; a missing one is logged.
+    pub fn payloads(&self, handles: &[u64]) -> Vec<RuntimeInput> {
+        let ledger = lock(&self.ledger);
+        handles
+            .iter()
+            .filter_map(|&h| {
+                let payload = ledger.payload(h);
+                if payload.is_none() {
+                    // Accept stores the body before it returns; this is a shell bug.
+                    tracing::error!(session = %self.id, input = %ledger.id(h), "staged input has no body");
+                }
+                payload
+            })
+            .collect()
     }
 
-    pub fn register_waiter(&self, input: InputId) -> crate::completion::CompletionHandle {
-        lock(&self.completions).register(input)
+    pub fn register_waiter(&self, handle: u64) -> CompletionHandle {
+        lock(&self.ledger).register_waiter(handle)
     }
 
-    pub fn remember_error(&self, inputs: &[InputId], error: &str) {
-        let mut errors = lock(&self.last_errors);
-        for input in inputs {
-            errors.insert(input.clone(), error.to_string());
+    pub fn remember_error(&self, handles: &[u64], error: &str) {
+        let mut ledger = lock(&self.ledger);
+        for &handle in handles {
+            ledger.remember_error(handle, error);
         }
     }
 
     /// Resolves every remaining waiter (used when the session leaves the runtime).
     pub fn terminate_waiters(&self, reason: TerminationReason) -> usize {
-        lock(&self.completions).terminate_all(reason)
-    }
-
-    fn is_durable(&self, input: &InputId, accepting: Option<&RuntimeInput>) -> bool {
-        if let Some(a) = accepting.filter(|a| a.id() == input) {
-            return a.header.durability == Durability::Durable;
-        }
-        lock(&self.payloads)
-            .get(input)
-            .is_some_and(|p| p.header.durability == Durability::Durable)
+        lock(&self.ledger).resolve_all_waiters(|_| CompletionOutcome::RuntimeTerminated { reason })
     }
 
     /// Applies `input` to the kernel, persists what it made durable, and realises its
@@ -346,6 +367,7 @@ impl Session {
 
     /// The durable facts of a transition, as one atomic batch. Only durable inputs have rows.
     fn store_writes(&self, t: &k::Transition, ctx: &StepContext<'_>) -> Vec<StoreWrite> {
+        let ledger = lock(&self.ledger);
         let session = self.id.clone();
         let mut writes = Vec::new();
         let mut terminal = Vec::new();
@@ -356,12 +378,11 @@ impl Session {
         let mut run_end = None;
         let mut unregistered = false;
         let mut forgotten = false;
-        let durable = |id: &InputId| self.is_durable(id, ctx.accepting);
+        let durable = |input: &k::InputId| ledger.is_durable(input.0);
         for effect in &t.effects {
             match effect {
                 k::Effect::Accepted { input, .. } => {
-                    let id = kernel_io::input_id(input);
-                    if let Some(accepting) = ctx.accepting.filter(|_| durable(&id)) {
+                    if let Some(accepting) = ctx.accepting.filter(|_| durable(input)) {
                         let seq = self.next_seq.fetch_add(1, Ordering::Relaxed);
                         writes.push(StoreWrite::InputAccepted {
                             session: session.clone(),
@@ -375,8 +396,8 @@ impl Session {
                 k::Effect::RunStarted { run, inputs, .. } => {
                     let inputs: Vec<InputId> = inputs
                         .iter()
-                        .map(kernel_io::input_id)
                         .filter(|i| durable(i))
+                        .map(|i| ledger.id(i.0))
                         .collect();
                     writes.push(StoreWrite::InputsStaged {
                         session: session.clone(),
@@ -385,40 +406,35 @@ impl Session {
                     });
                 }
                 k::Effect::Consumed { input, run } => {
-                    let id = kernel_io::input_id(input);
                     if run.is_some() {
-                        contributors.push(id.clone());
+                        contributors.push(ledger.id(input.0));
                     }
-                    if durable(&id) {
-                        terminal.push(TerminalRow::consumed(id));
+                    if durable(input) {
+                        terminal.push(TerminalRow::consumed(ledger.id(input.0)));
                     }
                 }
                 k::Effect::Abandoned { input, reason } => {
-                    let id = kernel_io::input_id(input);
-                    if durable(&id) {
-                        let error = lock(&self.last_errors).get(&id).cloned();
+                    if durable(input) {
                         terminal.push(TerminalRow::abandoned(
-                            id,
+                            ledger.id(input.0),
                             kernel_io::abandon_reason(*reason),
-                            error,
+                            ledger.last_error(input.0),
                         ));
                     }
                 }
                 k::Effect::Requeued { input } => {
-                    let id = kernel_io::input_id(input);
-                    if durable(&id) {
-                        requeued.push(id);
+                    if durable(input) {
+                        requeued.push(ledger.id(input.0));
                     }
                 }
                 k::Effect::Transferred { input } => {
-                    let id = kernel_io::input_id(input);
-                    if durable(&id) {
-                        transferred.push(id);
+                    if durable(input) {
+                        transferred.push(ledger.id(input.0));
                     }
                 }
                 k::Effect::Evicted { input, durability } => {
                     if *durability == k::Durability::Durable {
-                        evicted.push(kernel_io::input_id(input));
+                        evicted.push(ledger.id(input.0));
                     }
                 }
                 k::Effect::Removed => unregistered = true,
@@ -496,8 +512,8 @@ impl Session {
                 k::Effect::Registered
                 | k::Effect::Requeued { .. }
                 | k::Effect::Forgotten
-                | k::Effect::Evicted { .. }
                 | k::Effect::Removed => {}
+                k::Effect::Evicted { input, .. } => lock(&self.ledger).forget(input.0),
                 k::Effect::RunStopped { run } => {
                     self.run_finished(shared, *run, RunOutcomeKind::Stopped)
                 }
@@ -520,51 +536,46 @@ impl Session {
                         shared
                             .events
                             .publish_with(&self.id, || EventKind::InputAccepted {
-                                input: kernel_io::input_id(input),
+                                input: lock(&self.ledger).id(input.0),
                                 kind: accepting.kind(),
                             });
                     }
                 }
-                k::Effect::Joined { input } => step.joined = Some(kernel_io::input_id(input)),
-                k::Effect::Deduplicated { input } => {
-                    step.deduplicated = Some(kernel_io::input_id(input))
-                }
+                k::Effect::Joined { input } => step.joined = Some(input.0),
+                k::Effect::Deduplicated { input } => step.deduplicated = Some(input.0),
                 k::Effect::Consumed { input, .. } => {
-                    let id = kernel_io::input_id(input);
                     let output = ctx.output.cloned().unwrap_or_default();
                     self.end_input(
                         shared,
-                        &id,
+                        input.0,
                         InputPhase::Consumed,
                         None,
                         CompletionOutcome::Completed(output),
                     );
-                    step.terminal.push(id);
+                    step.terminal.push(input.0);
                 }
                 k::Effect::Abandoned { input, reason } => {
-                    let id = kernel_io::input_id(input);
                     let reason = kernel_io::abandon_reason(*reason);
-                    let error = lock(&self.last_errors).get(&id).cloned();
+                    let error = lock(&self.ledger).last_error(input.0);
                     self.end_input(
                         shared,
-                        &id,
+                        input.0,
                         InputPhase::Abandoned,
                         Some(reason),
                         abandoned_outcome(reason, error),
                     );
                     step.report.abandoned += 1;
-                    step.terminal.push(id);
+                    step.terminal.push(input.0);
                 }
                 k::Effect::RunStarted { run, inputs, .. } => {
                     let run = kernel_io::run_id(*run);
-                    let inputs: Vec<InputId> = inputs.iter().map(kernel_io::input_id).collect();
                     shared
                         .events
                         .publish_with(&self.id, || EventKind::RunStarted {
                             run,
-                            inputs: inputs.clone(),
+                            inputs: self.ids(inputs),
                         });
-                    step.run_started = Some((run, inputs));
+                    step.run_started = Some((run, inputs.iter().map(|i| i.0).collect()));
                 }
                 k::Effect::RunCommitted { run } => {
                     self.run_finished(shared, *run, RunOutcomeKind::Committed)
@@ -599,6 +610,11 @@ impl Session {
                 k::Effect::Transferred { .. } => step.report.transferred += 1,
             }
         }
+        // The ledger mirrors the kernel's inputs: when the kernel forgot them all (reset,
+        // destroy, unregister), so does the ledger.
+        if self.read(|s| s.inputs.is_empty()) {
+            lock(&self.ledger).forget_all();
+        }
         step
     }
 
@@ -615,18 +631,17 @@ impl Session {
     fn end_input(
         &self,
         shared: &Shared,
-        input: &InputId,
+        input: u64,
         phase: InputPhase,
         reason: Option<AbandonReason>,
         outcome: CompletionOutcome,
     ) {
-        lock(&self.completions).resolve(input, outcome);
-        lock(&self.payloads).remove(input);
-        lock(&self.last_errors).remove(input);
+        let mut ledger = lock(&self.ledger);
+        ledger.finish(input, outcome);
         shared
             .events
             .publish_with(&self.id, || EventKind::InputTerminal {
-                input: input.clone(),
+                input: ledger.id(input),
                 phase,
                 reason,
             });

@@ -26,10 +26,13 @@
 )]
 use std::collections::{BTreeMap, VecDeque};
 
-/// Caller-chosen identifier of an input, unique within the session.
+/// An input, as a handle the shell assigns to the caller's id: one handle per id the
+/// session remembers, so equal ids are equal handles. Handles keep the kernel's maps
+/// cheap to search; the caller's ids never reach the kernel.
 #[derive(
     Debug,
     Clone,
+    Copy,
     PartialEq,
     Eq,
     PartialOrd,
@@ -40,17 +43,11 @@ use std::collections::{BTreeMap, VecDeque};
     ::serde::Deserialize
 )]
 #[serde(transparent)]
-pub struct InputId(pub String);
+pub struct InputId(pub u64);
 
-impl ::std::convert::From<String> for InputId {
-    fn from(value: String) -> Self {
+impl ::std::convert::From<u64> for InputId {
+    fn from(value: u64) -> Self {
         InputId(value)
-    }
-}
-
-impl ::std::convert::From<&str> for InputId {
-    fn from(value: &str) -> Self {
-        InputId(value.to_string())
     }
 }
 
@@ -523,6 +520,8 @@ pub enum Input {
     AttachExecutor,
     Accept {
         id: InputId,
+        /// The caller's id is not empty.
+        named: bool,
         kind: Kind,
         lane: Lane,
         durability: Durability,
@@ -1718,6 +1717,7 @@ fn guards_dedupe_terminal(
 fn guards_accept_operation(
     state: &State,
     id: &InputId,
+    named: &bool,
     kind: &Kind,
     durability: &Durability,
     key: &Option<IdemKey>,
@@ -1725,7 +1725,7 @@ fn guards_accept_operation(
     if !((*kind) == Kind::Operation) {
         return Ok(Some("is_operation"));
     }
-    if !(!id.0.is_empty()) {
+    if !(*named) {
         return Ok(Some("has_id"));
     }
     if !((*key) != Some(IdemKey(String::from("")))) {
@@ -1747,6 +1747,7 @@ fn guards_accept_operation(
 fn guards_accept(
     state: &State,
     id: &InputId,
+    named: &bool,
     kind: &Kind,
     durability: &Durability,
     key: &Option<IdemKey>,
@@ -1755,7 +1756,7 @@ fn guards_accept(
     if !((*kind) != Kind::Operation) {
         return Ok(Some("not_operation"));
     }
-    if !(!id.0.is_empty()) {
+    if !(*named) {
         return Ok(Some("has_id"));
     }
     if !((*key) != Some(IdemKey(String::from("")))) {
@@ -1936,11 +1937,10 @@ fn fire_join_in_flight(
 ) -> Result<(), Fault> {
     effects
         .push(Effect::Joined {
-            input: state
+            input: *state
                 .keys
                 .get(key.as_ref().ok_or(Fault::Absent)?)
-                .ok_or(Fault::Absent)?
-                .clone(),
+                .ok_or(Fault::Absent)?,
         });
     Ok(())
 }
@@ -1954,11 +1954,10 @@ fn fire_dedupe_terminal(
 ) -> Result<(), Fault> {
     effects
         .push(Effect::Deduplicated {
-            input: state
+            input: *state
                 .keys
                 .get(key.as_ref().ok_or(Fault::Absent)?)
-                .ok_or(Fault::Absent)?
-                .clone(),
+                .ok_or(Fault::Absent)?,
         });
     Ok(())
 }
@@ -1976,7 +1975,7 @@ fn fire_accept_operation(
 ) -> Result<(), Fault> {
     {
         let (k, value) = (
-            id.clone(),
+            *id,
             Record {
                 kind: *kind,
                 lane: *lane,
@@ -1988,17 +1987,17 @@ fn fire_accept_operation(
                 key: key.clone(),
             },
         );
-        let old = state.inputs.insert(k.clone(), value);
+        let old = state.inputs.insert(k, value);
         undo.push(UndoStep::InputsEntry(k, old));
     }
     if key.is_some() {
         {
-            let (k, value) = (key.as_ref().ok_or(Fault::Absent)?.clone(), id.clone());
+            let (k, value) = (key.as_ref().ok_or(Fault::Absent)?.clone(), *id);
             let old = state.keys.insert(k.clone(), value);
             undo.push(UndoStep::KeysEntry(k, old));
         }
     }
-    state.admitted.push_back(id.clone());
+    state.admitted.push_back(*id);
     undo.push(UndoStep::AdmittedPushed);
     if ((state.admitted.len() as u64) > state.remember)
         && state.admitted.front().cloned().is_some()
@@ -2066,12 +2065,12 @@ fn fire_accept_operation(
     }
     effects
         .push(Effect::Accepted {
-            input: id.clone(),
+            input: *id,
             lane: *lane,
         });
     effects
         .push(Effect::Consumed {
-            input: id.clone(),
+            input: *id,
             run: None,
         });
     Ok(())
@@ -2091,7 +2090,7 @@ fn fire_accept(
 ) -> Result<(), Fault> {
     {
         let (k, value) = (
-            id.clone(),
+            *id,
             Record {
                 kind: *kind,
                 lane: *lane,
@@ -2103,24 +2102,24 @@ fn fire_accept(
                 key: key.clone(),
             },
         );
-        let old = state.inputs.insert(k.clone(), value);
+        let old = state.inputs.insert(k, value);
         undo.push(UndoStep::InputsEntry(k, old));
     }
     if (*lane) == Lane::Steer {
-        state.steer.push_back(id.clone());
+        state.steer.push_back(*id);
         undo.push(UndoStep::SteerPushed);
     } else {
-        state.queue.push_back(id.clone());
+        state.queue.push_back(*id);
         undo.push(UndoStep::QueuePushed);
     }
     if key.is_some() {
         {
-            let (k, value) = (key.as_ref().ok_or(Fault::Absent)?.clone(), id.clone());
+            let (k, value) = (key.as_ref().ok_or(Fault::Absent)?.clone(), *id);
             let old = state.keys.insert(k.clone(), value);
             undo.push(UndoStep::KeysEntry(k, old));
         }
     }
-    state.admitted.push_back(id.clone());
+    state.admitted.push_back(*id);
     undo.push(UndoStep::AdmittedPushed);
     if ((state.admitted.len() as u64) > state.remember)
         && state.admitted.front().cloned().is_some()
@@ -2191,7 +2190,7 @@ fn fire_accept(
     }
     effects
         .push(Effect::Accepted {
-            input: id.clone(),
+            input: *id,
             lane: *lane,
         });
     Ok(())
@@ -2237,7 +2236,7 @@ fn fire_start_steer_run(
                 || (state.inputs.get(s).ok_or(Fault::Absent)?.attempts > 0u64)
             {
                 if state.staged.is_empty() {
-                    state.staged.push_back(s.clone());
+                    state.staged.push_back(*s);
                     undo.push(UndoStep::StagedPushed);
                 }
                 {
@@ -2249,7 +2248,7 @@ fn fire_start_steer_run(
                     );
                 }
             } else {
-                state.staged.push_back(s.clone());
+                state.staged.push_back(*s);
                 undo.push(UndoStep::StagedPushed);
             }
         }
@@ -2260,14 +2259,14 @@ fn fire_start_steer_run(
         }
         if state.inputs.contains_key(c) {
             {
-                let (k, value) = (c.clone(), InputPhase::Staged);
+                let (k, value) = (*c, InputPhase::Staged);
                 let entry = state.inputs.get_mut(&k).ok_or(Fault::Absent)?;
                 let old = ::std::mem::replace(&mut entry.phase, value);
                 undo.push(UndoStep::InputsLeaf2(k, old));
             }
             {
                 let (k, value) = (
-                    c.clone(),
+                    *c,
                     state
                         .inputs
                         .get(c)
@@ -2281,7 +2280,7 @@ fn fire_start_steer_run(
                 undo.push(UndoStep::InputsLeaf0(k, old));
             }
             {
-                let (k, value) = (c.clone(), Some(state.next_run));
+                let (k, value) = (*c, Some(state.next_run));
                 let entry = state.inputs.get_mut(&k).ok_or(Fault::Absent)?;
                 let old = ::std::mem::replace(&mut entry.last_run, value);
                 undo.push(UndoStep::InputsLeaf1(k, old));
@@ -2337,7 +2336,7 @@ fn fire_start_queue_run(
                 || (state.inputs.get(q).ok_or(Fault::Absent)?.attempts > 0u64)
             {
                 if state.staged.is_empty() {
-                    state.staged.push_back(q.clone());
+                    state.staged.push_back(*q);
                     undo.push(UndoStep::StagedPushed);
                 }
                 {
@@ -2349,7 +2348,7 @@ fn fire_start_queue_run(
                     );
                 }
             } else {
-                state.staged.push_back(q.clone());
+                state.staged.push_back(*q);
                 undo.push(UndoStep::StagedPushed);
             }
         }
@@ -2360,14 +2359,14 @@ fn fire_start_queue_run(
         }
         if state.inputs.contains_key(c) {
             {
-                let (k, value) = (c.clone(), InputPhase::Staged);
+                let (k, value) = (*c, InputPhase::Staged);
                 let entry = state.inputs.get_mut(&k).ok_or(Fault::Absent)?;
                 let old = ::std::mem::replace(&mut entry.phase, value);
                 undo.push(UndoStep::InputsLeaf2(k, old));
             }
             {
                 let (k, value) = (
-                    c.clone(),
+                    *c,
                     state
                         .inputs
                         .get(c)
@@ -2381,7 +2380,7 @@ fn fire_start_queue_run(
                 undo.push(UndoStep::InputsLeaf0(k, old));
             }
             {
-                let (k, value) = (c.clone(), Some(state.next_run));
+                let (k, value) = (*c, Some(state.next_run));
                 let entry = state.inputs.get_mut(&k).ok_or(Fault::Absent)?;
                 let old = ::std::mem::replace(&mut entry.last_run, value);
                 undo.push(UndoStep::InputsLeaf1(k, old));
@@ -2425,7 +2424,7 @@ fn fire_run_applied(
     for c in state.staged.iter() {
         if state.inputs.contains_key(c) {
             {
-                let (k, value) = (c.clone(), InputPhase::Applied);
+                let (k, value) = (*c, InputPhase::Applied);
                 let entry = state.inputs.get_mut(&k).ok_or(Fault::Absent)?;
                 let old = ::std::mem::replace(&mut entry.phase, value);
                 undo.push(UndoStep::InputsLeaf2(k, old));
@@ -2445,14 +2444,14 @@ fn fire_commit_run(
     for c in state.staged.iter() {
         if state.inputs.contains_key(c) {
             {
-                let (k, value) = (c.clone(), InputPhase::Consumed);
+                let (k, value) = (*c, InputPhase::Consumed);
                 let entry = state.inputs.get_mut(&k).ok_or(Fault::Absent)?;
                 let old = ::std::mem::replace(&mut entry.phase, value);
                 undo.push(UndoStep::InputsLeaf2(k, old));
             }
             effects
                 .push(Effect::Consumed {
-                    input: c.clone(),
+                    input: *c,
                     run: Some(*run),
                 });
         }
@@ -2478,43 +2477,37 @@ fn fire_fail_run(
         if state.inputs.contains_key(c) {
             if state.inputs.get(c).ok_or(Fault::Absent)?.attempts >= state.max_attempts {
                 {
-                    let (k, value) = (c.clone(), InputPhase::Abandoned);
+                    let (k, value) = (*c, InputPhase::Abandoned);
                     let entry = state.inputs.get_mut(&k).ok_or(Fault::Absent)?;
                     let old = ::std::mem::replace(&mut entry.phase, value);
                     undo.push(UndoStep::InputsLeaf2(k, old));
                 }
                 {
-                    let (k, value) = (
-                        c.clone(),
-                        Some(AbandonReason::MaxAttemptsExhausted),
-                    );
+                    let (k, value) = (*c, Some(AbandonReason::MaxAttemptsExhausted));
                     let entry = state.inputs.get_mut(&k).ok_or(Fault::Absent)?;
                     let old = ::std::mem::replace(&mut entry.reason, value);
                     undo.push(UndoStep::InputsLeaf3(k, old));
                 }
                 effects
                     .push(Effect::Abandoned {
-                        input: c.clone(),
+                        input: *c,
                         reason: AbandonReason::MaxAttemptsExhausted,
                     });
             } else {
                 {
-                    let (k, value) = (c.clone(), InputPhase::Queued);
+                    let (k, value) = (*c, InputPhase::Queued);
                     let entry = state.inputs.get_mut(&k).ok_or(Fault::Absent)?;
                     let old = ::std::mem::replace(&mut entry.phase, value);
                     undo.push(UndoStep::InputsLeaf2(k, old));
                 }
                 if state.inputs.get(c).ok_or(Fault::Absent)?.lane == Lane::Steer {
-                    state.steer.push_back(c.clone());
+                    state.steer.push_back(*c);
                     undo.push(UndoStep::SteerPushed);
                 } else {
-                    state.queue.push_back(c.clone());
+                    state.queue.push_back(*c);
                     undo.push(UndoStep::QueuePushed);
                 }
-                effects
-                    .push(Effect::Requeued {
-                        input: c.clone(),
-                    });
+                effects.push(Effect::Requeued { input: *c });
             }
         }
     }
@@ -2538,20 +2531,20 @@ fn fire_cancel_run(
     for c in state.staged.iter() {
         if state.inputs.contains_key(c) {
             {
-                let (k, value) = (c.clone(), InputPhase::Abandoned);
+                let (k, value) = (*c, InputPhase::Abandoned);
                 let entry = state.inputs.get_mut(&k).ok_or(Fault::Absent)?;
                 let old = ::std::mem::replace(&mut entry.phase, value);
                 undo.push(UndoStep::InputsLeaf2(k, old));
             }
             {
-                let (k, value) = (c.clone(), Some(AbandonReason::Cancelled));
+                let (k, value) = (*c, Some(AbandonReason::Cancelled));
                 let entry = state.inputs.get_mut(&k).ok_or(Fault::Absent)?;
                 let old = ::std::mem::replace(&mut entry.reason, value);
                 undo.push(UndoStep::InputsLeaf3(k, old));
             }
             effects
                 .push(Effect::Abandoned {
-                    input: c.clone(),
+                    input: *c,
                     reason: AbandonReason::Cancelled,
                 });
         }
@@ -2651,20 +2644,20 @@ fn fire_stop(
     for c in state.staged.iter() {
         if state.inputs.contains_key(c) {
             {
-                let (k, value) = (c.clone(), InputPhase::Abandoned);
+                let (k, value) = (*c, InputPhase::Abandoned);
                 let entry = state.inputs.get_mut(&k).ok_or(Fault::Absent)?;
                 let old = ::std::mem::replace(&mut entry.phase, value);
                 undo.push(UndoStep::InputsLeaf2(k, old));
             }
             {
-                let (k, value) = (c.clone(), Some(AbandonReason::Stopped));
+                let (k, value) = (*c, Some(AbandonReason::Stopped));
                 let entry = state.inputs.get_mut(&k).ok_or(Fault::Absent)?;
                 let old = ::std::mem::replace(&mut entry.reason, value);
                 undo.push(UndoStep::InputsLeaf3(k, old));
             }
             effects
                 .push(Effect::Abandoned {
-                    input: c.clone(),
+                    input: *c,
                     reason: AbandonReason::Stopped,
                 });
         }
@@ -2672,20 +2665,20 @@ fn fire_stop(
     for s in state.steer.iter() {
         if state.inputs.contains_key(s) {
             {
-                let (k, value) = (s.clone(), InputPhase::Abandoned);
+                let (k, value) = (*s, InputPhase::Abandoned);
                 let entry = state.inputs.get_mut(&k).ok_or(Fault::Absent)?;
                 let old = ::std::mem::replace(&mut entry.phase, value);
                 undo.push(UndoStep::InputsLeaf2(k, old));
             }
             {
-                let (k, value) = (s.clone(), Some(AbandonReason::Stopped));
+                let (k, value) = (*s, Some(AbandonReason::Stopped));
                 let entry = state.inputs.get_mut(&k).ok_or(Fault::Absent)?;
                 let old = ::std::mem::replace(&mut entry.reason, value);
                 undo.push(UndoStep::InputsLeaf3(k, old));
             }
             effects
                 .push(Effect::Abandoned {
-                    input: s.clone(),
+                    input: *s,
                     reason: AbandonReason::Stopped,
                 });
         }
@@ -2693,20 +2686,20 @@ fn fire_stop(
     for q in state.queue.iter() {
         if state.inputs.contains_key(q) {
             {
-                let (k, value) = (q.clone(), InputPhase::Abandoned);
+                let (k, value) = (*q, InputPhase::Abandoned);
                 let entry = state.inputs.get_mut(&k).ok_or(Fault::Absent)?;
                 let old = ::std::mem::replace(&mut entry.phase, value);
                 undo.push(UndoStep::InputsLeaf2(k, old));
             }
             {
-                let (k, value) = (q.clone(), Some(AbandonReason::Stopped));
+                let (k, value) = (*q, Some(AbandonReason::Stopped));
                 let entry = state.inputs.get_mut(&k).ok_or(Fault::Absent)?;
                 let old = ::std::mem::replace(&mut entry.reason, value);
                 undo.push(UndoStep::InputsLeaf3(k, old));
             }
             effects
                 .push(Effect::Abandoned {
-                    input: q.clone(),
+                    input: *q,
                     reason: AbandonReason::Stopped,
                 });
         }
@@ -2744,20 +2737,20 @@ fn fire_stop_idle(
     for s in state.steer.iter() {
         if state.inputs.contains_key(s) {
             {
-                let (k, value) = (s.clone(), InputPhase::Abandoned);
+                let (k, value) = (*s, InputPhase::Abandoned);
                 let entry = state.inputs.get_mut(&k).ok_or(Fault::Absent)?;
                 let old = ::std::mem::replace(&mut entry.phase, value);
                 undo.push(UndoStep::InputsLeaf2(k, old));
             }
             {
-                let (k, value) = (s.clone(), Some(AbandonReason::Stopped));
+                let (k, value) = (*s, Some(AbandonReason::Stopped));
                 let entry = state.inputs.get_mut(&k).ok_or(Fault::Absent)?;
                 let old = ::std::mem::replace(&mut entry.reason, value);
                 undo.push(UndoStep::InputsLeaf3(k, old));
             }
             effects
                 .push(Effect::Abandoned {
-                    input: s.clone(),
+                    input: *s,
                     reason: AbandonReason::Stopped,
                 });
         }
@@ -2765,20 +2758,20 @@ fn fire_stop_idle(
     for q in state.queue.iter() {
         if state.inputs.contains_key(q) {
             {
-                let (k, value) = (q.clone(), InputPhase::Abandoned);
+                let (k, value) = (*q, InputPhase::Abandoned);
                 let entry = state.inputs.get_mut(&k).ok_or(Fault::Absent)?;
                 let old = ::std::mem::replace(&mut entry.phase, value);
                 undo.push(UndoStep::InputsLeaf2(k, old));
             }
             {
-                let (k, value) = (q.clone(), Some(AbandonReason::Stopped));
+                let (k, value) = (*q, Some(AbandonReason::Stopped));
                 let entry = state.inputs.get_mut(&k).ok_or(Fault::Absent)?;
                 let old = ::std::mem::replace(&mut entry.reason, value);
                 undo.push(UndoStep::InputsLeaf3(k, old));
             }
             effects
                 .push(Effect::Abandoned {
-                    input: q.clone(),
+                    input: *q,
                     reason: AbandonReason::Stopped,
                 });
         }
@@ -2813,20 +2806,20 @@ fn fire_retire_idle(
     for s in state.steer.iter() {
         if state.inputs.contains_key(s) {
             {
-                let (k, value) = (s.clone(), InputPhase::Abandoned);
+                let (k, value) = (*s, InputPhase::Abandoned);
                 let entry = state.inputs.get_mut(&k).ok_or(Fault::Absent)?;
                 let old = ::std::mem::replace(&mut entry.phase, value);
                 undo.push(UndoStep::InputsLeaf2(k, old));
             }
             {
-                let (k, value) = (s.clone(), Some(AbandonReason::Retired));
+                let (k, value) = (*s, Some(AbandonReason::Retired));
                 let entry = state.inputs.get_mut(&k).ok_or(Fault::Absent)?;
                 let old = ::std::mem::replace(&mut entry.reason, value);
                 undo.push(UndoStep::InputsLeaf3(k, old));
             }
             effects
                 .push(Effect::Abandoned {
-                    input: s.clone(),
+                    input: *s,
                     reason: AbandonReason::Retired,
                 });
         }
@@ -2834,20 +2827,20 @@ fn fire_retire_idle(
     for q in state.queue.iter() {
         if state.inputs.contains_key(q) {
             {
-                let (k, value) = (q.clone(), InputPhase::Abandoned);
+                let (k, value) = (*q, InputPhase::Abandoned);
                 let entry = state.inputs.get_mut(&k).ok_or(Fault::Absent)?;
                 let old = ::std::mem::replace(&mut entry.phase, value);
                 undo.push(UndoStep::InputsLeaf2(k, old));
             }
             {
-                let (k, value) = (q.clone(), Some(AbandonReason::Retired));
+                let (k, value) = (*q, Some(AbandonReason::Retired));
                 let entry = state.inputs.get_mut(&k).ok_or(Fault::Absent)?;
                 let old = ::std::mem::replace(&mut entry.reason, value);
                 undo.push(UndoStep::InputsLeaf3(k, old));
             }
             effects
                 .push(Effect::Abandoned {
-                    input: q.clone(),
+                    input: *q,
                     reason: AbandonReason::Retired,
                 });
         }
@@ -2913,7 +2906,7 @@ fn fire_reset(
         if state.inputs.contains_key(s) {
             effects
                 .push(Effect::Abandoned {
-                    input: s.clone(),
+                    input: *s,
                     reason: AbandonReason::Reset,
                 });
         }
@@ -2922,7 +2915,7 @@ fn fire_reset(
         if state.inputs.contains_key(q) {
             effects
                 .push(Effect::Abandoned {
-                    input: q.clone(),
+                    input: *q,
                     reason: AbandonReason::Reset,
                 });
         }
@@ -2960,16 +2953,10 @@ fn fire_recycle(
         );
     }
     for s in state.steer.iter() {
-        effects
-            .push(Effect::Transferred {
-                input: s.clone(),
-            });
+        effects.push(Effect::Transferred { input: *s });
     }
     for q in state.queue.iter() {
-        effects
-            .push(Effect::Transferred {
-                input: q.clone(),
-            });
+        effects.push(Effect::Transferred { input: *q });
     }
     if old_phase == Phase::Attached {
         effects.push(Effect::DetachLoop);
@@ -2993,23 +2980,20 @@ fn fire_recover_run(
     for c in state.staged.iter() {
         if state.inputs.contains_key(c) {
             {
-                let (k, value) = (c.clone(), InputPhase::Queued);
+                let (k, value) = (*c, InputPhase::Queued);
                 let entry = state.inputs.get_mut(&k).ok_or(Fault::Absent)?;
                 let old = ::std::mem::replace(&mut entry.phase, value);
                 undo.push(UndoStep::InputsLeaf2(k, old));
             }
-            effects
-                .push(Effect::Transferred {
-                    input: c.clone(),
-                });
+            effects.push(Effect::Transferred { input: *c });
         }
     }
     for q in state.queue.iter() {
-        state.staged.push_back(q.clone());
+        state.staged.push_back(*q);
         undo.push(UndoStep::StagedPushed);
     }
     for s in state.steer.iter() {
-        state.staged.push_back(s.clone());
+        state.staged.push_back(*s);
         undo.push(UndoStep::StagedPushed);
     }
     undo.push(UndoStep::QueueReplaced(::std::mem::take(&mut state.queue)));
@@ -3017,10 +3001,10 @@ fn fire_recover_run(
     for x in state.staged.iter() {
         if state.inputs.contains_key(x) {
             if state.inputs.get(x).ok_or(Fault::Absent)?.lane == Lane::Steer {
-                state.steer.push_back(x.clone());
+                state.steer.push_back(*x);
                 undo.push(UndoStep::SteerPushed);
             } else {
-                state.queue.push_back(x.clone());
+                state.queue.push_back(*x);
                 undo.push(UndoStep::QueuePushed);
             }
         }
@@ -3071,21 +3055,21 @@ fn fire_destroy(
     for c in state.staged.iter() {
         effects
             .push(Effect::Abandoned {
-                input: c.clone(),
+                input: *c,
                 reason: AbandonReason::Destroyed,
             });
     }
     for s in state.steer.iter() {
         effects
             .push(Effect::Abandoned {
-                input: s.clone(),
+                input: *s,
                 reason: AbandonReason::Destroyed,
             });
     }
     for q in state.queue.iter() {
         effects
             .push(Effect::Abandoned {
-                input: q.clone(),
+                input: *q,
                 reason: AbandonReason::Destroyed,
             });
     }
@@ -3128,21 +3112,21 @@ fn fire_unregister(
     for c in state.staged.iter() {
         effects
             .push(Effect::Abandoned {
-                input: c.clone(),
+                input: *c,
                 reason: AbandonReason::Unregistered,
             });
     }
     for s in state.steer.iter() {
         effects
             .push(Effect::Abandoned {
-                input: s.clone(),
+                input: *s,
                 reason: AbandonReason::Unregistered,
             });
     }
     for q in state.queue.iter() {
         effects
             .push(Effect::Abandoned {
-                input: q.clone(),
+                input: *q,
                 reason: AbandonReason::Unregistered,
             });
     }
@@ -3233,7 +3217,7 @@ fn dispatch(
                 _ => Err(RejectReason::NotHandled),
             }
         }
-        Input::Accept { id, kind, lane, durability, key, has_request, wake } => {
+        Input::Accept { id, named, kind, lane, durability, key, has_request, wake } => {
             match state.phase {
                 Phase::Idle | Phase::Attached | Phase::Running => {
                     let mut failed = Vec::new();
@@ -3269,7 +3253,14 @@ fn dispatch(
                                 })
                         }
                     }
-                    match self::guards_accept_operation(state, id, kind, durability, key)
+                    match self::guards_accept_operation(
+                            state,
+                            id,
+                            named,
+                            kind,
+                            durability,
+                            key,
+                        )
                         .map_err(|f| f.at(TransitionId::AcceptOperation))?
                     {
                         None => {
@@ -3297,6 +3288,7 @@ fn dispatch(
                     match self::guards_accept(
                             state,
                             id,
+                            named,
                             kind,
                             durability,
                             key,

@@ -1,0 +1,222 @@
+//! The shell's side of the inputs a session remembers.
+//!
+//! The kernel names inputs by `u64` handles, so its maps compare integers instead of
+//! strings. The ledger assigns them: one handle per caller id the kernel remembers, so an id
+//! the kernel still knows gets its old handle back (and the kernel can refuse it as a
+//! duplicate). It also keeps what only the shell needs per input: the id itself, whether
+//! it has store rows, the body the executor is handed, the last executor error and the
+//! completion waiters.
+//!
+//! It mirrors the kernel's `inputs` map and decides nothing: an entry is added when an
+//! accept reserves a handle (and released if the kernel does not admit it), dropped when
+//! the kernel evicts the input, and cleared when the kernel forgets every input.
+
+use crate::completion::{CompletionHandle, CompletionOutcome, CompletionRegistry};
+use crate::input::RuntimeInput;
+use crate::types::{Durability, InputId};
+use std::collections::HashMap;
+
+/// What the shell keeps about one remembered input.
+#[derive(Debug)]
+struct Entry {
+    id: InputId,
+    /// Durable inputs have store rows.
+    durable: bool,
+    /// The body the executor is handed; `None` once the input is terminal.
+    payload: Option<RuntimeInput>,
+    /// The last executor error, for the waiters if the input gives up.
+    error: Option<String>,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct Ledger {
+    handles: HashMap<InputId, u64>,
+    entries: HashMap<u64, Entry>,
+    /// The next fresh handle; handles are never reused within a session.
+    next: u64,
+    waiters: CompletionRegistry<u64>,
+}
+
+impl Ledger {
+    /// The handle of `input`'s id: the one it has while the kernel remembers it, otherwise a
+    /// fresh one, reserved until the caller `release`s it (the kernel did not admit the
+    /// input) or the kernel forgets it. Returns whether the handle is fresh.
+    pub fn reserve(&mut self, input: &RuntimeInput) -> (u64, bool) {
+        if let Some(&handle) = self.handles.get(input.id()) {
+            return (handle, false);
+        }
+        self.next += 1;
+        let handle = self.next;
+        self.handles.insert(input.id().clone(), handle);
+        self.entries.insert(
+            handle,
+            Entry {
+                id: input.id().clone(),
+                durable: input.header.durability == Durability::Durable,
+                payload: None,
+                error: None,
+            },
+        );
+        (handle, true)
+    }
+
+    /// Drops a reserved handle the kernel did not admit.
+    pub fn release(&mut self, handle: u64) {
+        self.forget(handle);
+    }
+
+    /// The handle of a remembered id.
+    pub fn handle(&self, id: &InputId) -> Option<u64> {
+        self.handles.get(id).copied()
+    }
+
+    /// The caller's id behind `handle`. Every handle the kernel names is in the ledger; a
+    /// missing one is a shell bug, reported and shown as `#handle` rather than a panic.
+    pub fn id(&self, handle: u64) -> InputId {
+        match self.entries.get(&handle) {
+            Some(entry) => entry.id.clone(),
+            None => {
+                tracing::error!(handle, "the kernel named an input the ledger does not know");
+                InputId(format!("#{handle}"))
+            }
+        }
+    }
+
+    /// Whether the input has store rows.
+    pub fn is_durable(&self, handle: u64) -> bool {
+        self.entries.get(&handle).is_some_and(|e| e.durable)
+    }
+
+    /// Keeps the body of an admitted input for the executor.
+    pub fn keep_payload(&mut self, handle: u64, input: RuntimeInput) {
+        if let Some(entry) = self.entries.get_mut(&handle) {
+            entry.payload = Some(input);
+        }
+    }
+
+    /// A copy of the body, for the executor.
+    pub fn payload(&self, handle: u64) -> Option<RuntimeInput> {
+        self.entries.get(&handle).and_then(|e| e.payload.clone())
+    }
+
+    pub fn remember_error(&mut self, handle: u64, error: &str) {
+        if let Some(entry) = self.entries.get_mut(&handle) {
+            entry.error = Some(error.to_string());
+        }
+    }
+
+    pub fn last_error(&self, handle: u64) -> Option<String> {
+        self.entries.get(&handle).and_then(|e| e.error.clone())
+    }
+
+    pub fn register_waiter(&mut self, handle: u64) -> CompletionHandle {
+        let id = self.id(handle);
+        self.waiters.register(handle, id)
+    }
+
+    /// The input is terminal: its waiters learn `outcome`, its body and error go. The entry
+    /// stays while the kernel remembers the input.
+    pub fn finish(&mut self, handle: u64, outcome: CompletionOutcome) {
+        self.waiters.resolve(&handle, outcome);
+        if let Some(entry) = self.entries.get_mut(&handle) {
+            entry.payload = None;
+            entry.error = None;
+        }
+    }
+
+    /// The kernel evicted the input.
+    pub fn forget(&mut self, handle: u64) {
+        if let Some(entry) = self.entries.remove(&handle) {
+            self.handles.remove(&entry.id);
+        }
+    }
+
+    /// The kernel forgot every input (reset, destroy, unregister). Waiters still pending are
+    /// kept: the caller resolves them.
+    pub fn forget_all(&mut self) {
+        self.handles.clear();
+        self.entries.clear();
+    }
+
+    /// How many inputs the ledger remembers (the kernel's `inputs` has as many).
+    #[cfg(test)]
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Resolves every remaining waiter with `outcome`; returns how many there were.
+    pub fn resolve_all_waiters(&mut self, outcome: impl FnMut(&u64) -> CompletionOutcome) -> usize {
+        self.waiters.resolve_all(outcome)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::completion::TerminationReason;
+
+    #[test]
+    fn a_remembered_id_keeps_its_handle_and_a_forgotten_one_gets_a_new_one() {
+        let mut ledger = Ledger::default();
+        let a = RuntimeInput::prompt("a", "x");
+        let (h, fresh) = ledger.reserve(&a);
+        assert!(fresh);
+        assert_eq!(ledger.reserve(&a), (h, false));
+        assert_eq!(ledger.id(h), InputId::from("a"));
+        assert_eq!(ledger.handle(&InputId::from("a")), Some(h));
+        ledger.forget(h);
+        assert_eq!(ledger.handle(&InputId::from("a")), None);
+        let (again, fresh) = ledger.reserve(&a);
+        assert!(fresh);
+        assert_ne!(again, h, "handles are never reused");
+        assert_eq!(ledger.len(), 1);
+    }
+
+    #[test]
+    fn a_released_reservation_leaves_nothing() {
+        let mut ledger = Ledger::default();
+        let (h, _) = ledger.reserve(&RuntimeInput::prompt("a", "x"));
+        ledger.release(h);
+        assert_eq!(ledger.len(), 0);
+        assert_eq!(ledger.handle(&InputId::from("a")), None);
+    }
+
+    #[tokio::test]
+    async fn finishing_resolves_waiters_and_drops_the_body() {
+        let mut ledger = Ledger::default();
+        let input = RuntimeInput::prompt("a", "x");
+        let (h, _) = ledger.reserve(&input);
+        ledger.keep_payload(h, input.clone());
+        ledger.remember_error(h, "boom");
+        let waiter = ledger.register_waiter(h);
+        assert_eq!(waiter.input(), &InputId::from("a"));
+        assert_eq!(ledger.payload(h), Some(input));
+        assert_eq!(ledger.last_error(h).as_deref(), Some("boom"));
+        ledger.finish(h, CompletionOutcome::Cancelled);
+        assert_eq!(waiter.await, CompletionOutcome::Cancelled);
+        assert_eq!(ledger.payload(h), None);
+        assert_eq!(ledger.last_error(h), None);
+        assert_eq!(ledger.len(), 1, "the kernel still remembers it");
+    }
+
+    #[tokio::test]
+    async fn forgetting_everything_keeps_pending_waiters_for_the_caller() {
+        let mut ledger = Ledger::default();
+        let (h, _) = ledger.reserve(&RuntimeInput::prompt("a", "x"));
+        let waiter = ledger.register_waiter(h);
+        ledger.forget_all();
+        assert_eq!(ledger.len(), 0);
+        let reason = TerminationReason::Unregistered;
+        let outcome = CompletionOutcome::RuntimeTerminated { reason };
+        assert_eq!(ledger.resolve_all_waiters(|_| outcome.clone()), 1);
+        assert_eq!(waiter.await, outcome);
+    }
+
+    #[test]
+    fn an_unknown_handle_is_named_not_a_panic() {
+        let ledger = Ledger::default();
+        assert_eq!(ledger.id(7), InputId::from("#7"));
+        assert!(!ledger.is_durable(7));
+        assert_eq!(ledger.payload(7), None);
+    }
+}
