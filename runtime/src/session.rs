@@ -413,29 +413,23 @@ impl Session {
                         terminal.push(TerminalRow::consumed(ledger.id(input.0)));
                     }
                 }
-                k::Effect::Abandoned { input, reason } => {
-                    if durable(input) {
-                        terminal.push(TerminalRow::abandoned(
-                            ledger.id(input.0),
-                            kernel_io::abandon_reason(*reason),
-                            ledger.last_error(input.0),
-                        ));
-                    }
+                k::Effect::Abandoned { input, reason } if durable(input) => {
+                    terminal.push(TerminalRow::abandoned(
+                        ledger.id(input.0),
+                        kernel_io::abandon_reason(*reason),
+                        ledger.last_error(input.0),
+                    ));
                 }
-                k::Effect::Requeued { input } => {
-                    if durable(input) {
-                        requeued.push(ledger.id(input.0));
-                    }
+                k::Effect::Requeued { input } if durable(input) => {
+                    requeued.push(ledger.id(input.0));
                 }
-                k::Effect::Transferred { input } => {
-                    if durable(input) {
-                        transferred.push(ledger.id(input.0));
-                    }
+                k::Effect::Transferred { input } if durable(input) => {
+                    transferred.push(ledger.id(input.0));
                 }
-                k::Effect::Evicted { input, durability } => {
-                    if *durability == k::Durability::Durable {
-                        evicted.push(ledger.id(input.0));
-                    }
+                k::Effect::Evicted { input, durability }
+                    if *durability == k::Durability::Durable =>
+                {
+                    evicted.push(ledger.id(input.0));
                 }
                 k::Effect::Removed => unregistered = true,
                 k::Effect::Forgotten => forgotten = true,

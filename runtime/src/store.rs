@@ -16,7 +16,7 @@ use crate::types::{
 };
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 
 /// An accepted input as persisted: the input itself plus its admission sequence number, which
@@ -116,7 +116,8 @@ pub enum StoreWrite {
     },
     /// `reset`: the kernel forgot every input and idempotency key of the session, so every
     /// stored input row goes too (otherwise a reused id or key would conflict with, or after
-    /// a restart be bound to, an input the kernel no longer knows). Receipts and phase stay.
+    /// a restart be bound to, an input the kernel no longer knows). The phase stays, and so
+    /// do receipts, until the next commit or eviction prunes those naming no stored input.
     InputsForgotten { session: SessionId },
     /// Finished inputs the kernel forgot so that a long-lived session stays bounded (it
     /// remembers a fixed number of inputs): their rows go, and their ids and idempotency
@@ -251,7 +252,8 @@ struct SessionRecord {
     /// Boxed: the table grows with every accepted input, and a rehash then moves
     /// pointers instead of whole records.
     inputs: HashMap<InputId, Box<StoredInputRecord>>,
-    runs: Vec<RunReceipt>,
+    /// Oldest first; see `prune_receipts`.
+    runs: VecDeque<RunReceipt>,
 }
 
 impl SessionRecord {
@@ -261,7 +263,21 @@ impl SessionRecord {
         StoredSession {
             phase: self.phase,
             inputs,
-            runs: self.runs.clone(),
+            runs: self.runs.iter().cloned().collect(),
+        }
+    }
+
+    /// Drops the oldest receipts none of whose inputs has a row any more (all evicted, or
+    /// none durable): nothing can ask about them, and keeping them would grow a long-lived
+    /// session without bound. Receipts go in commit order, so one that still names a
+    /// stored input keeps the ones after it.
+    fn prune_receipts(&mut self) {
+        while self
+            .runs
+            .front()
+            .is_some_and(|r| r.inputs.iter().all(|i| !self.inputs.contains_key(i)))
+        {
+            self.runs.pop_front();
         }
     }
 
@@ -548,7 +564,8 @@ impl Inner {
                 for row in terminal {
                     record.apply_terminal(row);
                 }
-                record.runs.push(receipt);
+                record.runs.push_back(receipt);
+                record.prune_receipts();
             }
             StoreWrite::RunFailed {
                 session,
@@ -584,6 +601,7 @@ impl Inner {
                     for id in &inputs {
                         record.inputs.remove(id);
                     }
+                    record.prune_receipts();
                 }
             }
             StoreWrite::InputsTerminal { session, rows } => {
@@ -795,6 +813,49 @@ mod tests {
         assert_eq!(phase_of(&store, "a"), Some(InputPhase::Queued));
         assert_eq!(phase_of(&store, "b"), None);
         assert_eq!(stored.runs.len(), 1);
+    }
+
+    #[tokio::test]
+    async fn evicted_inputs_lose_their_rows_and_then_their_receipts() {
+        let store = InMemoryStore::new();
+        let evict = |ids: &[&str]| StoreWrite::InputsEvicted {
+            session: sid(),
+            inputs: ids.iter().map(|i| InputId::from(*i)).collect(),
+        };
+        store
+            .write(vec![accepted("a", 1), accepted("b", 2), accepted("c", 3)])
+            .await
+            .unwrap();
+        for (run, id) in [(1, "a"), (2, "b")] {
+            store.write(vec![staged(run, &[id])]).await.unwrap();
+            store.write(vec![committed(run, &[id])]).await.unwrap();
+        }
+        // Only finished inputs can be evicted, and only stored ones.
+        for (ids, what) in [(&["c"][..], "not finished"), (&["zz"][..], "not stored")] {
+            let err = store.write(vec![evict(ids)]).await.unwrap_err();
+            assert!(
+                matches!(&err, StoreError::Conflict(m) if m.contains(what)),
+                "{err:?}"
+            );
+        }
+        // Evicting twice in one batch is a conflict too, and the batch writes nothing.
+        let err = store.write(vec![evict(&["a"]), evict(&["a"])]).await;
+        assert!(matches!(err, Err(StoreError::Conflict(_))), "{err:?}");
+        assert_eq!(phase_of(&store, "a"), Some(InputPhase::Consumed));
+        // An evicted id can be accepted again in the same batch.
+        store
+            .write(vec![evict(&["a"]), accepted("a", 4)])
+            .await
+            .unwrap();
+        assert_eq!(phase_of(&store, "a"), Some(InputPhase::Queued));
+        let runs = store.session(&sid()).unwrap().runs;
+        assert_eq!(runs.len(), 1, "run 1 named only the evicted a");
+        assert_eq!(runs[0].run, RunId(2));
+        store.write(vec![evict(&["b"])]).await.unwrap();
+        let stored = store.session(&sid()).unwrap();
+        assert!(stored.runs.is_empty());
+        assert_eq!(stored.inputs.len(), 2, "a (again) and c");
+        assert_eq!(store.writes_of(WriteKind::InputsEvicted), 2);
     }
 
     #[tokio::test]

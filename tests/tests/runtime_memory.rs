@@ -1,0 +1,174 @@
+//! A long-lived session stays bounded: past `RuntimeOptions::remembered_inputs`, each new
+//! input makes the session forget its oldest finished one, in the kernel, the shell and the
+//! store.
+
+mod support;
+
+use std::num::NonZeroU64;
+use std::sync::Arc;
+use support::*;
+use suricate_runtime::*;
+
+/// A runtime remembering `n` inputs, with session "s" attached to a scripted executor that
+/// completes every run.
+async fn remembering(
+    n: u64,
+) -> (
+    Arc<SessionRuntime>,
+    Arc<InMemoryStore>,
+    SessionId,
+    ScriptedExecutor,
+) {
+    let store = Arc::new(InMemoryStore::new());
+    let options = RuntimeOptions {
+        remembered_inputs: NonZeroU64::new(n).expect("n > 0"),
+    };
+    let runtime = Arc::new(SessionRuntime::with_options(store.clone(), options));
+    let s = sid("s");
+    let exec = ScriptedExecutor::new();
+    runtime
+        .ensure_executor(s.clone(), Arc::new(exec.clone()))
+        .await
+        .unwrap();
+    (runtime, store, s, exec)
+}
+
+/// Accepts `input` and waits for it to complete.
+async fn run(runtime: &SessionRuntime, s: &SessionId, input: RuntimeInput) {
+    let done = within(accept(runtime, s, input)).await;
+    assert!(matches!(
+        within(done).await,
+        CompletionOutcome::Completed(_)
+    ));
+}
+
+async fn remembered(runtime: &SessionRuntime, s: &SessionId, id: &str) -> bool {
+    runtime.input_state(s, &iid(id)).await.unwrap().is_some()
+}
+
+#[tokio::test]
+async fn the_oldest_finished_inputs_are_forgotten_everywhere() {
+    let (runtime, store, s, _exec) = remembering(3).await;
+    for i in 0..5 {
+        run(&runtime, &s, prompt(&format!("p{i}"))).await;
+    }
+    for forgotten in ["p0", "p1"] {
+        assert!(!remembered(&runtime, &s, forgotten).await, "{forgotten}");
+        assert!(store.input(&s, &iid(forgotten)).is_none(), "{forgotten}");
+    }
+    for kept in ["p2", "p3", "p4"] {
+        let state = runtime.input_state(&s, &iid(kept)).await.unwrap();
+        assert_eq!(state.expect(kept).phase, InputPhase::Consumed);
+        assert!(store.input(&s, &iid(kept)).is_some(), "{kept}");
+    }
+    let kernel = runtime.kernel_snapshot(&s).await.unwrap();
+    assert_eq!(kernel.inputs.len(), 3);
+    assert_eq!(store.session(&s).unwrap().inputs.len(), 3);
+    assert_eq!(store.writes_of(WriteKind::InputsEvicted), 2);
+}
+
+#[tokio::test]
+async fn a_forgotten_id_and_key_can_be_used_again_and_a_remembered_key_still_dedupes() {
+    let (runtime, _store, s, exec) = remembering(2).await;
+    run(&runtime, &s, prompt("a").with_key("ka")).await;
+    run(&runtime, &s, prompt("b").with_key("kb")).await;
+    // "a" is still remembered: its id is a duplicate and its key deduplicates.
+    let dup = runtime.accept(&s, prompt("a")).await.unwrap_err();
+    assert_eq!(dup, RuntimeError::Rejected(InputRejection::DuplicateId));
+    run(&runtime, &s, prompt("c")).await;
+    // Accepting "c" made the session forget "a" (the oldest, finished).
+    assert!(!remembered(&runtime, &s, "a").await);
+    let again = runtime
+        .accept(&s, prompt("x").with_key("ka"))
+        .await
+        .unwrap();
+    assert_eq!(
+        again.outcome,
+        AcceptOutcome::Accepted,
+        "key ka was forgotten"
+    );
+    within(again.completion.expect("a handle")).await;
+    // "b" is forgotten by now too, but "x" and "c" are remembered.
+    let same_key = runtime
+        .accept(&s, prompt("y").with_key("ka"))
+        .await
+        .unwrap();
+    assert_eq!(same_key.outcome, AcceptOutcome::Deduplicated);
+    assert!(same_key.completion.is_none(), "x is already finished");
+    run(&runtime, &s, prompt("a")).await;
+    assert_eq!(exec.calls(), 5, "a, b, c, x and a again ran; y did not");
+}
+
+#[tokio::test]
+async fn live_inputs_are_never_forgotten() {
+    let store = Arc::new(InMemoryStore::new());
+    let options = RuntimeOptions {
+        remembered_inputs: NonZeroU64::new(2).unwrap(),
+    };
+    let runtime = SessionRuntime::with_options(store.clone(), options);
+    let s = sid("s");
+    runtime.register_session(s.clone()).await.unwrap();
+    // No executor: everything stays queued, so nothing may be forgotten.
+    let mut handles = Vec::new();
+    for i in 0..5 {
+        handles.push(accept(&runtime, &s, msg(&format!("m{i}"))).await);
+    }
+    for i in 0..5 {
+        assert!(remembered(&runtime, &s, &format!("m{i}")).await, "m{i}");
+    }
+    assert_eq!(runtime.list_active_inputs(&s).await.unwrap().len(), 5);
+    let exec = ScriptedExecutor::new();
+    runtime
+        .ensure_executor(s.clone(), Arc::new(exec))
+        .await
+        .unwrap();
+    for h in handles {
+        assert!(matches!(within(h).await, CompletionOutcome::Completed(_)));
+    }
+    // Finished now; each new input forgets one of the oldest.
+    run(&runtime, &s, prompt("p")).await;
+    assert!(!remembered(&runtime, &s, "m0").await);
+    assert!(remembered(&runtime, &s, "m1").await);
+}
+
+#[tokio::test]
+async fn ephemeral_inputs_are_forgotten_without_store_rows() {
+    let (runtime, store, s, _exec) = remembering(1).await;
+    run(&runtime, &s, msg("e").durability(Durability::Ephemeral)).await;
+    run(&runtime, &s, prompt("d")).await;
+    assert!(!remembered(&runtime, &s, "e").await);
+    assert_eq!(store.writes_of(WriteKind::InputsEvicted), 0, "e had no row");
+    run(&runtime, &s, prompt("d2")).await;
+    assert!(store.input(&s, &iid("d")).is_none());
+    assert_eq!(store.writes_of(WriteKind::InputsEvicted), 1);
+}
+
+#[tokio::test]
+async fn a_failed_store_write_keeps_the_input_that_would_have_been_forgotten() {
+    let (runtime, store, s, _exec) = remembering(1).await;
+    run(&runtime, &s, prompt("old")).await;
+    store.fail_next_writes(1);
+    let err = runtime.accept(&s, prompt("new")).await.unwrap_err();
+    assert!(matches!(err, RuntimeError::Store(_)), "{err:?}");
+    assert!(remembered(&runtime, &s, "old").await, "rolled back");
+    assert!(!remembered(&runtime, &s, "new").await, "no trace of new");
+    assert!(store.input(&s, &iid("old")).is_some());
+    run(&runtime, &s, prompt("new")).await;
+    assert!(!remembered(&runtime, &s, "old").await);
+    assert!(store.input(&s, &iid("old")).is_none());
+}
+
+#[tokio::test]
+async fn operations_count_as_remembered_inputs() {
+    let (runtime, _store, s, _exec) = remembering(1).await;
+    let op = runtime
+        .accept(
+            &s,
+            RuntimeInput::operation("op", "noop", serde_json::Value::Null),
+        )
+        .await
+        .unwrap();
+    assert_eq!(op.outcome, AcceptOutcome::Accepted);
+    run(&runtime, &s, prompt("p")).await;
+    assert!(!remembered(&runtime, &s, "op").await);
+}
