@@ -27,6 +27,8 @@ use tokio::sync::{mpsc, oneshot};
 
 /// Live heap bytes (allocations minus deallocations) of the whole process.
 static LIVE: AtomicIsize = AtomicIsize::new(0);
+/// Allocation calls (`alloc`, `alloc_zeroed`, `realloc`) of the whole process.
+static ALLOCS: AtomicIsize = AtomicIsize::new(0);
 
 struct Counting;
 
@@ -34,12 +36,14 @@ struct Counting;
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         LIVE.fetch_add(layout.size() as isize, Ordering::Relaxed);
+        ALLOCS.fetch_add(1, Ordering::Relaxed);
         // SAFETY: same contract as the caller's.
         unsafe { System.alloc(layout) }
     }
 
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
         LIVE.fetch_add(layout.size() as isize, Ordering::Relaxed);
+        ALLOCS.fetch_add(1, Ordering::Relaxed);
         // SAFETY: same contract as the caller's.
         unsafe { System.alloc_zeroed(layout) }
     }
@@ -55,6 +59,7 @@ unsafe impl GlobalAlloc for Counting {
             new_size as isize - layout.size() as isize,
             Ordering::Relaxed,
         );
+        ALLOCS.fetch_add(1, Ordering::Relaxed);
         // SAFETY: same contract as the caller's.
         unsafe { System.realloc(ptr, layout, new_size) }
     }
@@ -173,7 +178,7 @@ type Pending = std::pin::Pin<Box<dyn std::future::Future<Output = bool> + Send>>
 impl Subject {
     /// A fresh system with `n` attached sessions `s0..s{n-1}`.
     async fn build(kind: Kind, n: usize) -> (Subject, Vec<SessionId>) {
-        let ids: Vec<SessionId> = (0..n).map(|i| SessionId(format!("s{i}"))).collect();
+        let ids: Vec<SessionId> = (0..n).map(|i| SessionId::from(format!("s{i}"))).collect();
         let system = if kind != Kind::HandLoop {
             let rt = Arc::new(if kind == Kind::RuntimeNullStore {
                 SessionRuntime::with_store(Arc::new(NullStore))
@@ -421,11 +426,11 @@ fn memory_report(rt: &tokio::runtime::Runtime, quick: bool) {
     let inputs: u64 = if quick { 1_000 } else { 100_000 };
     println!("\nHeap (counting global allocator; {n} idle sessions, {inputs} completed inputs)");
     println!(
-        "{:<22} {:>20} {:>26}",
-        "system", "bytes/idle session", "bytes retained/input"
+        "{:<22} {:>20} {:>26} {:>18}",
+        "system", "bytes/idle session", "bytes retained/input", "allocations/input"
     );
     for kind in [Kind::Runtime, Kind::RuntimeNullStore, Kind::HandLoop] {
-        let (idle, retained) = rt.block_on(async move {
+        let (idle, retained, allocs) = rt.block_on(async move {
             // Warm-up: tokio's and the allocator's one-off structures are not per session.
             let (warm, warm_ids) = Subject::build(kind, 8).await;
             warm.shutdown(&warm_ids).await;
@@ -435,21 +440,32 @@ fn memory_report(rt: &tokio::runtime::Runtime, quick: bool) {
             // Let every loop task run up to its first park.
             tokio::time::sleep(Duration::from_millis(200)).await;
             let after = live_bytes();
-            // The ids are the caller's, not the runtime's.
-            let ids_bytes: isize = ids.iter().map(|id| id.0.capacity() as isize).sum::<isize>()
+            // The ids are the caller's, not the runtime's (each an `Arc<str>`: two counters
+            // and the text).
+            let ids_bytes: isize = ids
+                .iter()
+                .map(|id| (2 * std::mem::size_of::<usize>() + id.as_str().len()) as isize)
+                .sum::<isize>()
                 + (ids.capacity() * std::mem::size_of::<SessionId>()) as isize;
             let idle = (after - before - ids_bytes) as f64 / n as f64;
             // Drive one session, then see what it still holds once every input is done.
             let start = live_bytes();
+            let allocs_before = ALLOCS.load(Ordering::Relaxed);
             let latencies = sequential(system.clone(), ids[0].clone(), inputs, false).await;
+            // Includes the driver's own (the input it builds, its boxed wait): the same
+            // for every system.
+            let allocs = (ALLOCS.load(Ordering::Relaxed) - allocs_before) as f64 / inputs as f64;
             drop(latencies);
             tokio::time::sleep(Duration::from_millis(50)).await;
             let retained = (live_bytes() - start) as f64 / inputs as f64;
             black_box(&ids);
             system.shutdown(&ids).await;
-            (idle, retained)
+            (idle, retained, allocs)
         });
-        println!("{:<22} {idle:>20.0} {retained:>26.0}", kind.name());
+        println!(
+            "{:<22} {idle:>20.0} {retained:>26.0} {allocs:>18.1}",
+            kind.name()
+        );
     }
 }
 

@@ -77,7 +77,7 @@ impl Ledger {
             Some(entry) => entry.id.clone(),
             None => {
                 tracing::error!(handle, "the kernel named an input the ledger does not know");
-                InputId(format!("#{handle}"))
+                InputId::from(format!("#{handle}"))
             }
         }
     }

@@ -5,14 +5,19 @@
 //! changes what library users compile against.
 
 use serde::{Deserialize, Serialize};
+use std::borrow::Borrow;
 use std::fmt;
+use std::sync::Arc;
 
+/// A string identifier that is cheap to clone: the runtime copies ids into store rows,
+/// waiters, events and run primitives, and a shared `Arc<str>` makes each copy a reference
+/// count instead of an allocation.
 macro_rules! string_id {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
         #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
         #[serde(transparent)]
-        pub struct $name(pub String);
+        pub struct $name(Arc<str>);
 
         impl $name {
             /// The identifier as a string slice.
@@ -23,13 +28,20 @@ macro_rules! string_id {
 
         impl From<&str> for $name {
             fn from(value: &str) -> Self {
-                Self(value.to_owned())
+                Self(Arc::from(value))
             }
         }
 
         impl From<String> for $name {
             fn from(value: String) -> Self {
-                Self(value)
+                Self(Arc::from(value))
+            }
+        }
+
+        /// Maps keyed by the id can be searched with a `&str`.
+        impl Borrow<str> for $name {
+            fn borrow(&self) -> &str {
+                &self.0
             }
         }
 
@@ -187,7 +199,7 @@ mod tests {
         let s = SessionId::from("s-1");
         assert_eq!(s.as_str(), "s-1");
         assert_eq!(s.to_string(), "s-1");
-        assert_eq!(InputId::from(String::from("i")), InputId("i".into()));
+        assert_eq!(InputId::from(String::from("i")), InputId::from("i"));
         assert_eq!(RunId(7).to_string(), "run-7");
         assert!(RunId(1) < RunId(2));
     }
