@@ -14,7 +14,7 @@ use criterion::{Criterion, Throughput};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::collections::{HashMap, VecDeque};
 use std::hint::black_box;
-use std::sync::atomic::{AtomicIsize, Ordering};
+use std::sync::atomic::{AtomicIsize, AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 use suricate_runtime::{
@@ -25,41 +25,86 @@ use tokio::sync::{mpsc, oneshot};
 
 // ---- Counting allocator ------------------------------------------------------------------
 
+/// Per-thread counters, each on its own cache line and written only by its thread (a plain
+/// load and store, no locked instruction), so that counting costs the measured systems
+/// next to nothing: a shared atomic would bounce between the workers on every allocation
+/// and tax the allocation-heavy system most. Readers sum every slot.
+#[repr(align(64))]
+struct Slot {
+    /// Heap bytes allocated minus bytes freed by this thread (negative when it frees what
+    /// others allocated; the sum over all slots is the process's live heap).
+    bytes: AtomicIsize,
+    /// Allocation calls (`alloc`, `alloc_zeroed`, `realloc`) by this thread.
+    calls: AtomicIsize,
+}
+
+const SLOTS: usize = 64;
+static COUNTERS: [Slot; SLOTS] = [const {
+    Slot {
+        bytes: AtomicIsize::new(0),
+        calls: AtomicIsize::new(0),
+    }
+}; SLOTS];
+static NEXT_SLOT: AtomicUsize = AtomicUsize::new(0);
+
+thread_local! {
+    /// This thread's slot. Threads past `SLOTS` share slots, and then an update can race
+    /// with another thread's; the bench has far fewer threads.
+    static SLOT: usize = NEXT_SLOT.fetch_add(1, Ordering::Relaxed) % SLOTS;
+}
+
+fn count(bytes: isize, calls: isize) {
+    let slot = &COUNTERS[SLOT.try_with(|s| *s).unwrap_or(SLOTS - 1)];
+    slot.bytes.store(
+        slot.bytes.load(Ordering::Relaxed) + bytes,
+        Ordering::Relaxed,
+    );
+    slot.calls.store(
+        slot.calls.load(Ordering::Relaxed) + calls,
+        Ordering::Relaxed,
+    );
+}
+
 /// Live heap bytes (allocations minus deallocations) of the whole process.
-static LIVE: AtomicIsize = AtomicIsize::new(0);
-/// Allocation calls (`alloc`, `alloc_zeroed`, `realloc`) of the whole process.
-static ALLOCS: AtomicIsize = AtomicIsize::new(0);
+fn live_bytes() -> isize {
+    COUNTERS
+        .iter()
+        .map(|s| s.bytes.load(Ordering::Relaxed))
+        .sum()
+}
+
+/// Allocation calls of the whole process so far.
+fn allocation_calls() -> isize {
+    COUNTERS
+        .iter()
+        .map(|s| s.calls.load(Ordering::Relaxed))
+        .sum()
+}
 
 struct Counting;
 
 // SAFETY: defers every call to `System` unchanged and only counts sizes.
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        LIVE.fetch_add(layout.size() as isize, Ordering::Relaxed);
-        ALLOCS.fetch_add(1, Ordering::Relaxed);
+        count(layout.size() as isize, 1);
         // SAFETY: same contract as the caller's.
         unsafe { System.alloc(layout) }
     }
 
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        LIVE.fetch_add(layout.size() as isize, Ordering::Relaxed);
-        ALLOCS.fetch_add(1, Ordering::Relaxed);
+        count(layout.size() as isize, 1);
         // SAFETY: same contract as the caller's.
         unsafe { System.alloc_zeroed(layout) }
     }
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        LIVE.fetch_sub(layout.size() as isize, Ordering::Relaxed);
+        count(-(layout.size() as isize), 0);
         // SAFETY: same contract as the caller's.
         unsafe { System.dealloc(ptr, layout) }
     }
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        LIVE.fetch_add(
-            new_size as isize - layout.size() as isize,
-            Ordering::Relaxed,
-        );
-        ALLOCS.fetch_add(1, Ordering::Relaxed);
+        count(new_size as isize - layout.size() as isize, 1);
         // SAFETY: same contract as the caller's.
         unsafe { System.realloc(ptr, layout, new_size) }
     }
@@ -415,10 +460,6 @@ fn latency_report(rt: &tokio::runtime::Runtime, quick: bool) {
     }
 }
 
-fn live_bytes() -> isize {
-    LIVE.load(Ordering::Relaxed)
-}
-
 /// Heap bytes per idle session (registered, executor attached, loop parked), and heap
 /// retained per completed input by a live session.
 fn memory_report(rt: &tokio::runtime::Runtime, quick: bool) {
@@ -450,11 +491,11 @@ fn memory_report(rt: &tokio::runtime::Runtime, quick: bool) {
             let idle = (after - before - ids_bytes) as f64 / n as f64;
             // Drive one session, then see what it still holds once every input is done.
             let start = live_bytes();
-            let allocs_before = ALLOCS.load(Ordering::Relaxed);
+            let allocs_before = allocation_calls();
             let latencies = sequential(system.clone(), ids[0].clone(), inputs, false).await;
             // Includes the driver's own (the input it builds, its boxed wait): the same
             // for every system.
-            let allocs = (ALLOCS.load(Ordering::Relaxed) - allocs_before) as f64 / inputs as f64;
+            let allocs = (allocation_calls() - allocs_before) as f64 / inputs as f64;
             drop(latencies);
             tokio::time::sleep(Duration::from_millis(50)).await;
             let retained = (live_bytes() - start) as f64 / inputs as f64;
