@@ -8,8 +8,8 @@
 
 use crate::executor::RunOutput;
 use crate::types::{AbandonReason, InputId};
+use foldhash::HashMap;
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
 use std::future::Future;
 use std::hash::Hash;
 use std::pin::Pin;
@@ -89,7 +89,7 @@ pub(crate) struct CompletionRegistry<K> {
 impl<K> Default for CompletionRegistry<K> {
     fn default() -> Self {
         Self {
-            waiters: HashMap::new(),
+            waiters: HashMap::default(),
             count: 0,
         }
     }

@@ -14,7 +14,7 @@
 use crate::completion::{CompletionHandle, CompletionOutcome, CompletionRegistry};
 use crate::input::RuntimeInput;
 use crate::types::{Durability, InputId};
-use std::collections::HashMap;
+use foldhash::HashMap;
 
 /// What the shell keeps about one remembered input.
 #[derive(Debug)]

@@ -3,6 +3,10 @@
 //! The shell modules hold the consumer-facing vocabulary (`types`, `input`), the executor
 //! seam (`executor`), completion handles (`completion`), the durable store seam (`store`),
 //! the event stream (`events`) and errors (`error`); `testing` has a scriptable executor.
+//!
+//! Hash maps keyed by caller-chosen ids use `foldhash`: seeded per process (so minimally
+//! resistant to crafted collisions) and several times cheaper than SipHash on the per-input
+//! path, where every accept and run hashes ids a few times.
 
 pub mod completion;
 mod control;

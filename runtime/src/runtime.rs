@@ -13,7 +13,7 @@ use crate::runtime_loop::run_loop;
 use crate::session::{ControlReport, LiveHandles, Session, Shared, StepContext};
 use crate::store::{InMemoryStore, RuntimeStore};
 use crate::types::{AbandonReason, InputId, InputPhase, RunId, RuntimePhase, SessionId};
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::num::NonZeroU64;
 use std::sync::{Arc, RwLock};
 use std::task::Poll;
@@ -93,7 +93,7 @@ pub(crate) struct Registry {
 impl Registry {
     fn new(store: Arc<dyn RuntimeStore>, options: RuntimeOptions) -> Registry {
         Registry {
-            sessions: RwLock::new(HashMap::new()),
+            sessions: RwLock::new(HashMap::default()),
             shared: Shared {
                 store,
                 events: EventBus::default(),

@@ -100,7 +100,8 @@ pub(crate) struct Step {
     /// Kernel handles of inputs (see `Ledger`).
     pub joined: Option<u64>,
     pub deduplicated: Option<u64>,
-    /// Inputs that reached a terminal phase in this step.
+    /// Inputs that reached a terminal phase in an accept step (an operation is consumed
+    /// on accept); other steps leave it empty.
     pub terminal: Vec<u64>,
     pub run_started: Option<(RunId, Vec<u64>)>,
     /// A boundary cancel or interrupt was dispatched to the executor.
@@ -546,7 +547,9 @@ impl Session {
                         None,
                         CompletionOutcome::Completed(output),
                     );
-                    step.terminal.push(input.0);
+                    if ctx.accepting.is_some() {
+                        step.terminal.push(input.0);
+                    }
                 }
                 k::Effect::Abandoned { input, reason } => {
                     let reason = kernel_io::abandon_reason(*reason);
@@ -559,7 +562,9 @@ impl Session {
                         abandoned_outcome(reason, error),
                     );
                     step.report.abandoned += 1;
-                    step.terminal.push(input.0);
+                    if ctx.accepting.is_some() {
+                        step.terminal.push(input.0);
+                    }
                 }
                 k::Effect::RunStarted { run, inputs, .. } => {
                     let run = kernel_io::run_id(*run);

@@ -15,8 +15,9 @@ use crate::types::{
     AbandonReason, HandlingMode, InputId, InputKind, InputPhase, RunId, RuntimePhase, SessionId,
 };
 use async_trait::async_trait;
+use foldhash::HashMap;
 use serde::{Deserialize, Serialize};
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::sync::Mutex;
 
 /// An accepted input as persisted: the input itself plus its admission sequence number, which
