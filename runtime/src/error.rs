@@ -36,6 +36,10 @@ pub enum RuntimeError {
     /// instead of panicking.
     #[error("kernel refused {0}")]
     Kernel(String),
+    /// A mutating operation was called outside a tokio runtime (or while it shut down): it
+    /// needs one to finish on its own task if the caller stops waiting. Nothing happened.
+    #[error("no tokio runtime to run the operation on")]
+    NoTokioRuntime,
 }
 
 /// Result alias for runtime operations.

@@ -253,6 +253,8 @@ pub enum InputRejection {
     RequestWithoutId,
     #[error("an operation cannot have derived durability")]
     DerivedOperation,
+    /// The session still remembers an input with this id (see
+    /// `RuntimeOptions::remembered_inputs`).
     #[error("an input with this id already exists in the session")]
     DuplicateId,
 }

@@ -22,10 +22,11 @@ use tokio::sync::broadcast;
 /// Settings shared by every session of a runtime.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RuntimeOptions {
-    /// How many inputs a session remembers. Live inputs are always remembered; past this
-    /// count, each newly accepted input makes the session forget its oldest input if that
-    /// one has finished: `input_state` no longer knows it, its id and idempotency key may
-    /// be used again, and its store row goes. Bounds a long-lived session's memory.
+    /// How many finished inputs a session remembers (live ones are always remembered).
+    /// Past this count, each accept makes the session forget the oldest finished inputs
+    /// (up to two per accept): `input_state` no longer knows them, their ids and
+    /// idempotency keys may be used again, and their store rows go. Bounds a long-lived
+    /// session's memory.
     pub remembered_inputs: NonZeroU64,
 }
 
@@ -355,8 +356,8 @@ impl Registry {
         }))
     }
 
-    /// One input's lifecycle, or `None` if the session never accepted it (or forgot it
-    /// on reset).
+    /// One input's lifecycle, or `None` if the session never accepted it or has forgotten
+    /// it (on reset, or past `RuntimeOptions::remembered_inputs`).
     pub(crate) async fn input_state(
         &self,
         id: &SessionId,
@@ -417,9 +418,10 @@ impl Drop for Registry {
 
 /// Runs many agent sessions. Share it with `Arc`; every method takes `&self`.
 ///
-/// Every operation that changes a session runs to completion on its own task: if the
-/// caller stops waiting (a timeout, a dropped future), the kernel transition, its store
-/// write and its effects still finish (or roll back) as one step.
+/// Every operation that changes a session runs to completion even if the caller stops
+/// waiting (a timeout, a dropped future): the kernel transition, its store write and its
+/// effects finish (or roll back) as one step. Such operations must be called from within
+/// a tokio runtime (`RuntimeError::NoTokioRuntime` otherwise).
 pub struct SessionRuntime {
     inner: Arc<Registry>,
 }
@@ -441,17 +443,21 @@ impl Default for SessionRuntime {
 async fn detached<T: Send + 'static>(
     operation: impl Future<Output = RuntimeResult<T>> + Send + 'static,
 ) -> RuntimeResult<T> {
+    // Found before anything runs: once the first poll has started the operation, moving it
+    // to a task must not be able to fail.
+    let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+        return Err(RuntimeError::NoTokioRuntime);
+    };
     let mut operation = Box::pin(operation);
     let first = std::future::poll_fn(|cx| Poll::Ready(operation.as_mut().poll(cx))).await;
     if let Poll::Ready(result) = first {
         return result;
     }
-    match tokio::spawn(operation).await {
+    match runtime.spawn(operation).await {
         Ok(result) => result,
         Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
-        Err(_) => Err(RuntimeError::Kernel(
-            "the tokio runtime shut down during the operation".to_string(),
-        )),
+        // The runtime shut down and dropped the operation's task.
+        Err(_) => Err(RuntimeError::NoTokioRuntime),
     }
 }
 

@@ -17,7 +17,7 @@ use crate::types::{
 use async_trait::async_trait;
 use foldhash::HashMap;
 use serde::{Deserialize, Serialize};
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, btree_map};
 use std::sync::Mutex;
 
 /// An accepted input as persisted: the input itself plus its admission sequence number, which
@@ -117,12 +117,12 @@ pub enum StoreWrite {
     },
     /// `reset`: the kernel forgot every input and idempotency key of the session, so every
     /// stored input row goes too (otherwise a reused id or key would conflict with, or after
-    /// a restart be bound to, an input the kernel no longer knows). The phase stays, and so
-    /// do receipts, until the next commit or eviction prunes those naming no stored input.
+    /// a restart be bound to, an input the kernel no longer knows). The phase stays.
     InputsForgotten { session: SessionId },
     /// Finished inputs the kernel forgot so that a long-lived session stays bounded (it
-    /// remembers a fixed number of inputs): their rows go, and their ids and idempotency
-    /// keys may be accepted again. Each must be stored and terminal.
+    /// remembers a fixed number of finished inputs): their rows go, and their ids and
+    /// idempotency keys may be accepted again. A stored row must be terminal; an id with
+    /// no row is already gone and is skipped.
     InputsEvicted {
         session: SessionId,
         inputs: Vec<InputId>,
@@ -214,7 +214,8 @@ pub struct StoredSession {
     /// Every stored input, terminal ones included (they keep idempotency keys bound), in
     /// admission order.
     pub inputs: Vec<StoredInputRecord>,
-    /// Receipts of committed runs, oldest first.
+    /// Receipts of committed runs, oldest first. `InMemoryStore` keeps a receipt while it
+    /// stores an input its run consumed.
     pub runs: Vec<RunReceipt>,
 }
 
@@ -253,8 +254,10 @@ struct SessionRecord {
     /// Boxed: the table grows with every accepted input, and a rehash then moves
     /// pointers instead of whole records.
     inputs: HashMap<InputId, Box<StoredInputRecord>>,
-    /// Oldest first; see `prune_receipts`.
-    runs: VecDeque<RunReceipt>,
+    /// Receipts by run, each with the number of stored rows its run consumed. A receipt
+    /// goes when the last of them does (evicted, forgotten): nothing stored refers to it
+    /// any more, and keeping it would grow a long-lived session without bound.
+    runs: BTreeMap<RunId, (RunReceipt, usize)>,
 }
 
 impl SessionRecord {
@@ -264,21 +267,39 @@ impl SessionRecord {
         StoredSession {
             phase: self.phase,
             inputs,
-            runs: self.runs.iter().cloned().collect(),
+            runs: self.runs.values().map(|(r, _)| r.clone()).collect(),
         }
     }
 
-    /// Drops the oldest receipts none of whose inputs has a row any more (all evicted, or
-    /// none durable): nothing can ask about them, and keeping them would grow a long-lived
-    /// session without bound. Receipts go in commit order, so one that still names a
-    /// stored input keeps the ones after it.
-    fn prune_receipts(&mut self) {
-        while self
-            .runs
-            .front()
-            .is_some_and(|r| r.inputs.iter().all(|i| !self.inputs.contains_key(i)))
+    /// Keeps `receipt` for as long as a row its run consumed is stored.
+    fn keep_receipt(&mut self, receipt: RunReceipt) {
+        let run = Some(receipt.run);
+        let rows = receipt
+            .inputs
+            .iter()
+            .filter_map(|i| self.inputs.get(i))
+            .filter(|r| r.phase == InputPhase::Consumed && r.run == run)
+            .count();
+        if rows > 0 {
+            self.runs.insert(receipt.run, (receipt, rows));
+        }
+    }
+
+    /// Drops an input row, and its run's receipt once no other row of that run is left.
+    fn remove_input(&mut self, id: &InputId) {
+        let Some(row) = self.inputs.remove(id) else {
+            return;
+        };
+        if row.phase != InputPhase::Consumed {
+            return;
+        }
+        if let Some(run) = row.run
+            && let btree_map::Entry::Occupied(mut entry) = self.runs.entry(run)
         {
-            self.runs.pop_front();
+            entry.get_mut().1 -= 1;
+            if entry.get().1 == 0 {
+                entry.remove();
+            }
         }
     }
 
@@ -510,7 +531,8 @@ impl Inner {
                                     &format!("is {phase}, not finished"),
                                 ));
                             }
-                            None => return Err(conflict(session, id, "is not stored")),
+                            // Already gone: the kernel's decision to forget it stands.
+                            None => {}
                         }
                     }
                 }
@@ -565,8 +587,7 @@ impl Inner {
                 for row in terminal {
                     record.apply_terminal(row);
                 }
-                record.runs.push_back(receipt);
-                record.prune_receipts();
+                record.keep_receipt(receipt);
             }
             StoreWrite::RunFailed {
                 session,
@@ -595,14 +616,14 @@ impl Inner {
             StoreWrite::InputsForgotten { session } => {
                 if let Some(record) = self.sessions.get_mut(&session) {
                     record.inputs.clear();
+                    record.runs.clear();
                 }
             }
             StoreWrite::InputsEvicted { session, inputs } => {
                 if let Some(record) = self.sessions.get_mut(&session) {
                     for id in &inputs {
-                        record.inputs.remove(id);
+                        record.remove_input(id);
                     }
-                    record.prune_receipts();
                 }
             }
             StoreWrite::InputsTerminal { session, rows } => {
@@ -806,14 +827,15 @@ mod tests {
             store.write(vec![requeue]).await,
             Err(StoreError::Conflict(_))
         ));
-        // Reset: every input row goes, receipts and phase stay, ids can be reused.
+        assert_eq!(store.session(&sid()).unwrap().runs.len(), 1);
+        // Reset: every input row goes (and with them the receipts), ids can be reused.
         let forget = StoreWrite::InputsForgotten { session: sid() };
         store.write(vec![forget, accepted("a", 2)]).await.unwrap();
         let stored = store.session(&sid()).unwrap();
         assert_eq!(stored.inputs.len(), 1);
         assert_eq!(phase_of(&store, "a"), Some(InputPhase::Queued));
         assert_eq!(phase_of(&store, "b"), None);
-        assert_eq!(stored.runs.len(), 1);
+        assert!(stored.runs.is_empty());
     }
 
     #[tokio::test]
@@ -831,32 +853,34 @@ mod tests {
             store.write(vec![staged(run, &[id])]).await.unwrap();
             store.write(vec![committed(run, &[id])]).await.unwrap();
         }
-        // Only finished inputs can be evicted, and only stored ones.
-        for (ids, what) in [(&["c"][..], "not finished"), (&["zz"][..], "not stored")] {
-            let err = store.write(vec![evict(ids)]).await.unwrap_err();
-            assert!(
-                matches!(&err, StoreError::Conflict(m) if m.contains(what)),
-                "{err:?}"
-            );
-        }
-        // Evicting twice in one batch is a conflict too, and the batch writes nothing.
-        let err = store.write(vec![evict(&["a"]), evict(&["a"])]).await;
-        assert!(matches!(err, Err(StoreError::Conflict(_))), "{err:?}");
+        // Only finished inputs can be evicted; the batch then writes nothing.
+        let err = store
+            .write(vec![evict(&["a"]), evict(&["c"])])
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&err, StoreError::Conflict(m) if m.contains("not finished")),
+            "{err:?}"
+        );
         assert_eq!(phase_of(&store, "a"), Some(InputPhase::Consumed));
+        // An id with no row is already gone: skipped, not refused.
+        store.write(vec![evict(&["zz"])]).await.unwrap();
         // An evicted id can be accepted again in the same batch.
         store
             .write(vec![evict(&["a"]), accepted("a", 4)])
             .await
             .unwrap();
         assert_eq!(phase_of(&store, "a"), Some(InputPhase::Queued));
+        // Run 1 consumed only the evicted a: its receipt went with it, and the new "a" is
+        // not mistaken for it.
         let runs = store.session(&sid()).unwrap().runs;
-        assert_eq!(runs.len(), 1, "run 1 named only the evicted a");
+        assert_eq!(runs.len(), 1);
         assert_eq!(runs[0].run, RunId(2));
         store.write(vec![evict(&["b"])]).await.unwrap();
         let stored = store.session(&sid()).unwrap();
         assert!(stored.runs.is_empty());
         assert_eq!(stored.inputs.len(), 2, "a (again) and c");
-        assert_eq!(store.writes_of(WriteKind::InputsEvicted), 2);
+        assert_eq!(store.writes_of(WriteKind::InputsEvicted), 3);
     }
 
     #[tokio::test]

@@ -756,3 +756,20 @@ async fn a_handle_awaited_after_resolution_still_sees_its_outcome() {
     .await;
     assert!(is_completed(&outcome(h).await));
 }
+
+/// Outside a tokio runtime a mutating call fails before it starts: it could not finish on a
+/// task of its own if the caller stopped waiting.
+#[test]
+fn a_mutating_call_outside_a_tokio_runtime_is_refused_before_it_starts() {
+    use std::future::Future;
+    use std::task::{Context, Poll, Waker};
+    let runtime = SessionRuntime::new();
+    let s = sid("s");
+    let mut call = std::pin::pin!(runtime.register_session(s.clone()));
+    let mut cx = Context::from_waker(Waker::noop());
+    match call.as_mut().poll(&mut cx) {
+        Poll::Ready(result) => assert_eq!(result, Err(RuntimeError::NoTokioRuntime)),
+        Poll::Pending => panic!("must fail at once"),
+    }
+    assert!(!runtime.contains_session(&s), "nothing happened");
+}
