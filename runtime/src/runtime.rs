@@ -231,28 +231,6 @@ impl Registry {
         self.lookup(id).is_some_and(|s| s.has_executor())
     }
 
-    /// Accepts `input` and wakes the loop. Returns `Accepted` (with a handle that resolves
-    /// when the input is terminal), `Deduplicated` (joined to the in-flight original, or
-    /// without a handle when the original is already terminal), or a typed error: a
-    /// rejected input, or a session that does not take input (unknown, retired, retiring,
-    /// stopped, destroyed). A rejected input leaves no trace.
-    pub(crate) async fn accept(
-        &self,
-        session: &SessionId,
-        input: RuntimeInput,
-    ) -> RuntimeResult<Acceptance> {
-        self.admit(session, input, true).await
-    }
-
-    /// Like `accept`, but does not wake the loop; call `wake` when the batch is complete.
-    pub(crate) async fn accept_without_wake(
-        &self,
-        session: &SessionId,
-        input: RuntimeInput,
-    ) -> RuntimeResult<Acceptance> {
-        self.admit(session, input, false).await
-    }
-
     /// Wakes the session's loop, e.g. after `accept_without_wake`.
     pub(crate) async fn wake(&self, id: &SessionId) -> RuntimeResult<()> {
         let session = self.session(id)?;
@@ -266,14 +244,30 @@ impl Registry {
         }
     }
 
+    /// Accepts `input` (waking the loop if `wake`). Waiting for the gate changes nothing,
+    /// so it happens on the caller's task, where dropping the call while it waits is
+    /// harmless; with the gate held, the rest runs `detached`, so it completes as a whole.
+    /// Under contention this saves a task per accept.
     async fn admit(
-        &self,
-        id: &SessionId,
+        self: Arc<Self>,
+        id: SessionId,
         input: RuntimeInput,
         wake: bool,
     ) -> RuntimeResult<Acceptance> {
-        let session = self.session(id)?;
-        let gate = session.gate.lock().await;
+        let session = self.session(&id)?;
+        let gate = session.gate.clone().lock_owned().await;
+        detached(async move { self.admit_locked(&id, &session, gate, input, wake).await }).await
+    }
+
+    /// `admit` with the session's gate held.
+    async fn admit_locked(
+        &self,
+        id: &SessionId,
+        session: &Arc<Session>,
+        gate: tokio::sync::OwnedMutexGuard<()>,
+        input: RuntimeInput,
+        wake: bool,
+    ) -> RuntimeResult<Acceptance> {
         session.ensure_not_destroyed()?;
         let (handle, fresh) = session.reserve(&input);
         let ctx = StepContext {
@@ -525,8 +519,7 @@ impl SessionRuntime {
         session: &SessionId,
         input: RuntimeInput,
     ) -> RuntimeResult<Acceptance> {
-        let (inner, session) = (self.inner.clone(), session.clone());
-        detached(async move { inner.accept(&session, input).await }).await
+        self.inner.clone().admit(session.clone(), input, true).await
     }
 
     /// Like `accept`, but does not wake the loop; call `wake` when the batch is complete.
@@ -535,8 +528,10 @@ impl SessionRuntime {
         session: &SessionId,
         input: RuntimeInput,
     ) -> RuntimeResult<Acceptance> {
-        let (inner, session) = (self.inner.clone(), session.clone());
-        detached(async move { inner.accept_without_wake(&session, input).await }).await
+        self.inner
+            .clone()
+            .admit(session.clone(), input, false)
+            .await
     }
 
     /// Wakes the session's loop, e.g. after `accept_without_wake`.
