@@ -9,7 +9,17 @@ use std::sync::Arc;
 use support::*;
 use suricate_runtime::*;
 
-/// A runtime remembering `n` inputs, with session "s" attached to a scripted executor that
+/// A runtime whose sessions remember `n` finished inputs, and its store.
+fn remembering_runtime(n: u64) -> (Arc<SessionRuntime>, Arc<InMemoryStore>) {
+    let store = Arc::new(InMemoryStore::new());
+    let options = RuntimeOptions {
+        remembered_inputs: NonZeroU64::new(n).expect("n > 0"),
+    };
+    let runtime = Arc::new(SessionRuntime::with_options(store.clone(), options));
+    (runtime, store)
+}
+
+/// `remembering_runtime(n)` with session "s" attached to a scripted executor that
 /// completes every run.
 async fn remembering(
     n: u64,
@@ -19,11 +29,7 @@ async fn remembering(
     SessionId,
     ScriptedExecutor,
 ) {
-    let store = Arc::new(InMemoryStore::new());
-    let options = RuntimeOptions {
-        remembered_inputs: NonZeroU64::new(n).expect("n > 0"),
-    };
-    let runtime = Arc::new(SessionRuntime::with_options(store.clone(), options));
+    let (runtime, store) = remembering_runtime(n);
     let s = sid("s");
     let exec = ScriptedExecutor::new();
     runtime
@@ -113,11 +119,7 @@ async fn a_forgotten_id_and_key_can_be_used_again_and_a_remembered_key_still_ded
 
 #[tokio::test]
 async fn live_inputs_are_never_forgotten() {
-    let store = Arc::new(InMemoryStore::new());
-    let options = RuntimeOptions {
-        remembered_inputs: NonZeroU64::new(2).unwrap(),
-    };
-    let runtime = SessionRuntime::with_options(store.clone(), options);
+    let (runtime, _store) = remembering_runtime(2);
     let s = sid("s");
     runtime.register_session(s.clone()).await.unwrap();
     // No executor: everything stays queued, so nothing may be forgotten.
@@ -196,11 +198,7 @@ async fn operations_count_as_finished_inputs() {
 /// A long input in flight does not hold back forgetting the ones that finish around it.
 #[tokio::test]
 async fn a_long_running_input_does_not_block_forgetting() {
-    let store = Arc::new(InMemoryStore::new());
-    let options = RuntimeOptions {
-        remembered_inputs: NonZeroU64::new(2).unwrap(),
-    };
-    let runtime = SessionRuntime::with_options(store.clone(), options);
+    let (runtime, _store) = remembering_runtime(2);
     let s = sid("s");
     let exec = ScriptedExecutor::new();
     exec.push(Step::blocked(Step::Echo));
