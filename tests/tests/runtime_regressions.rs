@@ -407,13 +407,19 @@ struct Probe {
 
 impl Probe {
     /// Records `callback`, checking from another thread whether the runtime's locks are
-    /// free. A lock held by the calling thread only delays that thread: no deadlock.
+    /// free. A lock held by the calling thread only delays that thread: no deadlock. The
+    /// check blocks this worker thread, so it runs in `block_in_place`: a task parked in
+    /// this worker's LIFO slot (e.g. the loop, just handed the gate) moves to another
+    /// thread instead of keeping the gate taken until the check gives up.
     fn record(&self, callback: &'static str) {
         let free = match (
             self.runtime.get().and_then(Weak::upgrade),
             self.session.get(),
         ) {
-            (Some(runtime), Some(session)) => locks_free(runtime, session.clone()),
+            (Some(runtime), Some(session)) => {
+                let session = session.clone();
+                tokio::task::block_in_place(|| locks_free(runtime, session))
+            }
             _ => true,
         };
         self.calls.lock().unwrap().push((callback, free));
