@@ -99,8 +99,12 @@ impl Ledger {
         self.entries.get(&handle).and_then(|e| e.payload.clone())
     }
 
+    /// Keeps `error` for a live input's waiters; an input that already ended (a control
+    /// operation finished it while its run failed) keeps nothing.
     pub fn remember_error(&mut self, handle: u64, error: &str) {
-        if let Some(entry) = self.entries.get_mut(&handle) {
+        if let Some(entry) = self.entries.get_mut(&handle)
+            && entry.payload.is_some()
+        {
             entry.error = Some(error.to_string());
         }
     }
@@ -196,6 +200,8 @@ mod tests {
         assert_eq!(waiter.await, CompletionOutcome::Cancelled);
         assert_eq!(ledger.payload(h), None);
         assert_eq!(ledger.last_error(h), None);
+        ledger.remember_error(h, "late");
+        assert_eq!(ledger.last_error(h), None, "a finished input keeps no error");
         assert_eq!(ledger.len(), 1, "the kernel still remembers it");
     }
 
