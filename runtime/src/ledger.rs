@@ -201,7 +201,11 @@ mod tests {
         assert_eq!(ledger.payload(h), None);
         assert_eq!(ledger.last_error(h), None);
         ledger.remember_error(h, "late");
-        assert_eq!(ledger.last_error(h), None, "a finished input keeps no error");
+        assert_eq!(
+            ledger.last_error(h),
+            None,
+            "a finished input keeps no error"
+        );
         assert_eq!(ledger.len(), 1, "the kernel still remembers it");
     }
 
