@@ -244,10 +244,11 @@ impl Registry {
         }
     }
 
-    /// Accepts `input` (waking the loop if `wake`). Waiting for the gate changes nothing,
-    /// so it happens on the caller's task, where dropping the call while it waits is
-    /// harmless; with the gate held, the rest runs `detached`, so it completes as a whole.
-    /// Under contention this saves a task per accept.
+    /// Accepts `input` (waking the loop if `wake`), as one `detached` operation. The wait
+    /// for a contended gate happens inside it, on its own task: were it on the caller's
+    /// task, a caller that kept this future without polling it (a `buffered` stream
+    /// waiting on an earlier completion, a `select!` arm) would hold the gate once it was
+    /// handed over, and the session would stop.
     async fn admit(
         self: Arc<Self>,
         id: SessionId,
@@ -255,8 +256,11 @@ impl Registry {
         wake: bool,
     ) -> RuntimeResult<Acceptance> {
         let session = self.session(&id)?;
-        let gate = session.gate.clone().lock_owned().await;
-        detached(async move { self.admit_locked(&id, &session, gate, input, wake).await }).await
+        detached(async move {
+            let gate = session.gate.clone().lock_owned().await;
+            self.admit_locked(&id, &session, gate, input, wake).await
+        })
+        .await
     }
 
     /// `admit` with the session's gate held.
@@ -333,21 +337,51 @@ impl Registry {
         Ok(acceptance)
     }
 
+    /// Reads the session with its gate held, so a read never sees a transition whose store
+    /// write is still in progress. Uncontended, it reads at once. Contended, inside a tokio
+    /// runtime it waits on a task of its own: a caller that kept this future without
+    /// polling it must not hold the gate once it is handed over (the session would stop).
+    /// Outside a tokio runtime it waits here.
+    async fn read_gated<T: Send + 'static>(
+        &self,
+        id: &SessionId,
+        read: impl FnOnce(&Session) -> RuntimeResult<T> + Send + 'static,
+    ) -> RuntimeResult<T> {
+        let session = self.session(id)?;
+        if let Ok(_gate) = session.gate.try_lock() {
+            return read(&session);
+        }
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            let _gate = session.gate.lock().await;
+            return read(&session);
+        };
+        let waiting = runtime.spawn(async move {
+            let _gate = session.gate.lock().await;
+            read(&session)
+        });
+        match waiting.await {
+            Ok(result) => result,
+            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            Err(_) => Err(RuntimeError::NoTokioRuntime),
+        }
+    }
+
     /// The session's phase, run and queue sizes. Reads wait for an operation in progress,
     /// so they never see a transition that is not durable yet.
     pub(crate) async fn runtime_state(&self, id: &SessionId) -> RuntimeResult<RuntimeState> {
-        let session = self.session(id)?;
-        let _gate = session.gate.lock().await;
-        session.ensure_not_destroyed()?;
-        let has_executor = session.has_executor();
-        Ok(session.read(|s| RuntimeState {
-            phase: runtime_phase(s.phase),
-            run: s.run.map(kernel_io::run_id),
-            queued: s.queue.len() + s.steer.len(),
-            staged: s.staged.len(),
-            retiring: s.retiring,
-            has_executor,
-        }))
+        self.read_gated(id, |session| {
+            session.ensure_not_destroyed()?;
+            let has_executor = session.has_executor();
+            Ok(session.read(|s| RuntimeState {
+                phase: runtime_phase(s.phase),
+                run: s.run.map(kernel_io::run_id),
+                queued: s.queue.len() + s.steer.len(),
+                staged: s.staged.len(),
+                retiring: s.retiring,
+                has_executor,
+            }))
+        })
+        .await
     }
 
     /// One input's lifecycle, or `None` if the session never accepted it or has forgotten
@@ -357,45 +391,49 @@ impl Registry {
         id: &SessionId,
         input: &InputId,
     ) -> RuntimeResult<Option<InputState>> {
-        let session = self.session(id)?;
-        let _gate = session.gate.lock().await;
-        session.ensure_not_destroyed()?;
-        let Some(handle) = session.handle(input) else {
-            return Ok(None);
-        };
-        Ok(session.read(|s| {
-            s.inputs.get(&k::InputId(handle)).map(|r| InputState {
-                phase: kernel_io::input_phase(r.phase),
-                attempts: r.attempts,
-                last_run: r.last_run.map(kernel_io::run_id),
-                abandoned: r.reason.map(kernel_io::abandon_reason),
-            })
-        }))
+        let input = input.clone();
+        self.read_gated(id, move |session| {
+            session.ensure_not_destroyed()?;
+            let Some(handle) = session.handle(&input) else {
+                return Ok(None);
+            };
+            Ok(session.read(|s| {
+                s.inputs.get(&k::InputId(handle)).map(|r| InputState {
+                    phase: kernel_io::input_phase(r.phase),
+                    attempts: r.attempts,
+                    last_run: r.last_run.map(kernel_io::run_id),
+                    abandoned: r.reason.map(kernel_io::abandon_reason),
+                })
+            }))
+        })
+        .await
     }
 
     /// Non-terminal inputs: the run's contributors, then the steer lane, then the queue
     /// lane, each in admission order.
     pub(crate) async fn list_active_inputs(&self, id: &SessionId) -> RuntimeResult<Vec<InputId>> {
-        let session = self.session(id)?;
-        let _gate = session.gate.lock().await;
-        session.ensure_not_destroyed()?;
-        let handles: Vec<k::InputId> = session.read(|s| {
-            s.staged
-                .iter()
-                .chain(&s.steer)
-                .chain(&s.queue)
-                .copied()
-                .collect()
-        });
-        Ok(session.ids(&handles))
+        self.read_gated(id, |session| {
+            session.ensure_not_destroyed()?;
+            let handles: Vec<k::InputId> = session.read(|s| {
+                s.staged
+                    .iter()
+                    .chain(&s.steer)
+                    .chain(&s.queue)
+                    .copied()
+                    .collect()
+            });
+            Ok(session.ids(&handles))
+        })
+        .await
     }
 
     /// A copy of the session kernel's whole state, for diagnostics.
     pub(crate) async fn kernel_snapshot(&self, id: &SessionId) -> RuntimeResult<k::State> {
-        let session = self.session(id)?;
-        let _gate = session.gate.lock().await;
-        session.ensure_not_destroyed()?;
-        Ok(session.read(Clone::clone))
+        self.read_gated(id, |session| {
+            session.ensure_not_destroyed()?;
+            Ok(session.read(Clone::clone))
+        })
+        .await
     }
 }
 

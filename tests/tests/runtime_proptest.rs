@@ -5,6 +5,8 @@
 
 mod support;
 
+use std::num::NonZeroU64;
+
 use proptest::prelude::*;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -190,9 +192,17 @@ async fn run_case(
     ops: Vec<Op>,
     outcomes: Vec<u8>,
     ending: Option<Ending>,
+    window: Option<u64>,
 ) -> Result<(), TestCaseError> {
     let store = Arc::new(InMemoryStore::new());
-    let runtime = Arc::new(SessionRuntime::with_store(store.clone()));
+    // A small window makes the session forget finished inputs (and free their keys)
+    // in the middle of everything else.
+    let runtime = Arc::new(match window.and_then(NonZeroU64::new) {
+        Some(remembered_inputs) => {
+            SessionRuntime::with_options(store.clone(), RuntimeOptions { remembered_inputs })
+        }
+        None => SessionRuntime::with_store(store.clone()),
+    });
     let s = sid("s");
     let table = outcomes.clone();
     let exec = ScriptedExecutor::with_responder(move |p| {
@@ -316,7 +326,11 @@ async fn run_case(
                     active_set.contains(&a.id)
                 );
             }
-            None => prop_assert!(a.epoch < resets, "{} forgotten without a reset", a.id),
+            None => prop_assert!(
+                a.epoch < resets || window.is_some(),
+                "{} forgotten without a reset or a window",
+                a.id
+            ),
         }
     }
     for id in &active {
@@ -450,13 +464,14 @@ proptest! {
             1 => Just(Some(Ending::Destroy)),
             1 => Just(Some(Ending::Unregister)),
         ],
+        window in prop_oneof![1 => Just(None), 1 => (1u64..4).prop_map(Some)],
     ) {
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .unwrap();
         rt.block_on(async move {
-            tokio::time::timeout(LIMIT * 3, run_case(ops, outcomes, ending))
+            tokio::time::timeout(LIMIT * 3, run_case(ops, outcomes, ending, window))
                 .await
                 .map_err(|_| TestCaseError::fail("case did not finish (deadlock?)"))?
         })?;

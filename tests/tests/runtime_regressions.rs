@@ -646,3 +646,51 @@ async fn c6_destroyed_is_visible_only_after_the_destroy_is_durable() {
         Some(RuntimePhase::Destroyed)
     );
 }
+
+// ---- C7: a call kept without being polled never holds the gate -------------------------------
+
+/// Polls `f` exactly once.
+async fn poll_once<F: std::future::Future + Unpin>(f: &mut F) {
+    tokio::select! {
+        biased;
+        _ = f => panic!("expected the call to wait for the gate"),
+        _ = std::future::ready(()) => {}
+    }
+}
+
+/// A caller may start a call, let it queue on the gate, and then not poll it for a while (a
+/// `buffered` stream waiting on an earlier completion, a `select!` arm). When the gate is
+/// handed to that call, the session must go on without the caller.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn c7_calls_kept_without_polling_do_not_hold_the_gate() {
+    let store = PausableStore::new();
+    let runtime = Arc::new(SessionRuntime::with_store(store.clone()));
+    let s = sid("s");
+    runtime.register_session(s.clone()).await.unwrap();
+    // Hold the gate: an accept whose store write is paused.
+    store.pause();
+    let holder = {
+        let (runtime, s) = (runtime.clone(), s.clone());
+        tokio::spawn(async move { runtime.accept(&s, msg("first")).await })
+    };
+    eventually("the first accept holds the gate", || async {
+        store.waiting() == 1
+    })
+    .await;
+    // Two calls queue on the gate and are then left alone.
+    let mut kept_accept = Box::pin(runtime.accept(&s, msg("kept")));
+    poll_once(&mut kept_accept).await;
+    let mut kept_query = Box::pin(runtime.runtime_state(&s));
+    poll_once(&mut kept_query).await;
+    store.resume();
+    within(holder).await.unwrap().expect("first accepted");
+    // The gate passes through both kept calls without them being polled.
+    let later = within(runtime.accept(&s, msg("later"))).await.unwrap();
+    assert_eq!(later.outcome, AcceptOutcome::Accepted);
+    let queued = within(runtime.runtime_state(&s)).await.unwrap().queued;
+    assert_eq!(queued, 3, "first, kept and later are queued");
+    // The kept calls still deliver their results when finally polled.
+    let kept = within(kept_accept).await.expect("kept accepted");
+    assert_eq!(kept.outcome, AcceptOutcome::Accepted);
+    assert!(within(kept_query).await.is_ok());
+}
