@@ -60,17 +60,6 @@ fn op() -> impl Strategy<Value = Op> {
     ]
 }
 
-/// Per-run executor outcomes, picked by run id.
-fn outcome_step(code: u8) -> Step {
-    match code {
-        0..=4 => Step::Echo,
-        5 => Step::fail("random failure"),
-        6 => Step::Cancel,
-        7 | 8 => Step::blocked(Step::Echo),
-        _ => Step::Stop,
-    }
-}
-
 struct Acceptance_ {
     id: InputId,
     joined: bool,
@@ -120,12 +109,6 @@ async fn quiesce(runtime: &SessionRuntime, s: &SessionId, exec: &ScriptedExecuto
         } else {
             stable = 0;
         }
-    }
-}
-
-async fn settle_briefly() {
-    for _ in 0..10 {
-        tokio::task::yield_now().await;
     }
 }
 

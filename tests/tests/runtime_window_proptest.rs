@@ -48,16 +48,6 @@ fn op() -> impl Strategy<Value = Op> {
     ]
 }
 
-fn outcome_step(code: u8) -> Step {
-    match code {
-        0..=4 => Step::Echo,
-        5 => Step::fail("random failure"),
-        6 => Step::Cancel,
-        7 | 8 => Step::blocked(Step::Echo),
-        _ => Step::Stop,
-    }
-}
-
 fn bad(e: &RuntimeError) -> bool {
     match e {
         RuntimeError::Store(StoreError::Unavailable(_)) => false,
@@ -65,12 +55,6 @@ fn bad(e: &RuntimeError) -> bool {
         RuntimeError::Rejected(InputRejection::DuplicateId) => false,
         RuntimeError::Rejected(_) => true,
         _ => false,
-    }
-}
-
-async fn settle_briefly() {
-    for _ in 0..10 {
-        tokio::task::yield_now().await;
     }
 }
 

@@ -183,3 +183,22 @@ impl RuntimeStore for PausableStore {
         self.inner.load(session).await
     }
 }
+
+/// The executor step for a random outcome code of the property tests: mostly success,
+/// sometimes a failure, a cancellation, a run that blocks until released, or a stop.
+pub fn outcome_step(code: u8) -> Step {
+    match code {
+        0..=4 => Step::Echo,
+        5 => Step::fail("random failure"),
+        6 => Step::Cancel,
+        7 | 8 => Step::blocked(Step::Echo),
+        _ => Step::Stop,
+    }
+}
+
+/// Lets spawned tasks run a little, without the sleep of `settle`.
+pub async fn settle_briefly() {
+    for _ in 0..10 {
+        tokio::task::yield_now().await;
+    }
+}
