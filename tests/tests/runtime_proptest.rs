@@ -435,7 +435,7 @@ async fn run_case(
 proptest! {
     // 48 cases keep the suite fast; PROPTEST_CASES=5000 for a deeper search.
     #![proptest_config(ProptestConfig {
-        cases: std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(48),
+        cases: proptest_cases(48),
         ..ProptestConfig::default()
     })]
 
@@ -450,14 +450,6 @@ proptest! {
         ],
         window in prop_oneof![1 => Just(None), 1 => (1u64..4).prop_map(Some)],
     ) {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        rt.block_on(async move {
-            tokio::time::timeout(LIMIT * 3, run_case(ops, outcomes, ending, window))
-                .await
-                .map_err(|_| TestCaseError::fail("case did not finish (deadlock?)"))?
-        })?;
+        run_proptest_case(run_case(ops, outcomes, ending, window))?;
     }
 }

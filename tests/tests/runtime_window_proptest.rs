@@ -225,7 +225,7 @@ async fn run_case(ops: Vec<Op>, outcomes: Vec<u8>, remember: u64) -> Result<(), 
 
 proptest! {
     #![proptest_config(ProptestConfig {
-        cases: std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(64),
+        cases: proptest_cases(64),
         ..ProptestConfig::default()
     })]
     #[test]
@@ -234,10 +234,6 @@ proptest! {
         outcomes in prop::collection::vec(0u8..10, 1..8),
         remember in 1u64..4,
     ) {
-        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-        rt.block_on(async move {
-            tokio::time::timeout(LIMIT * 3, run_case(ops, outcomes, remember)).await
-                .map_err(|_| TestCaseError::fail("case did not finish (deadlock?)"))?
-        })?;
+        run_proptest_case(run_case(ops, outcomes, remember))?;
     }
 }

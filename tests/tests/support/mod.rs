@@ -202,3 +202,27 @@ pub async fn settle_briefly() {
         tokio::task::yield_now().await;
     }
 }
+
+/// Property-test cases: `default`, or `PROPTEST_CASES` for a deeper search.
+pub fn proptest_cases(default: u32) -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// Runs one property-test case on a fresh current-thread runtime; a case that does not
+/// finish in time fails (a deadlock) instead of hanging the suite.
+pub fn run_proptest_case(
+    case: impl Future<Output = Result<(), proptest::test_runner::TestCaseError>>,
+) -> Result<(), proptest::test_runner::TestCaseError> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a current-thread runtime");
+    rt.block_on(async move {
+        tokio::time::timeout(LIMIT * 3, case).await.map_err(|_| {
+            proptest::test_runner::TestCaseError::fail("case did not finish (deadlock?)")
+        })?
+    })
+}
