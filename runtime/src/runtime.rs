@@ -257,7 +257,7 @@ impl Registry {
     ) -> RuntimeResult<Acceptance> {
         let session = self.session(&id)?;
         detached(async move {
-            let gate = session.gate.clone().lock_owned().await;
+            let gate = session.gate.lock().await;
             self.admit_locked(&id, &session, gate, input, wake).await
         })
         .await
@@ -268,7 +268,7 @@ impl Registry {
         &self,
         id: &SessionId,
         session: &Arc<Session>,
-        gate: tokio::sync::OwnedMutexGuard<()>,
+        gate: tokio::sync::MutexGuard<'_, ()>,
         input: RuntimeInput,
         wake: bool,
     ) -> RuntimeResult<Acceptance> {

@@ -126,9 +126,7 @@ pub(crate) struct Session {
     pub id: SessionId,
     kernel: Mutex<k::Authority>,
     /// Serialises multi-step operations on this session; never held across an executor call.
-    /// Shared so a caller can wait for it on its own task and hand the held gate to the
-    /// task that finishes the operation (see `Registry::admit`).
-    pub gate: Arc<tokio::sync::Mutex<()>>,
+    pub gate: tokio::sync::Mutex<()>,
     attachment: Mutex<Option<Attachment>>,
     /// Ids, bodies, last errors and waiters of the inputs the kernel remembers.
     ledger: Mutex<Ledger>,
@@ -187,7 +185,7 @@ impl Session {
         Session {
             id,
             kernel: Mutex::new(k::Authority::new()),
-            gate: Arc::new(tokio::sync::Mutex::new(())),
+            gate: tokio::sync::Mutex::new(()),
             attachment: Mutex::new(None),
             ledger: Mutex::new(Ledger::default()),
             next_seq: AtomicU64::new(1),
