@@ -238,7 +238,7 @@ async fn finish_run(
         return AfterRun::Exit;
     }
     let kernel_run = kernel_io::kernel_run_id(run);
-    match result {
+    let ending = match result {
         Ok(output) => {
             let applied = session
                 .step(
@@ -259,53 +259,29 @@ async fn finish_run(
                 .step(shared, k::Input::CommitRun { run: kernel_run }, ctx)
                 .await
             {
-                Ok(_) => AfterRun::Next(next_run_locked(session, shared, epoch).await),
+                Ok(_) => return AfterRun::Next(next_run_locked(session, shared, epoch).await),
                 Err(e) => {
                     // The commit is not durable: treat the run as failed (it is retried).
                     let inputs = session.read(|s| s.staged.iter().map(|i| i.0).collect::<Vec<_>>());
                     session.remember_error(&inputs, &format!("commit failed: {e}"));
-                    drop(gate);
-                    end_run_durably(
-                        session,
-                        shared,
-                        epoch,
-                        k::Input::FailRun { run: kernel_run },
-                    )
-                    .await
-                    .into()
+                    k::Input::FailRun { run: kernel_run }
                 }
             }
         }
-        Err(ExecutorError::Failed(_)) => {
-            drop(gate);
-            end_run_durably(
-                session,
-                shared,
-                epoch,
-                k::Input::FailRun { run: kernel_run },
-            )
-            .await
-            .into()
-        }
-        Err(ExecutorError::Cancelled) => {
-            drop(gate);
-            end_run_durably(
-                session,
-                shared,
-                epoch,
-                k::Input::CancelRun { run: kernel_run },
-            )
-            .await
-            .into()
-        }
-        Err(ExecutorError::Stopped) => {
-            // The executor stopped itself: the session takes the stop path, which must
-            // become durable (retried) or the session would stay attached with no loop.
-            drop(gate);
-            if let Some(mut step) = end_run_durably(session, shared, epoch, k::Input::Stop).await {
-                step.finish().await;
-            }
-            AfterRun::Exit
-        }
+        Err(ExecutorError::Failed(_)) => k::Input::FailRun { run: kernel_run },
+        Err(ExecutorError::Cancelled) => k::Input::CancelRun { run: kernel_run },
+        // The executor stopped itself: the session takes the stop path, which must become
+        // durable (retried) or the session would stay attached with no loop.
+        Err(ExecutorError::Stopped) => k::Input::Stop,
+    };
+    drop(gate);
+    let stopping = matches!(ending, k::Input::Stop);
+    let ended = end_run_durably(session, shared, epoch, ending).await;
+    if !stopping {
+        return ended.into();
     }
+    if let Some(mut step) = ended {
+        step.finish().await;
+    }
+    AfterRun::Exit
 }

@@ -328,9 +328,11 @@ impl Session {
         input: k::Input,
         ctx: StepContext<'_>,
     ) -> RuntimeResult<Result<Step, k::Rejection>> {
-        let transition = {
+        // Read under the same lock as the transition: whether the kernel now remembers no
+        // input at all (reset, destroy, unregister), which the ledger mirrors.
+        let (transition, forgot_all) = {
             let mut kernel = lock(&self.kernel);
-            match kernel.apply(input) {
+            let transition = match kernel.apply(input) {
                 Ok(t) => {
                     let _span = tracing::debug_span!(
                         "transition",
@@ -347,7 +349,8 @@ impl Session {
                     tracing::debug!(session = %self.id, %rejection, "kernel rejected");
                     return Ok(Err(rejection));
                 }
-            }
+            };
+            (transition, kernel.state().inputs.is_empty())
         };
         let writes = self.store_writes(&transition, &ctx);
         if !writes.is_empty()
@@ -363,6 +366,9 @@ impl Session {
             return Err(RuntimeError::Store(e));
         }
         let step = self.realise(shared, &transition, &ctx);
+        if forgot_all {
+            lock(&self.ledger).forget_all();
+        }
         Ok(Ok(step))
     }
 
@@ -586,35 +592,36 @@ impl Session {
                     self.run_finished(shared, *run, RunOutcomeKind::Cancelled)
                 }
                 k::Effect::DispatchBoundaryCancel { run } => {
-                    let handle = lock(&self.attachment)
-                        .as_ref()
-                        .and_then(|a| a.handles.boundary_cancel.clone());
-                    if let Some(handle) = handle {
-                        step.dispatched = true;
-                        step.after_gate
-                            .push(AfterGate::BoundaryCancel(handle, kernel_io::run_id(*run)));
-                    }
+                    let run = kernel_io::run_id(*run);
+                    self.dispatch(&mut step, |h| {
+                        let handle = h.boundary_cancel.clone()?;
+                        Some(AfterGate::BoundaryCancel(handle, run))
+                    });
                 }
                 k::Effect::InterruptRun { run } => {
-                    let handle = lock(&self.attachment)
-                        .as_ref()
-                        .and_then(|a| a.handles.interrupt.clone());
-                    if let Some(handle) = handle {
-                        step.dispatched = true;
-                        step.after_gate
-                            .push(AfterGate::Interrupt(handle, kernel_io::run_id(*run)));
-                    }
+                    let run = kernel_io::run_id(*run);
+                    self.dispatch(&mut step, |h| {
+                        let handle = h.interrupt.clone()?;
+                        Some(AfterGate::Interrupt(handle, run))
+                    });
                 }
                 k::Effect::Draining { pending } => step.report.drained += *pending as usize,
                 k::Effect::Transferred { .. } => step.report.transferred += 1,
             }
         }
-        // The ledger mirrors the kernel's inputs: when the kernel forgot them all (reset,
-        // destroy, unregister), so does the ledger.
-        if self.read(|s| s.inputs.is_empty()) {
-            lock(&self.ledger).forget_all();
-        }
         step
+    }
+
+    /// Queues a call to one of the attached executor's live handles for after the gate; an
+    /// executor without that handle is not dispatched to.
+    fn dispatch(&self, step: &mut Step, call: impl FnOnce(&LiveHandles) -> Option<AfterGate>) {
+        let action = lock(&self.attachment)
+            .as_ref()
+            .and_then(|a| call(&a.handles));
+        if let Some(action) = action {
+            step.dispatched = true;
+            step.after_gate.push(action);
+        }
     }
 
     fn run_finished(&self, shared: &Shared, run: k::RunId, outcome: RunOutcomeKind) {
