@@ -1,7 +1,7 @@
 //! Expressions: bidirectional type checking (`infer` / `check_expr`) and lowering to IR.
 
 use super::establish::{conjuncts, show};
-use super::{Checked, Checker, Reported};
+use super::{Checked, Checker, Env, Reported};
 use crate::ast::{self, BinOp, Ident, Span, UnOp};
 use crate::diagnostics::{Code, Diagnostic, did_you_mean};
 use crate::ir::{self, ExprKind as K, Ty};
@@ -460,21 +460,15 @@ impl Checker<'_> {
                 collection,
                 body,
             } => {
-                let coll = self.infer(sc, collection);
-                let (binder_ir, vars) = self.bind(
-                    sc,
-                    binder,
-                    coll.as_ref().ok().map(|c| &c.ty),
-                    collection.span,
-                );
-                let depth = sc.vars.len();
-                sc.vars.extend(vars);
-                let saved = (sc.facts.len(), sc.facts_incomplete);
-                let body = self.check_expr(sc, body, &Ty::Bool);
-                sc.facts.truncate(saved.0);
-                sc.facts_incomplete = saved.1;
-                sc.vars.truncate(depth);
-                let (coll, binder_ir, body) = (coll?, binder_ir?, body?);
+                let (coll, binder_ir, body) =
+                    self.in_binder_scope(sc, binder, collection, |this, sc| {
+                        // Facts found inside the body hold only for one element.
+                        let saved = (sc.facts.len(), sc.facts_incomplete);
+                        let body = this.check_expr(sc, body, &Ty::Bool);
+                        sc.facts.truncate(saved.0);
+                        sc.facts_incomplete = saved.1;
+                        body
+                    })?;
                 Ok(expr(
                     K::Quant {
                         kind: *kind,
@@ -593,24 +587,8 @@ impl Checker<'_> {
             return Err(Reported);
         }
         let Some(variants) = self.env.enum_variants(&a.name).map(<[_]>::to_vec) else {
-            let enums: Vec<String> = self
-                .env
-                .type_names
-                .iter()
-                .filter(|n| self.env.enum_variants(n).is_some())
-                .cloned()
-                .chain(std::iter::once("Phase".to_string()))
-                .collect();
-            let mut d = Diagnostic::new(
-                Code::UndefinedName,
-                a.span,
-                format!("unknown enum `{}`", a.name),
-            )
-            .label("not an enum");
-            if let Some(s) = did_you_mean(&a.name, enums.iter().map(String::as_str)) {
-                d = d.help(format!("did you mean `{s}`?"));
-            }
-            return Err(self.report(d));
+            let is_enum = |env: &Env, n: &str| env.enum_variants(n).is_some();
+            return Err(self.unknown_kind_of_type(a, "enum", "not an enum", is_enum, &["Phase"]));
         };
         if variants.contains(&b.name) {
             return Ok(expr(
@@ -640,23 +618,14 @@ impl Checker<'_> {
         inits: &[ast::FieldInit],
     ) -> Checked<ir::Expr> {
         let Some(decl) = self.env.struct_fields(&name.name).map(<[_]>::to_vec) else {
-            let structs: Vec<String> = self
-                .env
-                .type_names
-                .iter()
-                .filter(|n| self.env.struct_fields(n).is_some())
-                .cloned()
-                .collect();
-            let mut d = Diagnostic::new(
-                Code::UndefinedName,
-                name.span,
-                format!("unknown struct `{}`", name.name),
-            )
-            .label("not a declared struct");
-            if let Some(s) = did_you_mean(&name.name, structs.iter().map(String::as_str)) {
-                d = d.help(format!("did you mean `{s}`?"));
-            }
-            return Err(self.report(d));
+            let is_struct = |env: &Env, n: &str| env.struct_fields(n).is_some();
+            return Err(self.unknown_kind_of_type(
+                name,
+                "struct",
+                "not a declared struct",
+                is_struct,
+                &[],
+            ));
         };
         let fields = self.field_inits(sc, "struct", name, &decl, inits)?;
         Ok(expr(
@@ -1005,6 +974,29 @@ impl Checker<'_> {
     }
 
     /// Loop or quantifier variables over a collection of type `coll` (`None`: unknown).
+    /// Checks `body` with the names `binder` binds over `collection` in scope, and removes
+    /// them again: what `all`/`any` and `for` share.
+    pub(crate) fn in_binder_scope<T>(
+        &mut self,
+        sc: &mut Scope,
+        binder: &ast::Binder,
+        collection: &ast::Expr,
+        body: impl FnOnce(&mut Self, &mut Scope) -> Checked<T>,
+    ) -> Checked<(ir::Expr, ir::Binder, T)> {
+        let coll = self.infer(sc, collection);
+        let (binder_ir, vars) = self.bind(
+            sc,
+            binder,
+            coll.as_ref().ok().map(|c| &c.ty),
+            collection.span,
+        );
+        let depth = sc.vars.len();
+        sc.vars.extend(vars);
+        let body = body(self, sc);
+        sc.vars.truncate(depth);
+        Ok((coll?, binder_ir?, body?))
+    }
+
     pub(crate) fn bind(
         &mut self,
         sc: &Scope,

@@ -152,21 +152,12 @@ impl Checker<'_> {
                 body,
                 ..
             } => {
-                let coll = self.infer(sc, collection);
-                let (binder_ir, vars) = self.bind(
-                    sc,
-                    binder,
-                    coll.as_ref().ok().map(|c| &c.ty),
-                    collection.span,
-                );
-                let depth = sc.vars.len();
-                sc.vars.extend(vars);
-                let body = self.block(sc, body);
-                sc.vars.truncate(depth);
+                let (collection, binder, body) =
+                    self.in_binder_scope(sc, binder, collection, |this, sc| this.block(sc, body))?;
                 Ok(ir::Stmt::For {
-                    binder: binder_ir?,
-                    collection: coll?,
-                    body: body?,
+                    binder,
+                    collection,
+                    body,
                 })
             }
             ast::Stmt::Emit(e) => Ok(ir::Stmt::Emit(self.emit(sc, e)?)),

@@ -1,7 +1,7 @@
 //! Type expressions -> `Ty`, and the recursive-struct check.
 
 use super::names::BUILTIN_TYPES;
-use super::{Checked, Checker, Reported, TypeDecl};
+use super::{Checked, Checker, Env, Reported, TypeDecl};
 use crate::ast::{self, Span};
 use crate::diagnostics::{Code, Diagnostic, did_you_mean};
 use crate::ir::Ty;
@@ -87,18 +87,35 @@ impl Checker<'_> {
     }
 
     fn unknown_type(&mut self, id: &ast::Ident) -> Reported {
-        let candidates: Vec<&str> = BUILTIN_TYPES
+        let label = "not a declared or built-in type";
+        self.unknown_kind_of_type(id, "type", label, |_, _| true, BUILTIN_TYPES)
+    }
+
+    /// Reports `name` as no declared `what`, suggesting the closest declared type `is_kind`
+    /// accepts (or one of `extra`).
+    pub(crate) fn unknown_kind_of_type(
+        &mut self,
+        name: &ast::Ident,
+        what: &str,
+        label: &str,
+        is_kind: impl Fn(&Env, &str) -> bool,
+        extra: &[&str],
+    ) -> Reported {
+        let candidates: Vec<&str> = self
+            .env
+            .type_names
             .iter()
-            .copied()
-            .chain(self.env.type_names.iter().map(String::as_str))
+            .map(String::as_str)
+            .filter(|n| is_kind(&self.env, n))
+            .chain(extra.iter().copied())
             .collect();
         let mut d = Diagnostic::new(
             Code::UndefinedName,
-            id.span,
-            format!("unknown type `{}`", id.name),
+            name.span,
+            format!("unknown {what} `{}`", name.name),
         )
-        .label("not a declared or built-in type");
-        if let Some(s) = did_you_mean(&id.name, candidates) {
+        .label(label);
+        if let Some(s) = did_you_mean(&name.name, candidates) {
             d = d.help(format!("did you mean `{s}`?"));
         }
         self.report(d)
