@@ -4,7 +4,7 @@
 use super::expr::{ExprGen, binder_pattern};
 use super::names::{camel, docs, ident, old_local, ty};
 use super::types::unit_enum;
-use crate::ir::{Binder, Emit, Expr, ExprKind, Machine, Stmt, Target, Transition, Ty};
+use crate::ir::{Binder, Emit, Expr, ExprKind, Field, Machine, Stmt, Target, Transition, Ty};
 use heck::ToUpperCamelCase;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
@@ -583,15 +583,22 @@ impl<'m> KernelGen<'m> {
         }
     }
 
+    /// The fields of `t`'s input that an expression set reads, in declaration order.
+    fn read_input_fields<'a>(
+        &'a self,
+        t: &Transition,
+        reads: &'a Reads,
+    ) -> impl Iterator<Item = &'a Field> {
+        self.m
+            .input(&t.input)
+            .into_iter()
+            .flat_map(|input| &input.fields)
+            .filter(|f| reads.inputs.contains(&f.name))
+    }
+
     /// Parameters for the input fields an expression set reads, bound by reference.
     fn input_params(&self, t: &Transition, reads: &Reads) -> Vec<TokenStream> {
-        let Some(input) = self.m.input(&t.input) else {
-            return Vec::new();
-        };
-        input
-            .fields
-            .iter()
-            .filter(|f| reads.inputs.contains(&f.name))
+        self.read_input_fields(t, reads)
             .map(|f| {
                 let (name, t) = (ident(&f.name), ty(&f.ty));
                 quote!(#name: &#t)
@@ -600,13 +607,7 @@ impl<'m> KernelGen<'m> {
     }
 
     fn input_args(&self, t: &Transition, reads: &Reads) -> Vec<syn::Ident> {
-        let Some(input) = self.m.input(&t.input) else {
-            return Vec::new();
-        };
-        input
-            .fields
-            .iter()
-            .filter(|f| reads.inputs.contains(&f.name))
+        self.read_input_fields(t, reads)
             .map(|f| ident(&f.name))
             .collect()
     }
