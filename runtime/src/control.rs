@@ -63,42 +63,14 @@ impl Registry {
         }
     }
 
-    /// Stops the session: every non-terminal input is abandoned (`Stopped`), waiters are
-    /// told, the executor's stop hook runs once, the loop ends. Attaching an executor
-    /// again revives the session.
-    pub(crate) async fn stop(&self, id: &SessionId) -> RuntimeResult<ControlReport> {
-        Ok(self.control(id, k::Input::Stop).await?.report)
-    }
-
-    /// Retires the session: new input is refused; with a loop, queued work (and a run in
-    /// flight) drains first; without one, queued work is abandoned (`Retired`).
-    pub(crate) async fn retire(&self, id: &SessionId) -> RuntimeResult<ControlReport> {
-        Ok(self.control(id, k::Input::Retire).await?.report)
-    }
-
-    /// Abandons everything (`Reset`), forgets every input and idempotency key, detaches
-    /// the executor and returns the session to Idle. Refused while a run is in flight.
-    pub(crate) async fn reset(&self, id: &SessionId) -> RuntimeResult<ControlReport> {
-        Ok(self.control(id, k::Input::Reset).await?.report)
-    }
-
-    /// Detaches the executor but keeps queued work and its waiters, in order, for the next
-    /// executor. Refused while a run is in flight.
-    pub(crate) async fn recycle(&self, id: &SessionId) -> RuntimeResult<ControlReport> {
-        Ok(self.control(id, k::Input::Recycle).await?.report)
-    }
-
-    /// Recovers after the loop was lost: the run in flight is forgotten and its
-    /// contributors go back to the front of their lanes; the session is Idle, ready for
-    /// an executor.
-    pub(crate) async fn recover(&self, id: &SessionId) -> RuntimeResult<ControlReport> {
-        Ok(self.control(id, k::Input::Recover).await?.report)
-    }
-
-    /// Destroys the session for good: pending inputs are abandoned (`Destroyed`), the
-    /// executor is stopped, and every later call on the session is a `Destroyed` error.
-    pub(crate) async fn destroy(&self, id: &SessionId) -> RuntimeResult<ControlReport> {
-        Ok(self.control(id, k::Input::Destroy).await?.report)
+    /// A control operation that answers with its report (stop, retire, reset, recycle,
+    /// recover, destroy; see `SessionRuntime` for each one's behaviour).
+    pub(crate) async fn control_report(
+        &self,
+        id: &SessionId,
+        input: k::Input,
+    ) -> RuntimeResult<ControlReport> {
+        Ok(self.control(id, input).await?.report)
     }
 
     /// Removes the session from the runtime: pending inputs are abandoned

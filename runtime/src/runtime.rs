@@ -624,44 +624,38 @@ impl SessionRuntime {
     /// told, the executor's stop hook runs once, the loop ends. Attaching an executor
     /// again revives the session.
     pub async fn stop(&self, id: &SessionId) -> RuntimeResult<ControlReport> {
-        let (inner, id) = (self.inner.clone(), id.clone());
-        detached(async move { inner.stop(&id).await }).await
+        self.control(id, k::Input::Stop).await
     }
 
     /// Retires the session: new input is refused; with a loop, queued work (and a run in
     /// flight) drains first; without one, queued work is abandoned (`Retired`).
     pub async fn retire(&self, id: &SessionId) -> RuntimeResult<ControlReport> {
-        let (inner, id) = (self.inner.clone(), id.clone());
-        detached(async move { inner.retire(&id).await }).await
+        self.control(id, k::Input::Retire).await
     }
 
     /// Abandons everything (`Reset`), forgets every input and idempotency key, detaches
     /// the executor and returns the session to Idle. Refused while a run is in flight.
     pub async fn reset(&self, id: &SessionId) -> RuntimeResult<ControlReport> {
-        let (inner, id) = (self.inner.clone(), id.clone());
-        detached(async move { inner.reset(&id).await }).await
+        self.control(id, k::Input::Reset).await
     }
 
     /// Detaches the executor but keeps queued work and its waiters, in order, for the next
     /// executor. Refused while a run is in flight.
     pub async fn recycle(&self, id: &SessionId) -> RuntimeResult<ControlReport> {
-        let (inner, id) = (self.inner.clone(), id.clone());
-        detached(async move { inner.recycle(&id).await }).await
+        self.control(id, k::Input::Recycle).await
     }
 
     /// Recovers after the loop was lost: the run in flight is forgotten and its
     /// contributors go back to the front of their lanes; the session is Idle, ready for
     /// an executor.
     pub async fn recover(&self, id: &SessionId) -> RuntimeResult<ControlReport> {
-        let (inner, id) = (self.inner.clone(), id.clone());
-        detached(async move { inner.recover(&id).await }).await
+        self.control(id, k::Input::Recover).await
     }
 
     /// Destroys the session for good: pending inputs are abandoned (`Destroyed`), the
     /// executor is stopped, and every later call on the session is a `Destroyed` error.
     pub async fn destroy(&self, id: &SessionId) -> RuntimeResult<ControlReport> {
-        let (inner, id) = (self.inner.clone(), id.clone());
-        detached(async move { inner.destroy(&id).await }).await
+        self.control(id, k::Input::Destroy).await
     }
 
     /// Removes the session from the runtime: pending inputs are abandoned
@@ -670,5 +664,11 @@ impl SessionRuntime {
     pub async fn unregister_session(&self, id: &SessionId) -> RuntimeResult<ControlReport> {
         let (inner, id) = (self.inner.clone(), id.clone());
         detached(async move { inner.unregister_session(&id).await }).await
+    }
+
+    /// Applies one control input to the session as one `detached` operation.
+    async fn control(&self, id: &SessionId, input: k::Input) -> RuntimeResult<ControlReport> {
+        let (inner, id) = (self.inner.clone(), id.clone());
+        detached(async move { inner.control_report(&id, input).await }).await
     }
 }
