@@ -2,11 +2,11 @@
 //! (run after run) before the loop parks again, and the loop never parks while the kernel
 //! still has work to start.
 
-use crate::executor::{Executor, ExecutorError, RunBoundary, RunOutput, RunPrimitive};
+use crate::executor::{Executor, ExecutorError, RunOutput, RunPrimitive};
 use crate::generated::session as k;
 use crate::kernel_io;
 use crate::session::{Session, Shared, Step, StepContext};
-use crate::types::{InputKind, RunId};
+use crate::types::RunId;
 use futures_util::FutureExt;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
@@ -173,20 +173,16 @@ async fn next_run_locked(session: &Arc<Session>, shared: &Shared, epoch: u64) ->
         .await
     {
         Ok(Ok(step)) => match step.run_started {
-            Some((run, inputs)) => {
-                let contributors = session.payloads(&inputs);
-                let boundary = match contributors.as_slice() {
-                    [only] if only.kind() == InputKind::Prompt => RunBoundary::Prompt,
-                    _ => RunBoundary::Batch,
-                };
+            Some(started) => {
+                let contributors = session.payloads(&started.inputs);
                 Next::Run(
                     RunPrimitive {
                         session: session.id.clone(),
-                        run,
+                        run: started.run,
                         contributors,
-                        boundary,
+                        boundary: started.boundary,
                     },
-                    inputs,
+                    started.inputs,
                 )
             }
             // Nothing to run: park, unless a retiring session just retired (and so

@@ -6,7 +6,7 @@
 use crate::completion::{CompletionHandle, CompletionOutcome, TerminationReason};
 use crate::error::{RuntimeError, RuntimeResult};
 use crate::events::{EventBus, EventKind, RunOutcomeKind};
-use crate::executor::{BoundaryCancel, Executor, Interrupt, RunOutput};
+use crate::executor::{BoundaryCancel, Executor, Interrupt, RunBoundary, RunOutput};
 use crate::generated::session as k;
 use crate::input::RuntimeInput;
 use crate::kernel_io::{self, runtime_phase};
@@ -92,6 +92,13 @@ pub(crate) struct StepContext<'a> {
     pub defer_wake: bool,
 }
 
+/// A run the kernel started: its id, its contributors' handles and its boundary.
+pub(crate) struct RunStart {
+    pub run: RunId,
+    pub inputs: Vec<u64>,
+    pub boundary: RunBoundary,
+}
+
 /// The realised result of one kernel transition.
 #[derive(Default)]
 pub(crate) struct Step {
@@ -103,7 +110,7 @@ pub(crate) struct Step {
     /// Inputs that reached a terminal phase in an accept step (an operation is consumed
     /// on accept); other steps leave it empty.
     pub terminal: Vec<u64>,
-    pub run_started: Option<(RunId, Vec<u64>)>,
+    pub run_started: Option<RunStart>,
     /// A boundary cancel or interrupt was dispatched to the executor.
     pub dispatched: bool,
     pub spawn_loop: bool,
@@ -572,7 +579,12 @@ impl Session {
                         step.terminal.push(input.0);
                     }
                 }
-                k::Effect::RunStarted { run, inputs, .. } => {
+                k::Effect::RunStarted {
+                    run,
+                    inputs,
+                    prompt,
+                    ..
+                } => {
                     let run = kernel_io::run_id(*run);
                     shared
                         .events
@@ -580,7 +592,15 @@ impl Session {
                             run,
                             inputs: self.ids(inputs),
                         });
-                    step.run_started = Some((run, inputs.iter().map(|i| i.0).collect()));
+                    step.run_started = Some(RunStart {
+                        run,
+                        inputs: inputs.iter().map(|i| i.0).collect(),
+                        boundary: if *prompt {
+                            RunBoundary::Prompt
+                        } else {
+                            RunBoundary::Batch
+                        },
+                    });
                 }
                 k::Effect::RunCommitted { run } => {
                     self.run_finished(shared, *run, RunOutcomeKind::Committed)

@@ -694,7 +694,8 @@ pub enum Effect {
     Abandoned { input: InputId, reason: AbandonReason },
     /// Put back in its lane after a failed run.
     Requeued { input: InputId },
-    RunStarted { run: RunId, lane: Lane, inputs: VecDeque<InputId> },
+    /// `prompt`: the run is a lone prompt (its boundary for the executor); otherwise a batch.
+    RunStarted { run: RunId, lane: Lane, inputs: VecDeque<InputId>, prompt: bool },
     RunCommitted { run: RunId },
     RunFailed { run: RunId },
     RunCancelled { run: RunId },
@@ -777,6 +778,7 @@ pub enum EffectKind {
     Abandoned,
     /// Put back in its lane after a failed run.
     Requeued,
+    /// `prompt`: the run is a lone prompt (its boundary for the executor); otherwise a batch.
     RunStarted,
     RunCommitted,
     RunFailed,
@@ -2373,6 +2375,18 @@ fn fire_start_steer_run(
             run: old_next_run,
             lane: Lane::Steer,
             inputs: state.staged.clone(),
+            prompt: ((state.staged.len() as u64) == 1u64)
+                && 'all_c: {
+                    for c in state.staged.iter() {
+                        if !(state.inputs.contains_key(c)
+                            && (state.inputs.get(c).ok_or(Fault::Absent)?.kind
+                                == Kind::Prompt))
+                        {
+                            break 'all_c false;
+                        }
+                    }
+                    true
+                },
         });
     Ok(())
 }
@@ -2473,6 +2487,18 @@ fn fire_start_queue_run(
             run: old_next_run,
             lane: Lane::Queue,
             inputs: state.staged.clone(),
+            prompt: ((state.staged.len() as u64) == 1u64)
+                && 'all_c: {
+                    for c in state.staged.iter() {
+                        if !(state.inputs.contains_key(c)
+                            && (state.inputs.get(c).ok_or(Fault::Absent)?.kind
+                                == Kind::Prompt))
+                        {
+                            break 'all_c false;
+                        }
+                    }
+                    true
+                },
         });
     Ok(())
 }
