@@ -39,7 +39,7 @@ pub(crate) struct Ledger {
 
 impl Ledger {
     /// The handle of `input`'s id: the one it has while the kernel remembers it, otherwise a
-    /// fresh one, reserved until the caller `release`s it (the kernel did not admit the
+    /// fresh one, reserved until the caller `forget`s it (the kernel did not admit the
     /// input) or the kernel forgets it. Returns whether the handle is fresh.
     pub fn reserve(&mut self, input: &RuntimeInput) -> (u64, bool) {
         if let Some(&handle) = self.handles.get(input.id()) {
@@ -58,11 +58,6 @@ impl Ledger {
             },
         );
         (handle, true)
-    }
-
-    /// Drops a reserved handle the kernel did not admit.
-    pub fn release(&mut self, handle: u64) {
-        self.forget(handle);
     }
 
     /// The handle of a remembered id.
@@ -128,7 +123,7 @@ impl Ledger {
         }
     }
 
-    /// The kernel evicted the input.
+    /// Drops a handle: the kernel evicted its input, or did not admit a reserved one.
     pub fn forget(&mut self, handle: u64) {
         if let Some(entry) = self.entries.remove(&handle) {
             self.handles.remove(&entry.id);
@@ -180,7 +175,7 @@ mod tests {
     fn a_released_reservation_leaves_nothing() {
         let mut ledger = Ledger::default();
         let (h, _) = ledger.reserve(&RuntimeInput::prompt("a", "x"));
-        ledger.release(h);
+        ledger.forget(h);
         assert_eq!(ledger.len(), 0);
         assert_eq!(ledger.handle(&InputId::from("a")), None);
     }

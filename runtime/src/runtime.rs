@@ -279,28 +279,19 @@ impl Registry {
             defer_wake: true,
             ..StepContext::default()
         };
-        let step = match session
+        let result = session
             .step(&self.shared, kernel_io::accept(&input, handle, wake), ctx)
-            .await
-        {
-            Ok(Ok(step)) => step,
-            Ok(Err(rejection)) => {
-                if fresh {
-                    session.release(handle);
-                }
-                return Err(kernel_io::accept_error(id, &input, &rejection));
-            }
-            Err(e) => {
-                if fresh {
-                    session.release(handle);
-                }
-                return Err(e);
-            }
-        };
-        if fresh && !step.accepted {
-            // Joined or deduplicated: the kernel did not admit this id.
+            .await;
+        // A fresh handle the kernel did not admit (rejected, rolled back after a failed
+        // store write, joined, deduplicated) goes back.
+        if fresh && !matches!(&result, Ok(Ok(step)) if step.accepted) {
             session.release(handle);
         }
+        let step = match result {
+            Ok(Ok(step)) => step,
+            Ok(Err(rejection)) => return Err(kernel_io::accept_error(id, &input, &rejection)),
+            Err(e) => return Err(e),
+        };
         // Waiters are registered before the gate is released, so the loop (which needs the
         // gate to commit) cannot finish the input before its waiter exists.
         let acceptance = if let Some(original) = step.joined {

@@ -274,7 +274,7 @@ impl Session {
 
     /// Drops a fresh handle the kernel did not admit.
     pub fn release(&self, handle: u64) {
-        lock(&self.ledger).release(handle);
+        lock(&self.ledger).forget(handle);
     }
 
     /// The handle of a remembered input id.
