@@ -10,18 +10,25 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Instant;
 
-const MANIFEST: &str = r#"[package]
+/// The throwaway crate's manifest: what any crate compiling a generated kernel needs.
+fn manifest(kernel_crate: &Path) -> String {
+    format!(
+        r#"[package]
 name = "check-time"
 version = "0.0.0"
 edition = "2024"
 publish = false
 
 [dependencies]
-serde = { version = "1", features = ["derive"] }
+serde = {{ version = "1", features = ["derive"] }}
+suricate-kernel = {{ path = "{}" }}
 
 # Standalone: not part of the surrounding workspace.
 [workspace]
-"#;
+"#,
+        kernel_crate.display()
+    )
+}
 
 pub fn run(root: &Path, params: synth::Params) -> Result<(), Error> {
     let spec = synth::spec(params);
@@ -36,7 +43,7 @@ pub fn run(root: &Path, params: synth::Params) -> Result<(), Error> {
     let write = |name: &Path, text: &str| {
         std::fs::write(name, text).map_err(|e| Error::io("write", name, e))
     };
-    write(&dir.join("Cargo.toml"), MANIFEST)?;
+    write(&dir.join("Cargo.toml"), &manifest(&root.join("kernel")))?;
     // Reuse the workspace's resolved versions so the run stays offline-friendly.
     let lock = root.join("Cargo.lock");
     if lock.exists() {

@@ -34,6 +34,7 @@ const GENERATED_NAMES: &[&str] = &[
     "InvariantViolation",
     "RollbackError",
     "Authority",
+    "Machine",
     "Undo",
     "UndoStep",
     "Option",

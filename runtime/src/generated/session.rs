@@ -1036,20 +1036,7 @@ impl ::std::fmt::Display for TransitionId {
 }
 
 /// Static description of one transition, for tooling and diagnostics.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct TransitionInfo {
-    pub id: TransitionId,
-    pub name: &'static str,
-    pub input: InputKind,
-    /// Phases it fires from.
-    pub from: &'static [Phase],
-    /// The phase it leads to; `None` stays in the phase it fired from.
-    pub to: Option<Phase>,
-    /// Guard names, in evaluation order.
-    pub guards: &'static [&'static str],
-    /// Kinds of effect it may emit, in first-emission order.
-    pub effects: &'static [EffectKind],
-}
+pub type TransitionInfo = ::suricate_kernel::TransitionInfo<Machine>;
 
 /// Every transition, in declaration (dispatch) order; indexed by `TransitionId as usize`.
 pub const TRANSITIONS: &[TransitionInfo] = &[
@@ -1431,120 +1418,27 @@ impl TransitionId {
 }
 
 /// Why an input was rejected. A rejected input leaves the state untouched.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Rejection {
-    /// The phase the input arrived in.
-    pub phase: Phase,
-    pub input: InputKind,
-    pub reason: RejectReason,
-}
+pub type Rejection = ::suricate_kernel::Rejection<Machine>;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum RejectReason {
-    /// No transition handles this input in this phase.
-    NotHandled,
-    /// Every candidate had a failing guard: one entry per candidate, in dispatch order.
-    GuardsFailed(Vec<FailedGuard>),
-    /// Checked arithmetic overflowed or underflowed.
-    Overflow { transition: TransitionId },
-    /// A partial operation (`m[k]`, `unwrap()`) found no value.
-    Absent { transition: TransitionId },
-    /// The transition would have broken an invariant.
-    InvariantViolated { transition: TransitionId, invariant: &'static str },
-}
+/// Why no candidate fired (see [`Rejection`]).
+pub type RejectReason = ::suricate_kernel::RejectReason<Machine>;
 
 /// The first guard of a candidate transition that did not hold.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct FailedGuard {
-    pub transition: TransitionId,
-    pub guard: &'static str,
-}
+pub type FailedGuard = ::suricate_kernel::FailedGuard<Machine>;
 
-impl ::std::fmt::Display for Rejection {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        write!(f, "input {} rejected in phase {}: ", self.input, self.phase)?;
-        match &self.reason {
-            RejectReason::NotHandled => f.write_str("not handled in this phase"),
-            RejectReason::GuardsFailed(failed) => {
-                f.write_str("no guard set held (")?;
-                for (i, g) in failed.iter().enumerate() {
-                    if i > 0 {
-                        f.write_str(", ")?;
-                    }
-                    write!(f, "{}: {}", g.transition, g.guard)?;
-                }
-                f.write_str(")")
-            }
-            RejectReason::Overflow { transition } => {
-                write!(f, "arithmetic overflow in {transition}")
-            }
-            RejectReason::Absent { transition } => {
-                write!(f, "missing value in {transition}")
-            }
-            RejectReason::InvariantViolated { transition, invariant } => {
-                write!(f, "{transition} would violate invariant {invariant}")
-            }
-        }
-    }
-}
-
-impl ::std::error::Error for Rejection {}
-/// A state that breaks an invariant.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct InvariantViolation {
-    pub invariant: &'static str,
-}
-
-impl ::std::fmt::Display for InvariantViolation {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        write!(f, "invariant {} does not hold", self.invariant)
-    }
-}
-
-impl ::std::error::Error for InvariantViolation {}
 /// Only the most recently applied transition can be rolled back, once.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RollbackError {
-    NotLatest { transition: TransitionId },
-}
+pub type RollbackError = ::suricate_kernel::RollbackError<Machine>;
 
-impl ::std::fmt::Display for RollbackError {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match self {
-            RollbackError::NotLatest { transition } => {
-                write!(f, "{transition} is not the latest applied transition")
-            }
-        }
-    }
-}
+pub use ::suricate_kernel::InvariantViolation;
 
-impl ::std::error::Error for RollbackError {}
-/// Why evaluating a transition stopped part-way.
-#[allow(dead_code)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Fault {
-    Overflow,
-    Absent,
-}
-
-#[allow(dead_code)]
-impl Fault {
-    fn at(self, transition: TransitionId) -> RejectReason {
-        match self {
-            Fault::Overflow => {
-                RejectReason::Overflow {
-                    transition,
-                }
-            }
-            Fault::Absent => RejectReason::Absent { transition },
-        }
-    }
-}
+use ::suricate_kernel::Fault;
 
 /// One reversible write of a transition. Undo cost is proportional to what the
 /// transition wrote, never to the size of the state.
+/// Public only as `Machine::UndoStep`, which the generic `Authority` stores.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-enum UndoStep {
+pub enum UndoStep {
     BatchClosedReplaced(bool),
     CancelDispatchedReplaced(bool),
     FinishedReplaced(VecDeque<InputId>),
@@ -3281,11 +3175,11 @@ fn dispatch(
                 Phase::Initializing => {
                     let mut failed = Vec::new();
                     match self::guards_register(state, remember)
-                        .map_err(|f| f.at(TransitionId::Register))?
+                        .map_err(|f| f.at::<Machine>(TransitionId::Register))?
                     {
                         None => {
                             self::fire_register(state, undo, effects, remember)
-                                .map_err(|f| f.at(TransitionId::Register))?;
+                                .map_err(|f| f.at::<Machine>(TransitionId::Register))?;
                             return Ok(TransitionId::Register);
                         }
                         Some(guard) => {
@@ -3304,7 +3198,7 @@ fn dispatch(
                 | Phase::Retired
                 | Phase::Stopped => {
                     self::fire_register_again(state, undo, effects)
-                        .map_err(|f| f.at(TransitionId::RegisterAgain))?;
+                        .map_err(|f| f.at::<Machine>(TransitionId::RegisterAgain))?;
                     Ok(TransitionId::RegisterAgain)
                 }
                 _ => Err(RejectReason::NotHandled),
@@ -3314,12 +3208,12 @@ fn dispatch(
             match state.phase {
                 Phase::Idle | Phase::Stopped => {
                     self::fire_attach(state, undo, effects)
-                        .map_err(|f| f.at(TransitionId::Attach))?;
+                        .map_err(|f| f.at::<Machine>(TransitionId::Attach))?;
                     Ok(TransitionId::Attach)
                 }
                 Phase::Attached | Phase::Running => {
                     self::fire_attach_again(state, undo, effects)
-                        .map_err(|f| f.at(TransitionId::AttachAgain))?;
+                        .map_err(|f| f.at::<Machine>(TransitionId::AttachAgain))?;
                     Ok(TransitionId::AttachAgain)
                 }
                 _ => Err(RejectReason::NotHandled),
@@ -3330,11 +3224,11 @@ fn dispatch(
                 Phase::Idle | Phase::Attached | Phase::Running => {
                     let mut failed = Vec::new();
                     match self::guards_join_in_flight(state, key)
-                        .map_err(|f| f.at(TransitionId::JoinInFlight))?
+                        .map_err(|f| f.at::<Machine>(TransitionId::JoinInFlight))?
                     {
                         None => {
                             self::fire_join_in_flight(state, undo, effects, key)
-                                .map_err(|f| f.at(TransitionId::JoinInFlight))?;
+                                .map_err(|f| f.at::<Machine>(TransitionId::JoinInFlight))?;
                             return Ok(TransitionId::JoinInFlight);
                         }
                         Some(guard) => {
@@ -3346,11 +3240,13 @@ fn dispatch(
                         }
                     }
                     match self::guards_dedupe_terminal(state, key)
-                        .map_err(|f| f.at(TransitionId::DedupeTerminal))?
+                        .map_err(|f| f.at::<Machine>(TransitionId::DedupeTerminal))?
                     {
                         None => {
                             self::fire_dedupe_terminal(state, undo, effects, key)
-                                .map_err(|f| f.at(TransitionId::DedupeTerminal))?;
+                                .map_err(|f| {
+                                    f.at::<Machine>(TransitionId::DedupeTerminal)
+                                })?;
                             return Ok(TransitionId::DedupeTerminal);
                         }
                         Some(guard) => {
@@ -3369,7 +3265,7 @@ fn dispatch(
                             durability,
                             key,
                         )
-                        .map_err(|f| f.at(TransitionId::AcceptOperation))?
+                        .map_err(|f| f.at::<Machine>(TransitionId::AcceptOperation))?
                     {
                         None => {
                             self::fire_accept_operation(
@@ -3382,7 +3278,9 @@ fn dispatch(
                                     durability,
                                     key,
                                 )
-                                .map_err(|f| f.at(TransitionId::AcceptOperation))?;
+                                .map_err(|f| {
+                                    f.at::<Machine>(TransitionId::AcceptOperation)
+                                })?;
                             return Ok(TransitionId::AcceptOperation);
                         }
                         Some(guard) => {
@@ -3402,7 +3300,7 @@ fn dispatch(
                             key,
                             has_request,
                         )
-                        .map_err(|f| f.at(TransitionId::Accept))?
+                        .map_err(|f| f.at::<Machine>(TransitionId::Accept))?
                     {
                         None => {
                             self::fire_accept(
@@ -3416,7 +3314,7 @@ fn dispatch(
                                     key,
                                     wake,
                                 )
-                                .map_err(|f| f.at(TransitionId::Accept))?;
+                                .map_err(|f| f.at::<Machine>(TransitionId::Accept))?;
                             return Ok(TransitionId::Accept);
                         }
                         Some(guard) => {
@@ -3436,12 +3334,12 @@ fn dispatch(
             match state.phase {
                 Phase::Idle | Phase::Retired | Phase::Stopped => {
                     self::fire_wake_without_loop(state, undo, effects)
-                        .map_err(|f| f.at(TransitionId::WakeWithoutLoop))?;
+                        .map_err(|f| f.at::<Machine>(TransitionId::WakeWithoutLoop))?;
                     Ok(TransitionId::WakeWithoutLoop)
                 }
                 Phase::Attached | Phase::Running => {
                     self::fire_wake(state, undo, effects)
-                        .map_err(|f| f.at(TransitionId::Wake))?;
+                        .map_err(|f| f.at::<Machine>(TransitionId::Wake))?;
                     Ok(TransitionId::Wake)
                 }
                 _ => Err(RejectReason::NotHandled),
@@ -3452,11 +3350,11 @@ fn dispatch(
                 Phase::Attached => {
                     let mut failed = Vec::new();
                     match self::guards_start_steer_run(state)
-                        .map_err(|f| f.at(TransitionId::StartSteerRun))?
+                        .map_err(|f| f.at::<Machine>(TransitionId::StartSteerRun))?
                     {
                         None => {
                             self::fire_start_steer_run(state, undo, effects)
-                                .map_err(|f| f.at(TransitionId::StartSteerRun))?;
+                                .map_err(|f| f.at::<Machine>(TransitionId::StartSteerRun))?;
                             return Ok(TransitionId::StartSteerRun);
                         }
                         Some(guard) => {
@@ -3468,11 +3366,11 @@ fn dispatch(
                         }
                     }
                     match self::guards_start_queue_run(state)
-                        .map_err(|f| f.at(TransitionId::StartQueueRun))?
+                        .map_err(|f| f.at::<Machine>(TransitionId::StartQueueRun))?
                     {
                         None => {
                             self::fire_start_queue_run(state, undo, effects)
-                                .map_err(|f| f.at(TransitionId::StartQueueRun))?;
+                                .map_err(|f| f.at::<Machine>(TransitionId::StartQueueRun))?;
                             return Ok(TransitionId::StartQueueRun);
                         }
                         Some(guard) => {
@@ -3484,11 +3382,13 @@ fn dispatch(
                         }
                     }
                     match self::guards_start_nothing_retire(state)
-                        .map_err(|f| f.at(TransitionId::StartNothingRetire))?
+                        .map_err(|f| f.at::<Machine>(TransitionId::StartNothingRetire))?
                     {
                         None => {
                             self::fire_start_nothing_retire(state, undo, effects)
-                                .map_err(|f| f.at(TransitionId::StartNothingRetire))?;
+                                .map_err(|f| {
+                                    f.at::<Machine>(TransitionId::StartNothingRetire)
+                                })?;
                             return Ok(TransitionId::StartNothingRetire);
                         }
                         Some(guard) => {
@@ -3500,7 +3400,7 @@ fn dispatch(
                         }
                     }
                     self::fire_start_nothing(state, undo, effects)
-                        .map_err(|f| f.at(TransitionId::StartNothing))?;
+                        .map_err(|f| f.at::<Machine>(TransitionId::StartNothing))?;
                     Ok(TransitionId::StartNothing)
                 }
                 _ => Err(RejectReason::NotHandled),
@@ -3511,11 +3411,11 @@ fn dispatch(
                 Phase::Running => {
                     let mut failed = Vec::new();
                     match self::guards_run_applied(state, run)
-                        .map_err(|f| f.at(TransitionId::RunApplied))?
+                        .map_err(|f| f.at::<Machine>(TransitionId::RunApplied))?
                     {
                         None => {
                             self::fire_run_applied(state, undo, effects)
-                                .map_err(|f| f.at(TransitionId::RunApplied))?;
+                                .map_err(|f| f.at::<Machine>(TransitionId::RunApplied))?;
                             return Ok(TransitionId::RunApplied);
                         }
                         Some(guard) => {
@@ -3536,11 +3436,11 @@ fn dispatch(
                 Phase::Running => {
                     let mut failed = Vec::new();
                     match self::guards_commit_run(state, run)
-                        .map_err(|f| f.at(TransitionId::CommitRun))?
+                        .map_err(|f| f.at::<Machine>(TransitionId::CommitRun))?
                     {
                         None => {
                             self::fire_commit_run(state, undo, effects, run)
-                                .map_err(|f| f.at(TransitionId::CommitRun))?;
+                                .map_err(|f| f.at::<Machine>(TransitionId::CommitRun))?;
                             return Ok(TransitionId::CommitRun);
                         }
                         Some(guard) => {
@@ -3561,11 +3461,11 @@ fn dispatch(
                 Phase::Running => {
                     let mut failed = Vec::new();
                     match self::guards_fail_run(state, run)
-                        .map_err(|f| f.at(TransitionId::FailRun))?
+                        .map_err(|f| f.at::<Machine>(TransitionId::FailRun))?
                     {
                         None => {
                             self::fire_fail_run(state, undo, effects, run)
-                                .map_err(|f| f.at(TransitionId::FailRun))?;
+                                .map_err(|f| f.at::<Machine>(TransitionId::FailRun))?;
                             return Ok(TransitionId::FailRun);
                         }
                         Some(guard) => {
@@ -3586,11 +3486,11 @@ fn dispatch(
                 Phase::Running => {
                     let mut failed = Vec::new();
                     match self::guards_cancel_run(state, run)
-                        .map_err(|f| f.at(TransitionId::CancelRun))?
+                        .map_err(|f| f.at::<Machine>(TransitionId::CancelRun))?
                     {
                         None => {
                             self::fire_cancel_run(state, undo, effects, run)
-                                .map_err(|f| f.at(TransitionId::CancelRun))?;
+                                .map_err(|f| f.at::<Machine>(TransitionId::CancelRun))?;
                             return Ok(TransitionId::CancelRun);
                         }
                         Some(guard) => {
@@ -3610,17 +3510,21 @@ fn dispatch(
             match state.phase {
                 Phase::Idle | Phase::Attached => {
                     self::fire_boundary_cancel_idle(state, undo, effects)
-                        .map_err(|f| f.at(TransitionId::BoundaryCancelIdle))?;
+                        .map_err(|f| f.at::<Machine>(TransitionId::BoundaryCancelIdle))?;
                     Ok(TransitionId::BoundaryCancelIdle)
                 }
                 Phase::Running => {
                     let mut failed = Vec::new();
                     match self::guards_dispatch_boundary_cancel(state)
-                        .map_err(|f| f.at(TransitionId::DispatchBoundaryCancel))?
+                        .map_err(|f| {
+                            f.at::<Machine>(TransitionId::DispatchBoundaryCancel)
+                        })?
                     {
                         None => {
                             self::fire_dispatch_boundary_cancel(state, undo, effects)
-                                .map_err(|f| f.at(TransitionId::DispatchBoundaryCancel))?;
+                                .map_err(|f| {
+                                    f.at::<Machine>(TransitionId::DispatchBoundaryCancel)
+                                })?;
                             return Ok(TransitionId::DispatchBoundaryCancel);
                         }
                         Some(guard) => {
@@ -3632,7 +3536,9 @@ fn dispatch(
                         }
                     }
                     self::fire_coalesce_boundary_cancel(state, undo, effects)
-                        .map_err(|f| f.at(TransitionId::CoalesceBoundaryCancel))?;
+                        .map_err(|f| {
+                            f.at::<Machine>(TransitionId::CoalesceBoundaryCancel)
+                        })?;
                     Ok(TransitionId::CoalesceBoundaryCancel)
                 }
                 _ => Err(RejectReason::NotHandled),
@@ -3643,11 +3549,11 @@ fn dispatch(
                 Phase::Running => {
                     let mut failed = Vec::new();
                     match self::guards_interrupt(state, run)
-                        .map_err(|f| f.at(TransitionId::Interrupt))?
+                        .map_err(|f| f.at::<Machine>(TransitionId::Interrupt))?
                     {
                         None => {
                             self::fire_interrupt(state, undo, effects, run)
-                                .map_err(|f| f.at(TransitionId::Interrupt))?;
+                                .map_err(|f| f.at::<Machine>(TransitionId::Interrupt))?;
                             return Ok(TransitionId::Interrupt);
                         }
                         Some(guard) => {
@@ -3667,17 +3573,17 @@ fn dispatch(
             match state.phase {
                 Phase::Idle | Phase::Retired => {
                     self::fire_stop_idle(state, undo, effects)
-                        .map_err(|f| f.at(TransitionId::StopIdle))?;
+                        .map_err(|f| f.at::<Machine>(TransitionId::StopIdle))?;
                     Ok(TransitionId::StopIdle)
                 }
                 Phase::Attached | Phase::Running => {
                     self::fire_stop(state, undo, effects)
-                        .map_err(|f| f.at(TransitionId::Stop))?;
+                        .map_err(|f| f.at::<Machine>(TransitionId::Stop))?;
                     Ok(TransitionId::Stop)
                 }
                 Phase::Stopped => {
                     self::fire_stop_again(state, undo, effects)
-                        .map_err(|f| f.at(TransitionId::StopAgain))?;
+                        .map_err(|f| f.at::<Machine>(TransitionId::StopAgain))?;
                     Ok(TransitionId::StopAgain)
                 }
                 _ => Err(RejectReason::NotHandled),
@@ -3687,17 +3593,17 @@ fn dispatch(
             match state.phase {
                 Phase::Idle => {
                     self::fire_retire_idle(state, undo, effects)
-                        .map_err(|f| f.at(TransitionId::RetireIdle))?;
+                        .map_err(|f| f.at::<Machine>(TransitionId::RetireIdle))?;
                     Ok(TransitionId::RetireIdle)
                 }
                 Phase::Attached => {
                     let mut failed = Vec::new();
                     match self::guards_retire_drained(state)
-                        .map_err(|f| f.at(TransitionId::RetireDrained))?
+                        .map_err(|f| f.at::<Machine>(TransitionId::RetireDrained))?
                     {
                         None => {
                             self::fire_retire_drained(state, undo, effects)
-                                .map_err(|f| f.at(TransitionId::RetireDrained))?;
+                                .map_err(|f| f.at::<Machine>(TransitionId::RetireDrained))?;
                             return Ok(TransitionId::RetireDrained);
                         }
                         Some(guard) => {
@@ -3709,17 +3615,17 @@ fn dispatch(
                         }
                     }
                     self::fire_retire_draining(state, undo, effects)
-                        .map_err(|f| f.at(TransitionId::RetireDraining))?;
+                        .map_err(|f| f.at::<Machine>(TransitionId::RetireDraining))?;
                     Ok(TransitionId::RetireDraining)
                 }
                 Phase::Running => {
                     self::fire_retire_draining(state, undo, effects)
-                        .map_err(|f| f.at(TransitionId::RetireDraining))?;
+                        .map_err(|f| f.at::<Machine>(TransitionId::RetireDraining))?;
                     Ok(TransitionId::RetireDraining)
                 }
                 Phase::Retired => {
                     self::fire_retire_again(state, undo, effects)
-                        .map_err(|f| f.at(TransitionId::RetireAgain))?;
+                        .map_err(|f| f.at::<Machine>(TransitionId::RetireAgain))?;
                     Ok(TransitionId::RetireAgain)
                 }
                 _ => Err(RejectReason::NotHandled),
@@ -3729,7 +3635,7 @@ fn dispatch(
             match state.phase {
                 Phase::Idle | Phase::Attached | Phase::Retired | Phase::Stopped => {
                     self::fire_reset(state, undo, effects)
-                        .map_err(|f| f.at(TransitionId::Reset))?;
+                        .map_err(|f| f.at::<Machine>(TransitionId::Reset))?;
                     Ok(TransitionId::Reset)
                 }
                 _ => Err(RejectReason::NotHandled),
@@ -3739,7 +3645,7 @@ fn dispatch(
             match state.phase {
                 Phase::Idle | Phase::Attached => {
                     self::fire_recycle(state, undo, effects)
-                        .map_err(|f| f.at(TransitionId::Recycle))?;
+                        .map_err(|f| f.at::<Machine>(TransitionId::Recycle))?;
                     Ok(TransitionId::Recycle)
                 }
                 _ => Err(RejectReason::NotHandled),
@@ -3749,12 +3655,12 @@ fn dispatch(
             match state.phase {
                 Phase::Idle | Phase::Attached => {
                     self::fire_recover(state, undo, effects)
-                        .map_err(|f| f.at(TransitionId::Recover))?;
+                        .map_err(|f| f.at::<Machine>(TransitionId::Recover))?;
                     Ok(TransitionId::Recover)
                 }
                 Phase::Running => {
                     self::fire_recover_run(state, undo, effects)
-                        .map_err(|f| f.at(TransitionId::RecoverRun))?;
+                        .map_err(|f| f.at::<Machine>(TransitionId::RecoverRun))?;
                     Ok(TransitionId::RecoverRun)
                 }
                 _ => Err(RejectReason::NotHandled),
@@ -3769,7 +3675,7 @@ fn dispatch(
                 | Phase::Retired
                 | Phase::Stopped => {
                     self::fire_destroy(state, undo, effects)
-                        .map_err(|f| f.at(TransitionId::Destroy))?;
+                        .map_err(|f| f.at::<Machine>(TransitionId::Destroy))?;
                     Ok(TransitionId::Destroy)
                 }
                 _ => Err(RejectReason::NotHandled),
@@ -3784,7 +3690,7 @@ fn dispatch(
                 | Phase::Retired
                 | Phase::Stopped => {
                     self::fire_unregister(state, undo, effects)
-                        .map_err(|f| f.at(TransitionId::Unregister))?;
+                        .map_err(|f| f.at::<Machine>(TransitionId::Unregister))?;
                     Ok(TransitionId::Unregister)
                 }
                 _ => Err(RejectReason::NotHandled),
@@ -3945,160 +3851,51 @@ pub fn check_invariants(state: &State) -> Result<(), InvariantViolation> {
     Ok(())
 }
 
-/// The result of applying an input: what fired, and the effects to realise.
-/// Keep it to roll the transition back if realising the effects fails.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Transition {
-    pub id: TransitionId,
-    pub from: Phase,
-    pub to: Phase,
-    /// In emission order.
-    pub effects: Vec<Effect>,
-    /// Which application this was; `rollback` accepts only the latest.
-    token: u64,
+/// This machine, for the generic half of the kernel in `suricate_kernel`: the
+/// `Authority` below and its answer types are instantiated with it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Machine;
+
+impl ::suricate_kernel::Machine for Machine {
+    type State = State;
+    type Phase = Phase;
+    type Input = Input;
+    type InputKind = InputKind;
+    type Effect = Effect;
+    type EffectKind = EffectKind;
+    type TransitionId = TransitionId;
+    type UndoStep = UndoStep;
+    fn initial() -> State {
+        State::initial()
+    }
+    fn phase(state: &State) -> Phase {
+        state.phase
+    }
+    fn input_kind(input: &Input) -> InputKind {
+        input.kind()
+    }
+    fn dispatch(
+        state: &mut State,
+        input: &Input,
+        undo: &mut Vec<UndoStep>,
+        effects: &mut Vec<Effect>,
+    ) -> Result<TransitionId, RejectReason> {
+        self::dispatch(state, input, undo, effects)
+    }
+    fn undo(state: &mut State, phase: Phase, steps: &mut Vec<UndoStep>) {
+        self::undo(state, phase, steps)
+    }
+    fn check_invariants(state: &State) -> Result<(), InvariantViolation> {
+        self::check_invariants(state)
+    }
 }
+
+/// Owns the machine's state; the only way to change it is `apply` (and `rollback`).
+pub type Authority = ::suricate_kernel::Authority<Machine>;
+
+/// The result of applying an input: what fired, and the effects to realise. Keep it
+/// to roll the transition back if realising the effects fails.
+pub type Transition = ::suricate_kernel::Transition<Machine>;
 
 /// What `apply` would do, computed without changing the authority.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Preview {
-    pub id: TransitionId,
-    pub from: Phase,
-    pub to: Phase,
-    pub effects: Vec<Effect>,
-}
-
-/// Owns a machine's state; the only way to change it is `apply` (and `rollback`).
-#[derive(Debug, Clone)]
-pub struct Authority {
-    state: State,
-    check_invariants: bool,
-    /// Token of the transition `rollback` may still revert.
-    latest: Option<u64>,
-    next_token: u64,
-    /// Undo log of the latest transition. Two buffers are swapped rather than
-    /// allocated, so a steady stream of `apply` calls does not allocate for undo.
-    undo_log: Vec<UndoStep>,
-    scratch: Vec<UndoStep>,
-}
-
-impl Default for Authority {
-    fn default() -> Self {
-        Authority::new()
-    }
-}
-
-impl Authority {
-    /// A machine in its initial state.
-    pub fn new() -> Authority {
-        Authority {
-            state: State::initial(),
-            check_invariants: cfg!(debug_assertions),
-            latest: None,
-            next_token: 1,
-            undo_log: Vec::new(),
-            scratch: Vec::new(),
-        }
-    }
-    /// Restores a machine from a state held elsewhere (a store, a snapshot); the
-    /// state must satisfy every invariant.
-    pub fn from_state(state: State) -> Result<Authority, InvariantViolation> {
-        check_invariants(&state)?;
-        Ok(Authority {
-            state,
-            ..Authority::new()
-        })
-    }
-    pub fn state(&self) -> &State {
-        &self.state
-    }
-    pub fn phase(&self) -> Phase {
-        self.state.phase
-    }
-    pub fn into_state(self) -> State {
-        self.state
-    }
-    /// Whether `apply` checks invariants after every transition (default: on in
-    /// debug builds, off in release builds).
-    pub fn invariant_checks(&self) -> bool {
-        self.check_invariants
-    }
-    pub fn set_invariant_checks(&mut self, on: bool) {
-        self.check_invariants = on;
-    }
-    /// Checks every invariant against the current state.
-    pub fn check_invariants(&self) -> Result<(), InvariantViolation> {
-        check_invariants(&self.state)
-    }
-    /// Applies `input`: the first candidate whose guards hold fires, atomically.
-    /// On rejection the state is exactly what it was, and the latest accepted
-    /// transition can still be rolled back.
-    pub fn apply(&mut self, input: Input) -> Result<Transition, Rejection> {
-        let from = self.state.phase;
-        let mut steps = ::std::mem::take(&mut self.scratch);
-        let mut effects = Vec::new();
-        let fired = dispatch(&mut self.state, &input, &mut steps, &mut effects);
-        let reason = match fired {
-            Ok(id) => {
-                match self.check_invariants.then(|| check_invariants(&self.state)) {
-                    Some(Err(violation)) => {
-                        RejectReason::InvariantViolated {
-                            transition: id,
-                            invariant: violation.invariant,
-                        }
-                    }
-                    _ => {
-                        let mut previous = ::std::mem::replace(
-                            &mut self.undo_log,
-                            steps,
-                        );
-                        previous.clear();
-                        self.scratch = previous;
-                        let token = self.next_token;
-                        self.next_token += 1;
-                        self.latest = Some(token);
-                        return Ok(Transition {
-                            id,
-                            from,
-                            to: self.state.phase,
-                            effects,
-                            token,
-                        });
-                    }
-                }
-            }
-            Err(reason) => reason,
-        };
-        undo(&mut self.state, from, &mut steps);
-        self.scratch = steps;
-        Err(Rejection {
-            phase: from,
-            input: input.kind(),
-            reason,
-        })
-    }
-    /// What `apply(input)` would return, without changing anything. Costs a copy
-    /// of the state; to stage cheaply, `apply` and then `rollback`.
-    pub fn preview(&self, input: &Input) -> Result<Preview, Rejection> {
-        let mut scratch = self.clone();
-        let t = scratch.apply(input.clone())?;
-        Ok(Preview {
-            id: t.id,
-            from: t.from,
-            to: t.to,
-            effects: t.effects,
-        })
-    }
-    /// Reverts the most recently applied transition, at a cost proportional to
-    /// what it wrote. Fails if another transition was applied since, or if it was
-    /// already rolled back.
-    pub fn rollback(&mut self, transition: Transition) -> Result<(), RollbackError> {
-        if self.latest != Some(transition.token) {
-            return Err(RollbackError::NotLatest {
-                transition: transition.id,
-            });
-        }
-        self.latest = None;
-        undo(&mut self.state, transition.from, &mut self.undo_log);
-        Ok(())
-    }
-}
+pub type Preview = ::suricate_kernel::Preview<Machine>;

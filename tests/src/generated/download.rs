@@ -430,20 +430,7 @@ impl ::std::fmt::Display for TransitionId {
 }
 
 /// Static description of one transition, for tooling and diagnostics.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct TransitionInfo {
-    pub id: TransitionId,
-    pub name: &'static str,
-    pub input: InputKind,
-    /// Phases it fires from.
-    pub from: &'static [Phase],
-    /// The phase it leads to; `None` stays in the phase it fired from.
-    pub to: Option<Phase>,
-    /// Guard names, in evaluation order.
-    pub guards: &'static [&'static str],
-    /// Kinds of effect it may emit, in first-emission order.
-    pub effects: &'static [EffectKind],
-}
+pub type TransitionInfo = ::suricate_kernel::TransitionInfo<Machine>;
 
 /// Every transition, in declaration (dispatch) order; indexed by `TransitionId as usize`.
 pub const TRANSITIONS: &[TransitionInfo] = &[
@@ -520,120 +507,27 @@ impl TransitionId {
 }
 
 /// Why an input was rejected. A rejected input leaves the state untouched.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Rejection {
-    /// The phase the input arrived in.
-    pub phase: Phase,
-    pub input: InputKind,
-    pub reason: RejectReason,
-}
+pub type Rejection = ::suricate_kernel::Rejection<Machine>;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum RejectReason {
-    /// No transition handles this input in this phase.
-    NotHandled,
-    /// Every candidate had a failing guard: one entry per candidate, in dispatch order.
-    GuardsFailed(Vec<FailedGuard>),
-    /// Checked arithmetic overflowed or underflowed.
-    Overflow { transition: TransitionId },
-    /// A partial operation (`m[k]`, `unwrap()`) found no value.
-    Absent { transition: TransitionId },
-    /// The transition would have broken an invariant.
-    InvariantViolated { transition: TransitionId, invariant: &'static str },
-}
+/// Why no candidate fired (see [`Rejection`]).
+pub type RejectReason = ::suricate_kernel::RejectReason<Machine>;
 
 /// The first guard of a candidate transition that did not hold.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct FailedGuard {
-    pub transition: TransitionId,
-    pub guard: &'static str,
-}
+pub type FailedGuard = ::suricate_kernel::FailedGuard<Machine>;
 
-impl ::std::fmt::Display for Rejection {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        write!(f, "input {} rejected in phase {}: ", self.input, self.phase)?;
-        match &self.reason {
-            RejectReason::NotHandled => f.write_str("not handled in this phase"),
-            RejectReason::GuardsFailed(failed) => {
-                f.write_str("no guard set held (")?;
-                for (i, g) in failed.iter().enumerate() {
-                    if i > 0 {
-                        f.write_str(", ")?;
-                    }
-                    write!(f, "{}: {}", g.transition, g.guard)?;
-                }
-                f.write_str(")")
-            }
-            RejectReason::Overflow { transition } => {
-                write!(f, "arithmetic overflow in {transition}")
-            }
-            RejectReason::Absent { transition } => {
-                write!(f, "missing value in {transition}")
-            }
-            RejectReason::InvariantViolated { transition, invariant } => {
-                write!(f, "{transition} would violate invariant {invariant}")
-            }
-        }
-    }
-}
-
-impl ::std::error::Error for Rejection {}
-/// A state that breaks an invariant.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct InvariantViolation {
-    pub invariant: &'static str,
-}
-
-impl ::std::fmt::Display for InvariantViolation {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        write!(f, "invariant {} does not hold", self.invariant)
-    }
-}
-
-impl ::std::error::Error for InvariantViolation {}
 /// Only the most recently applied transition can be rolled back, once.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RollbackError {
-    NotLatest { transition: TransitionId },
-}
+pub type RollbackError = ::suricate_kernel::RollbackError<Machine>;
 
-impl ::std::fmt::Display for RollbackError {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match self {
-            RollbackError::NotLatest { transition } => {
-                write!(f, "{transition} is not the latest applied transition")
-            }
-        }
-    }
-}
+pub use ::suricate_kernel::InvariantViolation;
 
-impl ::std::error::Error for RollbackError {}
-/// Why evaluating a transition stopped part-way.
-#[allow(dead_code)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Fault {
-    Overflow,
-    Absent,
-}
-
-#[allow(dead_code)]
-impl Fault {
-    fn at(self, transition: TransitionId) -> RejectReason {
-        match self {
-            Fault::Overflow => {
-                RejectReason::Overflow {
-                    transition,
-                }
-            }
-            Fault::Absent => RejectReason::Absent { transition },
-        }
-    }
-}
+use ::suricate_kernel::Fault;
 
 /// One reversible write of a transition. Undo cost is proportional to what the
 /// transition wrote, never to the size of the state.
+/// Public only as `Machine::UndoStep`, which the generic `Authority` stores.
+#[doc(hidden)]
 #[derive(Debug, Clone)]
-enum UndoStep {
+pub enum UndoStep {
     ChunksReplaced(VecDeque<Chunk>),
     ChunksPushed,
     ErrorsEntry(u64, Option<FailReason>),
@@ -872,11 +766,11 @@ fn dispatch(
                 Phase::Idle => {
                     let mut failed = Vec::new();
                     match self::guards_start(state, total)
-                        .map_err(|f| f.at(TransitionId::Start))?
+                        .map_err(|f| f.at::<Machine>(TransitionId::Start))?
                     {
                         None => {
                             self::fire_start(state, undo, effects, job, total)
-                                .map_err(|f| f.at(TransitionId::Start))?;
+                                .map_err(|f| f.at::<Machine>(TransitionId::Start))?;
                             return Ok(TransitionId::Start);
                         }
                         Some(guard) => {
@@ -897,11 +791,11 @@ fn dispatch(
                 Phase::Running => {
                     let mut failed = Vec::new();
                     match self::guards_receive(state, chunk)
-                        .map_err(|f| f.at(TransitionId::Receive))?
+                        .map_err(|f| f.at::<Machine>(TransitionId::Receive))?
                     {
                         None => {
                             self::fire_receive(state, undo, effects, chunk)
-                                .map_err(|f| f.at(TransitionId::Receive))?;
+                                .map_err(|f| f.at::<Machine>(TransitionId::Receive))?;
                             return Ok(TransitionId::Receive);
                         }
                         Some(guard) => {
@@ -913,11 +807,11 @@ fn dispatch(
                         }
                     }
                     match self::guards_finish(state, chunk)
-                        .map_err(|f| f.at(TransitionId::Finish))?
+                        .map_err(|f| f.at::<Machine>(TransitionId::Finish))?
                     {
                         None => {
                             self::fire_finish(state, undo, effects, chunk)
-                                .map_err(|f| f.at(TransitionId::Finish))?;
+                                .map_err(|f| f.at::<Machine>(TransitionId::Finish))?;
                             return Ok(TransitionId::Finish);
                         }
                         Some(guard) => {
@@ -937,7 +831,7 @@ fn dispatch(
             match state.phase {
                 Phase::Running => {
                     self::fire_pause(state, undo, effects)
-                        .map_err(|f| f.at(TransitionId::Pause))?;
+                        .map_err(|f| f.at::<Machine>(TransitionId::Pause))?;
                     Ok(TransitionId::Pause)
                 }
                 _ => Err(RejectReason::NotHandled),
@@ -947,7 +841,7 @@ fn dispatch(
             match state.phase {
                 Phase::Paused => {
                     self::fire_resume(state, undo, effects)
-                        .map_err(|f| f.at(TransitionId::Resume))?;
+                        .map_err(|f| f.at::<Machine>(TransitionId::Resume))?;
                     Ok(TransitionId::Resume)
                 }
                 _ => Err(RejectReason::NotHandled),
@@ -958,11 +852,11 @@ fn dispatch(
                 Phase::Running | Phase::Paused => {
                     let mut failed = Vec::new();
                     match self::guards_retry(state)
-                        .map_err(|f| f.at(TransitionId::Retry))?
+                        .map_err(|f| f.at::<Machine>(TransitionId::Retry))?
                     {
                         None => {
                             self::fire_retry(state, undo, effects, reason)
-                                .map_err(|f| f.at(TransitionId::Retry))?;
+                                .map_err(|f| f.at::<Machine>(TransitionId::Retry))?;
                             return Ok(TransitionId::Retry);
                         }
                         Some(guard) => {
@@ -974,7 +868,7 @@ fn dispatch(
                         }
                     }
                     self::fire_give_up(state, undo, effects, reason)
-                        .map_err(|f| f.at(TransitionId::GiveUp))?;
+                        .map_err(|f| f.at::<Machine>(TransitionId::GiveUp))?;
                     Ok(TransitionId::GiveUp)
                 }
                 _ => Err(RejectReason::NotHandled),
@@ -1006,160 +900,51 @@ pub fn check_invariants(state: &State) -> Result<(), InvariantViolation> {
     Ok(())
 }
 
-/// The result of applying an input: what fired, and the effects to realise.
-/// Keep it to roll the transition back if realising the effects fails.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Transition {
-    pub id: TransitionId,
-    pub from: Phase,
-    pub to: Phase,
-    /// In emission order.
-    pub effects: Vec<Effect>,
-    /// Which application this was; `rollback` accepts only the latest.
-    token: u64,
+/// This machine, for the generic half of the kernel in `suricate_kernel`: the
+/// `Authority` below and its answer types are instantiated with it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Machine;
+
+impl ::suricate_kernel::Machine for Machine {
+    type State = State;
+    type Phase = Phase;
+    type Input = Input;
+    type InputKind = InputKind;
+    type Effect = Effect;
+    type EffectKind = EffectKind;
+    type TransitionId = TransitionId;
+    type UndoStep = UndoStep;
+    fn initial() -> State {
+        State::initial()
+    }
+    fn phase(state: &State) -> Phase {
+        state.phase
+    }
+    fn input_kind(input: &Input) -> InputKind {
+        input.kind()
+    }
+    fn dispatch(
+        state: &mut State,
+        input: &Input,
+        undo: &mut Vec<UndoStep>,
+        effects: &mut Vec<Effect>,
+    ) -> Result<TransitionId, RejectReason> {
+        self::dispatch(state, input, undo, effects)
+    }
+    fn undo(state: &mut State, phase: Phase, steps: &mut Vec<UndoStep>) {
+        self::undo(state, phase, steps)
+    }
+    fn check_invariants(state: &State) -> Result<(), InvariantViolation> {
+        self::check_invariants(state)
+    }
 }
+
+/// Owns the machine's state; the only way to change it is `apply` (and `rollback`).
+pub type Authority = ::suricate_kernel::Authority<Machine>;
+
+/// The result of applying an input: what fired, and the effects to realise. Keep it
+/// to roll the transition back if realising the effects fails.
+pub type Transition = ::suricate_kernel::Transition<Machine>;
 
 /// What `apply` would do, computed without changing the authority.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Preview {
-    pub id: TransitionId,
-    pub from: Phase,
-    pub to: Phase,
-    pub effects: Vec<Effect>,
-}
-
-/// Owns a machine's state; the only way to change it is `apply` (and `rollback`).
-#[derive(Debug, Clone)]
-pub struct Authority {
-    state: State,
-    check_invariants: bool,
-    /// Token of the transition `rollback` may still revert.
-    latest: Option<u64>,
-    next_token: u64,
-    /// Undo log of the latest transition. Two buffers are swapped rather than
-    /// allocated, so a steady stream of `apply` calls does not allocate for undo.
-    undo_log: Vec<UndoStep>,
-    scratch: Vec<UndoStep>,
-}
-
-impl Default for Authority {
-    fn default() -> Self {
-        Authority::new()
-    }
-}
-
-impl Authority {
-    /// A machine in its initial state.
-    pub fn new() -> Authority {
-        Authority {
-            state: State::initial(),
-            check_invariants: cfg!(debug_assertions),
-            latest: None,
-            next_token: 1,
-            undo_log: Vec::new(),
-            scratch: Vec::new(),
-        }
-    }
-    /// Restores a machine from a state held elsewhere (a store, a snapshot); the
-    /// state must satisfy every invariant.
-    pub fn from_state(state: State) -> Result<Authority, InvariantViolation> {
-        check_invariants(&state)?;
-        Ok(Authority {
-            state,
-            ..Authority::new()
-        })
-    }
-    pub fn state(&self) -> &State {
-        &self.state
-    }
-    pub fn phase(&self) -> Phase {
-        self.state.phase
-    }
-    pub fn into_state(self) -> State {
-        self.state
-    }
-    /// Whether `apply` checks invariants after every transition (default: on in
-    /// debug builds, off in release builds).
-    pub fn invariant_checks(&self) -> bool {
-        self.check_invariants
-    }
-    pub fn set_invariant_checks(&mut self, on: bool) {
-        self.check_invariants = on;
-    }
-    /// Checks every invariant against the current state.
-    pub fn check_invariants(&self) -> Result<(), InvariantViolation> {
-        check_invariants(&self.state)
-    }
-    /// Applies `input`: the first candidate whose guards hold fires, atomically.
-    /// On rejection the state is exactly what it was, and the latest accepted
-    /// transition can still be rolled back.
-    pub fn apply(&mut self, input: Input) -> Result<Transition, Rejection> {
-        let from = self.state.phase;
-        let mut steps = ::std::mem::take(&mut self.scratch);
-        let mut effects = Vec::new();
-        let fired = dispatch(&mut self.state, &input, &mut steps, &mut effects);
-        let reason = match fired {
-            Ok(id) => {
-                match self.check_invariants.then(|| check_invariants(&self.state)) {
-                    Some(Err(violation)) => {
-                        RejectReason::InvariantViolated {
-                            transition: id,
-                            invariant: violation.invariant,
-                        }
-                    }
-                    _ => {
-                        let mut previous = ::std::mem::replace(
-                            &mut self.undo_log,
-                            steps,
-                        );
-                        previous.clear();
-                        self.scratch = previous;
-                        let token = self.next_token;
-                        self.next_token += 1;
-                        self.latest = Some(token);
-                        return Ok(Transition {
-                            id,
-                            from,
-                            to: self.state.phase,
-                            effects,
-                            token,
-                        });
-                    }
-                }
-            }
-            Err(reason) => reason,
-        };
-        undo(&mut self.state, from, &mut steps);
-        self.scratch = steps;
-        Err(Rejection {
-            phase: from,
-            input: input.kind(),
-            reason,
-        })
-    }
-    /// What `apply(input)` would return, without changing anything. Costs a copy
-    /// of the state; to stage cheaply, `apply` and then `rollback`.
-    pub fn preview(&self, input: &Input) -> Result<Preview, Rejection> {
-        let mut scratch = self.clone();
-        let t = scratch.apply(input.clone())?;
-        Ok(Preview {
-            id: t.id,
-            from: t.from,
-            to: t.to,
-            effects: t.effects,
-        })
-    }
-    /// Reverts the most recently applied transition, at a cost proportional to
-    /// what it wrote. Fails if another transition was applied since, or if it was
-    /// already rolled back.
-    pub fn rollback(&mut self, transition: Transition) -> Result<(), RollbackError> {
-        if self.latest != Some(transition.token) {
-            return Err(RollbackError::NotLatest {
-                transition: transition.id,
-            });
-        }
-        self.latest = None;
-        undo(&mut self.state, transition.from, &mut self.undo_log);
-        Ok(())
-    }
-}
+pub type Preview = ::suricate_kernel::Preview<Machine>;

@@ -1,0 +1,349 @@
+//! The machine-independent half of every kernel `suricate-codegen` generates.
+//!
+//! A generated module holds what differs between machines: its `State`, `Phase`, `Input`
+//! and `Effect` types, the guards and updates of its transitions, its undo records and its
+//! invariants, all tied together by an implementation of [`Machine`]. What is the same for
+//! every machine lives here, written and tested once: the [`Authority`] that owns the state
+//! (apply atomically, roll back the latest transition, check invariants) and the types it
+//! answers with. A generated module re-exports each under its usual name
+//! (`pub type Authority = suricate_kernel::Authority<Machine>;` and so on), so callers
+//! write `session::Authority`, `session::Rejection`, and never name this crate.
+
+use std::fmt::{self, Debug, Display};
+use std::hash::Hash;
+
+/// One generated machine: its types and the generated functions the [`Authority`] calls.
+///
+/// Implemented by a unit marker type in each generated module, never by hand: the
+/// generator guarantees that `dispatch` either fires exactly one transition or leaves the
+/// state as it found it apart from the undo records it returned, and that `undo` reverts
+/// exactly what those records describe.
+pub trait Machine: Copy + Debug + Eq + Hash + 'static {
+    /// The machine's whole state: the phase plus every declared field.
+    type State: Debug + Clone;
+    /// The coarse lifecycle phase.
+    type Phase: Debug + Display + Copy + Eq + Hash;
+    /// A typed trigger.
+    type Input: Debug + Clone;
+    /// The kind of an input, without its data.
+    type InputKind: Debug + Display + Copy + Eq + Hash;
+    /// A typed output, returned as data.
+    type Effect: Debug + Clone + Eq;
+    /// The kind of an effect, without its data.
+    type EffectKind: Debug + Display + Copy + Eq + Hash;
+    /// Names a transition of the spec.
+    type TransitionId: Debug + Display + Copy + Eq + Hash;
+    /// One reversible write of a transition (internal to the generated module).
+    type UndoStep: Debug + Clone;
+
+    /// The declared defaults, in the initial phase.
+    fn initial() -> Self::State;
+    fn phase(state: &Self::State) -> Self::Phase;
+    fn input_kind(input: &Self::Input) -> Self::InputKind;
+    /// Fires the first candidate transition whose guards hold, appending its undo records
+    /// and effects. On `Err`, the caller undoes whatever records were appended.
+    fn dispatch(
+        state: &mut Self::State,
+        input: &Self::Input,
+        undo: &mut Vec<Self::UndoStep>,
+        effects: &mut Vec<Self::Effect>,
+    ) -> Result<Self::TransitionId, RejectReason<Self>>;
+    /// Reverts `steps`, most recent first, leaving the buffer empty, and restores `phase`.
+    fn undo(state: &mut Self::State, phase: Self::Phase, steps: &mut Vec<Self::UndoStep>);
+    /// Checks every invariant, in declaration order.
+    fn check_invariants(state: &Self::State) -> Result<(), InvariantViolation>;
+}
+
+/// Static description of one transition, for tooling and diagnostics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TransitionInfo<M: Machine> {
+    pub id: M::TransitionId,
+    pub name: &'static str,
+    pub input: M::InputKind,
+    /// Phases it fires from.
+    pub from: &'static [M::Phase],
+    /// The phase it leads to; `None` stays in the phase it fired from.
+    pub to: Option<M::Phase>,
+    /// Guard names, in evaluation order.
+    pub guards: &'static [&'static str],
+    /// Kinds of effect it may emit, in first-emission order.
+    pub effects: &'static [M::EffectKind],
+}
+
+/// Why an input was rejected. A rejected input leaves the state untouched.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejection<M: Machine> {
+    /// The phase the input arrived in.
+    pub phase: M::Phase,
+    pub input: M::InputKind,
+    pub reason: RejectReason<M>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RejectReason<M: Machine> {
+    /// No transition handles this input in this phase.
+    NotHandled,
+    /// Every candidate had a failing guard: one entry per candidate, in dispatch order.
+    GuardsFailed(Vec<FailedGuard<M>>),
+    /// Checked arithmetic overflowed or underflowed.
+    Overflow { transition: M::TransitionId },
+    /// A partial operation (`m[k]`, `unwrap()`) found no value.
+    Absent { transition: M::TransitionId },
+    /// The transition would have broken an invariant.
+    InvariantViolated {
+        transition: M::TransitionId,
+        invariant: &'static str,
+    },
+}
+
+/// The first guard of a candidate transition that did not hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FailedGuard<M: Machine> {
+    pub transition: M::TransitionId,
+    pub guard: &'static str,
+}
+
+impl<M: Machine> Display for Rejection<M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "input {} rejected in phase {}: ", self.input, self.phase)?;
+        match &self.reason {
+            RejectReason::NotHandled => f.write_str("not handled in this phase"),
+            RejectReason::GuardsFailed(failed) => {
+                f.write_str("no guard set held (")?;
+                for (i, g) in failed.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{}: {}", g.transition, g.guard)?;
+                }
+                f.write_str(")")
+            }
+            RejectReason::Overflow { transition } => {
+                write!(f, "arithmetic overflow in {transition}")
+            }
+            RejectReason::Absent { transition } => write!(f, "missing value in {transition}"),
+            RejectReason::InvariantViolated {
+                transition,
+                invariant,
+            } => write!(f, "{transition} would violate invariant {invariant}"),
+        }
+    }
+}
+
+impl<M: Machine> std::error::Error for Rejection<M> {}
+
+/// A state that breaks an invariant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InvariantViolation {
+    pub invariant: &'static str,
+}
+
+impl Display for InvariantViolation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "invariant {} does not hold", self.invariant)
+    }
+}
+
+impl std::error::Error for InvariantViolation {}
+
+/// Only the most recently applied transition can be rolled back, once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RollbackError<M: Machine> {
+    NotLatest { transition: M::TransitionId },
+}
+
+impl<M: Machine> Display for RollbackError<M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RollbackError::NotLatest { transition } => {
+                write!(f, "{transition} is not the latest applied transition")
+            }
+        }
+    }
+}
+
+impl<M: Machine> std::error::Error for RollbackError<M> {}
+
+/// Why evaluating a transition stopped part-way; generated guards and updates return it,
+/// and dispatch turns it into the [`RejectReason`] of the transition being evaluated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    Overflow,
+    Absent,
+}
+
+impl Fault {
+    pub fn at<M: Machine>(self, transition: M::TransitionId) -> RejectReason<M> {
+        match self {
+            Fault::Overflow => RejectReason::Overflow { transition },
+            Fault::Absent => RejectReason::Absent { transition },
+        }
+    }
+}
+
+/// The result of applying an input: what fired, and the effects to realise.
+/// Keep it to roll the transition back if realising the effects fails.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Transition<M: Machine> {
+    pub id: M::TransitionId,
+    pub from: M::Phase,
+    pub to: M::Phase,
+    /// In emission order.
+    pub effects: Vec<M::Effect>,
+    /// Which application this was; `rollback` accepts only the latest.
+    token: u64,
+}
+
+/// What `apply` would do, computed without changing the authority.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Preview<M: Machine> {
+    pub id: M::TransitionId,
+    pub from: M::Phase,
+    pub to: M::Phase,
+    pub effects: Vec<M::Effect>,
+}
+
+/// Owns a machine's state; the only way to change it is `apply` (and `rollback`).
+#[derive(Debug, Clone)]
+pub struct Authority<M: Machine> {
+    state: M::State,
+    check_invariants: bool,
+    /// Token of the transition `rollback` may still revert.
+    latest: Option<u64>,
+    next_token: u64,
+    /// Undo log of the latest transition. Two buffers are swapped rather than allocated,
+    /// so a steady stream of `apply` calls does not allocate for undo.
+    undo_log: Vec<M::UndoStep>,
+    scratch: Vec<M::UndoStep>,
+}
+
+impl<M: Machine> Default for Authority<M> {
+    fn default() -> Self {
+        Authority::new()
+    }
+}
+
+impl<M: Machine> Authority<M> {
+    /// A machine in its initial state.
+    pub fn new() -> Authority<M> {
+        Authority {
+            state: M::initial(),
+            check_invariants: cfg!(debug_assertions),
+            latest: None,
+            next_token: 1,
+            undo_log: Vec::new(),
+            scratch: Vec::new(),
+        }
+    }
+
+    /// Restores a machine from a state held elsewhere (a store, a snapshot); the state must
+    /// satisfy every invariant.
+    pub fn from_state(state: M::State) -> Result<Authority<M>, InvariantViolation> {
+        M::check_invariants(&state)?;
+        Ok(Authority {
+            state,
+            ..Authority::new()
+        })
+    }
+
+    pub fn state(&self) -> &M::State {
+        &self.state
+    }
+
+    pub fn phase(&self) -> M::Phase {
+        M::phase(&self.state)
+    }
+
+    pub fn into_state(self) -> M::State {
+        self.state
+    }
+
+    /// Whether `apply` checks invariants after every transition (default: on in debug
+    /// builds, off in release builds).
+    pub fn invariant_checks(&self) -> bool {
+        self.check_invariants
+    }
+
+    pub fn set_invariant_checks(&mut self, on: bool) {
+        self.check_invariants = on;
+    }
+
+    /// Checks every invariant against the current state.
+    pub fn check_invariants(&self) -> Result<(), InvariantViolation> {
+        M::check_invariants(&self.state)
+    }
+
+    /// Applies `input`: the first candidate whose guards hold fires, atomically. On
+    /// rejection the state is exactly what it was, and the latest accepted transition can
+    /// still be rolled back.
+    pub fn apply(&mut self, input: M::Input) -> Result<Transition<M>, Rejection<M>> {
+        let from = M::phase(&self.state);
+        let mut steps = std::mem::take(&mut self.scratch);
+        let mut effects = Vec::new();
+        let fired = M::dispatch(&mut self.state, &input, &mut steps, &mut effects);
+        let reason = match fired {
+            Ok(id) => match self
+                .check_invariants
+                .then(|| M::check_invariants(&self.state))
+            {
+                Some(Err(violation)) => RejectReason::InvariantViolated {
+                    transition: id,
+                    invariant: violation.invariant,
+                },
+                _ => {
+                    let mut previous = std::mem::replace(&mut self.undo_log, steps);
+                    previous.clear();
+                    self.scratch = previous;
+                    let token = self.next_token;
+                    self.next_token += 1;
+                    self.latest = Some(token);
+                    return Ok(Transition {
+                        id,
+                        from,
+                        to: M::phase(&self.state),
+                        effects,
+                        token,
+                    });
+                }
+            },
+            Err(reason) => reason,
+        };
+        M::undo(&mut self.state, from, &mut steps);
+        self.scratch = steps;
+        Err(Rejection {
+            phase: from,
+            input: M::input_kind(&input),
+            reason,
+        })
+    }
+
+    /// What `apply(input)` would return, without changing anything. Costs a copy of the
+    /// state; to stage cheaply, `apply` and then `rollback`.
+    pub fn preview(&self, input: &M::Input) -> Result<Preview<M>, Rejection<M>> {
+        let mut scratch = self.clone();
+        let t = scratch.apply(input.clone())?;
+        Ok(Preview {
+            id: t.id,
+            from: t.from,
+            to: t.to,
+            effects: t.effects,
+        })
+    }
+
+    /// Reverts the most recently applied transition, at a cost proportional to what it
+    /// wrote. Fails if another transition was applied since, or if it was already rolled
+    /// back.
+    pub fn rollback(&mut self, transition: Transition<M>) -> Result<(), RollbackError<M>> {
+        if self.latest != Some(transition.token) {
+            return Err(RollbackError::NotLatest {
+                transition: transition.id,
+            });
+        }
+        self.latest = None;
+        M::undo(&mut self.state, transition.from, &mut self.undo_log);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests;

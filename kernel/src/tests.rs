@@ -1,0 +1,216 @@
+//! The generic `Authority` against a small hand-written machine: a counter that must
+//! stay at or below 10, with one undo record kind.
+
+use super::*;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct Counter;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct State {
+    phase: Phase,
+    value: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Phase {
+    Open,
+    Closed,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Input {
+    Add(u64),
+    Close,
+}
+
+/// Inputs, effects and transitions of this machine are one-to-one, so one kind enum
+/// serves all three.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Kind {
+    Add,
+    Close,
+}
+
+impl Display for Phase {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        Debug::fmt(self, f)
+    }
+}
+
+impl Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        Debug::fmt(self, f)
+    }
+}
+
+impl Machine for Counter {
+    type State = State;
+    type Phase = Phase;
+    type Input = Input;
+    type InputKind = Kind;
+    type Effect = u64;
+    type EffectKind = Kind;
+    type TransitionId = Kind;
+    type UndoStep = u64;
+
+    fn initial() -> State {
+        State {
+            phase: Phase::Open,
+            value: 0,
+        }
+    }
+
+    fn phase(state: &State) -> Phase {
+        state.phase
+    }
+
+    fn input_kind(input: &Input) -> Kind {
+        match input {
+            Input::Add(_) => Kind::Add,
+            Input::Close => Kind::Close,
+        }
+    }
+
+    fn dispatch(
+        state: &mut State,
+        input: &Input,
+        undo: &mut Vec<u64>,
+        effects: &mut Vec<u64>,
+    ) -> Result<Kind, RejectReason<Counter>> {
+        match (state.phase, input) {
+            (Phase::Open, Input::Add(n)) => {
+                let new = state
+                    .value
+                    .checked_add(*n)
+                    .ok_or(Fault::Overflow)
+                    .map_err(|f| f.at::<Counter>(Kind::Add))?;
+                undo.push(std::mem::replace(&mut state.value, new));
+                effects.push(new);
+                Ok(Kind::Add)
+            }
+            (Phase::Open, Input::Close) => {
+                state.phase = Phase::Closed;
+                Ok(Kind::Close)
+            }
+            (Phase::Closed, _) => Err(RejectReason::NotHandled),
+        }
+    }
+
+    fn undo(state: &mut State, phase: Phase, steps: &mut Vec<u64>) {
+        while let Some(old) = steps.pop() {
+            state.value = old;
+        }
+        state.phase = phase;
+    }
+
+    fn check_invariants(state: &State) -> Result<(), InvariantViolation> {
+        if state.value <= 10 {
+            Ok(())
+        } else {
+            Err(InvariantViolation {
+                invariant: "at_most_ten",
+            })
+        }
+    }
+}
+
+fn checked() -> Authority<Counter> {
+    let mut authority = Authority::new();
+    authority.set_invariant_checks(true);
+    authority
+}
+
+#[test]
+fn apply_returns_the_transition_and_rollback_reverts_it() {
+    let mut authority = checked();
+    let t = authority.apply(Input::Add(4)).expect("fires");
+    assert_eq!(
+        (t.id, t.from, t.to, t.effects.clone()),
+        (Kind::Add, Phase::Open, Phase::Open, vec![4])
+    );
+    assert_eq!(authority.state().value, 4);
+    authority.rollback(t).expect("latest");
+    assert_eq!(authority.state().value, 0);
+}
+
+#[test]
+fn only_the_latest_transition_rolls_back_and_only_once() {
+    let mut authority = checked();
+    let first = authority.apply(Input::Add(1)).expect("fires");
+    let second = authority.apply(Input::Add(2)).expect("fires");
+    assert_eq!(
+        authority.rollback(first),
+        Err(RollbackError::NotLatest {
+            transition: Kind::Add
+        })
+    );
+    authority.rollback(second.clone()).expect("latest");
+    assert_eq!(authority.state().value, 1);
+    assert!(authority.rollback(second).is_err(), "already rolled back");
+    assert_eq!(authority.state().value, 1);
+}
+
+#[test]
+fn a_broken_invariant_rejects_and_restores_the_state() {
+    let mut authority = checked();
+    let t = authority.apply(Input::Add(7)).expect("fires");
+    let rejection = authority.apply(Input::Add(7)).expect_err("would make 14");
+    assert_eq!(
+        rejection.reason,
+        RejectReason::InvariantViolated {
+            transition: Kind::Add,
+            invariant: "at_most_ten"
+        }
+    );
+    assert_eq!(
+        rejection.to_string(),
+        "input Add rejected in phase Open: Add would violate invariant at_most_ten"
+    );
+    assert_eq!(authority.state().value, 7);
+    // A rejection does not take the right to roll back from the latest transition.
+    authority.rollback(t).expect("still the latest");
+    assert_eq!(authority.state().value, 0);
+}
+
+#[test]
+fn faults_and_unhandled_inputs_are_rejections_that_change_nothing() {
+    let mut authority = checked();
+    authority.apply(Input::Close).expect("fires");
+    let rejection = authority.apply(Input::Add(1)).expect_err("closed");
+    assert_eq!(
+        (rejection.phase, rejection.input, rejection.reason),
+        (Phase::Closed, Kind::Add, RejectReason::NotHandled)
+    );
+    let mut authority = Authority::<Counter>::new();
+    authority.set_invariant_checks(false);
+    authority.apply(Input::Add(5)).expect("fires");
+    let overflow = authority
+        .apply(Input::Add(u64::MAX))
+        .expect_err("overflows");
+    assert_eq!(
+        overflow.reason,
+        RejectReason::Overflow {
+            transition: Kind::Add
+        }
+    );
+    assert_eq!(authority.state().value, 5);
+}
+
+#[test]
+fn preview_changes_nothing_and_from_state_checks_invariants() {
+    let authority = checked();
+    let preview = authority.preview(&Input::Close).expect("would fire");
+    assert_eq!((preview.from, preview.to), (Phase::Open, Phase::Closed));
+    assert_eq!(authority.phase(), Phase::Open);
+    let broken = State {
+        phase: Phase::Open,
+        value: 11,
+    };
+    assert_eq!(
+        Authority::<Counter>::from_state(broken).map(|a| a.into_state()),
+        Err(InvariantViolation {
+            invariant: "at_most_ten"
+        })
+    );
+}
