@@ -164,12 +164,15 @@ async fn next_run_locked(session: &Arc<Session>, shared: &Shared, epoch: u64) ->
     if !current(session, epoch) {
         return Next::Exit;
     }
-    // An unregister has begun: start nothing. If it fails, it wakes the loop again.
-    if session.closing.load(Ordering::Acquire) {
-        return Next::Park;
-    }
+    // Whether an unregister has begun: the kernel then starts nothing. If the unregister
+    // fails, it wakes the loop again.
+    let unregistering = session.closing.load(Ordering::Acquire);
     match session
-        .step(shared, k::Input::StartRun, StepContext::default())
+        .step(
+            shared,
+            k::Input::StartRun { unregistering },
+            StepContext::default(),
+        )
         .await
     {
         Ok(Ok(step)) => match step.run_started {

@@ -139,7 +139,8 @@ pub(crate) struct Session {
     ledger: Mutex<Ledger>,
     next_seq: AtomicU64,
     next_epoch: AtomicU64,
-    /// Set when unregister begins: the loop starts no run after that.
+    /// Set when unregister begins, before it waits for the gate; the loop hands it to the
+    /// kernel's `StartRun`, which then starts nothing.
     pub closing: AtomicBool,
     /// Concurrent unregister calls share this one result.
     pub unregistered: tokio::sync::OnceCell<ControlReport>,

@@ -540,6 +540,43 @@ async fn unregister_tells_waiters_and_applies_nothing_queued() {
     assert!(!runtime.contains_session(&s));
 }
 
+/// The loop is committing a run (holding the gate) when an unregister begins and waits for
+/// the gate: once the commit lands, the kernel starts nothing more, so the queued input is
+/// abandoned, never applied.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unregister_waiting_for_the_gate_holds_off_the_next_run() {
+    let store = PausableStore::new();
+    let runtime = Arc::new(SessionRuntime::with_store(store.clone()));
+    let s = sid("s");
+    let exec = ScriptedExecutor::new();
+    runtime
+        .ensure_executor(s.clone(), Arc::new(exec.clone()))
+        .await
+        .unwrap();
+    exec.push(Step::blocked(Step::Echo));
+    let a = accept(&runtime, &s, prompt("a")).await;
+    within(exec.wait_for_blocked(1)).await;
+    let b = accept(&runtime, &s, prompt("b")).await;
+    // The run's commit parks in the store with the gate held.
+    store.pause();
+    exec.release_all();
+    eventually("the commit is writing", || async { store.waiting() == 1 }).await;
+    let unregister = {
+        let (runtime, s) = (runtime.clone(), s.clone());
+        tokio::spawn(async move { runtime.unregister_session(&s).await })
+    };
+    settle().await;
+    store.resume();
+    let report = within(unregister).await.unwrap().unwrap();
+    assert!(is_completed(&outcome(a).await));
+    assert_eq!(
+        outcome(b).await,
+        terminated(TerminationReason::Unregistered)
+    );
+    assert_eq!(report.abandoned, 1);
+    assert_eq!(exec.calls(), 1, "b was never handed to the executor");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_unregister_callers_share_one_result() {
     let store = PausableStore::new();

@@ -533,8 +533,9 @@ pub enum Input {
     },
     /// Explicit wake after `accept_without_wake`.
     WakeLoop,
-    /// The loop asks for the next batch.
-    StartRun,
+    /// The loop asks for the next batch. `unregistering`: an unregister of the session
+    /// has begun (it may still be waiting for the gate).
+    StartRun { unregistering: bool },
     /// The executor applied the run.
     RunApplied { run: RunId },
     /// The run's results are durable.
@@ -561,7 +562,7 @@ impl Input {
             Input::AttachExecutor => InputKind::AttachExecutor,
             Input::Accept { .. } => InputKind::Accept,
             Input::WakeLoop => InputKind::WakeLoop,
-            Input::StartRun => InputKind::StartRun,
+            Input::StartRun { .. } => InputKind::StartRun,
             Input::RunApplied { .. } => InputKind::RunApplied,
             Input::CommitRun { .. } => InputKind::CommitRun,
             Input::FailRun { .. } => InputKind::FailRun,
@@ -599,7 +600,8 @@ pub enum InputKind {
     Accept,
     /// Explicit wake after `accept_without_wake`.
     WakeLoop,
-    /// The loop asks for the next batch.
+    /// The loop asks for the next batch. `unregistering`: an unregister of the session
+    /// has begun (it may still be waiting for the gate).
     StartRun,
     /// The executor applied the run.
     RunApplied,
@@ -893,6 +895,9 @@ pub enum TransitionId {
     Wake,
     /// Without a loop there is nothing to wake; queued work waits for an executor.
     WakeWithoutLoop,
+    /// An unregister has begun: nothing starts after that, not even work already queued
+    /// (the unregister abandons it). Comes first, so that it also holds off a retire.
+    HoldForUnregister,
     /// Batch selection: the steer lane before the queue lane; admission order; a prompt,
     /// or an input being retried, runs alone; otherwise the longest prefix of fresh,
     /// non-prompt inputs runs as one batch.
@@ -950,7 +955,7 @@ pub enum TransitionId {
 
 impl TransitionId {
     /// Every variant, in declaration order.
-    pub const ALL: [TransitionId; 35usize] = [
+    pub const ALL: [TransitionId; 36usize] = [
         TransitionId::Register,
         TransitionId::RegisterAgain,
         TransitionId::Attach,
@@ -961,6 +966,7 @@ impl TransitionId {
         TransitionId::Accept,
         TransitionId::Wake,
         TransitionId::WakeWithoutLoop,
+        TransitionId::HoldForUnregister,
         TransitionId::StartSteerRun,
         TransitionId::StartQueueRun,
         TransitionId::RunApplied,
@@ -1000,6 +1006,7 @@ impl TransitionId {
             TransitionId::Accept => "accept",
             TransitionId::Wake => "wake",
             TransitionId::WakeWithoutLoop => "wake_without_loop",
+            TransitionId::HoldForUnregister => "hold_for_unregister",
             TransitionId::StartSteerRun => "start_steer_run",
             TransitionId::StartQueueRun => "start_queue_run",
             TransitionId::RunApplied => "run_applied",
@@ -1150,6 +1157,15 @@ pub const TRANSITIONS: &[TransitionInfo] = &[
         from: &[Phase::Idle, Phase::Retired, Phase::Stopped],
         to: None,
         guards: &[],
+        effects: &[],
+    },
+    TransitionInfo {
+        id: TransitionId::HoldForUnregister,
+        name: "hold_for_unregister",
+        input: InputKind::StartRun,
+        from: &[Phase::Attached],
+        to: None,
+        guards: &["unregistering"],
         effects: &[],
     },
     TransitionInfo {
@@ -1676,6 +1692,17 @@ fn guards_accept(
     Ok(None)
 }
 
+/// Guards of `hold_for_unregister`: the first that does not hold, if any.
+fn guards_hold_for_unregister(
+    _state: &State,
+    unregistering: &bool,
+) -> Result<Option<&'static str>, Fault> {
+    if !(*unregistering) {
+        return Ok(Some("unregistering"));
+    }
+    Ok(None)
+}
+
 /// Guards of `start_steer_run`: the first that does not hold, if any.
 fn guards_start_steer_run(state: &State) -> Result<Option<&'static str>, Fault> {
     if state.steer.is_empty() {
@@ -2166,6 +2193,15 @@ fn fire_wake(
 
 /// Runs the updates and emits of `wake_without_loop`, recording undo steps.
 fn fire_wake_without_loop(
+    _state: &mut State,
+    _undo: &mut Vec<UndoStep>,
+    _effects: &mut Vec<Effect>,
+) -> Result<(), Fault> {
+    Ok(())
+}
+
+/// Runs the updates and emits of `hold_for_unregister`, recording undo steps.
+fn fire_hold_for_unregister(
     _state: &mut State,
     _undo: &mut Vec<UndoStep>,
     _effects: &mut Vec<Effect>,
@@ -3345,10 +3381,28 @@ fn dispatch(
                 _ => Err(RejectReason::NotHandled),
             }
         }
-        Input::StartRun => {
+        Input::StartRun { unregistering } => {
             match state.phase {
                 Phase::Attached => {
                     let mut failed = Vec::new();
+                    match self::guards_hold_for_unregister(state, unregistering)
+                        .map_err(|f| f.at::<Machine>(TransitionId::HoldForUnregister))?
+                    {
+                        None => {
+                            self::fire_hold_for_unregister(state, undo, effects)
+                                .map_err(|f| {
+                                    f.at::<Machine>(TransitionId::HoldForUnregister)
+                                })?;
+                            return Ok(TransitionId::HoldForUnregister);
+                        }
+                        Some(guard) => {
+                            failed
+                                .push(FailedGuard {
+                                    transition: TransitionId::HoldForUnregister,
+                                    guard,
+                                })
+                        }
+                    }
                     match self::guards_start_steer_run(state)
                         .map_err(|f| f.at::<Machine>(TransitionId::StartSteerRun))?
                     {
