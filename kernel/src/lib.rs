@@ -33,23 +33,31 @@ pub trait Machine: Copy + Debug + Eq + Hash + 'static {
     type EffectKind: Debug + Display + Copy + Eq + Hash;
     /// Names a transition of the spec.
     type TransitionId: Debug + Display + Copy + Eq + Hash;
-    /// One reversible write of a transition (internal to the generated module).
-    type UndoStep: Debug + Clone;
+    /// The undo records of one transition; opaque outside the generated module.
+    type UndoLog: Debug + Clone + Default;
+
+    /// Whether a new `Authority` checks invariants after every transition. Generated as
+    /// `cfg!(debug_assertions)`, so it follows the build of the crate that compiles the
+    /// generated module (this crate may be built with other settings).
+    const CHECK_INVARIANTS_BY_DEFAULT: bool;
 
     /// The declared defaults, in the initial phase.
     fn initial() -> Self::State;
     fn phase(state: &Self::State) -> Self::Phase;
     fn input_kind(input: &Self::Input) -> Self::InputKind;
     /// Fires the first candidate transition whose guards hold, appending its undo records
-    /// and effects. On `Err`, the caller undoes whatever records were appended.
+    /// (to an empty log) and effects. On `Err`, the caller undoes whatever was recorded.
     fn dispatch(
         state: &mut Self::State,
         input: &Self::Input,
-        undo: &mut Vec<Self::UndoStep>,
+        undo: &mut Self::UndoLog,
         effects: &mut Vec<Self::Effect>,
     ) -> Result<Self::TransitionId, RejectReason<Self>>;
-    /// Reverts `steps`, most recent first, leaving the buffer empty, and restores `phase`.
-    fn undo(state: &mut Self::State, phase: Self::Phase, steps: &mut Vec<Self::UndoStep>);
+    /// Reverts what `log` records, most recent first, restores `phase`, and leaves the log
+    /// empty (its buffer kept for reuse).
+    fn undo(state: &mut Self::State, phase: Self::Phase, log: &mut Self::UndoLog);
+    /// Empties `log` without reverting anything, keeping its buffer for reuse.
+    fn clear_undo(log: &mut Self::UndoLog);
     /// Checks every invariant, in declaration order.
     fn check_invariants(state: &Self::State) -> Result<(), InvariantViolation>;
 }
@@ -211,10 +219,10 @@ pub struct Authority<M: Machine> {
     /// Token of the transition `rollback` may still revert.
     latest: Option<u64>,
     next_token: u64,
-    /// Undo log of the latest transition. Two buffers are swapped rather than allocated,
-    /// so a steady stream of `apply` calls does not allocate for undo.
-    undo_log: Vec<M::UndoStep>,
-    scratch: Vec<M::UndoStep>,
+    /// Undo log of the latest transition. Two logs are swapped rather than allocated, so a
+    /// steady stream of `apply` calls does not allocate for undo.
+    undo_log: M::UndoLog,
+    scratch: M::UndoLog,
 }
 
 impl<M: Machine> Default for Authority<M> {
@@ -228,11 +236,11 @@ impl<M: Machine> Authority<M> {
     pub fn new() -> Authority<M> {
         Authority {
             state: M::initial(),
-            check_invariants: cfg!(debug_assertions),
+            check_invariants: M::CHECK_INVARIANTS_BY_DEFAULT,
             latest: None,
             next_token: 1,
-            undo_log: Vec::new(),
-            scratch: Vec::new(),
+            undo_log: M::UndoLog::default(),
+            scratch: M::UndoLog::default(),
         }
     }
 
@@ -292,7 +300,7 @@ impl<M: Machine> Authority<M> {
                 },
                 _ => {
                     let mut previous = std::mem::replace(&mut self.undo_log, steps);
-                    previous.clear();
+                    M::clear_undo(&mut previous);
                     self.scratch = previous;
                     let token = self.next_token;
                     self.next_token += 1;

@@ -52,7 +52,9 @@ impl Machine for Counter {
     type Effect = u64;
     type EffectKind = Kind;
     type TransitionId = Kind;
-    type UndoStep = u64;
+    type UndoLog = Vec<u64>;
+
+    const CHECK_INVARIANTS_BY_DEFAULT: bool = false;
 
     fn initial() -> State {
         State {
@@ -102,6 +104,10 @@ impl Machine for Counter {
             state.value = old;
         }
         state.phase = phase;
+    }
+
+    fn clear_undo(steps: &mut Vec<u64>) {
+        steps.clear();
     }
 
     fn check_invariants(state: &State) -> Result<(), InvariantViolation> {
@@ -183,7 +189,7 @@ fn faults_and_unhandled_inputs_are_rejections_that_change_nothing() {
         (Phase::Closed, Kind::Add, RejectReason::NotHandled)
     );
     let mut authority = Authority::<Counter>::new();
-    authority.set_invariant_checks(false);
+    assert!(!authority.invariant_checks(), "the machine's default");
     authority.apply(Input::Add(5)).expect("fires");
     let overflow = authority
         .apply(Input::Add(u64::MAX))

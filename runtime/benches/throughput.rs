@@ -165,7 +165,7 @@ impl HandLoop {
                 let run = RunPrimitive {
                     session: session.clone(),
                     run: RunId(next_run),
-                    contributors: vec![input],
+                    contributors: vec![Arc::new(input)],
                     boundary: RunBoundary::Prompt,
                 };
                 next_run += 1;

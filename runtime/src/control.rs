@@ -97,7 +97,8 @@ impl Registry {
         id: &SessionId,
         session: &Arc<Session>,
     ) -> RuntimeResult<ControlReport> {
-        // The loop checks this under the gate before starting a run.
+        // Set before waiting for the gate: the loop hands it to the kernel with its next
+        // `StartRun`, which then starts nothing.
         session.closing.store(true, Ordering::Release);
         let gate = session.gate.lock().await;
         let mut step = match session

@@ -24,7 +24,9 @@ pub enum RunBoundary {
 pub struct RunPrimitive {
     pub session: SessionId,
     pub run: RunId,
-    pub contributors: Vec<RuntimeInput>,
+    /// Shared with the runtime (and the store row), not copied: a long prompt is held once,
+    /// however many attempts it takes.
+    pub contributors: Vec<Arc<RuntimeInput>>,
     pub boundary: RunBoundary,
 }
 
@@ -119,7 +121,7 @@ mod tests {
             .apply(RunPrimitive {
                 session: "s".into(),
                 run: RunId(1),
-                contributors: vec![RuntimeInput::prompt("p", "hi")],
+                contributors: vec![Arc::new(RuntimeInput::prompt("p", "hi"))],
                 boundary: RunBoundary::Prompt,
             })
             .await

@@ -15,6 +15,7 @@ use crate::completion::{CompletionHandle, CompletionOutcome, CompletionRegistry}
 use crate::input::RuntimeInput;
 use crate::types::{Durability, InputId};
 use foldhash::HashMap;
+use std::sync::Arc;
 
 /// What the shell keeps about one remembered input.
 #[derive(Debug)]
@@ -23,7 +24,7 @@ struct Entry {
     /// Durable inputs have store rows.
     durable: bool,
     /// The body the executor is handed; `None` once the input is terminal.
-    payload: Option<RuntimeInput>,
+    payload: Option<Arc<RuntimeInput>>,
     /// The last executor error, for the waiters if the input gives up.
     error: Option<String>,
 }
@@ -83,14 +84,14 @@ impl Ledger {
     }
 
     /// Keeps the body of an admitted input for the executor.
-    pub fn keep_payload(&mut self, handle: u64, input: RuntimeInput) {
+    pub fn keep_payload(&mut self, handle: u64, input: Arc<RuntimeInput>) {
         if let Some(entry) = self.entries.get_mut(&handle) {
             entry.payload = Some(input);
         }
     }
 
     /// A copy of the body, for the executor.
-    pub fn payload(&self, handle: u64) -> Option<RuntimeInput> {
+    pub fn payload(&self, handle: u64) -> Option<Arc<RuntimeInput>> {
         self.entries.get(&handle).and_then(|e| e.payload.clone())
     }
 
@@ -183,7 +184,7 @@ mod tests {
     #[tokio::test]
     async fn finishing_resolves_waiters_and_drops_the_body() {
         let mut ledger = Ledger::default();
-        let input = RuntimeInput::prompt("a", "x");
+        let input = Arc::new(RuntimeInput::prompt("a", "x"));
         let (h, _) = ledger.reserve(&input);
         ledger.keep_payload(h, input.clone());
         ledger.remember_error(h, "boom");

@@ -84,7 +84,7 @@ impl AfterGate {
 #[derive(Default)]
 pub(crate) struct StepContext<'a> {
     /// The input being accepted (for its durable row).
-    pub accepting: Option<&'a RuntimeInput>,
+    pub accepting: Option<&'a Arc<RuntimeInput>>,
     /// The output of the run being committed.
     pub output: Option<&'a RunOutput>,
     /// Leave a `Wake` effect to the caller (`Step::wake`), who wakes the loop once the
@@ -291,12 +291,13 @@ impl Session {
 
     /// Keeps the body of an input just accepted (and not consumed on accept) for the
     /// executor. Called by `accept` with the gate still held, so no run can start first.
-    pub fn keep_payload(&self, handle: u64, input: RuntimeInput) {
+    pub fn keep_payload(&self, handle: u64, input: Arc<RuntimeInput>) {
         lock(&self.ledger).keep_payload(handle, input);
     }
 
-    /// Copies of the bodies of `handles`, for the executor; a missing one is logged.
-    pub fn payloads(&self, handles: &[u64]) -> Vec<RuntimeInput> {
+    /// The bodies of `handles` (shared, not copied), for the executor; a missing one is
+    /// logged.
+    pub fn payloads(&self, handles: &[u64]) -> Vec<Arc<RuntimeInput>> {
         let ledger = lock(&self.ledger);
         handles
             .iter()

@@ -18,13 +18,14 @@ use async_trait::async_trait;
 use foldhash::HashMap;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, btree_map};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 /// An accepted input as persisted: the input itself plus its admission sequence number, which
 /// fixes FIFO order across restarts.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StoredInput {
-    pub input: RuntimeInput,
+    /// Shared with the runtime, which keeps the same input for the executor.
+    pub input: Arc<RuntimeInput>,
     pub seq: u64,
 }
 
@@ -768,7 +769,7 @@ mod tests {
         StoreWrite::InputAccepted {
             session: sid(),
             input: StoredInput {
-                input: RuntimeInput::prompt(id, format!("text {id}")),
+                input: Arc::new(RuntimeInput::prompt(id, format!("text {id}"))),
                 seq,
             },
         }

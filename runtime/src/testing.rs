@@ -372,7 +372,7 @@ mod tests {
             run: RunId(run),
             contributors: ids
                 .iter()
-                .map(|i| RuntimeInput::peer_message(*i, "peer", "m"))
+                .map(|i| Arc::new(RuntimeInput::peer_message(*i, "peer", "m")))
                 .collect(),
             boundary: RunBoundary::Batch,
         }

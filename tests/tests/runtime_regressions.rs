@@ -79,6 +79,7 @@ async fn c1_dropped_accept() {
                 .into_iter()
                 .flat_map(|p| p.contributors)
                 .filter(|c| c.id() == &a)
+                .map(|c| (*c).clone())
                 .collect();
             assert_eq!(carried, vec![msg("a")], "a ran once, with its body");
             assert_eq!(

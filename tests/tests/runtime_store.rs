@@ -9,6 +9,31 @@ use tokio::sync::broadcast;
 
 // ---- Store seam --------------------------------------------------------------------------------
 
+/// An input's body is held once: the store row and every attempt's run primitive share it.
+#[tokio::test]
+async fn the_store_row_and_every_attempt_share_one_copy_of_the_input() {
+    let (runtime, store) = runtime_with_store();
+    let s = sid("s");
+    let exec = ScriptedExecutor::new();
+    exec.push(Step::fail("first attempt"));
+    runtime
+        .ensure_executor(s.clone(), Arc::new(exec.clone()))
+        .await
+        .unwrap();
+    let p = accept(&runtime, &s, prompt("p")).await;
+    assert!(is_completed(&outcome(p).await));
+    let attempts: Vec<Arc<RuntimeInput>> = exec
+        .primitives()
+        .into_iter()
+        .flat_map(|run| run.contributors)
+        .collect();
+    assert_eq!(attempts.len(), 2, "one failure, then the retry");
+    assert_eq!(*attempts[0], prompt("p"));
+    let row = store.input(&s, &iid("p")).expect("a durable row");
+    assert!(Arc::ptr_eq(&attempts[0], &attempts[1]));
+    assert!(Arc::ptr_eq(&attempts[0], &row.input.input));
+}
+
 #[tokio::test]
 async fn durable_inputs_are_stored_before_accepted_and_others_never() {
     let (runtime, store) = runtime_with_store();

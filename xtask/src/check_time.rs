@@ -21,7 +21,7 @@ publish = false
 
 [dependencies]
 serde = {{ version = "1", features = ["derive"] }}
-suricate-kernel = {{ path = "{}" }}
+suricate-kernel = {{ path = '{}' }}
 
 # Standalone: not part of the surrounding workspace.
 [workspace]

@@ -37,6 +37,7 @@ const GENERATED_NAMES: &[&str] = &[
     "Machine",
     "Undo",
     "UndoStep",
+    "UndoLog",
     "Option",
     "Some",
     "None",

@@ -364,7 +364,7 @@ impl<'m> KernelGen<'m> {
         quote! {
             /// Why an input was rejected. A rejected input leaves the state untouched.
             pub type Rejection = ::suricate_kernel::Rejection<Machine>;
-            /// Why no candidate fired (see [`Rejection`]).
+            /// Why the input was rejected (see [`Rejection`]).
             pub type RejectReason = ::suricate_kernel::RejectReason<Machine>;
             /// The first guard of a candidate transition that did not hold.
             pub type FailedGuard = ::suricate_kernel::FailedGuard<Machine>;
@@ -469,10 +469,13 @@ impl<'m> KernelGen<'m> {
         quote! {
             /// One reversible write of a transition. Undo cost is proportional to what the
             /// transition wrote, never to the size of the state.
-            /// Public only as `Machine::UndoStep`, which the generic `Authority` stores.
-            #[doc(hidden)]
             #[derive(Debug, Clone)]
-            pub enum UndoStep { #(#variants),* }
+            enum UndoStep { #(#variants),* }
+
+            /// The undo records of the latest transition, which the `Authority` keeps for
+            /// `rollback`. Opaque: only this module reads or writes them.
+            #[derive(Debug, Clone, Default)]
+            pub struct UndoLog(Vec<UndoStep>);
 
             /// Reverts `steps` (most recent first, leaving the buffer empty for reuse) and
             /// restores the phase.
@@ -1036,7 +1039,6 @@ fn root_field(e: &Expr) -> Option<&str> {
     }
 }
 
-/// `Authority`; `no_inputs`: the machine declares no input, so `Input` is uninhabited.
 /// This machine's implementation of `suricate_kernel::Machine`, and the generic
 /// `Authority` and `Transition` instantiated with it.
 fn authority() -> TokenStream {
@@ -1054,7 +1056,9 @@ fn authority() -> TokenStream {
             type Effect = Effect;
             type EffectKind = EffectKind;
             type TransitionId = TransitionId;
-            type UndoStep = UndoStep;
+            type UndoLog = UndoLog;
+
+            const CHECK_INVARIANTS_BY_DEFAULT: bool = cfg!(debug_assertions);
 
             fn initial() -> State {
                 State::initial()
@@ -1071,14 +1075,18 @@ fn authority() -> TokenStream {
             fn dispatch(
                 state: &mut State,
                 input: &Input,
-                undo: &mut Vec<UndoStep>,
+                undo: &mut UndoLog,
                 effects: &mut Vec<Effect>,
             ) -> Result<TransitionId, RejectReason> {
-                self::dispatch(state, input, undo, effects)
+                self::dispatch(state, input, &mut undo.0, effects)
             }
 
-            fn undo(state: &mut State, phase: Phase, steps: &mut Vec<UndoStep>) {
-                self::undo(state, phase, steps)
+            fn undo(state: &mut State, phase: Phase, log: &mut UndoLog) {
+                self::undo(state, phase, &mut log.0)
+            }
+
+            fn clear_undo(log: &mut UndoLog) {
+                log.0.clear()
             }
 
             fn check_invariants(state: &State) -> Result<(), InvariantViolation> {

@@ -282,7 +282,7 @@ impl TransitionId {
 /// Why an input was rejected. A rejected input leaves the state untouched.
 pub type Rejection = ::suricate_kernel::Rejection<Machine>;
 
-/// Why no candidate fired (see [`Rejection`]).
+/// Why the input was rejected (see [`Rejection`]).
 pub type RejectReason = ::suricate_kernel::RejectReason<Machine>;
 
 /// The first guard of a candidate transition that did not hold.
@@ -297,14 +297,17 @@ use ::suricate_kernel::Fault;
 
 /// One reversible write of a transition. Undo cost is proportional to what the
 /// transition wrote, never to the size of the state.
-/// Public only as `Machine::UndoStep`, which the generic `Authority` stores.
-#[doc(hidden)]
 #[derive(Debug, Clone)]
-pub enum UndoStep {
+enum UndoStep {
     HistoryPushed,
     HistoryPopped(u64),
     ValueReplaced(u64),
 }
+
+/// The undo records of the latest transition, which the `Authority` keeps for
+/// `rollback`. Opaque: only this module reads or writes them.
+#[derive(Debug, Clone, Default)]
+pub struct UndoLog(Vec<UndoStep>);
 
 /// Reverts `steps` (most recent first, leaving the buffer empty for reuse) and
 /// restores the phase.
@@ -465,7 +468,8 @@ impl ::suricate_kernel::Machine for Machine {
     type Effect = Effect;
     type EffectKind = EffectKind;
     type TransitionId = TransitionId;
-    type UndoStep = UndoStep;
+    type UndoLog = UndoLog;
+    const CHECK_INVARIANTS_BY_DEFAULT: bool = cfg!(debug_assertions);
     fn initial() -> State {
         State::initial()
     }
@@ -478,13 +482,16 @@ impl ::suricate_kernel::Machine for Machine {
     fn dispatch(
         state: &mut State,
         input: &Input,
-        undo: &mut Vec<UndoStep>,
+        undo: &mut UndoLog,
         effects: &mut Vec<Effect>,
     ) -> Result<TransitionId, RejectReason> {
-        self::dispatch(state, input, undo, effects)
+        self::dispatch(state, input, &mut undo.0, effects)
     }
-    fn undo(state: &mut State, phase: Phase, steps: &mut Vec<UndoStep>) {
-        self::undo(state, phase, steps)
+    fn undo(state: &mut State, phase: Phase, log: &mut UndoLog) {
+        self::undo(state, phase, &mut log.0)
+    }
+    fn clear_undo(log: &mut UndoLog) {
+        log.0.clear()
     }
     fn check_invariants(state: &State) -> Result<(), InvariantViolation> {
         self::check_invariants(state)
