@@ -166,11 +166,7 @@ async fn stop_without_an_executor_abandons_queued_work() {
     assert_eq!(report.abandoned, 1);
     assert_eq!(outcome(a).await, terminated(TerminationReason::Stopped));
     // The same executor may be attached again after a stop.
-    let exec = ScriptedExecutor::new();
-    runtime
-        .ensure_executor(s.clone(), Arc::new(exec.clone()))
-        .await
-        .unwrap();
+    let exec = attach(&runtime, &s).await;
     runtime.stop(&s).await.unwrap();
     assert_eq!(exec.stop_calls(), 1);
     runtime
@@ -548,11 +544,7 @@ async fn an_unregister_waiting_for_the_gate_holds_off_the_next_run() {
     let store = PausableStore::new();
     let runtime = Arc::new(SessionRuntime::with_store(store.clone()));
     let s = sid("s");
-    let exec = ScriptedExecutor::new();
-    runtime
-        .ensure_executor(s.clone(), Arc::new(exec.clone()))
-        .await
-        .unwrap();
+    let exec = attach(&runtime, &s).await;
     exec.push(Step::blocked(Step::Echo));
     let a = accept(&runtime, &s, prompt("a")).await;
     within(exec.wait_for_blocked(1)).await;

@@ -183,11 +183,7 @@ async fn unregister_removes_the_session_and_its_loop() {
 async fn rejected_inputs_leave_no_trace() {
     let (runtime, store) = runtime_with_store();
     let s = sid("s");
-    let exec = ScriptedExecutor::new();
-    runtime
-        .ensure_executor(s.clone(), Arc::new(exec.clone()))
-        .await
-        .unwrap();
+    let exec = attach(&runtime, &s).await;
     let mut events = runtime.subscribe();
     let terminal_without_request = RuntimeInput::new(
         "r1",
@@ -312,11 +308,7 @@ async fn same_key_while_queued_joins_too() {
         .await
         .unwrap();
     assert_eq!(join.outcome, AcceptOutcome::Deduplicated);
-    let exec = ScriptedExecutor::new();
-    runtime
-        .ensure_executor(s.clone(), Arc::new(exec.clone()))
-        .await
-        .unwrap();
+    let exec = attach(&runtime, &s).await;
     assert_eq!(
         outcome(first).await,
         outcome(join.completion.unwrap()).await
@@ -524,11 +516,7 @@ async fn steer_runs_before_queue_in_admission_order_and_prompts_run_alone() {
     ] {
         handles.push(accept(&runtime, &s, input).await);
     }
-    let exec = ScriptedExecutor::new();
-    runtime
-        .ensure_executor(s.clone(), Arc::new(exec.clone()))
-        .await
-        .unwrap();
+    let exec = attach(&runtime, &s).await;
     for h in handles {
         assert!(is_completed(&outcome(h).await));
     }
@@ -668,12 +656,8 @@ async fn executor_stop_takes_the_stop_path() {
     runtime.register_session(s.clone()).await.unwrap();
     let a = accept(&runtime, &s, prompt("a")).await;
     let b = accept(&runtime, &s, prompt("b")).await;
-    let exec = ScriptedExecutor::new();
+    let exec = attach(&runtime, &s).await;
     exec.push(Step::Stop);
-    runtime
-        .ensure_executor(s.clone(), Arc::new(exec.clone()))
-        .await
-        .unwrap();
     let stopped = terminated(TerminationReason::Stopped);
     assert_eq!(outcome(a).await, stopped);
     assert_eq!(outcome(b).await, stopped);

@@ -31,11 +31,7 @@ async fn remembering(
 ) {
     let (runtime, store) = remembering_runtime(n);
     let s = sid("s");
-    let exec = ScriptedExecutor::new();
-    runtime
-        .ensure_executor(s.clone(), Arc::new(exec.clone()))
-        .await
-        .unwrap();
+    let exec = attach(&runtime, &s).await;
     (runtime, store, s, exec)
 }
 
@@ -200,12 +196,8 @@ async fn operations_count_as_finished_inputs() {
 async fn a_long_running_input_does_not_block_forgetting() {
     let (runtime, _store) = remembering_runtime(2);
     let s = sid("s");
-    let exec = ScriptedExecutor::new();
+    let exec = attach(&runtime, &s).await;
     exec.push(Step::blocked(Step::Echo));
-    runtime
-        .ensure_executor(s.clone(), Arc::new(exec.clone()))
-        .await
-        .unwrap();
     let long = accept(&runtime, &s, prompt("long")).await;
     eventually("the long run started", || async { exec.calls() == 1 }).await;
     for i in 0..20 {

@@ -14,12 +14,8 @@ use tokio::sync::broadcast;
 async fn the_store_row_and_every_attempt_share_one_copy_of_the_input() {
     let (runtime, store) = runtime_with_store();
     let s = sid("s");
-    let exec = ScriptedExecutor::new();
+    let exec = attach(&runtime, &s).await;
     exec.push(Step::fail("first attempt"));
-    runtime
-        .ensure_executor(s.clone(), Arc::new(exec.clone()))
-        .await
-        .unwrap();
     let p = accept(&runtime, &s, prompt("p")).await;
     assert!(is_completed(&outcome(p).await));
     let attempts: Vec<Arc<RuntimeInput>> = exec
@@ -68,11 +64,7 @@ async fn durable_inputs_are_stored_before_accepted_and_others_never() {
 async fn a_failed_store_write_on_accept_leaves_no_trace() {
     let (runtime, store) = runtime_with_store();
     let s = sid("s");
-    let exec = ScriptedExecutor::new();
-    runtime
-        .ensure_executor(s.clone(), Arc::new(exec.clone()))
-        .await
-        .unwrap();
+    let exec = attach(&runtime, &s).await;
     let mut events = runtime.subscribe();
     store.fail_next_writes(1);
     let err = runtime
@@ -115,11 +107,7 @@ async fn a_failed_register_write_leaves_no_session() {
 async fn staged_rows_are_written_before_the_executor_runs() {
     let (runtime, store) = runtime_with_store();
     let s = sid("s");
-    let exec = ScriptedExecutor::new();
-    runtime
-        .ensure_executor(s.clone(), Arc::new(exec.clone()))
-        .await
-        .unwrap();
+    let exec = attach(&runtime, &s).await;
     exec.push(Step::blocked(Step::Echo));
     let a = accept(&runtime, &s, prompt("a")).await;
     exec.wait_for_blocked(1).await;
@@ -155,11 +143,7 @@ async fn each_run_commits_with_one_write_holding_receipt_and_terminal_rows() {
         handles.push(accept(&runtime, &s, input).await);
     }
     let batches_before = store.committed_batches();
-    let exec = ScriptedExecutor::new();
-    runtime
-        .ensure_executor(s.clone(), Arc::new(exec.clone()))
-        .await
-        .unwrap();
+    let exec = attach(&runtime, &s).await;
     for h in handles {
         assert!(is_completed(&outcome(h).await));
     }
@@ -193,11 +177,7 @@ async fn each_run_commits_with_one_write_holding_receipt_and_terminal_rows() {
 async fn a_failed_commit_write_retries_the_run() {
     let (runtime, store) = runtime_with_store();
     let s = sid("s");
-    let exec = ScriptedExecutor::new();
-    runtime
-        .ensure_executor(s.clone(), Arc::new(exec.clone()))
-        .await
-        .unwrap();
+    let exec = attach(&runtime, &s).await;
     settle().await;
     store.fail_next_matching(WriteKind::RunCommitted, 1);
     let a = accept(&runtime, &s, prompt("a")).await;
@@ -215,11 +195,7 @@ async fn a_failed_commit_write_retries_the_run() {
 async fn a_failed_staging_write_is_retried_without_a_new_wake() {
     let (runtime, store) = runtime_with_store();
     let s = sid("s");
-    let exec = ScriptedExecutor::new();
-    runtime
-        .ensure_executor(s.clone(), Arc::new(exec.clone()))
-        .await
-        .unwrap();
+    let exec = attach(&runtime, &s).await;
     settle().await;
     store.fail_next_matching(WriteKind::InputsStaged, 3);
     let a = accept(&runtime, &s, prompt("a")).await;
@@ -235,12 +211,8 @@ async fn a_failed_staging_write_is_retried_without_a_new_wake() {
 async fn a_refused_failure_record_is_retried() {
     let (runtime, store) = runtime_with_store();
     let s = sid("s");
-    let exec = ScriptedExecutor::new();
+    let exec = attach(&runtime, &s).await;
     exec.push(Step::fail("flaky"));
-    runtime
-        .ensure_executor(s.clone(), Arc::new(exec.clone()))
-        .await
-        .unwrap();
     settle().await;
     store.fail_next_matching(WriteKind::RunFailed, 2);
     let a = accept(&runtime, &s, prompt("a")).await;

@@ -72,14 +72,21 @@ pub fn runtime_with_store() -> (Arc<SessionRuntime>, Arc<InMemoryStore>) {
 pub async fn attached(s: &str) -> (Arc<SessionRuntime>, SessionId, ScriptedExecutor) {
     let runtime = Arc::new(SessionRuntime::new());
     let session = sid(s);
+    let exec = attach(&runtime, &session).await;
+    (runtime, session, exec)
+}
+
+/// Attaches a fresh scripted executor to `session` (registering it if need be).
+pub async fn attach(runtime: &SessionRuntime, session: &SessionId) -> ScriptedExecutor {
     let exec = ScriptedExecutor::new();
     assert!(
         runtime
             .ensure_executor(session.clone(), Arc::new(exec.clone()))
             .await
-            .unwrap()
+            .unwrap(),
+        "a new executor was attached"
     );
-    (runtime, session, exec)
+    exec
 }
 
 /// Accepts and returns the handle, asserting a fresh acceptance.
