@@ -394,6 +394,8 @@ impl Shape {
     }
 }
 
+/// One worker: a single session's work is sequential, and a second worker only adds
+/// cross-thread wake-ups to both systems (measured in docs/benchmarks.md, 2026-11-29).
 fn tokio_runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
