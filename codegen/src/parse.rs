@@ -181,11 +181,19 @@ fn syntax_error(source: &str, e: pest::error::Error<Rule>) -> Diagnostic {
         }
     }
     let end = next_token_end(source, start);
-    let (message, label) = match &e.variant {
+    match &e.variant {
         ErrorVariant::ParsingError { positives, .. } => {
             let mut expected: Vec<&str> = positives.iter().filter_map(|r| rule_name(*r)).collect();
             expected.sort_unstable();
             expected.dedup();
+            // `positives` lists rules only; a literal `;` tried at this very position (an
+            // expression or statement that could also have ended here) is named first.
+            let semicolon = e.parse_attempts().is_some_and(|a| {
+                a.max_position == start && a.expected_tokens().iter().any(|t| t.to_string() == ";")
+            });
+            if semicolon {
+                expected.insert(0, "`;`");
+            }
             let found = found_text(source, start);
             let expected: Vec<String> = expected.into_iter().map(String::from).collect();
             let what = if expected.is_empty() {
@@ -193,13 +201,36 @@ fn syntax_error(source: &str, e: pest::error::Error<Rule>) -> Diagnostic {
             } else {
                 one_of(&expected)
             };
-            (format!("syntax error: {what}, found {found}"), what)
+            let message = format!("syntax error: {what}, found {found}");
+            // The `;` forgotten at the end of a line: point there, not at the next line.
+            let before = source[..start].trim_end();
+            let d = match before.chars().last() {
+                Some(last) if semicolon && source[before.len()..start].contains('\n') => {
+                    Diagnostic::new(
+                        Code::Syntax,
+                        Span::new(before.len() - last.len_utf8(), before.len()),
+                        message,
+                    )
+                    .label("expected `;` after this")
+                }
+                _ => Diagnostic::new(Code::Syntax, Span::new(start, end), message).label(what),
+            };
+            // `=` where an operator could go: almost always a comparison.
+            if found == "`=`" && expected.iter().any(|x| x == "an operator") {
+                d.help("to compare, write `==`; `=` assigns, and only in an `update` block")
+            } else if !semicolon && (found == "`update`" || found == "`guard`") {
+                d.help("a transition's body is, in order: its guards, one `update { ... }`, then its `emit`s")
+            } else {
+                d
+            }
         }
-        ErrorVariant::CustomError { message } => {
-            (format!("syntax error: {message}"), message.clone())
-        }
-    };
-    Diagnostic::new(Code::Syntax, Span::new(start, end), message).label(label)
+        ErrorVariant::CustomError { message } => Diagnostic::new(
+            Code::Syntax,
+            Span::new(start, end),
+            format!("syntax error: {message}"),
+        )
+        .label(message.clone()),
+    }
 }
 
 /// How deeply the parse tree may nest (about 40 levels of parentheses, far beyond any
@@ -1134,6 +1165,71 @@ mod tests {
             d.message.contains("`;`") || d.message.contains("expected"),
             "{}",
             d.message
+        );
+    }
+
+    /// A spec with one transition whose body is `body`.
+    fn with_body(body: &str) -> String {
+        format!(
+            "machine M {{\n    phases {{ A }}\n    initial A;\n    state {{ n: u64 = 0 }}\n    input Go;\n    effect Went;\n    transition go on Go from A -> same {{\n{body}\n    }}\n}}\n"
+        )
+    }
+
+    #[test]
+    fn a_semicolon_missing_at_the_end_of_a_line_is_pointed_out_there() {
+        let src = with_body("        guard few: self.n < 3\n        update { self.n += 1; }");
+        let d = parse(&src).unwrap_err();
+        assert!(
+            d.message.starts_with("syntax error: expected `;`"),
+            "{}",
+            d.message
+        );
+        assert_eq!(
+            &src[d.span.start..d.span.end],
+            "3",
+            "the end of the guard's line"
+        );
+        assert_eq!(d.label, "expected `;` after this");
+        // On the same line, the token that is there instead is underlined.
+        let src = with_body("        update { self.n += 1 }");
+        let d = parse(&src).unwrap_err();
+        assert!(
+            d.message.starts_with("syntax error: expected `;`"),
+            "{}",
+            d.message
+        );
+        assert_eq!(&src[d.span.start..d.span.end], "}");
+    }
+
+    #[test]
+    fn an_assignment_in_a_guard_suggests_a_comparison() {
+        let d = parse(&with_body("        guard zero: self.n = 0;")).unwrap_err();
+        assert!(
+            d.help.iter().any(|h| h.contains("write `==`")),
+            "{:?}",
+            d.help
+        );
+    }
+
+    #[test]
+    fn an_update_after_an_emit_explains_the_order_of_a_body() {
+        let d = parse(&with_body(
+            "        emit Went;\n        update { self.n += 1; }",
+        ))
+        .unwrap_err();
+        assert!(
+            d.help.iter().any(|h| h.contains("in order")),
+            "{:?}",
+            d.help
+        );
+        let d = parse(&with_body(
+            "        guard few: self.n < 3\n        update { self.n += 1; }",
+        ))
+        .unwrap_err();
+        assert!(
+            d.help.is_empty(),
+            "a missing `;` is not an ordering problem: {:?}",
+            d.help
         );
     }
 

@@ -11,13 +11,12 @@
 //! own: it decides what to do from the prompt text. Everything is driven by signals, not
 //! sleeps, so the output is the same on every run.
 
-use async_trait::async_trait;
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use suricate_runtime::{
     BoundaryCancel, CompletionOutcome, ControlReport, EventKind, Executor, ExecutorError,
     InputBody, InputId, RunId, RunOutput, RunPrimitive, RuntimeInput, RuntimePhase, SessionId,
-    SessionRuntime,
+    SessionRuntime, async_trait,
 };
 use tokio::sync::{Notify, mpsc};
 

@@ -20,8 +20,8 @@ pub enum RuntimeError {
     Stopped(SessionId),
     #[error("session {0} is retiring and refuses new input")]
     Retiring(SessionId),
-    /// The operation is not possible in the session's current phase (e.g. reset while
-    /// Running, boundary cancel with no loop attached).
+    /// The operation is not possible in the session's current phase (e.g. `reset` while
+    /// Running, `accept` while the session's first registration is still in flight).
     #[error("session {session} is not ready for this operation (phase {phase})")]
     NotReady {
         session: SessionId,

@@ -4,6 +4,46 @@
 //! seam (`executor`), completion handles (`completion`), the durable store seam (`store`),
 //! the event stream (`events`) and errors (`error`); `testing` has a scriptable executor.
 //!
+//! An agent, and one prompt through a session:
+//!
+//! ```
+//! use std::sync::Arc;
+//! use suricate_runtime::{
+//!     async_trait, Executor, ExecutorError, InputBody, RunOutput, RunPrimitive, RuntimeError,
+//!     RuntimeInput, SessionId, SessionRuntime,
+//! };
+//!
+//! /// Your agent: one per session.
+//! struct Agent;
+//!
+//! #[async_trait]
+//! impl Executor for Agent {
+//!     async fn apply(&self, run: RunPrimitive) -> Result<RunOutput, ExecutorError> {
+//!         // A prompt runs alone; other inputs may arrive together as one batch.
+//!         let mut answer = String::new();
+//!         for input in &run.contributors {
+//!             if let InputBody::Prompt { text } = &input.body {
+//!                 answer.push_str(&format!("echo: {text}"));
+//!             }
+//!         }
+//!         Ok(RunOutput::text(answer))
+//!     }
+//!
+//!     async fn stop(&self) {}
+//! }
+//!
+//! async fn demo() -> Result<(), RuntimeError> {
+//!     let runtime = SessionRuntime::new();
+//!     let session = SessionId::from("s1");
+//!     runtime.ensure_executor(session.clone(), Arc::new(Agent)).await?;
+//!     let acceptance = runtime.accept(&session, RuntimeInput::prompt("p1", "hello")).await?;
+//!     let outcome = acceptance.completion.expect("a prompt has a handle").await;
+//!     println!("{outcome:?}");
+//!     Ok(())
+//! }
+//! # tokio::runtime::Runtime::new().unwrap().block_on(demo()).unwrap();
+//! ```
+//!
 //! Hash maps keyed by caller-chosen ids use `foldhash`: seeded per process (so minimally
 //! resistant to crafted collisions) and several times cheaper than SipHash on the per-input
 //! path, where every accept and run hashes ids a few times.
@@ -24,6 +64,9 @@ pub mod store;
 pub mod testing;
 pub mod types;
 
+/// `Executor` is an `async_trait` trait: implement it with this attribute (re-exported so
+/// that embedders need no dependency of their own for it).
+pub use async_trait::async_trait;
 pub use completion::{CompletionHandle, CompletionOutcome, TerminationReason};
 pub use error::{RuntimeError, RuntimeResult};
 pub use events::{EventKind, RunOutcomeKind, RuntimeEvent};
