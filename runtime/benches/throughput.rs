@@ -167,6 +167,7 @@ impl HandLoop {
                     run: RunId(next_run),
                     contributors: vec![Arc::new(input)],
                     boundary: RunBoundary::Prompt,
+                    attempt: 1,
                 };
                 next_run += 1;
                 let _ = done.send(executor.apply(run).await);

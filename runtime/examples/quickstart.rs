@@ -15,7 +15,7 @@ use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use suricate_runtime::{
     BoundaryCancel, CompletionOutcome, ControlReport, EventKind, Executor, ExecutorError,
-    InputBody, InputId, RunId, RunOutput, RunPrimitive, RuntimeInput, RuntimePhase, SessionId,
+    InputBody, RunId, RunOutput, RunPrimitive, RuntimeInput, RuntimePhase, SessionId,
     SessionRuntime, async_trait,
 };
 use tokio::sync::{Notify, mpsc};
@@ -38,8 +38,6 @@ struct AgentInner {
 
 #[derive(Default)]
 struct Control {
-    /// Inputs that already failed once (the "flaky" ones succeed on their second try).
-    failed_once: HashSet<InputId>,
     /// Runs asked to end at their next boundary.
     cancelled: HashSet<RunId>,
     stopped: bool,
@@ -94,17 +92,21 @@ impl Executor for DemoAgent {
             InputBody::Prompt { text } => text.as_str(),
             _ => "",
         };
-        println!("  [agent] {} picks up {} \"{}\"", run.run, input.id(), text);
+        println!(
+            "  [agent] {} picks up {} \"{}\" (attempt {})",
+            run.run,
+            input.id(),
+            text,
+            run.attempt
+        );
 
-        if text.starts_with("flaky:") {
-            let first_try = self.inner.control().failed_once.insert(input.id().clone());
-            if first_try {
-                println!(
-                    "  [agent] {}: upstream timed out, giving up on this attempt",
-                    run.run
-                );
-                return Err(ExecutorError::Failed("upstream timed out".into()));
-            }
+        // The runtime says which attempt this is; a flaky prompt succeeds on its second.
+        if text.starts_with("flaky:") && run.attempt == 1 {
+            println!(
+                "  [agent] {}: upstream timed out, giving up on this attempt",
+                run.run
+            );
+            return Err(ExecutorError::Failed("upstream timed out".into()));
         }
         if text.starts_with("long:") {
             println!("  [agent] {}: this will take a while...", run.run);

@@ -28,6 +28,10 @@ pub struct RunPrimitive {
     /// however many attempts it takes.
     pub contributors: Vec<Arc<RuntimeInput>>,
     pub boundary: RunBoundary,
+    /// Which attempt this is for its contributors: 1 for a first run, more for a retry
+    /// after a failure. A retried input always runs alone, so the contributors of a run
+    /// share it.
+    pub attempt: u64,
 }
 
 /// What a committed run produced; handed to every waiter of its contributors.
@@ -123,6 +127,7 @@ mod tests {
                 run: RunId(1),
                 contributors: vec![Arc::new(RuntimeInput::prompt("p", "hi"))],
                 boundary: RunBoundary::Prompt,
+                attempt: 1,
             })
             .await
             .unwrap();

@@ -375,6 +375,7 @@ mod tests {
                 .map(|i| Arc::new(RuntimeInput::peer_message(*i, "peer", "m")))
                 .collect(),
             boundary: RunBoundary::Batch,
+            attempt: 1,
         }
     }
 

@@ -630,6 +630,9 @@ async fn a_retried_input_can_still_succeed_and_a_failed_batch_retries_one_by_one
         exec.batches()[3..],
         [vec![iid("a"), iid("b")], vec![iid("a")], vec![iid("b")]]
     );
+    // Each run says which attempt it is: p three times, then the batch, then its retries.
+    let attempts: Vec<u64> = exec.primitives().iter().map(|r| r.attempt).collect();
+    assert_eq!(attempts, [1, 2, 3, 1, 2, 2]);
 }
 
 #[tokio::test]
