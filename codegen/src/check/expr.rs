@@ -1125,6 +1125,10 @@ impl Checker<'_> {
         let d = Diagnostic::new(Code::UnestablishedPartial, e.span, message)
             .label(label)
             .help(help);
+        if sc.place == Place::Guard {
+            self.unestablished_in_guards
+                .push((self.diags.len(), fact.clone()));
+        }
         self.report(d);
     }
 }

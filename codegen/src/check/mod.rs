@@ -165,6 +165,9 @@ pub(crate) struct Checker<'d> {
     incomplete_inputs: bool,
     incomplete_phases: bool,
     incomplete_effects: bool,
+    /// E0303s reported in guards, by diagnostic index, with the fact each one lacks: a
+    /// later guard of the same transition may establish it (then the help says to move it).
+    unestablished_in_guards: Vec<(usize, ir::Expr)>,
 }
 
 impl<'d> Checker<'d> {
@@ -174,6 +177,7 @@ impl<'d> Checker<'d> {
             env: Env::default(),
             emitted: HashSet::new(),
             handled: HashSet::new(),
+            unestablished_in_guards: Vec::new(),
             incomplete_inputs: false,
             incomplete_phases: false,
             incomplete_effects: false,

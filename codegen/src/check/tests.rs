@@ -425,6 +425,37 @@ fn entry_field_assignment_needs_the_entry_established() {
 }
 
 #[test]
+fn a_guard_that_needs_a_later_one_is_told_to_move_it() {
+    let ds = diags_with(
+        &entry_machine(
+            "guard small: self.counts[k] < 10; guard other: self.n == 0; guard known: k in self.counts;",
+            "",
+        ),
+        Code::UnestablishedPartial,
+    );
+    assert_eq!(ds.len(), 1);
+    assert_eq!(
+        ds[0].help,
+        vec!["move guard `known` before `small`: it establishes this".to_string()]
+    );
+    // With no guard that establishes it, the help still proposes one.
+    let ds = diags_with(
+        &entry_machine(
+            "guard small: self.counts[k] < 10; guard known: k in self.jobs;",
+            "",
+        ),
+        Code::UnestablishedPartial,
+    );
+    assert_eq!(
+        ds[0].help,
+        vec![
+            "add a guard such as `guard known_in_counts: k in self.counts;` before this one"
+                .to_string()
+        ]
+    );
+}
+
+#[test]
 fn entry_field_assignment_paths_name_struct_fields() {
     let guard = "guard known: k in self.jobs;";
     let ds = diags_with(

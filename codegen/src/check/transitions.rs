@@ -96,10 +96,21 @@ impl Checker<'_> {
         let mut guard_scope = Scope::new(input_scope.clone(), OldRule::Forbidden, Place::Guard);
         let mut guards = Vec::new();
         let mut guards_ok = true;
-        for g in &t.guards {
+        // Per guard: the E0303s it reported, and its own facts (for `suggest_guard_order`).
+        let mut unestablished = Vec::new();
+        let mut own_facts = Vec::new();
+        for (i, g) in t.guards.iter().enumerate() {
             guards_ok &= self.declare(&mut gns, &g.name);
             guards_ok &= self.check_keyword(&g.name, "guard");
             let expr = self.check_expr(&mut guard_scope, &g.expr, &Ty::Bool);
+            unestablished.extend(
+                self.unestablished_in_guards
+                    .drain(..)
+                    .map(|(d, f)| (d, f, i)),
+            );
+            let mut alone = Scope::new(input_scope.clone(), OldRule::Forbidden, Place::Guard);
+            alone.assume(&expr);
+            own_facts.push(alone.facts);
             guard_scope.assume(&expr);
             match expr {
                 Ok(expr) => guards.push(ir::Guard {
@@ -110,6 +121,7 @@ impl Checker<'_> {
                 Err(_) => guards_ok = false,
             }
         }
+        self.suggest_guard_order(t, &unestablished, &own_facts);
 
         // Body: every guard's conjuncts hold, on the pre-state that `old()` reads too.
         let mut body_scope = Scope::new(input_scope, OldRule::Allowed, Place::Body);
@@ -184,6 +196,26 @@ impl Checker<'_> {
     }
 
     /// E0301: leaving a terminal phase for another phase.
+    /// An E0303 in a guard whose missing fact a *later* guard of the same transition
+    /// establishes: the fix is to reorder, so the help says which guard to move.
+    fn suggest_guard_order(
+        &mut self,
+        t: &ast::TransitionDef,
+        unestablished: &[(usize, ir::Expr, usize)],
+        own_facts: &[Vec<ir::Expr>],
+    ) {
+        for (diag, fact, at) in unestablished {
+            let later = (at + 1..t.guards.len())
+                .find(|&j| super::establish::established(&own_facts[j], fact));
+            if let Some(j) = later {
+                self.diags[*diag].help = vec![format!(
+                    "move guard `{}` before `{}`: it establishes this",
+                    t.guards[j].name.name, t.guards[*at].name.name
+                )];
+            }
+        }
+    }
+
     fn leaves_terminal(&mut self, t: &ast::TransitionDef, from: &[String], to: &Ident) {
         let ast::FromPhases::List(ids) = &t.from else {
             return;
