@@ -109,23 +109,14 @@ pub(crate) fn phase_error(session: &SessionId, rejection: &k::Rejection) -> Runt
 }
 
 /// The error for a rejected `Accept`: the session's phase, or the first failing guard of
-/// the candidate that would have admitted this kind of input.
-pub(crate) fn accept_error(
-    session: &SessionId,
-    input: &RuntimeInput,
-    rejection: &k::Rejection,
-) -> RuntimeError {
+/// the candidate that admits new inputs.
+pub(crate) fn accept_error(session: &SessionId, rejection: &k::Rejection) -> RuntimeError {
     let k::RejectReason::GuardsFailed(failed) = &rejection.reason else {
         return phase_error(session, rejection);
     };
-    let admitting = if input.kind() == InputKind::Operation {
-        k::TransitionId::AcceptOperation
-    } else {
-        k::TransitionId::Accept
-    };
     let guard = failed
         .iter()
-        .find(|g| g.transition == admitting)
+        .find(|g| g.transition == k::TransitionId::Accept)
         .map(|g| g.guard);
     let rejection_kind = match guard {
         Some("has_id") => InputRejection::EmptyId,
@@ -133,7 +124,7 @@ pub(crate) fn accept_error(
         Some("fresh_id") => InputRejection::DuplicateId,
         Some("not_retiring") => return RuntimeError::Retiring(session.clone()),
         Some("prompt_not_derived") => InputRejection::DerivedPrompt,
-        Some("not_derived") => InputRejection::DerivedOperation,
+        Some("operation_not_derived") => InputRejection::DerivedOperation,
         Some("terminal_response_has_request") => InputRejection::TerminalResponseWithoutRequest,
         Some("request_has_id") => InputRejection::RequestWithoutId,
         _ => {

@@ -889,8 +889,8 @@ pub enum TransitionId {
     JoinInFlight,
     /// Same key as an input already terminal: nothing to do, nothing to wait for.
     DedupeTerminal,
-    /// Operations are consumed on accept and never reach the executor.
-    AcceptOperation,
+    /// A new input is admitted. An operation is consumed on the spot and never reaches the
+    /// executor; any other input waits in its lane.
     Accept,
     Wake,
     /// Without a loop there is nothing to wake; queued work waits for an executor.
@@ -955,14 +955,13 @@ pub enum TransitionId {
 
 impl TransitionId {
     /// Every variant, in declaration order.
-    pub const ALL: [TransitionId; 36usize] = [
+    pub const ALL: [TransitionId; 35usize] = [
         TransitionId::Register,
         TransitionId::RegisterAgain,
         TransitionId::Attach,
         TransitionId::AttachAgain,
         TransitionId::JoinInFlight,
         TransitionId::DedupeTerminal,
-        TransitionId::AcceptOperation,
         TransitionId::Accept,
         TransitionId::Wake,
         TransitionId::WakeWithoutLoop,
@@ -1002,7 +1001,6 @@ impl TransitionId {
             TransitionId::AttachAgain => "attach_again",
             TransitionId::JoinInFlight => "join_in_flight",
             TransitionId::DedupeTerminal => "dedupe_terminal",
-            TransitionId::AcceptOperation => "accept_operation",
             TransitionId::Accept => "accept",
             TransitionId::Wake => "wake",
             TransitionId::WakeWithoutLoop => "wake_without_loop",
@@ -1108,38 +1106,27 @@ pub const TRANSITIONS: &[TransitionInfo] = &[
         effects: &[EffectKind::Deduplicated],
     },
     TransitionInfo {
-        id: TransitionId::AcceptOperation,
-        name: "accept_operation",
-        input: InputKind::Accept,
-        from: &[Phase::Idle, Phase::Attached, Phase::Running],
-        to: None,
-        guards: &[
-            "is_operation",
-            "has_id",
-            "key_not_empty",
-            "fresh_id",
-            "not_retiring",
-            "not_derived",
-        ],
-        effects: &[EffectKind::Evicted, EffectKind::Accepted, EffectKind::Consumed],
-    },
-    TransitionInfo {
         id: TransitionId::Accept,
         name: "accept",
         input: InputKind::Accept,
         from: &[Phase::Idle, Phase::Attached, Phase::Running],
         to: None,
         guards: &[
-            "not_operation",
             "has_id",
             "key_not_empty",
             "fresh_id",
             "not_retiring",
             "prompt_not_derived",
+            "operation_not_derived",
             "terminal_response_has_request",
             "request_has_id",
         ],
-        effects: &[EffectKind::Evicted, EffectKind::Wake, EffectKind::Accepted],
+        effects: &[
+            EffectKind::Evicted,
+            EffectKind::Wake,
+            EffectKind::Accepted,
+            EffectKind::Consumed,
+        ],
     },
     TransitionInfo {
         id: TransitionId::Wake,
@@ -1628,36 +1615,6 @@ fn guards_dedupe_terminal(
     Ok(None)
 }
 
-/// Guards of `accept_operation`: the first that does not hold, if any.
-fn guards_accept_operation(
-    state: &State,
-    id: &InputId,
-    named: &bool,
-    kind: &Kind,
-    durability: &Durability,
-    key: &Option<IdemKey>,
-) -> Result<Option<&'static str>, Fault> {
-    if !((*kind) == Kind::Operation) {
-        return Ok(Some("is_operation"));
-    }
-    if !(*named) {
-        return Ok(Some("has_id"));
-    }
-    if !((*key) != Some(IdemKey(String::from("")))) {
-        return Ok(Some("key_not_empty"));
-    }
-    if state.inputs.contains_key(id) {
-        return Ok(Some("fresh_id"));
-    }
-    if state.retiring {
-        return Ok(Some("not_retiring"));
-    }
-    if !((*durability) != Durability::Derived) {
-        return Ok(Some("not_derived"));
-    }
-    Ok(None)
-}
-
 /// Guards of `accept`: the first that does not hold, if any.
 fn guards_accept(
     state: &State,
@@ -1668,9 +1625,6 @@ fn guards_accept(
     key: &Option<IdemKey>,
     has_request: &bool,
 ) -> Result<Option<&'static str>, Fault> {
-    if !((*kind) != Kind::Operation) {
-        return Ok(Some("not_operation"));
-    }
     if !(*named) {
         return Ok(Some("has_id"));
     }
@@ -1685,6 +1639,9 @@ fn guards_accept(
     }
     if ((*kind) == Kind::Prompt) && ((*durability) == Durability::Derived) {
         return Ok(Some("prompt_not_derived"));
+    }
+    if ((*kind) == Kind::Operation) && ((*durability) == Durability::Derived) {
+        return Ok(Some("operation_not_derived"));
     }
     if !(((*kind) != Kind::PeerResponseTerminal) || (*has_request)) {
         return Ok(Some("terminal_response_has_request"));
@@ -1888,152 +1845,6 @@ fn fire_dedupe_terminal(
     Ok(())
 }
 
-/// Runs the updates and emits of `accept_operation`, recording undo steps.
-fn fire_accept_operation(
-    state: &mut State,
-    undo: &mut Vec<UndoStep>,
-    effects: &mut Vec<Effect>,
-    id: &InputId,
-    kind: &Kind,
-    lane: &Lane,
-    durability: &Durability,
-    key: &Option<IdemKey>,
-) -> Result<(), Fault> {
-    {
-        let (k, value) = (
-            *id,
-            Record {
-                kind: *kind,
-                lane: *lane,
-                durability: *durability,
-                phase: InputPhase::Consumed,
-                attempts: 0u64,
-                last_run: None,
-                reason: None,
-                key: key.clone(),
-            },
-        );
-        let old = state.inputs.insert(k, value);
-        undo.push(UndoStep::InputsEntry(k, old));
-    }
-    if key.is_some() {
-        {
-            let (k, value) = (key.as_ref().ok_or(Fault::Absent)?.clone(), *id);
-            let old = state.keys.insert(k.clone(), value);
-            undo.push(UndoStep::KeysEntry(k, old));
-        }
-    }
-    state.finished.push_back(*id);
-    undo.push(UndoStep::FinishedPushed);
-    if ((state.finished.len() as u64) > state.remember)
-        && state.finished.front().cloned().is_some()
-    {
-        if state
-            .inputs
-            .contains_key(&state.finished.front().cloned().ok_or(Fault::Absent)?)
-        {
-            if state
-                .inputs
-                .get(&state.finished.front().cloned().ok_or(Fault::Absent)?)
-                .ok_or(Fault::Absent)?
-                .key
-                .is_some()
-            {
-                {
-                    let k = state
-                        .inputs
-                        .get(&state.finished.front().cloned().ok_or(Fault::Absent)?)
-                        .ok_or(Fault::Absent)?
-                        .key
-                        .as_ref()
-                        .ok_or(Fault::Absent)?
-                        .clone();
-                    if let Some(old) = state.keys.remove(&k) {
-                        undo.push(UndoStep::KeysEntry(k, Some(old)));
-                    }
-                }
-            }
-            effects
-                .push(Effect::Evicted {
-                    input: state.finished.front().cloned().ok_or(Fault::Absent)?,
-                    durability: state
-                        .inputs
-                        .get(&state.finished.front().cloned().ok_or(Fault::Absent)?)
-                        .ok_or(Fault::Absent)?
-                        .durability,
-                });
-            {
-                let k = state.finished.front().cloned().ok_or(Fault::Absent)?;
-                if let Some(old) = state.inputs.remove(&k) {
-                    undo.push(UndoStep::InputsEntry(k, Some(old)));
-                }
-            }
-        }
-        if let Some(x) = state.finished.pop_front() {
-            undo.push(UndoStep::FinishedPopped(x));
-        }
-    }
-    if ((state.finished.len() as u64) > state.remember)
-        && state.finished.front().cloned().is_some()
-    {
-        if state
-            .inputs
-            .contains_key(&state.finished.front().cloned().ok_or(Fault::Absent)?)
-        {
-            if state
-                .inputs
-                .get(&state.finished.front().cloned().ok_or(Fault::Absent)?)
-                .ok_or(Fault::Absent)?
-                .key
-                .is_some()
-            {
-                {
-                    let k = state
-                        .inputs
-                        .get(&state.finished.front().cloned().ok_or(Fault::Absent)?)
-                        .ok_or(Fault::Absent)?
-                        .key
-                        .as_ref()
-                        .ok_or(Fault::Absent)?
-                        .clone();
-                    if let Some(old) = state.keys.remove(&k) {
-                        undo.push(UndoStep::KeysEntry(k, Some(old)));
-                    }
-                }
-            }
-            effects
-                .push(Effect::Evicted {
-                    input: state.finished.front().cloned().ok_or(Fault::Absent)?,
-                    durability: state
-                        .inputs
-                        .get(&state.finished.front().cloned().ok_or(Fault::Absent)?)
-                        .ok_or(Fault::Absent)?
-                        .durability,
-                });
-            {
-                let k = state.finished.front().cloned().ok_or(Fault::Absent)?;
-                if let Some(old) = state.inputs.remove(&k) {
-                    undo.push(UndoStep::InputsEntry(k, Some(old)));
-                }
-            }
-        }
-        if let Some(x) = state.finished.pop_front() {
-            undo.push(UndoStep::FinishedPopped(x));
-        }
-    }
-    effects
-        .push(Effect::Accepted {
-            input: *id,
-            lane: *lane,
-        });
-    effects
-        .push(Effect::Consumed {
-            input: *id,
-            run: None,
-        });
-    Ok(())
-}
-
 /// Runs the updates and emits of `accept`, recording undo steps.
 fn fire_accept(
     state: &mut State,
@@ -2046,29 +1857,51 @@ fn fire_accept(
     key: &Option<IdemKey>,
     wake: &bool,
 ) -> Result<(), Fault> {
-    {
-        let (k, value) = (
-            *id,
-            Record {
-                kind: *kind,
-                lane: *lane,
-                durability: *durability,
-                phase: InputPhase::Queued,
-                attempts: 0u64,
-                last_run: None,
-                reason: None,
-                key: key.clone(),
-            },
-        );
-        let old = state.inputs.insert(k, value);
-        undo.push(UndoStep::InputsEntry(k, old));
-    }
-    if (*lane) == Lane::Steer {
-        state.steer.push_back(*id);
-        undo.push(UndoStep::SteerPushed);
+    if (*kind) == Kind::Operation {
+        {
+            let (k, value) = (
+                *id,
+                Record {
+                    kind: *kind,
+                    lane: *lane,
+                    durability: *durability,
+                    phase: InputPhase::Consumed,
+                    attempts: 0u64,
+                    last_run: None,
+                    reason: None,
+                    key: key.clone(),
+                },
+            );
+            let old = state.inputs.insert(k, value);
+            undo.push(UndoStep::InputsEntry(k, old));
+        }
+        state.finished.push_back(*id);
+        undo.push(UndoStep::FinishedPushed);
     } else {
-        state.queue.push_back(*id);
-        undo.push(UndoStep::QueuePushed);
+        {
+            let (k, value) = (
+                *id,
+                Record {
+                    kind: *kind,
+                    lane: *lane,
+                    durability: *durability,
+                    phase: InputPhase::Queued,
+                    attempts: 0u64,
+                    last_run: None,
+                    reason: None,
+                    key: key.clone(),
+                },
+            );
+            let old = state.inputs.insert(k, value);
+            undo.push(UndoStep::InputsEntry(k, old));
+        }
+        if (*lane) == Lane::Steer {
+            state.steer.push_back(*id);
+            undo.push(UndoStep::SteerPushed);
+        } else {
+            state.queue.push_back(*id);
+            undo.push(UndoStep::QueuePushed);
+        }
     }
     if key.is_some() {
         {
@@ -2173,7 +2006,7 @@ fn fire_accept(
             undo.push(UndoStep::FinishedPopped(x));
         }
     }
-    if (*wake) && (state.phase != Phase::Idle) {
+    if (((*kind) != Kind::Operation) && (*wake)) && (state.phase != Phase::Idle) {
         effects.push(Effect::Wake);
     }
     effects
@@ -2181,6 +2014,13 @@ fn fire_accept(
             input: *id,
             lane: *lane,
         });
+    if (*kind) == Kind::Operation {
+        effects
+            .push(Effect::Consumed {
+                input: *id,
+                run: None,
+            });
+    }
     Ok(())
 }
 
@@ -3292,40 +3132,6 @@ fn dispatch(
                             failed
                                 .push(FailedGuard {
                                     transition: TransitionId::DedupeTerminal,
-                                    guard,
-                                })
-                        }
-                    }
-                    match self::guards_accept_operation(
-                            state,
-                            id,
-                            named,
-                            kind,
-                            durability,
-                            key,
-                        )
-                        .map_err(|f| f.at::<Machine>(TransitionId::AcceptOperation))?
-                    {
-                        None => {
-                            self::fire_accept_operation(
-                                    state,
-                                    undo,
-                                    effects,
-                                    id,
-                                    kind,
-                                    lane,
-                                    durability,
-                                    key,
-                                )
-                                .map_err(|f| {
-                                    f.at::<Machine>(TransitionId::AcceptOperation)
-                                })?;
-                            return Ok(TransitionId::AcceptOperation);
-                        }
-                        Some(guard) => {
-                            failed
-                                .push(FailedGuard {
-                                    transition: TransitionId::AcceptOperation,
                                     guard,
                                 })
                         }
