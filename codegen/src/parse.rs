@@ -203,22 +203,19 @@ fn syntax_error(source: &str, e: pest::error::Error<Rule>) -> Diagnostic {
             };
             let message = format!("syntax error: {what}, found {found}");
             // The `;` forgotten at the end of a line: point there, not at the next line.
-            let before = source[..start].trim_end();
-            let d = match before.chars().last() {
-                Some(last) if semicolon && source[before.len()..start].contains('\n') => {
-                    Diagnostic::new(
-                        Code::Syntax,
-                        Span::new(before.len() - last.len_utf8(), before.len()),
-                        message,
-                    )
-                    .label("expected `;` after this")
+            let code_end = end_of_code_before(source, start);
+            let d = match code_end.and_then(|e| source[..e].chars().last().map(|c| (e, c))) {
+                Some((e, last)) if semicolon && source[e..start].contains('\n') => {
+                    Diagnostic::new(Code::Syntax, Span::new(e - last.len_utf8(), e), message)
+                        .label("expected `;` after this")
                 }
                 _ => Diagnostic::new(Code::Syntax, Span::new(start, end), message).label(what),
             };
             // `=` where an operator could go: almost always a comparison.
+            let in_body = expected.iter().any(|x| x == "`emit`" || x == "`update`");
             if found == "`=`" && expected.iter().any(|x| x == "an operator") {
                 d.help("to compare, write `==`; `=` assigns, and only in an `update` block")
-            } else if !semicolon && (found == "`update`" || found == "`guard`") {
+            } else if !semicolon && in_body && (found == "`update`" || found == "`guard`") {
                 d.help("a transition's body is, in order: its guards, one `update { ... }`, then its `emit`s")
             } else {
                 d
@@ -231,6 +228,40 @@ fn syntax_error(source: &str, e: pest::error::Error<Rule>) -> Diagnostic {
         )
         .label(message.clone()),
     }
+}
+
+/// Where the last code before `pos` ends: whitespace and `//` comments (whole lines or the
+/// end of one) are skipped. `None` when there is only whitespace and comments before it.
+fn end_of_code_before(source: &str, pos: usize) -> Option<usize> {
+    let mut line_end = pos;
+    loop {
+        let line_start = source[..line_end].rfind('\n').map_or(0, |i| i + 1);
+        let line = &source[line_start..line_end];
+        let code = line[..comment_start(line)].trim_end();
+        if !code.is_empty() {
+            return Some(line_start + code.len());
+        }
+        if line_start == 0 {
+            return None;
+        }
+        line_end = line_start - 1;
+    }
+}
+
+/// Where a `//` comment starts in `line` (its length if there is none), ignoring `//`
+/// inside a string literal.
+fn comment_start(line: &str) -> usize {
+    let (mut in_string, mut escaped) = (false, false);
+    for (i, c) in line.char_indices() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' if in_string => escaped = true,
+            '"' => in_string = !in_string,
+            '/' if !in_string && line[i + 1..].starts_with('/') => return i,
+            _ => {}
+        }
+    }
+    line.len()
 }
 
 /// How deeply the parse tree may nest (about 40 levels of parentheses, far beyond any
@@ -1190,6 +1221,12 @@ mod tests {
             "the end of the guard's line"
         );
         assert_eq!(d.label, "expected `;` after this");
+        // Comments after the code, or on lines of their own, are skipped.
+        let src = with_body(
+            "        guard few: self.n < 3 // \"no more\" // than 3\n        /// Counts.\n        // (café)\n        update { self.n += 1; }",
+        );
+        let d = parse(&src).unwrap_err();
+        assert_eq!(&src[d.span.start..d.span.end], "3", "{d:?}");
         // On the same line, the token that is there instead is underlined.
         let src = with_body("        update { self.n += 1 }");
         let d = parse(&src).unwrap_err();
@@ -1231,6 +1268,9 @@ mod tests {
             "a missing `;` is not an ordering problem: {:?}",
             d.help
         );
+        // Outside a transition there is no body to put in order.
+        let d = parse("machine M {\n    phases { A }\n    guard x: true;\n}\n").unwrap_err();
+        assert!(d.help.is_empty(), "{:?}", d.help);
     }
 
     #[test]

@@ -28,9 +28,9 @@ pub struct RunPrimitive {
     /// however many attempts it takes.
     pub contributors: Vec<Arc<RuntimeInput>>,
     pub boundary: RunBoundary,
-    /// Which attempt this is for its contributors: 1 for a first run, more for a retry
-    /// after a failure. A retried input always runs alone, so the contributors of a run
-    /// share it.
+    /// Which attempt this is for its contributors: 1 for a first run; every run started
+    /// for an input counts, including a failed one and one lost to `recover`. An input
+    /// that has had a run before always runs alone, so the contributors of a run share it.
     pub attempt: u64,
 }
 

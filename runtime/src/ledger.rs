@@ -90,7 +90,7 @@ impl Ledger {
         }
     }
 
-    /// A copy of the body, for the executor.
+    /// The body (shared, not copied), for the executor.
     pub fn payload(&self, handle: u64) -> Option<Arc<RuntimeInput>> {
         self.entries.get(&handle).and_then(|e| e.payload.clone())
     }

@@ -659,8 +659,13 @@ async fn executor_stop_takes_the_stop_path() {
     runtime.register_session(s.clone()).await.unwrap();
     let a = accept(&runtime, &s, prompt("a")).await;
     let b = accept(&runtime, &s, prompt("b")).await;
-    let exec = attach(&runtime, &s).await;
+    // Scripted before it is attached: the loop starts draining a and b at once.
+    let exec = ScriptedExecutor::new();
     exec.push(Step::Stop);
+    runtime
+        .ensure_executor(s.clone(), Arc::new(exec.clone()))
+        .await
+        .unwrap();
     let stopped = terminated(TerminationReason::Stopped);
     assert_eq!(outcome(a).await, stopped);
     assert_eq!(outcome(b).await, stopped);

@@ -695,3 +695,50 @@ async fn c7_calls_kept_without_polling_do_not_hold_the_gate() {
     assert_eq!(kept.outcome, AcceptOutcome::Accepted);
     assert!(within(kept_query).await.is_ok());
 }
+
+/// A run lost to `recover` on its contributor's last allowed attempt: the input is
+/// abandoned (attempts exhausted), not queued for a fourth run the kernel would refuse,
+/// which left it queued for good and stalled every input behind it.
+#[tokio::test]
+async fn recovering_a_run_on_its_last_attempt_abandons_its_input() {
+    let (runtime, store) = runtime_with_store();
+    let s = sid("s");
+    let first = ScriptedExecutor::with_responder(|run| {
+        if run.attempt < 3 {
+            Step::fail("boom")
+        } else {
+            Step::blocked(Step::Echo)
+        }
+    });
+    runtime
+        .ensure_executor(s.clone(), Arc::new(first.clone()))
+        .await
+        .unwrap();
+    let a = accept(&runtime, &s, prompt("a")).await;
+    within(first.wait_for_blocked(1)).await;
+
+    let report = within(runtime.recover(&s)).await.expect("recover");
+    assert_eq!((report.abandoned, report.transferred), (1, 0));
+    assert_eq!(
+        outcome(a).await,
+        CompletionOutcome::Abandoned {
+            reason: AbandonReason::MaxAttemptsExhausted,
+            error: Some("boom".into())
+        }
+    );
+    let row = store.input(&s, &iid("a")).expect("a durable row");
+    assert_eq!(
+        (row.phase, row.reason),
+        (
+            InputPhase::Abandoned,
+            Some(AbandonReason::MaxAttemptsExhausted)
+        )
+    );
+
+    // The session goes on with the next executor.
+    let next = attach(&runtime, &s).await;
+    let b = accept(&runtime, &s, prompt("b")).await;
+    assert!(is_completed(&outcome(b).await));
+    assert_eq!(next.batches(), vec![vec![iid("b")]]);
+    first.release_all();
+}

@@ -195,7 +195,6 @@ impl Checker<'_> {
         }
     }
 
-    /// E0301: leaving a terminal phase for another phase.
     /// An E0303 in a guard whose missing fact a *later* guard of the same transition
     /// establishes: the fix is to reorder, so the help says which guard to move.
     fn suggest_guard_order(
@@ -216,6 +215,7 @@ impl Checker<'_> {
         }
     }
 
+    /// E0301: leaving a terminal phase for another phase.
     fn leaves_terminal(&mut self, t: &ast::TransitionDef, from: &[String], to: &Ident) {
         let ast::FromPhases::List(ids) = &t.from else {
             return;

@@ -944,7 +944,9 @@ pub enum TransitionId {
     /// waiters stay, in order, for the next executor. Refused while a run is in flight.
     Recycle,
     /// After the runtime lost its loop (a crash, a restart): the run in flight is
-    /// forgotten and its contributors go back to the front of their lanes, in order.
+    /// forgotten and its contributors go back to the front of their lanes, in order. The
+    /// lost run counted as an attempt, so a contributor for which it was the last one is
+    /// abandoned instead.
     RecoverRun,
     Recover,
     Destroy,
@@ -1356,6 +1358,7 @@ pub const TRANSITIONS: &[TransitionInfo] = &[
         to: Some(Phase::Idle),
         guards: &[],
         effects: &[
+            EffectKind::Abandoned,
             EffectKind::Transferred,
             EffectKind::RunStopped,
             EffectKind::DetachLoop,
@@ -2860,13 +2863,35 @@ fn fire_recover_run(
     }
     for c in state.staged.iter() {
         if state.inputs.contains_key(c) {
-            {
-                let (k, value) = (*c, InputPhase::Queued);
-                let entry = state.inputs.get_mut(&k).ok_or(Fault::Absent)?;
-                let old = ::std::mem::replace(&mut entry.phase, value);
-                undo.push(UndoStep::InputsLeaf2(k, old));
+            if state.inputs.get(c).ok_or(Fault::Absent)?.attempts >= state.max_attempts {
+                {
+                    let (k, value) = (*c, InputPhase::Abandoned);
+                    let entry = state.inputs.get_mut(&k).ok_or(Fault::Absent)?;
+                    let old = ::std::mem::replace(&mut entry.phase, value);
+                    undo.push(UndoStep::InputsLeaf2(k, old));
+                }
+                state.finished.push_back(*c);
+                undo.push(UndoStep::FinishedPushed);
+                {
+                    let (k, value) = (*c, Some(AbandonReason::MaxAttemptsExhausted));
+                    let entry = state.inputs.get_mut(&k).ok_or(Fault::Absent)?;
+                    let old = ::std::mem::replace(&mut entry.reason, value);
+                    undo.push(UndoStep::InputsLeaf3(k, old));
+                }
+                effects
+                    .push(Effect::Abandoned {
+                        input: *c,
+                        reason: AbandonReason::MaxAttemptsExhausted,
+                    });
+            } else {
+                {
+                    let (k, value) = (*c, InputPhase::Queued);
+                    let entry = state.inputs.get_mut(&k).ok_or(Fault::Absent)?;
+                    let old = ::std::mem::replace(&mut entry.phase, value);
+                    undo.push(UndoStep::InputsLeaf2(k, old));
+                }
+                effects.push(Effect::Transferred { input: *c });
             }
-            effects.push(Effect::Transferred { input: *c });
         }
     }
     for q in state.queue.iter() {
@@ -2880,7 +2905,9 @@ fn fire_recover_run(
     undo.push(UndoStep::QueueReplaced(::std::mem::take(&mut state.queue)));
     undo.push(UndoStep::SteerReplaced(::std::mem::take(&mut state.steer)));
     for x in state.staged.iter() {
-        if state.inputs.contains_key(x) {
+        if state.inputs.contains_key(x)
+            && (state.inputs.get(x).ok_or(Fault::Absent)?.phase == InputPhase::Queued)
+        {
             if state.inputs.get(x).ok_or(Fault::Absent)?.lane == Lane::Steer {
                 state.steer.push_back(*x);
                 undo.push(UndoStep::SteerPushed);
