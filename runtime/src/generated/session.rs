@@ -932,7 +932,8 @@ pub enum TransitionId {
     StopAgain,
     /// Without a loop nothing can drain: queued work is abandoned.
     RetireIdle,
-    /// With a loop and nothing left to do, retire at once.
+    /// With a loop and nothing left to do, retire at once (this also settles an earlier
+    /// retire that was waiting for the work to drain).
     RetireDrained,
     /// With a loop and work left (or a run in flight): refuse new input, drain, then retire.
     RetireDraining,
@@ -2738,9 +2739,15 @@ fn fire_retire_idle(
 /// Runs the updates and emits of `retire_drained`, recording undo steps.
 fn fire_retire_drained(
     state: &mut State,
-    _undo: &mut Vec<UndoStep>,
+    undo: &mut Vec<UndoStep>,
     effects: &mut Vec<Effect>,
 ) -> Result<(), Fault> {
+    {
+        let new = false;
+        undo.push(
+            UndoStep::RetiringReplaced(::std::mem::replace(&mut state.retiring, new)),
+        );
+    }
     state.phase = Phase::Retired;
     effects.push(Effect::DetachLoop);
     Ok(())

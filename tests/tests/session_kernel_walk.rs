@@ -1,0 +1,275 @@
+//! Random walks over the session kernel alone, with inputs aimed at the current run (so
+//! that runs really start, fail, commit and get lost to `recover`):
+//!
+//! - the kernel never has to refuse an input because the transition it picked would break
+//!   an invariant, or because a value it relies on is missing: either would mean a guard
+//!   is missing from the spec (a recovered run on its last attempt once did exactly this,
+//!   and stalled its session);
+//! - whatever the walk did, a session that can still run drains completely once it has a
+//!   loop: no input is left queued, staged or applied for good.
+
+use proptest::prelude::*;
+use suricate_runtime::generated::session::{
+    Authority, Durability, IdemKey, Input, InputId, InputPhase, Kind, Lane, Phase, RejectReason,
+    RunId, State,
+};
+
+/// What the walk does next; run ids are filled in from the kernel's state when applied.
+#[derive(Debug, Clone)]
+enum Action {
+    Register(u64),
+    Attach,
+    Accept {
+        id: u64,
+        kind: Kind,
+        lane: Lane,
+        durability: Durability,
+        key: Option<u8>,
+        wake: bool,
+    },
+    Wake,
+    StartRun {
+        unregistering: bool,
+    },
+    /// The executor's result for the current run, or for a stale run id.
+    Applied {
+        stale: bool,
+    },
+    Commit {
+        stale: bool,
+    },
+    Fail {
+        stale: bool,
+    },
+    Cancel {
+        stale: bool,
+    },
+    CancelAfterBoundary,
+    Interrupt {
+        stale: bool,
+    },
+    Stop,
+    Retire,
+    Reset,
+    Recycle,
+    Recover,
+    Destroy,
+    Unregister,
+}
+
+fn kind() -> impl Strategy<Value = Kind> {
+    prop_oneof![
+        3 => Just(Kind::Prompt),
+        3 => Just(Kind::PeerMessage),
+        1 => Just(Kind::PeerRequest),
+        1 => Just(Kind::PeerResponseProgress),
+        1 => Just(Kind::PeerResponseTerminal),
+        1 => Just(Kind::ExternalEvent),
+        1 => Just(Kind::Continuation),
+        1 => Just(Kind::Operation),
+    ]
+}
+
+fn action() -> impl Strategy<Value = Action> {
+    prop_oneof![
+        1 => (1u64..4).prop_map(Action::Register),
+        2 => Just(Action::Attach),
+        8 => (
+            0u64..12,
+            kind(),
+            prop_oneof![3 => Just(Lane::Queue), 1 => Just(Lane::Steer)],
+            prop_oneof![3 => Just(Durability::Durable), 1 => Just(Durability::Ephemeral)],
+            prop::option::weighted(0.3, 0u8..3),
+            any::<bool>(),
+        )
+            .prop_map(|(id, kind, lane, durability, key, wake)| Action::Accept {
+                id,
+                kind,
+                lane,
+                durability,
+                key,
+                wake,
+            }),
+        1 => Just(Action::Wake),
+        6 => prop::bool::weighted(0.1).prop_map(|unregistering| Action::StartRun { unregistering }),
+        4 => prop::bool::weighted(0.1).prop_map(|stale| Action::Applied { stale }),
+        4 => prop::bool::weighted(0.1).prop_map(|stale| Action::Commit { stale }),
+        4 => prop::bool::weighted(0.1).prop_map(|stale| Action::Fail { stale }),
+        1 => prop::bool::weighted(0.1).prop_map(|stale| Action::Cancel { stale }),
+        1 => Just(Action::CancelAfterBoundary),
+        1 => any::<bool>().prop_map(|stale| Action::Interrupt { stale }),
+        1 => Just(Action::Stop),
+        1 => Just(Action::Retire),
+        1 => Just(Action::Reset),
+        1 => Just(Action::Recycle),
+        2 => Just(Action::Recover),
+        1 => Just(Action::Destroy),
+        1 => Just(Action::Unregister),
+    ]
+}
+
+/// The run an executor result names: the current one, or one that is not current.
+fn run_id(state: &State, stale: bool) -> RunId {
+    match state.run {
+        Some(run) if !stale => run,
+        _ => RunId(state.next_run.0 + 7),
+    }
+}
+
+fn input(state: &State, action: &Action) -> Input {
+    match *action {
+        Action::Register(remember) => Input::Register { remember },
+        Action::Attach => Input::AttachExecutor,
+        Action::Accept {
+            id,
+            kind,
+            lane,
+            durability,
+            key,
+            wake,
+        } => Input::Accept {
+            id: InputId(id),
+            named: true,
+            kind,
+            lane,
+            durability,
+            key: key.map(|k| IdemKey(format!("k{k}"))),
+            has_request: true,
+            wake,
+        },
+        Action::Wake => Input::WakeLoop,
+        Action::StartRun { unregistering } => Input::StartRun { unregistering },
+        Action::Applied { stale } => Input::RunApplied {
+            run: run_id(state, stale),
+        },
+        Action::Commit { stale } => Input::CommitRun {
+            run: run_id(state, stale),
+        },
+        Action::Fail { stale } => Input::FailRun {
+            run: run_id(state, stale),
+        },
+        Action::Cancel { stale } => Input::CancelRun {
+            run: run_id(state, stale),
+        },
+        Action::CancelAfterBoundary => Input::CancelAfterBoundary,
+        Action::Interrupt { stale } => Input::Interrupt {
+            run: run_id(state, stale),
+        },
+        Action::Stop => Input::Stop,
+        Action::Retire => Input::Retire,
+        Action::Reset => Input::Reset,
+        Action::Recycle => Input::Recycle,
+        Action::Recover => Input::Recover,
+        Action::Destroy => Input::Destroy,
+        Action::Unregister => Input::Unregister,
+    }
+}
+
+/// Applies `input`; a rejection must be an ordinary "not now" (no candidate, or a guard
+/// that did not hold), never a transition that would have broken the state.
+fn step(kernel: &mut Authority, input: Input) -> Result<(), TestCaseError> {
+    let state = format!("{:?}", kernel.state());
+    if let Err(rejection) = kernel.apply(input.clone()) {
+        let ordinary = matches!(
+            rejection.reason,
+            RejectReason::NotHandled | RejectReason::GuardsFailed(_)
+        );
+        prop_assert!(ordinary, "{rejection} for {input:?} in {state}");
+    }
+    Ok(())
+}
+
+/// Gives the session a loop (recovering a lost run first) and lets it run every input to
+/// completion, each run committing.
+fn drain(kernel: &mut Authority) -> Result<(), TestCaseError> {
+    if kernel.phase() == Phase::Running {
+        step(kernel, Input::Recover)?;
+    }
+    step(kernel, Input::AttachExecutor)?;
+    for _ in 0..200 {
+        step(
+            kernel,
+            Input::StartRun {
+                unregistering: false,
+            },
+        )?;
+        let Some(run) = kernel.state().run else {
+            return Ok(());
+        };
+        step(kernel, Input::RunApplied { run })?;
+        step(kernel, Input::CommitRun { run })?;
+    }
+    Err(TestCaseError::fail(
+        "the session never stopped starting runs",
+    ))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(512),
+        ..ProptestConfig::default()
+    })]
+
+    #[test]
+    fn the_kernel_never_refuses_for_its_own_invariants_and_always_drains(
+        actions in prop::collection::vec(action(), 1..80),
+    ) {
+        let mut kernel = Authority::new();
+        kernel.set_invariant_checks(true);
+        step(&mut kernel, Input::Register { remember: 2 })?;
+        for action in &actions {
+            let input = input(kernel.state(), action);
+            step(&mut kernel, input)?;
+        }
+        if matches!(kernel.phase(), Phase::Idle | Phase::Attached | Phase::Running | Phase::Stopped) {
+            drain(&mut kernel)?;
+            let state = kernel.state();
+            prop_assert!(state.queue.is_empty() && state.steer.is_empty(), "{state:?}");
+            prop_assert!(state.staged.is_empty() && state.run.is_none(), "{state:?}");
+            let live: Vec<_> = state
+                .inputs
+                .iter()
+                .filter(|(_, r)| !matches!(r.phase, InputPhase::Consumed | InputPhase::Abandoned))
+                .collect();
+            prop_assert!(live.is_empty(), "inputs left live: {live:?}");
+        }
+    }
+}
+
+/// The walk that found the recover bug, as a fixed sequence: a prompt fails twice, its
+/// third run is lost to `recover`, and the session must still drain.
+#[test]
+fn a_run_lost_on_its_last_attempt_does_not_stall_the_session() {
+    let prompt = Action::Accept {
+        id: 1,
+        kind: Kind::Prompt,
+        lane: Lane::Queue,
+        durability: Durability::Durable,
+        key: None,
+        wake: true,
+    };
+    let start = Action::StartRun {
+        unregistering: false,
+    };
+    let fail = Action::Fail { stale: false };
+    let walk = [
+        Action::Attach,
+        prompt,
+        start.clone(),
+        fail.clone(),
+        start.clone(),
+        fail,
+        start,
+        Action::Recover,
+    ];
+    let mut kernel = Authority::new();
+    kernel.set_invariant_checks(true);
+    step(&mut kernel, Input::Register { remember: 2 }).unwrap();
+    for action in &walk {
+        let input = input(kernel.state(), action);
+        step(&mut kernel, input).unwrap();
+    }
+    drain(&mut kernel).unwrap();
+    let record = &kernel.state().inputs[&InputId(1)];
+    assert_eq!(record.phase, InputPhase::Abandoned, "{record:?}");
+}
