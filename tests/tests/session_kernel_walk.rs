@@ -179,6 +179,55 @@ fn step(kernel: &mut Authority, input: Input) -> Result<(), TestCaseError> {
     Ok(())
 }
 
+/// What the spec's invariants do not spell out, checked after every step: each live input
+/// is in exactly one place that matches its phase (a lane while queued, the run while
+/// staged or applied), each finished one is listed once in `finished`, and each key is
+/// bound to the input that carries it.
+fn consistent(state: &State) -> Result<(), TestCaseError> {
+    let places = |id: &InputId| {
+        let count =
+            |seq: &std::collections::VecDeque<InputId>| seq.iter().filter(|x| *x == id).count();
+        (
+            count(&state.queue) + count(&state.steer),
+            count(&state.staged),
+            count(&state.finished),
+        )
+    };
+    for (id, r) in &state.inputs {
+        let (lanes, staged, finished) = places(id);
+        let expected = match r.phase {
+            InputPhase::Queued => (1, 0, 0),
+            InputPhase::Staged | InputPhase::Applied => (0, 1, 0),
+            InputPhase::Consumed | InputPhase::Abandoned => (0, 0, 1),
+        };
+        prop_assert_eq!(
+            (lanes, staged, finished),
+            expected,
+            "{:?} {:?} in {:?}",
+            id,
+            r,
+            state
+        );
+        if let Some(key) = &r.key {
+            prop_assert_eq!(
+                state.keys.get(key),
+                Some(id),
+                "key of {:?} in {:?}",
+                id,
+                state
+            );
+        }
+    }
+    let listed = state.queue.len() + state.steer.len() + state.staged.len() + state.finished.len();
+    prop_assert_eq!(
+        listed,
+        state.inputs.len(),
+        "an input listed twice or not at all: {:?}",
+        state
+    );
+    Ok(())
+}
+
 /// Gives the session a loop (recovering a lost run first) and lets it run every input to
 /// completion, each run committing.
 fn drain(kernel: &mut Authority) -> Result<(), TestCaseError> {
@@ -220,6 +269,7 @@ proptest! {
         for action in &actions {
             let input = input(kernel.state(), action);
             step(&mut kernel, input)?;
+            consistent(kernel.state())?;
         }
         if matches!(kernel.phase(), Phase::Idle | Phase::Attached | Phase::Running | Phase::Stopped) {
             drain(&mut kernel)?;
