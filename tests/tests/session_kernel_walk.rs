@@ -26,6 +26,9 @@ enum Action {
         durability: Durability,
         key: Option<u8>,
         wake: bool,
+        /// Rarely false: exercises the validation guards.
+        named: bool,
+        has_request: bool,
     },
     Wake,
     StartRun {
@@ -81,14 +84,20 @@ fn action() -> impl Strategy<Value = Action> {
             prop_oneof![3 => Just(Durability::Durable), 1 => Just(Durability::Ephemeral)],
             prop::option::weighted(0.3, 0u8..3),
             any::<bool>(),
+            prop::bool::weighted(0.95),
+            prop::bool::weighted(0.8),
         )
-            .prop_map(|(id, kind, lane, durability, key, wake)| Action::Accept {
-                id,
-                kind,
-                lane,
-                durability,
-                key,
-                wake,
+            .prop_map(|(id, kind, lane, durability, key, wake, named, has_request)| {
+                Action::Accept {
+                    id,
+                    kind,
+                    lane,
+                    durability,
+                    key,
+                    wake,
+                    named,
+                    has_request,
+                }
             }),
         1 => Just(Action::Wake),
         6 => prop::bool::weighted(0.1).prop_map(|unregistering| Action::StartRun { unregistering }),
@@ -127,14 +136,16 @@ fn input(state: &State, action: &Action) -> Input {
             durability,
             key,
             wake,
+            named,
+            has_request,
         } => Input::Accept {
             id: InputId(id),
-            named: true,
+            named,
             kind,
             lane,
             durability,
             key: key.map(|k| IdemKey(format!("k{k}"))),
-            has_request: true,
+            has_request,
             wake,
         },
         Action::Wake => Input::WakeLoop,
@@ -271,18 +282,20 @@ proptest! {
             step(&mut kernel, input)?;
             consistent(kernel.state())?;
         }
+        // A session that can still run gets a loop; a retired or destroyed one cannot, and
+        // must not be holding live inputs either.
         if matches!(kernel.phase(), Phase::Idle | Phase::Attached | Phase::Running | Phase::Stopped) {
             drain(&mut kernel)?;
-            let state = kernel.state();
-            prop_assert!(state.queue.is_empty() && state.steer.is_empty(), "{state:?}");
-            prop_assert!(state.staged.is_empty() && state.run.is_none(), "{state:?}");
-            let live: Vec<_> = state
-                .inputs
-                .iter()
-                .filter(|(_, r)| !matches!(r.phase, InputPhase::Consumed | InputPhase::Abandoned))
-                .collect();
-            prop_assert!(live.is_empty(), "inputs left live: {live:?}");
         }
+        let state = kernel.state();
+        prop_assert!(state.queue.is_empty() && state.steer.is_empty(), "{state:?}");
+        prop_assert!(state.staged.is_empty() && state.run.is_none(), "{state:?}");
+        let live: Vec<_> = state
+            .inputs
+            .iter()
+            .filter(|(_, r)| !matches!(r.phase, InputPhase::Consumed | InputPhase::Abandoned))
+            .collect();
+        prop_assert!(live.is_empty(), "inputs left live in {:?}: {live:?}", state.phase);
     }
 }
 
@@ -297,6 +310,8 @@ fn a_run_lost_on_its_last_attempt_does_not_stall_the_session() {
         durability: Durability::Durable,
         key: None,
         wake: true,
+        named: true,
+        has_request: false,
     };
     let start = Action::StartRun {
         unregistering: false,
