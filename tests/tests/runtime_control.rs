@@ -3,7 +3,9 @@
 
 mod support;
 
+use std::future::Future;
 use std::sync::Arc;
+use std::task::Poll;
 use support::*;
 use suricate_runtime::generated::session as k;
 use suricate_runtime::*;
@@ -553,13 +555,13 @@ async fn an_unregister_waiting_for_the_gate_holds_off_the_next_run() {
     store.pause();
     exec.release_all();
     eventually("the commit is writing", || async { store.waiting() == 1 }).await;
-    let unregister = {
-        let (runtime, s) = (runtime.clone(), s.clone());
-        tokio::spawn(async move { runtime.unregister_session(&s).await })
-    };
-    settle().await;
+    // One poll runs the call up to its wait for the gate (it then carries on in a task of
+    // its own): by then the unregister has begun.
+    let mut unregister = Box::pin(runtime.unregister_session(&s));
+    let first = std::future::poll_fn(|cx| Poll::Ready(unregister.as_mut().poll(cx))).await;
+    assert!(first.is_pending(), "the gate is held by the commit");
     store.resume();
-    let report = within(unregister).await.unwrap().unwrap();
+    let report = within(unregister).await.unwrap();
     assert!(is_completed(&outcome(a).await));
     assert_eq!(
         outcome(b).await,
