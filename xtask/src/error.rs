@@ -60,10 +60,10 @@ impl fmt::Display for Error {
                 source,
             } => write!(f, "cannot {action} {}: {source}", path.display()),
             Error::Diagnostics { specs: 1 } => {
-                write!(f, "1 spec has errors; nothing was written")
+                write!(f, "1 spec has errors; no file was changed")
             }
             Error::Diagnostics { specs } => {
-                write!(f, "{specs} specs have errors; nothing was written")
+                write!(f, "{specs} specs have errors; no file was changed")
             }
             Error::ModuleClash {
                 module,

@@ -260,7 +260,7 @@ fn a_spec_with_errors_is_rendered_and_nothing_is_written() {
     assert!(run.stderr.contains("initial B;"), "{run:?}");
     assert!(
         run.stderr
-            .contains("1 spec has errors; nothing was written"),
+            .contains("1 spec has errors; no file was changed"),
         "{run:?}"
     );
     // No colour codes when stderr is not a terminal.

@@ -46,6 +46,9 @@ pub(crate) struct Scope {
     pub facts: Vec<ir::Expr>,
     /// Some fact that may hold here failed to check: partial operations are not reported.
     pub facts_incomplete: bool,
+    /// Facts already reported missing here (E0303): one guard fixes every use, so each is
+    /// reported once, at its first use.
+    pub reported_missing: Vec<ir::Expr>,
 }
 
 impl Scope {
@@ -57,6 +60,7 @@ impl Scope {
             place,
             facts: Vec::new(),
             facts_incomplete: false,
+            reported_missing: Vec::new(),
         }
     }
 
@@ -1087,14 +1091,18 @@ impl Checker<'_> {
     /// `fact_text` prints the fact with the printer it is given.
     pub(crate) fn require(
         &mut self,
-        sc: &Scope,
+        sc: &mut Scope,
         e: &ast::Expr,
         fact: &ir::Expr,
         fact_text: impl Fn(&dyn Fn(&ast::Expr) -> String) -> String,
     ) {
-        if sc.facts_incomplete || super::establish::established(&sc.facts, fact) {
+        if sc.facts_incomplete
+            || super::establish::established(&sc.facts, fact)
+            || sc.reported_missing.contains(fact)
+        {
             return;
         }
+        sc.reported_missing.push(fact.clone());
         // A guard cannot use `old()`, and needs none: it sees the pre-state.
         let guard_text = fact_text(&super::establish::show_pre_state);
         let fact_text = fact_text(&show);

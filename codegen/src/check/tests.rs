@@ -425,6 +425,27 @@ fn entry_field_assignment_needs_the_entry_established() {
 }
 
 #[test]
+fn a_missing_fact_is_reported_once_per_transition() {
+    let ds = diags_with(
+        &entry_machine(
+            "",
+            "self.counts[k] = self.counts[k] + 1; self.n = self.counts[k]; if self.n > 1 { self.n = self.counts[k]; }",
+        ),
+        Code::UnestablishedPartial,
+    );
+    assert_eq!(ds.len(), 1, "{ds:?}");
+    // A different missing fact is still reported.
+    let ds = diags_with(
+        &entry_machine(
+            "",
+            "self.n = self.counts[k]; self.n = self.jobs[k].attempts;",
+        ),
+        Code::UnestablishedPartial,
+    );
+    assert_eq!(ds.len(), 2, "{ds:?}");
+}
+
+#[test]
 fn a_guard_that_needs_a_later_one_is_told_to_move_it() {
     let ds = diags_with(
         &entry_machine(
