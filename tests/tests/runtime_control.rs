@@ -356,6 +356,31 @@ async fn recycle_keeps_queued_work_and_waiters_in_order() {
     assert_eq!(exec.calls(), 0, "the old executor ran nothing");
 }
 
+/// A retired session comes back with recycle and still remembers its inputs and keys.
+#[tokio::test]
+async fn recycle_revives_a_retired_session_keeping_what_it_remembers() {
+    let (runtime, s, _exec) = attached("s").await;
+    let a = accept(&runtime, &s, prompt("a").with_key("k")).await;
+    assert!(is_completed(&outcome(a).await));
+    runtime.retire(&s).await.unwrap();
+    assert_eq!(phase(&runtime, &s).await, RuntimePhase::Retired);
+    runtime.recycle(&s).await.unwrap();
+    assert_eq!(phase(&runtime, &s).await, RuntimePhase::Idle);
+    let again = runtime
+        .accept(&s, prompt("a2").with_key("k"))
+        .await
+        .unwrap();
+    assert_eq!(
+        (again.outcome, again.completion.is_none()),
+        (AcceptOutcome::Deduplicated, true),
+        "the key is still remembered"
+    );
+    let next = attach(&runtime, &s).await;
+    let b = accept(&runtime, &s, prompt("b")).await;
+    assert!(is_completed(&outcome(b).await));
+    assert_eq!(next.batches(), vec![vec![iid("b")]]);
+}
+
 #[tokio::test]
 async fn recycle_is_refused_while_a_run_is_in_flight() {
     let (runtime, s, exec) = attached("s").await;

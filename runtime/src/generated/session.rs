@@ -942,7 +942,9 @@ pub enum TransitionId {
     /// Refused while a run is in flight.
     Reset,
     /// A fresh start for the executor side: the loop is detached, queued work and its
-    /// waiters stay, in order, for the next executor. Refused while a run is in flight.
+    /// waiters stay, in order, for the next executor. Refused while a run is in flight. A
+    /// retired session comes back this way too, keeping what it remembers (a reset
+    /// forgets it).
     Recycle,
     /// After the runtime lost its loop (a crash, a restart): the run in flight is
     /// forgotten and its contributors go back to the front of their lanes, in order. The
@@ -1346,7 +1348,7 @@ pub const TRANSITIONS: &[TransitionInfo] = &[
         id: TransitionId::Recycle,
         name: "recycle",
         input: InputKind::Recycle,
-        from: &[Phase::Idle, Phase::Attached],
+        from: &[Phase::Idle, Phase::Attached, Phase::Retired],
         to: Some(Phase::Idle),
         guards: &[],
         effects: &[EffectKind::Transferred, EffectKind::DetachLoop],
@@ -3540,7 +3542,7 @@ fn dispatch(
         }
         Input::Recycle => {
             match state.phase {
-                Phase::Idle | Phase::Attached => {
+                Phase::Idle | Phase::Attached | Phase::Retired => {
                     self::fire_recycle(state, undo, effects)
                         .map_err(|f| f.at::<Machine>(TransitionId::Recycle))?;
                     Ok(TransitionId::Recycle)
