@@ -938,42 +938,74 @@ impl<'m> KernelGen<'m> {
         }
     }
 
+    /// Tries each candidate in order. The first failing guard of each is kept in a local of
+    /// its own and the rejection's list is built only when every candidate failed, so an
+    /// input that fires allocates nothing for the candidates it passed over.
     fn candidates(&self, cands: &[&Transition]) -> TokenStream {
+        // A guardless candidate always fires; the checker rejects any after it. Then no
+        // rejection can happen, and the failing guards need not be kept.
+        let guarded: Vec<&Transition> = cands
+            .iter()
+            .copied()
+            .take_while(|t| !t.guards.is_empty())
+            .collect();
+        let fallback = cands.get(guarded.len());
         let mut steps = Vec::new();
-        let mut tail = quote!(Err(RejectReason::GuardsFailed(failed)));
-        let any_guarded = cands.iter().any(|t| !t.guards.is_empty());
-        for t in cands {
+        let mut failed = Vec::new();
+        for (i, t) in guarded.iter().enumerate() {
             let id = camel(&t.name);
-            // Input fields are bound by name here, so the functions are called through
-            // `self::`: a field named `fire_go` cannot shadow the function `fire_go`.
-            let fire_name = format_ident!("fire_{}", t.name);
-            let fire_args = self.input_args(t, &Self::fire_reads(t));
-            let fire = quote! {
-                self::#fire_name(state, undo, effects, #(#fire_args),*).map_err(|f| f.at::<Machine>(TransitionId::#id))?;
-                Ok(TransitionId::#id)
-            };
-            if t.guards.is_empty() {
-                // A guardless candidate always fires; the checker rejects any after it.
-                tail = fire;
-                break;
-            }
+            let fire = self.fire_call(t);
             let guard_name = format_ident!("guards_{}", t.name);
             let guard_args = self.input_args(t, &Self::guard_reads(t));
-            steps.push(quote! {
-                match self::#guard_name(state, #(#guard_args),*).map_err(|f| f.at::<Machine>(TransitionId::#id))? {
-                    None => {
-                        self::#fire_name(state, undo, effects, #(#fire_args),*).map_err(|f| f.at::<Machine>(TransitionId::#id))?;
+            let check = quote! {
+                self::#guard_name(state, #(#guard_args),*).map_err(|f| f.at::<Machine>(TransitionId::#id))?
+            };
+            if fallback.is_some() {
+                steps.push(quote! {
+                    if #check.is_none() {
+                        #fire;
                         return Ok(TransitionId::#id);
                     }
-                    Some(guard) => failed.push(FailedGuard { transition: TransitionId::#id, guard }),
-                }
-            });
+                });
+            } else {
+                let local = format_ident!("failed_{}", i);
+                steps.push(quote! {
+                    let #local = match #check {
+                        None => {
+                            #fire;
+                            return Ok(TransitionId::#id);
+                        }
+                        Some(guard) => guard,
+                    };
+                });
+                failed.push(quote!(FailedGuard { transition: TransitionId::#id, guard: #local }));
+            }
         }
-        let failed = any_guarded.then(|| quote!(let mut failed = Vec::new();));
+        let tail = match fallback {
+            Some(t) => {
+                let (id, fire) = (camel(&t.name), self.fire_call(t));
+                quote! {
+                    #fire;
+                    Ok(TransitionId::#id)
+                }
+            }
+            None => quote!(Err(RejectReason::GuardsFailed(vec![#(#failed),*]))),
+        };
         quote! {
-            #failed
             #(#steps)*
             #tail
+        }
+    }
+
+    /// The call of `t`'s firing function, its fault turned into `t`'s rejection. Input
+    /// fields are bound by name in dispatch, so the function is called through `self::`: a
+    /// field named `fire_go` cannot shadow the function `fire_go`.
+    fn fire_call(&self, t: &Transition) -> TokenStream {
+        let id = camel(&t.name);
+        let fire_name = format_ident!("fire_{}", t.name);
+        let fire_args = self.input_args(t, &Self::fire_reads(t));
+        quote! {
+            self::#fire_name(state, undo, effects, #(#fire_args),*).map_err(|f| f.at::<Machine>(TransitionId::#id))?
         }
     }
 

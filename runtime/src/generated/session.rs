@@ -3088,8 +3088,7 @@ fn dispatch(
         Input::Register { remember } => {
             match state.phase {
                 Phase::Initializing => {
-                    let mut failed = Vec::new();
-                    match self::guards_register(state, remember)
+                    let failed_0 = match self::guards_register(state, remember)
                         .map_err(|f| f.at::<Machine>(TransitionId::Register))?
                     {
                         None => {
@@ -3097,15 +3096,16 @@ fn dispatch(
                                 .map_err(|f| f.at::<Machine>(TransitionId::Register))?;
                             return Ok(TransitionId::Register);
                         }
-                        Some(guard) => {
-                            failed
-                                .push(FailedGuard {
-                                    transition: TransitionId::Register,
-                                    guard,
-                                })
-                        }
-                    }
-                    Err(RejectReason::GuardsFailed(failed))
+                        Some(guard) => guard,
+                    };
+                    Err(
+                        RejectReason::GuardsFailed(
+                            vec![
+                                FailedGuard { transition : TransitionId::Register, guard :
+                                failed_0 }
+                            ],
+                        ),
+                    )
                 }
                 Phase::Idle
                 | Phase::Attached
@@ -3137,8 +3137,7 @@ fn dispatch(
         Input::Accept { id, named, kind, lane, durability, key, has_request, wake } => {
             match state.phase {
                 Phase::Idle | Phase::Attached | Phase::Running => {
-                    let mut failed = Vec::new();
-                    match self::guards_join_in_flight(state, key)
+                    let failed_0 = match self::guards_join_in_flight(state, key)
                         .map_err(|f| f.at::<Machine>(TransitionId::JoinInFlight))?
                     {
                         None => {
@@ -3146,15 +3145,9 @@ fn dispatch(
                                 .map_err(|f| f.at::<Machine>(TransitionId::JoinInFlight))?;
                             return Ok(TransitionId::JoinInFlight);
                         }
-                        Some(guard) => {
-                            failed
-                                .push(FailedGuard {
-                                    transition: TransitionId::JoinInFlight,
-                                    guard,
-                                })
-                        }
-                    }
-                    match self::guards_dedupe_terminal(state, key)
+                        Some(guard) => guard,
+                    };
+                    let failed_1 = match self::guards_dedupe_terminal(state, key)
                         .map_err(|f| f.at::<Machine>(TransitionId::DedupeTerminal))?
                     {
                         None => {
@@ -3164,15 +3157,9 @@ fn dispatch(
                                 })?;
                             return Ok(TransitionId::DedupeTerminal);
                         }
-                        Some(guard) => {
-                            failed
-                                .push(FailedGuard {
-                                    transition: TransitionId::DedupeTerminal,
-                                    guard,
-                                })
-                        }
-                    }
-                    match self::guards_accept(
+                        Some(guard) => guard,
+                    };
+                    let failed_2 = match self::guards_accept(
                             state,
                             id,
                             named,
@@ -3198,15 +3185,19 @@ fn dispatch(
                                 .map_err(|f| f.at::<Machine>(TransitionId::Accept))?;
                             return Ok(TransitionId::Accept);
                         }
-                        Some(guard) => {
-                            failed
-                                .push(FailedGuard {
-                                    transition: TransitionId::Accept,
-                                    guard,
-                                })
-                        }
-                    }
-                    Err(RejectReason::GuardsFailed(failed))
+                        Some(guard) => guard,
+                    };
+                    Err(
+                        RejectReason::GuardsFailed(
+                            vec![
+                                FailedGuard { transition : TransitionId::JoinInFlight, guard
+                                : failed_0 }, FailedGuard { transition :
+                                TransitionId::DedupeTerminal, guard : failed_1 },
+                                FailedGuard { transition : TransitionId::Accept, guard :
+                                failed_2 }
+                            ],
+                        ),
+                    )
                 }
                 _ => Err(RejectReason::NotHandled),
             }
@@ -3229,74 +3220,41 @@ fn dispatch(
         Input::StartRun { unregistering } => {
             match state.phase {
                 Phase::Attached => {
-                    let mut failed = Vec::new();
-                    match self::guards_hold_for_unregister(state, unregistering)
+                    if self::guards_hold_for_unregister(state, unregistering)
                         .map_err(|f| f.at::<Machine>(TransitionId::HoldForUnregister))?
+                        .is_none()
                     {
-                        None => {
-                            self::fire_hold_for_unregister(state, undo, effects)
-                                .map_err(|f| {
-                                    f.at::<Machine>(TransitionId::HoldForUnregister)
-                                })?;
-                            return Ok(TransitionId::HoldForUnregister);
-                        }
-                        Some(guard) => {
-                            failed
-                                .push(FailedGuard {
-                                    transition: TransitionId::HoldForUnregister,
-                                    guard,
-                                })
-                        }
+                        self::fire_hold_for_unregister(state, undo, effects)
+                            .map_err(|f| {
+                                f.at::<Machine>(TransitionId::HoldForUnregister)
+                            })?;
+                        return Ok(TransitionId::HoldForUnregister);
                     }
-                    match self::guards_start_steer_run(state)
+                    if self::guards_start_steer_run(state)
                         .map_err(|f| f.at::<Machine>(TransitionId::StartSteerRun))?
+                        .is_none()
                     {
-                        None => {
-                            self::fire_start_steer_run(state, undo, effects)
-                                .map_err(|f| f.at::<Machine>(TransitionId::StartSteerRun))?;
-                            return Ok(TransitionId::StartSteerRun);
-                        }
-                        Some(guard) => {
-                            failed
-                                .push(FailedGuard {
-                                    transition: TransitionId::StartSteerRun,
-                                    guard,
-                                })
-                        }
+                        self::fire_start_steer_run(state, undo, effects)
+                            .map_err(|f| f.at::<Machine>(TransitionId::StartSteerRun))?;
+                        return Ok(TransitionId::StartSteerRun);
                     }
-                    match self::guards_start_queue_run(state)
+                    if self::guards_start_queue_run(state)
                         .map_err(|f| f.at::<Machine>(TransitionId::StartQueueRun))?
+                        .is_none()
                     {
-                        None => {
-                            self::fire_start_queue_run(state, undo, effects)
-                                .map_err(|f| f.at::<Machine>(TransitionId::StartQueueRun))?;
-                            return Ok(TransitionId::StartQueueRun);
-                        }
-                        Some(guard) => {
-                            failed
-                                .push(FailedGuard {
-                                    transition: TransitionId::StartQueueRun,
-                                    guard,
-                                })
-                        }
+                        self::fire_start_queue_run(state, undo, effects)
+                            .map_err(|f| f.at::<Machine>(TransitionId::StartQueueRun))?;
+                        return Ok(TransitionId::StartQueueRun);
                     }
-                    match self::guards_start_nothing_retire(state)
+                    if self::guards_start_nothing_retire(state)
                         .map_err(|f| f.at::<Machine>(TransitionId::StartNothingRetire))?
+                        .is_none()
                     {
-                        None => {
-                            self::fire_start_nothing_retire(state, undo, effects)
-                                .map_err(|f| {
-                                    f.at::<Machine>(TransitionId::StartNothingRetire)
-                                })?;
-                            return Ok(TransitionId::StartNothingRetire);
-                        }
-                        Some(guard) => {
-                            failed
-                                .push(FailedGuard {
-                                    transition: TransitionId::StartNothingRetire,
-                                    guard,
-                                })
-                        }
+                        self::fire_start_nothing_retire(state, undo, effects)
+                            .map_err(|f| {
+                                f.at::<Machine>(TransitionId::StartNothingRetire)
+                            })?;
+                        return Ok(TransitionId::StartNothingRetire);
                     }
                     self::fire_start_nothing(state, undo, effects)
                         .map_err(|f| f.at::<Machine>(TransitionId::StartNothing))?;
@@ -3308,8 +3266,7 @@ fn dispatch(
         Input::RunApplied { run } => {
             match state.phase {
                 Phase::Running => {
-                    let mut failed = Vec::new();
-                    match self::guards_run_applied(state, run)
+                    let failed_0 = match self::guards_run_applied(state, run)
                         .map_err(|f| f.at::<Machine>(TransitionId::RunApplied))?
                     {
                         None => {
@@ -3317,15 +3274,16 @@ fn dispatch(
                                 .map_err(|f| f.at::<Machine>(TransitionId::RunApplied))?;
                             return Ok(TransitionId::RunApplied);
                         }
-                        Some(guard) => {
-                            failed
-                                .push(FailedGuard {
-                                    transition: TransitionId::RunApplied,
-                                    guard,
-                                })
-                        }
-                    }
-                    Err(RejectReason::GuardsFailed(failed))
+                        Some(guard) => guard,
+                    };
+                    Err(
+                        RejectReason::GuardsFailed(
+                            vec![
+                                FailedGuard { transition : TransitionId::RunApplied, guard :
+                                failed_0 }
+                            ],
+                        ),
+                    )
                 }
                 _ => Err(RejectReason::NotHandled),
             }
@@ -3333,8 +3291,7 @@ fn dispatch(
         Input::CommitRun { run } => {
             match state.phase {
                 Phase::Running => {
-                    let mut failed = Vec::new();
-                    match self::guards_commit_run(state, run)
+                    let failed_0 = match self::guards_commit_run(state, run)
                         .map_err(|f| f.at::<Machine>(TransitionId::CommitRun))?
                     {
                         None => {
@@ -3342,15 +3299,16 @@ fn dispatch(
                                 .map_err(|f| f.at::<Machine>(TransitionId::CommitRun))?;
                             return Ok(TransitionId::CommitRun);
                         }
-                        Some(guard) => {
-                            failed
-                                .push(FailedGuard {
-                                    transition: TransitionId::CommitRun,
-                                    guard,
-                                })
-                        }
-                    }
-                    Err(RejectReason::GuardsFailed(failed))
+                        Some(guard) => guard,
+                    };
+                    Err(
+                        RejectReason::GuardsFailed(
+                            vec![
+                                FailedGuard { transition : TransitionId::CommitRun, guard :
+                                failed_0 }
+                            ],
+                        ),
+                    )
                 }
                 _ => Err(RejectReason::NotHandled),
             }
@@ -3358,8 +3316,7 @@ fn dispatch(
         Input::FailRun { run } => {
             match state.phase {
                 Phase::Running => {
-                    let mut failed = Vec::new();
-                    match self::guards_fail_run(state, run)
+                    let failed_0 = match self::guards_fail_run(state, run)
                         .map_err(|f| f.at::<Machine>(TransitionId::FailRun))?
                     {
                         None => {
@@ -3367,15 +3324,16 @@ fn dispatch(
                                 .map_err(|f| f.at::<Machine>(TransitionId::FailRun))?;
                             return Ok(TransitionId::FailRun);
                         }
-                        Some(guard) => {
-                            failed
-                                .push(FailedGuard {
-                                    transition: TransitionId::FailRun,
-                                    guard,
-                                })
-                        }
-                    }
-                    Err(RejectReason::GuardsFailed(failed))
+                        Some(guard) => guard,
+                    };
+                    Err(
+                        RejectReason::GuardsFailed(
+                            vec![
+                                FailedGuard { transition : TransitionId::FailRun, guard :
+                                failed_0 }
+                            ],
+                        ),
+                    )
                 }
                 _ => Err(RejectReason::NotHandled),
             }
@@ -3383,8 +3341,7 @@ fn dispatch(
         Input::CancelRun { run } => {
             match state.phase {
                 Phase::Running => {
-                    let mut failed = Vec::new();
-                    match self::guards_cancel_run(state, run)
+                    let failed_0 = match self::guards_cancel_run(state, run)
                         .map_err(|f| f.at::<Machine>(TransitionId::CancelRun))?
                     {
                         None => {
@@ -3392,15 +3349,16 @@ fn dispatch(
                                 .map_err(|f| f.at::<Machine>(TransitionId::CancelRun))?;
                             return Ok(TransitionId::CancelRun);
                         }
-                        Some(guard) => {
-                            failed
-                                .push(FailedGuard {
-                                    transition: TransitionId::CancelRun,
-                                    guard,
-                                })
-                        }
-                    }
-                    Err(RejectReason::GuardsFailed(failed))
+                        Some(guard) => guard,
+                    };
+                    Err(
+                        RejectReason::GuardsFailed(
+                            vec![
+                                FailedGuard { transition : TransitionId::CancelRun, guard :
+                                failed_0 }
+                            ],
+                        ),
+                    )
                 }
                 _ => Err(RejectReason::NotHandled),
             }
@@ -3413,26 +3371,17 @@ fn dispatch(
                     Ok(TransitionId::BoundaryCancelIdle)
                 }
                 Phase::Running => {
-                    let mut failed = Vec::new();
-                    match self::guards_dispatch_boundary_cancel(state)
+                    if self::guards_dispatch_boundary_cancel(state)
                         .map_err(|f| {
                             f.at::<Machine>(TransitionId::DispatchBoundaryCancel)
                         })?
+                        .is_none()
                     {
-                        None => {
-                            self::fire_dispatch_boundary_cancel(state, undo, effects)
-                                .map_err(|f| {
-                                    f.at::<Machine>(TransitionId::DispatchBoundaryCancel)
-                                })?;
-                            return Ok(TransitionId::DispatchBoundaryCancel);
-                        }
-                        Some(guard) => {
-                            failed
-                                .push(FailedGuard {
-                                    transition: TransitionId::DispatchBoundaryCancel,
-                                    guard,
-                                })
-                        }
+                        self::fire_dispatch_boundary_cancel(state, undo, effects)
+                            .map_err(|f| {
+                                f.at::<Machine>(TransitionId::DispatchBoundaryCancel)
+                            })?;
+                        return Ok(TransitionId::DispatchBoundaryCancel);
                     }
                     self::fire_coalesce_boundary_cancel(state, undo, effects)
                         .map_err(|f| {
@@ -3446,8 +3395,7 @@ fn dispatch(
         Input::Interrupt { run } => {
             match state.phase {
                 Phase::Running => {
-                    let mut failed = Vec::new();
-                    match self::guards_interrupt(state, run)
+                    let failed_0 = match self::guards_interrupt(state, run)
                         .map_err(|f| f.at::<Machine>(TransitionId::Interrupt))?
                     {
                         None => {
@@ -3455,15 +3403,16 @@ fn dispatch(
                                 .map_err(|f| f.at::<Machine>(TransitionId::Interrupt))?;
                             return Ok(TransitionId::Interrupt);
                         }
-                        Some(guard) => {
-                            failed
-                                .push(FailedGuard {
-                                    transition: TransitionId::Interrupt,
-                                    guard,
-                                })
-                        }
-                    }
-                    Err(RejectReason::GuardsFailed(failed))
+                        Some(guard) => guard,
+                    };
+                    Err(
+                        RejectReason::GuardsFailed(
+                            vec![
+                                FailedGuard { transition : TransitionId::Interrupt, guard :
+                                failed_0 }
+                            ],
+                        ),
+                    )
                 }
                 _ => Err(RejectReason::NotHandled),
             }
@@ -3496,22 +3445,13 @@ fn dispatch(
                     Ok(TransitionId::RetireIdle)
                 }
                 Phase::Attached => {
-                    let mut failed = Vec::new();
-                    match self::guards_retire_drained(state)
+                    if self::guards_retire_drained(state)
                         .map_err(|f| f.at::<Machine>(TransitionId::RetireDrained))?
+                        .is_none()
                     {
-                        None => {
-                            self::fire_retire_drained(state, undo, effects)
-                                .map_err(|f| f.at::<Machine>(TransitionId::RetireDrained))?;
-                            return Ok(TransitionId::RetireDrained);
-                        }
-                        Some(guard) => {
-                            failed
-                                .push(FailedGuard {
-                                    transition: TransitionId::RetireDrained,
-                                    guard,
-                                })
-                        }
+                        self::fire_retire_drained(state, undo, effects)
+                            .map_err(|f| f.at::<Machine>(TransitionId::RetireDrained))?;
+                        return Ok(TransitionId::RetireDrained);
                     }
                     self::fire_retire_draining(state, undo, effects)
                         .map_err(|f| f.at::<Machine>(TransitionId::RetireDraining))?;

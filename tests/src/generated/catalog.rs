@@ -511,8 +511,7 @@ fn dispatch(
         Input::Add { fire_add, guards_add } => {
             match state.phase {
                 Phase::Open => {
-                    let mut failed = Vec::new();
-                    match self::guards_add(state, fire_add)
+                    let failed_0 = match self::guards_add(state, fire_add)
                         .map_err(|f| f.at::<Machine>(TransitionId::Add))?
                     {
                         None => {
@@ -520,15 +519,16 @@ fn dispatch(
                                 .map_err(|f| f.at::<Machine>(TransitionId::Add))?;
                             return Ok(TransitionId::Add);
                         }
-                        Some(guard) => {
-                            failed
-                                .push(FailedGuard {
-                                    transition: TransitionId::Add,
-                                    guard,
-                                })
-                        }
-                    }
-                    Err(RejectReason::GuardsFailed(failed))
+                        Some(guard) => guard,
+                    };
+                    Err(
+                        RejectReason::GuardsFailed(
+                            vec![
+                                FailedGuard { transition : TransitionId::Add, guard :
+                                failed_0 }
+                            ],
+                        ),
+                    )
                 }
                 _ => Err(RejectReason::NotHandled),
             }

@@ -415,8 +415,7 @@ fn dispatch(
         Input::Forget => {
             match state.phase {
                 Phase::Counting => {
-                    let mut failed = Vec::new();
-                    match self::guards_forget(state)
+                    let failed_0 = match self::guards_forget(state)
                         .map_err(|f| f.at::<Machine>(TransitionId::Forget))?
                     {
                         None => {
@@ -424,15 +423,16 @@ fn dispatch(
                                 .map_err(|f| f.at::<Machine>(TransitionId::Forget))?;
                             return Ok(TransitionId::Forget);
                         }
-                        Some(guard) => {
-                            failed
-                                .push(FailedGuard {
-                                    transition: TransitionId::Forget,
-                                    guard,
-                                })
-                        }
-                    }
-                    Err(RejectReason::GuardsFailed(failed))
+                        Some(guard) => guard,
+                    };
+                    Err(
+                        RejectReason::GuardsFailed(
+                            vec![
+                                FailedGuard { transition : TransitionId::Forget, guard :
+                                failed_0 }
+                            ],
+                        ),
+                    )
                 }
             }
         }

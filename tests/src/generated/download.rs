@@ -767,8 +767,7 @@ fn dispatch(
         Input::Start { job, total } => {
             match state.phase {
                 Phase::Idle => {
-                    let mut failed = Vec::new();
-                    match self::guards_start(state, total)
+                    let failed_0 = match self::guards_start(state, total)
                         .map_err(|f| f.at::<Machine>(TransitionId::Start))?
                     {
                         None => {
@@ -776,15 +775,16 @@ fn dispatch(
                                 .map_err(|f| f.at::<Machine>(TransitionId::Start))?;
                             return Ok(TransitionId::Start);
                         }
-                        Some(guard) => {
-                            failed
-                                .push(FailedGuard {
-                                    transition: TransitionId::Start,
-                                    guard,
-                                })
-                        }
-                    }
-                    Err(RejectReason::GuardsFailed(failed))
+                        Some(guard) => guard,
+                    };
+                    Err(
+                        RejectReason::GuardsFailed(
+                            vec![
+                                FailedGuard { transition : TransitionId::Start, guard :
+                                failed_0 }
+                            ],
+                        ),
+                    )
                 }
                 _ => Err(RejectReason::NotHandled),
             }
@@ -792,8 +792,7 @@ fn dispatch(
         Input::Received { chunk } => {
             match state.phase {
                 Phase::Running => {
-                    let mut failed = Vec::new();
-                    match self::guards_receive(state, chunk)
+                    let failed_0 = match self::guards_receive(state, chunk)
                         .map_err(|f| f.at::<Machine>(TransitionId::Receive))?
                     {
                         None => {
@@ -801,15 +800,9 @@ fn dispatch(
                                 .map_err(|f| f.at::<Machine>(TransitionId::Receive))?;
                             return Ok(TransitionId::Receive);
                         }
-                        Some(guard) => {
-                            failed
-                                .push(FailedGuard {
-                                    transition: TransitionId::Receive,
-                                    guard,
-                                })
-                        }
-                    }
-                    match self::guards_finish(state, chunk)
+                        Some(guard) => guard,
+                    };
+                    let failed_1 = match self::guards_finish(state, chunk)
                         .map_err(|f| f.at::<Machine>(TransitionId::Finish))?
                     {
                         None => {
@@ -817,15 +810,17 @@ fn dispatch(
                                 .map_err(|f| f.at::<Machine>(TransitionId::Finish))?;
                             return Ok(TransitionId::Finish);
                         }
-                        Some(guard) => {
-                            failed
-                                .push(FailedGuard {
-                                    transition: TransitionId::Finish,
-                                    guard,
-                                })
-                        }
-                    }
-                    Err(RejectReason::GuardsFailed(failed))
+                        Some(guard) => guard,
+                    };
+                    Err(
+                        RejectReason::GuardsFailed(
+                            vec![
+                                FailedGuard { transition : TransitionId::Receive, guard :
+                                failed_0 }, FailedGuard { transition : TransitionId::Finish,
+                                guard : failed_1 }
+                            ],
+                        ),
+                    )
                 }
                 _ => Err(RejectReason::NotHandled),
             }
@@ -853,22 +848,13 @@ fn dispatch(
         Input::Fail { reason } => {
             match state.phase {
                 Phase::Running | Phase::Paused => {
-                    let mut failed = Vec::new();
-                    match self::guards_retry(state)
+                    if self::guards_retry(state)
                         .map_err(|f| f.at::<Machine>(TransitionId::Retry))?
+                        .is_none()
                     {
-                        None => {
-                            self::fire_retry(state, undo, effects, reason)
-                                .map_err(|f| f.at::<Machine>(TransitionId::Retry))?;
-                            return Ok(TransitionId::Retry);
-                        }
-                        Some(guard) => {
-                            failed
-                                .push(FailedGuard {
-                                    transition: TransitionId::Retry,
-                                    guard,
-                                })
-                        }
+                        self::fire_retry(state, undo, effects, reason)
+                            .map_err(|f| f.at::<Machine>(TransitionId::Retry))?;
+                        return Ok(TransitionId::Retry);
                     }
                     self::fire_give_up(state, undo, effects, reason)
                         .map_err(|f| f.at::<Machine>(TransitionId::GiveUp))?;

@@ -1325,8 +1325,7 @@ fn dispatch(
         Input::Open { owner, strict } => {
             match state.phase {
                 Phase::Closed => {
-                    let mut failed = Vec::new();
-                    match self::guards_open(state, owner)
+                    let failed_0 = match self::guards_open(state, owner)
                         .map_err(|f| f.at::<Machine>(TransitionId::Open))?
                     {
                         None => {
@@ -1334,15 +1333,16 @@ fn dispatch(
                                 .map_err(|f| f.at::<Machine>(TransitionId::Open))?;
                             return Ok(TransitionId::Open);
                         }
-                        Some(guard) => {
-                            failed
-                                .push(FailedGuard {
-                                    transition: TransitionId::Open,
-                                    guard,
-                                })
-                        }
-                    }
-                    Err(RejectReason::GuardsFailed(failed))
+                        Some(guard) => guard,
+                    };
+                    Err(
+                        RejectReason::GuardsFailed(
+                            vec![
+                                FailedGuard { transition : TransitionId::Open, guard :
+                                failed_0 }
+                            ],
+                        ),
+                    )
                 }
                 _ => Err(RejectReason::NotHandled),
             }
@@ -1350,8 +1350,7 @@ fn dispatch(
         Input::Book { id, kind, amount, note } => {
             match state.phase {
                 Phase::Open => {
-                    let mut failed = Vec::new();
-                    match self::guards_book(state, id, kind, amount)
+                    let failed_0 = match self::guards_book(state, id, kind, amount)
                         .map_err(|f| f.at::<Machine>(TransitionId::Book))?
                     {
                         None => {
@@ -1359,15 +1358,16 @@ fn dispatch(
                                 .map_err(|f| f.at::<Machine>(TransitionId::Book))?;
                             return Ok(TransitionId::Book);
                         }
-                        Some(guard) => {
-                            failed
-                                .push(FailedGuard {
-                                    transition: TransitionId::Book,
-                                    guard,
-                                })
-                        }
-                    }
-                    Err(RejectReason::GuardsFailed(failed))
+                        Some(guard) => guard,
+                    };
+                    Err(
+                        RejectReason::GuardsFailed(
+                            vec![
+                                FailedGuard { transition : TransitionId::Book, guard :
+                                failed_0 }
+                            ],
+                        ),
+                    )
                 }
                 _ => Err(RejectReason::NotHandled),
             }
@@ -1375,8 +1375,7 @@ fn dispatch(
         Input::HoldFunds { id, amount } => {
             match state.phase {
                 Phase::Open => {
-                    let mut failed = Vec::new();
-                    match self::guards_hold(state, id, amount)
+                    let failed_0 = match self::guards_hold(state, id, amount)
                         .map_err(|f| f.at::<Machine>(TransitionId::Hold))?
                     {
                         None => {
@@ -1384,15 +1383,16 @@ fn dispatch(
                                 .map_err(|f| f.at::<Machine>(TransitionId::Hold))?;
                             return Ok(TransitionId::Hold);
                         }
-                        Some(guard) => {
-                            failed
-                                .push(FailedGuard {
-                                    transition: TransitionId::Hold,
-                                    guard,
-                                })
-                        }
-                    }
-                    Err(RejectReason::GuardsFailed(failed))
+                        Some(guard) => guard,
+                    };
+                    Err(
+                        RejectReason::GuardsFailed(
+                            vec![
+                                FailedGuard { transition : TransitionId::Hold, guard :
+                                failed_0 }
+                            ],
+                        ),
+                    )
                 }
                 _ => Err(RejectReason::NotHandled),
             }
@@ -1400,8 +1400,7 @@ fn dispatch(
         Input::Release { id } => {
             match state.phase {
                 Phase::Open | Phase::Frozen => {
-                    let mut failed = Vec::new();
-                    match self::guards_release(state, id)
+                    let failed_0 = match self::guards_release(state, id)
                         .map_err(|f| f.at::<Machine>(TransitionId::Release))?
                     {
                         None => {
@@ -1409,15 +1408,16 @@ fn dispatch(
                                 .map_err(|f| f.at::<Machine>(TransitionId::Release))?;
                             return Ok(TransitionId::Release);
                         }
-                        Some(guard) => {
-                            failed
-                                .push(FailedGuard {
-                                    transition: TransitionId::Release,
-                                    guard,
-                                })
-                        }
-                    }
-                    Err(RejectReason::GuardsFailed(failed))
+                        Some(guard) => guard,
+                    };
+                    Err(
+                        RejectReason::GuardsFailed(
+                            vec![
+                                FailedGuard { transition : TransitionId::Release, guard :
+                                failed_0 }
+                            ],
+                        ),
+                    )
                 }
                 _ => Err(RejectReason::NotHandled),
             }
@@ -1425,8 +1425,7 @@ fn dispatch(
         Input::Tag { name, weight } => {
             match state.phase {
                 Phase::Closed | Phase::Open | Phase::Frozen => {
-                    let mut failed = Vec::new();
-                    match self::guards_tag(state, name)
+                    let failed_0 = match self::guards_tag(state, name)
                         .map_err(|f| f.at::<Machine>(TransitionId::Tag))?
                     {
                         None => {
@@ -1434,15 +1433,16 @@ fn dispatch(
                                 .map_err(|f| f.at::<Machine>(TransitionId::Tag))?;
                             return Ok(TransitionId::Tag);
                         }
-                        Some(guard) => {
-                            failed
-                                .push(FailedGuard {
-                                    transition: TransitionId::Tag,
-                                    guard,
-                                })
-                        }
-                    }
-                    Err(RejectReason::GuardsFailed(failed))
+                        Some(guard) => guard,
+                    };
+                    Err(
+                        RejectReason::GuardsFailed(
+                            vec![
+                                FailedGuard { transition : TransitionId::Tag, guard :
+                                failed_0 }
+                            ],
+                        ),
+                    )
                 }
                 _ => Err(RejectReason::NotHandled),
             }
@@ -1460,8 +1460,7 @@ fn dispatch(
         Input::Freeze => {
             match state.phase {
                 Phase::Open => {
-                    let mut failed = Vec::new();
-                    match self::guards_freeze(state)
+                    let failed_0 = match self::guards_freeze(state)
                         .map_err(|f| f.at::<Machine>(TransitionId::Freeze))?
                     {
                         None => {
@@ -1469,15 +1468,16 @@ fn dispatch(
                                 .map_err(|f| f.at::<Machine>(TransitionId::Freeze))?;
                             return Ok(TransitionId::Freeze);
                         }
-                        Some(guard) => {
-                            failed
-                                .push(FailedGuard {
-                                    transition: TransitionId::Freeze,
-                                    guard,
-                                })
-                        }
-                    }
-                    Err(RejectReason::GuardsFailed(failed))
+                        Some(guard) => guard,
+                    };
+                    Err(
+                        RejectReason::GuardsFailed(
+                            vec![
+                                FailedGuard { transition : TransitionId::Freeze, guard :
+                                failed_0 }
+                            ],
+                        ),
+                    )
                 }
                 _ => Err(RejectReason::NotHandled),
             }
@@ -1485,8 +1485,7 @@ fn dispatch(
         Input::Thaw => {
             match state.phase {
                 Phase::Frozen => {
-                    let mut failed = Vec::new();
-                    match self::guards_thaw(state)
+                    let failed_0 = match self::guards_thaw(state)
                         .map_err(|f| f.at::<Machine>(TransitionId::Thaw))?
                     {
                         None => {
@@ -1494,15 +1493,16 @@ fn dispatch(
                                 .map_err(|f| f.at::<Machine>(TransitionId::Thaw))?;
                             return Ok(TransitionId::Thaw);
                         }
-                        Some(guard) => {
-                            failed
-                                .push(FailedGuard {
-                                    transition: TransitionId::Thaw,
-                                    guard,
-                                })
-                        }
-                    }
-                    Err(RejectReason::GuardsFailed(failed))
+                        Some(guard) => guard,
+                    };
+                    Err(
+                        RejectReason::GuardsFailed(
+                            vec![
+                                FailedGuard { transition : TransitionId::Thaw, guard :
+                                failed_0 }
+                            ],
+                        ),
+                    )
                 }
                 _ => Err(RejectReason::NotHandled),
             }
@@ -1510,8 +1510,7 @@ fn dispatch(
         Input::Audit => {
             match state.phase {
                 Phase::Open | Phase::Frozen => {
-                    let mut failed = Vec::new();
-                    match self::guards_audit(state)
+                    let failed_0 = match self::guards_audit(state)
                         .map_err(|f| f.at::<Machine>(TransitionId::Audit))?
                     {
                         None => {
@@ -1519,15 +1518,16 @@ fn dispatch(
                                 .map_err(|f| f.at::<Machine>(TransitionId::Audit))?;
                             return Ok(TransitionId::Audit);
                         }
-                        Some(guard) => {
-                            failed
-                                .push(FailedGuard {
-                                    transition: TransitionId::Audit,
-                                    guard,
-                                })
-                        }
-                    }
-                    Err(RejectReason::GuardsFailed(failed))
+                        Some(guard) => guard,
+                    };
+                    Err(
+                        RejectReason::GuardsFailed(
+                            vec![
+                                FailedGuard { transition : TransitionId::Audit, guard :
+                                failed_0 }
+                            ],
+                        ),
+                    )
                 }
                 _ => Err(RejectReason::NotHandled),
             }
@@ -1535,8 +1535,7 @@ fn dispatch(
         Input::Sweep => {
             match state.phase {
                 Phase::Open | Phase::Frozen => {
-                    let mut failed = Vec::new();
-                    match self::guards_sweep(state)
+                    let failed_0 = match self::guards_sweep(state)
                         .map_err(|f| f.at::<Machine>(TransitionId::Sweep))?
                     {
                         None => {
@@ -1544,15 +1543,16 @@ fn dispatch(
                                 .map_err(|f| f.at::<Machine>(TransitionId::Sweep))?;
                             return Ok(TransitionId::Sweep);
                         }
-                        Some(guard) => {
-                            failed
-                                .push(FailedGuard {
-                                    transition: TransitionId::Sweep,
-                                    guard,
-                                })
-                        }
-                    }
-                    Err(RejectReason::GuardsFailed(failed))
+                        Some(guard) => guard,
+                    };
+                    Err(
+                        RejectReason::GuardsFailed(
+                            vec![
+                                FailedGuard { transition : TransitionId::Sweep, guard :
+                                failed_0 }
+                            ],
+                        ),
+                    )
                 }
                 _ => Err(RejectReason::NotHandled),
             }
@@ -1560,8 +1560,7 @@ fn dispatch(
         Input::Archive => {
             match state.phase {
                 Phase::Closed | Phase::Open | Phase::Frozen => {
-                    let mut failed = Vec::new();
-                    match self::guards_archive(state)
+                    let failed_0 = match self::guards_archive(state)
                         .map_err(|f| f.at::<Machine>(TransitionId::Archive))?
                     {
                         None => {
@@ -1569,15 +1568,16 @@ fn dispatch(
                                 .map_err(|f| f.at::<Machine>(TransitionId::Archive))?;
                             return Ok(TransitionId::Archive);
                         }
-                        Some(guard) => {
-                            failed
-                                .push(FailedGuard {
-                                    transition: TransitionId::Archive,
-                                    guard,
-                                })
-                        }
-                    }
-                    Err(RejectReason::GuardsFailed(failed))
+                        Some(guard) => guard,
+                    };
+                    Err(
+                        RejectReason::GuardsFailed(
+                            vec![
+                                FailedGuard { transition : TransitionId::Archive, guard :
+                                failed_0 }
+                            ],
+                        ),
+                    )
                 }
                 Phase::Archived => {
                     self::fire_archive_again(state, undo, effects)

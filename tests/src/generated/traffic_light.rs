@@ -450,22 +450,13 @@ fn dispatch(
         Input::Tick => {
             match state.phase {
                 Phase::Red => {
-                    let mut failed = Vec::new();
-                    match self::guards_go(state)
+                    if self::guards_go(state)
                         .map_err(|f| f.at::<Machine>(TransitionId::Go))?
+                        .is_none()
                     {
-                        None => {
-                            self::fire_go(state, undo, effects)
-                                .map_err(|f| f.at::<Machine>(TransitionId::Go))?;
-                            return Ok(TransitionId::Go);
-                        }
-                        Some(guard) => {
-                            failed
-                                .push(FailedGuard {
-                                    transition: TransitionId::Go,
-                                    guard,
-                                })
-                        }
+                        self::fire_go(state, undo, effects)
+                            .map_err(|f| f.at::<Machine>(TransitionId::Go))?;
+                        return Ok(TransitionId::Go);
                     }
                     self::fire_stay_red(state, undo, effects)
                         .map_err(|f| f.at::<Machine>(TransitionId::StayRed))?;
