@@ -37,7 +37,9 @@ pub enum RuntimeError {
     #[error("kernel refused {0}")]
     Kernel(String),
     /// A mutating operation was called outside a tokio runtime (or while it shut down): it
-    /// needs one to finish on its own task if the caller stops waiting. Nothing happened.
+    /// needs one to finish on its own task if the caller stops waiting. Nothing happened,
+    /// unless the runtime shut down while the operation was already waiting on its own
+    /// task, which can cut it off part-way.
     #[error("no tokio runtime to run the operation on")]
     NoTokioRuntime,
 }

@@ -43,7 +43,8 @@ pub enum RunOutcomeKind {
     Failed,
     Cancelled,
     /// Ended by a control operation (stop, destroy, unregister, recover) or by the executor
-    /// stopping itself; its contributors were abandoned or, for recover, requeued.
+    /// stopping itself; its contributors were abandoned or, for recover, requeued (or
+    /// abandoned when it was their last attempt).
     Stopped,
 }
 

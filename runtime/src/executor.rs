@@ -72,7 +72,10 @@ pub trait Executor: Send + Sync + 'static {
     /// Runs the staged contributors and returns their output or a typed failure.
     async fn apply(&self, run: RunPrimitive) -> Result<RunOutput, ExecutorError>;
 
-    /// Called exactly once per `stop` of the session, after the kernel decided to stop.
+    /// Called once when the session ends this executor's work: `stop`, `destroy`,
+    /// `unregister_session`, or the executor's own `Err(Stopped)`. Not called when the loop
+    /// is only detached (`retire`, `reset`, `recycle`, `recover`): cleanup that must always
+    /// run belongs in `Drop`.
     async fn stop(&self);
 
     /// A live handle asking the current run to end at its next boundary; `None` if the

@@ -403,7 +403,8 @@ impl Registry {
     }
 
     /// Non-terminal inputs: the run's contributors, then the steer lane, then the queue
-    /// lane, each in admission order.
+    /// lane, each in lane order (admission order, except that a retried input goes to the
+    /// back of its lane and a recovered one to the front).
     pub(crate) async fn list_active_inputs(&self, id: &SessionId) -> RuntimeResult<Vec<InputId>> {
         self.read_gated(id, |session| {
             session.ensure_not_destroyed()?;
@@ -543,8 +544,11 @@ impl SessionRuntime {
     /// Accepts `input` and wakes the loop. Returns `Accepted` (with a handle that resolves
     /// when the input is terminal), `Deduplicated` (joined to the in-flight original, or
     /// without a handle when the original is already terminal), or a typed error: a
-    /// rejected input, or a session that does not take input (unknown, retired, retiring,
-    /// stopped, destroyed). A rejected input leaves no trace.
+    /// rejected input, a session that does not take input (unknown, retired, retiring,
+    /// stopped, destroyed, or still `NotReady` in its first registration), a store failure,
+    /// or `NoTokioRuntime`. A rejected input leaves no trace. An idempotency key that is
+    /// already bound is looked at first: a repeat joins or is deduplicated even if it would
+    /// otherwise be rejected or refused as retiring.
     pub async fn accept(
         &self,
         session: &SessionId,
@@ -588,7 +592,8 @@ impl SessionRuntime {
     }
 
     /// Non-terminal inputs: the run's contributors, then the steer lane, then the queue
-    /// lane, each in admission order.
+    /// lane, each in lane order (admission order, except that a retried input goes to the
+    /// back of its lane and a recovered one to the front).
     pub async fn list_active_inputs(&self, id: &SessionId) -> RuntimeResult<Vec<InputId>> {
         self.inner.list_active_inputs(id).await
     }
@@ -599,15 +604,16 @@ impl SessionRuntime {
     }
 
     /// Asks the executor to end the current run at its next boundary. A burst of calls
-    /// during one run dispatches once; with no run in flight nothing is remembered for the
-    /// next run. Returns whether this call dispatched.
+    /// during one run dispatches once; on an Idle or Attached session (no run) nothing
+    /// happens and nothing is remembered for the next run. Returns whether this call
+    /// dispatched. A Retired or Stopped session answers with that error.
     pub async fn cancel_after_boundary(&self, id: &SessionId) -> RuntimeResult<bool> {
         let (inner, id) = (self.inner.clone(), id.clone());
         detached(async move { inner.cancel_after_boundary(&id).await }).await
     }
 
-    /// Hard-interrupts run `run`. A stale run id (or no run at all) returns `false` and
-    /// touches nothing.
+    /// Hard-interrupts run `run`. Returns `false`, touching nothing, for a stale run id,
+    /// when no run is in flight, or when the executor offers no interrupt handle.
     pub async fn interrupt(&self, id: &SessionId, run: RunId) -> RuntimeResult<bool> {
         let (inner, id) = (self.inner.clone(), id.clone());
         detached(async move { inner.interrupt(&id, run).await }).await
@@ -632,15 +638,18 @@ impl SessionRuntime {
         self.control(id, k::Input::Reset).await
     }
 
-    /// Detaches the executor but keeps queued work and its waiters, in order, for the next
-    /// executor. Refused while a run is in flight.
+    /// Detaches the executor (without its stop hook) but keeps queued work and its
+    /// waiters, in order, for the next executor; a pending retire is called off. Also brings
+    /// a Retired session back to Idle, keeping what it remembers. Refused while a run is in
+    /// flight.
     pub async fn recycle(&self, id: &SessionId) -> RuntimeResult<ControlReport> {
         self.control(id, k::Input::Recycle).await
     }
 
     /// Recovers after the loop was lost: the run in flight is forgotten and its
-    /// contributors go back to the front of their lanes; the session is Idle, ready for
-    /// an executor.
+    /// contributors go back to the front of their lanes (those for which it was the last
+    /// attempt are abandoned, `MaxAttemptsExhausted`); a pending retire is called off; the
+    /// loop is detached without the stop hook; the session is Idle, ready for an executor.
     pub async fn recover(&self, id: &SessionId) -> RuntimeResult<ControlReport> {
         self.control(id, k::Input::Recover).await
     }

@@ -212,8 +212,8 @@ pub struct StoredInputRecord {
 pub struct StoredSession {
     /// Last written lifecycle phase; `None` if none was written yet.
     pub phase: Option<RuntimePhase>,
-    /// Every stored input, terminal ones included (they keep idempotency keys bound), in
-    /// admission order.
+    /// Every stored input, terminal ones included, in admission order. Inputs the kernel
+    /// forgot (evicted past the remembered window, or reset) are no longer stored.
     pub inputs: Vec<StoredInputRecord>,
     /// Receipts of committed runs, oldest first. `InMemoryStore` keeps a receipt while it
     /// stores an input its run consumed.

@@ -89,7 +89,8 @@ macro_rules! display_as_debug {
 /// How an input must survive a crash.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 pub enum Durability {
-    /// Written to the store before `accept` returns; recovered after a restart.
+    /// Written to the store before `accept` returns, and kept there through its lifecycle.
+    /// (Reading sessions back from the store after a restart is not implemented yet.)
     #[default]
     Durable,
     /// Lives in memory only; lost on restart.
@@ -139,9 +140,10 @@ pub enum AbandonReason {
 pub enum InputPhase {
     /// Waiting in its lane.
     Queued,
-    /// Bound to the run being prepared.
+    /// Bound to the run in flight, for the whole executor call.
     Staged,
-    /// Handed to the executor as part of the current run.
+    /// The executor returned its output and the commit is being written. Transient: the
+    /// shell applies it and the commit under one gate hold, so queries never see it.
     Applied,
     /// The run that carried it committed (terminal).
     Consumed,
@@ -166,9 +168,10 @@ pub enum RuntimePhase {
     Attached,
     /// A run is in flight.
     Running,
-    /// Refuses new input; revived only by reset or recycle.
+    /// Refuses new input; `recycle` (keeping what it remembers), `reset` (forgetting it)
+    /// or `stop` followed by an attach bring it back.
     Retired,
-    /// Stopped by `stop`; attaching an executor again revives it.
+    /// Stopped by `stop`; attaching an executor again, or `reset`, brings it back.
     Stopped,
     /// Terminal: every later call is a `Destroyed` error.
     Destroyed,
