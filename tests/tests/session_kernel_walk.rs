@@ -5,6 +5,9 @@
 //!   an invariant, or because a value it relies on is missing: either would mean a guard
 //!   is missing from the spec (a recovered run on its last attempt once did exactly this,
 //!   and stalled its session);
+//! - after every step, each input is in exactly one place that matches its phase;
+//! - every transition that fires rolls back to the exact pre-state and fires the same way
+//!   again;
 //! - whatever the walk did, a session that can still run drains completely once it has a
 //!   loop: no input is left queued, staged or applied for good.
 
@@ -178,14 +181,37 @@ fn input(state: &State, action: &Action) -> Input {
 
 /// Applies `input`; a rejection must be an ordinary "not now" (no candidate, or a guard
 /// that did not hold), never a transition that would have broken the state.
+///
+/// Every transition that fires is also rolled back once and applied again: the undo log
+/// must restore the exact pre-state, and the second application must do the same thing.
 fn step(kernel: &mut Authority, input: Input) -> Result<(), TestCaseError> {
-    let state = format!("{:?}", kernel.state());
-    if let Err(rejection) = kernel.apply(input.clone()) {
-        let ordinary = matches!(
-            rejection.reason,
-            RejectReason::NotHandled | RejectReason::GuardsFailed(_)
-        );
-        prop_assert!(ordinary, "{rejection} for {input:?} in {state}");
+    let before = kernel.state().clone();
+    match kernel.apply(input.clone()) {
+        Ok(first) => {
+            let (id, effects) = (first.id, first.effects.clone());
+            kernel
+                .rollback(first)
+                .map_err(|e| TestCaseError::fail(e.to_string()))?;
+            prop_assert_eq!(
+                kernel.state(),
+                &before,
+                "rollback of {} for {:?}",
+                id,
+                input
+            );
+            let again = kernel
+                .apply(input.clone())
+                .map_err(|r| TestCaseError::fail(format!("{r} on the second application")))?;
+            prop_assert_eq!((again.id, &again.effects), (id, &effects));
+        }
+        Err(rejection) => {
+            let ordinary = matches!(
+                rejection.reason,
+                RejectReason::NotHandled | RejectReason::GuardsFailed(_)
+            );
+            prop_assert!(ordinary, "{rejection} for {input:?} in {before:?}");
+            prop_assert_eq!(kernel.state(), &before, "a rejection changed the state");
+        }
     }
     Ok(())
 }
