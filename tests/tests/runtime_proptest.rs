@@ -433,9 +433,9 @@ async fn run_case(
 }
 
 proptest! {
-    // 48 cases keep the suite fast; PROPTEST_CASES=5000 for a deeper search.
+    // 256 cases take about half a second; PROPTEST_CASES=30000 for a deeper search.
     #![proptest_config(ProptestConfig {
-        cases: proptest_cases(48),
+        cases: proptest_cases(256),
         ..ProptestConfig::default()
     })]
 
