@@ -355,7 +355,19 @@ impl Session {
                     t
                 }
                 Err(rejection) => {
-                    tracing::debug!(session = %self.id, %rejection, "kernel rejected");
+                    match rejection.reason {
+                        // "Not now": the caller gets a typed answer.
+                        k::RejectReason::NotHandled | k::RejectReason::GuardsFailed(_) => {
+                            tracing::debug!(session = %self.id, %rejection, "kernel rejected")
+                        }
+                        // The transition the kernel picked would have broken its own state:
+                        // a gap in the spec, worth an operator's attention.
+                        _ => tracing::error!(
+                            session = %self.id,
+                            %rejection,
+                            "kernel refused an input for its own consistency (a spec bug)"
+                        ),
+                    }
                     return Ok(Err(rejection));
                 }
             };
