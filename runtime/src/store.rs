@@ -654,21 +654,36 @@ struct PendingView<'a> {
 
 type PendingKey<'a> = (&'a SessionId, &'a InputId);
 
-/// Phases set by the batch so far (`None`: evicted by it). A typical batch touches one to three inputs, so they
-/// live in a small vector scanned linearly; a batch touching many (stop, reset) moves them
-/// into a hash map once the vector passes `SMALL`, keeping validation linear in the batch.
-#[derive(Default)]
+/// Phases set by the batch so far (`None`: evicted by it). A typical batch touches one to
+/// three inputs, so they live in a small inline array scanned linearly (no allocation per
+/// batch); a batch touching many (stop, reset) moves them into a hash map once the array is
+/// full, keeping validation linear in the batch.
 struct Overlay<'a> {
-    small: Vec<(PendingKey<'a>, Option<InputPhase>)>,
+    small: [Option<(PendingKey<'a>, Option<InputPhase>)>; Overlay::SMALL],
+    len: usize,
     large: HashMap<PendingKey<'a>, Option<InputPhase>>,
 }
 
+impl Default for Overlay<'_> {
+    fn default() -> Self {
+        Overlay {
+            small: [None; Overlay::SMALL],
+            len: 0,
+            large: HashMap::default(),
+        }
+    }
+}
+
 impl<'a> Overlay<'a> {
-    const SMALL: usize = 16;
+    const SMALL: usize = 8;
+
+    fn small(&self) -> impl Iterator<Item = &(PendingKey<'a>, Option<InputPhase>)> {
+        self.small[..self.len].iter().flatten()
+    }
 
     fn get(&self, key: PendingKey<'_>) -> Option<Option<InputPhase>> {
         if self.large.is_empty() {
-            self.small.iter().find(|(k, _)| *k == key).map(|(_, p)| *p)
+            self.small().find(|(k, _)| *k == key).map(|(_, p)| *p)
         } else {
             self.large.get(&key).copied()
         }
@@ -677,18 +692,29 @@ impl<'a> Overlay<'a> {
     fn set(&mut self, key: PendingKey<'a>, phase: Option<InputPhase>) {
         if !self.large.is_empty() {
             self.large.insert(key, phase);
-        } else if let Some(slot) = self.small.iter_mut().find(|(k, _)| *k == key) {
+        } else if let Some(slot) = self.small[..self.len]
+            .iter_mut()
+            .flatten()
+            .find(|(k, _)| *k == key)
+        {
             slot.1 = phase;
-        } else if self.small.len() < Self::SMALL {
-            self.small.push((key, phase));
+        } else if self.len < Self::SMALL {
+            self.small[self.len] = Some((key, phase));
+            self.len += 1;
         } else {
-            self.large.extend(self.small.drain(..));
+            self.large
+                .extend(self.small.iter_mut().filter_map(Option::take));
+            self.len = 0;
             self.large.insert(key, phase);
         }
     }
 
     fn forget_session(&mut self, session: &SessionId) {
-        self.small.retain(|((s, _), _)| *s != session);
+        for slot in &mut self.small[..self.len] {
+            if slot.is_some_and(|((s, _), _)| s == session) {
+                *slot = None;
+            }
+        }
         self.large.retain(|(s, _), _| *s != session);
     }
 }
@@ -1027,6 +1053,35 @@ mod tests {
         }
         assert_eq!(phase_of(&store, "a"), Some(InputPhase::Queued));
         assert_eq!(store.input(&sid(), &"a".into()).unwrap().attempts, 0);
+    }
+
+    /// A batch touching more inputs than the validation overlay keeps inline still sees
+    /// its own earlier writes.
+    #[tokio::test]
+    async fn a_batch_touching_many_inputs_sees_its_own_writes() {
+        let store = InMemoryStore::new();
+        let ids: Vec<String> = (0..20).map(|i| format!("i{i}")).collect();
+        let names: Vec<&str> = ids.iter().map(String::as_str).collect();
+        let mut batch: Vec<StoreWrite> = names
+            .iter()
+            .zip(1..)
+            .map(|(id, seq)| accepted(id, seq))
+            .collect();
+        batch.push(staged(1, &names));
+        store.write(batch).await.unwrap();
+        assert!(
+            names
+                .iter()
+                .all(|id| phase_of(&store, id) == Some(InputPhase::Staged))
+        );
+        // A repeat far past the inline slots is still caught, and nothing is written.
+        let mut batch: Vec<StoreWrite> = (20..40).map(|i| accepted(&format!("j{i}"), i)).collect();
+        batch.push(accepted("j25", 99));
+        assert!(matches!(
+            store.write(batch).await,
+            Err(StoreError::Conflict(_))
+        ));
+        assert_eq!(phase_of(&store, "j20"), None, "no partial write");
     }
 
     #[tokio::test]
