@@ -172,12 +172,16 @@ fn syntax_error(source: &str, e: pest::error::Error<Rule>) -> Diagnostic {
             let at = attempts.max_position;
             let what = one_of(&expected);
             let found = found_text(source, at);
-            return Diagnostic::new(
-                Code::Syntax,
-                Span::new(at, next_token_end(source, at)),
-                format!("syntax error: {what}, found {found}"),
-            )
-            .label(what);
+            let message = format!("syntax error: {what}, found {found}");
+            let semicolon = expected.iter().any(|x| x == "`;`");
+            return semicolon_at_line_end(source, at, semicolon, &message).unwrap_or_else(|| {
+                Diagnostic::new(
+                    Code::Syntax,
+                    Span::new(at, next_token_end(source, at)),
+                    message,
+                )
+                .label(what)
+            });
         }
     }
     let end = next_token_end(source, start);
@@ -202,15 +206,11 @@ fn syntax_error(source: &str, e: pest::error::Error<Rule>) -> Diagnostic {
                 one_of(&expected)
             };
             let message = format!("syntax error: {what}, found {found}");
-            // The `;` forgotten at the end of a line: point there, not at the next line.
-            let code_end = end_of_code_before(source, start);
-            let d = match code_end.and_then(|e| source[..e].chars().last().map(|c| (e, c))) {
-                Some((e, last)) if semicolon && source[e..start].contains('\n') => {
-                    Diagnostic::new(Code::Syntax, Span::new(e - last.len_utf8(), e), message)
-                        .label("expected `;` after this")
-                }
-                _ => Diagnostic::new(Code::Syntax, Span::new(start, end), message).label(what),
-            };
+            let d =
+                semicolon_at_line_end(source, start, semicolon, &message).unwrap_or_else(|| {
+                    Diagnostic::new(Code::Syntax, Span::new(start, end), message)
+                        .label(what.clone())
+                });
             // `=` where an operator could go: almost always a comparison.
             let in_body = expected.iter().any(|x| x == "`emit`" || x == "`update`");
             if found == "`=`" && expected.iter().any(|x| x == "an operator") {
@@ -230,8 +230,26 @@ fn syntax_error(source: &str, e: pest::error::Error<Rule>) -> Diagnostic {
     }
 }
 
+/// A `;` forgotten at the end of a line (`semicolon`: it is among the expected tokens, and
+/// the parser stopped at `at`, on a later line): the diagnostic points at the end of that
+/// line, not at the next one.
+fn semicolon_at_line_end(
+    source: &str,
+    at: usize,
+    semicolon: bool,
+    message: &str,
+) -> Option<Diagnostic> {
+    let end = end_of_code_before(source, at)?;
+    let last = source[..end].chars().last()?;
+    (semicolon && source[end..at].contains('\n')).then(|| {
+        Diagnostic::new(Code::Syntax, Span::new(end - last.len_utf8(), end), message)
+            .label("expected `;` after this")
+    })
+}
+
 /// Where the last code before `pos` ends: whitespace and `//` comments (whole lines or the
-/// end of one) are skipped. `None` when there is only whitespace and comments before it.
+/// end of one; `///` doc lines too, which is right here since a `;` never follows one) are
+/// skipped. `None` when there is only whitespace and comments before it.
 fn end_of_code_before(source: &str, pos: usize) -> Option<usize> {
     let mut line_end = pos;
     loop {
@@ -1188,15 +1206,16 @@ mod tests {
 
     #[test]
     fn syntax_error_points_at_the_offending_token() {
-        let src = "machine M {\n    phases { A }\n    initial A\n}\n";
+        let src = "machine M {\n    phases { A }\n    initial A }\n";
         let d = parse(src).unwrap_err();
         assert_eq!(d.code, Code::Syntax);
         assert_eq!(&src[d.span.start..d.span.end], "}");
-        assert!(
-            d.message.contains("`;`") || d.message.contains("expected"),
-            "{}",
-            d.message
-        );
+        assert!(d.message.contains("expected `;`"), "{}", d.message);
+        // At the end of a line, the missing `;` is pointed at where it belongs.
+        let src = "machine M {\n    phases { A }\n    initial A\n}\n";
+        let d = parse(src).unwrap_err();
+        assert_eq!(&src[d.span.start..d.span.end], "A");
+        assert_eq!(d.label, "expected `;` after this");
     }
 
     /// A spec with one transition whose body is `body`.

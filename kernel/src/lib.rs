@@ -15,9 +15,9 @@ use std::hash::Hash;
 /// One generated machine: its types and the generated functions the [`Authority`] calls.
 ///
 /// Implemented by a unit marker type in each generated module, never by hand: the
-/// generator guarantees that `dispatch` either fires exactly one transition or leaves the
-/// state as it found it apart from the undo records it returned, and that `undo` reverts
-/// exactly what those records describe.
+/// generator guarantees that `dispatch` records in the undo log every write it makes
+/// (also when it stops part-way on a fault), and that `undo` reverts exactly those
+/// writes, so the `Authority` can always restore the pre-state.
 pub trait Machine: Copy + Debug + Eq + Hash + 'static {
     /// The machine's whole state: the phase plus every declared field.
     type State: Debug + Clone;

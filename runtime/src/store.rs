@@ -677,6 +677,7 @@ impl Default for Overlay<'_> {
 impl<'a> Overlay<'a> {
     const SMALL: usize = 8;
 
+    /// The inline entries: the first `len` slots, all filled.
     fn small(&self) -> impl Iterator<Item = &(PendingKey<'a>, Option<InputPhase>)> {
         self.small[..self.len].iter().flatten()
     }
@@ -709,12 +710,18 @@ impl<'a> Overlay<'a> {
         }
     }
 
+    /// Drops every entry of `session`, keeping the others packed at the front.
     fn forget_session(&mut self, session: &SessionId) {
-        for slot in &mut self.small[..self.len] {
-            if slot.is_some_and(|((s, _), _)| s == session) {
-                *slot = None;
+        let mut kept = 0;
+        for i in 0..self.len {
+            if let Some(entry) = self.small[i].take()
+                && entry.0.0 != session
+            {
+                self.small[kept] = Some(entry);
+                kept += 1;
             }
         }
+        self.len = kept;
         self.large.retain(|(s, _), _| *s != session);
     }
 }
@@ -1082,6 +1089,32 @@ mod tests {
             Err(StoreError::Conflict(_))
         ));
         assert_eq!(phase_of(&store, "j20"), None, "no partial write");
+    }
+
+    /// Forgetting a session's inputs mid-batch empties the inline slots for it, and later
+    /// writes of the batch start from nothing again.
+    #[tokio::test]
+    async fn a_batch_can_forget_and_accept_again() {
+        let store = InMemoryStore::new();
+        let forget = StoreWrite::InputsForgotten { session: sid() };
+        store
+            .write(vec![
+                accepted("a", 1),
+                forget.clone(),
+                accepted("a", 2),
+                accepted("b", 3),
+            ])
+            .await
+            .unwrap();
+        assert_eq!(store.input(&sid(), &"a".into()).unwrap().input.seq, 2);
+        assert_eq!(phase_of(&store, "b"), Some(InputPhase::Queued));
+        // The repeat of `b` after the forget is still seen as a repeat.
+        let batch = vec![forget, accepted("b", 4), accepted("c", 5), accepted("b", 6)];
+        assert!(matches!(
+            store.write(batch).await,
+            Err(StoreError::Conflict(_))
+        ));
+        assert_eq!(phase_of(&store, "c"), None, "no partial write");
     }
 
     #[tokio::test]

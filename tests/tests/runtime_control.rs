@@ -167,7 +167,7 @@ async fn stop_without_an_executor_abandons_queued_work() {
     let report = runtime.stop(&s).await.unwrap();
     assert_eq!(report.abandoned, 1);
     assert_eq!(outcome(a).await, terminated(TerminationReason::Stopped));
-    // The same executor may be attached again after a stop.
+    // A stopped session takes an executor again.
     let exec = attach(&runtime, &s).await;
     runtime.stop(&s).await.unwrap();
     assert_eq!(exec.stop_calls(), 1);

@@ -364,3 +364,39 @@ fn a_run_lost_on_its_last_attempt_does_not_stall_the_session() {
     let record = &kernel.state().inputs[&InputId(1)];
     assert_eq!(record.phase, InputPhase::Abandoned, "{record:?}");
 }
+
+/// The second bug the walk found, as a fixed sequence: a retire waits for a run, the run
+/// commits, and a second retire finds the session drained. It must retire cleanly, with
+/// nothing left marked as retiring.
+#[test]
+fn a_second_retire_of_a_drained_session_retires_it() {
+    let walk = [
+        Action::Accept {
+            id: 0,
+            kind: Kind::Prompt,
+            lane: Lane::Queue,
+            durability: Durability::Durable,
+            key: None,
+            wake: false,
+            named: true,
+            has_request: false,
+        },
+        Action::Attach,
+        Action::Retire,
+        Action::StartRun {
+            unregistering: false,
+        },
+        Action::Applied { stale: false },
+        Action::Commit { stale: false },
+        Action::Retire,
+    ];
+    let mut kernel = Authority::new();
+    kernel.set_invariant_checks(true);
+    step(&mut kernel, Input::Register { remember: 2 }).unwrap();
+    for action in &walk {
+        let input = input(kernel.state(), action);
+        step(&mut kernel, input).unwrap();
+    }
+    assert_eq!(kernel.phase(), Phase::Retired);
+    assert!(!kernel.state().retiring);
+}

@@ -68,8 +68,12 @@ const GENERATED_CONSTS: &[&str] = &["ALL", "INITIAL"];
 /// Parameters and locals of generated transition functions, and the prelude's variants;
 /// input fields and loop variables are bound next to them by name.
 const GENERATED_LOCALS: &[&str] = &[
-    "state", "undo", "effects", "input", "failed", "guard", "holds", "Some", "None", "Ok", "Err",
+    "state", "undo", "effects", "input", "guard", "holds", "Some", "None", "Ok", "Err",
 ];
+
+/// Prefixes of generated locals: `old_f` holds the pre-state of `self.f` for `old(..)`, and
+/// dispatch keeps each candidate's failing guard in `failed_0`, `failed_1`, ...
+const GENERATED_LOCAL_PREFIXES: &[&str] = &["old_", "failed_"];
 
 /// Type names the language provides.
 pub(crate) const BUILTIN_TYPES: &[&str] = &[
@@ -166,7 +170,10 @@ impl Checker<'_> {
             self.report(d);
             return false;
         }
-        if GENERATED_LOCALS.contains(&id.name.as_str()) || id.name.starts_with("old_") {
+        let prefixed = GENERATED_LOCAL_PREFIXES
+            .iter()
+            .any(|p| id.name.starts_with(p));
+        if GENERATED_LOCALS.contains(&id.name.as_str()) || prefixed {
             let d = Diagnostic::new(
                 Code::ReservedName,
                 id.span,
@@ -177,7 +184,7 @@ impl Checker<'_> {
             )
             .label("reserved name")
             .help(format!(
-                "choose another name for this {what}; reserved: {} and names starting with `old_`",
+                "choose another name for this {what}; reserved: {} and names starting with `old_` or `failed_`",
                 GENERATED_LOCALS.join(", ")
             ));
             self.report(d);

@@ -434,6 +434,15 @@ fn a_missing_fact_is_reported_once_per_transition() {
         Code::UnestablishedPartial,
     );
     assert_eq!(ds.len(), 1, "{ds:?}");
+    // Lacking in a guard and again in the body: still once.
+    let ds = diags_with(
+        &entry_machine(
+            "guard small: self.counts[k] < 10;",
+            "self.n = self.counts[k];",
+        ),
+        Code::UnestablishedPartial,
+    );
+    assert_eq!(ds.len(), 1, "{ds:?}");
     // A different missing fact is still reported.
     let ds = diags_with(
         &entry_machine(
@@ -602,4 +611,29 @@ fn did_you_mean_accepts_one_edit_in_names_of_three_or_more() {
     // One edit in a one-letter name says nothing.
     assert_eq!(did_you_mean("x", ["y"]), None);
     assert_eq!(did_you_mean("jbo", ["total"]), None);
+}
+
+#[test]
+fn input_fields_cannot_take_the_names_of_generated_locals() {
+    for name in ["state", "failed_0", "failed_guard", "old_count"] {
+        let src = format!(
+            "machine M {{
+                phases {{ A }}
+                initial A;
+                state {{ count: u64 = 0 }}
+                input Go {{ {name}: u64 }}
+                transition go on Go from A -> same {{ update {{ self.count = {name}; }} }}
+            }}"
+        );
+        assert_eq!(codes(&src), vec![Code::ReservedName], "{name}");
+    }
+    // `failed` alone is free again: dispatch no longer has a local of that name.
+    let src = "machine M {
+        phases { A }
+        initial A;
+        state { count: u64 = 0 }
+        input Go { failed: u64 }
+        transition go on Go from A -> same { update { self.count = failed; } }
+    }";
+    assert!(codes(src).is_empty(), "{:?}", codes(src));
 }

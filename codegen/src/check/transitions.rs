@@ -129,6 +129,8 @@ impl Checker<'_> {
         body_scope.facts = guard_scope.facts;
         body_scope.facts.extend(old_facts);
         body_scope.facts_incomplete = guard_scope.facts_incomplete;
+        // A fact a guard already lacked is not reported again in the body.
+        body_scope.reported_missing = std::mem::take(&mut guard_scope.reported_missing);
         let update = self.block(&mut body_scope, &t.update);
         let mut emits = Vec::new();
         let mut emits_ok = true;

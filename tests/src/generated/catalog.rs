@@ -185,8 +185,9 @@ impl Default for State {
 /// A typed trigger of the machine.
 #[derive(Debug, Clone, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
 pub enum Input {
-    /// Field names equal to the generated functions' names (`fire_add`, `guards_add`).
-    Add { fire_add: Item, guards_add: Method },
+    /// Field names equal to the generated functions' names (`fire_add`, `guards_add`), and
+    /// `failed`, a name dispatch once used for a local of its own.
+    Add { fire_add: Item, guards_add: Method, failed: bool },
     Close,
 }
 
@@ -213,7 +214,8 @@ impl Input {
     ::serde::Deserialize
 )]
 pub enum InputKind {
-    /// Field names equal to the generated functions' names (`fire_add`, `guards_add`).
+    /// Field names equal to the generated functions' names (`fire_add`, `guards_add`), and
+    /// `failed`, a name dispatch once used for a local of its own.
     Add,
     Close,
 }
@@ -299,16 +301,24 @@ impl ::std::fmt::Display for EffectKind {
 )]
 pub enum TransitionId {
     Add,
+    /// A second candidate, so that dispatch keeps the first one's failing guard while
+    /// `failed` is bound.
+    AddFailed,
     Close,
 }
 
 impl TransitionId {
     /// Every variant, in declaration order.
-    pub const ALL: [TransitionId; 2usize] = [TransitionId::Add, TransitionId::Close];
+    pub const ALL: [TransitionId; 3usize] = [
+        TransitionId::Add,
+        TransitionId::AddFailed,
+        TransitionId::Close,
+    ];
     /// The name as written in the spec.
     pub fn name(self) -> &'static str {
         match self {
             TransitionId::Add => "add",
+            TransitionId::AddFailed => "add_failed",
             TransitionId::Close => "close",
         }
     }
@@ -333,6 +343,15 @@ pub const TRANSITIONS: &[TransitionInfo] = &[
         to: None,
         guards: &["early", "above_floor", "fresh", "bounded"],
         effects: &[EffectKind::Added],
+    },
+    TransitionInfo {
+        id: TransitionId::AddFailed,
+        name: "add_failed",
+        input: InputKind::Add,
+        from: &[Phase::Open],
+        to: None,
+        guards: &["marked_failed"],
+        effects: &[],
     },
     TransitionInfo {
         id: TransitionId::Close,
@@ -440,6 +459,17 @@ fn guards_add(state: &State, fire_add: &Item) -> Result<Option<&'static str>, Fa
     Ok(None)
 }
 
+/// Guards of `add_failed`: the first that does not hold, if any.
+fn guards_add_failed(
+    _state: &State,
+    failed: &bool,
+) -> Result<Option<&'static str>, Fault> {
+    if !(*failed) {
+        return Ok(Some("marked_failed"));
+    }
+    Ok(None)
+}
+
 /// Runs the updates and emits of `add`, recording undo steps.
 fn fire_add(
     state: &mut State,
@@ -490,6 +520,15 @@ fn fire_add(
     Ok(())
 }
 
+/// Runs the updates and emits of `add_failed`, recording undo steps.
+fn fire_add_failed(
+    _state: &mut State,
+    _undo: &mut Vec<UndoStep>,
+    _effects: &mut Vec<Effect>,
+) -> Result<(), Fault> {
+    Ok(())
+}
+
 /// Runs the updates and emits of `close`, recording undo steps.
 fn fire_close(
     state: &mut State,
@@ -508,7 +547,7 @@ fn dispatch(
     effects: &mut Vec<Effect>,
 ) -> Result<TransitionId, RejectReason> {
     match input {
-        Input::Add { fire_add, guards_add } => {
+        Input::Add { fire_add, guards_add, failed } => {
             match state.phase {
                 Phase::Open => {
                     let failed_0 = match self::guards_add(state, fire_add)
@@ -521,11 +560,22 @@ fn dispatch(
                         }
                         Some(guard) => guard,
                     };
+                    let failed_1 = match self::guards_add_failed(state, failed)
+                        .map_err(|f| f.at::<Machine>(TransitionId::AddFailed))?
+                    {
+                        None => {
+                            self::fire_add_failed(state, undo, effects)
+                                .map_err(|f| f.at::<Machine>(TransitionId::AddFailed))?;
+                            return Ok(TransitionId::AddFailed);
+                        }
+                        Some(guard) => guard,
+                    };
                     Err(
                         RejectReason::GuardsFailed(
                             vec![
                                 FailedGuard { transition : TransitionId::Add, guard :
-                                failed_0 }
+                                failed_0 }, FailedGuard { transition :
+                                TransitionId::AddFailed, guard : failed_1 }
                             ],
                         ),
                     )
