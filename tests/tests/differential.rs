@@ -165,10 +165,15 @@ macro_rules! differential {
             };
 
             let sequences = proptest::collection::vec((input_strategy(machine), any::<bool>()), 1..40);
-            let mut runner = TestRunner::new(Config { cases: 256, ..Config::default() });
+            // 256 cases by default; `PROPTEST_CASES` for a deeper search.
+            let cases = std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(256);
+            let mut runner = TestRunner::new(Config { cases, ..Config::default() });
             runner
                 .run(&sequences, |steps| {
                     let mut kernel = Authority::new();
+                    // The interpreter always checks invariants; so must the kernel, in
+                    // release builds too.
+                    kernel.set_invariant_checks(true);
                     let mut reference = Interpreter::new(machine);
                     for (json_input, roll_back) in steps {
                         let input: Input = serde_json::from_value(json_input.clone())
