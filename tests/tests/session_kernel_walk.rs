@@ -254,6 +254,14 @@ fn consistent(state: &State) -> Result<(), TestCaseError> {
                 state
             );
         }
+        // An abandoned input says why; nothing else carries a reason.
+        prop_assert_eq!(
+            r.reason.is_some(),
+            r.phase == InputPhase::Abandoned,
+            "reason of {:?} in {:?}",
+            id,
+            state
+        );
     }
     let listed = state.queue.len() + state.steer.len() + state.staged.len() + state.finished.len();
     prop_assert_eq!(
