@@ -11,6 +11,7 @@
 
 use std::fmt::{self, Debug, Display};
 use std::hash::Hash;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// One generated machine: its types and the generated functions the [`Authority`] calls.
 ///
@@ -198,7 +199,9 @@ pub struct Transition<M: Machine> {
     pub to: M::Phase,
     /// In emission order.
     pub effects: Vec<M::Effect>,
-    /// Which application this was; `rollback` accepts only the latest.
+    /// Which authority applied it, and which application this was: `rollback` accepts
+    /// only the latest transition of the authority that applied it.
+    instance: u64,
     token: u64,
 }
 
@@ -212,8 +215,11 @@ pub struct Preview<M: Machine> {
 }
 
 /// Owns a machine's state; the only way to change it is `apply` (and `rollback`).
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Authority<M: Machine> {
+    /// Unique among the authorities of this process, clones included, so that a transition
+    /// can only be rolled back by the authority that applied it.
+    instance: u64,
     state: M::State,
     check_invariants: bool,
     /// Token of the transition `rollback` may still revert.
@@ -225,9 +231,32 @@ pub struct Authority<M: Machine> {
     scratch: M::UndoLog,
 }
 
+/// Where each authority's `instance` comes from.
+static NEXT_INSTANCE: AtomicU64 = AtomicU64::new(1);
+
+fn next_instance() -> u64 {
+    NEXT_INSTANCE.fetch_add(1, Ordering::Relaxed)
+}
+
 impl<M: Machine> Default for Authority<M> {
     fn default() -> Self {
         Authority::new()
+    }
+}
+
+/// A clone is a new authority: the same state, but the transitions of the original cannot
+/// be rolled back on it (its undo log would diverge from theirs).
+impl<M: Machine> Clone for Authority<M> {
+    fn clone(&self) -> Self {
+        Authority {
+            instance: next_instance(),
+            state: self.state.clone(),
+            check_invariants: self.check_invariants,
+            latest: None,
+            next_token: self.next_token,
+            undo_log: M::UndoLog::default(),
+            scratch: M::UndoLog::default(),
+        }
     }
 }
 
@@ -235,6 +264,7 @@ impl<M: Machine> Authority<M> {
     /// A machine in its initial state.
     pub fn new() -> Authority<M> {
         Authority {
+            instance: next_instance(),
             state: M::initial(),
             check_invariants: M::CHECK_INVARIANTS_BY_DEFAULT,
             latest: None,
@@ -310,6 +340,7 @@ impl<M: Machine> Authority<M> {
                         from,
                         to: M::phase(&self.state),
                         effects,
+                        instance: self.instance,
                         token,
                     });
                 }
@@ -339,10 +370,10 @@ impl<M: Machine> Authority<M> {
     }
 
     /// Reverts the most recently applied transition, at a cost proportional to what it
-    /// wrote. Fails if another transition was applied since, or if it was already rolled
-    /// back.
+    /// wrote. Fails if another transition was applied since, if it was already rolled back,
+    /// or if another authority (a clone included) applied it.
     pub fn rollback(&mut self, transition: Transition<M>) -> Result<(), RollbackError<M>> {
-        if self.latest != Some(transition.token) {
+        if transition.instance != self.instance || self.latest != Some(transition.token) {
             return Err(RollbackError::NotLatest {
                 transition: transition.id,
             });

@@ -220,3 +220,27 @@ fn preview_changes_nothing_and_from_state_checks_invariants() {
         })
     );
 }
+
+#[test]
+fn a_transition_rolls_back_only_on_the_authority_that_applied_it() {
+    let mut original = checked();
+    let first = original.apply(Input::Add(1)).expect("fires");
+    let mut copy = original.clone();
+    assert_eq!(copy.state(), original.state(), "a clone has the same state");
+    assert_eq!(
+        copy.rollback(first.clone()),
+        Err(RollbackError::NotLatest {
+            transition: Kind::Add
+        }),
+        "a clone has no transition to roll back"
+    );
+    // The two diverge; each one's latest transition is its own.
+    let on_copy = copy.apply(Input::Add(5)).expect("fires");
+    let on_original = original.apply(Input::Add(2)).expect("fires");
+    assert!(copy.rollback(on_original.clone()).is_err());
+    assert!(original.rollback(on_copy.clone()).is_err());
+    assert_eq!((original.state().value, copy.state().value), (3, 6));
+    original.rollback(on_original).expect("its own latest");
+    copy.rollback(on_copy).expect("its own latest");
+    assert_eq!((original.state().value, copy.state().value), (1, 1));
+}
