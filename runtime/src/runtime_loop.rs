@@ -178,21 +178,13 @@ async fn next_run_locked(session: &Arc<Session>, shared: &Shared, epoch: u64) ->
         Ok(Ok(step)) => match step.run_started {
             Some(started) => {
                 let contributors = session.payloads(&started.inputs);
-                // The kernel counted the attempt when it staged the contributors.
-                let attempt = session.read(|s| {
-                    started
-                        .inputs
-                        .first()
-                        .and_then(|&h| s.inputs.get(&k::InputId(h)))
-                        .map_or(1, |r| r.attempts)
-                });
                 Next::Run(
                     RunPrimitive {
                         session: session.id.clone(),
                         run: started.run,
                         contributors,
                         boundary: started.boundary,
-                        attempt,
+                        attempt: started.attempt,
                     },
                     started.inputs,
                 )

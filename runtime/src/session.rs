@@ -97,6 +97,8 @@ pub(crate) struct RunStart {
     pub run: RunId,
     pub inputs: Vec<u64>,
     pub boundary: RunBoundary,
+    /// Which attempt the run is for its contributors, as the kernel counted it.
+    pub attempt: u64,
 }
 
 /// The realised result of one kernel transition.
@@ -597,6 +599,7 @@ impl Session {
                     run,
                     inputs,
                     prompt,
+                    attempt,
                     ..
                 } => {
                     let run = kernel_io::run_id(*run);
@@ -614,6 +617,7 @@ impl Session {
                         } else {
                             RunBoundary::Batch
                         },
+                        attempt: *attempt,
                     });
                 }
                 k::Effect::RunCommitted { run } => {

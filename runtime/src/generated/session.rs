@@ -479,6 +479,9 @@ pub struct State {
     /// `retire` was asked while work remained: drain, then retire.
     pub retiring: bool,
     pub max_attempts: u64,
+    /// Which attempt the latest run is for its contributors; they share it, since an
+    /// input that has had a run before always runs alone.
+    pub run_attempt: u64,
 }
 
 impl State {
@@ -499,6 +502,7 @@ impl State {
             cancel_dispatched: false,
             retiring: false,
             max_attempts: 3u64,
+            run_attempt: 0u64,
         }
     }
 }
@@ -697,7 +701,14 @@ pub enum Effect {
     /// Put back in its lane after a failed run.
     Requeued { input: InputId },
     /// `prompt`: the run is a lone prompt (its boundary for the executor); otherwise a batch.
-    RunStarted { run: RunId, lane: Lane, inputs: VecDeque<InputId>, prompt: bool },
+    /// `attempt`: which attempt the run is for its contributors (1 for a first run).
+    RunStarted {
+        run: RunId,
+        lane: Lane,
+        inputs: VecDeque<InputId>,
+        prompt: bool,
+        attempt: u64,
+    },
     RunCommitted { run: RunId },
     RunFailed { run: RunId },
     RunCancelled { run: RunId },
@@ -781,6 +792,7 @@ pub enum EffectKind {
     /// Put back in its lane after a failed run.
     Requeued,
     /// `prompt`: the run is a lone prompt (its boundary for the executor); otherwise a batch.
+    /// `attempt`: which attempt the run is for its contributors (1 for a first run).
     RunStarted,
     RunCommitted,
     RunFailed,
@@ -1470,6 +1482,7 @@ enum UndoStep {
     RememberReplaced(u64),
     RetiringReplaced(bool),
     RunReplaced(Option<RunId>),
+    RunAttemptReplaced(u64),
     StagedReplaced(VecDeque<InputId>),
     StagedPushed,
     SteerReplaced(VecDeque<InputId>),
@@ -1545,6 +1558,7 @@ fn undo(state: &mut State, phase: Phase, steps: &mut Vec<UndoStep>) {
             UndoStep::RememberReplaced(old) => state.remember = old,
             UndoStep::RetiringReplaced(old) => state.retiring = old,
             UndoStep::RunReplaced(old) => state.run = old,
+            UndoStep::RunAttemptReplaced(old) => state.run_attempt = old,
             UndoStep::StagedReplaced(old) => state.staged = old,
             UndoStep::StagedPushed => {
                 state.staged.pop_back();
@@ -2128,6 +2142,14 @@ fn fire_start_steer_run(
                 let old = ::std::mem::replace(&mut entry.last_run, value);
                 undo.push(UndoStep::InputsLeaf1(k, old));
             }
+            {
+                let new = state.inputs.get(c).ok_or(Fault::Absent)?.attempts;
+                undo.push(
+                    UndoStep::RunAttemptReplaced(
+                        ::std::mem::replace(&mut state.run_attempt, new),
+                    ),
+                );
+            }
         }
     }
     {
@@ -2166,6 +2188,7 @@ fn fire_start_steer_run(
                     }
                     true
                 },
+            attempt: state.run_attempt,
         });
     Ok(())
 }
@@ -2240,6 +2263,14 @@ fn fire_start_queue_run(
                 let old = ::std::mem::replace(&mut entry.last_run, value);
                 undo.push(UndoStep::InputsLeaf1(k, old));
             }
+            {
+                let new = state.inputs.get(c).ok_or(Fault::Absent)?.attempts;
+                undo.push(
+                    UndoStep::RunAttemptReplaced(
+                        ::std::mem::replace(&mut state.run_attempt, new),
+                    ),
+                );
+            }
         }
     }
     {
@@ -2278,6 +2309,7 @@ fn fire_start_queue_run(
                     }
                     true
                 },
+            attempt: state.run_attempt,
         });
     Ok(())
 }
