@@ -298,6 +298,20 @@ fn drain(kernel: &mut Authority) -> Result<(), TestCaseError> {
     ))
 }
 
+/// A registered session (remembering two finished inputs) taken through `actions`, with
+/// every step checked by `step` and `consistent`.
+fn walk(actions: &[Action]) -> Result<Authority, TestCaseError> {
+    let mut kernel = Authority::new();
+    kernel.set_invariant_checks(true);
+    step(&mut kernel, Input::Register { remember: 2 })?;
+    for action in actions {
+        let input = input(kernel.state(), action);
+        step(&mut kernel, input)?;
+        consistent(kernel.state())?;
+    }
+    Ok(kernel)
+}
+
 proptest! {
     #![proptest_config(ProptestConfig {
         cases: std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(512),
@@ -308,14 +322,7 @@ proptest! {
     fn the_kernel_never_refuses_for_its_own_invariants_and_always_drains(
         actions in prop::collection::vec(action(), 1..80),
     ) {
-        let mut kernel = Authority::new();
-        kernel.set_invariant_checks(true);
-        step(&mut kernel, Input::Register { remember: 2 })?;
-        for action in &actions {
-            let input = input(kernel.state(), action);
-            step(&mut kernel, input)?;
-            consistent(kernel.state())?;
-        }
+        let mut kernel = walk(&actions)?;
         // A session that can still run gets a loop; a retired or destroyed one cannot, and
         // must not be holding live inputs either.
         if matches!(kernel.phase(), Phase::Idle | Phase::Attached | Phase::Running | Phase::Stopped) {
@@ -351,7 +358,7 @@ fn a_run_lost_on_its_last_attempt_does_not_stall_the_session() {
         unregistering: false,
     };
     let fail = Action::Fail { stale: false };
-    let walk = [
+    let actions = [
         Action::Attach,
         prompt,
         start.clone(),
@@ -361,13 +368,7 @@ fn a_run_lost_on_its_last_attempt_does_not_stall_the_session() {
         start,
         Action::Recover,
     ];
-    let mut kernel = Authority::new();
-    kernel.set_invariant_checks(true);
-    step(&mut kernel, Input::Register { remember: 2 }).unwrap();
-    for action in &walk {
-        let input = input(kernel.state(), action);
-        step(&mut kernel, input).unwrap();
-    }
+    let mut kernel = walk(&actions).unwrap();
     drain(&mut kernel).unwrap();
     let record = &kernel.state().inputs[&InputId(1)];
     assert_eq!(record.phase, InputPhase::Abandoned, "{record:?}");
@@ -378,7 +379,7 @@ fn a_run_lost_on_its_last_attempt_does_not_stall_the_session() {
 /// nothing left marked as retiring.
 #[test]
 fn a_second_retire_of_a_drained_session_retires_it() {
-    let walk = [
+    let actions = [
         Action::Accept {
             id: 0,
             kind: Kind::Prompt,
@@ -398,13 +399,7 @@ fn a_second_retire_of_a_drained_session_retires_it() {
         Action::Commit { stale: false },
         Action::Retire,
     ];
-    let mut kernel = Authority::new();
-    kernel.set_invariant_checks(true);
-    step(&mut kernel, Input::Register { remember: 2 }).unwrap();
-    for action in &walk {
-        let input = input(kernel.state(), action);
-        step(&mut kernel, input).unwrap();
-    }
+    let kernel = walk(&actions).unwrap();
     assert_eq!(kernel.phase(), Phase::Retired);
     assert!(!kernel.state().retiring);
 }
