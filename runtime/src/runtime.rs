@@ -402,9 +402,7 @@ impl Registry {
         .await
     }
 
-    /// Non-terminal inputs: the run's contributors, then the steer lane, then the queue
-    /// lane, each in lane order (admission order, except that a retried input goes to the
-    /// back of its lane and a recovered one to the front).
+    /// See [`SessionRuntime::list_active_inputs`].
     pub(crate) async fn list_active_inputs(&self, id: &SessionId) -> RuntimeResult<Vec<InputId>> {
         self.read_gated(id, |session| {
             session.ensure_not_destroyed()?;
