@@ -5,6 +5,7 @@
 //! A *place* is an lvalue of the expression's type (`state.f`, `(*x)`, `p.f`), used to
 //! compare or call methods without cloning; a *value* is an owned result.
 
+use super::entry;
 use super::names::{ident, old_local};
 use crate::ir::{BinOp, Binder, Expr, ExprKind, Machine, Quantifier, Ty};
 use proc_macro2::{Literal, TokenStream};
@@ -12,11 +13,39 @@ use quote::quote;
 
 pub struct ExprGen<'m> {
     pub machine: &'m Machine,
+    /// A map entry bound to the local `entry` (see `entry.rs`): the map's field and the
+    /// key. `self.m[k]` at that map and key renders as the local instead of a lookup.
+    entry: Option<(String, Expr)>,
 }
 
 impl<'m> ExprGen<'m> {
     pub fn new(machine: &'m Machine) -> Self {
-        ExprGen { machine }
+        ExprGen {
+            machine,
+            entry: None,
+        }
+    }
+
+    /// The same generator, reading `self.<map>[key]` through the local `entry`.
+    pub fn with_entry(&self, map: &str, key: &Expr) -> ExprGen<'m> {
+        ExprGen {
+            machine: self.machine,
+            entry: Some((map.to_string(), key.clone())),
+        }
+    }
+
+    /// Whether `self.<map>[key]` is the bound entry.
+    pub fn binds_entry(&self, map: &str, key: &Expr) -> bool {
+        self.entry
+            .as_ref()
+            .is_some_and(|(m, k)| m == map && key == k)
+    }
+
+    /// Whether `map[key]` is the bound entry.
+    fn is_entry(&self, map: &Expr, key: &Expr) -> bool {
+        self.entry
+            .as_ref()
+            .is_some_and(|(m, k)| matches!(&map.kind, ExprKind::SelfField(f) if f == m) && key == k)
     }
 
     /// A string-typed operand seen through its newtype, for comparing with a literal.
@@ -74,6 +103,10 @@ impl<'m> ExprGen<'m> {
             ExprKind::Unwrap(inner) => {
                 let inner = self.place(inner)?.receiver();
                 Place::Ref(quote!(#inner.as_ref().ok_or(Fault::Absent)?))
+            }
+            ExprKind::Index(map, key) if self.is_entry(map, key) => {
+                let local = ident(entry::LOCAL);
+                Place::Ref(quote!(#local))
             }
             ExprKind::Index(map, key) => {
                 let map = self.place(map)?.receiver();
@@ -291,6 +324,9 @@ impl<'m> ExprGen<'m> {
     fn binary(&self, op: BinOp, a: &Expr, b: &Expr, ty: &Ty) -> TokenStream {
         match op {
             BinOp::And => {
+                if let Some(lookup) = self.entry_and(a, b) {
+                    return lookup;
+                }
                 let (a, b) = (self.value(a), self.value(b));
                 quote!((#a && #b))
             }
@@ -380,6 +416,27 @@ impl<'m> ExprGen<'m> {
                 }
             }
         }
+    }
+
+    /// `k in self.m && e`, where `e` reads `self.m[k]`, as one lookup (see `entry.rs`).
+    /// Not inside another bound entry: its local would be shadowed, and in an update the
+    /// map could be borrowed mutably.
+    fn entry_and(&self, a: &Expr, b: &Expr) -> Option<TokenStream> {
+        if self.entry.is_some() {
+            return None;
+        }
+        let (map, key) = entry::membership(a)?;
+        if !entry::through_entry(b, map, key) || !entry::reads_entry(b, map, key) {
+            return None;
+        }
+        let field = ident(map);
+        let key_ref = self.borrowed(key);
+        let local = ident(entry::LOCAL);
+        let body = self.with_entry(map, key).value_top(b);
+        Some(quote!(match state.#field.get(#key_ref) {
+            Some(#local) => #body,
+            None => false,
+        }))
     }
 
     fn quantifier(

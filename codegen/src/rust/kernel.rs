@@ -1,6 +1,7 @@
 //! Transitions: ids and introspection tables, guard and firing functions, dispatch,
 //! undo log, invariants, rejection types and the `Authority`.
 
+use super::entry;
 use super::expr::{ExprGen, binder_pattern};
 use super::names::{camel, docs, ident, old_local, ty};
 use super::types::unit_enum;
@@ -97,7 +98,7 @@ fn collect_writes(stmts: &[Stmt], out: &mut BTreeSet<Write>) {
 }
 
 /// Calls `f` on every expression in `stmts` and `emits`, outermost first.
-fn visit_stmts(stmts: &[Stmt], f: &mut dyn FnMut(&Expr)) {
+pub(super) fn visit_stmts(stmts: &[Stmt], f: &mut dyn FnMut(&Expr)) {
     for s in stmts {
         match s {
             Stmt::Assign { value, .. }
@@ -644,12 +645,122 @@ impl<'m> KernelGen<'m> {
     }
 
     fn stmts(&self, stmts: &[Stmt]) -> TokenStream {
-        let items = stmts.iter().map(|s| self.stmt(s));
-        quote!(#(#items)*)
+        let mut out = TokenStream::new();
+        let mut rest = stmts;
+        while let Some((first, tail)) = rest.split_first() {
+            match self.entry_run(first, tail) {
+                Some((fused, used)) => {
+                    out.extend(fused);
+                    rest = &rest[used..];
+                }
+                None => {
+                    out.extend(self.stmt(&self.gen_, first));
+                    rest = tail;
+                }
+            }
+        }
+        out
     }
 
-    fn stmt(&self, s: &Stmt) -> TokenStream {
-        let g = &self.gen_;
+    /// A run of statements that starts by writing a field of `self.m[k]` and goes on
+    /// using that entry, with one lookup (see `entry.rs`): the code and how many
+    /// statements it covers. `None` unless a later statement uses the entry too.
+    fn entry_run(&self, first: &Stmt, tail: &[Stmt]) -> Option<(TokenStream, usize)> {
+        let Stmt::MapFieldSet {
+            field,
+            key,
+            path,
+            value,
+        } = first
+        else {
+            return None;
+        };
+        if !entry::stable(key) || entry::reads_local(key) {
+            return None;
+        }
+        let len = entry::run_len(tail, field, key);
+        if !tail[..len].iter().any(|s| entry::uses_entry(s, field, key)) {
+            return None;
+        }
+        // The first write, as it would be alone, hands on the entry it looked up.
+        let first = self.map_field_set(&self.gen_, field, key, path, value);
+        let local = ident(entry::LOCAL);
+        let g = self.gen_.with_entry(field, key);
+        let others = tail[..len].iter().map(|s| self.stmt(&g, s));
+        let code = quote! {{
+            let #local = {
+                #first
+                #local
+            };
+            #(#others)*
+        }};
+        Some((code, 1 + len))
+    }
+
+    /// `if k in self.m { .. }` whose branch starts with writes of `self.m[k]`, as
+    /// `if let Some(entry) = state.m.get_mut(k)` (see `entry.rs`).
+    fn entry_if(&self, cond: &Expr, then: &[Stmt], otherwise: &[Stmt]) -> Option<TokenStream> {
+        let (map, key) = entry::membership(cond)?;
+        let len = entry::run_len(then, map, key);
+        let (run, rest) = then.split_at(len);
+        let mut shadowed = false;
+        visit_stmts(rest, &mut |e| shadowed |= entry::reads_local(e));
+        // A write is needed: it is what makes an enclosing loop over the map iterate a
+        // copy, so the map is not borrowed while the entry is.
+        if shadowed || !run.iter().any(|s| entry::writes_entry(s, map, key)) {
+            return None;
+        }
+        let field = ident(map);
+        let local = ident(entry::LOCAL);
+        let key_ref = self.gen_.borrowed(key);
+        let g = self.gen_.with_entry(map, key);
+        let run = run.iter().map(|s| self.stmt(&g, s));
+        let rest = self.stmts(rest);
+        let otherwise = if otherwise.is_empty() {
+            quote!()
+        } else {
+            let otherwise = self.stmts(otherwise);
+            quote!(else { #otherwise })
+        };
+        Some(quote! {
+            if let Some(#local) = state.#field.get_mut(#key_ref) {
+                #(#run)*
+                #rest
+            } #otherwise
+        })
+    }
+
+    /// `self.m[k].a.b = v;` as statements: looks the entry up, unless `g` has it bound.
+    fn map_field_set(
+        &self,
+        g: &ExprGen,
+        field: &str,
+        key: &Expr,
+        path: &[String],
+        value: &Expr,
+    ) -> TokenStream {
+        let f = ident(field);
+        let v = leaf_variant(&self.writes, field, path);
+        let path = path.iter().map(|p| ident(p));
+        let local = ident(entry::LOCAL);
+        let lookup = if g.binds_entry(field, key) {
+            quote!()
+        } else {
+            quote!(let #local = state.#f.get_mut(&k).ok_or(Fault::Absent)?;)
+        };
+        let (key, value) = (g.value_top(key), g.value_top(value));
+        // Key and value are evaluated before any local is bound. Only the written field's
+        // old value is saved (moved out, not cloned).
+        quote! {
+            let (k, value) = (#key, #value);
+            #lookup
+            let old = ::std::mem::replace(&mut #local #(.#path)*, value);
+            undo.push(UndoStep::#v(k, old));
+        }
+    }
+
+    /// `s` in Rust; `g` renders its expressions (with or without a bound entry).
+    fn stmt(&self, g: &ExprGen, s: &Stmt) -> TokenStream {
         match s {
             Stmt::Assign { field, value } => {
                 let f = ident(field);
@@ -734,17 +845,8 @@ impl<'m> KernelGen<'m> {
                 path,
                 value,
             } => {
-                let f = ident(field);
-                let v = leaf_variant(&self.writes, field, path);
-                let path = path.iter().map(|p| ident(p));
-                let (key, value) = (g.value_top(key), g.value_top(value));
-                // Only the written field's old value is saved (moved out, not cloned).
-                quote! {{
-                    let (k, value) = (#key, #value);
-                    let entry = state.#f.get_mut(&k).ok_or(Fault::Absent)?;
-                    let old = ::std::mem::replace(&mut entry #(.#path)*, value);
-                    undo.push(UndoStep::#v(k, old));
-                }}
+                let body = self.map_field_set(g, field, key, path, value);
+                quote!({ #body })
             }
             Stmt::MapRemove { field, key } => {
                 let f = ident(field);
@@ -787,6 +889,9 @@ impl<'m> KernelGen<'m> {
                 then,
                 otherwise,
             } => {
+                if let Some(code) = self.entry_if(cond, then, otherwise) {
+                    return code;
+                }
                 let (prelude, cond) = g.condition(cond);
                 let cond = super::expr::unparen(cond);
                 let then = self.stmts(then);

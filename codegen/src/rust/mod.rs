@@ -3,6 +3,7 @@
 //! Output is a pure function of the IR and the spec path, so regenerating is
 //! byte-for-byte deterministic.
 
+mod entry;
 mod expr;
 mod kernel;
 mod names;

@@ -1717,10 +1717,10 @@ fn guards_commit_run(state: &State, run: &RunId) -> Result<Option<&'static str>,
     }
     if !'all_c: {
         for c in state.staged.iter() {
-            if !(state.inputs.contains_key(c)
-                && (state.inputs.get(c).ok_or(Fault::Absent)?.phase
-                    == InputPhase::Applied))
-            {
+            if !match state.inputs.get(c) {
+                Some(entry) => entry.phase == InputPhase::Applied,
+                None => false,
+            } {
                 break 'all_c false;
             }
         }
@@ -2114,36 +2114,27 @@ fn fire_start_steer_run(
         if let Some(x) = state.steer.pop_front() {
             undo.push(UndoStep::SteerPopped(x));
         }
-        if state.inputs.contains_key(c) {
+        if let Some(entry) = state.inputs.get_mut(c) {
             {
                 let (k, value) = (*c, InputPhase::Staged);
-                let entry = state.inputs.get_mut(&k).ok_or(Fault::Absent)?;
                 let old = ::std::mem::replace(&mut entry.phase, value);
                 undo.push(UndoStep::InputsLeaf2(k, old));
             }
             {
                 let (k, value) = (
                     *c,
-                    state
-                        .inputs
-                        .get(c)
-                        .ok_or(Fault::Absent)?
-                        .attempts
-                        .checked_add(1u64)
-                        .ok_or(Fault::Overflow)?,
+                    entry.attempts.checked_add(1u64).ok_or(Fault::Overflow)?,
                 );
-                let entry = state.inputs.get_mut(&k).ok_or(Fault::Absent)?;
                 let old = ::std::mem::replace(&mut entry.attempts, value);
                 undo.push(UndoStep::InputsLeaf0(k, old));
             }
             {
                 let (k, value) = (*c, Some(state.next_run));
-                let entry = state.inputs.get_mut(&k).ok_or(Fault::Absent)?;
                 let old = ::std::mem::replace(&mut entry.last_run, value);
                 undo.push(UndoStep::InputsLeaf1(k, old));
             }
             {
-                let new = state.inputs.get(c).ok_or(Fault::Absent)?.attempts;
+                let new = entry.attempts;
                 undo.push(
                     UndoStep::RunAttemptReplaced(
                         ::std::mem::replace(&mut state.run_attempt, new),
@@ -2179,10 +2170,10 @@ fn fire_start_steer_run(
             prompt: ((state.staged.len() as u64) == 1u64)
                 && 'all_c: {
                     for c in state.staged.iter() {
-                        if !(state.inputs.contains_key(c)
-                            && (state.inputs.get(c).ok_or(Fault::Absent)?.kind
-                                == Kind::Prompt))
-                        {
+                        if !match state.inputs.get(c) {
+                            Some(entry) => entry.kind == Kind::Prompt,
+                            None => false,
+                        } {
                             break 'all_c false;
                         }
                     }
@@ -2235,36 +2226,27 @@ fn fire_start_queue_run(
         if let Some(x) = state.queue.pop_front() {
             undo.push(UndoStep::QueuePopped(x));
         }
-        if state.inputs.contains_key(c) {
+        if let Some(entry) = state.inputs.get_mut(c) {
             {
                 let (k, value) = (*c, InputPhase::Staged);
-                let entry = state.inputs.get_mut(&k).ok_or(Fault::Absent)?;
                 let old = ::std::mem::replace(&mut entry.phase, value);
                 undo.push(UndoStep::InputsLeaf2(k, old));
             }
             {
                 let (k, value) = (
                     *c,
-                    state
-                        .inputs
-                        .get(c)
-                        .ok_or(Fault::Absent)?
-                        .attempts
-                        .checked_add(1u64)
-                        .ok_or(Fault::Overflow)?,
+                    entry.attempts.checked_add(1u64).ok_or(Fault::Overflow)?,
                 );
-                let entry = state.inputs.get_mut(&k).ok_or(Fault::Absent)?;
                 let old = ::std::mem::replace(&mut entry.attempts, value);
                 undo.push(UndoStep::InputsLeaf0(k, old));
             }
             {
                 let (k, value) = (*c, Some(state.next_run));
-                let entry = state.inputs.get_mut(&k).ok_or(Fault::Absent)?;
                 let old = ::std::mem::replace(&mut entry.last_run, value);
                 undo.push(UndoStep::InputsLeaf1(k, old));
             }
             {
-                let new = state.inputs.get(c).ok_or(Fault::Absent)?.attempts;
+                let new = entry.attempts;
                 undo.push(
                     UndoStep::RunAttemptReplaced(
                         ::std::mem::replace(&mut state.run_attempt, new),
@@ -2300,10 +2282,10 @@ fn fire_start_queue_run(
             prompt: ((state.staged.len() as u64) == 1u64)
                 && 'all_c: {
                     for c in state.staged.iter() {
-                        if !(state.inputs.contains_key(c)
-                            && (state.inputs.get(c).ok_or(Fault::Absent)?.kind
-                                == Kind::Prompt))
-                        {
+                        if !match state.inputs.get(c) {
+                            Some(entry) => entry.kind == Kind::Prompt,
+                            None => false,
+                        } {
                             break 'all_c false;
                         }
                     }
@@ -2321,10 +2303,9 @@ fn fire_run_applied(
     _effects: &mut Vec<Effect>,
 ) -> Result<(), Fault> {
     for c in state.staged.iter() {
-        if state.inputs.contains_key(c) {
+        if let Some(entry) = state.inputs.get_mut(c) {
             {
                 let (k, value) = (*c, InputPhase::Applied);
-                let entry = state.inputs.get_mut(&k).ok_or(Fault::Absent)?;
                 let old = ::std::mem::replace(&mut entry.phase, value);
                 undo.push(UndoStep::InputsLeaf2(k, old));
             }
@@ -2341,10 +2322,9 @@ fn fire_commit_run(
     run: &RunId,
 ) -> Result<(), Fault> {
     for c in state.staged.iter() {
-        if state.inputs.contains_key(c) {
+        if let Some(entry) = state.inputs.get_mut(c) {
             {
                 let (k, value) = (*c, InputPhase::Consumed);
-                let entry = state.inputs.get_mut(&k).ok_or(Fault::Absent)?;
                 let old = ::std::mem::replace(&mut entry.phase, value);
                 undo.push(UndoStep::InputsLeaf2(k, old));
             }
@@ -2378,24 +2358,26 @@ fn fire_fail_run(
         if state.inputs.contains_key(c) {
             if state.inputs.get(c).ok_or(Fault::Absent)?.attempts >= state.max_attempts {
                 {
-                    let (k, value) = (*c, InputPhase::Abandoned);
-                    let entry = state.inputs.get_mut(&k).ok_or(Fault::Absent)?;
-                    let old = ::std::mem::replace(&mut entry.phase, value);
-                    undo.push(UndoStep::InputsLeaf2(k, old));
+                    let entry = {
+                        let (k, value) = (*c, InputPhase::Abandoned);
+                        let entry = state.inputs.get_mut(&k).ok_or(Fault::Absent)?;
+                        let old = ::std::mem::replace(&mut entry.phase, value);
+                        undo.push(UndoStep::InputsLeaf2(k, old));
+                        entry
+                    };
+                    state.finished.push_back(*c);
+                    undo.push(UndoStep::FinishedPushed);
+                    {
+                        let (k, value) = (*c, Some(AbandonReason::MaxAttemptsExhausted));
+                        let old = ::std::mem::replace(&mut entry.reason, value);
+                        undo.push(UndoStep::InputsLeaf3(k, old));
+                    }
+                    effects
+                        .push(Effect::Abandoned {
+                            input: *c,
+                            reason: AbandonReason::MaxAttemptsExhausted,
+                        });
                 }
-                state.finished.push_back(*c);
-                undo.push(UndoStep::FinishedPushed);
-                {
-                    let (k, value) = (*c, Some(AbandonReason::MaxAttemptsExhausted));
-                    let entry = state.inputs.get_mut(&k).ok_or(Fault::Absent)?;
-                    let old = ::std::mem::replace(&mut entry.reason, value);
-                    undo.push(UndoStep::InputsLeaf3(k, old));
-                }
-                effects
-                    .push(Effect::Abandoned {
-                        input: *c,
-                        reason: AbandonReason::MaxAttemptsExhausted,
-                    });
             } else {
                 {
                     let (k, value) = (*c, InputPhase::Queued);
@@ -2432,10 +2414,9 @@ fn fire_cancel_run(
     run: &RunId,
 ) -> Result<(), Fault> {
     for c in state.staged.iter() {
-        if state.inputs.contains_key(c) {
+        if let Some(entry) = state.inputs.get_mut(c) {
             {
                 let (k, value) = (*c, InputPhase::Abandoned);
-                let entry = state.inputs.get_mut(&k).ok_or(Fault::Absent)?;
                 let old = ::std::mem::replace(&mut entry.phase, value);
                 undo.push(UndoStep::InputsLeaf2(k, old));
             }
@@ -2443,7 +2424,6 @@ fn fire_cancel_run(
             undo.push(UndoStep::FinishedPushed);
             {
                 let (k, value) = (*c, Some(AbandonReason::Cancelled));
-                let entry = state.inputs.get_mut(&k).ok_or(Fault::Absent)?;
                 let old = ::std::mem::replace(&mut entry.reason, value);
                 undo.push(UndoStep::InputsLeaf3(k, old));
             }
@@ -2547,10 +2527,9 @@ fn fire_stop(
     effects: &mut Vec<Effect>,
 ) -> Result<(), Fault> {
     for c in state.staged.iter() {
-        if state.inputs.contains_key(c) {
+        if let Some(entry) = state.inputs.get_mut(c) {
             {
                 let (k, value) = (*c, InputPhase::Abandoned);
-                let entry = state.inputs.get_mut(&k).ok_or(Fault::Absent)?;
                 let old = ::std::mem::replace(&mut entry.phase, value);
                 undo.push(UndoStep::InputsLeaf2(k, old));
             }
@@ -2558,7 +2537,6 @@ fn fire_stop(
             undo.push(UndoStep::FinishedPushed);
             {
                 let (k, value) = (*c, Some(AbandonReason::Stopped));
-                let entry = state.inputs.get_mut(&k).ok_or(Fault::Absent)?;
                 let old = ::std::mem::replace(&mut entry.reason, value);
                 undo.push(UndoStep::InputsLeaf3(k, old));
             }
@@ -2570,10 +2548,9 @@ fn fire_stop(
         }
     }
     for s in state.steer.iter() {
-        if state.inputs.contains_key(s) {
+        if let Some(entry) = state.inputs.get_mut(s) {
             {
                 let (k, value) = (*s, InputPhase::Abandoned);
-                let entry = state.inputs.get_mut(&k).ok_or(Fault::Absent)?;
                 let old = ::std::mem::replace(&mut entry.phase, value);
                 undo.push(UndoStep::InputsLeaf2(k, old));
             }
@@ -2581,7 +2558,6 @@ fn fire_stop(
             undo.push(UndoStep::FinishedPushed);
             {
                 let (k, value) = (*s, Some(AbandonReason::Stopped));
-                let entry = state.inputs.get_mut(&k).ok_or(Fault::Absent)?;
                 let old = ::std::mem::replace(&mut entry.reason, value);
                 undo.push(UndoStep::InputsLeaf3(k, old));
             }
@@ -2593,10 +2569,9 @@ fn fire_stop(
         }
     }
     for q in state.queue.iter() {
-        if state.inputs.contains_key(q) {
+        if let Some(entry) = state.inputs.get_mut(q) {
             {
                 let (k, value) = (*q, InputPhase::Abandoned);
-                let entry = state.inputs.get_mut(&k).ok_or(Fault::Absent)?;
                 let old = ::std::mem::replace(&mut entry.phase, value);
                 undo.push(UndoStep::InputsLeaf2(k, old));
             }
@@ -2604,7 +2579,6 @@ fn fire_stop(
             undo.push(UndoStep::FinishedPushed);
             {
                 let (k, value) = (*q, Some(AbandonReason::Stopped));
-                let entry = state.inputs.get_mut(&k).ok_or(Fault::Absent)?;
                 let old = ::std::mem::replace(&mut entry.reason, value);
                 undo.push(UndoStep::InputsLeaf3(k, old));
             }
@@ -2646,10 +2620,9 @@ fn fire_stop_idle(
     effects: &mut Vec<Effect>,
 ) -> Result<(), Fault> {
     for s in state.steer.iter() {
-        if state.inputs.contains_key(s) {
+        if let Some(entry) = state.inputs.get_mut(s) {
             {
                 let (k, value) = (*s, InputPhase::Abandoned);
-                let entry = state.inputs.get_mut(&k).ok_or(Fault::Absent)?;
                 let old = ::std::mem::replace(&mut entry.phase, value);
                 undo.push(UndoStep::InputsLeaf2(k, old));
             }
@@ -2657,7 +2630,6 @@ fn fire_stop_idle(
             undo.push(UndoStep::FinishedPushed);
             {
                 let (k, value) = (*s, Some(AbandonReason::Stopped));
-                let entry = state.inputs.get_mut(&k).ok_or(Fault::Absent)?;
                 let old = ::std::mem::replace(&mut entry.reason, value);
                 undo.push(UndoStep::InputsLeaf3(k, old));
             }
@@ -2669,10 +2641,9 @@ fn fire_stop_idle(
         }
     }
     for q in state.queue.iter() {
-        if state.inputs.contains_key(q) {
+        if let Some(entry) = state.inputs.get_mut(q) {
             {
                 let (k, value) = (*q, InputPhase::Abandoned);
-                let entry = state.inputs.get_mut(&k).ok_or(Fault::Absent)?;
                 let old = ::std::mem::replace(&mut entry.phase, value);
                 undo.push(UndoStep::InputsLeaf2(k, old));
             }
@@ -2680,7 +2651,6 @@ fn fire_stop_idle(
             undo.push(UndoStep::FinishedPushed);
             {
                 let (k, value) = (*q, Some(AbandonReason::Stopped));
-                let entry = state.inputs.get_mut(&k).ok_or(Fault::Absent)?;
                 let old = ::std::mem::replace(&mut entry.reason, value);
                 undo.push(UndoStep::InputsLeaf3(k, old));
             }
@@ -2719,10 +2689,9 @@ fn fire_retire_idle(
     effects: &mut Vec<Effect>,
 ) -> Result<(), Fault> {
     for s in state.steer.iter() {
-        if state.inputs.contains_key(s) {
+        if let Some(entry) = state.inputs.get_mut(s) {
             {
                 let (k, value) = (*s, InputPhase::Abandoned);
-                let entry = state.inputs.get_mut(&k).ok_or(Fault::Absent)?;
                 let old = ::std::mem::replace(&mut entry.phase, value);
                 undo.push(UndoStep::InputsLeaf2(k, old));
             }
@@ -2730,7 +2699,6 @@ fn fire_retire_idle(
             undo.push(UndoStep::FinishedPushed);
             {
                 let (k, value) = (*s, Some(AbandonReason::Retired));
-                let entry = state.inputs.get_mut(&k).ok_or(Fault::Absent)?;
                 let old = ::std::mem::replace(&mut entry.reason, value);
                 undo.push(UndoStep::InputsLeaf3(k, old));
             }
@@ -2742,10 +2710,9 @@ fn fire_retire_idle(
         }
     }
     for q in state.queue.iter() {
-        if state.inputs.contains_key(q) {
+        if let Some(entry) = state.inputs.get_mut(q) {
             {
                 let (k, value) = (*q, InputPhase::Abandoned);
-                let entry = state.inputs.get_mut(&k).ok_or(Fault::Absent)?;
                 let old = ::std::mem::replace(&mut entry.phase, value);
                 undo.push(UndoStep::InputsLeaf2(k, old));
             }
@@ -2753,7 +2720,6 @@ fn fire_retire_idle(
             undo.push(UndoStep::FinishedPushed);
             {
                 let (k, value) = (*q, Some(AbandonReason::Retired));
-                let entry = state.inputs.get_mut(&k).ok_or(Fault::Absent)?;
                 let old = ::std::mem::replace(&mut entry.reason, value);
                 undo.push(UndoStep::InputsLeaf3(k, old));
             }
@@ -2906,24 +2872,26 @@ fn fire_recover_run(
         if state.inputs.contains_key(c) {
             if state.inputs.get(c).ok_or(Fault::Absent)?.attempts >= state.max_attempts {
                 {
-                    let (k, value) = (*c, InputPhase::Abandoned);
-                    let entry = state.inputs.get_mut(&k).ok_or(Fault::Absent)?;
-                    let old = ::std::mem::replace(&mut entry.phase, value);
-                    undo.push(UndoStep::InputsLeaf2(k, old));
+                    let entry = {
+                        let (k, value) = (*c, InputPhase::Abandoned);
+                        let entry = state.inputs.get_mut(&k).ok_or(Fault::Absent)?;
+                        let old = ::std::mem::replace(&mut entry.phase, value);
+                        undo.push(UndoStep::InputsLeaf2(k, old));
+                        entry
+                    };
+                    state.finished.push_back(*c);
+                    undo.push(UndoStep::FinishedPushed);
+                    {
+                        let (k, value) = (*c, Some(AbandonReason::MaxAttemptsExhausted));
+                        let old = ::std::mem::replace(&mut entry.reason, value);
+                        undo.push(UndoStep::InputsLeaf3(k, old));
+                    }
+                    effects
+                        .push(Effect::Abandoned {
+                            input: *c,
+                            reason: AbandonReason::MaxAttemptsExhausted,
+                        });
                 }
-                state.finished.push_back(*c);
-                undo.push(UndoStep::FinishedPushed);
-                {
-                    let (k, value) = (*c, Some(AbandonReason::MaxAttemptsExhausted));
-                    let entry = state.inputs.get_mut(&k).ok_or(Fault::Absent)?;
-                    let old = ::std::mem::replace(&mut entry.reason, value);
-                    undo.push(UndoStep::InputsLeaf3(k, old));
-                }
-                effects
-                    .push(Effect::Abandoned {
-                        input: *c,
-                        reason: AbandonReason::MaxAttemptsExhausted,
-                    });
             } else {
                 {
                     let (k, value) = (*c, InputPhase::Queued);
@@ -2946,9 +2914,10 @@ fn fire_recover_run(
     undo.push(UndoStep::QueueReplaced(::std::mem::take(&mut state.queue)));
     undo.push(UndoStep::SteerReplaced(::std::mem::take(&mut state.steer)));
     for x in state.staged.iter() {
-        if state.inputs.contains_key(x)
-            && (state.inputs.get(x).ok_or(Fault::Absent)?.phase == InputPhase::Queued)
-        {
+        if match state.inputs.get(x) {
+            Some(entry) => entry.phase == InputPhase::Queued,
+            None => false,
+        } {
             if state.inputs.get(x).ok_or(Fault::Absent)?.lane == Lane::Steer {
                 state.steer.push_back(*x);
                 undo.push(UndoStep::SteerPushed);
@@ -3581,8 +3550,10 @@ fn invariant_run_only_while_running(state: &State) -> Result<bool, Fault> {
 fn invariant_staged_belong_to_run(state: &State) -> Result<bool, Fault> {
     Ok('all_c: {
         for c in state.staged.iter() {
-            if !((state.inputs.contains_key(c)
-                && (state.inputs.get(c).ok_or(Fault::Absent)?.last_run == state.run))
+            if !(match state.inputs.get(c) {
+                Some(entry) => entry.last_run == state.run,
+                None => false,
+            }
                 && ((state.inputs.get(c).ok_or(Fault::Absent)?.phase
                     == InputPhase::Staged)
                     || (state.inputs.get(c).ok_or(Fault::Absent)?.phase
@@ -3598,10 +3569,10 @@ fn invariant_staged_belong_to_run(state: &State) -> Result<bool, Fault> {
 fn invariant_queued_are_queued(state: &State) -> Result<bool, Fault> {
     Ok('all_q: {
         for q in state.queue.iter() {
-            if !((state.inputs.contains_key(q)
-                && (state.inputs.get(q).ok_or(Fault::Absent)?.phase
-                    == InputPhase::Queued))
-                && (state.inputs.get(q).ok_or(Fault::Absent)?.lane == Lane::Queue))
+            if !(match state.inputs.get(q) {
+                Some(entry) => entry.phase == InputPhase::Queued,
+                None => false,
+            } && (state.inputs.get(q).ok_or(Fault::Absent)?.lane == Lane::Queue))
             {
                 break 'all_q false;
             }
@@ -3613,10 +3584,10 @@ fn invariant_queued_are_queued(state: &State) -> Result<bool, Fault> {
 fn invariant_steered_are_queued(state: &State) -> Result<bool, Fault> {
     Ok('all_s: {
         for s in state.steer.iter() {
-            if !((state.inputs.contains_key(s)
-                && (state.inputs.get(s).ok_or(Fault::Absent)?.phase
-                    == InputPhase::Queued))
-                && (state.inputs.get(s).ok_or(Fault::Absent)?.lane == Lane::Steer))
+            if !(match state.inputs.get(s) {
+                Some(entry) => entry.phase == InputPhase::Queued,
+                None => false,
+            } && (state.inputs.get(s).ok_or(Fault::Absent)?.lane == Lane::Steer))
             {
                 break 'all_s false;
             }

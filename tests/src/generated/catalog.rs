@@ -160,6 +160,7 @@ pub struct State {
     pub last: Method,
     pub tagged: u64,
     pub floor: String,
+    pub stocked: bool,
 }
 
 impl State {
@@ -172,6 +173,7 @@ impl State {
             last: Method::GET,
             tagged: 0u64,
             floor: String::from("m"),
+            stocked: false,
         }
     }
 }
@@ -189,6 +191,10 @@ pub enum Input {
     /// `failed`, a name dispatch once used for a local of its own.
     Add { fire_add: Item, guards_add: Method, failed: bool },
     Close,
+    Restock { title: Title, qty: u64 },
+    /// A key named like the local the generator binds a looked-up entry to.
+    Relabel { entry: Title },
+    Sweep,
 }
 
 impl Input {
@@ -196,6 +202,9 @@ impl Input {
         match self {
             Input::Add { .. } => InputKind::Add,
             Input::Close => InputKind::Close,
+            Input::Restock { .. } => InputKind::Restock,
+            Input::Relabel { .. } => InputKind::Relabel,
+            Input::Sweep => InputKind::Sweep,
         }
     }
 }
@@ -218,16 +227,29 @@ pub enum InputKind {
     /// `failed`, a name dispatch once used for a local of its own.
     Add,
     Close,
+    Restock,
+    /// A key named like the local the generator binds a looked-up entry to.
+    Relabel,
+    Sweep,
 }
 
 impl InputKind {
     /// Every variant, in declaration order.
-    pub const ALL: [InputKind; 2usize] = [InputKind::Add, InputKind::Close];
+    pub const ALL: [InputKind; 5usize] = [
+        InputKind::Add,
+        InputKind::Close,
+        InputKind::Restock,
+        InputKind::Relabel,
+        InputKind::Sweep,
+    ];
     /// The name as written in the spec.
     pub fn name(self) -> &'static str {
         match self {
             InputKind::Add => "Add",
             InputKind::Close => "Close",
+            InputKind::Restock => "Restock",
+            InputKind::Relabel => "Relabel",
+            InputKind::Sweep => "Sweep",
         }
     }
 }
@@ -304,14 +326,20 @@ pub enum TransitionId {
     /// A second candidate, so that dispatch keeps the first one's failing guard while
     /// `failed` is bound.
     AddFailed,
+    Restock,
+    Relabel,
+    Sweep,
     Close,
 }
 
 impl TransitionId {
     /// Every variant, in declaration order.
-    pub const ALL: [TransitionId; 3usize] = [
+    pub const ALL: [TransitionId; 6usize] = [
         TransitionId::Add,
         TransitionId::AddFailed,
+        TransitionId::Restock,
+        TransitionId::Relabel,
+        TransitionId::Sweep,
         TransitionId::Close,
     ];
     /// The name as written in the spec.
@@ -319,6 +347,9 @@ impl TransitionId {
         match self {
             TransitionId::Add => "add",
             TransitionId::AddFailed => "add_failed",
+            TransitionId::Restock => "restock",
+            TransitionId::Relabel => "relabel",
+            TransitionId::Sweep => "sweep",
             TransitionId::Close => "close",
         }
     }
@@ -351,6 +382,33 @@ pub const TRANSITIONS: &[TransitionInfo] = &[
         from: &[Phase::Open],
         to: None,
         guards: &["marked_failed"],
+        effects: &[],
+    },
+    TransitionInfo {
+        id: TransitionId::Restock,
+        name: "restock",
+        input: InputKind::Restock,
+        from: &[Phase::Open],
+        to: None,
+        guards: &["known"],
+        effects: &[],
+    },
+    TransitionInfo {
+        id: TransitionId::Relabel,
+        name: "relabel",
+        input: InputKind::Relabel,
+        from: &[Phase::Open],
+        to: None,
+        guards: &[],
+        effects: &[],
+    },
+    TransitionInfo {
+        id: TransitionId::Sweep,
+        name: "sweep",
+        input: InputKind::Sweep,
+        from: &[Phase::Open],
+        to: None,
+        guards: &[],
         effects: &[],
     },
     TransitionInfo {
@@ -392,8 +450,13 @@ use ::suricate_kernel::Fault;
 #[derive(Debug, Clone)]
 enum UndoStep {
     ItemsEntry(Title, Option<Item>),
+    /// Old value of `items[k].qty`.
+    ItemsLeaf0(Title, u64),
+    /// Old value of `items[k].title`.
+    ItemsLeaf1(Title, Title),
     LastReplaced(Method),
     OrderPushed,
+    StockedReplaced(bool),
     TaggedReplaced(u64),
 }
 
@@ -417,10 +480,21 @@ fn undo(state: &mut State, phase: Phase, steps: &mut Vec<UndoStep>) {
                     }
                 }
             }
+            UndoStep::ItemsLeaf0(k, old) => {
+                if let Some(entry) = state.items.get_mut(&k) {
+                    entry.qty = old;
+                }
+            }
+            UndoStep::ItemsLeaf1(k, old) => {
+                if let Some(entry) = state.items.get_mut(&k) {
+                    entry.title = old;
+                }
+            }
             UndoStep::LastReplaced(old) => state.last = old,
             UndoStep::OrderPushed => {
                 state.order.pop_back();
             }
+            UndoStep::StockedReplaced(old) => state.stocked = old,
             UndoStep::TaggedReplaced(old) => state.tagged = old,
         }
     }
@@ -466,6 +540,17 @@ fn guards_add_failed(
 ) -> Result<Option<&'static str>, Fault> {
     if !(*failed) {
         return Ok(Some("marked_failed"));
+    }
+    Ok(None)
+}
+
+/// Guards of `restock`: the first that does not hold, if any.
+fn guards_restock(state: &State, title: &Title) -> Result<Option<&'static str>, Fault> {
+    if !match state.items.get(title) {
+        Some(entry) => entry.qty < 1000u64,
+        None => false,
+    } {
+        return Ok(Some("known"));
     }
     Ok(None)
 }
@@ -529,6 +614,121 @@ fn fire_add_failed(
     Ok(())
 }
 
+/// Runs the updates and emits of `restock`, recording undo steps.
+fn fire_restock(
+    state: &mut State,
+    undo: &mut Vec<UndoStep>,
+    _effects: &mut Vec<Effect>,
+    title: &Title,
+    qty: &u64,
+) -> Result<(), Fault> {
+    {
+        let entry = {
+            let (k, value) = (
+                title.clone(),
+                state
+                    .items
+                    .get(title)
+                    .ok_or(Fault::Absent)?
+                    .qty
+                    .checked_add(*qty)
+                    .ok_or(Fault::Overflow)?,
+            );
+            let entry = state.items.get_mut(&k).ok_or(Fault::Absent)?;
+            let old = ::std::mem::replace(&mut entry.qty, value);
+            undo.push(UndoStep::ItemsLeaf0(k, old));
+            entry
+        };
+        {
+            let new = entry.qty;
+            undo.push(
+                UndoStep::TaggedReplaced(::std::mem::replace(&mut state.tagged, new)),
+            );
+        }
+        {
+            let (k, value) = (title.clone(), title.clone());
+            let old = ::std::mem::replace(&mut entry.title, value);
+            undo.push(UndoStep::ItemsLeaf1(k, old));
+        }
+    }
+    Ok(())
+}
+
+/// Runs the updates and emits of `relabel`, recording undo steps.
+fn fire_relabel(
+    state: &mut State,
+    undo: &mut Vec<UndoStep>,
+    _effects: &mut Vec<Effect>,
+    entry: &Title,
+) -> Result<(), Fault> {
+    if state.items.contains_key(entry) {
+        {
+            let (k, value) = (entry.clone(), 0u64);
+            let entry = state.items.get_mut(&k).ok_or(Fault::Absent)?;
+            let old = ::std::mem::replace(&mut entry.qty, value);
+            undo.push(UndoStep::ItemsLeaf0(k, old));
+        }
+        {
+            let new = state.items.get(entry).ok_or(Fault::Absent)?.qty;
+            undo.push(
+                UndoStep::TaggedReplaced(::std::mem::replace(&mut state.tagged, new)),
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Runs the updates and emits of `sweep`, recording undo steps.
+fn fire_sweep(
+    state: &mut State,
+    undo: &mut Vec<UndoStep>,
+    _effects: &mut Vec<Effect>,
+) -> Result<(), Fault> {
+    for (k, v) in state.items.clone().into_iter().collect::<Vec<_>>().iter() {
+        if let Some(entry) = state.items.get_mut(k) {
+            {
+                let (k, value) = (
+                    k.clone(),
+                    v.qty.checked_add(1u64).ok_or(Fault::Overflow)?,
+                );
+                let old = ::std::mem::replace(&mut entry.qty, value);
+                undo.push(UndoStep::ItemsLeaf0(k, old));
+            }
+        }
+    }
+    for t in state.order.iter() {
+        if let Some(entry) = state.items.get_mut(t) {
+            {
+                let (k, value) = (
+                    t.clone(),
+                    entry.qty.checked_sub(1u64).ok_or(Fault::Overflow)?,
+                );
+                let old = ::std::mem::replace(&mut entry.qty, value);
+                undo.push(UndoStep::ItemsLeaf0(k, old));
+            }
+            {
+                let new = 'all_u: {
+                    for u in state.order.iter() {
+                        if !match state.items.get(u) {
+                            Some(entry) => entry.qty > 0u64,
+                            None => false,
+                        } {
+                            break 'all_u false;
+                        }
+                    }
+                    true
+                };
+                undo.push(
+                    UndoStep::StockedReplaced(
+                        ::std::mem::replace(&mut state.stocked, new),
+                    ),
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Runs the updates and emits of `close`, recording undo steps.
 fn fire_close(
     state: &mut State,
@@ -589,6 +789,51 @@ fn dispatch(
                     self::fire_close(state, undo, effects)
                         .map_err(|f| f.at::<Machine>(TransitionId::Close))?;
                     Ok(TransitionId::Close)
+                }
+                _ => Err(RejectReason::NotHandled),
+            }
+        }
+        Input::Restock { title, qty } => {
+            match state.phase {
+                Phase::Open => {
+                    let failed_0 = match self::guards_restock(state, title)
+                        .map_err(|f| f.at::<Machine>(TransitionId::Restock))?
+                    {
+                        None => {
+                            self::fire_restock(state, undo, effects, title, qty)
+                                .map_err(|f| f.at::<Machine>(TransitionId::Restock))?;
+                            return Ok(TransitionId::Restock);
+                        }
+                        Some(guard) => guard,
+                    };
+                    Err(
+                        RejectReason::GuardsFailed(
+                            vec![
+                                FailedGuard { transition : TransitionId::Restock, guard :
+                                failed_0 }
+                            ],
+                        ),
+                    )
+                }
+                _ => Err(RejectReason::NotHandled),
+            }
+        }
+        Input::Relabel { entry } => {
+            match state.phase {
+                Phase::Open => {
+                    self::fire_relabel(state, undo, effects, entry)
+                        .map_err(|f| f.at::<Machine>(TransitionId::Relabel))?;
+                    Ok(TransitionId::Relabel)
+                }
+                _ => Err(RejectReason::NotHandled),
+            }
+        }
+        Input::Sweep => {
+            match state.phase {
+                Phase::Open => {
+                    self::fire_sweep(state, undo, effects)
+                        .map_err(|f| f.at::<Machine>(TransitionId::Sweep))?;
+                    Ok(TransitionId::Sweep)
                 }
                 _ => Err(RejectReason::NotHandled),
             }

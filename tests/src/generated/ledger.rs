@@ -884,8 +884,10 @@ fn guards_release(state: &State, id: &u64) -> Result<Option<&'static str>, Fault
 /// Guards of `tag`: the first that does not hold, if any.
 fn guards_tag(state: &State, name: &String) -> Result<Option<&'static str>, Fault> {
     if !((!(*name).is_empty())
-        && (!(state.tags.contains_key(name)
-            && ((*state.tags.get(name).ok_or(Fault::Absent)?) > 5u64))))
+        && (!match state.tags.get(name) {
+            Some(entry) => (*entry) > 5u64,
+            None => false,
+        }))
     {
         return Ok(Some("short"));
     }
@@ -1268,10 +1270,9 @@ fn fire_sweep(
             }
             effects.push(Effect::Swept { id: *id });
         } else {
-            if state.holds.contains_key(id) {
+            if let Some(entry) = state.holds.get_mut(id) {
                 {
                     let (k, value) = (*id, Kind::Fee);
-                    let entry = state.holds.get_mut(&k).ok_or(Fault::Absent)?;
                     let old = ::std::mem::replace(&mut entry.entry.kind, value);
                     undo.push(UndoStep::HoldsLeaf0(k, old));
                 }

@@ -1,0 +1,151 @@
+//! One map lookup where the spec names the same entry several times.
+//!
+//! A `Map` is a `BTreeMap`, and a lookup of a recent key in a map of a thousand entries
+//! costs tens of nanoseconds; specs name one entry many times in a row
+//! (`c in self.m && self.m[c].f == x`, or `self.m[c].a = ..; self.m[c].b = ..;`). The
+//! generator binds such an entry once, to the local `entry`, and reads and writes it
+//! through that:
+//!
+//! - `k in self.m && e` becomes `match state.m.get(k) { Some(entry) => e, None => false }`;
+//! - `if k in self.m { run.. }` becomes `if let Some(entry) = state.m.get_mut(k) { .. }`;
+//! - a run of statements that starts by writing `self.m[k]` looks the entry up once.
+//!
+//! Only where it cannot change behaviour: the key is a *stable* expression (a variable,
+//! an input field or an `old()` value, which no statement can change), every access to the
+//! map inside is to that key, no quantifier in it rebinds a name the key reads, and nothing
+//! in it reads a spec name `entry` (which the local would shadow). A run is a sequence of
+//! straight-line statements, so an entry that was there at its start is there throughout,
+//! and faults are raised in the same order as without it.
+
+use super::kernel::visit_expr;
+use crate::ir::{BinOp, Binder, Emit, Expr, ExprKind, Stmt, Ty};
+
+/// The local an entry is bound to.
+pub const LOCAL: &str = "entry";
+
+/// `k in self.m` on a map with a stable key: the map's field and the key.
+pub fn membership(e: &Expr) -> Option<(&str, &Expr)> {
+    let ExprKind::Binary(BinOp::In, key, coll) = &e.kind else {
+        return None;
+    };
+    match (&coll.kind, &coll.ty) {
+        (ExprKind::SelfField(m), Ty::Map(..)) if stable(key) && !reads_local(key) => Some((m, key)),
+        _ => None,
+    }
+}
+
+/// Whether `e`'s value cannot change while a transition runs: it reads only variables,
+/// input fields and `old()` values.
+pub fn stable(e: &Expr) -> bool {
+    match &e.kind {
+        ExprKind::Var(_) | ExprKind::InputField(_) | ExprKind::Old(_) => true,
+        ExprKind::Bool(_)
+        | ExprKind::U64(_)
+        | ExprKind::I64(_)
+        | ExprKind::Str(_)
+        | ExprKind::Variant { .. } => true,
+        ExprKind::Field(inner, _) | ExprKind::Coerce(inner) | ExprKind::Some(inner) => {
+            stable(inner)
+        }
+        _ => false,
+    }
+}
+
+/// Whether `e` may read `self.<map>[key]` through the bound entry: it touches the map only
+/// at that key, rebinds no name the key reads, and does not read a spec name `entry`.
+pub fn through_entry(e: &Expr, map: &str, key: &Expr) -> bool {
+    let names = names_read(key);
+    let (mut maps, mut entries, mut ok) = (0, 0, !reads_local(e));
+    visit_expr(e, &mut |x| match &x.kind {
+        ExprKind::SelfField(f) if f == map => maps += 1,
+        ExprKind::Index(m, k) if is_field(m, map) && **k == *key => entries += 1,
+        // The checker forbids shadowing today; this keeps the rewrite right regardless.
+        ExprKind::Quant { binder, .. } => ok &= !binds_any(binder, &names),
+        _ => {}
+    });
+    // Each entry access holds exactly one mention of the map (the key mentions none).
+    ok && maps == entries
+}
+
+/// Whether `e` reads `self.<map>[key]`.
+pub fn reads_entry(e: &Expr, map: &str, key: &Expr) -> bool {
+    let mut found = false;
+    visit_expr(e, &mut |x| {
+        found |= matches!(&x.kind, ExprKind::Index(m, k) if is_field(m, map) && **k == *key);
+    });
+    found
+}
+
+/// How many of `stmts`, from the first, can use an entry of `self.<map>` bound at `key`:
+/// writes of that entry's fields, and writes of other fields, pushes and emits that read
+/// the map only through the entry.
+pub fn run_len(stmts: &[Stmt], map: &str, key: &Expr) -> usize {
+    stmts.iter().take_while(|s| member(s, map, key)).count()
+}
+
+fn member(s: &Stmt, map: &str, key: &Expr) -> bool {
+    let ok = |e: &Expr| through_entry(e, map, key);
+    match s {
+        Stmt::MapFieldSet {
+            field,
+            key: k,
+            value,
+            ..
+        } => field == map && k == key && ok(value),
+        Stmt::Assign { field, value }
+        | Stmt::AddAssign { field, value }
+        | Stmt::SubAssign { field, value }
+        | Stmt::PushBack { field, value } => field != map && ok(value),
+        Stmt::Emit(Emit { fields, .. }) => fields.iter().all(|(_, v)| ok(v)),
+        _ => false,
+    }
+}
+
+/// Whether `s` writes `self.<map>[key]`, or reads it.
+pub fn uses_entry(s: &Stmt, map: &str, key: &Expr) -> bool {
+    match s {
+        Stmt::MapFieldSet { field, key: k, .. } if field == map && k == key => true,
+        Stmt::Assign { value, .. }
+        | Stmt::AddAssign { value, .. }
+        | Stmt::SubAssign { value, .. }
+        | Stmt::PushBack { value, .. } => reads_entry(value, map, key),
+        Stmt::Emit(Emit { fields, .. }) => fields.iter().any(|(_, v)| reads_entry(v, map, key)),
+        _ => false,
+    }
+}
+
+/// Whether `s` writes a field of `self.<map>[key]`.
+pub fn writes_entry(s: &Stmt, map: &str, key: &Expr) -> bool {
+    matches!(s, Stmt::MapFieldSet { field, key: k, .. } if field == map && k == key)
+}
+
+/// Whether `e` reads a variable or input field named like the local, which would shadow it.
+pub fn reads_local(e: &Expr) -> bool {
+    let mut found = false;
+    visit_expr(e, &mut |x| {
+        found |= matches!(&x.kind, ExprKind::Var(n) | ExprKind::InputField(n) if n == LOCAL);
+    });
+    found
+}
+
+fn is_field(e: &Expr, map: &str) -> bool {
+    matches!(&e.kind, ExprKind::SelfField(f) if f == map)
+}
+
+/// The variable and input-field names `e` reads.
+fn names_read(e: &Expr) -> Vec<String> {
+    let mut names = Vec::new();
+    visit_expr(e, &mut |x| {
+        if let ExprKind::Var(n) | ExprKind::InputField(n) = &x.kind {
+            names.push(n.clone());
+        }
+    });
+    names
+}
+
+fn binds_any(binder: &Binder, names: &[String]) -> bool {
+    match binder {
+        Binder::One(x) => names.contains(x),
+        Binder::Pair(k, v) => names.contains(k) || names.contains(v),
+    }
+}

@@ -1,0 +1,191 @@
+//! Transitions whose generated code looks a map entry up once for several mentions of it
+//! (codegen/src/rust/entry.rs): the Catalog kernel of the edge-case spec, step by step,
+//! checked against expected values and against the reference interpreter, faults and
+//! rollback included.
+
+use std::collections::BTreeSet;
+use suricate_codegen::interpreter::Interpreter;
+use suricate_codegen::ir::Machine;
+use suricate_tests::generated::catalog::{
+    Authority, FailedGuard, Input, Item, Method, RejectReason, State, Title, Transition,
+    TransitionId,
+};
+
+fn machine() -> Machine {
+    let source = include_str!("../../codegen/tests/specs/edge_cases.machine");
+    let (spec, _) = suricate_codegen::check(source, "edge_cases.machine").expect("spec checks");
+    spec.machines
+        .into_iter()
+        .find(|m| m.name == "Catalog")
+        .expect("Catalog")
+}
+
+/// Applies `input` to the kernel and the interpreter; both must agree on the outcome and
+/// the state. Returns the kernel's result.
+fn step(
+    kernel: &mut Authority,
+    reference: &mut Interpreter<'_>,
+    input: Input,
+) -> Result<Transition, RejectReason> {
+    let json = serde_json::to_value(&input).expect("input serialises");
+    let expected = reference.apply(&json);
+    let actual = kernel.apply(input).map_err(|r| r.reason);
+    match (&actual, &expected) {
+        (Ok(t), Ok(fired)) => assert_eq!(t.id.name(), fired.transition, "{json}"),
+        (Err(_), Err(_)) => {}
+        _ => panic!("kernel and interpreter disagree on {json}: {actual:?} / {expected:?}"),
+    }
+    assert_eq!(
+        serde_json::to_value(kernel.state()).unwrap(),
+        reference.state_json(),
+        "after {json}"
+    );
+    actual
+}
+
+fn title(s: &str) -> Title {
+    Title(s.to_string())
+}
+
+fn add(name: &str, qty: u64) -> Input {
+    Input::Add {
+        fire_add: Item {
+            title: title(name),
+            // `bounded` wants every stored item to have a non-empty tag.
+            tags: BTreeSet::from(["new".to_string()]),
+            qty,
+        },
+        guards_add: Method::POST,
+        failed: false,
+    }
+}
+
+fn qty(state: &State, name: &str) -> u64 {
+    state.items[&title(name)].qty
+}
+
+#[test]
+fn restock_reads_and_writes_one_entry() {
+    let m = machine();
+    let (mut kernel, mut reference) = (Authority::new(), Interpreter::new(&m));
+    step(&mut kernel, &mut reference, add("a", 2)).expect("add a");
+    step(&mut kernel, &mut reference, add("b", 7)).expect("add b");
+    let before = kernel.state().clone();
+
+    let t = step(
+        &mut kernel,
+        &mut reference,
+        Input::Restock {
+            title: title("a"),
+            qty: 3,
+        },
+    )
+    .expect("restock a");
+    assert_eq!(t.id, TransitionId::Restock);
+    assert_eq!(qty(kernel.state(), "a"), 5);
+    assert_eq!(qty(kernel.state(), "b"), 7, "the other entry is untouched");
+    assert_eq!(
+        kernel.state().tagged,
+        5,
+        "read back through the bound entry"
+    );
+
+    kernel.rollback(t).expect("latest rolls back");
+    assert_eq!(kernel.state(), &before);
+}
+
+#[test]
+fn restock_of_an_unknown_title_fails_its_guard() {
+    let m = machine();
+    let (mut kernel, mut reference) = (Authority::new(), Interpreter::new(&m));
+    step(&mut kernel, &mut reference, add("a", 2)).expect("add a");
+    let reason = step(
+        &mut kernel,
+        &mut reference,
+        Input::Restock {
+            title: title("b"),
+            qty: 1,
+        },
+    )
+    .expect_err("b is not in the catalogue");
+    assert_eq!(
+        reason,
+        RejectReason::GuardsFailed(vec![FailedGuard {
+            transition: TransitionId::Restock,
+            guard: "known",
+        }])
+    );
+}
+
+#[test]
+fn an_overflow_in_the_first_write_leaves_the_state_as_it_was() {
+    let m = machine();
+    let (mut kernel, mut reference) = (Authority::new(), Interpreter::new(&m));
+    step(&mut kernel, &mut reference, add("a", 2)).expect("add a");
+    let before = kernel.state().clone();
+    let reason = step(
+        &mut kernel,
+        &mut reference,
+        Input::Restock {
+            title: title("a"),
+            qty: u64::MAX,
+        },
+    )
+    .expect_err("2 + u64::MAX overflows");
+    assert_eq!(
+        reason,
+        RejectReason::Overflow {
+            transition: TransitionId::Restock
+        }
+    );
+    assert_eq!(kernel.state(), &before);
+}
+
+#[test]
+fn a_key_named_entry_is_looked_up_normally() {
+    let m = machine();
+    let (mut kernel, mut reference) = (Authority::new(), Interpreter::new(&m));
+    step(&mut kernel, &mut reference, add("a", 4)).expect("add a");
+    step(
+        &mut kernel,
+        &mut reference,
+        Input::Relabel { entry: title("a") },
+    )
+    .expect("relabel");
+    assert_eq!(qty(kernel.state(), "a"), 0);
+    assert_eq!(kernel.state().tagged, 0);
+    // An unknown key skips the branch.
+    let before = kernel.state().clone();
+    step(
+        &mut kernel,
+        &mut reference,
+        Input::Relabel { entry: title("z") },
+    )
+    .expect("relabel");
+    assert_eq!(kernel.state(), &before);
+}
+
+#[test]
+fn sweep_writes_each_entry_and_reads_the_others() {
+    let m = machine();
+    let (mut kernel, mut reference) = (Authority::new(), Interpreter::new(&m));
+    step(&mut kernel, &mut reference, add("a", 0)).expect("add a");
+    step(&mut kernel, &mut reference, add("b", 5)).expect("add b");
+    // +1 then -1 for each item: quantities unchanged. `stocked` is computed after each
+    // decrement over every item, so it sees `b` after `a` went back to 0.
+    step(&mut kernel, &mut reference, Input::Sweep).expect("sweep");
+    assert_eq!((qty(kernel.state(), "a"), qty(kernel.state(), "b")), (0, 5));
+    assert!(!kernel.state().stocked, "a is empty");
+
+    step(
+        &mut kernel,
+        &mut reference,
+        Input::Restock {
+            title: title("a"),
+            qty: 1,
+        },
+    )
+    .expect("restock a");
+    step(&mut kernel, &mut reference, Input::Sweep).expect("sweep");
+    assert!(kernel.state().stocked, "every item has stock");
+}
