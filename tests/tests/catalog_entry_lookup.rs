@@ -3,11 +3,10 @@
 //! checked against expected values and against the reference interpreter, faults and
 //! rollback included.
 
-use std::collections::BTreeSet;
 use suricate_codegen::interpreter::Interpreter;
 use suricate_codegen::ir::Machine;
 use suricate_tests::generated::catalog::{
-    Authority, FailedGuard, Input, Item, Method, RejectReason, State, Title, Transition,
+    Authority, Effect, FailedGuard, Input, Item, Method, RejectReason, State, Title, Transition,
     TransitionId,
 };
 
@@ -48,11 +47,15 @@ fn title(s: &str) -> Title {
 }
 
 fn add(name: &str, qty: u64) -> Input {
+    add_tagged(name, qty, &["new"])
+}
+
+/// `bounded` refuses an add while a stored item has no non-empty tag.
+fn add_tagged(name: &str, qty: u64, tags: &[&str]) -> Input {
     Input::Add {
         fire_add: Item {
             title: title(name),
-            // `bounded` wants every stored item to have a non-empty tag.
-            tags: BTreeSet::from(["new".to_string()]),
+            tags: tags.iter().map(|t| t.to_string()).collect(),
             qty,
         },
         guards_add: Method::POST,
@@ -82,6 +85,14 @@ fn restock_reads_and_writes_one_entry() {
     )
     .expect("restock a");
     assert_eq!(t.id, TransitionId::Restock);
+    assert_eq!(
+        t.effects,
+        vec![Effect::Restocked {
+            title: title("a"),
+            qty: 5
+        }],
+        "the emit between two writes reads the entry as written so far"
+    );
     assert_eq!(qty(kernel.state(), "a"), 5);
     assert_eq!(qty(kernel.state(), "b"), 7, "the other entry is untouched");
     assert_eq!(
@@ -108,13 +119,23 @@ fn restock_of_an_unknown_title_fails_its_guard() {
         },
     )
     .expect_err("b is not in the catalogue");
-    assert_eq!(
-        reason,
-        RejectReason::GuardsFailed(vec![FailedGuard {
-            transition: TransitionId::Restock,
-            guard: "known",
-        }])
-    );
+    let known_fails = RejectReason::GuardsFailed(vec![FailedGuard {
+        transition: TransitionId::Restock,
+        guard: "known",
+    }]);
+    assert_eq!(reason, known_fails);
+    // The last conjunct of `known`, read through the same lookup.
+    step(&mut kernel, &mut reference, add_tagged("b", 1, &[])).expect("add b");
+    let reason = step(
+        &mut kernel,
+        &mut reference,
+        Input::Restock {
+            title: title("b"),
+            qty: 1,
+        },
+    )
+    .expect_err("b has no tags");
+    assert_eq!(reason, known_fails);
 }
 
 #[test]

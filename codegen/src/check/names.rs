@@ -75,6 +75,13 @@ const GENERATED_LOCALS: &[&str] = &[
 /// dispatch keeps each candidate's failing guard in `failed_0`, `failed_1`, ...
 const GENERATED_LOCAL_PREFIXES: &[&str] = &["old_", "failed_"];
 
+/// Locals the generated code binds only after evaluating every spec expression that could
+/// read a variable of the same name, so spec variables may use these names; a type may
+/// not, because a newtype is a tuple struct, which no Rust binding may shadow.
+const GENERATED_HELPER_LOCALS: &[&str] = &[
+    "entry", "k", "value", "old", "new", "x", "f", "log", "steps", "phase",
+];
+
 /// Type names the language provides.
 pub(crate) const BUILTIN_TYPES: &[&str] = &[
     "bool", "u64", "i64", "string", "Phase", "Option", "Seq", "Set", "Map",
@@ -235,6 +242,25 @@ impl Checker<'_> {
             )
             .label("reserved name")
             .help("choose another name for this type");
+            self.report(d);
+            return false;
+        }
+        let name = id.name.as_str();
+        if GENERATED_LOCALS.contains(&name)
+            || GENERATED_HELPER_LOCALS.contains(&name)
+            || GENERATED_LOCAL_PREFIXES.iter().any(|p| name.starts_with(p))
+        {
+            let d = Diagnostic::new(
+                Code::ReservedName,
+                id.span,
+                format!("`{name}` clashes with a local of the generated Rust code"),
+            )
+            .label("reserved name")
+            .help(format!(
+                "choose another name for this type; reserved: {}, {} and names starting with `old_` or `failed_`",
+                GENERATED_LOCALS.join(", "),
+                GENERATED_HELPER_LOCALS.join(", ")
+            ));
             self.report(d);
             return false;
         }

@@ -614,6 +614,22 @@ fn did_you_mean_accepts_one_edit_in_names_of_three_or_more() {
 }
 
 #[test]
+fn types_cannot_take_the_names_of_generated_locals() {
+    // A newtype is a tuple struct: a `let entry`, `Some(entry)` or parameter of that name
+    // in the generated code would not compile.
+    for name in ["entry", "k", "state", "failed_x", "old_thing"] {
+        let src = format!(
+            "machine M {{
+                type {name} = u64;
+                phases {{ A }}
+                initial A;
+            }}"
+        );
+        assert_eq!(codes(&src), vec![Code::ReservedName], "{name}");
+    }
+}
+
+#[test]
 fn input_fields_cannot_take_the_names_of_generated_locals() {
     for name in ["state", "failed_0", "failed_guard", "old_count"] {
         let src = format!(

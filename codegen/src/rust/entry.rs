@@ -34,8 +34,8 @@ pub fn membership(e: &Expr) -> Option<(&str, &Expr)> {
     }
 }
 
-/// Whether `e`'s value cannot change while a transition runs: it reads only variables,
-/// input fields and `old()` values.
+/// Whether `e`'s value cannot change while a transition runs: a variable, an input field,
+/// an `old()` value or a literal, or a field, conversion or `some(..)` of one.
 pub fn stable(e: &Expr) -> bool {
     match &e.kind {
         ExprKind::Var(_) | ExprKind::InputField(_) | ExprKind::Old(_) => true,

@@ -418,21 +418,35 @@ impl<'m> ExprGen<'m> {
         }
     }
 
-    /// `k in self.m && e`, where `e` reads `self.m[k]`, as one lookup (see `entry.rs`).
-    /// Not inside another bound entry: its local would be shadowed, and in an update the
-    /// map could be borrowed mutably.
+    /// `k in self.m && e1 && e2 ..`, where the `e`s read `self.m[k]`, as one lookup (see
+    /// `entry.rs`). `a && b` is `a` and `b`; `&&` groups to the left, so the membership
+    /// test is the leftmost conjunct of `a`. Not inside another bound entry: its local
+    /// would be shadowed, and in an update the map could be borrowed mutably.
     fn entry_and(&self, a: &Expr, b: &Expr) -> Option<TokenStream> {
         if self.entry.is_some() {
             return None;
         }
-        let (map, key) = entry::membership(a)?;
-        if !entry::through_entry(b, map, key) || !entry::reads_entry(b, map, key) {
+        let mut conjuncts = vec![b];
+        let mut first = a;
+        while let ExprKind::Binary(BinOp::And, left, right) = &first.kind {
+            conjuncts.push(right);
+            first = left;
+        }
+        conjuncts.reverse();
+        let (map, key) = entry::membership(first)?;
+        let usable = conjuncts.iter().all(|c| entry::through_entry(c, map, key));
+        if !usable || !conjuncts.iter().any(|c| entry::reads_entry(c, map, key)) {
             return None;
         }
         let field = ident(map);
         let key_ref = self.borrowed(key);
         let local = ident(entry::LOCAL);
-        let body = self.with_entry(map, key).value_top(b);
+        let g = self.with_entry(map, key);
+        let rest: Vec<TokenStream> = conjuncts.iter().map(|c| g.value(c)).collect();
+        let body = match rest.as_slice() {
+            [one] => unparen(one.clone()),
+            _ => quote!(#(#rest)&&*),
+        };
         Some(quote!(match state.#field.get(#key_ref) {
             Some(#local) => #body,
             None => false,

@@ -603,7 +603,7 @@ impl<'m> KernelGen<'m> {
                 quote!(state.phase = Phase::#p;)
             }
         };
-        let emits = t.emits.iter().map(|e| self.emit(e));
+        let emits = t.emits.iter().map(|e| self.emit(&self.gen_, e));
         let uses_undo = !writes.is_empty();
         let uses_effects = !effects_of(t).is_empty();
         let uses_state =
@@ -907,13 +907,15 @@ impl<'m> KernelGen<'m> {
                 collection,
                 body,
             } => self.for_loop(binder, collection, body),
-            Stmt::Emit(e) => self.emit(e),
+            Stmt::Emit(e) => self.emit(g, e),
         }
     }
 
     /// Loops run over a snapshot of the collection: when the body writes the field being
     /// iterated, the elements are cloned first; otherwise the live collection is borrowed
-    /// (the body cannot change it, so that is the same snapshot).
+    /// (the body cannot change it, so that is the same snapshot). `entry_if` relies on
+    /// this: it binds an entry mutably only where the body writes the map, so no loop
+    /// borrows the map then.
     fn for_loop(&self, binder: &Binder, collection: &Expr, body: &[Stmt]) -> TokenStream {
         let g = &self.gen_;
         let mut writes = BTreeSet::new();
@@ -943,14 +945,15 @@ impl<'m> KernelGen<'m> {
         }
     }
 
-    fn emit(&self, e: &Emit) -> TokenStream {
+    /// `emit E { .. };`; `g` renders the fields (with or without a bound entry).
+    fn emit(&self, g: &ExprGen, e: &Emit) -> TokenStream {
         let name = ident(&e.effect);
         if e.fields.is_empty() {
             return quote!(effects.push(Effect::#name););
         }
         let fields = e.fields.iter().map(|(f, v)| {
             let f = ident(f);
-            let v = self.gen_.value_top(v);
+            let v = g.value_top(v);
             quote!(#f: #v)
         });
         quote!(effects.push(Effect::#name { #(#fields),* });)

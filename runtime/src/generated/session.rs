@@ -3550,15 +3550,14 @@ fn invariant_run_only_while_running(state: &State) -> Result<bool, Fault> {
 fn invariant_staged_belong_to_run(state: &State) -> Result<bool, Fault> {
     Ok('all_c: {
         for c in state.staged.iter() {
-            if !(match state.inputs.get(c) {
-                Some(entry) => entry.last_run == state.run,
+            if !match state.inputs.get(c) {
+                Some(entry) => {
+                    (entry.last_run == state.run)
+                        && ((entry.phase == InputPhase::Staged)
+                            || (entry.phase == InputPhase::Applied))
+                }
                 None => false,
-            }
-                && ((state.inputs.get(c).ok_or(Fault::Absent)?.phase
-                    == InputPhase::Staged)
-                    || (state.inputs.get(c).ok_or(Fault::Absent)?.phase
-                        == InputPhase::Applied)))
-            {
+            } {
                 break 'all_c false;
             }
         }
@@ -3569,11 +3568,12 @@ fn invariant_staged_belong_to_run(state: &State) -> Result<bool, Fault> {
 fn invariant_queued_are_queued(state: &State) -> Result<bool, Fault> {
     Ok('all_q: {
         for q in state.queue.iter() {
-            if !(match state.inputs.get(q) {
-                Some(entry) => entry.phase == InputPhase::Queued,
+            if !match state.inputs.get(q) {
+                Some(entry) => {
+                    (entry.phase == InputPhase::Queued) && (entry.lane == Lane::Queue)
+                }
                 None => false,
-            } && (state.inputs.get(q).ok_or(Fault::Absent)?.lane == Lane::Queue))
-            {
+            } {
                 break 'all_q false;
             }
         }
@@ -3584,11 +3584,12 @@ fn invariant_queued_are_queued(state: &State) -> Result<bool, Fault> {
 fn invariant_steered_are_queued(state: &State) -> Result<bool, Fault> {
     Ok('all_s: {
         for s in state.steer.iter() {
-            if !(match state.inputs.get(s) {
-                Some(entry) => entry.phase == InputPhase::Queued,
+            if !match state.inputs.get(s) {
+                Some(entry) => {
+                    (entry.phase == InputPhase::Queued) && (entry.lane == Lane::Steer)
+                }
                 None => false,
-            } && (state.inputs.get(s).ok_or(Fault::Absent)?.lane == Lane::Steer))
-            {
+            } {
                 break 'all_s false;
             }
         }

@@ -264,12 +264,14 @@ impl ::std::fmt::Display for InputKind {
 #[derive(Debug, Clone, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
 pub enum Effect {
     Added { title: Title },
+    Restocked { title: Title, qty: u64 },
 }
 
 impl Effect {
     pub fn kind(&self) -> EffectKind {
         match self {
             Effect::Added { .. } => EffectKind::Added,
+            Effect::Restocked { .. } => EffectKind::Restocked,
         }
     }
 }
@@ -289,15 +291,17 @@ impl Effect {
 )]
 pub enum EffectKind {
     Added,
+    Restocked,
 }
 
 impl EffectKind {
     /// Every variant, in declaration order.
-    pub const ALL: [EffectKind; 1usize] = [EffectKind::Added];
+    pub const ALL: [EffectKind; 2usize] = [EffectKind::Added, EffectKind::Restocked];
     /// The name as written in the spec.
     pub fn name(self) -> &'static str {
         match self {
             EffectKind::Added => "Added",
+            EffectKind::Restocked => "Restocked",
         }
     }
 }
@@ -391,7 +395,7 @@ pub const TRANSITIONS: &[TransitionInfo] = &[
         from: &[Phase::Open],
         to: None,
         guards: &["known"],
-        effects: &[],
+        effects: &[EffectKind::Restocked],
     },
     TransitionInfo {
         id: TransitionId::Relabel,
@@ -547,7 +551,7 @@ fn guards_add_failed(
 /// Guards of `restock`: the first that does not hold, if any.
 fn guards_restock(state: &State, title: &Title) -> Result<Option<&'static str>, Fault> {
     if !match state.items.get(title) {
-        Some(entry) => entry.qty < 1000u64,
+        Some(entry) => (entry.qty < 1000u64) && (!entry.tags.is_empty()),
         None => false,
     } {
         return Ok(Some("known"));
@@ -618,7 +622,7 @@ fn fire_add_failed(
 fn fire_restock(
     state: &mut State,
     undo: &mut Vec<UndoStep>,
-    _effects: &mut Vec<Effect>,
+    effects: &mut Vec<Effect>,
     title: &Title,
     qty: &u64,
 ) -> Result<(), Fault> {
@@ -639,6 +643,11 @@ fn fire_restock(
             undo.push(UndoStep::ItemsLeaf0(k, old));
             entry
         };
+        effects
+            .push(Effect::Restocked {
+                title: title.clone(),
+                qty: entry.qty,
+            });
         {
             let new = entry.qty;
             undo.push(
