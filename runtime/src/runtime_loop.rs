@@ -259,6 +259,8 @@ async fn finish_run(
                 .step(shared, k::Input::CommitRun { run: kernel_run }, ctx)
                 .await
             {
+                // The kernel said nothing is left to start: park without asking again.
+                Ok(Ok(step)) if step.park => return AfterRun::Next(Next::Park),
                 Ok(_) => return AfterRun::Next(next_run_locked(session, shared, epoch).await),
                 Err(e) => {
                     // The commit is not durable: treat the run as failed (it is retried).

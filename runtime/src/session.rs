@@ -116,6 +116,9 @@ pub(crate) struct Step {
     /// A boundary cancel or interrupt was dispatched to the executor.
     pub dispatched: bool,
     pub spawn_loop: bool,
+    /// A committed run left nothing to start (`RunCommitted { park }`): the loop parks
+    /// without a `StartRun`.
+    pub park: bool,
     /// A deferred `Wake` effect (see `StepContext::defer_wake`): the caller must call
     /// `Session::wake` after releasing the gate.
     pub wake: bool,
@@ -463,7 +466,9 @@ impl Session {
                 }
                 k::Effect::Removed => unregistered = true,
                 k::Effect::Forgotten => forgotten = true,
-                k::Effect::RunCommitted { run } => run_end = Some((kernel_io::run_id(*run), true)),
+                k::Effect::RunCommitted { run, .. } => {
+                    run_end = Some((kernel_io::run_id(*run), true))
+                }
                 k::Effect::RunFailed { run } | k::Effect::RunCancelled { run } => {
                     run_end = Some((kernel_io::run_id(*run), false))
                 }
@@ -620,7 +625,8 @@ impl Session {
                         attempt: *attempt,
                     });
                 }
-                k::Effect::RunCommitted { run } => {
+                k::Effect::RunCommitted { run, park } => {
+                    step.park = *park;
                     self.run_finished(shared, *run, RunOutcomeKind::Committed)
                 }
                 k::Effect::RunFailed { run } => {

@@ -8,13 +8,14 @@
 //! - after every step, each input is in exactly one place that matches its phase;
 //! - every transition that fires rolls back to the exact pre-state and fires the same way
 //!   again;
+//! - a commit tells the loop to park exactly when a `StartRun` would do nothing;
 //! - whatever the walk did, a session that can still run drains completely once it has a
 //!   loop: no input is left queued, staged or applied for good.
 
 use proptest::prelude::*;
 use suricate_runtime::generated::session::{
-    Authority, Durability, IdemKey, Input, InputId, InputPhase, Kind, Lane, Phase, RejectReason,
-    RunId, State,
+    Authority, Durability, Effect, IdemKey, Input, InputId, InputPhase, Kind, Lane, Phase,
+    RejectReason, RunId, State, TransitionId,
 };
 
 /// What the walk does next; run ids are filled in from the kernel's state when applied.
@@ -203,6 +204,7 @@ fn step(kernel: &mut Authority, input: Input) -> Result<(), TestCaseError> {
                 .apply(input.clone())
                 .map_err(|r| TestCaseError::fail(format!("{r} on the second application")))?;
             prop_assert_eq!((again.id, &again.effects), (id, &effects));
+            park_agrees_with_start_run(kernel, &effects)?;
         }
         Err(rejection) => {
             let ordinary = matches!(
@@ -211,6 +213,29 @@ fn step(kernel: &mut Authority, input: Input) -> Result<(), TestCaseError> {
             );
             prop_assert!(ordinary, "{rejection} for {input:?} in {before:?}");
             prop_assert_eq!(kernel.state(), &before, "a rejection changed the state");
+        }
+    }
+    Ok(())
+}
+
+/// A commit that tells the loop to park (`RunCommitted { park: true }`) lets it skip the
+/// `StartRun` it would otherwise send: that must be exactly when `StartRun` would start
+/// nothing and retire nothing.
+fn park_agrees_with_start_run(kernel: &Authority, effects: &[Effect]) -> Result<(), TestCaseError> {
+    for effect in effects {
+        if let Effect::RunCommitted { park, .. } = effect {
+            let next = kernel
+                .preview(&Input::StartRun {
+                    unregistering: false,
+                })
+                .map_err(|r| TestCaseError::fail(format!("StartRun after a commit: {r}")))?;
+            prop_assert_eq!(
+                *park,
+                next.id == TransitionId::StartNothing,
+                "park = {} but StartRun would fire {}",
+                park,
+                next.id
+            );
         }
     }
     Ok(())

@@ -709,7 +709,10 @@ pub enum Effect {
         prompt: bool,
         attempt: u64,
     },
-    RunCommitted { run: RunId },
+    /// `park`: after this commit both lanes are empty and no retire is waiting, so a
+    /// `StartRun` now would change nothing (`start_nothing` or `hold_for_unregister`): the
+    /// loop parks without asking.
+    RunCommitted { run: RunId, park: bool },
     RunFailed { run: RunId },
     RunCancelled { run: RunId },
     /// A control operation ended the run in flight (stop, destroy, unregister, recover).
@@ -794,6 +797,9 @@ pub enum EffectKind {
     /// `prompt`: the run is a lone prompt (its boundary for the executor); otherwise a batch.
     /// `attempt`: which attempt the run is for its contributors (1 for a first run).
     RunStarted,
+    /// `park`: after this commit both lanes are empty and no retire is waiting, so a
+    /// `StartRun` now would change nothing (`start_nothing` or `hold_for_unregister`): the
+    /// loop parks without asking.
     RunCommitted,
     RunFailed,
     RunCancelled,
@@ -2343,7 +2349,11 @@ fn fire_commit_run(
         undo.push(UndoStep::RunReplaced(::std::mem::replace(&mut state.run, new)));
     }
     state.phase = Phase::Attached;
-    effects.push(Effect::RunCommitted { run: *run });
+    effects
+        .push(Effect::RunCommitted {
+            run: *run,
+            park: (state.steer.is_empty() && state.queue.is_empty()) && (!state.retiring),
+        });
     Ok(())
 }
 
