@@ -209,6 +209,10 @@ pub enum Stmt {
         body: Vec<Stmt>,
         span: Span,
     },
+    /// `break;`: ends the innermost `for` loop.
+    Break {
+        span: Span,
+    },
     Emit(Emit),
 }
 

@@ -53,6 +53,9 @@ pub enum Code {
     UnestablishedPartial,
     /// `old(...)` where there is no pre-state (guards, invariants, defaults).
     MisplacedOld,
+    /// `break` outside a `for` loop, a statement after a `break` (it never runs), or a loop
+    /// body that always breaks (it never gets past its first element).
+    MisplacedBreak,
     /// A phase no transition path reaches from `initial`.
     UnreachablePhase,
     /// An input no transition handles.
@@ -62,7 +65,7 @@ pub enum Code {
 }
 
 impl Code {
-    pub const ALL: [Code; 21] = [
+    pub const ALL: [Code; 22] = [
         Code::Syntax,
         Code::UndefinedName,
         Code::DuplicateName,
@@ -81,6 +84,7 @@ impl Code {
         Code::UnreachableCandidate,
         Code::UnestablishedPartial,
         Code::MisplacedOld,
+        Code::MisplacedBreak,
         Code::UnreachablePhase,
         Code::UnhandledInput,
         Code::UnusedEffect,
@@ -107,6 +111,7 @@ impl Code {
             Code::UnreachableCandidate => "E0302",
             Code::UnestablishedPartial => "E0303",
             Code::MisplacedOld => "E0304",
+            Code::MisplacedBreak => "E0305",
             Code::UnreachablePhase => "W0401",
             Code::UnhandledInput => "W0402",
             Code::UnusedEffect => "W0403",

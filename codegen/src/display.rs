@@ -301,6 +301,7 @@ fn write_stmt_body(out: &mut String, s: &Stmt, indent: usize) {
         Stmt::PushBack { field, value } => call(out, field, "push_back", Some(value)),
         Stmt::PopFront { field } => call(out, field, "pop_front", None),
         Stmt::Clear { field } => call(out, field, "clear", None),
+        Stmt::Break => out.push_str("break;"),
         Stmt::MapInsert { field, key, value } => {
             let _ = write!(out, "self.{field}[");
             write_expr(out, key, Prec::Top);

@@ -402,6 +402,14 @@ fn elements(collection: Value) -> Vec<(Value, Option<Value>)> {
 }
 
 /// Calls `body` with `scope` extended by the binder for one element.
+/// Where control goes after a statement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Flow {
+    Next,
+    /// A `break` ran: the innermost `for` loop ends.
+    Break,
+}
+
 fn with_binding<R>(
     binder: &Binder,
     element: (Value, Option<Value>),
@@ -712,12 +720,19 @@ impl Run<'_> {
         &mut self.state.fields[index]
     }
 
-    fn exec_block(&mut self, stmts: &[Stmt], scope: &Scope<'_>) -> Result<(), Fault> {
-        stmts.iter().try_for_each(|s| self.exec(s, scope))
+    /// Runs `stmts` in order; stops at a `break`, which it passes on to the enclosing loop.
+    fn exec_block(&mut self, stmts: &[Stmt], scope: &Scope<'_>) -> Result<Flow, Fault> {
+        for s in stmts {
+            if self.exec(s, scope)? == Flow::Break {
+                return Ok(Flow::Break);
+            }
+        }
+        Ok(Flow::Next)
     }
 
-    fn exec(&mut self, stmt: &Stmt, scope: &Scope<'_>) -> Result<(), Fault> {
+    fn exec(&mut self, stmt: &Stmt, scope: &Scope<'_>) -> Result<Flow, Fault> {
         match stmt {
+            Stmt::Break => return Ok(Flow::Break),
             Stmt::Assign { field, value } => {
                 let value = self.eval(value, scope)?;
                 *self.field_mut(field) = value;
@@ -821,7 +836,7 @@ impl Run<'_> {
                 } else {
                     otherwise
                 };
-                self.exec_block(branch, scope)?;
+                return self.exec_block(branch, scope);
             }
             Stmt::For {
                 binder,
@@ -830,12 +845,16 @@ impl Run<'_> {
             } => {
                 // `eval` returns an owned value: the loop walks a snapshot (decision 8).
                 for element in elements(self.eval(collection, scope)?) {
-                    with_binding(binder, element, scope, |scope| self.exec_block(body, scope))?;
+                    let flow =
+                        with_binding(binder, element, scope, |scope| self.exec_block(body, scope))?;
+                    if flow == Flow::Break {
+                        break;
+                    }
                 }
             }
             Stmt::Emit(emit) => self.emit(emit, scope)?,
         }
-        Ok(())
+        Ok(Flow::Next)
     }
 
     /// Evaluates the effect's fields (in declaration order, decision 10) and records it.

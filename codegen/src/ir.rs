@@ -317,6 +317,8 @@ pub enum Stmt {
         collection: Expr,
         body: Vec<Stmt>,
     },
+    /// `break;`: ends the innermost `for` loop (the checker allows it only inside one).
+    Break,
     Emit(Emit),
 }
 

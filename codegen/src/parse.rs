@@ -438,6 +438,7 @@ fn visit_file_exprs(file: &File, f: &mut dyn FnMut(&Expr)) {
                     stmts(body, f);
                 }
                 Stmt::Emit(e) => e.fields.iter().for_each(|i| f(&i.value)),
+                Stmt::Break { .. } => {}
             }
         }
     }
@@ -893,6 +894,7 @@ fn stmt(pair: Pair<Rule>) -> Stmt {
                 span,
             }
         }
+        Rule::break_stmt => Stmt::Break { span },
         Rule::emit_stmt => Stmt::Emit(emit(pair)),
         r => unreachable!("not a statement: {r:?}"),
     }

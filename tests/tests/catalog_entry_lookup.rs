@@ -1,7 +1,7 @@
 //! Transitions whose generated code looks a map entry up once for several mentions of it
-//! (codegen/src/rust/entry.rs): the Catalog kernel of the edge-case spec, step by step,
-//! checked against expected values and against the reference interpreter, faults and
-//! rollback included.
+//! (codegen/src/rust/entry.rs), and a loop that ends with `break`: the Catalog kernel of
+//! the edge-case spec, step by step, checked against expected values and against the
+//! reference interpreter, faults and rollback included.
 
 use suricate_codegen::interpreter::Interpreter;
 use suricate_codegen::ir::Machine;
@@ -193,10 +193,13 @@ fn sweep_writes_each_entry_and_reads_the_others() {
     step(&mut kernel, &mut reference, add("a", 0)).expect("add a");
     step(&mut kernel, &mut reference, add("b", 5)).expect("add b");
     // +1 then -1 for each item: quantities unchanged. `stocked` is computed after each
-    // decrement over every item, so it sees `b` after `a` went back to 0.
+    // decrement over every item, so it sees `b` after `a` went back to 0. The last loop
+    // counts items up to the first empty one and stops there: `a` comes first.
+    let tagged = kernel.state().tagged;
     step(&mut kernel, &mut reference, Input::Sweep).expect("sweep");
     assert_eq!((qty(kernel.state(), "a"), qty(kernel.state(), "b")), (0, 5));
     assert!(!kernel.state().stocked, "a is empty");
+    assert_eq!(kernel.state().tagged, tagged, "the loop broke at `a`");
 
     step(
         &mut kernel,
@@ -209,4 +212,9 @@ fn sweep_writes_each_entry_and_reads_the_others() {
     .expect("restock a");
     step(&mut kernel, &mut reference, Input::Sweep).expect("sweep");
     assert!(kernel.state().stocked, "every item has stock");
+    assert_eq!(
+        kernel.state().tagged,
+        1 + 2,
+        "restock set it to a's quantity; no break, so both items counted"
+    );
 }

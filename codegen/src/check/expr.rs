@@ -49,6 +49,8 @@ pub(crate) struct Scope {
     /// Facts already reported missing here (E0303): one guard fixes every use, so each is
     /// reported once, at its first use.
     pub reported_missing: Vec<ir::Expr>,
+    /// How many `for` statements enclose this point (`break` needs one).
+    pub loops: usize,
 }
 
 impl Scope {
@@ -61,6 +63,7 @@ impl Scope {
             facts: Vec::new(),
             facts_incomplete: false,
             reported_missing: Vec::new(),
+            loops: 0,
         }
     }
 

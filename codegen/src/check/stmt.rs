@@ -27,6 +27,21 @@ impl Checker<'_> {
                 Err(_) => failed = true,
             }
         }
+        // The generated Rust would have unreachable code, which its lints refuse.
+        if let Some(at) = stmts.iter().position(diverges)
+            && let Some(next) = stmts.get(at + 1)
+        {
+            let d = Diagnostic::new(
+                Code::MisplacedBreak,
+                stmt_span(next),
+                "this statement never runs: the loop has already ended",
+            )
+            .label("unreachable")
+            .secondary(stmt_span(&stmts[at]), "the loop ends here")
+            .help("move it before the `break`, or remove it");
+            self.report(d);
+            failed = true;
+        }
         if failed { Err(Reported) } else { Ok(out) }
     }
 
@@ -150,15 +165,44 @@ impl Checker<'_> {
                 binder,
                 collection,
                 body,
-                ..
+                span,
             } => {
-                let (collection, binder, body) =
-                    self.in_binder_scope(sc, binder, collection, |this, sc| this.block(sc, body))?;
+                let (collection, binder, checked) =
+                    self.in_binder_scope(sc, binder, collection, |this, sc| {
+                        sc.loops += 1;
+                        let body = this.block(sc, body);
+                        sc.loops -= 1;
+                        body
+                    })?;
+                if body.iter().any(diverges) {
+                    let d = Diagnostic::new(
+                        Code::MisplacedBreak,
+                        *span,
+                        "this loop always ends at its first element",
+                    )
+                    .label("never gets to a second element")
+                    .help("put the `break` under an `if`, or use `if` on the element instead of a loop");
+                    return Err(self.report(d));
+                }
+                let body = checked;
                 Ok(ir::Stmt::For {
                     binder,
                     collection,
                     body,
                 })
+            }
+            ast::Stmt::Break { span } => {
+                if sc.loops == 0 {
+                    let d = Diagnostic::new(
+                        Code::MisplacedBreak,
+                        *span,
+                        "`break` outside a `for` loop",
+                    )
+                    .label("no loop to end")
+                    .help("`break` ends the innermost `for` loop of an `update` block");
+                    return Err(self.report(d));
+                }
+                Ok(ir::Stmt::Break)
             }
             ast::Stmt::Emit(e) => Ok(ir::Stmt::Emit(self.emit(sc, e)?)),
         }
@@ -417,5 +461,30 @@ impl Checker<'_> {
             effect: e.effect.name.clone(),
             fields,
         })
+    }
+}
+
+/// Whether control never gets past `s`: a `break`, or an `if` whose branches both end in
+/// one.
+fn diverges(s: &ast::Stmt) -> bool {
+    match s {
+        ast::Stmt::Break { .. } => true,
+        ast::Stmt::If {
+            then, otherwise, ..
+        } => then.iter().any(diverges) && otherwise.iter().any(diverges),
+        _ => false,
+    }
+}
+
+fn stmt_span(s: &ast::Stmt) -> Span {
+    match s {
+        ast::Stmt::Assign { span, .. }
+        | ast::Stmt::IndexAssign { span, .. }
+        | ast::Stmt::EntryFieldAssign { span, .. }
+        | ast::Stmt::Call { span, .. }
+        | ast::Stmt::If { span, .. }
+        | ast::Stmt::For { span, .. }
+        | ast::Stmt::Break { span } => *span,
+        ast::Stmt::Emit(e) => e.span,
     }
 }

@@ -653,3 +653,54 @@ fn input_fields_cannot_take_the_names_of_generated_locals() {
     }";
     assert!(codes(src).is_empty(), "{:?}", codes(src));
 }
+
+/// A machine with a sequence to loop over, and the given `update` block.
+fn looping(update: &str) -> String {
+    format!(
+        "machine M {{
+    phases {{ A }}
+    initial A;
+    state {{ xs: Seq<u64> = [], total: u64 = 0 }}
+    input Go;
+    transition go on Go from A -> same {{ update {{ {update} }} }}
+}}"
+    )
+}
+
+#[test]
+fn break_ends_the_innermost_loop_and_only_under_a_condition() {
+    let m = ok(&looping(
+        "for x in self.xs { if x > 3 { break; } self.total += x; }",
+    ));
+    let ir::Stmt::For { body, .. } = &m.transitions[0].update[0] else {
+        panic!("a for loop");
+    };
+    assert!(matches!(&body[0], ir::Stmt::If { then, .. } if then == &vec![ir::Stmt::Break]));
+    // In nested loops, each ending its own.
+    ok(&looping(
+        "for x in self.xs { for y in self.xs { if x == y { self.total += 1; break; } } if x > 5 { break; } }",
+    ));
+}
+
+#[test]
+fn misplaced_breaks_are_refused() {
+    let cases = [
+        // Outside any loop.
+        "self.total = 1; break;",
+        // A statement after it would never run (also after an `if` whose branches both end).
+        "for x in self.xs { if x > 1 { break; self.total = x; } }",
+        "for x in self.xs { if x > 1 { if x > 2 { break; } else { break; } self.total = x; } }",
+        // The loop never gets to its second element.
+        "for x in self.xs { self.total = x; break; }",
+        "for x in self.xs { if x > 1 { break; } else { break; } }",
+    ];
+    for update in cases {
+        let found = diags_with(&looping(update), Code::MisplacedBreak);
+        assert_eq!(found.len(), 1, "{update}: {:?}", codes(&looping(update)));
+    }
+    let d = &diags_with(&looping(cases[1]), Code::MisplacedBreak)[0];
+    assert_eq!(
+        d.message,
+        "this statement never runs: the loop has already ended"
+    );
+}

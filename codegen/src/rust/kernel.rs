@@ -92,7 +92,7 @@ fn collect_writes(stmts: &[Stmt], out: &mut BTreeSet<Write>) {
                 collect_writes(otherwise, out);
             }
             Stmt::For { body, .. } => collect_writes(body, out),
-            Stmt::Emit(_) => {}
+            Stmt::Break | Stmt::Emit(_) => {}
         }
     }
 }
@@ -112,7 +112,7 @@ pub(super) fn visit_stmts(stmts: &[Stmt], f: &mut dyn FnMut(&Expr)) {
                 visit_expr(value, f);
             }
             Stmt::MapRemove { key, .. } => visit_expr(key, f),
-            Stmt::PopFront { .. } | Stmt::Clear { .. } => {}
+            Stmt::PopFront { .. } | Stmt::Clear { .. } | Stmt::Break => {}
             Stmt::If {
                 cond,
                 then,
@@ -907,6 +907,7 @@ impl<'m> KernelGen<'m> {
                 collection,
                 body,
             } => self.for_loop(binder, collection, body),
+            Stmt::Break => quote!(break;),
             Stmt::Emit(e) => self.emit(g, e),
         }
     }

@@ -472,8 +472,6 @@ pub struct State {
     pub next_run: RunId,
     /// Contributors of the run in flight, in admission order.
     pub staged: VecDeque<InputId>,
-    /// Scratch flag of batch selection: the batch is complete.
-    pub batch_closed: bool,
     /// A boundary cancel was already dispatched for the run in flight.
     pub cancel_dispatched: bool,
     /// `retire` was asked while work remained: drain, then retire.
@@ -498,7 +496,6 @@ impl State {
             run: None,
             next_run: RunId(1u64),
             staged: VecDeque::new(),
-            batch_closed: false,
             cancel_dispatched: false,
             retiring: false,
             max_attempts: 3u64,
@@ -1464,7 +1461,6 @@ use ::suricate_kernel::Fault;
 /// transition wrote, never to the size of the state.
 #[derive(Debug, Clone)]
 enum UndoStep {
-    BatchClosedReplaced(bool),
     CancelDispatchedReplaced(bool),
     FinishedReplaced(VecDeque<InputId>),
     FinishedPushed,
@@ -1506,7 +1502,6 @@ pub struct UndoLog(Vec<UndoStep>);
 fn undo(state: &mut State, phase: Phase, steps: &mut Vec<UndoStep>) {
     while let Some(step) = steps.pop() {
         match step {
-            UndoStep::BatchClosedReplaced(old) => state.batch_closed = old,
             UndoStep::CancelDispatchedReplaced(old) => state.cancel_dispatched = old,
             UndoStep::FinishedReplaced(old) => state.finished = old,
             UndoStep::FinishedPushed => {
@@ -2085,16 +2080,8 @@ fn fire_start_steer_run(
     effects: &mut Vec<Effect>,
 ) -> Result<(), Fault> {
     let old_next_run = state.next_run;
-    {
-        let new = false;
-        undo.push(
-            UndoStep::BatchClosedReplaced(
-                ::std::mem::replace(&mut state.batch_closed, new),
-            ),
-        );
-    }
     for s in state.steer.iter() {
-        if (!state.batch_closed) && state.inputs.contains_key(s) {
+        if state.inputs.contains_key(s) {
             if (state.inputs.get(s).ok_or(Fault::Absent)?.kind == Kind::Prompt)
                 || (state.inputs.get(s).ok_or(Fault::Absent)?.attempts > 0u64)
             {
@@ -2102,18 +2089,10 @@ fn fire_start_steer_run(
                     state.staged.push_back(*s);
                     undo.push(UndoStep::StagedPushed);
                 }
-                {
-                    let new = true;
-                    undo.push(
-                        UndoStep::BatchClosedReplaced(
-                            ::std::mem::replace(&mut state.batch_closed, new),
-                        ),
-                    );
-                }
-            } else {
-                state.staged.push_back(*s);
-                undo.push(UndoStep::StagedPushed);
+                break;
             }
+            state.staged.push_back(*s);
+            undo.push(UndoStep::StagedPushed);
         }
     }
     for c in state.staged.iter() {
@@ -2197,16 +2176,8 @@ fn fire_start_queue_run(
     effects: &mut Vec<Effect>,
 ) -> Result<(), Fault> {
     let old_next_run = state.next_run;
-    {
-        let new = false;
-        undo.push(
-            UndoStep::BatchClosedReplaced(
-                ::std::mem::replace(&mut state.batch_closed, new),
-            ),
-        );
-    }
     for q in state.queue.iter() {
-        if (!state.batch_closed) && state.inputs.contains_key(q) {
+        if state.inputs.contains_key(q) {
             if (state.inputs.get(q).ok_or(Fault::Absent)?.kind == Kind::Prompt)
                 || (state.inputs.get(q).ok_or(Fault::Absent)?.attempts > 0u64)
             {
@@ -2214,18 +2185,10 @@ fn fire_start_queue_run(
                     state.staged.push_back(*q);
                     undo.push(UndoStep::StagedPushed);
                 }
-                {
-                    let new = true;
-                    undo.push(
-                        UndoStep::BatchClosedReplaced(
-                            ::std::mem::replace(&mut state.batch_closed, new),
-                        ),
-                    );
-                }
-            } else {
-                state.staged.push_back(*q);
-                undo.push(UndoStep::StagedPushed);
+                break;
             }
+            state.staged.push_back(*q);
+            undo.push(UndoStep::StagedPushed);
         }
     }
     for c in state.staged.iter() {

@@ -735,6 +735,28 @@ fn fire_sweep(
             }
         }
     }
+    for t in state.order.iter() {
+        if match state.items.get(t) {
+            Some(entry) => entry.qty == 0u64,
+            None => false,
+        } {
+            {
+                let new = false;
+                undo.push(
+                    UndoStep::StockedReplaced(
+                        ::std::mem::replace(&mut state.stocked, new),
+                    ),
+                );
+            }
+            break;
+        }
+        {
+            let new = state.tagged.checked_add(1u64).ok_or(Fault::Overflow)?;
+            undo.push(
+                UndoStep::TaggedReplaced(::std::mem::replace(&mut state.tagged, new)),
+            );
+        }
+    }
     Ok(())
 }
 
