@@ -101,8 +101,27 @@ fn restock_reads_and_writes_one_entry() {
         "read back through the bound entry"
     );
 
+    assert!(!kernel.state().stocked, "5 is not well stocked");
+
     kernel.rollback(t).expect("latest rolls back");
     assert_eq!(kernel.state(), &before);
+}
+
+#[test]
+fn a_branch_that_only_reads_the_entry_sees_the_written_value() {
+    let m = machine();
+    let (mut kernel, mut reference) = (Authority::new(), Interpreter::new(&m));
+    step(&mut kernel, &mut reference, add("b", 7)).expect("add b");
+    step(
+        &mut kernel,
+        &mut reference,
+        Input::Restock {
+            title: title("b"),
+            qty: 93,
+        },
+    )
+    .expect("restock b");
+    assert!(kernel.state().stocked, "100 is well stocked");
 }
 
 #[test]

@@ -7,7 +7,8 @@
 //! through that:
 //!
 //! - `k in self.m && e` becomes `match state.m.get(k) { Some(entry) => e, None => false }`;
-//! - `if k in self.m { run.. }` becomes `if let Some(entry) = state.m.get_mut(k) { .. }`;
+//! - `if k in self.m { run.. }` becomes `if let Some(entry) = state.m.get_mut(k) { .. }`,
+//!   and a branch that only reads that entry `if let Some(entry) = state.m.get(k) { .. }`;
 //! - a run of statements that starts by writing `self.m[k]` looks the entry up once.
 //!
 //! Only where it cannot change behaviour: the key is a *stable* expression (a variable,
@@ -148,4 +149,52 @@ fn binds_any(binder: &Binder, names: &[String]) -> bool {
         Binder::One(x) => names.contains(x),
         Binder::Pair(k, v) => names.contains(k) || names.contains(v),
     }
+}
+
+/// Whether `stmts`, nested ones included, leave `self.<map>` unwritten, read it only at
+/// `key` through the entry, and rebind no name the key reads: an `if k in self.m` branch
+/// of such statements can share one immutably borrowed entry.
+pub fn reads_only_entry(stmts: &[Stmt], map: &str, key: &Expr) -> bool {
+    let names = names_read(key);
+    stmts.iter().all(|s| match s {
+        Stmt::If {
+            cond,
+            then,
+            otherwise,
+        } => {
+            through_entry(cond, map, key)
+                && reads_only_entry(then, map, key)
+                && reads_only_entry(otherwise, map, key)
+        }
+        Stmt::For {
+            binder,
+            collection,
+            body,
+        } => {
+            !binds_any(binder, &names)
+                && through_entry(collection, map, key)
+                && reads_only_entry(body, map, key)
+        }
+        Stmt::Break => true,
+        Stmt::Emit(Emit { fields, .. }) => fields.iter().all(|(_, v)| through_entry(v, map, key)),
+        Stmt::Assign { field, value }
+        | Stmt::AddAssign { field, value }
+        | Stmt::SubAssign { field, value }
+        | Stmt::SetInsert { field, value }
+        | Stmt::SetRemove { field, value }
+        | Stmt::PushBack { field, value } => field != map && through_entry(value, map, key),
+        Stmt::MapInsert {
+            field,
+            key: k,
+            value,
+        } => field != map && through_entry(k, map, key) && through_entry(value, map, key),
+        Stmt::MapFieldSet {
+            field,
+            key: k,
+            value,
+            ..
+        } => field != map && through_entry(k, map, key) && through_entry(value, map, key),
+        Stmt::MapRemove { field, key: k } => field != map && through_entry(k, map, key),
+        Stmt::PopFront { field } | Stmt::Clear { field } => field != map,
+    })
 }

@@ -34,6 +34,11 @@ impl<'m> ExprGen<'m> {
         }
     }
 
+    /// Whether an entry is bound.
+    pub fn has_entry(&self) -> bool {
+        self.entry.is_some()
+    }
+
     /// Whether `self.<map>[key]` is the bound entry.
     pub fn binds_entry(&self, map: &str, key: &Expr) -> bool {
         self.entry

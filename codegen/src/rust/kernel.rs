@@ -645,6 +645,16 @@ impl<'m> KernelGen<'m> {
     }
 
     fn stmts(&self, stmts: &[Stmt]) -> TokenStream {
+        self.stmts_with(&self.gen_, stmts)
+    }
+
+    /// `stmts` rendered by `g`. Inside a bound entry no other is bound: its local would
+    /// shadow the first.
+    fn stmts_with(&self, g: &ExprGen, stmts: &[Stmt]) -> TokenStream {
+        if g.has_entry() {
+            let items = stmts.iter().map(|s| self.stmt(g, s));
+            return quote!(#(#items)*);
+        }
         let mut out = TokenStream::new();
         let mut rest = stmts;
         while let Some((first, tail)) = rest.split_first() {
@@ -698,9 +708,24 @@ impl<'m> KernelGen<'m> {
     }
 
     /// `if k in self.m { .. }` whose branch starts with writes of `self.m[k]`, as
-    /// `if let Some(entry) = state.m.get_mut(k)` (see `entry.rs`).
+    /// `if let Some(entry) = state.m.get_mut(k)`; or whose branch only reads the map, and
+    /// only that entry, as `if let Some(entry) = state.m.get(k)` (see `entry.rs`).
     fn entry_if(&self, cond: &Expr, then: &[Stmt], otherwise: &[Stmt]) -> Option<TokenStream> {
         let (map, key) = entry::membership(cond)?;
+        let mut reads = false;
+        visit_stmts(then, &mut |e| reads |= entry::reads_entry(e, map, key));
+        if reads && entry::reads_only_entry(then, map, key) {
+            let field = ident(map);
+            let local = ident(entry::LOCAL);
+            let key_ref = self.gen_.borrowed(key);
+            let then = self.stmts_with(&self.gen_.with_entry(map, key), then);
+            let otherwise = self.else_branch(otherwise);
+            return Some(quote! {
+                if let Some(#local) = state.#field.get(#key_ref) {
+                    #then
+                } #otherwise
+            });
+        }
         let len = entry::run_len(then, map, key);
         let (run, rest) = then.split_at(len);
         let mut shadowed = false;
@@ -716,18 +741,23 @@ impl<'m> KernelGen<'m> {
         let g = self.gen_.with_entry(map, key);
         let run = run.iter().map(|s| self.stmt(&g, s));
         let rest = self.stmts(rest);
-        let otherwise = if otherwise.is_empty() {
-            quote!()
-        } else {
-            let otherwise = self.stmts(otherwise);
-            quote!(else { #otherwise })
-        };
+        let otherwise = self.else_branch(otherwise);
         Some(quote! {
             if let Some(#local) = state.#field.get_mut(#key_ref) {
                 #(#run)*
                 #rest
             } #otherwise
         })
+    }
+
+    /// `else { .. }`, or nothing for an empty branch.
+    fn else_branch(&self, otherwise: &[Stmt]) -> TokenStream {
+        if otherwise.is_empty() {
+            quote!()
+        } else {
+            let otherwise = self.stmts(otherwise);
+            quote!(else { #otherwise })
+        }
     }
 
     /// `self.m[k].a.b = v;` as statements: looks the entry up, unless `g` has it bound.
@@ -889,16 +919,18 @@ impl<'m> KernelGen<'m> {
                 then,
                 otherwise,
             } => {
-                if let Some(code) = self.entry_if(cond, then, otherwise) {
+                if !g.has_entry()
+                    && let Some(code) = self.entry_if(cond, then, otherwise)
+                {
                     return code;
                 }
                 let (prelude, cond) = g.condition(cond);
                 let cond = super::expr::unparen(cond);
-                let then = self.stmts(then);
+                let then = self.stmts_with(g, then);
                 if otherwise.is_empty() {
                     quote!(#prelude if #cond { #then })
                 } else {
-                    let otherwise = self.stmts(otherwise);
+                    let otherwise = self.stmts_with(g, otherwise);
                     quote!(#prelude if #cond { #then } else { #otherwise })
                 }
             }
@@ -906,7 +938,7 @@ impl<'m> KernelGen<'m> {
                 binder,
                 collection,
                 body,
-            } => self.for_loop(binder, collection, body),
+            } => self.for_loop(g, binder, collection, body),
             Stmt::Break => quote!(break;),
             Stmt::Emit(e) => self.emit(g, e),
         }
@@ -917,8 +949,13 @@ impl<'m> KernelGen<'m> {
     /// (the body cannot change it, so that is the same snapshot). `entry_if` relies on
     /// this: it binds an entry mutably only where the body writes the map, so no loop
     /// borrows the map then.
-    fn for_loop(&self, binder: &Binder, collection: &Expr, body: &[Stmt]) -> TokenStream {
-        let g = &self.gen_;
+    fn for_loop(
+        &self,
+        g: &ExprGen,
+        binder: &Binder,
+        collection: &Expr,
+        body: &[Stmt],
+    ) -> TokenStream {
         let mut writes = BTreeSet::new();
         collect_writes(body, &mut writes);
         let root_written =
@@ -928,7 +965,7 @@ impl<'m> KernelGen<'m> {
             visit_stmts(body, &mut |e| read |= super::expr::reads_var(e, x));
             read
         });
-        let body = self.stmts(body);
+        let body = self.stmts_with(g, body);
         match g.place(collection).map(|p| p.receiver()) {
             Some(place) if !root_written => quote! {
                 for #pattern in #place.iter() {

@@ -2081,10 +2081,8 @@ fn fire_start_steer_run(
 ) -> Result<(), Fault> {
     let old_next_run = state.next_run;
     for s in state.steer.iter() {
-        if state.inputs.contains_key(s) {
-            if (state.inputs.get(s).ok_or(Fault::Absent)?.kind == Kind::Prompt)
-                || (state.inputs.get(s).ok_or(Fault::Absent)?.attempts > 0u64)
-            {
+        if let Some(entry) = state.inputs.get(s) {
+            if (entry.kind == Kind::Prompt) || (entry.attempts > 0u64) {
                 if state.staged.is_empty() {
                     state.staged.push_back(*s);
                     undo.push(UndoStep::StagedPushed);
@@ -2177,10 +2175,8 @@ fn fire_start_queue_run(
 ) -> Result<(), Fault> {
     let old_next_run = state.next_run;
     for q in state.queue.iter() {
-        if state.inputs.contains_key(q) {
-            if (state.inputs.get(q).ok_or(Fault::Absent)?.kind == Kind::Prompt)
-                || (state.inputs.get(q).ok_or(Fault::Absent)?.attempts > 0u64)
-            {
+        if let Some(entry) = state.inputs.get(q) {
+            if (entry.kind == Kind::Prompt) || (entry.attempts > 0u64) {
                 if state.staged.is_empty() {
                     state.staged.push_back(*q);
                     undo.push(UndoStep::StagedPushed);

@@ -660,6 +660,18 @@ fn fire_restock(
             undo.push(UndoStep::ItemsLeaf1(k, old));
         }
     }
+    if let Some(entry) = state.items.get(title) {
+        if entry.qty >= 100u64 {
+            {
+                let new = true;
+                undo.push(
+                    UndoStep::StockedReplaced(
+                        ::std::mem::replace(&mut state.stocked, new),
+                    ),
+                );
+            }
+        }
+    }
     Ok(())
 }
 
