@@ -63,6 +63,13 @@ fn add_tagged(name: &str, qty: u64, tags: &[&str]) -> Input {
     }
 }
 
+fn restock(name: &str, qty: u64) -> Input {
+    Input::Restock {
+        title: title(name),
+        qty,
+    }
+}
+
 fn qty(state: &State, name: &str) -> u64 {
     state.items[&title(name)].qty
 }
@@ -75,15 +82,7 @@ fn restock_reads_and_writes_one_entry() {
     step(&mut kernel, &mut reference, add("b", 7)).expect("add b");
     let before = kernel.state().clone();
 
-    let t = step(
-        &mut kernel,
-        &mut reference,
-        Input::Restock {
-            title: title("a"),
-            qty: 3,
-        },
-    )
-    .expect("restock a");
+    let t = step(&mut kernel, &mut reference, restock("a", 3)).expect("restock a");
     assert_eq!(t.id, TransitionId::Restock);
     assert_eq!(
         t.effects,
@@ -100,7 +99,6 @@ fn restock_reads_and_writes_one_entry() {
         5,
         "read back through the bound entry"
     );
-
     assert!(!kernel.state().stocked, "5 is not well stocked");
 
     kernel.rollback(t).expect("latest rolls back");
@@ -112,15 +110,7 @@ fn a_branch_that_only_reads_the_entry_sees_the_written_value() {
     let m = machine();
     let (mut kernel, mut reference) = (Authority::new(), Interpreter::new(&m));
     step(&mut kernel, &mut reference, add("b", 7)).expect("add b");
-    step(
-        &mut kernel,
-        &mut reference,
-        Input::Restock {
-            title: title("b"),
-            qty: 93,
-        },
-    )
-    .expect("restock b");
+    step(&mut kernel, &mut reference, restock("b", 93)).expect("restock b");
     assert!(kernel.state().stocked, "100 is well stocked");
 }
 
@@ -129,15 +119,8 @@ fn restock_of_an_unknown_title_fails_its_guard() {
     let m = machine();
     let (mut kernel, mut reference) = (Authority::new(), Interpreter::new(&m));
     step(&mut kernel, &mut reference, add("a", 2)).expect("add a");
-    let reason = step(
-        &mut kernel,
-        &mut reference,
-        Input::Restock {
-            title: title("b"),
-            qty: 1,
-        },
-    )
-    .expect_err("b is not in the catalogue");
+    let reason =
+        step(&mut kernel, &mut reference, restock("b", 1)).expect_err("b is not in the catalogue");
     let known_fails = RejectReason::GuardsFailed(vec![FailedGuard {
         transition: TransitionId::Restock,
         guard: "known",
@@ -145,15 +128,7 @@ fn restock_of_an_unknown_title_fails_its_guard() {
     assert_eq!(reason, known_fails);
     // The last conjunct of `known`, read through the same lookup.
     step(&mut kernel, &mut reference, add_tagged("b", 1, &[])).expect("add b");
-    let reason = step(
-        &mut kernel,
-        &mut reference,
-        Input::Restock {
-            title: title("b"),
-            qty: 1,
-        },
-    )
-    .expect_err("b has no tags");
+    let reason = step(&mut kernel, &mut reference, restock("b", 1)).expect_err("b has no tags");
     assert_eq!(reason, known_fails);
 }
 
@@ -163,15 +138,8 @@ fn an_overflow_in_the_first_write_leaves_the_state_as_it_was() {
     let (mut kernel, mut reference) = (Authority::new(), Interpreter::new(&m));
     step(&mut kernel, &mut reference, add("a", 2)).expect("add a");
     let before = kernel.state().clone();
-    let reason = step(
-        &mut kernel,
-        &mut reference,
-        Input::Restock {
-            title: title("a"),
-            qty: u64::MAX,
-        },
-    )
-    .expect_err("2 + u64::MAX overflows");
+    let reason = step(&mut kernel, &mut reference, restock("a", u64::MAX))
+        .expect_err("2 + u64::MAX overflows");
     assert_eq!(
         reason,
         RejectReason::Overflow {
@@ -220,15 +188,7 @@ fn sweep_writes_each_entry_and_reads_the_others() {
     assert!(!kernel.state().stocked, "a is empty");
     assert_eq!(kernel.state().tagged, tagged, "the loop broke at `a`");
 
-    step(
-        &mut kernel,
-        &mut reference,
-        Input::Restock {
-            title: title("a"),
-            qty: 1,
-        },
-    )
-    .expect("restock a");
+    step(&mut kernel, &mut reference, restock("a", 1)).expect("restock a");
     step(&mut kernel, &mut reference, Input::Sweep).expect("sweep");
     assert!(kernel.state().stocked, "every item has stock");
     assert_eq!(
