@@ -401,7 +401,6 @@ fn elements(collection: Value) -> Vec<(Value, Option<Value>)> {
     }
 }
 
-/// Calls `body` with `scope` extended by the binder for one element.
 /// Where control goes after a statement.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Flow {
@@ -410,6 +409,7 @@ enum Flow {
     Break,
 }
 
+/// Calls `body` with `scope` extended by the binder for one element.
 fn with_binding<R>(
     binder: &Binder,
     element: (Value, Option<Value>),

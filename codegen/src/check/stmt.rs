@@ -21,12 +21,31 @@ impl Checker<'_> {
     pub(crate) fn block(&mut self, sc: &mut Scope, stmts: &[ast::Stmt]) -> Checked<Vec<ir::Stmt>> {
         let mut out = Vec::new();
         let mut failed = false;
+        let saved = (sc.facts.len(), sc.facts_incomplete);
         for s in stmts {
+            let guard_clause = matches!(s, ast::Stmt::If { then, otherwise, .. }
+                if otherwise.is_empty() && then.iter().any(diverges));
             match self.stmt(sc, s) {
-                Ok(s) => out.push(s),
-                Err(_) => failed = true,
+                Ok(s) => {
+                    // `if !c { ..; break; }`: the rest of the block runs only where `c` holds.
+                    if guard_clause
+                        && let ir::Stmt::If { cond, .. } = &s
+                        && let ir::ExprKind::Not(held) = &cond.kind
+                    {
+                        sc.assume(&Ok((**held).clone()));
+                    }
+                    out.push(s);
+                }
+                Err(_) => {
+                    if guard_clause {
+                        sc.facts_incomplete = true;
+                    }
+                    failed = true;
+                }
             }
         }
+        sc.facts.truncate(saved.0);
+        sc.facts_incomplete = saved.1;
         // The generated Rust would have unreachable code, which its lints refuse.
         if let Some(at) = stmts.iter().position(diverges)
             && let Some(next) = stmts.get(at + 1)
@@ -165,8 +184,9 @@ impl Checker<'_> {
                 binder,
                 collection,
                 body,
-                span,
+                ..
             } => {
+                let over = collection.span;
                 let (collection, binder, checked) =
                     self.in_binder_scope(sc, binder, collection, |this, sc| {
                         sc.loops += 1;
@@ -174,14 +194,15 @@ impl Checker<'_> {
                         sc.loops -= 1;
                         body
                     })?;
-                if body.iter().any(diverges) {
+                if let Some(end) = body.iter().find(|s| diverges(s)) {
                     let d = Diagnostic::new(
                         Code::MisplacedBreak,
-                        *span,
+                        stmt_span(end),
                         "this loop always ends at its first element",
                     )
-                    .label("never gets to a second element")
-                    .help("put the `break` under an `if`, or use `if` on the element instead of a loop");
+                    .label("ends the loop whatever the element")
+                    .secondary(over, "in the loop over this")
+                    .help("break only under a condition that some elements do not meet, or use `if` instead of a loop");
                     return Err(self.report(d));
                 }
                 let body = checked;

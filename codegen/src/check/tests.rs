@@ -704,3 +704,29 @@ fn misplaced_breaks_are_refused() {
         "this statement never runs: the loop has already ended"
     );
 }
+
+#[test]
+fn a_guard_clause_that_breaks_establishes_its_negation_for_the_rest_of_the_body() {
+    let src = |update: &str| {
+        format!(
+            "machine M {{
+    phases {{ A }}
+    initial A;
+    state {{ xs: Seq<u64> = [], m: Map<u64, u64> = {{}}, total: u64 = 0 }}
+    input Go;
+    transition go on Go from A -> same {{ update {{ {update} }} }}
+}}"
+        )
+    };
+    ok(&src(
+        "for x in self.xs { if !(x in self.m) { break; } self.total += self.m[x]; }",
+    ));
+    // Only for the rest of that block: not after the loop, and not without the `break`.
+    let after_loop = src(
+        "for x in self.xs { if !(x in self.m) { break; } } for y in self.xs { self.total += self.m[y]; }",
+    );
+    assert_eq!(codes(&after_loop), vec![Code::UnestablishedPartial]);
+    let no_break =
+        src("for x in self.xs { if !(x in self.m) { self.total = 0; } self.total += self.m[x]; }");
+    assert_eq!(codes(&no_break), vec![Code::UnestablishedPartial]);
+}

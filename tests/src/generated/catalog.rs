@@ -9,6 +9,7 @@
     clippy::bool_comparison,
     clippy::collapsible_if,
     clippy::collapsible_else_if,
+    clippy::if_same_then_else,
     clippy::double_parens,
     clippy::ptr_arg
 )]
@@ -748,10 +749,10 @@ fn fire_sweep(
         }
     }
     for t in state.order.iter() {
-        if match state.items.get(t) {
-            Some(entry) => entry.qty == 0u64,
-            None => false,
-        } {
+        if !state.items.contains_key(t) {
+            break;
+        }
+        if state.items.get(t).ok_or(Fault::Absent)?.qty == 0u64 {
             {
                 let new = false;
                 undo.push(

@@ -12,6 +12,7 @@
     clippy::bool_comparison,
     clippy::collapsible_if,
     clippy::collapsible_else_if,
+    clippy::if_same_then_else,
     clippy::double_parens,
     clippy::ptr_arg
 )]
