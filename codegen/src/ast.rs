@@ -213,6 +213,12 @@ pub enum Stmt {
     Break {
         span: Span,
     },
+    /// `let x = e;`: names the value of `e` for the rest of the block.
+    Let {
+        name: Ident,
+        value: Expr,
+        span: Span,
+    },
     Emit(Emit),
 }
 

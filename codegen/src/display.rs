@@ -302,6 +302,11 @@ fn write_stmt_body(out: &mut String, s: &Stmt, indent: usize) {
         Stmt::PopFront { field } => call(out, field, "pop_front", None),
         Stmt::Clear { field } => call(out, field, "clear", None),
         Stmt::Break => out.push_str("break;"),
+        Stmt::Let { name, value } => {
+            let _ = write!(out, "let {name} = ");
+            write_expr(out, value, Prec::Top);
+            out.push(';');
+        }
         Stmt::MapInsert { field, key, value } => {
             let _ = write!(out, "self.{field}[");
             write_expr(out, key, Prec::Top);

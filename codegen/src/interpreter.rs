@@ -721,8 +721,18 @@ impl Run<'_> {
     }
 
     /// Runs `stmts` in order; stops at a `break`, which it passes on to the enclosing loop.
+    /// A `let` runs the rest of the block with its name bound.
     fn exec_block(&mut self, stmts: &[Stmt], scope: &Scope<'_>) -> Result<Flow, Fault> {
-        for s in stmts {
+        for (i, s) in stmts.iter().enumerate() {
+            if let Stmt::Let { name, value } = s {
+                let value = self.eval(value, scope)?;
+                let rest = Scope::Bind {
+                    name,
+                    value,
+                    parent: scope,
+                };
+                return self.exec_block(&stmts[i + 1..], &rest);
+            }
             if self.exec(s, scope)? == Flow::Break {
                 return Ok(Flow::Break);
             }
@@ -733,6 +743,7 @@ impl Run<'_> {
     fn exec(&mut self, stmt: &Stmt, scope: &Scope<'_>) -> Result<Flow, Fault> {
         match stmt {
             Stmt::Break => return Ok(Flow::Break),
+            Stmt::Let { .. } => malformed("`let` outside a block".to_string()),
             Stmt::Assign { field, value } => {
                 let value = self.eval(value, scope)?;
                 *self.field_mut(field) = value;

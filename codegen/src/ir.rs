@@ -319,6 +319,12 @@ pub enum Stmt {
     },
     /// `break;`: ends the innermost `for` loop (the checker allows it only inside one).
     Break,
+    /// `let name = value;`: `value` is evaluated here; `name` reads it for the rest of the
+    /// block (as `Var(name)`).
+    Let {
+        name: String,
+        value: Expr,
+    },
     Emit(Emit),
 }
 

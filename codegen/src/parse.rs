@@ -439,6 +439,7 @@ fn visit_file_exprs(file: &File, f: &mut dyn FnMut(&Expr)) {
                 }
                 Stmt::Emit(e) => e.fields.iter().for_each(|i| f(&i.value)),
                 Stmt::Break { .. } => {}
+                Stmt::Let { value, .. } => f(value),
             }
         }
     }
@@ -895,6 +896,12 @@ fn stmt(pair: Pair<Rule>) -> Stmt {
             }
         }
         Rule::break_stmt => Stmt::Break { span },
+        Rule::let_stmt => {
+            let mut parts = pair.into_inner();
+            let name = ident(parts.next().expect("name"));
+            let value = expr(parts.next().expect("value"));
+            Stmt::Let { name, value, span }
+        }
         Rule::emit_stmt => Stmt::Emit(emit(pair)),
         r => unreachable!("not a statement: {r:?}"),
     }

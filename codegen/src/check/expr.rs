@@ -1004,6 +1004,40 @@ impl Checker<'_> {
         Ok((coll?, binder_ir?, body?))
     }
 
+    /// Reports a variable (loop, quantifier or `let`) that is reserved or shadows an input
+    /// field, a variable in scope or `earlier` (the other name of a pair binder).
+    pub(crate) fn check_new_variable(
+        &mut self,
+        sc: &Scope,
+        id: &Ident,
+        earlier: Option<&Ident>,
+    ) -> bool {
+        let mut ok = self.check_local_name(id, "variable");
+        let input_field = match &sc.input {
+            InputScope::Fields(f) => f.iter().any(|(n, _)| n == &id.name),
+            _ => false,
+        };
+        if input_field || sc.vars.iter().any(|(n, _)| n == &id.name) || earlier.is_some() {
+            let what = if input_field {
+                "an input field"
+            } else {
+                "a variable already in scope"
+            };
+            let mut d = Diagnostic::new(
+                Code::DuplicateName,
+                id.span,
+                format!("`{}` shadows {what}", id.name),
+            )
+            .label("choose another name");
+            if let Some(first) = earlier {
+                d = d.secondary(first.span, "first bound here");
+            }
+            self.report(d);
+            ok = false;
+        }
+        ok
+    }
+
     pub(crate) fn bind(
         &mut self,
         sc: &Scope,
@@ -1017,30 +1051,8 @@ impl Checker<'_> {
         };
         let mut ok = true;
         for (i, id) in names.iter().enumerate() {
-            ok &= self.check_local_name(id, "variable");
-            let input_field = match &sc.input {
-                InputScope::Fields(f) => f.iter().any(|(n, _)| n == &id.name),
-                _ => false,
-            };
-            let earlier = names[..i].iter().find(|n| n.name == id.name);
-            if input_field || sc.vars.iter().any(|(n, _)| n == &id.name) || earlier.is_some() {
-                let what = if input_field {
-                    "an input field"
-                } else {
-                    "a variable already in scope"
-                };
-                let mut d = Diagnostic::new(
-                    Code::DuplicateName,
-                    id.span,
-                    format!("`{}` shadows {what}", id.name),
-                )
-                .label("choose another name");
-                if let Some(first) = earlier {
-                    d = d.secondary(first.span, "first bound here");
-                }
-                self.report(d);
-                ok = false;
-            }
+            let earlier = names[..i].iter().find(|n| n.name == id.name).copied();
+            ok &= self.check_new_variable(sc, id, earlier);
         }
         let (binder_ir, tys): (Checked<ir::Binder>, Vec<Option<Ty>>) = match (binder, coll) {
             (_, None) => (Err(Reported), vec![None; names.len()]),

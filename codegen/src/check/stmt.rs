@@ -22,6 +22,8 @@ impl Checker<'_> {
         let mut out = Vec::new();
         let mut failed = false;
         let saved = (sc.facts.len(), sc.facts_incomplete);
+        // `let` names last until the end of the block.
+        let depth = sc.vars.len();
         for s in stmts {
             let guard_clause = matches!(s, ast::Stmt::If { then, otherwise, .. }
                 if otherwise.is_empty() && then.iter().any(diverges));
@@ -46,6 +48,7 @@ impl Checker<'_> {
         }
         sc.facts.truncate(saved.0);
         sc.facts_incomplete = saved.1;
+        sc.vars.truncate(depth);
         // The generated Rust would have unreachable code, which its lints refuse.
         if let Some(at) = stmts.iter().position(diverges)
             && let Some(next) = stmts.get(at + 1)
@@ -224,6 +227,21 @@ impl Checker<'_> {
                     return Err(self.report(d));
                 }
                 Ok(ir::Stmt::Break)
+            }
+            ast::Stmt::Let { name, value, .. } => {
+                let fresh = self.check_new_variable(sc, name, None);
+                let value = self.infer(sc, value);
+                // Declared even when something failed, so later uses are not reported as
+                // undefined; a value that did not check has no type.
+                let ty = value.as_ref().ok().map(|v| v.ty.clone());
+                sc.vars.push((name.name.clone(), ty));
+                if !fresh {
+                    return Err(Reported);
+                }
+                Ok(ir::Stmt::Let {
+                    name: name.name.clone(),
+                    value: value?,
+                })
             }
             ast::Stmt::Emit(e) => Ok(ir::Stmt::Emit(self.emit(sc, e)?)),
         }
@@ -505,7 +523,8 @@ fn stmt_span(s: &ast::Stmt) -> Span {
         | ast::Stmt::Call { span, .. }
         | ast::Stmt::If { span, .. }
         | ast::Stmt::For { span, .. }
-        | ast::Stmt::Break { span } => *span,
+        | ast::Stmt::Break { span }
+        | ast::Stmt::Let { span, .. } => *span,
         ast::Stmt::Emit(e) => e.span,
     }
 }

@@ -730,3 +730,40 @@ fn a_guard_clause_that_breaks_establishes_its_negation_for_the_rest_of_the_body(
         src("for x in self.xs { if !(x in self.m) { self.total = 0; } self.total += self.m[x]; }");
     assert_eq!(codes(&no_break), vec![Code::UnestablishedPartial]);
 }
+
+#[test]
+fn let_names_a_value_for_the_rest_of_its_block() {
+    let src = |update: &str| {
+        format!(
+            "machine M {{
+    phases {{ A }}
+    initial A;
+    state {{ xs: Seq<u64> = [], m: Map<u64, u64> = {{}}, total: u64 = 0 }}
+    input Go {{ n: u64 }}
+    transition go on Go from A -> same {{ update {{ {update} }} }}
+}}"
+        )
+    };
+    let m = ok(&src(
+        "let first = self.xs.front(); if first.is_some() { let x = first.unwrap(); if x in self.m { self.total = self.m[x]; } }",
+    ));
+    let ir::Stmt::Let { name, value } = &m.transitions[0].update[0] else {
+        panic!("a let");
+    };
+    assert_eq!(name, "first");
+    assert_eq!(value.ty, Ty::Option(Box::new(Ty::U64)));
+    // Out of scope after its block.
+    assert_eq!(
+        codes(&src("if self.total > 0 { let x = 1; } self.total = x;")),
+        vec![Code::UndefinedName]
+    );
+    // No shadowing of variables or input fields; reserved names stay reserved.
+    for update in [
+        "for x in self.xs { let x = 2; }",
+        "let n = 1;",
+        "let y = 1; let y = 2;",
+    ] {
+        assert_eq!(codes(&src(update)), vec![Code::DuplicateName], "{update}");
+    }
+    assert_eq!(codes(&src("let state = 1;")), vec![Code::ReservedName]);
+}

@@ -92,7 +92,7 @@ fn collect_writes(stmts: &[Stmt], out: &mut BTreeSet<Write>) {
                 collect_writes(otherwise, out);
             }
             Stmt::For { body, .. } => collect_writes(body, out),
-            Stmt::Break | Stmt::Emit(_) => {}
+            Stmt::Break | Stmt::Let { .. } | Stmt::Emit(_) => {}
         }
     }
 }
@@ -112,6 +112,7 @@ pub(super) fn visit_stmts(stmts: &[Stmt], f: &mut dyn FnMut(&Expr)) {
                 visit_expr(value, f);
             }
             Stmt::MapRemove { key, .. } => visit_expr(key, f),
+            Stmt::Let { value, .. } => visit_expr(value, f),
             Stmt::PopFront { .. } | Stmt::Clear { .. } | Stmt::Break => {}
             Stmt::If {
                 cond,
@@ -651,13 +652,19 @@ impl<'m> KernelGen<'m> {
     /// `stmts` rendered by `g`. Inside a bound entry no other is bound: its local would
     /// shadow the first.
     fn stmts_with(&self, g: &ExprGen, stmts: &[Stmt]) -> TokenStream {
-        if g.has_entry() {
-            let items = stmts.iter().map(|s| self.stmt(g, s));
-            return quote!(#(#items)*);
-        }
         let mut out = TokenStream::new();
         let mut rest = stmts;
         while let Some((first, tail)) = rest.split_first() {
+            if let Some(unused) = self.unused_let(g, first, tail) {
+                out.extend(unused);
+                rest = tail;
+                continue;
+            }
+            if g.has_entry() {
+                out.extend(self.stmt(g, first));
+                rest = tail;
+                continue;
+            }
             match self.entry_run(first, tail) {
                 Some((fused, used)) => {
                     out.extend(fused);
@@ -670,6 +677,21 @@ impl<'m> KernelGen<'m> {
             }
         }
         out
+    }
+
+    /// `let x = e;` when nothing after it in its block reads `x`: `e` is still evaluated
+    /// (it may fault) but not bound, which Rust would warn about.
+    fn unused_let(&self, g: &ExprGen, s: &Stmt, rest: &[Stmt]) -> Option<TokenStream> {
+        let Stmt::Let { name, value } = s else {
+            return None;
+        };
+        let mut read = false;
+        visit_stmts(rest, &mut |e| read |= super::expr::reads_var(e, name));
+        if read {
+            return None;
+        }
+        let value = g.value_top(value);
+        Some(quote!(let _ = #value;))
     }
 
     /// A run of statements that starts by writing a field of `self.m[k]` and goes on
@@ -940,6 +962,13 @@ impl<'m> KernelGen<'m> {
                 body,
             } => self.for_loop(g, binder, collection, body),
             Stmt::Break => quote!(break;),
+            // Bound by reference like loop variables; the block makes an owned temporary,
+            // so the binding does not borrow the state the statements after it write.
+            Stmt::Let { name, value } => {
+                let name = ident(name);
+                let value = g.value_top(value);
+                quote!(let #name = &{ #value };)
+            }
             Stmt::Emit(e) => self.emit(g, e),
         }
     }

@@ -1935,21 +1935,13 @@ fn fire_accept(
     if ((state.finished.len() as u64) > state.remember)
         && state.finished.front().cloned().is_some()
     {
-        if state
-            .inputs
-            .contains_key(&state.finished.front().cloned().ok_or(Fault::Absent)?)
-        {
-            if state
-                .inputs
-                .get(&state.finished.front().cloned().ok_or(Fault::Absent)?)
-                .ok_or(Fault::Absent)?
-                .key
-                .is_some()
-            {
+        let oldest = &{ state.finished.front().cloned().ok_or(Fault::Absent)? };
+        if state.inputs.contains_key(oldest) {
+            if state.inputs.get(oldest).ok_or(Fault::Absent)?.key.is_some() {
                 {
                     let k = state
                         .inputs
-                        .get(&state.finished.front().cloned().ok_or(Fault::Absent)?)
+                        .get(oldest)
                         .ok_or(Fault::Absent)?
                         .key
                         .as_ref()
@@ -1962,15 +1954,11 @@ fn fire_accept(
             }
             effects
                 .push(Effect::Evicted {
-                    input: state.finished.front().cloned().ok_or(Fault::Absent)?,
-                    durability: state
-                        .inputs
-                        .get(&state.finished.front().cloned().ok_or(Fault::Absent)?)
-                        .ok_or(Fault::Absent)?
-                        .durability,
+                    input: *oldest,
+                    durability: state.inputs.get(oldest).ok_or(Fault::Absent)?.durability,
                 });
             {
-                let k = state.finished.front().cloned().ok_or(Fault::Absent)?;
+                let k = *oldest;
                 if let Some(old) = state.inputs.remove(&k) {
                     undo.push(UndoStep::InputsEntry(k, Some(old)));
                 }
@@ -1983,21 +1971,13 @@ fn fire_accept(
     if ((state.finished.len() as u64) > state.remember)
         && state.finished.front().cloned().is_some()
     {
-        if state
-            .inputs
-            .contains_key(&state.finished.front().cloned().ok_or(Fault::Absent)?)
-        {
-            if state
-                .inputs
-                .get(&state.finished.front().cloned().ok_or(Fault::Absent)?)
-                .ok_or(Fault::Absent)?
-                .key
-                .is_some()
-            {
+        let oldest = &{ state.finished.front().cloned().ok_or(Fault::Absent)? };
+        if state.inputs.contains_key(oldest) {
+            if state.inputs.get(oldest).ok_or(Fault::Absent)?.key.is_some() {
                 {
                     let k = state
                         .inputs
-                        .get(&state.finished.front().cloned().ok_or(Fault::Absent)?)
+                        .get(oldest)
                         .ok_or(Fault::Absent)?
                         .key
                         .as_ref()
@@ -2010,15 +1990,11 @@ fn fire_accept(
             }
             effects
                 .push(Effect::Evicted {
-                    input: state.finished.front().cloned().ok_or(Fault::Absent)?,
-                    durability: state
-                        .inputs
-                        .get(&state.finished.front().cloned().ok_or(Fault::Absent)?)
-                        .ok_or(Fault::Absent)?
-                        .durability,
+                    input: *oldest,
+                    durability: state.inputs.get(oldest).ok_or(Fault::Absent)?.durability,
                 });
             {
-                let k = state.finished.front().cloned().ok_or(Fault::Absent)?;
+                let k = *oldest;
                 if let Some(old) = state.inputs.remove(&k) {
                     undo.push(UndoStep::InputsEntry(k, Some(old)));
                 }

@@ -752,7 +752,15 @@ fn fire_sweep(
         if !state.items.contains_key(t) {
             break;
         }
-        if state.items.get(t).ok_or(Fault::Absent)?.qty == 0u64 {
+        let left = &{ state.items.get(t).ok_or(Fault::Absent)?.qty };
+        let _ = state
+            .items
+            .get(t)
+            .ok_or(Fault::Absent)?
+            .qty
+            .checked_add(1u64)
+            .ok_or(Fault::Overflow)?;
+        if (*left) == 0u64 {
             {
                 let new = false;
                 undo.push(
@@ -768,6 +776,25 @@ fn fire_sweep(
             undo.push(
                 UndoStep::TaggedReplaced(::std::mem::replace(&mut state.tagged, new)),
             );
+        }
+    }
+    if state.order.front().cloned().is_some() {
+        let first = &{ state.order.front().cloned().ok_or(Fault::Absent)? };
+        if let Some(entry) = state.items.get_mut(first) {
+            {
+                let (k, value) = (
+                    first.clone(),
+                    entry.qty.checked_add(0u64).ok_or(Fault::Overflow)?,
+                );
+                let old = ::std::mem::replace(&mut entry.qty, value);
+                undo.push(UndoStep::ItemsLeaf0(k, old));
+            }
+            {
+                let new = entry.qty.checked_add(state.tagged).ok_or(Fault::Overflow)?;
+                undo.push(
+                    UndoStep::TaggedReplaced(::std::mem::replace(&mut state.tagged, new)),
+                );
+            }
         }
     }
     Ok(())
