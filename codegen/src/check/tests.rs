@@ -654,14 +654,15 @@ fn input_fields_cannot_take_the_names_of_generated_locals() {
     assert!(codes(src).is_empty(), "{:?}", codes(src));
 }
 
-/// A machine with a sequence to loop over, and the given `update` block.
+/// A machine with a sequence to loop over, a map, an input `Go { n: u64 }` and the given
+/// `update` block.
 fn looping(update: &str) -> String {
     format!(
         "machine M {{
     phases {{ A }}
     initial A;
-    state {{ xs: Seq<u64> = [], total: u64 = 0 }}
-    input Go;
+    state {{ xs: Seq<u64> = [], m: Map<u64, u64> = {{}}, total: u64 = 0 }}
+    input Go {{ n: u64 }}
     transition go on Go from A -> same {{ update {{ {update} }} }}
 }}"
     )
@@ -707,44 +708,23 @@ fn misplaced_breaks_are_refused() {
 
 #[test]
 fn a_guard_clause_that_breaks_establishes_its_negation_for_the_rest_of_the_body() {
-    let src = |update: &str| {
-        format!(
-            "machine M {{
-    phases {{ A }}
-    initial A;
-    state {{ xs: Seq<u64> = [], m: Map<u64, u64> = {{}}, total: u64 = 0 }}
-    input Go;
-    transition go on Go from A -> same {{ update {{ {update} }} }}
-}}"
-        )
-    };
-    ok(&src(
+    ok(&looping(
         "for x in self.xs { if !(x in self.m) { break; } self.total += self.m[x]; }",
     ));
     // Only for the rest of that block: not after the loop, and not without the `break`.
-    let after_loop = src(
+    let after_loop = looping(
         "for x in self.xs { if !(x in self.m) { break; } } for y in self.xs { self.total += self.m[y]; }",
     );
     assert_eq!(codes(&after_loop), vec![Code::UnestablishedPartial]);
-    let no_break =
-        src("for x in self.xs { if !(x in self.m) { self.total = 0; } self.total += self.m[x]; }");
+    let no_break = looping(
+        "for x in self.xs { if !(x in self.m) { self.total = 0; } self.total += self.m[x]; }",
+    );
     assert_eq!(codes(&no_break), vec![Code::UnestablishedPartial]);
 }
 
 #[test]
 fn let_names_a_value_for_the_rest_of_its_block() {
-    let src = |update: &str| {
-        format!(
-            "machine M {{
-    phases {{ A }}
-    initial A;
-    state {{ xs: Seq<u64> = [], m: Map<u64, u64> = {{}}, total: u64 = 0 }}
-    input Go {{ n: u64 }}
-    transition go on Go from A -> same {{ update {{ {update} }} }}
-}}"
-        )
-    };
-    let m = ok(&src(
+    let m = ok(&looping(
         "let first = self.xs.front(); if first.is_some() { let x = first.unwrap(); if x in self.m { self.total = self.m[x]; } }",
     ));
     let ir::Stmt::Let { name, value } = &m.transitions[0].update[0] else {
@@ -754,7 +734,7 @@ fn let_names_a_value_for_the_rest_of_its_block() {
     assert_eq!(value.ty, Ty::Option(Box::new(Ty::U64)));
     // Out of scope after its block.
     assert_eq!(
-        codes(&src("if self.total > 0 { let x = 1; } self.total = x;")),
+        codes(&looping("if self.total > 0 { let x = 1; } self.total = x;")),
         vec![Code::UndefinedName]
     );
     // No shadowing of variables or input fields; reserved names stay reserved.
@@ -763,7 +743,11 @@ fn let_names_a_value_for_the_rest_of_its_block() {
         "let n = 1;",
         "let y = 1; let y = 2;",
     ] {
-        assert_eq!(codes(&src(update)), vec![Code::DuplicateName], "{update}");
+        assert_eq!(
+            codes(&looping(update)),
+            vec![Code::DuplicateName],
+            "{update}"
+        );
     }
-    assert_eq!(codes(&src("let state = 1;")), vec![Code::ReservedName]);
+    assert_eq!(codes(&looping("let state = 1;")), vec![Code::ReservedName]);
 }
