@@ -246,11 +246,11 @@ impl<'m> ExprGen<'m> {
                 quote!(#c.is_empty())
             }
             ExprKind::IsSome(o) => {
-                let o = self.receiver(o);
+                let o = self.option_probe(o);
                 quote!(#o.is_some())
             }
             ExprKind::IsNone(o) => {
-                let o = self.receiver(o);
+                let o = self.option_probe(o);
                 quote!(#o.is_none())
             }
             ExprKind::Unwrap(o) => {
@@ -296,6 +296,23 @@ impl<'m> ExprGen<'m> {
             | ExprKind::Var(_) => {
                 unreachable!("places are handled above")
             }
+        }
+    }
+
+    /// An option to test with `is_some()` / `is_none()`: `front()` and `get()` are tested
+    /// on the borrowed element, not on a clone of it.
+    fn option_probe(&self, o: &Expr) -> TokenStream {
+        match &o.kind {
+            ExprKind::Front(q) => {
+                let q = self.receiver(q);
+                quote!(#q.front())
+            }
+            ExprKind::Get(m, k) => {
+                let m = self.receiver(m);
+                let k = self.borrowed(k);
+                quote!(#m.get(#k))
+            }
+            _ => self.receiver(o),
         }
     }
 

@@ -1933,7 +1933,7 @@ fn fire_accept(
         }
     }
     if ((state.finished.len() as u64) > state.remember)
-        && state.finished.front().cloned().is_some()
+        && state.finished.front().is_some()
     {
         let oldest = &{ state.finished.front().cloned().ok_or(Fault::Absent)? };
         if state.inputs.contains_key(oldest) {
@@ -1969,7 +1969,7 @@ fn fire_accept(
         }
     }
     if ((state.finished.len() as u64) > state.remember)
-        && state.finished.front().cloned().is_some()
+        && state.finished.front().is_some()
     {
         let oldest = &{ state.finished.front().cloned().ok_or(Fault::Absent)? };
         if state.inputs.contains_key(oldest) {

@@ -778,7 +778,7 @@ fn fire_sweep(
             );
         }
     }
-    if state.order.front().cloned().is_some() {
+    if state.order.front().is_some() {
         let first = &{ state.order.front().cloned().ok_or(Fault::Absent)? };
         if let Some(entry) = state.items.get_mut(first) {
             {
