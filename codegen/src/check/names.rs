@@ -68,7 +68,20 @@ const GENERATED_CONSTS: &[&str] = &["ALL", "INITIAL"];
 /// Parameters and locals of generated transition functions, and the prelude's variants;
 /// input fields and loop variables are bound next to them by name.
 const GENERATED_LOCALS: &[&str] = &[
-    "state", "undo", "effects", "input", "guard", "holds", "Some", "None", "Ok", "Err",
+    "state",
+    "undo",
+    "effects",
+    "input",
+    "guard",
+    "holds",
+    "Some",
+    "None",
+    "Ok",
+    "Err",
+    // Value-level items of the generated module: a binding of that name would be read as
+    // a pattern matching them.
+    "Machine",
+    "TRANSITIONS",
 ];
 
 /// Prefixes of generated locals: `old_f` holds the pre-state of `self.f` for `old(..)`, and

@@ -749,5 +749,10 @@ fn let_names_a_value_for_the_rest_of_its_block() {
             "{update}"
         );
     }
-    assert_eq!(codes(&looping("let state = 1;")), vec![Code::ReservedName]);
+    // Reserved names, including the generated module's value-level items (a binding of
+    // that name would be read as a pattern).
+    for name in ["state", "Machine", "TRANSITIONS"] {
+        let update = format!("let {name} = 1;");
+        assert_eq!(codes(&looping(&update)), vec![Code::ReservedName], "{name}");
+    }
 }

@@ -680,7 +680,8 @@ impl<'m> KernelGen<'m> {
     }
 
     /// `let x = e;` when nothing after it in its block reads `x`: `e` is still evaluated
-    /// (it may fault) but not bound, which Rust would warn about.
+    /// (it may fault) but not bound, which Rust would warn about, and a place is only
+    /// borrowed, not cloned.
     fn unused_let(&self, g: &ExprGen, s: &Stmt, rest: &[Stmt]) -> Option<TokenStream> {
         let Stmt::Let { name, value } = s else {
             return None;
@@ -690,7 +691,7 @@ impl<'m> KernelGen<'m> {
         if read {
             return None;
         }
-        let value = g.value_top(value);
+        let value = g.borrowed(value);
         Some(quote!(let _ = #value;))
     }
 

@@ -753,7 +753,7 @@ fn fire_sweep(
             break;
         }
         let left = &{ state.items.get(t).ok_or(Fault::Absent)?.qty };
-        let _ = state
+        let _ = &state
             .items
             .get(t)
             .ok_or(Fault::Absent)?
