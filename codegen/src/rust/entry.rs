@@ -11,12 +11,12 @@
 //!   and a branch that only reads that entry `if let Some(entry) = state.m.get(k) { .. }`;
 //! - a run of statements that starts by writing `self.m[k]` looks the entry up once.
 //!
-//! Only where it cannot change behaviour: the key is a *stable* expression (a variable,
-//! an input field or an `old()` value, which no statement can change), every access to the
-//! map inside is to that key, no quantifier in it rebinds a name the key reads, and nothing
-//! in it reads a spec name `entry` (which the local would shadow). A run is a sequence of
-//! straight-line statements, so an entry that was there at its start is there throughout,
-//! and faults are raised in the same order as without it.
+//! Only where it cannot change behaviour: the key is *stable* (see [`stable`]: no
+//! statement can change its value), every access to the map inside is to that key, nothing
+//! rebinds a name the key reads, and nothing reads a spec name `entry` (which the local
+//! would shadow). A run is a sequence of straight-line statements, so an entry that was
+//! there at its start is there throughout, and faults are raised in the same order as
+//! without it.
 
 use super::kernel::visit_expr;
 use crate::ir::{BinOp, Binder, Emit, Expr, ExprKind, Stmt, Ty};
