@@ -385,3 +385,40 @@ impl Transition {
         }
     }
 }
+
+/// Calls `f` on `e` and on every expression inside it, outermost first.
+pub fn visit_expr(e: &Expr, f: &mut dyn FnMut(&Expr)) {
+    f(e);
+    match &e.kind {
+        ExprKind::Some(a)
+        | ExprKind::Field(a, _)
+        | ExprKind::Coerce(a)
+        | ExprKind::Not(a)
+        | ExprKind::Neg(a)
+        | ExprKind::Len(a)
+        | ExprKind::IsEmpty(a)
+        | ExprKind::IsSome(a)
+        | ExprKind::IsNone(a)
+        | ExprKind::Unwrap(a)
+        | ExprKind::Front(a) => visit_expr(a, f),
+        ExprKind::Binary(_, a, b)
+        | ExprKind::UnwrapOr(a, b)
+        | ExprKind::Get(a, b)
+        | ExprKind::Index(a, b) => {
+            visit_expr(a, f);
+            visit_expr(b, f);
+        }
+        ExprKind::StructLit { fields, .. } => {
+            for (_, v) in fields {
+                visit_expr(v, f);
+            }
+        }
+        ExprKind::Quant {
+            collection, body, ..
+        } => {
+            visit_expr(collection, f);
+            visit_expr(body, f);
+        }
+        _ => {}
+    }
+}

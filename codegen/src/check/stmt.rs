@@ -21,13 +21,20 @@ impl Checker<'_> {
     pub(crate) fn block(&mut self, sc: &mut Scope, stmts: &[ast::Stmt]) -> Checked<Vec<ir::Stmt>> {
         let mut out = Vec::new();
         let mut failed = false;
-        let saved = (sc.facts.len(), sc.facts_incomplete);
+        // Facts a statement adds (guard clauses) or kills (writes) hold until the end of the
+        // block; the enclosing block kills, in its turn, what this whole statement writes.
+        let saved = (sc.facts.clone(), sc.facts_incomplete);
         // `let` names last until the end of the block.
         let depth = sc.vars.len();
         for s in stmts {
             let guard_clause = matches!(s, ast::Stmt::If { then, otherwise, .. }
                 if otherwise.is_empty() && then.iter().any(diverges));
-            match self.stmt(sc, s) {
+            let checked = self.stmt(sc, s);
+            forget_facts_about(sc, s);
+            if let Ok(checked) = &checked {
+                learn_from_write(sc, checked);
+            }
+            match checked {
                 Ok(s) => {
                     // `if !c { ..; break; }`: the rest of the block runs only where `c` holds.
                     if guard_clause
@@ -46,7 +53,7 @@ impl Checker<'_> {
                 }
             }
         }
-        sc.facts.truncate(saved.0);
+        sc.facts = saved.0;
         sc.facts_incomplete = saved.1;
         sc.vars.truncate(depth);
         // The generated Rust would have unreachable code, which its lints refuse.
@@ -526,5 +533,94 @@ fn stmt_span(s: &ast::Stmt) -> Span {
         | ast::Stmt::Break { span }
         | ast::Stmt::Let { span, .. } => *span,
         ast::Stmt::Emit(e) => e.span,
+    }
+}
+
+/// Drops the facts that `s` may make false, anywhere inside it: a fact that reads a field
+/// `s` writes ends, except that a membership fact (`k in self.m`, `self.m.get(k) != none`)
+/// survives writes that cannot remove the key (writing a field of an entry, inserting).
+/// So `k in self.m` does not survive `self.m.remove(j)`, `self.m.clear()` or
+/// `self.m = ..`, and `self.o.is_some()` does not survive `self.o = ..`.
+pub(crate) fn forget_facts_about(sc: &mut Scope, s: &ast::Stmt) {
+    let mut written = Vec::new();
+    writes_of(s, &mut written);
+    if written.is_empty() {
+        return;
+    }
+    sc.facts.retain(|fact| {
+        written
+            .iter()
+            .all(|(f, shrinks)| !reads_field(fact, f) || (!shrinks && is_membership(fact, f)))
+    });
+}
+
+/// What a write makes true: `self.o = some(..)` that `self.o` has a value, and
+/// `self.m[k] = v` that `k in self.m` (when `k` does not read `self.m`).
+pub(crate) fn learn_from_write(sc: &mut Scope, s: &ir::Stmt) {
+    let field = |f: &str, ty: &Ty| ir::Expr {
+        kind: ir::ExprKind::SelfField(f.to_string()),
+        ty: ty.clone(),
+    };
+    let fact = match s {
+        ir::Stmt::Assign { field: f, value } if matches!(value.kind, ir::ExprKind::Some(_)) => {
+            ir::ExprKind::IsSome(Box::new(field(f, &value.ty)))
+        }
+        ir::Stmt::MapInsert { field: f, key, .. } if !reads_field(key, f) => ir::ExprKind::Binary(
+            ir::BinOp::In,
+            Box::new(key.clone()),
+            Box::new(field(f, &Ty::Bool)),
+        ),
+        _ => return,
+    };
+    sc.assume(&Ok(ir::Expr {
+        kind: fact,
+        ty: Ty::Bool,
+    }));
+}
+
+/// The fields `s` (nested statements included) writes, each with whether the write can
+/// remove elements or replace the whole value.
+fn writes_of(s: &ast::Stmt, out: &mut Vec<(String, bool)>) {
+    match s {
+        ast::Stmt::Assign { field, .. } => out.push((field.name.clone(), true)),
+        ast::Stmt::IndexAssign { field, .. } | ast::Stmt::EntryFieldAssign { field, .. } => {
+            out.push((field.name.clone(), false))
+        }
+        ast::Stmt::Call { field, method, .. } => {
+            let shrinks = matches!(method.name.as_str(), "remove" | "clear" | "pop_front");
+            out.push((field.name.clone(), shrinks));
+        }
+        ast::Stmt::If {
+            then, otherwise, ..
+        } => then.iter().chain(otherwise).for_each(|s| writes_of(s, out)),
+        ast::Stmt::For { body, .. } => body.iter().for_each(|s| writes_of(s, out)),
+        ast::Stmt::Break { .. } | ast::Stmt::Let { .. } | ast::Stmt::Emit(_) => {}
+    }
+}
+
+fn reads_field(e: &ir::Expr, field: &str) -> bool {
+    let mut reads = false;
+    ir::visit_expr(e, &mut |x| {
+        reads |= matches!(&x.kind, ir::ExprKind::SelfField(f) if f == field);
+    });
+    reads
+}
+
+/// `k in self.<field>` or `self.<field>.get(k)` tested for a value, with a key that does
+/// not read the field itself.
+fn is_membership(fact: &ir::Expr, field: &str) -> bool {
+    use ir::ExprKind as K;
+    let of_field = |coll: &ir::Expr, key: &ir::Expr| {
+        matches!(&coll.kind, K::SelfField(f) if f == field) && !reads_field(key, field)
+    };
+    let is_get = |e: &ir::Expr| matches!(&e.kind, K::Get(coll, key) if of_field(coll, key));
+    match &fact.kind {
+        K::Binary(ir::BinOp::In, key, coll) => of_field(coll, key),
+        K::IsSome(o) => is_get(o),
+        K::Not(inner) => matches!(&inner.kind, K::IsNone(o) if is_get(o)),
+        K::Binary(ir::BinOp::Ne, a, b) => {
+            (is_get(a) && matches!(b.kind, K::None)) || (is_get(b) && matches!(a.kind, K::None))
+        }
+        _ => false,
     }
 }

@@ -157,11 +157,9 @@ fn guards_establish_partial_operations_in_order() {
         }
     }";
     let with = |g: &str| base.replace("GUARDS", g);
-    // Missing facts: both partial operations are reported.
-    assert_eq!(
-        codes(&with("")),
-        vec![Code::UnestablishedPartial, Code::UnestablishedPartial]
-    );
+    // Missing fact: `self.m[k]` is reported; the emit's `self.o.unwrap()` is not, since
+    // the update just wrote `some(..)` into `self.o`.
+    assert_eq!(codes(&with("")), vec![Code::UnestablishedPartial]);
     // Guard facts flow into updates and emits (any accepted form).
     assert!(codes(&with("guard a: k in self.m && self.o.is_some();")).is_empty());
     assert!(
@@ -755,4 +753,94 @@ fn let_names_a_value_for_the_rest_of_its_block() {
         let update = format!("let {name} = 1;");
         assert_eq!(codes(&looping(&update)), vec![Code::ReservedName], "{name}");
     }
+}
+
+#[test]
+fn a_write_that_can_falsify_a_fact_ends_it() {
+    let src = |guard: &str, update: &str| {
+        format!(
+            "machine M {{
+    struct Item {{ qty: u64 }}
+    phases {{ A }}
+    initial A;
+    state {{ q: Seq<u64> = [], m: Map<u64, Item> = {{}}, o: Option<u64> = none, total: u64 = 0 }}
+    input Go {{ n: u64, j: u64 }}
+    transition go on Go from A -> same {{ {guard} update {{ {update} }} }}
+}}"
+        )
+    };
+    let known = "guard known: n in self.m;";
+    // Removing any key, clearing or replacing the map: the entry may be gone.
+    for update in [
+        "self.m.remove(n); self.total = self.m[n].qty;",
+        "self.m.remove(j); self.total = self.m[n].qty;",
+        "self.m.clear(); self.total = self.m[n].qty;",
+        "self.m = {}; self.total = self.m[n].qty;",
+        // Also when the write is inside an `if` or a loop before the read.
+        "if j > 3 { self.m.remove(j); } self.total = self.m[n].qty;",
+        "for x in self.q { self.m.remove(x); } self.total = self.m[n].qty;",
+    ] {
+        assert_eq!(
+            codes(&src(known, update)),
+            vec![Code::UnestablishedPartial],
+            "{update}"
+        );
+    }
+    // Popping or replacing what a fact is about.
+    assert_eq!(
+        codes(&src(
+            "",
+            "if self.q.front().is_some() { self.q.pop_front(); self.total = self.q.front().unwrap(); }",
+        )),
+        vec![Code::UnestablishedPartial]
+    );
+    assert_eq!(
+        codes(&src(
+            "guard set: self.o.is_some();",
+            "self.o = none; self.total = self.o.unwrap();"
+        )),
+        vec![Code::UnestablishedPartial]
+    );
+    // Writes that keep the entry: a field of it, an insert, reads before the removal.
+    ok(&src(
+        known,
+        "self.m[n].qty = 1; self.m[j] = Item { qty: 2 }; self.total = self.m[n].qty; self.m.remove(n);",
+    ));
+}
+
+#[test]
+fn facts_about_an_entry_survive_writes_that_keep_it_and_end_for_emits_after_a_removal() {
+    let src = |update: &str, emit: &str| {
+        format!(
+            "machine M {{
+    struct Item {{ qty: u64, note: Option<u64> }}
+    phases {{ A }}
+    initial A;
+    state {{ m: Map<u64, Item> = {{}}, total: u64 = 0 }}
+    input Go {{ n: u64 }}
+    effect Seen {{ qty: u64 }}
+    transition go on Go from A -> same {{
+        guard known: n in self.m;
+        guard noted: self.m[n].note.is_some();
+        update {{ {update} }}
+        {emit}
+    }}
+}}"
+        )
+    };
+    let emit = "emit Seen { qty: self.m[n].qty };";
+    ok(&src("self.m[n].qty = 2;", emit));
+    assert_eq!(
+        codes(&src("self.m.remove(n);", emit)),
+        vec![Code::UnestablishedPartial]
+    );
+    // Writing the entry keeps `n in self.m` but not what was known about its fields.
+    ok(&src("self.total = self.m[n].note.unwrap();", emit));
+    assert_eq!(
+        codes(&src(
+            "self.m[n].note = none; self.total = self.m[n].note.unwrap();",
+            emit
+        )),
+        vec![Code::UnestablishedPartial]
+    );
 }

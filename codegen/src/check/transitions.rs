@@ -132,6 +132,13 @@ impl Checker<'_> {
         // A fact a guard already lacked is not reported again in the body.
         body_scope.reported_missing = std::mem::take(&mut guard_scope.reported_missing);
         let update = self.block(&mut body_scope, &t.update);
+        // The emits after the update see what its statements made false or true.
+        for (i, s) in t.update.iter().enumerate() {
+            super::stmt::forget_facts_about(&mut body_scope, s);
+            if let Ok(checked) = &update {
+                super::stmt::learn_from_write(&mut body_scope, &checked[i]);
+            }
+        }
         let mut emits = Vec::new();
         let mut emits_ok = true;
         for e in &t.emits {

@@ -18,7 +18,7 @@
 //! there at its start is there throughout, and faults are raised in the same order as
 //! without it.
 
-use super::kernel::visit_expr;
+use crate::ir::visit_expr;
 use crate::ir::{BinOp, Binder, Emit, Expr, ExprKind, Stmt, Ty};
 
 /// The local an entry is bound to.

@@ -5,7 +5,9 @@ use super::entry;
 use super::expr::{ExprGen, binder_pattern};
 use super::names::{camel, docs, ident, old_local, ty};
 use super::types::unit_enum;
-use crate::ir::{Binder, Emit, Expr, ExprKind, Field, Machine, Stmt, Target, Transition, Ty};
+use crate::ir::{
+    Binder, Emit, Expr, ExprKind, Field, Machine, Stmt, Target, Transition, Ty, visit_expr,
+};
 use heck::ToUpperCamelCase;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
@@ -137,42 +139,6 @@ pub(super) fn visit_stmts(stmts: &[Stmt], f: &mut dyn FnMut(&Expr)) {
 fn visit_emit(e: &Emit, f: &mut dyn FnMut(&Expr)) {
     for (_, v) in &e.fields {
         visit_expr(v, f);
-    }
-}
-
-pub(super) fn visit_expr(e: &Expr, f: &mut dyn FnMut(&Expr)) {
-    f(e);
-    match &e.kind {
-        ExprKind::Some(a)
-        | ExprKind::Field(a, _)
-        | ExprKind::Coerce(a)
-        | ExprKind::Not(a)
-        | ExprKind::Neg(a)
-        | ExprKind::Len(a)
-        | ExprKind::IsEmpty(a)
-        | ExprKind::IsSome(a)
-        | ExprKind::IsNone(a)
-        | ExprKind::Unwrap(a)
-        | ExprKind::Front(a) => visit_expr(a, f),
-        ExprKind::Binary(_, a, b)
-        | ExprKind::UnwrapOr(a, b)
-        | ExprKind::Get(a, b)
-        | ExprKind::Index(a, b) => {
-            visit_expr(a, f);
-            visit_expr(b, f);
-        }
-        ExprKind::StructLit { fields, .. } => {
-            for (_, v) in fields {
-                visit_expr(v, f);
-            }
-        }
-        ExprKind::Quant {
-            collection, body, ..
-        } => {
-            visit_expr(collection, f);
-            visit_expr(body, f);
-        }
-        _ => {}
     }
 }
 
