@@ -196,6 +196,9 @@ impl Checker<'_> {
                 body,
                 ..
             } => {
+                // A second iteration runs after the body's writes of the first: the body is
+                // checked without the facts those writes may end.
+                forget_facts_about(sc, s);
                 let over = collection.span;
                 let (collection, binder, checked) =
                     self.in_binder_scope(sc, binder, collection, |this, sc| {

@@ -779,6 +779,8 @@ fn a_write_that_can_falsify_a_fact_ends_it() {
         // Also when the write is inside an `if` or a loop before the read.
         "if j > 3 { self.m.remove(j); } self.total = self.m[n].qty;",
         "for x in self.q { self.m.remove(x); } self.total = self.m[n].qty;",
+        // A later iteration runs after an earlier one removed.
+        "for x in self.q { self.total = self.m[n].qty; self.m.remove(x); }",
     ] {
         assert_eq!(
             codes(&src(known, update)),
