@@ -51,6 +51,8 @@ pub(crate) struct Scope {
     pub reported_missing: Vec<ir::Expr>,
     /// How many `for` statements enclose this point (`break` needs one).
     pub loops: usize,
+    /// Facts a write ended, with the write: a use that needed one says so.
+    pub ended: Vec<(ir::Expr, Span)>,
 }
 
 impl Scope {
@@ -64,6 +66,7 @@ impl Scope {
             facts_incomplete: false,
             reported_missing: Vec::new(),
             loops: 0,
+            ended: Vec::new(),
         }
     }
 
@@ -1145,9 +1148,27 @@ impl Checker<'_> {
                 super::establish::guard_name_for(e)
             ),
         };
-        let d = Diagnostic::new(Code::UnestablishedPartial, e.span, message)
+        // The fact held until a write ended it: say so, rather than ask for a guard that
+        // may be there already.
+        let ended_at = sc.ended.iter().rev().find_map(|(ended, at)| {
+            super::establish::established(std::slice::from_ref(ended), fact).then_some(*at)
+        });
+        let d = match ended_at {
+            Some(at) => Diagnostic::new(
+                Code::UnestablishedPartial,
+                e.span,
+                format!(
+                    "`{}` needs `{fact_text}`, which held until a write before it",
+                    show(e)
+                ),
+            )
             .label(label)
-            .help(help);
+            .secondary(at, "this write may make it false")
+            .help("read it before the write, test it again with `if`, or read the pre-state with `old(...)`"),
+            None => Diagnostic::new(Code::UnestablishedPartial, e.span, message)
+                .label(label)
+                .help(help),
+        };
         if sc.place == Place::Guard {
             self.unestablished_in_guards
                 .push((self.diags.len(), fact.clone()));

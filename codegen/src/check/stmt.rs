@@ -196,12 +196,14 @@ impl Checker<'_> {
                 body,
                 ..
             } => {
-                // A second iteration runs after the body's writes of the first: the body is
-                // checked without the facts those writes may end.
-                forget_facts_about(sc, s);
                 let over = collection.span;
                 let (collection, binder, checked) =
                     self.in_binder_scope(sc, binder, collection, |this, sc| {
+                        // The collection is read once, with the facts before the loop; a
+                        // second iteration runs after the body's writes of the first, so
+                        // the body is checked without the facts those writes may end (the
+                        // enclosing block ends them after the loop anyway).
+                        forget_facts_about(sc, s);
                         sc.loops += 1;
                         let body = this.block(sc, body);
                         sc.loops -= 1;
@@ -550,11 +552,18 @@ pub(crate) fn forget_facts_about(sc: &mut Scope, s: &ast::Stmt) {
     if written.is_empty() {
         return;
     }
-    sc.facts.retain(|fact| {
-        written
-            .iter()
-            .all(|(f, shrinks)| !reads_field(fact, f) || (!shrinks && is_membership(fact, f)))
-    });
+    let mut kept = Vec::with_capacity(sc.facts.len());
+    for fact in std::mem::take(&mut sc.facts) {
+        let ender = written.iter().find(|(f, shrinks, _)| {
+            reads_field(&fact, f) && (*shrinks || !is_membership(&fact, f))
+        });
+        match ender {
+            // Remembered for the message if the fact is needed later.
+            Some((_, _, span)) => sc.ended.push((fact, *span)),
+            None => kept.push(fact),
+        }
+    }
+    sc.facts = kept;
 }
 
 /// What a write makes true: `self.o = some(..)` that `self.o` has a value, and
@@ -582,16 +591,22 @@ pub(crate) fn learn_from_write(sc: &mut Scope, s: &ir::Stmt) {
 }
 
 /// The fields `s` (nested statements included) writes, each with whether the write can
-/// remove elements or replace the whole value.
-fn writes_of(s: &ast::Stmt, out: &mut Vec<(String, bool)>) {
+/// remove elements or replace the whole value, and where.
+fn writes_of(s: &ast::Stmt, out: &mut Vec<(String, bool, Span)>) {
     match s {
-        ast::Stmt::Assign { field, .. } => out.push((field.name.clone(), true)),
-        ast::Stmt::IndexAssign { field, .. } | ast::Stmt::EntryFieldAssign { field, .. } => {
-            out.push((field.name.clone(), false))
+        ast::Stmt::Assign { field, span, .. } => out.push((field.name.clone(), true, *span)),
+        ast::Stmt::IndexAssign { field, span, .. }
+        | ast::Stmt::EntryFieldAssign { field, span, .. } => {
+            out.push((field.name.clone(), false, *span))
         }
-        ast::Stmt::Call { field, method, .. } => {
+        ast::Stmt::Call {
+            field,
+            method,
+            span,
+            ..
+        } => {
             let shrinks = matches!(method.name.as_str(), "remove" | "clear" | "pop_front");
-            out.push((field.name.clone(), shrinks));
+            out.push((field.name.clone(), shrinks, *span));
         }
         ast::Stmt::If {
             then, otherwise, ..

@@ -779,8 +779,11 @@ fn a_write_that_can_falsify_a_fact_ends_it() {
         // Also when the write is inside an `if` or a loop before the read.
         "if j > 3 { self.m.remove(j); } self.total = self.m[n].qty;",
         "for x in self.q { self.m.remove(x); } self.total = self.m[n].qty;",
-        // A later iteration runs after an earlier one removed.
+        // A later iteration runs after an earlier one removed, also conditionally or
+        // with the read in a nested loop.
         "for x in self.q { self.total = self.m[n].qty; self.m.remove(x); }",
+        "for x in self.q { self.total = self.m[n].qty; if x > 5 { self.m.remove(x); } }",
+        "for x in self.q { for y in self.q { self.total = self.m[n].qty; } self.m.remove(x); }",
     ] {
         assert_eq!(
             codes(&src(known, update)),
@@ -845,4 +848,20 @@ fn facts_about_an_entry_survive_writes_that_keep_it_and_end_for_emits_after_a_re
         )),
         vec![Code::UnestablishedPartial]
     );
+}
+
+#[test]
+fn a_fact_about_an_update_let_does_not_reach_an_emit_quantifier_of_the_same_name() {
+    let src = "machine M {
+        phases { A }
+        initial A;
+        state { s: Seq<u64> = [], m: Map<u64, u64> = {} }
+        input Go { k: u64 }
+        effect B { b: bool }
+        transition t on Go from A -> same {
+            update { let z = k; self.m[z] = 1; }
+            emit B { b: all z in self.s: self.m[z] > 0 };
+        }
+    }";
+    assert_eq!(codes(src), vec![Code::UnestablishedPartial]);
 }

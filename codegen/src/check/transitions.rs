@@ -132,13 +132,22 @@ impl Checker<'_> {
         // A fact a guard already lacked is not reported again in the body.
         body_scope.reported_missing = std::mem::take(&mut guard_scope.reported_missing);
         let update = self.block(&mut body_scope, &t.update);
-        // The emits after the update see what its statements made false or true.
+        // The emits after the update see what its statements made false or true; facts
+        // about the update's `let` names are gone with them (an emit's quantifier may
+        // reuse such a name for something else).
         for (i, s) in t.update.iter().enumerate() {
             super::stmt::forget_facts_about(&mut body_scope, s);
             if let Ok(checked) = &update {
                 super::stmt::learn_from_write(&mut body_scope, &checked[i]);
             }
         }
+        body_scope.facts.retain(|fact| {
+            let mut names_a_variable = false;
+            ir::visit_expr(fact, &mut |e| {
+                names_a_variable |= matches!(e.kind, ir::ExprKind::Var(_));
+            });
+            !names_a_variable
+        });
         let mut emits = Vec::new();
         let mut emits_ok = true;
         for e in &t.emits {
