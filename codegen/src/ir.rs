@@ -389,6 +389,13 @@ impl Transition {
 /// Calls `f` on `e` and on every expression inside it, outermost first.
 pub fn visit_expr(e: &Expr, f: &mut dyn FnMut(&Expr)) {
     f(e);
+    for child in children(e) {
+        visit_expr(child, f);
+    }
+}
+
+/// The expressions directly inside `e`, in evaluation order.
+pub fn children(e: &Expr) -> Vec<&Expr> {
     match &e.kind {
         ExprKind::Some(a)
         | ExprKind::Field(a, _)
@@ -400,25 +407,15 @@ pub fn visit_expr(e: &Expr, f: &mut dyn FnMut(&Expr)) {
         | ExprKind::IsSome(a)
         | ExprKind::IsNone(a)
         | ExprKind::Unwrap(a)
-        | ExprKind::Front(a) => visit_expr(a, f),
+        | ExprKind::Front(a) => vec![a],
         ExprKind::Binary(_, a, b)
         | ExprKind::UnwrapOr(a, b)
         | ExprKind::Get(a, b)
-        | ExprKind::Index(a, b) => {
-            visit_expr(a, f);
-            visit_expr(b, f);
-        }
-        ExprKind::StructLit { fields, .. } => {
-            for (_, v) in fields {
-                visit_expr(v, f);
-            }
-        }
+        | ExprKind::Index(a, b) => vec![a, b],
+        ExprKind::StructLit { fields, .. } => fields.iter().map(|(_, v)| v).collect(),
         ExprKind::Quant {
             collection, body, ..
-        } => {
-            visit_expr(collection, f);
-            visit_expr(body, f);
-        }
-        _ => {}
+        } => vec![collection, body],
+        _ => Vec::new(),
     }
 }

@@ -554,12 +554,10 @@ pub(crate) fn forget_facts_about(sc: &mut Scope, s: &ast::Stmt) {
     }
     let mut kept = Vec::with_capacity(sc.facts.len());
     for fact in std::mem::take(&mut sc.facts) {
-        let ender = written.iter().find(|(f, shrinks, _)| {
-            reads_field(&fact, f) && (*shrinks || !is_membership(&fact, f))
-        });
+        let ender = written.iter().find(|w| ends(&fact, w));
         match ender {
             // Remembered for the message if the fact is needed later.
-            Some((_, _, span)) => sc.ended.push((fact, *span)),
+            Some(w) => sc.ended.push((fact, w.span)),
             None => kept.push(fact),
         }
     }
@@ -590,15 +588,69 @@ pub(crate) fn learn_from_write(sc: &mut Scope, s: &ir::Stmt) {
     }));
 }
 
-/// The fields `s` (nested statements included) writes, each with whether the write can
-/// remove elements or replace the whole value, and where.
-fn writes_of(s: &ast::Stmt, out: &mut Vec<(String, bool, Span)>) {
+/// One write of a statement, as far as facts are concerned.
+struct Write {
+    field: String,
+    /// It may remove elements or replace the whole value.
+    shrinks: bool,
+    /// `self.m[k].f.. = v`: the first field of the entry it writes.
+    entry_field: Option<String>,
+    span: Span,
+}
+
+/// Whether `w` may make `fact` false: the fact reads the written field, and is neither a
+/// membership fact (which only shrinking writes end) nor, for a write of one field of an
+/// entry, about other fields of the map's entries only.
+fn ends(fact: &ir::Expr, w: &Write) -> bool {
+    if !reads_field(fact, &w.field) {
+        return false;
+    }
+    if w.shrinks {
+        return true;
+    }
+    if is_membership(fact, &w.field) {
+        return false;
+    }
+    match &w.entry_field {
+        Some(written) => !reads_only_other_entry_fields(fact, &w.field, written),
+        None => true,
+    }
+}
+
+/// Whether every read of `self.<map>` in `e` is `self.<map>[k].f` with `f` other than
+/// `written` (and `k` itself not reading the map).
+fn reads_only_other_entry_fields(e: &ir::Expr, map: &str, written: &str) -> bool {
+    use ir::ExprKind as K;
+    if let K::Field(inner, f) = &e.kind
+        && let K::Index(m, key) = &inner.kind
+        && matches!(&m.kind, K::SelfField(x) if x == map)
+    {
+        return f != written && !reads_field(key, map);
+    }
+    match &e.kind {
+        K::SelfField(f) => f != map,
+        _ => ir::children(e)
+            .into_iter()
+            .all(|c| reads_only_other_entry_fields(c, map, written)),
+    }
+}
+
+/// The writes of `s`, nested statements included.
+fn writes_of(s: &ast::Stmt, out: &mut Vec<Write>) {
+    let mut push = |field: &Ident, shrinks: bool, entry_field: Option<String>, span: Span| {
+        out.push(Write {
+            field: field.name.clone(),
+            shrinks,
+            entry_field,
+            span,
+        })
+    };
     match s {
-        ast::Stmt::Assign { field, span, .. } => out.push((field.name.clone(), true, *span)),
-        ast::Stmt::IndexAssign { field, span, .. }
-        | ast::Stmt::EntryFieldAssign { field, span, .. } => {
-            out.push((field.name.clone(), false, *span))
-        }
+        ast::Stmt::Assign { field, span, .. } => push(field, true, None, *span),
+        ast::Stmt::IndexAssign { field, span, .. } => push(field, false, None, *span),
+        ast::Stmt::EntryFieldAssign {
+            field, path, span, ..
+        } => push(field, false, path.first().map(|p| p.name.clone()), *span),
         ast::Stmt::Call {
             field,
             method,
@@ -606,7 +658,7 @@ fn writes_of(s: &ast::Stmt, out: &mut Vec<(String, bool, Span)>) {
             ..
         } => {
             let shrinks = matches!(method.name.as_str(), "remove" | "clear" | "pop_front");
-            out.push((field.name.clone(), shrinks, *span));
+            push(field, shrinks, None, *span);
         }
         ast::Stmt::If {
             then, otherwise, ..

@@ -839,8 +839,13 @@ fn facts_about_an_entry_survive_writes_that_keep_it_and_end_for_emits_after_a_re
         codes(&src("self.m.remove(n);", emit)),
         vec![Code::UnestablishedPartial]
     );
-    // Writing the entry keeps `n in self.m` but not what was known about its fields.
+    // Writing a field of the entry keeps `n in self.m` and what was known about its other
+    // fields, but not about the field written.
     ok(&src("self.total = self.m[n].note.unwrap();", emit));
+    ok(&src(
+        "self.m[n].qty = 2; self.total = self.m[n].note.unwrap();",
+        emit,
+    ));
     assert_eq!(
         codes(&src(
             "self.m[n].note = none; self.total = self.m[n].note.unwrap();",
