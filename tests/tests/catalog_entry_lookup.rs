@@ -174,6 +174,45 @@ fn a_key_named_entry_is_looked_up_normally() {
 }
 
 #[test]
+fn an_unread_let_is_still_evaluated_and_an_inner_break_ends_only_the_inner_loop() {
+    let m = machine();
+    let (mut kernel, mut reference) = (Authority::new(), Interpreter::new(&m));
+    step(&mut kernel, &mut reference, add("a", 1)).expect("add a");
+    step(&mut kernel, &mut reference, add("b", 2)).expect("add b");
+    step(&mut kernel, &mut reference, add("c", 3)).expect("add c");
+    // Pairs (first, second) in `order` = (a, b), (a, c), (b, c): three.
+    let before = kernel.state().tagged;
+    let relabel = |name: &str| Input::Relabel { entry: title(name) };
+    step(&mut kernel, &mut reference, relabel("z")).expect("relabel");
+    assert_eq!(
+        kernel.state().tagged,
+        before + 3,
+        "an unknown key: three pairs added"
+    );
+    step(&mut kernel, &mut reference, relabel("b")).expect("relabel");
+    assert_eq!(
+        kernel.state().tagged,
+        3,
+        "b's quantity (0) plus three pairs"
+    );
+
+    // `let headroom = self.tagged + 1;` is never read, and still overflows.
+    let mut state = kernel.state().clone();
+    state.tagged = u64::MAX;
+    let mut kernel = Authority::from_state(state).expect("a valid state");
+    let json = serde_json::to_value(kernel.state()).unwrap();
+    let mut reference = Interpreter::from_state_json(&m, &json).expect("a valid state");
+    let reason =
+        step(&mut kernel, &mut reference, relabel("a")).expect_err("the unread let overflows");
+    assert_eq!(
+        reason,
+        RejectReason::Overflow {
+            transition: TransitionId::Relabel
+        }
+    );
+}
+
+#[test]
 fn sweep_writes_each_entry_and_reads_the_others() {
     let m = machine();
     let (mut kernel, mut reference) = (Authority::new(), Interpreter::new(&m));

@@ -52,7 +52,15 @@ pub(crate) struct Scope {
     /// How many `for` statements enclose this point (`break` needs one).
     pub loops: usize,
     /// Facts a write ended, with the write: a use that needed one says so.
-    pub ended: Vec<(ir::Expr, Span)>,
+    pub ended: Vec<(ir::Expr, Span, Ended)>,
+}
+
+/// Where the write that ended a fact runs, relative to a use that needs the fact.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Ended {
+    Before,
+    /// Later in a loop body: it runs before the use on the next iteration.
+    LaterIteration,
 }
 
 impl Scope {
@@ -1150,11 +1158,11 @@ impl Checker<'_> {
         };
         // The fact held until a write ended it: say so, rather than ask for a guard that
         // may be there already.
-        let ended_at = sc.ended.iter().rev().find_map(|(ended, at)| {
-            super::establish::established(std::slice::from_ref(ended), fact).then_some(*at)
+        let ended_at = sc.ended.iter().rev().find_map(|(ended, at, how)| {
+            super::establish::established(std::slice::from_ref(ended), fact).then_some((*at, *how))
         });
         let d = match ended_at {
-            Some(at) => Diagnostic::new(
+            Some((at, Ended::Before)) => Diagnostic::new(
                 Code::UnestablishedPartial,
                 e.span,
                 format!(
@@ -1165,6 +1173,17 @@ impl Checker<'_> {
             .label(label)
             .secondary(at, "this write may make it false")
             .help("read it before the write, test it again with `if`, or read the pre-state with `old(...)`"),
+            Some((at, Ended::LaterIteration)) => Diagnostic::new(
+                Code::UnestablishedPartial,
+                e.span,
+                format!(
+                    "`{}` needs `{fact_text}`, which a later statement of the loop may end before the next iteration",
+                    show(e)
+                ),
+            )
+            .label(label)
+            .secondary(at, "this write may make it false on a later iteration")
+            .help("test it with `if` inside the loop, or read the pre-state with `old(...)`"),
             None => Diagnostic::new(Code::UnestablishedPartial, e.span, message)
                 .label(label)
                 .help(help),

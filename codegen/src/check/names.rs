@@ -88,11 +88,13 @@ const GENERATED_LOCALS: &[&str] = &[
 /// dispatch keeps each candidate's failing guard in `failed_0`, `failed_1`, ...
 const GENERATED_LOCAL_PREFIXES: &[&str] = &["old_", "failed_"];
 
-/// Locals the generated code binds only after evaluating every spec expression that could
-/// read a variable of the same name, so spec variables may use these names; a type may
-/// not, because a newtype is a tuple struct, which no Rust binding may shadow.
+/// Locals of the generated code that spec variables may share a name with: they are
+/// bound after the spec expressions that could read such a variable are evaluated (`entry`
+/// is bound around them, and the generator binds it only where none reads a name `entry`).
+/// A type may not take these names, because a newtype is a tuple struct, which no Rust
+/// binding may shadow.
 const GENERATED_HELPER_LOCALS: &[&str] = &[
-    "entry", "k", "value", "old", "new", "x", "f", "log", "steps", "phase",
+    "entry", "k", "value", "old", "new", "x", "f", "log", "step", "steps", "phase",
 ];
 
 /// Type names the language provides.

@@ -1,6 +1,6 @@
 //! Update statements and emits.
 
-use super::expr::Scope;
+use super::expr::{Ended, Scope};
 use super::{Checked, Checker, Reported};
 use crate::ast::{self, AssignOp, Ident, Span};
 use crate::diagnostics::{Code, Diagnostic, did_you_mean};
@@ -23,17 +23,14 @@ impl Checker<'_> {
         let mut failed = false;
         // Facts a statement adds (guard clauses) or kills (writes) hold until the end of the
         // block; the enclosing block kills, in its turn, what this whole statement writes.
-        let saved = (sc.facts.clone(), sc.facts_incomplete);
+        let saved = (sc.facts.clone(), sc.facts_incomplete, sc.ended.len());
         // `let` names last until the end of the block.
         let depth = sc.vars.len();
         for s in stmts {
             let guard_clause = matches!(s, ast::Stmt::If { then, otherwise, .. }
                 if otherwise.is_empty() && then.iter().any(diverges));
             let checked = self.stmt(sc, s);
-            forget_facts_about(sc, s);
-            if let Ok(checked) = &checked {
-                learn_from_write(sc, checked);
-            }
+            after_statement(sc, s, checked.as_ref().ok());
             match checked {
                 Ok(s) => {
                     // `if !c { ..; break; }`: the rest of the block runs only where `c` holds.
@@ -55,6 +52,8 @@ impl Checker<'_> {
         }
         sc.facts = saved.0;
         sc.facts_incomplete = saved.1;
+        // What ended facts that only this block had is no explanation outside it.
+        sc.ended.truncate(saved.2);
         sc.vars.truncate(depth);
         // The generated Rust would have unreachable code, which its lints refuse.
         if let Some(at) = stmts.iter().position(diverges)
@@ -203,7 +202,7 @@ impl Checker<'_> {
                         // second iteration runs after the body's writes of the first, so
                         // the body is checked without the facts those writes may end (the
                         // enclosing block ends them after the loop anyway).
-                        forget_facts_about(sc, s);
+                        forget_facts_about(sc, s, Ended::LaterIteration);
                         sc.loops += 1;
                         let body = this.block(sc, body);
                         sc.loops -= 1;
@@ -546,7 +545,16 @@ fn stmt_span(s: &ast::Stmt) -> Span {
 /// survives writes that cannot remove the key (writing a field of an entry, inserting).
 /// So `k in self.m` does not survive `self.m.remove(j)`, `self.m.clear()` or
 /// `self.m = ..`, and `self.o.is_some()` does not survive `self.o = ..`.
-pub(crate) fn forget_facts_about(sc: &mut Scope, s: &ast::Stmt) {
+/// Updates the facts after `s` ran: forgets what it may have made false, then learns what
+/// it made true (if it checked).
+pub(crate) fn after_statement(sc: &mut Scope, s: &ast::Stmt, checked: Option<&ir::Stmt>) {
+    forget_facts_about(sc, s, Ended::Before);
+    if let Some(checked) = checked {
+        learn_from_write(sc, checked);
+    }
+}
+
+pub(crate) fn forget_facts_about(sc: &mut Scope, s: &ast::Stmt, how: Ended) {
     let mut written = Vec::new();
     writes_of(s, &mut written);
     if written.is_empty() {
@@ -557,7 +565,7 @@ pub(crate) fn forget_facts_about(sc: &mut Scope, s: &ast::Stmt) {
         let ender = written.iter().find(|w| ends(&fact, w));
         match ender {
             // Remembered for the message if the fact is needed later.
-            Some(w) => sc.ended.push((fact, w.span)),
+            Some(w) => sc.ended.push((fact, w.span, how)),
             None => kept.push(fact),
         }
     }
@@ -566,7 +574,7 @@ pub(crate) fn forget_facts_about(sc: &mut Scope, s: &ast::Stmt) {
 
 /// What a write makes true: `self.o = some(..)` that `self.o` has a value, and
 /// `self.m[k] = v` that `k in self.m` (when `k` does not read `self.m`).
-pub(crate) fn learn_from_write(sc: &mut Scope, s: &ir::Stmt) {
+fn learn_from_write(sc: &mut Scope, s: &ir::Stmt) {
     let field = |f: &str, ty: &Ty| ir::Expr {
         kind: ir::ExprKind::SelfField(f.to_string()),
         ty: ty.clone(),

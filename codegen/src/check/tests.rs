@@ -615,7 +615,7 @@ fn did_you_mean_accepts_one_edit_in_names_of_three_or_more() {
 fn types_cannot_take_the_names_of_generated_locals() {
     // A newtype is a tuple struct: a `let entry`, `Some(entry)` or parameter of that name
     // in the generated code would not compile.
-    for name in ["entry", "k", "state", "failed_x", "old_thing"] {
+    for name in ["entry", "k", "step", "state", "failed_x", "old_thing"] {
         let src = format!(
             "machine M {{
                 type {name} = u64;
@@ -869,4 +869,38 @@ fn a_fact_about_an_update_let_does_not_reach_an_emit_quantifier_of_the_same_name
         }
     }";
     assert_eq!(codes(src), vec![Code::UnestablishedPartial]);
+}
+
+#[test]
+fn e0303_says_which_write_ended_a_fact_only_when_it_held() {
+    let message = |update: &str| {
+        let found = diags_with(&looping(update), Code::UnestablishedPartial);
+        assert_eq!(found.len(), 1, "{update}");
+        found[0].message.clone()
+    };
+    assert!(
+        message("if n in self.m { self.m.remove(n); } self.total = self.m[n];")
+            .ends_with("which is not established"),
+        "the fact held only inside the `if`: no write to blame"
+    );
+    // With a guard, the fact held; a write later in the loop body ends it for the next
+    // iteration, and the message says so.
+    let guarded = looping("for x in self.xs { self.total = self.m[n]; self.m.remove(x); }")
+        .replace(
+            "transition go on Go from A -> same {",
+            "transition go on Go from A -> same { guard known: n in self.m;",
+        );
+    let found = diags_with(&guarded, Code::UnestablishedPartial);
+    assert_eq!(found.len(), 1);
+    assert!(
+        found[0]
+            .message
+            .ends_with("which a later statement of the loop may end before the next iteration"),
+        "{}",
+        found[0].message
+    );
+    assert_eq!(
+        found[0].secondary[0].1,
+        "this write may make it false on a later iteration"
+    );
 }

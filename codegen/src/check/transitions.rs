@@ -136,10 +136,8 @@ impl Checker<'_> {
         // about the update's `let` names are gone with them (an emit's quantifier may
         // reuse such a name for something else).
         for (i, s) in t.update.iter().enumerate() {
-            super::stmt::forget_facts_about(&mut body_scope, s);
-            if let Ok(checked) = &update {
-                super::stmt::learn_from_write(&mut body_scope, &checked[i]);
-            }
+            let checked = update.as_ref().ok().map(|checked| &checked[i]);
+            super::stmt::after_statement(&mut body_scope, s, checked);
         }
         body_scope.facts.retain(|fact| {
             let mut names_a_variable = false;

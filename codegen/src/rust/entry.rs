@@ -176,8 +176,11 @@ pub fn reads_only_entry(stmts: &[Stmt], map: &str, key: &Expr) -> bool {
                 && reads_only_entry(body, map, key)
         }
         Stmt::Break => true,
-        // A `let` of that name would shadow the bound entry.
-        Stmt::Let { name, value } => name != LOCAL && through_entry(value, map, key),
+        // A `let` of that name would shadow the bound entry (or, like a loop variable,
+        // the key's names; the checker forbids that today).
+        Stmt::Let { name, value } => {
+            name != LOCAL && !names.contains(name) && through_entry(value, map, key)
+        }
         Stmt::Emit(Emit { fields, .. }) => fields.iter().all(|(_, v)| through_entry(v, map, key)),
         Stmt::Assign { field, value }
         | Stmt::AddAssign { field, value }

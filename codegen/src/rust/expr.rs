@@ -48,9 +48,7 @@ impl<'m> ExprGen<'m> {
 
     /// Whether `map[key]` is the bound entry.
     fn is_entry(&self, map: &Expr, key: &Expr) -> bool {
-        self.entry
-            .as_ref()
-            .is_some_and(|(m, k)| matches!(&map.kind, ExprKind::SelfField(f) if f == m) && key == k)
+        matches!(&map.kind, ExprKind::SelfField(f) if self.binds_entry(f, key))
     }
 
     /// A string-typed operand seen through its newtype, for comparing with a literal.

@@ -696,7 +696,7 @@ impl<'m> KernelGen<'m> {
         Some((code, 1 + len))
     }
 
-    /// `if k in self.m { .. }` whose branch starts with writes of `self.m[k]`, as
+    /// `if k in self.m { .. }` whose branch starts with a run that writes `self.m[k]`, as
     /// `if let Some(entry) = state.m.get_mut(k)`; or whose branch only reads the map, and
     /// only that entry, as `if let Some(entry) = state.m.get(k)` (see `entry.rs`).
     fn entry_if(&self, cond: &Expr, then: &[Stmt], otherwise: &[Stmt]) -> Option<TokenStream> {

@@ -683,6 +683,7 @@ fn fire_relabel(
     _effects: &mut Vec<Effect>,
     entry: &Title,
 ) -> Result<(), Fault> {
+    let _ = &state.tagged.checked_add(1u64).ok_or(Fault::Overflow)?;
     if state.items.contains_key(entry) {
         {
             let (k, value) = (entry.clone(), 0u64);
@@ -695,6 +696,19 @@ fn fire_relabel(
             undo.push(
                 UndoStep::TaggedReplaced(::std::mem::replace(&mut state.tagged, new)),
             );
+        }
+    }
+    for t in state.order.iter() {
+        for u in state.order.iter() {
+            if (*u) == (*t) {
+                break;
+            }
+            {
+                let new = state.tagged.checked_add(1u64).ok_or(Fault::Overflow)?;
+                undo.push(
+                    UndoStep::TaggedReplaced(::std::mem::replace(&mut state.tagged, new)),
+                );
+            }
         }
     }
     Ok(())
