@@ -721,7 +721,8 @@ impl Run<'_> {
     }
 
     /// Runs `stmts` in order; stops at a `break`, which it passes on to the enclosing loop.
-    /// A `let` runs the rest of the block with its name bound.
+    /// A `let` runs the rest of the block with its name bound (a recursion per `let`, so
+    /// the depth is the number of `let`s in a block).
     fn exec_block(&mut self, stmts: &[Stmt], scope: &Scope<'_>) -> Result<Flow, Fault> {
         for (i, s) in stmts.iter().enumerate() {
             if let Stmt::Let { name, value } = s {
