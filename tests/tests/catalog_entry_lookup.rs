@@ -112,6 +112,19 @@ fn a_branch_that_only_reads_the_entry_sees_the_written_value() {
     step(&mut kernel, &mut reference, add("b", 7)).expect("add b");
     step(&mut kernel, &mut reference, restock("b", 93)).expect("restock b");
     assert!(kernel.state().stocked, "100 is well stocked");
+    let t = step(&mut kernel, &mut reference, restock("b", 500)).expect("restock b");
+    assert_eq!(
+        t.effects,
+        vec![Effect::Restocked {
+            title: title("b"),
+            qty: 600
+        }]
+    );
+    assert_eq!(
+        qty(kernel.state(), "b"),
+        500,
+        "capped by a write under a nested `if`"
+    );
 }
 
 #[test]

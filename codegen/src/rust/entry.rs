@@ -7,8 +7,9 @@
 //! through that:
 //!
 //! - `k in self.m && e` becomes `match state.m.get(k) { Some(entry) => e, None => false }`;
-//! - `if k in self.m { run.. }` becomes `if let Some(entry) = state.m.get_mut(k) { .. }`,
-//!   and a branch that only reads that entry `if let Some(entry) = state.m.get(k) { .. }`;
+//! - `if k in self.m { .. }` becomes `if let Some(entry) = state.m.get(k) { .. }` when the
+//!   branch only reads that entry, and `.. get_mut(k) ..` when it also writes fields of it
+//!   or starts with a run that writes it;
 //! - a run of statements that starts by writing `self.m[k]` looks the entry up once.
 //!
 //! Only where it cannot change behaviour: the key is *stable* (see [`stable`]: no
@@ -155,26 +156,29 @@ fn binds_any(binder: &Binder, names: &[String]) -> bool {
 /// `key` through the entry, and rebind no name the key reads: an `if k in self.m` branch
 /// of such statements can share one immutably borrowed entry.
 pub fn reads_only_entry(stmts: &[Stmt], map: &str, key: &Expr) -> bool {
+    only_entry(stmts, map, key, false)
+}
+
+/// Like [`reads_only_entry`], but the statements may also write fields of that entry
+/// (`self.m[k].f = v;`), so they can share one mutably borrowed entry.
+pub fn touches_only_entry(stmts: &[Stmt], map: &str, key: &Expr) -> bool {
+    only_entry(stmts, map, key, true)
+}
+
+fn only_entry(stmts: &[Stmt], map: &str, key: &Expr, writes: bool) -> bool {
     let names = names_read(key);
+    let nested = |stmts: &[Stmt]| only_entry(stmts, map, key, writes);
     stmts.iter().all(|s| match s {
         Stmt::If {
             cond,
             then,
             otherwise,
-        } => {
-            through_entry(cond, map, key)
-                && reads_only_entry(then, map, key)
-                && reads_only_entry(otherwise, map, key)
-        }
+        } => through_entry(cond, map, key) && nested(then) && nested(otherwise),
         Stmt::For {
             binder,
             collection,
             body,
-        } => {
-            !binds_any(binder, &names)
-                && through_entry(collection, map, key)
-                && reads_only_entry(body, map, key)
-        }
+        } => !binds_any(binder, &names) && through_entry(collection, map, key) && nested(body),
         Stmt::Break => true,
         // A `let` of that name would shadow the bound entry (or, like a loop variable,
         // the key's names; the checker forbids that today).
@@ -198,7 +202,10 @@ pub fn reads_only_entry(stmts: &[Stmt], map: &str, key: &Expr) -> bool {
             key: k,
             value,
             ..
-        } => field != map && through_entry(k, map, key) && through_entry(value, map, key),
+        } if field == map => writes && k == key && through_entry(value, map, key),
+        Stmt::MapFieldSet { key: k, value, .. } => {
+            through_entry(k, map, key) && through_entry(value, map, key)
+        }
         Stmt::MapRemove { field, key: k } => field != map && through_entry(k, map, key),
         Stmt::PopFront { field } | Stmt::Clear { field } => field != map,
     })

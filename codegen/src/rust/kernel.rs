@@ -99,6 +99,23 @@ fn collect_writes(stmts: &[Stmt], out: &mut BTreeSet<Write>) {
     }
 }
 
+/// Calls `f` on every statement in `stmts`, nested ones included, outermost first.
+fn visit_nested_stmts(stmts: &[Stmt], f: &mut dyn FnMut(&Stmt)) {
+    for s in stmts {
+        f(s);
+        match s {
+            Stmt::If {
+                then, otherwise, ..
+            } => {
+                visit_nested_stmts(then, f);
+                visit_nested_stmts(otherwise, f);
+            }
+            Stmt::For { body, .. } => visit_nested_stmts(body, f),
+            _ => {}
+        }
+    }
+}
+
 /// Calls `f` on every expression in `stmts` and `emits`, outermost first.
 pub(super) fn visit_stmts(stmts: &[Stmt], f: &mut dyn FnMut(&Expr)) {
     for s in stmts {
@@ -703,14 +720,24 @@ impl<'m> KernelGen<'m> {
         let (map, key) = entry::membership(cond)?;
         let mut reads = false;
         visit_stmts(then, &mut |e| reads |= entry::reads_entry(e, map, key));
-        if reads && entry::reads_only_entry(then, map, key) {
+        let mut writes = false;
+        visit_nested_stmts(then, &mut |s| writes |= entry::writes_entry(s, map, key));
+        // The whole branch through one borrowed entry: shared if it only reads it, mutable
+        // if it also writes its fields (a write of the map is then what makes an enclosing
+        // loop over the map iterate a copy).
+        let whole = if writes {
+            entry::touches_only_entry(then, map, key).then_some(quote!(get_mut))
+        } else {
+            (reads && entry::reads_only_entry(then, map, key)).then_some(quote!(get))
+        };
+        if let Some(lookup) = whole {
             let field = ident(map);
             let local = ident(entry::LOCAL);
             let key_ref = self.gen_.borrowed(key);
             let then = self.stmts_with(&self.gen_.with_entry(map, key), then);
             let otherwise = self.else_branch(otherwise);
             return Some(quote! {
-                if let Some(#local) = state.#field.get(#key_ref) {
+                if let Some(#local) = state.#field.#lookup(#key_ref) {
                     #then
                 } #otherwise
             });

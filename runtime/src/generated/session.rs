@@ -2301,37 +2301,32 @@ fn fire_fail_run(
     run: &RunId,
 ) -> Result<(), Fault> {
     for c in state.staged.iter() {
-        if state.inputs.contains_key(c) {
-            if state.inputs.get(c).ok_or(Fault::Absent)?.attempts >= state.max_attempts {
+        if let Some(entry) = state.inputs.get_mut(c) {
+            if entry.attempts >= state.max_attempts {
                 {
-                    let entry = {
-                        let (k, value) = (*c, InputPhase::Abandoned);
-                        let entry = state.inputs.get_mut(&k).ok_or(Fault::Absent)?;
-                        let old = ::std::mem::replace(&mut entry.phase, value);
-                        undo.push(UndoStep::InputsLeaf2(k, old));
-                        entry
-                    };
-                    state.finished.push_back(*c);
-                    undo.push(UndoStep::FinishedPushed);
-                    {
-                        let (k, value) = (*c, Some(AbandonReason::MaxAttemptsExhausted));
-                        let old = ::std::mem::replace(&mut entry.reason, value);
-                        undo.push(UndoStep::InputsLeaf3(k, old));
-                    }
-                    effects
-                        .push(Effect::Abandoned {
-                            input: *c,
-                            reason: AbandonReason::MaxAttemptsExhausted,
-                        });
-                }
-            } else {
-                {
-                    let (k, value) = (*c, InputPhase::Queued);
-                    let entry = state.inputs.get_mut(&k).ok_or(Fault::Absent)?;
+                    let (k, value) = (*c, InputPhase::Abandoned);
                     let old = ::std::mem::replace(&mut entry.phase, value);
                     undo.push(UndoStep::InputsLeaf2(k, old));
                 }
-                if state.inputs.get(c).ok_or(Fault::Absent)?.lane == Lane::Steer {
+                state.finished.push_back(*c);
+                undo.push(UndoStep::FinishedPushed);
+                {
+                    let (k, value) = (*c, Some(AbandonReason::MaxAttemptsExhausted));
+                    let old = ::std::mem::replace(&mut entry.reason, value);
+                    undo.push(UndoStep::InputsLeaf3(k, old));
+                }
+                effects
+                    .push(Effect::Abandoned {
+                        input: *c,
+                        reason: AbandonReason::MaxAttemptsExhausted,
+                    });
+            } else {
+                {
+                    let (k, value) = (*c, InputPhase::Queued);
+                    let old = ::std::mem::replace(&mut entry.phase, value);
+                    undo.push(UndoStep::InputsLeaf2(k, old));
+                }
+                if entry.lane == Lane::Steer {
                     state.steer.push_back(*c);
                     undo.push(UndoStep::SteerPushed);
                 } else {
@@ -2815,33 +2810,28 @@ fn fire_recover_run(
         );
     }
     for c in state.staged.iter() {
-        if state.inputs.contains_key(c) {
-            if state.inputs.get(c).ok_or(Fault::Absent)?.attempts >= state.max_attempts {
+        if let Some(entry) = state.inputs.get_mut(c) {
+            if entry.attempts >= state.max_attempts {
                 {
-                    let entry = {
-                        let (k, value) = (*c, InputPhase::Abandoned);
-                        let entry = state.inputs.get_mut(&k).ok_or(Fault::Absent)?;
-                        let old = ::std::mem::replace(&mut entry.phase, value);
-                        undo.push(UndoStep::InputsLeaf2(k, old));
-                        entry
-                    };
-                    state.finished.push_back(*c);
-                    undo.push(UndoStep::FinishedPushed);
-                    {
-                        let (k, value) = (*c, Some(AbandonReason::MaxAttemptsExhausted));
-                        let old = ::std::mem::replace(&mut entry.reason, value);
-                        undo.push(UndoStep::InputsLeaf3(k, old));
-                    }
-                    effects
-                        .push(Effect::Abandoned {
-                            input: *c,
-                            reason: AbandonReason::MaxAttemptsExhausted,
-                        });
+                    let (k, value) = (*c, InputPhase::Abandoned);
+                    let old = ::std::mem::replace(&mut entry.phase, value);
+                    undo.push(UndoStep::InputsLeaf2(k, old));
                 }
+                state.finished.push_back(*c);
+                undo.push(UndoStep::FinishedPushed);
+                {
+                    let (k, value) = (*c, Some(AbandonReason::MaxAttemptsExhausted));
+                    let old = ::std::mem::replace(&mut entry.reason, value);
+                    undo.push(UndoStep::InputsLeaf3(k, old));
+                }
+                effects
+                    .push(Effect::Abandoned {
+                        input: *c,
+                        reason: AbandonReason::MaxAttemptsExhausted,
+                    });
             } else {
                 {
                     let (k, value) = (*c, InputPhase::Queued);
-                    let entry = state.inputs.get_mut(&k).ok_or(Fault::Absent)?;
                     let old = ::std::mem::replace(&mut entry.phase, value);
                     undo.push(UndoStep::InputsLeaf2(k, old));
                 }

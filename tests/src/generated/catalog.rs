@@ -673,6 +673,15 @@ fn fire_restock(
             }
         }
     }
+    if let Some(entry) = state.items.get_mut(title) {
+        if entry.qty > 500u64 {
+            {
+                let (k, value) = (title.clone(), 500u64);
+                let old = ::std::mem::replace(&mut entry.qty, value);
+                undo.push(UndoStep::ItemsLeaf0(k, old));
+            }
+        }
+    }
     Ok(())
 }
 
