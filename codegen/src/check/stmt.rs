@@ -196,18 +196,22 @@ impl Checker<'_> {
                 ..
             } => {
                 let over = collection.span;
-                let (collection, binder, checked) =
-                    self.in_binder_scope(sc, binder, collection, |this, sc| {
-                        // The collection is read once, with the facts before the loop; a
-                        // second iteration runs after the body's writes of the first, so
-                        // the body is checked without the facts those writes may end (the
-                        // enclosing block ends them after the loop anyway).
-                        forget_facts_about(sc, s, Ended::LaterIteration);
-                        sc.loops += 1;
-                        let body = this.block(sc, body);
-                        sc.loops -= 1;
-                        body
-                    })?;
+                // The enclosing block ends, after the loop, what the loop's writes may make
+                // false; what happens here is for the body only.
+                let outside = (sc.facts.clone(), sc.ended.len());
+                let checked = self.in_binder_scope(sc, binder, collection, |this, sc| {
+                    // The collection is read once, with the facts before the loop; a second
+                    // iteration runs after the body's writes of the first, so the body is
+                    // checked without the facts those writes may end.
+                    forget_facts_about(sc, s, Ended::LaterIteration);
+                    sc.loops += 1;
+                    let body = this.block(sc, body);
+                    sc.loops -= 1;
+                    body
+                });
+                sc.facts = outside.0;
+                sc.ended.truncate(outside.1);
+                let (collection, binder, checked) = checked?;
                 if let Some(end) = body.iter().find(|s| diverges(s)) {
                     let d = Diagnostic::new(
                         Code::MisplacedBreak,

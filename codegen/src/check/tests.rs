@@ -903,4 +903,18 @@ fn e0303_says_which_write_ended_a_fact_only_when_it_held() {
         found[0].secondary[0].1,
         "this write may make it false on a later iteration"
     );
+    // After the loop, the loop's write is simply a write before the use.
+    let after = looping("for x in self.xs { self.m.remove(x); } self.total = self.m[n];").replace(
+        "transition go on Go from A -> same {",
+        "transition go on Go from A -> same { guard known: n in self.m;",
+    );
+    let found = diags_with(&after, Code::UnestablishedPartial);
+    assert_eq!(found.len(), 1);
+    assert!(
+        found[0]
+            .message
+            .ends_with("which held until a write before it"),
+        "{}",
+        found[0].message
+    );
 }
