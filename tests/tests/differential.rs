@@ -267,3 +267,9 @@ differential!(
     "codegen/tests/specs/edge_cases.machine",
     "Tally"
 );
+differential!(
+    entry_branches_match_interpreter,
+    suricate_tests::generated::entry_branches,
+    "codegen/tests/specs/edge_cases.machine",
+    "EntryBranches"
+);

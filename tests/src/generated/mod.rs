@@ -9,6 +9,8 @@ pub mod counter;
 #[rustfmt::skip]
 pub mod download;
 #[rustfmt::skip]
+pub mod entry_branches;
+#[rustfmt::skip]
 pub mod ledger;
 #[rustfmt::skip]
 pub mod placeholder;

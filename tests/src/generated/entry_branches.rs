@@ -1,0 +1,1252 @@
+// @generated from codegen/tests/specs/edge_cases.machine by `cargo xtask gen`; do not edit.
+//! Map entries bound once by the generator (`codegen/src/rust/entry.rs`): `if k in self.m`
+//! branches that write the entry's fields around nested loops, breaks, lets, emits,
+//! quantifiers over other collections, writes of another map and checked arithmetic.
+//!
+//! Kernel of machine `EntryBranches`, generated from `codegen/tests/specs/edge_cases.machine` by `cargo xtask gen`.
+#![allow(non_camel_case_types, non_snake_case, unused_parens)]
+
+#![allow(
+    clippy::nonminimal_bool,
+    clippy::bool_comparison,
+    clippy::collapsible_if,
+    clippy::collapsible_else_if,
+    clippy::if_same_then_else,
+    clippy::double_parens,
+    clippy::ptr_arg
+)]
+#![allow(
+    clippy::upper_case_acronyms,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments
+)]
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub struct Inner {
+    pub opt: Option<u64>,
+    pub c: u64,
+}
+
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub struct Rec {
+    pub a: u64,
+    pub b: u64,
+    pub opt: Option<u64>,
+    pub items: VecDeque<u64>,
+    pub tags: BTreeSet<u64>,
+    pub inner: Inner,
+}
+
+/// Coarse lifecycle phase of the machine.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub enum Phase {
+    Run,
+}
+
+impl Phase {
+    /// Every variant, in declaration order.
+    pub const ALL: [Phase; 1usize] = [Phase::Run];
+    /// The name as written in the spec.
+    pub fn name(self) -> &'static str {
+        match self {
+            Phase::Run => "Run",
+        }
+    }
+}
+
+impl ::std::fmt::Display for Phase {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl Phase {
+    /// The phase a new machine starts in.
+    pub const INITIAL: Phase = Phase::Run;
+    /// Terminal phases are never left.
+    pub fn is_terminal(self) -> bool {
+        false
+    }
+}
+
+/// The machine's whole state: the phase plus every declared field.
+#[derive(Debug, Clone, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct State {
+    /// Written only by transitions.
+    pub phase: Phase,
+    pub m: BTreeMap<u64, Rec>,
+    pub n: BTreeMap<u64, Rec>,
+    pub q: VecDeque<u64>,
+    pub s: BTreeSet<u64>,
+    pub total: u64,
+    pub flag: bool,
+}
+
+impl State {
+    /// The declared defaults, in the initial phase.
+    pub fn initial() -> State {
+        State {
+            phase: Phase::Run,
+            m: BTreeMap::new(),
+            n: BTreeMap::new(),
+            q: VecDeque::new(),
+            s: BTreeSet::new(),
+            total: 0u64,
+            flag: false,
+        }
+    }
+}
+
+impl Default for State {
+    fn default() -> Self {
+        State::initial()
+    }
+}
+
+/// A typed trigger of the machine.
+#[derive(Debug, Clone, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
+pub enum Input {
+    Put { k: u64, r: Rec },
+    PutN { k: u64, r: Rec },
+    Push { x: u64 },
+    P1 { k: u64, x: u64 },
+    P2 { k: u64, x: u64 },
+    P3 { k: u64, j: u64, x: u64 },
+    P4 { k: u64, x: u64 },
+    P5 { k: u64, x: u64 },
+    P6 { k: u64, x: u64 },
+    P7 { k: u64, x: u64 },
+    P8 { r: Rec, x: u64 },
+    P9 { x: u64 },
+}
+
+impl Input {
+    pub fn kind(&self) -> InputKind {
+        match self {
+            Input::Put { .. } => InputKind::Put,
+            Input::PutN { .. } => InputKind::PutN,
+            Input::Push { .. } => InputKind::Push,
+            Input::P1 { .. } => InputKind::P1,
+            Input::P2 { .. } => InputKind::P2,
+            Input::P3 { .. } => InputKind::P3,
+            Input::P4 { .. } => InputKind::P4,
+            Input::P5 { .. } => InputKind::P5,
+            Input::P6 { .. } => InputKind::P6,
+            Input::P7 { .. } => InputKind::P7,
+            Input::P8 { .. } => InputKind::P8,
+            Input::P9 { .. } => InputKind::P9,
+        }
+    }
+}
+
+/// The kind of an [`Input`], without its data.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub enum InputKind {
+    Put,
+    PutN,
+    Push,
+    P1,
+    P2,
+    P3,
+    P4,
+    P5,
+    P6,
+    P7,
+    P8,
+    P9,
+}
+
+impl InputKind {
+    /// Every variant, in declaration order.
+    pub const ALL: [InputKind; 12usize] = [
+        InputKind::Put,
+        InputKind::PutN,
+        InputKind::Push,
+        InputKind::P1,
+        InputKind::P2,
+        InputKind::P3,
+        InputKind::P4,
+        InputKind::P5,
+        InputKind::P6,
+        InputKind::P7,
+        InputKind::P8,
+        InputKind::P9,
+    ];
+    /// The name as written in the spec.
+    pub fn name(self) -> &'static str {
+        match self {
+            InputKind::Put => "Put",
+            InputKind::PutN => "PutN",
+            InputKind::Push => "Push",
+            InputKind::P1 => "P1",
+            InputKind::P2 => "P2",
+            InputKind::P3 => "P3",
+            InputKind::P4 => "P4",
+            InputKind::P5 => "P5",
+            InputKind::P6 => "P6",
+            InputKind::P7 => "P7",
+            InputKind::P8 => "P8",
+            InputKind::P9 => "P9",
+        }
+    }
+}
+
+impl ::std::fmt::Display for InputKind {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A typed output, returned as data, never executed by the kernel.
+#[derive(Debug, Clone, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
+pub enum Effect {
+    E { v: u64 },
+    F { ok: bool },
+}
+
+impl Effect {
+    pub fn kind(&self) -> EffectKind {
+        match self {
+            Effect::E { .. } => EffectKind::E,
+            Effect::F { .. } => EffectKind::F,
+        }
+    }
+}
+
+/// The kind of an [`Effect`], without its data.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub enum EffectKind {
+    E,
+    F,
+}
+
+impl EffectKind {
+    /// Every variant, in declaration order.
+    pub const ALL: [EffectKind; 2usize] = [EffectKind::E, EffectKind::F];
+    /// The name as written in the spec.
+    pub fn name(self) -> &'static str {
+        match self {
+            EffectKind::E => "E",
+            EffectKind::F => "F",
+        }
+    }
+}
+
+impl ::std::fmt::Display for EffectKind {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Names a transition of the spec.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub enum TransitionId {
+    Put,
+    Putn,
+    Push,
+    P1,
+    P2,
+    P3,
+    P4,
+    P5,
+    P6,
+    P7,
+    P8,
+    P9,
+}
+
+impl TransitionId {
+    /// Every variant, in declaration order.
+    pub const ALL: [TransitionId; 12usize] = [
+        TransitionId::Put,
+        TransitionId::Putn,
+        TransitionId::Push,
+        TransitionId::P1,
+        TransitionId::P2,
+        TransitionId::P3,
+        TransitionId::P4,
+        TransitionId::P5,
+        TransitionId::P6,
+        TransitionId::P7,
+        TransitionId::P8,
+        TransitionId::P9,
+    ];
+    /// The name as written in the spec.
+    pub fn name(self) -> &'static str {
+        match self {
+            TransitionId::Put => "put",
+            TransitionId::Putn => "putn",
+            TransitionId::Push => "push",
+            TransitionId::P1 => "p1",
+            TransitionId::P2 => "p2",
+            TransitionId::P3 => "p3",
+            TransitionId::P4 => "p4",
+            TransitionId::P5 => "p5",
+            TransitionId::P6 => "p6",
+            TransitionId::P7 => "p7",
+            TransitionId::P8 => "p8",
+            TransitionId::P9 => "p9",
+        }
+    }
+}
+
+impl ::std::fmt::Display for TransitionId {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Static description of one transition, for tooling and diagnostics.
+pub type TransitionInfo = ::suricate_kernel::TransitionInfo<Machine>;
+
+/// Every transition, in declaration (dispatch) order; indexed by `TransitionId as usize`.
+pub const TRANSITIONS: &[TransitionInfo] = &[
+    TransitionInfo {
+        id: TransitionId::Put,
+        name: "put",
+        input: InputKind::Put,
+        from: &[Phase::Run],
+        to: None,
+        guards: &[],
+        effects: &[],
+    },
+    TransitionInfo {
+        id: TransitionId::Putn,
+        name: "putn",
+        input: InputKind::PutN,
+        from: &[Phase::Run],
+        to: None,
+        guards: &[],
+        effects: &[],
+    },
+    TransitionInfo {
+        id: TransitionId::Push,
+        name: "push",
+        input: InputKind::Push,
+        from: &[Phase::Run],
+        to: None,
+        guards: &[],
+        effects: &[],
+    },
+    TransitionInfo {
+        id: TransitionId::P1,
+        name: "p1",
+        input: InputKind::P1,
+        from: &[Phase::Run],
+        to: None,
+        guards: &[],
+        effects: &[EffectKind::E],
+    },
+    TransitionInfo {
+        id: TransitionId::P2,
+        name: "p2",
+        input: InputKind::P2,
+        from: &[Phase::Run],
+        to: None,
+        guards: &[],
+        effects: &[EffectKind::F],
+    },
+    TransitionInfo {
+        id: TransitionId::P3,
+        name: "p3",
+        input: InputKind::P3,
+        from: &[Phase::Run],
+        to: None,
+        guards: &[],
+        effects: &[],
+    },
+    TransitionInfo {
+        id: TransitionId::P4,
+        name: "p4",
+        input: InputKind::P4,
+        from: &[Phase::Run],
+        to: None,
+        guards: &[],
+        effects: &[],
+    },
+    TransitionInfo {
+        id: TransitionId::P5,
+        name: "p5",
+        input: InputKind::P5,
+        from: &[Phase::Run],
+        to: None,
+        guards: &[],
+        effects: &[],
+    },
+    TransitionInfo {
+        id: TransitionId::P6,
+        name: "p6",
+        input: InputKind::P6,
+        from: &[Phase::Run],
+        to: None,
+        guards: &[],
+        effects: &[EffectKind::E],
+    },
+    TransitionInfo {
+        id: TransitionId::P7,
+        name: "p7",
+        input: InputKind::P7,
+        from: &[Phase::Run],
+        to: None,
+        guards: &[],
+        effects: &[],
+    },
+    TransitionInfo {
+        id: TransitionId::P8,
+        name: "p8",
+        input: InputKind::P8,
+        from: &[Phase::Run],
+        to: None,
+        guards: &[],
+        effects: &[EffectKind::F],
+    },
+    TransitionInfo {
+        id: TransitionId::P9,
+        name: "p9",
+        input: InputKind::P9,
+        from: &[Phase::Run],
+        to: None,
+        guards: &[],
+        effects: &[],
+    },
+];
+
+impl TransitionId {
+    /// This transition's static description.
+    pub fn info(self) -> &'static TransitionInfo {
+        &TRANSITIONS[self as usize]
+    }
+}
+
+/// Why an input was rejected. A rejected input leaves the state untouched.
+pub type Rejection = ::suricate_kernel::Rejection<Machine>;
+
+/// Why the input was rejected (see [`Rejection`]).
+pub type RejectReason = ::suricate_kernel::RejectReason<Machine>;
+
+/// The first guard of a candidate transition that did not hold.
+pub type FailedGuard = ::suricate_kernel::FailedGuard<Machine>;
+
+/// Only the most recently applied transition can be rolled back, once.
+pub type RollbackError = ::suricate_kernel::RollbackError<Machine>;
+
+pub use ::suricate_kernel::InvariantViolation;
+
+use ::suricate_kernel::Fault;
+
+/// One reversible write of a transition. Undo cost is proportional to what the
+/// transition wrote, never to the size of the state.
+#[derive(Debug, Clone)]
+enum UndoStep {
+    FlagReplaced(bool),
+    MEntry(u64, Option<Rec>),
+    /// Old value of `m[k].a`.
+    MLeaf0(u64, u64),
+    /// Old value of `m[k].b`.
+    MLeaf1(u64, u64),
+    /// Old value of `m[k].inner`.
+    MLeaf2(u64, Inner),
+    /// Old value of `m[k].inner.c`.
+    MLeaf3(u64, u64),
+    /// Old value of `m[k].items`.
+    MLeaf4(u64, VecDeque<u64>),
+    /// Old value of `m[k].opt`.
+    MLeaf5(u64, Option<u64>),
+    /// Old value of `m[k].tags`.
+    MLeaf6(u64, BTreeSet<u64>),
+    NEntry(u64, Option<Rec>),
+    /// Old value of `n[k].a`.
+    NLeaf0(u64, u64),
+    QPushed,
+    SInserted(u64),
+    TotalReplaced(u64),
+}
+
+/// The undo records of the latest transition, which the `Authority` keeps for
+/// `rollback`. Opaque: only this module reads or writes them.
+#[derive(Debug, Clone, Default)]
+pub struct UndoLog(Vec<UndoStep>);
+
+/// Reverts `steps` (most recent first, leaving the buffer empty for reuse) and
+/// restores the phase.
+fn undo(state: &mut State, phase: Phase, steps: &mut Vec<UndoStep>) {
+    while let Some(step) = steps.pop() {
+        match step {
+            UndoStep::FlagReplaced(old) => state.flag = old,
+            UndoStep::MEntry(k, old) => {
+                match old {
+                    Some(old) => {
+                        state.m.insert(k, old);
+                    }
+                    None => {
+                        state.m.remove(&k);
+                    }
+                }
+            }
+            UndoStep::MLeaf0(k, old) => {
+                if let Some(entry) = state.m.get_mut(&k) {
+                    entry.a = old;
+                }
+            }
+            UndoStep::MLeaf1(k, old) => {
+                if let Some(entry) = state.m.get_mut(&k) {
+                    entry.b = old;
+                }
+            }
+            UndoStep::MLeaf2(k, old) => {
+                if let Some(entry) = state.m.get_mut(&k) {
+                    entry.inner = old;
+                }
+            }
+            UndoStep::MLeaf3(k, old) => {
+                if let Some(entry) = state.m.get_mut(&k) {
+                    entry.inner.c = old;
+                }
+            }
+            UndoStep::MLeaf4(k, old) => {
+                if let Some(entry) = state.m.get_mut(&k) {
+                    entry.items = old;
+                }
+            }
+            UndoStep::MLeaf5(k, old) => {
+                if let Some(entry) = state.m.get_mut(&k) {
+                    entry.opt = old;
+                }
+            }
+            UndoStep::MLeaf6(k, old) => {
+                if let Some(entry) = state.m.get_mut(&k) {
+                    entry.tags = old;
+                }
+            }
+            UndoStep::NEntry(k, old) => {
+                match old {
+                    Some(old) => {
+                        state.n.insert(k, old);
+                    }
+                    None => {
+                        state.n.remove(&k);
+                    }
+                }
+            }
+            UndoStep::NLeaf0(k, old) => {
+                if let Some(entry) = state.n.get_mut(&k) {
+                    entry.a = old;
+                }
+            }
+            UndoStep::QPushed => {
+                state.q.pop_back();
+            }
+            UndoStep::SInserted(x) => {
+                state.s.remove(&x);
+            }
+            UndoStep::TotalReplaced(old) => state.total = old,
+        }
+    }
+    state.phase = phase;
+}
+
+/// Runs the updates and emits of `put`, recording undo steps.
+fn fire_put(
+    state: &mut State,
+    undo: &mut Vec<UndoStep>,
+    _effects: &mut Vec<Effect>,
+    k: &u64,
+    r: &Rec,
+) -> Result<(), Fault> {
+    {
+        let (k, value) = (*k, r.clone());
+        let old = state.m.insert(k, value);
+        undo.push(UndoStep::MEntry(k, old));
+    }
+    Ok(())
+}
+
+/// Runs the updates and emits of `putn`, recording undo steps.
+fn fire_putn(
+    state: &mut State,
+    undo: &mut Vec<UndoStep>,
+    _effects: &mut Vec<Effect>,
+    k: &u64,
+    r: &Rec,
+) -> Result<(), Fault> {
+    {
+        let (k, value) = (*k, r.clone());
+        let old = state.n.insert(k, value);
+        undo.push(UndoStep::NEntry(k, old));
+    }
+    Ok(())
+}
+
+/// Runs the updates and emits of `push`, recording undo steps.
+fn fire_push(
+    state: &mut State,
+    undo: &mut Vec<UndoStep>,
+    _effects: &mut Vec<Effect>,
+    x: &u64,
+) -> Result<(), Fault> {
+    state.q.push_back(*x);
+    undo.push(UndoStep::QPushed);
+    {
+        let x = *x;
+        if state.s.insert(x) {
+            undo.push(UndoStep::SInserted(x));
+        }
+    }
+    Ok(())
+}
+
+/// Runs the updates and emits of `p1`, recording undo steps.
+fn fire_p1(
+    state: &mut State,
+    undo: &mut Vec<UndoStep>,
+    effects: &mut Vec<Effect>,
+    k: &u64,
+    x: &u64,
+) -> Result<(), Fault> {
+    if let Some(entry) = state.m.get_mut(k) {
+        let base = &{ entry.a };
+        for y in state.q.iter() {
+            for z in state.q.iter() {
+                if (*z) > (*y) {
+                    break;
+                }
+                {
+                    let (k, value) = (
+                        *k,
+                        entry.a.checked_add(1u64).ok_or(Fault::Overflow)?,
+                    );
+                    let old = ::std::mem::replace(&mut entry.a, value);
+                    undo.push(UndoStep::MLeaf0(k, old));
+                }
+                effects.push(Effect::E { v: entry.a });
+            }
+            {
+                let new = state.total.checked_add(*base).ok_or(Fault::Overflow)?;
+                undo.push(
+                    UndoStep::TotalReplaced(::std::mem::replace(&mut state.total, new)),
+                );
+            }
+        }
+        {
+            let (k, value) = (*k, (*base).checked_add(*x).ok_or(Fault::Overflow)?);
+            let old = ::std::mem::replace(&mut entry.b, value);
+            undo.push(UndoStep::MLeaf1(k, old));
+        }
+        effects.push(Effect::E { v: entry.b });
+        state.q.push_back(entry.a);
+        undo.push(UndoStep::QPushed);
+    } else {
+        {
+            let new = state.total.checked_add(1u64).ok_or(Fault::Overflow)?;
+            undo.push(
+                UndoStep::TotalReplaced(::std::mem::replace(&mut state.total, new)),
+            );
+        }
+        {
+            let (k, value) = (
+                *k,
+                Rec {
+                    a: *x,
+                    b: 0u64,
+                    opt: None,
+                    items: VecDeque::new(),
+                    tags: BTreeSet::new(),
+                    inner: Inner { opt: None, c: 0u64 },
+                },
+            );
+            let old = state.m.insert(k, value);
+            undo.push(UndoStep::MEntry(k, old));
+        }
+    }
+    Ok(())
+}
+
+/// Runs the updates and emits of `p2`, recording undo steps.
+fn fire_p2(
+    state: &mut State,
+    undo: &mut Vec<UndoStep>,
+    effects: &mut Vec<Effect>,
+    k: &u64,
+    x: &u64,
+) -> Result<(), Fault> {
+    if let Some(entry) = state.m.get_mut(k) {
+        {
+            let (k, value) = (*x, entry.clone());
+            let old = state.n.insert(k, value);
+            undo.push(UndoStep::NEntry(k, old));
+        }
+        {
+            let new = 'all_y: {
+                for y in state.q.iter() {
+                    if !((*y) <= entry.a) {
+                        break 'all_y false;
+                    }
+                }
+                true
+            };
+            undo.push(UndoStep::FlagReplaced(::std::mem::replace(&mut state.flag, new)));
+        }
+        for t in entry.items.clone().into_iter().collect::<Vec<_>>().iter() {
+            {
+                let (k, value) = (*k, entry.a.checked_add(*t).ok_or(Fault::Overflow)?);
+                let old = ::std::mem::replace(&mut entry.a, value);
+                undo.push(UndoStep::MLeaf0(k, old));
+            }
+        }
+        for t in entry.tags.clone().into_iter().collect::<Vec<_>>().iter() {
+            {
+                let (k, value) = (*k, *t);
+                let old = ::std::mem::replace(&mut entry.b, value);
+                undo.push(UndoStep::MLeaf1(k, old));
+            }
+            {
+                let (k, value) = (*k, BTreeSet::new());
+                let old = ::std::mem::replace(&mut entry.tags, value);
+                undo.push(UndoStep::MLeaf6(k, old));
+            }
+        }
+        let holds = 'any_y: {
+            for y in state.s.iter() {
+                if ((*y) == entry.b) {
+                    break 'any_y true;
+                }
+            }
+            false
+        };
+        if holds {
+            {
+                let (k, value) = (*k, 7u64);
+                let old = ::std::mem::replace(&mut entry.inner.c, value);
+                undo.push(UndoStep::MLeaf3(k, old));
+            }
+        }
+        {
+            let (k, value) = (*k, state.q.clone());
+            let old = ::std::mem::replace(&mut entry.items, value);
+            undo.push(UndoStep::MLeaf4(k, old));
+        }
+        effects
+            .push(Effect::F {
+                ok: 'all_y: {
+                    for y in entry.items.iter() {
+                        if !((*y) < 100u64) {
+                            break 'all_y false;
+                        }
+                    }
+                    true
+                },
+            });
+    }
+    Ok(())
+}
+
+/// Runs the updates and emits of `p3`, recording undo steps.
+fn fire_p3(
+    state: &mut State,
+    undo: &mut Vec<UndoStep>,
+    _effects: &mut Vec<Effect>,
+    k: &u64,
+    j: &u64,
+    x: &u64,
+) -> Result<(), Fault> {
+    if let Some(entry) = state.m.get_mut(k) {
+        if state.n.contains_key(j) {
+            {
+                let (k, value) = (*j, entry.a);
+                let entry = state.n.get_mut(&k).ok_or(Fault::Absent)?;
+                let old = ::std::mem::replace(&mut entry.a, value);
+                undo.push(UndoStep::NLeaf0(k, old));
+            }
+            {
+                let (k, value) = (*k, state.n.get(j).ok_or(Fault::Absent)?.b);
+                let old = ::std::mem::replace(&mut entry.b, value);
+                undo.push(UndoStep::MLeaf1(k, old));
+            }
+        }
+        if state.n.contains_key(j) && (state.n.get(j).ok_or(Fault::Absent)?.a > 2u64) {
+            {
+                let (k, value) = (*k, 0u64);
+                let old = ::std::mem::replace(&mut entry.a, value);
+                undo.push(UndoStep::MLeaf0(k, old));
+            }
+        }
+        {
+            let (k, value) = (*k, Some(*x));
+            let old = ::std::mem::replace(&mut entry.opt, value);
+            undo.push(UndoStep::MLeaf5(k, old));
+        }
+        if entry.opt.is_some() {
+            {
+                let new = *entry.opt.as_ref().ok_or(Fault::Absent)?;
+                undo.push(
+                    UndoStep::TotalReplaced(::std::mem::replace(&mut state.total, new)),
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Runs the updates and emits of `p4`, recording undo steps.
+fn fire_p4(
+    state: &mut State,
+    undo: &mut Vec<UndoStep>,
+    _effects: &mut Vec<Effect>,
+    k: &u64,
+    x: &u64,
+) -> Result<(), Fault> {
+    if let Some(entry) = state.m.get_mut(k) {
+        if entry.a > (*x) {
+            {
+                let new = entry.a;
+                undo.push(
+                    UndoStep::TotalReplaced(::std::mem::replace(&mut state.total, new)),
+                );
+            }
+        } else {
+            {
+                let (k, value) = (
+                    *k,
+                    Inner {
+                        opt: Some(*x),
+                        c: entry.inner.c.checked_add(1u64).ok_or(Fault::Overflow)?,
+                    },
+                );
+                let old = ::std::mem::replace(&mut entry.inner, value);
+                undo.push(UndoStep::MLeaf2(k, old));
+            }
+        }
+    } else {
+        if let Some(entry) = state.m.get_mut(x) {
+            {
+                let (k, value) = (*x, 1u64);
+                let old = ::std::mem::replace(&mut entry.a, value);
+                undo.push(UndoStep::MLeaf0(k, old));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Runs the updates and emits of `p5`, recording undo steps.
+fn fire_p5(
+    state: &mut State,
+    undo: &mut Vec<UndoStep>,
+    _effects: &mut Vec<Effect>,
+    k: &u64,
+    x: &u64,
+) -> Result<(), Fault> {
+    if let Some(entry) = state.m.get_mut(k) {
+        {
+            let (k, value) = (*k, *x);
+            let old = ::std::mem::replace(&mut entry.a, value);
+            undo.push(UndoStep::MLeaf0(k, old));
+        }
+        {
+            let (k, value) = (*k, entry.a.checked_add(*x).ok_or(Fault::Overflow)?);
+            let old = ::std::mem::replace(&mut entry.b, value);
+            undo.push(UndoStep::MLeaf1(k, old));
+        }
+        {
+            let (k, value) = (*k, entry.clone());
+            let old = state.n.insert(k, value);
+            undo.push(UndoStep::NEntry(k, old));
+        }
+        {
+            let (k, value) = (*k, entry.inner.c.checked_add(*x).ok_or(Fault::Overflow)?);
+            let old = ::std::mem::replace(&mut entry.inner.c, value);
+            undo.push(UndoStep::MLeaf3(k, old));
+        }
+    }
+    Ok(())
+}
+
+/// Runs the updates and emits of `p6`, recording undo steps.
+fn fire_p6(
+    state: &mut State,
+    undo: &mut Vec<UndoStep>,
+    effects: &mut Vec<Effect>,
+    k: &u64,
+) -> Result<(), Fault> {
+    if let Some(entry) = state.m.get_mut(k) {
+        let r = &{ entry.clone() };
+        {
+            let (k, value) = (*k, r.b);
+            let old = ::std::mem::replace(&mut entry.a, value);
+            undo.push(UndoStep::MLeaf0(k, old));
+        }
+        {
+            let (k, value) = (*k, r.a);
+            let old = ::std::mem::replace(&mut entry.b, value);
+            undo.push(UndoStep::MLeaf1(k, old));
+        }
+        if r.opt.is_some() {
+            {
+                let (k, value) = (*k, None);
+                let old = ::std::mem::replace(&mut entry.opt, value);
+                undo.push(UndoStep::MLeaf5(k, old));
+            }
+            {
+                let new = *r.opt.as_ref().ok_or(Fault::Absent)?;
+                undo.push(
+                    UndoStep::TotalReplaced(::std::mem::replace(&mut state.total, new)),
+                );
+            }
+        }
+        for y in r.items.iter() {
+            {
+                let (k, value) = (*k, entry.a.checked_add(*y).ok_or(Fault::Overflow)?);
+                let old = ::std::mem::replace(&mut entry.a, value);
+                undo.push(UndoStep::MLeaf0(k, old));
+            }
+        }
+    }
+    effects.push(Effect::E { v: state.total });
+    Ok(())
+}
+
+/// Runs the updates and emits of `p7`, recording undo steps.
+fn fire_p7(
+    state: &mut State,
+    undo: &mut Vec<UndoStep>,
+    _effects: &mut Vec<Effect>,
+    k: &u64,
+    x: &u64,
+) -> Result<(), Fault> {
+    if let Some(entry) = state.m.get_mut(k) {
+        let _ = entry;
+        let _ = &entry.items;
+        for y in state.q.iter() {
+            if (*y) == (*x) {
+                {
+                    let (k, value) = (*k, *y);
+                    let old = ::std::mem::replace(&mut entry.a, value);
+                    undo.push(UndoStep::MLeaf0(k, old));
+                }
+                break;
+            }
+            {
+                let (k, value) = (*k, entry.b.checked_add(1u64).ok_or(Fault::Overflow)?);
+                let old = ::std::mem::replace(&mut entry.b, value);
+                undo.push(UndoStep::MLeaf1(k, old));
+            }
+        }
+        let big = &{
+            'any_t: {
+                for t in entry.tags.iter() {
+                    if ((*t) > (*x)) {
+                        break 'any_t true;
+                    }
+                }
+                false
+            }
+        };
+        if *big {
+            {
+                let (k, value) = (*k, BTreeSet::new());
+                let old = ::std::mem::replace(&mut entry.tags, value);
+                undo.push(UndoStep::MLeaf6(k, old));
+            }
+        } else {
+            {
+                let new = 3u64;
+                undo.push(
+                    UndoStep::TotalReplaced(::std::mem::replace(&mut state.total, new)),
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Runs the updates and emits of `p8`, recording undo steps.
+fn fire_p8(
+    state: &mut State,
+    undo: &mut Vec<UndoStep>,
+    effects: &mut Vec<Effect>,
+    r: &Rec,
+) -> Result<(), Fault> {
+    if let Some(entry) = state.m.get_mut(&r.a) {
+        {
+            let (k, value) = (r.a, r.inner.clone());
+            let old = ::std::mem::replace(&mut entry.inner, value);
+            undo.push(UndoStep::MLeaf2(k, old));
+        }
+        effects
+            .push(Effect::F {
+                ok: entry.inner.opt.is_some(),
+            });
+    }
+    Ok(())
+}
+
+/// Runs the updates and emits of `p9`, recording undo steps.
+fn fire_p9(
+    state: &mut State,
+    undo: &mut Vec<UndoStep>,
+    _effects: &mut Vec<Effect>,
+    x: &u64,
+) -> Result<(), Fault> {
+    let old_total = state.total;
+    if let Some(entry) = state.m.get_mut(&old_total) {
+        {
+            let new = *x;
+            undo.push(
+                UndoStep::TotalReplaced(::std::mem::replace(&mut state.total, new)),
+            );
+        }
+        {
+            let (k, value) = (old_total, state.total);
+            let old = ::std::mem::replace(&mut entry.a, value);
+            undo.push(UndoStep::MLeaf0(k, old));
+        }
+        {
+            let (k, value) = (old_total, old_total);
+            let old = ::std::mem::replace(&mut entry.b, value);
+            undo.push(UndoStep::MLeaf1(k, old));
+        }
+    }
+    Ok(())
+}
+
+/// Picks the first candidate whose guards hold and fires it.
+fn dispatch(
+    state: &mut State,
+    input: &Input,
+    undo: &mut Vec<UndoStep>,
+    effects: &mut Vec<Effect>,
+) -> Result<TransitionId, RejectReason> {
+    match input {
+        Input::Put { k, r } => {
+            match state.phase {
+                Phase::Run => {
+                    self::fire_put(state, undo, effects, k, r)
+                        .map_err(|f| f.at::<Machine>(TransitionId::Put))?;
+                    Ok(TransitionId::Put)
+                }
+            }
+        }
+        Input::PutN { k, r } => {
+            match state.phase {
+                Phase::Run => {
+                    self::fire_putn(state, undo, effects, k, r)
+                        .map_err(|f| f.at::<Machine>(TransitionId::Putn))?;
+                    Ok(TransitionId::Putn)
+                }
+            }
+        }
+        Input::Push { x } => {
+            match state.phase {
+                Phase::Run => {
+                    self::fire_push(state, undo, effects, x)
+                        .map_err(|f| f.at::<Machine>(TransitionId::Push))?;
+                    Ok(TransitionId::Push)
+                }
+            }
+        }
+        Input::P1 { k, x } => {
+            match state.phase {
+                Phase::Run => {
+                    self::fire_p1(state, undo, effects, k, x)
+                        .map_err(|f| f.at::<Machine>(TransitionId::P1))?;
+                    Ok(TransitionId::P1)
+                }
+            }
+        }
+        Input::P2 { k, x } => {
+            match state.phase {
+                Phase::Run => {
+                    self::fire_p2(state, undo, effects, k, x)
+                        .map_err(|f| f.at::<Machine>(TransitionId::P2))?;
+                    Ok(TransitionId::P2)
+                }
+            }
+        }
+        Input::P3 { k, j, x } => {
+            match state.phase {
+                Phase::Run => {
+                    self::fire_p3(state, undo, effects, k, j, x)
+                        .map_err(|f| f.at::<Machine>(TransitionId::P3))?;
+                    Ok(TransitionId::P3)
+                }
+            }
+        }
+        Input::P4 { k, x } => {
+            match state.phase {
+                Phase::Run => {
+                    self::fire_p4(state, undo, effects, k, x)
+                        .map_err(|f| f.at::<Machine>(TransitionId::P4))?;
+                    Ok(TransitionId::P4)
+                }
+            }
+        }
+        Input::P5 { k, x } => {
+            match state.phase {
+                Phase::Run => {
+                    self::fire_p5(state, undo, effects, k, x)
+                        .map_err(|f| f.at::<Machine>(TransitionId::P5))?;
+                    Ok(TransitionId::P5)
+                }
+            }
+        }
+        Input::P6 { k, .. } => {
+            match state.phase {
+                Phase::Run => {
+                    self::fire_p6(state, undo, effects, k)
+                        .map_err(|f| f.at::<Machine>(TransitionId::P6))?;
+                    Ok(TransitionId::P6)
+                }
+            }
+        }
+        Input::P7 { k, x } => {
+            match state.phase {
+                Phase::Run => {
+                    self::fire_p7(state, undo, effects, k, x)
+                        .map_err(|f| f.at::<Machine>(TransitionId::P7))?;
+                    Ok(TransitionId::P7)
+                }
+            }
+        }
+        Input::P8 { r, .. } => {
+            match state.phase {
+                Phase::Run => {
+                    self::fire_p8(state, undo, effects, r)
+                        .map_err(|f| f.at::<Machine>(TransitionId::P8))?;
+                    Ok(TransitionId::P8)
+                }
+            }
+        }
+        Input::P9 { x } => {
+            match state.phase {
+                Phase::Run => {
+                    self::fire_p9(state, undo, effects, x)
+                        .map_err(|f| f.at::<Machine>(TransitionId::P9))?;
+                    Ok(TransitionId::P9)
+                }
+            }
+        }
+    }
+}
+
+/// Checks every invariant, in declaration order.
+pub fn check_invariants(_state: &State) -> Result<(), InvariantViolation> {
+    Ok(())
+}
+
+/// This machine, for the generic half of the kernel in `suricate_kernel`: the
+/// `Authority` below and its answer types are instantiated with it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Machine;
+
+impl ::suricate_kernel::Machine for Machine {
+    type State = State;
+    type Phase = Phase;
+    type Input = Input;
+    type InputKind = InputKind;
+    type Effect = Effect;
+    type EffectKind = EffectKind;
+    type TransitionId = TransitionId;
+    type UndoLog = UndoLog;
+    const CHECK_INVARIANTS_BY_DEFAULT: bool = cfg!(debug_assertions);
+    fn initial() -> State {
+        State::initial()
+    }
+    fn phase(state: &State) -> Phase {
+        state.phase
+    }
+    fn input_kind(input: &Input) -> InputKind {
+        input.kind()
+    }
+    fn dispatch(
+        state: &mut State,
+        input: &Input,
+        undo: &mut UndoLog,
+        effects: &mut Vec<Effect>,
+    ) -> Result<TransitionId, RejectReason> {
+        self::dispatch(state, input, &mut undo.0, effects)
+    }
+    fn undo(state: &mut State, phase: Phase, log: &mut UndoLog) {
+        self::undo(state, phase, &mut log.0)
+    }
+    fn clear_undo(log: &mut UndoLog) {
+        log.0.clear()
+    }
+    fn check_invariants(state: &State) -> Result<(), InvariantViolation> {
+        self::check_invariants(state)
+    }
+}
+
+/// Owns the machine's state; the only way to change it is `apply` (and `rollback`).
+pub type Authority = ::suricate_kernel::Authority<Machine>;
+
+/// The result of applying an input: what fired, and the effects to realise. Keep it
+/// to roll the transition back if realising the effects fails.
+pub type Transition = ::suricate_kernel::Transition<Machine>;
+
+/// What `apply` would do, computed without changing the authority.
+pub type Preview = ::suricate_kernel::Preview<Machine>;
