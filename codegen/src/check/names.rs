@@ -94,7 +94,8 @@ const GENERATED_LOCAL_PREFIXES: &[&str] = &["old_", "failed_"];
 /// A type may not take these names, because a newtype is a tuple struct, which no Rust
 /// binding may shadow.
 const GENERATED_HELPER_LOCALS: &[&str] = &[
-    "entry", "k", "value", "old", "new", "x", "f", "log", "step", "steps", "phase",
+    "entry", "k", "value", "old", "new", "x", "f", "log", "step", "steps", "phase", "_state",
+    "_undo", "_effects",
 ];
 
 /// Type names the language provides.
