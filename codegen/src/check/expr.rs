@@ -34,12 +34,16 @@ pub(crate) enum Place {
     Default,
 }
 
+/// A variable in scope: its name, its type (`None` if it did not resolve) and where it
+/// is bound.
+pub(crate) type BoundVar = (String, Option<Ty>, Span);
+
 /// Everything an expression can see.
 #[derive(Debug, Clone)]
 pub(crate) struct Scope {
     pub input: InputScope,
-    /// Loop and quantifier variables, innermost last; `None` types did not resolve.
-    pub vars: Vec<(String, Option<Ty>)>,
+    /// Loop, quantifier and `let` variables, innermost last.
+    pub vars: Vec<BoundVar>,
     pub old: OldRule,
     pub place: Place,
     /// Facts known to hold here, with coercions stripped (see `establish`).
@@ -542,7 +546,7 @@ impl Checker<'_> {
 
     /// A bare name: a bound variable (innermost first) or an input field.
     fn name(&mut self, sc: &Scope, id: &Ident) -> Checked<ir::Expr> {
-        if let Some((_, ty)) = sc.vars.iter().rev().find(|(n, _)| n == &id.name) {
+        if let Some((_, ty, _)) = sc.vars.iter().rev().find(|(n, _, _)| n == &id.name) {
             let ty = ty.clone().ok_or(Reported)?;
             return Ok(expr(K::Var(id.name.clone()), ty));
         }
@@ -578,7 +582,7 @@ impl Checker<'_> {
             let in_scope: Vec<&str> = sc
                 .vars
                 .iter()
-                .map(|(n, _)| n.as_str())
+                .map(|(n, _, _)| n.as_str())
                 .chain(inputs.iter().map(|(n, _)| n.as_str()))
                 .collect();
             if let Some(s) = did_you_mean(&id.name, in_scope) {
@@ -1028,7 +1032,8 @@ impl Checker<'_> {
             InputScope::Fields(f) => f.iter().any(|(n, _)| n == &id.name),
             _ => false,
         };
-        if input_field || sc.vars.iter().any(|(n, _)| n == &id.name) || earlier.is_some() {
+        let bound = sc.vars.iter().rev().find(|(n, _, _)| n == &id.name);
+        if input_field || bound.is_some() || earlier.is_some() {
             let what = if input_field {
                 "an input field"
             } else {
@@ -1040,8 +1045,8 @@ impl Checker<'_> {
                 format!("`{}` shadows {what}", id.name),
             )
             .label("choose another name");
-            if let Some(first) = earlier {
-                d = d.secondary(first.span, "first bound here");
+            if let Some(first) = earlier.map(|e| e.span).or(bound.map(|(_, _, at)| *at)) {
+                d = d.secondary(first, "first bound here");
             }
             self.report(d);
             ok = false;
@@ -1055,7 +1060,7 @@ impl Checker<'_> {
         binder: &ast::Binder,
         coll: Option<&Ty>,
         coll_span: Span,
-    ) -> (Checked<ir::Binder>, Vec<(String, Option<Ty>)>) {
+    ) -> (Checked<ir::Binder>, Vec<BoundVar>) {
         let names: Vec<&Ident> = match binder {
             ast::Binder::One(x) => vec![x],
             ast::Binder::Pair(k, v) => vec![k, v],
@@ -1108,7 +1113,7 @@ impl Checker<'_> {
         let vars = names
             .iter()
             .zip(tys)
-            .map(|(n, t)| (n.name.clone(), t))
+            .map(|(n, t)| (n.name.clone(), t, n.span))
             .collect();
         (if ok { binder_ir } else { Err(Reported) }, vars)
     }

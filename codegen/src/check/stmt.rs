@@ -249,7 +249,7 @@ impl Checker<'_> {
                 // Declared even when something failed, so later uses are not reported as
                 // undefined; a value that did not check has no type.
                 let ty = value.as_ref().ok().map(|v| v.ty.clone());
-                sc.vars.push((name.name.clone(), ty));
+                sc.vars.push((name.name.clone(), ty, name.span));
                 if !fresh {
                     return Err(Reported);
                 }

@@ -747,6 +747,10 @@ fn let_names_a_value_for_the_rest_of_its_block() {
             "{update}"
         );
     }
+    // A shadowing name points at the variable it shadows.
+    let d = &diags_with(&looping("let y = 1; let y = 2;"), Code::DuplicateName)[0];
+    assert_eq!(d.secondary.len(), 1);
+    assert_eq!(d.secondary[0].1, "first bound here");
     // Reserved names, including the generated module's value-level items (a binding of
     // that name would be read as a pattern).
     for name in ["state", "Machine", "TRANSITIONS"] {
