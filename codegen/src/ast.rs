@@ -213,9 +213,10 @@ pub enum Stmt {
     Break {
         span: Span,
     },
-    /// `let x = e;`: names the value of `e` for the rest of the block.
+    /// `let x = e;` or `let x: T = e;`: names the value of `e` for the rest of the block.
     Let {
         name: Ident,
+        ty: Option<TypeExpr>,
         value: Expr,
         span: Span,
     },

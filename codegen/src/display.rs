@@ -303,7 +303,7 @@ fn write_stmt_body(out: &mut String, s: &Stmt, indent: usize) {
         Stmt::Clear { field } => call(out, field, "clear", None),
         Stmt::Break => out.push_str("break;"),
         Stmt::Let { name, value } => {
-            let _ = write!(out, "let {name} = ");
+            let _ = write!(out, "let {name}: {} = ", value.ty.spec_name());
             write_expr(out, value, Prec::Top);
             out.push(';');
         }

@@ -897,10 +897,16 @@ fn stmt(pair: Pair<Rule>) -> Stmt {
         }
         Rule::break_stmt => Stmt::Break { span },
         Rule::let_stmt => {
-            let mut parts = pair.into_inner();
+            let mut parts = pair.into_inner().peekable();
             let name = ident(parts.next().expect("name"));
+            let ty = parts.next_if(|p| p.as_rule() == Rule::ty).map(ty);
             let value = expr(parts.next().expect("value"));
-            Stmt::Let { name, value, span }
+            Stmt::Let {
+                name,
+                ty,
+                value,
+                span,
+            }
         }
         Rule::emit_stmt => Stmt::Emit(emit(pair)),
         r => unreachable!("not a statement: {r:?}"),

@@ -243,9 +243,19 @@ impl Checker<'_> {
                 }
                 Ok(ir::Stmt::Break)
             }
-            ast::Stmt::Let { name, value, .. } => {
+            ast::Stmt::Let {
+                name, ty, value, ..
+            } => {
                 let fresh = self.check_new_variable(sc, name, None);
-                let value = self.infer(sc, value);
+                let value = match ty {
+                    // The value must fit the written type (literals and `none`, `[]`, `{}`
+                    // take it from there).
+                    Some(ty) => match self.resolve_ty(ty) {
+                        Ok(ty) => self.check_expr(sc, value, &ty),
+                        Err(reported) => Err(reported),
+                    },
+                    None => self.infer(sc, value),
+                };
                 // Declared even when something failed, so later uses are not reported as
                 // undefined; a value that did not check has no type.
                 let ty = value.as_ref().ok().map(|v| v.ty.clone());

@@ -922,3 +922,22 @@ fn e0303_says_which_write_ended_a_fact_only_when_it_held() {
         found[0].message
     );
 }
+
+#[test]
+fn a_let_may_name_its_type() {
+    let m = ok(&looping(
+        "let d: i64 = -3; let e: Option<u64> = none; let s: Seq<u64> = []; if e.is_none() { self.total = 1; }",
+    ));
+    let ir::Stmt::Let { value, .. } = &m.transitions[0].update[0] else {
+        panic!("a let");
+    };
+    assert_eq!(value.ty, Ty::I64);
+    assert_eq!(
+        codes(&looping("let z: string = 1;")),
+        vec![Code::TypeMismatch]
+    );
+    assert_eq!(
+        codes(&looping("let u: u64 = -1;")),
+        vec![Code::IntOutOfRange]
+    );
+}
