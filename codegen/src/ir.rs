@@ -394,6 +394,13 @@ pub fn visit_expr(e: &Expr, f: &mut dyn FnMut(&Expr)) {
     }
 }
 
+/// Whether `e` or an expression inside it satisfies `pred`.
+pub fn any_expr(e: &Expr, pred: impl Fn(&Expr) -> bool) -> bool {
+    let mut found = false;
+    visit_expr(e, &mut |x| found |= pred(x));
+    found
+}
+
 /// The expressions directly inside `e`, in evaluation order.
 pub fn children(e: &Expr) -> Vec<&Expr> {
     match &e.kind {

@@ -691,11 +691,10 @@ fn writes_of(s: &ast::Stmt, out: &mut Vec<Write>) {
 }
 
 fn reads_field(e: &ir::Expr, field: &str) -> bool {
-    let mut reads = false;
-    ir::visit_expr(e, &mut |x| {
-        reads |= matches!(&x.kind, ir::ExprKind::SelfField(f) if f == field);
-    });
-    reads
+    ir::any_expr(
+        e,
+        |x| matches!(&x.kind, ir::ExprKind::SelfField(f) if f == field),
+    )
 }
 
 /// `k in self.<field>` or `self.<field>.get(k)` tested for a value, with a key that does

@@ -139,13 +139,9 @@ impl Checker<'_> {
             let checked = update.as_ref().ok().map(|checked| &checked[i]);
             super::stmt::after_statement(&mut body_scope, s, checked);
         }
-        body_scope.facts.retain(|fact| {
-            let mut names_a_variable = false;
-            ir::visit_expr(fact, &mut |e| {
-                names_a_variable |= matches!(e.kind, ir::ExprKind::Var(_));
-            });
-            !names_a_variable
-        });
+        body_scope
+            .facts
+            .retain(|fact| !ir::any_expr(fact, |e| matches!(e.kind, ir::ExprKind::Var(_))));
         let mut emits = Vec::new();
         let mut emits_ok = true;
         for e in &t.emits {

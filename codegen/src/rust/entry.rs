@@ -19,8 +19,8 @@
 //! there at its start is there throughout, and faults are raised in the same order as
 //! without it.
 
-use crate::ir::visit_expr;
 use crate::ir::{BinOp, Binder, Emit, Expr, ExprKind, Stmt, Ty};
+use crate::ir::{any_expr, visit_expr};
 
 /// The local an entry is bound to.
 pub const LOCAL: &str = "entry";
@@ -71,11 +71,10 @@ pub fn through_entry(e: &Expr, map: &str, key: &Expr) -> bool {
 
 /// Whether `e` reads `self.<map>[key]`.
 pub fn reads_entry(e: &Expr, map: &str, key: &Expr) -> bool {
-    let mut found = false;
-    visit_expr(e, &mut |x| {
-        found |= matches!(&x.kind, ExprKind::Index(m, k) if is_field(m, map) && **k == *key);
-    });
-    found
+    any_expr(
+        e,
+        |x| matches!(&x.kind, ExprKind::Index(m, k) if is_field(m, map) && **k == *key),
+    )
 }
 
 /// How many of `stmts`, from the first, can use an entry of `self.<map>` bound at `key`:
@@ -123,11 +122,10 @@ pub fn writes_entry(s: &Stmt, map: &str, key: &Expr) -> bool {
 
 /// Whether `e` reads a variable or input field named like the local, which would shadow it.
 pub fn reads_local(e: &Expr) -> bool {
-    let mut found = false;
-    visit_expr(e, &mut |x| {
-        found |= matches!(&x.kind, ExprKind::Var(n) | ExprKind::InputField(n) if n == LOCAL);
-    });
-    found
+    any_expr(
+        e,
+        |x| matches!(&x.kind, ExprKind::Var(n) | ExprKind::InputField(n) if n == LOCAL),
+    )
 }
 
 fn is_field(e: &Expr, map: &str) -> bool {

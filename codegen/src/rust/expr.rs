@@ -603,9 +603,5 @@ pub fn binder_pattern(binder: &Binder, used: impl Fn(&str) -> bool) -> TokenStre
 
 /// Whether `e` reads the loop or quantifier variable `name`.
 pub fn reads_var(e: &Expr, name: &str) -> bool {
-    let mut found = false;
-    crate::ir::visit_expr(e, &mut |e| {
-        found |= matches!(&e.kind, ExprKind::Var(x) if x == name);
-    });
-    found
+    crate::ir::any_expr(e, |e| matches!(&e.kind, ExprKind::Var(x) if x == name))
 }

@@ -61,42 +61,26 @@ fn leaf_variant(writes: &BTreeSet<Write>, field: &str, path: &[String]) -> syn::
 }
 
 fn collect_writes(stmts: &[Stmt], out: &mut BTreeSet<Write>) {
-    for s in stmts {
-        match s {
+    visit_nested_stmts(stmts, &mut |s| {
+        let (field, kind, path) = match s {
             Stmt::Assign { field, .. }
             | Stmt::AddAssign { field, .. }
             | Stmt::SubAssign { field, .. }
-            | Stmt::Clear { field } => {
-                out.insert((field.clone(), UndoKind::Replaced, Vec::new()));
-            }
-            Stmt::SetInsert { field, .. } => {
-                out.insert((field.clone(), UndoKind::Inserted, Vec::new()));
-            }
-            Stmt::SetRemove { field, .. } => {
-                out.insert((field.clone(), UndoKind::Removed, Vec::new()));
-            }
+            | Stmt::Clear { field } => (field, UndoKind::Replaced, Vec::new()),
+            Stmt::SetInsert { field, .. } => (field, UndoKind::Inserted, Vec::new()),
+            Stmt::SetRemove { field, .. } => (field, UndoKind::Removed, Vec::new()),
             Stmt::MapInsert { field, .. } | Stmt::MapRemove { field, .. } => {
-                out.insert((field.clone(), UndoKind::Entry, Vec::new()));
+                (field, UndoKind::Entry, Vec::new())
             }
-            Stmt::MapFieldSet { field, path, .. } => {
-                out.insert((field.clone(), UndoKind::Leaf, path.clone()));
+            Stmt::MapFieldSet { field, path, .. } => (field, UndoKind::Leaf, path.clone()),
+            Stmt::PushBack { field, .. } => (field, UndoKind::Pushed, Vec::new()),
+            Stmt::PopFront { field } => (field, UndoKind::Popped, Vec::new()),
+            Stmt::If { .. } | Stmt::For { .. } | Stmt::Break | Stmt::Let { .. } | Stmt::Emit(_) => {
+                return;
             }
-            Stmt::PushBack { field, .. } => {
-                out.insert((field.clone(), UndoKind::Pushed, Vec::new()));
-            }
-            Stmt::PopFront { field } => {
-                out.insert((field.clone(), UndoKind::Popped, Vec::new()));
-            }
-            Stmt::If {
-                then, otherwise, ..
-            } => {
-                collect_writes(then, out);
-                collect_writes(otherwise, out);
-            }
-            Stmt::For { body, .. } => collect_writes(body, out),
-            Stmt::Break | Stmt::Let { .. } | Stmt::Emit(_) => {}
-        }
-    }
+        };
+        out.insert((field.clone(), kind, path));
+    });
 }
 
 /// Calls `f` on every statement in `stmts`, nested ones included, outermost first.
@@ -118,39 +102,32 @@ fn visit_nested_stmts(stmts: &[Stmt], f: &mut dyn FnMut(&Stmt)) {
 
 /// Calls `f` on every expression in `stmts` and `emits`, outermost first.
 pub(super) fn visit_stmts(stmts: &[Stmt], f: &mut dyn FnMut(&Expr)) {
-    for s in stmts {
-        match s {
-            Stmt::Assign { value, .. }
-            | Stmt::AddAssign { value, .. }
-            | Stmt::SubAssign { value, .. }
-            | Stmt::SetInsert { value, .. }
-            | Stmt::SetRemove { value, .. }
-            | Stmt::PushBack { value, .. } => visit_expr(value, f),
-            Stmt::MapInsert { key, value, .. } | Stmt::MapFieldSet { key, value, .. } => {
-                visit_expr(key, f);
-                visit_expr(value, f);
-            }
-            Stmt::MapRemove { key, .. } => visit_expr(key, f),
-            Stmt::Let { value, .. } => visit_expr(value, f),
-            Stmt::PopFront { .. } | Stmt::Clear { .. } | Stmt::Break => {}
-            Stmt::If {
-                cond,
-                then,
-                otherwise,
-            } => {
-                visit_expr(cond, f);
-                visit_stmts(then, f);
-                visit_stmts(otherwise, f);
-            }
-            Stmt::For {
-                collection, body, ..
-            } => {
-                visit_expr(collection, f);
-                visit_stmts(body, f);
-            }
-            Stmt::Emit(e) => visit_emit(e, f),
+    visit_nested_stmts(stmts, &mut |s| match s {
+        Stmt::Assign { value, .. }
+        | Stmt::AddAssign { value, .. }
+        | Stmt::SubAssign { value, .. }
+        | Stmt::SetInsert { value, .. }
+        | Stmt::SetRemove { value, .. }
+        | Stmt::PushBack { value, .. }
+        | Stmt::Let { value, .. } => visit_expr(value, f),
+        Stmt::MapInsert { key, value, .. } | Stmt::MapFieldSet { key, value, .. } => {
+            visit_expr(key, f);
+            visit_expr(value, f);
         }
-    }
+        Stmt::MapRemove { key, .. } => visit_expr(key, f),
+        // The statements inside come next, from `visit_nested_stmts`.
+        Stmt::If { cond, .. } => visit_expr(cond, f),
+        Stmt::For { collection, .. } => visit_expr(collection, f),
+        Stmt::Emit(e) => visit_emit(e, f),
+        Stmt::PopFront { .. } | Stmt::Clear { .. } | Stmt::Break => {}
+    });
+}
+
+/// Whether some expression in `stmts`, nested statements included, satisfies `pred`.
+pub(super) fn any_expr_in(stmts: &[Stmt], pred: impl Fn(&Expr) -> bool) -> bool {
+    let mut found = false;
+    visit_stmts(stmts, &mut |e| found |= pred(e));
+    found
 }
 
 fn visit_emit(e: &Emit, f: &mut dyn FnMut(&Expr)) {
@@ -183,23 +160,14 @@ impl Reads {
 }
 
 fn effects_of(t: &Transition) -> Vec<String> {
-    fn walk(stmts: &[Stmt], out: &mut Vec<String>) {
-        for s in stmts {
-            match s {
-                Stmt::Emit(e) if !out.contains(&e.effect) => out.push(e.effect.clone()),
-                Stmt::If {
-                    then, otherwise, ..
-                } => {
-                    walk(then, out);
-                    walk(otherwise, out);
-                }
-                Stmt::For { body, .. } => walk(body, out),
-                _ => {}
-            }
-        }
-    }
     let mut out = Vec::new();
-    walk(&t.update, &mut out);
+    visit_nested_stmts(&t.update, &mut |s| {
+        if let Stmt::Emit(e) = s
+            && !out.contains(&e.effect)
+        {
+            out.push(e.effect.clone());
+        }
+    });
     for e in &t.emits {
         if !out.contains(&e.effect) {
             out.push(e.effect.clone());
@@ -669,9 +637,7 @@ impl<'m> KernelGen<'m> {
         let Stmt::Let { name, value } = s else {
             return None;
         };
-        let mut read = false;
-        visit_stmts(rest, &mut |e| read |= super::expr::reads_var(e, name));
-        if read {
+        if any_expr_in(rest, |e| super::expr::reads_var(e, name)) {
             return None;
         }
         let value = g.borrowed(value);
@@ -718,8 +684,7 @@ impl<'m> KernelGen<'m> {
     /// only that entry, as `if let Some(entry) = state.m.get(k)` (see `entry.rs`).
     fn entry_if(&self, cond: &Expr, then: &[Stmt], otherwise: &[Stmt]) -> Option<TokenStream> {
         let (map, key) = entry::membership(cond)?;
-        let mut reads = false;
-        visit_stmts(then, &mut |e| reads |= entry::reads_entry(e, map, key));
+        let reads = any_expr_in(then, |e| entry::reads_entry(e, map, key));
         let mut writes = false;
         visit_nested_stmts(then, &mut |s| writes |= entry::writes_entry(s, map, key));
         // The whole branch through one borrowed entry: shared if it only reads it, mutable
@@ -744,8 +709,7 @@ impl<'m> KernelGen<'m> {
         }
         let len = entry::run_len(then, map, key);
         let (run, rest) = then.split_at(len);
-        let mut shadowed = false;
-        visit_stmts(rest, &mut |e| shadowed |= entry::reads_local(e));
+        let shadowed = any_expr_in(rest, entry::reads_local);
         // A write is needed: it is what makes an enclosing loop over the map iterate a
         // copy, so the map is not borrowed while the entry is.
         if shadowed || !run.iter().any(|s| entry::writes_entry(s, map, key)) {
@@ -984,9 +948,7 @@ impl<'m> KernelGen<'m> {
         let root_written =
             root_field(collection).is_some_and(|f| writes.iter().any(|(w, _, _)| w == f));
         let pattern = binder_pattern(binder, |x| {
-            let mut read = false;
-            visit_stmts(body, &mut |e| read |= super::expr::reads_var(e, x));
-            read
+            any_expr_in(body, |e| super::expr::reads_var(e, x))
         });
         let body = self.stmts_with(g, body);
         match g.place(collection).map(|p| p.receiver()) {
