@@ -27,27 +27,11 @@ impl Checker<'_> {
         // `let` names last until the end of the block.
         let depth = sc.vars.len();
         for s in stmts {
-            let guard_clause = matches!(s, ast::Stmt::If { then, otherwise, .. }
-                if otherwise.is_empty() && then.iter().any(diverges));
             let checked = self.stmt(sc, s);
             after_statement(sc, s, checked.as_ref().ok());
             match checked {
-                Ok(s) => {
-                    // `if !c { ..; break; }`: the rest of the block runs only where `c` holds.
-                    if guard_clause
-                        && let ir::Stmt::If { cond, .. } = &s
-                        && let ir::ExprKind::Not(held) = &cond.kind
-                    {
-                        sc.assume(&Ok((**held).clone()));
-                    }
-                    out.push(s);
-                }
-                Err(_) => {
-                    if guard_clause {
-                        sc.facts_incomplete = true;
-                    }
-                    failed = true;
-                }
+                Ok(s) => out.push(s),
+                Err(_) => failed = true,
             }
         }
         sc.facts = saved.0;
@@ -560,11 +544,22 @@ fn stmt_span(s: &ast::Stmt) -> Span {
 /// So `k in self.m` does not survive `self.m.remove(j)`, `self.m.clear()` or
 /// `self.m = ..`, and `self.o.is_some()` does not survive `self.o = ..`.
 /// Updates the facts after `s` ran: forgets what it may have made false, then learns what
-/// it made true (if it checked).
+/// it made true (`checked` is its IR, if it checked).
 pub(crate) fn after_statement(sc: &mut Scope, s: &ast::Stmt, checked: Option<&ir::Stmt>) {
     forget_facts_about(sc, s, Ended::Before);
-    if let Some(checked) = checked {
-        learn_from_write(sc, checked);
+    // `if !c { ..; break; }`: the rest of the block runs only where `c` holds.
+    let guard_clause = matches!(s, ast::Stmt::If { then, otherwise, .. }
+        if otherwise.is_empty() && then.iter().any(diverges));
+    match checked {
+        Some(ir::Stmt::If { cond, .. }) if guard_clause => {
+            if let ir::ExprKind::Not(held) = &cond.kind {
+                sc.assume(&Ok((**held).clone()));
+            }
+        }
+        Some(checked) => learn_from_write(sc, checked),
+        // What the guard clause would have established is unknown.
+        None if guard_clause => sc.facts_incomplete = true,
+        None => {}
     }
 }
 
