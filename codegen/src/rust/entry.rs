@@ -102,19 +102,6 @@ fn member(s: &Stmt, map: &str, key: &Expr) -> bool {
     }
 }
 
-/// Whether `s` writes `self.<map>[key]`, or reads it.
-pub fn uses_entry(s: &Stmt, map: &str, key: &Expr) -> bool {
-    match s {
-        Stmt::MapFieldSet { field, key: k, .. } if field == map && k == key => true,
-        Stmt::Assign { value, .. }
-        | Stmt::AddAssign { value, .. }
-        | Stmt::SubAssign { value, .. }
-        | Stmt::PushBack { value, .. } => reads_entry(value, map, key),
-        Stmt::Emit(Emit { fields, .. }) => fields.iter().any(|(_, v)| reads_entry(v, map, key)),
-        _ => false,
-    }
-}
-
 /// Whether `s` writes a field of `self.<map>[key]`.
 pub fn writes_entry(s: &Stmt, map: &str, key: &Expr) -> bool {
     matches!(s, Stmt::MapFieldSet { field, key: k, .. } if field == map && k == key)

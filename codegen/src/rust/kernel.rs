@@ -660,15 +660,17 @@ impl<'m> KernelGen<'m> {
         if !entry::stable(key) || entry::reads_local(key) {
             return None;
         }
-        let len = entry::run_len(tail, field, key);
-        if !tail[..len].iter().any(|s| entry::uses_entry(s, field, key)) {
+        let run = &tail[..entry::run_len(tail, field, key)];
+        let uses = run.iter().any(|s| entry::writes_entry(s, field, key))
+            || any_expr_in(run, |e| entry::reads_entry(e, field, key));
+        if !uses {
             return None;
         }
         // The first write, as it would be alone, hands on the entry it looked up.
         let first = self.map_field_set(&self.gen_, field, key, path, value);
         let local = ident(entry::LOCAL);
         let g = self.gen_.with_entry(field, key);
-        let others = tail[..len].iter().map(|s| self.stmt(&g, s));
+        let others = run.iter().map(|s| self.stmt(&g, s));
         let code = quote! {{
             let #local = {
                 #first
@@ -676,12 +678,12 @@ impl<'m> KernelGen<'m> {
             };
             #(#others)*
         }};
-        Some((code, 1 + len))
+        Some((code, 1 + run.len()))
     }
 
-    /// `if k in self.m { .. }` whose branch starts with a run that writes `self.m[k]`, as
-    /// `if let Some(entry) = state.m.get_mut(k)`; or whose branch only reads the map, and
-    /// only that entry, as `if let Some(entry) = state.m.get(k)` (see `entry.rs`).
+    /// `if k in self.m { .. }` with one lookup (see `entry.rs`): `get` when the branch only
+    /// reads that entry, `get_mut` when it touches the map only there and writes its
+    /// fields, or when it starts with a run that writes the entry.
     fn entry_if(&self, cond: &Expr, then: &[Stmt], otherwise: &[Stmt]) -> Option<TokenStream> {
         let (map, key) = entry::membership(cond)?;
         let reads = any_expr_in(then, |e| entry::reads_entry(e, map, key));
