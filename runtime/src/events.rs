@@ -7,6 +7,8 @@
 
 use crate::types::{AbandonReason, InputId, InputKind, InputPhase, RunId, SessionId};
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use tokio::sync::broadcast;
 
 /// Events kept for slow subscribers before they start lagging.
@@ -52,6 +54,10 @@ pub enum RunOutcomeKind {
 #[derive(Debug, Clone)]
 pub(crate) struct EventBus {
     sender: broadcast::Sender<RuntimeEvent>,
+    /// Set by the first `subscribe`, never cleared. Until then `has_subscribers` is one
+    /// plain load: the channel's own count takes its lock, which every accept, run and
+    /// terminal input would otherwise pay in a runtime nobody watches.
+    subscribed: Arc<AtomicBool>,
 }
 
 impl Default for EventBus {
@@ -64,17 +70,23 @@ impl EventBus {
     /// A bus retaining up to `capacity` events per lagging subscriber (at least 1).
     pub fn new(capacity: usize) -> Self {
         let (sender, _) = broadcast::channel(capacity.max(1));
-        Self { sender }
+        Self {
+            sender,
+            subscribed: Arc::new(AtomicBool::new(false)),
+        }
     }
 
     /// A receiver of every event published from now on.
     pub fn subscribe(&self) -> broadcast::Receiver<RuntimeEvent> {
+        // Relaxed is enough: a publish ordered after this call by any synchronisation
+        // sees the flag, and one racing with it has no claim to the event anyway.
+        self.subscribed.store(true, Ordering::Relaxed);
         self.sender.subscribe()
     }
 
     /// Whether anyone listens; lets hot paths skip building events nobody reads.
     pub fn has_subscribers(&self) -> bool {
-        self.sender.receiver_count() > 0
+        self.subscribed.load(Ordering::Relaxed) && self.sender.receiver_count() > 0
     }
 
     #[cfg(test)]

@@ -39,8 +39,6 @@ pub(crate) struct Shared {
 
 /// A live executor attachment: the loop's wake channel and the executor it drives.
 pub(crate) struct Attachment {
-    /// Distinguishes this attachment's loop from earlier ones after a re-attach.
-    pub epoch: u64,
     pub executor: Arc<dyn Executor>,
     pub handles: LiveHandles,
     pub wake: mpsc::Sender<()>,
@@ -96,6 +94,8 @@ pub(crate) struct StepContext<'a> {
 pub(crate) struct RunStart {
     pub run: RunId,
     pub inputs: Vec<u64>,
+    /// The contributors' bodies, for the executor.
+    pub payloads: Vec<Arc<RuntimeInput>>,
     pub boundary: RunBoundary,
     /// Which attempt the run is for its contributors, as the kernel counted it.
     pub attempt: u64,
@@ -134,16 +134,27 @@ impl Step {
     }
 }
 
+/// What `Session::core` guards.
+struct Core {
+    kernel: k::Authority,
+    /// Ids, bodies, last errors and waiters of the inputs the kernel remembers.
+    ledger: Ledger,
+}
+
 pub(crate) struct Session {
     pub id: SessionId,
-    kernel: Mutex<k::Authority>,
+    /// The kernel and the ledger, under one lock: a step reads and updates both, and
+    /// every lock taken costs two atomic instructions on the hot path.
+    core: Mutex<Core>,
     /// Serialises multi-step operations on this session; never held across an executor call.
     pub gate: tokio::sync::Mutex<()>,
     attachment: Mutex<Option<Attachment>>,
-    /// Ids, bodies, last errors and waiters of the inputs the kernel remembers.
-    ledger: Mutex<Ledger>,
     next_seq: AtomicU64,
     next_epoch: AtomicU64,
+    /// The epoch of `attachment` (0: none), which distinguishes its loop from earlier ones
+    /// after a re-attach. Written under the attachment's lock; the loop checks it several
+    /// times per run, and a load is cheaper than taking the lock.
+    attached_epoch: AtomicU64,
     /// Set when unregister begins, before it waits for the gate; the loop hands it to the
     /// kernel's `StartRun`, which then starts nothing.
     pub closing: AtomicBool,
@@ -197,12 +208,15 @@ impl Session {
     pub fn new(id: SessionId) -> Session {
         Session {
             id,
-            kernel: Mutex::new(k::Authority::new()),
+            core: Mutex::new(Core {
+                kernel: k::Authority::new(),
+                ledger: Ledger::default(),
+            }),
             gate: tokio::sync::Mutex::new(()),
             attachment: Mutex::new(None),
-            ledger: Mutex::new(Ledger::default()),
             next_seq: AtomicU64::new(1),
             next_epoch: AtomicU64::new(1),
+            attached_epoch: AtomicU64::new(0),
             closing: AtomicBool::new(false),
             unregistered: tokio::sync::OnceCell::new(),
         }
@@ -210,7 +224,7 @@ impl Session {
 
     /// Reads the kernel state under its (short, synchronous) lock.
     pub fn read<R>(&self, f: impl FnOnce(&k::State) -> R) -> R {
-        f(lock(&self.kernel).state())
+        f(lock(&self.core).kernel.state())
     }
 
     pub fn phase(&self) -> k::Phase {
@@ -235,7 +249,10 @@ impl Session {
 
     /// The current attachment's epoch, if any.
     pub fn attached_epoch(&self) -> Option<u64> {
-        lock(&self.attachment).as_ref().map(|a| a.epoch)
+        match self.attached_epoch.load(Ordering::Acquire) {
+            0 => None,
+            epoch => Some(epoch),
+        }
     }
 
     /// Installs a new attachment and returns its epoch and the loop's wake receiver.
@@ -247,17 +264,20 @@ impl Session {
         let epoch = self.next_epoch.fetch_add(1, Ordering::Relaxed);
         // One slot: a wake while one is pending coalesces into it.
         let (wake, receiver) = mpsc::channel(1);
-        *lock(&self.attachment) = Some(Attachment {
-            epoch,
+        let mut attachment = lock(&self.attachment);
+        *attachment = Some(Attachment {
             executor,
             handles,
             wake,
         });
+        self.attached_epoch.store(epoch, Ordering::Release);
         (epoch, receiver)
     }
 
     fn detach(&self) -> Option<Attachment> {
-        lock(&self.attachment).take()
+        let mut attachment = lock(&self.attachment);
+        self.attached_epoch.store(0, Ordering::Release);
+        attachment.take()
     }
 
     /// Drops the attachment without asking the kernel: the runtime itself is going away.
@@ -275,35 +295,34 @@ impl Session {
     /// The kernel handle for the input being accepted (see `Ledger::reserve`), and whether
     /// it is fresh. Called with the gate held.
     pub fn reserve(&self, input: &RuntimeInput) -> (u64, bool) {
-        lock(&self.ledger).reserve(input)
+        lock(&self.core).ledger.reserve(input)
     }
 
     /// Drops a fresh handle the kernel did not admit.
     pub fn release(&self, handle: u64) {
-        lock(&self.ledger).forget(handle);
+        lock(&self.core).ledger.forget(handle);
     }
 
     /// The handle of a remembered input id.
     pub fn handle(&self, id: &InputId) -> Option<u64> {
-        lock(&self.ledger).handle(id)
+        lock(&self.core).ledger.handle(id)
     }
 
     /// The caller's ids behind kernel handles.
     pub fn ids<'h>(&self, handles: impl IntoIterator<Item = &'h k::InputId>) -> Vec<InputId> {
-        let ledger = lock(&self.ledger);
-        handles.into_iter().map(|h| ledger.id(h.0)).collect()
+        let core = lock(&self.core);
+        handles.into_iter().map(|h| core.ledger.id(h.0)).collect()
     }
 
     /// Keeps the body of an input just accepted (and not consumed on accept) for the
     /// executor. Called by `accept` with the gate still held, so no run can start first.
     pub fn keep_payload(&self, handle: u64, input: Arc<RuntimeInput>) {
-        lock(&self.ledger).keep_payload(handle, input);
+        lock(&self.core).ledger.keep_payload(handle, input);
     }
 
     /// The bodies of `handles` (shared, not copied), for the executor; a missing one is
     /// logged.
-    pub fn payloads(&self, handles: &[u64]) -> Vec<Arc<RuntimeInput>> {
-        let ledger = lock(&self.ledger);
+    fn payloads(&self, ledger: &Ledger, handles: &[u64]) -> Vec<Arc<RuntimeInput>> {
         handles
             .iter()
             .filter_map(|&h| {
@@ -318,19 +337,21 @@ impl Session {
     }
 
     pub fn register_waiter(&self, handle: u64) -> CompletionHandle {
-        lock(&self.ledger).register_waiter(handle)
+        lock(&self.core).ledger.register_waiter(handle)
     }
 
     pub fn remember_error(&self, handles: &[u64], error: &str) {
-        let mut ledger = lock(&self.ledger);
+        let mut core = lock(&self.core);
         for &handle in handles {
-            ledger.remember_error(handle, error);
+            core.ledger.remember_error(handle, error);
         }
     }
 
     /// Resolves every remaining waiter (used when the session leaves the runtime).
     pub fn terminate_waiters(&self, reason: TerminationReason) -> usize {
-        lock(&self.ledger).resolve_all_waiters(|_| CompletionOutcome::RuntimeTerminated { reason })
+        lock(&self.core)
+            .ledger
+            .resolve_all_waiters(|_| CompletionOutcome::RuntimeTerminated { reason })
     }
 
     /// Applies `input` to the kernel, persists what it made durable, and realises its
@@ -344,9 +365,9 @@ impl Session {
     ) -> RuntimeResult<Result<Step, k::Rejection>> {
         // Read under the same lock as the transition: whether the kernel now remembers no
         // input at all (reset, destroy, unregister), which the ledger mirrors.
-        let (transition, forgot_all) = {
-            let mut kernel = lock(&self.kernel);
-            let transition = match kernel.apply(input) {
+        let (transition, writes, forgot_all) = {
+            let mut core = lock(&self.core);
+            let transition = match core.kernel.apply(input) {
                 Ok(t) => {
                     let _span = tracing::debug_span!(
                         "transition",
@@ -376,32 +397,37 @@ impl Session {
                     return Ok(Err(rejection));
                 }
             };
-            (transition, kernel.state().inputs.is_empty())
+            let forgot_all = core.kernel.state().inputs.is_empty();
+            let writes = self.store_writes(&core.ledger, &transition, &ctx);
+            (transition, writes, forgot_all)
         };
-        let writes = self.store_writes(&transition, &ctx);
         if !writes.is_empty()
             && let Err(e) = write_guarded(shared.store.as_ref(), writes).await
         {
             // The kernel lock was not held across the write; the gate kept every other
             // mutation out, so this is still the latest transition.
-            let rolled_back = lock(&self.kernel).rollback(transition);
+            let rolled_back = lock(&self.core).kernel.rollback(transition);
             if let Err(bug) = rolled_back {
                 tracing::error!(session = %self.id, %bug, "rollback after a failed store write");
             }
             tracing::warn!(session = %self.id, error = %e, "store write failed; transition rolled back");
             return Err(RuntimeError::Store(e));
         }
-        let step = self.realise(shared, &transition, &ctx);
+        let mut core = lock(&self.core);
+        let step = self.realise(&mut core.ledger, shared, &transition, &ctx);
         if forgot_all {
-            lock(&self.ledger).forget_all();
+            core.ledger.forget_all();
         }
         Ok(Ok(step))
     }
 
     /// The durable facts of a transition, as one atomic batch. Only durable inputs have rows.
-    fn store_writes(&self, t: &k::Transition, ctx: &StepContext<'_>) -> Vec<StoreWrite> {
-        let ledger = lock(&self.ledger);
-        let session = self.id.clone();
+    fn store_writes(
+        &self,
+        ledger: &Ledger,
+        t: &k::Transition,
+        ctx: &StepContext<'_>,
+    ) -> Vec<StoreWrite> {
         let mut writes = Vec::new();
         let mut terminal = Vec::new();
         let mut requeued = Vec::new();
@@ -418,7 +444,7 @@ impl Session {
                     if let Some(accepting) = ctx.accepting.filter(|_| durable(input)) {
                         let seq = self.next_seq.fetch_add(1, Ordering::Relaxed);
                         writes.push(StoreWrite::InputAccepted {
-                            session: session.clone(),
+                            session: self.id.clone(),
                             input: StoredInput {
                                 input: accepting.clone(),
                                 seq,
@@ -433,7 +459,7 @@ impl Session {
                         .map(|i| ledger.id(i.0))
                         .collect();
                     writes.push(StoreWrite::InputsStaged {
-                        session: session.clone(),
+                        session: self.id.clone(),
                         run: kernel_io::run_id(*run),
                         inputs,
                     });
@@ -477,7 +503,7 @@ impl Session {
         }
         match run_end {
             Some((run, true)) => writes.push(StoreWrite::RunCommitted {
-                session: session.clone(),
+                session: self.id.clone(),
                 receipt: RunReceipt {
                     run,
                     inputs: contributors,
@@ -486,14 +512,14 @@ impl Session {
                 terminal,
             }),
             Some((run, false)) => writes.push(StoreWrite::RunFailed {
-                session: session.clone(),
+                session: self.id.clone(),
                 run,
                 requeued,
                 terminal,
             }),
             None if !terminal.is_empty() && !unregistered => {
                 writes.push(StoreWrite::InputsTerminal {
-                    session: session.clone(),
+                    session: self.id.clone(),
                     rows: terminal,
                 })
             }
@@ -503,7 +529,7 @@ impl Session {
         // row the store still has them Staged and refuses to stage them again.
         if !transferred.is_empty() {
             writes.push(StoreWrite::InputsRequeued {
-                session: session.clone(),
+                session: self.id.clone(),
                 inputs: transferred,
             });
         }
@@ -511,21 +537,23 @@ impl Session {
         // ids can be accepted again.
         if !evicted.is_empty() {
             writes.push(StoreWrite::InputsEvicted {
-                session: session.clone(),
+                session: self.id.clone(),
                 inputs: evicted,
             });
         }
         // The kernel forgot every input and key (reset); the store forgets them too.
         if forgotten {
             writes.push(StoreWrite::InputsForgotten {
-                session: session.clone(),
+                session: self.id.clone(),
             });
         }
         if unregistered {
-            writes.push(StoreWrite::SessionRemoved { session });
+            writes.push(StoreWrite::SessionRemoved {
+                session: self.id.clone(),
+            });
         } else if t.from != t.to {
             writes.push(StoreWrite::Lifecycle {
-                session,
+                session: self.id.clone(),
                 phase: runtime_phase(t.to),
             });
         }
@@ -534,7 +562,13 @@ impl Session {
 
     /// Carries out a transition's effects that do not call the executor; those are
     /// returned in `Step::after_gate`.
-    fn realise(&self, shared: &Shared, t: &k::Transition, ctx: &StepContext<'_>) -> Step {
+    fn realise(
+        &self,
+        ledger: &mut Ledger,
+        shared: &Shared,
+        t: &k::Transition,
+        ctx: &StepContext<'_>,
+    ) -> Step {
         let mut step = Step::default();
         for effect in &t.effects {
             match effect {
@@ -542,7 +576,7 @@ impl Session {
                 | k::Effect::Requeued { .. }
                 | k::Effect::Forgotten
                 | k::Effect::Removed => {}
-                k::Effect::Evicted { input, .. } => lock(&self.ledger).forget(input.0),
+                k::Effect::Evicted { input, .. } => ledger.forget(input.0),
                 k::Effect::RunStopped { run } => {
                     self.run_finished(shared, *run, RunOutcomeKind::Stopped)
                 }
@@ -565,7 +599,7 @@ impl Session {
                         shared
                             .events
                             .publish_with(&self.id, || EventKind::InputAccepted {
-                                input: lock(&self.ledger).id(input.0),
+                                input: ledger.id(input.0),
                                 kind: accepting.kind(),
                             });
                     }
@@ -575,6 +609,7 @@ impl Session {
                 k::Effect::Consumed { input, .. } => {
                     let output = ctx.output.cloned().unwrap_or_default();
                     self.end_input(
+                        ledger,
                         shared,
                         input.0,
                         InputPhase::Consumed,
@@ -587,8 +622,9 @@ impl Session {
                 }
                 k::Effect::Abandoned { input, reason } => {
                     let reason = kernel_io::abandon_reason(*reason);
-                    let error = lock(&self.ledger).last_error(input.0);
+                    let error = ledger.last_error(input.0);
                     self.end_input(
+                        ledger,
                         shared,
                         input.0,
                         InputPhase::Abandoned,
@@ -612,11 +648,13 @@ impl Session {
                         .events
                         .publish_with(&self.id, || EventKind::RunStarted {
                             run,
-                            inputs: self.ids(inputs),
+                            inputs: inputs.iter().map(|i| ledger.id(i.0)).collect(),
                         });
+                    let inputs: Vec<u64> = inputs.iter().map(|i| i.0).collect();
                     step.run_started = Some(RunStart {
                         run,
-                        inputs: inputs.iter().map(|i| i.0).collect(),
+                        payloads: self.payloads(ledger, &inputs),
+                        inputs,
                         boundary: if *prompt {
                             RunBoundary::Prompt
                         } else {
@@ -680,13 +718,13 @@ impl Session {
     /// An input reached a terminal phase: tell its waiters, forget its body.
     fn end_input(
         &self,
+        ledger: &mut Ledger,
         shared: &Shared,
         input: u64,
         phase: InputPhase,
         reason: Option<AbandonReason>,
         outcome: CompletionOutcome,
     ) {
-        let mut ledger = lock(&self.ledger);
         ledger.finish(input, outcome);
         shared
             .events
