@@ -172,9 +172,13 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 /// kernel is rolled back instead of left ahead of the store.
 async fn write_guarded(
     store: &dyn RuntimeStore,
+    session: &SessionId,
     writes: Vec<StoreWrite>,
 ) -> Result<(), StoreError> {
-    match AssertUnwindSafe(store.write(writes)).catch_unwind().await {
+    match AssertUnwindSafe(store.write(session, writes))
+        .catch_unwind()
+        .await
+    {
         Ok(result) => result,
         Err(_panic) => Err(StoreError::Unavailable(
             "the store panicked during a write".to_string(),
@@ -402,7 +406,7 @@ impl Session {
             (transition, writes, forgot_all)
         };
         if !writes.is_empty()
-            && let Err(e) = write_guarded(shared.store.as_ref(), writes).await
+            && let Err(e) = write_guarded(shared.store.as_ref(), &self.id, writes).await
         {
             // The kernel lock was not held across the write; the gate kept every other
             // mutation out, so this is still the latest transition.
@@ -444,7 +448,6 @@ impl Session {
                     if let Some(accepting) = ctx.accepting.filter(|_| durable(input)) {
                         let seq = self.next_seq.fetch_add(1, Ordering::Relaxed);
                         writes.push(StoreWrite::InputAccepted {
-                            session: self.id.clone(),
                             input: StoredInput {
                                 input: accepting.clone(),
                                 seq,
@@ -459,7 +462,6 @@ impl Session {
                         .map(|i| ledger.id(i.0))
                         .collect();
                     writes.push(StoreWrite::InputsStaged {
-                        session: self.id.clone(),
                         run: kernel_io::run_id(*run),
                         inputs,
                     });
@@ -503,7 +505,6 @@ impl Session {
         }
         match run_end {
             Some((run, true)) => writes.push(StoreWrite::RunCommitted {
-                session: self.id.clone(),
                 receipt: RunReceipt {
                     run,
                     inputs: contributors,
@@ -512,16 +513,12 @@ impl Session {
                 terminal,
             }),
             Some((run, false)) => writes.push(StoreWrite::RunFailed {
-                session: self.id.clone(),
                 run,
                 requeued,
                 terminal,
             }),
             None if !terminal.is_empty() && !unregistered => {
-                writes.push(StoreWrite::InputsTerminal {
-                    session: self.id.clone(),
-                    rows: terminal,
-                })
+                writes.push(StoreWrite::InputsTerminal { rows: terminal })
             }
             None => {}
         }
@@ -529,31 +526,22 @@ impl Session {
         // row the store still has them Staged and refuses to stage them again.
         if !transferred.is_empty() {
             writes.push(StoreWrite::InputsRequeued {
-                session: self.id.clone(),
                 inputs: transferred,
             });
         }
         // Finished inputs the kernel no longer remembers: their rows go too, so that their
         // ids can be accepted again.
         if !evicted.is_empty() {
-            writes.push(StoreWrite::InputsEvicted {
-                session: self.id.clone(),
-                inputs: evicted,
-            });
+            writes.push(StoreWrite::InputsEvicted { inputs: evicted });
         }
         // The kernel forgot every input and key (reset); the store forgets them too.
         if forgotten {
-            writes.push(StoreWrite::InputsForgotten {
-                session: self.id.clone(),
-            });
+            writes.push(StoreWrite::InputsForgotten);
         }
         if unregistered {
-            writes.push(StoreWrite::SessionRemoved {
-                session: self.id.clone(),
-            });
+            writes.push(StoreWrite::SessionRemoved);
         } else if t.from != t.to {
             writes.push(StoreWrite::Lifecycle {
-                session: self.id.clone(),
                 phase: runtime_phase(t.to),
             });
         }

@@ -79,32 +79,24 @@ pub struct RunReceipt {
     pub output: RunOutput,
 }
 
-/// One durable fact. A batch is a `Vec<StoreWrite>` applied atomically, in order (later
-/// writes may refer to inputs accepted earlier in the same batch).
+/// One durable fact about a session. A batch is a `Vec<StoreWrite>` about one session,
+/// applied atomically and in order (later writes may refer to inputs accepted earlier in
+/// the same batch).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum StoreWrite {
     /// Written before `accept` returns Accepted. The input starts Queued.
-    InputAccepted {
-        session: SessionId,
-        input: StoredInput,
-    },
+    InputAccepted { input: StoredInput },
     /// Queued inputs bound to `run`, written before the executor is called; each binding
     /// counts one attempt.
-    InputsStaged {
-        session: SessionId,
-        run: RunId,
-        inputs: Vec<InputId>,
-    },
+    InputsStaged { run: RunId, inputs: Vec<InputId> },
     /// The single write of a run commit: the receipt and the contributors' terminal rows.
     RunCommitted {
-        session: SessionId,
         receipt: RunReceipt,
         terminal: Vec<TerminalRow>,
     },
     /// A run failed: `requeued` inputs go back to Queued (binding cleared, attempts kept),
     /// `terminal` ones ended (e.g. attempts exhausted, cancelled).
     RunFailed {
-        session: SessionId,
         run: RunId,
         requeued: Vec<InputId>,
         terminal: Vec<TerminalRow>,
@@ -112,34 +104,22 @@ pub enum StoreWrite {
     /// Inputs put back in their lane outside a failed run: `recover` returns the lost run's
     /// contributors (stored as Staged) to Queued, `recycle` keeps queued work for the next
     /// executor. Attempts are kept.
-    InputsRequeued {
-        session: SessionId,
-        inputs: Vec<InputId>,
-    },
+    InputsRequeued { inputs: Vec<InputId> },
     /// `reset`: the kernel forgot every input and idempotency key of the session, so every
     /// stored input row goes too (otherwise a reused id or key would conflict with, or after
     /// a restart be bound to, an input the kernel no longer knows). The phase stays.
-    InputsForgotten { session: SessionId },
+    InputsForgotten,
     /// Finished inputs the kernel forgot so that a long-lived session stays bounded (it
     /// remembers a fixed number of finished inputs): their rows go, and their ids and
     /// idempotency keys may be accepted again. A stored row must be terminal; an id with
     /// no row is already gone and is skipped.
-    InputsEvicted {
-        session: SessionId,
-        inputs: Vec<InputId>,
-    },
+    InputsEvicted { inputs: Vec<InputId> },
     /// Inputs ended outside a run (stop, retire, reset, destroy, operations on accept, ...).
-    InputsTerminal {
-        session: SessionId,
-        rows: Vec<TerminalRow>,
-    },
+    InputsTerminal { rows: Vec<TerminalRow> },
     /// The session's kernel phase changed.
-    Lifecycle {
-        session: SessionId,
-        phase: RuntimePhase,
-    },
+    Lifecycle { phase: RuntimePhase },
     /// The session was unregistered: all its rows go.
-    SessionRemoved { session: SessionId },
+    SessionRemoved,
 }
 
 /// Discriminant of [`StoreWrite`], for fault injection and counting.
@@ -170,26 +150,11 @@ impl StoreWrite {
             Self::RunCommitted { .. } => WriteKind::RunCommitted,
             Self::RunFailed { .. } => WriteKind::RunFailed,
             Self::InputsRequeued { .. } => WriteKind::InputsRequeued,
-            Self::InputsForgotten { .. } => WriteKind::InputsForgotten,
+            Self::InputsForgotten => WriteKind::InputsForgotten,
             Self::InputsEvicted { .. } => WriteKind::InputsEvicted,
             Self::InputsTerminal { .. } => WriteKind::InputsTerminal,
             Self::Lifecycle { .. } => WriteKind::Lifecycle,
-            Self::SessionRemoved { .. } => WriteKind::SessionRemoved,
-        }
-    }
-
-    pub fn session(&self) -> &SessionId {
-        match self {
-            Self::InputAccepted { session, .. }
-            | Self::InputsStaged { session, .. }
-            | Self::RunCommitted { session, .. }
-            | Self::RunFailed { session, .. }
-            | Self::InputsRequeued { session, .. }
-            | Self::InputsForgotten { session }
-            | Self::InputsEvicted { session, .. }
-            | Self::InputsTerminal { session, .. }
-            | Self::Lifecycle { session, .. }
-            | Self::SessionRemoved { session } => session,
+            Self::SessionRemoved => WriteKind::SessionRemoved,
         }
     }
 }
@@ -242,8 +207,9 @@ pub enum StoreError {
 /// Durable backend of a runtime. Implementations must apply a batch atomically.
 #[async_trait]
 pub trait RuntimeStore: Send + Sync + 'static {
-    /// Applies the whole batch or nothing.
-    async fn write(&self, batch: Vec<StoreWrite>) -> Result<(), StoreError>;
+    /// Applies the whole batch, the durable facts of one step of `session`, or nothing.
+    /// A SQL backend runs it as one transaction.
+    async fn write(&self, session: &SessionId, batch: Vec<StoreWrite>) -> Result<(), StoreError>;
 
     /// Everything stored about `session`, or `None` if nothing is.
     async fn load(&self, session: &SessionId) -> Result<Option<StoredSession>, StoreError>;
@@ -309,6 +275,73 @@ impl SessionRecord {
             record.phase = row.phase;
             record.reason = row.reason;
             record.error = row.error;
+        }
+    }
+
+    fn requeue(&mut self, ids: Vec<InputId>) {
+        for id in ids {
+            if let Some(input) = self.inputs.get_mut(&id) {
+                input.phase = InputPhase::Queued;
+            }
+        }
+    }
+
+    /// Applies one validated write.
+    fn apply(&mut self, write: StoreWrite) {
+        match write {
+            StoreWrite::InputAccepted { input } => {
+                let id = input.input.header.id.clone();
+                let record = StoredInputRecord {
+                    input,
+                    phase: InputPhase::Queued,
+                    attempts: 0,
+                    run: None,
+                    reason: None,
+                    error: None,
+                };
+                self.inputs.insert(id, Box::new(record));
+            }
+            StoreWrite::InputsStaged { run, inputs } => {
+                for id in inputs {
+                    if let Some(input) = self.inputs.get_mut(&id) {
+                        input.phase = InputPhase::Staged;
+                        input.attempts = input.attempts.saturating_add(1);
+                        input.run = Some(run);
+                    }
+                }
+            }
+            StoreWrite::RunCommitted { receipt, terminal } => {
+                for row in terminal {
+                    self.apply_terminal(row);
+                }
+                self.keep_receipt(receipt);
+            }
+            StoreWrite::RunFailed {
+                requeued, terminal, ..
+            } => {
+                self.requeue(requeued);
+                for row in terminal {
+                    self.apply_terminal(row);
+                }
+            }
+            StoreWrite::InputsRequeued { inputs } => self.requeue(inputs),
+            StoreWrite::InputsForgotten => {
+                self.inputs.clear();
+                self.runs.clear();
+            }
+            StoreWrite::InputsEvicted { inputs } => {
+                for id in &inputs {
+                    self.remove_input(id);
+                }
+            }
+            StoreWrite::InputsTerminal { rows } => {
+                for row in rows {
+                    self.apply_terminal(row);
+                }
+            }
+            StoreWrite::Lifecycle { phase } => self.phase = Some(phase),
+            // `Inner::apply` drops the record itself; applied to a record, it empties it.
+            StoreWrite::SessionRemoved => *self = SessionRecord::default(),
         }
     }
 }
@@ -409,23 +442,23 @@ impl InMemoryStore {
 
 #[async_trait]
 impl RuntimeStore for InMemoryStore {
-    async fn write(&self, batch: Vec<StoreWrite>) -> Result<(), StoreError> {
+    async fn write(&self, session: &SessionId, batch: Vec<StoreWrite>) -> Result<(), StoreError> {
         if batch.is_empty() {
             return Ok(());
         }
         let mut inner = self.lock();
-        if let Err(e) = inner
+        let checked = inner
             .take_fault(&batch)
-            .and_then(|()| inner.validate(&batch))
-        {
+            .and_then(|()| validate(session, inner.sessions.get(session), &batch));
+        if let Err(e) = checked {
             inner.failed_batches += 1;
             return Err(e);
         }
         inner.committed_batches += 1;
-        for write in batch {
+        for write in &batch {
             inner.writes_by_kind[write.kind() as usize] += 1;
-            inner.apply(write);
         }
+        inner.apply(session, batch);
         Ok(())
     }
 
@@ -464,204 +497,125 @@ impl Inner {
         Ok(())
     }
 
-    /// Checks the whole batch against the stored state plus the effects of its own earlier
-    /// writes, without mutating anything; `apply` afterwards cannot fail.
-    fn validate<'a>(&'a self, batch: &'a [StoreWrite]) -> Result<(), StoreError> {
-        let mut view = PendingView {
-            sessions: &self.sessions,
-            overlay: Overlay::default(),
-            removed: Vec::new(),
-        };
+    /// Applies a validated batch with one lookup of the session's record. A batch that
+    /// removes the session (unregister) takes the record out and puts back whatever later
+    /// writes of the batch stored again.
+    fn apply(&mut self, session: &SessionId, batch: Vec<StoreWrite>) {
+        let removes = batch
+            .iter()
+            .any(|w| matches!(w, StoreWrite::SessionRemoved));
+        if !removes && let Some(record) = self.sessions.get_mut(session) {
+            for write in batch {
+                record.apply(write);
+            }
+            return;
+        }
+        let mut record = self.sessions.remove(session);
         for write in batch {
             match write {
-                StoreWrite::InputAccepted { session, input } => {
-                    let id = &input.input.header.id;
-                    if view.phase(session, id).is_some() {
-                        return Err(conflict(session, id, "is already stored"));
-                    }
-                    view.set(session, id, InputPhase::Queued);
-                }
-                StoreWrite::InputsStaged {
-                    session, inputs, ..
-                } => {
-                    for id in inputs {
-                        match view.phase(session, id) {
-                            Some(InputPhase::Queued) => view.set(session, id, InputPhase::Staged),
-                            Some(phase) => {
-                                return Err(conflict(
-                                    session,
-                                    id,
-                                    &format!("is {phase}, not Queued"),
-                                ));
-                            }
-                            None => return Err(conflict(session, id, "is not stored")),
-                        }
-                    }
-                }
-                StoreWrite::RunCommitted {
-                    session, terminal, ..
-                } => view.terminal_rows(session, terminal)?,
-                StoreWrite::RunFailed {
-                    session,
-                    requeued,
-                    terminal,
-                    ..
-                } => {
-                    for id in requeued {
-                        view.live(session, id)?;
-                        view.set(session, id, InputPhase::Queued);
-                    }
-                    view.terminal_rows(session, terminal)?;
-                }
-                StoreWrite::InputsRequeued { session, inputs } => {
-                    for id in inputs {
-                        view.live(session, id)?;
-                        view.set(session, id, InputPhase::Queued);
-                    }
-                }
-                // For input phases, forgetting the inputs is the same as removing the session.
-                StoreWrite::InputsForgotten { session } => view.remove(session),
-                StoreWrite::InputsEvicted { session, inputs } => {
-                    for id in inputs {
-                        match view.phase(session, id) {
-                            Some(phase) if phase.is_terminal() => view.evict(session, id),
-                            Some(phase) => {
-                                return Err(conflict(
-                                    session,
-                                    id,
-                                    &format!("is {phase}, not finished"),
-                                ));
-                            }
-                            // Already gone: the kernel's decision to forget it stands.
-                            None => {}
-                        }
-                    }
-                }
-                StoreWrite::InputsTerminal { session, rows } => {
-                    view.terminal_rows(session, rows)?
-                }
-                StoreWrite::Lifecycle { .. } => {}
-                StoreWrite::SessionRemoved { session } => view.remove(session),
+                StoreWrite::SessionRemoved => record = None,
+                // Nothing is stored to forget or evict.
+                StoreWrite::InputsForgotten | StoreWrite::InputsEvicted { .. }
+                    if record.is_none() => {}
+                write => record.get_or_insert_default().apply(write),
             }
         }
-        Ok(())
+        if let Some(record) = record {
+            self.sessions.insert(session.clone(), record);
+        }
     }
+}
 
-    fn apply(&mut self, write: StoreWrite) {
+/// Checks the whole batch against `stored` (the session's record, if any) plus the effects
+/// of its own earlier writes, without mutating anything; `apply` afterwards cannot fail.
+fn validate(
+    session: &SessionId,
+    stored: Option<&SessionRecord>,
+    batch: &[StoreWrite],
+) -> Result<(), StoreError> {
+    let mut view = PendingView {
+        session,
+        stored,
+        overlay: Overlay::default(),
+    };
+    for write in batch {
         match write {
-            StoreWrite::InputAccepted { session, input } => {
-                let record = StoredInputRecord {
-                    input,
-                    phase: InputPhase::Queued,
-                    attempts: 0,
-                    run: None,
-                    reason: None,
-                    error: None,
-                };
-                let id = record.input.input.header.id.clone();
-                self.sessions
-                    .entry(session)
-                    .or_default()
-                    .inputs
-                    .insert(id, Box::new(record));
+            StoreWrite::InputAccepted { input } => {
+                let id = &input.input.header.id;
+                if view.phase(id).is_some() {
+                    return Err(conflict(session, id, "is already stored"));
+                }
+                view.set(id, InputPhase::Queued);
             }
-            StoreWrite::InputsStaged {
-                session,
-                run,
-                inputs,
-            } => {
-                let record = self.sessions.entry(session).or_default();
+            StoreWrite::InputsStaged { inputs, .. } => {
                 for id in inputs {
-                    if let Some(input) = record.inputs.get_mut(&id) {
-                        input.phase = InputPhase::Staged;
-                        input.attempts = input.attempts.saturating_add(1);
-                        input.run = Some(run);
+                    match view.phase(id) {
+                        Some(InputPhase::Queued) => view.set(id, InputPhase::Staged),
+                        Some(phase) => {
+                            return Err(conflict(session, id, &format!("is {phase}, not Queued")));
+                        }
+                        None => return Err(conflict(session, id, "is not stored")),
                     }
                 }
             }
-            StoreWrite::RunCommitted {
-                session,
-                receipt,
-                terminal,
-            } => {
-                let record = self.sessions.entry(session).or_default();
-                for row in terminal {
-                    record.apply_terminal(row);
-                }
-                record.keep_receipt(receipt);
-            }
+            StoreWrite::RunCommitted { terminal, .. } => view.terminal_rows(terminal)?,
             StoreWrite::RunFailed {
-                session,
-                requeued,
-                terminal,
-                ..
+                requeued, terminal, ..
             } => {
-                let record = self.sessions.entry(session).or_default();
                 for id in requeued {
-                    if let Some(input) = record.inputs.get_mut(&id) {
-                        input.phase = InputPhase::Queued;
-                    }
+                    view.live(id)?;
+                    view.set(id, InputPhase::Queued);
                 }
-                for row in terminal {
-                    record.apply_terminal(row);
-                }
+                view.terminal_rows(terminal)?;
             }
-            StoreWrite::InputsRequeued { session, inputs } => {
-                let record = self.sessions.entry(session).or_default();
+            StoreWrite::InputsRequeued { inputs } => {
                 for id in inputs {
-                    if let Some(input) = record.inputs.get_mut(&id) {
-                        input.phase = InputPhase::Queued;
+                    view.live(id)?;
+                    view.set(id, InputPhase::Queued);
+                }
+            }
+            // For input phases, forgetting the inputs is the same as removing the session.
+            StoreWrite::InputsForgotten | StoreWrite::SessionRemoved => view.forget_all(),
+            StoreWrite::InputsEvicted { inputs } => {
+                for id in inputs {
+                    match view.phase(id) {
+                        Some(phase) if phase.is_terminal() => view.evict(id),
+                        Some(phase) => {
+                            return Err(conflict(
+                                session,
+                                id,
+                                &format!("is {phase}, not finished"),
+                            ));
+                        }
+                        // Already gone: the kernel's decision to forget it stands.
+                        None => {}
                     }
                 }
             }
-            StoreWrite::InputsForgotten { session } => {
-                if let Some(record) = self.sessions.get_mut(&session) {
-                    record.inputs.clear();
-                    record.runs.clear();
-                }
-            }
-            StoreWrite::InputsEvicted { session, inputs } => {
-                if let Some(record) = self.sessions.get_mut(&session) {
-                    for id in &inputs {
-                        record.remove_input(id);
-                    }
-                }
-            }
-            StoreWrite::InputsTerminal { session, rows } => {
-                let record = self.sessions.entry(session).or_default();
-                for row in rows {
-                    record.apply_terminal(row);
-                }
-            }
-            StoreWrite::Lifecycle { session, phase } => {
-                self.sessions.entry(session).or_default().phase = Some(phase);
-            }
-            StoreWrite::SessionRemoved { session } => {
-                self.sessions.remove(&session);
-            }
+            StoreWrite::InputsTerminal { rows } => view.terminal_rows(rows)?,
+            StoreWrite::Lifecycle { .. } => {}
         }
     }
+    Ok(())
 }
 
-/// Stored input phases as they would be after the batch's writes validated so far.
-/// Keys borrow from the batch: validating a batch clones no id.
+/// One session's stored input phases as they would be after the batch's writes validated
+/// so far. Keys borrow from the batch: validating a batch clones no id.
 struct PendingView<'a> {
-    sessions: &'a HashMap<SessionId, SessionRecord>,
+    session: &'a SessionId,
+    /// What is stored; `None` once a write of the batch forgot every input.
+    stored: Option<&'a SessionRecord>,
     overlay: Overlay<'a>,
-    /// Sessions whose inputs a write in this batch removed (usually none or one).
-    removed: Vec<&'a SessionId>,
 }
-
-type PendingKey<'a> = (&'a SessionId, &'a InputId);
 
 /// Phases set by the batch so far (`None`: evicted by it). A typical batch touches one to
 /// three inputs, so they live in a small inline array scanned linearly (no allocation per
 /// batch); a batch touching many (stop, reset) moves them into a hash map once the array is
 /// full, keeping validation linear in the batch.
 struct Overlay<'a> {
-    small: [Option<(PendingKey<'a>, Option<InputPhase>)>; Overlay::SMALL],
+    small: [Option<(&'a InputId, Option<InputPhase>)>; Overlay::SMALL],
     len: usize,
-    large: HashMap<PendingKey<'a>, Option<InputPhase>>,
+    large: HashMap<&'a InputId, Option<InputPhase>>,
 }
 
 impl Default for Overlay<'_> {
@@ -678,19 +632,19 @@ impl<'a> Overlay<'a> {
     const SMALL: usize = 8;
 
     /// The inline entries: the first `len` slots, all filled.
-    fn small(&self) -> impl Iterator<Item = &(PendingKey<'a>, Option<InputPhase>)> {
+    fn small(&self) -> impl Iterator<Item = &(&'a InputId, Option<InputPhase>)> {
         self.small[..self.len].iter().flatten()
     }
 
-    fn get(&self, key: PendingKey<'_>) -> Option<Option<InputPhase>> {
+    fn get(&self, key: &InputId) -> Option<Option<InputPhase>> {
         if self.large.is_empty() {
             self.small().find(|(k, _)| *k == key).map(|(_, p)| *p)
         } else {
-            self.large.get(&key).copied()
+            self.large.get(key).copied()
         }
     }
 
-    fn set(&mut self, key: PendingKey<'a>, phase: Option<InputPhase>) {
+    fn set(&mut self, key: &'a InputId, phase: Option<InputPhase>) {
         if !self.large.is_empty() {
             self.large.insert(key, phase);
         } else if let Some(slot) = self.small[..self.len]
@@ -710,77 +664,61 @@ impl<'a> Overlay<'a> {
         }
     }
 
-    /// Drops every entry of `session`, keeping the others packed at the front.
-    fn forget_session(&mut self, session: &SessionId) {
-        let mut kept = 0;
-        for i in 0..self.len {
-            if let Some(entry) = self.small[i].take()
-                && entry.0.0 != session
-            {
-                self.small[kept] = Some(entry);
-                kept += 1;
-            }
-        }
-        self.len = kept;
-        self.large.retain(|(s, _), _| *s != session);
+    fn clear(&mut self) {
+        self.small = [None; Overlay::SMALL];
+        self.len = 0;
+        self.large.clear();
     }
 }
 
 impl<'a> PendingView<'a> {
-    fn phase(&self, session: &SessionId, input: &InputId) -> Option<InputPhase> {
-        if let Some(phase) = self.overlay.get((session, input)) {
+    fn phase(&self, input: &InputId) -> Option<InputPhase> {
+        if let Some(phase) = self.overlay.get(input) {
             return phase;
         }
-        if self.removed.contains(&session) {
-            return None;
-        }
-        self.sessions
-            .get(session)
+        self.stored
             .and_then(|s| s.inputs.get(input))
             .map(|r| r.phase)
     }
 
-    fn set(&mut self, session: &'a SessionId, input: &'a InputId, phase: InputPhase) {
-        self.overlay.set((session, input), Some(phase));
+    fn set(&mut self, input: &'a InputId, phase: InputPhase) {
+        self.overlay.set(input, Some(phase));
     }
 
-    fn evict(&mut self, session: &'a SessionId, input: &'a InputId) {
-        self.overlay.set((session, input), None);
+    fn evict(&mut self, input: &'a InputId) {
+        self.overlay.set(input, None);
     }
 
-    fn remove(&mut self, session: &'a SessionId) {
-        self.overlay.forget_session(session);
-        if !self.removed.contains(&session) {
-            self.removed.push(session);
-        }
+    /// Every input is gone (reset, unregister); later writes of the batch start afresh.
+    fn forget_all(&mut self) {
+        self.stored = None;
+        self.overlay.clear();
     }
 
     /// The input exists and is not terminal.
-    fn live(&self, session: &SessionId, input: &InputId) -> Result<(), StoreError> {
-        match self.phase(session, input) {
-            None => Err(conflict(session, input, "is not stored")),
-            Some(phase) if phase.is_terminal() => {
-                Err(conflict(session, input, &format!("is already {phase}")))
-            }
+    fn live(&self, input: &InputId) -> Result<(), StoreError> {
+        match self.phase(input) {
+            None => Err(conflict(self.session, input, "is not stored")),
+            Some(phase) if phase.is_terminal() => Err(conflict(
+                self.session,
+                input,
+                &format!("is already {phase}"),
+            )),
             Some(_) => Ok(()),
         }
     }
 
-    fn terminal_rows(
-        &mut self,
-        session: &'a SessionId,
-        rows: &'a [TerminalRow],
-    ) -> Result<(), StoreError> {
+    fn terminal_rows(&mut self, rows: &'a [TerminalRow]) -> Result<(), StoreError> {
         for row in rows {
             if !row.phase.is_terminal() {
                 return Err(conflict(
-                    session,
+                    self.session,
                     &row.input,
                     &format!("has a terminal row with non-terminal phase {}", row.phase),
                 ));
             }
-            self.live(session, &row.input)?;
-            self.set(session, &row.input, row.phase);
+            self.live(&row.input)?;
+            self.set(&row.input, row.phase);
         }
         Ok(())
     }
@@ -800,7 +738,6 @@ mod tests {
 
     fn accepted(id: &str, seq: u64) -> StoreWrite {
         StoreWrite::InputAccepted {
-            session: sid(),
             input: StoredInput {
                 input: Arc::new(RuntimeInput::prompt(id, format!("text {id}"))),
                 seq,
@@ -810,7 +747,6 @@ mod tests {
 
     fn staged(run: u64, ids: &[&str]) -> StoreWrite {
         StoreWrite::InputsStaged {
-            session: sid(),
             run: RunId(run),
             inputs: ids.iter().map(|i| InputId::from(*i)).collect(),
         }
@@ -818,7 +754,6 @@ mod tests {
 
     fn committed(run: u64, ids: &[&str]) -> StoreWrite {
         StoreWrite::RunCommitted {
-            session: sid(),
             receipt: RunReceipt {
                 run: RunId(run),
                 inputs: ids.iter().map(|i| InputId::from(*i)).collect(),
@@ -839,32 +774,39 @@ mod tests {
     async fn requeued_inputs_can_be_staged_again_and_forgotten_ids_reused() {
         let store = InMemoryStore::new();
         store
-            .write(vec![accepted("a", 0), accepted("b", 1), staged(1, &["a"])])
+            .write(
+                &sid(),
+                vec![accepted("a", 0), accepted("b", 1), staged(1, &["a"])],
+            )
             .await
             .unwrap();
         // A lost run (recover): its contributor goes back to Queued and can be staged again.
         let requeue = StoreWrite::InputsRequeued {
-            session: sid(),
             inputs: vec!["a".into()],
         };
-        store.write(vec![requeue]).await.unwrap();
+        store.write(&sid(), vec![requeue]).await.unwrap();
         assert_eq!(phase_of(&store, "a"), Some(InputPhase::Queued));
-        store.write(vec![staged(2, &["a"])]).await.unwrap();
+        store.write(&sid(), vec![staged(2, &["a"])]).await.unwrap();
         assert_eq!(store.input(&sid(), &"a".into()).unwrap().attempts, 2);
-        store.write(vec![committed(2, &["a"])]).await.unwrap();
+        store
+            .write(&sid(), vec![committed(2, &["a"])])
+            .await
+            .unwrap();
         // A terminal input cannot be requeued.
         let requeue = StoreWrite::InputsRequeued {
-            session: sid(),
             inputs: vec!["a".into()],
         };
         assert!(matches!(
-            store.write(vec![requeue]).await,
+            store.write(&sid(), vec![requeue]).await,
             Err(StoreError::Conflict(_))
         ));
         assert_eq!(store.session(&sid()).unwrap().runs.len(), 1);
         // Reset: every input row goes (and with them the receipts), ids can be reused.
-        let forget = StoreWrite::InputsForgotten { session: sid() };
-        store.write(vec![forget, accepted("a", 2)]).await.unwrap();
+        let forget = StoreWrite::InputsForgotten;
+        store
+            .write(&sid(), vec![forget, accepted("a", 2)])
+            .await
+            .unwrap();
         let stored = store.session(&sid()).unwrap();
         assert_eq!(stored.inputs.len(), 1);
         assert_eq!(phase_of(&store, "a"), Some(InputPhase::Queued));
@@ -876,20 +818,25 @@ mod tests {
     async fn evicted_inputs_lose_their_rows_and_then_their_receipts() {
         let store = InMemoryStore::new();
         let evict = |ids: &[&str]| StoreWrite::InputsEvicted {
-            session: sid(),
             inputs: ids.iter().map(|i| InputId::from(*i)).collect(),
         };
         store
-            .write(vec![accepted("a", 1), accepted("b", 2), accepted("c", 3)])
+            .write(
+                &sid(),
+                vec![accepted("a", 1), accepted("b", 2), accepted("c", 3)],
+            )
             .await
             .unwrap();
         for (run, id) in [(1, "a"), (2, "b")] {
-            store.write(vec![staged(run, &[id])]).await.unwrap();
-            store.write(vec![committed(run, &[id])]).await.unwrap();
+            store.write(&sid(), vec![staged(run, &[id])]).await.unwrap();
+            store
+                .write(&sid(), vec![committed(run, &[id])])
+                .await
+                .unwrap();
         }
         // Only finished inputs can be evicted; the batch then writes nothing.
         let err = store
-            .write(vec![evict(&["a"]), evict(&["c"])])
+            .write(&sid(), vec![evict(&["a"]), evict(&["c"])])
             .await
             .unwrap_err();
         assert!(
@@ -898,10 +845,10 @@ mod tests {
         );
         assert_eq!(phase_of(&store, "a"), Some(InputPhase::Consumed));
         // An id with no row is already gone: skipped, not refused.
-        store.write(vec![evict(&["zz"])]).await.unwrap();
+        store.write(&sid(), vec![evict(&["zz"])]).await.unwrap();
         // An evicted id can be accepted again in the same batch.
         store
-            .write(vec![evict(&["a"]), accepted("a", 4)])
+            .write(&sid(), vec![evict(&["a"]), accepted("a", 4)])
             .await
             .unwrap();
         assert_eq!(phase_of(&store, "a"), Some(InputPhase::Queued));
@@ -910,7 +857,7 @@ mod tests {
         let runs = store.session(&sid()).unwrap().runs;
         assert_eq!(runs.len(), 1);
         assert_eq!(runs[0].run, RunId(2));
-        store.write(vec![evict(&["b"])]).await.unwrap();
+        store.write(&sid(), vec![evict(&["b"])]).await.unwrap();
         let stored = store.session(&sid()).unwrap();
         assert!(stored.runs.is_empty());
         assert_eq!(stored.inputs.len(), 2, "a (again) and c");
@@ -921,23 +868,28 @@ mod tests {
     async fn lifecycle_of_an_input_through_a_commit() {
         let store = InMemoryStore::new();
         store
-            .write(vec![
-                StoreWrite::Lifecycle {
-                    session: sid(),
-                    phase: RuntimePhase::Idle,
-                },
-                accepted("b", 2),
-                accepted("a", 1),
-            ])
+            .write(
+                &sid(),
+                vec![
+                    StoreWrite::Lifecycle {
+                        phase: RuntimePhase::Idle,
+                    },
+                    accepted("b", 2),
+                    accepted("a", 1),
+                ],
+            )
             .await
             .unwrap();
-        store.write(vec![staged(1, &["a"])]).await.unwrap();
+        store.write(&sid(), vec![staged(1, &["a"])]).await.unwrap();
         let record = store.input(&sid(), &"a".into()).unwrap();
         assert_eq!(
             (record.phase, record.attempts, record.run),
             (InputPhase::Staged, 1, Some(RunId(1)))
         );
-        store.write(vec![committed(1, &["a"])]).await.unwrap();
+        store
+            .write(&sid(), vec![committed(1, &["a"])])
+            .await
+            .unwrap();
 
         let loaded = store.load(&sid()).await.unwrap().unwrap();
         assert_eq!(loaded.phase, Some(RuntimePhase::Idle));
@@ -964,21 +916,26 @@ mod tests {
     async fn failed_run_requeues_and_keeps_attempts() {
         let store = InMemoryStore::new();
         store
-            .write(vec![accepted("a", 1), accepted("b", 2)])
+            .write(&sid(), vec![accepted("a", 1), accepted("b", 2)])
             .await
             .unwrap();
-        store.write(vec![staged(1, &["a", "b"])]).await.unwrap();
         store
-            .write(vec![StoreWrite::RunFailed {
-                session: sid(),
-                run: RunId(1),
-                requeued: vec!["a".into()],
-                terminal: vec![TerminalRow::abandoned(
-                    "b".into(),
-                    AbandonReason::MaxAttemptsExhausted,
-                    Some("boom".into()),
-                )],
-            }])
+            .write(&sid(), vec![staged(1, &["a", "b"])])
+            .await
+            .unwrap();
+        store
+            .write(
+                &sid(),
+                vec![StoreWrite::RunFailed {
+                    run: RunId(1),
+                    requeued: vec!["a".into()],
+                    terminal: vec![TerminalRow::abandoned(
+                        "b".into(),
+                        AbandonReason::MaxAttemptsExhausted,
+                        Some("boom".into()),
+                    )],
+                }],
+            )
             .await
             .unwrap();
         let a = store.input(&sid(), &"a".into()).unwrap();
@@ -988,7 +945,7 @@ mod tests {
         assert_eq!(b.reason, Some(AbandonReason::MaxAttemptsExhausted));
         assert_eq!(b.error.as_deref(), Some("boom"));
         // A requeued input can be staged again; attempts keep counting.
-        store.write(vec![staged(2, &["a"])]).await.unwrap();
+        store.write(&sid(), vec![staged(2, &["a"])]).await.unwrap();
         assert_eq!(store.input(&sid(), &"a".into()).unwrap().attempts, 2);
     }
 
@@ -997,7 +954,7 @@ mod tests {
         let store = InMemoryStore::new();
         store.fail_next_writes(1);
         let err = store
-            .write(vec![accepted("a", 1), accepted("b", 2)])
+            .write(&sid(), vec![accepted("a", 1), accepted("b", 2)])
             .await
             .unwrap_err();
         assert!(matches!(err, StoreError::Unavailable(_)));
@@ -1005,32 +962,40 @@ mod tests {
         assert_eq!(store.failed_batches(), 1);
         assert_eq!(store.writes_of(WriteKind::InputAccepted), 0);
         // The fault is consumed: the retry goes through.
-        store.write(vec![accepted("a", 1)]).await.unwrap();
+        store.write(&sid(), vec![accepted("a", 1)]).await.unwrap();
         assert_eq!(phase_of(&store, "a"), Some(InputPhase::Queued));
     }
 
     #[tokio::test]
     async fn matching_fault_hits_only_batches_with_that_kind() {
         let store = InMemoryStore::new();
-        store.write(vec![accepted("a", 1)]).await.unwrap();
-        store.write(vec![staged(1, &["a"])]).await.unwrap();
+        store.write(&sid(), vec![accepted("a", 1)]).await.unwrap();
+        store.write(&sid(), vec![staged(1, &["a"])]).await.unwrap();
         store.fail_next_matching(WriteKind::RunCommitted, 1);
         // Unrelated batch passes.
-        store.write(vec![accepted("b", 2)]).await.unwrap();
-        assert!(store.write(vec![committed(1, &["a"])]).await.is_err());
+        store.write(&sid(), vec![accepted("b", 2)]).await.unwrap();
+        assert!(
+            store
+                .write(&sid(), vec![committed(1, &["a"])])
+                .await
+                .is_err()
+        );
         assert_eq!(phase_of(&store, "a"), Some(InputPhase::Staged));
         assert!(store.session(&sid()).unwrap().runs.is_empty());
-        store.write(vec![committed(1, &["a"])]).await.unwrap();
+        store
+            .write(&sid(), vec![committed(1, &["a"])])
+            .await
+            .unwrap();
         assert_eq!(phase_of(&store, "a"), Some(InputPhase::Consumed));
     }
 
     #[tokio::test]
     async fn conflicting_batch_is_rejected_whole() {
         let store = InMemoryStore::new();
-        store.write(vec![accepted("a", 1)]).await.unwrap();
+        store.write(&sid(), vec![accepted("a", 1)]).await.unwrap();
         // The first write of the batch is fine, the second re-accepts an existing id.
         let err = store
-            .write(vec![accepted("b", 2), accepted("a", 3)])
+            .write(&sid(), vec![accepted("b", 2), accepted("a", 3)])
             .await
             .unwrap_err();
         assert!(matches!(err, StoreError::Conflict(_)), "{err}");
@@ -1041,7 +1006,6 @@ mod tests {
             staged(1, &["a", "a"]),
             committed(1, &["missing"]),
             StoreWrite::InputsTerminal {
-                session: sid(),
                 rows: vec![TerminalRow {
                     input: "a".into(),
                     phase: InputPhase::Queued,
@@ -1052,7 +1016,7 @@ mod tests {
         ] {
             assert!(
                 matches!(
-                    store.write(vec![bad.clone()]).await,
+                    store.write(&sid(), vec![bad.clone()]).await,
                     Err(StoreError::Conflict(_))
                 ),
                 "{bad:?}"
@@ -1075,7 +1039,7 @@ mod tests {
             .map(|(id, seq)| accepted(id, seq))
             .collect();
         batch.push(staged(1, &names));
-        store.write(batch).await.unwrap();
+        store.write(&sid(), batch).await.unwrap();
         assert!(
             names
                 .iter()
@@ -1085,7 +1049,7 @@ mod tests {
         let mut batch: Vec<StoreWrite> = (20..40).map(|i| accepted(&format!("j{i}"), i)).collect();
         batch.push(accepted("j25", 99));
         assert!(matches!(
-            store.write(batch).await,
+            store.write(&sid(), batch).await,
             Err(StoreError::Conflict(_))
         ));
         assert_eq!(phase_of(&store, "j20"), None, "no partial write");
@@ -1096,14 +1060,17 @@ mod tests {
     #[tokio::test]
     async fn a_batch_can_forget_and_accept_again() {
         let store = InMemoryStore::new();
-        let forget = StoreWrite::InputsForgotten { session: sid() };
+        let forget = StoreWrite::InputsForgotten;
         store
-            .write(vec![
-                accepted("a", 1),
-                forget.clone(),
-                accepted("a", 2),
-                accepted("b", 3),
-            ])
+            .write(
+                &sid(),
+                vec![
+                    accepted("a", 1),
+                    forget.clone(),
+                    accepted("a", 2),
+                    accepted("b", 3),
+                ],
+            )
             .await
             .unwrap();
         assert_eq!(store.input(&sid(), &"a".into()).unwrap().input.seq, 2);
@@ -1111,7 +1078,7 @@ mod tests {
         // The repeat of `b` after the forget is still seen as a repeat.
         let batch = vec![forget, accepted("b", 4), accepted("c", 5), accepted("b", 6)];
         assert!(matches!(
-            store.write(batch).await,
+            store.write(&sid(), batch).await,
             Err(StoreError::Conflict(_))
         ));
         assert_eq!(phase_of(&store, "c"), None, "no partial write");
@@ -1121,18 +1088,19 @@ mod tests {
     async fn terminal_inputs_never_change_again() {
         let store = InMemoryStore::new();
         store
-            .write(vec![
-                accepted("op", 1),
-                StoreWrite::InputsTerminal {
-                    session: sid(),
-                    rows: vec![TerminalRow::consumed("op".into())],
-                },
-            ])
+            .write(
+                &sid(),
+                vec![
+                    accepted("op", 1),
+                    StoreWrite::InputsTerminal {
+                        rows: vec![TerminalRow::consumed("op".into())],
+                    },
+                ],
+            )
             .await
             .expect("a batch may accept and finish an input at once");
         assert_eq!(phase_of(&store, "op"), Some(InputPhase::Consumed));
         let abandon = StoreWrite::InputsTerminal {
-            session: sid(),
             rows: vec![TerminalRow::abandoned(
                 "op".into(),
                 AbandonReason::Stopped,
@@ -1140,34 +1108,31 @@ mod tests {
             )],
         };
         assert!(matches!(
-            store.write(vec![abandon]).await,
+            store.write(&sid(), vec![abandon]).await,
             Err(StoreError::Conflict(_))
         ));
-        assert!(store.write(vec![staged(1, &["op"])]).await.is_err());
+        assert!(store.write(&sid(), vec![staged(1, &["op"])]).await.is_err());
         assert_eq!(phase_of(&store, "op"), Some(InputPhase::Consumed));
     }
 
     #[tokio::test]
     async fn session_removal_is_atomic_with_the_rest_of_the_batch() {
         let store = InMemoryStore::new();
-        store.write(vec![accepted("a", 1)]).await.unwrap();
+        store.write(&sid(), vec![accepted("a", 1)]).await.unwrap();
         // Removal then a write naming an input of the removed session: conflict, nothing done.
         let err = store
-            .write(vec![
-                StoreWrite::SessionRemoved { session: sid() },
-                staged(1, &["a"]),
-            ])
+            .write(&sid(), vec![StoreWrite::SessionRemoved, staged(1, &["a"])])
             .await;
         assert!(matches!(err, Err(StoreError::Conflict(_))));
         assert_eq!(phase_of(&store, "a"), Some(InputPhase::Queued));
         store
-            .write(vec![StoreWrite::SessionRemoved { session: sid() }])
+            .write(&sid(), vec![StoreWrite::SessionRemoved])
             .await
             .unwrap();
         assert_eq!(store.session(&sid()), None);
         assert!(store.sessions().is_empty());
         // The id is free again after removal.
-        store.write(vec![accepted("a", 1)]).await.unwrap();
+        store.write(&sid(), vec![accepted("a", 1)]).await.unwrap();
         assert_eq!(store.sessions(), vec![sid()]);
     }
 
@@ -1179,8 +1144,8 @@ mod tests {
         assert_eq!(store.load(&sid()).await.unwrap(), None);
         store.fail_next_writes(1);
         // Empty batches are no-ops and do not consume an injected fault.
-        store.write(Vec::new()).await.unwrap();
-        assert!(store.write(vec![accepted("a", 1)]).await.is_err());
+        store.write(&sid(), Vec::new()).await.unwrap();
+        assert!(store.write(&sid(), vec![accepted("a", 1)]).await.is_err());
         assert_eq!(store.committed_batches(), 0);
     }
 
@@ -1193,7 +1158,10 @@ mod tests {
             tasks.push(tokio::spawn(async move {
                 for i in 0..25u64 {
                     let id = format!("t{t}-{i}");
-                    store.write(vec![accepted(&id, t * 100 + i)]).await.unwrap();
+                    store
+                        .write(&sid(), vec![accepted(&id, t * 100 + i)])
+                        .await
+                        .unwrap();
                 }
             }));
         }

@@ -577,12 +577,12 @@ struct PanicsOnce {
 
 #[async_trait::async_trait]
 impl RuntimeStore for PanicsOnce {
-    async fn write(&self, batch: Vec<StoreWrite>) -> Result<(), StoreError> {
+    async fn write(&self, session: &SessionId, batch: Vec<StoreWrite>) -> Result<(), StoreError> {
         let accepting = batch.iter().any(|w| w.kind() == WriteKind::InputAccepted);
         if accepting && self.armed.swap(false, std::sync::atomic::Ordering::SeqCst) {
             panic!("store bug (expected by this test)");
         }
-        self.inner.write(batch).await
+        self.inner.write(session, batch).await
     }
 
     async fn load(&self, session: &SessionId) -> Result<Option<StoredSession>, StoreError> {
