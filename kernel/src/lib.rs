@@ -229,7 +229,12 @@ pub struct Authority<M: Machine> {
     /// steady stream of `apply` calls does not allocate for undo.
     undo_log: M::UndoLog,
     scratch: M::UndoLog,
+    /// An empty effect buffer handed back by `recycle`, for the next `apply`.
+    spare_effects: Vec<M::Effect>,
 }
+
+/// The largest effect buffer (in effects) `Authority::recycle` keeps for reuse.
+pub const RECYCLED_EFFECTS: usize = 64;
 
 /// Where each authority's `instance` comes from.
 static NEXT_INSTANCE: AtomicU64 = AtomicU64::new(1);
@@ -256,6 +261,7 @@ impl<M: Machine> Clone for Authority<M> {
             next_token: self.next_token,
             undo_log: M::UndoLog::default(),
             scratch: M::UndoLog::default(),
+            spare_effects: Vec::new(),
         }
     }
 }
@@ -271,6 +277,7 @@ impl<M: Machine> Authority<M> {
             next_token: 1,
             undo_log: M::UndoLog::default(),
             scratch: M::UndoLog::default(),
+            spare_effects: Vec::new(),
         }
     }
 
@@ -317,7 +324,7 @@ impl<M: Machine> Authority<M> {
     pub fn apply(&mut self, input: M::Input) -> Result<Transition<M>, Rejection<M>> {
         let from = M::phase(&self.state);
         let mut steps = std::mem::take(&mut self.scratch);
-        let mut effects = Vec::new();
+        let mut effects = std::mem::take(&mut self.spare_effects);
         let fired = M::dispatch(&mut self.state, &input, &mut steps, &mut effects);
         let reason = match fired {
             Ok(id) => match self
@@ -349,6 +356,7 @@ impl<M: Machine> Authority<M> {
         };
         M::undo(&mut self.state, from, &mut steps);
         self.scratch = steps;
+        self.keep_spare(effects);
         Err(Rejection {
             phase: from,
             input: M::input_kind(&input),
@@ -367,6 +375,21 @@ impl<M: Machine> Authority<M> {
             to: t.to,
             effects: t.effects,
         })
+    }
+
+    /// Takes back a transition the caller is done with (realised, never to be rolled
+    /// back), so that the next `apply` reuses its effect buffer instead of allocating one.
+    /// A buffer grown past `RECYCLED_EFFECTS` is freed rather than kept: one large
+    /// transition must not pin its memory for the authority's lifetime.
+    pub fn recycle(&mut self, transition: Transition<M>) {
+        self.keep_spare(transition.effects);
+    }
+
+    fn keep_spare(&mut self, mut effects: Vec<M::Effect>) {
+        if effects.capacity() <= RECYCLED_EFFECTS {
+            effects.clear();
+            self.spare_effects = effects;
+        }
     }
 
     /// Reverts the most recently applied transition, at a cost proportional to what it

@@ -244,3 +244,34 @@ fn a_transition_rolls_back_only_on_the_authority_that_applied_it() {
     copy.rollback(on_copy).expect("its own latest");
     assert_eq!((original.state().value, copy.state().value), (1, 1));
 }
+
+#[test]
+fn a_recycled_transition_lends_its_buffer_to_the_next_apply() {
+    let mut authority = checked();
+    let first = authority.apply(Input::Add(1)).expect("fires");
+    let buffer = first.effects.as_ptr();
+    authority.recycle(first);
+    let second = authority.apply(Input::Add(2)).expect("fires");
+    assert_eq!(second.effects, [3], "only the new transition's effects");
+    assert_eq!(second.effects.as_ptr(), buffer, "the same allocation");
+    // The recycled transition is gone, but the latest one still rolls back.
+    authority.rollback(second).expect("latest");
+    assert_eq!(authority.state().value, 1);
+
+    // A rejection hands the buffer back empty.
+    let third = authority.apply(Input::Add(4)).expect("fires");
+    authority.recycle(third);
+    assert!(
+        authority.apply(Input::Add(100)).is_err(),
+        "breaks the invariant"
+    );
+    let fourth = authority.apply(Input::Add(1)).expect("fires");
+    assert_eq!(fourth.effects, [6]);
+
+    // A large buffer is not kept.
+    let mut large = fourth;
+    large.effects.reserve(RECYCLED_EFFECTS * 2);
+    authority.recycle(large);
+    let fifth = authority.apply(Input::Add(1)).expect("fires");
+    assert!(fifth.effects.capacity() <= RECYCLED_EFFECTS);
+}

@@ -10,6 +10,7 @@ use crate::executor::RunOutput;
 use crate::types::{AbandonReason, InputId};
 use foldhash::HashMap;
 use serde::{Deserialize, Serialize};
+use std::collections::hash_map::Entry;
 use std::future::Future;
 use std::hash::Hash;
 use std::pin::Pin;
@@ -82,7 +83,7 @@ impl Future for CompletionHandle {
 /// (oneshot sends are immediate).
 #[derive(Debug)]
 pub(crate) struct CompletionRegistry<K> {
-    waiters: HashMap<K, Vec<oneshot::Sender<CompletionOutcome>>>,
+    waiters: HashMap<K, Senders>,
     count: usize,
 }
 
@@ -105,7 +106,12 @@ impl<K: Hash + Eq> CompletionRegistry<K> {
     /// input (idempotency joins) all receive the same outcome.
     pub fn register(&mut self, key: K, input: InputId) -> CompletionHandle {
         let (sender, receiver) = oneshot::channel();
-        self.waiters.entry(key).or_default().push(sender);
+        match self.waiters.entry(key) {
+            Entry::Vacant(slot) => {
+                slot.insert(Senders::One(sender));
+            }
+            Entry::Occupied(mut slot) => slot.get_mut().push(sender),
+        }
         self.count += 1;
         CompletionHandle { input, receiver }
     }
@@ -117,9 +123,9 @@ impl<K: Hash + Eq> CompletionRegistry<K> {
         let Some(senders) = self.waiters.remove(key) else {
             return 0;
         };
-        self.count -= senders.len();
         let n = senders.len();
-        send_all(senders, &outcome);
+        self.count -= n;
+        senders.send(outcome);
         n
     }
 
@@ -128,7 +134,7 @@ impl<K: Hash + Eq> CompletionRegistry<K> {
     pub fn resolve_all(&mut self, mut outcome: impl FnMut(&K) -> CompletionOutcome) -> usize {
         let resolved = self.count;
         for (input, senders) in self.waiters.drain() {
-            send_all(senders, &outcome(&input));
+            senders.send(outcome(&input));
         }
         self.count = 0;
         resolved
@@ -153,10 +159,46 @@ impl<K: Hash + Eq> CompletionRegistry<K> {
     }
 }
 
-fn send_all(senders: Vec<oneshot::Sender<CompletionOutcome>>, outcome: &CompletionOutcome) {
-    for sender in senders {
-        // A dropped handle makes this fail; that is the documented "changes nothing".
-        let _ = sender.send(outcome.clone());
+/// The senders waiting on one input: nearly always one (each idempotency join adds one),
+/// kept without an allocation of its own.
+#[derive(Debug)]
+enum Senders {
+    One(oneshot::Sender<CompletionOutcome>),
+    Many(Vec<oneshot::Sender<CompletionOutcome>>),
+}
+
+impl Senders {
+    fn push(&mut self, sender: oneshot::Sender<CompletionOutcome>) {
+        let all = match std::mem::replace(self, Senders::Many(Vec::new())) {
+            Senders::One(first) => vec![first, sender],
+            Senders::Many(mut all) => {
+                all.push(sender);
+                all
+            }
+        };
+        *self = Senders::Many(all);
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Senders::One(_) => 1,
+            Senders::Many(all) => all.len(),
+        }
+    }
+
+    /// Sends `outcome` to every waiter. A dropped handle makes its send fail; that is the
+    /// documented "changes nothing".
+    fn send(self, outcome: CompletionOutcome) {
+        match self {
+            Senders::One(sender) => {
+                let _ = sender.send(outcome);
+            }
+            Senders::Many(all) => {
+                for sender in all {
+                    let _ = sender.send(outcome.clone());
+                }
+            }
+        }
     }
 }
 

@@ -422,6 +422,8 @@ impl Session {
         if forgot_all {
             core.ledger.forget_all();
         }
+        // Realised and durable, so never rolled back: its buffer serves the next step.
+        core.kernel.recycle(transition);
         Ok(Ok(step))
     }
 
