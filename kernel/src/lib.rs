@@ -229,12 +229,14 @@ pub struct Authority<M: Machine> {
     /// steady stream of `apply` calls does not allocate for undo.
     undo_log: M::UndoLog,
     scratch: M::UndoLog,
-    /// An empty effect buffer handed back by `recycle`, for the next `apply`.
+    /// An empty effect buffer handed back by `reclaim`, for the next `apply`.
     spare_effects: Vec<M::Effect>,
 }
 
-/// The largest effect buffer (in effects) `Authority::recycle` keeps for reuse.
-pub const RECYCLED_EFFECTS: usize = 64;
+/// The largest effect buffer, in bytes of capacity, `Authority::reclaim` keeps for reuse:
+/// enough for the handful of effects a typical transition emits, while a transition that
+/// emitted many does not leave its buffer pinned for the authority's lifetime.
+pub const MAX_KEPT_EFFECT_BYTES: usize = 1024;
 
 /// Where each authority's `instance` comes from.
 static NEXT_INSTANCE: AtomicU64 = AtomicU64::new(1);
@@ -379,14 +381,13 @@ impl<M: Machine> Authority<M> {
 
     /// Takes back a transition the caller is done with (realised, never to be rolled
     /// back), so that the next `apply` reuses its effect buffer instead of allocating one.
-    /// A buffer grown past `RECYCLED_EFFECTS` is freed rather than kept: one large
-    /// transition must not pin its memory for the authority's lifetime.
-    pub fn recycle(&mut self, transition: Transition<M>) {
+    /// A buffer larger than `MAX_KEPT_EFFECT_BYTES` is freed instead.
+    pub fn reclaim(&mut self, transition: Transition<M>) {
         self.keep_spare(transition.effects);
     }
 
     fn keep_spare(&mut self, mut effects: Vec<M::Effect>) {
-        if effects.capacity() <= RECYCLED_EFFECTS {
+        if effects.capacity() * std::mem::size_of::<M::Effect>() <= MAX_KEPT_EFFECT_BYTES {
             effects.clear();
             self.spare_effects = effects;
         }

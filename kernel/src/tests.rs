@@ -246,32 +246,36 @@ fn a_transition_rolls_back_only_on_the_authority_that_applied_it() {
 }
 
 #[test]
-fn a_recycled_transition_lends_its_buffer_to_the_next_apply() {
+fn a_reclaimed_transition_lends_its_buffer_to_the_next_apply() {
     let mut authority = checked();
     let first = authority.apply(Input::Add(1)).expect("fires");
     let buffer = first.effects.as_ptr();
-    authority.recycle(first);
+    authority.reclaim(first);
     let second = authority.apply(Input::Add(2)).expect("fires");
     assert_eq!(second.effects, [3], "only the new transition's effects");
     assert_eq!(second.effects.as_ptr(), buffer, "the same allocation");
-    // The recycled transition is gone, but the latest one still rolls back.
+    // The reclaimed transition is gone, but the latest one still rolls back.
     authority.rollback(second).expect("latest");
     assert_eq!(authority.state().value, 1);
 
-    // A rejection hands the buffer back empty.
+    // A rejection hands the buffer back empty, for the next apply to reuse.
     let third = authority.apply(Input::Add(4)).expect("fires");
-    authority.recycle(third);
+    let buffer = third.effects.as_ptr();
+    authority.reclaim(third);
     assert!(
         authority.apply(Input::Add(100)).is_err(),
         "breaks the invariant"
     );
     let fourth = authority.apply(Input::Add(1)).expect("fires");
     assert_eq!(fourth.effects, [6]);
+    assert_eq!(fourth.effects.as_ptr(), buffer, "the same allocation");
 
     // A large buffer is not kept.
     let mut large = fourth;
-    large.effects.reserve(RECYCLED_EFFECTS * 2);
-    authority.recycle(large);
+    large
+        .effects
+        .reserve(MAX_KEPT_EFFECT_BYTES / std::mem::size_of::<u64>() + 1);
+    authority.reclaim(large);
     let fifth = authority.apply(Input::Add(1)).expect("fires");
-    assert!(fifth.effects.capacity() <= RECYCLED_EFFECTS);
+    assert!(fifth.effects.capacity() * std::mem::size_of::<u64>() <= MAX_KEPT_EFFECT_BYTES);
 }

@@ -167,4 +167,19 @@ mod tests {
         bus.publish(&"s".into(), accepted("x"));
         assert_eq!(rx.try_recv().unwrap().kind, accepted("x"));
     }
+
+    /// After every subscriber has gone, nobody listens (the hot path builds no events); a
+    /// clone of the bus sees a later subscriber, and events reach it again.
+    #[test]
+    fn subscribers_come_and_go() {
+        let bus = EventBus::default();
+        let clone = bus.clone();
+        drop(bus.subscribe());
+        assert!(!bus.has_subscribers());
+        assert!(!clone.has_subscribers());
+        let mut rx = clone.subscribe();
+        assert!(bus.has_subscribers(), "the flag is shared by clones");
+        bus.publish(&"s".into(), accepted("x"));
+        assert_eq!(rx.try_recv().unwrap().kind, accepted("x"));
+    }
 }

@@ -123,6 +123,10 @@ pub(crate) struct Step {
     /// `Session::wake` after releasing the gate.
     pub wake: bool,
     pub after_gate: Vec<AfterGate>,
+    /// The attachment a detach took away. Dropped by whoever holds the `Step`, after the
+    /// core lock is released: it may hold the last reference to the consumer's executor
+    /// and handles, whose `Drop` is consumer code.
+    pub detached: Option<Attachment>,
 }
 
 impl Step {
@@ -141,6 +145,9 @@ struct Core {
     ledger: Ledger,
 }
 
+/// One session. Locks are taken in the order gate, `core`, `attachment`: `realise` wakes or
+/// detaches the loop with `core` held, so nothing may take `core` while holding
+/// `attachment`. Neither std lock is held across an await or a call into consumer code.
 pub(crate) struct Session {
     pub id: SessionId,
     /// The kernel and the ledger, under one lock: a step reads and updates both, and
@@ -153,7 +160,8 @@ pub(crate) struct Session {
     next_epoch: AtomicU64,
     /// The epoch of `attachment` (0: none), which distinguishes its loop from earlier ones
     /// after a re-attach. Written under the attachment's lock; the loop checks it several
-    /// times per run, and a load is cheaper than taking the lock.
+    /// times per run (with the gate held, which orders it after any attach or detach), and
+    /// a load is cheaper than taking the lock.
     attached_epoch: AtomicU64,
     /// Set when unregister begins, before it waits for the gate; the loop hands it to the
     /// kernel's `StartRun`, which then starts nothing.
@@ -408,7 +416,7 @@ impl Session {
         if !writes.is_empty()
             && let Err(e) = write_guarded(shared.store.as_ref(), &self.id, writes).await
         {
-            // The kernel lock was not held across the write; the gate kept every other
+            // The core lock was not held across the write; the gate kept every other
             // mutation out, so this is still the latest transition.
             let rolled_back = lock(&self.core).kernel.rollback(transition);
             if let Err(bug) = rolled_back {
@@ -423,7 +431,7 @@ impl Session {
             core.ledger.forget_all();
         }
         // Realised and durable, so never rolled back: its buffer serves the next step.
-        core.kernel.recycle(transition);
+        core.kernel.reclaim(transition);
         Ok(Ok(step))
     }
 
@@ -573,12 +581,12 @@ impl Session {
                 k::Effect::SpawnLoop => step.spawn_loop = true,
                 k::Effect::Wake if ctx.defer_wake => step.wake = true,
                 k::Effect::Wake => self.wake(),
-                k::Effect::DetachLoop => {
-                    self.detach();
-                }
+                k::Effect::DetachLoop => step.detached = self.detach(),
                 k::Effect::StopExecutor => {
                     if let Some(a) = self.detach() {
-                        step.after_gate.push(AfterGate::StopExecutor(a.executor));
+                        step.after_gate
+                            .push(AfterGate::StopExecutor(a.executor.clone()));
+                        step.detached = Some(a);
                     }
                 }
                 k::Effect::Accepted { input, .. } => {
@@ -723,5 +731,28 @@ impl Session {
                 phase,
                 reason,
             });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::ScriptedExecutor;
+
+    /// The loop's view of its attachment (an atomic) follows attach, re-attach and detach.
+    #[test]
+    fn the_attached_epoch_follows_the_attachment() {
+        let session = Session::new(SessionId::from("s"));
+        let executor = || -> Arc<dyn Executor> { Arc::new(ScriptedExecutor::new()) };
+        assert_eq!(session.attached_epoch(), None);
+        let (first, _wake) = session.attach(executor(), LiveHandles::default());
+        assert_eq!(session.attached_epoch(), Some(first));
+        let (second, _wake) = session.attach(executor(), LiveHandles::default());
+        assert_ne!(first, second, "a re-attach is a new epoch");
+        assert_eq!(session.attached_epoch(), Some(second));
+        assert!(session.detach().is_some());
+        assert_eq!(session.attached_epoch(), None);
+        assert!(session.detach().is_none());
+        assert_eq!(session.attached_epoch(), None);
     }
 }

@@ -340,8 +340,11 @@ impl SessionRecord {
                 }
             }
             StoreWrite::Lifecycle { phase } => self.phase = Some(phase),
-            // `Inner::apply` drops the record itself; applied to a record, it empties it.
-            StoreWrite::SessionRemoved => *self = SessionRecord::default(),
+            // `Inner::apply` takes the record out of the map itself and never passes this
+            // write on to a record.
+            StoreWrite::SessionRemoved => {
+                debug_assert!(false, "Inner::apply handles SessionRemoved");
+            }
         }
     }
 }
@@ -1176,5 +1179,62 @@ mod tests {
                 .windows(2)
                 .all(|w| w[0].input.seq < w[1].input.seq)
         );
+    }
+
+    /// A batch that removes a session and then writes again leaves only the later writes;
+    /// forgetting or evicting on a session with no record creates none; any other write
+    /// creates one; sessions do not see each other's rows.
+    #[tokio::test]
+    async fn a_batch_applies_to_its_session_only_and_may_remove_it_first() {
+        let store = InMemoryStore::new();
+        let other = SessionId::from("other");
+        store
+            .write(
+                &sid(),
+                vec![
+                    StoreWrite::Lifecycle {
+                        phase: RuntimePhase::Idle,
+                    },
+                    accepted("a", 1),
+                    accepted("b", 2),
+                ],
+            )
+            .await
+            .unwrap();
+        store.write(&other, vec![accepted("a", 1)]).await.unwrap();
+        store
+            .write(&sid(), vec![StoreWrite::SessionRemoved, accepted("a", 3)])
+            .await
+            .unwrap();
+        let stored = store.session(&sid()).unwrap();
+        assert_eq!(stored.phase, None, "removal took the phase too");
+        assert_eq!(stored.inputs.len(), 1);
+        assert_eq!(stored.inputs[0].input.seq, 3);
+        assert_eq!(phase_of(&store, "b"), None);
+        let untouched = store.session(&other).unwrap();
+        assert_eq!(untouched.inputs.len(), 1);
+        assert_eq!(untouched.inputs[0].input.seq, 1);
+
+        let nobody = SessionId::from("nobody");
+        let evict = StoreWrite::InputsEvicted {
+            inputs: vec!["zz".into()],
+        };
+        store.write(&nobody, vec![evict]).await.unwrap();
+        store
+            .write(&nobody, vec![StoreWrite::InputsForgotten])
+            .await
+            .unwrap();
+        store
+            .write(&nobody, vec![StoreWrite::SessionRemoved])
+            .await
+            .unwrap();
+        assert_eq!(store.session(&nobody), None, "nothing was stored for it");
+        let phase = RuntimePhase::Attached;
+        store
+            .write(&nobody, vec![StoreWrite::Lifecycle { phase }])
+            .await
+            .unwrap();
+        assert_eq!(store.session(&nobody).unwrap().phase, Some(phase));
+        assert_eq!(store.sessions().len(), 3);
     }
 }
