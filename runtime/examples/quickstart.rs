@@ -167,8 +167,10 @@ fn describe(outcome: &CompletionOutcome) -> String {
             None => format!("abandoned ({reason})"),
         },
         CompletionOutcome::RuntimeTerminated { reason } => {
-            format!("ended by the runtime ({reason:?})")
+            format!("ended by the runtime ({reason})")
         }
+        // Outcomes a later version may add.
+        other => format!("{other:?}"),
     }
 }
 
@@ -282,6 +284,8 @@ async fn run() -> Result<Summary, Box<dyn std::error::Error>> {
             EventKind::RunStarted { .. } => counts.runs_started += 1,
             EventKind::RunFinished { .. } => counts.runs_finished += 1,
             EventKind::InputTerminal { .. } => counts.terminal += 1,
+            // Kinds a later version may add.
+            _ => {}
         }
     }
     Ok(Summary {

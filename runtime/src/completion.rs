@@ -19,6 +19,7 @@ use tokio::sync::oneshot;
 
 /// Why the runtime ended an input's wait without the input running to a decision.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[non_exhaustive]
 pub enum TerminationReason {
     Stopped,
     Reset,
@@ -28,8 +29,16 @@ pub enum TerminationReason {
     Dropped,
 }
 
+/// The variant's name, as the runtime's other reasons and phases display.
+impl std::fmt::Display for TerminationReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(self, f)
+    }
+}
+
 /// The terminal outcome of one input, shared by every waiter joined on it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub enum CompletionOutcome {
     /// The run carrying the input committed.
     Completed(RunOutput),

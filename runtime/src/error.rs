@@ -27,10 +27,13 @@ pub enum RuntimeError {
         session: SessionId,
         phase: RuntimePhase,
     },
-    #[error("input rejected: {0}")]
+    /// The kernel refused the input; its message is the reason.
+    #[error(transparent)]
     Rejected(#[from] InputRejection),
-    /// A durable write failed; the kernel was rolled back and nothing happened.
-    #[error("store: {0}")]
+    /// A durable write failed; the kernel was rolled back and nothing happened. Its
+    /// message is the store's (an error reporter that also prints sources would
+    /// otherwise print it twice).
+    #[error(transparent)]
     Store(#[from] StoreError),
     /// The kernel refused a transition the shell expected to be valid: a shell bug, reported
     /// instead of panicking.
@@ -64,7 +67,9 @@ mod tests {
         let e: RuntimeError = InputRejection::DerivedPrompt.into();
         assert_eq!(e, RuntimeError::Rejected(InputRejection::DerivedPrompt));
         let e: RuntimeError = StoreError::Unavailable("down".into()).into();
-        assert_eq!(e.to_string(), "store: store unavailable: down");
+        assert_eq!(e.to_string(), "store unavailable: down");
+        let e: RuntimeError = InputRejection::EmptyId.into();
+        assert_eq!(e.to_string(), "input id is empty");
         assert_eq!(
             RuntimeError::Destroyed("x".into()).to_string(),
             "session x is destroyed"

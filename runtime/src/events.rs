@@ -22,6 +22,7 @@ pub struct RuntimeEvent {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub enum EventKind {
     /// Published after the input is durable, i.e. when `accept` is about to return Accepted.
     InputAccepted { input: InputId, kind: InputKind },
@@ -39,6 +40,7 @@ pub enum EventKind {
 
 /// How a run ended, as the runtime acted on it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[non_exhaustive]
 pub enum RunOutcomeKind {
     Committed,
     /// Generic executor failure; contributors retried or exhausted.
@@ -48,6 +50,13 @@ pub enum RunOutcomeKind {
     /// stopping itself; its contributors were abandoned or, for recover, requeued (or
     /// abandoned when it was their last attempt).
     Stopped,
+}
+
+/// The variant's name, as the runtime's reasons and phases display.
+impl std::fmt::Display for RunOutcomeKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(self, f)
+    }
 }
 
 /// Fan-out of [`RuntimeEvent`]s to any number of subscribers.

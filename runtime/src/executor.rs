@@ -66,7 +66,10 @@ pub enum ExecutorError {
     Stopped,
 }
 
-/// The consumer's agent. One executor serves one session.
+/// The consumer's agent. One executor serves one session: `stop` and the live handles
+/// name no session, and run ids start at 1 in every session, so an instance shared by
+/// several sessions could not tell them apart. Attach one instance per session (instances
+/// may share state behind an `Arc`).
 #[async_trait]
 pub trait Executor: Send + Sync + 'static {
     /// Runs the staged contributors and returns their output or a typed failure.
@@ -75,8 +78,8 @@ pub trait Executor: Send + Sync + 'static {
     /// Called once when the session ends this executor's work: `stop`, `destroy`,
     /// `unregister_session`, or the executor's own `Err(Stopped)`. Not called when the loop
     /// is only detached (`retire`, `reset`, `recycle`, `recover`): cleanup that must always
-    /// run belongs in `Drop`.
-    async fn stop(&self);
+    /// run belongs in `Drop`. The default does nothing.
+    async fn stop(&self) {}
 
     /// A live handle asking the current run to end at its next boundary; `None` if the
     /// executor cannot be cancelled that way (the kernel still records the request).

@@ -19,8 +19,10 @@ use std::sync::{Arc, RwLock};
 use std::task::Poll;
 use tokio::sync::broadcast;
 
-/// Settings shared by every session of a runtime.
+/// Settings shared by every session of a runtime. Start from `RuntimeOptions::default()`
+/// and change what you need (`with_remembered_inputs`); more settings may come.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct RuntimeOptions {
     /// How many finished inputs a session remembers (live ones are always remembered).
     /// Past this count, each accept makes the session forget the oldest finished inputs
@@ -33,6 +35,13 @@ pub struct RuntimeOptions {
 impl RuntimeOptions {
     /// The default for `remembered_inputs`.
     pub const DEFAULT_REMEMBERED_INPUTS: NonZeroU64 = NonZeroU64::new(1024).unwrap();
+
+    /// These options with `remembered_inputs` set to `n`.
+    pub fn with_remembered_inputs(self, n: NonZeroU64) -> RuntimeOptions {
+        RuntimeOptions {
+            remembered_inputs: n,
+        }
+    }
 }
 
 impl Default for RuntimeOptions {
@@ -440,14 +449,31 @@ impl Drop for Registry {
     }
 }
 
-/// Runs many agent sessions. Share it with `Arc`; every method takes `&self`.
+/// Runs many agent sessions. Every method takes `&self`; to share it, clone it (a clone
+/// is a handle to the same sessions, as cheap as cloning an `Arc`) or put it in an `Arc`.
+/// The sessions' loops are detached when the last handle is dropped.
 ///
 /// Every operation that changes a session runs to completion even if the caller stops
 /// waiting (a timeout, a dropped future): the kernel transition, its store write and its
 /// effects finish (or roll back) as one step. Such operations must be called from within
 /// a tokio runtime (`RuntimeError::NoTokioRuntime` otherwise).
+#[derive(Clone)]
 pub struct SessionRuntime {
     inner: Arc<Registry>,
+}
+
+impl std::fmt::Debug for SessionRuntime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let sessions = self
+            .inner
+            .sessions
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .len();
+        f.debug_struct("SessionRuntime")
+            .field("sessions", &sessions)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Default for SessionRuntime {

@@ -192,6 +192,7 @@ impl StoredSession {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum StoreError {
     /// The backend could not be reached or refused the transaction; nothing was written.
     #[error("store unavailable: {0}")]
@@ -204,7 +205,24 @@ pub enum StoreError {
     Corrupt(String),
 }
 
-/// Durable backend of a runtime. Implementations must apply a batch atomically.
+/// Durable backend of a runtime.
+///
+/// What the runtime promises an implementation, and expects of it:
+/// - A session's batches arrive one at a time and in order: the runtime never has two
+///   writes of one session in flight (its gate serialises them). Batches of different
+///   sessions may be written concurrently.
+/// - A batch applies completely or not at all. Any error means "nothing was written": the
+///   runtime rolls its kernel back and the operation fails. A backend that cannot tell
+///   (a connection lost during COMMIT) has no way yet to make a retry safe; batches carry
+///   no sequence number to deduplicate by.
+/// - A batch that contradicts what is stored (an id accepted twice, a terminal input moved
+///   again) should be refused with [`StoreError::Conflict`], as `InMemoryStore` does; it
+///   means the runtime and the store disagree.
+/// - Only durable inputs have rows. `RunReceipt::inputs` names every contributor of the
+///   run, ephemeral and derived ones included, and `InputsStaged` may name none (a run of
+///   ephemeral inputs), so neither can be a foreign key to the rows.
+/// - A write future dropped before it finishes (the tokio runtime shutting down) may or
+///   may not have been applied.
 #[async_trait]
 pub trait RuntimeStore: Send + Sync + 'static {
     /// Applies the whole batch, the durable facts of one step of `session`, or nothing.

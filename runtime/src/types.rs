@@ -125,6 +125,7 @@ pub enum InputKind {
 
 /// Why an input ended without being consumed by a run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[non_exhaustive]
 pub enum AbandonReason {
     Retired,
     Reset,

@@ -60,25 +60,6 @@ struct Accepted {
     handle: Option<CompletionHandle>,
 }
 
-/// The kernel's terminal record must agree with what the waiter was told.
-fn agrees(outcome: &CompletionOutcome, state: &InputState) -> bool {
-    match outcome {
-        CompletionOutcome::Completed(_) => state.phase == InputPhase::Consumed,
-        CompletionOutcome::Cancelled => state.abandoned == Some(AbandonReason::Cancelled),
-        CompletionOutcome::Abandoned { reason, .. } => state.abandoned == Some(*reason),
-        CompletionOutcome::RuntimeTerminated { reason } => {
-            let expected = match reason {
-                TerminationReason::Stopped => AbandonReason::Stopped,
-                TerminationReason::Reset => AbandonReason::Reset,
-                TerminationReason::Destroyed => AbandonReason::Destroyed,
-                TerminationReason::Unregistered => AbandonReason::Unregistered,
-                TerminationReason::Dropped => return false,
-            };
-            state.abandoned == Some(expected)
-        }
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn many_tasks_on_one_session() {
     let runtime = Arc::new(SessionRuntime::new());

@@ -202,6 +202,22 @@ async fn rejected_inputs_leave_no_trace() {
             terminal_without_request,
             InputRejection::TerminalResponseWithoutRequest,
         ),
+        // An empty request id counts as none.
+        (
+            RuntimeInput::new(
+                "r1",
+                InputBody::PeerResponse {
+                    request_id: Some(String::new()),
+                    terminal: true,
+                    body: "done".into(),
+                },
+            ),
+            InputRejection::TerminalResponseWithoutRequest,
+        ),
+        (
+            RuntimeInput::peer_request("r1", "peer", "", "help?"),
+            InputRejection::RequestWithoutId,
+        ),
         (prompt(""), InputRejection::EmptyId),
         (
             prompt("r1").with_key(""),

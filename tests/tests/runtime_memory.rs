@@ -12,9 +12,8 @@ use suricate_runtime::*;
 /// A runtime whose sessions remember `n` finished inputs, and its store.
 fn remembering_runtime(n: u64) -> (Arc<SessionRuntime>, Arc<InMemoryStore>) {
     let store = Arc::new(InMemoryStore::new());
-    let options = RuntimeOptions {
-        remembered_inputs: NonZeroU64::new(n).expect("n > 0"),
-    };
+    let options =
+        RuntimeOptions::default().with_remembered_inputs(NonZeroU64::new(n).expect("n > 0"));
     let runtime = Arc::new(SessionRuntime::with_options(store.clone(), options));
     (runtime, store)
 }

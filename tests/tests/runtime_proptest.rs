@@ -181,9 +181,10 @@ async fn run_case(
     // A small window makes the session forget finished inputs (and free their keys)
     // in the middle of everything else.
     let runtime = Arc::new(match window.and_then(NonZeroU64::new) {
-        Some(remembered_inputs) => {
-            SessionRuntime::with_options(store.clone(), RuntimeOptions { remembered_inputs })
-        }
+        Some(remembered_inputs) => SessionRuntime::with_options(
+            store.clone(),
+            RuntimeOptions::default().with_remembered_inputs(remembered_inputs),
+        ),
         None => SessionRuntime::with_store(store.clone()),
     });
     let s = sid("s");
@@ -393,21 +394,7 @@ async fn run_case(
             &a.id
         );
         if let Some(state) = runtime.input_state(&s, &a.id).await.unwrap() {
-            let agrees = match &o {
-                CompletionOutcome::Completed(_) => state.phase == InputPhase::Consumed,
-                CompletionOutcome::Cancelled => state.abandoned == Some(AbandonReason::Cancelled),
-                CompletionOutcome::Abandoned { reason, .. } => state.abandoned == Some(*reason),
-                CompletionOutcome::RuntimeTerminated { reason } => {
-                    state.abandoned
-                        == Some(match reason {
-                            TerminationReason::Stopped => AbandonReason::Stopped,
-                            TerminationReason::Reset => AbandonReason::Reset,
-                            TerminationReason::Destroyed => AbandonReason::Destroyed,
-                            TerminationReason::Unregistered => AbandonReason::Unregistered,
-                            TerminationReason::Dropped => unreachable!(),
-                        })
-                }
-            };
+            let agrees = agrees(&o, &state);
             prop_assert!(
                 agrees,
                 "{}: waiter told {:?}, kernel has {:?}",

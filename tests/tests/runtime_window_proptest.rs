@@ -60,9 +60,8 @@ fn bad(e: &RuntimeError) -> bool {
 
 async fn run_case(ops: Vec<Op>, outcomes: Vec<u8>, remember: u64) -> Result<(), TestCaseError> {
     let store = Arc::new(InMemoryStore::new());
-    let options = RuntimeOptions {
-        remembered_inputs: NonZeroU64::new(remember).unwrap(),
-    };
+    let options =
+        RuntimeOptions::default().with_remembered_inputs(NonZeroU64::new(remember).unwrap());
     let runtime = Arc::new(SessionRuntime::with_options(store.clone(), options));
     let s = sid("s");
     let table = outcomes.clone();

@@ -233,3 +233,23 @@ pub fn run_proptest_case(
         })?
     })
 }
+
+/// Whether the kernel's terminal record of an input agrees with what its waiter was told.
+/// An outcome the kernel did not decide (`Dropped`, or one this test does not know)
+/// agrees with nothing.
+pub fn agrees(outcome: &CompletionOutcome, state: &InputState) -> bool {
+    let reason = match outcome {
+        CompletionOutcome::Completed(_) => return state.phase == InputPhase::Consumed,
+        CompletionOutcome::Cancelled => AbandonReason::Cancelled,
+        CompletionOutcome::Abandoned { reason, .. } => *reason,
+        CompletionOutcome::RuntimeTerminated { reason } => match reason {
+            TerminationReason::Stopped => AbandonReason::Stopped,
+            TerminationReason::Reset => AbandonReason::Reset,
+            TerminationReason::Destroyed => AbandonReason::Destroyed,
+            TerminationReason::Unregistered => AbandonReason::Unregistered,
+            _ => return false,
+        },
+        _ => return false,
+    };
+    state.abandoned == Some(reason)
+}
