@@ -28,8 +28,7 @@
 //!         }
 //!         Ok(RunOutput::text(answer))
 //!     }
-//!
-//!     async fn stop(&self) {}
+//!     // By default `stop` does nothing and `boundary_cancel` and `interrupt` offer no handle.
 //! }
 //!
 //! async fn demo() -> Result<(), RuntimeError> {
