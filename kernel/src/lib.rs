@@ -9,6 +9,8 @@
 //! (`pub type Authority = suricate_kernel::Authority<Machine>;` and so on), so callers
 //! write `session::Authority`, `session::Rejection`, and never name this crate.
 
+#![warn(missing_docs)]
+
 use std::fmt::{self, Debug, Display};
 use std::hash::Hash;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -44,7 +46,9 @@ pub trait Machine: Copy + Debug + Eq + Hash + 'static {
 
     /// The declared defaults, in the initial phase.
     fn initial() -> Self::State;
+    /// The phase `state` is in.
     fn phase(state: &Self::State) -> Self::Phase;
+    /// The kind of `input`, as named in a [`Rejection`].
     fn input_kind(input: &Self::Input) -> Self::InputKind;
     /// Fires the first candidate transition whose guards hold, appending its undo records
     /// (to an empty log) and effects. On `Err`, the caller undoes whatever was recorded.
@@ -66,8 +70,11 @@ pub trait Machine: Copy + Debug + Eq + Hash + 'static {
 /// Static description of one transition, for tooling and diagnostics.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TransitionInfo<M: Machine> {
+    /// The transition this row describes.
     pub id: M::TransitionId,
+    /// Its name as written in the spec.
     pub name: &'static str,
+    /// The kind of input that can fire it.
     pub input: M::InputKind,
     /// Phases it fires from.
     pub from: &'static [M::Phase],
@@ -84,10 +91,14 @@ pub struct TransitionInfo<M: Machine> {
 pub struct Rejection<M: Machine> {
     /// The phase the input arrived in.
     pub phase: M::Phase,
+    /// The kind of the rejected input.
     pub input: M::InputKind,
+    /// Why no transition fired.
     pub reason: RejectReason<M>,
 }
 
+/// Why no transition fired for an input: it was not handled, every guard set failed, or
+/// evaluating the transition that would have fired faulted or broke an invariant.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RejectReason<M: Machine> {
     /// No transition handles this input in this phase.
@@ -95,12 +106,20 @@ pub enum RejectReason<M: Machine> {
     /// Every candidate had a failing guard: one entry per candidate, in dispatch order.
     GuardsFailed(Vec<FailedGuard<M>>),
     /// Checked arithmetic overflowed or underflowed.
-    Overflow { transition: M::TransitionId },
+    Overflow {
+        /// The transition whose guards or updates were being evaluated.
+        transition: M::TransitionId,
+    },
     /// A partial operation (`m[k]`, `unwrap()`) found no value.
-    Absent { transition: M::TransitionId },
+    Absent {
+        /// The transition whose guards or updates were being evaluated.
+        transition: M::TransitionId,
+    },
     /// The transition would have broken an invariant.
     InvariantViolated {
+        /// The transition that would have fired; its writes were undone.
         transition: M::TransitionId,
+        /// The first invariant, in declaration order, that the new state broke.
         invariant: &'static str,
     },
 }
@@ -108,7 +127,9 @@ pub enum RejectReason<M: Machine> {
 /// The first guard of a candidate transition that did not hold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FailedGuard<M: Machine> {
+    /// The candidate transition.
     pub transition: M::TransitionId,
+    /// The guard's name as written in the spec.
     pub guard: &'static str,
 }
 
@@ -144,6 +165,8 @@ impl<M: Machine> std::error::Error for Rejection<M> {}
 /// A state that breaks an invariant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct InvariantViolation {
+    /// The invariant's name as written in the spec; the first one, in declaration order,
+    /// that does not hold.
     pub invariant: &'static str,
 }
 
@@ -158,7 +181,12 @@ impl std::error::Error for InvariantViolation {}
 /// Only the most recently applied transition can be rolled back, once.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RollbackError<M: Machine> {
-    NotLatest { transition: M::TransitionId },
+    /// The transition is not the one this authority may still revert: another was applied
+    /// since, it was already rolled back, or another authority applied it. Nothing changed.
+    NotLatest {
+        /// The transition that was handed to `rollback`.
+        transition: M::TransitionId,
+    },
 }
 
 impl<M: Machine> Display for RollbackError<M> {
@@ -177,11 +205,14 @@ impl<M: Machine> std::error::Error for RollbackError<M> {}
 /// and dispatch turns it into the [`RejectReason`] of the transition being evaluated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Fault {
+    /// Checked arithmetic overflowed or underflowed.
     Overflow,
+    /// A partial operation (`m[k]`, `unwrap()`) found no value.
     Absent,
 }
 
 impl Fault {
+    /// The rejection reason for this fault, raised while evaluating `transition`.
     pub fn at<M: Machine>(self, transition: M::TransitionId) -> RejectReason<M> {
         match self {
             Fault::Overflow => RejectReason::Overflow { transition },
@@ -194,8 +225,11 @@ impl Fault {
 /// Keep it to roll the transition back if realising the effects fails.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Transition<M: Machine> {
+    /// The transition that fired.
     pub id: M::TransitionId,
+    /// The phase before it fired.
     pub from: M::Phase,
+    /// The phase after it fired; equal to `from` for a transition that stays in its phase.
     pub to: M::Phase,
     /// In emission order.
     pub effects: Vec<M::Effect>,
@@ -208,9 +242,13 @@ pub struct Transition<M: Machine> {
 /// What `apply` would do, computed without changing the authority.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Preview<M: Machine> {
+    /// The transition that would fire.
     pub id: M::TransitionId,
+    /// The current phase.
     pub from: M::Phase,
+    /// The phase it would lead to; equal to `from` for a transition that stays in its phase.
     pub to: M::Phase,
+    /// The effects it would emit, in emission order.
     pub effects: Vec<M::Effect>,
 }
 
@@ -293,14 +331,18 @@ impl<M: Machine> Authority<M> {
         })
     }
 
+    /// The current state, to read; only `apply` and `rollback` change it.
     pub fn state(&self) -> &M::State {
         &self.state
     }
 
+    /// The phase of the current state.
     pub fn phase(&self) -> M::Phase {
         M::phase(&self.state)
     }
 
+    /// Gives up the authority and returns its state (to store it, or to restore it later
+    /// with `from_state`).
     pub fn into_state(self) -> M::State {
         self.state
     }
@@ -311,6 +353,8 @@ impl<M: Machine> Authority<M> {
         self.check_invariants
     }
 
+    /// Turns the invariant check after every `apply` on or off, overriding the build's
+    /// default.
     pub fn set_invariant_checks(&mut self, on: bool) {
         self.check_invariants = on;
     }

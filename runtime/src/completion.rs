@@ -21,9 +21,13 @@ use tokio::sync::oneshot;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[non_exhaustive]
 pub enum TerminationReason {
+    /// `stop`, or the executor returning `Err(Stopped)`, ended the session's work.
     Stopped,
+    /// `reset` abandoned the input, and the session forgot it.
     Reset,
+    /// `destroy` ended the session.
     Destroyed,
+    /// `unregister_session` removed the session.
     Unregistered,
     /// The runtime (or the session's registry) was dropped without resolving the waiter.
     Dropped,
@@ -46,11 +50,18 @@ pub enum CompletionOutcome {
     Cancelled,
     /// The input ended without a commit, e.g. after exhausting its attempts.
     Abandoned {
+        /// `MaxAttemptsExhausted` or `Retired`; inputs abandoned for other reasons resolve
+        /// as `Cancelled` or `RuntimeTerminated` instead.
         reason: AbandonReason,
+        /// The error of the input's last failed run (the executor's message, a panic or a
+        /// failed commit), if a run of it failed.
         error: Option<String>,
     },
     /// A control operation (stop, reset, destroy, unregister) ended the session's work.
-    RuntimeTerminated { reason: TerminationReason },
+    RuntimeTerminated {
+        /// Which operation it was, or `Dropped` when the runtime went away first.
+        reason: TerminationReason,
+    },
 }
 
 /// Awaitable outcome of one accepted input. Dropping it changes nothing in the runtime.

@@ -7,24 +7,34 @@ use crate::input::InputRejection;
 use crate::store::StoreError;
 use crate::types::{RuntimePhase, SessionId};
 
+/// Why an operation of [`SessionRuntime`](crate::SessionRuntime) failed.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[non_exhaustive]
 pub enum RuntimeError {
+    /// No session with this id is in the runtime: never registered, or unregistered.
+    /// `register_session` or `ensure_executor` creates it.
     #[error("session {0} is not registered")]
     UnknownSession(SessionId),
+    /// The session was destroyed. It stays in the runtime as a tombstone, so every later
+    /// call on it, `unregister_session` included, is this error.
     #[error("session {0} is destroyed")]
     Destroyed(SessionId),
+    /// The session is retired; `recycle` or `reset` brings it back.
     #[error("session {0} is retired and refuses new input")]
     Retired(SessionId),
+    /// The session is stopped; attaching an executor again, or `reset`, brings it back.
     #[error("session {0} is stopped and refuses new input")]
     Stopped(SessionId),
+    /// A `retire` is waiting for the session's work to drain; no new input is admitted.
     #[error("session {0} is retiring and refuses new input")]
     Retiring(SessionId),
     /// The operation is not possible in the session's current phase (e.g. `reset` while
     /// Running, `accept` while the session's first registration is still in flight).
     #[error("session {session} is not ready for this operation (phase {phase})")]
     NotReady {
+        /// The session that refused the operation.
         session: SessionId,
+        /// The phase the session was in, which is why it refused.
         phase: RuntimePhase,
     },
     /// The kernel refused the input; its message is the reason.

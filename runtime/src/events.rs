@@ -17,23 +17,45 @@ pub const DEFAULT_EVENT_CAPACITY: usize = 1024;
 /// One observation about one session.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RuntimeEvent {
+    /// The session it happened in.
     pub session: SessionId,
+    /// What happened.
     pub kind: EventKind,
 }
 
+/// What a [`RuntimeEvent`] reports: an input accepted, a run started or finished, an input
+/// terminal.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub enum EventKind {
     /// Published after the input is durable, i.e. when `accept` is about to return Accepted.
-    InputAccepted { input: InputId, kind: InputKind },
+    InputAccepted {
+        /// The caller's id of the new input.
+        input: InputId,
+        /// Its kind, from its body.
+        kind: InputKind,
+    },
     /// A run was staged and is being handed to the executor.
-    RunStarted { run: RunId, inputs: Vec<InputId> },
+    RunStarted {
+        /// Allocated by the kernel; `RunFinished` names it again.
+        run: RunId,
+        /// Its contributors, in selection order, durable or not.
+        inputs: Vec<InputId>,
+    },
     /// A run ended; for `Committed` its contributors are consumed.
-    RunFinished { run: RunId, outcome: RunOutcomeKind },
+    RunFinished {
+        /// The run, as `RunStarted` named it.
+        run: RunId,
+        /// How it ended.
+        outcome: RunOutcomeKind,
+    },
     /// An input reached a terminal phase (Consumed or Abandoned with a reason).
     InputTerminal {
+        /// The caller's id of the input.
         input: InputId,
+        /// `Consumed` or `Abandoned`.
         phase: InputPhase,
+        /// Why it was abandoned; `None` when it was consumed.
         reason: Option<AbandonReason>,
     },
 }
@@ -42,9 +64,11 @@ pub enum EventKind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[non_exhaustive]
 pub enum RunOutcomeKind {
+    /// The commit is durable and the contributors are consumed.
     Committed,
     /// Generic executor failure; contributors retried or exhausted.
     Failed,
+    /// The executor returned `Err(Cancelled)`; the contributors were abandoned, not retried.
     Cancelled,
     /// Ended by a control operation (stop, destroy, unregister, recover) or by the executor
     /// stopping itself; its contributors were abandoned or, for recover, requeued (or

@@ -22,11 +22,15 @@ pub enum RunBoundary {
 /// One run: the inputs the kernel staged for it, in selection order.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunPrimitive {
+    /// The session the run belongs to.
     pub session: SessionId,
+    /// Allocated by the kernel, increasing within the session from 1; boundary cancels and
+    /// interrupts name the run by it.
     pub run: RunId,
     /// Shared with the runtime (and the store row), not copied: a long prompt is held once,
     /// however many attempts it takes.
     pub contributors: Vec<Arc<RuntimeInput>>,
+    /// `Prompt` for a lone prompt, otherwise `Batch`.
     pub boundary: RunBoundary,
     /// Which attempt this is for its contributors: 1 for a first run; every run started
     /// for an input counts, including a failed one and one lost to `recover`. An input
@@ -37,7 +41,10 @@ pub struct RunPrimitive {
 /// What a committed run produced; handed to every waiter of its contributors.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct RunOutput {
+    /// The answer as text. The runtime does not read it; it passes it to the waiters and
+    /// the run's receipt.
     pub text: String,
+    /// Structured output as JSON (`Null` when there is none), passed on like `text`.
     pub data: serde_json::Value,
 }
 
@@ -96,12 +103,18 @@ pub trait Executor: Send + Sync + 'static {
 /// Taken once at attach time so control operations reach a run without going through the
 /// loop, which is busy awaiting `apply`. Must not block.
 pub trait BoundaryCancel: Send + Sync {
+    /// Asks run `run` to end at its next boundary, reporting `Err(ExecutorError::Cancelled)`.
+    /// Called at most once per run, after the session's gate is released, so the run may
+    /// have ended by then: it must not affect a later run.
     fn cancel_after_boundary(&self, run: RunId);
 }
 
 /// Taken once at attach time; fenced by run id so a late interrupt cannot hit a newer run.
 /// Must not block.
 pub trait Interrupt: Send + Sync {
+    /// Ends run `run` at once, reporting `Err(ExecutorError::Cancelled)`. The kernel matched
+    /// `run` against the run in flight, but the call comes after the gate is released: if
+    /// `run` is no longer the current run, ignore it.
     fn interrupt(&self, run: RunId);
 }
 

@@ -10,11 +10,15 @@ use serde::{Deserialize, Serialize};
 /// Fields every input carries, whatever its kind.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct InputHeader {
+    /// Caller-chosen, not empty, and unique within the session while the session remembers
+    /// the input.
     pub id: InputId,
     /// Inputs with the same key share one execution: a repeat while the first is in flight
     /// joins its outcome, a repeat after it is terminal is deduplicated.
     pub idempotency_key: Option<String>,
+    /// What the store keeps of the input (default `Durable`).
     pub durability: Durability,
+    /// The lane it waits in (default `Queue`).
     pub handling: HandlingMode,
 }
 
@@ -34,32 +38,54 @@ impl InputHeader {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum InputBody {
     /// A user turn; always runs alone.
-    Prompt { text: String },
+    Prompt {
+        /// The user's message.
+        text: String,
+    },
     /// A one-way message from a peer agent.
-    PeerMessage { from: String, body: String },
+    PeerMessage {
+        /// The sending peer.
+        from: String,
+        /// The message.
+        body: String,
+    },
     /// A request from a peer that expects responses carrying `request_id`.
     PeerRequest {
+        /// The requesting peer.
         from: String,
+        /// Names the request for its responses; must not be empty.
         request_id: String,
+        /// The request.
         body: String,
     },
     /// A response to an earlier peer request; `terminal` marks the last one. A terminal
     /// response must name its request (kernel guard), a progress update may not know it.
     PeerResponse {
+        /// The request answered; an empty id counts as none.
         request_id: Option<String>,
+        /// Whether this is the last response (otherwise a progress update).
         terminal: bool,
+        /// The response.
         body: String,
     },
     /// A notification from outside the agent system (webhook, timer, file watcher, ...).
     ExternalEvent {
+        /// Where the event came from.
         source: String,
+        /// The event's data.
         payload: serde_json::Value,
     },
     /// Work the agent scheduled for itself.
-    Continuation { note: String },
+    Continuation {
+        /// The agent's own description of the work; the runtime does not read it.
+        note: String,
+    },
     /// A control operation; consumed on accept, never reaches the executor.
     Operation {
+        /// Which operation. The runtime does not act on it; a durable operation's store
+        /// row keeps it.
         name: String,
+        /// The operation's arguments; kept like `name`.
         payload: serde_json::Value,
     },
 }
@@ -67,7 +93,9 @@ pub enum InputBody {
 /// One input: header plus body.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RuntimeInput {
+    /// Id, idempotency key, durability and lane.
     pub header: InputHeader,
+    /// What the input says; decides its kind.
     pub body: InputBody,
 }
 
@@ -80,10 +108,12 @@ impl RuntimeInput {
         }
     }
 
+    /// A user prompt, with the default header.
     pub fn prompt(id: impl Into<InputId>, text: impl Into<String>) -> Self {
         Self::new(id, InputBody::Prompt { text: text.into() })
     }
 
+    /// A one-way message from peer `from`, with the default header.
     pub fn peer_message(
         id: impl Into<InputId>,
         from: impl Into<String>,
@@ -98,6 +128,7 @@ impl RuntimeInput {
         )
     }
 
+    /// A request from peer `from`, which its responses will name by `request_id`.
     pub fn peer_request(
         id: impl Into<InputId>,
         from: impl Into<String>,
@@ -146,6 +177,7 @@ impl RuntimeInput {
         )
     }
 
+    /// An event from `source` outside the agent system, with the default header.
     pub fn external_event(
         id: impl Into<InputId>,
         source: impl Into<String>,
@@ -160,10 +192,12 @@ impl RuntimeInput {
         )
     }
 
+    /// Work the agent scheduled for itself, with the default header.
     pub fn continuation(id: impl Into<InputId>, note: impl Into<String>) -> Self {
         Self::new(id, InputBody::Continuation { note: note.into() })
     }
 
+    /// A control operation: consumed on accept, never handed to the executor.
     pub fn operation(
         id: impl Into<InputId>,
         name: impl Into<String>,
@@ -190,20 +224,24 @@ impl RuntimeInput {
         self
     }
 
+    /// Sets the lane (`steer()` is the shorthand for `Steer`).
     pub fn handling(mut self, handling: HandlingMode) -> Self {
         self.header.handling = handling;
         self
     }
 
+    /// Sets what the store keeps of the input.
     pub fn durability(mut self, durability: Durability) -> Self {
         self.header.durability = durability;
         self
     }
 
+    /// The caller's id of the input.
     pub fn id(&self) -> &InputId {
         &self.header.id
     }
 
+    /// The idempotency key, if one was set.
     pub fn idempotency_key(&self) -> Option<&str> {
         self.header.idempotency_key.as_deref()
     }
@@ -241,16 +279,25 @@ impl RuntimeInput {
 #[derive(Debug, Clone, PartialEq, Eq, Hash, thiserror::Error, Serialize, Deserialize)]
 #[non_exhaustive]
 pub enum InputRejection {
+    /// The input id is empty (guard `has_id`).
     #[error("input id is empty")]
     EmptyId,
+    /// The idempotency key is `Some("")`; no key is `None` (guard `key_not_empty`).
     #[error("idempotency key is empty")]
     EmptyIdempotencyKey,
+    /// A prompt marked `Derived`: only the runtime derives inputs, and never prompts
+    /// (guard `prompt_not_derived`).
     #[error("a prompt cannot have derived durability")]
     DerivedPrompt,
+    /// A terminal peer response without a request id, or with an empty one
+    /// (guard `terminal_response_has_request`).
     #[error("a terminal peer response must name the request it answers")]
     TerminalResponseWithoutRequest,
+    /// A peer request with an empty request id (guard `request_has_id`).
     #[error("a peer request must carry its request id")]
     RequestWithoutId,
+    /// An operation marked `Derived`: only the runtime derives inputs, and never operations
+    /// (guard `operation_not_derived`).
     #[error("an operation cannot have derived durability")]
     DerivedOperation,
     /// The session still remembers an input with this id (see

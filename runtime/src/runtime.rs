@@ -64,6 +64,7 @@ pub enum AcceptOutcome {
 /// The result of a successful `accept`.
 #[derive(Debug)]
 pub struct Acceptance {
+    /// Whether a new input was admitted, or the idempotency key's earlier input answers.
     pub outcome: AcceptOutcome,
     /// Resolves when the input (or, for a join, the original input) is terminal. `None`
     /// when there is nothing to wait for: an operation, or a duplicate of a finished input.
@@ -73,21 +74,28 @@ pub struct Acceptance {
 /// A session's lifecycle at a glance.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RuntimeState {
+    /// The session's phase, as the kernel holds it.
     pub phase: RuntimePhase,
+    /// The run in flight; set exactly while the phase is `Running`.
     pub run: Option<RunId>,
     /// Inputs waiting in the steer and queue lanes.
     pub queued: usize,
     /// Contributors of the run in flight.
     pub staged: usize,
+    /// A `retire` is waiting for the work to drain; new input is refused (`Retiring`).
     pub retiring: bool,
+    /// A live runtime loop is attached (as `SessionRuntime::has_executor` answers).
     pub has_executor: bool,
 }
 
 /// One input's lifecycle.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InputState {
+    /// Where the input is in its lifecycle.
     pub phase: InputPhase,
+    /// Runs it has been staged into, including failed ones and ones lost to `recover`.
     pub attempts: u64,
+    /// The latest run it was staged into; `None` until its first run.
     pub last_run: Option<RunId>,
     /// Why it was abandoned, once it was.
     pub abandoned: Option<AbandonReason>,

@@ -26,6 +26,8 @@ use std::sync::{Arc, Mutex};
 pub struct StoredInput {
     /// Shared with the runtime, which keeps the same input for the executor.
     pub input: Arc<RuntimeInput>,
+    /// Increasing across the session's durable inputs, from 1, in the order they were
+    /// accepted.
     pub seq: u64,
 }
 
@@ -44,14 +46,19 @@ impl StoredInput {
 /// The terminal state of one input.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TerminalRow {
+    /// The input that ended.
     pub input: InputId,
     /// `Consumed` or `Abandoned`; anything else is a conflict.
     pub phase: InputPhase,
+    /// Why it was abandoned; `None` when it was consumed.
     pub reason: Option<AbandonReason>,
+    /// The error of its last failed run (the executor's message, a panic or a failed
+    /// commit), if a run of it failed.
     pub error: Option<String>,
 }
 
 impl TerminalRow {
+    /// The row of an input its run consumed.
     pub fn consumed(input: InputId) -> Self {
         Self {
             input,
@@ -61,6 +68,7 @@ impl TerminalRow {
         }
     }
 
+    /// The row of an input abandoned for `reason`, with its last run error, if any.
     pub fn abandoned(input: InputId, reason: AbandonReason, error: Option<String>) -> Self {
         Self {
             input,
@@ -74,8 +82,11 @@ impl TerminalRow {
 /// Proof that a run committed: which inputs it consumed and what it produced.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunReceipt {
+    /// The run that committed.
     pub run: RunId,
+    /// Every contributor, in selection order, durable or not.
     pub inputs: Vec<InputId>,
+    /// What the executor returned; the contributors' waiters receive the same.
     pub output: RunOutput,
 }
 
@@ -85,26 +96,42 @@ pub struct RunReceipt {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum StoreWrite {
     /// Written before `accept` returns Accepted. The input starts Queued.
-    InputAccepted { input: StoredInput },
+    InputAccepted {
+        /// The input and its admission sequence number.
+        input: StoredInput,
+    },
     /// Queued inputs bound to `run`, written before the executor is called; each binding
     /// counts one attempt.
-    InputsStaged { run: RunId, inputs: Vec<InputId> },
+    InputsStaged {
+        /// The run being started.
+        run: RunId,
+        /// Its durable contributors; empty for a run of ephemeral or derived inputs.
+        inputs: Vec<InputId>,
+    },
     /// The single write of a run commit: the receipt and the contributors' terminal rows.
     RunCommitted {
+        /// The run, all its contributors and its output.
         receipt: RunReceipt,
+        /// A `Consumed` row for each durable contributor.
         terminal: Vec<TerminalRow>,
     },
     /// A run failed: `requeued` inputs go back to Queued (binding cleared, attempts kept),
     /// `terminal` ones ended (e.g. attempts exhausted, cancelled).
     RunFailed {
+        /// The run that failed or was cancelled.
         run: RunId,
+        /// Durable contributors with attempts left, back in their lane.
         requeued: Vec<InputId>,
+        /// Durable contributors that ended: out of attempts, or cancelled.
         terminal: Vec<TerminalRow>,
     },
     /// Inputs put back in their lane outside a failed run: `recover` returns the lost run's
     /// contributors (stored as Staged) to Queued, `recycle` keeps queued work for the next
     /// executor. Attempts are kept.
-    InputsRequeued { inputs: Vec<InputId> },
+    InputsRequeued {
+        /// The durable inputs queued again.
+        inputs: Vec<InputId>,
+    },
     /// `reset`: the kernel forgot every input and idempotency key of the session, so every
     /// stored input row goes too (otherwise a reused id or key would conflict with, or after
     /// a restart be bound to, an input the kernel no longer knows). The phase stays.
@@ -113,11 +140,20 @@ pub enum StoreWrite {
     /// remembers a fixed number of finished inputs): their rows go, and their ids and
     /// idempotency keys may be accepted again. A stored row must be terminal; an id with
     /// no row is already gone and is skipped.
-    InputsEvicted { inputs: Vec<InputId> },
+    InputsEvicted {
+        /// The durable inputs the kernel forgot.
+        inputs: Vec<InputId>,
+    },
     /// Inputs ended outside a run (stop, retire, reset, destroy, operations on accept, ...).
-    InputsTerminal { rows: Vec<TerminalRow> },
+    InputsTerminal {
+        /// One row per durable input that ended.
+        rows: Vec<TerminalRow>,
+    },
     /// The session's kernel phase changed.
-    Lifecycle { phase: RuntimePhase },
+    Lifecycle {
+        /// The phase the session is in now.
+        phase: RuntimePhase,
+    },
     /// The session was unregistered: all its rows go.
     SessionRemoved,
 }
@@ -125,15 +161,26 @@ pub enum StoreWrite {
 /// Discriminant of [`StoreWrite`], for fault injection and counting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum WriteKind {
+    /// [`StoreWrite::InputAccepted`]: a durable input was accepted.
     InputAccepted,
+    /// [`StoreWrite::InputsStaged`]: a run started.
     InputsStaged,
+    /// [`StoreWrite::RunCommitted`]: a run committed.
     RunCommitted,
+    /// [`StoreWrite::RunFailed`]: a run failed or was cancelled.
     RunFailed,
+    /// [`StoreWrite::InputsRequeued`]: `recycle` or `recover` kept inputs for the next
+    /// executor.
     InputsRequeued,
+    /// [`StoreWrite::InputsForgotten`]: `reset` forgot every input.
     InputsForgotten,
+    /// [`StoreWrite::InputsEvicted`]: finished inputs forgotten past the remembered window.
     InputsEvicted,
+    /// [`StoreWrite::InputsTerminal`]: inputs ended outside a run.
     InputsTerminal,
+    /// [`StoreWrite::Lifecycle`]: the session's phase changed.
     Lifecycle,
+    /// [`StoreWrite::SessionRemoved`]: the session was unregistered.
     SessionRemoved,
 }
 
@@ -143,6 +190,7 @@ impl WriteKind {
 }
 
 impl StoreWrite {
+    /// Which kind of write this is, without its data.
     pub fn kind(&self) -> WriteKind {
         match self {
             Self::InputAccepted { .. } => WriteKind::InputAccepted,
@@ -162,13 +210,18 @@ impl StoreWrite {
 /// One input's persisted state.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StoredInputRecord {
+    /// The input as accepted, with its admission sequence number.
     pub input: StoredInput,
+    /// The last phase written for it: `Queued`, `Staged`, `Consumed` or `Abandoned`
+    /// (`Applied` is never written).
     pub phase: InputPhase,
     /// Number of times the input was staged.
     pub attempts: u32,
     /// The run it is (or was last) bound to.
     pub run: Option<RunId>,
+    /// Why it was abandoned, once it was.
     pub reason: Option<AbandonReason>,
+    /// The error of its last failed run, as its terminal row carried it.
     pub error: Option<String>,
 }
 
@@ -186,11 +239,13 @@ pub struct StoredSession {
 }
 
 impl StoredSession {
+    /// The stored row of input `id`, if there is one (only durable inputs have rows).
     pub fn input(&self, id: &InputId) -> Option<&StoredInputRecord> {
         self.inputs.iter().find(|r| &r.input.input.header.id == id)
     }
 }
 
+/// Why a [`RuntimeStore`] write or load failed; a failed write wrote nothing.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum StoreError {
@@ -392,6 +447,7 @@ pub struct InMemoryStore {
 }
 
 impl InMemoryStore {
+    /// An empty store with no injected failures.
     pub fn new() -> Self {
         Self::default()
     }
@@ -423,6 +479,7 @@ impl InMemoryStore {
             .map(SessionRecord::snapshot)
     }
 
+    /// One input's stored row, if it has one (only durable inputs do); no fault injection.
     pub fn input(&self, session: &SessionId, input: &InputId) -> Option<StoredInputRecord> {
         self.lock()
             .sessions

@@ -43,6 +43,7 @@ impl Step {
         Self::Block(Box::new(step))
     }
 
+    /// Shorthand for `Step::Fail(message.into())`.
     pub fn fail(message: impl Into<String>) -> Self {
         Self::Fail(message.into())
     }
@@ -195,6 +196,7 @@ impl ScriptedExecutor {
             .count()
     }
 
+    /// How many times the executor's stop hook was called.
     pub fn stop_calls(&self) -> usize {
         self.state().stop_calls
     }

@@ -113,13 +113,21 @@ pub enum HandlingMode {
 /// The kind of an input, derived from its body (see `RuntimeInput::kind`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum InputKind {
+    /// A user turn; always runs alone, and may not be `Derived`.
     Prompt,
+    /// A one-way message from a peer agent.
     PeerMessage,
+    /// A request from a peer; must carry a non-empty request id.
     PeerRequest,
+    /// A response to a peer request that is not the last one; may omit the request id.
     PeerResponseProgress,
+    /// The last response to a peer request; must name the request.
     PeerResponseTerminal,
+    /// A notification from outside the agent system.
     ExternalEvent,
+    /// Work the agent scheduled for itself.
     Continuation,
+    /// Consumed on accept, never handed to the executor; may not be `Derived`.
     Operation,
 }
 
@@ -127,12 +135,20 @@ pub enum InputKind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[non_exhaustive]
 pub enum AbandonReason {
+    /// `retire` on a session without a loop: queued work had nothing to drain it.
     Retired,
+    /// `reset` abandoned it while it was queued; the session then forgets it.
     Reset,
+    /// `stop`, or the executor returning `Err(Stopped)`, ended the session's work while the
+    /// input was pending.
     Stopped,
+    /// `destroy` ended the session while the input was pending.
     Destroyed,
+    /// Its run was cancelled (the executor returned `Err(Cancelled)`); it is not retried.
     Cancelled,
+    /// Its last allowed run (the third) failed or was lost to `recover`.
     MaxAttemptsExhausted,
+    /// `unregister_session` removed the session while the input was pending.
     Unregistered,
 }
 
@@ -162,6 +178,7 @@ impl InputPhase {
 /// Coarse lifecycle phase of a session, as the kernel reports it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum RuntimePhase {
+    /// Created, but its first `register_session` has not completed yet.
     Initializing,
     /// Registered, no executor loop attached.
     Idle,
