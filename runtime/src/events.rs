@@ -28,7 +28,8 @@ pub struct RuntimeEvent {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub enum EventKind {
-    /// Published after the input is durable, i.e. when `accept` is about to return Accepted.
+    /// Published when `accept` is about to return Accepted: after the store write for a
+    /// durable input; ephemeral and derived inputs have none.
     InputAccepted {
         /// The caller's id of the new input.
         input: InputId,

@@ -115,7 +115,8 @@ pub enum StoreWrite {
         /// A `Consumed` row for each durable contributor.
         terminal: Vec<TerminalRow>,
     },
-    /// A run failed: `requeued` inputs go back to Queued (binding cleared, attempts kept),
+    /// A run failed: `requeued` inputs go back to Queued (attempts kept; `run` still names
+    /// the run they were last bound to),
     /// `terminal` ones ended (e.g. attempts exhausted, cancelled).
     RunFailed {
         /// The run that failed or was cancelled.
