@@ -232,7 +232,7 @@ impl Subject {
                 SessionRuntime::new()
             });
             for id in &ids {
-                rt.ensure_executor(id.clone(), Arc::new(Noop))
+                rt.ensure_executor(id, Arc::new(Noop))
                     .await
                     .expect("attach");
             }

@@ -180,9 +180,7 @@ async fn run() -> Result<Summary, Box<dyn std::error::Error>> {
     let mut events = runtime.subscribe();
     let session = SessionId::from("demo");
     let (agent, mut parked) = DemoAgent::new();
-    runtime
-        .ensure_executor(session.clone(), Arc::new(agent))
-        .await?;
+    runtime.ensure_executor(&session, Arc::new(agent)).await?;
     println!("session {session} registered, executor attached");
     let mut outcomes = Vec::new();
 

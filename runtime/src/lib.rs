@@ -34,7 +34,7 @@
 //! async fn demo() -> Result<(), RuntimeError> {
 //!     let runtime = SessionRuntime::new();
 //!     let session = SessionId::from("s1");
-//!     runtime.ensure_executor(session.clone(), Arc::new(Agent)).await?;
+//!     runtime.ensure_executor(&session, Arc::new(Agent)).await?;
 //!     let acceptance = runtime.accept(&session, RuntimeInput::prompt("p1", "hello")).await?;
 //!     let outcome = acceptance.completion.expect("a prompt has a handle").await;
 //!     println!("{outcome:?}");

@@ -545,8 +545,8 @@ impl SessionRuntime {
     /// Registers a session without an executor: inputs queue until one is attached.
     /// Returns whether it was new. Registering again is harmless; a destroyed session
     /// cannot come back.
-    pub async fn register_session(&self, id: SessionId) -> RuntimeResult<bool> {
-        let inner = self.inner.clone();
+    pub async fn register_session(&self, id: &SessionId) -> RuntimeResult<bool> {
+        let (inner, id) = (self.inner.clone(), id.clone());
         detached(async move { inner.register_session(id).await }).await
     }
 
@@ -556,10 +556,10 @@ impl SessionRuntime {
     /// this call attached. A stopped session is revived this way.
     pub async fn ensure_executor(
         &self,
-        id: SessionId,
+        id: &SessionId,
         executor: Arc<dyn Executor>,
     ) -> RuntimeResult<bool> {
-        let inner = self.inner.clone();
+        let (inner, id) = (self.inner.clone(), id.clone());
         detached(async move { inner.ensure_executor(id, executor).await }).await
     }
 

@@ -66,7 +66,7 @@ async fn many_tasks_on_one_session() {
     let s = sid("s");
     let exec = mixed_executor();
     runtime
-        .ensure_executor(s.clone(), Arc::new(exec.clone()))
+        .ensure_executor(&s, Arc::new(exec.clone()))
         .await
         .unwrap();
     let events = collector(&runtime);
@@ -144,7 +144,7 @@ async fn many_tasks_on_one_session() {
                 runtime.stop(&s).await.unwrap();
                 tokio::time::sleep(Duration::from_millis(1)).await;
                 runtime
-                    .ensure_executor(s.clone(), Arc::new(exec.clone()))
+                    .ensure_executor(&s, Arc::new(exec.clone()))
                     .await
                     .unwrap();
             }
@@ -159,7 +159,7 @@ async fn many_tasks_on_one_session() {
     within(stopper).await.unwrap();
     // Quiesce: make sure a loop is attached and let it drain.
     runtime
-        .ensure_executor(s.clone(), Arc::new(exec.clone()))
+        .ensure_executor(&s, Arc::new(exec.clone()))
         .await
         .unwrap();
     runtime.wake(&s).await.unwrap();
@@ -256,7 +256,7 @@ async fn many_sessions_at_once() {
             let done = Arc::new(AtomicBool::new(false));
             let release = releaser(exec.clone(), done.clone());
             runtime
-                .ensure_executor(s.clone(), Arc::new(exec.clone()))
+                .ensure_executor(&s, Arc::new(exec.clone()))
                 .await
                 .unwrap();
             let mut accepted = Vec::new();
@@ -282,7 +282,7 @@ async fn many_sessions_at_once() {
                 if i % 8 == 7 {
                     runtime.stop(&s).await.unwrap();
                     runtime
-                        .ensure_executor(s.clone(), Arc::new(exec.clone()))
+                        .ensure_executor(&s, Arc::new(exec.clone()))
                         .await
                         .unwrap();
                 }
@@ -320,7 +320,7 @@ async fn unregister_and_destroy_race_with_accepts() {
         let exec = mixed_executor();
         execs.push(exec.clone());
         runtime
-            .ensure_executor(s.clone(), Arc::new(exec.clone()))
+            .ensure_executor(&s, Arc::new(exec.clone()))
             .await
             .unwrap();
         for t in 0..3 {

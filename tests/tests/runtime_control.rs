@@ -47,7 +47,7 @@ async fn a_boundary_cancel_while_idle_does_not_cancel_the_next_run() {
     assert!(!runtime.cancel_after_boundary(&s).await.unwrap());
     // Also harmless on a session without an executor.
     let idle = sid("idle");
-    runtime.register_session(idle.clone()).await.unwrap();
+    runtime.register_session(&idle).await.unwrap();
     assert!(!runtime.cancel_after_boundary(&idle).await.unwrap());
 
     exec.push(Step::blocked(Step::Echo));
@@ -64,7 +64,7 @@ async fn boundary_cancel_without_a_live_handle_is_recorded_but_the_run_completes
     let s = sid("s");
     let exec = ScriptedExecutor::without_live_handles();
     runtime
-        .ensure_executor(s.clone(), Arc::new(exec.clone()))
+        .ensure_executor(&s, Arc::new(exec.clone()))
         .await
         .unwrap();
     exec.push(Step::blocked(Step::Echo));
@@ -147,7 +147,7 @@ async fn stop_abandons_pending_work_calls_the_hook_once_and_can_be_revived() {
     let revived = ScriptedExecutor::new();
     assert!(
         runtime
-            .ensure_executor(s.clone(), Arc::new(revived.clone()))
+            .ensure_executor(&s, Arc::new(revived.clone()))
             .await
             .unwrap()
     );
@@ -162,7 +162,7 @@ async fn stop_abandons_pending_work_calls_the_hook_once_and_can_be_revived() {
 async fn stop_without_an_executor_abandons_queued_work() {
     let runtime = SessionRuntime::new();
     let s = sid("s");
-    runtime.register_session(s.clone()).await.unwrap();
+    runtime.register_session(&s).await.unwrap();
     let a = accept(&runtime, &s, prompt("a")).await;
     let report = runtime.stop(&s).await.unwrap();
     assert_eq!(report.abandoned, 1);
@@ -172,7 +172,7 @@ async fn stop_without_an_executor_abandons_queued_work() {
     runtime.stop(&s).await.unwrap();
     assert_eq!(exec.stop_calls(), 1);
     runtime
-        .ensure_executor(s.clone(), Arc::new(exec.clone()))
+        .ensure_executor(&s, Arc::new(exec.clone()))
         .await
         .unwrap();
     assert!(is_completed(
@@ -223,7 +223,7 @@ async fn retire_with_a_loop_drains_then_retires_and_refuses_new_input() {
     assert_eq!(runtime.retire(&s).await.unwrap(), ControlReport::default());
     assert_eq!(
         runtime
-            .ensure_executor(s.clone(), Arc::new(ScriptedExecutor::new()))
+            .ensure_executor(&s, Arc::new(ScriptedExecutor::new()))
             .await
             .unwrap_err(),
         RuntimeError::Retired(s.clone())
@@ -247,7 +247,7 @@ async fn retire_with_nothing_left_retires_at_once() {
 async fn retire_without_a_loop_abandons_queued_work() {
     let runtime = SessionRuntime::new();
     let s = sid("s");
-    runtime.register_session(s.clone()).await.unwrap();
+    runtime.register_session(&s).await.unwrap();
     let a = accept(&runtime, &s, prompt("a")).await;
     let b = accept(&runtime, &s, msg("b").steer()).await;
     let report = runtime.retire(&s).await.unwrap();
@@ -293,7 +293,7 @@ async fn reset_abandons_everything_and_returns_to_idle() {
     assert_eq!(again.outcome, AcceptOutcome::Accepted);
     assert_eq!(exec.stop_calls(), 0);
     runtime
-        .ensure_executor(s.clone(), Arc::new(exec.clone()))
+        .ensure_executor(&s, Arc::new(exec.clone()))
         .await
         .unwrap();
     assert!(is_completed(&outcome(again.completion.unwrap()).await));
@@ -343,7 +343,7 @@ async fn recycle_keeps_queued_work_and_waiters_in_order() {
     assert_eq!(exec.stop_calls(), 0);
     let next = ScriptedExecutor::new();
     runtime
-        .ensure_executor(s.clone(), Arc::new(next.clone()))
+        .ensure_executor(&s, Arc::new(next.clone()))
         .await
         .unwrap();
     for h in handles {
@@ -431,7 +431,7 @@ async fn recover_puts_the_lost_run_back_in_front() {
 
     let next = ScriptedExecutor::new();
     runtime
-        .ensure_executor(s.clone(), Arc::new(next.clone()))
+        .ensure_executor(&s, Arc::new(next.clone()))
         .await
         .unwrap();
     assert!(is_completed(&outcome(a).await));
@@ -462,7 +462,7 @@ async fn a_panicking_executor_fails_the_run_and_the_loop_survives() {
     let runtime = SessionRuntime::new();
     let s = sid("s");
     runtime
-        .ensure_executor(s.clone(), Arc::new(PanicsOnBad))
+        .ensure_executor(&s, Arc::new(PanicsOnBad))
         .await
         .unwrap();
     let bad = accept(&runtime, &s, prompt("bad")).await;
@@ -508,11 +508,8 @@ async fn destroy_is_terminal_for_every_later_call() {
         err
     );
     assert_eq!(runtime.wake(&s).await.unwrap_err(), err);
-    assert_eq!(runtime.register_session(s.clone()).await.unwrap_err(), err);
-    assert_eq!(
-        runtime.ensure_executor(s.clone(), exec2).await.unwrap_err(),
-        err
-    );
+    assert_eq!(runtime.register_session(&s).await.unwrap_err(), err);
+    assert_eq!(runtime.ensure_executor(&s, exec2).await.unwrap_err(), err);
     assert_eq!(runtime.runtime_state(&s).await.unwrap_err(), err);
     assert_eq!(runtime.input_state(&s, &iid("a")).await.unwrap_err(), err);
     assert_eq!(runtime.list_active_inputs(&s).await.unwrap_err(), err);
@@ -601,7 +598,7 @@ async fn concurrent_unregister_callers_share_one_result() {
     let store = PausableStore::new();
     let runtime = Arc::new(SessionRuntime::with_store(store.clone()));
     let s = sid("s");
-    runtime.register_session(s.clone()).await.unwrap();
+    runtime.register_session(&s).await.unwrap();
     let mut handles = Vec::new();
     for i in 0..3 {
         handles.push(accept(&runtime, &s, prompt(&format!("p{i}"))).await);

@@ -16,8 +16,8 @@ async fn register_is_idempotent_and_queries_see_the_session() {
     let s = sid("s");
     assert!(!runtime.contains_session(&s));
     assert!(!runtime.has_executor(&s));
-    assert!(runtime.register_session(s.clone()).await.unwrap());
-    assert!(!runtime.register_session(s.clone()).await.unwrap());
+    assert!(runtime.register_session(&s).await.unwrap());
+    assert!(!runtime.register_session(&s).await.unwrap());
     assert!(runtime.contains_session(&s));
     assert!(!runtime.has_executor(&s), "registered without an executor");
     let state = runtime.runtime_state(&s).await.unwrap();
@@ -30,7 +30,7 @@ async fn register_is_idempotent_and_queries_see_the_session() {
 async fn attaching_an_executor_drains_inputs_queued_without_one() {
     let runtime = SessionRuntime::new();
     let s = sid("s");
-    runtime.register_session(s.clone()).await.unwrap();
+    runtime.register_session(&s).await.unwrap();
     let handles = vec![
         accept(&runtime, &s, prompt("p1")).await,
         accept(&runtime, &s, prompt("p2")).await,
@@ -47,7 +47,7 @@ async fn attaching_an_executor_drains_inputs_queued_without_one() {
     let exec = ScriptedExecutor::new();
     assert!(
         runtime
-            .ensure_executor(s.clone(), Arc::new(exec.clone()))
+            .ensure_executor(&s, Arc::new(exec.clone()))
             .await
             .unwrap()
     );
@@ -63,7 +63,7 @@ async fn attaching_an_executor_drains_inputs_queued_without_one() {
     let other = ScriptedExecutor::new();
     assert!(
         !runtime
-            .ensure_executor(s.clone(), Arc::new(other.clone()))
+            .ensure_executor(&s, Arc::new(other.clone()))
             .await
             .unwrap()
     );
@@ -81,7 +81,7 @@ async fn ensure_executor_registers_an_unknown_session() {
     let exec = ScriptedExecutor::new();
     assert!(
         runtime
-            .ensure_executor(s.clone(), Arc::new(exec.clone()))
+            .ensure_executor(&s, Arc::new(exec.clone()))
             .await
             .unwrap()
     );
@@ -101,7 +101,7 @@ async fn concurrent_attaches_spawn_exactly_one_loop() {
             let runtime = runtime.clone();
             let s = s.clone();
             let e = e.clone();
-            tokio::spawn(async move { runtime.ensure_executor(s, Arc::new(e)).await })
+            tokio::spawn(async move { runtime.ensure_executor(&s, Arc::new(e)).await })
         })
         .collect();
     let mut attached = Vec::new();
@@ -137,7 +137,7 @@ async fn attaching_races_with_the_registration_of_a_new_session() {
                 let s = s.clone();
                 tokio::spawn(async move {
                     runtime
-                        .ensure_executor(s, Arc::new(ScriptedExecutor::new()))
+                        .ensure_executor(&s, Arc::new(ScriptedExecutor::new()))
                         .await
                 })
             })
@@ -171,7 +171,7 @@ async fn unregister_removes_the_session_and_its_loop() {
         RuntimeError::UnknownSession(s.clone())
     );
     // The id is free again: registering starts a new session from scratch.
-    assert!(runtime.register_session(s.clone()).await.unwrap());
+    assert!(runtime.register_session(&s).await.unwrap());
     assert_eq!(phase(&runtime, &s).await, RuntimePhase::Idle);
     assert_eq!(runtime.input_state(&s, &iid("p1")).await.unwrap(), None);
     assert_eq!(exec.calls(), 1);
@@ -317,7 +317,7 @@ async fn same_key_in_flight_joins_and_runs_once() {
 async fn same_key_while_queued_joins_too() {
     let runtime = SessionRuntime::new();
     let s = sid("s");
-    runtime.register_session(s.clone()).await.unwrap();
+    runtime.register_session(&s).await.unwrap();
     let first = accept(&runtime, &s, msg("a").with_key("k")).await;
     let join = runtime
         .accept_without_wake(&s, msg("b").with_key("k"))
@@ -372,7 +372,7 @@ async fn accepting_in_a_closed_phase_is_a_typed_error() {
     );
 
     let retired = sid("retired");
-    runtime.register_session(retired.clone()).await.unwrap();
+    runtime.register_session(&retired).await.unwrap();
     runtime.retire(&retired).await.unwrap();
     assert_eq!(
         runtime.accept(&retired, prompt("a")).await.unwrap_err(),
@@ -380,7 +380,7 @@ async fn accepting_in_a_closed_phase_is_a_typed_error() {
     );
 
     let stopped = sid("stopped");
-    runtime.register_session(stopped.clone()).await.unwrap();
+    runtime.register_session(&stopped).await.unwrap();
     runtime.stop(&stopped).await.unwrap();
     assert_eq!(
         runtime.accept(&stopped, prompt("a")).await.unwrap_err(),
@@ -388,7 +388,7 @@ async fn accepting_in_a_closed_phase_is_a_typed_error() {
     );
 
     let destroyed = sid("destroyed");
-    runtime.register_session(destroyed.clone()).await.unwrap();
+    runtime.register_session(&destroyed).await.unwrap();
     runtime.destroy(&destroyed).await.unwrap();
     assert_eq!(
         runtime.accept(&destroyed, prompt("a")).await.unwrap_err(),
@@ -518,7 +518,7 @@ async fn one_wake_drains_all_runnable_work() {
 async fn steer_runs_before_queue_in_admission_order_and_prompts_run_alone() {
     let runtime = SessionRuntime::new();
     let s = sid("s");
-    runtime.register_session(s.clone()).await.unwrap();
+    runtime.register_session(&s).await.unwrap();
     let mut handles = Vec::new();
     for input in [
         msg("q1"),
@@ -586,7 +586,7 @@ async fn steer_input_overtakes_queued_work_while_a_run_is_in_flight() {
 async fn generic_failures_retry_without_a_wake_then_exhaust() {
     let runtime = SessionRuntime::new();
     let s = sid("s");
-    runtime.register_session(s.clone()).await.unwrap();
+    runtime.register_session(&s).await.unwrap();
     let always_failing = ScriptedExecutor::with_responder(|p| {
         if p.contributors.iter().any(|c| c.id().as_str() == "bad") {
             Step::fail("boom")
@@ -597,7 +597,7 @@ async fn generic_failures_retry_without_a_wake_then_exhaust() {
     let bad = accept(&runtime, &s, prompt("bad")).await;
     let good = accept(&runtime, &s, prompt("good")).await;
     runtime
-        .ensure_executor(s.clone(), Arc::new(always_failing.clone()))
+        .ensure_executor(&s, Arc::new(always_failing.clone()))
         .await
         .unwrap();
     assert_eq!(
@@ -672,14 +672,14 @@ async fn executor_cancel_abandons_without_retry() {
 async fn executor_stop_takes_the_stop_path() {
     let runtime = SessionRuntime::new();
     let s = sid("s");
-    runtime.register_session(s.clone()).await.unwrap();
+    runtime.register_session(&s).await.unwrap();
     let a = accept(&runtime, &s, prompt("a")).await;
     let b = accept(&runtime, &s, prompt("b")).await;
     // Scripted before it is attached: the loop starts draining a and b at once.
     let exec = ScriptedExecutor::new();
     exec.push(Step::Stop);
     runtime
-        .ensure_executor(s.clone(), Arc::new(exec.clone()))
+        .ensure_executor(&s, Arc::new(exec.clone()))
         .await
         .unwrap();
     let stopped = terminated(TerminationReason::Stopped);
@@ -773,7 +773,7 @@ fn a_mutating_call_outside_a_tokio_runtime_is_refused_before_it_starts() {
     use std::task::{Context, Poll, Waker};
     let runtime = SessionRuntime::new();
     let s = sid("s");
-    let mut call = std::pin::pin!(runtime.register_session(s.clone()));
+    let mut call = std::pin::pin!(runtime.register_session(&s));
     let mut cx = Context::from_waker(Waker::noop());
     match call.as_mut().poll(&mut cx) {
         Poll::Ready(result) => assert_eq!(result, Err(RuntimeError::NoTokioRuntime)),

@@ -116,7 +116,7 @@ async fn a_forgotten_id_and_key_can_be_used_again_and_a_remembered_key_still_ded
 async fn live_inputs_are_never_forgotten() {
     let (runtime, _store) = remembering_runtime(2);
     let s = sid("s");
-    runtime.register_session(s.clone()).await.unwrap();
+    runtime.register_session(&s).await.unwrap();
     // No executor: everything stays queued, so nothing may be forgotten.
     let mut handles = Vec::new();
     for i in 0..5 {
@@ -127,10 +127,7 @@ async fn live_inputs_are_never_forgotten() {
     }
     assert_eq!(runtime.list_active_inputs(&s).await.unwrap().len(), 5);
     let exec = ScriptedExecutor::new();
-    runtime
-        .ensure_executor(s.clone(), Arc::new(exec))
-        .await
-        .unwrap();
+    runtime.ensure_executor(&s, Arc::new(exec)).await.unwrap();
     for h in handles {
         assert!(matches!(within(h).await, CompletionOutcome::Completed(_)));
     }

@@ -193,7 +193,7 @@ async fn run_case(
         outcome_step(table[p.run.0 as usize % table.len()])
     });
     let mut events = runtime.subscribe();
-    runtime.register_session(s.clone()).await.unwrap();
+    runtime.register_session(&s).await.unwrap();
     let mut accepted: Vec<Acceptance_> = Vec::new();
     let mut resets = 0;
     let mut next_id = 0;
@@ -253,11 +253,7 @@ async fn run_case(
                 Ok(())
             }
             Op::Stop => ok_or_expected(runtime.stop(&s).await),
-            Op::Attach => ok_or_expected(
-                runtime
-                    .ensure_executor(s.clone(), Arc::new(exec.clone()))
-                    .await,
-            ),
+            Op::Attach => ok_or_expected(runtime.ensure_executor(&s, Arc::new(exec.clone())).await),
             Op::Retire => ok_or_expected(runtime.retire(&s).await),
             Op::Reset => {
                 let r = runtime.reset(&s).await;
@@ -328,7 +324,7 @@ async fn run_case(
     let phase = runtime.runtime_state(&s).await.unwrap().phase;
     if matches!(phase, RuntimePhase::Idle | RuntimePhase::Stopped) {
         runtime
-            .ensure_executor(s.clone(), Arc::new(exec.clone()))
+            .ensure_executor(&s, Arc::new(exec.clone()))
             .await
             .unwrap();
     }
@@ -343,7 +339,7 @@ async fn run_case(
         // An executor `Stop` may have stopped the session again mid-drain.
         if runtime.runtime_state(&s).await.unwrap().phase == RuntimePhase::Stopped {
             runtime
-                .ensure_executor(s.clone(), Arc::new(exec.clone()))
+                .ensure_executor(&s, Arc::new(exec.clone()))
                 .await
                 .unwrap();
         }

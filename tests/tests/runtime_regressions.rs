@@ -28,7 +28,7 @@ async fn pausable(
     let session = sid(s);
     let exec = ScriptedExecutor::new();
     assert!(
-        within(runtime.ensure_executor(session.clone(), Arc::new(exec.clone())))
+        within(runtime.ensure_executor(&session, Arc::new(exec.clone())))
             .await
             .unwrap()
     );
@@ -232,7 +232,7 @@ async fn c3_an_executor_stop_is_retried_until_durable() {
     let exec = ScriptedExecutor::new();
     assert!(
         runtime
-            .ensure_executor(s.clone(), Arc::new(exec.clone()))
+            .ensure_executor(&s, Arc::new(exec.clone()))
             .await
             .unwrap()
     );
@@ -267,7 +267,7 @@ async fn c3_an_executor_stop_is_retried_until_durable() {
     // Attaching again revives the session.
     assert!(
         runtime
-            .ensure_executor(s.clone(), Arc::new(exec.clone()))
+            .ensure_executor(&s, Arc::new(exec.clone()))
             .await
             .unwrap()
     );
@@ -295,7 +295,7 @@ async fn c4_recover() {
     let b = accept(&runtime, &s, msg("b")).await;
     let next = ScriptedExecutor::new();
     assert!(
-        within(runtime.ensure_executor(s.clone(), Arc::new(next.clone())))
+        within(runtime.ensure_executor(&s, Arc::new(next.clone())))
             .await
             .unwrap()
     );
@@ -332,7 +332,7 @@ async fn c4_recycle() {
     let s = sid("recycle");
     let exec = ScriptedExecutor::new();
     assert!(
-        within(runtime.ensure_executor(s.clone(), Arc::new(exec.clone())))
+        within(runtime.ensure_executor(&s, Arc::new(exec.clone())))
             .await
             .unwrap()
     );
@@ -377,7 +377,7 @@ async fn c4_recycle() {
     let c = accept(&runtime, &s, msg("c")).await;
     let next = ScriptedExecutor::new();
     assert!(
-        within(runtime.ensure_executor(s.clone(), Arc::new(next.clone())))
+        within(runtime.ensure_executor(&s, Arc::new(next.clone())))
             .await
             .unwrap()
     );
@@ -532,7 +532,7 @@ async fn c5_consumer_callbacks_run_outside_the_runtime_locks() {
         factory_calls: AtomicUsize::new(0),
     });
     assert!(
-        within(runtime.ensure_executor(s.clone(), executor.clone()))
+        within(runtime.ensure_executor(&s, executor.clone()))
             .await
             .unwrap()
     );
@@ -615,7 +615,7 @@ async fn c6_destroyed_is_visible_only_after_the_destroy_is_durable() {
     let store = PausableStore::new();
     let runtime = Arc::new(SessionRuntime::with_store(store.clone()));
     let s = sid("survives");
-    runtime.register_session(s.clone()).await.unwrap();
+    runtime.register_session(&s).await.unwrap();
     let (destroying, accepting) = destroy_with_accept_behind(&runtime, &store, &s).await;
     store.inner.fail_next_writes(1);
     store.resume();
@@ -634,7 +634,7 @@ async fn c6_destroyed_is_visible_only_after_the_destroy_is_durable() {
 
     // The destroy succeeds: the accept behind it learns Destroyed, after the fact.
     let s = sid("destroyed");
-    runtime.register_session(s.clone()).await.unwrap();
+    runtime.register_session(&s).await.unwrap();
     let (destroying, accepting) = destroy_with_accept_behind(&runtime, &store, &s).await;
     store.resume();
     within(destroying).await.unwrap().expect("destroy");
@@ -667,7 +667,7 @@ async fn c7_calls_kept_without_polling_do_not_hold_the_gate() {
     let store = PausableStore::new();
     let runtime = Arc::new(SessionRuntime::with_store(store.clone()));
     let s = sid("s");
-    runtime.register_session(s.clone()).await.unwrap();
+    runtime.register_session(&s).await.unwrap();
     // Hold the gate: an accept whose store write is paused.
     store.pause();
     let holder = {
@@ -711,7 +711,7 @@ async fn recovering_a_run_on_its_last_attempt_abandons_its_input() {
         }
     });
     runtime
-        .ensure_executor(s.clone(), Arc::new(first.clone()))
+        .ensure_executor(&s, Arc::new(first.clone()))
         .await
         .unwrap();
     let a = accept(&runtime, &s, prompt("a")).await;

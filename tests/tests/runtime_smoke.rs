@@ -9,7 +9,7 @@ async fn prompts_run_and_complete() {
     let runtime = SessionRuntime::new();
     let session = SessionId::from("s1");
     let executor = ScriptedExecutor::new();
-    runtime.register_session(session.clone()).await.unwrap();
+    runtime.register_session(&session).await.unwrap();
     let a = runtime
         .accept(&session, RuntimeInput::prompt("p1", "hello"))
         .await
@@ -17,7 +17,7 @@ async fn prompts_run_and_complete() {
     assert_eq!(a.outcome, AcceptOutcome::Accepted);
     assert!(
         runtime
-            .ensure_executor(session.clone(), Arc::new(executor.clone()))
+            .ensure_executor(&session, Arc::new(executor.clone()))
             .await
             .unwrap()
     );
@@ -50,7 +50,7 @@ async fn dropping_the_runtime_ends_its_loops_and_releases_waiters() {
     let session = SessionId::from("s1");
     let runtime = SessionRuntime::new();
     runtime
-        .ensure_executor(session.clone(), Arc::new(executor.clone()))
+        .ensure_executor(&session, Arc::new(executor.clone()))
         .await
         .unwrap();
     let first = runtime

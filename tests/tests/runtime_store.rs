@@ -34,7 +34,7 @@ async fn the_store_row_and_every_attempt_share_one_copy_of_the_input() {
 async fn durable_inputs_are_stored_before_accepted_and_others_never() {
     let (runtime, store) = runtime_with_store();
     let s = sid("s");
-    runtime.register_session(s.clone()).await.unwrap();
+    runtime.register_session(&s).await.unwrap();
     let _d = accept(&runtime, &s, prompt("durable").with_key("k")).await;
     let _e = accept(
         &runtime,
@@ -96,11 +96,11 @@ async fn a_failed_register_write_leaves_no_session() {
     let s = sid("s");
     store.fail_next_writes(1);
     assert!(matches!(
-        runtime.register_session(s.clone()).await.unwrap_err(),
+        runtime.register_session(&s).await.unwrap_err(),
         RuntimeError::Store(_)
     ));
     assert!(!runtime.contains_session(&s));
-    assert!(runtime.register_session(s.clone()).await.unwrap());
+    assert!(runtime.register_session(&s).await.unwrap());
 }
 
 #[tokio::test]
@@ -131,7 +131,7 @@ async fn staged_rows_are_written_before_the_executor_runs() {
 async fn each_run_commits_with_one_write_holding_receipt_and_terminal_rows() {
     let (runtime, store) = runtime_with_store();
     let s = sid("s");
-    runtime.register_session(s.clone()).await.unwrap();
+    runtime.register_session(&s).await.unwrap();
     let mut handles = Vec::new();
     for input in [
         prompt("p1"),
@@ -229,11 +229,11 @@ async fn lifecycle_and_terminal_rows_follow_the_kernel() {
     let (runtime, store) = runtime_with_store();
     let s = sid("s");
     let stored_phase = |store: &InMemoryStore| store.session(&s).and_then(|x| x.phase);
-    runtime.register_session(s.clone()).await.unwrap();
+    runtime.register_session(&s).await.unwrap();
     assert_eq!(stored_phase(&store), Some(RuntimePhase::Idle));
     let exec = ScriptedExecutor::with_responder(|_| Step::fail("boom"));
     runtime
-        .ensure_executor(s.clone(), Arc::new(exec.clone()))
+        .ensure_executor(&s, Arc::new(exec.clone()))
         .await
         .unwrap();
     assert_eq!(stored_phase(&store), Some(RuntimePhase::Attached));
@@ -278,7 +278,7 @@ async fn recover_requeues_the_stored_rows_of_the_lost_run() {
     let s = sid("s");
     let old = ScriptedExecutor::new();
     runtime
-        .ensure_executor(s.clone(), Arc::new(old.clone()))
+        .ensure_executor(&s, Arc::new(old.clone()))
         .await
         .unwrap();
     old.push(Step::blocked(Step::Echo));
@@ -289,7 +289,7 @@ async fn recover_requeues_the_stored_rows_of_the_lost_run() {
     assert_eq!(row.phase, InputPhase::Queued);
     assert_eq!(store.session(&s).unwrap().phase, Some(RuntimePhase::Idle));
     runtime
-        .ensure_executor(s.clone(), Arc::new(ScriptedExecutor::new()))
+        .ensure_executor(&s, Arc::new(ScriptedExecutor::new()))
         .await
         .unwrap();
     assert!(is_completed(&outcome(a).await));
@@ -395,8 +395,8 @@ async fn a_run_ended_by_stop_is_reported_finished() {
 async fn events_name_their_session() {
     let runtime = SessionRuntime::new();
     let mut events = runtime.subscribe();
-    runtime.register_session(sid("x")).await.unwrap();
-    runtime.register_session(sid("y")).await.unwrap();
+    runtime.register_session(&sid("x")).await.unwrap();
+    runtime.register_session(&sid("y")).await.unwrap();
     let _x = accept(&runtime, &sid("x"), prompt("a")).await;
     let _y = accept(&runtime, &sid("y"), prompt("a")).await;
     let first = events.recv().await.unwrap();
@@ -469,10 +469,7 @@ async fn an_executor_may_call_back_into_the_runtime() {
         seen: Mutex::new(Vec::new()),
     });
     exec.runtime.set(Arc::downgrade(&runtime)).ok();
-    runtime
-        .ensure_executor(s.clone(), exec.clone())
-        .await
-        .unwrap();
+    runtime.ensure_executor(&s, exec.clone()).await.unwrap();
     let p = accept(&runtime, &s, prompt("p")).await;
     assert_eq!(
         outcome(p).await,
@@ -505,11 +502,11 @@ async fn a_blocked_session_does_not_hold_up_another() {
     let slow = ScriptedExecutor::with_responder(|_| Step::blocked(Step::Echo));
     let fast = ScriptedExecutor::new();
     runtime
-        .ensure_executor(a.clone(), Arc::new(slow.clone()))
+        .ensure_executor(&a, Arc::new(slow.clone()))
         .await
         .unwrap();
     runtime
-        .ensure_executor(b.clone(), Arc::new(fast.clone()))
+        .ensure_executor(&b, Arc::new(fast.clone()))
         .await
         .unwrap();
     let stuck = accept(&runtime, &a, prompt("x")).await;
@@ -523,7 +520,7 @@ async fn a_blocked_session_does_not_hold_up_another() {
         }
         runtime.stop(&b).await.unwrap();
         runtime
-            .ensure_executor(b.clone(), Arc::new(fast.clone()))
+            .ensure_executor(&b, Arc::new(fast.clone()))
             .await
             .unwrap();
         assert_eq!(
@@ -545,8 +542,8 @@ async fn a_session_waiting_on_its_store_write_does_not_hold_up_queries_of_others
     let store = PausableStore::new();
     let runtime = Arc::new(SessionRuntime::with_store(store.clone()));
     let (a, b) = (sid("a"), sid("b"));
-    runtime.register_session(a.clone()).await.unwrap();
-    runtime.register_session(b.clone()).await.unwrap();
+    runtime.register_session(&a).await.unwrap();
+    runtime.register_session(&b).await.unwrap();
     store.pause();
     let pending = tokio::spawn({
         let runtime = runtime.clone();
@@ -600,7 +597,7 @@ async fn a_panicking_store_write_rolls_the_kernel_back() {
     });
     let runtime = SessionRuntime::with_store(store.clone());
     let s = sid("s");
-    runtime.register_session(s.clone()).await.unwrap();
+    runtime.register_session(&s).await.unwrap();
     let err = runtime
         .accept(&s, prompt("a"))
         .await

@@ -68,7 +68,7 @@ async fn run_case(ops: Vec<Op>, outcomes: Vec<u8>, remember: u64) -> Result<(), 
     let exec = ScriptedExecutor::with_responder(move |p| {
         outcome_step(table[p.run.0 as usize % table.len()])
     });
-    runtime.register_session(s.clone()).await.unwrap();
+    runtime.register_session(&s).await.unwrap();
     let mut handles = Vec::new();
     let mut ids: HashSet<String> = HashSet::new();
     for op in ops {
@@ -108,7 +108,7 @@ async fn run_case(ops: Vec<Op>, outcomes: Vec<u8>, remember: u64) -> Result<(), 
             }
             Op::Stop => runtime.stop(&s).await.map(|_| ()),
             Op::Attach => runtime
-                .ensure_executor(s.clone(), Arc::new(exec.clone()))
+                .ensure_executor(&s, Arc::new(exec.clone()))
                 .await
                 .map(|_| ()),
             Op::Reset => runtime.reset(&s).await.map(|_| ()),
@@ -195,7 +195,7 @@ async fn run_case(ops: Vec<Op>, outcomes: Vec<u8>, remember: u64) -> Result<(), 
         let phase = runtime.runtime_state(&s).await.unwrap().phase;
         if matches!(phase, RuntimePhase::Idle | RuntimePhase::Stopped) {
             runtime
-                .ensure_executor(s.clone(), Arc::new(exec.clone()))
+                .ensure_executor(&s, Arc::new(exec.clone()))
                 .await
                 .unwrap();
         }

@@ -81,7 +81,7 @@ pub async fn attach(runtime: &SessionRuntime, session: &SessionId) -> ScriptedEx
     let exec = ScriptedExecutor::new();
     assert!(
         runtime
-            .ensure_executor(session.clone(), Arc::new(exec.clone()))
+            .ensure_executor(session, Arc::new(exec.clone()))
             .await
             .unwrap(),
         "a new executor was attached"
