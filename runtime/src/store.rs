@@ -216,8 +216,8 @@ pub struct StoredInputRecord {
     /// The last phase written for it: `Queued`, `Staged`, `Consumed` or `Abandoned`
     /// (`Applied` is never written).
     pub phase: InputPhase,
-    /// Number of times the input was staged.
-    pub attempts: u32,
+    /// Number of times the input was staged (counted like `InputState::attempts`).
+    pub attempts: u64,
     /// The run it is (or was last) bound to.
     pub run: Option<RunId>,
     /// Why it was abandoned, once it was.
