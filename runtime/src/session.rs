@@ -422,7 +422,18 @@ impl Session {
             if let Err(bug) = rolled_back {
                 tracing::error!(session = %self.id, %bug, "rollback after a failed store write");
             }
-            tracing::warn!(session = %self.id, error = %e, "store write failed; transition rolled back");
+            match &e {
+                // The store holds something the kernel does not: retrying cannot help, and
+                // the session may not make progress until someone looks.
+                StoreError::Conflict(_) => tracing::error!(
+                    session = %self.id,
+                    error = %e,
+                    "the store refused a write as contradicting what it holds; transition rolled back"
+                ),
+                _ => {
+                    tracing::warn!(session = %self.id, error = %e, "store write failed; transition rolled back")
+                }
+            }
             return Err(RuntimeError::Store(e));
         }
         let mut core = lock(&self.core);
