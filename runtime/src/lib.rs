@@ -54,6 +54,7 @@ mod control;
 pub mod error;
 pub mod events;
 pub mod executor;
+mod gate;
 // Generated items carry the spec's own doc comments: the spec decides what is documented.
 #[allow(missing_docs)]
 pub mod generated;

@@ -5,6 +5,7 @@ use crate::completion::CompletionHandle;
 use crate::error::{RuntimeError, RuntimeResult};
 use crate::events::{EventBus, RuntimeEvent};
 use crate::executor::Executor;
+use crate::gate::GateGuard;
 use crate::generated::session as k;
 use crate::input::RuntimeInput;
 use crate::kernel_io;
@@ -261,11 +262,10 @@ impl Registry {
         }
     }
 
-    /// Accepts `input` (waking the loop if `wake`), as one `detached` operation. The wait
-    /// for a contended gate happens inside it, on its own task: were it on the caller's
-    /// task, a caller that kept this future without polling it (a `buffered` stream
-    /// waiting on an earlier completion, a `select!` arm) would hold the gate once it was
-    /// handed over, and the session would stop.
+    /// Accepts `input` (waking the loop if `wake`), as one `detached` operation. It waits
+    /// for the gate to be free rather than queueing for it (`Gate::lock_when_free`), which
+    /// keeps a stream of accepts from forming a convoy with the loop; a contended wait
+    /// happens on the operation's own task, like every other.
     async fn admit(
         self: Arc<Self>,
         id: SessionId,
@@ -274,7 +274,7 @@ impl Registry {
     ) -> RuntimeResult<Acceptance> {
         let session = self.session(&id)?;
         detached(async move {
-            let gate = session.gate.lock().await;
+            let gate = session.gate.lock_when_free().await;
             self.admit_locked(&id, &session, gate, input, wake).await
         })
         .await
@@ -285,7 +285,7 @@ impl Registry {
         &self,
         id: &SessionId,
         session: &Arc<Session>,
-        gate: tokio::sync::MutexGuard<'_, ()>,
+        gate: GateGuard<'_>,
         input: RuntimeInput,
         wake: bool,
     ) -> RuntimeResult<Acceptance> {
@@ -358,7 +358,7 @@ impl Registry {
         read: impl FnOnce(&Session) -> RuntimeResult<T> + Send + 'static,
     ) -> RuntimeResult<T> {
         let session = self.session(id)?;
-        if let Ok(_gate) = session.gate.try_lock() {
+        if let Some(_gate) = session.gate.try_lock() {
             return read(&session);
         }
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {

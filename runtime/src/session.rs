@@ -7,6 +7,7 @@ use crate::completion::{CompletionHandle, CompletionOutcome, TerminationReason};
 use crate::error::{RuntimeError, RuntimeResult};
 use crate::events::{EventBus, EventKind, RunOutcomeKind};
 use crate::executor::{BoundaryCancel, Executor, Interrupt, RunBoundary, RunOutput};
+use crate::gate::Gate;
 use crate::generated::session as k;
 use crate::input::RuntimeInput;
 use crate::kernel_io::{self, runtime_phase};
@@ -154,7 +155,7 @@ pub(crate) struct Session {
     /// every lock taken costs two atomic instructions on the hot path.
     core: Mutex<Core>,
     /// Serialises multi-step operations on this session; never held across an executor call.
-    pub gate: tokio::sync::Mutex<()>,
+    pub gate: Gate,
     attachment: Mutex<Option<Attachment>>,
     next_seq: AtomicU64,
     next_epoch: AtomicU64,
@@ -224,7 +225,7 @@ impl Session {
                 kernel: k::Authority::new(),
                 ledger: Ledger::default(),
             }),
-            gate: tokio::sync::Mutex::new(()),
+            gate: Gate::default(),
             attachment: Mutex::new(None),
             next_seq: AtomicU64::new(1),
             next_epoch: AtomicU64::new(1),
