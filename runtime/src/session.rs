@@ -67,6 +67,10 @@ pub(crate) enum AfterGate {
     StopExecutor(Arc<dyn Executor>),
     BoundaryCancel(Arc<dyn BoundaryCancel>, RunId),
     Interrupt(Arc<dyn Interrupt>, RunId),
+    /// A detached attachment, dropped here (or with the `Step`) rather than under the core
+    /// lock: it may hold the last reference to the consumer's executor and handles, whose
+    /// `Drop` is consumer code. Kept out of `Step` itself, which every step future carries.
+    Release(Attachment),
 }
 
 impl AfterGate {
@@ -75,6 +79,7 @@ impl AfterGate {
             AfterGate::StopExecutor(executor) => executor.stop().await,
             AfterGate::BoundaryCancel(handle, run) => handle.cancel_after_boundary(run),
             AfterGate::Interrupt(handle, run) => handle.interrupt(run),
+            AfterGate::Release(attachment) => drop(attachment),
         }
     }
 }
@@ -124,10 +129,6 @@ pub(crate) struct Step {
     /// `Session::wake` after releasing the gate.
     pub wake: bool,
     pub after_gate: Vec<AfterGate>,
-    /// The attachment a detach took away. Dropped by whoever holds the `Step`, after the
-    /// core lock is released: it may hold the last reference to the consumer's executor
-    /// and handles, whose `Drop` is consumer code.
-    pub detached: Option<Attachment>,
 }
 
 impl Step {
@@ -593,12 +594,16 @@ impl Session {
                 k::Effect::SpawnLoop => step.spawn_loop = true,
                 k::Effect::Wake if ctx.defer_wake => step.wake = true,
                 k::Effect::Wake => self.wake(),
-                k::Effect::DetachLoop => step.detached = self.detach(),
+                k::Effect::DetachLoop => {
+                    if let Some(a) = self.detach() {
+                        step.after_gate.push(AfterGate::Release(a));
+                    }
+                }
                 k::Effect::StopExecutor => {
                     if let Some(a) = self.detach() {
                         step.after_gate
                             .push(AfterGate::StopExecutor(a.executor.clone()));
-                        step.detached = Some(a);
+                        step.after_gate.push(AfterGate::Release(a));
                     }
                 }
                 k::Effect::Accepted { input, .. } => {
