@@ -11,7 +11,8 @@
 //! `lock_when_free` is that way out, for accepts: it waits, holding no place in the queue,
 //! until the gate is free with nobody queued for it, and only then takes it. It never
 //! overtakes a queued operation, and while it waits it holds nothing, so a caller that
-//! stops polling it cannot stall the session.
+//! stops polling it cannot stall the session. Operations that keep queueing could keep it
+//! out for ever, so after a few releases it did not get, it queues like everyone else.
 
 use std::pin::pin;
 use std::sync::atomic::{AtomicUsize, Ordering, fence};
@@ -39,14 +40,7 @@ impl Drop for GateGuard<'_> {
     fn drop(&mut self) {
         // Released before the waiters are told, so that a woken waiter can find it free.
         self.guard.take();
-        // Pairs with the fence in `lock_when_free`: either this release sees the waiter's
-        // count, or the waiter's `try_lock` sees this release.
-        fence(Ordering::SeqCst);
-        if self.gate.waiting.load(Ordering::Relaxed) > 0 {
-            // With no waiter registered at this instant, the permit is kept for the next
-            // one; a woken waiter whose caller gives up passes it on.
-            self.gate.released.notify_one();
-        }
+        self.gate.tell_a_waiter();
     }
 }
 
@@ -54,7 +48,12 @@ impl Gate {
     /// Takes the gate, queueing first come, first served behind the holder and every
     /// operation already queued.
     pub async fn lock(&self) -> GateGuard<'_> {
+        // A queued caller that gives up after the gate was handed to it returns the gate
+        // without a `GateGuard` ever being dropped; this tells a waiter instead. Declared
+        // before the acquisition, so it is dropped after it, once the gate is back.
+        let mut abandoned = Abandoned(Some(self));
         let guard = self.mutex.lock().await;
+        abandoned.0 = None;
         self.guarded(guard)
     }
 
@@ -71,17 +70,33 @@ impl Gate {
         }
         self.waiting.fetch_add(1, Ordering::Relaxed);
         let waiting = WaitingCount(&self.waiting);
-        loop {
+        for _ in 0..Gate::FREE_ATTEMPTS {
             // Registered before the attempt, so a release between the two is not missed; a
             // waiter that loses the race to someone else waits for the next release.
             let mut released = pin!(self.released.notified());
             released.as_mut().enable();
             fence(Ordering::SeqCst);
             if let Some(guard) = self.try_lock() {
-                drop(waiting);
                 return guard;
             }
             released.await;
+        }
+        drop(waiting);
+        self.lock().await
+    }
+
+    /// Releases `lock_when_free` waits for before it queues instead.
+    const FREE_ATTEMPTS: usize = 3;
+
+    /// Wakes one `lock_when_free` waiter, if any, after the gate was let go. The fence pairs
+    /// with the one in `lock_when_free`: either this sees the waiter's count, or the
+    /// waiter's `try_lock` sees the gate free. With no waiter registered at this instant,
+    /// the notification is kept for the next one; a woken waiter whose caller gives up
+    /// passes it on.
+    fn tell_a_waiter(&self) {
+        fence(Ordering::SeqCst);
+        if self.waiting.load(Ordering::Relaxed) > 0 {
+            self.released.notify_one();
         }
     }
 
@@ -89,6 +104,17 @@ impl Gate {
         GateGuard {
             guard: Some(guard),
             gate: self,
+        }
+    }
+}
+
+/// Armed while `Gate::lock` waits; if the wait is abandoned, tells a waiter.
+struct Abandoned<'a>(Option<&'a Gate>);
+
+impl Drop for Abandoned<'_> {
+    fn drop(&mut self) {
+        if let Some(gate) = self.0 {
+            gate.tell_a_waiter();
         }
     }
 }
@@ -225,5 +251,62 @@ mod tests {
         .await
         .expect("every waiter got through");
         assert_eq!(gate.waiting.load(Ordering::Relaxed), 0);
+    }
+
+    /// A queued caller that gives up after the gate was handed to it returns the gate
+    /// without a guard being dropped; a caller waiting for a free gate still hears of it.
+    #[tokio::test(flavor = "current_thread")]
+    async fn an_abandoned_queued_lock_still_wakes_a_waiter() {
+        use std::future::Future;
+        use std::task::{Context, Poll};
+        let gate = Arc::new(Gate::default());
+        let held = gate.lock().await;
+        let waiter = {
+            let gate = gate.clone();
+            tokio::spawn(async move {
+                let _guard = gate.lock_when_free().await;
+            })
+        };
+        tokio::task::yield_now().await;
+        assert_eq!(gate.waiting.load(Ordering::Relaxed), 1);
+        // Queued, polled once, then abandoned after the gate was handed to it.
+        let mut queued = Box::pin(gate.lock());
+        let waker = futures_util::task::noop_waker();
+        assert!(matches!(
+            queued.as_mut().poll(&mut Context::from_waker(&waker)),
+            Poll::Pending
+        ));
+        drop(held);
+        tokio::task::yield_now().await;
+        tokio::task::yield_now().await;
+        drop(queued);
+        timeout(LONG, waiter)
+            .await
+            .expect("the waiter was told")
+            .expect("no panic");
+    }
+
+    /// Two operations that always queue while the other holds the gate never leave it
+    /// free; a caller waiting for a free gate gets in by queueing after a few releases.
+    #[tokio::test(flavor = "current_thread")]
+    async fn a_waiter_is_not_kept_out_by_a_queue_that_never_empties() {
+        let gate = Arc::new(Gate::default());
+        let busy: Vec<_> = (0..2)
+            .map(|_| {
+                let gate = gate.clone();
+                tokio::spawn(async move {
+                    loop {
+                        let _guard = gate.lock().await;
+                        tokio::task::yield_now().await;
+                    }
+                })
+            })
+            .collect();
+        tokio::task::yield_now().await;
+        let waited = timeout(LONG, gate.lock_when_free()).await;
+        for task in busy {
+            task.abort();
+        }
+        assert!(waited.is_ok(), "the waiter got the gate");
     }
 }
