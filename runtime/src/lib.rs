@@ -65,6 +65,7 @@ mod runtime;
 mod runtime_loop;
 mod session;
 pub mod store;
+#[cfg(any(test, feature = "testing"))]
 pub mod testing;
 pub mod types;
 
@@ -86,7 +87,6 @@ pub use store::{
     InMemoryStore, RunReceipt, RuntimeStore, StoreError, StoreWrite, StoredInput,
     StoredInputRecord, StoredSession, TerminalRow, WriteKind,
 };
-pub use testing::{ScriptedExecutor, Step};
 pub use types::{
     AbandonReason, Durability, HandlingMode, InputId, InputKind, InputPhase, RunId, RuntimePhase,
     SessionId,

@@ -1,4 +1,5 @@
-//! A scriptable [`Executor`] for tests, examples and benchmarks.
+//! A scriptable [`Executor`] for tests (the `testing` feature; always on in this crate's own
+//! tests).
 //!
 //! Each `apply` takes the next scripted [`Step`] (or asks the responder when the script is
 //! empty), records the primitive it saw, and acts the step out. A [`Step::Block`] parks the

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use support::*;
+use suricate_runtime::testing::*;
 use suricate_runtime::*;
 use tokio::sync::broadcast::error::RecvError;
 use tokio::task::JoinHandle;

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::task::Poll;
 use support::*;
 use suricate_runtime::generated::session as k;
+use suricate_runtime::testing::*;
 use suricate_runtime::*;
 
 // ---- Boundary cancel and interrupt ---------------------------------------------------------

@@ -6,6 +6,7 @@ mod support;
 use serde_json::json;
 use std::sync::Arc;
 use support::*;
+use suricate_runtime::testing::*;
 use suricate_runtime::*;
 
 // ---- Registration ----------------------------------------------------------------------

@@ -7,6 +7,7 @@ mod support;
 use std::num::NonZeroU64;
 use std::sync::Arc;
 use support::*;
+use suricate_runtime::testing::*;
 use suricate_runtime::*;
 
 /// A runtime whose sessions remember `n` finished inputs, and its store.

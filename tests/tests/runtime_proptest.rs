@@ -11,6 +11,7 @@ use proptest::prelude::*;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use support::*;
+use suricate_runtime::testing::*;
 use suricate_runtime::*;
 use tokio::sync::broadcast;
 

@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::task::{Context, Waker};
 use std::time::Duration;
 use support::*;
+use suricate_runtime::testing::*;
 use suricate_runtime::*;
 
 /// Short enough to give up on a paused store write, long enough for it to have started.

@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 use std::time::Duration;
+use suricate_runtime::testing::*;
 use suricate_runtime::*;
 
 #[tokio::test]

@@ -4,6 +4,7 @@ mod support;
 
 use std::sync::{Arc, Mutex, OnceLock, Weak};
 use support::*;
+use suricate_runtime::testing::*;
 use suricate_runtime::*;
 use tokio::sync::broadcast;
 

@@ -12,6 +12,7 @@ use std::collections::HashSet;
 use std::num::NonZeroU64;
 use std::sync::Arc;
 use support::*;
+use suricate_runtime::testing::*;
 use suricate_runtime::*;
 
 #[derive(Debug, Clone)]

@@ -8,6 +8,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
+use suricate_runtime::testing::*;
 use suricate_runtime::*;
 use tokio::sync::watch;
 
