@@ -7,7 +7,7 @@
 //! senders, and the handle reports `RuntimeTerminated { reason: Dropped }` instead of hanging.
 
 use crate::executor::RunOutput;
-use crate::types::{AbandonReason, InputId};
+use crate::types::{AbandonReason, InputId, display_as_debug};
 use foldhash::HashMap;
 use serde::{Deserialize, Serialize};
 use std::collections::hash_map::Entry;
@@ -33,12 +33,7 @@ pub enum TerminationReason {
     Dropped,
 }
 
-/// The variant's name, as the runtime's other reasons and phases display.
-impl std::fmt::Display for TerminationReason {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        std::fmt::Debug::fmt(self, f)
-    }
-}
+display_as_debug!(TerminationReason);
 
 /// The terminal outcome of one input, shared by every waiter joined on it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

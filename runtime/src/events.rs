@@ -5,7 +5,9 @@
 //! `RecvError::Lagged(n)` and continues with newer events; events are observations, the store
 //! and the kernel remain the truth.
 
-use crate::types::{AbandonReason, InputId, InputKind, InputPhase, RunId, SessionId};
+use crate::types::{
+    AbandonReason, InputId, InputKind, InputPhase, RunId, SessionId, display_as_debug,
+};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -77,12 +79,7 @@ pub enum RunOutcomeKind {
     Stopped,
 }
 
-/// The variant's name, as the runtime's reasons and phases display.
-impl std::fmt::Display for RunOutcomeKind {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        std::fmt::Debug::fmt(self, f)
-    }
-}
+display_as_debug!(RunOutcomeKind);
 
 /// Fan-out of [`RuntimeEvent`]s to any number of subscribers.
 #[derive(Debug, Clone)]

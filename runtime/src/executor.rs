@@ -2,7 +2,9 @@
 //!
 //! The runtime loop calls [`Executor::apply`] once per run, never while holding a kernel lock
 //! or the mutation gate, so an executor may take as long as it needs and may call back into the
-//! runtime (for example to accept a continuation).
+//! runtime (for example to accept a continuation). To do so it keeps a
+//! [`WeakSessionRuntime`](crate::WeakSessionRuntime): the runtime holds the executor, so a
+//! strong handle would keep both alive for ever.
 
 use crate::input::RuntimeInput;
 use crate::types::{RunId, SessionId};
@@ -60,6 +62,7 @@ impl RunOutput {
 
 /// How a run failed; each variant takes a different kernel path.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
+#[non_exhaustive]
 pub enum ExecutorError {
     /// Generic failure: the contributors are retried up to the attempt limit.
     #[error("executor failed: {0}")]

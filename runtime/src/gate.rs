@@ -12,7 +12,8 @@
 //! until the gate is free with nobody queued for it, and only then takes it. It never
 //! overtakes a queued operation, and while it waits it holds nothing, so a caller that
 //! stops polling it cannot stall the session. Operations that keep queueing could keep it
-//! out for ever, so after a few releases it did not get, it queues like everyone else.
+//! out for ever, so once it has been woken three times without getting the gate (each
+//! release wakes one waiter), it queues like everyone else.
 
 use std::pin::pin;
 use std::sync::atomic::{AtomicUsize, Ordering, fence};
@@ -85,7 +86,8 @@ impl Gate {
         self.lock().await
     }
 
-    /// Releases `lock_when_free` waits for before it queues instead.
+    /// How many times `lock_when_free` is woken without getting the gate before it queues
+    /// instead.
     const FREE_ATTEMPTS: usize = 3;
 
     /// Wakes one `lock_when_free` waiter, if any, after the gate was let go. The fence pairs
@@ -287,7 +289,7 @@ mod tests {
     }
 
     /// Two operations that always queue while the other holds the gate never leave it
-    /// free; a caller waiting for a free gate gets in by queueing after a few releases.
+    /// free; a caller waiting for a free gate gets in by queueing after a few wake-ups.
     #[tokio::test(flavor = "current_thread")]
     async fn a_waiter_is_not_kept_out_by_a_queue_that_never_empties() {
         let gate = Arc::new(Gate::default());

@@ -262,13 +262,15 @@ impl RuntimeInput {
         }
     }
 
-    /// The peer request this input belongs to, if its kind carries one.
+    /// The peer request this input belongs to, if its kind carries one. An empty request
+    /// id names no request, as an empty input id names no input.
     pub fn request_id(&self) -> Option<&str> {
-        match &self.body {
-            InputBody::PeerRequest { request_id, .. } => Some(request_id),
+        let id = match &self.body {
+            InputBody::PeerRequest { request_id, .. } => Some(request_id.as_str()),
             InputBody::PeerResponse { request_id, .. } => request_id.as_deref(),
             _ => None,
-        }
+        };
+        id.filter(|id| !id.is_empty())
     }
 }
 
@@ -397,6 +399,10 @@ mod tests {
             Some("r9")
         );
         assert_eq!(RuntimeInput::prompt("a", "b").request_id(), None);
+        assert_eq!(
+            RuntimeInput::peer_request("a", "p", "", "b").request_id(),
+            None
+        );
     }
 
     #[test]

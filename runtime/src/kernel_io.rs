@@ -90,8 +90,7 @@ pub(crate) fn accept(input: &RuntimeInput, handle: u64, wake: bool) -> k::Input 
         lane: lane(input.header.handling),
         durability: durability(input.header.durability),
         key: input.idempotency_key().map(k::IdemKey::from),
-        // An empty request id names no request, as an empty input id names no input.
-        has_request: input.request_id().is_some_and(|r| !r.is_empty()),
+        has_request: input.request_id().is_some(),
         wake,
     }
 }

@@ -2,7 +2,8 @@
 //!
 //! The shell modules hold the consumer-facing vocabulary (`types`, `input`), the executor
 //! seam (`executor`), completion handles (`completion`), the durable store seam (`store`),
-//! the event stream (`events`) and errors (`error`); `testing` has a scriptable executor.
+//! the event stream (`events`) and errors (`error`); `testing` (the `testing` feature) has a
+//! scriptable executor for consumers' tests.
 //!
 //! An agent, and one prompt through a session:
 //!
@@ -81,6 +82,7 @@ pub use executor::{
 pub use input::{InputBody, InputHeader, InputRejection, RuntimeInput};
 pub use runtime::{
     AcceptOutcome, Acceptance, InputState, RuntimeOptions, RuntimeState, SessionRuntime,
+    WeakSessionRuntime,
 };
 pub use session::ControlReport;
 pub use store::{

@@ -38,10 +38,10 @@ impl RuntimeOptions {
     pub const DEFAULT_REMEMBERED_INPUTS: NonZeroU64 = NonZeroU64::new(1024).unwrap();
 
     /// These options with `remembered_inputs` set to `n`.
-    pub fn with_remembered_inputs(self, n: NonZeroU64) -> RuntimeOptions {
-        RuntimeOptions {
-            remembered_inputs: n,
-        }
+    #[must_use]
+    pub const fn with_remembered_inputs(mut self, n: NonZeroU64) -> RuntimeOptions {
+        self.remembered_inputs = n;
+        self
     }
 }
 
@@ -55,6 +55,7 @@ impl Default for RuntimeOptions {
 
 /// What `accept` did with an input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum AcceptOutcome {
     /// A new input was admitted (operations: admitted and consumed at once).
     Accepted,
@@ -461,6 +462,10 @@ impl Drop for Registry {
 /// is a handle to the same sessions, as cheap as cloning an `Arc`) or put it in an `Arc`.
 /// The sessions' loops are detached when the last handle is dropped.
 ///
+/// The runtime holds every session's executor, so an executor that calls back into the
+/// runtime must not hold a clone: the two would keep each other alive for ever. Give it a
+/// [`WeakSessionRuntime`] (`downgrade`) instead.
+///
 /// Every operation that changes a session runs to completion even if the caller stops
 /// waiting (a timeout, a dropped future): the kernel transition, its store write and its
 /// effects finish (or roll back) as one step. Such operations must be called from within
@@ -468,6 +473,20 @@ impl Drop for Registry {
 #[derive(Clone)]
 pub struct SessionRuntime {
     inner: Arc<Registry>,
+}
+
+/// A handle to a [`SessionRuntime`] that does not keep it alive, for code the runtime
+/// itself holds (an executor calling back into it).
+#[derive(Clone, Debug)]
+pub struct WeakSessionRuntime {
+    inner: std::sync::Weak<Registry>,
+}
+
+impl WeakSessionRuntime {
+    /// The runtime, unless every [`SessionRuntime`] handle to it has been dropped.
+    pub fn upgrade(&self) -> Option<SessionRuntime> {
+        self.inner.upgrade().map(|inner| SessionRuntime { inner })
+    }
 }
 
 impl std::fmt::Debug for SessionRuntime {
@@ -520,6 +539,13 @@ async fn detached<T: Send + 'static>(
 }
 
 impl SessionRuntime {
+    /// A handle that does not keep the runtime alive (see [`WeakSessionRuntime`]).
+    pub fn downgrade(&self) -> WeakSessionRuntime {
+        WeakSessionRuntime {
+            inner: Arc::downgrade(&self.inner),
+        }
+    }
+
     /// A runtime with an in-memory store.
     pub fn new() -> SessionRuntime {
         SessionRuntime::with_store(Arc::new(InMemoryStore::new()))
@@ -581,6 +607,11 @@ impl SessionRuntime {
     /// or `NoTokioRuntime`. A rejected input leaves no trace. An idempotency key that is
     /// already bound is looked at first: a repeat joins or is deduplicated even if it would
     /// otherwise be rejected or refused as retiring.
+    ///
+    /// An accept does not queue behind operations already waiting for the session, and
+    /// accepts made at the same time are admitted in no guaranteed order (docs/runtime.md,
+    /// "How every operation runs"): await one before making the next, or before an
+    /// operation that must see it.
     pub async fn accept(
         &self,
         session: &SessionId,

@@ -425,8 +425,8 @@ impl Session {
                 tracing::error!(session = %self.id, %bug, "rollback after a failed store write");
             }
             match &e {
-                // The store holds something the kernel does not: retrying cannot help, and
-                // the session may not make progress until someone looks.
+                // The store holds something the kernel does not: a retry alone will not get
+                // past it, and the session may not make progress until someone looks.
                 StoreError::Conflict(_) => tracing::error!(
                     session = %self.id,
                     error = %e,

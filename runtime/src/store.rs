@@ -116,8 +116,8 @@ pub enum StoreWrite {
         terminal: Vec<TerminalRow>,
     },
     /// A run failed: `requeued` inputs go back to Queued (attempts kept; `run` still names
-    /// the run they were last bound to),
-    /// `terminal` ones ended (e.g. attempts exhausted, cancelled).
+    /// the run they were last bound to), `terminal` ones ended (e.g. attempts exhausted,
+    /// cancelled).
     RunFailed {
         /// The run that failed or was cancelled.
         run: RunId,

@@ -75,16 +75,18 @@ impl fmt::Display for RunId {
     }
 }
 
-/// Writes the variant name; used by every fieldless enum here so logs and errors read the same.
+/// Writes the variant name; used by every fieldless public enum of the crate so logs and
+/// errors read the same.
 macro_rules! display_as_debug {
     ($($name:ident),*) => {
-        $(impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                fmt::Debug::fmt(self, f)
+        $(impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                ::std::fmt::Debug::fmt(self, f)
             }
         })*
     };
 }
+pub(crate) use display_as_debug;
 
 /// How an input must survive a crash.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]

@@ -782,3 +782,34 @@ fn a_mutating_call_outside_a_tokio_runtime_is_refused_before_it_starts() {
     }
     assert!(!runtime.contains_session(&s), "nothing happened");
 }
+
+/// Clones of a runtime are handles to the same sessions; a weak handle does not keep the
+/// runtime alive, and once the last strong one goes, a waiter still pending learns it.
+#[tokio::test]
+async fn clones_share_sessions_and_a_weak_handle_does_not_keep_them() {
+    let runtime = SessionRuntime::new();
+    let s = sid("s");
+    let clone = runtime.clone();
+    let exec = attach(&clone, &s).await;
+    assert!(
+        runtime.has_executor(&s),
+        "the clone attached to the same session"
+    );
+    let weak = runtime.downgrade();
+    drop(clone);
+    assert!(is_completed(
+        &outcome(accept(&runtime, &s, prompt("p1")).await).await
+    ));
+    assert!(weak.upgrade().is_some_and(|rt| rt.has_executor(&s)));
+
+    exec.push(Step::blocked(Step::Echo));
+    let waiting = accept(&runtime, &s, prompt("p2")).await;
+    eventually("p2 is running", || async { exec.blocked() == 1 }).await;
+    drop(runtime);
+    assert!(weak.upgrade().is_none(), "only a weak handle is left");
+    exec.release_all();
+    assert_eq!(
+        outcome(waiting).await,
+        terminated(TerminationReason::Dropped)
+    );
+}
