@@ -140,6 +140,21 @@ mod tests {
 
     const LONG: Duration = Duration::from_secs(5);
 
+    /// Takes the gate, then starts a task waiting in `lock_when_free` (which takes the gate
+    /// and lets it go again at once) and lets it start waiting.
+    async fn held_with_a_waiter(gate: &Arc<Gate>) -> (GateGuard<'_>, tokio::task::JoinHandle<()>) {
+        let held = gate.lock().await;
+        let waiter = {
+            let gate = gate.clone();
+            tokio::spawn(async move {
+                let _guard = gate.lock_when_free().await;
+            })
+        };
+        tokio::task::yield_now().await;
+        assert_eq!(gate.waiting.load(Ordering::Relaxed), 1);
+        (held, waiter)
+    }
+
     #[tokio::test]
     async fn a_free_gate_is_taken_at_once_either_way() {
         let gate = Gate::default();
@@ -155,15 +170,7 @@ mod tests {
     #[tokio::test]
     async fn a_waiter_takes_the_gate_when_it_is_released() {
         let gate = Arc::new(Gate::default());
-        let held = gate.lock().await;
-        let waiter = {
-            let gate = gate.clone();
-            tokio::spawn(async move {
-                let _guard = gate.lock_when_free().await;
-            })
-        };
-        tokio::task::yield_now().await;
-        assert_eq!(gate.waiting.load(Ordering::Relaxed), 1);
+        let (held, waiter) = held_with_a_waiter(&gate).await;
         drop(held);
         timeout(LONG, waiter)
             .await
@@ -262,15 +269,7 @@ mod tests {
         use std::future::Future;
         use std::task::{Context, Poll};
         let gate = Arc::new(Gate::default());
-        let held = gate.lock().await;
-        let waiter = {
-            let gate = gate.clone();
-            tokio::spawn(async move {
-                let _guard = gate.lock_when_free().await;
-            })
-        };
-        tokio::task::yield_now().await;
-        assert_eq!(gate.waiting.load(Ordering::Relaxed), 1);
+        let (held, waiter) = held_with_a_waiter(&gate).await;
         // Queued, polled once, then abandoned after the gate was handed to it.
         let mut queued = Box::pin(gate.lock());
         let waker = futures_util::task::noop_waker();
