@@ -92,7 +92,8 @@ pub struct RunReceipt {
 
 /// One durable fact about a session. A batch is a `Vec<StoreWrite>` about one session,
 /// applied atomically and in order (later writes may refer to inputs accepted earlier in
-/// the same batch).
+/// the same batch). Deliberately not `#[non_exhaustive]`: a store that does not handle a
+/// new kind of write should fail to compile, not skip it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum StoreWrite {
     /// Written before `accept` returns Accepted. The input starts Queued.
