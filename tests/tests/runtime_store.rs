@@ -2,7 +2,7 @@
 
 mod support;
 
-use std::sync::{Arc, Mutex, OnceLock, Weak};
+use std::sync::{Arc, Mutex, OnceLock};
 use support::*;
 use suricate_runtime::testing::*;
 use suricate_runtime::*;
@@ -409,7 +409,7 @@ async fn events_name_their_session() {
 
 /// An executor that calls back into its runtime from inside `apply` and from its stop hook.
 struct Reentrant {
-    runtime: OnceLock<Weak<SessionRuntime>>,
+    runtime: OnceLock<WeakSessionRuntime>,
     seen: Mutex<Vec<String>>,
 }
 
@@ -419,7 +419,7 @@ impl Executor for Reentrant {
         let runtime = self
             .runtime
             .get()
-            .and_then(Weak::upgrade)
+            .and_then(WeakSessionRuntime::upgrade)
             .expect("runtime alive");
         let s = &run.session;
         let state = runtime
@@ -451,7 +451,7 @@ impl Executor for Reentrant {
     }
 
     async fn stop(&self) {
-        if let Some(runtime) = self.runtime.get().and_then(Weak::upgrade) {
+        if let Some(runtime) = self.runtime.get().and_then(WeakSessionRuntime::upgrade) {
             let state = runtime.runtime_state(&sid("s")).await.unwrap();
             self.seen
                 .lock()
@@ -463,13 +463,13 @@ impl Executor for Reentrant {
 
 #[tokio::test]
 async fn an_executor_may_call_back_into_the_runtime() {
-    let runtime = Arc::new(SessionRuntime::new());
+    let runtime = SessionRuntime::new();
     let s = sid("s");
     let exec = Arc::new(Reentrant {
         runtime: OnceLock::new(),
         seen: Mutex::new(Vec::new()),
     });
-    exec.runtime.set(Arc::downgrade(&runtime)).ok();
+    exec.runtime.set(runtime.downgrade()).ok();
     runtime.ensure_executor(&s, exec.clone()).await.unwrap();
     let p = accept(&runtime, &s, prompt("p")).await;
     assert_eq!(
