@@ -15,6 +15,7 @@ use crate::completion::{CompletionHandle, CompletionOutcome, CompletionRegistry}
 use crate::input::RuntimeInput;
 use crate::types::{Durability, InputId};
 use foldhash::HashMap;
+use std::collections::hash_map;
 use std::sync::Arc;
 
 /// What the shell keeps about one remembered input.
@@ -43,12 +44,14 @@ impl Ledger {
     /// fresh one, reserved until the caller `forget`s it (the kernel did not admit the
     /// input) or the kernel forgets it. Returns whether the handle is fresh.
     pub fn reserve(&mut self, input: &RuntimeInput) -> (u64, bool) {
-        if let Some(&handle) = self.handles.get(input.id()) {
-            return (handle, false);
-        }
+        // One lookup of the id (a string hash) whether or not it is known.
+        let slot = match self.handles.entry(input.id().clone()) {
+            hash_map::Entry::Occupied(known) => return (*known.get(), false),
+            hash_map::Entry::Vacant(slot) => slot,
+        };
         self.next += 1;
         let handle = self.next;
-        self.handles.insert(input.id().clone(), handle);
+        slot.insert(handle);
         self.entries.insert(
             handle,
             Entry {

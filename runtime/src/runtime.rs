@@ -290,10 +290,9 @@ impl Registry {
         input: RuntimeInput,
         wake: bool,
     ) -> RuntimeResult<Acceptance> {
-        session.ensure_not_destroyed()?;
         // One allocation, shared by the store row, the ledger and every run it joins.
         let input = Arc::new(input);
-        let (handle, fresh) = session.reserve(&input);
+        let (handle, fresh) = session.reserve(&input)?;
         let ctx = StepContext {
             accepting: Some(&input),
             defer_wake: true,

@@ -307,9 +307,14 @@ impl Session {
     }
 
     /// The kernel handle for the input being accepted (see `Ledger::reserve`), and whether
-    /// it is fresh. Called with the gate held.
-    pub fn reserve(&self, input: &RuntimeInput) -> (u64, bool) {
-        lock(&self.core).ledger.reserve(input)
+    /// it is fresh; `Destroyed` for a destroyed session (checked under the same lock).
+    /// Called with the gate held.
+    pub fn reserve(&self, input: &RuntimeInput) -> RuntimeResult<(u64, bool)> {
+        let mut core = lock(&self.core);
+        if core.kernel.state().phase == k::Phase::Destroyed {
+            return Err(RuntimeError::Destroyed(self.id.clone()));
+        }
+        Ok(core.ledger.reserve(input))
     }
 
     /// Drops a fresh handle the kernel did not admit.
@@ -377,8 +382,6 @@ impl Session {
         input: k::Input,
         ctx: StepContext<'_>,
     ) -> RuntimeResult<Result<Step, k::Rejection>> {
-        // Read under the same lock as the transition: whether the kernel now remembers no
-        // input at all (reset, destroy, unregister), which the ledger mirrors.
         let (transition, writes, forgot_all) = {
             let mut core = lock(&self.core);
             let transition = match core.kernel.apply(input) {
@@ -411,13 +414,19 @@ impl Session {
                     return Ok(Err(rejection));
                 }
             };
+            // Read under the same lock as the transition: whether the kernel now remembers no
+            // input at all (reset, destroy, unregister), which the ledger mirrors.
             let forgot_all = core.kernel.state().inputs.is_empty();
             let writes = self.store_writes(&core.ledger, &transition, &ctx);
+            if writes.is_empty() {
+                // Nothing to make durable: realised under the same lock.
+                return Ok(Ok(
+                    self.complete(&mut core, shared, transition, &ctx, forgot_all)
+                ));
+            }
             (transition, writes, forgot_all)
         };
-        if !writes.is_empty()
-            && let Err(e) = write_guarded(shared.store.as_ref(), &self.id, writes).await
-        {
+        if let Err(e) = write_guarded(shared.store.as_ref(), &self.id, writes).await {
             // The core lock was not held across the write; the gate kept every other
             // mutation out, so this is still the latest transition.
             let rolled_back = lock(&self.core).kernel.rollback(transition);
@@ -439,13 +448,27 @@ impl Session {
             return Err(RuntimeError::Store(e));
         }
         let mut core = lock(&self.core);
-        let step = self.realise(&mut core.ledger, shared, &transition, &ctx);
+        Ok(Ok(
+            self.complete(&mut core, shared, transition, &ctx, forgot_all)
+        ))
+    }
+
+    /// Realises a durable transition and hands its effect buffer back to the kernel.
+    fn complete(
+        &self,
+        core: &mut Core,
+        shared: &Shared,
+        transition: k::Transition,
+        ctx: &StepContext<'_>,
+        forgot_all: bool,
+    ) -> Step {
+        let step = self.realise(&mut core.ledger, shared, &transition, ctx);
         if forgot_all {
             core.ledger.forget_all();
         }
         // Realised and durable, so never rolled back: its buffer serves the next step.
         core.kernel.reclaim(transition);
-        Ok(Ok(step))
+        step
     }
 
     /// The durable facts of a transition, as one atomic batch. Only durable inputs have rows.
