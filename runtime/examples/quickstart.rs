@@ -176,7 +176,7 @@ fn describe(outcome: &CompletionOutcome) -> String {
 
 /// The whole example; `main` only calls it.
 async fn run() -> Result<Summary, Box<dyn std::error::Error>> {
-    let runtime = Arc::new(SessionRuntime::new());
+    let runtime = SessionRuntime::new();
     let mut events = runtime.subscribe();
     let session = SessionId::from("demo");
     let (agent, mut parked) = DemoAgent::new();
