@@ -51,9 +51,10 @@ impl Gate {
     pub async fn lock(&self) -> GateGuard<'_> {
         // A queued caller that gives up after the gate was handed to it returns the gate
         // without a `GateGuard` ever being dropped; this tells a waiter instead. Declared
-        // before the acquisition, so it is dropped after it, once the gate is back.
+        // before `acquire`, so it is dropped after it, once the gate is back.
         let mut abandoned = Abandoned(Some(self));
-        let guard = self.mutex.lock().await;
+        let acquire = pin!(self.mutex.lock());
+        let guard = acquire.await;
         abandoned.0 = None;
         self.guarded(guard)
     }
