@@ -15,6 +15,7 @@ use crate::session::{ControlReport, LiveHandles, Session, Shared, StepContext};
 use crate::store::{InMemoryStore, RuntimeStore};
 use crate::types::{AbandonReason, InputId, InputPhase, RunId, RuntimePhase, SessionId};
 use foldhash::HashMap;
+use serde::{Deserialize, Serialize};
 use std::num::NonZeroU64;
 use std::sync::{Arc, RwLock};
 use std::task::Poll;
@@ -54,7 +55,7 @@ impl Default for RuntimeOptions {
 }
 
 /// What `accept` did with an input.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub enum AcceptOutcome {
     /// A new input was admitted (operations: admitted and consumed at once).
@@ -74,7 +75,7 @@ pub struct Acceptance {
 }
 
 /// A session's lifecycle at a glance.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RuntimeState {
     /// The session's phase, as the kernel holds it.
     pub phase: RuntimePhase,
@@ -91,7 +92,7 @@ pub struct RuntimeState {
 }
 
 /// One input's lifecycle.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InputState {
     /// Where the input is in its lifecycle.
     pub phase: InputPhase,

@@ -78,3 +78,33 @@ async fn dropping_the_runtime_ends_its_loops_and_releases_waiters() {
     );
     assert_eq!(executor.calls(), 1);
 }
+
+/// What the queries and control operations report can be handed on as JSON (a dashboard,
+/// an HTTP API) and read back unchanged.
+#[tokio::test]
+async fn reports_round_trip_through_json() {
+    let runtime = SessionRuntime::new();
+    let session = SessionId::from("s1");
+    runtime
+        .ensure_executor(&session, Arc::new(ScriptedExecutor::new()))
+        .await
+        .unwrap();
+    let accepted = runtime
+        .accept(&session, RuntimeInput::prompt("p1", "hello"))
+        .await
+        .unwrap();
+    tokio::time::timeout(Duration::from_secs(5), accepted.completion.unwrap())
+        .await
+        .unwrap();
+    let state = runtime.runtime_state(&session).await.unwrap();
+    let input = runtime
+        .input_state(&session, &InputId::from("p1"))
+        .await
+        .unwrap()
+        .unwrap();
+    let report = runtime.stop(&session).await.unwrap();
+    let json = serde_json::to_string(&(&state, &input, report, accepted.outcome)).unwrap();
+    let back: (RuntimeState, InputState, ControlReport, AcceptOutcome) =
+        serde_json::from_str(&json).unwrap();
+    assert_eq!(back, (state, input, report, accepted.outcome));
+}
