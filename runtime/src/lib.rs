@@ -81,8 +81,8 @@ pub use executor::{
 };
 pub use input::{InputBody, InputHeader, InputRejection, RuntimeInput};
 pub use runtime::{
-    AcceptOutcome, Acceptance, InputState, RuntimeOptions, RuntimeState, SessionRuntime,
-    WeakSessionRuntime,
+    AcceptOutcome, Acceptance, InputState, KernelSnapshot, RuntimeOptions, RuntimeState,
+    SessionRuntime, WeakSessionRuntime,
 };
 pub use session::ControlReport;
 pub use store::{

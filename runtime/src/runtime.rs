@@ -74,6 +74,17 @@ pub struct Acceptance {
     pub completion: Option<CompletionHandle>,
 }
 
+/// A copy of a session kernel's state, for diagnostics (`kernel_snapshot`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct KernelSnapshot {
+    /// The kernel's state. The kernel names inputs by `u64` handles, not by the caller's
+    /// ids (docs/runtime.md, Memory).
+    pub state: k::State,
+    /// The caller's id behind every input handle in `state.inputs`, taken under the same
+    /// lock as `state`.
+    pub ids: std::collections::BTreeMap<u64, InputId>,
+}
+
 /// A session's lifecycle at a glance.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RuntimeState {
@@ -438,10 +449,10 @@ impl Registry {
     }
 
     /// A copy of the session kernel's whole state, for diagnostics.
-    pub(crate) async fn kernel_snapshot(&self, id: &SessionId) -> RuntimeResult<k::State> {
+    pub(crate) async fn kernel_snapshot(&self, id: &SessionId) -> RuntimeResult<KernelSnapshot> {
         self.read_gated(id, |session| {
             session.ensure_not_destroyed()?;
-            Ok(session.read(Clone::clone))
+            Ok(session.snapshot())
         })
         .await
     }
@@ -661,8 +672,9 @@ impl SessionRuntime {
         self.inner.list_active_inputs(id).await
     }
 
-    /// A copy of the session kernel's whole state, for diagnostics.
-    pub async fn kernel_snapshot(&self, id: &SessionId) -> RuntimeResult<k::State> {
+    /// A copy of the session kernel's whole state, for diagnostics, with the caller's id
+    /// behind each of the kernel's input handles.
+    pub async fn kernel_snapshot(&self, id: &SessionId) -> RuntimeResult<KernelSnapshot> {
         self.inner.kernel_snapshot(id).await
     }
 

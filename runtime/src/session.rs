@@ -241,6 +241,18 @@ impl Session {
         f(lock(&self.core).kernel.state())
     }
 
+    /// The kernel's state and the caller's ids of its input handles, under one lock.
+    pub fn snapshot(&self) -> crate::runtime::KernelSnapshot {
+        let core = lock(&self.core);
+        let state = core.kernel.state().clone();
+        let ids = state
+            .inputs
+            .keys()
+            .map(|handle| (handle.0, core.ledger.id(handle.0)))
+            .collect();
+        crate::runtime::KernelSnapshot { state, ids }
+    }
+
     pub fn phase(&self) -> k::Phase {
         self.read(|s| s.phase)
     }

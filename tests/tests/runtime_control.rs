@@ -74,7 +74,14 @@ async fn boundary_cancel_without_a_live_handle_is_recorded_but_the_run_completes
     // The kernel records the cancel, but with no live handle nothing reaches the executor,
     // so the call reports that it dispatched nothing.
     assert!(!runtime.cancel_after_boundary(&s).await.unwrap());
-    assert!(runtime.kernel_snapshot(&s).await.unwrap().cancel_dispatched);
+    assert!(
+        runtime
+            .kernel_snapshot(&s)
+            .await
+            .unwrap()
+            .state
+            .cancel_dispatched
+    );
     assert!(!runtime.cancel_after_boundary(&s).await.unwrap());
     exec.release(1);
     assert!(is_completed(&outcome(a).await));
@@ -683,7 +690,7 @@ async fn queries_describe_a_running_session() {
         })
     );
     assert_eq!(runtime.input_state(&s, &iid("nope")).await.unwrap(), None);
-    let snapshot = runtime.kernel_snapshot(&s).await.unwrap();
+    let snapshot = runtime.kernel_snapshot(&s).await.unwrap().state;
     assert_eq!(snapshot.phase, k::Phase::Running);
     assert_eq!(snapshot.run, Some(k::RunId(run.0)));
     assert_eq!(snapshot.inputs.len(), 3);

@@ -241,8 +241,24 @@ async fn rejected_inputs_leave_no_trace() {
     // No trace: not in the kernel, not in the store, no event, the executor never saw it.
     assert_eq!(runtime.input_state(&s, &iid("r1")).await.unwrap(), None);
     assert!(runtime.list_active_inputs(&s).await.unwrap().is_empty());
-    assert!(runtime.kernel_snapshot(&s).await.unwrap().inputs.is_empty());
-    assert!(runtime.kernel_snapshot(&s).await.unwrap().keys.is_empty());
+    assert!(
+        runtime
+            .kernel_snapshot(&s)
+            .await
+            .unwrap()
+            .state
+            .inputs
+            .is_empty()
+    );
+    assert!(
+        runtime
+            .kernel_snapshot(&s)
+            .await
+            .unwrap()
+            .state
+            .keys
+            .is_empty()
+    );
     assert!(store.input(&s, &iid("r1")).is_none());
     assert_eq!(store.writes_of(WriteKind::InputAccepted), 0);
     settle().await;
@@ -812,4 +828,21 @@ async fn clones_share_sessions_and_a_weak_handle_does_not_keep_them() {
         outcome(waiting).await,
         terminated(TerminationReason::Dropped)
     );
+}
+
+/// The kernel names inputs by handle; a snapshot says which caller id each handle stands
+/// for, so a diagnostic can be read.
+#[tokio::test]
+async fn a_kernel_snapshot_names_the_ids_behind_its_handles() {
+    let (runtime, s, _exec) = attached("s").await;
+    assert!(is_completed(
+        &outcome(accept(&runtime, &s, prompt("p1")).await).await
+    ));
+    let _queued = accept_quiet(&runtime, &s, msg("m1")).await;
+    let snapshot = runtime.kernel_snapshot(&s).await.unwrap();
+    let handles: Vec<u64> = snapshot.state.inputs.keys().map(|h| h.0).collect();
+    assert_eq!(handles, snapshot.ids.keys().copied().collect::<Vec<_>>());
+    let mut ids: Vec<&str> = snapshot.ids.values().map(InputId::as_str).collect();
+    ids.sort();
+    assert_eq!(ids, ["m1", "p1"]);
 }

@@ -64,7 +64,7 @@ async fn the_oldest_finished_inputs_are_forgotten_everywhere() {
         assert_eq!(state.expect(kept).phase, InputPhase::Consumed);
         assert!(store.input(&s, &iid(kept)).is_some(), "{kept}");
     }
-    let kernel = runtime.kernel_snapshot(&s).await.unwrap();
+    let kernel = runtime.kernel_snapshot(&s).await.unwrap().state;
     assert_eq!(kernel.inputs.len(), 3);
     assert_eq!(kernel.finished.len(), 3);
     assert_eq!(store.session(&s).unwrap().inputs.len(), 3);
@@ -201,7 +201,7 @@ async fn a_long_running_input_does_not_block_forgetting() {
         let op = RuntimeInput::operation(format!("op{i}"), "noop", serde_json::Value::Null);
         runtime.accept(&s, op).await.unwrap();
     }
-    let kernel = runtime.kernel_snapshot(&s).await.unwrap();
+    let kernel = runtime.kernel_snapshot(&s).await.unwrap().state;
     assert!(kernel.finished.len() <= 3, "{:?}", kernel.finished);
     assert!(kernel.inputs.len() <= 4, "long plus a few operations");
     assert!(remembered(&runtime, &s, "long").await);

@@ -132,7 +132,7 @@ async fn run_case(ops: Vec<Op>, outcomes: Vec<u8>, remember: u64) -> Result<(), 
             prop_assert!(!bad(&e), "unexpected error {:?}", e);
         }
         // Consistency after every operation (queries take the gate, so no step is half done).
-        let kernel = runtime.kernel_snapshot(&s).await.unwrap();
+        let kernel = runtime.kernel_snapshot(&s).await.unwrap().state;
         let mut known = 0;
         for id in &ids {
             if runtime.input_state(&s, &iid(id)).await.unwrap().is_some() {
