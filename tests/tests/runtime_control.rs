@@ -74,14 +74,8 @@ async fn boundary_cancel_without_a_live_handle_is_recorded_but_the_run_completes
     // The kernel records the cancel, but with no live handle nothing reaches the executor,
     // so the call reports that it dispatched nothing.
     assert!(!runtime.cancel_after_boundary(&s).await.unwrap());
-    assert!(
-        runtime
-            .kernel_snapshot(&s)
-            .await
-            .unwrap()
-            .state
-            .cancel_dispatched
-    );
+    let kernel = runtime.kernel_snapshot(&s).await.unwrap().state;
+    assert!(kernel.cancel_dispatched);
     assert!(!runtime.cancel_after_boundary(&s).await.unwrap());
     exec.release(1);
     assert!(is_completed(&outcome(a).await));

@@ -241,24 +241,9 @@ async fn rejected_inputs_leave_no_trace() {
     // No trace: not in the kernel, not in the store, no event, the executor never saw it.
     assert_eq!(runtime.input_state(&s, &iid("r1")).await.unwrap(), None);
     assert!(runtime.list_active_inputs(&s).await.unwrap().is_empty());
-    assert!(
-        runtime
-            .kernel_snapshot(&s)
-            .await
-            .unwrap()
-            .state
-            .inputs
-            .is_empty()
-    );
-    assert!(
-        runtime
-            .kernel_snapshot(&s)
-            .await
-            .unwrap()
-            .state
-            .keys
-            .is_empty()
-    );
+    let kernel = runtime.kernel_snapshot(&s).await.unwrap().state;
+    assert!(kernel.inputs.is_empty());
+    assert!(kernel.keys.is_empty());
     assert!(store.input(&s, &iid("r1")).is_none());
     assert_eq!(store.writes_of(WriteKind::InputAccepted), 0);
     settle().await;

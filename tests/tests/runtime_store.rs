@@ -79,15 +79,8 @@ async fn a_failed_store_write_on_accept_leaves_no_trace() {
     // Rolled back: no input, no key, no row, no event, nothing ran.
     assert_eq!(runtime.input_state(&s, &iid("a")).await.unwrap(), None);
     assert!(runtime.list_active_inputs(&s).await.unwrap().is_empty());
-    assert!(
-        runtime
-            .kernel_snapshot(&s)
-            .await
-            .unwrap()
-            .state
-            .keys
-            .is_empty()
-    );
+    let kernel = runtime.kernel_snapshot(&s).await.unwrap().state;
+    assert!(kernel.keys.is_empty());
     assert!(store.input(&s, &iid("a")).is_none());
     settle().await;
     assert_eq!(exec.calls(), 0);
