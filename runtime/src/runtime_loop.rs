@@ -176,16 +176,7 @@ async fn next_run_locked(session: &Arc<Session>, shared: &Shared, epoch: u64) ->
         .await
     {
         Ok(Ok(step)) => match step.run_started {
-            Some(started) => Next::Run(
-                RunPrimitive {
-                    session: session.id.clone(),
-                    run: started.run,
-                    contributors: started.payloads,
-                    boundary: started.boundary,
-                    attempt: started.attempt,
-                },
-                started.inputs,
-            ),
+            Some(started) => Next::Run(started.primitive, started.inputs),
             // Nothing to run: park, unless a retiring session just retired (and so
             // detached this loop).
             None if current(session, epoch) => Next::Park,

@@ -6,7 +6,7 @@
 use crate::completion::{CompletionHandle, CompletionOutcome, TerminationReason};
 use crate::error::{RuntimeError, RuntimeResult};
 use crate::events::{EventBus, EventKind, RunOutcomeKind};
-use crate::executor::{BoundaryCancel, Executor, Interrupt, RunBoundary, RunOutput};
+use crate::executor::{BoundaryCancel, Executor, Interrupt, RunBoundary, RunOutput, RunPrimitive};
 use crate::gate::Gate;
 use crate::generated::session as k;
 use crate::input::RuntimeInput;
@@ -96,15 +96,11 @@ pub(crate) struct StepContext<'a> {
     pub defer_wake: bool,
 }
 
-/// A run the kernel started: its id, its contributors' handles and its boundary.
+/// A run the kernel started: what the executor is handed, and its contributors' kernel
+/// handles (kept for error bookkeeping, since the primitive moves into the executor).
 pub(crate) struct RunStart {
-    pub run: RunId,
+    pub primitive: RunPrimitive,
     pub inputs: Vec<u64>,
-    /// The contributors' bodies, for the executor.
-    pub payloads: Vec<Arc<RuntimeInput>>,
-    pub boundary: RunBoundary,
-    /// Which attempt the run is for its contributors, as the kernel counted it.
-    pub attempt: u64,
 }
 
 /// The realised result of one kernel transition.
@@ -253,13 +249,13 @@ impl Session {
         crate::runtime::KernelSnapshot { state, ids }
     }
 
-    pub fn phase(&self) -> k::Phase {
-        self.read(|s| s.phase)
-    }
-
     /// `Destroyed` for a destroyed session: every later call on it is that error.
     pub fn ensure_not_destroyed(&self) -> RuntimeResult<()> {
-        if self.phase() == k::Phase::Destroyed {
+        self.read(|state| self.not_destroyed(state))
+    }
+
+    fn not_destroyed(&self, state: &k::State) -> RuntimeResult<()> {
+        if state.phase == k::Phase::Destroyed {
             Err(RuntimeError::Destroyed(self.id.clone()))
         } else {
             Ok(())
@@ -323,9 +319,7 @@ impl Session {
     /// Called with the gate held.
     pub fn reserve(&self, input: &RuntimeInput) -> RuntimeResult<(u64, bool)> {
         let mut core = lock(&self.core);
-        if core.kernel.state().phase == k::Phase::Destroyed {
-            return Err(RuntimeError::Destroyed(self.id.clone()));
-        }
+        self.not_destroyed(core.kernel.state())?;
         Ok(core.ledger.reserve(input))
     }
 
@@ -702,15 +696,19 @@ impl Session {
                         });
                     let inputs: Vec<u64> = inputs.iter().map(|i| i.0).collect();
                     step.run_started = Some(RunStart {
-                        run,
-                        payloads: self.payloads(ledger, &inputs),
-                        inputs,
-                        boundary: if *prompt {
-                            RunBoundary::Prompt
-                        } else {
-                            RunBoundary::Batch
+                        primitive: RunPrimitive {
+                            session: self.id.clone(),
+                            run,
+                            contributors: self.payloads(ledger, &inputs),
+                            boundary: if *prompt {
+                                RunBoundary::Prompt
+                            } else {
+                                RunBoundary::Batch
+                            },
+                            // As the kernel counted it for the contributors.
+                            attempt: *attempt,
                         },
-                        attempt: *attempt,
+                        inputs,
                     });
                 }
                 k::Effect::RunCommitted { run, park } => {
