@@ -401,6 +401,60 @@ pub fn any_expr(e: &Expr, pred: impl Fn(&Expr) -> bool) -> bool {
     found
 }
 
+/// Calls `f` on every statement in `stmts`, nested ones included, outermost first.
+pub fn visit_nested_stmts(stmts: &[Stmt], f: &mut dyn FnMut(&Stmt)) {
+    for s in stmts {
+        f(s);
+        match s {
+            Stmt::If {
+                then, otherwise, ..
+            } => {
+                visit_nested_stmts(then, f);
+                visit_nested_stmts(otherwise, f);
+            }
+            Stmt::For { body, .. } => visit_nested_stmts(body, f),
+            _ => {}
+        }
+    }
+}
+
+/// Calls `f` on every expression in `stmts`, nested statements included, outermost first.
+pub fn visit_stmts(stmts: &[Stmt], f: &mut dyn FnMut(&Expr)) {
+    visit_nested_stmts(stmts, &mut |s| match s {
+        Stmt::Assign { value, .. }
+        | Stmt::AddAssign { value, .. }
+        | Stmt::SubAssign { value, .. }
+        | Stmt::SetInsert { value, .. }
+        | Stmt::SetRemove { value, .. }
+        | Stmt::PushBack { value, .. }
+        | Stmt::Let { value, .. } => visit_expr(value, f),
+        Stmt::MapInsert { key, value, .. } | Stmt::MapFieldSet { key, value, .. } => {
+            visit_expr(key, f);
+            visit_expr(value, f);
+        }
+        Stmt::MapRemove { key, .. } => visit_expr(key, f),
+        // The statements inside come next, from `visit_nested_stmts`.
+        Stmt::If { cond, .. } => visit_expr(cond, f),
+        Stmt::For { collection, .. } => visit_expr(collection, f),
+        Stmt::Emit(e) => visit_emit(e, f),
+        Stmt::PopFront { .. } | Stmt::Clear { .. } | Stmt::Break => {}
+    });
+}
+
+/// Whether some expression in `stmts`, nested statements included, satisfies `pred`.
+pub fn any_expr_in(stmts: &[Stmt], pred: impl Fn(&Expr) -> bool) -> bool {
+    let mut found = false;
+    visit_stmts(stmts, &mut |e| found |= pred(e));
+    found
+}
+
+/// Calls `f` on every expression in the fields of `e`, outermost first.
+pub fn visit_emit(e: &Emit, f: &mut dyn FnMut(&Expr)) {
+    for (_, v) in &e.fields {
+        visit_expr(v, f);
+    }
+}
+
 /// The expressions directly inside `e`, in evaluation order.
 pub fn children(e: &Expr) -> Vec<&Expr> {
     match &e.kind {

@@ -6,7 +6,9 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 use suricate_codegen::Code;
-use suricate_codegen::ir::{Binder, Expr, ExprKind, Machine, Stmt, visit_expr};
+use suricate_codegen::ir::{
+    Binder, Expr, ExprKind, Machine, Stmt, visit_expr, visit_nested_stmts, visit_stmts,
+};
 use syn::visit::Visit;
 
 /// Names bound by patterns anywhere in a file.
@@ -33,42 +35,23 @@ fn spec_names(m: &Machine) -> BTreeSet<String> {
             }
         }
     }
+    fn quantifier(x: &Expr, out: &mut BTreeSet<String>) {
+        if let ExprKind::Quant { binder: b, .. } = &x.kind {
+            binder(b, out);
+        }
+    }
     fn expr(e: &Expr, out: &mut BTreeSet<String>) {
-        visit_expr(e, &mut |x| {
-            if let ExprKind::Quant { binder: b, .. } = &x.kind {
-                binder(b, out);
-            }
-        });
+        visit_expr(e, &mut |x| quantifier(x, out));
     }
     fn stmts(list: &[Stmt], out: &mut BTreeSet<String>) {
-        for s in list {
-            match s {
-                Stmt::For {
-                    binder: b,
-                    collection,
-                    body,
-                } => {
-                    binder(b, out);
-                    expr(collection, out);
-                    stmts(body, out);
-                }
-                Stmt::If {
-                    cond,
-                    then,
-                    otherwise,
-                } => {
-                    expr(cond, out);
-                    stmts(then, out);
-                    stmts(otherwise, out);
-                }
-                Stmt::Let { name, value } => {
-                    out.insert(name.clone());
-                    expr(value, out);
-                }
-                Stmt::Emit(e) => e.fields.iter().for_each(|(_, v)| expr(v, out)),
-                _ => {}
+        visit_nested_stmts(list, &mut |s| match s {
+            Stmt::For { binder: b, .. } => binder(b, out),
+            Stmt::Let { name, .. } => {
+                out.insert(name.clone());
             }
-        }
+            _ => {}
+        });
+        visit_stmts(list, &mut |x| quantifier(x, out));
     }
     let mut out = BTreeSet::new();
     for input in &m.inputs {
