@@ -193,27 +193,32 @@ impl Checker<'_> {
             self.report(d);
             return false;
         }
-        let prefixed = GENERATED_LOCAL_PREFIXES
-            .iter()
-            .any(|p| id.name.starts_with(p));
-        if GENERATED_LOCALS.contains(&id.name.as_str()) || prefixed {
-            let d = Diagnostic::new(
-                Code::ReservedName,
-                id.span,
-                format!(
-                    "`{}` clashes with a local of the generated Rust code",
-                    id.name
-                ),
-            )
-            .label("reserved name")
-            .help(format!(
-                "choose another name for this {what}; reserved: {} and names starting with `old_` or `failed_`",
-                GENERATED_LOCALS.join(", ")
-            ));
-            self.report(d);
-            return false;
+        self.check_not_generated_local(id, what, &[])
+    }
+
+    /// Reports E0103 for a name that is a local of the generated code: one of
+    /// `GENERATED_LOCALS` or `extra`, or a name with a reserved prefix.
+    fn check_not_generated_local(&mut self, id: &Ident, what: &str, extra: &[&str]) -> bool {
+        let name = id.name.as_str();
+        let reserved = GENERATED_LOCALS.contains(&name)
+            || extra.contains(&name)
+            || GENERATED_LOCAL_PREFIXES.iter().any(|p| name.starts_with(p));
+        if !reserved {
+            return true;
         }
-        true
+        let listed: Vec<&str> = GENERATED_LOCALS.iter().chain(extra).copied().collect();
+        let d = Diagnostic::new(
+            Code::ReservedName,
+            id.span,
+            format!("`{name}` clashes with a local of the generated Rust code"),
+        )
+        .label("reserved name")
+        .help(format!(
+            "choose another name for this {what}; reserved: {} and names starting with `old_` or `failed_`",
+            listed.join(", ")
+        ));
+        self.report(d);
+        false
     }
 
     /// Reports E0103 for a phase, enum variant, input or effect named like a constant
@@ -261,26 +266,7 @@ impl Checker<'_> {
             self.report(d);
             return false;
         }
-        let name = id.name.as_str();
-        if GENERATED_LOCALS.contains(&name)
-            || GENERATED_HELPER_LOCALS.contains(&name)
-            || GENERATED_LOCAL_PREFIXES.iter().any(|p| name.starts_with(p))
-        {
-            let d = Diagnostic::new(
-                Code::ReservedName,
-                id.span,
-                format!("`{name}` clashes with a local of the generated Rust code"),
-            )
-            .label("reserved name")
-            .help(format!(
-                "choose another name for this type; reserved: {}, {} and names starting with `old_` or `failed_`",
-                GENERATED_LOCALS.join(", "),
-                GENERATED_HELPER_LOCALS.join(", ")
-            ));
-            self.report(d);
-            return false;
-        }
-        true
+        self.check_not_generated_local(id, "type", GENERATED_HELPER_LOCALS)
     }
 }
 
