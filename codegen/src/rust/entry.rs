@@ -84,22 +84,19 @@ pub fn run_len(stmts: &[Stmt], map: &str, key: &Expr) -> usize {
     stmts.iter().take_while(|s| member(s, map, key)).count()
 }
 
+/// The statements a run can hold: writes of the entry's fields, writes of other fields,
+/// pushes and emits, each touching the map only through the entry.
 fn member(s: &Stmt, map: &str, key: &Expr) -> bool {
-    let ok = |e: &Expr| through_entry(e, map, key);
-    match s {
-        Stmt::MapFieldSet {
-            field,
-            key: k,
-            value,
-            ..
-        } => field == map && k == key && ok(value),
-        Stmt::Assign { field, value }
-        | Stmt::AddAssign { field, value }
-        | Stmt::SubAssign { field, value }
-        | Stmt::PushBack { field, value } => field != map && ok(value),
-        Stmt::Emit(Emit { fields, .. }) => fields.iter().all(|(_, v)| ok(v)),
+    let kind = match s {
+        Stmt::MapFieldSet { field, .. } => field == map,
+        Stmt::Assign { .. }
+        | Stmt::AddAssign { .. }
+        | Stmt::SubAssign { .. }
+        | Stmt::PushBack { .. }
+        | Stmt::Emit(_) => true,
         _ => false,
-    }
+    };
+    kind && touches_only_entry(std::slice::from_ref(s), map, key)
 }
 
 /// Whether `s` writes a field of `self.<map>[key]`.
