@@ -663,7 +663,7 @@ impl<'m> KernelGen<'m> {
         // A write is needed: it is what makes an enclosing loop over the map iterate a
         // copy, so the map is not borrowed while the entry is.
         if shadowed || !run.iter().any(|s| entry::writes_entry(s, map, key)) {
-            return None;
+            return self.entry_read_prefix(map, key, then, otherwise);
         }
         let field = ident(map);
         let local = ident(entry::LOCAL);
@@ -675,6 +675,40 @@ impl<'m> KernelGen<'m> {
         Some(quote! {
             if let Some(#local) = state.#field.get_mut(#key_ref) {
                 #(#run)*
+                #rest
+            } #otherwise
+        })
+    }
+
+    /// `if k in self.m { .. }` whose branch reads the entry and then writes the map (an
+    /// eviction reads the entry, then removes it): the longest leading run of statements
+    /// that only read the map at that entry shares one `get`, and the borrow ends before
+    /// the rest, which is generated as usual.
+    fn entry_read_prefix(
+        &self,
+        map: &str,
+        key: &Expr,
+        then: &[Stmt],
+        otherwise: &[Stmt],
+    ) -> Option<TokenStream> {
+        let len = (1..then.len())
+            .rev()
+            .find(|&n| entry::reads_only_entry(&then[..n], map, key))?;
+        let (lead, rest) = then.split_at(len);
+        if !any_expr_in(lead, |e| entry::reads_entry(e, map, key))
+            || any_expr_in(rest, entry::reads_local)
+        {
+            return None;
+        }
+        let field = ident(map);
+        let local = ident(entry::LOCAL);
+        let key_ref = self.gen_.borrowed(key);
+        let lead = self.stmts_with(&self.gen_.with_entry(map, key), lead);
+        let rest = self.stmts(rest);
+        let otherwise = self.else_branch(otherwise);
+        Some(quote! {
+            if let Some(#local) = state.#field.get(#key_ref) {
+                #lead
                 #rest
             } #otherwise
         })

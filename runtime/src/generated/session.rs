@@ -1936,17 +1936,10 @@ fn fire_accept(
         && state.finished.front().is_some()
     {
         let oldest = &{ state.finished.front().cloned().ok_or(Fault::Absent)? };
-        if state.inputs.contains_key(oldest) {
-            if state.inputs.get(oldest).ok_or(Fault::Absent)?.key.is_some() {
+        if let Some(entry) = state.inputs.get(oldest) {
+            if entry.key.is_some() {
                 {
-                    let k = state
-                        .inputs
-                        .get(oldest)
-                        .ok_or(Fault::Absent)?
-                        .key
-                        .as_ref()
-                        .ok_or(Fault::Absent)?
-                        .clone();
+                    let k = entry.key.as_ref().ok_or(Fault::Absent)?.clone();
                     if let Some(old) = state.keys.remove(&k) {
                         undo.push(UndoStep::KeysEntry(k, Some(old)));
                     }
@@ -1955,7 +1948,7 @@ fn fire_accept(
             effects
                 .push(Effect::Evicted {
                     input: *oldest,
-                    durability: state.inputs.get(oldest).ok_or(Fault::Absent)?.durability,
+                    durability: entry.durability,
                 });
             {
                 let k = *oldest;
@@ -1972,17 +1965,10 @@ fn fire_accept(
         && state.finished.front().is_some()
     {
         let oldest = &{ state.finished.front().cloned().ok_or(Fault::Absent)? };
-        if state.inputs.contains_key(oldest) {
-            if state.inputs.get(oldest).ok_or(Fault::Absent)?.key.is_some() {
+        if let Some(entry) = state.inputs.get(oldest) {
+            if entry.key.is_some() {
                 {
-                    let k = state
-                        .inputs
-                        .get(oldest)
-                        .ok_or(Fault::Absent)?
-                        .key
-                        .as_ref()
-                        .ok_or(Fault::Absent)?
-                        .clone();
+                    let k = entry.key.as_ref().ok_or(Fault::Absent)?.clone();
                     if let Some(old) = state.keys.remove(&k) {
                         undo.push(UndoStep::KeysEntry(k, Some(old)));
                     }
@@ -1991,7 +1977,7 @@ fn fire_accept(
             effects
                 .push(Effect::Evicted {
                     input: *oldest,
-                    durability: state.inputs.get(oldest).ok_or(Fault::Absent)?.durability,
+                    durability: entry.durability,
                 });
             {
                 let k = *oldest;

@@ -150,6 +150,7 @@ pub enum Input {
     P7 { k: u64, x: u64 },
     P8 { r: Rec, x: u64 },
     P9 { x: u64 },
+    P10 { k: u64, x: u64 },
 }
 
 impl Input {
@@ -167,6 +168,7 @@ impl Input {
             Input::P7 { .. } => InputKind::P7,
             Input::P8 { .. } => InputKind::P8,
             Input::P9 { .. } => InputKind::P9,
+            Input::P10 { .. } => InputKind::P10,
         }
     }
 }
@@ -197,11 +199,12 @@ pub enum InputKind {
     P7,
     P8,
     P9,
+    P10,
 }
 
 impl InputKind {
     /// Every variant, in declaration order.
-    pub const ALL: [InputKind; 12usize] = [
+    pub const ALL: [InputKind; 13usize] = [
         InputKind::Put,
         InputKind::PutN,
         InputKind::Push,
@@ -214,6 +217,7 @@ impl InputKind {
         InputKind::P7,
         InputKind::P8,
         InputKind::P9,
+        InputKind::P10,
     ];
     /// The name as written in the spec.
     pub fn name(self) -> &'static str {
@@ -230,6 +234,7 @@ impl InputKind {
             InputKind::P7 => "P7",
             InputKind::P8 => "P8",
             InputKind::P9 => "P9",
+            InputKind::P10 => "P10",
         }
     }
 }
@@ -318,11 +323,12 @@ pub enum TransitionId {
     P7,
     P8,
     P9,
+    P10,
 }
 
 impl TransitionId {
     /// Every variant, in declaration order.
-    pub const ALL: [TransitionId; 12usize] = [
+    pub const ALL: [TransitionId; 13usize] = [
         TransitionId::Put,
         TransitionId::Putn,
         TransitionId::Push,
@@ -335,6 +341,7 @@ impl TransitionId {
         TransitionId::P7,
         TransitionId::P8,
         TransitionId::P9,
+        TransitionId::P10,
     ];
     /// The name as written in the spec.
     pub fn name(self) -> &'static str {
@@ -351,6 +358,7 @@ impl TransitionId {
             TransitionId::P7 => "p7",
             TransitionId::P8 => "p8",
             TransitionId::P9 => "p9",
+            TransitionId::P10 => "p10",
         }
     }
 }
@@ -473,6 +481,15 @@ pub const TRANSITIONS: &[TransitionInfo] = &[
         to: None,
         guards: &[],
         effects: &[],
+    },
+    TransitionInfo {
+        id: TransitionId::P10,
+        name: "p10",
+        input: InputKind::P10,
+        from: &[Phase::Run],
+        to: None,
+        guards: &[],
+        effects: &[EffectKind::E],
     },
 ];
 
@@ -1074,6 +1091,52 @@ fn fire_p9(
     Ok(())
 }
 
+/// Runs the updates and emits of `p10`, recording undo steps.
+fn fire_p10(
+    state: &mut State,
+    undo: &mut Vec<UndoStep>,
+    effects: &mut Vec<Effect>,
+    k: &u64,
+    x: &u64,
+) -> Result<(), Fault> {
+    if let Some(entry) = state.m.get(k) {
+        if entry.opt.is_some() {
+            {
+                let new = state
+                    .total
+                    .checked_add(*entry.opt.as_ref().ok_or(Fault::Absent)?)
+                    .ok_or(Fault::Overflow)?;
+                undo.push(
+                    UndoStep::TotalReplaced(::std::mem::replace(&mut state.total, new)),
+                );
+            }
+        }
+        effects
+            .push(Effect::E {
+                v: entry.a.checked_add(*x).ok_or(Fault::Overflow)?,
+            });
+        {
+            let x = entry.b;
+            if state.s.insert(x) {
+                undo.push(UndoStep::SInserted(x));
+            }
+        }
+        {
+            let k = *k;
+            if let Some(old) = state.m.remove(&k) {
+                undo.push(UndoStep::MEntry(k, Some(old)));
+            }
+        }
+        {
+            let new = state.total.checked_add(1u64).ok_or(Fault::Overflow)?;
+            undo.push(
+                UndoStep::TotalReplaced(::std::mem::replace(&mut state.total, new)),
+            );
+        }
+    }
+    Ok(())
+}
+
 /// Picks the first candidate whose guards hold and fires it.
 fn dispatch(
     state: &mut State,
@@ -1187,6 +1250,15 @@ fn dispatch(
                     self::fire_p9(state, undo, effects, x)
                         .map_err(|f| f.at::<Machine>(TransitionId::P9))?;
                     Ok(TransitionId::P9)
+                }
+            }
+        }
+        Input::P10 { k, x } => {
+            match state.phase {
+                Phase::Run => {
+                    self::fire_p10(state, undo, effects, k, x)
+                        .map_err(|f| f.at::<Machine>(TransitionId::P10))?;
+                    Ok(TransitionId::P10)
                 }
             }
         }
