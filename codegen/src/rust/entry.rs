@@ -9,7 +9,8 @@
 //! - `k in self.m && e` becomes `match state.m.get(k) { Some(entry) => e, None => false }`;
 //! - `if k in self.m { .. }` becomes `if let Some(entry) = state.m.get(k) { .. }` when the
 //!   branch only reads that entry, and `.. get_mut(k) ..` when it also writes fields of it
-//!   or starts with a run that writes it;
+//!   or starts with a run that writes it; `if k in self.m && e { .. }` uses the same
+//!   lookup with `e` as a match guard;
 //! - a run of statements that starts by writing `self.m[k]` looks the entry up once.
 //!
 //! Only where it cannot change behaviour: the key is *stable* (see [`stable`]: no
@@ -34,6 +35,21 @@ pub fn membership(e: &Expr) -> Option<(&str, &Expr)> {
         (ExprKind::SelfField(m), Ty::Map(..)) if stable(key) && !reads_local(key) => Some((m, key)),
         _ => None,
     }
+}
+
+/// `k in self.m && e1 && e2 ..` as the membership test's map and key and the other
+/// conjuncts, in order (`&&` groups to the left, so the test is the leftmost conjunct);
+/// a bare `k in self.m` has none.
+pub fn guarded_membership(e: &Expr) -> Option<(&str, &Expr, Vec<&Expr>)> {
+    let mut rest = Vec::new();
+    let mut first = e;
+    while let ExprKind::Binary(BinOp::And, left, right) = &first.kind {
+        rest.push(&**right);
+        first = left;
+    }
+    rest.reverse();
+    let (map, key) = membership(first)?;
+    Some((map, key, rest))
 }
 
 /// Whether `e`'s value cannot change while a transition runs: a variable, an input field,

@@ -234,7 +234,7 @@ impl<'m> ExprGen<'m> {
                 let v = self.base_value(inner);
                 wrap_newtype(&e.ty, quote!(#v.checked_neg().ok_or(Fault::Overflow)?))
             }
-            ExprKind::Binary(op, a, b) => self.binary(*op, a, b, &e.ty),
+            ExprKind::Binary(op, a, b) => self.binary(e, *op, a, b),
             ExprKind::Len(c) => {
                 let c = self.receiver(c);
                 quote!((#c.len() as u64))
@@ -341,10 +341,12 @@ impl<'m> ExprGen<'m> {
         quote!(#r.0)
     }
 
-    fn binary(&self, op: BinOp, a: &Expr, b: &Expr, ty: &Ty) -> TokenStream {
+    /// `e`, which is `a op b`.
+    fn binary(&self, e: &Expr, op: BinOp, a: &Expr, b: &Expr) -> TokenStream {
+        let ty = &e.ty;
         match op {
             BinOp::And => {
-                if let Some(lookup) = self.entry_and(a, b) {
+                if let Some(lookup) = self.entry_and(e) {
                     return lookup;
                 }
                 let (a, b) = (self.value(a), self.value(b));
@@ -439,21 +441,13 @@ impl<'m> ExprGen<'m> {
     }
 
     /// `k in self.m && e1 && e2 ..`, where the `e`s read `self.m[k]`, as one lookup (see
-    /// `entry.rs`). `a && b` is `a` and `b`; `&&` groups to the left, so the membership
-    /// test is the leftmost conjunct of `a`. Not inside another bound entry: its local
-    /// would be shadowed, and in an update the map could be borrowed mutably.
-    fn entry_and(&self, a: &Expr, b: &Expr) -> Option<TokenStream> {
+    /// `entry.rs`). Not inside another bound entry: its local would be shadowed, and in an
+    /// update the map could be borrowed mutably.
+    fn entry_and(&self, and: &Expr) -> Option<TokenStream> {
         if self.entry.is_some() {
             return None;
         }
-        let mut conjuncts = vec![b];
-        let mut first = a;
-        while let ExprKind::Binary(BinOp::And, left, right) = &first.kind {
-            conjuncts.push(right);
-            first = left;
-        }
-        conjuncts.reverse();
-        let (map, key) = entry::membership(first)?;
+        let (map, key, conjuncts) = entry::guarded_membership(and)?;
         let usable = conjuncts.iter().all(|c| entry::through_entry(c, map, key));
         if !usable || !conjuncts.iter().any(|c| entry::reads_entry(c, map, key)) {
             return None;
@@ -462,11 +456,7 @@ impl<'m> ExprGen<'m> {
         let key_ref = self.borrowed(key);
         let local = ident(entry::LOCAL);
         let g = self.with_entry(map, key);
-        let rest: Vec<TokenStream> = conjuncts.iter().map(|c| g.value(c)).collect();
-        let body = match rest.as_slice() {
-            [one] => unparen(one.clone()),
-            _ => quote!(#(#rest)&&*),
-        };
+        let body = conjunction(conjuncts.iter().map(|c| g.value(c)).collect());
         Some(quote!(match state.#field.get(#key_ref) {
             Some(#local) => #body,
             None => false,
@@ -554,6 +544,14 @@ impl Place {
         match self {
             Place::Ref(t) | Place::Lvalue(t) => t,
         }
+    }
+}
+
+/// `a && b && ..` from rendered conjuncts; a single one without its outer parentheses.
+pub fn conjunction(parts: Vec<TokenStream>) -> TokenStream {
+    match parts.as_slice() {
+        [one] => unparen(one.clone()),
+        _ => quote!(#(#parts)&&*),
     }
 }
 

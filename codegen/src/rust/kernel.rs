@@ -631,9 +631,10 @@ impl<'m> KernelGen<'m> {
 
     /// `if k in self.m { .. }` with one lookup (see `entry.rs`): `get` when the branch only
     /// reads that entry, `get_mut` when it touches the map only there and writes its
-    /// fields, or when it starts with a run that writes the entry.
+    /// fields, or when it starts with a run that writes the entry. `if k in self.m && e`
+    /// shares the lookup with `e` when the whole branch does: `e` becomes a match guard.
     fn entry_if(&self, cond: &Expr, then: &[Stmt], otherwise: &[Stmt]) -> Option<TokenStream> {
-        let (map, key) = entry::membership(cond)?;
+        let (map, key, guard) = entry::guarded_membership(cond)?;
         let reads = any_expr_in(then, |e| entry::reads_entry(e, map, key));
         let mut writes = false;
         visit_nested_stmts(then, &mut |s| writes |= entry::writes_entry(s, map, key));
@@ -649,13 +650,31 @@ impl<'m> KernelGen<'m> {
             let field = ident(map);
             let local = ident(entry::LOCAL);
             let key_ref = self.gen_.borrowed(key);
-            let then = self.stmts_with(&self.gen_.with_entry(map, key), then);
-            let otherwise = self.else_branch(otherwise);
+            let g = self.gen_.with_entry(map, key);
+            let then = self.stmts_with(&g, then);
+            if guard.is_empty() {
+                let otherwise = self.else_branch(otherwise);
+                return Some(quote! {
+                    if let Some(#local) = state.#field.#lookup(#key_ref) {
+                        #then
+                    } #otherwise
+                });
+            }
+            if !guard.iter().all(|c| entry::through_entry(c, map, key)) {
+                return None;
+            }
+            let guard = super::expr::conjunction(guard.iter().map(|c| g.value(c)).collect());
+            let otherwise = self.stmts(otherwise);
             return Some(quote! {
-                if let Some(#local) = state.#field.#lookup(#key_ref) {
-                    #then
-                } #otherwise
+                match state.#field.#lookup(#key_ref) {
+                    Some(#local) if #guard => { #then }
+                    _ => { #otherwise }
+                }
             });
+        }
+        // The branches below bind the entry only after the whole condition held.
+        if !guard.is_empty() {
+            return None;
         }
         let len = entry::run_len(then, map, key);
         let (run, rest) = then.split_at(len);

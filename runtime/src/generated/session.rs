@@ -2836,17 +2836,17 @@ fn fire_recover_run(
     undo.push(UndoStep::QueueReplaced(::std::mem::take(&mut state.queue)));
     undo.push(UndoStep::SteerReplaced(::std::mem::take(&mut state.steer)));
     for x in state.staged.iter() {
-        if match state.inputs.get(x) {
-            Some(entry) => entry.phase == InputPhase::Queued,
-            None => false,
-        } {
-            if state.inputs.get(x).ok_or(Fault::Absent)?.lane == Lane::Steer {
-                state.steer.push_back(*x);
-                undo.push(UndoStep::SteerPushed);
-            } else {
-                state.queue.push_back(*x);
-                undo.push(UndoStep::QueuePushed);
+        match state.inputs.get(x) {
+            Some(entry) if entry.phase == InputPhase::Queued => {
+                if entry.lane == Lane::Steer {
+                    state.steer.push_back(*x);
+                    undo.push(UndoStep::SteerPushed);
+                } else {
+                    state.queue.push_back(*x);
+                    undo.push(UndoStep::QueuePushed);
+                }
             }
+            _ => {}
         }
     }
     undo.push(UndoStep::StagedReplaced(::std::mem::take(&mut state.staged)));

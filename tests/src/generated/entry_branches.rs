@@ -151,6 +151,8 @@ pub enum Input {
     P8 { r: Rec, x: u64 },
     P9 { x: u64 },
     P10 { k: u64, x: u64 },
+    P11 { k: u64, x: u64 },
+    P12 { k: u64, x: u64 },
 }
 
 impl Input {
@@ -169,6 +171,8 @@ impl Input {
             Input::P8 { .. } => InputKind::P8,
             Input::P9 { .. } => InputKind::P9,
             Input::P10 { .. } => InputKind::P10,
+            Input::P11 { .. } => InputKind::P11,
+            Input::P12 { .. } => InputKind::P12,
         }
     }
 }
@@ -200,11 +204,13 @@ pub enum InputKind {
     P8,
     P9,
     P10,
+    P11,
+    P12,
 }
 
 impl InputKind {
     /// Every variant, in declaration order.
-    pub const ALL: [InputKind; 13usize] = [
+    pub const ALL: [InputKind; 15usize] = [
         InputKind::Put,
         InputKind::PutN,
         InputKind::Push,
@@ -218,6 +224,8 @@ impl InputKind {
         InputKind::P8,
         InputKind::P9,
         InputKind::P10,
+        InputKind::P11,
+        InputKind::P12,
     ];
     /// The name as written in the spec.
     pub fn name(self) -> &'static str {
@@ -235,6 +243,8 @@ impl InputKind {
             InputKind::P8 => "P8",
             InputKind::P9 => "P9",
             InputKind::P10 => "P10",
+            InputKind::P11 => "P11",
+            InputKind::P12 => "P12",
         }
     }
 }
@@ -324,11 +334,13 @@ pub enum TransitionId {
     P8,
     P9,
     P10,
+    P11,
+    P12,
 }
 
 impl TransitionId {
     /// Every variant, in declaration order.
-    pub const ALL: [TransitionId; 13usize] = [
+    pub const ALL: [TransitionId; 15usize] = [
         TransitionId::Put,
         TransitionId::Putn,
         TransitionId::Push,
@@ -342,6 +354,8 @@ impl TransitionId {
         TransitionId::P8,
         TransitionId::P9,
         TransitionId::P10,
+        TransitionId::P11,
+        TransitionId::P12,
     ];
     /// The name as written in the spec.
     pub fn name(self) -> &'static str {
@@ -359,6 +373,8 @@ impl TransitionId {
             TransitionId::P8 => "p8",
             TransitionId::P9 => "p9",
             TransitionId::P10 => "p10",
+            TransitionId::P11 => "p11",
+            TransitionId::P12 => "p12",
         }
     }
 }
@@ -486,6 +502,24 @@ pub const TRANSITIONS: &[TransitionInfo] = &[
         id: TransitionId::P10,
         name: "p10",
         input: InputKind::P10,
+        from: &[Phase::Run],
+        to: None,
+        guards: &[],
+        effects: &[EffectKind::E],
+    },
+    TransitionInfo {
+        id: TransitionId::P11,
+        name: "p11",
+        input: InputKind::P11,
+        from: &[Phase::Run],
+        to: None,
+        guards: &[],
+        effects: &[],
+    },
+    TransitionInfo {
+        id: TransitionId::P12,
+        name: "p12",
+        input: InputKind::P12,
         from: &[Phase::Run],
         to: None,
         guards: &[],
@@ -1137,6 +1171,89 @@ fn fire_p10(
     Ok(())
 }
 
+/// Runs the updates and emits of `p11`, recording undo steps.
+fn fire_p11(
+    state: &mut State,
+    undo: &mut Vec<UndoStep>,
+    _effects: &mut Vec<Effect>,
+    k: &u64,
+    x: &u64,
+) -> Result<(), Fault> {
+    match state.m.get(k) {
+        Some(entry) if (entry.a > (*x)) && entry.opt.is_some() => {
+            if entry.b == (*x) {
+                state.q.push_back(entry.a);
+                undo.push(UndoStep::QPushed);
+            } else {
+                {
+                    let new = *entry.opt.as_ref().ok_or(Fault::Absent)?;
+                    undo.push(
+                        UndoStep::TotalReplaced(
+                            ::std::mem::replace(&mut state.total, new),
+                        ),
+                    );
+                }
+            }
+        }
+        _ => {
+            {
+                let new = state.total.checked_add(1u64).ok_or(Fault::Overflow)?;
+                undo.push(
+                    UndoStep::TotalReplaced(::std::mem::replace(&mut state.total, new)),
+                );
+            }
+            {
+                let k = *x;
+                if let Some(old) = state.m.remove(&k) {
+                    undo.push(UndoStep::MEntry(k, Some(old)));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Runs the updates and emits of `p12`, recording undo steps.
+fn fire_p12(
+    state: &mut State,
+    undo: &mut Vec<UndoStep>,
+    effects: &mut Vec<Effect>,
+    k: &u64,
+    x: &u64,
+) -> Result<(), Fault> {
+    match state.m.get_mut(k) {
+        Some(entry) if entry.b <= (*x) => {
+            {
+                let (k, value) = (*k, entry.b.checked_add(*x).ok_or(Fault::Overflow)?);
+                let old = ::std::mem::replace(&mut entry.b, value);
+                undo.push(UndoStep::MLeaf1(k, old));
+            }
+            {
+                let (k, value) = (*k, state.s.clone());
+                let old = ::std::mem::replace(&mut entry.tags, value);
+                undo.push(UndoStep::MLeaf6(k, old));
+            }
+            effects.push(Effect::E { v: entry.a });
+        }
+        _ => {
+            let (k, value) = (
+                *x,
+                Rec {
+                    a: *x,
+                    b: *x,
+                    opt: Some(*k),
+                    items: VecDeque::new(),
+                    tags: BTreeSet::new(),
+                    inner: Inner { opt: None, c: 1u64 },
+                },
+            );
+            let old = state.m.insert(k, value);
+            undo.push(UndoStep::MEntry(k, old));
+        }
+    }
+    Ok(())
+}
+
 /// Picks the first candidate whose guards hold and fires it.
 fn dispatch(
     state: &mut State,
@@ -1259,6 +1376,24 @@ fn dispatch(
                     self::fire_p10(state, undo, effects, k, x)
                         .map_err(|f| f.at::<Machine>(TransitionId::P10))?;
                     Ok(TransitionId::P10)
+                }
+            }
+        }
+        Input::P11 { k, x } => {
+            match state.phase {
+                Phase::Run => {
+                    self::fire_p11(state, undo, effects, k, x)
+                        .map_err(|f| f.at::<Machine>(TransitionId::P11))?;
+                    Ok(TransitionId::P11)
+                }
+            }
+        }
+        Input::P12 { k, x } => {
+            match state.phase {
+                Phase::Run => {
+                    self::fire_p12(state, undo, effects, k, x)
+                        .map_err(|f| f.at::<Machine>(TransitionId::P12))?;
+                    Ok(TransitionId::P12)
                 }
             }
         }
