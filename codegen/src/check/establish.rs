@@ -88,46 +88,45 @@ fn map_children(e: &ir::Expr, f: &mut dyn FnMut(&ir::Expr) -> ir::Expr) -> K {
     }
 }
 
-/// Whether `needed` (`k in m` or `o != none`) follows from one of `facts`.
-///
-/// Accepted forms: for `k in m`: `k in m`, `m.get(k) != none`, `none != m.get(k)`,
-/// `m.get(k).is_some()`; for `o != none`: `o != none`, `none != o`, `o.is_some()`,
-/// `!o.is_none()`.
+/// What a fact says is there: a key in a collection, or a value in an option.
+#[derive(PartialEq)]
+pub(crate) enum Present<'e> {
+    /// `k in m`, and every way of saying `m.get(k)` holds a value.
+    Key { coll: &'e ir::Expr, key: &'e ir::Expr },
+    /// `o != none`, `none != o`, `o.is_some()` or `!o.is_none()`, for another option `o`.
+    Value(&'e ir::Expr),
+}
+
+/// The presence `fact` states, in whichever of its spellings it is written.
+pub(crate) fn present(fact: &ir::Expr) -> Option<Present<'_>> {
+    let option = match &fact.kind {
+        K::Binary(BinOp::In, key, coll) => return Some(Present::Key { coll, key }),
+        K::IsSome(o) => o,
+        K::Not(inner) => match &inner.kind {
+            K::IsNone(o) => o,
+            _ => return None,
+        },
+        K::Binary(BinOp::Ne, a, b) => match (&a.kind, &b.kind) {
+            (_, K::None) => a,
+            (K::None, _) => b,
+            _ => return None,
+        },
+        _ => return None,
+    };
+    Some(match &option.kind {
+        K::Get(coll, key) => Present::Key { coll, key },
+        _ => Present::Value(option),
+    })
+}
+
+/// Whether `needed` (`k in m` or `o != none`) follows from one of `facts` (normalised):
+/// the same fact, or the same presence in another spelling (see [`present`]).
 pub(crate) fn established(facts: &[ir::Expr], needed: &ir::Expr) -> bool {
-    let mut forms: Vec<ir::Expr> = vec![needed.clone()];
-    let mk = |kind: K| ir::Expr {
-        kind,
-        ty: ir::Ty::Bool,
-    };
-    let some_forms = |o: &ir::Expr| -> Vec<ir::Expr> {
-        let none = ir::Expr {
-            kind: K::None,
-            ty: o.ty.clone(),
-        };
-        vec![
-            mk(K::Binary(
-                BinOp::Ne,
-                Box::new(o.clone()),
-                Box::new(none.clone()),
-            )),
-            mk(K::Binary(BinOp::Ne, Box::new(none), Box::new(o.clone()))),
-            mk(K::IsSome(Box::new(o.clone()))),
-            mk(K::Not(Box::new(mk(K::IsNone(Box::new(o.clone())))))),
-        ]
-    };
-    match &needed.kind {
-        K::Binary(BinOp::In, key, map) => {
-            let get = ir::Expr {
-                kind: K::Get(map.clone(), key.clone()),
-                ty: ir::Ty::Option(Box::new(ir::Ty::Bool)),
-            };
-            forms.extend(some_forms(&get));
-        }
-        K::Binary(BinOp::Ne, o, _) => forms.extend(some_forms(o)),
-        _ => {}
-    }
-    let forms: Vec<ir::Expr> = forms.iter().map(normalize).collect();
-    facts.iter().any(|f| forms.contains(f))
+    let needed = normalize(needed);
+    let wanted = present(&needed);
+    facts
+        .iter()
+        .any(|f| *f == needed || (wanted.is_some() && present(f) == wanted))
 }
 
 /// A guard name to suggest for establishing a partial operation.

@@ -695,18 +695,10 @@ fn reads_field(e: &ir::Expr, field: &str) -> bool {
 /// `k in self.<field>` or `self.<field>.get(k)` tested for a value, with a key that does
 /// not read the field itself.
 fn is_membership(fact: &ir::Expr, field: &str) -> bool {
-    use ir::ExprKind as K;
-    let of_field = |coll: &ir::Expr, key: &ir::Expr| {
-        matches!(&coll.kind, K::SelfField(f) if f == field) && !reads_field(key, field)
-    };
-    let is_get = |e: &ir::Expr| matches!(&e.kind, K::Get(coll, key) if of_field(coll, key));
-    match &fact.kind {
-        K::Binary(ir::BinOp::In, key, coll) => of_field(coll, key),
-        K::IsSome(o) => is_get(o),
-        K::Not(inner) => matches!(&inner.kind, K::IsNone(o) if is_get(o)),
-        K::Binary(ir::BinOp::Ne, a, b) => {
-            (is_get(a) && matches!(b.kind, K::None)) || (is_get(b) && matches!(a.kind, K::None))
-        }
-        _ => false,
-    }
+    matches!(
+        super::establish::present(fact),
+        Some(super::establish::Present::Key { coll, key })
+            if matches!(&coll.kind, ir::ExprKind::SelfField(f) if f == field)
+                && !reads_field(key, field)
+    )
 }

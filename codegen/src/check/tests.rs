@@ -184,6 +184,47 @@ fn guards_establish_partial_operations_in_order() {
 }
 
 #[test]
+fn any_spelling_of_a_presence_establishes_every_other() {
+    let src = |guard: &str, update: &str| {
+        format!(
+            "machine M {{
+                phases {{ A }}
+                initial A;
+                state {{ o: Option<u64> = none, m: Map<u64, u64> = {{}}, t: u64 = 0 }}
+                input Go {{ k: u64 }}
+                transition t on Go from A -> same {{
+                    guard g: {guard};
+                    update {{ {update} }}
+                }}
+            }}"
+        )
+    };
+    let by_get = "self.t = self.m.get(k).unwrap();";
+    let by_index = "self.t = self.m[k];";
+    for guard in [
+        "k in self.m",
+        "self.m.get(k) != none",
+        "none != self.m.get(k)",
+        "self.m.get(k).is_some()",
+        "!self.m.get(k).is_none()",
+    ] {
+        for update in [by_get, by_index] {
+            assert!(codes(&src(guard, update)).is_empty(), "{guard} / {update}");
+        }
+    }
+    // A presence of another key, or of the option, is not that one.
+    assert_eq!(
+        codes(&src("self.t in self.m", by_get)),
+        vec![Code::UnestablishedPartial]
+    );
+    assert_eq!(
+        codes(&src("self.o.is_some()", by_get)),
+        vec![Code::UnestablishedPartial]
+    );
+    assert!(codes(&src("!self.o.is_none()", "self.t = self.o.unwrap();")).is_empty());
+}
+
+#[test]
 fn invariants_establish_only_through_implies_and_conjunctions() {
     let src = |inv: &str| {
         format!(
