@@ -92,7 +92,10 @@ fn map_children(e: &ir::Expr, f: &mut dyn FnMut(&ir::Expr) -> ir::Expr) -> K {
 #[derive(PartialEq)]
 pub(crate) enum Present<'e> {
     /// `k in m`, and every way of saying `m.get(k)` holds a value.
-    Key { coll: &'e ir::Expr, key: &'e ir::Expr },
+    Key {
+        coll: &'e ir::Expr,
+        key: &'e ir::Expr,
+    },
     /// `o != none`, `none != o`, `o.is_some()` or `!o.is_none()`, for another option `o`.
     Value(&'e ir::Expr),
 }
