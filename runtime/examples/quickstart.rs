@@ -5,7 +5,9 @@
 //! 1. a prompt running to completion, with the executor printing its progress;
 //! 2. a generic executor failure that the runtime retries on its own;
 //! 3. a long run cancelled at its next boundary, while another prompt waits its turn;
-//! 4. a stop that abandons the run in flight and everything queued behind it.
+//! 4. a stop that abandons the run in flight and everything queued behind it;
+//! 5. a new executor reviving the session, and a retry under a used idempotency key that
+//!    runs nothing.
 //!
 //! The executor (`DemoAgent`) is written here, as an embedding application would write its
 //! own: it decides what to do from the prompt text. Everything is driven by signals, not
@@ -14,9 +16,9 @@
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use suricate_runtime::{
-    BoundaryCancel, CompletionOutcome, ControlReport, EventKind, Executor, ExecutorError,
-    InputBody, RunId, RunOutput, RunPrimitive, RuntimeInput, RuntimePhase, SessionId,
-    SessionRuntime, async_trait,
+    AcceptOutcome, BoundaryCancel, CompletionOutcome, ControlReport, EventKind, Executor,
+    ExecutorError, InputBody, RunId, RunOutput, RunPrimitive, RuntimeInput, RuntimePhase,
+    SessionId, SessionRuntime, async_trait,
 };
 use tokio::sync::{Notify, mpsc};
 
@@ -145,7 +147,12 @@ struct Summary {
     outcomes: Vec<(String, CompletionOutcome)>,
     /// Attempts the flaky prompt needed.
     flaky_attempts: u64,
+    // The next two are printed as they happen and checked by the test below.
+    #[cfg_attr(not(test), allow(dead_code))]
     stop: ControlReport,
+    /// What a retry under a stopped input's key was told.
+    #[cfg_attr(not(test), allow(dead_code))]
+    retry: AcceptOutcome,
     final_phase: RuntimePhase,
     events: EventCounts,
 }
@@ -232,7 +239,7 @@ async fn run() -> Result<Summary, Box<dyn std::error::Error>> {
         p3.completion.ok_or("p3 has no handle")?.await,
         p4.completion.ok_or("p4 has no handle")?.await,
     );
-    println!("cancel_after_boundary dispatched to {long_run}: {dispatched}");
+    println!("cancel_after_boundary (called while {long_run} was busy) dispatched: {dispatched}");
     println!("p3 -> {}", describe(&o3));
     println!("p4 -> {}", describe(&o4));
     outcomes.push(("p3".to_string(), o3));
@@ -249,12 +256,12 @@ async fn run() -> Result<Summary, Box<dyn std::error::Error>> {
     let p6 = runtime
         .accept(
             &session,
-            RuntimeInput::prompt("p6", "draft the announcement"),
+            RuntimeInput::prompt("p6", "draft the announcement").with_key("announcement"),
         )
         .await?;
     let stop = runtime.stop(&session).await?;
     println!(
-        "stop: {} inputs abandoned, executor attached: {}",
+        "stop: {} inputs abandoned (their handles say: ended by the runtime), executor attached: {}",
         stop.abandoned,
         runtime.has_executor(&session)
     );
@@ -272,6 +279,41 @@ async fn run() -> Result<Summary, Box<dyn std::error::Error>> {
     if let Err(e) = &refused {
         println!("accept after stop -> error: {e}");
     }
+
+    println!("\n5. A new executor revives the session; a used key runs nothing again");
+    let (agent, _parked) = DemoAgent::new();
+    runtime.ensure_executor(&session, Arc::new(agent)).await?;
+    println!(
+        "executor attached again, session is {}",
+        runtime.runtime_state(&session).await?.phase
+    );
+    // A client retrying p6 with its key: idempotency means at most once, so nothing runs,
+    // and the outcome names the input that owns the key.
+    let retry = runtime
+        .accept(
+            &session,
+            RuntimeInput::prompt("p6-retry", "draft the announcement").with_key("announcement"),
+        )
+        .await?;
+    if let AcceptOutcome::Deduplicated { original } = &retry.outcome {
+        let how = match runtime.input_state(&session, original).await? {
+            Some(state) => match state.abandoned {
+                Some(reason) => format!("was abandoned ({reason})"),
+                None => format!("is {:?}", state.phase),
+            },
+            None => "is forgotten".to_string(),
+        };
+        println!("retry under p6's key -> deduplicated: the key's input {original} {how}");
+    }
+    let p8 = runtime
+        .accept(
+            &session,
+            RuntimeInput::prompt("p8", "draft the announcement").with_key("announcement-2"),
+        )
+        .await?;
+    let o8 = p8.completion.ok_or("p8 has no handle")?.await;
+    println!("p8 (a new key) -> {}", describe(&o8));
+    outcomes.push(("p8".to_string(), o8));
     let final_phase = runtime.runtime_state(&session).await?.phase;
 
     // Every event was published before the operation that caused it returned.
@@ -290,6 +332,7 @@ async fn run() -> Result<Summary, Box<dyn std::error::Error>> {
         outcomes,
         flaky_attempts,
         stop,
+        retry: retry.outcome,
         final_phase,
         events: counts,
     })
@@ -302,13 +345,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         summary.outcomes.iter().filter(|(_, o)| pred(o)).count()
     };
     println!(
-        "\nrecap: {} prompts: {} completed ({} attempts for the flaky one), {} cancelled, {} ended by stop ({} abandoned); session is {}",
+        "\nrecap: {} prompts: {} completed ({} attempts for the flaky one), {} cancelled, {} ended by stop; session is {}",
         summary.outcomes.len(),
         count(|o| matches!(o, CompletionOutcome::Completed(_))),
         summary.flaky_attempts,
         count(|o| matches!(o, CompletionOutcome::Cancelled)),
         count(|o| matches!(o, CompletionOutcome::RuntimeTerminated { .. })),
-        summary.stop.abandoned,
         summary.final_phase,
     );
     let e = &summary.events;
@@ -355,16 +397,23 @@ mod tests {
         assert_eq!(outcome("p5"), stopped);
         assert_eq!(outcome("p6"), stopped);
         assert_eq!(summary.stop.abandoned, 2);
-        assert_eq!(summary.final_phase, RuntimePhase::Stopped);
-        // p1, p2 (twice), p3, p4, p5 reached the agent; p6 never did. Every run that
-        // started also finished (p5's run, ended by the stop, as `Stopped`).
+        assert_eq!(
+            summary.retry,
+            AcceptOutcome::Deduplicated {
+                original: "p6".into()
+            }
+        );
+        assert!(matches!(outcome("p8"), CompletionOutcome::Completed(_)));
+        assert_eq!(summary.final_phase, RuntimePhase::Attached);
+        // p1, p2 (twice), p3, p4, p5 and p8 reached an agent; p6 and its retry never did.
+        // Every run that started also finished (p5's run, ended by the stop, as `Stopped`).
         assert_eq!(
             summary.events,
             EventCounts {
-                accepted: 6,
-                runs_started: 6,
-                runs_finished: 6,
-                terminal: 6,
+                accepted: 7,
+                runs_started: 7,
+                runs_finished: 7,
+                terminal: 7,
             }
         );
     }

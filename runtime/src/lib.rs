@@ -5,6 +5,10 @@
 //! the event stream (`events`) and errors (`error`); `testing` (the `testing` feature) has a
 //! scriptable executor for consumers' tests.
 //!
+//! `docs/runtime.md` in the repository is the user guide: what each operation does to a
+//! session and its inputs, in which order operations run, what is written to the store,
+//! and what the events and completion outcomes mean.
+//!
 //! An agent, and one prompt through a session:
 //!
 //! ```

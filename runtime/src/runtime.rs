@@ -55,13 +55,17 @@ impl Default for RuntimeOptions {
 }
 
 /// What `accept` did with an input.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub enum AcceptOutcome {
     /// A new input was admitted (operations: admitted and consumed at once).
     Accepted,
     /// Its idempotency key belongs to an earlier input; nothing new was admitted.
-    Deduplicated,
+    Deduplicated {
+        /// The input that owns the key: `input_state` tells where it is or how it ended
+        /// (for instance abandoned by a `stop`, which keeps its key bound).
+        original: InputId,
+    },
 }
 
 /// The result of a successful `accept`.
@@ -327,12 +331,16 @@ impl Registry {
         // gate to commit) cannot finish the input before its waiter exists.
         let acceptance = if let Some(original) = step.joined {
             Acceptance {
-                outcome: AcceptOutcome::Deduplicated,
+                outcome: AcceptOutcome::Deduplicated {
+                    original: session.id(original),
+                },
                 completion: Some(session.register_waiter(original)),
             }
-        } else if step.deduplicated.is_some() {
+        } else if let Some(original) = step.deduplicated {
             Acceptance {
-                outcome: AcceptOutcome::Deduplicated,
+                outcome: AcceptOutcome::Deduplicated {
+                    original: session.id(original),
+                },
                 completion: None,
             }
         } else {
@@ -696,7 +704,8 @@ impl SessionRuntime {
 
     /// Stops the session: every non-terminal input is abandoned (`Stopped`), waiters are
     /// told, the executor's stop hook runs once, the loop ends. Attaching an executor
-    /// again revives the session.
+    /// again revives the session. The abandoned inputs keep their idempotency keys: a
+    /// retry under the same key is `Deduplicated` and runs nothing (docs/runtime.md).
     pub async fn stop(&self, id: &SessionId) -> RuntimeResult<ControlReport> {
         self.control(id, k::Input::Stop).await
     }

@@ -333,6 +333,11 @@ impl Session {
         lock(&self.core).ledger.handle(id)
     }
 
+    /// The caller's id of the input behind `handle`.
+    pub fn id(&self, handle: u64) -> InputId {
+        lock(&self.core).ledger.id(handle)
+    }
+
     /// The caller's ids behind kernel handles.
     pub fn ids<'h>(&self, handles: impl IntoIterator<Item = &'h k::InputId>) -> Vec<InputId> {
         let core = lock(&self.core);

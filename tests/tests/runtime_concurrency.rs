@@ -104,7 +104,7 @@ async fn many_tasks_on_one_session() {
                                 .as_ref()
                                 .map(|h| h.input().clone())
                                 .unwrap_or_else(|| InputId::from(id.as_str())),
-                            joined: a.outcome == AcceptOutcome::Deduplicated,
+                            joined: matches!(a.outcome, AcceptOutcome::Deduplicated { .. }),
                             handle: a.completion,
                         }),
                         Err(RuntimeError::Stopped(_)) => {}
@@ -274,7 +274,7 @@ async fn many_sessions_at_once() {
                             .as_ref()
                             .map(|h| h.input().clone())
                             .unwrap_or_else(|| InputId::from(id.as_str())),
-                        joined: a.outcome == AcceptOutcome::Deduplicated,
+                        joined: matches!(a.outcome, AcceptOutcome::Deduplicated { .. }),
                         handle: a.completion,
                     }),
                     Err(RuntimeError::Stopped(_)) => {}

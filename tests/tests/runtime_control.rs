@@ -119,7 +119,7 @@ async fn stop_abandons_pending_work_calls_the_hook_once_and_can_be_revived() {
     exec.push(Step::blocked(Step::Echo));
     let a = accept(&runtime, &s, prompt("a")).await;
     exec.wait_for_blocked(1).await;
-    let b = accept(&runtime, &s, prompt("b")).await;
+    let b = accept(&runtime, &s, prompt("b").with_key("kb")).await;
     let c = accept(&runtime, &s, msg("c").steer()).await;
     let report = runtime.stop(&s).await.unwrap();
     assert_eq!(report.abandoned, 3);
@@ -157,6 +157,21 @@ async fn stop_abandons_pending_work_calls_the_hook_once_and_can_be_revived() {
     assert!(is_completed(
         &outcome(accept(&runtime, &s, prompt("d")).await).await
     ));
+    assert_eq!(revived.batches(), vec![vec![iid("d")]]);
+    // A stopped input keeps its key: a retry with it runs nothing and names the original,
+    // whose state says how it ended.
+    let retry = runtime
+        .accept(&s, prompt("b2").with_key("kb"))
+        .await
+        .unwrap();
+    assert_eq!(
+        retry.outcome,
+        AcceptOutcome::Deduplicated { original: iid("b") }
+    );
+    assert!(retry.completion.is_none());
+    let original = runtime.input_state(&s, &iid("b")).await.unwrap().unwrap();
+    assert_eq!(original.abandoned, Some(AbandonReason::Stopped));
+    settle().await;
     assert_eq!(revived.batches(), vec![vec![iid("d")]]);
 }
 
@@ -374,7 +389,7 @@ async fn recycle_revives_a_retired_session_keeping_what_it_remembers() {
         .unwrap();
     assert_eq!(
         (again.outcome, again.completion.is_none()),
-        (AcceptOutcome::Deduplicated, true),
+        (AcceptOutcome::Deduplicated { original: iid("a") }, true),
         "the key is still remembered"
     );
     let next = attach(&runtime, &s).await;

@@ -302,7 +302,10 @@ async fn same_key_in_flight_joins_and_runs_once() {
     let first = accept(&runtime, &s, prompt("a").with_key("k")).await;
     exec.wait_for_blocked(1).await;
     let join = runtime.accept(&s, prompt("b").with_key("k")).await.unwrap();
-    assert_eq!(join.outcome, AcceptOutcome::Deduplicated);
+    assert_eq!(
+        join.outcome,
+        AcceptOutcome::Deduplicated { original: iid("a") }
+    );
     let joined = join.completion.expect("a join waits for the original");
     assert_eq!(joined.input(), &iid("a"));
     // The duplicate was never admitted.
@@ -325,7 +328,10 @@ async fn same_key_while_queued_joins_too() {
         .accept_without_wake(&s, msg("b").with_key("k"))
         .await
         .unwrap();
-    assert_eq!(join.outcome, AcceptOutcome::Deduplicated);
+    assert_eq!(
+        join.outcome,
+        AcceptOutcome::Deduplicated { original: iid("a") }
+    );
     let exec = attach(&runtime, &s).await;
     assert_eq!(
         outcome(first).await,
@@ -341,7 +347,10 @@ async fn same_key_after_terminal_is_deduplicated_without_a_handle() {
         &outcome(accept(&runtime, &s, prompt("a").with_key("k")).await).await
     ));
     let again = runtime.accept(&s, prompt("b").with_key("k")).await.unwrap();
-    assert_eq!(again.outcome, AcceptOutcome::Deduplicated);
+    assert_eq!(
+        again.outcome,
+        AcceptOutcome::Deduplicated { original: iid("a") }
+    );
     assert!(again.completion.is_none());
     // Also when the original was abandoned rather than consumed.
     exec.push(Step::Cancel);
@@ -350,7 +359,10 @@ async fn same_key_after_terminal_is_deduplicated_without_a_handle() {
         CompletionOutcome::Cancelled
     );
     let again = runtime.accept(&s, prompt("d").with_key("j")).await.unwrap();
-    assert_eq!(again.outcome, AcceptOutcome::Deduplicated);
+    assert_eq!(
+        again.outcome,
+        AcceptOutcome::Deduplicated { original: iid("c") }
+    );
     assert!(again.completion.is_none());
     settle().await;
     assert_eq!(exec.calls(), 2);
@@ -464,7 +476,12 @@ async fn operations_are_consumed_on_accept_and_never_run() {
         )
         .await
         .unwrap();
-    assert_eq!(again.outcome, AcceptOutcome::Deduplicated);
+    assert_eq!(
+        again.outcome,
+        AcceptOutcome::Deduplicated {
+            original: iid("op")
+        }
+    );
     settle().await;
     assert_eq!(
         exec.batches(),

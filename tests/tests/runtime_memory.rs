@@ -84,7 +84,10 @@ async fn a_forgotten_id_and_key_can_be_used_again_and_a_remembered_key_still_ded
         .accept(&s, prompt("a2").with_key("ka"))
         .await
         .unwrap();
-    assert_eq!(same.outcome, AcceptOutcome::Deduplicated);
+    assert_eq!(
+        same.outcome,
+        AcceptOutcome::Deduplicated { original: iid("a") }
+    );
     // Accepting "d" made the session forget "a" (the oldest finished input).
     run(&runtime, &s, prompt("d")).await;
     assert!(!remembered(&runtime, &s, "a").await);
@@ -103,7 +106,10 @@ async fn a_forgotten_id_and_key_can_be_used_again_and_a_remembered_key_still_ded
         .accept(&s, prompt("y").with_key("ka"))
         .await
         .unwrap();
-    assert_eq!(same_key.outcome, AcceptOutcome::Deduplicated);
+    assert_eq!(
+        same_key.outcome,
+        AcceptOutcome::Deduplicated { original: iid("x") }
+    );
     assert!(same_key.completion.is_none(), "x is already finished");
     run(&runtime, &s, prompt("a")).await;
     assert_eq!(

@@ -222,7 +222,7 @@ async fn run_case(
                 };
                 match r {
                     Ok(a) => {
-                        let joined = a.outcome == AcceptOutcome::Deduplicated;
+                        let joined = matches!(a.outcome, AcceptOutcome::Deduplicated { .. });
                         accepted.push(Acceptance_ {
                             id: a
                                 .completion

@@ -103,8 +103,12 @@ async fn reports_round_trip_through_json() {
         .unwrap()
         .unwrap();
     let report = runtime.stop(&session).await.unwrap();
-    let json = serde_json::to_string(&(&state, &input, report, accepted.outcome)).unwrap();
-    let back: (RuntimeState, InputState, ControlReport, AcceptOutcome) =
+    let deduplicated = AcceptOutcome::Deduplicated {
+        original: InputId::from("p1"),
+    };
+    let outcomes = [accepted.outcome, deduplicated];
+    let json = serde_json::to_string(&(&state, &input, report, &outcomes)).unwrap();
+    let back: (RuntimeState, InputState, ControlReport, [AcceptOutcome; 2]) =
         serde_json::from_str(&json).unwrap();
-    assert_eq!(back, (state, input, report, accepted.outcome));
+    assert_eq!(back, (state, input, report, outcomes));
 }

@@ -141,6 +141,8 @@ fn module_tokens(m: &Machine, spec_path: &str) -> TokenStream {
         #(#![doc = #doc])*
         // Names come from the spec as written; the spec, not Rust style, decides them.
         #![allow(non_camel_case_types, non_snake_case, unused_parens)]
+        // A binary crate need not use every generated item (`Phase::ALL`, `Input::kind`).
+        #![allow(dead_code)]
         // Generated code mirrors the spec's expressions and branches as written.
         #![allow(clippy::nonminimal_bool, clippy::bool_comparison, clippy::collapsible_if, clippy::collapsible_else_if, clippy::if_same_then_else, clippy::double_parens, clippy::ptr_arg)]
         // All-caps names (`GET`, `HTTP`) and shared suffixes (`StartRequested`,

@@ -4,6 +4,8 @@
 //! Kernel of machine `Download`, generated from `codegen/tests/specs/download.machine` by `cargo xtask gen`.
 #![allow(non_camel_case_types, non_snake_case, unused_parens)]
 
+#![allow(dead_code)]
+
 #![allow(
     clippy::nonminimal_bool,
     clippy::bool_comparison,
