@@ -56,6 +56,9 @@ pub enum Code {
     /// `break` outside a `for` loop, a statement after a `break` (it never runs), or a loop
     /// body that always breaks (it never gets past its first element).
     MisplacedBreak,
+    /// An invariant that is false (or cannot be evaluated) in the initial state: every
+    /// field at its default, the phase at `initial`.
+    InitialInvariant,
     /// A phase no transition path reaches from `initial`.
     UnreachablePhase,
     /// An input no transition handles.
@@ -65,7 +68,7 @@ pub enum Code {
 }
 
 impl Code {
-    pub const ALL: [Code; 22] = [
+    pub const ALL: [Code; 23] = [
         Code::Syntax,
         Code::UndefinedName,
         Code::DuplicateName,
@@ -85,6 +88,7 @@ impl Code {
         Code::UnestablishedPartial,
         Code::MisplacedOld,
         Code::MisplacedBreak,
+        Code::InitialInvariant,
         Code::UnreachablePhase,
         Code::UnhandledInput,
         Code::UnusedEffect,
@@ -112,6 +116,7 @@ impl Code {
             Code::UnestablishedPartial => "E0303",
             Code::MisplacedOld => "E0304",
             Code::MisplacedBreak => "E0305",
+            Code::InitialInvariant => "E0306",
             Code::UnreachablePhase => "W0401",
             Code::UnhandledInput => "W0402",
             Code::UnusedEffect => "W0403",

@@ -252,6 +252,22 @@ impl<'m> Interpreter<'m> {
         check_invariants(self.machine, &self.state)
     }
 
+    /// Every invariant that is false on the current state, or whose evaluation faults, in
+    /// declaration order.
+    pub fn broken_invariants(&self) -> Vec<&'m ir::Invariant> {
+        let ctx = Ctx {
+            machine: self.machine,
+            state: &self.state,
+            pre: &self.state,
+            input: &[],
+        };
+        self.machine
+            .invariants
+            .iter()
+            .filter(|i| ctx.eval_bool(&i.expr, &Scope::Empty) != Ok(true))
+            .collect()
+    }
+
     /// Runs a transition whose guards held on a copy of the state (decision 4) and returns
     /// the post-state with the effects, or the rejection; `self` is not modified.
     fn fire(

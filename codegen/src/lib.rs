@@ -7,7 +7,6 @@ pub mod ast;
 mod check;
 pub mod diagnostics;
 pub mod display;
-#[cfg(feature = "interpreter")]
 pub mod interpreter;
 pub mod ir;
 mod markdown;

@@ -36,6 +36,13 @@ pub fn check(file: &ast::File) -> (Option<ir::Spec>, Vec<Diagnostic>) {
         .iter()
         .map(|m| Checker::new(&mut diags).machine(m))
         .collect();
+    if !diags.iter().any(|d| d.severity() == Severity::Error) {
+        for (m, checked) in file.machines.iter().zip(&machines) {
+            if let Some(checked) = checked {
+                initial_invariants(m, checked, &mut diags);
+            }
+        }
+    }
     let has_errors = diags.iter().any(|d| d.severity() == Severity::Error);
     let spec = if has_errors {
         None
@@ -46,6 +53,36 @@ pub fn check(file: &ast::File) -> (Option<ir::Spec>, Vec<Diagnostic>) {
             .map(|machines| ir::Spec { machines })
     };
     (spec, diags)
+}
+
+/// Reports each invariant that does not hold in the initial state (`E0306`): no
+/// transition has run, so the kernel would start out inconsistent. Evaluated by the
+/// reference interpreter on a machine that checked without errors.
+fn initial_invariants(m: &ast::Machine, checked: &ir::Machine, diags: &mut Vec<Diagnostic>) {
+    let start = crate::interpreter::Interpreter::new(checked);
+    for broken in start.broken_invariants() {
+        let Some(def) = m.items.iter().find_map(|item| match item {
+            ast::Item::Invariant(def) if def.name.name == broken.name => Some(def),
+            _ => None,
+        }) else {
+            continue;
+        };
+        diags.push(
+            Diagnostic::new(
+                Code::InitialInvariant,
+                def.name.span,
+                format!(
+                    "invariant `{}` does not hold in the initial state",
+                    broken.name
+                ),
+            )
+            .label(format!(
+                "not true with every field at its default and the phase `{}`",
+                checked.initial
+            ))
+            .help("change the defaults in `state { .. }` or `initial`, or the invariant"),
+        );
+    }
 }
 
 /// A message type (input or effect) as far as it resolved.

@@ -225,10 +225,48 @@ fn any_spelling_of_a_presence_establishes_every_other() {
 }
 
 #[test]
+fn invariants_must_hold_in_the_initial_state() {
+    let src = |defaults: &str, invs: &str| {
+        format!(
+            "machine M {{ phases {{ A, B }} initial A; state {{ {defaults} }}
+             input Go; transition go on Go from A -> B {{ }}
+             {invs} }}"
+        )
+    };
+    let invs =
+        "invariant small: self.n < 3; invariant set: self.o.is_some() && self.o.unwrap() > self.n;";
+    assert!(codes(&src("n: u64 = 2, o: Option<u64> = some(5)", invs)).is_empty());
+    let ds = diags_with(
+        &src("n: u64 = 3, o: Option<u64> = none", invs),
+        Code::InitialInvariant,
+    );
+    let names: Vec<&str> = ds.iter().map(|d| d.message.as_str()).collect();
+    assert_eq!(
+        names,
+        vec![
+            "invariant `small` does not hold in the initial state",
+            "invariant `set` does not hold in the initial state",
+        ]
+    );
+    // The phase counts too; an invariant that faults (overflow) does not hold either.
+    let phase = "invariant not_b: self.phase != Phase::A;";
+    assert_eq!(
+        codes(&src("n: u64 = 0", phase)),
+        vec![Code::InitialInvariant]
+    );
+    let overflow = "invariant big: self.n + 1 > 0;";
+    assert_eq!(
+        codes(&src("n: u64 = 18446744073709551615", overflow)),
+        vec![Code::InitialInvariant]
+    );
+    assert!(codes(&src("n: u64 = 7", overflow)).is_empty());
+}
+
+#[test]
 fn invariants_establish_only_through_implies_and_conjunctions() {
     let src = |inv: &str| {
         format!(
-            "machine M {{ phases {{ A }} initial A; state {{ o: Option<u64> = none }}
+            "machine M {{ phases {{ A }} initial A; state {{ o: Option<u64> = some(1) }}
              invariant i: {inv}; }}"
         )
     };
