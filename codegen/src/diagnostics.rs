@@ -65,10 +65,12 @@ pub enum Code {
     UnhandledInput,
     /// An effect no transition emits.
     UnusedEffect,
+    /// A spec file that declares no machine (it generates nothing).
+    NoMachine,
 }
 
 impl Code {
-    pub const ALL: [Code; 23] = [
+    pub const ALL: [Code; 24] = [
         Code::Syntax,
         Code::UndefinedName,
         Code::DuplicateName,
@@ -92,6 +94,7 @@ impl Code {
         Code::UnreachablePhase,
         Code::UnhandledInput,
         Code::UnusedEffect,
+        Code::NoMachine,
     ];
 
     /// The stable code shown to users; never renumber an existing code.
@@ -120,12 +123,16 @@ impl Code {
             Code::UnreachablePhase => "W0401",
             Code::UnhandledInput => "W0402",
             Code::UnusedEffect => "W0403",
+            Code::NoMachine => "W0404",
         }
     }
 
     pub fn severity(self) -> Severity {
         match self {
-            Code::UnreachablePhase | Code::UnhandledInput | Code::UnusedEffect => Severity::Warning,
+            Code::UnreachablePhase
+            | Code::UnhandledInput
+            | Code::UnusedEffect
+            | Code::NoMachine => Severity::Warning,
             _ => Severity::Error,
         }
     }

@@ -133,6 +133,7 @@ pub fn parse(source: &str) -> Result<File, Diagnostic> {
         .next()
         .expect("the `file` rule always yields one pair");
     check_syntax_depth(&file)?;
+    undocumented_items(&file)?;
     let machines = file
         .into_inner()
         .filter(|p| p.as_rule() == Rule::machine)
@@ -307,6 +308,46 @@ fn check_syntax_depth(file: &Pair<Rule>) -> Result<(), Diagnostic> {
             return Err(too_deep(span_of(&pair)));
         }
         stack.extend(pair.into_inner().map(|p| (p, depth + 1)));
+    }
+    Ok(())
+}
+
+/// A doc comment before `initial`, `terminal` or `state`, which generate nothing a doc
+/// comment could go on: refused at the comment, rather than silently dropped.
+fn undocumented_items(file: &Pair<Rule>) -> Result<(), Diagnostic> {
+    let items = file
+        .clone()
+        .into_inner()
+        .filter(|p| p.as_rule() == Rule::machine)
+        .flat_map(|m| m.into_inner());
+    for item in items {
+        let keyword = match item.as_rule() {
+            Rule::initial_def => "initial",
+            Rule::terminal_def => "terminal",
+            Rule::state_def => "state",
+            _ => continue,
+        };
+        let docs: Vec<Span> = item
+            .into_inner()
+            .take_while(|p| p.as_rule() == Rule::doc)
+            .map(|p| span_of(&p))
+            .collect();
+        if let (Some(first), Some(last)) = (docs.first(), docs.last()) {
+            let help = if keyword == "state" {
+                "document each field inside `state { .. }` instead, or make it a `//` comment"
+            } else {
+                "make it a `//` comment"
+            };
+            return Err(Diagnostic::new(
+                Code::Syntax,
+                Span::new(first.start, last.end),
+                format!("syntax error: `{keyword}` takes no doc comment"),
+            )
+            .label(format!(
+                "documents nothing: `{keyword}` generates no item of its own"
+            ))
+            .help(help));
+        }
     }
     Ok(())
 }
@@ -659,16 +700,30 @@ fn item(pair: Pair<Rule>) -> Item {
                 span,
             })
         }
-        Rule::initial_def => Item::Initial(ident(pair.into_inner().next().expect("initial phase"))),
+        // Doc comments on these three were refused by `undocumented_items`.
+        Rule::initial_def => Item::Initial(ident(
+            pair.into_inner()
+                .find(|p| p.as_rule() != Rule::doc)
+                .expect("initial phase"),
+        )),
         Rule::terminal_def => {
-            let inner = pair.into_inner().next().expect("terminal phases");
+            let inner = pair
+                .into_inner()
+                .find(|p| p.as_rule() != Rule::doc)
+                .expect("terminal phases");
             let phases = match inner.as_rule() {
                 Rule::phase_list => inner.into_inner().map(ident).collect(),
                 _ => vec![ident(inner)],
             };
             Item::Terminal(phases, span)
         }
-        Rule::state_def => Item::State(pair.into_inner().map(state_field).collect(), span),
+        Rule::state_def => Item::State(
+            pair.into_inner()
+                .filter(|p| p.as_rule() != Rule::doc)
+                .map(state_field)
+                .collect(),
+            span,
+        ),
         Rule::input_def => Item::Input(message(pair)),
         Rule::effect_def => Item::Effect(message(pair)),
         Rule::transition_def => Item::Transition(transition(pair)),

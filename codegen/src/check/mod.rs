@@ -30,6 +30,18 @@ pub(crate) type Checked<T> = Result<T, Reported>;
 /// Checks every machine of `file`. The IR is returned only when no error was found.
 pub fn check(file: &ast::File) -> (Option<ir::Spec>, Vec<Diagnostic>) {
     let mut diags = Vec::new();
+    if file.machines.is_empty() {
+        // Generating it removes whatever it generated before: worth a word.
+        diags.push(
+            Diagnostic::new(
+                Code::NoMachine,
+                Span::new(0, 0),
+                "this file declares no machine",
+            )
+            .label("nothing is generated from it")
+            .help("declare one with `machine Name { .. }`, or delete the file"),
+        );
+    }
     names::check_machine_names(file, &mut diags);
     let machines: Vec<Option<ir::Machine>> = file
         .machines
