@@ -4,6 +4,8 @@
 use std::path::Path;
 use suricate_codegen::{Code, Severity};
 
+mod support;
+
 /// Corpus files, sorted by name.
 fn corpus() -> Vec<(String, String)> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/bad");
@@ -33,6 +35,7 @@ fn expected_code(file: &str) -> Option<Code> {
 
 #[test]
 fn bad_specs_render_their_diagnostics() {
+    let mut snapshots = support::Snapshots::default();
     for (file, source) in corpus() {
         let path = format!("bad/{file}");
         let (rendered, codes, severities) = match suricate_codegen::check(&source, &path) {
@@ -48,7 +51,7 @@ fn bad_specs_render_their_diagnostics() {
             ),
         };
         let name = file.trim_end_matches(".machine");
-        insta::assert_snapshot!(name, rendered);
+        snapshots.check(name, || insta::assert_snapshot!(name, rendered.as_str()));
         match expected_code(&file) {
             Some(code) => {
                 assert!(
@@ -80,6 +83,7 @@ fn bad_specs_render_their_diagnostics() {
         );
         assert!(rendered.contains('^'), "{file}: no underline");
     }
+    snapshots.finish();
 }
 
 #[test]

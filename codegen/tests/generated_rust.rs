@@ -4,6 +4,8 @@
 use std::fs;
 use std::path::Path;
 
+mod support;
+
 fn example_specs() -> Vec<(String, String)> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/specs");
     let mut specs: Vec<(String, String)> = fs::read_dir(&dir)
@@ -31,6 +33,7 @@ fn example_specs() -> Vec<(String, String)> {
 
 #[test]
 fn generated_rust_snapshots() {
+    let mut snapshots = support::Snapshots::default();
     for (name, source) in example_specs() {
         let path = format!("specs/{name}");
         let output = suricate_codegen::generate(&source, &path).unwrap_or_else(|d| panic!("{d}"));
@@ -40,9 +43,13 @@ fn generated_rust_snapshots() {
             output.warnings
         );
         for machine in &output.machines {
-            insta::assert_snapshot!(format!("rust_{}", machine.module), machine.rust);
+            let snapshot = format!("rust_{}", machine.module);
+            snapshots.check(&snapshot, || {
+                insta::assert_snapshot!(snapshot.as_str(), machine.rust.as_str())
+            });
         }
     }
+    snapshots.finish();
 }
 
 #[test]

@@ -5,6 +5,8 @@
 use std::fs;
 use std::path::Path;
 
+mod support;
+
 #[test]
 fn markdown_of_every_example_spec() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/specs");
@@ -15,6 +17,7 @@ fn markdown_of_every_example_spec() {
         .collect();
     specs.sort();
     assert!(!specs.is_empty(), "no example specs in {}", dir.display());
+    let mut snapshots = support::Snapshots::default();
     for spec in specs {
         let name = spec
             .file_name()
@@ -29,7 +32,11 @@ fn markdown_of_every_example_spec() {
             assert!(machine.markdown.starts_with(&format!(
                 "<!-- @generated from {path} by `cargo xtask gen`; do not edit. -->\n"
             )));
-            insta::assert_snapshot!(format!("markdown_{}", machine.module), machine.markdown);
+            let snapshot = format!("markdown_{}", machine.module);
+            snapshots.check(&snapshot, || {
+                insta::assert_snapshot!(snapshot.as_str(), machine.markdown.as_str())
+            });
         }
     }
+    snapshots.finish();
 }
