@@ -132,7 +132,12 @@ struct NullStore;
 
 #[async_trait]
 impl RuntimeStore for NullStore {
-    async fn write(&self, _session: &SessionId, _batch: Vec<StoreWrite>) -> Result<(), StoreError> {
+    async fn write(
+        &self,
+        _session: &SessionId,
+        _version: u64,
+        _batch: Vec<StoreWrite>,
+    ) -> Result<(), StoreError> {
         Ok(())
     }
 

@@ -141,6 +141,25 @@ struct Core {
     kernel: k::Authority,
     /// Ids, bodies, last errors and waiters of the inputs the kernel remembers.
     ledger: Ledger,
+    store: StoreCursor,
+}
+
+/// Where the session's store stands (see `RuntimeStore::write`).
+#[derive(Debug, Clone, Copy, Default)]
+struct StoreCursor {
+    /// The version of the last batch known to be applied.
+    applied: u64,
+    /// A write of the next version failed and `load` could not tell whether it was applied
+    /// anyway: find out before the next write, or that write could pass for its replay.
+    unsure: bool,
+}
+
+/// How a batch write ended.
+enum Written {
+    /// Applied, as this version.
+    Applied(u64),
+    /// Not applied, or nobody can tell yet (`unsure`).
+    Failed { error: StoreError, unsure: bool },
 }
 
 /// One session. Locks are taken in the order gate, `core`, `attachment`: `realise` wakes or
@@ -174,20 +193,76 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-/// Writes a batch; a store implementation that panics counts as a failed write, so the
-/// kernel is rolled back instead of left ahead of the store.
-async fn write_guarded(
+/// Writes the batch after `cursor`, and finds out whether it was applied when the store
+/// reports an error that does not say so (anything but `Conflict`).
+async fn write_batch(
     store: &dyn RuntimeStore,
     session: &SessionId,
+    cursor: StoreCursor,
     writes: Vec<StoreWrite>,
-) -> Result<(), StoreError> {
-    match AssertUnwindSafe(store.write(session, writes))
+) -> Written {
+    let failed = |error, unsure| Written::Failed { error, unsure };
+    let mut version = cursor.applied + 1;
+    if cursor.unsure {
+        match stored_version(store, session).await {
+            // Not applied: write it now.
+            Ok(stored) if stored.unwrap_or(0) == cursor.applied => {}
+            Ok(Some(stored)) if stored == version => {
+                // The batch rolled back earlier was applied after all: the store holds facts
+                // the kernel does not. Go on after it; the contradiction, if any, shows up as
+                // a conflict on the facts themselves.
+                tracing::error!(
+                    %session,
+                    version,
+                    "a store write reported as failed was applied; the kernel had rolled it back"
+                );
+                version += 1;
+            }
+            Ok(stored) => {
+                let error = StoreError::Conflict(format!(
+                    "session {session} is at version {stored:?} in the store, expected {}",
+                    cursor.applied
+                ));
+                return failed(error, true);
+            }
+            Err(error) => return failed(error, true),
+        }
+    }
+    let removes = writes
+        .iter()
+        .any(|w| matches!(w, StoreWrite::SessionRemoved));
+    let error = match AssertUnwindSafe(store.write(session, version, writes))
         .catch_unwind()
         .await
     {
-        Ok(result) => result,
+        Ok(Ok(())) => return Written::Applied(version),
+        // Definite: nothing was written.
+        Ok(Err(error @ StoreError::Conflict(_))) => return failed(error, false),
+        Ok(Err(error)) => error,
+        // A store implementation that panics counts as a failed write, so the kernel is
+        // rolled back instead of left ahead of the store.
+        Err(_panic) => StoreError::Unavailable("the store panicked during a write".to_string()),
+    };
+    match stored_version(store, session).await {
+        Ok(stored) if stored == Some(version) || (removes && stored.is_none()) => {
+            tracing::warn!(%session, version, %error, "a store write reported as failed was applied");
+            Written::Applied(version)
+        }
+        Ok(stored) if stored.unwrap_or(0) == version - 1 => failed(error, false),
+        _ => failed(error, true),
+    }
+}
+
+/// The version of the last batch the store applied for `session` (`None`: it holds
+/// nothing), as `load` reports it.
+async fn stored_version(
+    store: &dyn RuntimeStore,
+    session: &SessionId,
+) -> Result<Option<u64>, StoreError> {
+    match AssertUnwindSafe(store.load(session)).catch_unwind().await {
+        Ok(loaded) => loaded.map(|stored| stored.map(|s| s.version)),
         Err(_panic) => Err(StoreError::Unavailable(
-            "the store panicked during a write".to_string(),
+            "the store panicked during a load".to_string(),
         )),
     }
 }
@@ -221,6 +296,7 @@ impl Session {
             core: Mutex::new(Core {
                 kernel: k::Authority::new(),
                 ledger: Ledger::default(),
+                store: StoreCursor::default(),
             }),
             gate: Gate::default(),
             attachment: Mutex::new(None),
@@ -393,7 +469,7 @@ impl Session {
         input: k::Input,
         ctx: StepContext<'_>,
     ) -> RuntimeResult<Result<Step, k::Rejection>> {
-        let (transition, writes, forgot_all) = {
+        let prepared = {
             let mut core = lock(&self.core);
             let transition = match core.kernel.apply(input) {
                 Ok(t) => {
@@ -435,33 +511,44 @@ impl Session {
                     self.complete(&mut core, shared, transition, &ctx, forgot_all)
                 ));
             }
-            (transition, writes, forgot_all)
+            (transition, writes, forgot_all, core.store)
         };
-        if let Err(e) = write_guarded(shared.store.as_ref(), &self.id, writes).await {
-            // The core lock was not held across the write; the gate kept every other
-            // mutation out, so this is still the latest transition.
-            let rolled_back = lock(&self.core).kernel.rollback(transition);
-            if let Err(bug) = rolled_back {
-                tracing::error!(session = %self.id, %bug, "rollback after a failed store write");
+        let (transition, writes, forgot_all, cursor) = prepared;
+        let e = match write_batch(shared.store.as_ref(), &self.id, cursor, writes).await {
+            Written::Applied(version) => {
+                let mut core = lock(&self.core);
+                core.store = StoreCursor {
+                    applied: version,
+                    unsure: false,
+                };
+                return Ok(Ok(
+                    self.complete(&mut core, shared, transition, &ctx, forgot_all)
+                ));
             }
-            match &e {
-                // The store holds something the kernel does not: a retry alone will not get
-                // past it, and the session may not make progress until someone looks.
-                StoreError::Conflict(_) => tracing::error!(
-                    session = %self.id,
-                    error = %e,
-                    "the store refused a write as contradicting what it holds; transition rolled back"
-                ),
-                _ => {
-                    tracing::warn!(session = %self.id, error = %e, "store write failed; transition rolled back")
+            Written::Failed { error, unsure } => {
+                // The core lock was not held across the write; the gate kept every other
+                // mutation out, so this is still the latest transition.
+                let mut core = lock(&self.core);
+                core.store.unsure = unsure;
+                if let Err(bug) = core.kernel.rollback(transition) {
+                    tracing::error!(session = %self.id, %bug, "rollback after a failed store write");
                 }
+                error
             }
-            return Err(RuntimeError::Store(e));
+        };
+        match &e {
+            // The store holds something the kernel does not: a retry alone will not get past
+            // it, and the session may not make progress until someone looks.
+            StoreError::Conflict(_) => tracing::error!(
+                session = %self.id,
+                error = %e,
+                "the store refused a write as contradicting what it holds; transition rolled back"
+            ),
+            _ => {
+                tracing::warn!(session = %self.id, error = %e, "store write failed; transition rolled back")
+            }
         }
-        let mut core = lock(&self.core);
-        Ok(Ok(
-            self.complete(&mut core, shared, transition, &ctx, forgot_all)
-        ))
+        Err(RuntimeError::Store(e))
     }
 
     /// Realises a durable transition and hands its effect buffer back to the kernel.
@@ -496,6 +583,9 @@ impl Session {
         let mut transferred = Vec::new();
         let mut evicted = Vec::new();
         let mut run_end = None;
+        // The failed run's error, as the ledger kept it for its contributors.
+        let mut run_error = None;
+        let mut cancelled = false;
         let mut unregistered = false;
         let mut forgotten = false;
         let durable = |input: &k::InputId| ledger.is_durable(input.0);
@@ -539,6 +629,9 @@ impl Session {
                     ));
                 }
                 k::Effect::Requeued { input } if durable(input) => {
+                    if run_error.is_none() {
+                        run_error = ledger.last_error(input.0);
+                    }
                     requeued.push(ledger.id(input.0));
                 }
                 k::Effect::Transferred { input } if durable(input) => {
@@ -554,8 +647,10 @@ impl Session {
                 k::Effect::RunCommitted { run, .. } => {
                     run_end = Some((kernel_io::run_id(*run), true))
                 }
-                k::Effect::RunFailed { run } | k::Effect::RunCancelled { run } => {
-                    run_end = Some((kernel_io::run_id(*run), false))
+                k::Effect::RunFailed { run } => run_end = Some((kernel_io::run_id(*run), false)),
+                k::Effect::RunCancelled { run } => {
+                    run_end = Some((kernel_io::run_id(*run), false));
+                    cancelled = true;
                 }
                 _ => {}
             }
@@ -571,6 +666,7 @@ impl Session {
             }),
             Some((run, false)) => writes.push(StoreWrite::RunFailed {
                 run,
+                error: run_error.filter(|_| !cancelled),
                 requeued,
                 terminal,
             }),

@@ -2,8 +2,10 @@
 //!
 //! The shape is transactional so SQL backends fit it directly: the shell hands over one batch
 //! per durable step (accept, stage, run commit, run failure, abandon, lifecycle change) and a
-//! batch applies completely or not at all. The shell writes a batch before it tells anyone the
-//! fact happened, and rolls the kernel back when the write fails.
+//! batch applies completely or not at all. Batches are numbered per session (`version`), so
+//! a write whose outcome the backend could not report (a connection lost during COMMIT) can
+//! be told apart from one that never happened. The shell writes a batch before it tells
+//! anyone the fact happened, and rolls the kernel back when the write did not happen.
 //!
 //! Only inputs written by `InputAccepted` are known to the store (the shell skips ephemeral
 //! inputs); a row that names an unknown input, or moves an input in a way its phase does not
@@ -122,6 +124,9 @@ pub enum StoreWrite {
     RunFailed {
         /// The run that failed or was cancelled.
         run: RunId,
+        /// Why it failed (the executor's message, a panic or a failed commit); `None` for a
+        /// cancelled run. The requeued rows keep it as their last error.
+        error: Option<String>,
         /// Durable contributors with attempts left, back in their lane.
         requeued: Vec<InputId>,
         /// Durable contributors that ended: out of attempts, or cancelled.
@@ -223,13 +228,22 @@ pub struct StoredInputRecord {
     pub run: Option<RunId>,
     /// Why it was abandoned, once it was.
     pub reason: Option<AbandonReason>,
-    /// The error of its last failed run, as its terminal row carried it.
+    /// The error of its last failed run: from `RunFailed` while it is live, then as its
+    /// terminal row carried it.
     pub error: Option<String>,
 }
 
 /// Everything the store holds about one session, as `load` returns it.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct StoredSession {
+    /// The version of the last batch applied (see [`RuntimeStore::write`]).
+    pub version: u64,
+    /// The highest `StoredInput::seq` ever written, evicted and forgotten rows included, so
+    /// that numbering can go on above it.
+    pub last_seq: u64,
+    /// The highest run ever staged (`InputsStaged`, written for every run, also one with
+    /// no durable contributor), so that run ids can go on increasing.
+    pub last_run: Option<RunId>,
     /// Last written lifecycle phase; `None` if none was written yet.
     pub phase: Option<RuntimePhase>,
     /// Every stored input, terminal ones included, in admission order. Inputs the kernel
@@ -268,10 +282,19 @@ pub enum StoreError {
 /// - A session's batches arrive one at a time and in order: the runtime never has two
 ///   writes of one session in flight (its gate serialises them). Batches of different
 ///   sessions may be written concurrently.
-/// - A batch applies completely or not at all. Any error means "nothing was written": the
-///   runtime rolls its kernel back and the operation fails. A backend that cannot tell
-///   (a connection lost during COMMIT) has no way yet to make a retry safe; batches carry
-///   no sequence number to deduplicate by.
+/// - A batch applies completely or not at all, and is numbered: `version` is 1 for the
+///   session's first batch and one more for each next one. The store keeps the version
+///   of the last batch it applied (0 when it holds nothing for the session; removing the
+///   session removes it too) and:
+///   - applies a batch whose version is one above it, and stores that version with it
+///     (a SQL backend: `UPDATE .. SET version = v WHERE version = v - 1` in the same
+///     transaction, which also fences out a second writer);
+///   - refuses any other version with [`StoreError::Conflict`], applying nothing.
+/// - A [`StoreError::Conflict`] means nothing was written. Any other error may mean that
+///   the batch was applied all the same (a connection lost during COMMIT): the runtime
+///   then calls `load` and compares the stored version with the batch's to find out, and
+///   rolls its kernel back only when the batch was not applied. If `load` fails too, the
+///   runtime rolls back, and checks again before its next write of that session.
 /// - A batch that contradicts what is stored (an id accepted twice, a terminal input moved
 ///   again) should be refused with [`StoreError::Conflict`], as `InMemoryStore` does; it
 ///   means the runtime and the store disagree.
@@ -282,9 +305,15 @@ pub enum StoreError {
 ///   may not have been applied.
 #[async_trait]
 pub trait RuntimeStore: Send + Sync + 'static {
-    /// Applies the whole batch, the durable facts of one step of `session`, or nothing.
+    /// Applies the whole batch, the durable facts of one step of `session`, or nothing,
+    /// if `version` is one above the version of the last batch applied (see above).
     /// A SQL backend runs it as one transaction.
-    async fn write(&self, session: &SessionId, batch: Vec<StoreWrite>) -> Result<(), StoreError>;
+    async fn write(
+        &self,
+        session: &SessionId,
+        version: u64,
+        batch: Vec<StoreWrite>,
+    ) -> Result<(), StoreError>;
 
     /// Everything stored about `session`, or `None` if nothing is.
     async fn load(&self, session: &SessionId) -> Result<Option<StoredSession>, StoreError>;
@@ -292,6 +321,10 @@ pub trait RuntimeStore: Send + Sync + 'static {
 
 #[derive(Debug, Default)]
 struct SessionRecord {
+    /// Of the last batch applied.
+    version: u64,
+    last_seq: u64,
+    last_run: Option<RunId>,
     phase: Option<RuntimePhase>,
     /// Boxed: the table grows with every accepted input, and a rehash then moves
     /// pointers instead of whole records.
@@ -307,6 +340,9 @@ impl SessionRecord {
         let mut inputs: Vec<_> = self.inputs.values().map(|r| (**r).clone()).collect();
         inputs.sort_by_key(|r| r.input.seq);
         StoredSession {
+            version: self.version,
+            last_seq: self.last_seq,
+            last_run: self.last_run,
             phase: self.phase,
             inputs,
             runs: self.runs.values().map(|(r, _)| r.clone()).collect(),
@@ -353,10 +389,14 @@ impl SessionRecord {
         }
     }
 
-    fn requeue(&mut self, ids: Vec<InputId>) {
+    /// Puts `ids` back in the queue; `error`, when given, becomes their last error.
+    fn requeue(&mut self, ids: Vec<InputId>, error: Option<&String>) {
         for id in ids {
             if let Some(input) = self.inputs.get_mut(&id) {
                 input.phase = InputPhase::Queued;
+                if let Some(error) = error {
+                    input.error = Some(error.clone());
+                }
             }
         }
     }
@@ -365,6 +405,7 @@ impl SessionRecord {
     fn apply(&mut self, write: StoreWrite) {
         match write {
             StoreWrite::InputAccepted { input } => {
+                self.last_seq = self.last_seq.max(input.seq);
                 let id = input.input.header.id.clone();
                 let record = StoredInputRecord {
                     input,
@@ -377,6 +418,7 @@ impl SessionRecord {
                 self.inputs.insert(id, Box::new(record));
             }
             StoreWrite::InputsStaged { run, inputs } => {
+                self.last_run = self.last_run.max(Some(run));
                 for id in inputs {
                     if let Some(input) = self.inputs.get_mut(&id) {
                         input.phase = InputPhase::Staged;
@@ -392,14 +434,17 @@ impl SessionRecord {
                 self.keep_receipt(receipt);
             }
             StoreWrite::RunFailed {
-                requeued, terminal, ..
+                requeued,
+                terminal,
+                error,
+                ..
             } => {
-                self.requeue(requeued);
+                self.requeue(requeued, error.as_ref());
                 for row in terminal {
                     self.apply_terminal(row);
                 }
             }
-            StoreWrite::InputsRequeued { inputs } => self.requeue(inputs),
+            StoreWrite::InputsRequeued { inputs } => self.requeue(inputs, None),
             StoreWrite::InputsForgotten => {
                 self.inputs.clear();
                 self.runs.clear();
@@ -427,6 +472,8 @@ impl SessionRecord {
 #[derive(Debug, Default)]
 struct Faults {
     next_writes: usize,
+    /// Batches to apply and then report as failed.
+    unacknowledged: usize,
     matching: Vec<(WriteKind, usize)>,
     next_loads: usize,
 }
@@ -457,6 +504,12 @@ impl InMemoryStore {
     /// The next `n` non-empty batches fail with `Unavailable` and write nothing.
     pub fn fail_next_writes(&self, n: usize) {
         self.lock().faults.next_writes = n;
+    }
+
+    /// The next `n` batches that would apply are applied and then reported as failed with
+    /// `Unavailable`, as when a connection drops during COMMIT.
+    pub fn apply_then_fail_next_writes(&self, n: usize) {
+        self.lock().faults.unacknowledged = n;
     }
 
     /// The next `n` batches containing a write of `kind` fail with `Unavailable`.
@@ -522,14 +575,18 @@ impl InMemoryStore {
 
 #[async_trait]
 impl RuntimeStore for InMemoryStore {
-    async fn write(&self, session: &SessionId, batch: Vec<StoreWrite>) -> Result<(), StoreError> {
-        if batch.is_empty() {
-            return Ok(());
-        }
+    async fn write(
+        &self,
+        session: &SessionId,
+        version: u64,
+        batch: Vec<StoreWrite>,
+    ) -> Result<(), StoreError> {
         let mut inner = self.lock();
-        let checked = inner
-            .take_fault(&batch)
-            .and_then(|()| validate(session, inner.sessions.get(session), &batch));
+        let checked = inner.take_fault(&batch).and_then(|()| {
+            let stored = inner.sessions.get(session);
+            in_order(session, stored.map_or(0, |r| r.version), version)?;
+            validate(session, stored, &batch)
+        });
         if let Err(e) = checked {
             inner.failed_batches += 1;
             return Err(e);
@@ -538,7 +595,13 @@ impl RuntimeStore for InMemoryStore {
         for write in &batch {
             inner.writes_by_kind[write.kind() as usize] += 1;
         }
-        inner.apply(session, batch);
+        inner.apply(session, version, batch);
+        if inner.faults.unacknowledged > 0 {
+            inner.faults.unacknowledged -= 1;
+            return Err(StoreError::Unavailable(
+                "injected failure after the batch was applied".into(),
+            ));
+        }
         Ok(())
     }
 
@@ -577,20 +640,25 @@ impl Inner {
         Ok(())
     }
 
-    /// Applies a validated batch with one lookup of the session's record. A batch that
-    /// removes the session (unregister) takes the record out and puts back whatever later
-    /// writes of the batch stored again.
-    fn apply(&mut self, session: &SessionId, batch: Vec<StoreWrite>) {
+    /// Applies a validated batch with one lookup of the session's record, and records its
+    /// version. A batch that removes the session (unregister) takes the record out and
+    /// puts back whatever later writes of the batch stored again.
+    fn apply(&mut self, session: &SessionId, version: u64, batch: Vec<StoreWrite>) {
         let removes = batch
             .iter()
             .any(|w| matches!(w, StoreWrite::SessionRemoved));
         if !removes && let Some(record) = self.sessions.get_mut(session) {
+            record.version = version;
             for write in batch {
                 record.apply(write);
             }
             return;
         }
         let mut record = self.sessions.remove(session);
+        if !removes {
+            // A first batch: the record holds at least its version.
+            record.get_or_insert_default();
+        }
         for write in batch {
             match write {
                 StoreWrite::SessionRemoved => record = None,
@@ -600,10 +668,21 @@ impl Inner {
                 write => record.get_or_insert_default().apply(write),
             }
         }
-        if let Some(record) = record {
+        if let Some(mut record) = record {
+            record.version = version;
             self.sessions.insert(session.clone(), record);
         }
     }
+}
+
+/// Whether a batch numbered `version` follows the last one applied (`stored`).
+fn in_order(session: &SessionId, stored: u64, version: u64) -> Result<(), StoreError> {
+    if Some(version) == stored.checked_add(1) {
+        return Ok(());
+    }
+    Err(StoreError::Conflict(format!(
+        "batch {version} of session {session} does not follow the last one applied, {stored}"
+    )))
 }
 
 /// Checks the whole batch against `stored` (the session's record, if any) plus the effects
@@ -638,7 +717,18 @@ fn validate(
                     }
                 }
             }
-            StoreWrite::RunCommitted { terminal, .. } => view.terminal_rows(terminal)?,
+            StoreWrite::RunCommitted { receipt, terminal } => {
+                if view
+                    .stored
+                    .is_some_and(|s| s.runs.contains_key(&receipt.run))
+                {
+                    return Err(StoreError::Conflict(format!(
+                        "run {} of session {session} already has a receipt",
+                        receipt.run
+                    )));
+                }
+                view.terminal_rows(terminal)?
+            }
             StoreWrite::RunFailed {
                 requeued, terminal, ..
             } => {
@@ -816,6 +906,16 @@ mod tests {
         SessionId::from("s")
     }
 
+    /// Writes `batch` as the session's next batch: the version after the stored one.
+    async fn put(
+        store: &InMemoryStore,
+        session: &SessionId,
+        batch: Vec<StoreWrite>,
+    ) -> Result<(), StoreError> {
+        let version = store.session(session).map_or(0, |s| s.version) + 1;
+        store.write(session, version, batch).await
+    }
+
     fn accepted(id: &str, seq: u64) -> StoreWrite {
         StoreWrite::InputAccepted {
             input: StoredInput {
@@ -851,25 +951,99 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn requeued_inputs_can_be_staged_again_and_forgotten_ids_reused() {
+    async fn batches_apply_in_version_order_only() {
         let store = InMemoryStore::new();
+        let s = sid();
+        // A session with nothing stored is at 0: its first batch is 1.
+        for wrong in [0, 2] {
+            let refused = store.write(&s, wrong, vec![accepted("a", 1)]).await;
+            assert!(matches!(refused, Err(StoreError::Conflict(_))), "{wrong}");
+        }
+        assert_eq!(store.session(&s), None);
+        store.write(&s, 1, vec![accepted("a", 1)]).await.unwrap();
+        // The same version again is refused, not applied twice (the runtime finds out with
+        // `load` whether a batch it could not confirm was applied).
+        let again = store.write(&s, 1, vec![accepted("b", 2)]).await;
+        assert!(matches!(again, Err(StoreError::Conflict(_))));
+        assert!(store.input(&s, &"b".into()).is_none());
+        store.write(&s, 2, vec![staged(1, &["a"])]).await.unwrap();
+        store
+            .write(&s, 3, vec![committed(1, &["a"])])
+            .await
+            .unwrap();
+        let loaded = store.load(&s).await.unwrap().unwrap();
+        assert_eq!(
+            (loaded.version, loaded.last_seq, loaded.last_run),
+            (3, 1, Some(RunId(1)))
+        );
+        // The counters outlive the rows they came from.
         store
             .write(
-                &sid(),
-                vec![accepted("a", 0), accepted("b", 1), staged(1, &["a"])],
+                &s,
+                4,
+                vec![StoreWrite::InputsEvicted {
+                    inputs: vec!["a".into()],
+                }],
             )
             .await
             .unwrap();
+        let loaded = store.load(&s).await.unwrap().unwrap();
+        assert!(loaded.inputs.is_empty() && loaded.runs.is_empty());
+        assert_eq!((loaded.last_seq, loaded.last_run), (1, Some(RunId(1))));
+        // A run's receipt is written once.
+        store
+            .write(&s, 5, vec![accepted("c", 2), staged(1, &["c"])])
+            .await
+            .unwrap();
+        store
+            .write(&s, 6, vec![committed(1, &["c"])])
+            .await
+            .unwrap();
+        let twice = store.write(&s, 7, vec![committed(1, &[])]).await;
+        assert!(matches!(twice, Err(StoreError::Conflict(_))), "{twice:?}");
+        // Removing the session removes its version: a new registration starts at 1.
+        store
+            .write(&s, 7, vec![StoreWrite::SessionRemoved])
+            .await
+            .unwrap();
+        assert_eq!(store.session(&s), None);
+        store.write(&s, 1, vec![accepted("a", 1)]).await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn an_unacknowledged_write_is_applied_and_reported_as_failed() {
+        let store = InMemoryStore::new();
+        store.apply_then_fail_next_writes(1);
+        let reported = store.write(&sid(), 1, vec![accepted("a", 1)]).await;
+        assert!(matches!(reported, Err(StoreError::Unavailable(_))));
+        assert_eq!(store.session(&sid()).unwrap().version, 1);
+        assert_eq!(phase_of(&store, "a"), Some(InputPhase::Queued));
+        // Once.
+        store
+            .write(&sid(), 2, vec![accepted("b", 2)])
+            .await
+            .unwrap();
+    }
+
+    #[tokio::test]
+    async fn requeued_inputs_can_be_staged_again_and_forgotten_ids_reused() {
+        let store = InMemoryStore::new();
+        put(
+            &store,
+            &sid(),
+            vec![accepted("a", 0), accepted("b", 1), staged(1, &["a"])],
+        )
+        .await
+        .unwrap();
         // A lost run (recover): its contributor goes back to Queued and can be staged again.
         let requeue = StoreWrite::InputsRequeued {
             inputs: vec!["a".into()],
         };
-        store.write(&sid(), vec![requeue]).await.unwrap();
+        put(&store, &sid(), vec![requeue]).await.unwrap();
         assert_eq!(phase_of(&store, "a"), Some(InputPhase::Queued));
-        store.write(&sid(), vec![staged(2, &["a"])]).await.unwrap();
+        put(&store, &sid(), vec![staged(2, &["a"])]).await.unwrap();
         assert_eq!(store.input(&sid(), &"a".into()).unwrap().attempts, 2);
-        store
-            .write(&sid(), vec![committed(2, &["a"])])
+        put(&store, &sid(), vec![committed(2, &["a"])])
             .await
             .unwrap();
         // A terminal input cannot be requeued.
@@ -877,14 +1051,13 @@ mod tests {
             inputs: vec!["a".into()],
         };
         assert!(matches!(
-            store.write(&sid(), vec![requeue]).await,
+            put(&store, &sid(), vec![requeue]).await,
             Err(StoreError::Conflict(_))
         ));
         assert_eq!(store.session(&sid()).unwrap().runs.len(), 1);
         // Reset: every input row goes (and with them the receipts), ids can be reused.
         let forget = StoreWrite::InputsForgotten;
-        store
-            .write(&sid(), vec![forget, accepted("a", 2)])
+        put(&store, &sid(), vec![forget, accepted("a", 2)])
             .await
             .unwrap();
         let stored = store.session(&sid()).unwrap();
@@ -900,23 +1073,21 @@ mod tests {
         let evict = |ids: &[&str]| StoreWrite::InputsEvicted {
             inputs: ids.iter().map(|i| InputId::from(*i)).collect(),
         };
-        store
-            .write(
-                &sid(),
-                vec![accepted("a", 1), accepted("b", 2), accepted("c", 3)],
-            )
-            .await
-            .unwrap();
+        put(
+            &store,
+            &sid(),
+            vec![accepted("a", 1), accepted("b", 2), accepted("c", 3)],
+        )
+        .await
+        .unwrap();
         for (run, id) in [(1, "a"), (2, "b")] {
-            store.write(&sid(), vec![staged(run, &[id])]).await.unwrap();
-            store
-                .write(&sid(), vec![committed(run, &[id])])
+            put(&store, &sid(), vec![staged(run, &[id])]).await.unwrap();
+            put(&store, &sid(), vec![committed(run, &[id])])
                 .await
                 .unwrap();
         }
         // Only finished inputs can be evicted; the batch then writes nothing.
-        let err = store
-            .write(&sid(), vec![evict(&["a"]), evict(&["c"])])
+        let err = put(&store, &sid(), vec![evict(&["a"]), evict(&["c"])])
             .await
             .unwrap_err();
         assert!(
@@ -925,10 +1096,9 @@ mod tests {
         );
         assert_eq!(phase_of(&store, "a"), Some(InputPhase::Consumed));
         // An id with no row is already gone: skipped, not refused.
-        store.write(&sid(), vec![evict(&["zz"])]).await.unwrap();
+        put(&store, &sid(), vec![evict(&["zz"])]).await.unwrap();
         // An evicted id can be accepted again in the same batch.
-        store
-            .write(&sid(), vec![evict(&["a"]), accepted("a", 4)])
+        put(&store, &sid(), vec![evict(&["a"]), accepted("a", 4)])
             .await
             .unwrap();
         assert_eq!(phase_of(&store, "a"), Some(InputPhase::Queued));
@@ -937,7 +1107,7 @@ mod tests {
         let runs = store.session(&sid()).unwrap().runs;
         assert_eq!(runs.len(), 1);
         assert_eq!(runs[0].run, RunId(2));
-        store.write(&sid(), vec![evict(&["b"])]).await.unwrap();
+        put(&store, &sid(), vec![evict(&["b"])]).await.unwrap();
         let stored = store.session(&sid()).unwrap();
         assert!(stored.runs.is_empty());
         assert_eq!(stored.inputs.len(), 2, "a (again) and c");
@@ -947,27 +1117,26 @@ mod tests {
     #[tokio::test]
     async fn lifecycle_of_an_input_through_a_commit() {
         let store = InMemoryStore::new();
-        store
-            .write(
-                &sid(),
-                vec![
-                    StoreWrite::Lifecycle {
-                        phase: RuntimePhase::Idle,
-                    },
-                    accepted("b", 2),
-                    accepted("a", 1),
-                ],
-            )
-            .await
-            .unwrap();
-        store.write(&sid(), vec![staged(1, &["a"])]).await.unwrap();
+        put(
+            &store,
+            &sid(),
+            vec![
+                StoreWrite::Lifecycle {
+                    phase: RuntimePhase::Idle,
+                },
+                accepted("b", 2),
+                accepted("a", 1),
+            ],
+        )
+        .await
+        .unwrap();
+        put(&store, &sid(), vec![staged(1, &["a"])]).await.unwrap();
         let record = store.input(&sid(), &"a".into()).unwrap();
         assert_eq!(
             (record.phase, record.attempts, record.run),
             (InputPhase::Staged, 1, Some(RunId(1)))
         );
-        store
-            .write(&sid(), vec![committed(1, &["a"])])
+        put(&store, &sid(), vec![committed(1, &["a"])])
             .await
             .unwrap();
 
@@ -995,37 +1164,38 @@ mod tests {
     #[tokio::test]
     async fn failed_run_requeues_and_keeps_attempts() {
         let store = InMemoryStore::new();
-        store
-            .write(&sid(), vec![accepted("a", 1), accepted("b", 2)])
+        put(&store, &sid(), vec![accepted("a", 1), accepted("b", 2)])
             .await
             .unwrap();
-        store
-            .write(&sid(), vec![staged(1, &["a", "b"])])
+        put(&store, &sid(), vec![staged(1, &["a", "b"])])
             .await
             .unwrap();
-        store
-            .write(
-                &sid(),
-                vec![StoreWrite::RunFailed {
-                    run: RunId(1),
-                    requeued: vec!["a".into()],
-                    terminal: vec![TerminalRow::abandoned(
-                        "b".into(),
-                        AbandonReason::MaxAttemptsExhausted,
-                        Some("boom".into()),
-                    )],
-                }],
-            )
-            .await
-            .unwrap();
+        put(
+            &store,
+            &sid(),
+            vec![StoreWrite::RunFailed {
+                run: RunId(1),
+                error: Some("boom".into()),
+                requeued: vec!["a".into()],
+                terminal: vec![TerminalRow::abandoned(
+                    "b".into(),
+                    AbandonReason::MaxAttemptsExhausted,
+                    Some("boom".into()),
+                )],
+            }],
+        )
+        .await
+        .unwrap();
         let a = store.input(&sid(), &"a".into()).unwrap();
         assert_eq!((a.phase, a.attempts), (InputPhase::Queued, 1));
+        // A live row keeps its last run error too.
+        assert_eq!(a.error.as_deref(), Some("boom"));
         let b = store.input(&sid(), &"b".into()).unwrap();
         assert_eq!(b.phase, InputPhase::Abandoned);
         assert_eq!(b.reason, Some(AbandonReason::MaxAttemptsExhausted));
         assert_eq!(b.error.as_deref(), Some("boom"));
         // A requeued input can be staged again; attempts keep counting.
-        store.write(&sid(), vec![staged(2, &["a"])]).await.unwrap();
+        put(&store, &sid(), vec![staged(2, &["a"])]).await.unwrap();
         assert_eq!(store.input(&sid(), &"a".into()).unwrap().attempts, 2);
     }
 
@@ -1033,8 +1203,7 @@ mod tests {
     async fn injected_failure_leaves_no_partial_write() {
         let store = InMemoryStore::new();
         store.fail_next_writes(1);
-        let err = store
-            .write(&sid(), vec![accepted("a", 1), accepted("b", 2)])
+        let err = put(&store, &sid(), vec![accepted("a", 1), accepted("b", 2)])
             .await
             .unwrap_err();
         assert!(matches!(err, StoreError::Unavailable(_)));
@@ -1042,28 +1211,26 @@ mod tests {
         assert_eq!(store.failed_batches(), 1);
         assert_eq!(store.writes_of(WriteKind::InputAccepted), 0);
         // The fault is consumed: the retry goes through.
-        store.write(&sid(), vec![accepted("a", 1)]).await.unwrap();
+        put(&store, &sid(), vec![accepted("a", 1)]).await.unwrap();
         assert_eq!(phase_of(&store, "a"), Some(InputPhase::Queued));
     }
 
     #[tokio::test]
     async fn matching_fault_hits_only_batches_with_that_kind() {
         let store = InMemoryStore::new();
-        store.write(&sid(), vec![accepted("a", 1)]).await.unwrap();
-        store.write(&sid(), vec![staged(1, &["a"])]).await.unwrap();
+        put(&store, &sid(), vec![accepted("a", 1)]).await.unwrap();
+        put(&store, &sid(), vec![staged(1, &["a"])]).await.unwrap();
         store.fail_next_matching(WriteKind::RunCommitted, 1);
         // Unrelated batch passes.
-        store.write(&sid(), vec![accepted("b", 2)]).await.unwrap();
+        put(&store, &sid(), vec![accepted("b", 2)]).await.unwrap();
         assert!(
-            store
-                .write(&sid(), vec![committed(1, &["a"])])
+            put(&store, &sid(), vec![committed(1, &["a"])])
                 .await
                 .is_err()
         );
         assert_eq!(phase_of(&store, "a"), Some(InputPhase::Staged));
         assert!(store.session(&sid()).unwrap().runs.is_empty());
-        store
-            .write(&sid(), vec![committed(1, &["a"])])
+        put(&store, &sid(), vec![committed(1, &["a"])])
             .await
             .unwrap();
         assert_eq!(phase_of(&store, "a"), Some(InputPhase::Consumed));
@@ -1072,10 +1239,9 @@ mod tests {
     #[tokio::test]
     async fn conflicting_batch_is_rejected_whole() {
         let store = InMemoryStore::new();
-        store.write(&sid(), vec![accepted("a", 1)]).await.unwrap();
+        put(&store, &sid(), vec![accepted("a", 1)]).await.unwrap();
         // The first write of the batch is fine, the second re-accepts an existing id.
-        let err = store
-            .write(&sid(), vec![accepted("b", 2), accepted("a", 3)])
+        let err = put(&store, &sid(), vec![accepted("b", 2), accepted("a", 3)])
             .await
             .unwrap_err();
         assert!(matches!(err, StoreError::Conflict(_)), "{err}");
@@ -1096,7 +1262,7 @@ mod tests {
         ] {
             assert!(
                 matches!(
-                    store.write(&sid(), vec![bad.clone()]).await,
+                    put(&store, &sid(), vec![bad.clone()]).await,
                     Err(StoreError::Conflict(_))
                 ),
                 "{bad:?}"
@@ -1119,7 +1285,7 @@ mod tests {
             .map(|(id, seq)| accepted(id, seq))
             .collect();
         batch.push(staged(1, &names));
-        store.write(&sid(), batch).await.unwrap();
+        put(&store, &sid(), batch).await.unwrap();
         assert!(
             names
                 .iter()
@@ -1129,7 +1295,7 @@ mod tests {
         let mut batch: Vec<StoreWrite> = (20..40).map(|i| accepted(&format!("j{i}"), i)).collect();
         batch.push(accepted("j25", 99));
         assert!(matches!(
-            store.write(&sid(), batch).await,
+            put(&store, &sid(), batch).await,
             Err(StoreError::Conflict(_))
         ));
         assert_eq!(phase_of(&store, "j20"), None, "no partial write");
@@ -1141,24 +1307,24 @@ mod tests {
     async fn a_batch_can_forget_and_accept_again() {
         let store = InMemoryStore::new();
         let forget = StoreWrite::InputsForgotten;
-        store
-            .write(
-                &sid(),
-                vec![
-                    accepted("a", 1),
-                    forget.clone(),
-                    accepted("a", 2),
-                    accepted("b", 3),
-                ],
-            )
-            .await
-            .unwrap();
+        put(
+            &store,
+            &sid(),
+            vec![
+                accepted("a", 1),
+                forget.clone(),
+                accepted("a", 2),
+                accepted("b", 3),
+            ],
+        )
+        .await
+        .unwrap();
         assert_eq!(store.input(&sid(), &"a".into()).unwrap().input.seq, 2);
         assert_eq!(phase_of(&store, "b"), Some(InputPhase::Queued));
         // The repeat of `b` after the forget is still seen as a repeat.
         let batch = vec![forget, accepted("b", 4), accepted("c", 5), accepted("b", 6)];
         assert!(matches!(
-            store.write(&sid(), batch).await,
+            put(&store, &sid(), batch).await,
             Err(StoreError::Conflict(_))
         ));
         assert_eq!(phase_of(&store, "c"), None, "no partial write");
@@ -1167,18 +1333,18 @@ mod tests {
     #[tokio::test]
     async fn terminal_inputs_never_change_again() {
         let store = InMemoryStore::new();
-        store
-            .write(
-                &sid(),
-                vec![
-                    accepted("op", 1),
-                    StoreWrite::InputsTerminal {
-                        rows: vec![TerminalRow::consumed("op".into())],
-                    },
-                ],
-            )
-            .await
-            .expect("a batch may accept and finish an input at once");
+        put(
+            &store,
+            &sid(),
+            vec![
+                accepted("op", 1),
+                StoreWrite::InputsTerminal {
+                    rows: vec![TerminalRow::consumed("op".into())],
+                },
+            ],
+        )
+        .await
+        .expect("a batch may accept and finish an input at once");
         assert_eq!(phase_of(&store, "op"), Some(InputPhase::Consumed));
         let abandon = StoreWrite::InputsTerminal {
             rows: vec![TerminalRow::abandoned(
@@ -1188,31 +1354,33 @@ mod tests {
             )],
         };
         assert!(matches!(
-            store.write(&sid(), vec![abandon]).await,
+            put(&store, &sid(), vec![abandon]).await,
             Err(StoreError::Conflict(_))
         ));
-        assert!(store.write(&sid(), vec![staged(1, &["op"])]).await.is_err());
+        assert!(put(&store, &sid(), vec![staged(1, &["op"])]).await.is_err());
         assert_eq!(phase_of(&store, "op"), Some(InputPhase::Consumed));
     }
 
     #[tokio::test]
     async fn session_removal_is_atomic_with_the_rest_of_the_batch() {
         let store = InMemoryStore::new();
-        store.write(&sid(), vec![accepted("a", 1)]).await.unwrap();
+        put(&store, &sid(), vec![accepted("a", 1)]).await.unwrap();
         // Removal then a write naming an input of the removed session: conflict, nothing done.
-        let err = store
-            .write(&sid(), vec![StoreWrite::SessionRemoved, staged(1, &["a"])])
-            .await;
+        let err = put(
+            &store,
+            &sid(),
+            vec![StoreWrite::SessionRemoved, staged(1, &["a"])],
+        )
+        .await;
         assert!(matches!(err, Err(StoreError::Conflict(_))));
         assert_eq!(phase_of(&store, "a"), Some(InputPhase::Queued));
-        store
-            .write(&sid(), vec![StoreWrite::SessionRemoved])
+        put(&store, &sid(), vec![StoreWrite::SessionRemoved])
             .await
             .unwrap();
         assert_eq!(store.session(&sid()), None);
         assert!(store.sessions().is_empty());
         // The id is free again after removal.
-        store.write(&sid(), vec![accepted("a", 1)]).await.unwrap();
+        put(&store, &sid(), vec![accepted("a", 1)]).await.unwrap();
         assert_eq!(store.sessions(), vec![sid()]);
     }
 
@@ -1222,24 +1390,27 @@ mod tests {
         store.fail_next_loads(1);
         assert!(store.load(&sid()).await.is_err());
         assert_eq!(store.load(&sid()).await.unwrap(), None);
+        // An empty batch is still a batch: it takes its version.
+        put(&store, &sid(), Vec::new()).await.unwrap();
+        assert_eq!(store.session(&sid()).unwrap().version, 1);
         store.fail_next_writes(1);
-        // Empty batches are no-ops and do not consume an injected fault.
-        store.write(&sid(), Vec::new()).await.unwrap();
-        assert!(store.write(&sid(), vec![accepted("a", 1)]).await.is_err());
-        assert_eq!(store.committed_batches(), 0);
+        assert!(put(&store, &sid(), vec![accepted("a", 1)]).await.is_err());
+        assert_eq!(store.committed_batches(), 1);
     }
 
     #[tokio::test]
     async fn store_is_usable_as_a_trait_object_across_tasks() {
         let store: std::sync::Arc<dyn RuntimeStore> = std::sync::Arc::new(InMemoryStore::new());
         let mut tasks = Vec::new();
+        // One writer per session, as the runtime guarantees; sessions concurrently.
         for t in 0..4u64 {
             let store = store.clone();
             tasks.push(tokio::spawn(async move {
+                let session = SessionId::from(format!("s{t}"));
                 for i in 0..25u64 {
                     let id = format!("t{t}-{i}");
                     store
-                        .write(&sid(), vec![accepted(&id, t * 100 + i)])
+                        .write(&session, i + 1, vec![accepted(&id, 25 - i)])
                         .await
                         .unwrap();
                 }
@@ -1248,14 +1419,22 @@ mod tests {
         for t in tasks {
             t.await.unwrap();
         }
-        let loaded = store.load(&sid()).await.unwrap().unwrap();
-        assert_eq!(loaded.inputs.len(), 100);
-        assert!(
-            loaded
-                .inputs
-                .windows(2)
-                .all(|w| w[0].input.seq < w[1].input.seq)
-        );
+        for t in 0..4u64 {
+            let loaded = store
+                .load(&SessionId::from(format!("s{t}")))
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!((loaded.version, loaded.last_seq), (25, 25));
+            assert_eq!(loaded.inputs.len(), 25);
+            // In admission order, which `seq` fixes (here the reverse of writing order).
+            assert!(
+                loaded
+                    .inputs
+                    .windows(2)
+                    .all(|w| w[0].input.seq < w[1].input.seq)
+            );
+        }
     }
 
     /// A batch that removes a session and then writes again leaves only the later writes;
@@ -1265,24 +1444,27 @@ mod tests {
     async fn a_batch_applies_to_its_session_only_and_may_remove_it_first() {
         let store = InMemoryStore::new();
         let other = SessionId::from("other");
-        store
-            .write(
-                &sid(),
-                vec![
-                    StoreWrite::Lifecycle {
-                        phase: RuntimePhase::Idle,
-                    },
-                    accepted("a", 1),
-                    accepted("b", 2),
-                ],
-            )
-            .await
-            .unwrap();
-        store.write(&other, vec![accepted("a", 1)]).await.unwrap();
-        store
-            .write(&sid(), vec![StoreWrite::SessionRemoved, accepted("a", 3)])
-            .await
-            .unwrap();
+        put(
+            &store,
+            &sid(),
+            vec![
+                StoreWrite::Lifecycle {
+                    phase: RuntimePhase::Idle,
+                },
+                accepted("a", 1),
+                accepted("b", 2),
+            ],
+        )
+        .await
+        .unwrap();
+        put(&store, &other, vec![accepted("a", 1)]).await.unwrap();
+        put(
+            &store,
+            &sid(),
+            vec![StoreWrite::SessionRemoved, accepted("a", 3)],
+        )
+        .await
+        .unwrap();
         let stored = store.session(&sid()).unwrap();
         assert_eq!(stored.phase, None, "removal took the phase too");
         assert_eq!(stored.inputs.len(), 1);
@@ -1296,19 +1478,16 @@ mod tests {
         let evict = StoreWrite::InputsEvicted {
             inputs: vec!["zz".into()],
         };
-        store.write(&nobody, vec![evict]).await.unwrap();
-        store
-            .write(&nobody, vec![StoreWrite::InputsForgotten])
+        put(&store, &nobody, vec![evict]).await.unwrap();
+        put(&store, &nobody, vec![StoreWrite::InputsForgotten])
             .await
             .unwrap();
-        store
-            .write(&nobody, vec![StoreWrite::SessionRemoved])
+        put(&store, &nobody, vec![StoreWrite::SessionRemoved])
             .await
             .unwrap();
         assert_eq!(store.session(&nobody), None, "nothing was stored for it");
         let phase = RuntimePhase::Attached;
-        store
-            .write(&nobody, vec![StoreWrite::Lifecycle { phase }])
+        put(&store, &nobody, vec![StoreWrite::Lifecycle { phase }])
             .await
             .unwrap();
         assert_eq!(store.session(&nobody).unwrap().phase, Some(phase));

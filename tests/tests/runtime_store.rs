@@ -92,6 +92,124 @@ async fn a_failed_store_write_on_accept_leaves_no_trace() {
     assert_eq!(exec.calls(), 1);
 }
 
+/// A write the store applied but reported as failed (a connection lost during COMMIT):
+/// the runtime asks the store (`load`) and, finding the batch's version there, goes on as
+/// if the write had succeeded, instead of rolling back a fact the store holds.
+#[tokio::test]
+async fn an_unacknowledged_write_that_was_applied_counts_as_written() {
+    let (runtime, store) = runtime_with_store();
+    let s = sid("s");
+    let exec = attach(&runtime, &s).await;
+    exec.push(Step::blocked(Step::Echo));
+    store.apply_then_fail_next_writes(1);
+    let a = accept(&runtime, &s, prompt("a").with_key("k")).await;
+    exec.wait_for_blocked(1).await;
+    assert_eq!(
+        store.input(&s, &iid("a")).unwrap().phase,
+        InputPhase::Staged
+    );
+    exec.release(1);
+    assert!(is_completed(&outcome(a).await));
+    assert_eq!(
+        store.input(&s, &iid("a")).unwrap().phase,
+        InputPhase::Consumed
+    );
+    // A run's batches too: the commit reported as failed is not retried as a failure.
+    exec.push(Step::blocked(Step::Echo));
+    let b = accept(&runtime, &s, prompt("b")).await;
+    exec.wait_for_blocked(1).await;
+    store.apply_then_fail_next_writes(1);
+    exec.release(1);
+    assert!(is_completed(&outcome(b).await));
+    assert_eq!(exec.calls(), 2, "each ran once");
+    let stored = store.session(&s).unwrap();
+    assert_eq!(stored.input(&iid("b")).unwrap().phase, InputPhase::Consumed);
+    assert_eq!(store.failed_batches(), 0, "no write was refused");
+}
+
+/// When neither the write nor the `load` after it answers, the runtime rolls back and
+/// checks the store's version before its next write of the session.
+#[tokio::test]
+async fn a_write_of_unknown_outcome_is_checked_before_the_next_one() {
+    let (runtime, store) = runtime_with_store();
+    let s = sid("s");
+    let exec = attach(&runtime, &s).await;
+    // Not applied, and the load that would say so fails.
+    store.fail_next_writes(1);
+    store.fail_next_loads(1);
+    let err = runtime.accept(&s, prompt("a")).await.unwrap_err();
+    assert!(matches!(
+        err,
+        RuntimeError::Store(StoreError::Unavailable(_))
+    ));
+    assert_eq!(runtime.input_state(&s, &iid("a")).await.unwrap(), None);
+    // The next write finds the batch was not applied, and takes its version.
+    assert!(is_completed(
+        &outcome(accept(&runtime, &s, prompt("a")).await).await
+    ));
+    assert_eq!(exec.calls(), 1);
+
+    // Applied this time, and again the load fails: the runtime rolled back an input the
+    // store holds. The next write finds that out, logs it, and goes on after that batch.
+    store.apply_then_fail_next_writes(1);
+    store.fail_next_loads(1);
+    let err = runtime.accept(&s, prompt("b")).await.unwrap_err();
+    assert!(matches!(
+        err,
+        RuntimeError::Store(StoreError::Unavailable(_))
+    ));
+    assert_eq!(runtime.input_state(&s, &iid("b")).await.unwrap(), None);
+    assert_eq!(
+        store.input(&s, &iid("b")).unwrap().phase,
+        InputPhase::Queued
+    );
+    assert!(is_completed(
+        &outcome(accept(&runtime, &s, prompt("c")).await).await
+    ));
+    // The store still holds the row the kernel does not know: that id conflicts.
+    let again = runtime.accept(&s, prompt("b")).await.unwrap_err();
+    assert!(matches!(
+        again,
+        RuntimeError::Store(StoreError::Conflict(_))
+    ));
+}
+
+/// Two runtimes writing one session would interleave their facts; the store's version
+/// check refuses the second runtime's first write instead.
+#[tokio::test]
+async fn a_runtime_does_not_write_over_a_session_another_one_stored() {
+    let store = Arc::new(InMemoryStore::new());
+    let first = SessionRuntime::with_store(store.clone());
+    let second = SessionRuntime::with_store(store.clone());
+    let s = sid("s");
+    first.register_session(&s).await.unwrap();
+    let _queued = accept(&first, &s, prompt("a")).await;
+    let err = second.register_session(&s).await.unwrap_err();
+    assert!(
+        matches!(err, RuntimeError::Store(StoreError::Conflict(_))),
+        "{err:?}"
+    );
+    assert!(!second.contains_session(&s));
+    assert!(store.input(&s, &iid("a")).is_some());
+}
+
+/// A run's failure is stored with the contributors it sends back to the queue.
+#[tokio::test]
+async fn a_requeued_input_keeps_its_last_error_in_the_store() {
+    let (runtime, store) = runtime_with_store();
+    let s = sid("s");
+    let exec = attach(&runtime, &s).await;
+    exec.push(Step::fail("upstream timed out"));
+    exec.push(Step::blocked(Step::Echo));
+    let a = accept(&runtime, &s, prompt("a")).await;
+    exec.wait_for_blocked(1).await;
+    let row = store.input(&s, &iid("a")).unwrap();
+    assert_eq!((row.phase, row.attempts), (InputPhase::Staged, 2));
+    assert_eq!(row.error.as_deref(), Some("upstream timed out"));
+    exec.release(1);
+    assert!(is_completed(&outcome(a).await));
+}
+
 #[tokio::test]
 async fn a_failed_register_write_leaves_no_session() {
     let (runtime, store) = runtime_with_store();
@@ -576,12 +694,17 @@ struct PanicsOnce {
 
 #[async_trait::async_trait]
 impl RuntimeStore for PanicsOnce {
-    async fn write(&self, session: &SessionId, batch: Vec<StoreWrite>) -> Result<(), StoreError> {
+    async fn write(
+        &self,
+        session: &SessionId,
+        version: u64,
+        batch: Vec<StoreWrite>,
+    ) -> Result<(), StoreError> {
         let accepting = batch.iter().any(|w| w.kind() == WriteKind::InputAccepted);
         if accepting && self.armed.swap(false, std::sync::atomic::Ordering::SeqCst) {
             panic!("store bug (expected by this test)");
         }
-        self.inner.write(session, batch).await
+        self.inner.write(session, version, batch).await
     }
 
     async fn load(&self, session: &SessionId) -> Result<Option<StoredSession>, StoreError> {

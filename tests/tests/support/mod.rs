@@ -177,14 +177,19 @@ impl PausableStore {
 
 #[async_trait::async_trait]
 impl RuntimeStore for PausableStore {
-    async fn write(&self, session: &SessionId, batch: Vec<StoreWrite>) -> Result<(), StoreError> {
+    async fn write(
+        &self,
+        session: &SessionId,
+        version: u64,
+        batch: Vec<StoreWrite>,
+    ) -> Result<(), StoreError> {
         let mut paused = self.paused.subscribe();
         if *paused.borrow_and_update() {
             self.waiting.fetch_add(1, Ordering::SeqCst);
             let _ = paused.wait_for(|p| !*p).await;
             self.waiting.fetch_sub(1, Ordering::SeqCst);
         }
-        self.inner.write(session, batch).await
+        self.inner.write(session, version, batch).await
     }
 
     async fn load(&self, session: &SessionId) -> Result<Option<StoredSession>, StoreError> {
