@@ -36,10 +36,20 @@ enum Op {
     Recover,
     Release,
     Yield,
-    /// The store refuses the next `n` writes, whatever they are.
+    /// The next `n` writes fail, whatever they are: refused (nothing written); refused with
+    /// the `load` that checks it failing too (checked again before the next write); or
+    /// applied and reported as failed (the `load` finds it applied).
     StoreFault {
         n: usize,
+        fault: Fault,
     },
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Fault {
+    Refused,
+    RefusedUnchecked,
+    Unacknowledged,
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -57,7 +67,8 @@ fn op() -> impl Strategy<Value = Op> {
         1 => Just(Op::Recover),
         3 => Just(Op::Release),
         3 => Just(Op::Yield),
-        1 => (1usize..3).prop_map(|n| Op::StoreFault { n }),
+        1 => (1usize..3, prop_oneof![Just(Fault::Refused), Just(Fault::RefusedUnchecked), Just(Fault::Unacknowledged)])
+            .prop_map(|(n, fault)| Op::StoreFault { n, fault }),
     ]
 }
 
@@ -132,6 +143,8 @@ async fn end_session(
     events: &mut broadcast::Receiver<RuntimeEvent>,
 ) -> Result<(), TestCaseError> {
     store.fail_next_writes(0);
+    store.fail_next_loads(0);
+    store.apply_then_fail_next_writes(0);
     let result = match end {
         Ending::Destroy => runtime.destroy(s).await,
         Ending::Unregister => runtime.unregister_session(s).await,
@@ -265,8 +278,15 @@ async fn run_case(
             }
             Op::Recycle => ok_or_expected(runtime.recycle(&s).await),
             Op::Recover => ok_or_expected(runtime.recover(&s).await),
-            Op::StoreFault { n } => {
-                store.fail_next_writes(n);
+            Op::StoreFault { n, fault } => {
+                match fault {
+                    Fault::Refused => store.fail_next_writes(n),
+                    Fault::RefusedUnchecked => {
+                        store.fail_next_writes(n);
+                        store.fail_next_loads(n);
+                    }
+                    Fault::Unacknowledged => store.apply_then_fail_next_writes(n),
+                }
                 Ok(())
             }
             Op::Release => {
@@ -322,6 +342,8 @@ async fn run_case(
     // Drain: the store behaves from here on; give the session a loop again if it can take
     // one, then run everything out.
     store.fail_next_writes(0);
+    store.fail_next_loads(0);
+    store.apply_then_fail_next_writes(0);
     let phase = runtime.runtime_state(&s).await.unwrap().phase;
     if matches!(phase, RuntimePhase::Idle | RuntimePhase::Stopped) {
         runtime
@@ -345,6 +367,20 @@ async fn run_case(
                 .unwrap();
         }
         prop_assert!(tokio::time::Instant::now() < deadline, "never drained");
+    }
+
+    // The store agrees with the kernel about every input both remember: no write was lost
+    // or applied twice, whatever the injected faults.
+    for a in accepted.iter().filter(|a| !a.joined) {
+        if let Some(state) = runtime.input_state(&s, &a.id).await.unwrap() {
+            let stored = store.input(&s, &a.id).map(|r| (r.phase, r.attempts));
+            prop_assert_eq!(
+                stored,
+                Some((state.phase, state.attempts)),
+                "{}: store and kernel",
+                &a.id
+            );
+        }
     }
 
     // Every waiter resolved exactly once and agrees with the kernel and the event stream.
