@@ -133,8 +133,9 @@ pub enum StoreWrite {
         terminal: Vec<TerminalRow>,
     },
     /// Inputs put back in their lane outside a failed run: `recover` returns the lost run's
-    /// contributors (stored as Staged) to Queued, `recycle` keeps queued work for the next
-    /// executor. Attempts are kept.
+    /// contributors (stored as Staged) to the front of their lanes, in the order named;
+    /// `recycle` names the queued work it keeps for the next executor, which stays where it
+    /// is. Attempts are kept.
     InputsRequeued {
         /// The durable inputs queued again.
         inputs: Vec<InputId>,
@@ -231,6 +232,12 @@ pub struct StoredInputRecord {
     /// The error of its last failed run: from `RunFailed` while it is live, then as its
     /// terminal row carried it.
     pub error: Option<String>,
+    /// Its place in its lane while `Queued`: lower runs first. Accepted and failed-run
+    /// inputs join the tail, inputs `recover` requeues join the head (`InputsRequeued`).
+    pub lane_pos: i64,
+    /// Its place in the order inputs finished, once terminal (the kernel forgets finished
+    /// inputs oldest first, see `InputsEvicted`).
+    pub finished: Option<u64>,
 }
 
 /// Everything the store holds about one session, as `load` returns it.
@@ -258,6 +265,28 @@ impl StoredSession {
     /// The stored row of input `id`, if there is one (only durable inputs have rows).
     pub fn input(&self, id: &InputId) -> Option<&StoredInputRecord> {
         self.inputs.iter().find(|r| &r.input.input.header.id == id)
+    }
+
+    /// The queued inputs of `lane`, in the order they will run.
+    pub fn lane(&self, lane: HandlingMode) -> Vec<&StoredInputRecord> {
+        let mut queued: Vec<_> = self
+            .inputs
+            .iter()
+            .filter(|r| r.phase == InputPhase::Queued && r.input.lane() == lane)
+            .collect();
+        queued.sort_by_key(|r| r.lane_pos);
+        queued
+    }
+
+    /// The terminal inputs still stored, in the order they finished.
+    pub fn finished(&self) -> Vec<&StoredInputRecord> {
+        let mut done: Vec<_> = self
+            .inputs
+            .iter()
+            .filter(|r| r.finished.is_some())
+            .collect();
+        done.sort_by_key(|r| r.finished);
+        done
     }
 }
 
@@ -325,6 +354,11 @@ struct SessionRecord {
     version: u64,
     last_seq: u64,
     last_run: Option<RunId>,
+    /// Per lane (`lane_index`): the next place at its head (counting down) and at its
+    /// tail (counting up).
+    lane_ends: [(i64, i64); 2],
+    /// The next place in the order inputs finished.
+    next_finished: u64,
     phase: Option<RuntimePhase>,
     /// Boxed: the table grows with every accepted input, and a rehash then moves
     /// pointers instead of whole records.
@@ -386,17 +420,54 @@ impl SessionRecord {
             record.phase = row.phase;
             record.reason = row.reason;
             record.error = row.error;
+            record.finished = Some(self.next_finished);
+            self.next_finished += 1;
         }
     }
 
-    /// Puts `ids` back in the queue; `error`, when given, becomes their last error.
-    fn requeue(&mut self, ids: Vec<InputId>, error: Option<&String>) {
+    /// The next place at the tail of `lane`.
+    fn tail(&mut self, lane: HandlingMode) -> i64 {
+        let end = &mut self.lane_ends[lane_index(lane)].1;
+        *end += 1;
+        *end - 1
+    }
+
+    /// Puts a failed run's `ids` back at the tail of their lanes; `error` becomes their
+    /// last error.
+    fn requeue_failed(&mut self, ids: Vec<InputId>, error: Option<&String>) {
         for id in ids {
+            let Some(lane) = self.inputs.get(&id).map(|r| r.input.lane()) else {
+                continue;
+            };
+            let pos = self.tail(lane);
             if let Some(input) = self.inputs.get_mut(&id) {
                 input.phase = InputPhase::Queued;
-                if let Some(error) = error {
-                    input.error = Some(error.clone());
+                input.lane_pos = pos;
+                if error.is_some() {
+                    input.error = error.cloned();
                 }
+            }
+        }
+    }
+
+    /// `InputsRequeued`: the staged ones among `ids` go back to the head of their lanes,
+    /// keeping their order; queued ones stay where they are.
+    fn requeue_at_head(&mut self, ids: Vec<InputId>) {
+        let staged: Vec<InputId> = ids
+            .into_iter()
+            .filter(|id| {
+                self.inputs
+                    .get(id)
+                    .is_some_and(|r| r.phase == InputPhase::Staged)
+            })
+            .collect();
+        // Last first, each in front of the one after it.
+        for id in staged.into_iter().rev() {
+            if let Some(input) = self.inputs.get_mut(&id) {
+                let head = &mut self.lane_ends[lane_index(input.input.lane())].0;
+                *head -= 1;
+                input.phase = InputPhase::Queued;
+                input.lane_pos = *head;
             }
         }
     }
@@ -407,6 +478,7 @@ impl SessionRecord {
             StoreWrite::InputAccepted { input } => {
                 self.last_seq = self.last_seq.max(input.seq);
                 let id = input.input.header.id.clone();
+                let lane_pos = self.tail(input.lane());
                 let record = StoredInputRecord {
                     input,
                     phase: InputPhase::Queued,
@@ -414,6 +486,8 @@ impl SessionRecord {
                     run: None,
                     reason: None,
                     error: None,
+                    lane_pos,
+                    finished: None,
                 };
                 self.inputs.insert(id, Box::new(record));
             }
@@ -439,12 +513,12 @@ impl SessionRecord {
                 error,
                 ..
             } => {
-                self.requeue(requeued, error.as_ref());
+                self.requeue_failed(requeued, error.as_ref());
                 for row in terminal {
                     self.apply_terminal(row);
                 }
             }
-            StoreWrite::InputsRequeued { inputs } => self.requeue(inputs, None),
+            StoreWrite::InputsRequeued { inputs } => self.requeue_at_head(inputs),
             StoreWrite::InputsForgotten => {
                 self.inputs.clear();
                 self.runs.clear();
@@ -672,6 +746,13 @@ impl Inner {
             record.version = version;
             self.sessions.insert(session.clone(), record);
         }
+    }
+}
+
+fn lane_index(lane: HandlingMode) -> usize {
+    match lane {
+        HandlingMode::Queue => 0,
+        HandlingMode::Steer => 1,
     }
 }
 
@@ -1008,6 +1089,67 @@ mod tests {
             .unwrap();
         assert_eq!(store.session(&s), None);
         store.write(&s, 1, vec![accepted("a", 1)]).await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn lanes_and_the_finish_order_survive_in_the_store() {
+        let store = InMemoryStore::new();
+        let s = sid();
+        let ids = |rows: Vec<&StoredInputRecord>| -> Vec<String> {
+            rows.iter()
+                .map(|r| r.input.input.header.id.to_string())
+                .collect()
+        };
+        put(
+            &store,
+            &s,
+            (1..=4).map(|i| accepted(&format!("q{i}"), i)).collect(),
+        )
+        .await
+        .unwrap();
+        // q1 fails (back to the tail); q2 is lost with its run and recovered (to the head).
+        put(&store, &s, vec![staged(1, &["q1"])]).await.unwrap();
+        let failed = StoreWrite::RunFailed {
+            run: RunId(1),
+            error: Some("boom".into()),
+            requeued: vec!["q1".into()],
+            terminal: Vec::new(),
+        };
+        put(&store, &s, vec![failed]).await.unwrap();
+        put(&store, &s, vec![staged(2, &["q2"])]).await.unwrap();
+        let recovered = StoreWrite::InputsRequeued {
+            inputs: vec!["q2".into(), "q3".into()],
+        };
+        put(&store, &s, vec![recovered]).await.unwrap();
+        let stored = store.session(&s).unwrap();
+        assert_eq!(
+            ids(stored.lane(HandlingMode::Queue)),
+            ["q2", "q3", "q4", "q1"]
+        );
+        assert!(stored.lane(HandlingMode::Steer).is_empty());
+        // Finished in the order their terminal rows were written.
+        let done = |id: &str| TerminalRow::abandoned(id.into(), AbandonReason::Stopped, None);
+        put(
+            &store,
+            &s,
+            vec![StoreWrite::InputsTerminal {
+                rows: vec![done("q4"), done("q2")],
+            }],
+        )
+        .await
+        .unwrap();
+        put(
+            &store,
+            &s,
+            vec![StoreWrite::InputsTerminal {
+                rows: vec![done("q1")],
+            }],
+        )
+        .await
+        .unwrap();
+        let stored = store.session(&s).unwrap();
+        assert_eq!(ids(stored.finished()), ["q4", "q2", "q1"]);
+        assert_eq!(ids(stored.lane(HandlingMode::Queue)), ["q3"]);
     }
 
     #[tokio::test]

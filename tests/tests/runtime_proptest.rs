@@ -11,6 +11,7 @@ use proptest::prelude::*;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use support::*;
+use suricate_runtime::generated::session as k;
 use suricate_runtime::testing::*;
 use suricate_runtime::*;
 use tokio::sync::broadcast;
@@ -338,6 +339,40 @@ async fn run_case(
         let state = runtime.input_state(&s, id).await.unwrap();
         prop_assert!(state.is_some(), "active input {} unknown", id);
     }
+
+    // What crash recovery would rebuild from the store matches the kernel: both lanes in
+    // order, the run's inputs, and the order inputs finished in (every input here is
+    // durable, so each has a row).
+    let snapshot = runtime.kernel_snapshot(&s).await.unwrap();
+    let stored = store.session(&s).unwrap_or_default();
+    let ids = |handles: &std::collections::VecDeque<k::InputId>| -> Vec<InputId> {
+        handles.iter().map(|h| snapshot.ids[&h.0].clone()).collect()
+    };
+    let rows = |rows: Vec<&StoredInputRecord>| -> Vec<InputId> {
+        rows.iter()
+            .map(|r| r.input.input.header.id.clone())
+            .collect()
+    };
+    prop_assert_eq!(
+        ids(&snapshot.state.queue),
+        rows(stored.lane(HandlingMode::Queue))
+    );
+    prop_assert_eq!(
+        ids(&snapshot.state.steer),
+        rows(stored.lane(HandlingMode::Steer))
+    );
+    prop_assert_eq!(ids(&snapshot.state.finished), rows(stored.finished()));
+    let mut staged = ids(&snapshot.state.staged);
+    staged.sort();
+    let mut staged_rows = rows(
+        stored
+            .inputs
+            .iter()
+            .filter(|r| r.phase == InputPhase::Staged)
+            .collect(),
+    );
+    staged_rows.sort();
+    prop_assert_eq!(staged, staged_rows);
 
     // Drain: the store behaves from here on; give the session a loop again if it can take
     // one, then run everything out.
