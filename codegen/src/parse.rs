@@ -212,10 +212,21 @@ fn syntax_error(source: &str, e: pest::error::Error<Rule>) -> Diagnostic {
                     Diagnostic::new(Code::Syntax, Span::new(start, end), message)
                         .label(what.clone())
                 });
+            let rest = &source[start.min(source.len())..];
+            let before = source[..start.min(source.len())].trim_end();
+            let expects = |what: &str| expected.iter().any(|x| x == what);
+            let in_body = expects("`emit`") || expects("`update`");
             // `=` where an operator could go: almost always a comparison.
-            let in_body = expected.iter().any(|x| x == "`emit`" || x == "`update`");
-            if found == "`=`" && expected.iter().any(|x| x == "an operator") {
+            if found == "`=`" && (before.ends_with('+') || before.ends_with('-')) {
+                d.help("`+=` and `-=` are statements, only in an `update` block; an expression only reads")
+            } else if expects("an operator")
+                && ["<", ">", "==", "!="].iter().any(|op| rest.starts_with(op))
+            {
+                d.help("comparisons do not chain: write `a < b && b <= c`")
+            } else if found == "`=`" && expects("an operator") {
                 d.help("to compare, write `==`; `=` assigns, and only in an `update` block")
+            } else if expects("a statement") && assigns_a_bare_name(rest) {
+                d.help("only state fields are assigned (`self.name = ..;`); input fields, variables and loop variables are read-only")
             } else if !semicolon && in_body && (found == "`update`" || found == "`guard`") {
                 d.help("a transition's body is, in order: its guards, one `update { ... }`, then its `emit`s")
             } else {
@@ -229,6 +240,18 @@ fn syntax_error(source: &str, e: pest::error::Error<Rule>) -> Diagnostic {
         )
         .label(message.clone()),
     }
+}
+
+/// Whether `text` starts with a name assigned to (`x = ..`, `x += ..`, `x -= ..`).
+fn assigns_a_bare_name(text: &str) -> bool {
+    let name = text
+        .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .unwrap_or(text.len());
+    let after = text[name..].trim_start();
+    name > 0
+        && ((after.starts_with('=') && !after.starts_with("=="))
+            || after.starts_with("+=")
+            || after.starts_with("-="))
 }
 
 /// A `;` forgotten at the end of a line (`semicolon`: it is among the expected tokens, and
@@ -1272,6 +1295,35 @@ mod tests {
             .filter(|i| matches!(i, Item::Transition(_)))
             .count();
         assert_eq!(transitions, 7);
+    }
+
+    #[test]
+    fn common_mistakes_get_a_hint() {
+        let hint = |guard: &str, update: &str| {
+            let src = format!(
+                "machine M {{ phases {{ A }} initial A; state {{ n: u64 = 0 }} input Go {{ max: u64 }}
+                 transition go on Go from A -> same {{ {guard} update {{ {update} }} }} }}"
+            );
+            let d = parse(&src).unwrap_err();
+            assert_eq!(d.code, Code::Syntax);
+            d.help.join(" ")
+        };
+        let cases = [
+            ("guard g: self.n += 1;", "", "`+=` and `-=` are statements"),
+            ("guard g: 0 < self.n <= 10;", "", "comparisons do not chain"),
+            (
+                "guard g: self.n == 1 != true;",
+                "",
+                "comparisons do not chain",
+            ),
+            ("guard g: self.n = 1;", "", "to compare, write `==`"),
+            ("", "max = 3;", "only state fields are assigned"),
+            ("", "self.n = 1; n += 2;", "only state fields are assigned"),
+        ];
+        for (guard, update, expected) in cases {
+            let got = hint(guard, update);
+            assert!(got.contains(expected), "{guard} {update}: {got}");
+        }
     }
 
     #[test]

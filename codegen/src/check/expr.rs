@@ -776,17 +776,35 @@ impl Checker<'_> {
             (Ty::Option(_), "unwrap_or") => 1,
             _ => {
                 let methods = value_methods(&ty);
-                let mut d = Diagnostic::new(
-                    Code::BadOperation,
-                    method.span,
-                    if methods.is_empty() {
-                        format!("`{}` has no methods", ty.spec_name())
+                // A statement method (`self.s.insert(x)`) used where a value is read.
+                let changes = match (&ty, m) {
+                    (Ty::Set(_), "insert" | "remove" | "clear") => true,
+                    (Ty::Seq(_), "push_back" | "pop_front" | "clear") => true,
+                    (Ty::Map(..), "remove" | "clear") => true,
+                    _ => false,
+                };
+                let message = if changes {
+                    format!(
+                        "`{m}` changes `{}`: it is a statement, not a value",
+                        show(recv)
+                    )
+                } else if methods.is_empty() {
+                    format!("`{}` has no methods", ty.spec_name())
+                } else {
+                    format!("`{}` has no method `{m}`", ty.spec_name())
+                };
+                let mut d =
+                    Diagnostic::new(Code::BadOperation, method.span, message).label(if changes {
+                        "changes the collection"
                     } else {
-                        format!("`{}` has no method `{m}`", ty.spec_name())
-                    },
-                )
-                .label("unknown method");
-                if matches!(m, "contains" | "contains_key") {
+                        "unknown method"
+                    });
+                if changes {
+                    d = d.help(format!(
+                        "write `{}.{m}(..);` as a statement of an `update` block; guards, conditions and emits only read",
+                        show(recv)
+                    ));
+                } else if matches!(m, "contains" | "contains_key") {
                     d = d.help(format!("write `x in {}`", show(recv)));
                 } else if let Some(s) = did_you_mean(m, methods.iter().copied()) {
                     d = d.help(format!("did you mean `{s}`?"));

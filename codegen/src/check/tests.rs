@@ -184,6 +184,38 @@ fn guards_establish_partial_operations_in_order() {
 }
 
 #[test]
+fn a_statement_method_read_as_a_value_says_so() {
+    let src = |expr: &str| {
+        format!(
+            "machine M {{ phases {{ A }} initial A;
+             state {{ s: Set<u64> = {{}}, q: Seq<u64> = [], m: Map<u64, u64> = {{}} }}
+             input Go; transition go on Go from A -> same {{ guard g: {expr}; }} }}"
+        )
+    };
+    for (expr, method) in [
+        ("self.s.insert(1)", "insert"),
+        ("self.q.pop_front() == 1", "pop_front"),
+        ("self.m.remove(1) == 2", "remove"),
+    ] {
+        let ds = diags_with(&src(expr), Code::BadOperation);
+        assert_eq!(ds.len(), 1, "{expr}");
+        assert!(
+            ds[0].message.contains(&format!("`{method}` changes"))
+                && ds[0].help[0].contains("statement of an `update` block"),
+            "{expr}: {:?}",
+            ds[0]
+        );
+    }
+    // Other unknown methods keep their suggestions.
+    let ds = diags_with(&src("self.s.lenn() == 0"), Code::BadOperation);
+    assert!(
+        ds[0].help[0].contains("did you mean `len`"),
+        "{:?}",
+        ds[0].help
+    );
+}
+
+#[test]
 fn any_spelling_of_a_presence_establishes_every_other() {
     let src = |guard: &str, update: &str| {
         format!(
