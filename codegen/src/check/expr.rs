@@ -777,12 +777,12 @@ impl Checker<'_> {
             _ => {
                 let methods = value_methods(&ty);
                 // A statement method (`self.s.insert(x)`) used where a value is read.
-                let changes = match (&ty, m) {
-                    (Ty::Set(_), "insert" | "remove" | "clear") => true,
-                    (Ty::Seq(_), "push_back" | "pop_front" | "clear") => true,
-                    (Ty::Map(..), "remove" | "clear") => true,
-                    _ => false,
-                };
+                let changes = matches!(
+                    (&ty, m),
+                    (Ty::Set(_), "insert" | "remove" | "clear")
+                        | (Ty::Seq(_), "push_back" | "pop_front" | "clear")
+                        | (Ty::Map(..), "remove" | "clear")
+                );
                 let message = if changes {
                     format!(
                         "`{m}` changes `{}`: it is a statement, not a value",
