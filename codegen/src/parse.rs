@@ -225,6 +225,8 @@ fn syntax_error(source: &str, e: pest::error::Error<Rule>) -> Diagnostic {
                 d.help("comparisons do not chain: write `a < b && b <= c`")
             } else if found == "`=`" && expects("an operator") {
                 d.help("to compare, write `==`; `=` assigns, and only in an `update` block")
+            } else if expects("an operator") && starts_a_field(rest) {
+                d.help("fields are separated by `,`: is one missing before this one?")
             } else if expects("a statement") && assigns_a_bare_name(rest) {
                 d.help("only state fields are assigned (`self.name = ..;`); input fields, variables and loop variables are read-only")
             } else if !semicolon && in_body && (found == "`update`" || found == "`guard`") {
@@ -240,6 +242,14 @@ fn syntax_error(source: &str, e: pest::error::Error<Rule>) -> Diagnostic {
         )
         .label(message.clone()),
     }
+}
+
+/// Whether `text` starts with `name:` (a field of a state block or a literal).
+fn starts_a_field(text: &str) -> bool {
+    let name = text
+        .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .unwrap_or(text.len());
+    name > 0 && text[name..].trim_start().starts_with(':')
 }
 
 /// Whether `text` starts with a name assigned to (`x = ..`, `x += ..`, `x -= ..`).
@@ -1319,6 +1329,7 @@ mod tests {
             ("guard g: self.n = 1;", "", "to compare, write `==`"),
             ("", "max = 3;", "only state fields are assigned"),
             ("", "self.n = 1; n += 2;", "only state fields are assigned"),
+            ("", "emit E { a: 1 b: 2 };", "fields are separated by `,`"),
         ];
         for (guard, update, expected) in cases {
             let got = hint(guard, update);

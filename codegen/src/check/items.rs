@@ -321,6 +321,11 @@ impl Checker<'_> {
 
     /// Checks that a phase name is declared (E0101 with a suggestion otherwise).
     pub(crate) fn phase_ref(&mut self, id: &Ident) -> Checked<()> {
+        self.phase_ref_or(id, None)
+    }
+
+    /// Like `phase_ref`, with `fallback` as the help when no declared phase is close.
+    pub(crate) fn phase_ref_or(&mut self, id: &Ident, fallback: Option<&str>) -> Checked<()> {
         if self.env.has_phase(&id.name) {
             return Ok(());
         }
@@ -334,6 +339,8 @@ impl Checker<'_> {
         .label("not declared in `phases`");
         if let Some(s) = did_you_mean(&id.name, phases.iter().map(String::as_str)) {
             d = d.help(format!("did you mean `{s}`?"));
+        } else if let Some(help) = fallback {
+            d = d.help(help);
         }
         Err(self.report(d))
     }

@@ -184,6 +184,28 @@ fn guards_establish_partial_operations_in_order() {
 }
 
 #[test]
+fn types_and_phases_from_habit_get_the_spec_spelling() {
+    let src = |ty: &str, to: &str| {
+        format!(
+            "machine M {{ phases {{ A }} initial A; state {{ n: {ty} }}
+             input Go; transition go on Go from A -> {to} {{ }} }}"
+        )
+    };
+    for (ty, help) in [
+        ("int = 0", "`u64` and `i64`"),
+        ("f64 = 0", "no floating-point"),
+        ("Vec<u64> = []", "`Seq<T>`"),
+        ("HashMap<u64, u64> = {}", "`Map<K, V>`"),
+        ("Strng = \"\"", "did you mean `string`?"),
+    ] {
+        let ds = diags_with(&src(ty, "same"), Code::UndefinedName);
+        assert!(ds[0].help[0].contains(help), "{ty}: {:?}", ds[0].help);
+    }
+    let ds = diags_with(&src("u64 = 0", "Same"), Code::UndefinedName);
+    assert!(ds[0].help[0].contains("write `same`"), "{:?}", ds[0].help);
+}
+
+#[test]
 fn a_statement_method_read_as_a_value_says_so() {
     let src = |expr: &str| {
         format!(

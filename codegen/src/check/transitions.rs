@@ -80,7 +80,13 @@ impl Checker<'_> {
         let from = self.source_phases(&t.from);
         let to = match &t.to {
             ast::ToPhase::Same(_) => Ok(ir::Target::Same),
-            ast::ToPhase::Phase(p) => self.phase_ref(p).map(|_| ir::Target::Phase(p.name.clone())),
+            ast::ToPhase::Phase(p) => {
+                let same = p.name.eq_ignore_ascii_case("same");
+                let help =
+                    same.then_some("to stay in the phase the transition fires from, write `same`");
+                self.phase_ref_or(p, help)
+                    .map(|_| ir::Target::Phase(p.name.clone()))
+            }
         };
         if let (Ok(from), ast::ToPhase::Phase(to_id)) = (&from, &t.to) {
             self.leaves_terminal(t, from, to_id);

@@ -88,7 +88,20 @@ impl Checker<'_> {
 
     fn unknown_type(&mut self, id: &ast::Ident) -> Reported {
         let label = "not a declared or built-in type";
-        self.unknown_kind_of_type(id, "type", label, |_, _| true, BUILTIN_TYPES)
+        match foreign_type(&id.name) {
+            // A type from another language: name the spec's own.
+            Some(help) => {
+                let d = Diagnostic::new(
+                    Code::UndefinedName,
+                    id.span,
+                    format!("unknown type `{}`", id.name),
+                )
+                .label(label)
+                .help(help);
+                self.report(d)
+            }
+            None => self.unknown_kind_of_type(id, "type", label, |_, _| true, BUILTIN_TYPES),
+        }
     }
 
     /// Reports `name` as no declared `what`, suggesting the closest declared type `is_kind`
@@ -210,4 +223,25 @@ fn direct_struct(t: &ast::TypeExpr) -> Option<&str> {
         (name, []) if !BUILTIN_TYPES.contains(&name) => Some(name),
         _ => None,
     }
+}
+
+/// The spec's type for a type name from Rust or another language, as a help line.
+fn foreign_type(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "int" | "integer" | "i8" | "i16" | "i32" | "i128" | "isize" => {
+            "the integer types are `u64` and `i64`"
+        }
+        "uint" | "u8" | "u16" | "u32" | "u128" | "usize" | "nat" | "number" => {
+            "the integer types are `u64` and `i64`"
+        }
+        "f32" | "f64" | "float" | "double" => {
+            "there are no floating-point types: use `u64` or `i64` (e.g. in thousandths)"
+        }
+        "String" | "str" | "text" => "the text type is `string`",
+        "boolean" | "Bool" => "the boolean type is `bool`",
+        "Vec" | "List" | "Array" | "VecDeque" => "a sequence is `Seq<T>`",
+        "HashMap" | "BTreeMap" | "Dict" | "Dictionary" => "a map is `Map<K, V>`",
+        "HashSet" | "BTreeSet" => "a set is `Set<T>`",
+        _ => return None,
+    })
 }
