@@ -231,6 +231,15 @@ fn syntax_error(source: &str, e: pest::error::Error<Rule>) -> Diagnostic {
                 d.help("only state fields are assigned (`self.name = ..;`); input fields, variables and loop variables are read-only")
             } else if !semicolon && in_body && (found == "`update`" || found == "`guard`") {
                 d.help("a transition's body is, in order: its guards, one `update { ... }`, then its `emit`s")
+            } else if let Some(open) = ITEM_STARTS
+                .iter()
+                .any(|k| *k != "///" && found == format!("`{k}`"))
+                .then(|| unclosed_brace(source, start))
+                .flatten()
+            {
+                // An item keyword inside a block: the block was not closed.
+                d.secondary(Span::new(open, open + 1), "this `{` is not closed")
+                    .help("a `}` is missing before this item")
             } else {
                 d
             }
@@ -242,6 +251,37 @@ fn syntax_error(source: &str, e: pest::error::Error<Rule>) -> Diagnostic {
         )
         .label(message.clone()),
     }
+}
+
+/// The innermost `{` still open at `pos`, below the machine's own (comments and string
+/// literals skipped).
+fn unclosed_brace(source: &str, pos: usize) -> Option<usize> {
+    let mut open = Vec::new();
+    let mut chars = source[..pos.min(source.len())].char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '/' if chars.peek().is_some_and(|(_, n)| *n == '/') => {
+                chars.by_ref().find(|(_, n)| *n == '\n');
+            }
+            '"' => {
+                let mut escaped = false;
+                for (_, n) in chars.by_ref() {
+                    match n {
+                        _ if escaped => escaped = false,
+                        '\\' => escaped = true,
+                        '"' => break,
+                        _ => {}
+                    }
+                }
+            }
+            '{' => open.push(i),
+            '}' => {
+                open.pop();
+            }
+            _ => {}
+        }
+    }
+    (open.len() > 1).then(|| open.last().copied()).flatten()
 }
 
 /// Whether `text` starts with `name:` (a field of a state block or a literal).
