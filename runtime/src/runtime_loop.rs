@@ -93,14 +93,15 @@ async fn apply_isolated(
     }
 }
 
-/// Exponential pause between retries of a store write the loop cannot do without.
-struct Backoff(Duration);
+/// Exponential pause between retries of a store call the session cannot do without: a
+/// write the loop needs, or the `load` that settles a write of unknown outcome.
+pub(crate) struct Backoff(Duration);
 
 impl Backoff {
     const FIRST: Duration = Duration::from_millis(10);
     const MAX: Duration = Duration::from_secs(2);
 
-    fn new() -> Backoff {
+    pub(crate) fn new() -> Backoff {
         Backoff(Backoff::FIRST)
     }
 
@@ -108,7 +109,7 @@ impl Backoff {
         self.0 = Backoff::FIRST;
     }
 
-    async fn wait(&mut self) {
+    pub(crate) async fn wait(&mut self) {
         tokio::time::sleep(self.0).await;
         self.0 = (self.0 * 2).min(Backoff::MAX);
     }

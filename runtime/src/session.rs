@@ -12,6 +12,7 @@ use crate::generated::session as k;
 use crate::input::RuntimeInput;
 use crate::kernel_io::{self, runtime_phase};
 use crate::ledger::Ledger;
+use crate::runtime_loop::Backoff;
 use crate::store::{RunReceipt, RuntimeStore, StoreError, StoreWrite, StoredInput, TerminalRow};
 use crate::types::{AbandonReason, InputId, InputPhase, RunId, SessionId};
 use futures_util::FutureExt;
@@ -141,25 +142,8 @@ struct Core {
     kernel: k::Authority,
     /// Ids, bodies, last errors and waiters of the inputs the kernel remembers.
     ledger: Ledger,
-    store: StoreCursor,
-}
-
-/// Where the session's store stands (see `RuntimeStore::write`).
-#[derive(Debug, Clone, Copy, Default)]
-struct StoreCursor {
-    /// The version of the last batch known to be applied.
-    applied: u64,
-    /// A write of the next version failed and `load` could not tell whether it was applied
-    /// anyway: find out before the next write, or that write could pass for its replay.
-    unsure: bool,
-}
-
-/// How a batch write ended.
-enum Written {
-    /// Applied, as this version.
-    Applied(u64),
-    /// Not applied, or nobody can tell yet (`unsure`).
-    Failed { error: StoreError, unsure: bool },
+    /// The version of the last batch of this session the store applied.
+    store_version: u64,
 }
 
 /// One session. Locks are taken in the order gate, `core`, `attachment`: `realise` wakes or
@@ -193,63 +177,48 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-/// Writes the batch after `cursor`, and finds out whether it was applied when the store
-/// reports an error that does not say so (anything but `Conflict`).
+/// Writes the batch numbered `version`. An `Indeterminate` failure (or a panic) is settled
+/// with `load` before anything else happens to the session: the batch counts as written
+/// if the store holds its version, and as failed if it holds the one before.
 async fn write_batch(
     store: &dyn RuntimeStore,
     session: &SessionId,
-    cursor: StoreCursor,
+    version: u64,
     writes: Vec<StoreWrite>,
-) -> Written {
-    let failed = |error, unsure| Written::Failed { error, unsure };
-    let mut version = cursor.applied + 1;
-    if cursor.unsure {
-        match stored_version(store, session).await {
-            // Not applied: write it now.
-            Ok(stored) if stored.unwrap_or(0) == cursor.applied => {}
-            Ok(Some(stored)) if stored == version => {
-                // The batch rolled back earlier was applied after all: the store holds facts
-                // the kernel does not. Go on after it; the contradiction, if any, shows up as
-                // a conflict on the facts themselves.
-                tracing::error!(
-                    %session,
-                    version,
-                    "a store write reported as failed was applied; the kernel had rolled it back"
-                );
-                version += 1;
-            }
-            Ok(stored) => {
-                let error = StoreError::Conflict(format!(
-                    "session {session} is at version {stored:?} in the store, expected {}",
-                    cursor.applied
-                ));
-                return failed(error, true);
-            }
-            Err(error) => return failed(error, true),
-        }
-    }
+) -> Result<(), StoreError> {
     let removes = writes
         .iter()
         .any(|w| matches!(w, StoreWrite::SessionRemoved));
-    let error = match AssertUnwindSafe(store.write(session, version, writes))
+    let unknown = match AssertUnwindSafe(store.write(session, version, writes))
         .catch_unwind()
         .await
     {
-        Ok(Ok(())) => return Written::Applied(version),
-        // Definite: nothing was written.
-        Ok(Err(error @ StoreError::Conflict(_))) => return failed(error, false),
-        Ok(Err(error)) => error,
-        // A store implementation that panics counts as a failed write, so the kernel is
-        // rolled back instead of left ahead of the store.
-        Err(_panic) => StoreError::Unavailable("the store panicked during a write".to_string()),
+        Ok(Err(StoreError::Indeterminate(e))) => e,
+        Ok(result) => return result,
+        // A store that panics mid-write may have committed first.
+        Err(_panic) => "the store panicked during a write".to_string(),
     };
-    match stored_version(store, session).await {
-        Ok(stored) if stored == Some(version) || (removes && stored.is_none()) => {
-            tracing::warn!(%session, version, %error, "a store write reported as failed was applied");
-            Written::Applied(version)
+    let mut backoff = Backoff::new();
+    loop {
+        match stored_version(store, session).await {
+            Ok(stored) if stored == Some(version) || (removes && stored.is_none()) => {
+                tracing::warn!(%session, version, error = %unknown, "a store write of unknown outcome was applied");
+                return Ok(());
+            }
+            Ok(stored) if stored.unwrap_or(0) == version - 1 => {
+                return Err(StoreError::Unavailable(format!("{unknown} (not applied)")));
+            }
+            Ok(stored) => {
+                return Err(StoreError::Conflict(format!(
+                    "session {session} is at version {} in the store, after writing {version}",
+                    stored.unwrap_or(0)
+                )));
+            }
+            Err(e) => {
+                tracing::warn!(%session, version, error = %e, "cannot tell whether a store write was applied; asking again");
+                backoff.wait().await;
+            }
         }
-        Ok(stored) if stored.unwrap_or(0) == version - 1 => failed(error, false),
-        _ => failed(error, true),
     }
 }
 
@@ -296,7 +265,7 @@ impl Session {
             core: Mutex::new(Core {
                 kernel: k::Authority::new(),
                 ledger: Ledger::default(),
-                store: StoreCursor::default(),
+                store_version: 0,
             }),
             gate: Gate::default(),
             attachment: Mutex::new(None),
@@ -511,31 +480,28 @@ impl Session {
                     self.complete(&mut core, shared, transition, &ctx, forgot_all)
                 ));
             }
-            (transition, writes, forgot_all, core.store)
+            (transition, writes, forgot_all, core.store_version + 1)
         };
-        let (transition, writes, forgot_all, cursor) = prepared;
-        let e = match write_batch(shared.store.as_ref(), &self.id, cursor, writes).await {
-            Written::Applied(version) => {
-                let mut core = lock(&self.core);
-                core.store = StoreCursor {
-                    applied: version,
-                    unsure: false,
-                };
+        let (transition, writes, forgot_all, version) = prepared;
+        let written = write_batch(shared.store.as_ref(), &self.id, version, writes).await;
+        // The core lock was not held across the write; the gate kept every other mutation
+        // out, so this is still the latest transition.
+        let mut core = lock(&self.core);
+        let e = match written {
+            Ok(()) => {
+                core.store_version = version;
                 return Ok(Ok(
                     self.complete(&mut core, shared, transition, &ctx, forgot_all)
                 ));
             }
-            Written::Failed { error, unsure } => {
-                // The core lock was not held across the write; the gate kept every other
-                // mutation out, so this is still the latest transition.
-                let mut core = lock(&self.core);
-                core.store.unsure = unsure;
+            Err(error) => {
                 if let Err(bug) = core.kernel.rollback(transition) {
                     tracing::error!(session = %self.id, %bug, "rollback after a failed store write");
                 }
                 error
             }
         };
+        drop(core);
         match &e {
             // The store holds something the kernel does not: a retry alone will not get past
             // it, and the session may not make progress until someone looks.

@@ -290,13 +290,19 @@ impl StoredSession {
     }
 }
 
-/// Why a [`RuntimeStore`] write or load failed; a failed write wrote nothing.
+/// Why a [`RuntimeStore`] write or load failed. A failed write wrote nothing, except
+/// that after `Indeterminate` nobody knows yet.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum StoreError {
     /// The backend could not be reached or refused the transaction; nothing was written.
     #[error("store unavailable: {0}")]
     Unavailable(String),
+    /// The backend cannot tell whether the batch was applied (a connection lost during
+    /// COMMIT). The runtime finds out with `load` before it does anything else with the
+    /// session.
+    #[error("store write of unknown outcome: {0}")]
+    Indeterminate(String),
     /// The batch contradicts what the store holds; nothing was written.
     #[error("store conflict: {0}")]
     Conflict(String),
@@ -319,11 +325,13 @@ pub enum StoreError {
 ///     (a SQL backend: `UPDATE .. SET version = v WHERE version = v - 1` in the same
 ///     transaction, which also fences out a second writer);
 ///   - refuses any other version with [`StoreError::Conflict`], applying nothing.
-/// - A [`StoreError::Conflict`] means nothing was written. Any other error may mean that
-///   the batch was applied all the same (a connection lost during COMMIT): the runtime
-///   then calls `load` and compares the stored version with the batch's to find out, and
-///   rolls its kernel back only when the batch was not applied. If `load` fails too, the
-///   runtime rolls back, and checks again before its next write of that session.
+/// - An error means nothing was written, except [`StoreError::Indeterminate`]: the backend
+///   cannot tell (a connection lost during COMMIT). The runtime then calls `load` and
+///   compares the stored version with the batch's: applied, the operation goes on as if
+///   the write had succeeded; not applied, the kernel is rolled back and the operation
+///   fails. Until `load` answers, the runtime retries it (with a pause that grows to 2 s)
+///   and the session waits: nothing else may happen to it while its last fact is unknown.
+///   A write that panics is treated as `Indeterminate`.
 /// - A batch that contradicts what is stored (an id accepted twice, a terminal input moved
 ///   again) should be refused with [`StoreError::Conflict`], as `InMemoryStore` does; it
 ///   means the runtime and the store disagree.
@@ -354,6 +362,8 @@ struct SessionRecord {
     version: u64,
     last_seq: u64,
     last_run: Option<RunId>,
+    /// The latest run committed: runs commit one at a time, in the order they started.
+    last_committed: Option<RunId>,
     /// Per lane (`lane_index`): the next place at its head (counting down) and at its
     /// tail (counting up).
     lane_ends: [(i64, i64); 2],
@@ -502,6 +512,7 @@ impl SessionRecord {
                 }
             }
             StoreWrite::RunCommitted { receipt, terminal } => {
+                self.last_committed = Some(receipt.run);
                 for row in terminal {
                     self.apply_terminal(row);
                 }
@@ -546,8 +557,10 @@ impl SessionRecord {
 #[derive(Debug, Default)]
 struct Faults {
     next_writes: usize,
-    /// Batches to apply and then report as failed.
+    /// Batches to apply and then report as `Indeterminate`.
     unacknowledged: usize,
+    /// Batches to report as `Indeterminate` without applying them.
+    lost: usize,
     matching: Vec<(WriteKind, usize)>,
     next_loads: usize,
 }
@@ -575,15 +588,21 @@ impl InMemoryStore {
         Self::default()
     }
 
-    /// The next `n` non-empty batches fail with `Unavailable` and write nothing.
+    /// The next `n` batches fail with `Unavailable` and write nothing.
     pub fn fail_next_writes(&self, n: usize) {
         self.lock().faults.next_writes = n;
     }
 
-    /// The next `n` batches that would apply are applied and then reported as failed with
-    /// `Unavailable`, as when a connection drops during COMMIT.
+    /// The next `n` batches that would apply are applied and then reported as
+    /// `Indeterminate`, as when a connection drops after COMMIT.
     pub fn apply_then_fail_next_writes(&self, n: usize) {
         self.lock().faults.unacknowledged = n;
+    }
+
+    /// The next `n` batches fail with `Indeterminate` and write nothing, as when a
+    /// connection drops before COMMIT.
+    pub fn lose_next_writes(&self, n: usize) {
+        self.lock().faults.lost = n;
     }
 
     /// The next `n` batches containing a write of `kind` fail with `Unavailable`.
@@ -672,7 +691,7 @@ impl RuntimeStore for InMemoryStore {
         inner.apply(session, version, batch);
         if inner.faults.unacknowledged > 0 {
             inner.faults.unacknowledged -= 1;
-            return Err(StoreError::Unavailable(
+            return Err(StoreError::Indeterminate(
                 "injected failure after the batch was applied".into(),
             ));
         }
@@ -694,6 +713,12 @@ impl Inner {
         if self.faults.next_writes > 0 {
             self.faults.next_writes -= 1;
             return Err(StoreError::Unavailable("injected write failure".into()));
+        }
+        if self.faults.lost > 0 {
+            self.faults.lost -= 1;
+            return Err(StoreError::Indeterminate(
+                "injected failure before the batch was applied".into(),
+            ));
         }
         let hit = self
             .faults
@@ -799,13 +824,12 @@ fn validate(
                 }
             }
             StoreWrite::RunCommitted { receipt, terminal } => {
-                if view
-                    .stored
-                    .is_some_and(|s| s.runs.contains_key(&receipt.run))
-                {
+                let last = view.stored.and_then(|s| s.last_committed);
+                if last.is_some_and(|last| receipt.run <= last) {
                     return Err(StoreError::Conflict(format!(
-                        "run {} of session {session} already has a receipt",
-                        receipt.run
+                        "run {} of session {session} commits after run {}",
+                        receipt.run,
+                        last.map_or(0, |r| r.0)
                     )));
                 }
                 view.terminal_rows(terminal)?
@@ -1071,17 +1095,19 @@ mod tests {
         let loaded = store.load(&s).await.unwrap().unwrap();
         assert!(loaded.inputs.is_empty() && loaded.runs.is_empty());
         assert_eq!((loaded.last_seq, loaded.last_run), (1, Some(RunId(1))));
-        // A run's receipt is written once.
+        // A run commits once, and after the runs before it, whatever rows are left.
         store
-            .write(&s, 5, vec![accepted("c", 2), staged(1, &["c"])])
+            .write(&s, 5, vec![accepted("c", 2), staged(2, &["c"])])
             .await
             .unwrap();
         store
-            .write(&s, 6, vec![committed(1, &["c"])])
+            .write(&s, 6, vec![committed(2, &["c"])])
             .await
             .unwrap();
-        let twice = store.write(&s, 7, vec![committed(1, &[])]).await;
-        assert!(matches!(twice, Err(StoreError::Conflict(_))), "{twice:?}");
+        for run in [2, 1] {
+            let again = store.write(&s, 7, vec![committed(run, &[])]).await;
+            assert!(matches!(again, Err(StoreError::Conflict(_))), "{again:?}");
+        }
         // Removing the session removes its version: a new registration starts at 1.
         store
             .write(&s, 7, vec![StoreWrite::SessionRemoved])
@@ -1153,11 +1179,15 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn an_unacknowledged_write_is_applied_and_reported_as_failed() {
+    async fn indeterminate_faults_apply_or_lose_the_batch() {
         let store = InMemoryStore::new();
+        store.lose_next_writes(1);
+        let reported = store.write(&sid(), 1, vec![accepted("a", 1)]).await;
+        assert!(matches!(reported, Err(StoreError::Indeterminate(_))));
+        assert_eq!(store.session(&sid()), None);
         store.apply_then_fail_next_writes(1);
         let reported = store.write(&sid(), 1, vec![accepted("a", 1)]).await;
-        assert!(matches!(reported, Err(StoreError::Unavailable(_))));
+        assert!(matches!(reported, Err(StoreError::Indeterminate(_))));
         assert_eq!(store.session(&sid()).unwrap().version, 1);
         assert_eq!(phase_of(&store, "a"), Some(InputPhase::Queued));
         // Once.

@@ -37,19 +37,20 @@ enum Op {
     Recover,
     Release,
     Yield,
-    /// The next `n` writes fail, whatever they are: refused (nothing written); refused with
-    /// the `load` that checks it failing too (checked again before the next write); or
-    /// applied and reported as failed (the `load` finds it applied).
+    /// The next `n` writes fail, whatever they are: refused (nothing written), or of
+    /// unknown outcome, lost or applied, which the runtime settles with `load`; with
+    /// `loads_fail`, the next load fails too and the runtime asks again.
     StoreFault {
         n: usize,
         fault: Fault,
+        loads_fail: bool,
     },
 }
 
 #[derive(Debug, Clone, Copy)]
 enum Fault {
     Refused,
-    RefusedUnchecked,
+    Lost,
     Unacknowledged,
 }
 
@@ -68,8 +69,8 @@ fn op() -> impl Strategy<Value = Op> {
         1 => Just(Op::Recover),
         3 => Just(Op::Release),
         3 => Just(Op::Yield),
-        1 => (1usize..3, prop_oneof![Just(Fault::Refused), Just(Fault::RefusedUnchecked), Just(Fault::Unacknowledged)])
-            .prop_map(|(n, fault)| Op::StoreFault { n, fault }),
+        1 => (1usize..3, prop_oneof![Just(Fault::Refused), Just(Fault::Lost), Just(Fault::Unacknowledged)], any::<bool>())
+            .prop_map(|(n, fault, loads_fail)| Op::StoreFault { n, fault, loads_fail }),
     ]
 }
 
@@ -145,6 +146,7 @@ async fn end_session(
 ) -> Result<(), TestCaseError> {
     store.fail_next_writes(0);
     store.fail_next_loads(0);
+    store.lose_next_writes(0);
     store.apply_then_fail_next_writes(0);
     let result = match end {
         Ending::Destroy => runtime.destroy(s).await,
@@ -279,14 +281,18 @@ async fn run_case(
             }
             Op::Recycle => ok_or_expected(runtime.recycle(&s).await),
             Op::Recover => ok_or_expected(runtime.recover(&s).await),
-            Op::StoreFault { n, fault } => {
+            Op::StoreFault {
+                n,
+                fault,
+                loads_fail,
+            } => {
                 match fault {
                     Fault::Refused => store.fail_next_writes(n),
-                    Fault::RefusedUnchecked => {
-                        store.fail_next_writes(n);
-                        store.fail_next_loads(n);
-                    }
+                    Fault::Lost => store.lose_next_writes(n),
                     Fault::Unacknowledged => store.apply_then_fail_next_writes(n),
+                }
+                if loads_fail {
+                    store.fail_next_loads(1);
                 }
                 Ok(())
             }
@@ -378,6 +384,7 @@ async fn run_case(
     // one, then run everything out.
     store.fail_next_writes(0);
     store.fail_next_loads(0);
+    store.lose_next_writes(0);
     store.apply_then_fail_next_writes(0);
     let phase = runtime.runtime_state(&s).await.unwrap().phase;
     if matches!(phase, RuntimePhase::Idle | RuntimePhase::Stopped) {

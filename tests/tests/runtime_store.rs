@@ -127,51 +127,51 @@ async fn an_unacknowledged_write_that_was_applied_counts_as_written() {
     assert_eq!(store.failed_batches(), 0, "no write was refused");
 }
 
-/// When neither the write nor the `load` after it answers, the runtime rolls back and
-/// checks the store's version before its next write of the session.
+/// A write of unknown outcome (`Indeterminate`) is settled with `load` before anything else
+/// happens to the session, asking again while `load` fails too: not applied, the operation
+/// fails and leaves no trace; applied, it succeeds. Register and unregister as well.
 #[tokio::test]
-async fn a_write_of_unknown_outcome_is_checked_before_the_next_one() {
+async fn a_write_of_unknown_outcome_is_settled_before_the_session_goes_on() {
     let (runtime, store) = runtime_with_store();
     let s = sid("s");
+    store.apply_then_fail_next_writes(1);
+    store.fail_next_loads(2);
+    assert!(runtime.register_session(&s).await.unwrap());
     let exec = attach(&runtime, &s).await;
-    // Not applied, and the load that would say so fails.
-    store.fail_next_writes(1);
-    store.fail_next_loads(1);
+
+    // Lost before it was applied; the first two loads fail.
+    store.lose_next_writes(1);
+    store.fail_next_loads(2);
     let err = runtime.accept(&s, prompt("a")).await.unwrap_err();
-    assert!(matches!(
-        err,
-        RuntimeError::Store(StoreError::Unavailable(_))
-    ));
+    assert!(
+        matches!(&err, RuntimeError::Store(StoreError::Unavailable(m)) if m.contains("not applied")),
+        "{err:?}"
+    );
     assert_eq!(runtime.input_state(&s, &iid("a")).await.unwrap(), None);
-    // The next write finds the batch was not applied, and takes its version.
+    assert!(store.input(&s, &iid("a")).is_none());
     assert!(is_completed(
         &outcome(accept(&runtime, &s, prompt("a")).await).await
     ));
-    assert_eq!(exec.calls(), 1);
 
-    // Applied this time, and again the load fails: the runtime rolled back an input the
-    // store holds. The next write finds that out, logs it, and goes on after that batch.
+    // Applied; the first two loads fail.
     store.apply_then_fail_next_writes(1);
-    store.fail_next_loads(1);
-    let err = runtime.accept(&s, prompt("b")).await.unwrap_err();
-    assert!(matches!(
-        err,
-        RuntimeError::Store(StoreError::Unavailable(_))
+    store.fail_next_loads(2);
+    assert!(is_completed(
+        &outcome(accept(&runtime, &s, prompt("b")).await).await
     ));
-    assert_eq!(runtime.input_state(&s, &iid("b")).await.unwrap(), None);
+    assert_eq!(exec.calls(), 2);
     assert_eq!(
         store.input(&s, &iid("b")).unwrap().phase,
-        InputPhase::Queued
+        InputPhase::Consumed
     );
-    assert!(is_completed(
-        &outcome(accept(&runtime, &s, prompt("c")).await).await
-    ));
-    // The store still holds the row the kernel does not know: that id conflicts.
-    let again = runtime.accept(&s, prompt("b")).await.unwrap_err();
-    assert!(matches!(
-        again,
-        RuntimeError::Store(StoreError::Conflict(_))
-    ));
+
+    // The session's last fact: its removal.
+    store.apply_then_fail_next_writes(1);
+    store.fail_next_loads(1);
+    runtime.unregister_session(&s).await.unwrap();
+    assert!(!runtime.contains_session(&s));
+    assert_eq!(store.session(&s), None);
+    assert_eq!(store.failed_batches(), 1, "only the lost write");
 }
 
 /// Two runtimes writing one session would interleave their facts; the store's version
