@@ -198,6 +198,20 @@ async fn write_batch(
         // A store that panics mid-write may have committed first.
         Err(_panic) => "the store panicked during a write".to_string(),
     };
+    // Boxed: rare, and its state (a timer, a load) would otherwise enlarge every step's
+    // future, which is moved whole when an operation is spawned.
+    Box::pin(settle(store, session, version, removes, unknown)).await
+}
+
+/// Finds out with `load` whether the batch numbered `version`, reported `Indeterminate`,
+/// was applied (`removes`: it removed the session), asking again while `load` fails.
+async fn settle(
+    store: &dyn RuntimeStore,
+    session: &SessionId,
+    version: u64,
+    removes: bool,
+    unknown: String,
+) -> Result<(), StoreError> {
     let mut backoff = Backoff::new();
     loop {
         match stored_version(store, session).await {
