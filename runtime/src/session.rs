@@ -204,7 +204,8 @@ async fn write_batch(
 }
 
 /// Finds out with `load` whether the batch numbered `version`, reported `Indeterminate`,
-/// was applied (`removes`: it removed the session), asking again while `load` fails.
+/// was applied (`removes`: it removed the session), asking again while `load` fails. The
+/// store's contract makes the answer final: `load` waits for a transaction still in flight.
 async fn settle(
     store: &dyn RuntimeStore,
     session: &SessionId,
@@ -223,13 +224,19 @@ async fn settle(
                 return Err(StoreError::Unavailable(format!("{unknown} (not applied)")));
             }
             Ok(stored) => {
+                // Someone else wrote this session: the kernel is stale either way.
                 return Err(StoreError::Conflict(format!(
-                    "session {session} is at version {} in the store, after writing {version}",
+                    "session {session} is at version {} in the store, after this runtime wrote {version}: another writer?",
                     stored.unwrap_or(0)
                 )));
             }
+            Err(e @ (StoreError::Unavailable(_) | StoreError::Indeterminate(_))) => {
+                tracing::warn!(%session, version, error = %e, "cannot tell yet whether a store write was applied; asking again");
+                backoff.wait().await;
+            }
+            // Will not clear by itself: the session waits until the store is repaired.
             Err(e) => {
-                tracing::warn!(%session, version, error = %e, "cannot tell whether a store write was applied; asking again");
+                tracing::error!(%session, version, error = %e, "cannot tell whether a store write was applied; the session waits");
                 backoff.wait().await;
             }
         }

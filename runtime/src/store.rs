@@ -332,6 +332,11 @@ pub enum StoreError {
 ///   fails. Until `load` answers, the runtime retries it (with a pause that grows to 2 s)
 ///   and the session waits: nothing else may happen to it while its last fact is unknown.
 ///   A write that panics is treated as `Indeterminate`.
+/// - So `load` must see the final outcome of every write made before it: a transaction
+///   still in flight (its COMMIT sent just before the connection dropped) is waited for,
+///   not read around, or a batch found "not applied" could land afterwards. A SQL backend
+///   gets this by reading the session's row `FOR SHARE`: the version `UPDATE` of an
+///   unfinished transaction holds that row's lock.
 /// - A batch that contradicts what is stored (an id accepted twice, a terminal input moved
 ///   again) should be refused with [`StoreError::Conflict`], as `InMemoryStore` does; it
 ///   means the runtime and the store disagree.

@@ -174,6 +174,96 @@ async fn a_write_of_unknown_outcome_is_settled_before_the_session_goes_on() {
     assert_eq!(store.failed_batches(), 1, "only the lost write");
 }
 
+/// A register or unregister found not applied can simply be tried again.
+#[tokio::test]
+async fn a_lost_register_or_unregister_can_be_tried_again() {
+    let (runtime, store) = runtime_with_store();
+    let s = sid("s");
+    store.lose_next_writes(1);
+    let err = runtime.register_session(&s).await.unwrap_err();
+    assert!(
+        matches!(&err, RuntimeError::Store(StoreError::Unavailable(m)) if m.contains("not applied")),
+        "{err:?}"
+    );
+    assert!(!runtime.contains_session(&s));
+    assert_eq!(store.session(&s), None);
+    assert!(runtime.register_session(&s).await.unwrap());
+    let exec = attach(&runtime, &s).await;
+    assert!(is_completed(
+        &outcome(accept(&runtime, &s, prompt("a")).await).await
+    ));
+
+    store.lose_next_writes(1);
+    assert!(runtime.unregister_session(&s).await.is_err());
+    assert!(runtime.contains_session(&s));
+    assert!(is_completed(
+        &outcome(accept(&runtime, &s, prompt("b")).await).await
+    ));
+    assert_eq!(exec.calls(), 2);
+    runtime.unregister_session(&s).await.unwrap();
+    assert_eq!(store.session(&s), None);
+}
+
+/// A store whose first accept batch is reported `Indeterminate` while its COMMIT is still
+/// on the way: it lands when `load` is called, which (as the store contract requires)
+/// waits for a transaction in flight instead of reading around it.
+struct LateCommit {
+    inner: InMemoryStore,
+    in_flight: Mutex<Option<(SessionId, u64, Vec<StoreWrite>)>>,
+    armed: std::sync::atomic::AtomicBool,
+}
+
+impl LateCommit {
+    async fn land(&self) {
+        let late = self.in_flight.lock().unwrap().take();
+        if let Some((s, v, b)) = late {
+            self.inner.write(&s, v, b).await.unwrap();
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl RuntimeStore for LateCommit {
+    async fn write(
+        &self,
+        session: &SessionId,
+        version: u64,
+        batch: Vec<StoreWrite>,
+    ) -> Result<(), StoreError> {
+        let accepting = batch.iter().any(|w| w.kind() == WriteKind::InputAccepted);
+        if accepting && self.armed.swap(false, std::sync::atomic::Ordering::SeqCst) {
+            *self.in_flight.lock().unwrap() = Some((session.clone(), version, batch));
+            return Err(StoreError::Indeterminate("connection lost".into()));
+        }
+        self.land().await;
+        self.inner.write(session, version, batch).await
+    }
+
+    async fn load(&self, session: &SessionId) -> Result<Option<StoredSession>, StoreError> {
+        self.land().await;
+        self.inner.load(session).await
+    }
+}
+
+#[tokio::test]
+async fn a_write_still_in_flight_when_reported_lost_counts_once_it_lands() {
+    let store = Arc::new(LateCommit {
+        inner: InMemoryStore::new(),
+        in_flight: Mutex::new(None),
+        armed: std::sync::atomic::AtomicBool::new(true),
+    });
+    let runtime = SessionRuntime::with_store(store.clone());
+    let s = sid("s");
+    let exec = attach(&runtime, &s).await;
+    let a = runtime.accept(&s, prompt("a")).await.unwrap();
+    assert_eq!(a.outcome, AcceptOutcome::Accepted);
+    assert!(is_completed(&outcome(a.completion.unwrap()).await));
+    assert_eq!(exec.calls(), 1);
+    let row = store.inner.input(&s, &iid("a")).unwrap();
+    assert_eq!(row.phase, InputPhase::Consumed);
+    assert_eq!(store.inner.failed_batches(), 0);
+}
+
 /// Two runtimes writing one session would interleave their facts; the store's version
 /// check refuses the second runtime's first write instead.
 #[tokio::test]
@@ -712,8 +802,9 @@ impl RuntimeStore for PanicsOnce {
     }
 }
 
-/// A panicking store write is a failed write: the kernel is rolled back, the caller gets a
-/// typed error, and the same input can be accepted once the store behaves.
+/// A store write that panics is one of unknown outcome: `load` settles it (here: not
+/// applied, since this store panics before writing), the kernel is rolled back, the caller
+/// gets a typed error, and the same input can be accepted once the store behaves.
 #[tokio::test]
 async fn a_panicking_store_write_rolls_the_kernel_back() {
     let store = Arc::new(PanicsOnce {
