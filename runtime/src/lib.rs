@@ -3,7 +3,7 @@
 //! The shell modules hold the consumer-facing vocabulary (`types`, `input`), the executor
 //! seam (`executor`), completion handles (`completion`), the durable store seam (`store`),
 //! the event stream (`events`) and errors (`error`); `testing` (the `testing` feature) has a
-//! scriptable executor for consumers' tests.
+//! scriptable executor for consumers' tests and the contract check for store backends.
 //!
 //! `docs/runtime.md` in the repository is the user guide: what each operation does to a
 //! session and its inputs, in which order operations run, what is written to the store,

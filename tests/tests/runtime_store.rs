@@ -824,3 +824,47 @@ async fn a_panicking_store_write_rolls_the_kernel_back() {
     assert_eq!(again.outcome, AcceptOutcome::Accepted);
     assert!(store.inner.input(&s, &iid("a")).is_some());
 }
+
+// ---- The store contract ------------------------------------------------------------------------
+
+#[tokio::test]
+async fn the_in_memory_store_keeps_the_store_contract() {
+    check_store(&InMemoryStore::new()).await;
+}
+
+/// A store that ignores versions: it applies every batch. The contract check catches it.
+struct IgnoresVersions(InMemoryStore);
+
+#[async_trait::async_trait]
+impl RuntimeStore for IgnoresVersions {
+    async fn write(
+        &self,
+        session: &SessionId,
+        _version: u64,
+        batch: Vec<StoreWrite>,
+    ) -> Result<(), StoreError> {
+        let next = self.0.session(session).map_or(0, |s| s.version) + 1;
+        self.0.write(session, next, batch).await
+    }
+
+    async fn load(&self, session: &SessionId) -> Result<Option<StoredSession>, StoreError> {
+        self.0.load(session).await
+    }
+}
+
+#[tokio::test]
+async fn the_store_contract_check_catches_a_store_that_ignores_versions() {
+    let store = IgnoresVersions(InMemoryStore::new());
+    let broken = tokio::spawn(async move { check_store(&store).await })
+        .await
+        .expect_err("the check fails");
+    let message = broken
+        .into_panic()
+        .downcast_ref::<String>()
+        .cloned()
+        .unwrap_or_default();
+    assert!(
+        message.contains("a session's first batch is version 1"),
+        "{message}"
+    );
+}

@@ -1,15 +1,4 @@
-//! A scriptable [`Executor`] for tests (the `testing` feature; always on in this crate's own
-//! tests).
-//!
-//! Each `apply` takes the next scripted [`Step`] (or asks the responder when the script is
-//! empty), records the primitive it saw, and acts the step out. A [`Step::Block`] parks the
-//! call until [`ScriptedExecutor::release`] grants a permit, until the run is interrupted or
-//! boundary-cancelled (the call then returns `Cancelled`), or until `stop` is called (it then
-//! returns `Stopped`). Cancels are checked only at block points: a step that does not block
-//! completes as scripted, like a real run that reached its end before the boundary.
-//!
-//! The executor is a cheap handle (`Clone` shares the state), so a test keeps one clone for
-//! inspection and hands another to the runtime.
+//! The scriptable executor (described in the parent module).
 
 use crate::executor::{
     BoundaryCancel, Executor, ExecutorError, Interrupt, RunOutput, RunPrimitive,

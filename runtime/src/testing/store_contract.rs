@@ -1,0 +1,342 @@
+//! The `RuntimeStore` contract, checked through the trait alone.
+
+use crate::executor::RunOutput;
+use crate::input::RuntimeInput;
+use crate::store::{
+    RunReceipt, RuntimeStore, StoreError, StoreWrite, StoredInput, StoredSession, TerminalRow,
+};
+use crate::types::{
+    AbandonReason, HandlingMode, InputId, InputPhase, RunId, RuntimePhase, SessionId,
+};
+use std::sync::Arc;
+
+/// Checks that `store` keeps the contract documented on [`RuntimeStore`]: batch versions,
+/// all-or-nothing batches, conflicts, each write's effect on the rows, lane and finish
+/// order, the counters `load` returns, and removal. Panics, naming the rule, at the first
+/// violation. Uses sessions whose ids start with `store-contract-`; give it a store that
+/// holds none.
+///
+/// It checks what a backend does with the batches the runtime sends, not what happens when
+/// the backend fails (errors other than `Conflict` are the backend's own business).
+pub async fn check_store(store: &dyn RuntimeStore) {
+    versions_and_atomicity(store).await;
+    a_run_and_its_rows(store).await;
+    removal_and_independence(store).await;
+}
+
+fn session(name: &str) -> SessionId {
+    SessionId::from(format!("store-contract-{name}"))
+}
+
+fn accepted(id: &str, seq: u64, lane: HandlingMode) -> StoreWrite {
+    let input = RuntimeInput::prompt(id, format!("input {id}"));
+    let input = match lane {
+        HandlingMode::Queue => input,
+        HandlingMode::Steer => input.steer(),
+    };
+    StoreWrite::InputAccepted {
+        input: StoredInput {
+            input: Arc::new(input),
+            seq,
+        },
+    }
+}
+
+fn ids(names: &[&str]) -> Vec<InputId> {
+    names.iter().map(|n| InputId::from(*n)).collect()
+}
+
+fn staged(run: u64, names: &[&str]) -> StoreWrite {
+    StoreWrite::InputsStaged {
+        run: RunId(run),
+        inputs: ids(names),
+    }
+}
+
+fn committed(run: u64, names: &[&str]) -> StoreWrite {
+    StoreWrite::RunCommitted {
+        receipt: RunReceipt {
+            run: RunId(run),
+            inputs: ids(names),
+            output: RunOutput::text(format!("run {run}")),
+        },
+        terminal: names
+            .iter()
+            .map(|n| TerminalRow::consumed(InputId::from(*n)))
+            .collect(),
+    }
+}
+
+async fn load(store: &dyn RuntimeStore, s: &SessionId) -> Option<StoredSession> {
+    store
+        .load(s)
+        .await
+        .unwrap_or_else(|e| panic!("store contract: load of {s} failed: {e}"))
+}
+
+async fn loaded(store: &dyn RuntimeStore, s: &SessionId) -> StoredSession {
+    load(store, s)
+        .await
+        .unwrap_or_else(|| panic!("store contract: {s} should be stored"))
+}
+
+async fn write(store: &dyn RuntimeStore, s: &SessionId, version: u64, batch: Vec<StoreWrite>) {
+    if let Err(e) = store.write(s, version, batch).await {
+        panic!("store contract: batch {version} of {s} should apply: {e}");
+    }
+}
+
+/// A batch that must be refused as a `Conflict`, leaving `s` as it was.
+async fn refused(
+    store: &dyn RuntimeStore,
+    s: &SessionId,
+    version: u64,
+    batch: Vec<StoreWrite>,
+    rule: &str,
+) {
+    let before = load(store, s).await;
+    match store.write(s, version, batch).await {
+        Err(StoreError::Conflict(_)) => {}
+        other => panic!("store contract: {rule}: expected a Conflict, got {other:?}"),
+    }
+    assert_eq!(
+        load(store, s).await,
+        before,
+        "store contract: {rule}: a refused batch must change nothing"
+    );
+}
+
+fn row<'s>(stored: &'s StoredSession, id: &str) -> &'s crate::store::StoredInputRecord {
+    stored
+        .input(&InputId::from(id))
+        .unwrap_or_else(|| panic!("store contract: input {id} should have a row"))
+}
+
+fn names(rows: Vec<&crate::store::StoredInputRecord>) -> Vec<String> {
+    rows.iter()
+        .map(|r| r.input.input.header.id.to_string())
+        .collect()
+}
+
+async fn versions_and_atomicity(store: &dyn RuntimeStore) {
+    let s = session("versions");
+    let first = || vec![accepted("a", 1, HandlingMode::Queue)];
+    refused(
+        store,
+        &s,
+        2,
+        first(),
+        "a session's first batch is version 1",
+    )
+    .await;
+    refused(store, &s, 0, first(), "versions start at 1").await;
+    let lifecycle = StoreWrite::Lifecycle {
+        phase: RuntimePhase::Idle,
+    };
+    write(
+        store,
+        &s,
+        1,
+        vec![lifecycle, accepted("a", 1, HandlingMode::Queue)],
+    )
+    .await;
+    let stored = loaded(store, &s).await;
+    assert_eq!(
+        stored.version, 1,
+        "store contract: load returns the last version applied"
+    );
+    assert_eq!(
+        stored.phase,
+        Some(RuntimePhase::Idle),
+        "store contract: Lifecycle sets the phase"
+    );
+    let a = row(&stored, "a");
+    assert_eq!(
+        (a.phase, a.attempts, a.run),
+        (InputPhase::Queued, 0, None),
+        "store contract: an accepted input starts Queued"
+    );
+    let again = vec![accepted("b", 2, HandlingMode::Queue)];
+    refused(store, &s, 1, again.clone(), "a version is applied once").await;
+    refused(store, &s, 3, again, "versions do not skip").await;
+    // All or nothing: `b` would be fine, `a` again is not.
+    let mixed = vec![
+        accepted("b", 2, HandlingMode::Queue),
+        accepted("a", 3, HandlingMode::Queue),
+    ];
+    refused(store, &s, 2, mixed, "an id accepted twice").await;
+    write(store, &s, 2, vec![accepted("b", 2, HandlingMode::Queue)]).await;
+    assert_eq!(loaded(store, &s).await.version, 2);
+}
+
+async fn a_run_and_its_rows(store: &dyn RuntimeStore) {
+    let s = session("rows");
+    let q = HandlingMode::Queue;
+    let batch = vec![
+        accepted("a", 1, q),
+        accepted("b", 2, q),
+        accepted("c", 3, q),
+        accepted("d", 4, q),
+        accepted("x", 5, HandlingMode::Steer),
+    ];
+    write(store, &s, 1, batch).await;
+    // Run 1 consumes `a`.
+    write(store, &s, 2, vec![staged(1, &["a"])]).await;
+    let stored = loaded(store, &s).await;
+    let a = row(&stored, "a");
+    assert_eq!(
+        (a.phase, a.attempts, a.run),
+        (InputPhase::Staged, 1, Some(RunId(1))),
+        "store contract: staging binds the run and counts an attempt"
+    );
+    refused(
+        store,
+        &s,
+        3,
+        vec![staged(2, &["a"])],
+        "only a queued input is staged",
+    )
+    .await;
+    write(store, &s, 3, vec![committed(1, &["a"])]).await;
+    let stored = loaded(store, &s).await;
+    assert_eq!(row(&stored, "a").phase, InputPhase::Consumed);
+    assert!(
+        stored.runs.iter().any(|r| r.run == RunId(1)),
+        "store contract: a commit keeps its receipt"
+    );
+    refused(store, &s, 4, vec![committed(1, &[])], "a run commits once").await;
+
+    // Run 2 fails: `b` goes back to the tail of its lane with the run's error.
+    write(store, &s, 4, vec![staged(2, &["b"])]).await;
+    let failed = StoreWrite::RunFailed {
+        run: RunId(2),
+        error: Some("boom".into()),
+        requeued: ids(&["b"]),
+        terminal: Vec::new(),
+    };
+    write(store, &s, 5, vec![failed]).await;
+    let stored = loaded(store, &s).await;
+    let b = row(&stored, "b");
+    assert_eq!(
+        (b.phase, b.attempts, b.error.as_deref()),
+        (InputPhase::Queued, 1, Some("boom")),
+        "store contract: a requeued input keeps its attempts and the run's error"
+    );
+    assert_eq!(
+        names(stored.lane(HandlingMode::Queue)),
+        ["c", "d", "b"],
+        "store contract: a failed run's inputs go to the tail of their lane"
+    );
+    // Run 3 is lost and recovered: `d` goes to the head; a queued input named with it stays.
+    write(store, &s, 6, vec![staged(3, &["d"])]).await;
+    let requeued = StoreWrite::InputsRequeued {
+        inputs: ids(&["d", "b"]),
+    };
+    write(store, &s, 7, vec![requeued]).await;
+    let stored = loaded(store, &s).await;
+    assert_eq!(
+        names(stored.lane(HandlingMode::Queue)),
+        ["d", "c", "b"],
+        "store contract: InputsRequeued puts staged inputs at the head, queued ones stay"
+    );
+    assert_eq!(
+        names(stored.lane(HandlingMode::Steer)),
+        ["x"],
+        "store contract: lanes are separate"
+    );
+
+    // Inputs ending outside a run, in the order they finish.
+    let stopped = |id: &str| TerminalRow::abandoned(id.into(), AbandonReason::Stopped, None);
+    let ended = StoreWrite::InputsTerminal {
+        rows: vec![stopped("c"), stopped("x")],
+    };
+    write(store, &s, 8, vec![ended]).await;
+    let stored = loaded(store, &s).await;
+    let c = row(&stored, "c");
+    assert_eq!(
+        (c.phase, c.reason),
+        (InputPhase::Abandoned, Some(AbandonReason::Stopped)),
+        "store contract: a terminal row ends its input"
+    );
+    assert_eq!(
+        names(stored.finished()),
+        ["a", "c", "x"],
+        "store contract: the finish order is the order terminal rows were written"
+    );
+    let again = StoreWrite::InputsTerminal {
+        rows: vec![stopped("c")],
+    };
+    refused(
+        store,
+        &s,
+        9,
+        vec![again],
+        "a terminal input never changes again",
+    )
+    .await;
+
+    // Forgetting finished inputs.
+    let evicted = StoreWrite::InputsEvicted {
+        inputs: ids(&["a", "gone"]),
+    };
+    write(store, &s, 9, vec![evicted]).await;
+    let stored = loaded(store, &s).await;
+    assert!(
+        stored.input(&"a".into()).is_none(),
+        "store contract: an evicted row goes"
+    );
+    let live = StoreWrite::InputsEvicted {
+        inputs: ids(&["d"]),
+    };
+    refused(
+        store,
+        &s,
+        10,
+        vec![live],
+        "only a finished input is evicted",
+    )
+    .await;
+    assert_eq!(
+        (stored.last_seq, stored.last_run),
+        (5, Some(RunId(3))),
+        "store contract: the counters outlive the rows they came from"
+    );
+    write(store, &s, 10, vec![StoreWrite::InputsForgotten]).await;
+    let stored = loaded(store, &s).await;
+    assert!(
+        stored.inputs.is_empty(),
+        "store contract: InputsForgotten removes every row"
+    );
+    assert_eq!(
+        (stored.version, stored.last_seq, stored.last_run),
+        (10, 5, Some(RunId(3))),
+        "store contract: forgetting inputs keeps the version and counters"
+    );
+    // A forgotten id may be accepted again.
+    write(store, &s, 11, vec![accepted("a", 6, q)]).await;
+}
+
+async fn removal_and_independence(store: &dyn RuntimeStore) {
+    let (s, other) = (session("removed"), session("other"));
+    write(store, &s, 1, vec![accepted("a", 1, HandlingMode::Queue)]).await;
+    write(
+        store,
+        &other,
+        1,
+        vec![accepted("a", 1, HandlingMode::Queue)],
+    )
+    .await;
+    write(store, &s, 2, vec![StoreWrite::SessionRemoved]).await;
+    assert_eq!(
+        load(store, &s).await,
+        None,
+        "store contract: SessionRemoved removes everything"
+    );
+    assert_eq!(
+        loaded(store, &other).await.inputs.len(),
+        1,
+        "store contract: sessions do not see each other's rows"
+    );
+    // A removed session starts again at version 1.
+    write(store, &s, 1, vec![accepted("a", 1, HandlingMode::Queue)]).await;
+}
