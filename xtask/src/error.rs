@@ -19,6 +19,13 @@ pub enum Error {
         path: PathBuf,
         source: io::Error,
     },
+    /// A spec file is not UTF-8; `line` and `column` (from 1, the column in bytes) are
+    /// where its first invalid byte is.
+    NotUtf8 {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+    },
     /// Some specs have errors; their diagnostics have already been printed.
     Diagnostics { specs: usize },
     /// Two machines would be generated into the same module file.
@@ -43,9 +50,10 @@ impl Error {
     pub fn exit_code(&self) -> u8 {
         match self {
             Error::Usage(_) | Error::Io { .. } => EXIT_USAGE_OR_IO,
-            Error::Diagnostics { .. } | Error::ModuleClash { .. } | Error::OutOfDate { .. } => {
-                EXIT_FAILED
-            }
+            Error::NotUtf8 { .. }
+            | Error::Diagnostics { .. }
+            | Error::ModuleClash { .. }
+            | Error::OutOfDate { .. } => EXIT_FAILED,
         }
     }
 }
@@ -59,6 +67,11 @@ impl fmt::Display for Error {
                 path,
                 source,
             } => write!(f, "cannot {action} {}: {source}", path.display()),
+            Error::NotUtf8 { path, line, column } => write!(
+                f,
+                "{}:{line}:{column}: not UTF-8 (a spec must be UTF-8 text); no file was changed",
+                path.display()
+            ),
             Error::Diagnostics { specs: 1 } => {
                 write!(f, "1 spec has errors; no file was changed")
             }

@@ -65,8 +65,7 @@ pub fn plan(root: &Path) -> Result<Plan, Error> {
         // Module name -> the spec that produced it, to catch two machines sharing a file.
         let mut modules: BTreeMap<String, String> = BTreeMap::new();
         for spec in spec_files(root, corpus.specs)? {
-            let source = fs::read_to_string(root.join(&spec))
-                .map_err(|e| Error::io("read", root.join(&spec), e))?;
+            let source = read_spec(&root.join(&spec))?;
             let output = match suricate_codegen::generate(&source, &spec) {
                 Ok(output) => output,
                 Err(diagnostics) => {
@@ -182,9 +181,23 @@ pub fn check(root: &Path, plan: &Plan) -> Result<(), Error> {
     Ok(())
 }
 
+/// A spec's text; a file that is not UTF-8 is refused with where its first bad byte is.
+fn read_spec(path: &Path) -> Result<String, Error> {
+    let bytes = fs::read(path).map_err(|e| Error::io("read", path, e))?;
+    String::from_utf8(bytes).map_err(|e| {
+        let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        let line_start = valid.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
+        Error::NotUtf8 {
+            path: path.to_path_buf(),
+            line: valid.iter().filter(|b| **b == b'\n').count() + 1,
+            column: valid.len() - line_start + 1,
+        }
+    })
+}
+
 /// `gen SPEC --out FILE`: one spec, every machine in it, into one Rust file.
 pub fn generate_one(root: &Path, spec: &Path, out: &Path) -> Result<(), Error> {
-    let source = fs::read_to_string(spec).map_err(|e| Error::io("read", spec, e))?;
+    let source = read_spec(spec)?;
     let spec_path = display_path(root, spec);
     let output = match suricate_codegen::generate(&source, &spec_path) {
         Ok(output) => output,

@@ -286,6 +286,25 @@ fn gen_one_spec_to_one_file() {
     assert_eq!(missing.code, 2, "{missing:?}");
     assert!(missing.stderr.contains("cannot read"), "{missing:?}");
     assert!(missing.stderr.contains("nope.machine"), "{missing:?}");
+
+    // A spec that is not UTF-8: where its first bad byte is, and nothing written.
+    std::fs::write(
+        ws.path("spec/latin1.machine"),
+        b"machine M {\n    phases { A }\n    // caf\xe9\n}\n",
+    )
+    .unwrap();
+    let latin1 = ws.run(&["gen", "spec/latin1.machine", "--out", "out/l.rs"]);
+    assert_eq!(latin1.code, 1, "{latin1:?}");
+    assert!(
+        latin1
+            .stderr
+            .contains("spec/latin1.machine:3:11: not UTF-8"),
+        "{latin1:?}"
+    );
+    assert!(!ws.path("out/l.rs").exists());
+    let all = ws.run(&["gen"]);
+    assert_eq!(all.code, 1, "{all:?}");
+    assert!(all.stderr.contains("latin1.machine:3:11"), "{all:?}");
 }
 
 #[test]
