@@ -347,11 +347,7 @@ impl Registry {
             let completion = if step.terminal.contains(&handle) {
                 None
             } else {
-                let completion = session.register_waiter(handle);
-                if step.accepted {
-                    session.keep_payload(handle, input);
-                }
-                Some(completion)
+                Some(session.admitted(handle, step.accepted.then_some(input)))
             };
             Acceptance {
                 outcome: AcceptOutcome::Accepted,

@@ -410,10 +410,15 @@ impl Session {
         handles.into_iter().map(|h| core.ledger.id(h.0)).collect()
     }
 
-    /// Keeps the body of an input just accepted (and not consumed on accept) for the
-    /// executor. Called by `accept` with the gate still held, so no run can start first.
-    pub fn keep_payload(&self, handle: u64, input: Arc<RuntimeInput>) {
-        lock(&self.core).ledger.keep_payload(handle, input);
+    /// A waiter for an input just accepted and, when it was admitted (not joined or
+    /// consumed on accept), its body kept for the executor; under one lock. Called by
+    /// `accept` with the gate still held, so no run can start first.
+    pub fn admitted(&self, handle: u64, body: Option<Arc<RuntimeInput>>) -> CompletionHandle {
+        let mut core = lock(&self.core);
+        if let Some(input) = body {
+            core.ledger.keep_payload(handle, input);
+        }
+        core.ledger.register_waiter(handle)
     }
 
     /// The bodies of `handles` (shared, not copied), for the executor; a missing one is
@@ -725,7 +730,7 @@ impl Session {
                 }
                 k::Effect::Accepted { input, .. } => {
                     step.accepted = true;
-                    // The caller keeps the body (`keep_payload`): it owns the input, so
+                    // The caller keeps the body (`admitted`): it owns the input, so
                     // moving it there saves a copy.
                     if let Some(accepting) = ctx.accepting {
                         shared
