@@ -780,6 +780,8 @@ async fn a_session_waiting_on_its_store_write_does_not_hold_up_queries_of_others
 struct PanicsOnce {
     inner: InMemoryStore,
     armed: std::sync::atomic::AtomicBool,
+    /// Panic after applying the batch rather than before.
+    after: bool,
 }
 
 #[async_trait::async_trait]
@@ -792,6 +794,9 @@ impl RuntimeStore for PanicsOnce {
     ) -> Result<(), StoreError> {
         let accepting = batch.iter().any(|w| w.kind() == WriteKind::InputAccepted);
         if accepting && self.armed.swap(false, std::sync::atomic::Ordering::SeqCst) {
+            if self.after {
+                self.inner.write(session, version, batch).await?;
+            }
             panic!("store bug (expected by this test)");
         }
         self.inner.write(session, version, batch).await
@@ -810,6 +815,7 @@ async fn a_panicking_store_write_rolls_the_kernel_back() {
     let store = Arc::new(PanicsOnce {
         inner: InMemoryStore::new(),
         armed: std::sync::atomic::AtomicBool::new(true),
+        after: false,
     });
     let runtime = SessionRuntime::with_store(store.clone());
     let s = sid("s");
@@ -823,6 +829,26 @@ async fn a_panicking_store_write_rolls_the_kernel_back() {
     let again = runtime.accept(&s, prompt("a")).await.unwrap();
     assert_eq!(again.outcome, AcceptOutcome::Accepted);
     assert!(store.inner.input(&s, &iid("a")).is_some());
+}
+
+/// A store that panics after applying the batch: `load` finds it applied, so the accept
+/// succeeds and the kernel keeps the input.
+#[tokio::test]
+async fn a_store_write_that_panics_after_applying_counts_as_written() {
+    let store = Arc::new(PanicsOnce {
+        inner: InMemoryStore::new(),
+        armed: std::sync::atomic::AtomicBool::new(true),
+        after: true,
+    });
+    let runtime = SessionRuntime::with_store(store.clone());
+    let s = sid("s");
+    let exec = attach(&runtime, &s).await;
+    let a = runtime.accept(&s, prompt("a")).await.unwrap();
+    assert_eq!(a.outcome, AcceptOutcome::Accepted);
+    assert!(is_completed(&outcome(a.completion.unwrap()).await));
+    assert_eq!(exec.calls(), 1);
+    let row = store.inner.input(&s, &iid("a")).unwrap();
+    assert_eq!(row.phase, InputPhase::Consumed);
 }
 
 // ---- The store contract ------------------------------------------------------------------------
