@@ -8,8 +8,9 @@
 //! anyone the fact happened, and rolls the kernel back when the write did not happen.
 //!
 //! Only inputs written by `InputAccepted` are known to the store (the shell skips ephemeral
-//! inputs); a row that names an unknown input, or moves an input in a way its phase does not
-//! allow, is a [`StoreError::Conflict`], which in practice means a shell bug.
+//! inputs); a batch out of version order, a row that names an unknown input (except an
+//! eviction, which skips it), or one that moves an input in a way its phase does not allow,
+//! is a [`StoreError::Conflict`]: a second writer, or a shell bug.
 
 use crate::executor::RunOutput;
 use crate::input::RuntimeInput;
@@ -303,7 +304,9 @@ pub enum StoreError {
     /// session.
     #[error("store write of unknown outcome: {0}")]
     Indeterminate(String),
-    /// The batch contradicts what the store holds; nothing was written.
+    /// The batch contradicts what the store holds; nothing was written. (The runtime also
+    /// reports one of its own when settling an `Indeterminate` write finds the store at a
+    /// version it did not write: another writer, and the batch may have been applied.)
     #[error("store conflict: {0}")]
     Conflict(String),
     /// Stored data could not be decoded.
@@ -338,8 +341,9 @@ pub enum StoreError {
 ///   gets this by reading the session's row `FOR SHARE`: the version `UPDATE` of an
 ///   unfinished transaction holds that row's lock.
 /// - A batch that contradicts what is stored (an id accepted twice, a terminal input moved
-///   again) should be refused with [`StoreError::Conflict`], as `InMemoryStore` does; it
-///   means the runtime and the store disagree.
+///   again) must be refused with [`StoreError::Conflict`], as `InMemoryStore` does
+///   (`testing::check_store` checks each case); it means the runtime and the store
+///   disagree.
 /// - Only durable inputs have rows. `RunReceipt::inputs` names every contributor of the
 ///   run, ephemeral and derived ones included, and `InputsStaged` may name none (a run of
 ///   ephemeral inputs), so neither can be a foreign key to the rows.
