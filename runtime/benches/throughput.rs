@@ -144,6 +144,10 @@ impl RuntimeStore for NullStore {
     async fn load(&self, _session: &SessionId) -> Result<Option<StoredSession>, StoreError> {
         Ok(None)
     }
+
+    async fn list_sessions(&self) -> Result<Vec<SessionId>, StoreError> {
+        Ok(Vec::new())
+    }
 }
 
 /// One queued input of the hand-written loop and where its outcome goes.

@@ -363,6 +363,10 @@ pub trait RuntimeStore: Send + Sync + 'static {
 
     /// Everything stored about `session`, or `None` if nothing is.
     async fn load(&self, session: &SessionId) -> Result<Option<StoredSession>, StoreError>;
+
+    /// Every session the store holds something for, in any order: where recovery after a
+    /// crash starts.
+    async fn list_sessions(&self) -> Result<Vec<SessionId>, StoreError>;
 }
 
 #[derive(Debug, Default)]
@@ -623,7 +627,7 @@ impl InMemoryStore {
         }
     }
 
-    /// The next `n` loads fail with `Unavailable`.
+    /// The next `n` loads (`load`, `list_sessions`) fail with `Unavailable`.
     pub fn fail_next_loads(&self, n: usize) {
         self.lock().faults.next_loads = n;
     }
@@ -714,6 +718,15 @@ impl RuntimeStore for InMemoryStore {
             return Err(StoreError::Unavailable("injected load failure".into()));
         }
         Ok(inner.sessions.get(session).map(SessionRecord::snapshot))
+    }
+
+    async fn list_sessions(&self) -> Result<Vec<SessionId>, StoreError> {
+        let mut inner = self.lock();
+        if inner.faults.next_loads > 0 {
+            inner.faults.next_loads -= 1;
+            return Err(StoreError::Unavailable("injected load failure".into()));
+        }
+        Ok(inner.sessions.keys().cloned().collect())
     }
 }
 

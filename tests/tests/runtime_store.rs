@@ -243,6 +243,11 @@ impl RuntimeStore for LateCommit {
         self.land().await;
         self.inner.load(session).await
     }
+
+    async fn list_sessions(&self) -> Result<Vec<SessionId>, StoreError> {
+        self.land().await;
+        self.inner.list_sessions().await
+    }
 }
 
 #[tokio::test]
@@ -805,6 +810,10 @@ impl RuntimeStore for PanicsOnce {
     async fn load(&self, session: &SessionId) -> Result<Option<StoredSession>, StoreError> {
         self.inner.load(session).await
     }
+
+    async fn list_sessions(&self) -> Result<Vec<SessionId>, StoreError> {
+        self.inner.list_sessions().await
+    }
 }
 
 /// A store write that panics is one of unknown outcome: `load` settles it (here: not
@@ -875,6 +884,10 @@ impl RuntimeStore for IgnoresVersions {
 
     async fn load(&self, session: &SessionId) -> Result<Option<StoredSession>, StoreError> {
         self.0.load(session).await
+    }
+
+    async fn list_sessions(&self) -> Result<Vec<SessionId>, StoreError> {
+        self.0.list_sessions().await
     }
 }
 

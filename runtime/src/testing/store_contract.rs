@@ -12,9 +12,9 @@ use std::sync::Arc;
 
 /// Checks that `store` keeps the contract documented on [`RuntimeStore`]: batch versions,
 /// all-or-nothing batches, conflicts, each write's effect on the rows, lane and finish
-/// order, the counters `load` returns, and removal. Panics, naming the rule, at the first
-/// violation. Uses sessions whose ids start with `store-contract-`; give it a store that
-/// holds none.
+/// order, the counters `load` returns, removal, and `list_sessions`. Panics, naming the
+/// rule, at the first violation. Uses sessions whose ids start with `store-contract-`;
+/// give it a store that holds none.
 ///
 /// It checks what a backend does with the batches the runtime sends, not what happens when
 /// the backend fails (errors other than `Conflict` are the backend's own business).
@@ -316,6 +316,14 @@ async fn a_run_and_its_rows(store: &dyn RuntimeStore) {
     write(store, &s, 11, vec![accepted("a", 6, q)]).await;
 }
 
+async fn listed(store: &dyn RuntimeStore, s: &SessionId) -> bool {
+    store
+        .list_sessions()
+        .await
+        .unwrap_or_else(|e| panic!("store contract: list_sessions failed: {e}"))
+        .contains(s)
+}
+
 async fn removal_and_independence(store: &dyn RuntimeStore) {
     let (s, other) = (session("removed"), session("other"));
     write(store, &s, 1, vec![accepted("a", 1, HandlingMode::Queue)]).await;
@@ -326,11 +334,19 @@ async fn removal_and_independence(store: &dyn RuntimeStore) {
         vec![accepted("a", 1, HandlingMode::Queue)],
     )
     .await;
+    assert!(
+        listed(store, &s).await && listed(store, &other).await,
+        "store contract: list_sessions names every session stored"
+    );
     write(store, &s, 2, vec![StoreWrite::SessionRemoved]).await;
     assert_eq!(
         load(store, &s).await,
         None,
         "store contract: SessionRemoved removes everything"
+    );
+    assert!(
+        !listed(store, &s).await,
+        "store contract: a removed session is no longer listed"
     );
     assert_eq!(
         loaded(store, &other).await.inputs.len(),

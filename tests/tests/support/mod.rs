@@ -195,6 +195,10 @@ impl RuntimeStore for PausableStore {
     async fn load(&self, session: &SessionId) -> Result<Option<StoredSession>, StoreError> {
         self.inner.load(session).await
     }
+
+    async fn list_sessions(&self) -> Result<Vec<SessionId>, StoreError> {
+        self.inner.list_sessions().await
+    }
 }
 
 /// The executor step for a random outcome code of the property tests: mostly success,
