@@ -70,6 +70,7 @@ mod runtime;
 mod runtime_loop;
 mod session;
 pub mod store;
+mod store_write;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 pub mod types;

@@ -12,11 +12,9 @@ use crate::generated::session as k;
 use crate::input::RuntimeInput;
 use crate::kernel_io::{self, runtime_phase};
 use crate::ledger::Ledger;
-use crate::runtime_loop::Backoff;
 use crate::store::{RunReceipt, RuntimeStore, StoreError, StoreWrite, StoredInput, TerminalRow};
+use crate::store_write::write_batch;
 use crate::types::{AbandonReason, InputId, InputPhase, RunId, SessionId};
-use futures_util::FutureExt;
-use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use tokio::sync::mpsc;
@@ -175,86 +173,6 @@ pub(crate) struct Session {
 /// one and the data stays consistent.
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
-/// Writes the batch numbered `version`. An `Indeterminate` failure (or a panic) is settled
-/// with `load` before anything else happens to the session: the batch counts as written
-/// if the store holds its version, and as failed if it holds the one before.
-async fn write_batch(
-    store: &dyn RuntimeStore,
-    session: &SessionId,
-    version: u64,
-    writes: Vec<StoreWrite>,
-) -> Result<(), StoreError> {
-    let removes = writes
-        .iter()
-        .any(|w| matches!(w, StoreWrite::SessionRemoved));
-    let unknown = match AssertUnwindSafe(store.write(session, version, writes))
-        .catch_unwind()
-        .await
-    {
-        Ok(Err(StoreError::Indeterminate(e))) => e,
-        Ok(result) => return result,
-        // A store that panics mid-write may have committed first.
-        Err(_panic) => "the store panicked during a write".to_string(),
-    };
-    // Boxed: rare, and its state (a timer, a load) would otherwise enlarge every step's
-    // future, which is moved whole when an operation is spawned.
-    Box::pin(settle(store, session, version, removes, unknown)).await
-}
-
-/// Finds out with `load` whether the batch numbered `version`, reported `Indeterminate`,
-/// was applied (`removes`: it removed the session), asking again while `load` fails. The
-/// store's contract makes the answer final: `load` waits for a transaction still in flight.
-async fn settle(
-    store: &dyn RuntimeStore,
-    session: &SessionId,
-    version: u64,
-    removes: bool,
-    unknown: String,
-) -> Result<(), StoreError> {
-    let mut backoff = Backoff::new();
-    loop {
-        match stored_version(store, session).await {
-            Ok(stored) if stored == Some(version) || (removes && stored.is_none()) => {
-                tracing::warn!(%session, version, error = %unknown, "a store write of unknown outcome was applied");
-                return Ok(());
-            }
-            Ok(stored) if stored.unwrap_or(0) == version - 1 => {
-                return Err(StoreError::Unavailable(format!("{unknown} (not applied)")));
-            }
-            Ok(stored) => {
-                // Someone else wrote this session: the kernel is stale either way.
-                return Err(StoreError::Conflict(format!(
-                    "session {session} is at version {} in the store, after this runtime wrote {version}: another writer?",
-                    stored.unwrap_or(0)
-                )));
-            }
-            Err(e @ (StoreError::Unavailable(_) | StoreError::Indeterminate(_))) => {
-                tracing::warn!(%session, version, error = %e, "cannot tell yet whether a store write was applied; asking again");
-                backoff.wait().await;
-            }
-            // Will not clear by itself: the session waits until the store is repaired.
-            Err(e) => {
-                tracing::error!(%session, version, error = %e, "cannot tell whether a store write was applied; the session waits");
-                backoff.wait().await;
-            }
-        }
-    }
-}
-
-/// The version of the last batch the store applied for `session` (`None`: it holds
-/// nothing), as `load` reports it.
-async fn stored_version(
-    store: &dyn RuntimeStore,
-    session: &SessionId,
-) -> Result<Option<u64>, StoreError> {
-    match AssertUnwindSafe(store.load(session)).catch_unwind().await {
-        Ok(loaded) => loaded.map(|stored| stored.map(|s| s.version)),
-        Err(_panic) => Err(StoreError::Unavailable(
-            "the store panicked during a load".to_string(),
-        )),
-    }
 }
 
 /// What a waiter learns when its input is abandoned for `reason`.

@@ -1,0 +1,372 @@
+//! The store seam: every durable fact the shell produces goes through [`RuntimeStore`].
+//!
+//! The shape is transactional so SQL backends fit it directly: the shell hands over one batch
+//! per durable step (accept, stage, run commit, run failure, abandon, lifecycle change) and a
+//! batch applies completely or not at all. Batches are numbered per session (`version`), so
+//! a write whose outcome the backend could not report (a connection lost during COMMIT) can
+//! be told apart from one that never happened. The shell writes a batch before it tells
+//! anyone the fact happened, and rolls the kernel back when the write did not happen.
+//!
+//! Only inputs written by `InputAccepted` are known to the store (the shell skips ephemeral
+//! inputs); a batch out of version order, a row that names an unknown input (except an
+//! eviction, which skips it), or one that moves an input in a way its phase does not allow,
+//! is a [`StoreError::Conflict`]: a second writer, or a shell bug.
+
+use crate::executor::RunOutput;
+use crate::input::RuntimeInput;
+use crate::types::{
+    AbandonReason, HandlingMode, InputId, InputKind, InputPhase, RunId, RuntimePhase, SessionId,
+};
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+
+/// An accepted input as persisted: the input itself plus its admission sequence number, which
+/// fixes FIFO order across restarts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoredInput {
+    /// Shared with the runtime, which keeps the same input for the executor.
+    pub input: Arc<RuntimeInput>,
+    /// Increasing across the session's durable inputs, from 1, in the order they were
+    /// accepted.
+    pub seq: u64,
+}
+
+impl StoredInput {
+    /// Derived from the body rather than stored beside it, so the two cannot disagree.
+    pub fn kind(&self) -> InputKind {
+        self.input.kind()
+    }
+
+    /// The lane the input waits in (and returns to after a failed attempt).
+    pub fn lane(&self) -> HandlingMode {
+        self.input.header.handling
+    }
+}
+
+/// The terminal state of one input.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TerminalRow {
+    /// The input that ended.
+    pub input: InputId,
+    /// `Consumed` or `Abandoned`; anything else is a conflict.
+    pub phase: InputPhase,
+    /// Why it was abandoned; `None` when it was consumed.
+    pub reason: Option<AbandonReason>,
+    /// The error of its last failed run (the executor's message, a panic or a failed
+    /// commit), if a run of it failed.
+    pub error: Option<String>,
+}
+
+impl TerminalRow {
+    /// The row of an input its run consumed.
+    pub fn consumed(input: InputId) -> Self {
+        Self {
+            input,
+            phase: InputPhase::Consumed,
+            reason: None,
+            error: None,
+        }
+    }
+
+    /// The row of an input abandoned for `reason`, with its last run error, if any.
+    pub fn abandoned(input: InputId, reason: AbandonReason, error: Option<String>) -> Self {
+        Self {
+            input,
+            phase: InputPhase::Abandoned,
+            reason: Some(reason),
+            error,
+        }
+    }
+}
+
+/// Proof that a run committed: which inputs it consumed and what it produced.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunReceipt {
+    /// The run that committed.
+    pub run: RunId,
+    /// Every contributor, in selection order, durable or not.
+    pub inputs: Vec<InputId>,
+    /// What the executor returned; the contributors' waiters receive the same.
+    pub output: RunOutput,
+}
+
+/// One durable fact about a session. A batch is a `Vec<StoreWrite>` about one session,
+/// applied atomically and in order (later writes may refer to inputs accepted earlier in
+/// the same batch). Deliberately not `#[non_exhaustive]`: a store that does not handle a
+/// new kind of write should fail to compile, not skip it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum StoreWrite {
+    /// Written before `accept` returns Accepted. The input starts Queued.
+    InputAccepted {
+        /// The input and its admission sequence number.
+        input: StoredInput,
+    },
+    /// Queued inputs bound to `run`, written before the executor is called; each binding
+    /// counts one attempt.
+    InputsStaged {
+        /// The run being started.
+        run: RunId,
+        /// Its durable contributors; empty for a run of ephemeral or derived inputs.
+        inputs: Vec<InputId>,
+    },
+    /// The single write of a run commit: the receipt and the contributors' terminal rows.
+    RunCommitted {
+        /// The run, all its contributors and its output.
+        receipt: RunReceipt,
+        /// A `Consumed` row for each durable contributor.
+        terminal: Vec<TerminalRow>,
+    },
+    /// A run failed: `requeued` inputs go back to Queued (attempts kept; `run` still names
+    /// the run they were last bound to), `terminal` ones ended (e.g. attempts exhausted,
+    /// cancelled).
+    RunFailed {
+        /// The run that failed or was cancelled.
+        run: RunId,
+        /// Why it failed (the executor's message, a panic or a failed commit); `None` for a
+        /// cancelled run. The requeued rows keep it as their last error.
+        error: Option<String>,
+        /// Durable contributors with attempts left, back in their lane.
+        requeued: Vec<InputId>,
+        /// Durable contributors that ended: out of attempts, or cancelled.
+        terminal: Vec<TerminalRow>,
+    },
+    /// Inputs put back in their lane outside a failed run: `recover` returns the lost run's
+    /// contributors (stored as Staged) to the front of their lanes, in the order named;
+    /// `recycle` names the queued work it keeps for the next executor, which stays where it
+    /// is. Attempts are kept.
+    InputsRequeued {
+        /// The durable inputs queued again.
+        inputs: Vec<InputId>,
+    },
+    /// `reset`: the kernel forgot every input and idempotency key of the session, so every
+    /// stored input row goes too (otherwise a reused id or key would conflict with, or after
+    /// a restart be bound to, an input the kernel no longer knows). The phase stays.
+    InputsForgotten,
+    /// Finished inputs the kernel forgot so that a long-lived session stays bounded (it
+    /// remembers a fixed number of finished inputs): their rows go, and their ids and
+    /// idempotency keys may be accepted again. A stored row must be terminal; an id with
+    /// no row is already gone and is skipped.
+    InputsEvicted {
+        /// The durable inputs the kernel forgot.
+        inputs: Vec<InputId>,
+    },
+    /// Inputs ended outside a run (stop, retire, reset, destroy, operations on accept, ...).
+    InputsTerminal {
+        /// One row per durable input that ended.
+        rows: Vec<TerminalRow>,
+    },
+    /// The session's kernel phase changed.
+    Lifecycle {
+        /// The phase the session is in now.
+        phase: RuntimePhase,
+    },
+    /// The session was unregistered: all its rows go.
+    SessionRemoved,
+}
+
+/// Discriminant of [`StoreWrite`], for fault injection and counting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum WriteKind {
+    /// [`StoreWrite::InputAccepted`]: a durable input was accepted.
+    InputAccepted,
+    /// [`StoreWrite::InputsStaged`]: a run started.
+    InputsStaged,
+    /// [`StoreWrite::RunCommitted`]: a run committed.
+    RunCommitted,
+    /// [`StoreWrite::RunFailed`]: a run failed or was cancelled.
+    RunFailed,
+    /// [`StoreWrite::InputsRequeued`]: `recycle` or `recover` kept inputs for the next
+    /// executor.
+    InputsRequeued,
+    /// [`StoreWrite::InputsForgotten`]: `reset` forgot every input.
+    InputsForgotten,
+    /// [`StoreWrite::InputsEvicted`]: finished inputs forgotten past the remembered window.
+    InputsEvicted,
+    /// [`StoreWrite::InputsTerminal`]: inputs ended outside a run.
+    InputsTerminal,
+    /// [`StoreWrite::Lifecycle`]: the session's phase changed.
+    Lifecycle,
+    /// [`StoreWrite::SessionRemoved`]: the session was unregistered.
+    SessionRemoved,
+}
+
+impl WriteKind {
+    /// Number of kinds.
+    const COUNT: usize = 10;
+}
+
+impl StoreWrite {
+    /// Which kind of write this is, without its data.
+    pub fn kind(&self) -> WriteKind {
+        match self {
+            Self::InputAccepted { .. } => WriteKind::InputAccepted,
+            Self::InputsStaged { .. } => WriteKind::InputsStaged,
+            Self::RunCommitted { .. } => WriteKind::RunCommitted,
+            Self::RunFailed { .. } => WriteKind::RunFailed,
+            Self::InputsRequeued { .. } => WriteKind::InputsRequeued,
+            Self::InputsForgotten => WriteKind::InputsForgotten,
+            Self::InputsEvicted { .. } => WriteKind::InputsEvicted,
+            Self::InputsTerminal { .. } => WriteKind::InputsTerminal,
+            Self::Lifecycle { .. } => WriteKind::Lifecycle,
+            Self::SessionRemoved => WriteKind::SessionRemoved,
+        }
+    }
+}
+
+/// One input's persisted state.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoredInputRecord {
+    /// The input as accepted, with its admission sequence number.
+    pub input: StoredInput,
+    /// The last phase written for it: `Queued`, `Staged`, `Consumed` or `Abandoned`
+    /// (`Applied` is never written).
+    pub phase: InputPhase,
+    /// Number of times the input was staged (counted like `InputState::attempts`).
+    pub attempts: u64,
+    /// The run it is (or was last) bound to.
+    pub run: Option<RunId>,
+    /// Why it was abandoned, once it was.
+    pub reason: Option<AbandonReason>,
+    /// The error of its last failed run: from `RunFailed` while it is live, then as its
+    /// terminal row carried it.
+    pub error: Option<String>,
+    /// Its place in its lane while `Queued`: lower runs first. Accepted and failed-run
+    /// inputs join the tail, inputs `recover` requeues join the head (`InputsRequeued`).
+    pub lane_pos: i64,
+    /// Its place in the order inputs finished, once terminal (the kernel forgets finished
+    /// inputs oldest first, see `InputsEvicted`).
+    pub finished: Option<u64>,
+}
+
+/// Everything the store holds about one session, as `load` returns it.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct StoredSession {
+    /// The version of the last batch applied (see [`RuntimeStore::write`]).
+    pub version: u64,
+    /// The highest `StoredInput::seq` ever written, evicted and forgotten rows included, so
+    /// that numbering can go on above it.
+    pub last_seq: u64,
+    /// The highest run ever staged (`InputsStaged`, written for every run, also one with
+    /// no durable contributor), so that run ids can go on increasing.
+    pub last_run: Option<RunId>,
+    /// Last written lifecycle phase; `None` if none was written yet.
+    pub phase: Option<RuntimePhase>,
+    /// Every stored input, terminal ones included, in admission order. Inputs the kernel
+    /// forgot (evicted past the remembered window, or reset) are no longer stored.
+    pub inputs: Vec<StoredInputRecord>,
+    /// Receipts of committed runs, oldest first. `InMemoryStore` keeps a receipt while it
+    /// stores an input its run consumed.
+    pub runs: Vec<RunReceipt>,
+}
+
+impl StoredSession {
+    /// The stored row of input `id`, if there is one (only durable inputs have rows).
+    pub fn input(&self, id: &InputId) -> Option<&StoredInputRecord> {
+        self.inputs.iter().find(|r| &r.input.input.header.id == id)
+    }
+
+    /// The queued inputs of `lane`, in the order they will run.
+    pub fn lane(&self, lane: HandlingMode) -> Vec<&StoredInputRecord> {
+        let mut queued: Vec<_> = self
+            .inputs
+            .iter()
+            .filter(|r| r.phase == InputPhase::Queued && r.input.lane() == lane)
+            .collect();
+        queued.sort_by_key(|r| r.lane_pos);
+        queued
+    }
+
+    /// The terminal inputs still stored, in the order they finished.
+    pub fn finished(&self) -> Vec<&StoredInputRecord> {
+        let mut done: Vec<_> = self
+            .inputs
+            .iter()
+            .filter(|r| r.finished.is_some())
+            .collect();
+        done.sort_by_key(|r| r.finished);
+        done
+    }
+}
+
+/// Why a [`RuntimeStore`] write or load failed. A failed write wrote nothing, except
+/// that after `Indeterminate` nobody knows yet.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// The backend could not be reached or refused the transaction; nothing was written.
+    #[error("store unavailable: {0}")]
+    Unavailable(String),
+    /// The backend cannot tell whether the batch was applied (a connection lost during
+    /// COMMIT). The runtime finds out with `load` before it does anything else with the
+    /// session.
+    #[error("store write of unknown outcome: {0}")]
+    Indeterminate(String),
+    /// The batch contradicts what the store holds; nothing was written. (The runtime also
+    /// reports one of its own when settling an `Indeterminate` write finds the store at a
+    /// version it did not write: another writer, and the batch may have been applied.)
+    #[error("store conflict: {0}")]
+    Conflict(String),
+    /// Stored data could not be decoded.
+    #[error("store data corrupt: {0}")]
+    Corrupt(String),
+}
+
+/// Durable backend of a runtime.
+///
+/// What the runtime promises an implementation, and expects of it:
+/// - A session's batches arrive one at a time and in order: the runtime never has two
+///   writes of one session in flight (its gate serialises them). Batches of different
+///   sessions may be written concurrently.
+/// - A batch applies completely or not at all, and is numbered: `version` is 1 for the
+///   session's first batch and one more for each next one. The store keeps the version
+///   of the last batch it applied (0 when it holds nothing for the session; removing the
+///   session removes it too) and:
+///   - applies a batch whose version is one above it, and stores that version with it
+///     (a SQL backend: `UPDATE .. SET version = v WHERE version = v - 1` in the same
+///     transaction, which also fences out a second writer);
+///   - refuses any other version with [`StoreError::Conflict`], applying nothing.
+/// - An error means nothing was written, except [`StoreError::Indeterminate`]: the backend
+///   cannot tell (a connection lost during COMMIT). The runtime then calls `load` and
+///   compares the stored version with the batch's: applied, the operation goes on as if
+///   the write had succeeded; not applied, the kernel is rolled back and the operation
+///   fails. Until `load` answers, the runtime retries it (with a pause that grows to 2 s)
+///   and the session waits: nothing else may happen to it while its last fact is unknown.
+///   A write that panics is treated as `Indeterminate`.
+/// - So `load` must see the final outcome of every write made before it: a transaction
+///   still in flight (its COMMIT sent just before the connection dropped) is waited for,
+///   not read around, or a batch found "not applied" could land afterwards. A SQL backend
+///   gets this by reading the session's row `FOR SHARE`: the version `UPDATE` of an
+///   unfinished transaction holds that row's lock.
+/// - A batch that contradicts what is stored (an id accepted twice, a terminal input moved
+///   again) must be refused with [`StoreError::Conflict`], as `InMemoryStore` does
+///   (`testing::check_store` checks each case); it means the runtime and the store
+///   disagree.
+/// - Only durable inputs have rows. `RunReceipt::inputs` names every contributor of the
+///   run, ephemeral and derived ones included, and `InputsStaged` may name none (a run of
+///   ephemeral inputs), so neither can be a foreign key to the rows.
+/// - A write future dropped before it finishes (the tokio runtime shutting down) may or
+///   may not have been applied.
+#[async_trait]
+pub trait RuntimeStore: Send + Sync + 'static {
+    /// Applies the whole batch, the durable facts of one step of `session`, or nothing,
+    /// if `version` is one above the version of the last batch applied (see above).
+    /// A SQL backend runs it as one transaction.
+    async fn write(
+        &self,
+        session: &SessionId,
+        version: u64,
+        batch: Vec<StoreWrite>,
+    ) -> Result<(), StoreError>;
+
+    /// Everything stored about `session`, or `None` if nothing is.
+    async fn load(&self, session: &SessionId) -> Result<Option<StoredSession>, StoreError>;
+
+    /// Every session the store holds something for, in any order: where recovery after a
+    /// crash starts.
+    async fn list_sessions(&self) -> Result<Vec<SessionId>, StoreError>;
+}
+
+mod memory;
+
+pub use memory::InMemoryStore;
