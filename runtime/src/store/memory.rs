@@ -90,24 +90,13 @@ impl SessionRecord {
         }
     }
 
-    /// The next place at the tail of `lane`.
-    fn tail(&mut self, lane: HandlingMode) -> i64 {
-        let end = &mut self.lane_ends[lane_index(lane)].1;
-        *end += 1;
-        *end - 1
-    }
-
     /// Puts a failed run's `ids` back at the tail of their lanes; `error` becomes their
     /// last error.
     fn requeue_failed(&mut self, ids: Vec<InputId>, error: Option<&String>) {
         for id in ids {
-            let Some(lane) = self.inputs.get(&id).map(|r| r.input.lane()) else {
-                continue;
-            };
-            let pos = self.tail(lane);
             if let Some(input) = self.inputs.get_mut(&id) {
                 input.phase = InputPhase::Queued;
-                input.lane_pos = pos;
+                input.lane_pos = next_tail(&mut self.lane_ends, input.input.lane());
                 if error.is_some() {
                     input.error = error.cloned();
                 }
@@ -118,17 +107,11 @@ impl SessionRecord {
     /// `InputsRequeued`: the staged ones among `ids` go back to the head of their lanes,
     /// keeping their order; queued ones stay where they are.
     fn requeue_at_head(&mut self, ids: Vec<InputId>) {
-        let staged: Vec<InputId> = ids
-            .into_iter()
-            .filter(|id| {
-                self.inputs
-                    .get(id)
-                    .is_some_and(|r| r.phase == InputPhase::Staged)
-            })
-            .collect();
         // Last first, each in front of the one after it.
-        for id in staged.into_iter().rev() {
-            if let Some(input) = self.inputs.get_mut(&id) {
+        for id in ids.iter().rev() {
+            if let Some(input) = self.inputs.get_mut(id)
+                && input.phase == InputPhase::Staged
+            {
                 let head = &mut self.lane_ends[lane_index(input.input.lane())].0;
                 *head -= 1;
                 input.phase = InputPhase::Queued;
@@ -143,7 +126,7 @@ impl SessionRecord {
             StoreWrite::InputAccepted { input } => {
                 self.last_seq = self.last_seq.max(input.seq);
                 let id = input.input.header.id.clone();
-                let lane_pos = self.tail(input.lane());
+                let lane_pos = next_tail(&mut self.lane_ends, input.lane());
                 let record = StoredInputRecord {
                     input,
                     phase: InputPhase::Queued,
@@ -436,6 +419,13 @@ impl Inner {
             self.sessions.insert(session.clone(), record);
         }
     }
+}
+
+/// The next place at the tail of `lane`, taken.
+fn next_tail(lane_ends: &mut [(i64, i64); 2], lane: HandlingMode) -> i64 {
+    let end = &mut lane_ends[lane_index(lane)].1;
+    *end += 1;
+    *end - 1
 }
 
 fn lane_index(lane: HandlingMode) -> usize {
