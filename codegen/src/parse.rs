@@ -284,24 +284,27 @@ fn unclosed_brace(source: &str, pos: usize) -> Option<usize> {
     (open.len() > 1).then(|| open.last().copied()).flatten()
 }
 
-/// Whether `text` starts with `name:` (a field of a state block or a literal).
-fn starts_a_field(text: &str) -> bool {
+/// What follows the name `text` starts with, without leading whitespace; `None` when it
+/// does not start with one.
+fn after_name(text: &str) -> Option<&str> {
     let name = text
         .find(|c: char| !(c.is_alphanumeric() || c == '_'))
         .unwrap_or(text.len());
-    name > 0 && text[name..].trim_start().starts_with(':')
+    (name > 0).then(|| text[name..].trim_start())
+}
+
+/// Whether `text` starts with `name:` (a field of a state block or a literal).
+fn starts_a_field(text: &str) -> bool {
+    after_name(text).is_some_and(|after| after.starts_with(':'))
 }
 
 /// Whether `text` starts with a name assigned to (`x = ..`, `x += ..`, `x -= ..`).
 fn assigns_a_bare_name(text: &str) -> bool {
-    let name = text
-        .find(|c: char| !(c.is_alphanumeric() || c == '_'))
-        .unwrap_or(text.len());
-    let after = text[name..].trim_start();
-    name > 0
-        && ((after.starts_with('=') && !after.starts_with("=="))
+    after_name(text).is_some_and(|after| {
+        (after.starts_with('=') && !after.starts_with("=="))
             || after.starts_with("+=")
-            || after.starts_with("-="))
+            || after.starts_with("-=")
+    })
 }
 
 /// A `;` forgotten at the end of a line (`semicolon`: it is among the expected tokens, and

@@ -90,16 +90,7 @@ impl Checker<'_> {
         let label = "not a declared or built-in type";
         match foreign_type(&id.name) {
             // A type from another language: name the spec's own.
-            Some(help) => {
-                let d = Diagnostic::new(
-                    Code::UndefinedName,
-                    id.span,
-                    format!("unknown type `{}`", id.name),
-                )
-                .label(label)
-                .help(help);
-                self.report(d)
-            }
+            Some(help) => self.report(unknown(id, "type", label).help(help)),
             None => self.unknown_kind_of_type(id, "type", label, |_, _| true, BUILTIN_TYPES),
         }
     }
@@ -122,12 +113,7 @@ impl Checker<'_> {
             .filter(|n| is_kind(&self.env, n))
             .chain(extra.iter().copied())
             .collect();
-        let mut d = Diagnostic::new(
-            Code::UndefinedName,
-            name.span,
-            format!("unknown {what} `{}`", name.name),
-        )
-        .label(label);
+        let mut d = unknown(name, what, label);
         if let Some(s) = did_you_mean(&name.name, candidates) {
             d = d.help(format!("did you mean `{s}`?"));
         }
@@ -225,15 +211,21 @@ fn direct_struct(t: &ast::TypeExpr) -> Option<&str> {
     }
 }
 
+/// `name`, used as a `what`, is declared nowhere (E0101).
+fn unknown(name: &ast::Ident, what: &str, label: &str) -> Diagnostic {
+    Diagnostic::new(
+        Code::UndefinedName,
+        name.span,
+        format!("unknown {what} `{}`", name.name),
+    )
+    .label(label)
+}
+
 /// The spec's type for a type name from Rust or another language, as a help line.
 fn foreign_type(name: &str) -> Option<&'static str> {
     Some(match name {
-        "int" | "integer" | "i8" | "i16" | "i32" | "i128" | "isize" => {
-            "the integer types are `u64` and `i64`"
-        }
-        "uint" | "u8" | "u16" | "u32" | "u128" | "usize" | "nat" | "number" => {
-            "the integer types are `u64` and `i64`"
-        }
+        "int" | "integer" | "i8" | "i16" | "i32" | "i128" | "isize" | "uint" | "u8" | "u16"
+        | "u32" | "u128" | "usize" | "nat" | "number" => "the integer types are `u64` and `i64`",
         "f32" | "f64" | "float" | "double" => {
             "there are no floating-point types: use `u64` or `i64` (e.g. in thousandths)"
         }
