@@ -635,6 +635,10 @@ impl<'m> KernelGen<'m> {
     /// shares the lookup with `e` when the whole branch does: `e` becomes a match guard.
     fn entry_if(&self, cond: &Expr, then: &[Stmt], otherwise: &[Stmt]) -> Option<TokenStream> {
         let (map, key, guard) = entry::guarded_membership(cond)?;
+        // The guard is read through the bound entry: it may touch the map only there.
+        if !guard.iter().all(|c| entry::through_entry(c, map, key)) {
+            return None;
+        }
         let reads = any_expr_in(then, |e| entry::reads_entry(e, map, key));
         let mut writes = false;
         visit_nested_stmts(then, &mut |s| writes |= entry::writes_entry(s, map, key));
@@ -659,9 +663,6 @@ impl<'m> KernelGen<'m> {
                         #then
                     } #otherwise
                 });
-            }
-            if !guard.iter().all(|c| entry::through_entry(c, map, key)) {
-                return None;
             }
             let guard = super::expr::conjunction(guard.iter().map(|c| g.value(c)).collect());
             let otherwise = self.stmts(otherwise);
