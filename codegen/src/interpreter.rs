@@ -254,18 +254,8 @@ impl<'m> Interpreter<'m> {
 
     /// Every invariant that is false on the current state, or whose evaluation faults, in
     /// declaration order.
-    pub fn broken_invariants(&self) -> Vec<&'m ir::Invariant> {
-        let ctx = Ctx {
-            machine: self.machine,
-            state: &self.state,
-            pre: &self.state,
-            input: &[],
-        };
-        self.machine
-            .invariants
-            .iter()
-            .filter(|i| ctx.eval_bool(&i.expr, &Scope::Empty) != Ok(true))
-            .collect()
+    pub fn broken_invariants(&self) -> Vec<&ir::Invariant> {
+        broken_invariants(self.machine, &self.state).collect()
     }
 
     /// Runs a transition whose guards held on a copy of the state (decision 4) and returns
@@ -302,18 +292,28 @@ impl<'m> Interpreter<'m> {
 }
 
 fn check_invariants(machine: &Machine, state: &State) -> Result<(), String> {
+    match broken_invariants(machine, state).next() {
+        Some(invariant) => Err(invariant.name.clone()),
+        None => Ok(()),
+    }
+}
+
+/// The invariants that are false on `state`, or whose evaluation faults, in declaration
+/// order.
+fn broken_invariants<'a>(
+    machine: &'a Machine,
+    state: &'a State,
+) -> impl Iterator<Item = &'a ir::Invariant> {
     let ctx = Ctx {
         machine,
         state,
         pre: state,
         input: &[],
     };
-    for invariant in &machine.invariants {
-        if ctx.eval_bool(&invariant.expr, &Scope::Empty) != Ok(true) {
-            return Err(invariant.name.clone());
-        }
-    }
-    Ok(())
+    machine
+        .invariants
+        .iter()
+        .filter(move |invariant| ctx.eval_bool(&invariant.expr, &Scope::Empty) != Ok(true))
 }
 
 fn phase_index(machine: &Machine, name: &str) -> usize {
