@@ -661,10 +661,7 @@ fn conflict(session: &SessionId, input: &InputId, what: &str) -> StoreError {
 mod tests {
     use super::*;
     use crate::executor::RunOutput;
-    use crate::input::RuntimeInput;
-    use crate::store::StoredInput;
     use crate::types::AbandonReason;
-    use std::sync::Arc;
 
     fn sid() -> SessionId {
         SessionId::from("s")
@@ -680,34 +677,10 @@ mod tests {
         store.write(session, version, batch).await
     }
 
+    use crate::testing::store_contract::{committed, staged};
+
     fn accepted(id: &str, seq: u64) -> StoreWrite {
-        StoreWrite::InputAccepted {
-            input: StoredInput {
-                input: Arc::new(RuntimeInput::prompt(id, format!("text {id}"))),
-                seq,
-            },
-        }
-    }
-
-    fn staged(run: u64, ids: &[&str]) -> StoreWrite {
-        StoreWrite::InputsStaged {
-            run: RunId(run),
-            inputs: ids.iter().map(|i| InputId::from(*i)).collect(),
-        }
-    }
-
-    fn committed(run: u64, ids: &[&str]) -> StoreWrite {
-        StoreWrite::RunCommitted {
-            receipt: RunReceipt {
-                run: RunId(run),
-                inputs: ids.iter().map(|i| InputId::from(*i)).collect(),
-                output: RunOutput::text("ok"),
-            },
-            terminal: ids
-                .iter()
-                .map(|i| TerminalRow::consumed(InputId::from(*i)))
-                .collect(),
-        }
+        crate::testing::store_contract::accepted(id, seq, HandlingMode::Queue)
     }
 
     fn phase_of(store: &InMemoryStore, id: &str) -> Option<InputPhase> {

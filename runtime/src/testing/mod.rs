@@ -14,7 +14,7 @@
 //! backend: a backend runs it in its own tests.
 
 mod executor;
-mod store_contract;
+pub(crate) mod store_contract;
 
 pub use executor::{ScriptedExecutor, Step};
 pub use store_contract::check_store;

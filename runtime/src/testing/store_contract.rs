@@ -28,8 +28,9 @@ fn session(name: &str) -> SessionId {
     SessionId::from(format!("store-contract-{name}"))
 }
 
-fn accepted(id: &str, seq: u64, lane: HandlingMode) -> StoreWrite {
-    let input = RuntimeInput::prompt(id, format!("input {id}"));
+/// `InputAccepted` of a prompt `id` in `lane`. (Also the store's own unit tests' fixture.)
+pub(crate) fn accepted(id: &str, seq: u64, lane: HandlingMode) -> StoreWrite {
+    let input = RuntimeInput::prompt(id, format!("text {id}"));
     let input = match lane {
         HandlingMode::Queue => input,
         HandlingMode::Steer => input.steer(),
@@ -46,19 +47,21 @@ fn ids(names: &[&str]) -> Vec<InputId> {
     names.iter().map(|n| InputId::from(*n)).collect()
 }
 
-fn staged(run: u64, names: &[&str]) -> StoreWrite {
+/// `InputsStaged` of `names` for `run`.
+pub(crate) fn staged(run: u64, names: &[&str]) -> StoreWrite {
     StoreWrite::InputsStaged {
         run: RunId(run),
         inputs: ids(names),
     }
 }
 
-fn committed(run: u64, names: &[&str]) -> StoreWrite {
+/// `RunCommitted` of `run`, consuming `names`, with output `ok`.
+pub(crate) fn committed(run: u64, names: &[&str]) -> StoreWrite {
     StoreWrite::RunCommitted {
         receipt: RunReceipt {
             run: RunId(run),
             inputs: ids(names),
-            output: RunOutput::text(format!("run {run}")),
+            output: RunOutput::text("ok"),
         },
         terminal: names
             .iter()
