@@ -14,7 +14,7 @@ use crate::kernel_io::{self, runtime_phase};
 use crate::ledger::Ledger;
 use crate::store::{RunReceipt, RuntimeStore, StoreError, StoreWrite, StoredInput, TerminalRow};
 use crate::store_write::write_batch;
-use crate::types::{AbandonReason, InputId, InputPhase, RunId, SessionId};
+use crate::types::{AbandonReason, InputId, InputPhase, RunId, RuntimePhase, SessionId};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use tokio::sync::mpsc;
@@ -173,6 +173,16 @@ pub(crate) struct Session {
 /// one and the data stays consistent.
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// The phase the store records for kernel phase `p`: a run always returns to Attached and
+/// never outlives the process, so the store keeps Attached while a run is in flight (its
+/// start and end are the run's own writes) and a run costs no lifecycle writes.
+fn stored_phase(p: k::Phase) -> RuntimePhase {
+    match p {
+        k::Phase::Running => RuntimePhase::Attached,
+        p => runtime_phase(p),
+    }
 }
 
 /// What a waiter learns when its input is abandoned for `reason`.
@@ -603,9 +613,9 @@ impl Session {
         }
         if unregistered {
             writes.push(StoreWrite::SessionRemoved);
-        } else if t.from != t.to {
+        } else if stored_phase(t.from) != stored_phase(t.to) {
             writes.push(StoreWrite::Lifecycle {
-                phase: runtime_phase(t.to),
+                phase: stored_phase(t.to),
             });
         }
         writes

@@ -416,6 +416,13 @@ async fn run_case(
     // versions never skipped or repeated one.
     let stored_version = store.session(&s).map_or(0, |r| r.version);
     prop_assert_eq!(stored_version, store.committed_batches() as u64);
+    // The stored phase is the session's, with a run in flight recorded as the Attached it
+    // returns to.
+    let phase = match runtime.runtime_state(&s).await.unwrap().phase {
+        RuntimePhase::Running => RuntimePhase::Attached,
+        phase => phase,
+    };
+    prop_assert_eq!(store.session(&s).and_then(|r| r.phase), Some(phase));
 
     // The store agrees with the kernel about every input both remember: no write was lost
     // or applied twice, whatever the injected faults.

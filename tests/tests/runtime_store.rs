@@ -332,14 +332,19 @@ async fn staged_rows_are_written_before_the_executor_runs() {
         (row.phase, row.attempts, row.run),
         (InputPhase::Staged, 1, Some(run))
     );
+    // A run in flight is its staged rows; the stored phase stays the one it returns to.
     assert_eq!(
         store.session(&s).unwrap().phase,
-        Some(RuntimePhase::Running)
+        Some(RuntimePhase::Attached)
     );
+    let batches = store.committed_batches();
     exec.release(1);
     assert!(is_completed(&outcome(a).await));
     let row = store.input(&s, &iid("a")).unwrap();
     assert_eq!(row.phase, InputPhase::Consumed);
+    // The commit was one batch, with no lifecycle write for leaving Running.
+    assert_eq!(store.committed_batches(), batches + 1);
+    assert_eq!(store.writes_of(WriteKind::Lifecycle), 2);
 }
 
 #[tokio::test]

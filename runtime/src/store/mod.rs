@@ -156,7 +156,8 @@ pub enum StoreWrite {
         /// One row per durable input that ended.
         rows: Vec<TerminalRow>,
     },
-    /// The session's kernel phase changed.
+    /// The session's phase changed (starting or ending a run is not a change: see
+    /// [`StoredSession::phase`]).
     Lifecycle {
         /// The phase the session is in now.
         phase: RuntimePhase,
@@ -250,7 +251,9 @@ pub struct StoredSession {
     /// The highest run ever staged (`InputsStaged`, written for every run, also one with
     /// no durable contributor), so that run ids can go on increasing.
     pub last_run: Option<RunId>,
-    /// Last written lifecycle phase; `None` if none was written yet.
+    /// Last written lifecycle phase; `None` if none was written yet. Never `Running`: the
+    /// runtime records a session with a run in flight as `Attached`, the phase every run
+    /// returns to, and the run itself by its staged rows.
     pub phase: Option<RuntimePhase>,
     /// Every stored input, terminal ones included, in admission order. Inputs the kernel
     /// forgot (evicted past the remembered window, or reset) are no longer stored.
