@@ -303,9 +303,12 @@ pub enum InputRejection {
     #[error("an operation cannot have derived durability")]
     DerivedOperation,
     /// The session still remembers an input with this id (see
-    /// `RuntimeOptions::remembered_inputs`).
-    #[error("an input with this id already exists in the session")]
-    DuplicateId,
+    /// `RuntimeOptions::remembered_inputs`); `input_state(id)` shows it.
+    #[error("input {id} already exists in the session")]
+    DuplicateId {
+        /// The id of the input being accepted, which the earlier one holds.
+        id: InputId,
+    },
 }
 
 #[cfg(test)]

@@ -108,9 +108,13 @@ pub(crate) fn phase_error(session: &SessionId, rejection: &k::Rejection) -> Runt
     }
 }
 
-/// The error for a rejected `Accept`: the session's phase, or the first failing guard of
-/// the candidate that admits new inputs.
-pub(crate) fn accept_error(session: &SessionId, rejection: &k::Rejection) -> RuntimeError {
+/// The error for a rejected `Accept` of `input`: the session's phase, or the first failing
+/// guard of the candidate that admits new inputs.
+pub(crate) fn accept_error(
+    session: &SessionId,
+    input: &RuntimeInput,
+    rejection: &k::Rejection,
+) -> RuntimeError {
     let k::RejectReason::GuardsFailed(failed) = &rejection.reason else {
         return phase_error(session, rejection);
     };
@@ -121,7 +125,9 @@ pub(crate) fn accept_error(session: &SessionId, rejection: &k::Rejection) -> Run
     let rejection_kind = match guard {
         Some("has_id") => InputRejection::EmptyId,
         Some("key_not_empty") => InputRejection::EmptyIdempotencyKey,
-        Some("fresh_id") => InputRejection::DuplicateId,
+        Some("fresh_id") => InputRejection::DuplicateId {
+            id: input.header.id.clone(),
+        },
         Some("not_retiring") => return RuntimeError::Retiring(session.clone()),
         Some("prompt_not_derived") => InputRejection::DerivedPrompt,
         Some("operation_not_derived") => InputRejection::DerivedOperation,

@@ -324,7 +324,7 @@ impl Registry {
         }
         let step = match result {
             Ok(Ok(step)) => step,
-            Ok(Err(rejection)) => return Err(kernel_io::accept_error(id, &rejection)),
+            Ok(Err(rejection)) => return Err(kernel_io::accept_error(id, &input, &rejection)),
             Err(e) => return Err(e),
         };
         // Waiters are registered before the gate is released, so the loop (which needs the

@@ -256,7 +256,14 @@ async fn rejected_inputs_leave_no_trace() {
 
     // A duplicate id is refused and does not disturb the original.
     let err = runtime.accept(&s, msg("r1")).await.unwrap_err();
-    assert_eq!(err, RuntimeError::Rejected(InputRejection::DuplicateId));
+    assert_eq!(
+        err,
+        RuntimeError::Rejected(InputRejection::DuplicateId { id: iid("r1") })
+    );
+    assert_eq!(
+        err.to_string(),
+        "input r1 already exists in the session"
+    );
     let state = runtime.input_state(&s, &iid("r1")).await.unwrap().unwrap();
     assert_eq!(state.phase, InputPhase::Consumed);
     assert_eq!(exec.calls(), 1);

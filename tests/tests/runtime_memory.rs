@@ -79,7 +79,10 @@ async fn a_forgotten_id_and_key_can_be_used_again_and_a_remembered_key_still_ded
     run(&runtime, &s, prompt("c")).await;
     // "a" is still remembered: its id is a duplicate and its key deduplicates.
     let dup = runtime.accept(&s, prompt("a")).await.unwrap_err();
-    assert_eq!(dup, RuntimeError::Rejected(InputRejection::DuplicateId));
+    assert_eq!(
+        dup,
+        RuntimeError::Rejected(InputRejection::DuplicateId { id: iid("a") })
+    );
     let same = runtime
         .accept(&s, prompt("a2").with_key("ka"))
         .await

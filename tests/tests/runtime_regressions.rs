@@ -85,7 +85,7 @@ async fn c1_dropped_accept() {
             assert_eq!(carried, vec![msg("a")], "a ran once, with its body");
             assert_eq!(
                 runtime.accept(&s, msg("a")).await.unwrap_err(),
-                RuntimeError::Rejected(InputRejection::DuplicateId),
+                RuntimeError::Rejected(InputRejection::DuplicateId { id: a.clone() }),
                 "a was accepted, so its id is taken"
             );
         }

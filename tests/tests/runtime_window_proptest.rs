@@ -53,7 +53,7 @@ fn bad(e: &RuntimeError) -> bool {
     match e {
         RuntimeError::Store(StoreError::Unavailable(_)) => false,
         RuntimeError::Store(_) => true,
-        RuntimeError::Rejected(InputRejection::DuplicateId) => false,
+        RuntimeError::Rejected(InputRejection::DuplicateId { .. }) => false,
         RuntimeError::Rejected(_) => true,
         _ => false,
     }
