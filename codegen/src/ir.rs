@@ -15,6 +15,8 @@ pub struct Spec {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Machine {
     pub name: String,
+    /// Where the name is written, for messages about the machine as a whole.
+    pub name_span: crate::ast::Span,
     pub doc: Vec<String>,
     pub newtypes: Vec<Newtype>,
     pub enums: Vec<Enum>,

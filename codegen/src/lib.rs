@@ -29,6 +29,9 @@ pub struct Output {
 pub struct MachineOutput {
     /// The machine's name as written (`Download`).
     pub name: String,
+    /// Where that name is in the spec: line and column, from 1 (the column in characters).
+    pub line: usize,
+    pub column: usize,
     /// The Rust module name (`download`).
     pub module: String,
     /// The module's body: a formatted Rust file, used as `mod download;`.
@@ -57,6 +60,16 @@ pub fn check(source: &str, path: &str) -> Result<(ir::Spec, Diagnostics), Diagno
     }
 }
 
+/// The line and column (from 1; the column in characters) of byte `offset` of `source`.
+fn line_col(source: &str, offset: usize) -> (usize, usize) {
+    let before = &source[..offset.min(source.len())];
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    (
+        before.matches('\n').count() + 1,
+        before[line_start..].chars().count() + 1,
+    )
+}
+
 /// Generates the Rust module and Markdown reference of every machine in `source`.
 ///
 /// `path` names the spec in diagnostics and in the generated header; pass it relative to
@@ -66,11 +79,16 @@ pub fn generate(source: &str, path: &str) -> Result<Output, Diagnostics> {
     let machines = spec
         .machines
         .iter()
-        .map(|m| MachineOutput {
-            name: m.name.clone(),
-            module: rust::module_name(&m.name),
-            rust: rust::generate(m, path),
-            markdown: markdown::generate(m, path),
+        .map(|m| {
+            let (line, column) = line_col(source, m.name_span.start);
+            MachineOutput {
+                name: m.name.clone(),
+                line,
+                column,
+                module: rust::module_name(&m.name),
+                rust: rust::generate(m, path),
+                markdown: markdown::generate(m, path),
+            }
         })
         .collect();
     Ok(Output { machines, warnings })

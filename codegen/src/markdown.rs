@@ -477,6 +477,7 @@ mod tests {
         let flag = e(ExprKind::SelfField("open".into()), Ty::Bool);
         Machine {
             name: "Door".into(),
+            name_span: Default::default(),
             doc: vec!["A door.".into(), "".into(), "With a | pipe.".into()],
             newtypes: vec![Newtype {
                 name: "Label".into(),

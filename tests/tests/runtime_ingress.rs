@@ -260,10 +260,7 @@ async fn rejected_inputs_leave_no_trace() {
         err,
         RuntimeError::Rejected(InputRejection::DuplicateId { id: iid("r1") })
     );
-    assert_eq!(
-        err.to_string(),
-        "input r1 already exists in the session"
-    );
+    assert_eq!(err.to_string(), "input r1 already exists in the session");
     let state = runtime.input_state(&s, &iid("r1")).await.unwrap().unwrap();
     assert_eq!(state.phase, InputPhase::Consumed);
     assert_eq!(exec.calls(), 1);

@@ -28,11 +28,14 @@ pub enum Error {
     },
     /// Some specs have errors; their diagnostics have already been printed.
     Diagnostics { specs: usize },
-    /// Two machines would be generated into the same module file.
+    /// A machine would be generated into the module file of another machine. `at` is where
+    /// its name is written (`spec/b.machine:4:9`), `first` where the other's is. (`mod.rs`
+    /// cannot clash: the checker refuses `Mod`, since `mod` is a keyword.)
     ModuleClash {
         module: String,
+        machine: String,
+        at: String,
         first: String,
-        second: String,
     },
     /// `gen --check` found files that differ from what `gen` would write.
     OutOfDate { files: usize },
@@ -80,11 +83,12 @@ impl fmt::Display for Error {
             }
             Error::ModuleClash {
                 module,
+                machine,
+                at,
                 first,
-                second,
             } => write!(
                 f,
-                "machines in {first} and {second} both generate module `{module}`; rename one"
+                "{at}: machine `{machine}` generates module `{module}`, as does the machine at {first}; rename one"
             ),
             Error::OutOfDate { files: 1 } => {
                 write!(f, "1 generated file is out of date; run `cargo xtask gen`")

@@ -62,7 +62,8 @@ pub fn plan(root: &Path) -> Result<Plan, Error> {
     let mut plan = Plan::default();
     let mut failed = 0;
     for corpus in &CORPORA {
-        // Module name -> the spec that produced it, to catch two machines sharing a file.
+        // Module name -> where the machine that produced it is written, to catch two
+        // machines sharing a file.
         let mut modules: BTreeMap<String, String> = BTreeMap::new();
         for spec in spec_files(root, corpus.specs)? {
             let source = read_spec(&root.join(&spec))?;
@@ -78,18 +79,13 @@ pub fn plan(root: &Path) -> Result<Plan, Error> {
                 emit(&output.warnings);
             }
             for machine in output.machines {
-                if machine.module == "mod" {
+                let at = format!("{spec}:{}:{}", machine.line, machine.column);
+                if let Some(first) = modules.insert(machine.module.clone(), at.clone()) {
                     return Err(Error::ModuleClash {
                         module: machine.module,
-                        first: spec.clone(),
-                        second: format!("{}/mod.rs", corpus.rust),
-                    });
-                }
-                if let Some(first) = modules.insert(machine.module.clone(), spec.clone()) {
-                    return Err(Error::ModuleClash {
-                        module: machine.module,
+                        machine: machine.name,
+                        at,
                         first,
-                        second: spec,
                     });
                 }
                 plan.files.push(GeneratedFile {

@@ -270,6 +270,27 @@ fn a_spec_with_errors_is_rendered_and_nothing_is_written() {
 }
 
 #[test]
+fn two_machines_generating_one_module_are_refused_with_where_both_are() {
+    let ws = Workspace::new();
+    // `Download` again: the module `download` is already spec/download.machine's.
+    ws.write(
+        "spec/again.machine",
+        "// A second download.\nmachine  Download {\n    phases { A }\n    initial A;\n    state {}\n}\n",
+    );
+    let run = ws.run(&["gen"]);
+    assert_eq!(run.code, 1, "{run:?}");
+    // Specs are read in name order, so the clash is found at download.machine.
+    assert!(
+        run.stderr.contains(
+            "spec/download.machine:2:9: machine `Download` generates module `download`, \
+             as does the machine at spec/again.machine:2:10; rename one"
+        ),
+        "{run:?}"
+    );
+    assert!(!ws.path("runtime/src/generated").exists());
+}
+
+#[test]
 fn gen_one_spec_to_one_file() {
     let ws = Workspace::new();
     let run = ws.run(&["gen", "spec/download.machine", "--out", "out/all.rs"]);

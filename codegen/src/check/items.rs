@@ -56,6 +56,7 @@ impl Checker<'_> {
 
         Some(ir::Machine {
             name: m.name.name.clone(),
+            name_span: m.name.span,
             doc: m.doc.clone(),
             newtypes,
             enums,

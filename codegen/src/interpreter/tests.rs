@@ -225,6 +225,7 @@ fn download_ir() -> Machine {
 
     Machine {
         name: "Download".into(),
+        name_span: Default::default(),
         doc: vec![],
         newtypes: vec![
             Newtype {
@@ -769,6 +770,7 @@ fn ledger_ir() -> Machine {
 
     Machine {
         name: "Ledger".into(),
+        name_span: Default::default(),
         doc: vec![],
         newtypes: vec![],
         enums: vec![Enum {
@@ -1227,6 +1229,7 @@ fn value_order_matches_rust() {
 fn map_keys_use_their_string_form() {
     let machine = Machine {
         name: "Keys".into(),
+        name_span: Default::default(),
         doc: vec![],
         newtypes: vec![Newtype {
             name: "Flag".into(),
