@@ -29,8 +29,12 @@ pub enum TerminationReason {
     Destroyed,
     /// `unregister_session` removed the session.
     Unregistered,
-    /// The runtime (or the session's registry) was dropped without resolving the waiter.
+    /// The runtime was dropped (every handle to it), or the waiter's handle outlived what
+    /// it waited on.
     Dropped,
+    /// `SessionRuntime::shutdown` ended the runtime. The input itself did not end: a
+    /// durable store still holds it as it was.
+    Shutdown,
 }
 
 display_as_debug!(TerminationReason);

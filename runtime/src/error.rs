@@ -49,6 +49,9 @@ pub enum RuntimeError {
     /// instead of panicking.
     #[error("kernel refused {0}")]
     Kernel(String),
+    /// `SessionRuntime::shutdown` was called: the runtime takes no more calls.
+    #[error("the runtime is shut down")]
+    ShutDown,
     /// A mutating operation was called outside a tokio runtime (or while it shut down): it
     /// needs one to finish on its own task if the caller stops waiting. Nothing happened,
     /// unless the runtime shut down while the operation was already waiting on its own

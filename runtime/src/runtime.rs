@@ -1,7 +1,7 @@
 //! `SessionRuntime`: many sessions, each with its kernel, gate, loop and waiters.
 //! Registration, ingress and queries live here; control operations in `control.rs`.
 
-use crate::completion::CompletionHandle;
+use crate::completion::{CompletionHandle, TerminationReason};
 use crate::error::{RuntimeError, RuntimeResult};
 use crate::events::{EventBus, RuntimeEvent};
 use crate::executor::Executor;
@@ -17,6 +17,7 @@ use crate::types::{AbandonReason, InputId, InputPhase, RunId, RuntimePhase, Sess
 use foldhash::HashMap;
 use serde::{Deserialize, Serialize};
 use std::num::NonZeroU64;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 use std::task::Poll;
 use tokio::sync::broadcast;
@@ -124,6 +125,11 @@ pub(crate) struct Registry {
     sessions: RwLock<HashMap<SessionId, Arc<Session>>>,
     pub(crate) shared: Shared,
     options: RuntimeOptions,
+    /// Set by `shutdown` before it visits the sessions: no session is found or created
+    /// after it.
+    closed: AtomicBool,
+    /// Concurrent `shutdown` calls share one.
+    shutdown: tokio::sync::OnceCell<()>,
 }
 
 impl Registry {
@@ -135,18 +141,64 @@ impl Registry {
                 events: EventBus::default(),
             },
             options,
+            closed: AtomicBool::new(false),
+            shutdown: tokio::sync::OnceCell::new(),
         }
     }
 
+    /// The session, unless the runtime shut down.
     fn lookup(&self, id: &SessionId) -> Option<Arc<Session>> {
+        if self.closed.load(Ordering::SeqCst) {
+            return None;
+        }
         let sessions = self.sessions.read().unwrap_or_else(|p| p.into_inner());
         sessions.get(id).cloned()
     }
 
     /// The session, if registered.
     pub(crate) fn session(&self, id: &SessionId) -> RuntimeResult<Arc<Session>> {
-        self.lookup(id)
-            .ok_or_else(|| RuntimeError::UnknownSession(id.clone()))
+        self.lookup(id).ok_or_else(|| {
+            if self.closed.load(Ordering::SeqCst) {
+                RuntimeError::ShutDown
+            } else {
+                RuntimeError::UnknownSession(id.clone())
+            }
+        })
+    }
+
+    /// The ids of the registered sessions (destroyed ones included), in no set order.
+    pub(crate) fn session_ids(&self) -> Vec<SessionId> {
+        if self.closed.load(Ordering::SeqCst) {
+            return Vec::new();
+        }
+        let sessions = self.sessions.read().unwrap_or_else(|p| p.into_inner());
+        sessions.keys().cloned().collect()
+    }
+
+    /// Ends every session's work in this process (see `SessionRuntime::shutdown`).
+    async fn shutdown(&self) {
+        self.shutdown
+            .get_or_init(|| async {
+                // Before the sessions are listed: a registration that inserts a session
+                // after the listing finds the flag set (it checks it after inserting).
+                self.closed.store(true, Ordering::SeqCst);
+                let sessions: Vec<Arc<Session>> = {
+                    let sessions = self.sessions.read().unwrap_or_else(|p| p.into_inner());
+                    sessions.values().cloned().collect()
+                };
+                let mut attachments = Vec::new();
+                for session in sessions {
+                    // The gate: an operation already under way finishes (or rolls back)
+                    // first, and every later one is refused.
+                    let _gate = session.gate.lock().await;
+                    attachments.extend(session.shut_down(TerminationReason::Shutdown));
+                }
+                // Consumer code, after every gate is released.
+                for attachment in attachments {
+                    attachment.executor.stop().await;
+                }
+            })
+            .await;
     }
 
     pub(crate) fn remove(&self, id: &SessionId, session: &Arc<Session>) {
@@ -173,6 +225,11 @@ impl Registry {
                 }
             };
             let gate = session.gate.lock().await;
+            if self.closed.load(Ordering::SeqCst) {
+                // Inserted after `shutdown` listed the sessions, which it never visits.
+                session.shut_down(TerminationReason::Shutdown);
+                return Err(RuntimeError::ShutDown);
+            }
             // The registration that inserted this entry failed its store write and took the
             // entry out while we waited: start over rather than register an orphan.
             if !self.lookup(&id).is_some_and(|s| Arc::ptr_eq(&s, &session)) {
@@ -375,14 +432,17 @@ impl Registry {
     ) -> RuntimeResult<T> {
         let session = self.session(id)?;
         if let Some(_gate) = session.gate.try_lock() {
+            session.ensure_not_shut()?;
             return read(&session);
         }
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {
             let _gate = session.gate.lock().await;
+            session.ensure_not_shut()?;
             return read(&session);
         };
         let waiting = runtime.spawn(async move {
             let _gate = session.gate.lock().await;
+            session.ensure_not_shut()?;
             read(&session)
         });
         match waiting.await {
@@ -463,12 +523,21 @@ impl Registry {
 }
 
 impl Drop for Registry {
-    /// Detaches every loop: each exits when it next parks (or after its executor call),
-    /// releasing its session; waiters still pending then resolve as `Dropped`.
+    /// What `shutdown` does, without waiting: every waiter still pending resolves as
+    /// `Dropped` now, every loop is detached (it exits when it next parks, or after its
+    /// executor call), and each attached executor's stop hook runs on a task of its own
+    /// (when dropped inside a tokio runtime; outside one it is not called). No operation
+    /// can be in flight: each holds a handle to the runtime.
     fn drop(&mut self) {
+        let runtime = tokio::runtime::Handle::try_current().ok();
         let sessions = self.sessions.get_mut().unwrap_or_else(|p| p.into_inner());
         for session in sessions.values() {
-            session.detach_loop();
+            let Some(attachment) = session.shut_down(TerminationReason::Dropped) else {
+                continue;
+            };
+            if let Some(runtime) = &runtime {
+                runtime.spawn(async move { attachment.executor.stop().await });
+            }
         }
     }
 }
@@ -576,6 +645,40 @@ impl SessionRuntime {
         SessionRuntime {
             inner: Arc::new(Registry::new(store, options)),
         }
+    }
+
+    /// Ends the runtime's work in this process, for a graceful exit. An operation already
+    /// under way on a session finishes first; then every waiter still pending resolves as
+    /// `RuntimeTerminated { Shutdown }`, every loop is detached, and each attached
+    /// executor's stop hook runs once (awaited here). A run in flight is not waited for:
+    /// its executor call goes on until it returns (the stop hook should end it), and its
+    /// result is then dropped. Nothing is written to the store, so a durable store keeps
+    /// every queued and staged input as it was. Every later call is `ShutDown`;
+    /// concurrent calls share one shutdown. Dropping every handle does the same without
+    /// waiting (waiters see `Dropped`).
+    pub async fn shutdown(&self) {
+        let inner = self.inner.clone();
+        // Not `detached`: it cannot fail, and outside a tokio runtime it still runs here.
+        match tokio::runtime::Handle::try_current() {
+            Ok(runtime) => {
+                // On its own task, so that a caller who stops waiting cannot leave some
+                // sessions shut down and others not.
+                let task = runtime.spawn(async move { inner.shutdown().await });
+                if let Err(e) = task.await
+                    && e.is_panic()
+                {
+                    // A stop hook panicked: the caller sees it, as from `stop`.
+                    std::panic::resume_unwind(e.into_panic());
+                }
+            }
+            Err(_) => inner.shutdown().await,
+        }
+    }
+
+    /// The ids of the registered sessions, destroyed ones included, in no set order;
+    /// empty after `shutdown`.
+    pub fn sessions(&self) -> Vec<SessionId> {
+        self.inner.session_ids()
     }
 
     /// Events of every session: inputs accepted, runs started and finished, inputs terminal.

@@ -167,6 +167,8 @@ pub(crate) struct Session {
     pub closing: AtomicBool,
     /// Concurrent unregister calls share this one result.
     pub unregistered: tokio::sync::OnceCell<ControlReport>,
+    /// The runtime shut down (or was dropped): every later step is refused.
+    shut: AtomicBool,
 }
 
 /// Locks a std mutex; a poisoned lock is still used, since nothing panics while holding
@@ -223,6 +225,7 @@ impl Session {
             attached_epoch: AtomicU64::new(0),
             closing: AtomicBool::new(false),
             unregistered: tokio::sync::OnceCell::new(),
+            shut: AtomicBool::new(false),
         }
     }
 
@@ -294,11 +297,6 @@ impl Session {
         let mut attachment = lock(&self.attachment);
         self.attached_epoch.store(0, Ordering::Release);
         attachment.take()
-    }
-
-    /// Drops the attachment without asking the kernel: the runtime itself is going away.
-    pub fn detach_loop(&self) {
-        self.detach();
     }
 
     pub fn wake(&self) {
@@ -376,6 +374,27 @@ impl Session {
         }
     }
 
+    /// Ends the session's work in this process without a kernel transition or a store write
+    /// (runtime shutdown or drop): later steps are refused, the loop is detached and every
+    /// waiter is told `reason`. Returns the detached attachment, whose executor's stop hook
+    /// the caller runs. Called with the gate held, or from `Drop` (where no operation can
+    /// be in flight).
+    pub fn shut_down(&self, reason: TerminationReason) -> Option<Attachment> {
+        self.shut.store(true, Ordering::Release);
+        let attachment = self.detach();
+        self.terminate_waiters(reason);
+        attachment
+    }
+
+    /// `ShutDown` once the runtime shut down.
+    pub fn ensure_not_shut(&self) -> RuntimeResult<()> {
+        if self.shut.load(Ordering::Acquire) {
+            Err(RuntimeError::ShutDown)
+        } else {
+            Ok(())
+        }
+    }
+
     /// Resolves every remaining waiter (used when the session leaves the runtime).
     pub fn terminate_waiters(&self, reason: TerminationReason) -> usize {
         lock(&self.core)
@@ -392,6 +411,7 @@ impl Session {
         input: k::Input,
         ctx: StepContext<'_>,
     ) -> RuntimeResult<Result<Step, k::Rejection>> {
+        self.ensure_not_shut()?;
         let prepared = {
             let mut core = lock(&self.core);
             let transition = match core.kernel.apply(input) {

@@ -8,6 +8,7 @@ use async_trait::async_trait;
 use std::collections::{HashSet, VecDeque};
 use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
 use tokio::sync::Notify;
 
 /// What one `apply` call does.
@@ -206,30 +207,50 @@ impl ScriptedExecutor {
         self.state().blocked
     }
 
-    /// Waits until at least `n` calls were made.
+    /// How long the `wait_for_*` methods wait before they panic: a test still waiting
+    /// after this long is stuck (a wrong count, a run that never comes), not slow.
+    pub const WAIT_LIMIT: Duration = Duration::from_secs(10);
+
+    /// Waits until at least `n` calls were made. Panics after `WAIT_LIMIT`.
     pub async fn wait_for_calls(&self, n: usize) {
-        self.wait_until(|s| s.seen.len() >= n).await;
+        self.wait_until(&format!("{n} calls"), |s| s.seen.len() >= n)
+            .await;
     }
 
-    /// Waits until at least `n` calls are parked at a block point.
+    /// Waits until at least `n` calls are parked at a block point. Panics after
+    /// `WAIT_LIMIT`.
     pub async fn wait_for_blocked(&self, n: usize) {
-        self.wait_until(|s| s.blocked >= n).await;
+        self.wait_until(&format!("{n} blocked calls"), |s| s.blocked >= n)
+            .await;
     }
 
-    /// Waits until `stop` was called at least `n` times.
+    /// Waits until `stop` was called at least `n` times. Panics after `WAIT_LIMIT`.
     pub async fn wait_for_stops(&self, n: usize) {
-        self.wait_until(|s| s.stop_calls >= n).await;
+        self.wait_until(&format!("{n} stop calls"), |s| s.stop_calls >= n)
+            .await;
     }
 
-    async fn wait_until(&self, done: impl Fn(&State) -> bool) {
-        loop {
-            // Created before the check: `notify_waiters` reaches a `Notified` from creation on,
-            // so a change between the check and the await is not missed.
-            let notified = self.shared.changed.notified();
-            if done(&self.state()) {
-                return;
+    async fn wait_until(&self, what: &str, done: impl Fn(&State) -> bool) {
+        let waiting = async {
+            loop {
+                // Created before the check: `notify_waiters` reaches a `Notified` from
+                // creation on, so a change between the check and the await is not missed.
+                let notified = self.shared.changed.notified();
+                if done(&self.state()) {
+                    return;
+                }
+                notified.await;
             }
-            notified.await;
+        };
+        if tokio::time::timeout(Self::WAIT_LIMIT, waiting).await.is_err() {
+            let state = self.state();
+            panic!(
+                "ScriptedExecutor: waited {:?} for {what}; there were {} calls, {} blocked, {} stop calls",
+                Self::WAIT_LIMIT,
+                state.seen.len(),
+                state.blocked,
+                state.stop_calls
+            );
         }
     }
 
@@ -375,6 +396,14 @@ mod tests {
         tokio::time::timeout(Duration::from_secs(5), f)
             .await
             .expect("did not finish in time")
+    }
+
+    #[tokio::test(start_paused = true)]
+    #[should_panic(
+        expected = "ScriptedExecutor: waited 10s for 2 calls; there were 0 calls, 0 blocked, 0 stop calls"
+    )]
+    async fn a_wait_that_never_ends_panics_with_the_counts() {
+        ScriptedExecutor::new().wait_for_calls(2).await;
     }
 
     #[tokio::test]

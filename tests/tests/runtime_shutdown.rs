@@ -1,0 +1,174 @@
+//! Ending a whole runtime: `shutdown`, and dropping every handle. Both tell every waiter
+//! at once (even with a run in flight), call each attached executor's stop hook, and
+//! write nothing, so a durable store keeps the work as it was.
+
+mod support;
+
+use std::sync::Arc;
+use support::*;
+use suricate_runtime::testing::*;
+use suricate_runtime::*;
+
+/// An executor that ignores its stop hook (only counts it): a run ends only when the test
+/// says so, which shows that nothing waits for it.
+#[derive(Clone, Default)]
+struct Stubborn {
+    release: Arc<tokio::sync::Notify>,
+    started: Arc<tokio::sync::Notify>,
+    stops: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+#[async_trait]
+impl Executor for Stubborn {
+    async fn apply(&self, _run: RunPrimitive) -> Result<RunOutput, ExecutorError> {
+        self.started.notify_one();
+        self.release.notified().await;
+        Ok(RunOutput::default())
+    }
+
+    async fn stop(&self) {
+        self.stops.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+impl Stubborn {
+    fn stops(&self) -> usize {
+        self.stops.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+/// Session `s` with a run in flight (`a`) that only the test can end, and a queued input
+/// (`b`) behind it.
+async fn busy(
+    runtime: &SessionRuntime,
+    s: &SessionId,
+) -> (Stubborn, CompletionHandle, CompletionHandle) {
+    let exec = Stubborn::default();
+    runtime.ensure_executor(s, Arc::new(exec.clone())).await.unwrap();
+    let a = accept(runtime, s, prompt("a")).await;
+    within(exec.started.notified()).await;
+    let b = accept(runtime, s, prompt("b")).await;
+    (exec, a, b)
+}
+
+#[tokio::test]
+async fn shutdown_tells_every_waiter_at_once_and_writes_nothing() {
+    let (runtime, store) = runtime_with_store();
+    let (s, idle, waiting) = (sid("s"), sid("idle"), sid("waiting"));
+    let (exec, a, b) = busy(&runtime, &s).await;
+    // Attached with nothing to do, and registered with an input but no executor.
+    let idle_exec = attach(&runtime, &idle).await;
+    runtime.register_session(&waiting).await.unwrap();
+    let queued = accept(&runtime, &waiting, prompt("q")).await;
+    let batches = store.committed_batches();
+
+    within(runtime.shutdown()).await;
+
+    // The run in flight was not waited for: its executor call has not returned.
+    for handle in [a, b, queued] {
+        assert_eq!(outcome(handle).await, terminated(TerminationReason::Shutdown));
+    }
+    assert_eq!((exec.stops(), idle_exec.stop_calls()), (1, 1));
+    // Nothing was written: the store still has the run's input staged and the rest queued.
+    assert_eq!(store.committed_batches(), batches);
+    let phase_of = |s: &SessionId, id: &str| store.input(s, &iid(id)).map(|r| r.phase);
+    assert_eq!(phase_of(&s, "a"), Some(InputPhase::Staged));
+    assert_eq!(phase_of(&s, "b"), Some(InputPhase::Queued));
+    assert_eq!(phase_of(&waiting, "q"), Some(InputPhase::Queued));
+
+    // Every later call is refused.
+    assert_eq!(
+        runtime.accept(&s, prompt("c")).await.unwrap_err(),
+        RuntimeError::ShutDown
+    );
+    assert_eq!(
+        runtime.register_session(&sid("new")).await.unwrap_err(),
+        RuntimeError::ShutDown
+    );
+    assert_eq!(
+        runtime.runtime_state(&idle).await.unwrap_err(),
+        RuntimeError::ShutDown
+    );
+    assert_eq!(runtime.stop(&s).await.unwrap_err(), RuntimeError::ShutDown);
+    assert!(!runtime.contains_session(&s));
+    assert!(runtime.sessions().is_empty());
+
+    // The run ends after all; its result is dropped, not committed.
+    exec.release.notify_one();
+    settle().await;
+    assert_eq!(store.committed_batches(), batches);
+    assert_eq!(phase_of(&s, "a"), Some(InputPhase::Staged));
+    // A second shutdown finds nothing left to do.
+    within(runtime.shutdown()).await;
+    assert_eq!(exec.stops(), 1);
+}
+
+#[tokio::test]
+async fn dropping_the_runtime_tells_waiters_at_once_and_stops_executors() {
+    let (runtime, store) = runtime_with_store();
+    let s = sid("s");
+    let (exec, a, b) = busy(&runtime, &s).await;
+    let batches = store.committed_batches();
+
+    drop(runtime);
+
+    // At once, although the executor call has not returned.
+    assert_eq!(outcome(a).await, terminated(TerminationReason::Dropped));
+    assert_eq!(outcome(b).await, terminated(TerminationReason::Dropped));
+    // The stop hook runs on a task of its own.
+    eventually("the stop hook ran", || async { exec.stops() == 1 }).await;
+    exec.release.notify_one();
+    settle().await;
+    assert_eq!(store.committed_batches(), batches);
+    assert_eq!(exec.stops(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_racing_accepts_and_registrations_leaves_no_waiter_behind() {
+    let runtime = Arc::new(SessionRuntime::new());
+    let sessions: Vec<SessionId> = (0..4).map(|i| sid(&format!("s{i}"))).collect();
+    for s in &sessions {
+        let exec = attach(&runtime, s).await;
+        exec.push_all((0..1000).map(|_| Step::Echo));
+    }
+    let mut clients = Vec::new();
+    for (n, s) in sessions.iter().enumerate() {
+        let (runtime, s) = (runtime.clone(), s.clone());
+        clients.push(tokio::spawn(async move {
+            let mut handles = Vec::new();
+            for i in 0.. {
+                // Sessions that do not exist yet race `shutdown` too.
+                if i % 10 == 0 {
+                    match runtime.register_session(&sid(&format!("late{n}-{i}"))).await {
+                        Ok(_) | Err(RuntimeError::ShutDown) => {}
+                        Err(e) => panic!("register: {e}"),
+                    }
+                }
+                match runtime.accept(&s, prompt(&format!("p{i}"))).await {
+                    Ok(acceptance) => handles.extend(acceptance.completion),
+                    Err(RuntimeError::ShutDown) => break,
+                    Err(e) => panic!("accept: {e}"),
+                }
+                tokio::task::yield_now().await;
+            }
+            handles
+        }));
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    within(runtime.shutdown()).await;
+    let mut outcomes = 0;
+    for client in clients {
+        for handle in within(client).await.unwrap() {
+            match outcome(handle).await {
+                CompletionOutcome::Completed(_) => {}
+                CompletionOutcome::RuntimeTerminated {
+                    reason: TerminationReason::Shutdown,
+                } => {}
+                other => panic!("unexpected outcome {other:?}"),
+            }
+            outcomes += 1;
+        }
+    }
+    assert!(outcomes > 0, "the clients accepted something before the shutdown");
+    assert!(runtime.sessions().is_empty());
+}
