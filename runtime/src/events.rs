@@ -6,7 +6,7 @@
 //! and the kernel remain the truth.
 
 use crate::types::{
-    AbandonReason, InputId, InputKind, InputPhase, RunId, SessionId, display_as_debug,
+    AbandonReason, InputId, InputKind, InputPhase, RunId, RuntimePhase, SessionId, display_as_debug,
 };
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -45,12 +45,15 @@ pub enum EventKind {
         /// Its contributors, in selection order, durable or not.
         inputs: Vec<InputId>,
     },
-    /// A run ended; for `Committed` its contributors are consumed.
+    /// A run ended; for `Committed` its contributors are consumed. Published after the
+    /// `InputTerminal` events of the inputs it ended.
     RunFinished {
         /// The run, as `RunStarted` named it.
         run: RunId,
         /// How it ended.
         outcome: RunOutcomeKind,
+        /// For `Failed`: the executor's error, or why the commit could not be recorded.
+        error: Option<String>,
     },
     /// An input reached a terminal phase (Consumed or Abandoned with a reason).
     InputTerminal {
@@ -60,6 +63,14 @@ pub enum EventKind {
         phase: InputPhase,
         /// Why it was abandoned; `None` when it was consumed.
         reason: Option<AbandonReason>,
+    },
+    /// The session's phase changed (registered, attached, stopped, retired, ...), after
+    /// the step's other events. A run starting or ending is not a phase change here
+    /// (`RunStarted` and `RunFinished` report it): as in the store, a session with a run in
+    /// flight counts as `Attached`, the phase every run returns to.
+    PhaseChanged {
+        /// The phase it is in now; never `Running`.
+        phase: RuntimePhase,
     },
 }
 
@@ -165,6 +176,7 @@ mod tests {
             EventKind::RunFinished {
                 run: RunId(1),
                 outcome: RunOutcomeKind::Committed,
+                error: None,
             },
         );
         for rx in [&mut a, &mut b] {

@@ -33,6 +33,9 @@ pub struct RuntimeOptions {
     /// idempotency keys may be used again, and their store rows go. Bounds a long-lived
     /// session's memory.
     pub remembered_inputs: NonZeroU64,
+    /// How many events the stream keeps for a subscriber that falls behind, before it
+    /// skips the oldest (`RecvError::Lagged`).
+    pub event_capacity: usize,
 }
 
 impl RuntimeOptions {
@@ -45,12 +48,20 @@ impl RuntimeOptions {
         self.remembered_inputs = n;
         self
     }
+
+    /// These options with `event_capacity` set to `n` (at least 1).
+    #[must_use]
+    pub const fn with_event_capacity(mut self, n: usize) -> RuntimeOptions {
+        self.event_capacity = n;
+        self
+    }
 }
 
 impl Default for RuntimeOptions {
     fn default() -> Self {
         RuntimeOptions {
             remembered_inputs: RuntimeOptions::DEFAULT_REMEMBERED_INPUTS,
+            event_capacity: crate::events::DEFAULT_EVENT_CAPACITY,
         }
     }
 }
@@ -138,7 +149,7 @@ impl Registry {
             sessions: RwLock::new(HashMap::default()),
             shared: Shared {
                 store,
-                events: EventBus::default(),
+                events: EventBus::new(options.event_capacity),
             },
             options,
             closed: AtomicBool::new(false),

@@ -115,15 +115,17 @@ impl Backoff {
     }
 }
 
-/// Applies an input that ends a run (`FailRun`, `CancelRun`, `Stop`): the loop cannot go
-/// on until the kernel and the store agree the run is over, so a refused store write is
-/// retried after a pause, with the gate released in between. Returns the realised step
-/// (with its after-gate work still to do), or `None` when this loop is no longer current.
+/// Applies an input that ends a run (`FailRun`, `CancelRun`, `Stop`; `failure`: why a
+/// failed run failed): the loop cannot go on until the kernel and the store agree the run
+/// is over, so a refused store write is retried after a pause, with the gate released in
+/// between. Returns the realised step (with its after-gate work still to do), or `None`
+/// when this loop is no longer current.
 async fn end_run_durably(
     session: &Arc<Session>,
     shared: &Shared,
     epoch: u64,
     input: k::Input,
+    failure: Option<&str>,
 ) -> Option<Step> {
     let mut backoff = Backoff::new();
     loop {
@@ -132,10 +134,11 @@ async fn end_run_durably(
             if !current(session, epoch) {
                 return None;
             }
-            match session
-                .step(shared, input.clone(), StepContext::default())
-                .await
-            {
+            let ctx = StepContext {
+                failure,
+                ..StepContext::default()
+            };
+            match session.step(shared, input.clone(), ctx).await {
                 Ok(Ok(step)) => return Some(step),
                 // Stale: a control operation ended the run meanwhile.
                 Ok(Err(_)) => return Some(Step::default()),
@@ -227,6 +230,7 @@ async fn finish_run(
         return AfterRun::Exit;
     }
     let kernel_run = kernel_io::kernel_run_id(run);
+    let mut failure = None;
     let ending = match result {
         Ok(output) => {
             let applied = session
@@ -253,13 +257,18 @@ async fn finish_run(
                 Ok(_) => return AfterRun::Next(next_run_locked(session, shared, epoch).await),
                 Err(e) => {
                     // The commit is not durable: treat the run as failed (it is retried).
+                    let error = format!("commit failed: {e}");
                     let inputs = session.read(|s| s.staged.iter().map(|i| i.0).collect::<Vec<_>>());
-                    session.remember_error(&inputs, &format!("commit failed: {e}"));
+                    session.remember_error(&inputs, &error);
+                    failure = Some(error);
                     k::Input::FailRun { run: kernel_run }
                 }
             }
         }
-        Err(ExecutorError::Failed(_)) => k::Input::FailRun { run: kernel_run },
+        Err(ExecutorError::Failed(error)) => {
+            failure = Some(error);
+            k::Input::FailRun { run: kernel_run }
+        }
         Err(ExecutorError::Cancelled) => k::Input::CancelRun { run: kernel_run },
         // The executor stopped itself: the session takes the stop path, which must become
         // durable (retried) or the session would stay attached with no loop.
@@ -267,7 +276,7 @@ async fn finish_run(
     };
     drop(gate);
     let stopping = matches!(ending, k::Input::Stop);
-    let ended = end_run_durably(session, shared, epoch, ending).await;
+    let ended = end_run_durably(session, shared, epoch, ending, failure.as_deref()).await;
     if !stopping {
         return ended.into();
     }

@@ -90,6 +90,8 @@ pub(crate) struct StepContext<'a> {
     pub accepting: Option<&'a Arc<RuntimeInput>>,
     /// The output of the run being committed.
     pub output: Option<&'a RunOutput>,
+    /// Why the run being failed failed (the executor's error), for `RunFinished`.
+    pub failure: Option<&'a str>,
     /// Leave a `Wake` effect to the caller (`Step::wake`), who wakes the loop once the
     /// gate is released, so the loop does not wake only to queue on the gate.
     pub defer_wake: bool,
@@ -177,9 +179,10 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-/// The phase the store records for kernel phase `p`: a run always returns to Attached and
-/// never outlives the process, so the store keeps Attached while a run is in flight (its
-/// start and end are the run's own writes) and a run costs no lifecycle writes.
+/// The phase the store records (and `PhaseChanged` reports) for kernel phase `p`: a run
+/// always returns to Attached and never outlives the process, so the store keeps Attached
+/// while a run is in flight (its start and end are the run's own writes) and a run costs no
+/// lifecycle writes.
 fn stored_phase(p: k::Phase) -> RuntimePhase {
     match p {
         k::Phase::Running => RuntimePhase::Attached,
@@ -659,7 +662,7 @@ impl Session {
                 | k::Effect::Removed => {}
                 k::Effect::Evicted { input, .. } => ledger.forget(input.0),
                 k::Effect::RunStopped { run } => {
-                    self.run_finished(shared, *run, RunOutcomeKind::Stopped)
+                    self.run_finished(shared, *run, RunOutcomeKind::Stopped, None)
                 }
                 k::Effect::SpawnLoop => step.spawn_loop = true,
                 k::Effect::Wake if ctx.defer_wake => step.wake = true,
@@ -754,13 +757,13 @@ impl Session {
                 }
                 k::Effect::RunCommitted { run, park } => {
                     step.park = *park;
-                    self.run_finished(shared, *run, RunOutcomeKind::Committed)
+                    self.run_finished(shared, *run, RunOutcomeKind::Committed, None)
                 }
                 k::Effect::RunFailed { run } => {
-                    self.run_finished(shared, *run, RunOutcomeKind::Failed)
+                    self.run_finished(shared, *run, RunOutcomeKind::Failed, ctx.failure)
                 }
                 k::Effect::RunCancelled { run } => {
-                    self.run_finished(shared, *run, RunOutcomeKind::Cancelled)
+                    self.run_finished(shared, *run, RunOutcomeKind::Cancelled, None)
                 }
                 k::Effect::DispatchBoundaryCancel { run } => {
                     let run = kernel_io::run_id(*run);
@@ -780,6 +783,13 @@ impl Session {
                 k::Effect::Transferred { .. } => step.report.transferred += 1,
             }
         }
+        if stored_phase(t.from) != stored_phase(t.to) {
+            shared
+                .events
+                .publish_with(&self.id, || EventKind::PhaseChanged {
+                    phase: stored_phase(t.to),
+                });
+        }
         step
     }
 
@@ -795,12 +805,19 @@ impl Session {
         }
     }
 
-    fn run_finished(&self, shared: &Shared, run: k::RunId, outcome: RunOutcomeKind) {
+    fn run_finished(
+        &self,
+        shared: &Shared,
+        run: k::RunId,
+        outcome: RunOutcomeKind,
+        error: Option<&str>,
+    ) {
         shared
             .events
             .publish_with(&self.id, || EventKind::RunFinished {
                 run: kernel_io::run_id(run),
                 outcome,
+                error: error.map(str::to_string),
             });
     }
 

@@ -44,7 +44,10 @@ async fn busy(
     s: &SessionId,
 ) -> (Stubborn, CompletionHandle, CompletionHandle) {
     let exec = Stubborn::default();
-    runtime.ensure_executor(s, Arc::new(exec.clone())).await.unwrap();
+    runtime
+        .ensure_executor(s, Arc::new(exec.clone()))
+        .await
+        .unwrap();
     let a = accept(runtime, s, prompt("a")).await;
     within(exec.started.notified()).await;
     let b = accept(runtime, s, prompt("b")).await;
@@ -66,7 +69,10 @@ async fn shutdown_tells_every_waiter_at_once_and_writes_nothing() {
 
     // The run in flight was not waited for: its executor call has not returned.
     for handle in [a, b, queued] {
-        assert_eq!(outcome(handle).await, terminated(TerminationReason::Shutdown));
+        assert_eq!(
+            outcome(handle).await,
+            terminated(TerminationReason::Shutdown)
+        );
     }
     assert_eq!((exec.stops(), idle_exec.stop_calls()), (1, 1));
     // Nothing was written: the store still has the run's input staged and the rest queued.
@@ -139,7 +145,10 @@ async fn shutdown_racing_accepts_and_registrations_leaves_no_waiter_behind() {
             for i in 0.. {
                 // Sessions that do not exist yet race `shutdown` too.
                 if i % 10 == 0 {
-                    match runtime.register_session(&sid(&format!("late{n}-{i}"))).await {
+                    match runtime
+                        .register_session(&sid(&format!("late{n}-{i}")))
+                        .await
+                    {
                         Ok(_) | Err(RuntimeError::ShutDown) => {}
                         Err(e) => panic!("register: {e}"),
                     }
@@ -169,6 +178,9 @@ async fn shutdown_racing_accepts_and_registrations_leaves_no_waiter_behind() {
             outcomes += 1;
         }
     }
-    assert!(outcomes > 0, "the clients accepted something before the shutdown");
+    assert!(
+        outcomes > 0,
+        "the clients accepted something before the shutdown"
+    );
     assert!(runtime.sessions().is_empty());
 }

@@ -557,6 +557,7 @@ async fn the_event_stream_reports_accept_run_and_terminal_events() {
         EventKind::RunFinished {
             run: RunId(1),
             outcome: RunOutcomeKind::Committed,
+            error: None,
         },
         EventKind::InputAccepted {
             input: iid("b"),
@@ -569,6 +570,7 @@ async fn the_event_stream_reports_accept_run_and_terminal_events() {
         EventKind::RunFinished {
             run: RunId(2),
             outcome: RunOutcomeKind::Failed,
+            error: Some("boom".into()),
         },
         EventKind::RunStarted {
             run: RunId(3),
@@ -582,6 +584,7 @@ async fn the_event_stream_reports_accept_run_and_terminal_events() {
         EventKind::RunFinished {
             run: RunId(3),
             outcome: RunOutcomeKind::Cancelled,
+            error: None,
         },
     ];
     assert_eq!(seen, expected);
@@ -603,12 +606,98 @@ async fn a_run_ended_by_stop_is_reported_finished() {
         reason: Some(AbandonReason::Stopped)
     }));
     assert_eq!(
-        seen.last(),
-        Some(&EventKind::RunFinished {
-            run: RunId(1),
-            outcome: RunOutcomeKind::Stopped
-        })
+        &seen[seen.len() - 2..],
+        [
+            EventKind::RunFinished {
+                run: RunId(1),
+                outcome: RunOutcomeKind::Stopped,
+                error: None,
+            },
+            EventKind::PhaseChanged {
+                phase: RuntimePhase::Stopped
+            }
+        ]
     );
+}
+
+/// Phase changes are events, and a retire's end can be awaited on the stream; runs are
+/// not phase changes.
+#[tokio::test]
+async fn phase_changes_are_events_and_runs_are_not() {
+    let runtime = SessionRuntime::new();
+    let mut events = runtime.subscribe();
+    let s = sid("s");
+    runtime.register_session(&s).await.unwrap();
+    let a = accept(&runtime, &s, prompt("a")).await;
+    let exec = ScriptedExecutor::new();
+    exec.push(Step::blocked(Step::Echo));
+    runtime
+        .ensure_executor(&s, Arc::new(exec.clone()))
+        .await
+        .unwrap();
+    exec.wait_for_blocked(1).await;
+    let report = runtime.retire(&s).await.unwrap();
+    assert_eq!(report.drained, 1);
+    exec.release_all();
+    assert!(is_completed(&outcome(a).await));
+    let retired = within(async {
+        loop {
+            let event = events.recv().await.unwrap();
+            if event.kind
+                == (EventKind::PhaseChanged {
+                    phase: RuntimePhase::Retired,
+                })
+            {
+                return event;
+            }
+        }
+    })
+    .await;
+    assert_eq!(retired.session, s);
+    let phases = |events: Vec<EventKind>| -> Vec<RuntimePhase> {
+        events
+            .into_iter()
+            .filter_map(|e| match e {
+                EventKind::PhaseChanged { phase } => Some(phase),
+                _ => None,
+            })
+            .collect()
+    };
+    assert!(
+        phases(drain(&mut events)).is_empty(),
+        "nothing after Retired"
+    );
+    // From the start: registered, attached, retired; the run in between is no phase change.
+    let mut events = runtime.subscribe();
+    let t = sid("t");
+    let exec = attach(&runtime, &t).await;
+    exec.push(Step::Echo);
+    assert!(is_completed(
+        &outcome(accept(&runtime, &t, prompt("b")).await).await
+    ));
+    runtime.stop(&t).await.unwrap();
+    assert_eq!(
+        phases(drain(&mut events)),
+        [
+            RuntimePhase::Idle,
+            RuntimePhase::Attached,
+            RuntimePhase::Stopped
+        ]
+    );
+}
+
+#[tokio::test]
+async fn the_event_capacity_is_an_option() {
+    let options = RuntimeOptions::default().with_event_capacity(2);
+    let runtime = SessionRuntime::with_options(Arc::new(InMemoryStore::new()), options);
+    let mut events = runtime.subscribe();
+    for s in ["a", "b", "c"] {
+        runtime.register_session(&sid(s)).await.unwrap();
+    }
+    assert!(matches!(
+        events.try_recv(),
+        Err(broadcast::error::TryRecvError::Lagged(1))
+    ));
 }
 
 #[tokio::test]

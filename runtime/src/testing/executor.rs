@@ -242,7 +242,10 @@ impl ScriptedExecutor {
                 notified.await;
             }
         };
-        if tokio::time::timeout(Self::WAIT_LIMIT, waiting).await.is_err() {
+        if tokio::time::timeout(Self::WAIT_LIMIT, waiting)
+            .await
+            .is_err()
+        {
             let state = self.state();
             panic!(
                 "ScriptedExecutor: waited {:?} for {what}; there were {} calls, {} blocked, {} stop calls",
