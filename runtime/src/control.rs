@@ -35,21 +35,38 @@ impl Registry {
     /// during one run dispatches once; with no run in flight nothing is remembered for the
     /// next run. Returns whether this call dispatched.
     pub(crate) async fn cancel_after_boundary(&self, id: &SessionId) -> RuntimeResult<bool> {
-        Ok(self
-            .control(id, k::Input::CancelAfterBoundary)
-            .await?
-            .dispatched)
+        let input = k::Input::CancelAfterBoundary { run: None };
+        Ok(self.control(id, input).await?.dispatched)
+    }
+
+    /// `cancel_after_boundary` for run `run` only: like `interrupt`, a run that is not the
+    /// one in flight (whatever the session's phase) answers `false` and touches nothing.
+    pub(crate) async fn cancel_run_after_boundary(
+        &self,
+        id: &SessionId,
+        run: RunId,
+    ) -> RuntimeResult<bool> {
+        let input = k::Input::CancelAfterBoundary {
+            run: Some(kernel_io::kernel_run_id(run)),
+        };
+        self.fenced(id, input).await
     }
 
     /// Hard-interrupts run `run`. A stale run id (or no run at all) returns `false` and
     /// touches nothing.
     pub(crate) async fn interrupt(&self, id: &SessionId, run: RunId) -> RuntimeResult<bool> {
-        let session = self.session(id)?;
-        let gate = session.gate.lock().await;
-        session.ensure_not_destroyed()?;
         let input = k::Input::Interrupt {
             run: kernel_io::kernel_run_id(run),
         };
+        self.fenced(id, input).await
+    }
+
+    /// Applies an input that names a run and dispatches to the executor: any refusal
+    /// (another run, no run, any phase) answers `false`.
+    async fn fenced(&self, id: &SessionId, input: k::Input) -> RuntimeResult<bool> {
+        let session = self.session(id)?;
+        let gate = session.gate.lock().await;
+        session.ensure_not_destroyed()?;
         match session
             .step(&self.shared, input, StepContext::default())
             .await?

@@ -805,6 +805,19 @@ impl SessionRuntime {
         detached(async move { inner.cancel_after_boundary(&id).await }).await
     }
 
+    /// `cancel_after_boundary` for run `run` only, for a caller who means a particular run
+    /// (a "stop generating" click that may land just after that run ended): returns
+    /// `false`, touching nothing, when `run` is not the run in flight (in any phase), and
+    /// otherwise dispatches as `cancel_after_boundary` does.
+    pub async fn cancel_run_after_boundary(
+        &self,
+        id: &SessionId,
+        run: RunId,
+    ) -> RuntimeResult<bool> {
+        let (inner, id) = (self.inner.clone(), id.clone());
+        detached(async move { inner.cancel_run_after_boundary(&id, run).await }).await
+    }
+
     /// Hard-interrupts run `run`. Returns `false`, touching nothing, for a stale run id,
     /// when no run is in flight, or when the executor offers no interrupt handle.
     pub async fn interrupt(&self, id: &SessionId, run: RunId) -> RuntimeResult<bool> {

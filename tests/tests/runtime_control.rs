@@ -42,6 +42,39 @@ async fn a_burst_of_boundary_cancels_dispatches_once() {
     ));
 }
 
+/// A cancel that names its run reaches that run only: a click meant for a run that has
+/// just ended does not cancel the next one.
+#[tokio::test]
+async fn a_boundary_cancel_naming_a_run_reaches_only_that_run() {
+    let (runtime, s, exec) = attached("s").await;
+    exec.push(Step::blocked(Step::Echo));
+    exec.push(Step::blocked(Step::Echo));
+    let a = accept(&runtime, &s, prompt("a")).await;
+    exec.wait_for_blocked(1).await;
+    let first = current_run(&runtime, &s).await;
+    exec.release(1);
+    assert!(is_completed(&outcome(a).await));
+
+    let b = accept(&runtime, &s, prompt("b")).await;
+    exec.wait_for_blocked(1).await;
+    let second = current_run(&runtime, &s).await;
+    // Meant for the first run, which has ended: nothing happens.
+    assert!(!runtime.cancel_run_after_boundary(&s, first).await.unwrap());
+    let kernel = runtime.kernel_snapshot(&s).await.unwrap().state;
+    assert!(!kernel.cancel_dispatched);
+    assert!(exec.boundary_cancels().is_empty());
+    // Meant for this one: dispatched once, like `cancel_after_boundary`.
+    assert!(runtime.cancel_run_after_boundary(&s, second).await.unwrap());
+    assert!(!runtime.cancel_run_after_boundary(&s, second).await.unwrap());
+    assert_eq!(outcome(b).await, CompletionOutcome::Cancelled);
+    assert_eq!(exec.boundary_cancels(), vec![second]);
+
+    // With no run at all, in any phase, it answers false.
+    assert!(!runtime.cancel_run_after_boundary(&s, second).await.unwrap());
+    runtime.stop(&s).await.unwrap();
+    assert!(!runtime.cancel_run_after_boundary(&s, second).await.unwrap());
+}
+
 #[tokio::test]
 async fn a_boundary_cancel_while_idle_does_not_cancel_the_next_run() {
     let (runtime, s, exec) = attached("s").await;

@@ -26,6 +26,10 @@ enum Op {
     },
     Wake,
     CancelAfterBoundary,
+    /// `cancel_run_after_boundary` naming the current run, or a stale one.
+    CancelRunAfterBoundary {
+        stale: bool,
+    },
     Interrupt {
         stale: bool,
     },
@@ -60,6 +64,7 @@ fn op() -> impl Strategy<Value = Op> {
             .prop_map(|(prompt, steer, key, wake)| Op::Accept { prompt, steer, key, wake }),
         1 => Just(Op::Wake),
         1 => Just(Op::CancelAfterBoundary),
+        1 => any::<bool>().prop_map(|stale| Op::CancelRunAfterBoundary { stale }),
         1 => any::<bool>().prop_map(|stale| Op::Interrupt { stale }),
         1 => Just(Op::Stop),
         2 => Just(Op::Attach),
@@ -104,6 +109,16 @@ fn ok_or_expected<T>(r: RuntimeResult<T>) -> Result<(), TestCaseError> {
         Ok(_) => Ok(()),
         Err(e) if expected_error(&e) => Ok(()),
         Err(e) => Err(TestCaseError::fail(format!("unexpected error: {e:?}"))),
+    }
+}
+
+/// The run an `interrupt` or a named boundary cancel targets: the one in flight, or a
+/// stale id. Run ids start at 1, so 0 is stale whatever the loop does meanwhile (the next
+/// id could become current before the call lands).
+async fn target_run(runtime: &SessionRuntime, s: &SessionId, stale: bool) -> RunId {
+    match runtime.runtime_state(s).await.unwrap().run {
+        Some(run) if !stale => run,
+        _ => RunId(0),
     }
 }
 
@@ -258,16 +273,15 @@ async fn run_case(
             Op::Wake => ok_or_expected(runtime.wake(&s).await),
             Op::CancelAfterBoundary => ok_or_expected(runtime.cancel_after_boundary(&s).await),
             Op::Interrupt { stale } => {
-                let run = runtime.runtime_state(&s).await.unwrap().run;
-                let target = match (run, stale) {
-                    (Some(r), false) => r,
-                    // Run ids start at 1, so 0 is stale whatever the loop does meanwhile
-                    // (the next id could become current before the interrupt lands).
-                    (Some(_), true) => RunId(0),
-                    (None, _) => RunId(0),
-                };
+                let target = target_run(&runtime, &s, stale).await;
                 let dispatched = runtime.interrupt(&s, target).await.unwrap();
                 prop_assert!(!(stale && dispatched), "a stale interrupt dispatched");
+                Ok(())
+            }
+            Op::CancelRunAfterBoundary { stale } => {
+                let target = target_run(&runtime, &s, stale).await;
+                let dispatched = runtime.cancel_run_after_boundary(&s, target).await.unwrap();
+                prop_assert!(!(stale && dispatched), "a stale boundary cancel dispatched");
                 Ok(())
             }
             Op::Stop => ok_or_expected(runtime.stop(&s).await),

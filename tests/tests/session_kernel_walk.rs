@@ -51,7 +51,10 @@ enum Action {
     Cancel {
         stale: bool,
     },
-    CancelAfterBoundary,
+    /// `named`: the cancel names a run, the current one or (`Some(true)`) a stale one.
+    CancelAfterBoundary {
+        named: Option<bool>,
+    },
     Interrupt {
         stale: bool,
     },
@@ -109,7 +112,8 @@ fn action() -> impl Strategy<Value = Action> {
         4 => prop::bool::weighted(0.1).prop_map(|stale| Action::Commit { stale }),
         4 => prop::bool::weighted(0.1).prop_map(|stale| Action::Fail { stale }),
         1 => prop::bool::weighted(0.1).prop_map(|stale| Action::Cancel { stale }),
-        1 => Just(Action::CancelAfterBoundary),
+        1 => proptest::option::of(any::<bool>())
+            .prop_map(|named| Action::CancelAfterBoundary { named }),
         1 => any::<bool>().prop_map(|stale| Action::Interrupt { stale }),
         1 => Just(Action::Stop),
         1 => Just(Action::Retire),
@@ -166,7 +170,9 @@ fn input(state: &State, action: &Action) -> Input {
         Action::Cancel { stale } => Input::CancelRun {
             run: run_id(state, stale),
         },
-        Action::CancelAfterBoundary => Input::CancelAfterBoundary,
+        Action::CancelAfterBoundary { named } => Input::CancelAfterBoundary {
+            run: named.map(|stale| run_id(state, stale)),
+        },
         Action::Interrupt { stale } => Input::Interrupt {
             run: run_id(state, stale),
         },

@@ -548,7 +548,8 @@ pub enum Input {
     FailRun { run: RunId },
     /// The executor reported the run cancelled.
     CancelRun { run: RunId },
-    CancelAfterBoundary,
+    /// `run`: only if that run is the one in flight (`none`: whichever is).
+    CancelAfterBoundary { run: Option<RunId> },
     Interrupt { run: RunId },
     Stop,
     Retire,
@@ -571,7 +572,7 @@ impl Input {
             Input::CommitRun { .. } => InputKind::CommitRun,
             Input::FailRun { .. } => InputKind::FailRun,
             Input::CancelRun { .. } => InputKind::CancelRun,
-            Input::CancelAfterBoundary => InputKind::CancelAfterBoundary,
+            Input::CancelAfterBoundary { .. } => InputKind::CancelAfterBoundary,
             Input::Interrupt { .. } => InputKind::Interrupt,
             Input::Stop => InputKind::Stop,
             Input::Retire => InputKind::Retire,
@@ -615,6 +616,7 @@ pub enum InputKind {
     FailRun,
     /// The executor reported the run cancelled.
     CancelRun,
+    /// `run`: only if that run is the one in flight (`none`: whichever is).
     CancelAfterBoundary,
     Interrupt,
     Stop,
@@ -936,7 +938,8 @@ pub enum TransitionId {
     StartNothing,
     /// The first boundary cancel of a run is dispatched.
     DispatchBoundaryCancel,
-    /// Later cancels of the same run coalesce into the first.
+    /// Later cancels of the same run coalesce into the first; one naming another run
+    /// (stale) touches nothing either.
     CoalesceBoundaryCancel,
     /// Nothing runs: nothing to cancel, and nothing is remembered for the next run.
     BoundaryCancelIdle,
@@ -1256,7 +1259,7 @@ pub const TRANSITIONS: &[TransitionInfo] = &[
         input: InputKind::CancelAfterBoundary,
         from: &[Phase::Running],
         to: None,
-        guards: &["has_run", "first_in_run"],
+        guards: &["has_run", "names_current_run", "first_in_run"],
         effects: &[EffectKind::DispatchBoundaryCancel],
     },
     TransitionInfo {
@@ -1762,9 +1765,13 @@ fn guards_start_nothing_retire(state: &State) -> Result<Option<&'static str>, Fa
 /// Guards of `dispatch_boundary_cancel`: the first that does not hold, if any.
 fn guards_dispatch_boundary_cancel(
     state: &State,
+    run: &Option<RunId>,
 ) -> Result<Option<&'static str>, Fault> {
     if !state.run.is_some() {
         return Ok(Some("has_run"));
+    }
+    if !(run.is_none() || ((*run) == state.run)) {
+        return Ok(Some("names_current_run"));
     }
     if state.cancel_dispatched {
         return Ok(Some("first_in_run"));
@@ -3288,7 +3295,7 @@ fn dispatch(
                 _ => Err(RejectReason::NotHandled),
             }
         }
-        Input::CancelAfterBoundary => {
+        Input::CancelAfterBoundary { run } => {
             match state.phase {
                 Phase::Idle | Phase::Attached => {
                     self::fire_boundary_cancel_idle(state, undo, effects)
@@ -3296,7 +3303,7 @@ fn dispatch(
                     Ok(TransitionId::BoundaryCancelIdle)
                 }
                 Phase::Running => {
-                    if self::guards_dispatch_boundary_cancel(state)
+                    if self::guards_dispatch_boundary_cancel(state, run)
                         .map_err(|f| {
                             f.at::<Machine>(TransitionId::DispatchBoundaryCancel)
                         })?
