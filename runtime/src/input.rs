@@ -90,6 +90,22 @@ pub enum InputBody {
     },
 }
 
+impl InputBody {
+    /// The body's text, for the kinds that carry one: a prompt's text, a peer message's,
+    /// request's or response's body, a continuation's note. `None` for an external event
+    /// or an operation, whose content is a JSON payload.
+    pub fn text(&self) -> Option<&str> {
+        match self {
+            InputBody::Prompt { text } => Some(text),
+            InputBody::PeerMessage { body, .. }
+            | InputBody::PeerRequest { body, .. }
+            | InputBody::PeerResponse { body, .. } => Some(body),
+            InputBody::Continuation { note } => Some(note),
+            InputBody::ExternalEvent { .. } | InputBody::Operation { .. } => None,
+        }
+    }
+}
+
 /// One input: header plus body.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RuntimeInput {
@@ -405,6 +421,22 @@ mod tests {
         assert_eq!(
             RuntimeInput::peer_request("a", "p", "", "b").request_id(),
             None
+        );
+    }
+
+    #[test]
+    fn bodies_with_text_give_it() {
+        let inputs = [
+            RuntimeInput::prompt("a", "hi"),
+            RuntimeInput::peer_message("b", "peer", "hello"),
+            RuntimeInput::peer_request("c", "peer", "r1", "do it"),
+            RuntimeInput::peer_progress("d", Some("r1".into()), "50%"),
+            RuntimeInput::external_event("e", "hook", json!({"n": 1})),
+        ];
+        let texts: Vec<Option<&str>> = inputs.iter().map(|i| i.body.text()).collect();
+        assert_eq!(
+            texts,
+            [Some("hi"), Some("hello"), Some("do it"), Some("50%"), None]
         );
     }
 
