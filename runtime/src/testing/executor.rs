@@ -56,6 +56,8 @@ struct State {
     blocked: usize,
     /// Bumped by every `stop`; a blocked call that saw an older value returns `Stopped`.
     stop_epoch: u64,
+    /// How long a `wait_for_*` waits before it panics.
+    wait_limit: Duration,
 }
 
 struct Shared {
@@ -123,6 +125,7 @@ impl ScriptedExecutor {
                     permits: 0,
                     blocked: 0,
                     stop_epoch: 0,
+                    wait_limit: Self::DEFAULT_WAIT_LIMIT,
                 }),
                 changed: Notify::new(),
                 responder,
@@ -207,30 +210,37 @@ impl ScriptedExecutor {
         self.state().blocked
     }
 
-    /// How long the `wait_for_*` methods wait before they panic: a test still waiting
-    /// after this long is stuck (a wrong count, a run that never comes), not slow.
-    pub const WAIT_LIMIT: Duration = Duration::from_secs(10);
+    /// How long the `wait_for_*` methods wait before they panic, unless changed with
+    /// `set_wait_limit`: a test still waiting after this long is stuck (a wrong count, a
+    /// run that never comes), not slow.
+    pub const DEFAULT_WAIT_LIMIT: Duration = Duration::from_secs(10);
 
-    /// Waits until at least `n` calls were made. Panics after `WAIT_LIMIT`.
+    /// Changes how long the `wait_for_*` methods wait before they panic.
+    pub fn set_wait_limit(&self, limit: Duration) {
+        self.state().wait_limit = limit;
+    }
+
+    /// Waits until at least `n` calls were made. Panics after the wait limit.
     pub async fn wait_for_calls(&self, n: usize) {
         self.wait_until(&format!("{n} calls"), |s| s.seen.len() >= n)
             .await;
     }
 
-    /// Waits until at least `n` calls are parked at a block point. Panics after
-    /// `WAIT_LIMIT`.
+    /// Waits until at least `n` calls are parked at a block point. Panics after the wait
+    /// limit.
     pub async fn wait_for_blocked(&self, n: usize) {
         self.wait_until(&format!("{n} blocked calls"), |s| s.blocked >= n)
             .await;
     }
 
-    /// Waits until `stop` was called at least `n` times. Panics after `WAIT_LIMIT`.
+    /// Waits until `stop` was called at least `n` times. Panics after the wait limit.
     pub async fn wait_for_stops(&self, n: usize) {
         self.wait_until(&format!("{n} stop calls"), |s| s.stop_calls >= n)
             .await;
     }
 
     async fn wait_until(&self, what: &str, done: impl Fn(&State) -> bool) {
+        let limit = self.state().wait_limit;
         let waiting = async {
             loop {
                 // Created before the check: `notify_waiters` reaches a `Notified` from
@@ -242,14 +252,10 @@ impl ScriptedExecutor {
                 notified.await;
             }
         };
-        if tokio::time::timeout(Self::WAIT_LIMIT, waiting)
-            .await
-            .is_err()
-        {
+        if tokio::time::timeout(limit, waiting).await.is_err() {
             let state = self.state();
             panic!(
-                "ScriptedExecutor: waited {:?} for {what}; there were {} calls, {} blocked, {} stop calls",
-                Self::WAIT_LIMIT,
+                "ScriptedExecutor: waited {limit:?} for {what}; there were {} calls, {} blocked, {} stop calls",
                 state.seen.len(),
                 state.blocked,
                 state.stop_calls
@@ -401,12 +407,14 @@ mod tests {
             .expect("did not finish in time")
     }
 
-    #[tokio::test(start_paused = true)]
+    #[tokio::test]
     #[should_panic(
-        expected = "ScriptedExecutor: waited 10s for 2 calls; there were 0 calls, 0 blocked, 0 stop calls"
+        expected = "ScriptedExecutor: waited 20ms for 2 calls; there were 0 calls, 0 blocked, 0 stop calls"
     )]
     async fn a_wait_that_never_ends_panics_with_the_counts() {
-        ScriptedExecutor::new().wait_for_calls(2).await;
+        let exec = ScriptedExecutor::new();
+        exec.set_wait_limit(Duration::from_millis(20));
+        exec.wait_for_calls(2).await;
     }
 
     #[tokio::test]
