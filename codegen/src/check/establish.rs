@@ -16,6 +16,23 @@ pub(crate) fn conjuncts(e: &ir::Expr) -> Vec<ir::Expr> {
     }
 }
 
+/// What holds where the checked condition `e` is false (an `else` branch), normalised:
+/// `!c` gives the conjuncts of `c`, `a || b` what `!a` and `!b` give, anything else `!e`.
+pub(crate) fn negation(e: &ir::Expr) -> Vec<ir::Expr> {
+    match &e.kind {
+        K::Not(inner) => conjuncts(inner),
+        K::Binary(BinOp::Or, l, r) => {
+            let mut out = negation(l);
+            out.extend(negation(r));
+            out
+        }
+        _ => vec![normalize(&ir::Expr {
+            kind: K::Not(Box::new(e.clone())),
+            ty: ir::Ty::Bool,
+        })],
+    }
+}
+
 /// `e` without `Coerce` nodes and with every type erased: facts compare the shape of
 /// values, not their newtype wrappers (a literal typed by its base on one side may meet
 /// the same value through a newtype on the other).

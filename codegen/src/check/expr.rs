@@ -57,6 +57,21 @@ pub(crate) struct Scope {
     pub loops: usize,
     /// Facts a write ended, with the write: a use that needed one says so.
     pub ended: Vec<(ir::Expr, Span, Ended)>,
+    /// What holds after the `if` statement just checked: the facts both of its branches
+    /// end with (a branch that always breaks ends with nothing to add). Left by the `if`
+    /// for `after_statement`, which takes it.
+    pub if_exit: Option<BlockExit>,
+}
+
+/// The facts at the end of a block, before they are dropped with it.
+#[derive(Debug, Clone)]
+pub(crate) struct BlockExit {
+    pub facts: Vec<ir::Expr>,
+    pub incomplete: bool,
+    /// Facts the block's writes ended, with the writes, in order.
+    pub ended: Vec<(ir::Expr, Span, Ended)>,
+    /// Control never reaches the end: the block ends in a `break`.
+    pub diverges: bool,
 }
 
 /// Where the write that ended a fact runs, relative to a use that needs the fact.
@@ -79,6 +94,7 @@ impl Scope {
             reported_missing: Vec::new(),
             loops: 0,
             ended: Vec::new(),
+            if_exit: None,
         }
     }
 

@@ -1,6 +1,6 @@
 //! Update statements and emits.
 
-use super::expr::{Ended, Scope};
+use super::expr::{BlockExit, Ended, Scope};
 use super::{Checked, Checker, Reported};
 use crate::ast::{self, AssignOp, Ident, Span};
 use crate::diagnostics::{Code, Diagnostic, did_you_mean};
@@ -19,6 +19,15 @@ fn statement_methods(ty: &Ty) -> &'static [&'static str] {
 impl Checker<'_> {
     /// Checks a block; every statement is checked even after a failing one.
     pub(crate) fn block(&mut self, sc: &mut Scope, stmts: &[ast::Stmt]) -> Checked<Vec<ir::Stmt>> {
+        self.block_exit(sc, stmts).0
+    }
+
+    /// `block`, and the facts that hold at its end (the scope itself is left as before).
+    pub(crate) fn block_exit(
+        &mut self,
+        sc: &mut Scope,
+        stmts: &[ast::Stmt],
+    ) -> (Checked<Vec<ir::Stmt>>, BlockExit) {
         let mut out = Vec::new();
         let mut failed = false;
         // Facts a statement adds (guard clauses) or kills (writes) hold until the end of the
@@ -34,7 +43,12 @@ impl Checker<'_> {
                 Err(_) => failed = true,
             }
         }
-        sc.facts = saved.0;
+        let exit = BlockExit {
+            facts: std::mem::replace(&mut sc.facts, saved.0),
+            incomplete: sc.facts_incomplete,
+            ended: sc.ended[saved.2..].to_vec(),
+            diverges: stmts.iter().any(diverges),
+        };
         sc.facts_incomplete = saved.1;
         // What ended facts that only this block had is no explanation outside it.
         sc.ended.truncate(saved.2);
@@ -54,7 +68,7 @@ impl Checker<'_> {
             self.report(d);
             failed = true;
         }
-        if failed { Err(Reported) } else { Ok(out) }
+        (if failed { Err(Reported) } else { Ok(out) }, exit)
     }
 
     /// The type of a state field written by a statement; `self.phase` is read-only.
@@ -163,10 +177,18 @@ impl Checker<'_> {
                 let cond = self.check_expr(sc, cond, &Ty::Bool);
                 let saved = (sc.facts.len(), sc.facts_incomplete);
                 sc.assume(&cond);
-                let then = self.block(sc, then);
+                let (then, then_exit) = self.block_exit(sc, then);
                 sc.facts.truncate(saved.0);
                 sc.facts_incomplete = saved.1;
-                let otherwise = self.block(sc, otherwise);
+                // The other branch runs where the condition is false.
+                match &cond {
+                    Ok(cond) => sc.facts.extend(super::establish::negation(cond)),
+                    Err(_) => sc.facts_incomplete = true,
+                }
+                let (otherwise, else_exit) = self.block_exit(sc, otherwise);
+                sc.facts.truncate(saved.0);
+                sc.facts_incomplete = saved.1;
+                sc.if_exit = Some(merge_exits(then_exit, else_exit));
                 Ok(ir::Stmt::If {
                     cond: cond?,
                     then: then?,
@@ -512,6 +534,29 @@ impl Checker<'_> {
     }
 }
 
+/// What holds after an `if` whose branches end with `a` and `b`: the facts both end
+/// with; a branch that never reaches its end (it breaks) adds no constraint.
+fn merge_exits(a: BlockExit, b: BlockExit) -> BlockExit {
+    let (facts, incomplete) = match (a.diverges, b.diverges) {
+        (true, false) => (b.facts, b.incomplete),
+        (false, true) => (a.facts, a.incomplete),
+        // Both break: nothing runs after it (E0305 reports what would).
+        _ => (
+            a.facts
+                .into_iter()
+                .filter(|f| b.facts.contains(f))
+                .collect(),
+            a.incomplete || b.incomplete,
+        ),
+    };
+    BlockExit {
+        facts,
+        incomplete,
+        ended: Vec::new(),
+        diverges: a.diverges && b.diverges,
+    }
+}
+
 /// Whether control never gets past `s`: a `break`, or an `if` whose branches both end in
 /// one.
 fn diverges(s: &ast::Stmt) -> bool {
@@ -547,19 +592,18 @@ fn stmt_span(s: &ast::Stmt) -> Span {
 /// it made true (`checked` is its IR, if it checked).
 pub(crate) fn after_statement(sc: &mut Scope, s: &ast::Stmt, checked: Option<&ir::Stmt>) {
     forget_facts_about(sc, s, Ended::Before);
-    // `if !c { ..; break; }`: the rest of the block runs only where `c` holds.
-    let guard_clause = matches!(s, ast::Stmt::If { then, otherwise, .. }
-        if otherwise.is_empty() && then.iter().any(diverges));
-    match checked {
-        Some(ir::Stmt::If { cond, .. }) if guard_clause => {
-            if let ir::ExprKind::Not(held) = &cond.kind {
-                sc.assume(&Ok((**held).clone()));
+    if let ast::Stmt::If { .. } = s {
+        // What both branches end with; for a guard clause `if !c { ..; break; }`, `c`.
+        if let Some(exit) = sc.if_exit.take() {
+            for fact in exit.facts {
+                if !sc.facts.contains(&fact) {
+                    sc.facts.push(fact);
+                }
             }
+            sc.facts_incomplete |= exit.incomplete;
         }
-        Some(checked) => learn_from_write(sc, checked),
-        // What the guard clause would have established is unknown.
-        None if guard_clause => sc.facts_incomplete = true,
-        None => {}
+    } else if let Some(checked) = checked {
+        learn_from_write(sc, checked);
     }
 }
 

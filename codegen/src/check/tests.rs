@@ -854,6 +854,59 @@ fn a_guard_clause_that_breaks_establishes_its_negation_for_the_rest_of_the_body(
 }
 
 #[test]
+fn after_an_if_what_both_branches_end_with_holds() {
+    // Create the entry where it is missing, then use it.
+    ok(&looping(
+        "if !(n in self.m) { self.m[n] = 0; } self.total = self.m[n];",
+    ));
+    ok(&looping(
+        "if self.total > 3 { self.m[n] = 1; } else { self.m[n] = 2; } self.total = self.m[n];",
+    ));
+    // The else branch runs where the condition is false.
+    ok(&looping(
+        "if !(n in self.m) { self.total = 0; } else { self.total = self.m[n]; }",
+    ));
+    ok(&looping(
+        "if self.total > 3 || !(n in self.m) { self.total = 0; } else { self.total = self.m[n]; }",
+    ));
+    // Only one branch creates it, or the other removes it: not established.
+    for update in [
+        "if self.total > 3 { self.m[n] = 1; } self.total = self.m[n];",
+        "if self.total > 3 { self.m[n] = 1; } else { self.total = 0; } self.total = self.m[n];",
+        "if !(n in self.m) { self.m[n] = 0; } else { self.m.remove(n); } self.total = self.m[n];",
+        "if n in self.m { self.total = 0; } else { self.total = self.m[n]; }",
+    ] {
+        assert_eq!(
+            codes(&looping(update)),
+            vec![Code::UnestablishedPartial],
+            "{update}"
+        );
+    }
+    // The emits after the update see it too.
+    let emitting = |update: &str| {
+        format!(
+            "machine M {{
+    phases {{ A }}
+    initial A;
+    state {{ m: Map<u64, u64> = {{}} }}
+    input Go {{ n: u64 }}
+    effect Seen {{ v: u64 }}
+    transition go on Go from A -> same {{ update {{ {update} }} emit Seen {{ v: self.m[n] }}; }}
+}}"
+        )
+    };
+    ok(&emitting(
+        "if n in self.m { self.m[n] = self.m[n] + 1; } else { self.m[n] = 1; }",
+    ));
+    assert_eq!(
+        codes(&emitting(
+            "if n in self.m { self.m.remove(n); } else { self.m[n] = 1; }"
+        )),
+        vec![Code::UnestablishedPartial]
+    );
+}
+
+#[test]
 fn let_names_a_value_for_the_rest_of_its_block() {
     let m = ok(&looping(
         "let first = self.xs.front(); if first.is_some() { let x = first.unwrap(); if x in self.m { self.total = self.m[x]; } }",

@@ -137,14 +137,13 @@ impl Checker<'_> {
         body_scope.facts_incomplete = guard_scope.facts_incomplete;
         // A fact a guard already lacked is not reported again in the body.
         body_scope.reported_missing = std::mem::take(&mut guard_scope.reported_missing);
-        let update = self.block(&mut body_scope, &t.update);
+        let (update, exit) = self.block_exit(&mut body_scope, &t.update);
         // The emits after the update see what its statements made false or true; facts
         // about the update's `let` names are gone with them (an emit's quantifier may
         // reuse such a name for something else).
-        for (i, s) in t.update.iter().enumerate() {
-            let checked = update.as_ref().ok().map(|checked| &checked[i]);
-            super::stmt::after_statement(&mut body_scope, s, checked);
-        }
+        body_scope.facts = exit.facts;
+        body_scope.facts_incomplete = exit.incomplete;
+        body_scope.ended.extend(exit.ended);
         body_scope
             .facts
             .retain(|fact| !ir::any_expr(fact, |e| matches!(e.kind, ir::ExprKind::Var(_))));
