@@ -155,6 +155,8 @@ pub enum Input {
     P10 { k: u64, x: u64 },
     P11 { k: u64, x: u64 },
     P12 { k: u64, x: u64 },
+    P13 { k: u64, x: u64 },
+    P14 { k: u64, x: u64 },
 }
 
 impl Input {
@@ -175,6 +177,8 @@ impl Input {
             Input::P10 { .. } => InputKind::P10,
             Input::P11 { .. } => InputKind::P11,
             Input::P12 { .. } => InputKind::P12,
+            Input::P13 { .. } => InputKind::P13,
+            Input::P14 { .. } => InputKind::P14,
         }
     }
 }
@@ -208,11 +212,13 @@ pub enum InputKind {
     P10,
     P11,
     P12,
+    P13,
+    P14,
 }
 
 impl InputKind {
     /// Every variant, in declaration order.
-    pub const ALL: [InputKind; 15usize] = [
+    pub const ALL: [InputKind; 17usize] = [
         InputKind::Put,
         InputKind::PutN,
         InputKind::Push,
@@ -228,6 +234,8 @@ impl InputKind {
         InputKind::P10,
         InputKind::P11,
         InputKind::P12,
+        InputKind::P13,
+        InputKind::P14,
     ];
     /// The name as written in the spec.
     pub fn name(self) -> &'static str {
@@ -247,6 +255,8 @@ impl InputKind {
             InputKind::P10 => "P10",
             InputKind::P11 => "P11",
             InputKind::P12 => "P12",
+            InputKind::P13 => "P13",
+            InputKind::P14 => "P14",
         }
     }
 }
@@ -338,11 +348,13 @@ pub enum TransitionId {
     P10,
     P11,
     P12,
+    P13,
+    P14,
 }
 
 impl TransitionId {
     /// Every variant, in declaration order.
-    pub const ALL: [TransitionId; 15usize] = [
+    pub const ALL: [TransitionId; 17usize] = [
         TransitionId::Put,
         TransitionId::Putn,
         TransitionId::Push,
@@ -358,6 +370,8 @@ impl TransitionId {
         TransitionId::P10,
         TransitionId::P11,
         TransitionId::P12,
+        TransitionId::P13,
+        TransitionId::P14,
     ];
     /// The name as written in the spec.
     pub fn name(self) -> &'static str {
@@ -377,6 +391,8 @@ impl TransitionId {
             TransitionId::P10 => "p10",
             TransitionId::P11 => "p11",
             TransitionId::P12 => "p12",
+            TransitionId::P13 => "p13",
+            TransitionId::P14 => "p14",
         }
     }
 }
@@ -522,6 +538,24 @@ pub const TRANSITIONS: &[TransitionInfo] = &[
         id: TransitionId::P12,
         name: "p12",
         input: InputKind::P12,
+        from: &[Phase::Run],
+        to: None,
+        guards: &[],
+        effects: &[EffectKind::E],
+    },
+    TransitionInfo {
+        id: TransitionId::P13,
+        name: "p13",
+        input: InputKind::P13,
+        from: &[Phase::Run],
+        to: None,
+        guards: &[],
+        effects: &[EffectKind::E],
+    },
+    TransitionInfo {
+        id: TransitionId::P14,
+        name: "p14",
+        input: InputKind::P14,
         from: &[Phase::Run],
         to: None,
         guards: &[],
@@ -1256,6 +1290,100 @@ fn fire_p12(
     Ok(())
 }
 
+/// Runs the updates and emits of `p13`, recording undo steps.
+fn fire_p13(
+    state: &mut State,
+    undo: &mut Vec<UndoStep>,
+    effects: &mut Vec<Effect>,
+    k: &u64,
+    x: &u64,
+) -> Result<(), Fault> {
+    if !state.m.contains_key(k) {
+        {
+            let (k, value) = (
+                *k,
+                Rec {
+                    a: 0u64,
+                    b: *x,
+                    opt: None,
+                    items: VecDeque::new(),
+                    tags: BTreeSet::new(),
+                    inner: Inner { opt: None, c: 0u64 },
+                },
+            );
+            let old = state.m.insert(k, value);
+            undo.push(UndoStep::MEntry(k, old));
+        }
+    }
+    {
+        let entry = {
+            let (k, value) = (
+                *k,
+                state
+                    .m
+                    .get(k)
+                    .ok_or(Fault::Absent)?
+                    .a
+                    .checked_add(1u64)
+                    .ok_or(Fault::Overflow)?,
+            );
+            let entry = state.m.get_mut(&k).ok_or(Fault::Absent)?;
+            let old = ::std::mem::replace(&mut entry.a, value);
+            undo.push(UndoStep::MLeaf0(k, old));
+            entry
+        };
+        {
+            let new = entry.b;
+            undo.push(
+                UndoStep::TotalReplaced(::std::mem::replace(&mut state.total, new)),
+            );
+        }
+    }
+    effects
+        .push(Effect::E {
+            v: state.m.get(k).ok_or(Fault::Absent)?.a,
+        });
+    Ok(())
+}
+
+/// Runs the updates and emits of `p14`, recording undo steps.
+fn fire_p14(
+    state: &mut State,
+    undo: &mut Vec<UndoStep>,
+    effects: &mut Vec<Effect>,
+    k: &u64,
+    x: &u64,
+) -> Result<(), Fault> {
+    if let Some(entry) = state.n.get(k) {
+        {
+            let (k, value) = (*k, entry.clone());
+            let old = state.m.insert(k, value);
+            undo.push(UndoStep::MEntry(k, old));
+        }
+    } else {
+        {
+            let (k, value) = (
+                *k,
+                Rec {
+                    a: *x,
+                    b: *x,
+                    opt: Some(*x),
+                    items: VecDeque::new(),
+                    tags: BTreeSet::new(),
+                    inner: Inner { opt: None, c: 2u64 },
+                },
+            );
+            let old = state.m.insert(k, value);
+            undo.push(UndoStep::MEntry(k, old));
+        }
+    }
+    effects
+        .push(Effect::E {
+            v: state.m.get(k).ok_or(Fault::Absent)?.b,
+        });
+    Ok(())
+}
+
 /// Picks the first candidate whose guards hold and fires it.
 fn dispatch(
     state: &mut State,
@@ -1396,6 +1524,24 @@ fn dispatch(
                     self::fire_p12(state, undo, effects, k, x)
                         .map_err(|f| f.at::<Machine>(TransitionId::P12))?;
                     Ok(TransitionId::P12)
+                }
+            }
+        }
+        Input::P13 { k, x } => {
+            match state.phase {
+                Phase::Run => {
+                    self::fire_p13(state, undo, effects, k, x)
+                        .map_err(|f| f.at::<Machine>(TransitionId::P13))?;
+                    Ok(TransitionId::P13)
+                }
+            }
+        }
+        Input::P14 { k, x } => {
+            match state.phase {
+                Phase::Run => {
+                    self::fire_p14(state, undo, effects, k, x)
+                        .map_err(|f| f.at::<Machine>(TransitionId::P14))?;
+                    Ok(TransitionId::P14)
                 }
             }
         }
