@@ -1190,6 +1190,15 @@ impl Checker<'_> {
                 "add a guard such as `guard {}: {guard_text};` before this one",
                 super::establish::guard_name_for(e)
             ),
+            // In an update or emit, a guard is one way of three; it also refuses the input
+            // when the key is missing, which may not be what is meant.
+            _ if matches!(e.kind, ast::ExprKind::Index(..)) && show(e).starts_with("self.") => {
+                format!(
+                    "add a guard such as `guard {}: {guard_text};`, test it with `if {fact_text} {{ .. }}`, or create the entry first: `if !({fact_text}) {{ {} = ..; }}`",
+                    super::establish::guard_name_for(e),
+                    show(e)
+                )
+            }
             _ => format!(
                 "add a guard such as `guard {}: {guard_text};`",
                 super::establish::guard_name_for(e)

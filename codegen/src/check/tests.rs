@@ -551,7 +551,10 @@ fn entry_field_assignment_needs_the_entry_established() {
     );
     assert_eq!(
         ds[0].help,
-        vec!["add a guard such as `guard known_in_jobs: k in self.jobs;`".to_string()]
+        vec![
+            "add a guard such as `guard known_in_jobs: k in self.jobs;`, test it with `if k in self.jobs { .. }`, or create the entry first: `if !(k in self.jobs) { self.jobs[k] = ..; }`"
+                .to_string()
+        ]
     );
 }
 
