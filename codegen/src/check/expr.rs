@@ -590,10 +590,31 @@ impl Checker<'_> {
             .phases
             .as_ref()
             .is_some_and(|p| p.iter().any(|p| p == &id.name));
+        // Enums declaring a variant of this very name, in declaration order.
+        let enums: Vec<&str> = self
+            .env
+            .type_names
+            .iter()
+            .filter(|t| {
+                self.env
+                    .enum_variants(t)
+                    .is_some_and(|v| v.contains(&id.name))
+            })
+            .map(String::as_str)
+            .collect();
         if self.env.field(&id.name).is_some() || id.name == "phase" {
             d = d.help(format!("did you mean `self.{}`?", id.name));
         } else if is_phase {
             d = d.help(format!("did you mean `Phase::{}`?", id.name));
+        } else if !enums.is_empty() {
+            let paths: Vec<String> = enums
+                .iter()
+                .map(|e| format!("`{e}::{}`", id.name))
+                .collect();
+            d = d.help(format!(
+                "a variant is written with its enum's name: {}",
+                paths.join(" or ")
+            ));
         } else {
             let in_scope: Vec<&str> = sc
                 .vars

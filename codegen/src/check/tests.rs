@@ -408,6 +408,23 @@ fn every_problem_is_reported_in_one_run() {
 }
 
 #[test]
+fn a_bare_variant_name_is_shown_with_its_enum() {
+    let src = "machine M {
+        enum Metric { Rejected, Allowed }
+        enum Verdict { Rejected, Passed }
+        phases { Idle } initial Idle;
+        state { rejected: u64 = 0, last: Metric = Metric::Allowed }
+        input Go { n: u64 }
+        transition t on Go from Idle -> same { update { self.last = Rejected; } }
+    }";
+    let helps: Vec<String> = run(src).1.into_iter().flat_map(|d| d.help).collect();
+    assert_eq!(
+        helps,
+        ["a variant is written with its enum's name: `Metric::Rejected` or `Verdict::Rejected`"]
+    );
+}
+
+#[test]
 fn misspelt_names_get_suggestions() {
     let src = "machine M {
         phases { Idle, Running } initial Idle;
