@@ -175,7 +175,7 @@ fn syntax_error(source: &str, e: pest::error::Error<Rule>) -> Diagnostic {
             let found = found_text(source, at);
             let message = format!("syntax error: {what}, found {found}");
             let semicolon = expected.iter().any(|x| x == "`;`");
-            return semicolon_at_line_end(source, at, semicolon, &message).unwrap_or_else(|| {
+            let d = semicolon_at_line_end(source, at, semicolon, &message).unwrap_or_else(|| {
                 Diagnostic::new(
                     Code::Syntax,
                     Span::new(at, next_token_end(source, at)),
@@ -183,6 +183,7 @@ fn syntax_error(source: &str, e: pest::error::Error<Rule>) -> Diagnostic {
                 )
                 .label(what)
             });
+            return with_hint(source, at, &found, &expected, semicolon, d);
         }
     }
     let end = next_token_end(source, start);
@@ -212,37 +213,7 @@ fn syntax_error(source: &str, e: pest::error::Error<Rule>) -> Diagnostic {
                     Diagnostic::new(Code::Syntax, Span::new(start, end), message)
                         .label(what.clone())
                 });
-            let rest = &source[start.min(source.len())..];
-            let before = source[..start.min(source.len())].trim_end();
-            let expects = |what: &str| expected.iter().any(|x| x == what);
-            let in_body = expects("`emit`") || expects("`update`");
-            // `=` where an operator could go: almost always a comparison.
-            if found == "`=`" && (before.ends_with('+') || before.ends_with('-')) {
-                d.help("`+=` and `-=` are statements, only in an `update` block; an expression only reads")
-            } else if expects("an operator")
-                && ["<", ">", "==", "!="].iter().any(|op| rest.starts_with(op))
-            {
-                d.help("comparisons do not chain: write `a < b && b <= c`")
-            } else if found == "`=`" && expects("an operator") {
-                d.help("to compare, write `==`; `=` assigns, and only in an `update` block")
-            } else if expects("an operator") && starts_a_field(rest) {
-                d.help("fields are separated by `,`: is one missing before this one?")
-            } else if expects("a statement") && assigns_a_bare_name(rest) {
-                d.help("only state fields are assigned (`self.name = ..;`); input fields, variables and loop variables are read-only")
-            } else if !semicolon && in_body && (found == "`update`" || found == "`guard`") {
-                d.help("a transition's body is, in order: its guards, one `update { ... }`, then its `emit`s")
-            } else if let Some(open) = ITEM_STARTS
-                .iter()
-                .any(|k| *k != "///" && found == format!("`{k}`"))
-                .then(|| unclosed_brace(source, start))
-                .flatten()
-            {
-                // An item keyword inside a block: the block was not closed.
-                d.secondary(Span::new(open, open + 1), "this `{` is not closed")
-                    .help("a `}` is missing before this item")
-            } else {
-                d
-            }
+            with_hint(source, start, &found, &expected, semicolon, d)
         }
         ErrorVariant::CustomError { message } => Diagnostic::new(
             Code::Syntax,
@@ -251,6 +222,106 @@ fn syntax_error(source: &str, e: pest::error::Error<Rule>) -> Diagnostic {
         )
         .label(message.clone()),
     }
+}
+
+/// `d`, a syntax error at `at` (`found` there, `expected` instead), with a help line for
+/// a mistake it looks like, if any.
+fn with_hint(
+    source: &str,
+    at: usize,
+    found: &str,
+    expected: &[String],
+    semicolon: bool,
+    d: Diagnostic,
+) -> Diagnostic {
+    let rest = &source[at.min(source.len())..];
+    let before = source[..at.min(source.len())].trim_end();
+    let expects = |what: &str| expected.iter().any(|x| x == what);
+    let in_body = expects("`emit`") || expects("`update`");
+    let last_word = last_word(before);
+    // `=` where an operator could go: almost always a comparison.
+    if found == "`=`" && (before.ends_with('+') || before.ends_with('-')) {
+        d.help("`+=` and `-=` are statements, only in an `update` block; an expression only reads")
+    } else if rest.starts_with("+=") || rest.starts_with("-=") {
+        d.help("`+=` and `-=` assign a state field (`self.n += 1;`); for a map entry or a struct field, write `self.m[k] = self.m[k] + 1;`")
+    } else if expects("an operator") && ["<", ">", "==", "!="].iter().any(|op| rest.starts_with(op))
+    {
+        d.help("comparisons do not chain: write `a < b && b <= c`")
+    } else if found == "`=`" && expects("an operator") {
+        d.help("to compare, write `==`; `=` assigns, and only in an `update` block")
+    } else if ["`*`", "`/`", "`%`"].contains(&found) {
+        d.help("there is no `*`, `/` or `%`: the arithmetic operators are `+` and `-` (`x + x` doubles)")
+    } else if last_word == Some("if") && !in_body {
+        d.help("`if` is a statement, not a value: write the `if` in `update`, with an assignment in each branch")
+    } else if found == "`(`"
+        && last_word.is_some_and(|w| !before[..before.len() - w.len()].ends_with('.'))
+    {
+        d.help("there are no free functions; methods are called on a value (`self.xs.len()`, `o.unwrap()`), and `min`/`max` are an `if` in `update`")
+    } else if before.ends_with("let mut") {
+        d.help("a `let` name is never reassigned, so there is no `mut`: write `let x = ...;`")
+    } else if words_before(before, 2).first() == Some(&"guard") {
+        d.help("a guard has a name: `guard <name>: <condition>;`")
+    } else if let Some(hint) = transition_header_hint(before, found) {
+        d.help(hint)
+    } else if expects("`=`") && innermost_block_is(source, at, "state") {
+        d.help("every state field has a default value: `name: Type = value`")
+    } else if expects("an operator") && starts_a_field(rest) {
+        d.help("fields are separated by `,`: is one missing before this one?")
+    } else if expects("a statement") && assigns_a_bare_name(rest) {
+        d.help("only state fields are assigned (`self.name = ..;`); input fields, variables and loop variables are read-only")
+    } else if !semicolon && in_body && (found == "`update`" || found == "`guard`") {
+        d.help(
+            "a transition's body is, in order: its guards, one `update { ... }`, then its `emit`s",
+        )
+    } else if let Some(open) = ITEM_STARTS
+        .iter()
+        .any(|k| *k != "///" && found == format!("`{k}`"))
+        .then(|| unclosed_brace(source, at))
+        .flatten()
+    {
+        // An item keyword inside a block: the block was not closed.
+        d.secondary(Span::new(open, open + 1), "this `{` is not closed")
+            .help("a `}` is missing before this item")
+    } else {
+        d
+    }
+}
+
+/// The identifier `text` ends with, if it ends with one.
+fn last_word(text: &str) -> Option<&str> {
+    let start = text
+        .rfind(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .map_or(0, |i| i + 1);
+    (start < text.len()).then(|| &text[start..])
+}
+
+/// The last `n` whitespace-separated words of `text`, first first.
+fn words_before(text: &str, n: usize) -> Vec<&str> {
+    let mut words: Vec<&str> = text.split_whitespace().rev().take(n).collect();
+    words.reverse();
+    words
+}
+
+/// For an error in a transition's header (after `transition`, before its `{`): its shape,
+/// or why a list of inputs is refused.
+fn transition_header_hint(before: &str, found: &str) -> Option<&'static str> {
+    let start = before.rfind("transition")?;
+    let header = &before[start..];
+    if header.contains(['{', '}', ';']) {
+        return None;
+    }
+    if found == "`[`" && header.split_whitespace().last() == Some("on") {
+        return Some("a transition handles one input: write one transition per input");
+    }
+    Some(
+        "a transition's header reads `transition <name> on <Input> from <Phase, [Phases] or *> -> <Phase or same> {`",
+    )
+}
+
+/// Whether the innermost block open at `at` is the one of item `keyword` (`state { .. }`).
+fn innermost_block_is(source: &str, at: usize, keyword: &str) -> bool {
+    unclosed_brace(source, at)
+        .is_some_and(|open| last_word(source[..open].trim_end()) == Some(keyword))
 }
 
 /// The innermost `{` still open at `pos`, below the machine's own (comments and string
@@ -1373,11 +1444,46 @@ mod tests {
             ("", "max = 3;", "only state fields are assigned"),
             ("", "self.n = 1; n += 2;", "only state fields are assigned"),
             ("", "emit E { a: 1 b: 2 };", "fields are separated by `,`"),
+            ("", "self.n = self.n * 2;", "there is no `*`, `/` or `%`"),
+            (
+                "",
+                "self.n = min(self.n, 3);",
+                "there are no free functions",
+            ),
+            (
+                "",
+                "self.n = if max > 1 { 1 } else { 2 };",
+                "`if` is a statement",
+            ),
+            ("", "let mut x = 1;", "there is no `mut`"),
+            ("", "self.n[max] += 1;", "for a map entry or a struct field"),
+            ("guard self.n > 1;", "", "a guard has a name"),
         ];
         for (guard, update, expected) in cases {
             let got = hint(guard, update);
             assert!(got.contains(expected), "{guard} {update}: {got}");
         }
+        // Outside a transition body.
+        let hint_for = |src: &str| parse(src).unwrap_err().help.join(" ");
+        let header = "a transition's header reads `transition <name> on <Input> from";
+        for transition in [
+            "transition go from A on Go -> A {}",
+            "transition on Go from A -> A {}",
+            "transition go on Go -> A from A {}",
+        ] {
+            let src = format!(
+                "machine M {{ phases {{ A }} initial A; state {{}} input Go; {transition} }}"
+            );
+            assert!(hint_for(&src).contains(header), "{transition}");
+        }
+        assert!(
+            hint_for("machine M { phases { A } initial A; state {} input Go; input Stop; transition go on [Go, Stop] from A -> A {} }")
+                .contains("one transition per input")
+        );
+        assert!(
+            hint_for("machine M { phases { A } initial A; state { n: u64, m: u64 = 0 } }")
+                .contains("every state field has a default value")
+        );
     }
 
     #[test]

@@ -408,6 +408,11 @@ impl Checker<'_> {
                     .label("field access on a non-struct value");
                     if value_methods(&inner.ty).contains(&f.name.as_str()) {
                         d = d.help(format!("call it as a method: `{}()`", f.name));
+                    } else if matches!(&inner.ty, Ty::Option(t) if matches!(**t, Ty::Struct(_))) {
+                        d = d.help(format!(
+                            "it may be `none`: read a map entry as `m[k].{0}` (with `k in m` established), or unwrap it first: `.unwrap().{0}`",
+                            f.name
+                        ));
                     }
                     return Err(self.report(d));
                 };
@@ -951,6 +956,17 @@ impl Checker<'_> {
                 let elem_ir = self.check_expr(sc, l, &elem)?;
                 Ok(bin(elem_ir, coll, Ty::Bool))
             }
+            // `x + 1`: the literal takes `x`'s type, so `x` must be a number first (an
+            // `Option` on the left is the mistake to name, not the literal).
+            BinOp::Add | BinOp::Sub if wants_context(r) && !wants_context(l) => {
+                let l_ir = self.infer(sc, l)?;
+                if !self.env.is_numeric(&l_ir.ty) {
+                    return Err(self.not_defined(op, &l_ir.ty, whole.span));
+                }
+                let r_ir = self.check_expr(sc, r, &l_ir.ty)?;
+                let ty = l_ir.ty.clone();
+                Ok(bin(l_ir, r_ir, ty))
+            }
             _ => {
                 let (l_ir, r_ir) = self.unify(sc, l, r)?;
                 let ty = l_ir.ty.clone();
@@ -960,17 +976,7 @@ impl Checker<'_> {
                     _ => self.env.is_ordered(&ty),
                 };
                 if !ok {
-                    let needs = match op {
-                        BinOp::Add | BinOp::Sub => "`u64`, `i64` or a newtype over them",
-                        _ => "numbers, strings or newtypes over them",
-                    };
-                    let d = Diagnostic::new(
-                        Code::BadOperation,
-                        whole.span,
-                        format!("`{}` is not defined on `{}`", op.symbol(), ty.spec_name()),
-                    )
-                    .label(format!("`{}` needs {needs}", op.symbol()));
-                    return Err(self.report(d));
+                    return Err(self.not_defined(op, &ty, whole.span));
                 }
                 let result = match op {
                     BinOp::Add | BinOp::Sub => ty,
@@ -979,6 +985,26 @@ impl Checker<'_> {
                 Ok(bin(l_ir, r_ir, result))
             }
         }
+    }
+
+    /// E0205: operator `op` on operands of type `ty`.
+    fn not_defined(&mut self, op: BinOp, ty: &Ty, span: Span) -> Reported {
+        let needs = match op {
+            BinOp::Add | BinOp::Sub => "`u64`, `i64` or a newtype over them",
+            _ => "numbers, strings or newtypes over them",
+        };
+        let mut d = Diagnostic::new(
+            Code::BadOperation,
+            span,
+            format!("`{}` is not defined on `{}`", op.symbol(), ty.spec_name()),
+        )
+        .label(format!("`{}` needs {needs}", op.symbol()));
+        if matches!(ty, Ty::Option(_)) {
+            d = d.help("it may be `none`: `.unwrap()` it where a guard establishes it has a value (a map entry reads as `m[k]`, with `k in m` established)");
+        } else if matches!(ty, Ty::Enum(_)) && op != BinOp::Add && op != BinOp::Sub {
+            d = d.help("enum variants are compared with `==` and `!=` only");
+        }
+        self.report(d)
     }
 
     /// Types both operands of a binary operator alike; a newtype's base-typed partner is

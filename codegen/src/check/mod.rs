@@ -258,6 +258,15 @@ impl<'d> Checker<'d> {
             ),
         )
         .label(format!("this is `{}`", found.spec_name()));
+        let d = match (expected, found) {
+            (Ty::Option(inner), _) if **inner == *found => {
+                d.help("an `Option` holds a value as `some(..)`: write `some(...)` around it")
+            }
+            (_, Ty::Option(inner)) if **inner == *expected => d.help(
+                "it may be `none`: `.unwrap()` it where a guard establishes it has a value (a map entry reads as `m[k]`, with `k in m` established)",
+            ),
+            _ => d,
+        };
         self.report(d)
     }
 

@@ -425,6 +425,35 @@ fn a_bare_variant_name_is_shown_with_its_enum() {
 }
 
 #[test]
+fn option_mistakes_get_hints() {
+    let helps = |update: &str| -> Vec<String> {
+        let src = format!(
+            "machine M {{
+        struct Rec {{ a: u64 }}
+        phases {{ A }} initial A;
+        state {{ o: Option<u64> = none, m: Map<u64, Rec> = {{}}, n: u64 = 0 }}
+        input Go {{ k: u64 }}
+        transition t on Go from A -> same {{ update {{ {update} }} }}
+    }}"
+        );
+        run(&src).1.into_iter().flat_map(|d| d.help).collect()
+    };
+    assert_eq!(
+        helps("self.o = k;"),
+        ["an `Option` holds a value as `some(..)`: write `some(...)` around it"]
+    );
+    let may_be_none = "it may be `none`: `.unwrap()` it where a guard establishes it has a value";
+    assert!(helps("self.n = self.o + 1;")[0].starts_with(may_be_none));
+    assert!(helps("self.n = self.o;")[0].starts_with(may_be_none));
+    assert_eq!(
+        helps("self.n = self.m.get(k).a;"),
+        [
+            "it may be `none`: read a map entry as `m[k].a` (with `k in m` established), or unwrap it first: `.unwrap().a`"
+        ]
+    );
+}
+
+#[test]
 fn misspelt_names_get_suggestions() {
     let src = "machine M {
         phases { Idle, Running } initial Idle;
