@@ -121,6 +121,9 @@ pub enum RejectReason<M: Machine> {
         transition: M::TransitionId,
         /// The first invariant, in declaration order, that the new state broke.
         invariant: &'static str,
+        /// Set when the invariant could not be evaluated on the new state (an overflow, a
+        /// missing value), which counts as broken; `None` when it was false.
+        fault: Option<Fault>,
     },
 }
 
@@ -155,7 +158,16 @@ impl<M: Machine> Display for Rejection<M> {
             RejectReason::InvariantViolated {
                 transition,
                 invariant,
+                fault: None,
             } => write!(f, "{transition} would violate invariant {invariant}"),
+            RejectReason::InvariantViolated {
+                transition,
+                invariant,
+                fault: Some(fault),
+            } => write!(
+                f,
+                "{transition} would leave invariant {invariant} unevaluable ({fault})"
+            ),
         }
     }
 }
@@ -168,11 +180,21 @@ pub struct InvariantViolation {
     /// The invariant's name as written in the spec; the first one, in declaration order,
     /// that does not hold.
     pub invariant: &'static str,
+    /// Set when the invariant could not be evaluated (an overflow, a missing value), which
+    /// counts as not holding; `None` when it was false.
+    pub fault: Option<Fault>,
 }
 
 impl Display for InvariantViolation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "invariant {} does not hold", self.invariant)
+        match self.fault {
+            None => write!(f, "invariant {} does not hold", self.invariant),
+            Some(fault) => write!(
+                f,
+                "invariant {} could not be evaluated ({fault})",
+                self.invariant
+            ),
+        }
     }
 }
 
@@ -209,6 +231,15 @@ pub enum Fault {
     Overflow,
     /// A partial operation (`m[k]`, `unwrap()`) found no value.
     Absent,
+}
+
+impl Display for Fault {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Fault::Overflow => "arithmetic overflow",
+            Fault::Absent => "missing value",
+        })
+    }
 }
 
 impl Fault {
@@ -380,6 +411,7 @@ impl<M: Machine> Authority<M> {
                 Some(Err(violation)) => RejectReason::InvariantViolated {
                     transition: id,
                     invariant: violation.invariant,
+                    fault: violation.fault,
                 },
                 _ => {
                     let mut previous = std::mem::replace(&mut self.undo_log, steps);

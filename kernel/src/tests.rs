@@ -110,14 +110,18 @@ impl Machine for Counter {
         steps.clear();
     }
 
+    /// `at_most_ten: self.value + 90 <= 100`, evaluated as a generated kernel does: with
+    /// checked arithmetic, so a value near `u64::MAX` cannot be evaluated.
     fn check_invariants(state: &State) -> Result<(), InvariantViolation> {
-        if state.value <= 10 {
-            Ok(())
-        } else {
-            Err(InvariantViolation {
-                invariant: "at_most_ten",
-            })
-        }
+        let fault = match state.value.checked_add(90) {
+            Some(sum) if sum <= 100 => return Ok(()),
+            Some(_) => None,
+            None => Some(Fault::Overflow),
+        };
+        Err(InvariantViolation {
+            invariant: "at_most_ten",
+            fault,
+        })
     }
 }
 
@@ -166,7 +170,8 @@ fn a_broken_invariant_rejects_and_restores_the_state() {
         rejection.reason,
         RejectReason::InvariantViolated {
             transition: Kind::Add,
-            invariant: "at_most_ten"
+            invariant: "at_most_ten",
+            fault: None,
         }
     );
     assert_eq!(
@@ -177,6 +182,36 @@ fn a_broken_invariant_rejects_and_restores_the_state() {
     // A rejection does not take the right to roll back from the latest transition.
     authority.rollback(t).expect("still the latest");
     assert_eq!(authority.state().value, 0);
+}
+
+#[test]
+fn an_invariant_that_cannot_be_evaluated_is_broken_and_says_why() {
+    let mut authority = checked();
+    let rejection = authority
+        .apply(Input::Add(u64::MAX - 5))
+        .expect_err("the invariant overflows");
+    assert_eq!(
+        rejection.reason,
+        RejectReason::InvariantViolated {
+            transition: Kind::Add,
+            invariant: "at_most_ten",
+            fault: Some(Fault::Overflow),
+        }
+    );
+    assert_eq!(
+        rejection.to_string(),
+        "input Add rejected in phase Open: Add would leave invariant at_most_ten unevaluable (arithmetic overflow)"
+    );
+    authority.set_invariant_checks(false);
+    authority
+        .apply(Input::Add(u64::MAX - 5))
+        .expect("unchecked");
+    let violation = authority.check_invariants().unwrap_err();
+    assert_eq!(violation.fault, Some(Fault::Overflow));
+    assert_eq!(
+        violation.to_string(),
+        "invariant at_most_ten could not be evaluated (arithmetic overflow)"
+    );
 }
 
 #[test]
@@ -216,7 +251,8 @@ fn preview_changes_nothing_and_from_state_checks_invariants() {
     assert_eq!(
         Authority::<Counter>::from_state(broken).map(|a| a.into_state()),
         Err(InvariantViolation {
-            invariant: "at_most_ten"
+            invariant: "at_most_ten",
+            fault: None,
         })
     );
 }

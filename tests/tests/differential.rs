@@ -158,7 +158,7 @@ macro_rules! differential {
                     }),
                     RejectReason::Overflow { transition } => json!({ "Overflow": transition.name() }),
                     RejectReason::Absent { transition } => json!({ "Absent": transition.name() }),
-                    RejectReason::InvariantViolated { transition, invariant } => {
+                    RejectReason::InvariantViolated { transition, invariant, .. } => {
                         json!({ "InvariantViolated": [transition.name(), invariant] })
                     }
                 }

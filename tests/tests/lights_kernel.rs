@@ -26,7 +26,8 @@ fn a_transition_that_breaks_an_invariant_is_rejected_and_undone() {
         r.reason,
         counter::RejectReason::InvariantViolated {
             transition: counter::TransitionId::Add,
-            invariant: "bounded"
+            invariant: "bounded",
+            fault: None,
         }
     );
     assert_eq!(c.state(), &before);
@@ -41,7 +42,8 @@ fn with_checks_off_the_caller_can_check_on_demand() {
     assert_eq!(
         c.check_invariants(),
         Err(counter::InvariantViolation {
-            invariant: "bounded"
+            invariant: "bounded",
+            fault: None,
         })
     );
 }

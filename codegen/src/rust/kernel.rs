@@ -1168,8 +1168,9 @@ impl<'m> KernelGen<'m> {
             let n = &inv.name;
             quote! {
                 // A fault while evaluating an invariant counts as a violation.
-                if #name(state) != Ok(true) {
-                    return Err(InvariantViolation { invariant: #n });
+                match #name(state) {
+                    Ok(true) => {}
+                    value => return Err(InvariantViolation { invariant: #n, fault: value.err() }),
                 }
             }
         });

@@ -3572,55 +3572,95 @@ fn invariant_retiring_has_loop(state: &State) -> Result<bool, Fault> {
 
 /// Checks every invariant, in declaration order.
 pub fn check_invariants(state: &State) -> Result<(), InvariantViolation> {
-    if invariant_running_has_run(state) != Ok(true) {
-        return Err(InvariantViolation {
-            invariant: "running_has_run",
-        });
+    match invariant_running_has_run(state) {
+        Ok(true) => {}
+        value => {
+            return Err(InvariantViolation {
+                invariant: "running_has_run",
+                fault: value.err(),
+            });
+        }
     }
-    if invariant_run_only_while_running(state) != Ok(true) {
-        return Err(InvariantViolation {
-            invariant: "run_only_while_running",
-        });
+    match invariant_run_only_while_running(state) {
+        Ok(true) => {}
+        value => {
+            return Err(InvariantViolation {
+                invariant: "run_only_while_running",
+                fault: value.err(),
+            });
+        }
     }
-    if invariant_staged_belong_to_run(state) != Ok(true) {
-        return Err(InvariantViolation {
-            invariant: "staged_belong_to_run",
-        });
+    match invariant_staged_belong_to_run(state) {
+        Ok(true) => {}
+        value => {
+            return Err(InvariantViolation {
+                invariant: "staged_belong_to_run",
+                fault: value.err(),
+            });
+        }
     }
-    if invariant_queued_are_queued(state) != Ok(true) {
-        return Err(InvariantViolation {
-            invariant: "queued_are_queued",
-        });
+    match invariant_queued_are_queued(state) {
+        Ok(true) => {}
+        value => {
+            return Err(InvariantViolation {
+                invariant: "queued_are_queued",
+                fault: value.err(),
+            });
+        }
     }
-    if invariant_steered_are_queued(state) != Ok(true) {
-        return Err(InvariantViolation {
-            invariant: "steered_are_queued",
-        });
+    match invariant_steered_are_queued(state) {
+        Ok(true) => {}
+        value => {
+            return Err(InvariantViolation {
+                invariant: "steered_are_queued",
+                fault: value.err(),
+            });
+        }
     }
-    if invariant_finished_are_remembered(state) != Ok(true) {
-        return Err(InvariantViolation {
-            invariant: "finished_are_remembered",
-        });
+    match invariant_finished_are_remembered(state) {
+        Ok(true) => {}
+        value => {
+            return Err(InvariantViolation {
+                invariant: "finished_are_remembered",
+                fault: value.err(),
+            });
+        }
     }
-    if invariant_keys_point_at_inputs(state) != Ok(true) {
-        return Err(InvariantViolation {
-            invariant: "keys_point_at_inputs",
-        });
+    match invariant_keys_point_at_inputs(state) {
+        Ok(true) => {}
+        value => {
+            return Err(InvariantViolation {
+                invariant: "keys_point_at_inputs",
+                fault: value.err(),
+            });
+        }
     }
-    if invariant_nothing_pending_when_closed(state) != Ok(true) {
-        return Err(InvariantViolation {
-            invariant: "nothing_pending_when_closed",
-        });
+    match invariant_nothing_pending_when_closed(state) {
+        Ok(true) => {}
+        value => {
+            return Err(InvariantViolation {
+                invariant: "nothing_pending_when_closed",
+                fault: value.err(),
+            });
+        }
     }
-    if invariant_attempts_bounded(state) != Ok(true) {
-        return Err(InvariantViolation {
-            invariant: "attempts_bounded",
-        });
+    match invariant_attempts_bounded(state) {
+        Ok(true) => {}
+        value => {
+            return Err(InvariantViolation {
+                invariant: "attempts_bounded",
+                fault: value.err(),
+            });
+        }
     }
-    if invariant_retiring_has_loop(state) != Ok(true) {
-        return Err(InvariantViolation {
-            invariant: "retiring_has_loop",
-        });
+    match invariant_retiring_has_loop(state) {
+        Ok(true) => {}
+        value => {
+            return Err(InvariantViolation {
+                invariant: "retiring_has_loop",
+                fault: value.err(),
+            });
+        }
     }
     Ok(())
 }

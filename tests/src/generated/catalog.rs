@@ -943,10 +943,14 @@ fn invariant_counted(state: &State) -> Result<bool, Fault> {
 
 /// Checks every invariant, in declaration order.
 pub fn check_invariants(state: &State) -> Result<(), InvariantViolation> {
-    if invariant_counted(state) != Ok(true) {
-        return Err(InvariantViolation {
-            invariant: "counted",
-        });
+    match invariant_counted(state) {
+        Ok(true) => {}
+        value => {
+            return Err(InvariantViolation {
+                invariant: "counted",
+                fault: value.err(),
+            });
+        }
     }
     Ok(())
 }

@@ -450,10 +450,14 @@ fn invariant_bounded(state: &State) -> Result<bool, Fault> {
 
 /// Checks every invariant, in declaration order.
 pub fn check_invariants(state: &State) -> Result<(), InvariantViolation> {
-    if invariant_bounded(state) != Ok(true) {
-        return Err(InvariantViolation {
-            invariant: "bounded",
-        });
+    match invariant_bounded(state) {
+        Ok(true) => {}
+        value => {
+            return Err(InvariantViolation {
+                invariant: "bounded",
+                fault: value.err(),
+            });
+        }
     }
     Ok(())
 }

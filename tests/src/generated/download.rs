@@ -879,15 +879,23 @@ fn invariant_done_means_complete(state: &State) -> Result<bool, Fault> {
 
 /// Checks every invariant, in declaration order.
 pub fn check_invariants(state: &State) -> Result<(), InvariantViolation> {
-    if invariant_received_within_total(state) != Ok(true) {
-        return Err(InvariantViolation {
-            invariant: "received_within_total",
-        });
+    match invariant_received_within_total(state) {
+        Ok(true) => {}
+        value => {
+            return Err(InvariantViolation {
+                invariant: "received_within_total",
+                fault: value.err(),
+            });
+        }
     }
-    if invariant_done_means_complete(state) != Ok(true) {
-        return Err(InvariantViolation {
-            invariant: "done_means_complete",
-        });
+    match invariant_done_means_complete(state) {
+        Ok(true) => {}
+        value => {
+            return Err(InvariantViolation {
+                invariant: "done_means_complete",
+                fault: value.err(),
+            });
+        }
     }
     Ok(())
 }

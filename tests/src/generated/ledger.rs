@@ -1614,20 +1614,32 @@ fn invariant_holds_are_pending(state: &State) -> Result<bool, Fault> {
 
 /// Checks every invariant, in declaration order.
 pub fn check_invariants(state: &State) -> Result<(), InvariantViolation> {
-    if invariant_above_limit(state) != Ok(true) {
-        return Err(InvariantViolation {
-            invariant: "above_limit",
-        });
+    match invariant_above_limit(state) {
+        Ok(true) => {}
+        value => {
+            return Err(InvariantViolation {
+                invariant: "above_limit",
+                fault: value.err(),
+            });
+        }
     }
-    if invariant_open_has_owner(state) != Ok(true) {
-        return Err(InvariantViolation {
-            invariant: "open_has_owner",
-        });
+    match invariant_open_has_owner(state) {
+        Ok(true) => {}
+        value => {
+            return Err(InvariantViolation {
+                invariant: "open_has_owner",
+                fault: value.err(),
+            });
+        }
     }
-    if invariant_holds_are_pending(state) != Ok(true) {
-        return Err(InvariantViolation {
-            invariant: "holds_are_pending",
-        });
+    match invariant_holds_are_pending(state) {
+        Ok(true) => {}
+        value => {
+            return Err(InvariantViolation {
+                invariant: "holds_are_pending",
+                fault: value.err(),
+            });
+        }
     }
     Ok(())
 }

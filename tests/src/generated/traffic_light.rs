@@ -500,10 +500,14 @@ fn invariant_within_budget(state: &State) -> Result<bool, Fault> {
 
 /// Checks every invariant, in declaration order.
 pub fn check_invariants(state: &State) -> Result<(), InvariantViolation> {
-    if invariant_within_budget(state) != Ok(true) {
-        return Err(InvariantViolation {
-            invariant: "within_budget",
-        });
+    match invariant_within_budget(state) {
+        Ok(true) => {}
+        value => {
+            return Err(InvariantViolation {
+                invariant: "within_budget",
+                fault: value.err(),
+            });
+        }
     }
     Ok(())
 }
