@@ -11,12 +11,14 @@ use crate::input::RuntimeInput;
 use crate::kernel_io;
 use crate::kernel_io::runtime_phase;
 use crate::runtime_loop::run_loop;
-use crate::session::{ControlReport, LiveHandles, Session, Shared, StepContext};
+use crate::session::{Attachment, ControlReport, LiveHandles, Session, Shared, StepContext};
 use crate::store::{InMemoryStore, RuntimeStore};
 use crate::types::{AbandonReason, InputId, InputPhase, RunId, RuntimePhase, SessionId};
 use foldhash::HashMap;
+use futures_util::FutureExt;
 use serde::{Deserialize, Serialize};
 use std::num::NonZeroU64;
+use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 use std::task::Poll;
@@ -136,11 +138,11 @@ pub(crate) struct Registry {
     sessions: RwLock<HashMap<SessionId, Arc<Session>>>,
     pub(crate) shared: Shared,
     options: RuntimeOptions,
-    /// Set by `shutdown` before it visits the sessions: no session is found or created
-    /// after it.
+    /// Set by `close` before it lists the sessions: no session is found or created after.
     closed: AtomicBool,
-    /// Concurrent `shutdown` calls share one.
-    shutdown: tokio::sync::OnceCell<()>,
+    /// Held while `close` marks the sessions, so that a concurrent call returns only once
+    /// they are marked.
+    closing: std::sync::Mutex<()>,
 }
 
 impl Registry {
@@ -153,7 +155,7 @@ impl Registry {
             },
             options,
             closed: AtomicBool::new(false),
-            shutdown: tokio::sync::OnceCell::new(),
+            closing: std::sync::Mutex::new(()),
         }
     }
 
@@ -186,30 +188,40 @@ impl Registry {
         sessions.keys().cloned().collect()
     }
 
+    /// Shuts every session down (`Session::shut_down`) with `reason`, at once and without
+    /// waiting for any gate: an operation under way finishes on its own, and is told. Returns
+    /// the detached attachments, whose stop hooks the caller runs; empty after the first
+    /// call.
+    fn close(&self, reason: TerminationReason) -> Vec<(SessionId, Attachment)> {
+        let _marking = self.closing.lock().unwrap_or_else(|p| p.into_inner());
+        // Before the sessions are listed: a registration that inserts one after the listing
+        // sees the flag (it checks it under the map's write lock).
+        if self.closed.swap(true, Ordering::SeqCst) {
+            return Vec::new();
+        }
+        let sessions: Vec<Arc<Session>> = {
+            let sessions = self.sessions.read().unwrap_or_else(|p| p.into_inner());
+            sessions.values().cloned().collect()
+        };
+        sessions
+            .iter()
+            .filter_map(|s| Some((s.id.clone(), s.shut_down(reason)?)))
+            .collect()
+    }
+
     /// Ends every session's work in this process (see `SessionRuntime::shutdown`).
     async fn shutdown(&self) {
-        self.shutdown
-            .get_or_init(|| async {
-                // Before the sessions are listed: a registration that inserts a session
-                // after the listing finds the flag set (it checks it after inserting).
-                self.closed.store(true, Ordering::SeqCst);
-                let sessions: Vec<Arc<Session>> = {
-                    let sessions = self.sessions.read().unwrap_or_else(|p| p.into_inner());
-                    sessions.values().cloned().collect()
-                };
-                let mut attachments = Vec::new();
-                for session in sessions {
-                    // The gate: an operation already under way finishes (or rolls back)
-                    // first, and every later one is refused.
-                    let _gate = session.gate.lock().await;
-                    attachments.extend(session.shut_down(TerminationReason::Shutdown));
+        let stops = self.close(TerminationReason::Shutdown).into_iter().map(
+            |(session, attachment)| async move {
+                // Consumer code, each on its own: one that panics does not keep the others
+                // from running, nor the shutdown from finishing.
+                let stop = AssertUnwindSafe(attachment.executor.stop()).catch_unwind();
+                if stop.await.is_err() {
+                    tracing::error!(%session, "an executor's stop hook panicked during shutdown");
                 }
-                // Consumer code, after every gate is released.
-                for attachment in attachments {
-                    attachment.executor.stop().await;
-                }
-            })
-            .await;
+            },
+        );
+        futures_util::future::join_all(stops).await;
     }
 
     pub(crate) fn remove(&self, id: &SessionId, session: &Arc<Session>) {
@@ -226,6 +238,9 @@ impl Registry {
         loop {
             let (session, inserted) = {
                 let mut sessions = self.sessions.write().unwrap_or_else(|p| p.into_inner());
+                if self.closed.load(Ordering::SeqCst) {
+                    return Err(RuntimeError::ShutDown);
+                }
                 match sessions.get(&id) {
                     Some(existing) => (existing.clone(), false),
                     None => {
@@ -236,11 +251,6 @@ impl Registry {
                 }
             };
             let gate = session.gate.lock().await;
-            if self.closed.load(Ordering::SeqCst) {
-                // Inserted after `shutdown` listed the sessions, which it never visits.
-                session.shut_down(TerminationReason::Shutdown);
-                return Err(RuntimeError::ShutDown);
-            }
             // The registration that inserted this entry failed its store write and took the
             // entry out while we waited: start over rather than register an orphan.
             if !self.lookup(&id).is_some_and(|s| Arc::ptr_eq(&s, &session)) {
@@ -313,7 +323,7 @@ impl Registry {
         if !step.spawn_loop {
             return Ok(false);
         }
-        let (epoch, wake) = session.attach(executor.clone(), handles);
+        let (epoch, wake) = session.attach(executor.clone(), handles)?;
         tokio::spawn(run_loop(
             session.clone(),
             self.shared.clone(),
@@ -536,16 +546,12 @@ impl Registry {
 impl Drop for Registry {
     /// What `shutdown` does, without waiting: every waiter still pending resolves as
     /// `Dropped` now, every loop is detached (it exits when it next parks, or after its
-    /// executor call), and each attached executor's stop hook runs on a task of its own
-    /// (when dropped inside a tokio runtime; outside one it is not called). No operation
-    /// can be in flight: each holds a handle to the runtime.
+    /// executor call, writing nothing more), and each attached executor's stop hook runs
+    /// on a task of its own (when dropped inside a tokio runtime; outside one it is not
+    /// called).
     fn drop(&mut self) {
         let runtime = tokio::runtime::Handle::try_current().ok();
-        let sessions = self.sessions.get_mut().unwrap_or_else(|p| p.into_inner());
-        for session in sessions.values() {
-            let Some(attachment) = session.shut_down(TerminationReason::Dropped) else {
-                continue;
-            };
+        for (_, attachment) in self.close(TerminationReason::Dropped) {
             if let Some(runtime) = &runtime {
                 runtime.spawn(async move { attachment.executor.stop().await });
             }
@@ -658,15 +664,17 @@ impl SessionRuntime {
         }
     }
 
-    /// Ends the runtime's work in this process, for a graceful exit. An operation already
-    /// under way on a session finishes first; then every waiter still pending resolves as
-    /// `RuntimeTerminated { Shutdown }`, every loop is detached, and each attached
-    /// executor's stop hook runs once (awaited here). A run in flight is not waited for:
+    /// Ends the runtime's work in this process, for a graceful exit: every later call is
+    /// `ShutDown`, every waiter still pending resolves as `RuntimeTerminated { Shutdown }`
+    /// at once, every loop is detached, and each attached executor's stop hook runs once
+    /// (side by side, awaited here; one that panics is logged). Nothing waits for the
+    /// sessions' gates: an operation already under way goes on to its end on its own, and
+    /// a waiter it registers is told at once. A run in flight is not waited for either:
     /// its executor call goes on until it returns (the stop hook should end it), and its
-    /// result is then dropped. Nothing is written to the store, so a durable store keeps
-    /// every queued and staged input as it was. Every later call is `ShutDown`;
-    /// concurrent calls share one shutdown. Dropping every handle does the same without
-    /// waiting (waiters see `Dropped`).
+    /// result is dropped. Nothing is written to the store for the shutdown, so a durable
+    /// store keeps every queued and staged input as it was. A second call (or one from a
+    /// stop hook) returns once the sessions are shut, without waiting for the hooks.
+    /// Dropping every handle does the same without waiting (waiters see `Dropped`).
     pub async fn shutdown(&self) {
         let inner = self.inner.clone();
         // Not `detached`: it cannot fail, and outside a tokio runtime it still runs here.
@@ -692,7 +700,8 @@ impl SessionRuntime {
         self.inner.session_ids()
     }
 
-    /// Events of every session: inputs accepted, runs started and finished, inputs terminal.
+    /// Events of every session: inputs accepted, runs started and finished, inputs
+    /// terminal, phase changes (docs/runtime.md, "Events").
     pub fn subscribe(&self) -> broadcast::Receiver<RuntimeEvent> {
         self.inner.shared.events.subscribe()
     }

@@ -144,6 +144,9 @@ struct Core {
     ledger: Ledger,
     /// The version of the last batch of this session the store applied.
     store_version: u64,
+    /// Set when the runtime shut down (or was dropped), with what waiters are told: every
+    /// later step is refused, and a waiter registered later is told at once.
+    shut: Option<TerminationReason>,
 }
 
 /// One session. Locks are taken in the order gate, `core`, `attachment`: `realise` wakes or
@@ -169,8 +172,6 @@ pub(crate) struct Session {
     pub closing: AtomicBool,
     /// Concurrent unregister calls share this one result.
     pub unregistered: tokio::sync::OnceCell<ControlReport>,
-    /// The runtime shut down (or was dropped): every later step is refused.
-    shut: AtomicBool,
 }
 
 /// Locks a std mutex; a poisoned lock is still used, since nothing panics while holding
@@ -187,6 +188,22 @@ fn stored_phase(p: k::Phase) -> RuntimePhase {
     match p {
         k::Phase::Running => RuntimePhase::Attached,
         p => runtime_phase(p),
+    }
+}
+
+/// `ShutDown` once the session's runtime shut down.
+fn shut_error(core: &Core) -> RuntimeResult<()> {
+    match core.shut {
+        Some(_) => Err(RuntimeError::ShutDown),
+        None => Ok(()),
+    }
+}
+
+/// Tells the waiters of a session that shut down (see `Session::shut_down`).
+fn tell_if_shut(core: &mut Core) {
+    if let Some(reason) = core.shut {
+        core.ledger
+            .resolve_all_waiters(|_| CompletionOutcome::RuntimeTerminated { reason });
     }
 }
 
@@ -220,6 +237,7 @@ impl Session {
                 kernel: k::Authority::new(),
                 ledger: Ledger::default(),
                 store_version: 0,
+                shut: None,
             }),
             gate: Gate::default(),
             attachment: Mutex::new(None),
@@ -228,7 +246,6 @@ impl Session {
             attached_epoch: AtomicU64::new(0),
             closing: AtomicBool::new(false),
             unregistered: tokio::sync::OnceCell::new(),
-            shut: AtomicBool::new(false),
         }
     }
 
@@ -277,12 +294,18 @@ impl Session {
         }
     }
 
-    /// Installs a new attachment and returns its epoch and the loop's wake receiver.
+    /// Installs a new attachment and returns its epoch and the loop's wake receiver;
+    /// `ShutDown` once the runtime shut down.
     pub fn attach(
         &self,
         executor: Arc<dyn Executor>,
         handles: LiveHandles,
-    ) -> (u64, mpsc::Receiver<()>) {
+    ) -> RuntimeResult<(u64, mpsc::Receiver<()>)> {
+        // `core` before `attachment` (the lock order), and held until the attachment is in:
+        // `shut_down` detaches under `core`, so it either sees this attachment or comes
+        // first and is seen here.
+        let core = lock(&self.core);
+        shut_error(&core)?;
         let epoch = self.next_epoch.fetch_add(1, Ordering::Relaxed);
         // One slot: a wake while one is pending coalesces into it.
         let (wake, receiver) = mpsc::channel(1);
@@ -293,7 +316,7 @@ impl Session {
             wake,
         });
         self.attached_epoch.store(epoch, Ordering::Release);
-        (epoch, receiver)
+        Ok((epoch, receiver))
     }
 
     fn detach(&self) -> Option<Attachment> {
@@ -347,7 +370,9 @@ impl Session {
         if let Some(input) = body {
             core.ledger.keep_payload(handle, input);
         }
-        core.ledger.register_waiter(handle)
+        let waiter = core.ledger.register_waiter(handle);
+        tell_if_shut(&mut core);
+        waiter
     }
 
     /// The bodies of `handles` (shared, not copied), for the executor; a missing one is
@@ -367,7 +392,10 @@ impl Session {
     }
 
     pub fn register_waiter(&self, handle: u64) -> CompletionHandle {
-        lock(&self.core).ledger.register_waiter(handle)
+        let mut core = lock(&self.core);
+        let waiter = core.ledger.register_waiter(handle);
+        tell_if_shut(&mut core);
+        waiter
     }
 
     pub fn remember_error(&self, handles: &[u64], error: &str) {
@@ -378,24 +406,26 @@ impl Session {
     }
 
     /// Ends the session's work in this process without a kernel transition or a store write
-    /// (runtime shutdown or drop): later steps are refused, the loop is detached and every
-    /// waiter is told `reason`. Returns the detached attachment, whose executor's stop hook
-    /// the caller runs. Called with the gate held, or from `Drop` (where no operation can
-    /// be in flight).
+    /// (runtime shutdown or drop), without waiting for the gate: every later step is
+    /// refused, the loop is detached, every waiter is told `reason` (and so is one
+    /// registered later, by an operation already past its step). Returns the detached
+    /// attachment, whose executor's stop hook the caller runs; `None` the second time.
     pub fn shut_down(&self, reason: TerminationReason) -> Option<Attachment> {
-        self.shut.store(true, Ordering::Release);
-        let attachment = self.detach();
-        self.terminate_waiters(reason);
-        attachment
+        let mut core = lock(&self.core);
+        if core.shut.is_some() {
+            return None;
+        }
+        core.shut = Some(reason);
+        core.ledger
+            .resolve_all_waiters(|_| CompletionOutcome::RuntimeTerminated { reason });
+        // Under `core`, so that `attach` (which checks `shut` under it) cannot install a
+        // loop after this.
+        self.detach()
     }
 
     /// `ShutDown` once the runtime shut down.
     pub fn ensure_not_shut(&self) -> RuntimeResult<()> {
-        if self.shut.load(Ordering::Acquire) {
-            Err(RuntimeError::ShutDown)
-        } else {
-            Ok(())
-        }
+        shut_error(&lock(&self.core))
     }
 
     /// Resolves every remaining waiter (used when the session leaves the runtime).
@@ -414,9 +444,9 @@ impl Session {
         input: k::Input,
         ctx: StepContext<'_>,
     ) -> RuntimeResult<Result<Step, k::Rejection>> {
-        self.ensure_not_shut()?;
         let prepared = {
             let mut core = lock(&self.core);
+            shut_error(&core)?;
             let transition = match core.kernel.apply(input) {
                 Ok(t) => {
                     let _span = tracing::debug_span!(
@@ -853,9 +883,9 @@ mod tests {
         let session = Session::new(SessionId::from("s"));
         let executor = || -> Arc<dyn Executor> { Arc::new(ScriptedExecutor::new()) };
         assert_eq!(session.attached_epoch(), None);
-        let (first, _wake) = session.attach(executor(), LiveHandles::default());
+        let (first, _wake) = session.attach(executor(), LiveHandles::default()).unwrap();
         assert_eq!(session.attached_epoch(), Some(first));
-        let (second, _wake) = session.attach(executor(), LiveHandles::default());
+        let (second, _wake) = session.attach(executor(), LiveHandles::default()).unwrap();
         assert_ne!(first, second, "a re-attach is a new epoch");
         assert_eq!(session.attached_epoch(), Some(second));
         assert!(session.detach().is_some());

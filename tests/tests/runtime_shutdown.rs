@@ -184,3 +184,143 @@ async fn shutdown_racing_accepts_and_registrations_leaves_no_waiter_behind() {
     );
     assert!(runtime.sessions().is_empty());
 }
+
+/// A loop whose run-start write is still in the store when the runtime goes: the write
+/// lands, but the run is never handed to the executor.
+#[tokio::test]
+async fn a_loop_caught_in_a_store_write_starts_no_run_after_the_drop() {
+    let store = PausableStore::new();
+    let runtime = SessionRuntime::with_store(store.clone());
+    let s = sid("s");
+    let exec = attach(&runtime, &s).await;
+    let a = accept_quiet(&runtime, &s, prompt("a")).await;
+    store.pause();
+    runtime.wake(&s).await.unwrap();
+    eventually("the loop's staging write waits", || async {
+        store.waiting() == 1
+    })
+    .await;
+    let batches = store.inner.committed_batches();
+
+    drop(runtime);
+
+    assert_eq!(outcome(a).await, terminated(TerminationReason::Dropped));
+    exec.wait_for_stops(1).await;
+    store.resume();
+    settle().await;
+    // The batch already sent landed; nothing after it, and no executor call.
+    assert_eq!(store.inner.committed_batches(), batches + 1);
+    assert_eq!(
+        store.inner.input(&s, &iid("a")).map(|r| r.phase),
+        Some(InputPhase::Staged)
+    );
+    assert_eq!(exec.calls(), 0);
+}
+
+/// A session whose last write cannot be settled (its outcome is unknown and `load` keeps
+/// failing) holds its gate; shutdown does not wait for it, and tells its waiters too.
+#[tokio::test]
+async fn shutdown_does_not_wait_behind_a_store_that_cannot_settle() {
+    let (runtime, store) = runtime_with_store();
+    let mut others = Vec::new();
+    for i in 0..4 {
+        let s = sid(&format!("o{i}"));
+        runtime.register_session(&s).await.unwrap();
+        others.push(accept(&runtime, &s, prompt("q")).await);
+    }
+    let stuck = sid("stuck");
+    runtime.register_session(&stuck).await.unwrap();
+    let first = accept(&runtime, &stuck, prompt("first")).await;
+    store.lose_next_writes(1);
+    store.fail_next_loads(usize::MAX);
+    let settling = {
+        let (runtime, stuck) = (runtime.clone(), stuck.clone());
+        tokio::spawn(async move { runtime.accept(&stuck, prompt("lost")).await })
+    };
+    eventually("the lost write is being settled", || async {
+        store.failed_batches() == 1
+    })
+    .await;
+
+    within(runtime.shutdown()).await;
+
+    for handle in others.into_iter().chain([first]) {
+        assert_eq!(
+            outcome(handle).await,
+            terminated(TerminationReason::Shutdown)
+        );
+    }
+    // The settling accept goes on until the store answers; it is not cut in half.
+    assert!(!settling.is_finished());
+    settling.abort();
+}
+
+/// Stop hooks run side by side and each on its own: one that panics neither skips the
+/// others nor fails the shutdown, and one that calls `shutdown` again does not wait for
+/// itself.
+#[tokio::test]
+async fn stop_hooks_that_panic_or_shut_down_again_do_not_stop_the_shutdown() {
+    struct Panics;
+    #[async_trait]
+    impl Executor for Panics {
+        async fn apply(&self, _run: RunPrimitive) -> Result<RunOutput, ExecutorError> {
+            Ok(RunOutput::default())
+        }
+        async fn stop(&self) {
+            panic!("a stop hook that panics");
+        }
+    }
+    struct ShutsDownAgain(std::sync::OnceLock<WeakSessionRuntime>);
+    #[async_trait]
+    impl Executor for ShutsDownAgain {
+        async fn apply(&self, _run: RunPrimitive) -> Result<RunOutput, ExecutorError> {
+            Ok(RunOutput::default())
+        }
+        async fn stop(&self) {
+            if let Some(runtime) = self.0.get().and_then(WeakSessionRuntime::upgrade) {
+                runtime.shutdown().await;
+            }
+        }
+    }
+    let runtime = SessionRuntime::new();
+    let mut scripted = Vec::new();
+    for i in 0..4 {
+        scripted.push(attach(&runtime, &sid(&format!("s{i}"))).await);
+    }
+    runtime
+        .ensure_executor(&sid("panics"), Arc::new(Panics))
+        .await
+        .unwrap();
+    let again = Arc::new(ShutsDownAgain(std::sync::OnceLock::new()));
+    let _ = again.0.set(runtime.downgrade());
+    runtime.ensure_executor(&sid("again"), again).await.unwrap();
+
+    within(runtime.shutdown()).await;
+
+    let stops: Vec<usize> = scripted.iter().map(|e| e.stop_calls()).collect();
+    assert_eq!(stops, [1, 1, 1, 1]);
+}
+
+/// Calls after the shutdown leave nothing behind.
+#[tokio::test]
+async fn registrations_after_shutdown_leave_nothing_behind() {
+    let runtime = SessionRuntime::new();
+    runtime.shutdown().await;
+    for i in 0..10 {
+        let s = sid(&format!("late{i}"));
+        assert_eq!(
+            runtime.register_session(&s).await.unwrap_err(),
+            RuntimeError::ShutDown
+        );
+        let exec = ScriptedExecutor::new();
+        assert_eq!(
+            runtime
+                .ensure_executor(&s, Arc::new(exec.clone()))
+                .await
+                .unwrap_err(),
+            RuntimeError::ShutDown
+        );
+        assert_eq!(exec.stop_calls(), 0);
+    }
+    assert_eq!(format!("{runtime:?}"), "SessionRuntime { sessions: 0, .. }");
+}
