@@ -32,8 +32,10 @@ pub enum TerminationReason {
     /// The runtime was dropped (every handle to it), or the waiter's handle outlived what
     /// it waited on.
     Dropped,
-    /// `SessionRuntime::shutdown` ended the runtime. The input itself did not end: a
-    /// durable store still holds it as it was.
+    /// `SessionRuntime::shutdown` ended the runtime before the waiter learnt how its input
+    /// ended. Usually it did not end (a durable store holds it queued or staged), but an
+    /// operation already under way at that moment (a run's commit, a `stop`) may still
+    /// end it: the store has the final word.
     Shutdown,
 }
 

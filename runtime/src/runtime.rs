@@ -199,12 +199,12 @@ impl Registry {
         if self.closed.swap(true, Ordering::SeqCst) {
             return Vec::new();
         }
-        let sessions: Vec<Arc<Session>> = {
-            let sessions = self.sessions.read().unwrap_or_else(|p| p.into_inner());
-            sessions.values().cloned().collect()
-        };
+        // Taken out: nothing finds them any more, and they go as soon as their last
+        // operation or loop lets go of them.
+        let sessions =
+            std::mem::take(&mut *self.sessions.write().unwrap_or_else(|p| p.into_inner()));
         sessions
-            .iter()
+            .values()
             .filter_map(|s| Some((s.id.clone(), s.shut_down(reason)?)))
             .collect()
     }
@@ -213,9 +213,11 @@ impl Registry {
     async fn shutdown(&self) {
         let stops = self.close(TerminationReason::Shutdown).into_iter().map(
             |(session, attachment)| async move {
-                // Consumer code, each on its own: one that panics does not keep the others
-                // from running, nor the shutdown from finishing.
-                let stop = AssertUnwindSafe(attachment.executor.stop()).catch_unwind();
+                // Consumer code, each on its own: one that panics (in `stop` itself or in the
+                // future it returns) does not keep the others from running, nor the
+                // shutdown from finishing.
+                let stop =
+                    AssertUnwindSafe(async { attachment.executor.stop().await }).catch_unwind();
                 if stop.await.is_err() {
                     tracing::error!(%session, "an executor's stop hook panicked during shutdown");
                 }
@@ -545,10 +547,10 @@ impl Registry {
 
 impl Drop for Registry {
     /// What `shutdown` does, without waiting: every waiter still pending resolves as
-    /// `Dropped` now, every loop is detached (it exits when it next parks, or after its
-    /// executor call, writing nothing more), and each attached executor's stop hook runs
-    /// on a task of its own (when dropped inside a tokio runtime; outside one it is not
-    /// called).
+    /// `Dropped` now, every loop is detached (it exits when it next parks, after its
+    /// executor call, or at the next attempt to settle a write of unknown outcome), and
+    /// each attached executor's stop hook runs on a task of its own (when dropped inside a
+    /// tokio runtime; outside one it is not called).
     fn drop(&mut self) {
         let runtime = tokio::runtime::Handle::try_current().ok();
         for (_, attachment) in self.close(TerminationReason::Dropped) {
@@ -680,13 +682,13 @@ impl SessionRuntime {
         // Not `detached`: it cannot fail, and outside a tokio runtime it still runs here.
         match tokio::runtime::Handle::try_current() {
             Ok(runtime) => {
-                // On its own task, so that a caller who stops waiting cannot leave some
-                // sessions shut down and others not.
+                // On its own task, so that the stop hooks still run if the caller stops
+                // waiting.
                 let task = runtime.spawn(async move { inner.shutdown().await });
                 if let Err(e) = task.await
                     && e.is_panic()
                 {
-                    // A stop hook panicked: the caller sees it, as from `stop`.
+                    // Not a stop hook's (those are caught): a bug of the runtime's own.
                     std::panic::resume_unwind(e.into_panic());
                 }
             }

@@ -84,7 +84,9 @@ async fn apply_isolated(
     primitive: RunPrimitive,
     span: tracing::Span,
 ) -> Result<RunOutput, ExecutorError> {
-    let call = AssertUnwindSafe(executor.apply(primitive))
+    // `apply` itself is called inside the guard too: a hand-written `Executor` may panic
+    // before it returns its future.
+    let call = AssertUnwindSafe(async { executor.apply(primitive).await })
         .catch_unwind()
         .instrument(span);
     match call.await {

@@ -490,7 +490,8 @@ impl Session {
             (transition, writes, forgot_all, core.store_version + 1)
         };
         let (transition, writes, forgot_all, version) = prepared;
-        let written = write_batch(shared.store.as_ref(), &self.id, version, writes).await;
+        let shut = || lock(&self.core).shut.is_some();
+        let written = write_batch(shared.store.as_ref(), &self.id, version, writes, &shut).await;
         // The core lock was not held across the write; the gate kept every other mutation
         // out, so this is still the latest transition.
         let mut core = lock(&self.core);

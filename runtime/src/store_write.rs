@@ -9,12 +9,14 @@ use std::panic::AssertUnwindSafe;
 
 /// Writes the batch numbered `version`. An `Indeterminate` failure (or a panic) is settled
 /// with `load` before anything else happens to the session: the batch counts as written
-/// if the store holds its version, and as failed if it holds the one before.
+/// if the store holds its version, and as failed if it holds the one before. Settling
+/// gives up once `shut` says the runtime shut down: nothing needs the answer any more.
 pub(crate) async fn write_batch(
     store: &dyn RuntimeStore,
     session: &SessionId,
     version: u64,
     writes: Vec<StoreWrite>,
+    shut: &(dyn Fn() -> bool + Sync),
 ) -> Result<(), StoreError> {
     let removes = writes
         .iter()
@@ -30,7 +32,7 @@ pub(crate) async fn write_batch(
     };
     // Boxed: rare, and its state (a timer, a load) would otherwise enlarge every step's
     // future, which is moved whole when an operation is spawned.
-    Box::pin(settle(store, session, version, removes, unknown)).await
+    Box::pin(settle(store, session, version, removes, unknown, shut)).await
 }
 
 /// Finds out with `load` whether the batch numbered `version`, reported `Indeterminate`,
@@ -42,9 +44,15 @@ async fn settle(
     version: u64,
     removes: bool,
     unknown: String,
+    shut: &(dyn Fn() -> bool + Sync),
 ) -> Result<(), StoreError> {
     let mut backoff = Backoff::new();
     loop {
+        if shut() {
+            return Err(StoreError::Unavailable(format!(
+                "{unknown} (not settled: the runtime shut down)"
+            )));
+        }
         match stored_version(store, session).await {
             Ok(stored) if stored == Some(version) || (removes && stored.is_none()) => {
                 tracing::warn!(%session, version, error = %unknown, "a store write of unknown outcome was applied");

@@ -509,12 +509,32 @@ async fn a_panicking_executor_fails_the_run_and_the_loop_survives() {
         }
         async fn stop(&self) {}
     }
+    /// Written without `async_trait`: it panics before it returns the future.
+    struct PanicsAtOnceOnBad;
+    impl Executor for PanicsAtOnceOnBad {
+        fn apply<'a, 'f>(
+            &'a self,
+            run: RunPrimitive,
+        ) -> std::pin::Pin<
+            Box<dyn std::future::Future<Output = Result<RunOutput, ExecutorError>> + Send + 'f>,
+        >
+        where
+            'a: 'f,
+        {
+            if run.contributors.iter().any(|i| i.id().as_str() == "bad") {
+                panic!("executor bug (expected by this test)");
+            }
+            Box::pin(async { Ok(RunOutput::text("fine")) })
+        }
+    }
+    panicking_executor_fails_the_run(Arc::new(PanicsOnBad)).await;
+    panicking_executor_fails_the_run(Arc::new(PanicsAtOnceOnBad)).await;
+}
+
+async fn panicking_executor_fails_the_run(executor: Arc<dyn Executor>) {
     let runtime = SessionRuntime::new();
     let s = sid("s");
-    runtime
-        .ensure_executor(&s, Arc::new(PanicsOnBad))
-        .await
-        .unwrap();
+    runtime.ensure_executor(&s, executor).await.unwrap();
     let bad = accept(&runtime, &s, prompt("bad")).await;
     assert_eq!(
         outcome(bad).await,
