@@ -46,6 +46,13 @@ pub(crate) async fn run_loop(
                     next = next_run(&session, &shared, epoch).await;
                 }
                 Next::Run(primitive, contributors) => {
+                    // The gate was released after the run started: a stop, a recover or a
+                    // shutdown may have taken the run back from this loop meanwhile, and its
+                    // result would be dropped. Do not hand it to the executor at all.
+                    if !current(&session, epoch) {
+                        tracing::debug!(session = %session.id, epoch, "runtime loop exits");
+                        return;
+                    }
                     backoff.reset();
                     let run = primitive.run;
                     let span = tracing::info_span!("run", session = %session.id, run = run.0);
