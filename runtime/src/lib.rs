@@ -43,6 +43,8 @@
 //!     let acceptance = runtime.accept(&session, RuntimeInput::prompt("p1", "hello")).await?;
 //!     let outcome = acceptance.completion.expect("a prompt has a handle").await;
 //!     println!("{outcome:?}");
+//!     // Ends every session's work for a graceful exit (stop hooks run, waiters are told).
+//!     runtime.shutdown().await;
 //!     Ok(())
 //! }
 //! # tokio::runtime::Runtime::new().unwrap().block_on(demo()).unwrap();
