@@ -163,6 +163,8 @@ struct EventCounts {
     runs_started: usize,
     runs_finished: usize,
     terminal: usize,
+    /// The phases the session went through, as `PhaseChanged` reported them.
+    phases: Vec<RuntimePhase>,
 }
 
 fn describe(outcome: &CompletionOutcome) -> String {
@@ -316,6 +318,16 @@ async fn run() -> Result<Summary, Box<dyn std::error::Error>> {
     outcomes.push(("p8".to_string(), o8));
     let final_phase = runtime.runtime_state(&session).await?.phase;
 
+    println!("\n6. Shutdown ends the runtime's work for a graceful exit");
+    runtime.shutdown().await;
+    let refused = runtime
+        .accept(&session, RuntimeInput::prompt("p9", "one more thing"))
+        .await;
+    match refused {
+        Err(e) => println!("an accept after the shutdown -> {e}"),
+        Ok(_) => return Err("an accept after the shutdown was admitted".into()),
+    }
+
     // Every event was published before the operation that caused it returned.
     let mut counts = EventCounts::default();
     while let Ok(event) = events.try_recv() {
@@ -324,6 +336,7 @@ async fn run() -> Result<Summary, Box<dyn std::error::Error>> {
             EventKind::RunStarted { .. } => counts.runs_started += 1,
             EventKind::RunFinished { .. } => counts.runs_finished += 1,
             EventKind::InputTerminal { .. } => counts.terminal += 1,
+            EventKind::PhaseChanged { phase } => counts.phases.push(phase),
             // Kinds a later version may add.
             _ => {}
         }
@@ -355,8 +368,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     let e = &summary.events;
     println!(
-        "events: {} inputs accepted, {} runs started, {} runs finished, {} inputs terminal",
-        e.accepted, e.runs_started, e.runs_finished, e.terminal
+        "events: {} inputs accepted, {} runs started, {} runs finished, {} inputs terminal; phases {:?}",
+        e.accepted, e.runs_started, e.runs_finished, e.terminal, e.phases
     );
     Ok(())
 }
@@ -414,6 +427,12 @@ mod tests {
                 runs_started: 7,
                 runs_finished: 7,
                 terminal: 7,
+                phases: vec![
+                    RuntimePhase::Idle,
+                    RuntimePhase::Attached,
+                    RuntimePhase::Stopped,
+                    RuntimePhase::Attached
+                ],
             }
         );
     }
