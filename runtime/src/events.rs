@@ -6,11 +6,13 @@
 //! and the kernel remain the truth.
 
 use crate::types::{
-    AbandonReason, InputId, InputKind, InputPhase, RunId, RuntimePhase, SessionId, display_as_debug,
+    AbandonReason, HandlingMode, InputId, InputKind, InputPhase, RunId, RuntimePhase, SessionId,
+    display_as_debug,
 };
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::SystemTime;
 use tokio::sync::broadcast;
 
 /// Events kept for slow subscribers before they start lagging.
@@ -23,6 +25,9 @@ pub struct RuntimeEvent {
     pub session: SessionId,
     /// What happened.
     pub kind: EventKind,
+    /// When it was published (right after the fact was made durable): a subscriber that
+    /// falls behind still learns when things happened.
+    pub at: SystemTime,
 }
 
 /// What a [`RuntimeEvent`] reports: an input accepted, a run started or finished, an input
@@ -37,6 +42,8 @@ pub enum EventKind {
         input: InputId,
         /// Its kind, from its body.
         kind: InputKind,
+        /// The lane it was queued in.
+        lane: HandlingMode,
     },
     /// A run was staged and is being handed to the executor.
     RunStarted {
@@ -144,6 +151,7 @@ impl EventBus {
             let _ = self.sender.send(RuntimeEvent {
                 session: session.clone(),
                 kind: kind(),
+                at: SystemTime::now(),
             });
         }
     }
@@ -158,6 +166,7 @@ mod tests {
         EventKind::InputAccepted {
             input: InputId::from(i),
             kind: InputKind::Prompt,
+            lane: HandlingMode::Queue,
         }
     }
 

@@ -720,6 +720,7 @@ impl Session {
                             .publish_with(&self.id, || EventKind::InputAccepted {
                                 input: ledger.id(input.0),
                                 kind: accepting.kind(),
+                                lane: accepting.header.handling,
                             });
                     }
                 }

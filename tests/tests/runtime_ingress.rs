@@ -497,7 +497,8 @@ async fn operations_are_consumed_on_accept_and_never_run() {
         first.kind,
         EventKind::InputAccepted {
             input: iid("op"),
-            kind: InputKind::Operation
+            kind: InputKind::Operation,
+            lane: HandlingMode::Queue,
         }
     );
     assert_eq!(

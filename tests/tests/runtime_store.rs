@@ -544,6 +544,7 @@ async fn the_event_stream_reports_accept_run_and_terminal_events() {
         EventKind::InputAccepted {
             input: iid("a"),
             kind: InputKind::Prompt,
+            lane: HandlingMode::Queue,
         },
         EventKind::RunStarted {
             run: RunId(1),
@@ -562,6 +563,7 @@ async fn the_event_stream_reports_accept_run_and_terminal_events() {
         EventKind::InputAccepted {
             input: iid("b"),
             kind: InputKind::Prompt,
+            lane: HandlingMode::Queue,
         },
         EventKind::RunStarted {
             run: RunId(2),
@@ -698,6 +700,28 @@ async fn the_event_capacity_is_an_option() {
         events.try_recv(),
         Err(broadcast::error::TryRecvError::Lagged(1))
     ));
+}
+
+/// An event says when it was published, and an accepted input its lane.
+#[tokio::test]
+async fn events_carry_their_time_and_an_input_its_lane() {
+    let runtime = SessionRuntime::new();
+    let s = sid("s");
+    runtime.register_session(&s).await.unwrap();
+    let mut events = runtime.subscribe();
+    let before = std::time::SystemTime::now();
+    let _steer = accept(&runtime, &s, msg("m").handling(HandlingMode::Steer)).await;
+    let after = std::time::SystemTime::now();
+    let event = events.recv().await.unwrap();
+    assert_eq!(
+        event.kind,
+        EventKind::InputAccepted {
+            input: iid("m"),
+            kind: InputKind::PeerMessage,
+            lane: HandlingMode::Steer,
+        }
+    );
+    assert!(before <= event.at && event.at <= after);
 }
 
 #[tokio::test]
