@@ -43,8 +43,16 @@ impl Checker<'_> {
                 Err(_) => failed = true,
             }
         }
+        // Facts about this block's `let` names end with them: after the block the same
+        // name may be bound again, to another value.
+        let own: Vec<&str> = sc.vars[depth..]
+            .iter()
+            .map(|(n, _, _)| n.as_str())
+            .collect();
+        let mut facts = std::mem::replace(&mut sc.facts, saved.0);
+        facts.retain(|fact| !reads_var(fact, &own));
         let exit = BlockExit {
-            facts: std::mem::replace(&mut sc.facts, saved.0),
+            facts,
             incomplete: sc.facts_incomplete,
             ended: sc.ended[saved.2..].to_vec(),
             diverges: stmts.iter().any(diverges),
@@ -727,6 +735,15 @@ fn writes_of(s: &ast::Stmt, out: &mut Vec<Write>) {
         ast::Stmt::For { body, .. } => body.iter().for_each(|s| writes_of(s, out)),
         ast::Stmt::Break { .. } | ast::Stmt::Let { .. } | ast::Stmt::Emit(_) => {}
     }
+}
+
+/// Whether `e` reads one of the variables `names`.
+fn reads_var(e: &ir::Expr, names: &[&str]) -> bool {
+    !names.is_empty()
+        && ir::any_expr(
+            e,
+            |x| matches!(&x.kind, ir::ExprKind::Var(v) if names.contains(&v.as_str())),
+        )
 }
 
 fn reads_field(e: &ir::Expr, field: &str) -> bool {

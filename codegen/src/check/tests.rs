@@ -931,6 +931,14 @@ fn after_an_if_what_both_branches_end_with_holds() {
             "{update}"
         );
     }
+    // A fact about a branch's own `let` name ends with the branch: the name may be bound
+    // again afterwards, to another value.
+    assert_eq!(
+        codes(&looping(
+            "if self.total > 3 { let j = 5; self.m[j] = 1; } else { let j = 5; self.m[j] = 2; } let j = n; self.total = self.m[j];"
+        )),
+        vec![Code::UnestablishedPartial]
+    );
     // The emits after the update see it too.
     let emitting = |update: &str| {
         format!(
