@@ -17,10 +17,17 @@ pub(crate) fn conjuncts(e: &ir::Expr) -> Vec<ir::Expr> {
 }
 
 /// What holds where the checked condition `e` is false (an `else` branch), normalised:
-/// `!c` gives the conjuncts of `c`, `a || b` what `!a` and `!b` give, anything else `!e`.
+/// `!c` gives the conjuncts of `c`, `a || b` what `!a` and `!b` give, `o == none` that
+/// `o != none`, anything else `!e`.
 pub(crate) fn negation(e: &ir::Expr) -> Vec<ir::Expr> {
     match &e.kind {
         K::Not(inner) => conjuncts(inner),
+        K::Binary(BinOp::Eq, a, b) if matches!(a.kind, K::None) || matches!(b.kind, K::None) => {
+            vec![normalize(&ir::Expr {
+                kind: K::Binary(BinOp::Ne, a.clone(), b.clone()),
+                ty: ir::Ty::Bool,
+            })]
+        }
         K::Binary(BinOp::Or, l, r) => {
             let mut out = negation(l);
             out.extend(negation(r));

@@ -548,11 +548,13 @@ fn merge_exits(a: BlockExit, b: BlockExit) -> BlockExit {
     let (facts, incomplete) = match (a.diverges, b.diverges) {
         (true, false) => (b.facts, b.incomplete),
         (false, true) => (a.facts, a.incomplete),
-        // Both break: nothing runs after it (E0305 reports what would).
+        // Both break: nothing runs after it (E0305 reports what would). Otherwise what
+        // both end with, spelled either way (`self.o.is_some()` after one branch,
+        // `!self.o.is_none()` after the other).
         _ => (
             a.facts
                 .into_iter()
-                .filter(|f| b.facts.contains(f))
+                .filter(|f| super::establish::established(&b.facts, f))
                 .collect(),
             a.incomplete || b.incomplete,
         ),

@@ -939,6 +939,24 @@ fn after_an_if_what_both_branches_end_with_holds() {
         )),
         vec![Code::UnestablishedPartial]
     );
+    // Spelled differently by the two branches, or by an `== none` test.
+    let optional = |update: &str| {
+        format!(
+            "machine M {{
+    phases {{ A }}
+    initial A;
+    state {{ o: Option<u64> = none, total: u64 = 0 }}
+    input Go {{ n: u64 }}
+    transition go on Go from A -> same {{ update {{ {update} }} }}
+}}"
+        )
+    };
+    ok(&optional(
+        "if self.o.is_none() { self.o = some(n); } self.total = self.o.unwrap();",
+    ));
+    ok(&optional(
+        "if self.o == none { self.total = 0; } else { self.total = self.o.unwrap(); }",
+    ));
     // The emits after the update see it too.
     let emitting = |update: &str| {
         format!(
@@ -955,6 +973,22 @@ fn after_an_if_what_both_branches_end_with_holds() {
     ok(&emitting(
         "if n in self.m { self.m[n] = self.m[n] + 1; } else { self.m[n] = 1; }",
     ));
+    // But not a fact about `self.phase`, which moves to the target before the emits.
+    let phased = |target: &str| {
+        format!(
+            "machine M {{
+    phases {{ A, B }}
+    initial A;
+    state {{ pm: Map<Phase, u64> = {{}} }}
+    input Go {{ n: u64 }}
+    effect Seen {{ v: u64 }}
+    transition go on Go from A -> {target} {{ update {{ self.pm[self.phase] = n; }} emit Seen {{ v: self.pm[self.phase] }}; }}
+    transition back on Go from B -> A {{}}
+}}"
+        )
+    };
+    ok(&phased("same"));
+    assert_eq!(codes(&phased("B")), vec![Code::UnestablishedPartial]);
     assert_eq!(
         codes(&emitting(
             "if n in self.m { self.m.remove(n); } else { self.m[n] = 1; }"

@@ -144,9 +144,16 @@ impl Checker<'_> {
         body_scope.facts = exit.facts;
         body_scope.facts_incomplete = exit.incomplete;
         body_scope.ended.extend(exit.ended);
-        body_scope
-            .facts
-            .retain(|fact| !ir::any_expr(fact, |e| matches!(e.kind, ir::ExprKind::Var(_))));
+        // The phase changes to the target between the update and the emits: a fact about
+        // `self.phase` (from a guard or the update) may not hold for the emits.
+        let moves = !matches!(to, Ok(ir::Target::Same));
+        body_scope.facts.retain(|fact| {
+            !ir::any_expr(fact, |e| match &e.kind {
+                ir::ExprKind::Var(_) => true,
+                ir::ExprKind::SelfField(f) => moves && f == "phase",
+                _ => false,
+            })
+        });
         let mut emits = Vec::new();
         let mut emits_ok = true;
         for e in &t.emits {
