@@ -159,11 +159,8 @@ impl Registry {
         }
     }
 
-    /// The session, unless the runtime shut down.
+    /// The session, if registered (`close` empties the map: none after a shutdown).
     fn lookup(&self, id: &SessionId) -> Option<Arc<Session>> {
-        if self.closed.load(Ordering::SeqCst) {
-            return None;
-        }
         let sessions = self.sessions.read().unwrap_or_else(|p| p.into_inner());
         sessions.get(id).cloned()
     }
@@ -181,9 +178,6 @@ impl Registry {
 
     /// The ids of the registered sessions (destroyed ones included), in no set order.
     pub(crate) fn session_ids(&self) -> Vec<SessionId> {
-        if self.closed.load(Ordering::SeqCst) {
-            return Vec::new();
-        }
         let sessions = self.sessions.read().unwrap_or_else(|p| p.into_inner());
         sessions.keys().cloned().collect()
     }
@@ -211,18 +205,10 @@ impl Registry {
 
     /// Ends every session's work in this process (see `SessionRuntime::shutdown`).
     async fn shutdown(&self) {
-        let stops = self.close(TerminationReason::Shutdown).into_iter().map(
-            |(session, attachment)| async move {
-                // Consumer code, each on its own: one that panics (in `stop` itself or in the
-                // future it returns) does not keep the others from running, nor the
-                // shutdown from finishing.
-                let stop =
-                    AssertUnwindSafe(async { attachment.executor.stop().await }).catch_unwind();
-                if stop.await.is_err() {
-                    tracing::error!(%session, "an executor's stop hook panicked during shutdown");
-                }
-            },
-        );
+        let stops = self
+            .close(TerminationReason::Shutdown)
+            .into_iter()
+            .map(|(session, attachment)| stop_isolated(session, attachment));
         futures_util::future::join_all(stops).await;
     }
 
@@ -553,11 +539,21 @@ impl Drop for Registry {
     /// tokio runtime; outside one it is not called).
     fn drop(&mut self) {
         let runtime = tokio::runtime::Handle::try_current().ok();
-        for (_, attachment) in self.close(TerminationReason::Dropped) {
+        for (session, attachment) in self.close(TerminationReason::Dropped) {
             if let Some(runtime) = &runtime {
-                runtime.spawn(async move { attachment.executor.stop().await });
+                runtime.spawn(stop_isolated(session, attachment));
             }
         }
+    }
+}
+
+/// Runs the stop hook of an attachment that `close` detached. Consumer code, each on its
+/// own: one that panics (in `stop` itself or in the future it returns) is logged and keeps
+/// neither the other hooks from running nor the shutdown from finishing.
+async fn stop_isolated(session: SessionId, attachment: Attachment) {
+    let stop = AssertUnwindSafe(async { attachment.executor.stop().await }).catch_unwind();
+    if stop.await.is_err() {
+        tracing::error!(%session, "an executor's stop hook panicked during shutdown");
     }
 }
 

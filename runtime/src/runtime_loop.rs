@@ -189,12 +189,8 @@ async fn next_run_locked(session: &Arc<Session>, shared: &Shared, epoch: u64) ->
         .await
     {
         Ok(Ok(step)) => match step.run_started {
-            // Checked again after the step: the runtime may have shut down, detaching this
-            // loop, while the step waited for its store write.
-            Some(started) if current(session, epoch) => {
-                Next::Run(started.primitive, started.inputs)
-            }
-            Some(_) => Next::Exit,
+            // The loop checks again that it is current before it calls the executor.
+            Some(started) => Next::Run(started.primitive, started.inputs),
             // Nothing to run: park, unless a retiring session just retired (and so
             // detached this loop).
             None if current(session, epoch) => Next::Park,
