@@ -21,7 +21,9 @@ pub(crate) async fn write_batch(
     let removes = writes
         .iter()
         .any(|w| matches!(w, StoreWrite::SessionRemoved));
-    let unknown = match AssertUnwindSafe(store.write(session, version, writes))
+    // The call itself inside the guard too: a hand-written store may panic before it
+    // returns its future.
+    let unknown = match AssertUnwindSafe(async { store.write(session, version, writes).await })
         .catch_unwind()
         .await
     {
@@ -87,7 +89,10 @@ async fn stored_version(
     store: &dyn RuntimeStore,
     session: &SessionId,
 ) -> Result<Option<u64>, StoreError> {
-    match AssertUnwindSafe(store.load(session)).catch_unwind().await {
+    match AssertUnwindSafe(async { store.load(session).await })
+        .catch_unwind()
+        .await
+    {
         Ok(loaded) => loaded.map(|stored| stored.map(|s| s.version)),
         Err(_panic) => Err(StoreError::Unavailable(
             "the store panicked during a load".to_string(),
