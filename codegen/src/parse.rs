@@ -305,7 +305,11 @@ fn words_before(text: &str, n: usize) -> Vec<&str> {
 /// For an error in a transition's header (after `transition`, before its `{`): its shape,
 /// or why a list of inputs is refused.
 fn transition_header_hint(before: &str, found: &str) -> Option<&'static str> {
-    let start = before.rfind("transition")?;
+    // The keyword as a whole word, not part of a name such as `transitions`.
+    let is_ident = |c: char| c.is_alphanumeric() || c == '_';
+    let (start, _) = before.rmatch_indices("transition").find(|&(at, word)| {
+        !before[..at].ends_with(is_ident) && !before[at + word.len()..].starts_with(is_ident)
+    })?;
     let header = &before[start..];
     if header.contains(['{', '}', ';']) {
         return None;
