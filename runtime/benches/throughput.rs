@@ -19,7 +19,8 @@ use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 use suricate_runtime::{
     CompletionOutcome, Executor, ExecutorError, RunBoundary, RunId, RunOutput, RunPrimitive,
-    RuntimeInput, RuntimeStore, SessionId, SessionRuntime, StoreError, StoreWrite, StoredSession,
+    RuntimeInput, RuntimeStore, SessionId, SessionRuntime, StopReason, StoreError, StoreWrite,
+    StoredSession,
 };
 use tokio::sync::{mpsc, oneshot};
 
@@ -124,7 +125,7 @@ impl Executor for Noop {
         Ok(RunOutput::default())
     }
 
-    async fn stop(&self) {}
+    async fn stop(&self, _reason: StopReason) {}
 }
 
 /// Accepts every batch and keeps nothing: isolates the cost of the in-memory store.

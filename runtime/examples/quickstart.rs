@@ -18,7 +18,7 @@ use std::sync::{Arc, Mutex};
 use suricate_runtime::{
     AcceptOutcome, BoundaryCancel, CompletionOutcome, ControlReport, EventKind, Executor,
     ExecutorError, InputBody, RunId, RunOutput, RunPrimitive, RuntimeInput, RuntimePhase,
-    SessionId, SessionRuntime, async_trait,
+    SessionId, SessionRuntime, StopReason, async_trait,
 };
 use tokio::sync::{Notify, mpsc};
 
@@ -122,8 +122,8 @@ impl Executor for DemoAgent {
         Ok(RunOutput::text(format!("answer to \"{text}\"")))
     }
 
-    async fn stop(&self) {
-        println!("  [agent] stop hook called: shutting down");
+    async fn stop(&self, reason: StopReason) {
+        println!("  [agent] stop hook called ({reason}): shutting down");
         self.inner.control().stopped = true;
         self.inner.changed.notify_waiters();
     }

@@ -76,6 +76,28 @@ pub enum ExecutorError {
     Stopped,
 }
 
+/// Why an executor's stop hook is called: what becomes of its session, so the executor
+/// can tell what to keep (a sandbox, a conversation cache) from what to delete.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[non_exhaustive]
+pub enum StopReason {
+    /// `stop`, or the executor's own `Err(Stopped)`: the session keeps its inputs' records
+    /// and can be revived by attaching an executor again.
+    Stopped,
+    /// `destroy`: the session is over for good; every later call on it fails.
+    Destroyed,
+    /// `unregister_session`: the session left the runtime and its stored rows went with it.
+    Unregistered,
+    /// `SessionRuntime::shutdown`: this process stops working on the session; a durable
+    /// store keeps it for the next process.
+    Shutdown,
+    /// The last handle to the runtime was dropped: as `Shutdown`, but nobody waits for the
+    /// hook to finish.
+    Dropped,
+}
+
+crate::types::display_as_debug!(StopReason);
+
 /// The consumer's agent. One executor serves one session: `stop` and the live handles
 /// name no session, and run ids start at 1 in every session, so an instance shared by
 /// several sessions could not tell them apart. Attach one instance per session (instances
@@ -86,10 +108,13 @@ pub trait Executor: Send + Sync + 'static {
     async fn apply(&self, run: RunPrimitive) -> Result<RunOutput, ExecutorError>;
 
     /// Called once when the session ends this executor's work: `stop`, `destroy`,
-    /// `unregister_session`, or the executor's own `Err(Stopped)`. Not called when the loop
-    /// is only detached (`retire`, `reset`, `recycle`, `recover`): cleanup that must always
-    /// run belongs in `Drop`. The default does nothing.
-    async fn stop(&self) {}
+    /// `unregister_session`, the executor's own `Err(Stopped)`, `shutdown`, or the runtime
+    /// being dropped; `reason` says which (and so what becomes of the session). Not called
+    /// when the loop is only detached (`retire`, `reset`, `recycle`, `recover`): cleanup
+    /// that must always run belongs in `Drop`. The default does nothing.
+    async fn stop(&self, reason: StopReason) {
+        let _ = reason;
+    }
 
     /// A live handle asking the current run to end at its next boundary; `None` if the
     /// executor cannot be cancelled that way (the kernel still records the request).
@@ -135,7 +160,7 @@ mod tests {
                 run.contributors.len()
             )))
         }
-        async fn stop(&self) {}
+        async fn stop(&self, _reason: StopReason) {}
     }
 
     #[tokio::test]
@@ -154,7 +179,7 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(out, RunOutput::text("1 inputs"));
-        exec.stop().await;
+        exec.stop(StopReason::Stopped).await;
     }
 
     #[test]

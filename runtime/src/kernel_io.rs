@@ -5,6 +5,7 @@
 //! rejection and is only renamed.
 
 use crate::error::RuntimeError;
+use crate::executor::StopReason;
 use crate::generated::session as k;
 use crate::input::{InputRejection, RuntimeInput};
 use crate::types::{
@@ -48,6 +49,14 @@ pub(crate) fn abandon_reason(r: k::AbandonReason) -> AbandonReason {
         k::AbandonReason::Cancelled => AbandonReason::Cancelled,
         k::AbandonReason::MaxAttemptsExhausted => AbandonReason::MaxAttemptsExhausted,
         k::AbandonReason::Unregistered => AbandonReason::Unregistered,
+    }
+}
+
+pub(crate) fn stop_reason(r: k::StopReason) -> StopReason {
+    match r {
+        k::StopReason::Stopped => StopReason::Stopped,
+        k::StopReason::Destroyed => StopReason::Destroyed,
+        k::StopReason::Unregistered => StopReason::Unregistered,
     }
 }
 

@@ -85,6 +85,7 @@ pub use error::{RuntimeError, RuntimeResult};
 pub use events::{EventKind, RunOutcomeKind, RuntimeEvent};
 pub use executor::{
     BoundaryCancel, Executor, ExecutorError, Interrupt, RunBoundary, RunOutput, RunPrimitive,
+    StopReason,
 };
 pub use input::{InputBody, InputHeader, InputRejection, RuntimeInput};
 pub use runtime::{

@@ -4,7 +4,7 @@
 use crate::completion::{CompletionHandle, TerminationReason};
 use crate::error::{RuntimeError, RuntimeResult};
 use crate::events::{EventBus, RuntimeEvent};
-use crate::executor::Executor;
+use crate::executor::{Executor, StopReason};
 use crate::gate::GateGuard;
 use crate::generated::session as k;
 use crate::input::RuntimeInput;
@@ -208,7 +208,7 @@ impl Registry {
         let stops = self
             .close(TerminationReason::Shutdown)
             .into_iter()
-            .map(|(session, attachment)| stop_isolated(session, attachment));
+            .map(|(session, attachment)| stop_isolated(session, attachment, StopReason::Shutdown));
         futures_util::future::join_all(stops).await;
     }
 
@@ -541,7 +541,7 @@ impl Drop for Registry {
         let runtime = tokio::runtime::Handle::try_current().ok();
         for (session, attachment) in self.close(TerminationReason::Dropped) {
             if let Some(runtime) = &runtime {
-                runtime.spawn(stop_isolated(session, attachment));
+                runtime.spawn(stop_isolated(session, attachment, StopReason::Dropped));
             }
         }
     }
@@ -550,8 +550,8 @@ impl Drop for Registry {
 /// Runs the stop hook of an attachment that `close` detached. Consumer code, each on its
 /// own: one that panics (in `stop` itself or in the future it returns) is logged and keeps
 /// neither the other hooks from running nor the shutdown from finishing.
-async fn stop_isolated(session: SessionId, attachment: Attachment) {
-    let stop = AssertUnwindSafe(async { attachment.executor.stop().await }).catch_unwind();
+async fn stop_isolated(session: SessionId, attachment: Attachment, reason: StopReason) {
+    let stop = AssertUnwindSafe(async { attachment.executor.stop(reason).await }).catch_unwind();
     if stop.await.is_err() {
         tracing::error!(%session, "an executor's stop hook panicked during shutdown");
     }

@@ -6,7 +6,9 @@
 use crate::completion::{CompletionHandle, CompletionOutcome, TerminationReason};
 use crate::error::{RuntimeError, RuntimeResult};
 use crate::events::{EventBus, EventKind, RunOutcomeKind};
-use crate::executor::{BoundaryCancel, Executor, Interrupt, RunBoundary, RunOutput, RunPrimitive};
+use crate::executor::{
+    BoundaryCancel, Executor, Interrupt, RunBoundary, RunOutput, RunPrimitive, StopReason,
+};
 use crate::gate::Gate;
 use crate::generated::session as k;
 use crate::input::RuntimeInput;
@@ -63,7 +65,7 @@ impl LiveHandles {
 
 /// Work that calls into the executor, done after the mutation gate is released.
 pub(crate) enum AfterGate {
-    StopExecutor(Arc<dyn Executor>),
+    StopExecutor(Arc<dyn Executor>, StopReason),
     BoundaryCancel(Arc<dyn BoundaryCancel>, RunId),
     Interrupt(Arc<dyn Interrupt>, RunId),
     /// A detached attachment, dropped here (or with the `Step`) rather than under the core
@@ -75,7 +77,7 @@ pub(crate) enum AfterGate {
 impl AfterGate {
     pub async fn run(self) {
         match self {
-            AfterGate::StopExecutor(executor) => executor.stop().await,
+            AfterGate::StopExecutor(executor, reason) => executor.stop(reason).await,
             AfterGate::BoundaryCancel(handle, run) => handle.cancel_after_boundary(run),
             AfterGate::Interrupt(handle, run) => handle.interrupt(run),
             AfterGate::Release(attachment) => drop(attachment),
@@ -703,10 +705,12 @@ impl Session {
                         step.after_gate.push(AfterGate::Release(a));
                     }
                 }
-                k::Effect::StopExecutor => {
+                k::Effect::StopExecutor { reason } => {
                     if let Some(a) = self.detach() {
-                        step.after_gate
-                            .push(AfterGate::StopExecutor(a.executor.clone()));
+                        step.after_gate.push(AfterGate::StopExecutor(
+                            a.executor.clone(),
+                            kernel_io::stop_reason(*reason),
+                        ));
                         step.after_gate.push(AfterGate::Release(a));
                     }
                 }

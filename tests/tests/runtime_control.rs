@@ -160,7 +160,7 @@ async fn stop_abandons_pending_work_calls_the_hook_once_and_can_be_revived() {
     for h in [a, b, c] {
         assert_eq!(outcome(h).await, stopped);
     }
-    assert_eq!(exec.stop_calls(), 1);
+    assert_eq!(exec.stop_reasons(), [StopReason::Stopped]);
     assert_eq!(phase(&runtime, &s).await, RuntimePhase::Stopped);
     assert!(!runtime.has_executor(&s));
     for id in ["a", "b", "c"] {
@@ -507,7 +507,7 @@ async fn a_panicking_executor_fails_the_run_and_the_loop_survives() {
             }
             Ok(RunOutput::text("fine"))
         }
-        async fn stop(&self) {}
+        async fn stop(&self, _reason: StopReason) {}
     }
     /// Written without `async_trait`: it panics before it returns the future.
     struct PanicsAtOnceOnBad;
@@ -564,7 +564,11 @@ async fn destroy_is_terminal_for_every_later_call() {
     let destroyed = terminated(TerminationReason::Destroyed);
     assert_eq!(outcome(a).await, destroyed);
     assert_eq!(outcome(b).await, destroyed);
-    assert_eq!(exec.stop_calls(), 1, "the executor is stopped");
+    assert_eq!(
+        exec.stop_reasons(),
+        [StopReason::Destroyed],
+        "the executor is stopped, and told the session is over"
+    );
     assert!(!runtime.has_executor(&s));
 
     let err = RuntimeError::Destroyed(s.clone());
@@ -623,8 +627,8 @@ async fn unregister_tells_waiters_and_applies_nothing_queued() {
     settle().await;
     assert_eq!(exec.calls(), 1);
     assert_eq!(
-        exec.stop_calls(),
-        1,
+        exec.stop_reasons(),
+        [StopReason::Unregistered],
         "unregister stops the executor, ending the run in flight"
     );
     assert!(!runtime.contains_session(&s));

@@ -716,7 +716,7 @@ async fn executor_stop_takes_the_stop_path() {
     let b_state = runtime.input_state(&s, &iid("b")).await.unwrap().unwrap();
     assert_eq!(b_state.abandoned, Some(AbandonReason::Stopped));
     settle().await;
-    assert_eq!(exec.stop_calls(), 1);
+    assert_eq!(exec.stop_reasons(), [StopReason::Stopped]);
 }
 
 // ---- Completion handles ------------------------------------------------------------------

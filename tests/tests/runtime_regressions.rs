@@ -494,9 +494,9 @@ impl Executor for Reentrant {
         self.inner.apply(run).await
     }
 
-    async fn stop(&self) {
+    async fn stop(&self, reason: StopReason) {
         self.probe.record("Executor::stop");
-        self.inner.stop().await;
+        self.inner.stop(reason).await;
     }
 
     fn boundary_cancel(&self) -> Option<Arc<dyn BoundaryCancel>> {

@@ -17,7 +17,7 @@ use suricate_runtime::*;
 struct Stubborn {
     release: Arc<tokio::sync::Notify>,
     started: Arc<tokio::sync::Notify>,
-    stops: Arc<std::sync::atomic::AtomicUsize>,
+    stops: Arc<std::sync::Mutex<Vec<StopReason>>>,
 }
 
 #[async_trait]
@@ -28,14 +28,18 @@ impl Executor for Stubborn {
         Ok(RunOutput::default())
     }
 
-    async fn stop(&self) {
-        self.stops.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    async fn stop(&self, reason: StopReason) {
+        self.stops.lock().unwrap().push(reason);
     }
 }
 
 impl Stubborn {
     fn stops(&self) -> usize {
-        self.stops.load(std::sync::atomic::Ordering::SeqCst)
+        self.stops.lock().unwrap().len()
+    }
+
+    fn stop_reasons(&self) -> Vec<StopReason> {
+        self.stops.lock().unwrap().clone()
     }
 }
 
@@ -77,6 +81,9 @@ async fn shutdown_tells_every_waiter_at_once_and_writes_nothing() {
         );
     }
     assert_eq!((exec.stops(), idle_exec.stop_calls()), (1, 1));
+    // The hooks learn that the session lives on in the store, not that it ended.
+    assert_eq!(exec.stop_reasons(), [StopReason::Shutdown]);
+    assert_eq!(idle_exec.stop_reasons(), [StopReason::Shutdown]);
     // Nothing was written: the store still has the run's input staged and the rest queued.
     assert_eq!(store.committed_batches(), batches);
     let phase_of = |s: &SessionId, id: &str| store.input(s, &iid(id)).map(|r| r.phase);
@@ -125,6 +132,7 @@ async fn dropping_the_runtime_tells_waiters_at_once_and_stops_executors() {
     assert_eq!(outcome(b).await, terminated(TerminationReason::Dropped));
     // The stop hook runs on a task of its own.
     eventually("the stop hook ran", || async { exec.stops() == 1 }).await;
+    assert_eq!(exec.stop_reasons(), [StopReason::Dropped]);
     exec.release.notify_one();
     settle().await;
     assert_eq!(store.committed_batches(), batches);
@@ -272,7 +280,7 @@ async fn stop_hooks_that_panic_or_shut_down_again_do_not_stop_the_shutdown() {
         async fn apply(&self, _run: RunPrimitive) -> Result<RunOutput, ExecutorError> {
             Ok(RunOutput::default())
         }
-        async fn stop(&self) {
+        async fn stop(&self, _reason: StopReason) {
             panic!("a stop hook that panics");
         }
     }
@@ -289,7 +297,10 @@ async fn stop_hooks_that_panic_or_shut_down_again_do_not_stop_the_shutdown() {
             Box::pin(async { Ok(RunOutput::default()) })
         }
 
-        fn stop<'a, 'f>(&'a self) -> Pin<Box<dyn Future<Output = ()> + Send + 'f>>
+        fn stop<'a, 'f>(
+            &'a self,
+            _reason: StopReason,
+        ) -> Pin<Box<dyn Future<Output = ()> + Send + 'f>>
         where
             'a: 'f,
         {
@@ -302,7 +313,7 @@ async fn stop_hooks_that_panic_or_shut_down_again_do_not_stop_the_shutdown() {
         async fn apply(&self, _run: RunPrimitive) -> Result<RunOutput, ExecutorError> {
             Ok(RunOutput::default())
         }
-        async fn stop(&self) {
+        async fn stop(&self, _reason: StopReason) {
             if let Some(runtime) = self.0.get().and_then(WeakSessionRuntime::upgrade) {
                 runtime.shutdown().await;
             }

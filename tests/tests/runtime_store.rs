@@ -782,7 +782,7 @@ impl Executor for Reentrant {
         Ok(RunOutput::text(first.as_str()))
     }
 
-    async fn stop(&self) {
+    async fn stop(&self, _reason: StopReason) {
         if let Some(runtime) = self.runtime.get().and_then(WeakSessionRuntime::upgrade) {
             let state = runtime.runtime_state(&sid("s")).await.unwrap();
             self.seen

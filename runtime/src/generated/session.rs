@@ -357,6 +357,51 @@ impl ::std::fmt::Display for AbandonReason {
     }
 }
 
+/// Why the executor's stop hook is called: what becomes of the session.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub enum StopReason {
+    /// `stop`, or the executor's own `Stopped`: revivable by attaching again.
+    Stopped,
+    /// `destroy`: the session is over for good.
+    Destroyed,
+    /// `unregister`: the session left the runtime, its stored rows with it.
+    Unregistered,
+}
+
+impl StopReason {
+    /// Every variant, in declaration order.
+    pub const ALL: [StopReason; 3usize] = [
+        StopReason::Stopped,
+        StopReason::Destroyed,
+        StopReason::Unregistered,
+    ];
+    /// The name as written in the spec.
+    pub fn name(self) -> &'static str {
+        match self {
+            StopReason::Stopped => "Stopped",
+            StopReason::Destroyed => "Destroyed",
+            StopReason::Unregistered => "Unregistered",
+        }
+    }
+}
+
+impl ::std::fmt::Display for StopReason {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 /// What the kernel knows about one accepted input.
 #[derive(
     Debug,
@@ -692,7 +737,7 @@ pub enum Effect {
     /// End the runtime loop without calling the executor's stop hook.
     DetachLoop,
     /// Call the executor's stop hook (once) and end the runtime loop.
-    StopExecutor,
+    StopExecutor { reason: StopReason },
     Accepted { input: InputId, lane: Lane },
     /// Same key as an input still in flight: share its outcome.
     Joined { input: InputId },
@@ -741,7 +786,7 @@ impl Effect {
             Effect::SpawnLoop => EffectKind::SpawnLoop,
             Effect::Wake => EffectKind::Wake,
             Effect::DetachLoop => EffectKind::DetachLoop,
-            Effect::StopExecutor => EffectKind::StopExecutor,
+            Effect::StopExecutor { .. } => EffectKind::StopExecutor,
             Effect::Accepted { .. } => EffectKind::Accepted,
             Effect::Joined { .. } => EffectKind::Joined,
             Effect::Deduplicated { .. } => EffectKind::Deduplicated,
@@ -2545,7 +2590,10 @@ fn fire_stop(
         );
     }
     state.phase = Phase::Stopped;
-    effects.push(Effect::StopExecutor);
+    effects
+        .push(Effect::StopExecutor {
+            reason: StopReason::Stopped,
+        });
     Ok(())
 }
 
@@ -2923,7 +2971,10 @@ fn fire_destroy(
             });
     }
     if (old_phase == Phase::Attached) || (old_phase == Phase::Running) {
-        effects.push(Effect::StopExecutor);
+        effects
+            .push(Effect::StopExecutor {
+                reason: StopReason::Destroyed,
+            });
     }
     undo.push(UndoStep::InputsReplaced(::std::mem::take(&mut state.inputs)));
     undo.push(UndoStep::FinishedReplaced(::std::mem::take(&mut state.finished)));
@@ -2980,7 +3031,10 @@ fn fire_unregister(
             });
     }
     if (old_phase == Phase::Attached) || (old_phase == Phase::Running) {
-        effects.push(Effect::StopExecutor);
+        effects
+            .push(Effect::StopExecutor {
+                reason: StopReason::Unregistered,
+            });
     }
     undo.push(UndoStep::InputsReplaced(::std::mem::take(&mut state.inputs)));
     undo.push(UndoStep::FinishedReplaced(::std::mem::take(&mut state.finished)));

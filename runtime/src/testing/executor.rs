@@ -1,7 +1,7 @@
 //! The scriptable executor (described in the parent module).
 
 use crate::executor::{
-    BoundaryCancel, Executor, ExecutorError, Interrupt, RunOutput, RunPrimitive,
+    BoundaryCancel, Executor, ExecutorError, Interrupt, RunOutput, RunPrimitive, StopReason,
 };
 use crate::types::{InputId, RunId};
 use async_trait::async_trait;
@@ -45,7 +45,8 @@ type Responder = dyn Fn(&RunPrimitive) -> Step + Send + Sync;
 struct State {
     script: VecDeque<Step>,
     seen: Vec<RunPrimitive>,
-    stop_calls: usize,
+    /// The reason of every stop hook call, in order.
+    stops: Vec<StopReason>,
     interrupts: Vec<RunId>,
     boundary_cancels: Vec<RunId>,
     /// Runs whose blocked calls must return `Cancelled`.
@@ -81,7 +82,7 @@ impl fmt::Debug for ScriptedExecutor {
             .field("calls", &state.seen.len())
             .field("scripted", &state.script.len())
             .field("blocked", &state.blocked)
-            .field("stop_calls", &state.stop_calls)
+            .field("stops", &state.stops)
             .finish()
     }
 }
@@ -118,7 +119,7 @@ impl ScriptedExecutor {
                 state: Mutex::new(State {
                     script: VecDeque::new(),
                     seen: Vec::new(),
-                    stop_calls: 0,
+                    stops: Vec::new(),
                     interrupts: Vec::new(),
                     boundary_cancels: Vec::new(),
                     cancelled_runs: HashSet::new(),
@@ -192,7 +193,12 @@ impl ScriptedExecutor {
 
     /// How many times the executor's stop hook was called.
     pub fn stop_calls(&self) -> usize {
-        self.state().stop_calls
+        self.state().stops.len()
+    }
+
+    /// The reason of every stop hook call, in order.
+    pub fn stop_reasons(&self) -> Vec<StopReason> {
+        self.state().stops.clone()
     }
 
     /// Runs passed to the interrupt handle, in order.
@@ -235,7 +241,7 @@ impl ScriptedExecutor {
 
     /// Waits until `stop` was called at least `n` times. Panics after the wait limit.
     pub async fn wait_for_stops(&self, n: usize) {
-        self.wait_until(&format!("{n} stop calls"), |s| s.stop_calls >= n)
+        self.wait_until(&format!("{n} stop calls"), |s| s.stops.len() >= n)
             .await;
     }
 
@@ -258,7 +264,7 @@ impl ScriptedExecutor {
                 "ScriptedExecutor: waited {limit:?} for {what}; there were {} calls, {} blocked, {} stop calls",
                 state.seen.len(),
                 state.blocked,
-                state.stop_calls
+                state.stops.len()
             );
         }
     }
@@ -344,10 +350,10 @@ impl Executor for ScriptedExecutor {
         self.act(step, &run)
     }
 
-    async fn stop(&self) {
+    async fn stop(&self, reason: StopReason) {
         {
             let mut state = self.state();
-            state.stop_calls += 1;
+            state.stops.push(reason);
             state.stop_epoch += 1;
         }
         self.shared.changed.notify_waiters();
@@ -556,7 +562,7 @@ mod tests {
             async move { exec.apply(primitive(1, &["a"])).await }
         });
         within(exec.wait_for_blocked(1)).await;
-        exec.stop().await;
+        exec.stop(StopReason::Stopped).await;
         assert_eq!(within(task).await.unwrap(), Err(ExecutorError::Stopped));
         assert_eq!(exec.stop_calls(), 1);
         within(exec.wait_for_stops(1)).await;
@@ -568,8 +574,12 @@ mod tests {
         within(exec.wait_for_blocked(1)).await;
         exec.release(1);
         assert!(within(later).await.unwrap().is_ok());
-        exec.stop().await;
+        exec.stop(StopReason::Shutdown).await;
         assert_eq!(exec.stop_calls(), 2);
+        assert_eq!(
+            exec.stop_reasons(),
+            [StopReason::Stopped, StopReason::Shutdown]
+        );
     }
 
     #[tokio::test]
