@@ -57,10 +57,9 @@ pub(crate) async fn run_loop(
                     let run = primitive.run;
                     let span = tracing::info_span!("run", session = %session.id, run = run.0);
                     let result = apply_isolated(&executor, primitive, span).await;
-                    if let Err(ExecutorError::Failed(error)) = &result {
-                        session.remember_error(&contributors, error);
-                    }
-                    next = match finish_run(&session, &shared, epoch, run, result).await {
+                    next = match finish_run(&session, &shared, epoch, &contributors, run, result)
+                        .await
+                    {
                         AfterRun::Next(next) => next,
                         AfterRun::Continue => next_run(&session, &shared, epoch).await,
                         AfterRun::Exit => {
@@ -227,11 +226,14 @@ impl From<Option<Step>> for AfterRun {
 }
 
 /// Hands the executor's result to the kernel and, after a commit, picks the next run
-/// without releasing the gate in between.
+/// without releasing the gate in between. A failure's error is kept for the contributors
+/// only once the loop is known to still own the run: a run that a control operation took
+/// back (`recover`) speaks for inputs that are no longer its own.
 async fn finish_run(
     session: &Arc<Session>,
     shared: &Shared,
     epoch: u64,
+    contributors: &[u64],
     run: RunId,
     result: Result<RunOutput, ExecutorError>,
 ) -> AfterRun {
@@ -276,6 +278,7 @@ async fn finish_run(
             }
         }
         Err(ExecutorError::Failed(error)) => {
+            session.remember_error(contributors, &error);
             failure = Some(error);
             k::Input::FailRun { run: kernel_run }
         }

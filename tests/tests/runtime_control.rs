@@ -494,6 +494,27 @@ async fn recover_puts_the_lost_run_back_in_front() {
     assert_eq!(phase(&runtime, &s).await, RuntimePhase::Idle);
 }
 
+/// A run that `recover` took back may still fail afterwards: its error belongs to no
+/// input any more, so a later end of those inputs does not report it.
+#[tokio::test]
+async fn a_lost_run_failing_late_leaves_no_error_on_its_inputs() {
+    let (runtime, s, old) = attached("s").await;
+    old.push(Step::blocked(Step::fail("boom from the lost run")));
+    let a = accept(&runtime, &s, prompt("a")).await;
+    old.wait_for_blocked(1).await;
+    runtime.recover(&s).await.unwrap();
+    old.release(1);
+    settle().await;
+    runtime.retire(&s).await.unwrap();
+    assert_eq!(
+        outcome(a).await,
+        CompletionOutcome::Abandoned {
+            reason: AbandonReason::Retired,
+            error: None,
+        }
+    );
+}
+
 /// An executor that panics fails the run like any generic failure: the input is retried
 /// up to the attempt limit and then abandoned; the loop survives and serves later inputs.
 #[tokio::test]
