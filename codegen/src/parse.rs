@@ -263,6 +263,8 @@ fn with_hint(
         d.help("a guard has a name: `guard <name>: <condition>;`")
     } else if let Some(hint) = transition_header_hint(before, found) {
         d.help(hint)
+    } else if found == "`;`" && before.ends_with('}') && expects("`effect`") {
+        d.help("a declaration with a `{ ... }` body ends at its `}`: remove this `;` (only a declaration without fields, like `input Go;`, ends with `;`)")
     } else if expects("`=`") && innermost_block_is(source, at, "state") {
         d.help("every state field has a default value: `name: Type = value`")
     } else if expects("an operator") && starts_a_field(rest) {
@@ -1488,6 +1490,17 @@ mod tests {
             hint_for("machine M { phases { A } initial A; state { n: u64, m: u64 = 0 } }")
                 .contains("every state field has a default value")
         );
+        for declaration in [
+            "effect E { n: u64 };",
+            "input Go { n: u64 };",
+            "enum Side { L, R };",
+        ] {
+            let src = format!("machine M {{ phases {{ A }} initial A; state {{}} {declaration} }}");
+            assert!(
+                hint_for(&src).contains("ends at its `}`: remove this `;`"),
+                "{declaration}"
+            );
+        }
     }
 
     #[test]
