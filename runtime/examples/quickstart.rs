@@ -7,7 +7,8 @@
 //! 3. a long run cancelled at its next boundary, while another prompt waits its turn;
 //! 4. a stop that abandons the run in flight and everything queued behind it;
 //! 5. a new executor reviving the session, and a retry under a used idempotency key that
-//!    runs nothing.
+//!    runs nothing;
+//! 6. a shutdown, after which every call is refused.
 //!
 //! The executor (`DemoAgent`) is written here, as an embedding application would write its
 //! own: it decides what to do from the prompt text. Everything is driven by signals, not

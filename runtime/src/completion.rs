@@ -58,9 +58,10 @@ pub enum CompletionOutcome {
         /// failed commit), if a run of it failed.
         error: Option<String>,
     },
-    /// A control operation (stop, reset, destroy, unregister) ended the session's work.
+    /// A control operation (stop, reset, destroy, unregister) ended the session's work, or
+    /// the runtime did (`shutdown`, or dropping it).
     RuntimeTerminated {
-        /// Which operation it was, or `Dropped` when the runtime went away first.
+        /// Which operation it was, or `Shutdown` / `Dropped` when the runtime ended first.
         reason: TerminationReason,
     },
 }

@@ -40,13 +40,16 @@ pub enum RuntimeError {
     /// The kernel refused the input; its message is the reason.
     #[error(transparent)]
     Rejected(#[from] InputRejection),
-    /// A durable write failed; the kernel was rolled back and nothing happened. Its
-    /// message is the store's (an error reporter that also prints sources would
+    /// A durable write failed; the kernel was rolled back and nothing happened, unless the
+    /// store could not say whether the write was applied (a `Conflict` found while
+    /// settling it, or `Unavailable` because the runtime shut down before it was settled).
+    /// Its message is the store's (an error reporter that also prints sources would
     /// otherwise print it twice).
     #[error(transparent)]
     Store(#[from] StoreError),
-    /// The kernel refused a transition the shell expected to be valid: a shell bug, reported
-    /// instead of panicking.
+    /// The kernel refused for its own consistency (an overflow, a missing value, a broken
+    /// invariant: a bug in the spec), or in a way the shell did not expect (a bug in the
+    /// shell). Reported, and logged at error level, instead of panicking; nothing happened.
     #[error("kernel refused {0}")]
     Kernel(String),
     /// `SessionRuntime::shutdown` was called: the runtime takes no more calls.

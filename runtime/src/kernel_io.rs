@@ -104,8 +104,16 @@ pub(crate) fn accept(input: &RuntimeInput, handle: u64, wake: bool) -> k::Input 
     }
 }
 
-/// The error for a kernel rejection of a session-level operation: the phase says why.
+/// The error for a kernel rejection of a session-level operation: the phase says why,
+/// unless the kernel refused for its own consistency (an overflow, a missing value, a
+/// broken invariant): that is a bug in the spec, not a state of the session.
 pub(crate) fn phase_error(session: &SessionId, rejection: &k::Rejection) -> RuntimeError {
+    if !matches!(
+        rejection.reason,
+        k::RejectReason::NotHandled | k::RejectReason::GuardsFailed(_)
+    ) {
+        return RuntimeError::Kernel(format!("session {session}: {rejection}"));
+    }
     match rejection.phase {
         k::Phase::Destroyed => RuntimeError::Destroyed(session.clone()),
         k::Phase::Retired => RuntimeError::Retired(session.clone()),
@@ -147,4 +155,50 @@ pub(crate) fn accept_error(
         }
     };
     RuntimeError::Rejected(rejection_kind)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rejection(reason: k::RejectReason) -> k::Rejection {
+        k::Rejection {
+            phase: k::Phase::Attached,
+            input: k::InputKind::Retire,
+            reason,
+        }
+    }
+
+    #[test]
+    fn a_refusal_for_the_kernels_own_consistency_is_a_kernel_error_not_a_phase() {
+        let s = SessionId::from("s");
+        assert_eq!(
+            phase_error(&s, &rejection(k::RejectReason::NotHandled)),
+            RuntimeError::NotReady {
+                session: s.clone(),
+                phase: RuntimePhase::Attached
+            }
+        );
+        let broken = phase_error(
+            &s,
+            &rejection(k::RejectReason::InvariantViolated {
+                transition: k::TransitionId::RetireDrained,
+                invariant: "running_has_run",
+                fault: None,
+            }),
+        );
+        let RuntimeError::Kernel(message) = broken else {
+            panic!("expected a kernel error, got {broken:?}");
+        };
+        assert!(message.contains("running_has_run"), "{message}");
+        assert!(matches!(
+            phase_error(
+                &s,
+                &rejection(k::RejectReason::Overflow {
+                    transition: k::TransitionId::RetireDrained
+                })
+            ),
+            RuntimeError::Kernel(_)
+        ));
+    }
 }

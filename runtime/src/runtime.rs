@@ -740,7 +740,7 @@ impl SessionRuntime {
     /// without a handle when the original is already terminal), or a typed error: a
     /// rejected input, a session that does not take input (unknown, retired, retiring,
     /// stopped, destroyed, or still `NotReady` in its first registration), a store failure,
-    /// or `NoTokioRuntime`. A rejected input leaves no trace. An idempotency key that is
+    /// `ShutDown`, or `NoTokioRuntime`. A rejected input leaves no trace. An idempotency key that is
     /// already bound is looked at first: a repeat joins or is deduplicated even if it would
     /// otherwise be rejected or refused as retiring.
     ///
@@ -814,8 +814,9 @@ impl SessionRuntime {
 
     /// `cancel_after_boundary` for run `run` only, for a caller who means a particular run
     /// (a "stop generating" click that may land just after that run ended): returns
-    /// `false`, touching nothing, when `run` is not the run in flight (in any phase), and
-    /// otherwise dispatches as `cancel_after_boundary` does.
+    /// `false`, touching nothing, when `run` is not the run in flight (in any phase; a
+    /// destroyed session is `Destroyed`), and otherwise dispatches as
+    /// `cancel_after_boundary` does.
     pub async fn cancel_run_after_boundary(
         &self,
         id: &SessionId,

@@ -162,7 +162,8 @@ pub enum InputPhase {
     /// Bound to the run in flight, for the whole executor call.
     Staged,
     /// The executor returned its output and the commit is being written. Transient: the
-    /// shell applies it and the commit under one gate hold, so queries never see it.
+    /// shell applies it and the commit under one gate hold, so queries see it only after
+    /// a commit write failed, until the run's failure is recorded (the run is retried).
     Applied,
     /// The run that carried it committed (terminal).
     Consumed,

@@ -298,6 +298,8 @@ impl StoredSession {
 #[non_exhaustive]
 pub enum StoreError {
     /// The backend could not be reached or refused the transaction; nothing was written.
+    /// (From the runtime, after a shutdown cut short the settling of an `Indeterminate`
+    /// write, it means the outcome is still unknown; the message says so.)
     #[error("store unavailable: {0}")]
     Unavailable(String),
     /// The backend cannot tell whether the batch was applied (a connection lost during
@@ -342,7 +344,8 @@ pub enum StoreError {
 ///   gets this by reading the session's row `FOR SHARE`: the version `UPDATE` of an
 ///   unfinished transaction holds that row's lock.
 /// - A batch that contradicts what is stored (an id accepted twice, a terminal input moved
-///   again) must be refused with [`StoreError::Conflict`], as `InMemoryStore` does
+///   again, a commit of a run not later than the last one committed) must be refused
+///   with [`StoreError::Conflict`], as `InMemoryStore` does
 ///   (`testing::check_store` checks each case); it means the runtime and the store
 ///   disagree.
 /// - Only durable inputs have rows. `RunReceipt::inputs` names every contributor of the
