@@ -838,7 +838,7 @@ impl SessionRuntime {
     /// again revives the session. The abandoned inputs keep their idempotency keys: a
     /// retry under the same key is `Deduplicated` and runs nothing (docs/runtime.md).
     pub async fn stop(&self, id: &SessionId) -> RuntimeResult<ControlReport> {
-        self.control(id, k::Input::Stop).await
+        self.control(id, k::Input::Stop { run: None }).await
     }
 
     /// Retires the session: new input is refused; with a loop, queued work (and a run in

@@ -285,10 +285,12 @@ async fn finish_run(
         Err(ExecutorError::Cancelled) => k::Input::CancelRun { run: kernel_run },
         // The executor stopped itself: the session takes the stop path, which must become
         // durable (retried) or the session would stay attached with no loop.
-        Err(ExecutorError::Stopped) => k::Input::Stop,
+        Err(ExecutorError::Stopped) => k::Input::Stop {
+            run: Some(kernel_run),
+        },
     };
     drop(gate);
-    let stopping = matches!(ending, k::Input::Stop);
+    let stopping = matches!(ending, k::Input::Stop { .. });
     let ended = end_run_durably(session, shared, epoch, ending, failure.as_deref()).await;
     if !stopping {
         return ended.into();

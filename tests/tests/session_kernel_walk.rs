@@ -58,7 +58,11 @@ enum Action {
     Interrupt {
         stale: bool,
     },
-    Stop,
+    /// `named`: the executor stopped itself during a run, the current one or
+    /// (`Some(true)`) a stale one; `None`: the `stop` operation.
+    Stop {
+        named: Option<bool>,
+    },
     Retire,
     Reset,
     Recycle,
@@ -115,7 +119,8 @@ fn action() -> impl Strategy<Value = Action> {
         1 => proptest::option::of(any::<bool>())
             .prop_map(|named| Action::CancelAfterBoundary { named }),
         1 => any::<bool>().prop_map(|stale| Action::Interrupt { stale }),
-        1 => Just(Action::Stop),
+        1 => proptest::option::of(prop::bool::weighted(0.3))
+            .prop_map(|named| Action::Stop { named }),
         1 => Just(Action::Retire),
         1 => Just(Action::Reset),
         1 => Just(Action::Recycle),
@@ -176,7 +181,9 @@ fn input(state: &State, action: &Action) -> Input {
         Action::Interrupt { stale } => Input::Interrupt {
             run: run_id(state, stale),
         },
-        Action::Stop => Input::Stop,
+        Action::Stop { named } => Input::Stop {
+            run: named.map(|stale| run_id(state, stale)),
+        },
         Action::Retire => Input::Retire,
         Action::Reset => Input::Reset,
         Action::Recycle => Input::Recycle,
@@ -433,4 +440,35 @@ fn a_second_retire_of_a_drained_session_retires_it() {
     let kernel = walk(&actions).unwrap();
     assert_eq!(kernel.phase(), Phase::Retired);
     assert!(!kernel.state().retiring);
+}
+
+/// An executor that reports `Stopped` names its run: only the run in flight stops the
+/// session; a late report from a run that already ended touches nothing.
+#[test]
+fn an_executor_stop_is_fenced_by_its_run() {
+    let prompt = |id| Action::Accept {
+        id,
+        kind: Kind::Prompt,
+        lane: Lane::Queue,
+        durability: Durability::Durable,
+        key: None,
+        wake: true,
+        named: true,
+        has_request: false,
+    };
+    let start = Action::StartRun {
+        unregistering: false,
+    };
+    let mut kernel = walk(&[Action::Attach, prompt(1), prompt(2), start]).unwrap();
+    let running = kernel.state().run;
+    let stale = Input::Stop {
+        run: Some(RunId(running.unwrap().0 + 1)),
+    };
+    assert!(kernel.apply(stale).is_err(), "another run's stop");
+    assert_eq!(kernel.phase(), Phase::Running);
+    let current = kernel.apply(Input::Stop { run: running }).unwrap();
+    assert_eq!(current.to, Phase::Stopped);
+    // Stopped: a late report matches nothing, and neither does one with no run in flight.
+    assert!(kernel.apply(Input::Stop { run: running }).is_err());
+    assert!(kernel.apply(Input::Stop { run: None }).is_ok());
 }

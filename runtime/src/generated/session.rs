@@ -596,7 +596,9 @@ pub enum Input {
     /// `run`: only if that run is the one in flight (`none`: whichever is).
     CancelAfterBoundary { run: Option<RunId> },
     Interrupt { run: RunId },
-    Stop,
+    /// `run`: the run whose executor stopped itself (the loop's report, stale unless that
+    /// run is in flight); `none`: the `stop` operation.
+    Stop { run: Option<RunId> },
     Retire,
     Reset,
     Recycle,
@@ -619,7 +621,7 @@ impl Input {
             Input::CancelRun { .. } => InputKind::CancelRun,
             Input::CancelAfterBoundary { .. } => InputKind::CancelAfterBoundary,
             Input::Interrupt { .. } => InputKind::Interrupt,
-            Input::Stop => InputKind::Stop,
+            Input::Stop { .. } => InputKind::Stop,
             Input::Retire => InputKind::Retire,
             Input::Reset => InputKind::Reset,
             Input::Recycle => InputKind::Recycle,
@@ -664,6 +666,8 @@ pub enum InputKind {
     /// `run`: only if that run is the one in flight (`none`: whichever is).
     CancelAfterBoundary,
     Interrupt,
+    /// `run`: the run whose executor stopped itself (the loop's report, stale unless that
+    /// run is in flight); `none`: the `stop` operation.
     Stop,
     Retire,
     Reset,
@@ -994,7 +998,7 @@ pub enum TransitionId {
     Stop,
     /// Stop without a loop: pending inputs are abandoned; there is no hook to call.
     StopIdle,
-    /// Stopping twice calls the hook once.
+    /// Stopping twice calls the hook once; a run's late report matches nothing.
     StopAgain,
     /// Without a loop nothing can drain: queued work is abandoned.
     RetireIdle,
@@ -1340,7 +1344,7 @@ pub const TRANSITIONS: &[TransitionInfo] = &[
         input: InputKind::Stop,
         from: &[Phase::Attached, Phase::Running],
         to: Some(Phase::Stopped),
-        guards: &[],
+        guards: &["names_current_run"],
         effects: &[
             EffectKind::Abandoned,
             EffectKind::RunStopped,
@@ -1353,7 +1357,7 @@ pub const TRANSITIONS: &[TransitionInfo] = &[
         input: InputKind::Stop,
         from: &[Phase::Idle, Phase::Retired],
         to: Some(Phase::Stopped),
-        guards: &[],
+        guards: &["not_from_a_run"],
         effects: &[EffectKind::Abandoned],
     },
     TransitionInfo {
@@ -1362,7 +1366,7 @@ pub const TRANSITIONS: &[TransitionInfo] = &[
         input: InputKind::Stop,
         from: &[Phase::Stopped],
         to: None,
-        guards: &[],
+        guards: &["not_from_a_run"],
         effects: &[],
     },
     TransitionInfo {
@@ -1828,6 +1832,39 @@ fn guards_dispatch_boundary_cancel(
 fn guards_interrupt(state: &State, run: &RunId) -> Result<Option<&'static str>, Fault> {
     if !(state.run == Some(*run)) {
         return Ok(Some("current_run"));
+    }
+    Ok(None)
+}
+
+/// Guards of `stop`: the first that does not hold, if any.
+fn guards_stop(
+    state: &State,
+    run: &Option<RunId>,
+) -> Result<Option<&'static str>, Fault> {
+    if !(run.is_none() || ((*run) == state.run)) {
+        return Ok(Some("names_current_run"));
+    }
+    Ok(None)
+}
+
+/// Guards of `stop_idle`: the first that does not hold, if any.
+fn guards_stop_idle(
+    _state: &State,
+    run: &Option<RunId>,
+) -> Result<Option<&'static str>, Fault> {
+    if !run.is_none() {
+        return Ok(Some("not_from_a_run"));
+    }
+    Ok(None)
+}
+
+/// Guards of `stop_again`: the first that does not hold, if any.
+fn guards_stop_again(
+    _state: &State,
+    run: &Option<RunId>,
+) -> Result<Option<&'static str>, Fault> {
+    if !run.is_none() {
+        return Ok(Some("not_from_a_run"));
     }
     Ok(None)
 }
@@ -3403,22 +3440,67 @@ fn dispatch(
                 _ => Err(RejectReason::NotHandled),
             }
         }
-        Input::Stop => {
+        Input::Stop { run } => {
             match state.phase {
                 Phase::Idle | Phase::Retired => {
-                    self::fire_stop_idle(state, undo, effects)
-                        .map_err(|f| f.at::<Machine>(TransitionId::StopIdle))?;
-                    Ok(TransitionId::StopIdle)
+                    let failed_0 = match self::guards_stop_idle(state, run)
+                        .map_err(|f| f.at::<Machine>(TransitionId::StopIdle))?
+                    {
+                        None => {
+                            self::fire_stop_idle(state, undo, effects)
+                                .map_err(|f| f.at::<Machine>(TransitionId::StopIdle))?;
+                            return Ok(TransitionId::StopIdle);
+                        }
+                        Some(guard) => guard,
+                    };
+                    Err(
+                        RejectReason::GuardsFailed(
+                            vec![
+                                FailedGuard { transition : TransitionId::StopIdle, guard :
+                                failed_0 }
+                            ],
+                        ),
+                    )
                 }
                 Phase::Attached | Phase::Running => {
-                    self::fire_stop(state, undo, effects)
-                        .map_err(|f| f.at::<Machine>(TransitionId::Stop))?;
-                    Ok(TransitionId::Stop)
+                    let failed_0 = match self::guards_stop(state, run)
+                        .map_err(|f| f.at::<Machine>(TransitionId::Stop))?
+                    {
+                        None => {
+                            self::fire_stop(state, undo, effects)
+                                .map_err(|f| f.at::<Machine>(TransitionId::Stop))?;
+                            return Ok(TransitionId::Stop);
+                        }
+                        Some(guard) => guard,
+                    };
+                    Err(
+                        RejectReason::GuardsFailed(
+                            vec![
+                                FailedGuard { transition : TransitionId::Stop, guard :
+                                failed_0 }
+                            ],
+                        ),
+                    )
                 }
                 Phase::Stopped => {
-                    self::fire_stop_again(state, undo, effects)
-                        .map_err(|f| f.at::<Machine>(TransitionId::StopAgain))?;
-                    Ok(TransitionId::StopAgain)
+                    let failed_0 = match self::guards_stop_again(state, run)
+                        .map_err(|f| f.at::<Machine>(TransitionId::StopAgain))?
+                    {
+                        None => {
+                            self::fire_stop_again(state, undo, effects)
+                                .map_err(|f| f.at::<Machine>(TransitionId::StopAgain))?;
+                            return Ok(TransitionId::StopAgain);
+                        }
+                        Some(guard) => guard,
+                    };
+                    Err(
+                        RejectReason::GuardsFailed(
+                            vec![
+                                FailedGuard { transition : TransitionId::StopAgain, guard :
+                                failed_0 }
+                            ],
+                        ),
+                    )
                 }
                 _ => Err(RejectReason::NotHandled),
             }
