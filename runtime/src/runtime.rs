@@ -352,7 +352,7 @@ impl Registry {
     async fn admit(
         self: Arc<Self>,
         id: SessionId,
-        input: RuntimeInput,
+        input: Arc<RuntimeInput>,
         wake: bool,
     ) -> RuntimeResult<Acceptance> {
         let session = self.session(&id)?;
@@ -369,11 +369,10 @@ impl Registry {
         id: &SessionId,
         session: &Arc<Session>,
         gate: GateGuard<'_>,
-        input: RuntimeInput,
+        input: Arc<RuntimeInput>,
         wake: bool,
     ) -> RuntimeResult<Acceptance> {
-        // One allocation, shared by the store row, the ledger and every run it joins.
-        let input = Arc::new(input);
+        // Shared, never copied, by the store row, the ledger and every run it joins.
         let (handle, fresh) = session.reserve(&input)?;
         let ctx = StepContext {
             accepting: Some(&input),
@@ -748,23 +747,31 @@ impl SessionRuntime {
     /// accepts made at the same time are admitted in no guaranteed order (docs/runtime.md,
     /// "How every operation runs"): await one before making the next, or before an
     /// operation that must see it.
+    ///
+    /// `input` is a `RuntimeInput` or an `Arc<RuntimeInput>`. The runtime shares the input
+    /// (with the store row and every run of it) and never copies it, so a caller who wants
+    /// it back after an error, to send it elsewhere or log it, passes an `Arc` and keeps a
+    /// clone of it.
     pub async fn accept(
         &self,
         session: &SessionId,
-        input: RuntimeInput,
+        input: impl Into<Arc<RuntimeInput>>,
     ) -> RuntimeResult<Acceptance> {
-        self.inner.clone().admit(session.clone(), input, true).await
+        self.inner
+            .clone()
+            .admit(session.clone(), input.into(), true)
+            .await
     }
 
     /// Like `accept`, but does not wake the loop; call `wake` when the batch is complete.
     pub async fn accept_without_wake(
         &self,
         session: &SessionId,
-        input: RuntimeInput,
+        input: impl Into<Arc<RuntimeInput>>,
     ) -> RuntimeResult<Acceptance> {
         self.inner
             .clone()
-            .admit(session.clone(), input, false)
+            .admit(session.clone(), input.into(), false)
             .await
     }
 

@@ -853,3 +853,28 @@ async fn a_kernel_snapshot_names_the_ids_behind_its_handles() {
     ids.sort();
     assert_eq!(ids, ["m1", "p1"]);
 }
+
+/// An input passed as an `Arc` is shared, not copied: the caller keeps it to send it
+/// elsewhere after an error, and the executor gets that same allocation.
+#[tokio::test]
+async fn an_input_passed_as_an_arc_is_kept_by_the_caller_and_never_copied() {
+    let runtime = SessionRuntime::new();
+    let (retired, s) = (sid("retired"), sid("s"));
+    runtime.register_session(&retired).await.unwrap();
+    runtime.retire(&retired).await.unwrap();
+    let input = Arc::new(prompt("a"));
+    assert_eq!(
+        runtime.accept(&retired, input.clone()).await.unwrap_err(),
+        RuntimeError::Retired(retired.clone())
+    );
+    let exec = attach(&runtime, &s).await;
+    let handle = runtime
+        .accept(&s, input.clone())
+        .await
+        .unwrap()
+        .completion
+        .unwrap();
+    assert!(is_completed(&outcome(handle).await));
+    let runs = exec.primitives();
+    assert!(Arc::ptr_eq(&runs[0].contributors[0], &input));
+}
