@@ -524,6 +524,8 @@ pub struct State {
     pub cancel_dispatched: bool,
     /// `retire` was asked while work remained: drain, then retire.
     pub retiring: bool,
+    /// Runs an input may have; a failure of its last one abandons it
+    /// (`MaxAttemptsExhausted`).
     pub max_attempts: u64,
     /// Which attempt the latest run is for its contributors; they share it, since an
     /// input that has had a run before always runs alone.
