@@ -556,7 +556,7 @@ impl Session {
         let mut terminal = Vec::new();
         let mut requeued = Vec::new();
         let mut contributors = Vec::new();
-        let mut transferred = Vec::new();
+        let mut back_in_front = Vec::new();
         let mut evicted = Vec::new();
         let mut run_end = None;
         // The failed run's error, as the ledger kept it for its contributors.
@@ -578,7 +578,12 @@ impl Session {
                         });
                     }
                 }
-                k::Effect::RunStarted { run, inputs, .. } => {
+                k::Effect::RunStarted {
+                    run,
+                    inputs,
+                    attempt,
+                    ..
+                } => {
                     let inputs: Vec<InputId> = inputs
                         .iter()
                         .filter(|i| durable(i))
@@ -586,6 +591,7 @@ impl Session {
                         .collect();
                     writes.push(StoreWrite::InputsStaged {
                         run: kernel_io::run_id(*run),
+                        attempt: *attempt,
                         inputs,
                     });
                 }
@@ -610,8 +616,8 @@ impl Session {
                     }
                     requeued.push(ledger.id(input.0));
                 }
-                k::Effect::Transferred { input } if durable(input) => {
-                    transferred.push(ledger.id(input.0));
+                k::Effect::Transferred { input, front } if *front && durable(input) => {
+                    back_in_front.push(ledger.id(input.0));
                 }
                 k::Effect::Evicted { input, durability }
                     if *durability == k::Durability::Durable =>
@@ -651,11 +657,12 @@ impl Session {
             }
             None => {}
         }
-        // Recover moves the lost run's contributors from Staged back to Queued; without this
-        // row the store still has them Staged and refuses to stage them again.
-        if !transferred.is_empty() {
+        // Recover moves the lost run's contributors from Staged back to the front of their
+        // lanes; without this row the store still has them Staged and refuses to stage them
+        // again. (Recycle's transfers stay where they are: nothing to write.)
+        if !back_in_front.is_empty() {
             writes.push(StoreWrite::InputsRequeued {
-                inputs: transferred,
+                inputs: back_in_front,
             });
         }
         // Finished inputs the kernel no longer remembers: their rows go too, so that their

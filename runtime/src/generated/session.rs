@@ -781,8 +781,10 @@ pub enum Effect {
     InterruptRun { run: RunId },
     /// Retire with work left: it drains first.
     Draining { pending: u64 },
-    /// Recycle or recover kept these inputs queued for the next executor.
-    Transferred { input: InputId },
+    /// Recycle or recover kept this input queued for the next executor. `front`: it was a
+    /// contributor of the lost run, back at the front of its lane (recover); otherwise it
+    /// stays where it is (recycle).
+    Transferred { input: InputId, front: bool },
 }
 
 impl Effect {
@@ -869,7 +871,9 @@ pub enum EffectKind {
     InterruptRun,
     /// Retire with work left: it drains first.
     Draining,
-    /// Recycle or recover kept these inputs queued for the next executor.
+    /// Recycle or recover kept this input queued for the next executor. `front`: it was a
+    /// contributor of the lost run, back at the front of its lane (recover); otherwise it
+    /// stays where it is (recycle).
     Transferred,
 }
 
@@ -2867,10 +2871,18 @@ fn fire_recycle(
         );
     }
     for s in state.steer.iter() {
-        effects.push(Effect::Transferred { input: *s });
+        effects
+            .push(Effect::Transferred {
+                input: *s,
+                front: false,
+            });
     }
     for q in state.queue.iter() {
-        effects.push(Effect::Transferred { input: *q });
+        effects
+            .push(Effect::Transferred {
+                input: *q,
+                front: false,
+            });
     }
     if old_phase == Phase::Attached {
         effects.push(Effect::DetachLoop);
@@ -2917,7 +2929,11 @@ fn fire_recover_run(
                     let old = ::std::mem::replace(&mut entry.phase, value);
                     undo.push(UndoStep::InputsLeaf2(k, old));
                 }
-                effects.push(Effect::Transferred { input: *c });
+                effects
+                    .push(Effect::Transferred {
+                        input: *c,
+                        front: true,
+                    });
             }
         }
     }

@@ -104,14 +104,12 @@ impl SessionRecord {
         }
     }
 
-    /// `InputsRequeued`: the staged ones among `ids` go back to the head of their lanes,
-    /// keeping their order; queued ones stay where they are.
+    /// `InputsRequeued`: `ids` (validated as Staged) go back to the head of their lanes,
+    /// keeping their order.
     fn requeue_at_head(&mut self, ids: Vec<InputId>) {
         // Last first, each in front of the one after it.
         for id in ids.iter().rev() {
-            if let Some(input) = self.inputs.get_mut(id)
-                && input.phase == InputPhase::Staged
-            {
+            if let Some(input) = self.inputs.get_mut(id) {
                 let head = &mut self.lane_ends[lane_index(input.input.lane())].0;
                 *head -= 1;
                 input.phase = InputPhase::Queued;
@@ -139,12 +137,16 @@ impl SessionRecord {
                 };
                 self.inputs.insert(id, Box::new(record));
             }
-            StoreWrite::InputsStaged { run, inputs } => {
+            StoreWrite::InputsStaged {
+                run,
+                attempt,
+                inputs,
+            } => {
                 self.last_run = self.last_run.max(Some(run));
                 for id in inputs {
                     if let Some(input) = self.inputs.get_mut(&id) {
                         input.phase = InputPhase::Staged;
-                        input.attempts = input.attempts.saturating_add(1);
+                        input.attempts = attempt;
                         input.run = Some(run);
                     }
                 }
@@ -499,8 +501,13 @@ fn validate(
             }
             StoreWrite::InputsRequeued { inputs } => {
                 for id in inputs {
-                    view.live(id)?;
-                    view.set(id, InputPhase::Queued);
+                    match view.phase(id) {
+                        Some(InputPhase::Staged) => view.set(id, InputPhase::Queued),
+                        Some(phase) => {
+                            return Err(conflict(session, id, &format!("is {phase}, not Staged")));
+                        }
+                        None => return Err(conflict(session, id, "is not stored")),
+                    }
                 }
             }
             // For input phases, forgetting the inputs is the same as removing the session.
@@ -677,7 +684,7 @@ mod tests {
         store.write(session, version, batch).await
     }
 
-    use crate::testing::store_contract::{committed, staged};
+    use crate::testing::store_contract::{committed, staged, staged_again};
 
     fn accepted(id: &str, seq: u64) -> StoreWrite {
         crate::testing::store_contract::accepted(id, seq, HandlingMode::Queue)
@@ -776,7 +783,7 @@ mod tests {
         put(&store, &s, vec![failed]).await.unwrap();
         put(&store, &s, vec![staged(2, &["q2"])]).await.unwrap();
         let recovered = StoreWrite::InputsRequeued {
-            inputs: vec!["q2".into(), "q3".into()],
+            inputs: vec!["q2".into()],
         };
         put(&store, &s, vec![recovered]).await.unwrap();
         let stored = store.session(&s).unwrap();
@@ -845,8 +852,18 @@ mod tests {
         };
         put(&store, &sid(), vec![requeue]).await.unwrap();
         assert_eq!(phase_of(&store, "a"), Some(InputPhase::Queued));
-        put(&store, &sid(), vec![staged(2, &["a"])]).await.unwrap();
+        put(&store, &sid(), vec![staged_again(2, 2, &["a"])])
+            .await
+            .unwrap();
         assert_eq!(store.input(&sid(), &"a".into()).unwrap().attempts, 2);
+        // A queued input cannot be requeued at the head: only the lost run's can.
+        let requeue = StoreWrite::InputsRequeued {
+            inputs: vec!["b".into()],
+        };
+        assert!(matches!(
+            put(&store, &sid(), vec![requeue]).await,
+            Err(StoreError::Conflict(_))
+        ));
         put(&store, &sid(), vec![committed(2, &["a"])])
             .await
             .unwrap();
@@ -998,8 +1015,10 @@ mod tests {
         assert_eq!(b.phase, InputPhase::Abandoned);
         assert_eq!(b.reason, Some(AbandonReason::MaxAttemptsExhausted));
         assert_eq!(b.error.as_deref(), Some("boom"));
-        // A requeued input can be staged again; attempts keep counting.
-        put(&store, &sid(), vec![staged(2, &["a"])]).await.unwrap();
+        // A requeued input can be staged again, as the attempt the kernel says.
+        put(&store, &sid(), vec![staged_again(2, 2, &["a"])])
+            .await
+            .unwrap();
         assert_eq!(store.input(&sid(), &"a".into()).unwrap().attempts, 2);
     }
 

@@ -102,11 +102,13 @@ pub enum StoreWrite {
         /// The input and its admission sequence number.
         input: StoredInput,
     },
-    /// Queued inputs bound to `run`, written before the executor is called; each binding
-    /// counts one attempt.
+    /// Queued inputs bound to `run`, written before the executor is called.
     InputsStaged {
         /// The run being started.
         run: RunId,
+        /// Which attempt the run is for its contributors (they share it: an input that had
+        /// a run before runs alone); their stored attempt count becomes this.
+        attempt: u64,
         /// Its durable contributors; empty for a run of ephemeral or derived inputs.
         inputs: Vec<InputId>,
     },
@@ -131,12 +133,10 @@ pub enum StoreWrite {
         /// Durable contributors that ended: out of attempts, or cancelled.
         terminal: Vec<TerminalRow>,
     },
-    /// Inputs put back in their lane outside a failed run: `recover` returns the lost run's
-    /// contributors (stored as Staged) to the front of their lanes, in the order named;
-    /// `recycle` names the queued work it keeps for the next executor, which stays where it
-    /// is. Attempts are kept.
+    /// `recover` puts the lost run's contributors (stored as Staged) back at the front of
+    /// their lanes, in the order named. Attempts are kept.
     InputsRequeued {
-        /// The durable inputs queued again.
+        /// The durable inputs queued again, each stored as Staged.
         inputs: Vec<InputId>,
     },
     /// `reset`: the kernel forgot every input and idempotency key of the session, so every

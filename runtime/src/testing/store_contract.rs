@@ -47,10 +47,16 @@ fn ids(names: &[&str]) -> Vec<InputId> {
     names.iter().map(|n| InputId::from(*n)).collect()
 }
 
-/// `InputsStaged` of `names` for `run`.
+/// `InputsStaged` of `names` for `run`, their first attempt.
 pub(crate) fn staged(run: u64, names: &[&str]) -> StoreWrite {
+    staged_again(run, 1, names)
+}
+
+/// `InputsStaged` of `names` for `run`, as their attempt `attempt`.
+pub(crate) fn staged_again(run: u64, attempt: u64, names: &[&str]) -> StoreWrite {
     StoreWrite::InputsStaged {
         run: RunId(run),
+        attempt,
         inputs: ids(names),
     }
 }
@@ -190,7 +196,7 @@ async fn a_run_and_its_rows(store: &dyn RuntimeStore) {
     assert_eq!(
         (a.phase, a.attempts, a.run),
         (InputPhase::Staged, 1, Some(RunId(1))),
-        "store contract: staging binds the run and counts an attempt"
+        "store contract: staging binds the run and records the attempt"
     );
     refused(
         store,
@@ -230,17 +236,33 @@ async fn a_run_and_its_rows(store: &dyn RuntimeStore) {
         ["c", "d", "b"],
         "store contract: a failed run's inputs go to the tail of their lane"
     );
-    // Run 3 is lost and recovered: `d` goes to the head; a queued input named with it stays.
-    write(store, &s, 6, vec![staged(3, &["d"])]).await;
+    // Run 3, `b`'s second attempt, is lost and recovered: `b` goes back to the head.
+    write(store, &s, 6, vec![staged_again(3, 2, &["b"])]).await;
+    assert_eq!(
+        row(&loaded(store, &s).await, "b").attempts,
+        2,
+        "store contract: staging records the attempt the batch names"
+    );
+    let queued = StoreWrite::InputsRequeued {
+        inputs: ids(&["d"]),
+    };
+    refused(
+        store,
+        &s,
+        7,
+        vec![queued],
+        "only a staged input is requeued",
+    )
+    .await;
     let requeued = StoreWrite::InputsRequeued {
-        inputs: ids(&["d", "b"]),
+        inputs: ids(&["b"]),
     };
     write(store, &s, 7, vec![requeued]).await;
     let stored = loaded(store, &s).await;
     assert_eq!(
         names(stored.lane(HandlingMode::Queue)),
-        ["d", "c", "b"],
-        "store contract: InputsRequeued puts staged inputs at the head, queued ones stay"
+        ["b", "c", "d"],
+        "store contract: InputsRequeued puts the lost run's inputs at the head"
     );
     assert_eq!(
         names(stored.lane(HandlingMode::Steer)),
