@@ -123,6 +123,7 @@ impl ::std::fmt::Display for IdemKey {
     }
 }
 
+/// What an input is; the kind decides how it may be batched and validated.
 #[derive(
     Debug,
     Clone,
@@ -136,14 +137,21 @@ impl ::std::fmt::Display for IdemKey {
     ::serde::Deserialize
 )]
 pub enum Kind {
+    /// A user turn: always runs alone; never `Derived`.
     Prompt,
+    /// A one-way message from a peer agent.
     PeerMessage,
+    /// A request from a peer; carries a request id.
     PeerRequest,
+    /// A response to a peer request, not the last one.
     PeerResponseProgress,
+    /// The last response to a peer request; names the request.
     PeerResponseTerminal,
+    /// A notification from outside the agent system.
     ExternalEvent,
+    /// Work the agent scheduled for itself.
     Continuation,
-    /// Consumed on accept; never reaches the executor.
+    /// Consumed on accept; never reaches the executor; never `Derived`.
     Operation,
 }
 
@@ -180,6 +188,7 @@ impl ::std::fmt::Display for Kind {
     }
 }
 
+/// How an input must survive a crash; only `Durable` inputs have store rows.
 #[derive(
     Debug,
     Clone,
@@ -193,8 +202,11 @@ impl ::std::fmt::Display for Kind {
     ::serde::Deserialize
 )]
 pub enum Durability {
+    /// Stored before it is accepted, through its whole lifecycle.
     Durable,
+    /// In memory only.
     Ephemeral,
+    /// Produced by the runtime or the agent, re-derivable from durable facts.
     Derived,
 }
 
@@ -257,6 +269,7 @@ impl ::std::fmt::Display for Lane {
     }
 }
 
+/// Queued -> Staged -> Applied -> Consumed, or Abandoned from any live phase.
 #[derive(
     Debug,
     Clone,
@@ -270,10 +283,15 @@ impl ::std::fmt::Display for Lane {
     ::serde::Deserialize
 )]
 pub enum InputPhase {
+    /// Waiting in its lane.
     Queued,
+    /// A contributor of the run in flight.
     Staged,
+    /// The executor returned; the commit is being made durable.
     Applied,
+    /// Its run committed (terminal).
     Consumed,
+    /// Ended without a commit (terminal); `reason` says why.
     Abandoned,
 }
 
@@ -304,6 +322,7 @@ impl ::std::fmt::Display for InputPhase {
     }
 }
 
+/// Why an input ended without a commit.
 #[derive(
     Debug,
     Clone,
@@ -317,12 +336,19 @@ impl ::std::fmt::Display for InputPhase {
     ::serde::Deserialize
 )]
 pub enum AbandonReason {
+    /// Retired with no loop to drain it.
     Retired,
+    /// `reset` cleared the session.
     Reset,
+    /// The session stopped (`stop`, or the executor stopped itself).
     Stopped,
+    /// `destroy` ended the session.
     Destroyed,
+    /// Its run was cancelled; not retried.
     Cancelled,
+    /// Its last allowed run (`max_attempts`) failed or was lost to `recover`.
     MaxAttemptsExhausted,
+    /// The session left the runtime.
     Unregistered,
 }
 
@@ -416,13 +442,17 @@ impl ::std::fmt::Display for StopReason {
 )]
 pub struct Record {
     pub kind: Kind,
+    /// The lane it waits in while queued.
     pub lane: Lane,
     pub durability: Durability,
     pub phase: InputPhase,
     /// Runs this input has been staged into.
     pub attempts: u64,
+    /// The last run it was staged into.
     pub last_run: Option<RunId>,
+    /// Set when it is `Abandoned`.
     pub reason: Option<AbandonReason>,
+    /// Its idempotency key, bound in `keys` while the session remembers it.
     pub key: Option<IdemKey>,
 }
 
@@ -510,13 +540,16 @@ pub struct State {
     /// the oldest ones (their state, their id and their idempotency key), so that a
     /// long-lived session does not grow without bound.
     pub remember: u64,
-    /// Admission order of queued inputs per lane.
+    /// The queue lane, in run order (admission order; a failed input goes to the
+    /// back, a recovered one to the front).
     pub queue: VecDeque<InputId>,
+    /// The steer lane, in the same order; drained before `queue`.
     pub steer: VecDeque<InputId>,
     /// Idempotency key -> the input that owns it.
     pub keys: BTreeMap<IdemKey, InputId>,
     /// The run in flight, while Running.
     pub run: Option<RunId>,
+    /// The id the next run gets; run ids are never reused within a session.
     pub next_run: RunId,
     /// Contributors of the run in flight, in admission order.
     pub staged: VecDeque<InputId>,
