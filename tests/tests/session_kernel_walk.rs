@@ -378,20 +378,25 @@ proptest! {
     }
 }
 
-/// The walk that found the recover bug, as a fixed sequence: a prompt fails twice, its
-/// third run is lost to `recover`, and the session must still drain.
-#[test]
-fn a_run_lost_on_its_last_attempt_does_not_stall_the_session() {
-    let prompt = Action::Accept {
-        id: 1,
+/// Accepting durable queued prompt `id`, waking the loop or not.
+fn durable_prompt(id: u64, wake: bool) -> Action {
+    Action::Accept {
+        id,
         kind: Kind::Prompt,
         lane: Lane::Queue,
         durability: Durability::Durable,
         key: None,
-        wake: true,
+        wake,
         named: true,
         has_request: false,
-    };
+    }
+}
+
+/// The walk that found the recover bug, as a fixed sequence: a prompt fails twice, its
+/// third run is lost to `recover`, and the session must still drain.
+#[test]
+fn a_run_lost_on_its_last_attempt_does_not_stall_the_session() {
+    let prompt = durable_prompt(1, true);
     let start = Action::StartRun {
         unregistering: false,
     };
@@ -418,16 +423,7 @@ fn a_run_lost_on_its_last_attempt_does_not_stall_the_session() {
 #[test]
 fn a_second_retire_of_a_drained_session_retires_it() {
     let actions = [
-        Action::Accept {
-            id: 0,
-            kind: Kind::Prompt,
-            lane: Lane::Queue,
-            durability: Durability::Durable,
-            key: None,
-            wake: false,
-            named: true,
-            has_request: false,
-        },
+        durable_prompt(0, false),
         Action::Attach,
         Action::Retire,
         Action::StartRun {
@@ -446,16 +442,7 @@ fn a_second_retire_of_a_drained_session_retires_it() {
 /// session; a late report from a run that already ended touches nothing.
 #[test]
 fn an_executor_stop_is_fenced_by_its_run() {
-    let prompt = |id| Action::Accept {
-        id,
-        kind: Kind::Prompt,
-        lane: Lane::Queue,
-        durability: Durability::Durable,
-        key: None,
-        wake: true,
-        named: true,
-        has_request: false,
-    };
+    let prompt = |id| durable_prompt(id, true);
     let start = Action::StartRun {
         unregistering: false,
     };
