@@ -1494,6 +1494,7 @@ mod tests {
             "effect E { n: u64 };",
             "input Go { n: u64 };",
             "enum Side { L, R };",
+            "input Go; transition go on Go from A -> A {};",
         ] {
             let src = format!("machine M {{ phases {{ A }} initial A; state {{}} {declaration} }}");
             assert!(

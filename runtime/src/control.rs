@@ -61,8 +61,9 @@ impl Registry {
         self.fenced(id, input).await
     }
 
-    /// Applies an input that names a run and dispatches to the executor: any refusal
-    /// (another run, no run, any phase) answers `false`.
+    /// Applies an input that names a run and dispatches to the executor: any ordinary
+    /// refusal (another run, no run, any phase) answers `false`; a refusal for the
+    /// kernel's own consistency is the spec bug it is (`Kernel`).
     async fn fenced(&self, id: &SessionId, input: k::Input) -> RuntimeResult<bool> {
         let session = self.session(id)?;
         let gate = session.gate.lock().await;
@@ -75,6 +76,9 @@ impl Registry {
                 drop(gate);
                 step.finish().await;
                 Ok(step.dispatched)
+            }
+            Err(rejection) if kernel_io::is_spec_bug(&rejection) => {
+                Err(kernel_io::phase_error(id, &rejection))
             }
             Err(_stale) => Ok(false),
         }

@@ -108,10 +108,7 @@ pub(crate) fn accept(input: &RuntimeInput, handle: u64, wake: bool) -> k::Input 
 /// unless the kernel refused for its own consistency (an overflow, a missing value, a
 /// broken invariant): that is a bug in the spec, not a state of the session.
 pub(crate) fn phase_error(session: &SessionId, rejection: &k::Rejection) -> RuntimeError {
-    if !matches!(
-        rejection.reason,
-        k::RejectReason::NotHandled | k::RejectReason::GuardsFailed(_)
-    ) {
+    if is_spec_bug(rejection) {
         return RuntimeError::Kernel(format!("session {session}: {rejection}"));
     }
     match rejection.phase {
@@ -123,6 +120,15 @@ pub(crate) fn phase_error(session: &SessionId, rejection: &k::Rejection) -> Runt
             phase: runtime_phase(phase),
         },
     }
+}
+
+/// Whether the kernel refused for its own consistency (an overflow, a missing value, a
+/// broken invariant) rather than because the input does not apply now.
+pub(crate) fn is_spec_bug(rejection: &k::Rejection) -> bool {
+    !matches!(
+        rejection.reason,
+        k::RejectReason::NotHandled | k::RejectReason::GuardsFailed(_)
+    )
 }
 
 /// The error for a rejected `Accept` of `input`: the session's phase, or the first failing

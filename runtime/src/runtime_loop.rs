@@ -17,9 +17,8 @@ use tracing::Instrument;
 
 /// What the loop does next.
 enum Next {
-    /// A run to hand the executor, with its contributors' ids (kept for error bookkeeping,
-    /// since the primitive itself moves into the executor).
-    Run(RunPrimitive, Vec<u64>),
+    /// A run to hand the executor.
+    Run(RunPrimitive),
     /// Nothing runnable: park until woken.
     Park,
     /// The store refused to make the run's start durable: try again after a pause.
@@ -45,7 +44,7 @@ pub(crate) async fn run_loop(
                     backoff.wait().await;
                     next = next_run(&session, &shared, epoch).await;
                 }
-                Next::Run(primitive, contributors) => {
+                Next::Run(primitive) => {
                     // The gate was released after the run started: a stop, a recover or a
                     // shutdown may have taken the run back from this loop meanwhile, and its
                     // result would be dropped. Do not hand it to the executor at all.
@@ -57,9 +56,7 @@ pub(crate) async fn run_loop(
                     let run = primitive.run;
                     let span = tracing::info_span!("run", session = %session.id, run = run.0);
                     let result = apply_isolated(&executor, primitive, span).await;
-                    next = match finish_run(&session, &shared, epoch, &contributors, run, result)
-                        .await
-                    {
+                    next = match finish_run(&session, &shared, epoch, run, result).await {
                         AfterRun::Next(next) => next,
                         AfterRun::Continue => next_run(&session, &shared, epoch).await,
                         AfterRun::Exit => {
@@ -189,7 +186,7 @@ async fn next_run_locked(session: &Arc<Session>, shared: &Shared, epoch: u64) ->
     {
         Ok(Ok(step)) => match step.run_started {
             // The loop checks again that it is current before it calls the executor.
-            Some(started) => Next::Run(started.primitive, started.inputs),
+            Some(primitive) => Next::Run(primitive),
             // Nothing to run: park, unless a retiring session just retired (and so
             // detached this loop).
             None if current(session, epoch) => Next::Park,
@@ -226,14 +223,13 @@ impl From<Option<Step>> for AfterRun {
 }
 
 /// Hands the executor's result to the kernel and, after a commit, picks the next run
-/// without releasing the gate in between. A failure's error is kept for the contributors
-/// only once the loop is known to still own the run: a run that a control operation took
-/// back (`recover`) speaks for inputs that are no longer its own.
+/// without releasing the gate in between. A failure's error goes with the `FailRun` step
+/// (`StepContext::failure`), so the contributors keep it only once that failure is
+/// durable: a run that a control operation took back first (`recover`) leaves nothing.
 async fn finish_run(
     session: &Arc<Session>,
     shared: &Shared,
     epoch: u64,
-    contributors: &[u64],
     run: RunId,
     result: Result<RunOutput, ExecutorError>,
 ) -> AfterRun {
@@ -269,16 +265,12 @@ async fn finish_run(
                 Ok(_) => return AfterRun::Next(next_run_locked(session, shared, epoch).await),
                 Err(e) => {
                     // The commit is not durable: treat the run as failed (it is retried).
-                    let error = format!("commit failed: {e}");
-                    let inputs = session.read(|s| s.staged.iter().map(|i| i.0).collect::<Vec<_>>());
-                    session.remember_error(&inputs, &error);
-                    failure = Some(error);
+                    failure = Some(format!("commit failed: {e}"));
                     k::Input::FailRun { run: kernel_run }
                 }
             }
         }
         Err(ExecutorError::Failed(error)) => {
-            session.remember_error(contributors, &error);
             failure = Some(error);
             k::Input::FailRun { run: kernel_run }
         }

@@ -17,6 +17,7 @@ use crate::ledger::Ledger;
 use crate::store::{RunReceipt, RuntimeStore, StoreError, StoreWrite, StoredInput, TerminalRow};
 use crate::store_write::write_batch;
 use crate::types::{AbandonReason, InputId, InputPhase, RunId, RuntimePhase, SessionId};
+use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use tokio::sync::mpsc;
@@ -99,13 +100,6 @@ pub(crate) struct StepContext<'a> {
     pub defer_wake: bool,
 }
 
-/// A run the kernel started: what the executor is handed, and its contributors' kernel
-/// handles (kept for error bookkeeping, since the primitive moves into the executor).
-pub(crate) struct RunStart {
-    pub primitive: RunPrimitive,
-    pub inputs: Vec<u64>,
-}
-
 /// The realised result of one kernel transition.
 #[derive(Default)]
 pub(crate) struct Step {
@@ -117,7 +111,7 @@ pub(crate) struct Step {
     /// Inputs that reached a terminal phase in an accept step (an operation is consumed
     /// on accept); other steps leave it empty.
     pub terminal: Vec<u64>,
-    pub run_started: Option<RunStart>,
+    pub run_started: Option<RunPrimitive>,
     /// A boundary cancel or interrupt was dispatched to the executor.
     pub dispatched: bool,
     pub spawn_loop: bool,
@@ -199,6 +193,14 @@ fn shut_error(core: &Core) -> RuntimeResult<()> {
         Some(_) => Err(RuntimeError::ShutDown),
         None => Ok(()),
     }
+}
+
+/// The error an input ends or is requeued with: the failure of the step's run (a
+/// `FailRun` carries it), else the input's last failure before it.
+fn last_error(ledger: &Ledger, ctx: &StepContext<'_>, input: u64) -> Option<String> {
+    ctx.failure
+        .map(str::to_owned)
+        .or_else(|| ledger.last_error(input))
 }
 
 /// Tells the waiters of a session that shut down (see `Session::shut_down`).
@@ -379,10 +381,10 @@ impl Session {
 
     /// The bodies of `handles` (shared, not copied), for the executor; a missing one is
     /// logged.
-    fn payloads(&self, ledger: &Ledger, handles: &[u64]) -> Vec<Arc<RuntimeInput>> {
-        handles
+    fn payloads(&self, ledger: &Ledger, inputs: &VecDeque<k::InputId>) -> Vec<Arc<RuntimeInput>> {
+        inputs
             .iter()
-            .filter_map(|&h| {
+            .filter_map(|&k::InputId(h)| {
                 let payload = ledger.payload(h);
                 if payload.is_none() {
                     // Accept stores the body before it returns; this is a shell bug.
@@ -398,13 +400,6 @@ impl Session {
         let waiter = core.ledger.register_waiter(handle);
         tell_if_shut(&mut core);
         waiter
-    }
-
-    pub fn remember_error(&self, handles: &[u64], error: &str) {
-        let mut core = lock(&self.core);
-        for &handle in handles {
-            core.ledger.remember_error(handle, error);
-        }
     }
 
     /// Ends the session's work in this process without a kernel transition or a store write
@@ -607,12 +602,12 @@ impl Session {
                     terminal.push(TerminalRow::abandoned(
                         ledger.id(input.0),
                         kernel_io::abandon_reason(*reason),
-                        ledger.last_error(input.0),
+                        last_error(ledger, ctx, input.0),
                     ));
                 }
                 k::Effect::Requeued { input } if durable(input) => {
                     if run_error.is_none() {
-                        run_error = ledger.last_error(input.0);
+                        run_error = last_error(ledger, ctx, input.0);
                     }
                     requeued.push(ledger.id(input.0));
                 }
@@ -696,10 +691,13 @@ impl Session {
         let mut step = Step::default();
         for effect in &t.effects {
             match effect {
-                k::Effect::Registered
-                | k::Effect::Requeued { .. }
-                | k::Effect::Forgotten
-                | k::Effect::Removed => {}
+                k::Effect::Requeued { input } => {
+                    // The failure is durable now: a later end of the input reports it.
+                    if let Some(error) = ctx.failure {
+                        ledger.remember_error(input.0, error);
+                    }
+                }
+                k::Effect::Registered | k::Effect::Forgotten | k::Effect::Removed => {}
                 k::Effect::Evicted { input, .. } => ledger.forget(input.0),
                 k::Effect::RunStopped { run } => {
                     self.run_finished(shared, *run, RunOutcomeKind::Stopped, None)
@@ -753,7 +751,7 @@ impl Session {
                 }
                 k::Effect::Abandoned { input, reason } => {
                     let reason = kernel_io::abandon_reason(*reason);
-                    let error = ledger.last_error(input.0);
+                    let error = last_error(ledger, ctx, input.0);
                     self.end_input(
                         ledger,
                         shared,
@@ -781,21 +779,17 @@ impl Session {
                             run,
                             inputs: inputs.iter().map(|i| ledger.id(i.0)).collect(),
                         });
-                    let inputs: Vec<u64> = inputs.iter().map(|i| i.0).collect();
-                    step.run_started = Some(RunStart {
-                        primitive: RunPrimitive {
-                            session: self.id.clone(),
-                            run,
-                            contributors: self.payloads(ledger, &inputs),
-                            boundary: if *prompt {
-                                RunBoundary::Prompt
-                            } else {
-                                RunBoundary::Batch
-                            },
-                            // As the kernel counted it for the contributors.
-                            attempt: *attempt,
+                    step.run_started = Some(RunPrimitive {
+                        session: self.id.clone(),
+                        run,
+                        contributors: self.payloads(ledger, inputs),
+                        boundary: if *prompt {
+                            RunBoundary::Prompt
+                        } else {
+                            RunBoundary::Batch
                         },
-                        inputs,
+                        // As the kernel counted it for the contributors.
+                        attempt: *attempt,
                     });
                 }
                 k::Effect::RunCommitted { run, park } => {

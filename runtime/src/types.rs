@@ -163,7 +163,8 @@ pub enum InputPhase {
     Staged,
     /// The executor returned its output and the commit is being written. Transient: the
     /// shell applies it and the commit under one gate hold, so queries see it only after
-    /// a commit write failed, until the run's failure is recorded (the run is retried).
+    /// a commit write failed, until the run's failure is recorded (the run is retried) or
+    /// a control operation ends the run.
     Applied,
     /// The run that carried it committed (terminal).
     Consumed,

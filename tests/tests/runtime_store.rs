@@ -10,6 +10,35 @@ use tokio::sync::broadcast;
 
 // ---- Store seam --------------------------------------------------------------------------------
 
+/// A failed run whose failure could not be written, and that `recover` then took back,
+/// never failed as far as the session is concerned: its error reaches neither the input's
+/// later outcome nor its stored row (found by review helper-45).
+#[tokio::test]
+async fn a_failure_that_never_became_durable_leaves_no_error_behind() {
+    let (runtime, store) = runtime_with_store();
+    let s = sid("s");
+    let exec = attach(&runtime, &s).await;
+    exec.push(Step::fail("boom from the lost run"));
+    store.fail_next_matching(WriteKind::RunFailed, 1000);
+    let a = accept(&runtime, &s, prompt("a")).await;
+    eventually("the failure's write was refused", || async {
+        store.failed_batches() >= 1
+    })
+    .await;
+    runtime.recover(&s).await.unwrap();
+    store.fail_next_matching(WriteKind::RunFailed, 0);
+    settle().await;
+    runtime.retire(&s).await.unwrap();
+    assert_eq!(
+        outcome(a).await,
+        CompletionOutcome::Abandoned {
+            reason: AbandonReason::Retired,
+            error: None,
+        }
+    );
+    assert_eq!(store.input(&s, &iid("a")).unwrap().error, None);
+}
+
 /// An input's body is held once: the store row and every attempt's run primitive share it.
 #[tokio::test]
 async fn the_store_row_and_every_attempt_share_one_copy_of_the_input() {

@@ -177,8 +177,8 @@ pub enum WriteKind {
     RunCommitted,
     /// [`StoreWrite::RunFailed`]: a run failed or was cancelled.
     RunFailed,
-    /// [`StoreWrite::InputsRequeued`]: `recycle` or `recover` kept inputs for the next
-    /// executor.
+    /// [`StoreWrite::InputsRequeued`]: `recover` put the lost run's inputs back at the
+    /// head of their lanes.
     InputsRequeued,
     /// [`StoreWrite::InputsForgotten`]: `reset` forgot every input.
     InputsForgotten,
@@ -344,7 +344,8 @@ pub enum StoreError {
 ///   gets this by reading the session's row `FOR SHARE`: the version `UPDATE` of an
 ///   unfinished transaction holds that row's lock.
 /// - A batch that contradicts what is stored (an id accepted twice, a terminal input moved
-///   again, a commit of a run not later than the last one committed) must be refused
+///   again, a commit of a run not later than the last one committed, staging an input
+///   that is not Queued, requeueing one that is not Staged) must be refused
 ///   with [`StoreError::Conflict`], as `InMemoryStore` does
 ///   (`testing::check_store` checks each case); it means the runtime and the store
 ///   disagree.

@@ -236,12 +236,13 @@ async fn a_run_and_its_rows(store: &dyn RuntimeStore) {
         ["c", "d", "b"],
         "store contract: a failed run's inputs go to the tail of their lane"
     );
-    // Run 3, `b`'s second attempt, is lost and recovered: `b` goes back to the head.
-    write(store, &s, 6, vec![staged_again(3, 2, &["b"])]).await;
+    // Run 3 is lost and recovered: `b` goes back to the head. The batch names the attempt
+    // (3 here, not the 2 that counting would give): the store records the kernel's count.
+    write(store, &s, 6, vec![staged_again(3, 3, &["b"])]).await;
     assert_eq!(
         row(&loaded(store, &s).await, "b").attempts,
-        2,
-        "store contract: staging records the attempt the batch names"
+        3,
+        "store contract: staging records the attempt the batch names, without counting"
     );
     let queued = StoreWrite::InputsRequeued {
         inputs: ids(&["d"]),
