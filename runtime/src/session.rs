@@ -379,7 +379,7 @@ impl Session {
         waiter
     }
 
-    /// The bodies of `handles` (shared, not copied), for the executor; a missing one is
+    /// The bodies of `inputs` (shared, not copied), for the executor; a missing one is
     /// logged.
     fn payloads(&self, ledger: &Ledger, inputs: &VecDeque<k::InputId>) -> Vec<Arc<RuntimeInput>> {
         inputs
@@ -554,7 +554,7 @@ impl Session {
         let mut back_in_front = Vec::new();
         let mut evicted = Vec::new();
         let mut run_end = None;
-        // The failed run's error, as the ledger kept it for its contributors.
+        // The failed run's error (the step's failure), for the `RunFailed` row.
         let mut run_error = None;
         let mut cancelled = false;
         let mut unregistered = false;
