@@ -1,4 +1,4 @@
-//! Writing a step's batch: numbered by version, and settled with `load` when the store
+//! Writing a step's batch: numbered by version, and settled with `version` when the store
 //! cannot tell whether it was applied (`StoreError::Indeterminate`, or a write that panics).
 
 use crate::runtime_loop::Backoff;
@@ -8,7 +8,7 @@ use futures_util::FutureExt;
 use std::panic::AssertUnwindSafe;
 
 /// Writes the batch numbered `version`. An `Indeterminate` failure (or a panic) is settled
-/// with `load` before anything else happens to the session: the batch counts as written
+/// with the store's `version` before anything else happens to the session: the batch counts as written
 /// if the store holds its version, and as failed if it holds the one before. Settling
 /// gives up once `shut` says the runtime shut down: nothing needs the answer any more.
 pub(crate) async fn write_batch(
@@ -37,9 +37,10 @@ pub(crate) async fn write_batch(
     Box::pin(settle(store, session, version, removes, unknown, shut)).await
 }
 
-/// Finds out with `load` whether the batch numbered `version`, reported `Indeterminate`,
-/// was applied (`removes`: it removed the session), asking again while `load` fails. The
-/// store's contract makes the answer final: `load` waits for a transaction still in flight.
+/// Finds out with the store's `version` whether the batch numbered `version`, reported
+/// `Indeterminate`, was applied (`removes`: it removed the session), asking again while
+/// that fails. The store's contract makes the answer final: it waits for a transaction
+/// still in flight.
 async fn settle(
     store: &dyn RuntimeStore,
     session: &SessionId,
@@ -84,18 +85,18 @@ async fn settle(
 }
 
 /// The version of the last batch the store applied for `session` (`None`: it holds
-/// nothing), as `load` reports it.
+/// nothing), as `RuntimeStore::version` reports it.
 async fn stored_version(
     store: &dyn RuntimeStore,
     session: &SessionId,
 ) -> Result<Option<u64>, StoreError> {
-    match AssertUnwindSafe(async { store.load(session).await })
+    match AssertUnwindSafe(async { store.version(session).await })
         .catch_unwind()
         .await
     {
-        Ok(loaded) => loaded.map(|stored| stored.map(|s| s.version)),
+        Ok(version) => version,
         Err(_panic) => Err(StoreError::Unavailable(
-            "the store panicked during a load".to_string(),
+            "the store panicked while reading its version".to_string(),
         )),
     }
 }

@@ -42,6 +42,7 @@ impl SessionRecord {
             version: self.version,
             last_seq: self.last_seq,
             last_run: self.last_run,
+            last_committed: self.last_committed,
             phase: self.phase,
             inputs,
             runs: self.runs.values().map(|(r, _)| r.clone()).collect(),
@@ -345,6 +346,15 @@ impl RuntimeStore for InMemoryStore {
             return Err(StoreError::Unavailable("injected load failure".into()));
         }
         Ok(inner.sessions.get(session).map(SessionRecord::snapshot))
+    }
+
+    async fn version(&self, session: &SessionId) -> Result<Option<u64>, StoreError> {
+        let mut inner = self.lock();
+        if inner.faults.next_loads > 0 {
+            inner.faults.next_loads -= 1;
+            return Err(StoreError::Unavailable("injected load failure".into()));
+        }
+        Ok(inner.sessions.get(session).map(|r| r.version))
     }
 
     async fn list_sessions(&self) -> Result<Vec<SessionId>, StoreError> {
@@ -1260,9 +1270,9 @@ mod tests {
         }
     }
 
-    /// A batch that removes a session and then writes again leaves only the later writes;
-    /// forgetting or evicting on a session with no record creates none; any other write
-    /// creates one; sessions do not see each other's rows.
+    /// A batch that removes a session and then writes again leaves only the later writes
+    /// (forgetting or evicting after the removal creates nothing); any first batch creates
+    /// a record holding its version; sessions do not see each other's rows.
     #[tokio::test]
     async fn a_batch_applies_to_its_session_only_and_may_remove_it_first() {
         let store = InMemoryStore::new();

@@ -126,7 +126,8 @@ pub enum StoreWrite {
         /// The run that failed or was cancelled.
         run: RunId,
         /// Why it failed (the executor's message, a panic or a failed commit); `None` for a
-        /// cancelled run. The requeued rows keep it as their last error.
+        /// cancelled run. The requeued rows keep it as their last error (with `None`, the
+        /// error they had).
         error: Option<String>,
         /// Durable contributors with attempts left, back in their lane.
         requeued: Vec<InputId>,
@@ -234,9 +235,10 @@ pub struct StoredInputRecord {
     pub error: Option<String>,
     /// Its place in its lane while `Queued`: lower runs first. Accepted and failed-run
     /// inputs join the tail, inputs `recover` requeues join the head (`InputsRequeued`).
+    /// Only the order is part of the contract, not the numbers.
     pub lane_pos: i64,
     /// Its place in the order inputs finished, once terminal (the kernel forgets finished
-    /// inputs oldest first, see `InputsEvicted`).
+    /// inputs oldest first, see `InputsEvicted`). Only the order is part of the contract.
     pub finished: Option<u64>,
 }
 
@@ -251,6 +253,9 @@ pub struct StoredSession {
     /// The highest run ever staged (`InputsStaged`, written for every run, also one with
     /// no durable contributor), so that run ids can go on increasing.
     pub last_run: Option<RunId>,
+    /// The highest run ever committed, kept after its receipt goes (a run of ephemeral
+    /// inputs keeps none): a commit of a run not later than it is a `Conflict`.
+    pub last_committed: Option<RunId>,
     /// Last written lifecycle phase; `None` if none was written yet. Never `Running`: the
     /// runtime records a session with a run in flight as `Attached`, the phase every run
     /// returns to, and the run itself by its staged rows.
@@ -258,8 +263,8 @@ pub struct StoredSession {
     /// Every stored input, terminal ones included, in admission order. Inputs the kernel
     /// forgot (evicted past the remembered window, or reset) are no longer stored.
     pub inputs: Vec<StoredInputRecord>,
-    /// Receipts of committed runs, oldest first. `InMemoryStore` keeps a receipt while it
-    /// stores an input its run consumed.
+    /// Receipts of committed runs, oldest first. A backend keeps a receipt at least while
+    /// it stores an input its run consumed; `InMemoryStore` keeps it exactly that long.
     pub runs: Vec<RunReceipt>,
 }
 
@@ -303,8 +308,8 @@ pub enum StoreError {
     #[error("store unavailable: {0}")]
     Unavailable(String),
     /// The backend cannot tell whether the batch was applied (a connection lost during
-    /// COMMIT). The runtime finds out with `load` before it does anything else with the
-    /// session.
+    /// COMMIT). The runtime finds out with [`RuntimeStore::version`] before it does
+    /// anything else with the session.
     #[error("store write of unknown outcome: {0}")]
     Indeterminate(String),
     /// The batch contradicts what the store holds; nothing was written. (The runtime also
@@ -332,13 +337,13 @@ pub enum StoreError {
 ///     transaction, which also fences out a second writer);
 ///   - refuses any other version with [`StoreError::Conflict`], applying nothing.
 /// - An error means nothing was written, except [`StoreError::Indeterminate`]: the backend
-///   cannot tell (a connection lost during COMMIT). The runtime then calls `load` and
-///   compares the stored version with the batch's: applied, the operation goes on as if
-///   the write had succeeded; not applied, the kernel is rolled back and the operation
-///   fails. Until `load` answers, the runtime retries it (with a pause that grows to 2 s)
-///   and the session waits: nothing else may happen to it while its last fact is unknown.
-///   A write that panics is treated as `Indeterminate`.
-/// - So `load` must see the final outcome of every write made before it: a transaction
+///   cannot tell (a connection lost during COMMIT). The runtime then calls `version`
+///   (whose default is `load`) and compares the stored version with the batch's: applied,
+///   the operation goes on as if the write had succeeded; not applied, the kernel is
+///   rolled back and the operation fails. Until it answers, the runtime asks again (with
+///   a pause that grows to 2 s) and the session waits: nothing else may happen to it
+///   while its last fact is unknown. A write that panics is treated as `Indeterminate`.
+/// - So `load` and `version` must see the final outcome of every write made before them: a transaction
 ///   still in flight (its COMMIT sent just before the connection dropped) is waited for,
 ///   not read around, or a batch found "not applied" could land afterwards. A SQL backend
 ///   gets this by reading the session's row `FOR SHARE`: the version `UPDATE` of an
@@ -368,6 +373,14 @@ pub trait RuntimeStore: Send + Sync + 'static {
 
     /// Everything stored about `session`, or `None` if nothing is.
     async fn load(&self, session: &SessionId) -> Result<Option<StoredSession>, StoreError>;
+
+    /// The version of the last batch applied for `session` (`None`: nothing is stored), as
+    /// `load` would report it and under the same rule (the final outcome of every write
+    /// made before). The runtime asks it to settle an `Indeterminate` write; the default
+    /// loads everything, a backend answers it with one indexed read.
+    async fn version(&self, session: &SessionId) -> Result<Option<u64>, StoreError> {
+        Ok(self.load(session).await?.map(|stored| stored.version))
+    }
 
     /// Every session the store holds something for, in any order: where recovery after a
     /// crash starts.

@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 /// Checks that `store` keeps the contract documented on [`RuntimeStore`]: batch versions,
 /// all-or-nothing batches, conflicts, each write's effect on the rows, lane and finish
-/// order, the counters `load` returns, removal, and `list_sessions`. Panics, naming the
+/// order, the counters `load` returns, `version`, removal, and `list_sessions`. Panics, naming the
 /// rule, at the first violation. Uses sessions whose ids start with `store-contract-`;
 /// give it a store that holds none.
 ///
@@ -21,7 +21,56 @@ use std::sync::Arc;
 pub async fn check_store(store: &dyn RuntimeStore) {
     versions_and_atomicity(store).await;
     a_run_and_its_rows(store).await;
+    commits_are_fenced_without_receipts(store).await;
     removal_and_independence(store).await;
+}
+
+/// A run of ephemeral inputs leaves no row and (in `InMemoryStore`) no receipt, yet a
+/// second commit of it is still refused: the last committed run is kept by itself, and
+/// `version` answers like `load`.
+async fn commits_are_fenced_without_receipts(store: &dyn RuntimeStore) {
+    let s = session("fence");
+    assert_eq!(
+        version(store, &s).await,
+        None,
+        "store contract: version of a session with nothing stored"
+    );
+    write(store, &s, 1, vec![staged(1, &[])]).await;
+    let ephemeral = || StoreWrite::RunCommitted {
+        receipt: RunReceipt {
+            run: RunId(1),
+            inputs: ids(&["ephemeral"]),
+            output: RunOutput::text("ok"),
+        },
+        terminal: Vec::new(),
+    };
+    write(store, &s, 2, vec![ephemeral()]).await;
+    let stored = loaded(store, &s).await;
+    assert_eq!(
+        (stored.last_run, stored.last_committed),
+        (Some(RunId(1)), Some(RunId(1))),
+        "store contract: the last staged and committed runs"
+    );
+    assert_eq!(
+        version(store, &s).await,
+        Some(2),
+        "store contract: version answers like load"
+    );
+    refused(
+        store,
+        &s,
+        3,
+        vec![ephemeral()],
+        "a run commits once, receipt or not",
+    )
+    .await;
+}
+
+async fn version(store: &dyn RuntimeStore, s: &SessionId) -> Option<u64> {
+    store
+        .version(s)
+        .await
+        .unwrap_or_else(|e| panic!("store contract: version of {s} failed: {e}"))
 }
 
 fn session(name: &str) -> SessionId {
