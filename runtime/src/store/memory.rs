@@ -498,26 +498,23 @@ fn validate(
                         last.map_or(0, |r| r.0)
                     )));
                 }
+                view.run_rows(terminal)?;
                 view.terminal_rows(terminal)?
             }
             StoreWrite::RunFailed {
                 requeued, terminal, ..
             } => {
                 for id in requeued {
-                    view.live(id)?;
+                    view.staged(id)?;
                     view.set(id, InputPhase::Queued);
                 }
+                view.run_rows(terminal)?;
                 view.terminal_rows(terminal)?;
             }
             StoreWrite::InputsRequeued { inputs } => {
                 for id in inputs {
-                    match view.phase(id) {
-                        Some(InputPhase::Staged) => view.set(id, InputPhase::Queued),
-                        Some(phase) => {
-                            return Err(conflict(session, id, &format!("is {phase}, not Staged")));
-                        }
-                        None => return Err(conflict(session, id, "is not stored")),
-                    }
+                    view.staged(id)?;
+                    view.set(id, InputPhase::Queued);
                 }
             }
             // For input phases, forgetting the inputs is the same as removing the session.
@@ -639,6 +636,24 @@ impl<'a> PendingView<'a> {
     fn forget_all(&mut self) {
         self.stored = None;
         self.overlay.clear();
+    }
+
+    /// The input is a contributor of the run in flight.
+    fn staged(&self, input: &InputId) -> Result<(), StoreError> {
+        match self.phase(input) {
+            Some(InputPhase::Staged) => Ok(()),
+            Some(phase) => Err(conflict(
+                self.session,
+                input,
+                &format!("is {phase}, not Staged"),
+            )),
+            None => Err(conflict(self.session, input, "is not stored")),
+        }
+    }
+
+    /// The rows a run's end writes are about that run's contributors.
+    fn run_rows(&self, rows: &[TerminalRow]) -> Result<(), StoreError> {
+        rows.iter().try_for_each(|row| self.staged(&row.input))
     }
 
     /// The input exists and is not terminal.

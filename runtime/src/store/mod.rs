@@ -350,7 +350,8 @@ pub enum StoreError {
 ///   unfinished transaction holds that row's lock.
 /// - A batch that contradicts what is stored (an id accepted twice, a terminal input moved
 ///   again, a commit of a run not later than the last one committed, staging an input
-///   that is not Queued, requeueing one that is not Staged) must be refused
+///   that is not Queued, ending a run with rows for an input that is not Staged,
+///   requeueing one that is not Staged) must be refused
 ///   with [`StoreError::Conflict`], as `InMemoryStore` does
 ///   (`testing::check_store` checks each case); it means the runtime and the store
 ///   disagree.

@@ -263,16 +263,32 @@ async fn a_run_and_its_rows(store: &dyn RuntimeStore) {
         "store contract: a commit keeps its receipt"
     );
     refused(store, &s, 4, vec![committed(1, &[])], "a run commits once").await;
+    refused(
+        store,
+        &s,
+        4,
+        vec![committed(2, &["b"])],
+        "a commit consumes only staged inputs",
+    )
+    .await;
 
     // Run 2 fails: `b` goes back to the tail of its lane with the run's error.
     write(store, &s, 4, vec![staged(2, &["b"])]).await;
-    let failed = StoreWrite::RunFailed {
+    let failed = |requeued: &[&str]| StoreWrite::RunFailed {
         run: RunId(2),
         error: Some("boom".into()),
-        requeued: ids(&["b"]),
+        requeued: ids(requeued),
         terminal: Vec::new(),
     };
-    write(store, &s, 5, vec![failed]).await;
+    refused(
+        store,
+        &s,
+        5,
+        vec![failed(&["b", "c"])],
+        "a failed run requeues only staged inputs",
+    )
+    .await;
+    write(store, &s, 5, vec![failed(&["b"])]).await;
     let stored = loaded(store, &s).await;
     let b = row(&stored, "b");
     assert_eq!(
