@@ -163,7 +163,8 @@ pub enum StoreWrite {
         /// The phase the session is in now.
         phase: RuntimePhase,
     },
-    /// The session was unregistered: all its rows go.
+    /// The session was unregistered: all its rows go. The runtime writes it last in its
+    /// batch.
     SessionRemoved,
 }
 
