@@ -303,10 +303,7 @@ async fn retire_without_a_loop_abandons_queued_work() {
     let report = runtime.retire(&s).await.unwrap();
     assert_eq!(report.abandoned, 2);
     assert_eq!(report.drained, 0);
-    let retired = CompletionOutcome::Abandoned {
-        reason: AbandonReason::Retired,
-        error: None,
-    };
+    let retired = abandoned(AbandonReason::Retired);
     assert_eq!(outcome(a).await, retired);
     assert_eq!(outcome(b).await, retired);
     assert_eq!(phase(&runtime, &s).await, RuntimePhase::Retired);
@@ -506,13 +503,7 @@ async fn a_lost_run_failing_late_leaves_no_error_on_its_inputs() {
     old.release(1);
     settle().await;
     runtime.retire(&s).await.unwrap();
-    assert_eq!(
-        outcome(a).await,
-        CompletionOutcome::Abandoned {
-            reason: AbandonReason::Retired,
-            error: None,
-        }
-    );
+    assert_eq!(outcome(a).await, abandoned(AbandonReason::Retired));
 }
 
 /// An executor that panics fails the run like any generic failure: the input is retried

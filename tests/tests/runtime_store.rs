@@ -29,13 +29,7 @@ async fn a_failure_that_never_became_durable_leaves_no_error_behind() {
     store.fail_next_matching(WriteKind::RunFailed, 0);
     settle().await;
     runtime.retire(&s).await.unwrap();
-    assert_eq!(
-        outcome(a).await,
-        CompletionOutcome::Abandoned {
-            reason: AbandonReason::Retired,
-            error: None,
-        }
-    );
+    assert_eq!(outcome(a).await, abandoned(AbandonReason::Retired));
     assert_eq!(store.input(&s, &iid("a")).unwrap().error, None);
 }
 

@@ -127,6 +127,14 @@ pub fn terminated(reason: TerminationReason) -> CompletionOutcome {
     CompletionOutcome::RuntimeTerminated { reason }
 }
 
+/// Abandoned for `reason` with no run error to report.
+pub fn abandoned(reason: AbandonReason) -> CompletionOutcome {
+    CompletionOutcome::Abandoned {
+        reason,
+        error: None,
+    }
+}
+
 pub async fn phase(runtime: &SessionRuntime, s: &SessionId) -> RuntimePhase {
     runtime.runtime_state(s).await.unwrap().phase
 }
