@@ -430,6 +430,8 @@ async fn run_case(
     // versions never skipped or repeated one.
     let stored_version = store.session(&s).map_or(0, |r| r.version);
     prop_assert_eq!(stored_version, store.committed_batches() as u64);
+    // Nothing the runtime wrote contradicted what the store held, whatever failed.
+    prop_assert_eq!(store.conflicts(), 0);
     // The stored phase is the session's, with a run in flight recorded as the Attached it
     // returns to.
     let phase = match runtime.runtime_state(&s).await.unwrap().phase {

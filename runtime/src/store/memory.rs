@@ -212,6 +212,7 @@ struct Inner {
     faults: Faults,
     committed_batches: usize,
     failed_batches: usize,
+    conflicts: usize,
     /// Indexed by `WriteKind as usize`: counting must not hash on every write.
     writes_by_kind: [usize; WriteKind::COUNT],
 }
@@ -295,6 +296,13 @@ impl InMemoryStore {
         self.lock().failed_batches
     }
 
+    /// Batches refused as a `Conflict`: the batch contradicted what is stored, so the
+    /// runtime and the store disagree (or a second writer exists). A single runtime that
+    /// keeps the contract causes none, whatever faults are injected.
+    pub fn conflicts(&self) -> usize {
+        self.lock().conflicts
+    }
+
     /// Individual writes of `kind` inside successfully applied batches.
     pub fn writes_of(&self, kind: WriteKind) -> usize {
         self.lock().writes_by_kind[kind as usize]
@@ -323,6 +331,9 @@ impl RuntimeStore for InMemoryStore {
         });
         if let Err(e) = checked {
             inner.failed_batches += 1;
+            if matches!(e, StoreError::Conflict(_)) {
+                inner.conflicts += 1;
+            }
             return Err(e);
         }
         inner.committed_batches += 1;
