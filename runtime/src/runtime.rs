@@ -176,6 +176,22 @@ impl Registry {
         })
     }
 
+    /// Checked once an operation holds the gate of `session`, which it looked up before
+    /// waiting: it is still the session registered as `id`. A registration whose write
+    /// failed takes its entry back out, and one unregistered meanwhile is gone; acting on
+    /// either would write batches for a session the runtime no longer has.
+    pub(crate) fn ensure_current(
+        &self,
+        id: &SessionId,
+        session: &Arc<Session>,
+    ) -> RuntimeResult<()> {
+        if Arc::ptr_eq(&self.session(id)?, session) {
+            Ok(())
+        } else {
+            Err(RuntimeError::UnknownSession(id.clone()))
+        }
+    }
+
     /// The ids of the registered sessions (destroyed ones included), in no set order.
     pub(crate) fn session_ids(&self) -> Vec<SessionId> {
         let sessions = self.sessions.read().unwrap_or_else(|p| p.into_inner());

@@ -99,7 +99,7 @@ async fn apply_isolated(
 }
 
 /// Exponential pause between retries of a store call the session cannot do without: a
-/// write the loop needs, or the `load` that settles a write of unknown outcome.
+/// write the loop needs, or the `version` read that settles a write of unknown outcome.
 pub(crate) struct Backoff(Duration);
 
 impl Backoff {

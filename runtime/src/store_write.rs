@@ -32,7 +32,7 @@ pub(crate) async fn write_batch(
         // A store that panics mid-write may have committed first.
         Err(_panic) => "the store panicked during a write".to_string(),
     };
-    // Boxed: rare, and its state (a timer, a load) would otherwise enlarge every step's
+    // Boxed: rare, and its state (a timer, a read) would otherwise enlarge every step's
     // future, which is moved whole when an operation is spawned.
     Box::pin(settle(store, session, version, removes, unknown, shut)).await
 }

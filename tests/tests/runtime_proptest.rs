@@ -42,8 +42,8 @@ enum Op {
     Release,
     Yield,
     /// The next `n` writes fail, whatever they are: refused (nothing written), or of
-    /// unknown outcome, lost or applied, which the runtime settles with `load`; with
-    /// `loads_fail`, the next load fails too and the runtime asks again.
+    /// unknown outcome, lost or applied, which the runtime settles with the store's
+    /// `version`; with `loads_fail`, the next read fails too and the runtime asks again.
     StoreFault {
         n: usize,
         fault: Fault,

@@ -747,3 +747,39 @@ async fn recovering_a_run_on_its_last_attempt_abandons_its_input() {
     assert_eq!(next.batches(), vec![vec![iid("b")]]);
     first.release_all();
 }
+
+/// A control operation that waited for the gate behind a registration whose write then
+/// failed finds no session: it writes nothing, and the id can be registered again (found
+/// by review helper-47; `destroy` used to write a `Destroyed` session into the store that
+/// the runtime no longer had, and every later registration of the id was a conflict).
+#[tokio::test]
+async fn operations_queued_behind_a_failed_registration_find_no_session() {
+    for unregister in [false, true] {
+        let (runtime, store) = runtime_with_store();
+        let s = sid("s");
+        // The registration's write is lost, and settling it waits with the gate held (its
+        // first look at the store fails, the next one finds the write not applied).
+        store.lose_next_writes(1);
+        store.fail_next_loads(1);
+        let registering = {
+            let (runtime, s) = (runtime.clone(), s.clone());
+            tokio::spawn(async move { runtime.register_session(&s).await })
+        };
+        eventually("the registration holds the gate", || async {
+            store.failed_batches() == 1
+        })
+        .await;
+        assert!(runtime.contains_session(&s), "looked up while registering");
+        let result = if unregister {
+            runtime.unregister_session(&s).await.map(drop)
+        } else {
+            runtime.destroy(&s).await.map(drop)
+        };
+        assert!(within(registering).await.unwrap().is_err());
+        assert_eq!(result, Err(RuntimeError::UnknownSession(s.clone())));
+        assert!(!runtime.contains_session(&s));
+        assert_eq!(store.session(&s), None, "nothing written for it");
+        assert_eq!(runtime.register_session(&s).await, Ok(true));
+        assert_eq!(store.conflicts(), 0);
+    }
+}

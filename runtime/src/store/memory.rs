@@ -256,7 +256,7 @@ impl InMemoryStore {
         }
     }
 
-    /// The next `n` loads (`load`, `list_sessions`) fail with `Unavailable`.
+    /// The next `n` reads (`load`, `version`, `list_sessions`) fail with `Unavailable`.
     pub fn fail_next_loads(&self, n: usize) {
         self.lock().faults.next_loads = n;
     }
@@ -480,6 +480,9 @@ fn validate(
         stored,
         overlay: Overlay::default(),
     };
+    // The commit fence as the batch moves it: kept through a reset (`InputsForgotten`),
+    // gone with the session.
+    let mut last_committed = stored.and_then(|s| s.last_committed);
     for write in batch {
         match write {
             StoreWrite::InputAccepted { input } => {
@@ -501,14 +504,13 @@ fn validate(
                 }
             }
             StoreWrite::RunCommitted { receipt, terminal } => {
-                let last = view.stored.and_then(|s| s.last_committed);
-                if last.is_some_and(|last| receipt.run <= last) {
+                if let Some(last) = last_committed.filter(|last| receipt.run <= *last) {
                     return Err(StoreError::Conflict(format!(
-                        "run {} of session {session} commits after run {}",
+                        "run {} of session {session} commits after run {last}",
                         receipt.run,
-                        last.map_or(0, |r| r.0)
                     )));
                 }
+                last_committed = Some(receipt.run);
                 view.run_rows(terminal)?;
                 view.terminal_rows(terminal)?
             }
@@ -529,7 +531,11 @@ fn validate(
                 }
             }
             // For input phases, forgetting the inputs is the same as removing the session.
-            StoreWrite::InputsForgotten | StoreWrite::SessionRemoved => view.forget_all(),
+            StoreWrite::InputsForgotten => view.forget_all(),
+            StoreWrite::SessionRemoved => {
+                view.forget_all();
+                last_committed = None;
+            }
             StoreWrite::InputsEvicted { inputs } => {
                 for id in inputs {
                     match view.phase(id) {
@@ -711,6 +717,29 @@ mod tests {
     }
 
     /// Writes `batch` as the session's next batch: the version after the stored one.
+    /// The commit fence holds within a batch and through a reset; only removing the
+    /// session lifts it.
+    #[tokio::test]
+    async fn the_commit_fence_holds_within_a_batch_and_through_a_reset() {
+        let store = InMemoryStore::new();
+        put(&store, &sid(), vec![staged(5, &[]), committed(5, &[])])
+            .await
+            .unwrap();
+        let conflict = |r: Result<(), StoreError>| matches!(r, Err(StoreError::Conflict(_)));
+        let after_reset = vec![StoreWrite::InputsForgotten, committed(2, &[])];
+        assert!(conflict(put(&store, &sid(), after_reset).await));
+        let twice = vec![committed(6, &[]), committed(6, &[])];
+        assert!(conflict(put(&store, &sid(), twice).await));
+        let stored = store.session(&sid()).unwrap();
+        assert_eq!(stored.last_committed, Some(RunId(5)));
+        let anew = vec![StoreWrite::SessionRemoved, committed(1, &[])];
+        put(&store, &sid(), anew).await.unwrap();
+        assert_eq!(
+            store.session(&sid()).unwrap().last_committed,
+            Some(RunId(1))
+        );
+    }
+
     async fn put(
         store: &InMemoryStore,
         session: &SessionId,

@@ -288,6 +288,24 @@ async fn a_run_and_its_rows(store: &dyn RuntimeStore) {
         "a failed run requeues only staged inputs",
     )
     .await;
+    let ends_queued = StoreWrite::RunFailed {
+        run: RunId(2),
+        error: None,
+        requeued: Vec::new(),
+        terminal: vec![TerminalRow::abandoned(
+            "c".into(),
+            AbandonReason::Cancelled,
+            None,
+        )],
+    };
+    refused(
+        store,
+        &s,
+        5,
+        vec![ends_queued],
+        "a failed run's terminal rows name only staged inputs",
+    )
+    .await;
     write(store, &s, 5, vec![failed(&["b"])]).await;
     let stored = loaded(store, &s).await;
     let b = row(&stored, "b");
@@ -434,6 +452,11 @@ async fn removal_and_independence(store: &dyn RuntimeStore) {
         load(store, &s).await,
         None,
         "store contract: SessionRemoved removes everything"
+    );
+    assert_eq!(
+        version(store, &s).await,
+        None,
+        "store contract: a removed session has no version (settling a removal relies on it)"
     );
     assert!(
         !listed(store, &s).await,
