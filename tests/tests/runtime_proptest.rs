@@ -169,6 +169,7 @@ async fn end_session(
         Ending::Unregister => runtime.unregister_session(s).await,
     };
     ok_or_expected(result)?;
+    prop_assert_eq!(store.conflicts(), 0, "a batch was refused as a conflict");
     exec.release_all();
     for a in accepted {
         let Some(handle) = a.handle else { continue };
