@@ -192,6 +192,25 @@ impl Registry {
         }
     }
 
+    /// `result` of a call that waited for the gate of `session`, except that a refusal
+    /// because the session is destroyed or not ready becomes `UnknownSession` when the
+    /// session went away meanwhile (unregistered, or its registration failed): the id can
+    /// be registered again, which neither of those errors would say.
+    fn unless_gone<T>(
+        &self,
+        id: &SessionId,
+        session: &Arc<Session>,
+        result: RuntimeResult<T>,
+    ) -> RuntimeResult<T> {
+        match result {
+            Err(RuntimeError::Destroyed(_) | RuntimeError::NotReady { .. }) => {
+                self.ensure_current(id, session)?;
+                result
+            }
+            result => result,
+        }
+    }
+
     /// The ids of the registered sessions (destroyed ones included), in no set order.
     pub(crate) fn session_ids(&self) -> Vec<SessionId> {
         let sessions = self.sessions.read().unwrap_or_else(|p| p.into_inner());
@@ -312,7 +331,7 @@ impl Registry {
         self.register_session(id.clone()).await?;
         let session = self.session(&id)?;
         let gate = session.gate.lock().await;
-        session.ensure_not_destroyed()?;
+        self.unless_gone(&id, &session, session.ensure_not_destroyed())?;
         let step = match session
             .step(
                 &self.shared,
@@ -322,7 +341,10 @@ impl Registry {
             .await?
         {
             Ok(step) => step,
-            Err(rejection) => return Err(kernel_io::phase_error(&id, &rejection)),
+            Err(rejection) => {
+                let refused = Err(kernel_io::phase_error(&id, &rejection));
+                return self.unless_gone(&id, &session, refused);
+            }
         };
         if !step.spawn_loop {
             return Ok(false);
@@ -389,7 +411,7 @@ impl Registry {
         wake: bool,
     ) -> RuntimeResult<Acceptance> {
         // Shared, never copied, by the store row, the ledger and every run it joins.
-        let (handle, fresh) = session.reserve(&input)?;
+        let (handle, fresh) = self.unless_gone(id, session, session.reserve(&input))?;
         let ctx = StepContext {
             accepting: Some(&input),
             defer_wake: true,
@@ -405,7 +427,10 @@ impl Registry {
         }
         let step = match result {
             Ok(Ok(step)) => step,
-            Ok(Err(rejection)) => return Err(kernel_io::accept_error(id, &input, &rejection)),
+            Ok(Err(rejection)) => {
+                let refused = Err(kernel_io::accept_error(id, &input, &rejection));
+                return self.unless_gone(id, session, refused);
+            }
             Err(e) => return Err(e),
         };
         // Waiters are registered before the gate is released, so the loop (which needs the
@@ -462,15 +487,19 @@ impl Registry {
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {
             let _gate = session.gate.lock().await;
             session.ensure_not_shut()?;
-            return read(&session);
+            let result = read(&session);
+            return self.unless_gone(id, &session, result);
         };
-        let waiting = runtime.spawn(async move {
-            let _gate = session.gate.lock().await;
-            session.ensure_not_shut()?;
-            read(&session)
+        let waiting = runtime.spawn({
+            let session = session.clone();
+            async move {
+                let _gate = session.gate.lock().await;
+                session.ensure_not_shut()?;
+                read(&session)
+            }
         });
         match waiting.await {
-            Ok(result) => result,
+            Ok(result) => self.unless_gone(id, &session, result),
             Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
             Err(_) => Err(RuntimeError::NoTokioRuntime),
         }

@@ -783,3 +783,36 @@ async fn operations_queued_behind_a_failed_registration_find_no_session() {
         assert_eq!(store.conflicts(), 0);
     }
 }
+
+/// An accept or a query that waited for the gate while the session was unregistered is
+/// told the session is unknown (it can be registered again), not that it is destroyed.
+#[tokio::test]
+async fn calls_queued_behind_an_unregister_find_the_session_unknown() {
+    let store = PausableStore::new();
+    let runtime = Arc::new(SessionRuntime::with_store(store.clone()));
+    let s = sid("s");
+    runtime.register_session(&s).await.unwrap();
+    store.pause();
+    let unregistering = {
+        let (runtime, s) = (runtime.clone(), s.clone());
+        tokio::spawn(async move { runtime.unregister_session(&s).await })
+    };
+    eventually("the unregister's write waits", || async {
+        store.waiting() == 1
+    })
+    .await;
+    let accepting = {
+        let (runtime, s) = (runtime.clone(), s.clone());
+        tokio::spawn(async move { runtime.accept(&s, prompt("a")).await.map(drop) })
+    };
+    let querying = {
+        let (runtime, s) = (runtime.clone(), s.clone());
+        tokio::spawn(async move { runtime.runtime_state(&s).await.map(drop) })
+    };
+    settle().await;
+    store.resume();
+    within(unregistering).await.unwrap().unwrap();
+    let unknown = Err(RuntimeError::UnknownSession(s.clone()));
+    assert_eq!(within(accepting).await.unwrap(), unknown);
+    assert_eq!(within(querying).await.unwrap(), unknown);
+}
