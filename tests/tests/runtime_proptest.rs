@@ -5,7 +5,6 @@
 
 mod support;
 
-use std::num::NonZeroU64;
 
 use proptest::prelude::*;
 use std::collections::{HashMap, HashSet};
@@ -211,21 +210,11 @@ async fn run_case(
     ending: Option<Ending>,
     window: Option<u64>,
 ) -> Result<(), TestCaseError> {
-    let store = Arc::new(InMemoryStore::new());
     // A small window makes the session forget finished inputs (and free their keys)
     // in the middle of everything else.
-    let runtime = Arc::new(match window.and_then(NonZeroU64::new) {
-        Some(remembered_inputs) => SessionRuntime::with_options(
-            store.clone(),
-            RuntimeOptions::default().with_remembered_inputs(remembered_inputs),
-        ),
-        None => SessionRuntime::with_store(store.clone()),
-    });
+    let (runtime, store) = runtime_remembering(window);
     let s = sid("s");
-    let table = outcomes.clone();
-    let exec = ScriptedExecutor::with_responder(move |p| {
-        outcome_step(table[p.run.0 as usize % table.len()])
-    });
+    let exec = outcome_executor(outcomes.clone());
     let mut events = runtime.subscribe();
     runtime.register_session(&s).await.unwrap();
     let mut accepted: Vec<Acceptance_> = Vec::new();

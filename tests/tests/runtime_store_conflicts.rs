@@ -11,7 +11,6 @@
 mod support;
 
 use proptest::prelude::*;
-use std::num::NonZeroU64;
 use std::sync::Arc;
 use support::*;
 use suricate_runtime::testing::*;
@@ -209,19 +208,9 @@ async fn run_case(
     outcomes: Vec<u8>,
     window: Option<u64>,
 ) -> Result<(), TestCaseError> {
-    let store = Arc::new(InMemoryStore::new());
-    let runtime = Arc::new(match window.and_then(NonZeroU64::new) {
-        Some(w) => SessionRuntime::with_options(
-            store.clone(),
-            RuntimeOptions::default().with_remembered_inputs(w),
-        ),
-        None => SessionRuntime::with_store(store.clone()),
-    });
+    let (runtime, store) = runtime_remembering(window);
     let s = sid("s");
-    let table = outcomes.clone();
-    let exec = ScriptedExecutor::with_responder(move |p| {
-        outcome_step(table[p.run.0 as usize % table.len()])
-    });
+    let exec = outcome_executor(outcomes);
     runtime.register_session(&s).await.unwrap();
     let mut spawned = Vec::new();
     for (n, (op, detach)) in ops.into_iter().enumerate() {

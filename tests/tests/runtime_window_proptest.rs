@@ -9,10 +9,8 @@ mod support;
 
 use proptest::prelude::*;
 use std::collections::HashSet;
-use std::num::NonZeroU64;
 use std::sync::Arc;
 use support::*;
-use suricate_runtime::testing::*;
 use suricate_runtime::*;
 
 #[derive(Debug, Clone)]
@@ -60,15 +58,9 @@ fn bad(e: &RuntimeError) -> bool {
 }
 
 async fn run_case(ops: Vec<Op>, outcomes: Vec<u8>, remember: u64) -> Result<(), TestCaseError> {
-    let store = Arc::new(InMemoryStore::new());
-    let options =
-        RuntimeOptions::default().with_remembered_inputs(NonZeroU64::new(remember).unwrap());
-    let runtime = Arc::new(SessionRuntime::with_options(store.clone(), options));
+    let (runtime, store) = runtime_remembering(Some(remember));
     let s = sid("s");
-    let table = outcomes.clone();
-    let exec = ScriptedExecutor::with_responder(move |p| {
-        outcome_step(table[p.run.0 as usize % table.len()])
-    });
+    let exec = outcome_executor(outcomes.clone());
     runtime.register_session(&s).await.unwrap();
     let mut handles = Vec::new();
     let mut ids: HashSet<String> = HashSet::new();

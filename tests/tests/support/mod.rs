@@ -221,6 +221,27 @@ pub fn outcome_step(code: u8) -> Step {
     }
 }
 
+/// An executor whose run `n` takes the step of outcome code `outcomes[n % len]`.
+pub fn outcome_executor(outcomes: Vec<u8>) -> ScriptedExecutor {
+    ScriptedExecutor::with_responder(move |p| {
+        outcome_step(outcomes[p.run.0 as usize % outcomes.len()])
+    })
+}
+
+/// A runtime over an `InMemoryStore` the test can inspect, remembering `window` finished
+/// inputs per session (the default when `None`).
+pub fn runtime_remembering(window: Option<u64>) -> (Arc<SessionRuntime>, Arc<InMemoryStore>) {
+    let store = Arc::new(InMemoryStore::new());
+    let runtime = match window.and_then(std::num::NonZeroU64::new) {
+        Some(remembered) => SessionRuntime::with_options(
+            store.clone(),
+            RuntimeOptions::default().with_remembered_inputs(remembered),
+        ),
+        None => SessionRuntime::with_store(store.clone()),
+    };
+    (Arc::new(runtime), store)
+}
+
 /// Lets spawned tasks run a little, without the sleep of `settle`.
 pub async fn settle_briefly() {
     for _ in 0..10 {
