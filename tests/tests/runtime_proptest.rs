@@ -5,7 +5,6 @@
 
 mod support;
 
-
 use proptest::prelude::*;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
