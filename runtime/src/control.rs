@@ -18,7 +18,6 @@ impl Registry {
     async fn control(&self, id: &SessionId, input: k::Input) -> RuntimeResult<Step> {
         let session = self.session(id)?;
         let gate = session.gate.lock().await;
-        self.ensure_current(id, &session)?;
         session.ensure_not_destroyed()?;
         let mut step = match session
             .step(&self.shared, input, StepContext::default())
@@ -68,7 +67,6 @@ impl Registry {
     async fn fenced(&self, id: &SessionId, input: k::Input) -> RuntimeResult<bool> {
         let session = self.session(id)?;
         let gate = session.gate.lock().await;
-        self.ensure_current(id, &session)?;
         session.ensure_not_destroyed()?;
         match session
             .step(&self.shared, input, StepContext::default())
@@ -124,10 +122,6 @@ impl Registry {
         // `StartRun`, which then starts nothing.
         session.closing.store(true, Ordering::Release);
         let gate = session.gate.lock().await;
-        if let Err(e) = self.ensure_current(id, session) {
-            self.reopen(session);
-            return Err(e);
-        }
         let mut step = match session
             .step(&self.shared, k::Input::Unregister, StepContext::default())
             .await

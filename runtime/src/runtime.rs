@@ -176,41 +176,6 @@ impl Registry {
         })
     }
 
-    /// Checked once an operation holds the gate of `session`, which it looked up before
-    /// waiting: it is still the session registered as `id`. A registration whose write
-    /// failed takes its entry back out, and one unregistered meanwhile is gone; acting on
-    /// either would write batches for a session the runtime no longer has.
-    pub(crate) fn ensure_current(
-        &self,
-        id: &SessionId,
-        session: &Arc<Session>,
-    ) -> RuntimeResult<()> {
-        if Arc::ptr_eq(&self.session(id)?, session) {
-            Ok(())
-        } else {
-            Err(RuntimeError::UnknownSession(id.clone()))
-        }
-    }
-
-    /// `result` of a call that waited for the gate of `session`, except that a refusal
-    /// because the session is destroyed or not ready becomes `UnknownSession` when the
-    /// session went away meanwhile (unregistered, or its registration failed): the id can
-    /// be registered again, which neither of those errors would say.
-    fn unless_gone<T>(
-        &self,
-        id: &SessionId,
-        session: &Arc<Session>,
-        result: RuntimeResult<T>,
-    ) -> RuntimeResult<T> {
-        match result {
-            Err(RuntimeError::Destroyed(_) | RuntimeError::NotReady { .. }) => {
-                self.ensure_current(id, session)?;
-                result
-            }
-            result => result,
-        }
-    }
-
     /// The ids of the registered sessions (destroyed ones included), in no set order.
     pub(crate) fn session_ids(&self) -> Vec<SessionId> {
         let sessions = self.sessions.read().unwrap_or_else(|p| p.into_inner());
@@ -252,6 +217,7 @@ impl Registry {
         if sessions.get(id).is_some_and(|s| Arc::ptr_eq(s, session)) {
             sessions.remove(id);
         }
+        session.mark_removed();
     }
 
     /// Registers a session without an executor: inputs queue until one is attached.
@@ -276,7 +242,7 @@ impl Registry {
             let gate = session.gate.lock().await;
             // The registration that inserted this entry failed its store write and took the
             // entry out while we waited: start over rather than register an orphan.
-            if !self.lookup(&id).is_some_and(|s| Arc::ptr_eq(&s, &session)) {
+            if session.ensure_in_runtime().is_err() {
                 drop(gate);
                 continue;
             }
@@ -331,7 +297,7 @@ impl Registry {
         self.register_session(id.clone()).await?;
         let session = self.session(&id)?;
         let gate = session.gate.lock().await;
-        self.unless_gone(&id, &session, session.ensure_not_destroyed())?;
+        session.ensure_not_destroyed()?;
         let step = match session
             .step(
                 &self.shared,
@@ -341,10 +307,7 @@ impl Registry {
             .await?
         {
             Ok(step) => step,
-            Err(rejection) => {
-                let refused = Err(kernel_io::phase_error(&id, &rejection));
-                return self.unless_gone(&id, &session, refused);
-            }
+            Err(rejection) => return Err(kernel_io::phase_error(&id, &rejection)),
         };
         if !step.spawn_loop {
             return Ok(false);
@@ -411,7 +374,7 @@ impl Registry {
         wake: bool,
     ) -> RuntimeResult<Acceptance> {
         // Shared, never copied, by the store row, the ledger and every run it joins.
-        let (handle, fresh) = self.unless_gone(id, session, session.reserve(&input))?;
+        let (handle, fresh) = session.reserve(&input)?;
         let ctx = StepContext {
             accepting: Some(&input),
             defer_wake: true,
@@ -427,10 +390,7 @@ impl Registry {
         }
         let step = match result {
             Ok(Ok(step)) => step,
-            Ok(Err(rejection)) => {
-                let refused = Err(kernel_io::accept_error(id, &input, &rejection));
-                return self.unless_gone(id, session, refused);
-            }
+            Ok(Err(rejection)) => return Err(kernel_io::accept_error(id, &input, &rejection)),
             Err(e) => return Err(e),
         };
         // Waiters are registered before the gate is released, so the loop (which needs the
@@ -481,25 +441,21 @@ impl Registry {
     ) -> RuntimeResult<T> {
         let session = self.session(id)?;
         if let Some(_gate) = session.gate.try_lock() {
-            session.ensure_not_shut()?;
+            session.ensure_in_runtime()?;
             return read(&session);
         }
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {
             let _gate = session.gate.lock().await;
-            session.ensure_not_shut()?;
-            let result = read(&session);
-            return self.unless_gone(id, &session, result);
+            session.ensure_in_runtime()?;
+            return read(&session);
         };
-        let waiting = runtime.spawn({
-            let session = session.clone();
-            async move {
-                let _gate = session.gate.lock().await;
-                session.ensure_not_shut()?;
-                read(&session)
-            }
+        let waiting = runtime.spawn(async move {
+            let _gate = session.gate.lock().await;
+            session.ensure_in_runtime()?;
+            read(&session)
         });
         match waiting.await {
-            Ok(result) => self.unless_gone(id, &session, result),
+            Ok(result) => result,
             Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
             Err(_) => Err(RuntimeError::NoTokioRuntime),
         }

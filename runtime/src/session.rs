@@ -143,6 +143,10 @@ struct Core {
     /// Set when the runtime shut down (or was dropped), with what waiters are told: every
     /// later step is refused, and a waiter registered later is told at once.
     shut: Option<TerminationReason>,
+    /// Set when the session left the runtime's map (unregistered, or its first
+    /// registration failed): a call that looked it up before and waited for its gate
+    /// acts on nothing and is told the session is unknown.
+    removed: bool,
 }
 
 /// One session. Locks are taken in the order gate, `core`, `attachment`: `realise` wakes or
@@ -184,14 +188,6 @@ fn stored_phase(p: k::Phase) -> RuntimePhase {
     match p {
         k::Phase::Running => RuntimePhase::Attached,
         p => runtime_phase(p),
-    }
-}
-
-/// `ShutDown` once the session's runtime shut down.
-fn shut_error(core: &Core) -> RuntimeResult<()> {
-    match core.shut {
-        Some(_) => Err(RuntimeError::ShutDown),
-        None => Ok(()),
     }
 }
 
@@ -242,6 +238,7 @@ impl Session {
                 ledger: Ledger::default(),
                 store_version: 0,
                 shut: None,
+                removed: false,
             }),
             gate: Gate::default(),
             attachment: Mutex::new(None),
@@ -272,7 +269,9 @@ impl Session {
 
     /// `Destroyed` for a destroyed session: every later call on it is that error.
     pub fn ensure_not_destroyed(&self) -> RuntimeResult<()> {
-        self.read(|state| self.not_destroyed(state))
+        let core = lock(&self.core);
+        self.in_runtime(&core)?;
+        self.not_destroyed(core.kernel.state())
     }
 
     fn not_destroyed(&self, state: &k::State) -> RuntimeResult<()> {
@@ -309,7 +308,7 @@ impl Session {
         // `shut_down` detaches under `core`, so it either sees this attachment or comes
         // first and is seen here.
         let core = lock(&self.core);
-        shut_error(&core)?;
+        self.in_runtime(&core)?;
         let epoch = self.next_epoch.fetch_add(1, Ordering::Relaxed);
         // One slot: a wake while one is pending coalesces into it.
         let (wake, receiver) = mpsc::channel(1);
@@ -341,6 +340,7 @@ impl Session {
     /// Called with the gate held.
     pub fn reserve(&self, input: &RuntimeInput) -> RuntimeResult<(u64, bool)> {
         let mut core = lock(&self.core);
+        self.in_runtime(&core)?;
         self.not_destroyed(core.kernel.state())?;
         Ok(core.ledger.reserve(input))
     }
@@ -420,9 +420,24 @@ impl Session {
         self.detach()
     }
 
-    /// `ShutDown` once the runtime shut down.
-    pub fn ensure_not_shut(&self) -> RuntimeResult<()> {
-        shut_error(&lock(&self.core))
+    /// `ShutDown` once the runtime shut down, `UnknownSession` once the session left it.
+    pub fn ensure_in_runtime(&self) -> RuntimeResult<()> {
+        self.in_runtime(&lock(&self.core))
+    }
+
+    fn in_runtime(&self, core: &Core) -> RuntimeResult<()> {
+        if core.shut.is_some() {
+            Err(RuntimeError::ShutDown)
+        } else if core.removed {
+            Err(RuntimeError::UnknownSession(self.id.clone()))
+        } else {
+            Ok(())
+        }
+    }
+
+    /// The session left the runtime's map (see `Core::removed`). Called with the gate held.
+    pub fn mark_removed(&self) {
+        lock(&self.core).removed = true;
     }
 
     /// Resolves every remaining waiter (used when the session leaves the runtime).
@@ -443,7 +458,7 @@ impl Session {
     ) -> RuntimeResult<Result<Step, k::Rejection>> {
         let prepared = {
             let mut core = lock(&self.core);
-            shut_error(&core)?;
+            self.in_runtime(&core)?;
             let transition = match core.kernel.apply(input) {
                 Ok(t) => {
                     let _span = tracing::debug_span!(
