@@ -413,8 +413,7 @@ impl Session {
             return None;
         }
         core.shut = Some(reason);
-        core.ledger
-            .resolve_all_waiters(|_| CompletionOutcome::RuntimeTerminated { reason });
+        tell_if_shut(&mut core);
         // Under `core`, so that `attach` (which checks `shut` under it) cannot install a
         // loop after this.
         self.detach()

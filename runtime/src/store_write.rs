@@ -8,9 +8,10 @@ use futures_util::FutureExt;
 use std::panic::AssertUnwindSafe;
 
 /// Writes the batch numbered `version`. An `Indeterminate` failure (or a panic) is settled
-/// with the store's `version` before anything else happens to the session: the batch counts as written
-/// if the store holds its version, and as failed if it holds the one before. Settling
-/// gives up once `shut` says the runtime shut down: nothing needs the answer any more.
+/// with the store's `version` before anything else happens to the session: the batch
+/// counts as written if the store holds its version, and as failed if it holds the one
+/// before. Settling gives up once `shut` says the runtime shut down: nothing needs the
+/// answer any more.
 pub(crate) async fn write_batch(
     store: &dyn RuntimeStore,
     session: &SessionId,

@@ -352,33 +352,33 @@ impl RuntimeStore for InMemoryStore {
 
     async fn load(&self, session: &SessionId) -> Result<Option<StoredSession>, StoreError> {
         let mut inner = self.lock();
-        if inner.faults.next_loads > 0 {
-            inner.faults.next_loads -= 1;
-            return Err(StoreError::Unavailable("injected load failure".into()));
-        }
+        inner.take_read_fault()?;
         Ok(inner.sessions.get(session).map(SessionRecord::snapshot))
     }
 
     async fn version(&self, session: &SessionId) -> Result<Option<u64>, StoreError> {
         let mut inner = self.lock();
-        if inner.faults.next_loads > 0 {
-            inner.faults.next_loads -= 1;
-            return Err(StoreError::Unavailable("injected load failure".into()));
-        }
+        inner.take_read_fault()?;
         Ok(inner.sessions.get(session).map(|r| r.version))
     }
 
     async fn list_sessions(&self) -> Result<Vec<SessionId>, StoreError> {
         let mut inner = self.lock();
-        if inner.faults.next_loads > 0 {
-            inner.faults.next_loads -= 1;
-            return Err(StoreError::Unavailable("injected load failure".into()));
-        }
+        inner.take_read_fault()?;
         Ok(inner.sessions.keys().cloned().collect())
     }
 }
 
 impl Inner {
+    /// An injected failure of the next read (`fail_next_loads`), if one is pending.
+    fn take_read_fault(&mut self) -> Result<(), StoreError> {
+        if self.faults.next_loads > 0 {
+            self.faults.next_loads -= 1;
+            return Err(StoreError::Unavailable("injected load failure".into()));
+        }
+        Ok(())
+    }
+
     fn take_fault(&mut self, batch: &[StoreWrite]) -> Result<(), StoreError> {
         if self.faults.next_writes > 0 {
             self.faults.next_writes -= 1;
@@ -494,13 +494,8 @@ fn validate(
             }
             StoreWrite::InputsStaged { inputs, .. } => {
                 for id in inputs {
-                    match view.phase(id) {
-                        Some(InputPhase::Queued) => view.set(id, InputPhase::Staged),
-                        Some(phase) => {
-                            return Err(conflict(session, id, &format!("is {phase}, not Queued")));
-                        }
-                        None => return Err(conflict(session, id, "is not stored")),
-                    }
+                    view.expect(id, InputPhase::Queued)?;
+                    view.set(id, InputPhase::Staged);
                 }
             }
             StoreWrite::RunCommitted { receipt, terminal } => {
@@ -655,17 +650,22 @@ impl<'a> PendingView<'a> {
         self.overlay.clear();
     }
 
-    /// The input is a contributor of the run in flight.
-    fn staged(&self, input: &InputId) -> Result<(), StoreError> {
+    /// The input is stored, in phase `want`.
+    fn expect(&self, input: &InputId, want: InputPhase) -> Result<(), StoreError> {
         match self.phase(input) {
-            Some(InputPhase::Staged) => Ok(()),
+            Some(phase) if phase == want => Ok(()),
             Some(phase) => Err(conflict(
                 self.session,
                 input,
-                &format!("is {phase}, not Staged"),
+                &format!("is {phase}, not {want}"),
             )),
             None => Err(conflict(self.session, input, "is not stored")),
         }
+    }
+
+    /// The input is a contributor of the run in flight.
+    fn staged(&self, input: &InputId) -> Result<(), StoreError> {
+        self.expect(input, InputPhase::Staged)
     }
 
     /// The rows a run's end writes are about that run's contributors.
