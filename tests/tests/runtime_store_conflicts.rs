@@ -52,20 +52,6 @@ enum Op {
     Shutdown,
 }
 
-/// Every kind of write, for `fail_next_matching`.
-const KINDS: [WriteKind; 10] = [
-    WriteKind::InputAccepted,
-    WriteKind::InputsStaged,
-    WriteKind::RunCommitted,
-    WriteKind::RunFailed,
-    WriteKind::InputsRequeued,
-    WriteKind::InputsForgotten,
-    WriteKind::InputsEvicted,
-    WriteKind::InputsTerminal,
-    WriteKind::Lifecycle,
-    WriteKind::SessionRemoved,
-];
-
 fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
         10 => (0u8..4, 0u8..3, any::<bool>(), proptest::option::weighted(0.3, 0u8..3), prop::bool::weighted(0.8))
@@ -185,7 +171,7 @@ async fn apply(
             Ok(())
         }
         Op::Matching { kind, n } => {
-            store.fail_next_matching(KINDS[kind as usize], n);
+            store.fail_next_matching(WriteKind::ALL[kind as usize], n);
             Ok(())
         }
         Op::Shutdown => {
@@ -230,7 +216,7 @@ async fn run_case(
     store.fail_next_loads(0);
     store.lose_next_writes(0);
     store.apply_then_fail_next_writes(0);
-    for k in KINDS {
+    for k in WriteKind::ALL {
         store.fail_next_matching(k, 0);
     }
     for _ in 0..5 {

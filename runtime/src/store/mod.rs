@@ -195,8 +195,22 @@ pub enum WriteKind {
 }
 
 impl WriteKind {
+    /// Every kind, in declaration order (e.g. to inject a failure of each in a test).
+    pub const ALL: [WriteKind; 10] = [
+        WriteKind::InputAccepted,
+        WriteKind::InputsStaged,
+        WriteKind::RunCommitted,
+        WriteKind::RunFailed,
+        WriteKind::InputsRequeued,
+        WriteKind::InputsForgotten,
+        WriteKind::InputsEvicted,
+        WriteKind::InputsTerminal,
+        WriteKind::Lifecycle,
+        WriteKind::SessionRemoved,
+    ];
+
     /// Number of kinds.
-    const COUNT: usize = 10;
+    const COUNT: usize = Self::ALL.len();
 }
 
 impl StoreWrite {
