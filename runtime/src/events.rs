@@ -31,7 +31,7 @@ pub struct RuntimeEvent {
 }
 
 /// What a [`RuntimeEvent`] reports: an input accepted, a run started or finished, an input
-/// terminal.
+/// terminal, a phase change, an error in the runtime loop.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub enum EventKind {
@@ -78,6 +78,18 @@ pub enum EventKind {
     PhaseChanged {
         /// The phase it is in now; never `Running`.
         phase: RuntimePhase,
+    },
+    /// The session's runtime loop met an error it has no caller to hand to (it is logged
+    /// too): a store write the loop needs failed, or the kernel refused one of the loop's
+    /// steps for its own consistency (a bug in the spec). Lets a consumer that watches
+    /// events rather than logs tell that a session is not making progress.
+    LoopError {
+        /// The error, as `RuntimeError` displays it.
+        error: String,
+        /// Whether the loop tries again by itself after a pause (a store failure). If not
+        /// (a kernel refusal), the session's work waits for the next wake or a control
+        /// operation.
+        retrying: bool,
     },
 }
 

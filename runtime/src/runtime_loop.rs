@@ -2,6 +2,8 @@
 //! (run after run) before the loop parks again, and the loop never parks while the kernel
 //! still has work to start.
 
+use crate::error::RuntimeError;
+use crate::events::EventKind;
 use crate::executor::{Executor, ExecutorError, RunOutput, RunPrimitive};
 use crate::generated::session as k;
 use crate::kernel_io;
@@ -146,10 +148,16 @@ async fn end_run_durably(
             match session.step(shared, input.clone(), ctx).await {
                 Ok(Ok(step)) => return Some(step),
                 // Stale: a control operation ended the run meanwhile.
-                Ok(Err(_)) => return Some(Step::default()),
-                Err(e) => {
-                    tracing::warn!(session = %session.id, error = %e, "could not record the end of a run")
+                Ok(Err(rejection)) => {
+                    refused(session, shared, &rejection);
+                    return Some(Step::default());
                 }
+                Err(e @ RuntimeError::Store(_)) => {
+                    tracing::warn!(session = %session.id, error = %e, "could not record the end of a run");
+                    publish_error(session, shared, &e, true);
+                }
+                // The session left the runtime meanwhile (shutdown, removal).
+                Err(_) => return None,
             }
         }
         backoff.wait().await;
@@ -193,13 +201,40 @@ async fn next_run_locked(session: &Arc<Session>, shared: &Shared, epoch: u64) ->
             None => Next::Exit,
         },
         // Not Attached: a control operation owns the session now.
-        Ok(Err(_)) => Next::Park,
-        Err(e) => {
+        Ok(Err(rejection)) => {
+            refused(session, shared, &rejection);
+            Next::Park
+        }
+        Err(e @ RuntimeError::Store(_)) => {
             // Staging could not be made durable; the kernel is unchanged and the work stays
             // queued. Retry after a pause rather than wait for the next wake.
             tracing::warn!(session = %session.id, error = %e, "could not start a run (or retire)");
+            publish_error(session, shared, &e, true);
             Next::Retry
         }
+        // The session left the runtime meanwhile (shutdown, removal).
+        Err(_) => Next::Exit,
+    }
+}
+
+/// Publishes an error the loop has no caller to return to, as `EventKind::LoopError`
+/// (the caller logs it).
+fn publish_error(session: &Session, shared: &Shared, error: &RuntimeError, retrying: bool) {
+    shared
+        .events
+        .publish_with(&session.id, || EventKind::LoopError {
+            error: error.to_string(),
+            retrying,
+        });
+}
+
+/// A kernel refusal of one of the loop's steps. A stale step (a control operation got
+/// there first) is expected and ignored; a refusal for the kernel's own consistency, a
+/// spec bug that `Session::step` has logged, is published.
+fn refused(session: &Session, shared: &Shared, rejection: &k::Rejection) {
+    if kernel_io::is_spec_bug(rejection) {
+        let error = kernel_io::phase_error(&session.id, rejection);
+        publish_error(session, shared, &error, false);
     }
 }
 
@@ -250,6 +285,9 @@ async fn finish_run(
                 .await;
             if !matches!(applied, Ok(Ok(_))) {
                 // Stale: the run was ended by a control operation meanwhile.
+                if let Ok(Err(rejection)) = &applied {
+                    refused(session, shared, rejection);
+                }
                 return AfterRun::Next(next_run_locked(session, shared, epoch).await);
             }
             let ctx = StepContext {
@@ -262,7 +300,12 @@ async fn finish_run(
             {
                 // The kernel said nothing is left to start: park without asking again.
                 Ok(Ok(step)) if step.park => return AfterRun::Next(Next::Park),
-                Ok(_) => return AfterRun::Next(next_run_locked(session, shared, epoch).await),
+                Ok(committed) => {
+                    if let Err(rejection) = &committed {
+                        refused(session, shared, rejection);
+                    }
+                    return AfterRun::Next(next_run_locked(session, shared, epoch).await);
+                }
                 Err(e) => {
                     // The commit is not durable: treat the run as failed (it is retried).
                     failure = Some(format!("commit failed: {e}"));
@@ -291,4 +334,57 @@ async fn finish_run(
         step.finish().await;
     }
     AfterRun::Exit
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::events::EventBus;
+    use crate::store::InMemoryStore;
+    use crate::types::SessionId;
+
+    fn rejection(reason: k::RejectReason) -> k::Rejection {
+        k::Rejection {
+            phase: k::Phase::Running,
+            input: k::InputKind::CommitRun,
+            reason,
+        }
+    }
+
+    /// A stale step is the loop's everyday business and publishes nothing; a refusal for
+    /// the kernel's own consistency has no caller to go to, so it becomes a `LoopError`.
+    #[test]
+    fn only_a_consistency_refusal_of_a_loop_step_is_published() {
+        let session = Session::new(SessionId::from("s"));
+        let shared = Shared {
+            store: Arc::new(InMemoryStore::new()),
+            events: EventBus::default(),
+        };
+        let mut events = shared.events.subscribe();
+        refused(&session, &shared, &rejection(k::RejectReason::NotHandled));
+        refused(
+            &session,
+            &shared,
+            &rejection(k::RejectReason::GuardsFailed(Vec::new())),
+        );
+        refused(
+            &session,
+            &shared,
+            &rejection(k::RejectReason::InvariantViolated {
+                transition: k::TransitionId::CommitRun,
+                invariant: "running_has_run",
+                fault: None,
+            }),
+        );
+        let event = events.try_recv().expect("one event");
+        let EventKind::LoopError { error, retrying } = event.kind else {
+            panic!("expected a loop error, got {:?}", event.kind);
+        };
+        assert!(error.contains("running_has_run"), "{error}");
+        assert!(
+            !retrying,
+            "the loop does not retry a kernel refusal by itself"
+        );
+        assert!(events.try_recv().is_err(), "nothing else was published");
+    }
 }

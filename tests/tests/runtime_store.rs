@@ -433,19 +433,26 @@ async fn a_failed_commit_write_retries_the_run() {
 }
 
 /// A refused staging write leaves the input queued, and the loop retries on its own: no
-/// second wake (or accept) is needed for the work to run once the store is back.
+/// second wake (or accept) is needed for the work to run once the store is back. Each
+/// refusal is published as a `LoopError`, since the loop has no caller to return it to.
 #[tokio::test]
 async fn a_failed_staging_write_is_retried_without_a_new_wake() {
     let (runtime, store) = runtime_with_store();
     let s = sid("s");
     let exec = attach(&runtime, &s).await;
     settle().await;
+    let mut events = runtime.subscribe();
     store.fail_next_matching(WriteKind::InputsStaged, 3);
     let a = accept(&runtime, &s, prompt("a")).await;
     assert!(is_completed(&outcome(a).await));
     assert_eq!(exec.calls(), 1);
     let st = runtime.input_state(&s, &iid("a")).await.unwrap().unwrap();
     assert_eq!((st.phase, st.attempts), (InputPhase::Consumed, 1));
+    assert_eq!(
+        loop_errors(&mut events),
+        vec![true; 3],
+        "one per refused write"
+    );
 }
 
 /// A generic failure whose `RunFailed` write is refused is recorded once the store is
@@ -457,6 +464,7 @@ async fn a_refused_failure_record_is_retried() {
     let exec = attach(&runtime, &s).await;
     exec.push(Step::fail("flaky"));
     settle().await;
+    let mut events = runtime.subscribe();
     store.fail_next_matching(WriteKind::RunFailed, 2);
     let a = accept(&runtime, &s, prompt("a")).await;
     assert!(is_completed(&outcome(a).await));
@@ -465,6 +473,26 @@ async fn a_refused_failure_record_is_retried() {
         runtime.runtime_state(&s).await.unwrap().phase,
         RuntimePhase::Attached
     );
+    assert_eq!(
+        loop_errors(&mut events),
+        vec![true; 2],
+        "one per refused write"
+    );
+}
+
+/// Whether each `LoopError` published so far retries (its error names the store's
+/// refusal); the other events are skipped.
+fn loop_errors(events: &mut broadcast::Receiver<RuntimeEvent>) -> Vec<bool> {
+    drain(events)
+        .into_iter()
+        .filter_map(|kind| match kind {
+            EventKind::LoopError { error, retrying } => {
+                assert!(error.contains("store"), "{error}");
+                Some(retrying)
+            }
+            _ => None,
+        })
+        .collect()
 }
 
 #[tokio::test]
