@@ -42,6 +42,31 @@ async fn a_burst_of_boundary_cancels_dispatches_once() {
     ));
 }
 
+/// "Dispatched" is per run: after one run's boundary cancel, the next run (a queue-lane one,
+/// like the first) can be cancelled too (found by mutation: helper-48).
+#[tokio::test]
+async fn each_run_can_be_cancelled_at_its_boundary_once() {
+    let (runtime, s, exec) = attached("s").await;
+    exec.push(Step::blocked(Step::Echo));
+    exec.push(Step::blocked(Step::Echo));
+    let a = accept(&runtime, &s, prompt("a")).await;
+    exec.wait_for_blocked(1).await;
+    let first = current_run(&runtime, &s).await;
+    assert!(runtime.cancel_after_boundary(&s).await.unwrap());
+    assert_eq!(outcome(a).await, CompletionOutcome::Cancelled);
+    let b = accept(&runtime, &s, prompt("b")).await;
+    exec.wait_for_blocked(1).await;
+    let second = current_run(&runtime, &s).await;
+    assert_ne!(second, first);
+    assert!(
+        runtime.cancel_after_boundary(&s).await.unwrap(),
+        "the second run's first cancel is dispatched"
+    );
+    assert!(!runtime.cancel_after_boundary(&s).await.unwrap());
+    assert_eq!(outcome(b).await, CompletionOutcome::Cancelled);
+    assert_eq!(exec.boundary_cancels(), vec![first, second]);
+}
+
 /// A cancel that names its run reaches that run only: a click meant for a run that has
 /// just ended does not cancel the next one.
 #[tokio::test]

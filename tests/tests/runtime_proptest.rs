@@ -514,10 +514,7 @@ async fn run_case(
 
 proptest! {
     // 256 cases take about half a second; PROPTEST_CASES=30000 for a deeper search.
-    #![proptest_config(ProptestConfig {
-        cases: proptest_cases(256),
-        ..ProptestConfig::default()
-    })]
+    #![proptest_config(runtime_proptest_config(256))]
 
     #[test]
     fn every_input_ends_once_and_every_waiter_resolves_once(

@@ -245,9 +245,8 @@ async fn run_case(
 
 proptest! {
     #![proptest_config(ProptestConfig {
-        cases: proptest_cases(48),
         failure_persistence: None,
-        ..ProptestConfig::default()
+        ..runtime_proptest_config(48)
     })]
 
     #[test]

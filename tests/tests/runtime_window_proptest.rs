@@ -216,10 +216,7 @@ async fn run_case(ops: Vec<Op>, outcomes: Vec<u8>, remember: u64) -> Result<(), 
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig {
-        cases: proptest_cases(64),
-        ..ProptestConfig::default()
-    })]
+    #![proptest_config(runtime_proptest_config(64))]
     #[test]
     fn shell_kernel_and_store_agree_under_a_tiny_window(
         ops in prop::collection::vec(op(), 1..60),

@@ -9,6 +9,7 @@
 //! - every transition that fires rolls back to the exact pre-state and fires the same way
 //!   again;
 //! - a commit tells the loop to park exactly when a `StartRun` would do nothing;
+//! - a run starts with no boundary cancel dispatched (the flag is per run);
 //! - whatever the walk did, a session that can still run drains completely once it has a
 //!   loop: no input is left queued, staged or applied for good.
 
@@ -218,6 +219,17 @@ fn step(kernel: &mut Authority, input: Input) -> Result<(), TestCaseError> {
                 .map_err(|r| TestCaseError::fail(format!("{r} on the second application")))?;
             prop_assert_eq!((again.id, &again.effects), (id, &effects));
             park_agrees_with_start_run(kernel, &effects)?;
+            // A boundary cancel is dispatched once per run: a new run starts without one.
+            if effects
+                .iter()
+                .any(|e| matches!(e, Effect::RunStarted { .. }))
+            {
+                prop_assert!(
+                    !kernel.state().cancel_dispatched,
+                    "{} started a run whose boundary cancel counts as dispatched",
+                    id
+                );
+            }
         }
         Err(rejection) => {
             let ordinary = matches!(

@@ -249,12 +249,19 @@ pub async fn settle_briefly() {
     }
 }
 
-/// Property-test cases: `default`, or `PROPTEST_CASES` for a deeper search.
-pub fn proptest_cases(default: u32) -> u32 {
-    std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
+/// Settings for the runtime's property tests: `default` cases, or `PROPTEST_CASES` for a
+/// deeper search, and shrinking bounded to two minutes. A case that deadlocks takes
+/// `3 × LIMIT` to fail, so shrinking one without a bound could stall the suite for far
+/// longer than reporting the failure as found.
+pub fn runtime_proptest_config(default: u32) -> proptest::test_runner::Config {
+    proptest::test_runner::Config {
+        cases: std::env::var("PROPTEST_CASES")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(default),
+        max_shrink_time: 120_000,
+        ..proptest::test_runner::Config::default()
+    }
 }
 
 /// Runs one property-test case on a fresh current-thread runtime; a case that does not
