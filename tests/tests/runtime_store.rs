@@ -1036,23 +1036,67 @@ async fn the_in_memory_store_keeps_the_store_contract() {
     check_store(&InMemoryStore::new()).await;
 }
 
-/// A store that ignores versions: it applies every batch. The contract check catches it.
-struct IgnoresVersions(InMemoryStore);
+/// One way a backend can break the store contract; each is `InMemoryStore` with one flaw.
+#[derive(Clone, Copy, Debug)]
+enum Flaw {
+    /// Applies every batch as the next version, whatever version it names.
+    IgnoresVersions,
+    /// Takes version 0 for a session's first batch.
+    AcceptsVersionZero,
+    /// Puts a recovered run's inputs back at the head in reverse order.
+    ReversesRequeues,
+    /// Loses a failed run's error on the rows it requeues.
+    LosesErrors,
+    /// Does not keep the last committed run.
+    ForgetsLastCommitted,
+    /// Answers `version` with nothing, whatever `load` says.
+    HasNoVersions,
+    /// Ignores `SessionRemoved`.
+    KeepsRemovedSessions,
+}
+
+struct Flawed(InMemoryStore, Flaw);
 
 #[async_trait::async_trait]
-impl RuntimeStore for IgnoresVersions {
+impl RuntimeStore for Flawed {
     async fn write(
         &self,
         session: &SessionId,
-        _version: u64,
-        batch: Vec<StoreWrite>,
+        version: u64,
+        mut batch: Vec<StoreWrite>,
     ) -> Result<(), StoreError> {
         let next = self.0.session(session).map_or(0, |s| s.version) + 1;
-        self.0.write(session, next, batch).await
+        let version = match self.1 {
+            Flaw::IgnoresVersions => next,
+            Flaw::AcceptsVersionZero if version == 0 => 1,
+            _ => version,
+        };
+        for write in &mut batch {
+            match (self.1, write) {
+                (Flaw::ReversesRequeues, StoreWrite::InputsRequeued { inputs }) => inputs.reverse(),
+                (Flaw::LosesErrors, StoreWrite::RunFailed { error, .. }) => *error = None,
+                _ => {}
+            }
+        }
+        if matches!(self.1, Flaw::KeepsRemovedSessions) {
+            batch.retain(|w| !matches!(w, StoreWrite::SessionRemoved));
+        }
+        self.0.write(session, version, batch).await
     }
 
     async fn load(&self, session: &SessionId) -> Result<Option<StoredSession>, StoreError> {
-        self.0.load(session).await
+        let mut loaded = self.0.load(session).await?;
+        if let (Flaw::ForgetsLastCommitted, Some(stored)) = (self.1, loaded.as_mut()) {
+            stored.last_committed = None;
+        }
+        Ok(loaded)
+    }
+
+    async fn version(&self, session: &SessionId) -> Result<Option<u64>, StoreError> {
+        match self.1 {
+            Flaw::HasNoVersions => Ok(None),
+            _ => self.0.version(session).await,
+        }
     }
 
     async fn list_sessions(&self) -> Result<Vec<SessionId>, StoreError> {
@@ -1060,19 +1104,38 @@ impl RuntimeStore for IgnoresVersions {
     }
 }
 
+/// `check_store` is what a new backend is tested with, so each of its rules must catch a
+/// store that breaks it: the check fails, naming that rule.
 #[tokio::test]
-async fn the_store_contract_check_catches_a_store_that_ignores_versions() {
-    let store = IgnoresVersions(InMemoryStore::new());
-    let broken = tokio::spawn(async move { check_store(&store).await })
-        .await
-        .expect_err("the check fails");
-    let message = broken
-        .into_panic()
-        .downcast_ref::<String>()
-        .cloned()
-        .unwrap_or_default();
-    assert!(
-        message.contains("a session's first batch is version 1"),
-        "{message}"
-    );
+async fn the_store_contract_check_catches_each_flawed_store() {
+    let cases = [
+        (
+            Flaw::IgnoresVersions,
+            "a session's first batch is version 1",
+        ),
+        (Flaw::AcceptsVersionZero, "versions start at 1"),
+        (Flaw::ReversesRequeues, "at the head, in order"),
+        (Flaw::LosesErrors, "keeps its attempts and the run's error"),
+        (
+            Flaw::ForgetsLastCommitted,
+            "the last staged and committed runs",
+        ),
+        (Flaw::HasNoVersions, "version answers like load"),
+        (
+            Flaw::KeepsRemovedSessions,
+            "SessionRemoved removes everything",
+        ),
+    ];
+    for (flaw, rule) in cases {
+        let store = Flawed(InMemoryStore::new(), flaw);
+        let broken = tokio::spawn(async move { check_store(&store).await })
+            .await
+            .expect_err("the check fails");
+        let message = broken
+            .into_panic()
+            .downcast_ref::<String>()
+            .cloned()
+            .unwrap_or_default();
+        assert!(message.contains(rule), "{flaw:?}: {message}");
+    }
 }

@@ -319,16 +319,28 @@ async fn a_run_and_its_rows(store: &dyn RuntimeStore) {
         ["c", "d", "b"],
         "store contract: a failed run's inputs go to the tail of their lane"
     );
-    // Run 3 is lost and recovered: `b` goes back to the head. The batch names the attempt
-    // (3 here, not the 2 that counting would give): the store records the kernel's count.
-    write(store, &s, 6, vec![staged_again(3, 3, &["b"])]).await;
+    // Run 3 (`d` and `b`) is lost and recovered: both go back to the head, in their order.
+    // The batch names the attempt (3 here, not the 2 that counting would give for `b`):
+    // the store records the kernel's count.
+    write(store, &s, 6, vec![staged_again(3, 3, &["d", "b"])]).await;
     assert_eq!(
         row(&loaded(store, &s).await, "b").attempts,
         3,
         "store contract: staging records the attempt the batch names, without counting"
     );
+    let staged_row = StoreWrite::InputsEvicted {
+        inputs: ids(&["b"]),
+    };
+    refused(
+        store,
+        &s,
+        7,
+        vec![staged_row],
+        "a staged input is live and is not evicted",
+    )
+    .await;
     let queued = StoreWrite::InputsRequeued {
-        inputs: ids(&["d"]),
+        inputs: ids(&["c"]),
     };
     refused(
         store,
@@ -339,14 +351,14 @@ async fn a_run_and_its_rows(store: &dyn RuntimeStore) {
     )
     .await;
     let requeued = StoreWrite::InputsRequeued {
-        inputs: ids(&["b"]),
+        inputs: ids(&["d", "b"]),
     };
     write(store, &s, 7, vec![requeued]).await;
     let stored = loaded(store, &s).await;
     assert_eq!(
         names(stored.lane(HandlingMode::Queue)),
-        ["b", "c", "d"],
-        "store contract: InputsRequeued puts the lost run's inputs at the head"
+        ["d", "b", "c"],
+        "store contract: InputsRequeued puts the lost run's inputs at the head, in order"
     );
     assert_eq!(
         names(stored.lane(HandlingMode::Steer)),
