@@ -432,6 +432,41 @@ async fn a_failed_commit_write_retries_the_run() {
     assert_eq!((row.phase, row.attempts), (InputPhase::Consumed, 2));
 }
 
+/// `recover` of a run with several contributors puts them back at the head of their lane
+/// in their order, in the store as in the kernel: a process recovering from the store
+/// would otherwise run them in another order (found by mutation: helper-49).
+#[tokio::test]
+async fn a_recovered_batch_goes_back_in_order_in_the_store_too() {
+    let (runtime, store) = runtime_with_store();
+    let s = sid("s");
+    runtime.register_session(&s).await.unwrap();
+    let mut waiting = Vec::new();
+    for id in ["m1", "m2", "m3", "m4"] {
+        waiting.push(accept(&runtime, &s, msg(id)).await);
+    }
+    waiting.push(accept(&runtime, &s, prompt("p")).await);
+    let exec = ScriptedExecutor::new();
+    exec.push(Step::blocked(Step::Echo));
+    runtime
+        .ensure_executor(&s, Arc::new(exec.clone()))
+        .await
+        .unwrap();
+    exec.wait_for_blocked(1).await;
+    let batch = vec![iid("m1"), iid("m2"), iid("m3"), iid("m4")];
+    assert_eq!(exec.batches(), vec![batch.clone()]);
+    runtime.recover(&s).await.unwrap();
+    let mut expected = batch;
+    expected.push(iid("p"));
+    assert_eq!(runtime.list_active_inputs(&s).await.unwrap(), expected);
+    let stored = store.session(&s).unwrap();
+    let lane: Vec<InputId> = stored
+        .lane(HandlingMode::Queue)
+        .iter()
+        .map(|row| row.input.input.header.id.clone())
+        .collect();
+    assert_eq!(lane, expected);
+}
+
 /// A refused staging write leaves the input queued, and the loop retries on its own: no
 /// second wake (or accept) is needed for the work to run once the store is back. Each
 /// refusal is published as a `LoopError`, since the loop has no caller to return it to.
@@ -1053,6 +1088,10 @@ enum Flaw {
     HasNoVersions,
     /// Ignores `SessionRemoved`.
     KeepsRemovedSessions,
+    /// Lets a commit consume queued inputs (by staging them first).
+    CommitsQueuedInputs,
+    /// Lets live inputs be evicted (by ending them first).
+    EvictsLiveInputs,
 }
 
 struct Flawed(InMemoryStore, Flaw);
@@ -1081,7 +1120,49 @@ impl RuntimeStore for Flawed {
         if matches!(self.1, Flaw::KeepsRemovedSessions) {
             batch.retain(|w| !matches!(w, StoreWrite::SessionRemoved));
         }
-        self.0.write(session, version, batch).await
+        // Of `ids`, those stored as queued (or, with `live`, as not terminal).
+        let stored = self.0.session(session);
+        let stored_as = |ids: Vec<&InputId>, live: bool| -> Vec<InputId> {
+            ids.into_iter()
+                .filter(|id| {
+                    let phase = stored.as_ref().and_then(|s| s.input(id)).map(|r| r.phase);
+                    match live {
+                        true => phase.is_some_and(|p| !p.is_terminal()),
+                        false => phase == Some(InputPhase::Queued),
+                    }
+                })
+                .cloned()
+                .collect()
+        };
+        let mut flawed = Vec::new();
+        for write in batch {
+            match (self.1, &write) {
+                (Flaw::CommitsQueuedInputs, StoreWrite::RunCommitted { receipt, terminal }) => {
+                    let queued = stored_as(terminal.iter().map(|t| &t.input).collect(), false);
+                    if !queued.is_empty() {
+                        flawed.push(StoreWrite::InputsStaged {
+                            run: receipt.run,
+                            attempt: 1,
+                            inputs: queued,
+                        });
+                    }
+                }
+                (Flaw::EvictsLiveInputs, StoreWrite::InputsEvicted { inputs }) => {
+                    let live = stored_as(inputs.iter().collect(), true);
+                    if !live.is_empty() {
+                        flawed.push(StoreWrite::InputsTerminal {
+                            rows: live
+                                .into_iter()
+                                .map(|id| TerminalRow::abandoned(id, AbandonReason::Stopped, None))
+                                .collect(),
+                        });
+                    }
+                }
+                _ => {}
+            }
+            flawed.push(write);
+        }
+        self.0.write(session, version, flawed).await
     }
 
     async fn load(&self, session: &SessionId) -> Result<Option<StoredSession>, StoreError> {
@@ -1124,6 +1205,14 @@ async fn the_store_contract_check_catches_each_flawed_store() {
         (
             Flaw::KeepsRemovedSessions,
             "SessionRemoved removes everything",
+        ),
+        (
+            Flaw::CommitsQueuedInputs,
+            "a commit consumes only staged inputs",
+        ),
+        (
+            Flaw::EvictsLiveInputs,
+            "a staged input is live and is not evicted",
         ),
     ];
     for (flaw, rule) in cases {

@@ -1218,3 +1218,18 @@ fn a_let_may_name_its_type() {
         vec![Code::IntOutOfRange]
     );
 }
+
+/// A terminal phase listed twice in `from` is still one mistake: E0301 once.
+#[test]
+fn leaving_a_terminal_phase_listed_twice_is_reported_once() {
+    let src = "machine Job {
+    phases { Running, Done }
+    initial Running;
+    terminal Done;
+    input Finish;
+    input Restart;
+    transition finish on Finish from Running -> Done {}
+    transition restart on Restart from [Running, Done, Done] -> Running {}
+}";
+    assert_eq!(codes(src), vec![Code::LeavesTerminal]);
+}
