@@ -1092,6 +1092,8 @@ enum Flaw {
     CommitsQueuedInputs,
     /// Lets live inputs be evicted (by ending them first).
     EvictsLiveInputs,
+    /// Lets queued inputs be evicted (by ending them first); staged ones stay refused.
+    EvictsQueuedInputs,
 }
 
 struct Flawed(InMemoryStore, Flaw);
@@ -1147,8 +1149,12 @@ impl RuntimeStore for Flawed {
                         });
                     }
                 }
-                (Flaw::EvictsLiveInputs, StoreWrite::InputsEvicted { inputs }) => {
-                    let live = stored_as(inputs.iter().collect(), true);
+                (
+                    Flaw::EvictsLiveInputs | Flaw::EvictsQueuedInputs,
+                    StoreWrite::InputsEvicted { inputs },
+                ) => {
+                    let every_live = matches!(self.1, Flaw::EvictsLiveInputs);
+                    let live = stored_as(inputs.iter().collect(), every_live);
                     if !live.is_empty() {
                         flawed.push(StoreWrite::InputsTerminal {
                             rows: live
@@ -1214,6 +1220,7 @@ async fn the_store_contract_check_catches_each_flawed_store() {
             Flaw::EvictsLiveInputs,
             "a staged input is live and is not evicted",
         ),
+        (Flaw::EvictsQueuedInputs, "only a finished input is evicted"),
     ];
     for (flaw, rule) in cases {
         let store = Flawed(InMemoryStore::new(), flaw);
