@@ -153,8 +153,7 @@ async fn end_run_durably(
                     return Some(Step::default());
                 }
                 Err(e @ RuntimeError::Store(_)) => {
-                    tracing::warn!(session = %session.id, error = %e, "could not record the end of a run");
-                    publish_error(session, shared, &e, true);
+                    store_failed(session, shared, &e, "record the end of a run")
                 }
                 // The session left the runtime meanwhile (shutdown, removal).
                 Err(_) => return None,
@@ -208,13 +207,19 @@ async fn next_run_locked(session: &Arc<Session>, shared: &Shared, epoch: u64) ->
         Err(e @ RuntimeError::Store(_)) => {
             // Staging could not be made durable; the kernel is unchanged and the work stays
             // queued. Retry after a pause rather than wait for the next wake.
-            tracing::warn!(session = %session.id, error = %e, "could not start a run (or retire)");
-            publish_error(session, shared, &e, true);
+            store_failed(session, shared, &e, "start a run (or retire)");
             Next::Retry
         }
         // The session left the runtime meanwhile (shutdown, removal).
         Err(_) => Next::Exit,
     }
+}
+
+/// A store write the loop cannot do without failed and will be retried after a pause:
+/// logged, and published as a retrying `LoopError`.
+fn store_failed(session: &Session, shared: &Shared, error: &RuntimeError, doing: &str) {
+    tracing::warn!(session = %session.id, %error, "could not {doing}; retrying");
+    publish_error(session, shared, error, true);
 }
 
 /// Publishes an error the loop has no caller to return to, as `EventKind::LoopError`

@@ -1122,30 +1122,28 @@ impl RuntimeStore for Flawed {
         if matches!(self.1, Flaw::KeepsRemovedSessions) {
             batch.retain(|w| !matches!(w, StoreWrite::SessionRemoved));
         }
-        // Of `ids`, those stored as queued (or, with `live`, as not terminal).
+        // Of `ids`, those stored in a phase that `wanted` picks.
         let stored = self.0.session(session);
-        let stored_as = |ids: Vec<&InputId>, live: bool| -> Vec<InputId> {
+        let stored_in = |ids: Vec<&InputId>, wanted: fn(InputPhase) -> bool| -> Vec<InputId> {
             ids.into_iter()
                 .filter(|id| {
                     let phase = stored.as_ref().and_then(|s| s.input(id)).map(|r| r.phase);
-                    match live {
-                        true => phase.is_some_and(|p| !p.is_terminal()),
-                        false => phase == Some(InputPhase::Queued),
-                    }
+                    phase.is_some_and(wanted)
                 })
                 .cloned()
                 .collect()
         };
+        let queued = |p: InputPhase| p == InputPhase::Queued;
         let mut flawed = Vec::new();
         for write in batch {
             match (self.1, &write) {
                 (Flaw::CommitsQueuedInputs, StoreWrite::RunCommitted { receipt, terminal }) => {
-                    let queued = stored_as(terminal.iter().map(|t| &t.input).collect(), false);
-                    if !queued.is_empty() {
+                    let inputs = stored_in(terminal.iter().map(|t| &t.input).collect(), queued);
+                    if !inputs.is_empty() {
                         flawed.push(StoreWrite::InputsStaged {
                             run: receipt.run,
                             attempt: 1,
-                            inputs: queued,
+                            inputs,
                         });
                     }
                 }
@@ -1153,8 +1151,11 @@ impl RuntimeStore for Flawed {
                     Flaw::EvictsLiveInputs | Flaw::EvictsQueuedInputs,
                     StoreWrite::InputsEvicted { inputs },
                 ) => {
-                    let every_live = matches!(self.1, Flaw::EvictsLiveInputs);
-                    let live = stored_as(inputs.iter().collect(), every_live);
+                    let wanted = match self.1 {
+                        Flaw::EvictsLiveInputs => |p: InputPhase| !p.is_terminal(),
+                        _ => queued,
+                    };
+                    let live = stored_in(inputs.iter().collect(), wanted);
                     if !live.is_empty() {
                         flawed.push(StoreWrite::InputsTerminal {
                             rows: live
