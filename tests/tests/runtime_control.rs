@@ -822,3 +822,109 @@ async fn queries_describe_a_running_session() {
     assert!(runtime.list_active_inputs(&unknown).await.is_err());
     assert!(runtime.kernel_snapshot(&unknown).await.is_err());
 }
+
+/// A retire drains work accepted without a wake (retiring wakes the loop), and counts the
+/// steer lane among the work left to drain.
+#[tokio::test]
+async fn retire_wakes_the_loop_and_counts_both_lanes() {
+    let (runtime, s, exec) = attached("s").await;
+    settle().await;
+    let a = accept_quiet(&runtime, &s, msg("a")).await;
+    let b = accept_quiet(&runtime, &s, msg("b").steer()).await;
+    let report = runtime.retire(&s).await.unwrap();
+    assert_eq!(
+        report,
+        ControlReport {
+            abandoned: 0,
+            drained: 2,
+            transferred: 0
+        }
+    );
+    assert!(is_completed(&outcome(a).await));
+    assert!(is_completed(&outcome(b).await));
+    eventually("retired", || async {
+        phase(&runtime, &s).await == RuntimePhase::Retired
+    })
+    .await;
+    assert_eq!(exec.batches(), vec![vec![iid("b")], vec![iid("a")]]);
+}
+
+/// While a retire drains, a repeat of a bound key is still answered: it joins its
+/// in-flight original, or is deduplicated against its finished one, rather than being
+/// refused as `Retiring` (see `SessionRuntime::accept`).
+#[tokio::test]
+async fn a_repeated_key_is_answered_while_the_session_retires() {
+    let (runtime, s, exec) = attached("s").await;
+    assert!(is_completed(
+        &outcome(accept(&runtime, &s, prompt("done").with_key("k1")).await).await
+    ));
+    exec.push(Step::blocked(Step::Echo));
+    let a = accept(&runtime, &s, prompt("a").with_key("k2")).await;
+    exec.wait_for_blocked(1).await;
+    assert_eq!(runtime.retire(&s).await.unwrap().drained, 1);
+    let dup = runtime
+        .accept(&s, prompt("done2").with_key("k1"))
+        .await
+        .expect("a repeat of a finished input is deduplicated, not refused");
+    assert_eq!(
+        (dup.outcome, dup.completion.is_none()),
+        (
+            AcceptOutcome::Deduplicated {
+                original: iid("done")
+            },
+            true
+        )
+    );
+    let join = runtime
+        .accept(&s, prompt("a2").with_key("k2"))
+        .await
+        .expect("a repeat of an in-flight input joins it, not refused");
+    assert_eq!(
+        join.outcome,
+        AcceptOutcome::Deduplicated { original: iid("a") }
+    );
+    let joined = join.completion.expect("a join waits for the original");
+    exec.release(1);
+    let original = outcome(a).await;
+    assert!(is_completed(&original));
+    assert_eq!(outcome(joined).await, original);
+    eventually("retired", || async {
+        phase(&runtime, &s).await == RuntimePhase::Retired
+    })
+    .await;
+}
+
+/// `staged` counts every contributor of the run in flight, not the run.
+#[tokio::test]
+async fn runtime_state_counts_every_contributor_of_a_batch_in_flight() {
+    let (runtime, s, exec) = attached("s").await;
+    settle().await;
+    exec.push(Step::blocked(Step::Echo));
+    let handles = vec![
+        accept_quiet(&runtime, &s, msg("a")).await,
+        accept_quiet(&runtime, &s, msg("b")).await,
+        accept_quiet(&runtime, &s, msg("c")).await,
+        accept_quiet(&runtime, &s, prompt("d")).await,
+    ];
+    runtime.wake(&s).await.unwrap();
+    exec.wait_for_blocked(1).await;
+    let state = runtime.runtime_state(&s).await.unwrap();
+    assert_eq!(
+        (state.phase, state.staged, state.queued),
+        (RuntimePhase::Running, 3, 1)
+    );
+    exec.release(1);
+    for h in handles {
+        assert!(is_completed(&outcome(h).await));
+    }
+}
+
+/// A destroyed session stays registered: `contains_session` and `sessions` still name it.
+#[tokio::test]
+async fn a_destroyed_session_stays_registered() {
+    let (runtime, s, _exec) = attached("s").await;
+    runtime.destroy(&s).await.unwrap();
+    assert!(runtime.contains_session(&s));
+    assert_eq!(runtime.sessions(), vec![s.clone()]);
+    assert!(!runtime.has_executor(&s));
+}

@@ -878,3 +878,63 @@ async fn an_input_passed_as_an_arc_is_kept_by_the_caller_and_never_copied() {
     let runs = exec.primitives();
     assert!(Arc::ptr_eq(&runs[0].contributors[0], &input));
 }
+
+/// An input that exhausts its attempts reports the error of its last run, not an earlier
+/// one.
+#[tokio::test]
+async fn an_exhausted_input_reports_the_error_of_its_last_run() {
+    let (runtime, s, exec) = attached("s").await;
+    exec.push_all([
+        Step::fail("first"),
+        Step::fail("second"),
+        Step::fail("third"),
+    ]);
+    let a = accept(&runtime, &s, prompt("a")).await;
+    assert_eq!(
+        outcome(a).await,
+        CompletionOutcome::Abandoned {
+            reason: AbandonReason::MaxAttemptsExhausted,
+            error: Some("third".into())
+        }
+    );
+}
+
+/// As in the queue lane, a steer input being retried runs alone.
+#[tokio::test]
+async fn a_failed_steer_batch_retries_one_by_one() {
+    let (runtime, s, exec) = attached("s").await;
+    settle().await;
+    exec.push(Step::fail("batch"));
+    let a = accept_quiet(&runtime, &s, msg("a").steer()).await;
+    let b = accept_quiet(&runtime, &s, msg("b").steer()).await;
+    runtime.wake(&s).await.unwrap();
+    assert!(is_completed(&outcome(a).await));
+    assert!(is_completed(&outcome(b).await));
+    assert_eq!(
+        exec.batches(),
+        [vec![iid("a"), iid("b")], vec![iid("a")], vec![iid("b")]]
+    );
+    let attempts: Vec<u64> = exec.primitives().iter().map(|r| r.attempt).collect();
+    assert_eq!(attempts, [1, 2, 2]);
+}
+
+/// `has_executor` means a live loop: once the tokio runtime that ran the session's loop is
+/// gone, and the loop with it, the session has none, though nothing detached it.
+#[test]
+fn has_executor_is_false_once_the_loop_is_gone() {
+    let runtime = SessionRuntime::new();
+    let s = sid("s");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        runtime
+            .ensure_executor(&s, Arc::new(ScriptedExecutor::new()))
+            .await
+            .unwrap()
+    });
+    assert!(runtime.has_executor(&s));
+    drop(rt);
+    assert!(!runtime.has_executor(&s));
+}

@@ -1236,3 +1236,68 @@ async fn the_store_contract_check_catches_each_flawed_store() {
         assert!(message.contains(rule), "{flaw:?}: {message}");
     }
 }
+
+/// A batch's `RunStarted` names its contributors in run (admission) order, as the executor
+/// gets them.
+#[tokio::test]
+async fn a_batch_run_started_event_lists_its_inputs_in_admission_order() {
+    let (runtime, s, exec) = attached("s").await;
+    settle().await;
+    let mut events = runtime.subscribe();
+    let handles = vec![
+        accept_quiet(&runtime, &s, msg("a")).await,
+        accept_quiet(&runtime, &s, msg("b")).await,
+        accept_quiet(&runtime, &s, msg("c")).await,
+    ];
+    runtime.wake(&s).await.unwrap();
+    for h in handles {
+        assert!(is_completed(&outcome(h).await));
+    }
+    let batch = vec![iid("a"), iid("b"), iid("c")];
+    assert_eq!(exec.batches(), vec![batch.clone()]);
+    let started: Vec<EventKind> = drain(&mut events)
+        .into_iter()
+        .filter(|e| matches!(e, EventKind::RunStarted { .. }))
+        .collect();
+    assert_eq!(
+        started,
+        vec![EventKind::RunStarted {
+            run: RunId(1),
+            inputs: batch
+        }]
+    );
+}
+
+/// Every control operation that ends a run in flight reports it finished (`Stopped`), as
+/// `stop` does: `recover`, `destroy` and `unregister_session`. A consumer that follows runs
+/// by their events would otherwise see them start and never end.
+#[tokio::test]
+async fn recover_destroy_and_unregister_report_the_run_they_end() {
+    for op in ["recover", "destroy", "unregister"] {
+        let (runtime, s, exec) = attached("s").await;
+        let mut events = runtime.subscribe();
+        exec.push(Step::blocked(Step::Echo));
+        let _a = accept(&runtime, &s, prompt("a")).await;
+        exec.wait_for_blocked(1).await;
+        let run = current_run(&runtime, &s).await;
+        match op {
+            "recover" => runtime.recover(&s).await.map(drop).unwrap(),
+            "destroy" => runtime.destroy(&s).await.map(drop).unwrap(),
+            _ => runtime.unregister_session(&s).await.map(drop).unwrap(),
+        }
+        let finished: Vec<EventKind> = drain(&mut events)
+            .into_iter()
+            .filter(|e| matches!(e, EventKind::RunFinished { .. }))
+            .collect();
+        assert_eq!(
+            finished,
+            vec![EventKind::RunFinished {
+                run,
+                outcome: RunOutcomeKind::Stopped,
+                error: None,
+            }],
+            "{op}"
+        );
+        exec.release_all();
+    }
+}
