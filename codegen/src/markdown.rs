@@ -744,4 +744,16 @@ stateDiagram-v2
         assert!(md.contains("The machine declares no effects."));
         assert!(md.contains("The machine declares no invariants."));
     }
+
+    /// A phase that is both initial and terminal is listed with both roles.
+    #[test]
+    fn an_initial_phase_that_is_terminal_has_both_roles() {
+        let mut m = sample();
+        m.terminal.push(m.initial.clone());
+        let md = generate(&m, "spec/door.machine");
+        assert!(
+            md.contains("| `Closed` | initial, terminal | Shut. |\n"),
+            "{md}"
+        );
+    }
 }

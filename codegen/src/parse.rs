@@ -1427,6 +1427,21 @@ mod tests {
         assert_eq!(transitions, 7);
     }
 
+    /// A missing `;` before the next item is not mistaken for an unclosed block.
+    #[test]
+    fn a_missing_semicolon_before_an_item_is_not_called_an_unclosed_block() {
+        let d =
+            parse("machine M {\n    phases { A }\n    initial A\n    input Go;\n}").unwrap_err();
+        assert!(d.secondary.is_empty(), "{:?}", d.secondary);
+        assert!(
+            !d.help
+                .iter()
+                .any(|h| h.contains("is missing before this item")),
+            "{:?}",
+            d.help
+        );
+    }
+
     #[test]
     fn common_mistakes_get_a_hint() {
         let hint = |guard: &str, update: &str| {

@@ -250,3 +250,35 @@ fn sweep_writes_each_entry_and_reads_the_others() {
          first item's quantity is added through a `let` key (1)"
     );
 }
+
+/// `!(k in m) || m[k]...`: the right side reads the entry only where the left side found
+/// it present, in a guard and in an `if` condition alike.
+#[test]
+fn an_or_reads_the_entry_only_where_its_left_side_is_false() {
+    let m = machine();
+    let (mut kernel, mut reference) = (Authority::new(), Interpreter::new(&m));
+    let probe = |name: &str| Input::Probe { title: title(name) };
+    // Absent: both `||`s hold by their left side.
+    step(&mut kernel, &mut reference, probe("a")).expect("probe of an absent title");
+    assert_eq!(kernel.state().tagged, 1);
+    step(&mut kernel, &mut reference, add("a", 0)).expect("add a");
+    step(&mut kernel, &mut reference, add("b", 5)).expect("add b");
+    step(&mut kernel, &mut reference, add("c", 900)).expect("add c");
+    let tagged = kernel.state().tagged;
+    // Present: the right side decides.
+    step(&mut kernel, &mut reference, probe("a")).expect("probe of an empty item");
+    assert_eq!(kernel.state().tagged, tagged + 1);
+    step(&mut kernel, &mut reference, probe("b")).expect("probe of a stocked item");
+    assert_eq!(kernel.state().tagged, tagged + 1);
+    let Err(RejectReason::GuardsFailed(failed)) = step(&mut kernel, &mut reference, probe("c"))
+    else {
+        panic!("a full item fails `not_full`");
+    };
+    assert_eq!(
+        failed,
+        vec![FailedGuard {
+            transition: TransitionId::Probe,
+            guard: "not_full"
+        }]
+    );
+}

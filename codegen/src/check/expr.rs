@@ -1,6 +1,6 @@
 //! Expressions: bidirectional type checking (`infer` / `check_expr`) and lowering to IR.
 
-use super::establish::{conjuncts, show};
+use super::establish::{conjuncts, negation, show};
 use super::{Checked, Checker, Env, Reported};
 use crate::ast::{self, BinOp, Ident, Span, UnOp};
 use crate::diagnostics::{Code, Diagnostic, did_you_mean};
@@ -102,6 +102,15 @@ impl Scope {
     pub fn assume(&mut self, cond: &Checked<ir::Expr>) {
         match cond {
             Ok(c) => self.facts.extend(conjuncts(c)),
+            Err(_) => self.facts_incomplete = true,
+        }
+    }
+
+    /// Adds what holds where a checked condition is false (an `else` branch, the right
+    /// side of `||`), or marks facts incomplete.
+    pub fn assume_false(&mut self, cond: &Checked<ir::Expr>) {
+        match cond {
+            Ok(c) => self.facts.extend(negation(c)),
             Err(_) => self.facts_incomplete = true,
         }
     }
@@ -920,7 +929,11 @@ impl Checker<'_> {
             BinOp::And | BinOp::Or | BinOp::Implies => {
                 let l_ir = self.check_expr(sc, l, &Ty::Bool);
                 let saved = (sc.facts.len(), sc.facts_incomplete);
-                if op != BinOp::Or {
+                // The right side is evaluated only where `&&` and `implies` found the
+                // left side true, and where `||` found it false.
+                if op == BinOp::Or {
+                    sc.assume_false(&l_ir);
+                } else {
                     sc.assume(&l_ir);
                 }
                 let r_ir = self.check_expr(sc, r, &Ty::Bool);

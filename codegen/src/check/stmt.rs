@@ -189,10 +189,7 @@ impl Checker<'_> {
                 sc.facts.truncate(saved.0);
                 sc.facts_incomplete = saved.1;
                 // The other branch runs where the condition is false.
-                match &cond {
-                    Ok(cond) => sc.facts.extend(super::establish::negation(cond)),
-                    Err(_) => sc.facts_incomplete = true,
-                }
+                sc.assume_false(&cond);
                 let (otherwise, else_exit) = self.block_exit(sc, otherwise);
                 sc.facts.truncate(saved.0);
                 sc.facts_incomplete = saved.1;

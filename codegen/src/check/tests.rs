@@ -1233,3 +1233,122 @@ fn leaving_a_terminal_phase_listed_twice_is_reported_once() {
 }";
     assert_eq!(codes(src), vec![Code::LeavesTerminal]);
 }
+
+/// A phase declared twice is one unreachable phase: W0401 once, after the E0205.
+#[test]
+fn a_phase_declared_twice_is_reported_unreachable_once() {
+    assert_eq!(
+        codes("machine M { phases { A, B, B } initial A; }"),
+        vec![Code::DuplicateName, Code::UnreachablePhase]
+    );
+}
+
+/// Two transitions on an unknown input are two typos, not a shadowed candidate (E0302).
+#[test]
+fn an_unknown_input_reported_twice_does_not_make_a_shadowed_candidate() {
+    let src = "machine M { phases { A } initial A; input Go;
+        transition a on Nope from A -> same {}
+        transition b on Nope from A -> same {} }";
+    assert_eq!(codes(src), vec![Code::UndefinedName, Code::UndefinedName]);
+}
+
+/// A transition declared twice is reported as a duplicate name and takes no part in the
+/// candidate analysis (no E0302 on top).
+#[test]
+fn a_duplicate_transition_takes_no_part_in_candidate_analysis() {
+    let src = "machine M { phases { A } initial A; input Go;
+        transition a on Go from A -> same {}
+        transition a on Go from A -> same {} }";
+    assert_eq!(codes(src), vec![Code::DuplicateName]);
+}
+
+/// A terminal phase may name itself as the target: it stays where it is (spec-language.md,
+/// Phases).
+#[test]
+fn a_terminal_phase_may_lead_to_itself_by_name() {
+    let src = "machine Job { phases { Running, Done } initial Running; terminal Done;
+        input Finish; transition finish on Finish from [Running, Done] -> Done {} }";
+    assert_eq!(codes(src), vec![]);
+}
+
+/// `a || b` checks `b` where `a` is false: what `!a` establishes holds there, what `a`
+/// establishes does not (a partial operation relying on it would fault at run time).
+#[test]
+fn an_or_establishes_the_negation_of_its_left_side_for_its_right() {
+    let src = |g: &str| {
+        format!(
+            "machine M {{ phases {{ A }} initial A;
+        state {{ o: Option<u64> = none, m: Map<u64, u64> = {{}} }} input Go {{ k: u64 }}
+        transition t on Go from A -> same {{ guard g: {g}; }} }}"
+        )
+    };
+    for g in [
+        "self.o != none || self.o.unwrap() > 0",
+        "k in self.m || self.m[k] > 0",
+    ] {
+        assert_eq!(codes(&src(g)), vec![Code::UnestablishedPartial], "{g}");
+    }
+    for g in [
+        "self.o == none || self.o.unwrap() > 0",
+        "!(k in self.m) || self.m[k] > 0",
+        "self.o != none && self.o.unwrap() > 0",
+        "k in self.m implies self.m[k] > 0",
+    ] {
+        assert!(codes(&src(g)).is_empty(), "{g}");
+    }
+}
+
+/// Writing `self.m[key]` where the key reads `self.m` itself establishes nothing: the write
+/// changes the key's value (here the map's length).
+#[test]
+fn writing_a_map_at_a_key_that_reads_the_map_establishes_nothing() {
+    let src = |u: &str| {
+        format!(
+            "machine M {{ phases {{ A }} initial A;
+        state {{ m: Map<u64, u64> = {{}}, x: u64 = 0 }} input Go {{ k: u64 }}
+        transition t on Go from A -> same {{ update {{ {u} }} }} }}"
+        )
+    };
+    assert_eq!(
+        codes(&src(
+            "self.m[self.m.len()] = 1; self.x = self.m[self.m.len()];"
+        )),
+        vec![Code::UnestablishedPartial]
+    );
+    assert!(codes(&src("self.m[k] = 1; self.x = self.m[k];")).is_empty());
+}
+
+/// An `if` whose condition does not check is one error: its `else` branch is not checked
+/// as if the condition were known false.
+#[test]
+fn a_broken_if_condition_does_not_cascade_into_its_else_branch() {
+    let src = "machine M { phases { A } initial A;
+        state { o: Option<u64> = none, x: u64 = 0 } input Go;
+        transition t on Go from A -> same {
+            update { if self.nope == 1 { } else { self.x = self.o.unwrap(); } } } }";
+    assert_eq!(codes(src), vec![Code::UndefinedName]);
+}
+
+/// A state field named like a Rust keyword would make the generated `State` fail to
+/// compile; the checker refuses it.
+#[test]
+fn a_state_field_named_like_a_rust_keyword_is_refused() {
+    let ds = diags_with(
+        "machine M { phases { A } initial A; state { match: u64 = 0 } }",
+        Code::ReservedName,
+    );
+    assert_eq!(ds.len(), 1, "{ds:#?}");
+    assert!(ds[0].message.contains("`match` is a Rust keyword"));
+}
+
+/// A repeated `terminal` item is underlined at its keyword, exactly.
+#[test]
+fn a_second_terminal_item_is_pointed_at_by_its_keyword() {
+    let src = "machine M { phases { A, B } initial A; terminal B; terminal B; }";
+    let ds = diags_with(src, Code::MissingOrRepeatedItem);
+    let at = src.rfind("terminal").unwrap();
+    assert_eq!(
+        (ds[0].span.start, ds[0].span.end),
+        (at, at + "terminal".len())
+    );
+}

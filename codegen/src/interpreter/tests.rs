@@ -1385,3 +1385,23 @@ fn entry_field_assignment() {
         }
     );
 }
+
+/// `unwrap_or`'s default is evaluated even when the option holds a value, as in the
+/// generated code: a default that faults rejects the input.
+#[test]
+fn unwrap_or_evaluates_its_default_even_when_the_option_holds_a_value() {
+    let (spec, _) = crate::check(
+        "machine Pick { phases { A } initial A;
+        state { o: Option<u64> = some(1), n: u64 = 0, x: u64 = 0 } input Go;
+        transition go on Go from A -> same { update { self.x = self.o.unwrap_or(self.n - 1); } } }",
+        "pick.machine",
+    )
+    .unwrap_or_else(|d| panic!("{}", d.render()));
+    let mut j = Interpreter::new(&spec.machines[0]);
+    assert_eq!(
+        rejected(&mut j, json!("Go")),
+        Rejected::Overflow {
+            transition: "go".into()
+        }
+    );
+}

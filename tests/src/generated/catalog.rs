@@ -198,6 +198,7 @@ pub enum Input {
     /// A key named like the local the generator binds a looked-up entry to.
     Relabel { entry: Title },
     Sweep,
+    Probe { title: Title },
 }
 
 impl Input {
@@ -208,6 +209,7 @@ impl Input {
             Input::Restock { .. } => InputKind::Restock,
             Input::Relabel { .. } => InputKind::Relabel,
             Input::Sweep => InputKind::Sweep,
+            Input::Probe { .. } => InputKind::Probe,
         }
     }
 }
@@ -234,16 +236,18 @@ pub enum InputKind {
     /// A key named like the local the generator binds a looked-up entry to.
     Relabel,
     Sweep,
+    Probe,
 }
 
 impl InputKind {
     /// Every variant, in declaration order.
-    pub const ALL: [InputKind; 5usize] = [
+    pub const ALL: [InputKind; 6usize] = [
         InputKind::Add,
         InputKind::Close,
         InputKind::Restock,
         InputKind::Relabel,
         InputKind::Sweep,
+        InputKind::Probe,
     ];
     /// The name as written in the spec.
     pub fn name(self) -> &'static str {
@@ -253,6 +257,7 @@ impl InputKind {
             InputKind::Restock => "Restock",
             InputKind::Relabel => "Relabel",
             InputKind::Sweep => "Sweep",
+            InputKind::Probe => "Probe",
         }
     }
 }
@@ -336,17 +341,19 @@ pub enum TransitionId {
     Restock,
     Relabel,
     Sweep,
+    Probe,
     Close,
 }
 
 impl TransitionId {
     /// Every variant, in declaration order.
-    pub const ALL: [TransitionId; 6usize] = [
+    pub const ALL: [TransitionId; 7usize] = [
         TransitionId::Add,
         TransitionId::AddFailed,
         TransitionId::Restock,
         TransitionId::Relabel,
         TransitionId::Sweep,
+        TransitionId::Probe,
         TransitionId::Close,
     ];
     /// The name as written in the spec.
@@ -357,6 +364,7 @@ impl TransitionId {
             TransitionId::Restock => "restock",
             TransitionId::Relabel => "relabel",
             TransitionId::Sweep => "sweep",
+            TransitionId::Probe => "probe",
             TransitionId::Close => "close",
         }
     }
@@ -416,6 +424,15 @@ pub const TRANSITIONS: &[TransitionInfo] = &[
         from: &[Phase::Open],
         to: None,
         guards: &[],
+        effects: &[],
+    },
+    TransitionInfo {
+        id: TransitionId::Probe,
+        name: "probe",
+        input: InputKind::Probe,
+        from: &[Phase::Open],
+        to: None,
+        guards: &["not_full"],
         effects: &[],
     },
     TransitionInfo {
@@ -558,6 +575,16 @@ fn guards_restock(state: &State, title: &Title) -> Result<Option<&'static str>, 
         None => false,
     } {
         return Ok(Some("known"));
+    }
+    Ok(None)
+}
+
+/// Guards of `probe`: the first that does not hold, if any.
+fn guards_probe(state: &State, title: &Title) -> Result<Option<&'static str>, Fault> {
+    if !((!state.items.contains_key(title))
+        || (state.items.get(title).ok_or(Fault::Absent)?.qty < 900u64))
+    {
+        return Ok(Some("not_full"));
     }
     Ok(None)
 }
@@ -825,6 +852,26 @@ fn fire_sweep(
     Ok(())
 }
 
+/// Runs the updates and emits of `probe`, recording undo steps.
+fn fire_probe(
+    state: &mut State,
+    undo: &mut Vec<UndoStep>,
+    _effects: &mut Vec<Effect>,
+    title: &Title,
+) -> Result<(), Fault> {
+    if (!state.items.contains_key(title))
+        || (state.items.get(title).ok_or(Fault::Absent)?.qty == 0u64)
+    {
+        {
+            let new = state.tagged.checked_add(1u64).ok_or(Fault::Overflow)?;
+            undo.push(
+                UndoStep::TaggedReplaced(::std::mem::replace(&mut state.tagged, new)),
+            );
+        }
+    }
+    Ok(())
+}
+
 /// Runs the updates and emits of `close`, recording undo steps.
 fn fire_close(
     state: &mut State,
@@ -930,6 +977,31 @@ fn dispatch(
                     self::fire_sweep(state, undo, effects)
                         .map_err(|f| f.at::<Machine>(TransitionId::Sweep))?;
                     Ok(TransitionId::Sweep)
+                }
+                _ => Err(RejectReason::NotHandled),
+            }
+        }
+        Input::Probe { title } => {
+            match state.phase {
+                Phase::Open => {
+                    let failed_0 = match self::guards_probe(state, title)
+                        .map_err(|f| f.at::<Machine>(TransitionId::Probe))?
+                    {
+                        None => {
+                            self::fire_probe(state, undo, effects, title)
+                                .map_err(|f| f.at::<Machine>(TransitionId::Probe))?;
+                            return Ok(TransitionId::Probe);
+                        }
+                        Some(guard) => guard,
+                    };
+                    Err(
+                        RejectReason::GuardsFailed(
+                            vec![
+                                FailedGuard { transition : TransitionId::Probe, guard :
+                                failed_0 }
+                            ],
+                        ),
+                    )
                 }
                 _ => Err(RejectReason::NotHandled),
             }
