@@ -34,6 +34,32 @@ fn a_transition_that_breaks_an_invariant_is_rejected_and_undone() {
     assert_eq!(c.state().history.len(), 1, "the push_back was undone too");
 }
 
+/// An invariant whose evaluation faults (here an overflow) is violated, with the fault
+/// named, and the transition is undone.
+#[test]
+fn an_invariant_that_faults_is_a_violation() {
+    let mut c = counter::Authority::new();
+    c.set_invariant_checks(true);
+    let r = c
+        .apply(counter::Input::Add {
+            n: u64::MAX / 2 + 1,
+        })
+        .expect_err("value + value overflows");
+    assert!(
+        matches!(
+            r.reason,
+            counter::RejectReason::InvariantViolated {
+                invariant: "doubles",
+                fault: Some(_),
+                ..
+            }
+        ),
+        "{:?}",
+        r.reason
+    );
+    assert_eq!(c.state(), &counter::State::default());
+}
+
 #[test]
 fn with_checks_off_the_caller_can_check_on_demand() {
     let mut c = counter::Authority::new();

@@ -442,6 +442,12 @@ fn dispatch(
     }
 }
 
+/// Faults (overflows) for a value past half of `u64`: an invariant that cannot be
+/// evaluated does not hold. Declared first, so it is the one named.
+fn invariant_doubles(state: &State) -> Result<bool, Fault> {
+    Ok(state.value.checked_add(state.value).ok_or(Fault::Overflow)? >= state.value)
+}
+
 /// Deliberately breakable: `add` can push the value past it, which the kernel
 /// must reject and undo.
 fn invariant_bounded(state: &State) -> Result<bool, Fault> {
@@ -450,6 +456,15 @@ fn invariant_bounded(state: &State) -> Result<bool, Fault> {
 
 /// Checks every invariant, in declaration order.
 pub fn check_invariants(state: &State) -> Result<(), InvariantViolation> {
+    match invariant_doubles(state) {
+        Ok(true) => {}
+        value => {
+            return Err(InvariantViolation {
+                invariant: "doubles",
+                fault: value.err(),
+            });
+        }
+    }
     match invariant_bounded(state) {
         Ok(true) => {}
         value => {
