@@ -145,6 +145,18 @@ fn apply_returns_the_transition_and_rollback_reverts_it() {
 }
 
 #[test]
+fn rolling_back_a_phase_change_restores_the_phase_it_left() {
+    let mut authority = checked();
+    authority.apply(Input::Add(2)).expect("fires");
+    let close = authority.apply(Input::Close).expect("fires");
+    assert_eq!((close.from, close.to), (Phase::Open, Phase::Closed));
+    authority.rollback(close).expect("latest");
+    assert_eq!(authority.phase(), Phase::Open);
+    assert_eq!(authority.state().value, 2);
+    authority.apply(Input::Add(1)).expect("open again: fires");
+}
+
+#[test]
 fn only_the_latest_transition_rolls_back_and_only_once() {
     let mut authority = checked();
     let first = authority.apply(Input::Add(1)).expect("fires");
@@ -314,4 +326,104 @@ fn a_reclaimed_transition_lends_its_buffer_to_the_next_apply() {
     authority.reclaim(large);
     let fifth = authority.apply(Input::Add(1)).expect("fires");
     assert!(fifth.effects.capacity() * std::mem::size_of::<u64>() <= MAX_KEPT_EFFECT_BYTES);
+}
+
+#[test]
+fn preview_answers_what_apply_would_under_the_same_invariant_setting() {
+    let mut authority = checked();
+    authority.apply(Input::Add(4)).expect("fires");
+    let preview = authority.preview(&Input::Add(3)).expect("would fire");
+    assert_eq!(
+        (preview.id, preview.from, preview.to, preview.effects),
+        (Kind::Add, Phase::Open, Phase::Open, vec![7])
+    );
+    // The machine's default is off; this authority checks, and so must its preview.
+    let breaking = authority
+        .preview(&Input::Add(7))
+        .expect_err("would make 11");
+    assert_eq!(
+        breaking.reason,
+        RejectReason::InvariantViolated {
+            transition: Kind::Add,
+            invariant: "at_most_ten",
+            fault: None,
+        }
+    );
+    assert_eq!(authority.apply(Input::Add(7)).unwrap_err(), breaking);
+    assert!(
+        authority.clone().invariant_checks(),
+        "a clone keeps the setting"
+    );
+    assert_eq!(authority.state().value, 4);
+}
+
+#[test]
+fn a_rejected_phase_change_restores_the_phase() {
+    let mut authority = Authority::<Counter>::new();
+    authority.apply(Input::Add(20)).expect("unchecked");
+    authority.set_invariant_checks(true);
+    // `Close` writes the phase, then the (already broken) invariant rejects it.
+    let rejection = authority.apply(Input::Close).expect_err("value 20 > 10");
+    assert_eq!(
+        (rejection.phase, rejection.input),
+        (Phase::Open, Kind::Close)
+    );
+    assert_eq!(authority.phase(), Phase::Open, "the phase write was undone");
+    assert_eq!(authority.state().value, 20);
+}
+
+#[test]
+fn answers_display_every_detail() {
+    let rejection = |reason| Rejection::<Counter> {
+        phase: Phase::Open,
+        input: Kind::Add,
+        reason,
+    };
+    let failed = RejectReason::GuardsFailed(vec![
+        FailedGuard {
+            transition: Kind::Add,
+            guard: "small",
+        },
+        FailedGuard {
+            transition: Kind::Close,
+            guard: "empty",
+        },
+    ]);
+    for (reason, text) in [
+        (RejectReason::NotHandled, "not handled in this phase"),
+        (failed, "no guard set held (Add: small, Close: empty)"),
+        (Fault::Overflow.at(Kind::Add), "arithmetic overflow in Add"),
+        (Fault::Absent.at(Kind::Close), "missing value in Close"),
+    ] {
+        assert_eq!(
+            rejection(reason).to_string(),
+            format!("input Add rejected in phase Open: {text}")
+        );
+    }
+    let mut authority = checked();
+    let first = authority.apply(Input::Add(1)).expect("fires");
+    authority.apply(Input::Close).expect("fires");
+    let err = authority.rollback(first).unwrap_err();
+    assert_eq!(err.to_string(), "Add is not the latest applied transition");
+}
+
+#[test]
+fn a_buffer_of_exactly_the_limit_is_kept() {
+    let mut authority = checked();
+    let mut t = authority.apply(Input::Add(1)).expect("fires");
+    let limit = MAX_KEPT_EFFECT_BYTES / std::mem::size_of::<u64>();
+    t.effects.reserve_exact(limit - t.effects.len());
+    assert_eq!(
+        t.effects.capacity(),
+        limit,
+        "the allocator gave exactly the limit"
+    );
+    let buffer = t.effects.as_ptr();
+    authority.reclaim(t);
+    let next = authority.apply(Input::Add(1)).expect("fires");
+    assert_eq!(
+        next.effects.as_ptr(),
+        buffer,
+        "kept: not larger than the limit"
+    );
 }

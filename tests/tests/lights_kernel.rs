@@ -100,3 +100,28 @@ fn a_guarded_candidate_falls_back_to_the_unguarded_one() {
     assert_eq!(t.id, traffic_light::TransitionId::StayRed);
     assert_eq!(t.effects, vec![traffic_light::Effect::Exhausted]);
 }
+
+#[test]
+fn a_restored_authority_checks_invariants_like_a_new_one() {
+    let restored = counter::Authority::from_state(counter::Authority::new().into_state())
+        .expect("the initial state is valid");
+    assert_eq!(
+        restored.invariant_checks(),
+        counter::Authority::new().invariant_checks()
+    );
+    // The generated default follows the build: on in debug builds (how `cargo test` runs).
+    assert_eq!(restored.invariant_checks(), cfg!(debug_assertions));
+    let mut restored = restored;
+    let r = restored.apply(counter::Input::Add { n: 2000 });
+    if cfg!(debug_assertions) {
+        assert_eq!(
+            r.expect_err("a restored authority enforces the invariants")
+                .reason,
+            counter::RejectReason::InvariantViolated {
+                transition: counter::TransitionId::Add,
+                invariant: "bounded",
+                fault: None,
+            }
+        );
+    }
+}

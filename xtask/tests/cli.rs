@@ -61,9 +61,16 @@ impl Workspace {
     }
 
     fn run(&self, args: &[&str]) -> Run {
+        self.run_in(".", args)
+    }
+
+    /// Runs xtask from `cwd`, a workspace-relative directory (created if missing).
+    fn run_in(&self, cwd: &str, args: &[&str]) -> Run {
+        let dir = self.path(cwd);
+        fs::create_dir_all(&dir).expect("mkdir");
         let mut command = Command::new(env!("CARGO_BIN_EXE_xtask"));
         command.args(args).arg("--root").arg(self.root());
-        command.current_dir(self.root());
+        command.current_dir(dir);
         Run::from(command.output().expect("run xtask"))
     }
 }
@@ -435,4 +442,77 @@ fn synth_output_checks_clean() {
     assert_eq!(a.code, 0, "{a:?}");
     assert_eq!(a.stdout, b.stdout);
     assert!(a.stdout.starts_with("/// Synthetic machine"), "{a:?}");
+}
+
+#[test]
+fn check_fails_on_a_single_hand_edited_file_and_gen_rewrites_only_it() {
+    let ws = Workspace::new();
+    assert_eq!(ws.run(&["gen"]).code, 0);
+    let path = "runtime/src/generated/download.rs";
+    ws.write(path, &format!("{}// hand edit\n", ws.read(path)));
+
+    let check = ws.run(&["gen", "--check"]);
+    assert_eq!(check.code, 1, "{check:?}");
+    assert!(
+        check.stdout.contains(&format!("stale: {path}\n")),
+        "{check:?}"
+    );
+    assert!(check.stdout.contains("-// hand edit\n"), "{check:?}");
+    assert!(
+        check.stderr.contains("1 generated file is out of date"),
+        "{check:?}"
+    );
+
+    let fix = ws.run(&["gen"]);
+    assert_eq!(fix.code, 0, "{fix:?}");
+    assert!(fix.stdout.contains(&format!("wrote {path}\n")), "{fix:?}");
+    assert!(
+        fix.stdout.contains("1 written, 0 removed, 4 unchanged"),
+        "{fix:?}"
+    );
+    assert_eq!(ws.run(&["gen", "--check"]).code, 0);
+}
+
+#[test]
+fn gen_one_resolves_paths_against_the_current_directory() {
+    let ws = Workspace::new();
+    // From a subdirectory, as `cargo xtask gen ../spec/x.machine --out k.rs` would be.
+    let run = ws.run_in(
+        "app",
+        &["gen", "../spec/download.machine", "--out", "kernel.rs"],
+    );
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(!ws.path("kernel.rs").exists(), "not relative to --root");
+    let text = ws.read("app/kernel.rs");
+    // Named workspace-relative in the header, whatever the current directory.
+    assert!(
+        text.starts_with("// @generated from spec/download.machine"),
+        "{}",
+        text.lines().next().unwrap_or_default()
+    );
+}
+
+#[test]
+fn every_broken_spec_is_reported_not_only_the_first() {
+    let ws = Workspace::new();
+    let broken = "machine Broken {\n    phases { A }\n    initial B;\n    state {}\n}\n";
+    ws.write("spec/a_broken.machine", broken);
+    ws.write(
+        "codegen/tests/specs/b_broken.machine",
+        &broken.replace("Broken", "Other"),
+    );
+    let run = ws.run(&["gen"]);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(run.stderr.contains("spec/a_broken.machine:3:"), "{run:?}");
+    assert!(
+        run.stderr
+            .contains("codegen/tests/specs/b_broken.machine:3:"),
+        "{run:?}"
+    );
+    assert!(
+        run.stderr
+            .contains("2 specs have errors; no file was changed"),
+        "{run:?}"
+    );
+    assert!(!ws.path("runtime/src/generated").exists());
 }
