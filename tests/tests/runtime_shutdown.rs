@@ -365,3 +365,71 @@ async fn registrations_after_shutdown_leave_nothing_behind() {
     }
     assert_eq!(format!("{runtime:?}"), "SessionRuntime { sessions: 0, .. }");
 }
+
+/// An attach whose store write was under way when the runtime shut down is refused
+/// (`ShutDown`): no loop starts, nothing runs, and no stop hook is owed.
+#[tokio::test]
+async fn an_attach_caught_in_its_store_write_by_a_shutdown_starts_no_loop() {
+    let store = PausableStore::new();
+    let runtime = Arc::new(SessionRuntime::with_store(store.clone()));
+    let s = sid("s");
+    runtime.register_session(&s).await.unwrap();
+    let queued = accept(&runtime, &s, prompt("q")).await;
+    store.pause();
+    let exec = ScriptedExecutor::new();
+    let attaching = tokio::spawn({
+        let (runtime, s, exec) = (runtime.clone(), s.clone(), exec.clone());
+        async move { runtime.ensure_executor(&s, Arc::new(exec)).await }
+    });
+    eventually("the attach is writing", || async { store.waiting() == 1 }).await;
+    within(runtime.shutdown()).await;
+    store.resume();
+    assert_eq!(
+        within(attaching).await.unwrap(),
+        Err(RuntimeError::ShutDown)
+    );
+    assert_eq!(
+        outcome(queued).await,
+        terminated(TerminationReason::Shutdown)
+    );
+    settle().await;
+    assert_eq!((exec.calls(), exec.stop_calls()), (0, 0));
+    assert!(!runtime.has_executor(&s));
+}
+
+/// An executor whose stop hook takes a while before it records its call.
+#[derive(Clone, Default)]
+struct SlowStop {
+    stops: Arc<std::sync::Mutex<Vec<StopReason>>>,
+}
+
+#[async_trait]
+impl Executor for SlowStop {
+    async fn apply(&self, _run: RunPrimitive) -> Result<RunOutput, ExecutorError> {
+        Ok(RunOutput::default())
+    }
+
+    async fn stop(&self, reason: StopReason) {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        self.stops.lock().unwrap().push(reason);
+    }
+}
+
+/// `shutdown` returns only once every stop hook has finished, so a process may exit
+/// right after it.
+#[tokio::test]
+async fn shutdown_returns_after_the_stop_hooks_finish() {
+    let runtime = SessionRuntime::new();
+    let execs = [SlowStop::default(), SlowStop::default()];
+    for (i, exec) in execs.iter().enumerate() {
+        let s = sid(&format!("s{i}"));
+        runtime
+            .ensure_executor(&s, Arc::new(exec.clone()))
+            .await
+            .unwrap();
+    }
+    within(runtime.shutdown()).await;
+    for exec in &execs {
+        assert_eq!(*exec.stops.lock().unwrap(), [StopReason::Shutdown]);
+    }
+}

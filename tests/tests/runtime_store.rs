@@ -1064,6 +1064,80 @@ async fn a_store_write_that_panics_after_applying_counts_as_written() {
     assert_eq!(row.phase, InputPhase::Consumed);
 }
 
+/// What a `VersionTrouble` store's next `version` call does instead of answering.
+#[derive(Clone, Copy, Debug)]
+enum Trouble {
+    Panic,
+    Corrupt,
+}
+
+/// An in-memory store whose next `version` calls misbehave (see `Trouble`) before it
+/// answers truly.
+struct VersionTrouble {
+    inner: Arc<InMemoryStore>,
+    troubles: Mutex<Vec<Trouble>>,
+}
+
+#[async_trait::async_trait]
+impl RuntimeStore for VersionTrouble {
+    async fn write(
+        &self,
+        session: &SessionId,
+        version: u64,
+        batch: Vec<StoreWrite>,
+    ) -> Result<(), StoreError> {
+        self.inner.write(session, version, batch).await
+    }
+
+    async fn load(&self, session: &SessionId) -> Result<Option<StoredSession>, StoreError> {
+        self.inner.load(session).await
+    }
+
+    async fn version(&self, session: &SessionId) -> Result<Option<u64>, StoreError> {
+        let trouble = self.troubles.lock().unwrap().pop();
+        match trouble {
+            Some(Trouble::Panic) => panic!("store bug in version (expected by this test)"),
+            Some(Trouble::Corrupt) => Err(StoreError::Corrupt("unreadable version".into())),
+            None => self.inner.version(session).await,
+        }
+    }
+
+    async fn list_sessions(&self) -> Result<Vec<SessionId>, StoreError> {
+        self.inner.list_sessions().await
+    }
+}
+
+/// Settling a lost write asks `version` again after a read that panics or fails with an
+/// error that will not clear by itself, and answers only from a true reading ("not applied").
+#[tokio::test]
+async fn settling_asks_again_after_a_version_read_panics_or_fails() {
+    let inner = Arc::new(InMemoryStore::new());
+    let store = Arc::new(VersionTrouble {
+        inner: inner.clone(),
+        troubles: Mutex::new(Vec::new()),
+    });
+    let runtime = SessionRuntime::with_store(store.clone());
+    let s = sid("s");
+    runtime.register_session(&s).await.unwrap();
+    for trouble in [Trouble::Panic, Trouble::Corrupt] {
+        *store.troubles.lock().unwrap() = vec![trouble];
+        inner.lose_next_writes(1);
+        let err = within(runtime.accept(&s, prompt("a"))).await.unwrap_err();
+        assert!(
+            matches!(&err, RuntimeError::Store(StoreError::Unavailable(m)) if m.contains("not applied")),
+            "{trouble:?}: {err:?}"
+        );
+        assert!(
+            store.troubles.lock().unwrap().is_empty(),
+            "{trouble:?} was met"
+        );
+        assert_eq!(runtime.input_state(&s, &iid("a")).await.unwrap(), None);
+    }
+    let again = runtime.accept(&s, prompt("a")).await.unwrap();
+    assert_eq!(again.outcome, AcceptOutcome::Accepted);
+    assert!(inner.input(&s, &iid("a")).is_some());
+}
+
 // ---- The store contract ------------------------------------------------------------------------
 
 #[tokio::test]
