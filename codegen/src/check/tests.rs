@@ -1352,3 +1352,277 @@ fn a_second_terminal_item_is_pointed_at_by_its_keyword() {
         (at, at + "terminal".len())
     );
 }
+
+/// An input field may not take the name of a declared type: a newtype is a tuple struct,
+/// which no Rust local may shadow.
+#[test]
+fn an_input_field_named_like_a_declared_type_is_refused() {
+    let src = "machine M {
+        type Size = u64;
+        phases { A } initial A;
+        state { n: u64 = 0 }
+        input Go { Size: u64 }
+        transition go on Go from A -> same { update { self.n = Size; } }
+    }";
+    let ds = diags_with(src, Code::ReservedName);
+    assert_eq!(ds.len(), 1, "{ds:#?}");
+    assert!(
+        ds[0].message.contains("name of a declared type"),
+        "{}",
+        ds[0].message
+    );
+    assert_eq!(codes(src), vec![Code::ReservedName]);
+}
+
+/// `ALL` and `INITIAL` name constants of every generated enum: no phase, variant, input
+/// or effect may take either.
+#[test]
+fn generated_enum_constants_cannot_name_phases_variants_inputs_or_effects() {
+    for (items, what) in [
+        ("phases { A, ALL } initial A;", "phase"),
+        ("phases { A } initial A; enum E { ALL, B }", "variant"),
+        ("phases { A } initial A; input ALL;", "input"),
+        ("phases { A } initial A; effect ALL;", "effect"),
+        ("phases { A, INITIAL } initial A;", "phase"),
+    ] {
+        let src = format!("machine M {{ {items} }}");
+        let ds = diags_with(&src, Code::ReservedName);
+        assert_eq!(ds.len(), 1, "{what}: {ds:#?}");
+        assert!(
+            ds[0].help[0].contains(&format!("for this {what}")),
+            "{ds:#?}"
+        );
+    }
+}
+
+/// A machine becomes a Rust module named in snake_case: `Mod` would be `mod`, a keyword.
+#[test]
+fn a_machine_whose_module_name_is_a_keyword_is_refused() {
+    let src = "machine Mod { phases { A } initial A; }";
+    let ds = diags_with(src, Code::ReservedName);
+    assert_eq!(ds.len(), 1, "{ds:#?}");
+    assert!(ds[0].message.contains("module `mod`"), "{}", ds[0].message);
+    assert!(codes("machine Modal { phases { A } initial A; }").is_empty());
+}
+
+/// Two machines of one name are "declared twice"; two names with one snake_case module
+/// are told apart by a message naming both.
+#[test]
+fn machines_colliding_as_modules_are_named_in_the_message() {
+    let twice = "machine Job { phases { A } initial A; } machine Job { phases { A } initial A; }";
+    let ds = diags_with(twice, Code::DuplicateName);
+    assert_eq!(ds.len(), 1, "{ds:#?}");
+    assert_eq!(ds[0].message, "the machine `Job` is declared twice");
+    let camel = "machine JobQueue { phases { A } initial A; }
+        machine Job_Queue { phases { A } initial A; }";
+    let ds = diags_with(camel, Code::DuplicateName);
+    assert_eq!(ds.len(), 1, "{ds:#?}");
+    assert_eq!(
+        ds[0].message,
+        "machines `JobQueue` and `Job_Queue` would both become the Rust module `job_queue`"
+    );
+}
+
+/// A newtype wraps `bool`, `u64`, `i64` or `string` only, not a collection or `Option`.
+#[test]
+fn a_newtype_over_anything_but_a_scalar_is_refused() {
+    for base in [
+        "Option<u64>",
+        "Seq<u64>",
+        "Set<u64>",
+        "Map<u64, u64>",
+        "Phase",
+    ] {
+        let src = format!("machine M {{ type T = {base}; phases {{ A }} initial A; }}");
+        let ds = run(&src).1;
+        assert_eq!(ds.len(), 1, "{base}: {ds:#?}");
+        assert_eq!(ds[0].code, Code::TypeMismatch, "{base}");
+        assert!(
+            ds[0].message.starts_with("a newtype must wrap"),
+            "{base}: {}",
+            ds[0].message
+        );
+    }
+    for base in ["bool", "u64", "i64", "string"] {
+        let src = format!("machine M {{ type T = {base}; phases {{ A }} initial A; }}");
+        assert!(codes(&src).is_empty(), "{base}");
+    }
+}
+
+/// An unknown enum in `E::V` is matched against enums (and `Phase`) only, and an unknown
+/// struct literal against structs only: a suggestion of another kind of type would be
+/// wrong again.
+#[test]
+fn a_suggestion_for_an_unknown_enum_or_struct_names_one_of_that_kind() {
+    let src = |expr: &str| {
+        format!(
+            "machine M {{
+                struct Point {{ x: u64 }}
+                enum Colour {{ Red }}
+                phases {{ A }} initial A;
+                invariant i: {expr};
+            }}"
+        )
+    };
+    let helps = |expr: &str| -> Vec<String> {
+        diags_with(&src(expr), Code::UndefinedName)
+            .into_iter()
+            .flat_map(|d| d.help)
+            .collect()
+    };
+    assert_eq!(helps("Pont::X == Pont::X"), Vec::<String>::new());
+    assert_eq!(
+        helps("Point { x: 1 } == Colur { x: 1 }"),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        helps("Colur::Red == Colour::Red"),
+        ["did you mean `Colour`?"]
+    );
+}
+
+/// Rust's `String` is answered with the spec's spelling of the text type.
+#[test]
+fn a_rust_string_type_is_told_the_text_type() {
+    let src = "machine M { phases { A } initial A; state { s: String = \"\" } }";
+    let ds = diags_with(src, Code::UndefinedName);
+    assert_eq!(ds.len(), 1, "{ds:#?}");
+    assert_eq!(ds[0].help, ["the text type is `string`"]);
+}
+
+/// An emit of an unknown effect (a typo, reported) keeps W0403 quiet: the typo may have
+/// meant any declared effect.
+#[test]
+fn an_emit_of_an_unknown_effect_does_not_make_effects_unused() {
+    let src = "machine M {
+        phases { A } initial A;
+        input Go;
+        effect Started;
+        transition go on Go from A -> same { emit Startd; }
+    }";
+    assert_eq!(codes(src), vec![Code::UndefinedName]);
+}
+
+/// A transition to an unknown phase (reported) keeps W0401 quiet: the typo may have
+/// meant the phase that now looks unreachable.
+#[test]
+fn a_transition_to_an_unknown_phase_does_not_make_phases_unreachable() {
+    let src = "machine M {
+        phases { A, B } initial A;
+        input Go;
+        transition go on Go from A -> Bee {}
+    }";
+    assert_eq!(codes(src), vec![Code::UndefinedName]);
+}
+
+/// Reachability follows every phase a transition leaves from, not only the first.
+#[test]
+fn every_source_phase_of_a_transition_leads_to_its_target() {
+    let src = "machine M {
+        phases { A, B, C } initial B;
+        input Go;
+        transition go on Go from [A, B] -> C {}
+    }";
+    let ds = diags_with(src, Code::UnreachablePhase);
+    assert_eq!(ds.len(), 1, "{ds:#?}");
+    assert!(ds[0].message.starts_with("phase `A`"), "{}", ds[0].message);
+}
+
+/// Invariants share one namespace, and variants one per enum.
+#[test]
+fn duplicate_invariants_and_variants_are_reported() {
+    let src = "machine M { phases { A } initial A;
+        invariant i: true; invariant i: true; }";
+    assert_eq!(codes(src), vec![Code::DuplicateName]);
+    let src = "machine M { enum E { X, Y, X } phases { A } initial A; }";
+    let ds = diags_with(src, Code::DuplicateName);
+    assert_eq!(ds.len(), 1, "{ds:#?}");
+    assert_eq!(
+        ds[0].message,
+        "the variant `X` is declared twice in enum `E`"
+    );
+}
+
+/// `<` and friends order numbers and strings; booleans have no order.
+#[test]
+fn booleans_are_not_ordered() {
+    let src = "machine M { phases { A } initial A; invariant i: true < false; }";
+    assert_eq!(codes(src), vec![Code::BadOperation]);
+    let src = "machine M { phases { A } initial A; invariant i: \"a\" < \"b\"; }";
+    assert!(codes(src).is_empty());
+}
+
+/// A struct literal must give every field, even when only one is missing.
+#[test]
+fn a_struct_literal_missing_one_field_is_refused() {
+    let src = "machine M { struct P { x: u64, y: u64 } phases { A } initial A;
+        invariant i: P { x: 1 } == P { x: 1, y: 2 }; }";
+    let ds = run(src).1;
+    assert_eq!(ds.len(), 1, "{ds:#?}");
+    assert_eq!(ds[0].code, Code::MissingField);
+    assert_eq!(ds[0].message, "missing field `y` in struct `P`");
+}
+
+/// A `let` may not shadow an input field: both are locals of the generated function.
+#[test]
+fn a_let_shadowing_an_input_field_is_refused() {
+    let ds = diags_with(&looping("let n = 1; self.total = n;"), Code::DuplicateName);
+    assert_eq!(ds.len(), 1, "{ds:#?}");
+    assert_eq!(ds[0].message, "`n` shadows an input field");
+}
+
+/// `+=` and `-=` need a number: `-=` on a string is refused like `+=`.
+#[test]
+fn compound_assignments_need_a_numeric_field() {
+    let src = |stmt: &str| {
+        format!(
+            "machine M {{ phases {{ A }} initial A; state {{ s: string = \"\" }}
+             input Go; transition go on Go from A -> same {{ update {{ {stmt} }} }} }}"
+        )
+    };
+    assert_eq!(codes(&src("self.s += \"a\";")), vec![Code::BadOperation]);
+    assert_eq!(codes(&src("self.s -= \"a\";")), vec![Code::BadOperation]);
+}
+
+/// A `break` after a loop has ended is outside any loop.
+#[test]
+fn a_break_after_a_loop_is_outside_it() {
+    let ds = diags_with(
+        &looping("for x in self.xs { if x > 1 { break; } } if self.total > 0 { break; }"),
+        Code::MisplacedBreak,
+    );
+    assert_eq!(ds.len(), 1, "{ds:#?}");
+    assert_eq!(ds[0].message, "`break` outside a `for` loop");
+}
+
+/// At one place, errors come before warnings, whatever order they were found in.
+#[test]
+fn errors_precede_warnings_at_the_same_place() {
+    use crate::ast::Span;
+    let at = Span::new(0, 1);
+    let ds = crate::Diagnostics::new(
+        "x.machine",
+        "m",
+        vec![
+            Diagnostic::new(Code::UnreachablePhase, at, "w"),
+            Diagnostic::new(Code::UndefinedName, at, "e"),
+        ],
+    );
+    let order: Vec<Code> = ds.items.iter().map(|d| d.code).collect();
+    assert_eq!(order, [Code::UndefinedName, Code::UnreachablePhase]);
+}
+
+/// Among equally close candidates the alphabetically first is suggested, whatever the
+/// order they are declared in: the output is stable.
+#[test]
+fn did_you_mean_breaks_ties_alphabetically() {
+    use crate::diagnostics::did_you_mean;
+    assert_eq!(
+        did_you_mean("abcx", ["abcz", "abcy"]).as_deref(),
+        Some("abcy")
+    );
+    assert_eq!(
+        did_you_mean("abcx", ["abcy", "abcz"]).as_deref(),
+        Some("abcy")
+    );
+}
