@@ -197,3 +197,48 @@ fn the_combined_file_allows_a_module_named_like_its_file() {
         "{combined}"
     );
 }
+
+/// The Rust of the only machine in an inline spec.
+fn only_machine(source: &str) -> String {
+    let output = suricate_codegen::generate(source, "inline.machine").expect("generates");
+    output
+        .machines
+        .into_iter()
+        .next()
+        .expect("one machine")
+        .rust
+}
+
+/// A negative literal is parenthesised before a method call: `-5i64.checked_add(x)`
+/// parses as `-(5 + x)`, so `-5 + self.x` would compute the wrong sum.
+#[test]
+fn a_negative_literal_is_parenthesised_before_a_method_call() {
+    let rust = only_machine(
+        "machine M { phases { A } initial A; state { x: i64 = 0 } input Go;
+         transition go on Go from A -> same { update { self.x = -5 + self.x; } } }",
+    );
+    assert!(rust.contains("(-5i64).checked_add(state.x)"), "{rust}");
+}
+
+/// Negation is checked: `-x` of `i64::MIN` faults with `Overflow` instead of wrapping.
+#[test]
+fn negation_faults_on_overflow_instead_of_wrapping() {
+    let rust = only_machine(
+        "machine M { phases { A } initial A; state { x: i64 = 0 } input Go;
+         transition go on Go from A -> same { update { self.x = -self.x; } } }",
+    );
+    assert!(
+        rust.contains("state.x.checked_neg().ok_or(Fault::Overflow)?"),
+        "{rust}"
+    );
+}
+
+/// `Phase::INITIAL` is the phase named by `initial`, not the first phase declared.
+#[test]
+fn the_initial_phase_constant_is_the_declared_initial_phase() {
+    let rust = only_machine("machine M { phases { A, B } initial B; }");
+    assert!(
+        rust.contains("pub const INITIAL: Phase = Phase::B;"),
+        "{rust}"
+    );
+}

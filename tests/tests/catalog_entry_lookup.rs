@@ -282,3 +282,11 @@ fn an_or_reads_the_entry_only_where_its_left_side_is_false() {
         }]
     );
 }
+
+/// A newtype displays as its inner value: `Display` delegates to the base type's
+/// `Display`, so a string newtype prints without `Debug` quotes.
+#[test]
+fn a_string_newtype_displays_as_its_text() {
+    assert_eq!(title("Dune").to_string(), "Dune");
+    assert_eq!(format!("[{}]", title("a \"b\"")), "[a \"b\"]");
+}

@@ -1626,3 +1626,108 @@ fn did_you_mean_breaks_ties_alphabetically() {
         Some("abcy")
     );
 }
+
+/// Rust keywords are reserved everywhere, invariant names included (E0103).
+#[test]
+fn an_invariant_named_like_a_rust_keyword_is_refused() {
+    let ds = diags_with(
+        "machine M { phases { A } initial A; invariant fn: true; }",
+        Code::ReservedName,
+    );
+    assert_eq!(ds.len(), 1, "{ds:#?}");
+    assert!(ds[0].message.contains("`fn` is a Rust keyword"), "{ds:#?}");
+}
+
+/// A machine has at most one `initial` item; a second one is reported, not ignored.
+#[test]
+fn a_second_initial_item_is_reported() {
+    let ds = diags_with(
+        "machine M { phases { A, B } initial A; initial B; }",
+        Code::MissingOrRepeatedItem,
+    );
+    assert_eq!(ds.len(), 1, "{ds:#?}");
+    assert_eq!(ds[0].message, "a machine has at most one `initial` item");
+}
+
+/// A built-in type name such as `Seq` cannot be redeclared by a `type` item.
+#[test]
+fn a_builtin_type_name_cannot_be_redeclared() {
+    let ds = diags_with(
+        "machine M { type Seq = u64; phases { A } initial A; }",
+        Code::DuplicateName,
+    );
+    assert_eq!(ds.len(), 1, "{ds:#?}");
+    assert_eq!(
+        ds[0].message,
+        "`Seq` is a built-in type and cannot be redeclared"
+    );
+}
+
+/// A default must be a literal all the way down: `some(..)` of an arithmetic
+/// expression is refused, not evaluated.
+#[test]
+fn a_default_under_some_must_be_a_literal_too() {
+    let ds = diags_with(
+        "machine M { phases { A } initial A; state { o: Option<u64> = some(1 + 2) } }",
+        Code::NonLiteralDefault,
+    );
+    assert_eq!(ds.len(), 1, "{ds:#?}");
+}
+
+/// `-` negates `i64` values only; negating a `u64` field is E0205.
+#[test]
+fn negating_a_u64_is_refused() {
+    let ds = diags_with(
+        "machine M { phases { A } initial A; state { n: u64 = 0, m: i64 = 0 }
+         invariant neg: -self.n == 0; }",
+        Code::BadOperation,
+    );
+    assert_eq!(ds.len(), 1, "{ds:#?}");
+    assert!(
+        ds[0]
+            .message
+            .contains("cannot negate a value of type `u64`"),
+        "{ds:#?}"
+    );
+}
+
+/// An unknown field's did-you-mean never suggests a field the literal already gives.
+#[test]
+fn an_unknown_field_is_not_matched_to_a_field_already_given() {
+    let ds = diags_with(
+        "machine M { phases { A } initial A; effect E { left: u64, right: u64 } input Go;
+         transition t on Go from A -> same { update { emit E { left: 1, lef: 2 }; } } }",
+        Code::UnknownField,
+    );
+    assert_eq!(ds.len(), 1, "{ds:#?}");
+    assert!(
+        !format!("{:?}", ds[0]).contains("did you mean `left`"),
+        "{ds:#?}"
+    );
+}
+
+/// A bare `phase` in an expression is pointed at `self.phase`.
+#[test]
+fn a_bare_phase_suggests_self_phase() {
+    let ds = diags_with(
+        "machine M { phases { A } initial A; invariant i: phase == Phase::A; }",
+        Code::UndefinedName,
+    );
+    assert_eq!(ds.len(), 1, "{ds:#?}");
+    assert!(
+        format!("{:?}", ds[0]).contains("did you mean `self.phase`?"),
+        "{ds:#?}"
+    );
+}
+
+/// `+` and `-` are defined on numbers only; adding two strings is E0205.
+#[test]
+fn adding_strings_is_refused() {
+    let ds = diags_with(
+        "machine M { phases { A } initial A; state { s: string = \"\" }
+         invariant i: self.s + self.s == \"ab\"; }",
+        Code::BadOperation,
+    );
+    assert_eq!(ds.len(), 1, "{ds:#?}");
+    assert!(ds[0].message.contains("`+` is not defined"), "{ds:#?}");
+}
