@@ -1731,3 +1731,48 @@ fn adding_strings_is_refused() {
     assert_eq!(ds.len(), 1, "{ds:#?}");
     assert!(ds[0].message.contains("`+` is not defined"), "{ds:#?}");
 }
+
+/// An emit that gives no fields to an effect that has some is told so, once.
+#[test]
+fn an_emit_without_the_fields_of_its_effect_is_refused_once() {
+    let src = "machine M { phases { A } initial A; input Go;
+        effect Started { n: u64, m: u64 }
+        transition go on Go from A -> same { emit Started; } }";
+    let ds = run(src).1;
+    assert_eq!(ds.len(), 1, "{ds:#?}");
+    assert_eq!(ds[0].code, Code::MissingField);
+    assert_eq!(
+        ds[0].message,
+        "effect `Started` has fields, but none are given"
+    );
+}
+
+/// `unwrap_or`'s default is checked against the option's element type, and a literal
+/// default takes that type.
+#[test]
+fn an_unwrap_or_default_has_the_options_element_type() {
+    let src = |default: &str| {
+        format!(
+            "machine M {{ phases {{ A }} initial A;
+            state {{ o: Option<i64> = none, x: i64 = 0 }} input Go;
+            transition go on Go from A -> same {{ update {{ self.x = self.o.unwrap_or({default}); }} }} }}"
+        )
+    };
+    assert_eq!(codes(&src("\"none\"")), vec![Code::TypeMismatch]);
+    assert_eq!(codes(&src("true")), vec![Code::TypeMismatch]);
+    assert!(codes(&src("-1")).is_empty());
+    assert!(codes(&src("self.x")).is_empty());
+}
+
+/// A file without a machine is a warning (W0404), not an error: generation goes on and
+/// produces nothing for it.
+#[test]
+fn a_file_without_a_machine_is_only_warned_about() {
+    let (spec, ds) = run("// nothing here yet\n");
+    assert_eq!(ds.len(), 1, "{ds:#?}");
+    assert_eq!(
+        (ds[0].code, ds[0].severity()),
+        (Code::NoMachine, crate::Severity::Warning)
+    );
+    assert_eq!(spec.expect("a spec, with no machines").machines.len(), 0);
+}
