@@ -1776,3 +1776,13 @@ fn a_file_without_a_machine_is_only_warned_about() {
     );
     assert_eq!(spec.expect("a spec, with no machines").machines.len(), 0);
 }
+
+/// A statement method on a scalar field (a string too) is answered with an assignment.
+#[test]
+fn a_statement_method_on_a_string_field_suggests_assigning_it() {
+    let src = "machine M { phases { A } initial A; state { s: string = \"\" } input Go;
+        transition go on Go from A -> same { update { self.s.zap(); } } }";
+    let ds = run(src).1;
+    assert_eq!(ds.len(), 1, "{ds:#?}");
+    assert_eq!(ds[0].help, ["assign it instead: `self.s = ...;`"]);
+}
