@@ -28,6 +28,12 @@ fn diags_with(src: &str, code: Code) -> Vec<Diagnostic> {
     run(src).1.into_iter().filter(|d| d.code == code).collect()
 }
 
+/// The one diagnostic in `ds`; fails, showing them all, if there is not exactly one.
+fn only(ds: Vec<Diagnostic>) -> Diagnostic {
+    assert_eq!(ds.len(), 1, "{ds:#?}");
+    ds.into_iter().next().expect("one diagnostic")
+}
+
 /// A machine with one input `Go { n: u64, b: Bytes }` and the given extra items.
 fn machine(items: &str) -> String {
     format!(
@@ -135,11 +141,10 @@ fn guardless_candidate_shadows_later_ones_per_phase() {
         transition second on Go from [B, C] -> A { guard g: true; }
         transition third on Go from C -> A {}
     }";
-    let ds = diags_with(src, Code::UnreachableCandidate);
-    assert_eq!(ds.len(), 1, "{ds:#?}");
-    assert!(ds[0].message.contains("`second`") && ds[0].message.contains("`B`"));
-    assert!(!ds[0].message.contains("`C`"));
-    assert_eq!(ds[0].secondary.len(), 1);
+    let d = only(diags_with(src, Code::UnreachableCandidate));
+    assert!(d.message.contains("`second`") && d.message.contains("`B`"));
+    assert!(!d.message.contains("`C`"));
+    assert_eq!(d.secondary.len(), 1);
 }
 
 #[test]
@@ -376,9 +381,8 @@ fn one_mistake_is_reported_once() {
             update { self.x += 1; }
         }
     }";
-    let ds = run(src).1;
-    assert_eq!(ds.len(), 1, "{ds:#?}");
-    assert_eq!(ds[0].code, Code::UndefinedName);
+    let d = only(run(src).1);
+    assert_eq!(d.code, Code::UndefinedName);
 }
 
 #[test]
@@ -1333,12 +1337,11 @@ fn a_broken_if_condition_does_not_cascade_into_its_else_branch() {
 /// compile; the checker refuses it.
 #[test]
 fn a_state_field_named_like_a_rust_keyword_is_refused() {
-    let ds = diags_with(
+    let d = only(diags_with(
         "machine M { phases { A } initial A; state { match: u64 = 0 } }",
         Code::ReservedName,
-    );
-    assert_eq!(ds.len(), 1, "{ds:#?}");
-    assert!(ds[0].message.contains("`match` is a Rust keyword"));
+    ));
+    assert!(d.message.contains("`match` is a Rust keyword"));
 }
 
 /// A repeated `terminal` item is underlined at its keyword, exactly.
@@ -1364,12 +1367,11 @@ fn an_input_field_named_like_a_declared_type_is_refused() {
         input Go { Size: u64 }
         transition go on Go from A -> same { update { self.n = Size; } }
     }";
-    let ds = diags_with(src, Code::ReservedName);
-    assert_eq!(ds.len(), 1, "{ds:#?}");
+    let d = only(diags_with(src, Code::ReservedName));
     assert!(
-        ds[0].message.contains("name of a declared type"),
+        d.message.contains("name of a declared type"),
         "{}",
-        ds[0].message
+        d.message
     );
     assert_eq!(codes(src), vec![Code::ReservedName]);
 }
@@ -1399,9 +1401,8 @@ fn generated_enum_constants_cannot_name_phases_variants_inputs_or_effects() {
 #[test]
 fn a_machine_whose_module_name_is_a_keyword_is_refused() {
     let src = "machine Mod { phases { A } initial A; }";
-    let ds = diags_with(src, Code::ReservedName);
-    assert_eq!(ds.len(), 1, "{ds:#?}");
-    assert!(ds[0].message.contains("module `mod`"), "{}", ds[0].message);
+    let d = only(diags_with(src, Code::ReservedName));
+    assert!(d.message.contains("module `mod`"), "{}", d.message);
     assert!(codes("machine Modal { phases { A } initial A; }").is_empty());
 }
 
@@ -1410,15 +1411,13 @@ fn a_machine_whose_module_name_is_a_keyword_is_refused() {
 #[test]
 fn machines_colliding_as_modules_are_named_in_the_message() {
     let twice = "machine Job { phases { A } initial A; } machine Job { phases { A } initial A; }";
-    let ds = diags_with(twice, Code::DuplicateName);
-    assert_eq!(ds.len(), 1, "{ds:#?}");
-    assert_eq!(ds[0].message, "the machine `Job` is declared twice");
+    let d = only(diags_with(twice, Code::DuplicateName));
+    assert_eq!(d.message, "the machine `Job` is declared twice");
     let camel = "machine JobQueue { phases { A } initial A; }
         machine Job_Queue { phases { A } initial A; }";
-    let ds = diags_with(camel, Code::DuplicateName);
-    assert_eq!(ds.len(), 1, "{ds:#?}");
+    let d = only(diags_with(camel, Code::DuplicateName));
     assert_eq!(
-        ds[0].message,
+        d.message,
         "machines `JobQueue` and `Job_Queue` would both become the Rust module `job_queue`"
     );
 }
@@ -1485,9 +1484,8 @@ fn a_suggestion_for_an_unknown_enum_or_struct_names_one_of_that_kind() {
 #[test]
 fn a_rust_string_type_is_told_the_text_type() {
     let src = "machine M { phases { A } initial A; state { s: String = \"\" } }";
-    let ds = diags_with(src, Code::UndefinedName);
-    assert_eq!(ds.len(), 1, "{ds:#?}");
-    assert_eq!(ds[0].help, ["the text type is `string`"]);
+    let d = only(diags_with(src, Code::UndefinedName));
+    assert_eq!(d.help, ["the text type is `string`"]);
 }
 
 /// An emit of an unknown effect (a typo, reported) keeps W0403 quiet: the typo may have
@@ -1523,9 +1521,8 @@ fn every_source_phase_of_a_transition_leads_to_its_target() {
         input Go;
         transition go on Go from [A, B] -> C {}
     }";
-    let ds = diags_with(src, Code::UnreachablePhase);
-    assert_eq!(ds.len(), 1, "{ds:#?}");
-    assert!(ds[0].message.starts_with("phase `A`"), "{}", ds[0].message);
+    let d = only(diags_with(src, Code::UnreachablePhase));
+    assert!(d.message.starts_with("phase `A`"), "{}", d.message);
 }
 
 /// Invariants share one namespace, and variants one per enum.
@@ -1535,12 +1532,8 @@ fn duplicate_invariants_and_variants_are_reported() {
         invariant i: true; invariant i: true; }";
     assert_eq!(codes(src), vec![Code::DuplicateName]);
     let src = "machine M { enum E { X, Y, X } phases { A } initial A; }";
-    let ds = diags_with(src, Code::DuplicateName);
-    assert_eq!(ds.len(), 1, "{ds:#?}");
-    assert_eq!(
-        ds[0].message,
-        "the variant `X` is declared twice in enum `E`"
-    );
+    let d = only(diags_with(src, Code::DuplicateName));
+    assert_eq!(d.message, "the variant `X` is declared twice in enum `E`");
 }
 
 /// `<` and friends order numbers and strings; booleans have no order.
@@ -1557,18 +1550,19 @@ fn booleans_are_not_ordered() {
 fn a_struct_literal_missing_one_field_is_refused() {
     let src = "machine M { struct P { x: u64, y: u64 } phases { A } initial A;
         invariant i: P { x: 1 } == P { x: 1, y: 2 }; }";
-    let ds = run(src).1;
-    assert_eq!(ds.len(), 1, "{ds:#?}");
-    assert_eq!(ds[0].code, Code::MissingField);
-    assert_eq!(ds[0].message, "missing field `y` in struct `P`");
+    let d = only(run(src).1);
+    assert_eq!(d.code, Code::MissingField);
+    assert_eq!(d.message, "missing field `y` in struct `P`");
 }
 
 /// A `let` may not shadow an input field: both are locals of the generated function.
 #[test]
 fn a_let_shadowing_an_input_field_is_refused() {
-    let ds = diags_with(&looping("let n = 1; self.total = n;"), Code::DuplicateName);
-    assert_eq!(ds.len(), 1, "{ds:#?}");
-    assert_eq!(ds[0].message, "`n` shadows an input field");
+    let d = only(diags_with(
+        &looping("let n = 1; self.total = n;"),
+        Code::DuplicateName,
+    ));
+    assert_eq!(d.message, "`n` shadows an input field");
 }
 
 /// `+=` and `-=` need a number: `-=` on a string is refused like `+=`.
@@ -1587,12 +1581,11 @@ fn compound_assignments_need_a_numeric_field() {
 /// A `break` after a loop has ended is outside any loop.
 #[test]
 fn a_break_after_a_loop_is_outside_it() {
-    let ds = diags_with(
+    let d = only(diags_with(
         &looping("for x in self.xs { if x > 1 { break; } } if self.total > 0 { break; }"),
         Code::MisplacedBreak,
-    );
-    assert_eq!(ds.len(), 1, "{ds:#?}");
-    assert_eq!(ds[0].message, "`break` outside a `for` loop");
+    ));
+    assert_eq!(d.message, "`break` outside a `for` loop");
 }
 
 /// At one place, errors come before warnings, whatever order they were found in.
@@ -1630,35 +1623,32 @@ fn did_you_mean_breaks_ties_alphabetically() {
 /// Rust keywords are reserved everywhere, invariant names included (E0103).
 #[test]
 fn an_invariant_named_like_a_rust_keyword_is_refused() {
-    let ds = diags_with(
+    let d = only(diags_with(
         "machine M { phases { A } initial A; invariant fn: true; }",
         Code::ReservedName,
-    );
-    assert_eq!(ds.len(), 1, "{ds:#?}");
-    assert!(ds[0].message.contains("`fn` is a Rust keyword"), "{ds:#?}");
+    ));
+    assert!(d.message.contains("`fn` is a Rust keyword"), "{d:#?}");
 }
 
 /// A machine has at most one `initial` item; a second one is reported, not ignored.
 #[test]
 fn a_second_initial_item_is_reported() {
-    let ds = diags_with(
+    let d = only(diags_with(
         "machine M { phases { A, B } initial A; initial B; }",
         Code::MissingOrRepeatedItem,
-    );
-    assert_eq!(ds.len(), 1, "{ds:#?}");
-    assert_eq!(ds[0].message, "a machine has at most one `initial` item");
+    ));
+    assert_eq!(d.message, "a machine has at most one `initial` item");
 }
 
 /// A built-in type name such as `Seq` cannot be redeclared by a `type` item.
 #[test]
 fn a_builtin_type_name_cannot_be_redeclared() {
-    let ds = diags_with(
+    let d = only(diags_with(
         "machine M { type Seq = u64; phases { A } initial A; }",
         Code::DuplicateName,
-    );
-    assert_eq!(ds.len(), 1, "{ds:#?}");
+    ));
     assert_eq!(
-        ds[0].message,
+        d.message,
         "`Seq` is a built-in type and cannot be redeclared"
     );
 }
@@ -1667,69 +1657,59 @@ fn a_builtin_type_name_cannot_be_redeclared() {
 /// expression is refused, not evaluated.
 #[test]
 fn a_default_under_some_must_be_a_literal_too() {
-    let ds = diags_with(
+    only(diags_with(
         "machine M { phases { A } initial A; state { o: Option<u64> = some(1 + 2) } }",
         Code::NonLiteralDefault,
-    );
-    assert_eq!(ds.len(), 1, "{ds:#?}");
+    ));
 }
 
 /// `-` negates `i64` values only; negating a `u64` field is E0205.
 #[test]
 fn negating_a_u64_is_refused() {
-    let ds = diags_with(
+    let d = only(diags_with(
         "machine M { phases { A } initial A; state { n: u64 = 0, m: i64 = 0 }
          invariant neg: -self.n == 0; }",
         Code::BadOperation,
-    );
-    assert_eq!(ds.len(), 1, "{ds:#?}");
+    ));
     assert!(
-        ds[0]
-            .message
-            .contains("cannot negate a value of type `u64`"),
-        "{ds:#?}"
+        d.message.contains("cannot negate a value of type `u64`"),
+        "{d:#?}"
     );
 }
 
 /// An unknown field's did-you-mean never suggests a field the literal already gives.
 #[test]
 fn an_unknown_field_is_not_matched_to_a_field_already_given() {
-    let ds = diags_with(
+    let d = only(diags_with(
         "machine M { phases { A } initial A; effect E { left: u64, right: u64 } input Go;
          transition t on Go from A -> same { update { emit E { left: 1, lef: 2 }; } } }",
         Code::UnknownField,
-    );
-    assert_eq!(ds.len(), 1, "{ds:#?}");
-    assert!(
-        !format!("{:?}", ds[0]).contains("did you mean `left`"),
-        "{ds:#?}"
-    );
+    ));
+    assert!(!format!("{d:?}").contains("did you mean `left`"), "{d:#?}");
 }
 
 /// A bare `phase` in an expression is pointed at `self.phase`.
 #[test]
 fn a_bare_phase_suggests_self_phase() {
-    let ds = diags_with(
+    let d = only(diags_with(
         "machine M { phases { A } initial A; invariant i: phase == Phase::A; }",
         Code::UndefinedName,
-    );
-    assert_eq!(ds.len(), 1, "{ds:#?}");
+    ));
     assert!(
-        format!("{:?}", ds[0]).contains("did you mean `self.phase`?"),
-        "{ds:#?}"
+        format!("{:?}", d).contains("did you mean `self.phase`?"),
+        "{d:#?}"
     );
 }
 
 /// `+` and `-` are defined on numbers only; adding two strings is E0205.
 #[test]
 fn adding_strings_is_refused() {
-    let ds = diags_with(
+    let d = only(diags_with(
         "machine M { phases { A } initial A; state { s: string = \"\" }
          invariant i: self.s + self.s == \"ab\"; }",
         Code::BadOperation,
-    );
-    assert_eq!(ds.len(), 1, "{ds:#?}");
-    assert!(ds[0].message.contains("`+` is not defined"), "{ds:#?}");
+    ));
+    assert!(d.message.contains("`+` is not defined"), "{d:#?}");
 }
 
 /// An emit that gives no fields to an effect that has some is told so, once.
@@ -1738,13 +1718,9 @@ fn an_emit_without_the_fields_of_its_effect_is_refused_once() {
     let src = "machine M { phases { A } initial A; input Go;
         effect Started { n: u64, m: u64 }
         transition go on Go from A -> same { emit Started; } }";
-    let ds = run(src).1;
-    assert_eq!(ds.len(), 1, "{ds:#?}");
-    assert_eq!(ds[0].code, Code::MissingField);
-    assert_eq!(
-        ds[0].message,
-        "effect `Started` has fields, but none are given"
-    );
+    let d = only(run(src).1);
+    assert_eq!(d.code, Code::MissingField);
+    assert_eq!(d.message, "effect `Started` has fields, but none are given");
 }
 
 /// `unwrap_or`'s default is checked against the option's element type, and a literal
@@ -1782,7 +1758,6 @@ fn a_file_without_a_machine_is_only_warned_about() {
 fn a_statement_method_on_a_string_field_suggests_assigning_it() {
     let src = "machine M { phases { A } initial A; state { s: string = \"\" } input Go;
         transition go on Go from A -> same { update { self.s.zap(); } } }";
-    let ds = run(src).1;
-    assert_eq!(ds.len(), 1, "{ds:#?}");
-    assert_eq!(ds[0].help, ["assign it instead: `self.s = ...;`"]);
+    let d = only(run(src).1);
+    assert_eq!(d.help, ["assign it instead: `self.s = ...;`"]);
 }
