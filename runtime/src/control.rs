@@ -27,7 +27,7 @@ impl Registry {
             Err(rejection) => return Err(kernel_io::phase_error(id, &rejection)),
         };
         drop(gate);
-        step.finish().await;
+        step.finish(id).await;
         Ok(step)
     }
 
@@ -74,7 +74,7 @@ impl Registry {
         {
             Ok(mut step) => {
                 drop(gate);
-                step.finish().await;
+                step.finish(id).await;
                 Ok(step.dispatched)
             }
             Err(rejection) if kernel_io::is_spec_bug(&rejection) => {
@@ -140,7 +140,7 @@ impl Registry {
         session.terminate_waiters(TerminationReason::Unregistered);
         self.remove(id, session);
         drop(gate);
-        step.finish().await;
+        step.finish(id).await;
         Ok(step.report)
     }
 }

@@ -11,14 +11,14 @@ use crate::input::RuntimeInput;
 use crate::kernel_io;
 use crate::kernel_io::runtime_phase;
 use crate::runtime_loop::run_loop;
-use crate::session::{Attachment, ControlReport, LiveHandles, Session, Shared, StepContext};
+use crate::session::{
+    AfterGate, Attachment, ControlReport, LiveHandles, Session, Shared, StepContext,
+};
 use crate::store::{InMemoryStore, RuntimeStore};
 use crate::types::{AbandonReason, InputId, InputPhase, RunId, RuntimePhase, SessionId};
 use foldhash::HashMap;
-use futures_util::FutureExt;
 use serde::{Deserialize, Serialize};
 use std::num::NonZeroU64;
-use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 use std::task::Poll;
@@ -547,14 +547,15 @@ impl Drop for Registry {
     }
 }
 
-/// Runs the stop hook of an attachment that `close` detached. Consumer code, each on its
-/// own: one that panics (in `stop` itself or in the future it returns) is logged and keeps
-/// neither the other hooks from running nor the shutdown from finishing.
+/// Runs the stop hook of an attachment that `close` detached, then drops it. Consumer code,
+/// each on its own: one that panics (in `stop` itself, in the future it returns, or in the
+/// executor's `Drop`) is logged and keeps neither the other hooks from running nor the
+/// shutdown from finishing.
 async fn stop_isolated(session: SessionId, attachment: Attachment, reason: StopReason) {
-    let stop = AssertUnwindSafe(async { attachment.executor.stop(reason).await }).catch_unwind();
-    if stop.await.is_err() {
-        tracing::error!(%session, "an executor's stop hook panicked during shutdown");
-    }
+    AfterGate::StopExecutor(attachment.executor.clone(), reason)
+        .run(&session)
+        .await;
+    AfterGate::Release(attachment).run(&session).await;
 }
 
 /// Runs many agent sessions. Every method takes `&self`; to share it, clone it (a clone

@@ -336,7 +336,7 @@ async fn finish_run(
         return ended.into();
     }
     if let Some(mut step) = ended {
-        step.finish().await;
+        step.finish(&session.id).await;
     }
     AfterRun::Exit
 }

@@ -17,7 +17,9 @@ use crate::ledger::Ledger;
 use crate::store::{RunReceipt, RuntimeStore, StoreError, StoreWrite, StoredInput, TerminalRow};
 use crate::store_write::write_batch;
 use crate::types::{AbandonReason, InputId, InputPhase, RunId, RuntimePhase, SessionId};
+use futures_util::FutureExt;
 use std::collections::VecDeque;
+use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use tokio::sync::mpsc;
@@ -76,12 +78,39 @@ pub(crate) enum AfterGate {
 }
 
 impl AfterGate {
-    pub async fn run(self) {
+    /// Runs consumer code (a hook, a handle, an executor's `Drop`). A panic there is logged
+    /// and goes no further: the operation that asked for it has already taken effect, so its
+    /// caller gets its result, and the actions after this one still run.
+    pub async fn run(self, session: &SessionId) {
+        let what = self.what();
+        let outcome = match self {
+            AfterGate::StopExecutor(executor, reason) => {
+                AssertUnwindSafe(async { executor.stop(reason).await })
+                    .catch_unwind()
+                    .await
+            }
+            AfterGate::BoundaryCancel(handle, run) => {
+                panic::catch_unwind(AssertUnwindSafe(|| handle.cancel_after_boundary(run)))
+            }
+            AfterGate::Interrupt(handle, run) => {
+                panic::catch_unwind(AssertUnwindSafe(|| handle.interrupt(run)))
+            }
+            AfterGate::Release(attachment) => {
+                panic::catch_unwind(AssertUnwindSafe(|| drop(attachment)))
+            }
+        };
+        if outcome.is_err() {
+            tracing::error!(%session, "{what} panicked; the operation took effect regardless");
+        }
+    }
+
+    /// The consumer code this action calls, for the log line when it panics.
+    fn what(&self) -> &'static str {
         match self {
-            AfterGate::StopExecutor(executor, reason) => executor.stop(reason).await,
-            AfterGate::BoundaryCancel(handle, run) => handle.cancel_after_boundary(run),
-            AfterGate::Interrupt(handle, run) => handle.interrupt(run),
-            AfterGate::Release(attachment) => drop(attachment),
+            AfterGate::StopExecutor(..) => "the executor's stop hook",
+            AfterGate::BoundaryCancel(..) => "the executor's boundary-cancel handle",
+            AfterGate::Interrupt(..) => "the executor's interrupt handle",
+            AfterGate::Release(..) => "dropping a detached executor",
         }
     }
 }
@@ -126,9 +155,9 @@ pub(crate) struct Step {
 
 impl Step {
     /// Runs what had to wait for the gate to be released.
-    pub async fn finish(&mut self) {
+    pub async fn finish(&mut self, session: &SessionId) {
         for action in self.after_gate.drain(..) {
-            action.run().await;
+            action.run(session).await;
         }
     }
 }

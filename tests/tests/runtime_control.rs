@@ -928,3 +928,167 @@ async fn a_destroyed_session_stays_registered() {
     assert_eq!(runtime.sessions(), vec![s.clone()]);
     assert!(!runtime.has_executor(&s));
 }
+
+// ---- Consumer code that panics -------------------------------------------------------------
+
+/// Succeeds at once; its stop hook counts its calls and panics.
+#[derive(Default)]
+struct PanickingStop {
+    stops: std::sync::atomic::AtomicUsize,
+}
+
+#[async_trait]
+impl Executor for PanickingStop {
+    async fn apply(&self, _run: RunPrimitive) -> Result<RunOutput, ExecutorError> {
+        Ok(RunOutput::default())
+    }
+    async fn stop(&self, _reason: StopReason) {
+        self.stops.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        panic!("a stop hook that panics");
+    }
+}
+
+/// The hook runs after the operation took effect (kernel, store, waiters): its panic is
+/// logged, and the caller gets the operation's result rather than the panic.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stop_hook_that_panics_does_not_fail_the_operation_that_called_it() {
+    let runtime = Arc::new(SessionRuntime::new());
+    for (name, op) in ["stop", "destroy", "unregister"].into_iter().enumerate() {
+        let s = sid(&format!("s{name}"));
+        let exec = Arc::new(PanickingStop::default());
+        runtime.ensure_executor(&s, exec.clone()).await.unwrap();
+        let (r, s2) = (runtime.clone(), s.clone());
+        let call = tokio::spawn(async move {
+            match op {
+                "stop" => r.stop(&s2).await,
+                "destroy" => r.destroy(&s2).await,
+                _ => r.unregister_session(&s2).await,
+            }
+        });
+        let result = within(call).await;
+        assert!(matches!(result, Ok(Ok(_))), "{op}: {result:?}");
+        assert_eq!(exec.stops.load(std::sync::atomic::Ordering::SeqCst), 1);
+        match op {
+            "stop" => assert_eq!(phase(&runtime, &s).await, RuntimePhase::Stopped),
+            "destroy" => assert_eq!(
+                runtime.runtime_state(&s).await.unwrap_err(),
+                RuntimeError::Destroyed(s.clone())
+            ),
+            _ => assert!(!runtime.contains_session(&s)),
+        }
+    }
+}
+
+/// Concurrent unregisters share one result even when the stop hook panics: the second
+/// caller neither runs the unregister again nor sees `UnknownSession`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_unregisters_share_one_result_when_the_stop_hook_panics() {
+    let store = PausableStore::new();
+    let runtime = Arc::new(SessionRuntime::with_store(store.clone()));
+    let s = sid("s");
+    let exec = Arc::new(PanickingStop::default());
+    runtime.ensure_executor(&s, exec.clone()).await.unwrap();
+    let unregister = || {
+        let (r, s) = (runtime.clone(), s.clone());
+        tokio::spawn(async move { r.unregister_session(&s).await })
+    };
+    store.pause();
+    let first = unregister();
+    eventually("the unregister's write waits", || async {
+        store.waiting() == 1
+    })
+    .await;
+    let second = unregister();
+    settle().await;
+    store.resume();
+    let first = within(first)
+        .await
+        .expect("the first caller does not panic");
+    let second = within(second)
+        .await
+        .expect("the second caller does not panic");
+    assert_eq!(first, second);
+    assert!(first.is_ok(), "{first:?}");
+    assert_eq!(exec.stops.load(std::sync::atomic::Ordering::SeqCst), 1);
+    assert!(!runtime.contains_session(&s));
+}
+
+/// Live handles whose calls panic; the runs themselves are the scripted executor's.
+struct PanickingHandles(ScriptedExecutor);
+
+impl BoundaryCancel for PanickingHandles {
+    fn cancel_after_boundary(&self, _run: RunId) {
+        panic!("a boundary-cancel handle that panics");
+    }
+}
+
+impl Interrupt for PanickingHandles {
+    fn interrupt(&self, _run: RunId) {
+        panic!("an interrupt handle that panics");
+    }
+}
+
+#[async_trait]
+impl Executor for PanickingHandles {
+    async fn apply(&self, run: RunPrimitive) -> Result<RunOutput, ExecutorError> {
+        self.0.apply(run).await
+    }
+    fn boundary_cancel(&self) -> Option<Arc<dyn BoundaryCancel>> {
+        Some(Arc::new(PanickingHandles(self.0.clone())))
+    }
+    fn interrupt(&self) -> Option<Arc<dyn Interrupt>> {
+        Some(Arc::new(PanickingHandles(self.0.clone())))
+    }
+}
+
+/// A handle that panics leaves the dispatch recorded and the caller answered: the run goes
+/// on (the handle did nothing) and completes when released.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_live_handle_that_panics_does_not_fail_the_cancel_or_interrupt() {
+    let runtime = Arc::new(SessionRuntime::new());
+    let s = sid("s");
+    let inner = ScriptedExecutor::with_responder(|_| Step::blocked(Step::Echo));
+    runtime
+        .ensure_executor(&s, Arc::new(PanickingHandles(inner.clone())))
+        .await
+        .unwrap();
+    let a = accept(&runtime, &s, prompt("a")).await;
+    inner.wait_for_blocked(1).await;
+    let run = current_run(&runtime, &s).await;
+    let (r, s2) = (runtime.clone(), s.clone());
+    let interrupted = within(tokio::spawn(async move { r.interrupt(&s2, run).await })).await;
+    assert_eq!(interrupted.expect("no panic"), Ok(true));
+    let (r, s2) = (runtime.clone(), s.clone());
+    let cancelled = within(tokio::spawn(
+        async move { r.cancel_after_boundary(&s2).await },
+    ))
+    .await;
+    assert_eq!(cancelled.expect("no panic"), Ok(true));
+    inner.release_all();
+    assert!(is_completed(&outcome(a).await));
+}
+
+/// A cancel reaches the run it names only: after the session is unregistered and
+/// registered again, its run ids start at 1 again, and the same scripted executor does
+/// not end the new run 1 for the old one's cancel.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_scripted_executor_forgets_a_cancel_once_its_run_ends() {
+    let (runtime, s, exec) = attached("s").await;
+    exec.push(Step::blocked(Step::Echo));
+    let a = accept(&runtime, &s, prompt("a")).await;
+    exec.wait_for_blocked(1).await;
+    assert_eq!(current_run(&runtime, &s).await, RunId(1));
+    assert!(runtime.cancel_after_boundary(&s).await.unwrap());
+    assert_eq!(outcome(a).await, CompletionOutcome::Cancelled);
+    runtime.unregister_session(&s).await.unwrap();
+    runtime
+        .ensure_executor(&s, Arc::new(exec.clone()))
+        .await
+        .unwrap();
+    exec.push(Step::blocked(Step::Echo));
+    let b = accept(&runtime, &s, prompt("b")).await;
+    exec.wait_for_blocked(1).await;
+    assert_eq!(current_run(&runtime, &s).await, RunId(1));
+    exec.release(1);
+    assert!(is_completed(&outcome(b).await));
+}

@@ -70,6 +70,12 @@ struct Shared {
 }
 
 /// Scriptable executor with call recording and live cancel/interrupt handles.
+///
+/// Like any [`Executor`], one instance serves one session. Clones share everything (the
+/// script, the records, the stop and cancel state), so attaching clones of one instance to
+/// two sessions would let a stop or a cancel of one reach the other's runs: give each
+/// session its own. Re-attaching the same instance to one session (after a stop, or after
+/// the session was unregistered and registered again) is fine.
 #[derive(Clone)]
 pub struct ScriptedExecutor {
     shared: Arc<Shared>,
@@ -313,6 +319,19 @@ impl ScriptedExecutor {
         result
     }
 
+    /// Waits at each block point of `step`, then does what it ends with.
+    async fn perform(
+        &self,
+        mut step: &Step,
+        run: &RunPrimitive,
+    ) -> Result<RunOutput, ExecutorError> {
+        while let Step::Block(inner) = step {
+            self.park(run.run).await?;
+            step = inner;
+        }
+        self.act(step, run)
+    }
+
     fn act(&self, step: &Step, run: &RunPrimitive) -> Result<RunOutput, ExecutorError> {
         match step {
             Step::Echo => Ok(RunOutput::text(echo_text(run))),
@@ -342,12 +361,13 @@ impl Executor for ScriptedExecutor {
         // The responder runs outside the lock so it may inspect this executor.
         let step = step.unwrap_or_else(|| (self.shared.responder)(&run));
         self.shared.changed.notify_waiters();
-        let mut step = &step;
-        while let Step::Block(inner) = step {
-            self.park(run.run).await?;
-            step = inner;
-        }
-        self.act(step, &run)
+        let result = self.perform(&step, &run).await;
+        // A cancel counts for the run it names only: run ids start again at 1 when the
+        // session is registered anew, and a remembered cancel would end that run at once.
+        self.state()
+            .cancelled_runs
+            .retain(|cancelled| *cancelled > run.run);
+        result
     }
 
     async fn stop(&self, reason: StopReason) {
