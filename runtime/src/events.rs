@@ -18,6 +18,10 @@ use tokio::sync::broadcast;
 /// Events kept for slow subscribers before they start lagging.
 pub const DEFAULT_EVENT_CAPACITY: usize = 1024;
 
+/// The most events the stream keeps: its buffer is allocated whole when the runtime is
+/// built, so an unbounded capacity would fail there (or exhaust memory) instead.
+pub const MAX_EVENT_CAPACITY: usize = 1 << 16;
+
 /// One observation about one session.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RuntimeEvent {
@@ -128,9 +132,10 @@ impl Default for EventBus {
 }
 
 impl EventBus {
-    /// A bus retaining up to `capacity` events per lagging subscriber (at least 1).
+    /// A bus retaining up to `capacity` events per lagging subscriber, clamped to
+    /// `1..=MAX_EVENT_CAPACITY`.
     pub fn new(capacity: usize) -> Self {
-        let (sender, _) = broadcast::channel(capacity.max(1));
+        let (sender, _) = broadcast::channel(capacity.clamp(1, MAX_EVENT_CAPACITY));
         Self {
             sender,
             subscribed: Arc::new(AtomicBool::new(false)),
@@ -180,6 +185,20 @@ mod tests {
             kind: InputKind::Prompt,
             lane: HandlingMode::Queue,
         }
+    }
+
+    /// A capacity past the maximum builds (tokio's channel would panic on it, or allocate
+    /// it whole) and keeps exactly the maximum.
+    #[test]
+    fn the_capacity_is_clamped_to_the_maximum() {
+        let bus = EventBus::new(usize::MAX);
+        let mut lagging = bus.subscribe();
+        for i in 0..MAX_EVENT_CAPACITY + 3 {
+            bus.publish(&"s".into(), accepted(&i.to_string()));
+        }
+        assert!(matches!(lagging.try_recv(), Err(TryRecvError::Lagged(3))));
+        let first = lagging.try_recv().unwrap();
+        assert_eq!(first.kind, accepted("3"));
     }
 
     #[tokio::test]

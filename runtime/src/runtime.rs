@@ -12,7 +12,7 @@ use crate::kernel_io;
 use crate::kernel_io::runtime_phase;
 use crate::runtime_loop::run_loop;
 use crate::session::{
-    AfterGate, Attachment, ControlReport, LiveHandles, Session, Shared, StepContext,
+    AfterGate, Attachment, ControlReport, LiveHandles, Session, Shared, StepContext, release,
 };
 use crate::store::{InMemoryStore, RuntimeStore};
 use crate::types::{AbandonReason, InputId, InputPhase, RunId, RuntimePhase, SessionId};
@@ -36,7 +36,9 @@ pub struct RuntimeOptions {
     /// session's memory.
     pub remembered_inputs: NonZeroU64,
     /// How many events the stream keeps for a subscriber that falls behind, before it
-    /// skips the oldest (`RecvError::Lagged`).
+    /// skips the oldest (`RecvError::Lagged`); clamped to `1..=`
+    /// [`MAX_EVENT_CAPACITY`](crate::events::MAX_EVENT_CAPACITY), as the buffer is
+    /// allocated whole when the runtime is built.
     pub event_capacity: usize,
 }
 
@@ -51,7 +53,7 @@ impl RuntimeOptions {
         self
     }
 
-    /// These options with `event_capacity` set to `n` (at least 1).
+    /// These options with `event_capacity` set to `n` (clamped when the runtime is built).
     #[must_use]
     pub const fn with_event_capacity(mut self, n: usize) -> RuntimeOptions {
         self.event_capacity = n;
@@ -309,8 +311,16 @@ impl Registry {
             Ok(step) => step,
             Err(rejection) => return Err(kernel_io::phase_error(&id, &rejection)),
         };
+        // The kernel already counts a loop attached. If that loop's task is gone with the
+        // tokio runtime it ran on, the queued inputs would wait for ever: the offered
+        // executor takes its place.
+        let mut lost = None;
         if !step.spawn_loop {
-            return Ok(false);
+            if !session.lost_idle_loop() {
+                return Ok(false);
+            }
+            tracing::warn!(session = %id, "the session's runtime loop is gone (its tokio runtime was dropped); a new loop takes its place");
+            lost = session.detach();
         }
         let (epoch, wake) = session.attach(executor.clone(), handles)?;
         tokio::spawn(run_loop(
@@ -321,6 +331,9 @@ impl Registry {
             wake,
         ));
         drop(gate);
+        if let Some(lost) = lost {
+            release(&id, lost);
+        }
         Ok(true)
     }
 
@@ -536,12 +549,16 @@ impl Drop for Registry {
     /// `Dropped` now, every loop is detached (it exits when it next parks, after its
     /// executor call, or at the next attempt to settle a write of unknown outcome), and
     /// each attached executor's stop hook runs on a task of its own (when dropped inside a
-    /// tokio runtime; outside one it is not called).
+    /// tokio runtime; outside one it is not called). A panic in the hook or in an
+    /// executor's `Drop` is logged, never passed on to the code dropping the runtime.
     fn drop(&mut self) {
         let runtime = tokio::runtime::Handle::try_current().ok();
         for (session, attachment) in self.close(TerminationReason::Dropped) {
-            if let Some(runtime) = &runtime {
-                runtime.spawn(stop_isolated(session, attachment, StopReason::Dropped));
+            match &runtime {
+                Some(runtime) => {
+                    runtime.spawn(stop_isolated(session, attachment, StopReason::Dropped));
+                }
+                None => release(&session, attachment),
             }
         }
     }
@@ -555,7 +572,7 @@ async fn stop_isolated(session: SessionId, attachment: Attachment, reason: StopR
     AfterGate::StopExecutor(attachment.executor.clone(), reason)
         .run(&session)
         .await;
-    AfterGate::Release(attachment).run(&session).await;
+    release(&session, attachment);
 }
 
 /// Runs many agent sessions. Every method takes `&self`; to share it, clone it (a clone
@@ -583,7 +600,9 @@ pub struct WeakSessionRuntime {
 }
 
 impl WeakSessionRuntime {
-    /// The runtime, unless every [`SessionRuntime`] handle to it has been dropped.
+    /// The runtime, unless it has been dropped: every [`SessionRuntime`] handle to it is
+    /// gone and so is every operation still running on a task of its own (one whose caller
+    /// stopped waiting keeps the runtime alive until it finishes).
     pub fn upgrade(&self) -> Option<SessionRuntime> {
         self.inner.upgrade().map(|inner| SessionRuntime { inner })
     }
@@ -716,7 +735,8 @@ impl SessionRuntime {
     /// Attaches `executor` to the session (registering it first if needed) and spawns its
     /// runtime loop; queued inputs start draining at once. With a loop already attached the
     /// offered executor is dropped: concurrent attaches spawn one loop. Returns whether
-    /// this call attached. A stopped session is revived this way.
+    /// this call attached. A stopped session is revived this way. The loop is a task on the
+    /// tokio runtime this is called from; keep that runtime alive as long as this one.
     pub async fn ensure_executor(
         &self,
         id: &SessionId,

@@ -82,36 +82,42 @@ impl AfterGate {
     /// and goes no further: the operation that asked for it has already taken effect, so its
     /// caller gets its result, and the actions after this one still run.
     pub async fn run(self, session: &SessionId) {
-        let what = self.what();
-        let outcome = match self {
+        match self {
             AfterGate::StopExecutor(executor, reason) => {
-                AssertUnwindSafe(async { executor.stop(reason).await })
+                let stop = AssertUnwindSafe(async { executor.stop(reason).await })
                     .catch_unwind()
-                    .await
+                    .await;
+                log_panic(session, "the executor's stop hook", stop);
             }
             AfterGate::BoundaryCancel(handle, run) => {
-                panic::catch_unwind(AssertUnwindSafe(|| handle.cancel_after_boundary(run)))
+                isolated(session, "the executor's boundary-cancel handle", || {
+                    handle.cancel_after_boundary(run)
+                })
             }
             AfterGate::Interrupt(handle, run) => {
-                panic::catch_unwind(AssertUnwindSafe(|| handle.interrupt(run)))
+                isolated(session, "the executor's interrupt handle", || {
+                    handle.interrupt(run)
+                })
             }
-            AfterGate::Release(attachment) => {
-                panic::catch_unwind(AssertUnwindSafe(|| drop(attachment)))
-            }
-        };
-        if outcome.is_err() {
-            tracing::error!(%session, "{what} panicked; the operation took effect regardless");
+            AfterGate::Release(attachment) => release(session, attachment),
         }
     }
+}
 
-    /// The consumer code this action calls, for the log line when it panics.
-    fn what(&self) -> &'static str {
-        match self {
-            AfterGate::StopExecutor(..) => "the executor's stop hook",
-            AfterGate::BoundaryCancel(..) => "the executor's boundary-cancel handle",
-            AfterGate::Interrupt(..) => "the executor's interrupt handle",
-            AfterGate::Release(..) => "dropping a detached executor",
-        }
+/// Drops a detached attachment, which may hold the last reference to the consumer's
+/// executor: a panic in its `Drop` is logged, not passed on.
+pub(crate) fn release(session: &SessionId, attachment: Attachment) {
+    isolated(session, "dropping a detached executor", || drop(attachment));
+}
+
+/// Calls consumer code that must not block, logging a panic instead of passing it on.
+fn isolated(session: &SessionId, what: &str, call: impl FnOnce()) {
+    log_panic(session, what, panic::catch_unwind(AssertUnwindSafe(call)));
+}
+
+fn log_panic(session: &SessionId, what: &str, outcome: std::thread::Result<()>) {
+    if outcome.is_err() {
+        tracing::error!(%session, "{what} panicked; the operation took effect regardless");
     }
 }
 
@@ -318,6 +324,14 @@ impl Session {
             .is_some_and(|a| !a.wake.is_closed())
     }
 
+    /// Whether the kernel counts a loop attached, with no run in flight, while that loop's
+    /// task is gone: it was parked on a tokio runtime that has since been dropped. Nothing
+    /// was half done then, so another loop may take its place.
+    pub fn lost_idle_loop(&self) -> bool {
+        let core = lock(&self.core);
+        core.kernel.state().phase == k::Phase::Attached && !self.has_executor()
+    }
+
     /// The current attachment's epoch, if any.
     pub fn attached_epoch(&self) -> Option<u64> {
         match self.attached_epoch.load(Ordering::Acquire) {
@@ -351,7 +365,9 @@ impl Session {
         Ok((epoch, receiver))
     }
 
-    fn detach(&self) -> Option<Attachment> {
+    /// Takes the current attachment out; the caller releases it once the gate is free
+    /// (dropping it may run consumer code).
+    pub fn detach(&self) -> Option<Attachment> {
         let mut attachment = lock(&self.attachment);
         self.attached_epoch.store(0, Ordering::Release);
         attachment.take()

@@ -178,6 +178,55 @@ async fn unregister_removes_the_session_and_its_loop() {
     assert_eq!(exec.calls(), 1);
 }
 
+/// A loop lives on the tokio runtime that attached it. When that tokio runtime is dropped
+/// while the loop is parked, a later `ensure_executor` puts a new loop in its place, and
+/// the inputs queued meanwhile run.
+#[test]
+fn a_loop_lost_with_its_tokio_runtime_is_replaced_by_the_next_attach() {
+    let tokio_runtime = || {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap()
+    };
+    let runtime = SessionRuntime::new();
+    let s = sid("s");
+    let first = tokio_runtime();
+    first.block_on(async {
+        assert!(
+            runtime
+                .ensure_executor(&s, Arc::new(ScriptedExecutor::new()))
+                .await
+                .unwrap()
+        );
+    });
+    drop(first);
+    tokio_runtime().block_on(async {
+        let state = runtime.runtime_state(&s).await.unwrap();
+        assert_eq!(state.phase, RuntimePhase::Attached);
+        assert!(!state.has_executor, "the loop went with its tokio runtime");
+        let queued = accept(&runtime, &s, prompt("queued")).await;
+        let next = ScriptedExecutor::new();
+        assert!(
+            runtime
+                .ensure_executor(&s, Arc::new(next.clone()))
+                .await
+                .unwrap()
+        );
+        assert!(runtime.has_executor(&s));
+        assert!(is_completed(&outcome(queued).await));
+        assert_eq!(next.calls(), 1);
+        // With the new loop alive, attaching again is the usual no-op.
+        assert!(
+            !runtime
+                .ensure_executor(&s, Arc::new(ScriptedExecutor::new()))
+                .await
+                .unwrap()
+        );
+    });
+}
+
 // ---- Input validation --------------------------------------------------------------------
 
 #[tokio::test]

@@ -433,3 +433,35 @@ async fn shutdown_returns_after_the_stop_hooks_finish() {
         assert_eq!(*exec.stops.lock().unwrap(), [StopReason::Shutdown]);
     }
 }
+
+/// Dropped outside any tokio runtime, the runtime drops its executors itself (no task can
+/// run their stop hooks): one whose `Drop` panics is logged, and the drop completes.
+#[test]
+fn an_executor_drop_that_panics_does_not_escape_a_drop_outside_tokio() {
+    struct PanicsOnDrop;
+    #[async_trait]
+    impl Executor for PanicsOnDrop {
+        async fn apply(&self, _run: RunPrimitive) -> Result<RunOutput, ExecutorError> {
+            Ok(RunOutput::default())
+        }
+    }
+    impl Drop for PanicsOnDrop {
+        fn drop(&mut self) {
+            panic!("an executor whose Drop panics");
+        }
+    }
+    let runtime = SessionRuntime::new();
+    let tokio_runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    tokio_runtime.block_on(async {
+        runtime
+            .ensure_executor(&sid("s"), Arc::new(PanicsOnDrop))
+            .await
+            .unwrap();
+    });
+    drop(tokio_runtime);
+    let dropped = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || drop(runtime)));
+    assert!(dropped.is_ok(), "dropping the runtime panicked");
+}
