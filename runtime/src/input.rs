@@ -441,6 +441,14 @@ mod tests {
     }
 
     #[test]
+    fn a_continuation_gives_its_note_as_text() {
+        let input = RuntimeInput::continuation("g", "next step");
+        assert_eq!(input.body.text(), Some("next step"));
+        let operation = RuntimeInput::operation("h", "compact", json!(null));
+        assert_eq!(operation.body.text(), None);
+    }
+
+    #[test]
     fn inputs_round_trip_through_json() {
         let input = RuntimeInput::external_event("e", "hook", json!({"n": [1, 2]})).with_key("k");
         let text = serde_json::to_string(&input).unwrap();

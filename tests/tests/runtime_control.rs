@@ -371,6 +371,40 @@ async fn reset_abandons_everything_and_returns_to_idle() {
     assert!(is_completed(&outcome(again.completion.unwrap()).await));
 }
 
+/// After a reset forgets every input, an input that reuses a forgotten id is a new input
+/// in full: it is listed under its id, the store keeps its row, and the executor is handed
+/// its body.
+#[tokio::test]
+async fn an_id_reused_after_a_reset_is_a_new_input_with_its_row_and_body() {
+    let (runtime, store) = runtime_with_store();
+    let s = sid("s");
+    attach(&runtime, &s).await;
+    assert!(is_completed(
+        &outcome(accept(&runtime, &s, prompt("a")).await).await
+    ));
+    settle().await;
+    runtime.reset(&s).await.unwrap();
+    let again = accept(&runtime, &s, RuntimeInput::prompt("a", "second")).await;
+    assert_eq!(
+        runtime.list_active_inputs(&s).await.unwrap(),
+        vec![iid("a")]
+    );
+    assert!(store.input(&s, &iid("a")).is_some(), "the new input's row");
+    let next = attach(&runtime, &s).await;
+    assert!(is_completed(&outcome(again).await));
+    let texts: Vec<Vec<Option<String>>> = next
+        .primitives()
+        .iter()
+        .map(|p| {
+            p.contributors
+                .iter()
+                .map(|c| c.body.text().map(str::to_owned))
+                .collect()
+        })
+        .collect();
+    assert_eq!(texts, vec![vec![Some("second".to_owned())]]);
+}
+
 #[tokio::test]
 async fn reset_is_refused_while_a_run_is_in_flight() {
     let (runtime, s, exec) = attached("s").await;
@@ -514,6 +548,28 @@ async fn recover_puts_the_lost_run_back_in_front() {
     // Recover on an idle or attached session only detaches.
     assert_eq!(runtime.recover(&s).await.unwrap(), ControlReport::default());
     assert_eq!(phase(&runtime, &s).await, RuntimePhase::Idle);
+}
+
+/// An input whose last allowed run is lost to `recover` is abandoned with the error of
+/// its latest failed run, not of an earlier one.
+#[tokio::test]
+async fn an_input_exhausted_by_recover_reports_its_latest_failure() {
+    let (runtime, s, old) = attached("s").await;
+    old.push_all([
+        Step::fail("first"),
+        Step::fail("second"),
+        Step::blocked(Step::Echo),
+    ]);
+    let a = accept(&runtime, &s, prompt("a")).await;
+    old.wait_for_blocked(1).await;
+    runtime.recover(&s).await.unwrap();
+    assert_eq!(
+        outcome(a).await,
+        CompletionOutcome::Abandoned {
+            reason: AbandonReason::MaxAttemptsExhausted,
+            error: Some("second".to_owned()),
+        }
+    );
 }
 
 /// A run that `recover` took back may still fail afterwards: its error belongs to no

@@ -224,6 +224,42 @@ async fn c2_a_failed_unregister_does_not_strand_the_loop() {
     assert!(store.inner.session(&s).is_none(), "rows removed");
 }
 
+/// An unregister that fails after the loop already held off its next run for it wakes the
+/// loop again: work queued (without a wake) before the unregister runs with no new wake.
+#[tokio::test]
+async fn c2_a_failed_unregister_resumes_work_the_loop_held_off() {
+    let (runtime, store, s, exec) = pausable("s").await;
+    exec.push(Step::blocked(Step::Echo));
+    // The loop parks first, so that it takes a's wake and none is left pending.
+    settle().await;
+    let a = accept(&runtime, &s, msg("a")).await;
+    within(exec.wait_for_blocked(1)).await;
+    // Queued without a wake: only the loop's own next step can start it.
+    let b = accept_quiet(&runtime, &s, msg("b")).await;
+    // The commit of run a waits on the store, holding the gate; the unregister (whose
+    // store write will fail) lines up behind it, and the loop sees it coming.
+    store.pause();
+    exec.release(1);
+    eventually("the commit of a waits on the store", || async {
+        store.waiting() == 1
+    })
+    .await;
+    store.inner.fail_next_matching(WriteKind::SessionRemoved, 1);
+    let unregistering = {
+        let (runtime, s) = (runtime.clone(), s.clone());
+        tokio::spawn(async move { runtime.unregister_session(&s).await })
+    };
+    settle().await;
+    store.resume();
+    let err = within(unregistering).await.unwrap().unwrap_err();
+    assert!(
+        matches!(err, RuntimeError::Store(StoreError::Unavailable(_))),
+        "{err:?}"
+    );
+    assert!(is_completed(&outcome(a).await), "a committed");
+    assert!(is_completed(&outcome(b).await), "b ran without a new wake");
+}
+
 // ---- C3: executor-initiated stop with a failing store write --------------------------------
 
 #[tokio::test]

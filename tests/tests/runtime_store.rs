@@ -490,6 +490,31 @@ async fn a_failed_staging_write_is_retried_without_a_new_wake() {
     );
 }
 
+/// The pause before the loop retries a refused write grows while the store keeps refusing,
+/// and starts short again once a run got through: a later single refusal costs the first
+/// pause (10 ms), not the grown one (over a second after seven refusals).
+#[tokio::test(start_paused = true)]
+async fn the_retry_pause_starts_short_again_after_a_run_got_through() {
+    let (runtime, store) = runtime_with_store();
+    let s = sid("s");
+    attach(&runtime, &s).await;
+    settle().await;
+    store.fail_next_matching(WriteKind::InputsStaged, 7);
+    assert!(is_completed(
+        &outcome(accept(&runtime, &s, prompt("a")).await).await
+    ));
+    store.fail_next_matching(WriteKind::InputsStaged, 1);
+    let started = tokio::time::Instant::now();
+    assert!(is_completed(
+        &outcome(accept(&runtime, &s, prompt("b")).await).await
+    ));
+    let waited = started.elapsed();
+    assert!(
+        waited < std::time::Duration::from_millis(100),
+        "waited {waited:?}"
+    );
+}
+
 /// A generic failure whose `RunFailed` write is refused is recorded once the store is
 /// back; the input is retried and the session does not stay Running.
 #[tokio::test]
