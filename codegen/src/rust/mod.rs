@@ -54,7 +54,10 @@ fn space_items(code: &str) -> String {
         let ends_item = line == "}"
             || line == ");"
             || line == "];"
-            || (!line.starts_with(' ') && line.ends_with(';') && !line.starts_with("use "));
+            || (!line.starts_with(' ')
+                && line.ends_with(';')
+                && !line.starts_with("use ")
+                && !line.starts_with("//"));
         let next_is_use = lines.peek().is_some_and(|n| n.starts_with("use "));
         if lines.peek().is_some_and(|n| !n.is_empty())
             && (ends_item
@@ -106,17 +109,7 @@ pub fn combined_file(spec_path: &str, machines: &[MachineOutput]) -> String {
 
 fn module_tokens(m: &Machine, spec_path: &str) -> TokenStream {
     let gen_ = ExprGen::new(m);
-    let mut doc: Vec<String> = m
-        .doc
-        .iter()
-        .map(|l| {
-            if l.is_empty() {
-                String::new()
-            } else {
-                format!(" {l}")
-            }
-        })
-        .collect();
+    let mut doc = names::doc_lines(&m.doc);
     if !doc.is_empty() {
         doc.push(String::new());
     }

@@ -57,12 +57,149 @@ pub fn ty(t: &Ty) -> TokenStream {
 
 /// Doc attributes for doc-comment lines.
 pub fn docs(lines: &[String]) -> TokenStream {
-    let lines = lines.iter().map(|l| {
-        if l.is_empty() {
-            String::new()
-        } else {
-            format!(" {l}")
-        }
-    });
+    let lines = doc_lines(lines);
     quote!(#(#[doc = #lines])*)
+}
+
+/// A spec's doc-comment lines as rustdoc lines, each with its leading space. A code block
+/// in a spec's doc comment shows spec text, not Rust, and rustdoc would compile one without
+/// a language as a doctest of the consumer's crate: such blocks are marked `text`, and an
+/// indented block is fenced as `text` too. Blocks that name a language are left alone.
+pub fn doc_lines(lines: &[String]) -> Vec<String> {
+    let mut out = Vec::with_capacity(lines.len());
+    // The open fence's character and length, when inside a fenced block.
+    let mut fence: Option<(char, usize)> = None;
+    let mut in_indented = false;
+    let mut after_blank = true;
+    // An indented line right after a list item continues the item, it is not code.
+    let mut after_list_item = false;
+    for line in lines {
+        let trimmed = line.trim_start();
+        let indent = line.len() - trimmed.len();
+        if let Some((c, n)) = fence {
+            if indent < 4
+                && fence_run(trimmed)
+                    .is_some_and(|(rc, rn, rest)| rc == c && rn >= n && rest.trim().is_empty())
+            {
+                fence = None;
+            }
+            out.push(line.clone());
+            continue;
+        }
+        if in_indented {
+            if trimmed.is_empty() || indent >= 4 {
+                out.push(line.get(4..).unwrap_or("").to_string());
+                continue;
+            }
+            out.push("```".to_string());
+            in_indented = false;
+        }
+        if indent < 4 {
+            if let Some((c, n, info)) = fence_run(trimmed) {
+                fence = Some((c, n));
+                out.push(if info.trim().is_empty() {
+                    format!("{line}text")
+                } else {
+                    line.clone()
+                });
+                after_blank = false;
+                continue;
+            }
+        } else if after_blank && !after_list_item && !trimmed.is_empty() {
+            in_indented = true;
+            out.push("```text".to_string());
+            out.push(line[4..].to_string());
+            continue;
+        }
+        if !trimmed.is_empty() {
+            after_list_item = is_list_item(trimmed) || (after_list_item && indent > 0);
+        }
+        after_blank = trimmed.is_empty();
+        out.push(line.clone());
+    }
+    if in_indented {
+        out.push("```".to_string());
+    }
+    out.into_iter()
+        .map(|l| if l.is_empty() { l } else { format!(" {l}") })
+        .collect()
+}
+
+/// A Markdown code fence (three or more backticks or tildes): its character, its length
+/// and the rest of the line.
+fn fence_run(trimmed: &str) -> Option<(char, usize, &str)> {
+    let c = trimmed.chars().next().filter(|c| *c == '`' || *c == '~')?;
+    let n = trimmed.chars().take_while(|x| *x == c).count();
+    (n >= 3).then(|| (c, n, &trimmed[n..]))
+}
+
+fn is_list_item(trimmed: &str) -> bool {
+    let digits = trimmed.chars().take_while(char::is_ascii_digit).count();
+    let rest = &trimmed[digits..];
+    if digits > 0 {
+        return rest.starts_with(". ") || rest.starts_with(") ");
+    }
+    ["- ", "* ", "+ "].iter().any(|m| trimmed.starts_with(m))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::doc_lines;
+
+    fn lines(text: &str) -> Vec<String> {
+        text.lines().map(str::to_string).collect()
+    }
+
+    #[test]
+    fn a_fence_without_a_language_is_marked_text() {
+        let out = doc_lines(&lines("Example:\n```\nself.n = 1\n```\nafter"));
+        assert_eq!(
+            out,
+            [" Example:", " ```text", " self.n = 1", " ```", " after"]
+        );
+    }
+
+    #[test]
+    fn fences_that_name_a_language_and_their_contents_are_kept() {
+        let text = "~~~~ rust\n```\nnot a fence end\n~~~~\n\n```json\n{}\n```";
+        let out = doc_lines(&lines(text));
+        let kept: Vec<String> = lines(text)
+            .iter()
+            .map(|l| {
+                if l.is_empty() {
+                    l.clone()
+                } else {
+                    format!(" {l}")
+                }
+            })
+            .collect();
+        assert_eq!(out, kept);
+    }
+
+    #[test]
+    fn an_indented_block_is_fenced_as_text() {
+        let out = doc_lines(&lines("A machine.\n\n    indented\n\n      deeper\nprose"));
+        assert_eq!(
+            out,
+            [
+                " A machine.",
+                "",
+                " ```text",
+                " indented",
+                "",
+                "   deeper",
+                " ```",
+                " prose"
+            ]
+        );
+        let at_end = doc_lines(&lines("    only code"));
+        assert_eq!(at_end, [" ```text", " only code", " ```"]);
+    }
+
+    #[test]
+    fn indented_lines_that_continue_a_paragraph_or_a_list_item_stay_prose() {
+        let text = "para\n    continued\n\n- item\n\n    more of the item\n1. first\n\n    more";
+        let out = doc_lines(&lines(text));
+        assert!(!out.iter().any(|l| l.contains("```")), "{out:?}");
+    }
 }

@@ -1,6 +1,19 @@
 // @generated from codegen/tests/specs/edge_cases.machine by `cargo xtask gen`; do not edit.
 //! HTTP-like requests against a catalogue of named items.
 //!
+//! Code blocks in doc comments are spec text, not Rust: rustdoc must not compile them
+//! as doctests of the crate the kernel lands in, fenced
+//!
+//! ```text
+//! self.tagged += 1;
+//! ```
+//!
+//! or indented:
+//!
+//! ```text
+//! self.stocked = true;
+//! ```
+//!
 //! Kernel of machine `Catalog`, generated from `codegen/tests/specs/edge_cases.machine` by `cargo xtask gen`.
 #![allow(non_camel_case_types, non_snake_case, unused_parens)]
 
