@@ -284,8 +284,9 @@ impl Registry {
 
     /// Attaches `executor` to the session (registering it first if needed) and spawns its
     /// runtime loop; queued inputs start draining at once. With a loop already attached the
-    /// offered executor is dropped: concurrent attaches spawn one loop. Returns whether
-    /// this call attached. A stopped session is revived this way.
+    /// offered executor is dropped: concurrent attaches spawn one loop. A loop whose task
+    /// is gone (see `Session::lost_idle_loop`) is replaced, its executor dropped without its
+    /// stop hook. Returns whether this call attached. A stopped session is revived this way.
     pub(crate) async fn ensure_executor(
         &self,
         id: SessionId,
@@ -314,15 +315,11 @@ impl Registry {
         // The kernel already counts a loop attached. If that loop's task is gone with the
         // tokio runtime it ran on, the queued inputs would wait for ever: the offered
         // executor takes its place.
-        let mut lost = None;
-        if !step.spawn_loop {
-            if !session.lost_idle_loop() {
-                return Ok(false);
-            }
-            tracing::warn!(session = %id, "the session's runtime loop is gone (its tokio runtime was dropped); a new loop takes its place");
-            lost = session.detach();
+        if !step.spawn_loop && !session.lost_idle_loop() {
+            return Ok(false);
         }
-        let (epoch, wake) = session.attach(executor.clone(), handles)?;
+        // Swapped under one lock: a shutdown in between sees one attachment or the other.
+        let (epoch, wake, lost) = session.attach(executor.clone(), handles)?;
         tokio::spawn(run_loop(
             session.clone(),
             self.shared.clone(),
@@ -332,6 +329,7 @@ impl Registry {
         ));
         drop(gate);
         if let Some(lost) = lost {
+            tracing::warn!(session = %id, "the session's runtime loop was gone (its tokio runtime was dropped); a new loop took its place");
             release(&id, lost);
         }
         Ok(true)
@@ -736,7 +734,8 @@ impl SessionRuntime {
     /// runtime loop; queued inputs start draining at once. With a loop already attached the
     /// offered executor is dropped: concurrent attaches spawn one loop. Returns whether
     /// this call attached. A stopped session is revived this way. The loop is a task on the
-    /// tokio runtime this is called from; keep that runtime alive as long as this one.
+    /// tokio runtime this is called from; keep that runtime alive as long as this one (if
+    /// it was dropped while the loop was parked, the next call attaches in its place).
     pub async fn ensure_executor(
         &self,
         id: &SessionId,

@@ -116,8 +116,13 @@ fn isolated(session: &SessionId, what: &str, call: impl FnOnce()) {
 }
 
 fn log_panic(session: &SessionId, what: &str, outcome: std::thread::Result<()>) {
-    if outcome.is_err() {
-        tracing::error!(%session, "{what} panicked; the operation took effect regardless");
+    if let Err(payload) = outcome {
+        let message = payload
+            .downcast_ref::<&str>()
+            .copied()
+            .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+            .unwrap_or("(no message)");
+        tracing::error!(%session, panic = message, "{what} panicked; the runtime carries on");
     }
 }
 
@@ -325,8 +330,9 @@ impl Session {
     }
 
     /// Whether the kernel counts a loop attached, with no run in flight, while that loop's
-    /// task is gone: it was parked on a tokio runtime that has since been dropped. Nothing
-    /// was half done then, so another loop may take its place.
+    /// task is gone (dropped with the tokio runtime it ran on). Another loop may take its
+    /// place. If the task was dropped in the middle of a store write, that step's waiters
+    /// stay unresolved and the store may disagree with the kernel (docs: Known limits).
     pub fn lost_idle_loop(&self) -> bool {
         let core = lock(&self.core);
         core.kernel.state().phase == k::Phase::Attached && !self.has_executor()
@@ -340,13 +346,14 @@ impl Session {
         }
     }
 
-    /// Installs a new attachment and returns its epoch and the loop's wake receiver;
-    /// `ShutDown` once the runtime shut down.
+    /// Installs a new attachment and returns its epoch, the loop's wake receiver and the
+    /// attachment it replaced (one whose loop is lost, see `lost_idle_loop`), for the caller
+    /// to release once the gate is free; `ShutDown` once the runtime shut down.
     pub fn attach(
         &self,
         executor: Arc<dyn Executor>,
         handles: LiveHandles,
-    ) -> RuntimeResult<(u64, mpsc::Receiver<()>)> {
+    ) -> RuntimeResult<(u64, mpsc::Receiver<()>, Option<Attachment>)> {
         // `core` before `attachment` (the lock order), and held until the attachment is in:
         // `shut_down` detaches under `core`, so it either sees this attachment or comes
         // first and is seen here.
@@ -356,18 +363,16 @@ impl Session {
         // One slot: a wake while one is pending coalesces into it.
         let (wake, receiver) = mpsc::channel(1);
         let mut attachment = lock(&self.attachment);
-        *attachment = Some(Attachment {
+        let replaced = attachment.replace(Attachment {
             executor,
             handles,
             wake,
         });
         self.attached_epoch.store(epoch, Ordering::Release);
-        Ok((epoch, receiver))
+        Ok((epoch, receiver, replaced))
     }
 
-    /// Takes the current attachment out; the caller releases it once the gate is free
-    /// (dropping it may run consumer code).
-    pub fn detach(&self) -> Option<Attachment> {
+    fn detach(&self) -> Option<Attachment> {
         let mut attachment = lock(&self.attachment);
         self.attached_epoch.store(0, Ordering::Release);
         attachment.take()
@@ -949,9 +954,11 @@ mod tests {
         let session = Session::new(SessionId::from("s"));
         let executor = || -> Arc<dyn Executor> { Arc::new(ScriptedExecutor::new()) };
         assert_eq!(session.attached_epoch(), None);
-        let (first, _wake) = session.attach(executor(), LiveHandles::default()).unwrap();
+        let (first, _wake, none) = session.attach(executor(), LiveHandles::default()).unwrap();
+        assert!(none.is_none());
         assert_eq!(session.attached_epoch(), Some(first));
-        let (second, _wake) = session.attach(executor(), LiveHandles::default()).unwrap();
+        let (second, _wake, replaced) = session.attach(executor(), LiveHandles::default()).unwrap();
+        assert!(replaced.is_some(), "the replaced attachment is handed back");
         assert_ne!(first, second, "a re-attach is a new epoch");
         assert_eq!(session.attached_epoch(), Some(second));
         assert!(session.detach().is_some());

@@ -375,6 +375,9 @@ impl Executor for ScriptedExecutor {
             let mut state = self.state();
             state.stops.push(reason);
             state.stop_epoch += 1;
+            // Every run of this attachment is over: a cancel that came after its run's
+            // call returned must not reach a run of the next attachment.
+            state.cancelled_runs.clear();
         }
         self.shared.changed.notify_waiters();
     }
@@ -431,6 +434,27 @@ mod tests {
         tokio::time::timeout(Duration::from_secs(5), f)
             .await
             .expect("did not finish in time")
+    }
+
+    /// A cancel that arrives after its run's call returned (the loop had not yet told the
+    /// kernel) is dropped with the attachment's stop: a re-registered session's run of
+    /// the same id is not cancelled for it.
+    #[tokio::test]
+    async fn a_late_cancel_does_not_outlive_the_stop() {
+        let exec = ScriptedExecutor::new();
+        assert!(exec.apply(primitive(2, &["a"])).await.is_ok());
+        exec.boundary_cancel()
+            .expect("live handle")
+            .cancel_after_boundary(RunId(2));
+        exec.stop(StopReason::Unregistered).await;
+        exec.push(Step::blocked(Step::Echo));
+        let call = tokio::spawn({
+            let exec = exec.clone();
+            async move { exec.apply(primitive(2, &["b"])).await }
+        });
+        exec.wait_for_blocked(1).await;
+        exec.release(1);
+        assert!(within(call).await.unwrap().is_ok());
     }
 
     #[tokio::test]
