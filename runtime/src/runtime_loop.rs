@@ -27,6 +27,9 @@ enum Next {
     Retry,
     /// This loop's attachment is gone (stop, detach, unregister, re-attach): exit.
     Exit,
+    /// The session retired and detached this loop: run what the step left for after the
+    /// gate (releasing the attachment, consumer code), then exit.
+    Retired(Step),
 }
 
 pub(crate) async fn run_loop(
@@ -68,6 +71,11 @@ pub(crate) async fn run_loop(
                     };
                 }
                 Next::Park => break,
+                Next::Retired(mut step) => {
+                    step.finish(&session.id).await;
+                    tracing::debug!(session = %session.id, epoch, "runtime loop exits");
+                    return;
+                }
                 Next::Exit => {
                     tracing::debug!(session = %session.id, epoch, "runtime loop exits");
                     return;
@@ -191,13 +199,13 @@ async fn next_run_locked(session: &Arc<Session>, shared: &Shared, epoch: u64) ->
         )
         .await
     {
-        Ok(Ok(step)) => match step.run_started {
+        Ok(Ok(mut step)) => match step.run_started.take() {
             // The loop checks again that it is current before it calls the executor.
             Some(primitive) => Next::Run(primitive),
             // Nothing to run: park, unless a retiring session just retired (and so
             // detached this loop).
             None if current(session, epoch) => Next::Park,
-            None => Next::Exit,
+            None => Next::Retired(step),
         },
         // Not Attached: a control operation owns the session now.
         Ok(Err(rejection)) => {

@@ -506,6 +506,13 @@ struct ProbedHandle {
     inner: ScriptedExecutor,
 }
 
+/// A handle's `Drop` is consumer code too: it runs when its attachment is released.
+impl Drop for ProbedHandle {
+    fn drop(&mut self) {
+        self.probe.record("handle dropped");
+    }
+}
+
 impl BoundaryCancel for ProbedHandle {
     fn cancel_after_boundary(&self, run: RunId) {
         self.probe.record("BoundaryCancel::cancel_after_boundary");
@@ -603,6 +610,7 @@ async fn c5_consumer_callbacks_run_outside_the_runtime_locks() {
     assert_eq!(probe.count("BoundaryCancel::cancel_after_boundary"), 1);
     assert_eq!(probe.count("Interrupt::interrupt"), 1);
     assert_eq!(probe.count("Executor::stop"), 1);
+    assert_eq!(probe.count("handle dropped"), 2, "{:?}", probe.calls());
     let under_lock: Vec<_> = probe
         .calls()
         .into_iter()
@@ -611,6 +619,44 @@ async fn c5_consumer_callbacks_run_outside_the_runtime_locks() {
     assert!(
         under_lock.is_empty(),
         "consumer code called under the gate or the attachment lock: {under_lock:?}"
+    );
+}
+
+/// A session that retires through its loop releases the loop's attachment (and with it
+/// the executor's handles, consumer code) after the gate, like every other release.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_loop_that_retires_releases_its_handles_outside_the_runtime_locks() {
+    let runtime = Arc::new(SessionRuntime::new());
+    let s = sid("s");
+    let probe = Arc::new(Probe::default());
+    probe.runtime.set(Arc::downgrade(&runtime)).unwrap();
+    probe.session.set(s.clone()).unwrap();
+    let inner = ScriptedExecutor::new();
+    inner.push(Step::blocked(Step::Echo));
+    let executor = Arc::new(Reentrant {
+        probe: probe.clone(),
+        inner: inner.clone(),
+        factory_calls: AtomicUsize::new(0),
+    });
+    within(runtime.ensure_executor(&s, executor)).await.unwrap();
+    let a = accept(&runtime, &s, prompt("a")).await;
+    within(inner.wait_for_blocked(1)).await;
+    // With a run in flight the loop itself retires the session once the run is done.
+    within(runtime.retire(&s)).await.unwrap();
+    inner.release(1);
+    assert!(is_completed(&outcome(a).await));
+    eventually("the session retired", || async {
+        runtime.runtime_state(&s).await.unwrap().phase == RuntimePhase::Retired
+    })
+    .await;
+    eventually("both handles were dropped", || async {
+        probe.count("handle dropped") == 2
+    })
+    .await;
+    assert!(
+        probe.calls().iter().all(|(_, free)| *free),
+        "consumer code called under the gate or the attachment lock: {:?}",
+        probe.calls()
     );
 }
 
