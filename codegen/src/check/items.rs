@@ -1,12 +1,11 @@
 //! Machine structure and declarations: types, phases, state, inputs, effects, invariants.
 
 use super::expr::{InputScope, OldRule, Place, Scope};
-use super::names::{BUILTIN_TYPES, Namespace};
+use super::names::{BUILTIN_TYPES, Namespace, camel_name};
 use super::{Checked, Checker, MessageInfo, Reported, TypeDecl};
 use crate::ast::{self, Ident, Item, Span};
 use crate::diagnostics::{Code, Diagnostic, did_you_mean};
 use crate::ir::{self, Ty};
-use heck::ToUpperCamelCase;
 use std::collections::HashMap;
 
 impl Checker<'_> {
@@ -361,8 +360,8 @@ impl Checker<'_> {
         let mut typed = Vec::new();
         for f in first.iter() {
             let fresh = self.declare(&mut ns, &f.name);
-            if fresh {
-                let variant = f.name.name.to_upper_camel_case();
+            if fresh && self.check_camel_name(&f.name, "state field") {
+                let variant = camel_name(&f.name.name);
                 if let Some(first) = camel.get(&variant) {
                     let d = Diagnostic::new(
                         Code::DuplicateName,

@@ -3,7 +3,7 @@
 use super::Checker;
 use crate::ast::{self, Ident, Span};
 use crate::diagnostics::{Code, Diagnostic};
-use heck::{ToSnakeCase, ToUpperCamelCase};
+use heck::ToUpperCamelCase;
 use std::collections::HashMap;
 
 /// Rust's strict and reserved keywords (2024 edition), plus `_`.
@@ -247,6 +247,28 @@ impl Checker<'_> {
         true
     }
 
+    /// Reports E0103 for a transition or state field whose UpperCamelCase form (see
+    /// [`camel_name`]) cannot be a Rust identifier.
+    pub(crate) fn check_camel_name(&mut self, id: &Ident, what: &str) -> bool {
+        let becomes = match what {
+            "transition" => {
+                "a transition becomes a variant of the generated `TransitionId` enum, \
+                             named in UpperCamelCase"
+            }
+            _ => {
+                "a state field names the variants of the generated `UndoStep` enum in \
+                  UpperCamelCase (`{Field}Replaced`, ...)"
+            }
+        };
+        match unusable_conversion_diagnostic(id, what, becomes) {
+            Some(d) => {
+                self.report(d);
+                false
+            }
+            None => true,
+        }
+    }
+
     /// Reports E0103 for a type name that is a keyword or a name the generated code uses.
     pub(crate) fn check_type_name(&mut self, id: &Ident) -> bool {
         if !self.check_keyword(id, "type") {
@@ -275,7 +297,7 @@ impl Checker<'_> {
 pub(crate) fn check_machine_names(file: &ast::File, diags: &mut Vec<Diagnostic>) {
     let mut seen: HashMap<String, &Ident> = HashMap::new();
     for m in &file.machines {
-        let module = m.name.name.to_snake_case();
+        let module = crate::rust::module_name(&m.name.name);
         if is_rust_keyword(&m.name.name) || is_rust_keyword(&module) {
             diags.push(
                 Diagnostic::new(
@@ -289,6 +311,13 @@ pub(crate) fn check_machine_names(file: &ast::File, diags: &mut Vec<Diagnostic>)
                 .label("reserved name")
                 .help("choose another name"),
             );
+        }
+        if let Some(d) = unusable_conversion_diagnostic(
+            &m.name,
+            "machine",
+            "a machine becomes a Rust module named in snake_case",
+        ) {
+            diags.push(d);
         }
         match seen.get(&module) {
             Some(first) => {
@@ -313,7 +342,43 @@ pub(crate) fn check_machine_names(file: &ast::File, diags: &mut Vec<Diagnostic>)
     }
 }
 
-/// The Rust enum variant a transition name becomes (`give_up` -> `GiveUp`).
-pub(crate) fn transition_variant(name: &str) -> String {
+/// The UpperCamelCase form the generator gives a spec name: transition `give_up` becomes
+/// `TransitionId::GiveUp`, and state field `retries` names the undo-log variants
+/// `RetriesReplaced`, `RetriesInserted`, ...
+pub(crate) fn camel_name(name: &str) -> String {
     name.to_upper_camel_case()
+}
+
+/// Why a case-converted name cannot be a Rust identifier, if it cannot: conversion drops
+/// underscores, so `__` becomes empty and `_1a` becomes `1a`.
+fn unusable_conversion(converted: &str) -> Option<String> {
+    if converted.is_empty() {
+        Some("an empty name in Rust".to_string())
+    } else if converted.starts_with(|c: char| c.is_ascii_digit()) {
+        Some(format!("`{converted}` in Rust, which starts with a digit"))
+    } else {
+        None
+    }
+}
+
+/// E0103 for a spec name whose case-converted Rust form cannot be an identifier; `what`
+/// names the declaration, `becomes` says what the generator makes of it.
+fn unusable_conversion_diagnostic(id: &Ident, what: &str, becomes: &str) -> Option<Diagnostic> {
+    let converted = match what {
+        "machine" => crate::rust::module_name(&id.name),
+        _ => camel_name(&id.name),
+    };
+    let shown = unusable_conversion(&converted)?;
+    Some(
+        Diagnostic::new(
+            Code::ReservedName,
+            id.span,
+            format!("{what} `{}` would become {shown}", id.name),
+        )
+        .label("not a Rust identifier once converted")
+        .help(format!(
+            "{becomes}; case conversion drops underscores, and a Rust identifier cannot be \
+             empty or start with a digit: start the name with a letter"
+        )),
+    )
 }

@@ -1761,3 +1761,51 @@ fn a_statement_method_on_a_string_field_suggests_assigning_it() {
     let d = only(run(src).1);
     assert_eq!(d.help, ["assign it instead: `self.s = ...;`"]);
 }
+
+/// Machines, transitions and state fields are case-converted for Rust (module, then
+/// `TransitionId` and `UndoStep` variants); conversion drops underscores, so a name made
+/// of underscores and digits could become empty or start with a digit, which no Rust
+/// identifier may. Each is refused before the generator is reached.
+#[test]
+fn names_whose_converted_rust_form_is_not_an_identifier_are_refused() {
+    let transition = |name: &str| {
+        format!(
+            "machine M {{
+                phases {{ A }} initial A;
+                state {{ n: u64 = 0 }}
+                input Go;
+                transition {name} on Go from A -> same {{ update {{ self.n = 1; }} }}
+            }}"
+        )
+    };
+    let machine = |name: &str| format!("machine {name} {{ phases {{ A }} initial A; }}");
+    let field = |name: &str| {
+        format!(
+            "machine M {{
+                phases {{ A }} initial A;
+                state {{ {name}: u64 = 0 }}
+                input Go;
+                transition go on Go from A -> same {{ update {{ self.{name} = 1; }} }}
+            }}"
+        )
+    };
+    for (src, shown) in [
+        (transition("__"), "an empty name"),
+        (transition("___"), "an empty name"),
+        (transition("_1"), "`1` in Rust, which starts with a digit"),
+        (transition("_1a"), "`1a` in Rust, which starts with a digit"),
+        (machine("__"), "an empty name"),
+        (machine("_1"), "`1` in Rust, which starts with a digit"),
+        (field("_1"), "`1` in Rust, which starts with a digit"),
+        (field("_1a"), "`1a` in Rust, which starts with a digit"),
+    ] {
+        let d = only(diags_with(&src, Code::ReservedName));
+        assert!(d.message.contains(shown), "{src}: {}", d.message);
+        assert!(d.help[0].contains("start the name with a letter"), "{d:#?}");
+        assert!(crate::generate(&src, "m.machine").is_err(), "{src}");
+    }
+    // A digit after a letter is fine.
+    assert!(codes(&transition("go_1")).is_empty());
+    assert!(codes(&field("n_1")).is_empty());
+    assert!(codes(&machine("M_1")).is_empty());
+}

@@ -2,7 +2,7 @@
 //! shadowed candidates.
 
 use super::expr::{InputScope, OldRule, Place, Scope};
-use super::names::{Namespace, transition_variant};
+use super::names::{Namespace, camel_name};
 use super::{Checked, Checker, Reported, TransitionSummary};
 use crate::ast::{self, Ident};
 use crate::diagnostics::{Code, Diagnostic, did_you_mean};
@@ -20,9 +20,11 @@ impl Checker<'_> {
         let mut summaries = Vec::new();
         for t in defs {
             let mut fresh = self.declare(&mut ns, &t.name);
-            self.check_keyword(&t.name, "transition");
+            if self.check_keyword(&t.name, "transition") {
+                fresh &= self.check_camel_name(&t.name, "transition");
+            }
             if fresh {
-                let variant = transition_variant(&t.name.name);
+                let variant = camel_name(&t.name.name);
                 if let Some(first) = variants.get(&variant) {
                     let d = Diagnostic::new(
                         Code::DuplicateName,
