@@ -269,6 +269,41 @@ impl Checker<'_> {
         }
     }
 
+    /// Reports E0103 for a transition whose `TransitionId` variant (its UpperCamelCase
+    /// form) cannot be an identifier, is a keyword (`self_` -> `Self`) or is a constant of
+    /// the generated enum (`a_l_l` -> `ALL`).
+    pub(crate) fn check_transition_variant(&mut self, id: &Ident) -> bool {
+        if !self.check_camel_name(id, "transition") {
+            return false;
+        }
+        let variant = camel_name(&id.name);
+        let why = if is_rust_keyword(&variant) {
+            "a Rust keyword".to_string()
+        } else if GENERATED_CONSTS.contains(&variant.as_str()) {
+            format!(
+                "the name of a constant of the generated enum (reserved: {})",
+                GENERATED_CONSTS.join(", ")
+            )
+        } else {
+            return true;
+        };
+        let d = Diagnostic::new(
+            Code::ReservedName,
+            id.span,
+            format!(
+                "transition `{}` would become `TransitionId::{variant}` in Rust",
+                id.name
+            ),
+        )
+        .label("reserved name once converted")
+        .help(format!(
+            "a transition becomes a variant of the generated `TransitionId` enum, named in \
+             UpperCamelCase, and `{variant}` is {why}: choose another name for this transition"
+        ));
+        self.report(d);
+        false
+    }
+
     /// Reports E0103 for a type name that is a keyword or a name the generated code uses.
     pub(crate) fn check_type_name(&mut self, id: &Ident) -> bool {
         if !self.check_keyword(id, "type") {

@@ -1809,3 +1809,42 @@ fn names_whose_converted_rust_form_is_not_an_identifier_are_refused() {
     assert!(codes(&field("n_1")).is_empty());
     assert!(codes(&machine("M_1")).is_empty());
 }
+
+/// Keywords and the generated enums' constants are refused on the Rust form of a
+/// transition name, not only on the name as written: `self_` would become
+/// `TransitionId::Self` and `a_l_l` would shadow `TransitionId::ALL`.
+#[test]
+fn transitions_whose_rust_variant_is_a_keyword_or_a_generated_constant_are_refused() {
+    for (name, variant, why) in [
+        ("self_", "Self", "a Rust keyword"),
+        ("Self_", "Self", "a Rust keyword"),
+        ("_self", "Self", "a Rust keyword"),
+        ("a_l_l", "ALL", "constant of the generated enum"),
+        ("i_n_i_t_i_a_l", "INITIAL", "constant of the generated enum"),
+    ] {
+        let src = format!(
+            "machine M {{
+                phases {{ A }} initial A;
+                state {{ n: u64 = 0 }}
+                input Go;
+                transition {name} on Go from A -> same {{ update {{ self.n = 1; }} }}
+            }}"
+        );
+        let d = only(diags_with(&src, Code::ReservedName));
+        assert!(
+            d.message.contains(&format!("`TransitionId::{variant}`")),
+            "{name}: {}",
+            d.message
+        );
+        assert!(d.help[0].contains(why), "{name}: {d:#?}");
+        assert!(crate::generate(&src, "m.machine").is_err(), "{name}");
+    }
+    // `ALL` as written becomes `All`, which is free.
+    let src = "machine M {
+        phases { A } initial A;
+        state { n: u64 = 0 }
+        input Go;
+        transition ALL on Go from A -> same { update { self.n = 1; } }
+    }";
+    assert!(codes(src).is_empty());
+}

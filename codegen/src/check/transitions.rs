@@ -21,7 +21,7 @@ impl Checker<'_> {
         for t in defs {
             let mut fresh = self.declare(&mut ns, &t.name);
             if self.check_keyword(&t.name, "transition") {
-                fresh &= self.check_camel_name(&t.name, "transition");
+                fresh &= self.check_transition_variant(&t.name);
             }
             if fresh {
                 let variant = camel_name(&t.name.name);
