@@ -98,6 +98,14 @@ const GENERATED_HELPER_LOCALS: &[&str] = &[
     "_undo", "_effects",
 ];
 
+/// Functions of the generated module. A newtype is a tuple struct, whose constructor
+/// shares the value namespace with them, so no type may take these names.
+const GENERATED_FUNCTIONS: &[&str] = &["dispatch", "check_invariants", "undo"];
+
+/// Prefixes of generated functions: `fire_<transition>`, `guards_<transition>` and
+/// `invariant_<invariant>`.
+const GENERATED_FUNCTION_PREFIXES: &[&str] = &["fire_", "guards_", "invariant_"];
+
 /// Type names the language provides.
 pub(crate) const BUILTIN_TYPES: &[&str] = &[
     "bool", "u64", "i64", "string", "Phase", "Option", "Seq", "Set", "Map",
@@ -320,6 +328,32 @@ impl Checker<'_> {
             )
             .label("reserved name")
             .help("choose another name for this type");
+            self.report(d);
+            return false;
+        }
+        let name = id.name.as_str();
+        if GENERATED_FUNCTIONS.contains(&name)
+            || GENERATED_FUNCTION_PREFIXES
+                .iter()
+                .any(|p| name.starts_with(p))
+        {
+            let d = Diagnostic::new(
+                Code::ReservedName,
+                id.span,
+                format!("`{name}` clashes with a function of the generated Rust code"),
+            )
+            .label("reserved name")
+            .help(format!(
+                "a newtype becomes a tuple struct, whose constructor shares the value \
+                 namespace with the generated functions ({} and names starting with {}): \
+                 choose another name for this type",
+                GENERATED_FUNCTIONS.join(", "),
+                GENERATED_FUNCTION_PREFIXES
+                    .iter()
+                    .map(|p| format!("`{p}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
             self.report(d);
             return false;
         }

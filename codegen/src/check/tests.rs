@@ -1848,3 +1848,47 @@ fn transitions_whose_rust_variant_is_a_keyword_or_a_generated_constant_are_refus
     }";
     assert!(codes(src).is_empty());
 }
+
+/// A newtype is a tuple struct: its constructor would clash with the generated module's
+/// functions, `dispatch`, `check_invariants`, `undo`, `fire_<t>`, `guards_<t>` and
+/// `invariant_<i>`.
+#[test]
+fn types_cannot_take_the_names_of_generated_functions() {
+    for name in [
+        "dispatch",
+        "check_invariants",
+        "undo",
+        "fire_go",
+        "guards_go",
+        "invariant_ok",
+    ] {
+        let src = format!(
+            "machine M {{
+                type {name} = u64;
+                phases {{ A }} initial A;
+                state {{ n: {name} = 0 }}
+                input Go;
+                transition go on Go from A -> same {{ update {{ self.n = 1; }} }}
+                invariant ok: self.n < 10;
+            }}"
+        );
+        let d = only(diags_with(&src, Code::ReservedName));
+        assert!(
+            d.message.contains("function of the generated Rust code"),
+            "{name}: {}",
+            d.message
+        );
+        assert!(d.help[0].contains("tuple struct"), "{name}: {d:#?}");
+    }
+    // Only the prefixes are reserved, not the words.
+    for name in ["fire", "guards", "invariant", "fired", "dispatcher"] {
+        let src = format!(
+            "machine M {{
+                type {name} = u64;
+                phases {{ A }} initial A;
+                state {{ n: {name} = 0 }}
+            }}"
+        );
+        assert!(codes(&src).is_empty(), "{name}");
+    }
+}
