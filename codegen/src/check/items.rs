@@ -360,7 +360,20 @@ impl Checker<'_> {
         let mut typed = Vec::new();
         for f in first.iter() {
             let fresh = self.declare(&mut ns, &f.name);
-            if fresh && self.check_camel_name(&f.name, "state field") {
+            let usable = if f.name.name == "phase" {
+                let d = Diagnostic::new(
+                    Code::ReservedName,
+                    f.name.span,
+                    "`phase` is built in: every machine has `self.phase`",
+                )
+                .label("reserved name")
+                .help("choose another name");
+                self.report(d);
+                false
+            } else {
+                self.check_keyword(&f.name, "state field")
+            };
+            if fresh && usable && self.check_camel_name(&f.name, "state field") {
                 let variant = camel_name(&f.name.name);
                 if let Some(first) = camel.get(&variant) {
                     let d = Diagnostic::new(
@@ -379,18 +392,6 @@ impl Checker<'_> {
                 } else {
                     camel.insert(variant, &f.name);
                 }
-            }
-            if f.name.name == "phase" {
-                let d = Diagnostic::new(
-                    Code::ReservedName,
-                    f.name.span,
-                    "`phase` is built in: every machine has `self.phase`",
-                )
-                .label("reserved name")
-                .help("choose another name");
-                self.report(d);
-            } else {
-                self.check_keyword(&f.name, "state field");
             }
             let ty = self.resolve_ty(&f.ty).ok();
             if fresh {

@@ -162,9 +162,13 @@ impl Checker<'_> {
         }
     }
 
-    /// Reports E0103 if `id` is a Rust keyword; `what` names the kind of declaration.
+    /// Reports E0103 if `id` is a Rust keyword or starts with `__` (see
+    /// [`reserved_prefix_diagnostic`]); `what` names the kind of declaration.
     pub(crate) fn check_keyword(&mut self, id: &Ident, what: &str) -> bool {
-        if is_rust_keyword(&id.name) {
+        if let Some(d) = reserved_prefix_diagnostic(id, what) {
+            self.report(d);
+            false
+        } else if is_rust_keyword(&id.name) {
             let d = Diagnostic::new(
                 Code::ReservedName,
                 id.span,
@@ -317,7 +321,14 @@ impl Checker<'_> {
         if !self.check_keyword(id, "type") {
             return false;
         }
-        if GENERATED_NAMES.contains(&id.name.as_str()) {
+        if GENERATED_NAMES.contains(&id.name.as_str()) || id.name == "_serde" {
+            let help = if id.name == "_serde" {
+                "serde's derives refer to the serde crate as `_serde` in the code they \
+                 generate, which a type of that name would shadow: choose another name for \
+                 this type"
+            } else {
+                "choose another name for this type"
+            };
             let d = Diagnostic::new(
                 Code::ReservedName,
                 id.span,
@@ -327,7 +338,7 @@ impl Checker<'_> {
                 ),
             )
             .label("reserved name")
-            .help("choose another name for this type");
+            .help(help);
             self.report(d);
             return false;
         }
@@ -361,6 +372,28 @@ impl Checker<'_> {
     }
 }
 
+/// E0103 for a name starting with `__`: such names are left to generated code. serde's
+/// derives bind `__Visitor`, `__Field`, `__D`, `__value`, `__serializer`, `__self_0`, ...
+/// next to the spec's types and fields.
+fn reserved_prefix_diagnostic(id: &Ident, what: &str) -> Option<Diagnostic> {
+    if !id.name.starts_with("__") {
+        return None;
+    }
+    Some(
+        Diagnostic::new(
+            Code::ReservedName,
+            id.span,
+            format!("`{}` starts with `__` and cannot name a {what}", id.name),
+        )
+        .label("reserved name")
+        .help(
+            "names starting with `__` are reserved for generated code: the Rust that serde's \
+             derives generate binds names such as `__Visitor`, `__Field`, `__D`, `__value` \
+             and `__serializer` next to the spec's types and fields; choose another name",
+        ),
+    )
+}
+
 /// Machines become Rust modules: duplicate names (or names whose module names collide)
 /// and keyword names are errors.
 pub(crate) fn check_machine_names(file: &ast::File, diags: &mut Vec<Diagnostic>) {
@@ -381,7 +414,9 @@ pub(crate) fn check_machine_names(file: &ast::File, diags: &mut Vec<Diagnostic>)
                 .help("choose another name"),
             );
         }
-        if let Some(d) = unusable_conversion_diagnostic(
+        if let Some(d) = reserved_prefix_diagnostic(&m.name, "machine") {
+            diags.push(d);
+        } else if let Some(d) = unusable_conversion_diagnostic(
             &m.name,
             "machine",
             "a machine becomes a Rust module named in snake_case",

@@ -1790,11 +1790,8 @@ fn names_whose_converted_rust_form_is_not_an_identifier_are_refused() {
         )
     };
     for (src, shown) in [
-        (transition("__"), "an empty name"),
-        (transition("___"), "an empty name"),
         (transition("_1"), "`1` in Rust, which starts with a digit"),
         (transition("_1a"), "`1a` in Rust, which starts with a digit"),
-        (machine("__"), "an empty name"),
         (machine("_1"), "`1` in Rust, which starts with a digit"),
         (field("_1"), "`1` in Rust, which starts with a digit"),
         (field("_1a"), "`1a` in Rust, which starts with a digit"),
@@ -1802,6 +1799,22 @@ fn names_whose_converted_rust_form_is_not_an_identifier_are_refused() {
         let d = only(diags_with(&src, Code::ReservedName));
         assert!(d.message.contains(shown), "{src}: {}", d.message);
         assert!(d.help[0].contains("start the name with a letter"), "{d:#?}");
+        assert!(crate::generate(&src, "m.machine").is_err(), "{src}");
+    }
+    // Names of underscores alone would become empty; they start with `__`, which is
+    // refused first (and only once).
+    for src in [
+        transition("__"),
+        transition("___"),
+        machine("__"),
+        field("__"),
+    ] {
+        let d = only(diags_with(&src, Code::ReservedName));
+        assert!(
+            d.message.contains("starts with `__`"),
+            "{src}: {}",
+            d.message
+        );
         assert!(crate::generate(&src, "m.machine").is_err(), "{src}");
     }
     // A digit after a letter is fine.
@@ -1891,4 +1904,44 @@ fn types_cannot_take_the_names_of_generated_functions() {
         );
         assert!(codes(&src).is_empty(), "{name}");
     }
+}
+
+/// Names starting with `__` are left to generated code: serde's derives bind `__Visitor`,
+/// `__Field`, `__D`, `__value`, `__serializer`, ... next to the spec's names. `_serde`,
+/// their name for the serde crate, cannot name a type.
+#[test]
+fn double_underscore_names_and_serde_alias_are_refused() {
+    for items in [
+        "struct __Visitor { a: u64 }",
+        "struct __D { a: u64 }",
+        "type __value = u64;",
+        "type __self_0 = u64;",
+        "enum E { __A, B }",
+        "struct S { __field: u64 }",
+        "input Go2 { __serializer: u64 }",
+        "effect __Done;",
+        "input __Go;",
+        "state { __n: u64 = 0 }",
+        "transition __go on Go from A -> same {}",
+        "transition go2 on Go from A -> same { guard __ok: n > 0; }",
+        "invariant __ok: true;",
+        "transition go3 on Go from A -> same { update { let __x = n; } }",
+    ] {
+        let src = machine(items);
+        let d = only(diags_with(&src, Code::ReservedName));
+        assert!(
+            d.message.contains("starts with `__`"),
+            "{items}: {}",
+            d.message
+        );
+        assert!(d.help[0].contains("reserved for generated code"), "{d:#?}");
+    }
+    let d = only(diags_with(
+        &machine("enum _serde { A, B }"),
+        Code::ReservedName,
+    ));
+    assert!(d.help[0].contains("`_serde`"), "{d:#?}");
+    // One underscore is fine.
+    let src = machine("type _value = u64; enum E { _A, B }");
+    assert!(diags_with(&src, Code::ReservedName).is_empty());
 }
