@@ -57,9 +57,18 @@ const GENERATED_NAMES: &[&str] = &[
     "Serialize",
     "Deserialize",
     "From",
-    "usize",
+];
+
+/// Rust's primitive types (`bool`, `u64` and `i64` are built-in spec types). The
+/// generated code and serde's derives name them unqualified (`usize`, `&str`, `&[u8]`),
+/// so a spec type may not shadow them.
+const RUST_PRIMITIVES: &[&str] = &[
+    "u8", "u16", "u32", "u128", "usize", "i8", "i16", "i32", "i128", "isize", "f32", "f64", "char",
     "str",
 ];
+
+/// The standard library's crates, which the generated code names in paths (`std::...`).
+const STD_CRATES: &[&str] = &["std", "core", "alloc"];
 
 /// Variant names of the generated fieldless enums (phases, the spec's enums, inputs and
 /// effects) that would collide with their generated constants `ALL` and `Phase::INITIAL`.
@@ -319,6 +328,32 @@ impl Checker<'_> {
     /// Reports E0103 for a type name that is a keyword or a name the generated code uses.
     pub(crate) fn check_type_name(&mut self, id: &Ident) -> bool {
         if !self.check_keyword(id, "type") {
+            return false;
+        }
+        let name = id.name.as_str();
+        let shadowed = if RUST_PRIMITIVES.contains(&name) {
+            Some(format!(
+                "`{name}` is a Rust primitive type, which the generated code and serde's \
+                 derives name unqualified (as in `&[u8]`, `&str`, `usize`); a type of that name \
+                 would shadow it"
+            ))
+        } else if STD_CRATES.contains(&name) {
+            Some(format!(
+                "the generated code names the standard library's crates in paths such as \
+                 `{name}::...`, which a type of that name would shadow"
+            ))
+        } else {
+            None
+        };
+        if let Some(why) = shadowed {
+            let d = Diagnostic::new(
+                Code::ReservedName,
+                id.span,
+                format!("`{name}` clashes with a name used by the generated Rust code"),
+            )
+            .label("reserved name")
+            .help(format!("{why}: choose another name for this type"));
+            self.report(d);
             return false;
         }
         if GENERATED_NAMES.contains(&id.name.as_str()) || id.name == "_serde" {

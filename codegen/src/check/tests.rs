@@ -1945,3 +1945,28 @@ fn double_underscore_names_and_serde_alias_are_refused() {
     let src = machine("type _value = u64; enum E { _A, B }");
     assert!(diags_with(&src, Code::ReservedName).is_empty());
 }
+
+/// Rust's primitive types and the standard library's crates are named unqualified by the
+/// generated code and serde's derives (`&[u8]`, `usize`, `std::...`): no type may shadow
+/// them.
+#[test]
+fn primitive_and_std_crate_names_cannot_name_types() {
+    for name in [
+        "u8", "u16", "u32", "u128", "usize", "i8", "i16", "i32", "i128", "isize", "f32", "f64",
+        "char", "str", "std", "core", "alloc",
+    ] {
+        for decl in [
+            format!("enum {name} {{ X, Y }}"),
+            format!("type {name} = u64;"),
+            format!("struct {name} {{ a: u64 }}"),
+        ] {
+            let d = only(diags_with(&machine(&decl), Code::ReservedName));
+            assert!(
+                d.message.contains(&format!("`{name}`")),
+                "{decl}: {}",
+                d.message
+            );
+            assert!(d.help[0].contains("would shadow"), "{decl}: {d:#?}");
+        }
+    }
+}
