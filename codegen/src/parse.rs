@@ -112,14 +112,16 @@ fn recovery_region(text: &str, at: usize) -> Option<std::ops::Range<usize>> {
 
 /// Replaces everything but newlines in `range` with spaces.
 fn blank(text: &mut String, range: std::ops::Range<usize>) {
-    let blanked: String = text[range.clone()]
-        .chars()
-        .map(|c| if c == '\n' { '\n' } else { ' ' })
-        .collect();
-    // Multi-byte characters become several spaces' worth of one space each; pad so that
-    // every later offset is unchanged.
-    let padded = format!("{blanked:<width$}", width = range.len());
-    text.replace_range(range, &padded);
+    // A multi-byte character becomes as many spaces as it has bytes, so that every later
+    // offset is unchanged.
+    let mut blanked = String::with_capacity(range.len());
+    for c in text[range.clone()].chars() {
+        match c {
+            '\n' => blanked.push('\n'),
+            _ => blanked.extend(std::iter::repeat_n(' ', c.len_utf8())),
+        }
+    }
+    text.replace_range(range, &blanked);
 }
 
 /// Parses a whole `.machine` file. A syntax error yields one diagnostic at the first
@@ -1656,5 +1658,22 @@ mod tests {
         );
         assert_eq!(&src[errors[1].span.start..errors[1].span.end], "}");
         assert!(parse_all("machine M { phases { A } initial A; }").is_ok());
+    }
+
+    /// Blanking a broken item longer than 64 KiB (past what a `format!` width allows)
+    /// reports the error; it once made the generator panic.
+    #[test]
+    fn recovery_blanks_a_broken_item_of_any_size() {
+        let mut src = String::from(
+            "machine M {\n    phases { A }\n    initial A;\n    state {\n        broken u64 = 0,\n",
+        );
+        for i in 0..3000 {
+            src.push_str(&format!("        field_{i}: u64 = 0, // é\n"));
+        }
+        src.push_str("    }\n    input Bad {\n}\n");
+        assert!(src.len() > 65_535);
+        let errors = parse_all(&src).expect_err("two broken items");
+        assert_eq!(errors.len(), 2, "{errors:?}");
+        assert_eq!(&src[errors[0].span.start..errors[0].span.end], "u64");
     }
 }
