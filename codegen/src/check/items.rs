@@ -257,6 +257,21 @@ impl Checker<'_> {
         let mut out = Vec::new();
         for p in &first.phases {
             let fresh = self.declare(&mut ns, &p.name);
+            if p.name.name == "same" {
+                // `-> same` means "stay where it is": such a phase could never be entered.
+                self.report(
+                    Diagnostic::new(
+                        Code::ReservedName,
+                        p.name.span,
+                        "`same` cannot name a phase",
+                    )
+                    .label("reserved name")
+                    .help(
+                        "a transition's `-> same` means \"stay in the phase it fired from\", \
+                         so no transition could enter a phase named `same`: choose another name",
+                    ),
+                );
+            }
             self.check_variant_name(&p.name, "phase");
             if fresh {
                 out.push(ir::PhaseDecl {

@@ -1970,3 +1970,17 @@ fn primitive_and_std_crate_names_cannot_name_types() {
         }
     }
 }
+
+#[test]
+fn a_phase_cannot_be_named_same() {
+    // `-> same` means "stay": a phase of that name could never be entered.
+    let src = "machine M {
+        phases { A, same }
+        initial A;
+        input Go;
+        transition go on Go from A -> same {}
+    }";
+    let d = only(diags_with(src, Code::ReservedName));
+    assert_eq!(d.message, "`same` cannot name a phase");
+    assert_eq!(codes(src), vec![Code::ReservedName], "{:#?}", run(src).1);
+}

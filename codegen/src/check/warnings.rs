@@ -78,7 +78,11 @@ impl Checker<'_> {
         }
         let mut seen = BTreeSet::new();
         for v in &def.phases {
-            if !seen.insert(v.name.name.as_str()) || reached.contains(v.name.name.as_str()) {
+            // A phase named `same` is already an error (it could never be entered).
+            if !seen.insert(v.name.name.as_str())
+                || reached.contains(v.name.name.as_str())
+                || v.name.name == "same"
+            {
                 continue;
             }
             let d = Diagnostic::new(
