@@ -273,3 +273,10 @@ differential!(
     "codegen/tests/specs/edge_cases.machine",
     "EntryBranches"
 );
+// Constructs whose generated Rust once did not compile.
+differential!(
+    struct_conditions_match_interpreter,
+    suricate_tests::generated::struct_conditions,
+    "codegen/tests/specs/generator_regressions.machine",
+    "StructConditions"
+);

@@ -209,7 +209,10 @@ impl<'m> ExprGen<'m> {
                     let v = self.value_top(v);
                     quote!(#f: #v)
                 });
-                quote!(#name { #(#fields),* })
+                // Parenthesised: a bare struct literal is not an expression where Rust
+                // expects a block next (`if`/`match` conditions, `for` heads), and callers
+                // that only need it delimited strip the parentheses (`value_top`).
+                quote!((#name { #(#fields),* }))
             }
             ExprKind::Field(inner, f) => {
                 let inner = self.value(inner);

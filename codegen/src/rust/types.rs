@@ -153,7 +153,7 @@ pub fn state(m: &Machine, gen_: &ExprGen) -> TokenStream {
     });
     let defaults = m.fields.iter().map(|f| {
         let name = ident(&f.name);
-        let value = gen_.value(&f.default);
+        let value = gen_.value_top(&f.default);
         quote!(#name: #value)
     });
     let initial = ident(&m.initial);

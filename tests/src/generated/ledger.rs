@@ -300,7 +300,7 @@ impl State {
             phase: Phase::Closed,
             owner: None,
             balance: Cents(0i64),
-            limit: (-100i64),
+            limit: -100i64,
             next: Seqno(1u64),
             audited: Flag(false),
             strict: true,

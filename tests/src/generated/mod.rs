@@ -15,6 +15,8 @@ pub mod ledger;
 #[rustfmt::skip]
 pub mod placeholder;
 #[rustfmt::skip]
+pub mod struct_conditions;
+#[rustfmt::skip]
 pub mod tally;
 #[rustfmt::skip]
 pub mod traffic_light;
