@@ -2,7 +2,8 @@
 //! constructs whose generated Rust once did not compile. That they compile is tested by
 //! the workspace build; these tests check that they also do what the spec says.
 
-use suricate_tests::generated::struct_conditions as sc;
+use suricate_kernel::{Fault, InvariantViolation};
+use suricate_tests::generated::{invariants_only, struct_conditions as sc};
 
 /// Struct literals in an `if` condition, a negated guard, a loop head and a quantifier.
 #[test]
@@ -27,4 +28,29 @@ fn struct_literals_in_conditions_and_loop_heads() {
         other => panic!("unexpected rejection {other:?}"),
     }
     assert_eq!(m.state().n, 12);
+}
+
+/// A machine with invariants and no transitions checks them (the invariant reports a
+/// fault) when a state is restored.
+#[test]
+fn invariants_without_transitions_are_checked() {
+    let ok = invariants_only::State {
+        phase: invariants_only::Phase::Idle,
+        n: 41,
+    };
+    assert!(invariants_only::Authority::from_state(ok).is_ok());
+    let overflowing = invariants_only::State {
+        phase: invariants_only::Phase::Idle,
+        n: u64::MAX,
+    };
+    let Err(err) = invariants_only::Authority::from_state(overflowing) else {
+        panic!("`self.n + 1` overflows");
+    };
+    assert_eq!(
+        err,
+        InvariantViolation {
+            invariant: "small",
+            fault: Some(Fault::Overflow),
+        }
+    );
 }

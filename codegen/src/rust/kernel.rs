@@ -256,8 +256,10 @@ impl<'m> KernelGen<'m> {
     /// The answer types of `apply` and `rollback`, shared by every machine: this machine's
     /// instances of the generic ones in `suricate_kernel`.
     fn error_types(&self) -> TokenStream {
-        // Guard and firing functions report faults; a machine without transitions has none.
-        let fault = (!self.m.transitions.is_empty()).then(|| {
+        // Guard, firing and invariant functions report faults; a machine with neither
+        // transitions nor invariants has none.
+        let reports_faults = !self.m.transitions.is_empty() || !self.m.invariants.is_empty();
+        let fault = reports_faults.then(|| {
             quote!(
                 use ::suricate_kernel::Fault;
             )

@@ -11,6 +11,8 @@ pub mod download;
 #[rustfmt::skip]
 pub mod entry_branches;
 #[rustfmt::skip]
+pub mod invariants_only;
+#[rustfmt::skip]
 pub mod ledger;
 #[rustfmt::skip]
 pub mod placeholder;
