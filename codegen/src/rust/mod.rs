@@ -133,11 +133,12 @@ fn module_tokens(m: &Machine, spec_path: &str) -> TokenStream {
     quote! {
         #(#![doc = #doc])*
         // Names come from the spec as written; the spec, not Rust style, decides them.
-        #![allow(non_camel_case_types, non_snake_case, unused_parens)]
+        // Comparisons are the spec's too, even one that always holds (`n >= 0` on a u64).
+        #![allow(non_camel_case_types, non_snake_case, unused_parens, unused_comparisons)]
         // A binary crate need not use every generated item (`Phase::ALL`, `Input::kind`).
         #![allow(dead_code)]
         // Generated code mirrors the spec's expressions and branches as written.
-        #![allow(clippy::nonminimal_bool, clippy::bool_comparison, clippy::collapsible_if, clippy::collapsible_else_if, clippy::if_same_then_else, clippy::double_parens, clippy::ptr_arg)]
+        #![allow(clippy::nonminimal_bool, clippy::bool_comparison, clippy::collapsible_if, clippy::collapsible_else_if, clippy::if_same_then_else, clippy::double_parens, clippy::ptr_arg, clippy::absurd_extreme_comparisons)]
         // All-caps names (`GET`, `HTTP`) and shared suffixes (`StartRequested`,
         // `StopRequested`; undo records of assigned fields all end in `Replaced`) come
         // from the spec; guard and firing functions take one parameter per input field

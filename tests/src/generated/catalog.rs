@@ -15,7 +15,7 @@
 //! ```
 //!
 //! Kernel of machine `Catalog`, generated from `codegen/tests/specs/edge_cases.machine` by `cargo xtask gen`.
-#![allow(non_camel_case_types, non_snake_case, unused_parens)]
+#![allow(non_camel_case_types, non_snake_case, unused_parens, unused_comparisons)]
 
 #![allow(dead_code)]
 
@@ -26,7 +26,8 @@
     clippy::collapsible_else_if,
     clippy::if_same_then_else,
     clippy::double_parens,
-    clippy::ptr_arg
+    clippy::ptr_arg,
+    clippy::absurd_extreme_comparisons
 )]
 #![allow(
     clippy::upper_case_acronyms,

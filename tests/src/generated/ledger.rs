@@ -5,7 +5,7 @@
 //! reference interpreter.
 //!
 //! Kernel of machine `Ledger`, generated from `codegen/tests/specs/ledger.machine` by `cargo xtask gen`.
-#![allow(non_camel_case_types, non_snake_case, unused_parens)]
+#![allow(non_camel_case_types, non_snake_case, unused_parens, unused_comparisons)]
 
 #![allow(dead_code)]
 
@@ -16,7 +16,8 @@
     clippy::collapsible_else_if,
     clippy::if_same_then_else,
     clippy::double_parens,
-    clippy::ptr_arg
+    clippy::ptr_arg,
+    clippy::absurd_extreme_comparisons
 )]
 #![allow(
     clippy::upper_case_acronyms,

@@ -1,6 +1,8 @@
 //! Example kernels generated from `codegen/tests/specs/*.machine` by `cargo xtask gen`; do not edit.
 
 #[rustfmt::skip]
+pub mod always_true_comparison;
+#[rustfmt::skip]
 pub mod beacon;
 #[rustfmt::skip]
 pub mod catalog;
