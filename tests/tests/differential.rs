@@ -280,3 +280,15 @@ differential!(
     "codegen/tests/specs/generator_regressions.machine",
     "StructConditions"
 );
+differential!(
+    always_true_comparison_matches_interpreter,
+    suricate_tests::generated::always_true_comparison,
+    "codegen/tests/specs/generator_regressions.machine",
+    "AlwaysTrueComparison"
+);
+differential!(
+    borrowed_operators_match_interpreter,
+    suricate_tests::generated::borrowed_operators,
+    "codegen/tests/specs/generator_regressions.machine",
+    "BorrowedOperators"
+);

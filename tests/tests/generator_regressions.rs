@@ -3,7 +3,9 @@
 //! the workspace build; these tests check that they also do what the spec says.
 
 use suricate_kernel::{Fault, InvariantViolation};
-use suricate_tests::generated::{invariants_only, struct_conditions as sc};
+use suricate_tests::generated::{
+    borrowed_operators as bo, invariants_only, struct_conditions as sc,
+};
 
 /// Struct literals in an `if` condition, a negated guard, a loop head and a quantifier.
 #[test]
@@ -53,4 +55,25 @@ fn invariants_without_transitions_are_checked() {
             fault: Some(Fault::Overflow),
         }
     );
+}
+
+/// A length and a comparison looked up in sets, and unused `let`s of them.
+#[test]
+fn borrowed_lengths_and_comparisons() {
+    let rejected_by = |m: &mut bo::Authority| match m.apply(bo::Input::Push) {
+        Err(r) => match r.reason {
+            bo::RejectReason::GuardsFailed(failed) => failed.iter().map(|g| g.guard).collect(),
+            other => panic!("unexpected rejection {other:?}"),
+        },
+        Ok(_) => Vec::new(),
+    };
+    let mut m = bo::Authority::new();
+    assert_eq!(rejected_by(&mut m), ["len_marked"]);
+    m.apply(bo::Input::Mark).expect("mark");
+    assert!(rejected_by(&mut m).is_empty());
+    assert_eq!((m.state().n, m.state().q.len()), (1, 1));
+    assert_eq!(rejected_by(&mut m), ["len_marked"]);
+    m.apply(bo::Input::Mark).expect("mark");
+    assert!(rejected_by(&mut m).is_empty());
+    assert_eq!(m.state().q, [0, 1]);
 }

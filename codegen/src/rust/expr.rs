@@ -144,8 +144,10 @@ impl<'m> ExprGen<'m> {
         match self.place(e) {
             Some(Place::Ref(r)) => r,
             Some(Place::Lvalue(p)) => quote!(&#p),
+            // `value`, not `value_top`: `&` binds tighter than `as`, `==` and the other
+            // operators, so the parentheses around them must stay (`&(x.len() as u64)`).
             None => {
-                let v = self.value_top(e);
+                let v = self.value(e);
                 quote!(&#v)
             }
         }

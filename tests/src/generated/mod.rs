@@ -5,6 +5,8 @@ pub mod always_true_comparison;
 #[rustfmt::skip]
 pub mod beacon;
 #[rustfmt::skip]
+pub mod borrowed_operators;
+#[rustfmt::skip]
 pub mod catalog;
 #[rustfmt::skip]
 pub mod counter;
