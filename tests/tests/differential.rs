@@ -292,3 +292,9 @@ differential!(
     "codegen/tests/specs/generator_regressions.machine",
     "BorrowedOperators"
 );
+differential!(
+    typed_lets_match_interpreter,
+    suricate_tests::generated::typed_lets,
+    "codegen/tests/specs/generator_regressions.machine",
+    "TypedLets"
+);

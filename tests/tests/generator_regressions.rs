@@ -4,7 +4,7 @@
 
 use suricate_kernel::{Fault, InvariantViolation};
 use suricate_tests::generated::{
-    borrowed_operators as bo, invariants_only, struct_conditions as sc,
+    borrowed_operators as bo, invariants_only, struct_conditions as sc, typed_lets,
 };
 
 /// Struct literals in an `if` condition, a negated guard, a loop head and a quantifier.
@@ -76,4 +76,13 @@ fn borrowed_lengths_and_comparisons() {
     m.apply(bo::Input::Mark).expect("mark");
     assert!(rejected_by(&mut m).is_empty());
     assert_eq!(m.state().q, [0, 1]);
+}
+
+/// `let`s of `none` and `{}` with their types written.
+#[test]
+fn typed_lets_of_none_and_empty_set() {
+    let mut m = typed_lets::Authority::new();
+    m.apply(typed_lets::Input::Go).expect("go");
+    assert_eq!(m.state().n, 11);
+    assert!(m.state().s.contains(&11));
 }

@@ -928,10 +928,12 @@ impl<'m> KernelGen<'m> {
             Stmt::Break => quote!(break;),
             // Bound by reference like loop variables; the block makes an owned temporary,
             // so the binding does not borrow the state the statements after it write.
+            // The type is written: the value alone may not say it (`none`, `{}`).
             Stmt::Let { name, value } => {
                 let name = ident(name);
+                let t = ty(&value.ty);
                 let value = g.value_top(value);
-                quote!(let #name = &{ #value };)
+                quote!(let #name: &#t = &{ #value };)
             }
             Stmt::Emit(e) => self.emit(g, e),
         }

@@ -2066,7 +2066,9 @@ fn fire_accept(
     if ((state.finished.len() as u64) > state.remember)
         && state.finished.front().is_some()
     {
-        let oldest = &{ state.finished.front().cloned().ok_or(Fault::Absent)? };
+        let oldest: &InputId = &{
+            state.finished.front().cloned().ok_or(Fault::Absent)?
+        };
         if let Some(entry) = state.inputs.get(oldest) {
             if entry.key.is_some() {
                 {
@@ -2095,7 +2097,9 @@ fn fire_accept(
     if ((state.finished.len() as u64) > state.remember)
         && state.finished.front().is_some()
     {
-        let oldest = &{ state.finished.front().cloned().ok_or(Fault::Absent)? };
+        let oldest: &InputId = &{
+            state.finished.front().cloned().ok_or(Fault::Absent)?
+        };
         if let Some(entry) = state.inputs.get(oldest) {
             if entry.key.is_some() {
                 {

@@ -818,7 +818,7 @@ fn fire_sweep(
         if !state.items.contains_key(t) {
             break;
         }
-        let left = &{ state.items.get(t).ok_or(Fault::Absent)?.qty };
+        let left: &u64 = &{ state.items.get(t).ok_or(Fault::Absent)?.qty };
         let _ = &state
             .items
             .get(t)
@@ -845,7 +845,7 @@ fn fire_sweep(
         }
     }
     if state.order.front().is_some() {
-        let first = &{ state.order.front().cloned().ok_or(Fault::Absent)? };
+        let first: &Title = &{ state.order.front().cloned().ok_or(Fault::Absent)? };
         if let Some(entry) = state.items.get_mut(first) {
             {
                 let (k, value) = (

@@ -757,7 +757,7 @@ fn fire_p1(
     x: &u64,
 ) -> Result<(), Fault> {
     if let Some(entry) = state.m.get_mut(k) {
-        let base = &{ entry.a };
+        let base: &u64 = &{ entry.a };
         for y in state.q.iter() {
             for z in state.q.iter() {
                 if (*z) > (*y) {
@@ -1022,7 +1022,7 @@ fn fire_p6(
     k: &u64,
 ) -> Result<(), Fault> {
     if let Some(entry) = state.m.get_mut(k) {
-        let r = &{ entry.clone() };
+        let r: &Rec = &{ entry.clone() };
         {
             let (k, value) = (*k, r.b);
             let old = ::std::mem::replace(&mut entry.a, value);
@@ -1084,7 +1084,7 @@ fn fire_p7(
                 undo.push(UndoStep::MLeaf1(k, old));
             }
         }
-        let big = &{
+        let big: &bool = &{
             'any_t: {
                 for t in entry.tags.iter() {
                     if ((*t) > (*x)) {

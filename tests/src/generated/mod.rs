@@ -26,3 +26,5 @@ pub mod struct_conditions;
 pub mod tally;
 #[rustfmt::skip]
 pub mod traffic_light;
+#[rustfmt::skip]
+pub mod typed_lets;
