@@ -298,3 +298,9 @@ differential!(
     "codegen/tests/specs/generator_regressions.machine",
     "TypedLets"
 );
+differential!(
+    let_only_collections_match_interpreter,
+    suricate_tests::generated::let_only_collections,
+    "codegen/tests/specs/generator_regressions.machine",
+    "LetOnlyCollections"
+);

@@ -4,7 +4,8 @@
 
 use suricate_kernel::{Fault, InvariantViolation};
 use suricate_tests::generated::{
-    borrowed_operators as bo, invariants_only, struct_conditions as sc, typed_lets,
+    borrowed_operators as bo, invariants_only, let_only_collections, struct_conditions as sc,
+    typed_lets,
 };
 
 /// Struct literals in an `if` condition, a negated guard, a loop head and a quantifier.
@@ -85,4 +86,12 @@ fn typed_lets_of_none_and_empty_set() {
     m.apply(typed_lets::Input::Go).expect("go");
     assert_eq!(m.state().n, 11);
     assert!(m.state().s.contains(&11));
+}
+
+/// Empty collections bound by `let`s only (their types are imported).
+#[test]
+fn collections_only_lets_use() {
+    let mut m = let_only_collections::Authority::new();
+    m.apply(let_only_collections::Input::Go).expect("go");
+    assert_eq!(m.state().n, 1);
 }

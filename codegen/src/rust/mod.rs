@@ -10,7 +10,9 @@ mod names;
 mod types;
 
 use crate::MachineOutput;
-use crate::ir::{Machine, Ty};
+use crate::ir::{
+    Expr, ExprKind, Machine, Stmt, Ty, visit_emit, visit_expr, visit_nested_stmts, visit_stmts,
+};
 use expr::ExprGen;
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -194,6 +196,9 @@ fn collection_imports(m: &Machine) -> TokenStream {
             walk(&f.ty);
         }
     }
+    for t in &used_collections(m) {
+        walk(t);
+    }
     let mut names = Vec::new();
     if map {
         names.push(quote!(BTreeMap));
@@ -209,4 +214,40 @@ fn collection_imports(m: &Machine) -> TokenStream {
         1 => quote!(use std::collections::#(#names)*;),
         _ => quote!(use std::collections::{#(#names),*};),
     }
+}
+
+/// Collections no declared type mentions: the type of a `let` (written on it), and an
+/// empty literal (`{}` is `BTreeSet::new()`, which names only the collection) in a guard,
+/// an update, an emit or an invariant.
+fn used_collections(m: &Machine) -> Vec<Ty> {
+    let mut types = Vec::new();
+    let mut literals = |e: &Expr| {
+        let marker = |t: fn(Box<Ty>) -> Ty| t(Box::new(Ty::Bool));
+        match e.kind {
+            ExprKind::EmptySeq => types.push(marker(Ty::Seq)),
+            ExprKind::EmptySet => types.push(marker(Ty::Set)),
+            ExprKind::EmptyMap => types.push(Ty::Map(Box::new(Ty::Bool), Box::new(Ty::Bool))),
+            _ => {}
+        }
+    };
+    for t in &m.transitions {
+        for g in &t.guards {
+            visit_expr(&g.expr, &mut literals);
+        }
+        visit_stmts(&t.update, &mut literals);
+        for e in &t.emits {
+            visit_emit(e, &mut literals);
+        }
+    }
+    for i in &m.invariants {
+        visit_expr(&i.expr, &mut literals);
+    }
+    for t in &m.transitions {
+        visit_nested_stmts(&t.update, &mut |s| {
+            if let Stmt::Let { value, .. } = s {
+                types.push(value.ty.clone());
+            }
+        });
+    }
+    types
 }

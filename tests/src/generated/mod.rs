@@ -19,6 +19,8 @@ pub mod invariants_only;
 #[rustfmt::skip]
 pub mod ledger;
 #[rustfmt::skip]
+pub mod let_only_collections;
+#[rustfmt::skip]
 pub mod placeholder;
 #[rustfmt::skip]
 pub mod struct_conditions;
