@@ -304,3 +304,9 @@ differential!(
     "codegen/tests/specs/generator_regressions.machine",
     "LetOnlyCollections"
 );
+differential!(
+    move_entry_matches_interpreter,
+    suricate_tests::generated::move_entry,
+    "codegen/tests/specs/generator_regressions.machine",
+    "MoveEntry"
+);

@@ -4,8 +4,8 @@
 
 use suricate_kernel::{Fault, InvariantViolation};
 use suricate_tests::generated::{
-    borrowed_operators as bo, invariants_only, let_only_collections, struct_conditions as sc,
-    typed_lets,
+    borrowed_operators as bo, invariants_only, let_only_collections, move_entry,
+    struct_conditions as sc, typed_lets,
 };
 
 /// Struct literals in an `if` condition, a negated guard, a loop head and a quantifier.
@@ -94,4 +94,17 @@ fn collections_only_lets_use() {
     let mut m = let_only_collections::Authority::new();
     m.apply(let_only_collections::Input::Go).expect("go");
     assert_eq!(m.state().n, 1);
+}
+
+/// A map entry read into a `let`, removed, then written back under another key.
+#[test]
+fn an_entry_read_before_its_removal_is_moved() {
+    let mut m = move_entry::Authority::new();
+    m.apply(move_entry::Input::Put { k: 1, v: 5 }).expect("put");
+    m.apply(move_entry::Input::Move { src: 1, dst: 2 })
+        .expect("move");
+    assert_eq!(m.state().m.iter().collect::<Vec<_>>(), [(&2, &5)]);
+    m.apply(move_entry::Input::Move { src: 2, dst: 2 })
+        .expect("move in place");
+    assert_eq!(m.state().m.iter().collect::<Vec<_>>(), [(&2, &5)]);
 }

@@ -553,10 +553,16 @@ impl<'m> KernelGen<'m> {
     /// `stmts` rendered by `g`. Inside a bound entry no other is bound: its local would
     /// shadow the first.
     fn stmts_with(&self, g: &ExprGen, stmts: &[Stmt]) -> TokenStream {
+        self.stmts_before(g, stmts, &[])
+    }
+
+    /// `stmts` rendered by `g`, followed in the same scope by `after` (rendered
+    /// separately), which may read their `let`s.
+    fn stmts_before(&self, g: &ExprGen, stmts: &[Stmt], after: &[Stmt]) -> TokenStream {
         let mut out = TokenStream::new();
         let mut rest = stmts;
         while let Some((first, tail)) = rest.split_first() {
-            if let Some(unused) = self.unused_let(g, first, tail) {
+            if let Some(unused) = self.unused_let(g, first, tail, after) {
                 out.extend(unused);
                 rest = tail;
                 continue;
@@ -583,11 +589,18 @@ impl<'m> KernelGen<'m> {
     /// `let x = e;` when nothing after it in its block reads `x`: `e` is still evaluated
     /// (it may fault) but not bound, which Rust would warn about, and a place is only
     /// borrowed, not cloned.
-    fn unused_let(&self, g: &ExprGen, s: &Stmt, rest: &[Stmt]) -> Option<TokenStream> {
+    fn unused_let(
+        &self,
+        g: &ExprGen,
+        s: &Stmt,
+        rest: &[Stmt],
+        after: &[Stmt],
+    ) -> Option<TokenStream> {
         let Stmt::Let { name, value } = s else {
             return None;
         };
-        if any_expr_in(rest, |e| super::expr::reads_var(e, name)) {
+        let read = |stmts: &[Stmt]| any_expr_in(stmts, |e| super::expr::reads_var(e, name));
+        if read(rest) || read(after) {
             return None;
         }
         let value = g.borrowed(value);
@@ -725,7 +738,8 @@ impl<'m> KernelGen<'m> {
         let field = ident(map);
         let local = ident(entry::LOCAL);
         let key_ref = self.gen_.borrowed(key);
-        let lead = self.stmts_with(&self.gen_.with_entry(map, key), lead);
+        // `rest` reads the `let`s of `lead` too: they are bound in the same block.
+        let lead = self.stmts_before(&self.gen_.with_entry(map, key), lead, rest);
         let rest = self.stmts(rest);
         let otherwise = self.else_branch(otherwise);
         Some(quote! {

@@ -21,6 +21,8 @@ pub mod ledger;
 #[rustfmt::skip]
 pub mod let_only_collections;
 #[rustfmt::skip]
+pub mod move_entry;
+#[rustfmt::skip]
 pub mod placeholder;
 #[rustfmt::skip]
 pub mod struct_conditions;
