@@ -146,6 +146,9 @@ fn module_tokens(m: &Machine, spec_path: &str) -> TokenStream {
         // from the spec; guard and firing functions take one parameter per input field
         // they read.
         #![allow(clippy::upper_case_acronyms, clippy::enum_variant_names, clippy::too_many_arguments)]
+        // Doc comments are the spec's prose, written for the Markdown pages as much as for
+        // rustdoc: `[n]` or `<T>` in them is text, not a link or a tag.
+        #![allow(rustdoc::broken_intra_doc_links, rustdoc::private_intra_doc_links, rustdoc::bare_urls, rustdoc::invalid_html_tags)]
 
         #collections
 

@@ -70,6 +70,8 @@ pub fn doc_lines(lines: &[String]) -> Vec<String> {
     // The open fence's character and length, when inside a fenced block.
     let mut fence: Option<(char, usize)> = None;
     let mut in_indented = false;
+    // Blank lines met inside an indented block, not yet known to be inside it.
+    let mut blank_run = 0;
     let mut after_blank = true;
     // An indented line right after a list item continues the item, it is not code.
     let mut after_list_item = false;
@@ -87,11 +89,20 @@ pub fn doc_lines(lines: &[String]) -> Vec<String> {
             continue;
         }
         if in_indented {
-            if trimmed.is_empty() || indent >= 4 {
-                out.push(line.get(4..).unwrap_or("").to_string());
+            if trimmed.is_empty() {
+                blank_run += 1;
                 continue;
             }
+            if indent >= 4 {
+                out.extend(std::iter::repeat_n(String::new(), blank_run));
+                blank_run = 0;
+                out.push(line[4..].to_string());
+                continue;
+            }
+            // Blank lines after the block stay after the closing fence.
             out.push("```".to_string());
+            out.extend(std::iter::repeat_n(String::new(), blank_run));
+            blank_run = 0;
             in_indented = false;
         }
         if indent < 4 {
@@ -119,6 +130,7 @@ pub fn doc_lines(lines: &[String]) -> Vec<String> {
     }
     if in_indented {
         out.push("```".to_string());
+        out.extend(std::iter::repeat_n(String::new(), blank_run));
     }
     out.into_iter()
         .map(|l| if l.is_empty() { l } else { format!(" {l}") })
@@ -192,6 +204,8 @@ mod tests {
                 " prose"
             ]
         );
+        let blank_after = doc_lines(&lines("    code\n\nprose"));
+        assert_eq!(blank_after, [" ```text", " code", " ```", "", " prose"]);
         let at_end = doc_lines(&lines("    only code"));
         assert_eq!(at_end, [" ```text", " only code", " ```"]);
     }

@@ -14,6 +14,9 @@
 //! self.stocked = true;
 //! ```
 //!
+//! Prose is prose too: [max], <Item> and https://example.com are neither
+//! links nor tags to rustdoc.
+//!
 //! Kernel of machine `Catalog`, generated from `codegen/tests/specs/edge_cases.machine` by `cargo xtask gen`.
 #![allow(non_camel_case_types, non_snake_case, unused_parens, unused_comparisons)]
 
@@ -33,6 +36,12 @@
     clippy::upper_case_acronyms,
     clippy::enum_variant_names,
     clippy::too_many_arguments
+)]
+#![allow(
+    rustdoc::broken_intra_doc_links,
+    rustdoc::private_intra_doc_links,
+    rustdoc::bare_urls,
+    rustdoc::invalid_html_tags
 )]
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 

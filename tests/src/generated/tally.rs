@@ -22,6 +22,12 @@
     clippy::enum_variant_names,
     clippy::too_many_arguments
 )]
+#![allow(
+    rustdoc::broken_intra_doc_links,
+    rustdoc::private_intra_doc_links,
+    rustdoc::bare_urls,
+    rustdoc::invalid_html_tags
+)]
 /// Coarse lifecycle phase of the machine.
 #[derive(
     Debug,
