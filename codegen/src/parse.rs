@@ -245,7 +245,7 @@ fn with_hint(
     if found == "`=`" && (before.ends_with('+') || before.ends_with('-')) {
         d.help("`+=` and `-=` are statements, only in an `update` block; an expression only reads")
     } else if rest.starts_with("+=") || rest.starts_with("-=") {
-        d.help("`+=` and `-=` assign a state field (`self.n += 1;`); for a map entry or a struct field, write `self.m[k] = self.m[k] + 1;`")
+        d.help("`+=` and `-=` assign a state field (`self.n += 1;`); for a map entry, write `self.m[k] = self.m[k] + 1;`, and for a field of one, `self.m[k].f = self.m[k].f + 1;`")
     } else if expects("an operator") && ["<", ">", "==", "!="].iter().any(|op| rest.starts_with(op))
     {
         d.help("comparisons do not chain: write `a < b && b <= c`")
@@ -1479,7 +1479,7 @@ mod tests {
                 "`if` is a statement",
             ),
             ("", "let mut x = 1;", "there is no `mut`"),
-            ("", "self.n[max] += 1;", "for a map entry or a struct field"),
+            ("", "self.n[max] += 1;", "and for a field of one"),
             ("guard self.n > 1;", "", "a guard has a name"),
         ];
         for (guard, update, expected) in cases {

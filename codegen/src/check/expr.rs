@@ -359,10 +359,10 @@ impl Checker<'_> {
             A::Int(v) => self.int_literal(*v, false, &Ty::U64, e.span),
             A::Str(s) => Ok(expr(K::Str(s.clone()), Ty::String)),
             A::None | A::EmptySeq | A::EmptyBraces => {
-                let what = match &e.kind {
-                    A::None => "none",
-                    A::EmptySeq => "[]",
-                    _ => "{}",
+                let (what, example) = match &e.kind {
+                    A::None => ("none", "Option<u64>"),
+                    A::EmptySeq => ("[]", "Seq<u64>"),
+                    _ => ("{}", "Set<u64>"),
                 };
                 let d = Diagnostic::new(
                     Code::TypeMismatch,
@@ -370,7 +370,9 @@ impl Checker<'_> {
                     format!("cannot infer the type of `{what}`"),
                 )
                 .label("type needed here")
-                .help("compare or combine it with a value of known type");
+                .help(format!(
+                    "give it a type where it is named (`let x: {example} = {what};`), or compare or combine it with a value of known type"
+                ));
                 Err(self.report(d))
             }
             A::Some(inner) => {
@@ -1244,8 +1246,22 @@ impl Checker<'_> {
                 "the value may be `none`",
             ),
         };
+        // A guard sees only the state and the input: it cannot name a loop variable, a
+        // quantifier's or a `let`.
+        let local = ir::any_expr(fact, |x| matches!(x.kind, K::Var(_)));
         let help = match sc.place {
             Place::Invariant => format!("write `{fact_text} implies ...`"),
+            Place::Guard if local => format!("write `{fact_text} && ...`"),
+            _ if local
+                && matches!(e.kind, ast::ExprKind::Index(..))
+                && show(e).starts_with("self.") =>
+            {
+                format!(
+                    "test it with `if {fact_text} {{ .. }}`, or create the entry first: `if !({fact_text}) {{ {} = ..; }}`",
+                    show(e)
+                )
+            }
+            _ if local => format!("test it with `if {fact_text} {{ .. }}`"),
             Place::Guard => format!(
                 "add a guard such as `guard {}: {guard_text};` before this one",
                 super::establish::guard_name_for(e)

@@ -181,7 +181,11 @@ impl Checker<'_> {
             let d = Diagnostic::new(
                 Code::ReservedName,
                 id.span,
-                format!("`{}` is a Rust keyword and cannot name a {what}", id.name),
+                format!(
+                    "`{}` is a Rust keyword and cannot name {}",
+                    id.name,
+                    a_or_an(what)
+                ),
             )
             .label("reserved name")
             .help("choose another name");
@@ -205,8 +209,9 @@ impl Checker<'_> {
                 Code::ReservedName,
                 id.span,
                 format!(
-                    "`{}` is the name of a declared type and cannot name a {what}",
-                    id.name
+                    "`{}` is the name of a declared type and cannot name {}",
+                    id.name,
+                    a_or_an(what)
                 ),
             )
             .label("reserved name")
@@ -407,6 +412,16 @@ impl Checker<'_> {
     }
 }
 
+/// `what` with its indefinite article: "an input", "a phase".
+fn a_or_an(what: &str) -> String {
+    let article = if what.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    };
+    format!("{article} {what}")
+}
+
 /// E0103 for a name starting with `__`: such names are left to generated code. serde's
 /// derives bind `__Visitor`, `__Field`, `__D`, `__value`, `__serializer`, `__self_0`, ...
 /// next to the spec's types and fields.
@@ -418,7 +433,11 @@ fn reserved_prefix_diagnostic(id: &Ident, what: &str) -> Option<Diagnostic> {
         Diagnostic::new(
             Code::ReservedName,
             id.span,
-            format!("`{}` starts with `__` and cannot name a {what}", id.name),
+            format!(
+                "`{}` starts with `__` and cannot name {}",
+                id.name,
+                a_or_an(what)
+            ),
         )
         .label("reserved name")
         .help(

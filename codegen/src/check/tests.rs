@@ -1984,3 +1984,73 @@ fn a_phase_cannot_be_named_same() {
     assert_eq!(d.message, "`same` cannot name a phase");
     assert_eq!(codes(src), vec![Code::ReservedName], "{:#?}", run(src).1);
 }
+
+#[test]
+fn a_reserved_name_message_takes_the_right_article() {
+    let src = "machine M {
+        phases { A }
+        initial A;
+        input fn;
+        transition go on fn from A -> same {}
+        invariant async: true;
+    }";
+    let messages: Vec<String> = diags_with(src, Code::ReservedName)
+        .into_iter()
+        .map(|d| d.message)
+        .collect();
+    assert!(
+        messages.contains(&"`fn` is a Rust keyword and cannot name an input".to_string()),
+        "{messages:?}"
+    );
+    assert!(
+        messages.contains(&"`async` is a Rust keyword and cannot name an invariant".to_string()),
+        "{messages:?}"
+    );
+}
+
+#[test]
+fn a_fact_about_a_loop_variable_is_not_asked_of_a_guard() {
+    // A guard cannot name a loop or quantifier variable: the help tests it where it is.
+    let src = "machine M {
+        phases { A }
+        initial A;
+        state { c: Map<u64, u64> = {}, n: u64 = 0 }
+        input Go;
+        transition go on Go from A -> same {
+            guard all_small: all (k, v) in self.c: self.c[k + 1] < 10;
+            update { for (k, v) in self.c { self.n = self.c[k + 2]; } }
+        }
+    }";
+    let helps: Vec<Vec<String>> = diags_with(src, Code::UnestablishedPartial)
+        .into_iter()
+        .map(|d| d.help)
+        .collect();
+    assert_eq!(
+        helps,
+        vec![
+            vec!["write `k + 1 in self.c && ...`".to_string()],
+            vec![
+                "test it with `if k + 2 in self.c { .. }`, or create the entry first: `if !(k + 2 in self.c) { self.c[k + 2] = ..; }`"
+                    .to_string()
+            ],
+        ]
+    );
+}
+
+#[test]
+fn an_untyped_empty_value_is_told_how_to_give_it_a_type() {
+    let src = "machine M {
+        phases { A }
+        initial A;
+        input Go;
+        transition go on Go from A -> same { update { let b = none; } }
+    }";
+    let d = only(diags_with(src, Code::TypeMismatch));
+    assert_eq!(
+        d.help,
+        vec![
+            "give it a type where it is named (`let x: Option<u64> = none;`), or compare or combine it with a value of known type"
+                .to_string()
+        ]
+    );
+}
