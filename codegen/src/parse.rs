@@ -124,6 +124,12 @@ fn blank(text: &mut String, range: std::ops::Range<usize>) {
     text.replace_range(range, &blanked);
 }
 
+/// The grammar's `keyword` rule: words that cannot be names.
+const RESERVED_WORDS: &[&str] = &[
+    "self", "true", "false", "none", "some", "old", "all", "any", "in", "implies", "if", "else",
+    "for", "break", "let", "emit",
+];
+
 /// Parses a whole `.machine` file. A syntax error yields one diagnostic at the first
 /// place the parser could not continue.
 pub fn parse(source: &str) -> Result<File, Diagnostic> {
@@ -241,8 +247,29 @@ fn with_hint(
     let expects = |what: &str| expected.iter().any(|x| x == what);
     let in_body = expects("`emit`") || expects("`update`");
     let last_word = last_word(before);
-    // `=` where an operator could go: almost always a comparison.
-    if found == "`=`" && (before.ends_with('+') || before.ends_with('-')) {
+    // A reserved word where a name goes: the parser saw a word it does not take as a name
+    // and stopped after it.
+    let in_name_position = found == "`:`"
+        || words_before(before, 2).first().is_some_and(|w| {
+            [
+                "transition",
+                "input",
+                "effect",
+                "machine",
+                "type",
+                "struct",
+                "enum",
+                "invariant",
+            ]
+            .contains(w)
+        });
+    if let Some(word) = last_word
+        .filter(|w| in_name_position && expects("an identifier") && RESERVED_WORDS.contains(w))
+    {
+        d.help(format!(
+            "`{word}` is a reserved word of the spec language (it can begin or continue an expression) and cannot be a name: choose another"
+        ))
+    } else if found == "`=`" && (before.ends_with('+') || before.ends_with('-')) {
         d.help("`+=` and `-=` are statements, only in an `update` block; an expression only reads")
     } else if rest.starts_with("+=") || rest.starts_with("-=") {
         d.help("`+=` and `-=` assign a state field (`self.n += 1;`); for a map entry, write `self.m[k] = self.m[k] + 1;`, and for a field of one, `self.m[k].f = self.m[k].f + 1;`")
@@ -1658,6 +1685,21 @@ mod tests {
         );
         assert_eq!(&src[errors[1].span.start..errors[1].span.end], "}");
         assert!(parse_all("machine M { phases { A } initial A; }").is_ok());
+    }
+
+    #[test]
+    fn a_reserved_word_as_a_name_is_named_in_the_hint() {
+        for (src, word) in [
+            ("machine M { state { old: u64 = 0 } }", "old"),
+            ("machine M { input I { some: u64 } }", "some"),
+            ("machine M { transition any on I from A -> same {} }", "any"),
+        ] {
+            let help = parse(src).unwrap_err().help.join(" ");
+            assert!(
+                help.starts_with(&format!("`{word}` is a reserved word")),
+                "{src}: {help}"
+            );
+        }
     }
 
     /// Blanking a broken item longer than 64 KiB (past what a `format!` width allows)
