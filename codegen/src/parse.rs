@@ -538,7 +538,7 @@ fn too_deep(span: Span) -> Diagnostic {
     Diagnostic::new(Code::Syntax, span, "syntax error: nested too deeply")
         .label("nested too deeply")
         .help(format!(
-            "split it up: expressions may nest {MAX_EXPR_DEPTH} levels, `if`/`for` blocks {MAX_BLOCK_DEPTH}"
+            "split it up: expressions may nest {MAX_EXPR_DEPTH} levels, brackets about 48, `if`/`for` blocks {MAX_BLOCK_DEPTH}"
         ))
 }
 
