@@ -465,7 +465,7 @@ fn comment_start(line: &str) -> usize {
     line.len()
 }
 
-/// How deeply the parse tree may nest (about 40 levels of parentheses, far beyond any
+/// How deeply the parse tree may nest (about 48 levels of parentheses, far beyond any
 /// readable spec). Deeper input is refused before the recursive AST conversion, so no
 /// spec can overflow the stack.
 const MAX_SYNTAX_DEPTH: usize = 400;
