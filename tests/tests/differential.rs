@@ -310,3 +310,9 @@ differential!(
     "codegen/tests/specs/generator_regressions.machine",
     "MoveEntry"
 );
+differential!(
+    quantifier_labels_match_interpreter,
+    suricate_tests::generated::quantifier_labels,
+    "codegen/tests/specs/generator_regressions.machine",
+    "QuantifierLabels"
+);

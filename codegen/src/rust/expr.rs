@@ -515,11 +515,12 @@ fn quant_name(kind: Quantifier) -> &'static str {
 }
 
 /// Binder names are unique in scope (the checker forbids shadowing), so labels built
-/// from them never shadow each other.
+/// from them never shadow each other. A pair's label ends with its key's length, which
+/// tells where the key ends: `(a_b, c)` and `(a, b_c)` get different labels.
 fn binder_name(binder: &Binder) -> String {
     match binder {
         Binder::One(x) => x.clone(),
-        Binder::Pair(k, v) => format!("{k}_{v}"),
+        Binder::Pair(k, v) => format!("{k}_{v}_{}", k.len()),
     }
 }
 

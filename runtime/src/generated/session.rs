@@ -3731,10 +3731,10 @@ fn invariant_finished_are_remembered(state: &State) -> Result<bool, Fault> {
 }
 
 fn invariant_keys_point_at_inputs(state: &State) -> Result<bool, Fault> {
-    Ok('all_k_owner: {
+    Ok('all_k_owner_1: {
         for (_, owner) in state.keys.iter() {
             if !state.inputs.contains_key(owner) {
-                break 'all_k_owner false;
+                break 'all_k_owner_1 false;
             }
         }
         true
@@ -3751,10 +3751,10 @@ fn invariant_nothing_pending_when_closed(state: &State) -> Result<bool, Fault> {
 }
 
 fn invariant_attempts_bounded(state: &State) -> Result<bool, Fault> {
-    Ok('all_i_r: {
+    Ok('all_i_r_1: {
         for (_, r) in state.inputs.iter() {
             if !(r.attempts <= state.max_attempts) {
-                break 'all_i_r false;
+                break 'all_i_r_1 false;
             }
         }
         true

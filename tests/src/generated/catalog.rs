@@ -559,7 +559,7 @@ fn guards_add(state: &State, fire_add: &Item) -> Result<Option<&'static str>, Fa
     if state.items.contains_key(&fire_add.title) {
         return Ok(Some("fresh"));
     }
-    if !'all_k_v: {
+    if !'all_k_v_1: {
         for (_, v) in state.items.iter() {
             let holds = 'any_t: {
                 for t in v.tags.iter() {
@@ -570,7 +570,7 @@ fn guards_add(state: &State, fire_add: &Item) -> Result<Option<&'static str>, Fa
                 false
             };
             if !holds {
-                break 'all_k_v false;
+                break 'all_k_v_1 false;
             }
         }
         true

@@ -925,10 +925,10 @@ fn guards_audit(state: &State) -> Result<Option<&'static str>, Fault> {
     if !state.owner.is_some() {
         return Ok(Some("has_owner"));
     }
-    if !'all_id_h: {
+    if !'all_id_h_2: {
         for (id, h) in state.holds.iter() {
             if !((h.id == (*id)) && (h.entry.amount > Cents(0i64))) {
-                break 'all_id_h false;
+                break 'all_id_h_2 false;
             }
         }
         true
@@ -1609,10 +1609,10 @@ fn invariant_open_has_owner(state: &State) -> Result<bool, Fault> {
 }
 
 fn invariant_holds_are_pending(state: &State) -> Result<bool, Fault> {
-    Ok('all_id_h: {
+    Ok('all_id_h_2: {
         for (id, h) in state.holds.iter() {
             if !(state.pending.contains(id) || (h.entry.amount > Cents(0i64))) {
-                break 'all_id_h false;
+                break 'all_id_h_2 false;
             }
         }
         true

@@ -25,6 +25,8 @@ pub mod move_entry;
 #[rustfmt::skip]
 pub mod placeholder;
 #[rustfmt::skip]
+pub mod quantifier_labels;
+#[rustfmt::skip]
 pub mod struct_conditions;
 #[rustfmt::skip]
 pub mod tally;
