@@ -269,6 +269,27 @@ fn with_hint(
         d.help(format!(
             "`{word}` is a reserved word of the spec language (it can begin or continue an expression) and cannot be a name: choose another"
         ))
+    } else if rest.starts_with("///")
+        || (before
+            .lines()
+            .last()
+            .is_some_and(|l| l.trim_start().starts_with("///"))
+            && [
+                "`update`",
+                "`emit`",
+                "`}`",
+                "end of file",
+                "`self`",
+                "`let`",
+                "`if`",
+                "`for`",
+                "`break`",
+            ]
+            .contains(&found))
+    {
+        // A doc comment where none may stand: the parser either stops at the comment or
+        // takes it for the start of a declaration and stops at what follows.
+        d.help("a doc comment documents the declaration after it, and nothing here takes one (`update`, `emit`, a statement, a closing `}` or the end of the file): make it a `//` comment")
     } else if found == "`=`" && (before.ends_with('+') || before.ends_with('-')) {
         d.help("`+=` and `-=` are statements, only in an `update` block; an expression only reads")
     } else if rest.starts_with("+=") || rest.starts_with("-=") {
@@ -1700,6 +1721,27 @@ mod tests {
                 "{src}: {help}"
             );
         }
+    }
+
+    #[test]
+    fn a_doc_comment_where_none_may_stand_is_told_to_be_a_plain_comment() {
+        let body = |b: &str| {
+            format!(
+                "machine M {{ phases {{ A }} initial A; input I; effect E;\n transition t on I from A -> same {{\n{b}\n}} }}"
+            )
+        };
+        for src in [
+            body("/// doc\nupdate { }"),
+            body("update {\n/// doc\n}"),
+            body("emit E;\n/// doc"),
+        ] {
+            let help = parse(&src).unwrap_err().help.join(" ");
+            assert!(help.contains("make it a `//` comment"), "{src}: {help}");
+        }
+        // A misspelt item after a doc comment is not blamed on the comment.
+        let src = "machine M {\n/// doc\ntranstion t on I from A -> same {}\n}";
+        let help = parse(src).unwrap_err().help.join(" ");
+        assert!(!help.contains("make it a `//` comment"), "{help}");
     }
 
     /// Blanking a broken item longer than 64 KiB (past what a `format!` width allows)
