@@ -258,6 +258,22 @@ impl<'m> Interpreter<'m> {
         broken_invariants(self.machine, &self.state).collect()
     }
 
+    /// The fault that stops `invariant`'s evaluation in the current state, if one does
+    /// (an invariant that faults does not hold).
+    pub fn invariant_fault(&self, invariant: &ir::Invariant) -> Option<&'static str> {
+        let ctx = Ctx {
+            machine: self.machine,
+            state: &self.state,
+            pre: &self.state,
+            input: &[],
+        };
+        match ctx.eval_bool(&invariant.expr, &Scope::Empty) {
+            Ok(_) => None,
+            Err(Fault::Overflow) => Some("an arithmetic overflow"),
+            Err(Fault::Absent) => Some("reading an absent value"),
+        }
+    }
+
     /// Runs a transition whose guards held on a copy of the state (decision 4) and returns
     /// the post-state with the effects, or the rejection; `self` is not modified.
     fn fire(

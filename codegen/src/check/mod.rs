@@ -88,10 +88,16 @@ fn initial_invariants(m: &ast::Machine, checked: &ir::Machine, diags: &mut Vec<D
                     broken.name
                 ),
             )
-            .label(format!(
-                "not true with every field at its default and the phase `{}`",
-                checked.initial
-            ))
+            .label(match start.invariant_fault(broken) {
+                Some(fault) => format!(
+                    "faults ({fault}) with every field at its default and the phase `{}`",
+                    checked.initial
+                ),
+                None => format!(
+                    "not true with every field at its default and the phase `{}`",
+                    checked.initial
+                ),
+            })
             .help("change the defaults in `state { .. }` or `initial`, or the invariant"),
         );
     }

@@ -318,6 +318,21 @@ fn invariants_must_hold_in_the_initial_state() {
         codes(&src("n: u64 = 18446744073709551615", overflow)),
         vec![Code::InitialInvariant]
     );
+    // The label says which: false, or a fault.
+    let labels = |defaults: &str, inv: &str| -> Vec<String> {
+        diags_with(&src(defaults, inv), Code::InitialInvariant)
+            .into_iter()
+            .map(|d| d.label)
+            .collect()
+    };
+    assert_eq!(
+        labels("n: u64 = 18446744073709551615", overflow),
+        ["faults (an arithmetic overflow) with every field at its default and the phase `A`"]
+    );
+    assert_eq!(
+        labels("n: u64 = 3", "invariant small: self.n < 3;"),
+        ["not true with every field at its default and the phase `A`"]
+    );
     assert!(codes(&src("n: u64 = 7", overflow)).is_empty());
 }
 
