@@ -561,20 +561,26 @@ impl Executor for Reentrant {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn c5_consumer_callbacks_run_outside_the_runtime_locks() {
+/// A runtime, session `s`, and a probed executor for it (not attached yet).
+fn probed() -> (Arc<SessionRuntime>, SessionId, Arc<Probe>, Arc<Reentrant>) {
     let runtime = Arc::new(SessionRuntime::new());
     let s = sid("s");
     let probe = Arc::new(Probe::default());
     probe.runtime.set(Arc::downgrade(&runtime)).unwrap();
     probe.session.set(s.clone()).unwrap();
-    let inner = ScriptedExecutor::new();
-    inner.push_all([Step::blocked(Step::Echo), Step::blocked(Step::Echo)]);
     let executor = Arc::new(Reentrant {
         probe: probe.clone(),
-        inner: inner.clone(),
+        inner: ScriptedExecutor::new(),
         factory_calls: AtomicUsize::new(0),
     });
+    (runtime, s, probe, executor)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn c5_consumer_callbacks_run_outside_the_runtime_locks() {
+    let (runtime, s, probe, executor) = probed();
+    let inner = executor.inner.clone();
+    inner.push_all([Step::blocked(Step::Echo), Step::blocked(Step::Echo)]);
     assert!(
         within(runtime.ensure_executor(&s, executor.clone()))
             .await
@@ -626,18 +632,9 @@ async fn c5_consumer_callbacks_run_outside_the_runtime_locks() {
 /// the executor's handles, consumer code) after the gate, like every other release.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_loop_that_retires_releases_its_handles_outside_the_runtime_locks() {
-    let runtime = Arc::new(SessionRuntime::new());
-    let s = sid("s");
-    let probe = Arc::new(Probe::default());
-    probe.runtime.set(Arc::downgrade(&runtime)).unwrap();
-    probe.session.set(s.clone()).unwrap();
-    let inner = ScriptedExecutor::new();
+    let (runtime, s, probe, executor) = probed();
+    let inner = executor.inner.clone();
     inner.push(Step::blocked(Step::Echo));
-    let executor = Arc::new(Reentrant {
-        probe: probe.clone(),
-        inner: inner.clone(),
-        factory_calls: AtomicUsize::new(0),
-    });
     within(runtime.ensure_executor(&s, executor)).await.unwrap();
     let a = accept(&runtime, &s, prompt("a")).await;
     within(inner.wait_for_blocked(1)).await;
