@@ -316,3 +316,15 @@ differential!(
     "codegen/tests/specs/generator_regressions.machine",
     "QuantifierLabels"
 );
+differential!(
+    quantifier_in_entry_matches_interpreter,
+    suricate_tests::generated::quantifier_in_entry,
+    "codegen/tests/specs/generator_regressions.machine",
+    "QuantifierInEntry"
+);
+differential!(
+    obvious_comparisons_match_interpreter,
+    suricate_tests::generated::obvious_comparisons,
+    "codegen/tests/specs/generator_regressions.machine",
+    "ObviousComparisons"
+);

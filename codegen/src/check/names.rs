@@ -90,6 +90,7 @@ const GENERATED_LOCALS: &[&str] = &[
     // Value-level items of the generated module: a binding of that name would be read as
     // a pattern matching them.
     "Machine",
+    "UndoLog",
     "TRANSITIONS",
 ];
 

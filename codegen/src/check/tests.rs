@@ -830,7 +830,7 @@ fn types_cannot_take_the_names_of_generated_locals() {
 
 #[test]
 fn input_fields_cannot_take_the_names_of_generated_locals() {
-    for name in ["state", "failed_0", "failed_guard", "old_count"] {
+    for name in ["state", "failed_0", "failed_guard", "old_count", "UndoLog"] {
         let src = format!(
             "machine M {{
                 phases {{ A }}
@@ -2068,4 +2068,24 @@ fn an_untyped_empty_value_is_told_how_to_give_it_a_type() {
                 .to_string()
         ]
     );
+}
+
+#[test]
+fn an_option_directly_inside_an_option_is_refused() {
+    // Serialised state could not tell `some(none)` from `none`.
+    for ty in ["Option<Option<u64>>", "Set<Option<Option<string>>>"] {
+        let src = format!(
+            "machine M {{ phases {{ A }} initial A; state {{ o: {ty} = {default} }} }}",
+            default = if ty.starts_with("Set") { "{}" } else { "none" }
+        );
+        let d = only(run(&src).1);
+        assert_eq!(
+            d.message, "an `Option` directly inside an `Option` cannot be stored",
+            "{ty}"
+        );
+    }
+    // An option inside a struct inside an option has a shape of its own.
+    let src = "machine M { struct S { o: Option<u64> } phases { A } initial A;
+        state { o: Option<S> = none } }";
+    assert!(codes(src).is_empty(), "{:?}", codes(src));
 }

@@ -57,6 +57,18 @@ impl Checker<'_> {
         if failed {
             return Err(Reported);
         }
+        if name == "Option" && matches!(args.first(), Some(Ty::Option(_))) {
+            // Stored state and effects are serialised, where an option inside an option has
+            // no shape of its own: `some(none)` would read back as `none`.
+            let d = Diagnostic::new(
+                Code::TypeMismatch,
+                t.span,
+                "an `Option` directly inside an `Option` cannot be stored",
+            )
+            .label("`some(none)` and `none` would serialise alike")
+            .help("say what the inner absence means with an enum, or a struct with a flag");
+            return Err(self.report(d));
+        }
         let mut args = args.into_iter();
         let mut next = || Box::new(args.next().unwrap_or(Ty::Bool));
         Ok(match name {

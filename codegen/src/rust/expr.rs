@@ -463,7 +463,9 @@ impl<'m> ExprGen<'m> {
         let g = self.with_entry(map, key);
         let body = conjunction(conjuncts.iter().map(|c| g.value(c)).collect());
         Some(quote!(match state.#field.get(#key_ref) {
-            Some(#local) => #body,
+            // In parentheses: a block-like operand (a quantifier's labelled block) would
+            // otherwise end the arm before the `&&` after it.
+            Some(#local) => (#body),
             None => false,
         }))
     }
@@ -514,12 +516,13 @@ fn quant_name(kind: Quantifier) -> &'static str {
     }
 }
 
-/// Binder names are unique in scope (the checker forbids shadowing), so labels built
-/// from them never shadow each other. A pair's label ends with its key's length, which
-/// tells where the key ends: `(a_b, c)` and `(a, b_c)` get different labels.
+/// Binder names are unique in scope (the checker forbids shadowing); the label's last
+/// part keeps them apart once joined: `0` for one name, the key's length for a pair (it
+/// tells where the key ends). So `x`, `(a_b, c)`, `(a, b_c)` and `a_b_1` get `x_0`,
+/// `a_b_c_3`, `a_b_c_1` and `a_b_1_0`, and nested quantifiers never share a label.
 fn binder_name(binder: &Binder) -> String {
     match binder {
-        Binder::One(x) => x.clone(),
+        Binder::One(x) => format!("{x}_0"),
         Binder::Pair(k, v) => format!("{k}_{v}_{}", k.len()),
     }
 }

@@ -133,8 +133,31 @@ pub fn doc_lines(lines: &[String]) -> Vec<String> {
         out.extend(std::iter::repeat_n(String::new(), blank_run));
     }
     out.into_iter()
-        .map(|l| if l.is_empty() { l } else { format!(" {l}") })
+        .map(|l| {
+            if l.is_empty() {
+                l
+            } else {
+                format!(" {}", printable(&l))
+            }
+        })
         .collect()
+}
+
+/// `line` with what a Rust comment may not hold written out: a lone carriage return
+/// (rustc refuses it in a doc comment) becomes a space, and a character that changes the
+/// visible direction of text (refused by a deny-by-default lint) its `\u{..}` escape.
+fn printable(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    for c in line.chars() {
+        match c {
+            '\r' => out.push(' '),
+            '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' => {
+                out.push_str(&c.escape_unicode().to_string())
+            }
+            _ => out.push(c),
+        }
+    }
+    out
 }
 
 /// A Markdown code fence (three or more backticks or tildes): its character, its length
@@ -160,6 +183,15 @@ mod tests {
 
     fn lines(text: &str) -> Vec<String> {
         text.lines().map(str::to_string).collect()
+    }
+
+    #[test]
+    fn characters_a_comment_may_not_hold_are_written_out() {
+        let out = doc_lines(&[
+            "admin \u{202E}nimda\u{2066}".to_string(),
+            "a\rb".to_string(),
+        ]);
+        assert_eq!(out, [" admin \\u{202e}nimda\\u{2066}", " a b"]);
     }
 
     #[test]

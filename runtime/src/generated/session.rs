@@ -24,6 +24,14 @@
     clippy::absurd_extreme_comparisons
 )]
 #![allow(
+    clippy::eq_op,
+    clippy::overly_complex_bool_expr,
+    clippy::impossible_comparisons,
+    clippy::redundant_comparisons,
+    clippy::double_comparisons,
+    clippy::unnecessary_literal_unwrap
+)]
+#![allow(
     clippy::upper_case_acronyms,
     clippy::enum_variant_names,
     clippy::too_many_arguments
@@ -1817,13 +1825,13 @@ fn guards_commit_run(state: &State, run: &RunId) -> Result<Option<&'static str>,
     if !(state.run == Some(*run)) {
         return Ok(Some("current_run"));
     }
-    if !'all_c: {
+    if !'all_c_0: {
         for c in state.staged.iter() {
             if !match state.inputs.get(c) {
-                Some(entry) => entry.phase == InputPhase::Applied,
+                Some(entry) => (entry.phase == InputPhase::Applied),
                 None => false,
             } {
-                break 'all_c false;
+                break 'all_c_0 false;
             }
         }
         true
@@ -2255,13 +2263,13 @@ fn fire_start_steer_run(
             lane: Lane::Steer,
             inputs: state.staged.clone(),
             prompt: ((state.staged.len() as u64) == 1u64)
-                && 'all_c: {
+                && 'all_c_0: {
                     for c in state.staged.iter() {
                         if !match state.inputs.get(c) {
-                            Some(entry) => entry.kind == Kind::Prompt,
+                            Some(entry) => (entry.kind == Kind::Prompt),
                             None => false,
                         } {
-                            break 'all_c false;
+                            break 'all_c_0 false;
                         }
                     }
                     true
@@ -2349,13 +2357,13 @@ fn fire_start_queue_run(
             lane: Lane::Queue,
             inputs: state.staged.clone(),
             prompt: ((state.staged.len() as u64) == 1u64)
-                && 'all_c: {
+                && 'all_c_0: {
                     for c in state.staged.iter() {
                         if !match state.inputs.get(c) {
-                            Some(entry) => entry.kind == Kind::Prompt,
+                            Some(entry) => (entry.kind == Kind::Prompt),
                             None => false,
                         } {
-                            break 'all_c false;
+                            break 'all_c_0 false;
                         }
                     }
                     true
@@ -3677,17 +3685,17 @@ fn invariant_run_only_while_running(state: &State) -> Result<bool, Fault> {
 }
 
 fn invariant_staged_belong_to_run(state: &State) -> Result<bool, Fault> {
-    Ok('all_c: {
+    Ok('all_c_0: {
         for c in state.staged.iter() {
             if !match state.inputs.get(c) {
                 Some(entry) => {
-                    (entry.last_run == state.run)
+                    ((entry.last_run == state.run)
                         && ((entry.phase == InputPhase::Staged)
-                            || (entry.phase == InputPhase::Applied))
+                            || (entry.phase == InputPhase::Applied)))
                 }
                 None => false,
             } {
-                break 'all_c false;
+                break 'all_c_0 false;
             }
         }
         true
@@ -3695,15 +3703,15 @@ fn invariant_staged_belong_to_run(state: &State) -> Result<bool, Fault> {
 }
 
 fn invariant_queued_are_queued(state: &State) -> Result<bool, Fault> {
-    Ok('all_q: {
+    Ok('all_q_0: {
         for q in state.queue.iter() {
             if !match state.inputs.get(q) {
                 Some(entry) => {
-                    (entry.phase == InputPhase::Queued) && (entry.lane == Lane::Queue)
+                    ((entry.phase == InputPhase::Queued) && (entry.lane == Lane::Queue))
                 }
                 None => false,
             } {
-                break 'all_q false;
+                break 'all_q_0 false;
             }
         }
         true
@@ -3711,15 +3719,15 @@ fn invariant_queued_are_queued(state: &State) -> Result<bool, Fault> {
 }
 
 fn invariant_steered_are_queued(state: &State) -> Result<bool, Fault> {
-    Ok('all_s: {
+    Ok('all_s_0: {
         for s in state.steer.iter() {
             if !match state.inputs.get(s) {
                 Some(entry) => {
-                    (entry.phase == InputPhase::Queued) && (entry.lane == Lane::Steer)
+                    ((entry.phase == InputPhase::Queued) && (entry.lane == Lane::Steer))
                 }
                 None => false,
             } {
-                break 'all_s false;
+                break 'all_s_0 false;
             }
         }
         true

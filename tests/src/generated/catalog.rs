@@ -33,6 +33,14 @@
     clippy::absurd_extreme_comparisons
 )]
 #![allow(
+    clippy::eq_op,
+    clippy::overly_complex_bool_expr,
+    clippy::impossible_comparisons,
+    clippy::redundant_comparisons,
+    clippy::double_comparisons,
+    clippy::unnecessary_literal_unwrap
+)]
+#![allow(
     clippy::upper_case_acronyms,
     clippy::enum_variant_names,
     clippy::too_many_arguments
@@ -561,10 +569,10 @@ fn guards_add(state: &State, fire_add: &Item) -> Result<Option<&'static str>, Fa
     }
     if !'all_k_v_1: {
         for (_, v) in state.items.iter() {
-            let holds = 'any_t: {
+            let holds = 'any_t_0: {
                 for t in v.tags.iter() {
                     if (!(*t).is_empty()) {
-                        break 'any_t true;
+                        break 'any_t_0 true;
                     }
                 }
                 false
@@ -594,7 +602,7 @@ fn guards_add_failed(
 /// Guards of `restock`: the first that does not hold, if any.
 fn guards_restock(state: &State, title: &Title) -> Result<Option<&'static str>, Fault> {
     if !match state.items.get(title) {
-        Some(entry) => (entry.qty < 1000u64) && (!entry.tags.is_empty()),
+        Some(entry) => ((entry.qty < 1000u64) && (!entry.tags.is_empty())),
         None => false,
     } {
         return Ok(Some("known"));
@@ -631,10 +639,10 @@ fn fire_add(
         let new = *guards_add;
         undo.push(UndoStep::LastReplaced(::std::mem::replace(&mut state.last, new)));
     }
-    let holds = 'all_t: {
+    let holds = 'all_t_0: {
         for t in fire_add.tags.iter() {
             if !(!(*t).is_empty()) {
-                break 'all_t false;
+                break 'all_t_0 false;
             }
         }
         true
@@ -804,13 +812,13 @@ fn fire_sweep(
                 undo.push(UndoStep::ItemsLeaf0(k, old));
             }
             {
-                let new = 'all_u: {
+                let new = 'all_u_0: {
                     for u in state.order.iter() {
                         if !match state.items.get(u) {
-                            Some(entry) => entry.qty > 0u64,
+                            Some(entry) => (entry.qty > 0u64),
                             None => false,
                         } {
-                            break 'all_u false;
+                            break 'all_u_0 false;
                         }
                     }
                     true

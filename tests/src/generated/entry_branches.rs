@@ -19,6 +19,14 @@
     clippy::absurd_extreme_comparisons
 )]
 #![allow(
+    clippy::eq_op,
+    clippy::overly_complex_bool_expr,
+    clippy::impossible_comparisons,
+    clippy::redundant_comparisons,
+    clippy::double_comparisons,
+    clippy::unnecessary_literal_unwrap
+)]
+#![allow(
     clippy::upper_case_acronyms,
     clippy::enum_variant_names,
     clippy::too_many_arguments
@@ -835,10 +843,10 @@ fn fire_p2(
             undo.push(UndoStep::NEntry(k, old));
         }
         {
-            let new = 'all_y: {
+            let new = 'all_y_0: {
                 for y in state.q.iter() {
                     if !((*y) <= entry.a) {
-                        break 'all_y false;
+                        break 'all_y_0 false;
                     }
                 }
                 true
@@ -864,10 +872,10 @@ fn fire_p2(
                 undo.push(UndoStep::MLeaf6(k, old));
             }
         }
-        let holds = 'any_y: {
+        let holds = 'any_y_0: {
             for y in state.s.iter() {
                 if ((*y) == entry.b) {
-                    break 'any_y true;
+                    break 'any_y_0 true;
                 }
             }
             false
@@ -886,10 +894,10 @@ fn fire_p2(
         }
         effects
             .push(Effect::F {
-                ok: 'all_y: {
+                ok: 'all_y_0: {
                     for y in entry.items.iter() {
                         if !((*y) < 100u64) {
-                            break 'all_y false;
+                            break 'all_y_0 false;
                         }
                     }
                     true
@@ -1091,10 +1099,10 @@ fn fire_p7(
             }
         }
         let big: &bool = &{
-            'any_t: {
+            'any_t_0: {
                 for t in entry.tags.iter() {
                     if ((*t) > (*x)) {
-                        break 'any_t true;
+                        break 'any_t_0 true;
                     }
                 }
                 false

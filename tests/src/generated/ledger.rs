@@ -20,6 +20,14 @@
     clippy::absurd_extreme_comparisons
 )]
 #![allow(
+    clippy::eq_op,
+    clippy::overly_complex_bool_expr,
+    clippy::impossible_comparisons,
+    clippy::redundant_comparisons,
+    clippy::double_comparisons,
+    clippy::unnecessary_literal_unwrap
+)]
+#![allow(
     clippy::upper_case_acronyms,
     clippy::enum_variant_names,
     clippy::too_many_arguments
@@ -854,10 +862,10 @@ fn guards_book(
         return Ok(Some("positive"));
     }
     if !((Cents(amount.0.checked_neg().ok_or(Fault::Overflow)?) < Cents(0i64))
-        && (!'any_s: {
+        && (!'any_s_0: {
             for s in state.seen.iter() {
                 if ((*s) == (*id)) {
-                    break 'any_s true;
+                    break 'any_s_0 true;
                 }
             }
             false
@@ -895,7 +903,7 @@ fn guards_release(state: &State, id: &u64) -> Result<Option<&'static str>, Fault
 fn guards_tag(state: &State, name: &String) -> Result<Option<&'static str>, Fault> {
     if !((!(*name).is_empty())
         && (!match state.tags.get(name) {
-            Some(entry) => (*entry) > 5u64,
+            Some(entry) => ((*entry) > 5u64),
             None => false,
         }))
     {
@@ -936,10 +944,10 @@ fn guards_audit(state: &State) -> Result<Option<&'static str>, Fault> {
         return Ok(Some("consistent"));
     }
     if !(state.entries.is_empty()
-        || 'any_e: {
+        || 'any_e_0: {
             for e in state.entries.iter() {
                 if (e.kind == Kind::Credit) {
-                    break 'any_e true;
+                    break 'any_e_0 true;
                 }
             }
             false

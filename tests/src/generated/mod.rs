@@ -23,7 +23,11 @@ pub mod let_only_collections;
 #[rustfmt::skip]
 pub mod move_entry;
 #[rustfmt::skip]
+pub mod obvious_comparisons;
+#[rustfmt::skip]
 pub mod placeholder;
+#[rustfmt::skip]
+pub mod quantifier_in_entry;
 #[rustfmt::skip]
 pub mod quantifier_labels;
 #[rustfmt::skip]

@@ -18,6 +18,14 @@
     clippy::absurd_extreme_comparisons
 )]
 #![allow(
+    clippy::eq_op,
+    clippy::overly_complex_bool_expr,
+    clippy::impossible_comparisons,
+    clippy::redundant_comparisons,
+    clippy::double_comparisons,
+    clippy::unnecessary_literal_unwrap
+)]
+#![allow(
     clippy::upper_case_acronyms,
     clippy::enum_variant_names,
     clippy::too_many_arguments
@@ -28,7 +36,7 @@
     rustdoc::bare_urls,
     rustdoc::invalid_html_tags
 )]
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Coarse lifecycle phase of the machine.
 #[derive(
@@ -80,6 +88,7 @@ pub struct State {
     pub phase: Phase,
     pub m1: BTreeMap<u64, u64>,
     pub m2: BTreeMap<u64, u64>,
+    pub s: BTreeSet<u64>,
     pub ok: bool,
 }
 
@@ -90,6 +99,7 @@ impl State {
             phase: Phase::Running,
             m1: BTreeMap::new(),
             m2: BTreeMap::new(),
+            s: BTreeSet::new(),
             ok: false,
         }
     }
@@ -282,6 +292,7 @@ enum UndoStep {
     M1Entry(u64, Option<u64>),
     M2Entry(u64, Option<u64>),
     OkReplaced(bool),
+    SInserted(u64),
 }
 
 /// The undo records of the latest transition, which the `Authority` keeps for
@@ -315,6 +326,9 @@ fn undo(state: &mut State, phase: Phase, steps: &mut Vec<UndoStep>) {
                 }
             }
             UndoStep::OkReplaced(old) => state.ok = old,
+            UndoStep::SInserted(x) => {
+                state.s.remove(&x);
+            }
         }
     }
     state.phase = phase;
@@ -338,6 +352,12 @@ fn fire_put(
         let old = state.m2.insert(k, value);
         undo.push(UndoStep::M2Entry(k, old));
     }
+    {
+        let x = *k;
+        if state.s.insert(x) {
+            undo.push(UndoStep::SInserted(x));
+        }
+    }
     Ok(())
 }
 
@@ -350,7 +370,7 @@ fn fire_check(
     {
         let new = 'all_a_b_c_3: {
             for (a_b, c) in state.m1.iter() {
-                let holds = 'all_a_b_c_1: {
+                if !('all_a_b_c_1: {
                     for (a, b_c) in state.m2.iter() {
                         if !((*a_b)
                             .checked_add(*c)
@@ -364,8 +384,29 @@ fn fire_check(
                         }
                     }
                     true
-                };
-                if !holds {
+                }
+                    && 'all_b_1_0: {
+                        for b_1 in state.s.iter() {
+                            let holds = 'all_b_d_1: {
+                                for (b, d) in state.m1.iter() {
+                                    if !((*b_1)
+                                        .checked_add(*b)
+                                        .ok_or(Fault::Overflow)?
+                                        .checked_add(*d)
+                                        .ok_or(Fault::Overflow)? > 0u64)
+                                    {
+                                        break 'all_b_d_1 false;
+                                    }
+                                }
+                                true
+                            };
+                            if !holds {
+                                break 'all_b_1_0 false;
+                            }
+                        }
+                        true
+                    })
+                {
                     break 'all_a_b_c_3 false;
                 }
             }

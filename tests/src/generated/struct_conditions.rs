@@ -18,6 +18,14 @@
     clippy::absurd_extreme_comparisons
 )]
 #![allow(
+    clippy::eq_op,
+    clippy::overly_complex_bool_expr,
+    clippy::impossible_comparisons,
+    clippy::redundant_comparisons,
+    clippy::double_comparisons,
+    clippy::unnecessary_literal_unwrap
+)]
+#![allow(
     clippy::upper_case_acronyms,
     clippy::enum_variant_names,
     clippy::too_many_arguments
@@ -348,10 +356,10 @@ fn guards_probe(state: &State) -> Result<Option<&'static str>, Fault> {
     if state.r == (Rec { a: 1u64 }) {
         return Ok(Some("not_one"));
     }
-    let holds = 'any_x: {
+    let holds = 'any_x_0: {
         for x in (Bag { s: BTreeSet::new() }).s.iter() {
             if ((*x) > 0u64) {
-                break 'any_x true;
+                break 'any_x_0 true;
             }
         }
         false
