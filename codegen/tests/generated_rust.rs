@@ -144,8 +144,8 @@ fn unused_binders_are_bound_as_underscores() {
 #[test]
 fn quantifier_conditions_are_bound_before_the_if() {
     let rust = edge_case("Catalog");
-    assert!(rust.contains("let holds = 'all_t: {"), "{rust}");
-    assert!(rust.contains("let holds = 'any_t: {"), "{rust}");
+    assert!(rust.contains("let holds = 'all_t_0: {"), "{rust}");
+    assert!(rust.contains("let holds = 'any_t_0: {"), "{rust}");
     assert!(!rust.contains("if 'a"), "{rust}");
 }
 
