@@ -27,11 +27,14 @@ use tokio::sync::mpsc;
 /// Counts every control operation reports.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ControlReport {
-    /// Inputs that ended without running (Abandoned), waiters told.
+    /// Inputs the operation ended without a committed run (abandoned or terminated,
+    /// a run in flight included), waiters told.
     pub abandoned: usize,
     /// Inputs left to drain before a retiring session retires.
     pub drained: usize,
-    /// Inputs kept queued for the next executor (recycle, recover).
+    /// Inputs the operation moved back to wait for the next executor: both lanes for
+    /// `recycle`; for `recover`, the lost run's contributors only (inputs still queued
+    /// stay queued and are not counted).
     pub transferred: usize,
 }
 

@@ -888,10 +888,17 @@ async fn calls_queued_behind_an_unregister_find_the_session_unknown() {
         let (runtime, s) = (runtime.clone(), s.clone());
         tokio::spawn(async move { runtime.runtime_state(&s).await.map(drop) })
     };
+    // A registration queued behind the unregister starts over: it registers the id anew.
+    let registering = {
+        let (runtime, s) = (runtime.clone(), s.clone());
+        tokio::spawn(async move { runtime.register_session(&s).await })
+    };
     settle().await;
     store.resume();
     within(unregistering).await.unwrap().unwrap();
     let unknown = Err(RuntimeError::UnknownSession(s.clone()));
     assert_eq!(within(accepting).await.unwrap(), unknown);
     assert_eq!(within(querying).await.unwrap(), unknown);
+    assert_eq!(within(registering).await.unwrap(), Ok(true));
+    assert!(runtime.contains_session(&s));
 }
