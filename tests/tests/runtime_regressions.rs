@@ -169,6 +169,23 @@ async fn c1_operations_complete_when_the_caller_drops_the_future() {
 
 // ---- C2: a failed unregister leaves the session running ------------------------------------
 
+/// Starts an unregister of `s` whose store write will fail, behind the write the paused
+/// `store` holds, then lets the store go on.
+async fn unregister_that_fails(
+    runtime: &Arc<SessionRuntime>,
+    store: &PausableStore,
+    s: &SessionId,
+) -> tokio::task::JoinHandle<RuntimeResult<ControlReport>> {
+    store.inner.fail_next_matching(WriteKind::SessionRemoved, 1);
+    let unregistering = {
+        let (runtime, s) = (runtime.clone(), s.clone());
+        tokio::spawn(async move { runtime.unregister_session(&s).await })
+    };
+    settle().await;
+    store.resume();
+    unregistering
+}
+
 #[tokio::test]
 async fn c2_a_failed_unregister_does_not_strand_the_loop() {
     let (runtime, store, s, exec) = pausable("s").await;
@@ -189,13 +206,7 @@ async fn c2_a_failed_unregister_does_not_strand_the_loop() {
     .await;
     exec.release(1);
     settle().await;
-    store.inner.fail_next_matching(WriteKind::SessionRemoved, 1);
-    let unregistering = {
-        let (runtime, s) = (runtime.clone(), s.clone());
-        tokio::spawn(async move { runtime.unregister_session(&s).await })
-    };
-    settle().await;
-    store.resume();
+    let unregistering = unregister_that_fails(&runtime, &store, &s).await;
 
     let b = within(accepting).await.unwrap().expect("b accepted");
     assert_eq!(b.outcome, AcceptOutcome::Accepted);
@@ -244,13 +255,7 @@ async fn c2_a_failed_unregister_resumes_work_the_loop_held_off() {
         store.waiting() == 1
     })
     .await;
-    store.inner.fail_next_matching(WriteKind::SessionRemoved, 1);
-    let unregistering = {
-        let (runtime, s) = (runtime.clone(), s.clone());
-        tokio::spawn(async move { runtime.unregister_session(&s).await })
-    };
-    settle().await;
-    store.resume();
+    let unregistering = unregister_that_fails(&runtime, &store, &s).await;
     let err = within(unregistering).await.unwrap().unwrap_err();
     assert!(
         matches!(err, RuntimeError::Store(StoreError::Unavailable(_))),
