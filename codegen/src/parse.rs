@@ -124,11 +124,10 @@ fn blank(text: &mut String, range: std::ops::Range<usize>) {
     text.replace_range(range, &blanked);
 }
 
-/// The grammar's `keyword` rule: words that cannot be names.
-const RESERVED_WORDS: &[&str] = &[
-    "self", "true", "false", "none", "some", "old", "all", "any", "in", "implies", "if", "else",
-    "for", "break", "let", "emit",
-];
+/// Whether `word` is one the grammar's `keyword` rule reserves (it cannot be a name).
+fn is_reserved_word(word: &str) -> bool {
+    SpecParser::parse(Rule::keyword, word).is_ok_and(|p| p.as_str().len() == word.len())
+}
 
 /// Parses a whole `.machine` file. A syntax error yields one diagnostic at the first
 /// place the parser could not continue.
@@ -263,8 +262,8 @@ fn with_hint(
             ]
             .contains(w)
         });
-    if let Some(word) = last_word
-        .filter(|w| in_name_position && expects("an identifier") && RESERVED_WORDS.contains(w))
+    if let Some(word) =
+        last_word.filter(|w| in_name_position && expects("an identifier") && is_reserved_word(w))
     {
         d.help(format!(
             "`{word}` is a reserved word of the spec language (it can begin or continue an expression) and cannot be a name: choose another"

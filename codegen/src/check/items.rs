@@ -1,11 +1,12 @@
 //! Machine structure and declarations: types, phases, state, inputs, effects, invariants.
 
 use super::expr::{InputScope, OldRule, Place, Scope};
-use super::names::{BUILTIN_TYPES, Namespace, camel_name};
+use super::names::{BUILTIN_TYPES, Namespace};
 use super::{Checked, Checker, MessageInfo, Reported, TypeDecl};
 use crate::ast::{self, Ident, Item, Span};
 use crate::diagnostics::{Code, Diagnostic, did_you_mean};
 use crate::ir::{self, Ty};
+use crate::rust::camel_case;
 use std::collections::HashMap;
 
 impl Checker<'_> {
@@ -389,7 +390,7 @@ impl Checker<'_> {
                 self.check_keyword(&f.name, "state field")
             };
             if fresh && usable && self.check_camel_name(&f.name, "state field") {
-                let variant = camel_name(&f.name.name);
+                let variant = camel_case(&f.name.name);
                 if let Some(first) = camel.get(&variant) {
                     let d = Diagnostic::new(
                         Code::DuplicateName,

@@ -3,7 +3,7 @@
 use super::Checker;
 use crate::ast::{self, Ident, Span};
 use crate::diagnostics::{Code, Diagnostic};
-use heck::ToUpperCamelCase;
+use crate::rust::camel_case;
 use std::collections::HashMap;
 
 /// Rust's strict and reserved keywords (2024 edition), plus `_`.
@@ -275,7 +275,7 @@ impl Checker<'_> {
     }
 
     /// Reports E0103 for a transition or state field whose UpperCamelCase form (see
-    /// [`camel_name`]) cannot be a Rust identifier.
+    /// [`camel_case`]) cannot be a Rust identifier.
     pub(crate) fn check_camel_name(&mut self, id: &Ident, what: &str) -> bool {
         let becomes = match what {
             "transition" => {
@@ -303,7 +303,7 @@ impl Checker<'_> {
         if !self.check_camel_name(id, "transition") {
             return false;
         }
-        let variant = camel_name(&id.name);
+        let variant = camel_case(&id.name);
         let why = if is_rust_keyword(&variant) {
             "a Rust keyword".to_string()
         } else if GENERATED_CONSTS.contains(&variant.as_str()) {
@@ -337,75 +337,65 @@ impl Checker<'_> {
             return false;
         }
         let name = id.name.as_str();
-        let shadowed = if RUST_PRIMITIVES.contains(&name) {
-            Some(format!(
-                "`{name}` is a Rust primitive type, which the generated code and serde's \
-                 derives name unqualified (as in `&[u8]`, `&str`, `usize`); a type of that name \
-                 would shadow it"
+        let choose = "choose another name for this type";
+        // What the name clashes with in the generated code, and why.
+        let clash = if RUST_PRIMITIVES.contains(&name) {
+            Some((
+                "a name used by",
+                format!(
+                    "`{name}` is a Rust primitive type, which the generated code and serde's \
+                     derives name unqualified (as in `&[u8]`, `&str`, `usize`); a type of that \
+                     name would shadow it: {choose}"
+                ),
             ))
         } else if STD_CRATES.contains(&name) {
-            Some(format!(
-                "the generated code names the standard library's crates in paths such as \
-                 `{name}::...`, which a type of that name would shadow"
-            ))
-        } else {
-            None
-        };
-        if let Some(why) = shadowed {
-            let d = Diagnostic::new(
-                Code::ReservedName,
-                id.span,
-                format!("`{name}` clashes with a name used by the generated Rust code"),
-            )
-            .label("reserved name")
-            .help(format!("{why}: choose another name for this type"));
-            self.report(d);
-            return false;
-        }
-        if GENERATED_NAMES.contains(&id.name.as_str()) || id.name == "_serde" {
-            let help = if id.name == "_serde" {
-                "serde's derives refer to the serde crate as `_serde` in the code they \
-                 generate, which a type of that name would shadow: choose another name for \
-                 this type"
-            } else {
-                "choose another name for this type"
-            };
-            let d = Diagnostic::new(
-                Code::ReservedName,
-                id.span,
+            Some((
+                "a name used by",
                 format!(
-                    "`{}` clashes with a name used by the generated Rust code",
-                    id.name
+                    "the generated code names the standard library's crates in paths such as \
+                     `{name}::...`, which a type of that name would shadow: {choose}"
                 ),
-            )
-            .label("reserved name")
-            .help(help);
-            self.report(d);
-            return false;
-        }
-        let name = id.name.as_str();
-        if GENERATED_FUNCTIONS.contains(&name)
+            ))
+        } else if name == "_serde" {
+            Some((
+                "a name used by",
+                format!(
+                    "serde's derives refer to the serde crate as `_serde` in the code they \
+                     generate, which a type of that name would shadow: {choose}"
+                ),
+            ))
+        } else if GENERATED_NAMES.contains(&name) {
+            Some(("a name used by", choose.to_string()))
+        } else if GENERATED_FUNCTIONS.contains(&name)
             || GENERATED_FUNCTION_PREFIXES
                 .iter()
                 .any(|p| name.starts_with(p))
         {
+            let prefixes: Vec<String> = GENERATED_FUNCTION_PREFIXES
+                .iter()
+                .map(|p| format!("`{p}`"))
+                .collect();
+            Some((
+                "a function of",
+                format!(
+                    "a newtype becomes a tuple struct, whose constructor shares the value \
+                     namespace with the generated functions ({} and names starting with {}): \
+                     {choose}",
+                    GENERATED_FUNCTIONS.join(", "),
+                    prefixes.join(", ")
+                ),
+            ))
+        } else {
+            None
+        };
+        if let Some((what, help)) = clash {
             let d = Diagnostic::new(
                 Code::ReservedName,
                 id.span,
-                format!("`{name}` clashes with a function of the generated Rust code"),
+                format!("`{name}` clashes with {what} the generated Rust code"),
             )
             .label("reserved name")
-            .help(format!(
-                "a newtype becomes a tuple struct, whose constructor shares the value \
-                 namespace with the generated functions ({} and names starting with {}): \
-                 choose another name for this type",
-                GENERATED_FUNCTIONS.join(", "),
-                GENERATED_FUNCTION_PREFIXES
-                    .iter()
-                    .map(|p| format!("`{p}`"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ));
+            .help(help);
             self.report(d);
             return false;
         }
@@ -501,13 +491,6 @@ pub(crate) fn check_machine_names(file: &ast::File, diags: &mut Vec<Diagnostic>)
     }
 }
 
-/// The UpperCamelCase form the generator gives a spec name: transition `give_up` becomes
-/// `TransitionId::GiveUp`, and state field `retries` names the undo-log variants
-/// `RetriesReplaced`, `RetriesInserted`, ...
-pub(crate) fn camel_name(name: &str) -> String {
-    name.to_upper_camel_case()
-}
-
 /// Why a case-converted name cannot be a Rust identifier, if it cannot: conversion drops
 /// underscores, so `__` becomes empty and `_1a` becomes `1a`.
 fn unusable_conversion(converted: &str) -> Option<String> {
@@ -525,7 +508,7 @@ fn unusable_conversion(converted: &str) -> Option<String> {
 fn unusable_conversion_diagnostic(id: &Ident, what: &str, becomes: &str) -> Option<Diagnostic> {
     let converted = match what {
         "machine" => crate::rust::module_name(&id.name),
-        _ => camel_name(&id.name),
+        _ => camel_case(&id.name),
     };
     let shown = unusable_conversion(&converted)?;
     Some(

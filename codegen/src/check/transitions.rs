@@ -2,11 +2,12 @@
 //! shadowed candidates.
 
 use super::expr::{InputScope, OldRule, Place, Scope};
-use super::names::{Namespace, camel_name};
+use super::names::Namespace;
 use super::{Checked, Checker, Reported, TransitionSummary};
 use crate::ast::{self, Ident};
 use crate::diagnostics::{Code, Diagnostic, did_you_mean};
 use crate::ir::{self, Ty};
+use crate::rust::camel_case;
 use std::collections::HashMap;
 
 impl Checker<'_> {
@@ -24,7 +25,7 @@ impl Checker<'_> {
                 fresh &= self.check_transition_variant(&t.name);
             }
             if fresh {
-                let variant = camel_name(&t.name.name);
+                let variant = camel_case(&t.name.name);
                 if let Some(first) = variants.get(&variant) {
                     let d = Diagnostic::new(
                         Code::DuplicateName,

@@ -3,13 +3,12 @@
 
 use super::entry;
 use super::expr::{ExprGen, binder_pattern};
-use super::names::{camel, docs, ident, old_local, ty};
+use super::names::{camel, camel_case, docs, ident, old_local, ty};
 use super::types::unit_enum;
 use crate::ir::{
     Binder, Emit, Expr, ExprKind, Field, Machine, Stmt, Target, Transition, Ty, any_expr_in,
     visit_emit, visit_expr, visit_nested_stmts, visit_stmts,
 };
-use heck::ToUpperCamelCase;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use std::collections::BTreeSet;
@@ -35,7 +34,7 @@ enum UndoKind {
 }
 
 fn undo_variant(field: &str, kind: UndoKind) -> syn::Ident {
-    let field = field.to_upper_camel_case();
+    let field = camel_case(field);
     match kind {
         UndoKind::Replaced => format_ident!("{}Replaced", field),
         UndoKind::Inserted => format_ident!("{}Inserted", field),

@@ -17,7 +17,7 @@ use expr::ExprGen;
 use proc_macro2::TokenStream;
 use quote::quote;
 
-pub use names::module_name;
+pub use names::{camel_case, module_name};
 
 /// The first line of every generated Rust file.
 fn header(spec_path: &str) -> String {
@@ -223,18 +223,16 @@ fn collection_imports(m: &Machine) -> TokenStream {
 }
 
 /// Collections no declared type mentions: the type of a `let` (written on it), and an
-/// empty literal (`{}` is `BTreeSet::new()`, which names only the collection) in a guard,
-/// an update, an emit or an invariant.
+/// empty literal (`{}` is `BTreeSet::new()`, which names only the collection, so its
+/// element type does not matter here) in a guard, an update, an emit or an invariant.
 fn used_collections(m: &Machine) -> Vec<Ty> {
+    let any = || Box::new(Ty::Bool);
     let mut types = Vec::new();
-    let mut literals = |e: &Expr| {
-        let marker = |t: fn(Box<Ty>) -> Ty| t(Box::new(Ty::Bool));
-        match e.kind {
-            ExprKind::EmptySeq => types.push(marker(Ty::Seq)),
-            ExprKind::EmptySet => types.push(marker(Ty::Set)),
-            ExprKind::EmptyMap => types.push(Ty::Map(Box::new(Ty::Bool), Box::new(Ty::Bool))),
-            _ => {}
-        }
+    let mut literals = |e: &Expr| match e.kind {
+        ExprKind::EmptySeq => types.push(Ty::Seq(any())),
+        ExprKind::EmptySet => types.push(Ty::Set(any())),
+        ExprKind::EmptyMap => types.push(Ty::Map(any(), any())),
+        _ => {}
     };
     for t in &m.transitions {
         for g in &t.guards {

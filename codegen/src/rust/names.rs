@@ -12,7 +12,14 @@ pub fn ident(name: &str) -> Ident {
 
 /// `give_up` -> `GiveUp`, for transition ids.
 pub fn camel(name: &str) -> Ident {
-    Ident::new(&name.to_upper_camel_case(), Span::call_site())
+    Ident::new(&camel_case(name), Span::call_site())
+}
+
+/// The UpperCamelCase form of a spec name: transition `give_up` becomes
+/// `TransitionId::GiveUp`, and state field `retries` names the undo-log variants
+/// `RetriesReplaced`, ... The checker refuses names whose form is no Rust identifier.
+pub fn camel_case(name: &str) -> String {
+    name.to_upper_camel_case()
 }
 
 pub fn module_name(machine: &str) -> String {
