@@ -19,18 +19,26 @@ pub enum RuntimeError {
     /// call on it, `unregister_session` included, is this error.
     #[error("session {0} is destroyed")]
     Destroyed(SessionId),
-    /// The session is retired; `recycle` or `reset` brings it back.
-    #[error("session {0} is retired and refuses new input")]
+    /// The session is retired; `recycle` or `reset` brings it back. Answers every call that
+    /// a retired session does not take: `accept`, and also `ensure_executor`,
+    /// `cancel_after_boundary` and `recover`.
+    #[error("session {0} is retired: recycle or reset brings it back")]
     Retired(SessionId),
     /// The session is stopped; attaching an executor again, or `reset`, brings it back.
-    #[error("session {0} is stopped and refuses new input")]
+    /// Answers every call that a stopped session does not take: `accept`, and also
+    /// `cancel_after_boundary`, `retire`, `recycle` and `recover`.
+    #[error("session {0} is stopped: attaching an executor, or reset, brings it back")]
     Stopped(SessionId),
     /// A `retire` is waiting for the session's work to drain; no new input is admitted.
     #[error("session {0} is retiring and refuses new input")]
     Retiring(SessionId),
     /// The operation is not possible in the session's current phase (e.g. `reset` while
-    /// Running, `accept` while the session's first registration is still in flight).
-    #[error("session {session} is not ready for this operation (phase {phase})")]
+    /// Running, `accept` while the session's first registration is still in flight). The
+    /// message says what to wait for.
+    #[error(
+        "session {session} is not ready for this operation (phase {phase}){}",
+        not_ready_hint(*.phase)
+    )]
     NotReady {
         /// The session that refused the operation.
         session: SessionId,
@@ -63,6 +71,19 @@ pub enum RuntimeError {
     NoTokioRuntime,
 }
 
+/// What a caller refused as `NotReady` in `phase` waits for.
+fn not_ready_hint(phase: RuntimePhase) -> &'static str {
+    match phase {
+        RuntimePhase::Running => {
+            ": a run is in flight; try again once it has ended (a cancel or an interrupt ends it sooner)"
+        }
+        RuntimePhase::Initializing => {
+            ": its first registration is still in flight; try again once it is done"
+        }
+        _ => "",
+    }
+}
+
 /// Result alias for runtime operations.
 pub type RuntimeResult<T> = Result<T, RuntimeError>;
 
@@ -78,7 +99,8 @@ mod tests {
         };
         assert_eq!(
             e.to_string(),
-            "session s1 is not ready for this operation (phase Running)"
+            "session s1 is not ready for this operation (phase Running): a run is in flight; \
+             try again once it has ended (a cancel or an interrupt ends it sooner)"
         );
         let e: RuntimeError = InputRejection::DerivedPrompt.into();
         assert_eq!(e, RuntimeError::Rejected(InputRejection::DerivedPrompt));

@@ -429,6 +429,50 @@ async fn reset_is_refused_while_a_run_is_in_flight() {
     assert!(is_completed(&outcome(b).await));
 }
 
+/// The phase errors are answered to calls other than `accept` too (attaching an executor,
+/// retiring, resetting), so their messages say how to bring the session back or what to
+/// wait for, rather than that it "refuses new input".
+#[tokio::test]
+async fn phase_errors_say_what_brings_the_session_back() {
+    let runtime = SessionRuntime::new();
+    let retired = sid("retired");
+    runtime.register_session(&retired).await.unwrap();
+    runtime.retire(&retired).await.unwrap();
+    let e = runtime
+        .ensure_executor(&retired, Arc::new(ScriptedExecutor::new()))
+        .await
+        .unwrap_err();
+    assert_eq!(e, RuntimeError::Retired(retired.clone()));
+    assert_eq!(
+        e.to_string(),
+        "session retired is retired: recycle or reset brings it back"
+    );
+
+    let (runtime, stopped, _exec) = attached("stopped").await;
+    runtime.stop(&stopped).await.unwrap();
+    let e = runtime.retire(&stopped).await.unwrap_err();
+    assert_eq!(e, RuntimeError::Stopped(stopped.clone()));
+    assert_eq!(
+        e.to_string(),
+        "session stopped is stopped: attaching an executor, or reset, brings it back"
+    );
+
+    let (runtime, running, exec) = attached("running").await;
+    exec.push(Step::blocked(Step::Echo));
+    let a = accept(&runtime, &running, prompt("a")).await;
+    exec.wait_for_blocked(1).await;
+    let e = runtime.reset(&running).await.unwrap_err();
+    assert!(
+        e.to_string().ends_with(
+            "(phase Running): a run is in flight; try again once it has ended \
+             (a cancel or an interrupt ends it sooner)"
+        ),
+        "{e}"
+    );
+    exec.release(1);
+    assert!(is_completed(&outcome(a).await));
+}
+
 // ---- Recycle and recover -----------------------------------------------------------------------
 
 #[tokio::test]
