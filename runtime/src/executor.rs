@@ -134,8 +134,12 @@ pub trait Executor: Send + Sync + 'static {
 /// loop, which is busy awaiting `apply`. Must not block.
 pub trait BoundaryCancel: Send + Sync {
     /// Asks run `run` to end at its next boundary, reporting `Err(ExecutorError::Cancelled)`.
-    /// Called at most once per run, after the session's gate is released, so the run may
-    /// have ended by then: it must not affect a later run.
+    /// Called at most once per run, after the session's gate is released, so it is not
+    /// ordered with `apply`. The run may have ended by then: it must not affect a later
+    /// run. Or `apply` for `run` may not have begun yet (or not yet be watching for a
+    /// cancel): the request must then be kept for `run`, since it is not sent again.
+    /// Run ids increase within a session, so a request for a run at or below the last
+    /// one `apply` finished is stale, and any other is kept.
     fn cancel_after_boundary(&self, run: RunId);
 }
 
@@ -143,8 +147,11 @@ pub trait BoundaryCancel: Send + Sync {
 /// Must not block.
 pub trait Interrupt: Send + Sync {
     /// Ends run `run` at once, reporting `Err(ExecutorError::Cancelled)`. The kernel matched
-    /// `run` against the run in flight, but the call comes after the gate is released: if
-    /// `run` is no longer the current run, ignore it.
+    /// `run` against the run in flight, but the call comes after the gate is released, so
+    /// it is not ordered with `apply`: if `run` has already ended, ignore it; if `apply`
+    /// for `run` has not begun yet (or is not yet watching), keep the request for `run`,
+    /// or the run goes on although `interrupt` answered `true`. As for a boundary cancel,
+    /// a run at or below the last one `apply` finished is stale.
     fn interrupt(&self, run: RunId);
 }
 
