@@ -717,7 +717,9 @@ impl SessionRuntime {
     }
 
     /// Events of every session: inputs accepted, runs started and finished, inputs
-    /// terminal, phase changes (docs/runtime.md, "Events").
+    /// terminal, phase changes (docs/runtime.md, "Events"). The receiver sees
+    /// `RecvError::Closed` only once the runtime is dropped and its loops have ended, not
+    /// at `shutdown`.
     pub fn subscribe(&self) -> broadcast::Receiver<RuntimeEvent> {
         self.inner.shared.events.subscribe()
     }
@@ -870,7 +872,9 @@ impl SessionRuntime {
     }
 
     /// Retires the session: new input is refused; with a loop, queued work (and a run in
-    /// flight) drains first; without one, queued work is abandoned (`Retired`).
+    /// flight) drains first; without one, queued work is abandoned (`Retired`). The
+    /// executor is then detached without its stop hook, and a later `shutdown` calls none
+    /// for it.
     pub async fn retire(&self, id: &SessionId) -> RuntimeResult<ControlReport> {
         self.control(id, k::Input::Retire).await
     }
