@@ -55,6 +55,9 @@ pub enum EventKind {
         run: RunId,
         /// Its contributors, in selection order, durable or not.
         inputs: Vec<InputId>,
+        /// Which attempt this run is for its contributors, as the executor is told
+        /// (`RunPrimitive::attempt`): 1 for a first run, more for a retry.
+        attempt: u64,
     },
     /// A run ended; for `Committed` its contributors are consumed. Published after the
     /// `InputTerminal` events of the inputs it ended.

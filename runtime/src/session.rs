@@ -845,6 +845,7 @@ impl Session {
                         .publish_with(&self.id, || EventKind::RunStarted {
                             run,
                             inputs: inputs.iter().map(|i| ledger.id(i.0)).collect(),
+                            attempt: *attempt,
                         });
                     step.run_started = Some(RunPrimitive {
                         session: self.id.clone(),

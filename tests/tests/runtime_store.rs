@@ -660,6 +660,7 @@ async fn the_event_stream_reports_accept_run_and_terminal_events() {
         EventKind::RunStarted {
             run: RunId(1),
             inputs: vec![iid("a")],
+            attempt: 1,
         },
         EventKind::InputTerminal {
             input: iid("a"),
@@ -679,6 +680,7 @@ async fn the_event_stream_reports_accept_run_and_terminal_events() {
         EventKind::RunStarted {
             run: RunId(2),
             inputs: vec![iid("b")],
+            attempt: 1,
         },
         EventKind::RunFinished {
             run: RunId(2),
@@ -688,6 +690,7 @@ async fn the_event_stream_reports_accept_run_and_terminal_events() {
         EventKind::RunStarted {
             run: RunId(3),
             inputs: vec![iid("b")],
+            attempt: 2,
         },
         EventKind::InputTerminal {
             input: iid("b"),
@@ -1362,7 +1365,8 @@ async fn a_batch_run_started_event_lists_its_inputs_in_admission_order() {
         started,
         vec![EventKind::RunStarted {
             run: RunId(1),
-            inputs: batch
+            inputs: batch,
+            attempt: 1,
         }]
     );
 }
