@@ -5,6 +5,7 @@
 //! second `cargo check` after touching the module: the cost a user pays per edit.
 
 use crate::error::Error;
+use crate::output;
 use crate::synth;
 use std::path::Path;
 use std::process::Command;
@@ -68,14 +69,13 @@ pub fn run(root: &Path, params: synth::Params) -> Result<(), Error> {
     let started = Instant::now();
     cargo_check(&dir)?;
     let elapsed = started.elapsed();
-    println!(
-        "cargo check of the generated kernel ({} inputs, {} fields, {} transitions; {lines} lines): {:.2} s",
+    output::print(&format!(
+        "cargo check of the generated kernel ({} inputs, {} fields, {} transitions; {lines} lines): {:.2} s\n",
         params.inputs,
         params.fields,
         params.transitions,
         elapsed.as_secs_f64()
-    );
-    Ok(())
+    ))
 }
 
 fn cargo_check(dir: &Path) -> Result<(), Error> {

@@ -1,6 +1,7 @@
 //! `cargo xtask gen`: specs -> checked-in Rust modules and Markdown references.
 
 use crate::error::Error;
+use crate::output;
 use codespan_reporting::term::termcolor::{ColorChoice, StandardStream};
 use similar::TextDiff;
 use std::collections::BTreeMap;
@@ -133,19 +134,20 @@ pub fn write(root: &Path, plan: &Plan) -> Result<(), Error> {
             continue;
         }
         write_file(&path, &file.content)?;
-        println!("wrote {}", file.path);
+        output::print(&format!("wrote {}\n", file.path))?;
         written += 1;
     }
     for leftover in &plan.leftovers {
         let path = root.join(leftover);
         fs::remove_file(&path).map_err(|e| Error::io("remove", path, e))?;
-        println!("removed {leftover} (no spec produces it anymore)");
+        output::print(&format!(
+            "removed {leftover} (no spec produces it anymore)\n"
+        ))?;
     }
-    println!(
-        "{written} written, {} removed, {unchanged} unchanged",
+    output::print(&format!(
+        "{written} written, {} removed, {unchanged} unchanged\n",
         plan.leftovers.len()
-    );
-    Ok(())
+    ))
 }
 
 /// `gen --check`: prints a unified diff per stale, missing or leftover file.
@@ -160,21 +162,20 @@ pub fn check(root: &Path, plan: &Plan) -> Result<(), Error> {
             } else {
                 "missing"
             };
-            println!("{what}: {}", file.path);
-            print_diff(&file.path, current.as_deref().unwrap_or(""), &file.content);
+            output::print(&format!("{what}: {}\n", file.path))?;
+            print_diff(&file.path, current.as_deref().unwrap_or(""), &file.content)?;
         }
     }
     for leftover in &plan.leftovers {
         differing += 1;
-        println!("leftover (no spec produces it): {leftover}");
+        output::print(&format!("leftover (no spec produces it): {leftover}\n"))?;
         let current = read_existing(&root.join(leftover))?.unwrap_or_default();
-        print_diff(leftover, &current, "");
+        print_diff(leftover, &current, "")?;
     }
     if differing > 0 {
         return Err(Error::OutOfDate { files: differing });
     }
-    println!("up to date");
-    Ok(())
+    output::print("up to date\n")
 }
 
 /// A spec's text; a file that is not UTF-8 is refused with where its first bad byte is.
@@ -206,8 +207,7 @@ pub fn generate_one(root: &Path, spec: &Path, out: &Path) -> Result<(), Error> {
         emit(&output.warnings);
     }
     write_file(out, &output.rust_file(&spec_path))?;
-    println!("wrote {}", out.display());
-    Ok(())
+    output::print(&format!("wrote {}\n", out.display()))
 }
 
 /// Renders diagnostics to stderr, in colour when it is a terminal.
@@ -221,14 +221,15 @@ pub fn emit(diagnostics: &Diagnostics) {
     diagnostics.emit(&mut stream);
 }
 
-fn print_diff(path: &str, old: &str, new: &str) {
+fn print_diff(path: &str, old: &str, new: &str) -> Result<(), Error> {
     let diff = TextDiff::from_lines(old, new);
-    print!(
-        "{}",
-        diff.unified_diff()
+    output::print(
+        &diff
+            .unified_diff()
             .context_radius(3)
             .header(&format!("a/{path}"), &format!("b/{path}"))
-    );
+            .to_string(),
+    )
 }
 
 fn mod_rs<'a>(doc: &str, modules: impl Iterator<Item = &'a String>) -> String {

@@ -4,6 +4,7 @@ mod check_time;
 mod cli;
 mod error;
 mod generate;
+mod output;
 mod synth;
 
 use cli::Command;
@@ -28,10 +29,7 @@ fn main() -> ExitCode {
 
 fn run(args: &[String]) -> Result<(), Error> {
     match cli::parse(args, &default_root())? {
-        Command::Help => {
-            print!("{}", cli::USAGE);
-            Ok(())
-        }
+        Command::Help => output::print(cli::USAGE),
         Command::Gen { root, check } => {
             let plan = generate::plan(&root)?;
             if check {
@@ -46,10 +44,7 @@ fn run(args: &[String]) -> Result<(), Error> {
             let text = synth::spec(params);
             match out {
                 Some(path) => std::fs::write(&path, text).map_err(|e| Error::io("write", path, e)),
-                None => {
-                    print!("{text}");
-                    Ok(())
-                }
+                None => output::print(&text),
             }
         }
     }

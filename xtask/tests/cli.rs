@@ -73,6 +73,18 @@ impl Workspace {
         command.current_dir(dir);
         Run::from(command.output().expect("run xtask"))
     }
+
+    /// Runs xtask with a standard output nobody reads: the pipe's read end is closed
+    /// before the process starts (as `| head` does once it has its lines), so every
+    /// write to stdout fails.
+    fn run_with_closed_stdout(&self, args: &[&str]) -> Run {
+        let (reader, writer) = std::io::pipe().expect("pipe");
+        drop(reader);
+        let mut command = Command::new(env!("CARGO_BIN_EXE_xtask"));
+        command.args(args).arg("--root").arg(self.root());
+        command.current_dir(self.root()).stdout(writer);
+        Run::from(command.output().expect("run xtask"))
+    }
 }
 
 struct Run {
@@ -515,4 +527,31 @@ fn every_broken_spec_is_reported_not_only_the_first() {
         "{run:?}"
     );
     assert!(!ws.path("runtime/src/generated").exists());
+}
+
+#[test]
+fn a_closed_stdout_neither_panics_nor_changes_the_exit_status() {
+    let ws = Workspace::new();
+    let synth = ws.run_with_closed_stdout(&[
+        "synth",
+        "--inputs",
+        "4",
+        "--fields",
+        "5",
+        "--transitions",
+        "9",
+    ]);
+    assert_eq!(synth.code, 0, "{synth:?}");
+    assert!(!synth.stderr.contains("panicked"), "{synth:?}");
+    let help = ws.run_with_closed_stdout(&["help"]);
+    assert_eq!(help.code, 0, "{help:?}");
+
+    // `gen --check | head` in CI: out of date is still exit 1, not a crash.
+    let check = ws.run_with_closed_stdout(&["gen", "--check"]);
+    assert_eq!(check.code, 1, "{check:?}");
+    assert!(check.stderr.contains("out of date"), "{check:?}");
+    assert!(!check.stderr.contains("panicked"), "{check:?}");
+    let gen_run = ws.run_with_closed_stdout(&["gen"]);
+    assert_eq!(gen_run.code, 0, "{gen_run:?}");
+    assert_eq!(ws.run(&["gen", "--check"]).code, 0);
 }
