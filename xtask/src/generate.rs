@@ -113,7 +113,7 @@ pub fn plan(root: &Path) -> Result<Plan, Error> {
         let mut dirs = vec![(corpus.rust, "rs")];
         dirs.extend(corpus.docs.map(|d| (d, "md")));
         for (dir, ext) in dirs {
-            for path in files_with_extension(root, dir, ext)? {
+            for path in files_with_extension(root, dir, ext, Links::Skip)? {
                 if !plan.files.iter().any(|f| f.path == path) && is_generated(&root.join(&path))? {
                     plan.leftovers.push(path);
                 }
@@ -259,13 +259,29 @@ fn ensure_workspace(root: &Path) -> Result<(), Error> {
 }
 
 /// Workspace-relative paths of the `*.machine` files in `dir`, sorted; none if the
-/// directory does not exist.
+/// directory does not exist. A symbolic link to a spec is a spec (one that leads nowhere
+/// is an error, as is a name that is not UTF-8): no spec is ever skipped without a word.
 fn spec_files(root: &Path, dir: &str) -> Result<Vec<String>, Error> {
-    files_with_extension(root, dir, "machine")
+    files_with_extension(root, dir, "machine", Links::Follow)
+}
+
+/// Whether [`files_with_extension`] lists what symbolic links point to.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Links {
+    /// A link is listed when it leads to a regular file, refused when it leads nowhere;
+    /// a name that is not UTF-8 is refused too.
+    Follow,
+    /// Links and names that are not UTF-8 are not listed.
+    Skip,
 }
 
 /// Workspace-relative paths of the regular files in `dir` ending in `.ext`, sorted.
-fn files_with_extension(root: &Path, dir: &str, ext: &str) -> Result<Vec<String>, Error> {
+fn files_with_extension(
+    root: &Path,
+    dir: &str,
+    ext: &str,
+    links: Links,
+) -> Result<Vec<String>, Error> {
     let full = root.join(dir);
     let entries = match fs::read_dir(&full) {
         Ok(entries) => entries,
@@ -276,15 +292,27 @@ fn files_with_extension(root: &Path, dir: &str, ext: &str) -> Result<Vec<String>
     for entry in entries {
         let entry = entry.map_err(|e| Error::io("list", &full, e))?;
         let path = entry.path();
-        let is_file = entry
+        if path.extension().is_none_or(|x| x != ext) {
+            continue;
+        }
+        let mut kind = entry
             .file_type()
-            .map_err(|e| Error::io("inspect", &path, e))?
-            .is_file();
-        if is_file
-            && path.extension().is_some_and(|x| x == ext)
-            && let Some(name) = path.file_name().and_then(|n| n.to_str())
-        {
-            names.push(format!("{dir}/{name}"));
+            .map_err(|e| Error::io("inspect", &path, e))?;
+        if kind.is_symlink() && links == Links::Follow {
+            kind = fs::metadata(&path)
+                .map_err(|e| Error::io("read", &path, e))?
+                .file_type();
+        }
+        if !kind.is_file() {
+            continue;
+        }
+        match path.file_name().and_then(|n| n.to_str()) {
+            Some(name) => names.push(format!("{dir}/{name}")),
+            None if links == Links::Follow => {
+                let e = io::Error::new(io::ErrorKind::InvalidData, "its name is not UTF-8");
+                return Err(Error::io("read", path, e));
+            }
+            None => {}
         }
     }
     names.sort();

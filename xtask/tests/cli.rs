@@ -555,3 +555,43 @@ fn a_closed_stdout_neither_panics_nor_changes_the_exit_status() {
     assert_eq!(gen_run.code, 0, "{gen_run:?}");
     assert_eq!(ws.run(&["gen", "--check"]).code, 0);
 }
+
+#[cfg(unix)]
+#[test]
+fn a_symlinked_spec_is_generated_and_a_broken_one_is_an_error() {
+    use std::os::unix::ffi::OsStrExt as _;
+    let ws = Workspace::new();
+    let shared = tempfile::tempdir().unwrap();
+    let lamp = shared.path().join("lamp.machine");
+    fs::write(&lamp, LIGHT.replace("Light", "Lamp")).unwrap();
+    std::os::unix::fs::symlink(&lamp, ws.path("spec/lamp.machine")).unwrap();
+    let run = ws.run(&["gen"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        run.stdout.contains("wrote runtime/src/generated/lamp.rs\n"),
+        "{run:?}"
+    );
+    assert!(
+        ws.read("runtime/src/generated/mod.rs")
+            .contains("pub mod lamp;\n")
+    );
+
+    // A link that leads nowhere is not skipped in silence (nor its module removed).
+    fs::remove_file(&lamp).unwrap();
+    let dangling = ws.run(&["gen"]);
+    assert_eq!(dangling.code, 2, "{dangling:?}");
+    assert!(
+        dangling.stderr.contains("cannot read") && dangling.stderr.contains("lamp.machine"),
+        "{dangling:?}"
+    );
+    assert!(ws.path("runtime/src/generated/lamp.rs").exists());
+    assert_eq!(ws.run(&["gen", "--check"]).code, 2);
+    fs::remove_file(ws.path("spec/lamp.machine")).unwrap();
+
+    // Nor is a spec whose name is not UTF-8.
+    let name = std::ffi::OsStr::from_bytes(b"caf\xe9.machine");
+    fs::write(ws.path("spec").join(name), LIGHT).unwrap();
+    let latin1 = ws.run(&["gen"]);
+    assert_eq!(latin1.code, 2, "{latin1:?}");
+    assert!(latin1.stderr.contains("not UTF-8"), "{latin1:?}");
+}
