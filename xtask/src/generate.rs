@@ -246,20 +246,30 @@ fn mod_rs<'a>(doc: &str, modules: impl Iterator<Item = &'a String>) -> String {
     text
 }
 
-/// Refuses to write generated files into a directory that is not a Cargo workspace.
+/// Refuses to write generated files into a directory that is not this workspace: one
+/// without a `Cargo.toml`, or without a spec directory (`gen --root` on another project,
+/// or a spec directory moved away, would otherwise litter it with `mod.rs` files or
+/// remove every generated file as no longer produced).
 fn ensure_workspace(root: &Path) -> Result<(), Error> {
-    if root.join("Cargo.toml").is_file() {
-        Ok(())
+    let missing = if root.join("Cargo.toml").is_file() {
+        CORPORA
+            .iter()
+            .map(|c| c.specs)
+            .find(|dir| !root.join(dir).is_dir())
+            .map(|dir| format!("no {dir}/ directory"))
     } else {
-        Err(Error::Usage(format!(
-            "{} is not the workspace root (it has no Cargo.toml)",
+        Some("no Cargo.toml".to_string())
+    };
+    match missing {
+        None => Ok(()),
+        Some(what) => Err(Error::Usage(format!(
+            "{} is not the workspace root (it has {what})",
             root.display()
-        )))
+        ))),
     }
 }
 
-/// Workspace-relative paths of the `*.machine` files in `dir`, sorted; none if the
-/// directory does not exist. A symbolic link to a spec is a spec (one that leads nowhere
+/// Workspace-relative paths of the `*.machine` files in `dir`, sorted. A symbolic link to a spec is a spec (one that leads nowhere
 /// is an error, as is a name that is not UTF-8): no spec is ever skipped without a word.
 fn spec_files(root: &Path, dir: &str) -> Result<Vec<String>, Error> {
     files_with_extension(root, dir, "machine", Links::Follow)

@@ -595,3 +595,44 @@ fn a_symlinked_spec_is_generated_and_a_broken_one_is_an_error() {
     assert_eq!(latin1.code, 2, "{latin1:?}");
     assert!(latin1.stderr.contains("not UTF-8"), "{latin1:?}");
 }
+
+#[test]
+fn a_root_without_the_spec_directories_is_refused_and_left_untouched() {
+    // Another Cargo project: nothing may be created in it.
+    let other = tempfile::tempdir().unwrap();
+    fs::write(other.path().join("Cargo.toml"), "[package]\n").unwrap();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_xtask"));
+    command.args(["gen", "--root"]).arg(other.path());
+    let run = Run::from(command.output().unwrap());
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(
+        run.stderr
+            .contains("is not the workspace root (it has no spec/ directory)"),
+        "{run:?}"
+    );
+    let entries: Vec<_> = fs::read_dir(other.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(entries, ["Cargo.toml"]);
+
+    // This workspace with its spec directory moved away: its generated files stay.
+    let ws = Workspace::new();
+    assert_eq!(ws.run(&["gen"]).code, 0);
+    fs::rename(ws.path("spec"), ws.path("specs")).unwrap();
+    for args in [&["gen"][..], &["gen", "--check"]] {
+        let run = ws.run(args);
+        assert_eq!(run.code, 2, "{run:?}");
+        assert!(run.stderr.contains("no spec/ directory"), "{run:?}");
+    }
+    assert!(ws.path("runtime/src/generated/download.rs").exists());
+    fs::remove_dir_all(ws.path("codegen/tests/specs")).unwrap();
+    fs::rename(ws.path("specs"), ws.path("spec")).unwrap();
+    let run = ws.run(&["gen"]);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(
+        run.stderr.contains("no codegen/tests/specs/ directory"),
+        "{run:?}"
+    );
+    assert!(ws.path("tests/src/generated/light.rs").exists());
+}
