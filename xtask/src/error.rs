@@ -19,16 +19,19 @@ pub enum Error {
         path: PathBuf,
         source: io::Error,
     },
-    /// A spec file is not UTF-8; `line` and `column` (from 1, the column in bytes) are
-    /// where its first invalid byte is.
+    /// A spec file is not UTF-8; `line` and `column` (from 1, the column in characters,
+    /// as in diagnostics) are where its first invalid byte is. Printed like a diagnostic;
+    /// the run then fails with [`Error::Diagnostics`].
     NotUtf8 {
         path: PathBuf,
         line: usize,
         column: usize,
     },
-    /// Some specs have errors; their diagnostics have already been printed.
+    /// Some specs have errors; their diagnostics (and any [`Error::NotUtf8`] or
+    /// [`Error::ModuleClash`]) have already been printed.
     Diagnostics { specs: usize },
-    /// A machine would be generated into the module file of another machine. `at` is where
+    /// A machine would be generated into the module file of another machine (printed like
+    /// a diagnostic; the run then fails with [`Error::Diagnostics`]). `at` is where
     /// its name is written (`spec/b.machine:4:9`), `first` where the other's is. (`mod.rs`
     /// cannot clash: the checker refuses `Mod`, since `mod` is a keyword.)
     ModuleClash {
@@ -72,7 +75,7 @@ impl fmt::Display for Error {
             } => write!(f, "cannot {action} {}: {source}", path.display()),
             Error::NotUtf8 { path, line, column } => write!(
                 f,
-                "{}:{line}:{column}: not UTF-8 (a spec must be UTF-8 text); no file was changed",
+                "{}:{line}:{column}: not UTF-8 (a spec must be UTF-8 text)",
                 path.display()
             ),
             Error::Diagnostics { specs: 1 } => {

@@ -56,8 +56,9 @@ pub struct Plan {
 }
 
 /// Generates every spec of the workspace in memory. Diagnostics are printed to stderr;
-/// any error in any spec (all specs are still checked, so all errors are shown) fails
-/// the whole plan so that nothing half-generated is ever written.
+/// any error in any spec (a file that is not UTF-8, a diagnostic, a module another spec
+/// already generates) fails the whole plan so that nothing half-generated is ever
+/// written, but only after every spec was checked, so that all errors are shown.
 pub fn plan(root: &Path) -> Result<Plan, Error> {
     ensure_workspace(root)?;
     let mut plan = Plan::default();
@@ -67,7 +68,15 @@ pub fn plan(root: &Path) -> Result<Plan, Error> {
         // machines sharing a file.
         let mut modules: BTreeMap<String, String> = BTreeMap::new();
         for spec in spec_files(root, corpus.specs)? {
-            let source = read_spec(&root.join(&spec))?;
+            let source = match read_spec(&root.join(&spec), &spec) {
+                Ok(source) => source,
+                Err(not_utf8 @ Error::NotUtf8 { .. }) => {
+                    eprintln!("error: {not_utf8}");
+                    failed += 1;
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
             let output = match suricate_codegen::generate(&source, &spec) {
                 Ok(output) => output,
                 Err(diagnostics) => {
@@ -79,16 +88,21 @@ pub fn plan(root: &Path) -> Result<Plan, Error> {
             if !output.warnings.is_empty() {
                 emit(&output.warnings);
             }
+            let mut clashed = false;
             for machine in output.machines {
                 let at = format!("{spec}:{}:{}", machine.line, machine.column);
-                if let Some(first) = modules.insert(machine.module.clone(), at.clone()) {
-                    return Err(Error::ModuleClash {
+                if let Some(first) = modules.get(&machine.module) {
+                    let clash = Error::ModuleClash {
+                        first: first.clone(),
                         module: machine.module,
                         machine: machine.name,
                         at,
-                        first,
-                    });
+                    };
+                    eprintln!("error: {clash}");
+                    clashed = true;
+                    continue;
                 }
+                modules.insert(machine.module.clone(), at);
                 plan.files.push(GeneratedFile {
                     path: format!("{}/{}.rs", corpus.rust, machine.module),
                     content: machine.rust,
@@ -100,6 +114,7 @@ pub fn plan(root: &Path) -> Result<Plan, Error> {
                     });
                 }
             }
+            failed += usize::from(clashed);
         }
         plan.files.push(GeneratedFile {
             path: format!("{}/mod.rs", corpus.rust),
@@ -178,24 +193,34 @@ pub fn check(root: &Path, plan: &Plan) -> Result<(), Error> {
     output::print("up to date\n")
 }
 
-/// A spec's text; a file that is not UTF-8 is refused with where its first bad byte is.
-fn read_spec(path: &Path) -> Result<String, Error> {
+/// A spec's text; a file that is not UTF-8 is refused with where its first bad byte is,
+/// named `shown` as in diagnostics. The column counts characters, as diagnostics do.
+fn read_spec(path: &Path, shown: &str) -> Result<String, Error> {
     let bytes = fs::read(path).map_err(|e| Error::io("read", path, e))?;
     String::from_utf8(bytes).map_err(|e| {
         let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
         let line_start = valid.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
         Error::NotUtf8 {
-            path: path.to_path_buf(),
+            path: PathBuf::from(shown),
             line: valid.iter().filter(|b| **b == b'\n').count() + 1,
-            column: valid.len() - line_start + 1,
+            column: String::from_utf8_lossy(&valid[line_start..])
+                .chars()
+                .count()
+                + 1,
         }
     })
 }
 
 /// `gen SPEC --out FILE`: one spec, every machine in it, into one Rust file.
 pub fn generate_one(root: &Path, spec: &Path, out: &Path) -> Result<(), Error> {
-    let source = read_spec(spec)?;
     let spec_path = display_path(root, spec);
+    let source = match read_spec(spec, &spec_path) {
+        Err(not_utf8 @ Error::NotUtf8 { .. }) => {
+            eprintln!("error: {not_utf8}");
+            return Err(Error::Diagnostics { specs: 1 });
+        }
+        other => other?,
+    };
     let output = match suricate_codegen::generate(&source, &spec_path) {
         Ok(output) => output,
         Err(diagnostics) => {

@@ -636,3 +636,48 @@ fn a_root_without_the_spec_directories_is_refused_and_left_untouched() {
     );
     assert!(ws.path("tests/src/generated/light.rs").exists());
 }
+
+#[test]
+fn a_module_clash_or_a_file_that_is_not_utf8_does_not_hide_other_errors() {
+    let ws = Workspace::new();
+    // Read in name order: the clash (at download.machine) comes first, then a file that is
+    // not UTF-8, then, in the other corpus, a spec with a diagnostic.
+    ws.write(
+        "spec/again.machine",
+        "machine Download {\n    phases { A }\n    initial A;\n    state {}\n}\n",
+    );
+    fs::write(
+        ws.path("spec/e_latin1.machine"),
+        b"machine M {\n    // caf\xc3\xa9 \xe9\n}\n",
+    )
+    .unwrap();
+    ws.write(
+        "codegen/tests/specs/z_broken.machine",
+        "machine Broken {\n    phases { A }\n    initial B;\n    state {}\n}\n",
+    );
+    let run = ws.run(&["gen"]);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(
+        run.stderr
+            .contains("error: spec/download.machine:2:9: machine `Download` generates module"),
+        "{run:?}"
+    );
+    // The column counts characters, as a diagnostic's does: `é` is one.
+    assert!(
+        run.stderr
+            .contains("error: spec/e_latin1.machine:2:13: not UTF-8 (a spec must be UTF-8 text)\n"),
+        "{run:?}"
+    );
+    assert!(
+        run.stderr
+            .contains("codegen/tests/specs/z_broken.machine:3:13"),
+        "{run:?}"
+    );
+    assert!(
+        run.stderr
+            .contains("3 specs have errors; no file was changed"),
+        "{run:?}"
+    );
+    assert!(!ws.path("runtime/src/generated").exists());
+    assert!(!ws.path("tests/src/generated").exists());
+}
