@@ -15,7 +15,8 @@ Commands:
   gen --check               Generate in memory and compare with the files on disk; print a
                             diff for every difference and exit 1 if there is any.
   gen SPEC --out FILE       Generate one spec (any path) into one Rust file, each machine
-                            as `pub mod <module> { ... }`.
+                            as `pub mod <module> { ... }`. Never replaces the spec, or a
+                            FILE that exists and was not generated.
   synth --inputs N --fields N --transitions N [--out FILE]
                             Write a deterministic synthetic spec of that size (to stdout
                             without --out), for benchmarks.

@@ -13,6 +13,8 @@ pub const EXIT_USAGE_OR_IO: u8 = 2;
 pub enum Error {
     /// A malformed command line; the message says what is wrong.
     Usage(String),
+    /// The command would destroy a file it should not; the message says which and why.
+    Refused(String),
     /// A file-system operation failed.
     Io {
         action: &'static str,
@@ -55,7 +57,7 @@ impl Error {
 
     pub fn exit_code(&self) -> u8 {
         match self {
-            Error::Usage(_) | Error::Io { .. } => EXIT_USAGE_OR_IO,
+            Error::Usage(_) | Error::Refused(_) | Error::Io { .. } => EXIT_USAGE_OR_IO,
             Error::NotUtf8 { .. }
             | Error::Diagnostics { .. }
             | Error::ModuleClash { .. }
@@ -68,6 +70,7 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::Usage(message) => write!(f, "{message} (see `cargo xtask help`)"),
+            Error::Refused(message) => write!(f, "{message}; nothing was written"),
             Error::Io {
                 action,
                 path,

@@ -231,8 +231,34 @@ pub fn generate_one(root: &Path, spec: &Path, out: &Path) -> Result<(), Error> {
     if !output.warnings.is_empty() {
         emit(&output.warnings);
     }
-    write_file(out, &output.rust_file(&spec_path))?;
+    let content = output.rust_file(&spec_path);
+    existing_output(spec, out)?;
+    write_file(out, &content)?;
     output::print(&format!("wrote {}\n", out.display()))
+}
+
+/// The text `gen SPEC --out FILE` would replace, if FILE exists. A slip of the command
+/// line must not cost a file: FILE may not be a directory, the spec itself, or a file
+/// with content that `gen` did not write (an empty file is fine).
+fn existing_output(spec: &Path, out: &Path) -> Result<Option<String>, Error> {
+    let refuse = |why: &str| Err(Error::Refused(format!("`--out` {}: {why}", out.display())));
+    if out.is_dir() {
+        return refuse("it is a directory, and `--out` names the file to write");
+    }
+    let Some(current) = read_existing(out)? else {
+        return Ok(None);
+    };
+    let resolved = fs::canonicalize(out).ok();
+    if resolved.is_some() && resolved == fs::canonicalize(spec).ok() {
+        return refuse("it is the spec itself, which the Rust would replace");
+    }
+    if !current.is_empty() && !has_generated_header(&current) {
+        return refuse(
+            "it exists and was not generated (its first line has no `@generated`); \
+             move it away or choose another file",
+        );
+    }
+    Ok(Some(current))
 }
 
 /// Renders diagnostics to stderr, in colour when it is a terminal.
@@ -357,11 +383,16 @@ fn files_with_extension(
 /// Whether the file's first line carries the `@generated` header that every file `gen`
 /// writes has (`// @generated ...` in Rust, `<!-- @generated ... -->` in Markdown).
 fn is_generated(path: &Path) -> Result<bool, Error> {
-    let text = read_existing(path)?.unwrap_or_default();
-    Ok(text
-        .lines()
+    Ok(has_generated_header(
+        &read_existing(path)?.unwrap_or_default(),
+    ))
+}
+
+/// Whether `text` starts with a line carrying `@generated`.
+fn has_generated_header(text: &str) -> bool {
+    text.lines()
         .next()
-        .is_some_and(|l| l.contains("@generated")))
+        .is_some_and(|l| l.contains("@generated"))
 }
 
 /// The file's current text, or `None` if it does not exist.

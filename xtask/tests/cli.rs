@@ -681,3 +681,52 @@ fn a_module_clash_or_a_file_that_is_not_utf8_does_not_hide_other_errors() {
     assert!(!ws.path("runtime/src/generated").exists());
     assert!(!ws.path("tests/src/generated").exists());
 }
+
+#[test]
+fn gen_one_never_overwrites_the_spec_or_a_hand_written_file() {
+    let ws = Workspace::new();
+    let spec = "spec/download.machine";
+    let refused = ws.run(&["gen", spec, "--out", spec]);
+    assert_eq!(refused.code, 2, "{refused:?}");
+    assert!(
+        refused.stderr.contains(
+            "`--out` spec/download.machine: it is the spec itself, which the Rust would \
+             replace; nothing was written"
+        ),
+        "{refused:?}"
+    );
+    // No usage text: the command line was well-formed.
+    assert!(!refused.stderr.contains("Usage:"), "{refused:?}");
+    assert_eq!(ws.read(spec), DOWNLOAD);
+    // The same file by another name.
+    let other_name = ws.run(&["gen", spec, "--out", "spec/../spec/download.machine"]);
+    assert_eq!(other_name.code, 2, "{other_name:?}");
+    assert_eq!(ws.read(spec), DOWNLOAD);
+
+    ws.write("app/src/main.rs", "fn main() {}\n");
+    let hand_written = ws.run(&["gen", spec, "--out", "app/src/main.rs"]);
+    assert_eq!(hand_written.code, 2, "{hand_written:?}");
+    assert!(
+        hand_written.stderr.contains("was not generated"),
+        "{hand_written:?}"
+    );
+    assert_eq!(ws.read("app/src/main.rs"), "fn main() {}\n");
+
+    let dir = ws.run(&["gen", spec, "--out", "app"]);
+    assert_eq!(dir.code, 2, "{dir:?}");
+    assert!(dir.stderr.contains("it is a directory"), "{dir:?}");
+
+    // An empty file, or one gen wrote, is replaced.
+    ws.write("app/src/kernel.rs", "");
+    let fresh = ws.run(&["gen", spec, "--out", "app/src/kernel.rs"]);
+    assert_eq!(fresh.code, 0, "{fresh:?}");
+    assert!(
+        fresh.stdout.contains("wrote app/src/kernel.rs"),
+        "{fresh:?}"
+    );
+    let stale = ws.read("app/src/kernel.rs").replace("Lifecycle", "Life");
+    ws.write("app/src/kernel.rs", &stale);
+    let rewritten = ws.run(&["gen", spec, "--out", "app/src/kernel.rs"]);
+    assert_eq!(rewritten.code, 0, "{rewritten:?}");
+    assert!(ws.read("app/src/kernel.rs").contains("Lifecycle"));
+}
