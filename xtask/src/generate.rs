@@ -232,7 +232,10 @@ pub fn generate_one(root: &Path, spec: &Path, out: &Path) -> Result<(), Error> {
         emit(&output.warnings);
     }
     let content = output.rust_file(&spec_path);
-    existing_output(spec, out)?;
+    if existing_output(spec, out)?.as_deref() == Some(content.as_str()) {
+        // Rewriting the same text would only make the crate that includes it rebuild.
+        return output::print(&format!("unchanged {}\n", out.display()));
+    }
     write_file(out, &content)?;
     output::print(&format!("wrote {}\n", out.display()))
 }

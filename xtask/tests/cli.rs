@@ -730,3 +730,26 @@ fn gen_one_never_overwrites_the_spec_or_a_hand_written_file() {
     assert_eq!(rewritten.code, 0, "{rewritten:?}");
     assert!(ws.read("app/src/kernel.rs").contains("Lifecycle"));
 }
+
+#[test]
+fn gen_one_leaves_an_unchanged_file_alone() {
+    let ws = Workspace::new();
+    let args = ["gen", "spec/download.machine", "--out", "out/kernel.rs"];
+    assert_eq!(ws.run(&args).code, 0);
+    // Dated in the past: any write would move the modification time to now.
+    let path = ws.path("out/kernel.rs");
+    let past = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_000_000_000);
+    fs::File::options()
+        .write(true)
+        .open(&path)
+        .unwrap()
+        .set_modified(past)
+        .unwrap();
+    let again = ws.run(&args);
+    assert_eq!(again.code, 0, "{again:?}");
+    assert!(
+        again.stdout.contains("unchanged out/kernel.rs"),
+        "{again:?}"
+    );
+    assert_eq!(fs::metadata(&path).unwrap().modified().unwrap(), past);
+}
