@@ -89,9 +89,9 @@ fn cargo_check(dir: &Path) -> Result<(), Error> {
     if status.success() {
         Ok(())
     } else {
-        Err(Error::Usage(format!(
-            "cargo check failed in {}",
-            dir.display()
-        )))
+        Err(Error::CommandFailed {
+            command: "cargo check",
+            dir: dir.to_path_buf(),
+        })
     }
 }

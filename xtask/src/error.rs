@@ -15,6 +15,8 @@ pub enum Error {
     Usage(String),
     /// The command would destroy a file it should not; the message says which and why.
     Refused(String),
+    /// A program the task runs failed; its own output says why.
+    CommandFailed { command: &'static str, dir: PathBuf },
     /// A file-system operation failed.
     Io {
         action: &'static str,
@@ -57,7 +59,10 @@ impl Error {
 
     pub fn exit_code(&self) -> u8 {
         match self {
-            Error::Usage(_) | Error::Refused(_) | Error::Io { .. } => EXIT_USAGE_OR_IO,
+            Error::Usage(_)
+            | Error::Refused(_)
+            | Error::CommandFailed { .. }
+            | Error::Io { .. } => EXIT_USAGE_OR_IO,
             Error::NotUtf8 { .. }
             | Error::Diagnostics { .. }
             | Error::ModuleClash { .. }
@@ -71,6 +76,11 @@ impl fmt::Display for Error {
         match self {
             Error::Usage(message) => write!(f, "{message} (see `cargo xtask help`)"),
             Error::Refused(message) => write!(f, "{message}; nothing was written"),
+            Error::CommandFailed { command, dir } => write!(
+                f,
+                "`{command}` failed in {} (its output is above)",
+                dir.display()
+            ),
             Error::Io {
                 action,
                 path,

@@ -753,3 +753,27 @@ fn gen_one_leaves_an_unchanged_file_alone() {
     );
     assert_eq!(fs::metadata(&path).unwrap().modified().unwrap(), past);
 }
+
+#[test]
+fn a_failed_cargo_check_in_check_time_is_not_a_usage_error() {
+    let ws = Workspace::new();
+    // A kernel crate cargo cannot even load: `cargo check` fails before building anything.
+    ws.write("kernel/Cargo.toml", "this is not a manifest\n");
+    let run = ws.run(&[
+        "check-time",
+        "--inputs",
+        "1",
+        "--fields",
+        "0",
+        "--transitions",
+        "1",
+    ]);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(
+        run.stderr.contains("error: `cargo check` failed in")
+            && run.stderr.contains("(its output is above)"),
+        "{run:?}"
+    );
+    assert!(!run.stderr.contains("Usage:"), "{run:?}");
+    assert!(!run.stderr.contains("cargo xtask help"), "{run:?}");
+}
