@@ -32,6 +32,14 @@ suricate-kernel = {{ path = '{}' }}
 }
 
 pub fn run(root: &Path, params: synth::Params) -> Result<(), Error> {
+    // Checked before anything is created under `root`.
+    let kernel = root.join("kernel");
+    if !kernel.join("Cargo.toml").is_file() {
+        return Err(Error::Usage(format!(
+            "{} is not the workspace root (it has no kernel/Cargo.toml)",
+            root.display()
+        )));
+    }
     let spec = synth::spec(params);
     let path = "target/check-time/synthetic.machine";
     let output = suricate_codegen::generate(&spec, path).map_err(|d| {
@@ -44,7 +52,7 @@ pub fn run(root: &Path, params: synth::Params) -> Result<(), Error> {
     let write = |name: &Path, text: &str| {
         std::fs::write(name, text).map_err(|e| Error::io("write", name, e))
     };
-    write(&dir.join("Cargo.toml"), &manifest(&root.join("kernel")))?;
+    write(&dir.join("Cargo.toml"), &manifest(&kernel))?;
     // Reuse the workspace's resolved versions so the run stays offline-friendly.
     let lock = root.join("Cargo.lock");
     if lock.exists() {

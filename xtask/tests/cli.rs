@@ -755,6 +755,27 @@ fn gen_one_leaves_an_unchanged_file_alone() {
 }
 
 #[test]
+fn check_time_refuses_a_root_without_the_kernel_crate() {
+    let ws = Workspace::new();
+    let run = ws.run(&[
+        "check-time",
+        "--inputs",
+        "1",
+        "--fields",
+        "0",
+        "--transitions",
+        "1",
+    ]);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(
+        run.stderr
+            .contains("is not the workspace root (it has no kernel/Cargo.toml)"),
+        "{run:?}"
+    );
+    assert!(!ws.path("target").exists());
+}
+
+#[test]
 fn a_failed_cargo_check_in_check_time_is_not_a_usage_error() {
     let ws = Workspace::new();
     // A kernel crate cargo cannot even load: `cargo check` fails before building anything.
