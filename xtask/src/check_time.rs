@@ -22,13 +22,29 @@ publish = false
 
 [dependencies]
 serde = {{ version = "1", features = ["derive"] }}
-suricate-kernel = {{ path = '{}' }}
+suricate-kernel = {{ path = {} }}
 
 # Standalone: not part of the surrounding workspace.
 [workspace]
 "#,
-        kernel_crate.display()
+        toml_string(&kernel_crate.to_string_lossy())
     )
+}
+
+/// `text` as a TOML basic string: a path may hold `'` (which ends a literal string), `"`
+/// or `\`.
+fn toml_string(text: &str) -> String {
+    let mut out = String::from('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if c.is_control() => out.push_str(&format!("\\u{:04X}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }
 
 pub fn run(root: &Path, params: synth::Params) -> Result<(), Error> {
@@ -101,5 +117,22 @@ fn cargo_check(dir: &Path) -> Result<(), Error> {
             command: "cargo check",
             dir: dir.to_path_buf(),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_kernel_path_is_quoted_whatever_it_holds() {
+        let text = manifest(Path::new("/home/o'brien/a \"b\" c\\d/kernel"));
+        assert!(
+            text.contains(
+                "suricate-kernel = { path = \"/home/o'brien/a \\\"b\\\" c\\\\d/kernel\" }\n"
+            ),
+            "{text}"
+        );
+        assert_eq!(toml_string("a\tb\u{7f}"), "\"a\\u0009b\\u007F\"");
     }
 }
