@@ -100,6 +100,10 @@ pub fn parse(args: &[String], default_root: &Path) -> Result<Command, Error> {
     let synth_flags = numbers.iter().any(Option::is_some);
     match command {
         "help" if rest.is_empty() => Ok(Command::Help),
+        "help" => Err(Error::Usage(format!(
+            "`help` takes no arguments, got `{}`",
+            rest.join(" ")
+        ))),
         "gen" => {
             if synth_flags {
                 return Err(Error::Usage(
@@ -240,6 +244,15 @@ mod tests {
             assert!(matches!(err, Error::Usage(_)), "{line}: {err:?}");
             assert_eq!(err.exit_code(), 2);
         }
+    }
+
+    #[test]
+    fn help_with_an_argument_is_not_an_unknown_command() {
+        let err = parse_str("help gen").expect_err("help gen");
+        assert_eq!(
+            err.to_string(),
+            "`help` takes no arguments, got `gen` (see `cargo xtask help`)"
+        );
     }
 
     #[test]
