@@ -2,6 +2,7 @@
 
 use crate::error::Error;
 use crate::synth;
+use std::num::IntErrorKind;
 use std::path::{Path, PathBuf};
 
 pub const USAGE: &str = "\
@@ -82,8 +83,11 @@ pub fn parse(args: &[String], default_root: &Path) -> Result<Command, Error> {
                     _ => 2,
                 };
                 let text = value(flag)?;
-                let n = text.parse::<usize>().map_err(|_| {
-                    Error::Usage(format!("`{flag}` needs a whole number, got `{text}`"))
+                let n = text.parse::<usize>().map_err(|e| {
+                    Error::Usage(match e.kind() {
+                        IntErrorKind::PosOverflow => format!("`{flag}` is at most {}", synth::MAX),
+                        _ => format!("`{flag}` needs a whole number, got `{text}`"),
+                    })
                 })?;
                 set_once(&mut numbers[slot], flag, n)?;
             }
@@ -252,6 +256,16 @@ mod tests {
         assert_eq!(
             err.to_string(),
             "`help` takes no arguments, got `gen` (see `cargo xtask help`)"
+        );
+    }
+
+    #[test]
+    fn a_number_too_large_is_called_that() {
+        let err = parse_str("synth --inputs 99999999999999999999999 --fields 1 --transitions 1")
+            .expect_err("too large");
+        assert_eq!(
+            err.to_string(),
+            "`--inputs` is at most 100000 (see `cargo xtask help`)"
         );
     }
 

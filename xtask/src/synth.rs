@@ -17,7 +17,7 @@ pub struct Params {
 }
 
 /// Large enough for any benchmark, small enough that a typo cannot fill the disk.
-const MAX: usize = 100_000;
+pub const MAX: usize = 100_000;
 
 impl Params {
     pub fn validate(&self) -> Result<(), String> {
