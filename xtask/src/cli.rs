@@ -66,8 +66,10 @@ pub fn parse(args: &[String], default_root: &Path) -> Result<Command, Error> {
     let mut positional: Vec<&str> = Vec::new();
     let mut iter = args.iter();
     while let Some(arg) = iter.next() {
+        // An empty value (`--out ""`) is as good as none: it names no file.
         let mut value = |name: &str| {
             iter.next()
+                .filter(|v| !v.is_empty())
                 .cloned()
                 .ok_or_else(|| Error::Usage(format!("`{name}` needs a value")))
         };
@@ -267,6 +269,19 @@ mod tests {
             err.to_string(),
             "`--inputs` is at most 100000 (see `cargo xtask help`)"
         );
+    }
+
+    #[test]
+    fn an_empty_value_is_no_value() {
+        let args = ["gen", "a.machine", "--out", ""].map(String::from);
+        let err = parse(&args, Path::new("/ws")).expect_err("empty --out");
+        assert_eq!(
+            err.to_string(),
+            "`--out` needs a value (see `cargo xtask help`)"
+        );
+        let args = ["gen", "--root", ""].map(String::from);
+        let err = parse(&args, Path::new("/ws")).expect_err("empty --root");
+        assert!(matches!(err, Error::Usage(_)), "{err:?}");
     }
 
     #[test]
