@@ -144,7 +144,7 @@ pub fn write(root: &Path, plan: &Plan) -> Result<(), Error> {
     let mut written = 0;
     for file in &plan.files {
         let path = root.join(&file.path);
-        if read_existing(&path)?.as_deref() == Some(file.content.as_str()) {
+        if read_existing(&path)?.as_deref() == Some(file.content.as_bytes()) {
             unchanged += 1;
             continue;
         }
@@ -170,7 +170,7 @@ pub fn check(root: &Path, plan: &Plan) -> Result<(), Error> {
     let mut differing = 0;
     for file in &plan.files {
         let current = read_existing(&root.join(&file.path))?;
-        if current.as_deref() != Some(file.content.as_str()) {
+        if current.as_deref() != Some(file.content.as_bytes()) {
             differing += 1;
             let what = if current.is_some() {
                 "stale"
@@ -178,14 +178,15 @@ pub fn check(root: &Path, plan: &Plan) -> Result<(), Error> {
                 "missing"
             };
             output::print(&format!("{what}: {}\n", file.path))?;
-            print_diff(&file.path, current.as_deref().unwrap_or(""), &file.content)?;
+            let current = String::from_utf8_lossy(current.as_deref().unwrap_or_default());
+            print_diff(&file.path, &current, &file.content)?;
         }
     }
     for leftover in &plan.leftovers {
         differing += 1;
         output::print(&format!("leftover (no spec produces it): {leftover}\n"))?;
         let current = read_existing(&root.join(leftover))?.unwrap_or_default();
-        print_diff(leftover, &current, "")?;
+        print_diff(leftover, &String::from_utf8_lossy(&current), "")?;
     }
     if differing > 0 {
         return Err(Error::OutOfDate { files: differing });
@@ -232,7 +233,7 @@ pub fn generate_one(root: &Path, spec: &Path, out: &Path) -> Result<(), Error> {
         emit(&output.warnings);
     }
     let content = output.rust_file(&spec_path);
-    if existing_output(spec, out)?.as_deref() == Some(content.as_str()) {
+    if existing_output(spec, out)?.as_deref() == Some(content.as_bytes()) {
         // Rewriting the same text would only make the crate that includes it rebuild.
         return output::print(&format!("unchanged {}\n", out.display()));
     }
@@ -243,7 +244,7 @@ pub fn generate_one(root: &Path, spec: &Path, out: &Path) -> Result<(), Error> {
 /// The text `gen SPEC --out FILE` would replace, if FILE exists. A slip of the command
 /// line must not cost a file: FILE may not be a directory, the spec itself, or a file
 /// with content that `gen` did not write (an empty file is fine).
-fn existing_output(spec: &Path, out: &Path) -> Result<Option<String>, Error> {
+fn existing_output(spec: &Path, out: &Path) -> Result<Option<Vec<u8>>, Error> {
     let refuse = |why: &str| Err(Error::Refused(format!("`--out` {}: {why}", out.display())));
     if out.is_dir() {
         return refuse("it is a directory, and `--out` names the file to write");
@@ -255,7 +256,7 @@ fn existing_output(spec: &Path, out: &Path) -> Result<Option<String>, Error> {
     if resolved.is_some() && resolved == fs::canonicalize(spec).ok() {
         return refuse("it is the spec itself, which the Rust would replace");
     }
-    if !current.is_empty() && !has_generated_header(&current) {
+    if !current.is_empty() && !has_generated_header(&String::from_utf8_lossy(&current)) {
         return refuse(
             "it exists and was not generated (its first line has no `@generated`); \
              move it away or choose another file",
@@ -386,9 +387,8 @@ fn files_with_extension(
 /// Whether the file's first line carries the `@generated` header that every file `gen`
 /// writes has (`// @generated ...` in Rust, `<!-- @generated ... -->` in Markdown).
 fn is_generated(path: &Path) -> Result<bool, Error> {
-    Ok(has_generated_header(
-        &read_existing(path)?.unwrap_or_default(),
-    ))
+    let bytes = read_existing(path)?.unwrap_or_default();
+    Ok(has_generated_header(&String::from_utf8_lossy(&bytes)))
 }
 
 /// Whether `text` starts with a line carrying `@generated`.
@@ -398,10 +398,12 @@ fn has_generated_header(text: &str) -> bool {
         .is_some_and(|l| l.contains("@generated"))
 }
 
-/// The file's current text, or `None` if it does not exist.
-fn read_existing(path: &Path) -> Result<Option<String>, Error> {
+/// The file's current content, or `None` if it does not exist. Bytes, not text: a file is
+/// up to date only when it is byte for byte what `gen` writes (read as text with the
+/// invalid bytes replaced, a damaged file could compare equal).
+fn read_existing(path: &Path) -> Result<Option<Vec<u8>>, Error> {
     match fs::read(path) {
-        Ok(bytes) => Ok(Some(String::from_utf8_lossy(&bytes).into_owned())),
+        Ok(bytes) => Ok(Some(bytes)),
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(Error::io("read", path, e)),
     }

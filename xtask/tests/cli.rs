@@ -798,3 +798,36 @@ fn a_failed_cargo_check_in_check_time_is_not_a_usage_error() {
     assert!(!run.stderr.contains("Usage:"), "{run:?}");
     assert!(!run.stderr.contains("cargo xtask help"), "{run:?}");
 }
+
+#[test]
+fn a_generated_file_is_up_to_date_only_when_it_is_the_same_bytes() {
+    let ws = Workspace::new();
+    // The replacement character, written as such in a doc comment, reaches the output.
+    ws.write(
+        "codegen/tests/specs/light.machine",
+        &LIGHT.replace("/// A light switch.", "/// A light switch \u{fffd}."),
+    );
+    assert_eq!(ws.run(&["gen"]).code, 0);
+    let path = ws.path("tests/src/generated/light.rs");
+    let good = fs::read(&path).unwrap();
+    // A damaged copy: an invalid byte where the character was. Read with invalid bytes
+    // replaced, it would equal the generated text.
+    let text = String::from_utf8(good.clone()).unwrap();
+    let at = text
+        .find('\u{fffd}')
+        .expect("the character is in the output");
+    let mut damaged = good[..at].to_vec();
+    damaged.push(0xff);
+    damaged.extend_from_slice(&good[at + '\u{fffd}'.len_utf8()..]);
+    fs::write(&path, &damaged).unwrap();
+
+    let check = ws.run(&["gen", "--check"]);
+    assert_eq!(check.code, 1, "{check:?}");
+    assert!(
+        check.stdout.contains("stale: tests/src/generated/light.rs"),
+        "{check:?}"
+    );
+    let fix = ws.run(&["gen"]);
+    assert_eq!(fix.code, 0, "{fix:?}");
+    assert_eq!(fs::read(&path).unwrap(), good);
+}
