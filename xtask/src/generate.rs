@@ -177,8 +177,17 @@ pub fn check(root: &Path, plan: &Plan) -> Result<(), Error> {
             } else {
                 "missing"
             };
-            output::print(&format!("{what}: {}\n", file.path))?;
             let current = String::from_utf8_lossy(current.as_deref().unwrap_or_default());
+            if current.contains("\r\n") && current.replace("\r\n", "\n") == file.content {
+                // A diff would show every line removed and added again, identical to the eye.
+                output::print(&format!(
+                    "{what}: {} (only its line endings differ: the file has CRLF, `gen` \
+                     writes LF, as a checkout with core.autocrlf would change)\n",
+                    file.path
+                ))?;
+                continue;
+            }
+            output::print(&format!("{what}: {}\n", file.path))?;
             print_diff(&file.path, &current, &file.content)?;
         }
     }

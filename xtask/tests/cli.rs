@@ -831,3 +831,31 @@ fn a_generated_file_is_up_to_date_only_when_it_is_the_same_bytes() {
     assert_eq!(fix.code, 0, "{fix:?}");
     assert_eq!(fs::read(&path).unwrap(), good);
 }
+
+#[test]
+fn check_says_when_only_line_endings_differ() {
+    let ws = Workspace::new();
+    assert_eq!(ws.run(&["gen"]).code, 0);
+    let path = "tests/src/generated/mod.rs";
+    ws.write(path, &ws.read(path).replace('\n', "\r\n"));
+    let check = ws.run(&["gen", "--check"]);
+    assert_eq!(check.code, 1, "{check:?}");
+    assert!(
+        check.stdout.contains(&format!(
+            "stale: {path} (only its line endings differ: the file has CRLF, `gen` writes LF"
+        )),
+        "{check:?}"
+    );
+    // No diff of lines that look the same.
+    assert!(!check.stdout.contains("--- a/"), "{check:?}");
+
+    // A file with CRLF and a real change still gets its diff.
+    ws.write(path, &format!("{}// edit\r\n", ws.read(path)));
+    let edited = ws.run(&["gen", "--check"]);
+    assert_eq!(edited.code, 1, "{edited:?}");
+    assert!(
+        edited.stdout.contains(&format!("stale: {path}\n")),
+        "{edited:?}"
+    );
+    assert!(edited.stdout.contains("-// edit"), "{edited:?}");
+}
