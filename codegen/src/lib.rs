@@ -51,6 +51,7 @@ impl Output {
 /// Parses and checks `source` (read from `path`, used only in messages and headers).
 /// On success returns the IR and the warnings.
 pub fn check(source: &str, path: &str) -> Result<(ir::Spec, Diagnostics), Diagnostics> {
+    let source = without_bom(source);
     let file = parse::parse_all(source).map_err(|d| Diagnostics::new(path, source, d))?;
     let (spec, diagnostics) = check::check(&file);
     let diagnostics = Diagnostics::new(path, source, diagnostics);
@@ -58,6 +59,14 @@ pub fn check(source: &str, path: &str) -> Result<(ir::Spec, Diagnostics), Diagno
         Some(spec) if !diagnostics.has_errors() => Ok((spec, diagnostics)),
         _ => Err(diagnostics),
     }
+}
+
+/// `source` without the byte-order mark some editors put at the start of a UTF-8 file: it
+/// is no part of the spec (kept, it would be a syntax error about an invisible character).
+/// Spans then count from after it, and the rendered source lines lack it, so columns on
+/// the first line are the ones an editor shows.
+fn without_bom(source: &str) -> &str {
+    source.strip_prefix('\u{feff}').unwrap_or(source)
 }
 
 /// The line and column (from 1; the column in characters) of byte `offset` of `source`.
@@ -75,6 +84,7 @@ fn line_col(source: &str, offset: usize) -> (usize, usize) {
 /// `path` names the spec in diagnostics and in the generated header; pass it relative to
 /// the workspace root so output does not depend on where it was generated.
 pub fn generate(source: &str, path: &str) -> Result<Output, Diagnostics> {
+    let source = without_bom(source);
     let (spec, warnings) = check(source, path)?;
     let machines = spec
         .machines

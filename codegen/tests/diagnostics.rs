@@ -109,3 +109,32 @@ fn download_example_checks_cleanly() {
     assert_eq!(spec.machines.len(), 1);
     assert_eq!(spec.machines[0].name, "Download");
 }
+
+#[test]
+fn a_byte_order_mark_is_not_part_of_the_spec() {
+    let plain = include_str!("specs/download.machine");
+    let marked = format!("\u{feff}{plain}");
+    let generate = |source: &str| {
+        suricate_codegen::generate(source, "specs/download.machine")
+            .unwrap_or_else(|d| panic!("{}", d.render()))
+    };
+    let (with, without) = (generate(&marked), generate(plain));
+    assert_eq!(with.machines.len(), without.machines.len());
+    for (a, b) in with.machines.iter().zip(&without.machines) {
+        assert_eq!((a.line, a.column), (b.line, b.column));
+        assert_eq!(a.rust, b.rust);
+        assert_eq!(a.markdown, b.markdown);
+    }
+
+    // Errors, one of them on the first line, render as for the file without the mark:
+    // same columns, same underlines, no invisible character shown.
+    let broken = "machine 1Broken {\n    phases { A }\n    initial B;\n    state {}\n}\n";
+    let render = |source: &str| match suricate_codegen::check(source, "bom.machine") {
+        Err(d) => d.render(),
+        Ok(_) => panic!("accepted: {source}"),
+    };
+    let rendered = render(&format!("\u{feff}{broken}"));
+    assert_eq!(rendered, render(broken));
+    assert!(rendered.contains("bom.machine:1:9"), "{rendered}");
+    assert!(!rendered.contains('\u{feff}'), "{rendered}");
+}
