@@ -12,7 +12,8 @@ Commands:
   gen                       Generate every spec/*.machine into runtime/src/generated/ and
                             docs/machines/, and every codegen/tests/specs/*.machine into
                             tests/src/generated/. Rewrites only files whose content
-                            changed and removes generated files no spec produces anymore.
+                            changed and removes generated files no spec produces anymore;
+                            never overwrites a hand-written file.
   gen --check               Generate in memory and compare with the files on disk; print a
                             diff for every difference and exit 1 if there is any.
   gen SPEC --out FILE       Generate one spec (any path) into one Rust file, each machine

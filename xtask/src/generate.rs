@@ -139,18 +139,33 @@ pub fn plan(root: &Path) -> Result<Plan, Error> {
 }
 
 /// `gen`: writes what changed, removes leftovers, prints one line per file touched.
+///
+/// A hand-written file where a machine's module would go (`helpers.rs` beside the
+/// generated modules, and then `machine Helpers`) is not overwritten: the run is refused
+/// before anything is written. Each generated directory's `mod.rs` is always `gen`'s.
 pub fn write(root: &Path, plan: &Plan) -> Result<(), Error> {
-    let mut unchanged = 0;
-    let mut written = 0;
+    let mut changed = Vec::new();
     for file in &plan.files {
         let path = root.join(&file.path);
-        if read_existing(&path)?.as_deref() == Some(file.content.as_bytes()) {
-            unchanged += 1;
+        let current = read_existing(&path)?;
+        if current.as_deref() == Some(file.content.as_bytes()) {
             continue;
         }
+        let hand_written = current
+            .is_some_and(|c| !c.is_empty() && !has_generated_header(&String::from_utf8_lossy(&c)));
+        if hand_written && !file.path.ends_with("/mod.rs") {
+            return Err(Error::Refused(format!(
+                "{} exists and was not generated (its first line has no `@generated`), \
+                 but a spec now generates it; rename the machine or move the file away",
+                file.path
+            )));
+        }
+        changed.push((path, file));
+    }
+    let (written, unchanged) = (changed.len(), plan.files.len() - changed.len());
+    for (path, file) in changed {
         write_file(&path, &file.content)?;
         output::print(&format!("wrote {}\n", file.path))?;
-        written += 1;
     }
     for leftover in &plan.leftovers {
         let path = root.join(leftover);
@@ -394,7 +409,8 @@ fn files_with_extension(
 }
 
 /// Whether the file's first line carries the `@generated` header that every file `gen`
-/// writes has (`// @generated ...` in Rust, `<!-- @generated ... -->` in Markdown).
+/// writes but `mod.rs` has (`// @generated ...` in Rust, `<!-- @generated ... -->` in
+/// Markdown).
 fn is_generated(path: &Path) -> Result<bool, Error> {
     let bytes = read_existing(path)?.unwrap_or_default();
     Ok(has_generated_header(&String::from_utf8_lossy(&bytes)))

@@ -859,3 +859,35 @@ fn check_says_when_only_line_endings_differ() {
     );
     assert!(edited.stdout.contains("-// edit"), "{edited:?}");
 }
+
+#[test]
+fn gen_never_overwrites_a_hand_written_file_a_new_machine_would_generate() {
+    let ws = Workspace::new();
+    ws.write("runtime/src/generated/helpers.rs", "//! Hand-written.\n");
+    ws.write("spec/helpers.machine", &LIGHT.replace("Light", "Helpers"));
+    let run = ws.run(&["gen"]);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(
+        run.stderr.contains(
+            "runtime/src/generated/helpers.rs exists and was not generated (its first line \
+             has no `@generated`), but a spec now generates it; rename the machine or move \
+             the file away; nothing was written"
+        ),
+        "{run:?}"
+    );
+    assert_eq!(
+        ws.read("runtime/src/generated/helpers.rs"),
+        "//! Hand-written.\n"
+    );
+    // Refused before anything was written.
+    assert!(!ws.path("runtime/src/generated/download.rs").exists());
+    assert!(!ws.path("docs/machines/helpers.md").exists());
+
+    // Once the file is out of the way, gen writes everything.
+    fs::remove_file(ws.path("runtime/src/generated/helpers.rs")).unwrap();
+    assert_eq!(ws.run(&["gen"]).code, 0);
+    assert!(
+        ws.read("runtime/src/generated/helpers.rs")
+            .starts_with("// @generated")
+    );
+}
