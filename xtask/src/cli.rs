@@ -30,7 +30,8 @@ Commands:
 Options:
   --root DIR                The workspace root (default: the directory above xtask/).
 
-Exit status: 0 success, 1 spec errors or out-of-date files, 2 usage or I/O error.
+Exit status: 0 success, 1 spec errors or out-of-date files, 2 usage or I/O error, a file
+gen will not overwrite, or a failed cargo check.
 ";
 
 #[derive(Debug, Clone, PartialEq, Eq)]

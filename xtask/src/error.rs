@@ -6,7 +6,8 @@ use std::path::PathBuf;
 
 /// Exit status: the specs or the checked-in files are not what they should be.
 pub const EXIT_FAILED: u8 = 1;
-/// Exit status: the command line was wrong or the file system refused.
+/// Exit status: the command line was wrong, the file system refused, the task refused to
+/// overwrite a file, or a program it ran failed.
 pub const EXIT_USAGE_OR_IO: u8 = 2;
 
 #[derive(Debug)]

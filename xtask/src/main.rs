@@ -1,4 +1,5 @@
-//! Workspace tasks: `cargo xtask gen`, `gen --check`, `gen SPEC --out FILE`, `synth`.
+//! Workspace tasks: `cargo xtask gen`, `gen --check`, `gen SPEC --out FILE`, `synth`,
+//! `check-time`.
 
 mod check_time;
 mod cli;
