@@ -246,17 +246,20 @@ pub fn generate_one(root: &Path, spec: &Path, out: &Path) -> Result<(), Error> {
         }
         other => other?,
     };
-    let output = match suricate_codegen::generate(&source, &spec_path) {
+    let header_path = header_path(root, spec, out).unwrap_or_else(|| spec_path.clone());
+    let mut output = match suricate_codegen::generate(&source, &header_path) {
         Ok(output) => output,
-        Err(diagnostics) => {
+        Err(mut diagnostics) => {
+            diagnostics.path = spec_path;
             emit(&diagnostics);
             return Err(Error::Diagnostics { specs: 1 });
         }
     };
     if !output.warnings.is_empty() {
+        output.warnings.path = spec_path;
         emit(&output.warnings);
     }
-    let content = output.rust_file(&spec_path);
+    let content = output.rust_file(&header_path);
     if existing_output(spec, out)?.as_deref() == Some(content.as_bytes()) {
         // Rewriting the same text would only make the crate that includes it rebuild.
         return output::print(&format!("unchanged {}\n", out.display()));
@@ -441,9 +444,9 @@ fn write_file(path: &Path, content: &str) -> Result<(), Error> {
     fs::write(path, content).map_err(|e| Error::io("write", path, e))
 }
 
-/// How a spec outside the generated corpora is named in headers and diagnostics:
-/// workspace-relative when it lies inside the workspace (so output does not depend on
-/// the current directory), otherwise as given.
+/// How a spec outside the generated corpora is named in diagnostics (and in headers, see
+/// [`header_path`]): workspace-relative when it lies inside the workspace (so output does
+/// not depend on the current directory), otherwise as given.
 fn display_path(root: &Path, spec: &Path) -> String {
     let relative: Option<PathBuf> = match (fs::canonicalize(root), fs::canonicalize(spec)) {
         (Ok(root), Ok(spec)) => spec.strip_prefix(&root).ok().map(Path::to_path_buf),
@@ -457,6 +460,62 @@ fn display_path(root: &Path, spec: &Path) -> String {
             .join("/"),
         None => spec.to_string_lossy().into_owned(),
     }
+}
+
+/// How the generated file `out` names a spec outside the workspace: from `out`'s own
+/// directory (`../specs/jobs.machine`), so that the file is the same whatever the current
+/// directory, however the paths were written, and wherever the checkouts are (an
+/// absolute path would put the author's home directory into it). `None` for a spec
+/// inside the workspace (named workspace-relative, as in diagnostics) or when the two
+/// share no root.
+fn header_path(root: &Path, spec: &Path, out: &Path) -> Option<String> {
+    let spec = fs::canonicalize(spec).ok()?;
+    if fs::canonicalize(root).is_ok_and(|root| spec.starts_with(root)) {
+        return None;
+    }
+    let from = resolved(out.parent().unwrap_or(Path::new("")))?;
+    let common = from
+        .components()
+        .zip(spec.components())
+        .take_while(|(a, b)| a == b)
+        .count();
+    if common == 0 {
+        return None;
+    }
+    let up = (common..from.components().count()).map(|_| "..".into());
+    let down = spec
+        .components()
+        .skip(common)
+        .map(|c| c.as_os_str().to_string_lossy());
+    Some(up.chain(down).collect::<Vec<_>>().join("/"))
+}
+
+/// `dir` as an absolute path with symbolic links resolved as far as it exists (the rest,
+/// which `gen` is about to create, taken as written, `..` included).
+fn resolved(dir: &Path) -> Option<PathBuf> {
+    let absolute = std::path::absolute(if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    })
+    .ok()?;
+    let mut existing = absolute.as_path();
+    let mut rest = Vec::new();
+    let mut path = loop {
+        if let Ok(path) = fs::canonicalize(existing) {
+            break path;
+        }
+        rest.push(existing.file_name()?);
+        existing = existing.parent()?;
+    };
+    for part in rest.iter().rev() {
+        if *part == ".." {
+            path.pop();
+        } else {
+            path.push(part);
+        }
+    }
+    Some(path)
 }
 
 #[cfg(test)]

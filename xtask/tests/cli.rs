@@ -891,3 +891,64 @@ fn gen_never_overwrites_a_hand_written_file_a_new_machine_would_generate() {
             .starts_with("// @generated")
     );
 }
+
+#[test]
+fn gen_one_names_a_spec_outside_the_workspace_from_the_generated_file() {
+    let ws = Workspace::new();
+    let app = tempfile::tempdir().unwrap();
+    fs::create_dir_all(app.path().join("specs")).unwrap();
+    fs::write(app.path().join("specs/jobs.machine"), DOWNLOAD).unwrap();
+    let kernel = app.path().join("src/kernel.rs");
+
+    // From the app's directory, with relative paths.
+    let mut command = Command::new(env!("CARGO_BIN_EXE_xtask"));
+    command
+        .args([
+            "gen",
+            "specs/jobs.machine",
+            "--out",
+            "src/kernel.rs",
+            "--root",
+        ])
+        .arg(ws.root())
+        .current_dir(app.path());
+    let relative = Run::from(command.output().unwrap());
+    assert_eq!(relative.code, 0, "{relative:?}");
+    let first = fs::read_to_string(&kernel).unwrap();
+    assert!(
+        first.starts_with("// @generated from ../specs/jobs.machine by `cargo xtask gen`"),
+        "{}",
+        first.lines().next().unwrap_or_default()
+    );
+    let app_dir = app.path().to_string_lossy().into_owned();
+    assert!(!first.contains(&app_dir), "an absolute path in the output");
+
+    // From inside the workspace, with absolute paths: the same file.
+    let spec = app.path().join("specs/jobs.machine");
+    let absolute = ws.run_in(
+        "runtime",
+        &[
+            "gen",
+            spec.to_str().unwrap(),
+            "--out",
+            kernel.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(absolute.code, 0, "{absolute:?}");
+    assert!(absolute.stdout.contains("unchanged"), "{absolute:?}");
+    assert_eq!(fs::read_to_string(&kernel).unwrap(), first);
+
+    // Diagnostics still name the spec as it was given.
+    fs::write(
+        app.path().join("specs/bad.machine"),
+        "machine Bad {\n    phases { A }\n    initial B;\n    state {}\n}\n",
+    )
+    .unwrap();
+    let bad = app.path().join("specs/bad.machine");
+    let run = ws.run(&["gen", bad.to_str().unwrap(), "--out", "x.rs"]);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(
+        run.stderr.contains(&format!("{}:3:13", bad.display())),
+        "{run:?}"
+    );
+}
