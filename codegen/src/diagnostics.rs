@@ -251,8 +251,19 @@ impl Diagnostics {
     }
 
     /// Rendering with colour when `writer` supports it (used by the CLI).
+    ///
+    /// Zero-width and text-direction characters, which show as nothing on a terminal or
+    /// reorder the text around them, are shown as `U+FFFD` in the quoted source lines:
+    /// otherwise an error at one would have no underline, and one earlier on the line
+    /// would move the rest of it away from its underline. Both take three bytes in UTF-8,
+    /// so every span and column stays as it is.
     pub fn emit(&self, writer: &mut dyn term::termcolor::WriteColor) {
-        let file = SimpleFile::new(self.path.as_str(), self.source.as_str());
+        let shown: String = self
+            .source
+            .chars()
+            .map(|c| if is_invisible(c) { '\u{fffd}' } else { c })
+            .collect();
+        let file = SimpleFile::new(self.path.as_str(), shown.as_str());
         let config = Config::default();
         let clamp = |s: Span| {
             let end = s.end.min(self.source.len());
@@ -289,6 +300,19 @@ impl fmt::Display for Diagnostics {
 }
 
 impl std::error::Error for Diagnostics {}
+
+/// Whether `c` is a zero-width or text-direction character: on a terminal it shows as
+/// nothing, or reorders the text around it. All of them are three bytes in UTF-8.
+pub(crate) fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{200b}'..='\u{200f}'
+            | '\u{202a}'..='\u{202e}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{2069}'
+            | '\u{feff}'
+    )
+}
 
 /// The closest candidate to a misspelt name, if one is close enough to suggest: similar
 /// by Jaro-Winkler, or one edit away (a transposition counts as one edit: Jaro-Winkler

@@ -737,9 +737,19 @@ fn next_token_end(source: &str, pos: usize) -> usize {
 fn found_text(source: &str, pos: usize) -> String {
     let end = next_token_end(source, pos);
     if end <= pos {
-        "end of file".to_string()
-    } else {
-        format!("`{}`", &source[pos..end])
+        return "end of file".to_string();
+    }
+    let text = &source[pos..end];
+    let mut chars = text.chars();
+    match (chars.next(), chars.next()) {
+        // Between backticks these would read as nothing, or as a plain space.
+        (Some(c), None) if c.is_whitespace() && c != ' ' => {
+            format!("U+{:04X} (a space that is not the ASCII one)", u32::from(c))
+        }
+        (Some(c), None) if c.is_control() || crate::diagnostics::is_invisible(c) => {
+            format!("U+{:04X} (an invisible character)", u32::from(c))
+        }
+        _ => format!("`{text}`"),
     }
 }
 
