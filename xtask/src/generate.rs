@@ -276,8 +276,19 @@ fn existing_output(spec: &Path, out: &Path) -> Result<Option<Vec<u8>>, Error> {
     if out.is_dir() {
         return refuse("it is a directory, and `--out` names the file to write");
     }
-    let Some(current) = read_existing(out)? else {
-        return Ok(None);
+    let current = match fs::read(out) {
+        Ok(current) => current,
+        // Nothing there, or a file where a directory of the path should be: writing
+        // will say so (`cannot create directory`).
+        Err(e)
+            if matches!(
+                e.kind(),
+                io::ErrorKind::NotFound | io::ErrorKind::NotADirectory
+            ) =>
+        {
+            return Ok(None);
+        }
+        Err(e) => return Err(Error::io("read", out, e)),
     };
     let resolved = fs::canonicalize(out).ok();
     if resolved.is_some() && resolved == fs::canonicalize(spec).ok() {

@@ -715,6 +715,15 @@ fn gen_one_never_overwrites_the_spec_or_a_hand_written_file() {
     let dir = ws.run(&["gen", spec, "--out", "app"]);
     assert_eq!(dir.code, 2, "{dir:?}");
     assert!(dir.stderr.contains("it is a directory"), "{dir:?}");
+    // A file where a directory of the path should be.
+    let under_file = ws.run(&["gen", spec, "--out", "app/src/main.rs/kernel.rs"]);
+    assert_eq!(under_file.code, 2, "{under_file:?}");
+    assert!(
+        under_file
+            .stderr
+            .contains("cannot create directory app/src/main.rs"),
+        "{under_file:?}"
+    );
 
     // An empty file, or one gen wrote, is replaced.
     ws.write("app/src/kernel.rs", "");
