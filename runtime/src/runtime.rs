@@ -297,9 +297,35 @@ impl Registry {
         // kernel refuses the attach. Registering waits for that registration to finish.
         // Consumer code: called before any lock is held.
         let handles = LiveHandles::of(executor.as_ref());
-        self.register_session(id.clone()).await?;
-        let session = self.session(&id)?;
-        let gate = session.gate.lock().await;
+        loop {
+            self.register_session(id.clone()).await?;
+            // The session may go away between its registration and this lookup, or while
+            // this call waits for its gate (an unregister queued in between): start over
+            // and register the id anew, as `register_session` does.
+            let session = match self.session(&id) {
+                Err(RuntimeError::UnknownSession(_)) => continue,
+                found => found?,
+            };
+            let gate = session.gate.lock().await;
+            match session.ensure_in_runtime() {
+                Err(RuntimeError::UnknownSession(_)) => continue,
+                checked => checked?,
+            }
+            return self
+                .attach_locked(&id, &session, gate, executor, handles)
+                .await;
+        }
+    }
+
+    /// `ensure_executor` with the session's gate held.
+    async fn attach_locked(
+        &self,
+        id: &SessionId,
+        session: &Arc<Session>,
+        gate: GateGuard<'_>,
+        executor: Arc<dyn Executor>,
+        handles: LiveHandles,
+    ) -> RuntimeResult<bool> {
         session.ensure_not_destroyed()?;
         let step = match session
             .step(
@@ -310,7 +336,7 @@ impl Registry {
             .await?
         {
             Ok(step) => step,
-            Err(rejection) => return Err(kernel_io::phase_error(&id, &rejection)),
+            Err(rejection) => return Err(kernel_io::phase_error(id, &rejection)),
         };
         // The kernel already counts a loop attached. If that loop's task is gone with the
         // tokio runtime it ran on, the queued inputs would wait for ever: the offered
@@ -330,7 +356,7 @@ impl Registry {
         drop(gate);
         if let Some(lost) = lost {
             tracing::warn!(session = %id, "the session's runtime loop was gone (its tokio runtime was dropped); a new loop took its place");
-            release(&id, lost);
+            release(id, lost);
         }
         Ok(true)
     }

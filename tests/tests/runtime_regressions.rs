@@ -907,3 +907,44 @@ async fn calls_queued_behind_an_unregister_find_the_session_unknown() {
     assert_eq!(within(registering).await.unwrap(), Ok(true));
     assert!(runtime.contains_session(&s));
 }
+
+/// An `ensure_executor` whose registration went through, but that then waited for the gate
+/// behind an unregister queued in between, starts over as documented: it registers the id
+/// anew and attaches, rather than answering `UnknownSession` (found by helper-69).
+#[tokio::test]
+async fn an_attach_queued_behind_an_unregister_after_its_registration_starts_over() {
+    let store = PausableStore::new();
+    let runtime = Arc::new(SessionRuntime::with_store(store.clone()));
+    let s = sid("s");
+    runtime.register_session(&s).await.unwrap();
+    // An accept holds the gate (its write is paused); the attach's registration queues
+    // behind it, and the unregister behind that, ahead of the attach's own turn.
+    store.pause();
+    let accepting = {
+        let (runtime, s) = (runtime.clone(), s.clone());
+        tokio::spawn(async move { runtime.accept(&s, prompt("a")).await.map(drop) })
+    };
+    eventually("the accept's write waits", || async {
+        store.waiting() == 1
+    })
+    .await;
+    let exec = ScriptedExecutor::new();
+    let attaching = {
+        let (runtime, s, exec) = (runtime.clone(), s.clone(), exec.clone());
+        tokio::spawn(async move { runtime.ensure_executor(&s, Arc::new(exec)).await })
+    };
+    settle().await;
+    let unregistering = {
+        let (runtime, s) = (runtime.clone(), s.clone());
+        tokio::spawn(async move { runtime.unregister_session(&s).await })
+    };
+    settle().await;
+    store.resume();
+    within(accepting).await.unwrap().unwrap();
+    within(unregistering).await.unwrap().unwrap();
+    assert_eq!(within(attaching).await.unwrap(), Ok(true));
+    assert!(runtime.has_executor(&s), "attached to the new session");
+    let done = accept(&runtime, &s, prompt("b")).await;
+    assert!(is_completed(&outcome(done).await));
+    assert_eq!(exec.calls(), 1);
+}
