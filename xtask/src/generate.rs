@@ -362,8 +362,9 @@ fn ensure_workspace(root: &Path) -> Result<(), Error> {
     }
 }
 
-/// Workspace-relative paths of the `*.machine` files in `dir`, sorted. A symbolic link to a spec is a spec (one that leads nowhere
-/// is an error, as is a name that is not UTF-8): no spec is ever skipped without a word.
+/// Workspace-relative paths of the `*.machine` files in `dir`, sorted. A symbolic link to
+/// a spec is a spec (one that leads nowhere is an error, as is a name that is not UTF-8):
+/// no spec is ever skipped without a word.
 fn spec_files(root: &Path, dir: &str) -> Result<Vec<String>, Error> {
     files_with_extension(root, dir, "machine", Links::Follow)
 }
