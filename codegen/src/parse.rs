@@ -158,6 +158,39 @@ fn syntax_error(source: &str, e: pest::error::Error<Rule>) -> Diagnostic {
         InputLocation::Pos(p) => p,
         InputLocation::Span((s, _)) => s,
     };
+    let Some((at, expected)) = expected_at(&e, start) else {
+        let message = match &e.variant {
+            ErrorVariant::CustomError { message } => message.clone(),
+            ErrorVariant::ParsingError { .. } => "unexpected input".to_string(),
+        };
+        return Diagnostic::new(
+            Code::Syntax,
+            Span::new(start, next_token_end(source, start)),
+            format!("syntax error: {message}"),
+        )
+        .label(message);
+    };
+    if let Some(d) = mistake_at(source, at) {
+        return d;
+    }
+    let semicolon = expected.iter().any(|x| x == "`;`");
+    let what = one_of(&expected);
+    let found = found_text(source, at);
+    let message = format!("syntax error: {what}, found {found}");
+    let d = semicolon_at_line_end(source, at, semicolon, &message).unwrap_or_else(|| {
+        Diagnostic::new(
+            Code::Syntax,
+            Span::new(at, next_token_end(source, at)),
+            message,
+        )
+        .label(what)
+    });
+    with_hint(source, at, &found, &expected, semicolon, d)
+}
+
+/// Where the parser stopped and what it could have taken there, as shown to users. `None`
+/// for a custom error (none of this grammar's rules raise one).
+fn expected_at(e: &pest::error::Error<Rule>, start: usize) -> Option<(usize, Vec<String>)> {
     if let Some(attempts) = e.parse_attempts().filter(|a| a.max_position > start) {
         let mut expected: Vec<String> = attempts
             .expected_tokens()
@@ -177,58 +210,88 @@ fn syntax_error(source: &str, e: pest::error::Error<Rule>) -> Diagnostic {
         expected.sort_unstable();
         expected.dedup();
         if !expected.is_empty() {
-            let at = attempts.max_position;
-            let what = one_of(&expected);
-            let found = found_text(source, at);
-            let message = format!("syntax error: {what}, found {found}");
-            let semicolon = expected.iter().any(|x| x == "`;`");
-            let d = semicolon_at_line_end(source, at, semicolon, &message).unwrap_or_else(|| {
-                Diagnostic::new(
-                    Code::Syntax,
-                    Span::new(at, next_token_end(source, at)),
-                    message,
-                )
-                .label(what)
-            });
-            return with_hint(source, at, &found, &expected, semicolon, d);
+            return Some((attempts.max_position, expected));
         }
     }
-    let end = next_token_end(source, start);
-    match &e.variant {
-        ErrorVariant::ParsingError { positives, .. } => {
-            let mut expected: Vec<&str> = positives.iter().filter_map(|r| rule_name(*r)).collect();
-            expected.sort_unstable();
-            expected.dedup();
-            // `positives` lists rules only; a literal `;` tried at this very position (an
-            // expression or statement that could also have ended here) is named first.
-            let semicolon = e.parse_attempts().is_some_and(|a| {
-                a.max_position == start && a.expected_tokens().iter().any(|t| t.to_string() == ";")
-            });
-            if semicolon {
-                expected.insert(0, "`;`");
-            }
-            let found = found_text(source, start);
-            let expected: Vec<String> = expected.into_iter().map(String::from).collect();
-            let what = if expected.is_empty() {
-                "unexpected input".to_string()
-            } else {
-                one_of(&expected)
-            };
-            let message = format!("syntax error: {what}, found {found}");
-            let d =
-                semicolon_at_line_end(source, start, semicolon, &message).unwrap_or_else(|| {
-                    Diagnostic::new(Code::Syntax, Span::new(start, end), message)
-                        .label(what.clone())
-                });
-            with_hint(source, start, &found, &expected, semicolon, d)
-        }
-        ErrorVariant::CustomError { message } => Diagnostic::new(
-            Code::Syntax,
-            Span::new(start, end),
-            format!("syntax error: {message}"),
+    let ErrorVariant::ParsingError { positives, .. } = &e.variant else {
+        return None;
+    };
+    let mut expected: Vec<&str> = positives.iter().filter_map(|r| rule_name(*r)).collect();
+    expected.sort_unstable();
+    expected.dedup();
+    // `positives` lists rules only; a literal `;` tried at this very position (an
+    // expression or statement that could also have ended here) is named first.
+    let semicolon = e.parse_attempts().is_some_and(|a| {
+        a.max_position == start && a.expected_tokens().iter().any(|t| t.to_string() == ";")
+    });
+    if semicolon {
+        expected.insert(0, "`;`");
+    }
+    Some((start, expected.into_iter().map(String::from).collect()))
+}
+
+/// A mistake at `at` that calls for its own message rather than a list of what was
+/// expected: a character that looks like a space or shows as nothing.
+fn mistake_at(source: &str, at: usize) -> Option<Diagnostic> {
+    let rest = &source[at.min(source.len())..];
+    unusual_character(rest.chars().next(), at)
+}
+
+/// A syntax error at `c`, a character that would not show in the message: a space other
+/// than the ASCII one, an invisible or text-direction character, or a control character.
+/// Named by its code point, with what to do about it.
+fn unusual_character(c: Option<char>, at: usize) -> Option<Diagnostic> {
+    let c = c?;
+    let code = format!("U+{:04X}", u32::from(c));
+    let (kind, name, help) = if c.is_whitespace() && !c.is_ascii() {
+        let name = match c {
+            '\u{a0}' => "no-break space",
+            '\u{202f}' => "narrow no-break space",
+            '\u{2028}' => "line separator",
+            '\u{2029}' => "paragraph separator",
+            '\u{3000}' => "ideographic space",
+            _ => "typographic space",
+        };
+        (
+            "a space that is not the ASCII one",
+            name,
+            "replace it with an ordinary space: only ASCII spaces, tabs and line breaks separate tokens (text copied from a web page or a document often holds other spaces)",
         )
-        .label(message.clone()),
-    }
+    } else if crate::diagnostics::is_invisible(c) {
+        let name = match c {
+            '\u{200b}' => "zero-width space",
+            '\u{200c}' => "zero-width non-joiner",
+            '\u{200d}' => "zero-width joiner",
+            '\u{2060}' => "word joiner",
+            '\u{feff}' => "zero-width no-break space, or a byte-order mark out of place",
+            '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' => {
+                "text-direction mark"
+            }
+            _ => "invisible character",
+        };
+        (
+            "an invisible character",
+            name,
+            "delete it: it shows as nothing in most editors (text copied from a web page or a document may hold such characters)",
+        )
+    } else if c.is_control() && !matches!(c, '\n' | '\r' | '\t') {
+        (
+            "a control character",
+            "control character",
+            "delete it: it is no part of the spec language",
+        )
+    } else {
+        return None;
+    };
+    Some(
+        Diagnostic::new(
+            Code::Syntax,
+            Span::new(at, at + c.len_utf8()),
+            format!("syntax error: found {code} ({kind})"),
+        )
+        .label(format!("{code}, a {name}"))
+        .help(help),
+    )
 }
 
 /// `d`, a syntax error at `at` (`found` there, `expected` instead), with a help line for
@@ -742,6 +805,8 @@ fn found_text(source: &str, pos: usize) -> String {
     let text = &source[pos..end];
     let mut chars = text.chars();
     match (chars.next(), chars.next()) {
+        (Some('\n' | '\r'), None) => "end of line".to_string(),
+        (Some('\t'), None) => "a tab".to_string(),
         // Between backticks these would read as nothing, or as a plain space.
         (Some(c), None) if c.is_whitespace() && c != ' ' => {
             format!("U+{:04X} (a space that is not the ASCII one)", u32::from(c))
