@@ -37,10 +37,11 @@ pub fn parse_all(source: &str) -> Result<File, Vec<Diagnostic>> {
     let mut text = source.to_string();
     let mut errors: Vec<Diagnostic> = Vec::new();
     loop {
-        match parse(&text) {
+        match parse_at(&text) {
             Ok(file) if errors.is_empty() => return Ok(file),
             Ok(_) => return Err(errors),
-            Err(d) => {
+            Err(failure) => {
+                let (d, stopped) = *failure;
                 let at = d.span.start;
                 // No progress (the same error again) or a limit error: stop here.
                 let repeated = errors
@@ -51,9 +52,17 @@ pub fn parse_all(source: &str) -> Result<File, Vec<Diagnostic>> {
                 }
                 let resumable = d.code == Code::Syntax && !d.message.contains("nested too deeply");
                 errors.push(d);
-                match recovery_region(&text, at)
-                    .filter(|_| resumable && errors.len() < MAX_SYNTAX_ERRORS)
-                {
+                // At a block comment, where the parser stopped, the comment alone is
+                // skipped: the items commented out in it are no part of the spec.
+                let region = match stopped {
+                    Some(pos) if text[pos..].starts_with("/*") => Some(
+                        pos..text[pos + 2..]
+                            .find("*/")
+                            .map_or(text.len(), |end| pos + 2 + end + 2),
+                    ),
+                    _ => recovery_region(&text, at),
+                };
+                match region.filter(|_| resumable && errors.len() < MAX_SYNTAX_ERRORS) {
                     Some(region) => blank(&mut text, region),
                     None => return Err(errors),
                 }
@@ -131,16 +140,27 @@ fn is_reserved_word(word: &str) -> bool {
 
 /// Parses a whole `.machine` file. A syntax error yields one diagnostic at the first
 /// place the parser could not continue.
+#[cfg(test)]
 pub fn parse(source: &str) -> Result<File, Diagnostic> {
+    parse_at(source).map_err(|failure| failure.0)
+}
+
+/// [`parse`], with the position where the parser stopped for a syntax error (boxed: a
+/// diagnostic is large, and an error is the rare case).
+fn parse_at(source: &str) -> Result<File, Box<(Diagnostic, Option<usize>)>> {
     // Detailed attempts let errors point at the furthest position reached, not at the
     // start of the item that failed.
     pest::set_error_detail(true);
-    let mut pairs = SpecParser::parse(Rule::file, source).map_err(|e| syntax_error(source, e))?;
+    let mut pairs = SpecParser::parse(Rule::file, source).map_err(|e| {
+        let (d, at) = syntax_error(source, e);
+        Box::new((d, Some(at)))
+    })?;
     let file = pairs
         .next()
         .expect("the `file` rule always yields one pair");
-    check_syntax_depth(&file)?;
-    undocumented_items(&file)?;
+    let no_position = |d| Box::new((d, None));
+    check_syntax_depth(&file).map_err(no_position)?;
+    undocumented_items(&file).map_err(no_position)?;
     let machines = file
         .into_inner()
         .filter(|p| p.as_rule() == Rule::machine)
@@ -148,12 +168,13 @@ pub fn parse(source: &str) -> Result<File, Diagnostic> {
         .collect();
     let file = File { machines };
     match first_too_deep(&file) {
-        Some(d) => Err(d),
+        Some(d) => Err(Box::new((d, None))),
         None => Ok(file),
     }
 }
 
-fn syntax_error(source: &str, e: pest::error::Error<Rule>) -> Diagnostic {
+/// The diagnostic for a pest error, and the position where the parser stopped.
+fn syntax_error(source: &str, e: pest::error::Error<Rule>) -> (Diagnostic, usize) {
     let start = match e.location {
         InputLocation::Pos(p) => p,
         InputLocation::Span((s, _)) => s,
@@ -163,15 +184,16 @@ fn syntax_error(source: &str, e: pest::error::Error<Rule>) -> Diagnostic {
             ErrorVariant::CustomError { message } => message.clone(),
             ErrorVariant::ParsingError { .. } => "unexpected input".to_string(),
         };
-        return Diagnostic::new(
+        let d = Diagnostic::new(
             Code::Syntax,
             Span::new(start, next_token_end(source, start)),
             format!("syntax error: {message}"),
         )
         .label(message);
+        return (d, start);
     };
     if let Some(d) = mistake_at(source, at) {
-        return d;
+        return (d, at);
     }
     let semicolon = expected.iter().any(|x| x == "`;`");
     let what = one_of(&expected);
@@ -185,7 +207,7 @@ fn syntax_error(source: &str, e: pest::error::Error<Rule>) -> Diagnostic {
         )
         .label(what)
     });
-    with_hint(source, at, &found, &expected, semicolon, d)
+    (with_hint(source, at, &found, &expected, semicolon, d), at)
 }
 
 /// Where the parser stopped and what it could have taken there, as shown to users. `None`
@@ -231,10 +253,26 @@ fn expected_at(e: &pest::error::Error<Rule>, start: usize) -> Option<(usize, Vec
 }
 
 /// A mistake at `at` that calls for its own message rather than a list of what was
-/// expected: a character that looks like a space or shows as nothing.
+/// expected: a character that looks like a space or shows as nothing, a block comment.
 fn mistake_at(source: &str, at: usize) -> Option<Diagnostic> {
     let rest = &source[at.min(source.len())..];
-    unusual_character(rest.chars().next(), at)
+    if let Some(d) = unusual_character(rest.chars().next(), at) {
+        return Some(d);
+    }
+    if rest.starts_with("/*") {
+        let end = rest.find("*/").map_or(rest.len(), |i| i + 2);
+        let line_end = rest.find('\n').unwrap_or(rest.len());
+        return Some(
+            Diagnostic::new(
+                Code::Syntax,
+                Span::new(at, at + end.min(line_end)),
+                "syntax error: `/* ... */` comments do not exist in the spec language",
+            )
+            .label("a block comment")
+            .help("comment each line with `//` (or `///` for a doc comment)"),
+        );
+    }
+    None
 }
 
 /// A syntax error at `c`, a character that would not show in the message: a space other
