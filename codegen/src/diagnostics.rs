@@ -256,13 +256,19 @@ impl Diagnostics {
     /// reorder the text around them, are shown as `U+FFFD` in the quoted source lines:
     /// otherwise an error at one would have no underline, and one earlier on the line
     /// would move the rest of it away from its underline. Both take three bytes in UTF-8,
-    /// so every span and column stays as it is.
+    /// so every span and column stays as it is. A lone carriage return (refused by the
+    /// parser) is shown as a line break: written out, it would send the terminal's cursor
+    /// back over the quoted line.
     pub fn emit(&self, writer: &mut dyn term::termcolor::WriteColor) {
-        let shown: String = self
-            .source
-            .chars()
-            .map(|c| if is_invisible(c) { '\u{fffd}' } else { c })
-            .collect();
+        let mut chars = self.source.chars().peekable();
+        let mut shown = String::with_capacity(self.source.len());
+        while let Some(c) = chars.next() {
+            shown.push(match c {
+                '\r' if chars.peek() != Some(&'\n') => '\n',
+                c if is_invisible(c) => '\u{fffd}',
+                c => c,
+            });
+        }
         let file = SimpleFile::new(self.path.as_str(), shown.as_str());
         let config = Config::default();
         let clamp = |s: Span| {

@@ -34,6 +34,9 @@ const ITEM_STARTS: &[&str] = &[
 /// broken item (from the item line before the error to the next item line) is blanked
 /// out — offsets and line numbers stay as written — and parsing resumes.
 pub fn parse_all(source: &str) -> Result<File, Vec<Diagnostic>> {
+    if let Some(d) = lone_carriage_return(source) {
+        return Err(vec![d]);
+    }
     let mut text = source.to_string();
     let mut errors: Vec<Diagnostic> = Vec::new();
     loop {
@@ -69,6 +72,35 @@ pub fn parse_all(source: &str) -> Result<File, Vec<Diagnostic>> {
             }
         }
     }
+}
+
+/// A carriage return not followed by a line feed (classic Mac OS line ends, or one pasted
+/// into a line): refused, as the language ends lines with LF or CRLF. Taken for a line
+/// end, it would change what a `//` comment covers; taken for a space, every position
+/// after it would be on the wrong line.
+fn lone_carriage_return(source: &str) -> Option<Diagnostic> {
+    let at = source
+        .match_indices('\r')
+        .map(|(i, _)| i)
+        .find(|&i| !source[i + 1..].starts_with('\n'))?;
+    let all = !source.contains('\n');
+    let (message, label) = if all {
+        (
+            "syntax error: the lines of this file end with a lone carriage return (CR, as in classic Mac OS files)",
+            "the first line ends here, with CR",
+        )
+    } else {
+        (
+            "syntax error: a carriage return (CR, U+000D) without a line feed after it",
+            "a lone CR",
+        )
+    };
+    Some(
+        // An empty span: one over the CR would cover the line break it is shown as.
+        Diagnostic::new(Code::Syntax, Span::new(at, at), message)
+            .label(label)
+            .help("lines end with LF or CRLF: save the file with Unix (LF) or Windows (CRLF) line endings"),
+    )
 }
 
 /// Whether the line starting at `start` begins with an item keyword.

@@ -138,3 +138,31 @@ fn a_byte_order_mark_is_not_part_of_the_spec() {
     assert!(rendered.contains("bom.machine:1:9"), "{rendered}");
     assert!(!rendered.contains('\u{feff}'), "{rendered}");
 }
+
+/// Lines ended by a lone carriage return are refused with one error that says so, at the
+/// first of them, rendered on its own line; a lone CR inside an otherwise LF file too.
+#[test]
+fn a_lone_carriage_return_is_refused_once() {
+    let render = |source: &str| match suricate_codegen::check(source, "cr.machine") {
+        Err(d) => (d.items.len(), d.render()),
+        Ok(_) => panic!("accepted: {source:?}"),
+    };
+    // Classic Mac OS line ends; the `//` comment would otherwise hide the rest.
+    let (count, rendered) = render(
+        "// A lamp.\rmachine Lamp {\r    phases { Off }\r    initial Off;\r    state {}\r}\r",
+    );
+    assert_eq!(count, 1, "{rendered}");
+    assert!(rendered.contains("lone carriage return"), "{rendered}");
+    assert!(rendered.contains("cr.machine:1:11"), "{rendered}");
+    assert!(rendered.contains("1 │ // A lamp.\n"), "{rendered}");
+    assert!(!rendered.contains('\r'), "{rendered:?}");
+    // One pasted into a file with LF line ends.
+    let (count, rendered) =
+        render("machine Lamp {\n    phases { Off }\n    initial Off; // x\r    state {}\n}\n");
+    assert_eq!(count, 1, "{rendered}");
+    assert!(rendered.contains("cr.machine:3:22"), "{rendered}");
+    assert!(rendered.contains("without a line feed"), "{rendered}");
+    // CRLF line ends are fine.
+    let crlf = include_str!("specs/download.machine").replace('\n', "\r\n");
+    suricate_codegen::check(&crlf, "crlf.machine").unwrap_or_else(|d| panic!("{}", d.render()));
+}
