@@ -55,9 +55,11 @@ pub fn parse_all(source: &str) -> Result<File, Vec<Diagnostic>> {
                 }
                 let resumable = d.code == Code::Syntax && !d.message.contains("nested too deeply");
                 errors.push(d);
-                // At a block comment, where the parser stopped, the comment alone is
-                // skipped: the items commented out in it are no part of the spec.
+                // Where the parser stopped: at the end of the file nothing is left to
+                // check (resuming would only report the same end again, differently);
+                // at a block comment, the comment alone is skipped.
                 let region = match stopped {
+                    Some(pos) if only_comments_after(&text, pos) => None,
                     Some(pos) if text[pos..].starts_with("/*") => Some(
                         pos..text[pos + 2..]
                             .find("*/")
@@ -101,6 +103,15 @@ fn lone_carriage_return(source: &str) -> Option<Diagnostic> {
             .label(label)
             .help("lines end with LF or CRLF: save the file with Unix (LF) or Windows (CRLF) line endings"),
     )
+}
+
+/// Whether only whitespace and `//` comments (not doc comments) follow `pos`.
+fn only_comments_after(text: &str, pos: usize) -> bool {
+    let mut rest = text[pos.min(text.len())..].trim_start();
+    while rest.starts_with("//") && !rest.starts_with("///") {
+        rest = rest.split_once('\n').map_or("", |(_, r)| r).trim_start();
+    }
+    rest.is_empty()
 }
 
 /// Whether the line starting at `start` begins with an item keyword.
@@ -285,7 +296,8 @@ fn expected_at(e: &pest::error::Error<Rule>, start: usize) -> Option<(usize, Vec
 }
 
 /// A mistake at `at` that calls for its own message rather than a list of what was
-/// expected: a character that looks like a space or shows as nothing, a block comment.
+/// expected: a character that looks like a space or shows as nothing, a block comment, a
+/// block left open.
 fn mistake_at(source: &str, at: usize) -> Option<Diagnostic> {
     let rest = &source[at.min(source.len())..];
     if let Some(d) = unusual_character(rest.chars().next(), at) {
@@ -304,7 +316,7 @@ fn mistake_at(source: &str, at: usize) -> Option<Diagnostic> {
             .help("comment each line with `//` (or `///` for a doc comment)"),
         );
     }
-    None
+    unclosed_block(source, at)
 }
 
 /// A syntax error at `c`, a character that would not show in the message: a space other
@@ -457,15 +469,6 @@ fn with_hint(
         d.help(
             "a transition's body is, in order: its guards, one `update { ... }`, then its `emit`s",
         )
-    } else if let Some(open) = ITEM_STARTS
-        .iter()
-        .any(|k| *k != "///" && found == format!("`{k}`"))
-        .then(|| unclosed_brace(source, at))
-        .flatten()
-    {
-        // An item keyword inside a block: the block was not closed.
-        d.secondary(Span::new(open, open + 1), "this `{` is not closed")
-            .help("a `}` is missing before this item")
     } else {
         d
     }
@@ -512,20 +515,21 @@ fn innermost_block_is(source: &str, at: usize, keyword: &str) -> bool {
         .is_some_and(|open| last_word(source[..open].trim_end()) == Some(keyword))
 }
 
-/// The innermost `{` still open at `pos`, below the machine's own (comments and string
-/// literals skipped).
-fn unclosed_brace(source: &str, pos: usize) -> Option<usize> {
-    let mut open = Vec::new();
-    let mut chars = source[..pos.min(source.len())].char_indices().peekable();
+/// The braces of `source[..end]`, in order, with comments and string literals skipped.
+fn braces(source: &str, end: usize) -> Vec<(usize, char)> {
+    let mut found = Vec::new();
+    let mut chars = source[..end.min(source.len())].char_indices().peekable();
     while let Some((i, c)) = chars.next() {
         match c {
             '/' if chars.peek().is_some_and(|(_, n)| *n == '/') => {
                 chars.by_ref().find(|(_, n)| *n == '\n');
             }
             '"' => {
+                // A string literal ends on its line, closed or not.
                 let mut escaped = false;
                 for (_, n) in chars.by_ref() {
                     match n {
+                        '\n' => break,
                         _ if escaped => escaped = false,
                         '\\' => escaped = true,
                         '"' => break,
@@ -533,14 +537,186 @@ fn unclosed_brace(source: &str, pos: usize) -> Option<usize> {
                     }
                 }
             }
-            '{' => open.push(i),
-            '}' => {
-                open.pop();
-            }
+            '{' | '}' => found.push((i, c)),
             _ => {}
         }
     }
+    found
+}
+
+/// The `{`s still open at `pos`, outermost first.
+fn open_braces(source: &str, pos: usize) -> Vec<usize> {
+    let mut open = Vec::new();
+    for (i, c) in braces(source, pos) {
+        if c == '{' {
+            open.push(i);
+        } else {
+            open.pop();
+        }
+    }
+    open
+}
+
+/// The innermost `{` still open at `pos`, below the machine's own (comments and string
+/// literals skipped).
+fn unclosed_brace(source: &str, pos: usize) -> Option<usize> {
+    let open = open_braces(source, pos);
     (open.len() > 1).then(|| open.last().copied()).flatten()
+}
+
+/// Which `{` most likely lacks its `}`, given that `open` is still open at `end`: the
+/// first `{` inside it whose `}` starts a line indented less than the `{`'s own line (that
+/// `}` was written for an enclosing block, and every `}` after it is one off), else `open`.
+fn likely_unclosed(source: &str, open: usize, end: usize) -> usize {
+    let line_start = |i: usize| source[..i].rfind('\n').map_or(0, |n| n + 1);
+    let indent = |i: usize| {
+        source[line_start(i)..]
+            .chars()
+            .take_while(|c| *c == ' ' || *c == '\t')
+            .map(|c| if c == '\t' { 4 } else { 1 })
+            .sum::<usize>()
+    };
+    let mut inner = Vec::new();
+    for (i, c) in braces(source, end).into_iter().filter(|(i, _)| *i > open) {
+        if c == '{' {
+            inner.push(i);
+        } else if let Some(o) = inner.pop()
+            && source[line_start(i)..i].trim().is_empty()
+            && indent(i) < indent(o)
+        {
+            return o;
+        }
+    }
+    open
+}
+
+/// Whether an item's header starts at `at`: an item keyword followed by what follows it
+/// in an item (`input Name {`, `transition name on`, `invariant name:`, ...), not, say, a
+/// field that has an item keyword for its name (`input: u64`, `input u64 = 0`).
+fn item_header_at(source: &str, at: usize) -> bool {
+    let rest = &source[at..];
+    let Some(keyword) = ITEM_STARTS
+        .iter()
+        .find(|k| **k != "///" && rest.starts_with(**k))
+    else {
+        return false;
+    };
+    let after = &rest[keyword.len()..];
+    if !after.starts_with(char::is_whitespace) && !after.starts_with(['{', '[']) {
+        return false;
+    }
+    let after = after.trim_start();
+    match *keyword {
+        "phases" | "state" => after.starts_with('{'),
+        "terminal" if after.starts_with('[') => true,
+        _ => after_name(after).is_some_and(|next| match *keyword {
+            "type" => next.starts_with('='),
+            "input" | "effect" => next.starts_with(['{', ';']),
+            "struct" | "enum" | "machine" => next.starts_with('{'),
+            "transition" => next
+                .strip_prefix("on")
+                .is_some_and(|r| r.starts_with(char::is_whitespace)),
+            "invariant" => next.starts_with(':'),
+            _ => next.starts_with(';'),
+        }),
+    }
+}
+
+/// A block left open: the file ends inside it, or an item starts inside it, at `at` or
+/// as the first word of the line of `at` (`input Start {` inside `state { .. }` reads as
+/// a field named `input`, so the parser stops after it).
+fn unclosed_block(source: &str, at: usize) -> Option<Diagnostic> {
+    if only_comments_after(source, at) {
+        let &open = open_braces(source, source.len()).last()?;
+        let brace = likely_unclosed(source, open, source.len());
+        return Some(
+            Diagnostic::new(
+                Code::Syntax,
+                Span::new(brace, brace + 1),
+                "syntax error: a `}` is missing: the file ends inside a block",
+            )
+            .label("this `{` is not closed")
+            .help("add the `}` that closes it"),
+        );
+    }
+    // Doc comments before an item are part of it.
+    let mut at = at;
+    while source[at..].starts_with("///") {
+        at += source[at..].find('\n')? + 1;
+        at += source[at..].len() - source[at..].trim_start().len();
+    }
+    let line_start = source[..at].rfind('\n').map_or(0, |i| i + 1);
+    let word_at = |i: usize| {
+        let rest = &source[i..];
+        &rest[..rest
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(rest.len())]
+    };
+    let before = &source[line_start..at];
+    let keyword_at = if item_header_at(source, at) {
+        at
+    } else if before.ends_with(char::is_whitespace)
+        && !before.trim().is_empty()
+        && item_header_at(
+            source,
+            line_start + (before.len() - before.trim_start().len()),
+        )
+    {
+        line_start + (before.len() - before.trim_start().len())
+    } else {
+        return None;
+    };
+    let keyword = word_at(keyword_at);
+    let open = open_braces(source, keyword_at);
+    if open.is_empty() && keyword != "machine" {
+        return closed_early(source, keyword_at, keyword);
+    }
+    // A machine starts at the top level: inside the previous machine, its `}` is missing.
+    let needed = if keyword == "machine" { 1 } else { 2 };
+    let &innermost = open.get(needed - 1..)?.last()?;
+    let brace = likely_unclosed(source, innermost, keyword_at);
+    Some(
+        Diagnostic::new(
+            Code::Syntax,
+            Span::new(keyword_at, keyword_at + keyword.len()),
+            format!("syntax error: a `}}` is missing before this `{keyword}`"),
+        )
+        .label(format!(
+            "`{keyword}` starts an item, but a block is still open"
+        ))
+        .secondary(Span::new(brace, brace + 1), "this `{` is not closed")
+        .help("add the `}` that closes it before this item"),
+    )
+}
+
+/// An item after the `}` that ended its machine (a `}` too many earlier on): where the
+/// machine ended.
+fn closed_early(source: &str, at: usize, keyword: &str) -> Option<Diagnostic> {
+    let mut depth = 0usize;
+    let mut machine_end = None;
+    for (i, c) in braces(source, at) {
+        if c == '{' {
+            depth += 1;
+        } else if depth > 0 {
+            depth -= 1;
+            if depth == 0 {
+                machine_end = Some(i);
+            }
+        }
+    }
+    let end = machine_end?;
+    Some(
+        Diagnostic::new(
+            Code::Syntax,
+            Span::new(at, at + keyword.len()),
+            format!("syntax error: this `{keyword}` is outside any machine"),
+        )
+        .label("an item after the end of the machine")
+        .secondary(Span::new(end, end + 1), "the machine ends here")
+        .help(
+            "is there a `}` too many before this item? A machine's items go before its closing `}`",
+        ),
+    )
 }
 
 /// What follows the name `text` starts with, without leading whitespace; `None` when it
@@ -1627,10 +1803,9 @@ mod tests {
         let d =
             parse("machine M {\n    phases { A }\n    initial A\n    input Go;\n}").unwrap_err();
         assert!(d.secondary.is_empty(), "{:?}", d.secondary);
+        assert!(!d.message.contains("`}` is missing"), "{}", d.message);
         assert!(
-            !d.help
-                .iter()
-                .any(|h| h.contains("is missing before this item")),
+            !d.help.iter().any(|h| h.contains("closes it")),
             "{:?}",
             d.help
         );
