@@ -126,17 +126,41 @@ fn starts_item(line: &str) -> bool {
     })
 }
 
-/// The byte range of the broken item around `at`: from the start of its item line to the
-/// start of the next item line (or the machine's closing brace, which is kept). An error
-/// reported at the very start of an item line belongs to the item before it (typically a
-/// missing `;` or `}`). `None` when there is no item to skip (the error is in a machine
-/// header) or nothing would change.
+/// Whether `line` is a doc comment line.
+fn is_doc_line(line: &str) -> bool {
+    line.trim_start().starts_with("///")
+}
+
+/// The byte range of the broken item around `at`: from the start of its item line (with
+/// the doc comment above it) to the start of the next item line (or the machine's closing
+/// brace, which is kept). Doc comment lines inside an item (before a field, a variant or a
+/// guard) are part of it. An error reported at the very start of an item line, or of the
+/// doc comment before one, belongs to the item before it (typically a missing `;` or
+/// `}`). `None` when there is no item to skip (the error is in a machine header) or
+/// nothing would change.
 fn recovery_region(text: &str, at: usize) -> Option<std::ops::Range<usize>> {
     let mut lines = Vec::new();
     let mut offset = 0;
     for line in text.split_inclusive('\n') {
         lines.push((offset, line));
         offset += line.len();
+    }
+    let keyword_line = |l: &str| starts_item(l) && !is_doc_line(l);
+    // How many blocks are open at the start of each line: an item starts at the top of a
+    // machine, so a line inside a block that starts with an item keyword is a field of
+    // that name (`input u64 = 0,` inside `state { .. }`, its `:` missing).
+    let mut depths = Vec::with_capacity(lines.len());
+    let mut events = braces(text, text.len()).into_iter().peekable();
+    let mut depth = 0usize;
+    for (start, _) in &lines {
+        while let Some((_, c)) = events.next_if(|(i, _)| i < start) {
+            depth = if c == '{' {
+                depth + 1
+            } else {
+                depth.saturating_sub(1)
+            };
+        }
+        depths.push(depth);
     }
     let at_line = lines.iter().rposition(|(o, _)| *o <= at)?;
     let (line_start, line) = lines[at_line];
@@ -147,18 +171,33 @@ fn recovery_region(text: &str, at: usize) -> Option<std::ops::Range<usize>> {
     } else {
         at_line
     };
-    let from_line = (0..=last_candidate)
+    let item_line = (0..=last_candidate)
         .rev()
-        .find(|&i| starts_item(lines[i].1))?;
-    if lines[from_line].1.trim_start().starts_with("machine") {
+        .find(|&i| keyword_line(lines[i].1) && depths[i] <= 1)?;
+    if lines[item_line].1.trim_start().starts_with("machine") {
         return None;
     }
+    let mut from_line = item_line;
+    while from_line > 0 && is_doc_line(lines[from_line - 1].1) {
+        from_line -= 1;
+    }
     let from = lines[from_line].0;
-    let to = lines[from_line + 1..]
-        .iter()
-        .find(|(_, l)| starts_item(l) || l.trim_end() == "}")
-        .map(|(o, _)| *o)
-        .unwrap_or(text.len());
+    // The item ends at the machine's `}`, or where the next one starts after the error (a
+    // line before it that starts with an item keyword is inside a block of this item),
+    // at its doc comment if it has one.
+    let next = (item_line + 1..lines.len()).find(|&i| {
+        let l = lines[i].1;
+        l.trim_end() == "}" || (i > last_candidate && keyword_line(l))
+    });
+    let to = match next {
+        Some(mut i) => {
+            while i > last_candidate + 1 && is_doc_line(lines[i - 1].1) {
+                i -= 1;
+            }
+            lines[i].0
+        }
+        None => text.len(),
+    };
     (to > from).then_some(from..to)
 }
 
