@@ -261,7 +261,7 @@ fn syntax_error(source: &str, e: pest::error::Error<Rule>) -> (Diagnostic, usize
         InputLocation::Pos(p) => p,
         InputLocation::Span((s, _)) => s,
     };
-    let Some((at, expected)) = expected_at(&e, start) else {
+    let Some((at, expected)) = expected_at(source, &e, start) else {
         let message = match &e.variant {
             ErrorVariant::CustomError { message } => message.clone(),
             ErrorVariant::ParsingError { .. } => "unexpected input".to_string(),
@@ -294,8 +294,21 @@ fn syntax_error(source: &str, e: pest::error::Error<Rule>) -> (Diagnostic, usize
 
 /// Where the parser stopped and what it could have taken there, as shown to users. `None`
 /// for a custom error (none of this grammar's rules raise one).
-fn expected_at(e: &pest::error::Error<Rule>, start: usize) -> Option<(usize, Vec<String>)> {
+fn expected_at(
+    source: &str,
+    e: &pest::error::Error<Rule>,
+    start: usize,
+) -> Option<(usize, Vec<String>)> {
+    // Right after a name, "an identifier" only says the name could go on: noise, unless
+    // it is all there is.
+    let after_name = |at: usize| {
+        source[..at.min(source.len())]
+            .chars()
+            .next_back()
+            .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
+    };
     if let Some(attempts) = e.parse_attempts().filter(|a| a.max_position > start) {
+        let at = attempts.max_position;
         let mut expected: Vec<String> = attempts
             .expected_tokens()
             .into_iter()
@@ -313,25 +326,41 @@ fn expected_at(e: &pest::error::Error<Rule>, start: usize) -> Option<(usize, Vec
             .collect();
         expected.sort_unstable();
         expected.dedup();
+        if expected.len() > 1 && after_name(at) {
+            expected.retain(|x| x != "an identifier");
+        }
         if !expected.is_empty() {
-            return Some((attempts.max_position, expected));
+            return Some((at, expected));
         }
     }
     let ErrorVariant::ParsingError { positives, .. } = &e.variant else {
         return None;
     };
-    let mut expected: Vec<&str> = positives.iter().filter_map(|r| rule_name(*r)).collect();
-    expected.sort_unstable();
+    let mut rules: Vec<&str> = positives.iter().filter_map(|r| rule_name(*r)).collect();
+    rules.sort_unstable();
+    rules.dedup();
+    // `positives` lists rules only: the literal tokens tried at this very position (a
+    // closing bracket, a separator, a keyword of a clause) are named too, first.
+    let mut expected: Vec<String> = e
+        .parse_attempts()
+        .filter(|a| a.max_position == start)
+        .map(|a| a.expected_tokens())
+        .unwrap_or_default()
+        .into_iter()
+        .map(|t| t.to_string())
+        .filter(|t| {
+            let operators = rules.contains(&"an operator");
+            [")", "]", "}", ",", ";", ":", "=", "->", "update"].contains(&t.as_str())
+                || (!operators && [">", "in"].contains(&t.as_str()))
+        })
+        .map(|t| format!("`{t}`"))
+        .filter(|t| !rules.contains(&t.as_str()))
+        .collect();
+    expected.extend(rules.into_iter().map(String::from));
+    // A `;` first: it is the one most often forgotten.
+    expected.sort_unstable_by(|a, b| (a != "`;`", a).cmp(&(b != "`;`", b)));
     expected.dedup();
-    // `positives` lists rules only; a literal `;` tried at this very position (an
-    // expression or statement that could also have ended here) is named first.
-    let semicolon = e.parse_attempts().is_some_and(|a| {
-        a.max_position == start && a.expected_tokens().iter().any(|t| t.to_string() == ";")
-    });
-    if semicolon {
-        expected.insert(0, "`;`");
-    }
-    Some((start, expected.into_iter().map(String::from).collect()))
+    Some((start, expected))
 }
 
 /// A mistake at `at` that calls for its own message rather than a list of what was
@@ -1171,6 +1200,10 @@ fn rule_name(rule: Rule) -> Option<&'static str> {
         Rule::args => "arguments",
         Rule::field_inits | Rule::field_init => "a field initialiser `name: value`",
         Rule::quant_kind => "`all` or `any`",
+        Rule::kw_update => "`update`",
+        Rule::kw_guard => "`guard`",
+        Rule::kw_on => "`on`",
+        Rule::kw_from => "`from`",
         _ => return None,
     })
 }
