@@ -502,6 +502,8 @@ fn with_hint(
         // A doc comment where none may stand: the parser either stops at the comment or
         // takes it for the start of a declaration and stops at what follows.
         d.help("a doc comment documents the declaration after it, and nothing here takes one (`update`, `emit`, a statement, a closing `}` or the end of the file): make it a `//` comment")
+    } else if let Some(keyword) = misspelt_keyword(found, expected) {
+        d.help(format!("did you mean `{keyword}`?"))
     } else if found == "`=`" && (before.ends_with('+') || before.ends_with('-')) {
         d.help("`+=` and `-=` are statements, only in an `update` block; an expression only reads")
     } else if rest.starts_with("+=") || rest.starts_with("-=") {
@@ -540,6 +542,31 @@ fn with_hint(
     } else {
         d
     }
+}
+
+/// The keyword among `expected` that `found`, a word, looks like a misspelling of.
+fn misspelt_keyword(found: &str, expected: &[String]) -> Option<String> {
+    let word = found.strip_prefix('`')?.strip_suffix('`')?;
+    if !word.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        return None;
+    }
+    if ["elif", "elsif", "elseif"].contains(&word) && expected.iter().any(|x| x == "`else`") {
+        return Some("else if".to_string());
+    }
+    let keywords = expected
+        .iter()
+        .filter_map(|x| x.strip_prefix('`')?.strip_suffix('`'))
+        .filter(|k| k.chars().all(|c| c.is_ascii_lowercase()));
+    crate::diagnostics::did_you_mean(word, keywords).or_else(|| {
+        // Where a statement may start, its keywords too, but only one edit away (`slef`):
+        // they are short, and `elif` is no `self`.
+        expected.iter().any(|x| x == "a statement").then_some(())?;
+        let lower = word.to_lowercase();
+        ["self", "if", "for", "let", "break", "emit"]
+            .into_iter()
+            .find(|k| lower.len() >= 3 && lower != *k && strsim::osa_distance(&lower, k) <= 1)
+            .map(String::from)
+    })
 }
 
 /// The identifier `text` ends with, if it ends with one.
@@ -1199,7 +1226,11 @@ fn rule_name(rule: Rule) -> Option<&'static str> {
         Rule::call | Rule::field_access | Rule::index => "`.` or `[`",
         Rule::args => "arguments",
         Rule::field_inits | Rule::field_init => "a field initialiser `name: value`",
-        Rule::quant_kind => "`all` or `any`",
+        Rule::quant_kind | Rule::kw_quant => "`all` or `any`",
+        Rule::kw_if | Rule::kw_for | Rule::kw_let | Rule::kw_break => "a statement",
+        Rule::kw_emit => "`emit`",
+        Rule::kw_else => "`else`",
+        Rule::kw_in => "`in`",
         Rule::kw_update => "`update`",
         Rule::kw_guard => "`guard`",
         Rule::kw_on => "`on`",
@@ -2076,6 +2107,44 @@ mod tests {
         };
         assert_eq!(input.name.name, "inputs");
         assert!(parse("machine M { inputFoo; }").is_err());
+    }
+
+    /// A statement keyword is a whole word: `emitDone;` is not `emit Done;`, `ifx` is not
+    /// `if x`.
+    #[test]
+    fn statement_keywords_are_whole_words() {
+        for body in [
+            "        emitWent;",
+            "        update { ifself.n > 0 { self.n = 0; } }",
+            "        update { if self.n > 0 { self.n = 0; } elseif self.n == 0 { self.n = 1; } }",
+            "        update { forx in self.s { self.n = 0; } }",
+            "        update { for x inself.s { self.n = 0; } }",
+            "        guard g: allx in self.s: true;",
+        ] {
+            assert!(parse(&with_body(body)).is_err(), "accepted: {body}");
+        }
+        // Misspelt, they are suggested; other words are not taken for them.
+        let help = |body: &str| parse(&with_body(body)).unwrap_err().help.join(" ");
+        for (body, keyword) in [
+            ("        emits Went;", "emit"),
+            ("        update { slef.n = 1; }", "self"),
+            (
+                "        update { if self.n > 0 { self.n = 0; } elif self.n == 0 { self.n = 1; } }",
+                "else if",
+            ),
+        ] {
+            assert_eq!(help(body), format!("did you mean `{keyword}`?"), "{body}");
+        }
+        assert!(!help("        update { elif.n = 1; }").contains("did you mean"));
+        for body in [
+            "        emit Went;",
+            "        update { if self.n > 0 { self.n = 0; } else if self.n == 0 { self.n = 1; } }",
+            "        update { for x in self.s { self.n = 0; } }",
+            "        guard g: all x in self.s: true;",
+            "        guard g: any(a, b) in self.s: true;",
+        ] {
+            parse(&with_body(body)).unwrap_or_else(|d| panic!("{body}: {d:?}"));
+        }
     }
 
     #[test]
