@@ -274,7 +274,7 @@ fn syntax_error(source: &str, e: pest::error::Error<Rule>) -> (Diagnostic, usize
         .label(message);
         return (d, start);
     };
-    if let Some(d) = mistake_at(source, at) {
+    if let Some(d) = mistake_at(source, at, &expected) {
         return (d, at);
     }
     let semicolon = expected.iter().any(|x| x == "`;`");
@@ -365,8 +365,8 @@ fn expected_at(
 
 /// A mistake at `at` that calls for its own message rather than a list of what was
 /// expected: a character that looks like a space or shows as nothing, a block comment, a
-/// block left open.
-fn mistake_at(source: &str, at: usize) -> Option<Diagnostic> {
+/// string literal left open, or a block left open.
+fn mistake_at(source: &str, at: usize, expected: &[String]) -> Option<Diagnostic> {
     let rest = &source[at.min(source.len())..];
     if let Some(d) = unusual_character(rest.chars().next(), at) {
         return Some(d);
@@ -384,7 +384,43 @@ fn mistake_at(source: &str, at: usize) -> Option<Diagnostic> {
             .help("comment each line with `//` (or `///` for a doc comment)"),
         );
     }
+    if expected.iter().any(|x| x == "`\"`") && (rest.is_empty() || rest.starts_with(['\n', '\r'])) {
+        let line_start = source[..at].rfind('\n').map_or(0, |i| i + 1);
+        let open = open_quote(&source[line_start..at]).map_or(at, |i| line_start + i);
+        let d = Diagnostic::new(
+            Code::Syntax,
+            Span::new(open, at),
+            "syntax error: a string literal is not closed",
+        )
+        .label("this string has no closing `\"` on its line");
+        let typographic = source[open..at]
+            .chars()
+            .find(|c| TYPOGRAPHIC_QUOTES.contains(c));
+        return Some(match typographic {
+            Some(q) => d.help(format!(
+                "`{q}` is a typographic quote, not the end of the string: end it with the ASCII `\"`"
+            )),
+            None => d.help(
+                "end it with `\"` on the same line (a line break inside it is written `\\n`)",
+            ),
+        });
+    }
     unclosed_block(source, at)
+}
+
+/// The start of the string literal still open at the end of `line`, if one is.
+fn open_quote(line: &str) -> Option<usize> {
+    let (mut open, mut escaped) = (None, false);
+    for (i, c) in line.char_indices() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' if open.is_some() => escaped = true,
+            '"' => open = if open.is_some() { None } else { Some(i) },
+            '/' if open.is_none() && line[i + 1..].starts_with('/') => return None,
+            _ => {}
+        }
+    }
+    open
 }
 
 /// A syntax error at `c`, a character that would not show in the message: a space other
@@ -504,6 +540,28 @@ fn with_hint(
         d.help("a doc comment documents the declaration after it, and nothing here takes one (`update`, `emit`, a statement, a closing `}` or the end of the file): make it a `//` comment")
     } else if let Some(keyword) = misspelt_keyword(found, expected) {
         d.help(format!("did you mean `{keyword}`?"))
+    } else if let Some(hint) = lookalike_hint(rest) {
+        d.help(hint)
+    } else if expects("an operator") && ["`and`", "`&`"].contains(&found) {
+        d.help("`and` is written `&&`")
+    } else if expects("an operator") && ["`or`", "`|`"].contains(&found) {
+        d.help("`or` is written `||`")
+    } else if (expects("an expression") && found == "`>`" && before.ends_with('<'))
+        || (found == "`=`" && rest.starts_with("=!"))
+    {
+        d.help("`not equal` is written `!=`")
+    } else if found == "`;`" && expects("`,`") && !semicolon {
+        d.help("the elements of a list (fields, variants, phases) are separated by `,`; `;` ends a declaration or a statement")
+    } else if found == "`,`" && semicolon && !expects("`,`") {
+        d.help("a declaration, a guard or a statement ends with `;`; `,` separates the elements of a list")
+    } else if expected == ["`:`"]
+        && (["`}`", "`,`", "`=`"].contains(&found) || innermost_block_is(source, at, "state"))
+    {
+        d.help(field_shape(source, at))
+    } else if found == "`(`" && words_before(before, 2).first() == Some(&"emit") {
+        d.help("an effect's fields go between braces: `emit Name { field: value, .. };` (or `emit Name;` without fields)")
+    } else if found == "`;`" && before.ends_with('}') && in_body {
+        d.help("a block ends at its `}`: remove this `;`")
     } else if found == "`=`" && (before.ends_with('+') || before.ends_with('-')) {
         d.help("`+=` and `-=` are statements, only in an `update` block; an expression only reads")
     } else if rest.starts_with("+=") || rest.starts_with("-=") {
@@ -512,7 +570,9 @@ fn with_hint(
     {
         d.help("comparisons do not chain: write `a < b && b <= c`")
     } else if found == "`=`" && expects("an operator") {
-        d.help("to compare, write `==`; `=` assigns, and only in an `update` block")
+        d.help(
+            "to compare, write `==`; `=` only assigns, in a statement of its own (`self.n = 0;`)",
+        )
     } else if ["`*`", "`/`", "`%`"].contains(&found) {
         d.help("there is no `*`, `/` or `%`: the arithmetic operators are `+` and `-` (`x + x` doubles)")
     } else if last_word == Some("if") && !in_body {
@@ -567,6 +627,72 @@ fn misspelt_keyword(found: &str, expected: &[String]) -> Option<String> {
             .find(|k| lower.len() >= 3 && lower != *k && strsim::osa_distance(&lower, k) <= 1)
             .map(String::from)
     })
+}
+
+/// Double quotes of typeset text, which word processors put in for `"`.
+const TYPOGRAPHIC_QUOTES: [char; 7] = [
+    '\u{201c}', '\u{201d}', '\u{201e}', '\u{201f}', '\u{ab}', '\u{bb}', '\u{2033}',
+];
+
+/// For a character that looks like an ASCII one the language uses (as text pasted from a
+/// word processor has them), or a comment marker of another language: what to write.
+fn lookalike_hint(rest: &str) -> Option<String> {
+    let c = rest.chars().next()?;
+    let instead = match c {
+        c if TYPOGRAPHIC_QUOTES.contains(&c) => {
+            return Some(format!(
+                "`{c}` is a typographic quote: a string literal is written between ASCII double quotes, `\"text\"`"
+            ));
+        }
+        '\u{2018}' | '\u{2019}' | '\'' => {
+            return Some(
+                "a string literal is written between ASCII double quotes, `\"text\"`".to_string(),
+            );
+        }
+        '#' => return Some("comments start with `//`".to_string()),
+        c if c.is_alphabetic() && !c.is_ascii() => {
+            return Some(format!(
+                "names are made of ASCII letters, digits and `_`: `{c}` cannot be part of one"
+            ));
+        }
+        '\u{2192}' | '\u{21d2}' | '\u{27f6}' => "->",
+        '\u{2013}' | '\u{2014}' | '\u{2212}' => "-",
+        '\u{2260}' => "!=",
+        '\u{2264}' => "<=",
+        '\u{2265}' => ">=",
+        '\u{2227}' => "&&",
+        '\u{2228}' => "||",
+        '\u{ac}' => "!",
+        _ => return None,
+    };
+    Some(format!(
+        "`{c}` is not an ASCII character the language uses: write `{instead}`"
+    ))
+}
+
+/// How a field is written, for a field without its `:`: in a declaration (input, effect,
+/// struct) with a type, in a value (`emit`, a struct literal) with a value.
+fn field_shape(source: &str, at: usize) -> String {
+    let declaration = open_braces(source, at).last().is_some_and(|&open| {
+        let words = words_before(&source[..open], 2);
+        words
+            .first()
+            .is_some_and(|w| ["input", "effect", "struct"].contains(w))
+    });
+    let state = open_braces(source, at)
+        .last()
+        .is_some_and(|&open| last_word(source[..open].trim_end()) == Some("state"));
+    if state {
+        "a state field is declared with its type and its default value: `name: Type = value`"
+            .to_string()
+    } else if declaration {
+        "a field is declared with its type: `name: Type`".to_string()
+    } else {
+        let name = last_word(source[..at].trim_end()).unwrap_or("name");
+        format!(
+            "a field is given with its value, even when the value is a name spelt the same: `{name}: {name}`"
+        )
+    }
 }
 
 /// The identifier `text` ends with, if it ends with one.
@@ -1127,6 +1253,9 @@ fn one_of(expected: &[String]) -> String {
 fn next_token_end(source: &str, pos: usize) -> usize {
     let rest = &source[pos.min(source.len())..];
     let mut chars = rest.char_indices();
+    if rest.starts_with("///") {
+        return pos + 3;
+    }
     match chars.next() {
         None => pos,
         Some((_, c)) if c.is_alphanumeric() || c == '_' => {
@@ -1951,6 +2080,37 @@ mod tests {
             ("", "let mut x = 1;", "there is no `mut`"),
             ("", "self.n[max] += 1;", "and for a field of one"),
             ("guard self.n > 1;", "", "a guard has a name"),
+            ("guard g: self.n <> 1;", "", "is written `!=`"),
+            ("guard g: self.n =! 1;", "", "is written `!=`"),
+            (
+                "guard g: self.n > 0 or max > 1;",
+                "",
+                "`or` is written `||`",
+            ),
+            (
+                "guard g: self.n > 0 & max > 1;",
+                "",
+                "`and` is written `&&`",
+            ),
+            (
+                "guard g: caf\u{e9} > 1;",
+                "",
+                "names are made of ASCII letters",
+            ),
+            ("guard g: max \u{2260} 1;", "", "write `!=`"),
+            ("", "emit E(1);", "an effect's fields go between braces"),
+            ("", "emit E { max };", "`max: max`"),
+            ("", "self.n = 1, self.n = 2;", "ends with `;`"),
+            (
+                "",
+                "self.n = max.len(\u{201c}x\u{201d});",
+                "typographic quote",
+            ),
+            (
+                "",
+                "self.n = max.len(\"x\u{201d});",
+                "typographic quote, not the end of the string",
+            ),
         ];
         for (guard, update, expected) in cases {
             let got = hint(guard, update);
@@ -2042,6 +2202,16 @@ mod tests {
             d.message
         );
         assert_eq!(&src[d.span.start..d.span.end], "}");
+    }
+
+    #[test]
+    fn a_semicolon_after_a_block_is_pointed_out() {
+        let d = parse(&with_body("        update { self.n += 1; };")).unwrap_err();
+        assert!(
+            d.help.iter().any(|h| h.contains("remove this `;`")),
+            "{:?}",
+            d.help
+        );
     }
 
     #[test]
