@@ -8,7 +8,7 @@ use super::{
 use crate::types::{HandlingMode, InputId, InputPhase, RunId, RuntimePhase, SessionId};
 use async_trait::async_trait;
 use foldhash::HashMap;
-use std::collections::{BTreeMap, btree_map};
+use std::collections::VecDeque;
 use std::sync::Mutex;
 
 #[derive(Debug, Default)]
@@ -28,10 +28,12 @@ struct SessionRecord {
     /// Boxed: the table grows with every accepted input, and a rehash then moves
     /// pointers instead of whole records.
     inputs: HashMap<InputId, Box<StoredInputRecord>>,
-    /// Receipts by run, each with the number of stored rows its run consumed. A receipt
-    /// goes when the last of them does (evicted, forgotten): nothing stored refers to it
-    /// any more, and keeping it would grow a long-lived session without bound.
-    runs: BTreeMap<RunId, (RunReceipt, usize)>,
+    /// Receipts in run order, each with the number of stored rows its run consumed. A
+    /// receipt goes when the last of them does (evicted, forgotten): nothing stored refers
+    /// to it any more, and keeping it would grow a long-lived session without bound. Runs
+    /// commit in increasing order (the commit fence, `last_committed`), so a receipt is
+    /// always added at the back and found by binary search; the oldest usually go first.
+    runs: VecDeque<(RunReceipt, usize)>,
 }
 
 impl SessionRecord {
@@ -45,7 +47,7 @@ impl SessionRecord {
             last_committed: self.last_committed,
             phase: self.phase,
             inputs,
-            runs: self.runs.values().map(|(r, _)| r.clone()).collect(),
+            runs: self.runs.iter().map(|(r, _)| r.clone()).collect(),
         }
     }
 
@@ -59,7 +61,13 @@ impl SessionRecord {
             .filter(|r| r.phase == InputPhase::Consumed && r.run == run)
             .count();
         if rows > 0 {
-            self.runs.insert(receipt.run, (receipt, rows));
+            debug_assert!(
+                self.runs
+                    .back()
+                    .is_none_or(|(last, _)| last.run < receipt.run),
+                "receipts arrive in run order"
+            );
+            self.runs.push_back((receipt, rows));
         }
     }
 
@@ -72,11 +80,11 @@ impl SessionRecord {
             return;
         }
         if let Some(run) = row.run
-            && let btree_map::Entry::Occupied(mut entry) = self.runs.entry(run)
+            && let Ok(i) = self.runs.binary_search_by_key(&run, |(r, _)| r.run)
         {
-            entry.get_mut().1 -= 1;
-            if entry.get().1 == 0 {
-                entry.remove();
+            self.runs[i].1 -= 1;
+            if self.runs[i].1 == 0 {
+                self.runs.remove(i);
             }
         }
     }
