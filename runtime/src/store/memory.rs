@@ -214,6 +214,38 @@ struct Faults {
     next_loads: usize,
 }
 
+impl Faults {
+    /// An injected failure of the next write, if one is pending for `batch`.
+    fn take(&mut self, batch: &[StoreWrite]) -> Result<(), StoreError> {
+        if self.next_writes > 0 {
+            self.next_writes -= 1;
+            return Err(StoreError::Unavailable("injected write failure".into()));
+        }
+        if self.lost > 0 {
+            self.lost -= 1;
+            return Err(StoreError::Indeterminate(
+                "injected failure before the batch was applied".into(),
+            ));
+        }
+        let hit = self
+            .matching
+            .iter()
+            .position(|(kind, _)| batch.iter().any(|w| w.kind() == *kind));
+        if let Some(i) = hit {
+            let (kind, remaining) = &mut self.matching[i];
+            let kind = *kind;
+            *remaining -= 1;
+            if *remaining == 0 {
+                self.matching.remove(i);
+            }
+            return Err(StoreError::Unavailable(format!(
+                "injected failure of {kind:?}"
+            )));
+        }
+        Ok(())
+    }
+}
+
 #[derive(Debug, Default)]
 struct Inner {
     sessions: HashMap<SessionId, SessionRecord>,
@@ -331,9 +363,12 @@ impl RuntimeStore for InMemoryStore {
         version: u64,
         batch: Vec<StoreWrite>,
     ) -> Result<(), StoreError> {
-        let mut inner = self.lock();
-        let checked = inner.take_fault(&batch).and_then(|()| {
-            let stored = inner.sessions.get(session);
+        let mut guard = self.lock();
+        let inner = &mut *guard;
+        // One lookup of the session's record, for validating and applying the batch.
+        let stored = inner.sessions.get_mut(session);
+        let checked = inner.faults.take(&batch).and_then(|()| {
+            let stored = stored.as_deref();
             in_order(session, stored.map_or(0, |r| r.version), version)?;
             validate(session, stored, &batch)
         });
@@ -348,7 +383,18 @@ impl RuntimeStore for InMemoryStore {
         for write in &batch {
             inner.writes_by_kind[write.kind() as usize] += 1;
         }
-        inner.apply(session, version, batch);
+        let removes = batch
+            .iter()
+            .any(|w| matches!(w, StoreWrite::SessionRemoved));
+        match stored {
+            Some(record) if !removes => {
+                record.version = version;
+                for write in batch {
+                    record.apply(write);
+                }
+            }
+            _ => inner.apply_first_or_removing(session, version, batch, removes),
+        }
         if inner.faults.unacknowledged > 0 {
             inner.faults.unacknowledged -= 1;
             return Err(StoreError::Indeterminate(
@@ -387,50 +433,17 @@ impl Inner {
         Ok(())
     }
 
-    fn take_fault(&mut self, batch: &[StoreWrite]) -> Result<(), StoreError> {
-        if self.faults.next_writes > 0 {
-            self.faults.next_writes -= 1;
-            return Err(StoreError::Unavailable("injected write failure".into()));
-        }
-        if self.faults.lost > 0 {
-            self.faults.lost -= 1;
-            return Err(StoreError::Indeterminate(
-                "injected failure before the batch was applied".into(),
-            ));
-        }
-        let hit = self
-            .faults
-            .matching
-            .iter()
-            .position(|(kind, _)| batch.iter().any(|w| w.kind() == *kind));
-        if let Some(i) = hit {
-            let (kind, remaining) = &mut self.faults.matching[i];
-            let kind = *kind;
-            *remaining -= 1;
-            if *remaining == 0 {
-                self.faults.matching.remove(i);
-            }
-            return Err(StoreError::Unavailable(format!(
-                "injected failure of {kind:?}"
-            )));
-        }
-        Ok(())
-    }
-
-    /// Applies a validated batch with one lookup of the session's record, and records its
-    /// version. A batch that removes the session (unregister) takes the record out and
-    /// puts back whatever later writes of the batch stored again.
-    fn apply(&mut self, session: &SessionId, version: u64, batch: Vec<StoreWrite>) {
-        let removes = batch
-            .iter()
-            .any(|w| matches!(w, StoreWrite::SessionRemoved));
-        if !removes && let Some(record) = self.sessions.get_mut(session) {
-            record.version = version;
-            for write in batch {
-                record.apply(write);
-            }
-            return;
-        }
+    /// Applies a validated batch to a session with no record yet (its first batch) or one
+    /// that `removes` it (unregister), and records its version: the record is taken out and
+    /// whatever later writes of the batch stored again is put back. (A batch to a stored
+    /// session that does not remove it is applied to the record in place, by `write`.)
+    fn apply_first_or_removing(
+        &mut self,
+        session: &SessionId,
+        version: u64,
+        batch: Vec<StoreWrite>,
+        removes: bool,
+    ) {
         let mut record = self.sessions.remove(session);
         if !removes {
             // A first batch: the record holds at least its version.
