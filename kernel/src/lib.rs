@@ -61,7 +61,8 @@ pub trait Machine: Copy + Debug + Eq + Hash + 'static {
     /// Reverts what `log` records, most recent first, restores `phase`, and leaves the log
     /// empty (its buffer kept for reuse).
     fn undo(state: &mut Self::State, phase: Self::Phase, log: &mut Self::UndoLog);
-    /// Empties `log` without reverting anything, keeping its buffer for reuse.
+    /// Empties `log` without reverting anything, keeping its buffer for reuse unless it
+    /// is larger than [`MAX_KEPT_UNDO_BYTES`].
     fn clear_undo(log: &mut Self::UndoLog);
     /// Checks every invariant, in declaration order.
     fn check_invariants(state: &Self::State) -> Result<(), InvariantViolation>;
@@ -306,6 +307,13 @@ pub struct Authority<M: Machine> {
 /// enough for the handful of effects a typical transition emits, while a transition that
 /// emitted many does not leave its buffer pinned for the authority's lifetime.
 pub const MAX_KEPT_EFFECT_BYTES: usize = 1024;
+
+/// The largest undo buffer, in bytes of capacity, a generated `Machine::clear_undo` keeps
+/// for reuse: room for the records of an ordinary transition (a run start of a batch of a
+/// dozen inputs), while one that wrote many (a reset that forgets a thousand finished
+/// inputs, a stop that abandons a long queue) does not leave its buffer pinned for the
+/// authority's lifetime.
+pub const MAX_KEPT_UNDO_BYTES: usize = 8 * 1024;
 
 /// Where each authority's `instance` comes from.
 static NEXT_INSTANCE: AtomicU64 = AtomicU64::new(1);

@@ -454,7 +454,13 @@ impl ::suricate_kernel::Machine for Machine {
         self::undo(state, phase, &mut log.0)
     }
     fn clear_undo(log: &mut UndoLog) {
-        log.0.clear()
+        if log.0.capacity() * ::std::mem::size_of::<UndoStep>()
+            > ::suricate_kernel::MAX_KEPT_UNDO_BYTES
+        {
+            log.0 = Vec::new();
+        } else {
+            log.0.clear();
+        }
     }
     fn check_invariants(state: &State) -> Result<(), InvariantViolation> {
         self::check_invariants(state)

@@ -1,0 +1,128 @@
+//! A transition that writes many undo records (a stop that abandons a long queue) does not
+//! leave its undo buffer pinned for the authority's lifetime: the next transitions hand it
+//! back (`MAX_KEPT_UNDO_BYTES`), as they do a large effect buffer.
+//!
+//! Measured with a counting allocator, so this file holds one test only: the heap of an
+//! authority is compared with that of its clone, which has the same state and empty undo
+//! buffers.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use suricate_kernel::{MAX_KEPT_EFFECT_BYTES, MAX_KEPT_UNDO_BYTES};
+use suricate_runtime::generated::session::{
+    Authority, Durability, Input, InputId, Kind, Lane, Phase,
+};
+
+thread_local! {
+    /// Live heap bytes allocated minus freed by this thread.
+    static LIVE: Cell<isize> = const { Cell::new(0) };
+}
+
+fn count(bytes: isize) {
+    let _ = LIVE.try_with(|live| live.set(live.get() + bytes));
+}
+
+fn live() -> isize {
+    LIVE.with(Cell::get)
+}
+
+struct Counting;
+
+// SAFETY: defers every call to `System` unchanged and only counts sizes.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        count(layout.size() as isize);
+        // SAFETY: same contract as the caller's.
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        count(-(layout.size() as isize));
+        // SAFETY: same contract as the caller's.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        count(new_size as isize - layout.size() as isize);
+        // SAFETY: same contract as the caller's.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+/// Heap held by `authority` beyond what a clone of it (same state, no undo or effect
+/// buffers) holds.
+fn held_beyond_its_state(authority: Authority) -> isize {
+    let before = live();
+    let fresh = authority.clone();
+    let with_both = live();
+    drop(authority);
+    let after = live();
+    drop(fresh);
+    // `with_both - before` is the clone; `with_both - after` is the original.
+    (with_both - after) - (with_both - before)
+}
+
+/// Applies `input` and hands the transition's effect buffer back.
+fn apply(authority: &mut Authority, input: Input) {
+    let t = authority.apply(input).expect("fires");
+    authority.reclaim(t);
+}
+
+fn accept(id: u64, kind: Kind) -> Input {
+    Input::Accept {
+        id: InputId(id),
+        named: true,
+        kind,
+        lane: Lane::Queue,
+        durability: Durability::Durable,
+        key: None,
+        has_request: false,
+        wake: false,
+    }
+}
+
+/// Two more transitions, so that both of the authority's undo buffers have been emptied
+/// since the last one, then the heap the authority holds beyond its state.
+fn held_after_two_more_transitions(mut authority: Authority) -> isize {
+    for _ in 0..2 {
+        apply(&mut authority, Input::WakeLoop);
+    }
+    held_beyond_its_state(authority)
+}
+
+/// What may stay beyond the state: each undo buffer and the spare effect buffer up to their
+/// limits, and `extra`. The large transition's own undo records (one or more per input it
+/// touched) would exceed that.
+fn assert_held_at_most(held: isize, extra: usize) {
+    let limit = extra + 2 * MAX_KEPT_UNDO_BYTES + MAX_KEPT_EFFECT_BYTES;
+    assert!(
+        held <= limit as isize,
+        "the authority holds {held} bytes beyond its state (at most {limit} expected)"
+    );
+}
+
+const INPUTS: u64 = 1500;
+
+#[test]
+fn a_large_undo_buffer_is_not_kept_after_the_next_transitions() {
+    // A stop abandons every queued input: several undo records each.
+    let mut authority = Authority::new();
+    apply(
+        &mut authority,
+        Input::Register {
+            remember: 2 * INPUTS,
+        },
+    );
+    for id in 1..=INPUTS {
+        apply(&mut authority, accept(id, Kind::Prompt));
+    }
+    apply(&mut authority, Input::Stop { run: None });
+    assert_eq!(authority.state().phase, Phase::Stopped);
+    assert_eq!(authority.state().finished.len() as u64, INPUTS);
+    // A clone's `finished` holds no spare capacity; the original's may, up to its length.
+    let spare = INPUTS as usize * std::mem::size_of::<InputId>();
+    assert_held_at_most(held_after_two_more_transitions(authority), spare);
+}
