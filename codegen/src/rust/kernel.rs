@@ -16,7 +16,7 @@ use std::collections::BTreeSet;
 /// The kinds of undo record a field needs, derived from the statements that write it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum UndoKind {
-    /// Old value of the whole field (assignments, `+=`, `-=`, `clear`).
+    /// Old value of the whole field (assignments, `+=`, `-=`, `clear` of a set or map).
     Replaced,
     /// A set element that was inserted.
     Inserted,
@@ -29,7 +29,8 @@ enum UndoKind {
     Leaf,
     /// A sequence element pushed at the back.
     Pushed,
-    /// A sequence element popped from the front.
+    /// A sequence element popped from the front (`pop_front`, and each element of a
+    /// `clear`ed sequence, which so keeps its buffer for the next push).
     Popped,
 }
 
@@ -60,9 +61,10 @@ fn leaf_variant(writes: &BTreeSet<Write>, field: &str, path: &[String]) -> syn::
     format_ident!("{}{}", undo_variant(field, UndoKind::Leaf), index)
 }
 
-fn collect_writes(stmts: &[Stmt], out: &mut BTreeSet<Write>) {
+fn collect_writes(m: &Machine, stmts: &[Stmt], out: &mut BTreeSet<Write>) {
     visit_nested_stmts(stmts, &mut |s| {
         let (field, kind, path) = match s {
+            Stmt::Clear { field } if is_seq(m, field) => (field, UndoKind::Popped, Vec::new()),
             Stmt::Assign { field, .. }
             | Stmt::AddAssign { field, .. }
             | Stmt::SubAssign { field, .. }
@@ -81,6 +83,11 @@ fn collect_writes(stmts: &[Stmt], out: &mut BTreeSet<Write>) {
         };
         out.insert((field.clone(), kind, path));
     });
+}
+
+/// Whether state field `field` is a sequence.
+fn is_seq(m: &Machine, field: &str) -> bool {
+    matches!(m.field(field).map(|d| &d.ty), Some(Ty::Seq(_)))
 }
 
 /// What a set of expressions reads: input fields, `old()` fields, and whether `state`.
@@ -134,7 +141,7 @@ impl<'m> KernelGen<'m> {
     pub fn new(m: &'m Machine) -> Self {
         let mut writes = BTreeSet::new();
         for t in &m.transitions {
-            collect_writes(&t.update, &mut writes);
+            collect_writes(m, &t.update, &mut writes);
         }
         KernelGen {
             m,
@@ -481,7 +488,7 @@ impl<'m> KernelGen<'m> {
         let reads = Self::fire_reads(t);
         let params = self.input_params(t, &reads);
         let mut writes = BTreeSet::new();
-        collect_writes(&t.update, &mut writes);
+        collect_writes(self.m, &t.update, &mut writes);
         let olds = reads.olds.iter().map(|f| {
             let local = old_local(f);
             let field = ident(f);
@@ -906,6 +913,17 @@ impl<'m> KernelGen<'m> {
                     }
                 }
             }
+            // A sequence is emptied element by element, each recorded like a `pop_front`:
+            // it keeps its buffer, so refilling it (a queue's next batch) does not allocate.
+            Stmt::Clear { field } if is_seq(self.m, field) => {
+                let f = ident(field);
+                let v = undo_variant(field, UndoKind::Popped);
+                quote! {
+                    while let Some(x) = state.#f.pop_front() {
+                        undo.push(UndoStep::#v(x));
+                    }
+                }
+            }
             Stmt::Clear { field } => {
                 let f = ident(field);
                 let v = undo_variant(field, UndoKind::Replaced);
@@ -965,7 +983,7 @@ impl<'m> KernelGen<'m> {
         body: &[Stmt],
     ) -> TokenStream {
         let mut writes = BTreeSet::new();
-        collect_writes(body, &mut writes);
+        collect_writes(self.m, body, &mut writes);
         let root_written =
             root_field(collection).is_some_and(|f| writes.iter().any(|(w, _, _)| w == f));
         let pattern = binder_pattern(binder, |x| {

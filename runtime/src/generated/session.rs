@@ -1571,7 +1571,6 @@ use ::suricate_kernel::Fault;
 #[derive(Debug, Clone)]
 enum UndoStep {
     CancelDispatchedReplaced(bool),
-    FinishedReplaced(VecDeque<InputId>),
     FinishedPushed,
     FinishedPopped(InputId),
     InputsReplaced(BTreeMap<InputId, Record>),
@@ -1587,16 +1586,14 @@ enum UndoStep {
     KeysReplaced(BTreeMap<IdemKey, InputId>),
     KeysEntry(IdemKey, Option<InputId>),
     NextRunReplaced(RunId),
-    QueueReplaced(VecDeque<InputId>),
     QueuePushed,
     QueuePopped(InputId),
     RememberReplaced(u64),
     RetiringReplaced(bool),
     RunReplaced(Option<RunId>),
     RunAttemptReplaced(u64),
-    StagedReplaced(VecDeque<InputId>),
     StagedPushed,
-    SteerReplaced(VecDeque<InputId>),
+    StagedPopped(InputId),
     SteerPushed,
     SteerPopped(InputId),
 }
@@ -1612,7 +1609,6 @@ fn undo(state: &mut State, phase: Phase, steps: &mut Vec<UndoStep>) {
     while let Some(step) = steps.pop() {
         match step {
             UndoStep::CancelDispatchedReplaced(old) => state.cancel_dispatched = old,
-            UndoStep::FinishedReplaced(old) => state.finished = old,
             UndoStep::FinishedPushed => {
                 state.finished.pop_back();
             }
@@ -1660,7 +1656,6 @@ fn undo(state: &mut State, phase: Phase, steps: &mut Vec<UndoStep>) {
                 }
             }
             UndoStep::NextRunReplaced(old) => state.next_run = old,
-            UndoStep::QueueReplaced(old) => state.queue = old,
             UndoStep::QueuePushed => {
                 state.queue.pop_back();
             }
@@ -1669,11 +1664,10 @@ fn undo(state: &mut State, phase: Phase, steps: &mut Vec<UndoStep>) {
             UndoStep::RetiringReplaced(old) => state.retiring = old,
             UndoStep::RunReplaced(old) => state.run = old,
             UndoStep::RunAttemptReplaced(old) => state.run_attempt = old,
-            UndoStep::StagedReplaced(old) => state.staged = old,
             UndoStep::StagedPushed => {
                 state.staged.pop_back();
             }
-            UndoStep::SteerReplaced(old) => state.steer = old,
+            UndoStep::StagedPopped(x) => state.staged.push_front(x),
             UndoStep::SteerPushed => {
                 state.steer.pop_back();
             }
@@ -2414,7 +2408,9 @@ fn fire_commit_run(
                 });
         }
     }
-    undo.push(UndoStep::StagedReplaced(::std::mem::take(&mut state.staged)));
+    while let Some(x) = state.staged.pop_front() {
+        undo.push(UndoStep::StagedPopped(x));
+    }
     {
         let new = None;
         undo.push(UndoStep::RunReplaced(::std::mem::replace(&mut state.run, new)));
@@ -2472,7 +2468,9 @@ fn fire_fail_run(
             }
         }
     }
-    undo.push(UndoStep::StagedReplaced(::std::mem::take(&mut state.staged)));
+    while let Some(x) = state.staged.pop_front() {
+        undo.push(UndoStep::StagedPopped(x));
+    }
     {
         let new = None;
         undo.push(UndoStep::RunReplaced(::std::mem::replace(&mut state.run, new)));
@@ -2510,7 +2508,9 @@ fn fire_cancel_run(
                 });
         }
     }
-    undo.push(UndoStep::StagedReplaced(::std::mem::take(&mut state.staged)));
+    while let Some(x) = state.staged.pop_front() {
+        undo.push(UndoStep::StagedPopped(x));
+    }
     {
         let new = None;
         undo.push(UndoStep::RunReplaced(::std::mem::replace(&mut state.run, new)));
@@ -2665,9 +2665,15 @@ fn fire_stop(
                 });
         }
     }
-    undo.push(UndoStep::StagedReplaced(::std::mem::take(&mut state.staged)));
-    undo.push(UndoStep::SteerReplaced(::std::mem::take(&mut state.steer)));
-    undo.push(UndoStep::QueueReplaced(::std::mem::take(&mut state.queue)));
+    while let Some(x) = state.staged.pop_front() {
+        undo.push(UndoStep::StagedPopped(x));
+    }
+    while let Some(x) = state.steer.pop_front() {
+        undo.push(UndoStep::SteerPopped(x));
+    }
+    while let Some(x) = state.queue.pop_front() {
+        undo.push(UndoStep::QueuePopped(x));
+    }
     if state.run.is_some() {
         effects
             .push(Effect::RunStopped {
@@ -2740,8 +2746,12 @@ fn fire_stop_idle(
                 });
         }
     }
-    undo.push(UndoStep::SteerReplaced(::std::mem::take(&mut state.steer)));
-    undo.push(UndoStep::QueueReplaced(::std::mem::take(&mut state.queue)));
+    while let Some(x) = state.steer.pop_front() {
+        undo.push(UndoStep::SteerPopped(x));
+    }
+    while let Some(x) = state.queue.pop_front() {
+        undo.push(UndoStep::QueuePopped(x));
+    }
     {
         let new = false;
         undo.push(
@@ -2809,8 +2819,12 @@ fn fire_retire_idle(
                 });
         }
     }
-    undo.push(UndoStep::SteerReplaced(::std::mem::take(&mut state.steer)));
-    undo.push(UndoStep::QueueReplaced(::std::mem::take(&mut state.queue)));
+    while let Some(x) = state.steer.pop_front() {
+        undo.push(UndoStep::SteerPopped(x));
+    }
+    while let Some(x) = state.queue.pop_front() {
+        undo.push(UndoStep::QueuePopped(x));
+    }
     state.phase = Phase::Retired;
     Ok(())
 }
@@ -2892,10 +2906,16 @@ fn fire_reset(
     }
     effects.push(Effect::Forgotten);
     undo.push(UndoStep::InputsReplaced(::std::mem::take(&mut state.inputs)));
-    undo.push(UndoStep::FinishedReplaced(::std::mem::take(&mut state.finished)));
+    while let Some(x) = state.finished.pop_front() {
+        undo.push(UndoStep::FinishedPopped(x));
+    }
     undo.push(UndoStep::KeysReplaced(::std::mem::take(&mut state.keys)));
-    undo.push(UndoStep::SteerReplaced(::std::mem::take(&mut state.steer)));
-    undo.push(UndoStep::QueueReplaced(::std::mem::take(&mut state.queue)));
+    while let Some(x) = state.steer.pop_front() {
+        undo.push(UndoStep::SteerPopped(x));
+    }
+    while let Some(x) = state.queue.pop_front() {
+        undo.push(UndoStep::QueuePopped(x));
+    }
     {
         let new = false;
         undo.push(
@@ -2997,8 +3017,12 @@ fn fire_recover_run(
         state.staged.push_back(*s);
         undo.push(UndoStep::StagedPushed);
     }
-    undo.push(UndoStep::QueueReplaced(::std::mem::take(&mut state.queue)));
-    undo.push(UndoStep::SteerReplaced(::std::mem::take(&mut state.steer)));
+    while let Some(x) = state.queue.pop_front() {
+        undo.push(UndoStep::QueuePopped(x));
+    }
+    while let Some(x) = state.steer.pop_front() {
+        undo.push(UndoStep::SteerPopped(x));
+    }
     for x in state.staged.iter() {
         match state.inputs.get(x) {
             Some(entry) if entry.phase == InputPhase::Queued => {
@@ -3013,7 +3037,9 @@ fn fire_recover_run(
             _ => {}
         }
     }
-    undo.push(UndoStep::StagedReplaced(::std::mem::take(&mut state.staged)));
+    while let Some(x) = state.staged.pop_front() {
+        undo.push(UndoStep::StagedPopped(x));
+    }
     if state.run.is_some() {
         effects
             .push(Effect::RunStopped {
@@ -3084,11 +3110,19 @@ fn fire_destroy(
             });
     }
     undo.push(UndoStep::InputsReplaced(::std::mem::take(&mut state.inputs)));
-    undo.push(UndoStep::FinishedReplaced(::std::mem::take(&mut state.finished)));
+    while let Some(x) = state.finished.pop_front() {
+        undo.push(UndoStep::FinishedPopped(x));
+    }
     undo.push(UndoStep::KeysReplaced(::std::mem::take(&mut state.keys)));
-    undo.push(UndoStep::StagedReplaced(::std::mem::take(&mut state.staged)));
-    undo.push(UndoStep::SteerReplaced(::std::mem::take(&mut state.steer)));
-    undo.push(UndoStep::QueueReplaced(::std::mem::take(&mut state.queue)));
+    while let Some(x) = state.staged.pop_front() {
+        undo.push(UndoStep::StagedPopped(x));
+    }
+    while let Some(x) = state.steer.pop_front() {
+        undo.push(UndoStep::SteerPopped(x));
+    }
+    while let Some(x) = state.queue.pop_front() {
+        undo.push(UndoStep::QueuePopped(x));
+    }
     if state.run.is_some() {
         effects
             .push(Effect::RunStopped {
@@ -3144,11 +3178,19 @@ fn fire_unregister(
             });
     }
     undo.push(UndoStep::InputsReplaced(::std::mem::take(&mut state.inputs)));
-    undo.push(UndoStep::FinishedReplaced(::std::mem::take(&mut state.finished)));
+    while let Some(x) = state.finished.pop_front() {
+        undo.push(UndoStep::FinishedPopped(x));
+    }
     undo.push(UndoStep::KeysReplaced(::std::mem::take(&mut state.keys)));
-    undo.push(UndoStep::StagedReplaced(::std::mem::take(&mut state.staged)));
-    undo.push(UndoStep::SteerReplaced(::std::mem::take(&mut state.steer)));
-    undo.push(UndoStep::QueueReplaced(::std::mem::take(&mut state.queue)));
+    while let Some(x) = state.staged.pop_front() {
+        undo.push(UndoStep::StagedPopped(x));
+    }
+    while let Some(x) = state.steer.pop_front() {
+        undo.push(UndoStep::SteerPopped(x));
+    }
+    while let Some(x) = state.queue.pop_front() {
+        undo.push(UndoStep::QueuePopped(x));
+    }
     if state.run.is_some() {
         effects
             .push(Effect::RunStopped {

@@ -544,8 +544,8 @@ use ::suricate_kernel::Fault;
 /// transition wrote, never to the size of the state.
 #[derive(Debug, Clone)]
 enum UndoStep {
-    ChunksReplaced(VecDeque<Chunk>),
     ChunksPushed,
+    ChunksPopped(Chunk),
     ErrorsEntry(u64, Option<FailReason>),
     JobReplaced(Option<JobId>),
     ReceivedReplaced(Bytes),
@@ -564,10 +564,10 @@ pub struct UndoLog(Vec<UndoStep>);
 fn undo(state: &mut State, phase: Phase, steps: &mut Vec<UndoStep>) {
     while let Some(step) = steps.pop() {
         match step {
-            UndoStep::ChunksReplaced(old) => state.chunks = old,
             UndoStep::ChunksPushed => {
                 state.chunks.pop_back();
             }
+            UndoStep::ChunksPopped(x) => state.chunks.push_front(x),
             UndoStep::ErrorsEntry(k, old) => {
                 match old {
                     Some(old) => {
@@ -764,7 +764,9 @@ fn fire_give_up(
                 offset: c.offset,
             });
     }
-    undo.push(UndoStep::ChunksReplaced(::std::mem::take(&mut state.chunks)));
+    while let Some(x) = state.chunks.pop_front() {
+        undo.push(UndoStep::ChunksPopped(x));
+    }
     state.phase = Phase::Failed;
     effects
         .push(Effect::GaveUp {

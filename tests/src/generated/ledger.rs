@@ -743,8 +743,8 @@ use ::suricate_kernel::Fault;
 enum UndoStep {
     AuditedReplaced(Flag),
     BalanceReplaced(Cents),
-    EntriesReplaced(VecDeque<Entry>),
     EntriesPushed,
+    EntriesPopped(Entry),
     FirstReplaced(Entry),
     FrozenFromReplaced(Phase),
     HoldsEntry(u64, Option<Hold>),
@@ -777,10 +777,10 @@ fn undo(state: &mut State, phase: Phase, steps: &mut Vec<UndoStep>) {
         match step {
             UndoStep::AuditedReplaced(old) => state.audited = old,
             UndoStep::BalanceReplaced(old) => state.balance = old,
-            UndoStep::EntriesReplaced(old) => state.entries = old,
             UndoStep::EntriesPushed => {
                 state.entries.pop_back();
             }
+            UndoStep::EntriesPopped(x) => state.entries.push_front(x),
             UndoStep::FirstReplaced(old) => state.first = old,
             UndoStep::FrozenFromReplaced(old) => state.frozen_from = old,
             UndoStep::HoldsEntry(k, old) => {
@@ -1318,7 +1318,9 @@ fn fire_archive(
     undo: &mut Vec<UndoStep>,
     _effects: &mut Vec<Effect>,
 ) -> Result<(), Fault> {
-    undo.push(UndoStep::EntriesReplaced(::std::mem::take(&mut state.entries)));
+    while let Some(x) = state.entries.pop_front() {
+        undo.push(UndoStep::EntriesPopped(x));
+    }
     undo.push(UndoStep::SeenReplaced(::std::mem::take(&mut state.seen)));
     state.phase = Phase::Archived;
     Ok(())
