@@ -28,8 +28,9 @@ enum Next {
     /// This loop's attachment is gone (stop, detach, unregister, re-attach): exit.
     Exit,
     /// The session retired and detached this loop: run what the step left for after the
-    /// gate (releasing the attachment, consumer code), then exit.
-    Retired(Step),
+    /// gate (releasing the attachment, consumer code), then exit. Boxed: it happens once
+    /// per loop, and a `Step` would make every `Next` the loop moves twice as large.
+    Retired(Box<Step>),
 }
 
 pub(crate) async fn run_loop(
@@ -205,7 +206,7 @@ async fn next_run_locked(session: &Arc<Session>, shared: &Shared, epoch: u64) ->
             // Nothing to run: park, unless a retiring session just retired (and so
             // detached this loop).
             None if current(session, epoch) => Next::Park,
-            None => Next::Retired(step),
+            None => Next::Retired(Box::new(step)),
         },
         // Not Attached: a control operation owns the session now.
         Ok(Err(rejection)) => {
