@@ -86,6 +86,23 @@ impl Ledger {
         self.entries.get(&handle).is_some_and(|e| e.durable)
     }
 
+    /// The caller's id behind `handle` (see `id`) and whether the input has store rows,
+    /// with one lookup.
+    pub fn id_and_durability(&self, handle: u64) -> (InputId, bool) {
+        match self.entries.get(&handle) {
+            Some(entry) => (entry.id.clone(), entry.durable),
+            None => (self.id(handle), false),
+        }
+    }
+
+    /// The caller's id behind `handle` if the input has store rows, with one lookup.
+    pub fn durable_id(&self, handle: u64) -> Option<InputId> {
+        self.entries
+            .get(&handle)
+            .filter(|e| e.durable)
+            .map(|e| e.id.clone())
+    }
+
     /// Keeps the body of an admitted input for the executor.
     pub fn keep_payload(&mut self, handle: u64, input: Arc<RuntimeInput>) {
         if let Some(entry) = self.entries.get_mut(&handle) {
@@ -166,6 +183,8 @@ mod tests {
         assert!(fresh);
         assert_eq!(ledger.reserve(&a), (h, false));
         assert_eq!(ledger.id(h), InputId::from("a"));
+        assert_eq!(ledger.id_and_durability(h), (InputId::from("a"), true));
+        assert_eq!(ledger.durable_id(h), Some(InputId::from("a")));
         assert_eq!(ledger.handle(&InputId::from("a")), Some(h));
         ledger.forget(h);
         assert_eq!(ledger.handle(&InputId::from("a")), None);
@@ -173,6 +192,16 @@ mod tests {
         assert!(fresh);
         assert_ne!(again, h, "handles are never reused");
         assert_eq!(ledger.len(), 1);
+    }
+
+    #[test]
+    fn an_ephemeral_input_has_an_id_but_no_durable_id() {
+        let mut ledger = Ledger::default();
+        let input = RuntimeInput::prompt("e", "x").durability(Durability::Ephemeral);
+        let (h, _) = ledger.reserve(&input);
+        assert!(!ledger.is_durable(h));
+        assert_eq!(ledger.id_and_durability(h), (InputId::from("e"), false));
+        assert_eq!(ledger.durable_id(h), None);
     }
 
     #[test]
@@ -226,6 +255,8 @@ mod tests {
         let ledger = Ledger::default();
         assert_eq!(ledger.id(7), InputId::from("#7"));
         assert!(!ledger.is_durable(7));
+        assert_eq!(ledger.id_and_durability(7), (InputId::from("#7"), false));
+        assert_eq!(ledger.durable_id(7), None);
         assert_eq!(ledger.payload(7), None);
     }
 }

@@ -648,8 +648,7 @@ impl Session {
                 } => {
                     let inputs: Vec<InputId> = inputs
                         .iter()
-                        .filter(|i| durable(i))
-                        .map(|i| ledger.id(i.0))
+                        .filter_map(|i| ledger.durable_id(i.0))
                         .collect();
                     writes.push(StoreWrite::InputsStaged {
                         run: kernel_io::run_id(*run),
@@ -658,11 +657,12 @@ impl Session {
                     });
                 }
                 k::Effect::Consumed { input, run } => {
-                    if run.is_some() {
-                        contributors.push(ledger.id(input.0));
+                    let (id, durable) = ledger.id_and_durability(input.0);
+                    if durable {
+                        terminal.push(TerminalRow::consumed(id.clone()));
                     }
-                    if durable(input) {
-                        terminal.push(TerminalRow::consumed(ledger.id(input.0)));
+                    if run.is_some() {
+                        contributors.push(id);
                     }
                 }
                 k::Effect::Abandoned { input, reason } if durable(input) => {
