@@ -8,7 +8,7 @@ use crate::store::StoreError;
 use crate::types::{RuntimePhase, SessionId};
 
 /// Why an operation of [`SessionRuntime`](crate::SessionRuntime) failed.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, thiserror::Error)]
 #[non_exhaustive]
 pub enum RuntimeError {
     /// No session with this id is in the runtime: never registered, or unregistered.
@@ -112,5 +112,18 @@ mod tests {
             RuntimeError::Destroyed("x".into()).to_string(),
             "session x is destroyed"
         );
+    }
+
+    #[test]
+    fn errors_can_key_a_set() {
+        // `Eq` and `Hash` let a consumer count or deduplicate the errors it sees.
+        let seen: std::collections::HashSet<RuntimeError> = [
+            RuntimeError::Destroyed("x".into()),
+            RuntimeError::Destroyed("x".into()),
+            RuntimeError::Stopped("x".into()),
+        ]
+        .into_iter()
+        .collect();
+        assert_eq!(seen.len(), 2);
     }
 }

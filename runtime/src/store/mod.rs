@@ -314,7 +314,7 @@ impl StoredSession {
 
 /// Why a [`RuntimeStore`] write or load failed. A failed write wrote nothing, except
 /// that after `Indeterminate` nobody knows yet.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, thiserror::Error)]
 #[non_exhaustive]
 pub enum StoreError {
     /// The backend could not be reached or refused the transaction; nothing was written.
