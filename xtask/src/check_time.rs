@@ -51,10 +51,7 @@ pub fn run(root: &Path, params: synth::Params) -> Result<(), Error> {
     // Checked before anything is created under `root`.
     let kernel = root.join("kernel");
     if !kernel.join("Cargo.toml").is_file() {
-        return Err(Error::Usage(format!(
-            "{} is not the workspace root (it has no kernel/Cargo.toml)",
-            root.display()
-        )));
+        return Err(Error::not_root(root, "no kernel/Cargo.toml"));
     }
     let spec = synth::spec(params);
     let path = "target/check-time/synthetic.machine";

@@ -2,7 +2,7 @@
 
 use std::fmt;
 use std::io;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Exit status: the specs or the checked-in files are not what they should be.
 pub const EXIT_FAILED: u8 = 1;
@@ -56,6 +56,14 @@ impl Error {
             path: path.into(),
             source,
         }
+    }
+
+    /// `root` lacks `what` (`no Cargo.toml`), so it is not this workspace's root.
+    pub fn not_root(root: &Path, what: &str) -> Self {
+        Error::Usage(format!(
+            "{} is not the workspace root (it has {what})",
+            root.display()
+        ))
     }
 
     pub fn exit_code(&self) -> u8 {

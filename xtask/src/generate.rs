@@ -355,10 +355,7 @@ fn ensure_workspace(root: &Path) -> Result<(), Error> {
     };
     match missing {
         None => Ok(()),
-        Some(what) => Err(Error::Usage(format!(
-            "{} is not the workspace root (it has {what})",
-            root.display()
-        ))),
+        Some(what) => Err(Error::not_root(root, &what)),
     }
 }
 
