@@ -26,7 +26,8 @@ struct Entry {
     durable: bool,
     /// The body the executor is handed; `None` once the input is terminal.
     payload: Option<Arc<RuntimeInput>>,
-    /// The last executor error, for the waiters if the input gives up.
+    /// The error of the input's last failed run: for its waiters if it gives up, and kept
+    /// after it ends unless it was consumed, for `input_state`.
     error: Option<String>,
 }
 
@@ -134,13 +135,14 @@ impl Ledger {
         self.waiters.register(handle, id)
     }
 
-    /// The input is terminal: its waiters learn `outcome`, its body and error go. The entry
-    /// stays while the kernel remembers the input.
-    pub fn finish(&mut self, handle: u64, outcome: CompletionOutcome) {
+    /// The input is terminal: its waiters learn `outcome`, its body goes and `error` (its
+    /// last run error; `None` for a consumed input) stays. The entry stays while the kernel
+    /// remembers the input.
+    pub fn finish(&mut self, handle: u64, outcome: CompletionOutcome, error: Option<String>) {
         self.waiters.resolve(&handle, outcome);
         if let Some(entry) = self.entries.get_mut(&handle) {
             entry.payload = None;
-            entry.error = None;
+            entry.error = error;
         }
     }
 
@@ -224,15 +226,15 @@ mod tests {
         assert_eq!(waiter.input(), &InputId::from("a"));
         assert_eq!(ledger.payload(h), Some(input));
         assert_eq!(ledger.last_error(h).as_deref(), Some("boom"));
-        ledger.finish(h, CompletionOutcome::Cancelled);
+        ledger.finish(h, CompletionOutcome::Cancelled, Some("boom".into()));
         assert_eq!(waiter.await, CompletionOutcome::Cancelled);
         assert_eq!(ledger.payload(h), None);
-        assert_eq!(ledger.last_error(h), None);
+        assert_eq!(ledger.last_error(h).as_deref(), Some("boom"));
         ledger.remember_error(h, "late");
         assert_eq!(
-            ledger.last_error(h),
-            None,
-            "a finished input keeps no error"
+            ledger.last_error(h).as_deref(),
+            Some("boom"),
+            "a finished input's error no longer changes"
         );
         assert_eq!(ledger.len(), 1, "the kernel still remembers it");
     }

@@ -133,6 +133,12 @@ pub struct InputState {
     pub last_run: Option<RunId>,
     /// Why it was abandoned, once it was.
     pub abandoned: Option<AbandonReason>,
+    /// The error of its last failed run (the executor's message, a panic or a failed
+    /// commit), from that failure on: while it is retried, and after it ended without being
+    /// consumed, so a client that no longer has its handle (a retry under the same key is
+    /// `Deduplicated`, without one) can still learn why it gave up. `None` if no run of it
+    /// failed, and once it is consumed.
+    pub error: Option<String>,
 }
 
 /// The sessions and what they share; `SessionRuntime` is its public face.
@@ -529,12 +535,14 @@ impl Registry {
             let Some(handle) = session.handle(&input) else {
                 return Ok(None);
             };
+            let error = session.last_error(handle);
             Ok(session.read(|s| {
                 s.inputs.get(&k::InputId(handle)).map(|r| InputState {
                     phase: kernel_io::input_phase(r.phase),
                     attempts: r.attempts,
                     last_run: r.last_run.map(kernel_io::run_id),
                     abandoned: r.reason.map(kernel_io::abandon_reason),
+                    error,
                 })
             }))
         })

@@ -408,6 +408,11 @@ impl Session {
         lock(&self.core).ledger.handle(id)
     }
 
+    /// The error of the last failed run of the input behind `handle` (see `InputState`).
+    pub fn last_error(&self, handle: u64) -> Option<String> {
+        lock(&self.core).ledger.last_error(handle)
+    }
+
     /// The caller's id of the input behind `handle`.
     pub fn id(&self, handle: u64) -> InputId {
         lock(&self.core).ledger.id(handle)
@@ -808,9 +813,9 @@ impl Session {
                         ledger,
                         shared,
                         input.0,
-                        InputPhase::Consumed,
-                        None,
+                        (InputPhase::Consumed, None),
                         CompletionOutcome::Completed(output),
+                        None,
                     );
                     if ctx.accepting.is_some() {
                         step.terminal.push(input.0);
@@ -823,9 +828,9 @@ impl Session {
                         ledger,
                         shared,
                         input.0,
-                        InputPhase::Abandoned,
-                        Some(reason),
-                        abandoned_outcome(reason, error),
+                        (InputPhase::Abandoned, Some(reason)),
+                        abandoned_outcome(reason, error.clone()),
+                        error,
                     );
                     step.report.abandoned += 1;
                     if ctx.accepting.is_some() {
@@ -926,17 +931,18 @@ impl Session {
             });
     }
 
-    /// An input reached a terminal phase: tell its waiters, forget its body.
+    /// An input reached a terminal phase (and why, if abandoned): tell its waiters, forget
+    /// its body, keep its last run `error` for `input_state`.
     fn end_input(
         &self,
         ledger: &mut Ledger,
         shared: &Shared,
         input: u64,
-        phase: InputPhase,
-        reason: Option<AbandonReason>,
+        (phase, reason): (InputPhase, Option<AbandonReason>),
         outcome: CompletionOutcome,
+        error: Option<String>,
     ) {
-        ledger.finish(input, outcome);
+        ledger.finish(input, outcome, error);
         shared
             .events
             .publish_with(&self.id, || EventKind::InputTerminal {

@@ -880,7 +880,8 @@ async fn queries_describe_a_running_session() {
             phase: InputPhase::Staged,
             attempts: 1,
             last_run: Some(run),
-            abandoned: None
+            abandoned: None,
+            error: None
         })
     );
     assert_eq!(
@@ -889,7 +890,8 @@ async fn queries_describe_a_running_session() {
             phase: InputPhase::Queued,
             attempts: 0,
             last_run: None,
-            abandoned: None
+            abandoned: None,
+            error: None
         })
     );
     assert_eq!(runtime.input_state(&s, &iid("nope")).await.unwrap(), None);

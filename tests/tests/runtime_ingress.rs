@@ -697,16 +697,34 @@ async fn generic_failures_retry_without_a_wake_then_exhaust() {
     assert_eq!(state.attempts, 3);
     assert_eq!(state.last_run, Some(RunId(4)));
     assert_eq!(state.abandoned, Some(AbandonReason::MaxAttemptsExhausted));
+    assert_eq!(
+        state.error.as_deref(),
+        Some("boom"),
+        "the query still says why it gave up"
+    );
 }
 
 #[tokio::test]
 async fn a_retried_input_can_still_succeed_and_a_failed_batch_retries_one_by_one() {
     let (runtime, s, exec) = attached("s").await;
-    exec.push_all([Step::fail("flaky"), Step::fail("flaky")]);
+    exec.push_all([
+        Step::fail("flaky 1"),
+        Step::fail("flaky 2"),
+        Step::blocked(Step::Echo),
+    ]);
     let p = accept(&runtime, &s, prompt("p")).await;
+    exec.wait_for_blocked(1).await;
+    let retrying = runtime.input_state(&s, &iid("p")).await.unwrap().unwrap();
+    assert_eq!(
+        (retrying.phase, retrying.attempts, retrying.error.as_deref()),
+        (InputPhase::Staged, 3, Some("flaky 2")),
+        "a retried input shows its last failure"
+    );
+    exec.release(1);
     assert!(is_completed(&outcome(p).await));
     let state = runtime.input_state(&s, &iid("p")).await.unwrap().unwrap();
     assert_eq!((state.phase, state.attempts), (InputPhase::Consumed, 3));
+    assert_eq!(state.error, None, "a consumed input has no error");
 
     settle().await;
     exec.push(Step::fail("batch"));
