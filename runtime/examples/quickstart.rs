@@ -359,7 +359,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         summary.outcomes.iter().filter(|(_, o)| pred(o)).count()
     };
     println!(
-        "\nrecap: {} prompts: {} completed ({} attempts for the flaky one), {} cancelled, {} ended by stop; session is {}",
+        "\nrecap: {} prompts: {} completed ({} attempts for the flaky one), {} cancelled, {} ended by stop; the session was {} before the shutdown",
         summary.outcomes.len(),
         count(|o| matches!(o, CompletionOutcome::Completed(_))),
         summary.flaky_attempts,
