@@ -531,6 +531,40 @@ async fn recycle_revives_a_retired_session_keeping_what_it_remembers() {
     assert_eq!(next.batches(), vec![vec![iid("b")]]);
 }
 
+/// `RuntimePhase::Retired` names three ways back: recycle and reset (tested above and
+/// below), and a stop followed by an attach. A retired session has no loop, so the stop
+/// calls no hook; the attach that follows revives it like any stopped session.
+#[tokio::test]
+async fn a_retired_session_comes_back_through_stop_and_attach() {
+    let (runtime, s, exec) = attached("s").await;
+    assert!(is_completed(
+        &outcome(accept(&runtime, &s, prompt("a").with_key("k")).await).await
+    ));
+    runtime.retire(&s).await.unwrap();
+    assert_eq!(phase(&runtime, &s).await, RuntimePhase::Retired);
+    assert_eq!(runtime.stop(&s).await.unwrap(), ControlReport::default());
+    assert_eq!(phase(&runtime, &s).await, RuntimePhase::Stopped);
+    assert_eq!(
+        exec.stop_calls(),
+        0,
+        "a retired session has no executor to stop"
+    );
+    let next = attach(&runtime, &s).await;
+    assert_eq!(phase(&runtime, &s).await, RuntimePhase::Attached);
+    let b = accept(&runtime, &s, prompt("b")).await;
+    assert!(is_completed(&outcome(b).await));
+    assert_eq!(next.batches(), vec![vec![iid("b")]]);
+    let again = runtime
+        .accept(&s, prompt("a2").with_key("k"))
+        .await
+        .unwrap();
+    assert_eq!(
+        again.outcome,
+        AcceptOutcome::Deduplicated { original: iid("a") },
+        "stopping kept what the session remembers"
+    );
+}
+
 #[tokio::test]
 async fn recycle_is_refused_while_a_run_is_in_flight() {
     let (runtime, s, exec) = attached("s").await;
