@@ -802,6 +802,58 @@ async fn phase_changes_are_events_and_runs_are_not() {
     );
 }
 
+/// Destroy and unregister end a run in flight as `Stopped` and then report the session
+/// `Destroyed` (docs/runtime.md, Events: unregister publishes it while the store deletes
+/// the session's rows), after the `InputTerminal` of every input they abandoned.
+#[tokio::test]
+async fn destroy_and_unregister_report_the_session_destroyed() {
+    for unregister in [false, true] {
+        let (runtime, s, exec) = attached("s").await;
+        exec.push(Step::blocked(Step::Echo));
+        let a = accept(&runtime, &s, prompt("a")).await;
+        exec.wait_for_blocked(1).await;
+        let b = accept(&runtime, &s, msg("b")).await;
+        let mut events = runtime.subscribe();
+        let reason = if unregister {
+            runtime.unregister_session(&s).await.unwrap();
+            AbandonReason::Unregistered
+        } else {
+            runtime.destroy(&s).await.unwrap();
+            AbandonReason::Destroyed
+        };
+        let ended = |id: &str| EventKind::InputTerminal {
+            input: iid(id),
+            phase: InputPhase::Abandoned,
+            reason: Some(reason),
+        };
+        assert_eq!(
+            drain(&mut events),
+            [
+                ended("a"),
+                ended("b"),
+                EventKind::RunFinished {
+                    run: RunId(1),
+                    outcome: RunOutcomeKind::Stopped,
+                    error: None,
+                },
+                EventKind::PhaseChanged {
+                    phase: RuntimePhase::Destroyed
+                },
+            ],
+            "unregister: {unregister}"
+        );
+        assert!(matches!(
+            outcome(a).await,
+            CompletionOutcome::RuntimeTerminated { .. }
+        ));
+        assert!(matches!(
+            outcome(b).await,
+            CompletionOutcome::RuntimeTerminated { .. }
+        ));
+        exec.release_all();
+    }
+}
+
 #[tokio::test]
 async fn the_event_capacity_is_an_option() {
     let options = RuntimeOptions::default().with_event_capacity(2);
