@@ -268,6 +268,39 @@ fn state_and_messages_round_trip_through_serde() {
     );
 }
 
+/// docs/spec-language.md, Serialized form: a map is a JSON object only while its keys are
+/// integers, bools, strings, enum variants or newtypes of them; any other key type fails
+/// to serialize to JSON (an `Option` one through `to_string` only when it is `none`). The
+/// generated types are plain serde derives over `BTreeMap`, `VecDeque`, `BTreeSet` and
+/// `Option`, so the download kernel's own types stand in for every kind of key a spec may
+/// declare.
+#[test]
+fn only_scalar_map_keys_serialize_to_json() {
+    use std::collections::{BTreeMap, BTreeSet, VecDeque};
+    fn text<K: serde::Serialize + Ord>(key: K) -> Result<String, serde_json::Error> {
+        serde_json::to_string(&BTreeMap::from([(key, 1u64)]))
+    }
+    fn value<K: serde::Serialize + Ord>(key: K) -> Result<serde_json::Value, serde_json::Error> {
+        serde_json::to_value(BTreeMap::from([(key, 1u64)]))
+    }
+    assert_eq!(text(Bytes(3)).unwrap(), r#"{"3":1}"#);
+    assert_eq!(text(-3i64).unwrap(), r#"{"-3":1}"#);
+    assert_eq!(text(true).unwrap(), r#"{"true":1}"#);
+    assert_eq!(text(JobId::from("j")).unwrap(), r#"{"j":1}"#);
+    assert_eq!(text(FailReason::Disk).unwrap(), r#"{"Disk":1}"#);
+    assert_eq!(value(Bytes(3)).unwrap(), serde_json::json!({ "3": 1 }));
+    assert_eq!(text(Some(Bytes(3))).unwrap(), r#"{"3":1}"#);
+    assert!(value(Some(Bytes(3))).is_err(), "some, as a value");
+    assert!(text(None::<Bytes>).is_err(), "none");
+    assert!(text(Chunk { offset: 0, len: 1 }).is_err(), "a struct");
+    assert!(text(VecDeque::from([Bytes(1)])).is_err(), "a Seq");
+    assert!(text(BTreeSet::from([Bytes(1)])).is_err(), "a Set");
+    assert!(
+        text(BTreeMap::from([(Bytes(1), Bytes(2))])).is_err(),
+        "a Map"
+    );
+}
+
 #[test]
 fn introspection_tables_describe_the_spec() {
     assert_eq!(TRANSITIONS.len(), TransitionId::ALL.len());
