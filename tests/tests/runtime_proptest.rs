@@ -120,6 +120,176 @@ async fn target_run(runtime: &SessionRuntime, s: &SessionId, stale: bool) -> Run
     }
 }
 
+/// What a consumer rebuilding the session from its event stream knows about one input.
+#[derive(Debug, Default)]
+struct Seen {
+    /// Runs started for it so far.
+    runs: u64,
+    /// Its terminal event's phase and reason, once it had one.
+    terminal: Option<(InputPhase, Option<AbandonReason>)>,
+}
+
+/// Replays every event of the case as a consumer building a UI or an audit log would, and
+/// checks the stream is consistent with itself: an input is accepted once, before anything
+/// else names it, and ends at most once; runs start one at a time, with increasing ids,
+/// from live inputs, with the attempt the stream itself counts; every run ends once, after
+/// the terminal events of the inputs it ended and consistently with its outcome; nothing
+/// runs when the phase says the session is not attached. Returns, per input, what the
+/// stream says, and the last phase it reported.
+fn replay_events(
+    events: &mut broadcast::Receiver<RuntimeEvent>,
+) -> Result<(HashMap<InputId, Seen>, Option<RuntimePhase>), TestCaseError> {
+    let mut inputs: HashMap<InputId, Seen> = HashMap::new();
+    // The run in flight: its id and contributors.
+    let mut open: Option<(RunId, Vec<InputId>)> = None;
+    let mut last_run = 0;
+    let mut phase = None;
+    loop {
+        let e = match events.try_recv() {
+            Ok(e) => e,
+            Err(broadcast::error::TryRecvError::Empty) => break,
+            Err(e) => return Err(TestCaseError::fail(format!("event stream: {e:?}"))),
+        };
+        match e.kind {
+            EventKind::InputAccepted { input, .. } => {
+                prop_assert!(
+                    inputs.insert(input.clone(), Seen::default()).is_none(),
+                    "{} accepted twice",
+                    input
+                );
+            }
+            EventKind::RunStarted {
+                run,
+                inputs: contributors,
+                attempt,
+            } => {
+                prop_assert!(open.is_none(), "{:?} started while {:?} runs", run, open);
+                prop_assert!(
+                    run.0 > last_run,
+                    "run ids go back: {:?} after {}",
+                    run,
+                    last_run
+                );
+                prop_assert!(!contributors.is_empty(), "{:?} has no contributors", run);
+                last_run = run.0;
+                for c in &contributors {
+                    let Some(seen) = inputs.get_mut(c) else {
+                        return Err(TestCaseError::fail(format!(
+                            "{run:?} runs {c}, never accepted"
+                        )));
+                    };
+                    prop_assert!(
+                        seen.terminal.is_none(),
+                        "{:?} runs {}, already ended",
+                        run,
+                        c
+                    );
+                    seen.runs += 1;
+                    prop_assert_eq!(seen.runs, attempt, "{:?}: attempt of {}", run, c);
+                }
+                open = Some((run, contributors));
+            }
+            EventKind::InputTerminal {
+                input,
+                phase: ended,
+                reason,
+            } => {
+                let Some(seen) = inputs.get_mut(&input) else {
+                    return Err(TestCaseError::fail(format!(
+                        "{input} ended, never accepted"
+                    )));
+                };
+                prop_assert!(seen.terminal.is_none(), "{} ended twice", input);
+                // Only a run's end consumes an input (no operations here), cancels it or
+                // finds it out of attempts: it is one of the run's contributors.
+                let in_run = open.as_ref().is_some_and(|(_, c)| c.contains(&input));
+                prop_assert!(
+                    in_run
+                        || !matches!(
+                            reason,
+                            None | Some(
+                                AbandonReason::Cancelled | AbandonReason::MaxAttemptsExhausted
+                            )
+                        ),
+                    "{} ended {:?} {:?} outside a run ({:?})",
+                    &input,
+                    ended,
+                    reason,
+                    open
+                );
+                prop_assert_eq!(
+                    reason.is_none(),
+                    ended == InputPhase::Consumed,
+                    "{} ended {:?} for {:?}",
+                    &input,
+                    ended,
+                    reason
+                );
+                seen.terminal = Some((ended, reason));
+            }
+            EventKind::RunFinished {
+                run,
+                outcome,
+                error,
+            } => {
+                let Some((started, contributors)) = open.take() else {
+                    return Err(TestCaseError::fail(format!(
+                        "{run:?} finished, not started"
+                    )));
+                };
+                prop_assert_eq!(started, run, "another run finished");
+                prop_assert_eq!(
+                    error.is_some(),
+                    outcome == RunOutcomeKind::Failed,
+                    "{:?} {:?} with error {:?}",
+                    run,
+                    outcome,
+                    error
+                );
+                for c in &contributors {
+                    let ended = inputs[c].terminal;
+                    let consistent = match outcome {
+                        RunOutcomeKind::Committed => ended == Some((InputPhase::Consumed, None)),
+                        RunOutcomeKind::Cancelled => {
+                            ended == Some((InputPhase::Abandoned, Some(AbandonReason::Cancelled)))
+                        }
+                        // Requeued, or out of attempts.
+                        RunOutcomeKind::Failed => matches!(
+                            ended,
+                            None | Some((
+                                InputPhase::Abandoned,
+                                Some(AbandonReason::MaxAttemptsExhausted)
+                            ))
+                        ),
+                        // Abandoned by the control operation, or requeued by recover.
+                        _ => !matches!(ended, Some((InputPhase::Consumed, _))),
+                    };
+                    prop_assert!(
+                        consistent,
+                        "{:?} {:?}, but its contributor {} ended {:?}",
+                        run,
+                        outcome,
+                        c,
+                        ended
+                    );
+                }
+            }
+            EventKind::PhaseChanged { phase: now } => {
+                prop_assert!(now != RuntimePhase::Running, "PhaseChanged to Running");
+                prop_assert!(
+                    open.is_none() || now == RuntimePhase::Attached,
+                    "phase {:?} while {:?} runs",
+                    now,
+                    open
+                );
+                phase = Some(now);
+            }
+            _ => {}
+        }
+    }
+    Ok((inputs, phase))
+}
+
 /// Releases blocked runs until the session stops changing: no run in flight, nothing blocked.
 async fn quiesce(runtime: &SessionRuntime, s: &SessionId, exec: &ScriptedExecutor) {
     let mut stable = 0;
@@ -185,21 +355,13 @@ async fn end_session(
             a.id
         );
     }
-    let mut terminal_events: HashMap<InputId, usize> = HashMap::new();
-    loop {
-        match events.try_recv() {
-            Ok(e) => {
-                if let EventKind::InputTerminal { input, .. } = e.kind {
-                    *terminal_events.entry(input).or_default() += 1;
-                }
-            }
-            Err(broadcast::error::TryRecvError::Empty) => break,
-            Err(e) => return Err(TestCaseError::fail(format!("event stream: {e:?}"))),
-        }
+    // Each input ended at most once (checked by the replay); the session's end ended
+    // every one, and its run.
+    let (seen, phase) = replay_events(events)?;
+    for (id, seen) in seen {
+        prop_assert!(seen.terminal.is_some(), "{} never ended", id);
     }
-    for (id, n) in terminal_events {
-        prop_assert_eq!(n, 1, "{} reached a terminal phase {} times", id, n);
-    }
+    prop_assert_eq!(phase, Some(RuntimePhase::Destroyed));
     Ok(())
 }
 
@@ -444,18 +606,9 @@ async fn run_case(
     }
 
     // Every waiter resolved exactly once and agrees with the kernel and the event stream.
-    let mut terminal_events: HashMap<InputId, usize> = HashMap::new();
-    loop {
-        match events.try_recv() {
-            Ok(e) => {
-                if let EventKind::InputTerminal { input, .. } = e.kind {
-                    *terminal_events.entry(input).or_default() += 1;
-                }
-            }
-            Err(broadcast::error::TryRecvError::Empty) => break,
-            Err(e) => return Err(TestCaseError::fail(format!("event stream: {e:?}"))),
-        }
-    }
+    let (seen, last_phase) = replay_events(&mut events)?;
+    // The last phase the stream reported is the session's (as the store records it).
+    prop_assert_eq!(last_phase, Some(phase));
     let mut originals: HashMap<InputId, CompletionOutcome> = HashMap::new();
     let mut joins = Vec::new();
     for a in accepted {
@@ -480,13 +633,21 @@ async fn run_case(
             joins.push((a.id, o));
             continue;
         }
-        prop_assert_eq!(
-            terminal_events.get(&a.id).copied(),
-            Some(1),
-            "{} terminal events",
-            &a.id
-        );
+        let ended = seen.get(&a.id).and_then(|seen| seen.terminal);
+        prop_assert!(ended.is_some(), "{}: no terminal event", &a.id);
         if let Some(state) = runtime.input_state(&s, &a.id).await.unwrap() {
+            prop_assert_eq!(
+                ended,
+                Some((state.phase, state.abandoned)),
+                "{}: the event stream and the kernel",
+                &a.id
+            );
+            prop_assert_eq!(
+                seen[&a.id].runs,
+                state.attempts,
+                "{}: runs started and attempts",
+                &a.id
+            );
             let agrees = agrees(&o, &state);
             prop_assert!(
                 agrees,
