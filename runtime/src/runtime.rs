@@ -23,6 +23,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 use std::task::Poll;
 use tokio::sync::broadcast;
+use tracing::Instrument;
 
 /// Settings shared by every session of a runtime. Start from `RuntimeOptions::default()`
 /// and change what you need (`with_remembered_inputs`); more settings may come.
@@ -667,7 +668,7 @@ impl Default for SessionRuntime {
 /// wait, it moves to its own task, which the runtime drives to completion whether or not
 /// the caller still waits. Between that first poll and the spawn there is no await, so a
 /// caller that stops waiting either never started the operation or leaves it running on
-/// its task. A panic inside it is passed on to the caller.
+/// its task. The task carries the caller's current `tracing` span. A panic inside it is passed on to the caller.
 async fn detached<T: Send + 'static>(
     operation: impl Future<Output = RuntimeResult<T>> + Send + 'static,
 ) -> RuntimeResult<T> {
@@ -681,7 +682,10 @@ async fn detached<T: Send + 'static>(
     if let Poll::Ready(result) = first {
         return result;
     }
-    match runtime.spawn(operation).await {
+    // The rest runs in the caller's span, as the first poll did: a consumer that wraps its
+    // calls in a span of its own finds the transitions under it whether the call waited or
+    // not.
+    match runtime.spawn(operation.in_current_span()).await {
         Ok(result) => result,
         Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
         // The runtime shut down and dropped the operation's task.
