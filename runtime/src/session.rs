@@ -23,6 +23,7 @@ use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use tokio::sync::mpsc;
+use tracing::Instrument;
 
 /// Counts every control operation reports.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -517,18 +518,7 @@ impl Session {
             let mut core = lock(&self.core);
             self.in_runtime(&core)?;
             let transition = match core.kernel.apply(input) {
-                Ok(t) => {
-                    let _span = tracing::debug_span!(
-                        "transition",
-                        session = %self.id,
-                        id = %t.id,
-                        from = %t.from,
-                        to = %t.to
-                    )
-                    .entered();
-                    tracing::debug!(effects = t.effects.len(), "applied");
-                    t
-                }
+                Ok(t) => t,
                 Err(rejection) => {
                     match rejection.reason {
                         // "Not now": the caller gets a typed answer.
@@ -546,21 +536,37 @@ impl Session {
                     return Ok(Err(rejection));
                 }
             };
+            // Kept until the step is settled: the store write and, if it fails, the
+            // rollback are recorded in it, so a transition that did not take effect says so.
+            let span = tracing::debug_span!(
+                "transition",
+                session = %self.id,
+                id = %transition.id,
+                from = %transition.from,
+                to = %transition.to
+            );
+            span.in_scope(|| tracing::debug!(effects = transition.effects.len(), "applied"));
             // Read under the same lock as the transition: whether the kernel now remembers no
             // input at all (reset, destroy, unregister), which the ledger mirrors.
             let forgot_all = core.kernel.state().inputs.is_empty();
             let writes = self.store_writes(&core.ledger, &transition, &ctx);
             if writes.is_empty() {
-                // Nothing to make durable: realised under the same lock.
-                return Ok(Ok(
+                // Nothing to make durable: realised under the same lock (in the span, as
+                // one realised after its write is).
+                return Ok(Ok(span.in_scope(|| {
                     self.complete(&mut core, shared, transition, &ctx, forgot_all)
-                ));
+                })));
             }
-            (transition, writes, forgot_all, core.store_version + 1)
+            (transition, writes, forgot_all, core.store_version + 1, span)
         };
-        let (transition, writes, forgot_all, version) = prepared;
+        let (transition, writes, forgot_all, version, span) = prepared;
         let shut = || lock(&self.core).shut.is_some();
-        let written = write_batch(shared.store.as_ref(), &self.id, version, writes, &shut).await;
+        let written = write_batch(shared.store.as_ref(), &self.id, version, writes, &shut)
+            .instrument(span.clone())
+            .await;
+        // What follows (realising the step, or rolling it back) is recorded in the
+        // transition's span too. No await from here on.
+        let _span = span.entered();
         // The core lock was not held across the write; the gate kept every other mutation
         // out, so this is still the latest transition.
         let mut core = lock(&self.core);

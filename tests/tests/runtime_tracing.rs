@@ -284,3 +284,41 @@ fn an_operation_that_waits_for_the_gate_keeps_the_callers_span() {
         );
     });
 }
+/// A transition whose store write fails is rolled back: a consumer that logs transitions
+/// from their spans must be able to tell it apart from one that took effect, so the
+/// rollback is recorded in that transition's span (not only as a separate warning naming
+/// the session).
+#[test]
+fn a_rolled_back_transition_says_so_in_its_span() {
+    let recorder = Recorder::default();
+    let spans = recorder.clone();
+    traced(&recorder, || async move {
+        let (runtime, store) = runtime_with_store();
+        let s = sid("s");
+        runtime.register_session(&s).await.unwrap();
+        store.fail_next_writes(1);
+        let refused = runtime.accept(&s, msg("a")).await;
+        assert!(
+            matches!(refused, Err(RuntimeError::Store(_))),
+            "{refused:?}"
+        );
+
+        let accepts: Vec<u64> = spans
+            .spans("transition")
+            .into_iter()
+            .filter(|(_, span)| span.fields["id"] == "accept")
+            .map(|(id, _)| id)
+            .collect();
+        assert_eq!(accepts.len(), 1);
+        let in_span: Vec<String> = spans
+            .events()
+            .into_iter()
+            .filter(|e| e.span == Some(accepts[0]))
+            .map(|e| e.message)
+            .collect();
+        assert!(
+            in_span.iter().any(|m| m.contains("rolled back")),
+            "the accept's span records only {in_span:?}"
+        );
+    });
+}
