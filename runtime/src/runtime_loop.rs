@@ -7,7 +7,7 @@ use crate::events::EventKind;
 use crate::executor::{Executor, ExecutorError, RunOutput, RunPrimitive};
 use crate::generated::session as k;
 use crate::kernel_io;
-use crate::session::{Session, Shared, Step, StepContext};
+use crate::session::{Session, Shared, Step, StepContext, panic_message};
 use crate::types::RunId;
 use futures_util::FutureExt;
 use std::panic::AssertUnwindSafe;
@@ -102,10 +102,20 @@ async fn apply_isolated(
     // before it returns its future.
     let call = AssertUnwindSafe(async { executor.apply(primitive).await })
         .catch_unwind()
-        .instrument(span);
+        .instrument(span.clone());
     match call.await {
         Ok(result) => result,
-        Err(_panic) => Err(ExecutorError::Failed("executor panicked".to_string())),
+        Err(payload) => {
+            // Logged like a panic in any other consumer callback, in the run's span, and
+            // its message goes with the run's error (waiters, `RunFinished`).
+            let message = panic_message(payload.as_ref());
+            span.in_scope(|| {
+                tracing::error!(panic = message, "the executor panicked; the run fails")
+            });
+            Err(ExecutorError::Failed(format!(
+                "executor panicked: {message}"
+            )))
+        }
     }
 }
 

@@ -121,13 +121,18 @@ fn isolated(session: &SessionId, what: &str, call: impl FnOnce()) {
 
 fn log_panic(session: &SessionId, what: &str, outcome: std::thread::Result<()>) {
     if let Err(payload) = outcome {
-        let message = payload
-            .downcast_ref::<&str>()
-            .copied()
-            .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
-            .unwrap_or("(no message)");
+        let message = panic_message(payload.as_ref());
         tracing::error!(%session, panic = message, "{what} panicked; the runtime carries on");
     }
+}
+
+/// What a panic said (`panic!` with a literal or with a formatted message).
+pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> &str {
+    payload
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("(no message)")
 }
 
 /// Extra data some steps need to write rows and resolve waiters.

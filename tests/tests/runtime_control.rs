@@ -711,7 +711,7 @@ async fn panicking_executor_fails_the_run(executor: Arc<dyn Executor>) {
         outcome(bad).await,
         CompletionOutcome::Abandoned {
             reason: AbandonReason::MaxAttemptsExhausted,
-            error: Some("executor panicked".to_string()),
+            error: Some("executor panicked: executor bug (expected by this test)".to_string()),
         }
     );
     assert!(runtime.has_executor(&s), "the loop is still there");

@@ -31,6 +31,7 @@ struct SpanRecord {
 
 #[derive(Debug, Clone)]
 struct EventRecord {
+    level: tracing::Level,
     message: String,
     fields: BTreeMap<String, String>,
     /// The span it was recorded in.
@@ -114,6 +115,7 @@ impl Subscriber for Recorder {
         event.record(&mut Fields(&mut fields));
         let message = fields.remove("message").unwrap_or_default();
         recorded.events.push(EventRecord {
+            level: *event.metadata().level(),
             message,
             fields,
             span,
@@ -320,5 +322,62 @@ fn a_rolled_back_transition_says_so_in_its_span() {
             in_span.iter().any(|m| m.contains("rolled back")),
             "the accept's span records only {in_span:?}"
         );
+    });
+}
+
+/// An executor whose `apply` panics: like a panic in any other consumer callback, it is
+/// logged as an error (in the run's span), and the failed run's error says what the panic
+/// said, so an audit log built from events or from traces can tell one panic from another.
+#[test]
+fn an_executor_panic_is_logged_in_the_run_span_with_its_message() {
+    struct Panics;
+    #[async_trait]
+    impl Executor for Panics {
+        async fn apply(&self, _run: RunPrimitive) -> Result<RunOutput, ExecutorError> {
+            panic!("the model client is gone (expected by this test)");
+        }
+    }
+    let recorder = Recorder::default();
+    let spans = recorder.clone();
+    traced(&recorder, || async move {
+        let runtime = SessionRuntime::new();
+        let s = sid("s");
+        let mut events = runtime.subscribe();
+        runtime.ensure_executor(&s, Arc::new(Panics)).await.unwrap();
+        let handle = accept(&runtime, &s, prompt("p")).await;
+        let CompletionOutcome::Abandoned { error, .. } = outcome(handle).await else {
+            panic!("the input should run out of attempts");
+        };
+        assert_eq!(
+            error.as_deref(),
+            Some("executor panicked: the model client is gone (expected by this test)")
+        );
+        let mut failures = 0;
+        while let Ok(event) = events.try_recv() {
+            if let EventKind::RunFinished { outcome, error, .. } = event.kind {
+                assert_eq!(outcome, RunOutcomeKind::Failed);
+                assert!(error.unwrap().contains("the model client is gone"));
+                failures += 1;
+            }
+        }
+        assert_eq!(failures, 3, "three attempts");
+
+        let runs: Vec<u64> = spans.spans("run").into_iter().map(|(id, _)| id).collect();
+        assert_eq!(runs.len(), 3);
+        for run in runs {
+            let logged: Vec<EventRecord> = spans
+                .events()
+                .into_iter()
+                .filter(|e| e.span == Some(run) && e.level == tracing::Level::ERROR)
+                .collect();
+            assert_eq!(logged.len(), 1, "one error in run span {run}: {logged:?}");
+            assert!(
+                logged[0]
+                    .fields
+                    .get("panic")
+                    .is_some_and(|p| p.contains("the model client")),
+                "{logged:?}"
+            );
+        }
     });
 }
