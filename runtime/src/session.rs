@@ -543,14 +543,15 @@ impl Session {
             };
             // Kept until the step is settled: the store write and, if it fails, the
             // rollback are recorded in it, so a transition that did not take effect says so.
-            let span = tracing::debug_span!(
+            let entered = tracing::debug_span!(
                 "transition",
                 session = %self.id,
                 id = %transition.id,
                 from = %transition.from,
                 to = %transition.to
-            );
-            span.in_scope(|| tracing::debug!(effects = transition.effects.len(), "applied"));
+            )
+            .entered();
+            tracing::debug!(effects = transition.effects.len(), "applied");
             // Read under the same lock as the transition: whether the kernel now remembers no
             // input at all (reset, destroy, unregister), which the ledger mirrors.
             let forgot_all = core.kernel.state().inputs.is_empty();
@@ -558,17 +559,24 @@ impl Session {
             if writes.is_empty() {
                 // Nothing to make durable: realised under the same lock (in the span, as
                 // one realised after its write is).
-                return Ok(Ok(span.in_scope(|| {
+                return Ok(Ok(
                     self.complete(&mut core, shared, transition, &ctx, forgot_all)
-                })));
+                ));
             }
+            // Left before the await (a guard must not cross it) and entered again after.
+            let span = entered.exit();
             (transition, writes, forgot_all, core.store_version + 1, span)
         };
         let (transition, writes, forgot_all, version, span) = prepared;
         let shut = || lock(&self.core).shut.is_some();
-        let written = write_batch(shared.store.as_ref(), &self.id, version, writes, &shut)
-            .instrument(span.clone())
-            .await;
+        let write = |writes| write_batch(shared.store.as_ref(), &self.id, version, writes, &shut);
+        // Without a subscriber that wants the span, no per-poll enter and exit (and the
+        // write's future is built in place, not moved into a wrapper).
+        let written = if span.is_disabled() {
+            write(writes).await
+        } else {
+            write(writes).instrument(span.clone()).await
+        };
         // What follows (realising the step, or rolling it back) is recorded in the
         // transition's span too. No await from here on.
         let _span = span.entered();
