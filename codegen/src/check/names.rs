@@ -87,6 +87,11 @@ const GENERATED_LOCALS: &[&str] = &[
     "None",
     "Ok",
     "Err",
+    // What a transition function calls a parameter it does not use: an input field of
+    // that name would be a second parameter of the same name.
+    "_state",
+    "_undo",
+    "_effects",
     // Value-level items of the generated module: a binding of that name would be read as
     // a pattern matching them.
     "Machine",
@@ -104,8 +109,7 @@ const GENERATED_LOCAL_PREFIXES: &[&str] = &["old_", "failed_"];
 /// A type may not take these names, because a newtype is a tuple struct, which no Rust
 /// binding may shadow.
 const GENERATED_HELPER_LOCALS: &[&str] = &[
-    "entry", "k", "value", "old", "new", "x", "f", "log", "step", "steps", "phase", "_state",
-    "_undo", "_effects",
+    "entry", "k", "value", "old", "new", "x", "f", "log", "step", "steps", "phase",
 ];
 
 /// Functions of the generated module. A newtype is a tuple struct, whose constructor

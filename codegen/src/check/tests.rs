@@ -830,7 +830,18 @@ fn types_cannot_take_the_names_of_generated_locals() {
 
 #[test]
 fn input_fields_cannot_take_the_names_of_generated_locals() {
-    for name in ["state", "failed_0", "failed_guard", "old_count", "UndoLog"] {
+    // `_state`, `_undo` and `_effects` name the parameters a transition function does not
+    // use: a field of that name would be a second parameter of the same name.
+    for name in [
+        "state",
+        "failed_0",
+        "failed_guard",
+        "old_count",
+        "UndoLog",
+        "_state",
+        "_undo",
+        "_effects",
+    ] {
         let src = format!(
             "machine M {{
                 phases {{ A }}
