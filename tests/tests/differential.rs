@@ -1036,3 +1036,10 @@ differential!(
     "ObviousComparisons",
     min_fired: ALL
 );
+differential!(
+    old_field_names,
+    suricate_tests::generated::old_field_names,
+    "codegen/tests/specs/generator_regressions.machine",
+    "OldFieldNames",
+    min_fired: ALL
+);

@@ -5,7 +5,7 @@
 use suricate_kernel::{Fault, InvariantViolation};
 use suricate_tests::generated::{
     borrowed_operators as bo, invariants_only, let_only_collections, move_entry,
-    struct_conditions as sc, typed_lets,
+    old_field_names as ofn, struct_conditions as sc, typed_lets,
 };
 
 /// Struct literals in an `if` condition, a negated guard, a loop head and a quantifier.
@@ -107,4 +107,14 @@ fn an_entry_read_before_its_removal_is_moved() {
     m.apply(move_entry::Input::Move { src: 2, dst: 2 })
         .expect("move in place");
     assert_eq!(m.state().m.iter().collect::<Vec<_>>(), [(&2, &5)]);
+}
+
+/// Fields named `old_n` take `old(self.n)`, in a struct literal and in an emit.
+#[test]
+fn fields_named_like_the_old_local_take_the_old_value() {
+    let mut m = ofn::Authority::new();
+    m.apply(ofn::Input::Add { x: 3 }).expect("add");
+    let t = m.apply(ofn::Input::Add { x: 4 }).expect("add");
+    assert_eq!(t.effects, [ofn::Effect::Changed { old_n: 3, n: 7 }]);
+    assert_eq!(m.state().last, ofn::Change { old_n: 3, n: 7 });
 }

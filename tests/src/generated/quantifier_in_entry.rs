@@ -15,7 +15,8 @@
     clippy::if_same_then_else,
     clippy::double_parens,
     clippy::ptr_arg,
-    clippy::absurd_extreme_comparisons
+    clippy::absurd_extreme_comparisons,
+    clippy::redundant_field_names
 )]
 #![allow(
     clippy::eq_op,
