@@ -1043,3 +1043,10 @@ differential!(
     "OldFieldNames",
     min_fired: ALL
 );
+differential!(
+    get_then_check,
+    suricate_tests::generated::get_then_check,
+    "codegen/tests/specs/generator_regressions.machine",
+    "GetThenCheck",
+    min_fired: ALL
+);

@@ -4,8 +4,8 @@
 
 use suricate_kernel::{Fault, InvariantViolation};
 use suricate_tests::generated::{
-    borrowed_operators as bo, invariants_only, let_only_collections, move_entry,
-    old_field_names as ofn, struct_conditions as sc, typed_lets,
+    borrowed_operators as bo, get_then_check as gtc, invariants_only, let_only_collections,
+    move_entry, old_field_names as ofn, struct_conditions as sc, typed_lets,
 };
 
 /// Struct literals in an `if` condition, a negated guard, a loop head and a quantifier.
@@ -117,4 +117,23 @@ fn fields_named_like_the_old_local_take_the_old_value() {
     let t = m.apply(ofn::Input::Add { x: 4 }).expect("add");
     assert_eq!(t.effects, [ofn::Effect::Changed { old_n: 3, n: 7 }]);
     assert_eq!(m.state().last, ofn::Change { old_n: 3, n: 7 });
+}
+
+/// `self.m.get(k).is_none()` as a guard and `self.m.get(k).is_some()` as a condition.
+#[test]
+fn presence_tested_through_get() {
+    let mut m = gtc::Authority::new();
+    m.apply(gtc::Input::Look { k: 2 }).expect("look");
+    assert_eq!((m.state().hits, m.state().misses), (0, 1));
+    m.apply(gtc::Input::Put { k: 2 }).expect("put");
+    let r = m.apply(gtc::Input::Put { k: 2 }).expect_err("`2` is there");
+    match r.reason {
+        gtc::RejectReason::GuardsFailed(failed) => {
+            let guards: Vec<_> = failed.iter().map(|g| g.guard).collect();
+            assert_eq!(guards, ["fresh"]);
+        }
+        other => panic!("unexpected rejection {other:?}"),
+    }
+    m.apply(gtc::Input::Look { k: 2 }).expect("look");
+    assert_eq!((m.state().hits, m.state().misses), (2, 1));
 }

@@ -15,6 +15,8 @@ pub mod download;
 #[rustfmt::skip]
 pub mod entry_branches;
 #[rustfmt::skip]
+pub mod get_then_check;
+#[rustfmt::skip]
 pub mod invariants_only;
 #[rustfmt::skip]
 pub mod ledger;
