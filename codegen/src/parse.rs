@@ -566,6 +566,10 @@ fn with_hint(
         d.help("`+=` and `-=` are statements, only in an `update` block; an expression only reads")
     } else if rest.starts_with("+=") || rest.starts_with("-=") {
         d.help("`+=` and `-=` assign a state field (`self.n += 1;`); for a map entry, write `self.m[k] = self.m[k] + 1;`, and for a field of one, `self.m[k].f = self.m[k].f + 1;`")
+    } else if let Some((field, member)) = struct_field_write(before, found, expected) {
+        d.help(format!(
+            "a state field is written as a whole: assign `self.{field}` a struct literal that copies the fields that stay (`self.{field} = Name {{ {member}: .., other: self.{field}.other }};`); only the fields of a map entry are written one at a time (`self.m[k].{member} = ..;`)"
+        ))
     } else if expects("an operator") && ["<", ">", "==", "!="].iter().any(|op| rest.starts_with(op))
     {
         d.help("comparisons do not chain: write `a < b && b <= c`")
@@ -701,6 +705,31 @@ fn last_word(text: &str) -> Option<&str> {
         .rfind(|c: char| !(c.is_alphanumeric() || c == '_'))
         .map_or(0, |i| i + 1);
     (start < text.len()).then(|| &text[start..])
+}
+
+/// `self.f.g = ..;`, a statement writing one field of a struct in a state field, which the
+/// grammar reads as the start of a method call and stops at its `=`: `f` and `g`.
+fn struct_field_write<'s>(
+    before: &'s str,
+    found: &str,
+    expected: &[String],
+) -> Option<(&'s str, &'s str)> {
+    if found != "`=`" || !expected.iter().any(|x| x == "`(`") {
+        return None;
+    }
+    let member = last_word(before)?;
+    let rest = before[..before.len() - member.len()]
+        .trim_end()
+        .strip_suffix('.')?;
+    let field = last_word(rest.trim_end())?;
+    let rest = rest.trim_end();
+    rest[..rest.len() - field.len()]
+        .trim_end()
+        .strip_suffix('.')?
+        .trim_end()
+        .strip_suffix("self")
+        .filter(|r| !r.ends_with(|c: char| c.is_alphanumeric() || c == '_'))?;
+    Some((field, member))
 }
 
 /// The last `n` whitespace-separated words of `text`, first first.
@@ -2315,6 +2344,20 @@ mod tests {
         ] {
             parse(&with_body(body)).unwrap_or_else(|d| panic!("{body}: {d:?}"));
         }
+    }
+
+    /// `self.cfg.limit = 5;` is a syntax error whose help says how to write it.
+    #[test]
+    fn writing_one_field_of_a_struct_field_is_told_to_assign_the_whole_struct() {
+        let help = |body: &str| parse(&with_body(body)).unwrap_err().help.join(" ");
+        let written = help("        update { self.cfg.limit = 5; }");
+        assert!(
+            written.contains("`self.cfg` a struct literal")
+                && written.contains("`self.m[k].limit = ..;`"),
+            "{written}"
+        );
+        assert!(!help("        update { x.cfg.limit = 5; }").contains("struct literal"));
+        assert!(!help("        update { self.cfg.limit(5) = 1; }").contains("struct literal"));
     }
 
     #[test]
