@@ -440,7 +440,12 @@ impl Checker<'_> {
                 },
             )
             .label("unknown method");
-            if let Some(s) = did_you_mean(m, methods.iter().copied()) {
+            if matches!(ty, Ty::Map(..)) && ["insert", "set", "put", "add"].contains(&m) {
+                d = d.help(format!(
+                    "an entry is inserted or replaced by assigning it: `self.{}[key] = value;`",
+                    field.name
+                ));
+            } else if let Some(s) = did_you_mean(m, methods.iter().copied()) {
                 d = d.help(format!("did you mean `{s}`?"));
             } else if !methods.is_empty() {
                 let list: Vec<String> = methods.iter().map(|m| format!("`{m}`")).collect();
