@@ -618,8 +618,23 @@ impl Checker<'_> {
             })
             .map(String::as_str)
             .collect();
+        // Inputs (other than the one in scope) declaring a field of this very name.
+        let owners: Vec<String> = self
+            .env
+            .inputs
+            .iter()
+            .filter(|m| m.fields.iter().any(|(n, _)| n == &id.name))
+            .map(|m| format!("`{}`", m.name))
+            .collect();
         if self.env.field(&id.name).is_some() || id.name == "phase" {
             d = d.help(format!("did you mean `self.{}`?", id.name));
+        } else if !owners.is_empty() {
+            d = d.help(format!(
+                "`{}` is a field of input {}: a transition reads only the fields of the input \
+                 it is `on`",
+                id.name,
+                owners.join(" and ")
+            ));
         } else if is_phase {
             d = d.help(format!("did you mean `Phase::{}`?", id.name));
         } else if !enums.is_empty() {
