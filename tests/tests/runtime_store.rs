@@ -1248,9 +1248,33 @@ enum Flaw {
     EvictsLiveInputs,
     /// Lets queued inputs be evicted (by ending them first); staged ones stay refused.
     EvictsQueuedInputs,
+    /// Stores inputs without their idempotency key.
+    LosesIdempotencyKeys,
+    /// Lists the rows in the reverse of admission order.
+    ListsInputsOutOfOrder,
+    /// Reports the `seq` of the last input written as `last_seq`, not the highest.
+    KeepsLastSeqWritten,
 }
 
-struct Flawed(InMemoryStore, Flaw);
+/// `InMemoryStore` with one flaw. `Marks` holds what a flaw noted while writing, for its
+/// `load` to misreport.
+struct Flawed(InMemoryStore, Flaw, Mutex<Marks>);
+
+#[derive(Default)]
+struct Marks {
+    /// Per session, the `seq` of the last input written.
+    last_seq: std::collections::HashMap<SessionId, u64>,
+}
+
+impl Flawed {
+    fn new(flaw: Flaw) -> Self {
+        Flawed(InMemoryStore::new(), flaw, Mutex::default())
+    }
+
+    fn marks(&self) -> std::sync::MutexGuard<'_, Marks> {
+        self.2.lock().unwrap()
+    }
+}
 
 #[async_trait::async_trait]
 impl RuntimeStore for Flawed {
@@ -1266,10 +1290,20 @@ impl RuntimeStore for Flawed {
             Flaw::AcceptsVersionZero if version == 0 => 1,
             _ => version,
         };
+        // What this batch notes, kept only if it applies.
+        let mut note = Marks::default();
         for write in &mut batch {
             match (self.1, write) {
                 (Flaw::ReversesRequeues, StoreWrite::InputsRequeued { inputs }) => inputs.reverse(),
                 (Flaw::LosesErrors, StoreWrite::RunFailed { error, .. }) => *error = None,
+                (Flaw::LosesIdempotencyKeys, StoreWrite::InputAccepted { input }) => {
+                    let mut keyless = RuntimeInput::clone(&input.input);
+                    keyless.header.idempotency_key = None;
+                    input.input = Arc::new(keyless);
+                }
+                (Flaw::KeepsLastSeqWritten, StoreWrite::InputAccepted { input }) => {
+                    note.last_seq.insert(session.clone(), input.seq);
+                }
                 _ => {}
             }
         }
@@ -1323,13 +1357,27 @@ impl RuntimeStore for Flawed {
             }
             flawed.push(write);
         }
-        self.0.write(session, version, flawed).await
+        let result = self.0.write(session, version, flawed).await;
+        if result.is_ok() {
+            self.marks().last_seq.extend(note.last_seq);
+        }
+        result
     }
 
     async fn load(&self, session: &SessionId) -> Result<Option<StoredSession>, StoreError> {
         let mut loaded = self.0.load(session).await?;
-        if let (Flaw::ForgetsLastCommitted, Some(stored)) = (self.1, loaded.as_mut()) {
-            stored.last_committed = None;
+        let Some(stored) = loaded.as_mut() else {
+            return Ok(loaded);
+        };
+        match self.1 {
+            Flaw::ForgetsLastCommitted => stored.last_committed = None,
+            Flaw::ListsInputsOutOfOrder => stored.inputs.reverse(),
+            Flaw::KeepsLastSeqWritten => {
+                if let Some(seq) = self.marks().last_seq.get(session) {
+                    stored.last_seq = *seq;
+                }
+            }
+            _ => {}
         }
         Ok(loaded)
     }
@@ -1376,9 +1424,18 @@ async fn the_store_contract_check_catches_each_flawed_store() {
             "a staged input is live and is not evicted",
         ),
         (Flaw::EvictsQueuedInputs, "only a finished input is evicted"),
+        (
+            Flaw::LosesIdempotencyKeys,
+            "load returns each input as accepted",
+        ),
+        (Flaw::ListsInputsOutOfOrder, "in admission (seq) order"),
+        (
+            Flaw::KeepsLastSeqWritten,
+            "last_seq is the highest seq written",
+        ),
     ];
     for (flaw, rule) in cases {
-        let store = Flawed(InMemoryStore::new(), flaw);
+        let store = Flawed::new(flaw);
         let broken = tokio::spawn(async move { check_store(&store).await })
             .await
             .expect_err("the check fails");

@@ -20,6 +20,7 @@ use std::sync::Arc;
 /// the backend fails (errors other than `Conflict` are the backend's own business).
 pub async fn check_store(store: &dyn RuntimeStore) {
     versions_and_atomicity(store).await;
+    rows_read_back_as_written(store).await;
     a_run_and_its_rows(store).await;
     commits_are_fenced_without_receipts(store).await;
     removal_and_independence(store).await;
@@ -225,6 +226,58 @@ async fn versions_and_atomicity(store: &dyn RuntimeStore) {
     refused(store, &s, 2, mixed, "an id accepted twice").await;
     write(store, &s, 2, vec![accepted("b", 2, HandlingMode::Queue)]).await;
     assert_eq!(loaded(store, &s).await.version, 2);
+}
+
+/// `load` returns each row as its writes left it: the input exactly as accepted (a backend
+/// that stores it in columns or as JSON must give back every field), the rows in admission
+/// (`seq`) order whatever order they were written in, the highest `seq` written, and no
+/// phase before a `Lifecycle`; and nothing at all for a session never written.
+async fn rows_read_back_as_written(store: &dyn RuntimeStore) {
+    let s = session("load");
+    assert_eq!(
+        load(store, &s).await,
+        None,
+        "store contract: load of a session with nothing stored"
+    );
+    let keyed = StoredInput {
+        input: Arc::new(
+            RuntimeInput::prompt("b", "text b")
+                .with_key("key b")
+                .steer(),
+        ),
+        seq: 2,
+    };
+    let batch = vec![
+        StoreWrite::InputAccepted {
+            input: keyed.clone(),
+        },
+        accepted("a", 1, HandlingMode::Queue),
+    ];
+    write(store, &s, 1, batch).await;
+    let stored = loaded(store, &s).await;
+    assert_eq!(
+        names(stored.inputs.iter().collect()),
+        ["a", "b"],
+        "store contract: load lists the inputs in admission (seq) order"
+    );
+    assert_eq!(
+        stored.last_seq, 2,
+        "store contract: last_seq is the highest seq written, not the last one"
+    );
+    assert_eq!(
+        stored.phase, None,
+        "store contract: no phase before a Lifecycle write"
+    );
+    let b = row(&stored, "b");
+    assert_eq!(
+        b.input, keyed,
+        "store contract: load returns each input as accepted"
+    );
+    assert_eq!(
+        (b.reason, b.error.as_deref(), b.finished),
+        (None, None, None),
+        "store contract: an accepted input has no reason, error or finish place"
+    );
 }
 
 async fn a_run_and_its_rows(store: &dyn RuntimeStore) {
