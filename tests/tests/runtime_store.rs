@@ -1254,6 +1254,11 @@ enum Flaw {
     ListsInputsOutOfOrder,
     /// Reports the `seq` of the last input written as `last_seq`, not the highest.
     KeepsLastSeqWritten,
+    /// Checks a batch's writes against the rows stored before it, not against the batch's
+    /// own earlier writes.
+    ChecksBatchesAgainstStoredRows,
+    /// Keeps only the first of an id's acceptances within one batch.
+    SkipsRepeatsInABatch,
 }
 
 /// `InMemoryStore` with one flaw. `Marks` holds what a flaw noted while writing, for its
@@ -1310,8 +1315,40 @@ impl RuntimeStore for Flawed {
         if matches!(self.1, Flaw::KeepsRemovedSessions) {
             batch.retain(|w| !matches!(w, StoreWrite::SessionRemoved));
         }
-        // Of `ids`, those stored in a phase that `wanted` picks.
         let stored = self.0.session(session);
+        let accepted_ids = |batch: &[StoreWrite]| -> Vec<InputId> {
+            let accepted = batch.iter().filter_map(|w| match w {
+                StoreWrite::InputAccepted { input } => Some(input.input.id().clone()),
+                _ => None,
+            });
+            accepted.collect()
+        };
+        if matches!(self.1, Flaw::SkipsRepeatsInABatch) {
+            let mut seen = std::collections::HashSet::new();
+            batch.retain(|w| match w {
+                StoreWrite::InputAccepted { input } => seen.insert(input.input.id().clone()),
+                _ => true,
+            });
+        }
+        if matches!(self.1, Flaw::ChecksBatchesAgainstStoredRows) {
+            let unstored: Vec<InputId> = accepted_ids(&batch)
+                .into_iter()
+                .filter(|id| stored.as_ref().and_then(|s| s.input(id)).is_none())
+                .collect();
+            let early = batch.iter().any(|w| match w {
+                StoreWrite::InputsStaged { inputs, .. } => {
+                    inputs.iter().any(|id| unstored.contains(id))
+                }
+                StoreWrite::InputsTerminal { rows } => {
+                    rows.iter().any(|r| unstored.contains(&r.input))
+                }
+                _ => false,
+            });
+            if early {
+                return Err(StoreError::Conflict("input is not stored".into()));
+            }
+        }
+        // Of `ids`, those stored in a phase that `wanted` picks.
         let stored_in = |ids: Vec<&InputId>, wanted: fn(InputPhase) -> bool| -> Vec<InputId> {
             ids.into_iter()
                 .filter(|id| {
@@ -1432,6 +1469,14 @@ async fn the_store_contract_check_catches_each_flawed_store() {
         (
             Flaw::KeepsLastSeqWritten,
             "last_seq is the highest seq written",
+        ),
+        (
+            Flaw::ChecksBatchesAgainstStoredRows,
+            "a write sees the inputs accepted earlier in its batch",
+        ),
+        (
+            Flaw::SkipsRepeatsInABatch,
+            "an id accepted twice in one batch",
         ),
     ];
     for (flaw, rule) in cases {

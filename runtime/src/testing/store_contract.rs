@@ -21,6 +21,7 @@ use std::sync::Arc;
 pub async fn check_store(store: &dyn RuntimeStore) {
     versions_and_atomicity(store).await;
     rows_read_back_as_written(store).await;
+    a_batch_sees_its_own_writes(store).await;
     a_run_and_its_rows(store).await;
     commits_are_fenced_without_receipts(store).await;
     removal_and_independence(store).await;
@@ -142,6 +143,19 @@ async fn loaded(store: &dyn RuntimeStore, s: &SessionId) -> StoredSession {
 async fn write(store: &dyn RuntimeStore, s: &SessionId, version: u64, batch: Vec<StoreWrite>) {
     if let Err(e) = store.write(s, version, batch).await {
         panic!("store contract: batch {version} of {s} should apply: {e}");
+    }
+}
+
+/// A batch that must apply, for `rule`.
+async fn applies(
+    store: &dyn RuntimeStore,
+    s: &SessionId,
+    version: u64,
+    batch: Vec<StoreWrite>,
+    rule: &str,
+) {
+    if let Err(e) = store.write(s, version, batch).await {
+        panic!("store contract: {rule}: batch {version} of {s} should apply: {e}");
     }
 }
 
@@ -278,6 +292,40 @@ async fn rows_read_back_as_written(store: &dyn RuntimeStore) {
         (None, None, None),
         "store contract: an accepted input has no reason, error or finish place"
     );
+}
+
+/// A batch's writes apply in order, each seeing the ones before it (`InputAccepted` then a
+/// write about that input): the runtime accepts a durable operation and ends it in one
+/// batch, so a backend that checks a whole batch against the rows stored before it would
+/// refuse batches the runtime writes. A repeat within one batch is still a repeat.
+async fn a_batch_sees_its_own_writes(store: &dyn RuntimeStore) {
+    let s = session("batch");
+    let q = HandlingMode::Queue;
+    let batch = vec![
+        accepted("op", 1, q),
+        StoreWrite::InputsTerminal {
+            rows: vec![TerminalRow::consumed("op".into())],
+        },
+        accepted("a", 2, q),
+        staged(1, &["a"]),
+        committed(1, &["a"]),
+    ];
+    applies(
+        store,
+        &s,
+        1,
+        batch,
+        "a write sees the inputs accepted earlier in its batch",
+    )
+    .await;
+    let stored = loaded(store, &s).await;
+    assert_eq!(
+        names(stored.finished()),
+        ["op", "a"],
+        "store contract: a write sees the inputs accepted earlier in its batch"
+    );
+    let twice = vec![accepted("b", 3, q), accepted("b", 4, q)];
+    refused(store, &s, 2, twice, "an id accepted twice in one batch").await;
 }
 
 async fn a_run_and_its_rows(store: &dyn RuntimeStore) {
