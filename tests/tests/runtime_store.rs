@@ -1259,6 +1259,11 @@ enum Flaw {
     ChecksBatchesAgainstStoredRows,
     /// Keeps only the first of an id's acceptances within one batch.
     SkipsRepeatsInABatch,
+    /// Skips the inputs a write names that have no row, as an unchecked `UPDATE .. WHERE
+    /// id IN (..)` would.
+    SkipsUnknownInputs,
+    /// Skips terminal rows whose phase is not terminal.
+    SkipsNonTerminalRows,
 }
 
 /// `InMemoryStore` with one flaw. `Marks` holds what a flaw noted while writing, for its
@@ -1346,6 +1351,37 @@ impl RuntimeStore for Flawed {
             });
             if early {
                 return Err(StoreError::Conflict("input is not stored".into()));
+            }
+        }
+        if matches!(
+            self.1,
+            Flaw::SkipsUnknownInputs | Flaw::SkipsNonTerminalRows
+        ) {
+            let flaw = self.1;
+            let known = accepted_ids(&batch);
+            let keep_id = |id: &InputId| {
+                !matches!(flaw, Flaw::SkipsUnknownInputs)
+                    || known.contains(id)
+                    || stored.as_ref().and_then(|s| s.input(id)).is_some()
+            };
+            let keep_row = |r: &TerminalRow| {
+                keep_id(&r.input)
+                    && (!matches!(flaw, Flaw::SkipsNonTerminalRows) || r.phase.is_terminal())
+            };
+            for write in &mut batch {
+                match write {
+                    StoreWrite::InputsStaged { inputs, .. }
+                    | StoreWrite::InputsRequeued { inputs } => inputs.retain(keep_id),
+                    StoreWrite::RunCommitted { terminal, .. } => terminal.retain(keep_row),
+                    StoreWrite::RunFailed {
+                        requeued, terminal, ..
+                    } => {
+                        requeued.retain(keep_id);
+                        terminal.retain(keep_row);
+                    }
+                    StoreWrite::InputsTerminal { rows } => rows.retain(keep_row),
+                    _ => {}
+                }
             }
         }
         // Of `ids`, those stored in a phase that `wanted` picks.
@@ -1477,6 +1513,11 @@ async fn the_store_contract_check_catches_each_flawed_store() {
         (
             Flaw::SkipsRepeatsInABatch,
             "an id accepted twice in one batch",
+        ),
+        (Flaw::SkipsUnknownInputs, "naming an input with no row"),
+        (
+            Flaw::SkipsNonTerminalRows,
+            "a terminal row with a phase that is not terminal",
         ),
     ];
     for (flaw, rule) in cases {

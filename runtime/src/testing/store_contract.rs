@@ -22,6 +22,7 @@ pub async fn check_store(store: &dyn RuntimeStore) {
     versions_and_atomicity(store).await;
     rows_read_back_as_written(store).await;
     a_batch_sees_its_own_writes(store).await;
+    unknown_inputs_and_non_terminal_rows(store).await;
     a_run_and_its_rows(store).await;
     commits_are_fenced_without_receipts(store).await;
     removal_and_independence(store).await;
@@ -326,6 +327,78 @@ async fn a_batch_sees_its_own_writes(store: &dyn RuntimeStore) {
     );
     let twice = vec![accepted("b", 3, q), accepted("b", 4, q)];
     refused(store, &s, 2, twice, "an id accepted twice in one batch").await;
+}
+
+/// A write naming an input with no row is refused, whatever it would do to it (only an
+/// eviction skips such an id): a backend that runs `UPDATE .. WHERE id IN (..)` must check
+/// how many rows it changed. So is a terminal row whose phase is not terminal, in any of
+/// the three writes that carry terminal rows.
+async fn unknown_inputs_and_non_terminal_rows(store: &dyn RuntimeStore) {
+    let s = session("unknown");
+    let q = HandlingMode::Queue;
+    write(store, &s, 1, vec![accepted("a", 1, q), staged(1, &["a"])]).await;
+    let failed = |requeued: &[&str], terminal: Vec<TerminalRow>| StoreWrite::RunFailed {
+        run: RunId(1),
+        error: None,
+        requeued: ids(requeued),
+        terminal,
+    };
+    let stopped = |id: &str| TerminalRow::abandoned(id.into(), AbandonReason::Stopped, None);
+    let naming_missing = [
+        ("InputsStaged", staged(2, &["missing"])),
+        ("RunCommitted", committed(1, &["missing"])),
+        ("RunFailed (requeued)", failed(&["missing"], Vec::new())),
+        (
+            "RunFailed (terminal)",
+            failed(&[], vec![stopped("missing")]),
+        ),
+        (
+            "InputsRequeued",
+            StoreWrite::InputsRequeued {
+                inputs: ids(&["missing"]),
+            },
+        ),
+        (
+            "InputsTerminal",
+            StoreWrite::InputsTerminal {
+                rows: vec![stopped("missing")],
+            },
+        ),
+    ];
+    for (kind, write) in naming_missing {
+        let rule = format!("{kind} naming an input with no row");
+        refused(store, &s, 2, vec![write], &rule).await;
+    }
+    let not_terminal = |phase| TerminalRow {
+        input: "a".into(),
+        phase,
+        reason: None,
+        error: None,
+    };
+    for phase in [InputPhase::Queued, InputPhase::Staged] {
+        let receipt = RunReceipt {
+            run: RunId(1),
+            inputs: ids(&["a"]),
+            output: RunOutput::text("ok"),
+        };
+        let writes = [
+            StoreWrite::RunCommitted {
+                receipt,
+                terminal: vec![not_terminal(phase)],
+            },
+            failed(&[], vec![not_terminal(phase)]),
+            StoreWrite::InputsTerminal {
+                rows: vec![not_terminal(phase)],
+            },
+        ];
+        for write in writes {
+            let rule = format!(
+                "{:?}: a terminal row with a phase that is not terminal ({phase})",
+                write.kind()
+            );
+            refused(store, &s, 2, vec![write], &rule).await;
+        }
+    }
 }
 
 async fn a_run_and_its_rows(store: &dyn RuntimeStore) {
