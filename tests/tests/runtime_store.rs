@@ -1264,6 +1264,12 @@ enum Flaw {
     SkipsUnknownInputs,
     /// Skips terminal rows whose phase is not terminal.
     SkipsNonTerminalRows,
+    /// Clears the error of the inputs a cancelled run (no error) requeues.
+    ClearsErrorsOnCancel,
+    /// Gives the inputs a failed run ends no place in the finish order.
+    LeavesFailedRunRowsUnfinished,
+    /// Unbinds the inputs a failed run requeues from the run (`run = NULL`).
+    UnbindsRequeuedInputs,
 }
 
 /// `InMemoryStore` with one flaw. `Marks` holds what a flaw noted while writing, for its
@@ -1274,6 +1280,8 @@ struct Flawed(InMemoryStore, Flaw, Mutex<Marks>);
 struct Marks {
     /// Per session, the `seq` of the last input written.
     last_seq: std::collections::HashMap<SessionId, u64>,
+    /// Inputs whose rows the flaw misreports.
+    inputs: std::collections::HashSet<(SessionId, InputId)>,
 }
 
 impl Flawed {
@@ -1313,6 +1321,25 @@ impl RuntimeStore for Flawed {
                 }
                 (Flaw::KeepsLastSeqWritten, StoreWrite::InputAccepted { input }) => {
                     note.last_seq.insert(session.clone(), input.seq);
+                }
+                (
+                    Flaw::ClearsErrorsOnCancel,
+                    StoreWrite::RunFailed {
+                        error, requeued, ..
+                    },
+                ) => {
+                    let requeued = requeued.iter().map(|id| (session.clone(), id.clone()));
+                    if error.is_none() {
+                        note.inputs.extend(requeued);
+                    }
+                }
+                (Flaw::UnbindsRequeuedInputs, StoreWrite::RunFailed { requeued, .. }) => {
+                    let requeued = requeued.iter().map(|id| (session.clone(), id.clone()));
+                    note.inputs.extend(requeued);
+                }
+                (Flaw::LeavesFailedRunRowsUnfinished, StoreWrite::RunFailed { terminal, .. }) => {
+                    let ended = terminal.iter().map(|r| (session.clone(), r.input.clone()));
+                    note.inputs.extend(ended);
                 }
                 _ => {}
             }
@@ -1432,7 +1459,9 @@ impl RuntimeStore for Flawed {
         }
         let result = self.0.write(session, version, flawed).await;
         if result.is_ok() {
-            self.marks().last_seq.extend(note.last_seq);
+            let mut marks = self.marks();
+            marks.last_seq.extend(note.last_seq);
+            marks.inputs.extend(note.inputs);
         }
         result
     }
@@ -1448,6 +1477,23 @@ impl RuntimeStore for Flawed {
             Flaw::KeepsLastSeqWritten => {
                 if let Some(seq) = self.marks().last_seq.get(session) {
                     stored.last_seq = *seq;
+                }
+            }
+            Flaw::ClearsErrorsOnCancel
+            | Flaw::LeavesFailedRunRowsUnfinished
+            | Flaw::UnbindsRequeuedInputs => {
+                let marks = self.marks();
+                let rows = stored.inputs.iter_mut().filter(|r| {
+                    marks
+                        .inputs
+                        .contains(&(session.clone(), r.input.input.id().clone()))
+                });
+                for row in rows {
+                    match self.1 {
+                        Flaw::ClearsErrorsOnCancel => row.error = None,
+                        Flaw::UnbindsRequeuedInputs => row.run = None,
+                        _ => row.finished = None,
+                    }
                 }
             }
             _ => {}
@@ -1518,6 +1564,18 @@ async fn the_store_contract_check_catches_each_flawed_store() {
         (
             Flaw::SkipsNonTerminalRows,
             "a terminal row with a phase that is not terminal",
+        ),
+        (
+            Flaw::ClearsErrorsOnCancel,
+            "a cancelled run's requeued inputs keep their last error",
+        ),
+        (
+            Flaw::UnbindsRequeuedInputs,
+            "keeps its attempts and the run it was bound to",
+        ),
+        (
+            Flaw::LeavesFailedRunRowsUnfinished,
+            "a failed run's terminal rows take their place in the finish order",
         ),
     ];
     for (flaw, rule) in cases {

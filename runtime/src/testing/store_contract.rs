@@ -24,6 +24,7 @@ pub async fn check_store(store: &dyn RuntimeStore) {
     a_batch_sees_its_own_writes(store).await;
     unknown_inputs_and_non_terminal_rows(store).await;
     a_run_and_its_rows(store).await;
+    failed_and_cancelled_runs(store).await;
     commits_are_fenced_without_receipts(store).await;
     removal_and_independence(store).await;
 }
@@ -399,6 +400,78 @@ async fn unknown_inputs_and_non_terminal_rows(store: &dyn RuntimeStore) {
             refused(store, &s, 2, vec![write], &rule).await;
         }
     }
+}
+
+/// `RunFailed` without an error (a cancelled run) leaves the requeued inputs' last error
+/// as it was, and every requeued input keeps its attempts and the run it was bound to;
+/// its terminal rows end their inputs like any terminal row, taking the next places in
+/// the finish order.
+async fn failed_and_cancelled_runs(store: &dyn RuntimeStore) {
+    let s = session("failed");
+    let q = HandlingMode::Queue;
+    let batch = vec![accepted("a", 1, q), accepted("b", 2, q), staged(1, &["a"])];
+    write(store, &s, 1, batch).await;
+    let failed = |run, error: Option<&str>, requeued: &[&str], terminal| StoreWrite::RunFailed {
+        run: RunId(run),
+        error: error.map(str::to_owned),
+        requeued: ids(requeued),
+        terminal,
+    };
+    write(
+        store,
+        &s,
+        2,
+        vec![failed(1, Some("boom"), &["a"], Vec::new())],
+    )
+    .await;
+    write(store, &s, 3, vec![staged_again(2, 2, &["a"])]).await;
+    write(store, &s, 4, vec![failed(2, None, &["a"], Vec::new())]).await;
+    let stored = loaded(store, &s).await;
+    let a = row(&stored, "a");
+    assert_eq!(
+        (a.phase, a.error.as_deref()),
+        (InputPhase::Queued, Some("boom")),
+        "store contract: a cancelled run's requeued inputs keep their last error"
+    );
+    assert_eq!(
+        (a.attempts, a.run),
+        (2, Some(RunId(2))),
+        "store contract: a requeued input keeps its attempts and the run it was bound to"
+    );
+    write(store, &s, 5, vec![staged_again(3, 3, &["a"])]).await;
+    let stopped = TerminalRow::abandoned("b".into(), AbandonReason::Stopped, None);
+    let ended = StoreWrite::InputsTerminal {
+        rows: vec![stopped],
+    };
+    write(store, &s, 6, vec![ended]).await;
+    let exhausted = TerminalRow::abandoned(
+        "a".into(),
+        AbandonReason::MaxAttemptsExhausted,
+        Some("late".into()),
+    );
+    write(
+        store,
+        &s,
+        7,
+        vec![failed(3, Some("late"), &[], vec![exhausted])],
+    )
+    .await;
+    let stored = loaded(store, &s).await;
+    let a = row(&stored, "a");
+    assert_eq!(
+        (a.phase, a.reason, a.error.as_deref()),
+        (
+            InputPhase::Abandoned,
+            Some(AbandonReason::MaxAttemptsExhausted),
+            Some("late")
+        ),
+        "store contract: a failed run's terminal row ends its input with its reason and error"
+    );
+    assert_eq!(
+        names(stored.finished()),
+        ["b", "a"],
+        "store contract: a failed run's terminal rows take their place in the finish order"
+    );
 }
 
 async fn a_run_and_its_rows(store: &dyn RuntimeStore) {
