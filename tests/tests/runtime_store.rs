@@ -1270,6 +1270,17 @@ enum Flaw {
     LeavesFailedRunRowsUnfinished,
     /// Unbinds the inputs a failed run requeues from the run (`run = NULL`).
     UnbindsRequeuedInputs,
+    /// Refuses a commit of the last committed run, but takes one of an earlier run.
+    FencesOnlyTheSameRun,
+    /// Checks each commit against the fence stored before the batch, not the batch's own
+    /// earlier commits.
+    FencesOnlyAcrossBatches,
+    /// Reports no phase once the session's inputs were forgotten.
+    ResetForgetsThePhase,
+    /// Takes commits of runs already committed once the session's inputs were forgotten.
+    ResetLiftsTheFence,
+    /// Keeps a removed session's commit fence for the next session of that id.
+    KeepsTheFenceAfterRemoval,
 }
 
 /// `InMemoryStore` with one flaw. `Marks` holds what a flaw noted while writing, for its
@@ -1282,6 +1293,10 @@ struct Marks {
     last_seq: std::collections::HashMap<SessionId, u64>,
     /// Inputs whose rows the flaw misreports.
     inputs: std::collections::HashSet<(SessionId, InputId)>,
+    /// Sessions the flaw treats differently (their inputs were forgotten).
+    sessions: std::collections::HashSet<SessionId>,
+    /// The commit fence of each removed session.
+    fences: std::collections::HashMap<SessionId, RunId>,
 }
 
 impl Flawed {
@@ -1422,9 +1437,56 @@ impl RuntimeStore for Flawed {
                 .collect()
         };
         let queued = |p: InputPhase| p == InputPhase::Queued;
+        let fence = stored.as_ref().and_then(|s| s.last_committed);
+        let (reset, removed_fence) = {
+            let marks = self.marks();
+            let reset = marks.sessions.contains(session);
+            (reset, marks.fences.get(session).copied())
+        };
+        let mut committed_in_batch = Vec::new();
         let mut flawed = Vec::new();
         for write in batch {
             match (self.1, &write) {
+                (_, StoreWrite::InputsForgotten) => {
+                    note.sessions.insert(session.clone());
+                }
+                (_, StoreWrite::SessionRemoved) => {
+                    if let Some(fence) = fence {
+                        note.fences.insert(session.clone(), fence);
+                    }
+                }
+                (
+                    Flaw::FencesOnlyTheSameRun
+                    | Flaw::FencesOnlyAcrossBatches
+                    | Flaw::ResetLiftsTheFence
+                    | Flaw::KeepsTheFenceAfterRemoval,
+                    StoreWrite::RunCommitted { receipt, terminal },
+                ) => {
+                    let run = receipt.run;
+                    let fenced = fence.is_some_and(|f| run <= f);
+                    let passes = match self.1 {
+                        Flaw::FencesOnlyTheSameRun => fenced && Some(run) != fence,
+                        Flaw::FencesOnlyAcrossBatches => {
+                            !fenced && committed_in_batch.contains(&run)
+                        }
+                        Flaw::ResetLiftsTheFence => fenced && reset,
+                        _ => {
+                            if removed_fence.is_some_and(|f| run <= f) {
+                                return Err(StoreError::Conflict("run committed before".into()));
+                            }
+                            false
+                        }
+                    };
+                    committed_in_batch.push(run);
+                    if passes {
+                        // Applied without its receipt, so the store's own fence lets it by.
+                        if !terminal.is_empty() {
+                            let rows = terminal.clone();
+                            flawed.push(StoreWrite::InputsTerminal { rows });
+                        }
+                        continue;
+                    }
+                }
                 (Flaw::CommitsQueuedInputs, StoreWrite::RunCommitted { receipt, terminal }) => {
                     let inputs = stored_in(terminal.iter().map(|t| &t.input).collect(), queued);
                     if !inputs.is_empty() {
@@ -1462,6 +1524,8 @@ impl RuntimeStore for Flawed {
             let mut marks = self.marks();
             marks.last_seq.extend(note.last_seq);
             marks.inputs.extend(note.inputs);
+            marks.sessions.extend(note.sessions);
+            marks.fences.extend(note.fences);
         }
         result
     }
@@ -1473,6 +1537,9 @@ impl RuntimeStore for Flawed {
         };
         match self.1 {
             Flaw::ForgetsLastCommitted => stored.last_committed = None,
+            Flaw::ResetForgetsThePhase if self.marks().sessions.contains(session) => {
+                stored.phase = None
+            }
             Flaw::ListsInputsOutOfOrder => stored.inputs.reverse(),
             Flaw::KeepsLastSeqWritten => {
                 if let Some(seq) = self.marks().last_seq.get(session) {
@@ -1572,6 +1639,26 @@ async fn the_store_contract_check_catches_each_flawed_store() {
         (
             Flaw::UnbindsRequeuedInputs,
             "keeps its attempts and the run it was bound to",
+        ),
+        (
+            Flaw::FencesOnlyTheSameRun,
+            "a run commits after the runs committed before it",
+        ),
+        (
+            Flaw::FencesOnlyAcrossBatches,
+            "a run commits once, also within one batch",
+        ),
+        (
+            Flaw::ResetForgetsThePhase,
+            "InputsForgotten keeps the counters, the commit fence and the phase",
+        ),
+        (
+            Flaw::ResetLiftsTheFence,
+            "the commit fence holds through InputsForgotten",
+        ),
+        (
+            Flaw::KeepsTheFenceAfterRemoval,
+            "a removed session starts afresh",
         ),
         (
             Flaw::LeavesFailedRunRowsUnfinished,

@@ -31,7 +31,9 @@ pub async fn check_store(store: &dyn RuntimeStore) {
 
 /// A run of ephemeral inputs leaves no row and (in `InMemoryStore`) no receipt, yet a
 /// second commit of it is still refused: the last committed run is kept by itself, and
-/// `version` answers like `load`.
+/// `version` answers like `load`. The fence refuses any run not later than the last one
+/// committed, also within one batch and after `InputsForgotten`, which keeps it (with the
+/// counters and the phase).
 async fn commits_are_fenced_without_receipts(store: &dyn RuntimeStore) {
     let s = session("fence");
     assert_eq!(
@@ -66,6 +68,57 @@ async fn commits_are_fenced_without_receipts(store: &dyn RuntimeStore) {
         3,
         vec![ephemeral()],
         "a run commits once, receipt or not",
+    )
+    .await;
+    let attached = StoreWrite::Lifecycle {
+        phase: RuntimePhase::Attached,
+    };
+    write(
+        store,
+        &s,
+        3,
+        vec![attached, staged(3, &[]), committed(3, &[])],
+    )
+    .await;
+    refused(
+        store,
+        &s,
+        4,
+        vec![committed(2, &[])],
+        "a run commits after the runs committed before it",
+    )
+    .await;
+    refused(
+        store,
+        &s,
+        4,
+        vec![staged(4, &[]), committed(4, &[]), committed(4, &[])],
+        "a run commits once, also within one batch",
+    )
+    .await;
+    write(store, &s, 4, vec![StoreWrite::InputsForgotten]).await;
+    let stored = loaded(store, &s).await;
+    assert_eq!(
+        (
+            stored.version,
+            stored.last_run,
+            stored.last_committed,
+            stored.phase
+        ),
+        (
+            4,
+            Some(RunId(3)),
+            Some(RunId(3)),
+            Some(RuntimePhase::Attached)
+        ),
+        "store contract: InputsForgotten keeps the counters, the commit fence and the phase"
+    );
+    refused(
+        store,
+        &s,
+        5,
+        vec![committed(3, &[])],
+        "the commit fence holds through InputsForgotten",
     )
     .await;
 }
@@ -695,6 +748,7 @@ async fn listed(store: &dyn RuntimeStore, s: &SessionId) -> bool {
 async fn removal_and_independence(store: &dyn RuntimeStore) {
     let (s, other) = (session("removed"), session("other"));
     write(store, &s, 1, vec![accepted("a", 1, HandlingMode::Queue)]).await;
+    write(store, &s, 2, vec![staged(1, &["a"]), committed(1, &["a"])]).await;
     write(
         store,
         &other,
@@ -706,7 +760,7 @@ async fn removal_and_independence(store: &dyn RuntimeStore) {
         listed(store, &s).await && listed(store, &other).await,
         "store contract: list_sessions names every session stored"
     );
-    write(store, &s, 2, vec![StoreWrite::SessionRemoved]).await;
+    write(store, &s, 3, vec![StoreWrite::SessionRemoved]).await;
     assert_eq!(
         load(store, &s).await,
         None,
@@ -726,6 +780,18 @@ async fn removal_and_independence(store: &dyn RuntimeStore) {
         1,
         "store contract: sessions do not see each other's rows"
     );
-    // A removed session starts again at version 1.
-    write(store, &s, 1, vec![accepted("a", 1, HandlingMode::Queue)]).await;
+    // A removed session starts again at version 1, with no commit fence.
+    let anew = vec![
+        accepted("a", 1, HandlingMode::Queue),
+        staged(1, &["a"]),
+        committed(1, &["a"]),
+    ];
+    applies(
+        store,
+        &s,
+        1,
+        anew,
+        "a removed session starts afresh: version 1, no commit fence",
+    )
+    .await;
 }
