@@ -1281,6 +1281,12 @@ enum Flaw {
     ResetLiftsTheFence,
     /// Keeps a removed session's commit fence for the next session of that id.
     KeepsTheFenceAfterRemoval,
+    /// Keeps in a receipt only the contributors that have rows (a foreign key).
+    DropsUnstoredContributors,
+    /// Lists receipts newest first.
+    ListsReceiptsNewestFirst,
+    /// Drops a receipt with the first row its run consumed, not the last.
+    DropsReceiptsEarly,
 }
 
 /// `InMemoryStore` with one flaw. `Marks` holds what a flaw noted while writing, for its
@@ -1347,6 +1353,18 @@ impl RuntimeStore for Flawed {
                     if error.is_none() {
                         note.inputs.extend(requeued);
                     }
+                }
+                (
+                    Flaw::DropsUnstoredContributors,
+                    StoreWrite::RunCommitted { receipt, terminal },
+                ) => {
+                    receipt
+                        .inputs
+                        .retain(|id| terminal.iter().any(|row| &row.input == id));
+                }
+                (Flaw::DropsReceiptsEarly, StoreWrite::InputsEvicted { inputs }) => {
+                    let evicted = inputs.iter().map(|id| (session.clone(), id.clone()));
+                    note.inputs.extend(evicted);
                 }
                 (Flaw::UnbindsRequeuedInputs, StoreWrite::RunFailed { requeued, .. }) => {
                     let requeued = requeued.iter().map(|id| (session.clone(), id.clone()));
@@ -1537,6 +1555,12 @@ impl RuntimeStore for Flawed {
         };
         match self.1 {
             Flaw::ForgetsLastCommitted => stored.last_committed = None,
+            Flaw::ListsReceiptsNewestFirst => stored.runs.reverse(),
+            Flaw::DropsReceiptsEarly => {
+                let marks = self.marks();
+                let evicted = |id: &InputId| marks.inputs.contains(&(session.clone(), id.clone()));
+                stored.runs.retain(|r| !r.inputs.iter().any(evicted));
+            }
             Flaw::ResetForgetsThePhase if self.marks().sessions.contains(session) => {
                 stored.phase = None
             }
@@ -1661,6 +1685,18 @@ async fn the_store_contract_check_catches_each_flawed_store() {
             "a removed session starts afresh",
         ),
         (
+            Flaw::DropsUnstoredContributors,
+            "a receipt is kept as written",
+        ),
+        (
+            Flaw::ListsReceiptsNewestFirst,
+            "receipts are listed oldest first",
+        ),
+        (
+            Flaw::DropsReceiptsEarly,
+            "a receipt stays while a row its run consumed is stored",
+        ),
+        (
             Flaw::LeavesFailedRunRowsUnfinished,
             "a failed run's terminal rows take their place in the finish order",
         ),
@@ -1670,11 +1706,12 @@ async fn the_store_contract_check_catches_each_flawed_store() {
         let broken = tokio::spawn(async move { check_store(&store).await })
             .await
             .expect_err("the check fails");
-        let message = broken
-            .into_panic()
-            .downcast_ref::<String>()
-            .cloned()
-            .unwrap_or_default();
+        // A message without arguments panics with a `&str`, one with them with a `String`.
+        let panic = broken.into_panic();
+        let message = match panic.downcast_ref::<&str>() {
+            Some(message) => message.to_string(),
+            None => panic.downcast_ref::<String>().cloned().unwrap_or_default(),
+        };
         assert!(message.contains(rule), "{flaw:?}: {message}");
     }
 }

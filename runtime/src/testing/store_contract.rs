@@ -25,6 +25,7 @@ pub async fn check_store(store: &dyn RuntimeStore) {
     unknown_inputs_and_non_terminal_rows(store).await;
     a_run_and_its_rows(store).await;
     failed_and_cancelled_runs(store).await;
+    receipts(store).await;
     commits_are_fenced_without_receipts(store).await;
     removal_and_independence(store).await;
 }
@@ -524,6 +525,59 @@ async fn failed_and_cancelled_runs(store: &dyn RuntimeStore) {
         names(stored.finished()),
         ["b", "a"],
         "store contract: a failed run's terminal rows take their place in the finish order"
+    );
+}
+
+/// A receipt is kept as written: every contributor, ephemeral ones (with no row) included,
+/// and the whole output. Receipts are listed oldest first, and one stays while any row
+/// its run consumed is stored, not only while all of them are.
+async fn receipts(store: &dyn RuntimeStore) {
+    let s = session("receipts");
+    let q = HandlingMode::Queue;
+    let batch = vec![
+        accepted("a", 1, q),
+        accepted("b", 2, q),
+        accepted("c", 3, q),
+        staged(1, &["a", "b"]),
+    ];
+    write(store, &s, 1, batch).await;
+    let first = RunReceipt {
+        run: RunId(1),
+        inputs: ids(&["a", "ephemeral", "b"]),
+        output: RunOutput {
+            text: "first".into(),
+            data: serde_json::json!({ "tokens": 12, "tools": ["search"] }),
+        },
+    };
+    let consumed = [
+        TerminalRow::consumed("a".into()),
+        TerminalRow::consumed("b".into()),
+    ];
+    let commit = StoreWrite::RunCommitted {
+        receipt: first.clone(),
+        terminal: consumed.to_vec(),
+    };
+    write(store, &s, 2, vec![commit]).await;
+    write(store, &s, 3, vec![staged(2, &["c"]), committed(2, &["c"])]).await;
+    let stored = loaded(store, &s).await;
+    assert_eq!(
+        stored.runs.iter().find(|r| r.run == RunId(1)),
+        Some(&first),
+        "store contract: a receipt is kept as written, every contributor included"
+    );
+    let runs: Vec<RunId> = stored.runs.iter().map(|r| r.run).collect();
+    assert_eq!(
+        runs,
+        [RunId(1), RunId(2)],
+        "store contract: receipts are listed oldest first"
+    );
+    let evicted = StoreWrite::InputsEvicted {
+        inputs: ids(&["a"]),
+    };
+    write(store, &s, 4, vec![evicted]).await;
+    assert!(
+        loaded(store, &s).await.runs.contains(&first),
+        "store contract: a receipt stays while a row its run consumed is stored"
     );
 }
 
