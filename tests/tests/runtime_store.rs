@@ -1264,6 +1264,9 @@ enum Flaw {
     SkipsUnknownInputs,
     /// Skips terminal rows whose phase is not terminal.
     SkipsNonTerminalRows,
+    /// Skips the terminal inputs a staging or requeue names, as an `UPDATE .. WHERE
+    /// phase <> 'Staged'` (instead of `= 'Queued'`) that is not counted would.
+    SkipsTerminalInputs,
     /// Clears the error of the inputs a cancelled run (no error) requeues.
     ClearsErrorsOnCancel,
     /// Gives the inputs a failed run ends no place in the finish order.
@@ -1415,14 +1418,16 @@ impl RuntimeStore for Flawed {
         }
         if matches!(
             self.1,
-            Flaw::SkipsUnknownInputs | Flaw::SkipsNonTerminalRows
+            Flaw::SkipsUnknownInputs | Flaw::SkipsNonTerminalRows | Flaw::SkipsTerminalInputs
         ) {
             let flaw = self.1;
             let known = accepted_ids(&batch);
-            let keep_id = |id: &InputId| {
-                !matches!(flaw, Flaw::SkipsUnknownInputs)
-                    || known.contains(id)
-                    || stored.as_ref().and_then(|s| s.input(id)).is_some()
+            let stored_phase =
+                |id: &InputId| stored.as_ref().and_then(|s| s.input(id)).map(|r| r.phase);
+            let keep_id = |id: &InputId| match flaw {
+                Flaw::SkipsUnknownInputs => known.contains(id) || stored_phase(id).is_some(),
+                Flaw::SkipsTerminalInputs => !stored_phase(id).is_some_and(|p| p.is_terminal()),
+                _ => true,
             };
             let keep_row = |r: &TerminalRow| {
                 keep_id(&r.input)
@@ -1652,6 +1657,7 @@ async fn the_store_contract_check_catches_each_flawed_store() {
             "an id accepted twice in one batch",
         ),
         (Flaw::SkipsUnknownInputs, "naming an input with no row"),
+        (Flaw::SkipsTerminalInputs, "of a terminal input"),
         (
             Flaw::SkipsNonTerminalRows,
             "a terminal row with a phase that is not terminal",

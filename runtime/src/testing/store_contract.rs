@@ -617,6 +617,23 @@ async fn a_run_and_its_rows(store: &dyn RuntimeStore) {
         "store contract: a commit keeps its receipt"
     );
     refused(store, &s, 4, vec![committed(1, &[])], "a run commits once").await;
+    // A terminal input is neither staged nor sent back to its lane again.
+    let moves = [
+        staged(2, &["a"]),
+        StoreWrite::InputsRequeued {
+            inputs: ids(&["a"]),
+        },
+        StoreWrite::RunFailed {
+            run: RunId(1),
+            error: None,
+            requeued: ids(&["a"]),
+            terminal: Vec::new(),
+        },
+    ];
+    for write in moves {
+        let rule = format!("{:?} of a terminal input", write.kind());
+        refused(store, &s, 4, vec![write], &rule).await;
+    }
     refused(
         store,
         &s,
