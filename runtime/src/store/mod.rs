@@ -10,7 +10,9 @@
 //! Only inputs written by `InputAccepted` are known to the store (the shell skips ephemeral
 //! inputs); a batch out of version order, a row that names an unknown input (except an
 //! eviction, which skips it), or one that moves an input in a way its phase does not allow,
-//! is a [`StoreError::Conflict`]: a second writer, or a shell bug.
+//! is a [`StoreError::Conflict`]: a second writer, or a shell bug. Each [`StoreWrite`]
+//! variant says what it checks and what it changes; what it does not mention it leaves as
+//! it is.
 
 use crate::executor::RunOutput;
 use crate::input::RuntimeInput;
@@ -51,10 +53,10 @@ pub struct TerminalRow {
     pub input: InputId,
     /// `Consumed` or `Abandoned`; anything else is a conflict.
     pub phase: InputPhase,
-    /// Why it was abandoned; `None` when it was consumed.
+    /// Why it was abandoned; `None` when it was consumed. Stored as given.
     pub reason: Option<AbandonReason>,
     /// The error of its last failed run (the executor's message, a panic or a failed
-    /// commit), if a run of it failed.
+    /// commit), if a run of it failed. Replaces the row's error, `None` included.
     pub error: Option<String>,
 }
 
@@ -92,17 +94,32 @@ pub struct RunReceipt {
 }
 
 /// One durable fact about a session. A batch is a `Vec<StoreWrite>` about one session,
-/// applied atomically and in order (later writes may refer to inputs accepted earlier in
-/// the same batch). Deliberately not `#[non_exhaustive]`: a store that does not handle a
-/// new kind of write should fail to compile, not skip it.
+/// applied atomically and in order: each write is checked against the rows as the writes
+/// before it in the batch left them (later writes may refer to inputs accepted earlier in
+/// the same batch), and one refused write refuses the whole batch. Deliberately not
+/// `#[non_exhaustive]`: a store that does not handle a new kind of write should fail to
+/// compile, not skip it.
+///
+/// "Conflict" below means the batch is refused with [`StoreError::Conflict`] and nothing of
+/// it is applied; the version rule of [`RuntimeStore::write`] comes on top of each
+/// variant's own checks. A row's fields not named by a write stay as they are.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum StoreWrite {
-    /// Written before `accept` returns Accepted. The input starts Queued.
+    /// Written before `accept` returns Accepted. Conflict if a row with the input's id is
+    /// stored, in any phase (also one accepted earlier in the batch); an id whose row was
+    /// evicted or forgotten may be accepted again. The new row is `Queued` at the tail of
+    /// its lane, with no attempts, run, reason, error or finish place, and keeps the input
+    /// exactly as given (`load` returns it equal). `last_seq` becomes the higher of itself
+    /// and `seq`.
     InputAccepted {
         /// The input and its admission sequence number.
         input: StoredInput,
     },
-    /// Queued inputs bound to `run`, written before the executor is called.
+    /// Queued inputs bound to `run`, written before the executor is called, for every run
+    /// (also one with no durable contributor). Conflict if a named input has no row or is
+    /// not `Queued` (naming one twice is a conflict too). Each becomes `Staged`, with
+    /// `attempts = attempt` and `run = Some(run)`; `last_run` becomes the higher of itself
+    /// and `run`.
     InputsStaged {
         /// The run being started.
         run: RunId,
@@ -113,6 +130,15 @@ pub enum StoreWrite {
         inputs: Vec<InputId>,
     },
     /// The single write of a run commit: the receipt and the contributors' terminal rows.
+    /// Conflict if `receipt.run` is not later than `last_committed` (a run commits once,
+    /// and after the runs before it: the fence outlives receipts and `InputsForgotten`, and
+    /// counts the batch's own earlier commits), or if a terminal row names an input that
+    /// has no row, is not `Staged`, or has a phase that is not terminal. Then
+    /// `last_committed = receipt.run`, each row is applied as in `InputsTerminal`, and the
+    /// receipt is kept, exactly as given, at least while a `Consumed` row bound to its run
+    /// is stored (`RunReceipt::inputs` may name inputs that never had a row). The store
+    /// does not check that the rows were staged for this run, nor that `terminal` names
+    /// every contributor.
     RunCommitted {
         /// The run, all its contributors and its output.
         receipt: RunReceipt,
@@ -121,7 +147,11 @@ pub enum StoreWrite {
     },
     /// A run failed: `requeued` inputs go back to Queued (attempts kept; `run` still names
     /// the run they were last bound to), `terminal` ones ended (e.g. attempts exhausted,
-    /// cancelled).
+    /// cancelled). Conflict if a requeued input or a terminal row's input has no row or is
+    /// not `Staged`, or a terminal row's phase is not terminal. Requeued inputs join the
+    /// tail of their lanes, in the order named; their error becomes `error` when it is
+    /// `Some`. Terminal rows are applied as in `InputsTerminal`. `run` itself is not
+    /// checked or stored.
     RunFailed {
         /// The run that failed or was cancelled.
         run: RunId,
@@ -135,36 +165,49 @@ pub enum StoreWrite {
         terminal: Vec<TerminalRow>,
     },
     /// `recover` puts the lost run's contributors (stored as Staged) back at the front of
-    /// their lanes, in the order named. Attempts are kept.
+    /// their lanes, in the order named (the first named runs first). Conflict if one has
+    /// no row or is not `Staged`. Attempts, run and error are kept.
     InputsRequeued {
         /// The durable inputs queued again, each stored as Staged.
         inputs: Vec<InputId>,
     },
     /// `reset`: the kernel forgot every input and idempotency key of the session, so every
     /// stored input row goes too (otherwise a reused id or key would conflict with, or after
-    /// a restart be bound to, an input the kernel no longer knows). The phase stays.
+    /// a restart be bound to, an input the kernel no longer knows), and with them the
+    /// receipts may go. The phase, `last_seq`, `last_run` and `last_committed` stay.
+    /// Refuses nothing of its own; for a session with nothing stored it stores nothing but
+    /// the batch's version.
     InputsForgotten,
     /// Finished inputs the kernel forgot so that a long-lived session stays bounded (it
     /// remembers a fixed number of finished inputs): their rows go, and their ids and
-    /// idempotency keys may be accepted again. A stored row must be terminal; an id with
-    /// no row is already gone and is skipped.
+    /// idempotency keys may be accepted again. A stored row must be terminal (Conflict
+    /// otherwise); an id with no row is already gone and is skipped. A receipt may go once
+    /// no `Consumed` row of its run is stored (`InMemoryStore` drops it then), not before.
     InputsEvicted {
         /// The durable inputs the kernel forgot.
         inputs: Vec<InputId>,
     },
     /// Inputs ended outside a run (stop, retire, reset, destroy, operations on accept, ...).
+    /// Conflict if a row's input has no row or is already terminal, or the row's phase is
+    /// not terminal. Each input takes the row's phase, reason and error (replacing its
+    /// error, `None` included) and the next place in the finish order: rows finish in the
+    /// order written, within a batch and across batches.
     InputsTerminal {
         /// One row per durable input that ended.
         rows: Vec<TerminalRow>,
     },
     /// The session's phase changed (starting or ending a run is not a change: see
-    /// [`StoredSession::phase`]).
+    /// [`StoredSession::phase`]). Refuses nothing of its own.
     Lifecycle {
         /// The phase the session is in now.
         phase: RuntimePhase,
     },
-    /// The session was unregistered: all its rows go. The runtime writes it last in its
-    /// batch.
+    /// The session was unregistered: everything stored about it goes, its version, counters
+    /// and commit fence included, so `load` and `version` answer `None`, `list_sessions`
+    /// no longer names it, and its next batch is version 1 of a fresh session. Refuses
+    /// nothing of its own, also for a session with nothing stored. The runtime writes it last in its
+    /// batch; `InMemoryStore` applies writes after it to a fresh session stored at the
+    /// batch's version, which `check_store` does not check.
     SessionRemoved,
 }
 
@@ -363,13 +406,14 @@ pub enum StoreError {
 ///   not read around, or a batch found "not applied" could land afterwards. A SQL backend
 ///   gets this by reading the session's row `FOR SHARE`: the version `UPDATE` of an
 ///   unfinished transaction holds that row's lock.
-/// - A batch that contradicts what is stored (an id accepted twice, a terminal input moved
-///   again, a commit of a run not later than the last one committed, staging an input
-///   that is not Queued, ending a run with rows for an input that is not Staged,
-///   requeueing one that is not Staged) must be refused
-///   with [`StoreError::Conflict`], as `InMemoryStore` does
-///   (`testing::check_store` checks each case); it means the runtime and the store
-///   disagree.
+/// - A batch that contradicts what is stored (an id accepted twice, a row naming an input
+///   with no row other than in an eviction, a terminal input moved again, a terminal row
+///   whose phase is not terminal, a commit of a run not later than the last one
+///   committed, staging an input that is not Queued, ending a run with rows for an input
+///   that is not Staged, requeueing one that is not Staged, evicting one that is not
+///   terminal) must be refused with [`StoreError::Conflict`], as `InMemoryStore` does
+///   (each [`StoreWrite`] variant lists its cases; `testing::check_store` checks each);
+///   it means the runtime and the store disagree.
 /// - Only durable inputs have rows. `RunReceipt::inputs` names every contributor of the
 ///   run, ephemeral and derived ones included, and `InputsStaged` may name none (a run of
 ///   ephemeral inputs), so neither can be a foreign key to the rows.

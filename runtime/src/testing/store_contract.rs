@@ -10,10 +10,13 @@ use crate::types::{
 };
 use std::sync::Arc;
 
-/// Checks that `store` keeps the contract documented on [`RuntimeStore`]: batch versions,
-/// all-or-nothing batches, conflicts, each write's effect on the rows, lane and finish
-/// order, the counters `load` returns, `version`, removal, and `list_sessions`. Panics, naming the
-/// rule, at the first violation. Uses sessions whose ids start with `store-contract-`;
+/// Checks that `store` keeps the contract documented on [`RuntimeStore`] and each
+/// [`StoreWrite`] variant: batch versions, all-or-nothing batches whose writes see the ones
+/// before them, every conflict (unknown inputs, moves a phase does not allow, the commit
+/// fence), each write's effect on the rows, what `load` returns (inputs as accepted and in
+/// admission order, lane and finish order, receipts, the counters and the phase),
+/// `version`, removal, and `list_sessions`. Panics, naming the rule, at the first
+/// violation. Uses sessions whose ids start with `store-contract-`;
 /// give it a store that holds none.
 ///
 /// It checks what a backend does with the batches the runtime sends, not what happens when
