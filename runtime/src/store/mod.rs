@@ -403,9 +403,13 @@ pub enum StoreError {
 ///   while its last fact is unknown. A write that panics is treated as `Indeterminate`.
 /// - So `load` and `version` must see the final outcome of every write made before them: a transaction
 ///   still in flight (its COMMIT sent just before the connection dropped) is waited for,
-///   not read around, or a batch found "not applied" could land afterwards. A SQL backend
-///   gets this by reading the session's row `FOR SHARE`: the version `UPDATE` of an
-///   unfinished transaction holds that row's lock.
+///   not read around, or a batch found "not applied" could land afterwards. Reading the
+///   session's row `FOR SHARE` waits for the version `UPDATE` (or the `DELETE` of a
+///   removal) of an unfinished transaction, but not for the `INSERT` of a session's first
+///   batch: a row not yet committed is invisible, so there is nothing to wait on. A
+///   PostgreSQL backend therefore also serialises on a lock that exists before the row,
+///   e.g. every write transaction takes `pg_advisory_xact_lock` on the session's id and
+///   `load` and `version` take it (shared) before reading.
 /// - A batch that contradicts what is stored (an id accepted twice, a row naming an input
 ///   with no row other than in an eviction, a terminal input moved again, a terminal row
 ///   whose phase is not terminal, a commit of a run not later than the last one
