@@ -1259,6 +1259,10 @@ enum Flaw {
     ChecksBatchesAgainstStoredRows,
     /// Keeps only the first of an id's acceptances within one batch.
     SkipsRepeatsInABatch,
+    /// Stages an input named twice in one `InputsStaged` once.
+    StagesRepeatsOnce,
+    /// Keeps evicted ids (a soft delete), refusing to accept them again.
+    KeepsEvictedIds,
     /// Skips the inputs a write names that have no row, as an unchecked `UPDATE .. WHERE
     /// id IN (..)` would.
     SkipsUnknownInputs,
@@ -1365,7 +1369,20 @@ impl RuntimeStore for Flawed {
                         .inputs
                         .retain(|id| terminal.iter().any(|row| &row.input == id));
                 }
-                (Flaw::DropsReceiptsEarly, StoreWrite::InputsEvicted { inputs }) => {
+                (Flaw::StagesRepeatsOnce, StoreWrite::InputsStaged { inputs, .. }) => {
+                    let mut seen = std::collections::HashSet::new();
+                    inputs.retain(|id| seen.insert(id.clone()));
+                }
+                (Flaw::KeepsEvictedIds, StoreWrite::InputAccepted { input }) => {
+                    let id = (session.clone(), input.input.id().clone());
+                    if self.marks().inputs.contains(&id) {
+                        return Err(StoreError::Conflict("id already used".into()));
+                    }
+                }
+                (
+                    Flaw::DropsReceiptsEarly | Flaw::KeepsEvictedIds,
+                    StoreWrite::InputsEvicted { inputs },
+                ) => {
                     let evicted = inputs.iter().map(|id| (session.clone(), id.clone()));
                     note.inputs.extend(evicted);
                 }
@@ -1656,6 +1673,11 @@ async fn the_store_contract_check_catches_each_flawed_store() {
             Flaw::SkipsRepeatsInABatch,
             "an id accepted twice in one batch",
         ),
+        (
+            Flaw::StagesRepeatsOnce,
+            "an input staged twice in one write",
+        ),
+        (Flaw::KeepsEvictedIds, "an evicted id may be accepted again"),
         (Flaw::SkipsUnknownInputs, "naming an input with no row"),
         (Flaw::SkipsTerminalInputs, "of a terminal input"),
         (

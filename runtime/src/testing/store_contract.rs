@@ -385,6 +385,15 @@ async fn a_batch_sees_its_own_writes(store: &dyn RuntimeStore) {
     );
     let twice = vec![accepted("b", 3, q), accepted("b", 4, q)];
     refused(store, &s, 2, twice, "an id accepted twice in one batch").await;
+    let staged_twice = vec![accepted("b", 3, q), staged(2, &["b", "b"])];
+    refused(
+        store,
+        &s,
+        2,
+        staged_twice,
+        "an input staged twice in one write",
+    )
+    .await;
 }
 
 /// A write naming an input with no row is refused, whatever it would do to it (only an
@@ -796,7 +805,16 @@ async fn a_run_and_its_rows(store: &dyn RuntimeStore) {
         (5, Some(RunId(3))),
         "store contract: the counters outlive the rows they came from"
     );
-    write(store, &s, 10, vec![StoreWrite::InputsForgotten]).await;
+    // An evicted row is gone, not hidden: its id may be accepted again.
+    applies(
+        store,
+        &s,
+        10,
+        vec![accepted("a", 6, q)],
+        "an evicted id may be accepted again",
+    )
+    .await;
+    write(store, &s, 11, vec![StoreWrite::InputsForgotten]).await;
     let stored = loaded(store, &s).await;
     assert!(
         stored.inputs.is_empty(),
@@ -804,11 +822,18 @@ async fn a_run_and_its_rows(store: &dyn RuntimeStore) {
     );
     assert_eq!(
         (stored.version, stored.last_seq, stored.last_run),
-        (10, 5, Some(RunId(3))),
+        (11, 6, Some(RunId(3))),
         "store contract: forgetting inputs keeps the version and counters"
     );
     // A forgotten id may be accepted again.
-    write(store, &s, 11, vec![accepted("a", 6, q)]).await;
+    applies(
+        store,
+        &s,
+        12,
+        vec![accepted("a", 7, q)],
+        "a forgotten id may be accepted again",
+    )
+    .await;
 }
 
 async fn listed(store: &dyn RuntimeStore, s: &SessionId) -> bool {
