@@ -756,7 +756,8 @@ impl SessionRuntime {
 
     /// Events of every session: inputs accepted, runs started and finished, inputs
     /// terminal, phase changes, errors the runtime loop could not return
-    /// (docs/runtime.md, "Events"). The receiver sees
+    /// (docs/runtime.md, "Events"). The receiver sees the events published after this
+    /// returns; to mirror a session, subscribe first, then read its state. It sees
     /// `RecvError::Closed` only once the runtime is dropped and its loops have ended, not
     /// at `shutdown`.
     pub fn subscribe(&self) -> broadcast::Receiver<RuntimeEvent> {
