@@ -471,3 +471,94 @@ fn an_executor_stop_is_fenced_by_its_run() {
     assert!(kernel.apply(Input::Stop { run: running }).is_err());
     assert!(kernel.apply(Input::Stop { run: None }).is_ok());
 }
+
+/// A session mid-run, reached through the kernel: `a` (key `ka`) and `b` are the run's
+/// contributors, `o` an operation consumed on accept (key `ko`), `p` a prompt still queued.
+fn mid_run() -> State {
+    let accept = |id, kind, key: Option<&str>| Input::Accept {
+        id: InputId(id),
+        named: true,
+        kind,
+        lane: Lane::Queue,
+        durability: Durability::Durable,
+        key: key.map(|k| IdemKey(k.to_string())),
+        has_request: false,
+        wake: true,
+    };
+    let mut kernel = Authority::new();
+    for input in [
+        Input::Register { remember: 8 },
+        Input::AttachExecutor,
+        accept(1, Kind::PeerMessage, Some("ka")),
+        accept(2, Kind::PeerMessage, None),
+        accept(3, Kind::Operation, Some("ko")),
+        accept(4, Kind::Prompt, None),
+        Input::StartRun {
+            unregistering: false,
+        },
+    ] {
+        kernel.apply(input).expect("a reachable state");
+    }
+    kernel.into_state()
+}
+
+/// The spec states as invariants what the lifecycle promises about every input and run, so
+/// that every walk, differential and runtime test checks them after each step: each state
+/// below breaks exactly one promise and must be refused, naming it.
+#[test]
+fn the_lifecycle_promises_are_invariants() {
+    let (a, b) = (InputId(1), InputId(2));
+    let base = mid_run();
+    assert_eq!(base.phase, Phase::Running);
+    assert_eq!(base.staged, [a, b]);
+    assert!(Authority::from_state(base.clone()).is_ok());
+    type Breaks = fn(&mut State);
+    let broken: Vec<(&str, Breaks)> = vec![
+        ("running_has_contributors", |s| s.staged.clear()),
+        ("finished_are_terminal", |s| {
+            s.finished.push_back(InputId(4))
+        }),
+        ("reason_only_when_abandoned", |s| {
+            s.inputs.get_mut(&InputId(3)).unwrap().reason =
+                Some(suricate_runtime::generated::session::AbandonReason::Cancelled)
+        }),
+        ("keys_name_their_input", |s| {
+            s.keys.insert(IdemKey("kx".into()), InputId(1));
+        }),
+        ("inputs_hold_their_keys", |s| {
+            s.keys.remove(&IdemKey("ka".into()));
+        }),
+        ("operations_are_consumed", |s| {
+            s.inputs.get_mut(&InputId(2)).unwrap().kind = Kind::Operation
+        }),
+        ("attempts_match_runs", |s| {
+            s.inputs.get_mut(&InputId(4)).unwrap().attempts = 1
+        }),
+        ("prompt_runs_alone", |s| {
+            s.inputs.get_mut(&InputId(2)).unwrap().kind = Kind::Prompt
+        }),
+        ("retry_runs_alone", |s| {
+            for c in [InputId(1), InputId(2)] {
+                s.inputs.get_mut(&c).unwrap().attempts = 2;
+            }
+            s.run_attempt = 2;
+        }),
+        ("contributors_share_the_attempt", |s| s.run_attempt = 2),
+        ("runs_below_next_run", |s| s.next_run = s.run.unwrap()),
+        ("last_runs_below_next_run", |s| {
+            let op = s.inputs.get_mut(&InputId(3)).unwrap();
+            op.attempts = 1;
+            op.last_run = Some(RunId(99));
+        }),
+    ];
+    for (invariant, breaking) in broken {
+        let mut state = base.clone();
+        breaking(&mut state);
+        let refused = Authority::from_state(state).err();
+        assert_eq!(
+            refused.map(|v| v.invariant),
+            Some(invariant),
+            "a state that breaks {invariant}"
+        );
+    }
+}

@@ -3819,6 +3819,167 @@ fn invariant_retiring_has_loop(state: &State) -> Result<bool, Fault> {
     )
 }
 
+/// A run has contributors: a lane is never started empty, and every way a run loses its
+/// contributors ends it.
+fn invariant_running_has_contributors(state: &State) -> Result<bool, Fault> {
+    Ok(!(state.phase == Phase::Running) || (!state.staged.is_empty()))
+}
+
+/// Every input listed as finished is remembered and terminal: nothing is both waiting
+/// (in a lane or a run) and finished.
+fn invariant_finished_are_terminal(state: &State) -> Result<bool, Fault> {
+    Ok('all_f_0: {
+        for f in state.finished.iter() {
+            if !match state.inputs.get(f) {
+                Some(entry) => {
+                    ((entry.phase == InputPhase::Consumed)
+                        || (entry.phase == InputPhase::Abandoned))
+                }
+                None => false,
+            } {
+                break 'all_f_0 false;
+            }
+        }
+        true
+    })
+}
+
+/// An abandoned input says why; nothing else carries a reason.
+fn invariant_reason_only_when_abandoned(state: &State) -> Result<bool, Fault> {
+    Ok('all_i_r_1: {
+        for (_, r) in state.inputs.iter() {
+            if !(r.reason.is_some() == (r.phase == InputPhase::Abandoned)) {
+                break 'all_i_r_1 false;
+            }
+        }
+        true
+    })
+}
+
+/// A key is bound to the input that carries it, and a remembered input's key to it.
+fn invariant_keys_name_their_input(state: &State) -> Result<bool, Fault> {
+    Ok('all_k_owner_1: {
+        for (k, owner) in state.keys.iter() {
+            if !match state.inputs.get(owner) {
+                Some(entry) => (entry.key == Some(k.clone())),
+                None => false,
+            } {
+                break 'all_k_owner_1 false;
+            }
+        }
+        true
+    })
+}
+
+fn invariant_inputs_hold_their_keys(state: &State) -> Result<bool, Fault> {
+    Ok('all_i_r_1: {
+        for (i, r) in state.inputs.iter() {
+            if !(!r.key.is_some()
+                || (state.keys.contains_key(r.key.as_ref().ok_or(Fault::Absent)?)
+                    && ((*state
+                        .keys
+                        .get(r.key.as_ref().ok_or(Fault::Absent)?)
+                        .ok_or(Fault::Absent)?) == (*i))))
+            {
+                break 'all_i_r_1 false;
+            }
+        }
+        true
+    })
+}
+
+/// An operation is consumed on accept: it never waits in a lane or runs.
+fn invariant_operations_are_consumed(state: &State) -> Result<bool, Fault> {
+    Ok('all_i_r_1: {
+        for (_, r) in state.inputs.iter() {
+            if !(!(r.kind == Kind::Operation) || (r.phase == InputPhase::Consumed)) {
+                break 'all_i_r_1 false;
+            }
+        }
+        true
+    })
+}
+
+/// Staged inputs were counted: an input has a last run exactly when it has had a run.
+fn invariant_attempts_match_runs(state: &State) -> Result<bool, Fault> {
+    Ok('all_i_r_1: {
+        for (_, r) in state.inputs.iter() {
+            if !((r.attempts == 0u64) == r.last_run.is_none()) {
+                break 'all_i_r_1 false;
+            }
+        }
+        true
+    })
+}
+
+/// A prompt always runs alone, and so does an input being retried; a run's contributors
+/// share the attempt the run is for them.
+fn invariant_prompt_runs_alone(state: &State) -> Result<bool, Fault> {
+    Ok('all_c_0: {
+        for c in state.staged.iter() {
+            if !(!match state.inputs.get(c) {
+                Some(entry) => (entry.kind == Kind::Prompt),
+                None => false,
+            } || ((state.staged.len() as u64) == 1u64))
+            {
+                break 'all_c_0 false;
+            }
+        }
+        true
+    })
+}
+
+fn invariant_retry_runs_alone(state: &State) -> Result<bool, Fault> {
+    Ok('all_c_0: {
+        for c in state.staged.iter() {
+            if !(!match state.inputs.get(c) {
+                Some(entry) => (entry.attempts > 1u64),
+                None => false,
+            } || ((state.staged.len() as u64) == 1u64))
+            {
+                break 'all_c_0 false;
+            }
+        }
+        true
+    })
+}
+
+fn invariant_contributors_share_the_attempt(state: &State) -> Result<bool, Fault> {
+    Ok('all_c_0: {
+        for c in state.staged.iter() {
+            if !match state.inputs.get(c) {
+                Some(entry) => (entry.attempts == state.run_attempt),
+                None => false,
+            } {
+                break 'all_c_0 false;
+            }
+        }
+        true
+    })
+}
+
+/// Run ids are allocated from `next_run`: the run in flight and every input's last run
+/// are below it.
+fn invariant_runs_below_next_run(state: &State) -> Result<bool, Fault> {
+    Ok(
+        !state.run.is_some()
+            || ((*state.run.as_ref().ok_or(Fault::Absent)?) < state.next_run),
+    )
+}
+
+fn invariant_last_runs_below_next_run(state: &State) -> Result<bool, Fault> {
+    Ok('all_i_r_1: {
+        for (_, r) in state.inputs.iter() {
+            if !(!r.last_run.is_some()
+                || ((*r.last_run.as_ref().ok_or(Fault::Absent)?) < state.next_run))
+            {
+                break 'all_i_r_1 false;
+            }
+        }
+        true
+    })
+}
+
 /// Checks every invariant, in declaration order.
 pub fn check_invariants(state: &State) -> Result<(), InvariantViolation> {
     match invariant_running_has_run(state) {
@@ -3907,6 +4068,114 @@ pub fn check_invariants(state: &State) -> Result<(), InvariantViolation> {
         value => {
             return Err(InvariantViolation {
                 invariant: "retiring_has_loop",
+                fault: value.err(),
+            });
+        }
+    }
+    match invariant_running_has_contributors(state) {
+        Ok(true) => {}
+        value => {
+            return Err(InvariantViolation {
+                invariant: "running_has_contributors",
+                fault: value.err(),
+            });
+        }
+    }
+    match invariant_finished_are_terminal(state) {
+        Ok(true) => {}
+        value => {
+            return Err(InvariantViolation {
+                invariant: "finished_are_terminal",
+                fault: value.err(),
+            });
+        }
+    }
+    match invariant_reason_only_when_abandoned(state) {
+        Ok(true) => {}
+        value => {
+            return Err(InvariantViolation {
+                invariant: "reason_only_when_abandoned",
+                fault: value.err(),
+            });
+        }
+    }
+    match invariant_keys_name_their_input(state) {
+        Ok(true) => {}
+        value => {
+            return Err(InvariantViolation {
+                invariant: "keys_name_their_input",
+                fault: value.err(),
+            });
+        }
+    }
+    match invariant_inputs_hold_their_keys(state) {
+        Ok(true) => {}
+        value => {
+            return Err(InvariantViolation {
+                invariant: "inputs_hold_their_keys",
+                fault: value.err(),
+            });
+        }
+    }
+    match invariant_operations_are_consumed(state) {
+        Ok(true) => {}
+        value => {
+            return Err(InvariantViolation {
+                invariant: "operations_are_consumed",
+                fault: value.err(),
+            });
+        }
+    }
+    match invariant_attempts_match_runs(state) {
+        Ok(true) => {}
+        value => {
+            return Err(InvariantViolation {
+                invariant: "attempts_match_runs",
+                fault: value.err(),
+            });
+        }
+    }
+    match invariant_prompt_runs_alone(state) {
+        Ok(true) => {}
+        value => {
+            return Err(InvariantViolation {
+                invariant: "prompt_runs_alone",
+                fault: value.err(),
+            });
+        }
+    }
+    match invariant_retry_runs_alone(state) {
+        Ok(true) => {}
+        value => {
+            return Err(InvariantViolation {
+                invariant: "retry_runs_alone",
+                fault: value.err(),
+            });
+        }
+    }
+    match invariant_contributors_share_the_attempt(state) {
+        Ok(true) => {}
+        value => {
+            return Err(InvariantViolation {
+                invariant: "contributors_share_the_attempt",
+                fault: value.err(),
+            });
+        }
+    }
+    match invariant_runs_below_next_run(state) {
+        Ok(true) => {}
+        value => {
+            return Err(InvariantViolation {
+                invariant: "runs_below_next_run",
+                fault: value.err(),
+            });
+        }
+    }
+    match invariant_last_runs_below_next_run(state) {
+        Ok(true) => {}
+        value => {
+            return Err(InvariantViolation {
+                invariant: "last_runs_below_next_run",
                 fault: value.err(),
             });
         }
