@@ -292,7 +292,7 @@ impl Registry {
     /// Attaches `executor` to the session (registering it first if needed) and spawns its
     /// runtime loop; queued inputs start draining at once. With a loop already attached the
     /// offered executor is dropped: concurrent attaches spawn one loop. A loop whose task
-    /// is gone (see `Session::lost_idle_loop`) is replaced, its executor dropped without its
+    /// is gone (the kernel's `replace_lost_loop`) is replaced, its executor dropped without its
     /// stop hook. Returns whether this call attached. A stopped session is revived this way.
     pub(crate) async fn ensure_executor(
         &self,
@@ -334,21 +334,19 @@ impl Registry {
         handles: LiveHandles,
     ) -> RuntimeResult<bool> {
         session.ensure_not_destroyed()?;
+        // Whether a live loop is attached is mechanics (a task the kernel cannot see); what
+        // follows from it (a second loop, or one in place of a lost one) is the kernel's.
+        let attach = k::Input::AttachExecutor {
+            loop_gone: !session.has_executor(),
+        };
         let step = match session
-            .step(
-                &self.shared,
-                k::Input::AttachExecutor,
-                StepContext::default(),
-            )
+            .step(&self.shared, attach, StepContext::default())
             .await?
         {
             Ok(step) => step,
             Err(rejection) => return Err(kernel_io::phase_error(id, &rejection)),
         };
-        // The kernel already counts a loop attached. If that loop's task is gone with the
-        // tokio runtime it ran on, the queued inputs would wait for ever: the offered
-        // executor takes its place.
-        if !step.spawn_loop && !session.lost_idle_loop() {
+        if !step.spawn_loop {
             return Ok(false);
         }
         // Swapped under one lock: a shutdown in between sees one attachment or the other.

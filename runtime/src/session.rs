@@ -338,15 +338,6 @@ impl Session {
             .is_some_and(|a| !a.wake.is_closed())
     }
 
-    /// Whether the kernel counts a loop attached, with no run in flight, while that loop's
-    /// task is gone (dropped with the tokio runtime it ran on). Another loop may take its
-    /// place. If the task was dropped in the middle of a store write, that step's waiters
-    /// stay unresolved and the store may disagree with the kernel (docs: Known limits).
-    pub fn lost_idle_loop(&self) -> bool {
-        let core = lock(&self.core);
-        core.kernel.state().phase == k::Phase::Attached && !self.has_executor()
-    }
-
     /// The current attachment's epoch, if any.
     pub fn attached_epoch(&self) -> Option<u64> {
         match self.attached_epoch.load(Ordering::Acquire) {
@@ -356,7 +347,9 @@ impl Session {
     }
 
     /// Installs a new attachment and returns its epoch, the loop's wake receiver and the
-    /// attachment it replaced (one whose loop is lost, see `lost_idle_loop`), for the caller
+    /// attachment it replaced (one whose loop is lost, see the kernel's `replace_lost_loop`;
+    /// if its task was dropped in the middle of a store write, that step's waiters stay
+    /// unresolved and the store may disagree with the kernel: docs, Known limits), for the caller
     /// to release once the gate is free; `ShutDown` once the runtime shut down.
     pub fn attach(
         &self,

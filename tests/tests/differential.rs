@@ -932,7 +932,8 @@ differential!(
     min_fired: ALL
 );
 // The real session kernel: the largest spec, and the one the runtime depends on. In 200
-// default runs of `session::wide`, all 35 transitions fired in 193 and 34 in the other 7
+// default runs of `session::wide` (measured with 35 transitions; `replace_lost_loop`, a
+// bool guard on an attach, has since made it 36), all 35 fired in 193 and 34 in the other 7
 // (`start_nothing_retire`, fired a median 6 times a run, or `dedupe_terminal`, median 9,
 // missing), never fewer; `session::plain` fires 16 to 24. Failing 32 takes four rare
 // transitions missing in the same run.

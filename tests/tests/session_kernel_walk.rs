@@ -23,7 +23,10 @@ use suricate_runtime::generated::session::{
 #[derive(Debug, Clone)]
 enum Action {
     Register(u64),
-    Attach,
+    /// `loop_gone`: the attached loop's task is gone (the shell's fact).
+    Attach {
+        loop_gone: bool,
+    },
     Accept {
         id: u64,
         kind: Kind,
@@ -88,7 +91,7 @@ fn kind() -> impl Strategy<Value = Kind> {
 fn action() -> impl Strategy<Value = Action> {
     prop_oneof![
         1 => (1u64..4).prop_map(Action::Register),
-        2 => Just(Action::Attach),
+        2 => prop::bool::weighted(0.2).prop_map(|loop_gone| Action::Attach { loop_gone }),
         8 => (
             0u64..12,
             kind(),
@@ -142,7 +145,10 @@ fn run_id(state: &State, stale: bool) -> RunId {
 fn input(state: &State, action: &Action) -> Input {
     match *action {
         Action::Register(remember) => Input::Register { remember },
-        Action::Attach => Input::AttachExecutor,
+        // A session without a loop has none alive; an attached one's may be gone.
+        Action::Attach { loop_gone } => Input::AttachExecutor {
+            loop_gone: loop_gone || !matches!(state.phase, Phase::Attached | Phase::Running),
+        },
         Action::Accept {
             id,
             kind,
@@ -329,7 +335,8 @@ fn drain(kernel: &mut Authority) -> Result<(), TestCaseError> {
     if kernel.phase() == Phase::Running {
         step(kernel, Input::Recover)?;
     }
-    step(kernel, Input::AttachExecutor)?;
+    let loop_gone = kernel.phase() != Phase::Attached;
+    step(kernel, Input::AttachExecutor { loop_gone })?;
     for _ in 0..200 {
         step(
             kernel,
@@ -414,7 +421,7 @@ fn a_run_lost_on_its_last_attempt_does_not_stall_the_session() {
     };
     let fail = Action::Fail { stale: false };
     let actions = [
-        Action::Attach,
+        Action::Attach { loop_gone: false },
         prompt,
         start.clone(),
         fail.clone(),
@@ -436,7 +443,7 @@ fn a_run_lost_on_its_last_attempt_does_not_stall_the_session() {
 fn a_second_retire_of_a_drained_session_retires_it() {
     let actions = [
         durable_prompt(0, false),
-        Action::Attach,
+        Action::Attach { loop_gone: false },
         Action::Retire,
         Action::StartRun {
             unregistering: false,
@@ -458,7 +465,13 @@ fn an_executor_stop_is_fenced_by_its_run() {
     let start = Action::StartRun {
         unregistering: false,
     };
-    let mut kernel = walk(&[Action::Attach, prompt(1), prompt(2), start]).unwrap();
+    let mut kernel = walk(&[
+        Action::Attach { loop_gone: false },
+        prompt(1),
+        prompt(2),
+        start,
+    ])
+    .unwrap();
     let running = kernel.state().run;
     let stale = Input::Stop {
         run: Some(RunId(running.unwrap().0 + 1)),
@@ -488,7 +501,7 @@ fn mid_run() -> State {
     let mut kernel = Authority::new();
     for input in [
         Input::Register { remember: 8 },
-        Input::AttachExecutor,
+        Input::AttachExecutor { loop_gone: true },
         accept(1, Kind::PeerMessage, Some("ka")),
         accept(2, Kind::PeerMessage, None),
         accept(3, Kind::Operation, Some("ko")),
@@ -561,4 +574,35 @@ fn the_lifecycle_promises_are_invariants() {
             "a state that breaks {invariant}"
         );
     }
+}
+
+/// Whether an offered executor gets a loop is the kernel's decision, from the shell's fact
+/// that the attached loop's task is gone: it replaces a loop lost while idle, never a live
+/// one, and never one lost during a run (that run needs `recover` first).
+#[test]
+fn an_executor_replaces_only_a_loop_lost_while_idle() {
+    let spawns = |kernel: &mut Authority, loop_gone| {
+        let t = kernel
+            .apply(Input::AttachExecutor { loop_gone })
+            .expect("an attach is always answered");
+        t.effects.contains(&Effect::SpawnLoop)
+    };
+    let mut kernel = walk(&[Action::Attach { loop_gone: false }]).unwrap();
+    assert_eq!(kernel.phase(), Phase::Attached);
+    assert!(
+        !spawns(&mut kernel, false),
+        "a second loop beside a live one"
+    );
+    assert!(spawns(&mut kernel, true), "the lost loop is replaced");
+    assert_eq!(kernel.phase(), Phase::Attached);
+    let mut running = walk(&[
+        Action::Attach { loop_gone: false },
+        durable_prompt(1, true),
+        Action::StartRun {
+            unregistering: false,
+        },
+    ])
+    .unwrap();
+    assert_eq!(running.phase(), Phase::Running);
+    assert!(!spawns(&mut running, true), "a run is in flight");
 }

@@ -616,8 +616,11 @@ pub enum Input {
         /// Finished inputs to remember (`remember`); at least 1.
         remember: u64,
     },
-    /// An executor is offered; at most one loop exists per session.
-    AttachExecutor,
+    /// An executor is offered; at most one live loop exists per session. `loop_gone`: the
+    /// shell has no live loop for the session (none attached, or the task of the one
+    /// attached is gone, dropped with the tokio runtime it ran on), a fact only the shell can
+    /// see.
+    AttachExecutor { loop_gone: bool },
     Accept {
         id: InputId,
         /// The caller's id is not empty.
@@ -662,7 +665,7 @@ impl Input {
     pub fn kind(&self) -> InputKind {
         match self {
             Input::Register { .. } => InputKind::Register,
-            Input::AttachExecutor => InputKind::AttachExecutor,
+            Input::AttachExecutor { .. } => InputKind::AttachExecutor,
             Input::Accept { .. } => InputKind::Accept,
             Input::WakeLoop => InputKind::WakeLoop,
             Input::StartRun { .. } => InputKind::StartRun,
@@ -698,7 +701,10 @@ impl Input {
 )]
 pub enum InputKind {
     Register,
-    /// An executor is offered; at most one loop exists per session.
+    /// An executor is offered; at most one live loop exists per session. `loop_gone`: the
+    /// shell has no live loop for the session (none attached, or the task of the one
+    /// attached is gone, dropped with the tokio runtime it ran on), a fact only the shell can
+    /// see.
     AttachExecutor,
     Accept,
     /// Explicit wake after `accept_without_wake`.
@@ -785,7 +791,8 @@ impl ::std::fmt::Display for InputKind {
 #[derive(Debug, Clone, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
 pub enum Effect {
     Registered,
-    /// Spawn the runtime loop for the offered executor.
+    /// Spawn the runtime loop for the offered executor; an attachment whose loop is gone
+    /// (`replace_lost_loop`) is replaced by it.
     SpawnLoop,
     /// Poke the runtime loop.
     Wake,
@@ -881,7 +888,8 @@ impl Effect {
 )]
 pub enum EffectKind {
     Registered,
-    /// Spawn the runtime loop for the offered executor.
+    /// Spawn the runtime loop for the offered executor; an attachment whose loop is gone
+    /// (`replace_lost_loop`) is replaced by it.
     SpawnLoop,
     /// Poke the runtime loop.
     Wake,
@@ -1007,7 +1015,11 @@ pub enum TransitionId {
     /// Registering twice is harmless.
     RegisterAgain,
     Attach,
-    /// A second executor while one is attached: no second loop.
+    /// The loop the session counts attached is gone and no run is in flight: the offered
+    /// executor takes its place (the lost one is dropped without its stop hook), or the
+    /// queued inputs would wait for ever. A loop lost during a run needs `recover` first.
+    ReplaceLostLoop,
+    /// A second executor while a live one is attached: no second loop.
     AttachAgain,
     /// Same key as an input still in flight: the caller joins its outcome.
     JoinInFlight,
@@ -1085,10 +1097,11 @@ pub enum TransitionId {
 
 impl TransitionId {
     /// Every variant, in declaration order.
-    pub const ALL: [TransitionId; 35usize] = [
+    pub const ALL: [TransitionId; 36usize] = [
         TransitionId::Register,
         TransitionId::RegisterAgain,
         TransitionId::Attach,
+        TransitionId::ReplaceLostLoop,
         TransitionId::AttachAgain,
         TransitionId::JoinInFlight,
         TransitionId::DedupeTerminal,
@@ -1128,6 +1141,7 @@ impl TransitionId {
             TransitionId::Register => "register",
             TransitionId::RegisterAgain => "register_again",
             TransitionId::Attach => "attach",
+            TransitionId::ReplaceLostLoop => "replace_lost_loop",
             TransitionId::AttachAgain => "attach_again",
             TransitionId::JoinInFlight => "join_in_flight",
             TransitionId::DedupeTerminal => "dedupe_terminal",
@@ -1206,6 +1220,15 @@ pub const TRANSITIONS: &[TransitionInfo] = &[
         from: &[Phase::Idle, Phase::Stopped],
         to: Some(Phase::Attached),
         guards: &[],
+        effects: &[EffectKind::SpawnLoop],
+    },
+    TransitionInfo {
+        id: TransitionId::ReplaceLostLoop,
+        name: "replace_lost_loop",
+        input: InputKind::AttachExecutor,
+        from: &[Phase::Attached],
+        to: None,
+        guards: &["loop_gone"],
         effects: &[EffectKind::SpawnLoop],
     },
     TransitionInfo {
@@ -1689,6 +1712,17 @@ fn guards_register(
     Ok(None)
 }
 
+/// Guards of `replace_lost_loop`: the first that does not hold, if any.
+fn guards_replace_lost_loop(
+    _state: &State,
+    loop_gone: &bool,
+) -> Result<Option<&'static str>, Fault> {
+    if !(*loop_gone) {
+        return Ok(Some("loop_gone"));
+    }
+    Ok(None)
+}
+
 /// Guards of `join_in_flight`: the first that does not hold, if any.
 fn guards_join_in_flight(
     state: &State,
@@ -1960,6 +1994,16 @@ fn fire_attach(
     effects: &mut Vec<Effect>,
 ) -> Result<(), Fault> {
     state.phase = Phase::Attached;
+    effects.push(Effect::SpawnLoop);
+    Ok(())
+}
+
+/// Runs the updates and emits of `replace_lost_loop`, recording undo steps.
+fn fire_replace_lost_loop(
+    _state: &mut State,
+    _undo: &mut Vec<UndoStep>,
+    effects: &mut Vec<Effect>,
+) -> Result<(), Fault> {
     effects.push(Effect::SpawnLoop);
     Ok(())
 }
@@ -3255,14 +3299,29 @@ fn dispatch(
                 _ => Err(RejectReason::NotHandled),
             }
         }
-        Input::AttachExecutor => {
+        Input::AttachExecutor { loop_gone } => {
             match state.phase {
                 Phase::Idle | Phase::Stopped => {
                     self::fire_attach(state, undo, effects)
                         .map_err(|f| f.at::<Machine>(TransitionId::Attach))?;
                     Ok(TransitionId::Attach)
                 }
-                Phase::Attached | Phase::Running => {
+                Phase::Attached => {
+                    if self::guards_replace_lost_loop(state, loop_gone)
+                        .map_err(|f| f.at::<Machine>(TransitionId::ReplaceLostLoop))?
+                        .is_none()
+                    {
+                        self::fire_replace_lost_loop(state, undo, effects)
+                            .map_err(|f| {
+                                f.at::<Machine>(TransitionId::ReplaceLostLoop)
+                            })?;
+                        return Ok(TransitionId::ReplaceLostLoop);
+                    }
+                    self::fire_attach_again(state, undo, effects)
+                        .map_err(|f| f.at::<Machine>(TransitionId::AttachAgain))?;
+                    Ok(TransitionId::AttachAgain)
+                }
+                Phase::Running => {
                     self::fire_attach_again(state, undo, effects)
                         .map_err(|f| f.at::<Machine>(TransitionId::AttachAgain))?;
                     Ok(TransitionId::AttachAgain)
