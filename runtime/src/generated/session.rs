@@ -285,7 +285,8 @@ impl ::std::fmt::Display for Lane {
     }
 }
 
-/// Queued -> Staged -> Applied -> Consumed, or Abandoned from any live phase.
+/// Queued -> Staged -> Applied -> Consumed, or Abandoned from any live phase. A failed
+/// run (`fail_run`) or one lost to `recover` puts its contributors back to Queued.
 #[derive(
     Debug,
     Clone,
@@ -494,7 +495,7 @@ pub enum Phase {
     Attached,
     /// A run is in flight (`run` is set).
     Running,
-    /// Drained and closed to new input.
+    /// Closed to new input, its work drained (or, retired without a loop, abandoned).
     Retired,
     /// Stopped: pending work was abandoned; attaching an executor revives it.
     Stopped,
@@ -569,7 +570,8 @@ pub struct State {
     pub next_run: RunId,
     /// Contributors of the run in flight, in admission order.
     pub staged: VecDeque<InputId>,
-    /// A boundary cancel was already dispatched for the run in flight.
+    /// A boundary cancel was already dispatched for the latest run. Cleared when the
+    /// next run starts, not when a run ends: read it only while `Running`.
     pub cancel_dispatched: bool,
     /// `retire` was asked while work remained: drain, then retire.
     pub retiring: bool,
@@ -805,6 +807,7 @@ pub enum Effect {
     Joined { input: InputId },
     /// Same key as an input already terminal.
     Deduplicated { input: InputId },
+    /// `run`: the run that committed it; `none` for an operation, consumed on accept.
     Consumed { input: InputId, run: Option<RunId> },
     Abandoned { input: InputId, reason: AbandonReason },
     /// Put back in its lane after a failed run.
@@ -902,6 +905,7 @@ pub enum EffectKind {
     Joined,
     /// Same key as an input already terminal.
     Deduplicated,
+    /// `run`: the run that committed it; `none` for an operation, consumed on accept.
     Consumed,
     Abandoned,
     /// Put back in its lane after a failed run.
@@ -1088,7 +1092,11 @@ pub enum TransitionId {
     /// lost run counted as an attempt, so a contributor for which it was the last one is
     /// abandoned instead.
     RecoverRun,
+    /// No run was lost: only the loop, if any, is detached (without the stop hook) and a
+    /// retire in progress is called off.
     Recover,
+    /// The session ends for good: pending inputs are abandoned, the executor is stopped
+    /// (ending a run in flight) and the loop ends; every later input is refused.
     Destroy,
     /// The session leaves the runtime: pending inputs are abandoned, the executor is
     /// stopped (ending a run in flight) and the loop ends.
