@@ -179,6 +179,11 @@ impl<'m> Interpreter<'m> {
             Value::Tag(index, _) => index,
             other => malformed(format!("phase decoded as {other:?}")),
         };
+        no_unknown_fields(
+            object,
+            std::iter::once("phase").chain(machine.fields.iter().map(|f| f.name.as_str())),
+            "state",
+        )?;
         let fields = machine
             .fields
             .iter()
@@ -1124,10 +1129,13 @@ fn fields_from_json(
     path: &str,
 ) -> Result<Vec<Value>, String> {
     match json {
-        Json::Object(object) => fields
-            .iter()
-            .map(|f| field_from_json(machine, object, &f.name, &f.ty, path))
-            .collect(),
+        Json::Object(object) => {
+            no_unknown_fields(object, fields.iter().map(|f| f.name.as_str()), path)?;
+            fields
+                .iter()
+                .map(|f| field_from_json(machine, object, &f.name, &f.ty, path))
+                .collect()
+        }
         Json::Array(items) if items.len() == fields.len() => fields
             .iter()
             .zip(items)
@@ -1139,6 +1147,22 @@ fn fields_from_json(
             items.len()
         )),
         _ => Err(format!("{path}: expected an object, found {}", kind(json))),
+    }
+}
+
+/// Refuses a key of `object` that is not one of `names`, as the generated types do
+/// (`#[serde(deny_unknown_fields)]`).
+fn no_unknown_fields<'a>(
+    object: &JsonMap<String, Json>,
+    names: impl Iterator<Item = &'a str> + Clone,
+    path: &str,
+) -> Result<(), String> {
+    match object
+        .keys()
+        .find(|key| !names.clone().any(|name| name == *key))
+    {
+        Some(key) => Err(format!("{path}: unknown field `{key}`")),
+        None => Ok(()),
     }
 }
 

@@ -334,3 +334,43 @@ fn a_rejected_apply_keeps_the_latest_transition_rollbackable() {
     a.rollback(t).expect("still the latest accepted transition");
     assert_eq!(a.state(), &before);
 }
+
+/// docs/spec-language.md, Serialized form: a field the type does not declare is an error,
+/// in the state, in a struct, and in an input's or effect's fields. A stored state with
+/// a field the spec no longer has (or a misspelt one, next to an `Option` field that then
+/// reads as `none`) must not restore as if the field were not there.
+#[test]
+fn json_with_an_undeclared_field_is_refused() {
+    fn refused<T: serde::de::DeserializeOwned + std::fmt::Debug>(json: serde_json::Value) {
+        let err = serde_json::from_value::<T>(json.clone()).expect_err(&json.to_string());
+        assert!(err.to_string().contains("unknown field"), "{json}: {err}");
+    }
+    let state = serde_json::to_value(running(30).state()).expect("serialises");
+    let mut extra = state.clone();
+    extra["bogus"] = 1.into();
+    refused::<State>(extra);
+    // `job` misspelt: without the check, `job` was missing and read as `none`.
+    let mut misspelt = state.clone();
+    let job = misspelt.as_object_mut().unwrap().remove("job").unwrap();
+    misspelt["jbo"] = job;
+    refused::<State>(misspelt);
+    let mut in_struct = state;
+    in_struct["chunks"] = serde_json::json!([{ "offset": 0, "len": 1, "size": 1 }]);
+    refused::<State>(in_struct);
+    refused::<Input>(serde_json::json!({ "Start": { "job": "j", "total": 3, "tota": 4 } }));
+    refused::<Input>(
+        serde_json::json!({ "Received": { "chunk": { "offset": 0, "len": 1, "x": 0 } } }),
+    );
+    refused::<Effect>(serde_json::json!({ "Started": { "job": "j", "extra": true } }));
+    // Still accepted: the declared fields, in any order.
+    let input: Input =
+        serde_json::from_value(serde_json::json!({ "Start": { "total": 3, "job": "j" } }))
+            .expect("declared fields");
+    assert_eq!(
+        input,
+        Input::Start {
+            job: JobId::from("j"),
+            total: Bytes(3)
+        }
+    );
+}

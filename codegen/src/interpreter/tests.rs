@@ -682,11 +682,19 @@ fn download_bad_inputs(machine: &Machine) {
             other => panic!("{input}: expected BadInput, got {other:?}"),
         }
     }
-    // What serde accepts: unknown fields are ignored and a struct may be an array.
-    fired(
-        &mut d,
+    // An unknown field is refused, as by the generated types (`deny_unknown_fields`),
+    // in the input and in a struct it holds.
+    for input in [
         json!({ "Start": { "job": "j", "total": 4, "extra": true } }),
-    );
+        json!({ "Received": { "chunk": { "offset": 0, "len": 1, "size": 1 } } }),
+    ] {
+        match rejected(&mut d, input.clone()) {
+            Rejected::BadInput(message) => assert!(message.contains("unknown field"), "{message}"),
+            other => panic!("{input}: expected BadInput, got {other:?}"),
+        }
+    }
+    // What serde accepts: a struct may be an array.
+    fired(&mut d, json!({ "Start": { "job": "j", "total": 4 } }));
     fired(&mut d, json!({ "Received": { "chunk": [0, 1] } }));
     assert_eq!(d.state_json()["chunks"], json!([{ "offset": 0, "len": 1 }]));
 }
@@ -723,6 +731,12 @@ fn download_state_round_trip(machine: &Machine) {
             "{field} = {bad} was accepted"
         );
     }
+    let mut extra = expected.clone();
+    extra["bogus"] = json!(1);
+    let err = Interpreter::from_state_json(machine, &extra)
+        .map(|_| ())
+        .unwrap_err();
+    assert_eq!(err, "state: unknown field `bogus`");
     let mut missing = expected.clone();
     missing.as_object_mut().map(|o| o.remove("total"));
     assert!(Interpreter::from_state_json(machine, &missing).is_err());

@@ -107,6 +107,7 @@ pub fn structs(m: &Machine) -> TokenStream {
         quote! {
             #doc
             #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, ::serde::Serialize, ::serde::Deserialize)]
+            #[serde(deny_unknown_fields)]
             pub struct #name { #(#fields),* }
         }
     });
@@ -160,6 +161,7 @@ pub fn state(m: &Machine, gen_: &ExprGen) -> TokenStream {
     quote! {
         /// The machine's whole state: the phase plus every declared field.
         #[derive(Debug, Clone, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
+        #[serde(deny_unknown_fields)]
         pub struct State {
             /// Written only by transitions.
             pub phase: Phase,
@@ -220,6 +222,7 @@ pub fn messages(enum_name: &str, doc: &str, messages: &[Message]) -> TokenStream
     quote! {
         #[doc = #doc]
         #[derive(Debug, Clone, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
+        #[serde(deny_unknown_fields)]
         pub enum #name { #(#variants),* }
 
         impl #name {

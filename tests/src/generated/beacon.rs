@@ -83,6 +83,7 @@ impl Phase {
 
 /// The machine's whole state: the phase plus every declared field.
 #[derive(Debug, Clone, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct State {
     /// Written only by transitions.
     pub phase: Phase,
@@ -103,6 +104,7 @@ impl Default for State {
 
 /// A typed trigger of the machine.
 #[derive(Debug, Clone, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub enum Input {
     Toggle,
 }
@@ -151,6 +153,7 @@ impl ::std::fmt::Display for InputKind {
 
 /// A typed output, returned as data, never executed by the kernel.
 #[derive(Debug, Clone, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub enum Effect {
     Flashed,
 }

@@ -134,6 +134,7 @@ impl ::std::fmt::Display for Method {
     ::serde::Serialize,
     ::serde::Deserialize
 )]
+#[serde(deny_unknown_fields)]
 pub struct Item {
     pub title: Title,
     pub tags: BTreeSet<String>,
@@ -187,6 +188,7 @@ impl Phase {
 
 /// The machine's whole state: the phase plus every declared field.
 #[derive(Debug, Clone, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct State {
     /// Written only by transitions.
     pub phase: Phase,
@@ -221,6 +223,7 @@ impl Default for State {
 
 /// A typed trigger of the machine.
 #[derive(Debug, Clone, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub enum Input {
     /// Field names equal to the generated functions' names (`fire_add`, `guards_add`), and
     /// `failed`, a name dispatch once used for a local of its own.
@@ -302,6 +305,7 @@ impl ::std::fmt::Display for InputKind {
 
 /// A typed output, returned as data, never executed by the kernel.
 #[derive(Debug, Clone, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub enum Effect {
     Added { title: Title },
     Restocked { title: Title, qty: u64 },

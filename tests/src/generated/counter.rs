@@ -83,6 +83,7 @@ impl Phase {
 
 /// The machine's whole state: the phase plus every declared field.
 #[derive(Debug, Clone, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct State {
     /// Written only by transitions.
     pub phase: Phase,
@@ -109,6 +110,7 @@ impl Default for State {
 
 /// A typed trigger of the machine.
 #[derive(Debug, Clone, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub enum Input {
     Add { n: u64 },
     Sub { n: u64 },
@@ -169,6 +171,7 @@ impl ::std::fmt::Display for InputKind {
 
 /// A typed output, returned as data, never executed by the kernel.
 #[derive(Debug, Clone, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub enum Effect {
     Changed { from: u64, to: u64 },
 }

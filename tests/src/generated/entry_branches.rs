@@ -51,6 +51,7 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
     ::serde::Serialize,
     ::serde::Deserialize
 )]
+#[serde(deny_unknown_fields)]
 pub struct Inner {
     pub opt: Option<u64>,
     pub c: u64,
@@ -67,6 +68,7 @@ pub struct Inner {
     ::serde::Serialize,
     ::serde::Deserialize
 )]
+#[serde(deny_unknown_fields)]
 pub struct Rec {
     pub a: u64,
     pub b: u64,
@@ -121,6 +123,7 @@ impl Phase {
 
 /// The machine's whole state: the phase plus every declared field.
 #[derive(Debug, Clone, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct State {
     /// Written only by transitions.
     pub phase: Phase,
@@ -155,6 +158,7 @@ impl Default for State {
 
 /// A typed trigger of the machine.
 #[derive(Debug, Clone, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub enum Input {
     Put { k: u64, r: Rec },
     PutN { k: u64, r: Rec },
@@ -285,6 +289,7 @@ impl ::std::fmt::Display for InputKind {
 
 /// A typed output, returned as data, never executed by the kernel.
 #[derive(Debug, Clone, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub enum Effect {
     E { v: u64 },
     F { ok: bool },

@@ -209,6 +209,7 @@ impl ::std::fmt::Display for Kind {
     ::serde::Serialize,
     ::serde::Deserialize
 )]
+#[serde(deny_unknown_fields)]
 pub struct Entry {
     pub kind: Kind,
     pub amount: Cents,
@@ -226,6 +227,7 @@ pub struct Entry {
     ::serde::Serialize,
     ::serde::Deserialize
 )]
+#[serde(deny_unknown_fields)]
 pub struct Hold {
     pub id: u64,
     pub entry: Entry,
@@ -289,6 +291,7 @@ impl Phase {
 
 /// The machine's whole state: the phase plus every declared field.
 #[derive(Debug, Clone, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct State {
     /// Written only by transitions.
     pub phase: Phase,
@@ -345,6 +348,7 @@ impl Default for State {
 
 /// A typed trigger of the machine.
 #[derive(Debug, Clone, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub enum Input {
     /// Opens the account for an owner.
     Open { owner: Owner, strict: bool },
@@ -447,6 +451,7 @@ impl ::std::fmt::Display for InputKind {
 
 /// A typed output, returned as data, never executed by the kernel.
 #[derive(Debug, Clone, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub enum Effect {
     Opened { owner: Owner },
     Booked { id: u64, balance: Cents, previous: Cents },

@@ -50,6 +50,7 @@ use std::collections::BTreeSet;
     ::serde::Serialize,
     ::serde::Deserialize
 )]
+#[serde(deny_unknown_fields)]
 pub struct Rec {
     pub a: u64,
 }
@@ -65,6 +66,7 @@ pub struct Rec {
     ::serde::Serialize,
     ::serde::Deserialize
 )]
+#[serde(deny_unknown_fields)]
 pub struct Flag {
     pub b: bool,
 }
@@ -80,6 +82,7 @@ pub struct Flag {
     ::serde::Serialize,
     ::serde::Deserialize
 )]
+#[serde(deny_unknown_fields)]
 pub struct Bag {
     pub s: BTreeSet<u64>,
 }
@@ -129,6 +132,7 @@ impl Phase {
 
 /// The machine's whole state: the phase plus every declared field.
 #[derive(Debug, Clone, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct State {
     /// Written only by transitions.
     pub phase: Phase,
@@ -155,6 +159,7 @@ impl Default for State {
 
 /// A typed trigger of the machine.
 #[derive(Debug, Clone, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub enum Input {
     Store { a: u64 },
     Probe,
@@ -207,6 +212,7 @@ impl ::std::fmt::Display for InputKind {
 
 /// A typed output, returned as data, never executed by the kernel.
 #[derive(Debug, Clone, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub enum Effect {}
 impl Effect {
     pub fn kind(&self) -> EffectKind {
