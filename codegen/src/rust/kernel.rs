@@ -262,14 +262,6 @@ impl<'m> KernelGen<'m> {
     /// The answer types of `apply` and `rollback`, shared by every machine: this machine's
     /// instances of the generic ones in `suricate_kernel`.
     fn error_types(&self) -> TokenStream {
-        // Guard, firing and invariant functions report faults; a machine with neither
-        // transitions nor invariants has none.
-        let reports_faults = !self.m.transitions.is_empty() || !self.m.invariants.is_empty();
-        let fault = reports_faults.then(|| {
-            quote!(
-                use ::suricate_kernel::Fault;
-            )
-        });
         quote! {
             /// Why an input was rejected. A rejected input leaves the state untouched.
             pub type Rejection = ::suricate_kernel::Rejection<Machine>;
@@ -280,7 +272,9 @@ impl<'m> KernelGen<'m> {
             /// Only the most recently applied transition can be rolled back, once.
             pub type RollbackError = ::suricate_kernel::RollbackError<Machine>;
             pub use ::suricate_kernel::InvariantViolation;
-            #fault
+            /// Why an invariant or a transition could not be evaluated (the `fault` of an
+            /// [`InvariantViolation`] or of `RejectReason::InvariantViolated`).
+            pub use ::suricate_kernel::Fault;
         }
     }
 

@@ -287,7 +287,9 @@ pub type RollbackError = ::suricate_kernel::RollbackError<Machine>;
 
 pub use ::suricate_kernel::InvariantViolation;
 
-use ::suricate_kernel::Fault;
+/// Why an invariant or a transition could not be evaluated (the `fault` of an
+/// [`InvariantViolation`] or of `RejectReason::InvariantViolated`).
+pub use ::suricate_kernel::Fault;
 
 /// One reversible write of a transition. Undo cost is proportional to what the
 /// transition wrote, never to the size of the state.
