@@ -62,8 +62,6 @@ pub mod error;
 pub mod events;
 pub mod executor;
 mod gate;
-// Generated items carry the spec's own doc comments: the spec decides what is documented.
-#[allow(missing_docs)]
 pub mod generated;
 pub mod input;
 mod kernel_io;

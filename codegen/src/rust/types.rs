@@ -226,6 +226,7 @@ pub fn messages(enum_name: &str, doc: &str, messages: &[Message]) -> TokenStream
         pub enum #name { #(#variants),* }
 
         impl #name {
+            /// Which kind this is, without its data.
             pub fn kind(&self) -> #kind {
                 #kind_fn
             }

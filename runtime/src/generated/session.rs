@@ -13,6 +13,8 @@
 
 #![allow(dead_code)]
 
+#![allow(missing_docs)]
+
 #![allow(
     clippy::nonminimal_bool,
     clippy::bool_comparison,
@@ -667,6 +669,7 @@ pub enum Input {
 }
 
 impl Input {
+    /// Which kind this is, without its data.
     pub fn kind(&self) -> InputKind {
         match self {
             Input::Register { .. } => InputKind::Register,
@@ -851,6 +854,7 @@ pub enum Effect {
 }
 
 impl Effect {
+    /// Which kind this is, without its data.
     pub fn kind(&self) -> EffectKind {
         match self {
             Effect::Registered => EffectKind::Registered,

@@ -6,6 +6,8 @@
 
 #![allow(dead_code)]
 
+#![allow(missing_docs)]
+
 #![allow(
     clippy::nonminimal_bool,
     clippy::bool_comparison,
@@ -110,6 +112,7 @@ pub enum Input {
 }
 
 impl Input {
+    /// Which kind this is, without its data.
     pub fn kind(&self) -> InputKind {
         match self {
             Input::Toggle => InputKind::Toggle,
@@ -159,6 +162,7 @@ pub enum Effect {
 }
 
 impl Effect {
+    /// Which kind this is, without its data.
     pub fn kind(&self) -> EffectKind {
         match self {
             Effect::Flashed => EffectKind::Flashed,

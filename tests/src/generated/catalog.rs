@@ -22,6 +22,8 @@
 
 #![allow(dead_code)]
 
+#![allow(missing_docs)]
+
 #![allow(
     clippy::nonminimal_bool,
     clippy::bool_comparison,
@@ -237,6 +239,7 @@ pub enum Input {
 }
 
 impl Input {
+    /// Which kind this is, without its data.
     pub fn kind(&self) -> InputKind {
         match self {
             Input::Add { .. } => InputKind::Add,
@@ -312,6 +315,7 @@ pub enum Effect {
 }
 
 impl Effect {
+    /// Which kind this is, without its data.
     pub fn kind(&self) -> EffectKind {
         match self {
             Effect::Added { .. } => EffectKind::Added,

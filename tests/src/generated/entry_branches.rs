@@ -8,6 +8,8 @@
 
 #![allow(dead_code)]
 
+#![allow(missing_docs)]
+
 #![allow(
     clippy::nonminimal_bool,
     clippy::bool_comparison,
@@ -180,6 +182,7 @@ pub enum Input {
 }
 
 impl Input {
+    /// Which kind this is, without its data.
     pub fn kind(&self) -> InputKind {
         match self {
             Input::Put { .. } => InputKind::Put,
@@ -296,6 +299,7 @@ pub enum Effect {
 }
 
 impl Effect {
+    /// Which kind this is, without its data.
     pub fn kind(&self) -> EffectKind {
         match self {
             Effect::E { .. } => EffectKind::E,

@@ -9,6 +9,8 @@
 
 #![allow(dead_code)]
 
+#![allow(missing_docs)]
+
 #![allow(
     clippy::nonminimal_bool,
     clippy::bool_comparison,
@@ -365,6 +367,7 @@ pub enum Input {
 }
 
 impl Input {
+    /// Which kind this is, without its data.
     pub fn kind(&self) -> InputKind {
         match self {
             Input::Open { .. } => InputKind::Open,
@@ -464,6 +467,7 @@ pub enum Effect {
 }
 
 impl Effect {
+    /// Which kind this is, without its data.
     pub fn kind(&self) -> EffectKind {
         match self {
             Effect::Opened { .. } => EffectKind::Opened,

@@ -7,6 +7,8 @@
 
 #![allow(dead_code)]
 
+#![allow(missing_docs)]
+
 #![allow(
     clippy::nonminimal_bool,
     clippy::bool_comparison,
@@ -117,6 +119,7 @@ pub enum Input {
 }
 
 impl Input {
+    /// Which kind this is, without its data.
     pub fn kind(&self) -> InputKind {
         match self {
             Input::Go { .. } => InputKind::Go,
@@ -163,6 +166,7 @@ impl ::std::fmt::Display for InputKind {
 #[serde(deny_unknown_fields)]
 pub enum Effect {}
 impl Effect {
+    /// Which kind this is, without its data.
     pub fn kind(&self) -> EffectKind {
         match *self {}
     }

@@ -7,6 +7,8 @@
 
 #![allow(dead_code)]
 
+#![allow(missing_docs)]
+
 #![allow(
     clippy::nonminimal_bool,
     clippy::bool_comparison,
@@ -48,6 +50,7 @@
     ::serde::Serialize,
     ::serde::Deserialize
 )]
+#[serde(deny_unknown_fields)]
 pub struct Change {
     pub old_n: u64,
     pub n: u64,
@@ -98,6 +101,7 @@ impl Phase {
 
 /// The machine's whole state: the phase plus every declared field.
 #[derive(Debug, Clone, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct State {
     /// Written only by transitions.
     pub phase: Phase,
@@ -124,11 +128,13 @@ impl Default for State {
 
 /// A typed trigger of the machine.
 #[derive(Debug, Clone, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub enum Input {
     Add { x: u64 },
 }
 
 impl Input {
+    /// Which kind this is, without its data.
     pub fn kind(&self) -> InputKind {
         match self {
             Input::Add { .. } => InputKind::Add,
@@ -172,11 +178,13 @@ impl ::std::fmt::Display for InputKind {
 
 /// A typed output, returned as data, never executed by the kernel.
 #[derive(Debug, Clone, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub enum Effect {
     Changed { old_n: u64, n: u64 },
 }
 
 impl Effect {
+    /// Which kind this is, without its data.
     pub fn kind(&self) -> EffectKind {
         match self {
             Effect::Changed { .. } => EffectKind::Changed,
@@ -289,7 +297,9 @@ pub type RollbackError = ::suricate_kernel::RollbackError<Machine>;
 
 pub use ::suricate_kernel::InvariantViolation;
 
-use ::suricate_kernel::Fault;
+/// Why an invariant or a transition could not be evaluated (the `fault` of an
+/// [`InvariantViolation`] or of `RejectReason::InvariantViolated`).
+pub use ::suricate_kernel::Fault;
 
 /// One reversible write of a transition. Undo cost is proportional to what the
 /// transition wrote, never to the size of the state.

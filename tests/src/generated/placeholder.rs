@@ -6,6 +6,8 @@
 
 #![allow(dead_code)]
 
+#![allow(missing_docs)]
+
 #![allow(
     clippy::nonminimal_bool,
     clippy::bool_comparison,
@@ -105,6 +107,7 @@ impl Default for State {
 #[serde(deny_unknown_fields)]
 pub enum Input {}
 impl Input {
+    /// Which kind this is, without its data.
     pub fn kind(&self) -> InputKind {
         match *self {}
     }
@@ -144,6 +147,7 @@ impl ::std::fmt::Display for InputKind {
 #[serde(deny_unknown_fields)]
 pub enum Effect {}
 impl Effect {
+    /// Which kind this is, without its data.
     pub fn kind(&self) -> EffectKind {
         match *self {}
     }
