@@ -456,6 +456,11 @@ async fn phase_errors_say_what_brings_the_session_back() {
         e.to_string(),
         "session stopped is stopped: attaching an executor, or reset, brings it back"
     );
+    // Nothing is queued to keep: recycle is refused the same way.
+    assert_eq!(
+        runtime.recycle(&stopped).await.unwrap_err(),
+        RuntimeError::Stopped(stopped.clone())
+    );
 
     let (runtime, running, exec) = attached("running").await;
     exec.push(Step::blocked(Step::Echo));
