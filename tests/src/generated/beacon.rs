@@ -284,6 +284,8 @@ pub type FailedGuard = ::suricate_kernel::FailedGuard<Machine>;
 /// Only the most recently applied transition can be rolled back, once.
 pub type RollbackError = ::suricate_kernel::RollbackError<Machine>;
 
+/// An invariant that does not hold (or could not be evaluated) in a state, from
+/// `check_invariants` and `Authority::from_state`.
 pub use ::suricate_kernel::InvariantViolation;
 
 /// Why an invariant or a transition could not be evaluated (the `fault` of an
