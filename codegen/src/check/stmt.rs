@@ -313,7 +313,10 @@ impl Checker<'_> {
             return Err(self.report(d));
         };
         let key_ir = self.check_expr(sc, key, &k);
-        if let Ok(key_ir) = &key_ir {
+        // A path into an entry that has no such field is the error to report; whether the
+        // entry exists is moot then.
+        let leaf = self.entry_path(field, &v, path);
+        if let (Ok(key_ir), Ok(_)) = (&key_ir, &leaf) {
             let map_ir = ir::Expr {
                 kind: ir::ExprKind::SelfField(field.name.clone()),
                 ty: ty.clone(),
@@ -342,7 +345,6 @@ impl Checker<'_> {
                 format!("{} in self.{}", show(key), field.name)
             });
         }
-        let leaf = self.entry_path(field, &v, path);
         let value = match &leaf {
             Ok(leaf) => self.check_expr(sc, value, leaf),
             Err(_) => {
