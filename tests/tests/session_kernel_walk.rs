@@ -272,10 +272,13 @@ fn park_agrees_with_start_run(kernel: &Authority, effects: &[Effect]) -> Result<
     Ok(())
 }
 
-/// What the spec's invariants do not spell out, checked after every step: each live input
-/// is in exactly one place that matches its phase (a lane while queued, the run while
-/// staged or applied), each finished one is listed once in `finished`, and each key is
-/// bound to the input that carries it.
+/// What the spec's invariants do not spell out (they stay cheap, and these look at every
+/// remembered input), checked after every step: each live input is in exactly one place
+/// that matches its phase (a lane while queued, the run while staged or applied), each
+/// finished one is listed once in `finished` (so it is terminal), each key is bound to the
+/// input that carries it and back, an abandoned input and only it says why, an operation is
+/// consumed on accept, no input has more attempts than allowed, and an input has a last run
+/// (below `next_run`) exactly when it has had an attempt.
 fn consistent(state: &State) -> Result<(), TestCaseError> {
     let places = |id: &InputId| {
         let count =
@@ -316,6 +319,40 @@ fn consistent(state: &State) -> Result<(), TestCaseError> {
             r.phase == InputPhase::Abandoned,
             "reason of {:?} in {:?}",
             id,
+            state
+        );
+        prop_assert!(
+            r.kind != Kind::Operation || r.phase == InputPhase::Consumed,
+            "operation {:?} not consumed in {:?}",
+            id,
+            state
+        );
+        prop_assert_eq!(
+            r.attempts == 0,
+            r.last_run.is_none(),
+            "attempts and last run of {:?} in {:?}",
+            id,
+            state
+        );
+        prop_assert!(
+            r.attempts <= state.max_attempts,
+            "attempts of {:?} over the limit in {:?}",
+            id,
+            state
+        );
+        prop_assert!(
+            r.last_run.is_none_or(|run| run < state.next_run),
+            "last run of {:?} not below next_run in {:?}",
+            id,
+            state
+        );
+    }
+    for (key, owner) in &state.keys {
+        prop_assert_eq!(
+            state.inputs.get(owner).and_then(|r| r.key.as_ref()),
+            Some(key),
+            "key {:?} bound to an input that does not carry it in {:?}",
+            key,
             state
         );
     }
@@ -515,38 +552,22 @@ fn mid_run() -> State {
     kernel.into_state()
 }
 
-/// The spec states as invariants what the lifecycle promises about every input and run, so
-/// that every walk, differential and runtime test checks them after each step: each state
-/// below breaks exactly one promise and must be refused, naming it.
+/// What the lifecycle promises about every input and run is checked after every step:
+/// about a run, by the spec's invariants (so every walk, differential and debug runtime step
+/// checks them); about every remembered input, by the walk's `consistent`. Each state below
+/// breaks exactly one promise and must be caught: refused naming the invariant, or (for the
+/// whole-state promises) found inconsistent.
 #[test]
-fn the_lifecycle_promises_are_invariants() {
+fn the_lifecycle_promises_are_checked() {
     let (a, b) = (InputId(1), InputId(2));
     let base = mid_run();
     assert_eq!(base.phase, Phase::Running);
     assert_eq!(base.staged, [a, b]);
     assert!(Authority::from_state(base.clone()).is_ok());
+    assert!(consistent(&base).is_ok());
     type Breaks = fn(&mut State);
-    let broken: Vec<(&str, Breaks)> = vec![
+    let invariants: Vec<(&str, Breaks)> = vec![
         ("running_has_contributors", |s| s.staged.clear()),
-        ("finished_are_terminal", |s| {
-            s.finished.push_back(InputId(4))
-        }),
-        ("reason_only_when_abandoned", |s| {
-            s.inputs.get_mut(&InputId(3)).unwrap().reason =
-                Some(suricate_runtime::generated::session::AbandonReason::Cancelled)
-        }),
-        ("keys_name_their_input", |s| {
-            s.keys.insert(IdemKey("kx".into()), InputId(1));
-        }),
-        ("inputs_hold_their_keys", |s| {
-            s.keys.remove(&IdemKey("ka".into()));
-        }),
-        ("operations_are_consumed", |s| {
-            s.inputs.get_mut(&InputId(2)).unwrap().kind = Kind::Operation
-        }),
-        ("attempts_match_runs", |s| {
-            s.inputs.get_mut(&InputId(4)).unwrap().attempts = 1
-        }),
         ("prompt_runs_alone", |s| {
             s.inputs.get_mut(&InputId(2)).unwrap().kind = Kind::Prompt
         }),
@@ -558,13 +579,8 @@ fn the_lifecycle_promises_are_invariants() {
         }),
         ("contributors_share_the_attempt", |s| s.run_attempt = 2),
         ("runs_below_next_run", |s| s.next_run = s.run.unwrap()),
-        ("last_runs_below_next_run", |s| {
-            let op = s.inputs.get_mut(&InputId(3)).unwrap();
-            op.attempts = 1;
-            op.last_run = Some(RunId(99));
-        }),
     ];
-    for (invariant, breaking) in broken {
+    for (invariant, breaking) in invariants {
         let mut state = base.clone();
         breaking(&mut state);
         let refused = Authority::from_state(state).err();
@@ -573,6 +589,42 @@ fn the_lifecycle_promises_are_invariants() {
             Some(invariant),
             "a state that breaks {invariant}"
         );
+    }
+    let whole_state: Vec<(&str, Breaks)> = vec![
+        ("a finished input that is not terminal", |s| {
+            s.finished.push_back(InputId(4))
+        }),
+        ("a reason on an input not abandoned", |s| {
+            s.inputs.get_mut(&InputId(3)).unwrap().reason =
+                Some(suricate_runtime::generated::session::AbandonReason::Cancelled)
+        }),
+        ("a key bound to an input that does not carry it", |s| {
+            s.keys.insert(IdemKey("kx".into()), InputId(1));
+        }),
+        ("an input whose key is not bound", |s| {
+            s.keys.remove(&IdemKey("ka".into()));
+        }),
+        ("an operation not consumed", |s| {
+            s.inputs.get_mut(&InputId(2)).unwrap().kind = Kind::Operation
+        }),
+        ("attempts without a last run", |s| {
+            s.inputs.get_mut(&InputId(4)).unwrap().attempts = 1
+        }),
+        ("attempts over the limit on a finished input", |s| {
+            let op = s.inputs.get_mut(&InputId(3)).unwrap();
+            op.attempts = 9;
+            op.last_run = Some(RunId(1));
+        }),
+        ("a last run not below next_run", |s| {
+            let op = s.inputs.get_mut(&InputId(3)).unwrap();
+            op.attempts = 1;
+            op.last_run = Some(RunId(99));
+        }),
+    ];
+    for (what, breaking) in whole_state {
+        let mut state = base.clone();
+        breaking(&mut state);
+        assert!(consistent(&state).is_err(), "{what} was not caught");
     }
 }
 
