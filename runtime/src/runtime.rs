@@ -234,20 +234,7 @@ impl Registry {
     /// cannot come back.
     pub(crate) async fn register_session(&self, id: SessionId) -> RuntimeResult<bool> {
         loop {
-            let (session, inserted) = {
-                let mut sessions = self.sessions.write().unwrap_or_else(|p| p.into_inner());
-                if self.closed.load(Ordering::SeqCst) {
-                    return Err(RuntimeError::ShutDown);
-                }
-                match sessions.get(&id) {
-                    Some(existing) => (existing.clone(), false),
-                    None => {
-                        let session = Arc::new(Session::new(id.clone()));
-                        sessions.insert(id.clone(), session.clone());
-                        (session, true)
-                    }
-                }
-            };
+            let (session, inserted) = self.entry(&id)?;
             let gate = session.gate.lock().await;
             // The registration that inserted this entry failed its store write and took the
             // entry out while we waited: start over rather than register an orphan.
@@ -257,6 +244,23 @@ impl Registry {
             }
             return self.register_locked(&id, &session, inserted).await;
         }
+    }
+
+    /// The session, inserted (Initializing, its registration still to come) if it was not
+    /// registered, and whether it was; `ShutDown` once the runtime shut down.
+    fn entry(&self, id: &SessionId) -> RuntimeResult<(Arc<Session>, bool)> {
+        let mut sessions = self.sessions.write().unwrap_or_else(|p| p.into_inner());
+        if self.closed.load(Ordering::SeqCst) {
+            return Err(RuntimeError::ShutDown);
+        }
+        Ok(match sessions.get(id) {
+            Some(existing) => (existing.clone(), false),
+            None => {
+                let session = Arc::new(Session::new(id.clone()));
+                sessions.insert(id.clone(), session.clone());
+                (session, true)
+            }
+        })
     }
 
     /// `register_session` with the session's gate held.
@@ -299,25 +303,26 @@ impl Registry {
         id: SessionId,
         executor: Arc<dyn Executor>,
     ) -> RuntimeResult<bool> {
-        // Always (idempotently) register: a session found in the map may still be
-        // Initializing, its registration in flight on another task, and an Initializing
-        // kernel refuses the attach. Registering waits for that registration to finish.
         // Consumer code: called before any lock is held.
         let handles = LiveHandles::of(executor.as_ref());
         loop {
-            self.register_session(id.clone()).await?;
-            // The session may go away between its registration and this lookup, or while
-            // this call waits for its gate (an unregister queued in between): start over
-            // and register the id anew, as `register_session` does.
-            let session = match self.session(&id) {
-                Err(RuntimeError::UnknownSession(_)) => continue,
-                found => found?,
-            };
+            // Registered and attached under one hold of the gate, taken once: the attach
+            // keeps its place in the gate's queue, so an operation asked for after this
+            // call (a `stop`, an `unregister_session`) comes after the attach, also when
+            // the caller stopped waiting.
+            let (session, inserted) = self.entry(&id)?;
             let gate = session.gate.lock().await;
-            match session.ensure_in_runtime() {
-                Err(RuntimeError::UnknownSession(_)) => continue,
-                checked => checked?,
+            // The session went away while this call waited for its gate (an unregister
+            // queued before it, or a first registration whose write failed): start over
+            // and register the id anew, as `register_session` does.
+            if session.ensure_in_runtime().is_err() {
+                drop(gate);
+                continue;
             }
+            // Always (idempotently) register: a session found in the map may still be
+            // Initializing (the call that inserted it has not taken the gate yet), and an
+            // Initializing kernel refuses the attach.
+            self.register_locked(&id, &session, inserted).await?;
             return self
                 .attach_locked(&id, &session, gate, executor, handles)
                 .await;

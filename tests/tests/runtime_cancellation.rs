@@ -508,3 +508,78 @@ async fn shutting_down_with_an_abandoned_operation_in_flight() {
         }
     }
 }
+
+/// A session registered without an executor, one input queued, and its gate held by an
+/// accept whose store write is paused.
+async fn idle_with_the_gate_held() -> (World, ScriptedExecutor) {
+    let mut w = World::new(Setting::Idle).await;
+    w.store.pause();
+    let (rt, s) = (w.rt.clone(), w.s.clone());
+    w.holder = Some(tokio::spawn(async move {
+        rt.accept_without_wake(&s, msg("w1")).await
+    }));
+    eventually("the accept's write is paused", || async {
+        w.store.waiting() == 1
+    })
+    .await;
+    let exec = ScriptedExecutor::new();
+    w.execs.push(exec.clone());
+    (w, exec)
+}
+
+/// An `ensure_executor` whose caller gave up while the gate was held still comes before an
+/// operation asked for after it (operations take the gate in the order they asked for it):
+/// a later `stop` stops the session it attached, rather than being overtaken by the attach
+/// and leaving the session running with an executor the caller believes stopped.
+#[tokio::test(flavor = "current_thread")]
+async fn an_abandoned_attach_does_not_overtake_a_later_stop() {
+    let (w, exec) = idle_with_the_gate_held().await;
+    assert!(
+        drop_after(w.rt.ensure_executor(&w.s, Arc::new(exec.clone())), 1)
+            .await
+            .is_none(),
+        "the gate is held: the attach waits"
+    );
+    let stopping = {
+        let (rt, s) = (w.rt.clone(), w.s.clone());
+        tokio::spawn(async move { rt.stop(&s).await })
+    };
+    settle_briefly().await;
+    w.store.resume();
+    within(stopping).await.unwrap().unwrap();
+    settle().await;
+    let state = within(w.rt.runtime_state(&w.s)).await.unwrap();
+    assert_eq!(
+        (state.phase, state.has_executor),
+        (RuntimePhase::Stopped, false),
+        "the stop, asked for last, has the last word"
+    );
+    within(exec.wait_for_stops(1)).await;
+    check(w, "after the stop").await;
+}
+
+/// The same with `unregister_session`: the session is gone afterwards, not registered
+/// anew and attached by the attach that was asked for before it.
+#[tokio::test(flavor = "current_thread")]
+async fn an_abandoned_attach_does_not_overtake_a_later_unregister() {
+    let (w, exec) = idle_with_the_gate_held().await;
+    assert!(
+        drop_after(w.rt.ensure_executor(&w.s, Arc::new(exec.clone())), 1)
+            .await
+            .is_none()
+    );
+    let unregistering = {
+        let (rt, s) = (w.rt.clone(), w.s.clone());
+        tokio::spawn(async move { rt.unregister_session(&s).await })
+    };
+    settle_briefly().await;
+    w.store.resume();
+    within(unregistering).await.unwrap().unwrap();
+    settle().await;
+    assert!(
+        !w.rt.contains_session(&w.s),
+        "the unregister, asked for last, removed the session"
+    );
+    assert!(!w.store.inner.sessions().contains(&w.s), "and its rows");
+    within(exec.wait_for_stops(1)).await;
+}
