@@ -12,7 +12,8 @@ use crate::kernel_io;
 use crate::kernel_io::runtime_phase;
 use crate::runtime_loop::run_loop;
 use crate::session::{
-    AfterGate, Attachment, ControlReport, LiveHandles, Session, Shared, StepContext, release,
+    AfterGate, Attachment, ControlReport, LiveHandles, Session, Shared, StepContext, discard,
+    release,
 };
 use crate::store::{InMemoryStore, RuntimeStore};
 use crate::types::{AbandonReason, InputId, InputPhase, RunId, RuntimePhase, SessionId};
@@ -305,12 +306,30 @@ impl Registry {
     ) -> RuntimeResult<bool> {
         // Consumer code: called before any lock is held.
         let handles = LiveHandles::of(executor.as_ref());
+        let mut offered = Some((executor, handles));
+        let attached = self.attach_offered(&id, &mut offered).await;
+        // Not attached (a loop already was, or an error): the executor and its handles go
+        // now, with no lock held, since their `Drop` is consumer code (as a detached
+        // attachment's is).
+        if let Some((executor, handles)) = offered {
+            discard(&id, executor, handles);
+        }
+        attached
+    }
+
+    /// `ensure_executor` with the offered executor and its handles, which it takes only
+    /// when it attaches them.
+    async fn attach_offered(
+        &self,
+        id: &SessionId,
+        offered: &mut Option<(Arc<dyn Executor>, LiveHandles)>,
+    ) -> RuntimeResult<bool> {
         loop {
             // Registered and attached under one hold of the gate, taken once: the attach
             // keeps its place in the gate's queue, so an operation asked for after this
             // call (a `stop`, an `unregister_session`) comes after the attach, also when
             // the caller stopped waiting.
-            let (session, inserted) = self.entry(&id)?;
+            let (session, inserted) = self.entry(id)?;
             let gate = session.gate.lock().await;
             // The session went away while this call waited for its gate (an unregister
             // queued before it, or a first registration whose write failed): start over
@@ -322,10 +341,8 @@ impl Registry {
             // Always (idempotently) register: a session found in the map may still be
             // Initializing (the call that inserted it has not taken the gate yet), and an
             // Initializing kernel refuses the attach.
-            self.register_locked(&id, &session, inserted).await?;
-            return self
-                .attach_locked(&id, &session, gate, executor, handles)
-                .await;
+            self.register_locked(id, &session, inserted).await?;
+            return self.attach_locked(id, &session, gate, offered).await;
         }
     }
 
@@ -335,8 +352,7 @@ impl Registry {
         id: &SessionId,
         session: &Arc<Session>,
         gate: GateGuard<'_>,
-        executor: Arc<dyn Executor>,
-        handles: LiveHandles,
+        offered: &mut Option<(Arc<dyn Executor>, LiveHandles)>,
     ) -> RuntimeResult<bool> {
         session.ensure_not_destroyed()?;
         // Whether a live loop is attached is mechanics (a task the kernel cannot see); what
@@ -355,7 +371,7 @@ impl Registry {
             return Ok(false);
         }
         // Swapped under one lock: a shutdown in between sees one attachment or the other.
-        let (epoch, wake, lost) = session.attach(executor.clone(), handles)?;
+        let (epoch, wake, executor, lost) = session.attach(offered)?;
         tokio::spawn(run_loop(
             session.clone(),
             self.shared.clone(),

@@ -53,6 +53,15 @@ pub(crate) struct Attachment {
     pub wake: mpsc::Sender<()>,
 }
 
+/// What `Session::attach` hands back: the new attachment's epoch, its loop's wake
+/// receiver, its executor (for the loop), and the attachment it replaced.
+pub(crate) type Installed = (
+    u64,
+    mpsc::Receiver<()>,
+    Arc<dyn Executor>,
+    Option<Attachment>,
+);
+
 /// The executor's live handles, taken once when it is offered (before any lock is held),
 /// so that dispatching a cancel never runs consumer code under the gate.
 #[derive(Default)]
@@ -112,6 +121,16 @@ impl AfterGate {
 /// executor: a panic in its `Drop` is logged, not passed on.
 pub(crate) fn release(session: &SessionId, attachment: Attachment) {
     isolated(session, "dropping a detached executor", || drop(attachment));
+}
+
+/// Drops an executor offered to `ensure_executor` that was not attached, and its live
+/// handles, once no lock is held: a panic in their `Drop` is logged, not passed on.
+pub(crate) fn discard(session: &SessionId, executor: Arc<dyn Executor>, handles: LiveHandles) {
+    isolated(
+        session,
+        "dropping an executor that was not attached",
+        || drop((executor, handles)),
+    );
 }
 
 /// Calls consumer code that must not block, logging a panic instead of passing it on.
@@ -346,32 +365,41 @@ impl Session {
         }
     }
 
-    /// Installs a new attachment and returns its epoch, the loop's wake receiver and the
-    /// attachment it replaced (one whose loop is lost, see the kernel's `replace_lost_loop`;
-    /// if its task was dropped in the middle of a store write, that step's waiters stay
-    /// unresolved and the store may disagree with the kernel: docs, Known limits), for the caller
-    /// to release once the gate is free; `ShutDown` once the runtime shut down.
+    /// Installs the offered executor and handles (taking them out of `offered`) as the new
+    /// attachment and returns its epoch, the loop's wake receiver, the executor (for the
+    /// loop) and the attachment it replaced (one whose loop is lost, see the kernel's
+    /// `replace_lost_loop`; if its task was dropped in the middle of a store write, that
+    /// step's waiters stay unresolved and the store may disagree with the kernel: docs,
+    /// Known limits), for the caller to release once the gate is free; `ShutDown` once the
+    /// runtime shut down, leaving `offered` to the caller.
     pub fn attach(
         &self,
-        executor: Arc<dyn Executor>,
-        handles: LiveHandles,
-    ) -> RuntimeResult<(u64, mpsc::Receiver<()>, Option<Attachment>)> {
+        offered: &mut Option<(Arc<dyn Executor>, LiveHandles)>,
+    ) -> RuntimeResult<Installed> {
         // `core` before `attachment` (the lock order), and held until the attachment is in:
         // `shut_down` detaches under `core`, so it either sees this attachment or comes
         // first and is seen here.
         let core = lock(&self.core);
         self.in_runtime(&core)?;
+        // Taken only now: if this is refused, the caller still holds the executor and
+        // drops it once the gate is released.
+        let Some((executor, handles)) = offered.take() else {
+            // `ensure_executor` offers one executor and attaches at most once.
+            return Err(RuntimeError::Kernel(
+                "an attach found no executor to attach (a shell bug)".to_string(),
+            ));
+        };
         let epoch = self.next_epoch.fetch_add(1, Ordering::Relaxed);
         // One slot: a wake while one is pending coalesces into it.
         let (wake, receiver) = mpsc::channel(1);
         let mut attachment = lock(&self.attachment);
         let replaced = attachment.replace(Attachment {
-            executor,
+            executor: executor.clone(),
             handles,
             wake,
         });
         self.attached_epoch.store(epoch, Ordering::Release);
-        Ok((epoch, receiver, replaced))
+        Ok((epoch, receiver, executor, replaced))
     }
 
     fn detach(&self) -> Option<Attachment> {
@@ -976,10 +1004,14 @@ mod tests {
         let session = Session::new(SessionId::from("s"));
         let executor = || -> Arc<dyn Executor> { Arc::new(ScriptedExecutor::new()) };
         assert_eq!(session.attached_epoch(), None);
-        let (first, _wake, none) = session.attach(executor(), LiveHandles::default()).unwrap();
+        let (first, _wake, _, none) = session
+            .attach(&mut Some((executor(), LiveHandles::default())))
+            .unwrap();
         assert!(none.is_none());
         assert_eq!(session.attached_epoch(), Some(first));
-        let (second, _wake, replaced) = session.attach(executor(), LiveHandles::default()).unwrap();
+        let (second, _wake, _, replaced) = session
+            .attach(&mut Some((executor(), LiveHandles::default())))
+            .unwrap();
         assert!(replaced.is_some(), "the replaced attachment is handed back");
         assert_ne!(first, second, "a re-attach is a new epoch");
         assert_eq!(session.attached_epoch(), Some(second));

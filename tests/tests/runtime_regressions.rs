@@ -662,6 +662,56 @@ async fn a_loop_that_retires_releases_its_handles_outside_the_runtime_locks() {
     );
 }
 
+/// An executor offered to a session that already has a loop is not used: its live handles
+/// (consumer code in their `Drop`) go after the gate is released, like a detached
+/// attachment's, not with the gate still held.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unused_executor_is_dropped_outside_the_runtime_locks() {
+    let (runtime, s, probe, executor) = probed();
+    within(runtime.ensure_executor(&s, Arc::new(ScriptedExecutor::new())))
+        .await
+        .unwrap();
+    assert!(
+        !within(runtime.ensure_executor(&s, executor)).await.unwrap(),
+        "a loop was already attached"
+    );
+    assert_eq!(probe.count("handle dropped"), 2, "{:?}", probe.calls());
+    assert!(
+        probe.calls().iter().all(|(_, free)| *free),
+        "consumer code called under the gate or the attachment lock: {:?}",
+        probe.calls()
+    );
+}
+
+/// An unused executor whose `Drop` panics is logged like any consumer callback: the
+/// caller gets the attach's answer, and the session carries on.
+#[tokio::test]
+async fn an_unused_executor_whose_drop_panics_does_not_fail_the_attach() {
+    struct PanicsOnDrop;
+    #[async_trait::async_trait]
+    impl Executor for PanicsOnDrop {
+        async fn apply(&self, _run: RunPrimitive) -> Result<RunOutput, ExecutorError> {
+            Ok(RunOutput::default())
+        }
+    }
+    impl Drop for PanicsOnDrop {
+        fn drop(&mut self) {
+            panic!("an executor whose Drop panics");
+        }
+    }
+    let (runtime, s, _exec) = attached("s").await;
+    let attach = tokio::spawn({
+        let (runtime, s) = (runtime.clone(), s.clone());
+        async move { runtime.ensure_executor(&s, Arc::new(PanicsOnDrop)).await }
+    });
+    assert_eq!(
+        within(attach).await.expect("no panic reaches the caller"),
+        Ok(false)
+    );
+    let done = accept(&runtime, &s, prompt("a")).await;
+    assert!(is_completed(&outcome(done).await));
+}
+
 // ---- C6: Destroyed is reported only once the destroy is durable ----------------------------
 
 /// Starts a destroy whose store write is paused (it holds the gate), and an accept behind it.
