@@ -6,13 +6,11 @@
 
 mod support;
 
-use std::collections::VecDeque;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 use support::*;
-use suricate_runtime::generated::session as k;
 use suricate_runtime::testing::*;
 use suricate_runtime::*;
 
@@ -235,69 +233,6 @@ async fn drop_after<T>(call: impl Future<Output = T>, polls: usize) -> Option<T>
     None
 }
 
-/// The stored phase of a kernel input phase: `Applied` is never written.
-fn stored_input_phase(p: InputPhase) -> InputPhase {
-    match p {
-        InputPhase::Applied => InputPhase::Staged,
-        p => p,
-    }
-}
-
-/// The store holds what the kernel holds about `s`.
-async fn agree(rt: &SessionRuntime, s: &SessionId, store: &InMemoryStore, what: &str) {
-    assert_eq!(
-        store.conflicts(),
-        0,
-        "{what}: a batch was refused as a conflict"
-    );
-    let snapshot = within(rt.kernel_snapshot(s)).await.unwrap();
-    let stored = store
-        .load(s)
-        .await
-        .unwrap()
-        .unwrap_or_else(|| panic!("{what}: a registered session is stored"));
-    let state = &snapshot.state;
-    let phase = match state.phase {
-        k::Phase::Running => RuntimePhase::Attached,
-        _ => within(rt.runtime_state(s)).await.unwrap().phase,
-    };
-    assert_eq!(stored.phase, Some(phase), "{what}: stored phase");
-    let ids = |handles: &VecDeque<k::InputId>| -> Vec<InputId> {
-        handles.iter().map(|h| snapshot.ids[&h.0].clone()).collect()
-    };
-    let rows = |rows: Vec<&StoredInputRecord>| -> Vec<InputId> {
-        rows.iter()
-            .map(|r| r.input.input.header.id.clone())
-            .collect()
-    };
-    assert_eq!(
-        ids(&state.queue),
-        rows(stored.lane(HandlingMode::Queue)),
-        "{what}: queue"
-    );
-    assert_eq!(
-        ids(&state.finished),
-        rows(stored.finished()),
-        "{what}: finished"
-    );
-    let mut remembered: Vec<InputId> = snapshot.ids.values().cloned().collect();
-    remembered.sort();
-    let mut stored_ids = rows(stored.inputs.iter().collect());
-    stored_ids.sort();
-    assert_eq!(remembered, stored_ids, "{what}: remembered inputs and rows");
-    for id in &remembered {
-        let st = within(rt.input_state(s, id)).await.unwrap().unwrap();
-        let row = stored.input(id).unwrap();
-        assert_eq!(
-            row.phase,
-            stored_input_phase(st.phase),
-            "{what}: {id} phase"
-        );
-        assert_eq!(row.attempts, st.attempts, "{what}: {id} attempts");
-        assert_eq!(row.reason, st.abandoned, "{what}: {id} reason");
-    }
-}
-
 /// Lets everything go on (store resumed, runs released), waits for the session to settle,
 /// then checks the invariants.
 async fn check(mut w: World, what: &str) {
@@ -318,7 +253,7 @@ async fn check(mut w: World, what: &str) {
         Err(e) => panic!("{what}: {e:?}"),
     };
     if alive {
-        agree(&w.rt, &w.s, &w.store.inner, what).await;
+        store_agrees(&w.rt, &w.s, &w.store.inner, what).await;
         // The session still takes work: bring it to a state with a loop, then run one more
         // input to its end.
         match phase(&w.rt, &w.s).await {
@@ -370,7 +305,7 @@ async fn check(mut w: World, what: &str) {
         }
     }
     if alive {
-        agree(&w.rt, &w.s, &w.store.inner, what).await;
+        store_agrees(&w.rt, &w.s, &w.store.inner, what).await;
     }
     // One stop hook per attachment at most.
     for e in &w.execs {

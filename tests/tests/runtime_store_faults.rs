@@ -17,7 +17,6 @@ use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use support::*;
-use suricate_runtime::generated::session as k;
 use suricate_runtime::testing::*;
 use suricate_runtime::*;
 use tokio::sync::watch;
@@ -211,79 +210,16 @@ fn runtime_window(store: &Arc<FaultStore>, n: u64) -> Arc<SessionRuntime> {
     ))
 }
 
-/// The stored phase of a kernel input phase: `Applied` is never written.
-fn stored_input_phase(p: InputPhase) -> InputPhase {
-    match p {
-        InputPhase::Applied => InputPhase::Staged,
-        p => p,
-    }
-}
-
-/// The store holds exactly what the kernel holds about session `s` (every input of these
-/// tests is durable): phase, every remembered input's phase, attempts, last run and
-/// reason, both lanes in order, the run's inputs, the finish order, the run counter, and
-/// no batch was refused as a conflict or skipped a version.
+/// The store holds exactly what the kernel holds about session `s` (`store_agrees`), and
+/// no batch skipped or repeated a version.
 async fn agree(runtime: &SessionRuntime, s: &SessionId, store: &FaultStore) {
-    let snapshot = within(runtime.kernel_snapshot(s)).await.unwrap();
-    let stored = store
-        .inner
-        .load(s)
-        .await
-        .unwrap()
-        .expect("a registered session is stored");
-    assert_eq!(
-        store.inner.conflicts(),
-        0,
-        "a batch was refused as a conflict"
-    );
+    store_agrees(runtime, s, &store.inner, "after the fault").await;
+    let stored = store.inner.load(s).await.unwrap().unwrap();
     assert_eq!(
         stored.version,
         store.applied.load(Ordering::SeqCst),
         "versions skipped or repeated"
     );
-    let state = &snapshot.state;
-    let phase = match state.phase {
-        k::Phase::Running => RuntimePhase::Attached,
-        _ => within(runtime.runtime_state(s)).await.unwrap().phase,
-    };
-    assert_eq!(stored.phase, Some(phase), "stored phase");
-    let ids = |handles: &VecDeque<k::InputId>| -> Vec<InputId> {
-        handles.iter().map(|h| snapshot.ids[&h.0].clone()).collect()
-    };
-    let rows = |rows: Vec<&StoredInputRecord>| -> Vec<InputId> {
-        rows.iter()
-            .map(|r| r.input.input.header.id.clone())
-            .collect()
-    };
-    assert_eq!(ids(&state.queue), rows(stored.lane(HandlingMode::Queue)));
-    assert_eq!(ids(&state.steer), rows(stored.lane(HandlingMode::Steer)));
-    assert_eq!(ids(&state.finished), rows(stored.finished()));
-    let mut staged = ids(&state.staged);
-    staged.sort();
-    let mut staged_rows = rows(
-        stored
-            .inputs
-            .iter()
-            .filter(|r| r.phase == InputPhase::Staged)
-            .collect(),
-    );
-    staged_rows.sort();
-    assert_eq!(staged, staged_rows, "the run's inputs");
-    let mut remembered: Vec<InputId> = snapshot.ids.values().cloned().collect();
-    remembered.sort();
-    let mut stored_ids = rows(stored.inputs.iter().collect());
-    stored_ids.sort();
-    assert_eq!(remembered, stored_ids, "remembered inputs and stored rows");
-    for id in &remembered {
-        let st = within(runtime.input_state(s, id)).await.unwrap().unwrap();
-        let row = stored.input(id).unwrap();
-        assert_eq!(row.phase, stored_input_phase(st.phase), "{id}: phase");
-        assert_eq!(row.attempts, st.attempts, "{id}: attempts");
-        assert_eq!(row.run, st.last_run, "{id}: run");
-        assert_eq!(row.reason, st.abandoned, "{id}: reason");
-    }
-    let last_run = state.next_run.0.checked_sub(1).filter(|r| *r > 0);
-    assert_eq!(stored.last_run.map(|r| r.0), last_run, "run counter");
 }
 
 /// What the caller of an operation whose batch met `fault` gets: success when the batch

@@ -299,3 +299,114 @@ pub fn agrees(outcome: &CompletionOutcome, state: &InputState) -> bool {
     };
     state.abandoned == Some(reason)
 }
+
+/// The stored phase of a kernel input phase: `Applied` is never written.
+pub fn stored_input_phase(p: InputPhase) -> InputPhase {
+    match p {
+        InputPhase::Applied => InputPhase::Staged,
+        p => p,
+    }
+}
+
+/// The store holds exactly what the kernel holds about session `s` (every input of the
+/// calling test is durable): the phase, both lanes in order, the run's inputs, the finish
+/// order, the run counter, and each remembered input's phase, attempts, last run, reason
+/// and error as `input_state` reports them; and no batch was refused as a conflict.
+/// `what` names the case in a failure.
+pub async fn store_agrees(
+    runtime: &SessionRuntime,
+    s: &SessionId,
+    store: &InMemoryStore,
+    what: &str,
+) {
+    use std::collections::VecDeque;
+    use suricate_runtime::generated::session as k;
+    assert_eq!(
+        store.conflicts(),
+        0,
+        "{what}: a batch was refused as a conflict"
+    );
+    let snapshot = within(runtime.kernel_snapshot(s)).await.unwrap();
+    let stored = store
+        .load(s)
+        .await
+        .unwrap()
+        .unwrap_or_else(|| panic!("{what}: a registered session is stored"));
+    let state = &snapshot.state;
+    let phase = match state.phase {
+        k::Phase::Running => RuntimePhase::Attached,
+        _ => within(runtime.runtime_state(s)).await.unwrap().phase,
+    };
+    assert_eq!(stored.phase, Some(phase), "{what}: stored phase");
+    let ids = |handles: &VecDeque<k::InputId>| -> Vec<InputId> {
+        handles.iter().map(|h| snapshot.ids[&h.0].clone()).collect()
+    };
+    let rows = |rows: Vec<&StoredInputRecord>| -> Vec<InputId> {
+        rows.iter()
+            .map(|r| r.input.input.header.id.clone())
+            .collect()
+    };
+    let sorted = |mut ids: Vec<InputId>| {
+        ids.sort();
+        ids
+    };
+    assert_eq!(
+        ids(&state.queue),
+        rows(stored.lane(HandlingMode::Queue)),
+        "{what}: queue lane"
+    );
+    assert_eq!(
+        ids(&state.steer),
+        rows(stored.lane(HandlingMode::Steer)),
+        "{what}: steer lane"
+    );
+    assert_eq!(
+        ids(&state.finished),
+        rows(stored.finished()),
+        "{what}: finish order"
+    );
+    let staged_rows = stored
+        .inputs
+        .iter()
+        .filter(|r| r.phase == InputPhase::Staged)
+        .collect();
+    assert_eq!(
+        sorted(ids(&state.staged)),
+        sorted(rows(staged_rows)),
+        "{what}: the run's inputs"
+    );
+    let remembered = sorted(snapshot.ids.values().cloned().collect());
+    assert_eq!(
+        remembered,
+        sorted(rows(stored.inputs.iter().collect())),
+        "{what}: remembered inputs and stored rows"
+    );
+    for id in &remembered {
+        let st = within(runtime.input_state(s, id)).await.unwrap().unwrap();
+        let row = stored.input(id).unwrap();
+        let kernel = (
+            stored_input_phase(st.phase),
+            st.attempts,
+            st.last_run,
+            st.abandoned,
+            st.error.as_deref(),
+        );
+        let row = (
+            row.phase,
+            row.attempts,
+            row.run,
+            row.reason,
+            row.error.as_deref(),
+        );
+        assert_eq!(
+            row, kernel,
+            "{what}: {id}: stored (phase, attempts, run, reason, error)"
+        );
+    }
+    let last_run = state.next_run.0.checked_sub(1).filter(|r| *r > 0);
+    assert_eq!(
+        stored.last_run.map(|r| r.0),
+        last_run,
+        "{what}: run counter"
+    );
+}
