@@ -117,7 +117,7 @@ impl Ledger {
     }
 
     /// Keeps `error` for a live input's waiters; an input that already ended (a control
-    /// operation finished it while its run failed) keeps nothing.
+    /// operation finished it while its run failed) keeps the error it ended with.
     pub fn remember_error(&mut self, handle: u64, error: &str) {
         if let Some(entry) = self.entries.get_mut(&handle)
             && entry.payload.is_some()

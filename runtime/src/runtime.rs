@@ -297,8 +297,9 @@ impl Registry {
     /// Attaches `executor` to the session (registering it first if needed) and spawns its
     /// runtime loop; queued inputs start draining at once. With a loop already attached the
     /// offered executor is dropped: concurrent attaches spawn one loop. A loop whose task
-    /// is gone (the kernel's `replace_lost_loop`) is replaced, its executor dropped without its
-    /// stop hook. Returns whether this call attached. A stopped session is revived this way.
+    /// is gone (the kernel's `replace_lost_loop`) is replaced, its executor dropped without
+    /// its stop hook. Returns whether this call attached. A stopped session is revived this
+    /// way.
     pub(crate) async fn ensure_executor(
         &self,
         id: SessionId,
@@ -687,7 +688,8 @@ impl Default for SessionRuntime {
 /// wait, it moves to its own task, which the runtime drives to completion whether or not
 /// the caller still waits. Between that first poll and the spawn there is no await, so a
 /// caller that stops waiting either never started the operation or leaves it running on
-/// its task. The task carries the caller's current `tracing` span. A panic inside it is passed on to the caller.
+/// its task. The task carries the caller's current `tracing` span. A panic inside it is
+/// passed on to the caller.
 async fn detached<T: Send + 'static>(
     operation: impl Future<Output = RuntimeResult<T>> + Send + 'static,
 ) -> RuntimeResult<T> {

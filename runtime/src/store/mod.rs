@@ -205,9 +205,9 @@ pub enum StoreWrite {
     /// The session was unregistered: everything stored about it goes, its version, counters
     /// and commit fence included, so `load` and `version` answer `None`, `list_sessions`
     /// no longer names it, and its next batch is version 1 of a fresh session. Refuses
-    /// nothing of its own, also for a session with nothing stored. The runtime writes it last in its
-    /// batch; `InMemoryStore` applies writes after it to a fresh session stored at the
-    /// batch's version, which `check_store` does not check.
+    /// nothing of its own, also for a session with nothing stored. The runtime writes it
+    /// last in its batch; `InMemoryStore` applies writes after it to a fresh session stored
+    /// at the batch's version, which `check_store` does not check.
     SessionRemoved,
 }
 
