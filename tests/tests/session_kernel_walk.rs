@@ -601,6 +601,9 @@ fn the_lifecycle_promises_are_checked() {
         ("a key bound to an input that does not carry it", |s| {
             s.keys.insert(IdemKey("kx".into()), InputId(1));
         }),
+        ("a key bound to an input not remembered", |s| {
+            s.keys.insert(IdemKey("kz".into()), InputId(77));
+        }),
         ("an input whose key is not bound", |s| {
             s.keys.remove(&IdemKey("ka".into()));
         }),

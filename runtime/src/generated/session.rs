@@ -3860,17 +3860,6 @@ fn invariant_finished_are_remembered(state: &State) -> Result<bool, Fault> {
     Ok((state.finished.len() as u64) <= (state.inputs.len() as u64))
 }
 
-fn invariant_keys_point_at_inputs(state: &State) -> Result<bool, Fault> {
-    Ok('all_k_owner_1: {
-        for (_, owner) in state.keys.iter() {
-            if !state.inputs.contains_key(owner) {
-                break 'all_k_owner_1 false;
-            }
-        }
-        true
-    })
-}
-
 fn invariant_nothing_pending_when_closed(state: &State) -> Result<bool, Fault> {
     Ok(
         !(((state.phase == Phase::Stopped) || (state.phase == Phase::Retired))
@@ -4015,15 +4004,6 @@ pub fn check_invariants(state: &State) -> Result<(), InvariantViolation> {
         value => {
             return Err(InvariantViolation {
                 invariant: "finished_are_remembered",
-                fault: value.err(),
-            });
-        }
-    }
-    match invariant_keys_point_at_inputs(state) {
-        Ok(true) => {}
-        value => {
-            return Err(InvariantViolation {
-                invariant: "keys_point_at_inputs",
                 fault: value.err(),
             });
         }
