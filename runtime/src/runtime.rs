@@ -109,6 +109,7 @@ pub struct KernelSnapshot {
 
 /// A session's lifecycle at a glance.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct RuntimeState {
     /// The session's phase, as the kernel holds it.
     pub phase: RuntimePhase,
@@ -126,6 +127,7 @@ pub struct RuntimeState {
 
 /// One input's lifecycle.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct InputState {
     /// Where the input is in its lifecycle.
     pub phase: InputPhase,
