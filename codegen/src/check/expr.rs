@@ -629,9 +629,10 @@ impl Checker<'_> {
         if self.env.field(&id.name).is_some() || id.name == "phase" {
             d = d.help(format!("did you mean `self.{}`?", id.name));
         } else if !owners.is_empty() {
+            let inputs = if owners.len() == 1 { "input" } else { "inputs" };
             d = d.help(format!(
-                "`{}` is a field of input {}: a transition reads only the fields of the input \
-                 it is `on`",
+                "`{}` is a field of {inputs} {}: an input's fields are in scope only in a \
+                 transition `on` that input (its guards, updates and emits)",
                 id.name,
                 owners.join(" and ")
             ));
