@@ -3860,6 +3860,12 @@ fn invariant_finished_are_remembered(state: &State) -> Result<bool, Fault> {
     Ok((state.finished.len() as u64) <= (state.inputs.len() as u64))
 }
 
+/// A key is bound to the one input that carries it, so there are no more keys than
+/// inputs (the walk test checks each binding, both ways).
+fn invariant_keys_within_inputs(state: &State) -> Result<bool, Fault> {
+    Ok((state.keys.len() as u64) <= (state.inputs.len() as u64))
+}
+
 fn invariant_nothing_pending_when_closed(state: &State) -> Result<bool, Fault> {
     Ok(
         !(((state.phase == Phase::Stopped) || (state.phase == Phase::Retired))
@@ -4004,6 +4010,15 @@ pub fn check_invariants(state: &State) -> Result<(), InvariantViolation> {
         value => {
             return Err(InvariantViolation {
                 invariant: "finished_are_remembered",
+                fault: value.err(),
+            });
+        }
+    }
+    match invariant_keys_within_inputs(state) {
+        Ok(true) => {}
+        value => {
+            return Err(InvariantViolation {
+                invariant: "keys_within_inputs",
                 fault: value.err(),
             });
         }
