@@ -274,36 +274,30 @@ fn park_agrees_with_start_run(kernel: &Authority, effects: &[Effect]) -> Result<
 
 /// What the spec's invariants do not spell out (they stay cheap, and these look at every
 /// remembered input), checked after every step: each live input is in exactly one place
-/// that matches its phase (a lane while queued, the run while staged or applied), each
-/// finished one is listed once in `finished` (so it is terminal), each key is bound to the
-/// input that carries it and back, an abandoned input and only it says why, an operation is
-/// consumed on accept, no input has more attempts than allowed, and an input has a last run
-/// (below `next_run`) exactly when it has had an attempt.
+/// that matches its phase (the lane its record names while queued, the run while staged or
+/// applied), each finished one is listed once in `finished` (so it is terminal), each key
+/// is bound to the input that carries it and back, an abandoned input and only it says why,
+/// an operation is consumed on accept, no input has more attempts than allowed, and an input
+/// has a last run (below `next_run`) exactly when it has had an attempt.
 fn consistent(state: &State) -> Result<(), TestCaseError> {
     let places = |id: &InputId| {
         let count =
             |seq: &std::collections::VecDeque<InputId>| seq.iter().filter(|x| *x == id).count();
         (
-            count(&state.queue) + count(&state.steer),
+            count(&state.queue),
+            count(&state.steer),
             count(&state.staged),
             count(&state.finished),
         )
     };
     for (id, r) in &state.inputs {
-        let (lanes, staged, finished) = places(id);
-        let expected = match r.phase {
-            InputPhase::Queued => (1, 0, 0),
-            InputPhase::Staged | InputPhase::Applied => (0, 1, 0),
-            InputPhase::Consumed | InputPhase::Abandoned => (0, 0, 1),
+        let expected = match (r.phase, r.lane) {
+            (InputPhase::Queued, Lane::Queue) => (1, 0, 0, 0),
+            (InputPhase::Queued, Lane::Steer) => (0, 1, 0, 0),
+            (InputPhase::Staged | InputPhase::Applied, _) => (0, 0, 1, 0),
+            (InputPhase::Consumed | InputPhase::Abandoned, _) => (0, 0, 0, 1),
         };
-        prop_assert_eq!(
-            (lanes, staged, finished),
-            expected,
-            "{:?} {:?} in {:?}",
-            id,
-            r,
-            state
-        );
+        prop_assert_eq!(places(id), expected, "{:?} {:?} in {:?}", id, r, state);
         if let Some(key) = &r.key {
             prop_assert_eq!(
                 state.keys.get(key),
@@ -579,6 +573,12 @@ fn the_lifecycle_promises_are_checked() {
         }),
         ("contributors_share_the_attempt", |s| s.run_attempt = 2),
         ("runs_below_next_run", |s| s.next_run = s.run.unwrap()),
+        ("queue_head_is_queued", |s| {
+            s.inputs.get_mut(&InputId(4)).unwrap().lane = Lane::Steer
+        }),
+        ("every_input_listed", |s| {
+            s.finished.pop_front();
+        }),
     ];
     for (invariant, breaking) in invariants {
         let mut state = base.clone();
@@ -603,6 +603,12 @@ fn the_lifecycle_promises_are_checked() {
         }),
         ("a key bound to an input not remembered", |s| {
             s.keys.insert(IdemKey("kz".into()), InputId(77));
+        }),
+        ("a queued input behind the head, in the other lane", |s| {
+            let mut behind = s.inputs[&InputId(4)].clone();
+            behind.lane = Lane::Steer;
+            s.inputs.insert(InputId(5), behind);
+            s.queue.push_back(InputId(5));
         }),
         ("an input whose key is not bound", |s| {
             s.keys.remove(&IdemKey("ka".into()));

@@ -3824,40 +3824,44 @@ fn invariant_staged_belong_to_run(state: &State) -> Result<bool, Fault> {
     })
 }
 
-fn invariant_queued_are_queued(state: &State) -> Result<bool, Fault> {
-    Ok('all_q_0: {
-        for q in state.queue.iter() {
-            if !match state.inputs.get(q) {
-                Some(entry) => {
-                    ((entry.phase == InputPhase::Queued) && (entry.lane == Lane::Queue))
-                }
-                None => false,
-            } {
-                break 'all_q_0 false;
-            }
-        }
-        true
-    })
+/// The head of each lane, where the next run starts, is a queued input of that lane
+/// (the walk test checks every input of both lanes).
+fn invariant_queue_head_is_queued(state: &State) -> Result<bool, Fault> {
+    Ok(
+        !state.queue.front().is_some()
+            || ((state
+                .inputs
+                .contains_key(&state.queue.front().cloned().ok_or(Fault::Absent)?)
+                && (state
+                    .inputs
+                    .get(&state.queue.front().cloned().ok_or(Fault::Absent)?)
+                    .ok_or(Fault::Absent)?
+                    .phase == InputPhase::Queued))
+                && (state
+                    .inputs
+                    .get(&state.queue.front().cloned().ok_or(Fault::Absent)?)
+                    .ok_or(Fault::Absent)?
+                    .lane == Lane::Queue)),
+    )
 }
 
-fn invariant_steered_are_queued(state: &State) -> Result<bool, Fault> {
-    Ok('all_s_0: {
-        for s in state.steer.iter() {
-            if !match state.inputs.get(s) {
-                Some(entry) => {
-                    ((entry.phase == InputPhase::Queued) && (entry.lane == Lane::Steer))
-                }
-                None => false,
-            } {
-                break 'all_s_0 false;
-            }
-        }
-        true
-    })
-}
-
-fn invariant_finished_are_remembered(state: &State) -> Result<bool, Fault> {
-    Ok((state.finished.len() as u64) <= (state.inputs.len() as u64))
+fn invariant_steer_head_is_queued(state: &State) -> Result<bool, Fault> {
+    Ok(
+        !state.steer.front().is_some()
+            || ((state
+                .inputs
+                .contains_key(&state.steer.front().cloned().ok_or(Fault::Absent)?)
+                && (state
+                    .inputs
+                    .get(&state.steer.front().cloned().ok_or(Fault::Absent)?)
+                    .ok_or(Fault::Absent)?
+                    .phase == InputPhase::Queued))
+                && (state
+                    .inputs
+                    .get(&state.steer.front().cloned().ok_or(Fault::Absent)?)
+                    .ok_or(Fault::Absent)?
+                    .lane == Lane::Steer)),
+    )
 }
 
 /// A key is bound to the one input that carries it, so there are no more keys than
@@ -3958,6 +3962,20 @@ fn invariant_runs_below_next_run(state: &State) -> Result<bool, Fault> {
     )
 }
 
+/// Every remembered input is listed once: in a lane, in the run, or among the finished
+/// (the walk test checks that each is listed where its phase says).
+fn invariant_every_input_listed(state: &State) -> Result<bool, Fault> {
+    Ok(
+        (state.queue.len() as u64)
+            .checked_add(state.steer.len() as u64)
+            .ok_or(Fault::Overflow)?
+            .checked_add(state.staged.len() as u64)
+            .ok_or(Fault::Overflow)?
+            .checked_add(state.finished.len() as u64)
+            .ok_or(Fault::Overflow)? == (state.inputs.len() as u64),
+    )
+}
+
 /// Checks every invariant, in declaration order.
 pub fn check_invariants(state: &State) -> Result<(), InvariantViolation> {
     match invariant_running_has_run(state) {
@@ -3987,29 +4005,20 @@ pub fn check_invariants(state: &State) -> Result<(), InvariantViolation> {
             });
         }
     }
-    match invariant_queued_are_queued(state) {
+    match invariant_queue_head_is_queued(state) {
         Ok(true) => {}
         value => {
             return Err(InvariantViolation {
-                invariant: "queued_are_queued",
+                invariant: "queue_head_is_queued",
                 fault: value.err(),
             });
         }
     }
-    match invariant_steered_are_queued(state) {
+    match invariant_steer_head_is_queued(state) {
         Ok(true) => {}
         value => {
             return Err(InvariantViolation {
-                invariant: "steered_are_queued",
-                fault: value.err(),
-            });
-        }
-    }
-    match invariant_finished_are_remembered(state) {
-        Ok(true) => {}
-        value => {
-            return Err(InvariantViolation {
-                invariant: "finished_are_remembered",
+                invariant: "steer_head_is_queued",
                 fault: value.err(),
             });
         }
@@ -4091,6 +4100,15 @@ pub fn check_invariants(state: &State) -> Result<(), InvariantViolation> {
         value => {
             return Err(InvariantViolation {
                 invariant: "runs_below_next_run",
+                fault: value.err(),
+            });
+        }
+    }
+    match invariant_every_input_listed(state) {
+        Ok(true) => {}
+        value => {
+            return Err(InvariantViolation {
+                invariant: "every_input_listed",
                 fault: value.err(),
             });
         }
