@@ -465,8 +465,15 @@ impl<M: Machine> Authority<M> {
 
     /// Takes back a transition the caller is done with (realised, never to be rolled
     /// back), so that the next `apply` reuses its effect buffer instead of allocating one.
-    /// A buffer larger than `MAX_KEPT_EFFECT_BYTES` is freed instead.
+    /// A buffer larger than `MAX_KEPT_EFFECT_BYTES` is freed instead. If it is the latest
+    /// transition, its undo records go now, not when the next transition fires: they may
+    /// hold everything it removed (a reset's or a destroy's whole former state), and a
+    /// machine in a terminal phase, or one left idle, fires no next transition.
     pub fn reclaim(&mut self, transition: Transition<M>) {
+        if transition.instance == self.instance && self.latest == Some(transition.token) {
+            self.latest = None;
+            M::clear_undo(&mut self.undo_log);
+        }
         self.keep_spare(transition.effects);
     }
 
