@@ -162,6 +162,11 @@ impl<K: Hash + Eq> CompletionRegistry<K> {
         resolved
     }
 
+    /// Gives back the table's spare room (all of it once no input has waiters).
+    pub fn shrink(&mut self) {
+        self.waiters.shrink_to_fit();
+    }
+
     /// Resolves every waiter as `RuntimeTerminated { reason }`.
     #[cfg(test)]
     pub fn terminate_all(&mut self, reason: TerminationReason) -> usize {

@@ -154,10 +154,13 @@ impl Ledger {
     }
 
     /// The kernel forgot every input (reset, destroy, unregister). Waiters still pending are
-    /// kept: the caller resolves them.
+    /// kept: the caller resolves them. The tables are freed, not just emptied: sized for
+    /// the whole remembered-input window (and the longest backlog the session ever had),
+    /// they would stay that size for good in a destroyed session, which the runtime keeps.
     pub fn forget_all(&mut self) {
-        self.handles.clear();
-        self.entries.clear();
+        self.handles = HashMap::default();
+        self.entries = HashMap::default();
+        self.waiters.shrink();
     }
 
     /// How many inputs the ledger remembers (the kernel's `inputs` has as many).
