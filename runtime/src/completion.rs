@@ -145,6 +145,7 @@ impl<K: Hash + Eq> CompletionRegistry<K> {
         let Some(senders) = self.waiters.remove(key) else {
             return 0;
         };
+        crate::shrink_when_sparse(&mut self.waiters);
         let n = senders.len();
         self.count -= n;
         senders.send(outcome);
@@ -171,6 +172,12 @@ impl<K: Hash + Eq> CompletionRegistry<K> {
     #[cfg(test)]
     pub fn terminate_all(&mut self, reason: TerminationReason) -> usize {
         self.resolve_all(|_| CompletionOutcome::RuntimeTerminated { reason })
+    }
+
+    /// Slots the table has room for.
+    #[cfg(test)]
+    pub fn capacity(&self) -> usize {
+        self.waiters.capacity()
     }
 
     #[cfg(test)]

@@ -150,6 +150,8 @@ impl Ledger {
     pub fn forget(&mut self, handle: u64) {
         if let Some(entry) = self.entries.remove(&handle) {
             self.handles.remove(&entry.id);
+            crate::shrink_when_sparse(&mut self.entries);
+            crate::shrink_when_sparse(&mut self.handles);
         }
     }
 
@@ -207,6 +209,37 @@ mod tests {
         assert!(!ledger.is_durable(h));
         assert_eq!(ledger.id_and_durability(h), (InputId::from("e"), false));
         assert_eq!(ledger.durable_id(h), None);
+    }
+
+    /// The tables give back the room a backlog made them grow to once its inputs are
+    /// forgotten: they do not stay sized for the largest backlog for good.
+    #[test]
+    fn forgetting_a_drained_backlog_gives_its_room_back() {
+        let mut ledger = Ledger::default();
+        let handles: Vec<u64> = (0..10_000)
+            .map(|i| {
+                ledger
+                    .reserve(&RuntimeInput::prompt(format!("i{i}"), "x"))
+                    .0
+            })
+            .collect();
+        let waiters: Vec<_> = handles.iter().map(|&h| ledger.register_waiter(h)).collect();
+        assert!(ledger.entries.capacity() >= 10_000 && ledger.handles.capacity() >= 10_000);
+        for &h in &handles[10..] {
+            ledger.finish(h, CompletionOutcome::Cancelled, None);
+            ledger.forget(h);
+        }
+        assert_eq!(ledger.len(), 10);
+        let kept = [
+            ledger.entries.capacity(),
+            ledger.handles.capacity(),
+            ledger.waiters.capacity(),
+        ];
+        assert!(
+            kept.iter().all(|&c| c <= 128),
+            "{kept:?} slots kept for 10 inputs"
+        );
+        drop(waiters);
     }
 
     #[test]

@@ -99,3 +99,17 @@ pub use types::{
     AbandonReason, Durability, HandlingMode, InputId, InputKind, InputPhase, RunId, RuntimePhase,
     SessionId,
 };
+
+/// Gives back a table's spare room once it is mostly empty. A table grows to the largest
+/// number of entries it ever held (a backlog of ten thousand queued inputs) and otherwise
+/// keeps that size for good; called after each removal, this shrinks it to twice its length
+/// when it falls under a quarter full, so the cost stays amortised O(1) per removal and a
+/// table that holds a steady window is never resized back and forth.
+pub(crate) fn shrink_when_sparse<K: std::hash::Hash + Eq, V, S: std::hash::BuildHasher>(
+    table: &mut std::collections::HashMap<K, V, S>,
+) {
+    const SMALLEST: usize = 64;
+    if table.capacity() > SMALLEST && table.len() * 4 < table.capacity() {
+        table.shrink_to((table.len() * 2).max(SMALLEST));
+    }
+}

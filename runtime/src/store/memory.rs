@@ -76,6 +76,7 @@ impl SessionRecord {
         let Some(row) = self.inputs.remove(id) else {
             return;
         };
+        crate::shrink_when_sparse(&mut self.inputs);
         if row.phase != InputPhase::Consumed {
             return;
         }
@@ -85,6 +86,10 @@ impl SessionRecord {
             self.runs[i].1 -= 1;
             if self.runs[i].1 == 0 {
                 self.runs.remove(i);
+                // As `shrink_when_sparse` does for a table.
+                if self.runs.capacity() > 64 && self.runs.len() * 4 < self.runs.capacity() {
+                    self.runs.shrink_to((self.runs.len() * 2).max(64));
+                }
             }
         }
     }
@@ -771,6 +776,27 @@ mod tests {
     }
 
     use crate::testing::store_contract::{committed, staged, staged_again};
+
+    /// A session's table of rows gives back the room a backlog made it grow to once the
+    /// rows go (evicted): it does not stay sized for the largest backlog for good.
+    #[test]
+    fn the_rows_of_a_drained_backlog_give_their_room_back() {
+        let mut record = SessionRecord::default();
+        let ids: Vec<InputId> = (0..10_000).map(|i| format!("i{i}").into()).collect();
+        for (seq, id) in ids.iter().enumerate() {
+            record.apply(accepted(id.as_str(), seq as u64 + 1));
+        }
+        assert!(record.inputs.capacity() >= 10_000);
+        for id in &ids[10..] {
+            record.remove_input(id);
+        }
+        assert_eq!(record.inputs.len(), 10);
+        assert!(
+            record.inputs.capacity() <= 128,
+            "{} slots kept for 10 rows",
+            record.inputs.capacity()
+        );
+    }
 
     fn accepted(id: &str, seq: u64) -> StoreWrite {
         crate::testing::store_contract::accepted(id, seq, HandlingMode::Queue)
