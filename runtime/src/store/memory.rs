@@ -184,9 +184,11 @@ impl SessionRecord {
                 }
             }
             StoreWrite::InputsRequeued { inputs } => self.requeue_at_head(inputs),
+            // Freed, not emptied: a destroyed session's record stays, and would keep the
+            // room of its window (or of its longest backlog) for good.
             StoreWrite::InputsForgotten => {
-                self.inputs.clear();
-                self.runs.clear();
+                self.inputs = HashMap::default();
+                self.runs = VecDeque::new();
             }
             StoreWrite::InputsEvicted { inputs } => {
                 for id in &inputs {
@@ -794,6 +796,25 @@ mod tests {
         assert!(
             record.inputs.capacity() <= 128,
             "{} slots kept for 10 rows",
+            record.inputs.capacity()
+        );
+    }
+
+    /// Forgetting every row (reset, destroy) frees the table rather than emptying it: a
+    /// destroyed session's record stays in the store, and must not stay sized for the
+    /// window (or the longest backlog) it once held.
+    #[test]
+    fn forgetting_every_row_gives_the_room_back() {
+        let mut record = SessionRecord::default();
+        for seq in 1..=10_000u64 {
+            record.apply(accepted(&format!("i{seq}"), seq));
+        }
+        assert!(record.inputs.capacity() >= 10_000);
+        record.apply(StoreWrite::InputsForgotten);
+        assert!(record.inputs.is_empty());
+        assert!(
+            record.inputs.capacity() <= 64,
+            "{} slots kept for no row",
             record.inputs.capacity()
         );
     }
