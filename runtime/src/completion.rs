@@ -145,7 +145,7 @@ impl<K: Hash + Eq> CompletionRegistry<K> {
         let Some(senders) = self.waiters.remove(key) else {
             return 0;
         };
-        crate::shrink_when_sparse(&mut self.waiters);
+        crate::tables::shrink_when_sparse(&mut self.waiters);
         let n = senders.len();
         self.count -= n;
         senders.send(outcome);

@@ -150,8 +150,8 @@ impl Ledger {
     pub fn forget(&mut self, handle: u64) {
         if let Some(entry) = self.entries.remove(&handle) {
             self.handles.remove(&entry.id);
-            crate::shrink_when_sparse(&mut self.entries);
-            crate::shrink_when_sparse(&mut self.handles);
+            crate::tables::shrink_when_sparse(&mut self.entries);
+            crate::tables::shrink_when_sparse(&mut self.handles);
         }
     }
 

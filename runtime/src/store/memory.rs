@@ -76,7 +76,7 @@ impl SessionRecord {
         let Some(row) = self.inputs.remove(id) else {
             return;
         };
-        crate::shrink_when_sparse(&mut self.inputs);
+        crate::tables::shrink_when_sparse(&mut self.inputs);
         if row.phase != InputPhase::Consumed {
             return;
         }
