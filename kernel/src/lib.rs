@@ -468,7 +468,8 @@ impl<M: Machine> Authority<M> {
     /// A buffer larger than `MAX_KEPT_EFFECT_BYTES` is freed instead. If it is the latest
     /// transition, its undo records go now, not when the next transition fires: they may
     /// hold everything it removed (a reset's or a destroy's whole former state), and a
-    /// machine in a terminal phase, or one left idle, fires no next transition.
+    /// machine in a terminal phase, or one left idle, fires no next transition. So a clone
+    /// of a reclaimed transition can no longer be rolled back (`RollbackError::NotLatest`).
     pub fn reclaim(&mut self, transition: Transition<M>) {
         if transition.instance == self.instance && self.latest == Some(transition.token) {
             self.latest = None;

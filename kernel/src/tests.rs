@@ -174,6 +174,20 @@ fn only_the_latest_transition_rolls_back_and_only_once() {
 }
 
 #[test]
+fn a_reclaimed_transition_no_longer_rolls_back_not_even_through_a_clone() {
+    let mut authority = checked();
+    let t = authority.apply(Input::Add(3)).expect("fires");
+    authority.reclaim(t.clone());
+    assert_eq!(
+        authority.rollback(t),
+        Err(RollbackError::NotLatest {
+            transition: Kind::Add
+        })
+    );
+    assert_eq!(authority.state().value, 3, "the state is untouched");
+}
+
+#[test]
 fn a_broken_invariant_rejects_and_restores_the_state() {
     let mut authority = checked();
     let t = authority.apply(Input::Add(7)).expect("fires");
