@@ -1,4 +1,8 @@
-//! Hash tables that give back the room a drained backlog made.
+//! Tables that give back the room a drained backlog made.
+
+/// Below this many slots a table is left as it is: shrinking it saves nothing worth a
+/// reallocation.
+const SMALLEST: usize = 64;
 
 /// Gives back a table's spare room once it is mostly empty. A table grows to the largest
 /// number of entries it ever held (a backlog of ten thousand queued inputs) and otherwise
@@ -14,9 +18,16 @@
 pub(crate) fn shrink_when_sparse<K: std::hash::Hash + Eq, V, S: std::hash::BuildHasher>(
     table: &mut std::collections::HashMap<K, V, S>,
 ) {
-    const SMALLEST: usize = 64;
     if table.capacity() > SMALLEST && table.len() * 8 < table.capacity() {
         table.shrink_to((table.len() * 2).max(SMALLEST));
+    }
+}
+
+/// `shrink_when_sparse` for a deque, at a quarter: a deque has no tombstones, so once
+/// shrunk to twice its length it must double to grow again.
+pub(crate) fn shrink_deque_when_sparse<T>(deque: &mut std::collections::VecDeque<T>) {
+    if deque.capacity() > SMALLEST && deque.len() * 4 < deque.capacity() {
+        deque.shrink_to((deque.len() * 2).max(SMALLEST));
     }
 }
 

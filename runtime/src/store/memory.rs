@@ -86,11 +86,7 @@ impl SessionRecord {
             self.runs[i].1 -= 1;
             if self.runs[i].1 == 0 {
                 self.runs.remove(i);
-                // As `shrink_when_sparse` does for a table, at a quarter: a deque has no
-                // tombstones, so shrunk to twice its length it must double to grow again.
-                if self.runs.capacity() > 64 && self.runs.len() * 4 < self.runs.capacity() {
-                    self.runs.shrink_to((self.runs.len() * 2).max(64));
-                }
+                crate::tables::shrink_deque_when_sparse(&mut self.runs);
             }
         }
     }
