@@ -236,16 +236,35 @@ impl Registry {
     /// Returns whether it was new. Registering again is harmless; a destroyed session
     /// cannot come back.
     pub(crate) async fn register_session(&self, id: SessionId) -> RuntimeResult<bool> {
+        self.register_then_attach(&id, None).await
+    }
+
+    /// Registers the session (idempotently) and, with `offered`, attaches that executor
+    /// under the same hold of the gate. Taken once, the gate keeps this call's place in its
+    /// queue, so an operation asked for after it (a `stop`, an `unregister_session`) comes
+    /// after the attach, also when the caller stopped waiting. Registering first matters: a
+    /// session found in the map may still be Initializing (the call that inserted it has
+    /// not taken the gate yet), and an Initializing kernel refuses the attach.
+    async fn register_then_attach(
+        &self,
+        id: &SessionId,
+        offered: Option<&mut Option<(Arc<dyn Executor>, LiveHandles)>>,
+    ) -> RuntimeResult<bool> {
         loop {
-            let (session, inserted) = self.entry(&id)?;
+            let (session, inserted) = self.entry(id)?;
             let gate = session.gate.lock().await;
-            // The registration that inserted this entry failed its store write and took the
-            // entry out while we waited: start over rather than register an orphan.
+            // The session went away while this call waited for its gate (an unregister
+            // queued before it, or a first registration whose store write failed): start
+            // over and register the id anew rather than act on an orphan.
             if session.ensure_in_runtime().is_err() {
                 drop(gate);
                 continue;
             }
-            return self.register_locked(&id, &session, inserted).await;
+            let inserted = self.register_locked(id, &session, inserted).await?;
+            return match offered {
+                None => Ok(inserted),
+                Some(offered) => self.attach_locked(id, &session, gate, offered).await,
+            };
         }
     }
 
@@ -310,7 +329,7 @@ impl Registry {
         // Consumer code: called before any lock is held.
         let handles = LiveHandles::of(executor.as_ref());
         let mut offered = Some((executor, handles));
-        let attached = self.attach_offered(&id, &mut offered).await;
+        let attached = self.register_then_attach(&id, Some(&mut offered)).await;
         // Not attached (a loop already was, or an error): the executor and its handles go
         // now, with no lock held, since their `Drop` is consumer code (as a detached
         // attachment's is).
@@ -318,35 +337,6 @@ impl Registry {
             discard(&id, executor, handles);
         }
         attached
-    }
-
-    /// `ensure_executor` with the offered executor and its handles, which it takes only
-    /// when it attaches them.
-    async fn attach_offered(
-        &self,
-        id: &SessionId,
-        offered: &mut Option<(Arc<dyn Executor>, LiveHandles)>,
-    ) -> RuntimeResult<bool> {
-        loop {
-            // Registered and attached under one hold of the gate, taken once: the attach
-            // keeps its place in the gate's queue, so an operation asked for after this
-            // call (a `stop`, an `unregister_session`) comes after the attach, also when
-            // the caller stopped waiting.
-            let (session, inserted) = self.entry(id)?;
-            let gate = session.gate.lock().await;
-            // The session went away while this call waited for its gate (an unregister
-            // queued before it, or a first registration whose write failed): start over
-            // and register the id anew, as `register_session` does.
-            if session.ensure_in_runtime().is_err() {
-                drop(gate);
-                continue;
-            }
-            // Always (idempotently) register: a session found in the map may still be
-            // Initializing (the call that inserted it has not taken the gate yet), and an
-            // Initializing kernel refuses the attach.
-            self.register_locked(id, &session, inserted).await?;
-            return self.attach_locked(id, &session, gate, offered).await;
-        }
     }
 
     /// `ensure_executor` with the session's gate held.
