@@ -1242,6 +1242,9 @@ enum Flaw {
     HasNoVersions,
     /// Ignores `SessionRemoved`.
     KeepsRemovedSessions,
+    /// Applies the writes that follow a `SessionRemoved` in its batch to a fresh session
+    /// (as its version 1), instead of refusing the batch.
+    RecreatesRemovedSessions,
     /// Lets a commit consume queued inputs (by staging them first).
     CommitsQueuedInputs,
     /// Lets live inputs be evicted (by ending them first).
@@ -1336,6 +1339,16 @@ impl RuntimeStore for Flawed {
             Flaw::AcceptsVersionZero if version == 0 => 1,
             _ => version,
         };
+        if matches!(self.1, Flaw::RecreatesRemovedSessions)
+            && let Some(removal) = batch
+                .iter()
+                .position(|w| matches!(w, StoreWrite::SessionRemoved))
+            && removal + 1 < batch.len()
+        {
+            let fresh = batch.split_off(removal + 1);
+            self.0.write(session, version, batch).await?;
+            return self.0.write(session, 1, fresh).await;
+        }
         // What this batch notes, kept only if it applies.
         let mut note = Marks::default();
         for write in &mut batch {
@@ -1646,6 +1659,10 @@ async fn the_store_contract_check_catches_each_flawed_store() {
         (
             Flaw::KeepsRemovedSessions,
             "SessionRemoved removes everything",
+        ),
+        (
+            Flaw::RecreatesRemovedSessions,
+            "a write after SessionRemoved in its batch",
         ),
         (
             Flaw::CommitsQueuedInputs,

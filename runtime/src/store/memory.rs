@@ -387,17 +387,20 @@ impl RuntimeStore for InMemoryStore {
         for write in &batch {
             inner.writes_by_kind[write.kind() as usize] += 1;
         }
-        let removes = batch
-            .iter()
-            .any(|w| matches!(w, StoreWrite::SessionRemoved));
+        // Validated: a removal is the batch's last write.
+        let removes = matches!(batch.last(), Some(StoreWrite::SessionRemoved));
         match stored {
-            Some(record) if !removes => {
+            // What the batch wrote before removing the session goes with it.
+            _ if removes => {
+                inner.sessions.remove(session);
+            }
+            Some(record) => {
                 record.version = version;
                 for write in batch {
                     record.apply(write);
                 }
             }
-            _ => inner.apply_first_or_removing(session, version, batch, removes),
+            None => inner.apply_first(session, version, batch),
         }
         if inner.faults.unacknowledged > 0 {
             inner.faults.unacknowledged -= 1;
@@ -437,35 +440,17 @@ impl Inner {
         Ok(())
     }
 
-    /// Applies a validated batch to a session with no record yet (its first batch) or one
-    /// that `removes` it (unregister), and records its version: the record is taken out and
-    /// whatever later writes of the batch stored again is put back. (A batch to a stored
-    /// session that does not remove it is applied to the record in place, by `write`.)
-    fn apply_first_or_removing(
-        &mut self,
-        session: &SessionId,
-        version: u64,
-        batch: Vec<StoreWrite>,
-        removes: bool,
-    ) {
-        let mut record = self.sessions.remove(session);
-        if !removes {
-            // A first batch: the record holds at least its version.
-            record.get_or_insert_default();
-        }
+    /// Applies a validated batch that does not remove the session to a session with no
+    /// record yet (its first batch): the record holds at least its version.
+    fn apply_first(&mut self, session: &SessionId, version: u64, batch: Vec<StoreWrite>) {
+        let mut record = SessionRecord {
+            version,
+            ..SessionRecord::default()
+        };
         for write in batch {
-            match write {
-                StoreWrite::SessionRemoved => record = None,
-                // Nothing is stored to forget or evict.
-                StoreWrite::InputsForgotten | StoreWrite::InputsEvicted { .. }
-                    if record.is_none() => {}
-                write => record.get_or_insert_default().apply(write),
-            }
+            record.apply(write);
         }
-        if let Some(mut record) = record {
-            record.version = version;
-            self.sessions.insert(session.clone(), record);
-        }
+        self.sessions.insert(session.clone(), record);
     }
 }
 
@@ -505,10 +490,9 @@ fn validate(
         stored,
         overlay: Overlay::default(),
     };
-    // The commit fence as the batch moves it: kept through a reset (`InputsForgotten`),
-    // gone with the session.
+    // The commit fence as the batch moves it: kept through a reset (`InputsForgotten`).
     let mut last_committed = stored.and_then(|s| s.last_committed);
-    for write in batch {
+    for (i, write) in batch.iter().enumerate() {
         match write {
             StoreWrite::InputAccepted { input } => {
                 let id = &input.input.header.id;
@@ -550,12 +534,16 @@ fn validate(
                     view.set(id, InputPhase::Queued);
                 }
             }
-            // For input phases, forgetting the inputs is the same as removing the session.
             StoreWrite::InputsForgotten => view.forget_all(),
-            StoreWrite::SessionRemoved => {
-                view.forget_all();
-                last_committed = None;
+            // Ends the session and its batch: a write after it would be about a session
+            // that no longer exists.
+            StoreWrite::SessionRemoved if i + 1 < batch.len() => {
+                return Err(StoreError::Conflict(format!(
+                    "session {session}: a {:?} write follows SessionRemoved in its batch",
+                    batch[i + 1].kind()
+                )));
             }
+            StoreWrite::SessionRemoved => {}
             StoreWrite::InputsEvicted { inputs } => {
                 for id in inputs {
                     match view.phase(id) {
@@ -669,7 +657,7 @@ impl<'a> PendingView<'a> {
         self.overlay.set(input, None);
     }
 
-    /// Every input is gone (reset, unregister); later writes of the batch start afresh.
+    /// Every input is gone (reset); later writes of the batch start afresh.
     fn forget_all(&mut self) {
         self.stored = None;
         self.overlay.clear();
@@ -757,8 +745,10 @@ mod tests {
         assert!(conflict(put(&store, &sid(), twice).await));
         let stored = store.session(&sid()).unwrap();
         assert_eq!(stored.last_committed, Some(RunId(5)));
-        let anew = vec![StoreWrite::SessionRemoved, committed(1, &[])];
-        put(&store, &sid(), anew).await.unwrap();
+        put(&store, &sid(), vec![StoreWrite::SessionRemoved])
+            .await
+            .unwrap();
+        put(&store, &sid(), vec![committed(1, &[])]).await.unwrap();
         assert_eq!(
             store.session(&sid()).unwrap().last_committed,
             Some(RunId(1))
@@ -1318,18 +1308,23 @@ mod tests {
     async fn session_removal_is_atomic_with_the_rest_of_the_batch() {
         let store = InMemoryStore::new();
         put(&store, &sid(), vec![accepted("a", 1)]).await.unwrap();
-        // Removal then a write naming an input of the removed session: conflict, nothing done.
+        // A refused write before the removal refuses the removal too.
         let err = put(
             &store,
             &sid(),
-            vec![StoreWrite::SessionRemoved, staged(1, &["a"])],
+            vec![staged(1, &["missing"]), StoreWrite::SessionRemoved],
         )
         .await;
         assert!(matches!(err, Err(StoreError::Conflict(_))));
         assert_eq!(phase_of(&store, "a"), Some(InputPhase::Queued));
-        put(&store, &sid(), vec![StoreWrite::SessionRemoved])
-            .await
-            .unwrap();
+        // What the batch wrote before the removal goes with the session.
+        put(
+            &store,
+            &sid(),
+            vec![staged(1, &["a"]), StoreWrite::SessionRemoved],
+        )
+        .await
+        .unwrap();
         assert_eq!(store.session(&sid()), None);
         assert!(store.sessions().is_empty());
         // The id is free again after removal.
@@ -1390,11 +1385,11 @@ mod tests {
         }
     }
 
-    /// A batch that removes a session and then writes again leaves only the later writes
-    /// (forgetting or evicting after the removal creates nothing); any first batch creates
-    /// a record holding its version; sessions do not see each other's rows.
+    /// A removal ends its batch: a write after it, of any kind, is a conflict and nothing
+    /// of the batch is applied (the removal neither); any first batch creates a record
+    /// holding its version; sessions do not see each other's rows.
     #[tokio::test]
-    async fn a_batch_applies_to_its_session_only_and_may_remove_it_first() {
+    async fn a_batch_applies_to_its_session_only_and_ends_with_its_removal() {
         let store = InMemoryStore::new();
         let other = SessionId::from("other");
         put(
@@ -1411,18 +1406,31 @@ mod tests {
         .await
         .unwrap();
         put(&store, &other, vec![accepted("a", 1)]).await.unwrap();
-        put(
-            &store,
-            &sid(),
-            vec![StoreWrite::SessionRemoved, accepted("a", 3)],
-        )
-        .await
-        .unwrap();
-        let stored = store.session(&sid()).unwrap();
-        assert_eq!(stored.phase, None, "removal took the phase too");
-        assert_eq!(stored.inputs.len(), 1);
-        assert_eq!(stored.inputs[0].input.seq, 3);
-        assert_eq!(phase_of(&store, "b"), None);
+        let before = store.session(&sid());
+        let after_removal = [
+            accepted("a", 3),
+            StoreWrite::Lifecycle {
+                phase: RuntimePhase::Idle,
+            },
+            StoreWrite::InputsForgotten,
+            StoreWrite::InputsEvicted {
+                inputs: vec!["zz".into()],
+            },
+            StoreWrite::SessionRemoved,
+        ];
+        for write in after_removal {
+            let batch = vec![StoreWrite::SessionRemoved, write.clone()];
+            let refused = put(&store, &sid(), batch).await;
+            assert!(
+                matches!(refused, Err(StoreError::Conflict(_))),
+                "{write:?}: {refused:?}"
+            );
+            assert_eq!(store.session(&sid()), before, "{write:?}: nothing applied");
+        }
+        put(&store, &sid(), vec![StoreWrite::SessionRemoved])
+            .await
+            .unwrap();
+        assert_eq!(store.session(&sid()), None);
         let untouched = store.session(&other).unwrap();
         assert_eq!(untouched.inputs.len(), 1);
         assert_eq!(untouched.inputs[0].input.seq, 1);
@@ -1444,6 +1452,6 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(store.session(&nobody).unwrap().phase, Some(phase));
-        assert_eq!(store.sessions().len(), 3);
+        assert_eq!(store.sessions(), vec![nobody, other]);
     }
 }

@@ -203,11 +203,12 @@ pub enum StoreWrite {
         phase: RuntimePhase,
     },
     /// The session was unregistered: everything stored about it goes, its version, counters
-    /// and commit fence included, so `load` and `version` answer `None`, `list_sessions`
-    /// no longer names it, and its next batch is version 1 of a fresh session. Refuses
-    /// nothing of its own, also for a session with nothing stored. The runtime writes it
-    /// last in its batch; `InMemoryStore` applies writes after it to a fresh session stored
-    /// at the batch's version, which `check_store` does not check.
+    /// and commit fence included (and whatever the batch wrote before it), so `load` and
+    /// `version` answer `None`, `list_sessions` no longer names it, and its next batch is
+    /// version 1 of a fresh session. It ends its batch: Conflict if any write follows it
+    /// (a write about a session that no longer exists; a fresh session starts with its own
+    /// batch, version 1). Otherwise refuses nothing of its own, also for a session with
+    /// nothing stored. The runtime writes it alone in its batch.
     SessionRemoved,
 }
 
@@ -415,7 +416,7 @@ pub enum StoreError {
 ///   whose phase is not terminal, a commit of a run not later than the last one
 ///   committed, staging an input that is not Queued, ending a run with rows for an input
 ///   that is not Staged, requeueing one that is not Staged, evicting one that is not
-///   terminal) must be refused with [`StoreError::Conflict`], as `InMemoryStore` does
+///   terminal, a write after `SessionRemoved` in its batch) must be refused with [`StoreError::Conflict`], as `InMemoryStore` does
 ///   (each [`StoreWrite`] variant lists its cases; `testing::check_store` checks each);
 ///   it means the runtime and the store disagree.
 /// - Only durable inputs have rows. `RunReceipt::inputs` names every contributor of the

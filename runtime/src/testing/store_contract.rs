@@ -893,4 +893,22 @@ async fn removal_and_independence(store: &dyn RuntimeStore) {
         "a removed session starts afresh: version 1, no commit fence",
     )
     .await;
+    // A removal ends its batch: nothing is written about a session after it is gone in
+    // the same transaction (the runtime writes it alone), and such a batch is refused
+    // whole, the removal too.
+    let after_removal = [
+        accepted("b", 2, HandlingMode::Queue),
+        StoreWrite::Lifecycle {
+            phase: RuntimePhase::Idle,
+        },
+        StoreWrite::SessionRemoved,
+    ];
+    for after in after_removal {
+        let rule = format!(
+            "a write after SessionRemoved in its batch ({:?})",
+            after.kind()
+        );
+        let batch = vec![StoreWrite::SessionRemoved, after];
+        refused(store, &s, 2, batch, &rule).await;
+    }
 }
