@@ -1271,6 +1271,11 @@ enum Flaw {
     SkipsUnknownInputs,
     /// Skips terminal rows whose phase is not terminal.
     SkipsNonTerminalRows,
+    /// Takes `Abandoned` rows in a commit (as if they were written just before it).
+    CommitsAbandonedRows,
+    /// Takes `Consumed` rows in a failed run's end (as if they were written just before
+    /// it).
+    FailsRunsWithConsumedRows,
     /// Skips the terminal inputs a staging or requeue names, as an `UPDATE .. WHERE
     /// phase <> 'Staged'` (instead of `= 'Queued'`) that is not counted would.
     SkipsTerminalInputs,
@@ -1427,6 +1432,54 @@ impl RuntimeStore for Flawed {
                 StoreWrite::InputAccepted { input } => seen.insert(input.input.id().clone()),
                 _ => true,
             });
+        }
+        if matches!(
+            self.1,
+            Flaw::CommitsAbandonedRows | Flaw::FailsRunsWithConsumedRows
+        ) {
+            // The rows a run's end should not carry, moved to an `InputsTerminal` before it.
+            let flaw = self.1;
+            let split = |terminal: Vec<TerminalRow>, ends: InputPhase| {
+                let (kept, moved): (Vec<_>, Vec<_>) =
+                    terminal.into_iter().partition(|r| r.phase == ends);
+                let before =
+                    (!moved.is_empty()).then_some(StoreWrite::InputsTerminal { rows: moved });
+                (before, kept)
+            };
+            let mut moved = Vec::with_capacity(batch.len());
+            for write in batch {
+                let (before, write) = match (flaw, write) {
+                    (
+                        Flaw::CommitsAbandonedRows,
+                        StoreWrite::RunCommitted { receipt, terminal },
+                    ) => {
+                        let (before, terminal) = split(terminal, InputPhase::Consumed);
+                        (before, StoreWrite::RunCommitted { receipt, terminal })
+                    }
+                    (
+                        Flaw::FailsRunsWithConsumedRows,
+                        StoreWrite::RunFailed {
+                            run,
+                            error,
+                            requeued,
+                            terminal,
+                        },
+                    ) => {
+                        let (before, terminal) = split(terminal, InputPhase::Abandoned);
+                        let write = StoreWrite::RunFailed {
+                            run,
+                            error,
+                            requeued,
+                            terminal,
+                        };
+                        (before, write)
+                    }
+                    (_, write) => (None, write),
+                };
+                moved.extend(before);
+                moved.push(write);
+            }
+            batch = moved;
         }
         if matches!(self.1, Flaw::ChecksBatchesAgainstStoredRows) {
             let unstored: Vec<InputId> = accepted_ids(&batch)
@@ -1700,6 +1753,14 @@ async fn the_store_contract_check_catches_each_flawed_store() {
         (
             Flaw::SkipsNonTerminalRows,
             "a terminal row with a phase that is not terminal",
+        ),
+        (
+            Flaw::CommitsAbandonedRows,
+            "a commit's terminal rows are Consumed",
+        ),
+        (
+            Flaw::FailsRunsWithConsumedRows,
+            "a failed run's terminal rows are Abandoned",
         ),
         (
             Flaw::ClearsErrorsOnCancel,

@@ -515,7 +515,7 @@ fn validate(
                     )));
                 }
                 last_committed = Some(receipt.run);
-                view.run_rows(terminal)?;
+                view.run_rows(terminal, InputPhase::Consumed)?;
                 view.terminal_rows(terminal)?
             }
             StoreWrite::RunFailed {
@@ -525,7 +525,7 @@ fn validate(
                     view.staged(id)?;
                     view.set(id, InputPhase::Queued);
                 }
-                view.run_rows(terminal)?;
+                view.run_rows(terminal, InputPhase::Abandoned)?;
                 view.terminal_rows(terminal)?;
             }
             StoreWrite::InputsRequeued { inputs } => {
@@ -681,9 +681,23 @@ impl<'a> PendingView<'a> {
         self.expect(input, InputPhase::Staged)
     }
 
-    /// The rows a run's end writes are about that run's contributors.
-    fn run_rows(&self, rows: &[TerminalRow]) -> Result<(), StoreError> {
-        rows.iter().try_for_each(|row| self.staged(&row.input))
+    /// The rows a run's end writes are about that run's contributors, and end each of them
+    /// as the run ended (`ends`): a commit consumes its inputs, a failed or cancelled run
+    /// abandons those it does not requeue.
+    fn run_rows(&self, rows: &[TerminalRow], ends: InputPhase) -> Result<(), StoreError> {
+        rows.iter().try_for_each(|row| {
+            if row.phase != ends {
+                return Err(conflict(
+                    self.session,
+                    &row.input,
+                    &format!(
+                        "is ended {} by a run's end whose rows are {ends}",
+                        row.phase
+                    ),
+                ));
+            }
+            self.staged(&row.input)
+        })
     }
 
     /// The input exists and is not terminal.
@@ -1271,6 +1285,51 @@ mod tests {
             Err(StoreError::Conflict(_))
         ));
         assert_eq!(phase_of(&store, "c"), None, "no partial write");
+    }
+
+    /// A run's end ends its rows as the run ended: a commit consumes, a failed or
+    /// cancelled run abandons.
+    #[tokio::test]
+    async fn a_runs_end_ends_its_rows_as_the_run_ended() {
+        let store = InMemoryStore::new();
+        put(&store, &sid(), vec![accepted("a", 1), staged(1, &["a"])])
+            .await
+            .unwrap();
+        let cancelled = || TerminalRow::abandoned("a".into(), AbandonReason::Cancelled, None);
+        let mismatched = [
+            StoreWrite::RunCommitted {
+                receipt: RunReceipt {
+                    run: RunId(1),
+                    inputs: vec!["a".into()],
+                    output: RunOutput::text("ok"),
+                },
+                terminal: vec![cancelled()],
+            },
+            StoreWrite::RunFailed {
+                run: RunId(1),
+                error: None,
+                requeued: Vec::new(),
+                terminal: vec![TerminalRow::consumed("a".into())],
+            },
+        ];
+        for write in mismatched {
+            let refused = put(&store, &sid(), vec![write.clone()]).await;
+            assert!(
+                matches!(refused, Err(StoreError::Conflict(_))),
+                "{write:?}: {refused:?}"
+            );
+        }
+        let stored = store.session(&sid()).unwrap();
+        assert_eq!((stored.version, stored.last_committed), (1, None));
+        assert_eq!(phase_of(&store, "a"), Some(InputPhase::Staged));
+        let failed = StoreWrite::RunFailed {
+            run: RunId(1),
+            error: None,
+            requeued: Vec::new(),
+            terminal: vec![cancelled()],
+        };
+        put(&store, &sid(), vec![failed]).await.unwrap();
+        assert_eq!(phase_of(&store, "a"), Some(InputPhase::Abandoned));
     }
 
     #[tokio::test]

@@ -51,7 +51,8 @@ impl StoredInput {
 pub struct TerminalRow {
     /// The input that ended.
     pub input: InputId,
-    /// `Consumed` or `Abandoned`; anything else is a conflict.
+    /// `Consumed` or `Abandoned`; anything else is a conflict. A run's end takes only the
+    /// phase it ends its inputs with: `Consumed` in a commit, `Abandoned` in a failure.
     pub phase: InputPhase,
     /// Why it was abandoned; `None` when it was consumed. Stored as given.
     pub reason: Option<AbandonReason>,
@@ -133,7 +134,8 @@ pub enum StoreWrite {
     /// Conflict if `receipt.run` is not later than `last_committed` (a run commits once,
     /// and after the runs before it: the fence outlives receipts and `InputsForgotten`, and
     /// counts the batch's own earlier commits), or if a terminal row names an input that
-    /// has no row, is not `Staged`, or has a phase that is not terminal. Then
+    /// has no row or is not `Staged`, or has a phase other than `Consumed` (a commit
+    /// consumes every contributor it ends, as the kernel's `commit_run` does). Then
     /// `last_committed = receipt.run`, each row is applied as in `InputsTerminal`, and the
     /// receipt is kept, exactly as given, at least while a `Consumed` row bound to its run
     /// is stored (`RunReceipt::inputs` may name inputs that never had a row). The store
@@ -148,10 +150,10 @@ pub enum StoreWrite {
     /// A run failed: `requeued` inputs go back to Queued (attempts kept; `run` still names
     /// the run they were last bound to), `terminal` ones ended (e.g. attempts exhausted,
     /// cancelled). Conflict if a requeued input or a terminal row's input has no row or is
-    /// not `Staged`, or a terminal row's phase is not terminal. Requeued inputs join the
-    /// tail of their lanes, in the order named; their error becomes `error` when it is
-    /// `Some`. Terminal rows are applied as in `InputsTerminal`. `run` itself is not
-    /// checked or stored.
+    /// not `Staged`, or a terminal row's phase is not `Abandoned` (only a commit consumes).
+    /// Requeued inputs join the tail of their lanes, in the order named; their error
+    /// becomes `error` when it is `Some`. Terminal rows are applied as in `InputsTerminal`.
+    /// `run` itself is not checked or stored.
     RunFailed {
         /// The run that failed or was cancelled.
         run: RunId,
@@ -161,7 +163,7 @@ pub enum StoreWrite {
         error: Option<String>,
         /// Durable contributors with attempts left, back in their lane.
         requeued: Vec<InputId>,
-        /// Durable contributors that ended: out of attempts, or cancelled.
+        /// Durable contributors that ended, `Abandoned`: out of attempts, or cancelled.
         terminal: Vec<TerminalRow>,
     },
     /// `recover` puts the lost run's contributors (stored as Staged) back at the front of
@@ -415,7 +417,8 @@ pub enum StoreError {
 ///   with no row other than in an eviction, a terminal input moved again, a terminal row
 ///   whose phase is not terminal, a commit of a run not later than the last one
 ///   committed, staging an input that is not Queued, ending a run with rows for an input
-///   that is not Staged, requeueing one that is not Staged, evicting one that is not
+///   that is not Staged or rows that do not end it as the run did (a commit's `Consumed`,
+///   a failure's `Abandoned`), requeueing one that is not Staged, evicting one that is not
 ///   terminal, a write after `SessionRemoved` in its batch) must be refused with [`StoreError::Conflict`], as `InMemoryStore` does
 ///   (each [`StoreWrite`] variant lists its cases; `testing::check_store` checks each);
 ///   it means the runtime and the store disagree.

@@ -621,6 +621,27 @@ async fn a_run_and_its_rows(store: &dyn RuntimeStore) {
         "only a queued input is staged",
     )
     .await;
+    // A commit consumes its inputs: an input it did not consume had no part in it.
+    let abandoning = StoreWrite::RunCommitted {
+        receipt: RunReceipt {
+            run: RunId(1),
+            inputs: ids(&["a"]),
+            output: RunOutput::text("ok"),
+        },
+        terminal: vec![TerminalRow::abandoned(
+            "a".into(),
+            AbandonReason::Cancelled,
+            None,
+        )],
+    };
+    refused(
+        store,
+        &s,
+        3,
+        vec![abandoning],
+        "a commit's terminal rows are Consumed",
+    )
+    .await;
     write(store, &s, 3, vec![committed(1, &["a"])]).await;
     let stored = loaded(store, &s).await;
     assert_eq!(row(&stored, "a").phase, InputPhase::Consumed);
@@ -687,6 +708,21 @@ async fn a_run_and_its_rows(store: &dyn RuntimeStore) {
         5,
         vec![ends_queued],
         "a failed run's terminal rows name only staged inputs",
+    )
+    .await;
+    // Only a commit consumes: a failed or cancelled run abandons what it does not requeue.
+    let consuming = StoreWrite::RunFailed {
+        run: RunId(2),
+        error: None,
+        requeued: Vec::new(),
+        terminal: vec![TerminalRow::consumed("b".into())],
+    };
+    refused(
+        store,
+        &s,
+        5,
+        vec![consuming],
+        "a failed run's terminal rows are Abandoned",
     )
     .await;
     write(store, &s, 5, vec![failed(&["b"])]).await;
