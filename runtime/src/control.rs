@@ -14,13 +14,18 @@ use std::sync::atomic::Ordering;
 
 impl Registry {
     /// Applies one control input to a live session; a rejection becomes the error for the
-    /// session's phase.
-    async fn control(&self, id: &SessionId, input: k::Input) -> RuntimeResult<Step> {
+    /// session's phase. The input is made with the gate held, so the facts it reads from
+    /// the session (what the loop reported) are those the kernel decides on.
+    async fn control(
+        &self,
+        id: &SessionId,
+        input: impl FnOnce(&Session) -> k::Input,
+    ) -> RuntimeResult<Step> {
         let session = self.session(id)?;
         let gate = session.gate.lock().await;
         session.ensure_not_destroyed()?;
         let mut step = match session
-            .step(&self.shared, input, StepContext::default())
+            .step(&self.shared, input(&session), StepContext::default())
             .await?
         {
             Ok(step) => step,
@@ -32,10 +37,14 @@ impl Registry {
     }
 
     /// Asks the executor to end the current run at its next boundary. A burst of calls
-    /// during one run dispatches once; with no run in flight nothing is remembered for the
-    /// next run. Returns whether this call dispatched.
+    /// during one run dispatches once; with no run in flight, or once the run's executor
+    /// call has returned, nothing is dispatched, and nothing is remembered for the next
+    /// run. Returns whether this call dispatched.
     pub(crate) async fn cancel_after_boundary(&self, id: &SessionId) -> RuntimeResult<bool> {
-        let input = k::Input::CancelAfterBoundary { run: None };
+        let input = |session: &Session| k::Input::CancelAfterBoundary {
+            run: None,
+            returned: session.returned_run(),
+        };
         Ok(self.control(id, input).await?.dispatched)
     }
 
@@ -46,30 +55,39 @@ impl Registry {
         id: &SessionId,
         run: RunId,
     ) -> RuntimeResult<bool> {
-        let input = k::Input::CancelAfterBoundary {
-            run: Some(kernel_io::kernel_run_id(run)),
+        let run = Some(kernel_io::kernel_run_id(run));
+        let input = |session: &Session| k::Input::CancelAfterBoundary {
+            run,
+            returned: session.returned_run(),
         };
         self.fenced(id, input).await
     }
 
-    /// Hard-interrupts run `run`. A stale run id (or no run at all) returns `false` and
-    /// touches nothing.
+    /// Hard-interrupts run `run`. A stale run id (or no run at all), or a run whose executor
+    /// call has returned, returns `false` and touches nothing.
     pub(crate) async fn interrupt(&self, id: &SessionId, run: RunId) -> RuntimeResult<bool> {
-        let input = k::Input::Interrupt {
-            run: kernel_io::kernel_run_id(run),
+        let run = kernel_io::kernel_run_id(run);
+        let input = |session: &Session| k::Input::Interrupt {
+            run,
+            returned: session.returned_run(),
         };
         self.fenced(id, input).await
     }
 
     /// Applies an input that names a run and dispatches to the executor: any ordinary
-    /// refusal (another run, no run, any phase) answers `false`; a refusal for the
-    /// kernel's own consistency is the spec bug it is (`Kernel`).
-    async fn fenced(&self, id: &SessionId, input: k::Input) -> RuntimeResult<bool> {
+    /// refusal (another run, no run, a run that returned, any phase) answers `false`; a
+    /// refusal for the kernel's own consistency is the spec bug it is (`Kernel`). The input
+    /// is made with the gate held (see `control`).
+    async fn fenced(
+        &self,
+        id: &SessionId,
+        input: impl FnOnce(&Session) -> k::Input,
+    ) -> RuntimeResult<bool> {
         let session = self.session(id)?;
         let gate = session.gate.lock().await;
         session.ensure_not_destroyed()?;
         match session
-            .step(&self.shared, input, StepContext::default())
+            .step(&self.shared, input(&session), StepContext::default())
             .await?
         {
             Ok(mut step) => {
@@ -91,7 +109,7 @@ impl Registry {
         id: &SessionId,
         input: k::Input,
     ) -> RuntimeResult<ControlReport> {
-        Ok(self.control(id, input).await?.report)
+        Ok(self.control(id, |_| input).await?.report)
     }
 
     /// Removes the session from the runtime: pending inputs are abandoned

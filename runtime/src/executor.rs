@@ -135,9 +135,10 @@ pub trait Executor: Send + Sync + 'static {
 pub trait BoundaryCancel: Send + Sync {
     /// Asks run `run` to end at its next boundary, reporting `Err(ExecutorError::Cancelled)`.
     /// Called at most once per run, after the session's gate is released, so it is not
-    /// ordered with `apply`. The run may have ended by then: it must not affect a later
-    /// run. Or `apply` for `run` may not have begun yet (or not yet be watching for a
-    /// cancel): the request must then be kept for `run`, since it is not sent again.
+    /// ordered with `apply` (it is not called if `apply` for `run` had already returned
+    /// when the cancel was asked). The run may have ended by then: it must not affect a
+    /// later run. Or `apply` for `run` may not have begun yet (or not yet be watching for
+    /// a cancel): the request must then be kept for `run`, since it is not sent again.
     /// Run ids increase within a session, so a request for a run at or below the last
     /// one `apply` finished is stale, and any other is kept.
     fn cancel_after_boundary(&self, run: RunId);

@@ -887,9 +887,10 @@ impl SessionRuntime {
     }
 
     /// Asks the executor to end the current run at its next boundary. A burst of calls
-    /// during one run dispatches once; on an Idle or Attached session (no run) nothing
-    /// happens and nothing is remembered for the next run. Returns whether this call
-    /// dispatched. A Retired or Stopped session answers with that error.
+    /// during one run dispatches once; on an Idle or Attached session (no run), or once the
+    /// executor's `apply` for the run has returned (its result stands),
+    /// nothing happens and nothing is remembered for the next run. Returns whether this
+    /// call dispatched. A Retired or Stopped session answers with that error.
     pub async fn cancel_after_boundary(&self, id: &SessionId) -> RuntimeResult<bool> {
         let (inner, id) = (self.inner.clone(), id.clone());
         detached(async move { inner.cancel_after_boundary(&id).await }).await
@@ -910,7 +911,8 @@ impl SessionRuntime {
     }
 
     /// Hard-interrupts run `run`. Returns `false`, touching nothing, for a stale run id,
-    /// when no run is in flight, or when the executor offers no interrupt handle.
+    /// when no run is in flight, once the executor's `apply` for `run` has returned, or
+    /// when the executor offers no interrupt handle.
     pub async fn interrupt(&self, id: &SessionId, run: RunId) -> RuntimeResult<bool> {
         let (inner, id) = (self.inner.clone(), id.clone());
         detached(async move { inner.interrupt(&id, run).await }).await

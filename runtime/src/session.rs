@@ -238,6 +238,11 @@ pub(crate) struct Session {
     /// Set when unregister begins, before it waits for the gate; the loop hands it to the
     /// kernel's `StartRun`, which then starts nothing.
     pub closing: AtomicBool,
+    /// The latest run whose executor call returned (0: none), set by the loop as soon as it
+    /// has the result, before it waits for the gate to record it; a cancel or interrupt
+    /// hands it to the kernel (`returned`), which then leaves that run alone. Raised with
+    /// `fetch_max`: a detached loop returning late must not lower it.
+    returned_run: AtomicU64,
     /// Concurrent unregister calls share this one result.
     pub unregistered: tokio::sync::OnceCell<ControlReport>,
 }
@@ -246,6 +251,11 @@ pub(crate) struct Session {
 /// one and the data stays consistent.
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// A run id kept in an atomic (0: none; run ids start at 1).
+fn kernel_run(run: u64) -> Option<k::RunId> {
+    (run != 0).then(|| kernel_io::kernel_run_id(RunId(run)))
 }
 
 /// The phase the store records (and `PhaseChanged` reports) for kernel phase `p`: a run
@@ -314,6 +324,7 @@ impl Session {
             next_epoch: AtomicU64::new(1),
             attached_epoch: AtomicU64::new(0),
             closing: AtomicBool::new(false),
+            returned_run: AtomicU64::new(0),
             unregistered: tokio::sync::OnceCell::new(),
         }
     }
@@ -348,6 +359,16 @@ impl Session {
         } else {
             Ok(())
         }
+    }
+
+    /// The loop has the result of `run`'s executor call. One atomic operation per run.
+    pub fn run_returned(&self, run: RunId) {
+        self.returned_run.fetch_max(run.0, Ordering::Release);
+    }
+
+    /// The latest run whose executor call returned, for the kernel (`returned`).
+    pub fn returned_run(&self) -> Option<k::RunId> {
+        kernel_run(self.returned_run.load(Ordering::Acquire))
     }
 
     /// Whether a live loop is attached.

@@ -169,6 +169,58 @@ async fn interrupt_is_fenced_by_run_id() {
     assert_eq!(exec.interrupts(), vec![run]);
 }
 
+/// A cancel or interrupt that reaches the session after the executor's `apply` for the run
+/// returned (its output is in hand, the commit not made yet) has nothing left to act on:
+/// it answers `false`, reaches no handle, and the run commits. Lined up deterministically:
+/// an accept's paused store write holds the gate, the call queues for it, then the run is
+/// released and the loop, its output in hand, queues behind the call.
+#[tokio::test]
+async fn a_cancel_or_interrupt_after_the_run_returned_answers_false() {
+    for op in [
+        "cancel_after_boundary",
+        "cancel_run_after_boundary",
+        "interrupt",
+    ] {
+        let store = PausableStore::new();
+        let runtime = Arc::new(SessionRuntime::with_store(store.clone()));
+        let s = sid("s");
+        let exec = attach(&runtime, &s).await;
+        exec.push(Step::blocked(Step::Echo));
+        let a = accept(&runtime, &s, prompt("a")).await;
+        within(exec.wait_for_blocked(1)).await;
+        let run = current_run(&runtime, &s).await;
+        // An accept parks in the store with the gate held.
+        store.pause();
+        let holder = {
+            let (runtime, s) = (runtime.clone(), s.clone());
+            tokio::spawn(async move { runtime.accept(&s, msg("b")).await })
+        };
+        eventually("the accept is writing", || async { store.waiting() == 1 }).await;
+        // One poll queues the call for the gate (it carries on in a task of its own).
+        let mut call: std::pin::Pin<Box<dyn Future<Output = RuntimeResult<bool>> + Send>> = match op
+        {
+            "cancel_after_boundary" => Box::pin(runtime.cancel_after_boundary(&s)),
+            "cancel_run_after_boundary" => Box::pin(runtime.cancel_run_after_boundary(&s, run)),
+            _ => Box::pin(runtime.interrupt(&s, run)),
+        };
+        let first = std::future::poll_fn(|cx| Poll::Ready(call.as_mut().poll(cx))).await;
+        assert!(first.is_pending(), "{op}: the gate is held by the accept");
+        // The run returns; on this one-thread runtime, once the executor has let go of its
+        // block point the loop has its output and waits for the gate behind the call.
+        exec.release(1);
+        eventually("the run returned", || async { exec.blocked() == 0 }).await;
+        store.resume();
+        let dispatched = within(call).await.unwrap();
+        within(holder).await.unwrap().unwrap();
+        assert!(!dispatched, "{op}: the run had already returned");
+        assert!(
+            exec.boundary_cancels().is_empty() && exec.interrupts().is_empty(),
+            "{op}: no handle was called for a run that had returned"
+        );
+        assert!(is_completed(&outcome(a).await), "{op}: the run commits");
+    }
+}
+
 // ---- Stop --------------------------------------------------------------------------------------
 
 #[tokio::test]

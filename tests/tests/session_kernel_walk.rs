@@ -10,6 +10,7 @@
 //!   again;
 //! - a commit tells the loop to park exactly when a `StartRun` would do nothing;
 //! - a run starts with no boundary cancel dispatched (the flag is per run);
+//! - a cancel or interrupt of a run whose executor call returned reaches nothing;
 //! - whatever the walk did, a session that can still run drains completely once it has a
 //!   loop: no input is left queued, staged or applied for good.
 
@@ -58,9 +59,11 @@ enum Action {
     /// `named`: the cancel names a run, the current one or (`Some(true)`) a stale one.
     CancelAfterBoundary {
         named: Option<bool>,
+        returned: Returned,
     },
     Interrupt {
         stale: bool,
+        returned: Returned,
     },
     /// `named`: the executor stopped itself during a run, the current one or
     /// (`Some(true)`) a stale one; `None`: the `stop` operation.
@@ -73,6 +76,25 @@ enum Action {
     Recover,
     Destroy,
     Unregister,
+}
+
+/// A run the shell reports about (whose executor call returned).
+#[derive(Debug, Clone, Copy)]
+enum Returned {
+    /// None has yet.
+    None,
+    /// The run in flight, if any.
+    Current,
+    /// An earlier run.
+    Earlier,
+}
+
+fn returned() -> impl Strategy<Value = Returned> {
+    prop_oneof![
+        2 => Just(Returned::None),
+        1 => Just(Returned::Current),
+        1 => Just(Returned::Earlier),
+    ]
 }
 
 fn kind() -> impl Strategy<Value = Kind> {
@@ -120,9 +142,10 @@ fn action() -> impl Strategy<Value = Action> {
         4 => prop::bool::weighted(0.1).prop_map(|stale| Action::Commit { stale }),
         4 => prop::bool::weighted(0.1).prop_map(|stale| Action::Fail { stale }),
         1 => prop::bool::weighted(0.1).prop_map(|stale| Action::Cancel { stale }),
-        1 => proptest::option::of(any::<bool>())
-            .prop_map(|named| Action::CancelAfterBoundary { named }),
-        1 => any::<bool>().prop_map(|stale| Action::Interrupt { stale }),
+        1 => (proptest::option::of(any::<bool>()), returned())
+            .prop_map(|(named, returned)| Action::CancelAfterBoundary { named, returned }),
+        1 => (any::<bool>(), returned())
+            .prop_map(|(stale, returned)| Action::Interrupt { stale, returned }),
         1 => proptest::option::of(prop::bool::weighted(0.3))
             .prop_map(|named| Action::Stop { named }),
         1 => Just(Action::Retire),
@@ -139,6 +162,21 @@ fn run_id(state: &State, stale: bool) -> RunId {
     match state.run {
         Some(run) if !stale => run,
         _ => RunId(state.next_run.0 + 7),
+    }
+}
+
+/// The run the shell reports: the one in flight, or one before it (none before run 1).
+fn reported(state: &State, returned: Returned) -> Option<RunId> {
+    match returned {
+        Returned::None => None,
+        Returned::Current => state.run,
+        Returned::Earlier => state
+            .run
+            .unwrap_or(state.next_run)
+            .0
+            .checked_sub(1)
+            .filter(|run| *run > 0)
+            .map(RunId),
     }
 }
 
@@ -182,11 +220,13 @@ fn input(state: &State, action: &Action) -> Input {
         Action::Cancel { stale } => Input::CancelRun {
             run: run_id(state, stale),
         },
-        Action::CancelAfterBoundary { named } => Input::CancelAfterBoundary {
+        Action::CancelAfterBoundary { named, returned } => Input::CancelAfterBoundary {
             run: named.map(|stale| run_id(state, stale)),
+            returned: reported(state, returned),
         },
-        Action::Interrupt { stale } => Input::Interrupt {
+        Action::Interrupt { stale, returned } => Input::Interrupt {
             run: run_id(state, stale),
+            returned: reported(state, returned),
         },
         Action::Stop { named } => Input::Stop {
             run: named.map(|stale| run_id(state, stale)),
@@ -225,6 +265,7 @@ fn step(kernel: &mut Authority, input: Input) -> Result<(), TestCaseError> {
                 .map_err(|r| TestCaseError::fail(format!("{r} on the second application")))?;
             prop_assert_eq!((again.id, &again.effects), (id, &effects));
             park_agrees_with_start_run(kernel, &effects)?;
+            reports_of_the_shell_hold(&before, &input, &effects)?;
             // A boundary cancel is dispatched once per run: a new run starts without one.
             if effects
                 .iter()
@@ -245,6 +286,30 @@ fn step(kernel: &mut Authority, input: Input) -> Result<(), TestCaseError> {
             prop_assert!(ordinary, "{rejection} for {input:?} in {before:?}");
             prop_assert_eq!(kernel.state(), &before, "a rejection changed the state");
         }
+    }
+    Ok(())
+}
+
+/// What the shell reports about the run in flight decides: a cancel or interrupt of a run
+/// whose executor call returned reaches nothing.
+fn reports_of_the_shell_hold(
+    before: &State,
+    input: &Input,
+    effects: &[Effect],
+) -> Result<(), TestCaseError> {
+    let in_flight = |run: &Option<RunId>| run.is_some() && *run == before.run;
+    match input {
+        Input::CancelAfterBoundary { returned, .. } | Input::Interrupt { returned, .. }
+            if in_flight(returned) =>
+        {
+            prop_assert!(
+                effects.is_empty(),
+                "{:?} reached a run that had returned: {:?}",
+                input,
+                effects
+            );
+        }
+        _ => {}
     }
     Ok(())
 }

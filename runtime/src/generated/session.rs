@@ -654,9 +654,20 @@ pub enum Input {
     FailRun { run: RunId },
     /// The executor reported the run cancelled.
     CancelRun { run: RunId },
-    /// `run`: only if that run is the one in flight (`none`: whichever is).
-    CancelAfterBoundary { run: Option<RunId> },
-    Interrupt { run: RunId },
+    CancelAfterBoundary {
+        /// Only if that run is the one in flight (`none`: whichever is).
+        run: Option<RunId>,
+        /// The latest run whose executor call has returned (`none`: none has yet), a fact
+        /// only the shell sees. While that run is in flight, the loop holds its result
+        /// and has not recorded it yet.
+        returned: Option<RunId>,
+    },
+    Interrupt {
+        /// The run it means; only the one in flight is interrupted.
+        run: RunId,
+        /// As for `CancelAfterBoundary`.
+        returned: Option<RunId>,
+    },
     /// `run`: the run whose executor stopped itself (the loop's report, stale unless that
     /// run is in flight); `none`: the `stop` operation.
     Stop { run: Option<RunId> },
@@ -728,7 +739,6 @@ pub enum InputKind {
     FailRun,
     /// The executor reported the run cancelled.
     CancelRun,
-    /// `run`: only if that run is the one in flight (`none`: whichever is).
     CancelAfterBoundary,
     Interrupt,
     /// `run`: the run whose executor stopped itself (the loop's report, stale unless that
@@ -1064,14 +1074,17 @@ pub enum TransitionId {
     StartNothingRetire,
     /// Nothing to run: the loop parks until it is woken.
     StartNothing,
-    /// The first boundary cancel of a run is dispatched.
+    /// The first boundary cancel of a run is dispatched, while the run's executor call has
+    /// not returned.
     DispatchBoundaryCancel,
     /// Later cancels of the same run coalesce into the first; one naming another run
-    /// (stale) touches nothing either.
+    /// (stale), or one that comes after the run's executor call returned, touches nothing
+    /// either.
     CoalesceBoundaryCancel,
     /// Nothing runs: nothing to cancel, and nothing is remembered for the next run.
     BoundaryCancelIdle,
-    /// A hard interrupt names the run it means; a stale run id matches nothing.
+    /// A hard interrupt names the run it means; a stale run id matches nothing, and nor
+    /// does a run whose executor call has returned (its result stands).
     Interrupt,
     /// Stop with a loop: pending inputs are abandoned and the executor's stop hook runs.
     Stop,
@@ -1402,7 +1415,7 @@ pub const TRANSITIONS: &[TransitionInfo] = &[
         input: InputKind::CancelAfterBoundary,
         from: &[Phase::Running],
         to: None,
-        guards: &["has_run", "names_current_run", "first_in_run"],
+        guards: &["has_run", "names_current_run", "first_in_run", "not_returned"],
         effects: &[EffectKind::DispatchBoundaryCancel],
     },
     TransitionInfo {
@@ -1429,7 +1442,7 @@ pub const TRANSITIONS: &[TransitionInfo] = &[
         input: InputKind::Interrupt,
         from: &[Phase::Running],
         to: None,
-        guards: &["current_run"],
+        guards: &["current_run", "not_returned"],
         effects: &[EffectKind::InterruptRun],
     },
     TransitionInfo {
@@ -1918,6 +1931,7 @@ fn guards_start_nothing_retire(state: &State) -> Result<Option<&'static str>, Fa
 fn guards_dispatch_boundary_cancel(
     state: &State,
     run: &Option<RunId>,
+    returned: &Option<RunId>,
 ) -> Result<Option<&'static str>, Fault> {
     if !state.run.is_some() {
         return Ok(Some("has_run"));
@@ -1928,13 +1942,23 @@ fn guards_dispatch_boundary_cancel(
     if state.cancel_dispatched {
         return Ok(Some("first_in_run"));
     }
+    if !((*returned) != state.run) {
+        return Ok(Some("not_returned"));
+    }
     Ok(None)
 }
 
 /// Guards of `interrupt`: the first that does not hold, if any.
-fn guards_interrupt(state: &State, run: &RunId) -> Result<Option<&'static str>, Fault> {
+fn guards_interrupt(
+    state: &State,
+    run: &RunId,
+    returned: &Option<RunId>,
+) -> Result<Option<&'static str>, Fault> {
     if !(state.run == Some(*run)) {
         return Ok(Some("current_run"));
+    }
+    if !((*returned) != Some(*run)) {
+        return Ok(Some("not_returned"));
     }
     Ok(None)
 }
@@ -3578,7 +3602,7 @@ fn dispatch(
                 _ => Err(RejectReason::NotHandled),
             }
         }
-        Input::CancelAfterBoundary { run } => {
+        Input::CancelAfterBoundary { run, returned } => {
             match state.phase {
                 Phase::Idle | Phase::Attached => {
                     self::fire_boundary_cancel_idle(state, undo, effects)
@@ -3586,7 +3610,7 @@ fn dispatch(
                     Ok(TransitionId::BoundaryCancelIdle)
                 }
                 Phase::Running => {
-                    if self::guards_dispatch_boundary_cancel(state, run)
+                    if self::guards_dispatch_boundary_cancel(state, run, returned)
                         .map_err(|f| {
                             f.at::<Machine>(TransitionId::DispatchBoundaryCancel)
                         })?
@@ -3607,10 +3631,10 @@ fn dispatch(
                 _ => Err(RejectReason::NotHandled),
             }
         }
-        Input::Interrupt { run } => {
+        Input::Interrupt { run, returned } => {
             match state.phase {
                 Phase::Running => {
-                    let failed_0 = match self::guards_interrupt(state, run)
+                    let failed_0 = match self::guards_interrupt(state, run, returned)
                         .map_err(|f| f.at::<Machine>(TransitionId::Interrupt))?
                     {
                         None => {
