@@ -112,6 +112,15 @@ impl Registry {
         Ok(self.control(id, |_| input).await?.report)
     }
 
+    /// Recovers the session (see `SessionRuntime::recover`), telling the kernel which run's
+    /// executor stopped itself, if any.
+    pub(crate) async fn recover(&self, id: &SessionId) -> RuntimeResult<ControlReport> {
+        let input = |session: &Session| k::Input::Recover {
+            stopped: session.stopped_run(),
+        };
+        Ok(self.control(id, input).await?.report)
+    }
+
     /// Removes the session from the runtime: pending inputs are abandoned
     /// (`Unregistered`), waiters told, the loop ends; no queued input is applied after
     /// this begins. Concurrent callers share one result.

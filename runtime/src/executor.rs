@@ -111,9 +111,11 @@ pub trait Executor: Send + Sync + 'static {
     /// `unregister_session`, the executor's own `Err(Stopped)`, `shutdown`, or the runtime
     /// being dropped; `reason` says which (and so what becomes of the session). Not called
     /// when the loop is only detached (`retire`, `reset`, `recycle`, `recover`): cleanup
-    /// that must always run belongs in `Drop`. It runs after the operation took effect, so
-    /// a panic in it is logged and the operation still returns its result. The default
-    /// does nothing.
+    /// that must always run belongs in `Drop`. (One exception: a `recover` that takes back
+    /// a run whose `apply` returned `Err(Stopped)` before that stop was recorded calls it,
+    /// with `Stopped`, since the executor asked for the stop.) It runs after the operation
+    /// took effect, so a panic in it is logged and the operation still returns its result.
+    /// The default does nothing.
     async fn stop(&self, reason: StopReason) {
         let _ = reason;
     }

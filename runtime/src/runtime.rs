@@ -951,9 +951,12 @@ impl SessionRuntime {
     /// Recovers after the loop was lost: the run in flight is forgotten and its
     /// contributors go back to the front of their lanes (those for which it was the last
     /// attempt are abandoned, `MaxAttemptsExhausted`); a pending retire is called off; the
-    /// loop is detached without the stop hook; the session is Idle, ready for an executor.
+    /// loop is detached without the stop hook (unless the run's executor had stopped itself
+    /// and its stop was not recorded yet: the hook then runs, `Stopped`); the session is
+    /// Idle, ready for an executor.
     pub async fn recover(&self, id: &SessionId) -> RuntimeResult<ControlReport> {
-        self.control(id, k::Input::Recover).await
+        let (inner, id) = (self.inner.clone(), id.clone());
+        detached(async move { inner.recover(&id).await }).await
     }
 
     /// Destroys the session for good: pending inputs are abandoned (`Destroyed`), the

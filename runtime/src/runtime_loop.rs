@@ -63,8 +63,9 @@ pub(crate) async fn run_loop(
                     let span = tracing::info_span!("run", session = %session.id, run = run.0);
                     let result = apply_isolated(&executor, primitive, span).await;
                     // Before waiting for the gate: from here on, a cancel or interrupt of
-                    // this run has nothing left to act on.
-                    session.run_returned(run);
+                    // this run has nothing left to act on, and a `recover` that takes the
+                    // run back from an executor that stopped itself calls its stop hook.
+                    session.run_returned(run, matches!(result, Err(ExecutorError::Stopped)));
                     next = match finish_run(&session, &shared, epoch, run, result).await {
                         AfterRun::Next(next) => next,
                         AfterRun::Continue => next_run(&session, &shared, epoch).await,

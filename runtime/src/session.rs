@@ -243,6 +243,9 @@ pub(crate) struct Session {
     /// hands it to the kernel (`returned`), which then leaves that run alone. Raised with
     /// `fetch_max`: a detached loop returning late must not lower it.
     returned_run: AtomicU64,
+    /// The latest run whose executor returned `Stopped` (0: none), set at the same moment;
+    /// `recover` hands it to the kernel (`stopped`), which then calls the stop hook.
+    stopped_run: AtomicU64,
     /// Concurrent unregister calls share this one result.
     pub unregistered: tokio::sync::OnceCell<ControlReport>,
 }
@@ -325,6 +328,7 @@ impl Session {
             attached_epoch: AtomicU64::new(0),
             closing: AtomicBool::new(false),
             returned_run: AtomicU64::new(0),
+            stopped_run: AtomicU64::new(0),
             unregistered: tokio::sync::OnceCell::new(),
         }
     }
@@ -361,14 +365,23 @@ impl Session {
         }
     }
 
-    /// The loop has the result of `run`'s executor call. One atomic operation per run.
-    pub fn run_returned(&self, run: RunId) {
+    /// The loop has the result of `run`'s executor call (`stopped`: the executor returned
+    /// `Stopped`). One atomic operation per run; the second only for a stop.
+    pub fn run_returned(&self, run: RunId, stopped: bool) {
         self.returned_run.fetch_max(run.0, Ordering::Release);
+        if stopped {
+            self.stopped_run.fetch_max(run.0, Ordering::Release);
+        }
     }
 
     /// The latest run whose executor call returned, for the kernel (`returned`).
     pub fn returned_run(&self) -> Option<k::RunId> {
         kernel_run(self.returned_run.load(Ordering::Acquire))
+    }
+
+    /// The latest run whose executor returned `Stopped`, for the kernel (`stopped`).
+    pub fn stopped_run(&self) -> Option<k::RunId> {
+        kernel_run(self.stopped_run.load(Ordering::Acquire))
     }
 
     /// Whether a live loop is attached.

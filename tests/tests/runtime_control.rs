@@ -685,6 +685,91 @@ async fn recover_puts_the_lost_run_back_in_front() {
     assert_eq!(phase(&runtime, &s).await, RuntimePhase::Idle);
 }
 
+/// The executor stopped itself (`Err(Stopped)`), the store keeps refusing the write that
+/// records the stop, and `recover` takes the run back meanwhile: the run's inputs go back
+/// to the front as for any lost run, and the executor, which asked to stop, still gets its
+/// stop hook (once), as on every other way its stop can end.
+#[tokio::test]
+async fn recover_after_the_executor_stopped_itself_still_calls_the_stop_hook() {
+    let (runtime, store) = runtime_with_store();
+    let s = sid("s");
+    let exec = attach(&runtime, &s).await;
+    exec.push(Step::blocked(Step::Stop));
+    let mut events = runtime.subscribe();
+    let a = accept(&runtime, &s, prompt("a")).await;
+    within(exec.wait_for_blocked(1)).await;
+    // The stop abandons `a` (a terminal row); recover writes none for it.
+    store.fail_next_matching(WriteKind::InputsTerminal, usize::MAX);
+    exec.release(1);
+    within(async {
+        loop {
+            if let Ok(RuntimeEvent {
+                kind: EventKind::LoopError { retrying: true, .. },
+                ..
+            }) = events.recv().await
+            {
+                break;
+            }
+        }
+    })
+    .await;
+    assert_eq!(exec.stop_calls(), 0, "the stop is not recorded yet");
+    let report = runtime.recover(&s).await.unwrap();
+    assert_eq!(report.transferred, 1);
+    assert_eq!(
+        exec.stop_reasons(),
+        [StopReason::Stopped],
+        "the executor that stopped itself is told"
+    );
+    store.fail_next_matching(WriteKind::InputsTerminal, 0);
+    // The loop's next attempt finds its run taken back and exits without a second hook.
+    settle().await;
+    assert_eq!(exec.stop_calls(), 1);
+    assert_eq!(phase(&runtime, &s).await, RuntimePhase::Idle);
+    let next = attach(&runtime, &s).await;
+    assert!(is_completed(&outcome(a).await));
+    assert_eq!(next.batches(), vec![vec![iid("a")]]);
+}
+
+/// The same when `recover` gets the gate first while the loop, the executor's `Stopped` in
+/// hand, waits for it: lined up as in the cancel test above (an accept's paused write holds
+/// the gate, `recover` queues, then the run returns and the loop queues behind it).
+#[tokio::test]
+async fn recover_ahead_of_an_unrecorded_executor_stop_calls_the_stop_hook() {
+    let store = PausableStore::new();
+    let runtime = Arc::new(SessionRuntime::with_store(store.clone()));
+    let s = sid("s");
+    let exec = attach(&runtime, &s).await;
+    exec.push(Step::blocked(Step::Stop));
+    let a = accept(&runtime, &s, prompt("a")).await;
+    within(exec.wait_for_blocked(1)).await;
+    store.pause();
+    let holder = {
+        let (runtime, s) = (runtime.clone(), s.clone());
+        tokio::spawn(async move { runtime.accept(&s, msg("b")).await })
+    };
+    eventually("the accept is writing", || async { store.waiting() == 1 }).await;
+    let mut recover = Box::pin(runtime.recover(&s));
+    let first = std::future::poll_fn(|cx| Poll::Ready(recover.as_mut().poll(cx))).await;
+    assert!(first.is_pending(), "the gate is held by the accept");
+    exec.release(1);
+    eventually("the run returned", || async { exec.blocked() == 0 }).await;
+    store.resume();
+    let report = within(recover).await.unwrap();
+    within(holder).await.unwrap().unwrap();
+    assert_eq!(report.transferred, 1);
+    assert_eq!(exec.stop_reasons(), [StopReason::Stopped]);
+    settle().await;
+    assert_eq!(exec.stop_calls(), 1, "the loop exits without a second hook");
+    assert_eq!(
+        runtime.list_active_inputs(&s).await.unwrap(),
+        vec![iid("a"), iid("b")]
+    );
+    let next = attach(&runtime, &s).await;
+    assert!(is_completed(&outcome(a).await));
+    within(next.wait_for_calls(2)).await;
+}
+
 /// An input whose last allowed run is lost to `recover` is abandoned with the error of
 /// its latest failed run, not of an earlier one.
 #[tokio::test]

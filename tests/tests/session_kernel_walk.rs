@@ -10,14 +10,15 @@
 //!   again;
 //! - a commit tells the loop to park exactly when a `StartRun` would do nothing;
 //! - a run starts with no boundary cancel dispatched (the flag is per run);
-//! - a cancel or interrupt of a run whose executor call returned reaches nothing;
+//! - a cancel or interrupt of a run whose executor call returned reaches nothing, and
+//!   `recover` calls the stop hook exactly when the run's executor stopped itself;
 //! - whatever the walk did, a session that can still run drains completely once it has a
 //!   loop: no input is left queued, staged or applied for good.
 
 use proptest::prelude::*;
 use suricate_runtime::generated::session::{
     Authority, Durability, Effect, IdemKey, Input, InputId, InputPhase, Kind, Lane, Phase,
-    RejectReason, RunId, State, TransitionId,
+    RejectReason, RunId, State, StopReason, TransitionId,
 };
 
 /// What the walk does next; run ids are filled in from the kernel's state when applied.
@@ -73,12 +74,15 @@ enum Action {
     Retire,
     Reset,
     Recycle,
-    Recover,
+    /// `stopped`: which run's executor stopped itself, as the shell reports it.
+    Recover {
+        stopped: Returned,
+    },
     Destroy,
     Unregister,
 }
 
-/// A run the shell reports about (whose executor call returned).
+/// A run the shell reports about (whose executor call returned, or which stopped itself).
 #[derive(Debug, Clone, Copy)]
 enum Returned {
     /// None has yet.
@@ -151,7 +155,7 @@ fn action() -> impl Strategy<Value = Action> {
         1 => Just(Action::Retire),
         1 => Just(Action::Reset),
         1 => Just(Action::Recycle),
-        2 => Just(Action::Recover),
+        2 => returned().prop_map(|stopped| Action::Recover { stopped }),
         1 => Just(Action::Destroy),
         1 => Just(Action::Unregister),
     ]
@@ -234,7 +238,9 @@ fn input(state: &State, action: &Action) -> Input {
         Action::Retire => Input::Retire,
         Action::Reset => Input::Reset,
         Action::Recycle => Input::Recycle,
-        Action::Recover => Input::Recover,
+        Action::Recover { stopped } => Input::Recover {
+            stopped: reported(state, stopped),
+        },
         Action::Destroy => Input::Destroy,
         Action::Unregister => Input::Unregister,
     }
@@ -291,7 +297,8 @@ fn step(kernel: &mut Authority, input: Input) -> Result<(), TestCaseError> {
 }
 
 /// What the shell reports about the run in flight decides: a cancel or interrupt of a run
-/// whose executor call returned reaches nothing.
+/// whose executor call returned reaches nothing, and `recover` of a run whose executor
+/// stopped itself calls the stop hook (and only then: otherwise it detaches the loop).
 fn reports_of_the_shell_hold(
     before: &State,
     input: &Input,
@@ -305,6 +312,24 @@ fn reports_of_the_shell_hold(
             prop_assert!(
                 effects.is_empty(),
                 "{:?} reached a run that had returned: {:?}",
+                input,
+                effects
+            );
+        }
+        Input::Recover { stopped } if before.phase == Phase::Running => {
+            let hook = effects.iter().any(|e| {
+                matches!(
+                    e,
+                    Effect::StopExecutor {
+                        reason: StopReason::Stopped
+                    }
+                )
+            });
+            let detach = effects.iter().any(|e| matches!(e, Effect::DetachLoop));
+            prop_assert_eq!(
+                (hook, detach),
+                (in_flight(stopped), !in_flight(stopped)),
+                "{:?}: {:?}",
                 input,
                 effects
             );
@@ -429,7 +454,7 @@ fn consistent(state: &State) -> Result<(), TestCaseError> {
 /// completion, each run committing.
 fn drain(kernel: &mut Authority) -> Result<(), TestCaseError> {
     if kernel.phase() == Phase::Running {
-        step(kernel, Input::Recover)?;
+        step(kernel, Input::Recover { stopped: None })?;
     }
     let loop_gone = kernel.phase() != Phase::Attached;
     step(kernel, Input::AttachExecutor { loop_gone })?;
@@ -524,7 +549,9 @@ fn a_run_lost_on_its_last_attempt_does_not_stall_the_session() {
         start.clone(),
         fail,
         start,
-        Action::Recover,
+        Action::Recover {
+            stopped: Returned::None,
+        },
     ];
     let mut kernel = walk(&actions).unwrap();
     drain(&mut kernel).unwrap();

@@ -674,7 +674,12 @@ pub enum Input {
     Retire,
     Reset,
     Recycle,
-    Recover,
+    Recover {
+        /// The latest run whose executor returned `Stopped` (`none`: none has), a fact
+        /// only the shell sees. While that run is in flight, its stop is not recorded yet
+        /// (the loop is waiting for the gate, or retrying the stop's store write).
+        stopped: Option<RunId>,
+    },
     Destroy,
     Unregister,
 }
@@ -698,7 +703,7 @@ impl Input {
             Input::Retire => InputKind::Retire,
             Input::Reset => InputKind::Reset,
             Input::Recycle => InputKind::Recycle,
-            Input::Recover => InputKind::Recover,
+            Input::Recover { .. } => InputKind::Recover,
             Input::Destroy => InputKind::Destroy,
             Input::Unregister => InputKind::Unregister,
         }
@@ -1111,7 +1116,9 @@ pub enum TransitionId {
     /// After the runtime lost its loop (a crash, a restart): the run in flight is
     /// forgotten and its contributors go back to the front of their lanes, in order. The
     /// lost run counted as an attempt, so a contributor for which it was the last one is
-    /// abandoned instead.
+    /// abandoned instead. The loop is detached without the stop hook, unless the run's
+    /// executor stopped itself (`stopped`) and its stop is not recorded yet: it asked for
+    /// the stop path, whose hook it then gets (`Stopped`: the session can be attached again).
     RecoverRun,
     /// No run was lost: only the loop, if any, is detached (without the stop hook) and a
     /// retire in progress is called off.
@@ -1541,6 +1548,7 @@ pub const TRANSITIONS: &[TransitionInfo] = &[
             EffectKind::Abandoned,
             EffectKind::Transferred,
             EffectKind::RunStopped,
+            EffectKind::StopExecutor,
             EffectKind::DetachLoop,
         ],
     },
@@ -3057,7 +3065,9 @@ fn fire_recover_run(
     state: &mut State,
     undo: &mut Vec<UndoStep>,
     effects: &mut Vec<Effect>,
+    stopped: &Option<RunId>,
 ) -> Result<(), Fault> {
+    let old_run = state.run;
     {
         let new = false;
         undo.push(
@@ -3139,8 +3149,15 @@ fn fire_recover_run(
         let new = None;
         undo.push(UndoStep::RunReplaced(::std::mem::replace(&mut state.run, new)));
     }
+    if stopped.is_some() && ((*stopped) == old_run) {
+        effects
+            .push(Effect::StopExecutor {
+                reason: StopReason::Stopped,
+            });
+    } else {
+        effects.push(Effect::DetachLoop);
+    }
     state.phase = Phase::Idle;
-    effects.push(Effect::DetachLoop);
     Ok(())
 }
 
@@ -3774,7 +3791,7 @@ fn dispatch(
                 _ => Err(RejectReason::NotHandled),
             }
         }
-        Input::Recover => {
+        Input::Recover { stopped } => {
             match state.phase {
                 Phase::Idle | Phase::Attached => {
                     self::fire_recover(state, undo, effects)
@@ -3782,7 +3799,7 @@ fn dispatch(
                     Ok(TransitionId::Recover)
                 }
                 Phase::Running => {
-                    self::fire_recover_run(state, undo, effects)
+                    self::fire_recover_run(state, undo, effects, stopped)
                         .map_err(|f| f.at::<Machine>(TransitionId::RecoverRun))?;
                     Ok(TransitionId::RecoverRun)
                 }
