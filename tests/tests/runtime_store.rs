@@ -1271,6 +1271,10 @@ enum Flaw {
     SkipsUnknownInputs,
     /// Skips terminal rows whose phase is not terminal.
     SkipsNonTerminalRows,
+    /// Takes terminal rows whose reason does not match their phase, as columns without a
+    /// CHECK constraint would (stored here with the reason the phase calls for, which
+    /// `InMemoryStore` takes).
+    TakesAnyReason,
     /// Takes `Abandoned` rows in a commit (as if they were written just before it).
     CommitsAbandonedRows,
     /// Takes `Consumed` rows in a failed run's end (as if they were written just before
@@ -1411,6 +1415,21 @@ impl RuntimeStore for Flawed {
                 (Flaw::LeavesFailedRunRowsUnfinished, StoreWrite::RunFailed { terminal, .. }) => {
                     let ended = terminal.iter().map(|r| (session.clone(), r.input.clone()));
                     note.inputs.extend(ended);
+                }
+                (
+                    Flaw::TakesAnyReason,
+                    StoreWrite::RunCommitted { terminal, .. }
+                    | StoreWrite::RunFailed { terminal, .. }
+                    | StoreWrite::InputsTerminal { rows: terminal },
+                ) => {
+                    for row in terminal {
+                        match row.phase {
+                            InputPhase::Abandoned => {
+                                row.reason.get_or_insert(AbandonReason::Stopped);
+                            }
+                            _ => row.reason = None,
+                        }
+                    }
                 }
                 _ => {}
             }
@@ -1753,6 +1772,10 @@ async fn the_store_contract_check_catches_each_flawed_store() {
         (
             Flaw::SkipsNonTerminalRows,
             "a terminal row with a phase that is not terminal",
+        ),
+        (
+            Flaw::TakesAnyReason,
+            "a terminal row whose reason does not match its phase",
         ),
         (
             Flaw::CommitsAbandonedRows,

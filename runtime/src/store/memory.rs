@@ -722,6 +722,14 @@ impl<'a> PendingView<'a> {
                     &format!("has a terminal row with non-terminal phase {}", row.phase),
                 ));
             }
+            // Exactly an abandoned row says why (a CHECK constraint on the two columns).
+            if row.reason.is_some() != (row.phase == InputPhase::Abandoned) {
+                return Err(conflict(
+                    self.session,
+                    &row.input,
+                    &format!("has a {} row with reason {:?}", row.phase, row.reason),
+                ));
+            }
             self.live(&row.input)?;
             self.set(&row.input, row.phase);
         }

@@ -46,7 +46,8 @@ impl StoredInput {
     }
 }
 
-/// The terminal state of one input.
+/// The terminal state of one input. Each write that carries terminal rows refuses, as a
+/// `Conflict`, a row whose phase is not terminal or whose reason does not match its phase.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TerminalRow {
     /// The input that ended.
@@ -54,7 +55,8 @@ pub struct TerminalRow {
     /// `Consumed` or `Abandoned`; anything else is a conflict. A run's end takes only the
     /// phase it ends its inputs with: `Consumed` in a commit, `Abandoned` in a failure.
     pub phase: InputPhase,
-    /// Why it was abandoned; `None` when it was consumed. Stored as given.
+    /// Why it was abandoned: `Some` exactly when `phase` is `Abandoned` (a `Consumed` row
+    /// with a reason, or an `Abandoned` one without, is a conflict). Stored as given.
     pub reason: Option<AbandonReason>,
     /// The error of its last failed run (the executor's message, a panic or a failed
     /// commit), if a run of it failed. Replaces the row's error, `None` included.
@@ -191,7 +193,8 @@ pub enum StoreWrite {
     },
     /// Inputs ended outside a run (stop, retire, reset, destroy, operations on accept, ...).
     /// Conflict if a row's input has no row or is already terminal, or the row's phase is
-    /// not terminal. Each input takes the row's phase, reason and error (replacing its
+    /// not terminal, or its reason does not match its phase (see [`TerminalRow::reason`]).
+    /// Each input takes the row's phase, reason and error (replacing its
     /// error, `None` included) and the next place in the finish order: rows finish in the
     /// order written, within a batch and across batches.
     InputsTerminal {
@@ -415,7 +418,7 @@ pub enum StoreError {
 ///   `load` and `version` take it (shared) before reading.
 /// - A batch that contradicts what is stored (an id accepted twice, a row naming an input
 ///   with no row other than in an eviction, a terminal input moved again, a terminal row
-///   whose phase is not terminal, a commit of a run not later than the last one
+///   whose phase is not terminal or whose reason does not match it, a commit of a run not later than the last one
 ///   committed, staging an input that is not Queued, ending a run with rows for an input
 ///   that is not Staged or rows that do not end it as the run did (a commit's `Consumed`,
 ///   a failure's `Abandoned`), requeueing one that is not Staged, evicting one that is not

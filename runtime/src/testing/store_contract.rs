@@ -398,8 +398,9 @@ async fn a_batch_sees_its_own_writes(store: &dyn RuntimeStore) {
 
 /// A write naming an input with no row is refused, whatever it would do to it (only an
 /// eviction skips such an id): a backend that runs `UPDATE .. WHERE id IN (..)` must check
-/// how many rows it changed. So is a terminal row whose phase is not terminal, in any of
-/// the three writes that carry terminal rows.
+/// how many rows it changed. So is a terminal row whose phase is not terminal, or whose
+/// reason does not match its phase (a `Consumed` row with one, an `Abandoned` row
+/// without), in any of the three writes that carry terminal rows.
 async fn unknown_inputs_and_non_terminal_rows(store: &dyn RuntimeStore) {
     let s = session("unknown");
     let q = HandlingMode::Queue;
@@ -465,6 +466,38 @@ async fn unknown_inputs_and_non_terminal_rows(store: &dyn RuntimeStore) {
             );
             refused(store, &s, 2, vec![write], &rule).await;
         }
+    }
+    let with_reason = |phase, reason| TerminalRow {
+        input: "a".into(),
+        phase,
+        reason,
+        error: None,
+    };
+    let consumed_with_reason = || with_reason(InputPhase::Consumed, Some(AbandonReason::Stopped));
+    let abandoned_without = || with_reason(InputPhase::Abandoned, None);
+    let mismatched = [
+        StoreWrite::RunCommitted {
+            receipt: RunReceipt {
+                run: RunId(1),
+                inputs: ids(&["a"]),
+                output: RunOutput::text("ok"),
+            },
+            terminal: vec![consumed_with_reason()],
+        },
+        failed(&[], vec![abandoned_without()]),
+        StoreWrite::InputsTerminal {
+            rows: vec![consumed_with_reason()],
+        },
+        StoreWrite::InputsTerminal {
+            rows: vec![abandoned_without()],
+        },
+    ];
+    for write in mismatched {
+        let rule = format!(
+            "{:?}: a terminal row whose reason does not match its phase",
+            write.kind()
+        );
+        refused(store, &s, 2, vec![write], &rule).await;
     }
 }
 
