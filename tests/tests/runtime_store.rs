@@ -1294,6 +1294,10 @@ enum Flaw {
     /// Checks each commit against the fence stored before the batch, not the batch's own
     /// earlier commits.
     FencesOnlyAcrossBatches,
+    /// Takes a `Lifecycle` of a phase a session is never stored in (`Running`,
+    /// `Initializing`), as a column without a CHECK constraint would (stored here as
+    /// `Attached`, which `InMemoryStore` takes).
+    TakesAnyPhase,
     /// Reports no phase once the session's inputs were forgotten.
     ResetForgetsThePhase,
     /// Takes commits of runs already committed once the session's inputs were forgotten.
@@ -1364,6 +1368,12 @@ impl RuntimeStore for Flawed {
             match (self.1, write) {
                 (Flaw::ReversesRequeues, StoreWrite::InputsRequeued { inputs }) => inputs.reverse(),
                 (Flaw::LosesErrors, StoreWrite::RunFailed { error, .. }) => *error = None,
+                (
+                    Flaw::TakesAnyPhase,
+                    StoreWrite::Lifecycle {
+                        phase: phase @ (RuntimePhase::Running | RuntimePhase::Initializing),
+                    },
+                ) => *phase = RuntimePhase::Attached,
                 (Flaw::LosesIdempotencyKeys, StoreWrite::InputAccepted { input }) => {
                     let mut keyless = RuntimeInput::clone(&input.input);
                     keyless.header.idempotency_key = None;
@@ -1801,6 +1811,7 @@ async fn the_store_contract_check_catches_each_flawed_store() {
             Flaw::FencesOnlyAcrossBatches,
             "a run commits once, also within one batch",
         ),
+        (Flaw::TakesAnyPhase, "a session is never stored Running"),
         (
             Flaw::ResetForgetsThePhase,
             "InputsForgotten keeps the counters, the commit fence and the phase",

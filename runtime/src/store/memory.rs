@@ -561,6 +561,16 @@ fn validate(
                 }
             }
             StoreWrite::InputsTerminal { rows } => view.terminal_rows(rows)?,
+            // Never stored: a run in flight is recorded as `Attached`, and no transition
+            // leads back to `Initializing` (before its first `Lifecycle` a session has no
+            // phase).
+            StoreWrite::Lifecycle {
+                phase: phase @ (RuntimePhase::Running | RuntimePhase::Initializing),
+            } => {
+                return Err(StoreError::Conflict(format!(
+                    "session {session}: a Lifecycle write of phase {phase:?}, which is never stored"
+                )));
+            }
             StoreWrite::Lifecycle { .. } => {}
         }
     }

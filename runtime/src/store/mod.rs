@@ -202,7 +202,8 @@ pub enum StoreWrite {
         rows: Vec<TerminalRow>,
     },
     /// The session's phase changed (starting or ending a run is not a change: see
-    /// [`StoredSession::phase`]). Refuses nothing of its own.
+    /// [`StoredSession::phase`]). Conflict if `phase` is `Running` or `Initializing`,
+    /// phases a session is never stored in (a CHECK constraint on the column).
     Lifecycle {
         /// The phase the session is in now.
         phase: RuntimePhase,
@@ -322,7 +323,9 @@ pub struct StoredSession {
     pub last_committed: Option<RunId>,
     /// Last written lifecycle phase; `None` if none was written yet. Never `Running`: the
     /// runtime records a session with a run in flight as `Attached`, the phase every run
-    /// returns to, and the run itself by its staged rows.
+    /// returns to, and the run itself by its staged rows. Never `Initializing` either: no
+    /// transition leads back to it, so the runtime never writes it (before a session's
+    /// first `Lifecycle` the phase is `None`). A `Lifecycle` of either is a conflict.
     pub phase: Option<RuntimePhase>,
     /// Every stored input, terminal ones included, in admission order. Inputs the kernel
     /// forgot (evicted past the remembered window, or reset) are no longer stored.
@@ -422,7 +425,8 @@ pub enum StoreError {
 ///   committed, staging an input that is not Queued, ending a run with rows for an input
 ///   that is not Staged or rows that do not end it as the run did (a commit's `Consumed`,
 ///   a failure's `Abandoned`), requeueing one that is not Staged, evicting one that is not
-///   terminal, a write after `SessionRemoved` in its batch) must be refused with [`StoreError::Conflict`], as `InMemoryStore` does
+///   terminal, a `Lifecycle` of `Running` or `Initializing`, a write after `SessionRemoved`
+///   in its batch) must be refused with [`StoreError::Conflict`], as `InMemoryStore` does
 ///   (each [`StoreWrite`] variant lists its cases; `testing::check_store` checks each);
 ///   it means the runtime and the store disagree.
 /// - Only durable inputs have rows. `RunReceipt::inputs` names every contributor of the

@@ -282,6 +282,11 @@ async fn versions_and_atomicity(store: &dyn RuntimeStore) {
         Some(RuntimePhase::Idle),
         "store contract: Lifecycle sets the phase"
     );
+    // A run in flight is stored as `Attached`; no session goes back to `Initializing`.
+    for phase in [RuntimePhase::Running, RuntimePhase::Initializing] {
+        let rule = format!("a session is never stored {phase:?}");
+        refused(store, &s, 2, vec![StoreWrite::Lifecycle { phase }], &rule).await;
+    }
     let a = row(&stored, "a");
     assert_eq!(
         (a.phase, a.attempts, a.run),
