@@ -1283,6 +1283,13 @@ enum Flaw {
     /// Skips the terminal inputs a staging or requeue names, as an `UPDATE .. WHERE
     /// phase <> 'Staged'` (instead of `= 'Queued'`) that is not counted would.
     SkipsTerminalInputs,
+    /// Takes a run's end that names rows staged for another run, as rows without a `run`
+    /// column would (here those rows are ended, or requeued by a failure of their own run,
+    /// just before it).
+    EndsRowsOfAnotherRun,
+    /// Takes the end of a run later than the last one staged, which was never staged (here
+    /// an `InputsStaged` of it with no inputs goes just before it).
+    EndsRunsNeverStaged,
     /// Clears the error of the inputs a cancelled run (no error) requeues.
     ClearsErrorsOnCancel,
     /// Gives the inputs a failed run ends no place in the finish order.
@@ -1506,6 +1513,70 @@ impl RuntimeStore for Flawed {
                     (_, write) => (None, write),
                 };
                 moved.extend(before);
+                moved.push(write);
+            }
+            batch = moved;
+        }
+        if matches!(
+            self.1,
+            Flaw::EndsRowsOfAnotherRun | Flaw::EndsRunsNeverStaged
+        ) {
+            // Of the rows stored as staged, the run each is bound to.
+            let bound = |id: &InputId| {
+                let row = stored.as_ref().and_then(|s| s.input(id));
+                row.filter(|r| r.phase == InputPhase::Staged)
+                    .and_then(|r| r.run)
+            };
+            let flaw = self.1;
+            let mut moved = Vec::with_capacity(batch.len());
+            for mut write in batch {
+                let run = match &write {
+                    StoreWrite::RunCommitted { receipt, .. } => receipt.run,
+                    StoreWrite::RunFailed { run, .. } => *run,
+                    _ => {
+                        moved.push(write);
+                        continue;
+                    }
+                };
+                if matches!(flaw, Flaw::EndsRunsNeverStaged) {
+                    moved.push(StoreWrite::InputsStaged {
+                        run,
+                        attempt: 1,
+                        inputs: Vec::new(),
+                    });
+                    moved.push(write);
+                    continue;
+                }
+                let other_run = |id: &InputId| bound(id).is_some_and(|b| b != run);
+                let (terminal, requeued, error) = match &mut write {
+                    StoreWrite::RunCommitted { terminal, .. } => (terminal, None, None),
+                    StoreWrite::RunFailed {
+                        terminal,
+                        requeued,
+                        error,
+                        ..
+                    } => (terminal, Some(requeued), error.clone()),
+                    _ => unreachable!("a run's end"),
+                };
+                let (others, own): (Vec<_>, Vec<_>) =
+                    terminal.drain(..).partition(|r| other_run(&r.input));
+                *terminal = own;
+                if !others.is_empty() {
+                    moved.push(StoreWrite::InputsTerminal { rows: others });
+                }
+                if let Some(requeued) = requeued {
+                    let (others, own): (Vec<_>, Vec<_>) =
+                        requeued.drain(..).partition(|id| other_run(id));
+                    *requeued = own;
+                    for id in others {
+                        moved.push(StoreWrite::RunFailed {
+                            run: bound(&id).unwrap_or(run),
+                            error: error.clone(),
+                            requeued: vec![id],
+                            terminal: Vec::new(),
+                        });
+                    }
+                }
                 moved.push(write);
             }
             batch = moved;
@@ -1794,6 +1865,14 @@ async fn the_store_contract_check_catches_each_flawed_store() {
         (
             Flaw::FailsRunsWithConsumedRows,
             "a failed run's terminal rows are Abandoned",
+        ),
+        (
+            Flaw::EndsRowsOfAnotherRun,
+            "a run's end names only rows staged for that run",
+        ),
+        (
+            Flaw::EndsRunsNeverStaged,
+            "a run later than the last one staged was never staged",
         ),
         (
             Flaw::ClearsErrorsOnCancel,

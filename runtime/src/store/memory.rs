@@ -490,8 +490,20 @@ fn validate(
         stored,
         overlay: Overlay::default(),
     };
-    // The commit fence as the batch moves it: kept through a reset (`InputsForgotten`).
+    // The commit fence and the last run staged as the batch moves them: both kept through
+    // a reset (`InputsForgotten`).
     let mut last_committed = stored.and_then(|s| s.last_committed);
+    let mut last_run = stored.and_then(|s| s.last_run);
+    // A run's end is about a run that was staged; run ids only increase, so one later than
+    // the last staged never was.
+    let staged_before = |run: RunId, last_run: Option<RunId>| {
+        if last_run.is_some_and(|last| run <= last) {
+            return Ok(());
+        }
+        Err(StoreError::Conflict(format!(
+            "run {run} of session {session} ends, but was never staged"
+        )))
+    };
     for (i, write) in batch.iter().enumerate() {
         match write {
             StoreWrite::InputAccepted { input } => {
@@ -499,12 +511,13 @@ fn validate(
                 if view.phase(id).is_some() {
                     return Err(conflict(session, id, "is already stored"));
                 }
-                view.set(id, InputPhase::Queued);
+                view.set(id, InputPhase::Queued, None);
             }
-            StoreWrite::InputsStaged { inputs, .. } => {
+            StoreWrite::InputsStaged { run, inputs, .. } => {
+                last_run = last_run.max(Some(*run));
                 for id in inputs {
                     view.expect(id, InputPhase::Queued)?;
-                    view.set(id, InputPhase::Staged);
+                    view.set(id, InputPhase::Staged, Some(*run));
                 }
             }
             StoreWrite::RunCommitted { receipt, terminal } => {
@@ -514,24 +527,28 @@ fn validate(
                         receipt.run,
                     )));
                 }
+                staged_before(receipt.run, last_run)?;
                 last_committed = Some(receipt.run);
-                view.run_rows(terminal, InputPhase::Consumed)?;
-                view.terminal_rows(terminal)?
+                let ends = (InputPhase::Consumed, receipt.run);
+                view.terminal_rows(terminal, Some(ends))?
             }
             StoreWrite::RunFailed {
-                requeued, terminal, ..
+                run,
+                requeued,
+                terminal,
+                ..
             } => {
+                staged_before(*run, last_run)?;
                 for id in requeued {
-                    view.staged(id)?;
-                    view.set(id, InputPhase::Queued);
+                    view.staged_for(id, *run)?;
+                    view.set(id, InputPhase::Queued, Some(*run));
                 }
-                view.run_rows(terminal, InputPhase::Abandoned)?;
-                view.terminal_rows(terminal)?;
+                view.terminal_rows(terminal, Some((InputPhase::Abandoned, *run)))?;
             }
             StoreWrite::InputsRequeued { inputs } => {
                 for id in inputs {
-                    view.staged(id)?;
-                    view.set(id, InputPhase::Queued);
+                    let row = view.staged(id)?;
+                    view.set(id, InputPhase::Queued, row.run);
                 }
             }
             StoreWrite::InputsForgotten => view.forget_all(),
@@ -560,7 +577,7 @@ fn validate(
                     }
                 }
             }
-            StoreWrite::InputsTerminal { rows } => view.terminal_rows(rows)?,
+            StoreWrite::InputsTerminal { rows } => view.terminal_rows(rows, None)?,
             // Never stored: a run in flight is recorded as `Attached`, and no transition
             // leads back to `Initializing` (before its first `Lifecycle` a session has no
             // phase).
@@ -577,8 +594,8 @@ fn validate(
     Ok(())
 }
 
-/// One session's stored input phases as they would be after the batch's writes validated
-/// so far. Keys borrow from the batch: validating a batch clones no id.
+/// One session's stored input phases (and runs) as they would be after the batch's writes
+/// validated so far. Keys borrow from the batch: validating a batch clones no id.
 struct PendingView<'a> {
     session: &'a SessionId,
     /// What is stored; `None` once a write of the batch forgot every input.
@@ -586,14 +603,22 @@ struct PendingView<'a> {
     overlay: Overlay<'a>,
 }
 
-/// Phases set by the batch so far (`None`: evicted by it). A typical batch touches one to
+/// An input's row as validation sees it.
+#[derive(Debug, Clone, Copy)]
+struct Row {
+    phase: InputPhase,
+    /// The run it is (or was last) bound to: a run's end names only rows staged for it.
+    run: Option<RunId>,
+}
+
+/// Rows set by the batch so far (`None`: evicted by it). A typical batch touches one to
 /// three inputs, so they live in a small inline array scanned linearly (no allocation per
 /// batch); a batch touching many (stop, reset) moves them into a hash map once the array is
 /// full, keeping validation linear in the batch.
 struct Overlay<'a> {
-    small: [Option<(&'a InputId, Option<InputPhase>)>; Overlay::SMALL],
+    small: [Option<(&'a InputId, Option<Row>)>; Overlay::SMALL],
     len: usize,
-    large: HashMap<&'a InputId, Option<InputPhase>>,
+    large: HashMap<&'a InputId, Option<Row>>,
 }
 
 impl Default for Overlay<'_> {
@@ -610,11 +635,11 @@ impl<'a> Overlay<'a> {
     const SMALL: usize = 8;
 
     /// The inline entries: the first `len` slots, all filled.
-    fn small(&self) -> impl Iterator<Item = &(&'a InputId, Option<InputPhase>)> {
+    fn small(&self) -> impl Iterator<Item = &(&'a InputId, Option<Row>)> {
         self.small[..self.len].iter().flatten()
     }
 
-    fn get(&self, key: &InputId) -> Option<Option<InputPhase>> {
+    fn get(&self, key: &InputId) -> Option<Option<Row>> {
         if self.large.is_empty() {
             self.small().find(|(k, _)| *k == key).map(|(_, p)| *p)
         } else {
@@ -622,23 +647,23 @@ impl<'a> Overlay<'a> {
         }
     }
 
-    fn set(&mut self, key: &'a InputId, phase: Option<InputPhase>) {
+    fn set(&mut self, key: &'a InputId, row: Option<Row>) {
         if !self.large.is_empty() {
-            self.large.insert(key, phase);
+            self.large.insert(key, row);
         } else if let Some(slot) = self.small[..self.len]
             .iter_mut()
             .flatten()
             .find(|(k, _)| *k == key)
         {
-            slot.1 = phase;
+            slot.1 = row;
         } else if self.len < Self::SMALL {
-            self.small[self.len] = Some((key, phase));
+            self.small[self.len] = Some((key, row));
             self.len += 1;
         } else {
             self.large
                 .extend(self.small.iter_mut().filter_map(Option::take));
             self.len = 0;
-            self.large.insert(key, phase);
+            self.large.insert(key, row);
         }
     }
 
@@ -650,17 +675,22 @@ impl<'a> Overlay<'a> {
 }
 
 impl<'a> PendingView<'a> {
-    fn phase(&self, input: &InputId) -> Option<InputPhase> {
-        if let Some(phase) = self.overlay.get(input) {
-            return phase;
+    fn row(&self, input: &InputId) -> Option<Row> {
+        if let Some(row) = self.overlay.get(input) {
+            return row;
         }
-        self.stored
-            .and_then(|s| s.inputs.get(input))
-            .map(|r| r.phase)
+        self.stored.and_then(|s| s.inputs.get(input)).map(|r| Row {
+            phase: r.phase,
+            run: r.run,
+        })
     }
 
-    fn set(&mut self, input: &'a InputId, phase: InputPhase) {
-        self.overlay.set(input, Some(phase));
+    fn phase(&self, input: &InputId) -> Option<InputPhase> {
+        self.row(input).map(|r| r.phase)
+    }
+
+    fn set(&mut self, input: &'a InputId, phase: InputPhase, run: Option<RunId>) {
+        self.overlay.set(input, Some(Row { phase, run }));
     }
 
     fn evict(&mut self, input: &'a InputId) {
@@ -674,10 +704,10 @@ impl<'a> PendingView<'a> {
     }
 
     /// The input is stored, in phase `want`.
-    fn expect(&self, input: &InputId, want: InputPhase) -> Result<(), StoreError> {
-        match self.phase(input) {
-            Some(phase) if phase == want => Ok(()),
-            Some(phase) => Err(conflict(
+    fn expect(&self, input: &InputId, want: InputPhase) -> Result<Row, StoreError> {
+        match self.row(input) {
+            Some(row) if row.phase == want => Ok(row),
+            Some(Row { phase, .. }) => Err(conflict(
                 self.session,
                 input,
                 &format!("is {phase}, not {want}"),
@@ -686,44 +716,46 @@ impl<'a> PendingView<'a> {
         }
     }
 
-    /// The input is a contributor of the run in flight.
-    fn staged(&self, input: &InputId) -> Result<(), StoreError> {
+    /// The input is a contributor of a run in flight.
+    fn staged(&self, input: &InputId) -> Result<Row, StoreError> {
         self.expect(input, InputPhase::Staged)
     }
 
-    /// The rows a run's end writes are about that run's contributors, and end each of them
-    /// as the run ended (`ends`): a commit consumes its inputs, a failed or cancelled run
-    /// abandons those it does not requeue.
-    fn run_rows(&self, rows: &[TerminalRow], ends: InputPhase) -> Result<(), StoreError> {
-        rows.iter().try_for_each(|row| {
-            if row.phase != ends {
-                return Err(conflict(
-                    self.session,
-                    &row.input,
-                    &format!(
-                        "is ended {} by a run's end whose rows are {ends}",
-                        row.phase
-                    ),
-                ));
-            }
-            self.staged(&row.input)
-        })
+    /// The input is a contributor of `run`: staged for it.
+    fn staged_for(&self, input: &InputId, run: RunId) -> Result<Row, StoreError> {
+        let row = self.staged(input)?;
+        if row.run == Some(run) {
+            return Ok(row);
+        }
+        Err(conflict(
+            self.session,
+            input,
+            &format!("is staged for another run than run {run}, which ends"),
+        ))
     }
 
     /// The input exists and is not terminal.
-    fn live(&self, input: &InputId) -> Result<(), StoreError> {
-        match self.phase(input) {
+    fn live(&self, input: &InputId) -> Result<Row, StoreError> {
+        match self.row(input) {
             None => Err(conflict(self.session, input, "is not stored")),
-            Some(phase) if phase.is_terminal() => Err(conflict(
+            Some(Row { phase, .. }) if phase.is_terminal() => Err(conflict(
                 self.session,
                 input,
                 &format!("is already {phase}"),
             )),
-            Some(_) => Ok(()),
+            Some(row) => Ok(row),
         }
     }
 
-    fn terminal_rows(&mut self, rows: &'a [TerminalRow]) -> Result<(), StoreError> {
+    /// Ends the rows' inputs. The rows of a run's end (`run_end`: how it ends its rows, and
+    /// the run) are about that run's contributors, and end each of them as the run ended:
+    /// a commit consumes its inputs, a failed or cancelled run abandons those it does not
+    /// requeue.
+    fn terminal_rows(
+        &mut self,
+        rows: &'a [TerminalRow],
+        run_end: Option<(InputPhase, RunId)>,
+    ) -> Result<(), StoreError> {
         for row in rows {
             if !row.phase.is_terminal() {
                 return Err(conflict(
@@ -740,8 +772,21 @@ impl<'a> PendingView<'a> {
                     &format!("has a {} row with reason {:?}", row.phase, row.reason),
                 ));
             }
-            self.live(&row.input)?;
-            self.set(&row.input, row.phase);
+            let stored = match run_end {
+                Some((ends, _)) if row.phase != ends => {
+                    return Err(conflict(
+                        self.session,
+                        &row.input,
+                        &format!(
+                            "is ended {} by a run's end whose rows are {ends}",
+                            row.phase
+                        ),
+                    ));
+                }
+                Some((_, run)) => self.staged_for(&row.input, run)?,
+                None => self.live(&row.input)?,
+            };
+            self.set(&row.input, row.phase, stored.run);
         }
         Ok(())
     }
@@ -773,14 +818,16 @@ mod tests {
         let conflict = |r: Result<(), StoreError>| matches!(r, Err(StoreError::Conflict(_)));
         let after_reset = vec![StoreWrite::InputsForgotten, committed(2, &[])];
         assert!(conflict(put(&store, &sid(), after_reset).await));
-        let twice = vec![committed(6, &[]), committed(6, &[])];
+        let twice = vec![staged(6, &[]), committed(6, &[]), committed(6, &[])];
         assert!(conflict(put(&store, &sid(), twice).await));
         let stored = store.session(&sid()).unwrap();
         assert_eq!(stored.last_committed, Some(RunId(5)));
         put(&store, &sid(), vec![StoreWrite::SessionRemoved])
             .await
             .unwrap();
-        put(&store, &sid(), vec![committed(1, &[])]).await.unwrap();
+        put(&store, &sid(), vec![staged(1, &[]), committed(1, &[])])
+            .await
+            .unwrap();
         assert_eq!(
             store.session(&sid()).unwrap().last_committed,
             Some(RunId(1))

@@ -135,14 +135,14 @@ pub enum StoreWrite {
     /// The single write of a run commit: the receipt and the contributors' terminal rows.
     /// Conflict if `receipt.run` is not later than `last_committed` (a run commits once,
     /// and after the runs before it: the fence outlives receipts and `InputsForgotten`, and
-    /// counts the batch's own earlier commits), or if a terminal row names an input that
-    /// has no row or is not `Staged`, or has a phase other than `Consumed` (a commit
+    /// counts the batch's own earlier commits), or later than `last_run` (a run never
+    /// staged), or if a terminal row names an input that has no row or is not `Staged` for
+    /// this run (its `run` is another), or has a phase other than `Consumed` (a commit
     /// consumes every contributor it ends, as the kernel's `commit_run` does). Then
     /// `last_committed = receipt.run`, each row is applied as in `InputsTerminal`, and the
     /// receipt is kept, exactly as given, at least while a `Consumed` row bound to its run
     /// is stored (`RunReceipt::inputs` may name inputs that never had a row). The store
-    /// does not check that the rows were staged for this run, nor that `terminal` names
-    /// every contributor.
+    /// does not check that `terminal` names every contributor.
     RunCommitted {
         /// The run, all its contributors and its output.
         receipt: RunReceipt,
@@ -151,11 +151,12 @@ pub enum StoreWrite {
     },
     /// A run failed: `requeued` inputs go back to Queued (attempts kept; `run` still names
     /// the run they were last bound to), `terminal` ones ended (e.g. attempts exhausted,
-    /// cancelled). Conflict if a requeued input or a terminal row's input has no row or is
-    /// not `Staged`, or a terminal row's phase is not `Abandoned` (only a commit consumes).
-    /// Requeued inputs join the tail of their lanes, in the order named; their error
-    /// becomes `error` when it is `Some`. Terminal rows are applied as in `InputsTerminal`.
-    /// `run` itself is not checked or stored.
+    /// cancelled). Conflict if `run` is later than `last_run` (a run never staged), if a
+    /// requeued input or a terminal row's input has no row or is not `Staged` for `run`
+    /// (its `run` is another), or a terminal row's phase is not `Abandoned` (only a commit
+    /// consumes). Requeued inputs join the tail of their lanes, in the order named; their
+    /// error becomes `error` when it is `Some`. Terminal rows are applied as in
+    /// `InputsTerminal`. `run` itself is not stored.
     RunFailed {
         /// The run that failed or was cancelled.
         run: RunId,
@@ -421,14 +422,15 @@ pub enum StoreError {
 ///   `load` and `version` take it (shared) before reading.
 /// - A batch that contradicts what is stored (an id accepted twice, a row naming an input
 ///   with no row other than in an eviction, a terminal input moved again, a terminal row
-///   whose phase is not terminal or whose reason does not match it, a commit of a run not later than the last one
-///   committed, staging an input that is not Queued, ending a run with rows for an input
-///   that is not Staged or rows that do not end it as the run did (a commit's `Consumed`,
-///   a failure's `Abandoned`), requeueing one that is not Staged, evicting one that is not
-///   terminal, a `Lifecycle` of `Running` or `Initializing`, a write after `SessionRemoved`
-///   in its batch) must be refused with [`StoreError::Conflict`], as `InMemoryStore` does
-///   (each [`StoreWrite`] variant lists its cases; `testing::check_store` checks each);
-///   it means the runtime and the store disagree.
+///   whose phase is not terminal or whose reason does not match it, a commit of a run not
+///   later than the last one committed, staging an input that is not Queued, ending a run
+///   never staged or with rows for an input that is not Staged for that run or rows that do
+///   not end it as the run did (a commit's `Consumed`, a failure's `Abandoned`), requeueing
+///   one that is not Staged, evicting one that is not terminal, a `Lifecycle` of `Running`
+///   or `Initializing`, a write after `SessionRemoved` in its batch) must be refused with
+///   [`StoreError::Conflict`], as `InMemoryStore` does (each [`StoreWrite`] variant lists
+///   its cases; `testing::check_store` checks each); it means the runtime and the store
+///   disagree.
 /// - Only durable inputs have rows. `RunReceipt::inputs` names every contributor of the
 ///   run, ephemeral and derived ones included, and `InputsStaged` may name none (a run of
 ///   ephemeral inputs), so neither can be a foreign key to the rows.

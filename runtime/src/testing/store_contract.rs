@@ -28,6 +28,7 @@ pub async fn check_store(store: &dyn RuntimeStore) {
     unknown_inputs_and_non_terminal_rows(store).await;
     a_run_and_its_rows(store).await;
     failed_and_cancelled_runs(store).await;
+    a_runs_end_names_its_own_rows(store).await;
     receipts(store).await;
     commits_are_fenced_without_receipts(store).await;
     removal_and_independence(store).await;
@@ -576,6 +577,57 @@ async fn failed_and_cancelled_runs(store: &dyn RuntimeStore) {
         ["b", "a"],
         "store contract: a failed run's terminal rows take their place in the finish order"
     );
+}
+
+/// A run's end is about that run: the rows it requeues or ends are staged for it, not for
+/// another run (the rows' `run`), and a run later than the last one staged was never
+/// staged, so it does not end, whether it names rows or not.
+async fn a_runs_end_names_its_own_rows(store: &dyn RuntimeStore) {
+    let s = session("run-ends");
+    let q = HandlingMode::Queue;
+    let failed = |run, requeued: &[&str], terminal| StoreWrite::RunFailed {
+        run: RunId(run),
+        error: None,
+        requeued: ids(requeued),
+        terminal,
+    };
+    // Run 1 failed and left `a` queued; `b` is staged for run 2.
+    let batch = vec![
+        accepted("a", 1, q),
+        accepted("b", 2, q),
+        staged(1, &["a"]),
+        failed(1, &["a"], Vec::new()),
+        staged(2, &["b"]),
+    ];
+    write(store, &s, 1, batch).await;
+    let cancelled = || TerminalRow::abandoned("b".into(), AbandonReason::Cancelled, None);
+    let other_runs_rows = [
+        committed(1, &["b"]),
+        failed(1, &["b"], Vec::new()),
+        failed(1, &[], vec![cancelled()]),
+    ];
+    for write in other_runs_rows {
+        let rule = format!(
+            "{:?}: a run's end names only rows staged for that run",
+            write.kind()
+        );
+        refused(store, &s, 2, vec![write], &rule).await;
+    }
+    for write in [committed(3, &[]), failed(3, &[], Vec::new())] {
+        let rule = format!(
+            "{:?}: a run later than the last one staged was never staged and does not end",
+            write.kind()
+        );
+        refused(store, &s, 2, vec![write], &rule).await;
+    }
+    applies(
+        store,
+        &s,
+        2,
+        vec![committed(2, &["b"])],
+        "a run's end names the rows staged for it",
+    )
+    .await;
 }
 
 /// A receipt is kept as written: every contributor, ephemeral ones (with no row) included,
