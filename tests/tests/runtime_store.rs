@@ -1255,6 +1255,10 @@ enum Flaw {
     LosesIdempotencyKeys,
     /// Lists the rows in the reverse of admission order.
     ListsInputsOutOfOrder,
+    /// Takes an input whose `seq` a stored row (or an earlier one of its batch) has, as rows
+    /// without a unique index on the session and `seq` would (stored here under a new seq
+    /// above every one written, which `InMemoryStore` takes).
+    TakesDuplicateSeqs,
     /// Reports the `seq` of the last input written as `last_seq`, not the highest.
     KeepsLastSeqWritten,
     /// Checks a batch's writes against the rows stored before it, not against the batch's
@@ -1462,6 +1466,25 @@ impl RuntimeStore for Flawed {
             });
             accepted.collect()
         };
+        if matches!(self.1, Flaw::TakesDuplicateSeqs) {
+            let stored_rows = stored.iter().flat_map(|s| &s.inputs);
+            let mut taken: std::collections::HashSet<u64> =
+                stored_rows.map(|r| r.input.seq).collect();
+            let accepted = batch.iter().filter_map(|w| match w {
+                StoreWrite::InputAccepted { input } => Some(input.seq),
+                _ => None,
+            });
+            let last_seq = stored.as_ref().map_or(0, |s| s.last_seq);
+            let mut fresh = accepted.fold(last_seq, u64::max) + 1;
+            for write in &mut batch {
+                if let StoreWrite::InputAccepted { input } = write
+                    && !taken.insert(input.seq)
+                {
+                    input.seq = fresh;
+                    fresh += 1;
+                }
+            }
+        }
         if matches!(self.1, Flaw::SkipsRepeatsInABatch) {
             let mut seen = std::collections::HashSet::new();
             batch.retain(|w| match w {
@@ -1831,6 +1854,10 @@ async fn the_store_contract_check_catches_each_flawed_store() {
             "load returns each input as accepted",
         ),
         (Flaw::ListsInputsOutOfOrder, "in admission (seq) order"),
+        (
+            Flaw::TakesDuplicateSeqs,
+            "an admission seq is unique in its session",
+        ),
         (
             Flaw::KeepsLastSeqWritten,
             "last_seq is the highest seq written",

@@ -494,6 +494,8 @@ fn validate(
     // a reset (`InputsForgotten`).
     let mut last_committed = stored.and_then(|s| s.last_committed);
     let mut last_run = stored.and_then(|s| s.last_run);
+    // The highest seq written, as the batch moves it (kept through a reset too).
+    let mut last_seq = stored.map_or(0, |s| s.last_seq);
     // A run's end is about a run that was staged; run ids only increase, so one later than
     // the last staged never was.
     let staged_before = |run: RunId, last_run: Option<RunId>| {
@@ -511,6 +513,19 @@ fn validate(
                 if view.phase(id).is_some() {
                     return Err(conflict(session, id, "is already stored"));
                 }
+                // Seqs are unique in a session. No row holds one above every seq written,
+                // so only a seq at or below the highest is looked for, by a scan: the
+                // runtime's seqs only increase, and never take that path.
+                if input.seq <= last_seq
+                    && let Some(holder) = view.seq_holder(batch, i, input.seq)
+                {
+                    return Err(conflict(
+                        session,
+                        id,
+                        &format!("has seq {}, which input {holder} has", input.seq),
+                    ));
+                }
+                last_seq = last_seq.max(input.seq);
                 view.set(id, InputPhase::Queued, None);
             }
             StoreWrite::InputsStaged { run, inputs, .. } => {
@@ -701,6 +716,39 @@ impl<'a> PendingView<'a> {
     fn forget_all(&mut self) {
         self.stored = None;
         self.overlay.clear();
+    }
+
+    /// The input whose row, as the writes of `batch` before the `i`th left the rows, has
+    /// admission number `seq`, if one does. A scan of the stored rows and the batch.
+    fn seq_holder(&self, batch: &'a [StoreWrite], i: usize, seq: u64) -> Option<&'a InputId> {
+        let accepted = |w: &'a StoreWrite| match w {
+            StoreWrite::InputAccepted { input } => Some(input),
+            _ => None,
+        };
+        // Whether `id` was accepted in `batch[from..i]`: its row then is a later one.
+        let accepted_again = |id: &InputId, from: usize| {
+            batch[from..i]
+                .iter()
+                .filter_map(accepted)
+                .any(|a| a.input.header.id == *id)
+        };
+        // A row holds `seq` if it is still stored and was not replaced since.
+        let holds =
+            |id: &InputId, from: usize| self.phase(id).is_some() && !accepted_again(id, from);
+        let in_batch = batch[..i].iter().enumerate().find_map(|(j, w)| {
+            let input = accepted(w).filter(|a| a.seq == seq)?;
+            let id = &input.input.header.id;
+            holds(id, j + 1).then_some(id)
+        });
+        in_batch.or_else(|| {
+            // `None` once the batch forgot every stored row.
+            let stored = self.stored?;
+            stored
+                .inputs
+                .iter()
+                .find(|(id, row)| row.input.seq == seq && holds(id, 0))
+                .map(|(id, _)| id)
+        })
     }
 
     /// The input is stored, in phase `want`.
@@ -1395,6 +1443,52 @@ mod tests {
         };
         put(&store, &sid(), vec![failed]).await.unwrap();
         assert_eq!(phase_of(&store, "a"), Some(InputPhase::Abandoned));
+    }
+
+    /// A seq is refused while a row holds it, as the batch's earlier writes left the rows:
+    /// seqs may come in any order, and one is free again once its row goes (evicted, also
+    /// when its id is accepted again under another seq, or reset), also earlier in the
+    /// same batch.
+    #[tokio::test]
+    async fn a_seq_is_refused_while_a_row_holds_it() {
+        let store = InMemoryStore::new();
+        let refused = |r: Result<(), StoreError>| matches!(r, Err(StoreError::Conflict(_)));
+        let end_and_evict = |id: &str| {
+            [
+                StoreWrite::InputsTerminal {
+                    rows: vec![TerminalRow::consumed(id.into())],
+                },
+                StoreWrite::InputsEvicted {
+                    inputs: vec![id.into()],
+                },
+            ]
+        };
+        put(&store, &sid(), vec![accepted("a", 2), accepted("b", 1)])
+            .await
+            .unwrap();
+        assert!(refused(put(&store, &sid(), vec![accepted("c", 1)]).await));
+        let twice = vec![accepted("c", 4), accepted("d", 3), accepted("e", 4)];
+        assert!(refused(put(&store, &sid(), twice).await));
+        // Evicting `b` frees 1, in the batch that evicts it too.
+        let mut batch = end_and_evict("b").to_vec();
+        batch.push(accepted("c", 1));
+        put(&store, &sid(), batch).await.unwrap();
+        // `a` evicted and accepted again under 5: its old row's 2 is free.
+        let mut batch = end_and_evict("a").to_vec();
+        batch.extend([accepted("a", 5), accepted("d", 2)]);
+        put(&store, &sid(), batch).await.unwrap();
+        assert!(refused(put(&store, &sid(), vec![accepted("e", 5)]).await));
+        // A reset frees every seq; the highest written stays.
+        let batch = vec![
+            StoreWrite::InputsForgotten,
+            accepted("e", 5),
+            accepted("f", 1),
+        ];
+        put(&store, &sid(), batch).await.unwrap();
+        assert!(refused(put(&store, &sid(), vec![accepted("g", 1)]).await));
+        let stored = store.session(&sid()).unwrap();
+        let seqs: Vec<u64> = stored.inputs.iter().map(|r| r.input.seq).collect();
+        assert_eq!((seqs, stored.last_seq, stored.version), (vec![1, 5], 5, 4));
     }
 
     #[tokio::test]

@@ -30,7 +30,7 @@ pub struct StoredInput {
     /// Shared with the runtime, which keeps the same input for the executor.
     pub input: Arc<RuntimeInput>,
     /// Increasing across the session's durable inputs, from 1, in the order they were
-    /// accepted.
+    /// accepted. No two stored rows of a session have the same (see `InputAccepted`).
     pub seq: u64,
 }
 
@@ -109,8 +109,9 @@ pub struct RunReceipt {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum StoreWrite {
     /// Written before `accept` returns Accepted. Conflict if a row with the input's id is
-    /// stored, in any phase (also one accepted earlier in the batch); an id whose row was
-    /// evicted or forgotten may be accepted again. The new row is `Queued` at the tail of
+    /// stored, in any phase (also one accepted earlier in the batch), or a row with its
+    /// `seq` (a unique index on the session and `seq`; seqs may arrive in any order); an
+    /// id whose row was evicted or forgotten may be accepted again. The new row is `Queued` at the tail of
     /// its lane, with no attempts, run, reason, error or finish place, and keeps the input
     /// exactly as given (`load` returns it equal). `last_seq` becomes the higher of itself
     /// and `seq`.
@@ -420,17 +421,17 @@ pub enum StoreError {
 ///   PostgreSQL backend therefore also serialises on a lock that exists before the row,
 ///   e.g. every write transaction takes `pg_advisory_xact_lock` on the session's id and
 ///   `load` and `version` take it (shared) before reading.
-/// - A batch that contradicts what is stored (an id accepted twice, a row naming an input
-///   with no row other than in an eviction, a terminal input moved again, a terminal row
-///   whose phase is not terminal or whose reason does not match it, a commit of a run not
-///   later than the last one committed, staging an input that is not Queued, ending a run
-///   never staged or with rows for an input that is not Staged for that run or rows that do
-///   not end it as the run did (a commit's `Consumed`, a failure's `Abandoned`), requeueing
-///   one that is not Staged, evicting one that is not terminal, a `Lifecycle` of `Running`
-///   or `Initializing`, a write after `SessionRemoved` in its batch) must be refused with
-///   [`StoreError::Conflict`], as `InMemoryStore` does (each [`StoreWrite`] variant lists
-///   its cases; `testing::check_store` checks each); it means the runtime and the store
-///   disagree.
+/// - A batch that contradicts what is stored (an id or a `seq` accepted twice, a row naming
+///   an input with no row other than in an eviction, a terminal input moved again, a
+///   terminal row whose phase is not terminal or whose reason does not match it, a commit
+///   of a run not later than the last one committed, staging an input that is not Queued,
+///   ending a run never staged or with rows for an input that is not Staged for that run or
+///   rows that do not end it as the run did (a commit's `Consumed`, a failure's
+///   `Abandoned`), requeueing one that is not Staged, evicting one that is not terminal, a
+///   `Lifecycle` of `Running` or `Initializing`, a write after `SessionRemoved` in its
+///   batch) must be refused with [`StoreError::Conflict`], as `InMemoryStore` does (each
+///   [`StoreWrite`] variant lists its cases; `testing::check_store` checks each); it means
+///   the runtime and the store disagree.
 /// - Only durable inputs have rows. `RunReceipt::inputs` names every contributor of the
 ///   run, ephemeral and derived ones included, and `InputsStaged` may name none (a run of
 ///   ephemeral inputs), so neither can be a foreign key to the rows.

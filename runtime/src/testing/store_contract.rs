@@ -310,7 +310,8 @@ async fn versions_and_atomicity(store: &dyn RuntimeStore) {
 /// `load` returns each row as its writes left it: the input exactly as accepted (a backend
 /// that stores it in columns or as JSON must give back every field), the rows in admission
 /// (`seq`) order whatever order they were written in, the highest `seq` written, and no
-/// phase before a `Lifecycle`; and nothing at all for a session never written.
+/// phase before a `Lifecycle`; and nothing at all for a session never written. A `seq` a
+/// stored row has, or one accepted twice in a batch, is refused (a unique index).
 async fn rows_read_back_as_written(store: &dyn RuntimeStore) {
     let s = session("load");
     assert_eq!(
@@ -357,6 +358,27 @@ async fn rows_read_back_as_written(store: &dyn RuntimeStore) {
         (None, None, None),
         "store contract: an accepted input has no reason, error or finish place"
     );
+    let q = HandlingMode::Queue;
+    refused(
+        store,
+        &s,
+        2,
+        vec![accepted("c", 1, q)],
+        "an admission seq is unique in its session (one a stored row has)",
+    )
+    .await;
+    refused(
+        store,
+        &s,
+        2,
+        vec![
+            accepted("c", 4, q),
+            accepted("d", 3, q),
+            accepted("e", 4, q),
+        ],
+        "an admission seq is unique in its session (twice in one batch)",
+    )
+    .await;
 }
 
 /// A batch's writes apply in order, each seeing the ones before it (`InputAccepted` then a
