@@ -820,7 +820,7 @@ impl<'a> PendingView<'a> {
                     &format!("has a {} row with reason {:?}", row.phase, row.reason),
                 ));
             }
-            let stored = match run_end {
+            let before = match run_end {
                 Some((ends, _)) if row.phase != ends => {
                     return Err(conflict(
                         self.session,
@@ -834,7 +834,7 @@ impl<'a> PendingView<'a> {
                 Some((_, run)) => self.staged_for(&row.input, run)?,
                 None => self.live(&row.input)?,
             };
-            self.set(&row.input, row.phase, stored.run);
+            self.set(&row.input, row.phase, before.run);
         }
         Ok(())
     }

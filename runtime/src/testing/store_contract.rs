@@ -12,12 +12,13 @@ use std::sync::Arc;
 
 /// Checks that `store` keeps the contract documented on [`RuntimeStore`] and each
 /// [`StoreWrite`] variant: batch versions, all-or-nothing batches whose writes see the ones
-/// before them, every conflict (unknown inputs, moves a phase does not allow, the commit
-/// fence), each write's effect on the rows, what `load` returns (inputs as accepted and in
-/// admission order, lane and finish order, receipts, the counters and the phase),
-/// `version`, removal, and `list_sessions`. Panics, naming the rule, at the first
-/// violation. Uses sessions whose ids start with `store-contract-`;
-/// give it a store that holds none.
+/// before them, every conflict (unknown inputs, moves a phase does not allow, terminal rows
+/// whose reason does not match their phase, a run's end naming another run's rows or a run
+/// never staged, the commit fence, phases never stored, a `seq` taken), each write's effect
+/// on the rows, what `load` returns (inputs as accepted and in admission order, lane and
+/// finish order, receipts, the counters and the phase), `version`, removal, and
+/// `list_sessions`. Panics, naming the rule, at the first violation. Uses sessions whose
+/// ids start with `store-contract-`; give it a store that holds none.
 ///
 /// It checks what a backend does with the batches the runtime sends, not what happens when
 /// the backend fails (errors other than `Conflict` are the backend's own business).
