@@ -1038,9 +1038,9 @@ fn kind(json: &Json) -> &'static str {
 }
 
 /// Decodes `json` as a value of type `ty`, accepting what serde's derived `Deserialize`
-/// of the generated type accepts: unknown object keys are ignored, a missing `Option`
-/// field is `none`, a struct may also be given as an array of its fields in order, and a
-/// set may list its elements in any order (duplicates collapse).
+/// of the generated type accepts: a missing `Option` field is `none`, a struct may also be
+/// given as an array of its fields in order, and a set may list its elements in any
+/// order, but not the same element twice (nor a map the same key).
 fn from_json(machine: &Machine, json: &Json, ty: &Ty, path: &str) -> Result<Value, String> {
     let expected = |what: &str| format!("{path}: expected {what}, found {}", kind(json));
     match ty {
@@ -1100,21 +1100,27 @@ fn from_json(machine: &Machine, json: &Json, ty: &Ty, path: &str) -> Result<Valu
         }
         Ty::Set(inner) => {
             let items = json.as_array().ok_or_else(|| expected("an array"))?;
-            items
-                .iter()
-                .enumerate()
-                .map(|(i, item)| from_json(machine, item, inner, &format!("{path}[{i}]")))
-                .collect::<Result<BTreeSet<_>, _>>()
-                .map(Value::Set)
+            let mut set = BTreeSet::new();
+            for (i, item) in items.iter().enumerate() {
+                let item_path = format!("{path}[{i}]");
+                if !set.insert(from_json(machine, item, inner, &item_path)?) {
+                    return Err(format!("{item_path}: duplicate set element {item}"));
+                }
+            }
+            Ok(Value::Set(set))
         }
         Ty::Map(key_ty, value_ty) => {
             let object = json.as_object().ok_or_else(|| expected("an object"))?;
             let mut entries = BTreeMap::new();
             for (key, value) in object {
                 let item_path = format!("{path}[{key:?}]");
-                let key = key_from_string(machine, key, key_ty, path)?;
+                let key_value = key_from_string(machine, key, key_ty, path)?;
                 let value = from_json(machine, value, value_ty, &item_path)?;
-                entries.insert(key, value);
+                // A `serde_json::Value` holds each object key once, but two of them may
+                // still read as one key (`{"x":1}` and `{"x": 1}` for a struct key).
+                if entries.insert(key_value, value).is_some() {
+                    return Err(format!("{item_path}: duplicate map key {key:?}"));
+                }
             }
             Ok(Value::Map(entries))
         }

@@ -7,13 +7,17 @@
 //! (apply atomically, roll back the latest transition, check invariants) and the types it
 //! answers with. A generated module re-exports each under its usual name
 //! (`pub type Authority = suricate_kernel::Authority<Machine>;` and so on), so callers
-//! write `session::Authority`, `session::Rejection`, and never name this crate.
+//! write `session::Authority`, `session::Rejection`, and never name this crate. The
+//! generated types' `#[serde(with = ..)]` attributes name the forms of [`serde_form`], which
+//! write and read back their sets and maps.
 
 #![warn(missing_docs)]
 
 use std::fmt::{self, Debug, Display};
 use std::hash::Hash;
 use std::sync::atomic::{AtomicU64, Ordering};
+
+pub mod serde_form;
 
 /// One generated machine: its types and the generated functions the [`Authority`] calls.
 ///

@@ -1051,3 +1051,137 @@ differential!(
     "GetThenCheck",
     min_fired: ALL
 );
+
+/// Read back, a set element or a map key given twice is refused, by the generated types
+/// and by the interpreter alike, in a state and in an input: a stored state holding one
+/// is not what was written (both once kept one of the two).
+mod duplicates {
+    use super::*;
+    use suricate_tests::generated::{download, entry_branches};
+
+    fn machine(path: &str, source: &str, name: &str) -> Machine {
+        let spec = suricate_codegen::check(source, path)
+            .expect("example spec checks")
+            .0;
+        machine_in(&spec, name).clone()
+    }
+
+    fn download_machine() -> Machine {
+        let path = "codegen/tests/specs/download.machine";
+        machine(
+            path,
+            include_str!("../../codegen/tests/specs/download.machine"),
+            "Download",
+        )
+    }
+
+    fn entry_branches_machine() -> Machine {
+        let path = "codegen/tests/specs/edge_cases.machine";
+        let source = include_str!("../../codegen/tests/specs/edge_cases.machine");
+        machine(path, source, "EntryBranches")
+    }
+
+    fn download_state() -> Value {
+        json!({
+            "phase": "Paused", "job": "j", "received": 5, "total": 9, "retries": 2,
+            "max_retries": 3, "chunks": [{ "offset": 0, "len": 4 }, { "offset": 4, "len": 1 }],
+            "seen": [0, 4], "errors": { "2": "Disk", "10": "Network" }
+        })
+    }
+
+    fn rec(tags: Value) -> Value {
+        json!({
+            "a": 1, "b": 2, "opt": null, "items": [3, 3], "tags": tags,
+            "inner": { "opt": 5, "c": 6 }
+        })
+    }
+
+    /// `state` reads back as it is on both sides, and with `field` replaced by each of
+    /// `bad` on neither, for a duplicate.
+    fn refused_in_state<S>(machine: &Machine, state: &Value, bad: &[(&str, Value)])
+    where
+        S: Serialize + DeserializeOwned,
+    {
+        let read: S = serde_json::from_value(state.clone()).expect("reads back");
+        assert_eq!(&serde_json::to_value(&read).expect("serializes"), state);
+        let reference = Interpreter::from_state_json(machine, state).expect("reads back");
+        assert_eq!(&reference.state_json(), state);
+        for (field, value) in bad {
+            let mut bad_state = state.clone();
+            bad_state[field] = value.clone();
+            let generated = serde_json::from_value::<S>(bad_state.clone())
+                .map(|_| ())
+                .expect_err(&format!("the kernel's State accepted {field} = {value}"));
+            assert!(
+                generated.to_string().starts_with("duplicate "),
+                "{generated}"
+            );
+            let interpreted = Interpreter::from_state_json(machine, &bad_state)
+                .map(|_| ())
+                .expect_err(&format!("the interpreter accepted {field} = {value}"));
+            assert!(interpreted.contains(": duplicate "), "{interpreted}");
+        }
+    }
+
+    /// `good` is taken on both sides, and each of `bad` on neither, for a duplicate.
+    fn refused_in_input<I: DeserializeOwned>(machine: &Machine, good: Value, bad: &[Value]) {
+        assert!(serde_json::from_value::<I>(good.clone()).is_ok());
+        assert!(Interpreter::new(machine).apply(&good).is_ok());
+        for bad in bad {
+            let generated = serde_json::from_value::<I>(bad.clone())
+                .map(|_| ())
+                .expect_err(&format!("the kernel's Input accepted {bad}"));
+            assert!(
+                generated.to_string().starts_with("duplicate "),
+                "{generated}"
+            );
+            match Interpreter::new(machine).apply(bad) {
+                Err(Rejected::BadInput(why)) => assert!(why.contains(": duplicate "), "{why}"),
+                other => panic!("the interpreter took {bad}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn in_a_state() {
+        refused_in_state::<download::State>(
+            &download_machine(),
+            &download_state(),
+            &[("seen", json!([0, 4, 0]))],
+        );
+        let machine = entry_branches_machine();
+        let mut state = Interpreter::new(&machine).state_json();
+        state["m"] = json!({ "1": rec(json!([7, 8])) });
+        state["s"] = json!([1, 2]);
+        // A set in a struct in a map, and a set of the state.
+        let bad = [
+            ("m", json!({ "1": rec(json!([8, 7, 8])) })),
+            ("s", json!([2, 1, 2])),
+        ];
+        refused_in_state::<entry_branches::State>(&machine, &state, &bad);
+    }
+
+    #[test]
+    fn in_the_json_text() {
+        // A map keyed by a type with a string form is a JSON object: a repeated key can
+        // only be seen in the text, as a `serde_json::Value` keeps one of them.
+        let text = download_state().to_string();
+        assert!(serde_json::from_str::<download::State>(&text).is_ok());
+        let repeated = text.replacen(r#""errors":{"#, r#""errors":{"10":"Disk","#, 1);
+        assert_ne!(repeated, text);
+        let err = serde_json::from_str::<download::State>(&repeated)
+            .map(|_| ())
+            .expect_err("a repeated object key was accepted");
+        assert!(err.to_string().starts_with("duplicate map key 10"), "{err}");
+    }
+
+    #[test]
+    fn in_an_input() {
+        let put = |tags: Value| json!({ "Put": { "k": 1, "r": rec(tags) } });
+        refused_in_input::<entry_branches::Input>(
+            &entry_branches_machine(),
+            put(json!([1, 2])),
+            &[put(json!([1, 2, 1]))],
+        );
+    }
+}

@@ -102,7 +102,8 @@ pub fn structs(m: &Machine) -> TokenStream {
         let name = ident(&s.name);
         let fields = s.fields.iter().map(|f| {
             let (doc, name, t) = (docs(&f.doc), ident(&f.name), ty(&f.ty));
-            quote!(#doc pub #name: #t)
+            let with = serde_with(&f.ty);
+            quote!(#doc #with pub #name: #t)
         });
         quote! {
             #doc
@@ -150,7 +151,8 @@ pub fn phase(m: &Machine) -> TokenStream {
 pub fn state(m: &Machine, gen_: &ExprGen) -> TokenStream {
     let fields = m.fields.iter().map(|f| {
         let (doc, name, t) = (docs(&f.doc), ident(&f.name), ty(&f.ty));
-        quote!(#doc pub #name: #t)
+        let with = serde_with(&f.ty);
+        quote!(#doc #with pub #name: #t)
     });
     let defaults = m.fields.iter().map(|f| {
         let name = ident(&f.name);
@@ -195,7 +197,8 @@ pub fn messages(enum_name: &str, doc: &str, messages: &[Message]) -> TokenStream
         } else {
             let fields = msg.fields.iter().map(|f| {
                 let (doc, name, t) = (docs(&f.doc), ident(&f.name), ty(&f.ty));
-                quote!(#doc #name: #t)
+                let with = serde_with(&f.ty);
+                quote!(#doc #with #name: #t)
             });
             quote!(#doc #v { #(#fields),* })
         }
@@ -233,5 +236,44 @@ pub fn messages(enum_name: &str, doc: &str, messages: &[Message]) -> TokenStream
         }
 
         #kind_decl
+    }
+}
+
+/// The `#[serde(with = ..)]` attribute of a field of type `t` that holds a set or a map
+/// (`suricate_kernel::serde_form`): such a field refuses duplicate elements and keys.
+/// Nothing for any other field. An `Option` field also gets `default`, which serde's own
+/// `Option` handling gives a field without `with`: missing, it reads as `None`.
+fn serde_with(t: &Ty) -> TokenStream {
+    let Some((form, params)) = form(t) else {
+        return quote!();
+    };
+    let path = format!("{FORMS}{form}::<{}>", params.join(", "));
+    if matches!(t, Ty::Option(_)) {
+        quote!(#[serde(default, with = #path)])
+    } else {
+        quote!(#[serde(with = #path)])
+    }
+}
+
+/// Path of `suricate_kernel::serde_form`, as written in the attributes.
+const FORMS: &str = "::suricate_kernel::serde_form::";
+
+/// The form of `t` as a name in [`FORMS`] and its parameters, or `None` where the type's
+/// own serde implementation does (no set or map inside, or a struct, whose fields carry
+/// their own attributes).
+fn form(t: &Ty) -> Option<(&'static str, Vec<String>)> {
+    let nested = |t: &Ty| match form(t) {
+        Some((form, params)) => format!("{FORMS}{form}<{}>", params.join(", ")),
+        None => format!("{FORMS}Plain"),
+    };
+    match t {
+        Ty::Set(inner) => Some(("Set", vec![nested(inner)])),
+        // The key is read with its type's own serde implementation: a key with a set or
+        // a map inside is not a string, so it cannot be written as JSON anyway.
+        Ty::Map(_, value) => Some(("Map", vec![nested(value)])),
+        Ty::Option(inner) => form(inner).map(|_| ("Opt", vec![nested(inner)])),
+        Ty::Seq(inner) => form(inner).map(|_| ("Seq", vec![nested(inner)])),
+        Ty::Bool | Ty::U64 | Ty::I64 | Ty::String | Ty::Phase => None,
+        Ty::Newtype(_) | Ty::Enum(_) | Ty::Struct(_) => None,
     }
 }

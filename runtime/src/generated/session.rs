@@ -554,6 +554,9 @@ pub struct State {
     pub phase: Phase,
     /// The inputs the session remembers: every live one, and finished ones until
     /// they are forgotten (see `remember`).
+    #[serde(
+        with = "::suricate_kernel::serde_form::Map::<::suricate_kernel::serde_form::Plain>"
+    )]
     pub inputs: BTreeMap<InputId, Record>,
     /// The finished inputs the session remembers, in the order they finished.
     pub finished: VecDeque<InputId>,
@@ -567,6 +570,9 @@ pub struct State {
     /// The steer lane, in the same order; drained before `queue`.
     pub steer: VecDeque<InputId>,
     /// Idempotency key -> the input that owns it.
+    #[serde(
+        with = "::suricate_kernel::serde_form::Map::<::suricate_kernel::serde_form::Plain>"
+    )]
     pub keys: BTreeMap<IdemKey, InputId>,
     /// The run in flight, while Running.
     pub run: Option<RunId>,

@@ -92,7 +92,13 @@ pub struct State {
     pub phase: Phase,
     pub n: u64,
     pub q: VecDeque<u64>,
+    #[serde(
+        with = "::suricate_kernel::serde_form::Set::<::suricate_kernel::serde_form::Plain>"
+    )]
     pub lens: BTreeSet<u64>,
+    #[serde(
+        with = "::suricate_kernel::serde_form::Set::<::suricate_kernel::serde_form::Plain>"
+    )]
     pub flags: BTreeSet<bool>,
 }
 

@@ -139,6 +139,9 @@ impl ::std::fmt::Display for Method {
 #[serde(deny_unknown_fields)]
 pub struct Item {
     pub title: Title,
+    #[serde(
+        with = "::suricate_kernel::serde_form::Set::<::suricate_kernel::serde_form::Plain>"
+    )]
     pub tags: BTreeSet<String>,
     pub qty: u64,
 }
@@ -194,6 +197,9 @@ impl Phase {
 pub struct State {
     /// Written only by transitions.
     pub phase: Phase,
+    #[serde(
+        with = "::suricate_kernel::serde_form::Map::<::suricate_kernel::serde_form::Plain>"
+    )]
     pub items: BTreeMap<Title, Item>,
     pub order: VecDeque<Title>,
     pub last: Method,

@@ -229,7 +229,13 @@ pub struct State {
     pub retries: u64,
     pub max_retries: u64,
     pub chunks: VecDeque<Chunk>,
+    #[serde(
+        with = "::suricate_kernel::serde_form::Set::<::suricate_kernel::serde_form::Plain>"
+    )]
     pub seen: BTreeSet<u64>,
+    #[serde(
+        with = "::suricate_kernel::serde_form::Map::<::suricate_kernel::serde_form::Plain>"
+    )]
     pub errors: BTreeMap<u64, FailReason>,
 }
 

@@ -76,6 +76,9 @@ pub struct Rec {
     pub b: u64,
     pub opt: Option<u64>,
     pub items: VecDeque<u64>,
+    #[serde(
+        with = "::suricate_kernel::serde_form::Set::<::suricate_kernel::serde_form::Plain>"
+    )]
     pub tags: BTreeSet<u64>,
     pub inner: Inner,
 }
@@ -129,9 +132,18 @@ impl Phase {
 pub struct State {
     /// Written only by transitions.
     pub phase: Phase,
+    #[serde(
+        with = "::suricate_kernel::serde_form::Map::<::suricate_kernel::serde_form::Plain>"
+    )]
     pub m: BTreeMap<u64, Rec>,
+    #[serde(
+        with = "::suricate_kernel::serde_form::Map::<::suricate_kernel::serde_form::Plain>"
+    )]
     pub n: BTreeMap<u64, Rec>,
     pub q: VecDeque<u64>,
+    #[serde(
+        with = "::suricate_kernel::serde_form::Set::<::suricate_kernel::serde_form::Plain>"
+    )]
     pub s: BTreeSet<u64>,
     pub total: u64,
     pub flag: bool,

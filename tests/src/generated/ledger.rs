@@ -308,8 +308,17 @@ pub struct State {
     pub first: Entry,
     pub frozen_from: Phase,
     pub entries: VecDeque<Entry>,
+    #[serde(
+        with = "::suricate_kernel::serde_form::Set::<::suricate_kernel::serde_form::Plain>"
+    )]
     pub seen: BTreeSet<u64>,
+    #[serde(
+        with = "::suricate_kernel::serde_form::Map::<::suricate_kernel::serde_form::Plain>"
+    )]
     pub holds: BTreeMap<u64, Hold>,
+    #[serde(
+        with = "::suricate_kernel::serde_form::Map::<::suricate_kernel::serde_form::Plain>"
+    )]
     pub tags: BTreeMap<String, u64>,
     pub pending: VecDeque<u64>,
 }

@@ -90,6 +90,9 @@ impl Phase {
 pub struct State {
     /// Written only by transitions.
     pub phase: Phase,
+    #[serde(
+        with = "::suricate_kernel::serde_form::Map::<::suricate_kernel::serde_form::Plain>"
+    )]
     pub m: BTreeMap<u64, u64>,
 }
 

@@ -90,8 +90,17 @@ impl Phase {
 pub struct State {
     /// Written only by transitions.
     pub phase: Phase,
+    #[serde(
+        with = "::suricate_kernel::serde_form::Map::<::suricate_kernel::serde_form::Plain>"
+    )]
     pub m1: BTreeMap<u64, u64>,
+    #[serde(
+        with = "::suricate_kernel::serde_form::Map::<::suricate_kernel::serde_form::Plain>"
+    )]
     pub m2: BTreeMap<u64, u64>,
+    #[serde(
+        with = "::suricate_kernel::serde_form::Set::<::suricate_kernel::serde_form::Plain>"
+    )]
     pub s: BTreeSet<u64>,
     pub ok: bool,
 }

@@ -86,6 +86,9 @@ pub struct Flag {
 )]
 #[serde(deny_unknown_fields)]
 pub struct Bag {
+    #[serde(
+        with = "::suricate_kernel::serde_form::Set::<::suricate_kernel::serde_form::Plain>"
+    )]
     pub s: BTreeSet<u64>,
 }
 

@@ -90,6 +90,9 @@ pub struct State {
     /// Written only by transitions.
     pub phase: Phase,
     pub n: u64,
+    #[serde(
+        with = "::suricate_kernel::serde_form::Set::<::suricate_kernel::serde_form::Plain>"
+    )]
     pub s: BTreeSet<u64>,
 }
 

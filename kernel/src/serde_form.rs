@@ -1,0 +1,341 @@
+//! How the generated types write their sets and maps with serde, in `#[serde(with = ..)]`
+//! attributes of the fields that hold a `Set` or a `Map`, at any depth.
+//!
+//! serde's own `BTreeSet` and `BTreeMap` implementations keep the last of two equal
+//! elements or keys. The forms here refuse duplicates with a deserialization error
+//! (`duplicate map key ..`, `duplicate set element ..`), so that a state read back is
+//! exactly the state that was written; what they write is what serde writes.
+//!
+//! A form is a type that names how one value type is written: [`Plain`] is the type's own
+//! serde implementation, and the others nest, following the field's type down to every
+//! set and map in it: `Option<Seq<Set<u64>>>` is written `Opt<Seq<Set<Plain>>>`. Each
+//! form has inherent `serialize` and `deserialize` functions, the pair `with` calls.
+
+use std::collections::btree_map::Entry;
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::fmt;
+use std::marker::PhantomData;
+
+use serde::de::{DeserializeOwned, Error as _, MapAccess, SeqAccess, Visitor};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// How values of type `T` are serialized and deserialized.
+pub trait Form<T> {
+    /// Writes `value`.
+    fn serialize<S: Serializer>(value: &T, serializer: S) -> Result<S::Ok, S::Error>;
+    /// Reads a value.
+    fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<T, D::Error>;
+}
+
+/// The type's own `Serialize` and `Deserialize`: for a scalar, a struct (whose fields
+/// carry their own forms) or a collection with no set or map inside.
+#[derive(Debug, Clone, Copy)]
+pub struct Plain;
+
+/// An `Option` whose value is written with form `F`: `null` or the value, as serde does.
+#[derive(Debug, Clone, Copy)]
+pub struct Opt<F>(PhantomData<F>);
+
+/// A `Seq` (`VecDeque`) whose elements are written with form `F`: a sequence.
+#[derive(Debug, Clone, Copy)]
+pub struct Seq<F>(PhantomData<F>);
+
+/// A `Set` (`BTreeSet`) whose elements are written with form `F`: a sequence in ascending
+/// order. Reading one, the elements may come in any order but must be distinct.
+#[derive(Debug, Clone, Copy)]
+pub struct Set<F>(PhantomData<F>);
+
+/// A `Map` (`BTreeMap`) whose values are written with form `V`: a serde map, in ascending
+/// key order. Reading one, the keys must be distinct.
+#[derive(Debug, Clone, Copy)]
+pub struct Map<V>(PhantomData<V>);
+
+impl<T: Serialize + DeserializeOwned> Form<T> for Plain {
+    fn serialize<S: Serializer>(value: &T, serializer: S) -> Result<S::Ok, S::Error> {
+        value.serialize(serializer)
+    }
+
+    fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<T, D::Error> {
+        T::deserialize(deserializer)
+    }
+}
+
+/// `value`, serialized with form `F`.
+struct Ser<'a, T, F>(&'a T, PhantomData<F>);
+
+fn ser<T, F>(value: &T) -> Ser<'_, T, F> {
+    Ser(value, PhantomData)
+}
+
+impl<T, F: Form<T>> Serialize for Ser<'_, T, F> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        F::serialize(self.0, serializer)
+    }
+}
+
+/// A value deserialized with form `F`.
+struct De<T, F>(T, PhantomData<F>);
+
+impl<'de, T, F: Form<T>> Deserialize<'de> for De<T, F> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        F::deserialize(deserializer).map(|value| De(value, PhantomData))
+    }
+}
+
+impl<T, F: Form<T>> Form<Option<T>> for Opt<F> {
+    fn serialize<S: Serializer>(value: &Option<T>, serializer: S) -> Result<S::Ok, S::Error> {
+        match value {
+            None => serializer.serialize_none(),
+            Some(value) => serializer.serialize_some(&ser::<T, F>(value)),
+        }
+    }
+
+    fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<T>, D::Error> {
+        Option::<De<T, F>>::deserialize(deserializer).map(|value| value.map(|v| v.0))
+    }
+}
+
+impl<T, F: Form<T>> Form<VecDeque<T>> for Seq<F> {
+    fn serialize<S: Serializer>(value: &VecDeque<T>, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(value.iter().map(ser::<T, F>))
+    }
+
+    fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<VecDeque<T>, D::Error> {
+        Vec::<De<T, F>>::deserialize(deserializer)
+            .map(|items| items.into_iter().map(|v| v.0).collect())
+    }
+}
+
+impl<T: Ord + fmt::Debug, F: Form<T>> Form<BTreeSet<T>> for Set<F> {
+    fn serialize<S: Serializer>(value: &BTreeSet<T>, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(value.iter().map(ser::<T, F>))
+    }
+
+    fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<BTreeSet<T>, D::Error> {
+        struct Elements<T, F>(PhantomData<(T, F)>);
+        impl<'de, T: Ord + fmt::Debug, F: Form<T>> Visitor<'de> for Elements<T, F> {
+            type Value = BTreeSet<T>;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a sequence of distinct elements")
+            }
+
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                let mut set = BTreeSet::new();
+                while let Some(De(element, _)) = seq.next_element::<De<T, F>>()? {
+                    if set.contains(&element) {
+                        return Err(A::Error::custom(format_args!(
+                            "duplicate set element {element:?}"
+                        )));
+                    }
+                    set.insert(element);
+                }
+                Ok(set)
+            }
+        }
+        deserializer.deserialize_seq(Elements::<T, F>(PhantomData))
+    }
+}
+
+/// Inserts a deserialized entry, refusing a key already there.
+fn insert_new<K: Ord + fmt::Debug, V, E: serde::de::Error>(
+    map: &mut BTreeMap<K, V>,
+    key: K,
+    value: V,
+) -> Result<(), E> {
+    match map.entry(key) {
+        Entry::Vacant(entry) => {
+            entry.insert(value);
+            Ok(())
+        }
+        Entry::Occupied(entry) => Err(E::custom(format_args!(
+            "duplicate map key {:?}",
+            entry.key()
+        ))),
+    }
+}
+
+impl<K, T, V> Form<BTreeMap<K, T>> for Map<V>
+where
+    K: Ord + fmt::Debug + Serialize + DeserializeOwned,
+    V: Form<T>,
+{
+    fn serialize<S: Serializer>(value: &BTreeMap<K, T>, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(value.iter().map(|(k, v)| (k, ser::<T, V>(v))))
+    }
+
+    fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<BTreeMap<K, T>, D::Error> {
+        struct Entries<K, T, V>(PhantomData<(K, T, V)>);
+        impl<'de, K, T, V> Visitor<'de> for Entries<K, T, V>
+        where
+            K: Ord + fmt::Debug + DeserializeOwned,
+            V: Form<T>,
+        {
+            type Value = BTreeMap<K, T>;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a map with distinct keys")
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Self::Value, A::Error> {
+                let mut map = BTreeMap::new();
+                while let Some(key) = access.next_key::<K>()? {
+                    let De(value, _) = access.next_value::<De<T, V>>()?;
+                    insert_new(&mut map, key, value)?;
+                }
+                Ok(map)
+            }
+        }
+        deserializer.deserialize_map(Entries::<K, T, V>(PhantomData))
+    }
+}
+
+/// The inherent `serialize` and `deserialize` that `#[serde(with = "..")]` calls, for the
+/// form at the top of a field's type.
+macro_rules! with_functions {
+    ($($form:ident<$($param:ident),+>),* $(,)?) => {$(
+        impl<$($param),+> $form<$($param),+> {
+            /// Writes `value` in this form (for `#[serde(with = "..")]`).
+            pub fn serialize<T, S: Serializer>(value: &T, serializer: S) -> Result<S::Ok, S::Error>
+            where
+                Self: Form<T>,
+            {
+                <Self as Form<T>>::serialize(value, serializer)
+            }
+
+            /// Reads a value in this form (for `#[serde(with = "..")]`).
+            pub fn deserialize<'de, T, D: Deserializer<'de>>(deserializer: D) -> Result<T, D::Error>
+            where
+                Self: Form<T>,
+            {
+                <Self as Form<T>>::deserialize(deserializer)
+            }
+        }
+    )*};
+}
+
+with_functions!(Opt<F>, Seq<F>, Set<F>, Map<V>);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+    struct Point {
+        x: i64,
+        y: i64,
+    }
+
+    #[derive(Debug, PartialEq, Serialize, Deserialize)]
+    struct Fields {
+        #[serde(with = "Set::<Plain>")]
+        at: BTreeSet<Point>,
+        #[serde(with = "Map::<Set<Plain>>")]
+        tags: BTreeMap<String, BTreeSet<u64>>,
+        #[serde(with = "Opt::<Seq<Set<Plain>>>")]
+        runs: Option<VecDeque<BTreeSet<String>>>,
+        #[serde(with = "Map::<Map<Plain>>")]
+        nested: BTreeMap<u64, BTreeMap<bool, i64>>,
+    }
+
+    fn sample() -> Fields {
+        Fields {
+            at: BTreeSet::from([Point { x: 2, y: 0 }, Point { x: 1, y: 5 }]),
+            tags: BTreeMap::from([
+                ("b".into(), BTreeSet::from([3, 1])),
+                ("a".into(), BTreeSet::new()),
+            ]),
+            runs: Some(VecDeque::from([BTreeSet::from(["z".into(), "y".into()])])),
+            nested: BTreeMap::from([(10, BTreeMap::from([(true, -1)])), (9, BTreeMap::new())]),
+        }
+    }
+
+    fn sample_json() -> serde_json::Value {
+        json!({
+            "at": [{ "x": 1, "y": 5 }, { "x": 2, "y": 0 }],
+            "tags": { "a": [], "b": [1, 3] },
+            "runs": [["y", "z"]],
+            "nested": { "9": {}, "10": { "true": -1 } },
+        })
+    }
+
+    /// `sample_json` as text with `field` replaced by `value`, written as is (so that it
+    /// may repeat an object key, which a `serde_json::Value` cannot hold).
+    fn with_field(field: &str, value: &str) -> String {
+        let mut object = sample_json();
+        object[field] = json!("HOLE");
+        object.to_string().replace("\"HOLE\"", value)
+    }
+
+    fn read(text: &str) -> Result<Fields, String> {
+        serde_json::from_str(text).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn forms_write_what_serde_writes_and_read_it_back() {
+        let written = serde_json::to_value(sample()).expect("serializes");
+        assert_eq!(written, sample_json());
+        assert_eq!(read(&written.to_string()), Ok(sample()));
+        // Elements and keys in any order read back the same.
+        let shuffled = with_field("at", r#"[{"x":2,"y":0},{"x":1,"y":5}]"#);
+        assert_eq!(read(&shuffled), Ok(sample()));
+        assert_eq!(
+            read(&with_field("tags", r#"{"b":[3,1],"a":[]}"#)),
+            Ok(sample())
+        );
+        let none = Fields {
+            runs: None,
+            ..sample()
+        };
+        assert_eq!(read(&with_field("runs", "null")), Ok(none));
+    }
+
+    #[test]
+    fn a_map_is_written_as_serde_writes_it() {
+        let map = BTreeMap::from([(3u64, BTreeSet::from([1u64])), (10, BTreeSet::new())]);
+        let mut out = Vec::new();
+        Map::<Set<Plain>>::serialize(&map, &mut serde_json::Serializer::new(&mut out))
+            .expect("serializes");
+        assert_eq!(
+            String::from_utf8(out).expect("UTF-8"),
+            serde_json::to_string(&map).expect("serializes")
+        );
+    }
+
+    #[test]
+    fn duplicates_are_refused() {
+        for (field, value, message) in [
+            (
+                "tags",
+                r#"{"a":[],"b":[1],"a":[2]}"#,
+                r#"duplicate map key "a""#,
+            ),
+            ("tags", r#"{"a":[1,1],"b":[]}"#, "duplicate set element 1"),
+            (
+                "runs",
+                r#"[["y"],["x","y","x"]]"#,
+                r#"duplicate set element "x""#,
+            ),
+            (
+                "at",
+                r#"[{"x":1,"y":5},{"x":2,"y":0},{"x":1,"y":5}]"#,
+                "duplicate set element Point { x: 1, y: 5 }",
+            ),
+            // Equal once read: a struct given as an array of its fields.
+            (
+                "at",
+                r#"[{"x":1,"y":5},[1,5]]"#,
+                "duplicate set element Point { x: 1, y: 5 }",
+            ),
+            (
+                "nested",
+                r#"{"9":{},"10":{"true":1,"true":1}}"#,
+                "duplicate map key true",
+            ),
+        ] {
+            let err = read(&with_field(field, value)).expect_err(value);
+            assert!(err.starts_with(message), "{value}: {err}");
+        }
+    }
+}
