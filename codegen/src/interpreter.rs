@@ -966,7 +966,7 @@ fn to_json(machine: &Machine, value: &Value, ty: &Ty) -> Json {
         (Ty::Set(inner), Value::Set(items)) => {
             Json::Array(items.iter().map(|v| to_json(machine, v, inner)).collect())
         }
-        (Ty::Map(key_ty, value_ty), Value::Map(entries)) => Json::Object(
+        (Ty::Map(key_ty, value_ty), Value::Map(entries)) if key_ty.is_string_key() => Json::Object(
             entries
                 .iter()
                 .map(|(k, v)| {
@@ -977,14 +977,25 @@ fn to_json(machine: &Machine, value: &Value, ty: &Ty) -> Json {
                 })
                 .collect(),
         ),
+        (Ty::Map(key_ty, value_ty), Value::Map(entries)) => Json::Array(
+            entries
+                .iter()
+                .map(|(k, v)| {
+                    Json::Array(vec![
+                        to_json(machine, k, key_ty),
+                        to_json(machine, v, value_ty),
+                    ])
+                })
+                .collect(),
+        ),
         (ty, value) => malformed(format!("{value:?} is not a {}", ty.spec_name())),
     }
 }
 
-/// The JSON object key of a map key: integers and bools in their string form, strings
-/// as-is, enum variants and phases by name, newtypes as their base. Other key types
-/// cannot be JSON keys in serde_json; the interpreter falls back to the key's compact JSON
-/// text so that such states can still be shown and compared.
+/// The JSON object key of a map key of a type with a string form ([`Ty::is_string_key`]):
+/// integers and bools in their string form, strings as-is, enum variants and phases by
+/// name, newtypes as their base. A map keyed by any other type is an array of
+/// `[key, value]` pairs instead.
 fn key_string(machine: &Machine, key: &Value, ty: &Ty) -> String {
     match (ty, key) {
         (Ty::Newtype(name), key) => key_string(machine, key, newtype_base(machine, name)),
@@ -993,7 +1004,7 @@ fn key_string(machine: &Machine, key: &Value, ty: &Ty) -> String {
         (Ty::I64, Value::I64(n)) => n.to_string(),
         (Ty::String, Value::Str(s)) => s.clone(),
         (Ty::Phase | Ty::Enum(_), Value::Tag(_, name)) => name.clone(),
-        (ty, key) => to_json(machine, key, ty).to_string(),
+        (ty, key) => malformed(format!("{key:?} as a key of type {}", ty.spec_name())),
     }
 }
 
@@ -1018,10 +1029,7 @@ fn key_from_string(machine: &Machine, key: &str, ty: &Ty, path: &str) -> Result<
         },
         Ty::String => Ok(Value::Str(key.to_owned())),
         Ty::Phase | Ty::Enum(_) => from_json(machine, &Json::String(key.to_owned()), ty, path),
-        _ => {
-            let json: Json = serde_json::from_str(key).map_err(|_| bad("JSON text"))?;
-            from_json(machine, &json, ty, path)
-        }
+        ty => malformed(format!("a string key of type {}", ty.spec_name())),
     }
 }
 
@@ -1039,8 +1047,8 @@ fn kind(json: &Json) -> &'static str {
 
 /// Decodes `json` as a value of type `ty`, accepting what serde's derived `Deserialize`
 /// of the generated type accepts: a missing `Option` field is `none`, a struct may also be
-/// given as an array of its fields in order, and a set may list its elements in any
-/// order, but not the same element twice (nor a map the same key).
+/// given as an array of its fields in order, and a set (or a map written as `[key, value]`
+/// pairs) may list its elements in any order, but not the same element (or key) twice.
 fn from_json(machine: &Machine, json: &Json, ty: &Ty, path: &str) -> Result<Value, String> {
     let expected = |what: &str| format!("{path}: expected {what}, found {}", kind(json));
     match ty {
@@ -1109,17 +1117,41 @@ fn from_json(machine: &Machine, json: &Json, ty: &Ty, path: &str) -> Result<Valu
             }
             Ok(Value::Set(set))
         }
-        Ty::Map(key_ty, value_ty) => {
+        Ty::Map(key_ty, value_ty) if key_ty.is_string_key() => {
             let object = json.as_object().ok_or_else(|| expected("an object"))?;
             let mut entries = BTreeMap::new();
             for (key, value) in object {
                 let item_path = format!("{path}[{key:?}]");
                 let key_value = key_from_string(machine, key, key_ty, path)?;
                 let value = from_json(machine, value, value_ty, &item_path)?;
-                // A `serde_json::Value` holds each object key once, but two of them may
-                // still read as one key (`{"x":1}` and `{"x": 1}` for a struct key).
+                // A `serde_json::Value` holds each object key once; integer keys are
+                // canonical, so two of them never name the same key either.
                 if entries.insert(key_value, value).is_some() {
                     return Err(format!("{item_path}: duplicate map key {key:?}"));
+                }
+            }
+            Ok(Value::Map(entries))
+        }
+        Ty::Map(key_ty, value_ty) => {
+            let pairs = json
+                .as_array()
+                .ok_or_else(|| expected("an array of [key, value] pairs"))?;
+            let mut entries = BTreeMap::new();
+            for (i, pair) in pairs.iter().enumerate() {
+                let item_path = format!("{path}[{i}]");
+                let [key, value] = pair.as_array().map(Vec::as_slice).unwrap_or_default() else {
+                    let found = match pair {
+                        Json::Array(items) => format!("an array of {}", items.len()),
+                        other => kind(other).to_owned(),
+                    };
+                    return Err(format!(
+                        "{item_path}: expected a [key, value] pair, found {found}"
+                    ));
+                };
+                let key_value = from_json(machine, key, key_ty, &format!("{item_path}[0]"))?;
+                let value = from_json(machine, value, value_ty, &format!("{item_path}[1]"))?;
+                if entries.insert(key_value, value).is_some() {
+                    return Err(format!("{item_path}: duplicate map key {key}"));
                 }
             }
             Ok(Value::Map(entries))

@@ -160,6 +160,17 @@ impl Ty {
             Ty::Map(k, v) => format!("Map<{}, {}>", k.spec_name(), v.spec_name()),
         }
     }
+
+    /// Whether a map keyed by this type is serialized as a map, the key in its string
+    /// form (a bool, an integer, a string, a newtype, which wraps one of those, an enum or
+    /// a phase); otherwise, as a sequence of `[key, value]` pairs.
+    pub fn is_string_key(&self) -> bool {
+        match self {
+            Ty::Bool | Ty::U64 | Ty::I64 | Ty::String | Ty::Phase => true,
+            Ty::Newtype(_) | Ty::Enum(_) => true,
+            Ty::Struct(_) | Ty::Option(_) | Ty::Seq(_) | Ty::Set(_) | Ty::Map(..) => false,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -2,14 +2,18 @@
 //! attributes of the fields that hold a `Set` or a `Map`, at any depth.
 //!
 //! serde's own `BTreeSet` and `BTreeMap` implementations keep the last of two equal
-//! elements or keys. The forms here refuse duplicates with a deserialization error
-//! (`duplicate map key ..`, `duplicate set element ..`), so that a state read back is
-//! exactly the state that was written; what they write is what serde writes.
+//! elements or keys, and a map keyed by a struct, a sequence, a set, a map or an option
+//! cannot be written as JSON (a JSON object key is a string). The forms here refuse
+//! duplicates with a deserialization error (`duplicate map key ..`, `duplicate set element
+//! ..`), so that a state read back is exactly the state that was written, and write a map
+//! whose key type has no string form as a sequence of `[key, value]` pairs ([`Pairs`]);
+//! otherwise, what they write is what serde writes.
 //!
 //! A form is a type that names how one value type is written: [`Plain`] is the type's own
 //! serde implementation, and the others nest, following the field's type down to every
-//! set and map in it: `Option<Seq<Set<u64>>>` is written `Opt<Seq<Set<Plain>>>`. Each
-//! form has inherent `serialize` and `deserialize` functions, the pair `with` calls.
+//! set and map in it: `Option<Seq<Set<u64>>>` is written `Opt<Seq<Set<Plain>>>`, and
+//! `Map<Point, Set<u64>>` `Pairs<Plain, Set<Plain>>`. Each form has inherent `serialize`
+//! and `deserialize` functions, the pair `with` calls.
 
 use std::collections::btree_map::Entry;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
@@ -45,10 +49,17 @@ pub struct Seq<F>(PhantomData<F>);
 #[derive(Debug, Clone, Copy)]
 pub struct Set<F>(PhantomData<F>);
 
-/// A `Map` (`BTreeMap`) whose values are written with form `V`: a serde map, in ascending
-/// key order. Reading one, the keys must be distinct.
+/// A `Map` (`BTreeMap`) keyed by a type with a string form (a bool, an integer, a string,
+/// a newtype of one, an enum), whose values are written with form `V`: a serde map, in
+/// ascending key order. Reading one, the keys must be distinct.
 #[derive(Debug, Clone, Copy)]
 pub struct Map<V>(PhantomData<V>);
+
+/// A `Map` (`BTreeMap`) keyed by any type, keys written with form `K` and values with
+/// form `V`: a sequence of `[key, value]` pairs in ascending key order. Reading one, the
+/// pairs may come in any order but their keys must be distinct.
+#[derive(Debug, Clone, Copy)]
+pub struct Pairs<K, V>(PhantomData<(K, V)>);
 
 impl<T: Serialize + DeserializeOwned> Form<T> for Plain {
     fn serialize<S: Serializer>(value: &T, serializer: S) -> Result<S::Ok, S::Error> {
@@ -190,6 +201,48 @@ where
     }
 }
 
+impl<K, T, KF, VF> Form<BTreeMap<K, T>> for Pairs<KF, VF>
+where
+    K: Ord + fmt::Debug,
+    KF: Form<K>,
+    VF: Form<T>,
+{
+    fn serialize<S: Serializer>(value: &BTreeMap<K, T>, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(
+            value
+                .iter()
+                .map(|(k, v)| (ser::<K, KF>(k), ser::<T, VF>(v))),
+        )
+    }
+
+    fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<BTreeMap<K, T>, D::Error> {
+        struct Entries<K, T, KF, VF>(PhantomData<(K, T, KF, VF)>);
+        impl<'de, K, T, KF, VF> Visitor<'de> for Entries<K, T, KF, VF>
+        where
+            K: Ord + fmt::Debug,
+            KF: Form<K>,
+            VF: Form<T>,
+        {
+            type Value = BTreeMap<K, T>;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a sequence of [key, value] pairs with distinct keys")
+            }
+
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                let mut map = BTreeMap::new();
+                while let Some((De(key, _), De(value, _))) =
+                    seq.next_element::<(De<K, KF>, De<T, VF>)>()?
+                {
+                    insert_new(&mut map, key, value)?;
+                }
+                Ok(map)
+            }
+        }
+        deserializer.deserialize_seq(Entries::<K, T, KF, VF>(PhantomData))
+    }
+}
+
 /// The inherent `serialize` and `deserialize` that `#[serde(with = "..")]` calls, for the
 /// form at the top of a field's type.
 macro_rules! with_functions {
@@ -214,7 +267,7 @@ macro_rules! with_functions {
     )*};
 }
 
-with_functions!(Opt<F>, Seq<F>, Set<F>, Map<V>);
+with_functions!(Opt<F>, Seq<F>, Set<F>, Map<V>, Pairs<K, V>);
 
 #[cfg(test)]
 mod tests {
@@ -237,6 +290,10 @@ mod tests {
         runs: Option<VecDeque<BTreeSet<String>>>,
         #[serde(with = "Map::<Map<Plain>>")]
         nested: BTreeMap<u64, BTreeMap<bool, i64>>,
+        #[serde(with = "Pairs::<Plain, Plain>")]
+        by_point: BTreeMap<Point, u64>,
+        #[serde(with = "Pairs::<Set<Plain>, Map<Plain>>")]
+        by_set: BTreeMap<BTreeSet<u64>, BTreeMap<bool, i64>>,
     }
 
     fn sample() -> Fields {
@@ -248,6 +305,8 @@ mod tests {
             ]),
             runs: Some(VecDeque::from([BTreeSet::from(["z".into(), "y".into()])])),
             nested: BTreeMap::from([(10, BTreeMap::from([(true, -1)])), (9, BTreeMap::new())]),
+            by_point: BTreeMap::from([(Point { x: 2, y: 0 }, 7), (Point { x: 1, y: 5 }, 8)]),
+            by_set: BTreeMap::from([(BTreeSet::from([2, 1]), BTreeMap::from([(true, -1)]))]),
         }
     }
 
@@ -257,6 +316,8 @@ mod tests {
             "tags": { "a": [], "b": [1, 3] },
             "runs": [["y", "z"]],
             "nested": { "9": {}, "10": { "true": -1 } },
+            "by_point": [[{ "x": 1, "y": 5 }, 8], [{ "x": 2, "y": 0 }, 7]],
+            "by_set": [[[1, 2], { "true": -1 }]],
         })
     }
 
@@ -284,6 +345,8 @@ mod tests {
             read(&with_field("tags", r#"{"b":[3,1],"a":[]}"#)),
             Ok(sample())
         );
+        let shuffled = with_field("by_point", r#"[[{"x":2,"y":0},7],[{"x":1,"y":5},8]]"#);
+        assert_eq!(read(&shuffled), Ok(sample()));
         let none = Fields {
             runs: None,
             ..sample()
@@ -333,9 +396,44 @@ mod tests {
                 r#"{"9":{},"10":{"true":1,"true":1}}"#,
                 "duplicate map key true",
             ),
+            (
+                "by_point",
+                r#"[[{"x":1,"y":5},8],[{"x":1,"y":5},9]]"#,
+                "duplicate map key Point { x: 1, y: 5 }",
+            ),
+            // Keys equal once read: the same set, listed in another order.
+            (
+                "by_set",
+                r#"[[[1,2],{}],[[2,1],{}]]"#,
+                "duplicate map key {1, 2}",
+            ),
+            ("by_set", r#"[[[1,1],{}]]"#, "duplicate set element 1"),
+            (
+                "by_set",
+                r#"[[[1],{"true":1,"true":1}]]"#,
+                "duplicate map key true",
+            ),
         ] {
             let err = read(&with_field(field, value)).expect_err(value);
             assert!(err.starts_with(message), "{value}: {err}");
+        }
+    }
+
+    #[test]
+    fn pairs_have_exactly_two_elements() {
+        assert_eq!(
+            read(&with_field("by_point", "[]")).map(|f| f.by_point.len()),
+            Ok(0)
+        );
+        for value in [
+            r#"[[{"x":1,"y":5}]]"#,
+            r#"[[{"x":1,"y":5},8,9]]"#,
+            r#"{"a":1}"#,
+        ] {
+            assert!(
+                read(&with_field("by_point", value)).is_err(),
+                "{value} was accepted"
+            );
         }
     }
 }

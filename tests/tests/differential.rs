@@ -86,7 +86,12 @@ fn value_strategy(m: &Machine, ty: &Ty) -> BoxedStrategy<Value> {
         Ty::Set(inner) => proptest::collection::vec(value_strategy(m, inner), 0..3)
             .prop_map(set_json)
             .boxed(),
-        Ty::Map(_, _) => Just(json!({})).boxed(),
+        Ty::Map(key, value) => {
+            let key_ty = (**key).clone();
+            proptest::collection::vec((value_strategy(m, key), value_strategy(m, value)), 0..3)
+                .prop_map(move |entries| map_json(&key_ty, entries))
+                .boxed()
+        }
     }
 }
 
@@ -106,6 +111,52 @@ fn set_json(mut items: Vec<Value>) -> Value {
     items.sort_by_key(|x| x.to_string());
     items.dedup();
     Value::from(items)
+}
+
+/// A map in its serialized form, from entries that may repeat a key (the first one
+/// stays): an object for a key type with a string form, else an array of `[key, value]`
+/// pairs in a canonical order (so that equal maps are equal JSON, as `set_json` needs of
+/// a set of maps).
+fn map_json(key_ty: &Ty, mut entries: Vec<(Value, Value)>) -> Value {
+    let mut seen = Vec::new();
+    entries.sort_by_cached_key(|(k, _)| k.to_string());
+    let entries: Vec<(Value, Value)> = entries
+        .into_iter()
+        .filter(|(k, _)| {
+            let fresh = !seen.contains(k);
+            seen.push(k.clone());
+            fresh
+        })
+        .collect();
+    if key_ty.is_string_key() {
+        let text = |k: Value| match k {
+            Value::String(s) => s,
+            other => other.to_string(),
+        };
+        Value::Object(entries.into_iter().map(|(k, v)| (text(k), v)).collect())
+    } else {
+        Value::from(
+            entries
+                .into_iter()
+                .map(|(k, v)| json!([k, v]))
+                .collect::<Vec<_>>(),
+        )
+    }
+}
+
+/// The entries of a map in its serialized form (see [`map_json`]), keys as JSON values.
+fn map_entries(m: &Machine, json: &Value, key_ty: &Ty) -> Vec<(Value, Value)> {
+    match json {
+        Value::Object(object) => object
+            .iter()
+            .filter_map(|(k, v)| Some((key_json(m, k, key_ty)?, v.clone())))
+            .collect(),
+        Value::Array(pairs) => pairs
+            .iter()
+            .filter_map(|pair| Some((pair.get(0)?.clone(), pair.get(1)?.clone())))
+            .collect(),
+        _ => Vec::new(),
+    }
 }
 
 /// The variants of an enum, or the phases, as JSON strings.
@@ -264,6 +315,7 @@ fn demand(m: &Machine, ty: &Ty) -> usize {
             .map_or(0, |s| s.fields.iter().map(|f| demand(m, &f.ty)).sum()),
         Ty::Option(inner) => demand(m, inner),
         Ty::Seq(inner) | Ty::Set(inner) => 2 * demand(m, inner),
+        Ty::Map(key, value) => 2 * (demand(m, key) + demand(m, value)),
         _ => 0,
     }
 }
@@ -407,11 +459,9 @@ impl<'a> Resolver<'a> {
                 }
             }
             Ty::Map(key, value) => {
-                for (k, v) in json.as_object().into_iter().flatten() {
-                    if let Some(k) = key_json(self.machine, k, key) {
-                        self.collect(&k, key);
-                    }
-                    self.collect(v, value);
+                for (k, v) in map_entries(self.machine, json, key) {
+                    self.collect(&k, key);
+                    self.collect(&v, value);
                 }
             }
             _ => {}
@@ -577,7 +627,12 @@ impl<'a> Resolver<'a> {
                     .map(|_| self.value(inner, draws))
                     .collect(),
             ),
-            Ty::Map(_, _) => json!({}),
+            Ty::Map(key, value) => map_json(
+                key,
+                (0..d.number % 3)
+                    .map(|_| (self.value(key, draws), self.value(value, draws)))
+                    .collect(),
+            ),
         }
     }
 }
@@ -589,7 +644,8 @@ fn key_json(m: &Machine, key: &str, ty: &Ty) -> Option<Value> {
         Ty::I64 => key.parse::<i64>().ok().map(Value::from),
         Ty::Bool => key.parse::<bool>().ok().map(Value::from),
         Ty::String | Ty::Enum(_) | Ty::Phase => Some(Value::from(key)),
-        _ => serde_json::from_str(key).ok(),
+        // Written as `[key, value]` pairs, never as an object key.
+        _ => None,
     }
 }
 
@@ -973,6 +1029,15 @@ differential!(
     "EntryBranches",
     min_fired: ALL
 );
+// Maps keyed by structs, sequences, sets, options and maps, written as `[key, value]`
+// pairs, and sets and maps nested in other collections, in structs, inputs and effects.
+differential!(
+    grid,
+    suricate_tests::generated::grid,
+    "codegen/tests/specs/serialized_forms.machine",
+    "Grid",
+    min_fired: ALL
+);
 // Constructs whose generated Rust once did not compile.
 differential!(
     struct_conditions,
@@ -1057,7 +1122,7 @@ differential!(
 /// is not what was written (both once kept one of the two).
 mod duplicates {
     use super::*;
-    use suricate_tests::generated::{download, entry_branches};
+    use suricate_tests::generated::{download, entry_branches, grid};
 
     fn machine(path: &str, source: &str, name: &str) -> Machine {
         let spec = suricate_codegen::check(source, path)
@@ -1079,6 +1144,12 @@ mod duplicates {
         let path = "codegen/tests/specs/edge_cases.machine";
         let source = include_str!("../../codegen/tests/specs/edge_cases.machine");
         machine(path, source, "EntryBranches")
+    }
+
+    fn grid_machine() -> Machine {
+        let path = "codegen/tests/specs/serialized_forms.machine";
+        let source = include_str!("../../codegen/tests/specs/serialized_forms.machine");
+        machine(path, source, "Grid")
     }
 
     fn download_state() -> Value {
@@ -1182,6 +1253,81 @@ mod duplicates {
             &entry_branches_machine(),
             put(json!([1, 2])),
             &[put(json!([1, 2, 1]))],
+        );
+    }
+
+    fn cell(x: i64, y: i64) -> Value {
+        json!({ "x": x, "y": y })
+    }
+
+    #[test]
+    fn in_pairs() {
+        // A state that holds something in every field, from the kernel.
+        let mut kernel = Authority::<grid::Machine>::new();
+        for input in [
+            json!({ "Place": { "at": cell(1, 2), "mark": "Cross" } }),
+            json!({ "Place": { "at": cell(0, 0), "mark": "Nought" } }),
+            json!({ "Place": { "at": cell(3, 3), "mark": "Nought" } }),
+            json!({ "Clear": { "at": cell(3, 3) } }),
+        ] {
+            let input: grid::Input = serde_json::from_value(input).expect("valid input");
+            kernel.apply(input).expect("fires");
+        }
+        let state = serde_json::to_value(kernel.state()).expect("a state serializes");
+        let first = |field: &str| state[field][0].clone();
+        let bad = [
+            // A set of structs, a set in a sequence, a set in a map key.
+            ("cells", json!([cell(0, 0), cell(1, 2), cell(0, 0)])),
+            ("history", json!([["Cross", "Cross"]])),
+            ("by_marks", json!([[["Cross", "Cross"], []]])),
+            // The same struct key twice, in pairs in any order, and once given as an array
+            // of its fields.
+            (
+                "marks",
+                json!([[cell(1, 2), "Cross"], [cell(1, 2), "Nought"]]),
+            ),
+            (
+                "visits",
+                json!([[cell(0, 0), 1], [cell(1, 2), 1], [cell(0, 0), 2]]),
+            ),
+            ("marks", json!([[cell(1, 2), "Cross"], [[1, 2], "Nought"]])),
+            // Keys of every other kind: a sequence, an option, a map, a struct with a set.
+            ("trails", json!([first("trails"), first("trails")])),
+            ("after", json!([[null, 0], [null, 1]])),
+            ("tallies", json!([first("tallies"), first("tallies")])),
+            ("groups", json!([first("groups"), first("groups")])),
+            // A map in an option.
+            ("best", json!([[cell(0, 0), 1], [cell(0, 0), 1]])),
+        ];
+        refused_in_state::<grid::State>(&grid_machine(), &state, &bad);
+    }
+
+    #[test]
+    fn a_missing_option_of_a_map_reads_as_none() {
+        // `best` is an `Option<Map<Cell, u64>>`: its `with` attribute comes with `default`,
+        // as serde's own `Option` handling of a field without one.
+        let mut state = serde_json::to_value(grid::State::initial()).expect("serializes");
+        state.as_object_mut().map(|o| o.remove("best"));
+        let read: grid::State = serde_json::from_value(state.clone()).expect("reads back");
+        assert_eq!(read, grid::State::initial());
+        let machine = grid_machine();
+        let reference = Interpreter::from_state_json(&machine, &state).expect("reads back");
+        assert_eq!(reference.state_json()["best"], Value::Null);
+    }
+
+    #[test]
+    fn in_pairs_in_an_input() {
+        let fill = |at: Value, extra: Value| json!({ "Fill": { "at": at, "mark": "Cross", "extra": extra } });
+        refused_in_input::<grid::Input>(
+            &grid_machine(),
+            fill(json!([cell(0, 0)]), json!([[cell(1, 1), "Nought"]])),
+            &[
+                fill(json!([cell(0, 0), cell(0, 0)]), json!([])),
+                fill(
+                    json!([]),
+                    json!([[cell(1, 1), "Nought"], [cell(1, 1), "Cross"]]),
+                ),
+            ],
         );
     }
 }

@@ -1242,9 +1242,10 @@ fn value_order_matches_rust() {
     );
 }
 
-#[test]
-fn map_keys_use_their_string_form() {
-    let machine = Machine {
+/// A machine with no state, for the JSON form of values of its types: a newtype `Flag`
+/// over `bool` and a struct `P { x: i64 }`.
+fn keys_machine() -> Machine {
+    Machine {
         name: "Keys".into(),
         name_span: Default::default(),
         doc: vec![],
@@ -1267,17 +1268,17 @@ fn map_keys_use_their_string_form() {
         effects: vec![],
         transitions: vec![],
         invariants: vec![],
-    };
+    }
+}
+
+#[test]
+fn map_keys_use_their_string_form() {
+    let machine = keys_machine();
     let cases = [
         (named("Flag"), Value::Bool(true), "true"),
         (Ty::I64, Value::I64(-12), "-12"),
         (Ty::U64, Value::U64(u64::MAX), "18446744073709551615"),
         (Ty::Phase, Value::Tag(0, "Only".into()), "Only"),
-        (
-            Ty::Struct("P".into()),
-            Value::Struct(vec![Value::I64(1)]),
-            r#"{"x":1}"#,
-        ),
     ];
     for (ty, value, text) in cases {
         assert_eq!(key_string(&machine, &value, &ty), text);
@@ -1291,6 +1292,70 @@ fn map_keys_use_their_string_form() {
         (named("Flag"), "True"),
     ] {
         assert!(key_from_string(&machine, text, &ty, "k").is_err(), "{text}");
+    }
+}
+
+/// A map keyed by a type with no string form (a struct, a collection, an option) is an
+/// array of `[key, value]` pairs in ascending key order, as the generated types write it.
+#[test]
+fn other_maps_are_pairs() {
+    let machine = keys_machine();
+    let p = |x: i64| Value::Struct(vec![Value::I64(x)]);
+    let by_struct = Ty::Map(Box::new(Ty::Struct("P".into())), Box::new(Ty::U64));
+    let map = Value::Map(BTreeMap::from([
+        (p(3), Value::U64(1)),
+        (p(-1), Value::U64(2)),
+    ]));
+    let json = json!([[{ "x": -1 }, 2], [{ "x": 3 }, 1]]);
+    assert_eq!(to_json(&machine, &map, &by_struct), json);
+    assert_eq!(from_json(&machine, &json, &by_struct, "m"), Ok(map));
+    // Any order reads; a struct key may be an array of its fields, as with serde.
+    let reordered = json!([[[3], 1], [{ "x": -1 }, 2]]);
+    assert_eq!(
+        from_json(&machine, &reordered, &by_struct, "m").map(|m| to_json(&machine, &m, &by_struct)),
+        Ok(json)
+    );
+
+    let by_option = Ty::Map(
+        Box::new(Ty::Option(Box::new(Ty::String))),
+        Box::new(Ty::Bool),
+    );
+    let map = Value::Map(BTreeMap::from([
+        (
+            Value::Option(Some(Box::new(Value::Str("a".into())))),
+            Value::Bool(true),
+        ),
+        (Value::Option(None), Value::Bool(false)),
+    ]));
+    let json = json!([[null, false], ["a", true]]);
+    assert_eq!(to_json(&machine, &map, &by_option), json);
+    assert_eq!(from_json(&machine, &json, &by_option, "m"), Ok(map));
+
+    let by_set = Ty::Map(Box::new(Ty::Set(Box::new(Ty::U64))), Box::new(Ty::U64));
+    for (bad, message) in [
+        (
+            json!({ "[1]": 1 }),
+            "m: expected an array of [key, value] pairs, found an object",
+        ),
+        (
+            json!([[[1], 1, 2]]),
+            "m[0]: expected a [key, value] pair, found an array of 3",
+        ),
+        (
+            json!([5]),
+            "m[0]: expected a [key, value] pair, found a number",
+        ),
+        (
+            json!([[[1, 2], 1], [[2, 1], 2]]),
+            "m[1]: duplicate map key [2,1]",
+        ),
+        (json!([[[1, 1], 1]]), "m[0][0][1]: duplicate set element 1"),
+    ] {
+        assert_eq!(
+            from_json(&machine, &bad, &by_set, "m"),
+            Err(message.to_owned()),
+            "{bad}"
+        );
     }
 }
 

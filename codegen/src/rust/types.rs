@@ -240,9 +240,10 @@ pub fn messages(enum_name: &str, doc: &str, messages: &[Message]) -> TokenStream
 }
 
 /// The `#[serde(with = ..)]` attribute of a field of type `t` that holds a set or a map
-/// (`suricate_kernel::serde_form`): such a field refuses duplicate elements and keys.
-/// Nothing for any other field. An `Option` field also gets `default`, which serde's own
-/// `Option` handling gives a field without `with`: missing, it reads as `None`.
+/// (`suricate_kernel::serde_form`): such a field refuses duplicate elements and keys, and
+/// writes a map keyed by a type with no string form as `[key, value]` pairs. Nothing for
+/// any other field. An `Option` field also gets `default`, which serde's own `Option`
+/// handling gives a field without `with`: missing, it reads as `None`.
 fn serde_with(t: &Ty) -> TokenStream {
     let Some((form, params)) = form(t) else {
         return quote!();
@@ -268,9 +269,8 @@ fn form(t: &Ty) -> Option<(&'static str, Vec<String>)> {
     };
     match t {
         Ty::Set(inner) => Some(("Set", vec![nested(inner)])),
-        // The key is read with its type's own serde implementation: a key with a set or
-        // a map inside is not a string, so it cannot be written as JSON anyway.
-        Ty::Map(_, value) => Some(("Map", vec![nested(value)])),
+        Ty::Map(key, value) if key.is_string_key() => Some(("Map", vec![nested(value)])),
+        Ty::Map(key, value) => Some(("Pairs", vec![nested(key), nested(value)])),
         Ty::Option(inner) => form(inner).map(|_| ("Opt", vec![nested(inner)])),
         Ty::Seq(inner) => form(inner).map(|_| ("Seq", vec![nested(inner)])),
         Ty::Bool | Ty::U64 | Ty::I64 | Ty::String | Ty::Phase => None,

@@ -17,6 +17,8 @@ pub mod entry_branches;
 #[rustfmt::skip]
 pub mod get_then_check;
 #[rustfmt::skip]
+pub mod grid;
+#[rustfmt::skip]
 pub mod invariants_only;
 #[rustfmt::skip]
 pub mod ledger;

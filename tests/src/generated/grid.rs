@@ -1,0 +1,1132 @@
+// @generated from codegen/tests/specs/serialized_forms.machine by `cargo xtask gen`; do not edit.
+//! Marks on a grid. Its maps are keyed by a struct, a sequence, a set, an option and a
+//! map, which serialize as arrays of `[key, value]` pairs; read back, a duplicate set
+//! element or map key is refused. Every collection stays small (a few entries, each
+//! kept in ascending key order), so that long random sequences of inputs stay fast.
+//!
+//! Kernel of machine `Grid`, generated from `codegen/tests/specs/serialized_forms.machine` by `cargo xtask gen`.
+#![allow(non_camel_case_types, non_snake_case, unused_parens, unused_comparisons)]
+
+#![allow(dead_code)]
+
+#![allow(missing_docs)]
+
+#![allow(
+    clippy::nonminimal_bool,
+    clippy::bool_comparison,
+    clippy::collapsible_if,
+    clippy::collapsible_else_if,
+    clippy::if_same_then_else,
+    clippy::double_parens,
+    clippy::ptr_arg,
+    clippy::absurd_extreme_comparisons,
+    clippy::redundant_field_names
+)]
+#![allow(
+    clippy::eq_op,
+    clippy::overly_complex_bool_expr,
+    clippy::impossible_comparisons,
+    clippy::redundant_comparisons,
+    clippy::double_comparisons,
+    clippy::unnecessary_literal_unwrap
+)]
+#![allow(
+    clippy::upper_case_acronyms,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments
+)]
+#![allow(
+    rustdoc::broken_intra_doc_links,
+    rustdoc::private_intra_doc_links,
+    rustdoc::bare_urls,
+    rustdoc::invalid_html_tags
+)]
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub enum Mark {
+    Cross,
+    Nought,
+}
+
+impl Mark {
+    /// Every variant, in declaration order.
+    pub const ALL: [Mark; 2usize] = [Mark::Cross, Mark::Nought];
+    /// The name as written in the spec.
+    pub fn name(self) -> &'static str {
+        match self {
+            Mark::Cross => "Cross",
+            Mark::Nought => "Nought",
+        }
+    }
+}
+
+impl ::std::fmt::Display for Mark {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+#[serde(deny_unknown_fields)]
+pub struct Cell {
+    pub x: i64,
+    pub y: i64,
+}
+
+/// A struct holding a set and a map, used as a map key too.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+#[serde(deny_unknown_fields)]
+pub struct Group {
+    pub mark: Mark,
+    #[serde(
+        with = "::suricate_kernel::serde_form::Set::<::suricate_kernel::serde_form::Plain>"
+    )]
+    pub cells: BTreeSet<Cell>,
+    #[serde(
+        with = "::suricate_kernel::serde_form::Pairs::<::suricate_kernel::serde_form::Plain, ::suricate_kernel::serde_form::Plain>"
+    )]
+    pub counts: BTreeMap<Cell, u64>,
+}
+
+/// Coarse lifecycle phase of the machine.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub enum Phase {
+    Open,
+    Closed,
+}
+
+impl Phase {
+    /// Every variant, in declaration order.
+    pub const ALL: [Phase; 2usize] = [Phase::Open, Phase::Closed];
+    /// The name as written in the spec.
+    pub fn name(self) -> &'static str {
+        match self {
+            Phase::Open => "Open",
+            Phase::Closed => "Closed",
+        }
+    }
+}
+
+impl ::std::fmt::Display for Phase {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl Phase {
+    /// The phase a new machine starts in.
+    pub const INITIAL: Phase = Phase::Open;
+    /// Terminal phases are never left.
+    pub fn is_terminal(self) -> bool {
+        matches!(self, Phase::Closed)
+    }
+}
+
+/// The machine's whole state: the phase plus every declared field.
+#[derive(Debug, Clone, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct State {
+    /// Written only by transitions.
+    pub phase: Phase,
+    #[serde(
+        with = "::suricate_kernel::serde_form::Pairs::<::suricate_kernel::serde_form::Plain, ::suricate_kernel::serde_form::Plain>"
+    )]
+    pub marks: BTreeMap<Cell, Mark>,
+    #[serde(
+        with = "::suricate_kernel::serde_form::Set::<::suricate_kernel::serde_form::Plain>"
+    )]
+    pub cells: BTreeSet<Cell>,
+    /// The last three cells marked.
+    pub trail: VecDeque<Cell>,
+    #[serde(
+        with = "::suricate_kernel::serde_form::Pairs::<::suricate_kernel::serde_form::Plain, ::suricate_kernel::serde_form::Plain>"
+    )]
+    pub trails: BTreeMap<VecDeque<Cell>, u64>,
+    #[serde(
+        with = "::suricate_kernel::serde_form::Set::<::suricate_kernel::serde_form::Plain>"
+    )]
+    pub seen: BTreeSet<Mark>,
+    #[serde(
+        with = "::suricate_kernel::serde_form::Pairs::<::suricate_kernel::serde_form::Set<::suricate_kernel::serde_form::Plain>, ::suricate_kernel::serde_form::Set<::suricate_kernel::serde_form::Plain>>"
+    )]
+    pub by_marks: BTreeMap<BTreeSet<Mark>, BTreeSet<Cell>>,
+    pub last: Option<Cell>,
+    #[serde(
+        with = "::suricate_kernel::serde_form::Pairs::<::suricate_kernel::serde_form::Plain, ::suricate_kernel::serde_form::Plain>"
+    )]
+    pub after: BTreeMap<Option<Cell>, u64>,
+    #[serde(
+        with = "::suricate_kernel::serde_form::Map::<::suricate_kernel::serde_form::Plain>"
+    )]
+    pub counts: BTreeMap<Mark, u64>,
+    /// The marks seen after each of the last three moves.
+    #[serde(
+        with = "::suricate_kernel::serde_form::Seq::<::suricate_kernel::serde_form::Set<::suricate_kernel::serde_form::Plain>>"
+    )]
+    pub history: VecDeque<BTreeSet<Mark>>,
+    #[serde(
+        with = "::suricate_kernel::serde_form::Pairs::<::suricate_kernel::serde_form::Map<::suricate_kernel::serde_form::Plain>, ::suricate_kernel::serde_form::Seq<::suricate_kernel::serde_form::Set<::suricate_kernel::serde_form::Plain>>>"
+    )]
+    pub tallies: BTreeMap<BTreeMap<Mark, u64>, VecDeque<BTreeSet<Mark>>>,
+    /// The cell of the last move, and how often it was marked.
+    #[serde(
+        with = "::suricate_kernel::serde_form::Set::<::suricate_kernel::serde_form::Plain>"
+    )]
+    pub recent: BTreeSet<Cell>,
+    #[serde(
+        with = "::suricate_kernel::serde_form::Pairs::<::suricate_kernel::serde_form::Plain, ::suricate_kernel::serde_form::Plain>"
+    )]
+    pub recent_visits: BTreeMap<Cell, u64>,
+    #[serde(
+        with = "::suricate_kernel::serde_form::Pairs::<::suricate_kernel::serde_form::Plain, ::suricate_kernel::serde_form::Plain>"
+    )]
+    pub visits: BTreeMap<Cell, u64>,
+    #[serde(
+        with = "::suricate_kernel::serde_form::Pairs::<::suricate_kernel::serde_form::Plain, ::suricate_kernel::serde_form::Plain>"
+    )]
+    pub groups: BTreeMap<Group, bool>,
+    #[serde(
+        default,
+        with = "::suricate_kernel::serde_form::Opt::<::suricate_kernel::serde_form::Pairs<::suricate_kernel::serde_form::Plain, ::suricate_kernel::serde_form::Plain>>"
+    )]
+    pub best: Option<BTreeMap<Cell, u64>>,
+    pub moves: u64,
+}
+
+impl State {
+    /// The declared defaults, in the initial phase.
+    pub fn initial() -> State {
+        State {
+            phase: Phase::Open,
+            marks: BTreeMap::new(),
+            cells: BTreeSet::new(),
+            trail: VecDeque::new(),
+            trails: BTreeMap::new(),
+            seen: BTreeSet::new(),
+            by_marks: BTreeMap::new(),
+            last: None,
+            after: BTreeMap::new(),
+            counts: BTreeMap::new(),
+            history: VecDeque::new(),
+            tallies: BTreeMap::new(),
+            recent: BTreeSet::new(),
+            recent_visits: BTreeMap::new(),
+            visits: BTreeMap::new(),
+            groups: BTreeMap::new(),
+            best: None,
+            moves: 0u64,
+        }
+    }
+}
+
+impl Default for State {
+    fn default() -> Self {
+        State::initial()
+    }
+}
+
+/// A typed trigger of the machine.
+#[derive(Debug, Clone, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum Input {
+    Place { at: Cell, mark: Mark },
+    Clear { at: Cell },
+    /// Collections in an input: every cell of `at` gets `mark`, then `extra`'s marks.
+    Fill {
+        #[serde(
+            with = "::suricate_kernel::serde_form::Set::<::suricate_kernel::serde_form::Plain>"
+        )]
+        at: BTreeSet<Cell>,
+        mark: Mark,
+        #[serde(
+            with = "::suricate_kernel::serde_form::Pairs::<::suricate_kernel::serde_form::Plain, ::suricate_kernel::serde_form::Plain>"
+        )]
+        extra: BTreeMap<Cell, Mark>,
+    },
+    Close,
+}
+
+impl Input {
+    /// Which kind this is, without its data.
+    pub fn kind(&self) -> InputKind {
+        match self {
+            Input::Place { .. } => InputKind::Place,
+            Input::Clear { .. } => InputKind::Clear,
+            Input::Fill { .. } => InputKind::Fill,
+            Input::Close => InputKind::Close,
+        }
+    }
+}
+
+/// The kind of an [`Input`], without its data.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub enum InputKind {
+    Place,
+    Clear,
+    /// Collections in an input: every cell of `at` gets `mark`, then `extra`'s marks.
+    Fill,
+    Close,
+}
+
+impl InputKind {
+    /// Every variant, in declaration order.
+    pub const ALL: [InputKind; 4usize] = [
+        InputKind::Place,
+        InputKind::Clear,
+        InputKind::Fill,
+        InputKind::Close,
+    ];
+    /// The name as written in the spec.
+    pub fn name(self) -> &'static str {
+        match self {
+            InputKind::Place => "Place",
+            InputKind::Clear => "Clear",
+            InputKind::Fill => "Fill",
+            InputKind::Close => "Close",
+        }
+    }
+}
+
+impl ::std::fmt::Display for InputKind {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A typed output, returned as data, never executed by the kernel.
+#[derive(Debug, Clone, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum Effect {
+    Grouped { group: Group },
+    Counted {
+        #[serde(
+            default,
+            with = "::suricate_kernel::serde_form::Opt::<::suricate_kernel::serde_form::Pairs<::suricate_kernel::serde_form::Plain, ::suricate_kernel::serde_form::Plain>>"
+        )]
+        counts: Option<BTreeMap<Cell, u64>>,
+    },
+}
+
+impl Effect {
+    /// Which kind this is, without its data.
+    pub fn kind(&self) -> EffectKind {
+        match self {
+            Effect::Grouped { .. } => EffectKind::Grouped,
+            Effect::Counted { .. } => EffectKind::Counted,
+        }
+    }
+}
+
+/// The kind of an [`Effect`], without its data.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub enum EffectKind {
+    Grouped,
+    Counted,
+}
+
+impl EffectKind {
+    /// Every variant, in declaration order.
+    pub const ALL: [EffectKind; 2usize] = [EffectKind::Grouped, EffectKind::Counted];
+    /// The name as written in the spec.
+    pub fn name(self) -> &'static str {
+        match self {
+            EffectKind::Grouped => "Grouped",
+            EffectKind::Counted => "Counted",
+        }
+    }
+}
+
+impl ::std::fmt::Display for EffectKind {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Names a transition of the spec.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub enum TransitionId {
+    Place,
+    Clear,
+    Fill,
+    Close,
+}
+
+impl TransitionId {
+    /// Every variant, in declaration order.
+    pub const ALL: [TransitionId; 4usize] = [
+        TransitionId::Place,
+        TransitionId::Clear,
+        TransitionId::Fill,
+        TransitionId::Close,
+    ];
+    /// The name as written in the spec.
+    pub fn name(self) -> &'static str {
+        match self {
+            TransitionId::Place => "place",
+            TransitionId::Clear => "clear",
+            TransitionId::Fill => "fill",
+            TransitionId::Close => "close",
+        }
+    }
+}
+
+impl ::std::fmt::Display for TransitionId {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Static description of one transition, for tooling and diagnostics.
+pub type TransitionInfo = ::suricate_kernel::TransitionInfo<Machine>;
+
+/// Every transition, in declaration (dispatch) order; indexed by `TransitionId as usize`.
+pub const TRANSITIONS: &[TransitionInfo] = &[
+    TransitionInfo {
+        id: TransitionId::Place,
+        name: "place",
+        input: InputKind::Place,
+        from: &[Phase::Open],
+        to: None,
+        guards: &["free", "room"],
+        effects: &[EffectKind::Grouped],
+    },
+    TransitionInfo {
+        id: TransitionId::Clear,
+        name: "clear",
+        input: InputKind::Clear,
+        from: &[Phase::Open],
+        to: None,
+        guards: &["marked"],
+        effects: &[EffectKind::Counted],
+    },
+    TransitionInfo {
+        id: TransitionId::Fill,
+        name: "fill",
+        input: InputKind::Fill,
+        from: &[Phase::Open],
+        to: None,
+        guards: &["room"],
+        effects: &[],
+    },
+    TransitionInfo {
+        id: TransitionId::Close,
+        name: "close",
+        input: InputKind::Close,
+        from: &[Phase::Open],
+        to: Some(Phase::Closed),
+        guards: &[],
+        effects: &[],
+    },
+];
+
+impl TransitionId {
+    /// This transition's static description.
+    pub fn info(self) -> &'static TransitionInfo {
+        &TRANSITIONS[self as usize]
+    }
+}
+
+/// Why an input was rejected. A rejected input leaves the state untouched.
+pub type Rejection = ::suricate_kernel::Rejection<Machine>;
+
+/// Why the input was rejected (see [`Rejection`]).
+pub type RejectReason = ::suricate_kernel::RejectReason<Machine>;
+
+/// The first guard of a candidate transition that did not hold.
+pub type FailedGuard = ::suricate_kernel::FailedGuard<Machine>;
+
+/// Only the most recently applied transition can be rolled back, once.
+pub type RollbackError = ::suricate_kernel::RollbackError<Machine>;
+
+/// An invariant that does not hold (or could not be evaluated) in a state, from
+/// `check_invariants` and `Authority::from_state`.
+pub use ::suricate_kernel::InvariantViolation;
+
+/// Why an invariant or a transition could not be evaluated (the `fault` of an
+/// [`InvariantViolation`] or of `RejectReason::InvariantViolated`).
+pub use ::suricate_kernel::Fault;
+
+/// One reversible write of a transition. Undo cost is proportional to what the
+/// transition wrote, never to the size of the state.
+#[derive(Debug, Clone)]
+enum UndoStep {
+    AfterReplaced(BTreeMap<Option<Cell>, u64>),
+    AfterEntry(Option<Cell>, Option<u64>),
+    BestReplaced(Option<BTreeMap<Cell, u64>>),
+    ByMarksEntry(BTreeSet<Mark>, Option<BTreeSet<Cell>>),
+    CellsInserted(Cell),
+    CellsRemoved(Cell),
+    CountsEntry(Mark, Option<u64>),
+    GroupsReplaced(BTreeMap<Group, bool>),
+    GroupsEntry(Group, Option<bool>),
+    HistoryPushed,
+    HistoryPopped(BTreeSet<Mark>),
+    LastReplaced(Option<Cell>),
+    MarksEntry(Cell, Option<Mark>),
+    MovesReplaced(u64),
+    RecentReplaced(BTreeSet<Cell>),
+    RecentInserted(Cell),
+    RecentVisitsReplaced(BTreeMap<Cell, u64>),
+    RecentVisitsEntry(Cell, Option<u64>),
+    SeenInserted(Mark),
+    TalliesReplaced(BTreeMap<BTreeMap<Mark, u64>, VecDeque<BTreeSet<Mark>>>),
+    TalliesEntry(BTreeMap<Mark, u64>, Option<VecDeque<BTreeSet<Mark>>>),
+    TrailPushed,
+    TrailPopped(Cell),
+    TrailsReplaced(BTreeMap<VecDeque<Cell>, u64>),
+    TrailsEntry(VecDeque<Cell>, Option<u64>),
+    VisitsReplaced(BTreeMap<Cell, u64>),
+    VisitsEntry(Cell, Option<u64>),
+}
+
+/// The undo records of the latest transition, which the `Authority` keeps for
+/// `rollback`. Opaque: only this module reads or writes them.
+#[derive(Debug, Clone, Default)]
+pub struct UndoLog(Vec<UndoStep>);
+
+/// Reverts `steps` (most recent first, leaving the buffer empty for reuse) and
+/// restores the phase.
+fn undo(state: &mut State, phase: Phase, steps: &mut Vec<UndoStep>) {
+    while let Some(step) = steps.pop() {
+        match step {
+            UndoStep::AfterReplaced(old) => state.after = old,
+            UndoStep::AfterEntry(k, old) => {
+                match old {
+                    Some(old) => {
+                        state.after.insert(k, old);
+                    }
+                    None => {
+                        state.after.remove(&k);
+                    }
+                }
+            }
+            UndoStep::BestReplaced(old) => state.best = old,
+            UndoStep::ByMarksEntry(k, old) => {
+                match old {
+                    Some(old) => {
+                        state.by_marks.insert(k, old);
+                    }
+                    None => {
+                        state.by_marks.remove(&k);
+                    }
+                }
+            }
+            UndoStep::CellsInserted(x) => {
+                state.cells.remove(&x);
+            }
+            UndoStep::CellsRemoved(x) => {
+                state.cells.insert(x);
+            }
+            UndoStep::CountsEntry(k, old) => {
+                match old {
+                    Some(old) => {
+                        state.counts.insert(k, old);
+                    }
+                    None => {
+                        state.counts.remove(&k);
+                    }
+                }
+            }
+            UndoStep::GroupsReplaced(old) => state.groups = old,
+            UndoStep::GroupsEntry(k, old) => {
+                match old {
+                    Some(old) => {
+                        state.groups.insert(k, old);
+                    }
+                    None => {
+                        state.groups.remove(&k);
+                    }
+                }
+            }
+            UndoStep::HistoryPushed => {
+                state.history.pop_back();
+            }
+            UndoStep::HistoryPopped(x) => state.history.push_front(x),
+            UndoStep::LastReplaced(old) => state.last = old,
+            UndoStep::MarksEntry(k, old) => {
+                match old {
+                    Some(old) => {
+                        state.marks.insert(k, old);
+                    }
+                    None => {
+                        state.marks.remove(&k);
+                    }
+                }
+            }
+            UndoStep::MovesReplaced(old) => state.moves = old,
+            UndoStep::RecentReplaced(old) => state.recent = old,
+            UndoStep::RecentInserted(x) => {
+                state.recent.remove(&x);
+            }
+            UndoStep::RecentVisitsReplaced(old) => state.recent_visits = old,
+            UndoStep::RecentVisitsEntry(k, old) => {
+                match old {
+                    Some(old) => {
+                        state.recent_visits.insert(k, old);
+                    }
+                    None => {
+                        state.recent_visits.remove(&k);
+                    }
+                }
+            }
+            UndoStep::SeenInserted(x) => {
+                state.seen.remove(&x);
+            }
+            UndoStep::TalliesReplaced(old) => state.tallies = old,
+            UndoStep::TalliesEntry(k, old) => {
+                match old {
+                    Some(old) => {
+                        state.tallies.insert(k, old);
+                    }
+                    None => {
+                        state.tallies.remove(&k);
+                    }
+                }
+            }
+            UndoStep::TrailPushed => {
+                state.trail.pop_back();
+            }
+            UndoStep::TrailPopped(x) => state.trail.push_front(x),
+            UndoStep::TrailsReplaced(old) => state.trails = old,
+            UndoStep::TrailsEntry(k, old) => {
+                match old {
+                    Some(old) => {
+                        state.trails.insert(k, old);
+                    }
+                    None => {
+                        state.trails.remove(&k);
+                    }
+                }
+            }
+            UndoStep::VisitsReplaced(old) => state.visits = old,
+            UndoStep::VisitsEntry(k, old) => {
+                match old {
+                    Some(old) => {
+                        state.visits.insert(k, old);
+                    }
+                    None => {
+                        state.visits.remove(&k);
+                    }
+                }
+            }
+        }
+    }
+    state.phase = phase;
+}
+
+/// Guards of `place`: the first that does not hold, if any.
+fn guards_place(state: &State, at: &Cell) -> Result<Option<&'static str>, Fault> {
+    if state.marks.contains_key(at) {
+        return Ok(Some("free"));
+    }
+    if !((state.cells.len() as u64) < 8u64) {
+        return Ok(Some("room"));
+    }
+    Ok(None)
+}
+
+/// Guards of `clear`: the first that does not hold, if any.
+fn guards_clear(state: &State, at: &Cell) -> Result<Option<&'static str>, Fault> {
+    if !state.marks.contains_key(at) {
+        return Ok(Some("marked"));
+    }
+    Ok(None)
+}
+
+/// Guards of `fill`: the first that does not hold, if any.
+fn guards_fill(state: &State) -> Result<Option<&'static str>, Fault> {
+    if !((state.cells.len() as u64) < 8u64) {
+        return Ok(Some("room"));
+    }
+    Ok(None)
+}
+
+/// Runs the updates and emits of `place`, recording undo steps.
+fn fire_place(
+    state: &mut State,
+    undo: &mut Vec<UndoStep>,
+    effects: &mut Vec<Effect>,
+    at: &Cell,
+    mark: &Mark,
+) -> Result<(), Fault> {
+    if (((state.trails.len() as u64) >= 5u64) || ((state.after.len() as u64) >= 5u64))
+        || ((state.tallies.len() as u64) >= 5u64)
+    {
+        undo.push(UndoStep::TrailsReplaced(::std::mem::take(&mut state.trails)));
+        undo.push(UndoStep::AfterReplaced(::std::mem::take(&mut state.after)));
+        undo.push(UndoStep::TalliesReplaced(::std::mem::take(&mut state.tallies)));
+    }
+    {
+        let (k, value) = (at.clone(), *mark);
+        let old = state.marks.insert(k.clone(), value);
+        undo.push(UndoStep::MarksEntry(k, old));
+    }
+    {
+        let x = at.clone();
+        if state.cells.insert(x.clone()) {
+            undo.push(UndoStep::CellsInserted(x));
+        }
+    }
+    state.trail.push_back(at.clone());
+    undo.push(UndoStep::TrailPushed);
+    if (state.trail.len() as u64) > 3u64 {
+        if let Some(x) = state.trail.pop_front() {
+            undo.push(UndoStep::TrailPopped(x));
+        }
+    }
+    {
+        let (k, value) = (state.trail.clone(), state.moves);
+        let old = state.trails.insert(k.clone(), value);
+        undo.push(UndoStep::TrailsEntry(k, old));
+    }
+    {
+        let x = *mark;
+        if state.seen.insert(x) {
+            undo.push(UndoStep::SeenInserted(x));
+        }
+    }
+    {
+        let (k, value) = (state.seen.clone(), state.cells.clone());
+        let old = state.by_marks.insert(k.clone(), value);
+        undo.push(UndoStep::ByMarksEntry(k, old));
+    }
+    {
+        let (k, value) = (state.last.clone(), state.moves);
+        let old = state.after.insert(k.clone(), value);
+        undo.push(UndoStep::AfterEntry(k, old));
+    }
+    {
+        let new = Some(at.clone());
+        undo.push(UndoStep::LastReplaced(::std::mem::replace(&mut state.last, new)));
+    }
+    {
+        let (k, value) = (
+            *mark,
+            state
+                .counts
+                .get(mark)
+                .cloned()
+                .unwrap_or(0u64)
+                .checked_add(1u64)
+                .ok_or(Fault::Overflow)?,
+        );
+        let old = state.counts.insert(k, value);
+        undo.push(UndoStep::CountsEntry(k, old));
+    }
+    state.history.push_back(state.seen.clone());
+    undo.push(UndoStep::HistoryPushed);
+    if (state.history.len() as u64) > 3u64 {
+        if let Some(x) = state.history.pop_front() {
+            undo.push(UndoStep::HistoryPopped(x));
+        }
+    }
+    {
+        let (k, value) = (state.counts.clone(), state.history.clone());
+        let old = state.tallies.insert(k.clone(), value);
+        undo.push(UndoStep::TalliesEntry(k, old));
+    }
+    if (!state.visits.contains_key(at)) && ((state.visits.len() as u64) >= 5u64) {
+        undo.push(UndoStep::VisitsReplaced(::std::mem::take(&mut state.visits)));
+    }
+    {
+        let (k, value) = (
+            at.clone(),
+            state
+                .visits
+                .get(at)
+                .cloned()
+                .unwrap_or(0u64)
+                .checked_add(1u64)
+                .ok_or(Fault::Overflow)?,
+        );
+        let old = state.visits.insert(k.clone(), value);
+        undo.push(UndoStep::VisitsEntry(k, old));
+    }
+    undo.push(UndoStep::RecentReplaced(::std::mem::take(&mut state.recent)));
+    {
+        let x = at.clone();
+        if state.recent.insert(x.clone()) {
+            undo.push(UndoStep::RecentInserted(x));
+        }
+    }
+    undo.push(
+        UndoStep::RecentVisitsReplaced(::std::mem::take(&mut state.recent_visits)),
+    );
+    {
+        let (k, value) = (at.clone(), *state.visits.get(at).ok_or(Fault::Absent)?);
+        let old = state.recent_visits.insert(k.clone(), value);
+        undo.push(UndoStep::RecentVisitsEntry(k, old));
+    }
+    {
+        let new = state.moves.checked_add(1u64).ok_or(Fault::Overflow)?;
+        undo.push(UndoStep::MovesReplaced(::std::mem::replace(&mut state.moves, new)));
+    }
+    effects
+        .push(Effect::Grouped {
+            group: Group {
+                mark: *mark,
+                cells: state.recent.clone(),
+                counts: state.recent_visits.clone(),
+            },
+        });
+    Ok(())
+}
+
+/// Runs the updates and emits of `clear`, recording undo steps.
+fn fire_clear(
+    state: &mut State,
+    undo: &mut Vec<UndoStep>,
+    effects: &mut Vec<Effect>,
+    at: &Cell,
+) -> Result<(), Fault> {
+    if (state.groups.len() as u64) >= 5u64 {
+        undo.push(UndoStep::GroupsReplaced(::std::mem::take(&mut state.groups)));
+    }
+    {
+        let (k, value) = (
+            Group {
+                mark: *state.marks.get(at).ok_or(Fault::Absent)?,
+                cells: state.recent.clone(),
+                counts: state.recent_visits.clone(),
+            },
+            true,
+        );
+        let old = state.groups.insert(k.clone(), value);
+        undo.push(UndoStep::GroupsEntry(k, old));
+    }
+    {
+        let k = at.clone();
+        if let Some(old) = state.marks.remove(&k) {
+            undo.push(UndoStep::MarksEntry(k, Some(old)));
+        }
+    }
+    {
+        let x = at.clone();
+        if state.cells.remove(&x) {
+            undo.push(UndoStep::CellsRemoved(x));
+        }
+    }
+    {
+        let k = state.trail.clone();
+        if let Some(old) = state.trails.remove(&k) {
+            undo.push(UndoStep::TrailsEntry(k, Some(old)));
+        }
+    }
+    {
+        let k = Some(at.clone());
+        if let Some(old) = state.after.remove(&k) {
+            undo.push(UndoStep::AfterEntry(k, Some(old)));
+        }
+    }
+    {
+        let new = Some(state.recent_visits.clone());
+        undo.push(UndoStep::BestReplaced(::std::mem::replace(&mut state.best, new)));
+    }
+    effects
+        .push(Effect::Counted {
+            counts: state.best.clone(),
+        });
+    Ok(())
+}
+
+/// Runs the updates and emits of `fill`, recording undo steps.
+fn fire_fill(
+    state: &mut State,
+    undo: &mut Vec<UndoStep>,
+    _effects: &mut Vec<Effect>,
+    at: &BTreeSet<Cell>,
+    mark: &Mark,
+    extra: &BTreeMap<Cell, Mark>,
+) -> Result<(), Fault> {
+    for c in at.iter() {
+        {
+            let (k, value) = (c.clone(), *mark);
+            let old = state.marks.insert(k.clone(), value);
+            undo.push(UndoStep::MarksEntry(k, old));
+        }
+        {
+            let x = c.clone();
+            if state.cells.insert(x.clone()) {
+                undo.push(UndoStep::CellsInserted(x));
+            }
+        }
+    }
+    for (c, m) in extra.iter() {
+        {
+            let (k, value) = (c.clone(), *m);
+            let old = state.marks.insert(k.clone(), value);
+            undo.push(UndoStep::MarksEntry(k, old));
+        }
+        {
+            let x = c.clone();
+            if state.cells.insert(x.clone()) {
+                undo.push(UndoStep::CellsInserted(x));
+            }
+        }
+    }
+    {
+        let (k, value) = (BTreeSet::new(), at.clone());
+        let old = state.by_marks.insert(k.clone(), value);
+        undo.push(UndoStep::ByMarksEntry(k, old));
+    }
+    Ok(())
+}
+
+/// Runs the updates and emits of `close`, recording undo steps.
+fn fire_close(
+    state: &mut State,
+    _undo: &mut Vec<UndoStep>,
+    _effects: &mut Vec<Effect>,
+) -> Result<(), Fault> {
+    state.phase = Phase::Closed;
+    Ok(())
+}
+
+/// Picks the first candidate whose guards hold and fires it.
+fn dispatch(
+    state: &mut State,
+    input: &Input,
+    undo: &mut Vec<UndoStep>,
+    effects: &mut Vec<Effect>,
+) -> Result<TransitionId, RejectReason> {
+    match input {
+        Input::Place { at, mark } => {
+            match state.phase {
+                Phase::Open => {
+                    let failed_0 = match self::guards_place(state, at)
+                        .map_err(|f| f.at::<Machine>(TransitionId::Place))?
+                    {
+                        None => {
+                            self::fire_place(state, undo, effects, at, mark)
+                                .map_err(|f| f.at::<Machine>(TransitionId::Place))?;
+                            return Ok(TransitionId::Place);
+                        }
+                        Some(guard) => guard,
+                    };
+                    Err(
+                        RejectReason::GuardsFailed(
+                            vec![
+                                FailedGuard { transition : TransitionId::Place, guard :
+                                failed_0 }
+                            ],
+                        ),
+                    )
+                }
+                _ => Err(RejectReason::NotHandled),
+            }
+        }
+        Input::Clear { at } => {
+            match state.phase {
+                Phase::Open => {
+                    let failed_0 = match self::guards_clear(state, at)
+                        .map_err(|f| f.at::<Machine>(TransitionId::Clear))?
+                    {
+                        None => {
+                            self::fire_clear(state, undo, effects, at)
+                                .map_err(|f| f.at::<Machine>(TransitionId::Clear))?;
+                            return Ok(TransitionId::Clear);
+                        }
+                        Some(guard) => guard,
+                    };
+                    Err(
+                        RejectReason::GuardsFailed(
+                            vec![
+                                FailedGuard { transition : TransitionId::Clear, guard :
+                                failed_0 }
+                            ],
+                        ),
+                    )
+                }
+                _ => Err(RejectReason::NotHandled),
+            }
+        }
+        Input::Fill { at, mark, extra } => {
+            match state.phase {
+                Phase::Open => {
+                    let failed_0 = match self::guards_fill(state)
+                        .map_err(|f| f.at::<Machine>(TransitionId::Fill))?
+                    {
+                        None => {
+                            self::fire_fill(state, undo, effects, at, mark, extra)
+                                .map_err(|f| f.at::<Machine>(TransitionId::Fill))?;
+                            return Ok(TransitionId::Fill);
+                        }
+                        Some(guard) => guard,
+                    };
+                    Err(
+                        RejectReason::GuardsFailed(
+                            vec![
+                                FailedGuard { transition : TransitionId::Fill, guard :
+                                failed_0 }
+                            ],
+                        ),
+                    )
+                }
+                _ => Err(RejectReason::NotHandled),
+            }
+        }
+        Input::Close => {
+            match state.phase {
+                Phase::Open => {
+                    self::fire_close(state, undo, effects)
+                        .map_err(|f| f.at::<Machine>(TransitionId::Close))?;
+                    Ok(TransitionId::Close)
+                }
+                _ => Err(RejectReason::NotHandled),
+            }
+        }
+    }
+}
+
+fn invariant_marked_cells(state: &State) -> Result<bool, Fault> {
+    Ok((state.cells.len() as u64) == (state.marks.len() as u64))
+}
+
+/// Checks every invariant, in declaration order.
+pub fn check_invariants(state: &State) -> Result<(), InvariantViolation> {
+    match invariant_marked_cells(state) {
+        Ok(true) => {}
+        value => {
+            return Err(InvariantViolation {
+                invariant: "marked_cells",
+                fault: value.err(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// This machine, for the generic half of the kernel in `suricate_kernel`: the
+/// `Authority` below and its answer types are instantiated with it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Machine;
+
+impl ::suricate_kernel::Machine for Machine {
+    type State = State;
+    type Phase = Phase;
+    type Input = Input;
+    type InputKind = InputKind;
+    type Effect = Effect;
+    type EffectKind = EffectKind;
+    type TransitionId = TransitionId;
+    type UndoLog = UndoLog;
+    const CHECK_INVARIANTS_BY_DEFAULT: bool = cfg!(debug_assertions);
+    fn initial() -> State {
+        State::initial()
+    }
+    fn phase(state: &State) -> Phase {
+        state.phase
+    }
+    fn input_kind(input: &Input) -> InputKind {
+        input.kind()
+    }
+    fn dispatch(
+        state: &mut State,
+        input: &Input,
+        undo: &mut UndoLog,
+        effects: &mut Vec<Effect>,
+    ) -> Result<TransitionId, RejectReason> {
+        self::dispatch(state, input, &mut undo.0, effects)
+    }
+    fn undo(state: &mut State, phase: Phase, log: &mut UndoLog) {
+        self::undo(state, phase, &mut log.0)
+    }
+    fn clear_undo(log: &mut UndoLog) {
+        if log.0.capacity() * ::std::mem::size_of::<UndoStep>()
+            > ::suricate_kernel::MAX_KEPT_UNDO_BYTES
+        {
+            log.0 = Vec::new();
+        } else {
+            log.0.clear();
+        }
+    }
+    fn check_invariants(state: &State) -> Result<(), InvariantViolation> {
+        self::check_invariants(state)
+    }
+}
+
+/// Owns the machine's state; the only way to change it is `apply` (and `rollback`).
+pub type Authority = ::suricate_kernel::Authority<Machine>;
+
+/// The result of applying an input: what fired, and the effects to realise. Keep it
+/// to roll the transition back if realising the effects fails.
+pub type Transition = ::suricate_kernel::Transition<Machine>;
+
+/// What `apply` would do, computed without changing the authority.
+pub type Preview = ::suricate_kernel::Preview<Machine>;
