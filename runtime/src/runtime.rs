@@ -16,6 +16,7 @@ use crate::session::{
     release,
 };
 use crate::store::{InMemoryStore, RuntimeStore};
+use crate::store_write::Store;
 use crate::types::{AbandonReason, InputId, InputPhase, RunId, RuntimePhase, SessionId};
 use foldhash::HashMap;
 use serde::{Deserialize, Serialize};
@@ -158,7 +159,7 @@ pub(crate) struct Registry {
 }
 
 impl Registry {
-    fn new(store: Arc<dyn RuntimeStore>, options: RuntimeOptions) -> Registry {
+    fn new(store: Store, options: RuntimeOptions) -> Registry {
         Registry {
             sessions: RwLock::new(HashMap::default()),
             shared: Shared {
@@ -716,7 +717,12 @@ impl SessionRuntime {
 
     /// A runtime with an in-memory store.
     pub fn new() -> SessionRuntime {
-        SessionRuntime::with_store(Arc::new(InMemoryStore::new()))
+        SessionRuntime {
+            inner: Arc::new(Registry::new(
+                Store::Memory(Arc::new(InMemoryStore::new())),
+                RuntimeOptions::default(),
+            )),
+        }
     }
 
     /// A runtime that writes every durable fact through `store`.
@@ -727,7 +733,7 @@ impl SessionRuntime {
     /// A runtime that writes through `store` and applies `options` to every session.
     pub fn with_options(store: Arc<dyn RuntimeStore>, options: RuntimeOptions) -> SessionRuntime {
         SessionRuntime {
-            inner: Arc::new(Registry::new(store, options)),
+            inner: Arc::new(Registry::new(Store::Other(store), options)),
         }
     }
 

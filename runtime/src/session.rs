@@ -14,8 +14,8 @@ use crate::generated::session as k;
 use crate::input::RuntimeInput;
 use crate::kernel_io::{self, runtime_phase};
 use crate::ledger::Ledger;
-use crate::store::{RunReceipt, RuntimeStore, StoreError, StoreWrite, StoredInput, TerminalRow};
-use crate::store_write::write_batch;
+use crate::store::{RunReceipt, StoreError, StoreWrite, StoredInput, TerminalRow};
+use crate::store_write::{Store, write_batch};
 use crate::types::{AbandonReason, InputId, InputPhase, RunId, RuntimePhase, SessionId};
 use futures_util::FutureExt;
 use std::collections::VecDeque;
@@ -42,7 +42,7 @@ pub struct ControlReport {
 /// What the runtime shares with every session and loop.
 #[derive(Clone)]
 pub(crate) struct Shared {
-    pub store: Arc<dyn RuntimeStore>,
+    pub store: Store,
     pub events: EventBus,
 }
 
@@ -248,6 +248,34 @@ pub(crate) struct Session {
     stopped_run: AtomicU64,
     /// Concurrent unregister calls share this one result.
     pub unregistered: tokio::sync::OnceCell<ControlReport>,
+}
+
+/// An empty batch buffer per thread, for the next step's batch: the in-memory store hands
+/// the buffer back (see `write_batch`), so a thread's steps reuse one instead of allocating
+/// one each; any other store keeps the batch, and the next step allocates. Per thread, not
+/// per session, so that an idle session holds none.
+mod spare_writes {
+    use crate::store::StoreWrite;
+    use std::cell::Cell;
+
+    thread_local! {
+        static SPARE: Cell<Vec<StoreWrite>> = const { Cell::new(Vec::new()) };
+    }
+
+    /// The thread's spare buffer (empty), or a new one.
+    pub fn take() -> Vec<StoreWrite> {
+        SPARE.try_with(Cell::take).unwrap_or_default()
+    }
+
+    /// Keeps `writes`' buffer, if it has one, for the thread's next step.
+    pub fn give_back(mut writes: Vec<StoreWrite>) {
+        if writes.capacity() == 0 {
+            return;
+        }
+        writes.clear();
+        // While the thread exits its slot is gone: the buffer is simply dropped.
+        let _ = SPARE.try_with(|spare| spare.set(writes));
+    }
 }
 
 /// Locks a std mutex; a poisoned lock is still used, since nothing panics while holding
@@ -610,8 +638,18 @@ impl Session {
             // Read under the same lock as the transition: whether the kernel now remembers no
             // input at all (reset, destroy, unregister), which the ledger mirrors.
             let forgot_all = core.kernel.state().inputs.is_empty();
-            let writes = self.store_writes(&core.ledger, &transition, &ctx);
+            // Without an effect or a change of the stored phase there is nothing to write (see
+            // `store_writes`), and no buffer to take.
+            let mut writes = if transition.effects.is_empty()
+                && stored_phase(transition.from) == stored_phase(transition.to)
+            {
+                Vec::new()
+            } else {
+                spare_writes::take()
+            };
+            self.store_writes(&core.ledger, &transition, &ctx, &mut writes);
             if writes.is_empty() {
+                spare_writes::give_back(writes);
                 // Nothing to make durable: realised under the same lock (in the span, as
                 // one realised after its write is).
                 return Ok(Ok(
@@ -622,21 +660,22 @@ impl Session {
             let span = entered.exit();
             (transition, writes, forgot_all, core.store_version + 1, span)
         };
-        let (transition, writes, forgot_all, version, span) = prepared;
+        let (transition, mut writes, forgot_all, version, span) = prepared;
         let shut = || lock(&self.core).shut.is_some();
-        let write = |writes| write_batch(shared.store.as_ref(), &self.id, version, writes, &shut);
+        let write = |writes| write_batch(&shared.store, &self.id, version, writes, &shut);
         // Without a subscriber that wants the span, no per-poll enter and exit (and the
         // write's future is built in place, not moved into a wrapper).
         let written = if span.is_disabled() {
-            write(writes).await
+            write(&mut writes).await
         } else {
-            write(writes).instrument(span.clone()).await
+            write(&mut writes).instrument(span.clone()).await
         };
         // What follows (realising the step, or rolling it back) is recorded in the
         // transition's span too. No await from here on.
         let _span = span.entered();
         // The core lock was not held across the write; the gate kept every other mutation
         // out, so this is still the latest transition.
+        spare_writes::give_back(writes);
         let mut core = lock(&self.core);
         let e = match written {
             Ok(()) => {
@@ -686,14 +725,15 @@ impl Session {
         step
     }
 
-    /// The durable facts of a transition, as one atomic batch. Only durable inputs have rows.
+    /// Puts the durable facts of a transition in `writes` (empty), as one atomic batch.
+    /// Only durable inputs have rows.
     fn store_writes(
         &self,
         ledger: &Ledger,
         t: &k::Transition,
         ctx: &StepContext<'_>,
-    ) -> Vec<StoreWrite> {
-        let mut writes = Vec::new();
+        writes: &mut Vec<StoreWrite>,
+    ) {
         let mut terminal = Vec::new();
         let mut requeued = Vec::new();
         let mut contributors = Vec::new();
@@ -822,7 +862,6 @@ impl Session {
                 phase: stored_phase(t.to),
             });
         }
-        writes
     }
 
     /// Carries out a transition's effects that do not call the executor; those are
@@ -1031,6 +1070,21 @@ impl Session {
 mod tests {
     use super::*;
     use crate::testing::ScriptedExecutor;
+
+    /// A thread's steps share one batch buffer: one given back is taken again, emptied and
+    /// with its room, and a batch without a buffer is not kept.
+    #[test]
+    fn a_batch_buffer_given_back_serves_the_next_step_of_the_thread() {
+        let mut writes = spare_writes::take();
+        writes.push(StoreWrite::InputsForgotten);
+        let room = writes.capacity();
+        spare_writes::give_back(writes);
+        spare_writes::give_back(Vec::new());
+        let again = spare_writes::take();
+        assert!(again.is_empty());
+        assert_eq!(again.capacity(), room);
+        assert_eq!(spare_writes::take().capacity(), 0, "taken once");
+    }
 
     /// The loop's view of its attachment (an atomic) follows attach, re-attach and detach.
     #[test]

@@ -365,50 +365,9 @@ impl RuntimeStore for InMemoryStore {
         &self,
         session: &SessionId,
         version: u64,
-        batch: Vec<StoreWrite>,
+        mut batch: Vec<StoreWrite>,
     ) -> Result<(), StoreError> {
-        let mut guard = self.lock();
-        let inner = &mut *guard;
-        // One lookup of the session's record, for validating and applying the batch.
-        let stored = inner.sessions.get_mut(session);
-        let checked = inner.faults.take(&batch).and_then(|()| {
-            let stored = stored.as_deref();
-            in_order(session, stored.map_or(0, |r| r.version), version)?;
-            validate(session, stored, &batch)
-        });
-        if let Err(e) = checked {
-            inner.failed_batches += 1;
-            if matches!(e, StoreError::Conflict(_)) {
-                inner.conflicts += 1;
-            }
-            return Err(e);
-        }
-        inner.committed_batches += 1;
-        for write in &batch {
-            inner.writes_by_kind[write.kind() as usize] += 1;
-        }
-        // Validated: a removal is the batch's last write.
-        let removes = matches!(batch.last(), Some(StoreWrite::SessionRemoved));
-        match stored {
-            // What the batch wrote before removing the session goes with it.
-            _ if removes => {
-                inner.sessions.remove(session);
-            }
-            Some(record) => {
-                record.version = version;
-                for write in batch {
-                    record.apply(write);
-                }
-            }
-            None => inner.apply_first(session, version, batch),
-        }
-        if inner.faults.unacknowledged > 0 {
-            inner.faults.unacknowledged -= 1;
-            return Err(StoreError::Indeterminate(
-                "injected failure after the batch was applied".into(),
-            ));
-        }
-        Ok(())
+        self.write_now(session, version, &mut batch)
     }
 
     async fn load(&self, session: &SessionId) -> Result<Option<StoredSession>, StoreError> {
@@ -430,6 +389,62 @@ impl RuntimeStore for InMemoryStore {
     }
 }
 
+impl InMemoryStore {
+    /// `RuntimeStore::write`, which never waits: the runtime calls it directly when it
+    /// created the store itself (`SessionRuntime::new`), without the boxed future of a
+    /// trait call. An applied batch's writes are taken out of `batch`, which keeps its
+    /// buffer for the caller's next batch; a refused one is left as it was.
+    pub(crate) fn write_now(
+        &self,
+        session: &SessionId,
+        version: u64,
+        batch: &mut Vec<StoreWrite>,
+    ) -> Result<(), StoreError> {
+        let mut guard = self.lock();
+        let inner = &mut *guard;
+        // One lookup of the session's record, for validating and applying the batch.
+        let stored = inner.sessions.get_mut(session);
+        let checked = inner.faults.take(batch).and_then(|()| {
+            let stored = stored.as_deref();
+            in_order(session, stored.map_or(0, |r| r.version), version)?;
+            validate(session, stored, batch)
+        });
+        if let Err(e) = checked {
+            inner.failed_batches += 1;
+            if matches!(e, StoreError::Conflict(_)) {
+                inner.conflicts += 1;
+            }
+            return Err(e);
+        }
+        inner.committed_batches += 1;
+        for write in batch.iter() {
+            inner.writes_by_kind[write.kind() as usize] += 1;
+        }
+        // Validated: a removal is the batch's last write.
+        let removes = matches!(batch.last(), Some(StoreWrite::SessionRemoved));
+        match stored {
+            // What the batch wrote before removing the session goes with it.
+            _ if removes => {
+                inner.sessions.remove(session);
+            }
+            Some(record) => {
+                record.version = version;
+                for write in batch.drain(..) {
+                    record.apply(write);
+                }
+            }
+            None => inner.apply_first(session, version, batch.drain(..)),
+        }
+        if inner.faults.unacknowledged > 0 {
+            inner.faults.unacknowledged -= 1;
+            return Err(StoreError::Indeterminate(
+                "injected failure after the batch was applied".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
 impl Inner {
     /// An injected failure of the next read (`fail_next_loads`), if one is pending.
     fn take_read_fault(&mut self) -> Result<(), StoreError> {
@@ -442,7 +457,12 @@ impl Inner {
 
     /// Applies a validated batch that does not remove the session to a session with no
     /// record yet (its first batch): the record holds at least its version.
-    fn apply_first(&mut self, session: &SessionId, version: u64, batch: Vec<StoreWrite>) {
+    fn apply_first(
+        &mut self,
+        session: &SessionId,
+        version: u64,
+        batch: impl Iterator<Item = StoreWrite>,
+    ) {
         let mut record = SessionRecord {
             version,
             ..SessionRecord::default()
