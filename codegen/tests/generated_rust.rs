@@ -159,7 +159,11 @@ fn a_machine_that_writes_nothing_clears_its_undo_log() {
 #[test]
 fn undo_has_one_doc_comment() {
     let rust = edge_case("Catalog");
-    assert_eq!(rust.matches("/// Reverts `steps`").count(), 1, "{rust}");
+    assert_eq!(
+        rust.matches("/// Reverts the records of `log`").count(),
+        1,
+        "{rust}"
+    );
 }
 
 #[test]
@@ -183,7 +187,7 @@ fn dispatch_without_transitions_marks_its_parameters_unused() {
     let output = suricate_codegen::generate(source, "idle.machine").expect("generates");
     let rust = &output.machines[0].rust;
     assert!(rust.contains("_state: &mut State"), "{rust}");
-    assert!(rust.contains("_undo: &mut Vec<UndoStep>"), "{rust}");
+    assert!(rust.contains("_undo: &mut UndoLog"), "{rust}");
     assert!(rust.contains("_effects: &mut Vec<Effect>"), "{rust}");
 }
 

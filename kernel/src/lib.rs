@@ -65,8 +65,8 @@ pub trait Machine: Copy + Debug + Eq + Hash + 'static {
     /// Reverts what `log` records, most recent first, restores `phase`, and leaves the log
     /// empty (its buffer kept for reuse).
     fn undo(state: &mut Self::State, phase: Self::Phase, log: &mut Self::UndoLog);
-    /// Empties `log` without reverting anything, keeping its buffer for reuse unless it
-    /// is larger than [`MAX_KEPT_UNDO_BYTES`].
+    /// Empties `log` without reverting anything, keeping its buffers for reuse unless
+    /// together they are larger than [`MAX_KEPT_UNDO_BYTES`].
     fn clear_undo(log: &mut Self::UndoLog);
     /// Checks every invariant, in declaration order.
     fn check_invariants(state: &Self::State) -> Result<(), InvariantViolation>;
@@ -312,8 +312,8 @@ pub struct Authority<M: Machine> {
 /// emitted many does not leave its buffer pinned for the authority's lifetime.
 pub const MAX_KEPT_EFFECT_BYTES: usize = 1024;
 
-/// The largest undo buffer, in bytes of capacity, a generated `Machine::clear_undo` keeps
-/// for reuse: room for the records of an ordinary transition (a run start of a batch of a
+/// The largest undo log, in bytes of buffer capacity (all of its buffers together), a
+/// generated `Machine::clear_undo` keeps for reuse: room for the records of an ordinary transition (a run start of a batch of a
 /// dozen inputs), while one that wrote many (a reset that forgets a thousand finished
 /// inputs, a stop that abandons a long queue) does not leave its buffer pinned for the
 /// authority's lifetime.
@@ -427,7 +427,10 @@ impl<M: Machine> Authority<M> {
                 },
                 _ => {
                     let mut previous = std::mem::replace(&mut self.undo_log, steps);
-                    M::clear_undo(&mut previous);
+                    // A reclaimed or rolled-back transition left its log emptied already.
+                    if self.latest.is_some() {
+                        M::clear_undo(&mut previous);
+                    }
                     self.scratch = previous;
                     let token = self.next_token;
                     self.next_token += 1;
@@ -500,6 +503,8 @@ impl<M: Machine> Authority<M> {
         }
         self.latest = None;
         M::undo(&mut self.state, transition.from, &mut self.undo_log);
+        // Emptied by `undo`; a buffer over `MAX_KEPT_UNDO_BYTES` is freed.
+        M::clear_undo(&mut self.undo_log);
         Ok(())
     }
 }

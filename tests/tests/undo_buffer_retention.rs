@@ -93,6 +93,29 @@ fn a_stop_that_abandons_a_long_queue_leaves_no_large_undo_buffer() {
     assert_held_at_most(held_after_two_more_transitions(authority), spare);
 }
 
+/// A rolled-back transition (its store write failed) gives its undo buffer back at once,
+/// as a reclaimed one does: the runtime may fire no next transition for a long time.
+#[test]
+fn a_rolled_back_stop_of_a_long_queue_leaves_no_large_undo_buffer() {
+    let mut authority = Authority::new();
+    apply(
+        &mut authority,
+        Input::Register {
+            remember: 2 * INPUTS,
+        },
+    );
+    for id in 1..=INPUTS {
+        apply(&mut authority, accept(id, Kind::Prompt));
+    }
+    let stop = authority.apply(Input::Stop { run: None }).expect("fires");
+    authority.rollback(stop).expect("the latest transition");
+    assert_eq!(authority.state().queue.len() as u64, INPUTS);
+    // The queue, refilled at its front, and `finished` may keep spare capacity (a clone's
+    // have none): up to twice the inputs each.
+    let spare = 4 * INPUTS as usize * std::mem::size_of::<InputId>();
+    assert_held_at_most(held_beyond_its_state(authority), spare);
+}
+
 #[test]
 fn a_reset_that_forgets_many_finished_inputs_leaves_no_large_undo_buffer() {
     // Operations are consumed on accept: each is a finished input the session remembers.

@@ -280,10 +280,45 @@ impl<'m> KernelGen<'m> {
         }
     }
 
+    /// Whether the undo record of `(field, kind, path)` holds only `Copy` data. One that
+    /// owns heap data (a string, a collection, a struct) is kept apart, as an `Undo`, so
+    /// that `UndoStep` has no destructor and emptying a log costs nothing per record.
+    fn is_copy_record(&self, field: &str, kind: UndoKind, path: &[String]) -> bool {
+        let Some(decl) = self.m.field(field) else {
+            return true;
+        };
+        let copy = |t: &Ty| self.gen_.is_copy(t);
+        match (kind, &decl.ty) {
+            (UndoKind::Pushed, _) => true,
+            (UndoKind::Inserted | UndoKind::Removed, Ty::Set(e)) => copy(e),
+            (UndoKind::Popped, Ty::Seq(e)) => copy(e),
+            (UndoKind::Entry, Ty::Map(k, v)) => copy(k) && copy(v),
+            (UndoKind::Leaf, Ty::Map(k, v)) => {
+                copy(k) && self.leaf_ty(v, path).is_some_and(|leaf| copy(&leaf))
+            }
+            (_, t) => copy(t),
+        }
+    }
+
+    /// Records the undo step `v(payload)` of a write of `field` (`kind`, `path` for a
+    /// `Leaf`) in the log `undo`.
+    fn record(
+        &self,
+        (field, kind, path): (&str, UndoKind, &[String]),
+        v: &syn::Ident,
+        payload: TokenStream,
+    ) -> TokenStream {
+        if self.is_copy_record(field, kind, path) {
+            quote!(undo.steps.push(UndoStep::#v #payload);)
+        } else {
+            quote!(undo.push_owned(Undo::#v #payload);)
+        }
+    }
+
     fn undo(&self) -> TokenStream {
         let writes = &self.writes;
-        let mut variants = Vec::new();
-        let mut arms = Vec::new();
+        let (mut variants, mut arms) = (Vec::new(), Vec::new());
+        let (mut owned_variants, mut owned_arms) = (Vec::new(), Vec::new());
         for (field, kind, path) in writes {
             let Some(decl) = self.m.field(field) else {
                 continue;
@@ -293,31 +328,33 @@ impl<'m> KernelGen<'m> {
             } else {
                 undo_variant(field, *kind)
             };
+            let copy = self.is_copy_record(field, *kind, path);
+            let record = if copy { quote!(UndoStep) } else { quote!(Undo) };
             let f = ident(field);
             let (payload, arm) = match (kind, &decl.ty) {
                 (UndoKind::Replaced, t) => {
                     let t = ty(t);
-                    (quote!((#t)), quote!(UndoStep::#v(old) => state.#f = old))
+                    (quote!((#t)), quote!(#record::#v(old) => state.#f = old))
                 }
                 (UndoKind::Inserted, Ty::Set(e)) => {
                     let e = ty(e);
                     (
                         quote!((#e)),
-                        quote!(UndoStep::#v(x) => { state.#f.remove(&x); }),
+                        quote!(#record::#v(x) => { state.#f.remove(&x); }),
                     )
                 }
                 (UndoKind::Removed, Ty::Set(e)) => {
                     let e = ty(e);
                     (
                         quote!((#e)),
-                        quote!(UndoStep::#v(x) => { state.#f.insert(x); }),
+                        quote!(#record::#v(x) => { state.#f.insert(x); }),
                     )
                 }
                 (UndoKind::Entry, Ty::Map(k, val)) => {
                     let (k, val) = (ty(k), ty(val));
                     (
                         quote!((#k, Option<#val>)),
-                        quote!(UndoStep::#v(k, old) => match old {
+                        quote!(#record::#v(k, old) => match old {
                             Some(old) => { state.#f.insert(k, old); }
                             None => { state.#f.remove(&k); }
                         }),
@@ -333,7 +370,7 @@ impl<'m> KernelGen<'m> {
                         quote!((#k, #leaf)),
                         // The entry exists: later writes of this transition that could have
                         // removed or replaced it were undone first.
-                        quote!(UndoStep::#v(k, old) => {
+                        quote!(#record::#v(k, old) => {
                             if let Some(entry) = state.#f.get_mut(&k) {
                                 entry #(.#members)* = old;
                             }
@@ -341,52 +378,127 @@ impl<'m> KernelGen<'m> {
                     )
                 }
                 (UndoKind::Pushed, Ty::Seq(_)) => {
-                    (quote!(), quote!(UndoStep::#v => { state.#f.pop_back(); }))
+                    (quote!(), quote!(#record::#v => { state.#f.pop_back(); }))
                 }
                 (UndoKind::Popped, Ty::Seq(e)) => {
                     let e = ty(e);
                     (
                         quote!((#e)),
-                        quote!(UndoStep::#v(x) => state.#f.push_front(x)),
+                        quote!(#record::#v(x) => state.#f.push_front(x)),
                     )
                 }
                 // The checker only allows these statements on fields of matching types.
                 _ => continue,
             };
-            if *kind == UndoKind::Leaf {
+            let variant = if *kind == UndoKind::Leaf {
                 let doc = format!(" Old value of `{field}[k].{}`.", path.join("."));
-                variants.push(quote!(#[doc = #doc] #v #payload));
+                quote!(#[doc = #doc] #v #payload)
             } else {
-                variants.push(quote!(#v #payload));
+                quote!(#v #payload)
+            };
+            if copy {
+                variants.push(variant);
+                arms.push(arm);
+            } else {
+                owned_variants.push(variant);
+                owned_arms.push(arm);
             }
-            arms.push(arm);
         }
+        // Records that own heap data wait in `owned`, each marked in `steps` by `Owned`.
+        let owned = if owned_variants.is_empty() {
+            None
+        } else {
+            variants.push(quote! {
+                /// Stands for the next record of `UndoLog::owned`, most recent last.
+                Owned
+            });
+            arms.push(quote! {
+                UndoStep::Owned => {
+                    if let Some(step) = log.owned.pop() {
+                        match step { #(#owned_arms,)* }
+                    }
+                }
+            });
+            Some(quote! {
+                /// An undo record that owns heap data, kept in `UndoLog::owned`.
+                #[derive(Debug, Clone)]
+                enum Undo { #(#owned_variants),* }
+            })
+        };
+        let (owned_field, push_owned, clear_owned, owned_bytes) = if owned.is_some() {
+            (
+                quote! {
+                    /// The records that own heap data, in the order written.
+                    owned: Vec<Undo>,
+                },
+                quote! {
+                    /// Records a write whose undo record owns heap data.
+                    fn push_owned(&mut self, step: Undo) {
+                        self.steps.push(UndoStep::Owned);
+                        self.owned.push(step);
+                    }
+                },
+                quote!(self.owned.clear();),
+                quote!(+ self.owned.capacity() * ::std::mem::size_of::<Undo>()),
+            )
+        } else {
+            (quote!(), quote!(), quote!(), quote!())
+        };
         // Without any write there is nothing to revert (and `UndoStep` is uninhabited).
         let revert = if arms.is_empty() {
-            quote!(steps.clear();)
+            quote!(log.steps.clear();)
         } else {
             quote! {
-                while let Some(step) = steps.pop() {
+                while let Some(step) = log.steps.pop() {
                     match step { #(#arms,)* }
                 }
             }
         };
         quote! {
             /// One reversible write of a transition. Undo cost is proportional to what the
-            /// transition wrote, never to the size of the state.
+            /// transition wrote, never to the size of the state. Holds no heap data, so
+            /// emptying a log of them costs nothing per record.
             #[derive(Debug, Clone)]
             enum UndoStep { #(#variants),* }
+
+            // Checked at compile time: a record that owns heap data is an `Undo` instead.
+            const _: () = if ::std::mem::needs_drop::<UndoStep>() {
+                panic!("an undo record that owns heap data must be an `Undo`, not an `UndoStep`");
+            };
 
             /// The undo records of the latest transition, which the `Authority` keeps for
             /// `rollback`. Opaque: only this module reads or writes them.
             #[derive(Debug, Clone, Default)]
-            pub struct UndoLog(Vec<UndoStep>);
+            pub struct UndoLog {
+                /// One record per write, most recent last.
+                steps: Vec<UndoStep>,
+                #owned_field
+            }
 
-            /// Reverts `steps` (most recent first, leaving the buffer empty for reuse) and
-            /// restores the phase.
-            fn undo(state: &mut State, phase: Phase, steps: &mut Vec<UndoStep>) {
+            #owned
+
+            /// Reverts the records of `log` (most recent first, leaving its buffers empty
+            /// for reuse) and restores the phase.
+            fn undo(state: &mut State, phase: Phase, log: &mut UndoLog) {
                 #revert
                 state.phase = phase;
+            }
+
+            impl UndoLog {
+                #push_owned
+
+                /// Empties the log without reverting anything, keeping its buffers for
+                /// reuse unless together they are larger than `MAX_KEPT_UNDO_BYTES`.
+                fn clear(&mut self) {
+                    if self.steps.capacity() * ::std::mem::size_of::<UndoStep>() #owned_bytes
+                        > ::suricate_kernel::MAX_KEPT_UNDO_BYTES
+                    {
+                        *self = UndoLog::default();
+                    } else {
+                        self.steps.clear();
+                        #clear_owned
+                    }
+                }
             }
         }
     }
@@ -535,7 +647,7 @@ impl<'m> KernelGen<'m> {
             #[doc = #doc]
             fn #name(
                 #state: &mut State,
-                #undo: &mut Vec<UndoStep>,
+                #undo: &mut UndoLog,
                 #effects: &mut Vec<Effect>,
                 #(#params),*
             ) -> Result<(), Fault> {
@@ -773,6 +885,7 @@ impl<'m> KernelGen<'m> {
     ) -> TokenStream {
         let f = ident(field);
         let v = leaf_variant(&self.writes, field, path);
+        let record = self.record((field, UndoKind::Leaf, path), &v, quote!((k, old)));
         let path = path.iter().map(|p| ident(p));
         let local = ident(entry::LOCAL);
         let lookup = if g.binds_entry(field, key) {
@@ -787,7 +900,7 @@ impl<'m> KernelGen<'m> {
             let (k, value) = (#key, #value);
             #lookup
             let old = ::std::mem::replace(&mut #local #(.#path)*, value);
-            undo.push(UndoStep::#v(k, old));
+            #record
         }
     }
 
@@ -797,10 +910,15 @@ impl<'m> KernelGen<'m> {
             Stmt::Assign { field, value } => {
                 let f = ident(field);
                 let v = undo_variant(field, UndoKind::Replaced);
+                let record = self.record(
+                    (field, UndoKind::Replaced, &[]),
+                    &v,
+                    quote!((::std::mem::replace(&mut state.#f, new))),
+                );
                 let value = g.value_top(value);
                 quote! {{
                     let new = #value;
-                    undo.push(UndoStep::#v(::std::mem::replace(&mut state.#f, new)));
+                    #record
                 }}
             }
             Stmt::AddAssign { field, value } | Stmt::SubAssign { field, value } => {
@@ -820,14 +938,20 @@ impl<'m> KernelGen<'m> {
                     }
                     _ => quote!(state.#f.#method(#value).ok_or(Fault::Overflow)?),
                 };
+                let record = self.record(
+                    (field, UndoKind::Replaced, &[]),
+                    &v,
+                    quote!((::std::mem::replace(&mut state.#f, new))),
+                );
                 quote! {{
                     let new = #new;
-                    undo.push(UndoStep::#v(::std::mem::replace(&mut state.#f, new)));
+                    #record
                 }}
             }
             Stmt::SetInsert { field, value } => {
                 let f = ident(field);
                 let v = undo_variant(field, UndoKind::Inserted);
+                let record = self.record((field, UndoKind::Inserted, &[]), &v, quote!((x)));
                 let value = g.value_top(value);
                 let elem_copy =
                     matches!(&self.m.field(field).map(|d| &d.ty), Some(Ty::Set(e)) if g.is_copy(e));
@@ -839,24 +963,26 @@ impl<'m> KernelGen<'m> {
                 quote! {{
                     let x = #value;
                     if state.#f.insert(#stored) {
-                        undo.push(UndoStep::#v(x));
+                        #record
                     }
                 }}
             }
             Stmt::SetRemove { field, value } => {
                 let f = ident(field);
                 let v = undo_variant(field, UndoKind::Removed);
+                let record = self.record((field, UndoKind::Removed, &[]), &v, quote!((x)));
                 let value = g.value_top(value);
                 quote! {{
                     let x = #value;
                     if state.#f.remove(&x) {
-                        undo.push(UndoStep::#v(x));
+                        #record
                     }
                 }}
             }
             Stmt::MapInsert { field, key, value } => {
                 let f = ident(field);
                 let v = undo_variant(field, UndoKind::Entry);
+                let record = self.record((field, UndoKind::Entry, &[]), &v, quote!((k, old)));
                 let key_copy = matches!(&self.m.field(field).map(|d| &d.ty), Some(Ty::Map(k, _)) if g.is_copy(k));
                 let stored = if key_copy {
                     quote!(k)
@@ -868,7 +994,7 @@ impl<'m> KernelGen<'m> {
                 quote! {{
                     let (k, value) = (#key, #value);
                     let old = state.#f.insert(#stored, value);
-                    undo.push(UndoStep::#v(k, old));
+                    #record
                 }}
             }
             Stmt::MapFieldSet {
@@ -883,29 +1009,32 @@ impl<'m> KernelGen<'m> {
             Stmt::MapRemove { field, key } => {
                 let f = ident(field);
                 let v = undo_variant(field, UndoKind::Entry);
+                let record = self.record((field, UndoKind::Entry, &[]), &v, quote!((k, Some(old))));
                 let key = g.value_top(key);
                 quote! {{
                     let k = #key;
                     if let Some(old) = state.#f.remove(&k) {
-                        undo.push(UndoStep::#v(k, Some(old)));
+                        #record
                     }
                 }}
             }
             Stmt::PushBack { field, value } => {
                 let f = ident(field);
                 let v = undo_variant(field, UndoKind::Pushed);
+                let record = self.record((field, UndoKind::Pushed, &[]), &v, quote!());
                 let value = g.value_top(value);
                 quote! {
                     state.#f.push_back(#value);
-                    undo.push(UndoStep::#v);
+                    #record
                 }
             }
             Stmt::PopFront { field } => {
                 let f = ident(field);
                 let v = undo_variant(field, UndoKind::Popped);
+                let record = self.record((field, UndoKind::Popped, &[]), &v, quote!((x)));
                 quote! {
                     if let Some(x) = state.#f.pop_front() {
-                        undo.push(UndoStep::#v(x));
+                        #record
                     }
                 }
             }
@@ -914,17 +1043,23 @@ impl<'m> KernelGen<'m> {
             Stmt::Clear { field } if is_seq(self.m, field) => {
                 let f = ident(field);
                 let v = undo_variant(field, UndoKind::Popped);
+                let record = self.record((field, UndoKind::Popped, &[]), &v, quote!((x)));
                 quote! {
                     while let Some(x) = state.#f.pop_front() {
-                        undo.push(UndoStep::#v(x));
+                        #record
                     }
                 }
             }
             Stmt::Clear { field } => {
                 let f = ident(field);
                 let v = undo_variant(field, UndoKind::Replaced);
+                let record = self.record(
+                    (field, UndoKind::Replaced, &[]),
+                    &v,
+                    quote!((::std::mem::take(&mut state.#f))),
+                );
                 quote! {
-                    undo.push(UndoStep::#v(::std::mem::take(&mut state.#f)));
+                    #record
                 }
             }
             Stmt::If {
@@ -1096,7 +1231,7 @@ impl<'m> KernelGen<'m> {
             fn dispatch(
                 #state: &mut State,
                 input: &Input,
-                #undo: &mut Vec<UndoStep>,
+                #undo: &mut UndoLog,
                 #effects: &mut Vec<Effect>,
             ) -> Result<TransitionId, RejectReason> {
                 #body
@@ -1277,21 +1412,15 @@ fn authority() -> TokenStream {
                 undo: &mut UndoLog,
                 effects: &mut Vec<Effect>,
             ) -> Result<TransitionId, RejectReason> {
-                self::dispatch(state, input, &mut undo.0, effects)
+                self::dispatch(state, input, undo, effects)
             }
 
             fn undo(state: &mut State, phase: Phase, log: &mut UndoLog) {
-                self::undo(state, phase, &mut log.0)
+                self::undo(state, phase, log)
             }
 
             fn clear_undo(log: &mut UndoLog) {
-                if log.0.capacity() * ::std::mem::size_of::<UndoStep>()
-                    > ::suricate_kernel::MAX_KEPT_UNDO_BYTES
-                {
-                    log.0 = Vec::new();
-                } else {
-                    log.0.clear();
-                }
+                log.clear()
             }
 
             fn check_invariants(state: &State) -> Result<(), InvariantViolation> {

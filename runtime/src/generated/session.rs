@@ -1638,14 +1638,13 @@ pub use ::suricate_kernel::InvariantViolation;
 pub use ::suricate_kernel::Fault;
 
 /// One reversible write of a transition. Undo cost is proportional to what the
-/// transition wrote, never to the size of the state.
+/// transition wrote, never to the size of the state. Holds no heap data, so
+/// emptying a log of them costs nothing per record.
 #[derive(Debug, Clone)]
 enum UndoStep {
     CancelDispatchedReplaced(bool),
     FinishedPushed,
     FinishedPopped(InputId),
-    InputsReplaced(BTreeMap<InputId, Record>),
-    InputsEntry(InputId, Option<Record>),
     /// Old value of `inputs[k].attempts`.
     InputsLeaf0(InputId, u64),
     /// Old value of `inputs[k].last_run`.
@@ -1654,8 +1653,6 @@ enum UndoStep {
     InputsLeaf2(InputId, InputPhase),
     /// Old value of `inputs[k].reason`.
     InputsLeaf3(InputId, Option<AbandonReason>),
-    KeysReplaced(BTreeMap<IdemKey, InputId>),
-    KeysEntry(IdemKey, Option<InputId>),
     NextRunReplaced(RunId),
     QueuePushed,
     QueuePopped(InputId),
@@ -1667,34 +1664,43 @@ enum UndoStep {
     StagedPopped(InputId),
     SteerPushed,
     SteerPopped(InputId),
+    /// Stands for the next record of `UndoLog::owned`, most recent last.
+    Owned,
 }
+
+const _: () = if ::std::mem::needs_drop::<UndoStep>() {
+    panic!("an undo record that owns heap data must be an `Undo`, not an `UndoStep`");
+};
 
 /// The undo records of the latest transition, which the `Authority` keeps for
 /// `rollback`. Opaque: only this module reads or writes them.
 #[derive(Debug, Clone, Default)]
-pub struct UndoLog(Vec<UndoStep>);
+pub struct UndoLog {
+    /// One record per write, most recent last.
+    steps: Vec<UndoStep>,
+    /// The records that own heap data, in the order written.
+    owned: Vec<Undo>,
+}
 
-/// Reverts `steps` (most recent first, leaving the buffer empty for reuse) and
-/// restores the phase.
-fn undo(state: &mut State, phase: Phase, steps: &mut Vec<UndoStep>) {
-    while let Some(step) = steps.pop() {
+/// An undo record that owns heap data, kept in `UndoLog::owned`.
+#[derive(Debug, Clone)]
+enum Undo {
+    InputsReplaced(BTreeMap<InputId, Record>),
+    InputsEntry(InputId, Option<Record>),
+    KeysReplaced(BTreeMap<IdemKey, InputId>),
+    KeysEntry(IdemKey, Option<InputId>),
+}
+
+/// Reverts the records of `log` (most recent first, leaving its buffers empty
+/// for reuse) and restores the phase.
+fn undo(state: &mut State, phase: Phase, log: &mut UndoLog) {
+    while let Some(step) = log.steps.pop() {
         match step {
             UndoStep::CancelDispatchedReplaced(old) => state.cancel_dispatched = old,
             UndoStep::FinishedPushed => {
                 state.finished.pop_back();
             }
             UndoStep::FinishedPopped(x) => state.finished.push_front(x),
-            UndoStep::InputsReplaced(old) => state.inputs = old,
-            UndoStep::InputsEntry(k, old) => {
-                match old {
-                    Some(old) => {
-                        state.inputs.insert(k, old);
-                    }
-                    None => {
-                        state.inputs.remove(&k);
-                    }
-                }
-            }
             UndoStep::InputsLeaf0(k, old) => {
                 if let Some(entry) = state.inputs.get_mut(&k) {
                     entry.attempts = old;
@@ -1715,17 +1721,6 @@ fn undo(state: &mut State, phase: Phase, steps: &mut Vec<UndoStep>) {
                     entry.reason = old;
                 }
             }
-            UndoStep::KeysReplaced(old) => state.keys = old,
-            UndoStep::KeysEntry(k, old) => {
-                match old {
-                    Some(old) => {
-                        state.keys.insert(k, old);
-                    }
-                    None => {
-                        state.keys.remove(&k);
-                    }
-                }
-            }
             UndoStep::NextRunReplaced(old) => state.next_run = old,
             UndoStep::QueuePushed => {
                 state.queue.pop_back();
@@ -1743,9 +1738,58 @@ fn undo(state: &mut State, phase: Phase, steps: &mut Vec<UndoStep>) {
                 state.steer.pop_back();
             }
             UndoStep::SteerPopped(x) => state.steer.push_front(x),
+            UndoStep::Owned => {
+                if let Some(step) = log.owned.pop() {
+                    match step {
+                        Undo::InputsReplaced(old) => state.inputs = old,
+                        Undo::InputsEntry(k, old) => {
+                            match old {
+                                Some(old) => {
+                                    state.inputs.insert(k, old);
+                                }
+                                None => {
+                                    state.inputs.remove(&k);
+                                }
+                            }
+                        }
+                        Undo::KeysReplaced(old) => state.keys = old,
+                        Undo::KeysEntry(k, old) => {
+                            match old {
+                                Some(old) => {
+                                    state.keys.insert(k, old);
+                                }
+                                None => {
+                                    state.keys.remove(&k);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
         }
     }
     state.phase = phase;
+}
+
+impl UndoLog {
+    /// Records a write whose undo record owns heap data.
+    fn push_owned(&mut self, step: Undo) {
+        self.steps.push(UndoStep::Owned);
+        self.owned.push(step);
+    }
+    /// Empties the log without reverting anything, keeping its buffers for
+    /// reuse unless together they are larger than `MAX_KEPT_UNDO_BYTES`.
+    fn clear(&mut self) {
+        if self.steps.capacity() * ::std::mem::size_of::<UndoStep>()
+            + self.owned.capacity() * ::std::mem::size_of::<Undo>()
+            > ::suricate_kernel::MAX_KEPT_UNDO_BYTES
+        {
+            *self = UndoLog::default();
+        } else {
+            self.steps.clear();
+            self.owned.clear();
+        }
+    }
 }
 
 /// Guards of `register`: the first that does not hold, if any.
@@ -2021,15 +2065,16 @@ fn guards_retire_drained(state: &State) -> Result<Option<&'static str>, Fault> {
 /// Runs the updates and emits of `register`, recording undo steps.
 fn fire_register(
     state: &mut State,
-    undo: &mut Vec<UndoStep>,
+    undo: &mut UndoLog,
     effects: &mut Vec<Effect>,
     remember: &u64,
 ) -> Result<(), Fault> {
     {
         let new = *remember;
-        undo.push(
-            UndoStep::RememberReplaced(::std::mem::replace(&mut state.remember, new)),
-        );
+        undo.steps
+            .push(
+                UndoStep::RememberReplaced(::std::mem::replace(&mut state.remember, new)),
+            );
     }
     state.phase = Phase::Idle;
     effects.push(Effect::Registered);
@@ -2039,7 +2084,7 @@ fn fire_register(
 /// Runs the updates and emits of `register_again`, recording undo steps.
 fn fire_register_again(
     _state: &mut State,
-    _undo: &mut Vec<UndoStep>,
+    _undo: &mut UndoLog,
     _effects: &mut Vec<Effect>,
 ) -> Result<(), Fault> {
     Ok(())
@@ -2048,7 +2093,7 @@ fn fire_register_again(
 /// Runs the updates and emits of `attach`, recording undo steps.
 fn fire_attach(
     state: &mut State,
-    _undo: &mut Vec<UndoStep>,
+    _undo: &mut UndoLog,
     effects: &mut Vec<Effect>,
 ) -> Result<(), Fault> {
     state.phase = Phase::Attached;
@@ -2059,7 +2104,7 @@ fn fire_attach(
 /// Runs the updates and emits of `replace_lost_loop`, recording undo steps.
 fn fire_replace_lost_loop(
     _state: &mut State,
-    _undo: &mut Vec<UndoStep>,
+    _undo: &mut UndoLog,
     effects: &mut Vec<Effect>,
 ) -> Result<(), Fault> {
     effects.push(Effect::SpawnLoop);
@@ -2069,7 +2114,7 @@ fn fire_replace_lost_loop(
 /// Runs the updates and emits of `attach_again`, recording undo steps.
 fn fire_attach_again(
     _state: &mut State,
-    _undo: &mut Vec<UndoStep>,
+    _undo: &mut UndoLog,
     _effects: &mut Vec<Effect>,
 ) -> Result<(), Fault> {
     Ok(())
@@ -2078,7 +2123,7 @@ fn fire_attach_again(
 /// Runs the updates and emits of `join_in_flight`, recording undo steps.
 fn fire_join_in_flight(
     state: &mut State,
-    _undo: &mut Vec<UndoStep>,
+    _undo: &mut UndoLog,
     effects: &mut Vec<Effect>,
     key: &Option<IdemKey>,
 ) -> Result<(), Fault> {
@@ -2095,7 +2140,7 @@ fn fire_join_in_flight(
 /// Runs the updates and emits of `dedupe_terminal`, recording undo steps.
 fn fire_dedupe_terminal(
     state: &mut State,
-    _undo: &mut Vec<UndoStep>,
+    _undo: &mut UndoLog,
     effects: &mut Vec<Effect>,
     key: &Option<IdemKey>,
 ) -> Result<(), Fault> {
@@ -2112,7 +2157,7 @@ fn fire_dedupe_terminal(
 /// Runs the updates and emits of `accept`, recording undo steps.
 fn fire_accept(
     state: &mut State,
-    undo: &mut Vec<UndoStep>,
+    undo: &mut UndoLog,
     effects: &mut Vec<Effect>,
     id: &InputId,
     kind: &Kind,
@@ -2137,10 +2182,10 @@ fn fire_accept(
                 },
             );
             let old = state.inputs.insert(k, value);
-            undo.push(UndoStep::InputsEntry(k, old));
+            undo.push_owned(Undo::InputsEntry(k, old));
         }
         state.finished.push_back(*id);
-        undo.push(UndoStep::FinishedPushed);
+        undo.steps.push(UndoStep::FinishedPushed);
     } else {
         {
             let (k, value) = (
@@ -2157,21 +2202,21 @@ fn fire_accept(
                 },
             );
             let old = state.inputs.insert(k, value);
-            undo.push(UndoStep::InputsEntry(k, old));
+            undo.push_owned(Undo::InputsEntry(k, old));
         }
         if (*lane) == Lane::Steer {
             state.steer.push_back(*id);
-            undo.push(UndoStep::SteerPushed);
+            undo.steps.push(UndoStep::SteerPushed);
         } else {
             state.queue.push_back(*id);
-            undo.push(UndoStep::QueuePushed);
+            undo.steps.push(UndoStep::QueuePushed);
         }
     }
     if key.is_some() {
         {
             let (k, value) = (key.as_ref().ok_or(Fault::Absent)?.clone(), *id);
             let old = state.keys.insert(k.clone(), value);
-            undo.push(UndoStep::KeysEntry(k, old));
+            undo.push_owned(Undo::KeysEntry(k, old));
         }
     }
     if ((state.finished.len() as u64) > state.remember)
@@ -2185,7 +2230,7 @@ fn fire_accept(
                 {
                     let k = entry.key.as_ref().ok_or(Fault::Absent)?.clone();
                     if let Some(old) = state.keys.remove(&k) {
-                        undo.push(UndoStep::KeysEntry(k, Some(old)));
+                        undo.push_owned(Undo::KeysEntry(k, Some(old)));
                     }
                 }
             }
@@ -2197,12 +2242,12 @@ fn fire_accept(
             {
                 let k = *oldest;
                 if let Some(old) = state.inputs.remove(&k) {
-                    undo.push(UndoStep::InputsEntry(k, Some(old)));
+                    undo.push_owned(Undo::InputsEntry(k, Some(old)));
                 }
             }
         }
         if let Some(x) = state.finished.pop_front() {
-            undo.push(UndoStep::FinishedPopped(x));
+            undo.steps.push(UndoStep::FinishedPopped(x));
         }
     }
     if ((state.finished.len() as u64) > state.remember)
@@ -2216,7 +2261,7 @@ fn fire_accept(
                 {
                     let k = entry.key.as_ref().ok_or(Fault::Absent)?.clone();
                     if let Some(old) = state.keys.remove(&k) {
-                        undo.push(UndoStep::KeysEntry(k, Some(old)));
+                        undo.push_owned(Undo::KeysEntry(k, Some(old)));
                     }
                 }
             }
@@ -2228,12 +2273,12 @@ fn fire_accept(
             {
                 let k = *oldest;
                 if let Some(old) = state.inputs.remove(&k) {
-                    undo.push(UndoStep::InputsEntry(k, Some(old)));
+                    undo.push_owned(Undo::InputsEntry(k, Some(old)));
                 }
             }
         }
         if let Some(x) = state.finished.pop_front() {
-            undo.push(UndoStep::FinishedPopped(x));
+            undo.steps.push(UndoStep::FinishedPopped(x));
         }
     }
     if (((*kind) != Kind::Operation) && (*wake)) && (state.phase != Phase::Idle) {
@@ -2257,7 +2302,7 @@ fn fire_accept(
 /// Runs the updates and emits of `wake`, recording undo steps.
 fn fire_wake(
     _state: &mut State,
-    _undo: &mut Vec<UndoStep>,
+    _undo: &mut UndoLog,
     effects: &mut Vec<Effect>,
 ) -> Result<(), Fault> {
     effects.push(Effect::Wake);
@@ -2267,7 +2312,7 @@ fn fire_wake(
 /// Runs the updates and emits of `wake_without_loop`, recording undo steps.
 fn fire_wake_without_loop(
     _state: &mut State,
-    _undo: &mut Vec<UndoStep>,
+    _undo: &mut UndoLog,
     _effects: &mut Vec<Effect>,
 ) -> Result<(), Fault> {
     Ok(())
@@ -2276,7 +2321,7 @@ fn fire_wake_without_loop(
 /// Runs the updates and emits of `hold_for_unregister`, recording undo steps.
 fn fire_hold_for_unregister(
     _state: &mut State,
-    _undo: &mut Vec<UndoStep>,
+    _undo: &mut UndoLog,
     _effects: &mut Vec<Effect>,
 ) -> Result<(), Fault> {
     Ok(())
@@ -2285,7 +2330,7 @@ fn fire_hold_for_unregister(
 /// Runs the updates and emits of `start_steer_run`, recording undo steps.
 fn fire_start_steer_run(
     state: &mut State,
-    undo: &mut Vec<UndoStep>,
+    undo: &mut UndoLog,
     effects: &mut Vec<Effect>,
 ) -> Result<(), Fault> {
     let old_next_run = state.next_run;
@@ -2294,23 +2339,23 @@ fn fire_start_steer_run(
             if (entry.kind == Kind::Prompt) || (entry.attempts > 0u64) {
                 if state.staged.is_empty() {
                     state.staged.push_back(*s);
-                    undo.push(UndoStep::StagedPushed);
+                    undo.steps.push(UndoStep::StagedPushed);
                 }
                 break;
             }
             state.staged.push_back(*s);
-            undo.push(UndoStep::StagedPushed);
+            undo.steps.push(UndoStep::StagedPushed);
         }
     }
     for c in state.staged.iter() {
         if let Some(x) = state.steer.pop_front() {
-            undo.push(UndoStep::SteerPopped(x));
+            undo.steps.push(UndoStep::SteerPopped(x));
         }
         if let Some(entry) = state.inputs.get_mut(c) {
             {
                 let (k, value) = (*c, InputPhase::Staged);
                 let old = ::std::mem::replace(&mut entry.phase, value);
-                undo.push(UndoStep::InputsLeaf2(k, old));
+                undo.steps.push(UndoStep::InputsLeaf2(k, old));
             }
             {
                 let (k, value) = (
@@ -2318,40 +2363,43 @@ fn fire_start_steer_run(
                     entry.attempts.checked_add(1u64).ok_or(Fault::Overflow)?,
                 );
                 let old = ::std::mem::replace(&mut entry.attempts, value);
-                undo.push(UndoStep::InputsLeaf0(k, old));
+                undo.steps.push(UndoStep::InputsLeaf0(k, old));
             }
             {
                 let (k, value) = (*c, Some(state.next_run));
                 let old = ::std::mem::replace(&mut entry.last_run, value);
-                undo.push(UndoStep::InputsLeaf1(k, old));
+                undo.steps.push(UndoStep::InputsLeaf1(k, old));
             }
             {
                 let new = entry.attempts;
-                undo.push(
-                    UndoStep::RunAttemptReplaced(
-                        ::std::mem::replace(&mut state.run_attempt, new),
-                    ),
-                );
+                undo.steps
+                    .push(
+                        UndoStep::RunAttemptReplaced(
+                            ::std::mem::replace(&mut state.run_attempt, new),
+                        ),
+                    );
             }
         }
     }
     {
         let new = Some(state.next_run);
-        undo.push(UndoStep::RunReplaced(::std::mem::replace(&mut state.run, new)));
+        undo.steps.push(UndoStep::RunReplaced(::std::mem::replace(&mut state.run, new)));
     }
     {
         let new = RunId(state.next_run.0.checked_add(1u64).ok_or(Fault::Overflow)?);
-        undo.push(
-            UndoStep::NextRunReplaced(::std::mem::replace(&mut state.next_run, new)),
-        );
+        undo.steps
+            .push(
+                UndoStep::NextRunReplaced(::std::mem::replace(&mut state.next_run, new)),
+            );
     }
     {
         let new = false;
-        undo.push(
-            UndoStep::CancelDispatchedReplaced(
-                ::std::mem::replace(&mut state.cancel_dispatched, new),
-            ),
-        );
+        undo.steps
+            .push(
+                UndoStep::CancelDispatchedReplaced(
+                    ::std::mem::replace(&mut state.cancel_dispatched, new),
+                ),
+            );
     }
     state.phase = Phase::Running;
     effects
@@ -2379,7 +2427,7 @@ fn fire_start_steer_run(
 /// Runs the updates and emits of `start_queue_run`, recording undo steps.
 fn fire_start_queue_run(
     state: &mut State,
-    undo: &mut Vec<UndoStep>,
+    undo: &mut UndoLog,
     effects: &mut Vec<Effect>,
 ) -> Result<(), Fault> {
     let old_next_run = state.next_run;
@@ -2388,23 +2436,23 @@ fn fire_start_queue_run(
             if (entry.kind == Kind::Prompt) || (entry.attempts > 0u64) {
                 if state.staged.is_empty() {
                     state.staged.push_back(*q);
-                    undo.push(UndoStep::StagedPushed);
+                    undo.steps.push(UndoStep::StagedPushed);
                 }
                 break;
             }
             state.staged.push_back(*q);
-            undo.push(UndoStep::StagedPushed);
+            undo.steps.push(UndoStep::StagedPushed);
         }
     }
     for c in state.staged.iter() {
         if let Some(x) = state.queue.pop_front() {
-            undo.push(UndoStep::QueuePopped(x));
+            undo.steps.push(UndoStep::QueuePopped(x));
         }
         if let Some(entry) = state.inputs.get_mut(c) {
             {
                 let (k, value) = (*c, InputPhase::Staged);
                 let old = ::std::mem::replace(&mut entry.phase, value);
-                undo.push(UndoStep::InputsLeaf2(k, old));
+                undo.steps.push(UndoStep::InputsLeaf2(k, old));
             }
             {
                 let (k, value) = (
@@ -2412,40 +2460,43 @@ fn fire_start_queue_run(
                     entry.attempts.checked_add(1u64).ok_or(Fault::Overflow)?,
                 );
                 let old = ::std::mem::replace(&mut entry.attempts, value);
-                undo.push(UndoStep::InputsLeaf0(k, old));
+                undo.steps.push(UndoStep::InputsLeaf0(k, old));
             }
             {
                 let (k, value) = (*c, Some(state.next_run));
                 let old = ::std::mem::replace(&mut entry.last_run, value);
-                undo.push(UndoStep::InputsLeaf1(k, old));
+                undo.steps.push(UndoStep::InputsLeaf1(k, old));
             }
             {
                 let new = entry.attempts;
-                undo.push(
-                    UndoStep::RunAttemptReplaced(
-                        ::std::mem::replace(&mut state.run_attempt, new),
-                    ),
-                );
+                undo.steps
+                    .push(
+                        UndoStep::RunAttemptReplaced(
+                            ::std::mem::replace(&mut state.run_attempt, new),
+                        ),
+                    );
             }
         }
     }
     {
         let new = Some(state.next_run);
-        undo.push(UndoStep::RunReplaced(::std::mem::replace(&mut state.run, new)));
+        undo.steps.push(UndoStep::RunReplaced(::std::mem::replace(&mut state.run, new)));
     }
     {
         let new = RunId(state.next_run.0.checked_add(1u64).ok_or(Fault::Overflow)?);
-        undo.push(
-            UndoStep::NextRunReplaced(::std::mem::replace(&mut state.next_run, new)),
-        );
+        undo.steps
+            .push(
+                UndoStep::NextRunReplaced(::std::mem::replace(&mut state.next_run, new)),
+            );
     }
     {
         let new = false;
-        undo.push(
-            UndoStep::CancelDispatchedReplaced(
-                ::std::mem::replace(&mut state.cancel_dispatched, new),
-            ),
-        );
+        undo.steps
+            .push(
+                UndoStep::CancelDispatchedReplaced(
+                    ::std::mem::replace(&mut state.cancel_dispatched, new),
+                ),
+            );
     }
     state.phase = Phase::Running;
     effects
@@ -2473,7 +2524,7 @@ fn fire_start_queue_run(
 /// Runs the updates and emits of `run_applied`, recording undo steps.
 fn fire_run_applied(
     state: &mut State,
-    undo: &mut Vec<UndoStep>,
+    undo: &mut UndoLog,
     _effects: &mut Vec<Effect>,
 ) -> Result<(), Fault> {
     for c in state.staged.iter() {
@@ -2481,7 +2532,7 @@ fn fire_run_applied(
             {
                 let (k, value) = (*c, InputPhase::Applied);
                 let old = ::std::mem::replace(&mut entry.phase, value);
-                undo.push(UndoStep::InputsLeaf2(k, old));
+                undo.steps.push(UndoStep::InputsLeaf2(k, old));
             }
         }
     }
@@ -2491,7 +2542,7 @@ fn fire_run_applied(
 /// Runs the updates and emits of `commit_run`, recording undo steps.
 fn fire_commit_run(
     state: &mut State,
-    undo: &mut Vec<UndoStep>,
+    undo: &mut UndoLog,
     effects: &mut Vec<Effect>,
     run: &RunId,
 ) -> Result<(), Fault> {
@@ -2500,10 +2551,10 @@ fn fire_commit_run(
             {
                 let (k, value) = (*c, InputPhase::Consumed);
                 let old = ::std::mem::replace(&mut entry.phase, value);
-                undo.push(UndoStep::InputsLeaf2(k, old));
+                undo.steps.push(UndoStep::InputsLeaf2(k, old));
             }
             state.finished.push_back(*c);
-            undo.push(UndoStep::FinishedPushed);
+            undo.steps.push(UndoStep::FinishedPushed);
             effects
                 .push(Effect::Consumed {
                     input: *c,
@@ -2512,11 +2563,11 @@ fn fire_commit_run(
         }
     }
     while let Some(x) = state.staged.pop_front() {
-        undo.push(UndoStep::StagedPopped(x));
+        undo.steps.push(UndoStep::StagedPopped(x));
     }
     {
         let new = None;
-        undo.push(UndoStep::RunReplaced(::std::mem::replace(&mut state.run, new)));
+        undo.steps.push(UndoStep::RunReplaced(::std::mem::replace(&mut state.run, new)));
     }
     state.phase = Phase::Attached;
     effects
@@ -2530,7 +2581,7 @@ fn fire_commit_run(
 /// Runs the updates and emits of `fail_run`, recording undo steps.
 fn fire_fail_run(
     state: &mut State,
-    undo: &mut Vec<UndoStep>,
+    undo: &mut UndoLog,
     effects: &mut Vec<Effect>,
     run: &RunId,
 ) -> Result<(), Fault> {
@@ -2540,14 +2591,14 @@ fn fire_fail_run(
                 {
                     let (k, value) = (*c, InputPhase::Abandoned);
                     let old = ::std::mem::replace(&mut entry.phase, value);
-                    undo.push(UndoStep::InputsLeaf2(k, old));
+                    undo.steps.push(UndoStep::InputsLeaf2(k, old));
                 }
                 state.finished.push_back(*c);
-                undo.push(UndoStep::FinishedPushed);
+                undo.steps.push(UndoStep::FinishedPushed);
                 {
                     let (k, value) = (*c, Some(AbandonReason::MaxAttemptsExhausted));
                     let old = ::std::mem::replace(&mut entry.reason, value);
-                    undo.push(UndoStep::InputsLeaf3(k, old));
+                    undo.steps.push(UndoStep::InputsLeaf3(k, old));
                 }
                 effects
                     .push(Effect::Abandoned {
@@ -2558,25 +2609,25 @@ fn fire_fail_run(
                 {
                     let (k, value) = (*c, InputPhase::Queued);
                     let old = ::std::mem::replace(&mut entry.phase, value);
-                    undo.push(UndoStep::InputsLeaf2(k, old));
+                    undo.steps.push(UndoStep::InputsLeaf2(k, old));
                 }
                 if entry.lane == Lane::Steer {
                     state.steer.push_back(*c);
-                    undo.push(UndoStep::SteerPushed);
+                    undo.steps.push(UndoStep::SteerPushed);
                 } else {
                     state.queue.push_back(*c);
-                    undo.push(UndoStep::QueuePushed);
+                    undo.steps.push(UndoStep::QueuePushed);
                 }
                 effects.push(Effect::Requeued { input: *c });
             }
         }
     }
     while let Some(x) = state.staged.pop_front() {
-        undo.push(UndoStep::StagedPopped(x));
+        undo.steps.push(UndoStep::StagedPopped(x));
     }
     {
         let new = None;
-        undo.push(UndoStep::RunReplaced(::std::mem::replace(&mut state.run, new)));
+        undo.steps.push(UndoStep::RunReplaced(::std::mem::replace(&mut state.run, new)));
     }
     state.phase = Phase::Attached;
     effects.push(Effect::RunFailed { run: *run });
@@ -2586,7 +2637,7 @@ fn fire_fail_run(
 /// Runs the updates and emits of `cancel_run`, recording undo steps.
 fn fire_cancel_run(
     state: &mut State,
-    undo: &mut Vec<UndoStep>,
+    undo: &mut UndoLog,
     effects: &mut Vec<Effect>,
     run: &RunId,
 ) -> Result<(), Fault> {
@@ -2595,14 +2646,14 @@ fn fire_cancel_run(
             {
                 let (k, value) = (*c, InputPhase::Abandoned);
                 let old = ::std::mem::replace(&mut entry.phase, value);
-                undo.push(UndoStep::InputsLeaf2(k, old));
+                undo.steps.push(UndoStep::InputsLeaf2(k, old));
             }
             state.finished.push_back(*c);
-            undo.push(UndoStep::FinishedPushed);
+            undo.steps.push(UndoStep::FinishedPushed);
             {
                 let (k, value) = (*c, Some(AbandonReason::Cancelled));
                 let old = ::std::mem::replace(&mut entry.reason, value);
-                undo.push(UndoStep::InputsLeaf3(k, old));
+                undo.steps.push(UndoStep::InputsLeaf3(k, old));
             }
             effects
                 .push(Effect::Abandoned {
@@ -2612,11 +2663,11 @@ fn fire_cancel_run(
         }
     }
     while let Some(x) = state.staged.pop_front() {
-        undo.push(UndoStep::StagedPopped(x));
+        undo.steps.push(UndoStep::StagedPopped(x));
     }
     {
         let new = None;
-        undo.push(UndoStep::RunReplaced(::std::mem::replace(&mut state.run, new)));
+        undo.steps.push(UndoStep::RunReplaced(::std::mem::replace(&mut state.run, new)));
     }
     state.phase = Phase::Attached;
     effects.push(Effect::RunCancelled { run: *run });
@@ -2626,14 +2677,15 @@ fn fire_cancel_run(
 /// Runs the updates and emits of `start_nothing_retire`, recording undo steps.
 fn fire_start_nothing_retire(
     state: &mut State,
-    undo: &mut Vec<UndoStep>,
+    undo: &mut UndoLog,
     effects: &mut Vec<Effect>,
 ) -> Result<(), Fault> {
     {
         let new = false;
-        undo.push(
-            UndoStep::RetiringReplaced(::std::mem::replace(&mut state.retiring, new)),
-        );
+        undo.steps
+            .push(
+                UndoStep::RetiringReplaced(::std::mem::replace(&mut state.retiring, new)),
+            );
     }
     state.phase = Phase::Retired;
     effects.push(Effect::DetachLoop);
@@ -2643,7 +2695,7 @@ fn fire_start_nothing_retire(
 /// Runs the updates and emits of `start_nothing`, recording undo steps.
 fn fire_start_nothing(
     _state: &mut State,
-    _undo: &mut Vec<UndoStep>,
+    _undo: &mut UndoLog,
     _effects: &mut Vec<Effect>,
 ) -> Result<(), Fault> {
     Ok(())
@@ -2652,16 +2704,17 @@ fn fire_start_nothing(
 /// Runs the updates and emits of `dispatch_boundary_cancel`, recording undo steps.
 fn fire_dispatch_boundary_cancel(
     state: &mut State,
-    undo: &mut Vec<UndoStep>,
+    undo: &mut UndoLog,
     effects: &mut Vec<Effect>,
 ) -> Result<(), Fault> {
     {
         let new = true;
-        undo.push(
-            UndoStep::CancelDispatchedReplaced(
-                ::std::mem::replace(&mut state.cancel_dispatched, new),
-            ),
-        );
+        undo.steps
+            .push(
+                UndoStep::CancelDispatchedReplaced(
+                    ::std::mem::replace(&mut state.cancel_dispatched, new),
+                ),
+            );
     }
     effects
         .push(Effect::DispatchBoundaryCancel {
@@ -2673,7 +2726,7 @@ fn fire_dispatch_boundary_cancel(
 /// Runs the updates and emits of `coalesce_boundary_cancel`, recording undo steps.
 fn fire_coalesce_boundary_cancel(
     _state: &mut State,
-    _undo: &mut Vec<UndoStep>,
+    _undo: &mut UndoLog,
     _effects: &mut Vec<Effect>,
 ) -> Result<(), Fault> {
     Ok(())
@@ -2682,7 +2735,7 @@ fn fire_coalesce_boundary_cancel(
 /// Runs the updates and emits of `boundary_cancel_idle`, recording undo steps.
 fn fire_boundary_cancel_idle(
     _state: &mut State,
-    _undo: &mut Vec<UndoStep>,
+    _undo: &mut UndoLog,
     _effects: &mut Vec<Effect>,
 ) -> Result<(), Fault> {
     Ok(())
@@ -2691,7 +2744,7 @@ fn fire_boundary_cancel_idle(
 /// Runs the updates and emits of `interrupt`, recording undo steps.
 fn fire_interrupt(
     _state: &mut State,
-    _undo: &mut Vec<UndoStep>,
+    _undo: &mut UndoLog,
     effects: &mut Vec<Effect>,
     run: &RunId,
 ) -> Result<(), Fault> {
@@ -2702,7 +2755,7 @@ fn fire_interrupt(
 /// Runs the updates and emits of `stop`, recording undo steps.
 fn fire_stop(
     state: &mut State,
-    undo: &mut Vec<UndoStep>,
+    undo: &mut UndoLog,
     effects: &mut Vec<Effect>,
 ) -> Result<(), Fault> {
     for c in state.staged.iter() {
@@ -2710,14 +2763,14 @@ fn fire_stop(
             {
                 let (k, value) = (*c, InputPhase::Abandoned);
                 let old = ::std::mem::replace(&mut entry.phase, value);
-                undo.push(UndoStep::InputsLeaf2(k, old));
+                undo.steps.push(UndoStep::InputsLeaf2(k, old));
             }
             state.finished.push_back(*c);
-            undo.push(UndoStep::FinishedPushed);
+            undo.steps.push(UndoStep::FinishedPushed);
             {
                 let (k, value) = (*c, Some(AbandonReason::Stopped));
                 let old = ::std::mem::replace(&mut entry.reason, value);
-                undo.push(UndoStep::InputsLeaf3(k, old));
+                undo.steps.push(UndoStep::InputsLeaf3(k, old));
             }
             effects
                 .push(Effect::Abandoned {
@@ -2731,14 +2784,14 @@ fn fire_stop(
             {
                 let (k, value) = (*s, InputPhase::Abandoned);
                 let old = ::std::mem::replace(&mut entry.phase, value);
-                undo.push(UndoStep::InputsLeaf2(k, old));
+                undo.steps.push(UndoStep::InputsLeaf2(k, old));
             }
             state.finished.push_back(*s);
-            undo.push(UndoStep::FinishedPushed);
+            undo.steps.push(UndoStep::FinishedPushed);
             {
                 let (k, value) = (*s, Some(AbandonReason::Stopped));
                 let old = ::std::mem::replace(&mut entry.reason, value);
-                undo.push(UndoStep::InputsLeaf3(k, old));
+                undo.steps.push(UndoStep::InputsLeaf3(k, old));
             }
             effects
                 .push(Effect::Abandoned {
@@ -2752,14 +2805,14 @@ fn fire_stop(
             {
                 let (k, value) = (*q, InputPhase::Abandoned);
                 let old = ::std::mem::replace(&mut entry.phase, value);
-                undo.push(UndoStep::InputsLeaf2(k, old));
+                undo.steps.push(UndoStep::InputsLeaf2(k, old));
             }
             state.finished.push_back(*q);
-            undo.push(UndoStep::FinishedPushed);
+            undo.steps.push(UndoStep::FinishedPushed);
             {
                 let (k, value) = (*q, Some(AbandonReason::Stopped));
                 let old = ::std::mem::replace(&mut entry.reason, value);
-                undo.push(UndoStep::InputsLeaf3(k, old));
+                undo.steps.push(UndoStep::InputsLeaf3(k, old));
             }
             effects
                 .push(Effect::Abandoned {
@@ -2769,13 +2822,13 @@ fn fire_stop(
         }
     }
     while let Some(x) = state.staged.pop_front() {
-        undo.push(UndoStep::StagedPopped(x));
+        undo.steps.push(UndoStep::StagedPopped(x));
     }
     while let Some(x) = state.steer.pop_front() {
-        undo.push(UndoStep::SteerPopped(x));
+        undo.steps.push(UndoStep::SteerPopped(x));
     }
     while let Some(x) = state.queue.pop_front() {
-        undo.push(UndoStep::QueuePopped(x));
+        undo.steps.push(UndoStep::QueuePopped(x));
     }
     if state.run.is_some() {
         effects
@@ -2785,13 +2838,14 @@ fn fire_stop(
     }
     {
         let new = None;
-        undo.push(UndoStep::RunReplaced(::std::mem::replace(&mut state.run, new)));
+        undo.steps.push(UndoStep::RunReplaced(::std::mem::replace(&mut state.run, new)));
     }
     {
         let new = false;
-        undo.push(
-            UndoStep::RetiringReplaced(::std::mem::replace(&mut state.retiring, new)),
-        );
+        undo.steps
+            .push(
+                UndoStep::RetiringReplaced(::std::mem::replace(&mut state.retiring, new)),
+            );
     }
     state.phase = Phase::Stopped;
     effects
@@ -2804,7 +2858,7 @@ fn fire_stop(
 /// Runs the updates and emits of `stop_idle`, recording undo steps.
 fn fire_stop_idle(
     state: &mut State,
-    undo: &mut Vec<UndoStep>,
+    undo: &mut UndoLog,
     effects: &mut Vec<Effect>,
 ) -> Result<(), Fault> {
     for s in state.steer.iter() {
@@ -2812,14 +2866,14 @@ fn fire_stop_idle(
             {
                 let (k, value) = (*s, InputPhase::Abandoned);
                 let old = ::std::mem::replace(&mut entry.phase, value);
-                undo.push(UndoStep::InputsLeaf2(k, old));
+                undo.steps.push(UndoStep::InputsLeaf2(k, old));
             }
             state.finished.push_back(*s);
-            undo.push(UndoStep::FinishedPushed);
+            undo.steps.push(UndoStep::FinishedPushed);
             {
                 let (k, value) = (*s, Some(AbandonReason::Stopped));
                 let old = ::std::mem::replace(&mut entry.reason, value);
-                undo.push(UndoStep::InputsLeaf3(k, old));
+                undo.steps.push(UndoStep::InputsLeaf3(k, old));
             }
             effects
                 .push(Effect::Abandoned {
@@ -2833,14 +2887,14 @@ fn fire_stop_idle(
             {
                 let (k, value) = (*q, InputPhase::Abandoned);
                 let old = ::std::mem::replace(&mut entry.phase, value);
-                undo.push(UndoStep::InputsLeaf2(k, old));
+                undo.steps.push(UndoStep::InputsLeaf2(k, old));
             }
             state.finished.push_back(*q);
-            undo.push(UndoStep::FinishedPushed);
+            undo.steps.push(UndoStep::FinishedPushed);
             {
                 let (k, value) = (*q, Some(AbandonReason::Stopped));
                 let old = ::std::mem::replace(&mut entry.reason, value);
-                undo.push(UndoStep::InputsLeaf3(k, old));
+                undo.steps.push(UndoStep::InputsLeaf3(k, old));
             }
             effects
                 .push(Effect::Abandoned {
@@ -2850,16 +2904,17 @@ fn fire_stop_idle(
         }
     }
     while let Some(x) = state.steer.pop_front() {
-        undo.push(UndoStep::SteerPopped(x));
+        undo.steps.push(UndoStep::SteerPopped(x));
     }
     while let Some(x) = state.queue.pop_front() {
-        undo.push(UndoStep::QueuePopped(x));
+        undo.steps.push(UndoStep::QueuePopped(x));
     }
     {
         let new = false;
-        undo.push(
-            UndoStep::RetiringReplaced(::std::mem::replace(&mut state.retiring, new)),
-        );
+        undo.steps
+            .push(
+                UndoStep::RetiringReplaced(::std::mem::replace(&mut state.retiring, new)),
+            );
     }
     state.phase = Phase::Stopped;
     Ok(())
@@ -2868,7 +2923,7 @@ fn fire_stop_idle(
 /// Runs the updates and emits of `stop_again`, recording undo steps.
 fn fire_stop_again(
     _state: &mut State,
-    _undo: &mut Vec<UndoStep>,
+    _undo: &mut UndoLog,
     _effects: &mut Vec<Effect>,
 ) -> Result<(), Fault> {
     Ok(())
@@ -2877,7 +2932,7 @@ fn fire_stop_again(
 /// Runs the updates and emits of `retire_idle`, recording undo steps.
 fn fire_retire_idle(
     state: &mut State,
-    undo: &mut Vec<UndoStep>,
+    undo: &mut UndoLog,
     effects: &mut Vec<Effect>,
 ) -> Result<(), Fault> {
     for s in state.steer.iter() {
@@ -2885,14 +2940,14 @@ fn fire_retire_idle(
             {
                 let (k, value) = (*s, InputPhase::Abandoned);
                 let old = ::std::mem::replace(&mut entry.phase, value);
-                undo.push(UndoStep::InputsLeaf2(k, old));
+                undo.steps.push(UndoStep::InputsLeaf2(k, old));
             }
             state.finished.push_back(*s);
-            undo.push(UndoStep::FinishedPushed);
+            undo.steps.push(UndoStep::FinishedPushed);
             {
                 let (k, value) = (*s, Some(AbandonReason::Retired));
                 let old = ::std::mem::replace(&mut entry.reason, value);
-                undo.push(UndoStep::InputsLeaf3(k, old));
+                undo.steps.push(UndoStep::InputsLeaf3(k, old));
             }
             effects
                 .push(Effect::Abandoned {
@@ -2906,14 +2961,14 @@ fn fire_retire_idle(
             {
                 let (k, value) = (*q, InputPhase::Abandoned);
                 let old = ::std::mem::replace(&mut entry.phase, value);
-                undo.push(UndoStep::InputsLeaf2(k, old));
+                undo.steps.push(UndoStep::InputsLeaf2(k, old));
             }
             state.finished.push_back(*q);
-            undo.push(UndoStep::FinishedPushed);
+            undo.steps.push(UndoStep::FinishedPushed);
             {
                 let (k, value) = (*q, Some(AbandonReason::Retired));
                 let old = ::std::mem::replace(&mut entry.reason, value);
-                undo.push(UndoStep::InputsLeaf3(k, old));
+                undo.steps.push(UndoStep::InputsLeaf3(k, old));
             }
             effects
                 .push(Effect::Abandoned {
@@ -2923,10 +2978,10 @@ fn fire_retire_idle(
         }
     }
     while let Some(x) = state.steer.pop_front() {
-        undo.push(UndoStep::SteerPopped(x));
+        undo.steps.push(UndoStep::SteerPopped(x));
     }
     while let Some(x) = state.queue.pop_front() {
-        undo.push(UndoStep::QueuePopped(x));
+        undo.steps.push(UndoStep::QueuePopped(x));
     }
     state.phase = Phase::Retired;
     Ok(())
@@ -2935,14 +2990,15 @@ fn fire_retire_idle(
 /// Runs the updates and emits of `retire_drained`, recording undo steps.
 fn fire_retire_drained(
     state: &mut State,
-    undo: &mut Vec<UndoStep>,
+    undo: &mut UndoLog,
     effects: &mut Vec<Effect>,
 ) -> Result<(), Fault> {
     {
         let new = false;
-        undo.push(
-            UndoStep::RetiringReplaced(::std::mem::replace(&mut state.retiring, new)),
-        );
+        undo.steps
+            .push(
+                UndoStep::RetiringReplaced(::std::mem::replace(&mut state.retiring, new)),
+            );
     }
     state.phase = Phase::Retired;
     effects.push(Effect::DetachLoop);
@@ -2952,14 +3008,15 @@ fn fire_retire_drained(
 /// Runs the updates and emits of `retire_draining`, recording undo steps.
 fn fire_retire_draining(
     state: &mut State,
-    undo: &mut Vec<UndoStep>,
+    undo: &mut UndoLog,
     effects: &mut Vec<Effect>,
 ) -> Result<(), Fault> {
     {
         let new = true;
-        undo.push(
-            UndoStep::RetiringReplaced(::std::mem::replace(&mut state.retiring, new)),
-        );
+        undo.steps
+            .push(
+                UndoStep::RetiringReplaced(::std::mem::replace(&mut state.retiring, new)),
+            );
     }
     effects
         .push(Effect::Draining {
@@ -2976,7 +3033,7 @@ fn fire_retire_draining(
 /// Runs the updates and emits of `retire_again`, recording undo steps.
 fn fire_retire_again(
     _state: &mut State,
-    _undo: &mut Vec<UndoStep>,
+    _undo: &mut UndoLog,
     _effects: &mut Vec<Effect>,
 ) -> Result<(), Fault> {
     Ok(())
@@ -2985,7 +3042,7 @@ fn fire_retire_again(
 /// Runs the updates and emits of `reset`, recording undo steps.
 fn fire_reset(
     state: &mut State,
-    undo: &mut Vec<UndoStep>,
+    undo: &mut UndoLog,
     effects: &mut Vec<Effect>,
 ) -> Result<(), Fault> {
     let old_phase = state.phase;
@@ -3008,22 +3065,23 @@ fn fire_reset(
         }
     }
     effects.push(Effect::Forgotten);
-    undo.push(UndoStep::InputsReplaced(::std::mem::take(&mut state.inputs)));
+    undo.push_owned(Undo::InputsReplaced(::std::mem::take(&mut state.inputs)));
     while let Some(x) = state.finished.pop_front() {
-        undo.push(UndoStep::FinishedPopped(x));
+        undo.steps.push(UndoStep::FinishedPopped(x));
     }
-    undo.push(UndoStep::KeysReplaced(::std::mem::take(&mut state.keys)));
+    undo.push_owned(Undo::KeysReplaced(::std::mem::take(&mut state.keys)));
     while let Some(x) = state.steer.pop_front() {
-        undo.push(UndoStep::SteerPopped(x));
+        undo.steps.push(UndoStep::SteerPopped(x));
     }
     while let Some(x) = state.queue.pop_front() {
-        undo.push(UndoStep::QueuePopped(x));
+        undo.steps.push(UndoStep::QueuePopped(x));
     }
     {
         let new = false;
-        undo.push(
-            UndoStep::RetiringReplaced(::std::mem::replace(&mut state.retiring, new)),
-        );
+        undo.steps
+            .push(
+                UndoStep::RetiringReplaced(::std::mem::replace(&mut state.retiring, new)),
+            );
     }
     if old_phase == Phase::Attached {
         effects.push(Effect::DetachLoop);
@@ -3035,15 +3093,16 @@ fn fire_reset(
 /// Runs the updates and emits of `recycle`, recording undo steps.
 fn fire_recycle(
     state: &mut State,
-    undo: &mut Vec<UndoStep>,
+    undo: &mut UndoLog,
     effects: &mut Vec<Effect>,
 ) -> Result<(), Fault> {
     let old_phase = state.phase;
     {
         let new = false;
-        undo.push(
-            UndoStep::RetiringReplaced(::std::mem::replace(&mut state.retiring, new)),
-        );
+        undo.steps
+            .push(
+                UndoStep::RetiringReplaced(::std::mem::replace(&mut state.retiring, new)),
+            );
     }
     for s in state.steer.iter() {
         effects
@@ -3069,16 +3128,17 @@ fn fire_recycle(
 /// Runs the updates and emits of `recover_run`, recording undo steps.
 fn fire_recover_run(
     state: &mut State,
-    undo: &mut Vec<UndoStep>,
+    undo: &mut UndoLog,
     effects: &mut Vec<Effect>,
     stopped: &Option<RunId>,
 ) -> Result<(), Fault> {
     let old_run = state.run;
     {
         let new = false;
-        undo.push(
-            UndoStep::RetiringReplaced(::std::mem::replace(&mut state.retiring, new)),
-        );
+        undo.steps
+            .push(
+                UndoStep::RetiringReplaced(::std::mem::replace(&mut state.retiring, new)),
+            );
     }
     for c in state.staged.iter() {
         if let Some(entry) = state.inputs.get_mut(c) {
@@ -3086,14 +3146,14 @@ fn fire_recover_run(
                 {
                     let (k, value) = (*c, InputPhase::Abandoned);
                     let old = ::std::mem::replace(&mut entry.phase, value);
-                    undo.push(UndoStep::InputsLeaf2(k, old));
+                    undo.steps.push(UndoStep::InputsLeaf2(k, old));
                 }
                 state.finished.push_back(*c);
-                undo.push(UndoStep::FinishedPushed);
+                undo.steps.push(UndoStep::FinishedPushed);
                 {
                     let (k, value) = (*c, Some(AbandonReason::MaxAttemptsExhausted));
                     let old = ::std::mem::replace(&mut entry.reason, value);
-                    undo.push(UndoStep::InputsLeaf3(k, old));
+                    undo.steps.push(UndoStep::InputsLeaf3(k, old));
                 }
                 effects
                     .push(Effect::Abandoned {
@@ -3104,7 +3164,7 @@ fn fire_recover_run(
                 {
                     let (k, value) = (*c, InputPhase::Queued);
                     let old = ::std::mem::replace(&mut entry.phase, value);
-                    undo.push(UndoStep::InputsLeaf2(k, old));
+                    undo.steps.push(UndoStep::InputsLeaf2(k, old));
                 }
                 effects
                     .push(Effect::Transferred {
@@ -3116,34 +3176,34 @@ fn fire_recover_run(
     }
     for q in state.queue.iter() {
         state.staged.push_back(*q);
-        undo.push(UndoStep::StagedPushed);
+        undo.steps.push(UndoStep::StagedPushed);
     }
     for s in state.steer.iter() {
         state.staged.push_back(*s);
-        undo.push(UndoStep::StagedPushed);
+        undo.steps.push(UndoStep::StagedPushed);
     }
     while let Some(x) = state.queue.pop_front() {
-        undo.push(UndoStep::QueuePopped(x));
+        undo.steps.push(UndoStep::QueuePopped(x));
     }
     while let Some(x) = state.steer.pop_front() {
-        undo.push(UndoStep::SteerPopped(x));
+        undo.steps.push(UndoStep::SteerPopped(x));
     }
     for x in state.staged.iter() {
         match state.inputs.get(x) {
             Some(entry) if entry.phase == InputPhase::Queued => {
                 if entry.lane == Lane::Steer {
                     state.steer.push_back(*x);
-                    undo.push(UndoStep::SteerPushed);
+                    undo.steps.push(UndoStep::SteerPushed);
                 } else {
                     state.queue.push_back(*x);
-                    undo.push(UndoStep::QueuePushed);
+                    undo.steps.push(UndoStep::QueuePushed);
                 }
             }
             _ => {}
         }
     }
     while let Some(x) = state.staged.pop_front() {
-        undo.push(UndoStep::StagedPopped(x));
+        undo.steps.push(UndoStep::StagedPopped(x));
     }
     if state.run.is_some() {
         effects
@@ -3153,7 +3213,7 @@ fn fire_recover_run(
     }
     {
         let new = None;
-        undo.push(UndoStep::RunReplaced(::std::mem::replace(&mut state.run, new)));
+        undo.steps.push(UndoStep::RunReplaced(::std::mem::replace(&mut state.run, new)));
     }
     if stopped.is_some() && ((*stopped) == old_run) {
         effects
@@ -3170,15 +3230,16 @@ fn fire_recover_run(
 /// Runs the updates and emits of `recover`, recording undo steps.
 fn fire_recover(
     state: &mut State,
-    undo: &mut Vec<UndoStep>,
+    undo: &mut UndoLog,
     effects: &mut Vec<Effect>,
 ) -> Result<(), Fault> {
     let old_phase = state.phase;
     {
         let new = false;
-        undo.push(
-            UndoStep::RetiringReplaced(::std::mem::replace(&mut state.retiring, new)),
-        );
+        undo.steps
+            .push(
+                UndoStep::RetiringReplaced(::std::mem::replace(&mut state.retiring, new)),
+            );
     }
     if old_phase == Phase::Attached {
         effects.push(Effect::DetachLoop);
@@ -3190,7 +3251,7 @@ fn fire_recover(
 /// Runs the updates and emits of `destroy`, recording undo steps.
 fn fire_destroy(
     state: &mut State,
-    undo: &mut Vec<UndoStep>,
+    undo: &mut UndoLog,
     effects: &mut Vec<Effect>,
 ) -> Result<(), Fault> {
     let old_phase = state.phase;
@@ -3221,19 +3282,19 @@ fn fire_destroy(
                 reason: StopReason::Destroyed,
             });
     }
-    undo.push(UndoStep::InputsReplaced(::std::mem::take(&mut state.inputs)));
+    undo.push_owned(Undo::InputsReplaced(::std::mem::take(&mut state.inputs)));
     while let Some(x) = state.finished.pop_front() {
-        undo.push(UndoStep::FinishedPopped(x));
+        undo.steps.push(UndoStep::FinishedPopped(x));
     }
-    undo.push(UndoStep::KeysReplaced(::std::mem::take(&mut state.keys)));
+    undo.push_owned(Undo::KeysReplaced(::std::mem::take(&mut state.keys)));
     while let Some(x) = state.staged.pop_front() {
-        undo.push(UndoStep::StagedPopped(x));
+        undo.steps.push(UndoStep::StagedPopped(x));
     }
     while let Some(x) = state.steer.pop_front() {
-        undo.push(UndoStep::SteerPopped(x));
+        undo.steps.push(UndoStep::SteerPopped(x));
     }
     while let Some(x) = state.queue.pop_front() {
-        undo.push(UndoStep::QueuePopped(x));
+        undo.steps.push(UndoStep::QueuePopped(x));
     }
     if state.run.is_some() {
         effects
@@ -3243,13 +3304,14 @@ fn fire_destroy(
     }
     {
         let new = None;
-        undo.push(UndoStep::RunReplaced(::std::mem::replace(&mut state.run, new)));
+        undo.steps.push(UndoStep::RunReplaced(::std::mem::replace(&mut state.run, new)));
     }
     {
         let new = false;
-        undo.push(
-            UndoStep::RetiringReplaced(::std::mem::replace(&mut state.retiring, new)),
-        );
+        undo.steps
+            .push(
+                UndoStep::RetiringReplaced(::std::mem::replace(&mut state.retiring, new)),
+            );
     }
     state.phase = Phase::Destroyed;
     Ok(())
@@ -3258,7 +3320,7 @@ fn fire_destroy(
 /// Runs the updates and emits of `unregister`, recording undo steps.
 fn fire_unregister(
     state: &mut State,
-    undo: &mut Vec<UndoStep>,
+    undo: &mut UndoLog,
     effects: &mut Vec<Effect>,
 ) -> Result<(), Fault> {
     let old_phase = state.phase;
@@ -3289,19 +3351,19 @@ fn fire_unregister(
                 reason: StopReason::Unregistered,
             });
     }
-    undo.push(UndoStep::InputsReplaced(::std::mem::take(&mut state.inputs)));
+    undo.push_owned(Undo::InputsReplaced(::std::mem::take(&mut state.inputs)));
     while let Some(x) = state.finished.pop_front() {
-        undo.push(UndoStep::FinishedPopped(x));
+        undo.steps.push(UndoStep::FinishedPopped(x));
     }
-    undo.push(UndoStep::KeysReplaced(::std::mem::take(&mut state.keys)));
+    undo.push_owned(Undo::KeysReplaced(::std::mem::take(&mut state.keys)));
     while let Some(x) = state.staged.pop_front() {
-        undo.push(UndoStep::StagedPopped(x));
+        undo.steps.push(UndoStep::StagedPopped(x));
     }
     while let Some(x) = state.steer.pop_front() {
-        undo.push(UndoStep::SteerPopped(x));
+        undo.steps.push(UndoStep::SteerPopped(x));
     }
     while let Some(x) = state.queue.pop_front() {
-        undo.push(UndoStep::QueuePopped(x));
+        undo.steps.push(UndoStep::QueuePopped(x));
     }
     if state.run.is_some() {
         effects
@@ -3311,13 +3373,14 @@ fn fire_unregister(
     }
     {
         let new = None;
-        undo.push(UndoStep::RunReplaced(::std::mem::replace(&mut state.run, new)));
+        undo.steps.push(UndoStep::RunReplaced(::std::mem::replace(&mut state.run, new)));
     }
     {
         let new = false;
-        undo.push(
-            UndoStep::RetiringReplaced(::std::mem::replace(&mut state.retiring, new)),
-        );
+        undo.steps
+            .push(
+                UndoStep::RetiringReplaced(::std::mem::replace(&mut state.retiring, new)),
+            );
     }
     state.phase = Phase::Destroyed;
     effects.push(Effect::Removed);
@@ -3328,7 +3391,7 @@ fn fire_unregister(
 fn dispatch(
     state: &mut State,
     input: &Input,
-    undo: &mut Vec<UndoStep>,
+    undo: &mut UndoLog,
     effects: &mut Vec<Effect>,
 ) -> Result<TransitionId, RejectReason> {
     match input {
@@ -4193,19 +4256,13 @@ impl ::suricate_kernel::Machine for Machine {
         undo: &mut UndoLog,
         effects: &mut Vec<Effect>,
     ) -> Result<TransitionId, RejectReason> {
-        self::dispatch(state, input, &mut undo.0, effects)
+        self::dispatch(state, input, undo, effects)
     }
     fn undo(state: &mut State, phase: Phase, log: &mut UndoLog) {
-        self::undo(state, phase, &mut log.0)
+        self::undo(state, phase, log)
     }
     fn clear_undo(log: &mut UndoLog) {
-        if log.0.capacity() * ::std::mem::size_of::<UndoStep>()
-            > ::suricate_kernel::MAX_KEPT_UNDO_BYTES
-        {
-            log.0 = Vec::new();
-        } else {
-            log.0.clear();
-        }
+        log.clear()
     }
     fn check_invariants(state: &State) -> Result<(), InvariantViolation> {
         self::check_invariants(state)

@@ -304,7 +304,8 @@ pub use ::suricate_kernel::InvariantViolation;
 pub use ::suricate_kernel::Fault;
 
 /// One reversible write of a transition. Undo cost is proportional to what the
-/// transition wrote, never to the size of the state.
+/// transition wrote, never to the size of the state. Holds no heap data, so
+/// emptying a log of them costs nothing per record.
 #[derive(Debug, Clone)]
 enum UndoStep {
     FlagsInserted(bool),
@@ -313,15 +314,22 @@ enum UndoStep {
     QPushed,
 }
 
+const _: () = if ::std::mem::needs_drop::<UndoStep>() {
+    panic!("an undo record that owns heap data must be an `Undo`, not an `UndoStep`");
+};
+
 /// The undo records of the latest transition, which the `Authority` keeps for
 /// `rollback`. Opaque: only this module reads or writes them.
 #[derive(Debug, Clone, Default)]
-pub struct UndoLog(Vec<UndoStep>);
+pub struct UndoLog {
+    /// One record per write, most recent last.
+    steps: Vec<UndoStep>,
+}
 
-/// Reverts `steps` (most recent first, leaving the buffer empty for reuse) and
-/// restores the phase.
-fn undo(state: &mut State, phase: Phase, steps: &mut Vec<UndoStep>) {
-    while let Some(step) = steps.pop() {
+/// Reverts the records of `log` (most recent first, leaving its buffers empty
+/// for reuse) and restores the phase.
+fn undo(state: &mut State, phase: Phase, log: &mut UndoLog) {
+    while let Some(step) = log.steps.pop() {
         match step {
             UndoStep::FlagsInserted(x) => {
                 state.flags.remove(&x);
@@ -338,6 +346,20 @@ fn undo(state: &mut State, phase: Phase, steps: &mut Vec<UndoStep>) {
     state.phase = phase;
 }
 
+impl UndoLog {
+    /// Empties the log without reverting anything, keeping its buffers for
+    /// reuse unless together they are larger than `MAX_KEPT_UNDO_BYTES`.
+    fn clear(&mut self) {
+        if self.steps.capacity() * ::std::mem::size_of::<UndoStep>()
+            > ::suricate_kernel::MAX_KEPT_UNDO_BYTES
+        {
+            *self = UndoLog::default();
+        } else {
+            self.steps.clear();
+        }
+    }
+}
+
 /// Guards of `push`: the first that does not hold, if any.
 fn guards_push(state: &State) -> Result<Option<&'static str>, Fault> {
     if !state.lens.contains(&(state.q.len() as u64)) {
@@ -352,19 +374,19 @@ fn guards_push(state: &State) -> Result<Option<&'static str>, Fault> {
 /// Runs the updates and emits of `mark`, recording undo steps.
 fn fire_mark(
     state: &mut State,
-    undo: &mut Vec<UndoStep>,
+    undo: &mut UndoLog,
     _effects: &mut Vec<Effect>,
 ) -> Result<(), Fault> {
     {
         let x = state.q.len() as u64;
         if state.lens.insert(x) {
-            undo.push(UndoStep::LensInserted(x));
+            undo.steps.push(UndoStep::LensInserted(x));
         }
     }
     {
         let x = state.n == 1u64;
         if state.flags.insert(x) {
-            undo.push(UndoStep::FlagsInserted(x));
+            undo.steps.push(UndoStep::FlagsInserted(x));
         }
     }
     Ok(())
@@ -373,16 +395,16 @@ fn fire_mark(
 /// Runs the updates and emits of `push`, recording undo steps.
 fn fire_push(
     state: &mut State,
-    undo: &mut Vec<UndoStep>,
+    undo: &mut UndoLog,
     _effects: &mut Vec<Effect>,
 ) -> Result<(), Fault> {
     let _ = &(state.q.len() as u64);
     let _ = &(state.n == 1u64);
     state.q.push_back(state.n);
-    undo.push(UndoStep::QPushed);
+    undo.steps.push(UndoStep::QPushed);
     {
         let new = state.n.checked_add(1u64).ok_or(Fault::Overflow)?;
-        undo.push(UndoStep::NReplaced(::std::mem::replace(&mut state.n, new)));
+        undo.steps.push(UndoStep::NReplaced(::std::mem::replace(&mut state.n, new)));
     }
     Ok(())
 }
@@ -391,7 +413,7 @@ fn fire_push(
 fn dispatch(
     state: &mut State,
     input: &Input,
-    undo: &mut Vec<UndoStep>,
+    undo: &mut UndoLog,
     effects: &mut Vec<Effect>,
 ) -> Result<TransitionId, RejectReason> {
     match input {
@@ -466,19 +488,13 @@ impl ::suricate_kernel::Machine for Machine {
         undo: &mut UndoLog,
         effects: &mut Vec<Effect>,
     ) -> Result<TransitionId, RejectReason> {
-        self::dispatch(state, input, &mut undo.0, effects)
+        self::dispatch(state, input, undo, effects)
     }
     fn undo(state: &mut State, phase: Phase, log: &mut UndoLog) {
-        self::undo(state, phase, &mut log.0)
+        self::undo(state, phase, log)
     }
     fn clear_undo(log: &mut UndoLog) {
-        if log.0.capacity() * ::std::mem::size_of::<UndoStep>()
-            > ::suricate_kernel::MAX_KEPT_UNDO_BYTES
-        {
-            log.0 = Vec::new();
-        } else {
-            log.0.clear();
-        }
+        log.clear()
     }
     fn check_invariants(state: &State) -> Result<(), InvariantViolation> {
         self::check_invariants(state)

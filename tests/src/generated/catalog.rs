@@ -520,59 +520,103 @@ pub use ::suricate_kernel::InvariantViolation;
 pub use ::suricate_kernel::Fault;
 
 /// One reversible write of a transition. Undo cost is proportional to what the
-/// transition wrote, never to the size of the state.
+/// transition wrote, never to the size of the state. Holds no heap data, so
+/// emptying a log of them costs nothing per record.
 #[derive(Debug, Clone)]
 enum UndoStep {
+    LastReplaced(Method),
+    OrderPushed,
+    StockedReplaced(bool),
+    TaggedReplaced(u64),
+    /// Stands for the next record of `UndoLog::owned`, most recent last.
+    Owned,
+}
+
+const _: () = if ::std::mem::needs_drop::<UndoStep>() {
+    panic!("an undo record that owns heap data must be an `Undo`, not an `UndoStep`");
+};
+
+/// The undo records of the latest transition, which the `Authority` keeps for
+/// `rollback`. Opaque: only this module reads or writes them.
+#[derive(Debug, Clone, Default)]
+pub struct UndoLog {
+    /// One record per write, most recent last.
+    steps: Vec<UndoStep>,
+    /// The records that own heap data, in the order written.
+    owned: Vec<Undo>,
+}
+
+/// An undo record that owns heap data, kept in `UndoLog::owned`.
+#[derive(Debug, Clone)]
+enum Undo {
     ItemsEntry(Title, Option<Item>),
     /// Old value of `items[k].qty`.
     ItemsLeaf0(Title, u64),
     /// Old value of `items[k].title`.
     ItemsLeaf1(Title, Title),
-    LastReplaced(Method),
-    OrderPushed,
-    StockedReplaced(bool),
-    TaggedReplaced(u64),
 }
 
-/// The undo records of the latest transition, which the `Authority` keeps for
-/// `rollback`. Opaque: only this module reads or writes them.
-#[derive(Debug, Clone, Default)]
-pub struct UndoLog(Vec<UndoStep>);
-
-/// Reverts `steps` (most recent first, leaving the buffer empty for reuse) and
-/// restores the phase.
-fn undo(state: &mut State, phase: Phase, steps: &mut Vec<UndoStep>) {
-    while let Some(step) = steps.pop() {
+/// Reverts the records of `log` (most recent first, leaving its buffers empty
+/// for reuse) and restores the phase.
+fn undo(state: &mut State, phase: Phase, log: &mut UndoLog) {
+    while let Some(step) = log.steps.pop() {
         match step {
-            UndoStep::ItemsEntry(k, old) => {
-                match old {
-                    Some(old) => {
-                        state.items.insert(k, old);
-                    }
-                    None => {
-                        state.items.remove(&k);
-                    }
-                }
-            }
-            UndoStep::ItemsLeaf0(k, old) => {
-                if let Some(entry) = state.items.get_mut(&k) {
-                    entry.qty = old;
-                }
-            }
-            UndoStep::ItemsLeaf1(k, old) => {
-                if let Some(entry) = state.items.get_mut(&k) {
-                    entry.title = old;
-                }
-            }
             UndoStep::LastReplaced(old) => state.last = old,
             UndoStep::OrderPushed => {
                 state.order.pop_back();
             }
             UndoStep::StockedReplaced(old) => state.stocked = old,
             UndoStep::TaggedReplaced(old) => state.tagged = old,
+            UndoStep::Owned => {
+                if let Some(step) = log.owned.pop() {
+                    match step {
+                        Undo::ItemsEntry(k, old) => {
+                            match old {
+                                Some(old) => {
+                                    state.items.insert(k, old);
+                                }
+                                None => {
+                                    state.items.remove(&k);
+                                }
+                            }
+                        }
+                        Undo::ItemsLeaf0(k, old) => {
+                            if let Some(entry) = state.items.get_mut(&k) {
+                                entry.qty = old;
+                            }
+                        }
+                        Undo::ItemsLeaf1(k, old) => {
+                            if let Some(entry) = state.items.get_mut(&k) {
+                                entry.title = old;
+                            }
+                        }
+                    }
+                }
+            }
         }
     }
     state.phase = phase;
+}
+
+impl UndoLog {
+    /// Records a write whose undo record owns heap data.
+    fn push_owned(&mut self, step: Undo) {
+        self.steps.push(UndoStep::Owned);
+        self.owned.push(step);
+    }
+    /// Empties the log without reverting anything, keeping its buffers for
+    /// reuse unless together they are larger than `MAX_KEPT_UNDO_BYTES`.
+    fn clear(&mut self) {
+        if self.steps.capacity() * ::std::mem::size_of::<UndoStep>()
+            + self.owned.capacity() * ::std::mem::size_of::<Undo>()
+            > ::suricate_kernel::MAX_KEPT_UNDO_BYTES
+        {
+            *self = UndoLog::default();
+        } else {
+            self.steps.clear();
+            self.owned.clear();
+        }
+    }
 }
 
 /// Guards of `add`: the first that does not hold, if any.
@@ -642,7 +686,7 @@ fn guards_probe(state: &State, title: &Title) -> Result<Option<&'static str>, Fa
 /// Runs the updates and emits of `add`, recording undo steps.
 fn fire_add(
     state: &mut State,
-    undo: &mut Vec<UndoStep>,
+    undo: &mut UndoLog,
     effects: &mut Vec<Effect>,
     fire_add: &Item,
     guards_add: &Method,
@@ -650,13 +694,14 @@ fn fire_add(
     {
         let (k, value) = (fire_add.title.clone(), fire_add.clone());
         let old = state.items.insert(k.clone(), value);
-        undo.push(UndoStep::ItemsEntry(k, old));
+        undo.push_owned(Undo::ItemsEntry(k, old));
     }
     state.order.push_back(fire_add.title.clone());
-    undo.push(UndoStep::OrderPushed);
+    undo.steps.push(UndoStep::OrderPushed);
     {
         let new = *guards_add;
-        undo.push(UndoStep::LastReplaced(::std::mem::replace(&mut state.last, new)));
+        undo.steps
+            .push(UndoStep::LastReplaced(::std::mem::replace(&mut state.last, new)));
     }
     let holds = 'all_t_0: {
         for t in fire_add.tags.iter() {
@@ -669,17 +714,19 @@ fn fire_add(
     if holds {
         {
             let new = state.tagged.checked_add(1u64).ok_or(Fault::Overflow)?;
-            undo.push(
-                UndoStep::TaggedReplaced(::std::mem::replace(&mut state.tagged, new)),
-            );
+            undo.steps
+                .push(
+                    UndoStep::TaggedReplaced(::std::mem::replace(&mut state.tagged, new)),
+                );
         }
     }
     for _ in fire_add.tags.iter() {
         {
             let new = state.tagged.checked_add(1u64).ok_or(Fault::Overflow)?;
-            undo.push(
-                UndoStep::TaggedReplaced(::std::mem::replace(&mut state.tagged, new)),
-            );
+            undo.steps
+                .push(
+                    UndoStep::TaggedReplaced(::std::mem::replace(&mut state.tagged, new)),
+                );
         }
     }
     effects
@@ -692,7 +739,7 @@ fn fire_add(
 /// Runs the updates and emits of `add_failed`, recording undo steps.
 fn fire_add_failed(
     _state: &mut State,
-    _undo: &mut Vec<UndoStep>,
+    _undo: &mut UndoLog,
     _effects: &mut Vec<Effect>,
 ) -> Result<(), Fault> {
     Ok(())
@@ -701,7 +748,7 @@ fn fire_add_failed(
 /// Runs the updates and emits of `restock`, recording undo steps.
 fn fire_restock(
     state: &mut State,
-    undo: &mut Vec<UndoStep>,
+    undo: &mut UndoLog,
     effects: &mut Vec<Effect>,
     title: &Title,
     qty: &u64,
@@ -720,7 +767,7 @@ fn fire_restock(
             );
             let entry = state.items.get_mut(&k).ok_or(Fault::Absent)?;
             let old = ::std::mem::replace(&mut entry.qty, value);
-            undo.push(UndoStep::ItemsLeaf0(k, old));
+            undo.push_owned(Undo::ItemsLeaf0(k, old));
             entry
         };
         effects
@@ -730,25 +777,27 @@ fn fire_restock(
             });
         {
             let new = entry.qty;
-            undo.push(
-                UndoStep::TaggedReplaced(::std::mem::replace(&mut state.tagged, new)),
-            );
+            undo.steps
+                .push(
+                    UndoStep::TaggedReplaced(::std::mem::replace(&mut state.tagged, new)),
+                );
         }
         {
             let (k, value) = (title.clone(), title.clone());
             let old = ::std::mem::replace(&mut entry.title, value);
-            undo.push(UndoStep::ItemsLeaf1(k, old));
+            undo.push_owned(Undo::ItemsLeaf1(k, old));
         }
     }
     if let Some(entry) = state.items.get(title) {
         if entry.qty >= 100u64 {
             {
                 let new = true;
-                undo.push(
-                    UndoStep::StockedReplaced(
-                        ::std::mem::replace(&mut state.stocked, new),
-                    ),
-                );
+                undo.steps
+                    .push(
+                        UndoStep::StockedReplaced(
+                            ::std::mem::replace(&mut state.stocked, new),
+                        ),
+                    );
             }
         }
     }
@@ -757,7 +806,7 @@ fn fire_restock(
             {
                 let (k, value) = (title.clone(), 500u64);
                 let old = ::std::mem::replace(&mut entry.qty, value);
-                undo.push(UndoStep::ItemsLeaf0(k, old));
+                undo.push_owned(Undo::ItemsLeaf0(k, old));
             }
         }
     }
@@ -767,7 +816,7 @@ fn fire_restock(
 /// Runs the updates and emits of `relabel`, recording undo steps.
 fn fire_relabel(
     state: &mut State,
-    undo: &mut Vec<UndoStep>,
+    undo: &mut UndoLog,
     _effects: &mut Vec<Effect>,
     entry: &Title,
 ) -> Result<(), Fault> {
@@ -777,13 +826,14 @@ fn fire_relabel(
             let (k, value) = (entry.clone(), 0u64);
             let entry = state.items.get_mut(&k).ok_or(Fault::Absent)?;
             let old = ::std::mem::replace(&mut entry.qty, value);
-            undo.push(UndoStep::ItemsLeaf0(k, old));
+            undo.push_owned(Undo::ItemsLeaf0(k, old));
         }
         {
             let new = state.items.get(entry).ok_or(Fault::Absent)?.qty;
-            undo.push(
-                UndoStep::TaggedReplaced(::std::mem::replace(&mut state.tagged, new)),
-            );
+            undo.steps
+                .push(
+                    UndoStep::TaggedReplaced(::std::mem::replace(&mut state.tagged, new)),
+                );
         }
     }
     for t in state.order.iter() {
@@ -793,9 +843,12 @@ fn fire_relabel(
             }
             {
                 let new = state.tagged.checked_add(1u64).ok_or(Fault::Overflow)?;
-                undo.push(
-                    UndoStep::TaggedReplaced(::std::mem::replace(&mut state.tagged, new)),
-                );
+                undo.steps
+                    .push(
+                        UndoStep::TaggedReplaced(
+                            ::std::mem::replace(&mut state.tagged, new),
+                        ),
+                    );
             }
         }
     }
@@ -805,7 +858,7 @@ fn fire_relabel(
 /// Runs the updates and emits of `sweep`, recording undo steps.
 fn fire_sweep(
     state: &mut State,
-    undo: &mut Vec<UndoStep>,
+    undo: &mut UndoLog,
     _effects: &mut Vec<Effect>,
 ) -> Result<(), Fault> {
     for (k, v) in state.items.clone().into_iter().collect::<Vec<_>>().iter() {
@@ -816,7 +869,7 @@ fn fire_sweep(
                     v.qty.checked_add(1u64).ok_or(Fault::Overflow)?,
                 );
                 let old = ::std::mem::replace(&mut entry.qty, value);
-                undo.push(UndoStep::ItemsLeaf0(k, old));
+                undo.push_owned(Undo::ItemsLeaf0(k, old));
             }
         }
     }
@@ -828,7 +881,7 @@ fn fire_sweep(
                     entry.qty.checked_sub(1u64).ok_or(Fault::Overflow)?,
                 );
                 let old = ::std::mem::replace(&mut entry.qty, value);
-                undo.push(UndoStep::ItemsLeaf0(k, old));
+                undo.push_owned(Undo::ItemsLeaf0(k, old));
             }
             {
                 let new = 'all_u_0: {
@@ -842,11 +895,12 @@ fn fire_sweep(
                     }
                     true
                 };
-                undo.push(
-                    UndoStep::StockedReplaced(
-                        ::std::mem::replace(&mut state.stocked, new),
-                    ),
-                );
+                undo.steps
+                    .push(
+                        UndoStep::StockedReplaced(
+                            ::std::mem::replace(&mut state.stocked, new),
+                        ),
+                    );
             }
         }
     }
@@ -865,19 +919,21 @@ fn fire_sweep(
         if (*left) == 0u64 {
             {
                 let new = false;
-                undo.push(
-                    UndoStep::StockedReplaced(
-                        ::std::mem::replace(&mut state.stocked, new),
-                    ),
-                );
+                undo.steps
+                    .push(
+                        UndoStep::StockedReplaced(
+                            ::std::mem::replace(&mut state.stocked, new),
+                        ),
+                    );
             }
             break;
         }
         {
             let new = state.tagged.checked_add(1u64).ok_or(Fault::Overflow)?;
-            undo.push(
-                UndoStep::TaggedReplaced(::std::mem::replace(&mut state.tagged, new)),
-            );
+            undo.steps
+                .push(
+                    UndoStep::TaggedReplaced(::std::mem::replace(&mut state.tagged, new)),
+                );
         }
     }
     if state.order.front().is_some() {
@@ -889,13 +945,16 @@ fn fire_sweep(
                     entry.qty.checked_add(0u64).ok_or(Fault::Overflow)?,
                 );
                 let old = ::std::mem::replace(&mut entry.qty, value);
-                undo.push(UndoStep::ItemsLeaf0(k, old));
+                undo.push_owned(Undo::ItemsLeaf0(k, old));
             }
             {
                 let new = entry.qty.checked_add(state.tagged).ok_or(Fault::Overflow)?;
-                undo.push(
-                    UndoStep::TaggedReplaced(::std::mem::replace(&mut state.tagged, new)),
-                );
+                undo.steps
+                    .push(
+                        UndoStep::TaggedReplaced(
+                            ::std::mem::replace(&mut state.tagged, new),
+                        ),
+                    );
             }
         }
     }
@@ -905,7 +964,7 @@ fn fire_sweep(
 /// Runs the updates and emits of `probe`, recording undo steps.
 fn fire_probe(
     state: &mut State,
-    undo: &mut Vec<UndoStep>,
+    undo: &mut UndoLog,
     _effects: &mut Vec<Effect>,
     title: &Title,
 ) -> Result<(), Fault> {
@@ -914,9 +973,10 @@ fn fire_probe(
     {
         {
             let new = state.tagged.checked_add(1u64).ok_or(Fault::Overflow)?;
-            undo.push(
-                UndoStep::TaggedReplaced(::std::mem::replace(&mut state.tagged, new)),
-            );
+            undo.steps
+                .push(
+                    UndoStep::TaggedReplaced(::std::mem::replace(&mut state.tagged, new)),
+                );
         }
     }
     Ok(())
@@ -925,7 +985,7 @@ fn fire_probe(
 /// Runs the updates and emits of `close`, recording undo steps.
 fn fire_close(
     state: &mut State,
-    _undo: &mut Vec<UndoStep>,
+    _undo: &mut UndoLog,
     _effects: &mut Vec<Effect>,
 ) -> Result<(), Fault> {
     state.phase = Phase::Closed;
@@ -936,7 +996,7 @@ fn fire_close(
 fn dispatch(
     state: &mut State,
     input: &Input,
-    undo: &mut Vec<UndoStep>,
+    undo: &mut UndoLog,
     effects: &mut Vec<Effect>,
 ) -> Result<TransitionId, RejectReason> {
     match input {
@@ -1107,19 +1167,13 @@ impl ::suricate_kernel::Machine for Machine {
         undo: &mut UndoLog,
         effects: &mut Vec<Effect>,
     ) -> Result<TransitionId, RejectReason> {
-        self::dispatch(state, input, &mut undo.0, effects)
+        self::dispatch(state, input, undo, effects)
     }
     fn undo(state: &mut State, phase: Phase, log: &mut UndoLog) {
-        self::undo(state, phase, &mut log.0)
+        self::undo(state, phase, log)
     }
     fn clear_undo(log: &mut UndoLog) {
-        if log.0.capacity() * ::std::mem::size_of::<UndoStep>()
-            > ::suricate_kernel::MAX_KEPT_UNDO_BYTES
-        {
-            log.0 = Vec::new();
-        } else {
-            log.0.clear();
-        }
+        log.clear()
     }
     fn check_invariants(state: &State) -> Result<(), InvariantViolation> {
         self::check_invariants(state)

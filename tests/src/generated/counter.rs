@@ -326,7 +326,8 @@ pub use ::suricate_kernel::InvariantViolation;
 pub use ::suricate_kernel::Fault;
 
 /// One reversible write of a transition. Undo cost is proportional to what the
-/// transition wrote, never to the size of the state.
+/// transition wrote, never to the size of the state. Holds no heap data, so
+/// emptying a log of them costs nothing per record.
 #[derive(Debug, Clone)]
 enum UndoStep {
     HistoryPushed,
@@ -334,15 +335,22 @@ enum UndoStep {
     ValueReplaced(u64),
 }
 
+const _: () = if ::std::mem::needs_drop::<UndoStep>() {
+    panic!("an undo record that owns heap data must be an `Undo`, not an `UndoStep`");
+};
+
 /// The undo records of the latest transition, which the `Authority` keeps for
 /// `rollback`. Opaque: only this module reads or writes them.
 #[derive(Debug, Clone, Default)]
-pub struct UndoLog(Vec<UndoStep>);
+pub struct UndoLog {
+    /// One record per write, most recent last.
+    steps: Vec<UndoStep>,
+}
 
-/// Reverts `steps` (most recent first, leaving the buffer empty for reuse) and
-/// restores the phase.
-fn undo(state: &mut State, phase: Phase, steps: &mut Vec<UndoStep>) {
-    while let Some(step) = steps.pop() {
+/// Reverts the records of `log` (most recent first, leaving its buffers empty
+/// for reuse) and restores the phase.
+fn undo(state: &mut State, phase: Phase, log: &mut UndoLog) {
+    while let Some(step) = log.steps.pop() {
         match step {
             UndoStep::HistoryPushed => {
                 state.history.pop_back();
@@ -352,6 +360,20 @@ fn undo(state: &mut State, phase: Phase, steps: &mut Vec<UndoStep>) {
         }
     }
     state.phase = phase;
+}
+
+impl UndoLog {
+    /// Empties the log without reverting anything, keeping its buffers for
+    /// reuse unless together they are larger than `MAX_KEPT_UNDO_BYTES`.
+    fn clear(&mut self) {
+        if self.steps.capacity() * ::std::mem::size_of::<UndoStep>()
+            > ::suricate_kernel::MAX_KEPT_UNDO_BYTES
+        {
+            *self = UndoLog::default();
+        } else {
+            self.steps.clear();
+        }
+    }
 }
 
 /// Guards of `forget`: the first that does not hold, if any.
@@ -365,17 +387,18 @@ fn guards_forget(state: &State) -> Result<Option<&'static str>, Fault> {
 /// Runs the updates and emits of `add`, recording undo steps.
 fn fire_add(
     state: &mut State,
-    undo: &mut Vec<UndoStep>,
+    undo: &mut UndoLog,
     effects: &mut Vec<Effect>,
     n: &u64,
 ) -> Result<(), Fault> {
     let old_value = state.value;
     {
         let new = state.value.checked_add(*n).ok_or(Fault::Overflow)?;
-        undo.push(UndoStep::ValueReplaced(::std::mem::replace(&mut state.value, new)));
+        undo.steps
+            .push(UndoStep::ValueReplaced(::std::mem::replace(&mut state.value, new)));
     }
     state.history.push_back(*n);
-    undo.push(UndoStep::HistoryPushed);
+    undo.steps.push(UndoStep::HistoryPushed);
     effects
         .push(Effect::Changed {
             from: old_value,
@@ -387,14 +410,15 @@ fn fire_add(
 /// Runs the updates and emits of `sub`, recording undo steps.
 fn fire_sub(
     state: &mut State,
-    undo: &mut Vec<UndoStep>,
+    undo: &mut UndoLog,
     effects: &mut Vec<Effect>,
     n: &u64,
 ) -> Result<(), Fault> {
     let old_value = state.value;
     {
         let new = state.value.checked_sub(*n).ok_or(Fault::Overflow)?;
-        undo.push(UndoStep::ValueReplaced(::std::mem::replace(&mut state.value, new)));
+        undo.steps
+            .push(UndoStep::ValueReplaced(::std::mem::replace(&mut state.value, new)));
     }
     effects
         .push(Effect::Changed {
@@ -407,11 +431,11 @@ fn fire_sub(
 /// Runs the updates and emits of `forget`, recording undo steps.
 fn fire_forget(
     state: &mut State,
-    undo: &mut Vec<UndoStep>,
+    undo: &mut UndoLog,
     _effects: &mut Vec<Effect>,
 ) -> Result<(), Fault> {
     if let Some(x) = state.history.pop_front() {
-        undo.push(UndoStep::HistoryPopped(x));
+        undo.steps.push(UndoStep::HistoryPopped(x));
     }
     Ok(())
 }
@@ -420,7 +444,7 @@ fn fire_forget(
 fn dispatch(
     state: &mut State,
     input: &Input,
-    undo: &mut Vec<UndoStep>,
+    undo: &mut UndoLog,
     effects: &mut Vec<Effect>,
 ) -> Result<TransitionId, RejectReason> {
     match input {
@@ -534,19 +558,13 @@ impl ::suricate_kernel::Machine for Machine {
         undo: &mut UndoLog,
         effects: &mut Vec<Effect>,
     ) -> Result<TransitionId, RejectReason> {
-        self::dispatch(state, input, &mut undo.0, effects)
+        self::dispatch(state, input, undo, effects)
     }
     fn undo(state: &mut State, phase: Phase, log: &mut UndoLog) {
-        self::undo(state, phase, &mut log.0)
+        self::undo(state, phase, log)
     }
     fn clear_undo(log: &mut UndoLog) {
-        if log.0.capacity() * ::std::mem::size_of::<UndoStep>()
-            > ::suricate_kernel::MAX_KEPT_UNDO_BYTES
-        {
-            log.0 = Vec::new();
-        } else {
-            log.0.clear();
-        }
+        log.clear()
     }
     fn check_invariants(state: &State) -> Result<(), InvariantViolation> {
         self::check_invariants(state)

@@ -560,33 +560,49 @@ pub use ::suricate_kernel::InvariantViolation;
 pub use ::suricate_kernel::Fault;
 
 /// One reversible write of a transition. Undo cost is proportional to what the
-/// transition wrote, never to the size of the state.
+/// transition wrote, never to the size of the state. Holds no heap data, so
+/// emptying a log of them costs nothing per record.
 #[derive(Debug, Clone)]
 enum UndoStep {
     ChunksPushed,
-    ChunksPopped(Chunk),
     ErrorsEntry(u64, Option<FailReason>),
-    JobReplaced(Option<JobId>),
     ReceivedReplaced(Bytes),
     RetriesReplaced(u64),
     SeenInserted(u64),
     TotalReplaced(Bytes),
+    /// Stands for the next record of `UndoLog::owned`, most recent last.
+    Owned,
 }
+
+const _: () = if ::std::mem::needs_drop::<UndoStep>() {
+    panic!("an undo record that owns heap data must be an `Undo`, not an `UndoStep`");
+};
 
 /// The undo records of the latest transition, which the `Authority` keeps for
 /// `rollback`. Opaque: only this module reads or writes them.
 #[derive(Debug, Clone, Default)]
-pub struct UndoLog(Vec<UndoStep>);
+pub struct UndoLog {
+    /// One record per write, most recent last.
+    steps: Vec<UndoStep>,
+    /// The records that own heap data, in the order written.
+    owned: Vec<Undo>,
+}
 
-/// Reverts `steps` (most recent first, leaving the buffer empty for reuse) and
-/// restores the phase.
-fn undo(state: &mut State, phase: Phase, steps: &mut Vec<UndoStep>) {
-    while let Some(step) = steps.pop() {
+/// An undo record that owns heap data, kept in `UndoLog::owned`.
+#[derive(Debug, Clone)]
+enum Undo {
+    ChunksPopped(Chunk),
+    JobReplaced(Option<JobId>),
+}
+
+/// Reverts the records of `log` (most recent first, leaving its buffers empty
+/// for reuse) and restores the phase.
+fn undo(state: &mut State, phase: Phase, log: &mut UndoLog) {
+    while let Some(step) = log.steps.pop() {
         match step {
             UndoStep::ChunksPushed => {
                 state.chunks.pop_back();
             }
-            UndoStep::ChunksPopped(x) => state.chunks.push_front(x),
             UndoStep::ErrorsEntry(k, old) => {
                 match old {
                     Some(old) => {
@@ -597,16 +613,44 @@ fn undo(state: &mut State, phase: Phase, steps: &mut Vec<UndoStep>) {
                     }
                 }
             }
-            UndoStep::JobReplaced(old) => state.job = old,
             UndoStep::ReceivedReplaced(old) => state.received = old,
             UndoStep::RetriesReplaced(old) => state.retries = old,
             UndoStep::SeenInserted(x) => {
                 state.seen.remove(&x);
             }
             UndoStep::TotalReplaced(old) => state.total = old,
+            UndoStep::Owned => {
+                if let Some(step) = log.owned.pop() {
+                    match step {
+                        Undo::ChunksPopped(x) => state.chunks.push_front(x),
+                        Undo::JobReplaced(old) => state.job = old,
+                    }
+                }
+            }
         }
     }
     state.phase = phase;
+}
+
+impl UndoLog {
+    /// Records a write whose undo record owns heap data.
+    fn push_owned(&mut self, step: Undo) {
+        self.steps.push(UndoStep::Owned);
+        self.owned.push(step);
+    }
+    /// Empties the log without reverting anything, keeping its buffers for
+    /// reuse unless together they are larger than `MAX_KEPT_UNDO_BYTES`.
+    fn clear(&mut self) {
+        if self.steps.capacity() * ::std::mem::size_of::<UndoStep>()
+            + self.owned.capacity() * ::std::mem::size_of::<Undo>()
+            > ::suricate_kernel::MAX_KEPT_UNDO_BYTES
+        {
+            *self = UndoLog::default();
+        } else {
+            self.steps.clear();
+            self.owned.clear();
+        }
+    }
 }
 
 /// Guards of `start`: the first that does not hold, if any.
@@ -657,18 +701,19 @@ fn guards_retry(state: &State) -> Result<Option<&'static str>, Fault> {
 /// Runs the updates and emits of `start`, recording undo steps.
 fn fire_start(
     state: &mut State,
-    undo: &mut Vec<UndoStep>,
+    undo: &mut UndoLog,
     effects: &mut Vec<Effect>,
     job: &JobId,
     total: &Bytes,
 ) -> Result<(), Fault> {
     {
         let new = Some(job.clone());
-        undo.push(UndoStep::JobReplaced(::std::mem::replace(&mut state.job, new)));
+        undo.push_owned(Undo::JobReplaced(::std::mem::replace(&mut state.job, new)));
     }
     {
         let new = *total;
-        undo.push(UndoStep::TotalReplaced(::std::mem::replace(&mut state.total, new)));
+        undo.steps
+            .push(UndoStep::TotalReplaced(::std::mem::replace(&mut state.total, new)));
     }
     state.phase = Phase::Running;
     effects
@@ -681,23 +726,24 @@ fn fire_start(
 /// Runs the updates and emits of `receive`, recording undo steps.
 fn fire_receive(
     state: &mut State,
-    undo: &mut Vec<UndoStep>,
+    undo: &mut UndoLog,
     effects: &mut Vec<Effect>,
     chunk: &Chunk,
 ) -> Result<(), Fault> {
     {
         let x = chunk.offset;
         if state.seen.insert(x) {
-            undo.push(UndoStep::SeenInserted(x));
+            undo.steps.push(UndoStep::SeenInserted(x));
         }
     }
     state.chunks.push_back(chunk.clone());
-    undo.push(UndoStep::ChunksPushed);
+    undo.steps.push(UndoStep::ChunksPushed);
     {
         let new = Bytes(state.received.0.checked_add(chunk.len).ok_or(Fault::Overflow)?);
-        undo.push(
-            UndoStep::ReceivedReplaced(::std::mem::replace(&mut state.received, new)),
-        );
+        undo.steps
+            .push(
+                UndoStep::ReceivedReplaced(::std::mem::replace(&mut state.received, new)),
+            );
     }
     effects
         .push(Effect::Progress {
@@ -710,15 +756,16 @@ fn fire_receive(
 /// Runs the updates and emits of `finish`, recording undo steps.
 fn fire_finish(
     state: &mut State,
-    undo: &mut Vec<UndoStep>,
+    undo: &mut UndoLog,
     effects: &mut Vec<Effect>,
     chunk: &Chunk,
 ) -> Result<(), Fault> {
     {
         let new = Bytes(state.received.0.checked_add(chunk.len).ok_or(Fault::Overflow)?);
-        undo.push(
-            UndoStep::ReceivedReplaced(::std::mem::replace(&mut state.received, new)),
-        );
+        undo.steps
+            .push(
+                UndoStep::ReceivedReplaced(::std::mem::replace(&mut state.received, new)),
+            );
     }
     state.phase = Phase::Done;
     effects
@@ -731,7 +778,7 @@ fn fire_finish(
 /// Runs the updates and emits of `pause`, recording undo steps.
 fn fire_pause(
     state: &mut State,
-    _undo: &mut Vec<UndoStep>,
+    _undo: &mut UndoLog,
     _effects: &mut Vec<Effect>,
 ) -> Result<(), Fault> {
     state.phase = Phase::Paused;
@@ -741,7 +788,7 @@ fn fire_pause(
 /// Runs the updates and emits of `resume`, recording undo steps.
 fn fire_resume(
     state: &mut State,
-    _undo: &mut Vec<UndoStep>,
+    _undo: &mut UndoLog,
     _effects: &mut Vec<Effect>,
 ) -> Result<(), Fault> {
     state.phase = Phase::Running;
@@ -751,20 +798,21 @@ fn fire_resume(
 /// Runs the updates and emits of `retry`, recording undo steps.
 fn fire_retry(
     state: &mut State,
-    undo: &mut Vec<UndoStep>,
+    undo: &mut UndoLog,
     _effects: &mut Vec<Effect>,
     reason: &FailReason,
 ) -> Result<(), Fault> {
     {
         let new = state.retries.checked_add(1u64).ok_or(Fault::Overflow)?;
-        undo.push(
-            UndoStep::RetriesReplaced(::std::mem::replace(&mut state.retries, new)),
-        );
+        undo.steps
+            .push(
+                UndoStep::RetriesReplaced(::std::mem::replace(&mut state.retries, new)),
+            );
     }
     {
         let (k, value) = (state.retries, *reason);
         let old = state.errors.insert(k, value);
-        undo.push(UndoStep::ErrorsEntry(k, old));
+        undo.steps.push(UndoStep::ErrorsEntry(k, old));
     }
     state.phase = Phase::Running;
     Ok(())
@@ -773,7 +821,7 @@ fn fire_retry(
 /// Runs the updates and emits of `give_up`, recording undo steps.
 fn fire_give_up(
     state: &mut State,
-    undo: &mut Vec<UndoStep>,
+    undo: &mut UndoLog,
     effects: &mut Vec<Effect>,
     reason: &FailReason,
 ) -> Result<(), Fault> {
@@ -784,7 +832,7 @@ fn fire_give_up(
             });
     }
     while let Some(x) = state.chunks.pop_front() {
-        undo.push(UndoStep::ChunksPopped(x));
+        undo.push_owned(Undo::ChunksPopped(x));
     }
     state.phase = Phase::Failed;
     effects
@@ -799,7 +847,7 @@ fn fire_give_up(
 fn dispatch(
     state: &mut State,
     input: &Input,
-    undo: &mut Vec<UndoStep>,
+    undo: &mut UndoLog,
     effects: &mut Vec<Effect>,
 ) -> Result<TransitionId, RejectReason> {
     match input {
@@ -966,19 +1014,13 @@ impl ::suricate_kernel::Machine for Machine {
         undo: &mut UndoLog,
         effects: &mut Vec<Effect>,
     ) -> Result<TransitionId, RejectReason> {
-        self::dispatch(state, input, &mut undo.0, effects)
+        self::dispatch(state, input, undo, effects)
     }
     fn undo(state: &mut State, phase: Phase, log: &mut UndoLog) {
-        self::undo(state, phase, &mut log.0)
+        self::undo(state, phase, log)
     }
     fn clear_undo(log: &mut UndoLog) {
-        if log.0.capacity() * ::std::mem::size_of::<UndoStep>()
-            > ::suricate_kernel::MAX_KEPT_UNDO_BYTES
-        {
-            log.0 = Vec::new();
-        } else {
-            log.0.clear();
-        }
+        log.clear()
     }
     fn check_invariants(state: &State) -> Result<(), InvariantViolation> {
         self::check_invariants(state)

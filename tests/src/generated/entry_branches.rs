@@ -628,54 +628,61 @@ pub use ::suricate_kernel::InvariantViolation;
 pub use ::suricate_kernel::Fault;
 
 /// One reversible write of a transition. Undo cost is proportional to what the
-/// transition wrote, never to the size of the state.
+/// transition wrote, never to the size of the state. Holds no heap data, so
+/// emptying a log of them costs nothing per record.
 #[derive(Debug, Clone)]
 enum UndoStep {
     FlagReplaced(bool),
-    MEntry(u64, Option<Rec>),
     /// Old value of `m[k].a`.
     MLeaf0(u64, u64),
     /// Old value of `m[k].b`.
     MLeaf1(u64, u64),
-    /// Old value of `m[k].inner`.
-    MLeaf2(u64, Inner),
     /// Old value of `m[k].inner.c`.
     MLeaf3(u64, u64),
-    /// Old value of `m[k].items`.
-    MLeaf4(u64, VecDeque<u64>),
     /// Old value of `m[k].opt`.
     MLeaf5(u64, Option<u64>),
-    /// Old value of `m[k].tags`.
-    MLeaf6(u64, BTreeSet<u64>),
-    NEntry(u64, Option<Rec>),
     /// Old value of `n[k].a`.
     NLeaf0(u64, u64),
     QPushed,
     SInserted(u64),
     TotalReplaced(u64),
+    /// Stands for the next record of `UndoLog::owned`, most recent last.
+    Owned,
 }
+
+const _: () = if ::std::mem::needs_drop::<UndoStep>() {
+    panic!("an undo record that owns heap data must be an `Undo`, not an `UndoStep`");
+};
 
 /// The undo records of the latest transition, which the `Authority` keeps for
 /// `rollback`. Opaque: only this module reads or writes them.
 #[derive(Debug, Clone, Default)]
-pub struct UndoLog(Vec<UndoStep>);
+pub struct UndoLog {
+    /// One record per write, most recent last.
+    steps: Vec<UndoStep>,
+    /// The records that own heap data, in the order written.
+    owned: Vec<Undo>,
+}
 
-/// Reverts `steps` (most recent first, leaving the buffer empty for reuse) and
-/// restores the phase.
-fn undo(state: &mut State, phase: Phase, steps: &mut Vec<UndoStep>) {
-    while let Some(step) = steps.pop() {
+/// An undo record that owns heap data, kept in `UndoLog::owned`.
+#[derive(Debug, Clone)]
+enum Undo {
+    MEntry(u64, Option<Rec>),
+    /// Old value of `m[k].inner`.
+    MLeaf2(u64, Inner),
+    /// Old value of `m[k].items`.
+    MLeaf4(u64, VecDeque<u64>),
+    /// Old value of `m[k].tags`.
+    MLeaf6(u64, BTreeSet<u64>),
+    NEntry(u64, Option<Rec>),
+}
+
+/// Reverts the records of `log` (most recent first, leaving its buffers empty
+/// for reuse) and restores the phase.
+fn undo(state: &mut State, phase: Phase, log: &mut UndoLog) {
+    while let Some(step) = log.steps.pop() {
         match step {
             UndoStep::FlagReplaced(old) => state.flag = old,
-            UndoStep::MEntry(k, old) => {
-                match old {
-                    Some(old) => {
-                        state.m.insert(k, old);
-                    }
-                    None => {
-                        state.m.remove(&k);
-                    }
-                }
-            }
             UndoStep::MLeaf0(k, old) => {
                 if let Some(entry) = state.m.get_mut(&k) {
                     entry.a = old;
@@ -686,39 +693,14 @@ fn undo(state: &mut State, phase: Phase, steps: &mut Vec<UndoStep>) {
                     entry.b = old;
                 }
             }
-            UndoStep::MLeaf2(k, old) => {
-                if let Some(entry) = state.m.get_mut(&k) {
-                    entry.inner = old;
-                }
-            }
             UndoStep::MLeaf3(k, old) => {
                 if let Some(entry) = state.m.get_mut(&k) {
                     entry.inner.c = old;
                 }
             }
-            UndoStep::MLeaf4(k, old) => {
-                if let Some(entry) = state.m.get_mut(&k) {
-                    entry.items = old;
-                }
-            }
             UndoStep::MLeaf5(k, old) => {
                 if let Some(entry) = state.m.get_mut(&k) {
                     entry.opt = old;
-                }
-            }
-            UndoStep::MLeaf6(k, old) => {
-                if let Some(entry) = state.m.get_mut(&k) {
-                    entry.tags = old;
-                }
-            }
-            UndoStep::NEntry(k, old) => {
-                match old {
-                    Some(old) => {
-                        state.n.insert(k, old);
-                    }
-                    None => {
-                        state.n.remove(&k);
-                    }
                 }
             }
             UndoStep::NLeaf0(k, old) => {
@@ -733,15 +715,77 @@ fn undo(state: &mut State, phase: Phase, steps: &mut Vec<UndoStep>) {
                 state.s.remove(&x);
             }
             UndoStep::TotalReplaced(old) => state.total = old,
+            UndoStep::Owned => {
+                if let Some(step) = log.owned.pop() {
+                    match step {
+                        Undo::MEntry(k, old) => {
+                            match old {
+                                Some(old) => {
+                                    state.m.insert(k, old);
+                                }
+                                None => {
+                                    state.m.remove(&k);
+                                }
+                            }
+                        }
+                        Undo::MLeaf2(k, old) => {
+                            if let Some(entry) = state.m.get_mut(&k) {
+                                entry.inner = old;
+                            }
+                        }
+                        Undo::MLeaf4(k, old) => {
+                            if let Some(entry) = state.m.get_mut(&k) {
+                                entry.items = old;
+                            }
+                        }
+                        Undo::MLeaf6(k, old) => {
+                            if let Some(entry) = state.m.get_mut(&k) {
+                                entry.tags = old;
+                            }
+                        }
+                        Undo::NEntry(k, old) => {
+                            match old {
+                                Some(old) => {
+                                    state.n.insert(k, old);
+                                }
+                                None => {
+                                    state.n.remove(&k);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
         }
     }
     state.phase = phase;
 }
 
+impl UndoLog {
+    /// Records a write whose undo record owns heap data.
+    fn push_owned(&mut self, step: Undo) {
+        self.steps.push(UndoStep::Owned);
+        self.owned.push(step);
+    }
+    /// Empties the log without reverting anything, keeping its buffers for
+    /// reuse unless together they are larger than `MAX_KEPT_UNDO_BYTES`.
+    fn clear(&mut self) {
+        if self.steps.capacity() * ::std::mem::size_of::<UndoStep>()
+            + self.owned.capacity() * ::std::mem::size_of::<Undo>()
+            > ::suricate_kernel::MAX_KEPT_UNDO_BYTES
+        {
+            *self = UndoLog::default();
+        } else {
+            self.steps.clear();
+            self.owned.clear();
+        }
+    }
+}
+
 /// Runs the updates and emits of `put`, recording undo steps.
 fn fire_put(
     state: &mut State,
-    undo: &mut Vec<UndoStep>,
+    undo: &mut UndoLog,
     _effects: &mut Vec<Effect>,
     k: &u64,
     r: &Rec,
@@ -749,7 +793,7 @@ fn fire_put(
     {
         let (k, value) = (*k, r.clone());
         let old = state.m.insert(k, value);
-        undo.push(UndoStep::MEntry(k, old));
+        undo.push_owned(Undo::MEntry(k, old));
     }
     Ok(())
 }
@@ -757,7 +801,7 @@ fn fire_put(
 /// Runs the updates and emits of `putn`, recording undo steps.
 fn fire_putn(
     state: &mut State,
-    undo: &mut Vec<UndoStep>,
+    undo: &mut UndoLog,
     _effects: &mut Vec<Effect>,
     k: &u64,
     r: &Rec,
@@ -765,7 +809,7 @@ fn fire_putn(
     {
         let (k, value) = (*k, r.clone());
         let old = state.n.insert(k, value);
-        undo.push(UndoStep::NEntry(k, old));
+        undo.push_owned(Undo::NEntry(k, old));
     }
     Ok(())
 }
@@ -773,16 +817,16 @@ fn fire_putn(
 /// Runs the updates and emits of `push`, recording undo steps.
 fn fire_push(
     state: &mut State,
-    undo: &mut Vec<UndoStep>,
+    undo: &mut UndoLog,
     _effects: &mut Vec<Effect>,
     x: &u64,
 ) -> Result<(), Fault> {
     state.q.push_back(*x);
-    undo.push(UndoStep::QPushed);
+    undo.steps.push(UndoStep::QPushed);
     {
         let x = *x;
         if state.s.insert(x) {
-            undo.push(UndoStep::SInserted(x));
+            undo.steps.push(UndoStep::SInserted(x));
         }
     }
     Ok(())
@@ -791,7 +835,7 @@ fn fire_push(
 /// Runs the updates and emits of `p1`, recording undo steps.
 fn fire_p1(
     state: &mut State,
-    undo: &mut Vec<UndoStep>,
+    undo: &mut UndoLog,
     effects: &mut Vec<Effect>,
     k: &u64,
     x: &u64,
@@ -809,31 +853,35 @@ fn fire_p1(
                         entry.a.checked_add(1u64).ok_or(Fault::Overflow)?,
                     );
                     let old = ::std::mem::replace(&mut entry.a, value);
-                    undo.push(UndoStep::MLeaf0(k, old));
+                    undo.steps.push(UndoStep::MLeaf0(k, old));
                 }
                 effects.push(Effect::E { v: entry.a });
             }
             {
                 let new = state.total.checked_add(*base).ok_or(Fault::Overflow)?;
-                undo.push(
-                    UndoStep::TotalReplaced(::std::mem::replace(&mut state.total, new)),
-                );
+                undo.steps
+                    .push(
+                        UndoStep::TotalReplaced(
+                            ::std::mem::replace(&mut state.total, new),
+                        ),
+                    );
             }
         }
         {
             let (k, value) = (*k, (*base).checked_add(*x).ok_or(Fault::Overflow)?);
             let old = ::std::mem::replace(&mut entry.b, value);
-            undo.push(UndoStep::MLeaf1(k, old));
+            undo.steps.push(UndoStep::MLeaf1(k, old));
         }
         effects.push(Effect::E { v: entry.b });
         state.q.push_back(entry.a);
-        undo.push(UndoStep::QPushed);
+        undo.steps.push(UndoStep::QPushed);
     } else {
         {
             let new = state.total.checked_add(1u64).ok_or(Fault::Overflow)?;
-            undo.push(
-                UndoStep::TotalReplaced(::std::mem::replace(&mut state.total, new)),
-            );
+            undo.steps
+                .push(
+                    UndoStep::TotalReplaced(::std::mem::replace(&mut state.total, new)),
+                );
         }
         {
             let (k, value) = (
@@ -848,7 +896,7 @@ fn fire_p1(
                 },
             );
             let old = state.m.insert(k, value);
-            undo.push(UndoStep::MEntry(k, old));
+            undo.push_owned(Undo::MEntry(k, old));
         }
     }
     Ok(())
@@ -857,7 +905,7 @@ fn fire_p1(
 /// Runs the updates and emits of `p2`, recording undo steps.
 fn fire_p2(
     state: &mut State,
-    undo: &mut Vec<UndoStep>,
+    undo: &mut UndoLog,
     effects: &mut Vec<Effect>,
     k: &u64,
     x: &u64,
@@ -866,7 +914,7 @@ fn fire_p2(
         {
             let (k, value) = (*x, entry.clone());
             let old = state.n.insert(k, value);
-            undo.push(UndoStep::NEntry(k, old));
+            undo.push_owned(Undo::NEntry(k, old));
         }
         {
             let new = 'all_y_0: {
@@ -877,25 +925,26 @@ fn fire_p2(
                 }
                 true
             };
-            undo.push(UndoStep::FlagReplaced(::std::mem::replace(&mut state.flag, new)));
+            undo.steps
+                .push(UndoStep::FlagReplaced(::std::mem::replace(&mut state.flag, new)));
         }
         for t in entry.items.clone().into_iter().collect::<Vec<_>>().iter() {
             {
                 let (k, value) = (*k, entry.a.checked_add(*t).ok_or(Fault::Overflow)?);
                 let old = ::std::mem::replace(&mut entry.a, value);
-                undo.push(UndoStep::MLeaf0(k, old));
+                undo.steps.push(UndoStep::MLeaf0(k, old));
             }
         }
         for t in entry.tags.clone().into_iter().collect::<Vec<_>>().iter() {
             {
                 let (k, value) = (*k, *t);
                 let old = ::std::mem::replace(&mut entry.b, value);
-                undo.push(UndoStep::MLeaf1(k, old));
+                undo.steps.push(UndoStep::MLeaf1(k, old));
             }
             {
                 let (k, value) = (*k, BTreeSet::new());
                 let old = ::std::mem::replace(&mut entry.tags, value);
-                undo.push(UndoStep::MLeaf6(k, old));
+                undo.push_owned(Undo::MLeaf6(k, old));
             }
         }
         let holds = 'any_y_0: {
@@ -910,13 +959,13 @@ fn fire_p2(
             {
                 let (k, value) = (*k, 7u64);
                 let old = ::std::mem::replace(&mut entry.inner.c, value);
-                undo.push(UndoStep::MLeaf3(k, old));
+                undo.steps.push(UndoStep::MLeaf3(k, old));
             }
         }
         {
             let (k, value) = (*k, state.q.clone());
             let old = ::std::mem::replace(&mut entry.items, value);
-            undo.push(UndoStep::MLeaf4(k, old));
+            undo.push_owned(Undo::MLeaf4(k, old));
         }
         effects
             .push(Effect::F {
@@ -936,7 +985,7 @@ fn fire_p2(
 /// Runs the updates and emits of `p3`, recording undo steps.
 fn fire_p3(
     state: &mut State,
-    undo: &mut Vec<UndoStep>,
+    undo: &mut UndoLog,
     _effects: &mut Vec<Effect>,
     k: &u64,
     j: &u64,
@@ -948,32 +997,35 @@ fn fire_p3(
                 let (k, value) = (*j, entry.a);
                 let entry = state.n.get_mut(&k).ok_or(Fault::Absent)?;
                 let old = ::std::mem::replace(&mut entry.a, value);
-                undo.push(UndoStep::NLeaf0(k, old));
+                undo.steps.push(UndoStep::NLeaf0(k, old));
             }
             {
                 let (k, value) = (*k, state.n.get(j).ok_or(Fault::Absent)?.b);
                 let old = ::std::mem::replace(&mut entry.b, value);
-                undo.push(UndoStep::MLeaf1(k, old));
+                undo.steps.push(UndoStep::MLeaf1(k, old));
             }
         }
         if state.n.contains_key(j) && (state.n.get(j).ok_or(Fault::Absent)?.a > 2u64) {
             {
                 let (k, value) = (*k, 0u64);
                 let old = ::std::mem::replace(&mut entry.a, value);
-                undo.push(UndoStep::MLeaf0(k, old));
+                undo.steps.push(UndoStep::MLeaf0(k, old));
             }
         }
         {
             let (k, value) = (*k, Some(*x));
             let old = ::std::mem::replace(&mut entry.opt, value);
-            undo.push(UndoStep::MLeaf5(k, old));
+            undo.steps.push(UndoStep::MLeaf5(k, old));
         }
         if entry.opt.is_some() {
             {
                 let new = *entry.opt.as_ref().ok_or(Fault::Absent)?;
-                undo.push(
-                    UndoStep::TotalReplaced(::std::mem::replace(&mut state.total, new)),
-                );
+                undo.steps
+                    .push(
+                        UndoStep::TotalReplaced(
+                            ::std::mem::replace(&mut state.total, new),
+                        ),
+                    );
             }
         }
     }
@@ -983,7 +1035,7 @@ fn fire_p3(
 /// Runs the updates and emits of `p4`, recording undo steps.
 fn fire_p4(
     state: &mut State,
-    undo: &mut Vec<UndoStep>,
+    undo: &mut UndoLog,
     _effects: &mut Vec<Effect>,
     k: &u64,
     x: &u64,
@@ -992,9 +1044,12 @@ fn fire_p4(
         if entry.a > (*x) {
             {
                 let new = entry.a;
-                undo.push(
-                    UndoStep::TotalReplaced(::std::mem::replace(&mut state.total, new)),
-                );
+                undo.steps
+                    .push(
+                        UndoStep::TotalReplaced(
+                            ::std::mem::replace(&mut state.total, new),
+                        ),
+                    );
             }
         } else {
             {
@@ -1006,7 +1061,7 @@ fn fire_p4(
                     },
                 );
                 let old = ::std::mem::replace(&mut entry.inner, value);
-                undo.push(UndoStep::MLeaf2(k, old));
+                undo.push_owned(Undo::MLeaf2(k, old));
             }
         }
     } else {
@@ -1014,7 +1069,7 @@ fn fire_p4(
             {
                 let (k, value) = (*x, 1u64);
                 let old = ::std::mem::replace(&mut entry.a, value);
-                undo.push(UndoStep::MLeaf0(k, old));
+                undo.steps.push(UndoStep::MLeaf0(k, old));
             }
         }
     }
@@ -1024,7 +1079,7 @@ fn fire_p4(
 /// Runs the updates and emits of `p5`, recording undo steps.
 fn fire_p5(
     state: &mut State,
-    undo: &mut Vec<UndoStep>,
+    undo: &mut UndoLog,
     _effects: &mut Vec<Effect>,
     k: &u64,
     x: &u64,
@@ -1033,22 +1088,22 @@ fn fire_p5(
         {
             let (k, value) = (*k, *x);
             let old = ::std::mem::replace(&mut entry.a, value);
-            undo.push(UndoStep::MLeaf0(k, old));
+            undo.steps.push(UndoStep::MLeaf0(k, old));
         }
         {
             let (k, value) = (*k, entry.a.checked_add(*x).ok_or(Fault::Overflow)?);
             let old = ::std::mem::replace(&mut entry.b, value);
-            undo.push(UndoStep::MLeaf1(k, old));
+            undo.steps.push(UndoStep::MLeaf1(k, old));
         }
         {
             let (k, value) = (*k, entry.clone());
             let old = state.n.insert(k, value);
-            undo.push(UndoStep::NEntry(k, old));
+            undo.push_owned(Undo::NEntry(k, old));
         }
         {
             let (k, value) = (*k, entry.inner.c.checked_add(*x).ok_or(Fault::Overflow)?);
             let old = ::std::mem::replace(&mut entry.inner.c, value);
-            undo.push(UndoStep::MLeaf3(k, old));
+            undo.steps.push(UndoStep::MLeaf3(k, old));
         }
     }
     Ok(())
@@ -1057,7 +1112,7 @@ fn fire_p5(
 /// Runs the updates and emits of `p6`, recording undo steps.
 fn fire_p6(
     state: &mut State,
-    undo: &mut Vec<UndoStep>,
+    undo: &mut UndoLog,
     effects: &mut Vec<Effect>,
     k: &u64,
 ) -> Result<(), Fault> {
@@ -1066,31 +1121,34 @@ fn fire_p6(
         {
             let (k, value) = (*k, r.b);
             let old = ::std::mem::replace(&mut entry.a, value);
-            undo.push(UndoStep::MLeaf0(k, old));
+            undo.steps.push(UndoStep::MLeaf0(k, old));
         }
         {
             let (k, value) = (*k, r.a);
             let old = ::std::mem::replace(&mut entry.b, value);
-            undo.push(UndoStep::MLeaf1(k, old));
+            undo.steps.push(UndoStep::MLeaf1(k, old));
         }
         if r.opt.is_some() {
             {
                 let (k, value) = (*k, None);
                 let old = ::std::mem::replace(&mut entry.opt, value);
-                undo.push(UndoStep::MLeaf5(k, old));
+                undo.steps.push(UndoStep::MLeaf5(k, old));
             }
             {
                 let new = *r.opt.as_ref().ok_or(Fault::Absent)?;
-                undo.push(
-                    UndoStep::TotalReplaced(::std::mem::replace(&mut state.total, new)),
-                );
+                undo.steps
+                    .push(
+                        UndoStep::TotalReplaced(
+                            ::std::mem::replace(&mut state.total, new),
+                        ),
+                    );
             }
         }
         for y in r.items.iter() {
             {
                 let (k, value) = (*k, entry.a.checked_add(*y).ok_or(Fault::Overflow)?);
                 let old = ::std::mem::replace(&mut entry.a, value);
-                undo.push(UndoStep::MLeaf0(k, old));
+                undo.steps.push(UndoStep::MLeaf0(k, old));
             }
         }
     }
@@ -1101,7 +1159,7 @@ fn fire_p6(
 /// Runs the updates and emits of `p7`, recording undo steps.
 fn fire_p7(
     state: &mut State,
-    undo: &mut Vec<UndoStep>,
+    undo: &mut UndoLog,
     _effects: &mut Vec<Effect>,
     k: &u64,
     x: &u64,
@@ -1114,14 +1172,14 @@ fn fire_p7(
                 {
                     let (k, value) = (*k, *y);
                     let old = ::std::mem::replace(&mut entry.a, value);
-                    undo.push(UndoStep::MLeaf0(k, old));
+                    undo.steps.push(UndoStep::MLeaf0(k, old));
                 }
                 break;
             }
             {
                 let (k, value) = (*k, entry.b.checked_add(1u64).ok_or(Fault::Overflow)?);
                 let old = ::std::mem::replace(&mut entry.b, value);
-                undo.push(UndoStep::MLeaf1(k, old));
+                undo.steps.push(UndoStep::MLeaf1(k, old));
             }
         }
         let big: &bool = &{
@@ -1138,14 +1196,17 @@ fn fire_p7(
             {
                 let (k, value) = (*k, BTreeSet::new());
                 let old = ::std::mem::replace(&mut entry.tags, value);
-                undo.push(UndoStep::MLeaf6(k, old));
+                undo.push_owned(Undo::MLeaf6(k, old));
             }
         } else {
             {
                 let new = 3u64;
-                undo.push(
-                    UndoStep::TotalReplaced(::std::mem::replace(&mut state.total, new)),
-                );
+                undo.steps
+                    .push(
+                        UndoStep::TotalReplaced(
+                            ::std::mem::replace(&mut state.total, new),
+                        ),
+                    );
             }
         }
     }
@@ -1155,7 +1216,7 @@ fn fire_p7(
 /// Runs the updates and emits of `p8`, recording undo steps.
 fn fire_p8(
     state: &mut State,
-    undo: &mut Vec<UndoStep>,
+    undo: &mut UndoLog,
     effects: &mut Vec<Effect>,
     r: &Rec,
 ) -> Result<(), Fault> {
@@ -1163,7 +1224,7 @@ fn fire_p8(
         {
             let (k, value) = (r.a, r.inner.clone());
             let old = ::std::mem::replace(&mut entry.inner, value);
-            undo.push(UndoStep::MLeaf2(k, old));
+            undo.push_owned(Undo::MLeaf2(k, old));
         }
         effects
             .push(Effect::F {
@@ -1176,7 +1237,7 @@ fn fire_p8(
 /// Runs the updates and emits of `p9`, recording undo steps.
 fn fire_p9(
     state: &mut State,
-    undo: &mut Vec<UndoStep>,
+    undo: &mut UndoLog,
     _effects: &mut Vec<Effect>,
     x: &u64,
 ) -> Result<(), Fault> {
@@ -1184,19 +1245,20 @@ fn fire_p9(
     if let Some(entry) = state.m.get_mut(&old_total) {
         {
             let new = *x;
-            undo.push(
-                UndoStep::TotalReplaced(::std::mem::replace(&mut state.total, new)),
-            );
+            undo.steps
+                .push(
+                    UndoStep::TotalReplaced(::std::mem::replace(&mut state.total, new)),
+                );
         }
         {
             let (k, value) = (old_total, state.total);
             let old = ::std::mem::replace(&mut entry.a, value);
-            undo.push(UndoStep::MLeaf0(k, old));
+            undo.steps.push(UndoStep::MLeaf0(k, old));
         }
         {
             let (k, value) = (old_total, old_total);
             let old = ::std::mem::replace(&mut entry.b, value);
-            undo.push(UndoStep::MLeaf1(k, old));
+            undo.steps.push(UndoStep::MLeaf1(k, old));
         }
     }
     Ok(())
@@ -1205,7 +1267,7 @@ fn fire_p9(
 /// Runs the updates and emits of `p10`, recording undo steps.
 fn fire_p10(
     state: &mut State,
-    undo: &mut Vec<UndoStep>,
+    undo: &mut UndoLog,
     effects: &mut Vec<Effect>,
     k: &u64,
     x: &u64,
@@ -1217,9 +1279,12 @@ fn fire_p10(
                     .total
                     .checked_add(*entry.opt.as_ref().ok_or(Fault::Absent)?)
                     .ok_or(Fault::Overflow)?;
-                undo.push(
-                    UndoStep::TotalReplaced(::std::mem::replace(&mut state.total, new)),
-                );
+                undo.steps
+                    .push(
+                        UndoStep::TotalReplaced(
+                            ::std::mem::replace(&mut state.total, new),
+                        ),
+                    );
             }
         }
         effects
@@ -1229,20 +1294,21 @@ fn fire_p10(
         {
             let x = entry.b;
             if state.s.insert(x) {
-                undo.push(UndoStep::SInserted(x));
+                undo.steps.push(UndoStep::SInserted(x));
             }
         }
         {
             let k = *k;
             if let Some(old) = state.m.remove(&k) {
-                undo.push(UndoStep::MEntry(k, Some(old)));
+                undo.push_owned(Undo::MEntry(k, Some(old)));
             }
         }
         {
             let new = state.total.checked_add(1u64).ok_or(Fault::Overflow)?;
-            undo.push(
-                UndoStep::TotalReplaced(::std::mem::replace(&mut state.total, new)),
-            );
+            undo.steps
+                .push(
+                    UndoStep::TotalReplaced(::std::mem::replace(&mut state.total, new)),
+                );
         }
     }
     Ok(())
@@ -1251,7 +1317,7 @@ fn fire_p10(
 /// Runs the updates and emits of `p11`, recording undo steps.
 fn fire_p11(
     state: &mut State,
-    undo: &mut Vec<UndoStep>,
+    undo: &mut UndoLog,
     _effects: &mut Vec<Effect>,
     k: &u64,
     x: &u64,
@@ -1260,29 +1326,33 @@ fn fire_p11(
         Some(entry) if (entry.a > (*x)) && entry.opt.is_some() => {
             if entry.b == (*x) {
                 state.q.push_back(entry.a);
-                undo.push(UndoStep::QPushed);
+                undo.steps.push(UndoStep::QPushed);
             } else {
                 {
                     let new = *entry.opt.as_ref().ok_or(Fault::Absent)?;
-                    undo.push(
-                        UndoStep::TotalReplaced(
-                            ::std::mem::replace(&mut state.total, new),
-                        ),
-                    );
+                    undo.steps
+                        .push(
+                            UndoStep::TotalReplaced(
+                                ::std::mem::replace(&mut state.total, new),
+                            ),
+                        );
                 }
             }
         }
         _ => {
             {
                 let new = state.total.checked_add(1u64).ok_or(Fault::Overflow)?;
-                undo.push(
-                    UndoStep::TotalReplaced(::std::mem::replace(&mut state.total, new)),
-                );
+                undo.steps
+                    .push(
+                        UndoStep::TotalReplaced(
+                            ::std::mem::replace(&mut state.total, new),
+                        ),
+                    );
             }
             {
                 let k = *x;
                 if let Some(old) = state.m.remove(&k) {
-                    undo.push(UndoStep::MEntry(k, Some(old)));
+                    undo.push_owned(Undo::MEntry(k, Some(old)));
                 }
             }
         }
@@ -1293,7 +1363,7 @@ fn fire_p11(
 /// Runs the updates and emits of `p12`, recording undo steps.
 fn fire_p12(
     state: &mut State,
-    undo: &mut Vec<UndoStep>,
+    undo: &mut UndoLog,
     effects: &mut Vec<Effect>,
     k: &u64,
     x: &u64,
@@ -1303,12 +1373,12 @@ fn fire_p12(
             {
                 let (k, value) = (*k, entry.b.checked_add(*x).ok_or(Fault::Overflow)?);
                 let old = ::std::mem::replace(&mut entry.b, value);
-                undo.push(UndoStep::MLeaf1(k, old));
+                undo.steps.push(UndoStep::MLeaf1(k, old));
             }
             {
                 let (k, value) = (*k, state.s.clone());
                 let old = ::std::mem::replace(&mut entry.tags, value);
-                undo.push(UndoStep::MLeaf6(k, old));
+                undo.push_owned(Undo::MLeaf6(k, old));
             }
             effects.push(Effect::E { v: entry.a });
         }
@@ -1325,7 +1395,7 @@ fn fire_p12(
                 },
             );
             let old = state.m.insert(k, value);
-            undo.push(UndoStep::MEntry(k, old));
+            undo.push_owned(Undo::MEntry(k, old));
         }
     }
     Ok(())
@@ -1334,7 +1404,7 @@ fn fire_p12(
 /// Runs the updates and emits of `p13`, recording undo steps.
 fn fire_p13(
     state: &mut State,
-    undo: &mut Vec<UndoStep>,
+    undo: &mut UndoLog,
     effects: &mut Vec<Effect>,
     k: &u64,
     x: &u64,
@@ -1353,7 +1423,7 @@ fn fire_p13(
                 },
             );
             let old = state.m.insert(k, value);
-            undo.push(UndoStep::MEntry(k, old));
+            undo.push_owned(Undo::MEntry(k, old));
         }
     }
     {
@@ -1370,14 +1440,15 @@ fn fire_p13(
             );
             let entry = state.m.get_mut(&k).ok_or(Fault::Absent)?;
             let old = ::std::mem::replace(&mut entry.a, value);
-            undo.push(UndoStep::MLeaf0(k, old));
+            undo.steps.push(UndoStep::MLeaf0(k, old));
             entry
         };
         {
             let new = entry.b;
-            undo.push(
-                UndoStep::TotalReplaced(::std::mem::replace(&mut state.total, new)),
-            );
+            undo.steps
+                .push(
+                    UndoStep::TotalReplaced(::std::mem::replace(&mut state.total, new)),
+                );
         }
     }
     effects
@@ -1390,7 +1461,7 @@ fn fire_p13(
 /// Runs the updates and emits of `p14`, recording undo steps.
 fn fire_p14(
     state: &mut State,
-    undo: &mut Vec<UndoStep>,
+    undo: &mut UndoLog,
     effects: &mut Vec<Effect>,
     k: &u64,
     x: &u64,
@@ -1399,7 +1470,7 @@ fn fire_p14(
         {
             let (k, value) = (*k, entry.clone());
             let old = state.m.insert(k, value);
-            undo.push(UndoStep::MEntry(k, old));
+            undo.push_owned(Undo::MEntry(k, old));
         }
     } else {
         {
@@ -1415,7 +1486,7 @@ fn fire_p14(
                 },
             );
             let old = state.m.insert(k, value);
-            undo.push(UndoStep::MEntry(k, old));
+            undo.push_owned(Undo::MEntry(k, old));
         }
     }
     effects
@@ -1429,7 +1500,7 @@ fn fire_p14(
 fn dispatch(
     state: &mut State,
     input: &Input,
-    undo: &mut Vec<UndoStep>,
+    undo: &mut UndoLog,
     effects: &mut Vec<Effect>,
 ) -> Result<TransitionId, RejectReason> {
     match input {
@@ -1624,19 +1695,13 @@ impl ::suricate_kernel::Machine for Machine {
         undo: &mut UndoLog,
         effects: &mut Vec<Effect>,
     ) -> Result<TransitionId, RejectReason> {
-        self::dispatch(state, input, &mut undo.0, effects)
+        self::dispatch(state, input, undo, effects)
     }
     fn undo(state: &mut State, phase: Phase, log: &mut UndoLog) {
-        self::undo(state, phase, &mut log.0)
+        self::undo(state, phase, log)
     }
     fn clear_undo(log: &mut UndoLog) {
-        if log.0.capacity() * ::std::mem::size_of::<UndoStep>()
-            > ::suricate_kernel::MAX_KEPT_UNDO_BYTES
-        {
-            log.0 = Vec::new();
-        } else {
-            log.0.clear();
-        }
+        log.clear()
     }
     fn check_invariants(state: &State) -> Result<(), InvariantViolation> {
         self::check_invariants(state)

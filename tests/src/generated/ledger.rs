@@ -761,79 +761,77 @@ pub use ::suricate_kernel::InvariantViolation;
 pub use ::suricate_kernel::Fault;
 
 /// One reversible write of a transition. Undo cost is proportional to what the
-/// transition wrote, never to the size of the state.
+/// transition wrote, never to the size of the state. Holds no heap data, so
+/// emptying a log of them costs nothing per record.
 #[derive(Debug, Clone)]
 enum UndoStep {
     AuditedReplaced(Flag),
     BalanceReplaced(Cents),
     EntriesPushed,
-    EntriesPopped(Entry),
-    FirstReplaced(Entry),
     FrozenFromReplaced(Phase),
-    HoldsEntry(u64, Option<Hold>),
     /// Old value of `holds[k].entry.kind`.
     HoldsLeaf0(u64, Kind),
-    /// Old value of `holds[k].entry.note`.
-    HoldsLeaf1(u64, Option<String>),
     LastKindReplaced(Kind),
     NextReplaced(Seqno),
-    OwnerReplaced(Option<Owner>),
     PendingPushed,
     PendingPopped(u64),
-    SeenReplaced(BTreeSet<u64>),
     SeenInserted(u64),
     SeenRemoved(u64),
     StrictReplaced(bool),
-    TagsReplaced(BTreeMap<String, u64>),
-    TagsEntry(String, Option<u64>),
+    /// Stands for the next record of `UndoLog::owned`, most recent last.
+    Owned,
 }
+
+const _: () = if ::std::mem::needs_drop::<UndoStep>() {
+    panic!("an undo record that owns heap data must be an `Undo`, not an `UndoStep`");
+};
 
 /// The undo records of the latest transition, which the `Authority` keeps for
 /// `rollback`. Opaque: only this module reads or writes them.
 #[derive(Debug, Clone, Default)]
-pub struct UndoLog(Vec<UndoStep>);
+pub struct UndoLog {
+    /// One record per write, most recent last.
+    steps: Vec<UndoStep>,
+    /// The records that own heap data, in the order written.
+    owned: Vec<Undo>,
+}
 
-/// Reverts `steps` (most recent first, leaving the buffer empty for reuse) and
-/// restores the phase.
-fn undo(state: &mut State, phase: Phase, steps: &mut Vec<UndoStep>) {
-    while let Some(step) = steps.pop() {
+/// An undo record that owns heap data, kept in `UndoLog::owned`.
+#[derive(Debug, Clone)]
+enum Undo {
+    EntriesPopped(Entry),
+    FirstReplaced(Entry),
+    HoldsEntry(u64, Option<Hold>),
+    /// Old value of `holds[k].entry.note`.
+    HoldsLeaf1(u64, Option<String>),
+    OwnerReplaced(Option<Owner>),
+    SeenReplaced(BTreeSet<u64>),
+    TagsReplaced(BTreeMap<String, u64>),
+    TagsEntry(String, Option<u64>),
+}
+
+/// Reverts the records of `log` (most recent first, leaving its buffers empty
+/// for reuse) and restores the phase.
+fn undo(state: &mut State, phase: Phase, log: &mut UndoLog) {
+    while let Some(step) = log.steps.pop() {
         match step {
             UndoStep::AuditedReplaced(old) => state.audited = old,
             UndoStep::BalanceReplaced(old) => state.balance = old,
             UndoStep::EntriesPushed => {
                 state.entries.pop_back();
             }
-            UndoStep::EntriesPopped(x) => state.entries.push_front(x),
-            UndoStep::FirstReplaced(old) => state.first = old,
             UndoStep::FrozenFromReplaced(old) => state.frozen_from = old,
-            UndoStep::HoldsEntry(k, old) => {
-                match old {
-                    Some(old) => {
-                        state.holds.insert(k, old);
-                    }
-                    None => {
-                        state.holds.remove(&k);
-                    }
-                }
-            }
             UndoStep::HoldsLeaf0(k, old) => {
                 if let Some(entry) = state.holds.get_mut(&k) {
                     entry.entry.kind = old;
                 }
             }
-            UndoStep::HoldsLeaf1(k, old) => {
-                if let Some(entry) = state.holds.get_mut(&k) {
-                    entry.entry.note = old;
-                }
-            }
             UndoStep::LastKindReplaced(old) => state.last_kind = old,
             UndoStep::NextReplaced(old) => state.next = old,
-            UndoStep::OwnerReplaced(old) => state.owner = old,
             UndoStep::PendingPushed => {
                 state.pending.pop_back();
             }
             UndoStep::PendingPopped(x) => state.pending.push_front(x),
-            UndoStep::SeenReplaced(old) => state.seen = old,
             UndoStep::SeenInserted(x) => {
                 state.seen.remove(&x);
             }
@@ -841,20 +839,66 @@ fn undo(state: &mut State, phase: Phase, steps: &mut Vec<UndoStep>) {
                 state.seen.insert(x);
             }
             UndoStep::StrictReplaced(old) => state.strict = old,
-            UndoStep::TagsReplaced(old) => state.tags = old,
-            UndoStep::TagsEntry(k, old) => {
-                match old {
-                    Some(old) => {
-                        state.tags.insert(k, old);
-                    }
-                    None => {
-                        state.tags.remove(&k);
+            UndoStep::Owned => {
+                if let Some(step) = log.owned.pop() {
+                    match step {
+                        Undo::EntriesPopped(x) => state.entries.push_front(x),
+                        Undo::FirstReplaced(old) => state.first = old,
+                        Undo::HoldsEntry(k, old) => {
+                            match old {
+                                Some(old) => {
+                                    state.holds.insert(k, old);
+                                }
+                                None => {
+                                    state.holds.remove(&k);
+                                }
+                            }
+                        }
+                        Undo::HoldsLeaf1(k, old) => {
+                            if let Some(entry) = state.holds.get_mut(&k) {
+                                entry.entry.note = old;
+                            }
+                        }
+                        Undo::OwnerReplaced(old) => state.owner = old,
+                        Undo::SeenReplaced(old) => state.seen = old,
+                        Undo::TagsReplaced(old) => state.tags = old,
+                        Undo::TagsEntry(k, old) => {
+                            match old {
+                                Some(old) => {
+                                    state.tags.insert(k, old);
+                                }
+                                None => {
+                                    state.tags.remove(&k);
+                                }
+                            }
+                        }
                     }
                 }
             }
         }
     }
     state.phase = phase;
+}
+
+impl UndoLog {
+    /// Records a write whose undo record owns heap data.
+    fn push_owned(&mut self, step: Undo) {
+        self.steps.push(UndoStep::Owned);
+        self.owned.push(step);
+    }
+    /// Empties the log without reverting anything, keeping its buffers for
+    /// reuse unless together they are larger than `MAX_KEPT_UNDO_BYTES`.
+    fn clear(&mut self) {
+        if self.steps.capacity() * ::std::mem::size_of::<UndoStep>()
+            + self.owned.capacity() * ::std::mem::size_of::<Undo>()
+            > ::suricate_kernel::MAX_KEPT_UNDO_BYTES
+        {
+            *self = UndoLog::default();
+        } else {
+            self.steps.clear();
+            self.owned.clear();
+        }
+    }
 }
 
 /// Guards of `open`: the first that does not hold, if any.
@@ -1000,18 +1044,19 @@ fn guards_archive(state: &State) -> Result<Option<&'static str>, Fault> {
 /// Runs the updates and emits of `open`, recording undo steps.
 fn fire_open(
     state: &mut State,
-    undo: &mut Vec<UndoStep>,
+    undo: &mut UndoLog,
     effects: &mut Vec<Effect>,
     owner: &Owner,
     strict: &bool,
 ) -> Result<(), Fault> {
     {
         let new = Some(owner.clone());
-        undo.push(UndoStep::OwnerReplaced(::std::mem::replace(&mut state.owner, new)));
+        undo.push_owned(Undo::OwnerReplaced(::std::mem::replace(&mut state.owner, new)));
     }
     {
         let new = *strict;
-        undo.push(UndoStep::StrictReplaced(::std::mem::replace(&mut state.strict, new)));
+        undo.steps
+            .push(UndoStep::StrictReplaced(::std::mem::replace(&mut state.strict, new)));
     }
     state.phase = Phase::Open;
     effects
@@ -1024,7 +1069,7 @@ fn fire_open(
 /// Runs the updates and emits of `book`, recording undo steps.
 fn fire_book(
     state: &mut State,
-    undo: &mut Vec<UndoStep>,
+    undo: &mut UndoLog,
     effects: &mut Vec<Effect>,
     id: &u64,
     kind: &Kind,
@@ -1036,7 +1081,7 @@ fn fire_book(
     {
         let x = *id;
         if state.seen.insert(x) {
-            undo.push(UndoStep::SeenInserted(x));
+            undo.steps.push(UndoStep::SeenInserted(x));
         }
     }
     if (*kind) == Kind::Credit {
@@ -1044,18 +1089,24 @@ fn fire_book(
             let new = Cents(
                 state.balance.0.checked_add(amount.0).ok_or(Fault::Overflow)?,
             );
-            undo.push(
-                UndoStep::BalanceReplaced(::std::mem::replace(&mut state.balance, new)),
-            );
+            undo.steps
+                .push(
+                    UndoStep::BalanceReplaced(
+                        ::std::mem::replace(&mut state.balance, new),
+                    ),
+                );
         }
     } else {
         {
             let new = Cents(
                 state.balance.0.checked_sub(amount.0).ok_or(Fault::Overflow)?,
             );
-            undo.push(
-                UndoStep::BalanceReplaced(::std::mem::replace(&mut state.balance, new)),
-            );
+            undo.steps
+                .push(
+                    UndoStep::BalanceReplaced(
+                        ::std::mem::replace(&mut state.balance, new),
+                    ),
+                );
         }
     }
     state
@@ -1065,33 +1116,41 @@ fn fire_book(
             amount: *amount,
             note: note.clone(),
         });
-    undo.push(UndoStep::EntriesPushed);
+    undo.steps.push(UndoStep::EntriesPushed);
     {
         let new = *kind;
-        undo.push(
-            UndoStep::LastKindReplaced(::std::mem::replace(&mut state.last_kind, new)),
-        );
+        undo.steps
+            .push(
+                UndoStep::LastKindReplaced(
+                    ::std::mem::replace(&mut state.last_kind, new),
+                ),
+            );
     }
     {
         let new = Seqno(state.next.0.checked_add(1u64).ok_or(Fault::Overflow)?);
-        undo.push(UndoStep::NextReplaced(::std::mem::replace(&mut state.next, new)));
+        undo.steps
+            .push(UndoStep::NextReplaced(::std::mem::replace(&mut state.next, new)));
     }
     if state.next > Seqno(old_next.0.checked_add(100u64).ok_or(Fault::Overflow)?) {
         {
             let new = Flag(false);
-            undo.push(
-                UndoStep::AuditedReplaced(::std::mem::replace(&mut state.audited, new)),
-            );
+            undo.steps
+                .push(
+                    UndoStep::AuditedReplaced(
+                        ::std::mem::replace(&mut state.audited, new),
+                    ),
+                );
         }
     } else {
         if state.strict {
             {
                 let new = Flag(false);
-                undo.push(
-                    UndoStep::AuditedReplaced(
-                        ::std::mem::replace(&mut state.audited, new),
-                    ),
-                );
+                undo.steps
+                    .push(
+                        UndoStep::AuditedReplaced(
+                            ::std::mem::replace(&mut state.audited, new),
+                        ),
+                    );
             }
         }
     }
@@ -1102,8 +1161,8 @@ fn fire_book(
                 amount: *amount,
                 note: None,
             };
-            undo.push(
-                UndoStep::FirstReplaced(::std::mem::replace(&mut state.first, new)),
+            undo.push_owned(
+                Undo::FirstReplaced(::std::mem::replace(&mut state.first, new)),
             );
         }
     }
@@ -1119,7 +1178,7 @@ fn fire_book(
 /// Runs the updates and emits of `hold`, recording undo steps.
 fn fire_hold(
     state: &mut State,
-    undo: &mut Vec<UndoStep>,
+    undo: &mut UndoLog,
     effects: &mut Vec<Effect>,
     id: &u64,
     amount: &Cents,
@@ -1137,16 +1196,17 @@ fn fire_hold(
             },
         );
         let old = state.holds.insert(k, value);
-        undo.push(UndoStep::HoldsEntry(k, old));
+        undo.push_owned(Undo::HoldsEntry(k, old));
     }
     {
         let new = Cents(state.balance.0.checked_sub(amount.0).ok_or(Fault::Overflow)?);
-        undo.push(
-            UndoStep::BalanceReplaced(::std::mem::replace(&mut state.balance, new)),
-        );
+        undo.steps
+            .push(
+                UndoStep::BalanceReplaced(::std::mem::replace(&mut state.balance, new)),
+            );
     }
     state.pending.push_back(*id);
-    undo.push(UndoStep::PendingPushed);
+    undo.steps.push(UndoStep::PendingPushed);
     effects
         .push(Effect::Held {
             id: *id,
@@ -1158,7 +1218,7 @@ fn fire_hold(
 /// Runs the updates and emits of `release`, recording undo steps.
 fn fire_release(
     state: &mut State,
-    undo: &mut Vec<UndoStep>,
+    undo: &mut UndoLog,
     effects: &mut Vec<Effect>,
     id: &u64,
 ) -> Result<(), Fault> {
@@ -1167,7 +1227,7 @@ fn fire_release(
             let (k, value) = (*id, Some(String::from("release requested")));
             let entry = state.holds.get_mut(&k).ok_or(Fault::Absent)?;
             let old = ::std::mem::replace(&mut entry.entry.note, value);
-            undo.push(UndoStep::HoldsLeaf1(k, old));
+            undo.push_owned(Undo::HoldsLeaf1(k, old));
         }
     } else {
         {
@@ -1180,14 +1240,17 @@ fn fire_release(
                     )
                     .ok_or(Fault::Overflow)?,
             );
-            undo.push(
-                UndoStep::BalanceReplaced(::std::mem::replace(&mut state.balance, new)),
-            );
+            undo.steps
+                .push(
+                    UndoStep::BalanceReplaced(
+                        ::std::mem::replace(&mut state.balance, new),
+                    ),
+                );
         }
         {
             let k = *id;
             if let Some(old) = state.holds.remove(&k) {
-                undo.push(UndoStep::HoldsEntry(k, Some(old)));
+                undo.push_owned(Undo::HoldsEntry(k, Some(old)));
             }
         }
     }
@@ -1198,7 +1261,7 @@ fn fire_release(
 /// Runs the updates and emits of `tag`, recording undo steps.
 fn fire_tag(
     state: &mut State,
-    undo: &mut Vec<UndoStep>,
+    undo: &mut UndoLog,
     effects: &mut Vec<Effect>,
     name: &String,
     weight: &u64,
@@ -1215,7 +1278,7 @@ fn fire_tag(
                 .ok_or(Fault::Overflow)?,
         );
         let old = state.tags.insert(k.clone(), value);
-        undo.push(UndoStep::TagsEntry(k, old));
+        undo.push_owned(Undo::TagsEntry(k, old));
     }
     effects
         .push(Effect::Tagged {
@@ -1228,14 +1291,14 @@ fn fire_tag(
 /// Runs the updates and emits of `untag`, recording undo steps.
 fn fire_untag(
     state: &mut State,
-    undo: &mut Vec<UndoStep>,
+    undo: &mut UndoLog,
     _effects: &mut Vec<Effect>,
     name: &String,
 ) -> Result<(), Fault> {
     {
         let k = name.clone();
         if let Some(old) = state.tags.remove(&k) {
-            undo.push(UndoStep::TagsEntry(k, Some(old)));
+            undo.push_owned(Undo::TagsEntry(k, Some(old)));
         }
     }
     Ok(())
@@ -1244,16 +1307,17 @@ fn fire_untag(
 /// Runs the updates and emits of `freeze`, recording undo steps.
 fn fire_freeze(
     state: &mut State,
-    undo: &mut Vec<UndoStep>,
+    undo: &mut UndoLog,
     _effects: &mut Vec<Effect>,
 ) -> Result<(), Fault> {
     {
         let new = state.phase;
-        undo.push(
-            UndoStep::FrozenFromReplaced(
-                ::std::mem::replace(&mut state.frozen_from, new),
-            ),
-        );
+        undo.steps
+            .push(
+                UndoStep::FrozenFromReplaced(
+                    ::std::mem::replace(&mut state.frozen_from, new),
+                ),
+            );
     }
     state.phase = Phase::Frozen;
     Ok(())
@@ -1262,7 +1326,7 @@ fn fire_freeze(
 /// Runs the updates and emits of `thaw`, recording undo steps.
 fn fire_thaw(
     state: &mut State,
-    _undo: &mut Vec<UndoStep>,
+    _undo: &mut UndoLog,
     _effects: &mut Vec<Effect>,
 ) -> Result<(), Fault> {
     state.phase = Phase::Open;
@@ -1272,14 +1336,15 @@ fn fire_thaw(
 /// Runs the updates and emits of `audit`, recording undo steps.
 fn fire_audit(
     state: &mut State,
-    undo: &mut Vec<UndoStep>,
+    undo: &mut UndoLog,
     effects: &mut Vec<Effect>,
 ) -> Result<(), Fault> {
     {
         let new = Flag(true);
-        undo.push(
-            UndoStep::AuditedReplaced(::std::mem::replace(&mut state.audited, new)),
-        );
+        undo.steps
+            .push(
+                UndoStep::AuditedReplaced(::std::mem::replace(&mut state.audited, new)),
+            );
     }
     for e in state.entries.iter() {
         if e.note.is_none() && (e.amount > Cents(1000i64)) {
@@ -1298,7 +1363,7 @@ fn fire_audit(
 /// Runs the updates and emits of `sweep`, recording undo steps.
 fn fire_sweep(
     state: &mut State,
-    undo: &mut Vec<UndoStep>,
+    undo: &mut UndoLog,
     effects: &mut Vec<Effect>,
 ) -> Result<(), Fault> {
     for (id, h) in state.holds.clone().into_iter().collect::<Vec<_>>().iter() {
@@ -1306,7 +1371,7 @@ fn fire_sweep(
             {
                 let k = *id;
                 if let Some(old) = state.holds.remove(&k) {
-                    undo.push(UndoStep::HoldsEntry(k, Some(old)));
+                    undo.push_owned(Undo::HoldsEntry(k, Some(old)));
                 }
             }
             effects.push(Effect::Swept { id: *id });
@@ -1315,7 +1380,7 @@ fn fire_sweep(
                 {
                     let (k, value) = (*id, Kind::Fee);
                     let old = ::std::mem::replace(&mut entry.entry.kind, value);
-                    undo.push(UndoStep::HoldsLeaf0(k, old));
+                    undo.steps.push(UndoStep::HoldsLeaf0(k, old));
                 }
             }
         }
@@ -1324,27 +1389,27 @@ fn fire_sweep(
         {
             let x = *p;
             if state.seen.remove(&x) {
-                undo.push(UndoStep::SeenRemoved(x));
+                undo.steps.push(UndoStep::SeenRemoved(x));
             }
         }
     }
     if let Some(x) = state.pending.pop_front() {
-        undo.push(UndoStep::PendingPopped(x));
+        undo.steps.push(UndoStep::PendingPopped(x));
     }
-    undo.push(UndoStep::TagsReplaced(::std::mem::take(&mut state.tags)));
+    undo.push_owned(Undo::TagsReplaced(::std::mem::take(&mut state.tags)));
     Ok(())
 }
 
 /// Runs the updates and emits of `archive`, recording undo steps.
 fn fire_archive(
     state: &mut State,
-    undo: &mut Vec<UndoStep>,
+    undo: &mut UndoLog,
     _effects: &mut Vec<Effect>,
 ) -> Result<(), Fault> {
     while let Some(x) = state.entries.pop_front() {
-        undo.push(UndoStep::EntriesPopped(x));
+        undo.push_owned(Undo::EntriesPopped(x));
     }
-    undo.push(UndoStep::SeenReplaced(::std::mem::take(&mut state.seen)));
+    undo.push_owned(Undo::SeenReplaced(::std::mem::take(&mut state.seen)));
     state.phase = Phase::Archived;
     Ok(())
 }
@@ -1352,7 +1417,7 @@ fn fire_archive(
 /// Runs the updates and emits of `archive_again`, recording undo steps.
 fn fire_archive_again(
     _state: &mut State,
-    _undo: &mut Vec<UndoStep>,
+    _undo: &mut UndoLog,
     _effects: &mut Vec<Effect>,
 ) -> Result<(), Fault> {
     Ok(())
@@ -1362,7 +1427,7 @@ fn fire_archive_again(
 fn dispatch(
     state: &mut State,
     input: &Input,
-    undo: &mut Vec<UndoStep>,
+    undo: &mut UndoLog,
     effects: &mut Vec<Effect>,
 ) -> Result<TransitionId, RejectReason> {
     match input {
@@ -1714,19 +1779,13 @@ impl ::suricate_kernel::Machine for Machine {
         undo: &mut UndoLog,
         effects: &mut Vec<Effect>,
     ) -> Result<TransitionId, RejectReason> {
-        self::dispatch(state, input, &mut undo.0, effects)
+        self::dispatch(state, input, undo, effects)
     }
     fn undo(state: &mut State, phase: Phase, log: &mut UndoLog) {
-        self::undo(state, phase, &mut log.0)
+        self::undo(state, phase, log)
     }
     fn clear_undo(log: &mut UndoLog) {
-        if log.0.capacity() * ::std::mem::size_of::<UndoStep>()
-            > ::suricate_kernel::MAX_KEPT_UNDO_BYTES
-        {
-            log.0 = Vec::new();
-        } else {
-            log.0.clear();
-        }
+        log.clear()
     }
     fn check_invariants(state: &State) -> Result<(), InvariantViolation> {
         self::check_invariants(state)

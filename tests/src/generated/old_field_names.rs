@@ -304,45 +304,89 @@ pub use ::suricate_kernel::InvariantViolation;
 pub use ::suricate_kernel::Fault;
 
 /// One reversible write of a transition. Undo cost is proportional to what the
-/// transition wrote, never to the size of the state.
+/// transition wrote, never to the size of the state. Holds no heap data, so
+/// emptying a log of them costs nothing per record.
 #[derive(Debug, Clone)]
 enum UndoStep {
-    LastReplaced(Change),
     NReplaced(u64),
+    /// Stands for the next record of `UndoLog::owned`, most recent last.
+    Owned,
 }
+
+const _: () = if ::std::mem::needs_drop::<UndoStep>() {
+    panic!("an undo record that owns heap data must be an `Undo`, not an `UndoStep`");
+};
 
 /// The undo records of the latest transition, which the `Authority` keeps for
 /// `rollback`. Opaque: only this module reads or writes them.
 #[derive(Debug, Clone, Default)]
-pub struct UndoLog(Vec<UndoStep>);
+pub struct UndoLog {
+    /// One record per write, most recent last.
+    steps: Vec<UndoStep>,
+    /// The records that own heap data, in the order written.
+    owned: Vec<Undo>,
+}
 
-/// Reverts `steps` (most recent first, leaving the buffer empty for reuse) and
-/// restores the phase.
-fn undo(state: &mut State, phase: Phase, steps: &mut Vec<UndoStep>) {
-    while let Some(step) = steps.pop() {
+/// An undo record that owns heap data, kept in `UndoLog::owned`.
+#[derive(Debug, Clone)]
+enum Undo {
+    LastReplaced(Change),
+}
+
+/// Reverts the records of `log` (most recent first, leaving its buffers empty
+/// for reuse) and restores the phase.
+fn undo(state: &mut State, phase: Phase, log: &mut UndoLog) {
+    while let Some(step) = log.steps.pop() {
         match step {
-            UndoStep::LastReplaced(old) => state.last = old,
             UndoStep::NReplaced(old) => state.n = old,
+            UndoStep::Owned => {
+                if let Some(step) = log.owned.pop() {
+                    match step {
+                        Undo::LastReplaced(old) => state.last = old,
+                    }
+                }
+            }
         }
     }
     state.phase = phase;
 }
 
+impl UndoLog {
+    /// Records a write whose undo record owns heap data.
+    fn push_owned(&mut self, step: Undo) {
+        self.steps.push(UndoStep::Owned);
+        self.owned.push(step);
+    }
+    /// Empties the log without reverting anything, keeping its buffers for
+    /// reuse unless together they are larger than `MAX_KEPT_UNDO_BYTES`.
+    fn clear(&mut self) {
+        if self.steps.capacity() * ::std::mem::size_of::<UndoStep>()
+            + self.owned.capacity() * ::std::mem::size_of::<Undo>()
+            > ::suricate_kernel::MAX_KEPT_UNDO_BYTES
+        {
+            *self = UndoLog::default();
+        } else {
+            self.steps.clear();
+            self.owned.clear();
+        }
+    }
+}
+
 /// Runs the updates and emits of `add`, recording undo steps.
 fn fire_add(
     state: &mut State,
-    undo: &mut Vec<UndoStep>,
+    undo: &mut UndoLog,
     effects: &mut Vec<Effect>,
     x: &u64,
 ) -> Result<(), Fault> {
     let old_n = state.n;
     {
         let new = state.n.checked_add(*x).ok_or(Fault::Overflow)?;
-        undo.push(UndoStep::NReplaced(::std::mem::replace(&mut state.n, new)));
+        undo.steps.push(UndoStep::NReplaced(::std::mem::replace(&mut state.n, new)));
     }
     {
         let new = Change { old_n: old_n, n: state.n };
-        undo.push(UndoStep::LastReplaced(::std::mem::replace(&mut state.last, new)));
+        undo.push_owned(Undo::LastReplaced(::std::mem::replace(&mut state.last, new)));
     }
     effects
         .push(Effect::Changed {
@@ -356,7 +400,7 @@ fn fire_add(
 fn dispatch(
     state: &mut State,
     input: &Input,
-    undo: &mut Vec<UndoStep>,
+    undo: &mut UndoLog,
     effects: &mut Vec<Effect>,
 ) -> Result<TransitionId, RejectReason> {
     match input {
@@ -407,19 +451,13 @@ impl ::suricate_kernel::Machine for Machine {
         undo: &mut UndoLog,
         effects: &mut Vec<Effect>,
     ) -> Result<TransitionId, RejectReason> {
-        self::dispatch(state, input, &mut undo.0, effects)
+        self::dispatch(state, input, undo, effects)
     }
     fn undo(state: &mut State, phase: Phase, log: &mut UndoLog) {
-        self::undo(state, phase, &mut log.0)
+        self::undo(state, phase, log)
     }
     fn clear_undo(log: &mut UndoLog) {
-        if log.0.capacity() * ::std::mem::size_of::<UndoStep>()
-            > ::suricate_kernel::MAX_KEPT_UNDO_BYTES
-        {
-            log.0 = Vec::new();
-        } else {
-            log.0.clear();
-        }
+        log.clear()
     }
     fn check_invariants(state: &State) -> Result<(), InvariantViolation> {
         self::check_invariants(state)

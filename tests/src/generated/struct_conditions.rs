@@ -345,28 +345,72 @@ pub use ::suricate_kernel::InvariantViolation;
 pub use ::suricate_kernel::Fault;
 
 /// One reversible write of a transition. Undo cost is proportional to what the
-/// transition wrote, never to the size of the state.
+/// transition wrote, never to the size of the state. Holds no heap data, so
+/// emptying a log of them costs nothing per record.
 #[derive(Debug, Clone)]
 enum UndoStep {
     NReplaced(u64),
-    RReplaced(Rec),
+    /// Stands for the next record of `UndoLog::owned`, most recent last.
+    Owned,
 }
+
+const _: () = if ::std::mem::needs_drop::<UndoStep>() {
+    panic!("an undo record that owns heap data must be an `Undo`, not an `UndoStep`");
+};
 
 /// The undo records of the latest transition, which the `Authority` keeps for
 /// `rollback`. Opaque: only this module reads or writes them.
 #[derive(Debug, Clone, Default)]
-pub struct UndoLog(Vec<UndoStep>);
+pub struct UndoLog {
+    /// One record per write, most recent last.
+    steps: Vec<UndoStep>,
+    /// The records that own heap data, in the order written.
+    owned: Vec<Undo>,
+}
 
-/// Reverts `steps` (most recent first, leaving the buffer empty for reuse) and
-/// restores the phase.
-fn undo(state: &mut State, phase: Phase, steps: &mut Vec<UndoStep>) {
-    while let Some(step) = steps.pop() {
+/// An undo record that owns heap data, kept in `UndoLog::owned`.
+#[derive(Debug, Clone)]
+enum Undo {
+    RReplaced(Rec),
+}
+
+/// Reverts the records of `log` (most recent first, leaving its buffers empty
+/// for reuse) and restores the phase.
+fn undo(state: &mut State, phase: Phase, log: &mut UndoLog) {
+    while let Some(step) = log.steps.pop() {
         match step {
             UndoStep::NReplaced(old) => state.n = old,
-            UndoStep::RReplaced(old) => state.r = old,
+            UndoStep::Owned => {
+                if let Some(step) = log.owned.pop() {
+                    match step {
+                        Undo::RReplaced(old) => state.r = old,
+                    }
+                }
+            }
         }
     }
     state.phase = phase;
+}
+
+impl UndoLog {
+    /// Records a write whose undo record owns heap data.
+    fn push_owned(&mut self, step: Undo) {
+        self.steps.push(UndoStep::Owned);
+        self.owned.push(step);
+    }
+    /// Empties the log without reverting anything, keeping its buffers for
+    /// reuse unless together they are larger than `MAX_KEPT_UNDO_BYTES`.
+    fn clear(&mut self) {
+        if self.steps.capacity() * ::std::mem::size_of::<UndoStep>()
+            + self.owned.capacity() * ::std::mem::size_of::<Undo>()
+            > ::suricate_kernel::MAX_KEPT_UNDO_BYTES
+        {
+            *self = UndoLog::default();
+        } else {
+            self.steps.clear();
+            self.owned.clear();
+        }
+    }
 }
 
 /// Guards of `probe`: the first that does not hold, if any.
@@ -391,13 +435,13 @@ fn guards_probe(state: &State) -> Result<Option<&'static str>, Fault> {
 /// Runs the updates and emits of `store`, recording undo steps.
 fn fire_store(
     state: &mut State,
-    undo: &mut Vec<UndoStep>,
+    undo: &mut UndoLog,
     _effects: &mut Vec<Effect>,
     a: &u64,
 ) -> Result<(), Fault> {
     {
         let new = Rec { a: *a };
-        undo.push(UndoStep::RReplaced(::std::mem::replace(&mut state.r, new)));
+        undo.push_owned(Undo::RReplaced(::std::mem::replace(&mut state.r, new)));
     }
     Ok(())
 }
@@ -405,30 +449,30 @@ fn fire_store(
 /// Runs the updates and emits of `probe`, recording undo steps.
 fn fire_probe(
     state: &mut State,
-    undo: &mut Vec<UndoStep>,
+    undo: &mut UndoLog,
     _effects: &mut Vec<Effect>,
 ) -> Result<(), Fault> {
     if state.r == (Rec { a: 2u64 }) {
         {
             let new = 2u64;
-            undo.push(UndoStep::NReplaced(::std::mem::replace(&mut state.n, new)));
+            undo.steps.push(UndoStep::NReplaced(::std::mem::replace(&mut state.n, new)));
         }
     } else {
         {
             let new = 3u64;
-            undo.push(UndoStep::NReplaced(::std::mem::replace(&mut state.n, new)));
+            undo.steps.push(UndoStep::NReplaced(::std::mem::replace(&mut state.n, new)));
         }
     }
     if (Flag { b: true }).b {
         {
             let new = state.n.checked_add(10u64).ok_or(Fault::Overflow)?;
-            undo.push(UndoStep::NReplaced(::std::mem::replace(&mut state.n, new)));
+            undo.steps.push(UndoStep::NReplaced(::std::mem::replace(&mut state.n, new)));
         }
     }
     for y in (Bag { s: BTreeSet::new() }).s.into_iter().collect::<Vec<_>>().iter() {
         {
             let new = *y;
-            undo.push(UndoStep::NReplaced(::std::mem::replace(&mut state.n, new)));
+            undo.steps.push(UndoStep::NReplaced(::std::mem::replace(&mut state.n, new)));
         }
     }
     Ok(())
@@ -438,7 +482,7 @@ fn fire_probe(
 fn dispatch(
     state: &mut State,
     input: &Input,
-    undo: &mut Vec<UndoStep>,
+    undo: &mut UndoLog,
     effects: &mut Vec<Effect>,
 ) -> Result<TransitionId, RejectReason> {
     match input {
@@ -513,19 +557,13 @@ impl ::suricate_kernel::Machine for Machine {
         undo: &mut UndoLog,
         effects: &mut Vec<Effect>,
     ) -> Result<TransitionId, RejectReason> {
-        self::dispatch(state, input, &mut undo.0, effects)
+        self::dispatch(state, input, undo, effects)
     }
     fn undo(state: &mut State, phase: Phase, log: &mut UndoLog) {
-        self::undo(state, phase, &mut log.0)
+        self::undo(state, phase, log)
     }
     fn clear_undo(log: &mut UndoLog) {
-        if log.0.capacity() * ::std::mem::size_of::<UndoStep>()
-            > ::suricate_kernel::MAX_KEPT_UNDO_BYTES
-        {
-            log.0 = Vec::new();
-        } else {
-            log.0.clear();
-        }
+        log.clear()
     }
     fn check_invariants(state: &State) -> Result<(), InvariantViolation> {
         self::check_invariants(state)

@@ -317,7 +317,8 @@ pub use ::suricate_kernel::InvariantViolation;
 pub use ::suricate_kernel::Fault;
 
 /// One reversible write of a transition. Undo cost is proportional to what the
-/// transition wrote, never to the size of the state.
+/// transition wrote, never to the size of the state. Holds no heap data, so
+/// emptying a log of them costs nothing per record.
 #[derive(Debug, Clone)]
 enum UndoStep {
     ResetsReplaced(u64),
@@ -325,15 +326,22 @@ enum UndoStep {
     StopsReplaced(u64),
 }
 
+const _: () = if ::std::mem::needs_drop::<UndoStep>() {
+    panic!("an undo record that owns heap data must be an `Undo`, not an `UndoStep`");
+};
+
 /// The undo records of the latest transition, which the `Authority` keeps for
 /// `rollback`. Opaque: only this module reads or writes them.
 #[derive(Debug, Clone, Default)]
-pub struct UndoLog(Vec<UndoStep>);
+pub struct UndoLog {
+    /// One record per write, most recent last.
+    steps: Vec<UndoStep>,
+}
 
-/// Reverts `steps` (most recent first, leaving the buffer empty for reuse) and
-/// restores the phase.
-fn undo(state: &mut State, phase: Phase, steps: &mut Vec<UndoStep>) {
-    while let Some(step) = steps.pop() {
+/// Reverts the records of `log` (most recent first, leaving its buffers empty
+/// for reuse) and restores the phase.
+fn undo(state: &mut State, phase: Phase, log: &mut UndoLog) {
+    while let Some(step) = log.steps.pop() {
         match step {
             UndoStep::ResetsReplaced(old) => state.resets = old,
             UndoStep::StartsReplaced(old) => state.starts = old,
@@ -343,15 +351,30 @@ fn undo(state: &mut State, phase: Phase, steps: &mut Vec<UndoStep>) {
     state.phase = phase;
 }
 
+impl UndoLog {
+    /// Empties the log without reverting anything, keeping its buffers for
+    /// reuse unless together they are larger than `MAX_KEPT_UNDO_BYTES`.
+    fn clear(&mut self) {
+        if self.steps.capacity() * ::std::mem::size_of::<UndoStep>()
+            > ::suricate_kernel::MAX_KEPT_UNDO_BYTES
+        {
+            *self = UndoLog::default();
+        } else {
+            self.steps.clear();
+        }
+    }
+}
+
 /// Runs the updates and emits of `start`, recording undo steps.
 fn fire_start(
     state: &mut State,
-    undo: &mut Vec<UndoStep>,
+    undo: &mut UndoLog,
     _effects: &mut Vec<Effect>,
 ) -> Result<(), Fault> {
     {
         let new = state.starts.checked_add(1u64).ok_or(Fault::Overflow)?;
-        undo.push(UndoStep::StartsReplaced(::std::mem::replace(&mut state.starts, new)));
+        undo.steps
+            .push(UndoStep::StartsReplaced(::std::mem::replace(&mut state.starts, new)));
     }
     Ok(())
 }
@@ -359,12 +382,13 @@ fn fire_start(
 /// Runs the updates and emits of `stop`, recording undo steps.
 fn fire_stop(
     state: &mut State,
-    undo: &mut Vec<UndoStep>,
+    undo: &mut UndoLog,
     _effects: &mut Vec<Effect>,
 ) -> Result<(), Fault> {
     {
         let new = state.stops.checked_add(1u64).ok_or(Fault::Overflow)?;
-        undo.push(UndoStep::StopsReplaced(::std::mem::replace(&mut state.stops, new)));
+        undo.steps
+            .push(UndoStep::StopsReplaced(::std::mem::replace(&mut state.stops, new)));
     }
     Ok(())
 }
@@ -372,20 +396,23 @@ fn fire_stop(
 /// Runs the updates and emits of `reset`, recording undo steps.
 fn fire_reset(
     state: &mut State,
-    undo: &mut Vec<UndoStep>,
+    undo: &mut UndoLog,
     _effects: &mut Vec<Effect>,
 ) -> Result<(), Fault> {
     {
         let new = state.resets.checked_add(1u64).ok_or(Fault::Overflow)?;
-        undo.push(UndoStep::ResetsReplaced(::std::mem::replace(&mut state.resets, new)));
+        undo.steps
+            .push(UndoStep::ResetsReplaced(::std::mem::replace(&mut state.resets, new)));
     }
     {
         let new = 0u64;
-        undo.push(UndoStep::StartsReplaced(::std::mem::replace(&mut state.starts, new)));
+        undo.steps
+            .push(UndoStep::StartsReplaced(::std::mem::replace(&mut state.starts, new)));
     }
     {
         let new = 0u64;
-        undo.push(UndoStep::StopsReplaced(::std::mem::replace(&mut state.stops, new)));
+        undo.steps
+            .push(UndoStep::StopsReplaced(::std::mem::replace(&mut state.stops, new)));
     }
     Ok(())
 }
@@ -394,7 +421,7 @@ fn fire_reset(
 fn dispatch(
     state: &mut State,
     input: &Input,
-    undo: &mut Vec<UndoStep>,
+    undo: &mut UndoLog,
     effects: &mut Vec<Effect>,
 ) -> Result<TransitionId, RejectReason> {
     match input {
@@ -463,19 +490,13 @@ impl ::suricate_kernel::Machine for Machine {
         undo: &mut UndoLog,
         effects: &mut Vec<Effect>,
     ) -> Result<TransitionId, RejectReason> {
-        self::dispatch(state, input, &mut undo.0, effects)
+        self::dispatch(state, input, undo, effects)
     }
     fn undo(state: &mut State, phase: Phase, log: &mut UndoLog) {
-        self::undo(state, phase, &mut log.0)
+        self::undo(state, phase, log)
     }
     fn clear_undo(log: &mut UndoLog) {
-        if log.0.capacity() * ::std::mem::size_of::<UndoStep>()
-            > ::suricate_kernel::MAX_KEPT_UNDO_BYTES
-        {
-            log.0 = Vec::new();
-        } else {
-            log.0.clear();
-        }
+        log.clear()
     }
     fn check_invariants(state: &State) -> Result<(), InvariantViolation> {
         self::check_invariants(state)

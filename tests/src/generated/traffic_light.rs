@@ -367,26 +367,48 @@ pub use ::suricate_kernel::InvariantViolation;
 pub use ::suricate_kernel::Fault;
 
 /// One reversible write of a transition. Undo cost is proportional to what the
-/// transition wrote, never to the size of the state.
+/// transition wrote, never to the size of the state. Holds no heap data, so
+/// emptying a log of them costs nothing per record.
 #[derive(Debug, Clone)]
 enum UndoStep {
     CyclesReplaced(u64),
 }
 
+const _: () = if ::std::mem::needs_drop::<UndoStep>() {
+    panic!("an undo record that owns heap data must be an `Undo`, not an `UndoStep`");
+};
+
 /// The undo records of the latest transition, which the `Authority` keeps for
 /// `rollback`. Opaque: only this module reads or writes them.
 #[derive(Debug, Clone, Default)]
-pub struct UndoLog(Vec<UndoStep>);
+pub struct UndoLog {
+    /// One record per write, most recent last.
+    steps: Vec<UndoStep>,
+}
 
-/// Reverts `steps` (most recent first, leaving the buffer empty for reuse) and
-/// restores the phase.
-fn undo(state: &mut State, phase: Phase, steps: &mut Vec<UndoStep>) {
-    while let Some(step) = steps.pop() {
+/// Reverts the records of `log` (most recent first, leaving its buffers empty
+/// for reuse) and restores the phase.
+fn undo(state: &mut State, phase: Phase, log: &mut UndoLog) {
+    while let Some(step) = log.steps.pop() {
         match step {
             UndoStep::CyclesReplaced(old) => state.cycles = old,
         }
     }
     state.phase = phase;
+}
+
+impl UndoLog {
+    /// Empties the log without reverting anything, keeping its buffers for
+    /// reuse unless together they are larger than `MAX_KEPT_UNDO_BYTES`.
+    fn clear(&mut self) {
+        if self.steps.capacity() * ::std::mem::size_of::<UndoStep>()
+            > ::suricate_kernel::MAX_KEPT_UNDO_BYTES
+        {
+            *self = UndoLog::default();
+        } else {
+            self.steps.clear();
+        }
+    }
 }
 
 /// Guards of `go`: the first that does not hold, if any.
@@ -400,7 +422,7 @@ fn guards_go(state: &State) -> Result<Option<&'static str>, Fault> {
 /// Runs the updates and emits of `power_on`, recording undo steps.
 fn fire_power_on(
     state: &mut State,
-    _undo: &mut Vec<UndoStep>,
+    _undo: &mut UndoLog,
     effects: &mut Vec<Effect>,
 ) -> Result<(), Fault> {
     state.phase = Phase::Red;
@@ -411,7 +433,7 @@ fn fire_power_on(
 /// Runs the updates and emits of `go`, recording undo steps.
 fn fire_go(
     state: &mut State,
-    _undo: &mut Vec<UndoStep>,
+    _undo: &mut UndoLog,
     effects: &mut Vec<Effect>,
 ) -> Result<(), Fault> {
     state.phase = Phase::Green;
@@ -422,7 +444,7 @@ fn fire_go(
 /// Runs the updates and emits of `stay_red`, recording undo steps.
 fn fire_stay_red(
     _state: &mut State,
-    _undo: &mut Vec<UndoStep>,
+    _undo: &mut UndoLog,
     effects: &mut Vec<Effect>,
 ) -> Result<(), Fault> {
     effects.push(Effect::Exhausted);
@@ -432,7 +454,7 @@ fn fire_stay_red(
 /// Runs the updates and emits of `slow`, recording undo steps.
 fn fire_slow(
     state: &mut State,
-    _undo: &mut Vec<UndoStep>,
+    _undo: &mut UndoLog,
     effects: &mut Vec<Effect>,
 ) -> Result<(), Fault> {
     state.phase = Phase::Yellow;
@@ -443,12 +465,13 @@ fn fire_slow(
 /// Runs the updates and emits of `stop`, recording undo steps.
 fn fire_stop(
     state: &mut State,
-    undo: &mut Vec<UndoStep>,
+    undo: &mut UndoLog,
     effects: &mut Vec<Effect>,
 ) -> Result<(), Fault> {
     {
         let new = state.cycles.checked_add(1u64).ok_or(Fault::Overflow)?;
-        undo.push(UndoStep::CyclesReplaced(::std::mem::replace(&mut state.cycles, new)));
+        undo.steps
+            .push(UndoStep::CyclesReplaced(::std::mem::replace(&mut state.cycles, new)));
     }
     state.phase = Phase::Red;
     effects.push(Effect::Show { phase: state.phase });
@@ -458,12 +481,13 @@ fn fire_stop(
 /// Runs the updates and emits of `power_off`, recording undo steps.
 fn fire_power_off(
     state: &mut State,
-    undo: &mut Vec<UndoStep>,
+    undo: &mut UndoLog,
     _effects: &mut Vec<Effect>,
 ) -> Result<(), Fault> {
     {
         let new = 0u64;
-        undo.push(UndoStep::CyclesReplaced(::std::mem::replace(&mut state.cycles, new)));
+        undo.steps
+            .push(UndoStep::CyclesReplaced(::std::mem::replace(&mut state.cycles, new)));
     }
     state.phase = Phase::Off;
     Ok(())
@@ -473,7 +497,7 @@ fn fire_power_off(
 fn dispatch(
     state: &mut State,
     input: &Input,
-    undo: &mut Vec<UndoStep>,
+    undo: &mut UndoLog,
     effects: &mut Vec<Effect>,
 ) -> Result<TransitionId, RejectReason> {
     match input {
@@ -569,19 +593,13 @@ impl ::suricate_kernel::Machine for Machine {
         undo: &mut UndoLog,
         effects: &mut Vec<Effect>,
     ) -> Result<TransitionId, RejectReason> {
-        self::dispatch(state, input, &mut undo.0, effects)
+        self::dispatch(state, input, undo, effects)
     }
     fn undo(state: &mut State, phase: Phase, log: &mut UndoLog) {
-        self::undo(state, phase, &mut log.0)
+        self::undo(state, phase, log)
     }
     fn clear_undo(log: &mut UndoLog) {
-        if log.0.capacity() * ::std::mem::size_of::<UndoStep>()
-            > ::suricate_kernel::MAX_KEPT_UNDO_BYTES
-        {
-            log.0 = Vec::new();
-        } else {
-            log.0.clear();
-        }
+        log.clear()
     }
     fn check_invariants(state: &State) -> Result<(), InvariantViolation> {
         self::check_invariants(state)
