@@ -523,31 +523,53 @@ pub use ::suricate_kernel::InvariantViolation;
 pub use ::suricate_kernel::Fault;
 
 /// One reversible write of a transition. Undo cost is proportional to what the
-/// transition wrote, never to the size of the state.
+/// transition wrote, never to the size of the state. Holds no heap data, so
+/// emptying a log of them costs nothing per record.
 #[derive(Debug, Clone)]
 enum UndoStep {
+    CountsEntry(Mark, Option<u64>),
+    HistoryPushed,
+    MovesReplaced(u64),
+    SeenInserted(Mark),
+    TrailPushed,
+    /// Stands for the next record of `UndoLog::owned`, most recent last.
+    Owned,
+}
+
+const _: () = if ::std::mem::needs_drop::<UndoStep>() {
+    panic!("an undo record that owns heap data must be an `Undo`, not an `UndoStep`");
+};
+
+/// The undo records of the latest transition, which the `Authority` keeps for
+/// `rollback`. Opaque: only this module reads or writes them.
+#[derive(Debug, Clone, Default)]
+pub struct UndoLog {
+    /// One record per write, most recent last.
+    steps: Vec<UndoStep>,
+    /// The records that own heap data, in the order written.
+    owned: Vec<Undo>,
+}
+
+/// An undo record that owns heap data, kept in `UndoLog::owned`.
+#[derive(Debug, Clone)]
+enum Undo {
     AfterReplaced(BTreeMap<Option<Cell>, u64>),
     AfterEntry(Option<Cell>, Option<u64>),
     BestReplaced(Option<BTreeMap<Cell, u64>>),
     ByMarksEntry(BTreeSet<Mark>, Option<BTreeSet<Cell>>),
     CellsInserted(Cell),
     CellsRemoved(Cell),
-    CountsEntry(Mark, Option<u64>),
     GroupsReplaced(BTreeMap<Group, bool>),
     GroupsEntry(Group, Option<bool>),
-    HistoryPushed,
     HistoryPopped(BTreeSet<Mark>),
     LastReplaced(Option<Cell>),
     MarksEntry(Cell, Option<Mark>),
-    MovesReplaced(u64),
     RecentReplaced(BTreeSet<Cell>),
     RecentInserted(Cell),
     RecentVisitsReplaced(BTreeMap<Cell, u64>),
     RecentVisitsEntry(Cell, Option<u64>),
-    SeenInserted(Mark),
     TalliesReplaced(BTreeMap<BTreeMap<Mark, u64>, VecDeque<BTreeSet<Mark>>>),
     TalliesEntry(BTreeMap<Mark, u64>, Option<VecDeque<BTreeSet<Mark>>>),
-    TrailPushed,
     TrailPopped(Cell),
     TrailsReplaced(BTreeMap<VecDeque<Cell>, u64>),
     TrailsEntry(VecDeque<Cell>, Option<u64>),
@@ -555,44 +577,11 @@ enum UndoStep {
     VisitsEntry(Cell, Option<u64>),
 }
 
-/// The undo records of the latest transition, which the `Authority` keeps for
-/// `rollback`. Opaque: only this module reads or writes them.
-#[derive(Debug, Clone, Default)]
-pub struct UndoLog(Vec<UndoStep>);
-
-/// Reverts `steps` (most recent first, leaving the buffer empty for reuse) and
-/// restores the phase.
-fn undo(state: &mut State, phase: Phase, steps: &mut Vec<UndoStep>) {
-    while let Some(step) = steps.pop() {
+/// Reverts the records of `log` (most recent first, leaving its buffers empty
+/// for reuse) and restores the phase.
+fn undo(state: &mut State, phase: Phase, log: &mut UndoLog) {
+    while let Some(step) = log.steps.pop() {
         match step {
-            UndoStep::AfterReplaced(old) => state.after = old,
-            UndoStep::AfterEntry(k, old) => {
-                match old {
-                    Some(old) => {
-                        state.after.insert(k, old);
-                    }
-                    None => {
-                        state.after.remove(&k);
-                    }
-                }
-            }
-            UndoStep::BestReplaced(old) => state.best = old,
-            UndoStep::ByMarksEntry(k, old) => {
-                match old {
-                    Some(old) => {
-                        state.by_marks.insert(k, old);
-                    }
-                    None => {
-                        state.by_marks.remove(&k);
-                    }
-                }
-            }
-            UndoStep::CellsInserted(x) => {
-                state.cells.remove(&x);
-            }
-            UndoStep::CellsRemoved(x) => {
-                state.cells.insert(x);
-            }
             UndoStep::CountsEntry(k, old) => {
                 match old {
                     Some(old) => {
@@ -603,91 +592,146 @@ fn undo(state: &mut State, phase: Phase, steps: &mut Vec<UndoStep>) {
                     }
                 }
             }
-            UndoStep::GroupsReplaced(old) => state.groups = old,
-            UndoStep::GroupsEntry(k, old) => {
-                match old {
-                    Some(old) => {
-                        state.groups.insert(k, old);
-                    }
-                    None => {
-                        state.groups.remove(&k);
-                    }
-                }
-            }
             UndoStep::HistoryPushed => {
                 state.history.pop_back();
             }
-            UndoStep::HistoryPopped(x) => state.history.push_front(x),
-            UndoStep::LastReplaced(old) => state.last = old,
-            UndoStep::MarksEntry(k, old) => {
-                match old {
-                    Some(old) => {
-                        state.marks.insert(k, old);
-                    }
-                    None => {
-                        state.marks.remove(&k);
-                    }
-                }
-            }
             UndoStep::MovesReplaced(old) => state.moves = old,
-            UndoStep::RecentReplaced(old) => state.recent = old,
-            UndoStep::RecentInserted(x) => {
-                state.recent.remove(&x);
-            }
-            UndoStep::RecentVisitsReplaced(old) => state.recent_visits = old,
-            UndoStep::RecentVisitsEntry(k, old) => {
-                match old {
-                    Some(old) => {
-                        state.recent_visits.insert(k, old);
-                    }
-                    None => {
-                        state.recent_visits.remove(&k);
-                    }
-                }
-            }
             UndoStep::SeenInserted(x) => {
                 state.seen.remove(&x);
-            }
-            UndoStep::TalliesReplaced(old) => state.tallies = old,
-            UndoStep::TalliesEntry(k, old) => {
-                match old {
-                    Some(old) => {
-                        state.tallies.insert(k, old);
-                    }
-                    None => {
-                        state.tallies.remove(&k);
-                    }
-                }
             }
             UndoStep::TrailPushed => {
                 state.trail.pop_back();
             }
-            UndoStep::TrailPopped(x) => state.trail.push_front(x),
-            UndoStep::TrailsReplaced(old) => state.trails = old,
-            UndoStep::TrailsEntry(k, old) => {
-                match old {
-                    Some(old) => {
-                        state.trails.insert(k, old);
-                    }
-                    None => {
-                        state.trails.remove(&k);
-                    }
-                }
-            }
-            UndoStep::VisitsReplaced(old) => state.visits = old,
-            UndoStep::VisitsEntry(k, old) => {
-                match old {
-                    Some(old) => {
-                        state.visits.insert(k, old);
-                    }
-                    None => {
-                        state.visits.remove(&k);
+            UndoStep::Owned => {
+                if let Some(step) = log.owned.pop() {
+                    match step {
+                        Undo::AfterReplaced(old) => state.after = old,
+                        Undo::AfterEntry(k, old) => {
+                            match old {
+                                Some(old) => {
+                                    state.after.insert(k, old);
+                                }
+                                None => {
+                                    state.after.remove(&k);
+                                }
+                            }
+                        }
+                        Undo::BestReplaced(old) => state.best = old,
+                        Undo::ByMarksEntry(k, old) => {
+                            match old {
+                                Some(old) => {
+                                    state.by_marks.insert(k, old);
+                                }
+                                None => {
+                                    state.by_marks.remove(&k);
+                                }
+                            }
+                        }
+                        Undo::CellsInserted(x) => {
+                            state.cells.remove(&x);
+                        }
+                        Undo::CellsRemoved(x) => {
+                            state.cells.insert(x);
+                        }
+                        Undo::GroupsReplaced(old) => state.groups = old,
+                        Undo::GroupsEntry(k, old) => {
+                            match old {
+                                Some(old) => {
+                                    state.groups.insert(k, old);
+                                }
+                                None => {
+                                    state.groups.remove(&k);
+                                }
+                            }
+                        }
+                        Undo::HistoryPopped(x) => state.history.push_front(x),
+                        Undo::LastReplaced(old) => state.last = old,
+                        Undo::MarksEntry(k, old) => {
+                            match old {
+                                Some(old) => {
+                                    state.marks.insert(k, old);
+                                }
+                                None => {
+                                    state.marks.remove(&k);
+                                }
+                            }
+                        }
+                        Undo::RecentReplaced(old) => state.recent = old,
+                        Undo::RecentInserted(x) => {
+                            state.recent.remove(&x);
+                        }
+                        Undo::RecentVisitsReplaced(old) => state.recent_visits = old,
+                        Undo::RecentVisitsEntry(k, old) => {
+                            match old {
+                                Some(old) => {
+                                    state.recent_visits.insert(k, old);
+                                }
+                                None => {
+                                    state.recent_visits.remove(&k);
+                                }
+                            }
+                        }
+                        Undo::TalliesReplaced(old) => state.tallies = old,
+                        Undo::TalliesEntry(k, old) => {
+                            match old {
+                                Some(old) => {
+                                    state.tallies.insert(k, old);
+                                }
+                                None => {
+                                    state.tallies.remove(&k);
+                                }
+                            }
+                        }
+                        Undo::TrailPopped(x) => state.trail.push_front(x),
+                        Undo::TrailsReplaced(old) => state.trails = old,
+                        Undo::TrailsEntry(k, old) => {
+                            match old {
+                                Some(old) => {
+                                    state.trails.insert(k, old);
+                                }
+                                None => {
+                                    state.trails.remove(&k);
+                                }
+                            }
+                        }
+                        Undo::VisitsReplaced(old) => state.visits = old,
+                        Undo::VisitsEntry(k, old) => {
+                            match old {
+                                Some(old) => {
+                                    state.visits.insert(k, old);
+                                }
+                                None => {
+                                    state.visits.remove(&k);
+                                }
+                            }
+                        }
                     }
                 }
             }
         }
     }
     state.phase = phase;
+}
+
+impl UndoLog {
+    /// Records a write whose undo record owns heap data.
+    fn push_owned(&mut self, step: Undo) {
+        self.steps.push(UndoStep::Owned);
+        self.owned.push(step);
+    }
+    /// Empties the log without reverting anything, keeping its buffers for
+    /// reuse unless together they are larger than `MAX_KEPT_UNDO_BYTES`.
+    fn clear(&mut self) {
+        if self.steps.capacity() * ::std::mem::size_of::<UndoStep>()
+            + self.owned.capacity() * ::std::mem::size_of::<Undo>()
+            > ::suricate_kernel::MAX_KEPT_UNDO_BYTES
+        {
+            *self = UndoLog::default();
+        } else {
+            self.steps.clear();
+            self.owned.clear();
+        }
+    }
 }
 
 /// Guards of `place`: the first that does not hold, if any.
@@ -720,7 +764,7 @@ fn guards_fill(state: &State) -> Result<Option<&'static str>, Fault> {
 /// Runs the updates and emits of `place`, recording undo steps.
 fn fire_place(
     state: &mut State,
-    undo: &mut Vec<UndoStep>,
+    undo: &mut UndoLog,
     effects: &mut Vec<Effect>,
     at: &Cell,
     mark: &Mark,
@@ -728,52 +772,52 @@ fn fire_place(
     if (((state.trails.len() as u64) >= 5u64) || ((state.after.len() as u64) >= 5u64))
         || ((state.tallies.len() as u64) >= 5u64)
     {
-        undo.push(UndoStep::TrailsReplaced(::std::mem::take(&mut state.trails)));
-        undo.push(UndoStep::AfterReplaced(::std::mem::take(&mut state.after)));
-        undo.push(UndoStep::TalliesReplaced(::std::mem::take(&mut state.tallies)));
+        undo.push_owned(Undo::TrailsReplaced(::std::mem::take(&mut state.trails)));
+        undo.push_owned(Undo::AfterReplaced(::std::mem::take(&mut state.after)));
+        undo.push_owned(Undo::TalliesReplaced(::std::mem::take(&mut state.tallies)));
     }
     {
         let (k, value) = (at.clone(), *mark);
         let old = state.marks.insert(k.clone(), value);
-        undo.push(UndoStep::MarksEntry(k, old));
+        undo.push_owned(Undo::MarksEntry(k, old));
     }
     {
         let x = at.clone();
         if state.cells.insert(x.clone()) {
-            undo.push(UndoStep::CellsInserted(x));
+            undo.push_owned(Undo::CellsInserted(x));
         }
     }
     state.trail.push_back(at.clone());
-    undo.push(UndoStep::TrailPushed);
+    undo.steps.push(UndoStep::TrailPushed);
     if (state.trail.len() as u64) > 3u64 {
         if let Some(x) = state.trail.pop_front() {
-            undo.push(UndoStep::TrailPopped(x));
+            undo.push_owned(Undo::TrailPopped(x));
         }
     }
     {
         let (k, value) = (state.trail.clone(), state.moves);
         let old = state.trails.insert(k.clone(), value);
-        undo.push(UndoStep::TrailsEntry(k, old));
+        undo.push_owned(Undo::TrailsEntry(k, old));
     }
     {
         let x = *mark;
         if state.seen.insert(x) {
-            undo.push(UndoStep::SeenInserted(x));
+            undo.steps.push(UndoStep::SeenInserted(x));
         }
     }
     {
         let (k, value) = (state.seen.clone(), state.cells.clone());
         let old = state.by_marks.insert(k.clone(), value);
-        undo.push(UndoStep::ByMarksEntry(k, old));
+        undo.push_owned(Undo::ByMarksEntry(k, old));
     }
     {
         let (k, value) = (state.last.clone(), state.moves);
         let old = state.after.insert(k.clone(), value);
-        undo.push(UndoStep::AfterEntry(k, old));
+        undo.push_owned(Undo::AfterEntry(k, old));
     }
     {
         let new = Some(at.clone());
-        undo.push(UndoStep::LastReplaced(::std::mem::replace(&mut state.last, new)));
+        undo.push_owned(Undo::LastReplaced(::std::mem::replace(&mut state.last, new)));
     }
     {
         let (k, value) = (
@@ -787,22 +831,22 @@ fn fire_place(
                 .ok_or(Fault::Overflow)?,
         );
         let old = state.counts.insert(k, value);
-        undo.push(UndoStep::CountsEntry(k, old));
+        undo.steps.push(UndoStep::CountsEntry(k, old));
     }
     state.history.push_back(state.seen.clone());
-    undo.push(UndoStep::HistoryPushed);
+    undo.steps.push(UndoStep::HistoryPushed);
     if (state.history.len() as u64) > 3u64 {
         if let Some(x) = state.history.pop_front() {
-            undo.push(UndoStep::HistoryPopped(x));
+            undo.push_owned(Undo::HistoryPopped(x));
         }
     }
     {
         let (k, value) = (state.counts.clone(), state.history.clone());
         let old = state.tallies.insert(k.clone(), value);
-        undo.push(UndoStep::TalliesEntry(k, old));
+        undo.push_owned(Undo::TalliesEntry(k, old));
     }
     if (!state.visits.contains_key(at)) && ((state.visits.len() as u64) >= 5u64) {
-        undo.push(UndoStep::VisitsReplaced(::std::mem::take(&mut state.visits)));
+        undo.push_owned(Undo::VisitsReplaced(::std::mem::take(&mut state.visits)));
     }
     {
         let (k, value) = (
@@ -816,26 +860,27 @@ fn fire_place(
                 .ok_or(Fault::Overflow)?,
         );
         let old = state.visits.insert(k.clone(), value);
-        undo.push(UndoStep::VisitsEntry(k, old));
+        undo.push_owned(Undo::VisitsEntry(k, old));
     }
-    undo.push(UndoStep::RecentReplaced(::std::mem::take(&mut state.recent)));
+    undo.push_owned(Undo::RecentReplaced(::std::mem::take(&mut state.recent)));
     {
         let x = at.clone();
         if state.recent.insert(x.clone()) {
-            undo.push(UndoStep::RecentInserted(x));
+            undo.push_owned(Undo::RecentInserted(x));
         }
     }
-    undo.push(
-        UndoStep::RecentVisitsReplaced(::std::mem::take(&mut state.recent_visits)),
+    undo.push_owned(
+        Undo::RecentVisitsReplaced(::std::mem::take(&mut state.recent_visits)),
     );
     {
         let (k, value) = (at.clone(), *state.visits.get(at).ok_or(Fault::Absent)?);
         let old = state.recent_visits.insert(k.clone(), value);
-        undo.push(UndoStep::RecentVisitsEntry(k, old));
+        undo.push_owned(Undo::RecentVisitsEntry(k, old));
     }
     {
         let new = state.moves.checked_add(1u64).ok_or(Fault::Overflow)?;
-        undo.push(UndoStep::MovesReplaced(::std::mem::replace(&mut state.moves, new)));
+        undo.steps
+            .push(UndoStep::MovesReplaced(::std::mem::replace(&mut state.moves, new)));
     }
     effects
         .push(Effect::Grouped {
@@ -851,12 +896,12 @@ fn fire_place(
 /// Runs the updates and emits of `clear`, recording undo steps.
 fn fire_clear(
     state: &mut State,
-    undo: &mut Vec<UndoStep>,
+    undo: &mut UndoLog,
     effects: &mut Vec<Effect>,
     at: &Cell,
 ) -> Result<(), Fault> {
     if (state.groups.len() as u64) >= 5u64 {
-        undo.push(UndoStep::GroupsReplaced(::std::mem::take(&mut state.groups)));
+        undo.push_owned(Undo::GroupsReplaced(::std::mem::take(&mut state.groups)));
     }
     {
         let (k, value) = (
@@ -868,35 +913,35 @@ fn fire_clear(
             true,
         );
         let old = state.groups.insert(k.clone(), value);
-        undo.push(UndoStep::GroupsEntry(k, old));
+        undo.push_owned(Undo::GroupsEntry(k, old));
     }
     {
         let k = at.clone();
         if let Some(old) = state.marks.remove(&k) {
-            undo.push(UndoStep::MarksEntry(k, Some(old)));
+            undo.push_owned(Undo::MarksEntry(k, Some(old)));
         }
     }
     {
         let x = at.clone();
         if state.cells.remove(&x) {
-            undo.push(UndoStep::CellsRemoved(x));
+            undo.push_owned(Undo::CellsRemoved(x));
         }
     }
     {
         let k = state.trail.clone();
         if let Some(old) = state.trails.remove(&k) {
-            undo.push(UndoStep::TrailsEntry(k, Some(old)));
+            undo.push_owned(Undo::TrailsEntry(k, Some(old)));
         }
     }
     {
         let k = Some(at.clone());
         if let Some(old) = state.after.remove(&k) {
-            undo.push(UndoStep::AfterEntry(k, Some(old)));
+            undo.push_owned(Undo::AfterEntry(k, Some(old)));
         }
     }
     {
         let new = Some(state.recent_visits.clone());
-        undo.push(UndoStep::BestReplaced(::std::mem::replace(&mut state.best, new)));
+        undo.push_owned(Undo::BestReplaced(::std::mem::replace(&mut state.best, new)));
     }
     effects
         .push(Effect::Counted {
@@ -908,7 +953,7 @@ fn fire_clear(
 /// Runs the updates and emits of `fill`, recording undo steps.
 fn fire_fill(
     state: &mut State,
-    undo: &mut Vec<UndoStep>,
+    undo: &mut UndoLog,
     _effects: &mut Vec<Effect>,
     at: &BTreeSet<Cell>,
     mark: &Mark,
@@ -918,12 +963,12 @@ fn fire_fill(
         {
             let (k, value) = (c.clone(), *mark);
             let old = state.marks.insert(k.clone(), value);
-            undo.push(UndoStep::MarksEntry(k, old));
+            undo.push_owned(Undo::MarksEntry(k, old));
         }
         {
             let x = c.clone();
             if state.cells.insert(x.clone()) {
-                undo.push(UndoStep::CellsInserted(x));
+                undo.push_owned(Undo::CellsInserted(x));
             }
         }
     }
@@ -931,19 +976,19 @@ fn fire_fill(
         {
             let (k, value) = (c.clone(), *m);
             let old = state.marks.insert(k.clone(), value);
-            undo.push(UndoStep::MarksEntry(k, old));
+            undo.push_owned(Undo::MarksEntry(k, old));
         }
         {
             let x = c.clone();
             if state.cells.insert(x.clone()) {
-                undo.push(UndoStep::CellsInserted(x));
+                undo.push_owned(Undo::CellsInserted(x));
             }
         }
     }
     {
         let (k, value) = (BTreeSet::new(), at.clone());
         let old = state.by_marks.insert(k.clone(), value);
-        undo.push(UndoStep::ByMarksEntry(k, old));
+        undo.push_owned(Undo::ByMarksEntry(k, old));
     }
     Ok(())
 }
@@ -951,7 +996,7 @@ fn fire_fill(
 /// Runs the updates and emits of `close`, recording undo steps.
 fn fire_close(
     state: &mut State,
-    _undo: &mut Vec<UndoStep>,
+    _undo: &mut UndoLog,
     _effects: &mut Vec<Effect>,
 ) -> Result<(), Fault> {
     state.phase = Phase::Closed;
@@ -962,7 +1007,7 @@ fn fire_close(
 fn dispatch(
     state: &mut State,
     input: &Input,
-    undo: &mut Vec<UndoStep>,
+    undo: &mut UndoLog,
     effects: &mut Vec<Effect>,
 ) -> Result<TransitionId, RejectReason> {
     match input {
@@ -1102,19 +1147,13 @@ impl ::suricate_kernel::Machine for Machine {
         undo: &mut UndoLog,
         effects: &mut Vec<Effect>,
     ) -> Result<TransitionId, RejectReason> {
-        self::dispatch(state, input, &mut undo.0, effects)
+        self::dispatch(state, input, undo, effects)
     }
     fn undo(state: &mut State, phase: Phase, log: &mut UndoLog) {
-        self::undo(state, phase, &mut log.0)
+        self::undo(state, phase, log)
     }
     fn clear_undo(log: &mut UndoLog) {
-        if log.0.capacity() * ::std::mem::size_of::<UndoStep>()
-            > ::suricate_kernel::MAX_KEPT_UNDO_BYTES
-        {
-            log.0 = Vec::new();
-        } else {
-            log.0.clear();
-        }
+        log.clear()
     }
     fn check_invariants(state: &State) -> Result<(), InvariantViolation> {
         self::check_invariants(state)
