@@ -1116,6 +1116,13 @@ differential!(
     "GetThenCheck",
     min_fired: ALL
 );
+differential!(
+    empty_defaults,
+    suricate_tests::generated::empty_defaults,
+    "codegen/tests/specs/generator_regressions.machine",
+    "EmptyDefaults",
+    min_fired: ALL
+);
 
 /// Read back, a set element or a map key given twice is refused, by the generated types
 /// and by the interpreter alike, in a state and in an input: a stored state holding one

@@ -3,8 +3,8 @@
 //! the workspace build; these tests check that they also do what the spec says.
 
 use suricate_tests::generated::{
-    borrowed_operators as bo, get_then_check as gtc, invariants_only, let_only_collections,
-    move_entry, old_field_names as ofn, struct_conditions as sc, typed_lets,
+    borrowed_operators as bo, empty_defaults as ed, get_then_check as gtc, invariants_only,
+    let_only_collections, move_entry, old_field_names as ofn, struct_conditions as sc, typed_lets,
 };
 
 /// Struct literals in an `if` condition, a negated guard, a loop head and a quantifier.
@@ -137,4 +137,27 @@ fn presence_tested_through_get() {
     }
     m.apply(gtc::Input::Look { k: 2 }).expect("look");
     assert_eq!((m.state().hits, m.state().misses), (2, 1));
+}
+
+/// An option of a collection unwrapped with an empty default reads as empty when it is
+/// `none`, and as itself otherwise.
+#[test]
+fn an_empty_default_stands_for_a_missing_collection() {
+    let mut m = ed::Authority::new();
+    let t = m.apply(ed::Input::Fill { x: 1 }).expect("fill");
+    assert_eq!(t.effects, vec![ed::Effect::Counted { n: 1 }]);
+    assert_eq!(m.state().q, Some(Default::default()));
+    assert_eq!(m.state().s, Some(Default::default()));
+    assert_eq!(m.state().m, Some(Default::default()));
+    assert_eq!(m.state().n, 0);
+    let state = ed::State {
+        q: Some([1, 2].into()),
+        s: Some([3].into()),
+        m: Some([(4, 5)].into()),
+        ..m.state().clone()
+    };
+    let mut m = ed::Authority::from_state(state).expect("no invariants");
+    m.apply(ed::Input::Fill { x: 0 }).expect("fill");
+    assert_eq!(m.state().n, 4);
+    assert_eq!(m.state().q, Some([1, 2].into()));
 }

@@ -271,6 +271,25 @@ impl<'m> ExprGen<'m> {
                 let v = self.value(o);
                 quote!(#v.ok_or(Fault::Absent)?)
             }
+            // An empty collection is the default of its type: `unwrap_or(VecDeque::new())`
+            // is what clippy refuses (`unwrap_or_default`).
+            ExprKind::UnwrapOr(o, d)
+                if matches!(
+                    d.kind,
+                    ExprKind::EmptySeq | ExprKind::EmptySet | ExprKind::EmptyMap
+                ) =>
+            {
+                match self.place(o) {
+                    Some(p) if !self.is_copy(&o.ty) => {
+                        let p = p.receiver();
+                        quote!(#p.clone().unwrap_or_default())
+                    }
+                    _ => {
+                        let v = self.value(o);
+                        quote!(#v.unwrap_or_default())
+                    }
+                }
+            }
             ExprKind::UnwrapOr(o, d) => {
                 let d = self.value_top(d);
                 match self.place(o) {

@@ -1,0 +1,494 @@
+// @generated from codegen/tests/specs/generator_regressions.machine by `cargo xtask gen`; do not edit.
+//! Options of collections unwrapped with an empty default: clippy's style lint on
+//! `unwrap_or(VecDeque::new())` must not refuse the kernel.
+//!
+//! Kernel of machine `EmptyDefaults`, generated from `codegen/tests/specs/generator_regressions.machine` by `cargo xtask gen`.
+#![allow(non_camel_case_types, non_snake_case, unused_parens, unused_comparisons)]
+
+#![allow(dead_code)]
+
+#![allow(missing_docs)]
+
+#![allow(
+    clippy::nonminimal_bool,
+    clippy::bool_comparison,
+    clippy::collapsible_if,
+    clippy::collapsible_else_if,
+    clippy::if_same_then_else,
+    clippy::double_parens,
+    clippy::ptr_arg,
+    clippy::absurd_extreme_comparisons,
+    clippy::redundant_field_names
+)]
+#![allow(
+    clippy::eq_op,
+    clippy::overly_complex_bool_expr,
+    clippy::impossible_comparisons,
+    clippy::redundant_comparisons,
+    clippy::double_comparisons,
+    clippy::unnecessary_literal_unwrap
+)]
+#![allow(
+    clippy::upper_case_acronyms,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments
+)]
+#![allow(
+    rustdoc::broken_intra_doc_links,
+    rustdoc::private_intra_doc_links,
+    rustdoc::bare_urls,
+    rustdoc::invalid_html_tags
+)]
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+
+/// Coarse lifecycle phase of the machine.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub enum Phase {
+    Running,
+}
+
+impl Phase {
+    /// Every variant, in declaration order.
+    pub const ALL: [Phase; 1usize] = [Phase::Running];
+    /// The name as written in the spec.
+    pub fn name(self) -> &'static str {
+        match self {
+            Phase::Running => "Running",
+        }
+    }
+}
+
+impl ::std::fmt::Display for Phase {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl Phase {
+    /// The phase a new machine starts in.
+    pub const INITIAL: Phase = Phase::Running;
+    /// Terminal phases are never left.
+    pub fn is_terminal(self) -> bool {
+        false
+    }
+}
+
+/// The machine's whole state: the phase plus every declared field.
+#[derive(Debug, Clone, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct State {
+    /// Written only by transitions.
+    pub phase: Phase,
+    pub q: Option<VecDeque<u64>>,
+    #[serde(
+        default,
+        with = "::suricate_kernel::serde_form::Opt::<::suricate_kernel::serde_form::Set<::suricate_kernel::serde_form::Plain>>"
+    )]
+    pub s: Option<BTreeSet<u64>>,
+    #[serde(
+        default,
+        with = "::suricate_kernel::serde_form::Opt::<::suricate_kernel::serde_form::Map<::suricate_kernel::serde_form::Plain>>"
+    )]
+    pub m: Option<BTreeMap<u64, u64>>,
+    pub n: u64,
+}
+
+impl State {
+    /// The declared defaults, in the initial phase.
+    pub fn initial() -> State {
+        State {
+            phase: Phase::Running,
+            q: None,
+            s: None,
+            m: None,
+            n: 0u64,
+        }
+    }
+}
+
+impl Default for State {
+    fn default() -> Self {
+        State::initial()
+    }
+}
+
+/// A typed trigger of the machine.
+#[derive(Debug, Clone, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum Input {
+    Fill { x: u64 },
+    Reset,
+}
+
+impl Input {
+    /// Which kind this is, without its data.
+    pub fn kind(&self) -> InputKind {
+        match self {
+            Input::Fill { .. } => InputKind::Fill,
+            Input::Reset => InputKind::Reset,
+        }
+    }
+}
+
+/// The kind of an [`Input`], without its data.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub enum InputKind {
+    Fill,
+    Reset,
+}
+
+impl InputKind {
+    /// Every variant, in declaration order.
+    pub const ALL: [InputKind; 2usize] = [InputKind::Fill, InputKind::Reset];
+    /// The name as written in the spec.
+    pub fn name(self) -> &'static str {
+        match self {
+            InputKind::Fill => "Fill",
+            InputKind::Reset => "Reset",
+        }
+    }
+}
+
+impl ::std::fmt::Display for InputKind {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A typed output, returned as data, never executed by the kernel.
+#[derive(Debug, Clone, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum Effect {
+    Counted { n: u64 },
+}
+
+impl Effect {
+    /// Which kind this is, without its data.
+    pub fn kind(&self) -> EffectKind {
+        match self {
+            Effect::Counted { .. } => EffectKind::Counted,
+        }
+    }
+}
+
+/// The kind of an [`Effect`], without its data.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub enum EffectKind {
+    Counted,
+}
+
+impl EffectKind {
+    /// Every variant, in declaration order.
+    pub const ALL: [EffectKind; 1usize] = [EffectKind::Counted];
+    /// The name as written in the spec.
+    pub fn name(self) -> &'static str {
+        match self {
+            EffectKind::Counted => "Counted",
+        }
+    }
+}
+
+impl ::std::fmt::Display for EffectKind {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Names a transition of the spec.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub enum TransitionId {
+    Fill,
+    Reset,
+}
+
+impl TransitionId {
+    /// Every variant, in declaration order.
+    pub const ALL: [TransitionId; 2usize] = [TransitionId::Fill, TransitionId::Reset];
+    /// The name as written in the spec.
+    pub fn name(self) -> &'static str {
+        match self {
+            TransitionId::Fill => "fill",
+            TransitionId::Reset => "reset",
+        }
+    }
+}
+
+impl ::std::fmt::Display for TransitionId {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Static description of one transition, for tooling and diagnostics.
+pub type TransitionInfo = ::suricate_kernel::TransitionInfo<Machine>;
+
+/// Every transition, in declaration (dispatch) order; indexed by `TransitionId as usize`.
+pub const TRANSITIONS: &[TransitionInfo] = &[
+    TransitionInfo {
+        id: TransitionId::Fill,
+        name: "fill",
+        input: InputKind::Fill,
+        from: &[Phase::Running],
+        to: None,
+        guards: &[],
+        effects: &[EffectKind::Counted],
+    },
+    TransitionInfo {
+        id: TransitionId::Reset,
+        name: "reset",
+        input: InputKind::Reset,
+        from: &[Phase::Running],
+        to: None,
+        guards: &[],
+        effects: &[],
+    },
+];
+
+impl TransitionId {
+    /// This transition's static description.
+    pub fn info(self) -> &'static TransitionInfo {
+        &TRANSITIONS[self as usize]
+    }
+}
+
+/// Why an input was rejected. A rejected input leaves the state untouched.
+pub type Rejection = ::suricate_kernel::Rejection<Machine>;
+
+/// Why the input was rejected (see [`Rejection`]).
+pub type RejectReason = ::suricate_kernel::RejectReason<Machine>;
+
+/// The first guard of a candidate transition that did not hold.
+pub type FailedGuard = ::suricate_kernel::FailedGuard<Machine>;
+
+/// Only the most recently applied transition can be rolled back, once.
+pub type RollbackError = ::suricate_kernel::RollbackError<Machine>;
+
+/// An invariant that does not hold (or could not be evaluated) in a state, from
+/// `check_invariants` and `Authority::from_state`.
+pub use ::suricate_kernel::InvariantViolation;
+
+/// Why an invariant or a transition could not be evaluated (the `fault` of an
+/// [`InvariantViolation`] or of `RejectReason::InvariantViolated`).
+pub use ::suricate_kernel::Fault;
+
+/// One reversible write of a transition. Undo cost is proportional to what the
+/// transition wrote, never to the size of the state.
+#[derive(Debug, Clone)]
+enum UndoStep {
+    MReplaced(Option<BTreeMap<u64, u64>>),
+    NReplaced(u64),
+    QReplaced(Option<VecDeque<u64>>),
+    SReplaced(Option<BTreeSet<u64>>),
+}
+
+/// The undo records of the latest transition, which the `Authority` keeps for
+/// `rollback`. Opaque: only this module reads or writes them.
+#[derive(Debug, Clone, Default)]
+pub struct UndoLog(Vec<UndoStep>);
+
+/// Reverts `steps` (most recent first, leaving the buffer empty for reuse) and
+/// restores the phase.
+fn undo(state: &mut State, phase: Phase, steps: &mut Vec<UndoStep>) {
+    while let Some(step) = steps.pop() {
+        match step {
+            UndoStep::MReplaced(old) => state.m = old,
+            UndoStep::NReplaced(old) => state.n = old,
+            UndoStep::QReplaced(old) => state.q = old,
+            UndoStep::SReplaced(old) => state.s = old,
+        }
+    }
+    state.phase = phase;
+}
+
+/// Runs the updates and emits of `fill`, recording undo steps.
+fn fire_fill(
+    state: &mut State,
+    undo: &mut Vec<UndoStep>,
+    effects: &mut Vec<Effect>,
+    x: &u64,
+) -> Result<(), Fault> {
+    {
+        let new = (state.q.clone().unwrap_or_default().len() as u64)
+            .checked_add(state.s.clone().unwrap_or_default().len() as u64)
+            .ok_or(Fault::Overflow)?
+            .checked_add(state.m.clone().unwrap_or_default().len() as u64)
+            .ok_or(Fault::Overflow)?;
+        undo.push(UndoStep::NReplaced(::std::mem::replace(&mut state.n, new)));
+    }
+    {
+        let new = Some(state.q.clone().unwrap_or_default());
+        undo.push(UndoStep::QReplaced(::std::mem::replace(&mut state.q, new)));
+    }
+    {
+        let new = Some(state.s.clone().unwrap_or_default());
+        undo.push(UndoStep::SReplaced(::std::mem::replace(&mut state.s, new)));
+    }
+    let m: &BTreeMap<u64, u64> = &{ state.m.clone().unwrap_or_default() };
+    {
+        let new = Some(m.clone());
+        undo.push(UndoStep::MReplaced(::std::mem::replace(&mut state.m, new)));
+    }
+    effects
+        .push(Effect::Counted {
+            n: state.n.checked_add(*x).ok_or(Fault::Overflow)?,
+        });
+    Ok(())
+}
+
+/// Runs the updates and emits of `reset`, recording undo steps.
+fn fire_reset(
+    state: &mut State,
+    undo: &mut Vec<UndoStep>,
+    _effects: &mut Vec<Effect>,
+) -> Result<(), Fault> {
+    {
+        let new = None;
+        undo.push(UndoStep::QReplaced(::std::mem::replace(&mut state.q, new)));
+    }
+    {
+        let new = None;
+        undo.push(UndoStep::SReplaced(::std::mem::replace(&mut state.s, new)));
+    }
+    {
+        let new = None;
+        undo.push(UndoStep::MReplaced(::std::mem::replace(&mut state.m, new)));
+    }
+    Ok(())
+}
+
+/// Picks the first candidate whose guards hold and fires it.
+fn dispatch(
+    state: &mut State,
+    input: &Input,
+    undo: &mut Vec<UndoStep>,
+    effects: &mut Vec<Effect>,
+) -> Result<TransitionId, RejectReason> {
+    match input {
+        Input::Fill { x } => {
+            match state.phase {
+                Phase::Running => {
+                    self::fire_fill(state, undo, effects, x)
+                        .map_err(|f| f.at::<Machine>(TransitionId::Fill))?;
+                    Ok(TransitionId::Fill)
+                }
+            }
+        }
+        Input::Reset => {
+            match state.phase {
+                Phase::Running => {
+                    self::fire_reset(state, undo, effects)
+                        .map_err(|f| f.at::<Machine>(TransitionId::Reset))?;
+                    Ok(TransitionId::Reset)
+                }
+            }
+        }
+    }
+}
+
+/// Checks every invariant, in declaration order.
+pub fn check_invariants(_state: &State) -> Result<(), InvariantViolation> {
+    Ok(())
+}
+
+/// This machine, for the generic half of the kernel in `suricate_kernel`: the
+/// `Authority` below and its answer types are instantiated with it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Machine;
+
+impl ::suricate_kernel::Machine for Machine {
+    type State = State;
+    type Phase = Phase;
+    type Input = Input;
+    type InputKind = InputKind;
+    type Effect = Effect;
+    type EffectKind = EffectKind;
+    type TransitionId = TransitionId;
+    type UndoLog = UndoLog;
+    const CHECK_INVARIANTS_BY_DEFAULT: bool = cfg!(debug_assertions);
+    fn initial() -> State {
+        State::initial()
+    }
+    fn phase(state: &State) -> Phase {
+        state.phase
+    }
+    fn input_kind(input: &Input) -> InputKind {
+        input.kind()
+    }
+    fn dispatch(
+        state: &mut State,
+        input: &Input,
+        undo: &mut UndoLog,
+        effects: &mut Vec<Effect>,
+    ) -> Result<TransitionId, RejectReason> {
+        self::dispatch(state, input, &mut undo.0, effects)
+    }
+    fn undo(state: &mut State, phase: Phase, log: &mut UndoLog) {
+        self::undo(state, phase, &mut log.0)
+    }
+    fn clear_undo(log: &mut UndoLog) {
+        if log.0.capacity() * ::std::mem::size_of::<UndoStep>()
+            > ::suricate_kernel::MAX_KEPT_UNDO_BYTES
+        {
+            log.0 = Vec::new();
+        } else {
+            log.0.clear();
+        }
+    }
+    fn check_invariants(state: &State) -> Result<(), InvariantViolation> {
+        self::check_invariants(state)
+    }
+}
+
+/// Owns the machine's state; the only way to change it is `apply` (and `rollback`).
+pub type Authority = ::suricate_kernel::Authority<Machine>;
+
+/// The result of applying an input: what fired, and the effects to realise. Keep it
+/// to roll the transition back if realising the effects fails.
+pub type Transition = ::suricate_kernel::Transition<Machine>;
+
+/// What `apply` would do, computed without changing the authority.
+pub type Preview = ::suricate_kernel::Preview<Machine>;
