@@ -1123,6 +1123,13 @@ differential!(
     "EmptyDefaults",
     min_fired: ALL
 );
+differential!(
+    empty_branches,
+    suricate_tests::generated::empty_branches,
+    "codegen/tests/specs/generator_regressions.machine",
+    "EmptyBranches",
+    min_fired: ALL
+);
 
 /// Read back, a set element or a map key given twice is refused, by the generated types
 /// and by the interpreter alike, in a state and in an input: a stored state holding one

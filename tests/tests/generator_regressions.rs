@@ -3,8 +3,9 @@
 //! the workspace build; these tests check that they also do what the spec says.
 
 use suricate_tests::generated::{
-    borrowed_operators as bo, empty_defaults as ed, get_then_check as gtc, invariants_only,
-    let_only_collections, move_entry, old_field_names as ofn, struct_conditions as sc, typed_lets,
+    borrowed_operators as bo, empty_branches as eb, empty_defaults as ed, get_then_check as gtc,
+    invariants_only, let_only_collections, move_entry, old_field_names as ofn,
+    struct_conditions as sc, typed_lets,
 };
 
 /// Struct literals in an `if` condition, a negated guard, a loop head and a quantifier.
@@ -160,4 +161,25 @@ fn an_empty_default_stands_for_a_missing_collection() {
     m.apply(ed::Input::Fill { x: 0 }).expect("fill");
     assert_eq!(m.state().n, 4);
     assert_eq!(m.state().q, Some([1, 2].into()));
+}
+
+/// An `if` with nothing in its branches still evaluates its condition: an overflow there
+/// refuses the input, and leaves the state alone.
+#[test]
+fn an_empty_if_still_evaluates_its_condition() {
+    let mut m = eb::Authority::new();
+    m.apply(eb::Input::Go { x: u64::MAX })
+        .expect("0 + MAX does not overflow");
+    assert_eq!(m.state().n, u64::MAX);
+    let before = m.state().clone();
+    let r = m
+        .apply(eb::Input::Go { x: 1 })
+        .expect_err("MAX + 1 overflows");
+    assert_eq!(
+        r.reason,
+        eb::RejectReason::Overflow {
+            transition: eb::TransitionId::Go
+        }
+    );
+    assert_eq!(m.state(), &before);
 }

@@ -1067,6 +1067,14 @@ impl<'m> KernelGen<'m> {
                 then,
                 otherwise,
             } => {
+                // Nothing to run either way: the condition is still evaluated, since it
+                // may fault (`if self.n + x > 0 {}`), but not as an empty `if`, which
+                // clippy refuses (`needless_ifs`).
+                if then.is_empty() && otherwise.is_empty() {
+                    let (prelude, cond) = g.condition(cond);
+                    let cond = super::expr::unparen(cond);
+                    return quote!(#prelude let _ = #cond;);
+                }
                 if !g.has_entry()
                     && let Some(code) = self.entry_if(cond, then, otherwise)
                 {

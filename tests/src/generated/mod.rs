@@ -13,6 +13,8 @@ pub mod counter;
 #[rustfmt::skip]
 pub mod download;
 #[rustfmt::skip]
+pub mod empty_branches;
+#[rustfmt::skip]
 pub mod empty_defaults;
 #[rustfmt::skip]
 pub mod entry_branches;
