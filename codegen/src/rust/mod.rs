@@ -156,6 +156,9 @@ fn module_tokens(m: &Machine, spec_path: &str) -> TokenStream {
         // Doc comments are the spec's prose, written for the Markdown pages as much as for
         // rustdoc: `[n]` or `<T>` in them is text, not a link or a tag.
         #![allow(rustdoc::broken_intra_doc_links, rustdoc::private_intra_doc_links, rustdoc::bare_urls, rustdoc::invalid_html_tags)]
+        // The same prose may continue a list item or a quote on an unindented line, indent
+        // a nested item as it likes, hold a tab or a `[^1]`, or be an empty `///`.
+        #![allow(clippy::doc_lazy_continuation, clippy::doc_overindented_list_items, clippy::tabs_in_doc_comments, clippy::doc_suspicious_footnotes, clippy::doc_nested_refdefs, clippy::empty_docs)]
 
         #collections
 

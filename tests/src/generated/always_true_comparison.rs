@@ -38,6 +38,14 @@
     rustdoc::bare_urls,
     rustdoc::invalid_html_tags
 )]
+#![allow(
+    clippy::doc_lazy_continuation,
+    clippy::doc_overindented_list_items,
+    clippy::tabs_in_doc_comments,
+    clippy::doc_suspicious_footnotes,
+    clippy::doc_nested_refdefs,
+    clippy::empty_docs
+)]
 /// Coarse lifecycle phase of the machine.
 #[derive(
     Debug,

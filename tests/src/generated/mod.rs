@@ -11,6 +11,8 @@ pub mod catalog;
 #[rustfmt::skip]
 pub mod counter;
 #[rustfmt::skip]
+pub mod doc_prose;
+#[rustfmt::skip]
 pub mod download;
 #[rustfmt::skip]
 pub mod empty_branches;

@@ -1,0 +1,416 @@
+// @generated from codegen/tests/specs/generator_regressions.machine by `cargo xtask gen`; do not edit.
+//! Doc comments written as Markdown prose for the pages, which clippy's doc lints would
+//! refuse in the Rust: a list item continued lazily,
+//! - like this one,
+//! which goes on here,
+//! a footnote reference without its footnote[^1], a tab	inside a line,
+//! - [a link reference]: https://example.com defined in a list item,
+//! - a list item
+//!         - indented too far,
+//! > and a quote
+//! continued lazily.
+//!
+//! Kernel of machine `DocProse`, generated from `codegen/tests/specs/generator_regressions.machine` by `cargo xtask gen`.
+#![allow(non_camel_case_types, non_snake_case, unused_parens, unused_comparisons)]
+
+#![allow(dead_code)]
+
+#![allow(missing_docs)]
+
+#![allow(
+    clippy::nonminimal_bool,
+    clippy::bool_comparison,
+    clippy::collapsible_if,
+    clippy::collapsible_else_if,
+    clippy::if_same_then_else,
+    clippy::double_parens,
+    clippy::ptr_arg,
+    clippy::absurd_extreme_comparisons,
+    clippy::redundant_field_names
+)]
+#![allow(
+    clippy::eq_op,
+    clippy::overly_complex_bool_expr,
+    clippy::impossible_comparisons,
+    clippy::redundant_comparisons,
+    clippy::double_comparisons,
+    clippy::unnecessary_literal_unwrap
+)]
+#![allow(
+    clippy::upper_case_acronyms,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments
+)]
+#![allow(
+    rustdoc::broken_intra_doc_links,
+    rustdoc::private_intra_doc_links,
+    rustdoc::bare_urls,
+    rustdoc::invalid_html_tags
+)]
+#![allow(
+    clippy::doc_lazy_continuation,
+    clippy::doc_overindented_list_items,
+    clippy::tabs_in_doc_comments,
+    clippy::doc_suspicious_footnotes,
+    clippy::doc_nested_refdefs,
+    clippy::empty_docs
+)]
+/// Coarse lifecycle phase of the machine.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub enum Phase {
+    Idle,
+}
+
+impl Phase {
+    /// Every variant, in declaration order.
+    pub const ALL: [Phase; 1usize] = [Phase::Idle];
+    /// The name as written in the spec.
+    pub fn name(self) -> &'static str {
+        match self {
+            Phase::Idle => "Idle",
+        }
+    }
+}
+
+impl ::std::fmt::Display for Phase {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl Phase {
+    /// The phase a new machine starts in.
+    pub const INITIAL: Phase = Phase::Idle;
+    /// Terminal phases are never left.
+    pub fn is_terminal(self) -> bool {
+        false
+    }
+}
+
+/// The machine's whole state: the phase plus every declared field.
+#[derive(Debug, Clone, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct State {
+    /// Written only by transitions.
+    pub phase: Phase,
+}
+
+impl State {
+    /// The declared defaults, in the initial phase.
+    pub fn initial() -> State {
+        State { phase: Phase::Idle }
+    }
+}
+
+impl Default for State {
+    fn default() -> Self {
+        State::initial()
+    }
+}
+
+/// A typed trigger of the machine.
+#[derive(Debug, Clone, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum Input {
+    ///
+    Ping,
+}
+
+impl Input {
+    /// Which kind this is, without its data.
+    pub fn kind(&self) -> InputKind {
+        match self {
+            Input::Ping => InputKind::Ping,
+        }
+    }
+}
+
+/// The kind of an [`Input`], without its data.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub enum InputKind {
+    ///
+    Ping,
+}
+
+impl InputKind {
+    /// Every variant, in declaration order.
+    pub const ALL: [InputKind; 1usize] = [InputKind::Ping];
+    /// The name as written in the spec.
+    pub fn name(self) -> &'static str {
+        match self {
+            InputKind::Ping => "Ping",
+        }
+    }
+}
+
+impl ::std::fmt::Display for InputKind {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A typed output, returned as data, never executed by the kernel.
+#[derive(Debug, Clone, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum Effect {
+    ///
+    ///
+    Pong,
+}
+
+impl Effect {
+    /// Which kind this is, without its data.
+    pub fn kind(&self) -> EffectKind {
+        match self {
+            Effect::Pong => EffectKind::Pong,
+        }
+    }
+}
+
+/// The kind of an [`Effect`], without its data.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub enum EffectKind {
+    ///
+    ///
+    Pong,
+}
+
+impl EffectKind {
+    /// Every variant, in declaration order.
+    pub const ALL: [EffectKind; 1usize] = [EffectKind::Pong];
+    /// The name as written in the spec.
+    pub fn name(self) -> &'static str {
+        match self {
+            EffectKind::Pong => "Pong",
+        }
+    }
+}
+
+impl ::std::fmt::Display for EffectKind {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Names a transition of the spec.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub enum TransitionId {
+    /// Answers with a
+    /// - `Pong`
+    /// every time.
+    Ping,
+}
+
+impl TransitionId {
+    /// Every variant, in declaration order.
+    pub const ALL: [TransitionId; 1usize] = [TransitionId::Ping];
+    /// The name as written in the spec.
+    pub fn name(self) -> &'static str {
+        match self {
+            TransitionId::Ping => "ping",
+        }
+    }
+}
+
+impl ::std::fmt::Display for TransitionId {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Static description of one transition, for tooling and diagnostics.
+pub type TransitionInfo = ::suricate_kernel::TransitionInfo<Machine>;
+
+/// Every transition, in declaration (dispatch) order; indexed by `TransitionId as usize`.
+pub const TRANSITIONS: &[TransitionInfo] = &[
+    TransitionInfo {
+        id: TransitionId::Ping,
+        name: "ping",
+        input: InputKind::Ping,
+        from: &[Phase::Idle],
+        to: None,
+        guards: &[],
+        effects: &[EffectKind::Pong],
+    },
+];
+
+impl TransitionId {
+    /// This transition's static description.
+    pub fn info(self) -> &'static TransitionInfo {
+        &TRANSITIONS[self as usize]
+    }
+}
+
+/// Why an input was rejected. A rejected input leaves the state untouched.
+pub type Rejection = ::suricate_kernel::Rejection<Machine>;
+
+/// Why the input was rejected (see [`Rejection`]).
+pub type RejectReason = ::suricate_kernel::RejectReason<Machine>;
+
+/// The first guard of a candidate transition that did not hold.
+pub type FailedGuard = ::suricate_kernel::FailedGuard<Machine>;
+
+/// Only the most recently applied transition can be rolled back, once.
+pub type RollbackError = ::suricate_kernel::RollbackError<Machine>;
+
+/// An invariant that does not hold (or could not be evaluated) in a state, from
+/// `check_invariants` and `Authority::from_state`.
+pub use ::suricate_kernel::InvariantViolation;
+
+/// Why an invariant or a transition could not be evaluated (the `fault` of an
+/// [`InvariantViolation`] or of `RejectReason::InvariantViolated`).
+pub use ::suricate_kernel::Fault;
+
+/// One reversible write of a transition. Undo cost is proportional to what the
+/// transition wrote, never to the size of the state.
+#[derive(Debug, Clone)]
+enum UndoStep {}
+/// The undo records of the latest transition, which the `Authority` keeps for
+/// `rollback`. Opaque: only this module reads or writes them.
+#[derive(Debug, Clone, Default)]
+pub struct UndoLog(Vec<UndoStep>);
+
+/// Reverts `steps` (most recent first, leaving the buffer empty for reuse) and
+/// restores the phase.
+fn undo(state: &mut State, phase: Phase, steps: &mut Vec<UndoStep>) {
+    steps.clear();
+    state.phase = phase;
+}
+
+/// Runs the updates and emits of `ping`, recording undo steps.
+fn fire_ping(
+    _state: &mut State,
+    _undo: &mut Vec<UndoStep>,
+    effects: &mut Vec<Effect>,
+) -> Result<(), Fault> {
+    effects.push(Effect::Pong);
+    Ok(())
+}
+
+/// Picks the first candidate whose guards hold and fires it.
+fn dispatch(
+    state: &mut State,
+    input: &Input,
+    undo: &mut Vec<UndoStep>,
+    effects: &mut Vec<Effect>,
+) -> Result<TransitionId, RejectReason> {
+    match input {
+        Input::Ping => {
+            match state.phase {
+                Phase::Idle => {
+                    self::fire_ping(state, undo, effects)
+                        .map_err(|f| f.at::<Machine>(TransitionId::Ping))?;
+                    Ok(TransitionId::Ping)
+                }
+            }
+        }
+    }
+}
+
+/// Checks every invariant, in declaration order.
+pub fn check_invariants(_state: &State) -> Result<(), InvariantViolation> {
+    Ok(())
+}
+
+/// This machine, for the generic half of the kernel in `suricate_kernel`: the
+/// `Authority` below and its answer types are instantiated with it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Machine;
+
+impl ::suricate_kernel::Machine for Machine {
+    type State = State;
+    type Phase = Phase;
+    type Input = Input;
+    type InputKind = InputKind;
+    type Effect = Effect;
+    type EffectKind = EffectKind;
+    type TransitionId = TransitionId;
+    type UndoLog = UndoLog;
+    const CHECK_INVARIANTS_BY_DEFAULT: bool = cfg!(debug_assertions);
+    fn initial() -> State {
+        State::initial()
+    }
+    fn phase(state: &State) -> Phase {
+        state.phase
+    }
+    fn input_kind(input: &Input) -> InputKind {
+        input.kind()
+    }
+    fn dispatch(
+        state: &mut State,
+        input: &Input,
+        undo: &mut UndoLog,
+        effects: &mut Vec<Effect>,
+    ) -> Result<TransitionId, RejectReason> {
+        self::dispatch(state, input, &mut undo.0, effects)
+    }
+    fn undo(state: &mut State, phase: Phase, log: &mut UndoLog) {
+        self::undo(state, phase, &mut log.0)
+    }
+    fn clear_undo(log: &mut UndoLog) {
+        if log.0.capacity() * ::std::mem::size_of::<UndoStep>()
+            > ::suricate_kernel::MAX_KEPT_UNDO_BYTES
+        {
+            log.0 = Vec::new();
+        } else {
+            log.0.clear();
+        }
+    }
+    fn check_invariants(state: &State) -> Result<(), InvariantViolation> {
+        self::check_invariants(state)
+    }
+}
+
+/// Owns the machine's state; the only way to change it is `apply` (and `rollback`).
+pub type Authority = ::suricate_kernel::Authority<Machine>;
+
+/// The result of applying an input: what fired, and the effects to realise. Keep it
+/// to roll the transition back if realising the effects fails.
+pub type Transition = ::suricate_kernel::Transition<Machine>;
+
+/// What `apply` would do, computed without changing the authority.
+pub type Preview = ::suricate_kernel::Preview<Machine>;
