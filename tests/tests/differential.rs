@@ -1117,6 +1117,13 @@ differential!(
     min_fired: ALL
 );
 differential!(
+    offsets,
+    suricate_tests::generated::offsets,
+    "codegen/tests/specs/edge_cases.machine",
+    "Offsets",
+    min_fired: ALL
+);
+differential!(
     empty_defaults,
     suricate_tests::generated::empty_defaults,
     "codegen/tests/specs/generator_regressions.machine",

@@ -132,6 +132,18 @@ fn wants_context(e: &ast::Expr) -> bool {
         A::Int(_) | A::None | A::EmptySeq | A::EmptyBraces | A::Str(_) | A::Bool(_) => true,
         A::Unary(UnOp::Neg, inner) => matches!(inner.kind, A::Int(_)),
         A::Some(inner) => wants_context(inner),
+        _ => literal_arithmetic(e),
+    }
+}
+
+/// `0 - 1`, `2 - 3 + 1`: integer literals combined only with each other by `+` and `-`.
+/// Like a lone literal, they take the type the place expects.
+fn literal_arithmetic(e: &ast::Expr) -> bool {
+    use ast::ExprKind as A;
+    match &e.kind {
+        A::Int(_) => true,
+        A::Unary(UnOp::Neg, inner) => matches!(inner.kind, A::Int(_)),
+        A::Binary(BinOp::Add | BinOp::Sub, l, r) => literal_arithmetic(l) && literal_arithmetic(r),
         _ => false,
     }
 }
@@ -160,6 +172,17 @@ impl Checker<'_> {
         expected: &Ty,
     ) -> Checked<ir::Expr> {
         match &e.kind {
+            ast::ExprKind::Binary(op, l, r)
+                if literal_arithmetic(e)
+                    && matches!(self.env.base_of(expected), Ty::U64 | Ty::I64) =>
+            {
+                let l = self.check_expr(sc, l, expected);
+                let r = self.check_expr(sc, r, expected);
+                Ok(expr(
+                    K::Binary(*op, Box::new(l?), Box::new(r?)),
+                    expected.clone(),
+                ))
+            }
             ast::ExprKind::Binary(op, l, r) => {
                 let found = self.binary(sc, e, *op, l, r)?;
                 self.coerce(found, expected, e.span)

@@ -2100,3 +2100,55 @@ fn an_option_directly_inside_an_option_is_refused() {
         state { o: Option<S> = none } }";
     assert!(codes(src).is_empty(), "{:?}", codes(src));
 }
+
+/// Integer literals combined only with each other take the type the place expects, as a
+/// lone literal does: `0 - 1` is an `i64` where an `i64` goes, not a `u64` refused there.
+#[test]
+fn literal_arithmetic_takes_the_type_the_place_expects() {
+    let m = ok("machine M {
+        type Delta = i64;
+        phases { A } initial A;
+        state { i: i64 = 0, d: Delta = 0, o: Option<i64> = none }
+        input Go;
+        transition t on Go from A -> same {
+            guard above: self.i > 0 - 1;
+            update {
+                self.i = 0 - 1;
+                self.i = self.i + (1 - 2);
+                self.d = 2 - 3 + 1;
+                self.o = some(1 - 2);
+                let x: i64 = 1 - 2;
+                self.i = (0 - 1) + x;
+            }
+        }
+    }");
+    let t = &m.transitions[0];
+    let K::Binary(_, _, above) = &t.guards[0].expr.kind else {
+        panic!("{:?}", t.guards[0].expr)
+    };
+    assert_eq!(above.ty, Ty::I64);
+    let types: Vec<Ty> = t
+        .update
+        .iter()
+        .map(|s| match s {
+            ir::Stmt::Assign { value, .. } | ir::Stmt::Let { value, .. } => value.ty.clone(),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    let option = Ty::Option(Box::new(Ty::I64));
+    assert_eq!(
+        types,
+        [
+            Ty::I64,
+            Ty::I64,
+            Ty::Newtype("Delta".into()),
+            option,
+            Ty::I64,
+            Ty::I64
+        ]
+    );
+    // Without a place that expects a type, literals stay `u64`, as `let x = 1;` does.
+    let src = "machine M { phases { A } initial A; state { i: i64 = 0 } input Go;
+        transition t on Go from A -> same { update { let x = 1 - 2; self.i = x; } } }";
+    assert_eq!(codes(src), vec![Code::TypeMismatch]);
+}

@@ -35,6 +35,8 @@ pub mod move_entry;
 #[rustfmt::skip]
 pub mod obvious_comparisons;
 #[rustfmt::skip]
+pub mod offsets;
+#[rustfmt::skip]
 pub mod old_field_names;
 #[rustfmt::skip]
 pub mod placeholder;

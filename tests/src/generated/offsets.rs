@@ -1,0 +1,520 @@
+// @generated from codegen/tests/specs/edge_cases.machine by `cargo xtask gen`; do not edit.
+//! Signed values written with literals only: `0 - 1` takes the `i64` type of the place it
+//! is used in, as a lone literal does.
+//!
+//! Kernel of machine `Offsets`, generated from `codegen/tests/specs/edge_cases.machine` by `cargo xtask gen`.
+#![allow(non_camel_case_types, non_snake_case, unused_parens, unused_comparisons)]
+
+#![allow(dead_code)]
+
+#![allow(missing_docs)]
+
+#![allow(
+    clippy::nonminimal_bool,
+    clippy::bool_comparison,
+    clippy::collapsible_if,
+    clippy::collapsible_else_if,
+    clippy::if_same_then_else,
+    clippy::double_parens,
+    clippy::ptr_arg,
+    clippy::absurd_extreme_comparisons,
+    clippy::redundant_field_names
+)]
+#![allow(
+    clippy::eq_op,
+    clippy::overly_complex_bool_expr,
+    clippy::impossible_comparisons,
+    clippy::redundant_comparisons,
+    clippy::double_comparisons,
+    clippy::unnecessary_literal_unwrap
+)]
+#![allow(
+    clippy::upper_case_acronyms,
+    clippy::enum_variant_names,
+    clippy::too_many_arguments
+)]
+#![allow(
+    rustdoc::broken_intra_doc_links,
+    rustdoc::private_intra_doc_links,
+    rustdoc::bare_urls,
+    rustdoc::invalid_html_tags
+)]
+#![allow(
+    clippy::doc_lazy_continuation,
+    clippy::doc_overindented_list_items,
+    clippy::tabs_in_doc_comments,
+    clippy::doc_suspicious_footnotes,
+    clippy::doc_nested_refdefs,
+    clippy::empty_docs
+)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Default,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+#[serde(transparent)]
+pub struct Delta(pub i64);
+
+impl ::std::convert::From<i64> for Delta {
+    fn from(value: i64) -> Self {
+        Delta(value)
+    }
+}
+
+impl ::std::fmt::Display for Delta {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Display::fmt(&self.0, f)
+    }
+}
+
+/// Coarse lifecycle phase of the machine.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub enum Phase {
+    Level,
+}
+
+impl Phase {
+    /// Every variant, in declaration order.
+    pub const ALL: [Phase; 1usize] = [Phase::Level];
+    /// The name as written in the spec.
+    pub fn name(self) -> &'static str {
+        match self {
+            Phase::Level => "Level",
+        }
+    }
+}
+
+impl ::std::fmt::Display for Phase {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl Phase {
+    /// The phase a new machine starts in.
+    pub const INITIAL: Phase = Phase::Level;
+    /// Terminal phases are never left.
+    pub fn is_terminal(self) -> bool {
+        false
+    }
+}
+
+/// The machine's whole state: the phase plus every declared field.
+#[derive(Debug, Clone, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct State {
+    /// Written only by transitions.
+    pub phase: Phase,
+    pub i: i64,
+    pub d: Delta,
+    pub o: Option<i64>,
+}
+
+impl State {
+    /// The declared defaults, in the initial phase.
+    pub fn initial() -> State {
+        State {
+            phase: Phase::Level,
+            i: 0i64,
+            d: Delta(0i64),
+            o: None,
+        }
+    }
+}
+
+impl Default for State {
+    fn default() -> Self {
+        State::initial()
+    }
+}
+
+/// A typed trigger of the machine.
+#[derive(Debug, Clone, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum Input {
+    Down,
+    Up { by: Delta },
+}
+
+impl Input {
+    /// Which kind this is, without its data.
+    pub fn kind(&self) -> InputKind {
+        match self {
+            Input::Down => InputKind::Down,
+            Input::Up { .. } => InputKind::Up,
+        }
+    }
+}
+
+/// The kind of an [`Input`], without its data.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub enum InputKind {
+    Down,
+    Up,
+}
+
+impl InputKind {
+    /// Every variant, in declaration order.
+    pub const ALL: [InputKind; 2usize] = [InputKind::Down, InputKind::Up];
+    /// The name as written in the spec.
+    pub fn name(self) -> &'static str {
+        match self {
+            InputKind::Down => "Down",
+            InputKind::Up => "Up",
+        }
+    }
+}
+
+impl ::std::fmt::Display for InputKind {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A typed output, returned as data, never executed by the kernel.
+#[derive(Debug, Clone, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum Effect {}
+impl Effect {
+    /// Which kind this is, without its data.
+    pub fn kind(&self) -> EffectKind {
+        match *self {}
+    }
+}
+
+/// The kind of an [`Effect`], without its data.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub enum EffectKind {}
+impl EffectKind {
+    /// Every variant, in declaration order.
+    pub const ALL: [EffectKind; 0usize] = [];
+    /// The name as written in the spec.
+    pub fn name(self) -> &'static str {
+        match self {}
+    }
+}
+
+impl ::std::fmt::Display for EffectKind {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Names a transition of the spec.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    ::serde::Serialize,
+    ::serde::Deserialize
+)]
+pub enum TransitionId {
+    Down,
+    Up,
+}
+
+impl TransitionId {
+    /// Every variant, in declaration order.
+    pub const ALL: [TransitionId; 2usize] = [TransitionId::Down, TransitionId::Up];
+    /// The name as written in the spec.
+    pub fn name(self) -> &'static str {
+        match self {
+            TransitionId::Down => "down",
+            TransitionId::Up => "up",
+        }
+    }
+}
+
+impl ::std::fmt::Display for TransitionId {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Static description of one transition, for tooling and diagnostics.
+pub type TransitionInfo = ::suricate_kernel::TransitionInfo<Machine>;
+
+/// Every transition, in declaration (dispatch) order; indexed by `TransitionId as usize`.
+pub const TRANSITIONS: &[TransitionInfo] = &[
+    TransitionInfo {
+        id: TransitionId::Down,
+        name: "down",
+        input: InputKind::Down,
+        from: &[Phase::Level],
+        to: None,
+        guards: &["above_floor"],
+        effects: &[],
+    },
+    TransitionInfo {
+        id: TransitionId::Up,
+        name: "up",
+        input: InputKind::Up,
+        from: &[Phase::Level],
+        to: None,
+        guards: &[],
+        effects: &[],
+    },
+];
+
+impl TransitionId {
+    /// This transition's static description.
+    pub fn info(self) -> &'static TransitionInfo {
+        &TRANSITIONS[self as usize]
+    }
+}
+
+/// Why an input was rejected. A rejected input leaves the state untouched.
+pub type Rejection = ::suricate_kernel::Rejection<Machine>;
+
+/// Why the input was rejected (see [`Rejection`]).
+pub type RejectReason = ::suricate_kernel::RejectReason<Machine>;
+
+/// The first guard of a candidate transition that did not hold.
+pub type FailedGuard = ::suricate_kernel::FailedGuard<Machine>;
+
+/// Only the most recently applied transition can be rolled back, once.
+pub type RollbackError = ::suricate_kernel::RollbackError<Machine>;
+
+/// An invariant that does not hold (or could not be evaluated) in a state, from
+/// `check_invariants` and `Authority::from_state`.
+pub use ::suricate_kernel::InvariantViolation;
+
+/// Why an invariant or a transition could not be evaluated (the `fault` of an
+/// [`InvariantViolation`] or of `RejectReason::InvariantViolated`).
+pub use ::suricate_kernel::Fault;
+
+/// One reversible write of a transition. Undo cost is proportional to what the
+/// transition wrote, never to the size of the state.
+#[derive(Debug, Clone)]
+enum UndoStep {
+    DReplaced(Delta),
+    IReplaced(i64),
+    OReplaced(Option<i64>),
+}
+
+/// The undo records of the latest transition, which the `Authority` keeps for
+/// `rollback`. Opaque: only this module reads or writes them.
+#[derive(Debug, Clone, Default)]
+pub struct UndoLog(Vec<UndoStep>);
+
+/// Reverts `steps` (most recent first, leaving the buffer empty for reuse) and
+/// restores the phase.
+fn undo(state: &mut State, phase: Phase, steps: &mut Vec<UndoStep>) {
+    while let Some(step) = steps.pop() {
+        match step {
+            UndoStep::DReplaced(old) => state.d = old,
+            UndoStep::IReplaced(old) => state.i = old,
+            UndoStep::OReplaced(old) => state.o = old,
+        }
+    }
+    state.phase = phase;
+}
+
+/// Guards of `down`: the first that does not hold, if any.
+fn guards_down(state: &State) -> Result<Option<&'static str>, Fault> {
+    if !(state.i > 0i64.checked_sub(3i64).ok_or(Fault::Overflow)?) {
+        return Ok(Some("above_floor"));
+    }
+    Ok(None)
+}
+
+/// Runs the updates and emits of `down`, recording undo steps.
+fn fire_down(
+    state: &mut State,
+    undo: &mut Vec<UndoStep>,
+    _effects: &mut Vec<Effect>,
+) -> Result<(), Fault> {
+    {
+        let new = state
+            .i
+            .checked_add(0i64.checked_sub(1i64).ok_or(Fault::Overflow)?)
+            .ok_or(Fault::Overflow)?;
+        undo.push(UndoStep::IReplaced(::std::mem::replace(&mut state.i, new)));
+    }
+    {
+        let new = Some(2i64.checked_sub(3i64).ok_or(Fault::Overflow)?);
+        undo.push(UndoStep::OReplaced(::std::mem::replace(&mut state.o, new)));
+    }
+    Ok(())
+}
+
+/// Runs the updates and emits of `up`, recording undo steps.
+fn fire_up(
+    state: &mut State,
+    undo: &mut Vec<UndoStep>,
+    _effects: &mut Vec<Effect>,
+    by: &Delta,
+) -> Result<(), Fault> {
+    {
+        let new = Delta(
+            by
+                .0
+                .checked_add(Delta(1i64.checked_sub(2i64).ok_or(Fault::Overflow)?).0)
+                .ok_or(Fault::Overflow)?,
+        );
+        undo.push(UndoStep::DReplaced(::std::mem::replace(&mut state.d, new)));
+    }
+    {
+        let new = 0i64
+            .checked_sub(1i64)
+            .ok_or(Fault::Overflow)?
+            .checked_sub(1i64)
+            .ok_or(Fault::Overflow)?;
+        undo.push(UndoStep::IReplaced(::std::mem::replace(&mut state.i, new)));
+    }
+    Ok(())
+}
+
+/// Picks the first candidate whose guards hold and fires it.
+fn dispatch(
+    state: &mut State,
+    input: &Input,
+    undo: &mut Vec<UndoStep>,
+    effects: &mut Vec<Effect>,
+) -> Result<TransitionId, RejectReason> {
+    match input {
+        Input::Down => {
+            match state.phase {
+                Phase::Level => {
+                    let failed_0 = match self::guards_down(state)
+                        .map_err(|f| f.at::<Machine>(TransitionId::Down))?
+                    {
+                        None => {
+                            self::fire_down(state, undo, effects)
+                                .map_err(|f| f.at::<Machine>(TransitionId::Down))?;
+                            return Ok(TransitionId::Down);
+                        }
+                        Some(guard) => guard,
+                    };
+                    Err(
+                        RejectReason::GuardsFailed(
+                            vec![
+                                FailedGuard { transition : TransitionId::Down, guard :
+                                failed_0 }
+                            ],
+                        ),
+                    )
+                }
+            }
+        }
+        Input::Up { by } => {
+            match state.phase {
+                Phase::Level => {
+                    self::fire_up(state, undo, effects, by)
+                        .map_err(|f| f.at::<Machine>(TransitionId::Up))?;
+                    Ok(TransitionId::Up)
+                }
+            }
+        }
+    }
+}
+
+/// Checks every invariant, in declaration order.
+pub fn check_invariants(_state: &State) -> Result<(), InvariantViolation> {
+    Ok(())
+}
+
+/// This machine, for the generic half of the kernel in `suricate_kernel`: the
+/// `Authority` below and its answer types are instantiated with it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Machine;
+
+impl ::suricate_kernel::Machine for Machine {
+    type State = State;
+    type Phase = Phase;
+    type Input = Input;
+    type InputKind = InputKind;
+    type Effect = Effect;
+    type EffectKind = EffectKind;
+    type TransitionId = TransitionId;
+    type UndoLog = UndoLog;
+    const CHECK_INVARIANTS_BY_DEFAULT: bool = cfg!(debug_assertions);
+    fn initial() -> State {
+        State::initial()
+    }
+    fn phase(state: &State) -> Phase {
+        state.phase
+    }
+    fn input_kind(input: &Input) -> InputKind {
+        input.kind()
+    }
+    fn dispatch(
+        state: &mut State,
+        input: &Input,
+        undo: &mut UndoLog,
+        effects: &mut Vec<Effect>,
+    ) -> Result<TransitionId, RejectReason> {
+        self::dispatch(state, input, &mut undo.0, effects)
+    }
+    fn undo(state: &mut State, phase: Phase, log: &mut UndoLog) {
+        self::undo(state, phase, &mut log.0)
+    }
+    fn clear_undo(log: &mut UndoLog) {
+        if log.0.capacity() * ::std::mem::size_of::<UndoStep>()
+            > ::suricate_kernel::MAX_KEPT_UNDO_BYTES
+        {
+            log.0 = Vec::new();
+        } else {
+            log.0.clear();
+        }
+    }
+    fn check_invariants(state: &State) -> Result<(), InvariantViolation> {
+        self::check_invariants(state)
+    }
+}
+
+/// Owns the machine's state; the only way to change it is `apply` (and `rollback`).
+pub type Authority = ::suricate_kernel::Authority<Machine>;
+
+/// The result of applying an input: what fired, and the effects to realise. Keep it
+/// to roll the transition back if realising the effects fails.
+pub type Transition = ::suricate_kernel::Transition<Machine>;
+
+/// What `apply` would do, computed without changing the authority.
+pub type Preview = ::suricate_kernel::Preview<Machine>;
