@@ -357,6 +357,10 @@ fn expected_at(
         .filter(|t| !rules.contains(&t.as_str()))
         .collect();
     expected.extend(rules.into_iter().map(String::from));
+    // `=` is one of the assignment operators when those are listed.
+    if expected.iter().any(|x| x == "`=`, `+=` or `-=`") {
+        expected.retain(|x| x != "`=`");
+    }
     // A `;` first: it is the one most often forgotten.
     expected.sort_unstable_by(|a, b| (a != "`;`", a).cmp(&(b != "`;`", b)));
     expected.dedup();
@@ -538,6 +542,8 @@ fn with_hint(
         // A doc comment where none may stand: the parser either stops at the comment or
         // takes it for the start of a declaration and stops at what follows.
         d.help("a doc comment documents the declaration after it, and nothing here takes one (`update`, `emit`, a statement, a closing `}` or the end of the file): make it a `//` comment")
+    } else if let Some(hint) = newcomer_hint(source, at, found, expected) {
+        d.help(hint)
     } else if let Some(keyword) = misspelt_keyword(found, expected) {
         d.help(format!("did you mean `{keyword}`?"))
     } else if let Some(hint) = lookalike_hint(rest) {
@@ -606,6 +612,125 @@ fn with_hint(
     } else {
         d
     }
+}
+
+/// For a form the spec language does not have, written as another language would (or as
+/// a reading of the reference might suggest): what to write instead.
+fn newcomer_hint(source: &str, at: usize, found: &str, expected: &[String]) -> Option<String> {
+    let rest = &source[at.min(source.len())..];
+    let before = source[..at.min(source.len())].trim_end();
+    let expects = |what: &str| expected.iter().any(|x| x == what);
+    let last_word = last_word(before);
+    // The item keyword and name before the innermost open `{` (`enum Shape {`).
+    let block = open_braces(source, at)
+        .last()
+        .map(|&open| words_before(&source[..open], 2))
+        .unwrap_or_default();
+    let block_is = |keyword: &str| block.first() == Some(&keyword) && block.len() == 2;
+    if (expected == ["`:`"] && words_before(before, 2).first() == Some(&"guard"))
+        || (last_word == Some("guard") && expects("an identifier"))
+    {
+        return Some("a guard has a name: `guard <name>: <condition>;`".to_string());
+    }
+    if rest.starts_with("++") || rest.starts_with("--") {
+        let op = &rest[..1];
+        return Some(format!("there is no `++` or `--`: write `self.n {op}= 1;`"));
+    }
+    if block_is("enum") && ["`(`", "`{`"].contains(&found) {
+        return Some(
+            "enum variants carry no data: list them by name (`enum Shape { Circle, Square }`), and keep the data in a struct next to a field of the enum"
+                .to_string(),
+        );
+    }
+    if found == "`}`" && before.ends_with('{') {
+        let name = block.get(1).copied().unwrap_or("Name");
+        for keyword in ["input", "effect"] {
+            if block_is(keyword) {
+                return Some(format!(
+                    "an {keyword} without fields is declared without braces: `{keyword} {name};`"
+                ));
+            }
+        }
+        if block_is("struct") {
+            return Some("a struct has at least one field".to_string());
+        }
+        if block_is("emit") {
+            return Some(format!(
+                "an effect without fields is emitted without braces: `emit {name};`"
+            ));
+        }
+    }
+    let literal_start =
+        rest.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '"' || c == '-');
+    if literal_start && expected == ["`]`"] && before.ends_with('[') {
+        return Some(
+            "the only sequence literal is the empty `[]`: start from it and add elements with `push_back` in an `update`"
+                .to_string(),
+        );
+    }
+    if literal_start
+        && expected == ["`}`"]
+        && before
+            .strip_suffix('{')
+            .is_some_and(|b| b.trim_end().ends_with(['=', '(', ',', ':']))
+    {
+        return Some(
+            "the only set or map literal is the empty `{}`: start from it and add elements with `insert` (`self.m[k] = v;` for a map) in an `update`"
+                .to_string(),
+        );
+    }
+    if before.ends_with("old(") && !rest.starts_with("self") {
+        return Some(
+            "`old(...)` takes a state field, `old(self.f)`: input fields and variables keep their value through a transition, so they need no `old`"
+                .to_string(),
+        );
+    }
+    if expected == ["`)`"]
+        && ["`.`", "`[`"].contains(&found)
+        && let Some(field) = old_field_before(before)
+    {
+        let after = if found == "`.`" { ".len()" } else { "[k]" };
+        return Some(format!(
+            "`old(...)` holds a state field as a whole: read from it after the parenthesis, `old(self.{field}){after}`"
+        ));
+    }
+    if found == "`*`" && before.ends_with('[') {
+        return Some(
+            "`*` (every phase that is not terminal) stands alone, `from * -> ..`; a list names phases, `from [A, B] -> ..`"
+                .to_string(),
+        );
+    }
+    let method = |w: &str| ["insert", "remove", "push_back", "pop_front", "clear"].contains(&w);
+    let nested_call = (found == "`(`" && expects("`=`") && last_word.is_some_and(method))
+        || (found == "`.`"
+            && expected == ["`(`"]
+            && rest[1..]
+                .trim_start()
+                .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                .next()
+                .is_some_and(method));
+    if nested_call {
+        return Some(
+            "the collection methods change a state field (`self.s.insert(x);`): a collection inside a struct or a map entry is only ever assigned whole, so keep one that grows in a state field of its own (a `Set` of structs that name their owner, say)"
+                .to_string(),
+        );
+    }
+    None
+}
+
+/// `f` when `before` ends inside `old(self.f`.
+fn old_field_before(before: &str) -> Option<&str> {
+    let field = last_word(before)?;
+    before[..before.len() - field.len()]
+        .trim_end()
+        .strip_suffix('.')?
+        .trim_end()
+        .strip_suffix("self")?
+        .trim_end()
+        .strip_suffix('(')?
+        .trim_end()
+        .strip_suffix("old")?;
+    Some(field)
 }
 
 /// The keyword among `expected` that `found`, a word, looks like a misspelling of.
@@ -983,9 +1108,14 @@ fn starts_a_field(text: &str) -> bool {
     after_name(text).is_some_and(|after| after.starts_with(':'))
 }
 
-/// Whether `text` starts with a name assigned to (`x = ..`, `x += ..`, `x -= ..`).
+/// Whether `text` starts with a name, or a field of one, assigned to (`x = ..`,
+/// `x += ..`, `x -= ..`, `x.f = ..`).
 fn assigns_a_bare_name(text: &str) -> bool {
-    after_name(text).is_some_and(|after| {
+    let mut after = after_name(text);
+    while let Some(field) = after.and_then(|a| a.strip_prefix('.')) {
+        after = after_name(field.trim_start());
+    }
+    after.is_some_and(|after| {
         (after.starts_with('=') && !after.starts_with("=="))
             || after.starts_with("+=")
             || after.starts_with("-=")
