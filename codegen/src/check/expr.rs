@@ -428,6 +428,11 @@ impl Checker<'_> {
             }
             A::Name(id) => self.name(sc, id),
             A::Field(inner, f) => {
+                if let A::Name(id) = &inner.kind
+                    && let Some(d) = self.variant_after_a_dot(sc, id, f)
+                {
+                    return Err(self.report(d));
+                }
                 let inner = self.infer(sc, inner)?;
                 let fields = match &inner.ty {
                     Ty::Struct(s) => self.env.struct_fields(s).map(<[_]>::to_vec),
@@ -686,6 +691,45 @@ impl Checker<'_> {
             }
         }
         Err(self.report(d))
+    }
+
+    /// `Verdict.Approve` or `Phase.Open`, where `Verdict` names no variable or input field
+    /// in scope but an enum (or the phases): the variant written as a field of its enum.
+    fn variant_after_a_dot(&self, sc: &Scope, id: &Ident, member: &Ident) -> Option<Diagnostic> {
+        if sc.vars.iter().any(|(n, _, _)| n == &id.name) {
+            return None;
+        }
+        match &sc.input {
+            InputScope::Unknown => return None,
+            InputScope::Fields(fields) if fields.iter().any(|(n, _)| n == &id.name) => {
+                return None;
+            }
+            _ => {}
+        }
+        let (kind, what, variants) = if id.name == "Phase" {
+            ("a type", "a phase", self.env.phases.clone()?)
+        } else {
+            let variants = self.env.enum_variants(&id.name)?.to_vec();
+            ("an enum", "a variant", variants)
+        };
+        let variant = if variants.contains(&member.name) {
+            member.name.clone()
+        } else {
+            did_you_mean(&member.name, variants.iter().map(String::as_str))
+                .map_or_else(|| "<variant>".to_string(), String::from)
+        };
+        Some(
+            Diagnostic::new(
+                Code::UndefinedName,
+                id.span,
+                format!("unknown name `{}`", id.name),
+            )
+            .label(format!("`{}` is {kind}, not a value", id.name))
+            .help(format!(
+                "{what} is written with `::`: `{}::{variant}`",
+                id.name
+            )),
+        )
     }
 
     /// `Enum::Variant` or `Phase::P`.
