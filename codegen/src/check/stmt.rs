@@ -268,8 +268,9 @@ impl Checker<'_> {
                     None => self.infer(sc, value),
                 };
                 // Declared even when something failed, so later uses are not reported as
-                // undefined; a value that did not check has no type.
-                let ty = value.as_ref().ok().map(|v| v.ty.clone());
+                // undefined; a value that did not check has no type, and neither has a
+                // refused name (its uses may mean the input field it shadows).
+                let ty = value.as_ref().ok().filter(|_| fresh).map(|v| v.ty.clone());
                 sc.vars.push((name.name.clone(), ty, name.span));
                 if !fresh {
                     return Err(Reported);

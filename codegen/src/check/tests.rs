@@ -2152,3 +2152,23 @@ fn literal_arithmetic_takes_the_type_the_place_expects() {
         transition t on Go from A -> same { update { let x = 1 - 2; self.i = x; } } }";
     assert_eq!(codes(src), vec![Code::TypeMismatch]);
 }
+
+/// A refused `let` (one that shadows an input field, or takes a reserved name) reports
+/// that, and nothing else: its uses after it read neither the input field nor the value's
+/// type, which would report every use whose type differs as a mismatch of its own.
+#[test]
+fn a_refused_let_reports_only_itself() {
+    let src = "machine M { type Id = u64; type Millis = u64; phases { A } initial A;
+        state { m: Map<Id, Millis> = {}, q: Seq<Id> = [] }
+        input Go { id: Id, wait: Millis }
+        transition go on Go from A -> same { update {
+            let id = wait + 1;
+            self.m[id] = wait;
+            self.q.push_back(id);
+        } } }";
+    assert_eq!(codes(src), vec![Code::DuplicateName]);
+    let src = "machine M { phases { A } initial A; state { s: string = \"\" }
+        input Go { n: u64 }
+        transition go on Go from A -> same { update { let undo = n; self.s = undo; } } }";
+    assert_eq!(codes(src), vec![Code::ReservedName]);
+}
