@@ -313,11 +313,31 @@ impl Checker<'_> {
                     "has no guards, so it always fires first on `{}`",
                     by.input.as_deref().unwrap_or_default()
                 ),
-            )
-            .help(format!(
-                "add a guard to `{}`, or move `{}` before it",
-                by.name.name, later.name.name
-            ));
+            );
+            // Phases where it can still fire: naming only those is the third way out.
+            let live: Vec<&str> = later
+                .from
+                .iter()
+                .map(String::as_str)
+                .filter(|p| !shadowed.contains(p))
+                .collect();
+            let help = match live.as_slice() {
+                [] => format!(
+                    "add a guard to `{}`, or move `{}` before it",
+                    by.name.name, later.name.name
+                ),
+                [only] => format!(
+                    "add a guard to `{}`, move `{}` before it, or name only the phase where it can fire: `from {only}`",
+                    by.name.name, later.name.name
+                ),
+                several => format!(
+                    "add a guard to `{}`, move `{}` before it, or name only the phases where it can fire: `from [{}]`",
+                    by.name.name,
+                    later.name.name,
+                    several.join(", ")
+                ),
+            };
+            let d = d.help(help);
             self.report(d);
         }
     }
