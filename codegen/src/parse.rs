@@ -694,6 +694,12 @@ fn newcomer_hint(source: &str, at: usize, found: &str, expected: &[String]) -> O
             "`old(...)` holds a state field as a whole: read from it after the parenthesis, `old(self.{field}){after}`"
         ));
     }
+    if found == "`*`" && before.ends_with("->") {
+        return Some(
+            "a transition has one target: a phase, or `same` for the phase it fired from; `*` names source phases only (`from * -> ..`)"
+                .to_string(),
+        );
+    }
     if found == "`*`" && before.ends_with('[') {
         return Some(
             "`*` (every phase that is not terminal) stands alone, `from * -> ..`; a list names phases, `from [A, B] -> ..`"

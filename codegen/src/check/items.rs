@@ -353,7 +353,10 @@ impl Checker<'_> {
             format!("unknown phase `{}`", id.name),
         )
         .label("not declared in `phases`");
-        if let Some(s) = did_you_mean(&id.name, phases.iter().map(String::as_str)) {
+        if id.name == "same" {
+            // No phase is named `same` (E0103): this is the target keyword out of place.
+            d = d.help("`same` is a target only: `-> same` stays in the phase the transition fired from; as a source, name the phases (`from [A, B]`) or write `*`");
+        } else if let Some(s) = did_you_mean(&id.name, phases.iter().map(String::as_str)) {
             d = d.help(format!("did you mean `{s}`?"));
         } else if let Some(help) = fallback {
             d = d.help(help);
