@@ -1169,6 +1169,10 @@ impl Checker<'_> {
                 )
                 .label(format!("this is `{}`", r_ir.ty.spec_name()))
                 .secondary(l.span, format!("this is `{}`", l_ir.ty.spec_name()));
+                let d = match self.option_hint(&l_ir.ty, &r_ir.ty) {
+                    Some(help) => d.help(help),
+                    None => d,
+                };
                 Err(self.report(d))
             }
         }

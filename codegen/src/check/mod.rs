@@ -264,16 +264,30 @@ impl<'d> Checker<'d> {
             ),
         )
         .label(format!("this is `{}`", found.spec_name()));
-        let d = match (expected, found) {
-            (Ty::Option(inner), _) if **inner == *found => {
-                d.help("an `Option` holds a value as `some(..)`: write `some(...)` around it")
-            }
-            (_, Ty::Option(inner)) if **inner == *expected => d.help(
-                "it may be `none`: `.unwrap()` it where a guard establishes it has a value (a map entry reads as `m[k]`, with `k in m` established)",
-            ),
-            _ => d,
+        let d = match self.option_hint(expected, found) {
+            Some(help) => d.help(help),
+            None => d,
         };
         self.report(d)
+    }
+
+    /// For an `Option` where its element is expected, or the other way round (the element
+    /// as written, or a newtype for its base or its base for the newtype): what to write.
+    fn option_hint(&self, expected: &Ty, found: &Ty) -> Option<&'static str> {
+        let fits = |a: &Ty, b: &Ty| {
+            a == b
+                || matches!(a, Ty::Newtype(n) if self.env.newtype_base(n) == Some(b))
+                || matches!(b, Ty::Newtype(n) if self.env.newtype_base(n) == Some(a))
+        };
+        match (expected, found) {
+            (Ty::Option(inner), _) if fits(inner, found) => {
+                Some("an `Option` holds a value as `some(..)`: write `some(...)` around it")
+            }
+            (_, Ty::Option(inner)) if fits(inner, expected) => Some(
+                "it may be `none`: `.unwrap()` it where a guard establishes it has a value (a map entry reads as `m[k]`, with `k in m` established)",
+            ),
+            _ => None,
+        }
     }
 
     /// Checks one machine; returns its IR when the machine itself is free of errors.
