@@ -306,25 +306,47 @@ pub use ::suricate_kernel::InvariantViolation;
 pub use ::suricate_kernel::Fault;
 
 /// One reversible write of a transition. Undo cost is proportional to what the
-/// transition wrote, never to the size of the state.
+/// transition wrote, never to the size of the state. Holds no heap data, so
+/// emptying a log of them costs nothing per record.
 #[derive(Debug, Clone)]
 enum UndoStep {}
+const _: () = if ::std::mem::needs_drop::<UndoStep>() {
+    panic!("an undo record that owns heap data must be an `Undo`, not an `UndoStep`");
+};
+
 /// The undo records of the latest transition, which the `Authority` keeps for
 /// `rollback`. Opaque: only this module reads or writes them.
 #[derive(Debug, Clone, Default)]
-pub struct UndoLog(Vec<UndoStep>);
+pub struct UndoLog {
+    /// One record per write, most recent last.
+    steps: Vec<UndoStep>,
+}
 
-/// Reverts `steps` (most recent first, leaving the buffer empty for reuse) and
-/// restores the phase.
-fn undo(state: &mut State, phase: Phase, steps: &mut Vec<UndoStep>) {
-    steps.clear();
+/// Reverts the records of `log` (most recent first, leaving its buffers empty
+/// for reuse) and restores the phase.
+fn undo(state: &mut State, phase: Phase, log: &mut UndoLog) {
+    log.steps.clear();
     state.phase = phase;
+}
+
+impl UndoLog {
+    /// Empties the log without reverting anything, keeping its buffers for
+    /// reuse unless together they are larger than `MAX_KEPT_UNDO_BYTES`.
+    fn clear(&mut self) {
+        if self.steps.capacity() * ::std::mem::size_of::<UndoStep>()
+            > ::suricate_kernel::MAX_KEPT_UNDO_BYTES
+        {
+            *self = UndoLog::default();
+        } else {
+            self.steps.clear();
+        }
+    }
 }
 
 /// Runs the updates and emits of `ping`, recording undo steps.
 fn fire_ping(
     _state: &mut State,
-    _undo: &mut Vec<UndoStep>,
+    _undo: &mut UndoLog,
     effects: &mut Vec<Effect>,
 ) -> Result<(), Fault> {
     effects.push(Effect::Pong);
@@ -335,7 +357,7 @@ fn fire_ping(
 fn dispatch(
     state: &mut State,
     input: &Input,
-    undo: &mut Vec<UndoStep>,
+    undo: &mut UndoLog,
     effects: &mut Vec<Effect>,
 ) -> Result<TransitionId, RejectReason> {
     match input {
@@ -386,19 +408,13 @@ impl ::suricate_kernel::Machine for Machine {
         undo: &mut UndoLog,
         effects: &mut Vec<Effect>,
     ) -> Result<TransitionId, RejectReason> {
-        self::dispatch(state, input, &mut undo.0, effects)
+        self::dispatch(state, input, undo, effects)
     }
     fn undo(state: &mut State, phase: Phase, log: &mut UndoLog) {
-        self::undo(state, phase, &mut log.0)
+        self::undo(state, phase, log)
     }
     fn clear_undo(log: &mut UndoLog) {
-        if log.0.capacity() * ::std::mem::size_of::<UndoStep>()
-            > ::suricate_kernel::MAX_KEPT_UNDO_BYTES
-        {
-            log.0 = Vec::new();
-        } else {
-            log.0.clear();
-        }
+        log.clear()
     }
     fn check_invariants(state: &State) -> Result<(), InvariantViolation> {
         self::check_invariants(state)

@@ -287,7 +287,8 @@ pub use ::suricate_kernel::InvariantViolation;
 pub use ::suricate_kernel::Fault;
 
 /// One reversible write of a transition. Undo cost is proportional to what the
-/// transition wrote, never to the size of the state.
+/// transition wrote, never to the size of the state. Holds no heap data, so
+/// emptying a log of them costs nothing per record.
 #[derive(Debug, Clone)]
 enum UndoStep {
     FlagReplaced(bool),
@@ -295,15 +296,22 @@ enum UndoStep {
     OReplaced(Option<u64>),
 }
 
+const _: () = if ::std::mem::needs_drop::<UndoStep>() {
+    panic!("an undo record that owns heap data must be an `Undo`, not an `UndoStep`");
+};
+
 /// The undo records of the latest transition, which the `Authority` keeps for
 /// `rollback`. Opaque: only this module reads or writes them.
 #[derive(Debug, Clone, Default)]
-pub struct UndoLog(Vec<UndoStep>);
+pub struct UndoLog {
+    /// One record per write, most recent last.
+    steps: Vec<UndoStep>,
+}
 
-/// Reverts `steps` (most recent first, leaving the buffer empty for reuse) and
-/// restores the phase.
-fn undo(state: &mut State, phase: Phase, steps: &mut Vec<UndoStep>) {
-    while let Some(step) = steps.pop() {
+/// Reverts the records of `log` (most recent first, leaving its buffers empty
+/// for reuse) and restores the phase.
+fn undo(state: &mut State, phase: Phase, log: &mut UndoLog) {
+    while let Some(step) = log.steps.pop() {
         match step {
             UndoStep::FlagReplaced(old) => state.flag = old,
             UndoStep::NReplaced(old) => state.n = old,
@@ -313,10 +321,24 @@ fn undo(state: &mut State, phase: Phase, steps: &mut Vec<UndoStep>) {
     state.phase = phase;
 }
 
+impl UndoLog {
+    /// Empties the log without reverting anything, keeping its buffers for
+    /// reuse unless together they are larger than `MAX_KEPT_UNDO_BYTES`.
+    fn clear(&mut self) {
+        if self.steps.capacity() * ::std::mem::size_of::<UndoStep>()
+            > ::suricate_kernel::MAX_KEPT_UNDO_BYTES
+        {
+            *self = UndoLog::default();
+        } else {
+            self.steps.clear();
+        }
+    }
+}
+
 /// Runs the updates and emits of `go`, recording undo steps.
 fn fire_go(
     state: &mut State,
-    undo: &mut Vec<UndoStep>,
+    undo: &mut UndoLog,
     _effects: &mut Vec<Effect>,
     x: &u64,
 ) -> Result<(), Fault> {
@@ -325,15 +347,16 @@ fn fire_go(
     let _ = state.n.checked_add(*x).ok_or(Fault::Overflow)? > 0u64;
     {
         let new = *x;
-        undo.push(UndoStep::NReplaced(::std::mem::replace(&mut state.n, new)));
+        undo.steps.push(UndoStep::NReplaced(::std::mem::replace(&mut state.n, new)));
     }
     {
         let new = Some(*x);
-        undo.push(UndoStep::OReplaced(::std::mem::replace(&mut state.o, new)));
+        undo.steps.push(UndoStep::OReplaced(::std::mem::replace(&mut state.o, new)));
     }
     {
         let new = !state.flag;
-        undo.push(UndoStep::FlagReplaced(::std::mem::replace(&mut state.flag, new)));
+        undo.steps
+            .push(UndoStep::FlagReplaced(::std::mem::replace(&mut state.flag, new)));
     }
     Ok(())
 }
@@ -342,7 +365,7 @@ fn fire_go(
 fn dispatch(
     state: &mut State,
     input: &Input,
-    undo: &mut Vec<UndoStep>,
+    undo: &mut UndoLog,
     effects: &mut Vec<Effect>,
 ) -> Result<TransitionId, RejectReason> {
     match input {
@@ -393,19 +416,13 @@ impl ::suricate_kernel::Machine for Machine {
         undo: &mut UndoLog,
         effects: &mut Vec<Effect>,
     ) -> Result<TransitionId, RejectReason> {
-        self::dispatch(state, input, &mut undo.0, effects)
+        self::dispatch(state, input, undo, effects)
     }
     fn undo(state: &mut State, phase: Phase, log: &mut UndoLog) {
-        self::undo(state, phase, &mut log.0)
+        self::undo(state, phase, log)
     }
     fn clear_undo(log: &mut UndoLog) {
-        if log.0.capacity() * ::std::mem::size_of::<UndoStep>()
-            > ::suricate_kernel::MAX_KEPT_UNDO_BYTES
-        {
-            log.0 = Vec::new();
-        } else {
-            log.0.clear();
-        }
+        log.clear()
     }
     fn check_invariants(state: &State) -> Result<(), InvariantViolation> {
         self::check_invariants(state)

@@ -324,38 +324,82 @@ pub use ::suricate_kernel::InvariantViolation;
 pub use ::suricate_kernel::Fault;
 
 /// One reversible write of a transition. Undo cost is proportional to what the
-/// transition wrote, never to the size of the state.
+/// transition wrote, never to the size of the state. Holds no heap data, so
+/// emptying a log of them costs nothing per record.
 #[derive(Debug, Clone)]
 enum UndoStep {
-    MReplaced(Option<BTreeMap<u64, u64>>),
     NReplaced(u64),
-    QReplaced(Option<VecDeque<u64>>),
-    SReplaced(Option<BTreeSet<u64>>),
+    /// Stands for the next record of `UndoLog::owned`, most recent last.
+    Owned,
 }
+
+const _: () = if ::std::mem::needs_drop::<UndoStep>() {
+    panic!("an undo record that owns heap data must be an `Undo`, not an `UndoStep`");
+};
 
 /// The undo records of the latest transition, which the `Authority` keeps for
 /// `rollback`. Opaque: only this module reads or writes them.
 #[derive(Debug, Clone, Default)]
-pub struct UndoLog(Vec<UndoStep>);
+pub struct UndoLog {
+    /// One record per write, most recent last.
+    steps: Vec<UndoStep>,
+    /// The records that own heap data, in the order written.
+    owned: Vec<Undo>,
+}
 
-/// Reverts `steps` (most recent first, leaving the buffer empty for reuse) and
-/// restores the phase.
-fn undo(state: &mut State, phase: Phase, steps: &mut Vec<UndoStep>) {
-    while let Some(step) = steps.pop() {
+/// An undo record that owns heap data, kept in `UndoLog::owned`.
+#[derive(Debug, Clone)]
+enum Undo {
+    MReplaced(Option<BTreeMap<u64, u64>>),
+    QReplaced(Option<VecDeque<u64>>),
+    SReplaced(Option<BTreeSet<u64>>),
+}
+
+/// Reverts the records of `log` (most recent first, leaving its buffers empty
+/// for reuse) and restores the phase.
+fn undo(state: &mut State, phase: Phase, log: &mut UndoLog) {
+    while let Some(step) = log.steps.pop() {
         match step {
-            UndoStep::MReplaced(old) => state.m = old,
             UndoStep::NReplaced(old) => state.n = old,
-            UndoStep::QReplaced(old) => state.q = old,
-            UndoStep::SReplaced(old) => state.s = old,
+            UndoStep::Owned => {
+                if let Some(step) = log.owned.pop() {
+                    match step {
+                        Undo::MReplaced(old) => state.m = old,
+                        Undo::QReplaced(old) => state.q = old,
+                        Undo::SReplaced(old) => state.s = old,
+                    }
+                }
+            }
         }
     }
     state.phase = phase;
 }
 
+impl UndoLog {
+    /// Records a write whose undo record owns heap data.
+    fn push_owned(&mut self, step: Undo) {
+        self.steps.push(UndoStep::Owned);
+        self.owned.push(step);
+    }
+    /// Empties the log without reverting anything, keeping its buffers for
+    /// reuse unless together they are larger than `MAX_KEPT_UNDO_BYTES`.
+    fn clear(&mut self) {
+        if self.steps.capacity() * ::std::mem::size_of::<UndoStep>()
+            + self.owned.capacity() * ::std::mem::size_of::<Undo>()
+            > ::suricate_kernel::MAX_KEPT_UNDO_BYTES
+        {
+            *self = UndoLog::default();
+        } else {
+            self.steps.clear();
+            self.owned.clear();
+        }
+    }
+}
+
 /// Runs the updates and emits of `fill`, recording undo steps.
 fn fire_fill(
     state: &mut State,
-    undo: &mut Vec<UndoStep>,
+    undo: &mut UndoLog,
     effects: &mut Vec<Effect>,
     x: &u64,
 ) -> Result<(), Fault> {
@@ -365,20 +409,20 @@ fn fire_fill(
             .ok_or(Fault::Overflow)?
             .checked_add(state.m.clone().unwrap_or_default().len() as u64)
             .ok_or(Fault::Overflow)?;
-        undo.push(UndoStep::NReplaced(::std::mem::replace(&mut state.n, new)));
+        undo.steps.push(UndoStep::NReplaced(::std::mem::replace(&mut state.n, new)));
     }
     {
         let new = Some(state.q.clone().unwrap_or_default());
-        undo.push(UndoStep::QReplaced(::std::mem::replace(&mut state.q, new)));
+        undo.push_owned(Undo::QReplaced(::std::mem::replace(&mut state.q, new)));
     }
     {
         let new = Some(state.s.clone().unwrap_or_default());
-        undo.push(UndoStep::SReplaced(::std::mem::replace(&mut state.s, new)));
+        undo.push_owned(Undo::SReplaced(::std::mem::replace(&mut state.s, new)));
     }
     let m: &BTreeMap<u64, u64> = &{ state.m.clone().unwrap_or_default() };
     {
         let new = Some(m.clone());
-        undo.push(UndoStep::MReplaced(::std::mem::replace(&mut state.m, new)));
+        undo.push_owned(Undo::MReplaced(::std::mem::replace(&mut state.m, new)));
     }
     effects
         .push(Effect::Counted {
@@ -390,20 +434,20 @@ fn fire_fill(
 /// Runs the updates and emits of `reset`, recording undo steps.
 fn fire_reset(
     state: &mut State,
-    undo: &mut Vec<UndoStep>,
+    undo: &mut UndoLog,
     _effects: &mut Vec<Effect>,
 ) -> Result<(), Fault> {
     {
         let new = None;
-        undo.push(UndoStep::QReplaced(::std::mem::replace(&mut state.q, new)));
+        undo.push_owned(Undo::QReplaced(::std::mem::replace(&mut state.q, new)));
     }
     {
         let new = None;
-        undo.push(UndoStep::SReplaced(::std::mem::replace(&mut state.s, new)));
+        undo.push_owned(Undo::SReplaced(::std::mem::replace(&mut state.s, new)));
     }
     {
         let new = None;
-        undo.push(UndoStep::MReplaced(::std::mem::replace(&mut state.m, new)));
+        undo.push_owned(Undo::MReplaced(::std::mem::replace(&mut state.m, new)));
     }
     Ok(())
 }
@@ -412,7 +456,7 @@ fn fire_reset(
 fn dispatch(
     state: &mut State,
     input: &Input,
-    undo: &mut Vec<UndoStep>,
+    undo: &mut UndoLog,
     effects: &mut Vec<Effect>,
 ) -> Result<TransitionId, RejectReason> {
     match input {
@@ -472,19 +516,13 @@ impl ::suricate_kernel::Machine for Machine {
         undo: &mut UndoLog,
         effects: &mut Vec<Effect>,
     ) -> Result<TransitionId, RejectReason> {
-        self::dispatch(state, input, &mut undo.0, effects)
+        self::dispatch(state, input, undo, effects)
     }
     fn undo(state: &mut State, phase: Phase, log: &mut UndoLog) {
-        self::undo(state, phase, &mut log.0)
+        self::undo(state, phase, log)
     }
     fn clear_undo(log: &mut UndoLog) {
-        if log.0.capacity() * ::std::mem::size_of::<UndoStep>()
-            > ::suricate_kernel::MAX_KEPT_UNDO_BYTES
-        {
-            log.0 = Vec::new();
-        } else {
-            log.0.clear();
-        }
+        log.clear()
     }
     fn check_invariants(state: &State) -> Result<(), InvariantViolation> {
         self::check_invariants(state)

@@ -330,7 +330,8 @@ pub use ::suricate_kernel::InvariantViolation;
 pub use ::suricate_kernel::Fault;
 
 /// One reversible write of a transition. Undo cost is proportional to what the
-/// transition wrote, never to the size of the state.
+/// transition wrote, never to the size of the state. Holds no heap data, so
+/// emptying a log of them costs nothing per record.
 #[derive(Debug, Clone)]
 enum UndoStep {
     DReplaced(Delta),
@@ -338,15 +339,22 @@ enum UndoStep {
     OReplaced(Option<i64>),
 }
 
+const _: () = if ::std::mem::needs_drop::<UndoStep>() {
+    panic!("an undo record that owns heap data must be an `Undo`, not an `UndoStep`");
+};
+
 /// The undo records of the latest transition, which the `Authority` keeps for
 /// `rollback`. Opaque: only this module reads or writes them.
 #[derive(Debug, Clone, Default)]
-pub struct UndoLog(Vec<UndoStep>);
+pub struct UndoLog {
+    /// One record per write, most recent last.
+    steps: Vec<UndoStep>,
+}
 
-/// Reverts `steps` (most recent first, leaving the buffer empty for reuse) and
-/// restores the phase.
-fn undo(state: &mut State, phase: Phase, steps: &mut Vec<UndoStep>) {
-    while let Some(step) = steps.pop() {
+/// Reverts the records of `log` (most recent first, leaving its buffers empty
+/// for reuse) and restores the phase.
+fn undo(state: &mut State, phase: Phase, log: &mut UndoLog) {
+    while let Some(step) = log.steps.pop() {
         match step {
             UndoStep::DReplaced(old) => state.d = old,
             UndoStep::IReplaced(old) => state.i = old,
@@ -354,6 +362,20 @@ fn undo(state: &mut State, phase: Phase, steps: &mut Vec<UndoStep>) {
         }
     }
     state.phase = phase;
+}
+
+impl UndoLog {
+    /// Empties the log without reverting anything, keeping its buffers for
+    /// reuse unless together they are larger than `MAX_KEPT_UNDO_BYTES`.
+    fn clear(&mut self) {
+        if self.steps.capacity() * ::std::mem::size_of::<UndoStep>()
+            > ::suricate_kernel::MAX_KEPT_UNDO_BYTES
+        {
+            *self = UndoLog::default();
+        } else {
+            self.steps.clear();
+        }
+    }
 }
 
 /// Guards of `down`: the first that does not hold, if any.
@@ -367,7 +389,7 @@ fn guards_down(state: &State) -> Result<Option<&'static str>, Fault> {
 /// Runs the updates and emits of `down`, recording undo steps.
 fn fire_down(
     state: &mut State,
-    undo: &mut Vec<UndoStep>,
+    undo: &mut UndoLog,
     _effects: &mut Vec<Effect>,
 ) -> Result<(), Fault> {
     {
@@ -375,11 +397,11 @@ fn fire_down(
             .i
             .checked_add(0i64.checked_sub(1i64).ok_or(Fault::Overflow)?)
             .ok_or(Fault::Overflow)?;
-        undo.push(UndoStep::IReplaced(::std::mem::replace(&mut state.i, new)));
+        undo.steps.push(UndoStep::IReplaced(::std::mem::replace(&mut state.i, new)));
     }
     {
         let new = Some(2i64.checked_sub(3i64).ok_or(Fault::Overflow)?);
-        undo.push(UndoStep::OReplaced(::std::mem::replace(&mut state.o, new)));
+        undo.steps.push(UndoStep::OReplaced(::std::mem::replace(&mut state.o, new)));
     }
     Ok(())
 }
@@ -387,7 +409,7 @@ fn fire_down(
 /// Runs the updates and emits of `up`, recording undo steps.
 fn fire_up(
     state: &mut State,
-    undo: &mut Vec<UndoStep>,
+    undo: &mut UndoLog,
     _effects: &mut Vec<Effect>,
     by: &Delta,
 ) -> Result<(), Fault> {
@@ -398,7 +420,7 @@ fn fire_up(
                 .checked_add(Delta(1i64.checked_sub(2i64).ok_or(Fault::Overflow)?).0)
                 .ok_or(Fault::Overflow)?,
         );
-        undo.push(UndoStep::DReplaced(::std::mem::replace(&mut state.d, new)));
+        undo.steps.push(UndoStep::DReplaced(::std::mem::replace(&mut state.d, new)));
     }
     {
         let new = 0i64
@@ -406,7 +428,7 @@ fn fire_up(
             .ok_or(Fault::Overflow)?
             .checked_sub(1i64)
             .ok_or(Fault::Overflow)?;
-        undo.push(UndoStep::IReplaced(::std::mem::replace(&mut state.i, new)));
+        undo.steps.push(UndoStep::IReplaced(::std::mem::replace(&mut state.i, new)));
     }
     Ok(())
 }
@@ -415,7 +437,7 @@ fn fire_up(
 fn dispatch(
     state: &mut State,
     input: &Input,
-    undo: &mut Vec<UndoStep>,
+    undo: &mut UndoLog,
     effects: &mut Vec<Effect>,
 ) -> Result<TransitionId, RejectReason> {
     match input {
@@ -490,19 +512,13 @@ impl ::suricate_kernel::Machine for Machine {
         undo: &mut UndoLog,
         effects: &mut Vec<Effect>,
     ) -> Result<TransitionId, RejectReason> {
-        self::dispatch(state, input, &mut undo.0, effects)
+        self::dispatch(state, input, undo, effects)
     }
     fn undo(state: &mut State, phase: Phase, log: &mut UndoLog) {
-        self::undo(state, phase, &mut log.0)
+        self::undo(state, phase, log)
     }
     fn clear_undo(log: &mut UndoLog) {
-        if log.0.capacity() * ::std::mem::size_of::<UndoStep>()
-            > ::suricate_kernel::MAX_KEPT_UNDO_BYTES
-        {
-            log.0 = Vec::new();
-        } else {
-            log.0.clear();
-        }
+        log.clear()
     }
     fn check_invariants(state: &State) -> Result<(), InvariantViolation> {
         self::check_invariants(state)
