@@ -13,6 +13,9 @@
 //!   lookup with `e` as a match guard;
 //! - a run of statements that starts by writing `self.m[k]` looks the entry up once.
 //!
+//! (`get` here stands for `suricate_kernel::map::get`, and so on, which every generated
+//! lookup calls: they try the map's last entry before searching it.)
+//!
 //! Only where it cannot change behaviour: the key is *stable* (see [`stable`]: no
 //! statement can change its value), every access to the map inside is to that key, nothing
 //! rebinds a name the key reads, and nothing reads a spec name `entry` (which the local

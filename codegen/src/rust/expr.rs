@@ -114,7 +114,8 @@ impl<'m> ExprGen<'m> {
             ExprKind::Index(map, key) => {
                 let map = self.place(map)?.receiver();
                 let key = self.borrowed(key);
-                Place::Ref(quote!(#map.get(#key).ok_or(Fault::Absent)?))
+                let get = map_lookup(MapLookup::Get, map, key);
+                Place::Ref(quote!(#get.ok_or(Fault::Absent)?))
             }
             _ => return None,
         })
@@ -304,14 +305,12 @@ impl<'m> ExprGen<'m> {
                 }
             }
             ExprKind::Get(m, k) => {
-                let m = self.receiver(m);
-                let k = self.borrowed(k);
-                quote!(#m.get(#k).cloned())
+                let get = map_lookup(MapLookup::Get, self.receiver(m), self.borrowed(k));
+                quote!(#get.cloned())
             }
             ExprKind::Index(m, k) => {
-                let m = self.value(m);
-                let k = self.borrowed(k);
-                quote!(#m.get(#k).cloned().ok_or(Fault::Absent)?)
+                let get = map_lookup(MapLookup::Get, self.value(m), self.borrowed(k));
+                quote!(#get.cloned().ok_or(Fault::Absent)?)
             }
             ExprKind::Front(q) => {
                 let q = self.receiver(q);
@@ -346,9 +345,7 @@ impl<'m> ExprGen<'m> {
 
     /// Whether map `m` holds key `k`.
     fn contains_key(&self, m: &Expr, k: &Expr) -> TokenStream {
-        let m = self.receiver(m);
-        let k = self.borrowed(k);
-        quote!(#m.contains_key(#k))
+        map_lookup(MapLookup::ContainsKey, self.receiver(m), self.borrowed(k))
     }
 
     /// `e` as an `if` condition, plus a statement to run before the `if`. A quantifier is
@@ -470,7 +467,7 @@ impl<'m> ExprGen<'m> {
                 let elem = self.borrowed(a);
                 let coll = self.receiver(b);
                 match &b.ty {
-                    Ty::Map(..) => quote!(#coll.contains_key(#elem)),
+                    Ty::Map(..) => map_lookup(MapLookup::ContainsKey, coll, elem),
                     _ => quote!(#coll.contains(#elem)),
                 }
             }
@@ -494,7 +491,8 @@ impl<'m> ExprGen<'m> {
         let local = ident(entry::LOCAL);
         let g = self.with_entry(map, key);
         let body = conjunction(conjuncts.iter().map(|c| g.value(c)).collect());
-        Some(quote!(match state.#field.get(#key_ref) {
+        let get = map_lookup(MapLookup::Get, quote!(state.#field), key_ref);
+        Some(quote!(match #get {
             // In parentheses: a block-like operand (a quantifier's labelled block) would
             // otherwise end the arm before the `&&` after it.
             Some(#local) => (#body),
@@ -539,6 +537,27 @@ impl<'m> ExprGen<'m> {
             }),
         }
     }
+}
+
+/// A lookup in a map, through `suricate_kernel::map`.
+#[derive(Clone, Copy)]
+pub enum MapLookup {
+    Get,
+    GetMut,
+    ContainsKey,
+}
+
+/// The lookup of key `key` (a reference) in map `map` (a place, or a value that is
+/// borrowed for the call): `BTreeMap`'s own `get`, `get_mut` or `contains_key` would
+/// search the nodes from their first key, while `suricate_kernel::map`'s try the last
+/// entry first, where a transition's input (the newest) usually is.
+pub fn map_lookup(lookup: MapLookup, map: TokenStream, key: TokenStream) -> TokenStream {
+    let (name, map) = match lookup {
+        MapLookup::Get => (quote!(get), quote!(&#map)),
+        MapLookup::GetMut => (quote!(get_mut), quote!(&mut #map)),
+        MapLookup::ContainsKey => (quote!(contains_key), quote!(&#map)),
+    };
+    quote!(::suricate_kernel::map::#name(#map, #key))
 }
 
 fn quant_name(kind: Quantifier) -> &'static str {

@@ -2,7 +2,7 @@
 //! undo log, invariants, rejection types and the `Authority`.
 
 use super::entry;
-use super::expr::{ExprGen, binder_pattern};
+use super::expr::{ExprGen, MapLookup, binder_pattern, map_lookup};
 use super::names::{camel, camel_case, docs, ident, old_local, ty};
 use super::types::unit_enum;
 use crate::ir::{
@@ -775,20 +775,20 @@ impl<'m> KernelGen<'m> {
         // if it also writes its fields (a write of the map is then what makes an enclosing
         // loop over the map iterate a copy).
         let whole = if writes {
-            entry::touches_only_entry(then, map, key).then_some(quote!(get_mut))
+            entry::touches_only_entry(then, map, key).then_some(MapLookup::GetMut)
         } else {
-            (reads && entry::reads_only_entry(then, map, key)).then_some(quote!(get))
+            (reads && entry::reads_only_entry(then, map, key)).then_some(MapLookup::Get)
         };
         if let Some(lookup) = whole {
             let field = ident(map);
             let local = ident(entry::LOCAL);
-            let key_ref = self.gen_.borrowed(key);
+            let lookup = map_lookup(lookup, quote!(state.#field), self.gen_.borrowed(key));
             let g = self.gen_.with_entry(map, key);
             let then = self.stmts_with(&g, then);
             if guard.is_empty() {
                 let otherwise = self.else_branch(otherwise);
                 return Some(quote! {
-                    if let Some(#local) = state.#field.#lookup(#key_ref) {
+                    if let Some(#local) = #lookup {
                         #then
                     } #otherwise
                 });
@@ -796,7 +796,7 @@ impl<'m> KernelGen<'m> {
             let guard = super::expr::conjunction(guard.iter().map(|c| g.value(c)).collect());
             let otherwise = self.stmts(otherwise);
             return Some(quote! {
-                match state.#field.#lookup(#key_ref) {
+                match #lookup {
                     Some(#local) if #guard => { #then }
                     _ => { #otherwise }
                 }
@@ -821,8 +821,9 @@ impl<'m> KernelGen<'m> {
         let run = run.iter().map(|s| self.stmt(&g, s));
         let rest = self.stmts(rest);
         let otherwise = self.else_branch(otherwise);
+        let get_mut = map_lookup(MapLookup::GetMut, quote!(state.#field), key_ref);
         Some(quote! {
-            if let Some(#local) = state.#field.get_mut(#key_ref) {
+            if let Some(#local) = #get_mut {
                 #(#run)*
                 #rest
             } #otherwise
@@ -856,8 +857,9 @@ impl<'m> KernelGen<'m> {
         let lead = self.stmts_before(&self.gen_.with_entry(map, key), lead, rest);
         let rest = self.stmts(rest);
         let otherwise = self.else_branch(otherwise);
+        let get = map_lookup(MapLookup::Get, quote!(state.#field), key_ref);
         Some(quote! {
-            if let Some(#local) = state.#field.get(#key_ref) {
+            if let Some(#local) = #get {
                 #lead
                 #rest
             } #otherwise
@@ -891,7 +893,8 @@ impl<'m> KernelGen<'m> {
         let lookup = if g.binds_entry(field, key) {
             quote!()
         } else {
-            quote!(let #local = state.#f.get_mut(&k).ok_or(Fault::Absent)?;)
+            let get_mut = map_lookup(MapLookup::GetMut, quote!(state.#f), quote!(&k));
+            quote!(let #local = #get_mut.ok_or(Fault::Absent)?;)
         };
         let (key, value) = (g.value_top(key), g.value_top(value));
         // Key and value are evaluated before any local is bound. Only the written field's

@@ -1830,26 +1830,33 @@ fn guards_join_in_flight(
     if !key.is_some() {
         return Ok(Some("keyed"));
     }
-    if !state.keys.contains_key(key.as_ref().ok_or(Fault::Absent)?) {
+    if !::suricate_kernel::map::contains_key(
+        &state.keys,
+        key.as_ref().ok_or(Fault::Absent)?,
+    ) {
         return Ok(Some("key_bound"));
     }
-    if !state
-        .inputs
-        .contains_key(
-            state.keys.get(key.as_ref().ok_or(Fault::Absent)?).ok_or(Fault::Absent)?,
-        )
-    {
+    if !::suricate_kernel::map::contains_key(
+        &state.inputs,
+        ::suricate_kernel::map::get(&state.keys, key.as_ref().ok_or(Fault::Absent)?)
+            .ok_or(Fault::Absent)?,
+    ) {
         return Ok(Some("owner_known"));
     }
-    if !((state
-        .inputs
-        .get(state.keys.get(key.as_ref().ok_or(Fault::Absent)?).ok_or(Fault::Absent)?)
+    if !((::suricate_kernel::map::get(
+            &state.inputs,
+            ::suricate_kernel::map::get(&state.keys, key.as_ref().ok_or(Fault::Absent)?)
+                .ok_or(Fault::Absent)?,
+        )
         .ok_or(Fault::Absent)?
         .phase != InputPhase::Consumed)
-        && (state
-            .inputs
-            .get(
-                state.keys.get(key.as_ref().ok_or(Fault::Absent)?).ok_or(Fault::Absent)?,
+        && (::suricate_kernel::map::get(
+                &state.inputs,
+                ::suricate_kernel::map::get(
+                        &state.keys,
+                        key.as_ref().ok_or(Fault::Absent)?,
+                    )
+                    .ok_or(Fault::Absent)?,
             )
             .ok_or(Fault::Absent)?
             .phase != InputPhase::Abandoned))
@@ -1867,7 +1874,10 @@ fn guards_dedupe_terminal(
     if !key.is_some() {
         return Ok(Some("keyed"));
     }
-    if !state.keys.contains_key(key.as_ref().ok_or(Fault::Absent)?) {
+    if !::suricate_kernel::map::contains_key(
+        &state.keys,
+        key.as_ref().ok_or(Fault::Absent)?,
+    ) {
         return Ok(Some("key_bound"));
     }
     Ok(None)
@@ -1889,7 +1899,7 @@ fn guards_accept(
     if !((*key) != Some(IdemKey(String::from("")))) {
         return Ok(Some("key_not_empty"));
     }
-    if state.inputs.contains_key(id) {
+    if ::suricate_kernel::map::contains_key(&state.inputs, id) {
         return Ok(Some("fresh_id"));
     }
     if state.retiring {
@@ -1955,7 +1965,7 @@ fn guards_commit_run(state: &State, run: &RunId) -> Result<Option<&'static str>,
     }
     if !'all_c_0: {
         for c in state.staged.iter() {
-            if !match state.inputs.get(c) {
+            if !match ::suricate_kernel::map::get(&state.inputs, c) {
                 Some(entry) => (entry.phase == InputPhase::Applied),
                 None => false,
             } {
@@ -2137,9 +2147,10 @@ fn fire_join_in_flight(
 ) -> Result<(), Fault> {
     effects
         .push(Effect::Joined {
-            input: *state
-                .keys
-                .get(key.as_ref().ok_or(Fault::Absent)?)
+            input: *::suricate_kernel::map::get(
+                    &state.keys,
+                    key.as_ref().ok_or(Fault::Absent)?,
+                )
                 .ok_or(Fault::Absent)?,
         });
     Ok(())
@@ -2154,9 +2165,10 @@ fn fire_dedupe_terminal(
 ) -> Result<(), Fault> {
     effects
         .push(Effect::Deduplicated {
-            input: *state
-                .keys
-                .get(key.as_ref().ok_or(Fault::Absent)?)
+            input: *::suricate_kernel::map::get(
+                    &state.keys,
+                    key.as_ref().ok_or(Fault::Absent)?,
+                )
                 .ok_or(Fault::Absent)?,
         });
     Ok(())
@@ -2233,7 +2245,7 @@ fn fire_accept(
         let oldest: &InputId = &{
             state.finished.front().cloned().ok_or(Fault::Absent)?
         };
-        if let Some(entry) = state.inputs.get(oldest) {
+        if let Some(entry) = ::suricate_kernel::map::get(&state.inputs, oldest) {
             if entry.key.is_some() {
                 {
                     let k = entry.key.as_ref().ok_or(Fault::Absent)?.clone();
@@ -2264,7 +2276,7 @@ fn fire_accept(
         let oldest: &InputId = &{
             state.finished.front().cloned().ok_or(Fault::Absent)?
         };
-        if let Some(entry) = state.inputs.get(oldest) {
+        if let Some(entry) = ::suricate_kernel::map::get(&state.inputs, oldest) {
             if entry.key.is_some() {
                 {
                     let k = entry.key.as_ref().ok_or(Fault::Absent)?.clone();
@@ -2343,7 +2355,7 @@ fn fire_start_steer_run(
 ) -> Result<(), Fault> {
     let old_next_run = state.next_run;
     for s in state.steer.iter() {
-        if let Some(entry) = state.inputs.get(s) {
+        if let Some(entry) = ::suricate_kernel::map::get(&state.inputs, s) {
             if (entry.kind == Kind::Prompt) || (entry.attempts > 0u64) {
                 if state.staged.is_empty() {
                     state.staged.push_back(*s);
@@ -2359,7 +2371,7 @@ fn fire_start_steer_run(
         if let Some(x) = state.steer.pop_front() {
             undo.steps.push(UndoStep::SteerPopped(x));
         }
-        if let Some(entry) = state.inputs.get_mut(c) {
+        if let Some(entry) = ::suricate_kernel::map::get_mut(&mut state.inputs, c) {
             {
                 let (k, value) = (*c, InputPhase::Staged);
                 let old = ::std::mem::replace(&mut entry.phase, value);
@@ -2418,7 +2430,7 @@ fn fire_start_steer_run(
             prompt: ((state.staged.len() as u64) == 1u64)
                 && 'all_c_0: {
                     for c in state.staged.iter() {
-                        if !match state.inputs.get(c) {
+                        if !match ::suricate_kernel::map::get(&state.inputs, c) {
                             Some(entry) => (entry.kind == Kind::Prompt),
                             None => false,
                         } {
@@ -2440,7 +2452,7 @@ fn fire_start_queue_run(
 ) -> Result<(), Fault> {
     let old_next_run = state.next_run;
     for q in state.queue.iter() {
-        if let Some(entry) = state.inputs.get(q) {
+        if let Some(entry) = ::suricate_kernel::map::get(&state.inputs, q) {
             if (entry.kind == Kind::Prompt) || (entry.attempts > 0u64) {
                 if state.staged.is_empty() {
                     state.staged.push_back(*q);
@@ -2456,7 +2468,7 @@ fn fire_start_queue_run(
         if let Some(x) = state.queue.pop_front() {
             undo.steps.push(UndoStep::QueuePopped(x));
         }
-        if let Some(entry) = state.inputs.get_mut(c) {
+        if let Some(entry) = ::suricate_kernel::map::get_mut(&mut state.inputs, c) {
             {
                 let (k, value) = (*c, InputPhase::Staged);
                 let old = ::std::mem::replace(&mut entry.phase, value);
@@ -2515,7 +2527,7 @@ fn fire_start_queue_run(
             prompt: ((state.staged.len() as u64) == 1u64)
                 && 'all_c_0: {
                     for c in state.staged.iter() {
-                        if !match state.inputs.get(c) {
+                        if !match ::suricate_kernel::map::get(&state.inputs, c) {
                             Some(entry) => (entry.kind == Kind::Prompt),
                             None => false,
                         } {
@@ -2536,7 +2548,7 @@ fn fire_run_applied(
     _effects: &mut Vec<Effect>,
 ) -> Result<(), Fault> {
     for c in state.staged.iter() {
-        if let Some(entry) = state.inputs.get_mut(c) {
+        if let Some(entry) = ::suricate_kernel::map::get_mut(&mut state.inputs, c) {
             {
                 let (k, value) = (*c, InputPhase::Applied);
                 let old = ::std::mem::replace(&mut entry.phase, value);
@@ -2555,7 +2567,7 @@ fn fire_commit_run(
     run: &RunId,
 ) -> Result<(), Fault> {
     for c in state.staged.iter() {
-        if let Some(entry) = state.inputs.get_mut(c) {
+        if let Some(entry) = ::suricate_kernel::map::get_mut(&mut state.inputs, c) {
             {
                 let (k, value) = (*c, InputPhase::Consumed);
                 let old = ::std::mem::replace(&mut entry.phase, value);
@@ -2594,7 +2606,7 @@ fn fire_fail_run(
     run: &RunId,
 ) -> Result<(), Fault> {
     for c in state.staged.iter() {
-        if let Some(entry) = state.inputs.get_mut(c) {
+        if let Some(entry) = ::suricate_kernel::map::get_mut(&mut state.inputs, c) {
             if entry.attempts >= state.max_attempts {
                 {
                     let (k, value) = (*c, InputPhase::Abandoned);
@@ -2650,7 +2662,7 @@ fn fire_cancel_run(
     run: &RunId,
 ) -> Result<(), Fault> {
     for c in state.staged.iter() {
-        if let Some(entry) = state.inputs.get_mut(c) {
+        if let Some(entry) = ::suricate_kernel::map::get_mut(&mut state.inputs, c) {
             {
                 let (k, value) = (*c, InputPhase::Abandoned);
                 let old = ::std::mem::replace(&mut entry.phase, value);
@@ -2767,7 +2779,7 @@ fn fire_stop(
     effects: &mut Vec<Effect>,
 ) -> Result<(), Fault> {
     for c in state.staged.iter() {
-        if let Some(entry) = state.inputs.get_mut(c) {
+        if let Some(entry) = ::suricate_kernel::map::get_mut(&mut state.inputs, c) {
             {
                 let (k, value) = (*c, InputPhase::Abandoned);
                 let old = ::std::mem::replace(&mut entry.phase, value);
@@ -2788,7 +2800,7 @@ fn fire_stop(
         }
     }
     for s in state.steer.iter() {
-        if let Some(entry) = state.inputs.get_mut(s) {
+        if let Some(entry) = ::suricate_kernel::map::get_mut(&mut state.inputs, s) {
             {
                 let (k, value) = (*s, InputPhase::Abandoned);
                 let old = ::std::mem::replace(&mut entry.phase, value);
@@ -2809,7 +2821,7 @@ fn fire_stop(
         }
     }
     for q in state.queue.iter() {
-        if let Some(entry) = state.inputs.get_mut(q) {
+        if let Some(entry) = ::suricate_kernel::map::get_mut(&mut state.inputs, q) {
             {
                 let (k, value) = (*q, InputPhase::Abandoned);
                 let old = ::std::mem::replace(&mut entry.phase, value);
@@ -2870,7 +2882,7 @@ fn fire_stop_idle(
     effects: &mut Vec<Effect>,
 ) -> Result<(), Fault> {
     for s in state.steer.iter() {
-        if let Some(entry) = state.inputs.get_mut(s) {
+        if let Some(entry) = ::suricate_kernel::map::get_mut(&mut state.inputs, s) {
             {
                 let (k, value) = (*s, InputPhase::Abandoned);
                 let old = ::std::mem::replace(&mut entry.phase, value);
@@ -2891,7 +2903,7 @@ fn fire_stop_idle(
         }
     }
     for q in state.queue.iter() {
-        if let Some(entry) = state.inputs.get_mut(q) {
+        if let Some(entry) = ::suricate_kernel::map::get_mut(&mut state.inputs, q) {
             {
                 let (k, value) = (*q, InputPhase::Abandoned);
                 let old = ::std::mem::replace(&mut entry.phase, value);
@@ -2944,7 +2956,7 @@ fn fire_retire_idle(
     effects: &mut Vec<Effect>,
 ) -> Result<(), Fault> {
     for s in state.steer.iter() {
-        if let Some(entry) = state.inputs.get_mut(s) {
+        if let Some(entry) = ::suricate_kernel::map::get_mut(&mut state.inputs, s) {
             {
                 let (k, value) = (*s, InputPhase::Abandoned);
                 let old = ::std::mem::replace(&mut entry.phase, value);
@@ -2965,7 +2977,7 @@ fn fire_retire_idle(
         }
     }
     for q in state.queue.iter() {
-        if let Some(entry) = state.inputs.get_mut(q) {
+        if let Some(entry) = ::suricate_kernel::map::get_mut(&mut state.inputs, q) {
             {
                 let (k, value) = (*q, InputPhase::Abandoned);
                 let old = ::std::mem::replace(&mut entry.phase, value);
@@ -3055,7 +3067,7 @@ fn fire_reset(
 ) -> Result<(), Fault> {
     let old_phase = state.phase;
     for s in state.steer.iter() {
-        if state.inputs.contains_key(s) {
+        if ::suricate_kernel::map::contains_key(&state.inputs, s) {
             effects
                 .push(Effect::Abandoned {
                     input: *s,
@@ -3064,7 +3076,7 @@ fn fire_reset(
         }
     }
     for q in state.queue.iter() {
-        if state.inputs.contains_key(q) {
+        if ::suricate_kernel::map::contains_key(&state.inputs, q) {
             effects
                 .push(Effect::Abandoned {
                     input: *q,
@@ -3149,7 +3161,7 @@ fn fire_recover_run(
             );
     }
     for c in state.staged.iter() {
-        if let Some(entry) = state.inputs.get_mut(c) {
+        if let Some(entry) = ::suricate_kernel::map::get_mut(&mut state.inputs, c) {
             if entry.attempts >= state.max_attempts {
                 {
                     let (k, value) = (*c, InputPhase::Abandoned);
@@ -3197,7 +3209,7 @@ fn fire_recover_run(
         undo.steps.push(UndoStep::SteerPopped(x));
     }
     for x in state.staged.iter() {
-        match state.inputs.get(x) {
+        match ::suricate_kernel::map::get(&state.inputs, x) {
             Some(entry) if entry.phase == InputPhase::Queued => {
                 if entry.lane == Lane::Steer {
                     state.steer.push_back(*x);
@@ -3927,7 +3939,7 @@ fn invariant_run_only_while_running(state: &State) -> Result<bool, Fault> {
 fn invariant_staged_belong_to_run(state: &State) -> Result<bool, Fault> {
     Ok('all_c_0: {
         for c in state.staged.iter() {
-            if !match state.inputs.get(c) {
+            if !match ::suricate_kernel::map::get(&state.inputs, c) {
                 Some(entry) => {
                     ((entry.last_run == state.run)
                         && ((entry.phase == InputPhase::Staged)
@@ -3947,17 +3959,20 @@ fn invariant_staged_belong_to_run(state: &State) -> Result<bool, Fault> {
 fn invariant_queue_head_is_queued(state: &State) -> Result<bool, Fault> {
     Ok(
         !state.queue.front().is_some()
-            || ((state
-                .inputs
-                .contains_key(&state.queue.front().cloned().ok_or(Fault::Absent)?)
-                && (state
-                    .inputs
-                    .get(&state.queue.front().cloned().ok_or(Fault::Absent)?)
+            || ((::suricate_kernel::map::contains_key(
+                &state.inputs,
+                &state.queue.front().cloned().ok_or(Fault::Absent)?,
+            )
+                && (::suricate_kernel::map::get(
+                        &state.inputs,
+                        &state.queue.front().cloned().ok_or(Fault::Absent)?,
+                    )
                     .ok_or(Fault::Absent)?
                     .phase == InputPhase::Queued))
-                && (state
-                    .inputs
-                    .get(&state.queue.front().cloned().ok_or(Fault::Absent)?)
+                && (::suricate_kernel::map::get(
+                        &state.inputs,
+                        &state.queue.front().cloned().ok_or(Fault::Absent)?,
+                    )
                     .ok_or(Fault::Absent)?
                     .lane == Lane::Queue)),
     )
@@ -3966,17 +3981,20 @@ fn invariant_queue_head_is_queued(state: &State) -> Result<bool, Fault> {
 fn invariant_steer_head_is_queued(state: &State) -> Result<bool, Fault> {
     Ok(
         !state.steer.front().is_some()
-            || ((state
-                .inputs
-                .contains_key(&state.steer.front().cloned().ok_or(Fault::Absent)?)
-                && (state
-                    .inputs
-                    .get(&state.steer.front().cloned().ok_or(Fault::Absent)?)
+            || ((::suricate_kernel::map::contains_key(
+                &state.inputs,
+                &state.steer.front().cloned().ok_or(Fault::Absent)?,
+            )
+                && (::suricate_kernel::map::get(
+                        &state.inputs,
+                        &state.steer.front().cloned().ok_or(Fault::Absent)?,
+                    )
                     .ok_or(Fault::Absent)?
                     .phase == InputPhase::Queued))
-                && (state
-                    .inputs
-                    .get(&state.steer.front().cloned().ok_or(Fault::Absent)?)
+                && (::suricate_kernel::map::get(
+                        &state.inputs,
+                        &state.steer.front().cloned().ok_or(Fault::Absent)?,
+                    )
                     .ok_or(Fault::Absent)?
                     .lane == Lane::Steer)),
     )
@@ -4002,7 +4020,7 @@ fn invariant_nothing_pending_when_closed(state: &State) -> Result<bool, Fault> {
 fn invariant_attempts_bounded(state: &State) -> Result<bool, Fault> {
     Ok('all_c_0: {
         for c in state.staged.iter() {
-            if !match state.inputs.get(c) {
+            if !match ::suricate_kernel::map::get(&state.inputs, c) {
                 Some(entry) => (entry.attempts <= state.max_attempts),
                 None => false,
             } {
@@ -4031,7 +4049,7 @@ fn invariant_running_has_contributors(state: &State) -> Result<bool, Fault> {
 fn invariant_prompt_runs_alone(state: &State) -> Result<bool, Fault> {
     Ok('all_c_0: {
         for c in state.staged.iter() {
-            if !(!match state.inputs.get(c) {
+            if !(!match ::suricate_kernel::map::get(&state.inputs, c) {
                 Some(entry) => (entry.kind == Kind::Prompt),
                 None => false,
             } || ((state.staged.len() as u64) == 1u64))
@@ -4046,7 +4064,7 @@ fn invariant_prompt_runs_alone(state: &State) -> Result<bool, Fault> {
 fn invariant_retry_runs_alone(state: &State) -> Result<bool, Fault> {
     Ok('all_c_0: {
         for c in state.staged.iter() {
-            if !(!match state.inputs.get(c) {
+            if !(!match ::suricate_kernel::map::get(&state.inputs, c) {
                 Some(entry) => (entry.attempts > 1u64),
                 None => false,
             } || ((state.staged.len() as u64) == 1u64))
@@ -4061,7 +4079,7 @@ fn invariant_retry_runs_alone(state: &State) -> Result<bool, Fault> {
 fn invariant_contributors_share_the_attempt(state: &State) -> Result<bool, Fault> {
     Ok('all_c_0: {
         for c in state.staged.iter() {
-            if !match state.inputs.get(c) {
+            if !match ::suricate_kernel::map::get(&state.inputs, c) {
                 Some(entry) => (entry.attempts == state.run_attempt),
                 None => false,
             } {

@@ -635,7 +635,7 @@ fn guards_add(state: &State, fire_add: &Item) -> Result<Option<&'static str>, Fa
     if !(state.floor.as_str() <= "z") {
         return Ok(Some("above_floor"));
     }
-    if state.items.contains_key(&fire_add.title) {
+    if ::suricate_kernel::map::contains_key(&state.items, &fire_add.title) {
         return Ok(Some("fresh"));
     }
     if !'all_k_v_1: {
@@ -672,7 +672,7 @@ fn guards_add_failed(
 
 /// Guards of `restock`: the first that does not hold, if any.
 fn guards_restock(state: &State, title: &Title) -> Result<Option<&'static str>, Fault> {
-    if !match state.items.get(title) {
+    if !match ::suricate_kernel::map::get(&state.items, title) {
         Some(entry) => ((entry.qty < 1000u64) && (!entry.tags.is_empty())),
         None => false,
     } {
@@ -683,8 +683,9 @@ fn guards_restock(state: &State, title: &Title) -> Result<Option<&'static str>, 
 
 /// Guards of `probe`: the first that does not hold, if any.
 fn guards_probe(state: &State, title: &Title) -> Result<Option<&'static str>, Fault> {
-    if !((!state.items.contains_key(title))
-        || (state.items.get(title).ok_or(Fault::Absent)?.qty < 900u64))
+    if !((!::suricate_kernel::map::contains_key(&state.items, title))
+        || (::suricate_kernel::map::get(&state.items, title).ok_or(Fault::Absent)?.qty
+            < 900u64))
     {
         return Ok(Some("not_full"));
     }
@@ -765,15 +766,14 @@ fn fire_restock(
         let entry = {
             let (k, value) = (
                 title.clone(),
-                state
-                    .items
-                    .get(title)
+                ::suricate_kernel::map::get(&state.items, title)
                     .ok_or(Fault::Absent)?
                     .qty
                     .checked_add(*qty)
                     .ok_or(Fault::Overflow)?,
             );
-            let entry = state.items.get_mut(&k).ok_or(Fault::Absent)?;
+            let entry = ::suricate_kernel::map::get_mut(&mut state.items, &k)
+                .ok_or(Fault::Absent)?;
             let old = ::std::mem::replace(&mut entry.qty, value);
             undo.push_owned(Undo::ItemsLeaf0(k, old));
             entry
@@ -796,7 +796,7 @@ fn fire_restock(
             undo.push_owned(Undo::ItemsLeaf1(k, old));
         }
     }
-    if let Some(entry) = state.items.get(title) {
+    if let Some(entry) = ::suricate_kernel::map::get(&state.items, title) {
         if entry.qty >= 100u64 {
             {
                 let new = true;
@@ -809,7 +809,7 @@ fn fire_restock(
             }
         }
     }
-    if let Some(entry) = state.items.get_mut(title) {
+    if let Some(entry) = ::suricate_kernel::map::get_mut(&mut state.items, title) {
         if entry.qty > 500u64 {
             {
                 let (k, value) = (title.clone(), 500u64);
@@ -829,15 +829,18 @@ fn fire_relabel(
     entry: &Title,
 ) -> Result<(), Fault> {
     let _ = &state.tagged.checked_add(1u64).ok_or(Fault::Overflow)?;
-    if state.items.contains_key(entry) {
+    if ::suricate_kernel::map::contains_key(&state.items, entry) {
         {
             let (k, value) = (entry.clone(), 0u64);
-            let entry = state.items.get_mut(&k).ok_or(Fault::Absent)?;
+            let entry = ::suricate_kernel::map::get_mut(&mut state.items, &k)
+                .ok_or(Fault::Absent)?;
             let old = ::std::mem::replace(&mut entry.qty, value);
             undo.push_owned(Undo::ItemsLeaf0(k, old));
         }
         {
-            let new = state.items.get(entry).ok_or(Fault::Absent)?.qty;
+            let new = ::suricate_kernel::map::get(&state.items, entry)
+                .ok_or(Fault::Absent)?
+                .qty;
             undo.steps
                 .push(
                     UndoStep::TaggedReplaced(::std::mem::replace(&mut state.tagged, new)),
@@ -870,7 +873,7 @@ fn fire_sweep(
     _effects: &mut Vec<Effect>,
 ) -> Result<(), Fault> {
     for (k, v) in state.items.clone().into_iter().collect::<Vec<_>>().iter() {
-        if let Some(entry) = state.items.get_mut(k) {
+        if let Some(entry) = ::suricate_kernel::map::get_mut(&mut state.items, k) {
             {
                 let (k, value) = (
                     k.clone(),
@@ -882,7 +885,7 @@ fn fire_sweep(
         }
     }
     for t in state.order.iter() {
-        if let Some(entry) = state.items.get_mut(t) {
+        if let Some(entry) = ::suricate_kernel::map::get_mut(&mut state.items, t) {
             {
                 let (k, value) = (
                     t.clone(),
@@ -894,7 +897,7 @@ fn fire_sweep(
             {
                 let new = 'all_u_0: {
                     for u in state.order.iter() {
-                        if !match state.items.get(u) {
+                        if !match ::suricate_kernel::map::get(&state.items, u) {
                             Some(entry) => (entry.qty > 0u64),
                             None => false,
                         } {
@@ -913,13 +916,13 @@ fn fire_sweep(
         }
     }
     for t in state.order.iter() {
-        if !state.items.contains_key(t) {
+        if !::suricate_kernel::map::contains_key(&state.items, t) {
             break;
         }
-        let left: &u64 = &{ state.items.get(t).ok_or(Fault::Absent)?.qty };
-        let _ = &state
-            .items
-            .get(t)
+        let left: &u64 = &{
+            ::suricate_kernel::map::get(&state.items, t).ok_or(Fault::Absent)?.qty
+        };
+        let _ = &::suricate_kernel::map::get(&state.items, t)
             .ok_or(Fault::Absent)?
             .qty
             .checked_add(1u64)
@@ -946,7 +949,7 @@ fn fire_sweep(
     }
     if state.order.front().is_some() {
         let first: &Title = &{ state.order.front().cloned().ok_or(Fault::Absent)? };
-        if let Some(entry) = state.items.get_mut(first) {
+        if let Some(entry) = ::suricate_kernel::map::get_mut(&mut state.items, first) {
             {
                 let (k, value) = (
                     first.clone(),
@@ -976,8 +979,9 @@ fn fire_probe(
     _effects: &mut Vec<Effect>,
     title: &Title,
 ) -> Result<(), Fault> {
-    if (!state.items.contains_key(title))
-        || (state.items.get(title).ok_or(Fault::Absent)?.qty == 0u64)
+    if (!::suricate_kernel::map::contains_key(&state.items, title))
+        || (::suricate_kernel::map::get(&state.items, title).ok_or(Fault::Absent)?.qty
+            == 0u64)
     {
         {
             let new = state.tagged.checked_add(1u64).ok_or(Fault::Overflow)?;

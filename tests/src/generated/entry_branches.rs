@@ -848,7 +848,7 @@ fn fire_p1(
     k: &u64,
     x: &u64,
 ) -> Result<(), Fault> {
-    if let Some(entry) = state.m.get_mut(k) {
+    if let Some(entry) = ::suricate_kernel::map::get_mut(&mut state.m, k) {
         let base: &u64 = &{ entry.a };
         for y in state.q.iter() {
             for z in state.q.iter() {
@@ -918,7 +918,7 @@ fn fire_p2(
     k: &u64,
     x: &u64,
 ) -> Result<(), Fault> {
-    if let Some(entry) = state.m.get_mut(k) {
+    if let Some(entry) = ::suricate_kernel::map::get_mut(&mut state.m, k) {
         {
             let (k, value) = (*x, entry.clone());
             let old = state.n.insert(k, value);
@@ -999,21 +999,27 @@ fn fire_p3(
     j: &u64,
     x: &u64,
 ) -> Result<(), Fault> {
-    if let Some(entry) = state.m.get_mut(k) {
-        if state.n.contains_key(j) {
+    if let Some(entry) = ::suricate_kernel::map::get_mut(&mut state.m, k) {
+        if ::suricate_kernel::map::contains_key(&state.n, j) {
             {
                 let (k, value) = (*j, entry.a);
-                let entry = state.n.get_mut(&k).ok_or(Fault::Absent)?;
+                let entry = ::suricate_kernel::map::get_mut(&mut state.n, &k)
+                    .ok_or(Fault::Absent)?;
                 let old = ::std::mem::replace(&mut entry.a, value);
                 undo.steps.push(UndoStep::NLeaf0(k, old));
             }
             {
-                let (k, value) = (*k, state.n.get(j).ok_or(Fault::Absent)?.b);
+                let (k, value) = (
+                    *k,
+                    ::suricate_kernel::map::get(&state.n, j).ok_or(Fault::Absent)?.b,
+                );
                 let old = ::std::mem::replace(&mut entry.b, value);
                 undo.steps.push(UndoStep::MLeaf1(k, old));
             }
         }
-        if state.n.contains_key(j) && (state.n.get(j).ok_or(Fault::Absent)?.a > 2u64) {
+        if ::suricate_kernel::map::contains_key(&state.n, j)
+            && (::suricate_kernel::map::get(&state.n, j).ok_or(Fault::Absent)?.a > 2u64)
+        {
             {
                 let (k, value) = (*k, 0u64);
                 let old = ::std::mem::replace(&mut entry.a, value);
@@ -1048,7 +1054,7 @@ fn fire_p4(
     k: &u64,
     x: &u64,
 ) -> Result<(), Fault> {
-    if let Some(entry) = state.m.get_mut(k) {
+    if let Some(entry) = ::suricate_kernel::map::get_mut(&mut state.m, k) {
         if entry.a > (*x) {
             {
                 let new = entry.a;
@@ -1073,7 +1079,7 @@ fn fire_p4(
             }
         }
     } else {
-        if let Some(entry) = state.m.get_mut(x) {
+        if let Some(entry) = ::suricate_kernel::map::get_mut(&mut state.m, x) {
             {
                 let (k, value) = (*x, 1u64);
                 let old = ::std::mem::replace(&mut entry.a, value);
@@ -1092,7 +1098,7 @@ fn fire_p5(
     k: &u64,
     x: &u64,
 ) -> Result<(), Fault> {
-    if let Some(entry) = state.m.get_mut(k) {
+    if let Some(entry) = ::suricate_kernel::map::get_mut(&mut state.m, k) {
         {
             let (k, value) = (*k, *x);
             let old = ::std::mem::replace(&mut entry.a, value);
@@ -1124,7 +1130,7 @@ fn fire_p6(
     effects: &mut Vec<Effect>,
     k: &u64,
 ) -> Result<(), Fault> {
-    if let Some(entry) = state.m.get_mut(k) {
+    if let Some(entry) = ::suricate_kernel::map::get_mut(&mut state.m, k) {
         let r: &Rec = &{ entry.clone() };
         {
             let (k, value) = (*k, r.b);
@@ -1172,7 +1178,7 @@ fn fire_p7(
     k: &u64,
     x: &u64,
 ) -> Result<(), Fault> {
-    if let Some(entry) = state.m.get_mut(k) {
+    if let Some(entry) = ::suricate_kernel::map::get_mut(&mut state.m, k) {
         let _ = entry;
         let _ = &entry.items;
         for y in state.q.iter() {
@@ -1228,7 +1234,7 @@ fn fire_p8(
     effects: &mut Vec<Effect>,
     r: &Rec,
 ) -> Result<(), Fault> {
-    if let Some(entry) = state.m.get_mut(&r.a) {
+    if let Some(entry) = ::suricate_kernel::map::get_mut(&mut state.m, &r.a) {
         {
             let (k, value) = (r.a, r.inner.clone());
             let old = ::std::mem::replace(&mut entry.inner, value);
@@ -1250,7 +1256,7 @@ fn fire_p9(
     x: &u64,
 ) -> Result<(), Fault> {
     let old_total = state.total;
-    if let Some(entry) = state.m.get_mut(&old_total) {
+    if let Some(entry) = ::suricate_kernel::map::get_mut(&mut state.m, &old_total) {
         {
             let new = *x;
             undo.steps
@@ -1280,7 +1286,7 @@ fn fire_p10(
     k: &u64,
     x: &u64,
 ) -> Result<(), Fault> {
-    if let Some(entry) = state.m.get(k) {
+    if let Some(entry) = ::suricate_kernel::map::get(&state.m, k) {
         if entry.opt.is_some() {
             {
                 let new = state
@@ -1330,7 +1336,7 @@ fn fire_p11(
     k: &u64,
     x: &u64,
 ) -> Result<(), Fault> {
-    match state.m.get(k) {
+    match ::suricate_kernel::map::get(&state.m, k) {
         Some(entry) if (entry.a > (*x)) && entry.opt.is_some() => {
             if entry.b == (*x) {
                 state.q.push_back(entry.a);
@@ -1376,7 +1382,7 @@ fn fire_p12(
     k: &u64,
     x: &u64,
 ) -> Result<(), Fault> {
-    match state.m.get_mut(k) {
+    match ::suricate_kernel::map::get_mut(&mut state.m, k) {
         Some(entry) if entry.b <= (*x) => {
             {
                 let (k, value) = (*k, entry.b.checked_add(*x).ok_or(Fault::Overflow)?);
@@ -1417,7 +1423,7 @@ fn fire_p13(
     k: &u64,
     x: &u64,
 ) -> Result<(), Fault> {
-    if !state.m.contains_key(k) {
+    if !::suricate_kernel::map::contains_key(&state.m, k) {
         {
             let (k, value) = (
                 *k,
@@ -1438,15 +1444,14 @@ fn fire_p13(
         let entry = {
             let (k, value) = (
                 *k,
-                state
-                    .m
-                    .get(k)
+                ::suricate_kernel::map::get(&state.m, k)
                     .ok_or(Fault::Absent)?
                     .a
                     .checked_add(1u64)
                     .ok_or(Fault::Overflow)?,
             );
-            let entry = state.m.get_mut(&k).ok_or(Fault::Absent)?;
+            let entry = ::suricate_kernel::map::get_mut(&mut state.m, &k)
+                .ok_or(Fault::Absent)?;
             let old = ::std::mem::replace(&mut entry.a, value);
             undo.steps.push(UndoStep::MLeaf0(k, old));
             entry
@@ -1461,7 +1466,7 @@ fn fire_p13(
     }
     effects
         .push(Effect::E {
-            v: state.m.get(k).ok_or(Fault::Absent)?.a,
+            v: ::suricate_kernel::map::get(&state.m, k).ok_or(Fault::Absent)?.a,
         });
     Ok(())
 }
@@ -1474,7 +1479,7 @@ fn fire_p14(
     k: &u64,
     x: &u64,
 ) -> Result<(), Fault> {
-    if let Some(entry) = state.n.get(k) {
+    if let Some(entry) = ::suricate_kernel::map::get(&state.n, k) {
         {
             let (k, value) = (*k, entry.clone());
             let old = state.m.insert(k, value);
@@ -1499,7 +1504,7 @@ fn fire_p14(
     }
     effects
         .push(Effect::E {
-            v: state.m.get(k).ok_or(Fault::Absent)?.b,
+            v: ::suricate_kernel::map::get(&state.m, k).ok_or(Fault::Absent)?.b,
         });
     Ok(())
 }

@@ -366,7 +366,7 @@ impl UndoLog {
 
 /// Guards of `put`: the first that does not hold, if any.
 fn guards_put(state: &State, k: &u64) -> Result<Option<&'static str>, Fault> {
-    if !(!state.m.contains_key(k)) {
+    if !(!::suricate_kernel::map::contains_key(&state.m, k)) {
         return Ok(Some("fresh"));
     }
     Ok(None)
@@ -394,11 +394,13 @@ fn fire_look(
     _effects: &mut Vec<Effect>,
     k: &u64,
 ) -> Result<(), Fault> {
-    if state.m.contains_key(k) {
+    if ::suricate_kernel::map::contains_key(&state.m, k) {
         {
             let new = state
                 .hits
-                .checked_add(*state.m.get(k).ok_or(Fault::Absent)?)
+                .checked_add(
+                    *::suricate_kernel::map::get(&state.m, k).ok_or(Fault::Absent)?,
+                )
                 .ok_or(Fault::Overflow)?;
             undo.steps
                 .push(UndoStep::HitsReplaced(::std::mem::replace(&mut state.hits, new)));

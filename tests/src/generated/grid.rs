@@ -744,7 +744,7 @@ impl UndoLog {
 
 /// Guards of `place`: the first that does not hold, if any.
 fn guards_place(state: &State, at: &Cell) -> Result<Option<&'static str>, Fault> {
-    if state.marks.contains_key(at) {
+    if ::suricate_kernel::map::contains_key(&state.marks, at) {
         return Ok(Some("free"));
     }
     if !((state.cells.len() as u64) < 8u64) {
@@ -755,7 +755,7 @@ fn guards_place(state: &State, at: &Cell) -> Result<Option<&'static str>, Fault>
 
 /// Guards of `clear`: the first that does not hold, if any.
 fn guards_clear(state: &State, at: &Cell) -> Result<Option<&'static str>, Fault> {
-    if !state.marks.contains_key(at) {
+    if !::suricate_kernel::map::contains_key(&state.marks, at) {
         return Ok(Some("marked"));
     }
     Ok(None)
@@ -830,9 +830,7 @@ fn fire_place(
     {
         let (k, value) = (
             *mark,
-            state
-                .counts
-                .get(mark)
+            ::suricate_kernel::map::get(&state.counts, mark)
                 .cloned()
                 .unwrap_or(0u64)
                 .checked_add(1u64)
@@ -853,15 +851,15 @@ fn fire_place(
         let old = state.tallies.insert(k.clone(), value);
         undo.push_owned(Undo::TalliesEntry(k, old));
     }
-    if (!state.visits.contains_key(at)) && ((state.visits.len() as u64) >= 5u64) {
+    if (!::suricate_kernel::map::contains_key(&state.visits, at))
+        && ((state.visits.len() as u64) >= 5u64)
+    {
         undo.push_owned(Undo::VisitsReplaced(::std::mem::take(&mut state.visits)));
     }
     {
         let (k, value) = (
             at.clone(),
-            state
-                .visits
-                .get(at)
+            ::suricate_kernel::map::get(&state.visits, at)
                 .cloned()
                 .unwrap_or(0u64)
                 .checked_add(1u64)
@@ -881,7 +879,10 @@ fn fire_place(
         Undo::RecentVisitsReplaced(::std::mem::take(&mut state.recent_visits)),
     );
     {
-        let (k, value) = (at.clone(), *state.visits.get(at).ok_or(Fault::Absent)?);
+        let (k, value) = (
+            at.clone(),
+            *::suricate_kernel::map::get(&state.visits, at).ok_or(Fault::Absent)?,
+        );
         let old = state.recent_visits.insert(k.clone(), value);
         undo.push_owned(Undo::RecentVisitsEntry(k, old));
     }
@@ -914,7 +915,8 @@ fn fire_clear(
     {
         let (k, value) = (
             Group {
-                mark: *state.marks.get(at).ok_or(Fault::Absent)?,
+                mark: *::suricate_kernel::map::get(&state.marks, at)
+                    .ok_or(Fault::Absent)?,
                 cells: state.recent.clone(),
                 counts: state.recent_visits.clone(),
             },

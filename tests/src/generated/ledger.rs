@@ -957,7 +957,7 @@ fn guards_hold(
     id: &u64,
     amount: &Cents,
 ) -> Result<Option<&'static str>, Fault> {
-    if state.holds.contains_key(id) {
+    if ::suricate_kernel::map::contains_key(&state.holds, id) {
         return Ok(Some("new_hold"));
     }
     if !((state.balance >= (*amount)) && ((*amount) > Cents(0i64))) {
@@ -968,7 +968,7 @@ fn guards_hold(
 
 /// Guards of `release`: the first that does not hold, if any.
 fn guards_release(state: &State, id: &u64) -> Result<Option<&'static str>, Fault> {
-    if !state.holds.contains_key(id) {
+    if !::suricate_kernel::map::contains_key(&state.holds, id) {
         return Ok(Some("known"));
     }
     Ok(None)
@@ -977,7 +977,7 @@ fn guards_release(state: &State, id: &u64) -> Result<Option<&'static str>, Fault
 /// Guards of `tag`: the first that does not hold, if any.
 fn guards_tag(state: &State, name: &String) -> Result<Option<&'static str>, Fault> {
     if !((!(*name).is_empty())
-        && (!match state.tags.get(name) {
+        && (!match ::suricate_kernel::map::get(&state.tags, name) {
             Some(entry) => ((*entry) > 5u64),
             None => false,
         }))
@@ -1233,7 +1233,8 @@ fn fire_release(
     if state.phase == Phase::Frozen {
         {
             let (k, value) = (*id, Some(String::from("release requested")));
-            let entry = state.holds.get_mut(&k).ok_or(Fault::Absent)?;
+            let entry = ::suricate_kernel::map::get_mut(&mut state.holds, &k)
+                .ok_or(Fault::Absent)?;
             let old = ::std::mem::replace(&mut entry.entry.note, value);
             undo.push_owned(Undo::HoldsLeaf1(k, old));
         }
@@ -1244,7 +1245,11 @@ fn fire_release(
                     .balance
                     .0
                     .checked_add(
-                        state.holds.get(id).ok_or(Fault::Absent)?.entry.amount.0,
+                        ::suricate_kernel::map::get(&state.holds, id)
+                            .ok_or(Fault::Absent)?
+                            .entry
+                            .amount
+                            .0,
                     )
                     .ok_or(Fault::Overflow)?,
             );
@@ -1277,9 +1282,7 @@ fn fire_tag(
     {
         let (k, value) = (
             name.clone(),
-            state
-                .tags
-                .get(name)
+            ::suricate_kernel::map::get(&state.tags, name)
                 .cloned()
                 .unwrap_or(0u64)
                 .checked_add(*weight)
@@ -1291,7 +1294,9 @@ fn fire_tag(
     effects
         .push(Effect::Tagged {
             name: name.clone(),
-            total: state.tags.get(name).cloned().unwrap_or(0u64),
+            total: ::suricate_kernel::map::get(&state.tags, name)
+                .cloned()
+                .unwrap_or(0u64),
         });
     Ok(())
 }
@@ -1384,7 +1389,7 @@ fn fire_sweep(
             }
             effects.push(Effect::Swept { id: *id });
         } else {
-            if let Some(entry) = state.holds.get_mut(id) {
+            if let Some(entry) = ::suricate_kernel::map::get_mut(&mut state.holds, id) {
                 {
                     let (k, value) = (*id, Kind::Fee);
                     let old = ::std::mem::replace(&mut entry.entry.kind, value);

@@ -380,7 +380,7 @@ fn fire_move_entry(
     src: &u64,
     dst: &u64,
 ) -> Result<(), Fault> {
-    if let Some(entry) = state.m.get(src) {
+    if let Some(entry) = ::suricate_kernel::map::get(&state.m, src) {
         let v: &u64 = &{ *entry };
         {
             let k = *src;

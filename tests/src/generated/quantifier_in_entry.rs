@@ -398,7 +398,7 @@ impl UndoLog {
 
 /// Guards of `probe`: the first that does not hold, if any.
 fn guards_probe(state: &State, k: &u64) -> Result<Option<&'static str>, Fault> {
-    if !match state.m.get(k) {
+    if !match ::suricate_kernel::map::get(&state.m, k) {
         Some(entry) => {
             ('all_x_0: {
                 for x in state.s.iter() {
@@ -458,7 +458,7 @@ fn fire_probe(
     _effects: &mut Vec<Effect>,
     k: &u64,
 ) -> Result<(), Fault> {
-    if match state.m.get(k) {
+    if match ::suricate_kernel::map::get(&state.m, k) {
         Some(entry) => {
             ('any_x_0: {
                 for x in state.s.iter() {
