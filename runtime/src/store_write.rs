@@ -40,9 +40,8 @@ pub(crate) async fn write_batch(
     writes: &mut Vec<StoreWrite>,
     shut: &(dyn Fn() -> bool + Sync),
 ) -> Result<(), StoreError> {
-    let removes = writes
-        .iter()
-        .any(|w| matches!(w, StoreWrite::SessionRemoved));
+    // A removal ends its batch (the store refuses any write after it).
+    let removes = matches!(writes.last(), Some(StoreWrite::SessionRemoved));
     let written = match store {
         Store::Memory(memory) => {
             let written = panic::catch_unwind(AssertUnwindSafe(|| {
