@@ -1,6 +1,9 @@
 //! Accept-to-completion cost of `SessionRuntime` with a no-op executor, compared in the same
 //! run with a minimal hand-written tokio loop doing the same hand-offs (accept -> queue ->
-//! loop task -> executor call -> completion oneshot).
+//! loop task -> executor call -> completion oneshot). The runtime is measured twice: as
+//! `SessionRuntime::new()` builds it (no store) and writing every durable fact to an
+//! `InMemoryStore` (`with_store`), which shows what the store seam costs before any
+//! database does.
 //!
 //! Criterion measures throughput for three shapes: one session driven one input at a time
 //! (`sequential`), one session with up to 256 inputs in flight (`pipelined`), and 1,000
@@ -18,9 +21,8 @@ use std::sync::atomic::{AtomicIsize, AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 use suricate_runtime::{
-    CompletionOutcome, Executor, ExecutorError, RunBoundary, RunId, RunOutput, RunPrimitive,
-    RuntimeInput, RuntimeStore, SessionId, SessionRuntime, StopReason, StoreError, StoreWrite,
-    StoredSession,
+    CompletionOutcome, Executor, ExecutorError, InMemoryStore, RunBoundary, RunId, RunOutput,
+    RunPrimitive, RuntimeInput, SessionId, SessionRuntime, StopReason,
 };
 use tokio::sync::{mpsc, oneshot};
 
@@ -128,29 +130,6 @@ impl Executor for Noop {
     async fn stop(&self, _reason: StopReason) {}
 }
 
-/// Accepts every batch and keeps nothing: isolates the cost of the in-memory store.
-struct NullStore;
-
-#[async_trait]
-impl RuntimeStore for NullStore {
-    async fn write(
-        &self,
-        _session: &SessionId,
-        _version: u64,
-        _batch: Vec<StoreWrite>,
-    ) -> Result<(), StoreError> {
-        Ok(())
-    }
-
-    async fn load(&self, _session: &SessionId) -> Result<Option<StoredSession>, StoreError> {
-        Ok(None)
-    }
-
-    async fn list_sessions(&self) -> Result<Vec<SessionId>, StoreError> {
-        Ok(Vec::new())
-    }
-}
-
 /// One queued input of the hand-written loop and where its outcome goes.
 struct Handoff {
     input: RuntimeInput,
@@ -205,10 +184,11 @@ impl HandLoop {
 /// What is measured.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Kind {
-    /// `SessionRuntime::new()`: the in-memory store.
+    /// `SessionRuntime::new()`: no store.
     Runtime,
-    /// `SessionRuntime` with a store that keeps nothing (report pass only).
-    RuntimeNullStore,
+    /// `SessionRuntime::with_store` and an `InMemoryStore`: every durable fact written, as
+    /// to a real store, minus the database.
+    RuntimeInMemoryStore,
     HandLoop,
 }
 
@@ -216,7 +196,7 @@ impl Kind {
     fn name(self) -> &'static str {
         match self {
             Kind::Runtime => "runtime",
-            Kind::RuntimeNullStore => "runtime (null store)",
+            Kind::RuntimeInMemoryStore => "runtime_in_memory_store",
             Kind::HandLoop => "hand_loop",
         }
     }
@@ -236,8 +216,8 @@ impl Subject {
     async fn build(kind: Kind, n: usize) -> (Subject, Vec<SessionId>) {
         let ids: Vec<SessionId> = (0..n).map(|i| SessionId::from(format!("s{i}"))).collect();
         let system = if kind != Kind::HandLoop {
-            let rt = Arc::new(if kind == Kind::RuntimeNullStore {
-                SessionRuntime::with_store(Arc::new(NullStore))
+            let rt = Arc::new(if kind == Kind::RuntimeInMemoryStore {
+                SessionRuntime::with_store(Arc::new(InMemoryStore::new()))
             } else {
                 SessionRuntime::new()
             });
@@ -424,7 +404,7 @@ fn throughput(c: &mut Criterion) {
         group.throughput(Throughput::Elements(shape.sessions() as u64));
         group.sample_size(20);
         group.measurement_time(Duration::from_secs(6));
-        for kind in [Kind::Runtime, Kind::HandLoop] {
+        for kind in [Kind::Runtime, Kind::RuntimeInMemoryStore, Kind::HandLoop] {
             group.bench_function(kind.name(), |b| {
                 b.iter_custom(|iters| black_box(shape.run(&rt, kind, iters, false)).0)
             });
@@ -456,7 +436,7 @@ fn latency_report(rt: &tokio::runtime::Runtime, quick: bool) {
             (_, true) => 1_000,
             (_, false) => 100_000,
         };
-        for kind in [Kind::Runtime, Kind::RuntimeNullStore, Kind::HandLoop] {
+        for kind in [Kind::Runtime, Kind::RuntimeInMemoryStore, Kind::HandLoop] {
             let (elapsed, mut latencies) = shape.run(rt, kind, units, true);
             latencies.sort_unstable();
             let inputs = latencies.len();
@@ -483,7 +463,7 @@ fn memory_report(rt: &tokio::runtime::Runtime, quick: bool) {
         "{:<22} {:>20} {:>26} {:>18}",
         "system", "bytes/idle session", "bytes retained/input", "allocations/input"
     );
-    for kind in [Kind::Runtime, Kind::RuntimeNullStore, Kind::HandLoop] {
+    for kind in [Kind::Runtime, Kind::RuntimeInMemoryStore, Kind::HandLoop] {
         let (idle, retained, allocs) = rt.block_on(async move {
             // Warm-up: tokio's and the allocator's one-off structures are not per session.
             let (warm, warm_ids) = Subject::build(kind, 8).await;

@@ -15,8 +15,7 @@ use crate::session::{
     AfterGate, Attachment, ControlReport, LiveHandles, Session, Shared, StepContext, discard,
     release,
 };
-use crate::store::{InMemoryStore, RuntimeStore};
-use crate::store_write::Store;
+use crate::store::RuntimeStore;
 use crate::types::{AbandonReason, InputId, InputPhase, RunId, RuntimePhase, SessionId};
 use foldhash::HashMap;
 use serde::{Deserialize, Serialize};
@@ -159,7 +158,7 @@ pub(crate) struct Registry {
 }
 
 impl Registry {
-    fn new(store: Store, options: RuntimeOptions) -> Registry {
+    fn new(store: Option<Arc<dyn RuntimeStore>>, options: RuntimeOptions) -> Registry {
         Registry {
             sessions: RwLock::new(HashMap::default()),
             shared: Shared {
@@ -715,13 +714,19 @@ impl SessionRuntime {
         }
     }
 
-    /// A runtime with an in-memory store.
+    /// A runtime without a store: nothing is made durable, and each step skips building
+    /// and writing a batch. Everything else behaves as with a store that never fails. A
+    /// store kept in memory could not be read back after the process ends either; pass
+    /// an [`InMemoryStore`](crate::store::InMemoryStore) to `with_store` to look at the
+    /// rows (in tests, say).
     pub fn new() -> SessionRuntime {
+        SessionRuntime::without_store(RuntimeOptions::default())
+    }
+
+    /// [`new`](SessionRuntime::new) with `options` for every session.
+    pub fn without_store(options: RuntimeOptions) -> SessionRuntime {
         SessionRuntime {
-            inner: Arc::new(Registry::new(
-                Store::Memory(Arc::new(InMemoryStore::new())),
-                RuntimeOptions::default(),
-            )),
+            inner: Arc::new(Registry::new(None, options)),
         }
     }
 
@@ -733,7 +738,7 @@ impl SessionRuntime {
     /// A runtime that writes through `store` and applies `options` to every session.
     pub fn with_options(store: Arc<dyn RuntimeStore>, options: RuntimeOptions) -> SessionRuntime {
         SessionRuntime {
-            inner: Arc::new(Registry::new(Store::Other(store), options)),
+            inner: Arc::new(Registry::new(Some(store), options)),
         }
     }
 

@@ -368,8 +368,6 @@ async fn finish_run(
 mod tests {
     use super::*;
     use crate::events::EventBus;
-    use crate::store::InMemoryStore;
-    use crate::store_write::Store;
     use crate::types::SessionId;
 
     fn rejection(reason: k::RejectReason) -> k::Rejection {
@@ -386,7 +384,7 @@ mod tests {
     fn only_a_consistency_refusal_of_a_loop_step_is_published() {
         let session = Session::new(SessionId::from("s"));
         let shared = Shared {
-            store: Store::Memory(Arc::new(InMemoryStore::new())),
+            store: None,
             events: EventBus::default(),
         };
         let mut events = shared.events.subscribe();

@@ -14,8 +14,8 @@ use crate::generated::session as k;
 use crate::input::RuntimeInput;
 use crate::kernel_io::{self, runtime_phase};
 use crate::ledger::Ledger;
-use crate::store::{RunReceipt, StoreError, StoreWrite, StoredInput, TerminalRow};
-use crate::store_write::{Store, write_batch};
+use crate::store::{RunReceipt, RuntimeStore, StoreError, StoreWrite, StoredInput, TerminalRow};
+use crate::store_write::write_batch;
 use crate::types::{AbandonReason, InputId, InputPhase, RunId, RuntimePhase, SessionId};
 use futures_util::FutureExt;
 use std::collections::VecDeque;
@@ -42,7 +42,9 @@ pub struct ControlReport {
 /// What the runtime shares with every session and loop.
 #[derive(Clone)]
 pub(crate) struct Shared {
-    pub store: Store,
+    /// Where durable facts are written; `None`: nowhere (`SessionRuntime::new`), and a
+    /// step then builds no batch at all.
+    pub store: Option<Arc<dyn RuntimeStore>>,
     pub events: EventBus,
 }
 
@@ -248,34 +250,6 @@ pub(crate) struct Session {
     stopped_run: AtomicU64,
     /// Concurrent unregister calls share this one result.
     pub unregistered: tokio::sync::OnceCell<ControlReport>,
-}
-
-/// An empty batch buffer per thread, for the next step's batch: the in-memory store hands
-/// the buffer back (see `write_batch`), so a thread's steps reuse one instead of allocating
-/// one each; any other store keeps the batch, and the next step allocates. Per thread, not
-/// per session, so that an idle session holds none.
-mod spare_writes {
-    use crate::store::StoreWrite;
-    use std::cell::Cell;
-
-    thread_local! {
-        static SPARE: Cell<Vec<StoreWrite>> = const { Cell::new(Vec::new()) };
-    }
-
-    /// The thread's spare buffer (empty), or a new one.
-    pub fn take() -> Vec<StoreWrite> {
-        SPARE.try_with(Cell::take).unwrap_or_default()
-    }
-
-    /// Keeps `writes`' buffer, if it has one, for the thread's next step.
-    pub fn give_back(mut writes: Vec<StoreWrite>) {
-        if writes.capacity() == 0 {
-            return;
-        }
-        writes.clear();
-        // While the thread exits its slot is gone: the buffer is simply dropped.
-        let _ = SPARE.try_with(|spare| spare.set(writes));
-    }
 }
 
 /// Locks a std mutex; a poisoned lock is still used, since nothing panics while holding
@@ -638,44 +612,44 @@ impl Session {
             // Read under the same lock as the transition: whether the kernel now remembers no
             // input at all (reset, destroy, unregister), which the ledger mirrors.
             let forgot_all = core.kernel.state().inputs.is_empty();
-            // Without an effect or a change of the stored phase there is nothing to write (see
-            // `store_writes`), and no buffer to take.
-            let mut writes = if transition.effects.is_empty()
-                && stored_phase(transition.from) == stored_phase(transition.to)
-            {
-                Vec::new()
-            } else {
-                spare_writes::take()
-            };
-            self.store_writes(&core.ledger, &transition, &ctx, &mut writes);
-            if writes.is_empty() {
-                spare_writes::give_back(writes);
+            // Without a store nothing is written, and no batch is built.
+            let mut writes = Vec::new();
+            if shared.store.is_some() {
+                self.store_writes(&core.ledger, &transition, &ctx, &mut writes);
+            }
+            let Some(store) = shared.store.as_ref().filter(|_| !writes.is_empty()) else {
                 // Nothing to make durable: realised under the same lock (in the span, as
                 // one realised after its write is).
                 return Ok(Ok(
                     self.complete(&mut core, shared, transition, &ctx, forgot_all)
                 ));
-            }
+            };
             // Left before the await (a guard must not cross it) and entered again after.
             let span = entered.exit();
-            (transition, writes, forgot_all, core.store_version + 1, span)
+            (
+                transition,
+                writes,
+                forgot_all,
+                core.store_version + 1,
+                span,
+                store,
+            )
         };
-        let (transition, mut writes, forgot_all, version, span) = prepared;
+        let (transition, writes, forgot_all, version, span, store) = prepared;
         let shut = || lock(&self.core).shut.is_some();
-        let write = |writes| write_batch(&shared.store, &self.id, version, writes, &shut);
+        let write = |writes| write_batch(store.as_ref(), &self.id, version, writes, &shut);
         // Without a subscriber that wants the span, no per-poll enter and exit (and the
         // write's future is built in place, not moved into a wrapper).
         let written = if span.is_disabled() {
-            write(&mut writes).await
+            write(writes).await
         } else {
-            write(&mut writes).instrument(span.clone()).await
+            write(writes).instrument(span.clone()).await
         };
         // What follows (realising the step, or rolling it back) is recorded in the
         // transition's span too. No await from here on.
         let _span = span.entered();
         // The core lock was not held across the write; the gate kept every other mutation
         // out, so this is still the latest transition.
-        spare_writes::give_back(writes);
         let mut core = lock(&self.core);
         let e = match written {
             Ok(()) => {
@@ -1070,21 +1044,6 @@ impl Session {
 mod tests {
     use super::*;
     use crate::testing::ScriptedExecutor;
-
-    /// A thread's steps share one batch buffer: one given back is taken again, emptied and
-    /// with its room, and a batch without a buffer is not kept.
-    #[test]
-    fn a_batch_buffer_given_back_serves_the_next_step_of_the_thread() {
-        let mut writes = spare_writes::take();
-        writes.push(StoreWrite::InputsForgotten);
-        let room = writes.capacity();
-        spare_writes::give_back(writes);
-        spare_writes::give_back(Vec::new());
-        let again = spare_writes::take();
-        assert!(again.is_empty());
-        assert_eq!(again.capacity(), room);
-        assert_eq!(spare_writes::take().capacity(), 0, "taken once");
-    }
 
     /// The loop's view of its attachment (an atomic) follows attach, re-attach and detach.
     #[test]

@@ -2,64 +2,30 @@
 //! cannot tell whether it was applied (`StoreError::Indeterminate`, or a write that panics).
 
 use crate::runtime_loop::Backoff;
-use crate::store::{InMemoryStore, RuntimeStore, StoreError, StoreWrite};
+use crate::store::{RuntimeStore, StoreError, StoreWrite};
 use crate::types::SessionId;
 use futures_util::FutureExt;
-use std::panic::{self, AssertUnwindSafe};
-use std::sync::Arc;
+use std::panic::AssertUnwindSafe;
 
-/// A runtime's store. The in-memory store `SessionRuntime::new` creates is kept by its
-/// type, so that a batch is applied by a direct call instead of through the boxed future
-/// of a `RuntimeStore::write` call; any other store, an `InMemoryStore` handed to
-/// `with_store` included, is called through the trait.
-#[derive(Clone)]
-pub(crate) enum Store {
-    Memory(Arc<InMemoryStore>),
-    Other(Arc<dyn RuntimeStore>),
-}
-
-impl Store {
-    pub fn as_dyn(&self) -> &dyn RuntimeStore {
-        match self {
-            Store::Memory(store) => store.as_ref(),
-            Store::Other(store) => store.as_ref(),
-        }
-    }
-}
-
-/// Writes the batch numbered `version`, taking the writes out of `writes` (the in-memory
-/// store leaves the buffer there, for a next batch). An `Indeterminate` failure
-/// (or a panic) is settled with the store's `version` before anything else happens to the
-/// session: the batch counts as written if the store holds its version, and as failed if it
-/// holds the one before. Settling gives up once `shut` says the runtime shut down: nothing
-/// needs the answer any more.
+/// Writes the batch numbered `version`. An `Indeterminate` failure (or a write that panics)
+/// is settled with the store's `version` before anything else happens to the session: the
+/// batch counts as written if the store holds its version, and as failed if it holds the
+/// one before. Settling gives up once `shut` says the runtime shut down: nothing needs the
+/// answer any more.
 pub(crate) async fn write_batch(
-    store: &Store,
+    store: &dyn RuntimeStore,
     session: &SessionId,
     version: u64,
-    writes: &mut Vec<StoreWrite>,
+    writes: Vec<StoreWrite>,
     shut: &(dyn Fn() -> bool + Sync),
 ) -> Result<(), StoreError> {
     // A removal ends its batch (the store refuses any write after it).
     let removes = matches!(writes.last(), Some(StoreWrite::SessionRemoved));
-    let written = match store {
-        Store::Memory(memory) => {
-            let written = panic::catch_unwind(AssertUnwindSafe(|| {
-                memory.write_now(session, version, writes)
-            }));
-            // What a refused batch left; nothing once it applied.
-            writes.clear();
-            written
-        }
-        // The call itself inside the guard too: a hand-written store may panic before it
-        // returns its future.
-        Store::Other(store) => {
-            let writes = std::mem::take(writes);
-            AssertUnwindSafe(async { store.write(session, version, writes).await })
-                .catch_unwind()
-                .await
-        }
-    };
+    // The call itself inside the guard too: a hand-written store may panic before it
+    // returns its future.
+    let written = AssertUnwindSafe(async { store.write(session, version, writes).await })
+        .catch_unwind()
+        .await;
     let unknown = match written {
         Ok(Err(StoreError::Indeterminate(e))) => e,
         Ok(result) => return result,
@@ -68,15 +34,7 @@ pub(crate) async fn write_batch(
     };
     // Boxed: rare, and its state (a timer, a read) would otherwise enlarge every step's
     // future, which is moved whole when an operation is spawned.
-    Box::pin(settle(
-        store.as_dyn(),
-        session,
-        version,
-        removes,
-        unknown,
-        shut,
-    ))
-    .await
+    Box::pin(settle(store, session, version, removes, unknown, shut)).await
 }
 
 /// Finds out with the store's `version` whether the batch numbered `version`, reported
@@ -147,63 +105,31 @@ async fn stored_version(
 mod tests {
     use super::*;
     use crate::input::RuntimeInput;
-    use crate::store::StoredInput;
-    use crate::types::RuntimePhase;
+    use crate::store::{InMemoryStore, StoredInput};
+    use std::sync::Arc;
 
-    fn accepted(id: &str, seq: u64) -> StoreWrite {
-        StoreWrite::InputAccepted {
+    fn accepted(id: &str, seq: u64) -> Vec<StoreWrite> {
+        vec![StoreWrite::InputAccepted {
             input: StoredInput {
                 input: Arc::new(RuntimeInput::prompt(id, "x")),
                 seq,
             },
-        }
+        }]
     }
 
-    /// The in-memory store the runtime created itself is written by a direct call: its
-    /// batches apply in order, and one out of order is refused without a trace.
+    /// A write of unknown outcome is settled with the store's version: applied, it counts
+    /// as written; lost, it fails.
     #[tokio::test]
-    async fn a_direct_write_applies_the_batch_or_nothing() {
-        let memory = Arc::new(InMemoryStore::new());
-        let store = Store::Memory(memory.clone());
-        let s = SessionId::from("s");
-        let open = || false;
-        let mut batch = vec![accepted("a", 1)];
-        write_batch(&store, &s, 1, &mut batch, &open).await.unwrap();
-        assert!(
-            batch.is_empty() && batch.capacity() > 0,
-            "the writes are taken out, the buffer stays for the next batch"
-        );
-        let lifecycle = StoreWrite::Lifecycle {
-            phase: RuntimePhase::Attached,
-        };
-        write_batch(&store, &s, 2, &mut vec![lifecycle], &open)
-            .await
-            .unwrap();
-        let mut batch = vec![accepted("b", 2)];
-        let stale = write_batch(&store, &s, 2, &mut batch, &open).await;
-        assert!(matches!(stale, Err(StoreError::Conflict(_))), "{stale:?}");
-        assert!(batch.is_empty(), "a refused batch is dropped too");
-        let stored = memory.session(&s).unwrap();
-        assert_eq!(stored.version, 2);
-        assert_eq!(stored.phase, Some(RuntimePhase::Attached));
-        assert_eq!(stored.inputs.len(), 1, "b left no row");
-        assert_eq!(memory.committed_batches(), 2);
-    }
-
-    /// A direct write of unknown outcome is settled like a trait call's: applied, it
-    /// counts as written; lost, it fails.
-    #[tokio::test]
-    async fn a_direct_write_of_unknown_outcome_is_settled() {
-        let memory = Arc::new(InMemoryStore::new());
-        let store = Store::Memory(memory.clone());
+    async fn a_write_of_unknown_outcome_is_settled() {
+        let memory = InMemoryStore::new();
         let s = SessionId::from("s");
         let open = || false;
         memory.apply_then_fail_next_writes(1);
-        write_batch(&store, &s, 1, &mut vec![accepted("a", 1)], &open)
+        write_batch(&memory, &s, 1, accepted("a", 1), &open)
             .await
             .unwrap();
         memory.lose_next_writes(1);
-        let lost = write_batch(&store, &s, 2, &mut vec![accepted("b", 2)], &open).await;
+        let lost = write_batch(&memory, &s, 2, accepted("b", 2), &open).await;
         assert!(matches!(lost, Err(StoreError::Unavailable(_))), "{lost:?}");
         let stored = memory.session(&s).unwrap();
         assert_eq!(stored.version, 1);

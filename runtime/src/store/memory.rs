@@ -365,9 +365,9 @@ impl RuntimeStore for InMemoryStore {
         &self,
         session: &SessionId,
         version: u64,
-        mut batch: Vec<StoreWrite>,
+        batch: Vec<StoreWrite>,
     ) -> Result<(), StoreError> {
-        self.write_now(session, version, &mut batch)
+        self.write_batch(session, version, batch)
     }
 
     async fn load(&self, session: &SessionId) -> Result<Option<StoredSession>, StoreError> {
@@ -390,24 +390,21 @@ impl RuntimeStore for InMemoryStore {
 }
 
 impl InMemoryStore {
-    /// `RuntimeStore::write`, which never waits: the runtime calls it directly when it
-    /// created the store itself (`SessionRuntime::new`), without the boxed future of a
-    /// trait call. An applied batch's writes are taken out of `batch`, which keeps its
-    /// buffer for the caller's next batch; a refused one is left as it was.
-    pub(crate) fn write_now(
+    /// `RuntimeStore::write`, which never waits.
+    fn write_batch(
         &self,
         session: &SessionId,
         version: u64,
-        batch: &mut Vec<StoreWrite>,
+        batch: Vec<StoreWrite>,
     ) -> Result<(), StoreError> {
         let mut guard = self.lock();
         let inner = &mut *guard;
         // One lookup of the session's record, for validating and applying the batch.
         let stored = inner.sessions.get_mut(session);
-        let checked = inner.faults.take(batch).and_then(|()| {
+        let checked = inner.faults.take(&batch).and_then(|()| {
             let stored = stored.as_deref();
             in_order(session, stored.map_or(0, |r| r.version), version)?;
-            validate(session, stored, batch)
+            validate(session, stored, &batch)
         });
         if let Err(e) = checked {
             inner.failed_batches += 1;
@@ -429,11 +426,11 @@ impl InMemoryStore {
             }
             Some(record) => {
                 record.version = version;
-                for write in batch.drain(..) {
+                for write in batch {
                     record.apply(write);
                 }
             }
-            None => inner.apply_first(session, version, batch.drain(..)),
+            None => inner.apply_first(session, version, batch.into_iter()),
         }
         if inner.faults.unacknowledged > 0 {
             inner.faults.unacknowledged -= 1;
