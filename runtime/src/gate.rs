@@ -14,14 +14,23 @@
 //! stops polling it cannot stall the session. Operations that keep queueing could keep it
 //! out for ever, so once it has been woken three times without getting the gate (each
 //! release wakes one waiter), it queues like everyone else.
+//!
+//! The gate itself is a flag and a queue under a std mutex, held only for a few
+//! instructions and never across an await. Taking and releasing a free gate costs one
+//! uncontended lock each; tokio's `Mutex` costs several times that on release, which takes
+//! its waiter list's lock whether or not anyone waits.
 
-use std::pin::pin;
+use std::collections::VecDeque;
+use std::future::Future;
+use std::pin::{Pin, pin};
 use std::sync::atomic::{AtomicUsize, Ordering, fence};
-use tokio::sync::{Mutex, MutexGuard, Notify};
+use std::sync::{Mutex, MutexGuard};
+use std::task::{Context, Poll, Waker};
+use tokio::sync::Notify;
 
 #[derive(Debug, Default)]
 pub(crate) struct Gate {
-    mutex: Mutex<()>,
+    state: Mutex<State>,
     /// Notified once per release while someone waits in `lock_when_free`: one waiter
     /// wakes and tries, instead of all of them racing for the one gate.
     released: Notify,
@@ -30,38 +39,38 @@ pub(crate) struct Gate {
     waiting: AtomicUsize,
 }
 
-/// Holds the gate; dropping it releases the gate.
-pub(crate) struct GateGuard<'a> {
-    /// `None` only inside `drop`, which releases it before telling the waiters.
-    guard: Option<MutexGuard<'a, ()>>,
-    gate: &'a Gate,
-}
-
-impl Drop for GateGuard<'_> {
-    fn drop(&mut self) {
-        // Released before the waiters are told, so that a woken waiter can find it free.
-        self.guard.take();
-        self.gate.tell_a_waiter();
-    }
+#[derive(Debug, Default)]
+struct State {
+    /// Someone holds the gate, or it was handed to `handed_to`, which has not taken it yet.
+    held: bool,
+    /// Callers queued in `lock`, first come first served, with the waker of each.
+    queue: VecDeque<(u64, Waker)>,
+    /// The queued caller the gate was handed to on release; it takes the gate when it is
+    /// polled again, or passes it on if it is dropped first.
+    handed_to: Option<u64>,
+    /// Numbers the queued callers.
+    next_ticket: u64,
 }
 
 impl Gate {
     /// Takes the gate, queueing first come, first served behind the holder and every
     /// operation already queued.
-    pub async fn lock(&self) -> GateGuard<'_> {
-        // A queued caller that gives up after the gate was handed to it returns the gate
-        // without a `GateGuard` ever being dropped; this tells a waiter instead. Declared
-        // before `acquire`, so it is dropped after it, once the gate is back.
-        let mut abandoned = Abandoned(Some(self));
-        let acquire = pin!(self.mutex.lock());
-        let guard = acquire.await;
-        abandoned.0 = None;
-        self.guarded(guard)
+    pub fn lock(&self) -> Lock<'_> {
+        Lock {
+            gate: self,
+            ticket: None,
+        }
     }
 
     /// Takes the gate if it is free and nobody is queued for it.
     pub fn try_lock(&self) -> Option<GateGuard<'_>> {
-        self.mutex.try_lock().ok().map(|guard| self.guarded(guard))
+        let mut state = self.state();
+        // A queue or a hand-off in progress means the gate is held.
+        if state.held {
+            return None;
+        }
+        state.held = true;
+        Some(GateGuard { gate: self })
     }
 
     /// Takes the gate once it is free and nobody is queued for it, without joining the
@@ -91,6 +100,34 @@ impl Gate {
     /// instead.
     const FREE_ATTEMPTS: usize = 3;
 
+    fn state(&self) -> MutexGuard<'_, State> {
+        // Nothing panics while holding it, so a poisoned lock is still consistent.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Lets the gate go: to the head of the queue if anyone is queued (woken after the
+    /// lock is released), else free. Either way a `lock_when_free` waiter is told: one
+    /// that finds the gate handed on counts a failed attempt, and after a few it queues.
+    fn release(&self) {
+        let next = {
+            let mut state = self.state();
+            match state.queue.pop_front() {
+                Some((ticket, waker)) => {
+                    state.handed_to = Some(ticket);
+                    Some(waker)
+                }
+                None => {
+                    state.held = false;
+                    None
+                }
+            }
+        };
+        if let Some(waker) = next {
+            waker.wake();
+        }
+        self.tell_a_waiter();
+    }
+
     /// Wakes one `lock_when_free` waiter, if any, after the gate was let go. The fence pairs
     /// with the one in `lock_when_free`: either this sees the waiter's count, or the
     /// waiter's `try_lock` sees the gate free. With no waiter registered at this instant,
@@ -102,22 +139,74 @@ impl Gate {
             self.released.notify_one();
         }
     }
+}
 
-    fn guarded<'a>(&'a self, guard: MutexGuard<'a, ()>) -> GateGuard<'a> {
-        GateGuard {
-            guard: Some(guard),
-            gate: self,
-        }
+/// Holds the gate; dropping it releases the gate.
+pub(crate) struct GateGuard<'a> {
+    gate: &'a Gate,
+}
+
+impl Drop for GateGuard<'_> {
+    fn drop(&mut self) {
+        self.gate.release();
     }
 }
 
-/// Armed while `Gate::lock` waits; if the wait is abandoned, tells a waiter.
-struct Abandoned<'a>(Option<&'a Gate>);
+/// `Gate::lock`'s future. Dropped while queued, it leaves the queue; dropped after the
+/// gate was handed to it but before it took it, it passes the gate on.
+pub(crate) struct Lock<'a> {
+    gate: &'a Gate,
+    /// Its place in the queue, once it queued.
+    ticket: Option<u64>,
+}
 
-impl Drop for Abandoned<'_> {
+impl<'a> Future for Lock<'a> {
+    type Output = GateGuard<'a>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<GateGuard<'a>> {
+        let gate = self.gate;
+        let mut state = gate.state();
+        match self.ticket {
+            None if !state.held => {
+                state.held = true;
+                return Poll::Ready(GateGuard { gate });
+            }
+            None => {
+                let ticket = state.next_ticket;
+                state.next_ticket += 1;
+                state.queue.push_back((ticket, cx.waker().clone()));
+                self.ticket = Some(ticket);
+            }
+            Some(ticket) if state.handed_to == Some(ticket) => {
+                state.handed_to = None;
+                self.ticket = None;
+                return Poll::Ready(GateGuard { gate });
+            }
+            Some(ticket) => {
+                // Still queued: keep the latest waker.
+                if let Some((_, waker)) = state.queue.iter_mut().find(|(t, _)| *t == ticket)
+                    && !waker.will_wake(cx.waker())
+                {
+                    *waker = cx.waker().clone();
+                }
+            }
+        }
+        Poll::Pending
+    }
+}
+
+impl Drop for Lock<'_> {
     fn drop(&mut self) {
-        if let Some(gate) = self.0 {
-            gate.tell_a_waiter();
+        let Some(ticket) = self.ticket else {
+            return;
+        };
+        let mut state = self.gate.state();
+        if state.handed_to == Some(ticket) {
+            state.handed_to = None;
+            drop(state);
+            self.gate.release();
+        } else {
+            state.queue.retain(|(t, _)| *t != ticket);
         }
     }
 }
@@ -286,6 +375,60 @@ mod tests {
             .await
             .expect("the waiter was told")
             .expect("no panic");
+    }
+
+    /// Queued operations get the gate in the order they asked; one that gave up while
+    /// queued is skipped, and one that gave up after the gate was handed to it passes it on
+    /// to the next.
+    #[tokio::test(flavor = "current_thread")]
+    async fn queued_operations_go_in_order_and_leavers_are_skipped() {
+        use std::future::Future;
+        use std::task::Context;
+        let gate = Arc::new(Gate::default());
+        let order = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let held = gate.lock().await;
+        let waker = futures_util::task::noop_waker();
+        let poll_once = |lock: &mut Pin<Box<Lock<'_>>>| {
+            lock.as_mut()
+                .poll(&mut Context::from_waker(&waker))
+                .is_pending()
+        };
+        // Queued first, then given up while still queued.
+        let mut left_queued = Box::pin(gate.lock());
+        assert!(poll_once(&mut left_queued));
+        // Queued second; the gate will be handed to it, and it gives up before taking it.
+        let mut left_handed = Box::pin(gate.lock());
+        assert!(poll_once(&mut left_handed));
+        let tasks: Vec<_> = ["a", "b", "c"]
+            .into_iter()
+            .map(|name| {
+                let (gate, order) = (gate.clone(), order.clone());
+                tokio::spawn(async move {
+                    let _guard = gate.lock().await;
+                    order.lock().unwrap().push(name);
+                    tokio::task::yield_now().await;
+                })
+            })
+            .collect();
+        for _ in 0..3 {
+            tokio::task::yield_now().await;
+        }
+        drop(left_queued);
+        drop(held);
+        assert!(
+            gate.state().handed_to.is_some(),
+            "handed to the second queued"
+        );
+        drop(left_handed);
+        timeout(LONG, async {
+            for task in tasks {
+                task.await.expect("no panic");
+            }
+        })
+        .await
+        .expect("every queued operation got the gate");
+        assert_eq!(*order.lock().unwrap(), ["a", "b", "c"]);
+        assert!(gate.try_lock().is_some(), "free at the end");
     }
 
     /// Two operations that always queue while the other holds the gate never leave it
