@@ -123,7 +123,8 @@ impl Registry {
 
     /// Removes the session from the runtime: pending inputs are abandoned
     /// (`Unregistered`), waiters told, the loop ends; no queued input is applied after
-    /// this begins. Concurrent callers share one result.
+    /// this begins. Calls that found the session before it was removed share one result; a
+    /// call made once it is gone answers `UnknownSession`.
     pub(crate) async fn unregister_session(&self, id: &SessionId) -> RuntimeResult<ControlReport> {
         let session = self.session(id)?;
         // Only a success is shared; after a failure (e.g. the store) a later call retries.

@@ -978,7 +978,8 @@ impl SessionRuntime {
 
     /// Removes the session from the runtime: pending inputs are abandoned
     /// (`Unregistered`), waiters told, the executor stopped; no queued input is applied
-    /// after this begins. Concurrent callers share one result.
+    /// after this begins. Calls that found the session before it was removed share one
+    /// result; a call made once it is gone answers `UnknownSession`.
     pub async fn unregister_session(&self, id: &SessionId) -> RuntimeResult<ControlReport> {
         let (inner, id) = (self.inner.clone(), id.clone());
         detached(async move { inner.unregister_session(&id).await }).await

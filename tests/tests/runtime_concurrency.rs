@@ -348,7 +348,8 @@ async fn unregister_and_destroy_race_with_accepts() {
         let runtime = runtime.clone();
         tasks.push(tokio::spawn(async move {
             tokio::time::sleep(Duration::from_millis(2 + n)).await;
-            // Several callers at once; all see the same result.
+            // Several callers at once: one result shared by those that found the session,
+            // `UnknownSession` (or `Destroyed`) for a call made once it was gone.
             let results = if n % 2 == 0 {
                 let (a, b) = tokio::join!(
                     runtime.unregister_session(&s),
