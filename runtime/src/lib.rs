@@ -75,6 +75,7 @@ mod tables;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 pub mod types;
+mod wake;
 
 /// `Executor` is an `async_trait` trait: implement it with this attribute (re-exported so
 /// that embedders need no dependency of their own for it).

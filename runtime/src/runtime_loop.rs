@@ -9,12 +9,12 @@ use crate::generated::session as k;
 use crate::kernel_io;
 use crate::session::{Session, Shared, Step, StepContext, panic_message};
 use crate::types::RunId;
+use crate::wake::WakeReceiver;
 use futures_util::FutureExt;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
-use tokio::sync::mpsc;
 use tracing::Instrument;
 
 /// What the loop does next.
@@ -38,7 +38,7 @@ pub(crate) async fn run_loop(
     shared: Shared,
     executor: Arc<dyn Executor>,
     epoch: u64,
-    mut wake: mpsc::Receiver<()>,
+    mut wake: WakeReceiver,
 ) {
     tracing::debug!(session = %session.id, epoch, "runtime loop started");
     let mut backoff = Backoff::new();

@@ -17,12 +17,12 @@ use crate::ledger::Ledger;
 use crate::store::{RunReceipt, RuntimeStore, StoreError, StoreWrite, StoredInput, TerminalRow};
 use crate::store_write::write_batch;
 use crate::types::{AbandonReason, InputId, InputPhase, RunId, RuntimePhase, SessionId};
+use crate::wake::{self, WakeReceiver, WakeSender};
 use futures_util::FutureExt;
 use std::collections::VecDeque;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
-use tokio::sync::mpsc;
 use tracing::Instrument;
 
 /// Counts every control operation reports.
@@ -52,17 +52,12 @@ pub(crate) struct Shared {
 pub(crate) struct Attachment {
     pub executor: Arc<dyn Executor>,
     pub handles: LiveHandles,
-    pub wake: mpsc::Sender<()>,
+    pub wake: WakeSender,
 }
 
 /// What `Session::attach` hands back: the new attachment's epoch, its loop's wake
 /// receiver, its executor (for the loop), and the attachment it replaced.
-pub(crate) type Installed = (
-    u64,
-    mpsc::Receiver<()>,
-    Arc<dyn Executor>,
-    Option<Attachment>,
-);
+pub(crate) type Installed = (u64, WakeReceiver, Arc<dyn Executor>, Option<Attachment>);
 
 /// The executor's live handles, taken once when it is offered (before any lock is held),
 /// so that dispatching a cancel never runs consumer code under the gate.
@@ -426,8 +421,7 @@ impl Session {
             ));
         };
         let epoch = self.next_epoch.fetch_add(1, Ordering::Relaxed);
-        // One slot: a wake while one is pending coalesces into it.
-        let (wake, receiver) = mpsc::channel(1);
+        let (wake, receiver) = wake::signal();
         let mut attachment = lock(&self.attachment);
         let replaced = attachment.replace(Attachment {
             executor: executor.clone(),
@@ -446,8 +440,7 @@ impl Session {
 
     pub fn wake(&self) {
         if let Some(a) = lock(&self.attachment).as_ref() {
-            // Full: a wake is already pending. Closed: the loop is gone. Both are fine.
-            let _ = a.wake.try_send(());
+            a.wake.wake();
         }
     }
 
