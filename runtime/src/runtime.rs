@@ -12,7 +12,7 @@ use crate::kernel_io;
 use crate::kernel_io::runtime_phase;
 use crate::runtime_loop::run_loop;
 use crate::session::{
-    AfterGate, Attachment, ControlReport, LiveHandles, Session, Shared, StepContext, discard,
+    AfterGate, Attachment, ControlReport, LiveHandles, Session, Shared, Step, StepContext, discard,
     release,
 };
 use crate::store::RuntimeStore;
@@ -402,10 +402,26 @@ impl Registry {
         }
     }
 
-    /// Accepts `input` (waking the loop if `wake`), as one `detached` operation. It waits
-    /// for the gate to be free rather than queueing for it (`Gate::lock_when_free`), which
-    /// keeps a stream of accepts from forming a convoy with the loop; a contended wait
-    /// happens on the operation's own task, like every other.
+    /// Accepts `input` (waking the loop if `wake`): at once when it cannot have to wait
+    /// (`admit_now`), otherwise as one `detached` operation. That one waits for the gate to
+    /// be free rather than queueing for it (`Gate::lock_when_free`), which keeps a stream
+    /// of accepts from forming a convoy with the loop; a contended wait happens on the
+    /// operation's own task, like every other.
+    async fn accept(
+        self: &Arc<Self>,
+        id: &SessionId,
+        input: Arc<RuntimeInput>,
+        wake: bool,
+    ) -> RuntimeResult<Acceptance> {
+        let input = match self.admit_now(id, input, wake) {
+            Ok(done) => return done,
+            Err(input) => input,
+        };
+        let (this, id) = (self.clone(), id.clone());
+        this.admit(id, input, wake).await
+    }
+
+    /// `accept` as a `detached` operation.
     async fn admit(
         self: Arc<Self>,
         id: SessionId,
@@ -420,6 +436,37 @@ impl Registry {
         .await
     }
 
+    /// An accept that never waits, done here when it can be: a runtime without a store
+    /// (whose steps write nothing) and a free gate. It then needs no operation moved to
+    /// the heap in case it has to wait. `Err` hands the input back when it cannot, and
+    /// nothing happened. Outside a tokio runtime it cannot either, so that `accept` answers
+    /// `NoTokioRuntime` there whatever the store.
+    fn admit_now(
+        &self,
+        id: &SessionId,
+        input: Arc<RuntimeInput>,
+        wake: bool,
+    ) -> Result<RuntimeResult<Acceptance>, Arc<RuntimeInput>> {
+        if self.shared.store.is_some() || tokio::runtime::Handle::try_current().is_err() {
+            return Err(input);
+        }
+        let Some(session) = self.lookup(id) else {
+            return Err(input);
+        };
+        let Some(gate) = session.gate.try_lock() else {
+            return Err(input);
+        };
+        Ok((|| {
+            let (handle, fresh) = session.reserve(&input)?;
+            let result = session.step_now(
+                &self.shared,
+                kernel_io::accept(&input, handle, wake),
+                accepting(&input),
+            );
+            admitted(id, &session, gate, input, handle, fresh, result)
+        })())
+    }
+
     /// `admit` with the session's gate held.
     async fn admit_locked(
         &self,
@@ -431,60 +478,84 @@ impl Registry {
     ) -> RuntimeResult<Acceptance> {
         // Shared, never copied, by the store row, the ledger and every run it joins.
         let (handle, fresh) = session.reserve(&input)?;
-        let ctx = StepContext {
-            accepting: Some(&input),
-            defer_wake: true,
-            ..StepContext::default()
-        };
         let result = session
-            .step(&self.shared, kernel_io::accept(&input, handle, wake), ctx)
+            .step(
+                &self.shared,
+                kernel_io::accept(&input, handle, wake),
+                accepting(&input),
+            )
             .await;
-        // A fresh handle the kernel did not admit (rejected, rolled back after a failed
-        // store write, joined, deduplicated) goes back.
-        if fresh && !matches!(&result, Ok(Ok(step)) if step.accepted) {
-            session.release(handle);
-        }
-        let step = match result {
-            Ok(Ok(step)) => step,
-            Ok(Err(rejection)) => return Err(kernel_io::accept_error(id, &input, &rejection)),
-            Err(e) => return Err(e),
-        };
-        // Waiters are registered before the gate is released, so the loop (which needs the
-        // gate to commit) cannot finish the input before its waiter exists.
-        let acceptance = if let Some(original) = step.joined {
-            Acceptance {
-                outcome: AcceptOutcome::Deduplicated {
-                    original: session.id(original),
-                },
-                completion: Some(session.register_waiter(original)),
-            }
-        } else if let Some(original) = step.deduplicated {
-            Acceptance {
-                outcome: AcceptOutcome::Deduplicated {
-                    original: session.id(original),
-                },
-                completion: None,
-            }
-        } else {
-            let completion = if step.terminal.contains(&handle) {
-                None
-            } else {
-                Some(session.admitted(handle, step.accepted.then_some(input)))
-            };
-            Acceptance {
-                outcome: AcceptOutcome::Accepted,
-                completion,
-            }
-        };
-        drop(gate);
-        // The kernel asked for a wake; done now that the gate is free, so the loop can
-        // take it at once instead of waking only to wait for it.
-        if step.wake {
-            session.wake();
-        }
-        Ok(acceptance)
+        admitted(id, session, gate, input, handle, fresh, result)
     }
+}
 
+/// What an accept's step needs besides the kernel input.
+fn accepting(input: &Arc<RuntimeInput>) -> StepContext<'_> {
+    StepContext {
+        accepting: Some(input),
+        defer_wake: true,
+        ..StepContext::default()
+    }
+}
+
+/// Settles an accept after its step (`result`), the gate still held: the ledger, the
+/// waiter, the answer; then lets the gate go and wakes the loop if the kernel asked.
+fn admitted(
+    id: &SessionId,
+    session: &Arc<Session>,
+    gate: GateGuard<'_>,
+    input: Arc<RuntimeInput>,
+    handle: u64,
+    fresh: bool,
+    result: RuntimeResult<Result<Step, k::Rejection>>,
+) -> RuntimeResult<Acceptance> {
+    // A fresh handle the kernel did not admit (rejected, rolled back after a failed
+    // store write, joined, deduplicated) goes back.
+    if fresh && !matches!(&result, Ok(Ok(step)) if step.accepted) {
+        session.release(handle);
+    }
+    let step = match result {
+        Ok(Ok(step)) => step,
+        Ok(Err(rejection)) => return Err(kernel_io::accept_error(id, &input, &rejection)),
+        Err(e) => return Err(e),
+    };
+    // Waiters are registered before the gate is released, so the loop (which needs the
+    // gate to commit) cannot finish the input before its waiter exists.
+    let acceptance = if let Some(original) = step.joined {
+        Acceptance {
+            outcome: AcceptOutcome::Deduplicated {
+                original: session.id(original),
+            },
+            completion: Some(session.register_waiter(original)),
+        }
+    } else if let Some(original) = step.deduplicated {
+        Acceptance {
+            outcome: AcceptOutcome::Deduplicated {
+                original: session.id(original),
+            },
+            completion: None,
+        }
+    } else {
+        let completion = if step.terminal.contains(&handle) {
+            None
+        } else {
+            Some(session.admitted(handle, step.accepted.then_some(input)))
+        };
+        Acceptance {
+            outcome: AcceptOutcome::Accepted,
+            completion,
+        }
+    };
+    drop(gate);
+    // The kernel asked for a wake; done now that the gate is free, so the loop can
+    // take it at once instead of waking only to wait for it.
+    if step.wake {
+        session.wake();
+    }
+    Ok(acceptance)
+}
+
+impl Registry {
     /// Reads the session with its gate held, so a read never sees a transition whose store
     /// write is still in progress. Uncontended, it reads at once. Contended, inside a tokio
     /// runtime it waits on a task of its own: a caller that kept this future without
@@ -844,10 +915,7 @@ impl SessionRuntime {
         session: &SessionId,
         input: impl Into<Arc<RuntimeInput>>,
     ) -> RuntimeResult<Acceptance> {
-        self.inner
-            .clone()
-            .admit(session.clone(), input.into(), true)
-            .await
+        self.inner.accept(session, input.into(), true).await
     }
 
     /// Like `accept`, but does not wake the loop; call `wake` when the batch is complete.
@@ -856,10 +924,7 @@ impl SessionRuntime {
         session: &SessionId,
         input: impl Into<Arc<RuntimeInput>>,
     ) -> RuntimeResult<Acceptance> {
-        self.inner
-            .clone()
-            .admit(session.clone(), input.into(), false)
-            .await
+        self.inner.accept(session, input.into(), false).await
     }
 
     /// Wakes the session's loop, e.g. after `accept_without_wake`.

@@ -569,54 +569,28 @@ impl Session {
         input: k::Input,
         ctx: StepContext<'_>,
     ) -> RuntimeResult<Result<Step, k::Rejection>> {
+        // Without a store nothing is written, so nothing is waited for.
+        let Some(store) = &shared.store else {
+            return self.step_now(shared, input, ctx);
+        };
         let prepared = {
             let mut core = lock(&self.core);
-            self.in_runtime(&core)?;
-            let transition = match core.kernel.apply(input) {
-                Ok(t) => t,
-                Err(rejection) => {
-                    match rejection.reason {
-                        // "Not now": the caller gets a typed answer.
-                        k::RejectReason::NotHandled | k::RejectReason::GuardsFailed(_) => {
-                            tracing::debug!(session = %self.id, %rejection, "kernel rejected")
-                        }
-                        // The transition the kernel picked would have broken its own state:
-                        // a gap in the spec, worth an operator's attention.
-                        _ => tracing::error!(
-                            session = %self.id,
-                            %rejection,
-                            "kernel refused an input for its own consistency (a spec bug)"
-                        ),
-                    }
-                    return Ok(Err(rejection));
-                }
+            let (transition, entered) = match self.apply(&mut core, input)? {
+                Ok(applied) => applied,
+                Err(rejection) => return Ok(Err(rejection)),
             };
-            // Kept until the step is settled: the store write and, if it fails, the
-            // rollback are recorded in it, so a transition that did not take effect says so.
-            let entered = tracing::debug_span!(
-                "transition",
-                session = %self.id,
-                id = %transition.id,
-                from = %transition.from,
-                to = %transition.to
-            )
-            .entered();
-            tracing::debug!(effects = transition.effects.len(), "applied");
             // Read under the same lock as the transition: whether the kernel now remembers no
             // input at all (reset, destroy, unregister), which the ledger mirrors.
             let forgot_all = core.kernel.state().inputs.is_empty();
-            // Without a store nothing is written, and no batch is built.
             let mut writes = Vec::new();
-            if shared.store.is_some() {
-                self.store_writes(&core.ledger, &transition, &ctx, &mut writes);
-            }
-            let Some(store) = shared.store.as_ref().filter(|_| !writes.is_empty()) else {
+            self.store_writes(&core.ledger, &transition, &ctx, &mut writes);
+            if writes.is_empty() {
                 // Nothing to make durable: realised under the same lock (in the span, as
                 // one realised after its write is).
                 return Ok(Ok(
                     self.complete(&mut core, shared, transition, &ctx, forgot_all)
                 ));
-            };
+            }
             // Left before the await (a guard must not cross it) and entered again after.
             let span = entered.exit();
             (
@@ -672,6 +646,70 @@ impl Session {
             }
         }
         Err(RuntimeError::Store(e))
+    }
+
+    /// `step` for a runtime without a store: there is nothing to write, so it never waits,
+    /// and a caller that has the gate can step without a future.
+    #[inline]
+    pub fn step_now(
+        &self,
+        shared: &Shared,
+        input: k::Input,
+        ctx: StepContext<'_>,
+    ) -> RuntimeResult<Result<Step, k::Rejection>> {
+        let mut core = lock(&self.core);
+        let (transition, _entered) = match self.apply(&mut core, input)? {
+            Ok(applied) => applied,
+            Err(rejection) => return Ok(Err(rejection)),
+        };
+        // See `step`.
+        let forgot_all = core.kernel.state().inputs.is_empty();
+        Ok(Ok(
+            self.complete(&mut core, shared, transition, &ctx, forgot_all)
+        ))
+    }
+
+    /// Applies `input` to the kernel, logging a rejection. An applied transition comes with
+    /// its span, entered: kept until the step is settled, so that the store write and, if
+    /// it fails, the rollback are recorded in it (a transition that did not take effect
+    /// says so). Always inlined: what it returns is large, and copying it out costs every
+    /// step about as much as the lookups of a transition.
+    #[inline(always)]
+    fn apply(
+        &self,
+        core: &mut Core,
+        input: k::Input,
+    ) -> RuntimeResult<Result<(k::Transition, tracing::span::EnteredSpan), k::Rejection>> {
+        self.in_runtime(core)?;
+        let transition = match core.kernel.apply(input) {
+            Ok(t) => t,
+            Err(rejection) => {
+                match rejection.reason {
+                    // "Not now": the caller gets a typed answer.
+                    k::RejectReason::NotHandled | k::RejectReason::GuardsFailed(_) => {
+                        tracing::debug!(session = %self.id, %rejection, "kernel rejected")
+                    }
+                    // The transition the kernel picked would have broken its own state: a
+                    // gap in the spec, worth an operator's attention.
+                    _ => tracing::error!(
+                        session = %self.id,
+                        %rejection,
+                        "kernel refused an input for its own consistency (a spec bug)"
+                    ),
+                }
+                return Ok(Err(rejection));
+            }
+        };
+        let entered = tracing::debug_span!(
+            "transition",
+            session = %self.id,
+            id = %transition.id,
+            from = %transition.from,
+            to = %transition.to
+        )
+        .entered();
+        tracing::debug!(effects = transition.effects.len(), "applied");
+        Ok(Ok((transition, entered)))
     }
 
     /// Realises a durable transition and hands its effect buffer back to the kernel.
