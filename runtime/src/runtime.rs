@@ -456,15 +456,16 @@ impl Registry {
         let Some(gate) = session.gate.try_lock() else {
             return Err(input);
         };
-        Ok((|| {
-            let (handle, fresh) = session.reserve(&input)?;
-            let result = session.step_now(
-                &self.shared,
-                kernel_io::accept(&input, handle, wake),
-                accepting(&input),
-            );
-            admitted(id, &session, gate, input, handle, fresh, result)
-        })())
+        let (handle, fresh) = match session.reserve(&input) {
+            Ok(reserved) => reserved,
+            Err(e) => return Ok(Err(e)),
+        };
+        let result = session.step_now(
+            &self.shared,
+            kernel_io::accept(&input, handle, wake),
+            accepting(&input),
+        );
+        Ok(admitted(id, &session, gate, input, handle, fresh, result))
     }
 
     /// `admit` with the session's gate held.
