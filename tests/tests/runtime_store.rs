@@ -1294,6 +1294,9 @@ enum Flaw {
     /// Takes the end of a run later than the last one staged, which was never staged (here
     /// an `InputsStaged` of it with no inputs goes just before it).
     EndsRunsNeverStaged,
+    /// Takes an input with `seq` 0, as a column without a CHECK constraint would (stored
+    /// here under a new seq above every one written, which `InMemoryStore` takes).
+    TakesSeqZero,
     /// Clears the error of the inputs a cancelled run (no error) requeues.
     ClearsErrorsOnCancel,
     /// Gives the inputs a failed run ends no place in the finish order.
@@ -1539,6 +1542,22 @@ impl RuntimeStore for Flawed {
                 moved.push(write);
             }
             batch = moved;
+        }
+        if matches!(self.1, Flaw::TakesSeqZero) {
+            let accepted = batch.iter().filter_map(|w| match w {
+                StoreWrite::InputAccepted { input } => Some(input.seq),
+                _ => None,
+            });
+            let last_seq = stored.as_ref().map_or(0, |s| s.last_seq);
+            let mut fresh = accepted.fold(last_seq, u64::max) + 1;
+            for write in &mut batch {
+                if let StoreWrite::InputAccepted { input } = write
+                    && input.seq == 0
+                {
+                    input.seq = fresh;
+                    fresh += 1;
+                }
+            }
         }
         if matches!(
             self.1,
@@ -1901,6 +1920,7 @@ async fn the_store_contract_check_catches_each_flawed_store() {
             Flaw::EndsRunsNeverStaged,
             "a run later than the last one staged was never staged",
         ),
+        (Flaw::TakesSeqZero, "admission seqs start at 1"),
         (
             Flaw::ClearsErrorsOnCancel,
             "a cancelled run's requeued inputs keep their last error",

@@ -527,6 +527,10 @@ fn validate(
         match write {
             StoreWrite::InputAccepted { input } => {
                 let id = &input.input.header.id;
+                // Seqs start at 1 (a CHECK constraint on the column).
+                if input.seq == 0 {
+                    return Err(conflict(session, id, "has seq 0; seqs start at 1"));
+                }
                 if view.phase(id).is_some() {
                     return Err(conflict(session, id, "is already stored"));
                 }
@@ -1106,7 +1110,7 @@ mod tests {
         put(
             &store,
             &sid(),
-            vec![accepted("a", 0), accepted("b", 1), staged(1, &["a"])],
+            vec![accepted("a", 1), accepted("b", 2), staged(1, &["a"])],
         )
         .await
         .unwrap();
@@ -1460,6 +1464,18 @@ mod tests {
         };
         put(&store, &sid(), vec![failed]).await.unwrap();
         assert_eq!(phase_of(&store, "a"), Some(InputPhase::Abandoned));
+    }
+
+    /// Admission seqs start at 1: seq 0 is refused, as a CHECK constraint would, whatever
+    /// else the batch holds.
+    #[tokio::test]
+    async fn an_input_with_seq_0_is_refused() {
+        let store = InMemoryStore::new();
+        let zero = put(&store, &sid(), vec![accepted("a", 1), accepted("b", 0)]).await;
+        assert!(matches!(zero, Err(StoreError::Conflict(_))), "{zero:?}");
+        assert_eq!(store.session(&sid()), None, "nothing applied");
+        put(&store, &sid(), vec![accepted("b", 1)]).await.unwrap();
+        assert_eq!(store.session(&sid()).unwrap().last_seq, 1);
     }
 
     /// A seq is refused while a row holds it, as the batch's earlier writes left the rows:

@@ -108,13 +108,13 @@ pub struct RunReceipt {
 /// variant's own checks. A row's fields not named by a write stay as they are.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum StoreWrite {
-    /// Written before `accept` returns Accepted. Conflict if a row with the input's id is
-    /// stored, in any phase (also one accepted earlier in the batch), or a row with its
-    /// `seq` (a unique index on the session and `seq`; seqs may arrive in any order); an
-    /// id whose row was evicted or forgotten may be accepted again. The new row is `Queued` at the tail of
-    /// its lane, with no attempts, run, reason, error or finish place, and keeps the input
-    /// exactly as given (`load` returns it equal). `last_seq` becomes the higher of itself
-    /// and `seq`.
+    /// Written before `accept` returns Accepted. Conflict if `seq` is 0 (seqs start at 1: a
+    /// CHECK constraint), if a row with the input's id is stored, in any phase (also one
+    /// accepted earlier in the batch), or a row with its `seq` (a unique index on the
+    /// session and `seq`; seqs may arrive in any order); an id whose row was evicted or
+    /// forgotten may be accepted again. The new row is `Queued` at the tail of its lane,
+    /// with no attempts, run, reason, error or finish place, and keeps the input exactly as
+    /// given (`load` returns it equal). `last_seq` becomes the higher of itself and `seq`.
     InputAccepted {
         /// The input and its admission sequence number.
         input: StoredInput,
@@ -421,12 +421,12 @@ pub enum StoreError {
 ///   PostgreSQL backend therefore also serialises on a lock that exists before the row,
 ///   e.g. every write transaction takes `pg_advisory_xact_lock` on the session's id and
 ///   `load` and `version` take it (shared) before reading.
-/// - A batch that contradicts what is stored (an id or a `seq` accepted twice, a row naming
-///   an input with no row other than in an eviction, a terminal input moved again, a
-///   terminal row whose phase is not terminal or whose reason does not match it, a commit
-///   of a run not later than the last one committed, staging an input that is not Queued,
-///   ending a run never staged or with rows for an input that is not Staged for that run or
-///   rows that do not end it as the run did (a commit's `Consumed`, a failure's
+/// - A batch that contradicts what is stored (an id or a `seq` accepted twice, a `seq` 0, a
+///   row naming an input with no row other than in an eviction, a terminal input moved
+///   again, a terminal row whose phase is not terminal or whose reason does not match it, a
+///   commit of a run not later than the last one committed, staging an input that is not
+///   Queued, ending a run never staged or with rows for an input that is not Staged for
+///   that run or rows that do not end it as the run did (a commit's `Consumed`, a failure's
 ///   `Abandoned`), requeueing one that is not Staged, evicting one that is not terminal, a
 ///   `Lifecycle` of `Running` or `Initializing`, a write after `SessionRemoved` in its
 ///   batch) must be refused with [`StoreError::Conflict`], as `InMemoryStore` does (each

@@ -14,9 +14,9 @@ use std::sync::Arc;
 /// [`StoreWrite`] variant: batch versions, all-or-nothing batches whose writes see the ones
 /// before them, every conflict (unknown inputs, moves a phase does not allow, terminal rows
 /// whose reason does not match their phase, a run's end naming another run's rows or a run
-/// never staged, the commit fence, phases never stored, a `seq` taken), each write's effect
-/// on the rows, what `load` returns (inputs as accepted and in admission order, lane and
-/// finish order, receipts, the counters and the phase), `version`, removal, and
+/// never staged, the commit fence, phases never stored, a `seq` taken or 0), each write's
+/// effect on the rows, what `load` returns (inputs as accepted and in admission order, lane
+/// and finish order, receipts, the counters and the phase), `version`, removal, and
 /// `list_sessions`. Panics, naming the rule, at the first violation. Uses sessions whose
 /// ids start with `store-contract-`; give it a store that holds none.
 ///
@@ -312,7 +312,8 @@ async fn versions_and_atomicity(store: &dyn RuntimeStore) {
 /// that stores it in columns or as JSON must give back every field), the rows in admission
 /// (`seq`) order whatever order they were written in, the highest `seq` written, and no
 /// phase before a `Lifecycle`; and nothing at all for a session never written. A `seq` a
-/// stored row has, or one accepted twice in a batch, is refused (a unique index).
+/// stored row has, or one accepted twice in a batch, is refused (a unique index), and so is
+/// seq 0 (seqs start at 1: a CHECK constraint).
 async fn rows_read_back_as_written(store: &dyn RuntimeStore) {
     let s = session("load");
     assert_eq!(
@@ -378,6 +379,14 @@ async fn rows_read_back_as_written(store: &dyn RuntimeStore) {
             accepted("e", 4, q),
         ],
         "an admission seq is unique in its session (twice in one batch)",
+    )
+    .await;
+    refused(
+        store,
+        &s,
+        2,
+        vec![accepted("c", 0, q)],
+        "admission seqs start at 1",
     )
     .await;
 }
