@@ -1287,13 +1287,22 @@ enum Flaw {
     /// Skips the terminal inputs a staging or requeue names, as an `UPDATE .. WHERE
     /// phase <> 'Staged'` (instead of `= 'Queued'`) that is not counted would.
     SkipsTerminalInputs,
-    /// Takes a run's end that names rows staged for another run, as rows without a `run`
-    /// column would (here those rows are ended, or requeued by a failure of their own run,
-    /// just before it).
-    EndsRowsOfAnotherRun,
+    /// Takes the end of a run staged before the last one staged (or whose id was skipped),
+    /// checking only that it is not later than the last one, and the rows it names that are
+    /// staged for the last run, as rows without a `run` column would (here those rows are
+    /// ended, or requeued by a failure of their own run, just before it, and the end itself
+    /// is dropped).
+    EndsEarlierRuns,
     /// Takes the end of a run later than the last one staged, which was never staged (here
     /// an `InputsStaged` of it with no inputs goes just before it).
     EndsRunsNeverStaged,
+    /// Takes a failure of the run last committed, as a backend that fences commits only
+    /// would (here such a failure naming no rows, which changes no row, is dropped).
+    FailsCommittedRuns,
+    /// Takes an `InputsStaged` of a run not later than the last one staged, as a backend
+    /// that keeps the highest run staged without checking the new one would (here staged
+    /// as the run after the last one, which `InMemoryStore` takes).
+    StagesRunsAgain,
     /// Takes an input with `seq` 0, as a column without a CHECK constraint would (stored
     /// here under a new seq above every one written, which `InMemoryStore` takes).
     TakesSeqZero,
@@ -1559,10 +1568,30 @@ impl RuntimeStore for Flawed {
                 }
             }
         }
-        if matches!(
-            self.1,
-            Flaw::EndsRowsOfAnotherRun | Flaw::EndsRunsNeverStaged
-        ) {
+        if matches!(self.1, Flaw::StagesRunsAgain) {
+            let mut last_run = stored.as_ref().and_then(|s| s.last_run);
+            for write in &mut batch {
+                if let StoreWrite::InputsStaged { run, .. } = write {
+                    if let Some(last) = last_run.filter(|last| *run <= *last) {
+                        *run = RunId(last.0 + 1);
+                    }
+                    last_run = Some(*run);
+                }
+            }
+        }
+        if matches!(self.1, Flaw::FailsCommittedRuns) {
+            let committed = stored.as_ref().and_then(|s| s.last_committed);
+            batch.retain(|w| match w {
+                StoreWrite::RunFailed {
+                    run,
+                    requeued,
+                    terminal,
+                    ..
+                } => !(Some(*run) == committed && requeued.is_empty() && terminal.is_empty()),
+                _ => true,
+            });
+        }
+        if matches!(self.1, Flaw::EndsEarlierRuns | Flaw::EndsRunsNeverStaged) {
             // Of the rows stored as staged, the run each is bound to.
             let bound = |id: &InputId| {
                 let row = stored.as_ref().and_then(|s| s.input(id));
@@ -1570,9 +1599,16 @@ impl RuntimeStore for Flawed {
                     .and_then(|r| r.run)
             };
             let flaw = self.1;
+            // The last run staged, as the batch's earlier writes leave it.
+            let mut last_run = stored.as_ref().and_then(|s| s.last_run);
             let mut moved = Vec::with_capacity(batch.len());
             for mut write in batch {
                 let run = match &write {
+                    StoreWrite::InputsStaged { run, .. } => {
+                        last_run = last_run.max(Some(*run));
+                        moved.push(write);
+                        continue;
+                    }
                     StoreWrite::RunCommitted { receipt, .. } => receipt.run,
                     StoreWrite::RunFailed { run, .. } => *run,
                     _ => {
@@ -1581,11 +1617,18 @@ impl RuntimeStore for Flawed {
                     }
                 };
                 if matches!(flaw, Flaw::EndsRunsNeverStaged) {
-                    moved.push(StoreWrite::InputsStaged {
-                        run,
-                        attempt: 1,
-                        inputs: Vec::new(),
-                    });
+                    if last_run.is_none_or(|last| run > last) {
+                        moved.push(StoreWrite::InputsStaged {
+                            run,
+                            attempt: 1,
+                            inputs: Vec::new(),
+                        });
+                        last_run = Some(run);
+                    }
+                    moved.push(write);
+                    continue;
+                }
+                if last_run.is_none_or(|last| run >= last) {
                     moved.push(write);
                     continue;
                 }
@@ -1606,10 +1649,12 @@ impl RuntimeStore for Flawed {
                 if !others.is_empty() {
                     moved.push(StoreWrite::InputsTerminal { rows: others });
                 }
+                let mut names_own_rows = !terminal.is_empty();
                 if let Some(requeued) = requeued {
                     let (others, own): (Vec<_>, Vec<_>) =
                         requeued.drain(..).partition(|id| other_run(id));
                     *requeued = own;
+                    names_own_rows |= !requeued.is_empty();
                     for id in others {
                         moved.push(StoreWrite::RunFailed {
                             run: bound(&id).unwrap_or(run),
@@ -1619,7 +1664,10 @@ impl RuntimeStore for Flawed {
                         });
                     }
                 }
-                moved.push(write);
+                // Rows of its own run (never, the run being over) still go to the store.
+                if names_own_rows {
+                    moved.push(write);
+                }
             }
             batch = moved;
         }
@@ -1913,12 +1961,17 @@ async fn the_store_contract_check_catches_each_flawed_store() {
             "a failed run's terminal rows are Abandoned",
         ),
         (
-            Flaw::EndsRowsOfAnotherRun,
-            "a run's end names only rows staged for that run",
+            Flaw::EndsEarlierRuns,
+            "a run's end is of the last run staged",
         ),
         (
             Flaw::EndsRunsNeverStaged,
             "a run later than the last one staged was never staged",
+        ),
+        (Flaw::FailsCommittedRuns, "a committed run does not fail"),
+        (
+            Flaw::StagesRunsAgain,
+            "a run is staged once, after the runs staged before it",
         ),
         (Flaw::TakesSeqZero, "admission seqs start at 1"),
         (

@@ -153,7 +153,8 @@ impl SessionRecord {
                 attempt,
                 inputs,
             } => {
-                self.last_run = self.last_run.max(Some(run));
+                // Validated: later than the last run staged.
+                self.last_run = Some(run);
                 for id in inputs {
                     if let Some(input) = self.inputs.get_mut(&id) {
                         input.phase = InputPhase::Staged;
@@ -513,15 +514,17 @@ fn validate(
     let mut last_run = stored.and_then(|s| s.last_run);
     // The highest seq written, as the batch moves it (kept through a reset too).
     let mut last_seq = stored.map_or(0, |s| s.last_seq);
-    // A run's end is about a run that was staged; run ids only increase, so one later than
-    // the last staged never was.
-    let staged_before = |run: RunId, last_run: Option<RunId>| {
-        if last_run.is_some_and(|last| run <= last) {
-            return Ok(());
-        }
-        Err(StoreError::Conflict(format!(
+    // A run's end is about the run in flight, which is the last one staged: run ids only
+    // increase, so one later than it never was staged, and one before it (a run skipped
+    // included) had ended, or was taken back, before it was staged.
+    let last_staged = |run: RunId, last_run: Option<RunId>| match last_run {
+        Some(last) if last == run => Ok(()),
+        Some(last) if run < last => Err(StoreError::Conflict(format!(
+            "run {run} of session {session} ends, but run {last} was staged after it"
+        ))),
+        _ => Err(StoreError::Conflict(format!(
             "run {run} of session {session} ends, but was never staged"
-        )))
+        ))),
     };
     for (i, write) in batch.iter().enumerate() {
         match write {
@@ -550,7 +553,13 @@ fn validate(
                 view.set(id, InputPhase::Queued, None);
             }
             StoreWrite::InputsStaged { run, inputs, .. } => {
-                last_run = last_run.max(Some(*run));
+                // Run ids only increase: a run is staged once, after the runs before it.
+                if let Some(last) = last_run.filter(|last| *run <= *last) {
+                    return Err(StoreError::Conflict(format!(
+                        "run {run} of session {session} is staged after run {last}"
+                    )));
+                }
+                last_run = Some(*run);
                 for id in inputs {
                     view.expect(id, InputPhase::Queued)?;
                     view.set(id, InputPhase::Staged, Some(*run));
@@ -563,7 +572,7 @@ fn validate(
                         receipt.run,
                     )));
                 }
-                staged_before(receipt.run, last_run)?;
+                last_staged(receipt.run, last_run)?;
                 last_committed = Some(receipt.run);
                 let ends = (InputPhase::Consumed, receipt.run);
                 view.terminal_rows(terminal, Some(ends))?
@@ -574,7 +583,13 @@ fn validate(
                 terminal,
                 ..
             } => {
-                staged_before(*run, last_run)?;
+                last_staged(*run, last_run)?;
+                // The last run staged, once committed, is no longer in flight.
+                if last_committed == Some(*run) {
+                    return Err(StoreError::Conflict(format!(
+                        "run {run} of session {session} fails, but it committed"
+                    )));
+                }
                 for id in requeued {
                     view.staged_for(id, *run)?;
                     view.set(id, InputPhase::Queued, Some(*run));
@@ -1464,6 +1479,74 @@ mod tests {
         };
         put(&store, &sid(), vec![failed]).await.unwrap();
         assert_eq!(phase_of(&store, "a"), Some(InputPhase::Abandoned));
+    }
+
+    /// Run ids only increase: a run is staged once, and after every run staged before it,
+    /// also within a batch and through a reset; only removing the session starts them over.
+    #[tokio::test]
+    async fn a_run_is_staged_once_and_after_the_runs_before_it() {
+        let store = InMemoryStore::new();
+        let refused = |r: Result<(), StoreError>| matches!(r, Err(StoreError::Conflict(_)));
+        put(&store, &sid(), vec![accepted("a", 1), staged(3, &[])])
+            .await
+            .unwrap();
+        for run in [3, 2] {
+            let batch = vec![staged(run, &["a"])];
+            assert!(refused(put(&store, &sid(), batch).await), "run {run}");
+        }
+        let twice = vec![staged(4, &[]), staged(4, &["a"])];
+        assert!(refused(put(&store, &sid(), twice).await));
+        let after_reset = vec![StoreWrite::InputsForgotten, staged(1, &[])];
+        assert!(refused(put(&store, &sid(), after_reset).await));
+        let stored = store.session(&sid()).unwrap();
+        assert_eq!((stored.version, stored.last_run), (1, Some(RunId(3))));
+        assert_eq!(phase_of(&store, "a"), Some(InputPhase::Queued));
+        // Not necessarily the next id: only later.
+        put(&store, &sid(), vec![staged(7, &["a"])]).await.unwrap();
+        assert_eq!(store.session(&sid()).unwrap().last_run, Some(RunId(7)));
+        put(&store, &sid(), vec![StoreWrite::SessionRemoved])
+            .await
+            .unwrap();
+        put(&store, &sid(), vec![staged(1, &[])]).await.unwrap();
+    }
+
+    /// A run's end is of the run in flight: the last one staged, not yet committed. An
+    /// earlier run (also one whose id was skipped) ended or was taken back before the last
+    /// was staged, and a later one was never staged.
+    #[tokio::test]
+    async fn a_runs_end_is_of_the_last_run_staged() {
+        let store = InMemoryStore::new();
+        let refused = |r: Result<(), StoreError>| matches!(r, Err(StoreError::Conflict(_)));
+        let failed = |run: u64| StoreWrite::RunFailed {
+            run: RunId(run),
+            error: None,
+            requeued: Vec::new(),
+            terminal: Vec::new(),
+        };
+        // Run 2 skipped: 1 and 3 staged.
+        put(&store, &sid(), vec![staged(1, &[]), staged(3, &[])])
+            .await
+            .unwrap();
+        for run in [1, 2, 4] {
+            for end in [committed(run, &[]), failed(run)] {
+                let refused_end = put(&store, &sid(), vec![end.clone()]).await;
+                assert!(refused(refused_end), "{end:?}");
+            }
+        }
+        let stored = store.session(&sid()).unwrap();
+        assert_eq!((stored.version, stored.last_committed), (1, None));
+        // Run 3 commits; once committed, it does not fail.
+        put(&store, &sid(), vec![committed(3, &[])]).await.unwrap();
+        assert!(refused(put(&store, &sid(), vec![failed(3)]).await));
+        let in_one_batch = vec![staged(5, &[]), committed(5, &[]), failed(5)];
+        assert!(refused(put(&store, &sid(), in_one_batch).await));
+        assert_eq!(
+            store.session(&sid()).unwrap().last_committed,
+            Some(RunId(3))
+        );
+        put(&store, &sid(), vec![staged(5, &[]), failed(5)])
+            .await
+            .unwrap();
     }
 
     /// Admission seqs start at 1: seq 0 is refused, as a CHECK constraint would, whatever

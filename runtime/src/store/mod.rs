@@ -120,10 +120,12 @@ pub enum StoreWrite {
         input: StoredInput,
     },
     /// Queued inputs bound to `run`, written before the executor is called, for every run
-    /// (also one with no durable contributor). Conflict if a named input has no row or is
-    /// not `Queued` (naming one twice is a conflict too). Each becomes `Staged`, with
-    /// `attempts = attempt` and `run = Some(run)`; `last_run` becomes the higher of itself
-    /// and `run`.
+    /// (also one with no durable contributor). Conflict if `run` is not later than
+    /// `last_run` (run ids only increase: a run is staged once, after every run staged
+    /// before it, though not necessarily as the next id; `last_run` outlives
+    /// `InputsForgotten`), or if a named input has no row or is not `Queued` (naming one
+    /// twice is a conflict too). Each becomes `Staged`, with `attempts = attempt` and
+    /// `run = Some(run)`; `last_run` becomes `run`.
     InputsStaged {
         /// The run being started.
         run: RunId,
@@ -136,14 +138,15 @@ pub enum StoreWrite {
     /// The single write of a run commit: the receipt and the contributors' terminal rows.
     /// Conflict if `receipt.run` is not later than `last_committed` (a run commits once,
     /// and after the runs before it: the fence outlives receipts and `InputsForgotten`, and
-    /// counts the batch's own earlier commits), or later than `last_run` (a run never
-    /// staged), or if a terminal row names an input that has no row or is not `Staged` for
-    /// this run (its `run` is another), or has a phase other than `Consumed` (a commit
-    /// consumes every contributor it ends, as the kernel's `commit_run` does). Then
-    /// `last_committed = receipt.run`, each row is applied as in `InputsTerminal`, and the
-    /// receipt is kept, exactly as given, at least while a `Consumed` row bound to its run
-    /// is stored (`RunReceipt::inputs` may name inputs that never had a row). The store
-    /// does not check that `terminal` names every contributor.
+    /// counts the batch's own earlier commits), or is not `last_run` (the run in flight is
+    /// the last one staged: a later run was never staged, and an earlier one, a skipped id
+    /// included, is over: runs end in order), or if a terminal row names an input that has
+    /// no row or is not `Staged` for this run (its `run` is another), or has a phase other
+    /// than `Consumed` (a commit consumes every contributor it ends, as the kernel's
+    /// `commit_run` does). Then `last_committed = receipt.run`, each row is applied as in
+    /// `InputsTerminal`, and the receipt is kept, exactly as given, at least while a
+    /// `Consumed` row bound to its run is stored (`RunReceipt::inputs` may name inputs that
+    /// never had a row). The store does not check that `terminal` names every contributor.
     RunCommitted {
         /// The run, all its contributors and its output.
         receipt: RunReceipt,
@@ -152,12 +155,13 @@ pub enum StoreWrite {
     },
     /// A run failed: `requeued` inputs go back to Queued (attempts kept; `run` still names
     /// the run they were last bound to), `terminal` ones ended (e.g. attempts exhausted,
-    /// cancelled). Conflict if `run` is later than `last_run` (a run never staged), if a
-    /// requeued input or a terminal row's input has no row or is not `Staged` for `run`
-    /// (its `run` is another), or a terminal row's phase is not `Abandoned` (only a commit
-    /// consumes). Requeued inputs join the tail of their lanes, in the order named; their
-    /// error becomes `error` when it is `Some`. Terminal rows are applied as in
-    /// `InputsTerminal`. `run` itself is not stored.
+    /// cancelled). Conflict if `run` is not `last_run` (as for `RunCommitted`), or is
+    /// `last_committed` (a committed run does not fail), if a requeued input or a terminal
+    /// row's input has no row or is not `Staged` for `run` (its `run` is another), or a
+    /// terminal row's phase is not `Abandoned` (only a commit consumes). Requeued inputs
+    /// join the tail of their lanes, in the order named; their error becomes `error` when
+    /// it is `Some`. Terminal rows are applied as in `InputsTerminal`. `run` itself is not
+    /// stored.
     RunFailed {
         /// The run that failed or was cancelled.
         run: RunId,
@@ -317,8 +321,9 @@ pub struct StoredSession {
     /// The highest `StoredInput::seq` ever written, evicted and forgotten rows included, so
     /// that numbering can go on above it.
     pub last_seq: u64,
-    /// The highest run ever staged (`InputsStaged`, written for every run, also one with
-    /// no durable contributor), so that run ids can go on increasing.
+    /// The highest run ever staged, which is the last one (`InputsStaged`, written for every
+    /// run, also one with no durable contributor, takes only a later run), so that run ids
+    /// can go on increasing. A run's end names it.
     pub last_run: Option<RunId>,
     /// The highest run ever committed, kept after its receipt goes (a run of ephemeral
     /// inputs keeps none): a commit of a run not later than it is a `Conflict`.
@@ -424,14 +429,15 @@ pub enum StoreError {
 /// - A batch that contradicts what is stored (an id or a `seq` accepted twice, a `seq` 0, a
 ///   row naming an input with no row other than in an eviction, a terminal input moved
 ///   again, a terminal row whose phase is not terminal or whose reason does not match it, a
-///   commit of a run not later than the last one committed, staging an input that is not
-///   Queued, ending a run never staged or with rows for an input that is not Staged for
-///   that run or rows that do not end it as the run did (a commit's `Consumed`, a failure's
-///   `Abandoned`), requeueing one that is not Staged, evicting one that is not terminal, a
-///   `Lifecycle` of `Running` or `Initializing`, a write after `SessionRemoved` in its
-///   batch) must be refused with [`StoreError::Conflict`], as `InMemoryStore` does (each
-///   [`StoreWrite`] variant lists its cases; `testing::check_store` checks each); it means
-///   the runtime and the store disagree.
+///   commit of a run not later than the last one committed, a failure of the run last
+///   committed, staging a run not later than the last one staged, staging an input that is
+///   not Queued, ending a run other than the last one staged or with rows for an input that
+///   is not Staged for that run or rows that do not end it as the run did (a commit's
+///   `Consumed`, a failure's `Abandoned`), requeueing one that is not Staged, evicting one
+///   that is not terminal, a `Lifecycle` of `Running` or `Initializing`, a write after
+///   `SessionRemoved` in its batch) must be refused with [`StoreError::Conflict`], as
+///   `InMemoryStore` does (each [`StoreWrite`] variant lists its cases;
+///   `testing::check_store` checks each); it means the runtime and the store disagree.
 /// - Only durable inputs have rows. `RunReceipt::inputs` names every contributor of the
 ///   run, ephemeral and derived ones included, and `InputsStaged` may name none (a run of
 ///   ephemeral inputs), so neither can be a foreign key to the rows.

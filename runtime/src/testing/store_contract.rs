@@ -13,12 +13,13 @@ use std::sync::Arc;
 /// Checks that `store` keeps the contract documented on [`RuntimeStore`] and each
 /// [`StoreWrite`] variant: batch versions, all-or-nothing batches whose writes see the ones
 /// before them, every conflict (unknown inputs, moves a phase does not allow, terminal rows
-/// whose reason does not match their phase, a run's end naming another run's rows or a run
-/// never staged, the commit fence, phases never stored, a `seq` taken or 0), each write's
-/// effect on the rows, what `load` returns (inputs as accepted and in admission order, lane
-/// and finish order, receipts, the counters and the phase), `version`, removal, and
-/// `list_sessions`. Panics, naming the rule, at the first violation. Uses sessions whose
-/// ids start with `store-contract-`; give it a store that holds none.
+/// whose reason does not match their phase, a run staged out of order, a run's end of a run
+/// other than the last one staged or naming another run's rows, a committed run failing,
+/// the commit fence, phases never stored, a `seq` taken or 0), each write's effect on the
+/// rows, what `load` returns (inputs as accepted and in admission order, lane and finish
+/// order, receipts, the counters and the phase), `version`, removal, and `list_sessions`.
+/// Panics, naming the rule, at the first violation. Uses sessions whose ids start with
+/// `store-contract-`; give it a store that holds none.
 ///
 /// It checks what a backend does with the batches the runtime sends, not what happens when
 /// the backend fails (errors other than `Conflict` are the backend's own business).
@@ -26,10 +27,11 @@ pub async fn check_store(store: &dyn RuntimeStore) {
     versions_and_atomicity(store).await;
     rows_read_back_as_written(store).await;
     a_batch_sees_its_own_writes(store).await;
+    runs_are_staged_in_order(store).await;
     unknown_inputs_and_non_terminal_rows(store).await;
     a_run_and_its_rows(store).await;
     failed_and_cancelled_runs(store).await;
-    a_runs_end_names_its_own_rows(store).await;
+    a_runs_end_is_of_the_last_run_staged(store).await;
     receipts(store).await;
     commits_are_fenced_without_receipts(store).await;
     removal_and_independence(store).await;
@@ -611,10 +613,12 @@ async fn failed_and_cancelled_runs(store: &dyn RuntimeStore) {
     );
 }
 
-/// A run's end is about that run: the rows it requeues or ends are staged for it, not for
-/// another run (the rows' `run`), and a run later than the last one staged was never
-/// staged, so it does not end, whether it names rows or not.
-async fn a_runs_end_names_its_own_rows(store: &dyn RuntimeStore) {
+/// A run's end is about the run in flight, which is the last one staged: a run staged
+/// before it (one whose id was skipped included) ended, or was taken back, before the last
+/// one was staged, so it does not end again, and neither do the rows staged for the last
+/// one through it (the rows' `run`); a run later than the last one staged was never staged,
+/// so it does not end, whether it names rows or not; and a committed run does not fail.
+async fn a_runs_end_is_of_the_last_run_staged(store: &dyn RuntimeStore) {
     let s = session("run-ends");
     let q = HandlingMode::Queue;
     let failed = |run, requeued: &[&str], terminal| StoreWrite::RunFailed {
@@ -623,32 +627,33 @@ async fn a_runs_end_names_its_own_rows(store: &dyn RuntimeStore) {
         requeued: ids(requeued),
         terminal,
     };
-    // Run 1 failed and left `a` queued; `b` is staged for run 2.
+    // Run 1 failed and left `a` queued; run 2 was skipped; `b` is staged for run 3.
     let batch = vec![
         accepted("a", 1, q),
         accepted("b", 2, q),
         staged(1, &["a"]),
         failed(1, &["a"], Vec::new()),
-        staged(2, &["b"]),
+        staged(3, &["b"]),
     ];
     write(store, &s, 1, batch).await;
     let cancelled = || TerminalRow::abandoned("b".into(), AbandonReason::Cancelled, None);
-    let other_runs_rows = [
+    let earlier_runs = [
+        committed(2, &[]),
+        failed(2, &[], Vec::new()),
+        failed(1, &[], Vec::new()),
         committed(1, &["b"]),
         failed(1, &["b"], Vec::new()),
         failed(1, &[], vec![cancelled()]),
     ];
-    for write in other_runs_rows {
+    for write in earlier_runs {
         let rule = format!(
-            "{:?}: a run's end names only rows staged for that run",
-            write.kind()
-        );
-        refused(store, &s, 2, vec![write], &rule).await;
-    }
-    for write in [committed(3, &[]), failed(3, &[], Vec::new())] {
-        let rule = format!(
-            "{:?}: a run later than the last one staged was never staged and does not end",
-            write.kind()
+            "{:?} of {}: a run's end is of the last run staged, and names only its rows",
+            write.kind(),
+            match &write {
+                StoreWrite::RunCommitted { receipt, .. } => receipt.run,
+                StoreWrite::RunFailed { run, .. } => *run,
+                _ => unreachable!("a run's end"),
+            },
         );
         refused(store, &s, 2, vec![write], &rule).await;
     }
@@ -656,10 +661,73 @@ async fn a_runs_end_names_its_own_rows(store: &dyn RuntimeStore) {
         store,
         &s,
         2,
-        vec![committed(2, &["b"])],
+        vec![committed(3, &["b"])],
         "a run's end names the rows staged for it",
     )
     .await;
+    for write in [committed(4, &[]), failed(4, &[], Vec::new())] {
+        let rule = format!(
+            "{:?}: a run later than the last one staged was never staged and does not end",
+            write.kind()
+        );
+        refused(store, &s, 3, vec![write], &rule).await;
+    }
+    refused(
+        store,
+        &s,
+        3,
+        vec![failed(3, &[], Vec::new())],
+        "a committed run does not fail",
+    )
+    .await;
+}
+
+/// Run ids only increase: a run is staged once, after every run staged before it (not
+/// necessarily as the next id), also within a batch and through `InputsForgotten`, which
+/// keeps `last_run`.
+async fn runs_are_staged_in_order(store: &dyn RuntimeStore) {
+    let s = session("run-order");
+    let q = HandlingMode::Queue;
+    let batch = vec![
+        accepted("a", 1, q),
+        accepted("b", 2, q),
+        staged(1, &["a"]),
+        committed(1, &["a"]),
+    ];
+    write(store, &s, 1, batch).await;
+    let rule = "a run is staged once, after the runs staged before it";
+    refused(store, &s, 2, vec![staged(1, &["b"])], rule).await;
+    // Run 2 is skipped.
+    applies(
+        store,
+        &s,
+        2,
+        vec![staged(3, &["b"])],
+        "a run is staged later than the last one, not necessarily as the next id",
+    )
+    .await;
+    let failed = StoreWrite::RunFailed {
+        run: RunId(3),
+        error: None,
+        requeued: ids(&["b"]),
+        terminal: Vec::new(),
+    };
+    write(store, &s, 3, vec![failed]).await;
+    for run in [2, 3] {
+        let rule = format!("{rule} (run {run}, after run 3)");
+        refused(store, &s, 4, vec![staged(run, &["b"])], &rule).await;
+    }
+    let twice = vec![staged(4, &[]), staged(4, &["b"])];
+    let in_one_batch = format!("{rule} (twice in one batch)");
+    refused(store, &s, 4, twice, &in_one_batch).await;
+    write(store, &s, 4, vec![StoreWrite::InputsForgotten]).await;
+    let after_reset = format!("{rule} (after InputsForgotten)");
+    refused(store, &s, 5, vec![staged(3, &[])], &after_reset).await;
+    assert_eq!(
+        loaded(store, &s).await.last_run,
+        Some(RunId(3)),
+        "store contract: the last run staged"
+    );
 }
 
 /// A receipt is kept as written: every contributor, ephemeral ones (with no row) included,
