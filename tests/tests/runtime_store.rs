@@ -1303,6 +1303,11 @@ enum Flaw {
     /// that keeps the highest run staged without checking the new one would (here staged
     /// as the run after the last one, which `InMemoryStore` takes).
     StagesRunsAgain,
+    /// Takes an `InputsStaged` while rows are still `Staged` for an earlier run, as a
+    /// backend that checks only the staged inputs' own phase would (here those rows are
+    /// requeued just before a batch's first staging, when nothing before it in the batch
+    /// ends a run).
+    StagesTwoRunsAtOnce,
     /// Takes an input with `seq` 0, as a column without a CHECK constraint would (stored
     /// here under a new seq above every one written, which `InMemoryStore` takes).
     TakesSeqZero,
@@ -1577,6 +1582,27 @@ impl RuntimeStore for Flawed {
                     }
                     last_run = Some(*run);
                 }
+            }
+        }
+        if matches!(self.1, Flaw::StagesTwoRunsAtOnce)
+            && let Some(first) = batch
+                .iter()
+                .position(|w| matches!(w, StoreWrite::InputsStaged { .. }))
+            && batch[..first].iter().all(|w| {
+                matches!(
+                    w,
+                    StoreWrite::InputAccepted { .. } | StoreWrite::Lifecycle { .. }
+                )
+            })
+        {
+            let staged: Vec<InputId> = stored
+                .iter()
+                .flat_map(|s| &s.inputs)
+                .filter(|r| r.phase == InputPhase::Staged)
+                .map(|r| r.input.input.id().clone())
+                .collect();
+            if !staged.is_empty() {
+                batch.insert(first, StoreWrite::InputsRequeued { inputs: staged });
             }
         }
         if matches!(self.1, Flaw::FailsCommittedRuns) {
@@ -1972,6 +1998,10 @@ async fn the_store_contract_check_catches_each_flawed_store() {
         (
             Flaw::StagesRunsAgain,
             "a run is staged once, after the runs staged before it",
+        ),
+        (
+            Flaw::StagesTwoRunsAtOnce,
+            "one run at a time: no run is staged while an earlier run's inputs are",
         ),
         (Flaw::TakesSeqZero, "admission seqs start at 1"),
         (

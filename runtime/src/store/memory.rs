@@ -19,6 +19,10 @@ struct SessionRecord {
     last_run: Option<RunId>,
     /// The latest run committed: runs commit one at a time, in the order they started.
     last_committed: Option<RunId>,
+    /// How many rows are `Staged`: the contributors of the run in flight, all bound to
+    /// `last_run` (a run is staged only while no row is, see `InputsStaged`). Kept so that
+    /// staging checks it without a scan of the rows.
+    staged_rows: usize,
     /// Per lane (`lane_index`): the next place at its head (counting down) and at its
     /// tail (counting up).
     lane_ends: [(i64, i64); 2],
@@ -40,6 +44,14 @@ impl SessionRecord {
     fn snapshot(&self) -> StoredSession {
         let mut inputs: Vec<_> = self.inputs.values().map(|r| (**r).clone()).collect();
         inputs.sort_by_key(|r| r.input.seq);
+        debug_assert_eq!(
+            self.staged_rows,
+            inputs
+                .iter()
+                .filter(|r| r.phase == InputPhase::Staged)
+                .count(),
+            "the count of staged rows follows the rows"
+        );
         StoredSession {
             version: self.version,
             last_seq: self.last_seq,
@@ -77,6 +89,10 @@ impl SessionRecord {
             return;
         };
         crate::tables::shrink_when_sparse(&mut self.inputs);
+        if row.phase == InputPhase::Staged {
+            // Never, validated: only a terminal row is evicted.
+            self.staged_rows -= 1;
+        }
         if row.phase != InputPhase::Consumed {
             return;
         }
@@ -93,7 +109,7 @@ impl SessionRecord {
 
     fn apply_terminal(&mut self, row: TerminalRow) {
         if let Some(record) = self.inputs.get_mut(&row.input) {
-            record.phase = row.phase;
+            move_row(&mut self.staged_rows, record, row.phase);
             record.reason = row.reason;
             record.error = row.error;
             record.finished = Some(self.next_finished);
@@ -106,7 +122,7 @@ impl SessionRecord {
     fn requeue_failed(&mut self, ids: Vec<InputId>, error: Option<&String>) {
         for id in ids {
             if let Some(input) = self.inputs.get_mut(&id) {
-                input.phase = InputPhase::Queued;
+                move_row(&mut self.staged_rows, input, InputPhase::Queued);
                 input.lane_pos = next_tail(&mut self.lane_ends, input.input.lane());
                 if error.is_some() {
                     input.error = error.cloned();
@@ -123,7 +139,7 @@ impl SessionRecord {
             if let Some(input) = self.inputs.get_mut(id) {
                 let head = &mut self.lane_ends[lane_index(input.input.lane())].0;
                 *head -= 1;
-                input.phase = InputPhase::Queued;
+                move_row(&mut self.staged_rows, input, InputPhase::Queued);
                 input.lane_pos = *head;
             }
         }
@@ -157,7 +173,7 @@ impl SessionRecord {
                 self.last_run = Some(run);
                 for id in inputs {
                     if let Some(input) = self.inputs.get_mut(&id) {
-                        input.phase = InputPhase::Staged;
+                        move_row(&mut self.staged_rows, input, InputPhase::Staged);
                         input.attempts = attempt;
                         input.run = Some(run);
                     }
@@ -187,6 +203,7 @@ impl SessionRecord {
             StoreWrite::InputsForgotten => {
                 self.inputs = HashMap::default();
                 self.runs = VecDeque::new();
+                self.staged_rows = 0;
             }
             StoreWrite::InputsEvicted { inputs } => {
                 for id in &inputs {
@@ -472,6 +489,17 @@ impl Inner {
     }
 }
 
+/// Moves a row to `phase`, counting it in or out of `staged_rows`.
+fn move_row(staged_rows: &mut usize, row: &mut StoredInputRecord, phase: InputPhase) {
+    if row.phase == InputPhase::Staged {
+        *staged_rows -= 1;
+    }
+    if phase == InputPhase::Staged {
+        *staged_rows += 1;
+    }
+    row.phase = phase;
+}
+
 /// The next place at the tail of `lane`, taken.
 fn next_tail(lane_ends: &mut [(i64, i64); 2], lane: HandlingMode) -> i64 {
     let end = &mut lane_ends[lane_index(lane)].1;
@@ -507,6 +535,7 @@ fn validate(
         session,
         stored,
         overlay: Overlay::default(),
+        staged: stored.map_or(0, |s| s.staged_rows),
     };
     // The commit fence and the last run staged as the batch moves them: both kept through
     // a reset (`InputsForgotten`).
@@ -559,10 +588,20 @@ fn validate(
                         "run {run} of session {session} is staged after run {last}"
                     )));
                 }
+                // One run at a time: the last one's contributors are still staged, so it
+                // has not ended (a count, not a scan of the rows).
+                if view.staged > 0 {
+                    return Err(StoreError::Conflict(format!(
+                        "run {run} of session {session} is staged while {} inputs of an earlier \
+                         run still are: that run has not ended",
+                        view.staged,
+                    )));
+                }
                 last_run = Some(*run);
                 for id in inputs {
                     view.expect(id, InputPhase::Queued)?;
                     view.set(id, InputPhase::Staged, Some(*run));
+                    view.staged += 1;
                 }
             }
             StoreWrite::RunCommitted { receipt, terminal } => {
@@ -593,6 +632,7 @@ fn validate(
                 for id in requeued {
                     view.staged_for(id, *run)?;
                     view.set(id, InputPhase::Queued, Some(*run));
+                    view.staged -= 1;
                 }
                 view.terminal_rows(terminal, Some((InputPhase::Abandoned, *run)))?;
             }
@@ -600,6 +640,7 @@ fn validate(
                 for id in inputs {
                     let row = view.staged(id)?;
                     view.set(id, InputPhase::Queued, row.run);
+                    view.staged -= 1;
                 }
             }
             StoreWrite::InputsForgotten => view.forget_all(),
@@ -652,6 +693,8 @@ struct PendingView<'a> {
     /// What is stored; `None` once a write of the batch forgot every input.
     stored: Option<&'a SessionRecord>,
     overlay: Overlay<'a>,
+    /// How many rows are `Staged` (`SessionRecord::staged_rows`, as the batch moved it).
+    staged: usize,
 }
 
 /// An input's row as validation sees it.
@@ -752,6 +795,7 @@ impl<'a> PendingView<'a> {
     fn forget_all(&mut self) {
         self.stored = None;
         self.overlay.clear();
+        self.staged = 0;
     }
 
     /// The input whose row, as the writes of `batch` before the `i`th left the rows, has
@@ -870,6 +914,9 @@ impl<'a> PendingView<'a> {
                 Some((_, run)) => self.staged_for(&row.input, run)?,
                 None => self.live(&row.input)?,
             };
+            if before.phase == InputPhase::Staged {
+                self.staged -= 1;
+            }
             self.set(&row.input, row.phase, before.run);
         }
         Ok(())
@@ -1547,6 +1594,78 @@ mod tests {
         put(&store, &sid(), vec![staged(5, &[]), failed(5)])
             .await
             .unwrap();
+    }
+
+    /// One run at a time: no run is staged while rows are `Staged` for an earlier run, in
+    /// another batch or earlier in the same one. Each way a run's rows leave `Staged` (a
+    /// commit, a failure that requeues or abandons them, `recover`'s requeue, a stop's
+    /// terminal rows, a reset) lets the next run be staged; a run of ephemeral inputs has
+    /// no rows and holds nothing back.
+    #[tokio::test]
+    async fn one_run_is_staged_at_a_time() {
+        let store = InMemoryStore::new();
+        let refused = |r: Result<(), StoreError>| matches!(r, Err(StoreError::Conflict(_)));
+        let ids: Vec<String> = (1..=7).map(|i| format!("i{i}")).collect();
+        put(
+            &store,
+            &sid(),
+            ids.iter()
+                .zip(1..)
+                .map(|(id, seq)| accepted(id, seq))
+                .collect(),
+        )
+        .await
+        .unwrap();
+        put(&store, &sid(), vec![staged(1, &[]), staged(2, &["i1"])])
+            .await
+            .unwrap();
+        for second in [staged(3, &["i2"]), staged(3, &[])] {
+            let two = put(&store, &sid(), vec![second.clone()]).await;
+            assert!(refused(two), "{second:?}");
+        }
+        let in_one_batch = vec![committed(2, &["i1"]), staged(3, &["i2"]), staged(4, &[])];
+        assert!(refused(put(&store, &sid(), in_one_batch).await));
+        assert_eq!(phase_of(&store, "i1"), Some(InputPhase::Staged));
+        let failed = |run: u64, requeued: &[&str], terminal: &[&str]| StoreWrite::RunFailed {
+            run: RunId(run),
+            error: None,
+            requeued: requeued.iter().map(|i| InputId::from(*i)).collect(),
+            terminal: terminal
+                .iter()
+                .map(|i| TerminalRow::abandoned((*i).into(), AbandonReason::Cancelled, None))
+                .collect(),
+        };
+        let stopped = |id: &str| StoreWrite::InputsTerminal {
+            rows: vec![TerminalRow::abandoned(
+                id.into(),
+                AbandonReason::Stopped,
+                None,
+            )],
+        };
+        let recovered = |id: &str| StoreWrite::InputsRequeued {
+            inputs: vec![id.into()],
+        };
+        // Each batch ends the run staged before it and stages the next one.
+        let batches = [
+            vec![committed(2, &["i1"]), staged(3, &["i2", "i3"])],
+            vec![failed(3, &["i2"], &["i3"]), staged(4, &["i4"])],
+            vec![failed(4, &[], &["i4"]), staged(5, &["i5"])],
+            vec![recovered("i5"), staged(6, &["i6"])],
+            vec![stopped("i6"), staged(7, &["i7"])],
+            vec![StoreWrite::InputsForgotten, staged(8, &[]), staged(9, &[])],
+        ];
+        for batch in batches {
+            put(&store, &sid(), batch.clone())
+                .await
+                .unwrap_or_else(|e| panic!("{batch:?}: {e}"));
+        }
+        let stored = store.session(&sid()).unwrap();
+        assert_eq!((stored.last_run, stored.inputs.len()), (Some(RunId(9)), 0));
+        // The rows' count follows every way a row leaves `Staged`, batch after batch.
+        put(&store, &sid(), vec![accepted("a", 8), staged(10, &["a"])])
+            .await
+            .unwrap();
+        assert!(refused(put(&store, &sid(), vec![staged(11, &[])]).await));
     }
 
     /// Admission seqs start at 1: seq 0 is refused, as a CHECK constraint would, whatever

@@ -123,9 +123,13 @@ pub enum StoreWrite {
     /// (also one with no durable contributor). Conflict if `run` is not later than
     /// `last_run` (run ids only increase: a run is staged once, after every run staged
     /// before it, though not necessarily as the next id; `last_run` outlives
-    /// `InputsForgotten`), or if a named input has no row or is not `Queued` (naming one
-    /// twice is a conflict too). Each becomes `Staged`, with `attempts = attempt` and
-    /// `run = Some(run)`; `last_run` becomes `run`.
+    /// `InputsForgotten`); if any row is `Staged` (an earlier run's contributors: a session
+    /// runs one run at a time, and that run's end, or the `InputsRequeued` or
+    /// `InputsTerminal` that took it back, was not written; a backend answers this from an
+    /// index on the session and phase, or a count it keeps, not a scan); or if a named
+    /// input has no row or is not `Queued` (naming one twice is a conflict too). Each
+    /// becomes `Staged`, with `attempts = attempt` and `run = Some(run)`; `last_run`
+    /// becomes `run`.
     InputsStaged {
         /// The run being started.
         run: RunId,
@@ -430,14 +434,15 @@ pub enum StoreError {
 ///   row naming an input with no row other than in an eviction, a terminal input moved
 ///   again, a terminal row whose phase is not terminal or whose reason does not match it, a
 ///   commit of a run not later than the last one committed, a failure of the run last
-///   committed, staging a run not later than the last one staged, staging an input that is
-///   not Queued, ending a run other than the last one staged or with rows for an input that
-///   is not Staged for that run or rows that do not end it as the run did (a commit's
-///   `Consumed`, a failure's `Abandoned`), requeueing one that is not Staged, evicting one
-///   that is not terminal, a `Lifecycle` of `Running` or `Initializing`, a write after
-///   `SessionRemoved` in its batch) must be refused with [`StoreError::Conflict`], as
-///   `InMemoryStore` does (each [`StoreWrite`] variant lists its cases;
-///   `testing::check_store` checks each); it means the runtime and the store disagree.
+///   committed, staging a run not later than the last one staged or while an earlier run's
+///   inputs are still Staged, staging an input that is not Queued, ending a run other than
+///   the last one staged or with rows for an input that is not Staged for that run or rows
+///   that do not end it as the run did (a commit's `Consumed`, a failure's `Abandoned`),
+///   requeueing one that is not Staged, evicting one that is not terminal, a `Lifecycle` of
+///   `Running` or `Initializing`, a write after `SessionRemoved` in its batch) must be
+///   refused with [`StoreError::Conflict`], as `InMemoryStore` does (each [`StoreWrite`]
+///   variant lists its cases; `testing::check_store` checks each); it means the runtime and
+///   the store disagree.
 /// - Only durable inputs have rows. `RunReceipt::inputs` names every contributor of the
 ///   run, ephemeral and derived ones included, and `InputsStaged` may name none (a run of
 ///   ephemeral inputs), so neither can be a foreign key to the rows.

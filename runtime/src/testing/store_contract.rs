@@ -13,13 +13,14 @@ use std::sync::Arc;
 /// Checks that `store` keeps the contract documented on [`RuntimeStore`] and each
 /// [`StoreWrite`] variant: batch versions, all-or-nothing batches whose writes see the ones
 /// before them, every conflict (unknown inputs, moves a phase does not allow, terminal rows
-/// whose reason does not match their phase, a run staged out of order, a run's end of a run
-/// other than the last one staged or naming another run's rows, a committed run failing,
-/// the commit fence, phases never stored, a `seq` taken or 0), each write's effect on the
-/// rows, what `load` returns (inputs as accepted and in admission order, lane and finish
-/// order, receipts, the counters and the phase), `version`, removal, and `list_sessions`.
-/// Panics, naming the rule, at the first violation. Uses sessions whose ids start with
-/// `store-contract-`; give it a store that holds none.
+/// whose reason does not match their phase, a run staged out of order or while an earlier
+/// run's inputs are staged, a run's end of a run other than the last one staged or naming
+/// another run's rows, a committed run failing, the commit fence, phases never stored, a
+/// `seq` taken or 0), each write's effect on the rows, what `load` returns (inputs as
+/// accepted and in admission order, lane and finish order, receipts, the counters and the
+/// phase), `version`, removal, and `list_sessions`. Panics, naming the rule, at the first
+/// violation. Uses sessions whose ids start with `store-contract-`; give it a store that
+/// holds none.
 ///
 /// It checks what a backend does with the batches the runtime sends, not what happens when
 /// the backend fails (errors other than `Conflict` are the backend's own business).
@@ -28,6 +29,7 @@ pub async fn check_store(store: &dyn RuntimeStore) {
     rows_read_back_as_written(store).await;
     a_batch_sees_its_own_writes(store).await;
     runs_are_staged_in_order(store).await;
+    one_run_is_staged_at_a_time(store).await;
     unknown_inputs_and_non_terminal_rows(store).await;
     a_run_and_its_rows(store).await;
     failed_and_cancelled_runs(store).await;
@@ -444,7 +446,17 @@ async fn a_batch_sees_its_own_writes(store: &dyn RuntimeStore) {
 async fn unknown_inputs_and_non_terminal_rows(store: &dyn RuntimeStore) {
     let s = session("unknown");
     let q = HandlingMode::Queue;
-    write(store, &s, 1, vec![accepted("a", 1, q), staged(1, &["a"])]).await;
+    write(store, &s, 1, vec![accepted("a", 1, q)]).await;
+    // Staged while no other row is, so that nothing else refuses it (one run at a time).
+    refused(
+        store,
+        &s,
+        2,
+        vec![staged(1, &["a", "missing"])],
+        "InputsStaged naming an input with no row",
+    )
+    .await;
+    write(store, &s, 2, vec![staged(1, &["a"])]).await;
     let failed = |requeued: &[&str], terminal: Vec<TerminalRow>| StoreWrite::RunFailed {
         run: RunId(1),
         error: None,
@@ -453,7 +465,6 @@ async fn unknown_inputs_and_non_terminal_rows(store: &dyn RuntimeStore) {
     };
     let stopped = |id: &str| TerminalRow::abandoned(id.into(), AbandonReason::Stopped, None);
     let naming_missing = [
-        ("InputsStaged", staged(2, &["missing"])),
         ("RunCommitted", committed(1, &["missing"])),
         ("RunFailed (requeued)", failed(&["missing"], Vec::new())),
         (
@@ -475,7 +486,7 @@ async fn unknown_inputs_and_non_terminal_rows(store: &dyn RuntimeStore) {
     ];
     for (kind, write) in naming_missing {
         let rule = format!("{kind} naming an input with no row");
-        refused(store, &s, 2, vec![write], &rule).await;
+        refused(store, &s, 3, vec![write], &rule).await;
     }
     let not_terminal = |phase| TerminalRow {
         input: "a".into(),
@@ -504,7 +515,7 @@ async fn unknown_inputs_and_non_terminal_rows(store: &dyn RuntimeStore) {
                 "{:?}: a terminal row with a phase that is not terminal ({phase})",
                 write.kind()
             );
-            refused(store, &s, 2, vec![write], &rule).await;
+            refused(store, &s, 3, vec![write], &rule).await;
         }
     }
     let with_reason = |phase, reason| TerminalRow {
@@ -537,7 +548,7 @@ async fn unknown_inputs_and_non_terminal_rows(store: &dyn RuntimeStore) {
             "{:?}: a terminal row whose reason does not match its phase",
             write.kind()
         );
-        refused(store, &s, 2, vec![write], &rule).await;
+        refused(store, &s, 3, vec![write], &rule).await;
     }
 }
 
@@ -726,6 +737,70 @@ async fn runs_are_staged_in_order(store: &dyn RuntimeStore) {
     assert_eq!(
         loaded(store, &s).await.last_run,
         Some(RunId(3)),
+        "store contract: the last run staged"
+    );
+}
+
+/// A session has one run in flight at a time: no run is staged while rows are `Staged` for
+/// an earlier one (its end was not written), in another batch or earlier in the same one,
+/// whether the new run has durable contributors or not. Each way a run's rows leave
+/// `Staged` lets the next run be staged: `InputsRequeued` (recover), `InputsTerminal`
+/// (stop), its commit or its failure.
+async fn one_run_is_staged_at_a_time(store: &dyn RuntimeStore) {
+    let s = session("one-run");
+    let q = HandlingMode::Queue;
+    let batch = vec![
+        accepted("a", 1, q),
+        accepted("b", 2, q),
+        accepted("c", 3, q),
+        staged(1, &["a"]),
+    ];
+    write(store, &s, 1, batch).await;
+    let rule = "one run at a time: no run is staged while an earlier run's inputs are";
+    refused(store, &s, 2, vec![staged(2, &["b"])], rule).await;
+    let ephemeral = format!("{rule} (a run of ephemeral inputs too)");
+    refused(store, &s, 2, vec![staged(2, &[])], &ephemeral).await;
+    // `recover` takes run 1 back.
+    let recovered = StoreWrite::InputsRequeued {
+        inputs: ids(&["a"]),
+    };
+    write(store, &s, 2, vec![recovered]).await;
+    let in_one_batch = vec![staged(2, &["b"]), staged(3, &["c"])];
+    let same_batch = format!("{rule} (earlier in the same batch)");
+    refused(store, &s, 3, in_one_batch, &same_batch).await;
+    write(store, &s, 3, vec![staged(2, &["a"])]).await;
+    // `stop` ends run 2's input, and run 3 starts.
+    let stopped = StoreWrite::InputsTerminal {
+        rows: vec![TerminalRow::abandoned(
+            "a".into(),
+            AbandonReason::Stopped,
+            None,
+        )],
+    };
+    write(store, &s, 4, vec![stopped, staged(3, &["b"])]).await;
+    let runs = vec![
+        committed(3, &["b"]),
+        staged(4, &["c"]),
+        StoreWrite::RunFailed {
+            run: RunId(4),
+            error: None,
+            requeued: ids(&["c"]),
+            terminal: Vec::new(),
+        },
+        staged(5, &["c"]),
+    ];
+    applies(
+        store,
+        &s,
+        5,
+        runs,
+        "a run is staged once the last one is over (committed, failed)",
+    )
+    .await;
+    let stored = loaded(store, &s).await;
+    assert_eq!(
+        (stored.last_run, row(&stored, "c").phase),
+        (Some(RunId(5)), InputPhase::Staged),
         "store contract: the last run staged"
     );
 }
