@@ -3,7 +3,7 @@
 
 use super::entry;
 use super::expr::{ExprGen, MapLookup, binder_pattern, map_lookup};
-use super::names::{camel, camel_case, docs, ident, old_local, ty};
+use super::names::{camel, camel_case, code, docs, docs_or, either, ident, old_local, ty};
 use super::types::unit_enum;
 use crate::ir::{
     Binder, Emit, Expr, ExprKind, Field, Machine, Stmt, Target, Transition, Ty, any_expr_in,
@@ -202,7 +202,21 @@ impl<'m> KernelGen<'m> {
             .m
             .transitions
             .iter()
-            .map(|t| (camel(&t.name), t.name.clone(), docs(&t.doc)))
+            .map(|t| {
+                let doc = docs_or(&t.doc, || {
+                    let from = either(&t.from);
+                    let moves = match &t.to {
+                        Target::Same => format!("in {from}, staying there"),
+                        Target::Phase(to) => format!("from {from} to {}", code(to)),
+                    };
+                    format!(
+                        " Transition {}: on {}, {moves}.",
+                        code(&t.name),
+                        code(&t.input)
+                    )
+                });
+                (camel(&t.name), t.name.clone(), doc)
+            })
             .collect();
         unit_enum(
             &format_ident!("TransitionId"),

@@ -139,9 +139,6 @@ fn module_tokens(m: &Machine, spec_path: &str) -> TokenStream {
         #![allow(non_camel_case_types, non_snake_case, unused_parens, unused_comparisons)]
         // A binary crate need not use every generated item (`Phase::ALL`, `Input::kind`).
         #![allow(dead_code)]
-        // Generated items carry the spec's own doc comments: the spec decides what is
-        // documented, and a crate that denies `missing_docs` still compiles the module.
-        #![allow(missing_docs)]
         // Generated code mirrors the spec's expressions and branches as written; a field
         // named like the local holding `old(self.f)` is written `old_f: old_f`.
         #![allow(clippy::nonminimal_bool, clippy::bool_comparison, clippy::collapsible_if, clippy::collapsible_else_if, clippy::if_same_then_else, clippy::double_parens, clippy::ptr_arg, clippy::absurd_extreme_comparisons, clippy::redundant_field_names)]

@@ -68,6 +68,47 @@ pub fn docs(lines: &[String]) -> TokenStream {
     quote!(#(#[doc = #lines])*)
 }
 
+/// Doc attributes for a public item: the spec's doc-comment lines, or, where the spec
+/// gives the item none, the one line `fallback` makes (with its leading space). Every
+/// public item of a generated module is documented, so that a crate that denies or
+/// forbids `missing_docs` compiles the module without an `allow` (which `forbid`
+/// refuses).
+pub fn docs_or(lines: &[String], fallback: impl FnOnce() -> String) -> TokenStream {
+    if lines.is_empty() {
+        let line = printable(&fallback());
+        quote!(#[doc = #line])
+    } else {
+        docs(lines)
+    }
+}
+
+/// `text` as a Markdown code span, fenced by one more backtick than its longest run of
+/// them (a string in a spec's default value may hold some).
+pub fn code(text: &str) -> String {
+    let mut longest = 0;
+    let mut run = 0;
+    for c in text.chars() {
+        run = if c == '`' { run + 1 } else { 0 };
+        longest = longest.max(run);
+    }
+    let fence = "`".repeat(longest + 1);
+    if longest == 0 {
+        format!("{fence}{text}{fence}")
+    } else {
+        format!("{fence} {text} {fence}")
+    }
+}
+
+/// Names joined as prose, each a code span: "`A`", "`A` or `B`", "`A`, `B` or `C`".
+pub fn either(names: &[String]) -> String {
+    let spans: Vec<String> = names.iter().map(|n| code(n)).collect();
+    match spans.split_last() {
+        None => String::new(),
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+    }
+}
+
 /// A spec's doc-comment lines as rustdoc lines, each with its leading space. A code block
 /// in a spec's doc comment shows spec text, not Rust, and rustdoc would compile one without
 /// a language as a doctest of the consumer's crate: such blocks are marked `text`, and an
@@ -186,7 +227,18 @@ fn is_list_item(trimmed: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::doc_lines;
+    use super::{code, doc_lines, either};
+
+    #[test]
+    fn code_spans_hold_backticks_and_names_join_as_prose() {
+        assert_eq!(code("0"), "`0`");
+        assert_eq!(code("\"a`b\""), "`` \"a`b\" ``");
+        assert_eq!(code("``"), "``` `` ```");
+        let names = |n: &[&str]| n.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(either(&names(&["A"])), "`A`");
+        assert_eq!(either(&names(&["A", "B"])), "`A` or `B`");
+        assert_eq!(either(&names(&["A", "B", "C"])), "`A`, `B` or `C`");
+    }
 
     fn lines(text: &str) -> Vec<String> {
         text.lines().map(str::to_string).collect()

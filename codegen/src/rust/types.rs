@@ -1,14 +1,17 @@
 //! Declarations of the spec's own types and of `Phase`, `State`, `Input`, `Effect`.
 
 use super::expr::ExprGen;
-use super::names::{docs, ident, ty};
+use super::names::{code, docs_or, ident, ty};
 use crate::ir::{Machine, Message, Ty};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 pub fn newtypes(m: &Machine, gen_: &ExprGen) -> TokenStream {
     let items = m.newtypes.iter().map(|n| {
-        let doc = docs(&n.doc);
+        let doc = docs_or(&n.doc, || {
+            let decl = format!("type {} = {};", n.name, n.base.spec_name());
+            format!(" The spec's {}.", code(&decl))
+        });
         let name = ident(&n.name);
         let base = ty(&n.base);
         let copy = gen_.is_copy(&n.base).then(|| quote!(Copy,));
@@ -89,19 +92,34 @@ pub fn enums(m: &Machine) -> TokenStream {
         let variants: Vec<_> = e
             .variants
             .iter()
-            .map(|v| (ident(&v.name), v.name.clone(), docs(&v.doc)))
+            .map(|v| {
+                let doc = docs_or(&v.doc, || {
+                    format!(
+                        " {}, a variant of the spec's enum.",
+                        code(&format!("{}::{}", e.name, v.name))
+                    )
+                });
+                (ident(&v.name), v.name.clone(), doc)
+            })
             .collect();
-        unit_enum(&ident(&e.name), docs(&e.doc), &variants)
+        let doc = docs_or(&e.doc, || {
+            format!(" The spec's {}.", code(&format!("enum {}", e.name)))
+        });
+        unit_enum(&ident(&e.name), doc, &variants)
     });
     quote!(#(#items)*)
 }
 
 pub fn structs(m: &Machine) -> TokenStream {
     let items = m.structs.iter().map(|s| {
-        let doc = docs(&s.doc);
+        let doc = docs_or(&s.doc, || format!(" The spec's {}.", code(&format!("struct {}", s.name))));
         let name = ident(&s.name);
         let fields = s.fields.iter().map(|f| {
-            let (doc, name, t) = (docs(&f.doc), ident(&f.name), ty(&f.ty));
+            let doc = docs_or(&f.doc, || {
+                let decl = format!("{}: {}", f.name, f.ty.spec_name());
+                format!(" Field {} of {}.", code(&decl), code(&s.name))
+            });
+            let (name, t) = (ident(&f.name), ty(&f.ty));
             let with = serde_with(&f.ty);
             quote!(#doc #with pub #name: #t)
         });
@@ -119,7 +137,20 @@ pub fn phase(m: &Machine) -> TokenStream {
     let variants: Vec<_> = m
         .phases
         .iter()
-        .map(|p| (ident(&p.name), p.name.clone(), docs(&p.doc)))
+        .map(|p| {
+            let doc = docs_or(&p.doc, || {
+                let initial = p.name == m.initial;
+                let terminal = m.terminal.contains(&p.name);
+                let role = match (initial, terminal) {
+                    (true, true) => ", initial and terminal",
+                    (true, false) => ", the initial one",
+                    (false, true) => ", terminal: never left",
+                    (false, false) => "",
+                };
+                format!(" Phase {}{role}.", code(&p.name))
+            });
+            (ident(&p.name), p.name.clone(), doc)
+        })
         .collect();
     let decl = unit_enum(
         &format_ident!("Phase"),
@@ -150,7 +181,16 @@ pub fn phase(m: &Machine) -> TokenStream {
 
 pub fn state(m: &Machine, gen_: &ExprGen) -> TokenStream {
     let fields = m.fields.iter().map(|f| {
-        let (doc, name, t) = (docs(&f.doc), ident(&f.name), ty(&f.ty));
+        let doc = docs_or(&f.doc, || {
+            let decl = format!("{}: {}", f.name, f.ty.spec_name());
+            let default = crate::display::expr(&f.default);
+            format!(
+                " State field {}, initially {}.",
+                code(&decl),
+                code(&default)
+            )
+        });
+        let (name, t) = (ident(&f.name), ty(&f.ty));
         let with = serde_with(&f.ty);
         quote!(#doc #with pub #name: #t)
     });
@@ -189,14 +229,22 @@ pub fn state(m: &Machine, gen_: &ExprGen) -> TokenStream {
 pub fn messages(enum_name: &str, doc: &str, messages: &[Message]) -> TokenStream {
     let name = ident(enum_name);
     let kind = format_ident!("{}Kind", enum_name);
+    // "input" or "effect", in generated docs.
+    let what = enum_name.to_lowercase();
     let variants = messages.iter().map(|msg| {
-        let doc = docs(&msg.doc);
+        let doc = docs_or(&msg.doc, || {
+            format!(" The spec's {what} {}.", code(&msg.name))
+        });
         let v = ident(&msg.name);
         if msg.fields.is_empty() {
             quote!(#doc #v)
         } else {
             let fields = msg.fields.iter().map(|f| {
-                let (doc, name, t) = (docs(&f.doc), ident(&f.name), ty(&f.ty));
+                let doc = docs_or(&f.doc, || {
+                    let decl = format!("{}: {}", f.name, f.ty.spec_name());
+                    format!(" Field {} of {what} {}.", code(&decl), code(&msg.name))
+                });
+                let (name, t) = (ident(&f.name), ty(&f.ty));
                 let with = serde_with(&f.ty);
                 quote!(#doc #with #name: #t)
             });
@@ -218,7 +266,15 @@ pub fn messages(enum_name: &str, doc: &str, messages: &[Message]) -> TokenStream
     };
     let kinds: Vec<_> = messages
         .iter()
-        .map(|msg| (ident(&msg.name), msg.name.clone(), docs(&msg.doc)))
+        .map(|msg| {
+            let doc = docs_or(&msg.doc, || {
+                format!(
+                    " The kind of {}.",
+                    code(&format!("{enum_name}::{}", msg.name))
+                )
+            });
+            (ident(&msg.name), msg.name.clone(), doc)
+        })
         .collect();
     let kind_doc = format!(" The kind of an [`{enum_name}`], without its data.");
     let kind_decl = unit_enum(&kind, quote!(#[doc = #kind_doc]), &kinds);
