@@ -13,8 +13,6 @@
 
 #![allow(dead_code)]
 
-#![allow(missing_docs)]
-
 #![allow(
     clippy::nonminimal_bool,
     clippy::bool_comparison,
@@ -273,7 +271,9 @@ impl ::std::fmt::Display for Durability {
     ::serde::Deserialize
 )]
 pub enum Lane {
+    /// `Lane::Queue`, a variant of the spec's enum.
     Queue,
+    /// `Lane::Steer`, a variant of the spec's enum.
     Steer,
 }
 
@@ -469,10 +469,13 @@ impl ::std::fmt::Display for StopReason {
 )]
 #[serde(deny_unknown_fields)]
 pub struct Record {
+    /// Field `kind: Kind` of `Record`.
     pub kind: Kind,
     /// The lane it waits in while queued.
     pub lane: Lane,
+    /// Field `durability: Durability` of `Record`.
     pub durability: Durability,
+    /// Field `phase: InputPhase` of `Record`.
     pub phase: InputPhase,
     /// Runs this input has been staged into.
     pub attempts: u64,
@@ -633,6 +636,7 @@ impl Default for State {
 #[derive(Debug, Clone, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub enum Input {
+    /// The spec's input `Register`.
     Register {
         /// Finished inputs to remember (`remember`); at least 1.
         remember: u64,
@@ -641,14 +645,23 @@ pub enum Input {
     /// shell has no live loop for the session (none attached, or the task of the one
     /// attached is gone, dropped with the tokio runtime it ran on), a fact only the shell can
     /// see.
-    AttachExecutor { loop_gone: bool },
+    AttachExecutor {
+        /// Field `loop_gone: bool` of input `AttachExecutor`.
+        loop_gone: bool,
+    },
+    /// The spec's input `Accept`.
     Accept {
+        /// Field `id: InputId` of input `Accept`.
         id: InputId,
         /// The caller's id is not empty.
         named: bool,
+        /// Field `kind: Kind` of input `Accept`.
         kind: Kind,
+        /// Field `lane: Lane` of input `Accept`.
         lane: Lane,
+        /// Field `durability: Durability` of input `Accept`.
         durability: Durability,
+        /// Field `key: Option<IdemKey>` of input `Accept`.
         key: Option<IdemKey>,
         /// The input carries a peer request id.
         has_request: bool,
@@ -659,15 +672,31 @@ pub enum Input {
     WakeLoop,
     /// The loop asks for the next batch. `unregistering`: an unregister of the session
     /// has begun (it may still be waiting for the gate).
-    StartRun { unregistering: bool },
+    StartRun {
+        /// Field `unregistering: bool` of input `StartRun`.
+        unregistering: bool,
+    },
     /// The executor applied the run.
-    RunApplied { run: RunId },
+    RunApplied {
+        /// Field `run: RunId` of input `RunApplied`.
+        run: RunId,
+    },
     /// The run's results are durable.
-    CommitRun { run: RunId },
+    CommitRun {
+        /// Field `run: RunId` of input `CommitRun`.
+        run: RunId,
+    },
     /// The executor failed generically (or the commit could not be written).
-    FailRun { run: RunId },
+    FailRun {
+        /// Field `run: RunId` of input `FailRun`.
+        run: RunId,
+    },
     /// The executor reported the run cancelled.
-    CancelRun { run: RunId },
+    CancelRun {
+        /// Field `run: RunId` of input `CancelRun`.
+        run: RunId,
+    },
+    /// The spec's input `CancelAfterBoundary`.
     CancelAfterBoundary {
         /// Only if that run is the one in flight (`none`: whichever is).
         run: Option<RunId>,
@@ -676,6 +705,7 @@ pub enum Input {
         /// and has not recorded it yet.
         returned: Option<RunId>,
     },
+    /// The spec's input `Interrupt`.
     Interrupt {
         /// The run it means; only the one in flight is interrupted.
         run: RunId,
@@ -684,17 +714,26 @@ pub enum Input {
     },
     /// `run`: the run whose executor stopped itself (the loop's report, stale unless that
     /// run is in flight); `none`: the `stop` operation.
-    Stop { run: Option<RunId> },
+    Stop {
+        /// Field `run: Option<RunId>` of input `Stop`.
+        run: Option<RunId>,
+    },
+    /// The spec's input `Retire`.
     Retire,
+    /// The spec's input `Reset`.
     Reset,
+    /// The spec's input `Recycle`.
     Recycle,
+    /// The spec's input `Recover`.
     Recover {
         /// The latest run whose executor returned `Stopped` (`none`: none has), a fact
         /// only the shell sees. While that run is in flight, its stop is not recorded yet
         /// (the loop is waiting for the gate, or retrying the stop's store write).
         stopped: Option<RunId>,
     },
+    /// The spec's input `Destroy`.
     Destroy,
+    /// The spec's input `Unregister`.
     Unregister,
 }
 
@@ -738,12 +777,14 @@ impl Input {
     ::serde::Deserialize
 )]
 pub enum InputKind {
+    /// The kind of `Input::Register`.
     Register,
     /// An executor is offered; at most one live loop exists per session. `loop_gone`: the
     /// shell has no live loop for the session (none attached, or the task of the one
     /// attached is gone, dropped with the tokio runtime it ran on), a fact only the shell can
     /// see.
     AttachExecutor,
+    /// The kind of `Input::Accept`.
     Accept,
     /// Explicit wake after `accept_without_wake`.
     WakeLoop,
@@ -758,16 +799,24 @@ pub enum InputKind {
     FailRun,
     /// The executor reported the run cancelled.
     CancelRun,
+    /// The kind of `Input::CancelAfterBoundary`.
     CancelAfterBoundary,
+    /// The kind of `Input::Interrupt`.
     Interrupt,
     /// `run`: the run whose executor stopped itself (the loop's report, stale unless that
     /// run is in flight); `none`: the `stop` operation.
     Stop,
+    /// The kind of `Input::Retire`.
     Retire,
+    /// The kind of `Input::Reset`.
     Reset,
+    /// The kind of `Input::Recycle`.
     Recycle,
+    /// The kind of `Input::Recover`.
     Recover,
+    /// The kind of `Input::Destroy`.
     Destroy,
+    /// The kind of `Input::Unregister`.
     Unregister,
 }
 
@@ -828,6 +877,7 @@ impl ::std::fmt::Display for InputKind {
 #[derive(Debug, Clone, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub enum Effect {
+    /// The spec's effect `Registered`.
     Registered,
     /// Spawn the runtime loop for the offered executor; an attachment whose loop is gone
     /// (`replace_lost_loop`) is replaced by it.
@@ -837,49 +887,120 @@ pub enum Effect {
     /// End the runtime loop without calling the executor's stop hook.
     DetachLoop,
     /// Call the executor's stop hook (once) and end the runtime loop.
-    StopExecutor { reason: StopReason },
-    Accepted { input: InputId, lane: Lane },
+    StopExecutor {
+        /// Field `reason: StopReason` of effect `StopExecutor`.
+        reason: StopReason,
+    },
+    /// The spec's effect `Accepted`.
+    Accepted {
+        /// Field `input: InputId` of effect `Accepted`.
+        input: InputId,
+        /// Field `lane: Lane` of effect `Accepted`.
+        lane: Lane,
+    },
     /// Same key as an input still in flight: share its outcome.
-    Joined { input: InputId },
+    Joined {
+        /// Field `input: InputId` of effect `Joined`.
+        input: InputId,
+    },
     /// Same key as an input already terminal.
-    Deduplicated { input: InputId },
+    Deduplicated {
+        /// Field `input: InputId` of effect `Deduplicated`.
+        input: InputId,
+    },
     /// `run`: the run that committed it; `none` for an operation, consumed on accept.
-    Consumed { input: InputId, run: Option<RunId> },
-    Abandoned { input: InputId, reason: AbandonReason },
+    Consumed {
+        /// Field `input: InputId` of effect `Consumed`.
+        input: InputId,
+        /// Field `run: Option<RunId>` of effect `Consumed`.
+        run: Option<RunId>,
+    },
+    /// The spec's effect `Abandoned`.
+    Abandoned {
+        /// Field `input: InputId` of effect `Abandoned`.
+        input: InputId,
+        /// Field `reason: AbandonReason` of effect `Abandoned`.
+        reason: AbandonReason,
+    },
     /// Put back in its lane after a failed run.
-    Requeued { input: InputId },
+    Requeued {
+        /// Field `input: InputId` of effect `Requeued`.
+        input: InputId,
+    },
     /// `prompt`: the run is a lone prompt (its boundary for the executor); otherwise a batch.
     /// `attempt`: which attempt the run is for its contributors (1 for a first run).
     RunStarted {
+        /// Field `run: RunId` of effect `RunStarted`.
         run: RunId,
+        /// Field `lane: Lane` of effect `RunStarted`.
         lane: Lane,
+        /// Field `inputs: Seq<InputId>` of effect `RunStarted`.
         inputs: VecDeque<InputId>,
+        /// Field `prompt: bool` of effect `RunStarted`.
         prompt: bool,
+        /// Field `attempt: u64` of effect `RunStarted`.
         attempt: u64,
     },
     /// `park`: after this commit both lanes are empty and no retire is waiting, so a
     /// `StartRun` now would change nothing (`start_nothing` or `hold_for_unregister`): the
     /// loop parks without asking.
-    RunCommitted { run: RunId, park: bool },
-    RunFailed { run: RunId },
-    RunCancelled { run: RunId },
+    RunCommitted {
+        /// Field `run: RunId` of effect `RunCommitted`.
+        run: RunId,
+        /// Field `park: bool` of effect `RunCommitted`.
+        park: bool,
+    },
+    /// The spec's effect `RunFailed`.
+    RunFailed {
+        /// Field `run: RunId` of effect `RunFailed`.
+        run: RunId,
+    },
+    /// The spec's effect `RunCancelled`.
+    RunCancelled {
+        /// Field `run: RunId` of effect `RunCancelled`.
+        run: RunId,
+    },
     /// A control operation ended the run in flight (stop, destroy, unregister, recover).
-    RunStopped { run: RunId },
+    RunStopped {
+        /// Field `run: RunId` of effect `RunStopped`.
+        run: RunId,
+    },
     /// Reset forgot every input and key: durable records of them go too.
     Forgotten,
     /// A finished input was forgotten to keep the session bounded: its durable record
     /// goes too, and its id and key may be used again.
-    Evicted { input: InputId, durability: Durability },
+    Evicted {
+        /// Field `input: InputId` of effect `Evicted`.
+        input: InputId,
+        /// Field `durability: Durability` of effect `Evicted`.
+        durability: Durability,
+    },
     /// The session left the runtime: everything durable about it goes.
     Removed,
-    DispatchBoundaryCancel { run: RunId },
-    InterruptRun { run: RunId },
+    /// The spec's effect `DispatchBoundaryCancel`.
+    DispatchBoundaryCancel {
+        /// Field `run: RunId` of effect `DispatchBoundaryCancel`.
+        run: RunId,
+    },
+    /// The spec's effect `InterruptRun`.
+    InterruptRun {
+        /// Field `run: RunId` of effect `InterruptRun`.
+        run: RunId,
+    },
     /// Retire with work left: it drains first.
-    Draining { pending: u64 },
+    Draining {
+        /// Field `pending: u64` of effect `Draining`.
+        pending: u64,
+    },
     /// Recycle or recover kept this input queued for the next executor. `front`: it was a
     /// contributor of the lost run, back at the front of its lane (recover); otherwise it
     /// stays where it is (recycle).
-    Transferred { input: InputId, front: bool },
+    Transferred {
+        /// Field `input: InputId` of effect `Transferred`.
+        input: InputId,
+        /// Field `front: bool` of effect `Transferred`.
+        front: bool,
+    },
 }
 
 impl Effect {
@@ -927,6 +1048,7 @@ impl Effect {
     ::serde::Deserialize
 )]
 pub enum EffectKind {
+    /// The kind of `Effect::Registered`.
     Registered,
     /// Spawn the runtime loop for the offered executor; an attachment whose loop is gone
     /// (`replace_lost_loop`) is replaced by it.
@@ -937,6 +1059,7 @@ pub enum EffectKind {
     DetachLoop,
     /// Call the executor's stop hook (once) and end the runtime loop.
     StopExecutor,
+    /// The kind of `Effect::Accepted`.
     Accepted,
     /// Same key as an input still in flight: share its outcome.
     Joined,
@@ -944,6 +1067,7 @@ pub enum EffectKind {
     Deduplicated,
     /// `run`: the run that committed it; `none` for an operation, consumed on accept.
     Consumed,
+    /// The kind of `Effect::Abandoned`.
     Abandoned,
     /// Put back in its lane after a failed run.
     Requeued,
@@ -954,7 +1078,9 @@ pub enum EffectKind {
     /// `StartRun` now would change nothing (`start_nothing` or `hold_for_unregister`): the
     /// loop parks without asking.
     RunCommitted,
+    /// The kind of `Effect::RunFailed`.
     RunFailed,
+    /// The kind of `Effect::RunCancelled`.
     RunCancelled,
     /// A control operation ended the run in flight (stop, destroy, unregister, recover).
     RunStopped,
@@ -965,7 +1091,9 @@ pub enum EffectKind {
     Evicted,
     /// The session left the runtime: everything durable about it goes.
     Removed,
+    /// The kind of `Effect::DispatchBoundaryCancel`.
     DispatchBoundaryCancel,
+    /// The kind of `Effect::InterruptRun`.
     InterruptRun,
     /// Retire with work left: it drains first.
     Draining,
@@ -1052,9 +1180,11 @@ impl ::std::fmt::Display for EffectKind {
     ::serde::Deserialize
 )]
 pub enum TransitionId {
+    /// Transition `register`: on `Register`, from `Initializing` to `Idle`.
     Register,
     /// Registering twice is harmless.
     RegisterAgain,
+    /// Transition `attach`: on `AttachExecutor`, from `Idle` or `Stopped` to `Attached`.
     Attach,
     /// The loop the session counts attached is gone and no run is in flight: the offered
     /// executor takes its place (the lost one is dropped without its stop hook), or the
@@ -1069,6 +1199,7 @@ pub enum TransitionId {
     /// A new input is admitted. An operation is consumed on the spot and never reaches the
     /// executor; any other input waits in its lane.
     Accept,
+    /// Transition `wake`: on `WakeLoop`, in `Attached` or `Running`, staying there.
     Wake,
     /// Without a loop there is nothing to wake; queued work waits for an executor.
     WakeWithoutLoop,
@@ -1079,8 +1210,11 @@ pub enum TransitionId {
     /// or an input being retried, runs alone; otherwise the longest prefix of fresh,
     /// non-prompt inputs runs as one batch.
     StartSteerRun,
+    /// Transition `start_queue_run`: on `StartRun`, from `Attached` to `Running`.
     StartQueueRun,
+    /// Transition `run_applied`: on `RunApplied`, in `Running`, staying there.
     RunApplied,
+    /// Transition `commit_run`: on `CommitRun`, from `Running` to `Attached`.
     CommitRun,
     /// A generic failure: each contributor goes back to the tail of its lane (so a
     /// failing head never blocks the inputs behind it) until it has had `max_attempts`
@@ -1118,6 +1252,7 @@ pub enum TransitionId {
     RetireDrained,
     /// With a loop and work left (or a run in flight): refuse new input, drain, then retire.
     RetireDraining,
+    /// Transition `retire_again`: on `Retire`, in `Retired`, staying there.
     RetireAgain,
     /// Everything pending is abandoned and the session starts over, without an executor.
     /// Refused while a run is in flight.

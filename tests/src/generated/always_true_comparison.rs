@@ -6,8 +6,6 @@
 
 #![allow(dead_code)]
 
-#![allow(missing_docs)]
-
 #![allow(
     clippy::nonminimal_bool,
     clippy::bool_comparison,
@@ -60,6 +58,7 @@
     ::serde::Deserialize
 )]
 pub enum Phase {
+    /// Phase `Running`, the initial one.
     Running,
 }
 
@@ -95,6 +94,7 @@ impl Phase {
 pub struct State {
     /// Written only by transitions.
     pub phase: Phase,
+    /// State field `n: u64`, initially `0`.
     pub n: u64,
 }
 
@@ -118,6 +118,7 @@ impl Default for State {
 #[derive(Debug, Clone, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub enum Input {
+    /// The spec's input `Bump`.
     Bump,
 }
 
@@ -144,6 +145,7 @@ impl Input {
     ::serde::Deserialize
 )]
 pub enum InputKind {
+    /// The kind of `Input::Bump`.
     Bump,
 }
 
@@ -218,6 +220,7 @@ impl ::std::fmt::Display for EffectKind {
     ::serde::Deserialize
 )]
 pub enum TransitionId {
+    /// Transition `bump`: on `Bump`, in `Running`, staying there.
     Bump,
 }
 

@@ -6,8 +6,6 @@
 
 #![allow(dead_code)]
 
-#![allow(missing_docs)]
-
 #![allow(
     clippy::nonminimal_bool,
     clippy::bool_comparison,
@@ -60,7 +58,9 @@
     ::serde::Deserialize
 )]
 pub enum Phase {
+    /// Phase `Dark`, the initial one.
     Dark,
+    /// Phase `Lit`.
     Lit,
 }
 
@@ -116,6 +116,7 @@ impl Default for State {
 #[derive(Debug, Clone, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub enum Input {
+    /// The spec's input `Toggle`.
     Toggle,
 }
 
@@ -142,6 +143,7 @@ impl Input {
     ::serde::Deserialize
 )]
 pub enum InputKind {
+    /// The kind of `Input::Toggle`.
     Toggle,
 }
 
@@ -166,6 +168,7 @@ impl ::std::fmt::Display for InputKind {
 #[derive(Debug, Clone, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub enum Effect {
+    /// The spec's effect `Flashed`.
     Flashed,
 }
 
@@ -192,6 +195,7 @@ impl Effect {
     ::serde::Deserialize
 )]
 pub enum EffectKind {
+    /// The kind of `Effect::Flashed`.
     Flashed,
 }
 
@@ -226,7 +230,9 @@ impl ::std::fmt::Display for EffectKind {
     ::serde::Deserialize
 )]
 pub enum TransitionId {
+    /// Transition `light`: on `Toggle`, from `Dark` to `Lit`.
     Light,
+    /// Transition `dim`: on `Toggle`, from `Lit` to `Dark`.
     Dim,
 }
 

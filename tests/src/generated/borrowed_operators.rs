@@ -7,8 +7,6 @@
 
 #![allow(dead_code)]
 
-#![allow(missing_docs)]
-
 #![allow(
     clippy::nonminimal_bool,
     clippy::bool_comparison,
@@ -63,6 +61,7 @@ use std::collections::{BTreeSet, VecDeque};
     ::serde::Deserialize
 )]
 pub enum Phase {
+    /// Phase `Running`, the initial one.
     Running,
 }
 
@@ -98,12 +97,16 @@ impl Phase {
 pub struct State {
     /// Written only by transitions.
     pub phase: Phase,
+    /// State field `n: u64`, initially `0`.
     pub n: u64,
+    /// State field `q: Seq<u64>`, initially `[]`.
     pub q: VecDeque<u64>,
+    /// State field `lens: Set<u64>`, initially `{}`.
     #[serde(
         with = "::suricate_kernel::serde_form::Set::<::suricate_kernel::serde_form::Plain>"
     )]
     pub lens: BTreeSet<u64>,
+    /// State field `flags: Set<bool>`, initially `{}`.
     #[serde(
         with = "::suricate_kernel::serde_form::Set::<::suricate_kernel::serde_form::Plain>"
     )]
@@ -133,7 +136,9 @@ impl Default for State {
 #[derive(Debug, Clone, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub enum Input {
+    /// The spec's input `Mark`.
     Mark,
+    /// The spec's input `Push`.
     Push,
 }
 
@@ -161,7 +166,9 @@ impl Input {
     ::serde::Deserialize
 )]
 pub enum InputKind {
+    /// The kind of `Input::Mark`.
     Mark,
+    /// The kind of `Input::Push`.
     Push,
 }
 
@@ -237,7 +244,9 @@ impl ::std::fmt::Display for EffectKind {
     ::serde::Deserialize
 )]
 pub enum TransitionId {
+    /// Transition `mark`: on `Mark`, in `Running`, staying there.
     Mark,
+    /// Transition `push`: on `Push`, in `Running`, staying there.
     Push,
 }
 

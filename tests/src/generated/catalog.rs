@@ -22,8 +22,6 @@
 
 #![allow(dead_code)]
 
-#![allow(missing_docs)]
-
 #![allow(
     clippy::nonminimal_bool,
     clippy::bool_comparison,
@@ -64,6 +62,7 @@
 )]
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
+/// The spec's `type Title = string;`.
 #[derive(
     Debug,
     Clone,
@@ -111,7 +110,9 @@ impl ::std::fmt::Display for Title {
     ::serde::Deserialize
 )]
 pub enum Method {
+    /// `Method::GET`, a variant of the spec's enum.
     GET,
+    /// `Method::POST`, a variant of the spec's enum.
     POST,
 }
 
@@ -133,6 +134,7 @@ impl ::std::fmt::Display for Method {
     }
 }
 
+/// The spec's `struct Item`.
 #[derive(
     Debug,
     Clone,
@@ -146,11 +148,14 @@ impl ::std::fmt::Display for Method {
 )]
 #[serde(deny_unknown_fields)]
 pub struct Item {
+    /// Field `title: Title` of `Item`.
     pub title: Title,
+    /// Field `tags: Set<string>` of `Item`.
     #[serde(
         with = "::suricate_kernel::serde_form::Set::<::suricate_kernel::serde_form::Plain>"
     )]
     pub tags: BTreeSet<String>,
+    /// Field `qty: u64` of `Item`.
     pub qty: u64,
 }
 
@@ -168,7 +173,9 @@ pub struct Item {
     ::serde::Deserialize
 )]
 pub enum Phase {
+    /// Phase `Open`, the initial one.
     Open,
+    /// Phase `Closed`, terminal: never left.
     Closed,
 }
 
@@ -205,14 +212,20 @@ impl Phase {
 pub struct State {
     /// Written only by transitions.
     pub phase: Phase,
+    /// State field `items: Map<Title, Item>`, initially `{}`.
     #[serde(
         with = "::suricate_kernel::serde_form::Map::<::suricate_kernel::serde_form::Plain>"
     )]
     pub items: BTreeMap<Title, Item>,
+    /// State field `order: Seq<Title>`, initially `[]`.
     pub order: VecDeque<Title>,
+    /// State field `last: Method`, initially `Method::GET`.
     pub last: Method,
+    /// State field `tagged: u64`, initially `0`.
     pub tagged: u64,
+    /// State field `floor: string`, initially `"m"`.
     pub floor: String,
+    /// State field `stocked: bool`, initially `false`.
     pub stocked: bool,
 }
 
@@ -243,13 +256,35 @@ impl Default for State {
 pub enum Input {
     /// Field names equal to the generated functions' names (`fire_add`, `guards_add`), and
     /// `failed`, a name dispatch once used for a local of its own.
-    Add { fire_add: Item, guards_add: Method, failed: bool },
+    Add {
+        /// Field `fire_add: Item` of input `Add`.
+        fire_add: Item,
+        /// Field `guards_add: Method` of input `Add`.
+        guards_add: Method,
+        /// Field `failed: bool` of input `Add`.
+        failed: bool,
+    },
+    /// The spec's input `Close`.
     Close,
-    Restock { title: Title, qty: u64 },
+    /// The spec's input `Restock`.
+    Restock {
+        /// Field `title: Title` of input `Restock`.
+        title: Title,
+        /// Field `qty: u64` of input `Restock`.
+        qty: u64,
+    },
     /// A key named like the local the generator binds a looked-up entry to.
-    Relabel { entry: Title },
+    Relabel {
+        /// Field `entry: Title` of input `Relabel`.
+        entry: Title,
+    },
+    /// The spec's input `Sweep`.
     Sweep,
-    Probe { title: Title },
+    /// The spec's input `Probe`.
+    Probe {
+        /// Field `title: Title` of input `Probe`.
+        title: Title,
+    },
 }
 
 impl Input {
@@ -283,11 +318,15 @@ pub enum InputKind {
     /// Field names equal to the generated functions' names (`fire_add`, `guards_add`), and
     /// `failed`, a name dispatch once used for a local of its own.
     Add,
+    /// The kind of `Input::Close`.
     Close,
+    /// The kind of `Input::Restock`.
     Restock,
     /// A key named like the local the generator binds a looked-up entry to.
     Relabel,
+    /// The kind of `Input::Sweep`.
     Sweep,
+    /// The kind of `Input::Probe`.
     Probe,
 }
 
@@ -324,8 +363,18 @@ impl ::std::fmt::Display for InputKind {
 #[derive(Debug, Clone, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub enum Effect {
-    Added { title: Title },
-    Restocked { title: Title, qty: u64 },
+    /// The spec's effect `Added`.
+    Added {
+        /// Field `title: Title` of effect `Added`.
+        title: Title,
+    },
+    /// The spec's effect `Restocked`.
+    Restocked {
+        /// Field `title: Title` of effect `Restocked`.
+        title: Title,
+        /// Field `qty: u64` of effect `Restocked`.
+        qty: u64,
+    },
 }
 
 impl Effect {
@@ -352,7 +401,9 @@ impl Effect {
     ::serde::Deserialize
 )]
 pub enum EffectKind {
+    /// The kind of `Effect::Added`.
     Added,
+    /// The kind of `Effect::Restocked`.
     Restocked,
 }
 
@@ -388,14 +439,20 @@ impl ::std::fmt::Display for EffectKind {
     ::serde::Deserialize
 )]
 pub enum TransitionId {
+    /// Transition `add`: on `Add`, in `Open`, staying there.
     Add,
     /// A second candidate, so that dispatch keeps the first one's failing guard while
     /// `failed` is bound.
     AddFailed,
+    /// Transition `restock`: on `Restock`, in `Open`, staying there.
     Restock,
+    /// Transition `relabel`: on `Relabel`, in `Open`, staying there.
     Relabel,
+    /// Transition `sweep`: on `Sweep`, in `Open`, staying there.
     Sweep,
+    /// Transition `probe`: on `Probe`, in `Open`, staying there.
     Probe,
+    /// Transition `close`: on `Close`, from `Open` to `Closed`.
     Close,
 }
 

@@ -6,8 +6,6 @@
 
 #![allow(dead_code)]
 
-#![allow(missing_docs)]
-
 #![allow(
     clippy::nonminimal_bool,
     clippy::bool_comparison,
@@ -62,6 +60,7 @@ use std::collections::VecDeque;
     ::serde::Deserialize
 )]
 pub enum Phase {
+    /// Phase `Counting`, the initial one.
     Counting,
 }
 
@@ -97,7 +96,9 @@ impl Phase {
 pub struct State {
     /// Written only by transitions.
     pub phase: Phase,
+    /// State field `value: u64`, initially `0`.
     pub value: u64,
+    /// State field `history: Seq<u64>`, initially `[]`.
     pub history: VecDeque<u64>,
 }
 
@@ -122,8 +123,17 @@ impl Default for State {
 #[derive(Debug, Clone, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub enum Input {
-    Add { n: u64 },
-    Sub { n: u64 },
+    /// The spec's input `Add`.
+    Add {
+        /// Field `n: u64` of input `Add`.
+        n: u64,
+    },
+    /// The spec's input `Sub`.
+    Sub {
+        /// Field `n: u64` of input `Sub`.
+        n: u64,
+    },
+    /// The spec's input `Forget`.
     Forget,
 }
 
@@ -152,8 +162,11 @@ impl Input {
     ::serde::Deserialize
 )]
 pub enum InputKind {
+    /// The kind of `Input::Add`.
     Add,
+    /// The kind of `Input::Sub`.
     Sub,
+    /// The kind of `Input::Forget`.
     Forget,
 }
 
@@ -184,7 +197,13 @@ impl ::std::fmt::Display for InputKind {
 #[derive(Debug, Clone, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub enum Effect {
-    Changed { from: u64, to: u64 },
+    /// The spec's effect `Changed`.
+    Changed {
+        /// Field `from: u64` of effect `Changed`.
+        from: u64,
+        /// Field `to: u64` of effect `Changed`.
+        to: u64,
+    },
 }
 
 impl Effect {
@@ -210,6 +229,7 @@ impl Effect {
     ::serde::Deserialize
 )]
 pub enum EffectKind {
+    /// The kind of `Effect::Changed`.
     Changed,
 }
 
@@ -244,8 +264,11 @@ impl ::std::fmt::Display for EffectKind {
     ::serde::Deserialize
 )]
 pub enum TransitionId {
+    /// Transition `add`: on `Add`, in `Counting`, staying there.
     Add,
+    /// Transition `sub`: on `Sub`, in `Counting`, staying there.
     Sub,
+    /// Transition `forget`: on `Forget`, in `Counting`, staying there.
     Forget,
 }
 

@@ -15,8 +15,6 @@
 
 #![allow(dead_code)]
 
-#![allow(missing_docs)]
-
 #![allow(
     clippy::nonminimal_bool,
     clippy::bool_comparison,
@@ -69,6 +67,7 @@
     ::serde::Deserialize
 )]
 pub enum Phase {
+    /// Phase `Idle`, the initial one.
     Idle,
 }
 

@@ -6,8 +6,6 @@
 
 #![allow(dead_code)]
 
-#![allow(missing_docs)]
-
 #![allow(
     clippy::nonminimal_bool,
     clippy::bool_comparison,
@@ -82,6 +80,7 @@ impl ::std::fmt::Display for JobId {
     }
 }
 
+/// The spec's `type Bytes = u64;`.
 #[derive(
     Debug,
     Clone,
@@ -110,6 +109,7 @@ impl ::std::fmt::Display for Bytes {
     }
 }
 
+/// The spec's `enum FailReason`.
 #[derive(
     Debug,
     Clone,
@@ -123,8 +123,11 @@ impl ::std::fmt::Display for Bytes {
     ::serde::Deserialize
 )]
 pub enum FailReason {
+    /// `FailReason::Network`, a variant of the spec's enum.
     Network,
+    /// `FailReason::Disk`, a variant of the spec's enum.
     Disk,
+    /// `FailReason::Cancelled`, a variant of the spec's enum.
     Cancelled,
 }
 
@@ -151,6 +154,7 @@ impl ::std::fmt::Display for FailReason {
     }
 }
 
+/// The spec's `struct Chunk`.
 #[derive(
     Debug,
     Clone,
@@ -164,7 +168,9 @@ impl ::std::fmt::Display for FailReason {
 )]
 #[serde(deny_unknown_fields)]
 pub struct Chunk {
+    /// Field `offset: u64` of `Chunk`.
     pub offset: u64,
+    /// Field `len: u64` of `Chunk`.
     pub len: u64,
 }
 
@@ -182,10 +188,15 @@ pub struct Chunk {
     ::serde::Deserialize
 )]
 pub enum Phase {
+    /// Phase `Idle`, the initial one.
     Idle,
+    /// Phase `Running`.
     Running,
+    /// Phase `Paused`.
     Paused,
+    /// Phase `Done`, terminal: never left.
     Done,
+    /// Phase `Failed`, terminal: never left.
     Failed,
 }
 
@@ -231,16 +242,24 @@ impl Phase {
 pub struct State {
     /// Written only by transitions.
     pub phase: Phase,
+    /// State field `job: Option<JobId>`, initially `none`.
     pub job: Option<JobId>,
+    /// State field `received: Bytes`, initially `0`.
     pub received: Bytes,
+    /// State field `total: Bytes`, initially `0`.
     pub total: Bytes,
+    /// State field `retries: u64`, initially `0`.
     pub retries: u64,
+    /// State field `max_retries: u64`, initially `3`.
     pub max_retries: u64,
+    /// State field `chunks: Seq<Chunk>`, initially `[]`.
     pub chunks: VecDeque<Chunk>,
+    /// State field `seen: Set<u64>`, initially `{}`.
     #[serde(
         with = "::suricate_kernel::serde_form::Set::<::suricate_kernel::serde_form::Plain>"
     )]
     pub seen: BTreeSet<u64>,
+    /// State field `errors: Map<u64, FailReason>`, initially `{}`.
     #[serde(
         with = "::suricate_kernel::serde_form::Map::<::suricate_kernel::serde_form::Plain>"
     )]
@@ -274,11 +293,27 @@ impl Default for State {
 #[derive(Debug, Clone, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub enum Input {
-    Start { job: JobId, total: Bytes },
-    Received { chunk: Chunk },
+    /// The spec's input `Start`.
+    Start {
+        /// Field `job: JobId` of input `Start`.
+        job: JobId,
+        /// Field `total: Bytes` of input `Start`.
+        total: Bytes,
+    },
+    /// The spec's input `Received`.
+    Received {
+        /// Field `chunk: Chunk` of input `Received`.
+        chunk: Chunk,
+    },
+    /// The spec's input `Pause`.
     Pause,
+    /// The spec's input `Resume`.
     Resume,
-    Fail { reason: FailReason },
+    /// The spec's input `Fail`.
+    Fail {
+        /// Field `reason: FailReason` of input `Fail`.
+        reason: FailReason,
+    },
 }
 
 impl Input {
@@ -308,10 +343,15 @@ impl Input {
     ::serde::Deserialize
 )]
 pub enum InputKind {
+    /// The kind of `Input::Start`.
     Start,
+    /// The kind of `Input::Received`.
     Received,
+    /// The kind of `Input::Pause`.
     Pause,
+    /// The kind of `Input::Resume`.
     Resume,
+    /// The kind of `Input::Fail`.
     Fail,
 }
 
@@ -346,11 +386,35 @@ impl ::std::fmt::Display for InputKind {
 #[derive(Debug, Clone, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub enum Effect {
-    Started { job: JobId },
-    Progress { received: Bytes, total: Bytes },
-    Finished { job: JobId },
-    GaveUp { reason: FailReason, retries: u64 },
-    Discarded { offset: u64 },
+    /// The spec's effect `Started`.
+    Started {
+        /// Field `job: JobId` of effect `Started`.
+        job: JobId,
+    },
+    /// The spec's effect `Progress`.
+    Progress {
+        /// Field `received: Bytes` of effect `Progress`.
+        received: Bytes,
+        /// Field `total: Bytes` of effect `Progress`.
+        total: Bytes,
+    },
+    /// The spec's effect `Finished`.
+    Finished {
+        /// Field `job: JobId` of effect `Finished`.
+        job: JobId,
+    },
+    /// The spec's effect `GaveUp`.
+    GaveUp {
+        /// Field `reason: FailReason` of effect `GaveUp`.
+        reason: FailReason,
+        /// Field `retries: u64` of effect `GaveUp`.
+        retries: u64,
+    },
+    /// The spec's effect `Discarded`.
+    Discarded {
+        /// Field `offset: u64` of effect `Discarded`.
+        offset: u64,
+    },
 }
 
 impl Effect {
@@ -380,10 +444,15 @@ impl Effect {
     ::serde::Deserialize
 )]
 pub enum EffectKind {
+    /// The kind of `Effect::Started`.
     Started,
+    /// The kind of `Effect::Progress`.
     Progress,
+    /// The kind of `Effect::Finished`.
     Finished,
+    /// The kind of `Effect::GaveUp`.
     GaveUp,
+    /// The kind of `Effect::Discarded`.
     Discarded,
 }
 
@@ -428,14 +497,20 @@ impl ::std::fmt::Display for EffectKind {
     ::serde::Deserialize
 )]
 pub enum TransitionId {
+    /// Transition `start`: on `Start`, from `Idle` to `Running`.
     Start,
+    /// Transition `receive`: on `Received`, in `Running`, staying there.
     Receive,
     /// The last chunk completes the job (`receive` above has rejected it, so this
     /// candidate is tried next).
     Finish,
+    /// Transition `pause`: on `Pause`, from `Running` to `Paused`.
     Pause,
+    /// Transition `resume`: on `Resume`, from `Paused` to `Running`.
     Resume,
+    /// Transition `retry`: on `Fail`, from `Running` or `Paused` to `Running`.
     Retry,
+    /// Transition `give_up`: on `Fail`, from `Running` or `Paused` to `Failed`.
     GiveUp,
 }
 

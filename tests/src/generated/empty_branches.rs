@@ -7,8 +7,6 @@
 
 #![allow(dead_code)]
 
-#![allow(missing_docs)]
-
 #![allow(
     clippy::nonminimal_bool,
     clippy::bool_comparison,
@@ -61,6 +59,7 @@
     ::serde::Deserialize
 )]
 pub enum Phase {
+    /// Phase `Running`, the initial one.
     Running,
 }
 
@@ -96,8 +95,11 @@ impl Phase {
 pub struct State {
     /// Written only by transitions.
     pub phase: Phase,
+    /// State field `n: u64`, initially `0`.
     pub n: u64,
+    /// State field `o: Option<u64>`, initially `none`.
     pub o: Option<u64>,
+    /// State field `flag: bool`, initially `false`.
     pub flag: bool,
 }
 
@@ -123,7 +125,11 @@ impl Default for State {
 #[derive(Debug, Clone, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub enum Input {
-    Go { x: u64 },
+    /// The spec's input `Go`.
+    Go {
+        /// Field `x: u64` of input `Go`.
+        x: u64,
+    },
 }
 
 impl Input {
@@ -149,6 +155,7 @@ impl Input {
     ::serde::Deserialize
 )]
 pub enum InputKind {
+    /// The kind of `Input::Go`.
     Go,
 }
 
@@ -223,6 +230,7 @@ impl ::std::fmt::Display for EffectKind {
     ::serde::Deserialize
 )]
 pub enum TransitionId {
+    /// Transition `go`: on `Go`, in `Running`, staying there.
     Go,
 }
 

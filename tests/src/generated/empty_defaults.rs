@@ -7,8 +7,6 @@
 
 #![allow(dead_code)]
 
-#![allow(missing_docs)]
-
 #![allow(
     clippy::nonminimal_bool,
     clippy::bool_comparison,
@@ -63,6 +61,7 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
     ::serde::Deserialize
 )]
 pub enum Phase {
+    /// Phase `Running`, the initial one.
     Running,
 }
 
@@ -98,17 +97,21 @@ impl Phase {
 pub struct State {
     /// Written only by transitions.
     pub phase: Phase,
+    /// State field `q: Option<Seq<u64>>`, initially `none`.
     pub q: Option<VecDeque<u64>>,
+    /// State field `s: Option<Set<u64>>`, initially `none`.
     #[serde(
         default,
         with = "::suricate_kernel::serde_form::Opt::<::suricate_kernel::serde_form::Set<::suricate_kernel::serde_form::Plain>>"
     )]
     pub s: Option<BTreeSet<u64>>,
+    /// State field `m: Option<Map<u64, u64>>`, initially `none`.
     #[serde(
         default,
         with = "::suricate_kernel::serde_form::Opt::<::suricate_kernel::serde_form::Map<::suricate_kernel::serde_form::Plain>>"
     )]
     pub m: Option<BTreeMap<u64, u64>>,
+    /// State field `n: u64`, initially `0`.
     pub n: u64,
 }
 
@@ -135,7 +138,12 @@ impl Default for State {
 #[derive(Debug, Clone, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub enum Input {
-    Fill { x: u64 },
+    /// The spec's input `Fill`.
+    Fill {
+        /// Field `x: u64` of input `Fill`.
+        x: u64,
+    },
+    /// The spec's input `Reset`.
     Reset,
 }
 
@@ -163,7 +171,9 @@ impl Input {
     ::serde::Deserialize
 )]
 pub enum InputKind {
+    /// The kind of `Input::Fill`.
     Fill,
+    /// The kind of `Input::Reset`.
     Reset,
 }
 
@@ -189,7 +199,11 @@ impl ::std::fmt::Display for InputKind {
 #[derive(Debug, Clone, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub enum Effect {
-    Counted { n: u64 },
+    /// The spec's effect `Counted`.
+    Counted {
+        /// Field `n: u64` of effect `Counted`.
+        n: u64,
+    },
 }
 
 impl Effect {
@@ -215,6 +229,7 @@ impl Effect {
     ::serde::Deserialize
 )]
 pub enum EffectKind {
+    /// The kind of `Effect::Counted`.
     Counted,
 }
 
@@ -249,7 +264,9 @@ impl ::std::fmt::Display for EffectKind {
     ::serde::Deserialize
 )]
 pub enum TransitionId {
+    /// Transition `fill`: on `Fill`, in `Running`, staying there.
     Fill,
+    /// Transition `reset`: on `Reset`, in `Running`, staying there.
     Reset,
 }
 

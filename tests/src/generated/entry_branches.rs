@@ -8,8 +8,6 @@
 
 #![allow(dead_code)]
 
-#![allow(missing_docs)]
-
 #![allow(
     clippy::nonminimal_bool,
     clippy::bool_comparison,
@@ -50,6 +48,7 @@
 )]
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
+/// The spec's `struct Inner`.
 #[derive(
     Debug,
     Clone,
@@ -63,10 +62,13 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 )]
 #[serde(deny_unknown_fields)]
 pub struct Inner {
+    /// Field `opt: Option<u64>` of `Inner`.
     pub opt: Option<u64>,
+    /// Field `c: u64` of `Inner`.
     pub c: u64,
 }
 
+/// The spec's `struct Rec`.
 #[derive(
     Debug,
     Clone,
@@ -80,14 +82,20 @@ pub struct Inner {
 )]
 #[serde(deny_unknown_fields)]
 pub struct Rec {
+    /// Field `a: u64` of `Rec`.
     pub a: u64,
+    /// Field `b: u64` of `Rec`.
     pub b: u64,
+    /// Field `opt: Option<u64>` of `Rec`.
     pub opt: Option<u64>,
+    /// Field `items: Seq<u64>` of `Rec`.
     pub items: VecDeque<u64>,
+    /// Field `tags: Set<u64>` of `Rec`.
     #[serde(
         with = "::suricate_kernel::serde_form::Set::<::suricate_kernel::serde_form::Plain>"
     )]
     pub tags: BTreeSet<u64>,
+    /// Field `inner: Inner` of `Rec`.
     pub inner: Inner,
 }
 
@@ -105,6 +113,7 @@ pub struct Rec {
     ::serde::Deserialize
 )]
 pub enum Phase {
+    /// Phase `Run`, the initial one.
     Run,
 }
 
@@ -140,20 +149,26 @@ impl Phase {
 pub struct State {
     /// Written only by transitions.
     pub phase: Phase,
+    /// State field `m: Map<u64, Rec>`, initially `{}`.
     #[serde(
         with = "::suricate_kernel::serde_form::Map::<::suricate_kernel::serde_form::Plain>"
     )]
     pub m: BTreeMap<u64, Rec>,
+    /// State field `n: Map<u64, Rec>`, initially `{}`.
     #[serde(
         with = "::suricate_kernel::serde_form::Map::<::suricate_kernel::serde_form::Plain>"
     )]
     pub n: BTreeMap<u64, Rec>,
+    /// State field `q: Seq<u64>`, initially `[]`.
     pub q: VecDeque<u64>,
+    /// State field `s: Set<u64>`, initially `{}`.
     #[serde(
         with = "::suricate_kernel::serde_form::Set::<::suricate_kernel::serde_form::Plain>"
     )]
     pub s: BTreeSet<u64>,
+    /// State field `total: u64`, initially `0`.
     pub total: u64,
+    /// State field `flag: bool`, initially `false`.
     pub flag: bool,
 }
 
@@ -182,23 +197,123 @@ impl Default for State {
 #[derive(Debug, Clone, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub enum Input {
-    Put { k: u64, r: Rec },
-    PutN { k: u64, r: Rec },
-    Push { x: u64 },
-    P1 { k: u64, x: u64 },
-    P2 { k: u64, x: u64 },
-    P3 { k: u64, j: u64, x: u64 },
-    P4 { k: u64, x: u64 },
-    P5 { k: u64, x: u64 },
-    P6 { k: u64, x: u64 },
-    P7 { k: u64, x: u64 },
-    P8 { r: Rec, x: u64 },
-    P9 { x: u64 },
-    P10 { k: u64, x: u64 },
-    P11 { k: u64, x: u64 },
-    P12 { k: u64, x: u64 },
-    P13 { k: u64, x: u64 },
-    P14 { k: u64, x: u64 },
+    /// The spec's input `Put`.
+    Put {
+        /// Field `k: u64` of input `Put`.
+        k: u64,
+        /// Field `r: Rec` of input `Put`.
+        r: Rec,
+    },
+    /// The spec's input `PutN`.
+    PutN {
+        /// Field `k: u64` of input `PutN`.
+        k: u64,
+        /// Field `r: Rec` of input `PutN`.
+        r: Rec,
+    },
+    /// The spec's input `Push`.
+    Push {
+        /// Field `x: u64` of input `Push`.
+        x: u64,
+    },
+    /// The spec's input `P1`.
+    P1 {
+        /// Field `k: u64` of input `P1`.
+        k: u64,
+        /// Field `x: u64` of input `P1`.
+        x: u64,
+    },
+    /// The spec's input `P2`.
+    P2 {
+        /// Field `k: u64` of input `P2`.
+        k: u64,
+        /// Field `x: u64` of input `P2`.
+        x: u64,
+    },
+    /// The spec's input `P3`.
+    P3 {
+        /// Field `k: u64` of input `P3`.
+        k: u64,
+        /// Field `j: u64` of input `P3`.
+        j: u64,
+        /// Field `x: u64` of input `P3`.
+        x: u64,
+    },
+    /// The spec's input `P4`.
+    P4 {
+        /// Field `k: u64` of input `P4`.
+        k: u64,
+        /// Field `x: u64` of input `P4`.
+        x: u64,
+    },
+    /// The spec's input `P5`.
+    P5 {
+        /// Field `k: u64` of input `P5`.
+        k: u64,
+        /// Field `x: u64` of input `P5`.
+        x: u64,
+    },
+    /// The spec's input `P6`.
+    P6 {
+        /// Field `k: u64` of input `P6`.
+        k: u64,
+        /// Field `x: u64` of input `P6`.
+        x: u64,
+    },
+    /// The spec's input `P7`.
+    P7 {
+        /// Field `k: u64` of input `P7`.
+        k: u64,
+        /// Field `x: u64` of input `P7`.
+        x: u64,
+    },
+    /// The spec's input `P8`.
+    P8 {
+        /// Field `r: Rec` of input `P8`.
+        r: Rec,
+        /// Field `x: u64` of input `P8`.
+        x: u64,
+    },
+    /// The spec's input `P9`.
+    P9 {
+        /// Field `x: u64` of input `P9`.
+        x: u64,
+    },
+    /// The spec's input `P10`.
+    P10 {
+        /// Field `k: u64` of input `P10`.
+        k: u64,
+        /// Field `x: u64` of input `P10`.
+        x: u64,
+    },
+    /// The spec's input `P11`.
+    P11 {
+        /// Field `k: u64` of input `P11`.
+        k: u64,
+        /// Field `x: u64` of input `P11`.
+        x: u64,
+    },
+    /// The spec's input `P12`.
+    P12 {
+        /// Field `k: u64` of input `P12`.
+        k: u64,
+        /// Field `x: u64` of input `P12`.
+        x: u64,
+    },
+    /// The spec's input `P13`.
+    P13 {
+        /// Field `k: u64` of input `P13`.
+        k: u64,
+        /// Field `x: u64` of input `P13`.
+        x: u64,
+    },
+    /// The spec's input `P14`.
+    P14 {
+        /// Field `k: u64` of input `P14`.
+        k: u64,
+        /// Field `x: u64` of input `P14`.
+        x: u64,
+    },
 }
 
 impl Input {
@@ -240,22 +355,39 @@ impl Input {
     ::serde::Deserialize
 )]
 pub enum InputKind {
+    /// The kind of `Input::Put`.
     Put,
+    /// The kind of `Input::PutN`.
     PutN,
+    /// The kind of `Input::Push`.
     Push,
+    /// The kind of `Input::P1`.
     P1,
+    /// The kind of `Input::P2`.
     P2,
+    /// The kind of `Input::P3`.
     P3,
+    /// The kind of `Input::P4`.
     P4,
+    /// The kind of `Input::P5`.
     P5,
+    /// The kind of `Input::P6`.
     P6,
+    /// The kind of `Input::P7`.
     P7,
+    /// The kind of `Input::P8`.
     P8,
+    /// The kind of `Input::P9`.
     P9,
+    /// The kind of `Input::P10`.
     P10,
+    /// The kind of `Input::P11`.
     P11,
+    /// The kind of `Input::P12`.
     P12,
+    /// The kind of `Input::P13`.
     P13,
+    /// The kind of `Input::P14`.
     P14,
 }
 
@@ -314,8 +446,16 @@ impl ::std::fmt::Display for InputKind {
 #[derive(Debug, Clone, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub enum Effect {
-    E { v: u64 },
-    F { ok: bool },
+    /// The spec's effect `E`.
+    E {
+        /// Field `v: u64` of effect `E`.
+        v: u64,
+    },
+    /// The spec's effect `F`.
+    F {
+        /// Field `ok: bool` of effect `F`.
+        ok: bool,
+    },
 }
 
 impl Effect {
@@ -342,7 +482,9 @@ impl Effect {
     ::serde::Deserialize
 )]
 pub enum EffectKind {
+    /// The kind of `Effect::E`.
     E,
+    /// The kind of `Effect::F`.
     F,
 }
 
@@ -378,22 +520,39 @@ impl ::std::fmt::Display for EffectKind {
     ::serde::Deserialize
 )]
 pub enum TransitionId {
+    /// Transition `put`: on `Put`, in `Run`, staying there.
     Put,
+    /// Transition `putn`: on `PutN`, in `Run`, staying there.
     Putn,
+    /// Transition `push`: on `Push`, in `Run`, staying there.
     Push,
+    /// Transition `p1`: on `P1`, in `Run`, staying there.
     P1,
+    /// Transition `p2`: on `P2`, in `Run`, staying there.
     P2,
+    /// Transition `p3`: on `P3`, in `Run`, staying there.
     P3,
+    /// Transition `p4`: on `P4`, in `Run`, staying there.
     P4,
+    /// Transition `p5`: on `P5`, in `Run`, staying there.
     P5,
+    /// Transition `p6`: on `P6`, in `Run`, staying there.
     P6,
+    /// Transition `p7`: on `P7`, in `Run`, staying there.
     P7,
+    /// Transition `p8`: on `P8`, in `Run`, staying there.
     P8,
+    /// Transition `p9`: on `P9`, in `Run`, staying there.
     P9,
+    /// Transition `p10`: on `P10`, in `Run`, staying there.
     P10,
+    /// Transition `p11`: on `P11`, in `Run`, staying there.
     P11,
+    /// Transition `p12`: on `P12`, in `Run`, staying there.
     P12,
+    /// Transition `p13`: on `P13`, in `Run`, staying there.
     P13,
+    /// Transition `p14`: on `P14`, in `Run`, staying there.
     P14,
 }
 

@@ -7,8 +7,6 @@
 
 #![allow(dead_code)]
 
-#![allow(missing_docs)]
-
 #![allow(
     clippy::nonminimal_bool,
     clippy::bool_comparison,
@@ -63,6 +61,7 @@ use std::collections::BTreeMap;
     ::serde::Deserialize
 )]
 pub enum Phase {
+    /// Phase `Running`, the initial one.
     Running,
 }
 
@@ -98,11 +97,14 @@ impl Phase {
 pub struct State {
     /// Written only by transitions.
     pub phase: Phase,
+    /// State field `m: Map<u64, u64>`, initially `{}`.
     #[serde(
         with = "::suricate_kernel::serde_form::Map::<::suricate_kernel::serde_form::Plain>"
     )]
     pub m: BTreeMap<u64, u64>,
+    /// State field `hits: u64`, initially `0`.
     pub hits: u64,
+    /// State field `misses: u64`, initially `0`.
     pub misses: u64,
 }
 
@@ -128,8 +130,16 @@ impl Default for State {
 #[derive(Debug, Clone, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub enum Input {
-    Put { k: u64 },
-    Look { k: u64 },
+    /// The spec's input `Put`.
+    Put {
+        /// Field `k: u64` of input `Put`.
+        k: u64,
+    },
+    /// The spec's input `Look`.
+    Look {
+        /// Field `k: u64` of input `Look`.
+        k: u64,
+    },
 }
 
 impl Input {
@@ -156,7 +166,9 @@ impl Input {
     ::serde::Deserialize
 )]
 pub enum InputKind {
+    /// The kind of `Input::Put`.
     Put,
+    /// The kind of `Input::Look`.
     Look,
 }
 
@@ -232,7 +244,9 @@ impl ::std::fmt::Display for EffectKind {
     ::serde::Deserialize
 )]
 pub enum TransitionId {
+    /// Transition `put`: on `Put`, in `Running`, staying there.
     Put,
+    /// Transition `look`: on `Look`, in `Running`, staying there.
     Look,
 }
 

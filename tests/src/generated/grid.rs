@@ -9,8 +9,6 @@
 
 #![allow(dead_code)]
 
-#![allow(missing_docs)]
-
 #![allow(
     clippy::nonminimal_bool,
     clippy::bool_comparison,
@@ -51,6 +49,7 @@
 )]
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
+/// The spec's `enum Mark`.
 #[derive(
     Debug,
     Clone,
@@ -64,7 +63,9 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
     ::serde::Deserialize
 )]
 pub enum Mark {
+    /// `Mark::Cross`, a variant of the spec's enum.
     Cross,
+    /// `Mark::Nought`, a variant of the spec's enum.
     Nought,
 }
 
@@ -86,6 +87,7 @@ impl ::std::fmt::Display for Mark {
     }
 }
 
+/// The spec's `struct Cell`.
 #[derive(
     Debug,
     Clone,
@@ -99,7 +101,9 @@ impl ::std::fmt::Display for Mark {
 )]
 #[serde(deny_unknown_fields)]
 pub struct Cell {
+    /// Field `x: i64` of `Cell`.
     pub x: i64,
+    /// Field `y: i64` of `Cell`.
     pub y: i64,
 }
 
@@ -117,11 +121,14 @@ pub struct Cell {
 )]
 #[serde(deny_unknown_fields)]
 pub struct Group {
+    /// Field `mark: Mark` of `Group`.
     pub mark: Mark,
+    /// Field `cells: Set<Cell>` of `Group`.
     #[serde(
         with = "::suricate_kernel::serde_form::Set::<::suricate_kernel::serde_form::Plain>"
     )]
     pub cells: BTreeSet<Cell>,
+    /// Field `counts: Map<Cell, u64>` of `Group`.
     #[serde(
         with = "::suricate_kernel::serde_form::Pairs::<::suricate_kernel::serde_form::Plain, ::suricate_kernel::serde_form::Plain>"
     )]
@@ -142,7 +149,9 @@ pub struct Group {
     ::serde::Deserialize
 )]
 pub enum Phase {
+    /// Phase `Open`, the initial one.
     Open,
+    /// Phase `Closed`, terminal: never left.
     Closed,
 }
 
@@ -179,33 +188,41 @@ impl Phase {
 pub struct State {
     /// Written only by transitions.
     pub phase: Phase,
+    /// State field `marks: Map<Cell, Mark>`, initially `{}`.
     #[serde(
         with = "::suricate_kernel::serde_form::Pairs::<::suricate_kernel::serde_form::Plain, ::suricate_kernel::serde_form::Plain>"
     )]
     pub marks: BTreeMap<Cell, Mark>,
+    /// State field `cells: Set<Cell>`, initially `{}`.
     #[serde(
         with = "::suricate_kernel::serde_form::Set::<::suricate_kernel::serde_form::Plain>"
     )]
     pub cells: BTreeSet<Cell>,
     /// The last three cells marked.
     pub trail: VecDeque<Cell>,
+    /// State field `trails: Map<Seq<Cell>, u64>`, initially `{}`.
     #[serde(
         with = "::suricate_kernel::serde_form::Pairs::<::suricate_kernel::serde_form::Plain, ::suricate_kernel::serde_form::Plain>"
     )]
     pub trails: BTreeMap<VecDeque<Cell>, u64>,
+    /// State field `seen: Set<Mark>`, initially `{}`.
     #[serde(
         with = "::suricate_kernel::serde_form::Set::<::suricate_kernel::serde_form::Plain>"
     )]
     pub seen: BTreeSet<Mark>,
+    /// State field `by_marks: Map<Set<Mark>, Set<Cell>>`, initially `{}`.
     #[serde(
         with = "::suricate_kernel::serde_form::Pairs::<::suricate_kernel::serde_form::Set<::suricate_kernel::serde_form::Plain>, ::suricate_kernel::serde_form::Set<::suricate_kernel::serde_form::Plain>>"
     )]
     pub by_marks: BTreeMap<BTreeSet<Mark>, BTreeSet<Cell>>,
+    /// State field `last: Option<Cell>`, initially `none`.
     pub last: Option<Cell>,
+    /// State field `after: Map<Option<Cell>, u64>`, initially `{}`.
     #[serde(
         with = "::suricate_kernel::serde_form::Pairs::<::suricate_kernel::serde_form::Plain, ::suricate_kernel::serde_form::Plain>"
     )]
     pub after: BTreeMap<Option<Cell>, u64>,
+    /// State field `counts: Map<Mark, u64>`, initially `{}`.
     #[serde(
         with = "::suricate_kernel::serde_form::Map::<::suricate_kernel::serde_form::Plain>"
     )]
@@ -215,6 +232,7 @@ pub struct State {
         with = "::suricate_kernel::serde_form::Seq::<::suricate_kernel::serde_form::Set<::suricate_kernel::serde_form::Plain>>"
     )]
     pub history: VecDeque<BTreeSet<Mark>>,
+    /// State field `tallies: Map<Map<Mark, u64>, Seq<Set<Mark>>>`, initially `{}`.
     #[serde(
         with = "::suricate_kernel::serde_form::Pairs::<::suricate_kernel::serde_form::Map<::suricate_kernel::serde_form::Plain>, ::suricate_kernel::serde_form::Seq<::suricate_kernel::serde_form::Set<::suricate_kernel::serde_form::Plain>>>"
     )]
@@ -224,23 +242,28 @@ pub struct State {
         with = "::suricate_kernel::serde_form::Set::<::suricate_kernel::serde_form::Plain>"
     )]
     pub recent: BTreeSet<Cell>,
+    /// State field `recent_visits: Map<Cell, u64>`, initially `{}`.
     #[serde(
         with = "::suricate_kernel::serde_form::Pairs::<::suricate_kernel::serde_form::Plain, ::suricate_kernel::serde_form::Plain>"
     )]
     pub recent_visits: BTreeMap<Cell, u64>,
+    /// State field `visits: Map<Cell, u64>`, initially `{}`.
     #[serde(
         with = "::suricate_kernel::serde_form::Pairs::<::suricate_kernel::serde_form::Plain, ::suricate_kernel::serde_form::Plain>"
     )]
     pub visits: BTreeMap<Cell, u64>,
+    /// State field `groups: Map<Group, bool>`, initially `{}`.
     #[serde(
         with = "::suricate_kernel::serde_form::Pairs::<::suricate_kernel::serde_form::Plain, ::suricate_kernel::serde_form::Plain>"
     )]
     pub groups: BTreeMap<Group, bool>,
+    /// State field `best: Option<Map<Cell, u64>>`, initially `none`.
     #[serde(
         default,
         with = "::suricate_kernel::serde_form::Opt::<::suricate_kernel::serde_form::Pairs<::suricate_kernel::serde_form::Plain, ::suricate_kernel::serde_form::Plain>>"
     )]
     pub best: Option<BTreeMap<Cell, u64>>,
+    /// State field `moves: u64`, initially `0`.
     pub moves: u64,
 }
 
@@ -280,20 +303,34 @@ impl Default for State {
 #[derive(Debug, Clone, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub enum Input {
-    Place { at: Cell, mark: Mark },
-    Clear { at: Cell },
+    /// The spec's input `Place`.
+    Place {
+        /// Field `at: Cell` of input `Place`.
+        at: Cell,
+        /// Field `mark: Mark` of input `Place`.
+        mark: Mark,
+    },
+    /// The spec's input `Clear`.
+    Clear {
+        /// Field `at: Cell` of input `Clear`.
+        at: Cell,
+    },
     /// Collections in an input: every cell of `at` gets `mark`, then `extra`'s marks.
     Fill {
+        /// Field `at: Set<Cell>` of input `Fill`.
         #[serde(
             with = "::suricate_kernel::serde_form::Set::<::suricate_kernel::serde_form::Plain>"
         )]
         at: BTreeSet<Cell>,
+        /// Field `mark: Mark` of input `Fill`.
         mark: Mark,
+        /// Field `extra: Map<Cell, Mark>` of input `Fill`.
         #[serde(
             with = "::suricate_kernel::serde_form::Pairs::<::suricate_kernel::serde_form::Plain, ::suricate_kernel::serde_form::Plain>"
         )]
         extra: BTreeMap<Cell, Mark>,
     },
+    /// The spec's input `Close`.
     Close,
 }
 
@@ -323,10 +360,13 @@ impl Input {
     ::serde::Deserialize
 )]
 pub enum InputKind {
+    /// The kind of `Input::Place`.
     Place,
+    /// The kind of `Input::Clear`.
     Clear,
     /// Collections in an input: every cell of `at` gets `mark`, then `extra`'s marks.
     Fill,
+    /// The kind of `Input::Close`.
     Close,
 }
 
@@ -359,8 +399,14 @@ impl ::std::fmt::Display for InputKind {
 #[derive(Debug, Clone, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub enum Effect {
-    Grouped { group: Group },
+    /// The spec's effect `Grouped`.
+    Grouped {
+        /// Field `group: Group` of effect `Grouped`.
+        group: Group,
+    },
+    /// The spec's effect `Counted`.
     Counted {
+        /// Field `counts: Option<Map<Cell, u64>>` of effect `Counted`.
         #[serde(
             default,
             with = "::suricate_kernel::serde_form::Opt::<::suricate_kernel::serde_form::Pairs<::suricate_kernel::serde_form::Plain, ::suricate_kernel::serde_form::Plain>>"
@@ -393,7 +439,9 @@ impl Effect {
     ::serde::Deserialize
 )]
 pub enum EffectKind {
+    /// The kind of `Effect::Grouped`.
     Grouped,
+    /// The kind of `Effect::Counted`.
     Counted,
 }
 
@@ -429,9 +477,13 @@ impl ::std::fmt::Display for EffectKind {
     ::serde::Deserialize
 )]
 pub enum TransitionId {
+    /// Transition `place`: on `Place`, in `Open`, staying there.
     Place,
+    /// Transition `clear`: on `Clear`, in `Open`, staying there.
     Clear,
+    /// Transition `fill`: on `Fill`, in `Open`, staying there.
     Fill,
+    /// Transition `close`: on `Close`, from `Open` to `Closed`.
     Close,
 }
 

@@ -6,8 +6,6 @@
 
 #![allow(dead_code)]
 
-#![allow(missing_docs)]
-
 #![allow(
     clippy::nonminimal_bool,
     clippy::bool_comparison,
@@ -60,6 +58,7 @@
     ::serde::Deserialize
 )]
 pub enum Phase {
+    /// Phase `Idle`, the initial one.
     Idle,
 }
 
@@ -95,6 +94,7 @@ impl Phase {
 pub struct State {
     /// Written only by transitions.
     pub phase: Phase,
+    /// State field `n: u64`, initially `0`.
     pub n: u64,
 }
 

@@ -9,8 +9,6 @@
 
 #![allow(dead_code)]
 
-#![allow(missing_docs)]
-
 #![allow(
     clippy::nonminimal_bool,
     clippy::bool_comparison,
@@ -85,6 +83,7 @@ impl ::std::fmt::Display for Owner {
     }
 }
 
+/// The spec's `type Cents = i64;`.
 #[derive(
     Debug,
     Clone,
@@ -113,6 +112,7 @@ impl ::std::fmt::Display for Cents {
     }
 }
 
+/// The spec's `type Seqno = u64;`.
 #[derive(
     Debug,
     Clone,
@@ -141,6 +141,7 @@ impl ::std::fmt::Display for Seqno {
     }
 }
 
+/// The spec's `type Flag = bool;`.
 #[derive(
     Debug,
     Clone,
@@ -183,8 +184,11 @@ impl ::std::fmt::Display for Flag {
     ::serde::Deserialize
 )]
 pub enum Kind {
+    /// `Kind::Credit`, a variant of the spec's enum.
     Credit,
+    /// `Kind::Debit`, a variant of the spec's enum.
     Debit,
+    /// `Kind::Fee`, a variant of the spec's enum.
     Fee,
 }
 
@@ -221,11 +225,15 @@ impl ::std::fmt::Display for Kind {
 )]
 #[serde(deny_unknown_fields)]
 pub struct Entry {
+    /// Field `kind: Kind` of `Entry`.
     pub kind: Kind,
+    /// Field `amount: Cents` of `Entry`.
     pub amount: Cents,
+    /// Field `note: Option<string>` of `Entry`.
     pub note: Option<String>,
 }
 
+/// The spec's `struct Hold`.
 #[derive(
     Debug,
     Clone,
@@ -239,7 +247,9 @@ pub struct Entry {
 )]
 #[serde(deny_unknown_fields)]
 pub struct Hold {
+    /// Field `id: u64` of `Hold`.
     pub id: u64,
+    /// Field `entry: Entry` of `Hold`.
     pub entry: Entry,
 }
 
@@ -259,7 +269,9 @@ pub struct Hold {
 pub enum Phase {
     /// Not yet opened.
     Closed,
+    /// Phase `Open`.
     Open,
+    /// Phase `Frozen`.
     Frozen,
     /// Never left again.
     Archived,
@@ -305,29 +317,44 @@ impl Phase {
 pub struct State {
     /// Written only by transitions.
     pub phase: Phase,
+    /// State field `owner: Option<Owner>`, initially `none`.
     pub owner: Option<Owner>,
+    /// State field `balance: Cents`, initially `0`.
     pub balance: Cents,
+    /// State field `limit: i64`, initially `-100`.
     pub limit: i64,
+    /// State field `next: Seqno`, initially `1`.
     pub next: Seqno,
+    /// State field `audited: Flag`, initially `false`.
     pub audited: Flag,
+    /// State field `strict: bool`, initially `true`.
     pub strict: bool,
+    /// State field `label: string`, initially `"ledger"`.
     pub label: String,
+    /// State field `last_kind: Kind`, initially `Kind::Credit`.
     pub last_kind: Kind,
+    /// State field `first: Entry`, initially `Entry { kind: Kind::Credit, amount: 0, note: none }`.
     pub first: Entry,
+    /// State field `frozen_from: Phase`, initially `Phase::Closed`.
     pub frozen_from: Phase,
+    /// State field `entries: Seq<Entry>`, initially `[]`.
     pub entries: VecDeque<Entry>,
+    /// State field `seen: Set<u64>`, initially `{}`.
     #[serde(
         with = "::suricate_kernel::serde_form::Set::<::suricate_kernel::serde_form::Plain>"
     )]
     pub seen: BTreeSet<u64>,
+    /// State field `holds: Map<u64, Hold>`, initially `{}`.
     #[serde(
         with = "::suricate_kernel::serde_form::Map::<::suricate_kernel::serde_form::Plain>"
     )]
     pub holds: BTreeMap<u64, Hold>,
+    /// State field `tags: Map<string, u64>`, initially `{}`.
     #[serde(
         with = "::suricate_kernel::serde_form::Map::<::suricate_kernel::serde_form::Plain>"
     )]
     pub tags: BTreeMap<String, u64>,
+    /// State field `pending: Seq<u64>`, initially `[]`.
     pub pending: VecDeque<u64>,
 }
 
@@ -370,16 +397,56 @@ impl Default for State {
 #[serde(deny_unknown_fields)]
 pub enum Input {
     /// Opens the account for an owner.
-    Open { owner: Owner, strict: bool },
-    Book { id: u64, kind: Kind, amount: Cents, note: Option<String> },
-    HoldFunds { id: u64, amount: Cents },
-    Release { id: u64 },
-    Tag { name: String, weight: u64 },
-    Untag { name: String },
+    Open {
+        /// Field `owner: Owner` of input `Open`.
+        owner: Owner,
+        /// Field `strict: bool` of input `Open`.
+        strict: bool,
+    },
+    /// The spec's input `Book`.
+    Book {
+        /// Field `id: u64` of input `Book`.
+        id: u64,
+        /// Field `kind: Kind` of input `Book`.
+        kind: Kind,
+        /// Field `amount: Cents` of input `Book`.
+        amount: Cents,
+        /// Field `note: Option<string>` of input `Book`.
+        note: Option<String>,
+    },
+    /// The spec's input `HoldFunds`.
+    HoldFunds {
+        /// Field `id: u64` of input `HoldFunds`.
+        id: u64,
+        /// Field `amount: Cents` of input `HoldFunds`.
+        amount: Cents,
+    },
+    /// The spec's input `Release`.
+    Release {
+        /// Field `id: u64` of input `Release`.
+        id: u64,
+    },
+    /// The spec's input `Tag`.
+    Tag {
+        /// Field `name: string` of input `Tag`.
+        name: String,
+        /// Field `weight: u64` of input `Tag`.
+        weight: u64,
+    },
+    /// The spec's input `Untag`.
+    Untag {
+        /// Field `name: string` of input `Untag`.
+        name: String,
+    },
+    /// The spec's input `Freeze`.
     Freeze,
+    /// The spec's input `Thaw`.
     Thaw,
+    /// The spec's input `Audit`.
     Audit,
+    /// The spec's input `Sweep`.
     Sweep,
+    /// The spec's input `Archive`.
     Archive,
 }
 
@@ -418,15 +485,25 @@ impl Input {
 pub enum InputKind {
     /// Opens the account for an owner.
     Open,
+    /// The kind of `Input::Book`.
     Book,
+    /// The kind of `Input::HoldFunds`.
     HoldFunds,
+    /// The kind of `Input::Release`.
     Release,
+    /// The kind of `Input::Tag`.
     Tag,
+    /// The kind of `Input::Untag`.
     Untag,
+    /// The kind of `Input::Freeze`.
     Freeze,
+    /// The kind of `Input::Thaw`.
     Thaw,
+    /// The kind of `Input::Audit`.
     Audit,
+    /// The kind of `Input::Sweep`.
     Sweep,
+    /// The kind of `Input::Archive`.
     Archive,
 }
 
@@ -473,13 +550,54 @@ impl ::std::fmt::Display for InputKind {
 #[derive(Debug, Clone, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub enum Effect {
-    Opened { owner: Owner },
-    Booked { id: u64, balance: Cents, previous: Cents },
-    Held { id: u64, amount: Cents },
-    Released { id: u64 },
-    Tagged { name: String, total: u64 },
-    Swept { id: u64 },
-    Audited { entries: u64, holds: u64, owner: Owner },
+    /// The spec's effect `Opened`.
+    Opened {
+        /// Field `owner: Owner` of effect `Opened`.
+        owner: Owner,
+    },
+    /// The spec's effect `Booked`.
+    Booked {
+        /// Field `id: u64` of effect `Booked`.
+        id: u64,
+        /// Field `balance: Cents` of effect `Booked`.
+        balance: Cents,
+        /// Field `previous: Cents` of effect `Booked`.
+        previous: Cents,
+    },
+    /// The spec's effect `Held`.
+    Held {
+        /// Field `id: u64` of effect `Held`.
+        id: u64,
+        /// Field `amount: Cents` of effect `Held`.
+        amount: Cents,
+    },
+    /// The spec's effect `Released`.
+    Released {
+        /// Field `id: u64` of effect `Released`.
+        id: u64,
+    },
+    /// The spec's effect `Tagged`.
+    Tagged {
+        /// Field `name: string` of effect `Tagged`.
+        name: String,
+        /// Field `total: u64` of effect `Tagged`.
+        total: u64,
+    },
+    /// The spec's effect `Swept`.
+    Swept {
+        /// Field `id: u64` of effect `Swept`.
+        id: u64,
+    },
+    /// The spec's effect `Audited`.
+    Audited {
+        /// Field `entries: u64` of effect `Audited`.
+        entries: u64,
+        /// Field `holds: u64` of effect `Audited`.
+        holds: u64,
+        /// Field `owner: Owner` of effect `Audited`.
+        owner: Owner,
+    },
+    /// The spec's effect `Alarm`.
     Alarm,
 }
 
@@ -513,13 +631,21 @@ impl Effect {
     ::serde::Deserialize
 )]
 pub enum EffectKind {
+    /// The kind of `Effect::Opened`.
     Opened,
+    /// The kind of `Effect::Booked`.
     Booked,
+    /// The kind of `Effect::Held`.
     Held,
+    /// The kind of `Effect::Released`.
     Released,
+    /// The kind of `Effect::Tagged`.
     Tagged,
+    /// The kind of `Effect::Swept`.
     Swept,
+    /// The kind of `Effect::Audited`.
     Audited,
+    /// The kind of `Effect::Alarm`.
     Alarm,
 }
 
@@ -570,16 +696,27 @@ impl ::std::fmt::Display for EffectKind {
     ::serde::Deserialize
 )]
 pub enum TransitionId {
+    /// Transition `open`: on `Open`, from `Closed` to `Open`.
     Open,
+    /// Transition `book`: on `Book`, in `Open`, staying there.
     Book,
+    /// Transition `hold`: on `HoldFunds`, in `Open`, staying there.
     Hold,
+    /// Transition `release`: on `Release`, in `Open` or `Frozen`, staying there.
     Release,
+    /// Transition `tag`: on `Tag`, in `Closed`, `Open` or `Frozen`, staying there.
     Tag,
+    /// Transition `untag`: on `Untag`, in `Closed`, `Open` or `Frozen`, staying there.
     Untag,
+    /// Transition `freeze`: on `Freeze`, from `Open` to `Frozen`.
     Freeze,
+    /// Transition `thaw`: on `Thaw`, from `Frozen` to `Open`.
     Thaw,
+    /// Transition `audit`: on `Audit`, in `Open` or `Frozen`, staying there.
     Audit,
+    /// Transition `sweep`: on `Sweep`, in `Open` or `Frozen`, staying there.
     Sweep,
+    /// Transition `archive`: on `Archive`, from `Closed`, `Open` or `Frozen` to `Archived`.
     Archive,
     /// Late archive requests are acknowledged without change.
     ArchiveAgain,

@@ -6,8 +6,6 @@
 
 #![allow(dead_code)]
 
-#![allow(missing_docs)]
-
 #![allow(
     clippy::nonminimal_bool,
     clippy::bool_comparison,
@@ -62,6 +60,7 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
     ::serde::Deserialize
 )]
 pub enum Phase {
+    /// Phase `Running`, the initial one.
     Running,
 }
 
@@ -97,6 +96,7 @@ impl Phase {
 pub struct State {
     /// Written only by transitions.
     pub phase: Phase,
+    /// State field `n: u64`, initially `0`.
     pub n: u64,
 }
 
@@ -120,6 +120,7 @@ impl Default for State {
 #[derive(Debug, Clone, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub enum Input {
+    /// The spec's input `Go`.
     Go,
 }
 
@@ -146,6 +147,7 @@ impl Input {
     ::serde::Deserialize
 )]
 pub enum InputKind {
+    /// The kind of `Input::Go`.
     Go,
 }
 
@@ -220,6 +222,7 @@ impl ::std::fmt::Display for EffectKind {
     ::serde::Deserialize
 )]
 pub enum TransitionId {
+    /// Transition `go`: on `Go`, in `Running`, staying there.
     Go,
 }
 

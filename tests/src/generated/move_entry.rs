@@ -7,8 +7,6 @@
 
 #![allow(dead_code)]
 
-#![allow(missing_docs)]
-
 #![allow(
     clippy::nonminimal_bool,
     clippy::bool_comparison,
@@ -63,6 +61,7 @@ use std::collections::BTreeMap;
     ::serde::Deserialize
 )]
 pub enum Phase {
+    /// Phase `Running`, the initial one.
     Running,
 }
 
@@ -98,6 +97,7 @@ impl Phase {
 pub struct State {
     /// Written only by transitions.
     pub phase: Phase,
+    /// State field `m: Map<u64, u64>`, initially `{}`.
     #[serde(
         with = "::suricate_kernel::serde_form::Map::<::suricate_kernel::serde_form::Plain>"
     )]
@@ -124,8 +124,20 @@ impl Default for State {
 #[derive(Debug, Clone, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub enum Input {
-    Put { k: u64, v: u64 },
-    Move { src: u64, dst: u64 },
+    /// The spec's input `Put`.
+    Put {
+        /// Field `k: u64` of input `Put`.
+        k: u64,
+        /// Field `v: u64` of input `Put`.
+        v: u64,
+    },
+    /// The spec's input `Move`.
+    Move {
+        /// Field `src: u64` of input `Move`.
+        src: u64,
+        /// Field `dst: u64` of input `Move`.
+        dst: u64,
+    },
 }
 
 impl Input {
@@ -152,7 +164,9 @@ impl Input {
     ::serde::Deserialize
 )]
 pub enum InputKind {
+    /// The kind of `Input::Put`.
     Put,
+    /// The kind of `Input::Move`.
     Move,
 }
 
@@ -228,7 +242,9 @@ impl ::std::fmt::Display for EffectKind {
     ::serde::Deserialize
 )]
 pub enum TransitionId {
+    /// Transition `put`: on `Put`, in `Running`, staying there.
     Put,
+    /// Transition `move_entry`: on `Move`, in `Running`, staying there.
     MoveEntry,
 }
 

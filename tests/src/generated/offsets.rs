@@ -7,8 +7,6 @@
 
 #![allow(dead_code)]
 
-#![allow(missing_docs)]
-
 #![allow(
     clippy::nonminimal_bool,
     clippy::bool_comparison,
@@ -47,6 +45,7 @@
     clippy::doc_nested_refdefs,
     clippy::empty_docs
 )]
+/// The spec's `type Delta = i64;`.
 #[derive(
     Debug,
     Clone,
@@ -89,6 +88,7 @@ impl ::std::fmt::Display for Delta {
     ::serde::Deserialize
 )]
 pub enum Phase {
+    /// Phase `Level`, the initial one.
     Level,
 }
 
@@ -124,8 +124,11 @@ impl Phase {
 pub struct State {
     /// Written only by transitions.
     pub phase: Phase,
+    /// State field `i: i64`, initially `0`.
     pub i: i64,
+    /// State field `d: Delta`, initially `0`.
     pub d: Delta,
+    /// State field `o: Option<i64>`, initially `none`.
     pub o: Option<i64>,
 }
 
@@ -151,8 +154,13 @@ impl Default for State {
 #[derive(Debug, Clone, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub enum Input {
+    /// The spec's input `Down`.
     Down,
-    Up { by: Delta },
+    /// The spec's input `Up`.
+    Up {
+        /// Field `by: Delta` of input `Up`.
+        by: Delta,
+    },
 }
 
 impl Input {
@@ -179,7 +187,9 @@ impl Input {
     ::serde::Deserialize
 )]
 pub enum InputKind {
+    /// The kind of `Input::Down`.
     Down,
+    /// The kind of `Input::Up`.
     Up,
 }
 
@@ -255,7 +265,9 @@ impl ::std::fmt::Display for EffectKind {
     ::serde::Deserialize
 )]
 pub enum TransitionId {
+    /// Transition `down`: on `Down`, in `Level`, staying there.
     Down,
+    /// Transition `up`: on `Up`, in `Level`, staying there.
     Up,
 }
 

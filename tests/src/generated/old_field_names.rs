@@ -7,8 +7,6 @@
 
 #![allow(dead_code)]
 
-#![allow(missing_docs)]
-
 #![allow(
     clippy::nonminimal_bool,
     clippy::bool_comparison,
@@ -47,6 +45,7 @@
     clippy::doc_nested_refdefs,
     clippy::empty_docs
 )]
+/// The spec's `struct Change`.
 #[derive(
     Debug,
     Clone,
@@ -60,7 +59,9 @@
 )]
 #[serde(deny_unknown_fields)]
 pub struct Change {
+    /// Field `old_n: u64` of `Change`.
     pub old_n: u64,
+    /// Field `n: u64` of `Change`.
     pub n: u64,
 }
 
@@ -78,6 +79,7 @@ pub struct Change {
     ::serde::Deserialize
 )]
 pub enum Phase {
+    /// Phase `Running`, the initial one.
     Running,
 }
 
@@ -113,7 +115,9 @@ impl Phase {
 pub struct State {
     /// Written only by transitions.
     pub phase: Phase,
+    /// State field `n: u64`, initially `0`.
     pub n: u64,
+    /// State field `last: Change`, initially `Change { old_n: 0, n: 0 }`.
     pub last: Change,
 }
 
@@ -138,7 +142,11 @@ impl Default for State {
 #[derive(Debug, Clone, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub enum Input {
-    Add { x: u64 },
+    /// The spec's input `Add`.
+    Add {
+        /// Field `x: u64` of input `Add`.
+        x: u64,
+    },
 }
 
 impl Input {
@@ -164,6 +172,7 @@ impl Input {
     ::serde::Deserialize
 )]
 pub enum InputKind {
+    /// The kind of `Input::Add`.
     Add,
 }
 
@@ -188,7 +197,13 @@ impl ::std::fmt::Display for InputKind {
 #[derive(Debug, Clone, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub enum Effect {
-    Changed { old_n: u64, n: u64 },
+    /// The spec's effect `Changed`.
+    Changed {
+        /// Field `old_n: u64` of effect `Changed`.
+        old_n: u64,
+        /// Field `n: u64` of effect `Changed`.
+        n: u64,
+    },
 }
 
 impl Effect {
@@ -214,6 +229,7 @@ impl Effect {
     ::serde::Deserialize
 )]
 pub enum EffectKind {
+    /// The kind of `Effect::Changed`.
     Changed,
 }
 
@@ -248,6 +264,7 @@ impl ::std::fmt::Display for EffectKind {
     ::serde::Deserialize
 )]
 pub enum TransitionId {
+    /// Transition `add`: on `Add`, in `Running`, staying there.
     Add,
 }
 

@@ -6,8 +6,6 @@
 
 #![allow(dead_code)]
 
-#![allow(missing_docs)]
-
 #![allow(
     clippy::nonminimal_bool,
     clippy::bool_comparison,
@@ -60,6 +58,7 @@
     ::serde::Deserialize
 )]
 pub enum Phase {
+    /// Phase `Planned`, the initial one.
     Planned,
 }
 

@@ -7,8 +7,6 @@
 
 #![allow(dead_code)]
 
-#![allow(missing_docs)]
-
 #![allow(
     clippy::nonminimal_bool,
     clippy::bool_comparison,
@@ -63,6 +61,7 @@ use std::collections::{BTreeMap, BTreeSet};
     ::serde::Deserialize
 )]
 pub enum Phase {
+    /// Phase `Running`, the initial one.
     Running,
 }
 
@@ -98,15 +97,19 @@ impl Phase {
 pub struct State {
     /// Written only by transitions.
     pub phase: Phase,
+    /// State field `m: Map<u64, u64>`, initially `{}`.
     #[serde(
         with = "::suricate_kernel::serde_form::Map::<::suricate_kernel::serde_form::Plain>"
     )]
     pub m: BTreeMap<u64, u64>,
+    /// State field `s: Set<u64>`, initially `{}`.
     #[serde(
         with = "::suricate_kernel::serde_form::Set::<::suricate_kernel::serde_form::Plain>"
     )]
     pub s: BTreeSet<u64>,
+    /// State field `b: bool`, initially `false`.
     pub b: bool,
+    /// State field `n: u64`, initially `0`.
     pub n: u64,
 }
 
@@ -133,9 +136,20 @@ impl Default for State {
 #[derive(Debug, Clone, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub enum Input {
-    Put { k: u64, v: u64 },
+    /// The spec's input `Put`.
+    Put {
+        /// Field `k: u64` of input `Put`.
+        k: u64,
+        /// Field `v: u64` of input `Put`.
+        v: u64,
+    },
+    /// The spec's input `Flip`.
     Flip,
-    Probe { k: u64 },
+    /// The spec's input `Probe`.
+    Probe {
+        /// Field `k: u64` of input `Probe`.
+        k: u64,
+    },
 }
 
 impl Input {
@@ -163,8 +177,11 @@ impl Input {
     ::serde::Deserialize
 )]
 pub enum InputKind {
+    /// The kind of `Input::Put`.
     Put,
+    /// The kind of `Input::Flip`.
     Flip,
+    /// The kind of `Input::Probe`.
     Probe,
 }
 
@@ -245,8 +262,11 @@ impl ::std::fmt::Display for EffectKind {
     ::serde::Deserialize
 )]
 pub enum TransitionId {
+    /// Transition `put`: on `Put`, in `Running`, staying there.
     Put,
+    /// Transition `flip`: on `Flip`, in `Running`, staying there.
     Flip,
+    /// Transition `probe`: on `Probe`, in `Running`, staying there.
     Probe,
 }
 

@@ -7,8 +7,6 @@
 
 #![allow(dead_code)]
 
-#![allow(missing_docs)]
-
 #![allow(
     clippy::nonminimal_bool,
     clippy::bool_comparison,
@@ -63,6 +61,7 @@ use std::collections::{BTreeMap, BTreeSet};
     ::serde::Deserialize
 )]
 pub enum Phase {
+    /// Phase `Running`, the initial one.
     Running,
 }
 
@@ -98,18 +97,22 @@ impl Phase {
 pub struct State {
     /// Written only by transitions.
     pub phase: Phase,
+    /// State field `m1: Map<u64, u64>`, initially `{}`.
     #[serde(
         with = "::suricate_kernel::serde_form::Map::<::suricate_kernel::serde_form::Plain>"
     )]
     pub m1: BTreeMap<u64, u64>,
+    /// State field `m2: Map<u64, u64>`, initially `{}`.
     #[serde(
         with = "::suricate_kernel::serde_form::Map::<::suricate_kernel::serde_form::Plain>"
     )]
     pub m2: BTreeMap<u64, u64>,
+    /// State field `s: Set<u64>`, initially `{}`.
     #[serde(
         with = "::suricate_kernel::serde_form::Set::<::suricate_kernel::serde_form::Plain>"
     )]
     pub s: BTreeSet<u64>,
+    /// State field `ok: bool`, initially `false`.
     pub ok: bool,
 }
 
@@ -136,7 +139,14 @@ impl Default for State {
 #[derive(Debug, Clone, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub enum Input {
-    Put { k: u64, v: u64 },
+    /// The spec's input `Put`.
+    Put {
+        /// Field `k: u64` of input `Put`.
+        k: u64,
+        /// Field `v: u64` of input `Put`.
+        v: u64,
+    },
+    /// The spec's input `Check`.
     Check,
 }
 
@@ -164,7 +174,9 @@ impl Input {
     ::serde::Deserialize
 )]
 pub enum InputKind {
+    /// The kind of `Input::Put`.
     Put,
+    /// The kind of `Input::Check`.
     Check,
 }
 
@@ -240,7 +252,9 @@ impl ::std::fmt::Display for EffectKind {
     ::serde::Deserialize
 )]
 pub enum TransitionId {
+    /// Transition `put`: on `Put`, in `Running`, staying there.
     Put,
+    /// Transition `check`: on `Check`, in `Running`, staying there.
     Check,
 }
 

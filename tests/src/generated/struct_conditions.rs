@@ -7,8 +7,6 @@
 
 #![allow(dead_code)]
 
-#![allow(missing_docs)]
-
 #![allow(
     clippy::nonminimal_bool,
     clippy::bool_comparison,
@@ -49,6 +47,7 @@
 )]
 use std::collections::BTreeSet;
 
+/// The spec's `struct Rec`.
 #[derive(
     Debug,
     Clone,
@@ -62,9 +61,11 @@ use std::collections::BTreeSet;
 )]
 #[serde(deny_unknown_fields)]
 pub struct Rec {
+    /// Field `a: u64` of `Rec`.
     pub a: u64,
 }
 
+/// The spec's `struct Flag`.
 #[derive(
     Debug,
     Clone,
@@ -78,9 +79,11 @@ pub struct Rec {
 )]
 #[serde(deny_unknown_fields)]
 pub struct Flag {
+    /// Field `b: bool` of `Flag`.
     pub b: bool,
 }
 
+/// The spec's `struct Bag`.
 #[derive(
     Debug,
     Clone,
@@ -94,6 +97,7 @@ pub struct Flag {
 )]
 #[serde(deny_unknown_fields)]
 pub struct Bag {
+    /// Field `s: Set<u64>` of `Bag`.
     #[serde(
         with = "::suricate_kernel::serde_form::Set::<::suricate_kernel::serde_form::Plain>"
     )]
@@ -114,6 +118,7 @@ pub struct Bag {
     ::serde::Deserialize
 )]
 pub enum Phase {
+    /// Phase `Running`, the initial one.
     Running,
 }
 
@@ -149,7 +154,9 @@ impl Phase {
 pub struct State {
     /// Written only by transitions.
     pub phase: Phase,
+    /// State field `r: Rec`, initially `Rec { a: 0 }`.
     pub r: Rec,
+    /// State field `n: u64`, initially `0`.
     pub n: u64,
 }
 
@@ -174,7 +181,12 @@ impl Default for State {
 #[derive(Debug, Clone, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub enum Input {
-    Store { a: u64 },
+    /// The spec's input `Store`.
+    Store {
+        /// Field `a: u64` of input `Store`.
+        a: u64,
+    },
+    /// The spec's input `Probe`.
     Probe,
 }
 
@@ -202,7 +214,9 @@ impl Input {
     ::serde::Deserialize
 )]
 pub enum InputKind {
+    /// The kind of `Input::Store`.
     Store,
+    /// The kind of `Input::Probe`.
     Probe,
 }
 
@@ -278,7 +292,9 @@ impl ::std::fmt::Display for EffectKind {
     ::serde::Deserialize
 )]
 pub enum TransitionId {
+    /// Transition `store`: on `Store`, in `Running`, staying there.
     Store,
+    /// Transition `probe`: on `Probe`, in `Running`, staying there.
     Probe,
 }
 

@@ -7,8 +7,6 @@
 
 #![allow(dead_code)]
 
-#![allow(missing_docs)]
-
 #![allow(
     clippy::nonminimal_bool,
     clippy::bool_comparison,
@@ -61,6 +59,7 @@
     ::serde::Deserialize
 )]
 pub enum Phase {
+    /// Phase `Counting`, the initial one.
     Counting,
 }
 
@@ -96,8 +95,11 @@ impl Phase {
 pub struct State {
     /// Written only by transitions.
     pub phase: Phase,
+    /// State field `starts: u64`, initially `0`.
     pub starts: u64,
+    /// State field `stops: u64`, initially `0`.
     pub stops: u64,
+    /// State field `resets: u64`, initially `0`.
     pub resets: u64,
 }
 
@@ -123,8 +125,11 @@ impl Default for State {
 #[derive(Debug, Clone, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub enum Input {
+    /// The spec's input `StartRequested`.
     StartRequested,
+    /// The spec's input `StopRequested`.
     StopRequested,
+    /// The spec's input `ResetRequested`.
     ResetRequested,
 }
 
@@ -153,8 +158,11 @@ impl Input {
     ::serde::Deserialize
 )]
 pub enum InputKind {
+    /// The kind of `Input::StartRequested`.
     StartRequested,
+    /// The kind of `Input::StopRequested`.
     StopRequested,
+    /// The kind of `Input::ResetRequested`.
     ResetRequested,
 }
 
@@ -235,8 +243,11 @@ impl ::std::fmt::Display for EffectKind {
     ::serde::Deserialize
 )]
 pub enum TransitionId {
+    /// Transition `start`: on `StartRequested`, in `Counting`, staying there.
     Start,
+    /// Transition `stop`: on `StopRequested`, in `Counting`, staying there.
     Stop,
+    /// Transition `reset`: on `ResetRequested`, in `Counting`, staying there.
     Reset,
 }
 

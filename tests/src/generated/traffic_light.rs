@@ -6,8 +6,6 @@
 
 #![allow(dead_code)]
 
-#![allow(missing_docs)]
-
 #![allow(
     clippy::nonminimal_bool,
     clippy::bool_comparison,
@@ -60,9 +58,13 @@
     ::serde::Deserialize
 )]
 pub enum Phase {
+    /// Phase `Red`.
     Red,
+    /// Phase `Green`.
     Green,
+    /// Phase `Yellow`.
     Yellow,
+    /// Phase `Off`, the initial one.
     Off,
 }
 
@@ -106,7 +108,9 @@ impl Phase {
 pub struct State {
     /// Written only by transitions.
     pub phase: Phase,
+    /// State field `cycles: u64`, initially `0`.
     pub cycles: u64,
+    /// State field `max_cycles: u64`, initially `3`.
     pub max_cycles: u64,
 }
 
@@ -131,7 +135,9 @@ impl Default for State {
 #[derive(Debug, Clone, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub enum Input {
+    /// The spec's input `Tick`.
     Tick,
+    /// The spec's input `PowerOff`.
     PowerOff,
 }
 
@@ -159,7 +165,9 @@ impl Input {
     ::serde::Deserialize
 )]
 pub enum InputKind {
+    /// The kind of `Input::Tick`.
     Tick,
+    /// The kind of `Input::PowerOff`.
     PowerOff,
 }
 
@@ -185,7 +193,12 @@ impl ::std::fmt::Display for InputKind {
 #[derive(Debug, Clone, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub enum Effect {
-    Show { phase: Phase },
+    /// The spec's effect `Show`.
+    Show {
+        /// Field `phase: Phase` of effect `Show`.
+        phase: Phase,
+    },
+    /// The spec's effect `Exhausted`.
     Exhausted,
 }
 
@@ -213,7 +226,9 @@ impl Effect {
     ::serde::Deserialize
 )]
 pub enum EffectKind {
+    /// The kind of `Effect::Show`.
     Show,
+    /// The kind of `Effect::Exhausted`.
     Exhausted,
 }
 
@@ -249,11 +264,17 @@ impl ::std::fmt::Display for EffectKind {
     ::serde::Deserialize
 )]
 pub enum TransitionId {
+    /// Transition `power_on`: on `Tick`, from `Off` to `Red`.
     PowerOn,
+    /// Transition `go`: on `Tick`, from `Red` to `Green`.
     Go,
+    /// Transition `stay_red`: on `Tick`, in `Red`, staying there.
     StayRed,
+    /// Transition `slow`: on `Tick`, from `Green` to `Yellow`.
     Slow,
+    /// Transition `stop`: on `Tick`, from `Yellow` to `Red`.
     Stop,
+    /// Transition `power_off`: on `PowerOff`, from `Red`, `Green`, `Yellow` or `Off` to `Off`.
     PowerOff,
 }
 

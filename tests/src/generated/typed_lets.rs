@@ -6,8 +6,6 @@
 
 #![allow(dead_code)]
 
-#![allow(missing_docs)]
-
 #![allow(
     clippy::nonminimal_bool,
     clippy::bool_comparison,
@@ -62,6 +60,7 @@ use std::collections::BTreeSet;
     ::serde::Deserialize
 )]
 pub enum Phase {
+    /// Phase `Running`, the initial one.
     Running,
 }
 
@@ -97,7 +96,9 @@ impl Phase {
 pub struct State {
     /// Written only by transitions.
     pub phase: Phase,
+    /// State field `n: u64`, initially `0`.
     pub n: u64,
+    /// State field `s: Set<u64>`, initially `{}`.
     #[serde(
         with = "::suricate_kernel::serde_form::Set::<::suricate_kernel::serde_form::Plain>"
     )]
@@ -125,6 +126,7 @@ impl Default for State {
 #[derive(Debug, Clone, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub enum Input {
+    /// The spec's input `Go`.
     Go,
 }
 
@@ -151,6 +153,7 @@ impl Input {
     ::serde::Deserialize
 )]
 pub enum InputKind {
+    /// The kind of `Input::Go`.
     Go,
 }
 
@@ -225,6 +228,7 @@ impl ::std::fmt::Display for EffectKind {
     ::serde::Deserialize
 )]
 pub enum TransitionId {
+    /// Transition `go`: on `Go`, in `Running`, staying there.
     Go,
 }
 
