@@ -44,6 +44,9 @@ pub(crate) struct Scope {
     pub input: InputScope,
     /// Loop, quantifier and `let` variables, innermost last.
     pub vars: Vec<BoundVar>,
+    /// The enclosing `for (k, v) in m` loops and `all`/`any (k, v) in m` quantifiers,
+    /// innermost last: where `m[k]` is not established, `v` may be what is meant.
+    pub pairs: Vec<PairBinder>,
     pub old: OldRule,
     pub place: Place,
     /// Facts known to hold here, with coercions stripped (see `establish`).
@@ -61,6 +64,19 @@ pub(crate) struct Scope {
     /// end with (a branch that always breaks ends with nothing to add). Left by the `if`
     /// for `after_statement`, which takes it.
     pub if_exit: Option<BlockExit>,
+}
+
+/// A key and a value bound together over a map by a `for` loop or a quantifier.
+#[derive(Debug, Clone)]
+pub(crate) struct PairBinder {
+    /// The map, checked and normalised (see `establish::normalize`).
+    pub map: ir::Expr,
+    pub key: String,
+    pub value: String,
+    /// The binder as written, `for (k, v) in self.m` or `all (k, v) in self.m`.
+    pub text: String,
+    /// A `for` loop, which iterates over a snapshot of the map, not a quantifier.
+    pub is_loop: bool,
 }
 
 /// The facts at the end of a block, before they are dropped with it.
@@ -87,6 +103,7 @@ impl Scope {
         Scope {
             input,
             vars: Vec::new(),
+            pairs: Vec::new(),
             old,
             place,
             facts: Vec::new(),
@@ -508,7 +525,10 @@ impl Checker<'_> {
                     ),
                     Ty::Bool,
                 );
-                self.require(sc, e, &fact, |show| {
+                // Read inside a `for` or quantifier over this very map, at its key: the value
+                // is bound already.
+                let bound = pair_value(sc, &map_ir, &key_ir).cloned();
+                self.require_or(sc, e, &fact, bound.as_ref(), |show| {
                     format!("{} in {}", show(key), show(map))
                 });
                 Ok(expr(K::Index(Box::new(map_ir), Box::new(key_ir)), *v))
@@ -542,8 +562,12 @@ impl Checker<'_> {
                 collection,
                 body,
             } => {
+                let keyword = match kind {
+                    ast::Quantifier::All => "all",
+                    ast::Quantifier::Any => "any",
+                };
                 let (coll, binder_ir, body) =
-                    self.in_binder_scope(sc, binder, collection, |this, sc| {
+                    self.in_binder_scope(sc, keyword, binder, collection, |this, sc| {
                         // Facts found inside the body hold only for one element.
                         let saved = (sc.facts.len(), sc.facts_incomplete);
                         let body = this.check_expr(sc, body, &Ty::Bool);
@@ -1180,10 +1204,12 @@ impl Checker<'_> {
 
     /// Loop or quantifier variables over a collection of type `coll` (`None`: unknown).
     /// Checks `body` with the names `binder` binds over `collection` in scope, and removes
-    /// them again: what `all`/`any` and `for` share.
+    /// them again: what `all`/`any` and `for` share. `keyword` is the one that binds them
+    /// (`for`, `all`, `any`).
     pub(crate) fn in_binder_scope<T>(
         &mut self,
         sc: &mut Scope,
+        keyword: &str,
         binder: &ast::Binder,
         collection: &ast::Expr,
         body: impl FnOnce(&mut Self, &mut Scope) -> Checked<T>,
@@ -1195,10 +1221,20 @@ impl Checker<'_> {
             coll.as_ref().ok().map(|c| &c.ty),
             collection.span,
         );
-        let depth = sc.vars.len();
+        let depth = (sc.vars.len(), sc.pairs.len());
         sc.vars.extend(vars);
+        if let (Ok(ir::Binder::Pair(key, value)), Ok(map)) = (&binder_ir, &coll) {
+            sc.pairs.push(PairBinder {
+                map: super::establish::normalize(map),
+                key: key.clone(),
+                value: value.clone(),
+                text: format!("{keyword} ({key}, {value}) in {}", show(collection)),
+                is_loop: keyword == "for",
+            });
+        }
         let body = body(self, sc);
-        sc.vars.truncate(depth);
+        sc.vars.truncate(depth.0);
+        sc.pairs.truncate(depth.1);
         Ok((coll?, binder_ir?, body?))
     }
 
@@ -1310,6 +1346,19 @@ impl Checker<'_> {
         fact: &ir::Expr,
         fact_text: impl Fn(&dyn Fn(&ast::Expr) -> String) -> String,
     ) {
+        self.require_or(sc, e, fact, None, fact_text)
+    }
+
+    /// [`Self::require`] for a read `e` of a map entry whose value `bound` (see
+    /// [`pair_value`]) holds already: the help names it first.
+    pub(crate) fn require_or(
+        &mut self,
+        sc: &mut Scope,
+        e: &ast::Expr,
+        fact: &ir::Expr,
+        bound: Option<&PairBinder>,
+        fact_text: impl Fn(&dyn Fn(&ast::Expr) -> String) -> String,
+    ) {
         if sc.facts_incomplete
             || super::establish::established(&sc.facts, fact)
             || sc.reported_missing.contains(fact)
@@ -1372,6 +1421,32 @@ impl Checker<'_> {
         let ended_at = sc.ended.iter().rev().find_map(|(ended, at, how)| {
             super::establish::established(std::slice::from_ref(ended), fact).then_some((*at, *how))
         });
+        // The entry's value is a loop or quantifier variable already: name it before the
+        // other ways. A quantifier's is the entry's value; a loop's is the value the entry
+        // had when the loop started, which the loop's own writes may have changed since.
+        let binds = |b: &PairBinder| {
+            let when = if b.is_loop {
+                " (as of the loop's start)"
+            } else {
+                ""
+            };
+            format!(
+                "use `{}`: `{}` binds it to this entry's value{when}",
+                b.value, b.text
+            )
+        };
+        let use_bound = |help: &str| match bound {
+            None => help.to_string(),
+            Some(b) => format!("{}; otherwise {help}", binds(b)),
+        };
+        let help = match bound {
+            None => help,
+            Some(b) if b.is_loop => format!(
+                "{}; for its value after the loop's own writes, test it with `if {fact_text} {{ .. }}`",
+                binds(b)
+            ),
+            Some(b) => binds(b),
+        };
         let d = match ended_at {
             Some((at, Ended::Before)) => Diagnostic::new(
                 Code::UnestablishedPartial,
@@ -1383,7 +1458,7 @@ impl Checker<'_> {
             )
             .label(label)
             .secondary(at, "this write may make it false")
-            .help("read it before the write, test it again with `if`, or read the pre-state with `old(...)`"),
+            .help(use_bound("read it before the write, test it again with `if`, or read the pre-state with `old(...)`")),
             Some((at, Ended::LaterIteration)) => Diagnostic::new(
                 Code::UnestablishedPartial,
                 e.span,
@@ -1394,7 +1469,7 @@ impl Checker<'_> {
             )
             .label(label)
             .secondary(at, "this write may make it false on a later iteration")
-            .help("test it with `if` inside the loop, or read the pre-state with `old(...)`"),
+            .help(use_bound("test it with `if` inside the loop, or read the pre-state with `old(...)`")),
             None => Diagnostic::new(Code::UnestablishedPartial, e.span, message)
                 .label(label)
                 .help(help),
@@ -1405,4 +1480,27 @@ impl Checker<'_> {
         }
         self.report(d);
     }
+}
+
+/// The innermost enclosing `for (k, v) in m` or `all`/`any (k, v) in m` whose map is `map`
+/// and whose key variable is `key`: there, `m[k]` is the entry whose value `v` holds (for
+/// a loop, as it was when the loop started).
+pub(crate) fn pair_value<'s>(
+    sc: &'s Scope,
+    map: &ir::Expr,
+    key: &ir::Expr,
+) -> Option<&'s PairBinder> {
+    if sc.pairs.is_empty() {
+        return None;
+    }
+    let key = super::establish::normalize(key);
+    let K::Var(name) = &key.kind else {
+        return None;
+    };
+    let map = super::establish::normalize(map);
+    // Variables never shadow one another (E0102): the name is this binder's key.
+    sc.pairs
+        .iter()
+        .rev()
+        .find(|p| &p.key == name && p.map == map)
 }

@@ -210,7 +210,7 @@ impl Checker<'_> {
                 // The enclosing block ends, after the loop, what the loop's writes may make
                 // false; what happens here is for the body only.
                 let outside = (sc.facts.clone(), sc.ended.len());
-                let checked = self.in_binder_scope(sc, binder, collection, |this, sc| {
+                let checked = self.in_binder_scope(sc, "for", binder, collection, |this, sc| {
                     // The collection is read once, with the facts before the loop; a second
                     // iteration runs after the body's writes of the first, so the body is
                     // checked without the facts those writes may end.

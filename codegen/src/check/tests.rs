@@ -444,6 +444,75 @@ fn a_bare_variant_name_is_shown_with_its_enum() {
 }
 
 #[test]
+fn reading_the_entry_a_map_binder_is_at_names_its_value() {
+    let helps = |guard: &str, update: &str| -> Vec<String> {
+        let src = format!(
+            "machine M {{
+        phases {{ A }} initial A;
+        state {{ m: Map<u64, u64> = {{}}, other: Map<u64, u64> = {{}}, n: u64 = 0 }}
+        input Go {{ j: u64 }}
+        transition t on Go from A -> same {{ {guard} update {{ {update} }} }}
+    }}"
+        );
+        let ds = run(&src).1;
+        assert!(
+            ds.iter().all(|d| d.code == Code::UnestablishedPartial),
+            "{ds:#?}"
+        );
+        ds.into_iter().flat_map(|d| d.help).collect()
+    };
+    let in_loop =
+        "use `v`: `for (k, v) in self.m` binds it to this entry's value (as of the loop's start)";
+    assert_eq!(
+        helps("", "for (k, v) in self.m { self.n += self.m[k]; }"),
+        [format!(
+            "{in_loop}; for its value after the loop's own writes, test it with `if k in self.m {{ .. }}`"
+        )]
+    );
+    // The innermost binder at that key, whichever map the inner loops go over.
+    let nested = helps(
+        "",
+        "for (k, v) in self.m { for (i, w) in self.other { for (x, y) in self.m { self.n += self.m[k]; } } }",
+    );
+    assert!(nested[0].starts_with(in_loop), "{nested:?}");
+    // A write that ended the fact: `v` first, then the usual ways.
+    let ended = helps(
+        "",
+        "for (k, v) in self.m { if k in self.m { self.m.remove(j); self.n += self.m[k]; } }",
+    );
+    assert_eq!(
+        ended,
+        [format!(
+            "{in_loop}; otherwise read it before the write, test it again with `if`, or read the pre-state with `old(...)`"
+        )]
+    );
+    assert_eq!(
+        helps("guard g: all (k, v) in self.m: self.m[k] > 0;", ""),
+        ["use `v`: `all (k, v) in self.m` binds it to this entry's value"]
+    );
+    let old_map = helps(
+        "",
+        "for (a, b) in old(self.m) { self.n += old(self.m)[a]; }",
+    );
+    assert!(
+        old_map[0].starts_with("use `b`: `for (a, b) in old(self.m)` binds it"),
+        "{old_map:?}"
+    );
+    // Another map, another key, or the map now rather than the one looped over: no value
+    // is bound for that entry.
+    for update in [
+        "for (k, v) in self.m { self.n += self.other[k]; }",
+        "for (k, v) in self.m { self.n += self.m[v]; }",
+        "for (k, v) in self.m { self.n += self.m[j]; }",
+        "for (k, v) in old(self.m) { self.n += self.m[k]; }",
+    ] {
+        let found = helps("", update);
+        assert_eq!(found.len(), 1, "{update}: {found:?}");
+        assert!(!found[0].contains("binds it"), "{update}: {found:?}");
+    }
+}
+
+#[test]
 fn option_mistakes_get_hints() {
     let helps = |update: &str| -> Vec<String> {
         let src = format!(
