@@ -20,7 +20,9 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::fmt;
 use std::marker::PhantomData;
 
-use serde::de::{DeserializeOwned, Error as _, MapAccess, SeqAccess, Visitor};
+use serde::de::{
+    DeserializeOwned, DeserializeSeed, Error as _, MapAccess, SeqAccess, Unexpected, Visitor,
+};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// How values of type `T` are serialized and deserialized.
@@ -51,7 +53,11 @@ pub struct Set<F>(PhantomData<F>);
 
 /// A `Map` (`BTreeMap`) keyed by a type with a string form (a bool, an integer, a string,
 /// a newtype of one, an enum), whose values are written with form `V`: a serde map, in
-/// ascending key order. Reading one, the keys must be distinct.
+/// ascending key order. Reading one, the keys must be distinct, and in a format that
+/// writes keys as strings (a human-readable one, such as JSON) an integer or bool key must
+/// be spelt as it is written: an integer in decimal, `-` before a negative one and nothing
+/// before any other, without leading zeros (`"7"`, `"-3"`, `"0"`; not `"+7"`, `"07"` or
+/// `"-0"`), a bool as `"true"` or `"false"`.
 #[derive(Debug, Clone, Copy)]
 pub struct Map<V>(PhantomData<V>);
 
@@ -190,7 +196,7 @@ where
 
             fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Self::Value, A::Error> {
                 let mut map = BTreeMap::new();
-                while let Some(key) = access.next_key::<K>()? {
+                while let Some(key) = access.next_key_seed(KeySeed::<K>(PhantomData))? {
                     let De(value, _) = access.next_value::<De<T, V>>()?;
                     insert_new(&mut map, key, value)?;
                 }
@@ -198,6 +204,174 @@ where
             }
         }
         deserializer.deserialize_map(Entries::<K, T, V>(PhantomData))
+    }
+}
+
+/// Reads a key of a [`Map`]: through [`Spelt`] in a human-readable format, as the key's
+/// own `Deserialize` reads it in any other (whose integer keys are integers, not text).
+struct KeySeed<K>(PhantomData<K>);
+
+impl<'de, K: Deserialize<'de>> DeserializeSeed<'de> for KeySeed<K> {
+    type Value = K;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<K, D::Error> {
+        if deserializer.is_human_readable() {
+            K::deserialize(Spelt(deserializer))
+        } else {
+            K::deserialize(deserializer)
+        }
+    }
+}
+
+/// A map key's deserializer that takes an integer or bool key given as a string only in
+/// the spelling it is written in: an integer in decimal, `-` before a negative one and
+/// nothing before any other, without leading zeros (`"7"`, `"-3"`, `"0"`; not `"+7"`,
+/// `"07"`, `"-0"`, `" 7"` or `"7.0"`), a bool as `"true"` or `"false"`. Two spellings of
+/// one key thus never meet in one map, and what is refused does not depend on the
+/// format's own reading of integer keys (`serde_json` before 1.0.101 took `"+7"` and
+/// `"07"` as 7). A key given as an integer or a bool is taken as it is; every other type
+/// reads as the wrapped deserializer reads it.
+struct Spelt<D>(D);
+
+/// The methods of [`Spelt`] that read through the wrapped deserializer's own.
+macro_rules! forward {
+    ($($method:ident($($arg:ident: $ty:ty),*)),* $(,)?) => {$(
+        fn $method<V: Visitor<'de>>(self, $($arg: $ty,)* visitor: V) -> Result<V::Value, D::Error> {
+            self.0.$method($($arg,)* visitor)
+        }
+    )*};
+}
+
+/// The methods of [`Spelt`] that read an integer: whatever the key is given as, checked by
+/// [`IntKey`].
+macro_rules! integer {
+    ($($method:ident),* $(,)?) => {$(
+        fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, D::Error> {
+            self.0.deserialize_any(IntKey(visitor))
+        }
+    )*};
+}
+
+impl<'de, D: Deserializer<'de>> Deserializer<'de> for Spelt<D> {
+    type Error = D::Error;
+
+    integer!(
+        deserialize_i8,
+        deserialize_i16,
+        deserialize_i32,
+        deserialize_i64,
+        deserialize_i128,
+        deserialize_u8,
+        deserialize_u16,
+        deserialize_u32,
+        deserialize_u64,
+        deserialize_u128,
+    );
+
+    fn deserialize_bool<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, D::Error> {
+        self.0.deserialize_any(BoolKey(visitor))
+    }
+
+    forward!(
+        deserialize_any(),
+        deserialize_f32(),
+        deserialize_f64(),
+        deserialize_char(),
+        deserialize_str(),
+        deserialize_string(),
+        deserialize_bytes(),
+        deserialize_byte_buf(),
+        deserialize_option(),
+        deserialize_unit(),
+        deserialize_unit_struct(name: &'static str),
+        deserialize_newtype_struct(name: &'static str),
+        deserialize_seq(),
+        deserialize_tuple(len: usize),
+        deserialize_tuple_struct(name: &'static str, len: usize),
+        deserialize_map(),
+        deserialize_struct(name: &'static str, fields: &'static [&'static str]),
+        deserialize_enum(name: &'static str, variants: &'static [&'static str]),
+        deserialize_identifier(),
+        deserialize_ignored_any(),
+    );
+
+    fn is_human_readable(&self) -> bool {
+        self.0.is_human_readable()
+    }
+}
+
+/// An integer key for the visitor `V` of its type: from a string, only in the spelling it
+/// is written in (see [`Spelt`]).
+struct IntKey<V>(V);
+
+impl<'de, V: Visitor<'de>> Visitor<'de> for IntKey<V> {
+    type Value = V::Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.expecting(f)
+    }
+
+    fn visit_str<E: serde::de::Error>(self, key: &str) -> Result<V::Value, E> {
+        let digits = key.strip_prefix('-').unwrap_or(key);
+        let written = digits.bytes().all(|b| b.is_ascii_digit())
+            && match digits.as_bytes() {
+                [] => false,
+                [b'0'] => digits.len() == key.len(),
+                [first, ..] => *first != b'0',
+            };
+        if !written {
+            return Err(E::custom(format_args!(
+                "map key {key:?} is not an integer as written: decimal, no `+`, no leading zero, no `-0`"
+            )));
+        }
+        // Spelt as written but out of range of both: refused as the type's visitor would.
+        let out_of_range = || E::invalid_value(Unexpected::Str(key), &self);
+        if digits.len() == key.len() {
+            let n = key.parse::<u64>().map_err(|_| out_of_range())?;
+            self.0.visit_u64(n)
+        } else {
+            let n = key.parse::<i64>().map_err(|_| out_of_range())?;
+            self.0.visit_i64(n)
+        }
+    }
+
+    fn visit_u64<E: serde::de::Error>(self, n: u64) -> Result<V::Value, E> {
+        self.0.visit_u64(n)
+    }
+
+    fn visit_i64<E: serde::de::Error>(self, n: i64) -> Result<V::Value, E> {
+        self.0.visit_i64(n)
+    }
+
+    fn visit_u128<E: serde::de::Error>(self, n: u128) -> Result<V::Value, E> {
+        self.0.visit_u128(n)
+    }
+
+    fn visit_i128<E: serde::de::Error>(self, n: i128) -> Result<V::Value, E> {
+        self.0.visit_i128(n)
+    }
+}
+
+/// A bool key for the visitor `V` of its type: from a string, only `"true"` or `"false"`.
+struct BoolKey<V>(V);
+
+impl<'de, V: Visitor<'de>> Visitor<'de> for BoolKey<V> {
+    type Value = V::Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.expecting(f)
+    }
+
+    fn visit_str<E: serde::de::Error>(self, key: &str) -> Result<V::Value, E> {
+        match key {
+            "true" => self.0.visit_bool(true),
+            "false" => self.0.visit_bool(false),
+            _ => Err(E::invalid_value(Unexpected::Str(key), &self)),
+        }
+    }
+
+    fn visit_bool<E: serde::de::Error>(self, b: bool) -> Result<V::Value, E> {
+        self.0.visit_bool(b)
     }
 }
 
@@ -417,6 +591,96 @@ mod tests {
             let err = read(&with_field(field, value)).expect_err(value);
             assert!(err.starts_with(message), "{value}: {err}");
         }
+    }
+
+    /// The keys of a [`Map`] of `K` read from string keys by serde's own deserializers,
+    /// which never read an integer or a bool from a string: what is taken is [`Spelt`]'s
+    /// doing.
+    fn keys_from_strings<K>(keys: &[&str]) -> Result<Vec<K>, String>
+    where
+        K: Ord + fmt::Debug + Serialize + DeserializeOwned,
+    {
+        let entries = keys.iter().map(|k| (*k, 1u64));
+        let de = serde::de::value::MapDeserializer::<_, serde::de::value::Error>::new(entries);
+        Map::<Plain>::deserialize::<BTreeMap<K, u64>, _>(de)
+            .map(|map| map.into_keys().collect())
+            .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn integer_and_bool_keys_given_as_strings_are_spelt_as_written() {
+        assert_eq!(
+            keys_from_strings::<u64>(&["7", "0", "18446744073709551615"]),
+            Ok(vec![0, 7, u64::MAX])
+        );
+        assert_eq!(
+            keys_from_strings::<i64>(&["-3", "0", "3", "-9223372036854775808"]),
+            Ok(vec![i64::MIN, -3, 0, 3])
+        );
+        assert_eq!(
+            keys_from_strings::<bool>(&["true", "false"]),
+            Ok(vec![false, true])
+        );
+        for key in [
+            "+7", "07", "00", "-0", "-07", " 7", "7 ", "7.0", "7e0", "0x7", "", "-",
+        ] {
+            for read in [
+                keys_from_strings::<u64>(&[key]).map(|_| ()),
+                keys_from_strings::<i64>(&[key]).map(|_| ()),
+            ] {
+                let err = read.expect_err(key);
+                assert!(
+                    err.contains("is not an integer as written"),
+                    "{key:?}: {err}"
+                );
+            }
+        }
+        // Spelt as written, but not a value of the type.
+        for (key, err) in [
+            (
+                keys_from_strings::<u64>(&["18446744073709551616"]).map(|_| ()),
+                "invalid value: string \"18446744073709551616\", expected u64",
+            ),
+            (
+                keys_from_strings::<u64>(&["-1"]).map(|_| ()),
+                "invalid value: integer `-1`, expected u64",
+            ),
+            (
+                keys_from_strings::<i64>(&["9223372036854775808"]).map(|_| ()),
+                "invalid value: integer `9223372036854775808`, expected i64",
+            ),
+        ] {
+            assert_eq!(key, Err(err.to_string()));
+        }
+        for key in ["True", "TRUE", "1", " true", ""] {
+            assert!(keys_from_strings::<bool>(&[key]).is_err(), "{key:?}");
+        }
+        // Strings are their own spelling.
+        assert_eq!(
+            keys_from_strings::<String>(&["+7", "07"]),
+            Ok(vec!["+7".to_string(), "07".to_string()])
+        );
+    }
+
+    #[test]
+    fn keys_given_as_integers_or_bools_are_taken_as_they_are() {
+        let read = |entries: Vec<(i64, u64)>| {
+            let de = serde::de::value::MapDeserializer::<_, serde::de::value::Error>::new(
+                entries.into_iter(),
+            );
+            Map::<Plain>::deserialize::<BTreeMap<i64, u64>, _>(de)
+        };
+        assert_eq!(
+            read(vec![(-3, 1), (7, 2)]),
+            Ok(BTreeMap::from([(-3, 1), (7, 2)]))
+        );
+        let de = serde::de::value::MapDeserializer::<_, serde::de::value::Error>::new(
+            [(true, 1u64)].into_iter(),
+        );
+        assert_eq!(
+            Map::<Plain>::deserialize::<BTreeMap<bool, u64>, _>(de),
+            Ok(BTreeMap::from([(true, 1)]))
+        );
     }
 
     #[test]
