@@ -1138,6 +1138,193 @@ differential!(
     min_fired: ALL
 );
 
+differential!(
+    keys,
+    suricate_tests::generated::keys,
+    "codegen/tests/specs/serialized_forms.machine",
+    "Keys",
+    min_fired: ALL
+);
+
+/// Read back, a map key with a string form must be spelt as it is written: the generated
+/// types (with `serde_json`, from a `Value` or from the text) and the interpreter take the
+/// same spellings and refuse the same ones, so that no two spellings of one key can meet
+/// in a map (docs/spec-language.md, Serialized form).
+mod map_keys {
+    use super::*;
+    use suricate_tests::generated::keys;
+
+    fn keys_machine() -> Machine {
+        let path = "codegen/tests/specs/serialized_forms.machine";
+        let source = include_str!("../../codegen/tests/specs/serialized_forms.machine");
+        let spec = suricate_codegen::check(source, path)
+            .expect("example spec checks")
+            .0;
+        machine_in(&spec, "Keys").clone()
+    }
+
+    /// The keys of `field` in `state`, written back.
+    fn keys_of(state: &Value, field: &str) -> Vec<String> {
+        let object = state[field]
+            .as_object()
+            .expect("a map keyed by a string form");
+        object.keys().cloned().collect()
+    }
+
+    /// What each side makes of the initial state with `field` holding `entries` (as JSON
+    /// object text, which may repeat a key): the keys it writes back, or `None` where it
+    /// refuses the state. The generated `State` from the text and from the `Value` parsed
+    /// from it, then the interpreter from that `Value`.
+    fn read(machine: &Machine, field: &str, entries: &str) -> [Option<Vec<String>>; 3] {
+        let mut state = Interpreter::new(machine).state_json();
+        state[field] = json!("HOLE");
+        let text = state.to_string().replace("\"HOLE\"", entries);
+        let value: Value = serde_json::from_str(&text).expect("JSON");
+        let written = |s: keys::State| serde_json::to_value(s).expect("serializes");
+        [
+            serde_json::from_str::<keys::State>(&text)
+                .ok()
+                .map(|s| keys_of(&written(s), field)),
+            serde_json::from_value::<keys::State>(value.clone())
+                .ok()
+                .map(|s| keys_of(&written(s), field)),
+            Interpreter::from_state_json(machine, &value)
+                .ok()
+                .map(|i| keys_of(&i.state_json(), field)),
+        ]
+    }
+
+    #[test]
+    fn only_the_written_spelling_of_a_key_reads_back() {
+        let machine = keys_machine();
+        let u64_keys: &[(&str, Option<&str>)] = &[
+            ("7", Some("7")),
+            ("0", Some("0")),
+            ("18446744073709551615", Some("18446744073709551615")),
+            ("+7", None),
+            ("07", None),
+            ("00", None),
+            ("-0", None),
+            ("-7", None),
+            (" 7", None),
+            ("7 ", None),
+            ("7.0", None),
+            ("7e0", None),
+            ("0x7", None),
+            ("\u{ff17}", None),
+            ("", None),
+            ("18446744073709551616", None),
+        ];
+        let i64_keys: &[(&str, Option<&str>)] = &[
+            ("-3", Some("-3")),
+            ("0", Some("0")),
+            ("3", Some("3")),
+            ("-9223372036854775808", Some("-9223372036854775808")),
+            ("+3", None),
+            ("03", None),
+            ("-03", None),
+            ("-0", None),
+            ("- 3", None),
+            ("-3.0", None),
+            ("9223372036854775808", None),
+            ("-9223372036854775809", None),
+        ];
+        let bool_keys: &[(&str, Option<&str>)] = &[
+            ("true", Some("true")),
+            ("false", Some("false")),
+            ("True", None),
+            ("TRUE", None),
+            ("1", None),
+            ("0", None),
+            (" true", None),
+        ];
+        // A string is its own spelling; an enum or a phase is its name, exactly.
+        let string_keys: &[(&str, Option<&str>)] = &[("+7", Some("+7")), ("07", Some("07"))];
+        let color_keys: &[(&str, Option<&str>)] =
+            &[("Red", Some("Red")), ("red", None), (" Red", None)];
+        let phase_keys: &[(&str, Option<&str>)] = &[("Open", Some("Open")), ("open", None)];
+        for (field, table) in [
+            ("by_u64", u64_keys),
+            ("by_id", u64_keys),
+            ("by_i64", i64_keys),
+            ("by_offset", i64_keys),
+            ("by_bool", bool_keys),
+            ("by_name", string_keys),
+            ("by_color", color_keys),
+            ("by_phase", phase_keys),
+        ] {
+            for (key, expected) in table {
+                let entries = format!("{{{}: 1}}", json!(key));
+                let expected = expected.map(|k| vec![k.to_string()]);
+                let [text, value, interpreted] = read(&machine, field, &entries);
+                assert_eq!(text, expected, "{field} {key:?}: generated, from the text");
+                assert_eq!(value, expected, "{field} {key:?}: generated, from a Value");
+                assert_eq!(interpreted, expected, "{field} {key:?}: interpreter");
+            }
+        }
+    }
+
+    #[test]
+    fn two_spellings_of_one_key_are_never_merged() {
+        let machine = keys_machine();
+        for (field, entries) in [
+            ("by_u64", r#"{"7": 1, "07": 2}"#),
+            ("by_u64", r#"{"07": 1, "7": 2}"#),
+            ("by_u64", r#"{"7": 1, "+7": 2}"#),
+            ("by_i64", r#"{"0": 1, "-0": 2}"#),
+            ("by_offset", r#"{"-3": 1, "-03": 2}"#),
+            ("by_bool", r#"{"true": 1, "True": 2}"#),
+        ] {
+            assert_eq!(
+                read(&machine, field, entries),
+                [None, None, None],
+                "{entries}"
+            );
+        }
+        // Distinct keys all read back.
+        let keys = |k: &[&str]| Some(k.iter().map(|k| k.to_string()).collect::<Vec<_>>());
+        let expected = keys(&["-1", "0", "10", "9"]);
+        assert_eq!(
+            read(&machine, "by_i64", r#"{"9": 1, "-1": 2, "10": 3, "0": 4}"#),
+            [expected.clone(), expected.clone(), expected]
+        );
+    }
+
+    #[test]
+    fn an_escaped_digit_is_the_digit() {
+        // The spelling is that of the key's string: `"\u0037"` in the text is the string
+        // `"7"`, as in the `Value` parsed from it.
+        let machine = keys_machine();
+        let seven = Some(vec!["7".to_string()]);
+        assert_eq!(
+            read(&machine, "by_u64", r#"{"\u0037": 1}"#),
+            [seven.clone(), seven.clone(), seven]
+        );
+    }
+
+    #[test]
+    fn in_an_input() {
+        let machine = keys_machine();
+        let merge = |key: &str| json!({ "Merge": { "counts": { key: 1 } } });
+        for (key, taken) in [
+            ("-3", true),
+            ("3", true),
+            ("+3", false),
+            ("03", false),
+            ("-0", false),
+        ] {
+            let input = merge(key);
+            let generated = serde_json::from_value::<keys::Input>(input.clone()).is_ok();
+            let interpreted = match Interpreter::new(&machine).apply(&input) {
+                Ok(_) => true,
+                Err(Rejected::BadInput(_)) => false,
+                Err(other) => panic!("{input}: {other:?}"),
+            };
+            assert_eq!((generated, interpreted), (taken, taken), "{input}");
+        }
+    }
+}
+
 /// Read back, a set element or a map key given twice is refused, by the generated types
 /// and by the interpreter alike, in a state and in an input: a stored state holding one
 /// is not what was written (both once kept one of the two).

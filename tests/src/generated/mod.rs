@@ -27,6 +27,8 @@ pub mod grid;
 #[rustfmt::skip]
 pub mod invariants_only;
 #[rustfmt::skip]
+pub mod keys;
+#[rustfmt::skip]
 pub mod ledger;
 #[rustfmt::skip]
 pub mod let_only_collections;
