@@ -23,7 +23,6 @@
 use std::collections::VecDeque;
 use std::future::Future;
 use std::pin::{Pin, pin};
-use std::sync::atomic::{AtomicUsize, Ordering, fence};
 use std::sync::{Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
 use tokio::sync::Notify;
@@ -34,9 +33,6 @@ pub(crate) struct Gate {
     /// Notified once per release while someone waits in `lock_when_free`: one waiter
     /// wakes and tries, instead of all of them racing for the one gate.
     released: Notify,
-    /// How many callers wait in `lock_when_free`; releases skip the notification when
-    /// none does.
-    waiting: AtomicUsize,
 }
 
 #[derive(Debug, Default)]
@@ -50,6 +46,10 @@ struct State {
     handed_to: Option<u64>,
     /// Numbers the queued callers.
     next_ticket: u64,
+    /// How many callers wait in `lock_when_free`; releases skip the notification when
+    /// none does. Counted under the same lock as `held`, so a release and a waiter that
+    /// finds the gate held see each other without a fence.
+    waiting: usize,
 }
 
 impl Gate {
@@ -79,16 +79,25 @@ impl Gate {
         if let Some(guard) = self.try_lock() {
             return guard;
         }
-        self.waiting.fetch_add(1, Ordering::Relaxed);
-        let waiting = WaitingCount(&self.waiting);
+        let mut waiting = Waiting {
+            gate: self,
+            counted: false,
+        };
         for _ in 0..Gate::FREE_ATTEMPTS {
-            // Registered before the attempt, so a release between the two is not missed; a
-            // waiter that loses the race to someone else waits for the next release.
+            // Registered before the attempt, so a release after it is not missed; a waiter
+            // that loses the race to someone else waits for the next release.
             let mut released = pin!(self.released.notified());
             released.as_mut().enable();
-            fence(Ordering::SeqCst);
-            if let Some(guard) = self.try_lock() {
-                return guard;
+            {
+                let mut state = self.state();
+                if !state.held {
+                    state.held = true;
+                    return GateGuard { gate: self };
+                }
+                if !waiting.counted {
+                    state.waiting += 1;
+                    waiting.counted = true;
+                }
             }
             released.await;
         }
@@ -108,10 +117,13 @@ impl Gate {
     /// Lets the gate go: to the head of the queue if anyone is queued (woken after the
     /// lock is released), else free. Either way a `lock_when_free` waiter is told: one
     /// that finds the gate handed on counts a failed attempt, and after a few it queues.
+    /// With a `lock_when_free` waiter, one is notified (with none waiting at that instant,
+    /// the notification is kept for the next one; a woken waiter whose caller gives up
+    /// passes it on).
     fn release(&self) {
-        let next = {
+        let (next, tell) = {
             let mut state = self.state();
-            match state.queue.pop_front() {
+            let next = match state.queue.pop_front() {
                 Some((ticket, waker)) => {
                     state.handed_to = Some(ticket);
                     Some(waker)
@@ -120,22 +132,13 @@ impl Gate {
                     state.held = false;
                     None
                 }
-            }
+            };
+            (next, state.waiting > 0)
         };
         if let Some(waker) = next {
             waker.wake();
         }
-        self.tell_a_waiter();
-    }
-
-    /// Wakes one `lock_when_free` waiter, if any, after the gate was let go. The fence pairs
-    /// with the one in `lock_when_free`: either this sees the waiter's count, or the
-    /// waiter's `try_lock` sees the gate free. With no waiter registered at this instant,
-    /// the notification is kept for the next one; a woken waiter whose caller gives up
-    /// passes it on.
-    fn tell_a_waiter(&self) {
-        fence(Ordering::SeqCst);
-        if self.waiting.load(Ordering::Relaxed) > 0 {
+        if tell {
             self.released.notify_one();
         }
     }
@@ -211,13 +214,18 @@ impl Drop for Lock<'_> {
     }
 }
 
-/// Counts one caller in `Gate::waiting` for as long as it lives, including when the
-/// caller's future is dropped while it waits.
-struct WaitingCount<'a>(&'a AtomicUsize);
+/// Counts one `lock_when_free` caller in `State::waiting`, once it has found the gate held,
+/// for as long as it lives, including when the caller's future is dropped while it waits.
+struct Waiting<'a> {
+    gate: &'a Gate,
+    counted: bool,
+}
 
-impl Drop for WaitingCount<'_> {
+impl Drop for Waiting<'_> {
     fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::Relaxed);
+        if self.counted {
+            self.gate.state().waiting -= 1;
+        }
     }
 }
 
@@ -225,6 +233,7 @@ impl Drop for WaitingCount<'_> {
 mod tests {
     use super::*;
     use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
     use std::time::Duration;
     use tokio::time::timeout;
 
@@ -241,7 +250,7 @@ mod tests {
             })
         };
         tokio::task::yield_now().await;
-        assert_eq!(gate.waiting.load(Ordering::Relaxed), 1);
+        assert_eq!(gate.state().waiting, 1);
         (held, waiter)
     }
 
@@ -266,7 +275,7 @@ mod tests {
             .await
             .expect("woken")
             .expect("no panic");
-        assert_eq!(gate.waiting.load(Ordering::Relaxed), 0);
+        assert_eq!(gate.state().waiting, 0);
         assert!(gate.try_lock().is_some(), "the waiter let go too");
     }
 
@@ -314,7 +323,7 @@ mod tests {
                 .await
                 .is_err()
         );
-        assert_eq!(gate.waiting.load(Ordering::Relaxed), 0);
+        assert_eq!(gate.state().waiting, 0);
         drop(held);
         assert!(gate.try_lock().is_some());
     }
@@ -349,7 +358,7 @@ mod tests {
         })
         .await
         .expect("every waiter got through");
-        assert_eq!(gate.waiting.load(Ordering::Relaxed), 0);
+        assert_eq!(gate.state().waiting, 0);
     }
 
     /// A queued caller that gives up after the gate was handed to it returns the gate
