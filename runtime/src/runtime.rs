@@ -12,8 +12,8 @@ use crate::kernel_io;
 use crate::kernel_io::runtime_phase;
 use crate::runtime_loop::run_loop;
 use crate::session::{
-    AfterGate, Attachment, ControlReport, LiveHandles, Session, Shared, Step, StepContext, discard,
-    release,
+    Admission, AfterGate, Attachment, ControlReport, LiveHandles, Session, Shared, StepContext,
+    accepting, discard, release,
 };
 use crate::store::RuntimeStore;
 use crate::types::{AbandonReason, InputId, InputPhase, RunId, RuntimePhase, SessionId};
@@ -417,21 +417,20 @@ impl Registry {
             Ok(done) => return done,
             Err(input) => input,
         };
-        let (this, id) = (self.clone(), id.clone());
-        this.admit(id, input, wake).await
+        self.clone().admit(id, input, wake).await
     }
 
     /// `accept` as a `detached` operation.
     async fn admit(
         self: Arc<Self>,
-        id: SessionId,
+        id: &SessionId,
         input: Arc<RuntimeInput>,
         wake: bool,
     ) -> RuntimeResult<Acceptance> {
-        let session = self.session(&id)?;
+        let session = self.session(id)?;
         detached(async move {
             let gate = session.gate.lock_when_free().await;
-            self.admit_locked(&id, &session, gate, input, wake).await
+            self.admit_locked(&session, gate, input, wake).await
         })
         .await
     }
@@ -456,22 +455,13 @@ impl Registry {
         let Some(gate) = session.gate.try_lock() else {
             return Err(input);
         };
-        let (handle, fresh) = match session.reserve(&input) {
-            Ok(reserved) => reserved,
-            Err(e) => return Ok(Err(e)),
-        };
-        let result = session.step_now(
-            &self.shared,
-            kernel_io::accept(&input, handle, wake),
-            accepting(&input),
-        );
-        Ok(admitted(id, &session, gate, input, handle, fresh, result))
+        let admission = session.accept_now(&self.shared, input, wake);
+        Ok(admitted(&session, gate, admission))
     }
 
     /// `admit` with the session's gate held.
     async fn admit_locked(
         &self,
-        id: &SessionId,
         session: &Arc<Session>,
         gate: GateGuard<'_>,
         input: Arc<RuntimeInput>,
@@ -486,71 +476,22 @@ impl Registry {
                 accepting(&input),
             )
             .await;
-        admitted(id, session, gate, input, handle, fresh, result)
+        let admission = session.settle_accept_unlocked(input, (handle, fresh), result);
+        admitted(session, gate, admission)
     }
 }
 
-/// What an accept's step needs besides the kernel input.
-fn accepting(input: &Arc<RuntimeInput>) -> StepContext<'_> {
-    StepContext {
-        accepting: Some(input),
-        defer_wake: true,
-        ..StepContext::default()
-    }
-}
-
-/// Settles an accept after its step (`result`), the gate still held: the ledger, the
-/// waiter, the answer; then lets the gate go and wakes the loop if the kernel asked.
+/// Ends an accept once it is settled (`admission`): lets the gate go, then wakes the loop
+/// if the kernel asked, so the loop can take the gate at once instead of waking only to
+/// wait for it.
 fn admitted(
-    id: &SessionId,
-    session: &Arc<Session>,
+    session: &Session,
     gate: GateGuard<'_>,
-    input: Arc<RuntimeInput>,
-    handle: u64,
-    fresh: bool,
-    result: RuntimeResult<Result<Step, k::Rejection>>,
+    admission: RuntimeResult<Admission>,
 ) -> RuntimeResult<Acceptance> {
-    // A fresh handle the kernel did not admit (rejected, rolled back after a failed
-    // store write, joined, deduplicated) goes back.
-    if fresh && !matches!(&result, Ok(Ok(step)) if step.accepted) {
-        session.release(handle);
-    }
-    let step = match result {
-        Ok(Ok(step)) => step,
-        Ok(Err(rejection)) => return Err(kernel_io::accept_error(id, &input, &rejection)),
-        Err(e) => return Err(e),
-    };
-    // Waiters are registered before the gate is released, so the loop (which needs the
-    // gate to commit) cannot finish the input before its waiter exists.
-    let acceptance = if let Some(original) = step.joined {
-        Acceptance {
-            outcome: AcceptOutcome::Deduplicated {
-                original: session.id(original),
-            },
-            completion: Some(session.register_waiter(original)),
-        }
-    } else if let Some(original) = step.deduplicated {
-        Acceptance {
-            outcome: AcceptOutcome::Deduplicated {
-                original: session.id(original),
-            },
-            completion: None,
-        }
-    } else {
-        let completion = if step.terminal.contains(&handle) {
-            None
-        } else {
-            Some(session.admitted(handle, step.accepted.then_some(input)))
-        };
-        Acceptance {
-            outcome: AcceptOutcome::Accepted,
-            completion,
-        }
-    };
     drop(gate);
-    // The kernel asked for a wake; done now that the gate is free, so the loop can
-    // take it at once instead of waking only to wait for it.
-    if step.wake {
+    let Admission { acceptance, wake } = admission?;
+    if wake {
         session.wake();
     }
     Ok(acceptance)

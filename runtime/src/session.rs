@@ -14,6 +14,7 @@ use crate::generated::session as k;
 use crate::input::RuntimeInput;
 use crate::kernel_io::{self, runtime_phase};
 use crate::ledger::Ledger;
+use crate::runtime::{AcceptOutcome, Acceptance};
 use crate::store::{RunReceipt, RuntimeStore, StoreError, StoreWrite, StoredInput, TerminalRow};
 use crate::store_write::write_batch;
 use crate::types::{AbandonReason, InputId, InputPhase, RunId, RuntimePhase, SessionId};
@@ -277,6 +278,28 @@ fn last_error(ledger: &Ledger, ctx: &StepContext<'_>, input: u64) -> Option<Stri
         .or_else(|| ledger.last_error(input))
 }
 
+/// A waiter for the input behind `handle` (told at once if the session shut down).
+fn register_waiter(core: &mut Core, handle: u64) -> CompletionHandle {
+    let waiter = core.ledger.register_waiter(handle);
+    tell_if_shut(core);
+    waiter
+}
+
+/// What an accept's step needs besides the kernel input.
+pub(crate) fn accepting(input: &Arc<RuntimeInput>) -> StepContext<'_> {
+    StepContext {
+        accepting: Some(input),
+        defer_wake: true,
+        ..StepContext::default()
+    }
+}
+
+/// An accept's answer, and whether the loop must be woken once the gate is released.
+pub(crate) struct Admission {
+    pub acceptance: Acceptance,
+    pub wake: bool,
+}
+
 /// Tells the waiters of a session that shut down (see `Session::shut_down`).
 fn tell_if_shut(core: &mut Core) {
     if let Some(reason) = core.shut {
@@ -448,15 +471,13 @@ impl Session {
     /// it is fresh; `Destroyed` for a destroyed session (checked under the same lock).
     /// Called with the gate held.
     pub fn reserve(&self, input: &RuntimeInput) -> RuntimeResult<(u64, bool)> {
-        let mut core = lock(&self.core);
-        self.in_runtime(&core)?;
-        self.not_destroyed(core.kernel.state())?;
-        Ok(core.ledger.reserve(input))
+        self.reserve_locked(&mut lock(&self.core), input)
     }
 
-    /// Drops a fresh handle the kernel did not admit.
-    pub fn release(&self, handle: u64) {
-        lock(&self.core).ledger.forget(handle);
+    fn reserve_locked(&self, core: &mut Core, input: &RuntimeInput) -> RuntimeResult<(u64, bool)> {
+        self.in_runtime(core)?;
+        self.not_destroyed(core.kernel.state())?;
+        Ok(core.ledger.reserve(input))
     }
 
     /// The handle of a remembered input id.
@@ -469,28 +490,20 @@ impl Session {
         lock(&self.core).ledger.last_error(handle)
     }
 
-    /// The caller's id of the input behind `handle`.
-    pub fn id(&self, handle: u64) -> InputId {
-        lock(&self.core).ledger.id(handle)
-    }
-
     /// The caller's ids behind kernel handles.
     pub fn ids<'h>(&self, handles: impl IntoIterator<Item = &'h k::InputId>) -> Vec<InputId> {
         let core = lock(&self.core);
         handles.into_iter().map(|h| core.ledger.id(h.0)).collect()
     }
 
-    /// A waiter for an input just accepted and, when it was admitted (not joined or
-    /// consumed on accept), its body kept for the executor; under one lock. Called by
-    /// `accept` with the gate still held, so no run can start first.
-    pub fn admitted(&self, handle: u64, body: Option<Arc<RuntimeInput>>) -> CompletionHandle {
-        let mut core = lock(&self.core);
-        if let Some(input) = body {
-            core.ledger.keep_payload(handle, input);
-        }
-        let waiter = core.ledger.register_waiter(handle);
-        tell_if_shut(&mut core);
-        waiter
+    /// `settle_accept` for an accept that stepped without holding `core`.
+    pub fn settle_accept_unlocked(
+        &self,
+        input: Arc<RuntimeInput>,
+        reserved: (u64, bool),
+        result: RuntimeResult<Result<Step, k::Rejection>>,
+    ) -> RuntimeResult<Admission> {
+        self.settle_accept(&mut lock(&self.core), input, reserved, result)
     }
 
     /// The bodies of `inputs` (shared, not copied), for the executor; a missing one is
@@ -507,13 +520,6 @@ impl Session {
                 payload
             })
             .collect()
-    }
-
-    pub fn register_waiter(&self, handle: u64) -> CompletionHandle {
-        let mut core = lock(&self.core);
-        let waiter = core.ledger.register_waiter(handle);
-        tell_if_shut(&mut core);
-        waiter
     }
 
     /// Ends the session's work in this process without a kernel transition or a store write
@@ -657,16 +663,99 @@ impl Session {
         input: k::Input,
         ctx: StepContext<'_>,
     ) -> RuntimeResult<Result<Step, k::Rejection>> {
-        let mut core = lock(&self.core);
-        let (transition, _entered) = match self.apply(&mut core, input)? {
+        self.step_locked(&mut lock(&self.core), shared, input, &ctx)
+    }
+
+    /// `step_now` with `core` held.
+    fn step_locked(
+        &self,
+        core: &mut Core,
+        shared: &Shared,
+        input: k::Input,
+        ctx: &StepContext<'_>,
+    ) -> RuntimeResult<Result<Step, k::Rejection>> {
+        let (transition, _entered) = match self.apply(core, input)? {
             Ok(applied) => applied,
             Err(rejection) => return Ok(Err(rejection)),
         };
         // See `step`.
         let forgot_all = core.kernel.state().inputs.is_empty();
-        Ok(Ok(
-            self.complete(&mut core, shared, transition, &ctx, forgot_all)
-        ))
+        Ok(Ok(self.complete(core, shared, transition, ctx, forgot_all)))
+    }
+
+    /// An accept in a runtime without a store, with the gate held: the handle, the step
+    /// and the answer under one hold of `core`.
+    pub fn accept_now(
+        &self,
+        shared: &Shared,
+        input: Arc<RuntimeInput>,
+        wake: bool,
+    ) -> RuntimeResult<Admission> {
+        let mut core = lock(&self.core);
+        let (handle, fresh) = self.reserve_locked(&mut core, &input)?;
+        let result = self.step_locked(
+            &mut core,
+            shared,
+            kernel_io::accept(&input, handle, wake),
+            &accepting(&input),
+        );
+        self.settle_accept(&mut core, input, (handle, fresh), result)
+    }
+
+    /// The answer to an accept whose step (`result`) is done, with the gate still held:
+    /// a fresh handle the kernel did not admit goes back, and the waiter is registered
+    /// (before the gate is released, so the loop, which needs the gate to commit, cannot
+    /// finish the input before its waiter exists).
+    fn settle_accept(
+        &self,
+        core: &mut Core,
+        input: Arc<RuntimeInput>,
+        (handle, fresh): (u64, bool),
+        result: RuntimeResult<Result<Step, k::Rejection>>,
+    ) -> RuntimeResult<Admission> {
+        // Rejected, rolled back after a failed store write, joined, deduplicated.
+        if fresh && !matches!(&result, Ok(Ok(step)) if step.accepted) {
+            core.ledger.forget(handle);
+        }
+        let step = match result {
+            Ok(Ok(step)) => step,
+            Ok(Err(rejection)) => {
+                return Err(kernel_io::accept_error(&self.id, &input, &rejection));
+            }
+            Err(e) => return Err(e),
+        };
+        let acceptance = if let Some(original) = step.joined {
+            Acceptance {
+                outcome: AcceptOutcome::Deduplicated {
+                    original: core.ledger.id(original),
+                },
+                completion: Some(register_waiter(core, original)),
+            }
+        } else if let Some(original) = step.deduplicated {
+            Acceptance {
+                outcome: AcceptOutcome::Deduplicated {
+                    original: core.ledger.id(original),
+                },
+                completion: None,
+            }
+        } else {
+            let completion = if step.terminal.contains(&handle) {
+                None
+            } else {
+                if step.accepted {
+                    core.ledger.keep_payload(handle, input);
+                }
+                Some(register_waiter(core, handle))
+            };
+            Acceptance {
+                outcome: AcceptOutcome::Accepted,
+                completion,
+            }
+        };
+        Ok(Admission {
+            acceptance,
+            wake: step.wake,
+        })
     }
 
     /// Applies `input` to the kernel, logging a rejection. An applied transition comes with
