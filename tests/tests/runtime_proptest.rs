@@ -323,21 +323,22 @@ async fn end_session(
     runtime: &SessionRuntime,
     s: &SessionId,
     exec: &ScriptedExecutor,
-    store: &InMemoryStore,
+    store: Option<&InMemoryStore>,
     end: Ending,
     accepted: Vec<Acceptance_>,
     events: &mut broadcast::Receiver<RuntimeEvent>,
 ) -> Result<(), TestCaseError> {
-    store.fail_next_writes(0);
-    store.fail_next_loads(0);
-    store.lose_next_writes(0);
-    store.apply_then_fail_next_writes(0);
+    if let Some(store) = store {
+        heal(store);
+    }
     let result = match end {
         Ending::Destroy => runtime.destroy(s).await,
         Ending::Unregister => runtime.unregister_session(s).await,
     };
     ok_or_expected(result)?;
-    prop_assert_eq!(store.conflicts(), 0, "a batch was refused as a conflict");
+    if let Some(store) = store {
+        prop_assert_eq!(store.conflicts(), 0, "a batch was refused as a conflict");
+    }
     exec.release_all();
     for a in accepted {
         let Some(handle) = a.handle else { continue };
@@ -370,10 +371,22 @@ async fn run_case(
     outcomes: Vec<u8>,
     ending: Option<Ending>,
     window: Option<u64>,
+    stored: bool,
 ) -> Result<(), TestCaseError> {
     // A small window makes the session forget finished inputs (and free their keys)
-    // in the middle of everything else.
-    let (runtime, store) = runtime_remembering(window);
+    // in the middle of everything else. Without a store (`SessionRuntime::without_store`)
+    // accepts that find the gate free take their synchronous path, and store faults are
+    // no-ops.
+    let (runtime, store) = if stored {
+        let (runtime, store) = runtime_remembering(window);
+        (runtime, Some(store))
+    } else {
+        let mut options = RuntimeOptions::default();
+        if let Some(n) = window.and_then(std::num::NonZeroU64::new) {
+            options = options.with_remembered_inputs(n);
+        }
+        (Arc::new(SessionRuntime::without_store(options)), None)
+    };
     let s = sid("s");
     let exec = outcome_executor(outcomes.clone());
     let mut events = runtime.subscribe();
@@ -452,13 +465,15 @@ async fn run_case(
                 fault,
                 loads_fail,
             } => {
-                match fault {
-                    Fault::Refused => store.fail_next_writes(n),
-                    Fault::Lost => store.lose_next_writes(n),
-                    Fault::Unacknowledged => store.apply_then_fail_next_writes(n),
-                }
-                if loads_fail {
-                    store.fail_next_loads(1);
+                if let Some(store) = &store {
+                    match fault {
+                        Fault::Refused => store.fail_next_writes(n),
+                        Fault::Lost => store.lose_next_writes(n),
+                        Fault::Unacknowledged => store.apply_then_fail_next_writes(n),
+                    }
+                    if loads_fail {
+                        store.fail_next_loads(1);
+                    }
                 }
                 Ok(())
             }
@@ -475,7 +490,16 @@ async fn run_case(
     }
 
     if let Some(end) = ending {
-        return end_session(&runtime, &s, &exec, &store, end, accepted, &mut events).await;
+        return end_session(
+            &runtime,
+            &s,
+            &exec,
+            store.as_deref(),
+            end,
+            accepted,
+            &mut events,
+        )
+        .await;
     }
 
     // Quiescence: every accepted input is terminal, or active exactly once.
@@ -512,46 +536,15 @@ async fn run_case(
         prop_assert!(state.is_some(), "active input {} unknown", id);
     }
 
-    // What crash recovery would rebuild from the store matches the kernel: both lanes in
-    // order, the run's inputs, and the order inputs finished in (every input here is
-    // durable, so each has a row).
-    let snapshot = runtime.kernel_snapshot(&s).await.unwrap();
-    let stored = store.session(&s).unwrap_or_default();
-    let ids = |handles: &std::collections::VecDeque<k::InputId>| -> Vec<InputId> {
-        handles.iter().map(|h| snapshot.ids[&h.0].clone()).collect()
-    };
-    let rows = |rows: Vec<&StoredInputRecord>| -> Vec<InputId> {
-        rows.iter()
-            .map(|r| r.input.input.header.id.clone())
-            .collect()
-    };
-    prop_assert_eq!(
-        ids(&snapshot.state.queue),
-        rows(stored.lane(HandlingMode::Queue))
-    );
-    prop_assert_eq!(
-        ids(&snapshot.state.steer),
-        rows(stored.lane(HandlingMode::Steer))
-    );
-    prop_assert_eq!(ids(&snapshot.state.finished), rows(stored.finished()));
-    let mut staged = ids(&snapshot.state.staged);
-    staged.sort();
-    let mut staged_rows = rows(
-        stored
-            .inputs
-            .iter()
-            .filter(|r| r.phase == InputPhase::Staged)
-            .collect(),
-    );
-    staged_rows.sort();
-    prop_assert_eq!(staged, staged_rows);
+    if let Some(store) = &store {
+        stored_matches_kernel(&runtime, &s, store).await?;
+    }
 
     // Drain: the store behaves from here on; give the session a loop again if it can take
     // one, then run everything out.
-    store.fail_next_writes(0);
-    store.fail_next_loads(0);
-    store.lose_next_writes(0);
-    store.apply_then_fail_next_writes(0);
+    if let Some(store) = &store {
+        heal(store);
+    }
     let phase = runtime.runtime_state(&s).await.unwrap().phase;
     if matches!(phase, RuntimePhase::Idle | RuntimePhase::Stopped) {
         runtime
@@ -577,31 +570,33 @@ async fn run_case(
         prop_assert!(tokio::time::Instant::now() < deadline, "never drained");
     }
 
-    // Every batch the store applied is one the runtime counted (fences included): the
-    // versions never skipped or repeated one.
-    let stored_version = store.session(&s).map_or(0, |r| r.version);
-    prop_assert_eq!(stored_version, store.committed_batches() as u64);
-    // Nothing the runtime wrote contradicted what the store held, whatever failed.
-    prop_assert_eq!(store.conflicts(), 0);
-    // The stored phase is the session's, with a run in flight recorded as the Attached it
-    // returns to.
+    // The phase the session is in, with a run in flight counted as the Attached it returns
+    // to (as the store records it, and as the event stream reports it).
     let phase = match runtime.runtime_state(&s).await.unwrap().phase {
         RuntimePhase::Running => RuntimePhase::Attached,
         phase => phase,
     };
-    prop_assert_eq!(store.session(&s).and_then(|r| r.phase), Some(phase));
+    if let Some(store) = &store {
+        // Every batch the store applied is one the runtime counted (fences included): the
+        // versions never skipped or repeated one.
+        let stored_version = store.session(&s).map_or(0, |r| r.version);
+        prop_assert_eq!(stored_version, store.committed_batches() as u64);
+        // Nothing the runtime wrote contradicted what the store held, whatever failed.
+        prop_assert_eq!(store.conflicts(), 0);
+        prop_assert_eq!(store.session(&s).and_then(|r| r.phase), Some(phase));
 
-    // The store agrees with the kernel about every input both remember: no write was lost
-    // or applied twice, whatever the injected faults.
-    for a in accepted.iter().filter(|a| !a.joined) {
-        if let Some(state) = runtime.input_state(&s, &a.id).await.unwrap() {
-            let stored = store.input(&s, &a.id).map(|r| (r.phase, r.attempts));
-            prop_assert_eq!(
-                stored,
-                Some((state.phase, state.attempts)),
-                "{}: store and kernel",
-                &a.id
-            );
+        // The store agrees with the kernel about every input both remember: no write was
+        // lost or applied twice, whatever the injected faults.
+        for a in accepted.iter().filter(|a| !a.joined) {
+            if let Some(state) = runtime.input_state(&s, &a.id).await.unwrap() {
+                let stored = store.input(&s, &a.id).map(|r| (r.phase, r.attempts));
+                prop_assert_eq!(
+                    stored,
+                    Some((state.phase, state.attempts)),
+                    "{}: store and kernel",
+                    &a.id
+                );
+            }
         }
     }
 
@@ -673,6 +668,55 @@ async fn run_case(
     Ok(())
 }
 
+/// What crash recovery would rebuild from the store matches the kernel: both lanes in
+/// order, the run's inputs, and the order inputs finished in (every input here is durable,
+/// so each has a row).
+async fn stored_matches_kernel(
+    runtime: &SessionRuntime,
+    s: &SessionId,
+    store: &InMemoryStore,
+) -> Result<(), TestCaseError> {
+    let snapshot = runtime.kernel_snapshot(s).await.unwrap();
+    let stored = store.session(s).unwrap_or_default();
+    let ids = |handles: &std::collections::VecDeque<k::InputId>| -> Vec<InputId> {
+        handles.iter().map(|h| snapshot.ids[&h.0].clone()).collect()
+    };
+    let rows = |rows: Vec<&StoredInputRecord>| -> Vec<InputId> {
+        rows.iter()
+            .map(|r| r.input.input.header.id.clone())
+            .collect()
+    };
+    prop_assert_eq!(
+        ids(&snapshot.state.queue),
+        rows(stored.lane(HandlingMode::Queue))
+    );
+    prop_assert_eq!(
+        ids(&snapshot.state.steer),
+        rows(stored.lane(HandlingMode::Steer))
+    );
+    prop_assert_eq!(ids(&snapshot.state.finished), rows(stored.finished()));
+    let mut staged = ids(&snapshot.state.staged);
+    staged.sort();
+    let mut staged_rows = rows(
+        stored
+            .inputs
+            .iter()
+            .filter(|r| r.phase == InputPhase::Staged)
+            .collect(),
+    );
+    staged_rows.sort();
+    prop_assert_eq!(staged, staged_rows);
+    Ok(())
+}
+
+/// No more injected faults.
+fn heal(store: &InMemoryStore) {
+    store.fail_next_writes(0);
+    store.fail_next_loads(0);
+    store.lose_next_writes(0);
+    store.apply_then_fail_next_writes(0);
+}
+
 proptest! {
     // 256 cases take about half a second; PROPTEST_CASES=30000 for a deeper search.
     #![proptest_config(runtime_proptest_config(256))]
@@ -688,6 +732,22 @@ proptest! {
         ],
         window in prop_oneof![1 => Just(None), 1 => (1u64..4).prop_map(Some)],
     ) {
-        run_proptest_case(run_case(ops, outcomes, ending, window))?;
+        run_proptest_case(run_case(ops, outcomes, ending, window, true))?;
+    }
+
+    /// The same without a store, where accepts take their synchronous path whenever the
+    /// gate is free.
+    #[test]
+    fn without_a_store_every_input_ends_once_and_every_waiter_resolves_once(
+        ops in prop::collection::vec(op(), 1..40),
+        outcomes in prop::collection::vec(0u8..10, 1..8),
+        ending in prop_oneof![
+            4 => Just(None),
+            1 => Just(Some(Ending::Destroy)),
+            1 => Just(Some(Ending::Unregister)),
+        ],
+        window in prop_oneof![1 => Just(None), 1 => (1u64..4).prop_map(Some)],
+    ) {
+        run_proptest_case(run_case(ops, outcomes, ending, window, false))?;
     }
 }
