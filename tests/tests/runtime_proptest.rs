@@ -717,6 +717,20 @@ fn heal(store: &InMemoryStore) {
     store.apply_then_fail_next_writes(0);
 }
 
+/// How a case ends: usually left as it is, sometimes destroyed or unregistered.
+fn ending() -> impl Strategy<Value = Option<Ending>> {
+    prop_oneof![
+        4 => Just(None),
+        1 => Just(Some(Ending::Destroy)),
+        1 => Just(Some(Ending::Unregister)),
+    ]
+}
+
+/// How many finished inputs the session remembers: the default, or a tiny window.
+fn window() -> impl Strategy<Value = Option<u64>> {
+    prop_oneof![1 => Just(None), 1 => (1u64..4).prop_map(Some)]
+}
+
 proptest! {
     // 256 cases take about half a second; PROPTEST_CASES=30000 for a deeper search.
     #![proptest_config(runtime_proptest_config(256))]
@@ -725,12 +739,8 @@ proptest! {
     fn every_input_ends_once_and_every_waiter_resolves_once(
         ops in prop::collection::vec(op(), 1..40),
         outcomes in prop::collection::vec(0u8..10, 1..8),
-        ending in prop_oneof![
-            4 => Just(None),
-            1 => Just(Some(Ending::Destroy)),
-            1 => Just(Some(Ending::Unregister)),
-        ],
-        window in prop_oneof![1 => Just(None), 1 => (1u64..4).prop_map(Some)],
+        ending in ending(),
+        window in window(),
     ) {
         run_proptest_case(run_case(ops, outcomes, ending, window, true))?;
     }
@@ -741,12 +751,8 @@ proptest! {
     fn without_a_store_every_input_ends_once_and_every_waiter_resolves_once(
         ops in prop::collection::vec(op(), 1..40),
         outcomes in prop::collection::vec(0u8..10, 1..8),
-        ending in prop_oneof![
-            4 => Just(None),
-            1 => Just(Some(Ending::Destroy)),
-            1 => Just(Some(Ending::Unregister)),
-        ],
-        window in prop_oneof![1 => Just(None), 1 => (1u64..4).prop_map(Some)],
+        ending in ending(),
+        window in window(),
     ) {
         run_proptest_case(run_case(ops, outcomes, ending, window, false))?;
     }
