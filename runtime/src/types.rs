@@ -38,6 +38,13 @@ macro_rules! string_id {
             }
         }
 
+        /// For ids kept as `String`s: `SessionId::from(&name)`.
+        impl From<&String> for $name {
+            fn from(value: &String) -> Self {
+                Self(Arc::from(value.as_str()))
+            }
+        }
+
         /// Maps keyed by the id can be searched with a `&str`.
         impl Borrow<str> for $name {
             fn borrow(&self) -> &str {
@@ -225,6 +232,8 @@ mod tests {
         assert_eq!(s.as_str(), "s-1");
         assert_eq!(s.to_string(), "s-1");
         assert_eq!(InputId::from(String::from("i")), InputId::from("i"));
+        let kept = String::from("s-1");
+        assert_eq!(SessionId::from(&kept), s);
         assert_eq!(RunId(7).to_string(), "run-7");
         assert!(RunId(1) < RunId(2));
     }
