@@ -476,28 +476,10 @@ impl Registry {
                 accepting(&input),
             )
             .await;
-        let admission = session.settle_accept_unlocked(input, (handle, fresh), result);
+        let admission = session.settle_accept(input, (handle, fresh), result);
         admitted(session, gate, admission)
     }
-}
 
-/// Ends an accept once it is settled (`admission`): lets the gate go, then wakes the loop
-/// if the kernel asked, so the loop can take the gate at once instead of waking only to
-/// wait for it.
-fn admitted(
-    session: &Session,
-    gate: GateGuard<'_>,
-    admission: RuntimeResult<Admission>,
-) -> RuntimeResult<Acceptance> {
-    drop(gate);
-    let Admission { acceptance, wake } = admission?;
-    if wake {
-        session.wake();
-    }
-    Ok(acceptance)
-}
-
-impl Registry {
     /// Reads the session with its gate held, so a read never sees a transition whose store
     /// write is still in progress. Uncontended, it reads at once. Contended, inside a tokio
     /// runtime it waits on a task of its own: a caller that kept this future without
@@ -600,6 +582,22 @@ impl Registry {
         })
         .await
     }
+}
+
+/// Ends an accept once it is settled (`admission`): lets the gate go, then wakes the loop
+/// if the kernel asked, so the loop can take the gate at once instead of waking only to
+/// wait for it.
+fn admitted(
+    session: &Session,
+    gate: GateGuard<'_>,
+    admission: RuntimeResult<Admission>,
+) -> RuntimeResult<Acceptance> {
+    drop(gate);
+    let Admission { acceptance, wake } = admission?;
+    if wake {
+        session.wake();
+    }
+    Ok(acceptance)
 }
 
 impl Drop for Registry {

@@ -496,14 +496,14 @@ impl Session {
         handles.into_iter().map(|h| core.ledger.id(h.0)).collect()
     }
 
-    /// `settle_accept` for an accept that stepped without holding `core`.
-    pub fn settle_accept_unlocked(
+    /// The answer to an accept whose step (`result`) is done (see `settle_accept_locked`).
+    pub fn settle_accept(
         &self,
         input: Arc<RuntimeInput>,
         reserved: (u64, bool),
         result: RuntimeResult<Result<Step, k::Rejection>>,
     ) -> RuntimeResult<Admission> {
-        self.settle_accept(&mut lock(&self.core), input, reserved, result)
+        self.settle_accept_locked(&mut lock(&self.core), input, reserved, result)
     }
 
     /// The bodies of `inputs` (shared, not copied), for the executor; a missing one is
@@ -588,8 +588,7 @@ impl Session {
             // Read under the same lock as the transition: whether the kernel now remembers no
             // input at all (reset, destroy, unregister), which the ledger mirrors.
             let forgot_all = core.kernel.state().inputs.is_empty();
-            let mut writes = Vec::new();
-            self.store_writes(&core.ledger, &transition, &ctx, &mut writes);
+            let writes = self.store_writes(&core.ledger, &transition, &ctx);
             if writes.is_empty() {
                 // Nothing to make durable: realised under the same lock (in the span, as
                 // one realised after its write is).
@@ -599,16 +598,9 @@ impl Session {
             }
             // Left before the await (a guard must not cross it) and entered again after.
             let span = entered.exit();
-            (
-                transition,
-                writes,
-                forgot_all,
-                core.store_version + 1,
-                span,
-                store,
-            )
+            (transition, writes, forgot_all, core.store_version + 1, span)
         };
-        let (transition, writes, forgot_all, version, span, store) = prepared;
+        let (transition, writes, forgot_all, version, span) = prepared;
         let shut = || lock(&self.core).shut.is_some();
         let write = |writes| write_batch(store.as_ref(), &self.id, version, writes, &shut);
         // Without a subscriber that wants the span, no per-poll enter and exit (and the
@@ -699,14 +691,14 @@ impl Session {
             kernel_io::accept(&input, handle, wake),
             &accepting(&input),
         );
-        self.settle_accept(&mut core, input, (handle, fresh), result)
+        self.settle_accept_locked(&mut core, input, (handle, fresh), result)
     }
 
     /// The answer to an accept whose step (`result`) is done, with the gate still held:
     /// a fresh handle the kernel did not admit goes back, and the waiter is registered
     /// (before the gate is released, so the loop, which needs the gate to commit, cannot
     /// finish the input before its waiter exists).
-    fn settle_accept(
+    fn settle_accept_locked(
         &self,
         core: &mut Core,
         input: Arc<RuntimeInput>,
@@ -819,15 +811,14 @@ impl Session {
         step
     }
 
-    /// Puts the durable facts of a transition in `writes` (empty), as one atomic batch.
-    /// Only durable inputs have rows.
+    /// The durable facts of a transition, as one atomic batch. Only durable inputs have rows.
     fn store_writes(
         &self,
         ledger: &Ledger,
         t: &k::Transition,
         ctx: &StepContext<'_>,
-        writes: &mut Vec<StoreWrite>,
-    ) {
+    ) -> Vec<StoreWrite> {
+        let mut writes = Vec::new();
         let mut terminal = Vec::new();
         let mut requeued = Vec::new();
         let mut contributors = Vec::new();
@@ -956,6 +947,7 @@ impl Session {
                 phase: stored_phase(t.to),
             });
         }
+        writes
     }
 
     /// Carries out a transition's effects that do not call the executor; those are
