@@ -109,7 +109,7 @@ impl Registry {
         id: &SessionId,
         input: k::Input,
     ) -> RuntimeResult<ControlReport> {
-        Ok(self.control(id, |_| input).await?.report)
+        Ok(self.control(id, |_| input).await?.report())
     }
 
     /// Recovers the session (see `SessionRuntime::recover`), telling the kernel which run's
@@ -118,7 +118,7 @@ impl Registry {
         let input = |session: &Session| k::Input::Recover {
             stopped: session.stopped_run(),
         };
-        Ok(self.control(id, input).await?.report)
+        Ok(self.control(id, input).await?.report())
     }
 
     /// Removes the session from the runtime: pending inputs are abandoned
@@ -169,6 +169,6 @@ impl Registry {
         self.remove(id, session);
         drop(gate);
         step.finish(id).await;
-        Ok(step.report)
+        Ok(step.report())
     }
 }

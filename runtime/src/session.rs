@@ -167,16 +167,17 @@ pub(crate) struct StepContext<'a> {
 }
 
 /// The realised result of one kernel transition.
+///
+/// Every step is returned by value through a few calls, so the fields every input's steps
+/// use stay inline and what only control operations (and accepts of operation inputs)
+/// produce is boxed: at 176 bytes, each move of a `Step` was a `memcpy` call, eight per
+/// input.
 #[derive(Default)]
 pub(crate) struct Step {
-    pub report: ControlReport,
     pub accepted: bool,
     /// Kernel handles of inputs (see `Ledger`).
     pub joined: Option<u64>,
     pub deduplicated: Option<u64>,
-    /// Inputs that reached a terminal phase in an accept step (an operation is consumed
-    /// on accept); other steps leave it empty.
-    pub terminal: Vec<u64>,
     pub run_started: Option<RunPrimitive>,
     /// A boundary cancel or interrupt was dispatched to the executor.
     pub dispatched: bool,
@@ -187,13 +188,41 @@ pub(crate) struct Step {
     /// A deferred `Wake` effect (see `StepContext::defer_wake`): the caller must call
     /// `Session::wake` after releasing the gate.
     pub wake: bool,
-    pub after_gate: Vec<AfterGate>,
+    /// Allocated by the first effect that needs it.
+    rare: Option<Box<RareStep>>,
+}
+
+/// The part of a `Step` that the steps of an everyday input never fill.
+#[derive(Default)]
+struct RareStep {
+    report: ControlReport,
+    /// Inputs that reached a terminal phase in an accept step (an operation is consumed
+    /// on accept); other steps leave it empty.
+    terminal: Vec<u64>,
+    after_gate: Vec<AfterGate>,
 }
 
 impl Step {
+    /// The counts of a control operation.
+    pub fn report(&self) -> ControlReport {
+        self.rare.as_ref().map(|r| r.report).unwrap_or_default()
+    }
+
+    /// Whether `input` reached a terminal phase in this (accept) step.
+    pub fn made_terminal(&self, input: u64) -> bool {
+        self.rare
+            .as_ref()
+            .is_some_and(|r| r.terminal.contains(&input))
+    }
+
+    fn rare(&mut self) -> &mut RareStep {
+        self.rare.get_or_insert_default()
+    }
+
     /// Runs what had to wait for the gate to be released.
     pub async fn finish(&mut self, session: &SessionId) {
-        for action in self.after_gate.drain(..) {
+        let Some(rare) = &mut self.rare else { return };
+        for action in rare.after_gate.drain(..) {
             action.run(session).await;
         }
     }
@@ -731,7 +760,7 @@ impl Session {
                 completion: None,
             }
         } else {
-            let completion = if step.terminal.contains(&handle) {
+            let completion = if step.made_terminal(handle) {
                 None
             } else {
                 if step.accepted {
@@ -951,7 +980,7 @@ impl Session {
     }
 
     /// Carries out a transition's effects that do not call the executor; those are
-    /// returned in `Step::after_gate`.
+    /// left in the `Step` for after the gate (`Step::finish`).
     fn realise(
         &self,
         ledger: &mut Ledger,
@@ -978,16 +1007,16 @@ impl Session {
                 k::Effect::Wake => self.wake(),
                 k::Effect::DetachLoop => {
                     if let Some(a) = self.detach() {
-                        step.after_gate.push(AfterGate::Release(a));
+                        step.rare().after_gate.push(AfterGate::Release(a));
                     }
                 }
                 k::Effect::StopExecutor { reason } => {
                     if let Some(a) = self.detach() {
-                        step.after_gate.push(AfterGate::StopExecutor(
+                        step.rare().after_gate.push(AfterGate::StopExecutor(
                             a.executor.clone(),
                             kernel_io::stop_reason(*reason),
                         ));
-                        step.after_gate.push(AfterGate::Release(a));
+                        step.rare().after_gate.push(AfterGate::Release(a));
                     }
                 }
                 k::Effect::Accepted { input, .. } => {
@@ -1017,7 +1046,7 @@ impl Session {
                         None,
                     );
                     if ctx.accepting.is_some() {
-                        step.terminal.push(input.0);
+                        step.rare().terminal.push(input.0);
                     }
                 }
                 k::Effect::Abandoned { input, reason } => {
@@ -1031,9 +1060,9 @@ impl Session {
                         abandoned_outcome(reason, error.clone()),
                         error,
                     );
-                    step.report.abandoned += 1;
+                    step.rare().report.abandoned += 1;
                     if ctx.accepting.is_some() {
-                        step.terminal.push(input.0);
+                        step.rare().terminal.push(input.0);
                     }
                 }
                 k::Effect::RunStarted {
@@ -1088,8 +1117,8 @@ impl Session {
                         Some(AfterGate::Interrupt(handle, run))
                     });
                 }
-                k::Effect::Draining { pending } => step.report.drained += *pending as usize,
-                k::Effect::Transferred { .. } => step.report.transferred += 1,
+                k::Effect::Draining { pending } => step.rare().report.drained += *pending as usize,
+                k::Effect::Transferred { .. } => step.rare().report.transferred += 1,
             }
         }
         if stored_phase(t.from) != stored_phase(t.to) {
@@ -1110,7 +1139,7 @@ impl Session {
             .and_then(|a| call(&a.handles));
         if let Some(action) = action {
             step.dispatched = true;
-            step.after_gate.push(action);
+            step.rare().after_gate.push(action);
         }
     }
 
