@@ -17,6 +17,18 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 use tracing::Instrument;
 
+/// `Session::step`, for the steps every run takes: without a store there is nothing to
+/// wait for, so the step is taken at once (`Session::step_now`) instead of through `step`'s
+/// future, which is built, moved and polled on every call.
+macro_rules! step {
+    ($session:expr, $shared:expr, $input:expr, $ctx:expr) => {
+        match &$shared.store {
+            None => $session.step_now($shared, $input, $ctx),
+            Some(_) => $session.step($shared, $input, $ctx).await,
+        }
+    };
+}
+
 /// What the loop does next.
 enum Next {
     /// A run to hand the executor.
@@ -206,14 +218,12 @@ async fn next_run_locked(session: &Arc<Session>, shared: &Shared, epoch: u64) ->
     // Whether an unregister has begun: the kernel then starts nothing. If the unregister
     // fails, it wakes the loop again.
     let unregistering = session.closing.load(Ordering::Acquire);
-    match session
-        .step(
-            shared,
-            k::Input::StartRun { unregistering },
-            StepContext::default(),
-        )
-        .await
-    {
+    match step!(
+        session,
+        shared,
+        k::Input::StartRun { unregistering },
+        StepContext::default()
+    ) {
         Ok(Ok(mut step)) => match step.run_started.take() {
             // The loop checks again that it is current before it calls the executor.
             Some(primitive) => Next::Run(primitive),
@@ -304,13 +314,12 @@ async fn finish_run(
     let mut failure = None;
     let ending = match result {
         Ok(output) => {
-            let applied = session
-                .step(
-                    shared,
-                    k::Input::RunApplied { run: kernel_run },
-                    StepContext::default(),
-                )
-                .await;
+            let applied = step!(
+                session,
+                shared,
+                k::Input::RunApplied { run: kernel_run },
+                StepContext::default()
+            );
             if !matches!(applied, Ok(Ok(_))) {
                 // Stale: the run was ended by a control operation meanwhile.
                 if let Ok(Err(rejection)) = &applied {
@@ -322,10 +331,12 @@ async fn finish_run(
                 output: Some(&output),
                 ..StepContext::default()
             };
-            match session
-                .step(shared, k::Input::CommitRun { run: kernel_run }, ctx)
-                .await
-            {
+            match step!(
+                session,
+                shared,
+                k::Input::CommitRun { run: kernel_run },
+                ctx
+            ) {
                 // The kernel said nothing is left to start: park without asking again.
                 Ok(Ok(step)) if step.park => return AfterRun::Next(Next::Park),
                 Ok(committed) => {
