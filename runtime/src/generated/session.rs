@@ -2490,38 +2490,30 @@ fn fire_start_steer_run(
 ) -> Result<(), Fault> {
     let old_next_run = state.next_run;
     for s in state.steer.iter() {
-        if let Some(entry) = ::suricate_kernel::map::get(&state.inputs, s) {
-            if (entry.kind == Kind::Prompt) || (entry.attempts > 0u64) {
-                if state.staged.is_empty() {
-                    state.staged.push_back(*s);
-                    undo.steps.push(UndoStep::StagedPushed);
-                }
+        if let Some(entry) = ::suricate_kernel::map::get_mut(&mut state.inputs, s) {
+            let alone: &bool = &{
+                (entry.kind == Kind::Prompt) || (entry.attempts > 0u64)
+            };
+            if (*alone) && (!state.staged.is_empty()) {
                 break;
             }
             state.staged.push_back(*s);
             undo.steps.push(UndoStep::StagedPushed);
-        }
-    }
-    for c in state.staged.iter() {
-        if let Some(x) = state.steer.pop_front() {
-            undo.steps.push(UndoStep::SteerPopped(x));
-        }
-        if let Some(entry) = ::suricate_kernel::map::get_mut(&mut state.inputs, c) {
             {
-                let (k, value) = (*c, InputPhase::Staged);
+                let (k, value) = (*s, InputPhase::Staged);
                 let old = ::std::mem::replace(&mut entry.phase, value);
                 undo.steps.push(UndoStep::InputsLeaf2(k, old));
             }
             {
                 let (k, value) = (
-                    *c,
+                    *s,
                     entry.attempts.checked_add(1u64).ok_or(Fault::Overflow)?,
                 );
                 let old = ::std::mem::replace(&mut entry.attempts, value);
                 undo.steps.push(UndoStep::InputsLeaf0(k, old));
             }
             {
-                let (k, value) = (*c, Some(state.next_run));
+                let (k, value) = (*s, Some(state.next_run));
                 let old = ::std::mem::replace(&mut entry.last_run, value);
                 undo.steps.push(UndoStep::InputsLeaf1(k, old));
             }
@@ -2534,6 +2526,14 @@ fn fire_start_steer_run(
                         ),
                     );
             }
+            if *alone {
+                break;
+            }
+        }
+    }
+    for _ in state.staged.iter() {
+        if let Some(x) = state.steer.pop_front() {
+            undo.steps.push(UndoStep::SteerPopped(x));
         }
     }
     {
@@ -2587,38 +2587,30 @@ fn fire_start_queue_run(
 ) -> Result<(), Fault> {
     let old_next_run = state.next_run;
     for q in state.queue.iter() {
-        if let Some(entry) = ::suricate_kernel::map::get(&state.inputs, q) {
-            if (entry.kind == Kind::Prompt) || (entry.attempts > 0u64) {
-                if state.staged.is_empty() {
-                    state.staged.push_back(*q);
-                    undo.steps.push(UndoStep::StagedPushed);
-                }
+        if let Some(entry) = ::suricate_kernel::map::get_mut(&mut state.inputs, q) {
+            let alone: &bool = &{
+                (entry.kind == Kind::Prompt) || (entry.attempts > 0u64)
+            };
+            if (*alone) && (!state.staged.is_empty()) {
                 break;
             }
             state.staged.push_back(*q);
             undo.steps.push(UndoStep::StagedPushed);
-        }
-    }
-    for c in state.staged.iter() {
-        if let Some(x) = state.queue.pop_front() {
-            undo.steps.push(UndoStep::QueuePopped(x));
-        }
-        if let Some(entry) = ::suricate_kernel::map::get_mut(&mut state.inputs, c) {
             {
-                let (k, value) = (*c, InputPhase::Staged);
+                let (k, value) = (*q, InputPhase::Staged);
                 let old = ::std::mem::replace(&mut entry.phase, value);
                 undo.steps.push(UndoStep::InputsLeaf2(k, old));
             }
             {
                 let (k, value) = (
-                    *c,
+                    *q,
                     entry.attempts.checked_add(1u64).ok_or(Fault::Overflow)?,
                 );
                 let old = ::std::mem::replace(&mut entry.attempts, value);
                 undo.steps.push(UndoStep::InputsLeaf0(k, old));
             }
             {
-                let (k, value) = (*c, Some(state.next_run));
+                let (k, value) = (*q, Some(state.next_run));
                 let old = ::std::mem::replace(&mut entry.last_run, value);
                 undo.steps.push(UndoStep::InputsLeaf1(k, old));
             }
@@ -2631,6 +2623,14 @@ fn fire_start_queue_run(
                         ),
                     );
             }
+            if *alone {
+                break;
+            }
+        }
+    }
+    for _ in state.staged.iter() {
+        if let Some(x) = state.queue.pop_front() {
+            undo.steps.push(UndoStep::QueuePopped(x));
         }
     }
     {
