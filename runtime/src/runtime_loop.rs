@@ -7,7 +7,7 @@ use crate::events::EventKind;
 use crate::executor::{Executor, ExecutorError, RunOutput, RunPrimitive};
 use crate::generated::session as k;
 use crate::kernel_io;
-use crate::session::{Session, Shared, Step, StepContext, panic_message};
+use crate::session::{Session, Shared, Step, StepContext, StepResult, Steps, panic_message};
 use crate::types::RunId;
 use crate::wake::WakeReceiver;
 use futures_util::FutureExt;
@@ -16,18 +16,6 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 use tracing::Instrument;
-
-/// `Session::step`, for the steps every run takes: without a store there is nothing to
-/// wait for, so the step is taken at once (`Session::step_now`) instead of through `step`'s
-/// future, which is built, moved and polled on every call.
-macro_rules! step {
-    ($session:expr, $shared:expr, $input:expr, $ctx:expr) => {
-        match &$shared.store {
-            None => $session.step_now($shared, $input, $ctx),
-            Some(_) => $session.step($shared, $input, $ctx).await,
-        }
-    };
-}
 
 /// What the loop does next.
 enum Next {
@@ -215,15 +203,39 @@ async fn next_run_locked(session: &Arc<Session>, shared: &Shared, epoch: u64) ->
     if !current(session, epoch) {
         return Next::Exit;
     }
+    let started = match &shared.store {
+        None => session.step_now(shared, start_run(session), StepContext::default()),
+        Some(_) => {
+            session
+                .step(shared, start_run(session), StepContext::default())
+                .await
+        }
+    };
+    next_from(session, shared, epoch, started)
+}
+
+/// `next_run_locked` for a runtime without a store, with the core lock held too.
+fn next_run_now(steps: &mut Steps<'_>, shared: &Shared, epoch: u64) -> Next {
+    let session = steps.session();
+    if !current(session, epoch) {
+        return Next::Exit;
+    }
+    let started = steps.step(shared, start_run(session), StepContext::default());
+    next_from(session, shared, epoch, started)
+}
+
+/// The loop's request for the next batch.
+fn start_run(session: &Session) -> k::Input {
     // Whether an unregister has begun: the kernel then starts nothing. If the unregister
     // fails, it wakes the loop again.
-    let unregistering = session.closing.load(Ordering::Acquire);
-    match step!(
-        session,
-        shared,
-        k::Input::StartRun { unregistering },
-        StepContext::default()
-    ) {
+    k::Input::StartRun {
+        unregistering: session.closing.load(Ordering::Acquire),
+    }
+}
+
+/// What the loop does after its `StartRun` step.
+fn next_from(session: &Session, shared: &Shared, epoch: u64, started: StepResult) -> Next {
+    match started {
         Ok(Ok(mut step)) => match step.run_started.take() {
             // The loop checks again that it is current before it calls the executor.
             Some(primitive) => Next::Run(primitive),
@@ -314,38 +326,13 @@ async fn finish_run(
     let mut failure = None;
     let ending = match result {
         Ok(output) => {
-            let applied = step!(
-                session,
-                shared,
-                k::Input::RunApplied { run: kernel_run },
-                StepContext::default()
-            );
-            if !matches!(applied, Ok(Ok(_))) {
-                // Stale: the run was ended by a control operation meanwhile.
-                if let Ok(Err(rejection)) = &applied {
-                    refused(session, shared, rejection);
-                }
-                return AfterRun::Next(next_run_locked(session, shared, epoch).await);
-            }
-            let ctx = StepContext {
-                output: Some(&output),
-                ..StepContext::default()
+            let recorded = match &shared.store {
+                None => record_output_now(&mut session.steps(), shared, epoch, kernel_run, &output),
+                Some(_) => record_output(session, shared, epoch, kernel_run, &output).await,
             };
-            match step!(
-                session,
-                shared,
-                k::Input::CommitRun { run: kernel_run },
-                ctx
-            ) {
-                // The kernel said nothing is left to start: park without asking again.
-                Ok(Ok(step)) if step.park => return AfterRun::Next(Next::Park),
-                Ok(committed) => {
-                    if let Err(rejection) = &committed {
-                        refused(session, shared, rejection);
-                    }
-                    return AfterRun::Next(next_run_locked(session, shared, epoch).await);
-                }
-                Err(e) => {
+            match recorded {
+                Recorded::Next(next) => return AfterRun::Next(next),
+                Recorded::Failed(e) => {
                     // The commit is not durable: treat the run as failed (it is retried).
                     failure = Some(format!("commit failed: {e}"));
                     k::Input::FailRun { run: kernel_run }
@@ -373,6 +360,103 @@ async fn finish_run(
         step.finish(&session.id).await;
     }
     AfterRun::Exit
+}
+
+/// What handing a run's output to the kernel came to.
+enum Recorded {
+    /// The loop's next move, decided under the same gate acquisition.
+    Next(Next),
+    /// The commit could not be made durable.
+    Failed(RuntimeError),
+}
+
+/// Records a run's output (`RunApplied`, then `CommitRun`) and, unless the kernel says
+/// nothing is left, asks for the next run, with the gate held throughout.
+async fn record_output(
+    session: &Arc<Session>,
+    shared: &Shared,
+    epoch: u64,
+    run: k::RunId,
+    output: &RunOutput,
+) -> Recorded {
+    let applied = session
+        .step(shared, k::Input::RunApplied { run }, StepContext::default())
+        .await;
+    if applied_stale(session, shared, &applied) {
+        return Recorded::Next(next_run_locked(session, shared, epoch).await);
+    }
+    let ctx = StepContext {
+        output: Some(output),
+        ..StepContext::default()
+    };
+    let committed = session.step(shared, k::Input::CommitRun { run }, ctx).await;
+    match after_commit(session, shared, committed) {
+        AfterCommit::Park => Recorded::Next(Next::Park),
+        AfterCommit::StartNext => Recorded::Next(next_run_locked(session, shared, epoch).await),
+        AfterCommit::Failed(e) => Recorded::Failed(e),
+    }
+}
+
+/// `record_output` for a runtime without a store: there is nothing to wait for between the
+/// steps, so all of them, the next run's start included, are taken under one hold of the
+/// core lock.
+fn record_output_now(
+    steps: &mut Steps<'_>,
+    shared: &Shared,
+    epoch: u64,
+    run: k::RunId,
+    output: &RunOutput,
+) -> Recorded {
+    let session = steps.session();
+    let applied = steps.step(shared, k::Input::RunApplied { run }, StepContext::default());
+    if applied_stale(session, shared, &applied) {
+        return Recorded::Next(next_run_now(steps, shared, epoch));
+    }
+    let ctx = StepContext {
+        output: Some(output),
+        ..StepContext::default()
+    };
+    let committed = steps.step(shared, k::Input::CommitRun { run }, ctx);
+    match after_commit(session, shared, committed) {
+        AfterCommit::Park => Recorded::Next(Next::Park),
+        AfterCommit::StartNext => Recorded::Next(next_run_now(steps, shared, epoch)),
+        AfterCommit::Failed(e) => Recorded::Failed(e),
+    }
+}
+
+/// Whether the `RunApplied` step did not take: the run was ended by a control operation
+/// meanwhile (or the session left the runtime), and the loop goes on to the next run.
+fn applied_stale(session: &Session, shared: &Shared, applied: &StepResult) -> bool {
+    match applied {
+        Ok(Ok(_)) => false,
+        Ok(Err(rejection)) => {
+            refused(session, shared, rejection);
+            true
+        }
+        Err(_) => true,
+    }
+}
+
+/// What follows a `CommitRun` step.
+enum AfterCommit {
+    /// The kernel said nothing is left to start: park without asking again.
+    Park,
+    /// Ask for the next run (also after a stale commit).
+    StartNext,
+    /// The commit could not be made durable.
+    Failed(RuntimeError),
+}
+
+fn after_commit(session: &Session, shared: &Shared, committed: StepResult) -> AfterCommit {
+    match committed {
+        Ok(Ok(step)) if step.park => AfterCommit::Park,
+        Ok(Ok(_)) => AfterCommit::StartNext,
+        Ok(Err(rejection)) => {
+            refused(session, shared, &rejection);
+            AfterCommit::StartNext
+        }
+        Err(e) => AfterCommit::Failed(e),
+    }
 }
 
 #[cfg(test)]

@@ -166,6 +166,28 @@ pub(crate) struct StepContext<'a> {
     pub defer_wake: bool,
 }
 
+/// What `Session::step` answers: a realised step, the kernel's refusal (nothing
+/// happened), or an error of the shell or the store (nothing happened either).
+pub(crate) type StepResult = RuntimeResult<Result<Step, k::Rejection>>;
+
+/// Steps taken under one hold of a session's core lock (`Session::steps`).
+pub(crate) struct Steps<'a> {
+    session: &'a Session,
+    core: MutexGuard<'a, Core>,
+}
+
+impl<'a> Steps<'a> {
+    pub fn session(&self) -> &'a Session {
+        self.session
+    }
+
+    /// `Session::step_now`, with the lock already held.
+    pub fn step(&mut self, shared: &Shared, input: k::Input, ctx: StepContext<'_>) -> StepResult {
+        self.session
+            .step_locked(&mut self.core, shared, input, &ctx)
+    }
+}
+
 /// The realised result of one kernel transition.
 ///
 /// Every step is returned by value through a few calls, so the fields every input's steps
@@ -685,6 +707,16 @@ impl Session {
         ctx: StepContext<'_>,
     ) -> RuntimeResult<Result<Step, k::Rejection>> {
         self.step_locked(&mut lock(&self.core), shared, input, &ctx)
+    }
+
+    /// Holds the core lock for several steps in a row (`step_now` each), for a runtime
+    /// without a store: the loop records a run's output and starts the next run under one
+    /// hold.
+    pub fn steps(&self) -> Steps<'_> {
+        Steps {
+            session: self,
+            core: lock(&self.core),
+        }
     }
 
     /// `step_now` with `core` held.
