@@ -22,8 +22,12 @@ enum UndoKind {
     Inserted,
     /// A set element that was removed.
     Removed,
-    /// A map key and its previous value.
+    /// A map key and the value it had (replaced or removed).
     Entry,
+    /// A map key that was absent (a new entry): undone by removing it. Apart from
+    /// `Entry`, so that a new entry's record is `Copy` whenever the key is, even when the
+    /// value owns heap data.
+    Added,
     /// A map key and the previous value of one struct field of its entry
     /// (`self.m[k].f = v`): restoring the field, not the whole entry.
     Leaf,
@@ -41,6 +45,7 @@ fn undo_variant(field: &str, kind: UndoKind) -> syn::Ident {
         UndoKind::Inserted => format_ident!("{}Inserted", field),
         UndoKind::Removed => format_ident!("{}Removed", field),
         UndoKind::Entry => format_ident!("{}Entry", field),
+        UndoKind::Added => format_ident!("{}Added", field),
         UndoKind::Leaf => format_ident!("{}Leaf", field),
         UndoKind::Pushed => format_ident!("{}Pushed", field),
         UndoKind::Popped => format_ident!("{}Popped", field),
@@ -71,9 +76,11 @@ fn collect_writes(m: &Machine, stmts: &[Stmt], out: &mut BTreeSet<Write>) {
             | Stmt::Clear { field } => (field, UndoKind::Replaced, Vec::new()),
             Stmt::SetInsert { field, .. } => (field, UndoKind::Inserted, Vec::new()),
             Stmt::SetRemove { field, .. } => (field, UndoKind::Removed, Vec::new()),
-            Stmt::MapInsert { field, .. } | Stmt::MapRemove { field, .. } => {
+            Stmt::MapInsert { field, .. } => {
+                out.insert((field.clone(), UndoKind::Added, Vec::new()));
                 (field, UndoKind::Entry, Vec::new())
             }
+            Stmt::MapRemove { field, .. } => (field, UndoKind::Entry, Vec::new()),
             Stmt::MapFieldSet { field, path, .. } => (field, UndoKind::Leaf, path.clone()),
             Stmt::PushBack { field, .. } => (field, UndoKind::Pushed, Vec::new()),
             Stmt::PopFront { field } => (field, UndoKind::Popped, Vec::new()),
@@ -307,6 +314,7 @@ impl<'m> KernelGen<'m> {
             (UndoKind::Inserted | UndoKind::Removed, Ty::Set(e)) => copy(e),
             (UndoKind::Popped, Ty::Seq(e)) => copy(e),
             (UndoKind::Entry, Ty::Map(k, v)) => copy(k) && copy(v),
+            (UndoKind::Added, Ty::Map(k, _)) => copy(k),
             (UndoKind::Leaf, Ty::Map(k, v)) => {
                 copy(k) && self.leaf_ty(v, path).is_some_and(|leaf| copy(&leaf))
             }
@@ -367,11 +375,15 @@ impl<'m> KernelGen<'m> {
                 (UndoKind::Entry, Ty::Map(k, val)) => {
                     let (k, val) = (ty(k), ty(val));
                     (
-                        quote!((#k, Option<#val>)),
-                        quote!(#record::#v(k, old) => match old {
-                            Some(old) => { state.#f.insert(k, old); }
-                            None => { state.#f.remove(&k); }
-                        }),
+                        quote!((#k, #val)),
+                        quote!(#record::#v(k, old) => { state.#f.insert(k, old); }),
+                    )
+                }
+                (UndoKind::Added, Ty::Map(k, _)) => {
+                    let k = ty(k);
+                    (
+                        quote!((#k)),
+                        quote!(#record::#v(k) => { state.#f.remove(&k); }),
                     )
                 }
                 (UndoKind::Leaf, Ty::Map(k, val)) => {
@@ -999,7 +1011,9 @@ impl<'m> KernelGen<'m> {
             Stmt::MapInsert { field, key, value } => {
                 let f = ident(field);
                 let v = undo_variant(field, UndoKind::Entry);
-                let record = self.record((field, UndoKind::Entry, &[]), &v, quote!((k, old)));
+                let replaced = self.record((field, UndoKind::Entry, &[]), &v, quote!((k, old)));
+                let v = undo_variant(field, UndoKind::Added);
+                let added = self.record((field, UndoKind::Added, &[]), &v, quote!((k)));
                 let key_copy = matches!(&self.m.field(field).map(|d| &d.ty), Some(Ty::Map(k, _)) if g.is_copy(k));
                 let stored = if key_copy {
                     quote!(k)
@@ -1010,8 +1024,10 @@ impl<'m> KernelGen<'m> {
                 // Key and value are evaluated together, before either local is bound.
                 quote! {{
                     let (k, value) = (#key, #value);
-                    let old = state.#f.insert(#stored, value);
-                    #record
+                    match state.#f.insert(#stored, value) {
+                        Some(old) => { #replaced }
+                        None => { #added }
+                    }
                 }}
             }
             Stmt::MapFieldSet {
@@ -1026,7 +1042,7 @@ impl<'m> KernelGen<'m> {
             Stmt::MapRemove { field, key } => {
                 let f = ident(field);
                 let v = undo_variant(field, UndoKind::Entry);
-                let record = self.record((field, UndoKind::Entry, &[]), &v, quote!((k, Some(old))));
+                let record = self.record((field, UndoKind::Entry, &[]), &v, quote!((k, old)));
                 let key = g.value_top(key);
                 quote! {{
                     let k = #key;

@@ -1788,6 +1788,7 @@ enum UndoStep {
     CancelDispatchedReplaced(bool),
     FinishedPushed,
     FinishedPopped(InputId),
+    InputsAdded(InputId),
     /// Old value of `inputs[k].attempts`.
     InputsLeaf0(InputId, u64),
     /// Old value of `inputs[k].last_run`.
@@ -1829,9 +1830,10 @@ pub struct UndoLog {
 #[derive(Debug, Clone)]
 enum Undo {
     InputsReplaced(BTreeMap<InputId, Record>),
-    InputsEntry(InputId, Option<Record>),
+    InputsEntry(InputId, Record),
     KeysReplaced(BTreeMap<IdemKey, InputId>),
-    KeysEntry(IdemKey, Option<InputId>),
+    KeysEntry(IdemKey, InputId),
+    KeysAdded(IdemKey),
 }
 
 /// Reverts the records of `log` (most recent first, leaving its buffers empty
@@ -1844,6 +1846,9 @@ fn undo(state: &mut State, phase: Phase, log: &mut UndoLog) {
                 state.finished.pop_back();
             }
             UndoStep::FinishedPopped(x) => state.finished.push_front(x),
+            UndoStep::InputsAdded(k) => {
+                state.inputs.remove(&k);
+            }
             UndoStep::InputsLeaf0(k, old) => {
                 if let Some(entry) = state.inputs.get_mut(&k) {
                     entry.attempts = old;
@@ -1886,25 +1891,14 @@ fn undo(state: &mut State, phase: Phase, log: &mut UndoLog) {
                     match step {
                         Undo::InputsReplaced(old) => state.inputs = old,
                         Undo::InputsEntry(k, old) => {
-                            match old {
-                                Some(old) => {
-                                    state.inputs.insert(k, old);
-                                }
-                                None => {
-                                    state.inputs.remove(&k);
-                                }
-                            }
+                            state.inputs.insert(k, old);
                         }
                         Undo::KeysReplaced(old) => state.keys = old,
                         Undo::KeysEntry(k, old) => {
-                            match old {
-                                Some(old) => {
-                                    state.keys.insert(k, old);
-                                }
-                                None => {
-                                    state.keys.remove(&k);
-                                }
-                            }
+                            state.keys.insert(k, old);
+                        }
+                        Undo::KeysAdded(k) => {
+                            state.keys.remove(&k);
                         }
                     }
                 }
@@ -2336,8 +2330,14 @@ fn fire_accept(
                     key: key.clone(),
                 },
             );
-            let old = state.inputs.insert(k, value);
-            undo.push_owned(Undo::InputsEntry(k, old));
+            match state.inputs.insert(k, value) {
+                Some(old) => {
+                    undo.push_owned(Undo::InputsEntry(k, old));
+                }
+                None => {
+                    undo.steps.push(UndoStep::InputsAdded(k));
+                }
+            }
         }
         state.finished.push_back(*id);
         undo.steps.push(UndoStep::FinishedPushed);
@@ -2356,8 +2356,14 @@ fn fire_accept(
                     key: key.clone(),
                 },
             );
-            let old = state.inputs.insert(k, value);
-            undo.push_owned(Undo::InputsEntry(k, old));
+            match state.inputs.insert(k, value) {
+                Some(old) => {
+                    undo.push_owned(Undo::InputsEntry(k, old));
+                }
+                None => {
+                    undo.steps.push(UndoStep::InputsAdded(k));
+                }
+            }
         }
         if (*lane) == Lane::Steer {
             state.steer.push_back(*id);
@@ -2370,8 +2376,14 @@ fn fire_accept(
     if key.is_some() {
         {
             let (k, value) = (key.as_ref().ok_or(Fault::Absent)?.clone(), *id);
-            let old = state.keys.insert(k.clone(), value);
-            undo.push_owned(Undo::KeysEntry(k, old));
+            match state.keys.insert(k.clone(), value) {
+                Some(old) => {
+                    undo.push_owned(Undo::KeysEntry(k, old));
+                }
+                None => {
+                    undo.push_owned(Undo::KeysAdded(k));
+                }
+            }
         }
     }
     if ((state.finished.len() as u64) > state.remember)
@@ -2385,7 +2397,7 @@ fn fire_accept(
                 {
                     let k = entry.key.as_ref().ok_or(Fault::Absent)?.clone();
                     if let Some(old) = state.keys.remove(&k) {
-                        undo.push_owned(Undo::KeysEntry(k, Some(old)));
+                        undo.push_owned(Undo::KeysEntry(k, old));
                     }
                 }
             }
@@ -2397,7 +2409,7 @@ fn fire_accept(
             {
                 let k = *oldest;
                 if let Some(old) = state.inputs.remove(&k) {
-                    undo.push_owned(Undo::InputsEntry(k, Some(old)));
+                    undo.push_owned(Undo::InputsEntry(k, old));
                 }
             }
         }
@@ -2416,7 +2428,7 @@ fn fire_accept(
                 {
                     let k = entry.key.as_ref().ok_or(Fault::Absent)?.clone();
                     if let Some(old) = state.keys.remove(&k) {
-                        undo.push_owned(Undo::KeysEntry(k, Some(old)));
+                        undo.push_owned(Undo::KeysEntry(k, old));
                     }
                 }
             }
@@ -2428,7 +2440,7 @@ fn fire_accept(
             {
                 let k = *oldest;
                 if let Some(old) = state.inputs.remove(&k) {
-                    undo.push_owned(Undo::InputsEntry(k, Some(old)));
+                    undo.push_owned(Undo::InputsEntry(k, old));
                 }
             }
         }

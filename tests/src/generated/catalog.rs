@@ -614,7 +614,8 @@ pub struct UndoLog {
 /// An undo record that owns heap data, kept in `UndoLog::owned`.
 #[derive(Debug, Clone)]
 enum Undo {
-    ItemsEntry(Title, Option<Item>),
+    ItemsEntry(Title, Item),
+    ItemsAdded(Title),
     /// Old value of `items[k].qty`.
     ItemsLeaf0(Title, u64),
     /// Old value of `items[k].title`.
@@ -636,14 +637,10 @@ fn undo(state: &mut State, phase: Phase, log: &mut UndoLog) {
                 if let Some(step) = log.owned.pop() {
                     match step {
                         Undo::ItemsEntry(k, old) => {
-                            match old {
-                                Some(old) => {
-                                    state.items.insert(k, old);
-                                }
-                                None => {
-                                    state.items.remove(&k);
-                                }
-                            }
+                            state.items.insert(k, old);
+                        }
+                        Undo::ItemsAdded(k) => {
+                            state.items.remove(&k);
                         }
                         Undo::ItemsLeaf0(k, old) => {
                             if let Some(entry) = state.items.get_mut(&k) {
@@ -759,8 +756,14 @@ fn fire_add(
 ) -> Result<(), Fault> {
     {
         let (k, value) = (fire_add.title.clone(), fire_add.clone());
-        let old = state.items.insert(k.clone(), value);
-        undo.push_owned(Undo::ItemsEntry(k, old));
+        match state.items.insert(k.clone(), value) {
+            Some(old) => {
+                undo.push_owned(Undo::ItemsEntry(k, old));
+            }
+            None => {
+                undo.push_owned(Undo::ItemsAdded(k));
+            }
+        }
     }
     state.order.push_back(fire_add.title.clone());
     undo.steps.push(UndoStep::OrderPushed);

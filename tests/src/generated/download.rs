@@ -648,7 +648,8 @@ pub use ::suricate_kernel::Fault;
 #[derive(Debug, Clone)]
 enum UndoStep {
     ChunksPushed,
-    ErrorsEntry(u64, Option<FailReason>),
+    ErrorsEntry(u64, FailReason),
+    ErrorsAdded(u64),
     ReceivedReplaced(Bytes),
     RetriesReplaced(u64),
     SeenInserted(u64),
@@ -687,14 +688,10 @@ fn undo(state: &mut State, phase: Phase, log: &mut UndoLog) {
                 state.chunks.pop_back();
             }
             UndoStep::ErrorsEntry(k, old) => {
-                match old {
-                    Some(old) => {
-                        state.errors.insert(k, old);
-                    }
-                    None => {
-                        state.errors.remove(&k);
-                    }
-                }
+                state.errors.insert(k, old);
+            }
+            UndoStep::ErrorsAdded(k) => {
+                state.errors.remove(&k);
             }
             UndoStep::ReceivedReplaced(old) => state.received = old,
             UndoStep::RetriesReplaced(old) => state.retries = old,
@@ -894,8 +891,14 @@ fn fire_retry(
     }
     {
         let (k, value) = (state.retries, *reason);
-        let old = state.errors.insert(k, value);
-        undo.steps.push(UndoStep::ErrorsEntry(k, old));
+        match state.errors.insert(k, value) {
+            Some(old) => {
+                undo.steps.push(UndoStep::ErrorsEntry(k, old));
+            }
+            None => {
+                undo.steps.push(UndoStep::ErrorsAdded(k));
+            }
+        }
     }
     state.phase = Phase::Running;
     Ok(())

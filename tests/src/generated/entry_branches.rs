@@ -800,6 +800,7 @@ pub use ::suricate_kernel::Fault;
 #[derive(Debug, Clone)]
 enum UndoStep {
     FlagReplaced(bool),
+    MAdded(u64),
     /// Old value of `m[k].a`.
     MLeaf0(u64, u64),
     /// Old value of `m[k].b`.
@@ -808,6 +809,7 @@ enum UndoStep {
     MLeaf3(u64, u64),
     /// Old value of `m[k].opt`.
     MLeaf5(u64, Option<u64>),
+    NAdded(u64),
     /// Old value of `n[k].a`.
     NLeaf0(u64, u64),
     QPushed,
@@ -834,14 +836,14 @@ pub struct UndoLog {
 /// An undo record that owns heap data, kept in `UndoLog::owned`.
 #[derive(Debug, Clone)]
 enum Undo {
-    MEntry(u64, Option<Rec>),
+    MEntry(u64, Rec),
     /// Old value of `m[k].inner`.
     MLeaf2(u64, Inner),
     /// Old value of `m[k].items`.
     MLeaf4(u64, VecDeque<u64>),
     /// Old value of `m[k].tags`.
     MLeaf6(u64, BTreeSet<u64>),
-    NEntry(u64, Option<Rec>),
+    NEntry(u64, Rec),
 }
 
 /// Reverts the records of `log` (most recent first, leaving its buffers empty
@@ -850,6 +852,9 @@ fn undo(state: &mut State, phase: Phase, log: &mut UndoLog) {
     while let Some(step) = log.steps.pop() {
         match step {
             UndoStep::FlagReplaced(old) => state.flag = old,
+            UndoStep::MAdded(k) => {
+                state.m.remove(&k);
+            }
             UndoStep::MLeaf0(k, old) => {
                 if let Some(entry) = state.m.get_mut(&k) {
                     entry.a = old;
@@ -870,6 +875,9 @@ fn undo(state: &mut State, phase: Phase, log: &mut UndoLog) {
                     entry.opt = old;
                 }
             }
+            UndoStep::NAdded(k) => {
+                state.n.remove(&k);
+            }
             UndoStep::NLeaf0(k, old) => {
                 if let Some(entry) = state.n.get_mut(&k) {
                     entry.a = old;
@@ -886,14 +894,7 @@ fn undo(state: &mut State, phase: Phase, log: &mut UndoLog) {
                 if let Some(step) = log.owned.pop() {
                     match step {
                         Undo::MEntry(k, old) => {
-                            match old {
-                                Some(old) => {
-                                    state.m.insert(k, old);
-                                }
-                                None => {
-                                    state.m.remove(&k);
-                                }
-                            }
+                            state.m.insert(k, old);
                         }
                         Undo::MLeaf2(k, old) => {
                             if let Some(entry) = state.m.get_mut(&k) {
@@ -911,14 +912,7 @@ fn undo(state: &mut State, phase: Phase, log: &mut UndoLog) {
                             }
                         }
                         Undo::NEntry(k, old) => {
-                            match old {
-                                Some(old) => {
-                                    state.n.insert(k, old);
-                                }
-                                None => {
-                                    state.n.remove(&k);
-                                }
-                            }
+                            state.n.insert(k, old);
                         }
                     }
                 }
@@ -959,8 +953,14 @@ fn fire_put(
 ) -> Result<(), Fault> {
     {
         let (k, value) = (*k, r.clone());
-        let old = state.m.insert(k, value);
-        undo.push_owned(Undo::MEntry(k, old));
+        match state.m.insert(k, value) {
+            Some(old) => {
+                undo.push_owned(Undo::MEntry(k, old));
+            }
+            None => {
+                undo.steps.push(UndoStep::MAdded(k));
+            }
+        }
     }
     Ok(())
 }
@@ -975,8 +975,14 @@ fn fire_putn(
 ) -> Result<(), Fault> {
     {
         let (k, value) = (*k, r.clone());
-        let old = state.n.insert(k, value);
-        undo.push_owned(Undo::NEntry(k, old));
+        match state.n.insert(k, value) {
+            Some(old) => {
+                undo.push_owned(Undo::NEntry(k, old));
+            }
+            None => {
+                undo.steps.push(UndoStep::NAdded(k));
+            }
+        }
     }
     Ok(())
 }
@@ -1062,8 +1068,14 @@ fn fire_p1(
                     inner: Inner { opt: None, c: 0u64 },
                 },
             );
-            let old = state.m.insert(k, value);
-            undo.push_owned(Undo::MEntry(k, old));
+            match state.m.insert(k, value) {
+                Some(old) => {
+                    undo.push_owned(Undo::MEntry(k, old));
+                }
+                None => {
+                    undo.steps.push(UndoStep::MAdded(k));
+                }
+            }
         }
     }
     Ok(())
@@ -1080,8 +1092,14 @@ fn fire_p2(
     if let Some(entry) = ::suricate_kernel::map::get_mut(&mut state.m, k) {
         {
             let (k, value) = (*x, entry.clone());
-            let old = state.n.insert(k, value);
-            undo.push_owned(Undo::NEntry(k, old));
+            match state.n.insert(k, value) {
+                Some(old) => {
+                    undo.push_owned(Undo::NEntry(k, old));
+                }
+                None => {
+                    undo.steps.push(UndoStep::NAdded(k));
+                }
+            }
         }
         {
             let new = 'all_y_0: {
@@ -1270,8 +1288,14 @@ fn fire_p5(
         }
         {
             let (k, value) = (*k, entry.clone());
-            let old = state.n.insert(k, value);
-            undo.push_owned(Undo::NEntry(k, old));
+            match state.n.insert(k, value) {
+                Some(old) => {
+                    undo.push_owned(Undo::NEntry(k, old));
+                }
+                None => {
+                    undo.steps.push(UndoStep::NAdded(k));
+                }
+            }
         }
         {
             let (k, value) = (*k, entry.inner.c.checked_add(*x).ok_or(Fault::Overflow)?);
@@ -1473,7 +1497,7 @@ fn fire_p10(
         {
             let k = *k;
             if let Some(old) = state.m.remove(&k) {
-                undo.push_owned(Undo::MEntry(k, Some(old)));
+                undo.push_owned(Undo::MEntry(k, old));
             }
         }
         {
@@ -1525,7 +1549,7 @@ fn fire_p11(
             {
                 let k = *x;
                 if let Some(old) = state.m.remove(&k) {
-                    undo.push_owned(Undo::MEntry(k, Some(old)));
+                    undo.push_owned(Undo::MEntry(k, old));
                 }
             }
         }
@@ -1567,8 +1591,14 @@ fn fire_p12(
                     inner: Inner { opt: None, c: 1u64 },
                 },
             );
-            let old = state.m.insert(k, value);
-            undo.push_owned(Undo::MEntry(k, old));
+            match state.m.insert(k, value) {
+                Some(old) => {
+                    undo.push_owned(Undo::MEntry(k, old));
+                }
+                None => {
+                    undo.steps.push(UndoStep::MAdded(k));
+                }
+            }
         }
     }
     Ok(())
@@ -1595,8 +1625,14 @@ fn fire_p13(
                     inner: Inner { opt: None, c: 0u64 },
                 },
             );
-            let old = state.m.insert(k, value);
-            undo.push_owned(Undo::MEntry(k, old));
+            match state.m.insert(k, value) {
+                Some(old) => {
+                    undo.push_owned(Undo::MEntry(k, old));
+                }
+                None => {
+                    undo.steps.push(UndoStep::MAdded(k));
+                }
+            }
         }
     }
     {
@@ -1641,8 +1677,14 @@ fn fire_p14(
     if let Some(entry) = ::suricate_kernel::map::get(&state.n, k) {
         {
             let (k, value) = (*k, entry.clone());
-            let old = state.m.insert(k, value);
-            undo.push_owned(Undo::MEntry(k, old));
+            match state.m.insert(k, value) {
+                Some(old) => {
+                    undo.push_owned(Undo::MEntry(k, old));
+                }
+                None => {
+                    undo.steps.push(UndoStep::MAdded(k));
+                }
+            }
         }
     } else {
         {
@@ -1657,8 +1699,14 @@ fn fire_p14(
                     inner: Inner { opt: None, c: 2u64 },
                 },
             );
-            let old = state.m.insert(k, value);
-            undo.push_owned(Undo::MEntry(k, old));
+            match state.m.insert(k, value) {
+                Some(old) => {
+                    undo.push_owned(Undo::MEntry(k, old));
+                }
+                None => {
+                    undo.steps.push(UndoStep::MAdded(k));
+                }
+            }
         }
     }
     effects

@@ -326,7 +326,8 @@ pub use ::suricate_kernel::Fault;
 #[derive(Debug, Clone)]
 enum UndoStep {
     HitsReplaced(u64),
-    MEntry(u64, Option<u64>),
+    MEntry(u64, u64),
+    MAdded(u64),
     MissesReplaced(u64),
 }
 
@@ -349,14 +350,10 @@ fn undo(state: &mut State, phase: Phase, log: &mut UndoLog) {
         match step {
             UndoStep::HitsReplaced(old) => state.hits = old,
             UndoStep::MEntry(k, old) => {
-                match old {
-                    Some(old) => {
-                        state.m.insert(k, old);
-                    }
-                    None => {
-                        state.m.remove(&k);
-                    }
-                }
+                state.m.insert(k, old);
+            }
+            UndoStep::MAdded(k) => {
+                state.m.remove(&k);
             }
             UndoStep::MissesReplaced(old) => state.misses = old,
         }
@@ -395,8 +392,14 @@ fn fire_put(
 ) -> Result<(), Fault> {
     {
         let (k, value) = (*k, *k);
-        let old = state.m.insert(k, value);
-        undo.steps.push(UndoStep::MEntry(k, old));
+        match state.m.insert(k, value) {
+            Some(old) => {
+                undo.steps.push(UndoStep::MEntry(k, old));
+            }
+            None => {
+                undo.steps.push(UndoStep::MAdded(k));
+            }
+        }
     }
     Ok(())
 }

@@ -587,7 +587,8 @@ pub use ::suricate_kernel::Fault;
 /// emptying a log of them costs nothing per record.
 #[derive(Debug, Clone)]
 enum UndoStep {
-    CountsEntry(Mark, Option<u64>),
+    CountsEntry(Mark, u64),
+    CountsAdded(Mark),
     HistoryPushed,
     MovesReplaced(u64),
     SeenInserted(Mark),
@@ -614,27 +615,35 @@ pub struct UndoLog {
 #[derive(Debug, Clone)]
 enum Undo {
     AfterReplaced(BTreeMap<Option<Cell>, u64>),
-    AfterEntry(Option<Cell>, Option<u64>),
+    AfterEntry(Option<Cell>, u64),
+    AfterAdded(Option<Cell>),
     BestReplaced(Option<BTreeMap<Cell, u64>>),
-    ByMarksEntry(BTreeSet<Mark>, Option<BTreeSet<Cell>>),
+    ByMarksEntry(BTreeSet<Mark>, BTreeSet<Cell>),
+    ByMarksAdded(BTreeSet<Mark>),
     CellsInserted(Cell),
     CellsRemoved(Cell),
     GroupsReplaced(BTreeMap<Group, bool>),
-    GroupsEntry(Group, Option<bool>),
+    GroupsEntry(Group, bool),
+    GroupsAdded(Group),
     HistoryPopped(BTreeSet<Mark>),
     LastReplaced(Option<Cell>),
-    MarksEntry(Cell, Option<Mark>),
+    MarksEntry(Cell, Mark),
+    MarksAdded(Cell),
     RecentReplaced(BTreeSet<Cell>),
     RecentInserted(Cell),
     RecentVisitsReplaced(BTreeMap<Cell, u64>),
-    RecentVisitsEntry(Cell, Option<u64>),
+    RecentVisitsEntry(Cell, u64),
+    RecentVisitsAdded(Cell),
     TalliesReplaced(BTreeMap<BTreeMap<Mark, u64>, VecDeque<BTreeSet<Mark>>>),
-    TalliesEntry(BTreeMap<Mark, u64>, Option<VecDeque<BTreeSet<Mark>>>),
+    TalliesEntry(BTreeMap<Mark, u64>, VecDeque<BTreeSet<Mark>>),
+    TalliesAdded(BTreeMap<Mark, u64>),
     TrailPopped(Cell),
     TrailsReplaced(BTreeMap<VecDeque<Cell>, u64>),
-    TrailsEntry(VecDeque<Cell>, Option<u64>),
+    TrailsEntry(VecDeque<Cell>, u64),
+    TrailsAdded(VecDeque<Cell>),
     VisitsReplaced(BTreeMap<Cell, u64>),
-    VisitsEntry(Cell, Option<u64>),
+    VisitsEntry(Cell, u64),
+    VisitsAdded(Cell),
 }
 
 /// Reverts the records of `log` (most recent first, leaving its buffers empty
@@ -643,14 +652,10 @@ fn undo(state: &mut State, phase: Phase, log: &mut UndoLog) {
     while let Some(step) = log.steps.pop() {
         match step {
             UndoStep::CountsEntry(k, old) => {
-                match old {
-                    Some(old) => {
-                        state.counts.insert(k, old);
-                    }
-                    None => {
-                        state.counts.remove(&k);
-                    }
-                }
+                state.counts.insert(k, old);
+            }
+            UndoStep::CountsAdded(k) => {
+                state.counts.remove(&k);
             }
             UndoStep::HistoryPushed => {
                 state.history.pop_back();
@@ -667,25 +672,17 @@ fn undo(state: &mut State, phase: Phase, log: &mut UndoLog) {
                     match step {
                         Undo::AfterReplaced(old) => state.after = old,
                         Undo::AfterEntry(k, old) => {
-                            match old {
-                                Some(old) => {
-                                    state.after.insert(k, old);
-                                }
-                                None => {
-                                    state.after.remove(&k);
-                                }
-                            }
+                            state.after.insert(k, old);
+                        }
+                        Undo::AfterAdded(k) => {
+                            state.after.remove(&k);
                         }
                         Undo::BestReplaced(old) => state.best = old,
                         Undo::ByMarksEntry(k, old) => {
-                            match old {
-                                Some(old) => {
-                                    state.by_marks.insert(k, old);
-                                }
-                                None => {
-                                    state.by_marks.remove(&k);
-                                }
-                            }
+                            state.by_marks.insert(k, old);
+                        }
+                        Undo::ByMarksAdded(k) => {
+                            state.by_marks.remove(&k);
                         }
                         Undo::CellsInserted(x) => {
                             state.cells.remove(&x);
@@ -695,26 +692,18 @@ fn undo(state: &mut State, phase: Phase, log: &mut UndoLog) {
                         }
                         Undo::GroupsReplaced(old) => state.groups = old,
                         Undo::GroupsEntry(k, old) => {
-                            match old {
-                                Some(old) => {
-                                    state.groups.insert(k, old);
-                                }
-                                None => {
-                                    state.groups.remove(&k);
-                                }
-                            }
+                            state.groups.insert(k, old);
+                        }
+                        Undo::GroupsAdded(k) => {
+                            state.groups.remove(&k);
                         }
                         Undo::HistoryPopped(x) => state.history.push_front(x),
                         Undo::LastReplaced(old) => state.last = old,
                         Undo::MarksEntry(k, old) => {
-                            match old {
-                                Some(old) => {
-                                    state.marks.insert(k, old);
-                                }
-                                None => {
-                                    state.marks.remove(&k);
-                                }
-                            }
+                            state.marks.insert(k, old);
+                        }
+                        Undo::MarksAdded(k) => {
+                            state.marks.remove(&k);
                         }
                         Undo::RecentReplaced(old) => state.recent = old,
                         Undo::RecentInserted(x) => {
@@ -722,48 +711,32 @@ fn undo(state: &mut State, phase: Phase, log: &mut UndoLog) {
                         }
                         Undo::RecentVisitsReplaced(old) => state.recent_visits = old,
                         Undo::RecentVisitsEntry(k, old) => {
-                            match old {
-                                Some(old) => {
-                                    state.recent_visits.insert(k, old);
-                                }
-                                None => {
-                                    state.recent_visits.remove(&k);
-                                }
-                            }
+                            state.recent_visits.insert(k, old);
+                        }
+                        Undo::RecentVisitsAdded(k) => {
+                            state.recent_visits.remove(&k);
                         }
                         Undo::TalliesReplaced(old) => state.tallies = old,
                         Undo::TalliesEntry(k, old) => {
-                            match old {
-                                Some(old) => {
-                                    state.tallies.insert(k, old);
-                                }
-                                None => {
-                                    state.tallies.remove(&k);
-                                }
-                            }
+                            state.tallies.insert(k, old);
+                        }
+                        Undo::TalliesAdded(k) => {
+                            state.tallies.remove(&k);
                         }
                         Undo::TrailPopped(x) => state.trail.push_front(x),
                         Undo::TrailsReplaced(old) => state.trails = old,
                         Undo::TrailsEntry(k, old) => {
-                            match old {
-                                Some(old) => {
-                                    state.trails.insert(k, old);
-                                }
-                                None => {
-                                    state.trails.remove(&k);
-                                }
-                            }
+                            state.trails.insert(k, old);
+                        }
+                        Undo::TrailsAdded(k) => {
+                            state.trails.remove(&k);
                         }
                         Undo::VisitsReplaced(old) => state.visits = old,
                         Undo::VisitsEntry(k, old) => {
-                            match old {
-                                Some(old) => {
-                                    state.visits.insert(k, old);
-                                }
-                                None => {
-                                    state.visits.remove(&k);
-                                }
-                            }
+                            state.visits.insert(k, old);
+                        }
+                        Undo::VisitsAdded(k) => {
+                            state.visits.remove(&k);
                         }
                     }
                 }
@@ -838,8 +811,14 @@ fn fire_place(
     }
     {
         let (k, value) = (at.clone(), *mark);
-        let old = state.marks.insert(k.clone(), value);
-        undo.push_owned(Undo::MarksEntry(k, old));
+        match state.marks.insert(k.clone(), value) {
+            Some(old) => {
+                undo.push_owned(Undo::MarksEntry(k, old));
+            }
+            None => {
+                undo.push_owned(Undo::MarksAdded(k));
+            }
+        }
     }
     {
         let x = at.clone();
@@ -856,8 +835,14 @@ fn fire_place(
     }
     {
         let (k, value) = (state.trail.clone(), state.moves);
-        let old = state.trails.insert(k.clone(), value);
-        undo.push_owned(Undo::TrailsEntry(k, old));
+        match state.trails.insert(k.clone(), value) {
+            Some(old) => {
+                undo.push_owned(Undo::TrailsEntry(k, old));
+            }
+            None => {
+                undo.push_owned(Undo::TrailsAdded(k));
+            }
+        }
     }
     {
         let x = *mark;
@@ -867,13 +852,25 @@ fn fire_place(
     }
     {
         let (k, value) = (state.seen.clone(), state.cells.clone());
-        let old = state.by_marks.insert(k.clone(), value);
-        undo.push_owned(Undo::ByMarksEntry(k, old));
+        match state.by_marks.insert(k.clone(), value) {
+            Some(old) => {
+                undo.push_owned(Undo::ByMarksEntry(k, old));
+            }
+            None => {
+                undo.push_owned(Undo::ByMarksAdded(k));
+            }
+        }
     }
     {
         let (k, value) = (state.last.clone(), state.moves);
-        let old = state.after.insert(k.clone(), value);
-        undo.push_owned(Undo::AfterEntry(k, old));
+        match state.after.insert(k.clone(), value) {
+            Some(old) => {
+                undo.push_owned(Undo::AfterEntry(k, old));
+            }
+            None => {
+                undo.push_owned(Undo::AfterAdded(k));
+            }
+        }
     }
     {
         let new = Some(at.clone());
@@ -888,8 +885,14 @@ fn fire_place(
                 .checked_add(1u64)
                 .ok_or(Fault::Overflow)?,
         );
-        let old = state.counts.insert(k, value);
-        undo.steps.push(UndoStep::CountsEntry(k, old));
+        match state.counts.insert(k, value) {
+            Some(old) => {
+                undo.steps.push(UndoStep::CountsEntry(k, old));
+            }
+            None => {
+                undo.steps.push(UndoStep::CountsAdded(k));
+            }
+        }
     }
     state.history.push_back(state.seen.clone());
     undo.steps.push(UndoStep::HistoryPushed);
@@ -900,8 +903,14 @@ fn fire_place(
     }
     {
         let (k, value) = (state.counts.clone(), state.history.clone());
-        let old = state.tallies.insert(k.clone(), value);
-        undo.push_owned(Undo::TalliesEntry(k, old));
+        match state.tallies.insert(k.clone(), value) {
+            Some(old) => {
+                undo.push_owned(Undo::TalliesEntry(k, old));
+            }
+            None => {
+                undo.push_owned(Undo::TalliesAdded(k));
+            }
+        }
     }
     if (!::suricate_kernel::map::contains_key(&state.visits, at))
         && ((state.visits.len() as u64) >= 5u64)
@@ -917,8 +926,14 @@ fn fire_place(
                 .checked_add(1u64)
                 .ok_or(Fault::Overflow)?,
         );
-        let old = state.visits.insert(k.clone(), value);
-        undo.push_owned(Undo::VisitsEntry(k, old));
+        match state.visits.insert(k.clone(), value) {
+            Some(old) => {
+                undo.push_owned(Undo::VisitsEntry(k, old));
+            }
+            None => {
+                undo.push_owned(Undo::VisitsAdded(k));
+            }
+        }
     }
     undo.push_owned(Undo::RecentReplaced(::std::mem::take(&mut state.recent)));
     {
@@ -935,8 +950,14 @@ fn fire_place(
             at.clone(),
             *::suricate_kernel::map::get(&state.visits, at).ok_or(Fault::Absent)?,
         );
-        let old = state.recent_visits.insert(k.clone(), value);
-        undo.push_owned(Undo::RecentVisitsEntry(k, old));
+        match state.recent_visits.insert(k.clone(), value) {
+            Some(old) => {
+                undo.push_owned(Undo::RecentVisitsEntry(k, old));
+            }
+            None => {
+                undo.push_owned(Undo::RecentVisitsAdded(k));
+            }
+        }
     }
     {
         let new = state.moves.checked_add(1u64).ok_or(Fault::Overflow)?;
@@ -974,13 +995,19 @@ fn fire_clear(
             },
             true,
         );
-        let old = state.groups.insert(k.clone(), value);
-        undo.push_owned(Undo::GroupsEntry(k, old));
+        match state.groups.insert(k.clone(), value) {
+            Some(old) => {
+                undo.push_owned(Undo::GroupsEntry(k, old));
+            }
+            None => {
+                undo.push_owned(Undo::GroupsAdded(k));
+            }
+        }
     }
     {
         let k = at.clone();
         if let Some(old) = state.marks.remove(&k) {
-            undo.push_owned(Undo::MarksEntry(k, Some(old)));
+            undo.push_owned(Undo::MarksEntry(k, old));
         }
     }
     {
@@ -992,13 +1019,13 @@ fn fire_clear(
     {
         let k = state.trail.clone();
         if let Some(old) = state.trails.remove(&k) {
-            undo.push_owned(Undo::TrailsEntry(k, Some(old)));
+            undo.push_owned(Undo::TrailsEntry(k, old));
         }
     }
     {
         let k = Some(at.clone());
         if let Some(old) = state.after.remove(&k) {
-            undo.push_owned(Undo::AfterEntry(k, Some(old)));
+            undo.push_owned(Undo::AfterEntry(k, old));
         }
     }
     {
@@ -1024,8 +1051,14 @@ fn fire_fill(
     for c in at.iter() {
         {
             let (k, value) = (c.clone(), *mark);
-            let old = state.marks.insert(k.clone(), value);
-            undo.push_owned(Undo::MarksEntry(k, old));
+            match state.marks.insert(k.clone(), value) {
+                Some(old) => {
+                    undo.push_owned(Undo::MarksEntry(k, old));
+                }
+                None => {
+                    undo.push_owned(Undo::MarksAdded(k));
+                }
+            }
         }
         {
             let x = c.clone();
@@ -1037,8 +1070,14 @@ fn fire_fill(
     for (c, m) in extra.iter() {
         {
             let (k, value) = (c.clone(), *m);
-            let old = state.marks.insert(k.clone(), value);
-            undo.push_owned(Undo::MarksEntry(k, old));
+            match state.marks.insert(k.clone(), value) {
+                Some(old) => {
+                    undo.push_owned(Undo::MarksEntry(k, old));
+                }
+                None => {
+                    undo.push_owned(Undo::MarksAdded(k));
+                }
+            }
         }
         {
             let x = c.clone();
@@ -1049,8 +1088,14 @@ fn fire_fill(
     }
     {
         let (k, value) = (BTreeSet::new(), at.clone());
-        let old = state.by_marks.insert(k.clone(), value);
-        undo.push_owned(Undo::ByMarksEntry(k, old));
+        match state.by_marks.insert(k.clone(), value) {
+            Some(old) => {
+                undo.push_owned(Undo::ByMarksEntry(k, old));
+            }
+            None => {
+                undo.push_owned(Undo::ByMarksAdded(k));
+            }
+        }
     }
     Ok(())
 }

@@ -508,13 +508,20 @@ pub use ::suricate_kernel::Fault;
 /// emptying a log of them costs nothing per record.
 #[derive(Debug, Clone)]
 enum UndoStep {
-    ByBoolEntry(bool, Option<u64>),
-    ByColorEntry(Color, Option<u64>),
-    ByI64Entry(i64, Option<u64>),
-    ByIdEntry(Id, Option<u64>),
-    ByOffsetEntry(Offset, Option<u64>),
-    ByPhaseEntry(Phase, Option<u64>),
-    ByU64Entry(u64, Option<u64>),
+    ByBoolEntry(bool, u64),
+    ByBoolAdded(bool),
+    ByColorEntry(Color, u64),
+    ByColorAdded(Color),
+    ByI64Entry(i64, u64),
+    ByI64Added(i64),
+    ByIdEntry(Id, u64),
+    ByIdAdded(Id),
+    ByOffsetEntry(Offset, u64),
+    ByOffsetAdded(Offset),
+    ByPhaseEntry(Phase, u64),
+    ByPhaseAdded(Phase),
+    ByU64Entry(u64, u64),
+    ByU64Added(u64),
     /// Stands for the next record of `UndoLog::owned`, most recent last.
     Owned,
 }
@@ -536,7 +543,8 @@ pub struct UndoLog {
 /// An undo record that owns heap data, kept in `UndoLog::owned`.
 #[derive(Debug, Clone)]
 enum Undo {
-    ByNameEntry(Name, Option<u64>),
+    ByNameEntry(Name, u64),
+    ByNameAdded(Name),
 }
 
 /// Reverts the records of `log` (most recent first, leaving its buffers empty
@@ -545,87 +553,55 @@ fn undo(state: &mut State, phase: Phase, log: &mut UndoLog) {
     while let Some(step) = log.steps.pop() {
         match step {
             UndoStep::ByBoolEntry(k, old) => {
-                match old {
-                    Some(old) => {
-                        state.by_bool.insert(k, old);
-                    }
-                    None => {
-                        state.by_bool.remove(&k);
-                    }
-                }
+                state.by_bool.insert(k, old);
+            }
+            UndoStep::ByBoolAdded(k) => {
+                state.by_bool.remove(&k);
             }
             UndoStep::ByColorEntry(k, old) => {
-                match old {
-                    Some(old) => {
-                        state.by_color.insert(k, old);
-                    }
-                    None => {
-                        state.by_color.remove(&k);
-                    }
-                }
+                state.by_color.insert(k, old);
+            }
+            UndoStep::ByColorAdded(k) => {
+                state.by_color.remove(&k);
             }
             UndoStep::ByI64Entry(k, old) => {
-                match old {
-                    Some(old) => {
-                        state.by_i64.insert(k, old);
-                    }
-                    None => {
-                        state.by_i64.remove(&k);
-                    }
-                }
+                state.by_i64.insert(k, old);
+            }
+            UndoStep::ByI64Added(k) => {
+                state.by_i64.remove(&k);
             }
             UndoStep::ByIdEntry(k, old) => {
-                match old {
-                    Some(old) => {
-                        state.by_id.insert(k, old);
-                    }
-                    None => {
-                        state.by_id.remove(&k);
-                    }
-                }
+                state.by_id.insert(k, old);
+            }
+            UndoStep::ByIdAdded(k) => {
+                state.by_id.remove(&k);
             }
             UndoStep::ByOffsetEntry(k, old) => {
-                match old {
-                    Some(old) => {
-                        state.by_offset.insert(k, old);
-                    }
-                    None => {
-                        state.by_offset.remove(&k);
-                    }
-                }
+                state.by_offset.insert(k, old);
+            }
+            UndoStep::ByOffsetAdded(k) => {
+                state.by_offset.remove(&k);
             }
             UndoStep::ByPhaseEntry(k, old) => {
-                match old {
-                    Some(old) => {
-                        state.by_phase.insert(k, old);
-                    }
-                    None => {
-                        state.by_phase.remove(&k);
-                    }
-                }
+                state.by_phase.insert(k, old);
+            }
+            UndoStep::ByPhaseAdded(k) => {
+                state.by_phase.remove(&k);
             }
             UndoStep::ByU64Entry(k, old) => {
-                match old {
-                    Some(old) => {
-                        state.by_u64.insert(k, old);
-                    }
-                    None => {
-                        state.by_u64.remove(&k);
-                    }
-                }
+                state.by_u64.insert(k, old);
+            }
+            UndoStep::ByU64Added(k) => {
+                state.by_u64.remove(&k);
             }
             UndoStep::Owned => {
                 if let Some(step) = log.owned.pop() {
                     match step {
                         Undo::ByNameEntry(k, old) => {
-                            match old {
-                                Some(old) => {
-                                    state.by_name.insert(k, old);
-                                }
-                                None => {
-                                    state.by_name.remove(&k);
-                                }
-                            }
+                            state.by_name.insert(k, old);
+                        }
+                        Undo::ByNameAdded(k) => {
+                            state.by_name.remove(&k);
                         }
                     }
                 }
@@ -692,43 +668,91 @@ fn fire_put(
 ) -> Result<(), Fault> {
     {
         let (k, value) = (*n, 1u64);
-        let old = state.by_u64.insert(k, value);
-        undo.steps.push(UndoStep::ByU64Entry(k, old));
+        match state.by_u64.insert(k, value) {
+            Some(old) => {
+                undo.steps.push(UndoStep::ByU64Entry(k, old));
+            }
+            None => {
+                undo.steps.push(UndoStep::ByU64Added(k));
+            }
+        }
     }
     {
         let (k, value) = (*i, 2u64);
-        let old = state.by_i64.insert(k, value);
-        undo.steps.push(UndoStep::ByI64Entry(k, old));
+        match state.by_i64.insert(k, value) {
+            Some(old) => {
+                undo.steps.push(UndoStep::ByI64Entry(k, old));
+            }
+            None => {
+                undo.steps.push(UndoStep::ByI64Added(k));
+            }
+        }
     }
     {
         let (k, value) = (*b, 3u64);
-        let old = state.by_bool.insert(k, value);
-        undo.steps.push(UndoStep::ByBoolEntry(k, old));
+        match state.by_bool.insert(k, value) {
+            Some(old) => {
+                undo.steps.push(UndoStep::ByBoolEntry(k, old));
+            }
+            None => {
+                undo.steps.push(UndoStep::ByBoolAdded(k));
+            }
+        }
     }
     {
         let (k, value) = (*id, 4u64);
-        let old = state.by_id.insert(k, value);
-        undo.steps.push(UndoStep::ByIdEntry(k, old));
+        match state.by_id.insert(k, value) {
+            Some(old) => {
+                undo.steps.push(UndoStep::ByIdEntry(k, old));
+            }
+            None => {
+                undo.steps.push(UndoStep::ByIdAdded(k));
+            }
+        }
     }
     {
         let (k, value) = (*offset, 5u64);
-        let old = state.by_offset.insert(k, value);
-        undo.steps.push(UndoStep::ByOffsetEntry(k, old));
+        match state.by_offset.insert(k, value) {
+            Some(old) => {
+                undo.steps.push(UndoStep::ByOffsetEntry(k, old));
+            }
+            None => {
+                undo.steps.push(UndoStep::ByOffsetAdded(k));
+            }
+        }
     }
     {
         let (k, value) = (name.clone(), 6u64);
-        let old = state.by_name.insert(k.clone(), value);
-        undo.push_owned(Undo::ByNameEntry(k, old));
+        match state.by_name.insert(k.clone(), value) {
+            Some(old) => {
+                undo.push_owned(Undo::ByNameEntry(k, old));
+            }
+            None => {
+                undo.push_owned(Undo::ByNameAdded(k));
+            }
+        }
     }
     {
         let (k, value) = (*color, 7u64);
-        let old = state.by_color.insert(k, value);
-        undo.steps.push(UndoStep::ByColorEntry(k, old));
+        match state.by_color.insert(k, value) {
+            Some(old) => {
+                undo.steps.push(UndoStep::ByColorEntry(k, old));
+            }
+            None => {
+                undo.steps.push(UndoStep::ByColorAdded(k));
+            }
+        }
     }
     {
         let (k, value) = (Phase::Open, 8u64);
-        let old = state.by_phase.insert(k, value);
-        undo.steps.push(UndoStep::ByPhaseEntry(k, old));
+        match state.by_phase.insert(k, value) {
+            Some(old) => {
+                undo.steps.push(UndoStep::ByPhaseEntry(k, old));
+            }
+            None => {
+                undo.steps.push(UndoStep::ByPhaseAdded(k));
+            }
+        }
     }
     Ok(())
 }
@@ -743,8 +767,14 @@ fn fire_merge(
     for (k, v) in counts.iter() {
         {
             let (k, value) = (*k, *v);
-            let old = state.by_i64.insert(k, value);
-            undo.steps.push(UndoStep::ByI64Entry(k, old));
+            match state.by_i64.insert(k, value) {
+                Some(old) => {
+                    undo.steps.push(UndoStep::ByI64Entry(k, old));
+                }
+                None => {
+                    undo.steps.push(UndoStep::ByI64Added(k));
+                }
+            }
         }
     }
     Ok(())

@@ -914,6 +914,7 @@ enum UndoStep {
     BalanceReplaced(Cents),
     EntriesPushed,
     FrozenFromReplaced(Phase),
+    HoldsAdded(u64),
     /// Old value of `holds[k].entry.kind`.
     HoldsLeaf0(u64, Kind),
     LastKindReplaced(Kind),
@@ -946,13 +947,14 @@ pub struct UndoLog {
 enum Undo {
     EntriesPopped(Entry),
     FirstReplaced(Entry),
-    HoldsEntry(u64, Option<Hold>),
+    HoldsEntry(u64, Hold),
     /// Old value of `holds[k].entry.note`.
     HoldsLeaf1(u64, Option<String>),
     OwnerReplaced(Option<Owner>),
     SeenReplaced(BTreeSet<u64>),
     TagsReplaced(BTreeMap<String, u64>),
-    TagsEntry(String, Option<u64>),
+    TagsEntry(String, u64),
+    TagsAdded(String),
 }
 
 /// Reverts the records of `log` (most recent first, leaving its buffers empty
@@ -966,6 +968,9 @@ fn undo(state: &mut State, phase: Phase, log: &mut UndoLog) {
                 state.entries.pop_back();
             }
             UndoStep::FrozenFromReplaced(old) => state.frozen_from = old,
+            UndoStep::HoldsAdded(k) => {
+                state.holds.remove(&k);
+            }
             UndoStep::HoldsLeaf0(k, old) => {
                 if let Some(entry) = state.holds.get_mut(&k) {
                     entry.entry.kind = old;
@@ -990,14 +995,7 @@ fn undo(state: &mut State, phase: Phase, log: &mut UndoLog) {
                         Undo::EntriesPopped(x) => state.entries.push_front(x),
                         Undo::FirstReplaced(old) => state.first = old,
                         Undo::HoldsEntry(k, old) => {
-                            match old {
-                                Some(old) => {
-                                    state.holds.insert(k, old);
-                                }
-                                None => {
-                                    state.holds.remove(&k);
-                                }
-                            }
+                            state.holds.insert(k, old);
                         }
                         Undo::HoldsLeaf1(k, old) => {
                             if let Some(entry) = state.holds.get_mut(&k) {
@@ -1008,14 +1006,10 @@ fn undo(state: &mut State, phase: Phase, log: &mut UndoLog) {
                         Undo::SeenReplaced(old) => state.seen = old,
                         Undo::TagsReplaced(old) => state.tags = old,
                         Undo::TagsEntry(k, old) => {
-                            match old {
-                                Some(old) => {
-                                    state.tags.insert(k, old);
-                                }
-                                None => {
-                                    state.tags.remove(&k);
-                                }
-                            }
+                            state.tags.insert(k, old);
+                        }
+                        Undo::TagsAdded(k) => {
+                            state.tags.remove(&k);
                         }
                     }
                 }
@@ -1340,8 +1334,14 @@ fn fire_hold(
                 },
             },
         );
-        let old = state.holds.insert(k, value);
-        undo.push_owned(Undo::HoldsEntry(k, old));
+        match state.holds.insert(k, value) {
+            Some(old) => {
+                undo.push_owned(Undo::HoldsEntry(k, old));
+            }
+            None => {
+                undo.steps.push(UndoStep::HoldsAdded(k));
+            }
+        }
     }
     {
         let new = Cents(state.balance.0.checked_sub(amount.0).ok_or(Fault::Overflow)?);
@@ -1400,7 +1400,7 @@ fn fire_release(
         {
             let k = *id;
             if let Some(old) = state.holds.remove(&k) {
-                undo.push_owned(Undo::HoldsEntry(k, Some(old)));
+                undo.push_owned(Undo::HoldsEntry(k, old));
             }
         }
     }
@@ -1425,8 +1425,14 @@ fn fire_tag(
                 .checked_add(*weight)
                 .ok_or(Fault::Overflow)?,
         );
-        let old = state.tags.insert(k.clone(), value);
-        undo.push_owned(Undo::TagsEntry(k, old));
+        match state.tags.insert(k.clone(), value) {
+            Some(old) => {
+                undo.push_owned(Undo::TagsEntry(k, old));
+            }
+            None => {
+                undo.push_owned(Undo::TagsAdded(k));
+            }
+        }
     }
     effects
         .push(Effect::Tagged {
@@ -1448,7 +1454,7 @@ fn fire_untag(
     {
         let k = name.clone();
         if let Some(old) = state.tags.remove(&k) {
-            undo.push_owned(Undo::TagsEntry(k, Some(old)));
+            undo.push_owned(Undo::TagsEntry(k, old));
         }
     }
     Ok(())
@@ -1521,7 +1527,7 @@ fn fire_sweep(
             {
                 let k = *id;
                 if let Some(old) = state.holds.remove(&k) {
-                    undo.push_owned(Undo::HoldsEntry(k, Some(old)));
+                    undo.push_owned(Undo::HoldsEntry(k, old));
                 }
             }
             effects.push(Effect::Swept { id: *id });

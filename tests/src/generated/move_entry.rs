@@ -323,7 +323,8 @@ pub use ::suricate_kernel::Fault;
 /// emptying a log of them costs nothing per record.
 #[derive(Debug, Clone)]
 enum UndoStep {
-    MEntry(u64, Option<u64>),
+    MEntry(u64, u64),
+    MAdded(u64),
 }
 
 const _: () = if ::std::mem::needs_drop::<UndoStep>() {
@@ -344,14 +345,10 @@ fn undo(state: &mut State, phase: Phase, log: &mut UndoLog) {
     while let Some(step) = log.steps.pop() {
         match step {
             UndoStep::MEntry(k, old) => {
-                match old {
-                    Some(old) => {
-                        state.m.insert(k, old);
-                    }
-                    None => {
-                        state.m.remove(&k);
-                    }
-                }
+                state.m.insert(k, old);
+            }
+            UndoStep::MAdded(k) => {
+                state.m.remove(&k);
             }
         }
     }
@@ -382,8 +379,14 @@ fn fire_put(
 ) -> Result<(), Fault> {
     {
         let (k, value) = (*k, *v);
-        let old = state.m.insert(k, value);
-        undo.steps.push(UndoStep::MEntry(k, old));
+        match state.m.insert(k, value) {
+            Some(old) => {
+                undo.steps.push(UndoStep::MEntry(k, old));
+            }
+            None => {
+                undo.steps.push(UndoStep::MAdded(k));
+            }
+        }
     }
     Ok(())
 }
@@ -401,13 +404,19 @@ fn fire_move_entry(
         {
             let k = *src;
             if let Some(old) = state.m.remove(&k) {
-                undo.steps.push(UndoStep::MEntry(k, Some(old)));
+                undo.steps.push(UndoStep::MEntry(k, old));
             }
         }
         {
             let (k, value) = (*dst, *v);
-            let old = state.m.insert(k, value);
-            undo.steps.push(UndoStep::MEntry(k, old));
+            match state.m.insert(k, value) {
+                Some(old) => {
+                    undo.steps.push(UndoStep::MEntry(k, old));
+                }
+                None => {
+                    undo.steps.push(UndoStep::MAdded(k));
+                }
+            }
         }
     }
     Ok(())

@@ -360,7 +360,8 @@ pub use ::suricate_kernel::Fault;
 #[derive(Debug, Clone)]
 enum UndoStep {
     BReplaced(bool),
-    MEntry(u64, Option<u64>),
+    MEntry(u64, u64),
+    MAdded(u64),
     NReplaced(u64),
     SInserted(u64),
 }
@@ -384,14 +385,10 @@ fn undo(state: &mut State, phase: Phase, log: &mut UndoLog) {
         match step {
             UndoStep::BReplaced(old) => state.b = old,
             UndoStep::MEntry(k, old) => {
-                match old {
-                    Some(old) => {
-                        state.m.insert(k, old);
-                    }
-                    None => {
-                        state.m.remove(&k);
-                    }
-                }
+                state.m.insert(k, old);
+            }
+            UndoStep::MAdded(k) => {
+                state.m.remove(&k);
             }
             UndoStep::NReplaced(old) => state.n = old,
             UndoStep::SInserted(x) => {
@@ -446,8 +443,14 @@ fn fire_put(
 ) -> Result<(), Fault> {
     {
         let (k, value) = (*k, *v);
-        let old = state.m.insert(k, value);
-        undo.steps.push(UndoStep::MEntry(k, old));
+        match state.m.insert(k, value) {
+            Some(old) => {
+                undo.steps.push(UndoStep::MEntry(k, old));
+            }
+            None => {
+                undo.steps.push(UndoStep::MAdded(k));
+            }
+        }
     }
     {
         let x = *v;

@@ -333,8 +333,10 @@ pub use ::suricate_kernel::Fault;
 /// emptying a log of them costs nothing per record.
 #[derive(Debug, Clone)]
 enum UndoStep {
-    M1Entry(u64, Option<u64>),
-    M2Entry(u64, Option<u64>),
+    M1Entry(u64, u64),
+    M1Added(u64),
+    M2Entry(u64, u64),
+    M2Added(u64),
     OkReplaced(bool),
     SInserted(u64),
 }
@@ -357,24 +359,16 @@ fn undo(state: &mut State, phase: Phase, log: &mut UndoLog) {
     while let Some(step) = log.steps.pop() {
         match step {
             UndoStep::M1Entry(k, old) => {
-                match old {
-                    Some(old) => {
-                        state.m1.insert(k, old);
-                    }
-                    None => {
-                        state.m1.remove(&k);
-                    }
-                }
+                state.m1.insert(k, old);
+            }
+            UndoStep::M1Added(k) => {
+                state.m1.remove(&k);
             }
             UndoStep::M2Entry(k, old) => {
-                match old {
-                    Some(old) => {
-                        state.m2.insert(k, old);
-                    }
-                    None => {
-                        state.m2.remove(&k);
-                    }
-                }
+                state.m2.insert(k, old);
+            }
+            UndoStep::M2Added(k) => {
+                state.m2.remove(&k);
             }
             UndoStep::OkReplaced(old) => state.ok = old,
             UndoStep::SInserted(x) => {
@@ -409,13 +403,25 @@ fn fire_put(
 ) -> Result<(), Fault> {
     {
         let (k, value) = (*k, *v);
-        let old = state.m1.insert(k, value);
-        undo.steps.push(UndoStep::M1Entry(k, old));
+        match state.m1.insert(k, value) {
+            Some(old) => {
+                undo.steps.push(UndoStep::M1Entry(k, old));
+            }
+            None => {
+                undo.steps.push(UndoStep::M1Added(k));
+            }
+        }
     }
     {
         let (k, value) = (*v, *k);
-        let old = state.m2.insert(k, value);
-        undo.steps.push(UndoStep::M2Entry(k, old));
+        match state.m2.insert(k, value) {
+            Some(old) => {
+                undo.steps.push(UndoStep::M2Entry(k, old));
+            }
+            None => {
+                undo.steps.push(UndoStep::M2Added(k));
+            }
+        }
     }
     {
         let x = *k;
