@@ -11,7 +11,7 @@
 //! accept reserves a handle (and released if the kernel does not admit it), dropped when
 //! the kernel evicts the input, and cleared when the kernel forgets every input.
 
-use crate::completion::{CompletionHandle, CompletionOutcome, CompletionRegistry};
+use crate::completion::{CompletionHandle, CompletionOutcome, Waiters};
 use crate::input::RuntimeInput;
 use crate::types::{Durability, InputId};
 use foldhash::HashMap;
@@ -27,8 +27,12 @@ struct Entry {
     /// The body the executor is handed; `None` once the input is terminal.
     payload: Option<Arc<RuntimeInput>>,
     /// The error of the input's last failed run: for its waiters if it gives up, and kept
-    /// after it ends unless it was consumed, for `input_state`.
-    error: Option<String>,
+    /// after it ends unless it was consumed, for `input_state`. A `Box<str>`, like the
+    /// boxed joins of `Waiters`, keeps the entry of every remembered input small.
+    error: Option<Box<str>>,
+    /// Kept here rather than in a table of their own: an accept and an input's end each
+    /// look the entry up anyway.
+    waiters: Waiters,
 }
 
 #[derive(Debug, Default)]
@@ -37,7 +41,11 @@ pub(crate) struct Ledger {
     entries: HashMap<u64, Entry>,
     /// The next fresh handle; handles are never reused within a session.
     next: u64,
-    waiters: CompletionRegistry<u64>,
+    /// Waiters whose entry went (`forget_all`, or a bug in the shell), by handle, until
+    /// `resolve_all_waiters` tells them.
+    orphans: Vec<(u64, Waiters)>,
+    /// Unresolved waiters, in entries and orphans (dropped handles included).
+    pending: usize,
 }
 
 impl Ledger {
@@ -60,6 +68,7 @@ impl Ledger {
                 durable: input.header.durability == Durability::Durable,
                 payload: None,
                 error: None,
+                waiters: Waiters::None,
             },
         );
         (handle, true)
@@ -104,10 +113,16 @@ impl Ledger {
             .map(|e| e.id.clone())
     }
 
-    /// Keeps the body of an admitted input for the executor.
-    pub fn keep_payload(&mut self, handle: u64, input: Arc<RuntimeInput>) {
-        if let Some(entry) = self.entries.get_mut(&handle) {
-            entry.payload = Some(input);
+    /// Keeps the body of an admitted input for the executor, and registers its first
+    /// waiter: one lookup for both.
+    pub fn admit(&mut self, handle: u64, input: Arc<RuntimeInput>) -> CompletionHandle {
+        match self.entries.get_mut(&handle) {
+            Some(entry) => {
+                entry.payload = Some(input);
+                self.pending += 1;
+                entry.waiters.add(entry.id.clone())
+            }
+            None => self.orphan_waiter(handle),
         }
     }
 
@@ -122,27 +137,45 @@ impl Ledger {
         if let Some(entry) = self.entries.get_mut(&handle)
             && entry.payload.is_some()
         {
-            entry.error = Some(error.to_string());
+            entry.error = Some(error.into());
         }
     }
 
     pub fn last_error(&self, handle: u64) -> Option<String> {
-        self.entries.get(&handle).and_then(|e| e.error.clone())
+        self.entries
+            .get(&handle)
+            .and_then(|e| e.error.as_deref().map(str::to_string))
     }
 
+    /// A waiter for the input behind `handle` (a join on it).
     pub fn register_waiter(&mut self, handle: u64) -> CompletionHandle {
-        let id = self.id(handle);
-        self.waiters.register(handle, id)
+        match self.entries.get_mut(&handle) {
+            Some(entry) => {
+                self.pending += 1;
+                entry.waiters.add(entry.id.clone())
+            }
+            None => self.orphan_waiter(handle),
+        }
+    }
+
+    /// A waiter for a handle the ledger does not know, a shell bug (see `id`): kept with the
+    /// orphans, so that `resolve_all_waiters` still tells it.
+    fn orphan_waiter(&mut self, handle: u64) -> CompletionHandle {
+        let mut waiters = Waiters::None;
+        let waiter = waiters.add(self.id(handle));
+        self.orphans.push((handle, waiters));
+        self.pending += 1;
+        waiter
     }
 
     /// The input is terminal: its waiters learn `outcome`, its body goes and `error` (its
     /// last run error; `None` for a consumed input) stays. The entry stays while the kernel
     /// remembers the input.
     pub fn finish(&mut self, handle: u64, outcome: CompletionOutcome, error: Option<String>) {
-        self.waiters.resolve(&handle, outcome);
         if let Some(entry) = self.entries.get_mut(&handle) {
+            self.pending -= entry.waiters.resolve(outcome);
             entry.payload = None;
-            entry.error = error;
+            entry.error = error.map(String::into_boxed_str);
         }
     }
 
@@ -150,6 +183,10 @@ impl Ledger {
     pub fn forget(&mut self, handle: u64) {
         if let Some(entry) = self.entries.remove(&handle) {
             self.handles.remove(&entry.id);
+            // A terminal input's waiters were told already; only a shell bug leaves some.
+            if !entry.waiters.is_empty() {
+                self.orphans.push((handle, entry.waiters));
+            }
             crate::tables::shrink_when_sparse(&mut self.entries);
             crate::tables::shrink_when_sparse(&mut self.handles);
         }
@@ -160,9 +197,14 @@ impl Ledger {
     /// the whole remembered-input window (and the longest backlog the session ever had),
     /// they would stay that size for good in a destroyed session, which the runtime keeps.
     pub fn forget_all(&mut self) {
+        let entries = std::mem::take(&mut self.entries);
+        self.orphans.extend(
+            entries
+                .into_iter()
+                .filter(|(_, entry)| !entry.waiters.is_empty())
+                .map(|(handle, entry)| (handle, entry.waiters)),
+        );
         self.handles = HashMap::default();
-        self.entries = HashMap::default();
-        self.waiters.shrink();
     }
 
     /// How many inputs the ledger remembers (the kernel's `inputs` has as many).
@@ -172,8 +214,24 @@ impl Ledger {
     }
 
     /// Resolves every remaining waiter with `outcome`; returns how many there were.
-    pub fn resolve_all_waiters(&mut self, outcome: impl FnMut(&u64) -> CompletionOutcome) -> usize {
-        self.waiters.resolve_all(outcome)
+    pub fn resolve_all_waiters(
+        &mut self,
+        mut outcome: impl FnMut(&u64) -> CompletionOutcome,
+    ) -> usize {
+        let resolved = self.pending;
+        if resolved == 0 {
+            return 0;
+        }
+        for (handle, entry) in &mut self.entries {
+            if !entry.waiters.is_empty() {
+                entry.waiters.resolve(outcome(handle));
+            }
+        }
+        for (handle, mut waiters) in std::mem::take(&mut self.orphans) {
+            waiters.resolve(outcome(&handle));
+        }
+        self.pending = 0;
+        resolved
     }
 }
 
@@ -230,11 +288,7 @@ mod tests {
             ledger.forget(h);
         }
         assert_eq!(ledger.len(), 10);
-        let kept = [
-            ledger.entries.capacity(),
-            ledger.handles.capacity(),
-            ledger.waiters.capacity(),
-        ];
+        let kept = [ledger.entries.capacity(), ledger.handles.capacity()];
         assert!(
             kept.iter().all(|&c| c <= 128),
             "{kept:?} slots kept for 10 inputs"
@@ -256,9 +310,8 @@ mod tests {
         let mut ledger = Ledger::default();
         let input = Arc::new(RuntimeInput::prompt("a", "x"));
         let (h, _) = ledger.reserve(&input);
-        ledger.keep_payload(h, input.clone());
+        let waiter = ledger.admit(h, input.clone());
         ledger.remember_error(h, "boom");
-        let waiter = ledger.register_waiter(h);
         assert_eq!(waiter.input(), &InputId::from("a"));
         assert_eq!(ledger.payload(h), Some(input));
         assert_eq!(ledger.last_error(h).as_deref(), Some("boom"));
@@ -286,6 +339,136 @@ mod tests {
         let outcome = CompletionOutcome::RuntimeTerminated { reason };
         assert_eq!(ledger.resolve_all_waiters(|_| outcome.clone()), 1);
         assert_eq!(waiter.await, outcome);
+    }
+
+    fn done(text: &str) -> CompletionOutcome {
+        CompletionOutcome::Completed(crate::executor::RunOutput::text(text))
+    }
+
+    fn reserved(ledger: &mut Ledger, id: &str) -> u64 {
+        ledger.reserve(&RuntimeInput::prompt(id, "x")).0
+    }
+
+    #[tokio::test]
+    async fn finishing_one_input_leaves_the_others_waiting_and_joins_share_its_outcome() {
+        let mut ledger = Ledger::default();
+        let (a, b) = (reserved(&mut ledger, "a"), reserved(&mut ledger, "b"));
+        let first = ledger.register_waiter(a);
+        let joined = ledger.register_waiter(a);
+        let mut other = ledger.register_waiter(b);
+        assert_eq!(joined.input(), &InputId::from("a"));
+        ledger.finish(a, done("a"), None);
+        assert_eq!(first.await, done("a"));
+        assert_eq!(joined.await, done("a"));
+        assert_eq!(
+            futures_util::FutureExt::now_or_never(&mut other),
+            None,
+            "b must still be waiting"
+        );
+        // Only b's waiter is left to resolve.
+        assert_eq!(
+            ledger.resolve_all_waiters(|_| CompletionOutcome::Cancelled),
+            1
+        );
+        assert_eq!(other.await, CompletionOutcome::Cancelled);
+        assert_eq!(
+            ledger.resolve_all_waiters(|_| CompletionOutcome::Cancelled),
+            0
+        );
+    }
+
+    /// Every pending waiter, in an entry or left over from `forget_all`, gets the outcome
+    /// chosen for its input's handle, once.
+    #[tokio::test]
+    async fn resolve_all_picks_each_inputs_outcome() {
+        let mut ledger = Ledger::default();
+        let a = reserved(&mut ledger, "a");
+        let wa = ledger.register_waiter(a);
+        ledger.forget_all();
+        let b = reserved(&mut ledger, "b");
+        let (wb1, wb2) = (ledger.register_waiter(b), ledger.register_waiter(b));
+        drop(ledger.register_waiter(b));
+        let reset = CompletionOutcome::RuntimeTerminated {
+            reason: TerminationReason::Reset,
+        };
+        let n = ledger.resolve_all_waiters(|&h| {
+            if h == a {
+                CompletionOutcome::Cancelled
+            } else {
+                reset.clone()
+            }
+        });
+        assert_eq!(n, 4, "dropped handles are counted too");
+        assert_eq!(wa.await, CompletionOutcome::Cancelled);
+        assert_eq!(wb1.await, reset);
+        assert_eq!(wb2.await, reset);
+        assert_eq!(
+            ledger.resolve_all_waiters(|_| CompletionOutcome::Cancelled),
+            0
+        );
+    }
+
+    #[tokio::test]
+    async fn a_dropped_ledger_terminates_its_waiters() {
+        let mut ledger = Ledger::default();
+        let a = reserved(&mut ledger, "a");
+        let waiter = ledger.register_waiter(a);
+        drop(ledger);
+        assert_eq!(
+            waiter.await,
+            CompletionOutcome::RuntimeTerminated {
+                reason: TerminationReason::Dropped
+            }
+        );
+    }
+
+    /// A waiter on a handle the ledger does not know (a shell bug) is not lost: it is
+    /// named `#handle` and told by `resolve_all_waiters`.
+    #[tokio::test]
+    async fn a_waiter_on_an_unknown_handle_is_still_told() {
+        let mut ledger = Ledger::default();
+        let waiter = ledger.register_waiter(9);
+        assert_eq!(waiter.input(), &InputId::from("#9"));
+        assert_eq!(
+            ledger.resolve_all_waiters(|_| CompletionOutcome::Cancelled),
+            1
+        );
+        assert_eq!(waiter.await, CompletionOutcome::Cancelled);
+    }
+
+    #[tokio::test]
+    async fn every_waiter_resolves_exactly_once_across_tasks() {
+        use std::sync::Mutex;
+        let ledger = Arc::new(Mutex::new(Ledger::default()));
+        let handles: Vec<u64> = (0..50)
+            .map(|i| reserved(&mut ledger.lock().unwrap(), &format!("i{i}")))
+            .collect();
+        let waiters: Vec<_> = (0..200)
+            .map(|i| ledger.lock().unwrap().register_waiter(handles[i % 50]))
+            .collect();
+        let mut resolvers = Vec::new();
+        for t in 0..4 {
+            let (ledger, handles) = (ledger.clone(), handles.clone());
+            resolvers.push(tokio::spawn(async move {
+                for &h in &handles {
+                    ledger
+                        .lock()
+                        .unwrap()
+                        .finish(h, done(&format!("t{t}")), None);
+                    tokio::task::yield_now().await;
+                }
+            }));
+        }
+        for r in resolvers {
+            r.await.unwrap();
+        }
+        assert_eq!(ledger.lock().unwrap().pending, 0, "every waiter was told");
+        for w in waiters {
+            let outcome = tokio::time::timeout(std::time::Duration::from_secs(5), w.wait())
+                .await
+                .expect("every waiter resolves");
+            assert!(matches!(outcome, CompletionOutcome::Completed(_)));
+        }
     }
 
     #[test]

@@ -794,10 +794,11 @@ impl Session {
         } else {
             let completion = if step.made_terminal(handle) {
                 None
+            } else if step.accepted {
+                let waiter = core.ledger.admit(handle, input);
+                tell_if_shut(core);
+                Some(waiter)
             } else {
-                if step.accepted {
-                    core.ledger.keep_payload(handle, input);
-                }
                 Some(register_waiter(core, handle))
             };
             Acceptance {
