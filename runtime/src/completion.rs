@@ -109,7 +109,10 @@ pub(crate) enum Waiters {
     One(oneshot::Sender<CompletionOutcome>),
     /// Boxed: joins are rare, and every remembered input carries a `Waiters`, which so
     /// stays two words (a `Vec`, or a boxed slice, would make it three).
-    #[expect(clippy::box_collection, reason = "keeps every input's Waiters two words")]
+    #[expect(
+        clippy::box_collection,
+        reason = "keeps every input's Waiters two words"
+    )]
     Many(Box<Vec<oneshot::Sender<CompletionOutcome>>>),
 }
 

@@ -557,6 +557,20 @@ impl Registry {
         .await
     }
 
+    /// See [`SessionRuntime::completion`].
+    pub(crate) async fn completion(
+        &self,
+        id: &SessionId,
+        input: &InputId,
+    ) -> RuntimeResult<Option<CompletionHandle>> {
+        let input = input.clone();
+        self.read_gated(id, move |session| {
+            session.ensure_not_destroyed()?;
+            Ok(session.waiter(&input))
+        })
+        .await
+    }
+
     /// See [`SessionRuntime::list_active_inputs`].
     pub(crate) async fn list_active_inputs(&self, id: &SessionId) -> RuntimeResult<Vec<InputId>> {
         self.read_gated(id, |session| {
@@ -887,6 +901,20 @@ impl SessionRuntime {
         input: &InputId,
     ) -> RuntimeResult<Option<InputState>> {
         self.inner.input_state(id, input).await
+    }
+
+    /// A new completion handle for an input that is still live (accepted and not yet
+    /// terminal), for a caller that dropped the one `accept` returned or that did not make
+    /// the accept itself. It resolves exactly as that one does, with the same outcome.
+    /// `None` when the input is not live: it already ended (`input_state` says how), it
+    /// was forgotten, or the session never accepted it. A Destroyed session answers with
+    /// that error.
+    pub async fn completion(
+        &self,
+        id: &SessionId,
+        input: &InputId,
+    ) -> RuntimeResult<Option<CompletionHandle>> {
+        self.inner.completion(id, input).await
     }
 
     /// Non-terminal inputs: the run's contributors, then the steer lane, then the queue

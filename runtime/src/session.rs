@@ -531,6 +531,19 @@ impl Session {
         Ok(core.ledger.reserve(input))
     }
 
+    /// A new waiter for the input `id` while it is live (accepted, not terminal); `None`
+    /// otherwise. Called with the gate held, so no transition is half-way through its
+    /// store write. Told at once, like every waiter, if the runtime shut down.
+    pub fn waiter(&self, id: &InputId) -> Option<CompletionHandle> {
+        let mut core = lock(&self.core);
+        let handle = core.ledger.handle(id)?;
+        let record = core.kernel.state().inputs.get(&k::InputId(handle))?;
+        if kernel_io::input_phase(record.phase).is_terminal() {
+            return None;
+        }
+        Some(register_waiter(&mut core, handle))
+    }
+
     /// The handle of a remembered input id.
     pub fn handle(&self, id: &InputId) -> Option<u64> {
         lock(&self.core).ledger.handle(id)

@@ -788,6 +788,75 @@ async fn executor_stop_takes_the_stop_path() {
 
 // ---- Completion handles ------------------------------------------------------------------
 
+/// A handle got again for a live input, running or queued, resolves with the same outcome
+/// as the one `accept` returned, even once that one was dropped.
+#[tokio::test]
+async fn a_live_input_gives_a_handle_again_with_the_same_outcome() {
+    let (runtime, s, exec) = attached("s").await;
+    exec.push(Step::blocked(Step::Echo));
+    let running = accept(&runtime, &s, prompt("a")).await;
+    exec.wait_for_blocked(1).await;
+    drop(accept(&runtime, &s, prompt("b")).await);
+    let again = runtime.completion(&s, &iid("a")).await.unwrap();
+    let again = again.expect("a running input is live");
+    assert_eq!(again.input(), &iid("a"));
+    let queued = runtime.completion(&s, &iid("b")).await.unwrap();
+    let queued = queued.expect("a queued input is live");
+    exec.release(1);
+    let first = outcome(running).await;
+    assert!(is_completed(&first));
+    assert_eq!(outcome(again).await, first);
+    assert!(is_completed(&outcome(queued).await));
+    assert_eq!(exec.calls(), 2, "getting a handle runs nothing");
+}
+
+/// No handle for an input that is not live: finished, never accepted; a destroyed session
+/// or an unknown one is a typed error.
+#[tokio::test]
+async fn only_a_live_input_gives_a_handle_again() {
+    let (runtime, s, exec) = attached("s").await;
+    exec.push(Step::Cancel);
+    assert_eq!(
+        outcome(accept(&runtime, &s, prompt("a")).await).await,
+        CompletionOutcome::Cancelled
+    );
+    assert!(is_completed(
+        &outcome(accept(&runtime, &s, prompt("b")).await).await
+    ));
+    for id in ["a", "b", "never"] {
+        assert!(
+            runtime.completion(&s, &iid(id)).await.unwrap().is_none(),
+            "{id} is not live"
+        );
+    }
+    assert!(matches!(
+        runtime.completion(&sid("other"), &iid("a")).await,
+        Err(RuntimeError::UnknownSession(_))
+    ));
+    runtime.destroy(&s).await.unwrap();
+    assert!(matches!(
+        runtime.completion(&s, &iid("a")).await,
+        Err(RuntimeError::Destroyed(_))
+    ));
+}
+
+/// A handle got again is told what every other waiter of the input is told when a control
+/// operation ends it.
+#[tokio::test]
+async fn a_handle_got_again_is_told_when_the_session_stops() {
+    let runtime = SessionRuntime::new();
+    let s = sid("s");
+    runtime.register_session(&s).await.unwrap();
+    let first = accept(&runtime, &s, prompt("a")).await;
+    let again = runtime.completion(&s, &iid("a")).await.unwrap().unwrap();
+    runtime.stop(&s).await.unwrap();
+    let stopped = CompletionOutcome::RuntimeTerminated {
+        reason: TerminationReason::Stopped,
+    };
+    assert_eq!(outcome(first).await, stopped);
+    assert_eq!(outcome(again).await, stopped);
+}
+
 #[tokio::test]
 async fn completed_outcome_carries_the_executor_output() {
     let (runtime, s, exec) = attached("s").await;
