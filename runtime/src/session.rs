@@ -740,10 +740,15 @@ impl Session {
         input: k::Input,
         ctx: &StepContext<'_>,
     ) -> RuntimeResult<Result<Step, k::Rejection>> {
-        let (transition, _entered) = match self.apply(core, input)? {
-            Ok(applied) => applied,
-            Err(rejection) => return Ok(Err(rejection)),
+        self.in_runtime(core)?;
+        let transition = match core.kernel.apply(input) {
+            Ok(t) => t,
+            Err(rejection) => {
+                self.rejected(&rejection);
+                return Ok(Err(rejection));
+            }
         };
+        let _entered = self.transition_span(&transition);
         // See `step`.
         let forgot_all = core.kernel.state().inputs.is_empty();
         Ok(Ok(self.complete(core, shared, transition, ctx, forgot_all)))
@@ -840,22 +845,35 @@ impl Session {
         let transition = match core.kernel.apply(input) {
             Ok(t) => t,
             Err(rejection) => {
-                match rejection.reason {
-                    // "Not now": the caller gets a typed answer.
-                    k::RejectReason::NotHandled | k::RejectReason::GuardsFailed(_) => {
-                        tracing::debug!(session = %self.id, %rejection, "kernel rejected")
-                    }
-                    // The transition the kernel picked would have broken its own state: a
-                    // gap in the spec, worth an operator's attention.
-                    _ => tracing::error!(
-                        session = %self.id,
-                        %rejection,
-                        "kernel refused an input for its own consistency (a spec bug)"
-                    ),
-                }
+                self.rejected(&rejection);
                 return Ok(Err(rejection));
             }
         };
+        let entered = self.transition_span(&transition);
+        Ok(Ok((transition, entered)))
+    }
+
+    /// Logs a kernel refusal.
+    #[cold]
+    fn rejected(&self, rejection: &k::Rejection) {
+        match rejection.reason {
+            // "Not now": the caller gets a typed answer.
+            k::RejectReason::NotHandled | k::RejectReason::GuardsFailed(_) => {
+                tracing::debug!(session = %self.id, %rejection, "kernel rejected")
+            }
+            // The transition the kernel picked would have broken its own state: a gap in
+            // the spec, worth an operator's attention.
+            _ => tracing::error!(
+                session = %self.id,
+                %rejection,
+                "kernel refused an input for its own consistency (a spec bug)"
+            ),
+        }
+    }
+
+    /// The span of an applied transition, entered.
+    #[inline(always)]
+    fn transition_span(&self, transition: &k::Transition) -> tracing::span::EnteredSpan {
         let entered = tracing::debug_span!(
             "transition",
             session = %self.id,
@@ -865,7 +883,7 @@ impl Session {
         )
         .entered();
         tracing::debug!(effects = transition.effects.len(), "applied");
-        Ok(Ok((transition, entered)))
+        entered
     }
 
     /// Realises a durable transition and hands its effect buffer back to the kernel.
