@@ -645,10 +645,11 @@ impl Session {
         };
         let prepared = {
             let mut core = lock(&self.core);
-            let (transition, entered) = match self.apply(&mut core, input)? {
-                Ok(applied) => applied,
+            let transition = match self.apply(&mut core, input)? {
+                Ok(transition) => transition,
                 Err(rejection) => return Ok(Err(rejection)),
             };
+            let entered = self.transition_span(&transition);
             // Read under the same lock as the transition: whether the kernel now remembers no
             // input at all (reset, destroy, unregister), which the ledger mirrors.
             let forgot_all = core.kernel.state().inputs.is_empty();
@@ -740,13 +741,9 @@ impl Session {
         input: k::Input,
         ctx: &StepContext<'_>,
     ) -> RuntimeResult<Result<Step, k::Rejection>> {
-        self.in_runtime(core)?;
-        let transition = match core.kernel.apply(input) {
-            Ok(t) => t,
-            Err(rejection) => {
-                self.rejected(&rejection);
-                return Ok(Err(rejection));
-            }
+        let transition = match self.apply(core, input)? {
+            Ok(transition) => transition,
+            Err(rejection) => return Ok(Err(rejection)),
         };
         let _entered = self.transition_span(&transition);
         // See `step`.
@@ -830,27 +827,25 @@ impl Session {
         })
     }
 
-    /// Applies `input` to the kernel, logging a rejection. An applied transition comes with
-    /// its span, entered: kept until the step is settled, so that the store write and, if
-    /// it fails, the rollback are recorded in it (a transition that did not take effect
-    /// says so). Always inlined: what it returns is large, and copying it out costs every
-    /// step about as much as the lookups of a transition.
+    /// Applies `input` to the kernel, logging a rejection. The caller opens the applied
+    /// transition's span (`transition_span`) and keeps it until the step is settled, so
+    /// that the store write and, if it fails, the rollback are recorded in it. Always
+    /// inlined: what it returns is large, and copying it out costs every step about as
+    /// much as the lookups of a transition.
     #[inline(always)]
     fn apply(
         &self,
         core: &mut Core,
         input: k::Input,
-    ) -> RuntimeResult<Result<(k::Transition, tracing::span::EnteredSpan), k::Rejection>> {
+    ) -> RuntimeResult<Result<k::Transition, k::Rejection>> {
         self.in_runtime(core)?;
-        let transition = match core.kernel.apply(input) {
-            Ok(t) => t,
+        match core.kernel.apply(input) {
+            Ok(transition) => Ok(Ok(transition)),
             Err(rejection) => {
                 self.rejected(&rejection);
-                return Ok(Err(rejection));
+                Ok(Err(rejection))
             }
-        };
-        let entered = self.transition_span(&transition);
-        Ok(Ok((transition, entered)))
+        }
     }
 
     /// Logs a kernel refusal.
