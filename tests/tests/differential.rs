@@ -1082,6 +1082,13 @@ differential!(
     min_fired: ALL
 );
 differential!(
+    reinsert,
+    suricate_tests::generated::reinsert,
+    "codegen/tests/specs/generator_regressions.machine",
+    "Reinsert",
+    min_fired: ALL
+);
+differential!(
     quantifier_labels,
     suricate_tests::generated::quantifier_labels,
     "codegen/tests/specs/generator_regressions.machine",

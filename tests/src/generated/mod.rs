@@ -47,6 +47,8 @@ pub mod quantifier_in_entry;
 #[rustfmt::skip]
 pub mod quantifier_labels;
 #[rustfmt::skip]
+pub mod reinsert;
+#[rustfmt::skip]
 pub mod struct_conditions;
 #[rustfmt::skip]
 pub mod tally;
