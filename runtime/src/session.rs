@@ -214,6 +214,26 @@ pub(crate) struct Step {
     rare: Option<Box<RareStep>>,
 }
 
+/// A call left for after the gate (a stop hook, a boundary cancel, an interrupt) would be
+/// lost with a step dropped before `finish` ran it; a `Release` only drops its attachment,
+/// which dropping the step does too. Debug builds check that no path loses a call: the
+/// loop drops its run steps unfinished because the spec gives `RunApplied` and `CommitRun`
+/// no such work, and a spec change that did would trip this.
+impl Drop for Step {
+    fn drop(&mut self) {
+        if cfg!(debug_assertions) && !std::thread::panicking() {
+            let calls = self.rare.as_ref().map_or(0, |r| {
+                let release = |a: &&AfterGate| matches!(a, AfterGate::Release(_));
+                r.after_gate.iter().filter(|a| !release(a)).count()
+            });
+            debug_assert_eq!(
+                calls, 0,
+                "a step was dropped with calls left for after the gate"
+            );
+        }
+    }
+}
+
 /// The part of a `Step` that the steps of an everyday input never fill.
 #[derive(Default)]
 struct RareStep {
@@ -1244,6 +1264,19 @@ impl Session {
 mod tests {
     use super::*;
     use crate::testing::ScriptedExecutor;
+
+    /// A step dropped with a call left for after the gate would lose it: debug builds say so.
+    #[cfg(debug_assertions)]
+    #[test]
+    #[should_panic(expected = "calls left for after the gate")]
+    fn a_step_dropped_with_a_call_left_is_caught() {
+        let mut step = Step::default();
+        let executor: Arc<dyn Executor> = Arc::new(ScriptedExecutor::new());
+        step.rare()
+            .after_gate
+            .push(AfterGate::StopExecutor(executor, StopReason::Stopped));
+        drop(step);
+    }
 
     /// The loop's view of its attachment (an atomic) follows attach, re-attach and detach.
     #[test]
