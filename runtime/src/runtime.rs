@@ -438,19 +438,18 @@ impl Registry {
     /// An accept that never waits, done here when it can be: a runtime without a store
     /// (whose steps write nothing) and a free gate. It then needs no operation moved to
     /// the heap in case it has to wait. `Err` hands the input back when it cannot, and
-    /// nothing happened. Outside a tokio task it does not try either: outside a runtime,
-    /// `accept` so answers `NoTokioRuntime` whatever the store.
+    /// nothing happened. Outside a tokio runtime it cannot either, so that `accept` answers
+    /// `NoTokioRuntime` there whatever the store.
     fn admit_now(
         &self,
         id: &SessionId,
         input: Arc<RuntimeInput>,
         wake: bool,
     ) -> Result<RuntimeResult<Acceptance>, Arc<RuntimeInput>> {
-        // Inside a tokio task there is a runtime. Asking for the task's id reads a
-        // thread-local; `Handle::try_current` would clone the runtime's handle, two atomic
-        // operations per accept. A call from `block_on`, outside any task, takes the other
-        // path, which handles it as well.
-        if self.shared.store.is_some() || tokio::task::try_id().is_none() {
+        // `Handle::try_current` clones the runtime's handle (two atomic operations), but
+        // `task::try_id`, a thread-local read, is `None` in `block_on`, where
+        // `#[tokio::main]` runs `main`: every accept made there would take the boxed path.
+        if self.shared.store.is_some() || tokio::runtime::Handle::try_current().is_err() {
             return Err(input);
         }
         let Some(session) = self.lookup(id) else {
