@@ -366,7 +366,7 @@ async fn finish_run(
 enum Recorded {
     /// The loop's next move, decided under the same gate acquisition.
     Next(Next),
-    /// The commit could not be made durable.
+    /// The commit step failed: the store refused it (or the session left the runtime).
     Failed(RuntimeError),
 }
 
@@ -443,7 +443,7 @@ enum AfterCommit {
     Park,
     /// Ask for the next run (also after a stale commit).
     StartNext,
-    /// The commit could not be made durable.
+    /// The commit step failed (see `Recorded::Failed`).
     Failed(RuntimeError),
 }
 

@@ -585,7 +585,7 @@ impl Session {
         &self,
         input: Arc<RuntimeInput>,
         reserved: (u64, bool),
-        result: RuntimeResult<Result<Step, k::Rejection>>,
+        result: StepResult,
     ) -> RuntimeResult<Admission> {
         self.settle_accept_locked(&mut lock(&self.core), input, reserved, result)
     }
@@ -653,12 +653,7 @@ impl Session {
     /// Applies `input` to the kernel, persists what it made durable, and realises its
     /// effects. Must be called with the gate held. A kernel rejection is returned as is
     /// (nothing happened); a failed store write rolls the kernel back and is an error.
-    pub async fn step(
-        &self,
-        shared: &Shared,
-        input: k::Input,
-        ctx: StepContext<'_>,
-    ) -> RuntimeResult<Result<Step, k::Rejection>> {
+    pub async fn step(&self, shared: &Shared, input: k::Input, ctx: StepContext<'_>) -> StepResult {
         // Without a store nothing is written, so nothing is waited for.
         let Some(store) = &shared.store else {
             return self.step_now(shared, input, ctx);
@@ -734,12 +729,7 @@ impl Session {
     /// `step` for a runtime without a store: there is nothing to write, so it never waits,
     /// and a caller that has the gate can step without a future.
     #[inline]
-    pub fn step_now(
-        &self,
-        shared: &Shared,
-        input: k::Input,
-        ctx: StepContext<'_>,
-    ) -> RuntimeResult<Result<Step, k::Rejection>> {
+    pub fn step_now(&self, shared: &Shared, input: k::Input, ctx: StepContext<'_>) -> StepResult {
         self.step_locked(&mut lock(&self.core), shared, input, &ctx)
     }
 
@@ -760,7 +750,7 @@ impl Session {
         shared: &Shared,
         input: k::Input,
         ctx: &StepContext<'_>,
-    ) -> RuntimeResult<Result<Step, k::Rejection>> {
+    ) -> StepResult {
         let transition = match self.apply(core, input)? {
             Ok(transition) => transition,
             Err(rejection) => return Ok(Err(rejection)),
@@ -799,7 +789,7 @@ impl Session {
         core: &mut Core,
         input: Arc<RuntimeInput>,
         (handle, fresh): (u64, bool),
-        result: RuntimeResult<Result<Step, k::Rejection>>,
+        result: StepResult,
     ) -> RuntimeResult<Admission> {
         // Rejected, rolled back after a failed store write, joined, deduplicated.
         if fresh && !matches!(&result, Ok(Ok(step)) if step.accepted) {
