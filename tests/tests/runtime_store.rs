@@ -10,6 +10,39 @@ use tokio::sync::broadcast;
 
 // ---- Store seam --------------------------------------------------------------------------------
 
+/// `completion` waits, like a query, for a write in progress: asked while a run's commit is
+/// being written, it answers only once the commit is durable, and then there is nothing
+/// live left to wait for.
+#[tokio::test]
+async fn a_handle_asked_for_during_a_commit_write_waits_for_it() {
+    let store = PausableStore::new();
+    let runtime = Arc::new(SessionRuntime::with_store(store.clone()));
+    let s = sid("s");
+    let exec = attach(&runtime, &s).await;
+    exec.push(Step::blocked(Step::Echo));
+    let first = accept(&runtime, &s, prompt("a")).await;
+    within(exec.wait_for_blocked(1)).await;
+    store.pause();
+    exec.release(1);
+    eventually("the commit is being written", || async {
+        store.waiting() == 1
+    })
+    .await;
+    let a = iid("a");
+    let mut asked = Box::pin(runtime.completion(&s, &a));
+    let early = std::future::poll_fn(|cx| std::task::Poll::Ready(asked.as_mut().poll(cx))).await;
+    assert!(
+        early.is_pending(),
+        "the loop holds the gate while it writes"
+    );
+    store.resume();
+    assert!(
+        within(asked).await.unwrap().is_none(),
+        "a is consumed by then"
+    );
+    assert!(is_completed(&outcome(first).await));
+}
+
 /// A failed run whose failure could not be written, and that `recover` then took back,
 /// never failed as far as the session is concerned: its error reaches neither the input's
 /// later outcome nor its stored row (found by review helper-45).
