@@ -44,8 +44,6 @@ pub(crate) struct Ledger {
     /// Waiters whose entry went (`forget_all`, or a bug in the shell), by handle, until
     /// `resolve_all_waiters` tells them.
     orphans: Vec<(u64, Waiters)>,
-    /// Unresolved waiters, in entries and orphans (dropped handles included).
-    pending: usize,
 }
 
 impl Ledger {
@@ -116,14 +114,7 @@ impl Ledger {
     /// Keeps the body of an admitted input for the executor, and registers its first
     /// waiter: one lookup for both.
     pub fn admit(&mut self, handle: u64, input: Arc<RuntimeInput>) -> CompletionHandle {
-        match self.entries.get_mut(&handle) {
-            Some(entry) => {
-                entry.payload = Some(input);
-                self.pending += 1;
-                entry.waiters.add(entry.id.clone())
-            }
-            None => self.orphan_waiter(handle),
-        }
+        self.add_waiter(handle, Some(input))
     }
 
     /// The body (shared, not copied), for the executor.
@@ -149,9 +140,16 @@ impl Ledger {
 
     /// A waiter for the input behind `handle` (a join on it).
     pub fn register_waiter(&mut self, handle: u64) -> CompletionHandle {
+        self.add_waiter(handle, None)
+    }
+
+    /// A waiter for the input behind `handle`, keeping `body` for the executor if given.
+    fn add_waiter(&mut self, handle: u64, body: Option<Arc<RuntimeInput>>) -> CompletionHandle {
         match self.entries.get_mut(&handle) {
             Some(entry) => {
-                self.pending += 1;
+                if body.is_some() {
+                    entry.payload = body;
+                }
                 entry.waiters.add(entry.id.clone())
             }
             None => self.orphan_waiter(handle),
@@ -164,7 +162,6 @@ impl Ledger {
         let mut waiters = Waiters::None;
         let waiter = waiters.add(self.id(handle));
         self.orphans.push((handle, waiters));
-        self.pending += 1;
         waiter
     }
 
@@ -173,7 +170,7 @@ impl Ledger {
     /// remembers the input.
     pub fn finish(&mut self, handle: u64, outcome: CompletionOutcome, error: Option<String>) {
         if let Some(entry) = self.entries.get_mut(&handle) {
-            self.pending -= entry.waiters.resolve(outcome);
+            entry.waiters.resolve(outcome);
             entry.payload = None;
             entry.error = error.map(String::into_boxed_str);
         }
@@ -218,19 +215,15 @@ impl Ledger {
         &mut self,
         mut outcome: impl FnMut(&u64) -> CompletionOutcome,
     ) -> usize {
-        let resolved = self.pending;
-        if resolved == 0 {
-            return 0;
-        }
+        let mut resolved = 0;
         for (handle, entry) in &mut self.entries {
             if !entry.waiters.is_empty() {
-                entry.waiters.resolve(outcome(handle));
+                resolved += entry.waiters.resolve(outcome(handle));
             }
         }
         for (handle, mut waiters) in std::mem::take(&mut self.orphans) {
-            waiters.resolve(outcome(&handle));
+            resolved += waiters.resolve(outcome(&handle));
         }
-        self.pending = 0;
         resolved
     }
 }
@@ -462,7 +455,11 @@ mod tests {
         for r in resolvers {
             r.await.unwrap();
         }
-        assert_eq!(ledger.lock().unwrap().pending, 0, "every waiter was told");
+        let left = ledger
+            .lock()
+            .unwrap()
+            .resolve_all_waiters(|_| CompletionOutcome::Cancelled);
+        assert_eq!(left, 0, "every waiter was told");
         for w in waiters {
             let outcome = tokio::time::timeout(std::time::Duration::from_secs(5), w.wait())
                 .await
