@@ -200,17 +200,15 @@ async fn next_run(session: &Arc<Session>, shared: &Shared, epoch: u64) -> Next {
 /// `next_run` with the gate already held (right after a commit, so the loop does not
 /// release and retake the gate between two runs).
 async fn next_run_locked(session: &Arc<Session>, shared: &Shared, epoch: u64) -> Next {
+    if shared.store.is_none() {
+        return next_run_now(&mut session.steps(), shared, epoch);
+    }
     if !current(session, epoch) {
         return Next::Exit;
     }
-    let started = match &shared.store {
-        None => session.step_now(shared, start_run(session), StepContext::default()),
-        Some(_) => {
-            session
-                .step(shared, start_run(session), StepContext::default())
-                .await
-        }
-    };
+    let started = session
+        .step(shared, start_run(session), StepContext::default())
+        .await;
     next_from(session, shared, epoch, started)
 }
 

@@ -726,10 +726,10 @@ impl Session {
         Err(RuntimeError::Store(e))
     }
 
-    /// `step` for a runtime without a store: there is nothing to write, so it never waits,
-    /// and a caller that has the gate can step without a future.
+    /// `step` for a runtime without a store: there is nothing to write, so it never waits
+    /// (a caller that has the gate can use `steps` instead of `step`'s future).
     #[inline]
-    pub fn step_now(&self, shared: &Shared, input: k::Input, ctx: StepContext<'_>) -> StepResult {
+    fn step_now(&self, shared: &Shared, input: k::Input, ctx: StepContext<'_>) -> StepResult {
         self.step_locked(&mut lock(&self.core), shared, input, &ctx)
     }
 
