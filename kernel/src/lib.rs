@@ -9,8 +9,8 @@
 //! (`pub type Authority = suricate_kernel::Authority<Machine>;` and so on), so callers
 //! write `session::Authority`, `session::Rejection`, and never name this crate. The
 //! generated types' `#[serde(with = ..)]` attributes name the forms of [`serde_form`], which
-//! write and read back their sets and maps, and the generated lookups in a state's maps call
-//! those of [`map`].
+//! write and read back their sets and maps, and every `Map` of a generated state is an
+//! [`OrdMap`].
 
 #![warn(missing_docs)]
 
@@ -18,8 +18,10 @@ use std::fmt::{self, Debug, Display};
 use std::hash::Hash;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-pub mod map;
+pub mod ord_map;
 pub mod serde_form;
+
+pub use ord_map::OrdMap;
 
 /// One generated machine: its types and the generated functions the [`Authority`] calls.
 ///

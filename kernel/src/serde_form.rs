@@ -1,8 +1,8 @@
 //! How the generated types write their sets and maps with serde, in `#[serde(with = ..)]`
 //! attributes of the fields that hold a `Set` or a `Map`, at any depth.
 //!
-//! serde's own `BTreeSet` and `BTreeMap` implementations keep the last of two equal
-//! elements or keys, and a map keyed by a struct, a sequence, a set, a map or an option
+//! serde's own `BTreeSet` implementation keeps the last of two equal elements, an
+//! [`OrdMap`] has no serde implementation of its own, and a map keyed by a struct, a sequence, a set, a map or an option
 //! cannot be written as JSON (a JSON object key is a string). The forms here refuse
 //! duplicates with a deserialization error (`duplicate map key ..`, `duplicate set element
 //! ..`), so that a state read back is exactly the state that was written, and write a map
@@ -15,8 +15,8 @@
 //! `Map<Point, Set<u64>>` `Pairs<Plain, Set<Plain>>`. Each form has inherent `serialize`
 //! and `deserialize` functions, the pair `with` calls.
 
-use std::collections::btree_map::Entry;
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use crate::OrdMap;
+use std::collections::{BTreeSet, VecDeque};
 use std::fmt;
 use std::marker::PhantomData;
 
@@ -51,7 +51,7 @@ pub struct Seq<F>(PhantomData<F>);
 #[derive(Debug, Clone, Copy)]
 pub struct Set<F>(PhantomData<F>);
 
-/// A `Map` (`BTreeMap`) keyed by a type with a string form (a bool, an integer, a string,
+/// A `Map` (an [`OrdMap`]) keyed by a type with a string form (a bool, an integer, a string,
 /// a newtype of one, an enum), whose values are written with form `V`: a serde map, in
 /// ascending key order. Reading one, the keys must be distinct, and in a format that
 /// writes keys as strings (a human-readable one, such as JSON) an integer or bool key must
@@ -61,7 +61,7 @@ pub struct Set<F>(PhantomData<F>);
 #[derive(Debug, Clone, Copy)]
 pub struct Map<V>(PhantomData<V>);
 
-/// A `Map` (`BTreeMap`) keyed by any type, keys written with form `K` and values with
+/// A `Map` (an [`OrdMap`]) keyed by any type, keys written with form `K` and values with
 /// form `V`: a sequence of `[key, value]` pairs in ascending key order. Reading one, the
 /// pairs may come in any order but their keys must be distinct.
 #[derive(Debug, Clone, Copy)]
@@ -156,46 +156,41 @@ impl<T: Ord + fmt::Debug, F: Form<T>> Form<BTreeSet<T>> for Set<F> {
 
 /// Inserts a deserialized entry, refusing a key already there.
 fn insert_new<K: Ord + fmt::Debug, V, E: serde::de::Error>(
-    map: &mut BTreeMap<K, V>,
+    map: &mut OrdMap<K, V>,
     key: K,
     value: V,
 ) -> Result<(), E> {
-    match map.entry(key) {
-        Entry::Vacant(entry) => {
-            entry.insert(value);
-            Ok(())
-        }
-        Entry::Occupied(entry) => Err(E::custom(format_args!(
-            "duplicate map key {:?}",
-            entry.key()
-        ))),
+    if map.contains_key(&key) {
+        return Err(E::custom(format_args!("duplicate map key {key:?}")));
     }
+    map.insert(key, value);
+    Ok(())
 }
 
-impl<K, T, V> Form<BTreeMap<K, T>> for Map<V>
+impl<K, T, V> Form<OrdMap<K, T>> for Map<V>
 where
     K: Ord + fmt::Debug + Serialize + DeserializeOwned,
     V: Form<T>,
 {
-    fn serialize<S: Serializer>(value: &BTreeMap<K, T>, serializer: S) -> Result<S::Ok, S::Error> {
+    fn serialize<S: Serializer>(value: &OrdMap<K, T>, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.collect_map(value.iter().map(|(k, v)| (k, ser::<T, V>(v))))
     }
 
-    fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<BTreeMap<K, T>, D::Error> {
+    fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<OrdMap<K, T>, D::Error> {
         struct Entries<K, T, V>(PhantomData<(K, T, V)>);
         impl<'de, K, T, V> Visitor<'de> for Entries<K, T, V>
         where
             K: Ord + fmt::Debug + DeserializeOwned,
             V: Form<T>,
         {
-            type Value = BTreeMap<K, T>;
+            type Value = OrdMap<K, T>;
 
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a map with distinct keys")
             }
 
             fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Self::Value, A::Error> {
-                let mut map = BTreeMap::new();
+                let mut map = OrdMap::new();
                 while let Some(key) = access.next_key_seed(KeySeed::<K>(PhantomData))? {
                     let De(value, _) = access.next_value::<De<T, V>>()?;
                     insert_new(&mut map, key, value)?;
@@ -375,13 +370,13 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for BoolKey<V> {
     }
 }
 
-impl<K, T, KF, VF> Form<BTreeMap<K, T>> for Pairs<KF, VF>
+impl<K, T, KF, VF> Form<OrdMap<K, T>> for Pairs<KF, VF>
 where
     K: Ord + fmt::Debug,
     KF: Form<K>,
     VF: Form<T>,
 {
-    fn serialize<S: Serializer>(value: &BTreeMap<K, T>, serializer: S) -> Result<S::Ok, S::Error> {
+    fn serialize<S: Serializer>(value: &OrdMap<K, T>, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.collect_seq(
             value
                 .iter()
@@ -389,7 +384,7 @@ where
         )
     }
 
-    fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<BTreeMap<K, T>, D::Error> {
+    fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<OrdMap<K, T>, D::Error> {
         struct Entries<K, T, KF, VF>(PhantomData<(K, T, KF, VF)>);
         impl<'de, K, T, KF, VF> Visitor<'de> for Entries<K, T, KF, VF>
         where
@@ -397,14 +392,14 @@ where
             KF: Form<K>,
             VF: Form<T>,
         {
-            type Value = BTreeMap<K, T>;
+            type Value = OrdMap<K, T>;
 
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a sequence of [key, value] pairs with distinct keys")
             }
 
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-                let mut map = BTreeMap::new();
+                let mut map = OrdMap::new();
                 while let Some((De(key, _), De(value, _))) =
                     seq.next_element::<(De<K, KF>, De<T, VF>)>()?
                 {
@@ -459,28 +454,28 @@ mod tests {
         #[serde(with = "Set::<Plain>")]
         at: BTreeSet<Point>,
         #[serde(with = "Map::<Set<Plain>>")]
-        tags: BTreeMap<String, BTreeSet<u64>>,
+        tags: OrdMap<String, BTreeSet<u64>>,
         #[serde(with = "Opt::<Seq<Set<Plain>>>")]
         runs: Option<VecDeque<BTreeSet<String>>>,
         #[serde(with = "Map::<Map<Plain>>")]
-        nested: BTreeMap<u64, BTreeMap<bool, i64>>,
+        nested: OrdMap<u64, OrdMap<bool, i64>>,
         #[serde(with = "Pairs::<Plain, Plain>")]
-        by_point: BTreeMap<Point, u64>,
+        by_point: OrdMap<Point, u64>,
         #[serde(with = "Pairs::<Set<Plain>, Map<Plain>>")]
-        by_set: BTreeMap<BTreeSet<u64>, BTreeMap<bool, i64>>,
+        by_set: OrdMap<BTreeSet<u64>, OrdMap<bool, i64>>,
     }
 
     fn sample() -> Fields {
         Fields {
             at: BTreeSet::from([Point { x: 2, y: 0 }, Point { x: 1, y: 5 }]),
-            tags: BTreeMap::from([
+            tags: OrdMap::from([
                 ("b".into(), BTreeSet::from([3, 1])),
                 ("a".into(), BTreeSet::new()),
             ]),
             runs: Some(VecDeque::from([BTreeSet::from(["z".into(), "y".into()])])),
-            nested: BTreeMap::from([(10, BTreeMap::from([(true, -1)])), (9, BTreeMap::new())]),
-            by_point: BTreeMap::from([(Point { x: 2, y: 0 }, 7), (Point { x: 1, y: 5 }, 8)]),
-            by_set: BTreeMap::from([(BTreeSet::from([2, 1]), BTreeMap::from([(true, -1)]))]),
+            nested: OrdMap::from([(10, OrdMap::from([(true, -1)])), (9, OrdMap::new())]),
+            by_point: OrdMap::from([(Point { x: 2, y: 0 }, 7), (Point { x: 1, y: 5 }, 8)]),
+            by_set: OrdMap::from([(BTreeSet::from([2, 1]), OrdMap::from([(true, -1)]))]),
         }
     }
 
@@ -530,13 +525,13 @@ mod tests {
 
     #[test]
     fn a_map_is_written_as_serde_writes_it() {
-        let map = BTreeMap::from([(3u64, BTreeSet::from([1u64])), (10, BTreeSet::new())]);
+        let map = OrdMap::from([(3u64, BTreeSet::from([1u64])), (10, BTreeSet::new())]);
         let mut out = Vec::new();
         Map::<Set<Plain>>::serialize(&map, &mut serde_json::Serializer::new(&mut out))
             .expect("serializes");
         assert_eq!(
             String::from_utf8(out).expect("UTF-8"),
-            serde_json::to_string(&map).expect("serializes")
+            serde_json::to_string(&std::collections::BTreeMap::from(map)).expect("serializes")
         );
     }
 
@@ -602,8 +597,8 @@ mod tests {
     {
         let entries = keys.iter().map(|k| (*k, 1u64));
         let de = serde::de::value::MapDeserializer::<_, serde::de::value::Error>::new(entries);
-        Map::<Plain>::deserialize::<BTreeMap<K, u64>, _>(de)
-            .map(|map| map.into_keys().collect())
+        Map::<Plain>::deserialize::<OrdMap<K, u64>, _>(de)
+            .map(|map| map.into_iter().map(|(k, _)| k).collect())
             .map_err(|e| e.to_string())
     }
 
@@ -668,18 +663,18 @@ mod tests {
             let de = serde::de::value::MapDeserializer::<_, serde::de::value::Error>::new(
                 entries.into_iter(),
             );
-            Map::<Plain>::deserialize::<BTreeMap<i64, u64>, _>(de)
+            Map::<Plain>::deserialize::<OrdMap<i64, u64>, _>(de)
         };
         assert_eq!(
             read(vec![(-3, 1), (7, 2)]),
-            Ok(BTreeMap::from([(-3, 1), (7, 2)]))
+            Ok(OrdMap::from([(-3, 1), (7, 2)]))
         );
         let de = serde::de::value::MapDeserializer::<_, serde::de::value::Error>::new(
             [(true, 1u64)].into_iter(),
         );
         assert_eq!(
-            Map::<Plain>::deserialize::<BTreeMap<bool, u64>, _>(de),
-            Ok(BTreeMap::from([(true, 1)]))
+            Map::<Plain>::deserialize::<OrdMap<bool, u64>, _>(de),
+            Ok(OrdMap::from([(true, 1)]))
         );
     }
 

@@ -48,6 +48,7 @@ const GENERATED_NAMES: &[&str] = &[
     "Vec",
     "VecDeque",
     "BTreeMap",
+    "OrdMap",
     "BTreeSet",
     "Box",
     "Default",

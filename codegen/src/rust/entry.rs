@@ -1,7 +1,7 @@
 //! One map lookup where the spec names the same entry several times.
 //!
-//! A `Map` is a `BTreeMap`, and a lookup of a recent key in a map of a thousand entries
-//! costs tens of nanoseconds; specs name one entry many times in a row
+//! A `Map` is an ordered map (`suricate_kernel::OrdMap`), and a lookup that misses its
+//! shortcuts is a search of a thousand entries; specs name one entry many times in a row
 //! (`c in self.m && self.m[c].f == x`, or `self.m[c].a = ..; self.m[c].b = ..;`). The
 //! generator binds such an entry once, to the local `entry`, and reads and writes it
 //! through that:
@@ -12,9 +12,6 @@
 //!   or starts with a run that writes it; `if k in self.m && e { .. }` uses the same
 //!   lookup with `e` as a match guard;
 //! - a run of statements that starts by writing `self.m[k]` looks the entry up once.
-//!
-//! (`get` here stands for `suricate_kernel::map::get`, and so on, which every generated
-//! lookup calls: they try the map's last entry before searching it.)
 //!
 //! Only where it cannot change behaviour: the key is *stable* (see [`stable`]: no
 //! statement can change its value), every access to the map inside is to that key, nothing

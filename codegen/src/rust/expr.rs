@@ -196,7 +196,7 @@ impl<'m> ExprGen<'m> {
             }
             ExprKind::EmptySeq => quote!(VecDeque::new()),
             ExprKind::EmptySet => quote!(BTreeSet::new()),
-            ExprKind::EmptyMap => quote!(BTreeMap::new()),
+            ExprKind::EmptyMap => quote!(OrdMap::new()),
             ExprKind::Variant { enum_name, variant } => {
                 let (e, v) = (ident(enum_name), ident(variant));
                 quote!(#e::#v)
@@ -539,7 +539,7 @@ impl<'m> ExprGen<'m> {
     }
 }
 
-/// A lookup in a map, through `suricate_kernel::map`.
+/// A lookup in a map.
 #[derive(Clone, Copy)]
 pub enum MapLookup {
     Get,
@@ -547,17 +547,16 @@ pub enum MapLookup {
     ContainsKey,
 }
 
-/// The lookup of key `key` (a reference) in map `map` (a place, or a value that is
-/// borrowed for the call): `BTreeMap`'s own `get`, `get_mut` or `contains_key` would
-/// search the nodes from their first key, while `suricate_kernel::map`'s try the last
-/// entry first, where a transition's input (the newest) usually is.
+/// The lookup of key `key` (a reference) in map `map` (a receiver: a place, or a value).
+/// `OrdMap`'s lookups try the entry a `get_mut` found last and the newest entry before
+/// they search, where a transition's input usually is.
 pub fn map_lookup(lookup: MapLookup, map: TokenStream, key: TokenStream) -> TokenStream {
-    let (name, map) = match lookup {
-        MapLookup::Get => (quote!(get), quote!(&#map)),
-        MapLookup::GetMut => (quote!(get_mut), quote!(&mut #map)),
-        MapLookup::ContainsKey => (quote!(contains_key), quote!(&#map)),
+    let name = match lookup {
+        MapLookup::Get => quote!(get),
+        MapLookup::GetMut => quote!(get_mut),
+        MapLookup::ContainsKey => quote!(contains_key),
     };
-    quote!(::suricate_kernel::map::#name(#map, #key))
+    quote!(#map.#name(#key))
 }
 
 fn quant_name(kind: Quantifier) -> &'static str {

@@ -209,21 +209,27 @@ fn collection_imports(m: &Machine) -> TokenStream {
     for t in &used_collections(m) {
         walk(t);
     }
+    // A `Map` is the kernel crate's `OrdMap`, the others are the standard library's.
+    let ord_map = if map {
+        quote!(
+            use ::suricate_kernel::OrdMap;
+        )
+    } else {
+        quote!()
+    };
     let mut names = Vec::new();
-    if map {
-        names.push(quote!(BTreeMap));
-    }
     if set {
         names.push(quote!(BTreeSet));
     }
     if seq {
         names.push(quote!(VecDeque));
     }
-    match names.len() {
+    let std_names = match names.len() {
         0 => quote!(),
         1 => quote!(use std::collections::#(#names)*;),
         _ => quote!(use std::collections::{#(#names),*};),
-    }
+    };
+    quote!(#ord_map #std_names)
 }
 
 /// Collections no declared type mentions: the type of a `let` (written on it), and an

@@ -57,7 +57,7 @@ pub fn ty(t: &Ty) -> TokenStream {
         }
         Ty::Map(k, v) => {
             let (k, v) = (ty(k), ty(v));
-            quote!(BTreeMap<#k, #v>)
+            quote!(OrdMap<#k, #v>)
         }
     }
 }

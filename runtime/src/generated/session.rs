@@ -51,7 +51,8 @@
     clippy::doc_nested_refdefs,
     clippy::empty_docs
 )]
-use std::collections::{BTreeMap, VecDeque};
+use ::suricate_kernel::OrdMap;
+use std::collections::VecDeque;
 
 /// An input, as a handle the shell assigns to the caller's id: one handle per id the
 /// session remembers, so equal ids are equal handles. Handles keep the kernel's maps
@@ -568,7 +569,7 @@ pub struct State {
     #[serde(
         with = "::suricate_kernel::serde_form::Map::<::suricate_kernel::serde_form::Plain>"
     )]
-    pub inputs: BTreeMap<InputId, Record>,
+    pub inputs: OrdMap<InputId, Record>,
     /// The finished inputs the session remembers, in the order they finished.
     pub finished: VecDeque<InputId>,
     /// How many finished inputs a session remembers. Past that, each accept forgets
@@ -584,7 +585,7 @@ pub struct State {
     #[serde(
         with = "::suricate_kernel::serde_form::Map::<::suricate_kernel::serde_form::Plain>"
     )]
-    pub keys: BTreeMap<IdemKey, InputId>,
+    pub keys: OrdMap<IdemKey, InputId>,
     /// The run in flight, while Running.
     pub run: Option<RunId>,
     /// The id the next run gets; run ids are never reused within a session.
@@ -609,12 +610,12 @@ impl State {
     pub fn initial() -> State {
         State {
             phase: Phase::Initializing,
-            inputs: BTreeMap::new(),
+            inputs: OrdMap::new(),
             finished: VecDeque::new(),
             remember: 1024u64,
             queue: VecDeque::new(),
             steer: VecDeque::new(),
-            keys: BTreeMap::new(),
+            keys: OrdMap::new(),
             run: None,
             next_run: RunId(1u64),
             staged: VecDeque::new(),
@@ -1829,9 +1830,9 @@ pub struct UndoLog {
 /// An undo record that owns heap data, kept in `UndoLog::owned`.
 #[derive(Debug, Clone)]
 enum Undo {
-    InputsReplaced(BTreeMap<InputId, Record>),
+    InputsReplaced(OrdMap<InputId, Record>),
     InputsEntry(InputId, Record),
-    KeysReplaced(BTreeMap<IdemKey, InputId>),
+    KeysReplaced(OrdMap<IdemKey, InputId>),
     KeysEntry(IdemKey, InputId),
     KeysAdded(IdemKey),
 }
@@ -1959,33 +1960,26 @@ fn guards_join_in_flight(
     if !key.is_some() {
         return Ok(Some("keyed"));
     }
-    if !::suricate_kernel::map::contains_key(
-        &state.keys,
-        key.as_ref().ok_or(Fault::Absent)?,
-    ) {
+    if !state.keys.contains_key(key.as_ref().ok_or(Fault::Absent)?) {
         return Ok(Some("key_bound"));
     }
-    if !::suricate_kernel::map::contains_key(
-        &state.inputs,
-        ::suricate_kernel::map::get(&state.keys, key.as_ref().ok_or(Fault::Absent)?)
-            .ok_or(Fault::Absent)?,
-    ) {
+    if !state
+        .inputs
+        .contains_key(
+            state.keys.get(key.as_ref().ok_or(Fault::Absent)?).ok_or(Fault::Absent)?,
+        )
+    {
         return Ok(Some("owner_known"));
     }
-    if !((::suricate_kernel::map::get(
-            &state.inputs,
-            ::suricate_kernel::map::get(&state.keys, key.as_ref().ok_or(Fault::Absent)?)
-                .ok_or(Fault::Absent)?,
-        )
+    if !((state
+        .inputs
+        .get(state.keys.get(key.as_ref().ok_or(Fault::Absent)?).ok_or(Fault::Absent)?)
         .ok_or(Fault::Absent)?
         .phase != InputPhase::Consumed)
-        && (::suricate_kernel::map::get(
-                &state.inputs,
-                ::suricate_kernel::map::get(
-                        &state.keys,
-                        key.as_ref().ok_or(Fault::Absent)?,
-                    )
-                    .ok_or(Fault::Absent)?,
+        && (state
+            .inputs
+            .get(
+                state.keys.get(key.as_ref().ok_or(Fault::Absent)?).ok_or(Fault::Absent)?,
             )
             .ok_or(Fault::Absent)?
             .phase != InputPhase::Abandoned))
@@ -2003,10 +1997,7 @@ fn guards_dedupe_terminal(
     if !key.is_some() {
         return Ok(Some("keyed"));
     }
-    if !::suricate_kernel::map::contains_key(
-        &state.keys,
-        key.as_ref().ok_or(Fault::Absent)?,
-    ) {
+    if !state.keys.contains_key(key.as_ref().ok_or(Fault::Absent)?) {
         return Ok(Some("key_bound"));
     }
     Ok(None)
@@ -2028,7 +2019,7 @@ fn guards_accept(
     if !((*key) != Some(IdemKey(String::from("")))) {
         return Ok(Some("key_not_empty"));
     }
-    if ::suricate_kernel::map::contains_key(&state.inputs, id) {
+    if state.inputs.contains_key(id) {
         return Ok(Some("fresh_id"));
     }
     if state.retiring {
@@ -2094,7 +2085,7 @@ fn guards_commit_run(state: &State, run: &RunId) -> Result<Option<&'static str>,
     }
     if !'all_c_0: {
         for c in state.staged.iter() {
-            if !match ::suricate_kernel::map::get(&state.inputs, c) {
+            if !match state.inputs.get(c) {
                 Some(entry) => (entry.phase == InputPhase::Applied),
                 None => false,
             } {
@@ -2276,10 +2267,9 @@ fn fire_join_in_flight(
 ) -> Result<(), Fault> {
     effects
         .push(Effect::Joined {
-            input: *::suricate_kernel::map::get(
-                    &state.keys,
-                    key.as_ref().ok_or(Fault::Absent)?,
-                )
+            input: *state
+                .keys
+                .get(key.as_ref().ok_or(Fault::Absent)?)
                 .ok_or(Fault::Absent)?,
         });
     Ok(())
@@ -2294,10 +2284,9 @@ fn fire_dedupe_terminal(
 ) -> Result<(), Fault> {
     effects
         .push(Effect::Deduplicated {
-            input: *::suricate_kernel::map::get(
-                    &state.keys,
-                    key.as_ref().ok_or(Fault::Absent)?,
-                )
+            input: *state
+                .keys
+                .get(key.as_ref().ok_or(Fault::Absent)?)
                 .ok_or(Fault::Absent)?,
         });
     Ok(())
@@ -2392,7 +2381,7 @@ fn fire_accept(
         let oldest: &InputId = &{
             state.finished.front().cloned().ok_or(Fault::Absent)?
         };
-        if let Some(entry) = ::suricate_kernel::map::get(&state.inputs, oldest) {
+        if let Some(entry) = state.inputs.get(oldest) {
             if entry.key.is_some() {
                 {
                     let k = entry.key.as_ref().ok_or(Fault::Absent)?.clone();
@@ -2423,7 +2412,7 @@ fn fire_accept(
         let oldest: &InputId = &{
             state.finished.front().cloned().ok_or(Fault::Absent)?
         };
-        if let Some(entry) = ::suricate_kernel::map::get(&state.inputs, oldest) {
+        if let Some(entry) = state.inputs.get(oldest) {
             if entry.key.is_some() {
                 {
                     let k = entry.key.as_ref().ok_or(Fault::Absent)?.clone();
@@ -2502,7 +2491,7 @@ fn fire_start_steer_run(
 ) -> Result<(), Fault> {
     let old_next_run = state.next_run;
     for s in state.steer.iter() {
-        if let Some(entry) = ::suricate_kernel::map::get_mut(&mut state.inputs, s) {
+        if let Some(entry) = state.inputs.get_mut(s) {
             let alone: &bool = &{
                 (entry.kind == Kind::Prompt) || (entry.attempts > 0u64)
             };
@@ -2577,7 +2566,7 @@ fn fire_start_steer_run(
             prompt: ((state.staged.len() as u64) == 1u64)
                 && 'all_c_0: {
                     for c in state.staged.iter() {
-                        if !match ::suricate_kernel::map::get(&state.inputs, c) {
+                        if !match state.inputs.get(c) {
                             Some(entry) => (entry.kind == Kind::Prompt),
                             None => false,
                         } {
@@ -2599,7 +2588,7 @@ fn fire_start_queue_run(
 ) -> Result<(), Fault> {
     let old_next_run = state.next_run;
     for q in state.queue.iter() {
-        if let Some(entry) = ::suricate_kernel::map::get_mut(&mut state.inputs, q) {
+        if let Some(entry) = state.inputs.get_mut(q) {
             let alone: &bool = &{
                 (entry.kind == Kind::Prompt) || (entry.attempts > 0u64)
             };
@@ -2674,7 +2663,7 @@ fn fire_start_queue_run(
             prompt: ((state.staged.len() as u64) == 1u64)
                 && 'all_c_0: {
                     for c in state.staged.iter() {
-                        if !match ::suricate_kernel::map::get(&state.inputs, c) {
+                        if !match state.inputs.get(c) {
                             Some(entry) => (entry.kind == Kind::Prompt),
                             None => false,
                         } {
@@ -2695,7 +2684,7 @@ fn fire_run_applied(
     _effects: &mut Vec<Effect>,
 ) -> Result<(), Fault> {
     for c in state.staged.iter() {
-        if let Some(entry) = ::suricate_kernel::map::get_mut(&mut state.inputs, c) {
+        if let Some(entry) = state.inputs.get_mut(c) {
             {
                 let (k, value) = (*c, InputPhase::Applied);
                 let old = ::std::mem::replace(&mut entry.phase, value);
@@ -2714,7 +2703,7 @@ fn fire_commit_run(
     run: &RunId,
 ) -> Result<(), Fault> {
     for c in state.staged.iter() {
-        if let Some(entry) = ::suricate_kernel::map::get_mut(&mut state.inputs, c) {
+        if let Some(entry) = state.inputs.get_mut(c) {
             {
                 let (k, value) = (*c, InputPhase::Consumed);
                 let old = ::std::mem::replace(&mut entry.phase, value);
@@ -2753,7 +2742,7 @@ fn fire_fail_run(
     run: &RunId,
 ) -> Result<(), Fault> {
     for c in state.staged.iter() {
-        if let Some(entry) = ::suricate_kernel::map::get_mut(&mut state.inputs, c) {
+        if let Some(entry) = state.inputs.get_mut(c) {
             if entry.attempts >= state.max_attempts {
                 {
                     let (k, value) = (*c, InputPhase::Abandoned);
@@ -2809,7 +2798,7 @@ fn fire_cancel_run(
     run: &RunId,
 ) -> Result<(), Fault> {
     for c in state.staged.iter() {
-        if let Some(entry) = ::suricate_kernel::map::get_mut(&mut state.inputs, c) {
+        if let Some(entry) = state.inputs.get_mut(c) {
             {
                 let (k, value) = (*c, InputPhase::Abandoned);
                 let old = ::std::mem::replace(&mut entry.phase, value);
@@ -2926,7 +2915,7 @@ fn fire_stop(
     effects: &mut Vec<Effect>,
 ) -> Result<(), Fault> {
     for c in state.staged.iter() {
-        if let Some(entry) = ::suricate_kernel::map::get_mut(&mut state.inputs, c) {
+        if let Some(entry) = state.inputs.get_mut(c) {
             {
                 let (k, value) = (*c, InputPhase::Abandoned);
                 let old = ::std::mem::replace(&mut entry.phase, value);
@@ -2947,7 +2936,7 @@ fn fire_stop(
         }
     }
     for s in state.steer.iter() {
-        if let Some(entry) = ::suricate_kernel::map::get_mut(&mut state.inputs, s) {
+        if let Some(entry) = state.inputs.get_mut(s) {
             {
                 let (k, value) = (*s, InputPhase::Abandoned);
                 let old = ::std::mem::replace(&mut entry.phase, value);
@@ -2968,7 +2957,7 @@ fn fire_stop(
         }
     }
     for q in state.queue.iter() {
-        if let Some(entry) = ::suricate_kernel::map::get_mut(&mut state.inputs, q) {
+        if let Some(entry) = state.inputs.get_mut(q) {
             {
                 let (k, value) = (*q, InputPhase::Abandoned);
                 let old = ::std::mem::replace(&mut entry.phase, value);
@@ -3029,7 +3018,7 @@ fn fire_stop_idle(
     effects: &mut Vec<Effect>,
 ) -> Result<(), Fault> {
     for s in state.steer.iter() {
-        if let Some(entry) = ::suricate_kernel::map::get_mut(&mut state.inputs, s) {
+        if let Some(entry) = state.inputs.get_mut(s) {
             {
                 let (k, value) = (*s, InputPhase::Abandoned);
                 let old = ::std::mem::replace(&mut entry.phase, value);
@@ -3050,7 +3039,7 @@ fn fire_stop_idle(
         }
     }
     for q in state.queue.iter() {
-        if let Some(entry) = ::suricate_kernel::map::get_mut(&mut state.inputs, q) {
+        if let Some(entry) = state.inputs.get_mut(q) {
             {
                 let (k, value) = (*q, InputPhase::Abandoned);
                 let old = ::std::mem::replace(&mut entry.phase, value);
@@ -3103,7 +3092,7 @@ fn fire_retire_idle(
     effects: &mut Vec<Effect>,
 ) -> Result<(), Fault> {
     for s in state.steer.iter() {
-        if let Some(entry) = ::suricate_kernel::map::get_mut(&mut state.inputs, s) {
+        if let Some(entry) = state.inputs.get_mut(s) {
             {
                 let (k, value) = (*s, InputPhase::Abandoned);
                 let old = ::std::mem::replace(&mut entry.phase, value);
@@ -3124,7 +3113,7 @@ fn fire_retire_idle(
         }
     }
     for q in state.queue.iter() {
-        if let Some(entry) = ::suricate_kernel::map::get_mut(&mut state.inputs, q) {
+        if let Some(entry) = state.inputs.get_mut(q) {
             {
                 let (k, value) = (*q, InputPhase::Abandoned);
                 let old = ::std::mem::replace(&mut entry.phase, value);
@@ -3214,7 +3203,7 @@ fn fire_reset(
 ) -> Result<(), Fault> {
     let old_phase = state.phase;
     for s in state.steer.iter() {
-        if ::suricate_kernel::map::contains_key(&state.inputs, s) {
+        if state.inputs.contains_key(s) {
             effects
                 .push(Effect::Abandoned {
                     input: *s,
@@ -3223,7 +3212,7 @@ fn fire_reset(
         }
     }
     for q in state.queue.iter() {
-        if ::suricate_kernel::map::contains_key(&state.inputs, q) {
+        if state.inputs.contains_key(q) {
             effects
                 .push(Effect::Abandoned {
                     input: *q,
@@ -3308,7 +3297,7 @@ fn fire_recover_run(
             );
     }
     for c in state.staged.iter() {
-        if let Some(entry) = ::suricate_kernel::map::get_mut(&mut state.inputs, c) {
+        if let Some(entry) = state.inputs.get_mut(c) {
             if entry.attempts >= state.max_attempts {
                 {
                     let (k, value) = (*c, InputPhase::Abandoned);
@@ -3356,7 +3345,7 @@ fn fire_recover_run(
         undo.steps.push(UndoStep::SteerPopped(x));
     }
     for x in state.staged.iter() {
-        match ::suricate_kernel::map::get(&state.inputs, x) {
+        match state.inputs.get(x) {
             Some(entry) if entry.phase == InputPhase::Queued => {
                 if entry.lane == Lane::Steer {
                     state.steer.push_back(*x);
@@ -4086,7 +4075,7 @@ fn invariant_run_only_while_running(state: &State) -> Result<bool, Fault> {
 fn invariant_staged_belong_to_run(state: &State) -> Result<bool, Fault> {
     Ok('all_c_0: {
         for c in state.staged.iter() {
-            if !match ::suricate_kernel::map::get(&state.inputs, c) {
+            if !match state.inputs.get(c) {
                 Some(entry) => {
                     ((entry.last_run == state.run)
                         && ((entry.phase == InputPhase::Staged)
@@ -4106,20 +4095,17 @@ fn invariant_staged_belong_to_run(state: &State) -> Result<bool, Fault> {
 fn invariant_queue_head_is_queued(state: &State) -> Result<bool, Fault> {
     Ok(
         !state.queue.front().is_some()
-            || ((::suricate_kernel::map::contains_key(
-                &state.inputs,
-                &state.queue.front().cloned().ok_or(Fault::Absent)?,
-            )
-                && (::suricate_kernel::map::get(
-                        &state.inputs,
-                        &state.queue.front().cloned().ok_or(Fault::Absent)?,
-                    )
+            || ((state
+                .inputs
+                .contains_key(&state.queue.front().cloned().ok_or(Fault::Absent)?)
+                && (state
+                    .inputs
+                    .get(&state.queue.front().cloned().ok_or(Fault::Absent)?)
                     .ok_or(Fault::Absent)?
                     .phase == InputPhase::Queued))
-                && (::suricate_kernel::map::get(
-                        &state.inputs,
-                        &state.queue.front().cloned().ok_or(Fault::Absent)?,
-                    )
+                && (state
+                    .inputs
+                    .get(&state.queue.front().cloned().ok_or(Fault::Absent)?)
                     .ok_or(Fault::Absent)?
                     .lane == Lane::Queue)),
     )
@@ -4128,20 +4114,17 @@ fn invariant_queue_head_is_queued(state: &State) -> Result<bool, Fault> {
 fn invariant_steer_head_is_queued(state: &State) -> Result<bool, Fault> {
     Ok(
         !state.steer.front().is_some()
-            || ((::suricate_kernel::map::contains_key(
-                &state.inputs,
-                &state.steer.front().cloned().ok_or(Fault::Absent)?,
-            )
-                && (::suricate_kernel::map::get(
-                        &state.inputs,
-                        &state.steer.front().cloned().ok_or(Fault::Absent)?,
-                    )
+            || ((state
+                .inputs
+                .contains_key(&state.steer.front().cloned().ok_or(Fault::Absent)?)
+                && (state
+                    .inputs
+                    .get(&state.steer.front().cloned().ok_or(Fault::Absent)?)
                     .ok_or(Fault::Absent)?
                     .phase == InputPhase::Queued))
-                && (::suricate_kernel::map::get(
-                        &state.inputs,
-                        &state.steer.front().cloned().ok_or(Fault::Absent)?,
-                    )
+                && (state
+                    .inputs
+                    .get(&state.steer.front().cloned().ok_or(Fault::Absent)?)
                     .ok_or(Fault::Absent)?
                     .lane == Lane::Steer)),
     )
@@ -4167,7 +4150,7 @@ fn invariant_nothing_pending_when_closed(state: &State) -> Result<bool, Fault> {
 fn invariant_attempts_bounded(state: &State) -> Result<bool, Fault> {
     Ok('all_c_0: {
         for c in state.staged.iter() {
-            if !match ::suricate_kernel::map::get(&state.inputs, c) {
+            if !match state.inputs.get(c) {
                 Some(entry) => (entry.attempts <= state.max_attempts),
                 None => false,
             } {
@@ -4196,7 +4179,7 @@ fn invariant_running_has_contributors(state: &State) -> Result<bool, Fault> {
 fn invariant_prompt_runs_alone(state: &State) -> Result<bool, Fault> {
     Ok('all_c_0: {
         for c in state.staged.iter() {
-            if !(!match ::suricate_kernel::map::get(&state.inputs, c) {
+            if !(!match state.inputs.get(c) {
                 Some(entry) => (entry.kind == Kind::Prompt),
                 None => false,
             } || ((state.staged.len() as u64) == 1u64))
@@ -4211,7 +4194,7 @@ fn invariant_prompt_runs_alone(state: &State) -> Result<bool, Fault> {
 fn invariant_retry_runs_alone(state: &State) -> Result<bool, Fault> {
     Ok('all_c_0: {
         for c in state.staged.iter() {
-            if !(!match ::suricate_kernel::map::get(&state.inputs, c) {
+            if !(!match state.inputs.get(c) {
                 Some(entry) => (entry.attempts > 1u64),
                 None => false,
             } || ((state.staged.len() as u64) == 1u64))
@@ -4226,7 +4209,7 @@ fn invariant_retry_runs_alone(state: &State) -> Result<bool, Fault> {
 fn invariant_contributors_share_the_attempt(state: &State) -> Result<bool, Fault> {
     Ok('all_c_0: {
         for c in state.staged.iter() {
-            if !match ::suricate_kernel::map::get(&state.inputs, c) {
+            if !match state.inputs.get(c) {
                 Some(entry) => (entry.attempts == state.run_attempt),
                 None => false,
             } {

@@ -60,7 +60,8 @@
     clippy::doc_nested_refdefs,
     clippy::empty_docs
 )]
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use ::suricate_kernel::OrdMap;
+use std::collections::{BTreeSet, VecDeque};
 
 /// The spec's `type Title = string;`.
 #[derive(
@@ -216,7 +217,7 @@ pub struct State {
     #[serde(
         with = "::suricate_kernel::serde_form::Map::<::suricate_kernel::serde_form::Plain>"
     )]
-    pub items: BTreeMap<Title, Item>,
+    pub items: OrdMap<Title, Item>,
     /// State field `order: Seq<Title>`, initially `[]`.
     pub order: VecDeque<Title>,
     /// State field `last: Method`, initially `Method::GET`.
@@ -234,7 +235,7 @@ impl State {
     pub fn initial() -> State {
         State {
             phase: Phase::Open,
-            items: BTreeMap::new(),
+            items: OrdMap::new(),
             order: VecDeque::new(),
             last: Method::GET,
             tagged: 0u64,
@@ -689,7 +690,7 @@ fn guards_add(state: &State, fire_add: &Item) -> Result<Option<&'static str>, Fa
     if !(state.floor.as_str() <= "z") {
         return Ok(Some("above_floor"));
     }
-    if ::suricate_kernel::map::contains_key(&state.items, &fire_add.title) {
+    if state.items.contains_key(&fire_add.title) {
         return Ok(Some("fresh"));
     }
     if !'all_k_v_1: {
@@ -726,7 +727,7 @@ fn guards_add_failed(
 
 /// Guards of `restock`: the first that does not hold, if any.
 fn guards_restock(state: &State, title: &Title) -> Result<Option<&'static str>, Fault> {
-    if !match ::suricate_kernel::map::get(&state.items, title) {
+    if !match state.items.get(title) {
         Some(entry) => ((entry.qty < 1000u64) && (!entry.tags.is_empty())),
         None => false,
     } {
@@ -737,9 +738,8 @@ fn guards_restock(state: &State, title: &Title) -> Result<Option<&'static str>, 
 
 /// Guards of `probe`: the first that does not hold, if any.
 fn guards_probe(state: &State, title: &Title) -> Result<Option<&'static str>, Fault> {
-    if !((!::suricate_kernel::map::contains_key(&state.items, title))
-        || (::suricate_kernel::map::get(&state.items, title).ok_or(Fault::Absent)?.qty
-            < 900u64))
+    if !((!state.items.contains_key(title))
+        || (state.items.get(title).ok_or(Fault::Absent)?.qty < 900u64))
     {
         return Ok(Some("not_full"));
     }
@@ -826,14 +826,15 @@ fn fire_restock(
         let entry = {
             let (k, value) = (
                 title.clone(),
-                ::suricate_kernel::map::get(&state.items, title)
+                state
+                    .items
+                    .get(title)
                     .ok_or(Fault::Absent)?
                     .qty
                     .checked_add(*qty)
                     .ok_or(Fault::Overflow)?,
             );
-            let entry = ::suricate_kernel::map::get_mut(&mut state.items, &k)
-                .ok_or(Fault::Absent)?;
+            let entry = state.items.get_mut(&k).ok_or(Fault::Absent)?;
             let old = ::std::mem::replace(&mut entry.qty, value);
             undo.push_owned(Undo::ItemsLeaf0(k, old));
             entry
@@ -856,7 +857,7 @@ fn fire_restock(
             undo.push_owned(Undo::ItemsLeaf1(k, old));
         }
     }
-    if let Some(entry) = ::suricate_kernel::map::get(&state.items, title) {
+    if let Some(entry) = state.items.get(title) {
         if entry.qty >= 100u64 {
             {
                 let new = true;
@@ -869,7 +870,7 @@ fn fire_restock(
             }
         }
     }
-    if let Some(entry) = ::suricate_kernel::map::get_mut(&mut state.items, title) {
+    if let Some(entry) = state.items.get_mut(title) {
         if entry.qty > 500u64 {
             {
                 let (k, value) = (title.clone(), 500u64);
@@ -889,18 +890,15 @@ fn fire_relabel(
     entry: &Title,
 ) -> Result<(), Fault> {
     let _ = &state.tagged.checked_add(1u64).ok_or(Fault::Overflow)?;
-    if ::suricate_kernel::map::contains_key(&state.items, entry) {
+    if state.items.contains_key(entry) {
         {
             let (k, value) = (entry.clone(), 0u64);
-            let entry = ::suricate_kernel::map::get_mut(&mut state.items, &k)
-                .ok_or(Fault::Absent)?;
+            let entry = state.items.get_mut(&k).ok_or(Fault::Absent)?;
             let old = ::std::mem::replace(&mut entry.qty, value);
             undo.push_owned(Undo::ItemsLeaf0(k, old));
         }
         {
-            let new = ::suricate_kernel::map::get(&state.items, entry)
-                .ok_or(Fault::Absent)?
-                .qty;
+            let new = state.items.get(entry).ok_or(Fault::Absent)?.qty;
             undo.steps
                 .push(
                     UndoStep::TaggedReplaced(::std::mem::replace(&mut state.tagged, new)),
@@ -933,7 +931,7 @@ fn fire_sweep(
     _effects: &mut Vec<Effect>,
 ) -> Result<(), Fault> {
     for (k, v) in state.items.clone().into_iter().collect::<Vec<_>>().iter() {
-        if let Some(entry) = ::suricate_kernel::map::get_mut(&mut state.items, k) {
+        if let Some(entry) = state.items.get_mut(k) {
             {
                 let (k, value) = (
                     k.clone(),
@@ -945,7 +943,7 @@ fn fire_sweep(
         }
     }
     for t in state.order.iter() {
-        if let Some(entry) = ::suricate_kernel::map::get_mut(&mut state.items, t) {
+        if let Some(entry) = state.items.get_mut(t) {
             {
                 let (k, value) = (
                     t.clone(),
@@ -957,7 +955,7 @@ fn fire_sweep(
             {
                 let new = 'all_u_0: {
                     for u in state.order.iter() {
-                        if !match ::suricate_kernel::map::get(&state.items, u) {
+                        if !match state.items.get(u) {
                             Some(entry) => (entry.qty > 0u64),
                             None => false,
                         } {
@@ -976,13 +974,13 @@ fn fire_sweep(
         }
     }
     for t in state.order.iter() {
-        if !::suricate_kernel::map::contains_key(&state.items, t) {
+        if !state.items.contains_key(t) {
             break;
         }
-        let left: &u64 = &{
-            ::suricate_kernel::map::get(&state.items, t).ok_or(Fault::Absent)?.qty
-        };
-        let _ = &::suricate_kernel::map::get(&state.items, t)
+        let left: &u64 = &{ state.items.get(t).ok_or(Fault::Absent)?.qty };
+        let _ = &state
+            .items
+            .get(t)
             .ok_or(Fault::Absent)?
             .qty
             .checked_add(1u64)
@@ -1009,7 +1007,7 @@ fn fire_sweep(
     }
     if state.order.front().is_some() {
         let first: &Title = &{ state.order.front().cloned().ok_or(Fault::Absent)? };
-        if let Some(entry) = ::suricate_kernel::map::get_mut(&mut state.items, first) {
+        if let Some(entry) = state.items.get_mut(first) {
             {
                 let (k, value) = (
                     first.clone(),
@@ -1039,9 +1037,8 @@ fn fire_probe(
     _effects: &mut Vec<Effect>,
     title: &Title,
 ) -> Result<(), Fault> {
-    if (!::suricate_kernel::map::contains_key(&state.items, title))
-        || (::suricate_kernel::map::get(&state.items, title).ok_or(Fault::Absent)?.qty
-            == 0u64)
+    if (!state.items.contains_key(title))
+        || (state.items.get(title).ok_or(Fault::Absent)?.qty == 0u64)
     {
         {
             let new = state.tagged.checked_add(1u64).ok_or(Fault::Overflow)?;

@@ -44,7 +44,8 @@
     clippy::doc_nested_refdefs,
     clippy::empty_docs
 )]
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use ::suricate_kernel::OrdMap;
+use std::collections::{BTreeSet, VecDeque};
 
 /// Opaque job identifier.
 #[derive(
@@ -263,7 +264,7 @@ pub struct State {
     #[serde(
         with = "::suricate_kernel::serde_form::Map::<::suricate_kernel::serde_form::Plain>"
     )]
-    pub errors: BTreeMap<u64, FailReason>,
+    pub errors: OrdMap<u64, FailReason>,
 }
 
 impl State {
@@ -278,7 +279,7 @@ impl State {
             max_retries: 3u64,
             chunks: VecDeque::new(),
             seen: BTreeSet::new(),
-            errors: BTreeMap::new(),
+            errors: OrdMap::new(),
         }
     }
 }

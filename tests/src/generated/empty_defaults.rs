@@ -45,7 +45,8 @@
     clippy::doc_nested_refdefs,
     clippy::empty_docs
 )]
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use ::suricate_kernel::OrdMap;
+use std::collections::{BTreeSet, VecDeque};
 
 /// Coarse lifecycle phase of the machine.
 #[derive(
@@ -110,7 +111,7 @@ pub struct State {
         default,
         with = "::suricate_kernel::serde_form::Opt::<::suricate_kernel::serde_form::Map<::suricate_kernel::serde_form::Plain>>"
     )]
-    pub m: Option<BTreeMap<u64, u64>>,
+    pub m: Option<OrdMap<u64, u64>>,
     /// State field `n: u64`, initially `0`.
     pub n: u64,
 }
@@ -367,7 +368,7 @@ pub struct UndoLog {
 /// An undo record that owns heap data, kept in `UndoLog::owned`.
 #[derive(Debug, Clone)]
 enum Undo {
-    MReplaced(Option<BTreeMap<u64, u64>>),
+    MReplaced(Option<OrdMap<u64, u64>>),
     QReplaced(Option<VecDeque<u64>>),
     SReplaced(Option<BTreeSet<u64>>),
 }
@@ -436,7 +437,7 @@ fn fire_fill(
         let new = Some(state.s.clone().unwrap_or_default());
         undo.push_owned(Undo::SReplaced(::std::mem::replace(&mut state.s, new)));
     }
-    let m: &BTreeMap<u64, u64> = &{ state.m.clone().unwrap_or_default() };
+    let m: &OrdMap<u64, u64> = &{ state.m.clone().unwrap_or_default() };
     {
         let new = Some(m.clone());
         undo.push_owned(Undo::MReplaced(::std::mem::replace(&mut state.m, new)));

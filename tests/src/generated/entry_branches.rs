@@ -46,7 +46,8 @@
     clippy::doc_nested_refdefs,
     clippy::empty_docs
 )]
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use ::suricate_kernel::OrdMap;
+use std::collections::{BTreeSet, VecDeque};
 
 /// The spec's `struct Inner`.
 #[derive(
@@ -153,12 +154,12 @@ pub struct State {
     #[serde(
         with = "::suricate_kernel::serde_form::Map::<::suricate_kernel::serde_form::Plain>"
     )]
-    pub m: BTreeMap<u64, Rec>,
+    pub m: OrdMap<u64, Rec>,
     /// State field `n: Map<u64, Rec>`, initially `{}`.
     #[serde(
         with = "::suricate_kernel::serde_form::Map::<::suricate_kernel::serde_form::Plain>"
     )]
-    pub n: BTreeMap<u64, Rec>,
+    pub n: OrdMap<u64, Rec>,
     /// State field `q: Seq<u64>`, initially `[]`.
     pub q: VecDeque<u64>,
     /// State field `s: Set<u64>`, initially `{}`.
@@ -177,8 +178,8 @@ impl State {
     pub fn initial() -> State {
         State {
             phase: Phase::Run,
-            m: BTreeMap::new(),
-            n: BTreeMap::new(),
+            m: OrdMap::new(),
+            n: OrdMap::new(),
             q: VecDeque::new(),
             s: BTreeSet::new(),
             total: 0u64,
@@ -1013,7 +1014,7 @@ fn fire_p1(
     k: &u64,
     x: &u64,
 ) -> Result<(), Fault> {
-    if let Some(entry) = ::suricate_kernel::map::get_mut(&mut state.m, k) {
+    if let Some(entry) = state.m.get_mut(k) {
         let base: &u64 = &{ entry.a };
         for y in state.q.iter() {
             for z in state.q.iter() {
@@ -1089,7 +1090,7 @@ fn fire_p2(
     k: &u64,
     x: &u64,
 ) -> Result<(), Fault> {
-    if let Some(entry) = ::suricate_kernel::map::get_mut(&mut state.m, k) {
+    if let Some(entry) = state.m.get_mut(k) {
         {
             let (k, value) = (*x, entry.clone());
             match state.n.insert(k, value) {
@@ -1176,27 +1177,21 @@ fn fire_p3(
     j: &u64,
     x: &u64,
 ) -> Result<(), Fault> {
-    if let Some(entry) = ::suricate_kernel::map::get_mut(&mut state.m, k) {
-        if ::suricate_kernel::map::contains_key(&state.n, j) {
+    if let Some(entry) = state.m.get_mut(k) {
+        if state.n.contains_key(j) {
             {
                 let (k, value) = (*j, entry.a);
-                let entry = ::suricate_kernel::map::get_mut(&mut state.n, &k)
-                    .ok_or(Fault::Absent)?;
+                let entry = state.n.get_mut(&k).ok_or(Fault::Absent)?;
                 let old = ::std::mem::replace(&mut entry.a, value);
                 undo.steps.push(UndoStep::NLeaf0(k, old));
             }
             {
-                let (k, value) = (
-                    *k,
-                    ::suricate_kernel::map::get(&state.n, j).ok_or(Fault::Absent)?.b,
-                );
+                let (k, value) = (*k, state.n.get(j).ok_or(Fault::Absent)?.b);
                 let old = ::std::mem::replace(&mut entry.b, value);
                 undo.steps.push(UndoStep::MLeaf1(k, old));
             }
         }
-        if ::suricate_kernel::map::contains_key(&state.n, j)
-            && (::suricate_kernel::map::get(&state.n, j).ok_or(Fault::Absent)?.a > 2u64)
-        {
+        if state.n.contains_key(j) && (state.n.get(j).ok_or(Fault::Absent)?.a > 2u64) {
             {
                 let (k, value) = (*k, 0u64);
                 let old = ::std::mem::replace(&mut entry.a, value);
@@ -1231,7 +1226,7 @@ fn fire_p4(
     k: &u64,
     x: &u64,
 ) -> Result<(), Fault> {
-    if let Some(entry) = ::suricate_kernel::map::get_mut(&mut state.m, k) {
+    if let Some(entry) = state.m.get_mut(k) {
         if entry.a > (*x) {
             {
                 let new = entry.a;
@@ -1256,7 +1251,7 @@ fn fire_p4(
             }
         }
     } else {
-        if let Some(entry) = ::suricate_kernel::map::get_mut(&mut state.m, x) {
+        if let Some(entry) = state.m.get_mut(x) {
             {
                 let (k, value) = (*x, 1u64);
                 let old = ::std::mem::replace(&mut entry.a, value);
@@ -1275,7 +1270,7 @@ fn fire_p5(
     k: &u64,
     x: &u64,
 ) -> Result<(), Fault> {
-    if let Some(entry) = ::suricate_kernel::map::get_mut(&mut state.m, k) {
+    if let Some(entry) = state.m.get_mut(k) {
         {
             let (k, value) = (*k, *x);
             let old = ::std::mem::replace(&mut entry.a, value);
@@ -1313,7 +1308,7 @@ fn fire_p6(
     effects: &mut Vec<Effect>,
     k: &u64,
 ) -> Result<(), Fault> {
-    if let Some(entry) = ::suricate_kernel::map::get_mut(&mut state.m, k) {
+    if let Some(entry) = state.m.get_mut(k) {
         let r: &Rec = &{ entry.clone() };
         {
             let (k, value) = (*k, r.b);
@@ -1361,7 +1356,7 @@ fn fire_p7(
     k: &u64,
     x: &u64,
 ) -> Result<(), Fault> {
-    if let Some(entry) = ::suricate_kernel::map::get_mut(&mut state.m, k) {
+    if let Some(entry) = state.m.get_mut(k) {
         let _ = entry;
         let _ = &entry.items;
         for y in state.q.iter() {
@@ -1417,7 +1412,7 @@ fn fire_p8(
     effects: &mut Vec<Effect>,
     r: &Rec,
 ) -> Result<(), Fault> {
-    if let Some(entry) = ::suricate_kernel::map::get_mut(&mut state.m, &r.a) {
+    if let Some(entry) = state.m.get_mut(&r.a) {
         {
             let (k, value) = (r.a, r.inner.clone());
             let old = ::std::mem::replace(&mut entry.inner, value);
@@ -1439,7 +1434,7 @@ fn fire_p9(
     x: &u64,
 ) -> Result<(), Fault> {
     let old_total = state.total;
-    if let Some(entry) = ::suricate_kernel::map::get_mut(&mut state.m, &old_total) {
+    if let Some(entry) = state.m.get_mut(&old_total) {
         {
             let new = *x;
             undo.steps
@@ -1469,7 +1464,7 @@ fn fire_p10(
     k: &u64,
     x: &u64,
 ) -> Result<(), Fault> {
-    if let Some(entry) = ::suricate_kernel::map::get(&state.m, k) {
+    if let Some(entry) = state.m.get(k) {
         if entry.opt.is_some() {
             {
                 let new = state
@@ -1519,7 +1514,7 @@ fn fire_p11(
     k: &u64,
     x: &u64,
 ) -> Result<(), Fault> {
-    match ::suricate_kernel::map::get(&state.m, k) {
+    match state.m.get(k) {
         Some(entry) if (entry.a > (*x)) && entry.opt.is_some() => {
             if entry.b == (*x) {
                 state.q.push_back(entry.a);
@@ -1565,7 +1560,7 @@ fn fire_p12(
     k: &u64,
     x: &u64,
 ) -> Result<(), Fault> {
-    match ::suricate_kernel::map::get_mut(&mut state.m, k) {
+    match state.m.get_mut(k) {
         Some(entry) if entry.b <= (*x) => {
             {
                 let (k, value) = (*k, entry.b.checked_add(*x).ok_or(Fault::Overflow)?);
@@ -1612,7 +1607,7 @@ fn fire_p13(
     k: &u64,
     x: &u64,
 ) -> Result<(), Fault> {
-    if !::suricate_kernel::map::contains_key(&state.m, k) {
+    if !state.m.contains_key(k) {
         {
             let (k, value) = (
                 *k,
@@ -1639,14 +1634,15 @@ fn fire_p13(
         let entry = {
             let (k, value) = (
                 *k,
-                ::suricate_kernel::map::get(&state.m, k)
+                state
+                    .m
+                    .get(k)
                     .ok_or(Fault::Absent)?
                     .a
                     .checked_add(1u64)
                     .ok_or(Fault::Overflow)?,
             );
-            let entry = ::suricate_kernel::map::get_mut(&mut state.m, &k)
-                .ok_or(Fault::Absent)?;
+            let entry = state.m.get_mut(&k).ok_or(Fault::Absent)?;
             let old = ::std::mem::replace(&mut entry.a, value);
             undo.steps.push(UndoStep::MLeaf0(k, old));
             entry
@@ -1661,7 +1657,7 @@ fn fire_p13(
     }
     effects
         .push(Effect::E {
-            v: ::suricate_kernel::map::get(&state.m, k).ok_or(Fault::Absent)?.a,
+            v: state.m.get(k).ok_or(Fault::Absent)?.a,
         });
     Ok(())
 }
@@ -1674,7 +1670,7 @@ fn fire_p14(
     k: &u64,
     x: &u64,
 ) -> Result<(), Fault> {
-    if let Some(entry) = ::suricate_kernel::map::get(&state.n, k) {
+    if let Some(entry) = state.n.get(k) {
         {
             let (k, value) = (*k, entry.clone());
             match state.m.insert(k, value) {
@@ -1711,7 +1707,7 @@ fn fire_p14(
     }
     effects
         .push(Effect::E {
-            v: ::suricate_kernel::map::get(&state.m, k).ok_or(Fault::Absent)?.b,
+            v: state.m.get(k).ok_or(Fault::Absent)?.b,
         });
     Ok(())
 }

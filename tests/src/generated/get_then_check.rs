@@ -45,7 +45,7 @@
     clippy::doc_nested_refdefs,
     clippy::empty_docs
 )]
-use std::collections::BTreeMap;
+use ::suricate_kernel::OrdMap;
 
 /// Coarse lifecycle phase of the machine.
 #[derive(
@@ -101,7 +101,7 @@ pub struct State {
     #[serde(
         with = "::suricate_kernel::serde_form::Map::<::suricate_kernel::serde_form::Plain>"
     )]
-    pub m: BTreeMap<u64, u64>,
+    pub m: OrdMap<u64, u64>,
     /// State field `hits: u64`, initially `0`.
     pub hits: u64,
     /// State field `misses: u64`, initially `0`.
@@ -113,7 +113,7 @@ impl State {
     pub fn initial() -> State {
         State {
             phase: Phase::Running,
-            m: BTreeMap::new(),
+            m: OrdMap::new(),
             hits: 0u64,
             misses: 0u64,
         }
@@ -377,7 +377,7 @@ impl UndoLog {
 
 /// Guards of `put`: the first that does not hold, if any.
 fn guards_put(state: &State, k: &u64) -> Result<Option<&'static str>, Fault> {
-    if !(!::suricate_kernel::map::contains_key(&state.m, k)) {
+    if !(!state.m.contains_key(k)) {
         return Ok(Some("fresh"));
     }
     Ok(None)
@@ -411,13 +411,11 @@ fn fire_look(
     _effects: &mut Vec<Effect>,
     k: &u64,
 ) -> Result<(), Fault> {
-    if ::suricate_kernel::map::contains_key(&state.m, k) {
+    if state.m.contains_key(k) {
         {
             let new = state
                 .hits
-                .checked_add(
-                    *::suricate_kernel::map::get(&state.m, k).ok_or(Fault::Absent)?,
-                )
+                .checked_add(*state.m.get(k).ok_or(Fault::Absent)?)
                 .ok_or(Fault::Overflow)?;
             undo.steps
                 .push(UndoStep::HitsReplaced(::std::mem::replace(&mut state.hits, new)));

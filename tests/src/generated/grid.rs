@@ -47,7 +47,8 @@
     clippy::doc_nested_refdefs,
     clippy::empty_docs
 )]
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use ::suricate_kernel::OrdMap;
+use std::collections::{BTreeSet, VecDeque};
 
 /// The spec's `enum Mark`.
 #[derive(
@@ -132,7 +133,7 @@ pub struct Group {
     #[serde(
         with = "::suricate_kernel::serde_form::Pairs::<::suricate_kernel::serde_form::Plain, ::suricate_kernel::serde_form::Plain>"
     )]
-    pub counts: BTreeMap<Cell, u64>,
+    pub counts: OrdMap<Cell, u64>,
 }
 
 /// Coarse lifecycle phase of the machine.
@@ -192,7 +193,7 @@ pub struct State {
     #[serde(
         with = "::suricate_kernel::serde_form::Pairs::<::suricate_kernel::serde_form::Plain, ::suricate_kernel::serde_form::Plain>"
     )]
-    pub marks: BTreeMap<Cell, Mark>,
+    pub marks: OrdMap<Cell, Mark>,
     /// State field `cells: Set<Cell>`, initially `{}`.
     #[serde(
         with = "::suricate_kernel::serde_form::Set::<::suricate_kernel::serde_form::Plain>"
@@ -204,7 +205,7 @@ pub struct State {
     #[serde(
         with = "::suricate_kernel::serde_form::Pairs::<::suricate_kernel::serde_form::Plain, ::suricate_kernel::serde_form::Plain>"
     )]
-    pub trails: BTreeMap<VecDeque<Cell>, u64>,
+    pub trails: OrdMap<VecDeque<Cell>, u64>,
     /// State field `seen: Set<Mark>`, initially `{}`.
     #[serde(
         with = "::suricate_kernel::serde_form::Set::<::suricate_kernel::serde_form::Plain>"
@@ -214,19 +215,19 @@ pub struct State {
     #[serde(
         with = "::suricate_kernel::serde_form::Pairs::<::suricate_kernel::serde_form::Set<::suricate_kernel::serde_form::Plain>, ::suricate_kernel::serde_form::Set<::suricate_kernel::serde_form::Plain>>"
     )]
-    pub by_marks: BTreeMap<BTreeSet<Mark>, BTreeSet<Cell>>,
+    pub by_marks: OrdMap<BTreeSet<Mark>, BTreeSet<Cell>>,
     /// State field `last: Option<Cell>`, initially `none`.
     pub last: Option<Cell>,
     /// State field `after: Map<Option<Cell>, u64>`, initially `{}`.
     #[serde(
         with = "::suricate_kernel::serde_form::Pairs::<::suricate_kernel::serde_form::Plain, ::suricate_kernel::serde_form::Plain>"
     )]
-    pub after: BTreeMap<Option<Cell>, u64>,
+    pub after: OrdMap<Option<Cell>, u64>,
     /// State field `counts: Map<Mark, u64>`, initially `{}`.
     #[serde(
         with = "::suricate_kernel::serde_form::Map::<::suricate_kernel::serde_form::Plain>"
     )]
-    pub counts: BTreeMap<Mark, u64>,
+    pub counts: OrdMap<Mark, u64>,
     /// The marks seen after each of the last three moves.
     #[serde(
         with = "::suricate_kernel::serde_form::Seq::<::suricate_kernel::serde_form::Set<::suricate_kernel::serde_form::Plain>>"
@@ -236,7 +237,7 @@ pub struct State {
     #[serde(
         with = "::suricate_kernel::serde_form::Pairs::<::suricate_kernel::serde_form::Map<::suricate_kernel::serde_form::Plain>, ::suricate_kernel::serde_form::Seq<::suricate_kernel::serde_form::Set<::suricate_kernel::serde_form::Plain>>>"
     )]
-    pub tallies: BTreeMap<BTreeMap<Mark, u64>, VecDeque<BTreeSet<Mark>>>,
+    pub tallies: OrdMap<OrdMap<Mark, u64>, VecDeque<BTreeSet<Mark>>>,
     /// The cell of the last move, and how often it was marked.
     #[serde(
         with = "::suricate_kernel::serde_form::Set::<::suricate_kernel::serde_form::Plain>"
@@ -246,23 +247,23 @@ pub struct State {
     #[serde(
         with = "::suricate_kernel::serde_form::Pairs::<::suricate_kernel::serde_form::Plain, ::suricate_kernel::serde_form::Plain>"
     )]
-    pub recent_visits: BTreeMap<Cell, u64>,
+    pub recent_visits: OrdMap<Cell, u64>,
     /// State field `visits: Map<Cell, u64>`, initially `{}`.
     #[serde(
         with = "::suricate_kernel::serde_form::Pairs::<::suricate_kernel::serde_form::Plain, ::suricate_kernel::serde_form::Plain>"
     )]
-    pub visits: BTreeMap<Cell, u64>,
+    pub visits: OrdMap<Cell, u64>,
     /// State field `groups: Map<Group, bool>`, initially `{}`.
     #[serde(
         with = "::suricate_kernel::serde_form::Pairs::<::suricate_kernel::serde_form::Plain, ::suricate_kernel::serde_form::Plain>"
     )]
-    pub groups: BTreeMap<Group, bool>,
+    pub groups: OrdMap<Group, bool>,
     /// State field `best: Option<Map<Cell, u64>>`, initially `none`.
     #[serde(
         default,
         with = "::suricate_kernel::serde_form::Opt::<::suricate_kernel::serde_form::Pairs<::suricate_kernel::serde_form::Plain, ::suricate_kernel::serde_form::Plain>>"
     )]
-    pub best: Option<BTreeMap<Cell, u64>>,
+    pub best: Option<OrdMap<Cell, u64>>,
     /// State field `moves: u64`, initially `0`.
     pub moves: u64,
 }
@@ -272,21 +273,21 @@ impl State {
     pub fn initial() -> State {
         State {
             phase: Phase::Open,
-            marks: BTreeMap::new(),
+            marks: OrdMap::new(),
             cells: BTreeSet::new(),
             trail: VecDeque::new(),
-            trails: BTreeMap::new(),
+            trails: OrdMap::new(),
             seen: BTreeSet::new(),
-            by_marks: BTreeMap::new(),
+            by_marks: OrdMap::new(),
             last: None,
-            after: BTreeMap::new(),
-            counts: BTreeMap::new(),
+            after: OrdMap::new(),
+            counts: OrdMap::new(),
             history: VecDeque::new(),
-            tallies: BTreeMap::new(),
+            tallies: OrdMap::new(),
             recent: BTreeSet::new(),
-            recent_visits: BTreeMap::new(),
-            visits: BTreeMap::new(),
-            groups: BTreeMap::new(),
+            recent_visits: OrdMap::new(),
+            visits: OrdMap::new(),
+            groups: OrdMap::new(),
             best: None,
             moves: 0u64,
         }
@@ -328,7 +329,7 @@ pub enum Input {
         #[serde(
             with = "::suricate_kernel::serde_form::Pairs::<::suricate_kernel::serde_form::Plain, ::suricate_kernel::serde_form::Plain>"
         )]
-        extra: BTreeMap<Cell, Mark>,
+        extra: OrdMap<Cell, Mark>,
     },
     /// The spec's input `Close`.
     Close,
@@ -411,7 +412,7 @@ pub enum Effect {
             default,
             with = "::suricate_kernel::serde_form::Opt::<::suricate_kernel::serde_form::Pairs<::suricate_kernel::serde_form::Plain, ::suricate_kernel::serde_form::Plain>>"
         )]
-        counts: Option<BTreeMap<Cell, u64>>,
+        counts: Option<OrdMap<Cell, u64>>,
     },
 }
 
@@ -614,15 +615,15 @@ pub struct UndoLog {
 /// An undo record that owns heap data, kept in `UndoLog::owned`.
 #[derive(Debug, Clone)]
 enum Undo {
-    AfterReplaced(BTreeMap<Option<Cell>, u64>),
+    AfterReplaced(OrdMap<Option<Cell>, u64>),
     AfterEntry(Option<Cell>, u64),
     AfterAdded(Option<Cell>),
-    BestReplaced(Option<BTreeMap<Cell, u64>>),
+    BestReplaced(Option<OrdMap<Cell, u64>>),
     ByMarksEntry(BTreeSet<Mark>, BTreeSet<Cell>),
     ByMarksAdded(BTreeSet<Mark>),
     CellsInserted(Cell),
     CellsRemoved(Cell),
-    GroupsReplaced(BTreeMap<Group, bool>),
+    GroupsReplaced(OrdMap<Group, bool>),
     GroupsEntry(Group, bool),
     GroupsAdded(Group),
     HistoryPopped(BTreeSet<Mark>),
@@ -631,17 +632,17 @@ enum Undo {
     MarksAdded(Cell),
     RecentReplaced(BTreeSet<Cell>),
     RecentInserted(Cell),
-    RecentVisitsReplaced(BTreeMap<Cell, u64>),
+    RecentVisitsReplaced(OrdMap<Cell, u64>),
     RecentVisitsEntry(Cell, u64),
     RecentVisitsAdded(Cell),
-    TalliesReplaced(BTreeMap<BTreeMap<Mark, u64>, VecDeque<BTreeSet<Mark>>>),
-    TalliesEntry(BTreeMap<Mark, u64>, VecDeque<BTreeSet<Mark>>),
-    TalliesAdded(BTreeMap<Mark, u64>),
+    TalliesReplaced(OrdMap<OrdMap<Mark, u64>, VecDeque<BTreeSet<Mark>>>),
+    TalliesEntry(OrdMap<Mark, u64>, VecDeque<BTreeSet<Mark>>),
+    TalliesAdded(OrdMap<Mark, u64>),
     TrailPopped(Cell),
-    TrailsReplaced(BTreeMap<VecDeque<Cell>, u64>),
+    TrailsReplaced(OrdMap<VecDeque<Cell>, u64>),
     TrailsEntry(VecDeque<Cell>, u64),
     TrailsAdded(VecDeque<Cell>),
-    VisitsReplaced(BTreeMap<Cell, u64>),
+    VisitsReplaced(OrdMap<Cell, u64>),
     VisitsEntry(Cell, u64),
     VisitsAdded(Cell),
 }
@@ -769,7 +770,7 @@ impl UndoLog {
 
 /// Guards of `place`: the first that does not hold, if any.
 fn guards_place(state: &State, at: &Cell) -> Result<Option<&'static str>, Fault> {
-    if ::suricate_kernel::map::contains_key(&state.marks, at) {
+    if state.marks.contains_key(at) {
         return Ok(Some("free"));
     }
     if !((state.cells.len() as u64) < 8u64) {
@@ -780,7 +781,7 @@ fn guards_place(state: &State, at: &Cell) -> Result<Option<&'static str>, Fault>
 
 /// Guards of `clear`: the first that does not hold, if any.
 fn guards_clear(state: &State, at: &Cell) -> Result<Option<&'static str>, Fault> {
-    if !::suricate_kernel::map::contains_key(&state.marks, at) {
+    if !state.marks.contains_key(at) {
         return Ok(Some("marked"));
     }
     Ok(None)
@@ -879,7 +880,9 @@ fn fire_place(
     {
         let (k, value) = (
             *mark,
-            ::suricate_kernel::map::get(&state.counts, mark)
+            state
+                .counts
+                .get(mark)
                 .cloned()
                 .unwrap_or(0u64)
                 .checked_add(1u64)
@@ -912,15 +915,15 @@ fn fire_place(
             }
         }
     }
-    if (!::suricate_kernel::map::contains_key(&state.visits, at))
-        && ((state.visits.len() as u64) >= 5u64)
-    {
+    if (!state.visits.contains_key(at)) && ((state.visits.len() as u64) >= 5u64) {
         undo.push_owned(Undo::VisitsReplaced(::std::mem::take(&mut state.visits)));
     }
     {
         let (k, value) = (
             at.clone(),
-            ::suricate_kernel::map::get(&state.visits, at)
+            state
+                .visits
+                .get(at)
                 .cloned()
                 .unwrap_or(0u64)
                 .checked_add(1u64)
@@ -946,10 +949,7 @@ fn fire_place(
         Undo::RecentVisitsReplaced(::std::mem::take(&mut state.recent_visits)),
     );
     {
-        let (k, value) = (
-            at.clone(),
-            *::suricate_kernel::map::get(&state.visits, at).ok_or(Fault::Absent)?,
-        );
+        let (k, value) = (at.clone(), *state.visits.get(at).ok_or(Fault::Absent)?);
         match state.recent_visits.insert(k.clone(), value) {
             Some(old) => {
                 undo.push_owned(Undo::RecentVisitsEntry(k, old));
@@ -988,8 +988,7 @@ fn fire_clear(
     {
         let (k, value) = (
             Group {
-                mark: *::suricate_kernel::map::get(&state.marks, at)
-                    .ok_or(Fault::Absent)?,
+                mark: *state.marks.get(at).ok_or(Fault::Absent)?,
                 cells: state.recent.clone(),
                 counts: state.recent_visits.clone(),
             },
@@ -1046,7 +1045,7 @@ fn fire_fill(
     _effects: &mut Vec<Effect>,
     at: &BTreeSet<Cell>,
     mark: &Mark,
-    extra: &BTreeMap<Cell, Mark>,
+    extra: &OrdMap<Cell, Mark>,
 ) -> Result<(), Fault> {
     for c in at.iter() {
         {

@@ -47,7 +47,7 @@
     clippy::doc_nested_refdefs,
     clippy::empty_docs
 )]
-use std::collections::BTreeMap;
+use ::suricate_kernel::OrdMap;
 
 /// The spec's `type Id = u64;`.
 #[derive(
@@ -233,42 +233,42 @@ pub struct State {
     #[serde(
         with = "::suricate_kernel::serde_form::Map::<::suricate_kernel::serde_form::Plain>"
     )]
-    pub by_u64: BTreeMap<u64, u64>,
+    pub by_u64: OrdMap<u64, u64>,
     /// State field `by_i64: Map<i64, u64>`, initially `{}`.
     #[serde(
         with = "::suricate_kernel::serde_form::Map::<::suricate_kernel::serde_form::Plain>"
     )]
-    pub by_i64: BTreeMap<i64, u64>,
+    pub by_i64: OrdMap<i64, u64>,
     /// State field `by_bool: Map<bool, u64>`, initially `{}`.
     #[serde(
         with = "::suricate_kernel::serde_form::Map::<::suricate_kernel::serde_form::Plain>"
     )]
-    pub by_bool: BTreeMap<bool, u64>,
+    pub by_bool: OrdMap<bool, u64>,
     /// State field `by_id: Map<Id, u64>`, initially `{}`.
     #[serde(
         with = "::suricate_kernel::serde_form::Map::<::suricate_kernel::serde_form::Plain>"
     )]
-    pub by_id: BTreeMap<Id, u64>,
+    pub by_id: OrdMap<Id, u64>,
     /// State field `by_offset: Map<Offset, u64>`, initially `{}`.
     #[serde(
         with = "::suricate_kernel::serde_form::Map::<::suricate_kernel::serde_form::Plain>"
     )]
-    pub by_offset: BTreeMap<Offset, u64>,
+    pub by_offset: OrdMap<Offset, u64>,
     /// State field `by_name: Map<Name, u64>`, initially `{}`.
     #[serde(
         with = "::suricate_kernel::serde_form::Map::<::suricate_kernel::serde_form::Plain>"
     )]
-    pub by_name: BTreeMap<Name, u64>,
+    pub by_name: OrdMap<Name, u64>,
     /// State field `by_color: Map<Color, u64>`, initially `{}`.
     #[serde(
         with = "::suricate_kernel::serde_form::Map::<::suricate_kernel::serde_form::Plain>"
     )]
-    pub by_color: BTreeMap<Color, u64>,
+    pub by_color: OrdMap<Color, u64>,
     /// State field `by_phase: Map<Phase, u64>`, initially `{}`.
     #[serde(
         with = "::suricate_kernel::serde_form::Map::<::suricate_kernel::serde_form::Plain>"
     )]
-    pub by_phase: BTreeMap<Phase, u64>,
+    pub by_phase: OrdMap<Phase, u64>,
 }
 
 impl State {
@@ -276,14 +276,14 @@ impl State {
     pub fn initial() -> State {
         State {
             phase: Phase::Open,
-            by_u64: BTreeMap::new(),
-            by_i64: BTreeMap::new(),
-            by_bool: BTreeMap::new(),
-            by_id: BTreeMap::new(),
-            by_offset: BTreeMap::new(),
-            by_name: BTreeMap::new(),
-            by_color: BTreeMap::new(),
-            by_phase: BTreeMap::new(),
+            by_u64: OrdMap::new(),
+            by_i64: OrdMap::new(),
+            by_bool: OrdMap::new(),
+            by_id: OrdMap::new(),
+            by_offset: OrdMap::new(),
+            by_name: OrdMap::new(),
+            by_color: OrdMap::new(),
+            by_phase: OrdMap::new(),
         }
     }
 }
@@ -321,7 +321,7 @@ pub enum Input {
         #[serde(
             with = "::suricate_kernel::serde_form::Map::<::suricate_kernel::serde_form::Plain>"
         )]
-        counts: BTreeMap<i64, u64>,
+        counts: OrdMap<i64, u64>,
     },
 }
 
@@ -645,7 +645,7 @@ fn guards_put(state: &State) -> Result<Option<&'static str>, Fault> {
 /// Guards of `merge`: the first that does not hold, if any.
 fn guards_merge(
     state: &State,
-    counts: &BTreeMap<i64, u64>,
+    counts: &OrdMap<i64, u64>,
 ) -> Result<Option<&'static str>, Fault> {
     if !(((state.by_i64.len() as u64) < 4u64) && ((counts.len() as u64) < 4u64)) {
         return Ok(Some("room"));
@@ -762,7 +762,7 @@ fn fire_merge(
     state: &mut State,
     undo: &mut UndoLog,
     _effects: &mut Vec<Effect>,
-    counts: &BTreeMap<i64, u64>,
+    counts: &OrdMap<i64, u64>,
 ) -> Result<(), Fault> {
     for (k, v) in counts.iter() {
         {

@@ -47,7 +47,8 @@
     clippy::doc_nested_refdefs,
     clippy::empty_docs
 )]
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use ::suricate_kernel::OrdMap;
+use std::collections::{BTreeSet, VecDeque};
 
 /// Who owns an account.
 #[derive(
@@ -348,12 +349,12 @@ pub struct State {
     #[serde(
         with = "::suricate_kernel::serde_form::Map::<::suricate_kernel::serde_form::Plain>"
     )]
-    pub holds: BTreeMap<u64, Hold>,
+    pub holds: OrdMap<u64, Hold>,
     /// State field `tags: Map<string, u64>`, initially `{}`.
     #[serde(
         with = "::suricate_kernel::serde_form::Map::<::suricate_kernel::serde_form::Plain>"
     )]
-    pub tags: BTreeMap<String, u64>,
+    pub tags: OrdMap<String, u64>,
     /// State field `pending: Seq<u64>`, initially `[]`.
     pub pending: VecDeque<u64>,
 }
@@ -379,8 +380,8 @@ impl State {
             frozen_from: Phase::Closed,
             entries: VecDeque::new(),
             seen: BTreeSet::new(),
-            holds: BTreeMap::new(),
-            tags: BTreeMap::new(),
+            holds: OrdMap::new(),
+            tags: OrdMap::new(),
             pending: VecDeque::new(),
         }
     }
@@ -952,7 +953,7 @@ enum Undo {
     HoldsLeaf1(u64, Option<String>),
     OwnerReplaced(Option<Owner>),
     SeenReplaced(BTreeSet<u64>),
-    TagsReplaced(BTreeMap<String, u64>),
+    TagsReplaced(OrdMap<String, u64>),
     TagsEntry(String, u64),
     TagsAdded(String),
 }
@@ -1088,7 +1089,7 @@ fn guards_hold(
     id: &u64,
     amount: &Cents,
 ) -> Result<Option<&'static str>, Fault> {
-    if ::suricate_kernel::map::contains_key(&state.holds, id) {
+    if state.holds.contains_key(id) {
         return Ok(Some("new_hold"));
     }
     if !((state.balance >= (*amount)) && ((*amount) > Cents(0i64))) {
@@ -1099,7 +1100,7 @@ fn guards_hold(
 
 /// Guards of `release`: the first that does not hold, if any.
 fn guards_release(state: &State, id: &u64) -> Result<Option<&'static str>, Fault> {
-    if !::suricate_kernel::map::contains_key(&state.holds, id) {
+    if !state.holds.contains_key(id) {
         return Ok(Some("known"));
     }
     Ok(None)
@@ -1108,7 +1109,7 @@ fn guards_release(state: &State, id: &u64) -> Result<Option<&'static str>, Fault
 /// Guards of `tag`: the first that does not hold, if any.
 fn guards_tag(state: &State, name: &String) -> Result<Option<&'static str>, Fault> {
     if !((!(*name).is_empty())
-        && (!match ::suricate_kernel::map::get(&state.tags, name) {
+        && (!match state.tags.get(name) {
             Some(entry) => ((*entry) > 5u64),
             None => false,
         }))
@@ -1370,8 +1371,7 @@ fn fire_release(
     if state.phase == Phase::Frozen {
         {
             let (k, value) = (*id, Some(String::from("release requested")));
-            let entry = ::suricate_kernel::map::get_mut(&mut state.holds, &k)
-                .ok_or(Fault::Absent)?;
+            let entry = state.holds.get_mut(&k).ok_or(Fault::Absent)?;
             let old = ::std::mem::replace(&mut entry.entry.note, value);
             undo.push_owned(Undo::HoldsLeaf1(k, old));
         }
@@ -1382,11 +1382,7 @@ fn fire_release(
                     .balance
                     .0
                     .checked_add(
-                        ::suricate_kernel::map::get(&state.holds, id)
-                            .ok_or(Fault::Absent)?
-                            .entry
-                            .amount
-                            .0,
+                        state.holds.get(id).ok_or(Fault::Absent)?.entry.amount.0,
                     )
                     .ok_or(Fault::Overflow)?,
             );
@@ -1419,7 +1415,9 @@ fn fire_tag(
     {
         let (k, value) = (
             name.clone(),
-            ::suricate_kernel::map::get(&state.tags, name)
+            state
+                .tags
+                .get(name)
                 .cloned()
                 .unwrap_or(0u64)
                 .checked_add(*weight)
@@ -1437,9 +1435,7 @@ fn fire_tag(
     effects
         .push(Effect::Tagged {
             name: name.clone(),
-            total: ::suricate_kernel::map::get(&state.tags, name)
-                .cloned()
-                .unwrap_or(0u64),
+            total: state.tags.get(name).cloned().unwrap_or(0u64),
         });
     Ok(())
 }
@@ -1532,7 +1528,7 @@ fn fire_sweep(
             }
             effects.push(Effect::Swept { id: *id });
         } else {
-            if let Some(entry) = ::suricate_kernel::map::get_mut(&mut state.holds, id) {
+            if let Some(entry) = state.holds.get_mut(id) {
                 {
                     let (k, value) = (*id, Kind::Fee);
                     let old = ::std::mem::replace(&mut entry.entry.kind, value);

@@ -44,7 +44,8 @@
     clippy::doc_nested_refdefs,
     clippy::empty_docs
 )]
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use ::suricate_kernel::OrdMap;
+use std::collections::{BTreeSet, VecDeque};
 
 /// Coarse lifecycle phase of the machine.
 #[derive(
@@ -338,7 +339,7 @@ fn fire_go(
     _effects: &mut Vec<Effect>,
 ) -> Result<(), Fault> {
     let seen: &BTreeSet<u64> = &{ BTreeSet::new() };
-    let m: &BTreeMap<u64, u64> = &{ BTreeMap::new() };
+    let m: &OrdMap<u64, u64> = &{ OrdMap::new() };
     let q: &VecDeque<u64> = &{ VecDeque::new() };
     if (seen.is_empty() && m.is_empty()) && q.is_empty() {
         {

@@ -45,7 +45,7 @@
     clippy::doc_nested_refdefs,
     clippy::empty_docs
 )]
-use std::collections::BTreeMap;
+use ::suricate_kernel::OrdMap;
 
 /// Coarse lifecycle phase of the machine.
 #[derive(
@@ -101,7 +101,7 @@ pub struct State {
     #[serde(
         with = "::suricate_kernel::serde_form::Map::<::suricate_kernel::serde_form::Plain>"
     )]
-    pub m: BTreeMap<u64, u64>,
+    pub m: OrdMap<u64, u64>,
 }
 
 impl State {
@@ -109,7 +109,7 @@ impl State {
     pub fn initial() -> State {
         State {
             phase: Phase::Running,
-            m: BTreeMap::new(),
+            m: OrdMap::new(),
         }
     }
 }
@@ -399,7 +399,7 @@ fn fire_move_entry(
     src: &u64,
     dst: &u64,
 ) -> Result<(), Fault> {
-    if let Some(entry) = ::suricate_kernel::map::get(&state.m, src) {
+    if let Some(entry) = state.m.get(src) {
         let v: &u64 = &{ *entry };
         {
             let k = *src;

@@ -45,7 +45,8 @@
     clippy::doc_nested_refdefs,
     clippy::empty_docs
 )]
-use std::collections::{BTreeMap, BTreeSet};
+use ::suricate_kernel::OrdMap;
+use std::collections::BTreeSet;
 
 /// Coarse lifecycle phase of the machine.
 #[derive(
@@ -101,7 +102,7 @@ pub struct State {
     #[serde(
         with = "::suricate_kernel::serde_form::Map::<::suricate_kernel::serde_form::Plain>"
     )]
-    pub m: BTreeMap<u64, u64>,
+    pub m: OrdMap<u64, u64>,
     /// State field `s: Set<u64>`, initially `{}`.
     #[serde(
         with = "::suricate_kernel::serde_form::Set::<::suricate_kernel::serde_form::Plain>"
@@ -118,7 +119,7 @@ impl State {
     pub fn initial() -> State {
         State {
             phase: Phase::Running,
-            m: BTreeMap::new(),
+            m: OrdMap::new(),
             s: BTreeSet::new(),
             b: false,
             n: 0u64,
@@ -415,7 +416,7 @@ impl UndoLog {
 
 /// Guards of `probe`: the first that does not hold, if any.
 fn guards_probe(state: &State, k: &u64) -> Result<Option<&'static str>, Fault> {
-    if !match ::suricate_kernel::map::get(&state.m, k) {
+    if !match state.m.get(k) {
         Some(entry) => {
             ('all_x_0: {
                 for x in state.s.iter() {
@@ -481,7 +482,7 @@ fn fire_probe(
     _effects: &mut Vec<Effect>,
     k: &u64,
 ) -> Result<(), Fault> {
-    if match ::suricate_kernel::map::get(&state.m, k) {
+    if match state.m.get(k) {
         Some(entry) => {
             ('any_x_0: {
                 for x in state.s.iter() {

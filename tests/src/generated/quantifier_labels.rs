@@ -45,7 +45,8 @@
     clippy::doc_nested_refdefs,
     clippy::empty_docs
 )]
-use std::collections::{BTreeMap, BTreeSet};
+use ::suricate_kernel::OrdMap;
+use std::collections::BTreeSet;
 
 /// Coarse lifecycle phase of the machine.
 #[derive(
@@ -101,12 +102,12 @@ pub struct State {
     #[serde(
         with = "::suricate_kernel::serde_form::Map::<::suricate_kernel::serde_form::Plain>"
     )]
-    pub m1: BTreeMap<u64, u64>,
+    pub m1: OrdMap<u64, u64>,
     /// State field `m2: Map<u64, u64>`, initially `{}`.
     #[serde(
         with = "::suricate_kernel::serde_form::Map::<::suricate_kernel::serde_form::Plain>"
     )]
-    pub m2: BTreeMap<u64, u64>,
+    pub m2: OrdMap<u64, u64>,
     /// State field `s: Set<u64>`, initially `{}`.
     #[serde(
         with = "::suricate_kernel::serde_form::Set::<::suricate_kernel::serde_form::Plain>"
@@ -121,8 +122,8 @@ impl State {
     pub fn initial() -> State {
         State {
             phase: Phase::Running,
-            m1: BTreeMap::new(),
-            m2: BTreeMap::new(),
+            m1: OrdMap::new(),
+            m2: OrdMap::new(),
             s: BTreeSet::new(),
             ok: false,
         }

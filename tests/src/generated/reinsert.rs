@@ -49,7 +49,7 @@
     clippy::doc_nested_refdefs,
     clippy::empty_docs
 )]
-use std::collections::BTreeMap;
+use ::suricate_kernel::OrdMap;
 
 /// Coarse lifecycle phase of the machine.
 #[derive(
@@ -105,12 +105,12 @@ pub struct State {
     #[serde(
         with = "::suricate_kernel::serde_form::Map::<::suricate_kernel::serde_form::Plain>"
     )]
-    pub names: BTreeMap<u64, String>,
+    pub names: OrdMap<u64, String>,
     /// State field `ids: Map<string, u64>`, initially `{}`.
     #[serde(
         with = "::suricate_kernel::serde_form::Map::<::suricate_kernel::serde_form::Plain>"
     )]
-    pub ids: BTreeMap<String, u64>,
+    pub ids: OrdMap<String, u64>,
 }
 
 impl State {
@@ -118,8 +118,8 @@ impl State {
     pub fn initial() -> State {
         State {
             phase: Phase::Open,
-            names: BTreeMap::new(),
-            ids: BTreeMap::new(),
+            names: OrdMap::new(),
+            ids: OrdMap::new(),
         }
     }
 }

@@ -1,0 +1,196 @@
+//! `OrdMap` answers exactly what `BTreeMap` answers, whatever the order of operations.
+
+use super::*;
+use proptest::prelude::*;
+use std::collections::hash_map::DefaultHasher;
+
+/// One operation of a sequence; a key is chosen relative to the map's current keys, so that
+/// sequences hit the ascending fast paths, the front, the back and the middle.
+#[derive(Debug, Clone)]
+enum Op {
+    /// Insert above every key (a fresh id).
+    Append(u64),
+    /// Insert at or near an existing key (`pick` indexes the current keys).
+    InsertNear {
+        pick: usize,
+        offset: i8,
+    },
+    /// Insert an arbitrary key.
+    Insert(u64),
+    /// Remove an existing key (`pick` indexes the current keys).
+    RemoveExisting(usize),
+    /// Remove the smallest key (FIFO eviction).
+    RemoveFirst,
+    /// Remove an arbitrary key, usually absent.
+    Remove(u64),
+    Clear,
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        6 => (1..4u64).prop_map(Op::Append),
+        2 => (any::<usize>(), -2..3i8).prop_map(|(pick, offset)| Op::InsertNear { pick, offset }),
+        1 => (0..400u64).prop_map(Op::Insert),
+        2 => any::<usize>().prop_map(Op::RemoveExisting),
+        3 => Just(Op::RemoveFirst),
+        1 => (0..400u64).prop_map(Op::Remove),
+        1 => Just(Op::Clear),
+    ]
+}
+
+/// Checks every read of `map` against `model`, for every key present and around them.
+fn assert_agrees(map: &mut OrdMap<u64, u64>, model: &BTreeMap<u64, u64>) {
+    assert_eq!(map.len(), model.len());
+    assert_eq!(map.is_empty(), model.is_empty());
+    assert!(map.iter().eq(model.iter()), "{map:?} != {model:?}");
+    assert!(map.iter().rev().eq(model.iter().rev()));
+    assert_eq!(map.iter().len(), model.len());
+    assert_eq!(map.first_key_value(), model.first_key_value());
+    assert_eq!(map.last_key_value(), model.last_key_value());
+    let probes: Vec<u64> = model
+        .keys()
+        .flat_map(|&k| [k.saturating_sub(1), k, k + 1])
+        .chain([0, 1_000_000])
+        .collect();
+    for key in probes {
+        assert_eq!(map.get(&key), model.get(&key), "get {key}");
+        assert_eq!(map.contains_key(&key), model.contains_key(&key));
+        assert_eq!(map.get_mut(&key).map(|v| *v), model.get(&key).copied());
+    }
+    // The tree holds only keys below the deque's.
+    if let (Some((last_old, _)), Some((first_new, _))) =
+        (map.older.last_key_value(), map.newest.front())
+    {
+        assert!(last_old < first_new, "tree and deque overlap");
+    }
+    assert!(
+        map.newest
+            .iter()
+            .zip(map.newest.iter().skip(1))
+            .all(|(a, b)| a.0 < b.0)
+    );
+}
+
+fn apply(map: &mut OrdMap<u64, u64>, model: &mut BTreeMap<u64, u64>, op: &Op, value: u64) {
+    let keys: Vec<u64> = model.keys().copied().collect();
+    match *op {
+        Op::Append(step) => {
+            let key = keys.last().map_or(0, |k| k + step);
+            assert_eq!(map.insert(key, value), model.insert(key, value));
+        }
+        Op::InsertNear { pick, offset } => {
+            if let Some(&near) = keys.get(pick % keys.len().max(1)) {
+                let key = near.saturating_add_signed(offset.into());
+                assert_eq!(map.insert(key, value), model.insert(key, value));
+            }
+        }
+        Op::Insert(key) => assert_eq!(map.insert(key, value), model.insert(key, value)),
+        Op::RemoveExisting(pick) => {
+            if let Some(key) = keys.get(pick % keys.len().max(1)) {
+                assert_eq!(map.remove(key), model.remove(key));
+            }
+        }
+        Op::RemoveFirst => {
+            if let Some(key) = keys.first() {
+                assert_eq!(map.remove(key), model.remove(key));
+            }
+        }
+        Op::Remove(key) => assert_eq!(map.remove(&key), model.remove(&key)),
+        Op::Clear => {
+            map.clear();
+            model.clear();
+        }
+    }
+}
+
+proptest! {
+    #[test]
+    fn every_sequence_of_operations_agrees_with_btreemap(ops in prop::collection::vec(op(), 0..300)) {
+        let (mut map, mut model) = (OrdMap::new(), BTreeMap::new());
+        for (i, op) in ops.iter().enumerate() {
+            apply(&mut map, &mut model, op, i as u64);
+            assert_agrees(&mut map, &model);
+        }
+        // Owned iteration, both ways, and the conversions.
+        prop_assert!(map.clone().into_iter().eq(model.clone()));
+        prop_assert!(map.clone().into_iter().rev().eq(model.clone().into_iter().rev()));
+        prop_assert_eq!(BTreeMap::from(map.clone()), model.clone());
+        prop_assert_eq!(OrdMap::from(model.clone()), map.clone());
+    }
+
+    /// Two maps with the same entries, split differently between tree and deque, are equal,
+    /// hash alike and compare like the same `BTreeMap`s.
+    #[test]
+    fn comparisons_see_entries_not_layout(
+        a in prop::collection::btree_map(0..50u64, 0..3u64, 0..20),
+        b in prop::collection::btree_map(0..50u64, 0..3u64, 0..20),
+    ) {
+        let ascending = |m: &BTreeMap<u64, u64>| m.clone().into_iter().collect::<OrdMap<_, _>>();
+        let (a_deque, a_tree) = (ascending(&a), OrdMap::from(a.clone()));
+        prop_assert_eq!(&a_deque, &a_tree);
+        prop_assert_eq!(hash(&a_deque), hash(&a_tree));
+        let b_map = OrdMap::from(b.clone());
+        prop_assert_eq!(a_deque == b_map, a == b);
+        prop_assert_eq!(a_deque.cmp(&b_map), a.cmp(&b));
+        prop_assert_eq!(a_tree.partial_cmp(&b_map), a.partial_cmp(&b));
+    }
+}
+
+fn hash(map: &OrdMap<u64, u64>) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    map.hash(&mut hasher);
+    hasher.finish()
+}
+
+/// Ids in increasing order, the oldest removed first: every entry stays in the deque.
+#[test]
+fn ascending_inserts_and_oldest_first_removals_stay_in_the_deque() {
+    let mut map = OrdMap::new();
+    for id in 0..5_000u64 {
+        assert_eq!(map.insert(id, id * 2), None);
+        if id >= 1_000 {
+            assert_eq!(map.remove(&(id - 1_000)), Some((id - 1_000) * 2));
+        }
+    }
+    assert!(map.older.is_empty());
+    assert_eq!(map.len(), 1_000);
+    assert_eq!(map.get(&4_500), Some(&9_000));
+}
+
+/// An insert in the middle moves the entries before it to the tree; later ids go to the
+/// deque again.
+#[test]
+fn a_key_in_the_middle_moves_the_older_entries_to_the_tree() {
+    let mut map: OrdMap<u64, ()> = (0..10).map(|k| (k * 10, ())).collect();
+    map.insert(35, ());
+    assert_eq!(
+        map.older.keys().copied().collect::<Vec<_>>(),
+        [0, 10, 20, 30, 35]
+    );
+    assert_eq!(map.newest.len(), 6);
+    map.insert(100, ());
+    assert_eq!(map.newest.back().map(|e| e.0), Some(100));
+    assert!(
+        map.keys()
+            .copied()
+            .eq([0, 10, 20, 30, 35, 40, 50, 60, 70, 80, 90, 100])
+    );
+}
+
+/// A drained backlog gives back the deque's room.
+#[test]
+fn a_drained_backlog_gives_its_room_back() {
+    let mut map = OrdMap::new();
+    for id in 0..100_000u64 {
+        map.insert(id, [0u8; 32]);
+    }
+    for id in 0..99_990u64 {
+        map.remove(&id);
+    }
+    assert_eq!(map.len(), 10);
+    assert!(
+        map.newest.capacity() <= SMALLEST,
+        "{}",
+        map.newest.capacity()
+    );
+}
