@@ -49,8 +49,8 @@ fn assert_agrees(map: &mut OrdMap<u64, u64>, model: &BTreeMap<u64, u64>) {
     assert_eq!(map.last_key_value(), model.last_key_value());
     let probes: Vec<u64> = model
         .keys()
-        .flat_map(|&k| [k.saturating_sub(1), k, k + 1])
-        .chain([0, 1_000_000])
+        .flat_map(|&k| [k.saturating_sub(1), k, k.saturating_add(1)])
+        .chain([0, 1_000_000, u64::MAX])
         .collect();
     for key in probes {
         assert_eq!(map.get(&key), model.get(&key), "get {key}");
@@ -193,4 +193,141 @@ fn a_drained_backlog_gives_its_room_back() {
         "{}",
         map.newest.capacity()
     );
+}
+
+/// Walks `map` and `model` together, taking an entry from the front where `fronts` says so
+/// and from the back otherwise, checking each entry and the length left at every step.
+fn assert_walks_agree(map: &OrdMap<u64, u64>, model: &BTreeMap<u64, u64>, fronts: &[bool]) {
+    let (mut ours, mut theirs) = (map.iter(), model.iter());
+    for &front in fronts.iter().cycle().take(model.len() + 2) {
+        let (a, b) = if front {
+            (ours.next(), theirs.next())
+        } else {
+            (ours.next_back(), theirs.next_back())
+        };
+        assert_eq!(a, b);
+        assert_eq!(ours.len(), theirs.len());
+        assert_eq!(ours.size_hint(), theirs.size_hint());
+    }
+    let (mut ours, mut theirs) = (map.clone().into_iter(), model.clone().into_iter());
+    for &front in fronts.iter().cycle().take(model.len() + 2) {
+        let (a, b) = if front {
+            (ours.next(), theirs.next())
+        } else {
+            (ours.next_back(), theirs.next_back())
+        };
+        assert_eq!(a, b);
+        assert_eq!(ours.len(), theirs.len());
+    }
+}
+
+proptest! {
+    /// Keys near `u64::MAX`, a finger moved by `get_mut`s of arbitrary keys between the
+    /// operations, `&self` lookups after it moved, `Index`, and iteration from both ends
+    /// at once, across the boundary between the tree and the deque.
+    #[test]
+    fn lookups_after_the_finger_moves_and_walks_from_both_ends_agree(
+        high in any::<bool>(),
+        steps in prop::collection::vec((op(), prop::collection::vec(any::<u16>(), 0..4)), 0..200),
+        fronts in prop::collection::vec(any::<bool>(), 1..8),
+    ) {
+        // The operations' keys are small; near the top of the range they are shifted.
+        let base = if high { u64::MAX - 1_000 } else { 0 };
+        let (mut map, mut model) = (OrdMap::new(), BTreeMap::new());
+        for (i, (op, touches)) in steps.iter().enumerate() {
+            let before: Vec<u64> = model.keys().copied().collect();
+            let shifted = |k: u64| base + k.min(1_000);
+            match *op {
+                Op::Append(step) => {
+                    let key = before.last().map_or(base, |k| k.saturating_add(step));
+                    prop_assert_eq!(map.insert(key, i as u64), model.insert(key, i as u64));
+                }
+                Op::InsertNear { pick, offset } => {
+                    if let Some(&near) = before.get(pick % before.len().max(1)) {
+                        let key = near.saturating_add_signed(offset.into()).max(base);
+                        prop_assert_eq!(map.insert(key, i as u64), model.insert(key, i as u64));
+                    }
+                }
+                Op::Insert(key) => {
+                    let key = shifted(key);
+                    prop_assert_eq!(map.insert(key, i as u64), model.insert(key, i as u64));
+                }
+                Op::RemoveExisting(pick) => {
+                    if let Some(key) = before.get(pick % before.len().max(1)) {
+                        prop_assert_eq!(map.remove(key), model.remove(key));
+                    }
+                }
+                Op::RemoveFirst => {
+                    if let Some(key) = before.first() {
+                        prop_assert_eq!(map.remove(key), model.remove(key));
+                    }
+                }
+                Op::Remove(key) => {
+                    let key = shifted(key);
+                    prop_assert_eq!(map.remove(&key), model.remove(&key));
+                }
+                Op::Clear => {
+                    map.clear();
+                    model.clear();
+                }
+            }
+            // Move the finger to arbitrary entries (present or not), then read without it.
+            let keys: Vec<u64> = model.keys().copied().collect();
+            for &touch in touches {
+                let key = match keys.get(usize::from(touch) % keys.len().max(1)) {
+                    Some(&k) if touch % 3 != 0 => k,
+                    _ => base.saturating_add(u64::from(touch)),
+                };
+                prop_assert_eq!(map.get_mut(&key).map(|v| *v), model.get(&key).copied());
+                for probe in [key.saturating_sub(1), key, key.saturating_add(1), u64::MAX, base] {
+                    prop_assert_eq!(map.get(&probe), model.get(&probe));
+                    prop_assert_eq!(map.contains_key(&probe), model.contains_key(&probe));
+                }
+                if let Some(value) = model.get(&key) {
+                    prop_assert_eq!(&map[&key], value);
+                }
+            }
+            assert_agrees(&mut map, &model);
+            assert_walks_agree(&map, &model, &fronts);
+        }
+        prop_assert_eq!(BTreeMap::from(map.clone()), model.clone());
+    }
+
+    /// Entries in any order, repeated keys included, collect and extend to the map a
+    /// `BTreeMap` would hold (the last value of a repeated key wins).
+    #[test]
+    fn unsorted_entries_collect_and_extend_like_btreemap(
+        first in prop::collection::vec((any::<u64>(), any::<u8>()), 0..100),
+        then in prop::collection::vec((any::<u64>(), any::<u8>()), 0..100),
+        near_top in any::<bool>(),
+    ) {
+        let shift = |entries: &Vec<(u64, u8)>| -> Vec<(u64, u8)> {
+            entries
+                .iter()
+                .map(|&(k, v)| (if near_top { u64::MAX - k % 64 } else { k % 256 }, v))
+                .collect()
+        };
+        let (first, then) = (shift(&first), shift(&then));
+        let mut map: OrdMap<u64, u8> = first.iter().copied().collect();
+        let mut model: BTreeMap<u64, u8> = first.iter().copied().collect();
+        prop_assert!(map.iter().eq(model.iter()));
+        map.extend(then.iter().copied());
+        model.extend(then.iter().copied());
+        prop_assert!(map.iter().eq(model.iter()));
+        prop_assert!(map.iter().rev().eq(model.iter().rev()));
+        prop_assert_eq!(map.len(), model.len());
+        for (k, _) in first.iter().chain(&then) {
+            prop_assert_eq!(map.get(k), model.get(k));
+            prop_assert_eq!(&map[k], &model[k]);
+        }
+        let rebuilt = OrdMap::from(model.clone());
+        prop_assert_eq!(&map, &rebuilt);
+        prop_assert_eq!(hash_u8(&map), hash_u8(&rebuilt));
+    }
+}
+
+fn hash_u8(map: &OrdMap<u64, u8>) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    map.hash(&mut hasher);
+    hasher.finish()
 }
