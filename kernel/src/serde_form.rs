@@ -695,4 +695,52 @@ mod tests {
             );
         }
     }
+
+    proptest::proptest! {
+        /// Entries in any order, keys possibly repeated, read through `Map` (a JSON object)
+        /// and `Pairs` (an array of pairs): distinct keys read back the map a `BTreeMap`
+        /// holds, whichever of its parts each entry lands in, and write back what serde
+        /// writes for that `BTreeMap`; a repeated key is refused.
+        #[test]
+        fn maps_in_any_order_read_back_equal_and_refuse_repeated_keys(
+            entries in proptest::collection::vec((0..40u64, 0..3u64), 0..40),
+        ) {
+            let model: std::collections::BTreeMap<u64, u64> = entries.iter().copied().collect();
+            let distinct = model.len() == entries.len();
+            let object = format!(
+                "{{{}}}",
+                entries.iter().map(|(k, v)| format!("\"{k}\":{v}")).collect::<Vec<_>>().join(",")
+            );
+            let pairs = format!(
+                "[{}]",
+                entries.iter().map(|(k, v)| format!("[{k},{v}]")).collect::<Vec<_>>().join(",")
+            );
+            let by_map = Map::<Plain>::deserialize::<OrdMap<u64, u64>, _>(
+                &mut serde_json::Deserializer::from_str(&object),
+            );
+            let by_pairs = Pairs::<Plain, Plain>::deserialize::<OrdMap<u64, u64>, _>(
+                &mut serde_json::Deserializer::from_str(&pairs),
+            );
+            for read in [by_map, by_pairs] {
+                match read {
+                    Ok(map) => {
+                        proptest::prop_assert!(distinct, "a repeated key was accepted");
+                        proptest::prop_assert!(map.iter().eq(model.iter()));
+                        proptest::prop_assert_eq!(&map, &OrdMap::from(model.clone()));
+                        let mut out = Vec::new();
+                        Map::<Plain>::serialize(&map, &mut serde_json::Serializer::new(&mut out))
+                            .expect("serializes");
+                        proptest::prop_assert_eq!(
+                            String::from_utf8(out).expect("UTF-8"),
+                            serde_json::to_string(&model).expect("serializes")
+                        );
+                    }
+                    Err(err) => {
+                        proptest::prop_assert!(!distinct, "distinct keys refused: {}", err);
+                        proptest::prop_assert!(err.to_string().starts_with("duplicate map key"));
+                    }
+                }
+            }
+        }
+    }
 }
