@@ -11,10 +11,13 @@
 //! search over contiguous memory.
 //!
 //! Keys that arrive out of order (idempotency keys, say) land in a `BTreeMap` that holds
-//! the older entries. An insert or removal in the middle of the deque first moves the
-//! deque's entries before that point into the tree (each entry moves at most once, so the
-//! cost stays amortised O(log n)), which keeps the rule that every key of the tree is below
-//! every key of the deque. Any order of operations is correct; only the cost depends on it.
+//! the older entries. An insert or removal a few entries from either end of the deque
+//! shifts those few entries. One farther inside first moves the deque's entries before
+//! that point into the tree, which keeps the rule that every key of the tree is below
+//! every key of the deque: each entry moves at most once, so the cost stays amortised
+//! O(log n), but that one call moves them all (O(n log n) for n entries, where a
+//! `BTreeMap` would take O(log n)). Any order of operations is correct; only the cost
+//! depends on it.
 
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, VecDeque, btree_map, vec_deque};
@@ -39,6 +42,12 @@ pub struct OrdMap<K, V> {
 
 /// Below this capacity the deque is never shrunk: a reallocation would save little.
 const SMALLEST: usize = 64;
+
+/// An insert or removal at most this many entries from either end of the deque shifts the
+/// entries between it and that end, rather than moving every entry before it to the tree:
+/// a key slightly out of order, or the removal of the second newest entry, then costs a
+/// few moves instead of rebuilding the deque as a tree.
+const SHIFT: usize = 16;
 
 impl<K, V> OrdMap<K, V> {
     /// An empty map; allocates nothing.
@@ -173,6 +182,13 @@ impl<K: Ord, V> OrdMap<K, V> {
         }
         match self.find_newest(&key) {
             Some(Ok(i)) => Some(std::mem::replace(&mut self.newest[i].1, value)),
+            Some(Err(i)) if i.min(self.newest.len() - i) <= SHIFT => {
+                if self.finger >= i {
+                    self.finger += 1;
+                }
+                self.newest.insert(i, (key, value));
+                None
+            }
             Some(Err(i)) => {
                 // Everything the deque keeps before `key` moves to the tree, so the key
                 // can go there too.
@@ -192,6 +208,11 @@ impl<K: Ord, V> OrdMap<K, V> {
         };
         let removed = if at + 1 == self.newest.len() {
             self.newest.pop_back()
+        } else if at.min(self.newest.len() - 1 - at) <= SHIFT {
+            if self.finger > at {
+                self.finger -= 1;
+            }
+            self.newest.remove(at)
         } else {
             // What is before it goes to the tree, so that it is first.
             self.spill(at);

@@ -10,6 +10,9 @@ use std::collections::hash_map::DefaultHasher;
 enum Op {
     /// Insert above every key (a fresh id).
     Append(u64),
+    /// Insert this many fresh ids, one above the other (a burst), so that the deque gets
+    /// long enough to have a middle farther than `SHIFT` from both ends.
+    AppendBurst(u8),
     /// Insert at or near an existing key (`pick` indexes the current keys).
     InsertNear {
         pick: usize,
@@ -29,6 +32,7 @@ enum Op {
 fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
         6 => (1..4u64).prop_map(Op::Append),
+        1 => (1..48u8).prop_map(Op::AppendBurst),
         2 => (any::<usize>(), -2..3i8).prop_map(|(pick, offset)| Op::InsertNear { pick, offset }),
         1 => (0..400u64).prop_map(Op::Insert),
         2 => any::<usize>().prop_map(Op::RemoveExisting),
@@ -77,6 +81,12 @@ fn apply(map: &mut OrdMap<u64, u64>, model: &mut BTreeMap<u64, u64>, op: &Op, va
         Op::Append(step) => {
             let key = keys.last().map_or(0, |k| k + step);
             assert_eq!(map.insert(key, value), model.insert(key, value));
+        }
+        Op::AppendBurst(count) => {
+            let first = keys.last().map_or(0, |k| k + 1);
+            for key in (first..).step_by(2).take(count.into()) {
+                assert_eq!(map.insert(key, value), model.insert(key, value));
+            }
         }
         Op::InsertNear { pick, offset } => {
             if let Some(&near) = keys.get(pick % keys.len().max(1)) {
@@ -157,24 +167,20 @@ fn ascending_inserts_and_oldest_first_removals_stay_in_the_deque() {
     assert_eq!(map.get(&4_500), Some(&9_000));
 }
 
-/// An insert in the middle moves the entries before it to the tree; later ids go to the
-/// deque again.
+/// An insert in the middle (farther than `SHIFT` from both ends) moves the entries before
+/// it to the tree; later ids go to the deque again.
 #[test]
 fn a_key_in_the_middle_moves_the_older_entries_to_the_tree() {
-    let mut map: OrdMap<u64, ()> = (0..10).map(|k| (k * 10, ())).collect();
-    map.insert(35, ());
-    assert_eq!(
-        map.older.keys().copied().collect::<Vec<_>>(),
-        [0, 10, 20, 30, 35]
-    );
-    assert_eq!(map.newest.len(), 6);
-    map.insert(100, ());
-    assert_eq!(map.newest.back().map(|e| e.0), Some(100));
-    assert!(
-        map.keys()
-            .copied()
-            .eq([0, 10, 20, 30, 35, 40, 50, 60, 70, 80, 90, 100])
-    );
+    let mut map: OrdMap<u64, ()> = (0..100).map(|k| (k * 10, ())).collect();
+    map.insert(355, ());
+    let moved: Vec<u64> = (0..36).map(|k| k * 10).chain([355]).collect();
+    assert_eq!(map.older.keys().copied().collect::<Vec<_>>(), moved);
+    assert_eq!(map.newest.len(), 64);
+    map.insert(1_000, ());
+    assert_eq!(map.newest.back().map(|e| e.0), Some(1_000));
+    let mut all: Vec<u64> = (0..101).map(|k| k * 10).chain([355]).collect();
+    all.sort_unstable();
+    assert!(map.keys().copied().eq(all));
 }
 
 /// A drained backlog gives back the deque's room.
@@ -241,6 +247,12 @@ proptest! {
                 Op::Append(step) => {
                     let key = before.last().map_or(base, |k| k.saturating_add(step));
                     prop_assert_eq!(map.insert(key, i as u64), model.insert(key, i as u64));
+                }
+                Op::AppendBurst(count) => {
+                    let first = before.last().map_or(base, |k| k.saturating_add(1));
+                    for key in (first..=u64::MAX).step_by(2).take(count.into()) {
+                        prop_assert_eq!(map.insert(key, i as u64), model.insert(key, i as u64));
+                    }
                 }
                 Op::InsertNear { pick, offset } => {
                     if let Some(&near) = before.get(pick % before.len().max(1)) {
@@ -330,4 +342,40 @@ fn hash_u8(map: &OrdMap<u64, u8>) -> u64 {
     let mut hasher = DefaultHasher::new();
     map.hash(&mut hasher);
     hasher.finish()
+}
+
+/// A key a little out of order, or the removal of an entry a few from either end, shifts
+/// those few entries: the rest of the deque stays where it is, instead of every entry
+/// before that point moving to the tree (a removal of the second newest of a million
+/// entries would rebuild them all as a tree).
+#[test]
+fn a_change_near_either_end_of_the_deque_leaves_the_rest_in_it() {
+    let mut map: OrdMap<u64, u64> = (0..1_000).map(|k| (k * 2, k)).collect();
+    let mut model: BTreeMap<u64, u64> = map.iter().map(|(k, v)| (*k, *v)).collect();
+    for (key, insert) in [
+        (1_996, false), // the second newest goes
+        (1_997, true),  // a key just below the newest comes
+        (1_991, true),
+        (1_990, false),
+        (2, false), // the second oldest goes
+        (3, true),  // a key just above the oldest comes
+        (5, true),
+        (8, false),
+    ] {
+        if insert {
+            assert_eq!(map.insert(key, 7), model.insert(key, 7), "insert {key}");
+        } else {
+            assert_eq!(map.remove(&key), model.remove(&key), "remove {key}");
+        }
+        assert!(
+            map.older.is_empty(),
+            "{key}: {} entries moved",
+            map.older.len()
+        );
+    }
+    assert!(map.iter().eq(model.iter()));
+    // Farther from both ends, the entries before the key do move to the tree.
+    assert_eq!(map.remove(&1_000), model.remove(&1_000));
+    assert_eq!(map.older.len(), 500);
+    assert!(map.iter().eq(model.iter()));
 }
