@@ -2,12 +2,12 @@
 //! attributes of the fields that hold a `Set` or a `Map`, at any depth.
 //!
 //! serde's own `BTreeSet` implementation keeps the last of two equal elements, an
-//! [`OrdMap`] has no serde implementation of its own, and a map keyed by a struct, a sequence, a set, a map or an option
-//! cannot be written as JSON (a JSON object key is a string). The forms here refuse
-//! duplicates with a deserialization error (`duplicate map key ..`, `duplicate set element
-//! ..`), so that a state read back is exactly the state that was written, and write a map
-//! whose key type has no string form as a sequence of `[key, value]` pairs ([`Pairs`]);
-//! otherwise, what they write is what serde writes.
+//! [`OrdMap`] has no serde implementation of its own, and a map keyed by a struct, a
+//! sequence, a set, a map or an option cannot be written as JSON (a JSON object key is a
+//! string). The forms here refuse duplicates with a deserialization error (`duplicate map
+//! key ..`, `duplicate set element ..`), so that a state read back is exactly the state
+//! that was written, and write a map whose key type has no string form as a sequence of
+//! `[key, value]` pairs ([`Pairs`]); otherwise, what they write is what serde writes.
 //!
 //! A form is a type that names how one value type is written: [`Plain`] is the type's own
 //! serde implementation, and the others nest, following the field's type down to every

@@ -270,10 +270,10 @@ fn state_and_messages_round_trip_through_serde() {
 
 /// docs/spec-language.md, Serialized form: a map is a JSON object only while its keys are
 /// integers, bools, strings, enum variants or newtypes of them; any other key type fails
-/// to serialize to JSON (an `Option` one through `to_string` only when it is `none`). The
-/// generated types are plain serde derives over `BTreeMap`, `VecDeque`, `BTreeSet` and
-/// `Option`, so the download kernel's own types stand in for every kind of key a spec may
-/// declare.
+/// to serialize to JSON (an `Option` one through `to_string` only when it is `none`). A
+/// generated `Map` field (an `OrdMap`) is written by `serde_form::Map` as serde writes a
+/// `BTreeMap` of the same entries, so a `BTreeMap` keyed by the download kernel's own types
+/// stands in for every kind of key a spec may declare.
 #[test]
 fn only_scalar_map_keys_serialize_to_json() {
     use std::collections::{BTreeMap, BTreeSet, VecDeque};
