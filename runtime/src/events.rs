@@ -166,14 +166,24 @@ impl EventBus {
 
     /// Like `publish`, but builds the event only if someone listens: the hot path (every
     /// accept, run and terminal input) then allocates nothing for events nobody reads.
+    #[inline]
     pub fn publish_with(&self, session: &SessionId, kind: impl FnOnce() -> EventKind) {
         if self.has_subscribers() {
-            let _ = self.sender.send(RuntimeEvent {
-                session: session.clone(),
-                kind: kind(),
-                at: SystemTime::now(),
-            });
+            self.send(session, kind);
         }
+    }
+
+    /// Out of line and cold: building and sending an event is a lot of code, which the hot
+    /// paths that call `publish_with` would otherwise carry inline (and fetch) at every
+    /// call site whether or not anyone listens.
+    #[cold]
+    #[inline(never)]
+    fn send(&self, session: &SessionId, kind: impl FnOnce() -> EventKind) {
+        let _ = self.sender.send(RuntimeEvent {
+            session: session.clone(),
+            kind: kind(),
+            at: SystemTime::now(),
+        });
     }
 }
 

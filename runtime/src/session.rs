@@ -1060,34 +1060,10 @@ impl Session {
         let mut step = Step::default();
         for effect in &t.effects {
             match effect {
-                k::Effect::Requeued { input } => {
-                    // The failure is durable now: a later end of the input reports it.
-                    if let Some(error) = ctx.failure {
-                        ledger.remember_error(input.0, error);
-                    }
-                }
                 k::Effect::Registered | k::Effect::Forgotten | k::Effect::Removed => {}
                 k::Effect::Evicted { input, .. } => ledger.forget(input.0),
-                k::Effect::RunStopped { run } => {
-                    self.run_finished(shared, *run, RunOutcomeKind::Stopped, None)
-                }
-                k::Effect::SpawnLoop => step.spawn_loop = true,
                 k::Effect::Wake if ctx.defer_wake => step.wake = true,
                 k::Effect::Wake => self.wake(),
-                k::Effect::DetachLoop => {
-                    if let Some(a) = self.detach() {
-                        step.rare().after_gate.push(AfterGate::Release(a));
-                    }
-                }
-                k::Effect::StopExecutor { reason } => {
-                    if let Some(a) = self.detach() {
-                        step.rare().after_gate.push(AfterGate::StopExecutor(
-                            a.executor.clone(),
-                            kernel_io::stop_reason(*reason),
-                        ));
-                        step.rare().after_gate.push(AfterGate::Release(a));
-                    }
-                }
                 k::Effect::Accepted { input, .. } => {
                     step.accepted = true;
                     // The caller keeps the body (`admitted`): it owns the input, so
@@ -1102,8 +1078,6 @@ impl Session {
                             });
                     }
                 }
-                k::Effect::Joined { input } => step.joined = Some(input.0),
-                k::Effect::Deduplicated { input } => step.deduplicated = Some(input.0),
                 k::Effect::Consumed { input, .. } => {
                     let output = ctx.output.cloned().unwrap_or_default();
                     self.end_input(
@@ -1114,22 +1088,6 @@ impl Session {
                         CompletionOutcome::Completed(output),
                         None,
                     );
-                    if ctx.accepting.is_some() {
-                        step.rare().terminal.push(input.0);
-                    }
-                }
-                k::Effect::Abandoned { input, reason } => {
-                    let reason = kernel_io::abandon_reason(*reason);
-                    let error = last_error(ledger, ctx, input.0);
-                    self.end_input(
-                        ledger,
-                        shared,
-                        input.0,
-                        (InputPhase::Abandoned, Some(reason)),
-                        abandoned_outcome(reason, error.clone()),
-                        error,
-                    );
-                    step.rare().report.abandoned += 1;
                     if ctx.accepting.is_some() {
                         step.rare().terminal.push(input.0);
                     }
@@ -1166,28 +1124,7 @@ impl Session {
                     step.park = *park;
                     self.run_finished(shared, *run, RunOutcomeKind::Committed, None)
                 }
-                k::Effect::RunFailed { run } => {
-                    self.run_finished(shared, *run, RunOutcomeKind::Failed, ctx.failure)
-                }
-                k::Effect::RunCancelled { run } => {
-                    self.run_finished(shared, *run, RunOutcomeKind::Cancelled, None)
-                }
-                k::Effect::DispatchBoundaryCancel { run } => {
-                    let run = kernel_io::run_id(*run);
-                    self.dispatch(&mut step, |h| {
-                        let handle = h.boundary_cancel.clone()?;
-                        Some(AfterGate::BoundaryCancel(handle, run))
-                    });
-                }
-                k::Effect::InterruptRun { run } => {
-                    let run = kernel_io::run_id(*run);
-                    self.dispatch(&mut step, |h| {
-                        let handle = h.interrupt.clone()?;
-                        Some(AfterGate::Interrupt(handle, run))
-                    });
-                }
-                k::Effect::Draining { pending } => step.rare().report.drained += *pending as usize,
-                k::Effect::Transferred { .. } => step.rare().report.transferred += 1,
+                rare => self.realise_rare(ledger, shared, rare, ctx, &mut step),
             }
         }
         if stored_phase(t.from) != stored_phase(t.to) {
@@ -1198,6 +1135,97 @@ impl Session {
                 });
         }
         step
+    }
+
+    /// The effects of failures, joins and control operations, out of line: the hot path
+    /// of every accept and run (`realise`) stays small enough to stay in the instruction
+    /// cache.
+    #[cold]
+    #[inline(never)]
+    fn realise_rare(
+        &self,
+        ledger: &mut Ledger,
+        shared: &Shared,
+        effect: &k::Effect,
+        ctx: &StepContext<'_>,
+        step: &mut Step,
+    ) {
+        match effect {
+            k::Effect::Requeued { input } => {
+                // The failure is durable now: a later end of the input reports it.
+                if let Some(error) = ctx.failure {
+                    ledger.remember_error(input.0, error);
+                }
+            }
+            k::Effect::RunStopped { run } => {
+                self.run_finished(shared, *run, RunOutcomeKind::Stopped, None)
+            }
+            k::Effect::SpawnLoop => step.spawn_loop = true,
+            k::Effect::DetachLoop => {
+                if let Some(a) = self.detach() {
+                    step.rare().after_gate.push(AfterGate::Release(a));
+                }
+            }
+            k::Effect::StopExecutor { reason } => {
+                if let Some(a) = self.detach() {
+                    step.rare().after_gate.push(AfterGate::StopExecutor(
+                        a.executor.clone(),
+                        kernel_io::stop_reason(*reason),
+                    ));
+                    step.rare().after_gate.push(AfterGate::Release(a));
+                }
+            }
+            k::Effect::Joined { input } => step.joined = Some(input.0),
+            k::Effect::Deduplicated { input } => step.deduplicated = Some(input.0),
+            k::Effect::Abandoned { input, reason } => {
+                let reason = kernel_io::abandon_reason(*reason);
+                let error = last_error(ledger, ctx, input.0);
+                self.end_input(
+                    ledger,
+                    shared,
+                    input.0,
+                    (InputPhase::Abandoned, Some(reason)),
+                    abandoned_outcome(reason, error.clone()),
+                    error,
+                );
+                step.rare().report.abandoned += 1;
+                if ctx.accepting.is_some() {
+                    step.rare().terminal.push(input.0);
+                }
+            }
+            k::Effect::RunFailed { run } => {
+                self.run_finished(shared, *run, RunOutcomeKind::Failed, ctx.failure)
+            }
+            k::Effect::RunCancelled { run } => {
+                self.run_finished(shared, *run, RunOutcomeKind::Cancelled, None)
+            }
+            k::Effect::DispatchBoundaryCancel { run } => {
+                let run = kernel_io::run_id(*run);
+                self.dispatch(step, |h| {
+                    let handle = h.boundary_cancel.clone()?;
+                    Some(AfterGate::BoundaryCancel(handle, run))
+                });
+            }
+            k::Effect::InterruptRun { run } => {
+                let run = kernel_io::run_id(*run);
+                self.dispatch(step, |h| {
+                    let handle = h.interrupt.clone()?;
+                    Some(AfterGate::Interrupt(handle, run))
+                });
+            }
+            k::Effect::Draining { pending } => step.rare().report.drained += *pending as usize,
+            k::Effect::Transferred { .. } => step.rare().report.transferred += 1,
+            // `realise` handles these itself.
+            k::Effect::Registered
+            | k::Effect::Forgotten
+            | k::Effect::Removed
+            | k::Effect::Evicted { .. }
+            | k::Effect::Wake
+            | k::Effect::Accepted { .. }
+            | k::Effect::Consumed { .. }
+            | k::Effect::RunStarted { .. }
+            | k::Effect::RunCommitted { .. } => {}
+        }
     }
 
     /// Queues a call to one of the attached executor's live handles for after the gate; an
