@@ -138,9 +138,36 @@ impl<K: Ord, V> OrdMap<K, V> {
         })
     }
 
+    /// The deque index of `key` when it is one of the entries lookups meet most: the
+    /// first (the oldest, the next to go), the finger's, or the last (the newest id).
+    /// Inlined at every lookup; everything else is out of line (`*_far`), which keeps the
+    /// code of a generated transition, with its many lookups, small.
+    #[inline]
+    fn near(&self, key: &K) -> Option<usize> {
+        let (first, _) = self.newest.front()?;
+        if key == first {
+            return Some(0);
+        }
+        if let Some((at_finger, _)) = self.newest.get(self.finger)
+            && at_finger == key
+        {
+            return Some(self.finger);
+        }
+        let last = self.newest.len() - 1;
+        (self.newest[last].0 == *key).then_some(last)
+    }
+
     /// The value of `key`.
     #[inline]
     pub fn get(&self, key: &K) -> Option<&V> {
+        match self.near(key) {
+            Some(i) => Some(&self.newest[i].1),
+            None => self.get_far(key),
+        }
+    }
+
+    #[inline(never)]
+    fn get_far(&self, key: &K) -> Option<&V> {
         match self.find_newest(key) {
             Some(Ok(i)) => Some(&self.newest[i].1),
             Some(Err(_)) => None,
@@ -151,6 +178,17 @@ impl<K: Ord, V> OrdMap<K, V> {
     /// The value of `key`, to change it in place.
     #[inline]
     pub fn get_mut(&mut self, key: &K) -> Option<&mut V> {
+        match self.near(key) {
+            Some(i) => {
+                self.finger = i;
+                Some(&mut self.newest[i].1)
+            }
+            None => self.get_mut_far(key),
+        }
+    }
+
+    #[inline(never)]
+    fn get_mut_far(&mut self, key: &K) -> Option<&mut V> {
         match self.find_newest(key) {
             Some(Ok(i)) => {
                 self.finger = i;
@@ -168,7 +206,19 @@ impl<K: Ord, V> OrdMap<K, V> {
     }
 
     /// Sets `key` to `value`; returns the value it replaced.
+    #[inline]
     pub fn insert(&mut self, key: K, value: V) -> Option<V> {
+        if let Some((last, _)) = self.newest.back()
+            && key > *last
+        {
+            self.newest.push_back((key, value));
+            return None;
+        }
+        self.insert_far(key, value)
+    }
+
+    #[inline(never)]
+    fn insert_far(&mut self, key: K, value: V) -> Option<V> {
         let past_the_end = match self.newest.back() {
             Some((last, _)) => key > *last,
             None => self
@@ -200,7 +250,21 @@ impl<K: Ord, V> OrdMap<K, V> {
     }
 
     /// Removes `key`; returns its value.
+    #[inline]
     pub fn remove(&mut self, key: &K) -> Option<V> {
+        if let Some((first, _)) = self.newest.front()
+            && key == first
+        {
+            self.finger = self.finger.saturating_sub(1);
+            let removed = self.newest.pop_front();
+            self.shrink_when_sparse();
+            return removed.map(|(_, value)| value);
+        }
+        self.remove_far(key)
+    }
+
+    #[inline(never)]
+    fn remove_far(&mut self, key: &K) -> Option<V> {
         let at = match self.find_newest(key) {
             None => return self.older.remove(key),
             Some(Err(_)) => return None,
