@@ -245,6 +245,17 @@ impl<K: Ord, V> OrdMap<K, V> {
                 self.spill(i);
                 self.older.insert(key, value)
             }
+            // Between the tree and the deque (a rolled-back removal of the oldest entry
+            // puts it back there): the deque's new first entry.
+            None if self
+                .older
+                .last_key_value()
+                .is_none_or(|(last, _)| key > *last) =>
+            {
+                self.newest.push_front((key, value));
+                self.finger += 1;
+                None
+            }
             None => self.older.insert(key, value),
         }
     }

@@ -379,3 +379,26 @@ fn a_change_near_either_end_of_the_deque_leaves_the_rest_in_it() {
     assert_eq!(map.older.len(), 500);
     assert!(map.iter().eq(model.iter()));
 }
+
+/// The oldest entry removed and put back (a rolled-back eviction) is the deque's first
+/// entry again, on the O(1) paths, rather than a tree of one.
+#[test]
+fn the_oldest_entry_put_back_is_first_in_the_deque_again() {
+    let mut map: OrdMap<u64, u64> = (10..20).map(|k| (k, k)).collect();
+    assert_eq!(map.get_mut(&15).copied(), Some(15));
+    assert_eq!(map.remove(&10), Some(10));
+    assert_eq!(map.insert(10, 100), None);
+    assert!(map.older.is_empty());
+    assert_eq!(map.newest.front(), Some(&(10, 100)));
+    // The finger still names the entry it named.
+    assert_eq!(map.newest[map.finger].0, 15);
+    // Between the tree and the deque it is the deque's first too; below the tree's last
+    // key it goes to the tree.
+    let mut split = OrdMap::from(BTreeMap::from([(1u64, 1u64), (4, 4)]));
+    split.insert(9, 9);
+    split.insert(6, 6);
+    split.insert(3, 3);
+    assert_eq!(split.older.keys().copied().collect::<Vec<_>>(), [1, 3, 4]);
+    assert_eq!(split.newest, [(6, 6), (9, 9)]);
+    assert!(split.keys().copied().eq([1, 3, 4, 6, 9]));
+}
