@@ -1137,9 +1137,8 @@ impl Session {
         step
     }
 
-    /// The effects of failures, joins and control operations, out of line: the hot path
-    /// of every accept and run (`realise`) stays small enough to stay in the instruction
-    /// cache.
+    /// The effects of failures, joins and control operations, out of line: `realise`, on
+    /// the path of every accept and run, stays small (less code to fetch per input).
     #[cold]
     #[inline(never)]
     fn realise_rare(
