@@ -548,8 +548,8 @@ pub enum MapLookup {
 }
 
 /// The lookup of key `key` (a reference) in map `map` (a receiver: a place, or a value).
-/// `OrdMap`'s lookups try the entry a `get_mut` found last and the newest entry before
-/// they search, where a transition's input usually is.
+/// `OrdMap`'s lookups try its first entry, the entry a `get_mut` found last and its
+/// newest entry before they search: a transition's input is usually one of them.
 pub fn map_lookup(lookup: MapLookup, map: TokenStream, key: TokenStream) -> TokenStream {
     let name = match lookup {
         MapLookup::Get => quote!(get),
