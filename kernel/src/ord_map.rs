@@ -11,13 +11,14 @@
 //! search over contiguous memory.
 //!
 //! Keys that arrive out of order (idempotency keys, say) land in a `BTreeMap` that holds
-//! the older entries. An insert or removal a few entries from either end of the deque
-//! shifts those few entries. One farther inside first moves the deque's entries before
-//! that point into the tree, which keeps the rule that every key of the tree is below
-//! every key of the deque: each entry moves at most once, so the cost stays amortised
-//! O(log n), but that one call moves them all (O(n log n) for n entries, where a
-//! `BTreeMap` would take O(log n)). Any order of operations is correct; only the cost
-//! depends on it.
+//! the older entries; a key between that tree and the deque (the oldest entry put back)
+//! becomes the deque's first entry instead. An insert or removal a few entries from
+//! either end of the deque shifts those few entries. One farther inside first moves the
+//! deque's entries before that point into the tree, which keeps the rule that every key
+//! of the tree is below every key of the deque: each entry moves at most once, so the
+//! cost stays amortised O(log n), but that one call moves them all (O(n log n) for n
+//! entries, where a `BTreeMap` would take O(log n)). Any order of operations is correct;
+//! only the cost depends on it.
 
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, VecDeque, btree_map, vec_deque};
