@@ -116,27 +116,19 @@ impl<K, V> OrdMap<K, V> {
 }
 
 impl<K: Ord, V> OrdMap<K, V> {
-    /// Where `key` is in the deque: `None` if it is below the deque (in the tree, if
-    /// anywhere), else the result of a binary search. The first entry (the oldest, the
-    /// next to go), the finger's and the last (the newest id) are tried first.
+    /// Where `key` is in the deque: `None` if the deque is empty or `key` is below its first
+    /// key (in the tree, if anywhere), else the result of a binary search. A key above the
+    /// last one (a fresh id, tested before it is inserted) is known absent without one. The
+    /// other shortcuts are `near`'s, which the callers have tried.
     fn find_newest(&self, key: &K) -> Option<Result<usize, usize>> {
-        let (first, _) = self.newest.front()?;
-        match key.cmp(first) {
-            Ordering::Less => return None,
-            Ordering::Equal => return Some(Ok(0)),
-            Ordering::Greater => {}
+        let ((first, _), (last, _)) = (self.newest.front()?, self.newest.back()?);
+        if key < first {
+            return None;
         }
-        if let Some((at_finger, _)) = self.newest.get(self.finger)
-            && at_finger == key
-        {
-            return Some(Ok(self.finger));
+        if key > last {
+            return Some(Err(self.newest.len()));
         }
-        let last = self.newest.len() - 1;
-        Some(match key.cmp(&self.newest[last].0) {
-            Ordering::Equal => Ok(last),
-            Ordering::Greater => Err(last + 1),
-            Ordering::Less => self.newest.binary_search_by(|(k, _)| k.cmp(key)),
-        })
+        Some(self.newest.binary_search_by(|(k, _)| k.cmp(key)))
     }
 
     /// The deque index of `key` when it is one of the entries lookups meet most: the
@@ -220,17 +212,6 @@ impl<K: Ord, V> OrdMap<K, V> {
 
     #[inline(never)]
     fn insert_far(&mut self, key: K, value: V) -> Option<V> {
-        let past_the_end = match self.newest.back() {
-            Some((last, _)) => key > *last,
-            None => self
-                .older
-                .last_key_value()
-                .is_none_or(|(last, _)| key > *last),
-        };
-        if past_the_end {
-            self.newest.push_back((key, value));
-            return None;
-        }
         match self.find_newest(&key) {
             Some(Ok(i)) => Some(std::mem::replace(&mut self.newest[i].1, value)),
             Some(Err(i)) if i.min(self.newest.len() - i) <= SHIFT => {
@@ -246,15 +227,18 @@ impl<K: Ord, V> OrdMap<K, V> {
                 self.spill(i);
                 self.older.insert(key, value)
             }
-            // Between the tree and the deque (a rolled-back removal of the oldest entry
-            // puts it back there): the deque's new first entry.
+            // Above every key of the tree and below the deque (a rolled-back removal of the
+            // oldest entry puts it back there), or the deque is empty: the deque's new
+            // first entry.
             None if self
                 .older
                 .last_key_value()
                 .is_none_or(|(last, _)| key > *last) =>
             {
+                if !self.newest.is_empty() {
+                    self.finger += 1;
+                }
                 self.newest.push_front((key, value));
-                self.finger += 1;
                 None
             }
             None => self.older.insert(key, value),
