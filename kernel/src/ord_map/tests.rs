@@ -75,26 +75,38 @@ fn assert_agrees(map: &mut OrdMap<u64, u64>, model: &BTreeMap<u64, u64>) {
     );
 }
 
-fn apply(map: &mut OrdMap<u64, u64>, model: &mut BTreeMap<u64, u64>, op: &Op, value: u64) {
+/// Applies `op` to both maps. Its keys are small numbers; `base` shifts them up (to test
+/// keys near `u64::MAX`), and keys past the top stop there.
+fn apply(
+    map: &mut OrdMap<u64, u64>,
+    model: &mut BTreeMap<u64, u64>,
+    op: &Op,
+    value: u64,
+    base: u64,
+) {
     let keys: Vec<u64> = model.keys().copied().collect();
+    let shifted = |k: u64| base + k.min(1_000);
     match *op {
         Op::Append(step) => {
-            let key = keys.last().map_or(0, |k| k + step);
+            let key = keys.last().map_or(base, |k| k.saturating_add(step));
             assert_eq!(map.insert(key, value), model.insert(key, value));
         }
         Op::AppendBurst(count) => {
-            let first = keys.last().map_or(0, |k| k + 1);
-            for key in (first..).step_by(2).take(count.into()) {
+            let first = keys.last().map_or(base, |k| k.saturating_add(1));
+            for key in (first..=u64::MAX).step_by(2).take(count.into()) {
                 assert_eq!(map.insert(key, value), model.insert(key, value));
             }
         }
         Op::InsertNear { pick, offset } => {
             if let Some(&near) = keys.get(pick % keys.len().max(1)) {
-                let key = near.saturating_add_signed(offset.into());
+                let key = near.saturating_add_signed(offset.into()).max(base);
                 assert_eq!(map.insert(key, value), model.insert(key, value));
             }
         }
-        Op::Insert(key) => assert_eq!(map.insert(key, value), model.insert(key, value)),
+        Op::Insert(key) => {
+            let key = shifted(key);
+            assert_eq!(map.insert(key, value), model.insert(key, value));
+        }
         Op::RemoveExisting(pick) => {
             if let Some(key) = keys.get(pick % keys.len().max(1)) {
                 assert_eq!(map.remove(key), model.remove(key));
@@ -105,7 +117,10 @@ fn apply(map: &mut OrdMap<u64, u64>, model: &mut BTreeMap<u64, u64>, op: &Op, va
                 assert_eq!(map.remove(key), model.remove(key));
             }
         }
-        Op::Remove(key) => assert_eq!(map.remove(&key), model.remove(&key)),
+        Op::Remove(key) => {
+            let key = shifted(key);
+            assert_eq!(map.remove(&key), model.remove(&key));
+        }
         Op::Clear => {
             map.clear();
             model.clear();
@@ -118,7 +133,7 @@ proptest! {
     fn every_sequence_of_operations_agrees_with_btreemap(ops in prop::collection::vec(op(), 0..300)) {
         let (mut map, mut model) = (OrdMap::new(), BTreeMap::new());
         for (i, op) in ops.iter().enumerate() {
-            apply(&mut map, &mut model, op, i as u64);
+            apply(&mut map, &mut model, op, i as u64, 0);
             assert_agrees(&mut map, &model);
         }
         // Owned iteration, both ways, and the conversions.
@@ -241,48 +256,7 @@ proptest! {
         let base = if high { u64::MAX - 1_000 } else { 0 };
         let (mut map, mut model) = (OrdMap::new(), BTreeMap::new());
         for (i, (op, touches)) in steps.iter().enumerate() {
-            let before: Vec<u64> = model.keys().copied().collect();
-            let shifted = |k: u64| base + k.min(1_000);
-            match *op {
-                Op::Append(step) => {
-                    let key = before.last().map_or(base, |k| k.saturating_add(step));
-                    prop_assert_eq!(map.insert(key, i as u64), model.insert(key, i as u64));
-                }
-                Op::AppendBurst(count) => {
-                    let first = before.last().map_or(base, |k| k.saturating_add(1));
-                    for key in (first..=u64::MAX).step_by(2).take(count.into()) {
-                        prop_assert_eq!(map.insert(key, i as u64), model.insert(key, i as u64));
-                    }
-                }
-                Op::InsertNear { pick, offset } => {
-                    if let Some(&near) = before.get(pick % before.len().max(1)) {
-                        let key = near.saturating_add_signed(offset.into()).max(base);
-                        prop_assert_eq!(map.insert(key, i as u64), model.insert(key, i as u64));
-                    }
-                }
-                Op::Insert(key) => {
-                    let key = shifted(key);
-                    prop_assert_eq!(map.insert(key, i as u64), model.insert(key, i as u64));
-                }
-                Op::RemoveExisting(pick) => {
-                    if let Some(key) = before.get(pick % before.len().max(1)) {
-                        prop_assert_eq!(map.remove(key), model.remove(key));
-                    }
-                }
-                Op::RemoveFirst => {
-                    if let Some(key) = before.first() {
-                        prop_assert_eq!(map.remove(key), model.remove(key));
-                    }
-                }
-                Op::Remove(key) => {
-                    let key = shifted(key);
-                    prop_assert_eq!(map.remove(&key), model.remove(&key));
-                }
-                Op::Clear => {
-                    map.clear();
-                    model.clear();
-                }
-            }
+            apply(&mut map, &mut model, op, i as u64, base);
             // Move the finger to arbitrary entries (present or not), then read without it.
             let keys: Vec<u64> = model.keys().copied().collect();
             for &touch in touches {
